@@ -1,0 +1,1 @@
+"""The ``duban`` command."""

@@ -1,0 +1,155 @@
+"""The embedded run: one nats-server, five service processes, SQLite files in a data folder.
+
+Also used by the end-to-end tests, so they drive exactly what a user runs.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from duban_common.natsserver import NatsServer
+
+SERVICES = ("intake", "tasking", "deadline", "escalation", "reporting")
+DEFAULT_PORTS = {"intake": 8101, "tasking": 8102, "deadline": 8103, "escalation": 8104, "reporting": 8105}
+EMBEDDED_NATS_PORT = 14222
+
+
+@dataclass
+class ServiceProcess:
+    name: str
+    port: int
+    env: dict[str, str]
+    log_path: Path
+    proc: subprocess.Popen | None = None
+    restarts: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([sys.executable, "-m", f"duban_{self.name}"], env=self.env, stdin=subprocess.DEVNULL,
+                                     stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        log.close()
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def signal(self, sig: int) -> None:
+        if self.alive():
+            self.proc.send_signal(sig)
+
+    def kill(self) -> None:
+        self.signal(signal.SIGKILL)
+        if self.proc:
+            self.proc.wait()
+
+    def stop(self, timeout_s: float = 15.0) -> None:
+        if not self.alive():
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+    def ready(self) -> bool:
+        try:
+            return httpx.get(f"{self.url}/readyz", timeout=1.0).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def wait_ready(self, timeout_s: float = 90.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if not self.alive():
+                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}; see {self.log_path}")
+            if self.ready():
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"{self.name} not ready on {self.url} within {timeout_s:.0f}s; see {self.log_path}")
+
+
+@dataclass
+class EmbeddedSystem:
+    data_dir: Path
+    nats_url: str | None = None  # None: start our own nats-server in the data folder
+    ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
+    clock: str | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
+    nats: NatsServer | None = None
+    services: dict[str, ServiceProcess] = field(default_factory=dict)
+
+    def start_nats(self, port: int = EMBEDDED_NATS_PORT) -> None:
+        self.nats = NatsServer(self.data_dir / "nats", port=port, log_file=self.data_dir / "logs" / "nats-server.log")
+        (self.data_dir / "logs").mkdir(parents=True, exist_ok=True)
+        self.nats.start()
+        self.nats_url = self.nats.url
+
+    def service_env(self, name: str) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(self.extra_env)
+        env.update(DUBAN_NATS_URL=self.nats_url, DUBAN_DATA_DIR=str(self.data_dir), DUBAN_HTTP_PORT=str(self.ports[name]),
+                   DUBAN_SERVICE=name, PYTHONUNBUFFERED="1", DUBAN_TASKING_URL=f"http://127.0.0.1:{self.ports['tasking']}")
+        if self.clock:
+            env["DUBAN_CLOCK"] = self.clock
+        return env
+
+    def start_services(self, timeout_s: float = 90.0, names: tuple[str, ...] = SERVICES) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            sp = ServiceProcess(name, self.ports[name], self.service_env(name), self.data_dir / "logs" / f"{name}.log")
+            sp.start()
+            self.services[name] = sp
+        for sp in self.services.values():
+            sp.wait_ready(timeout_s)
+
+    def restart_service(self, name: str, timeout_s: float = 90.0) -> None:
+        sp = self.services[name]
+        sp.stop()
+        sp.start()
+        sp.restarts += 1
+        sp.wait_ready(timeout_s)
+
+    def url(self, name: str) -> str:
+        return self.services[name].url
+
+    def stop(self) -> None:
+        for sp in self.services.values():
+            sp.signal(signal.SIGTERM)
+        for sp in self.services.values():
+            sp.stop()
+        if self.nats:
+            self.nats.stop()
+
+
+def load_demo_tenant(system: EmbeddedSystem, units_csv: Path, slug: str = "demo", name: str = "演示县") -> None:
+    """Create the demo tenant and its units (idempotent: safe on every start)."""
+    r = httpx.put(f"{system.url('intake')}/v1/admin/tenants/{slug}", json={"name": name}, timeout=10)
+    r.raise_for_status()
+    r = httpx.put(f"{system.url('tasking')}/v1/tenants/{slug}/units", content=units_csv.read_bytes(),
+                  headers={"content-type": "text/csv"}, timeout=10)
+    r.raise_for_status()
+
+
+def demo_units_path() -> Path:
+    override = os.environ.get("DUBAN_DEMO_UNITS")
+    if override:
+        return Path(override)
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        candidate = parent / "demo" / "units.csv"
+        if candidate.exists():
+            return candidate
+    raise FileNotFoundError("demo/units.csv not found; set DUBAN_DEMO_UNITS")

@@ -1,0 +1,148 @@
+"""``duban``: run the embedded system and move the shared clock.
+
+    duban up                     start NATS, the five services and the demo tenant
+    duban clock show|set|advance the simulated time shared by all services
+    duban publish FILE           publish a CloudEvents submission on duban.in.<tenant>.<kind>
+    duban rebuild reporting      rebuild the read models (ledger, statistics) from the event stream
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import nats
+
+from duban_common import subjects
+from duban_common.calendar import TZ
+from duban_common.clock import SERVICES, parse_duration, parse_instant, read_now, set_shared_time
+from duban_common.envelope import Envelope
+
+from .embedded import EMBEDDED_NATS_PORT, EmbeddedSystem, demo_units_path, load_demo_tenant
+from .embedded import SERVICES as SERVICE_NAMES
+from .rebuild import add_parser as add_rebuild_parser
+from .rebuild import cmd_rebuild
+
+
+def _nats_url(args) -> str:
+    return args.nats_url or os.environ.get("DUBAN_NATS_URL", "nats://127.0.0.1:14222")
+
+
+def cmd_up(args) -> int:
+    data_dir = Path(os.environ.get("DUBAN_DATA_DIR", "data")).resolve()
+    base = int(os.environ.get("DUBAN_PORT_BASE", "8100"))
+    ports = {name: base + i + 1 for i, name in enumerate(SERVICE_NAMES)}
+    system = EmbeddedSystem(data_dir=data_dir, clock=os.environ.get("DUBAN_CLOCK"), ports=ports)
+    stopping = False
+
+    def on_signal(signum, _frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        print(f"数据目录 data folder: {data_dir}")
+        system.start_nats(int(os.environ.get("DUBAN_NATS_PORT", EMBEDDED_NATS_PORT)))
+        print(f"NATS JetStream: {system.nats_url}")
+        system.start_services()
+        load_demo_tenant(system, demo_units_path())
+        print("Duban 已启动 (Ctrl-C 停止):")
+        for name, sp in system.services.items():
+            print(f"  {name:<11} {sp.url}   (logs: {sp.log_path})")
+        print("演示租户 demo tenant: demo — ledger: " f"{system.url('reporting')}/v1/tenants/demo/ledger")
+        while not stopping:
+            time.sleep(0.5)
+            for name, sp in system.services.items():
+                if not sp.alive() and not stopping:
+                    print(f"{name} exited ({sp.proc.returncode}); restarting — see {sp.log_path}", file=sys.stderr)
+                    sp.start()
+                    sp.restarts += 1
+        return 0
+    except Exception as e:
+        print(f"duban up failed: {e}", file=sys.stderr)
+        return 1
+    finally:
+        print("stopping…")
+        system.stop()
+        print("stopped.")
+
+
+async def _clock(args) -> int:
+    nc = await nats.connect(_nats_url(args), connect_timeout=5, max_reconnect_attempts=1)
+    try:
+        js = nc.jetstream()
+        if args.clock_cmd == "show":
+            now, rev = await read_now(js)
+        else:
+            if args.clock_cmd == "set":
+                target = parse_instant(args.instant)
+            else:
+                current, _ = await read_now(js)
+                target = current + parse_duration(args.duration)
+            services = args.services.split(",") if args.services else SERVICES
+            rev = await set_shared_time(js, target, services=services, timeout_s=args.timeout)
+            now = target
+        print(f"{now.astimezone(TZ).isoformat()} (Asia/Shanghai), revision {rev}")
+        return 0
+    finally:
+        await nc.close()
+
+
+def cmd_clock(args) -> int:
+    try:
+        return asyncio.run(_clock(args))
+    except (ValueError, RuntimeError, TimeoutError) as e:
+        print(f"duban clock: {e}", file=sys.stderr)
+        return 2
+
+
+async def _publish(args) -> int:
+    env = Envelope.model_validate_json(Path(args.file).read_bytes())
+    kind = env.type.split(".")[2]
+    subject = subjects.inbound(env.tenant, kind)
+    nc = await nats.connect(_nats_url(args), connect_timeout=5, max_reconnect_attempts=1)
+    try:
+        ack = await nc.jetstream().publish(subject, env.to_bytes(), headers={"Nats-Msg-Id": f"{env.source}#{env.id}"})
+        print(json.dumps({"subject": subject, "stream": ack.stream, "seq": ack.seq, "duplicate": bool(ack.duplicate)}))
+        return 0
+    finally:
+        await nc.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="duban", description="Duban 督办: government supervision platform")
+    p.add_argument("--nats-url", help="default: $DUBAN_NATS_URL or nats://127.0.0.1:14222")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("up", help="run the embedded system (NATS, five services, demo tenant) until Ctrl-C")
+    clock = sub.add_parser("clock", help="the simulated time shared by all services (DUBAN_CLOCK=simulated)")
+    csub = clock.add_subparsers(dest="clock_cmd", required=True)
+    csub.add_parser("show")
+    s = csub.add_parser("set")
+    s.add_argument("instant", help="ISO 8601; without offset it is Asia/Shanghai time")
+    a = csub.add_parser("advance")
+    a.add_argument("duration", help="e.g. 3d, 36h, 1w2d, 90m")
+    for c in (s, a):
+        c.add_argument("--services", help=f"comma-separated services that must see it (default: {','.join(SERVICES)})")
+        c.add_argument("--timeout", type=float, default=30.0)
+    pub = sub.add_parser("publish", help="publish a submission envelope (JSON file) to duban.in.<tenant>.<kind>")
+    pub.add_argument("file")
+    add_rebuild_parser(sub)
+    args = p.parse_args(argv)
+    if args.cmd == "rebuild":
+        return cmd_rebuild(args, _nats_url(args))
+    if args.cmd == "up":
+        return cmd_up(args)
+    if args.cmd == "clock":
+        return cmd_clock(args)
+    return asyncio.run(_publish(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

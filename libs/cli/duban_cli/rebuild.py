@@ -1,0 +1,27 @@
+"""``duban rebuild <service>``: rebuild a service's read models by replaying the event streams.
+
+Only reporting keeps read models (DESIGN.md §2). The command runs the service's own rebuild
+(``duban_<service>.rebuild``) with the same settings the service reads from the environment,
+so it works with the service stopped or running."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+REBUILDABLE = ("reporting",)
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("rebuild", help="rebuild a service's read models from the event stream (reporting)")
+    p.add_argument("service", choices=REBUILDABLE)
+    p.add_argument("--check", action="store_true", help="compare a fresh rebuild with the live read model; change nothing")
+
+
+def cmd_rebuild(args, nats_url: str) -> int:
+    try:
+        module = importlib.import_module(f"duban_{args.service}.rebuild")
+    except ImportError as e:
+        print(f"duban rebuild: the {args.service} service is not installed here ({e})", file=sys.stderr)
+        return 2
+    return module.run(check=args.check, nats_url=nats_url)

@@ -1,0 +1,1 @@
+"""What every Duban service shares. Nothing service-specific lives here."""

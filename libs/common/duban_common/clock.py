@@ -1,0 +1,200 @@
+"""Injected time (STYLE.md 9).
+
+``real``: the system clock. ``simulated``: ONE time shared by every service of a
+deployment, kept in the NATS KV bucket ``duban-clock`` under key ``now``. Each
+service watches the key; when it has applied a new value it writes the key's
+revision to ``seen.<service>.<instance>``, so ``duban clock set/advance`` can return
+only once every service has seen the new time. Simulated time stands still between
+changes, which makes tests and the demo deterministic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta, timezone
+from typing import Protocol
+
+from nats.js import JetStreamContext
+from nats.js.errors import BucketNotFoundError, KeyNotFoundError
+
+from .logging import get_logger
+
+log = get_logger(__name__)
+
+BUCKET = "duban-clock"
+NOW_KEY = "now"
+SERVICES = ("intake", "tasking", "deadline", "escalation", "reporting")
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+    async def start(self, js: JetStreamContext) -> None:  # symmetrical with SimulatedClock
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+
+class FixedClock:
+    """For unit tests: a clock that only moves when told."""
+
+    def __init__(self, at: datetime) -> None:
+        self._now = _aware_utc(at)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def set(self, at: datetime) -> None:
+        self._now = _aware_utc(at)
+
+    def advance(self, delta: timedelta) -> None:
+        self._now += delta
+
+
+Listener = Callable[[datetime], Awaitable[None]]
+
+
+class SimulatedClock:
+    def __init__(self, service: str, instance: str = "0") -> None:
+        self._service = service
+        self._instance = instance
+        self._now: datetime | None = None
+        self._task: asyncio.Task | None = None
+        self._listeners: list[Listener] = []
+        self._ready = asyncio.Event()
+
+    def now(self) -> datetime:
+        if self._now is None:
+            raise RuntimeError("simulated clock not started")
+        return self._now
+
+    def on_change(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    async def start(self, js: JetStreamContext) -> None:
+        kv = await ensure_bucket(js)
+        try:
+            await kv.create(NOW_KEY, _fmt(datetime.now(timezone.utc)).encode())
+        except Exception:
+            pass  # already set by another service or by `duban clock set`
+        watcher = await kv.watch(NOW_KEY)
+        self._task = asyncio.create_task(self._follow(kv, watcher), name="simulated-clock")
+        await asyncio.wait_for(self._ready.wait(), timeout=10)
+
+    async def _follow(self, kv, watcher) -> None:
+        seen_key = f"seen.{self._service}.{self._instance}"
+        while True:
+            entry = await watcher.updates(timeout=None)
+            if entry is None or entry.value is None:
+                continue
+            self._now = parse_instant(entry.value.decode())
+            for listener in self._listeners:
+                try:
+                    await listener(self._now)
+                except Exception:
+                    log.exception("clock listener failed")
+            await kv.put(seen_key, str(entry.revision).encode())
+            self._ready.set()
+            log.info("simulated time", now=_fmt(self._now), revision=entry.revision)
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+
+
+async def ensure_bucket(js: JetStreamContext):
+    try:
+        return await js.key_value(BUCKET)
+    except BucketNotFoundError:
+        return await js.create_key_value(bucket=BUCKET, history=1)
+
+
+async def read_now(js: JetStreamContext) -> tuple[datetime, int]:
+    kv = await ensure_bucket(js)
+    try:
+        entry = await kv.get(NOW_KEY)
+    except KeyNotFoundError:
+        raise RuntimeError("no simulated time has been set yet") from None
+    return parse_instant(entry.value.decode()), entry.revision
+
+
+async def set_shared_time(js: JetStreamContext, at: datetime, *, services=SERVICES, timeout_s: float = 30.0) -> int:
+    """Set the shared time and wait until every named service has seen it."""
+    kv = await ensure_bucket(js)
+    revision = await kv.put(NOW_KEY, _fmt(at).encode())
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while True:
+        seen = await _seen_revisions(kv)
+        missing = [s for s in services if not seen.get(s) or min(seen[s]) < revision]
+        if not missing:
+            return revision
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError(f"the new time was not seen within {timeout_s:.0f}s by: {', '.join(missing)}")
+        await asyncio.sleep(0.05)
+
+
+async def _seen_revisions(kv) -> dict[str, list[int]]:
+    """service → revisions its instances last applied (keys ``seen.<service>.<instance>``)."""
+    watcher = await kv.watch("seen.>")
+    out: dict[str, list[int]] = {}
+    try:
+        async for entry in watcher:
+            if entry is None:
+                break
+            if entry.value:
+                out.setdefault(entry.key.split(".")[1], []).append(int(entry.value.decode()))
+            if entry.delta == 0:
+                break
+    finally:
+        await watcher.stop()
+    return out
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)([wdhms])")
+_UNITS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``3d``, ``36h``, ``1w2d``, ``90m`` → timedelta."""
+    t = text.strip().lower()
+    pos, total = 0, 0.0
+    for m in _DURATION.finditer(t):
+        if m.start() != pos:
+            break
+        total += float(m.group(1)) * _UNITS[m.group(2)]
+        pos = m.end()
+    if pos != len(t) or not t:
+        raise ValueError(f"duration {text!r} not understood; use e.g. 3d, 36h, 1w2d, 90m")
+    try:
+        return timedelta(seconds=total)
+    except OverflowError:
+        raise ValueError(f"duration {text!r} is too long") from None
+
+
+def parse_instant(text: str) -> datetime:
+    """ISO 8601; a time without offset is read as Asia/Shanghai (the users' time)."""
+    from .calendar import TZ
+
+    dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=TZ)
+    return dt.astimezone(timezone.utc)
+
+
+def _aware_utc(at: datetime) -> datetime:
+    # A naive datetime would be read in the host's zone: tests would depend on the machine.
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError(f"{at!r} has no time zone; give an aware datetime")
+    return at.astimezone(timezone.utc)
+
+
+def _fmt(dt: datetime) -> str:
+    return dt.astimezone(timezone.utc).isoformat()

@@ -1,0 +1,157 @@
+"""Running a message handler with exactly-once effect on at-least-once delivery.
+
+For every delivery: parse the envelope, check the subject's tenant against the
+envelope's, then in ONE transaction record the inbox row and run the handler (which
+writes its changes and its outgoing events to the outbox). Ack only after commit.
+
+Failures are loud and bounded (STYLE.md 7): a :class:`Rejected` message (bad input)
+goes to the dead-letter subject at once; any other exception is logged and the
+message redelivered with backoff, and dead-lettered with the reason once it has
+been delivered ``max_deliver`` times. Either way the consumer keeps going.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import traceback
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
+
+from . import subjects
+from .envelope import Envelope
+from .logging import bind_correlation, clear_correlation, get_logger
+from .metrics import HANDLER_SECONDS, MESSAGES
+from .outbox import UnitOfWork
+
+if TYPE_CHECKING:
+    from nats.aio.msg import Msg
+    from nats.js import JetStreamContext
+
+    from .clock import Clock
+    from .db import Database
+    from .outbox import InfraTables, OutboxRelay
+    from .provisioning import ConsumerSpec
+    from .settings import ServiceSettings
+
+log = get_logger(__name__)
+
+
+class Rejected(Exception):
+    """The message can never be processed (invalid, unknown tenant, ...): dead-letter it now."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    envelope: Envelope
+    subject: str
+    num_delivered: int
+
+
+Handler = Callable[[Delivery, UnitOfWork], Awaitable[None]]
+
+
+def describe_validation_error(e: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}" for err in e.errors())
+
+
+@dataclass
+class ConsumerRunner:
+    spec: "ConsumerSpec"
+    handlers: dict[str, Handler]
+    db: "Database"
+    tables: "InfraTables"
+    js: "JetStreamContext"
+    clock: "Clock"
+    settings: "ServiceSettings"
+    relay: "OutboxRelay"
+    source: str = field(default="")
+
+    def __post_init__(self) -> None:
+        self.source = self.source or f"/duban/{self.spec.service}"
+
+    async def handle(self, msg: "Msg") -> None:
+        started = time.perf_counter()
+        subject_label = subjects.template(msg.subject)
+        delivered = msg.metadata.num_delivered if msg.metadata else 1
+        outcome = "processed"
+        try:
+            outcome = await self._process(msg, delivered)
+            await msg.ack()
+        except Rejected as e:
+            outcome = "dead_lettered"
+            await self._dead_letter(msg, str(e), delivered)
+        except Exception as e:
+            if delivered >= self.settings.max_deliver:
+                outcome = "dead_lettered"
+                log.exception("handler failed for the last time; dead-lettering", subject=msg.subject, deliveries=delivered)
+                await self._dead_letter(msg, f"{type(e).__name__}: {e} (after {delivered} deliveries)\n{traceback.format_exc(limit=5)}", delivered)
+            else:
+                outcome = "retried"
+                backoff = self.settings.retry_backoff_s
+                delay = backoff[min(delivered - 1, len(backoff) - 1)]
+                log.exception("handler failed; will redeliver", subject=msg.subject, deliveries=delivered, retry_in_s=delay)
+                await msg.nak(delay=delay)
+        finally:
+            MESSAGES.labels(self.spec.service, self.spec.durable, subject_label, outcome).inc()
+            HANDLER_SECONDS.labels(self.spec.service, self.spec.durable).observe(time.perf_counter() - started)
+            clear_correlation()
+            bind_correlation(service=self.spec.service)
+
+    async def _process(self, msg: "Msg", delivered: int) -> str:
+        if len(msg.data) > self.settings.max_message_bytes:
+            raise Rejected(f"message of {len(msg.data)} bytes exceeds the limit of {self.settings.max_message_bytes} bytes")
+        try:
+            env = Envelope.from_bytes(msg.data)
+        except ValidationError as e:
+            raise Rejected(f"invalid envelope: {describe_validation_error(e)}") from None
+        bind_correlation(event_id=env.id, event_type=env.type, tenant=env.tenant)
+        if subjects.tenant_of(msg.subject) != env.tenant:
+            raise Rejected(f"subject tenant {subjects.tenant_of(msg.subject)!r} does not match envelope tenant {env.tenant!r}")
+        handler = self.handlers.get(env.type) or self.handlers.get("*")  # "*": the consumer takes every type
+        if handler is None:
+            return "ignored"
+        async with self.db.transaction() as session:
+            uow = UnitOfWork(session, self.tables, self.clock, self.source)
+            if not await uow.record_inbox(self.spec.durable, env):
+                return "duplicate"
+            await handler(Delivery(env, msg.subject, delivered), uow)
+        if uow.emitted:
+            self.relay.wake()
+        log.info("handled", subject=msg.subject, emitted=len(uow.emitted))
+        return "processed"
+
+    async def _dead_letter(self, msg: "Msg", reason: str, delivered: int) -> None:
+        tenant = subjects.tenant_of(msg.subject)
+        if tenant is None or not subjects.TENANT_RE.fullmatch(tenant):
+            tenant = subjects.UNKNOWN_TENANT
+        try:
+            original = msg.data.decode("utf-8")
+        except UnicodeDecodeError:
+            original = msg.data.hex()
+        seq = msg.metadata.sequence.stream if msg.metadata else 0
+        body = {
+            "service": self.spec.service,
+            "consumer": self.spec.durable,
+            "subject": msg.subject,
+            "stream_seq": seq,
+            "deliveries": delivered,
+            "reason": reason,
+            "failed_at": datetime.now(timezone.utc).isoformat(),
+            "original": original,
+            "original_headers": dict(msg.headers or {}),
+        }
+        headers = {
+            "Nats-Msg-Id": f"dlq:{self.spec.durable}:{seq}",
+            "Duban-Dlq-Reason": reason.splitlines()[0][:500] if reason else "",
+            "Duban-Original-Subject": msg.subject,
+        }
+        log.warning("dead-lettered", subject=msg.subject, reason=reason.splitlines()[0] if reason else "")
+        # Publish (and wait for the PubAck) before terminating the original: if this
+        # fails, the exception propagates, nothing is acked, and the message comes back.
+        await self.js.publish(subjects.dead_letter(tenant, self.spec.service), json.dumps(body, ensure_ascii=False).encode(), headers=headers)
+        await msg.term()

@@ -1,0 +1,516 @@
+"""Domain events: facts in the past tense, one fact each (STYLE.md 5).
+
+``type`` names are ``duban.<aggregate>.<event>.v1``; the subject is
+``duban.ev.<tenant>.<aggregate>.<event>``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="allow")  # consumers tolerate fields added later
+
+
+class MatterOrigin(_Event):
+    """What the deadline policy and the ledger need to know about where a matter came from."""
+
+    kind: str
+    source: str
+    submission_id: str
+    external_id: str
+    meeting_type: str | None = None
+    meeting_title: str | None = None
+    meeting_held_on: date | None = None
+    minutes_no: str | None = None
+    decision_seq: int | None = None
+    leader_name: str | None = None
+    leader_role: str | None = None
+    handling: str | None = None
+    led_by_leader: str | None = None
+    origin_on: date | None = None  # meeting held, instruction given, message received, ...
+
+
+class CitizenRef(_Event):
+    """A citizen behind an online message, as it may travel: masked, plus a reference
+    intake can resolve for those allowed to see the contact."""
+
+    name_masked: str | None = None
+    phone_masked: str | None = None
+    contact_ref: str
+
+
+class MatterRegistered(_Event):
+    matter_id: str
+    title: str
+    content: str
+    origin: MatterOrigin
+    lead_unit: str | None = None
+    co_units: list[str] = Field(default_factory=list)
+    requested_due_on: date | None = None
+    registered_at: datetime
+    citizen: CitizenRef | None = None
+    registered_by: str | None = None  # "auto" (triage rules) or the office's decision note
+
+
+class SubmissionRejected(_Event):
+    """The supervision office refused to register a submission (不予立项)."""
+
+    submission_id: str
+    kind: str
+    source: str
+    external_id: str
+    title: str
+    reason: str
+    rejected_at: datetime
+
+
+class TaskAssigned(_Event):
+    task_id: str
+    matter_id: str
+    title: str
+    lead_unit: str
+    co_units: list[str] = Field(default_factory=list)
+    origin: MatterOrigin
+    requested_due_on: date | None = None
+    assigned_at: datetime
+    notice_no: str | None = None  # 督办〔2026〕17号
+    responsible_person: str | None = None
+    requirement: str | None = None
+    weight: float = 1.0  # share of the matter when it is split into several tasks
+    version: int = 1  # the task's version after this change; every task.* event carries it
+
+
+# --- task facts tasking publishes after the assignment (issue 4 emits them; deadline consumes them) ---
+
+
+class TaskAcknowledged(_Event):
+    """The lead unit signed for the task (签收)."""
+
+    task_id: str
+    matter_id: str
+    unit: str
+    acknowledged_at: datetime
+    version: int | None = None
+
+
+class TaskDeclined(_Event):
+    """The lead unit sent the task back as not its business (退回), with its reason."""
+
+    task_id: str
+    matter_id: str
+    unit: str
+    reason: str
+    declined_at: datetime
+    declines: int | None = None  # how many times this task has been declined, this one included
+    version: int | None = None
+
+
+class TaskReassigned(_Event):
+    """The supervision office gave the same task to another lead unit; the deadline stays."""
+
+    task_id: str
+    matter_id: str
+    previous_unit: str | None = None
+    lead_unit: str
+    co_units: list[str] = Field(default_factory=list)
+    reason: str | None = None
+    reassigned_at: datetime
+    notice_no: str | None = None
+    version: int | None = None
+
+
+class TaskProgressReported(_Event):
+    task_id: str
+    matter_id: str
+    unit: str
+    summary: str | None = None
+    reported_at: datetime
+    progress: int | None = None  # percent, 0–100
+    version: int | None = None
+
+
+class TaskCompletionSubmitted(_Event):
+    """The unit reported the task done (办结报告); the deadline is met when this is on time."""
+
+    task_id: str
+    matter_id: str
+    unit: str
+    submitted_at: datetime
+    summary: str | None = None
+    attachments: list[str] = Field(default_factory=list)
+    version: int | None = None
+
+
+class TaskReturned(_Event):
+    """The supervision office rejected the completion report (退回重办): the task is open again."""
+
+    task_id: str
+    matter_id: str
+    unit: str | None = None
+    reason: str
+    returned_at: datetime
+    version: int | None = None
+
+
+class TaskCompleted(_Event):
+    """The supervision office accepted the completion: the task is closed out (销号)."""
+
+    task_id: str
+    matter_id: str
+    completed_at: datetime
+    unit: str | None = None
+    version: int | None = None
+
+
+class TaskReopened(_Event):
+    """A completed task was opened again: a spot-check callback found the citizen not satisfied."""
+
+    task_id: str
+    matter_id: str
+    unit: str
+    reason: str
+    reopened_at: datetime
+    spot_check_id: str | None = None
+    version: int | None = None
+
+
+class MatterProgressed(_Event):
+    """The matter's rolled-up progress (weighted over its tasks) or its completion changed."""
+
+    matter_id: str
+    progress: int
+    tasks: int
+    tasks_completed: int
+    completed: bool
+    at: datetime
+
+
+# --- deadline facts ---
+
+
+class DeadlineSet(_Event):
+    """A task's deadline was set, or moved (extension approved, calendar changed, schedule loaded)."""
+
+    task_id: str
+    matter_id: str
+    start_on: date
+    due_on: date
+    due_at: datetime
+    rule: str
+    provisional: bool = False
+    note: str | None = None
+    previous_due_on: date | None = None  # None when the deadline is set for the first time
+    reason: str | None = None  # assigned | extension_approved | calendar_changed | schedule_loaded | calendar_updated | reopened
+    revision: int | None = None  # 1 when first set, +1 on every move: consumers keep the highest
+    extension_id: str | None = None
+    lead_unit: str | None = None
+
+
+class _TimerFact(_Event):
+    task_id: str
+    matter_id: str
+    lead_unit: str | None = None
+    timer_id: str  # one event per timer, ever
+    scheduled_at: datetime  # the instant the timer was due
+
+
+class DeadlineReminder(_TimerFact):
+    """提前催办: the deadline is ``workdays_left`` working days away (sent 09:00 on a working day)."""
+
+    due_on: date
+    due_at: datetime
+    workdays_left: int
+
+
+class ProgressDue(_TimerFact):
+    """A monthly progress report (进展反馈) of a task running longer than a month fell due."""
+
+    seq: int  # 1 for the first month
+    report_due_on: date
+    due_on: date  # the task's deadline
+    last_reported_at: datetime | None = None
+
+
+class DeadlineOverdue(_TimerFact):
+    """The task's deadline passed without a completion report."""
+
+    due_on: date
+    due_at: datetime
+
+
+class AcknowledgementOverdue(_TimerFact):
+    """The sign-for limit (签收时限) passed and the lead unit has not signed for the task."""
+
+    assigned_at: datetime
+    limit_at: datetime
+
+
+class DeclineWindowClosed(_TimerFact):
+    """The period in which the lead unit could send the task back (退回时限) ended."""
+
+    assigned_at: datetime
+    closed_at: datetime
+
+
+class NoticeLate(_Event):
+    """The supervision office issued the assignment notice later than its own limit after the
+    meeting, instruction or congress (交办超时). At most one per task, at assignment."""
+
+    task_id: str
+    matter_id: str
+    kind: str
+    limit_rule: str
+    origin_on: date
+    limit_on: date
+    issued_on: date
+    late_workdays: int
+    note: str
+
+
+# --- extension facts ---
+
+
+class ExtensionRequested(_Event):
+    """延期申请, asked before the deadline with reasons (over deadline's HTTP API, or by tasking)."""
+
+    extension_id: str
+    task_id: str
+    matter_id: str | None = None
+    unit: str | None = None
+    reason: str
+    requested_due_on: date
+    current_due_on: date | None = None
+    requested_at: datetime
+    requested_by: str | None = None
+
+
+class ExtensionDecided(_Event):
+    """The supervision office approved or denied an extension request. An approval moves the
+    deadline: a ``deadline.set`` with reason ``extension_approved`` follows."""
+
+    extension_id: str
+    task_id: str
+    matter_id: str
+    decision: Literal["approved", "denied"]
+    reason: str | None = None
+    requested_due_on: date
+    previous_due_on: date
+    new_due_on: date | None = None
+    decided_at: datetime
+    decided_by: str | None = None
+
+
+# --- escalation facts (issue 6) ---
+
+
+class EscalationUrged(_Event):
+    """催办: a task was urged; ``urge_no`` counts the urges of this task."""
+
+    urge_id: str
+    task_id: str
+    matter_id: str
+    unit: str
+    urge_no: int
+    notice_no: str  # 催办〔2026〕3号
+    reason: str  # overdue | overdue_again | returned | manual | explanation_missing
+    urged_at: datetime
+
+
+class EscalationStepTaken(_Event):
+    """A rung of the tenant's ladder was reached for a task (each rung at most once per task)."""
+
+    task_id: str
+    matter_id: str
+    unit: str
+    step: int
+    urges: int
+    actions: list[str]
+    taken_at: datetime
+
+
+class EscalationBulletined(_Event):
+    """通报: the unit was named in a bulletin by the supervision office or the government office."""
+
+    task_id: str
+    matter_id: str
+    unit: str
+    step: int
+    issued_by: str  # supervision_office | government_office
+    text: str
+    bulletined_at: datetime
+
+
+class EscalationExplanationRequired(_Event):
+    """The unit head must explain in writing, with rectification measures, before ``due_at``."""
+
+    task_id: str
+    matter_id: str
+    unit: str
+    step: int
+    due_at: datetime
+    required_at: datetime
+
+
+class EscalationExplanationSubmitted(_Event):
+    task_id: str
+    matter_id: str
+    unit: str
+    step: int
+    on_time: bool
+    submitted_at: datetime
+
+
+class EscalationDeducted(_Event):
+    """扣分: assessment points taken from a unit (the tenant's assessment ledger)."""
+
+    deduction_id: str
+    task_id: str
+    matter_id: str
+    unit: str
+    points: float
+    reason: str
+    deducted_at: datetime
+
+
+class EscalationTransferred(_Event):
+    """移交纪委监委: the case was transferred; the dossier went out on duban.out.<tenant>.discipline.transfer."""
+
+    case_id: str
+    task_id: str
+    matter_id: str
+    unit: str
+    transferred_at: datetime
+
+
+class NotificationSent(_Event):
+    """A notification reached (or finally failed to reach) its channel."""
+
+    notification_id: str
+    channel: str
+    recipient_masked: str
+    template: str
+    ref: dict = Field(default_factory=dict)
+    status: str  # sent | failed
+    attempts: int
+    sent_at: datetime
+
+
+class SupervisionOrderIssued(_Event):
+    """督办单: a signed order to act, after its approval chain (proposed, approved, signed)."""
+
+    order_id: str
+    task_id: str
+    matter_id: str
+    unit: str
+    notice_no: str
+    requirement: str
+    proposed_by: str
+    approved_by: str
+    signed_by: str
+    issued_at: datetime
+
+
+# --- outbound (CONTRACT.md "Outbound"): on duban.out.<tenant>.<topic> ---
+
+
+class NotificationRequested(_Event):
+    """A reminder, urge, bulletin or order that must reach a person; published on
+    duban.out.<tenant>.notification.<channel> and delivered by a sender."""
+
+    notification_id: str
+    channel: str  # sms | mail | webhook
+    recipient: dict  # {unit, name, address}: address is the phone, mail address or URL
+    template: str
+    text: str
+    ref: dict  # {matter_id, task_id, title}
+    created_at: datetime
+
+
+class DisciplineTransfer(_Event):
+    """The dossier of a case transferred to the discipline/supervision body (移交纪委监委)."""
+
+    case_id: str
+    matter: dict
+    tasks: list[dict]
+    units: list[dict]
+    deadlines: list[dict]
+    extensions: list[dict]
+    urges: list[dict]
+    bulletins: list[dict]
+    explanations: list[dict]
+    timeline: list[dict]
+    transferred_at: datetime
+
+
+EVENT_TYPES: dict[str, type[BaseModel]] = {
+    "duban.escalation.urged.v1": EscalationUrged,
+    "duban.escalation.step_taken.v1": EscalationStepTaken,
+    "duban.escalation.bulletined.v1": EscalationBulletined,
+    "duban.escalation.explanation_required.v1": EscalationExplanationRequired,
+    "duban.escalation.explanation_submitted.v1": EscalationExplanationSubmitted,
+    "duban.escalation.deducted.v1": EscalationDeducted,
+    "duban.escalation.transferred.v1": EscalationTransferred,
+    "duban.escalation.order_issued.v1": SupervisionOrderIssued,
+    "duban.notification.sent.v1": NotificationSent,
+    "duban.notification.requested.v1": NotificationRequested,
+    "duban.discipline.transfer.v1": DisciplineTransfer,
+    "duban.submission.rejected.v1": SubmissionRejected,
+    "duban.matter.registered.v1": MatterRegistered,
+    "duban.task.assigned.v1": TaskAssigned,
+    "duban.deadline.set.v1": DeadlineSet,
+    "duban.task.acknowledged.v1": TaskAcknowledged,
+    "duban.task.declined.v1": TaskDeclined,
+    "duban.task.reassigned.v1": TaskReassigned,
+    "duban.task.progress_reported.v1": TaskProgressReported,
+    "duban.task.completion_submitted.v1": TaskCompletionSubmitted,
+    "duban.task.returned.v1": TaskReturned,
+    "duban.task.completed.v1": TaskCompleted,
+    "duban.task.reopened.v1": TaskReopened,
+    "duban.matter.progressed.v1": MatterProgressed,
+    "duban.deadline.reminder.v1": DeadlineReminder,
+    "duban.deadline.progress_due.v1": ProgressDue,
+    "duban.deadline.overdue.v1": DeadlineOverdue,
+    "duban.deadline.acknowledgement_overdue.v1": AcknowledgementOverdue,
+    "duban.deadline.decline_window_closed.v1": DeclineWindowClosed,
+    "duban.deadline.notice_late.v1": NoticeLate,
+    "duban.extension.requested.v1": ExtensionRequested,
+    "duban.extension.decided.v1": ExtensionDecided,
+}
+
+MATTER_REGISTERED = "duban.matter.registered.v1"
+SUBMISSION_REJECTED = "duban.submission.rejected.v1"
+TASK_ASSIGNED = "duban.task.assigned.v1"
+DEADLINE_SET = "duban.deadline.set.v1"
+TASK_ACKNOWLEDGED = "duban.task.acknowledged.v1"
+TASK_DECLINED = "duban.task.declined.v1"
+TASK_REASSIGNED = "duban.task.reassigned.v1"
+TASK_PROGRESS_REPORTED = "duban.task.progress_reported.v1"
+TASK_COMPLETION_SUBMITTED = "duban.task.completion_submitted.v1"
+TASK_RETURNED = "duban.task.returned.v1"
+TASK_COMPLETED = "duban.task.completed.v1"
+TASK_REOPENED = "duban.task.reopened.v1"
+MATTER_PROGRESSED = "duban.matter.progressed.v1"
+DEADLINE_REMINDER = "duban.deadline.reminder.v1"
+DEADLINE_PROGRESS_DUE = "duban.deadline.progress_due.v1"
+DEADLINE_OVERDUE = "duban.deadline.overdue.v1"
+DEADLINE_ACKNOWLEDGEMENT_OVERDUE = "duban.deadline.acknowledgement_overdue.v1"
+DEADLINE_DECLINE_WINDOW_CLOSED = "duban.deadline.decline_window_closed.v1"
+DEADLINE_NOTICE_LATE = "duban.deadline.notice_late.v1"
+EXTENSION_REQUESTED = "duban.extension.requested.v1"
+EXTENSION_DECIDED = "duban.extension.decided.v1"
+ESCALATION_URGED = "duban.escalation.urged.v1"
+ESCALATION_STEP_TAKEN = "duban.escalation.step_taken.v1"
+ESCALATION_BULLETINED = "duban.escalation.bulletined.v1"
+ESCALATION_EXPLANATION_REQUIRED = "duban.escalation.explanation_required.v1"
+ESCALATION_EXPLANATION_SUBMITTED = "duban.escalation.explanation_submitted.v1"
+ESCALATION_DEDUCTED = "duban.escalation.deducted.v1"
+ESCALATION_TRANSFERRED = "duban.escalation.transferred.v1"
+NOTIFICATION_SENT = "duban.notification.sent.v1"
+NOTIFICATION_REQUESTED = "duban.notification.requested.v1"
+DISCIPLINE_TRANSFER = "duban.discipline.transfer.v1"
+ESCALATION_ORDER_ISSUED = "duban.escalation.order_issued.v1"

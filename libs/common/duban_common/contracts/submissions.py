@@ -1,0 +1,168 @@
+"""Inbound submissions (CONTRACT.md): one pydantic model per source kind.
+
+Dates are ``YYYY-MM-DD`` (Asia/Shanghai). Unit fields are the tenant's unit codes.
+Extra fields are allowed (platforms may send more than we read) and kept.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+UnitCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_-]{1,40}$")]
+Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class _Units(_Data):
+    lead_unit: UnitCode | None = None
+    co_units: list[UnitCode] = Field(default_factory=list, max_length=50)
+
+    @model_validator(mode="after")
+    def _lead_not_co(self):
+        if self.lead_unit and self.lead_unit in self.co_units:
+            raise ValueError(f"lead_unit {self.lead_unit!r} is also listed in co_units")
+        return self
+
+
+class MeetingType(StrEnum):
+    plenary = "plenary"
+    executive = "executive"
+    office = "office"
+    weekly = "weekly"
+    topic = "topic"
+    special_body = "special_body"
+
+
+class Meeting(_Data):
+    type: MeetingType
+    title: Title
+    held_on: date
+    minutes_no: Short | None = None
+
+
+class Decision(_Units):
+    seq: int = Field(ge=1, le=10000)
+    title: Title
+    content: Text
+    due_on: date | None = None
+
+
+class MeetingDecision(_Data):
+    meeting: Meeting
+    decisions: list[Decision] = Field(min_length=1, max_length=500)
+
+    @model_validator(mode="after")
+    def _unique_seq(self):
+        seqs = [d.seq for d in self.decisions]
+        dup = sorted({s for s in seqs if seqs.count(s) > 1})
+        if dup:
+            raise ValueError(f"decision seq must be unique within a meeting; repeated: {dup}")
+        return self
+
+
+class LeaderRole(StrEnum):
+    principal = "principal"
+    deputy = "deputy"
+
+
+class Leader(_Data):
+    name: Short
+    role: LeaderRole
+
+
+class LeaderInstruction(_Units):
+    leader: Leader
+    instructed_on: date
+    title: Title
+    content: Text
+    due_on: date | None = None
+
+
+class Proposal(_Units):
+    number: Short
+    proposer: Short
+    title: Title
+    content: Text
+    submitted_on: date
+    led_by_leader: Short | None = None
+
+
+class Channel(StrEnum):
+    people_daily = "people_daily"
+    state_council = "state_council"
+    hotline_12345 = "hotline_12345"
+    portal = "portal"
+
+
+class Citizen(_Data):
+    name: Short | None = None
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9+\- ]{5,20}$")] | None = None
+
+
+class OnlineMessage(_Data):
+    channel: Channel
+    number: Short
+    title: Title
+    content: Text
+    received_on: date
+    citizen: Citizen | None = None
+    lead_unit: UnitCode | None = None
+
+
+class WorkReportTask(_Units):
+    year: int = Field(ge=2000, le=2100)
+    title: Title
+    content: Text
+    section: Short | None = None
+    lead_leader: Short | None = None
+    due_on: date | None = None
+
+
+class SuperiorAssignment(_Units):
+    issuer: Short
+    reference_no: Short
+    title: Title
+    content: Text
+    received_on: date
+    due_on: date | None = None
+
+
+class Handling(StrEnum):
+    single = "single"
+    multi = "multi"
+    investigation = "investigation"
+    urgent = "urgent"
+
+
+class Document(_Units):
+    doc_no: Short
+    title: Title
+    content: Text
+    handling: Handling
+    received_on: date
+    due_on: date | None = None
+
+
+KINDS: dict[str, type[BaseModel]] = {
+    "meeting_decision": MeetingDecision,
+    "leader_instruction": LeaderInstruction,
+    "deputy_suggestion": Proposal,
+    "cppcc_proposal": Proposal,
+    "online_message": OnlineMessage,
+    "work_report_task": WorkReportTask,
+    "superior_assignment": SuperiorAssignment,
+    "document": Document,
+}
+
+
+def submission_type(kind: str) -> str:
+    return f"duban.submission.{kind}.v1"

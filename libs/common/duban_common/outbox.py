@@ -1,0 +1,204 @@
+"""Outbox and inbox (DESIGN.md §3, STYLE.md 6: no dual writes).
+
+A handler's changes, its inbox record and its outgoing events commit in one
+transaction (:class:`UnitOfWork`). The :class:`OutboxRelay` publishes committed rows
+with ``Nats-Msg-Id`` = event id and marks them only after JetStream's PubAck.
+
+The relay *claims unpublished rows* (``published_at IS NULL``) instead of reading
+"ids greater than the last seen": a transaction that commits late with a lower id is
+never skipped. On PostgreSQL, replicas claim with ``FOR UPDATE SKIP LOCKED``; on
+SQLite there is one relay per database file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+from sqlalchemy import BigInteger, Column, Integer, LargeBinary, MetaData, String, Table, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from . import subjects
+from .db import UTCDateTime
+from .envelope import Envelope, new_event
+from .logging import get_logger
+from .metrics import OUTBOX_PENDING, OUTBOX_PUBLISHED
+
+if TYPE_CHECKING:
+    from nats.js import JetStreamContext
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from .clock import Clock
+    from .db import Database
+
+log = get_logger(__name__)
+
+
+class InfraTables:
+    """The outbox and inbox tables, added to a service's own metadata."""
+
+    def __init__(self, metadata: MetaData) -> None:
+        self.outbox = Table(
+            "outbox",
+            metadata,
+            Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+            Column("event_id", String(200), nullable=False, unique=True),
+            Column("subject", String(300), nullable=False),
+            Column("payload", LargeBinary, nullable=False),
+            Column("created_at", UTCDateTime, nullable=False),
+            Column("published_at", UTCDateTime, nullable=True, index=True),
+        )
+        self.inbox = Table(
+            "inbox",
+            metadata,
+            Column("consumer", String(100), primary_key=True),
+            Column("event_key", String(800), primary_key=True),
+            Column("event_type", String(200), nullable=False),
+            Column("processed_at", UTCDateTime, nullable=False),
+        )
+
+
+class UnitOfWork:
+    """What a handler gets: the session of its transaction and a way to emit events."""
+
+    def __init__(self, session: "AsyncSession", tables: InfraTables, clock: "Clock", source: str) -> None:
+        self.session = session
+        self._tables = tables
+        self.clock = clock
+        self.source = source
+        self.emitted: list[Envelope] = []
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    async def emit(self, tenant: str, type: str, data: BaseModel | dict[str, Any], *, subject: str | None = None) -> Envelope:
+        """Record an event in the outbox. Domain events go to ``duban.ev.<tenant>...``
+        unless an explicit (outbound) subject is given."""
+        env = new_event(tenant=tenant, type=type, source=self.source, data=data, time=self.now())
+        target = subject or subjects.event_subject_for_type(tenant, type)
+        await self.session.execute(
+            self._tables.outbox.insert().values(
+                event_id=env.id, subject=target, payload=env.to_bytes(), created_at=datetime.now(timezone.utc)
+            )
+        )
+        self.emitted.append(env)
+        return env
+
+    async def record_inbox(self, consumer: str, env: Envelope) -> bool:
+        """Insert the inbox row; False when this consumer already processed the event."""
+        inbox = self._tables.inbox
+        values = dict(consumer=consumer, event_key=env.key, event_type=env.type, processed_at=datetime.now(timezone.utc))
+        dialect = self.session.bind.dialect.name
+        ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(inbox).values(**values)
+        result = await self.session.execute(ins.on_conflict_do_nothing())
+        return result.rowcount == 1
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        db: "Database",
+        tables: InfraTables,
+        js: "JetStreamContext",
+        *,
+        service: str,
+        poll_s: float = 0.5,
+        batch: int = 200,
+        publish_timeout_s: float = 5.0,
+    ) -> None:
+        self._db = db
+        self._outbox = tables.outbox
+        self._js = js
+        self._service = service
+        self._poll_s = poll_s
+        self._batch = batch
+        self._timeout = publish_timeout_s
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self.healthy = True
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self._service}")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                published = await self.relay_once()
+                self.healthy = True
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # NATS or the database is away: keep the rows, retry after a pause.
+                self.healthy = False
+                log.exception("outbox relay failed; will retry")
+                published = 0
+                await asyncio.sleep(self._poll_s)
+            if published < self._batch:
+                try:
+                    await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll_s)
+                except TimeoutError:
+                    pass
+                self._wakeup.clear()
+
+    async def relay_once(self) -> int:
+        """Publish one batch of unpublished rows; returns how many were published."""
+        ob = self._outbox
+        query = select(ob.c.seq, ob.c.event_id, ob.c.subject, ob.c.payload).where(ob.c.published_at.is_(None)).order_by(ob.c.seq).limit(self._batch)
+        if self._db.is_sqlite:
+            async with self._db.read() as session:
+                rows = (await session.execute(query)).all()
+            if not rows:
+                OUTBOX_PENDING.labels(self._service).set(0)
+                return 0
+            done, error = await self._publish(rows)
+            async with self._db.transaction() as session:
+                await self._mark(session, done)
+        else:
+            async with self._db.transaction() as session:
+                rows = (await session.execute(query.with_for_update(skip_locked=True))).all()
+                if not rows:
+                    OUTBOX_PENDING.labels(self._service).set(0)
+                    return 0
+                done, error = await self._publish(rows)
+                await self._mark(session, done)
+        if error is not None:
+            raise error
+        return len(done)
+
+    async def _publish(self, rows) -> tuple[list[int], Exception | None]:
+        """Publish in order, stopping at the first failure; rows already acknowledged
+        are marked, the rest are retried (JetStream drops a re-publish by Nats-Msg-Id)."""
+        done: list[int] = []
+        error: Exception | None = None
+        for seq, event_id, subject, payload in rows:
+            try:
+                await self._js.publish(subject, payload, timeout=self._timeout, headers={"Nats-Msg-Id": event_id})
+            except Exception as e:  # re-raised by relay_once after marking what went out
+                error = e
+                break
+            OUTBOX_PUBLISHED.labels(self._service, subjects.template(subject)).inc()
+            done.append(seq)
+        OUTBOX_PENDING.labels(self._service).set(len(rows) - len(done))
+        return done, error
+
+    async def _mark(self, session: "AsyncSession", seqs: list[int]) -> None:
+        if seqs:
+            await session.execute(update(self._outbox).where(self._outbox.c.seq.in_(seqs)).values(published_at=datetime.now(timezone.utc)))
+
+    async def pending(self) -> int:
+        async with self._db.read() as session:
+            return (await session.execute(select(func.count()).select_from(self._outbox).where(self._outbox.c.published_at.is_(None)))).scalar_one()

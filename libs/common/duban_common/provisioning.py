@@ -1,0 +1,167 @@
+"""The one place that declares JetStream streams and durable consumers.
+
+Services bind to what is declared here. Start-up compares the live configuration
+with the declaration and fails loudly on drift (STYLE.md 8): a durable consumer whose
+filter or redelivery settings changed behind our back would otherwise keep running
+with the old behaviour, silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
+from nats.js.errors import NotFoundError
+
+from .logging import get_logger
+from .settings import ServiceSettings
+
+log = get_logger(__name__)
+
+
+class ConfigDrift(RuntimeError):
+    """Live JetStream configuration differs from the declaration."""
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    name: str
+    family: str  # in, ev, out, dlq
+
+    @property
+    def subjects(self) -> list[str]:
+        return [f"duban.{self.family}.>"]
+
+
+STREAMS: dict[str, StreamSpec] = {s.name: s for s in (
+    StreamSpec("DUBAN_IN", "in"),
+    StreamSpec("DUBAN_EV", "ev"),
+    StreamSpec("DUBAN_OUT", "out"),
+    StreamSpec("DUBAN_DLQ", "dlq"),
+)}
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    """One durable consumer per (service, purpose); replicas of a service share it."""
+
+    service: str
+    purpose: str
+    stream: str
+    filter_subject: str
+
+    @property
+    def durable(self) -> str:
+        return f"{self.service}-{self.purpose}"
+
+
+CONSUMERS: tuple[ConsumerSpec, ...] = (
+    ConsumerSpec("intake", "submissions", "DUBAN_IN", "duban.in.*.*"),
+    ConsumerSpec("tasking", "matters", "DUBAN_EV", "duban.ev.*.matter.registered"),
+    ConsumerSpec("tasking", "deadlines", "DUBAN_EV", "duban.ev.*.deadline.set"),
+    ConsumerSpec("deadline", "tasks", "DUBAN_EV", "duban.ev.*.task.>"),
+    ConsumerSpec("deadline", "extensions", "DUBAN_EV", "duban.ev.*.extension.requested"),
+    ConsumerSpec("escalation", "deadlines", "DUBAN_EV", "duban.ev.*.deadline.>"),
+    ConsumerSpec("escalation", "tasks", "DUBAN_EV", "duban.ev.*.task.>"),
+    ConsumerSpec("escalation", "matters", "DUBAN_EV", "duban.ev.*.matter.registered"),
+    ConsumerSpec("escalation", "extensions", "DUBAN_EV", "duban.ev.*.extension.decided"),
+    ConsumerSpec("escalation", "notifications", "DUBAN_OUT", "duban.out.*.notification.>"),
+    ConsumerSpec("reporting", "projections", "DUBAN_EV", "duban.ev.>"),
+)
+
+
+def consumers_of(service: str) -> list[ConsumerSpec]:
+    return [c for c in CONSUMERS if c.service == service]
+
+
+def stream_config(spec: StreamSpec, settings: ServiceSettings) -> StreamConfig:
+    return StreamConfig(
+        name=spec.name,
+        subjects=spec.subjects,
+        retention=RetentionPolicy.LIMITS,
+        storage=StorageType.FILE,
+        num_replicas=settings.stream_replicas,
+        duplicate_window=settings.duplicate_window_s,
+        discard=DiscardPolicy.OLD,
+        max_age=0,  # kept until operators set a retention; events are the replay source
+    )
+
+
+def server_max_deliver(settings: ServiceSettings) -> int:
+    # The consumer runner dead-letters at settings.max_deliver; the server limit sits
+    # slightly above so that the runner, not the server, always makes the last decision
+    # (a message the server stops redelivering on its own would be stuck silently).
+    return settings.max_deliver + 2
+
+
+def consumer_config(spec: ConsumerSpec, settings: ServiceSettings) -> ConsumerConfig:
+    return ConsumerConfig(
+        name=spec.durable,
+        durable_name=spec.durable,
+        filter_subject=spec.filter_subject,
+        deliver_policy=DeliverPolicy.ALL,
+        ack_policy=AckPolicy.EXPLICIT,
+        ack_wait=settings.ack_wait_s,
+        max_deliver=server_max_deliver(settings),
+        max_ack_pending=settings.max_ack_pending,
+    )
+
+
+_STREAM_FIELDS = ("subjects", "storage", "num_replicas", "duplicate_window", "retention")
+_CONSUMER_FIELDS = ("filter_subject", "deliver_policy", "ack_policy", "ack_wait", "max_deliver", "max_ack_pending")
+
+
+def _diff(want, have, fields) -> dict[str, tuple]:
+    out = {}
+    for f in fields:
+        w, h = getattr(want, f), getattr(have, f)
+        if isinstance(w, float) or isinstance(h, float):
+            if abs(float(w or 0) - float(h or 0)) > 1e-3:
+                out[f] = (w, h)
+        elif w != h:
+            out[f] = (w, h)
+    return out
+
+
+async def ensure_streams(js: JetStreamContext, settings: ServiceSettings) -> None:
+    for spec in STREAMS.values():
+        want = stream_config(spec, settings)
+        try:
+            info = await js.stream_info(spec.name)
+        except NotFoundError:
+            await js.add_stream(want)
+            log.info("stream created", stream=spec.name)
+            continue
+        drift = _diff(want, info.config, _STREAM_FIELDS)
+        if drift:
+            raise ConfigDrift(f"stream {spec.name} differs from its declaration (field: declared, live): {drift}")
+
+
+async def ensure_consumer(js: JetStreamContext, spec: ConsumerSpec, settings: ServiceSettings) -> None:
+    want = consumer_config(spec, settings)
+    try:
+        info = await js.consumer_info(spec.stream, spec.durable)
+    except NotFoundError:
+        await js.add_consumer(spec.stream, want)
+        log.info("consumer created", consumer=spec.durable, stream=spec.stream)
+        return
+    drift = _diff(want, info.config, _CONSUMER_FIELDS)
+    if not drift:
+        return
+    if settings.provision_update:
+        await js.add_consumer(spec.stream, want)  # the server updates a durable in place
+        log.warning("consumer updated to its declaration", consumer=spec.durable, drift=str(drift))
+        return
+    raise ConfigDrift(
+        f"consumer {spec.durable} on {spec.stream} differs from its declaration (field: declared, live): {drift}; "
+        "fix the declaration, or start once with DUBAN_PROVISION_UPDATE=true to update it"
+    )
+
+
+async def provision(js: JetStreamContext, service: str, settings: ServiceSettings) -> list[ConsumerSpec]:
+    await ensure_streams(js, settings)
+    specs = consumers_of(service)
+    for spec in specs:
+        await ensure_consumer(js, spec, settings)
+    return specs

@@ -1,0 +1,178 @@
+"""The shared composition of a service: database, NATS, provisioning, clock, outbox
+relay, FastStream consumers and the FastAPI app with its operations endpoints.
+
+A service's ``bootstrap.py`` creates a :class:`Runtime` with its metadata, handlers
+and routers; nothing is built at import time (STYLE.md 3).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+
+import nats
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from faststream import AckPolicy
+from faststream.nats import JStream, NatsBroker, PullSub
+from faststream.nats.annotations import NatsMessage
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import MetaData
+
+from . import provisioning
+from .clock import SimulatedClock, SystemClock
+from .consumer import ConsumerRunner, Handler
+from .db import Database
+from .logging import configure as configure_logging
+from .logging import get_logger
+from .metrics import HTTP_REQUESTS
+from .outbox import InfraTables, OutboxRelay, UnitOfWork
+from .settings import ServiceSettings
+
+log = get_logger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: ServiceSettings
+    metadata: MetaData
+    tables: InfraTables
+    handlers: dict[str, dict[str, Handler]] = field(default_factory=dict)  # purpose → type → handler
+    routers: list[APIRouter] = field(default_factory=list)
+    # Long-running work of the service (e.g. a timer loop): coroutine factories started after
+    # the relay and the consumers, cancelled first on stop. One that ends with an error is logged.
+    background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.db = Database(self.settings.db_url())
+        self.clock = SimulatedClock(self.settings.service, self.settings.instance) if self.settings.clock == "simulated" else SystemClock()
+        self.nc = None
+        self.js = None
+        self.broker: NatsBroker | None = None
+        self.relay: OutboxRelay | None = None
+        self.source = f"/duban/{self.settings.service}"
+        self._background_tasks: list[asyncio.Task] = []
+
+    @contextlib.asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
+        """A transaction for an HTTP command: changes and outgoing events commit together."""
+        async with self.db.transaction() as session:
+            uow = UnitOfWork(session, self.tables, self.clock, self.source)
+            yield uow
+        if uow.emitted and self.relay:
+            self.relay.wake()
+
+    async def start(self) -> None:
+        s = self.settings
+        await self.db.create_all(self.metadata)
+        self.nc = await nats.connect(s.nats_url, name=f"duban-{s.service}", max_reconnect_attempts=-1, reconnect_time_wait=1)
+        self.js = self.nc.jetstream()
+        specs = await provisioning.provision(self.js, s.service, s)
+        await self.clock.start(self.js)
+        self.relay = OutboxRelay(self.db, self.tables, self.js, service=s.service, poll_s=s.outbox_poll_s, batch=s.outbox_batch)
+        self.relay.start()
+        self.broker = NatsBroker(s.nats_url, max_reconnect_attempts=-1, reconnect_time_wait=1, logger=None)
+        for spec in specs:
+            runner = ConsumerRunner(spec, self.handlers.get(spec.purpose, {}), self.db, self.tables, self.js, self.clock, s, self.relay)
+            self._subscribe(spec, runner)
+        await self.broker.start()
+        for factory in self.background:
+            task = asyncio.create_task(factory(), name=getattr(factory, "__name__", "background"))
+            task.add_done_callback(_log_background_end)
+            self._background_tasks.append(task)
+        log.info("service started", consumers=[c.durable for c in specs])
+
+    def _subscribe(self, spec: provisioning.ConsumerSpec, runner: ConsumerRunner) -> None:
+        async def on_message(msg: NatsMessage) -> None:
+            await runner.handle(msg.raw_message)
+
+        on_message.__name__ = spec.durable.replace("-", "_")
+        self.broker.subscriber(
+            spec.filter_subject,
+            stream=JStream(spec.stream, declare=False),
+            durable=spec.durable,
+            pull_sub=PullSub(batch_size=self.settings.fetch_batch, timeout=1.0),
+            ack_policy=AckPolicy.MANUAL,  # the runner acks after commit, naks with backoff, dead-letters
+            title=spec.durable,
+        )(on_message)
+
+    async def stop(self) -> None:
+        for task in self._background_tasks:
+            task.cancel()
+        await asyncio.gather(*self._background_tasks, return_exceptions=True)  # failures were logged when they ended
+        self._background_tasks.clear()
+        if self.broker:
+            await self.broker.stop()
+        if self.relay:
+            await self.relay.stop()
+        await self.clock.stop()
+        if self.nc:
+            await self.nc.drain()
+        await self.db.dispose()
+
+    async def readiness(self) -> dict[str, str]:
+        checks: dict[str, str] = {}
+        checks["nats"] = "ok" if self.nc is not None and self.nc.is_connected else "down"
+        try:
+            await self.db.ping()
+            checks["database"] = "ok"
+        except Exception as e:  # reported, not raised: this is the readiness answer
+            checks["database"] = f"down: {type(e).__name__}"
+        return checks
+
+    def app(self, title: str) -> FastAPI:
+        @contextlib.asynccontextmanager
+        async def lifespan(_app: FastAPI):
+            configure_logging(self.settings.service, self.settings.log_level)
+            await self.start()
+            try:
+                yield
+            finally:
+                await self.stop()
+
+        app = FastAPI(title=title, version="1.0.0", lifespan=lifespan)
+        app.state.runtime = self
+        app.include_router(self._ops_router())
+        for router in self.routers:
+            app.include_router(router)
+
+        @app.middleware("http")
+        async def count_requests(request: Request, call_next):
+            response = await call_next(request)
+            route = request.scope.get("route")
+            HTTP_REQUESTS.labels(self.settings.service, getattr(route, "path", "unmatched"), str(response.status_code)).inc()
+            return response
+
+        return app
+
+    def _ops_router(self) -> APIRouter:
+        router = APIRouter(tags=["operations"])
+
+        @router.get("/healthz")
+        async def healthz() -> dict:
+            return {"status": "ok", "service": self.settings.service}
+
+        @router.get("/readyz")
+        async def readyz() -> JSONResponse:
+            checks = await self.readiness()
+            ok = all(v == "ok" for v in checks.values())
+            return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
+
+        @router.get("/metrics")
+        async def metrics() -> Response:
+            return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+        return router
+
+
+def _log_background_end(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("background task ended with an error", task=task.get_name(), error=repr(task.exception()))
+
+
+def serve(runtime: Runtime, title: str) -> None:
+    import uvicorn
+
+    uvicorn.run(runtime.app(title), host=runtime.settings.http_host, port=runtime.settings.http_port, log_config=None)

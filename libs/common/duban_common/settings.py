@@ -1,0 +1,48 @@
+"""Settings shared by every service (pydantic-settings, env prefix ``DUBAN_``).
+
+Only a service's bootstrap reads settings; nothing is built at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DUBAN_", extra="ignore")
+
+    service: str = "service"
+    instance: str = "0"  # distinguishes replicas in clock acknowledgements
+    nats_url: str = "nats://127.0.0.1:14222"
+    data_dir: Path = Path("data")
+    # default: SQLite file <data_dir>/<service>.db; "{service}" in the URL is replaced by the
+    # service name, so one setting gives every service its own database
+    database_url: str | None = None
+    clock: Literal["real", "simulated"] = "real"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8100
+    log_level: str = "INFO"
+
+    # JetStream: set on purpose (DESIGN.md §9); see docs/decisions/0002-subjects-and-streams.md
+    stream_replicas: int = 1
+    duplicate_window_s: float = 2 * 3600
+    max_deliver: int = 5
+    ack_wait_s: float = 30
+    max_ack_pending: int = 1000
+    retry_backoff_s: list[float] = Field(default_factory=lambda: [1, 5, 15, 60])
+    fetch_batch: int = 32
+    max_message_bytes: int = 1_000_000  # larger messages are dead-lettered before parsing
+    provision_update: bool = False  # when true, drifted consumers are updated instead of failing
+
+    outbox_poll_s: float = 0.5
+    outbox_batch: int = 200
+
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url.replace("{service}", self.service)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite+aiosqlite:///{(self.data_dir / f'{self.service}.db').resolve()}"

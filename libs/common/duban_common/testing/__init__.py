@@ -1,0 +1,1 @@
+"""Pytest fixtures shared by every service's tests: real brokers and databases."""

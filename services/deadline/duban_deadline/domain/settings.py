@@ -1,0 +1,123 @@
+"""A tenant's deadline policy: DESIGN.md §5 defaults, overridden per tenant. Pure: no I/O.
+
+The tenant stores only its overrides (:class:`PolicyOverrides`); :func:`effective` merges
+them over the defaults. Validation names the field that is wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import time
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .notice import DEFAULT_NOTICE_LIMITS
+from .policy import DEFAULT_RULES, UNITS, BeyondMaximum, Period, Rule
+
+Unit = Literal[UNITS]  # type: ignore[valid-type]
+
+
+class PeriodIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    unit: Unit
+    amount: int = Field(ge=1, le=3660)
+
+    def to_period(self) -> Period:
+        return Period(self.unit, self.amount)
+
+
+class RuleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    period: PeriodIn
+    maximum: PeriodIn | None = None
+
+
+class SettingsIn(BaseModel):
+    """Timer and light settings; each one a tenant may change."""
+
+    model_config = ConfigDict(extra="forbid")
+    reminder_workdays: int = Field(2, ge=0, le=30, description="pre-deadline reminder, working days before the due day (0: none)")
+    reminder_time: time = Field(time(9, 0), description="reminders and progress prompts go out at this time on a working day")
+    due_time: time | None = Field(None, description="a task is due at this time of its last working day (default: the service's)")
+    acknowledge_workdays: int = Field(1, ge=1, le=30, description="sign-for limit after assignment")
+    decline_workdays: int = Field(2, ge=1, le=30, description="a unit may send the task back within this many working days")
+    yellow_workdays: int | None = Field(None, ge=0, le=60, description="yellow light this many working days before the due day (default: reminder_workdays)")
+    progress_reports_monthly: bool = True
+    beyond_maximum: Literal["cap", "refuse"] = Field("cap", description="a requested due date beyond the rule's maximum is capped at it, or refused")
+
+    @model_validator(mode="after")
+    def _reminder_before_due(self):
+        if self.due_time is not None and self.reminder_time >= self.due_time:
+            raise ValueError("reminder_time must be earlier than due_time")
+        return self
+
+
+class PolicyOverrides(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rules: dict[str, RuleIn] = Field(default_factory=dict)
+    notice_limits: dict[str, PeriodIn] = Field(default_factory=dict)
+    settings: SettingsIn = Field(default_factory=SettingsIn)
+
+    @field_validator("rules")
+    @classmethod
+    def _known_rules(cls, v: dict) -> dict:
+        unknown = sorted(set(v) - set(DEFAULT_RULES))
+        if unknown:
+            raise ValueError(f"unknown rule(s) {unknown}; known: {sorted(DEFAULT_RULES)}")
+        return v
+
+    @field_validator("notice_limits")
+    @classmethod
+    def _known_limits(cls, v: dict) -> dict:
+        unknown = sorted(set(v) - set(DEFAULT_NOTICE_LIMITS))
+        if unknown:
+            raise ValueError(f"unknown notice limit(s) {unknown}; known: {sorted(DEFAULT_NOTICE_LIMITS)}")
+        return v
+
+
+@dataclass(frozen=True)
+class TenantPolicy:
+    rules: dict[str, Rule] = field(default_factory=lambda: dict(DEFAULT_RULES))
+    notice_limits: dict[str, Period] = field(default_factory=lambda: dict(DEFAULT_NOTICE_LIMITS))
+    reminder_workdays: int = 2
+    reminder_time: time = time(9, 0)
+    due_time: time = time(17, 30)
+    acknowledge_workdays: int = 1
+    decline_workdays: int = 2
+    yellow_workdays: int = 2
+    progress_reports_monthly: bool = True
+    beyond_maximum: BeyondMaximum = "cap"
+
+
+def effective(overrides: PolicyOverrides | None, *, default_due_time: time = time(17, 30)) -> TenantPolicy:
+    o = overrides or PolicyOverrides()
+    rules = dict(DEFAULT_RULES)
+    for name, r in o.rules.items():
+        rules[name] = Rule(name, r.period.to_period(), r.maximum.to_period() if r.maximum else None)
+    limits = {**DEFAULT_NOTICE_LIMITS, **{k: v.to_period() for k, v in o.notice_limits.items()}}
+    s = o.settings
+    return TenantPolicy(
+        rules=rules, notice_limits=limits, reminder_workdays=s.reminder_workdays, reminder_time=s.reminder_time,
+        due_time=s.due_time or default_due_time, acknowledge_workdays=s.acknowledge_workdays,
+        decline_workdays=s.decline_workdays,
+        yellow_workdays=s.reminder_workdays if s.yellow_workdays is None else s.yellow_workdays,
+        progress_reports_monthly=s.progress_reports_monthly, beyond_maximum=s.beyond_maximum,
+    )
+
+
+def describe(policy: TenantPolicy, overrides: PolicyOverrides | None) -> dict:
+    """The effective policy as the API shows it, with what the tenant changed marked."""
+    o = overrides or PolicyOverrides()
+    return {
+        "rules": {name: {"period": r.period.to_json(), "maximum": r.maximum.to_json() if r.maximum else None,
+                         "overridden": name in o.rules} for name, r in sorted(policy.rules.items())},
+        "notice_limits": {k: {**p.to_json(), "overridden": k in o.notice_limits} for k, p in sorted(policy.notice_limits.items())},
+        "settings": {
+            "reminder_workdays": policy.reminder_workdays, "reminder_time": policy.reminder_time.strftime("%H:%M"),
+            "due_time": policy.due_time.strftime("%H:%M"), "acknowledge_workdays": policy.acknowledge_workdays,
+            "decline_workdays": policy.decline_workdays, "yellow_workdays": policy.yellow_workdays,
+            "progress_reports_monthly": policy.progress_reports_monthly, "beyond_maximum": policy.beyond_maximum,
+        },
+        "overrides": o.model_dump(mode="json", exclude_unset=True),
+    }

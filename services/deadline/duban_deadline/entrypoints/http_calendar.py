@@ -1,0 +1,121 @@
+"""A tenant's working-day calendar over HTTP: days, local holidays, loaded year schedules.
+Every change recomputes the open deadlines it touches and answers which moved."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from fastapi import APIRouter, HTTPException, Query
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy import select
+
+from ..adapters import repository as repo
+from ..adapters.orm import local_holidays, year_schedules
+from ..service_layer import calendar_admin
+from . import common
+
+
+class LocalHolidayIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200, description="e.g. 自治县成立纪念日")
+
+
+class YearScheduleIn(BaseModel):
+    """A year's schedule as the State Council's notice gives it (国务院办公厅关于…年部分节假日安排的通知)."""
+
+    model_config = ConfigDict(extra="forbid")
+    holidays: list[date] = Field(min_length=1, max_length=60)
+    working_weekends: list[date] = Field(default_factory=list, max_length=20)
+    source: str | None = Field(None, max_length=500)
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        both = sorted(set(self.holidays) & set(self.working_weekends))
+        if both:
+            raise ValueError(f"days listed both as holiday and as working weekend: {[d.isoformat() for d in both]}")
+        return self
+
+
+def _check_year(year: int, body: YearScheduleIn) -> None:
+    for name, days in (("holidays", body.holidays), ("working_weekends", body.working_weekends)):
+        for i, d in enumerate(days):
+            if d.year != year:
+                raise common.field_error(["body", name, i], f"{d.isoformat()} is not in {year}")
+            if name == "working_weekends" and d.weekday() < 5:
+                raise common.field_error(["body", name, i], f"{d.isoformat()} is not a Saturday or Sunday")
+
+
+def router(runtime, settings) -> APIRouter:
+    r = APIRouter(tags=["calendar"])
+
+    @r.get("/v1/tenants/{tenant}/calendar")
+    async def calendar_days(tenant: str, start: date = Query(alias="from"), end: date = Query(alias="to")) -> dict:
+        common.valid_tenant(tenant)
+        if end < start or (end - start).days > 366:
+            raise common.field_error(["query", "to"], "'to' must be on or after 'from' and at most 366 days later")
+        async with runtime.db.read() as s:
+            cal = await repo.load_calendar(s, tenant)
+        days, d = [], start
+        while d <= end:
+            days.append({"date": d, "workday": cal.is_workday(d), "kind": cal.day_kind(d), "provisional": not cal.is_known_year(d.year)})
+            d += timedelta(days=1)
+        return {"tenant": tenant, "days": days}
+
+    @r.get("/v1/tenants/{tenant}/calendar/local-holidays")
+    async def list_local_holidays(tenant: str) -> dict:
+        common.valid_tenant(tenant)
+        async with runtime.db.read() as s:
+            rows = (await s.execute(select(local_holidays).where(local_holidays.c.tenant == tenant).order_by(local_holidays.c.day))).mappings().all()
+        return {"tenant": tenant, "items": [dict(r) for r in rows]}
+
+    @r.put("/v1/tenants/{tenant}/calendar/local-holidays/{day}")
+    async def put_local_holiday(tenant: str, day: date, body: LocalHolidayIn) -> dict:
+        common.valid_tenant(tenant)
+        async with runtime.unit_of_work() as uow:
+            changes = await calendar_admin.add_local_holiday(uow, tenant, day, body.name, settings.due_time)
+        return {"tenant": tenant, "day": day, "name": body.name, **calendar_admin.summary(changes)}
+
+    @r.delete("/v1/tenants/{tenant}/calendar/local-holidays/{day}")
+    async def delete_local_holiday(tenant: str, day: date) -> dict:
+        common.valid_tenant(tenant)
+        async with runtime.unit_of_work() as uow:
+            changes = await calendar_admin.remove_local_holiday(uow, tenant, day, settings.due_time)
+        if changes is None:
+            raise HTTPException(404, f"{day.isoformat()} is not a local holiday of tenant {tenant}")
+        return {"tenant": tenant, "day": day, "removed": True, **calendar_admin.summary(changes)}
+
+    @r.get("/v1/tenants/{tenant}/calendar/years")
+    async def list_years(tenant: str, start: int = Query(2024, alias="from", ge=2000, le=2100),
+                         end: int = Query(2030, alias="to", ge=2000, le=2100)) -> dict:
+        common.valid_tenant(tenant)
+        async with runtime.db.read() as s:
+            cal = await repo.load_calendar(s, tenant)
+            loaded = {r.year: r for r in (await s.execute(select(year_schedules.c.year, year_schedules.c.source, year_schedules.c.loaded_at)
+                                                          .where(year_schedules.c.tenant == tenant))).all()}
+        years = []
+        for y in range(start, end + 1):
+            source = "loaded" if y in loaded else ("chinese-calendar" if cal.is_known_year(y) else None)
+            years.append({"year": y, "schedule": source, "provisional": source is None,
+                          "loaded_from": loaded[y].source if y in loaded else None, "loaded_at": loaded[y].loaded_at if y in loaded else None})
+        return {"tenant": tenant, "years": years}
+
+    @r.get("/v1/tenants/{tenant}/calendar/years/{year}")
+    async def get_year(tenant: str, year: int) -> dict:
+        common.valid_tenant(tenant)
+        async with runtime.db.read() as s:
+            row = (await s.execute(select(year_schedules).where(year_schedules.c.tenant == tenant, year_schedules.c.year == year))).mappings().first()
+        if row is None:
+            raise HTTPException(404, f"no schedule loaded for {year} in tenant {tenant}")
+        return dict(row)
+
+    @r.put("/v1/tenants/{tenant}/calendar/years/{year}")
+    async def put_year(tenant: str, year: int, body: YearScheduleIn) -> dict:
+        common.valid_tenant(tenant)
+        if not 2000 <= year <= 2100:
+            raise common.field_error(["path", "year"], "year must be between 2000 and 2100")
+        _check_year(year, body)
+        async with runtime.unit_of_work() as uow:
+            changes = await calendar_admin.load_year(uow, tenant, year, body.holidays, body.working_weekends, body.source, settings.due_time)
+        return {"tenant": tenant, "year": year, **calendar_admin.summary(changes)}
+
+    return r

@@ -1,0 +1,69 @@
+"""Extension requests and decisions over HTTP (延期申请 / 审批)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from ..adapters.orm import extensions
+from ..domain.extensions import Refused
+from ..service_layer import extensions as service
+from . import common
+
+
+class ExtensionRequestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=2000, pattern=r"\S", description="why the unit needs more time")
+    requested_due_on: date
+    requested_by: str | None = Field(None, max_length=200)
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    decision: Literal["approved", "denied"]
+    reason: str | None = Field(None, max_length=2000)
+    due_on: date | None = Field(None, description="grant another day than requested (approved only)")
+    decided_by: str | None = Field(None, max_length=200)
+
+
+def router(runtime, settings) -> APIRouter:
+    r = APIRouter(tags=["extensions"])
+
+    @r.post("/v1/tenants/{tenant}/tasks/{task_id}/extensions", status_code=201)
+    async def request_extension(tenant: str, task_id: str, body: ExtensionRequestIn) -> dict:
+        common.valid_tenant(tenant)
+        try:
+            async with runtime.unit_of_work() as uow:
+                return await service.request(uow, tenant, task_id, reason=body.reason.strip(), requested_due_on=body.requested_due_on,
+                                             requested_by=body.requested_by)
+        except service.NotFound as e:
+            raise HTTPException(404, str(e)) from None
+        except Refused as e:
+            raise common.refusal(e) from None
+
+    @r.get("/v1/tenants/{tenant}/tasks/{task_id}/extensions")
+    async def list_extensions(tenant: str, task_id: str) -> dict:
+        common.valid_tenant(tenant)
+        async with runtime.db.read() as s:
+            rows = (await s.execute(select(extensions).where(extensions.c.tenant == tenant, extensions.c.task_id == task_id)
+                                    .order_by(extensions.c.requested_at, extensions.c.id))).mappings().all()
+        return {"tenant": tenant, "task_id": task_id, "items": [dict(x) for x in rows]}
+
+    @r.post("/v1/tenants/{tenant}/tasks/{task_id}/extensions/{extension_id}/decision")
+    async def decide(tenant: str, task_id: str, extension_id: str, body: DecisionIn) -> dict:
+        common.valid_tenant(tenant)
+        try:
+            async with runtime.unit_of_work() as uow:
+                return await service.decide(uow, tenant, task_id, extension_id, approved=body.decision == "approved",
+                                            reason=body.reason, granted_due_on=body.due_on, decided_by=body.decided_by,
+                                            default_due_time=settings.due_time)
+        except service.NotFound as e:
+            raise HTTPException(404, str(e)) from None
+        except Refused as e:
+            raise common.refusal(e) from None
+
+    return r

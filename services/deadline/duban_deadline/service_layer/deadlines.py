@@ -1,0 +1,73 @@
+"""Setting and moving a task's deadline, with its timers and its ``deadline.set`` event.
+
+Everything here runs inside the caller's unit of work: the row, its history, its timers
+and its events commit together (STYLE.md 6).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from duban_common.calendar import WorkCalendar
+from duban_common.contracts.events import DEADLINE_SET, DeadlineSet
+from duban_common.outbox import UnitOfWork
+
+from ..adapters import repository as repo
+from ..domain import policy, timers
+from ..domain.settings import TenantPolicy
+
+
+async def emit_set(uow: UnitOfWork, row: dict, *, reason: str, previous_due_on: date | None, extension_id: str | None = None) -> None:
+    await uow.emit(row["tenant"], DEADLINE_SET, DeadlineSet(
+        task_id=row["task_id"], matter_id=row["matter_id"], start_on=row["start_on"], due_on=row["due_on"], due_at=row["due_at"],
+        rule=row["rule"], provisional=row["provisional"], note=row.get("note"), previous_due_on=previous_due_on, reason=reason,
+        revision=row["revision"], extension_id=extension_id, lead_unit=row.get("lead_unit"),
+    ))
+    await repo.add_history(uow.session, row, reason=reason, at=uow.now(), previous_due_on=previous_due_on, extension_id=extension_id)
+
+
+async def replan_deadline_timers(uow: UnitOfWork, row: dict, cal: WorkCalendar, p: TenantPolicy, note: str) -> None:
+    """Cancel the pending reminder, progress and overdue timers and plan them for the current
+    deadline; one that already fired for the same day (or report number) is not planned again."""
+    s, tenant, task_id = uow.session, row["tenant"], row["task_id"]
+    await repo.cancel_timers(s, tenant, task_id, timers.DEADLINE_KINDS, uow.now(), note)
+    if row["status"] != "open":  # declined (until reassigned), or done: nothing to remind of
+        return
+    done = await repo.fired_keys(s, tenant, task_id)
+    planned = timers.deadline_timers(cal, row["start_on"], row["due_on"], row["due_at"], p, uow.now())
+    await repo.insert_timers(s, tenant, task_id, [t for t in planned if t.key not in done], uow.now())
+
+
+@dataclass(frozen=True)
+class Change:
+    task_id: str
+    matter_id: str
+    previous_due_on: date
+    due_on: date
+    provisional: bool
+    was_provisional: bool
+
+    @property
+    def moved(self) -> bool:
+        return self.due_on != self.previous_due_on
+
+
+async def apply(uow: UnitOfWork, row: dict, cal: WorkCalendar, p: TenantPolicy, basis: policy.Basis, *, reason: str,
+                extension_id: str | None = None, force_event: bool = False, replan_unchanged: bool = True) -> Change:
+    """Evaluate ``basis`` on ``cal``; when the deadline (or its provisional mark) changes, store it,
+    move its timers and emit ``deadline.set``. Timers are re-planned either way (a calendar
+    change can move a reminder without moving the due day)."""
+    d = policy.evaluate(cal, basis)
+    due_at = timers.due_instant(d.due_on, p.due_time)
+    change = Change(row["task_id"], row["matter_id"], row["due_on"], d.due_on, d.provisional, row["provisional"])
+    changed = d.due_on != row["due_on"] or d.provisional != row["provisional"] or due_at != row["due_at"]
+    if changed or force_event:
+        row.update(due_on=d.due_on, due_at=due_at, provisional=d.provisional, rule=d.rule, note=d.note,
+                   basis=basis.to_json(), revision=row["revision"] + 1, set_at=uow.now())
+        await repo.update_deadline(uow.session, row["task_id"], due_on=d.due_on, due_at=due_at, provisional=d.provisional,
+                                   rule=d.rule, note=d.note, basis=row["basis"], revision=row["revision"], set_at=row["set_at"])
+        await emit_set(uow, row, reason=reason, previous_due_on=change.previous_due_on, extension_id=extension_id)
+    if changed or force_event or replan_unchanged:
+        await replan_deadline_timers(uow, row, cal, p, note=reason)
+    return change

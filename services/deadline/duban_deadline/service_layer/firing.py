@@ -1,0 +1,172 @@
+"""Firing due timers, each exactly once, whatever the number of replicas.
+
+A batch of due, pending timers is claimed, marked and its events written to the outbox in
+ONE transaction. On PostgreSQL the claim is ``FOR UPDATE OF timers SKIP LOCKED``: replicas
+take disjoint batches, and a replica killed mid-batch leaves its rows pending (its
+transaction rolls back) for the others. On SQLite one process owns the file and its
+write lock serializes the transactions. Firing runs when the simulated clock moves
+(before the service acknowledges the new time), and on a short period with any clock,
+which also fires, on start, what fell due while the service was down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time as _time
+from collections.abc import Callable
+from datetime import datetime, time
+
+from sqlalchemy import bindparam, func, select, update
+
+from duban_common.calendar import WorkCalendar, local_day
+from duban_common.contracts import events as ev
+from duban_common.db import Database
+from duban_common.logging import get_logger
+from duban_common.outbox import InfraTables
+
+from .. import metrics
+from ..adapters import repository as repo
+from ..adapters.outbox_batch import BatchedUnitOfWork
+from ..adapters.orm import deadlines, timers
+from ..domain import timers as T
+from ..domain.lights import DONE
+from ..domain.settings import TenantPolicy
+
+log = get_logger(__name__)
+
+EVENT_TYPES = {
+    T.REMINDER: ev.DEADLINE_REMINDER, T.PROGRESS: ev.DEADLINE_PROGRESS_DUE, T.OVERDUE: ev.DEADLINE_OVERDUE,
+    T.ACKNOWLEDGEMENT: ev.DEADLINE_ACKNOWLEDGEMENT_OVERDUE, T.DECLINE: ev.DEADLINE_DECLINE_WINDOW_CLOSED,
+}
+
+
+def fact(kind: str, r, now: datetime, cal: WorkCalendar):
+    common = dict(task_id=r.task_id, matter_id=r.matter_id, lead_unit=r.lead_unit, timer_id=r.id, scheduled_at=r.due_at)
+    if kind == T.REMINDER:
+        return ev.DeadlineReminder(**common, due_on=r.deadline_due_on, due_at=r.deadline_due_at,
+                                   workdays_left=cal.workdays_between(local_day(now), r.deadline_due_on))
+    if kind == T.PROGRESS:
+        return ev.ProgressDue(**common, seq=r.seq, report_due_on=r.ref_on or local_day(r.due_at), due_on=r.deadline_due_on,
+                              last_reported_at=r.last_progress_at)
+    if kind == T.OVERDUE:
+        return ev.DeadlineOverdue(**common, due_on=r.deadline_due_on, due_at=r.deadline_due_at)
+    if kind == T.ACKNOWLEDGEMENT:
+        return ev.AcknowledgementOverdue(**common, assigned_at=r.assigned_at, limit_at=r.due_at)
+    return ev.DeclineWindowClosed(**common, assigned_at=r.assigned_at, closed_at=r.due_at)
+
+
+class TimerFiring:
+    def __init__(self, db: Database, tables: InfraTables, clock, source: str, *, instance: str, default_due_time: time,
+                 simulated: bool = False, wake: Callable[[], None] = lambda: None, batch: int = 500, poll_s: float = 1.0,
+                 gauges_every_s: float = 5.0) -> None:
+        self.db, self.tables, self.clock, self.source, self.instance = db, tables, clock, source, instance
+        self.default_due_time, self.simulated, self.wake = default_due_time, simulated, wake
+        self.batch, self.poll_s, self.gauges_every_s = batch, poll_s, gauges_every_s
+        self._gauges_at = 0.0
+        self._simulated_up_to: datetime | None = None  # the simulated time every due timer has been fired for
+        self._jump: tuple[datetime | None, datetime] | None = None  # the last simulated change: (from, to)
+
+    async def fire_due(self, now: datetime | None = None, *, since: datetime | None = None) -> int:
+        """Fire every timer due at ``now`` (default: the clock's time) that no other replica holds.
+
+        ``since``: time jumped from ``since`` to ``now`` (the simulated clock), so a timer due in
+        between is treated as if the clock had reached it on its own: a reminder due 09:00 on a
+        working day is delivered, not held back as if the service had been down."""
+        total = 0
+        while claimed := await self._fire_batch(now or self.clock.now(), since):
+            total += claimed
+        return total
+
+    async def on_clock_change(self, now: datetime) -> None:
+        """The simulated clock's listener: runs before the service acknowledges the new time.
+        Should it fail (database away), the periodic loop retries the same jump."""
+        self._jump = (self._simulated_up_to, now)
+        await self._catch_up()
+        await self.refresh_gauges(force=True)
+
+    async def _catch_up(self) -> None:
+        since, now = self._jump
+        await self.fire_due(now, since=since)
+        self._simulated_up_to = now
+
+    async def run(self) -> None:
+        """The periodic loop (a Runtime background task). With the simulated clock it fires only
+        up to the time the clock listener has handled (timers planned already due, e.g. overdue
+        for a task returned late), so it never races the listener on a jump."""
+        while True:
+            try:
+                if not self.simulated:
+                    await self.fire_due()
+                elif self._jump is not None and self._simulated_up_to != self._jump[1]:
+                    await self._catch_up()
+                elif self._simulated_up_to is not None:
+                    await self.fire_due(self._simulated_up_to)
+                await self.refresh_gauges()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("timer firing failed; will retry")  # the database is away: rows stay pending
+            await asyncio.sleep(self.poll_s)
+
+    async def _fire_batch(self, now: datetime, since: datetime | None) -> int:
+        t, d = timers.c, deadlines.c
+        q = (select(t.id, t.tenant, t.task_id, t.kind, t.seq, t.ref_on, t.due_at, d.matter_id, d.lead_unit, d.assigned_at,
+                    d.last_progress_at, d.status, d.due_on.label("deadline_due_on"), d.due_at.label("deadline_due_at"))
+             .join(deadlines, d.task_id == t.task_id)
+             .where(t.state == "pending", t.due_at <= now).order_by(t.due_at, t.id).limit(self.batch)
+             .with_for_update(of=timers, skip_locked=True))
+        fired: list[tuple] = []
+        async with self.db.transaction() as session:
+            rows = (await session.execute(q)).all()
+            if not rows:
+                return 0
+            uow = BatchedUnitOfWork(session, self.tables, self.clock, self.source)
+            cals: dict[str, tuple[WorkCalendar, TenantPolicy]] = {}
+            marks, defers = [], []
+            for r in rows:
+                if r.tenant not in cals:
+                    cals[r.tenant] = (await repo.load_calendar(session, r.tenant), await repo.load_policy(session, r.tenant, self.default_due_time))
+                cal, p = cals[r.tenant]
+                if r.status != "open":  # declined or done while the timer was claimable: nothing to say any more
+                    marks.append(dict(tid=r.id, st="cancelled", eid=None, note=f"task {r.status}"))
+                    continue
+                as_of = now if since is None else max(r.due_at, min(since, now))  # when it would have fired
+                disp = T.disposition(r.kind, as_of, cal, p, r.deadline_due_at)
+                if disp.action == "defer":
+                    defers.append(dict(tid=r.id, at=disp.at, note=disp.reason))
+                    continue
+                if disp.action == "skip":
+                    marks.append(dict(tid=r.id, st="skipped", eid=None, note=disp.reason))
+                    continue
+                env = await uow.emit(r.tenant, EVENT_TYPES[r.kind], fact(r.kind, r, as_of, cal))
+                marks.append(dict(tid=r.id, st="fired", eid=env.id, note=None))
+                fired.append((r.kind, r.due_at))
+            await uow.flush()
+            if marks:
+                await session.execute(
+                    update(timers).where(timers.c.id == bindparam("tid"))
+                    .values(state=bindparam("st"), event_id=bindparam("eid"), note=bindparam("note"), fired_at=now, fired_by=self.instance),
+                    marks)
+            if defers:
+                await session.execute(
+                    update(timers).where(timers.c.id == bindparam("tid"))
+                    .values(due_at=bindparam("at"), note=bindparam("note"), deferrals=timers.c.deferrals + 1), defers)
+        for kind, due_at in fired:
+            metrics.TIMERS_FIRED.labels(kind).inc()
+            metrics.TIMER_LATENESS.labels(kind).observe(max(0.0, (now - due_at).total_seconds()))
+        if fired:
+            self.wake()
+            log.info("timers fired", fired=len(fired), claimed=len(rows), now=now.isoformat())
+        return len(rows)
+
+    async def refresh_gauges(self, force: bool = False) -> None:
+        if not force and _time.monotonic() - self._gauges_at < self.gauges_every_s:
+            return
+        self._gauges_at = _time.monotonic()
+        async with self.db.read() as s:
+            pending = dict((await s.execute(select(timers.c.kind, func.count()).where(timers.c.state == "pending").group_by(timers.c.kind))).all())
+            provisional = (await s.execute(select(func.count()).select_from(deadlines)
+                                           .where(deadlines.c.provisional.is_(True), deadlines.c.status.not_in(DONE)))).scalar_one()
+        for kind in T.KINDS:
+            metrics.TIMERS_PENDING.labels(kind).set(pending.get(kind, 0))
+        metrics.PROVISIONAL_DEADLINES.set(provisional)

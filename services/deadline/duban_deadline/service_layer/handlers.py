@@ -1,0 +1,169 @@
+"""Deadline handlers for task facts: an assigned task gets its deadline and timers; later
+facts cancel or re-plan the timers they make pointless."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import time
+
+from pydantic import ValidationError
+
+from duban_common.consumer import Delivery, Rejected, describe_validation_error
+from duban_common.contracts import events as ev
+from duban_common.calendar import local_day
+from duban_common.logging import get_logger
+from duban_common.outbox import UnitOfWork
+
+from ..adapters import repository as repo
+from ..adapters.orm import deadlines
+from ..domain import notice, policy, timers
+from ..domain.lights import DONE
+from . import deadlines as dl
+
+log = get_logger(__name__)
+
+
+class TaskNotKnownYet(RuntimeError):
+    """A follow-up fact arrived before the task's assignment was handled (another replica may be
+    handling it right now): retried with backoff, dead-lettered if it never appears."""
+
+
+def parse(model, d: Delivery):
+    """The event's data as its contract model; data that does not fit is dead-lettered at once."""
+    try:
+        return model.model_validate(d.envelope.data)
+    except ValidationError as e:
+        raise Rejected(f"{d.envelope.type} does not match its contract: {describe_validation_error(e)}") from None
+
+
+def make_on_task_assigned(default_due_time: time):
+    async def on_task_assigned(delivery: Delivery, uow: UnitOfWork) -> None:
+        tenant, e = delivery.envelope.tenant, parse(ev.TaskAssigned, delivery)
+        s = uow.session
+        if await repo.get_deadline(s, tenant, e.task_id) is not None:
+            log.warning("task already has a deadline; assignment ignored", task_id=e.task_id)
+            return
+        cal = await repo.load_calendar(s, tenant)
+        p = await repo.load_policy(s, tenant, default_due_time)
+        start_on = local_day(e.assigned_at)
+        basis = policy.basis_for(e.origin, start_on, has_co_units=bool(e.co_units), requested_due_on=e.requested_due_on,
+                                 rules=p.rules, beyond_maximum=p.beyond_maximum)
+        d = policy.evaluate(cal, basis)
+        late = notice.check(cal, e.origin, start_on, p.notice_limits)
+        row = dict(
+            task_id=e.task_id, tenant=tenant, matter_id=e.matter_id, start_on=d.start_on, due_on=d.due_on,
+            due_at=timers.due_instant(d.due_on, p.due_time), rule=d.rule, provisional=d.provisional, note=d.note, set_at=uow.now(),
+            status="open", lead_unit=e.lead_unit, co_units=e.co_units, origin=e.origin.model_dump(mode="json"),
+            assigned_at=e.assigned_at, basis=basis.to_json(), revision=1,
+            notice_limit_on=late.limit_on if late else None, notice_late_workdays=late.late_workdays if late else None,
+        )
+        await s.execute(deadlines.insert().values(**row))
+        await repo.insert_timers(s, tenant, e.task_id, timers.assignment_timers(cal, e.assigned_at, p), uow.now())
+        await repo.insert_timers(s, tenant, e.task_id, timers.deadline_timers(cal, d.start_on, d.due_on, row["due_at"], p, uow.now()), uow.now())
+        await dl.emit_set(uow, row, reason="assigned", previous_due_on=None)
+        if late and late.late:
+            await uow.emit(tenant, ev.DEADLINE_NOTICE_LATE, ev.NoticeLate(
+                task_id=e.task_id, matter_id=e.matter_id, kind=e.origin.kind, limit_rule=late.limit_rule, origin_on=late.origin_on,
+                limit_on=late.limit_on, issued_on=late.issued_on, late_workdays=late.late_workdays, note=late.note,
+            ))
+
+    return on_task_assigned
+
+
+async def _task(uow: UnitOfWork, tenant: str, task_id: str) -> dict:
+    row = await repo.get_deadline(uow.session, tenant, task_id, lock=True)
+    if row is None:
+        raise TaskNotKnownYet(f"task {task_id} of tenant {tenant} has no deadline yet")
+    return row
+
+
+def _status(row: dict, new: str) -> str:
+    # facts may arrive out of order: a completed task stays completed
+    return row["status"] if row["status"] == "completed" else new
+
+
+async def on_task_acknowledged(d: Delivery, uow: UnitOfWork) -> None:
+    e = parse(ev.TaskAcknowledged, d)
+    row = await _task(uow, d.envelope.tenant, e.task_id)
+    await repo.update_deadline(uow.session, e.task_id, acknowledged_at=e.acknowledged_at)
+    await repo.cancel_timers(uow.session, row["tenant"], e.task_id, timers.ASSIGNMENT_KINDS, uow.now(), "acknowledged")
+
+
+async def on_task_declined(d: Delivery, uow: UnitOfWork) -> None:
+    e = parse(ev.TaskDeclined, d)
+    row = await _task(uow, d.envelope.tenant, e.task_id)
+    await repo.update_deadline(uow.session, e.task_id, status=_status(row, "declined"))
+    await repo.cancel_timers(uow.session, row["tenant"], e.task_id, timers.KINDS, uow.now(), "declined")
+
+
+def make_on_task_reassigned(default_due_time: time):
+    async def on_task_reassigned(d: Delivery, uow: UnitOfWork) -> None:
+        e = parse(ev.TaskReassigned, d)
+        row = await _task(uow, d.envelope.tenant, e.task_id)
+        if row["status"] in DONE:
+            return
+        s, tenant = uow.session, row["tenant"]
+        cal, p = await repo.load_calendar(s, tenant), await repo.load_policy(s, tenant, default_due_time)
+        row.update(status="open", lead_unit=e.lead_unit, co_units=e.co_units)
+        await repo.update_deadline(s, e.task_id, status="open", lead_unit=e.lead_unit, co_units=e.co_units, acknowledged_at=None)
+        await repo.cancel_timers(s, tenant, e.task_id, timers.ASSIGNMENT_KINDS, uow.now(), "reassigned")
+        await repo.insert_timers(s, tenant, e.task_id, timers.assignment_timers(cal, e.reassigned_at, p), uow.now())
+        await dl.replan_deadline_timers(uow, row, cal, p, note="reassigned")
+
+    return on_task_reassigned
+
+
+async def on_task_progress_reported(d: Delivery, uow: UnitOfWork) -> None:
+    e = parse(ev.TaskProgressReported, d)
+    row = await _task(uow, d.envelope.tenant, e.task_id)
+    if row["last_progress_at"] is None or e.reported_at > row["last_progress_at"]:
+        await repo.update_deadline(uow.session, e.task_id, last_progress_at=e.reported_at)
+
+
+async def on_task_completion_submitted(d: Delivery, uow: UnitOfWork) -> None:
+    e = parse(ev.TaskCompletionSubmitted, d)
+    row = await _task(uow, d.envelope.tenant, e.task_id)
+    await repo.update_deadline(uow.session, e.task_id, status=_status(row, "completion_submitted"))
+    await repo.cancel_timers(uow.session, row["tenant"], e.task_id, timers.KINDS, uow.now(), "completion submitted")
+
+
+def make_on_task_returned(default_due_time: time):
+    """退回重办: open again within the same deadline; its reminder and overdue timers are planned
+    again (an overdue timer already past fires at once, unless it fired for this deadline before)."""
+
+    async def on_task_returned(d: Delivery, uow: UnitOfWork) -> None:
+        e = parse(ev.TaskReturned, d)
+        row = await _task(uow, d.envelope.tenant, e.task_id)
+        if row["status"] == "completed":
+            return  # a late return of a task accepted meanwhile changes nothing
+        s = uow.session
+        row["status"] = "open"
+        await repo.update_deadline(s, e.task_id, status="open")
+        cal, p = await repo.load_calendar(s, row["tenant"]), await repo.load_policy(s, row["tenant"], default_due_time)
+        await dl.replan_deadline_timers(uow, row, cal, p, note="returned for rework")
+
+    return on_task_returned
+
+
+def make_on_task_reopened(default_due_time: time):
+    """A completed task reopened (a spot check found it not done): a fresh period of the same
+    rule from the day it was reopened, published as ``deadline.set`` with reason ``reopened``."""
+
+    async def on_task_reopened(d: Delivery, uow: UnitOfWork) -> None:
+        e = parse(ev.TaskReopened, d)
+        row = await _task(uow, d.envelope.tenant, e.task_id)
+        s = uow.session
+        row["status"] = "open"
+        await repo.update_deadline(s, e.task_id, status="open", closed_at=None)
+        cal, p = await repo.load_calendar(s, row["tenant"]), await repo.load_policy(s, row["tenant"], default_due_time)
+        basis = replace(policy.Basis.from_json(row["basis"]), start_on=local_day(e.reopened_at), requested_due_on=None, extended_to=None)
+        await dl.apply(uow, row, cal, p, basis, reason="reopened", force_event=True)
+
+    return on_task_reopened
+
+
+async def on_task_completed(d: Delivery, uow: UnitOfWork) -> None:
+    e = parse(ev.TaskCompleted, d)
+    row = await _task(uow, d.envelope.tenant, e.task_id)
+    await repo.update_deadline(uow.session, e.task_id, status="completed", closed_at=e.completed_at)
+    await repo.cancel_timers(uow.session, row["tenant"], e.task_id, timers.KINDS, uow.now(), "completed")

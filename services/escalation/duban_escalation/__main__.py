@@ -1,0 +1,6 @@
+from duban_common.runtime import serve
+
+from .bootstrap import bootstrap
+
+if __name__ == "__main__":
+    serve(bootstrap(), "Duban escalation 催办督办")

@@ -1,0 +1,148 @@
+"""Escalation's own tables."""
+
+from sqlalchemy import JSON, Boolean, Column, Date, Float, Integer, MetaData, String, Table, Text, UniqueConstraint
+
+from duban_common.db import UTCDateTime
+from duban_common.outbox import InfraTables
+from duban_common.sequences import sequence_table
+
+metadata = MetaData()
+infra = InfraTables(metadata)
+notice_sequences = sequence_table(metadata)
+
+# What escalation knows of each task, learned from events.
+watched_tasks = Table(
+    "watched_tasks", metadata,
+    Column("task_id", String(36), primary_key=True),
+    Column("tenant", String(40), nullable=False, index=True),
+    Column("matter_id", String(36), nullable=False),
+    Column("unit", String(40)),
+    Column("title", String(500)),
+    Column("due_on", Date),
+    Column("due_at", UTCDateTime),
+    Column("urges", Integer, nullable=False, default=0),
+    Column("returns", Integer, nullable=False, default=0),
+    Column("overdue", Boolean, nullable=False, default=False),
+    Column("closed", Boolean, nullable=False, default=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# Every fact the transfer dossier needs, in order: assignments, deadlines, extensions, urges, ...
+dossier_entries = Table(
+    "dossier_entries", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tenant", String(40), nullable=False),
+    Column("matter_id", String(36), nullable=False, index=True),
+    Column("task_id", String(36), index=True),
+    Column("type", String(60), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("data", JSON, nullable=False),
+)
+
+ladders = Table(
+    "ladders", metadata,
+    Column("tenant", String(40), primary_key=True),
+    Column("definition", JSON, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+urges = Table(
+    "urges", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("tenant", String(40), nullable=False),
+    Column("task_id", String(36), nullable=False, index=True),
+    Column("urge_no", Integer, nullable=False),
+    Column("notice_no", String(40), nullable=False),
+    Column("reason", String(40), nullable=False),
+    Column("trigger_key", String(300), nullable=False, unique=True),  # one urge per trigger, ever
+    Column("at", UTCDateTime, nullable=False),
+    UniqueConstraint("task_id", "urge_no", name="uq_urge_no"),
+)
+
+steps_taken = Table(
+    "steps_taken", metadata,
+    Column("task_id", String(36), primary_key=True),
+    Column("step", Integer, primary_key=True),
+    Column("tenant", String(40), nullable=False),
+    Column("actions", JSON, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+)
+
+explanations = Table(
+    "explanations", metadata,
+    Column("task_id", String(36), primary_key=True),
+    Column("step", Integer, primary_key=True),
+    Column("tenant", String(40), nullable=False),
+    Column("unit", String(40), nullable=False),
+    Column("required_at", UTCDateTime, nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("submitted_at", UTCDateTime),
+    Column("text", Text),
+    Column("attachments", JSON),
+)
+
+deductions = Table(
+    "deductions", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("tenant", String(40), nullable=False, index=True),
+    Column("unit", String(40), nullable=False),
+    Column("task_id", String(36), nullable=False),
+    Column("points", Float, nullable=False),
+    Column("reason", String(200), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+)
+
+cases = Table(
+    "cases", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("tenant", String(40), nullable=False, index=True),
+    Column("task_id", String(36), nullable=False, unique=True),
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("dossier", JSON, nullable=False),
+)
+
+timers = Table(
+    "escalation_timers", metadata,
+    Column("key", String(200), primary_key=True),  # kind:task:n — a timer exists once
+    Column("tenant", String(40), nullable=False),
+    Column("task_id", String(36), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),  # reurge | explanation
+    Column("due_at", UTCDateTime, nullable=False, index=True),
+    Column("fired_at", UTCDateTime),
+    Column("cancelled", Boolean, nullable=False, default=False),
+)
+
+deliveries = Table(
+    "deliveries", metadata,
+    Column("id", String(200), primary_key=True),  # the notification event's id: one delivery per notification
+    Column("tenant", String(40), nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("recipient", String(200), nullable=False),
+    Column("subject", String(300)),
+    Column("text", Text, nullable=False),
+    Column("template", String(60), nullable=False),
+    Column("ref", JSON, nullable=False),
+    Column("send_at", UTCDateTime, nullable=False, index=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("status", String(20), nullable=False),  # queued | sent | failed
+    Column("sent_at", UTCDateTime),
+    Column("last_error", Text),
+)
+
+# 督办单 and its approval chain: proposed by the office's deputy director, approved by the
+# responsible leader, signed by the director; only then numbered and issued.
+supervision_orders = Table(
+    "supervision_orders", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("tenant", String(40), nullable=False, index=True),
+    Column("task_id", String(36), nullable=False, index=True),
+    Column("requirement", Text, nullable=False),
+    Column("status", String(20), nullable=False),  # proposed | approved | issued
+    Column("proposed_by", String(100), nullable=False),
+    Column("proposed_at", UTCDateTime, nullable=False),
+    Column("approved_by", String(100)),
+    Column("approved_at", UTCDateTime),
+    Column("signed_by", String(100)),
+    Column("signed_at", UTCDateTime),
+    Column("notice_no", String(40)),
+)

@@ -1,0 +1,27 @@
+"""Composition root of the escalation service."""
+
+from duban_common.calendar import WorkCalendar
+from duban_common.contracts.events import NOTIFICATION_REQUESTED
+from duban_common.runtime import Runtime
+
+from .adapters import orm
+from .adapters.senders import senders_from
+from .config import EscalationSettings
+from .entrypoints import http
+from .service_layer import handlers
+from .service_layer.delivery import Deliverer
+from .service_layer.timers import EscalationTimers
+
+
+def bootstrap(settings: EscalationSettings | None = None) -> Runtime:
+    settings = settings or EscalationSettings()
+    cal = WorkCalendar()
+    runtime = Runtime(settings=settings, metadata=orm.metadata, tables=orm.infra, handlers=handlers.build(settings, cal))
+    timers = EscalationTimers(runtime, cal)
+    deliverer = Deliverer(runtime, cal, senders_from(settings))
+    runtime.handlers["notifications"] = {NOTIFICATION_REQUESTED: deliverer.on_notification}
+    if hasattr(runtime.clock, "on_change"):
+        runtime.clock.on_change(timers.on_clock_change)
+    runtime.background += [timers.run, deliverer.run]
+    runtime.routers.append(http.router(runtime, cal))
+    return runtime

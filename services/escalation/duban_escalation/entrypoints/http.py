@@ -1,0 +1,209 @@
+"""Escalation over HTTP: the ladder, manual urges, explanations, a task's history, cases, notices."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Header, HTTPException
+from fastapi.responses import Response
+from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy import select
+
+from duban_common.calendar import local_day
+from duban_common.contracts import events as ev
+from duban_common.documents import official_notice
+from duban_common.http import valid_tenant as _tenant
+
+from ..adapters.orm import cases, deductions, deliveries, explanations, ladders, steps_taken, supervision_orders, urges, watched_tasks
+from ..domain.ladder import URGE_REASONS, Ladder
+from ..service_layer import climb, handlers, notify, orders
+from ..service_layer.delivery import masked
+
+
+class UrgeIn(BaseModel):
+    reason: str = Field("督查室催办", max_length=500)
+
+
+class OrderIn(BaseModel):
+    requirement: str = Field(min_length=4, max_length=5000)
+    proposed_by: str = Field(min_length=1, max_length=100, description="the supervision office's deputy director")
+
+
+class PersonIn(BaseModel):
+    by: str = Field(min_length=1, max_length=100)
+
+
+class ExplanationIn(BaseModel):
+    text: str = Field(min_length=10, max_length=20000)
+    attachments: list[str] = Field(default_factory=list, max_length=50)
+
+
+
+def router(runtime, cal) -> APIRouter:
+    r = APIRouter(tags=["escalation"])
+
+    @r.get("/v1/tenants/{tenant}/ladder")
+    async def get_ladder(tenant: str) -> dict:
+        async with runtime.unit_of_work() as uow:
+            return (await climb.ladder_of(uow, _tenant(tenant))).model_dump()
+
+    @r.put("/v1/tenants/{tenant}/ladder")
+    async def put_ladder(tenant: str, body: dict, x_duban_role: str | None = Header(None)) -> dict:
+        if x_duban_role != "supervision_office":
+            raise HTTPException(403, "只有督查室可以设置督办升级规则")
+        try:
+            ladder = Ladder.model_validate(body)
+        except ValidationError as e:
+            raise HTTPException(422, [{"loc": ["body", *err["loc"]], "msg": err["msg"]} for err in e.errors()]) from None
+        async with runtime.unit_of_work() as uow:
+            await uow.session.execute(ladders.delete().where(ladders.c.tenant == _tenant(tenant)))
+            await uow.session.execute(ladders.insert().values(tenant=tenant, definition=ladder.model_dump(), updated_at=uow.now()))
+        return ladder.model_dump()
+
+    @r.post("/v1/tenants/{tenant}/tasks/{task_id}/urge")
+    async def manual_urge(tenant: str, task_id: str, body: UrgeIn, x_duban_role: str | None = Header(None),
+                          idempotency_key: str | None = Header(None)) -> dict:
+        if x_duban_role != "supervision_office":
+            raise HTTPException(403, "只有督查室可以催办")
+        ctx = await notify.context(runtime.settings, _tenant(tenant))
+        async with runtime.unit_of_work() as uow:
+            task = await handlers.load(uow, task_id)
+            if task is None or task["tenant"] != tenant:
+                raise HTTPException(404, f"任务 {task_id} 不存在")
+            if task["closed"]:
+                raise HTTPException(409, "任务已办结，无需催办")
+            key = f"manual:{task_id}:{idempotency_key or uow.now().isoformat()}"
+            await climb.escalate(uow, task, "manual", key, cal, ctx)
+            count = (await handlers.load(uow, task_id))["urges"]
+        return {"task_id": task_id, "urges": count}
+
+    @r.post("/v1/tenants/{tenant}/tasks/{task_id}/rectification-unmet")
+    async def rectification(tenant: str, task_id: str, body: PersonIn, x_duban_role: str | None = Header(None),
+                            idempotency_key: str | None = Header(None)) -> dict:
+        """A leader's rectification demand is still not met (领导整改要求仍未落实)."""
+        if x_duban_role not in ("supervision_office", "leader"):
+            raise HTTPException(403, "只有督查室或领导可以登记整改要求未落实")
+        ctx = await notify.context(runtime.settings, _tenant(tenant))
+        async with runtime.unit_of_work() as uow:
+            task = await handlers.load(uow, task_id)
+            if task is None or task["tenant"] != tenant:
+                raise HTTPException(404, f"任务 {task_id} 不存在")
+            key = f"rectification:{task_id}:{idempotency_key or uow.now().isoformat()}"
+            steps = await climb.rectification_unmet(uow, task, key, cal, ctx)
+        return {"task_id": task_id, "steps_taken": steps, "by": body.by}
+
+    @r.post("/v1/tenants/{tenant}/tasks/{task_id}/explanations")
+    async def explain(tenant: str, task_id: str, body: ExplanationIn, x_duban_unit: str | None = Header(None)) -> dict:
+        async with runtime.unit_of_work() as uow:
+            q = select(explanations).where(explanations.c.tenant == _tenant(tenant), explanations.c.task_id == task_id,
+                                           explanations.c.submitted_at.is_(None)).order_by(explanations.c.step)
+            row = (await uow.session.execute(q)).mappings().first()
+            if row is None:
+                raise HTTPException(404, "该任务没有待提交的书面说明")
+            if x_duban_unit != row["unit"]:
+                raise HTTPException(403, f"书面说明须由承办单位（{row['unit']}）提交")
+            now = uow.now()
+            await uow.session.execute(explanations.update().where(explanations.c.task_id == task_id, explanations.c.step == row["step"])
+                                      .values(submitted_at=now, text=body.text, attachments=body.attachments))
+            task = await handlers.load(uow, task_id)
+            await uow.emit(tenant, ev.ESCALATION_EXPLANATION_SUBMITTED, ev.EscalationExplanationSubmitted(
+                task_id=task_id, matter_id=task["matter_id"], unit=row["unit"], step=row["step"], on_time=now <= row["due_at"], submitted_at=now))
+        return {"task_id": task_id, "step": row["step"], "on_time": now <= row["due_at"]}
+
+    @r.get("/v1/tenants/{tenant}/tasks/{task_id}/escalation")
+    async def task_escalation(tenant: str, task_id: str) -> dict:
+        async with runtime.db.read() as s:
+            row = (await s.execute(select(watched_tasks).where(watched_tasks.c.tenant == _tenant(tenant), watched_tasks.c.task_id == task_id))).mappings().first()
+            if row is None:
+                raise HTTPException(404, f"task {task_id} of tenant {tenant} is not known to escalation yet")
+
+            async def rows(t, *order):
+                return [dict(x) for x in (await s.execute(select(t).where(t.c.task_id == task_id).order_by(*order))).mappings().all()]
+
+            return {**dict(row), "urge_list": await rows(urges, urges.c.urge_no), "steps": await rows(steps_taken, steps_taken.c.step),
+                    "explanations": await rows(explanations, explanations.c.step), "deductions": await rows(deductions, deductions.c.at),
+                    "case": next(({"id": c["id"], "opened_at": c["opened_at"]} for c in await rows(cases, cases.c.opened_at)), None)}
+
+    @r.get("/v1/tenants/{tenant}/cases")
+    async def list_cases(tenant: str) -> dict:
+        async with runtime.db.read() as s:
+            rows = (await s.execute(select(cases.c.id, cases.c.task_id, cases.c.opened_at).where(cases.c.tenant == _tenant(tenant))
+                                    .order_by(cases.c.opened_at))).mappings().all()
+        return {"items": [dict(x) for x in rows]}
+
+    @r.get("/v1/tenants/{tenant}/cases/{case_id}")
+    async def get_case(tenant: str, case_id: str) -> dict:
+        async with runtime.db.read() as s:
+            row = (await s.execute(select(cases).where(cases.c.tenant == _tenant(tenant), cases.c.id == case_id))).mappings().first()
+        if row is None:
+            raise HTTPException(404, f"case {case_id} not found")
+        return dict(row)
+
+    @r.get("/v1/tenants/{tenant}/urges/{urge_id}/notice.docx")
+    async def urge_notice(tenant: str, urge_id: str) -> Response:
+        async with runtime.db.read() as s:
+            u = (await s.execute(select(urges).where(urges.c.tenant == _tenant(tenant), urges.c.id == urge_id))).mappings().first()
+            if u is None:
+                raise HTTPException(404, f"urge {urge_id} not found")
+            t = (await s.execute(select(watched_tasks).where(watched_tasks.c.task_id == u["task_id"]))).mappings().first()
+        ctx = await notify.context(runtime.settings, tenant)
+        issuer = next((x["name"] for x in ctx.units.values() if x.get("type") == "supervision_office"), "督查室")
+        body = official_notice(title="督办事项催办单", number=u["notice_no"], issuer=issuer, issued_on=local_day(u["at"]),
+                               copies_to=[ctx.units[c]["name"] for c in ctx.copy_units], rows=[
+            ("督办事项", t["title"] or ""), ("承办单位", ctx.unit_name(dict(t))),
+            ("办理时限", t["due_on"].isoformat() if t["due_on"] else "—"),
+            ("催办事由", URGE_REASONS.get(u["reason"], u["reason"])), ("催办次数", f"第{u['urge_no']}次"),
+            ("催办要求", "请接到本催办单后立即办理，并于3个工作日内书面反馈办理情况。")])
+        return Response(body, media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                        headers={"content-disposition": f'attachment; filename="urge-{urge_id}.docx"'})
+
+    def role(x_duban_role: str | None, *allowed: str) -> None:
+        if x_duban_role not in allowed:
+            raise HTTPException(403, f"需要角色：{'、'.join(allowed)}")
+
+    @r.post("/v1/tenants/{tenant}/tasks/{task_id}/supervision-orders", status_code=201)
+    async def propose_order(tenant: str, task_id: str, body: OrderIn, x_duban_role: str | None = Header(None)) -> dict:
+        role(x_duban_role, "supervision_office")
+        async with runtime.unit_of_work() as uow:
+            task = await handlers.load(uow, task_id)
+            if task is None or task["tenant"] != _tenant(tenant):
+                raise HTTPException(404, f"任务 {task_id} 不存在")
+            return {"order_id": await orders.propose(uow, task, body.requirement, body.proposed_by), "status": "proposed"}
+
+    @r.post("/v1/tenants/{tenant}/supervision-orders/{order_id}/{step}")
+    async def advance_order(tenant: str, order_id: str, step: str, body: PersonIn, x_duban_role: str | None = Header(None)) -> dict:
+        if step not in orders.NEXT:
+            raise HTTPException(404, "step must be approve or sign")
+        role(x_duban_role, "leader" if step == "approve" else "supervision_office")
+        try:
+            async with runtime.unit_of_work() as uow:
+                o = await orders.advance(uow, _tenant(tenant), order_id, step, body.by, handlers.load,
+                                         lambda t: notify.context(runtime.settings, t))
+        except orders.OrderError as e:
+            raise HTTPException(e.status, str(e)) from None
+        return {"order_id": order_id, "status": o["status"], "notice_no": o.get("notice_no")}
+
+    @r.get("/v1/tenants/{tenant}/supervision-orders/{order_id}/notice.docx")
+    async def order_notice(tenant: str, order_id: str) -> Response:
+        async with runtime.db.read() as s:
+            o = (await s.execute(select(supervision_orders).where(supervision_orders.c.tenant == _tenant(tenant),
+                                                                  supervision_orders.c.id == order_id))).mappings().first()
+            if o is None or o["status"] != "issued":
+                raise HTTPException(404, f"督办单 {order_id} 不存在或尚未签发")
+            t = (await s.execute(select(watched_tasks).where(watched_tasks.c.task_id == o["task_id"]))).mappings().first()
+        ctx = await notify.context(runtime.settings, tenant)
+        issuer = next((x["name"] for x in ctx.units.values() if x.get("type") == "supervision_office"), "督查室")
+        body = official_notice(title="督办单", number=o["notice_no"], issuer=issuer, issued_on=local_day(o["signed_at"]),
+                               copies_to=[ctx.units[c]["name"] for c in ctx.copy_units], rows=[
+            ("督办事项", t["title"] or ""), ("承办单位", ctx.unit_name(dict(t))), ("督办要求", o["requirement"]),
+            ("拟办", o["proposed_by"]), ("审批", o["approved_by"]), ("签发", o["signed_by"])])
+        return Response(body, media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                        headers={"content-disposition": f'attachment; filename="order-{order_id}.docx"'})
+
+    @r.get("/v1/tenants/{tenant}/deliveries")
+    async def list_deliveries(tenant: str, limit: int = 100) -> dict:
+        async with runtime.db.read() as s:
+            rows = (await s.execute(select(deliveries).where(deliveries.c.tenant == _tenant(tenant)).order_by(deliveries.c.send_at.desc())
+                                    .limit(min(limit, 500)))).mappings().all()
+        return {"items": [{**{k: v for k, v in dict(x).items() if k not in ("recipient", "ref")}, "recipient": masked(x["ref"]["recipient"])}
+                          for x in rows]}
+
+    return r

@@ -1,0 +1,88 @@
+"""Delivering notifications: queued from duban.out.<tenant>.notification.<channel> with
+quiet hours applied, sent by the channel's sender, retried, and every send recorded."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import select
+
+from duban_common.calendar import WorkCalendar
+from duban_common.consumer import Delivery
+from duban_common.contracts import events as ev
+from duban_common.logging import get_logger
+from duban_common.outbox import UnitOfWork
+from duban_common.pii import mask_phone
+
+from ..adapters.orm import deliveries
+from ..domain.quiet_hours import retry_at, send_at
+
+log = get_logger(__name__)
+
+
+def masked(recipient: dict) -> str:
+    address = recipient.get("address") or ""
+    return mask_phone(address) if address[:1].isdigit() or address.startswith("+") else address
+
+
+class Deliverer:
+    def __init__(self, runtime, cal: WorkCalendar, senders: dict) -> None:
+        self.runtime, self.cal, self.senders = runtime, cal, senders
+        self._lock = asyncio.Lock()
+
+    async def on_notification(self, d: Delivery, uow: UnitOfWork) -> None:
+        n = ev.NotificationRequested.model_validate(d.envelope.data)
+        s = self.runtime.settings
+        when = send_at(n.channel, uow.now(), self.cal, from_hour=s.sms_from_hour, until_hour=s.sms_until_hour, morning_hour=s.sms_morning_hour)
+        await uow.session.execute(deliveries.insert().values(
+            id=n.notification_id, tenant=d.envelope.tenant, channel=n.channel, recipient=n.recipient.get("address") or "",
+            subject=f"督办通知：{n.ref.get('title') or ''}"[:300], text=n.text, template=n.template, ref={**n.ref, "recipient": n.recipient},
+            send_at=when, attempts=0, status="queued"))
+
+    async def deliver_due(self) -> int:
+        async with self._lock:
+            now = self.runtime.clock.now()
+            async with self.runtime.db.read() as s:
+                due = (await s.execute(select(deliveries).where(deliveries.c.status == "queued", deliveries.c.send_at <= now)
+                                       .order_by(deliveries.c.send_at).limit(200))).mappings().all()
+            for row in due:
+                await self._deliver(dict(row))
+            return len(due)
+
+    async def _deliver(self, row: dict) -> None:
+        recipient = row["ref"]["recipient"]
+        sender = self.senders.get(row["channel"])
+        if sender is None:  # published for other platforms; this deployment delivers no such channel itself
+            async with self.runtime.unit_of_work() as uow:
+                await uow.session.execute(deliveries.update().where(deliveries.c.id == row["id"]).values(
+                    status="not_configured", last_error=f"no sender configured for channel {row['channel']!r}"))
+            return
+        error = None
+        try:
+            await sender.send(recipient, row["subject"], row["text"], {k: v for k, v in row["ref"].items() if k != "recipient"})
+        except Exception as e:  # recorded and retried; the loop goes on
+            error = f"{type(e).__name__}: {e}"
+            log.warning("notification not delivered", channel=row["channel"], recipient=masked(recipient), error=error)
+        attempts = row["attempts"] + 1
+        final = error is None or attempts >= self.runtime.settings.delivery_attempts
+        async with self.runtime.unit_of_work() as uow:
+            now = uow.now()
+            await uow.session.execute(deliveries.update().where(deliveries.c.id == row["id"]).values(
+                attempts=attempts, last_error=error, status="sent" if error is None else ("failed" if final else "queued"),
+                sent_at=now if error is None else None, send_at=row["send_at"] if final else retry_at(now, attempts)))
+            if final:
+                await uow.emit(row["tenant"], ev.NOTIFICATION_SENT, ev.NotificationSent(
+                    notification_id=row["id"], channel=row["channel"], recipient_masked=masked(recipient), template=row["template"],
+                    ref={k: v for k, v in row["ref"].items() if k != "recipient"}, status="sent" if error is None else "failed",
+                    attempts=attempts, sent_at=now))
+
+    async def on_clock_change(self, _now) -> None:
+        await self.deliver_due()
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.deliver_due()
+            except Exception:
+                log.exception("delivery loop failed; will retry")
+            await asyncio.sleep(self.runtime.settings.timer_poll_s)

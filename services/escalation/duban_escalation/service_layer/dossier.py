@@ -1,0 +1,58 @@
+"""The case file: every fact about a task in order, and the transfer to the discipline body."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from duban_common import subjects
+from duban_common.contracts import events as ev
+from duban_common.outbox import UnitOfWork
+
+from ..adapters.orm import cases, dossier_entries, explanations
+
+
+async def add(uow: UnitOfWork, tenant: str, matter_id: str, task_id: str | None, type_: str, data: dict, at=None) -> None:
+    await uow.session.execute(dossier_entries.insert().values(tenant=tenant, matter_id=matter_id, task_id=task_id, type=type_,
+                                                              at=at or uow.now(), data=data))
+
+
+async def build(uow: UnitOfWork, task: dict, ctx) -> dict:
+    rows = (await uow.session.execute(select(dossier_entries).where(dossier_entries.c.matter_id == task["matter_id"])
+                                      .order_by(dossier_entries.c.at, dossier_entries.c.id))).mappings().all()
+    entries = [{"type": r["type"], "at": r["at"].isoformat(), "task_id": r["task_id"], **r["data"]} for r in rows]
+
+    def of(t: str) -> list[dict]:
+        return [e for e in entries if e["type"] == t]
+
+    expl = (await uow.session.execute(select(explanations).where(explanations.c.task_id == task["task_id"]))).mappings().all()
+    tasks_ = of("assigned")
+    unit_codes = sorted({c for t in tasks_ for c in [t.get("lead_unit"), *t.get("co_units", [])] if c} | {task["unit"]})
+    units = [{"code": c, **{k: ctx.units.get(c, {}).get(k) for k in ("name", "head", "contact", "phone")}} for c in unit_codes]
+    matter = (of("matter") or [{}])[0]
+    return {
+        "matter": matter,
+        "tasks": tasks_,
+        "units": units,
+        "deadlines": of("deadline"),
+        "extensions": of("extension"),
+        "urges": of("urge"),
+        "bulletins": of("bulletin"),
+        "explanations": [{"step": e["step"], "unit": e["unit"], "required_at": e["required_at"].isoformat(), "due_at": e["due_at"].isoformat(),
+                          "submitted_at": e["submitted_at"].isoformat() if e["submitted_at"] else None, "text": e["text"],
+                          "attachments": e["attachments"] or []} for e in expl],
+        "timeline": entries,
+    }
+
+
+async def transfer(uow: UnitOfWork, task: dict, ctx) -> str:
+    case_id, now = str(uuid.uuid4()), uow.now()
+    content = await build(uow, task, ctx)
+    await uow.session.execute(cases.insert().values(id=case_id, tenant=task["tenant"], task_id=task["task_id"], opened_at=now, dossier=content))
+    await uow.emit(task["tenant"], ev.DISCIPLINE_TRANSFER, ev.DisciplineTransfer(case_id=case_id, transferred_at=now, **content),
+                   subject=subjects.outbound(task["tenant"], "discipline.transfer"))
+    await uow.emit(task["tenant"], ev.ESCALATION_TRANSFERRED, ev.EscalationTransferred(
+        case_id=case_id, task_id=task["task_id"], matter_id=task["matter_id"], unit=task["unit"], transferred_at=now))
+    await add(uow, task["tenant"], task["matter_id"], task["task_id"], "transfer", {"case_id": case_id})
+    return case_id

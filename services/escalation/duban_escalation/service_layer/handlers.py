@@ -1,0 +1,104 @@
+"""What escalation learns from events, and the triggers among them: an overdue task, a
+return for rework. Reminders from the deadline service become notifications."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from duban_common.calendar import WorkCalendar
+from duban_common.consumer import Delivery
+from duban_common.contracts import events as ev
+from duban_common.outbox import UnitOfWork
+
+from ..adapters.orm import watched_tasks
+from . import climb, dossier, notify
+
+
+async def load(uow: UnitOfWork, task_id: str) -> dict | None:
+    row = (await uow.session.execute(select(watched_tasks).where(watched_tasks.c.task_id == task_id).with_for_update())).mappings().first()
+    return dict(row) if row else None
+
+
+async def _upsert(uow: UnitOfWork, tenant: str, task_id: str, matter_id: str, **values) -> dict:
+    task = await load(uow, task_id)
+    if task is None:
+        await uow.session.execute(watched_tasks.insert().values(task_id=task_id, tenant=tenant, matter_id=matter_id, urges=0, returns=0,
+                                                                overdue=False, closed=False, updated_at=uow.now(), **values))
+    elif values:
+        await uow.session.execute(watched_tasks.update().where(watched_tasks.c.task_id == task_id).values(updated_at=uow.now(), **values))
+    return await load(uow, task_id)
+
+
+def build(settings, cal: WorkCalendar) -> dict:
+    async def ctx(tenant: str) -> notify.Context:
+        return await notify.context(settings, tenant)
+
+    async def on_matter_registered(d: Delivery, uow: UnitOfWork) -> None:
+        e = ev.MatterRegistered.model_validate(d.envelope.data)
+        await dossier.add(uow, d.envelope.tenant, e.matter_id, None, "matter",
+                          {"matter_id": e.matter_id, "title": e.title, "content": e.content, "kind": e.origin.kind,
+                           "origin": e.origin.model_dump(mode="json"), "registered_at": e.registered_at.isoformat()}, at=e.registered_at)
+
+    async def on_task_assigned(d: Delivery, uow: UnitOfWork) -> None:
+        e = ev.TaskAssigned.model_validate(d.envelope.data)
+        await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id, unit=e.lead_unit, title=e.title)
+        await dossier.add(uow, d.envelope.tenant, e.matter_id, e.task_id, "assigned", {
+            "task_id": e.task_id, "lead_unit": e.lead_unit, "co_units": e.co_units, "responsible_person": e.responsible_person,
+            "notice_no": e.notice_no, "requirement": e.requirement, "assigned_at": e.assigned_at.isoformat()}, at=e.assigned_at)
+
+    async def on_task_reassigned(d: Delivery, uow: UnitOfWork) -> None:
+        e = ev.TaskReassigned.model_validate(d.envelope.data)
+        await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id, unit=e.lead_unit)
+        await dossier.add(uow, d.envelope.tenant, e.matter_id, e.task_id, "reassigned", {"from": e.previous_unit, "to": e.lead_unit,
+                                                                                        "reason": e.reason})
+
+    async def on_deadline_set(d: Delivery, uow: UnitOfWork) -> None:
+        e = ev.DeadlineSet.model_validate(d.envelope.data)
+        await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id, due_on=e.due_on, due_at=e.due_at, overdue=False)
+        await dossier.add(uow, d.envelope.tenant, e.matter_id, e.task_id, "deadline", {
+            "due_on": e.due_on.isoformat(), "rule": e.rule, "reason": e.reason, "previous_due_on": e.previous_due_on.isoformat()
+            if e.previous_due_on else None, "provisional": e.provisional})
+
+    async def on_extension_decided(d: Delivery, uow: UnitOfWork) -> None:
+        e = ev.ExtensionDecided.model_validate(d.envelope.data)
+        await dossier.add(uow, d.envelope.tenant, e.matter_id, e.task_id, "extension", {
+            "decision": e.decision, "requested_due_on": e.requested_due_on.isoformat(), "reason": e.reason,
+            "new_due_on": e.new_due_on.isoformat() if e.new_due_on else None})
+
+    async def on_overdue(d: Delivery, uow: UnitOfWork) -> None:
+        e = ev.DeadlineOverdue.model_validate(d.envelope.data)
+        task = await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id, overdue=True)
+        if task["closed"] or not task["unit"]:
+            return
+        await climb.escalate(uow, task, "overdue", f"overdue:{e.timer_id}", cal, await ctx(task["tenant"]))
+
+    async def on_returned(d: Delivery, uow: UnitOfWork) -> None:
+        e = ev.TaskReturned.model_validate(d.envelope.data)
+        task = await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id)
+        await uow.session.execute(watched_tasks.update().where(watched_tasks.c.task_id == e.task_id).values(returns=task["returns"] + 1))
+        task = await load(uow, e.task_id)
+        if task["unit"]:
+            await climb.escalate(uow, task, "returned", f"returned:{d.envelope.id}", cal, await ctx(task["tenant"]))
+
+    async def on_reported(d: Delivery, uow: UnitOfWork) -> None:
+        """A report stops the repeated urging ("overdue without a report")."""
+        await climb.cancel_timers(uow, d.envelope.data["task_id"], "reurge")
+
+    async def on_completed(d: Delivery, uow: UnitOfWork) -> None:
+        await _upsert(uow, d.envelope.tenant, d.envelope.data["task_id"], d.envelope.data["matter_id"], closed=True)
+        await climb.cancel_timers(uow, d.envelope.data["task_id"])
+
+    async def on_reminder(d: Delivery, uow: UnitOfWork) -> None:
+        e = ev.DeadlineReminder.model_validate(d.envelope.data)
+        task = await load(uow, e.task_id)
+        if task and task["unit"] and not task["closed"]:
+            await notify.send(uow, await ctx(task["tenant"]), task, "reminder",
+                              f"【督办提醒】{{unit}}：您单位承办的“{{title}}”将于{e.due_on.isoformat()}到期，请抓紧办理并按时反馈。")
+
+    return {
+        "matters": {ev.MATTER_REGISTERED: on_matter_registered},
+        "tasks": {ev.TASK_ASSIGNED: on_task_assigned, ev.TASK_REASSIGNED: on_task_reassigned, ev.TASK_RETURNED: on_returned,
+                  ev.TASK_PROGRESS_REPORTED: on_reported, ev.TASK_COMPLETION_SUBMITTED: on_reported, ev.TASK_COMPLETED: on_completed},
+        "deadlines": {ev.DEADLINE_SET: on_deadline_set, ev.DEADLINE_OVERDUE: on_overdue, ev.DEADLINE_REMINDER: on_reminder},
+        "extensions": {ev.EXTENSION_DECIDED: on_extension_decided},
+    }

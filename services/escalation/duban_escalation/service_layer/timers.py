@@ -1,0 +1,63 @@
+"""Escalation's own timers: urge again while overdue without a report; a missed explanation.
+Fired when the clock moves (before the service confirms the new simulated time) and every
+second; each in its own transaction, marked fired with its effects (so once, ever)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import select
+
+from duban_common.calendar import WorkCalendar
+from duban_common.logging import get_logger
+
+from ..adapters.orm import explanations, timers, watched_tasks
+from . import climb, notify
+
+log = get_logger(__name__)
+
+
+class EscalationTimers:
+    def __init__(self, runtime, cal: WorkCalendar) -> None:
+        self.runtime, self.cal = runtime, cal
+        self._lock = asyncio.Lock()
+
+    async def fire_due(self, now=None) -> int:
+        async with self._lock:
+            now = now or self.runtime.clock.now()
+            async with self.runtime.db.read() as s:
+                due = (await s.execute(select(timers.c.key, timers.c.tenant).where(
+                    timers.c.fired_at.is_(None), timers.c.cancelled.is_(False), timers.c.due_at <= now).order_by(timers.c.due_at))).all()
+            for key, tenant in due:
+                ctx = await notify.context(self.runtime.settings, tenant)
+                async with self.runtime.unit_of_work() as uow:
+                    await self._fire(uow, key, ctx)
+            return len(due)
+
+    async def _fire(self, uow, key: str, ctx) -> None:
+        t = (await uow.session.execute(select(timers).where(timers.c.key == key).with_for_update())).mappings().first()
+        if t is None or t["fired_at"] is not None or t["cancelled"]:
+            return  # another replica fired it
+        await uow.session.execute(timers.update().where(timers.c.key == key).values(fired_at=uow.now()))
+        task = (await uow.session.execute(select(watched_tasks).where(watched_tasks.c.task_id == t["task_id"]))).mappings().first()
+        if task is None or task["closed"]:
+            return
+        if t["kind"] == "reurge" and task["overdue"]:
+            await climb.escalate(uow, dict(task), "overdue_again", key, self.cal, ctx)
+        elif t["kind"] == "explanation":
+            step = int(key.rsplit(":", 1)[1])
+            e = (await uow.session.execute(select(explanations.c.submitted_at).where(
+                explanations.c.task_id == t["task_id"], explanations.c.step == step))).first()
+            if e is not None and e.submitted_at is None:
+                await climb.escalate(uow, dict(task), "explanation_missing", key, self.cal, ctx)
+
+    async def on_clock_change(self, _now) -> None:
+        await self.fire_due()
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.fire_due()
+            except Exception:
+                log.exception("escalation timers failed; will retry")
+            await asyncio.sleep(self.runtime.settings.timer_poll_s)

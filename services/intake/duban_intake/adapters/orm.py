@@ -1,0 +1,69 @@
+"""Intake's own tables. No other service reads them."""
+
+from sqlalchemy import JSON, Boolean, Column, Integer, LargeBinary, MetaData, String, Table, Text, UniqueConstraint
+
+from duban_common.db import UTCDateTime
+from duban_common.outbox import InfraTables
+
+metadata = MetaData()
+infra = InfraTables(metadata)
+
+tenants = Table(
+    "tenants",
+    metadata,
+    Column("slug", String(40), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Per tenant and kind: must a submission be reviewed even when every item has a lead unit?
+triage_policies = Table(
+    "triage_policies",
+    metadata,
+    Column("tenant", String(40), primary_key=True),
+    Column("kind", String(40), primary_key=True),
+    Column("review_required", Boolean, nullable=False),
+)
+
+submissions = Table(
+    "submissions",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("tenant", String(40), nullable=False, index=True),
+    Column("source", String(500), nullable=False),
+    Column("external_id", String(200), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("channel", String(10), nullable=False),  # nats | http | import
+    Column("status", String(20), nullable=False),  # registered | pending | refused
+    Column("pending_reason", String(30)),  # no_lead_unit | review_required
+    Column("title", String(500), nullable=False),
+    Column("data", JSON, nullable=False),  # validated data WITHOUT the citizen's personal data
+    Column("sent_at", UTCDateTime, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("decided_at", UTCDateTime),
+    Column("decision_note", Text),
+    UniqueConstraint("tenant", "source", "external_id", name="uq_submission_identity"),
+)
+
+# A citizen's name and phone, encrypted (Fernet); only masked forms leave intake.
+citizen_contacts = Table(
+    "citizen_contacts",
+    metadata,
+    Column("submission_id", String(36), primary_key=True),
+    Column("tenant", String(40), nullable=False),
+    Column("name_enc", LargeBinary),
+    Column("phone_enc", LargeBinary),
+    Column("name_masked", String(100)),
+    Column("phone_masked", String(40)),
+)
+
+registrations = Table(
+    "registrations",
+    metadata,
+    Column("matter_id", String(36), primary_key=True),
+    Column("submission_id", String(36), nullable=False, index=True),
+    Column("tenant", String(40), nullable=False),
+    Column("item_seq", Integer, nullable=False),
+    Column("registered_at", UTCDateTime, nullable=False),
+)

@@ -1,0 +1,16 @@
+"""Composition root of the intake service."""
+
+from duban_common.runtime import Runtime
+
+from .adapters import orm
+from .adapters.protect import Protector, load_key
+from .config import IntakeSettings
+from .entrypoints import consumers, http, http_triage
+
+
+def bootstrap(settings: IntakeSettings | None = None) -> Runtime:
+    settings = settings or IntakeSettings()
+    protector = Protector(load_key(settings.pii_key, settings.data_dir))
+    runtime = Runtime(settings=settings, metadata=orm.metadata, tables=orm.infra, handlers=consumers.handler_table(protector))
+    runtime.routers += [http.router(runtime, protector), http_triage.router(runtime, protector)]
+    return runtime

@@ -1,0 +1,12 @@
+from duban_common.settings import ServiceSettings
+
+
+class IntakeSettings(ServiceSettings):
+    service: str = "intake"
+    http_port: int = 8101
+    max_body_bytes: int = 1_000_000  # HTTP bodies larger than this are refused before parsing
+    max_import_bytes: int = 10_000_000  # .xlsx uploads
+    # Fernet key for citizens' personal data at rest. Production sets it from a secret;
+    # the embedded run keeps a generated key in <data_dir>/intake-pii.key.
+    pii_key: str | None = None
+    tasking_url: str = "http://127.0.0.1:8102"  # the units directory, for names → codes in imports

@@ -1,0 +1,93 @@
+"""From a validated submission to the matters it becomes, and triage. Pure: no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from pydantic import BaseModel
+
+from duban_common.contracts import submissions as sub
+from duban_common.contracts.events import MatterOrigin
+
+PENDING_NO_LEAD_UNIT = "no_lead_unit"
+PENDING_REVIEW = "review_required"
+
+
+@dataclass(frozen=True)
+class MatterDraft:
+    item_seq: int
+    title: str
+    content: str
+    lead_unit: str | None
+    co_units: list[str] = field(default_factory=list)
+    requested_due_on: date | None = None
+    extra_origin: dict = field(default_factory=dict)
+
+    @property
+    def has_lead_unit(self) -> bool:
+        return bool(self.lead_unit)
+
+
+def drafts(data: BaseModel) -> list[MatterDraft]:
+    """One draft per decision of a meeting; one for every other kind."""
+    if isinstance(data, sub.MeetingDecision):
+        return [
+            MatterDraft(
+                item_seq=d.seq, title=d.title, content=d.content, lead_unit=d.lead_unit, co_units=list(d.co_units),
+                requested_due_on=d.due_on, extra_origin={"decision_seq": d.seq},
+            )
+            for d in sorted(data.decisions, key=lambda d: d.seq)
+        ]
+    return [
+        MatterDraft(
+            item_seq=1,
+            title=data.title,
+            content=data.content,
+            lead_unit=getattr(data, "lead_unit", None),
+            co_units=list(getattr(data, "co_units", []) or []),
+            requested_due_on=getattr(data, "due_on", None),
+        )
+    ]
+
+
+def title_of(data: BaseModel) -> str:
+    if isinstance(data, sub.MeetingDecision):
+        return data.meeting.title
+    return data.title
+
+
+def triage(items: list[MatterDraft], review_required: bool) -> str | None:
+    """None: register at once; otherwise why the submission waits for the supervision office."""
+    if not all(d.has_lead_unit for d in items):
+        return PENDING_NO_LEAD_UNIT
+    return PENDING_REVIEW if review_required else None
+
+
+def with_units(items: list[MatterDraft], choices: dict[int, dict]) -> list[MatterDraft]:
+    """The office's choice of units (by item seq) applied over what was submitted."""
+    out = []
+    for d in items:
+        c = choices.get(d.item_seq)
+        if c is None:
+            out.append(d)
+            continue
+        out.append(MatterDraft(d.item_seq, d.title, d.content, c["lead_unit"], list(c.get("co_units") or []),
+                               c.get("due_on") or d.requested_due_on, d.extra_origin))
+    return out
+
+
+def origin(kind: str, source: str, submission_id: str, external_id: str, data: BaseModel, draft: MatterDraft) -> MatterOrigin:
+    o = MatterOrigin(kind=kind, source=source, submission_id=submission_id, external_id=external_id, **draft.extra_origin)
+    if isinstance(data, sub.MeetingDecision):
+        o.meeting_type, o.meeting_title, o.meeting_held_on = data.meeting.type.value, data.meeting.title, data.meeting.held_on
+        o.minutes_no, o.origin_on = data.meeting.minutes_no, data.meeting.held_on
+    elif isinstance(data, sub.LeaderInstruction):
+        o.leader_name, o.leader_role, o.origin_on = data.leader.name, data.leader.role.value, data.instructed_on
+    elif isinstance(data, sub.Proposal):
+        o.led_by_leader, o.origin_on = data.led_by_leader, data.submitted_on
+    elif isinstance(data, sub.Document):
+        o.handling, o.origin_on = data.handling.value, data.received_on
+    elif isinstance(data, (sub.OnlineMessage, sub.SuperiorAssignment)):
+        o.origin_on = data.received_on
+    return o

@@ -1,0 +1,125 @@
+"""The supervision office's decisions: register (立项) or refuse (不予立项), triage
+policies, the work report import and the tenant registry."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from duban_common.contracts.submissions import KINDS, UnitCode
+
+from ..adapters.orm import triage_policies
+from ..adapters.units import UnitsDirectoryUnavailable, unit_lookup
+from ..adapters.xlsx import SheetError
+from ..service_layer import handlers, registration, work_report_import
+from .http import read_limited, unprocessable, valid_tenant
+
+
+class ItemChoice(BaseModel):
+    seq: int = Field(ge=1)
+    lead_unit: UnitCode
+    co_units: list[UnitCode] = Field(default_factory=list, max_length=50)
+    due_on: date | None = None
+
+
+class RegisterIn(BaseModel):
+    items: list[ItemChoice] = Field(default_factory=list)
+    note: str | None = Field(None, max_length=1000)
+
+
+class RefuseIn(BaseModel):
+    reason: str = Field(min_length=2, max_length=2000)
+
+
+class PolicyIn(BaseModel):
+    review_required: bool
+
+
+class TenantIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+
+
+def router(runtime, protector) -> APIRouter:
+    r = APIRouter()
+
+    async def check_units(tenant: str, body: RegisterIn) -> None:
+        lookup = await unit_lookup(runtime.settings.tasking_url, tenant)
+        errors = [{"loc": ["body", "items", i, field], "msg": f"unit {code!r} is not in the tenant's directory"}
+                  for i, c in enumerate(body.items) for field, code in [("lead_unit", c.lead_unit), *[("co_units", u) for u in c.co_units]]
+                  if code not in lookup]
+        if errors:
+            raise registration.TriageError(422, "unknown unit codes", errors)
+
+    @r.post("/v1/tenants/{tenant}/submissions/{submission_id}/register", tags=["triage"])
+    async def register(tenant: str, submission_id: str, body: RegisterIn) -> JSONResponse:
+        valid_tenant(tenant)
+        try:
+            await check_units(tenant, body)
+            async with runtime.unit_of_work() as uow:
+                choices = {c.seq: c.model_dump() for c in body.items}
+                ids = await registration.register_pending(uow, tenant, submission_id, choices, body.note)
+        except registration.TriageError as e:
+            return JSONResponse({"detail": str(e), "errors": e.errors}, status_code=e.status)
+        except UnitsDirectoryUnavailable as e:
+            raise HTTPException(503, str(e)) from None
+        return JSONResponse({"submission_id": submission_id, "status": "registered", "matter_ids": ids})
+
+    @r.post("/v1/tenants/{tenant}/submissions/{submission_id}/refuse", tags=["triage"])
+    async def refuse(tenant: str, submission_id: str, body: RefuseIn) -> JSONResponse:
+        valid_tenant(tenant)
+        try:
+            async with runtime.unit_of_work() as uow:
+                await registration.refuse_pending(uow, tenant, submission_id, body.reason)
+        except registration.TriageError as e:
+            return JSONResponse({"detail": str(e), "errors": e.errors}, status_code=e.status)
+        return JSONResponse({"submission_id": submission_id, "status": "refused", "reason": body.reason})
+
+    @r.get("/v1/tenants/{tenant}/triage-policies", tags=["triage"])
+    async def get_policies(tenant: str) -> dict:
+        valid_tenant(tenant)
+        async with runtime.db.read() as s:
+            rows = dict((await s.execute(select(triage_policies.c.kind, triage_policies.c.review_required)
+                                         .where(triage_policies.c.tenant == tenant))).all())
+        return {"tenant": tenant, "policies": {k: {"review_required": bool(rows.get(k, False))} for k in KINDS}}
+
+    @r.put("/v1/tenants/{tenant}/triage-policies/{kind}", tags=["triage"])
+    async def put_policy(tenant: str, kind: str, body: PolicyIn) -> dict:
+        valid_tenant(tenant)
+        if kind not in KINDS:
+            raise HTTPException(404, f"unknown kind {kind!r}; one of {sorted(KINDS)}")
+        async with runtime.unit_of_work() as uow:
+            t = triage_policies
+            await uow.session.execute(t.delete().where(t.c.tenant == tenant, t.c.kind == kind))
+            await uow.session.execute(t.insert().values(tenant=tenant, kind=kind, review_required=body.review_required))
+        return {"tenant": tenant, "kind": kind, "review_required": body.review_required}
+
+    @r.post("/v1/tenants/{tenant}/imports/work-report", tags=["imports"])
+    async def import_work_report(tenant: str, request: Request, year: int = Query(ge=2000, le=2100)) -> JSONResponse:
+        """Body: the .xlsx file. Answers a row-by-row report; importing the same sheet again imports nothing new."""
+        content = await read_limited(request, runtime.settings.max_import_bytes)
+        valid_tenant(tenant)
+        try:
+            lookup = await unit_lookup(runtime.settings.tasking_url, tenant)
+            async with runtime.unit_of_work() as uow:
+                rows = await work_report_import.import_sheet(uow, protector, tenant, year, content, lookup)
+        except SheetError as e:
+            return unprocessable(str(e), [{"loc": ["body"], "msg": str(e), "type": "sheet_invalid"}])
+        except handlers.InvalidSubmission as e:
+            return unprocessable(str(e), e.errors)
+        except UnitsDirectoryUnavailable as e:
+            raise HTTPException(503, str(e)) from None
+        counts = {k: sum(1 for o in rows if o.status == k) for k in ("imported", "duplicate", "refused")}
+        return JSONResponse({"tenant": tenant, "year": year, **counts, "rows": [o.__dict__ for o in rows]})
+
+    @r.put("/v1/admin/tenants/{slug}", tags=["admin"])
+    async def put_tenant(slug: str, body: TenantIn) -> JSONResponse:
+        valid_tenant(slug)
+        async with runtime.unit_of_work() as uow:
+            created = await handlers.ensure_tenant(uow, slug, body.name)
+        return JSONResponse({"slug": slug, "created": created}, status_code=201 if created else 200)
+
+    return r

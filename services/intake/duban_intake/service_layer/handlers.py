@@ -1,0 +1,125 @@
+"""Accepting a submission: validate, deduplicate on (tenant, source, id), triage, register.
+
+The same function serves NATS, HTTP and imports, so every channel shares one dedup
+key and one set of rules.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from duban_common.consumer import Rejected, describe_validation_error
+from duban_common.contracts import submissions as sub
+from duban_common.envelope import Envelope
+from duban_common.outbox import UnitOfWork
+
+from ..adapters.orm import registrations, submissions, tenants, triage_policies
+from ..adapters.protect import Protector
+from ..domain import model
+from ..metrics import SUBMISSIONS
+from . import registration
+
+
+class InvalidSubmission(Rejected):
+    """Bad input: refused with the reason, nothing kept. ``errors`` names each bad field."""
+
+    def __init__(self, reason: str, errors: list[dict] | None = None) -> None:
+        super().__init__(reason)
+        self.errors = errors or []
+
+
+@dataclass
+class Accepted:
+    submission_id: str
+    duplicate: bool
+    status: str
+    matter_ids: list[str] = field(default_factory=list)
+    pending_reason: str | None = None
+
+
+def kind_of(env: Envelope) -> str:
+    parts = env.type.split(".")
+    kind = parts[2] if len(parts) == 4 and parts[1] == "submission" else None
+    if kind not in sub.KINDS:
+        raise InvalidSubmission(f"unknown submission type {env.type!r}; expected duban.submission.<kind>.v1 with kind one of {sorted(sub.KINDS)}",
+                                [{"loc": ["body", "type"], "msg": "unknown kind", "type": "unknown_kind"}])
+    if parts[3] != "v1":
+        raise InvalidSubmission(f"unsupported version {parts[3]!r} of {kind}; this intake accepts v1",
+                                [{"loc": ["body", "type"], "msg": "unsupported version", "type": "unsupported_version"}])
+    return kind
+
+
+def parse_data(kind: str, data: dict):
+    try:
+        return sub.KINDS[kind].model_validate(data)
+    except ValidationError as e:
+        errors = [{"loc": ["data", *err["loc"]], "msg": err["msg"], "type": err["type"]} for err in e.errors()]
+        raise InvalidSubmission(f"invalid {kind} data: {describe_validation_error(e)}", errors) from None
+
+
+async def find(uow: UnitOfWork, tenant: str, source: str, external_id: str):
+    return (await uow.session.execute(select(submissions.c.id, submissions.c.status, submissions.c.pending_reason).where(
+        submissions.c.tenant == tenant, submissions.c.source == source, submissions.c.external_id == external_id))).first()
+
+
+async def matter_ids_of(session, submission_id: str) -> list[str]:
+    q = select(registrations.c.matter_id).where(registrations.c.submission_id == submission_id).order_by(registrations.c.item_seq)
+    return list((await session.execute(q)).scalars())
+
+
+async def accept(uow: UnitOfWork, env: Envelope, protector: Protector, *, channel: str, subject_kind: str | None = None) -> Accepted:
+    kind = env.type.split(".")[2] if env.type.count(".") == 3 else "unknown"
+    try:
+        result = await _accept(uow, env, protector, channel, subject_kind)
+    except InvalidSubmission:
+        SUBMISSIONS.labels(kind if kind in sub.KINDS else "unknown", channel, "invalid").inc()
+        raise
+    SUBMISSIONS.labels(kind, channel, "duplicate" if result.duplicate else result.status).inc()
+    return result
+
+
+async def _accept(uow, env, protector, channel, subject_kind) -> Accepted:
+    existing = await find(uow, env.tenant, env.source, env.id)
+    if existing:
+        return Accepted(existing.id, True, existing.status, await matter_ids_of(uow.session, existing.id), existing.pending_reason)
+    tenant = (await uow.session.execute(select(tenants.c.active).where(tenants.c.slug == env.tenant))).first()
+    if tenant is None:
+        raise InvalidSubmission(f"unknown tenant {env.tenant!r}", [{"loc": ["body", "tenant"], "msg": "unknown tenant", "type": "unknown_tenant"}])
+    if not tenant.active:
+        raise InvalidSubmission(f"tenant {env.tenant!r} is offboarded and takes no submissions")
+    kind = kind_of(env)
+    if subject_kind is not None and subject_kind != kind:
+        raise InvalidSubmission(f"subject kind {subject_kind!r} does not match envelope type {env.type!r}")
+    data = parse_data(kind, env.data)
+
+    items = model.drafts(data)
+    pending = model.triage(items, await review_required(uow, env.tenant, kind))
+    submission_id = str(uuid.uuid4())
+    stored = data.model_dump(mode="json", exclude={"citizen"})
+    await uow.session.execute(submissions.insert().values(
+        id=submission_id, tenant=env.tenant, source=env.source, external_id=env.id, kind=kind, channel=channel,
+        status="pending" if pending else "registered", pending_reason=pending, title=model.title_of(data),
+        data=stored, sent_at=env.time, received_at=uow.now(),
+    ))
+    citizen = await registration.store_citizen(uow, protector, env.tenant, submission_id, getattr(data, "citizen", None))
+    if pending:
+        return Accepted(submission_id, False, "pending", [], pending)
+    ids = await registration.register_items(uow, env.tenant, kind, env.source, env.id, submission_id, data, items, citizen, "auto")
+    return Accepted(submission_id, False, "registered", ids)
+
+
+async def review_required(uow: UnitOfWork, tenant: str, kind: str) -> bool:
+    q = select(triage_policies.c.review_required).where(triage_policies.c.tenant == tenant, triage_policies.c.kind == kind)
+    return bool((await uow.session.execute(q)).scalar())
+
+
+async def ensure_tenant(uow: UnitOfWork, slug: str, name: str) -> bool:
+    """Create the tenant if it does not exist; True when created."""
+    if (await uow.session.execute(select(tenants.c.slug).where(tenants.c.slug == slug))).first():
+        return False
+    await uow.session.execute(tenants.insert().values(slug=slug, name=name, active=True, created_at=uow.now()))
+    return True

@@ -1,0 +1,123 @@
+"""Reporting's read models, built only from events and rebuilt from the EV stream
+(``duban rebuild reporting``): ``READ_MODEL`` lists what a rebuild replaces."""
+
+from sqlalchemy import JSON, Boolean, Column, Date, Float, Index, Integer, MetaData, String, Table
+
+from duban_common.db import UTCDateTime
+from duban_common.outbox import InfraTables
+
+metadata = MetaData()
+infra = InfraTables(metadata)
+
+# One row per matter: the ledger (台账).
+ledger = Table(
+    "ledger",
+    metadata,
+    Column("matter_id", String(36), primary_key=True),
+    Column("tenant", String(40), nullable=False),
+    Column("kind", String(40)),
+    Column("source", String(500)),
+    Column("external_id", String(200)),
+    Column("title", String(500)),  # mobile numbers written in it are masked
+    Column("lead_unit", String(40)),  # the task's lead unit (the first task's when split)
+    Column("lead_units", JSON),  # every task's lead unit, in assignment order
+    Column("co_units", JSON),
+    Column("submitted_lead_unit", String(40)),  # as registered, until a task exists
+    Column("submitted_co_units", JSON),
+    Column("notice_no", String(300)),  # 督办〔2026〕17号 (several, joined with 、, when split)
+    Column("meeting_type", String(20)),
+    Column("meeting_title", String(300)),
+    Column("decision_seq", Integer),
+    Column("leader_name", String(100)),
+    Column("led_by_leader", String(100)),
+    Column("origin_on", Date),
+    Column("citizen_name", String(100)),  # arrives masked (张*三)
+    Column("citizen_phone", String(40)),  # arrives masked (139****5678)
+    Column("task_id", String(36)),  # when the matter has exactly one task
+    Column("status", String(30), nullable=False),
+    Column("progress", Integer, nullable=False, default=0),
+    Column("progress_at", UTCDateTime),  # time of the matter.progressed applied (they may arrive out of order)
+    Column("completed_at", UTCDateTime),
+    Column("registered_at", UTCDateTime),
+    Column("assigned_at", UTCDateTime),
+    Column("due_on", Date),  # the nearest deadline of the open tasks (the latest once all are closed)
+    Column("due_at", UTCDateTime),
+    Column("deadline_rule", String(60)),
+    Column("provisional", Boolean),
+    Column("urges", Integer, nullable=False, default=0),
+    Column("returns", Integer, nullable=False, default=0),
+    Column("extensions", Integer, nullable=False, default=0),
+    Index("ix_ledger_tenant_status", "tenant", "status"),
+    Index("ix_ledger_tenant_due", "tenant", "due_at"),
+    Index("ix_ledger_tenant_registered", "tenant", "registered_at"),
+)
+
+# Every unit on a matter (lead or co-unit of any of its tasks): the ledger's unit filter.
+ledger_units = Table(
+    "ledger_units",
+    metadata,
+    Column("matter_id", String(36), primary_key=True),
+    Column("unit", String(40), primary_key=True),
+    Column("role", String(4), primary_key=True),  # lead | co
+    Column("tenant", String(40), nullable=False),
+    Index("ix_ledger_units_tenant_unit", "tenant", "unit"),
+)
+
+# The latest known state of every task; the ledger's matter status and the statistics derive from these.
+task_states = Table(
+    "task_states",
+    metadata,
+    Column("task_id", String(36), primary_key=True),
+    Column("matter_id", String(36), nullable=False, index=True),
+    Column("tenant", String(40), nullable=False),
+    Column("kind", String(40)),
+    Column("lead_unit", String(40)),
+    Column("co_units", JSON),
+    Column("notice_no", String(60)),
+    Column("status", String(30), nullable=False),
+    Column("version", Integer, nullable=False),  # 0: known only from a deadline or other fact so far
+    Column("assignment_version", Integer),  # version of the (re)assignment the units and notice come from
+    Column("assigned_at", UTCDateTime),
+    Column("completed_at", UTCDateTime),
+    Column("handling_workdays", Integer),  # assignment to close-out, in working days
+    Column("due_on", Date),
+    Column("due_at", UTCDateTime),
+    Column("deadline_rule", String(60)),
+    Column("provisional", Boolean),
+    Column("deadline_revision", Integer),
+    # counted facts of this task (see task_facts); summed per matter into the ledger
+    Column("urges", Integer, nullable=False, default=0),
+    Column("returns", Integer, nullable=False, default=0),
+    Column("extensions", Integer, nullable=False, default=0),
+    Index("ix_task_states_tenant_assigned", "tenant", "assigned_at"),
+    Index("ix_task_states_tenant_completed", "tenant", "completed_at"),
+)
+
+# Countable facts about tasks, one per event (returns, extensions, overdue, ...), with the instant
+# they happened: statistics count them per period.
+task_facts = Table(
+    "task_facts",
+    metadata,
+    Column("fact_key", String(800), primary_key=True),  # the event's identity
+    Column("tenant", String(40), nullable=False),
+    Column("task_id", String(36), nullable=False, index=True),
+    Column("fact", String(40), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("unit", String(40)),  # the unit the fact names (urged, deducted, ...), when it names one
+    Column("points", Float),  # assessment points deducted (escalation.deducted)
+    Index("ix_task_facts_tenant_fact_at", "tenant", "fact", "at"),
+)
+
+# Submissions the office refused to register (不予立项), for the statistics per kind.
+rejected_submissions = Table(
+    "rejected_submissions",
+    metadata,
+    Column("submission_id", String(36), primary_key=True),
+    Column("tenant", String(40), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("rejected_at", UTCDateTime, nullable=False),
+    Index("ix_rejected_tenant_at", "tenant", "rejected_at"),
+)
+
+READ_MODEL = (ledger, ledger_units, task_states, task_facts, rejected_submissions)
+PROJECTIONS_CONSUMER = "reporting-projections"

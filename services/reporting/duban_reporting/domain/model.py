@@ -1,0 +1,74 @@
+"""Ledger rules: a matter's status from its tasks, and status lights. Pure: no I/O."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from duban_common.calendar import WorkCalendar, local_day
+
+STATUS_LABEL = {
+    "registered": "已立项", "assigned": "已交办", "acknowledged": "已签收", "in_progress": "办理中", "declined": "已退回",
+    "completion_submitted": "待审核", "returned": "退回重办", "completed": "已办结", "reopened": "重新办理",
+}
+LIGHT_LABEL = {"red": "红灯", "yellow": "黄灯", "green": "绿灯"}
+KIND_LABEL = {
+    "meeting_decision": "会议议定事项", "leader_instruction": "领导批示", "deputy_suggestion": "人大代表建议",
+    "cppcc_proposal": "政协提案", "online_message": "网民留言", "work_report_task": "政府工作报告任务",
+    "superior_assignment": "上级交办", "document": "公文交办",
+}
+# task event type → the task's state after it
+TASK_STATE = {
+    "duban.task.assigned.v1": "assigned", "duban.task.reassigned.v1": "assigned", "duban.task.acknowledged.v1": "acknowledged",
+    "duban.task.declined.v1": "declined", "duban.task.progress_reported.v1": "in_progress",
+    "duban.task.completion_submitted.v1": "completion_submitted", "duban.task.returned.v1": "returned",
+    "duban.task.completed.v1": "completed", "duban.task.reopened.v1": "reopened",
+}
+
+
+def matter_status(task_states: list[str]) -> str:
+    """One task: its state. Several (split): completed when all are, assigned while none has
+    moved, otherwise in progress. No task yet: registered."""
+    if not task_states:
+        return "registered"
+    if len(task_states) == 1:
+        return task_states[0]
+    if all(s == "completed" for s in task_states):
+        return "completed"
+    if all(s == "assigned" for s in task_states):
+        return "assigned"
+    return "in_progress"
+
+
+def yellow_until(cal: WorkCalendar, now: datetime, workdays: int) -> date:
+    """Deadlines on or before this day (and not yet passed) are yellow."""
+    return cal.add_workdays(local_day(now), workdays).day
+
+
+def light(status: str, due_on: date | None, due_at: datetime | None, now: datetime, yellow_day: date) -> str | None:
+    """green on track, yellow near the deadline, red overdue; None before a deadline is set."""
+    if due_at is None or due_on is None:
+        return None
+    if status == "completed":
+        return "green"
+    if now > due_at:
+        return "red"
+    return "yellow" if due_on <= yellow_day else "green"
+
+
+def source_label(row: dict) -> str:
+    """来源 as the office writes it: the kind, then what identifies the origin (the meeting, the
+    leader's instruction, the masked citizen)."""
+    kind = KIND_LABEL.get(row.get("kind") or "", row.get("kind") or "")
+    detail: list[str] = []
+    if row.get("meeting_title"):
+        seq = row.get("decision_seq")
+        detail.append(f"{row['meeting_title']}第{seq}项" if seq else row["meeting_title"])
+    if row.get("leader_name"):
+        detail.append(f"{row['leader_name']}批示")
+    if row.get("led_by_leader"):
+        detail.append(f"{row['led_by_leader']}领衔")
+    if row.get("citizen_name") or row.get("citizen_phone"):
+        detail.append(" ".join(x for x in (row.get("citizen_name"), row.get("citizen_phone")) if x))
+    if not detail and row.get("external_id"):
+        detail.append(row["external_id"])
+    return f"{kind}（{'；'.join(detail)}）" if detail else kind

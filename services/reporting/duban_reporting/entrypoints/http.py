@@ -1,0 +1,91 @@
+"""Reporting over HTTP: the ledger (台账) as JSON and as an .xlsx export."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi.responses import Response
+
+from duban_common.calendar import WorkCalendar, local_day
+from duban_common.http import valid_tenant
+
+from ..adapters.units import UnitNames
+from ..adapters.xlsx import ledger_workbook
+from ..domain import periods
+from ..domain.model import STATUS_LABEL, light, yellow_until
+from ..service_layer import ledger_query
+from ..service_layer.ledger_query import LedgerFilter
+
+EXPORT_LIMIT = 50_000
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+HIDDEN = ("progress_at", "submitted_lead_unit", "submitted_co_units")
+
+
+
+def ledger_filter(
+    status: str | None = Query(None, description=", ".join(STATUS_LABEL)),
+    light_: Literal["green", "yellow", "red", "none"] | None = Query(None, alias="light"),
+    kind: str | None = Query(None, max_length=40),
+    unit: str | None = Query(None, max_length=40, description="lead unit or co-unit code"),
+    leader: str | None = Query(None, max_length=100, description="the instructing leader, or the leader leading a proposal"),
+    q: str | None = Query(None, max_length=100, description="text in the title, notice number or external number"),
+    period: str | None = Query(None, description="2026, 2026-11 or 2026-Q4"),
+    from_: date | None = Query(None, alias="from"),
+    to: date | None = None,
+    date_field: Literal["registered", "assigned", "due", "completed"] = Query("registered", description="which date the period applies to"),
+    sort: Literal[ledger_query.SORT_VALUES] = "registered_at",  # type: ignore[valid-type]
+) -> LedgerFilter:
+    if status is not None and status not in STATUS_LABEL:
+        raise HTTPException(422, f"status {status!r} is not one of {sorted(STATUS_LABEL)}")
+    span = None
+    if period or from_ or to:
+        try:
+            span = periods.parse(period, from_, to)
+        except periods.PeriodError as e:
+            raise HTTPException(422, str(e)) from None
+    return LedgerFilter(status=status, light=light_, kind=kind, unit=unit, leader=leader, q=q, date_field=date_field, period=span, sort=sort)
+
+
+def router(runtime, calendar: WorkCalendar, names: UnitNames) -> APIRouter:
+    r = APIRouter(tags=["ledger"])
+
+    async def select_rows(tenant: str, f: LedgerFilter, limit: int, offset: int) -> tuple[int, list[dict], object]:
+        now = runtime.clock.now()
+        yellow_day = yellow_until(calendar, now, runtime.settings.yellow_workdays)
+        rows_q, count_q = ledger_query.query(tenant, f, now, yellow_day)
+        async with runtime.db.read() as s:
+            total = (await s.execute(count_q)).scalar_one()
+            rows = (await s.execute(rows_q.limit(limit).offset(offset))).mappings().all()
+        items = []
+        for row in rows:
+            item = {k: v for k, v in row.items() if k not in HIDDEN}
+            item["status_label"] = STATUS_LABEL.get(item["status"], item["status"])
+            item["light"] = light(item["status"], item["due_on"], item["due_at"], now, yellow_day)
+            items.append(item)
+        return total, items, now
+
+    @r.get("/v1/tenants/{tenant}/ledger")
+    async def get_ledger(tenant: str, f: LedgerFilter = Depends(ledger_filter),
+                         limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> dict:
+        valid_tenant(tenant)
+        total, items, now = await select_rows(tenant, f, limit, offset)
+        return {"tenant": tenant, "as_of": now, "total": total, "limit": limit, "offset": offset, "items": items}
+
+    @r.get("/v1/tenants/{tenant}/ledger.xlsx", response_class=Response,
+           responses={200: {"content": {XLSX: {}}, "description": "the ledger as a workbook (督办台账)"}})
+    async def export_ledger(tenant: str, f: LedgerFilter = Depends(ledger_filter)) -> Response:
+        valid_tenant(tenant)
+        total, items, now = await select_rows(tenant, f, EXPORT_LIMIT, 0)
+        if total > EXPORT_LIMIT:
+            raise HTTPException(422, f"符合条件的事项有 {total} 项，超过单次导出上限 {EXPORT_LIMIT} 项，请缩小筛选范围")
+        filters = {"status": f.status, "light": f.light, "kind": f.kind, "unit": f.unit, "leader": f.leader, "q": f.q,
+                   "period": f"{f.date_field}:{f.period.label}" if f.period else None}
+        body = ledger_workbook(items, await names.of(tenant), tenant=tenant, as_of=now, filters=filters)
+        day = local_day(now).isoformat()
+        disposition = f"attachment; filename=\"ledger-{tenant}-{day}.xlsx\"; filename*=UTF-8''{quote(f'督办台账-{day}.xlsx')}"
+        return Response(body, media_type=XLSX, headers={"Content-Disposition": disposition})
+
+    return r

@@ -1,0 +1,54 @@
+"""``python -m duban_reporting.rebuild [--check]`` (also ``duban rebuild reporting``): rebuild the
+read models from the EV stream. Settings come from the environment like the service's own
+(DUBAN_DATA_DIR or DUBAN_DATABASE_URL, DUBAN_NATS_URL), so it finds the same database."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+
+import nats.errors
+
+from .config import ReportingSettings
+from .service_layer.rebuild import RebuildError, rebuild
+
+
+def run(*, check: bool = False, nats_url: str | None = None, out=print) -> int:
+    settings = ReportingSettings(**({"nats_url": nats_url} if nats_url else {}))
+    started = time.monotonic()
+    try:
+        outcome = asyncio.run(rebuild(settings, check=check))
+    except (RebuildError, OSError, TimeoutError, nats.errors.Error) as e:
+        out(f"rebuild failed: {e}")
+        return 2
+    r = outcome.replayed
+    out(f"replayed DUBAN_EV 1..{r.last_seq}: {r.applied} events applied, {r.ignored} ignored, {len(r.failed)} failed "
+        f"in {time.monotonic() - started:.1f}s")
+    for failure in r.failed:
+        out(f"  skipped (the live consumer dead-letters it too): {failure}")
+    out("rebuilt rows: " + ", ".join(f"{k} {v}" for k, v in outcome.counts.items()))
+    if check:
+        if outcome.differences:
+            out(f"the live read model differs from the rebuilt one ({len(outcome.differences)} differences):")
+            for d in outcome.differences:
+                out(f"  {d}")
+            return 1
+        out("the live read model is identical to the rebuilt one")
+        return 0
+    c = outcome.caught_up
+    out(f"swapped into {settings.db_url()}; caught up {c.applied} later events" if c else "swapped")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="duban rebuild reporting", description=__doc__)
+    p.add_argument("--check", action="store_true", help="build a fresh copy and compare it with the live read model; change nothing")
+    p.add_argument("--nats-url")
+    args = p.parse_args(argv)
+    return run(check=args.check, nats_url=args.nats_url)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""What the dashboard shows, each part one bounded query (aggregates, LIMIT, indexed columns),
+so the page stays fast with tens of thousands of matters."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import case, func, select
+
+from ..adapters.orm import ledger, task_facts, task_states
+from ..domain.periods import Period
+from . import statistics
+from .ledger_query import light_condition
+
+LIGHTS = ("red", "yellow", "green", "none")
+ESCALATION_LABEL = {"urged": "催办", "bulletined": "通报", "explanation_required": "责令书面说明", "deducted": "扣分",
+                    "order_issued": "督办单", "transferred": "移交纪委监委"}
+
+
+async def light_counts(session, tenant: str, now: datetime, yellow_day: date) -> dict[str, int]:
+    cols = [func.sum(case((light_condition(name, now, yellow_day), 1), else_=0)).label(name) for name in LIGHTS]
+    row = (await session.execute(select(func.count().label("total"), *cols).where(ledger.c.tenant == tenant))).mappings().one()
+    return {k: int(v or 0) for k, v in row.items()}
+
+
+async def overdue(session, tenant: str, now: datetime, yellow_day: date, *, limit: int, offset: int) -> list[dict]:
+    q = (select(ledger.c.matter_id, ledger.c.notice_no, ledger.c.title, ledger.c.lead_units, ledger.c.lead_unit, ledger.c.due_on,
+                ledger.c.due_at, ledger.c.status, ledger.c.progress, ledger.c.urges)
+         .where(ledger.c.tenant == tenant, light_condition("red", now, yellow_day))
+         .order_by(ledger.c.due_at, ledger.c.matter_id).limit(limit).offset(offset))
+    return [dict(r) for r in (await session.execute(q)).mappings()]
+
+
+async def recent_escalations(session, tenant: str, limit: int = 10) -> list[dict]:
+    unit = func.coalesce(task_facts.c.unit, task_states.c.lead_unit).label("unit")
+    q = (select(task_facts.c.fact, task_facts.c.at, task_facts.c.points, unit, ledger.c.title, ledger.c.notice_no)
+         .join(task_states, task_states.c.task_id == task_facts.c.task_id).join(ledger, ledger.c.matter_id == task_states.c.matter_id)
+         .where(task_facts.c.tenant == tenant, task_facts.c.fact.in_(ESCALATION_LABEL))
+         .order_by(task_facts.c.at.desc(), task_facts.c.fact_key).limit(limit))
+    return [dict(r) for r in (await session.execute(q)).mappings()]
+
+
+async def view(session, tenant: str, *, now: datetime, yellow_day: date, period: Period, names: dict[str, str], bottom: int,
+               overdue_limit: int, overdue_offset: int) -> dict:
+    counts = await light_counts(session, tenant, now, yellow_day)
+    stats = await statistics.report(session, tenant, period, as_of=now, names=names, bottom=bottom)
+    return {
+        "tenant": tenant, "as_of": now, "period": period, "counts": counts,
+        "overdue": await overdue(session, tenant, now, yellow_day, limit=overdue_limit, offset=overdue_offset),
+        "overdue_offset": overdue_offset, "overdue_limit": overdue_limit,
+        "ranking": stats["ranking"], "totals": stats["totals"], "escalations": await recent_escalations(session, tenant),
+    }

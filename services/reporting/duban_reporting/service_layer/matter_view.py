@@ -1,0 +1,103 @@
+"""The ledger row of a matter, derived from its tasks.
+
+Every projection handler changes a task (or the matter's own fields) and then calls
+:func:`refresh`, which recomputes everything derived: the same events give the same row
+whatever order they came in, and a replay gives the live ledger back.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+
+from duban_common.outbox import UnitOfWork
+
+from ..adapters.orm import ledger, ledger_units, task_states
+from ..domain.model import matter_status
+
+_NEVER = datetime.min.replace(tzinfo=timezone.utc)
+COUNTERS = ("urges", "returns", "extensions")  # per task in task_states, summed per matter in the ledger
+_NEW_MATTER = {"status": "registered", "progress": 0, "urges": 0, "returns": 0, "extensions": 0, "lead_units": [], "co_units": []}
+
+
+async def _ledger_row(uow: UnitOfWork, matter_id: str):
+    return (await uow.session.execute(select(ledger.c.submitted_lead_unit, ledger.c.submitted_co_units, ledger.c.lead_units,
+                                             ledger.c.co_units).where(ledger.c.matter_id == matter_id).with_for_update())).first()
+
+
+async def upsert_matter(uow: UnitOfWork, tenant: str, matter_id: str, *, exists: bool | None = None, **values) -> None:
+    if exists is None:
+        exists = await _ledger_row(uow, matter_id) is not None
+    if not exists:
+        await uow.session.execute(ledger.insert().values(matter_id=matter_id, tenant=tenant, **{**_NEW_MATTER, **values}))
+    elif values:
+        await uow.session.execute(ledger.update().where(ledger.c.matter_id == matter_id).values(**values))
+
+
+async def ensure_task(uow: UnitOfWork, tenant: str, task_id: str, matter_id: str | None) -> dict:
+    """The task's row; a placeholder (version 0) when a fact about it comes before its assignment."""
+    row = (await uow.session.execute(select(task_states).where(task_states.c.task_id == task_id).with_for_update())).mappings().first()
+    if row is not None:
+        return dict(row)
+    if matter_id is None:
+        raise LookupError(f"task {task_id} is not known yet and the event names no matter; retried until its assignment arrives")
+    values = {"task_id": task_id, "matter_id": matter_id, "tenant": tenant, "status": "assigned", "version": 0, "co_units": [],
+              **dict.fromkeys(COUNTERS, 0)}
+    await uow.session.execute(task_states.insert().values(**values))
+    return {c.name: None for c in task_states.columns} | values
+
+
+def _notice_order(notice_no: str | None) -> tuple[int, int]:
+    """督办〔2026〕17号 → (2026, 17): tasks of one split share their assignment instant."""
+    m = re.search(r"〔(\d+)〕(\d+)号", notice_no or "")
+    return (int(m[1]), int(m[2])) if m else (0, 0)
+
+
+def _unique(items) -> list:
+    return list(dict.fromkeys(i for i in items if i))
+
+
+def _deadline_of(tasks: list[dict]) -> dict:
+    """The nearest deadline of the open tasks; the latest one once every task is closed."""
+    dated = [t for t in tasks if t["due_at"] is not None]
+    open_ = [t for t in dated if t["status"] != "completed"]
+    pick = min(open_, key=lambda t: t["due_at"]) if open_ else max(dated, key=lambda t: t["due_at"], default=None)
+    if pick is None:
+        return {"due_on": None, "due_at": None, "deadline_rule": None, "provisional": None}
+    return {k: pick[k] for k in ("due_on", "due_at", "deadline_rule", "provisional")}
+
+
+def derived(tasks: list[dict], submitted_lead: str | None, submitted_co: list[str] | None) -> dict:
+    """What the ledger shows of a matter's tasks. Pure."""
+    tasks = sorted(tasks, key=lambda t: (t["assigned_at"] is None, t["assigned_at"] or _NEVER, _notice_order(t["notice_no"]), t["task_id"]))
+    values: dict = {"status": matter_status([t["status"] for t in tasks])}
+    if not tasks:
+        return values | {"lead_unit": submitted_lead, "lead_units": [submitted_lead] if submitted_lead else [],
+                         "co_units": list(submitted_co or [])}
+    leads = _unique(t["lead_unit"] for t in tasks)
+    done = [t["completed_at"] for t in tasks]
+    return values | _deadline_of(tasks) | {c: sum(t[c] or 0 for t in tasks) for c in COUNTERS} | {
+        "lead_unit": leads[0] if leads else None, "lead_units": leads,
+        "co_units": [c for c in _unique(c for t in tasks for c in (t["co_units"] or [])) if c not in leads],
+        "task_id": tasks[0]["task_id"] if len(tasks) == 1 else None,
+        "notice_no": "、".join(_unique(t["notice_no"] for t in tasks)) or None,
+        "assigned_at": min((t["assigned_at"] for t in tasks if t["assigned_at"]), default=None),
+        "completed_at": max(done) if values["status"] == "completed" and all(done) else None,
+    }
+
+
+async def refresh(uow: UnitOfWork, tenant: str, matter_id: str) -> None:
+    s = uow.session
+    tasks = [dict(r) for r in (await s.execute(select(task_states).where(task_states.c.matter_id == matter_id))).mappings()]
+    current = await _ledger_row(uow, matter_id)
+    values = derived(tasks, current.submitted_lead_unit if current else None, current.submitted_co_units if current else None)
+    await upsert_matter(uow, tenant, matter_id, exists=current is not None, **values)
+    if current is not None and current.lead_units == values["lead_units"] and current.co_units == values["co_units"]:
+        return
+    await s.execute(ledger_units.delete().where(ledger_units.c.matter_id == matter_id))
+    rows = [{"matter_id": matter_id, "unit": u, "role": "lead", "tenant": tenant} for u in values["lead_units"]]
+    rows += [{"matter_id": matter_id, "unit": u, "role": "co", "tenant": tenant} for u in values["co_units"]]
+    if rows:
+        await s.execute(ledger_units.insert(), rows)

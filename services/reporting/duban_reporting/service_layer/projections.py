@@ -1,0 +1,148 @@
+"""Projections of every event type into the read models. Idempotent (the inbox: each event is
+applied once per consumer) and order-independent (task versions, deadline revisions, progress
+times; everything derived is recomputed by :func:`matter_view.refresh`). The same handlers run
+live and in a rebuild (``service_layer/rebuild.py``)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from duban_common.calendar import WorkCalendar, local_day
+from duban_common.consumer import Delivery
+from duban_common.contracts import events as ev
+from duban_common.outbox import UnitOfWork
+from duban_common.pii import mask_phones_in_text
+
+from ..adapters.orm import ledger, rejected_submissions, task_facts, task_states
+from ..domain.model import TASK_STATE
+from .matter_view import ensure_task, refresh, upsert_matter
+
+# The national working-day calendar: tenants' local holidays live in the deadline service and
+# reach no event yet, so handling days are counted without them.
+_CALENDAR = WorkCalendar()
+
+
+async def on_matter_registered(d: Delivery, uow: UnitOfWork) -> None:
+    e = ev.MatterRegistered.model_validate(d.envelope.data)
+    o, c = e.origin, e.citizen
+    await upsert_matter(uow, d.envelope.tenant, e.matter_id, kind=o.kind, source=o.source, external_id=o.external_id,
+                        title=mask_phones_in_text(e.title), submitted_lead_unit=e.lead_unit, submitted_co_units=e.co_units,
+                        meeting_type=o.meeting_type, meeting_title=o.meeting_title, decision_seq=o.decision_seq,
+                        leader_name=o.leader_name, led_by_leader=o.led_by_leader, origin_on=o.origin_on, registered_at=e.registered_at,
+                        citizen_name=c.name_masked if c else None, citizen_phone=c.phone_masked if c else None)
+    await refresh(uow, d.envelope.tenant, e.matter_id)
+
+
+async def on_submission_rejected(d: Delivery, uow: UnitOfWork) -> None:
+    e = ev.SubmissionRejected.model_validate(d.envelope.data)
+    known = select(rejected_submissions.c.submission_id).where(rejected_submissions.c.submission_id == e.submission_id)
+    if (await uow.session.execute(known)).first() is not None:
+        return  # refused once already (a second event of the same refusal)
+    await uow.session.execute(rejected_submissions.insert().values(submission_id=e.submission_id, tenant=d.envelope.tenant,
+                                                                   kind=e.kind, rejected_at=e.rejected_at))
+
+
+async def on_task_event(d: Delivery, uow: UnitOfWork) -> None:
+    data, tenant, type_ = d.envelope.data, d.envelope.tenant, d.envelope.type
+    task = await ensure_task(uow, tenant, data["task_id"], data["matter_id"])
+    version = data.get("version") or 1
+    values: dict = {}
+    if type_ == ev.TASK_ASSIGNED:  # facts of the first assignment, whatever came before
+        assigned = ev.TaskAssigned.model_validate(data)
+        values.update(assigned_at=assigned.assigned_at, kind=assigned.origin.kind)
+    if type_ in (ev.TASK_ASSIGNED, ev.TASK_REASSIGNED) and version > (task["assignment_version"] or 0):
+        values.update(lead_unit=data["lead_unit"], co_units=data.get("co_units") or [], notice_no=data.get("notice_no"),
+                      assignment_version=version)
+    if version > task["version"]:
+        completed_at = ev.TaskCompleted.model_validate(data).completed_at if type_ == ev.TASK_COMPLETED else None
+        values.update(status=TASK_STATE[type_], version=version, completed_at=completed_at)  # kept only while closed
+    if values:
+        after = task | values
+        values["handling_workdays"] = _handling_workdays(after["status"], after["assigned_at"], after["completed_at"])
+        await uow.session.execute(task_states.update().where(task_states.c.task_id == task["task_id"]).values(**values))
+    if type_ in FACTS:
+        await _record_fact(d, uow, task["task_id"])
+    await refresh(uow, tenant, task["matter_id"])
+
+
+def _handling_workdays(status: str, assigned_at, completed_at) -> int | None:
+    if status != "completed" or not (assigned_at and completed_at):
+        return None
+    return _CALENDAR.workdays_between(local_day(assigned_at), local_day(completed_at))
+
+
+async def on_matter_progressed(d: Delivery, uow: UnitOfWork) -> None:
+    e = ev.MatterProgressed.model_validate(d.envelope.data)
+    row = (await uow.session.execute(select(ledger.c.progress_at).where(ledger.c.matter_id == e.matter_id).with_for_update())).first()
+    if row is not None and row.progress_at is not None and row.progress_at > e.at:
+        return  # a later roll-up is already applied
+    await upsert_matter(uow, d.envelope.tenant, e.matter_id, progress=e.progress, progress_at=e.at)
+
+
+async def on_deadline_set(d: Delivery, uow: UnitOfWork) -> None:
+    e = ev.DeadlineSet.model_validate(d.envelope.data)
+    task = await ensure_task(uow, d.envelope.tenant, e.task_id, e.matter_id)
+    revision = e.revision or 1
+    if (task.get("deadline_revision") or 0) <= revision:
+        await uow.session.execute(task_states.update().where(task_states.c.task_id == e.task_id).values(
+            due_on=e.due_on, due_at=e.due_at, deadline_rule=e.rule, provisional=e.provisional, deadline_revision=revision))
+    await refresh(uow, d.envelope.tenant, task["matter_id"])
+
+
+async def on_fact(d: Delivery, uow: UnitOfWork) -> None:
+    data = d.envelope.data
+    task = await ensure_task(uow, d.envelope.tenant, data["task_id"], data.get("matter_id"))
+    await _record_fact(d, uow, task["task_id"])
+    await refresh(uow, d.envelope.tenant, task["matter_id"])
+
+
+async def _record_fact(d: Delivery, uow: UnitOfWork, task_id: str) -> None:
+    fact, at = FACTS[d.envelope.type](d.envelope)
+    data = d.envelope.data
+    await uow.session.execute(task_facts.insert().values(
+        fact_key=d.envelope.key, tenant=d.envelope.tenant, task_id=task_id, fact=fact, at=at,
+        unit=data.get("unit") or data.get("lead_unit"), points=data.get("points") if fact == "deducted" else None))
+    counter = COUNTED_FACTS.get(fact)
+    if counter:  # applied once per event (the inbox), so counting is idempotent and order-free
+        col = task_states.c[counter]
+        await uow.session.execute(task_states.update().where(task_states.c.task_id == task_id).values({col: col + 1}))
+
+
+def _at(field: str):
+    return lambda env: getattr(ev.EVENT_TYPES[env.type].model_validate(env.data), field)
+
+
+COUNTED_FACTS = {"urged": "urges", "returned": "returns", "extension_approved": "extensions"}
+# event type → (fact name, when it happened); the statistics count these per period.
+FACTS = {
+    ev.TASK_RETURNED: lambda env: ("returned", _at("returned_at")(env)),
+    ev.TASK_DECLINED: lambda env: ("declined", _at("declined_at")(env)),
+    ev.TASK_REOPENED: lambda env: ("spot_check_not_satisfied" if env.data.get("spot_check_id") else "reopened", _at("reopened_at")(env)),
+    ev.DEADLINE_OVERDUE: lambda env: ("overdue", _at("due_at")(env)),
+    ev.DEADLINE_REMINDER: lambda env: ("reminder", _at("scheduled_at")(env)),
+    ev.DEADLINE_PROGRESS_DUE: lambda env: ("progress_due", _at("scheduled_at")(env)),
+    ev.DEADLINE_ACKNOWLEDGEMENT_OVERDUE: lambda env: ("acknowledgement_overdue", _at("scheduled_at")(env)),
+    ev.DEADLINE_DECLINE_WINDOW_CLOSED: lambda env: ("decline_window_closed", _at("scheduled_at")(env)),
+    ev.DEADLINE_NOTICE_LATE: lambda env: ("notice_late", env.time),
+    ev.EXTENSION_REQUESTED: lambda env: ("extension_requested", _at("requested_at")(env)),
+    ev.EXTENSION_DECIDED: lambda env: (f"extension_{env.data['decision']}", _at("decided_at")(env)),
+    ev.ESCALATION_URGED: lambda env: ("urged", _at("urged_at")(env)),
+    ev.ESCALATION_STEP_TAKEN: lambda env: ("escalation_step", _at("taken_at")(env)),
+    ev.ESCALATION_BULLETINED: lambda env: ("bulletined", _at("bulletined_at")(env)),
+    ev.ESCALATION_EXPLANATION_REQUIRED: lambda env: ("explanation_required", _at("required_at")(env)),
+    ev.ESCALATION_EXPLANATION_SUBMITTED: lambda env: ("explanation_submitted", _at("submitted_at")(env)),
+    ev.ESCALATION_DEDUCTED: lambda env: ("deducted", _at("deducted_at")(env)),
+    ev.ESCALATION_TRANSFERRED: lambda env: ("transferred", _at("transferred_at")(env)),
+    ev.ESCALATION_ORDER_ISSUED: lambda env: ("order_issued", _at("issued_at")(env)),
+}
+
+HANDLERS = {
+    "projections": {
+        ev.MATTER_REGISTERED: on_matter_registered,
+        ev.SUBMISSION_REJECTED: on_submission_rejected,
+        ev.MATTER_PROGRESSED: on_matter_progressed,
+        ev.DEADLINE_SET: on_deadline_set,
+        **{t: on_task_event for t in TASK_STATE},
+        **{t: on_fact for t in FACTS if t not in TASK_STATE},
+    }
+}

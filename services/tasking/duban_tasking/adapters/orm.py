@@ -1,0 +1,119 @@
+"""Tasking's own tables: units directory, matters, tasks, notices, reports, spot checks."""
+
+from sqlalchemy import JSON, Boolean, Column, Date, Float, ForeignKey, Integer, MetaData, String, Table, Text, UniqueConstraint
+
+from duban_common.db import UTCDateTime
+from duban_common.outbox import InfraTables
+from duban_common.sequences import sequence_table
+
+metadata = MetaData()
+infra = InfraTables(metadata)
+
+units = Table(
+    "units", metadata,
+    Column("tenant", String(40), primary_key=True),
+    Column("code", String(40), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("type", String(40), nullable=False),
+    Column("head", String(100)),
+    Column("contact", String(100)),
+    Column("phone", String(40)),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("deactivated_at", UTCDateTime),
+)
+
+matters = Table(
+    "matters", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("tenant", String(40), nullable=False, index=True),
+    Column("title", String(500), nullable=False),
+    Column("content", Text, nullable=False),
+    Column("origin", JSON, nullable=False),
+    Column("lead_unit", String(40)),
+    Column("co_units", JSON, nullable=False),
+    Column("requested_due_on", String(10)),
+    Column("status", String(30), nullable=False),  # awaiting_assignment | assigned | completed
+    Column("progress", Integer, nullable=False, default=0),
+    Column("registered_at", UTCDateTime, nullable=False),
+)
+
+tasks = Table(
+    "tasks", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("tenant", String(40), nullable=False, index=True),
+    Column("matter_id", String(36), ForeignKey("matters.id"), nullable=False, index=True),
+    Column("lead_unit", String(40), nullable=False),
+    Column("co_units", JSON, nullable=False),
+    Column("responsible_person", String(100)),
+    Column("requirement", Text),
+    Column("weight", Float, nullable=False, default=1.0),
+    Column("status", String(30), nullable=False),
+    Column("progress", Integer, nullable=False, default=0),
+    Column("version", Integer, nullable=False, default=1),  # +1 on every state change; events carry it
+    Column("declines", Integer, nullable=False, default=0),
+    Column("notice_no", String(40)),
+    Column("due_on", Date),  # learned from deadline.set
+    Column("assigned_at", UTCDateTime, nullable=False),
+    Column("acknowledged_at", UTCDateTime),
+    Column("completed_at", UTCDateTime),
+)
+
+notice_sequences = sequence_table(metadata)  # gapless numbering: duban_common.sequences
+
+notices = Table(
+    "notices", metadata,
+    Column("tenant", String(40), primary_key=True),  # each tenant numbers its own notices
+    Column("number", String(40), primary_key=True),
+    Column("year", Integer, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("notice_type", String(30), nullable=False),
+    Column("task_id", String(36), nullable=False, index=True),
+    Column("issued_at", UTCDateTime, nullable=False),
+    UniqueConstraint("tenant", "year", "notice_type", "seq", name="uq_notice_seq"),
+)
+
+reports = Table(
+    "reports", metadata,  # progress reports, co-unit input and completion reports
+    Column("id", String(36), primary_key=True),
+    Column("tenant", String(40), nullable=False),
+    Column("task_id", String(36), nullable=False, index=True),
+    Column("type", String(20), nullable=False),  # progress | input | completion
+    Column("unit", String(40), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("progress", Integer),
+    Column("attachments", JSON, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+)
+
+task_history = Table(
+    "task_history", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tenant", String(40), nullable=False),
+    Column("task_id", String(36), nullable=False, index=True),
+    Column("event_type", String(100), nullable=False),
+    Column("event_id", String(200), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("detail", JSON, nullable=False),
+)
+
+spot_checks = Table(
+    "spot_checks", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("tenant", String(40), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("rate", Float, nullable=False),
+    Column("seed", Integer, nullable=False),
+    Column("population", Integer, nullable=False),
+    Column("drawn_at", UTCDateTime, nullable=False),
+)
+
+spot_check_draws = Table(
+    "spot_check_draws", metadata,  # every task considered by a draw, selected or not
+    Column("check_id", String(36), ForeignKey("spot_checks.id"), primary_key=True),
+    Column("task_id", String(36), primary_key=True),
+    Column("tenant", String(40), nullable=False),
+    Column("selected", Boolean, nullable=False),
+    Column("result", String(20)),  # satisfied | not_satisfied
+    Column("note", Text),
+    Column("result_at", UTCDateTime),
+)

@@ -1,0 +1,102 @@
+"""The task state machine (DESIGN.md §1, §2). Pure: no I/O.
+
+Who may do what, from which state, is decided here and only here; the service layer
+asks :func:`check` before it changes anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class State(StrEnum):
+    assigned = "assigned"                      # 已交办, waiting for the lead unit to sign for it
+    acknowledged = "acknowledged"              # 已签收
+    in_progress = "in_progress"                # 办理中 (progress reported)
+    declined = "declined"                      # 已退回, waiting for the office to reassign
+    completion_submitted = "completion_submitted"  # 待审核
+    returned = "returned"                      # 退回重办
+    completed = "completed"                    # 已办结 (销号)
+    reopened = "reopened"                      # 回访不满意, reopened
+
+
+class Role(StrEnum):
+    office = "supervision_office"
+    lead_unit = "lead_unit"
+    co_unit = "co_unit"
+
+
+class Action(StrEnum):
+    acknowledge = "acknowledge"
+    decline = "decline"
+    reassign = "reassign"
+    report_progress = "report_progress"
+    send_input = "send_input"
+    submit_completion = "submit_completion"
+    accept = "accept"
+    return_for_rework = "return_for_rework"
+    reopen = "reopen"
+
+
+WORKING = {State.acknowledged, State.in_progress, State.returned, State.reopened}
+OPEN = WORKING | {State.assigned, State.declined, State.completion_submitted}
+
+# action → (who may do it, from which states, to which state; None: state unchanged)
+TRANSITIONS: dict[Action, tuple[Role, frozenset[State], State | None]] = {
+    Action.acknowledge: (Role.lead_unit, frozenset({State.assigned}), State.acknowledged),
+    Action.decline: (Role.lead_unit, frozenset({State.assigned}), State.declined),
+    Action.reassign: (Role.office, frozenset({State.declined}), State.assigned),
+    Action.report_progress: (Role.lead_unit, frozenset(WORKING), State.in_progress),
+    Action.send_input: (Role.co_unit, frozenset(OPEN - {State.declined}), None),
+    Action.submit_completion: (Role.lead_unit, frozenset(WORKING), State.completion_submitted),
+    Action.accept: (Role.office, frozenset({State.completion_submitted}), State.completed),
+    Action.return_for_rework: (Role.office, frozenset({State.completion_submitted}), State.returned),
+    Action.reopen: (Role.office, frozenset({State.completed}), State.reopened),
+}
+
+LABELS = {
+    State.assigned: "已交办", State.acknowledged: "已签收", State.in_progress: "办理中", State.declined: "已退回",
+    State.completion_submitted: "待审核", State.returned: "退回重办", State.completed: "已办结", State.reopened: "重新办理",
+}
+ACTION_LABELS = {
+    Action.acknowledge: "签收", Action.decline: "退回", Action.reassign: "重新交办", Action.report_progress: "进展反馈",
+    Action.send_input: "协办意见", Action.submit_completion: "办结报告", Action.accept: "审核通过",
+    Action.return_for_rework: "退回重办", Action.reopen: "重新办理",
+}
+
+
+class IllegalTransition(Exception):
+    """Refused with a clear reason; nothing changes. ``status`` is the HTTP answer."""
+
+    def __init__(self, reason: str, status: int = 409) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Actor:
+    role: str  # supervision_office | unit
+    unit: str | None = None
+
+
+def role_on(actor: Actor, lead_unit: str, co_units: list[str]) -> Role | None:
+    if actor.role == "supervision_office":
+        return Role.office
+    if actor.unit and actor.unit == lead_unit:
+        return Role.lead_unit
+    if actor.unit and actor.unit in co_units:
+        return Role.co_unit
+    return None
+
+
+def check(action: Action, state: State, actor: Actor, lead_unit: str, co_units: list[str]) -> State:
+    """The state after ``action``, or :class:`IllegalTransition` with the reason."""
+    needed, sources, target = TRANSITIONS[action]
+    role = role_on(actor, lead_unit, co_units)
+    if role != needed:
+        who = {Role.office: "督查室", Role.lead_unit: f"牵头单位（{lead_unit}）", Role.co_unit: "协办单位"}[needed]
+        raise IllegalTransition(f"只有{who}可以{ACTION_LABELS[action]}；当前操作方无权处理此任务", 403)
+    if state not in sources:
+        raise IllegalTransition(f"任务当前状态为“{LABELS[state]}”，不能{ACTION_LABELS[action]}")
+    return target or state

@@ -1,0 +1,191 @@
+"""Tasks over HTTP: assign and split, the units' actions, review, notices, history, spot checks."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Depends, HTTPException
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from duban_common.calendar import WorkCalendar, local_day
+
+from ..adapters import notice_docx
+from ..adapters.orm import matters, reports, spot_check_draws, spot_checks as spot_checks_t, task_history, tasks, units
+from ..domain.states import LABELS, IllegalTransition, State
+from ..service_layer import assignment, spot_checks, workflow
+from .actor import actor
+from .http import _tenant
+
+class AssignIn(BaseModel):
+    lead_unit: str = Field(pattern=r"^[A-Za-z0-9_-]{1,40}$")
+    co_units: list[str] = Field(default_factory=list, max_length=50)
+    responsible_person: str | None = Field(None, max_length=100)
+    requirement: str | None = Field(None, max_length=5000)
+    weight: float = Field(1.0, gt=0, le=1000)
+    due_on: date | None = None
+
+
+class SplitIn(BaseModel):
+    tasks: list[AssignIn] = Field(min_length=1, max_length=50)
+
+
+class ReasonIn(BaseModel):
+    reason: str = Field(min_length=2, max_length=2000)
+
+
+class ReassignIn(AssignIn):
+    reason: str | None = Field(None, max_length=2000)
+
+
+class ProgressIn(BaseModel):
+    text: str = Field(min_length=1, max_length=10000)
+    progress: int = Field(ge=0, le=100)
+
+
+class ReportIn(BaseModel):
+    text: str = Field(min_length=1, max_length=20000)
+    attachments: list[str] = Field(default_factory=list, max_length=50, description="references of stored files")
+
+
+class DrawIn(BaseModel):
+    kind: str = "online_message"
+    rate: float | None = Field(None, gt=0, le=1)
+
+
+class CallbackIn(BaseModel):
+    satisfied: bool
+    note: str | None = Field(None, max_length=2000)
+
+
+def _assignment(body: AssignIn) -> assignment.Assignment:
+    return assignment.Assignment(body.lead_unit, body.co_units, body.responsible_person, body.requirement, body.weight,
+                                 body.due_on.isoformat() if body.due_on else None)
+
+
+def router(runtime, calendar: WorkCalendar) -> APIRouter:
+    r = APIRouter(tags=["tasks"])
+    s = runtime.settings
+
+    async def run(tenant: str, fn, *args):
+        _tenant(tenant)
+        try:
+            async with runtime.unit_of_work() as uow:
+                return await fn(uow, tenant, *args)
+        except IllegalTransition as e:
+            raise HTTPException(e.status, str(e)) from None
+
+    def office(who):
+        if who.role != "supervision_office":
+            raise HTTPException(403, "只有督查室可以交办、分解、审核和抽查")
+        return who
+
+    @r.post("/v1/tenants/{tenant}/matters/{matter_id}/assign")
+    async def assign(tenant: str, matter_id: str, body: AssignIn, who=Depends(actor)) -> dict:
+        office(who)
+        return {"task_ids": await run(tenant, assignment.assign, matter_id, [_assignment(body)])}
+
+    @r.post("/v1/tenants/{tenant}/matters/{matter_id}/split")
+    async def split(tenant: str, matter_id: str, body: SplitIn, who=Depends(actor)) -> dict:
+        office(who)
+        return {"task_ids": await run(tenant, assignment.assign, matter_id, [_assignment(t) for t in body.tasks])}
+
+    @r.post("/v1/tenants/{tenant}/tasks/{task_id}/acknowledge")
+    async def acknowledge(tenant: str, task_id: str, who=Depends(actor)) -> dict:
+        await run(tenant, workflow.acknowledge, task_id, who)
+        return {"task_id": task_id, "status": State.acknowledged}
+
+    @r.post("/v1/tenants/{tenant}/tasks/{task_id}/decline")
+    async def decline(tenant: str, task_id: str, body: ReasonIn, who=Depends(actor)) -> dict:
+        await run(tenant, workflow.decline, task_id, who, body.reason, s, calendar)
+        return {"task_id": task_id, "status": State.declined}
+
+    @r.post("/v1/tenants/{tenant}/tasks/{task_id}/reassign")
+    async def reassign(tenant: str, task_id: str, body: ReassignIn, who=Depends(actor)) -> dict:
+        number = await run(tenant, workflow.reassign, task_id, who, _assignment(body), body.reason)
+        return {"task_id": task_id, "status": State.assigned, "notice_no": number}
+
+    @r.post("/v1/tenants/{tenant}/tasks/{task_id}/progress")
+    async def progress(tenant: str, task_id: str, body: ProgressIn, who=Depends(actor)) -> dict:
+        await run(tenant, workflow.report_progress, task_id, who, body.text, body.progress)
+        return {"task_id": task_id, "status": State.in_progress, "progress": body.progress}
+
+    @r.post("/v1/tenants/{tenant}/tasks/{task_id}/inputs")
+    async def co_unit_input(tenant: str, task_id: str, body: ReportIn, who=Depends(actor)) -> dict:
+        await run(tenant, workflow.send_input, task_id, who, body.text, body.attachments)
+        return {"task_id": task_id, "sent_to": "lead_unit"}
+
+    @r.post("/v1/tenants/{tenant}/tasks/{task_id}/completion")
+    async def completion(tenant: str, task_id: str, body: ReportIn, who=Depends(actor)) -> dict:
+        await run(tenant, workflow.submit_completion, task_id, who, body.text, body.attachments)
+        return {"task_id": task_id, "status": State.completion_submitted}
+
+    @r.post("/v1/tenants/{tenant}/tasks/{task_id}/accept")
+    async def accept(tenant: str, task_id: str, who=Depends(actor)) -> dict:
+        await run(tenant, workflow.accept, task_id, who)
+        return {"task_id": task_id, "status": State.completed}
+
+    @r.post("/v1/tenants/{tenant}/tasks/{task_id}/return")
+    async def return_for_rework(tenant: str, task_id: str, body: ReasonIn, who=Depends(actor)) -> dict:
+        await run(tenant, workflow.return_for_rework, task_id, who, body.reason)
+        return {"task_id": task_id, "status": State.returned}
+
+    @r.get("/v1/tenants/{tenant}/tasks/{task_id}")
+    async def get_task(tenant: str, task_id: str) -> dict:
+        _tenant(tenant)
+        async with runtime.db.read() as session:
+            row = (await session.execute(select(tasks).where(tasks.c.tenant == tenant, tasks.c.id == task_id))).mappings().first()
+            if row is None:
+                raise HTTPException(404, f"任务 {task_id} 不存在")
+            hist = (await session.execute(select(task_history.c.event_type, task_history.c.at, task_history.c.detail)
+                                          .where(task_history.c.task_id == task_id).order_by(task_history.c.id))).mappings().all()
+            reps = (await session.execute(select(reports.c.type, reports.c.unit, reports.c.text, reports.c.progress, reports.c.attachments,
+                                                 reports.c.at).where(reports.c.task_id == task_id).order_by(reports.c.at))).mappings().all()
+        item = dict(row)
+        return {**item, "status_label": LABELS[State(item["status"])], "declines_left": max(s.max_declines - item["declines"], 0),
+                "history": [dict(h) for h in hist], "reports": [dict(x) for x in reps]}
+
+    @r.get("/v1/tenants/{tenant}/tasks/{task_id}/notice.docx")
+    async def notice(tenant: str, task_id: str) -> Response:
+        _tenant(tenant)
+        async with runtime.db.read() as session:
+            t = (await session.execute(select(tasks).where(tasks.c.tenant == tenant, tasks.c.id == task_id))).mappings().first()
+            if t is None:
+                raise HTTPException(404, f"任务 {task_id} 不存在")
+            m = (await session.execute(select(matters.c.title, matters.c.content).where(matters.c.id == t["matter_id"]))).first()
+            names = dict((await session.execute(select(units.c.code, units.c.name).where(units.c.tenant == tenant))).all())
+            issuer = (await session.execute(select(units.c.name).where(units.c.tenant == tenant, units.c.type == "supervision_office"))).scalar()
+        body = notice_docx.render(number=t["notice_no"], issuer=issuer or "督查室", title=m.title, content=m.content,
+                                  lead_unit=names.get(t["lead_unit"], t["lead_unit"]), co_units=[names.get(c, c) for c in t["co_units"]],
+                                  responsible=t["responsible_person"], requirement=t["requirement"], due_on=t["due_on"],
+                                  issued_on=local_day(t["assigned_at"]))
+        filename = f"notice-{task_id}.docx"
+        return Response(body, media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                        headers={"content-disposition": f'attachment; filename="{filename}"'})
+
+    @r.post("/v1/tenants/{tenant}/spot-checks", tags=["spot checks"])
+    async def draw(tenant: str, body: DrawIn, who=Depends(actor)) -> JSONResponse:
+        office(who)
+        result = await run(tenant, spot_checks.draw, body.kind, body.rate or s.spot_check_rate)
+        return JSONResponse({**result, "drawn_at": result["drawn_at"].isoformat()}, status_code=201)
+
+    @r.post("/v1/tenants/{tenant}/spot-checks/{check_id}/callbacks/{task_id}", tags=["spot checks"])
+    async def callback(tenant: str, check_id: str, task_id: str, body: CallbackIn, who=Depends(actor)) -> dict:
+        office(who)
+        await run(tenant, spot_checks.record_callback, check_id, task_id, body.satisfied, body.note, who)
+        return {"check_id": check_id, "task_id": task_id, "satisfied": body.satisfied}
+
+    @r.get("/v1/tenants/{tenant}/spot-checks/{check_id}", tags=["spot checks"])
+    async def get_spot_check(tenant: str, check_id: str) -> dict:
+        _tenant(tenant)
+        async with runtime.db.read() as session:
+            check = (await session.execute(select(spot_checks_t).where(spot_checks_t.c.tenant == tenant, spot_checks_t.c.id == check_id))).mappings().first()
+            if check is None:
+                raise HTTPException(404, f"抽查 {check_id} 不存在")
+            draws = (await session.execute(select(spot_check_draws.c.task_id, spot_check_draws.c.selected, spot_check_draws.c.result,
+                                                  spot_check_draws.c.note, spot_check_draws.c.result_at)
+                                           .where(spot_check_draws.c.check_id == check_id).order_by(spot_check_draws.c.task_id))).mappings().all()
+        return {**dict(check), "draws": [dict(d) for d in draws]}
+
+    return r

@@ -1,0 +1,118 @@
+"""Assigning (交办): numbered notices, tasks for lead units, split, reassignment, roll-up."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from duban_common.calendar import local_day
+from duban_common.contracts.events import (MATTER_PROGRESSED, TASK_ASSIGNED, MatterOrigin, MatterProgressed, TaskAssigned)
+from duban_common import sequences
+from duban_common.outbox import UnitOfWork
+
+from ..adapters.orm import matters, notice_sequences, notices, task_history, tasks, units
+from ..domain import model
+from ..domain.states import IllegalTransition, State
+
+
+@dataclass
+class Assignment:
+    lead_unit: str
+    co_units: list[str] = field(default_factory=list)
+    responsible_person: str | None = None
+    requirement: str | None = None
+    weight: float = 1.0
+    due_on: str | None = None
+
+
+async def next_notice_number(uow: UnitOfWork, tenant: str, notice_type: str, task_id: str) -> str:
+    """The next number of the tenant's sequence for this year and notice type, taken in this
+    transaction (see duban_common.sequences: no gap, no repeat), and kept in ``notices``."""
+    year = local_day(uow.now()).year
+    seq = await sequences.next_value(uow.session, notice_sequences, tenant, year, notice_type)
+    number = model.notice_number(notice_type, year, seq)
+    await uow.session.execute(notices.insert().values(number=number, tenant=tenant, year=year, seq=seq, notice_type=notice_type,
+                                                      task_id=task_id, issued_at=uow.now()))
+    return number
+
+
+async def directory(uow: UnitOfWork, tenant: str, codes: list[str]) -> dict[str, model.Unit]:
+    rows = await uow.session.execute(select(units.c.code, units.c.name, units.c.type, units.c.active)
+                                     .where(units.c.tenant == tenant, units.c.code.in_(codes)))
+    return {r.code: model.Unit(r.code, r.name, r.type, r.active) for r in rows}
+
+
+async def validate_units(uow: UnitOfWork, tenant: str, a: Assignment) -> None:
+    found = await directory(uow, tenant, [a.lead_unit, *a.co_units])
+    if model.assignable_lead(a.lead_unit, found) is None:
+        raise IllegalTransition(f"牵头单位“{a.lead_unit}”不在单位名录中、已停用或不能牵头", 422)
+    bad = [c for c in a.co_units if c not in found or not found[c].active]
+    if bad:
+        raise IllegalTransition(f"协办单位 {bad} 不在单位名录中或已停用", 422)
+    if a.lead_unit in a.co_units:
+        raise IllegalTransition(f"“{a.lead_unit}”不能既是牵头单位又是协办单位", 422)
+
+
+async def history(uow: UnitOfWork, tenant: str, task_id: str, event_type: str, event_id: str, detail: dict) -> None:
+    await uow.session.execute(task_history.insert().values(tenant=tenant, task_id=task_id, event_type=event_type,
+                                                           event_id=event_id, at=uow.now(), detail=detail))
+
+
+async def create_task(uow: UnitOfWork, tenant: str, matter: dict, a: Assignment) -> str:
+    task_id, now = str(uuid.uuid4()), uow.now()
+    number = await next_notice_number(uow, tenant, "assignment", task_id)
+    await uow.session.execute(tasks.insert().values(
+        id=task_id, tenant=tenant, matter_id=matter["id"], lead_unit=a.lead_unit, co_units=a.co_units,
+        responsible_person=a.responsible_person, requirement=a.requirement, weight=a.weight, status=State.assigned,
+        progress=0, version=1, declines=0, notice_no=number, assigned_at=now))
+    requested = a.due_on or matter["requested_due_on"]
+    ev = await uow.emit(tenant, TASK_ASSIGNED, TaskAssigned(
+        task_id=task_id, matter_id=matter["id"], title=matter["title"], lead_unit=a.lead_unit, co_units=a.co_units,
+        origin=MatterOrigin.model_validate(matter["origin"]), requested_due_on=requested, assigned_at=now, notice_no=number,
+        responsible_person=a.responsible_person, requirement=a.requirement, weight=a.weight, version=1))
+    await history(uow, tenant, task_id, TASK_ASSIGNED, ev.id, {"lead_unit": a.lead_unit, "co_units": a.co_units, "notice_no": number})
+    return task_id
+
+
+async def load_matter(uow: UnitOfWork, tenant: str, matter_id: str) -> dict:
+    row = (await uow.session.execute(select(matters).where(matters.c.tenant == tenant, matters.c.id == matter_id)
+                                     .with_for_update())).mappings().first()
+    if row is None:
+        raise IllegalTransition(f"督办事项 {matter_id} 不存在", 404)
+    return dict(row)
+
+
+async def assign(uow: UnitOfWork, tenant: str, matter_id: str, assignments: list[Assignment]) -> list[str]:
+    """Assign a matter awaiting assignment: one task, or several when split (分解)."""
+    matter = await load_matter(uow, tenant, matter_id)
+    if matter["status"] != "awaiting_assignment":
+        raise IllegalTransition("该事项已交办；如需调整请对任务进行重新交办")
+    if not assignments:
+        raise IllegalTransition("至少需要一个承办任务", 422)
+    leads = [a.lead_unit for a in assignments]
+    if len(set(leads)) != len(leads):
+        raise IllegalTransition("分解任务的牵头单位不能重复", 422)
+    for a in assignments:
+        if a.weight <= 0:
+            raise IllegalTransition("任务权重必须大于 0", 422)
+        await validate_units(uow, tenant, a)
+    ids = [await create_task(uow, tenant, matter, a) for a in assignments]
+    await uow.session.execute(matters.update().where(matters.c.id == matter_id).values(status="assigned"))
+    await roll_up(uow, tenant, matter_id)
+    return ids
+
+
+async def roll_up(uow: UnitOfWork, tenant: str, matter_id: str) -> None:
+    """Recompute the matter's weighted progress; emit matter.progressed when it changed."""
+    rows = (await uow.session.execute(select(tasks.c.weight, tasks.c.progress, tasks.c.status).where(tasks.c.matter_id == matter_id))).all()
+    progress, done = model.rolled_up_progress([(r.weight, r.progress, r.status == State.completed) for r in rows])
+    current = (await uow.session.execute(select(matters.c.progress, matters.c.status).where(matters.c.id == matter_id))).first()
+    status = "completed" if done else "assigned"
+    if current.progress == progress and current.status == status:
+        return
+    await uow.session.execute(matters.update().where(matters.c.id == matter_id).values(progress=progress, status=status))
+    await uow.emit(tenant, MATTER_PROGRESSED, MatterProgressed(
+        matter_id=matter_id, progress=progress, tasks=len(rows), tasks_completed=sum(r.status == State.completed for r in rows),
+        completed=done, at=uow.now()))

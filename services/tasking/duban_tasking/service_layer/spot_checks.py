@@ -1,0 +1,47 @@
+"""Spot checks (复核/回访): a recorded random draw over completed tasks, and callbacks."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from sqlalchemy import and_, select
+
+from duban_common.outbox import UnitOfWork
+
+from ..adapters.orm import matters, spot_check_draws, spot_checks, tasks
+from ..domain import model
+from ..domain.states import Actor, IllegalTransition, State
+from .workflow import reopen
+
+
+async def draw(uow: UnitOfWork, tenant: str, kind: str, rate: float) -> dict:
+    """Draw at least ``rate`` of the completed tasks of ``kind`` not yet considered by a draw."""
+    already = select(spot_check_draws.c.task_id).where(spot_check_draws.c.tenant == tenant)
+    q = (select(tasks.c.id).join(matters, matters.c.id == tasks.c.matter_id)
+         .where(tasks.c.tenant == tenant, tasks.c.status == State.completed, tasks.c.id.not_in(already)))
+    population = [tid for tid, origin in (await uow.session.execute(q.add_columns(matters.c.origin))).all() if origin.get("kind") == kind]
+    if not population:
+        raise IllegalTransition(f"没有尚未抽查的已办结“{kind}”任务", 409)
+    seed = secrets.randbits(31)
+    selected = set(model.draw_sample(population, rate, seed))
+    check_id, now = str(uuid.uuid4()), uow.now()
+    await uow.session.execute(spot_checks.insert().values(id=check_id, tenant=tenant, kind=kind, rate=rate, seed=seed,
+                                                          population=len(population), drawn_at=now))
+    await uow.session.execute(spot_check_draws.insert(), [
+        {"check_id": check_id, "task_id": t, "tenant": tenant, "selected": t in selected} for t in population])
+    return {"id": check_id, "kind": kind, "rate": rate, "seed": seed, "population": len(population),
+            "selected": sorted(selected), "drawn_at": now}
+
+
+async def record_callback(uow: UnitOfWork, tenant: str, check_id: str, task_id: str, satisfied: bool, note: str | None, actor: Actor) -> None:
+    key = and_(spot_check_draws.c.check_id == check_id, spot_check_draws.c.task_id == task_id, spot_check_draws.c.tenant == tenant)
+    row = (await uow.session.execute(select(spot_check_draws).where(key).with_for_update())).mappings().first()
+    if row is None or not row["selected"]:
+        raise IllegalTransition(f"任务 {task_id} 不在抽查 {check_id} 的抽中名单中", 404)
+    if row["result"] is not None:
+        raise IllegalTransition("该任务的回访结果已登记")
+    result = "satisfied" if satisfied else "not_satisfied"
+    await uow.session.execute(spot_check_draws.update().where(key).values(result=result, note=note, result_at=uow.now()))
+    if not satisfied:
+        await reopen(uow, tenant, task_id, actor, note or "回访不满意", check_id)

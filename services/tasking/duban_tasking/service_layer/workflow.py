@@ -1,0 +1,128 @@
+"""A unit's and the office's actions on a task: every one checked by the state machine,
+written with its history row and its event in one transaction."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from duban_common.calendar import WorkCalendar, local_day
+from duban_common.contracts import events as ev
+from duban_common.outbox import UnitOfWork
+
+from ..adapters.orm import reports, tasks
+from ..config import TaskingSettings
+from ..domain.states import Action, Actor, IllegalTransition, State, check
+from .assignment import Assignment, history, next_notice_number, roll_up, validate_units
+
+
+async def load_task(uow: UnitOfWork, tenant: str, task_id: str) -> dict:
+    row = (await uow.session.execute(select(tasks).where(tasks.c.tenant == tenant, tasks.c.id == task_id).with_for_update())).mappings().first()
+    if row is None:
+        raise IllegalTransition(f"任务 {task_id} 不存在", 404)
+    return dict(row)
+
+
+async def _apply(uow: UnitOfWork, task: dict, new_state: State, event_type: str, event, detail: dict, **changes) -> None:
+    version = task["version"] + 1
+    event.version = version
+    await uow.session.execute(tasks.update().where(tasks.c.id == task["id"]).values(status=new_state, version=version, **changes))
+    emitted = await uow.emit(task["tenant"], event_type, event)
+    await history(uow, task["tenant"], task["id"], event_type, emitted.id, {"state": new_state.value, **detail})
+
+
+async def _report(uow: UnitOfWork, task: dict, type_: str, unit: str, text: str, progress: int | None = None, attachments=()) -> None:
+    await uow.session.execute(reports.insert().values(id=str(uuid.uuid4()), tenant=task["tenant"], task_id=task["id"], type=type_,
+                                                      unit=unit, text=text, progress=progress, attachments=list(attachments), at=uow.now()))
+
+
+def _state(task: dict) -> State:
+    return State(task["status"])
+
+
+async def acknowledge(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor) -> None:
+    t = await load_task(uow, tenant, task_id)
+    new = check(Action.acknowledge, _state(t), actor, t["lead_unit"], t["co_units"])
+    now = uow.now()
+    await _apply(uow, t, new, ev.TASK_ACKNOWLEDGED, ev.TaskAcknowledged(task_id=task_id, matter_id=t["matter_id"], unit=t["lead_unit"],
+                                                                        acknowledged_at=now), {}, acknowledged_at=now)
+
+
+async def decline(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, reason: str, settings: TaskingSettings, cal: WorkCalendar) -> None:
+    t = await load_task(uow, tenant, task_id)
+    new = check(Action.decline, _state(t), actor, t["lead_unit"], t["co_units"])
+    if t["declines"] >= settings.max_declines:
+        raise IllegalTransition(f"该任务已退回 {t['declines']} 次，达到上限 {settings.max_declines} 次，不能再退回；请与督查室联系")
+    limit = cal.add_workdays(local_day(t["assigned_at"]), settings.decline_limit_workdays).day
+    if local_day(uow.now()) > limit:
+        raise IllegalTransition(f"退回须在交办后 {settings.decline_limit_workdays} 个工作日内（{limit.isoformat()} 前）提出，已超过时限")
+    n = t["declines"] + 1
+    await _apply(uow, t, new, ev.TASK_DECLINED, ev.TaskDeclined(task_id=task_id, matter_id=t["matter_id"], unit=t["lead_unit"],
+                 reason=reason, declined_at=uow.now(), declines=n), {"reason": reason}, declines=n)
+
+
+async def reassign(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, a: Assignment, reason: str | None) -> str:
+    t = await load_task(uow, tenant, task_id)
+    new = check(Action.reassign, _state(t), actor, t["lead_unit"], t["co_units"])
+    if a.lead_unit == t["lead_unit"]:
+        raise IllegalTransition("重新交办须选择另一个牵头单位", 422)
+    await validate_units(uow, tenant, a)
+    number = await next_notice_number(uow, tenant, "assignment", task_id)
+    now = uow.now()
+    await _apply(uow, t, new, ev.TASK_REASSIGNED, ev.TaskReassigned(
+        task_id=task_id, matter_id=t["matter_id"], previous_unit=t["lead_unit"], lead_unit=a.lead_unit, co_units=a.co_units,
+        reason=reason, reassigned_at=now, notice_no=number), {"from": t["lead_unit"], "to": a.lead_unit, "notice_no": number},
+        lead_unit=a.lead_unit, co_units=a.co_units, notice_no=number, assigned_at=now, acknowledged_at=None,
+        responsible_person=a.responsible_person or t["responsible_person"], requirement=a.requirement or t["requirement"])
+    return number
+
+
+async def report_progress(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, text: str, progress: int) -> None:
+    t = await load_task(uow, tenant, task_id)
+    new = check(Action.report_progress, _state(t), actor, t["lead_unit"], t["co_units"])
+    await _report(uow, t, "progress", t["lead_unit"], text, progress)
+    await _apply(uow, t, new, ev.TASK_PROGRESS_REPORTED, ev.TaskProgressReported(
+        task_id=task_id, matter_id=t["matter_id"], unit=t["lead_unit"], summary=text[:500], reported_at=uow.now(), progress=progress),
+        {"progress": progress}, progress=progress)
+    await roll_up(uow, tenant, t["matter_id"])
+
+
+async def send_input(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, text: str, attachments: list[str]) -> None:
+    """A co-unit's contribution, addressed to the lead unit; the task's state does not change."""
+    t = await load_task(uow, tenant, task_id)
+    check(Action.send_input, _state(t), actor, t["lead_unit"], t["co_units"])
+    await _report(uow, t, "input", actor.unit, text, None, attachments)
+
+
+async def submit_completion(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, text: str, attachments: list[str]) -> None:
+    t = await load_task(uow, tenant, task_id)
+    new = check(Action.submit_completion, _state(t), actor, t["lead_unit"], t["co_units"])
+    await _report(uow, t, "completion", t["lead_unit"], text, None, attachments)
+    await _apply(uow, t, new, ev.TASK_COMPLETION_SUBMITTED, ev.TaskCompletionSubmitted(
+        task_id=task_id, matter_id=t["matter_id"], unit=t["lead_unit"], submitted_at=uow.now(), summary=text[:500],
+        attachments=attachments), {"attachments": attachments})
+
+
+async def accept(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor) -> None:
+    t = await load_task(uow, tenant, task_id)
+    new = check(Action.accept, _state(t), actor, t["lead_unit"], t["co_units"])
+    now = uow.now()
+    await _apply(uow, t, new, ev.TASK_COMPLETED, ev.TaskCompleted(task_id=task_id, matter_id=t["matter_id"], completed_at=now,
+                                                                  unit=t["lead_unit"]), {}, completed_at=now, progress=100)
+    await roll_up(uow, tenant, t["matter_id"])
+
+
+async def return_for_rework(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, reason: str) -> None:
+    t = await load_task(uow, tenant, task_id)
+    new = check(Action.return_for_rework, _state(t), actor, t["lead_unit"], t["co_units"])
+    await _apply(uow, t, new, ev.TASK_RETURNED, ev.TaskReturned(task_id=task_id, matter_id=t["matter_id"], unit=t["lead_unit"],
+                                                                reason=reason, returned_at=uow.now()), {"reason": reason})
+
+
+async def reopen(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, reason: str, spot_check_id: str | None) -> None:
+    t = await load_task(uow, tenant, task_id)
+    new = check(Action.reopen, _state(t), actor, t["lead_unit"], t["co_units"])
+    await _apply(uow, t, new, ev.TASK_REOPENED, ev.TaskReopened(task_id=task_id, matter_id=t["matter_id"], unit=t["lead_unit"],
+                 reason=reason, reopened_at=uow.now(), spot_check_id=spot_check_id), {"reason": reason}, completed_at=None)
+    await roll_up(uow, tenant, t["matter_id"])

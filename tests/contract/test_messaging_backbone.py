@@ -1,0 +1,172 @@
+"""libs/common's messaging on a real JetStream server: provisioning, outbox relay,
+consumer runner (inbox, retries, dead letters)."""
+
+from __future__ import annotations
+
+import json
+
+import nats
+import pytest
+from nats.js.api import DeliverPolicy
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
+
+from duban_common import provisioning
+from duban_common.clock import FixedClock
+from duban_common.consumer import ConsumerRunner, Rejected
+from duban_common.db import Database
+from duban_common.envelope import new_event
+from duban_common.outbox import InfraTables, OutboxRelay
+from duban_common.provisioning import ConfigDrift, ConsumerSpec
+from duban_common.settings import ServiceSettings
+from e2e_support import START
+
+
+def _settings(**kw) -> ServiceSettings:
+    return ServiceSettings(service="probe", **{"max_deliver": 3, "retry_backoff_s": [0.1], **kw})
+
+
+async def _js(server):
+    nc = await nats.connect(server.url)
+    return nc, nc.jetstream()
+
+
+async def test_provisioning_is_idempotent_and_fails_loudly_on_drift(fresh_nats):
+    nc, js = await _js(fresh_nats)
+    try:
+        s = ServiceSettings(service="tasking")
+        await provisioning.provision(js, "tasking", s)
+        await provisioning.provision(js, "tasking", s)  # second start: nothing to do
+        names = {st.config.name for st in await js.streams_info()}
+        assert names == {"DUBAN_IN", "DUBAN_EV", "DUBAN_OUT", "DUBAN_DLQ"}
+        ev = await js.stream_info("DUBAN_EV")
+        assert ev.config.duplicate_window == pytest.approx(s.duplicate_window_s)
+        info = await js.consumer_info("DUBAN_EV", "tasking-matters")
+        assert info.config.ack_policy == "explicit"
+        assert info.config.max_deliver == s.max_deliver + 2
+        assert info.config.ack_wait == pytest.approx(s.ack_wait_s)
+
+        changed = ServiceSettings(service="tasking", max_deliver=9)
+        with pytest.raises(ConfigDrift, match="tasking-matters.*max_deliver"):
+            await provisioning.provision(js, "tasking", changed)
+        await provisioning.provision(js, "tasking", ServiceSettings(service="tasking", max_deliver=9, provision_update=True))
+        assert (await js.consumer_info("DUBAN_EV", "tasking-matters")).config.max_deliver == 11
+
+        with pytest.raises(ConfigDrift, match="DUBAN_IN.*duplicate_window"):
+            await provisioning.ensure_streams(js, ServiceSettings(duplicate_window_s=60))
+    finally:
+        await nc.close()
+
+
+def _probe_tables():
+    md = MetaData()
+    infra = InfraTables(md)
+    applied = Table("applied", md, Column("id", Integer, primary_key=True), Column("key", String(100)))
+    return md, infra, applied
+
+
+async def test_outbox_relay_publishes_with_msg_id_and_marks_after_puback(fresh_nats, tmp_path):
+    nc, js = await _js(fresh_nats)
+    md, infra, _ = _probe_tables()
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'probe.db'}")
+    await db.create_all(md)
+    try:
+        await provisioning.ensure_streams(js, _settings())
+        from duban_common.outbox import UnitOfWork
+
+        async with db.transaction() as session:
+            uow = UnitOfWork(session, infra, FixedClock(START), "/duban/probe")
+            envs = [await uow.emit("demo", "duban.probe.happened.v1", {"n": n}) for n in range(5)]
+        relay = OutboxRelay(db, infra, js, service="probe")
+        assert await relay.relay_once() == 5
+        assert await relay.pending() == 0
+        assert await relay.relay_once() == 0
+
+        sub = await js.subscribe("duban.ev.demo.probe.happened", ordered_consumer=True, deliver_policy=DeliverPolicy.ALL)
+        got = [await sub.next_msg(timeout=5) for _ in range(5)]
+        assert [m.headers["Nats-Msg-Id"] for m in got] == [e.id for e in envs]
+        assert [json.loads(m.data)["data"]["n"] for m in got] == list(range(5))
+
+        # a relay that crashed after publishing but before marking publishes again: JetStream drops it
+        ack = await js.publish("duban.ev.demo.probe.happened", got[0].data, headers={"Nats-Msg-Id": envs[0].id})
+        assert ack.duplicate is True
+    finally:
+        await nc.close()
+        await db.dispose()
+
+
+async def _run_consumer(server, tmp_path, handler, messages: list[bytes], *, wait_for_dlq: int, wait_for_applied: int):
+    nc, js = await _js(server)
+    md, infra, applied = _probe_tables()
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'consumer.db'}")
+    await db.create_all(md)
+    settings = _settings()
+    spec = ConsumerSpec("probe", "things", "DUBAN_EV", "duban.ev.*.thing.>")
+    await provisioning.ensure_streams(js, settings)
+    await provisioning.ensure_consumer(js, spec, settings)
+    relay = OutboxRelay(db, infra, js, service="probe")
+    runner = ConsumerRunner(spec, {"duban.thing.happened.v1": lambda d, uow: handler(d, uow, applied)}, db, infra, js,
+                            FixedClock(START), settings, relay)
+    dlq = await js.subscribe("duban.dlq.*.probe", ordered_consumer=True, deliver_policy=DeliverPolicy.ALL)
+    for raw in messages:
+        await js.publish("duban.ev.demo.thing.happened", raw)
+    pull = await js.pull_subscribe("duban.ev.*.thing.>", durable=spec.durable, stream=spec.stream)
+    letters = []
+    try:
+        for _ in range(200):
+            try:
+                batch = await pull.fetch(10, timeout=0.3)
+            except nats.errors.TimeoutError:
+                batch = []
+            for m in batch:
+                await runner.handle(m)
+            while True:
+                try:
+                    letters.append(json.loads((await dlq.next_msg(timeout=0.01)).data))
+                except nats.errors.TimeoutError:
+                    break
+            async with db.read() as s:
+                n_applied = (await s.execute(select(func.count()).select_from(applied))).scalar_one()
+            if len(letters) >= wait_for_dlq and n_applied >= wait_for_applied and not batch:
+                break
+        async with db.read() as s:
+            keys = (await s.execute(select(applied.c.key))).scalars().all()
+        return letters, keys
+    finally:
+        await nc.close()
+        await db.dispose()
+
+
+def _thing(key: str, *, id: str | None = None) -> bytes:
+    return new_event(tenant="demo", type="duban.thing.happened.v1", source="/test", data={"key": key}, time=START, id=id).to_bytes()
+
+
+async def test_runner_applies_each_event_once_and_dead_letters_failures_with_reason(fresh_nats, tmp_path):
+    attempts: dict[str, int] = {}
+
+    async def handler(d, uow, applied):
+        key = d.envelope.data["key"]
+        attempts[key] = attempts.get(key, 0) + 1
+        await uow.session.execute(applied.insert().values(key=key))
+        if key == "always-fails":
+            raise RuntimeError("the database said no")
+        if key == "flaky" and attempts[key] < 2:
+            raise RuntimeError("transient")
+        if key == "refused":
+            raise Rejected("unit code 'xx' is not in the directory")
+
+    messages = [
+        _thing("a", id="evt-a"), _thing("a", id="evt-a"),  # the same event twice: applied once
+        _thing("always-fails"), _thing("flaky"), _thing("refused"),
+        b"{not json", _thing("b"),
+    ]
+    letters, keys = await _run_consumer(fresh_nats, tmp_path, handler, messages, wait_for_dlq=3, wait_for_applied=3)
+
+    assert sorted(keys) == ["a", "b", "flaky"], "failed transactions leave nothing behind; duplicates apply once"
+    assert attempts["always-fails"] == 3, "redelivered up to max_deliver, then dead-lettered"
+    assert attempts["flaky"] == 2
+    assert attempts["refused"] == 1, "a refusal is not retried"
+    reasons = {json.loads(letter["original"])["data"]["key"] if letter["original"].startswith("{\"") else letter["original"]: letter["reason"] for letter in letters}
+    assert "the database said no" in reasons["always-fails"] and "after 3 deliveries" in reasons["always-fails"]
+    assert reasons["refused"] == "unit code 'xx' is not in the directory"
+    assert reasons["{not json"].startswith("invalid envelope")
+    assert len(letters) == 3

@@ -1,0 +1,87 @@
+"""`duban up` as a user runs it: everything starts, Ctrl-C stops all of it, data survives."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from e2e_support import meeting_decision, wait_for
+
+pytestmark = pytest.mark.e2e
+
+
+def _free_block(n: int) -> int:
+    for _ in range(50):
+        base = random.randint(20000, 40000)
+        try:
+            socks = []
+            for p in range(base, base + n + 1):
+                s = socket.socket()
+                s.bind(("127.0.0.1", p))
+                socks.append(s)
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no free port block")
+
+
+def _up(data: Path, base: int, nats_port: int) -> subprocess.Popen:
+    env = dict(os.environ, DUBAN_DATA_DIR=str(data), DUBAN_PORT_BASE=str(base), DUBAN_NATS_PORT=str(nats_port))
+    duban = Path(sys.executable).with_name("duban")
+    return subprocess.Popen([str(duban), "up"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def test_duban_up_runs_stops_on_ctrl_c_and_keeps_data(tmp_path):
+    base = _free_block(6)
+    nats_port = base + 6
+    data = tmp_path / "data"
+    reporting, intake = f"http://127.0.0.1:{base + 5}", f"http://127.0.0.1:{base + 1}"
+
+    proc = _up(data, base, nats_port)
+    try:
+        wait_for(lambda: all(_get_json(f"http://127.0.0.1:{base + i}/readyz") for i in range(1, 6))
+                 if proc.poll() is None else pytest.fail(proc.stdout.read()), timeout_s=120, what="five ready services")
+        units = wait_for(lambda: httpx.get(f"http://127.0.0.1:{base + 2}/v1/tenants/demo/units", timeout=2).json()["items"], what="demo units")
+        assert {u["code"] for u in units} >= {"dcs", "zjj", "jwjw"} and len(units) == 19
+        r = httpx.post(f"{intake}/v1/tenants/demo/submissions", json=meeting_decision("md-up-1"), timeout=10)
+        assert r.status_code == 201, r.text
+        wait_for(lambda: httpx.get(f"{reporting}/v1/tenants/demo/ledger", timeout=2).json()["total"] == 3, what="three matters")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, out
+    assert "stopped." in out
+    for port in [nats_port] + [base + i for i in range(1, 6)]:
+        with socket.socket() as s:
+            assert s.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still answers after Ctrl-C"
+
+    proc = _up(data, base, nats_port)
+    try:
+        wait_for(lambda: all(_get_json(f"http://127.0.0.1:{base + i}/readyz") for i in range(1, 6)), timeout_s=120, what="ready again")
+        ledger = wait_for(lambda: _get_json(f"{reporting}/v1/tenants/demo/ledger"), timeout_s=120, what="ledger after restart")
+        assert ledger["total"] == 3
+        again = httpx.post(f"{intake}/v1/tenants/demo/submissions", json=meeting_decision("md-up-1"), timeout=10)
+        assert again.status_code == 200 and again.json()["duplicate"] is True
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=60)
+    assert proc.returncode == 0
+
+
+def _get_json(url: str):
+    try:
+        r = httpx.get(url, timeout=2)
+        return r.json() if r.status_code == 200 else None
+    except httpx.HTTPError:
+        return None

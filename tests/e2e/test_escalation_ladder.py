@@ -1,0 +1,232 @@
+"""Escalation on the shared simulated clock, with real notification endpoints: a local SMS
+gateway (HTTP), a local SMTP server (aiosmtpd) and a webhook receiver."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.header
+import json
+import threading
+from datetime import datetime, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import pytest
+from aiosmtpd.controller import Controller
+
+from duban_cli.embedded import SERVICES, EmbeddedSystem, demo_units_path, load_demo_tenant
+from duban_common.calendar import TZ
+from duban_common.natsserver import free_port
+from duban_escalation.domain.ladder import DEFAULT_LADDER
+from e2e_support import START, ledger, meeting_decision, publish, read_stream, set_clock, wait_for
+
+pytestmark = pytest.mark.e2e
+OFFICE = {"X-Duban-Role": "supervision_office"}
+
+
+class Inbox:
+    """Requests received by a local HTTP endpoint (SMS gateway, webhook)."""
+
+    def __init__(self) -> None:
+        self.items: list[dict] = []
+        inbox = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                body = self.rfile.read(int(self.headers["content-length"]))
+                inbox.items.append({"path": self.path, **json.loads(body)})
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+
+class Mailbox:
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        self.messages.append(envelope)
+        return "250 OK"
+
+
+@pytest.fixture(scope="module")
+def esc(tmp_path_factory, nats_server):
+    sms, hook, mailbox = Inbox(), Inbox(), Mailbox()
+    smtp = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    system = EmbeddedSystem(data_dir=tmp_path_factory.mktemp("duban-esc"), nats_url=nats_server.url, ports={s: free_port() for s in SERVICES},
+                            clock="simulated", extra_env={
+                                "DUBAN_SMS_GATEWAY_URL": f"{sms.url}/sms", "DUBAN_WEBHOOK_URL": f"{hook.url}/hook",
+                                "DUBAN_SMTP_HOST": "127.0.0.1", "DUBAN_SMTP_PORT": str(smtp.port), "DUBAN_NOTIFY_MAIL_TO": "dcs@demo.gov.cn"})
+    try:
+        system.start_services()
+        load_demo_tenant(system, demo_units_path())
+        asyncio.run(set_clock(nats_server.url, START))
+        yield system, sms, hook, mailbox
+    finally:
+        system.stop()
+        smtp.stop()
+        sms.server.shutdown()
+        hook.server.shutdown()
+
+
+def at(day: str, hh: int, mm: int = 0) -> datetime:
+    return datetime.combine(datetime.fromisoformat(day).date(), time(hh, mm), tzinfo=TZ)
+
+
+def events(url: str, subject: str) -> list[dict]:
+    return [json.loads(m.data) for m in asyncio.run(read_stream(url, subject, idle_s=0.5))]
+
+
+def test_overdue_task_climbs_the_ladder_to_transfer_each_step_once(esc, nats_server):
+    system, sms, hook, mailbox = esc
+    asyncio.run(publish(nats_server.url, [meeting_decision("md-ladder", decisions=1)]))
+    row = wait_for(lambda: next((i for i in ledger(system, q="md-ladder")["items"] if i["due_on"]), None), what="a deadline")
+    task, due = row["task_id"], row["due_on"]
+    assert due == "2026-12-07"
+    esc_url = f"{system.url('escalation')}/v1/tenants/demo/tasks/{task}/escalation"
+
+    def state(n_urges: int):
+        return wait_for(lambda: (lambda r: r.json() if r.status_code == 200 and r.json()["urges"] >= n_urges else None)(
+            httpx.get(esc_url, timeout=10)), what=f"{n_urges} urges")
+
+    asyncio.run(set_clock(nats_server.url, at("2026-12-08", 10)))          # overdue since 12-07 17:30
+    s1 = state(1)
+    assert [u["reason"] for u in s1["urge_list"]] == ["overdue"] and [st["step"] for st in s1["steps"]] == [1]
+    asyncio.run(set_clock(nats_server.url, at("2026-12-15", 10)))          # 5 working days later: urged again
+    s2 = state(2)
+    assert [u["reason"] for u in s2["urge_list"]] == ["overdue", "overdue_again"] and [st["step"] for st in s2["steps"]] == [1, 2]
+    assert s2["explanations"][0]["submitted_at"] is None
+    asyncio.run(set_clock(nats_server.url, at("2026-12-18", 18)))          # the 3-working-day explanation limit passed
+    s3 = state(3)
+    assert [u["reason"] for u in s3["urge_list"]] == ["overdue", "overdue_again", "explanation_missing"]
+    assert [st["step"] for st in s3["steps"]] == [1, 2, 3] and s3["case"] is not None
+    assert [u["notice_no"] for u in s3["urge_list"]] == [f"催办〔2026〕{n}号" for n in (1, 2, 3)]
+
+    transfers = wait_for(lambda: events(nats_server.url, "duban.out.demo.discipline.transfer"), what="the transfer dossier")
+    assert len(transfers) == 1
+    dossier = transfers[0]["data"]
+    assert transfers[0]["type"] == "duban.discipline.transfer.v1" and dossier["case_id"] == s3["case"]["id"]
+    assert dossier["matter"]["title"] == "md-ladder 议定事项1"
+    assert dossier["tasks"][0]["lead_unit"] == "zjj" and dossier["tasks"][0]["notice_no"].startswith("督办〔2026〕")
+    assert {u["code"]: u["head"] for u in dossier["units"]} == {"zjj": "郑伟"}
+    assert [d["due_on"] for d in dossier["deadlines"]] == ["2026-12-07"]
+    assert [u["urge_no"] for u in dossier["urges"]] == [1, 2, 3] and all(u["at"] for u in dossier["urges"])
+    assert [b["issued_by"] for b in dossier["bulletins"]] == ["supervision_office", "government_office"]
+    assert dossier["explanations"][0]["submitted_at"] is None and dossier["explanations"][0]["due_at"]
+
+    # each step exactly once, whatever was redelivered; time moving on changes nothing more
+    asyncio.run(set_clock(nats_server.url, at("2026-12-31", 10)))
+    ev = lambda name: [e for e in events(nats_server.url, f"duban.ev.demo.escalation.{name}") if e["data"]["task_id"] == task]  # noqa: E731
+    assert sorted(e["data"]["step"] for e in ev("step_taken")) == [1, 2, 3]
+    assert sorted(e["data"]["urge_no"] for e in ev("urged")) == [1, 2, 3]
+    assert len(ev("bulletined")) == 2 and len(ev("explanation_required")) == 1 and len(ev("transferred")) == 1
+    deducted = sum(e["data"]["points"] for e in ev("deducted"))
+    assert deducted == 3 * 1 + 2 + 5 + 10  # three urge notices and the three rungs of the default ladder
+
+    texts = wait_for(lambda: (lambda t: t if len(t) >= 3 else None)([m["text"] for m in sms.items if "md-ladder" in m["text"]]),
+                     what="SMS to the unit's contact")
+    wait_for(lambda: {m["phone"] for m in sms.items if "第1次催办" in m["text"] and "md-ladder" in m["text"]} == {
+        "13800000004", "13800000017", "13800000018", "13800000019"}, what="urge 1 to the unit and copies to 组织部, 作风办, 纪委监委")
+    assert any("第1次催办" in t for t in texts)
+    assert any("md-ladder" in m["text"] for m in hook.items)
+    mails = wait_for(lambda: [msg for msg in (email.message_from_bytes(m.content) for m in mailbox.messages)
+                              if "md-ladder" in msg.get_payload(decode=True).decode()], what="mail to the supervision office")
+    assert mails[0]["To"] == "dcs@demo.gov.cn" and "md-ladder" in str(email.header.make_header(email.header.decode_header(mails[0]["Subject"])))
+    asyncio.run(set_clock(nats_server.url, START))
+
+
+def test_an_sms_that_would_fall_at_23h_goes_out_at_9_next_working_day(esc, nats_server):
+    system, sms, _, _ = esc
+    asyncio.run(publish(nats_server.url, [meeting_decision("md-night", decisions=1)]))
+    row = wait_for(lambda: next((i for i in ledger(system, q="md-night")["items"] if i["task_id"] and i["due_on"]), None), what="a task")
+    asyncio.run(set_clock(nats_server.url, at("2026-11-20", 23)))          # Friday 23:00
+    r = httpx.post(f"{system.url('escalation')}/v1/tenants/demo/tasks/{row['task_id']}/urge", headers=OFFICE, json={}, timeout=20)
+    assert r.status_code == 200, r.text
+    deliveries = f"{system.url('escalation')}/v1/tenants/demo/deliveries"
+    queued = wait_for(lambda: [d for d in httpx.get(deliveries, timeout=10).json()["items"]
+                               if d["channel"] == "sms" and "md-night" in d["text"]], what="the queued SMS")
+    assert "138****0004" in {q["recipient"] for q in queued}  # the unit's contact (copies go out alike)
+    for q in queued:
+        assert q["status"] == "queued" and datetime.fromisoformat(q["send_at"]).astimezone(TZ) == at("2026-11-23", 9)  # Monday 09:00
+    assert not [m for m in sms.items if "md-night" in m["text"]], "nothing at night"
+    asyncio.run(set_clock(nats_server.url, at("2026-11-23", 8, 59)))
+    assert not [m for m in sms.items if "md-night" in m["text"]]
+    asyncio.run(set_clock(nats_server.url, at("2026-11-23", 9, 0)))
+    wait_for(lambda: [m for m in sms.items if "md-night" in m["text"]], what="the SMS at 09:00")
+    asyncio.run(set_clock(nats_server.url, START))
+
+
+def test_a_tenant_with_a_two_step_ladder_transfers_on_the_second_urge(esc, nats_server):
+    system, *_ = esc
+    two = {"steps": [{"at_urges": 1, "actions": ["bulletin_office"], "deduction": 1}, {"at_urges": 2, "actions": ["transfer"], "deduction": 3}]}
+    url = f"{system.url('escalation')}/v1/tenants/demo/ladder"
+    bad = httpx.put(url, json={"steps": [{"at_urges": 1, "actions": ["transfer"]}, {"at_urges": 2, "actions": ["bulletin_office"]}]},
+                    headers=OFFICE, timeout=10)
+    assert bad.status_code == 422
+    assert httpx.put(url, json=two, headers=OFFICE, timeout=10).status_code == 200
+    try:
+        asyncio.run(publish(nats_server.url, [meeting_decision("md-two", decisions=1)]))
+        row = wait_for(lambda: next((i for i in ledger(system, q="md-two")["items"] if i["task_id"] and i["due_on"]), None), what="a task")
+        urge = f"{system.url('escalation')}/v1/tenants/demo/tasks/{row['task_id']}/urge"
+        assert httpx.post(urge, headers={**OFFICE, "Idempotency-Key": "a"}, json={}, timeout=20).json()["urges"] == 1
+        assert httpx.post(urge, headers={**OFFICE, "Idempotency-Key": "a"}, json={}, timeout=20).json()["urges"] == 1  # same key: once
+        assert httpx.post(urge, headers={**OFFICE, "Idempotency-Key": "b"}, json={}, timeout=20).json()["urges"] == 2
+        state = httpx.get(f"{system.url('escalation')}/v1/tenants/demo/tasks/{row['task_id']}/escalation", timeout=10).json()
+        assert [s["step"] for s in state["steps"]] == [1, 2] and state["case"] is not None
+        assert sum(d["points"] for d in state["deductions"]) == 2 * 1 + 1 + 3
+    finally:
+        httpx.put(url, json=DEFAULT_LADDER.model_dump(), headers=OFFICE, timeout=10)  # back to the default for the next tests
+
+
+def test_supervision_order_goes_through_its_approval_chain_then_is_numbered_copied_and_rendered(esc, nats_server):
+    system, sms, _, _ = esc
+    asyncio.run(publish(nats_server.url, [meeting_decision("md-order", decisions=1)]))
+    row = wait_for(lambda: next((i for i in ledger(system, q="md-order")["items"] if i["task_id"] and i["due_on"]), None), what="a task")
+    base = f"{system.url('escalation')}/v1/tenants/demo"
+    wait_for(lambda: httpx.get(f"{base}/tasks/{row['task_id']}/escalation", timeout=10).status_code == 200, what="task known")
+    r = httpx.post(f"{base}/tasks/{row['task_id']}/supervision-orders", headers=OFFICE, timeout=10,
+                   json={"requirement": "务必于本周内完成整改并书面报告", "proposed_by": "督查室副主任 孙丽"})
+    assert r.status_code == 201
+    order = r.json()["order_id"]
+    assert httpx.post(f"{base}/supervision-orders/{order}/sign", json={"by": "赵明"}, headers=OFFICE, timeout=10).status_code == 409
+    assert httpx.post(f"{base}/supervision-orders/{order}/approve", json={"by": "李副县长"}, headers=OFFICE, timeout=10).status_code == 403
+    assert httpx.post(f"{base}/supervision-orders/{order}/approve", json={"by": "李副县长"},
+                      headers={"X-Duban-Role": "leader"}, timeout=10).status_code == 200
+    signed = httpx.post(f"{base}/supervision-orders/{order}/sign", json={"by": "督查室主任 赵明"}, headers=OFFICE, timeout=20)
+    assert signed.status_code == 200 and signed.json()["notice_no"] == "督办单〔2026〕1号"
+    issued = [e for e in events(nats_server.url, "duban.ev.demo.escalation.order_issued") if e["data"]["order_id"] == order]
+    assert len(issued) == 1 and (issued[0]["data"]["proposed_by"], issued[0]["data"]["approved_by"], issued[0]["data"]["signed_by"]) == (
+        "督查室副主任 孙丽", "李副县长", "督查室主任 赵明")
+    doc = httpx.get(f"{base}/supervision-orders/{order}/notice.docx", timeout=10)
+    from docx import Document
+    import io
+    paragraphs = "\n".join(p.text for p in Document(io.BytesIO(doc.content)).paragraphs)
+    copies_line = next(line for line in paragraphs.splitlines() if line.startswith("抄送："))
+    assert "督办单〔2026〕1号" in paragraphs and set(copies_line[3:].split("、")) == {"县委组织部", "县作风建设办公室", "县纪委监委"}
+    expected = {"13800000004", "13800000017", "13800000018", "13800000019"}  # the unit, 组织部, 作风办, 纪委监委
+    wait_for(lambda: {m["phone"] for m in sms.items if "督办单〔2026〕1号" in m["text"]} == expected, what="SMS to the unit and the copies")
+
+
+def test_an_unmet_rectification_demand_takes_the_government_bulletin_rung_at_once(esc, nats_server):
+    system, *_ = esc
+    asyncio.run(publish(nats_server.url, [meeting_decision("md-rect", decisions=1)]))
+    row = wait_for(lambda: next((i for i in ledger(system, q="md-rect")["items"] if i["task_id"] and i["due_on"]), None), what="a task")
+    base = f"{system.url('escalation')}/v1/tenants/demo/tasks/{row['task_id']}"
+    wait_for(lambda: httpx.get(f"{base}/escalation", timeout=10).status_code == 200, what="task known")
+    leader = {"X-Duban-Role": "leader", "Idempotency-Key": "r1"}
+    r = httpx.post(f"{base}/rectification-unmet", json={"by": "王县长"}, headers=leader, timeout=20)
+    assert r.status_code == 200 and r.json()["steps_taken"] == [2]  # rung 1 came with the urge; rung 2 by the trigger
+    again = httpx.post(f"{base}/rectification-unmet", json={"by": "王县长"}, headers=leader, timeout=20)
+    assert again.json()["steps_taken"] == []
+    state = httpx.get(f"{base}/escalation", timeout=10).json()
+    assert state["urges"] == 1 and [s["step"] for s in state["steps"]] == [1, 2]
+    assert state["explanations"][0]["step"] == 2 and state["case"] is None

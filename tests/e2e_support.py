@@ -1,0 +1,109 @@
+"""Helpers for end-to-end tests. The five services run as separate processes against a real NATS server, SQLite files
+in a temporary folder and the simulated clock: what `duban up` runs."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+import httpx
+import nats
+
+from duban_common.calendar import TZ
+from duban_common.clock import set_shared_time
+
+START = datetime(2026, 11, 20, 9, 0, tzinfo=TZ)  # a Friday; the executive-meeting deadline ends on a Saturday
+
+
+async def set_clock(url: str, at: datetime) -> None:
+    nc = await nats.connect(url)
+    try:
+        await set_shared_time(nc.jetstream(), at)
+    finally:
+        await nc.close()
+
+
+def wait_for(predicate, timeout_s: float = 30.0, interval_s: float = 0.2, what: str = "condition"):
+    deadline = time.monotonic() + timeout_s
+    last = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval_s)
+    raise AssertionError(f"timed out after {timeout_s}s waiting for {what}; last value: {last!r}")
+
+
+def ledger(system, tenant: str = "demo", **params) -> dict:
+    r = httpx.get(f"{system.url('reporting')}/v1/tenants/{tenant}/ledger", params={"limit": 500, **params}, timeout=10)
+    r.raise_for_status()
+    return r.json()
+
+
+LEADS = ["zjj", "fgj", "jyj", "wjj", "nyj", "jtj"]
+
+
+def meeting_decision(ext_id: str, *, decisions: int = 3, source: str = "/platforms/oa-demo", tenant: str = "demo",
+                     meeting_type: str = "executive", held_on: str = "2026-11-20") -> dict:
+    """A CONTRACT.md meeting_decision envelope with one lead unit per decision."""
+    return {
+        "specversion": "1.0",
+        "id": ext_id,
+        "source": source,
+        "type": "duban.submission.meeting_decision.v1",
+        "time": "2026-11-20T09:30:00+08:00",
+        "tenant": tenant,
+        "datacontenttype": "application/json",
+        "data": {
+            "meeting": {"type": meeting_type, "title": "县政府第12次常务会议", "held_on": held_on, "minutes_no": "〔2026〕12号"},
+            "decisions": [
+                {"seq": i + 1, "title": f"{ext_id} 议定事项{i + 1}", "content": "按会议要求抓好落实", "lead_unit": LEADS[i % len(LEADS)]}
+                for i in range(decisions)
+            ],
+        },
+    }
+
+
+async def publish(url: str, envelopes: list[dict], *, subject: str | None = None, raw: bytes | None = None) -> None:
+    """Publish like an integrating platform: JetStream publish, waiting for each PubAck."""
+    import json
+
+    nc = await nats.connect(url)
+    try:
+        js = nc.jetstream()
+        if raw is not None:
+            await js.publish(subject, raw)
+        for env in envelopes:
+            kind = env["type"].split(".")[2]
+            await js.publish(subject or f"duban.in.{env['tenant']}.{kind}", json.dumps(env, ensure_ascii=False).encode())
+    finally:
+        await nc.close()
+
+
+EXAMPLES = __import__("pathlib").Path(__file__).resolve().parents[1] / "examples"
+
+
+def example(kind: str, **overrides) -> dict:
+    """The documented example of a kind (examples/<kind>.json), with top-level overrides."""
+    import json
+
+    env = json.loads((EXAMPLES / f"{kind}.json").read_text())
+    env.update(overrides)
+    return env
+
+
+async def read_stream(url: str, subject: str, *, idle_s: float = 1.0) -> list:
+    """Every message on a subject from the start of its stream, until ``idle_s`` passes with none."""
+    from nats.js.api import DeliverPolicy
+
+    nc = await nats.connect(url)
+    out = []
+    try:
+        sub = await nc.jetstream().subscribe(subject, ordered_consumer=True, deliver_policy=DeliverPolicy.ALL)
+        while True:
+            try:
+                out.append(await sub.next_msg(timeout=idle_s))
+            except nats.errors.TimeoutError:
+                return out
+    finally:
+        await nc.close()

@@ -24,7 +24,8 @@ def _matters(system, ext_id: str) -> list[dict]:
 def test_meeting_decision_on_nats_becomes_three_assigned_matters_with_due_dates(system, nats_server):
     asyncio.run(publish(nats_server.url, [meeting_decision("md-nats-1")]))
 
-    items = wait_for(lambda: (lambda m: m if len(m) == 3 and all(i["due_on"] for i in m) else None)(_matters(system, "md-nats-1")),
+    items = wait_for(lambda: (lambda m: m if len(m) == 3 and all(i["due_on"] and i["lead_unit"] for i in m) else None)(
+        _matters(system, "md-nats-1")),
                      what="three matters with due dates in the ledger")
     # executive meeting: 15 days from the assignment day (not counted), rolled to a working day
     expected_due = WorkCalendar().add_days(START.date(), 15).day

@@ -55,7 +55,7 @@ def test_first_flow_on_postgresql(pg_system):
     system, nats_server = pg_system
     env = meeting_decision("md-pg-1")
     asyncio.run(publish(nats_server.url, [env, env, env]))
-    items = wait_for(lambda: (lambda m: m if len(m) == 3 and all(i["due_on"] == "2026-12-07" for i in m) else None)(
-        [i for i in ledger(system, q="md-pg-1")["items"]]), what="three matters with due dates")
+    items = wait_for(lambda: (lambda m: m if len(m) == 3 and all(i["due_on"] == "2026-12-07" and i["lead_unit"] for i in m) else None)(
+        [i for i in ledger(system, q="md-pg-1")["items"]]), what="three assigned matters with due dates")
     assert sorted(i["lead_unit"] for i in items) == ["fgj", "jyj", "zjj"]
     assert all(i["status"] == "assigned" and i["light"] == "green" for i in items)

@@ -179,6 +179,19 @@ class TaskReopened(_Event):
     version: int | None = None
 
 
+class TaskSpotChecked(_Event):
+    """A spot-check callback (回访抽查) of a completed task was recorded, satisfied or not.
+    A not-satisfied result is followed by ``task.reopened``."""
+
+    task_id: str
+    matter_id: str
+    unit: str
+    spot_check_id: str
+    satisfied: bool
+    note: str | None = None
+    checked_at: datetime
+
+
 class MatterProgressed(_Event):
     """The matter's rolled-up progress (weighted over its tasks) or its completion changed."""
 
@@ -431,6 +444,20 @@ class NotificationRequested(_Event):
     created_at: datetime
 
 
+class ReportPublished(_Event):
+    """A quarterly bulletin (政务督查通报) or a special report (督查专报) was published;
+    on duban.out.<tenant>.report.published."""
+
+    report_id: str
+    kind: Literal["quarterly_bulletin", "special_report"]
+    report_no: str  # e.g. 督查通报〔2026〕3号
+    title: str
+    period: dict  # {"label": "2026年第四季度", "from": "2026-10-01", "to": "2026-12-31"}
+    document: dict  # {"docx": url, "pdf": url, "sha256": {...}}
+    published_at: datetime
+    published_by: str | None = None
+
+
 class DisciplineTransfer(_Event):
     """The dossier of a case transferred to the discipline/supervision body (移交纪委监委)."""
 
@@ -471,6 +498,8 @@ EVENT_TYPES: dict[str, type[BaseModel]] = {
     "duban.task.returned.v1": TaskReturned,
     "duban.task.completed.v1": TaskCompleted,
     "duban.task.reopened.v1": TaskReopened,
+    "duban.task.spot_checked.v1": TaskSpotChecked,
+    "duban.report.published.v1": ReportPublished,
     "duban.matter.progressed.v1": MatterProgressed,
     "duban.deadline.reminder.v1": DeadlineReminder,
     "duban.deadline.progress_due.v1": ProgressDue,
@@ -494,6 +523,8 @@ TASK_COMPLETION_SUBMITTED = "duban.task.completion_submitted.v1"
 TASK_RETURNED = "duban.task.returned.v1"
 TASK_COMPLETED = "duban.task.completed.v1"
 TASK_REOPENED = "duban.task.reopened.v1"
+TASK_SPOT_CHECKED = "duban.task.spot_checked.v1"
+REPORT_PUBLISHED = "duban.report.published.v1"
 MATTER_PROGRESSED = "duban.matter.progressed.v1"
 DEADLINE_REMINDER = "duban.deadline.reminder.v1"
 DEADLINE_PROGRESS_DUE = "duban.deadline.progress_due.v1"

@@ -4,6 +4,7 @@
     duban clock show|set|advance the simulated time shared by all services
     duban publish FILE           publish a CloudEvents submission on duban.in.<tenant>.<kind>
     duban rebuild reporting      rebuild the read models (ledger, statistics) from the event stream
+    duban tenant create|list|offboard|reactivate   onboard county governments
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from .embedded import EMBEDDED_NATS_PORT, EmbeddedSystem, demo_units_path, load_
 from .embedded import SERVICES as SERVICE_NAMES
 from .rebuild import add_parser as add_rebuild_parser
 from .rebuild import cmd_rebuild
+from .tenant import add_parser as add_tenant_parser
+from .tenant import cmd_tenant
 
 
 def _nats_url(args) -> str:
@@ -134,9 +137,12 @@ def main(argv: list[str] | None = None) -> int:
     pub = sub.add_parser("publish", help="publish a submission envelope (JSON file) to duban.in.<tenant>.<kind>")
     pub.add_argument("file")
     add_rebuild_parser(sub)
+    add_tenant_parser(sub)
     args = p.parse_args(argv)
     if args.cmd == "rebuild":
         return cmd_rebuild(args, _nats_url(args))
+    if args.cmd == "tenant":
+        return cmd_tenant(args)
     if args.cmd == "up":
         return cmd_up(args)
     if args.cmd == "clock":

@@ -15,6 +15,7 @@ tenants = Table(
     Column("name", String(200), nullable=False),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("offboarded_at", UTCDateTime),  # intake stopped; every record is kept
 )
 
 # Per tenant and kind: must a submission be reviewed even when every item has a lead unit?

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from duban_common.contracts.submissions import KINDS, UnitCode
 
-from ..adapters.orm import triage_policies
+from ..adapters.orm import tenants, triage_policies
 from ..adapters.units import UnitsDirectoryUnavailable, unit_lookup
 from ..adapters.xlsx import SheetError
 from ..service_layer import handlers, registration, work_report_import
@@ -41,6 +41,11 @@ class PolicyIn(BaseModel):
 
 class TenantIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
+
+
+def _tenant_out(row) -> dict:
+    return {"slug": row["slug"], "name": row["name"], "active": row["active"],
+            "created_at": row["created_at"].isoformat(), "offboarded_at": row["offboarded_at"].isoformat() if row["offboarded_at"] else None}
 
 
 def router(runtime, protector) -> APIRouter:
@@ -121,5 +126,37 @@ def router(runtime, protector) -> APIRouter:
         async with runtime.unit_of_work() as uow:
             created = await handlers.ensure_tenant(uow, slug, body.name)
         return JSONResponse({"slug": slug, "created": created}, status_code=201 if created else 200)
+
+    @r.get("/v1/admin/tenants", tags=["admin"])
+    async def list_tenants() -> dict:
+        async with runtime.db.read() as s:
+            rows = (await s.execute(select(tenants).order_by(tenants.c.slug))).mappings().all()
+        return {"items": [_tenant_out(row) for row in rows]}
+
+    @r.get("/v1/admin/tenants/{slug}", tags=["admin"])
+    async def get_tenant(slug: str) -> dict:
+        valid_tenant(slug)
+        async with runtime.db.read() as s:
+            row = (await s.execute(select(tenants).where(tenants.c.slug == slug))).mappings().first()
+        if row is None:
+            raise HTTPException(404, f"no tenant {slug!r}")
+        return _tenant_out(row)
+
+    async def _set_active(slug: str, active: bool) -> dict:
+        valid_tenant(slug)
+        try:
+            async with runtime.unit_of_work() as uow:
+                return _tenant_out(await handlers.set_tenant_active(uow, slug, active))
+        except handlers.UnknownTenant as e:
+            raise HTTPException(404, str(e)) from None
+
+    @r.post("/v1/admin/tenants/{slug}/offboard", tags=["admin"])
+    async def offboard_tenant(slug: str) -> dict:
+        """Stops intake for the tenant (submissions are refused with a reason); keeps every record."""
+        return await _set_active(slug, False)
+
+    @r.post("/v1/admin/tenants/{slug}/reactivate", tags=["admin"])
+    async def reactivate_tenant(slug: str) -> dict:
+        return await _set_active(slug, True)
 
     return r

@@ -123,3 +123,18 @@ async def ensure_tenant(uow: UnitOfWork, slug: str, name: str) -> bool:
         return False
     await uow.session.execute(tenants.insert().values(slug=slug, name=name, active=True, created_at=uow.now()))
     return True
+
+
+class UnknownTenant(LookupError):
+    pass
+
+
+async def set_tenant_active(uow: UnitOfWork, slug: str, active: bool) -> dict:
+    """Offboard (stop intake, keep every record) or take a tenant back; idempotent."""
+    row = (await uow.session.execute(select(tenants).where(tenants.c.slug == slug).with_for_update())).mappings().first()
+    if row is None:
+        raise UnknownTenant(f"no tenant {slug!r}")
+    if row["active"] != active:
+        await uow.session.execute(tenants.update().where(tenants.c.slug == slug).values(
+            active=active, offboarded_at=None if active else uow.now()))
+    return dict((await uow.session.execute(select(tenants).where(tenants.c.slug == slug))).mappings().one())

@@ -46,12 +46,12 @@ def parse_units(body: bytes, content_type: str) -> tuple[list[UnitIn], list[dict
     """Rows from CSV (header code,name,type,head,contact,phone) or a JSON list; errors name the row."""
     import json
 
+    if "spreadsheetml" in content_type or body[:2] == b"PK":  # before decoding: a workbook is a zip file
+        return parse_units_xlsx(body)
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
         return [], [{"loc": ["body"], "msg": "not UTF-8 text"}]
-    if "spreadsheetml" in content_type or body[:2] == b"PK":
-        return parse_units_xlsx(body)
     if "csv" in content_type:
         rows, first_line = list(csv.DictReader(io.StringIO(text))), 2
     else:

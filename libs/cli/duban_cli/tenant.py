@@ -1,0 +1,194 @@
+"""``duban tenant``: onboard a county government in one operator action, list, offboard.
+
+    duban tenant create SLUG --name 名称 --units units.xlsx [--calendar year.json ...]
+                         [--policies policies.json] [--credentials-dir DIR]
+    duban tenant list
+    duban tenant offboard SLUG        stop intake, keep every record
+    duban tenant reactivate SLUG
+
+``create`` talks to the services' admin APIs in an order that leaves nothing half-done
+when an input is wrong: every file is read and checked first, then the units directory
+(all or nothing), the calendar years and the deadline policies, and only then is the
+tenant registered in intake, which opens it for submissions. Running it again is safe.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from duban_common import subjects
+
+SERVICE_PORTS = {"intake": 1, "tasking": 2, "deadline": 3, "escalation": 4, "reporting": 5}
+
+
+class OnboardingError(Exception):
+    """What was wrong and where; nothing was changed for the step that failed."""
+
+
+@dataclass
+class Urls:
+    intake: str
+    tasking: str
+    deadline: str
+
+    @classmethod
+    def from_env(cls, args) -> "Urls":
+        base = int(os.environ.get("DUBAN_PORT_BASE", "8100"))
+
+        def url(service: str) -> str:
+            return (getattr(args, f"{service}_url", None) or os.environ.get(f"DUBAN_{service.upper()}_URL")
+                    or f"http://127.0.0.1:{base + SERVICE_PORTS[service]}").rstrip("/")
+
+        return cls(intake=url("intake"), tasking=url("tasking"), deadline=url("deadline"))
+
+
+@dataclass
+class Plan:
+    slug: str
+    name: str
+    units: tuple[bytes, str]  # body, content type
+    calendar_years: list[dict]
+    policies: dict | None
+
+
+def read_plan(slug: str, name: str, units: Path, calendars: list[Path], policies: Path | None) -> Plan:
+    try:
+        subjects.validate_tenant(slug)
+    except subjects.SubjectError as e:
+        raise OnboardingError(f"tenant slug: {e}") from None
+    if not name.strip():
+        raise OnboardingError("--name: the tenant's name (e.g. 某某县人民政府) must not be empty")
+    if not units.is_file():
+        raise OnboardingError(f"--units: no file {units}")
+    content_type = {".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    ".csv": "text/csv", ".json": "application/json"}.get(units.suffix.lower())
+    if content_type is None:
+        raise OnboardingError(f"--units {units}: expected .xlsx, .csv or .json")
+    years = []
+    for path in calendars:
+        doc = _json(path, "--calendar")
+        for entry in doc if isinstance(doc, list) else [doc]:
+            if not isinstance(entry, dict) or not isinstance(entry.get("year"), int):
+                raise OnboardingError(f"--calendar {path}: each schedule needs an integer \"year\" "
+                                      "(and \"holidays\", \"working_weekends\" as lists of dates)")
+            years.append(entry)
+    policy = _json(policies, "--policies") if policies else None
+    if policy is not None and not isinstance(policy, dict):
+        raise OnboardingError(f"--policies {policies}: expected a JSON object of deadline policy overrides")
+    return Plan(slug, name.strip(), (units.read_bytes(), content_type), years, policy)
+
+
+def _json(path: Path, option: str):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise OnboardingError(f"{option}: no file {path}") from None
+    except json.JSONDecodeError as e:
+        raise OnboardingError(f"{option} {path}: not JSON ({e})") from None
+
+
+def _check(r: httpx.Response, step: str) -> dict:
+    if r.status_code >= 400:
+        try:
+            answer = r.json()
+            detail = answer.get("detail", r.text)
+            errors = answer.get("errors")
+        except ValueError:
+            detail, errors = r.text, None
+        text = detail if isinstance(detail, str) else json.dumps(detail, ensure_ascii=False)
+        if errors:
+            text += " " + json.dumps(errors, ensure_ascii=False)
+        raise OnboardingError(f"{step}: HTTP {r.status_code}: {text}")
+    return r.json()
+
+
+def onboard(plan: Plan, urls: Urls, *, headers: dict | None = None, out=print) -> dict:
+    """Apply a checked plan; returns what each step answered."""
+    h = headers or {}
+    done: dict = {}
+    with httpx.Client(timeout=30, headers=h) as http:
+        body, ctype = plan.units
+        done["units"] = _check(http.put(f"{urls.tasking}/v1/tenants/{plan.slug}/units", content=body,
+                                        headers={"content-type": ctype}), "units (tasking)")
+        out(f"单位名录 units: {_count(done['units'])}")
+        for entry in plan.calendar_years:
+            year = entry["year"]
+            schedule = {k: v for k, v in entry.items() if k != "year"}
+            done[f"calendar {year}"] = _check(http.put(f"{urls.deadline}/v1/tenants/{plan.slug}/calendar/years/{year}", json=schedule),
+                                              f"calendar {year} (deadline)")
+            out(f"工作日历 calendar {year}: loaded")
+        if plan.policies is not None:
+            done["policies"] = _check(http.put(f"{urls.deadline}/v1/tenants/{plan.slug}/deadline-policies", json=plan.policies),
+                                      "deadline policies (deadline)")
+            out("期限规则 deadline policies: set")
+        done["tenant"] = _check(http.put(f"{urls.intake}/v1/admin/tenants/{plan.slug}", json={"name": plan.name}), "tenant (intake)")
+        out(f"租户 tenant {plan.slug} ({plan.name}): {'created' if done['tenant'].get('created') else 'already registered'}")
+    return done
+
+
+def _count(answer: dict) -> str:
+    return f"{answer.get('created', 0)} 新增 created, {answer.get('updated', 0)} 更新 updated"
+
+
+def write_credentials(slug: str, directory: Path, out=print) -> list[Path]:
+    """The NATS credentials of the tenant's integrating platform (see duban_common.natsauth)."""
+    from duban_common import natsauth
+
+    directory.mkdir(parents=True, exist_ok=True)
+    written = natsauth.write_tenant_credentials(slug, directory)
+    for path in written:
+        out(f"NATS 凭据 credentials: {path}")
+    return written
+
+
+def add_parser(sub) -> None:
+    t = sub.add_parser("tenant", help="onboard, list and offboard tenants (county governments)")
+    tsub = t.add_subparsers(dest="tenant_cmd", required=True)
+    c = tsub.add_parser("create", help="create a tenant: units, calendar, policies, NATS credentials")
+    c.add_argument("slug", help="lowercase letters, digits and hyphens, e.g. xinan-county")
+    c.add_argument("--name", required=True, help="the tenant's name, e.g. 某某县人民政府")
+    c.add_argument("--units", required=True, type=Path, help="units directory (.xlsx, .csv or .json)")
+    c.add_argument("--calendar", action="append", type=Path, default=[],
+                   help="a year's working-day schedule (JSON: year, holidays, working_weekends, source); repeatable")
+    c.add_argument("--policies", type=Path, help="deadline policy overrides (JSON)")
+    c.add_argument("--credentials-dir", type=Path, help="write the NATS credentials for the tenant's platforms here")
+    lst = tsub.add_parser("list")
+    off = tsub.add_parser("offboard", help="stop intake, keep every record")
+    re_ = tsub.add_parser("reactivate", help="open intake again")
+    for p in (off, re_):
+        p.add_argument("slug")
+    for p in (c, lst, off, re_):
+        for service in ("intake", "tasking", "deadline"):
+            p.add_argument(f"--{service}-url", help=f"default: $DUBAN_{service.upper()}_URL or the embedded port")
+
+
+def cmd_tenant(args) -> int:
+    urls = Urls.from_env(args)
+    try:
+        if args.tenant_cmd == "create":
+            plan = read_plan(args.slug, args.name, args.units, args.calendar, args.policies)
+            onboard(plan, urls)
+            if args.credentials_dir:
+                write_credentials(plan.slug, args.credentials_dir)
+            return 0
+        with httpx.Client(timeout=30) as http:
+            if args.tenant_cmd == "list":
+                for t in _check(http.get(f"{urls.intake}/v1/admin/tenants"), "list (intake)")["items"]:
+                    state = "在用 active" if t["active"] else f"已停用 offboarded {t['offboarded_at']}"
+                    print(f"{t['slug']:<20} {t['name']:<20} {state}")
+                return 0
+            t = _check(http.post(f"{urls.intake}/v1/admin/tenants/{args.slug}/{args.tenant_cmd}"), f"{args.tenant_cmd} (intake)")
+            print(json.dumps(t, ensure_ascii=False))
+            return 0
+    except OnboardingError as e:
+        print(f"duban tenant {args.tenant_cmd}: {e}", file=sys.stderr)
+        return 2
+    except httpx.HTTPError as e:
+        print(f"duban tenant {args.tenant_cmd}: cannot reach a service: {e}", file=sys.stderr)
+        return 3

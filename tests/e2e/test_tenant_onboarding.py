@@ -1,0 +1,98 @@
+"""Onboarding a county in one operator action (`duban tenant create`), its first matters,
+and offboarding: intake stops, every record stays."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from openpyxl import Workbook
+
+from e2e_support import ledger, meeting_decision, wait_for
+
+pytestmark = pytest.mark.e2e
+
+DUBAN = str(Path(sys.executable).parent / "duban")
+UNITS = [("code", "name", "type", "head", "contact", "phone"),
+         ("xzfb", "新安县人民政府办公室", "office", "王一", "李二", "13900000001"),
+         ("zjj", "新安县住房和城乡建设局", "department", "张三", "赵四", "13900000002"),
+         ("fgj", "新安县发展和改革局", "department", "钱五", "孙六", "13900000003"),
+         ("jyj", "新安县教育局", "department", "周七", "吴八", "13900000004")]
+
+
+def _xlsx(path: Path, rows) -> Path:
+    wb = Workbook()
+    for row in rows:
+        wb.active.append(list(row))
+    wb.save(path)
+    return path
+
+
+def _duban(system, *args: str) -> subprocess.CompletedProcess:
+    urls = [f"--{s}-url={system.url(s)}" for s in ("intake", "tasking", "deadline")]
+    return subprocess.run([DUBAN, "tenant", *args, *urls], capture_output=True, text=True, timeout=60)
+
+
+def _submit(system, tenant: str, env: dict) -> httpx.Response:
+    return httpx.post(f"{system.url('intake')}/v1/tenants/{tenant}/submissions", json=env, timeout=10)
+
+
+def test_bad_units_file_creates_nothing(system, tmp_path):
+    bad = _xlsx(tmp_path / "bad.xlsx", [UNITS[0], ("zjj", "", "department", "", "", "not-a-phone")])
+    done = _duban(system, "create", "badcounty", "--name", "错误县", "--units", str(bad))
+    assert done.returncode == 2
+    assert "units (tasking): HTTP 422" in done.stderr
+    assert '"loc": ["row", 2, "phone"]' in done.stderr, done.stderr  # the row and the field that are wrong
+    assert httpx.get(f"{system.url('intake')}/v1/admin/tenants/badcounty", timeout=10).status_code == 404
+    assert httpx.get(f"{system.url('tasking')}/v1/tenants/badcounty/units", timeout=10).json()["items"] == []
+
+    missing = _duban(system, "create", "badcounty", "--name", "错误县", "--units", str(tmp_path / "nope.xlsx"))
+    assert missing.returncode == 2 and "--units: no file" in missing.stderr
+    bad_slug = _duban(system, "create", "Bad_County", "--name", "错误县", "--units", str(bad))
+    assert bad_slug.returncode == 2 and "tenant slug" in bad_slug.stderr
+
+
+def test_onboard_a_county_then_offboard_it(system, tmp_path):
+    units = _xlsx(tmp_path / "units.xlsx", UNITS)
+    policies = tmp_path / "policies.json"
+    policies.write_text(json.dumps({"settings": {"reminder_workdays": 3}}), encoding="utf-8")
+
+    done = _duban(system, "create", "xinan", "--name", "新安县人民政府", "--units", str(units), "--policies", str(policies))
+    assert done.returncode == 0, done.stderr
+    assert "单位名录 units: 4 新增 created" in done.stdout
+    assert "租户 tenant xinan (新安县人民政府): created" in done.stdout
+    tenant = httpx.get(f"{system.url('intake')}/v1/admin/tenants/xinan", timeout=10).json()
+    assert tenant["name"] == "新安县人民政府" and tenant["active"] is True
+    got = httpx.get(f"{system.url('deadline')}/v1/tenants/xinan/deadline-policies", timeout=10).json()
+    assert got["settings"]["reminder_workdays"] == 3
+
+    again = _duban(system, "create", "xinan", "--name", "新安县人民政府", "--units", str(units))
+    assert again.returncode == 0 and "already registered" in again.stdout and "0 新增 created, 4 更新 updated" in again.stdout
+
+    env = meeting_decision("xinan-md-1", tenant="xinan")
+    assert _submit(system, "xinan", env).status_code == 201
+    items = wait_for(lambda: (lambda m: m if len(m) == 3 and all(i["lead_unit"] for i in m) else None)(
+        ledger(system, tenant="xinan")["items"]), what="the county's first three matters")
+    assert sorted(i["lead_unit"] for i in items) == ["fgj", "jyj", "zjj"]
+    assert ledger(system, q="xinan-md-1")["items"] == []  # not in the demo tenant
+
+    off = _duban(system, "offboard", "xinan")
+    assert off.returncode == 0, off.stderr
+    assert json.loads(off.stdout)["active"] is False
+    refused = _submit(system, "xinan", meeting_decision("xinan-md-2", tenant="xinan"))
+    assert refused.status_code == 422
+    assert "offboarded" in refused.text
+    assert len(ledger(system, tenant="xinan")["items"]) == 3  # kept
+    listed = _duban(system, "list")
+    assert any(line.startswith("xinan") and "已停用 offboarded" in line for line in listed.stdout.splitlines())
+
+    back = _duban(system, "reactivate", "xinan")
+    assert back.returncode == 0 and json.loads(back.stdout)["active"] is True
+    assert _submit(system, "xinan", meeting_decision("xinan-md-2", tenant="xinan")).status_code == 201
+
+    unknown = _duban(system, "offboard", "nosuch")
+    assert unknown.returncode == 2 and "HTTP 404" in unknown.stderr

@@ -296,11 +296,12 @@ async def test_a_returned_task_keeps_its_deadline_and_a_reopened_one_gets_a_fres
         await d.publish(ev.TASK_RETURNED, ev.TaskReturned(task_id=returned.task_id, matter_id=returned.matter_id, unit="zjj",
                                                           reason="材料不全", returned_at=now))
         await d.publish(ev.TASK_COMPLETED, ev.TaskCompleted(task_id=reopened.task_id, matter_id=reopened.matter_id, completed_at=now))
+        # one consumer applies task.* in order: once the later acceptance shows, the return was applied
+        await d.wait_for(lambda: _status(d, reopened.task_id, "completed"), what="the accepted task")
         await d.wait_for(lambda: _states(d, returned.task_id, "pending", 2), what="the returned task's timers planned again")
         row = await d.deadline(returned.task_id)
         assert (row["status"], row["due_on"]) == ("open", "2026-12-07")
         assert sorted(x["kind"] for x in row["timers"] if x["state"] == "pending") == ["overdue", "reminder"]
-        await d.wait_for(lambda: _status(d, reopened.task_id, "completed"), what="the accepted task")
 
         await d.set_time(local(2026, 12, 10))  # a spot check finds it not done
         await d.publish(ev.TASK_REOPENED, ev.TaskReopened(task_id=reopened.task_id, matter_id=reopened.matter_id, unit="zjj",

@@ -1,20 +1,84 @@
-"""The e2e fixture: what `duban up` runs, against the session's NATS server."""
+"""The e2e fixture: what `duban up` runs, against the session's NATS server, on SQLite (the
+embedded default) and on PostgreSQL (production: one database per service).
+
+Every test module that uses ``system`` runs once per backend. A module whose subject is a
+backend's own files says so with ``BACKENDS = ["sqlite"]``; ``DUBAN_E2E_BACKENDS`` narrows
+the list for a local run (CI runs both).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import uuid
 
+import asyncpg
 import pytest
 
 from duban_cli.embedded import SERVICES, EmbeddedSystem, demo_units_path, load_demo_tenant
 from duban_common.natsserver import free_port
+from duban_common.testing.plugin import start_test_nats
 from e2e_support import START, set_clock
+
+ALL_BACKENDS = ["sqlite", "postgresql"]
+
+
+def pytest_generate_tests(metafunc):
+    if "system" in metafunc.fixturenames:
+        wanted = os.environ.get("DUBAN_E2E_BACKENDS", ",".join(ALL_BACKENDS)).split(",")
+        backends = [b for b in getattr(metafunc.module, "BACKENDS", ALL_BACKENDS) if b in wanted]
+        metafunc.parametrize("backend", backends, indirect=True, scope="module")
 
 
 @pytest.fixture(scope="module")
-def system(tmp_path_factory, nats_server):
-    data = tmp_path_factory.mktemp("duban-e2e")
-    sys_ = EmbeddedSystem(data_dir=data, nats_url=nats_server.url, ports={s: free_port() for s in SERVICES}, clock="simulated")
+def backend(request) -> str:
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture(scope="module")
+def nats_server(backend, tmp_path_factory):
+    """A JetStream server per module and backend: the same scenario runs on both backends
+    with the same event ids, which one server would take for duplicates."""
+    server = start_test_nats(tmp_path_factory)
+    yield server
+    server.stop()
+
+
+class _Databases:
+    """One PostgreSQL database per service for one module's system; dropped afterwards."""
+
+    def __init__(self, pg_url: str) -> None:
+        self.admin = pg_url.replace("postgresql+asyncpg://", "postgresql://")
+        self.prefix = f"duban_e2e_{uuid.uuid4().hex[:8]}"
+        self.base = pg_url.rsplit("/", 1)[0]
+
+    async def _run(self, sql: list[str]) -> None:
+        conn = await asyncpg.connect(self.admin)
+        try:
+            for statement in sql:
+                await conn.execute(statement)
+        finally:
+            await conn.close()
+
+    def create(self) -> str:
+        asyncio.run(self._run([f'CREATE DATABASE "{self.prefix}_{s}"' for s in SERVICES]))
+        return f"{self.base}/{self.prefix}_{{service}}"
+
+    def drop(self) -> None:
+        asyncio.run(self._run([f'DROP DATABASE IF EXISTS "{self.prefix}_{s}" WITH (FORCE)' for s in SERVICES]))
+
+
+@pytest.fixture(scope="module")
+def system(request, backend, tmp_path_factory, nats_server):
+    data = tmp_path_factory.mktemp(f"duban-e2e-{backend}")
+    extra_env: dict[str, str] = {}
+    databases = None
+    if backend == "postgresql":
+        databases = _Databases(request.getfixturevalue("pg_url"))
+        extra_env["DUBAN_DATABASE_URL"] = databases.create()
+    sys_ = EmbeddedSystem(data_dir=data, nats_url=nats_server.url, ports={s: free_port() for s in SERVICES}, clock="simulated",
+                          extra_env=extra_env)
+    sys_.backend = backend
     try:
         sys_.start_services()
         load_demo_tenant(sys_, demo_units_path())
@@ -25,5 +89,5 @@ def system(tmp_path_factory, nats_server):
         for name, sp in sys_.services.items():
             print(f"--- last lines of {name} log ---")
             print("\n".join(sp.log_path.read_text(errors="replace").splitlines()[-15:]))
-
-
+        if databases is not None:
+            databases.drop()

@@ -41,7 +41,7 @@ def types(events) -> list[str]:
 
 def test_the_reminder_then_the_overdue_event_follow_the_shared_clock(system, nats_server):
     asyncio.run(publish(nats_server.url, [meeting_decision("md-deadline-1", decisions=1)]))
-    item = wait_for(lambda: next((i for i in ledger(system, q="md-deadline-1")["items"] if i["due_on"]), None), what="a due date in the ledger")
+    item = wait_for(lambda: next((i for i in ledger(system, q="md-deadline-1")["items"] if i["due_on"] and i["lead_unit"]), None), what="a due date in the ledger")
     task_id = item["task_id"]
     deadline = httpx.get(f"{system.url('deadline')}/v1/tenants/demo/tasks/{task_id}/deadline", timeout=10).json()
     assert (deadline["due_on"], deadline["light"]) == ("2026-12-07", "green")

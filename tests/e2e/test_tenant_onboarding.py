@@ -3,12 +3,14 @@ and offboarding: intake stops, every record stays."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 import httpx
+import nats
 import pytest
 from openpyxl import Workbook
 
@@ -34,7 +36,15 @@ def _xlsx(path: Path, rows) -> Path:
 
 def _duban(system, *args: str) -> subprocess.CompletedProcess:
     urls = [f"--{s}-url={system.url(s)}" for s in ("intake", "tasking", "deadline")]
-    return subprocess.run([DUBAN, "tenant", *args, *urls], capture_output=True, text=True, timeout=60)
+    return subprocess.run([DUBAN, "--nats-url", system.nats_url, "tenant", *args, *urls], capture_output=True, text=True, timeout=60)
+
+
+async def _consumer_info(url: str, stream: str, name: str):
+    nc = await nats.connect(url)
+    try:
+        return await nc.jetstream().consumer_info(stream, name)
+    finally:
+        await nc.close()
 
 
 def _submit(system, tenant: str, env: dict) -> httpx.Response:
@@ -61,8 +71,19 @@ def test_onboard_a_county_then_offboard_it(system, tmp_path):
     policies = tmp_path / "policies.json"
     policies.write_text(json.dumps({"settings": {"reminder_workdays": 3}}), encoding="utf-8")
 
-    done = _duban(system, "create", "xinan", "--name", "新安县人民政府", "--units", str(units), "--policies", str(policies))
+    creds_dir = tmp_path / "creds"
+    done = _duban(system, "create", "xinan", "--name", "新安县人民政府", "--units", str(units), "--policies", str(policies),
+                  "--credentials-dir", str(creds_dir))
     assert done.returncode == 0, done.stderr
+    creds_file = creds_dir / "xinan.nats-credentials.json"
+    creds = json.loads(creds_file.read_text())
+    assert creds["user"] == "platform-xinan" and creds["publish"] == "duban.in.xinan.<kind>"
+    assert creds_file.stat().st_mode & 0o777 == 0o600
+    accounts = (creds_dir / "accounts.conf").read_text()
+    assert "platform-xinan" in accounts and creds["password"] not in accounts  # only the bcrypt hash
+    assert "DUBAN_OUT consumer platform-xinan: ready" in done.stdout
+    info = asyncio.run(_consumer_info(system.nats_url, "DUBAN_OUT", "platform-xinan"))
+    assert info.config.filter_subject == "duban.out.xinan.>"
     assert "单位名录 units: 4 新增 created" in done.stdout
     assert "租户 tenant xinan (新安县人民政府): created" in done.stdout
     tenant = httpx.get(f"{system.url('intake')}/v1/admin/tenants/xinan", timeout=10).json()

@@ -16,6 +16,7 @@ from duban_common.calendar import TZ
 from duban_common.clock import FixedClock
 from duban_common.consumer import Delivery
 from duban_common.contracts import events as ev
+from duban_common import migrations
 from duban_common.db import Database
 from duban_common.envelope import new_event
 from duban_common.outbox import UnitOfWork
@@ -68,6 +69,7 @@ def scenario() -> list:
     step(ev.TASK_COMPLETION_SUBMITTED, ev.TaskCompletionSubmitted, task_id=t1, matter_id=m1, unit="zjj", submitted_at=at(80), version=6)
     step(ev.TASK_COMPLETED, ev.TaskCompleted, task_id=t1, matter_id=m1, unit="zjj", completed_at=at(120), version=7)  # Tue 11-25
     step(ev.MATTER_PROGRESSED, ev.MatterProgressed, matter_id=m1, progress=100, tasks=1, tasks_completed=1, completed=True, at=at(120))
+    step(ev.TASK_SPOT_CHECKED, ev.TaskSpotChecked, task_id=t1, matter_id=m1, unit="zjj", spot_check_id="sc0", satisfied=True, checked_at=at(130))
 
     m2, o2 = matter("leader_instruction", "关于农村供水的批示", "fgj", leader_name="王县长", leader_role="principal")
     t2 = task(m2, o2, "fgj", notice=2)
@@ -113,6 +115,8 @@ def scenario() -> list:
     step(ev.TASK_COMPLETION_SUBMITTED, ev.TaskCompletionSubmitted, task_id=t4b, matter_id=m4, unit="czj", submitted_at=at(12), version=2)
     step(ev.TASK_COMPLETED, ev.TaskCompleted, task_id=t4b, matter_id=m4, unit="czj", completed_at=at(13), version=3)
     step(ev.MATTER_PROGRESSED, ev.MatterProgressed, matter_id=m4, progress=25, tasks=2, tasks_completed=1, completed=False, at=at(13))
+    step(ev.TASK_SPOT_CHECKED, ev.TaskSpotChecked, task_id=t4b, matter_id=m4, unit="czj", spot_check_id="sc1", satisfied=False,
+         note="回访不满意", checked_at=at(14))
     step(ev.TASK_REOPENED, ev.TaskReopened, task_id=t4b, matter_id=m4, unit="czj", reason="回访不满意", reopened_at=at(14), spot_check_id="sc1",
          version=4)
 
@@ -185,7 +189,8 @@ async def test_every_order_and_every_repeat_gives_the_same_read_models(backend, 
         assert ledger["未交办的公文"]["status"] == "registered"
         facts = sorted(r["fact"] for r in await tables._rows(in_order, orm.task_facts))
         assert facts == sorted(["acknowledgement_overdue", "returned", "notice_late", "declined", "decline_window_closed", "extension_requested",
-                                "extension_approved", "reminder", "progress_due", "overdue", "spot_check_not_satisfied", "urged", "urged",
+                                "extension_approved", "reminder", "progress_due", "overdue", "spot_check_satisfied", "spot_check_not_satisfied",
+                                "spot_check_reopened", "urged", "urged",
                                 "escalation_step", "bulletined", "explanation_required", "explanation_submitted", "deducted", "order_issued", "transferred"])
         points = [r["points"] for r in await tables._rows(in_order, orm.task_facts) if r["fact"] == "deducted"]
         assert points == [1.5]
@@ -205,6 +210,14 @@ async def test_every_order_and_every_repeat_gives_the_same_read_models(backend, 
         zjj = next(u for u in q4["by_unit"] if u["unit"] == "zjj")
         assert (zjj["assigned"], zjj["completed"], zjj["completed_on_time"], zjj["returns"], zjj["avg_handling_workdays"]) == (2, 1, 1, 1, 3.0)
         assert q4["totals"]["rejected"] == 1 and q4["totals"]["deductions"] == 1.5
+        spot = ("spot_checks", "spot_checks_satisfied", "spot_checks_not_satisfied", "satisfaction_rate")
+        assert tuple(zjj[k] for k in spot) == (1, 1, 0, 100.0)
+        czj = next(u for u in q4["by_unit"] if u["unit"] == "czj")
+        assert tuple(czj[k] for k in spot) == (1, 0, 1, 0.0), "the reopening after the check is not counted a second time"
+        assert tuple(wjj[k] for k in spot) == (0, 0, 0, None)
+        meetings = next(k for k in q4["by_kind"] if k["kind"] == "meeting_decision")
+        assert tuple(meetings[k] for k in spot) == (2, 1, 1, 50.0)
+        assert tuple(q4["totals"][k] for k in spot) == (2, 1, 1, 50.0)
 
         for seed in range(4):
             mixed = envs + random.Random(seed).sample(envs, 12)  # redeliveries
@@ -213,6 +226,9 @@ async def test_every_order_and_every_repeat_gives_the_same_read_models(backend, 
                 await other.create_all(orm.metadata)
                 await apply(other, mixed)
                 assert await tables.compare(other, in_order) == [], f"order of seed {seed}"
+                async with other.read() as s:
+                    again = await report(s, "t1", parse("2026-Q4"), as_of=T0, names={}, bottom=3)
+                assert tuple(again["totals"][k] for k in spot) == (2, 1, 1, 50.0), f"redelivered spot checks, seed {seed}"
 
 
 async def test_the_swap_replaces_live_read_models_even_with_an_outdated_layout(backend, pg, tmp_path):
@@ -261,7 +277,7 @@ async def test_rebuild_from_the_stream_skips_a_poison_event_as_the_live_consumer
     finally:
         await nc.close()
     live = Database(settings.db_url())
-    await live.create_all(orm.metadata)
+    await migrations.upgrade(live, "reporting", orm.metadata)  # as the service leaves it
     await apply(live, envs[:20])  # the live read model is behind
 
     behind = await rebuild(settings, check=True)

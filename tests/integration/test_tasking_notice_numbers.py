@@ -23,13 +23,13 @@ OFFICE = {"X-Duban-Role": "supervision_office"}
 
 
 @pytest.fixture
-def two_taskings(tmp_path, pg_url, fresh_nats):
+def two_taskings(tmp_path, fresh_pg_url, fresh_nats):
     import os
 
     procs = []
     for i in range(2):
         env = dict(os.environ, DUBAN_NATS_URL=fresh_nats.url, DUBAN_DATA_DIR=str(tmp_path), DUBAN_HTTP_PORT=str(free_port()),
-                   DUBAN_DATABASE_URL=pg_url, DUBAN_INSTANCE=str(i), DUBAN_CLOCK="simulated", PYTHONUNBUFFERED="1")
+                   DUBAN_DATABASE_URL=fresh_pg_url, DUBAN_INSTANCE=str(i), DUBAN_CLOCK="simulated", PYTHONUNBUFFERED="1")
         p = ServiceProcess("tasking", int(env["DUBAN_HTTP_PORT"]), env, tmp_path / f"tasking-{i}.log")
         p.start()
         procs.append(p)

@@ -4,6 +4,7 @@ a "not satisfied" callback reopens the task."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import uuid
 
@@ -14,7 +15,7 @@ import pytest
 from duban_cli.embedded import ServiceProcess
 from duban_common.envelope import new_event
 from duban_common.natsserver import free_port
-from e2e_support import START, wait_for
+from e2e_support import START, read_stream, wait_for
 
 N = 1000
 OFFICE = {"X-Duban-Role": "supervision_office"}
@@ -105,6 +106,18 @@ def test_spot_check_draws_at_least_30_percent_and_records_every_draw(tasking, fr
     reopened = httpx.get(f"{base}/v1/tenants/{tenant}/tasks/{unhappy}", timeout=10).json()
     assert reopened["status"] == "reopened" and reopened["history"][-1]["detail"]["reason"] == "网民反映路灯仍未修复"
     assert httpx.get(f"{base}/v1/tenants/{tenant}/tasks/{happy}", timeout=10).json()["status"] == "completed"
+
+    # every recorded callback is a fact of its own (satisfied or not), published once: the refused repeat emitted nothing
+    def spot_checked() -> list[dict]:
+        found = [json.loads(m.data) for m in asyncio.run(read_stream(fresh_nats.url, f"duban.ev.{tenant}.task.spot_checked"))]
+        return found if len(found) >= 2 else []
+
+    checked = wait_for(spot_checked, what="two task.spot_checked events")
+    assert {(e["type"], e["data"]["task_id"], e["data"]["satisfied"], e["data"]["spot_check_id"], e["data"]["unit"]) for e in checked} == {
+        ("duban.task.spot_checked.v1", happy, True, check["id"], "cgj"), ("duban.task.spot_checked.v1", unhappy, False, check["id"], "cgj")}
+    assert len(checked) == 2, [e["data"] for e in checked]
+    assert next(e for e in checked if not e["data"]["satisfied"])["data"]["note"] == "网民反映路灯仍未修复"
+    assert [h["event_type"] for h in reopened["history"]][-2:] == ["duban.task.spot_checked.v1", "duban.task.reopened.v1"]
 
     again = httpx.post(f"{base}/v1/tenants/{tenant}/spot-checks", json={"kind": "online_message"}, headers=OFFICE, timeout=10)
     assert again.status_code == 409, "a task is drawn from once"

@@ -68,3 +68,14 @@ def test_source_label():
     assert source_label({"kind": "leader_instruction", "leader_name": "王县长"}) == "领导批示（王县长批示）"
     assert source_label({"kind": "online_message", "citizen_name": "张*三", "citizen_phone": "139****5678"}) == "网民留言（张*三 139****5678）"
     assert source_label({"kind": "document", "external_id": "WJ-1"}) == "公文交办（WJ-1）"
+
+
+def test_spot_check_satisfaction_rate():
+    f = Figures()
+    assert (f.spot_checks, f.satisfaction_rate, f.as_dict()["satisfaction_rate"]) == (0, None, None)
+    f.add("spot_checks_satisfied", 2)
+    f.add("spot_checks_not_satisfied", 1)
+    d = f.as_dict()
+    assert (d["spot_checks"], d["spot_checks_satisfied"], d["spot_checks_not_satisfied"], d["satisfaction_rate"]) == (3, 2, 1, 66.7)
+    assert f.active and not f.counts["completed"], "spot checks alone make a unit appear in the statistics"
+    assert Figures(counts={**Figures().counts, "spot_checks_not_satisfied": 4}).satisfaction_rate == 0.0

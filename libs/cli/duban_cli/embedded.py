@@ -122,6 +122,16 @@ class EmbeddedSystem:
         sp.restarts += 1
         sp.wait_ready(timeout_s)
 
+    def supervise(self, stopping) -> None:
+        """Keep the services up until ``stopping()``: one that exits is started again."""
+        while not stopping():
+            time.sleep(0.5)
+            for name, sp in self.services.items():
+                if not sp.alive() and not stopping():
+                    print(f"{name} exited ({sp.proc.returncode}); restarting — see {sp.log_path}", file=sys.stderr)
+                    sp.start()
+                    sp.restarts += 1
+
     def url(self, name: str) -> str:
         return self.services[name].url
 

@@ -1,10 +1,13 @@
 """``duban``: run the embedded system and move the shared clock.
 
     duban up                     start NATS, the five services and the demo tenant
+    duban demo                   the same, on the simulated clock, playing a quarter of the demo tenant
     duban clock show|set|advance the simulated time shared by all services
     duban publish FILE           publish a CloudEvents submission on duban.in.<tenant>.<kind>
     duban rebuild reporting      rebuild the read models (ledger, statistics) from the event stream
+    duban audit verify           recompute the hash-chained audit logs; name the first broken link
     duban tenant create|list|offboard|reactivate   onboard county governments
+    duban token --role R [--unit U]                 a demo bearer token (embedded issuer)
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ import json
 import os
 import signal
 import sys
-import time
 from pathlib import Path
 
 import nats
@@ -25,12 +27,18 @@ from duban_common.calendar import TZ
 from duban_common.clock import SERVICES, parse_duration, parse_instant, read_now, set_shared_time
 from duban_common.envelope import Envelope
 
+from .demo import add_parser as add_demo_parser
+from .demo import cmd_demo
 from .embedded import EMBEDDED_NATS_PORT, EmbeddedSystem, demo_units_path, load_demo_tenant
 from .embedded import SERVICES as SERVICE_NAMES
+from .audit import add_parser as add_audit_parser
+from .audit import cmd_audit
 from .rebuild import add_parser as add_rebuild_parser
 from .rebuild import cmd_rebuild
 from .tenant import add_parser as add_tenant_parser
 from .tenant import cmd_tenant
+from .token import add_parser as add_token_parser
+from .token import cmd_token
 
 
 def _nats_url(args) -> str:
@@ -60,13 +68,7 @@ def cmd_up(args) -> int:
         for name, sp in system.services.items():
             print(f"  {name:<11} {sp.url}   (logs: {sp.log_path})")
         print("演示租户 demo tenant: demo — ledger: " f"{system.url('reporting')}/v1/tenants/demo/ledger")
-        while not stopping:
-            time.sleep(0.5)
-            for name, sp in system.services.items():
-                if not sp.alive() and not stopping:
-                    print(f"{name} exited ({sp.proc.returncode}); restarting — see {sp.log_path}", file=sys.stderr)
-                    sp.start()
-                    sp.restarts += 1
+        system.supervise(lambda: stopping)
         return 0
     except Exception as e:
         print(f"duban up failed: {e}", file=sys.stderr)
@@ -137,12 +139,21 @@ def main(argv: list[str] | None = None) -> int:
     pub = sub.add_parser("publish", help="publish a submission envelope (JSON file) to duban.in.<tenant>.<kind>")
     pub.add_argument("file")
     add_rebuild_parser(sub)
+    add_audit_parser(sub)
     add_tenant_parser(sub)
+    add_token_parser(sub)
+    add_demo_parser(sub)
     args = p.parse_args(argv)
+    if args.cmd == "demo":
+        return cmd_demo(args)
+    if args.cmd == "audit":
+        return cmd_audit(args)
     if args.cmd == "rebuild":
         return cmd_rebuild(args, _nats_url(args))
     if args.cmd == "tenant":
         return cmd_tenant(args)
+    if args.cmd == "token":
+        return cmd_token(args)
     if args.cmd == "up":
         return cmd_up(args)
     if args.cmd == "clock":

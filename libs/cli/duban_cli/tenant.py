@@ -14,6 +14,7 @@ tenant registered in intake, which opens it for submissions. Running it again is
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sys
@@ -136,15 +137,36 @@ def _count(answer: dict) -> str:
     return f"{answer.get('created', 0)} 新增 created, {answer.get('updated', 0)} 更新 updated"
 
 
-def write_credentials(slug: str, directory: Path, out=print) -> list[Path]:
-    """The NATS credentials of the tenant's integrating platform (see duban_common.natsauth)."""
+def write_credentials(slug: str, directory: Path, *, accounts_file: Path | None, server_url: str, out=print) -> Path:
+    """The tenant platform's NATS credentials (see duban_common.natsauth): a secret file for
+    the platform, and its user (a bcrypt hash only) added to the server's accounts file."""
     from duban_common import natsauth
 
+    creds, user = natsauth.new_platform_credentials(slug)
     directory.mkdir(parents=True, exist_ok=True)
-    written = natsauth.write_tenant_credentials(slug, directory)
-    for path in written:
-        out(f"NATS 凭据 credentials: {path}")
-    return written
+    path = directory / f"{slug}.nats-credentials.json"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(creds.file_text(server_url), encoding="utf-8")
+    tmp.chmod(0o600)
+    tmp.replace(path)
+    out(f"NATS 凭据 credentials for the platform (secret): {path}")
+    accounts = accounts_file or directory / "accounts.conf"
+    current = accounts.read_text(encoding="utf-8") if accounts.exists() else ""
+    accounts.write_text(natsauth.add_platform(current, user), encoding="utf-8")
+    out(f"NATS accounts: {accounts} (platform-{slug} added; reload nats-server: nats-server --signal reload)")
+    return path
+
+
+async def ensure_out_consumer(nats_url: str, slug: str) -> None:
+    import nats
+
+    from duban_common import natsauth
+
+    nc = await nats.connect(nats_url, connect_timeout=5, max_reconnect_attempts=1)
+    try:
+        await natsauth.ensure_out_consumer(nc.jetstream(), slug)
+    finally:
+        await nc.close()
 
 
 def add_parser(sub) -> None:
@@ -157,7 +179,10 @@ def add_parser(sub) -> None:
     c.add_argument("--calendar", action="append", type=Path, default=[],
                    help="a year's working-day schedule (JSON: year, holidays, working_weekends, source); repeatable")
     c.add_argument("--policies", type=Path, help="deadline policy overrides (JSON)")
-    c.add_argument("--credentials-dir", type=Path, help="write the NATS credentials for the tenant's platforms here")
+    c.add_argument("--credentials-dir", type=Path, help="write the NATS credentials for the tenant's platform here")
+    c.add_argument("--nats-accounts", type=Path, help="the nats-server accounts file to add the platform to "
+                   "(default: <credentials-dir>/accounts.conf)")
+    c.add_argument("--platform-nats-url", default="nats://127.0.0.1:4222", help="the NATS address the platform is given")
     lst = tsub.add_parser("list")
     off = tsub.add_parser("offboard", help="stop intake, keep every record")
     re_ = tsub.add_parser("reactivate", help="open intake again")
@@ -175,7 +200,14 @@ def cmd_tenant(args) -> int:
             plan = read_plan(args.slug, args.name, args.units, args.calendar, args.policies)
             onboard(plan, urls)
             if args.credentials_dir:
-                write_credentials(plan.slug, args.credentials_dir)
+                write_credentials(plan.slug, args.credentials_dir, accounts_file=args.nats_accounts, server_url=args.platform_nats_url)
+                try:  # the platform's durable consumer on DUBAN_OUT, created with the services' rights
+                    asyncio.run(ensure_out_consumer(args.nats_url or os.environ.get("DUBAN_NATS_URL", "nats://127.0.0.1:14222"), plan.slug))
+                    print(f"DUBAN_OUT consumer platform-{plan.slug}: ready")
+                except Exception as e:  # reported, the rest is done: the operator can rerun
+                    print(f"duban tenant create: the platform's DUBAN_OUT consumer was not created ({e}); rerun when NATS answers",
+                          file=sys.stderr)
+                    return 4
             return 0
         with httpx.Client(timeout=30) as http:
             if args.tenant_cmd == "list":

@@ -34,8 +34,12 @@ def free_port() -> int:
 
 
 class NatsServer:
-    def __init__(self, store_dir: Path, port: int | None = None, host: str = "127.0.0.1", log_file: Path | None = None) -> None:
+    def __init__(self, store_dir: Path, port: int | None = None, host: str = "127.0.0.1", log_file: Path | None = None,
+                 config_file: Path | None = None) -> None:
         self.store_dir = Path(store_dir)
+        # A nats-server configuration file (e.g. accounts and users from natsauth); the
+        # command-line options below (address, port, JetStream store, log) take precedence.
+        self.config_file = Path(config_file) if config_file else None
         self.port = port or free_port()
         self.host = host
         self.log_file = log_file or self.store_dir / "nats-server.log"
@@ -48,6 +52,8 @@ class NatsServer:
     def start(self, timeout_s: float = 15.0) -> "NatsServer":
         self.store_dir.mkdir(parents=True, exist_ok=True)
         cmd = [binary(), "-a", self.host, "-p", str(self.port), "-js", "-sd", str(self.store_dir), "-l", str(self.log_file)]
+        if self.config_file is not None:
+            cmd += ["-c", str(self.config_file)]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                      start_new_session=True)
         deadline = time.monotonic() + timeout_s

@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from . import subjects
+from .audit import AuditRecorder
 from .db import UTCDateTime
 from .envelope import Envelope, new_event
 from .logging import get_logger
@@ -70,6 +71,8 @@ class UnitOfWork:
         self.clock = clock
         self.source = source
         self.emitted: list[Envelope] = []
+        # Audit entries for what this transaction changes are written when it commits (audit.py).
+        self.auditor = AuditRecorder(session, source.rstrip("/").rsplit("/", 1)[-1], clock, self.emitted)
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -94,7 +97,14 @@ class UnitOfWork:
         dialect = self.session.bind.dialect.name
         ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(inbox).values(**values)
         result = await self.session.execute(ins.on_conflict_do_nothing())
+        if result.rowcount == 1:
+            self.auditor.caused_by(env, consumer)
         return result.rowcount == 1
+
+    def audit(self, tenant: str, action: str, **refs: Any) -> None:
+        """Record an explicit audit entry (a command that changes state without an event, or
+        a better name for one than the route); events are recorded without asking."""
+        self.auditor.add(tenant, action, refs)
 
 
 class OutboxRelay:

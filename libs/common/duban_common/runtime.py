@@ -21,7 +21,7 @@ from faststream.nats.annotations import NatsMessage
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import MetaData
 
-from . import provisioning
+from . import audit, migrations, provisioning
 from .clock import SimulatedClock, SystemClock
 from .consumer import ConsumerRunner, Handler
 from .db import Database
@@ -66,7 +66,8 @@ class Runtime:
 
     async def start(self) -> None:
         s = self.settings
-        await self.db.create_all(self.metadata)
+        await migrations.prepare(self.db, s.service, self.metadata, migrate=s.migrate_on_start)
+        await audit.ensure_schema(self.db, create=s.migrate_on_start)  # not in the Alembic histories: audit.py
         self.nc = await nats.connect(s.nats_url, name=f"duban-{s.service}", max_reconnect_attempts=-1, reconnect_time_wait=1)
         self.js = self.nc.jetstream()
         specs = await provisioning.provision(self.js, s.service, s)
@@ -134,6 +135,7 @@ class Runtime:
 
         app = FastAPI(title=title, version="1.0.0", lifespan=lifespan)
         app.state.runtime = self
+        app.add_middleware(audit.ActorMiddleware)  # units of work record who asked
         app.include_router(self._ops_router())
         for router in self.routers:
             app.include_router(router)
@@ -173,6 +175,21 @@ def _log_background_end(task: asyncio.Task) -> None:
 
 
 def serve(runtime: Runtime, title: str) -> None:
+    """``python -m duban_<service>`` runs the service; ``... migrate`` upgrades its database and exits."""
+    import sys
+
     import uvicorn
 
+    if sys.argv[1:] == ["migrate"]:
+        configure_logging(runtime.settings.service, runtime.settings.log_level)
+
+        async def migrate() -> None:
+            try:
+                await migrations.upgrade(runtime.db, runtime.settings.service, runtime.metadata)
+                await audit.ensure_schema(runtime.db)
+            finally:
+                await runtime.db.dispose()
+
+        asyncio.run(migrate())
+        return
     uvicorn.run(runtime.app(title), host=runtime.settings.http_host, port=runtime.settings.http_port, log_config=None)

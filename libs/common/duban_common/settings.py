@@ -26,6 +26,18 @@ class ServiceSettings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8100
     log_level: str = "INFO"
+    # true: the service upgrades its own database at start (embedded run, tests); false
+    # (Kubernetes, compose): a migration Job ran `python -m duban_<service> migrate` and the
+    # service refuses to start on a database that is not at head
+    migrate_on_start: bool = True
+
+    # Bearer tokens (duban_common.auth): "off" trusts every caller and exists for one-off
+    # debugging only; the embedded run signs its own tokens (`duban token`).
+    auth: Literal["jwt", "off"] = "jwt"
+    auth_issuer: str = "duban-embedded"
+    auth_audience: str = "duban"
+    auth_jwks_file: Path | None = None  # default <data_dir>/auth/jwks.json (the embedded issuer's)
+    auth_jwks_url: str | None = None  # the identity provider's JWKS endpoint (production)
 
     # JetStream: set on purpose (DESIGN.md §9); see docs/decisions/0002-subjects-and-streams.md
     stream_replicas: int = 1

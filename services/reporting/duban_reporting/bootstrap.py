@@ -6,7 +6,7 @@ from duban_common.runtime import Runtime
 from .adapters import orm
 from .adapters.units import UnitNames
 from .config import ReportingSettings
-from .entrypoints import http, http_reports
+from .entrypoints import http, http_documents, http_reports
 from .service_layer.projections import HANDLERS
 
 
@@ -16,4 +16,5 @@ def bootstrap(settings: ReportingSettings | None = None) -> Runtime:
     calendar, names = WorkCalendar(), UnitNames(settings.tasking_url)
     runtime.routers.append(http.router(runtime, calendar, names))
     runtime.routers.append(http_reports.router(runtime, calendar, names))
+    runtime.routers.append(http_documents.router(runtime, names))
     return runtime

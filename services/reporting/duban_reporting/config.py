@@ -1,3 +1,5 @@
+from pydantic import Field
+
 from duban_common.settings import ServiceSettings
 
 
@@ -9,3 +11,13 @@ class ReportingSettings(ServiceSettings):
     dashboard_overdue_limit: int = 20  # overdue matters per dashboard page
     tasking_url: str = "http://127.0.0.1:8102"  # the units directory, for unit names in exports and the dashboard
     rebuild_batch: int = 500  # events applied per transaction when a rebuild replays the stream into a fresh database
+    # bulletins and special reports (督查通报, 督查专报)
+    issuer: str = "县人民政府督查室"  # 发文机关 and 落款 when the tenant has none in `issuers`
+    issuers: dict[str, str] = Field(default_factory=dict)  # tenant → issuing body, DUBAN_ISSUERS='{"yuqing": "余庆县人民政府督查室"}'
+    bulletin_addressee: str = "各乡镇人民政府，县政府各部门、各直属机构："
+    special_report_addressee: str = "县人民政府领导："
+    report_copies_to: list[str] = Field(default_factory=lambda: ["县委组织部", "县纪委监委", "县作风建设办公室"])
+    special_report_limit: int = 200  # matters a campaign's special report may cover
+
+    def issuer_of(self, tenant: str) -> str:
+        return self.issuers.get(tenant, self.issuer)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import uuid
 from collections.abc import Iterator
 
@@ -35,15 +36,17 @@ class ContainerNats:
         self.container.get_wrapped_container().restart()
 
 
+def start_test_nats(tmp_path_factory):
+    """A JetStream server: a container where a Docker engine answers, else the binary."""
+    if docker_available() and not os.environ.get("DUBAN_TEST_NATS_BINARY"):
+        return ContainerNats()
+    return NatsServer(tmp_path_factory.mktemp("nats")).start()
+
+
 @pytest.fixture(scope="session")
 def nats_server(tmp_path_factory) -> Iterator[NatsServer]:
     """A JetStream server for the whole session (a binary process: it can be killed and restarted)."""
-    if docker_available() and not os.environ.get("DUBAN_TEST_NATS_BINARY"):
-        server = ContainerNats()
-        yield server
-        server.stop()
-        return
-    server = NatsServer(tmp_path_factory.mktemp("nats")).start()
+    server = start_test_nats(tmp_path_factory)
     yield server
     server.stop()
 
@@ -85,3 +88,93 @@ def pg_url() -> Iterator[str]:
     base = admin.rsplit("/", 1)[0]
     yield f"{base.replace('postgresql://', 'postgresql+asyncpg://', 1)}/{name}"
     asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def fresh_pg_url(pg_url) -> Iterator[str]:
+    """A PostgreSQL database of its own for one test (services migrate it from empty)."""
+    import asyncpg
+
+    admin = pg_url.replace("postgresql+asyncpg://", "postgresql://")
+    name = f"duban_t_{uuid.uuid4().hex[:10]}"
+
+    async def run(sql: str) -> None:
+        conn = await asyncpg.connect(admin)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run(f'CREATE DATABASE "{name}"'))
+    yield pg_url.rsplit("/", 1)[0] + f"/{name}"
+    asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+# --- bearer tokens for the tests' HTTP calls ----------------------------------------------
+
+_TENANT_PATH = re.compile(r"^/v1/tenants/([^/]+)/")
+
+
+class _TestTokens:
+    """Signs a real token (the session's issuer, which every service under test trusts) for
+    a test's HTTP call to a Duban API that carries none: the role the test states in
+    ``X-Duban-Role`` (and ``X-Duban-Unit``), by default the supervision office of the tenant
+    in the path, an operator for ``/v1/admin``. A call that sets ``Authorization`` itself, or
+    ``X-Test-No-Token``, is left alone: that is how the security tests send what they want."""
+
+    def __init__(self, issuer) -> None:
+        self.issuer = issuer
+        self.cache: dict[tuple, str] = {}
+
+    def add(self, request) -> None:
+        path = request.url.path
+        if not path.startswith("/v1/") or "authorization" in request.headers:
+            return
+        if "x-test-no-token" in request.headers:
+            del request.headers["x-test-no-token"]
+            return
+        role = request.headers.get("x-duban-role")
+        m = _TENANT_PATH.match(path)
+        tenant = m.group(1) if m else "*"
+        if role is None:
+            role = "supervision_office" if m else "operator"
+        if role == "operator":
+            tenant = "*"
+        key = (tenant, role, request.headers.get("x-duban-unit"))
+        if key not in self.cache:
+            self.cache[key] = self.issuer.token(tenant=tenant, roles=[role], unit=key[2], ttl_s=24 * 3600)
+        request.headers["authorization"] = f"Bearer {self.cache[key]}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def duban_auth(tmp_path_factory) -> Iterator:
+    """One issuer for the session (DUBAN_AUTH_DIR, inherited by every service and CLI the
+    tests start) and httpx clients that present its tokens (see _TestTokens)."""
+    import httpx
+
+    from ..auth import LocalIssuer
+
+    directory = tmp_path_factory.mktemp("auth")
+    issuer = LocalIssuer(directory).ensure()
+    previous = os.environ.get("DUBAN_AUTH_DIR")
+    os.environ["DUBAN_AUTH_DIR"] = str(directory)
+    tokens = _TestTokens(issuer)
+    send, asend = httpx.Client.send, httpx.AsyncClient.send
+
+    def sync_send(self, request, *args, **kwargs):
+        tokens.add(request)
+        return send(self, request, *args, **kwargs)
+
+    async def async_send(self, request, *args, **kwargs):
+        tokens.add(request)
+        return await asend(self, request, *args, **kwargs)
+
+    httpx.Client.send, httpx.AsyncClient.send = sync_send, async_send
+    try:
+        yield issuer
+    finally:
+        httpx.Client.send, httpx.AsyncClient.send = send, asend
+        if previous is None:
+            os.environ.pop("DUBAN_AUTH_DIR", None)
+        else:
+            os.environ["DUBAN_AUTH_DIR"] = previous

@@ -1,10 +1,11 @@
 """Reporting's read models, built only from events and rebuilt from the EV stream
 (``duban rebuild reporting``): ``READ_MODEL`` lists what a rebuild replaces."""
 
-from sqlalchemy import JSON, Boolean, Column, Date, Float, Index, Integer, MetaData, String, Table
+from sqlalchemy import JSON, Boolean, Column, Date, Float, Index, Integer, LargeBinary, MetaData, String, Table, UniqueConstraint
 
 from duban_common.db import UTCDateTime
 from duban_common.outbox import InfraTables
+from duban_common.sequences import sequence_table
 
 metadata = MetaData()
 infra = InfraTables(metadata)
@@ -118,6 +119,38 @@ rejected_submissions = Table(
     Column("rejected_at", UTCDateTime, nullable=False),
     Index("ix_rejected_tenant_at", "tenant", "rejected_at"),
 )
+
+# Published bulletins and special reports (not a read model: a rebuild leaves them alone). The files
+# live in the row, so every replica serves them and PostgreSQL backs them up with the rest.
+reports = Table(
+    "reports",
+    metadata,
+    Column("report_id", String(36), primary_key=True),
+    Column("tenant", String(40), nullable=False),
+    Column("kind", String(30), nullable=False),  # quarterly_bulletin | special_report
+    Column("year", Integer, nullable=False),  # of the number: the year it was issued
+    Column("seq", Integer, nullable=False),
+    Column("report_no", String(60), nullable=False),  # 督查通报〔2026〕3号
+    Column("title", String(500), nullable=False),
+    Column("period", JSON, nullable=False),  # {"label", "from", "to"}
+    Column("subject", JSON, nullable=False),  # what was asked: the period, the matter or the campaign's filter
+    Column("dedup_key", String(300), nullable=False),  # the Idempotency-Key, or the natural key (see README)
+    Column("fingerprint", String(64), nullable=False),  # sha256 of the subject: the same key with another request is refused
+    Column("issuer", String(100), nullable=False),
+    Column("issued_on", Date, nullable=False),
+    Column("published_at", UTCDateTime, nullable=False),
+    Column("published_by", String(100)),
+    Column("event_id", String(200), nullable=False),
+    Column("docx_sha256", String(64), nullable=False),
+    Column("pdf_sha256", String(64), nullable=False),
+    Column("docx", LargeBinary, nullable=False),
+    Column("pdf", LargeBinary, nullable=False),
+    UniqueConstraint("tenant", "dedup_key", name="uq_reports_tenant_dedup_key"),
+    UniqueConstraint("tenant", "kind", "year", "seq", name="uq_reports_number"),
+    Index("ix_reports_tenant_published", "tenant", "published_at"),
+)
+# Gapless numbers of bulletins and special reports, per tenant, year and kind (duban_common.sequences).
+sequences = sequence_table(metadata)
 
 READ_MODEL = (ledger, ledger_units, task_states, task_facts, rejected_submissions)
 PROJECTIONS_CONSUMER = "reporting-projections"

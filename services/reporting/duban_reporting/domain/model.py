@@ -10,6 +10,9 @@ STATUS_LABEL = {
     "registered": "已立项", "assigned": "已交办", "acknowledged": "已签收", "in_progress": "办理中", "declined": "已退回",
     "completion_submitted": "待审核", "returned": "退回重办", "completed": "已办结", "reopened": "重新办理",
 }
+# escalation's facts as the office names them (dashboard, bulletins, special reports)
+ESCALATION_LABEL = {"urged": "催办", "bulletined": "通报", "explanation_required": "责令书面说明", "deducted": "扣分",
+                    "order_issued": "督办单", "transferred": "移交纪委监委"}
 LIGHT_LABEL = {"red": "红灯", "yellow": "黄灯", "green": "绿灯"}
 KIND_LABEL = {
     "meeting_decision": "会议议定事项", "leader_instruction": "领导批示", "deputy_suggestion": "人大代表建议",

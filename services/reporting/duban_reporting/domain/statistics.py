@@ -8,7 +8,10 @@ Definitions (also given to users in the statistics answer, in Chinese):
 - on_time_rate: completed_on_time / completed, in percent; None when nothing was completed;
 - avg_handling_workdays: working days from assignment to close-out, over the completed tasks;
 - returns: completions sent back for rework (task.returned); extensions: approved extensions;
-- spot_checks_not_satisfied: spot-check callbacks that reopened a task;
+- spot_checks: spot-check callbacks (回访) recorded in the period (task.spot_checked), satisfied
+  (spot_checks_satisfied) or not (spot_checks_not_satisfied, which reopen the task); counted for the
+  unit that led the task when it was checked;
+- satisfaction_rate: spot_checks_satisfied / spot_checks, in percent; None when nothing was checked;
 - urges, bulletins, supervision orders, transfers, deductions: escalation's facts, for the unit they name;
   score = 100 − deductions.
 """
@@ -17,8 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-COUNTS = ("assigned", "completed", "completed_on_time", "overdue", "urges", "returns", "extensions", "spot_checks_not_satisfied",
-          "bulletins", "supervision_orders", "transfers")
+COUNTS = ("assigned", "completed", "completed_on_time", "overdue", "urges", "returns", "extensions", "spot_checks_satisfied",
+          "spot_checks_not_satisfied", "bulletins", "supervision_orders", "transfers")
 BASE_SCORE = 100.0
 
 DEFINITIONS = {
@@ -31,8 +34,10 @@ DEFINITIONS = {
     "urges": "催办次数",
     "returns": "退回重办次数",
     "extensions": "经批准的延期次数",
+    "spot_checks": "统计期内登记回访结果的抽查任务数",
+    "spot_checks_satisfied": "回访满意的任务数",
     "spot_checks_not_satisfied": "回访不满意、重新办理的任务数",
-    "satisfaction_rate": "回访满意率（待回访结果事件接入后统计）",
+    "satisfaction_rate": "回访满意率 = 回访满意数 ÷ 回访数（%）",
     "bulletins": "通报次数",
     "supervision_orders": "督办单件数",
     "transfers": "移交纪委监委件数",
@@ -58,6 +63,14 @@ class Figures:
         return round(100.0 * self.counts["completed_on_time"] / done, 1) if done else None
 
     @property
+    def spot_checks(self) -> int:
+        return self.counts["spot_checks_satisfied"] + self.counts["spot_checks_not_satisfied"]
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return round(100.0 * self.counts["spot_checks_satisfied"] / self.spot_checks, 1) if self.spot_checks else None
+
+    @property
     def avg_handling_workdays(self) -> float | None:
         return round(self.handling_days_total / self.handling_days_n, 1) if self.handling_days_n else None
 
@@ -67,8 +80,7 @@ class Figures:
 
     def as_dict(self) -> dict:
         return {**self.counts, "on_time_rate": self.on_time_rate, "avg_handling_workdays": self.avg_handling_workdays,
-                # TODO(tasking): satisfied callbacks publish no event yet; only the dissatisfied (task.reopened) are known.
-                "satisfaction_rate": None, "deductions": round(self.deductions, 2), "score": round(BASE_SCORE - self.deductions, 1)}
+                "spot_checks": self.spot_checks, "satisfaction_rate": self.satisfaction_rate, "deductions": round(self.deductions, 2), "score": round(BASE_SCORE - self.deductions, 1)}
 
 
 def ranked(units: dict[str, Figures]) -> list[str]:

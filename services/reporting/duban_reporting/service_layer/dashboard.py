@@ -8,13 +8,12 @@ from datetime import date, datetime
 from sqlalchemy import case, func, select
 
 from ..adapters.orm import ledger, task_facts, task_states
+from ..domain.model import ESCALATION_LABEL
 from ..domain.periods import Period
 from . import statistics
 from .ledger_query import light_condition
 
 LIGHTS = ("red", "yellow", "green", "none")
-ESCALATION_LABEL = {"urged": "催办", "bulletined": "通报", "explanation_required": "责令书面说明", "deducted": "扣分",
-                    "order_issued": "督办单", "transferred": "移交纪委监委"}
 
 
 async def light_counts(session, tenant: str, now: datetime, yellow_day: date) -> dict[str, int]:

@@ -112,12 +112,18 @@ def _at(field: str):
     return lambda env: getattr(ev.EVENT_TYPES[env.type].model_validate(env.data), field)
 
 
+def _spot_check_fact(env) -> str:
+    return "spot_check_satisfied" if ev.TaskSpotChecked.model_validate(env.data).satisfied else "spot_check_not_satisfied"
+
+
 COUNTED_FACTS = {"urged": "urges", "returned": "returns", "extension_approved": "extensions"}
 # event type → (fact name, when it happened); the statistics count these per period.
 FACTS = {
     ev.TASK_RETURNED: lambda env: ("returned", _at("returned_at")(env)),
     ev.TASK_DECLINED: lambda env: ("declined", _at("declined_at")(env)),
-    ev.TASK_REOPENED: lambda env: ("spot_check_not_satisfied" if env.data.get("spot_check_id") else "reopened", _at("reopened_at")(env)),
+    # a reopening after a spot check is the consequence of a task.spot_checked fact, counted there
+    ev.TASK_REOPENED: lambda env: ("spot_check_reopened" if env.data.get("spot_check_id") else "reopened", _at("reopened_at")(env)),
+    ev.TASK_SPOT_CHECKED: lambda env: (_spot_check_fact(env), _at("checked_at")(env)),
     ev.DEADLINE_OVERDUE: lambda env: ("overdue", _at("due_at")(env)),
     ev.DEADLINE_REMINDER: lambda env: ("reminder", _at("scheduled_at")(env)),
     ev.DEADLINE_PROGRESS_DUE: lambda env: ("progress_due", _at("scheduled_at")(env)),

@@ -26,7 +26,7 @@ from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
-from duban_common import subjects
+from duban_common import migrations, subjects
 from duban_common.clock import SystemClock
 from duban_common.consumer import Delivery
 from duban_common.db import Database
@@ -146,7 +146,7 @@ async def rebuild(settings, *, check: bool = False) -> Outcome:
             try:
                 await fresh.create_all(orm.metadata)
                 replayed = await replay(js, fresh, first_seq=1, last_seq=state.last_seq, batch=settings.rebuild_batch)
-                await live.create_all(orm.metadata)
+                await migrations.upgrade(live, "reporting", orm.metadata)  # the live schema is the migrated one
                 if check:
                     return Outcome(replayed, differences=await tables.compare(fresh, live), counts=await tables.counts(fresh))
                 await tables.swap(fresh, live)

@@ -12,6 +12,7 @@ from ..domain.periods import Period
 from ..domain.statistics import DEFINITIONS, Figures, admonitions, ranked
 
 FACT_COUNTS = {"overdue": "overdue", "urged": "urges", "returned": "returns", "extension_approved": "extensions",
+               "spot_check_satisfied": "spot_checks_satisfied",
                "spot_check_not_satisfied": "spot_checks_not_satisfied", "bulletined": "bulletins", "transferred": "transfers", "order_issued": "supervision_orders",
                "deducted": "deductions"}
 
@@ -79,6 +80,7 @@ async def report(session, tenant: str, period: Period, *, as_of: datetime, names
         total.deductions += f.deductions
     ranking = [{"rank": rank[c], "unit": c, "unit_name": names.get(c, c), "on_time_rate": units[c].on_time_rate,
                 "avg_handling_workdays": units[c].avg_handling_workdays, "overdue": units[c].counts["overdue"],
-                "score": units[c].as_dict()["score"], "admonition": c in flagged} for c in order]
+                "score": units[c].as_dict()["score"], "satisfaction_rate": units[c].satisfaction_rate,
+                "admonition": c in flagged} for c in order]
     return {"tenant": tenant, "period": period.as_dict(), "as_of": as_of, "totals": {**total.as_dict(), "rejected": sum(rejected.values())},
             "by_unit": by_unit, "by_kind": by_kind, "ranking": ranking, "admonition_bottom": bottom, "definitions": DEFINITIONS}

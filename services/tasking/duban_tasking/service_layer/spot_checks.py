@@ -7,12 +7,14 @@ import uuid
 
 from sqlalchemy import and_, select
 
+from duban_common.contracts import events as ev
 from duban_common.outbox import UnitOfWork
 
 from ..adapters.orm import matters, spot_check_draws, spot_checks, tasks
 from ..domain import model
 from ..domain.states import Actor, IllegalTransition, State
-from .workflow import reopen
+from .assignment import history
+from .workflow import load_task, reopen
 
 
 async def draw(uow: UnitOfWork, tenant: str, kind: str, rate: float) -> dict:
@@ -41,7 +43,15 @@ async def record_callback(uow: UnitOfWork, tenant: str, check_id: str, task_id: 
         raise IllegalTransition(f"任务 {task_id} 不在抽查 {check_id} 的抽中名单中", 404)
     if row["result"] is not None:
         raise IllegalTransition("该任务的回访结果已登记")
-    result = "satisfied" if satisfied else "not_satisfied"
-    await uow.session.execute(spot_check_draws.update().where(key).values(result=result, note=note, result_at=uow.now()))
+    result, now = ("satisfied" if satisfied else "not_satisfied"), uow.now()
+    await uow.session.execute(spot_check_draws.update().where(key).values(result=result, note=note, result_at=now))
+    # The outcome is a fact of its own, whatever it is; the row above (result set once, under the
+    # row lock) makes a repeated callback fail before it could emit a second time.
+    t = await load_task(uow, tenant, task_id)
+    emitted = await uow.emit(tenant, ev.TASK_SPOT_CHECKED, ev.TaskSpotChecked(
+        task_id=task_id, matter_id=t["matter_id"], unit=t["lead_unit"], spot_check_id=check_id, satisfied=satisfied, note=note,
+        checked_at=now))
+    await history(uow, tenant, task_id, ev.TASK_SPOT_CHECKED, emitted.id, {"state": t["status"], "spot_check_id": check_id,
+                                                                           "result": result, "note": note})
     if not satisfied:
         await reopen(uow, tenant, task_id, actor, note or "回访不满意", check_id)

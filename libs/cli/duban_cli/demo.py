@@ -1,0 +1,185 @@
+"""``duban demo``: start the embedded system on the simulated clock and play a quarter of the demo
+tenant (meetings, instructions, proposals, the work report, online messages; units on time, late,
+and one up the whole escalation ladder; spot checks), then show where to look."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+import time
+import traceback
+from pathlib import Path
+
+import httpx
+
+from .demo_player import OFFICE, Outcome, Player, poll
+from .demo_scenario import PERIOD, TENANT, build
+from .embedded import EMBEDDED_NATS_PORT, SERVICES, EmbeddedSystem, demo_units_path, load_demo_tenant
+
+MARKER = "demo-played.json"
+
+
+def add_parser(sub) -> None:
+    d = sub.add_parser("demo", help="play a quarter (2026-Q4) of the demo tenant on the simulated clock, then keep running")
+    d.add_argument("--data-dir", help="default: $DUBAN_DATA_DIR or data-demo (must not hold a played demo)")
+    d.add_argument("--messages", type=int, default=200, help="online messages to play (default 200; fewer for a quick run)")
+    d.add_argument("--seed", type=int, default=20261001)
+    d.add_argument("--port-base", type=int, help="service ports base+1..base+5 (default: $DUBAN_PORT_BASE or 8100)")
+    d.add_argument("--nats-port", type=int, help=f"default: $DUBAN_NATS_PORT or {EMBEDDED_NATS_PORT}")
+    stay = d.add_mutually_exclusive_group()
+    stay.add_argument("--keep-running", dest="exit", action="store_false", help="stay up after playing until Ctrl-C (default)")
+    stay.add_argument("--exit", dest="exit", action="store_true", help="stop everything after printing the summary")
+
+
+class Progress:
+    """``[#####.....] 45% 2026-11-12 常务会议第2次`` on stderr; one line per tenth when not a terminal."""
+
+    def __init__(self, stream=sys.stderr, width: int = 30) -> None:
+        self.stream, self.width, self.tty, self.last = stream, width, stream.isatty(), -1
+
+    def __call__(self, done: int, total: int, day, label: str) -> None:
+        pct = 100 * done // total
+        filled = self.width * done // total
+        line = f"[{'#' * filled}{'.' * (self.width - filled)}] {pct:3d}% {day.isoformat()} {label}"
+        if self.tty:
+            self.stream.write("\r" + line[:120].ljust(120) + ("\n" if done == total else ""))
+        elif pct // 10 != self.last // 10 or done == total:
+            self.stream.write(line + "\n")
+        self.last = pct
+        self.stream.flush()
+
+
+def cmd_demo(args) -> int:
+    data_dir = Path(args.data_dir or os.environ.get("DUBAN_DATA_DIR", "data-demo")).resolve()
+    if (data_dir / MARKER).exists():
+        print(f"{data_dir} 已播放过演示季度；请换一个 --data-dir，或删除该目录后重试。", file=sys.stderr)
+        return 2
+    base = args.port_base or int(os.environ.get("DUBAN_PORT_BASE", "8100"))
+    system = EmbeddedSystem(data_dir=data_dir, clock="simulated", ports={name: base + i + 1 for i, name in enumerate(SERVICES)})
+    stopping = False
+
+    def on_signal(signum, _frame):
+        nonlocal stopping
+        stopping = True
+        if not playing_done:
+            raise KeyboardInterrupt
+
+    playing_done = False
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        print(f"数据目录 data folder: {data_dir}")
+        system.start_nats(args.nats_port or int(os.environ.get("DUBAN_NATS_PORT", EMBEDDED_NATS_PORT)))
+        system.start_services()
+        load_demo_tenant(system, demo_units_path())
+        urls = {name: system.url(name) for name in SERVICES}
+        items = build(args.seed, args.messages)
+        print(f"播放演示季度 {PERIOD}（模拟时钟）：{len(items)} 件来件，网民留言 {args.messages} 件 …", flush=True)
+        started = time.monotonic()
+        outcome = asyncio.run(_play(urls, system.nats_url, items, args.seed))
+        playing_done = True
+        (data_dir / MARKER).write_text(json.dumps({"period": PERIOD, "seed": args.seed, "messages": args.messages}))
+        _summary(urls, outcome, time.monotonic() - started)
+        if outcome.failures:
+            print(f"注意：{len(outcome.failures)} 个操作未成功：", file=sys.stderr)
+            for f in outcome.failures[:20]:
+                print(f"  {f}", file=sys.stderr)
+        if args.exit:
+            return 1 if outcome.failures else 0
+        print("Duban 继续运行，可在浏览器中查看 (Ctrl-C 停止)。", flush=True)
+        system.supervise(lambda: stopping)
+        return 1 if outcome.failures else 0
+    except KeyboardInterrupt:
+        print("interrupted.", file=sys.stderr)
+        return 130
+    except Exception as e:
+        traceback.print_exc()
+        print(f"duban demo failed: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1
+    finally:
+        print("stopping…", flush=True)
+        system.stop()
+        print("stopped.", flush=True)
+
+
+async def _play(urls: dict[str, str], nats_url: str, items, seed: int) -> Outcome:
+    outcome = await Player(urls, nats_url, items, seed, Progress()).play()
+    await _settle(urls, outcome)
+    return outcome
+
+
+async def _settle(urls: dict[str, str], outcome: Outcome) -> None:
+    """Wait until the last timers have run their course and the read models stopped moving."""
+    async with httpx.AsyncClient(timeout=30) as http:
+        if outcome.ladder_task:
+            async def transferred():
+                r = await http.get(f"{urls['escalation']}/v1/tenants/{TENANT}/tasks/{outcome.ladder_task}/escalation", headers=OFFICE)
+                return r.status_code == 200 and r.json().get("case") is not None
+            await poll(transferred, what="移交纪委监委")
+        previous = None
+
+        async def still():
+            nonlocal previous
+            now = (await http.get(f"{urls['reporting']}/v1/tenants/{TENANT}/statistics", params={"period": PERIOD}, headers=OFFICE)).json()["totals"]
+            same, previous = now == previous, now
+            return same
+        await poll(still, what="统计数据稳定", interval_s=1.5)
+
+
+def _summary(urls: dict[str, str], outcome: Outcome, seconds: float) -> None:
+    rep = urls["reporting"]
+    stats = httpx.get(f"{rep}/v1/tenants/{TENANT}/statistics", params={"period": PERIOD}, headers=OFFICE, timeout=30).json()
+    t = stats["totals"]
+    red = httpx.get(f"{rep}/v1/tenants/{TENANT}/ledger", params={"light": "red", "limit": 1}, headers=OFFICE, timeout=30).json()["total"]
+    kinds = "、".join(f"{k['kind_label']} {k['assigned']}" for k in stats["by_kind"])
+    rate = lambda v: "—" if v is None else f"{v:.1f}%"  # noqa: E731
+    print(f"\n演示季度播放完毕（{seconds:.0f} 秒）。{stats['period']['label']}：")
+    print(f"  交办任务 {t['assigned']} 件：{kinds}")
+    print(f"  办结 {t['completed']} 件，其中按期 {t['completed_on_time']} 件（按期办结率 {rate(t['on_time_rate'])}）；"
+          f"当前逾期未办结 {red} 项")
+    print(f"  催办 {t['urges']} 次、通报 {t['bulletins']} 次、移交纪委监委 {t['transfers']} 件；考核扣分 {t['deductions']:g} 分")
+    print(f"  回访抽查 {t['spot_checks']} 件：满意 {t['spot_checks_satisfied']} 件、不满意 {t['spot_checks_not_satisfied']} 件"
+          f"（满意率 {rate(t['satisfaction_rate'])}）")
+    print("查看 where to look:")
+    print(f"  督查看板 dashboard:        {rep}/v1/tenants/{TENANT}/dashboard?period={PERIOD}")
+    print(f"  督办台账 ledger:           {rep}/v1/tenants/{TENANT}/ledger")
+    print(f"  台账导出 ledger (.xlsx):   {rep}/v1/tenants/{TENANT}/ledger.xlsx")
+    print(f"  统计排名 statistics:       {rep}/v1/tenants/{TENANT}/statistics?period={PERIOD}")
+    print(f"  移交案件 cases:            {urls['escalation']}/v1/tenants/{TENANT}/cases")
+    _bulletin(rep)
+
+
+def _bulletin(rep: str) -> None:
+    """The quarterly bulletin, if reporting already offers reports; says so plainly when it does not."""
+    url = f"{rep}/v1/tenants/{TENANT}/reports"
+    print(f"  季度通报 bulletin:         {url}")
+    try:
+        listed = httpx.get(url, headers=OFFICE, timeout=30)
+    except httpx.HTTPError as e:
+        print(f"    季度通报未生成：报告接口无法访问（{type(e).__name__}）。")
+        return
+    if listed.status_code != 200:
+        print(f"    季度通报未生成：报告接口尚未提供（GET 返回 {listed.status_code}）。")
+        return
+    made = httpx.post(url, json={"kind": "quarterly_bulletin", "period": PERIOD, "published_by": "县政府督查室"},
+                      headers={**OFFICE, "Idempotency-Key": f"demo-bulletin-{PERIOD}"}, timeout=120)
+    if made.status_code not in (200, 201, 202):
+        print(f"    季度通报未生成：POST 返回 {made.status_code} {made.text[:300]}")
+        return
+    links = sorted(set(_links(made.json())))
+    print(f"    已生成 {PERIOD} 季度通报，下载：" if links else f"    已生成 {PERIOD} 季度通报（应答中没有下载地址）：{made.text[:300]}")
+    for link in links:
+        print(f"      {link if link.startswith('http') else rep + link}")
+
+
+def _links(value) -> list[str]:
+    if isinstance(value, dict):
+        return [x for v in value.values() for x in _links(v)]
+    if isinstance(value, list):
+        return [x for v in value for x in _links(v)]
+    if isinstance(value, str) and (value.startswith("/v1/") or value.startswith("http")) and "/reports/" in value:
+        return [value]
+    return []

@@ -1,0 +1,43 @@
+"""``duban token``: a demo bearer token from the embedded issuer (``<data_dir>/auth``).
+
+    duban token --role supervision_office                 the demo tenant's supervision office
+    duban token --role unit --unit zjj                    a unit handler of 住建局
+    duban token --role operator --tenant '*'              the platform operator
+    curl -H "Authorization: Bearer $(duban token --role leader)" .../v1/tenants/demo/dashboard
+
+Production tokens come from the identity provider (OIDC); the services verify either kind
+against the JWKS they are configured with (DUBAN_AUTH_JWKS_FILE / DUBAN_AUTH_JWKS_URL).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from duban_common.auth import ROLES, LocalIssuer
+from duban_common.clock import parse_duration
+
+
+def add_parser(sub) -> None:
+    t = sub.add_parser("token", help="mint a demo bearer token (embedded run)")
+    t.add_argument("--role", action="append", choices=ROLES, required=True, help="repeatable")
+    t.add_argument("--tenant", default="demo")
+    t.add_argument("--unit", help="the unit code, for --role unit")
+    t.add_argument("--name", help="the person's name, shown in audit entries")
+    t.add_argument("--ttl", default="12h", help="lifetime, e.g. 30m, 12h, 7d")
+    t.add_argument("--data-dir", type=Path, help="default: $DUBAN_DATA_DIR or ./data")
+
+
+def cmd_token(args) -> int:
+    if "unit" in args.role and not args.unit:
+        print("duban token: --role unit needs --unit <code>", file=sys.stderr)
+        return 2
+    if args.tenant == "*" and "operator" not in args.role:
+        print("duban token: only an operator's token may be for every tenant ('*')", file=sys.stderr)
+        return 2
+    data_dir = args.data_dir or Path(os.environ.get("DUBAN_DATA_DIR", "data"))
+    issuer = LocalIssuer(data_dir.resolve() / "auth")
+    ttl = int(parse_duration(args.ttl).total_seconds())
+    print(issuer.token(tenant=args.tenant, roles=args.role, unit=args.unit, name=args.name, ttl_s=ttl))
+    return 0

@@ -1,0 +1,251 @@
+"""Who is calling, and may they: bearer JWTs (OIDC-compatible) and one access table per
+service (docs/decisions/0012-authentication.md).
+
+- A token names its tenant (claim ``tenant``; ``*`` only for operators), its roles (claim
+  ``roles``), for a unit handler its unit (claim ``unit``), and carries ``iss``, ``aud``,
+  ``exp``. Signatures are checked against a JWKS document (a file or a URL, the identity
+  provider's); an unknown ``kid`` re-reads it once, which is how keys rotate.
+- Every route of a service is listed in its access table with the roles that may call it;
+  a route missing from the table is refused for everyone (deny by default). The tenant in
+  the path must be the token's tenant: checked here, once, not in each handler.
+- The embedded run has its own issuer: a signing key under ``<data_dir>/auth`` and
+  ``duban token`` to mint demo tokens.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from fastapi import HTTPException, Request
+
+from .logging import get_logger
+
+log = get_logger(__name__)
+
+ROLES = ("supervision_office", "unit", "leader", "discipline", "integrator", "operator")
+OFFICE, UNIT, LEADER, DISCIPLINE, INTEGRATOR, OPERATOR = ROLES
+READERS = frozenset({OFFICE, UNIT, LEADER, DISCIPLINE})  # the tenant's own people
+ALGORITHMS = ["ES256", "RS256"]
+ANY_TENANT = "*"
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/docs", "/openapi.json", "/docs/oauth2-redirect", "/redoc"})
+
+
+@dataclass(frozen=True)
+class Principal:
+    subject: str
+    tenant: str
+    roles: frozenset[str]
+    unit: str | None = None
+    name: str | None = None
+
+    def has(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def role(self) -> str:
+        """The role the caller acts in (the first of ROLES it holds)."""
+        return next(r for r in ROLES if r in self.roles)
+
+    def label(self) -> str:
+        """For audit entries and logs: never a citizen's data, only the official's identity."""
+        return f"{self.role}:{self.unit or '-'}:{self.subject}"
+
+
+class Unauthorized(Exception):
+    pass
+
+
+@dataclass
+class KeySet:
+    """The issuer's public keys: a JWKS file or URL, re-read on an unknown key id."""
+
+    file: Path | None = None
+    url: str | None = None
+    min_refresh_s: float = 30.0
+    _keys: dict[str, jwt.PyJWK] = field(default_factory=dict)
+    _loaded_at: float = 0.0
+
+    def _load(self) -> None:
+        if self.url:
+            doc = httpx.get(self.url, timeout=5).json()
+        elif self.file:
+            doc = json.loads(self.file.read_text())
+        else:
+            raise Unauthorized("no keys configured (DUBAN_AUTH_JWKS_FILE or DUBAN_AUTH_JWKS_URL)")
+        self._keys = {k.key_id: k for k in jwt.PyJWKSet.from_dict(doc).keys if k.key_id}
+        self._loaded_at = time.monotonic()
+
+    def key(self, kid: str | None) -> jwt.PyJWK:
+        if not kid:
+            raise Unauthorized("token has no key id (kid)")
+        if kid not in self._keys and time.monotonic() - self._loaded_at >= (self.min_refresh_s if self._keys else 0):
+            try:
+                self._load()
+            except (OSError, ValueError, httpx.HTTPError, jwt.PyJWKSetError) as e:
+                raise Unauthorized(f"cannot read the issuer's keys: {e}") from None
+        if kid not in self._keys:
+            raise Unauthorized(f"unknown signing key {kid!r}")
+        return self._keys[kid]
+
+
+@dataclass
+class Verifier:
+    keys: KeySet
+    issuer: str
+    audience: str
+    leeway_s: int = 30
+
+    def verify(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+            key = self.keys.key(header.get("kid"))
+            claims = jwt.decode(token, key=key, algorithms=ALGORITHMS, audience=self.audience, issuer=self.issuer,
+                                leeway=self.leeway_s, options={"require": ["exp", "iss", "aud", "sub"]})
+        except jwt.ExpiredSignatureError:
+            raise Unauthorized("token expired") from None
+        except jwt.InvalidTokenError as e:
+            raise Unauthorized(f"invalid token: {e}") from None
+        roles = claims.get("roles")
+        if isinstance(roles, str):
+            roles = roles.split()
+        if not isinstance(roles, list) or not roles or any(r not in ROLES for r in roles):
+            raise Unauthorized(f"token roles {roles!r}: expected a list drawn from {list(ROLES)}")
+        tenant = claims.get("tenant")
+        if not isinstance(tenant, str) or not tenant or (tenant == ANY_TENANT and OPERATOR not in roles):
+            raise Unauthorized("token has no tenant (claim 'tenant'); only operators may have '*'")
+        unit = claims.get("unit")
+        if UNIT in roles and not unit:
+            raise Unauthorized("a unit handler's token must name its unit (claim 'unit')")
+        return Principal(str(claims["sub"]), tenant, frozenset(roles), unit, claims.get("name"))
+
+
+# --- the access table and the check every request goes through ---
+
+Access = dict[tuple[str, str], frozenset[str]]  # (method, route path) → roles
+
+
+def rule(*roles: str) -> frozenset[str]:
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles {sorted(unknown)}")
+    return frozenset(roles)
+
+
+class Authorizer:
+    """A FastAPI app-level dependency: authenticates, then checks the route's roles and the tenant."""
+
+    def __init__(self, verifier: Verifier | None, access: Access, *, enabled: bool = True) -> None:
+        self.verifier = verifier
+        self.access = access
+        self.enabled = enabled
+
+    async def __call__(self, request: Request) -> None:
+        route = request.scope.get("route")
+        path = getattr(route, "path", request.url.path)
+        if path in PUBLIC_PATHS:
+            return
+        if not self.enabled:
+            request.state.principal = None
+            return
+        principal = self.authenticate(request)
+        allowed = self.access.get((request.method, path))
+        if allowed is None and request.method == "HEAD":
+            allowed = self.access.get(("GET", path))
+        if allowed is None:
+            log.warning("route not in the access table: refused", method=request.method, path=path)
+            raise HTTPException(403, f"{request.method} {path} is not open to any role")
+        if not principal.has(*allowed):
+            raise HTTPException(403, f"role {sorted(principal.roles)} may not {request.method} {path}; allowed: {sorted(allowed)}")
+        tenant = request.path_params.get("tenant")
+        if tenant is not None and principal.tenant not in (tenant, ANY_TENANT):
+            raise HTTPException(403, f"the token is for tenant {principal.tenant!r}, not {tenant!r}")
+        if principal.tenant == ANY_TENANT and tenant is not None and not principal.has(OPERATOR):
+            raise HTTPException(403, "only operators act across tenants")
+        request.state.principal = principal
+
+    def authenticate(self, request: Request) -> Principal:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise HTTPException(401, "a bearer token is required (Authorization: Bearer <JWT>)", headers={"WWW-Authenticate": "Bearer"})
+        try:
+            return self.verifier.verify(token.strip())
+        except Unauthorized as e:
+            raise HTTPException(401, str(e), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
+
+
+def principal_of(request: Request) -> Principal | None:
+    """The authenticated caller (None only when authentication is switched off)."""
+    return getattr(request.state, "principal", None)
+
+
+def unit_scope(request: Request) -> str | None:
+    """The unit a unit handler is confined to (None for every other role)."""
+    p = principal_of(request)
+    return p.unit if p is not None and p.roles == {UNIT} else None
+
+
+# --- the embedded issuer (demo tokens) ---
+
+
+@dataclass
+class LocalIssuer:
+    """An EC P-256 signing key and its JWKS under ``<data_dir>/auth``; created on first use."""
+
+    directory: Path
+    issuer: str = "duban-embedded"
+    audience: str = "duban"
+
+    @property
+    def jwks_file(self) -> Path:
+        return self.directory / "jwks.json"
+
+    @property
+    def key_file(self) -> Path:
+        return self.directory / "signing-key.pem"
+
+    def ensure(self) -> "LocalIssuer":
+        if self.key_file.exists() and self.jwks_file.exists():
+            return self
+        self.directory.mkdir(parents=True, exist_ok=True)
+        key = ec.generate_private_key(ec.SECP256R1())
+        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        tmp = self.key_file.with_suffix(".tmp")
+        tmp.write_bytes(pem)
+        tmp.chmod(0o600)
+        tmp.replace(self.key_file)
+        jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(key.public_key()))
+        jwk.update(kid=uuid.uuid4().hex[:16], use="sig", alg="ES256")
+        self.jwks_file.write_text(json.dumps({"keys": [jwk]}, indent=2))
+        return self
+
+    def token(self, *, tenant: str, roles: list[str] | tuple[str, ...], unit: str | None = None, subject: str | None = None,
+              name: str | None = None, ttl_s: int = 12 * 3600) -> str:
+        self.ensure()
+        kid = json.loads(self.jwks_file.read_text())["keys"][0]["kid"]
+        now = int(time.time())
+        claims = {"iss": self.issuer, "aud": self.audience, "sub": subject or f"{roles[0]}:{unit or tenant}",
+                  "iat": now, "nbf": now - 5, "exp": now + ttl_s, "tenant": tenant, "roles": list(roles)}
+        if unit:
+            claims["unit"] = unit
+        if name:
+            claims["name"] = name
+        return jwt.encode(claims, self.key_file.read_bytes(), algorithm="ES256", headers={"kid": kid})
+
+
+def authorizer(settings, access: Access) -> Authorizer:
+    """The service's authorizer from its settings (``DUBAN_AUTH_*``)."""
+    if settings.auth == "off":
+        log.warning("authentication is OFF: every caller is trusted (never in production)")
+        return Authorizer(None, access, enabled=False)
+    jwks_file = settings.auth_jwks_file or (settings.data_dir / "auth" / "jwks.json")
+    keys = KeySet(file=None if settings.auth_jwks_url else Path(jwks_file), url=settings.auth_jwks_url)
+    return Authorizer(Verifier(keys, settings.auth_issuer, settings.auth_audience), access)

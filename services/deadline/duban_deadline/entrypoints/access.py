@@ -1,0 +1,20 @@
+"""Who may call which route of deadline (duban_common.auth: a route not listed is refused)."""
+
+from duban_common.auth import LEADER, OFFICE, OPERATOR, READERS, UNIT, Access, rule
+
+ACCESS: Access = {
+    ("GET", "/v1/tenants/{tenant}/calendar"): READERS | rule(OPERATOR),
+    ("GET", "/v1/tenants/{tenant}/calendar/local-holidays"): READERS | rule(OPERATOR),
+    ("PUT", "/v1/tenants/{tenant}/calendar/local-holidays/{day}"): rule(OFFICE, OPERATOR),
+    ("DELETE", "/v1/tenants/{tenant}/calendar/local-holidays/{day}"): rule(OFFICE, OPERATOR),
+    ("GET", "/v1/tenants/{tenant}/calendar/years"): READERS | rule(OPERATOR),
+    ("GET", "/v1/tenants/{tenant}/calendar/years/{year}"): READERS | rule(OPERATOR),
+    ("PUT", "/v1/tenants/{tenant}/calendar/years/{year}"): rule(OFFICE, OPERATOR),
+    ("POST", "/v1/tenants/{tenant}/tasks/{task_id}/extensions"): rule(UNIT, OFFICE),
+    ("GET", "/v1/tenants/{tenant}/tasks/{task_id}/extensions"): READERS,
+    ("POST", "/v1/tenants/{tenant}/tasks/{task_id}/extensions/{extension_id}/decision"): rule(OFFICE, LEADER),
+    ("GET", "/v1/tenants/{tenant}/tasks/{task_id}/deadline"): READERS,
+    ("GET", "/v1/tenants/{tenant}/deadlines"): READERS,
+    ("GET", "/v1/tenants/{tenant}/deadline-policies"): READERS | rule(OPERATOR),
+    ("PUT", "/v1/tenants/{tenant}/deadline-policies"): rule(OFFICE, OPERATOR),
+}

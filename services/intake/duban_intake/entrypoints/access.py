@@ -1,0 +1,19 @@
+"""Who may call which route of intake (duban_common.auth: a route not listed is refused)."""
+
+from duban_common.auth import INTEGRATOR, LEADER, OFFICE, OPERATOR, Access, rule
+
+ACCESS: Access = {
+    ("POST", "/v1/tenants/{tenant}/submissions"): rule(INTEGRATOR, OFFICE),
+    ("GET", "/v1/tenants/{tenant}/submissions"): rule(OFFICE, LEADER),
+    ("GET", "/v1/tenants/{tenant}/submissions/{submission_id}"): rule(OFFICE, LEADER, INTEGRATOR),  # an integrator follows up its own submission
+    ("POST", "/v1/tenants/{tenant}/submissions/{submission_id}/register"): rule(OFFICE),
+    ("POST", "/v1/tenants/{tenant}/submissions/{submission_id}/refuse"): rule(OFFICE),
+    ("GET", "/v1/tenants/{tenant}/triage-policies"): rule(OFFICE),
+    ("PUT", "/v1/tenants/{tenant}/triage-policies/{kind}"): rule(OFFICE),
+    ("POST", "/v1/tenants/{tenant}/imports/work-report"): rule(OFFICE),
+    ("PUT", "/v1/admin/tenants/{slug}"): rule(OPERATOR),
+    ("GET", "/v1/admin/tenants"): rule(OPERATOR),
+    ("GET", "/v1/admin/tenants/{slug}"): rule(OPERATOR),
+    ("POST", "/v1/admin/tenants/{slug}/offboard"): rule(OPERATOR),
+    ("POST", "/v1/admin/tenants/{slug}/reactivate"): rule(OPERATOR),
+}

@@ -1,0 +1,158 @@
+"""Bulletins (政务督查通报) and special reports (督查专报) over HTTP: publish, list, read, download."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, Body, Header, HTTPException, Query
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from duban_common.calendar import local_day
+from duban_common.http import valid_tenant
+
+from ..adapters.units import UnitNames
+from ..domain import periods
+from ..domain.model import KIND_LABEL, STATUS_LABEL
+from ..domain.special_report import campaign_topic
+from ..service_layer import publishing
+from ..service_layer.ledger_query import LedgerFilter
+from ..service_layer.publishing import Issuing, Request
+from ..service_layer.report_content import ReportRefused, Selection
+
+MEDIA = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "pdf": "application/pdf"}
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class BulletinIn(_In):
+    kind: Literal["quarterly_bulletin"]
+    period: str | None = Field(None, description="2026-Q4 (default: the current quarter), 2026-11 or 2026")
+    from_: date | None = Field(None, alias="from")
+    to: date | None = None
+    published_by: str | None = Field(None, max_length=100)
+
+
+class CampaignIn(_In):
+    kind: str | None = Field(None, max_length=40, description="source kind, e.g. online_message")
+    q: str | None = Field(None, min_length=1, max_length=100, description="text in the title, notice number or external number")
+    unit: str | None = Field(None, max_length=40)
+    leader: str | None = Field(None, max_length=100)
+    status: str | None = None
+    period: str | None = None
+    from_: date | None = Field(None, alias="from")
+    to: date | None = None
+    date_field: Literal["registered", "assigned", "due", "completed"] = "registered"
+
+
+class SpecialReportIn(_In):
+    kind: Literal["special_report"]
+    matter_id: str | None = Field(None, max_length=36)
+    campaign: CampaignIn | None = None
+    topic: str | None = Field(None, min_length=2, max_length=60, description="the campaign's name in the title (default: from the filter)")
+    published_by: str | None = Field(None, max_length=100)
+
+    @model_validator(mode="after")
+    def one_subject(self) -> "SpecialReportIn":
+        if (self.matter_id is None) == (self.campaign is None):
+            raise ValueError("专报须且只能指定一个事项（matter_id）或一组事项（campaign）")
+        if self.campaign is not None and not self.campaign.model_dump(exclude_none=True, exclude={"date_field"}):
+            raise ValueError("campaign 至少需要一个筛选条件（kind、q、unit、leader、status 或期间）")
+        return self
+
+
+ReportIn = Annotated[BulletinIn | SpecialReportIn, Field(discriminator="kind")]
+
+
+def _period(period: str | None, from_: date | None, to: date | None, today: date) -> periods.Period:
+    try:
+        return periods.parse(period, from_, to, today=today)
+    except periods.PeriodError as e:
+        raise HTTPException(422, str(e)) from None
+
+
+def _request(body: BulletinIn | SpecialReportIn, today: date, names: dict[str, str]) -> Request:
+    if isinstance(body, BulletinIn):
+        span = _period(body.period, body.from_, body.to, today)
+        return Request(kind=body.kind, subject={"period": jsonable_encoder(span.as_dict())}, period=span)
+    if body.matter_id:
+        return Request(kind=body.kind, subject={"matter_id": body.matter_id}, selection=Selection(matter_id=body.matter_id))
+    c = body.campaign
+    if c.status is not None and c.status not in STATUS_LABEL:
+        raise HTTPException(422, f"status {c.status!r} 不是 {sorted(STATUS_LABEL)} 之一")
+    span = _period(c.period, c.from_, c.to, today) if (c.period or c.from_ or c.to) else None
+    f = LedgerFilter(status=c.status, kind=c.kind, unit=c.unit, leader=c.leader, q=c.q, date_field=c.date_field, period=span)
+    topic = body.topic or campaign_topic(period_label=span.label if span else None, kind_label=KIND_LABEL.get(c.kind or "", c.kind),
+                                         unit_name=names.get(c.unit, c.unit) if c.unit else None, q=c.q, leader=c.leader,
+                                         status_label=STATUS_LABEL.get(c.status) if c.status else None)
+    subject = {"campaign": {**c.model_dump(mode="json", exclude_none=True, by_alias=True), **({"period": jsonable_encoder(span.as_dict())} if span else {})},
+               "topic": topic}
+    return Request(kind=body.kind, subject=subject, period=span, selection=Selection(campaign=f), topic=topic)
+
+
+def _disposition(row: dict, fmt: str) -> str:
+    ascii_name = f"report-{row['kind']}-{row['year']}-{row['seq']}.{fmt}"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(row['report_no'] + row['title'] + '.' + fmt)}"
+
+
+def router(runtime, names: UnitNames) -> APIRouter:
+    r = APIRouter(tags=["bulletins and special reports"])
+    s = runtime.settings
+
+    @r.post("/v1/tenants/{tenant}/reports", status_code=201, responses={200: {"description": "already published: the same report"}})
+    async def publish(tenant: str, body: ReportIn = Body(...), x_duban_role: str | None = Header(None),
+                      idempotency_key: str | None = Header(None, max_length=200)) -> JSONResponse:
+        """Generate and publish a bulletin for a period, or a special report on a matter or a campaign.
+        Repeating a request (same Idempotency-Key, or without one the same period / the same subject on the same day) returns
+        the report already published (200) instead of a second one."""
+        valid_tenant(tenant)
+        if x_duban_role != "supervision_office":
+            raise HTTPException(403, "只有督查室可以发布督查通报和督查专报")
+        unit_names = await names.of(tenant)
+        req = _request(body, local_day(runtime.clock.now()), unit_names)
+        issuing = Issuing(issuer=s.issuer_of(tenant), bulletin_addressee=s.bulletin_addressee, special_report_addressee=s.special_report_addressee,
+                          copies_to=tuple(s.report_copies_to), admonition_bottom=s.admonition_bottom, special_report_limit=s.special_report_limit)
+        try:
+            row, created = await publishing.publish(runtime.unit_of_work, runtime.db.read, tenant, req, idempotency_key=idempotency_key,
+                                                    published_by=body.published_by, names=unit_names, issuing=issuing)
+        except ReportRefused as e:
+            raise HTTPException(e.status, str(e)) from None
+        described = publishing.describe(row)
+        return JSONResponse(jsonable_encoder({**described, "created": created}), status_code=201 if created else 200,
+                            headers={"Location": f"/v1/tenants/{tenant}/reports/{row['report_id']}"})
+
+    @r.get("/v1/tenants/{tenant}/reports")
+    async def list_reports(tenant: str, kind: Literal["quarterly_bulletin", "special_report"] | None = None,
+                           year: int | None = Query(None, ge=2000, le=2100), limit: int = Query(50, ge=1, le=500),
+                           offset: int = Query(0, ge=0)) -> dict:
+        valid_tenant(tenant)
+        async with runtime.db.read() as session:
+            total, items = await publishing.listing(session, tenant, kind=kind, year=year, limit=limit, offset=offset)
+        return {"tenant": tenant, "total": total, "limit": limit, "offset": offset, "items": items}
+
+    @r.get("/v1/tenants/{tenant}/reports/{report_id}")
+    async def get_report(tenant: str, report_id: str) -> dict:
+        valid_tenant(tenant)
+        async with runtime.db.read() as session:
+            found = await publishing.one(session, tenant, report_id)
+        if found is None:
+            raise HTTPException(404, f"报告 {report_id} 不存在")
+        return found
+
+    @r.get("/v1/tenants/{tenant}/reports/{report_id}/document.{fmt}", response_class=Response,
+           responses={200: {"content": {m: {} for m in MEDIA.values()}, "description": "the document as Word or PDF"}})
+    async def download(tenant: str, report_id: str, fmt: Literal["docx", "pdf"]) -> Response:
+        valid_tenant(tenant)
+        async with runtime.db.read() as session:
+            found = await publishing.file(session, tenant, report_id, fmt)
+        if found is None:
+            raise HTTPException(404, f"报告 {report_id} 不存在")
+        row, content = found
+        return Response(content, media_type=MEDIA[fmt], headers={"Content-Disposition": _disposition(row, fmt)})
+
+    return r

@@ -1,0 +1,92 @@
+"""What a bulletin or a special report says, read from the read models and turned into the
+domain's documents (the numbering and storing are in ``publishing``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from duban_common.calendar import local_day
+
+from ..adapters.orm import ledger, task_facts, task_states
+from ..adapters.units import named
+from ..domain.bulletin import EscalationLine
+from ..domain.model import ESCALATION_LABEL, STATUS_LABEL, source_label
+from ..domain.periods import Period
+from ..domain.special_report import MatterLine, TaskLine
+from . import ledger_query
+from .ledger_query import LedgerFilter
+
+
+class ReportRefused(ValueError):
+    """The request cannot give a report; the message says why, in Chinese, for the caller."""
+
+    def __init__(self, reason: str, status: int = 422) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The matters of a special report: one matter, or a campaign (a ledger filter)."""
+
+    matter_id: str | None = None
+    campaign: LedgerFilter | None = None
+
+
+async def escalations(session, tenant: str, period: Period, names: dict[str, str]) -> list[EscalationLine]:
+    unit = func.coalesce(task_facts.c.unit, task_states.c.lead_unit).label("unit")
+    q = (select(task_facts.c.fact, task_facts.c.at, task_facts.c.points, unit, ledger.c.title, task_states.c.notice_no)
+         .join(task_states, task_states.c.task_id == task_facts.c.task_id).join(ledger, ledger.c.matter_id == task_states.c.matter_id)
+         .where(task_facts.c.tenant == tenant, task_facts.c.fact.in_(ESCALATION_LABEL),
+                task_facts.c.at >= period.starts_at, task_facts.c.at < period.ends_before)
+         .order_by(task_facts.c.at, task_facts.c.fact_key))
+    return [EscalationLine(local_day(r.at), r.fact, names.get(r.unit, r.unit or "—"), r.title or "", r.notice_no, r.points)
+            for r in (await session.execute(q)).all()]
+
+
+async def selected_matters(session, tenant: str, sel: Selection, now: datetime, limit: int) -> list[dict]:
+    if sel.matter_id:
+        row = (await session.execute(select(ledger).where(ledger.c.tenant == tenant, ledger.c.matter_id == sel.matter_id))).mappings().first()
+        if row is None:
+            raise ReportRefused(f"事项 {sel.matter_id} 不存在", 404)
+        return [dict(row)]
+    rows_q, count_q = ledger_query.query(tenant, sel.campaign, now, local_day(now))
+    total = (await session.execute(count_q)).scalar_one()
+    if total == 0:
+        raise ReportRefused("没有符合筛选条件的督办事项，无法形成专报")
+    if total > limit:
+        raise ReportRefused(f"符合条件的事项有 {total} 项，超过专报上限 {limit} 项，请缩小筛选范围")
+    return [dict(r) for r in (await session.execute(rows_q)).mappings()]
+
+
+async def matter_lines(session, rows: list[dict], now: datetime, names: dict[str, str]) -> list[MatterLine]:
+    ids = [r["matter_id"] for r in rows]
+    tq = (select(task_states).where(task_states.c.matter_id.in_(ids), task_states.c.assigned_at.is_not(None))
+          .order_by(task_states.c.assigned_at, task_states.c.notice_no, task_states.c.task_id))
+    tasks = [dict(t) for t in (await session.execute(tq)).mappings()]
+    unit = func.coalesce(task_facts.c.unit, task_states.c.lead_unit).label("unit")
+    fq = (select(task_facts.c.fact, task_facts.c.at, task_facts.c.points, unit, task_states.c.matter_id, task_states.c.notice_no)
+          .join(task_states, task_states.c.task_id == task_facts.c.task_id)
+          .where(task_states.c.matter_id.in_(ids), task_facts.c.fact.in_(ESCALATION_LABEL)).order_by(task_facts.c.at, task_facts.c.fact_key))
+    facts = (await session.execute(fq)).all()
+    out = []
+    for r in rows:
+        mine = [t for t in tasks if t["matter_id"] == r["matter_id"]]
+        lines = tuple(TaskLine(
+            unit=names.get(t["lead_unit"], t["lead_unit"] or "—"), co_units=named(t["co_units"], names), notice_no=t["notice_no"],
+            status=STATUS_LABEL.get(t["status"], t["status"]), due_on=t["due_on"],
+            completed_on=local_day(t["completed_at"]) if t["status"] == "completed" and t["completed_at"] else None,
+            overdue=t["status"] != "completed" and t["due_at"] is not None and t["due_at"] < now,
+            late=t["status"] == "completed" and bool(t["due_at"] and t["completed_at"] and t["completed_at"] > t["due_at"]),
+            urges=t["urges"] or 0) for t in mine)
+        esc = tuple(EscalationLine(local_day(f.at), f.fact, names.get(f.unit, f.unit or "—"), r["title"] or "", f.notice_no, f.points)
+                    for f in facts if f.matter_id == r["matter_id"])
+        out.append(MatterLine(
+            title=r["title"] or "", source=source_label(r), registered_on=local_day(r["registered_at"]) if r["registered_at"] else None,
+            status=STATUS_LABEL.get(r["status"], r["status"]), progress=r["progress"] or 0,
+            lead=named(r["lead_units"] or [r["lead_unit"]], names), co=named(r["co_units"], names), notice_no=r["notice_no"],
+            due_on=r["due_on"], tasks=lines, escalations=esc))
+    return out

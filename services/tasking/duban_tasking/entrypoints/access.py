@@ -1,0 +1,27 @@
+"""Who may call which route of tasking (duban_common.auth: a route not listed is refused).
+Unit handlers are further confined to their own unit's tasks by the routes themselves."""
+
+from duban_common.auth import DISCIPLINE, LEADER, OFFICE, OPERATOR, READERS, UNIT, Access, rule
+
+ACCESS: Access = {
+    ("PUT", "/v1/tenants/{tenant}/units"): rule(OFFICE, OPERATOR),
+    ("POST", "/v1/tenants/{tenant}/units/{code}/deactivate"): rule(OFFICE, OPERATOR),
+    ("GET", "/v1/tenants/{tenant}/units"): READERS | rule(OPERATOR),
+    ("GET", "/v1/tenants/{tenant}/tasks"): READERS,
+    ("GET", "/v1/tenants/{tenant}/matters"): rule(OFFICE, LEADER, DISCIPLINE),
+    ("POST", "/v1/tenants/{tenant}/matters/{matter_id}/assign"): rule(OFFICE),
+    ("POST", "/v1/tenants/{tenant}/matters/{matter_id}/split"): rule(OFFICE),
+    ("POST", "/v1/tenants/{tenant}/tasks/{task_id}/acknowledge"): rule(UNIT, OFFICE),
+    ("POST", "/v1/tenants/{tenant}/tasks/{task_id}/decline"): rule(UNIT, OFFICE),
+    ("POST", "/v1/tenants/{tenant}/tasks/{task_id}/reassign"): rule(OFFICE),
+    ("POST", "/v1/tenants/{tenant}/tasks/{task_id}/progress"): rule(UNIT, OFFICE),
+    ("POST", "/v1/tenants/{tenant}/tasks/{task_id}/inputs"): rule(UNIT, OFFICE),
+    ("POST", "/v1/tenants/{tenant}/tasks/{task_id}/completion"): rule(UNIT, OFFICE),
+    ("POST", "/v1/tenants/{tenant}/tasks/{task_id}/accept"): rule(OFFICE),
+    ("POST", "/v1/tenants/{tenant}/tasks/{task_id}/return"): rule(OFFICE),
+    ("GET", "/v1/tenants/{tenant}/tasks/{task_id}"): READERS,
+    ("GET", "/v1/tenants/{tenant}/tasks/{task_id}/notice.docx"): READERS,
+    ("POST", "/v1/tenants/{tenant}/spot-checks"): rule(OFFICE),
+    ("POST", "/v1/tenants/{tenant}/spot-checks/{check_id}/callbacks/{task_id}"): rule(OFFICE),
+    ("GET", "/v1/tenants/{tenant}/spot-checks/{check_id}"): rule(OFFICE, LEADER),
+}

@@ -1,0 +1,140 @@
+"""``duban demo`` as a user runs it: a real subprocess on free ports playing a reduced quarter with
+``--exit``; then the same data folder is started again and what the demo left is checked through
+the ledger, the statistics and the URLs it printed."""
+
+from __future__ import annotations
+
+import io
+import re
+import socket
+import subprocess
+import sys
+import zipfile
+
+from datetime import datetime
+
+import httpx
+import pytest
+
+from duban_cli.demo_scenario import LADDER_UNIT, build
+from duban_cli.embedded import SERVICES, EmbeddedSystem
+from duban_common.contracts.submissions import KINDS
+from duban_common.natsserver import free_port
+
+pytestmark = pytest.mark.e2e
+OFFICE = {"X-Duban-Role": "supervision_office"}
+MESSAGES, SEED = 20, 7
+
+
+def _free_block(n: int = 6) -> int:
+    """A base port whose next ``n`` ports are free."""
+    for _ in range(50):
+        base = free_port()
+        if base + n < 65000 and all(_free(base + i) for i in range(1, n)):
+            return base
+    raise RuntimeError("no block of free ports")
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+@pytest.fixture(scope="module")
+def played(tmp_path_factory):
+    data, base, nats_port = tmp_path_factory.mktemp("duban-demo"), _free_block(), free_port()
+    cmd = [sys.executable, "-m", "duban_cli.main", "demo", "--data-dir", str(data), "--messages", str(MESSAGES), "--seed", str(SEED),
+           "--port-base", str(base), "--nats-port", str(nats_port), "--exit"]
+    run = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, f"stdout:\n{run.stdout}\nstderr:\n{run.stderr[-3000:]}"
+    again = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    system = EmbeddedSystem(data_dir=data, clock="simulated", ports={s: base + i + 1 for i, s in enumerate(SERVICES)})
+    try:
+        system.start_nats(nats_port)  # the same folder: the JetStream store, the SQLite files and the clock survive
+        system.start_services()
+        yield system, run, again
+    finally:
+        system.stop()
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def _get(url: str, **params) -> httpx.Response:
+    return httpx.get(url, params=params, headers=OFFICE, timeout=60)
+
+
+def test_demo_prints_progress_and_where_to_look_and_refuses_to_play_twice(played):
+    system, run, again = played
+    assert re.search(r"\[#{30}\] 100% 2026-12-31 ", run.stderr), run.stderr[-2000:]
+    assert re.search(r"\[[#.]{30}\]\s+\d+% 2026-1[0-2]-\d\d ", run.stderr)
+    assert "演示季度播放完毕" in run.stdout and "stopped." in run.stdout
+    assert again.returncode == 2 and "已播放过演示季度" in again.stderr
+
+    rep = system.url("reporting")
+    urls = re.findall(r"https?://127\.0\.0\.1:\d+/\S+", run.stdout)
+    for expected in (f"{rep}/v1/tenants/demo/dashboard?period=2026-Q4", f"{rep}/v1/tenants/demo/ledger.xlsx",
+                     f"{rep}/v1/tenants/demo/reports"):
+        assert expected in urls, run.stdout
+    for url in urls:
+        assert _get(url).status_code == 200, url
+    dashboard = _get(f"{rep}/v1/tenants/demo/dashboard", period="2026-Q4").text
+    assert "回访满意率" in dashboard and re.search(r"满意率\s*\d+\.\d%", dashboard), "satisfaction on the dashboard"
+    bulletin = [u for u in urls if "/reports/" in u]
+    listed = _get(f"{rep}/v1/tenants/demo/reports")
+    published = listed.json()["total"] if listed.status_code == 200 else 0
+    if "季度通报未生成" in run.stdout:  # said so plainly: then nothing may pretend otherwise
+        assert bulletin == [] and published == 0, run.stdout
+    else:
+        assert "已生成 2026-Q4 季度通报" in run.stdout and published == 1
+        assert {u.rsplit(".", 1)[1] for u in bulletin} >= {"docx"}, run.stdout
+
+
+def test_the_quarter_in_the_ledger_and_statistics(played):
+    system, _, _ = played
+    rep = f"{system.url('reporting')}/v1/tenants/demo"
+    ledger = _get(f"{rep}/ledger", limit=500).json()
+    items = build(SEED, MESSAGES)
+    assert ledger["total"] == sum(len(i.profiles) for i in items)
+    assert {row["kind"] for row in ledger["items"]} == set(KINDS), "matters of every kind"
+    on_time = [r for r in ledger["items"] if r["status"] == "completed" and _at(r["completed_at"]) <= _at(r["due_at"])]
+    late = [r for r in ledger["items"] if r["status"] == "completed" and _at(r["completed_at"]) > _at(r["due_at"])]
+    assert len(on_time) >= 10 and len(late) >= 1
+    overdue = _get(f"{rep}/ledger", light="red", limit=500).json()
+    assert overdue["total"] >= 1
+
+    stats = _get(f"{rep}/statistics", period="2026-Q4").json()
+    t = stats["totals"]
+    assert t["completed_on_time"] >= 10 and t["completed"] > t["completed_on_time"], "some closed on time, some late"
+    assert t["overdue"] >= 2 and t["transfers"] == 1 and t["bulletins"] >= 2
+    assert t["spot_checks"] >= 1 and t["spot_checks_not_satisfied"] >= 1
+    assert t["spot_checks"] == t["spot_checks_satisfied"] + t["spot_checks_not_satisfied"] and t["satisfaction_rate"] is not None
+    ladder = next(u for u in stats["by_unit"] if u["unit"] == LADDER_UNIT)
+    assert ladder["transfers"] == 1 and ladder["urges"] >= 3
+
+    cases = _get(f"{system.url('escalation')}/v1/tenants/demo/cases").json()
+    case_items = cases["items"] if isinstance(cases, dict) else cases
+    assert len(case_items) == 1, cases
+
+
+def test_citizens_are_masked_in_the_ledger_and_its_export(played):
+    system, _, _ = played
+    rep = f"{system.url('reporting')}/v1/tenants/demo"
+    citizens = [i.envelope["data"]["citizen"] for i in build(SEED, MESSAGES) if i.kind == "online_message"]
+    assert len(citizens) == MESSAGES
+    listing = _get(f"{rep}/ledger", kind="online_message", limit=500)
+    rows = listing.json()["items"]
+    assert len(rows) == MESSAGES and all("*" in r["citizen_name"] and "****" in r["citizen_phone"] for r in rows)
+    workbook = _get(f"{rep}/ledger.xlsx")
+    assert workbook.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(workbook.content)) as z:
+        sheets = "".join(z.read(n).decode() for n in z.namelist() if n.endswith(".xml"))
+    assert "*" in sheets
+    for c in citizens:
+        for text in (listing.text, sheets):
+            assert c["phone"] not in text and c["name"] not in text, c

@@ -78,11 +78,14 @@ def test_demo_prints_progress_and_where_to_look_and_refuses_to_play_twice(played
 
     rep = system.url("reporting")
     urls = re.findall(r"https?://127\.0\.0\.1:\d+/\S+", run.stdout)
-    for expected in (f"{rep}/v1/tenants/demo/dashboard?period=2026-Q4", f"{rep}/v1/tenants/demo/ledger.xlsx",
+    for expected in (f"{rep}/v1/tenants/demo/dashboard?period=2026-Q4&access_token=", f"{rep}/v1/tenants/demo/ledger.xlsx?access_token=",
                      f"{rep}/v1/tenants/demo/reports"):
-        assert expected in urls, run.stdout
+        assert any(u == expected or (expected.endswith("=") and u.startswith(expected)) for u in urls), run.stdout
     for url in urls:
         assert _get(url).status_code == 200, url
+        if "access_token=" in url:  # the printed link opens in a browser with nothing but its own token
+            assert httpx.get(url, headers={"X-Test-No-Token": "1"}, timeout=60).status_code == 200, url
+            assert httpx.get(url.split("access_token=")[0], headers={"X-Test-No-Token": "1"}, timeout=60).status_code == 401
     dashboard = _get(f"{rep}/v1/tenants/demo/dashboard", period="2026-Q4").text
     assert "回访满意率" in dashboard and re.search(r"满意率\s*\d+\.\d%", dashboard), "satisfaction on the dashboard"
     bulletin = [u for u in urls if "/reports/" in u]

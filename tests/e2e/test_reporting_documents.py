@@ -91,7 +91,7 @@ def quarter(system, nats_server):
     message = example("online_message", id="rd-msg-1")
     message["data"]["title"] = f"rd-tag 反映小区供暖温度不达标（来电{PHONE}）"
     asyncio.run(publish(nats_server.url, [message, meeting_decision("rd-tag-md", decisions=4)]))
-    rows = wait_for(lambda: (lambda r: r if len(r) == 5 and all(i["task_id"] and i["due_on"] for i in r) else None)(
+    rows = wait_for(lambda: (lambda r: r if len(r) == 5 and all(i["task_id"] and i["due_on"] and i["lead_unit"] for i in r) else None)(
         ledger(system, q="rd-tag")["items"]), what="five assigned matters with deadlines")
     by = {("msg" if r["kind"] == "online_message" else f"md{r['decision_seq']}"): r for r in rows}
     assert [by[k]["lead_unit"] for k in ("msg", "md1", "md2", "md3", "md4")] == ["zjj", "zjj", "fgj", "jyj", "wjj"]
@@ -235,7 +235,7 @@ def test_numbering_idempotency_special_reports_masking_and_the_published_events(
         (post(system, {"kind": "special_report", "matter_id": "no-such-matter"}), 404, "no-such-matter"),
         (post(system, {"kind": "special_report", "campaign": {"q": "rd-nothing-matches"}}), 422, "没有符合"),
         (post(system, {"kind": "quarterly_bulletin", "period": "2026-11"}, {"Idempotency-Key": "rd-reissue-1"}), 409, "幂等键"),
-        (httpx.post(reports_url(system), json={"kind": "quarterly_bulletin"}, headers=unit("jyj"), timeout=10), 403, "督查室"),
+        (httpx.post(reports_url(system), json={"kind": "quarterly_bulletin"}, headers=unit("jyj"), timeout=10), 403, "allowed: ['supervision_office']"),  # the access table (duban_common.auth)
         (post(system, {"kind": "annual_assessment"}), 422, "kind"),
     ]
     for response, status, reason in refusals:

@@ -64,7 +64,7 @@ def test_roles_tenant_and_unit_scope_are_enforced(issuer):
     operator = issuer.token(tenant="*", roles=["operator"])
 
     assert client.get("/healthz").status_code == 200  # operations endpoints stay open
-    r = client.get("/v1/tenants/a/things")
+    r = client.get("/v1/tenants/a/things", headers={"X-Test-No-Token": "1"})  # no token at all
     assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
     assert client.get("/v1/tenants/a/things", headers=_bearer(office)).json() == {
         "tenant": "a", "unit_scope": None, "who": "supervision_office:-:supervision_office:a"}

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from .demo_player import OFFICE, Outcome, Player, poll
+from .demo_player import OFFICE, Outcome, Player, poll, use_issuer
 from .demo_scenario import PERIOD, TENANT, build
 from .embedded import EMBEDDED_NATS_PORT, SERVICES, EmbeddedSystem, demo_units_path, load_demo_tenant
 
@@ -75,6 +75,7 @@ def cmd_demo(args) -> int:
         system.start_nats(args.nats_port or int(os.environ.get("DUBAN_NATS_PORT", EMBEDDED_NATS_PORT)))
         system.start_services()
         load_demo_tenant(system, demo_units_path())
+        use_issuer(system.issuer)
         urls = {name: system.url(name) for name in SERVICES}
         items = build(args.seed, args.messages)
         print(f"播放演示季度 {PERIOD}（模拟时钟）：{len(items)} 件来件，网民留言 {args.messages} 件 …", flush=True)
@@ -82,7 +83,7 @@ def cmd_demo(args) -> int:
         outcome = asyncio.run(_play(urls, system.nats_url, items, args.seed))
         playing_done = True
         (data_dir / MARKER).write_text(json.dumps({"period": PERIOD, "seed": args.seed, "messages": args.messages}))
-        _summary(urls, outcome, time.monotonic() - started)
+        _summary(urls, outcome, time.monotonic() - started, system.token("leader", ttl_s=7 * 24 * 3600))
         if outcome.failures:
             print(f"注意：{len(outcome.failures)} 个操作未成功：", file=sys.stderr)
             for f in outcome.failures[:20]:
@@ -129,7 +130,7 @@ async def _settle(urls: dict[str, str], outcome: Outcome) -> None:
         await poll(still, what="统计数据稳定", interval_s=1.5)
 
 
-def _summary(urls: dict[str, str], outcome: Outcome, seconds: float) -> None:
+def _summary(urls: dict[str, str], outcome: Outcome, seconds: float, view_token: str) -> None:
     rep = urls["reporting"]
     stats = httpx.get(f"{rep}/v1/tenants/{TENANT}/statistics", params={"period": PERIOD}, headers=OFFICE, timeout=30).json()
     t = stats["totals"]
@@ -143,10 +144,11 @@ def _summary(urls: dict[str, str], outcome: Outcome, seconds: float) -> None:
     print(f"  催办 {t['urges']} 次、通报 {t['bulletins']} 次、移交纪委监委 {t['transfers']} 件；考核扣分 {t['deductions']:g} 分")
     print(f"  回访抽查 {t['spot_checks']} 件：满意 {t['spot_checks_satisfied']} 件、不满意 {t['spot_checks_not_satisfied']} 件"
           f"（满意率 {rate(t['satisfaction_rate'])}）")
-    print("查看 where to look:")
-    print(f"  督查看板 dashboard:        {rep}/v1/tenants/{TENANT}/dashboard?period={PERIOD}")
+    print("查看 where to look (浏览器链接含一周有效的领导只读令牌 a leader's read-only token, valid 7 days;")
+    print("  API 调用请用 `duban token --role supervision_office` 取得令牌):")
+    print(f"  督查看板 dashboard:        {rep}/v1/tenants/{TENANT}/dashboard?period={PERIOD}&access_token={view_token}")
     print(f"  督办台账 ledger:           {rep}/v1/tenants/{TENANT}/ledger")
-    print(f"  台账导出 ledger (.xlsx):   {rep}/v1/tenants/{TENANT}/ledger.xlsx")
+    print(f"  台账导出 ledger (.xlsx):   {rep}/v1/tenants/{TENANT}/ledger.xlsx?access_token={view_token}")
     print(f"  统计排名 statistics:       {rep}/v1/tenants/{TENANT}/statistics?period={PERIOD}")
     print(f"  移交案件 cases:            {urls['escalation']}/v1/tenants/{TENANT}/cases")
     _bulletin(rep)

@@ -21,7 +21,20 @@ from duban_common.clock import set_shared_time
 
 from .demo_scenario import PERIOD, QUARTER_END, QUARTER_START, SPOT_CHECK_DAYS, TENANT, Item
 
-OFFICE = {"X-Duban-Role": "supervision_office"}
+# Bearer tokens of the embedded issuer (duban_common.auth), set by use_issuer() before playing:
+# OFFICE for the supervision office, unit_headers(code) for a unit handler.
+OFFICE: dict[str, str] = {}
+_ISSUER = None
+
+
+def use_issuer(issuer) -> None:
+    global _ISSUER
+    _ISSUER = issuer
+    OFFICE["Authorization"] = f"Bearer {issuer.token(tenant=TENANT, roles=['supervision_office'], name='县政府督查室')}"
+
+
+def unit_headers(unit: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {_ISSUER.token(tenant=TENANT, roles=['unit'], unit=unit)}"}
 ORDER = {"acknowledge": 0, "progress": 1, "completion": 2, "accept": 3}
 
 
@@ -179,7 +192,7 @@ class Player:
 
     async def _act(self, day: date) -> None:
         for step in sorted(self.steps.pop(day, [])):
-            headers = OFFICE if step.action == "accept" else {"X-Duban-Role": "unit", "X-Duban-Unit": step.unit}
+            headers = OFFICE if step.action == "accept" else unit_headers(step.unit)
             r = await self.http.post(f"{self.urls['tasking']}/v1/tenants/{TENANT}/tasks/{step.task_id}/{step.action}",
                                      json=step.body, headers=headers)
             if r.status_code != 200:

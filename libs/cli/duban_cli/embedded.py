@@ -15,6 +15,8 @@ from pathlib import Path
 
 import httpx
 
+from duban_common.auth import LocalIssuer
+
 from duban_common.natsserver import NatsServer
 
 SERVICES = ("intake", "tasking", "deadline", "escalation", "reporting")
@@ -97,11 +99,26 @@ class EmbeddedSystem:
         self.nats.start()
         self.nats_url = self.nats.url
 
+    @property
+    def issuer(self) -> LocalIssuer:
+        """The embedded run's token issuer: ``$DUBAN_AUTH_DIR`` or ``<data_dir>/auth``."""
+        return LocalIssuer(Path(os.environ.get("DUBAN_AUTH_DIR") or self.data_dir / "auth").resolve()).ensure()
+
+    def token(self, role: str, *, unit: str | None = None, tenant: str = "demo", ttl_s: int = 12 * 3600) -> str:
+        return self.issuer.token(tenant="*" if role == "operator" else tenant, roles=[role], unit=unit, ttl_s=ttl_s)
+
+    def headers(self, role: str, **kw) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(role, **kw)}"}
+
     def service_env(self, name: str) -> dict[str, str]:
         env = dict(os.environ)
         env.update(self.extra_env)
+        if not hasattr(self, "_service_token"):  # the services' own token for calls to each other
+            self._service_token = self.issuer.token(tenant="*", roles=["operator"], subject=f"services@{self.data_dir.name}",
+                                                    ttl_s=365 * 24 * 3600)
         env.update(DUBAN_NATS_URL=self.nats_url, DUBAN_DATA_DIR=str(self.data_dir), DUBAN_HTTP_PORT=str(self.ports[name]),
-                   DUBAN_SERVICE=name, PYTHONUNBUFFERED="1", DUBAN_TASKING_URL=f"http://127.0.0.1:{self.ports['tasking']}")
+                   DUBAN_SERVICE=name, PYTHONUNBUFFERED="1", DUBAN_TASKING_URL=f"http://127.0.0.1:{self.ports['tasking']}",
+                   DUBAN_AUTH_DIR=str(self.issuer.directory), DUBAN_SERVICE_TOKEN=self._service_token)
         if self.clock:
             env["DUBAN_CLOCK"] = self.clock
         return env
@@ -146,10 +163,11 @@ class EmbeddedSystem:
 
 def load_demo_tenant(system: EmbeddedSystem, units_csv: Path, slug: str = "demo", name: str = "演示县") -> None:
     """Create the demo tenant and its units (idempotent: safe on every start)."""
-    r = httpx.put(f"{system.url('intake')}/v1/admin/tenants/{slug}", json={"name": name}, timeout=10)
+    operator = system.headers("operator")
+    r = httpx.put(f"{system.url('intake')}/v1/admin/tenants/{slug}", json={"name": name}, headers=operator, timeout=10)
     r.raise_for_status()
     r = httpx.put(f"{system.url('tasking')}/v1/tenants/{slug}/units", content=units_csv.read_bytes(),
-                  headers={"content-type": "text/csv"}, timeout=10)
+                  headers={"content-type": "text/csv", **operator}, timeout=10)
     r.raise_for_status()
 
 

@@ -189,16 +189,32 @@ def add_parser(sub) -> None:
     for p in (off, re_):
         p.add_argument("slug")
     for p in (c, lst, off, re_):
+        p.add_argument("--token", help="an operator's bearer token (default: $DUBAN_TOKEN, or minted by the embedded issuer)")
         for service in ("intake", "tasking", "deadline"):
             p.add_argument(f"--{service}-url", help=f"default: $DUBAN_{service.upper()}_URL or the embedded port")
 
 
+def operator_headers(args) -> dict[str, str]:
+    """An operator's bearer token: --token, $DUBAN_TOKEN, or one minted by the embedded issuer
+    ($DUBAN_AUTH_DIR or <data dir>/auth) when this machine holds its key."""
+    from duban_common.auth import LocalIssuer
+
+    token = getattr(args, "token", None) or os.environ.get("DUBAN_TOKEN")
+    if not token:
+        directory = Path(os.environ.get("DUBAN_AUTH_DIR") or Path(os.environ.get("DUBAN_DATA_DIR", "data")) / "auth")
+        issuer = LocalIssuer(directory.resolve())
+        if issuer.key_file.exists():
+            token = issuer.token(tenant="*", roles=["operator"], subject="duban-cli", ttl_s=600)
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
 def cmd_tenant(args) -> int:
     urls = Urls.from_env(args)
+    headers = operator_headers(args)
     try:
         if args.tenant_cmd == "create":
             plan = read_plan(args.slug, args.name, args.units, args.calendar, args.policies)
-            onboard(plan, urls)
+            onboard(plan, urls, headers=headers)
             if args.credentials_dir:
                 write_credentials(plan.slug, args.credentials_dir, accounts_file=args.nats_accounts, server_url=args.platform_nats_url)
                 try:  # the platform's durable consumer on DUBAN_OUT, created with the services' rights
@@ -209,7 +225,7 @@ def cmd_tenant(args) -> int:
                           file=sys.stderr)
                     return 4
             return 0
-        with httpx.Client(timeout=30) as http:
+        with httpx.Client(timeout=30, headers=headers) as http:
             if args.tenant_cmd == "list":
                 for t in _check(http.get(f"{urls.intake}/v1/admin/tenants"), "list (intake)")["items"]:
                     state = "在用 active" if t["active"] else f"已停用 offboarded {t['offboarded_at']}"

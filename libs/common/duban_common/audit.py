@@ -167,7 +167,7 @@ _request: contextvars.ContextVar[dict | None] = contextvars.ContextVar("duban_au
 
 class ActorMiddleware:
     """ASGI middleware: remember the HTTP request so that a unit of work opened while handling
-    it records who asked (today the X-Duban-Role / X-Duban-Unit headers; bearer tokens later)."""
+    it records who asked: the bearer token's subject, role and unit (duban_common.auth)."""
 
     def __init__(self, app) -> None:
         self.app = app
@@ -187,8 +187,13 @@ def _http_actor(scope: dict) -> tuple[dict, str | None, str | None]:
     headers = {k.decode("latin-1").lower(): v.decode("utf-8", "replace")[:100] for k, v in scope.get("headers", [])}
     route = getattr(scope.get("route"), "path", None)
     params = scope.get("path_params") or {}
-    actor = {"kind": "http", "role": headers.get("x-duban-role"), "unit": headers.get("x-duban-unit"),
-             "request": f"{scope.get('method')} {scope.get('path')}"[:300]}
+    principal = (scope.get("state") or {}).get("principal")  # set by duban_common.auth.Authorizer
+    if principal is not None:
+        actor = {"kind": "http", "subject": principal.subject, "role": principal.role, "unit": principal.unit,
+                 "tenant": principal.tenant, "name": principal.name}
+    else:  # authentication off (development): what the caller states
+        actor = {"kind": "http", "role": headers.get("x-duban-role"), "unit": headers.get("x-duban-unit")}
+    actor["request"] = f"{scope.get('method')} {scope.get('path')}"[:300]
     return actor, route, params.get("tenant") or params.get("slug")
 
 

@@ -174,12 +174,32 @@ class Authorizer:
     def authenticate(self, request: Request) -> Principal:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
+        if not header and request.method in ("GET", "HEAD") and request.query_params.get("access_token"):
+            # RFC 6750 §2.3, for pages and downloads opened from a link (dashboard, ledger.xlsx);
+            # only for reading, and the access log never records query strings (uvicorn's is off)
+            scheme, token = "bearer", request.query_params["access_token"]
         if scheme.lower() != "bearer" or not token:
             raise HTTPException(401, "a bearer token is required (Authorization: Bearer <JWT>)", headers={"WWW-Authenticate": "Bearer"})
         try:
             return self.verifier.verify(token.strip())
         except Unauthorized as e:
             raise HTTPException(401, str(e), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
+
+
+def acting_role(request: Request) -> str | None:
+    """The role the caller acts in: the token's, or with authentication off the role the
+    caller states in ``X-Duban-Role`` (a development convenience, never in production)."""
+    p = principal_of(request)
+    if p is not None:
+        return p.role
+    return request.headers.get("x-duban-role")
+
+
+def acting_unit(request: Request) -> str | None:
+    p = principal_of(request)
+    if p is not None:
+        return p.unit
+    return request.headers.get("x-duban-unit")
 
 
 def principal_of(request: Request) -> Principal | None:
@@ -246,6 +266,6 @@ def authorizer(settings, access: Access) -> Authorizer:
     if settings.auth == "off":
         log.warning("authentication is OFF: every caller is trusted (never in production)")
         return Authorizer(None, access, enabled=False)
-    jwks_file = settings.auth_jwks_file or (settings.data_dir / "auth" / "jwks.json")
+    jwks_file = settings.auth_jwks_file or (settings.issuer_dir() / "jwks.json")
     keys = KeySet(file=None if settings.auth_jwks_url else Path(jwks_file), url=settings.auth_jwks_url)
     return Authorizer(Verifier(keys, settings.auth_issuer, settings.auth_audience), access)

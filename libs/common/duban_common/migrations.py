@@ -28,6 +28,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
 
+from . import audit
 from .db import Database
 from .logging import get_logger
 
@@ -80,6 +81,7 @@ async def upgrade(db: Database, service: str, metadata: MetaData) -> None:
         if not db.is_sqlite:
             await conn.execute(text(f"SELECT pg_advisory_xact_lock({_PG_LOCK})"))
         await conn.run_sync(run)
+    await audit.ensure_schema(db)  # the audit tables live outside the histories (decision 0012)
 
 
 async def check_current(db: Database, service: str, metadata: MetaData) -> None:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 import nats
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from faststream import AckPolicy
 from faststream.nats import JStream, NatsBroker, PullSub
@@ -21,7 +22,7 @@ from faststream.nats.annotations import NatsMessage
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import MetaData
 
-from . import audit, migrations, provisioning
+from . import audit, auth, migrations, provisioning
 from .clock import SimulatedClock, SystemClock
 from .consumer import ConsumerRunner, Handler
 from .db import Database
@@ -133,7 +134,9 @@ class Runtime:
             finally:
                 await self.stop()
 
-        app = FastAPI(title=title, version="1.0.0", lifespan=lifespan)
+        access = importlib.import_module(f"duban_{self.settings.service}.entrypoints.access").ACCESS
+        app = FastAPI(title=title, version="1.0.0", lifespan=lifespan,
+                      dependencies=[Depends(auth.authorizer(self.settings, access))])  # every route: token, role, tenant
         app.state.runtime = self
         app.add_middleware(audit.ActorMiddleware)  # units of work record who asked
         app.include_router(self._ops_router())

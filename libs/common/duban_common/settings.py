@@ -36,8 +36,18 @@ class ServiceSettings(BaseSettings):
     auth: Literal["jwt", "off"] = "jwt"
     auth_issuer: str = "duban-embedded"
     auth_audience: str = "duban"
-    auth_jwks_file: Path | None = None  # default <data_dir>/auth/jwks.json (the embedded issuer's)
+    auth_dir: Path | None = None  # the embedded issuer's keys (default <data_dir>/auth)
+    auth_jwks_file: Path | None = None  # default <auth_dir>/jwks.json (the embedded issuer's public keys)
     auth_jwks_url: str | None = None  # the identity provider's JWKS endpoint (production)
+    # this service's own bearer token for calls to other services (an operator token from
+    # the identity provider's client-credentials flow; the embedded run mints one)
+    service_token: str | None = None
+
+    def issuer_dir(self) -> Path:
+        return (self.auth_dir or self.data_dir / "auth").resolve()
+
+    def service_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.service_token}"} if self.service_token else {}
 
     # JetStream: set on purpose (DESIGN.md §9); see docs/decisions/0002-subjects-and-streams.md
     stream_replicas: int = 1

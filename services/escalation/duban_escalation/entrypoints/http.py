@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Header, HTTPException
+from fastapi import APIRouter, Depends, Header, HTTPException
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
 
+from duban_common import auth
 from duban_common.calendar import local_day
 from duban_common.contracts import events as ev
 from duban_common.documents import official_notice
@@ -46,8 +47,8 @@ def router(runtime, cal) -> APIRouter:
             return (await climb.ladder_of(uow, _tenant(tenant))).model_dump()
 
     @r.put("/v1/tenants/{tenant}/ladder")
-    async def put_ladder(tenant: str, body: dict, x_duban_role: str | None = Header(None)) -> dict:
-        if x_duban_role != "supervision_office":
+    async def put_ladder(tenant: str, body: dict, acting_role: str | None = Depends(auth.acting_role)) -> dict:
+        if acting_role != "supervision_office":
             raise HTTPException(403, "只有督查室可以设置督办升级规则")
         try:
             ladder = Ladder.model_validate(body)
@@ -59,9 +60,9 @@ def router(runtime, cal) -> APIRouter:
         return ladder.model_dump()
 
     @r.post("/v1/tenants/{tenant}/tasks/{task_id}/urge")
-    async def manual_urge(tenant: str, task_id: str, body: UrgeIn, x_duban_role: str | None = Header(None),
+    async def manual_urge(tenant: str, task_id: str, body: UrgeIn, acting_role: str | None = Depends(auth.acting_role),
                           idempotency_key: str | None = Header(None)) -> dict:
-        if x_duban_role != "supervision_office":
+        if acting_role != "supervision_office":
             raise HTTPException(403, "只有督查室可以催办")
         ctx = await notify.context(runtime.settings, _tenant(tenant))
         async with runtime.unit_of_work() as uow:
@@ -76,10 +77,10 @@ def router(runtime, cal) -> APIRouter:
         return {"task_id": task_id, "urges": count}
 
     @r.post("/v1/tenants/{tenant}/tasks/{task_id}/rectification-unmet")
-    async def rectification(tenant: str, task_id: str, body: PersonIn, x_duban_role: str | None = Header(None),
+    async def rectification(tenant: str, task_id: str, body: PersonIn, acting_role: str | None = Depends(auth.acting_role),
                             idempotency_key: str | None = Header(None)) -> dict:
         """A leader's rectification demand is still not met (领导整改要求仍未落实)."""
-        if x_duban_role not in ("supervision_office", "leader"):
+        if acting_role not in ("supervision_office", "leader"):
             raise HTTPException(403, "只有督查室或领导可以登记整改要求未落实")
         ctx = await notify.context(runtime.settings, _tenant(tenant))
         async with runtime.unit_of_work() as uow:
@@ -91,14 +92,14 @@ def router(runtime, cal) -> APIRouter:
         return {"task_id": task_id, "steps_taken": steps, "by": body.by}
 
     @r.post("/v1/tenants/{tenant}/tasks/{task_id}/explanations")
-    async def explain(tenant: str, task_id: str, body: ExplanationIn, x_duban_unit: str | None = Header(None)) -> dict:
+    async def explain(tenant: str, task_id: str, body: ExplanationIn, acting_unit: str | None = Depends(auth.acting_unit)) -> dict:
         async with runtime.unit_of_work() as uow:
             q = select(explanations).where(explanations.c.tenant == _tenant(tenant), explanations.c.task_id == task_id,
                                            explanations.c.submitted_at.is_(None)).order_by(explanations.c.step)
             row = (await uow.session.execute(q)).mappings().first()
             if row is None:
                 raise HTTPException(404, "该任务没有待提交的书面说明")
-            if x_duban_unit != row["unit"]:
+            if acting_unit != row["unit"]:
                 raise HTTPException(403, f"书面说明须由承办单位（{row['unit']}）提交")
             now = uow.now()
             await uow.session.execute(explanations.update().where(explanations.c.task_id == task_id, explanations.c.step == row["step"])
@@ -155,13 +156,13 @@ def router(runtime, cal) -> APIRouter:
         return Response(body, media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                         headers={"content-disposition": f'attachment; filename="urge-{urge_id}.docx"'})
 
-    def role(x_duban_role: str | None, *allowed: str) -> None:
-        if x_duban_role not in allowed:
+    def role(acting_role: str | None, *allowed: str) -> None:
+        if acting_role not in allowed:
             raise HTTPException(403, f"需要角色：{'、'.join(allowed)}")
 
     @r.post("/v1/tenants/{tenant}/tasks/{task_id}/supervision-orders", status_code=201)
-    async def propose_order(tenant: str, task_id: str, body: OrderIn, x_duban_role: str | None = Header(None)) -> dict:
-        role(x_duban_role, "supervision_office")
+    async def propose_order(tenant: str, task_id: str, body: OrderIn, acting_role: str | None = Depends(auth.acting_role)) -> dict:
+        role(acting_role, "supervision_office")
         async with runtime.unit_of_work() as uow:
             task = await handlers.load(uow, task_id)
             if task is None or task["tenant"] != _tenant(tenant):
@@ -169,10 +170,10 @@ def router(runtime, cal) -> APIRouter:
             return {"order_id": await orders.propose(uow, task, body.requirement, body.proposed_by), "status": "proposed"}
 
     @r.post("/v1/tenants/{tenant}/supervision-orders/{order_id}/{step}")
-    async def advance_order(tenant: str, order_id: str, step: str, body: PersonIn, x_duban_role: str | None = Header(None)) -> dict:
+    async def advance_order(tenant: str, order_id: str, step: str, body: PersonIn, acting_role: str | None = Depends(auth.acting_role)) -> dict:
         if step not in orders.NEXT:
             raise HTTPException(404, "step must be approve or sign")
-        role(x_duban_role, "leader" if step == "approve" else "supervision_office")
+        role(acting_role, "leader" if step == "approve" else "supervision_office")
         try:
             async with runtime.unit_of_work() as uow:
                 o = await orders.advance(uow, _tenant(tenant), order_id, step, body.by, handlers.load,

@@ -34,7 +34,7 @@ async def context(settings, tenant: str) -> Context:
     key = (settings.tasking_url, tenant)
     hit = _CACHE.get(key)
     if hit is None or time.monotonic() - hit[0] > 60:
-        async with httpx.AsyncClient(timeout=10) as client:
+        async with httpx.AsyncClient(timeout=10, headers=settings.service_headers()) as client:
             r = await client.get(f"{settings.tasking_url}/v1/tenants/{tenant}/units", params={"contacts": "true"})
             r.raise_for_status()
         hit = (time.monotonic(), {u["code"]: u for u in r.json()["items"]})

@@ -9,10 +9,10 @@ class UnitsDirectoryUnavailable(RuntimeError):
     pass
 
 
-async def unit_lookup(tasking_url: str, tenant: str) -> dict[str, str]:
-    """Code or exact name → code, for active units."""
+async def unit_lookup(tasking_url: str, tenant: str, headers: dict[str, str] | None = None) -> dict[str, str]:
+    """Code or exact name → code, for active units (``headers``: the service's own token)."""
     try:
-        async with httpx.AsyncClient(timeout=10) as client:
+        async with httpx.AsyncClient(timeout=10, headers=headers) as client:
             r = await client.get(f"{tasking_url}/v1/tenants/{tenant}/units")
             r.raise_for_status()
     except httpx.HTTPError as e:

@@ -52,7 +52,7 @@ def router(runtime, protector) -> APIRouter:
     r = APIRouter()
 
     async def check_units(tenant: str, body: RegisterIn) -> None:
-        lookup = await unit_lookup(runtime.settings.tasking_url, tenant)
+        lookup = await unit_lookup(runtime.settings.tasking_url, tenant, runtime.settings.service_headers())
         errors = [{"loc": ["body", "items", i, field], "msg": f"unit {code!r} is not in the tenant's directory"}
                   for i, c in enumerate(body.items) for field, code in [("lead_unit", c.lead_unit), *[("co_units", u) for u in c.co_units]]
                   if code not in lookup]
@@ -108,7 +108,7 @@ def router(runtime, protector) -> APIRouter:
         content = await read_limited(request, runtime.settings.max_import_bytes)
         valid_tenant(tenant)
         try:
-            lookup = await unit_lookup(runtime.settings.tasking_url, tenant)
+            lookup = await unit_lookup(runtime.settings.tasking_url, tenant, runtime.settings.service_headers())
             async with runtime.unit_of_work() as uow:
                 rows = await work_report_import.import_sheet(uow, protector, tenant, year, content, lookup)
         except SheetError as e:

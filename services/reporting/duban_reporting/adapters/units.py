@@ -13,8 +13,9 @@ log = get_logger(__name__)
 
 
 class UnitNames:
-    def __init__(self, tasking_url: str | None, ttl_s: float = 60.0) -> None:
+    def __init__(self, tasking_url: str | None, ttl_s: float = 60.0, headers: dict[str, str] | None = None) -> None:
         self._url = tasking_url
+        self._headers = headers or {}  # the service's own token
         self._ttl = ttl_s
         self._cache: dict[str, tuple[float, dict[str, str]]] = {}
 
@@ -26,7 +27,7 @@ class UnitNames:
         if hit and time.monotonic() - hit[0] < self._ttl:
             return hit[1]
         try:
-            async with httpx.AsyncClient(timeout=3) as client:
+            async with httpx.AsyncClient(timeout=3, headers=self._headers) as client:
                 r = await client.get(f"{self._url}/v1/tenants/{tenant}/units")
                 r.raise_for_status()
             names = {u["code"]: u["name"] for u in r.json()["items"]}

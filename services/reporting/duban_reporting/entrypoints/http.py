@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from typing import Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 
+from duban_common import auth
 from duban_common.calendar import WorkCalendar, local_day
 from duban_common.http import valid_tenant
 
@@ -23,6 +25,12 @@ EXPORT_LIMIT = 50_000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HIDDEN = ("progress_at", "submitted_lead_unit", "submitted_co_units")
 
+
+
+def own_unit_only(request: Request, f: LedgerFilter) -> LedgerFilter:
+    """A unit handler's ledger holds only the matters its unit leads or co-handles."""
+    own = auth.unit_scope(request)
+    return f if own is None else dataclasses.replace(f, unit=own)
 
 
 def ledger_filter(
@@ -68,16 +76,18 @@ def router(runtime, calendar: WorkCalendar, names: UnitNames) -> APIRouter:
         return total, items, now
 
     @r.get("/v1/tenants/{tenant}/ledger")
-    async def get_ledger(tenant: str, f: LedgerFilter = Depends(ledger_filter),
+    async def get_ledger(request: Request, tenant: str, f: LedgerFilter = Depends(ledger_filter),
                          limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> dict:
         valid_tenant(tenant)
+        f = own_unit_only(request, f)
         total, items, now = await select_rows(tenant, f, limit, offset)
         return {"tenant": tenant, "as_of": now, "total": total, "limit": limit, "offset": offset, "items": items}
 
     @r.get("/v1/tenants/{tenant}/ledger.xlsx", response_class=Response,
            responses={200: {"content": {XLSX: {}}, "description": "the ledger as a workbook (督办台账)"}})
-    async def export_ledger(tenant: str, f: LedgerFilter = Depends(ledger_filter)) -> Response:
+    async def export_ledger(request: Request, tenant: str, f: LedgerFilter = Depends(ledger_filter)) -> Response:
         valid_tenant(tenant)
+        f = own_unit_only(request, f)
         total, items, now = await select_rows(tenant, f, EXPORT_LIMIT, 0)
         if total > EXPORT_LIMIT:
             raise HTTPException(422, f"符合条件的事项有 {total} 项，超过单次导出上限 {EXPORT_LIMIT} 项，请缩小筛选范围")

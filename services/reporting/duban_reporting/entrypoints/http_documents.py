@@ -6,11 +6,12 @@ from datetime import date
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Body, Header, HTTPException, Query
+from fastapi import APIRouter, Depends, Body, Header, HTTPException, Query
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from duban_common import auth
 from duban_common.calendar import local_day
 from duban_common.http import valid_tenant
 
@@ -105,13 +106,13 @@ def router(runtime, names: UnitNames) -> APIRouter:
     s = runtime.settings
 
     @r.post("/v1/tenants/{tenant}/reports", status_code=201, responses={200: {"description": "already published: the same report"}})
-    async def publish(tenant: str, body: ReportIn = Body(...), x_duban_role: str | None = Header(None),
+    async def publish(tenant: str, body: ReportIn = Body(...), acting_role: str | None = Depends(auth.acting_role),
                       idempotency_key: str | None = Header(None, max_length=200)) -> JSONResponse:
         """Generate and publish a bulletin for a period, or a special report on a matter or a campaign.
         Repeating a request (same Idempotency-Key, or without one the same period / the same subject on the same day) returns
         the report already published (200) instead of a second one."""
         valid_tenant(tenant)
-        if x_duban_role != "supervision_office":
+        if acting_role != "supervision_office":
             raise HTTPException(403, "只有督查室可以发布督查通报和督查专报")
         unit_names = await names.of(tenant)
         req = _request(body, local_day(runtime.clock.now()), unit_names)

@@ -1,15 +1,19 @@
-"""Who is calling. Until bearer tokens arrive (issue 9), the caller states its role and
-unit in headers: ``X-Duban-Role: supervision_office`` or ``X-Duban-Role: unit`` with
-``X-Duban-Unit: <code>``. The state machine decides what each may do."""
+"""Who is calling, as tasking's state machine needs it: the supervision office, or a unit
+handler with its unit, from the bearer token (duban_common.auth). The state machine decides
+what each may do; the access table has already refused every other role."""
 
-from fastapi import Header, HTTPException
+from fastapi import HTTPException, Request
+
+from duban_common import auth
 
 from ..domain.states import Actor
 
 
-def actor(x_duban_role: str | None = Header(None), x_duban_unit: str | None = Header(None)) -> Actor:
-    if x_duban_role not in ("supervision_office", "unit"):
-        raise HTTPException(401, "state the caller: header X-Duban-Role supervision_office or unit (with X-Duban-Unit)")
-    if x_duban_role == "unit" and not x_duban_unit:
-        raise HTTPException(401, "a unit caller must give its unit code in X-Duban-Unit")
-    return Actor(x_duban_role, x_duban_unit)
+def actor(request: Request) -> Actor:
+    role = auth.acting_role(request)
+    if role not in ("supervision_office", "unit"):
+        raise HTTPException(403, "only the supervision office or a unit handler acts on tasks")
+    unit = auth.acting_unit(request)
+    if role == "unit" and not unit:
+        raise HTTPException(403, "a unit handler's token must name its unit")
+    return Actor(role, unit)

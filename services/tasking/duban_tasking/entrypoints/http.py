@@ -8,8 +8,9 @@ import io
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, or_, select
 
+from duban_common import auth
 from duban_common.http import valid_tenant as _tenant
 
 from ..adapters.orm import matters, tasks, units
@@ -77,6 +78,13 @@ def parse_units(body: bytes, content_type: str) -> tuple[list[UnitIn], list[dict
     return parsed, errors
 
 
+def visible_to(request: Request, task) -> bool:
+    """Whether the caller may see this task: every role but a unit handler, and a unit
+    handler only for the tasks its unit leads or co-handles."""
+    own = auth.unit_scope(request)
+    return own is None or own == task["lead_unit"] or own in (task["co_units"] or [])
+
+
 def router(runtime) -> APIRouter:
     r = APIRouter()
 
@@ -120,12 +128,16 @@ def router(runtime) -> APIRouter:
         return {"items": [dict(r) for r in rows]}
 
     @r.get("/v1/tenants/{tenant}/tasks", tags=["tasks"])
-    async def list_tasks(tenant: str, matter_id: str | None = None, status: str | None = None, unit: str | None = None,
+    async def list_tasks(request: Request, tenant: str, matter_id: str | None = None, status: str | None = None, unit: str | None = None,
                          limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> dict:
+        """A unit handler sees the tasks its unit leads or co-handles, and no others."""
         _tenant(tenant)
         t = tasks.c
         q = select(t.id, t.matter_id, t.lead_unit, t.co_units, t.status, t.progress, t.version, t.declines, t.notice_no, t.due_on,
                    t.assigned_at, t.weight, matters.c.title).join(matters, matters.c.id == t.matter_id).where(t.tenant == tenant)
+        own = auth.unit_scope(request)
+        if own:
+            q = q.where(or_(t.lead_unit == own, cast(t.co_units, String).like(f'%"{own}"%')))
         for col, value in ((t.matter_id, matter_id), (t.status, status), (t.lead_unit, unit)):
             if value:
                 q = q.where(col == value)

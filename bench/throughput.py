@@ -1,0 +1,194 @@
+"""Intake → ledger end to end against the raw broker, in one run (issue 10, parts 1, 2 and 6).
+
+    .venv/bin/python bench/throughput.py [--messages 2000] [--backend sqlite|postgresql] [--pg-url URL]
+
+1. raw baseline: JetStream async publish of N envelopes of the online-message size to a stream
+   on the same kind of nats-server, then one pull consumer fetching them all (msgs/s each);
+2. end to end: the embedded system (its own nats-server, the five services, the demo tenant),
+   N online messages published at full speed by an external publisher on
+   ``duban.in.demo.online_message``, timed until every one is a matter in the ledger:
+   items/s and the ratio to the raw baseline; 0 lost is checked (ledger total == N);
+3. peak RSS of each service process while it ran.
+
+Prints a table and appends it to ``bench/results/<date>.md`` with the machine's cores and the
+commit. Never used as a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+
+import httpx
+import nats
+from nats.js.api import StreamConfig
+
+from duban_cli.embedded import SERVICES, EmbeddedSystem, demo_units_path, load_demo_tenant
+from duban_common.natsserver import NatsServer, free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = json.loads((ROOT / "examples" / "online_message.json").read_text())
+UNITS = ["zjj", "fgj", "jyj", "wjj", "sthj"]
+
+
+def envelopes(n: int, run: str) -> list[bytes]:
+    out = []
+    for i in range(n):
+        env = json.loads(json.dumps(EXAMPLE))
+        env["id"] = f"bench-{run}-{i}"
+        env["data"]["number"] = f"BENCH{run}{i:07d}"
+        env["data"]["title"] = f"压测留言 {i}"
+        env["data"]["lead_unit"] = UNITS[i % len(UNITS)]
+        out.append(json.dumps(env, ensure_ascii=False).encode())
+    return out
+
+
+async def publish_all(url: str, subject: str, payloads: list[bytes], ids: list[str], window: int = 500) -> float:
+    nc = await nats.connect(url)
+    js = nc.jetstream()
+    started = time.perf_counter()
+    try:
+        for start in range(0, len(payloads), window):
+            acks = [await js.publish_async(subject, p, headers={"Nats-Msg-Id": m})
+                    for p, m in zip(payloads[start:start + window], ids[start:start + window])]
+            await asyncio.gather(*acks)
+    finally:
+        await nc.close()
+    return time.perf_counter() - started
+
+
+async def raw_baseline(tmp: Path, payloads: list[bytes]) -> tuple[float, float]:
+    server = NatsServer(tmp / "raw-nats").start()
+    try:
+        nc = await nats.connect(server.url)
+        js = nc.jetstream()
+        await js.add_stream(StreamConfig(name="RAW", subjects=["raw.>"]))
+        await nc.close()
+        pub_s = await publish_all(server.url, "raw.x", payloads, [str(i) for i in range(len(payloads))])
+        nc = await nats.connect(server.url)
+        js = nc.jetstream()
+        sub = await js.pull_subscribe("raw.x", durable="raw", stream="RAW")
+        got, started = 0, time.perf_counter()
+        while got < len(payloads):
+            msgs = await sub.fetch(500, timeout=5)
+            for m in msgs:
+                await m.ack()
+            got += len(msgs)
+        consume_s = time.perf_counter() - started
+        await nc.close()
+        return len(payloads) / pub_s, len(payloads) / consume_s
+    finally:
+        server.stop()
+
+
+def rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):  # the peak resident set
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def end_to_end(tmp: Path, payloads: list[bytes], ids: list[str], backend: str, pg_url: str | None) -> dict:
+    extra, prefix = {}, None
+    if backend == "postgresql":
+        prefix = f"duban_bench_{uuid.uuid4().hex[:6]}"
+        extra["DUBAN_DATABASE_URL"] = _pg_databases(pg_url, prefix, "CREATE")
+    system = EmbeddedSystem(data_dir=tmp / "e2e", ports={s: free_port() for s in SERVICES}, extra_env=extra)
+    system.start_nats(free_port())
+    try:
+        system.start_services()
+        load_demo_tenant(system, demo_units_path())
+        office = system.headers("supervision_office")
+        ledger = f"{system.url('reporting')}/v1/tenants/demo/ledger"
+        base = httpx.get(ledger, params={"limit": 1}, headers=office, timeout=30).json()["total"]
+        started = time.perf_counter()
+        pub_s = asyncio.run(publish_all(system.nats_url, "duban.in.demo.online_message", payloads, ids))
+        seen, deadline = 0, time.monotonic() + 3600
+        peaks = {name: 0 for name in SERVICES}
+        while time.monotonic() < deadline:
+            seen = httpx.get(ledger, params={"limit": 1}, headers=office, timeout=30).json()["total"] - base
+            for name, sp in system.services.items():
+                peaks[name] = max(peaks[name], rss_kb(sp.proc.pid))
+            if seen >= len(payloads):
+                break
+            time.sleep(0.5)
+        total_s = time.perf_counter() - started
+        return {"publish_per_s": len(payloads) / pub_s, "items_per_s": seen / total_s, "seconds": total_s, "seen": seen,
+                "peak_rss_mb": {k: v / 1024 for k, v in peaks.items()}}
+    finally:
+        system.stop()
+        system.nats.stop()
+        if prefix:
+            _pg_databases(pg_url, prefix, "DROP")
+
+
+def _pg_databases(pg_url: str, prefix: str, verb: str) -> str:
+    """CREATE or DROP one database per service."""
+    import asyncpg
+
+    admin = pg_url.replace("postgresql+asyncpg://", "postgresql://")
+
+    async def run() -> None:
+        conn = await asyncpg.connect(admin)
+        try:
+            for s in SERVICES:
+                await conn.execute(f'CREATE DATABASE "{prefix}_{s}"' if verb == "CREATE" else f'DROP DATABASE IF EXISTS "{prefix}_{s}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+    return f"{pg_url.rsplit('/', 1)[0]}/{prefix}_{{service}}"
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--messages", type=int, default=2000)
+    p.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    p.add_argument("--pg-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+    args = p.parse_args()
+    run = uuid.uuid4().hex[:6]
+    payloads = envelopes(args.messages, run)
+    ids = [f"/platforms/hotline-12345#bench-{run}-{i}" for i in range(args.messages)]
+    with tempfile.TemporaryDirectory(prefix="duban-bench-") as tmp:
+        pub, con = asyncio.run(raw_baseline(Path(tmp), payloads))
+        e2e = end_to_end(Path(tmp), payloads, ids, args.backend, args.pg_url)
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    size = sum(map(len, payloads)) // len(payloads)
+    lines = [
+        f"## intake → ledger, {args.backend}, {args.messages} online messages ({size} B each) — commit {commit}, "
+        f"{os.cpu_count()} cores, {date.today().isoformat()}",
+        "",
+        "| measure | value |",
+        "|---|---|",
+        f"| raw JetStream async publish | {pub:,.0f} msgs/s |",
+        f"| raw JetStream pull consume (batch 500, ack each) | {con:,.0f} msgs/s |",
+        f"| external publisher into duban.in (PubAck) | {e2e['publish_per_s']:,.0f} msgs/s |",
+        f"| end to end, publish → all in the ledger | {e2e['items_per_s']:,.1f} items/s ({e2e['seconds']:.1f} s) |",
+        f"| ratio to the raw pull consume | {e2e['items_per_s'] / con:.3f} |",
+        f"| in the ledger / published (lost) | {e2e['seen']} / {args.messages} ({args.messages - e2e['seen']} lost) |",
+        "| peak RSS per service (MB) | " + ", ".join(f"{k} {v:.0f}" for k, v in e2e["peak_rss_mb"].items()) + " |",
+        "",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    out = ROOT / "bench" / "results" / f"{date.today().isoformat()}.md"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("a", encoding="utf-8") as f:
+        f.write(text + "\n")
+    print(f"appended to {out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

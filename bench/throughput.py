@@ -34,6 +34,7 @@ from nats.js.api import StreamConfig
 
 from duban_cli.embedded import SERVICES, EmbeddedSystem, demo_units_path, load_demo_tenant
 from duban_common.natsserver import NatsServer, free_port
+from duban_common.testing.postgres import TemporaryDatabases
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = json.loads((ROOT / "examples" / "online_message.json").read_text())
@@ -101,10 +102,10 @@ def rss_kb(pid: int) -> int:
 
 
 def end_to_end(tmp: Path, payloads: list[bytes], ids: list[str], backend: str, pg_url: str | None) -> dict:
-    extra, prefix = {}, None
-    if backend == "postgresql":
-        prefix = f"duban_bench_{uuid.uuid4().hex[:6]}"
-        extra["DUBAN_DATABASE_URL"] = _pg_databases(pg_url, prefix, "CREATE")
+    extra, databases = {}, None
+    if backend == "postgresql":  # one database per service, dropped afterwards
+        databases = TemporaryDatabases(pg_url, SERVICES, tag="bench").__enter__()
+        extra["DUBAN_DATABASE_URL"] = databases.template
     system = EmbeddedSystem(data_dir=tmp / "e2e", ports={s: free_port() for s in SERVICES}, extra_env=extra)
     system.start_nats(free_port())
     try:
@@ -130,26 +131,8 @@ def end_to_end(tmp: Path, payloads: list[bytes], ids: list[str], backend: str, p
     finally:
         system.stop()
         system.nats.stop()
-        if prefix:
-            _pg_databases(pg_url, prefix, "DROP")
-
-
-def _pg_databases(pg_url: str, prefix: str, verb: str) -> str:
-    """CREATE or DROP one database per service."""
-    import asyncpg
-
-    admin = pg_url.replace("postgresql+asyncpg://", "postgresql://")
-
-    async def run() -> None:
-        conn = await asyncpg.connect(admin)
-        try:
-            for s in SERVICES:
-                await conn.execute(f'CREATE DATABASE "{prefix}_{s}"' if verb == "CREATE" else f'DROP DATABASE IF EXISTS "{prefix}_{s}" WITH (FORCE)')
-        finally:
-            await conn.close()
-
-    asyncio.run(run())
-    return f"{pg_url.rsplit('/', 1)[0]}/{prefix}_{{service}}"
+        if databases is not None:
+            databases.__exit__(None, None, None)
 
 
 def main() -> None:

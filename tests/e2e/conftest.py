@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-import uuid
 
-import asyncpg
 import pytest
 
 from duban_cli.embedded import SERVICES, EmbeddedSystem, demo_units_path, load_demo_tenant
 from duban_common.natsserver import free_port
 from duban_common.testing.plugin import start_test_nats
+from duban_common.testing.postgres import TemporaryDatabases
 from e2e_support import START, set_clock
 
 ALL_BACKENDS = ["sqlite", "postgresql"]
@@ -44,38 +43,14 @@ def nats_server(backend, tmp_path_factory):
     server.stop()
 
 
-class _Databases:
-    """One PostgreSQL database per service for one module's system; dropped afterwards."""
-
-    def __init__(self, pg_url: str) -> None:
-        self.admin = pg_url.replace("postgresql+asyncpg://", "postgresql://")
-        self.prefix = f"duban_e2e_{uuid.uuid4().hex[:8]}"
-        self.base = pg_url.rsplit("/", 1)[0]
-
-    async def _run(self, sql: list[str]) -> None:
-        conn = await asyncpg.connect(self.admin)
-        try:
-            for statement in sql:
-                await conn.execute(statement)
-        finally:
-            await conn.close()
-
-    def create(self) -> str:
-        asyncio.run(self._run([f'CREATE DATABASE "{self.prefix}_{s}"' for s in SERVICES]))
-        return f"{self.base}/{self.prefix}_{{service}}"
-
-    def drop(self) -> None:
-        asyncio.run(self._run([f'DROP DATABASE IF EXISTS "{self.prefix}_{s}" WITH (FORCE)' for s in SERVICES]))
-
-
 @pytest.fixture(scope="module")
 def system(request, backend, tmp_path_factory, nats_server):
     data = tmp_path_factory.mktemp(f"duban-e2e-{backend}")
     extra_env: dict[str, str] = {}
     databases = None
-    if backend == "postgresql":
-        databases = _Databases(request.getfixturevalue("pg_url"))
-        extra_env["DUBAN_DATABASE_URL"] = databases.create()
+    if backend == "postgresql":  # one database per service, as in production
+        databases = TemporaryDatabases(request.getfixturevalue("pg_url"), SERVICES, tag="e2e").__enter__()
+        extra_env["DUBAN_DATABASE_URL"] = databases.template
     sys_ = EmbeddedSystem(data_dir=data, nats_url=nats_server.url, ports={s: free_port() for s in SERVICES}, clock="simulated",
                           extra_env=extra_env)
     sys_.backend = backend
@@ -90,4 +65,4 @@ def system(request, backend, tmp_path_factory, nats_server):
             print(f"--- last lines of {name} log ---")
             print("\n".join(sp.log_path.read_text(errors="replace").splitlines()[-15:]))
         if databases is not None:
-            databases.drop()
+            databases.__exit__(None, None, None)

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import uuid
 
-import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -22,6 +21,7 @@ from duban_common.clock import FixedClock
 from duban_common.db import Database
 from duban_common.envelope import new_event
 from duban_common.outbox import InfraTables, UnitOfWork
+from duban_common.testing.postgres import TemporaryDatabases
 from e2e_support import START
 
 SOURCE = "/duban/tasking"
@@ -35,22 +35,8 @@ def db_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path}/tasking.db"
         return
-    pg_url = request.getfixturevalue("pg_url")
-    admin = pg_url.replace("postgresql+asyncpg://", "postgresql://")
-    name = f"duban_audit_{uuid.uuid4().hex[:8]}"
-
-    async def run(sql: str) -> None:
-        conn = await asyncpg.connect(admin)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(run(f'CREATE DATABASE "{name}"'))
-    try:
-        yield pg_url.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with TemporaryDatabases(request.getfixturevalue("pg_url"), tag="audit") as dbs:
+        yield dbs.url()
 
 
 async def _open(url: str) -> Database:

@@ -8,9 +8,7 @@ import importlib
 import os
 import subprocess
 import sys
-import uuid
 
-import asyncpg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -18,6 +16,7 @@ from sqlalchemy import inspect
 
 from duban_common import migrations
 from duban_common.db import Database
+from duban_common.testing.postgres import TemporaryDatabases
 
 SERVICES = ["intake", "tasking", "deadline", "escalation", "reporting"]
 
@@ -62,21 +61,8 @@ def test_migrations_match_the_code_on_sqlite(service, tmp_path):
 @pytest.fixture(params=SERVICES)
 def service_on_pg(request, pg_url):
     """(service, a fresh PostgreSQL database of its own): DESIGN.md §8, one database per service."""
-    admin = pg_url.replace("postgresql+asyncpg://", "postgresql://")
-    name = f"duban_mig_{request.param}_{uuid.uuid4().hex[:8]}"
-
-    async def run(sql: str) -> None:
-        conn = await asyncpg.connect(admin)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(run(f'CREATE DATABASE "{name}"'))
-    try:
-        yield request.param, pg_url.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with TemporaryDatabases(pg_url, [request.param], tag="mig") as dbs:
+        yield request.param, dbs.url()
 
 
 @pytest.mark.postgres

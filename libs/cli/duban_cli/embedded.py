@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import httpx
@@ -99,10 +100,15 @@ class EmbeddedSystem:
         self.nats.start()
         self.nats_url = self.nats.url
 
-    @property
+    @cached_property
     def issuer(self) -> LocalIssuer:
-        """The embedded run's token issuer: ``$DUBAN_AUTH_DIR`` or ``<data_dir>/auth``."""
-        return LocalIssuer(Path(os.environ.get("DUBAN_AUTH_DIR") or self.data_dir / "auth").resolve()).ensure()
+        """The embedded run's token issuer (``$DUBAN_AUTH_DIR`` or ``<data_dir>/auth``)."""
+        return LocalIssuer.embedded(self.data_dir).ensure()
+
+    @cached_property
+    def service_token(self) -> str:
+        """The services' own token for calls to each other (DUBAN_SERVICE_TOKEN)."""
+        return self.issuer.token(tenant="*", roles=["operator"], subject=f"services@{self.data_dir.name}", ttl_s=365 * 24 * 3600)
 
     def token(self, role: str, *, unit: str | None = None, tenant: str = "demo", ttl_s: int = 12 * 3600) -> str:
         return self.issuer.token(tenant="*" if role == "operator" else tenant, roles=[role], unit=unit, ttl_s=ttl_s)
@@ -113,12 +119,9 @@ class EmbeddedSystem:
     def service_env(self, name: str) -> dict[str, str]:
         env = dict(os.environ)
         env.update(self.extra_env)
-        if not hasattr(self, "_service_token"):  # the services' own token for calls to each other
-            self._service_token = self.issuer.token(tenant="*", roles=["operator"], subject=f"services@{self.data_dir.name}",
-                                                    ttl_s=365 * 24 * 3600)
         env.update(DUBAN_NATS_URL=self.nats_url, DUBAN_DATA_DIR=str(self.data_dir), DUBAN_HTTP_PORT=str(self.ports[name]),
                    DUBAN_SERVICE=name, PYTHONUNBUFFERED="1", DUBAN_TASKING_URL=f"http://127.0.0.1:{self.ports['tasking']}",
-                   DUBAN_AUTH_DIR=str(self.issuer.directory), DUBAN_SERVICE_TOKEN=self._service_token)
+                   DUBAN_AUTH_DIR=str(self.issuer.directory), DUBAN_SERVICE_TOKEN=self.service_token)
         if self.clock:
             env["DUBAN_CLOCK"] = self.clock
         return env

@@ -201,8 +201,7 @@ def operator_headers(args) -> dict[str, str]:
 
     token = getattr(args, "token", None) or os.environ.get("DUBAN_TOKEN")
     if not token:
-        directory = Path(os.environ.get("DUBAN_AUTH_DIR") or Path(os.environ.get("DUBAN_DATA_DIR", "data")) / "auth")
-        issuer = LocalIssuer(directory.resolve())
+        issuer = LocalIssuer.embedded(Path(os.environ.get("DUBAN_DATA_DIR", "data")))
         if issuer.key_file.exists():
             token = issuer.token(tenant="*", roles=["operator"], subject="duban-cli", ttl_s=600)
     return {"Authorization": f"Bearer {token}"} if token else {}

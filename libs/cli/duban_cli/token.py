@@ -36,8 +36,7 @@ def cmd_token(args) -> int:
     if args.tenant == "*" and "operator" not in args.role:
         print("duban token: only an operator's token may be for every tenant ('*')", file=sys.stderr)
         return 2
-    data_dir = args.data_dir or Path(os.environ.get("DUBAN_DATA_DIR", "data"))
-    issuer = LocalIssuer(data_dir.resolve() / "auth")
+    issuer = LocalIssuer.embedded(args.data_dir or Path(os.environ.get("DUBAN_DATA_DIR", "data")))
     ttl = int(parse_duration(args.ttl).total_seconds())
     print(issuer.token(tenant=args.tenant, roles=args.role, unit=args.unit, name=args.name, ttl_s=ttl))
     return 0

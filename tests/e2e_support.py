@@ -34,8 +34,8 @@ def wait_for(predicate, timeout_s: float = 30.0, interval_s: float = 0.2, what: 
     raise AssertionError(f"timed out after {timeout_s}s waiting for {what}; last value: {last!r}")
 
 
-def ledger(system, tenant: str = "demo", **params) -> dict:
-    r = httpx.get(f"{system.url('reporting')}/v1/tenants/{tenant}/ledger", params={"limit": 500, **params}, timeout=10)
+def ledger(system, tenant: str = "demo", headers: dict | None = None, **params) -> dict:
+    r = httpx.get(f"{system.url('reporting')}/v1/tenants/{tenant}/ledger", params={"limit": 500, **params}, headers=headers, timeout=10)
     r.raise_for_status()
     return r.json()
 

@@ -2,8 +2,12 @@
 embedded default) and on PostgreSQL (production: one database per service).
 
 Every test module that uses ``system`` runs once per backend. A module whose subject is a
-backend's own files says so with ``BACKENDS = ["sqlite"]``; ``DUBAN_E2E_BACKENDS`` narrows
-the list for a local run (CI runs both).
+backend's own files says so with ``BACKENDS = ["sqlite"]``. A module whose subject does not
+depend on the database (an admin flow, a page, a file format) runs on SQLite only by default,
+said with ``DEFAULT_BACKENDS = ["sqlite"]``: the default run (CI) keeps PostgreSQL for the
+flows where the backend matters (concurrency, crashes, numbering, documents) and stays within
+its time budget. ``DUBAN_E2E_BACKENDS=sqlite,postgresql`` runs every module on every backend
+it supports (the full matrix); ``DUBAN_E2E_BACKENDS=sqlite`` narrows a local run.
 """
 
 from __future__ import annotations
@@ -24,8 +28,10 @@ ALL_BACKENDS = ["sqlite", "postgresql"]
 
 def pytest_generate_tests(metafunc):
     if "system" in metafunc.fixturenames:
-        wanted = os.environ.get("DUBAN_E2E_BACKENDS", ",".join(ALL_BACKENDS)).split(",")
-        backends = [b for b in getattr(metafunc.module, "BACKENDS", ALL_BACKENDS) if b in wanted]
+        supported = getattr(metafunc.module, "BACKENDS", ALL_BACKENDS)
+        chosen = os.environ.get("DUBAN_E2E_BACKENDS")
+        wanted = chosen.split(",") if chosen else getattr(metafunc.module, "DEFAULT_BACKENDS", ALL_BACKENDS)
+        backends = [b for b in supported if b in wanted]
         metafunc.parametrize("backend", backends, indirect=True, scope="module")
 
 

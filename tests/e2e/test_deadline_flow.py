@@ -16,6 +16,7 @@ from duban_common.calendar import TZ
 from e2e_support import START, ledger, meeting_decision, publish, set_clock, wait_for
 
 pytestmark = pytest.mark.e2e
+DEFAULT_BACKENDS = ["sqlite"]  # full matrix: DUBAN_E2E_BACKENDS=sqlite,postgresql (the clock's flow; deadline on PostgreSQL: tests/integration/test_deadline_postgres.py)
 
 
 async def deadline_events(url: str, task_id: str) -> list[tuple[int, str, dict]]:

@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from e2e_support import example, ledger, publish, read_stream, wait_for
 
 pytestmark = pytest.mark.e2e
+DEFAULT_BACKENDS = ["sqlite"]  # full matrix: DUBAN_E2E_BACKENDS=sqlite,postgresql (intake's flows; its PostgreSQL paths run in test_first_flow and the contract tests)
 
 
 def _post(system, path: str, **kw) -> httpx.Response:

@@ -20,6 +20,7 @@ from duban_common.calendar import TZ
 from e2e_support import START, ledger, meeting_decision, publish, set_clock, wait_for
 
 pytestmark = pytest.mark.e2e
+DEFAULT_BACKENDS = ["sqlite"]  # full matrix: DUBAN_E2E_BACKENDS=sqlite,postgresql (a page in a browser; the ledger behind it runs on both in other modules)
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",

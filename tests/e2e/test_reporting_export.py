@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from e2e_support import example, ledger, meeting_decision, publish, wait_for
 
 pytestmark = pytest.mark.e2e
+DEFAULT_BACKENDS = ["sqlite"]  # full matrix: DUBAN_E2E_BACKENDS=sqlite,postgresql (a file format; the ledger query runs on both in test_reporting_documents)
 
 OFFICE = {"X-Duban-Role": "supervision_office"}
 HEADERS = ["编号", "来源", "事项名称", "牵头单位", "协办单位", "交办日期", "办理时限", "办理状态", "亮灯", "催办次数", "办理进度", "办结日期"]

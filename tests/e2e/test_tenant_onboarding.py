@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from e2e_support import ledger, meeting_decision, wait_for
 
 pytestmark = pytest.mark.e2e
+DEFAULT_BACKENDS = ["sqlite"]  # full matrix: DUBAN_E2E_BACKENDS=sqlite,postgresql (onboarding is an admin flow over the services' APIs)
 
 DUBAN = str(Path(sys.executable).parent / "duban")
 UNITS = [("code", "name", "type", "head", "contact", "phone"),

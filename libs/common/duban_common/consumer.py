@@ -35,7 +35,7 @@ from . import subjects
 from .envelope import Envelope
 from .logging import bind_correlation, clear_correlation, get_logger
 from .metrics import HANDLER_SECONDS, MESSAGES
-from .outbox import UnitOfWork
+from .outbox import BatchedUnitOfWork, UnitOfWork
 
 if TYPE_CHECKING:
     from nats.aio.msg import Msg
@@ -167,9 +167,10 @@ class ConsumerRunner:
             outcomes: list[str] = []
             try:
                 async with self.db.transaction() as session:
-                    uow = UnitOfWork(session, self.tables, self.clock, self.source)
+                    uow = BatchedUnitOfWork(session, self.tables, self.clock, self.source)
                     for w in group:
                         outcomes.append(await self._apply(uow, w))
+                    await uow.flush()
             except Exception:
                 log.info("group commit failed; running its deliveries one by one", size=len(group))
             else:

@@ -107,6 +107,30 @@ class UnitOfWork:
         self.auditor.add(tenant, action, refs)
 
 
+class BatchedUnitOfWork(UnitOfWork):
+    """A unit of work whose ``emit`` buffers the outbox rows and writes them in one statement
+    at :meth:`flush`: for loops that emit hundreds of events per transaction (the deadline
+    firing loop, a consumer's group commit), where one INSERT round trip per event was most
+    of the cost. Same rows, same transaction, same order (one multi-row INSERT keeps the
+    outbox sequence in emit order). Call :meth:`flush` before the transaction commits."""
+
+    def __init__(self, session: "AsyncSession", tables: InfraTables, clock: "Clock", source: str) -> None:
+        super().__init__(session, tables, clock, source)
+        self._rows: list[dict] = []
+
+    async def emit(self, tenant: str, type: str, data: BaseModel | dict[str, Any], *, subject: str | None = None) -> Envelope:
+        env = new_event(tenant=tenant, type=type, source=self.source, data=data, time=self.now())
+        target = subject or subjects.event_subject_for_type(tenant, type)
+        self._rows.append(dict(event_id=env.id, subject=target, payload=env.to_bytes(), created_at=datetime.now(timezone.utc)))
+        self.emitted.append(env)
+        return env
+
+    async def flush(self) -> None:
+        if self._rows:
+            await self.session.execute(self._tables.outbox.insert(), self._rows)
+            self._rows = []
+
+
 class OutboxRelay:
     def __init__(
         self,

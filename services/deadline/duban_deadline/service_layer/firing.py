@@ -22,11 +22,10 @@ from duban_common.calendar import WorkCalendar, local_day
 from duban_common.contracts import events as ev
 from duban_common.db import Database
 from duban_common.logging import get_logger
-from duban_common.outbox import InfraTables
+from duban_common.outbox import BatchedUnitOfWork, InfraTables
 
 from .. import metrics
 from ..adapters import repository as repo
-from ..adapters.outbox_batch import BatchedUnitOfWork
 from ..adapters.orm import deadlines, timers
 from ..domain import timers as T
 from ..domain.lights import DONE

@@ -8,7 +8,11 @@
    N online messages published at full speed by an external publisher on
    ``duban.in.demo.online_message``, timed until every one is a matter in the ledger:
    items/s and the ratio to the raw baseline; 0 lost is checked (ledger total == N);
-3. peak RSS of each service process while it ran.
+3. latency at a fixed rate (``--rate`` items/s for ``--seconds``), on the same running system
+   after the throughput phase: p50/p95/p99 from each message's publish to the commit of its
+   ledger row (reporting's inbox records the wall-clock instant of the transaction that
+   wrote the row; the matter.registered events on DUBAN_EV tie it to the published message);
+4. peak RSS of each service process while it ran.
 
 Prints a table and appends it to ``bench/results/<date>.md`` with the machine's cores and the
 commit. Never used as a test.
@@ -25,12 +29,12 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import httpx
 import nats
-from nats.js.api import StreamConfig
+from nats.js.api import ConsumerConfig, DeliverPolicy, StreamConfig
 
 from duban_cli.embedded import SERVICES, EmbeddedSystem, demo_units_path, load_demo_tenant
 from duban_common.natsserver import NatsServer, free_port
@@ -47,7 +51,7 @@ def envelopes(n: int, run: str) -> list[bytes]:
         env = json.loads(json.dumps(EXAMPLE))
         env["id"] = f"bench-{run}-{i}"
         env["data"]["number"] = f"BENCH{run}{i:07d}"
-        env["data"]["title"] = f"压测留言 {i}"
+        env["data"]["title"] = f"压测留言 {run}-{i}"
         env["data"]["lead_unit"] = UNITS[i % len(UNITS)]
         out.append(json.dumps(env, ensure_ascii=False).encode())
     return out
@@ -101,7 +105,90 @@ def rss_kb(pid: int) -> int:
     return 0
 
 
-def end_to_end(tmp: Path, payloads: list[bytes], ids: list[str], backend: str, pg_url: str | None) -> dict:
+async def paced(url: str, subject: str, payloads: list[bytes], ids: list[str], rate: float) -> dict[str, float]:
+    """Publish at a fixed rate (in 10 ms ticks); returns each message id's wall-clock publish instant."""
+    nc = await nats.connect(url)
+    js = nc.jetstream()
+    sent: dict[str, float] = {}
+    acks = []
+    started = time.perf_counter()
+    try:
+        for i, (p, m) in enumerate(zip(payloads, ids)):
+            due = started + i / rate
+            if (wait := due - time.perf_counter()) > 0:
+                await asyncio.sleep(wait)
+            sent[m] = time.time()
+            acks.append(await js.publish_async(subject, p, headers={"Nats-Msg-Id": m}))
+        await asyncio.gather(*acks)
+    finally:
+        await nc.close()
+    return sent
+
+
+async def ledger_commits(nats_url: str, reporting_db: str, titles: dict[str, str]) -> dict[str, float]:
+    """Message id → wall-clock instant reporting committed its ledger row: reporting's inbox row of
+    the matter.registered event (same transaction as the row), found through the event's title."""
+    from datetime import timezone
+
+    from sqlalchemy import text
+
+    from duban_common.db import Database
+
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    event_to_message: dict[str, str] = {}
+    sub = await js.subscribe("duban.ev.demo.matter.registered", ordered_consumer=True,
+                             config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL))
+    try:
+        while True:
+            try:
+                msg = await sub.next_msg(timeout=2)
+            except nats.errors.TimeoutError:
+                break
+            env = json.loads(msg.data)
+            if (m := titles.get(env["data"].get("title", ""))) is not None:
+                event_to_message[env["id"]] = m
+    finally:
+        await nc.close()
+    db = Database(reporting_db)
+    try:
+        async with db.read() as s:
+            rows = (await s.execute(text("SELECT event_key, processed_at FROM inbox WHERE event_type = 'duban.matter.registered.v1'"))).all()
+    finally:
+        await db.dispose()
+    out = {}
+    for key, at in rows:
+        if (m := event_to_message.get(key.rsplit(" ", 1)[-1])) is not None:
+            at = datetime.fromisoformat(at) if isinstance(at, str) else at
+            out[m] = (at if at.tzinfo else at.replace(tzinfo=timezone.utc)).timestamp()
+    return out
+
+
+def percentile(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
+
+
+def latency(system: EmbeddedSystem, reporting_db: str, n: int, rate: float, run: str) -> dict:
+    payloads = envelopes(n, run)
+    ids = [f"/platforms/hotline-12345#bench-{run}-{i}" for i in range(n)]
+    titles = {f"压测留言 {run}-{i}": ids[i] for i in range(n)}
+    sent = asyncio.run(paced(system.nats_url, "duban.in.demo.online_message", payloads, ids, rate))
+    office = system.headers("supervision_office")
+    ledger = f"{system.url('reporting')}/v1/tenants/demo/ledger"
+    deadline = time.monotonic() + 3600
+    while time.monotonic() < deadline:
+        if httpx.get(ledger, params={"limit": 1, "q": f"压测留言 {run}-"}, headers=office, timeout=30).json()["total"] >= n:
+            break
+        time.sleep(0.5)
+    committed = asyncio.run(ledger_commits(system.nats_url, reporting_db, titles))
+    lat = [committed[m] - sent[m] for m in sent if m in committed]
+    return {"rate": rate, "n": n, "seen": len(lat), "p50": percentile(lat, 50), "p95": percentile(lat, 95),
+            "p99": percentile(lat, 99), "max": max(lat)}
+
+
+def end_to_end(tmp: Path, payloads: list[bytes], ids: list[str], backend: str, pg_url: str | None,
+               rate: float = 0, seconds: float = 0) -> dict:
     extra, databases = {}, None
     if backend == "postgresql":  # one database per service, dropped afterwards
         databases = TemporaryDatabases(pg_url, SERVICES, tag="bench").__enter__()
@@ -126,8 +213,15 @@ def end_to_end(tmp: Path, payloads: list[bytes], ids: list[str], backend: str, p
                 break
             time.sleep(0.5)
         total_s = time.perf_counter() - started
+        lat = None
+        if rate and seconds:
+            reporting_db = (databases.template.replace("{service}", "reporting") if databases is not None
+                            else f"sqlite+aiosqlite:///{(tmp / 'e2e' / 'reporting.db').resolve()}")
+            lat = latency(system, reporting_db, int(rate * seconds), rate, uuid.uuid4().hex[:6])
+            for name, sp in system.services.items():
+                peaks[name] = max(peaks[name], rss_kb(sp.proc.pid))
         return {"publish_per_s": len(payloads) / pub_s, "items_per_s": seen / total_s, "seconds": total_s, "seen": seen,
-                "peak_rss_mb": {k: v / 1024 for k, v in peaks.items()}}
+                "peak_rss_mb": {k: v / 1024 for k, v in peaks.items()}, "latency": lat}
     finally:
         system.stop()
         system.nats.stop()
@@ -140,13 +234,15 @@ def main() -> None:
     p.add_argument("--messages", type=int, default=2000)
     p.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     p.add_argument("--pg-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+    p.add_argument("--rate", type=float, default=0, help="then publish at this fixed rate (items/s) and measure latency")
+    p.add_argument("--seconds", type=float, default=60, help="how long to publish at --rate")
     args = p.parse_args()
     run = uuid.uuid4().hex[:6]
     payloads = envelopes(args.messages, run)
     ids = [f"/platforms/hotline-12345#bench-{run}-{i}" for i in range(args.messages)]
     with tempfile.TemporaryDirectory(prefix="duban-bench-") as tmp:
         pub, con = asyncio.run(raw_baseline(Path(tmp), payloads))
-        e2e = end_to_end(Path(tmp), payloads, ids, args.backend, args.pg_url)
+        e2e = end_to_end(Path(tmp), payloads, ids, args.backend, args.pg_url, args.rate, args.seconds)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     size = sum(map(len, payloads)) // len(payloads)
     lines = [
@@ -161,6 +257,12 @@ def main() -> None:
         f"| end to end, publish → all in the ledger | {e2e['items_per_s']:,.1f} items/s ({e2e['seconds']:.1f} s) |",
         f"| ratio to the raw pull consume | {e2e['items_per_s'] / con:.3f} |",
         f"| in the ledger / published (lost) | {e2e['seen']} / {args.messages} ({args.messages - e2e['seen']} lost) |",
+    ]
+    if (lat := e2e["latency"]) is not None:
+        lines.append(f"| latency at {lat['rate']:g} items/s for {args.seconds:g} s ({lat['seen']}/{lat['n']} seen), publish → ledger row "
+                     f"committed | p50 {lat['p50'] * 1000:,.0f} ms, p95 {lat['p95'] * 1000:,.0f} ms, p99 {lat['p99'] * 1000:,.0f} ms, "
+                     f"max {lat['max'] * 1000:,.0f} ms |")
+    lines += [
         "| peak RSS per service (MB) | " + ", ".join(f"{k} {v:.0f}" for k, v in e2e["peak_rss_mb"].items()) + " |",
         "",
     ]

@@ -56,7 +56,7 @@ class ServiceSettings(BaseSettings):
     ack_wait_s: float = 30
     max_ack_pending: int = 1000
     retry_backoff_s: list[float] = Field(default_factory=lambda: [1, 5, 15, 60])
-    fetch_batch: int = 32
+    fetch_batch: int = 100  # deliveries per pull; a consumer commits what one pull brought together
     max_message_bytes: int = 1_000_000  # larger messages are dead-lettered before parsing
     provision_update: bool = False  # when true, drifted consumers are updated instead of failing
 

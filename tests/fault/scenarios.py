@@ -1,0 +1,303 @@
+"""The fault scenarios of issue 9. Each takes a running :class:`Harness`, puts a bounded load
+on it, breaks something on purpose while the load flows, reconciles, and returns rows for
+the reliability report. The scale (short for the test suite, long for docs/reliability.md)
+is the only difference between the two runs."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from duban_cli.embedded import SERVICES
+from duban_common.calendar import TZ
+from e2e_support import meeting_decision, set_clock
+
+from .harness import (Harness, Load, Message, consumer_backlog, dead_letters, deadline_events, reconcile_when_settled,
+                      settle)
+
+REMINDER_TIME = datetime(2026, 12, 3, 9, 0, tzinfo=TZ)  # two working days before the 2026-12-07 deadline of START's meetings
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    kills_per_service: int  # SIGKILLs of each of the five services during one load
+    kill_load: int  # submissions during the SIGKILL storm
+    nats_load: int  # submissions around each NATS restart
+    pg_load: int
+    pg_restarts: int
+    duplicate_load: int  # submissions, each published three times
+    poison_good: int
+    poison_bad: int
+    settle_s: float  # how long the system may take to drain after the load
+    env: dict[str, str] = field(default_factory=dict)  # service settings for this scale
+
+
+# The short scale runs in CI on two cores in about three minutes. Its one departure from the
+# production settings: ack_wait 10 s instead of 30 s, so that what a killed broker or service
+# held unacknowledged comes back within the test's budget (the long scale keeps 30 s).
+SHORT = Scale("short", kills_per_service=1, kill_load=40, nats_load=20, pg_load=40, pg_restarts=2, duplicate_load=30,
+              poison_good=120, poison_bad=12, settle_s=120, env={"DUBAN_ACK_WAIT_S": "10"})
+# The issue asks for 1,000 poison in 10,000; on two cores a poison message costs its whole
+# fetch a second, one-by-one pass, so the long scale keeps the 1-in-10 ratio at 1,100.
+LONG = Scale("long", kills_per_service=10, kill_load=300, nats_load=100, pg_load=200, pg_restarts=4, duplicate_load=200,
+             poison_good=1000, poison_bad=100, settle_s=900)
+
+
+@dataclass
+class Row:
+    fault: str
+    backend: str
+    load: str
+    submissions: int
+    accepted: int
+    matters: int
+    lost: int
+    doubled: int
+    dead_lettered: int = 0
+    duration_s: float = 0.0
+    notes: str = ""
+    problems: list[str] = field(default_factory=list)  # anything else that went wrong (a service died, a consumer stalled)
+    task_ids: dict[str, str] = field(default_factory=dict, repr=False)  # for the timer check that may follow
+
+
+def run_id() -> str:
+    return uuid.uuid4().hex[:6]
+
+
+def good(prefix: str, n: int) -> list[Message]:
+    out = []
+    for i in range(n):
+        env = meeting_decision(f"{prefix}{i:05d}", decisions=1)
+        out.append(Message(f"duban.in.demo.meeting_decision", json.dumps(env, ensure_ascii=False).encode(), env["id"], env["id"]))
+    return out
+
+
+def _row(h: Harness, fault: str, load: str, submissions: int, accepted: set[str], prefix: str, scale: Scale, started: float,
+         notes: str = "", load_error: str | None = None) -> Row:
+    rec = reconcile_when_settled(h, prefix, accepted, scale.settle_s)
+    row = Row(fault, h.backend, load, submissions, len(accepted), rec.matters, rec.lost, rec.doubled,
+              duration_s=time.monotonic() - started, notes=notes)
+    row.task_ids = rec.task_ids
+    _check_health(h, row, load_error)
+    return row
+
+
+def _check_health(h: Harness, row: Row, load_error: str | None = None) -> None:
+    if load_error:
+        row.problems.append(f"publisher: {load_error}")
+    dead = h.dead_services()
+    if dead:
+        row.problems.append(f"services not running: {', '.join(dead)}")
+    backlog = consumer_backlog(h)
+    if backlog:
+        row.problems.append(f"consumers not drained (pending, ack pending): {backlog}")
+
+
+# --- 1. SIGKILL every service, N times, at random moments -----------------------------------
+
+def sigkill_services(h: Harness, scale: Scale, rng: random.Random | None = None) -> list[Row]:
+    rng = rng or random.Random()
+    prefix = f"fk-{run_id()}-"
+    messages = good(prefix, scale.kill_load)
+    victims = [name for name in SERVICES for _ in range(scale.kills_per_service)]
+    rng.shuffle(victims)
+    started = time.monotonic()
+    # Spread the publishing over roughly the time the kills take (each restart waits for /readyz).
+    load = Load(h.nats_url, messages, duration_s=1.0 * len(victims) + 5).start()
+    for name in victims:
+        time.sleep(rng.uniform(0.1, 1.5))
+        sp = h.system.services[name]
+        sp.wait_ready()  # killed before: back at work before it is killed again (the others restart meanwhile)
+        sp.kill()  # SIGKILL: mid-transaction, mid-ack, mid-publish, wherever it is
+        sp.start()
+        sp.restarts += 1
+    for sp in h.system.services.values():
+        sp.wait_ready()
+    result = load.join()
+    notes = f"{len(victims)} SIGKILLs ({scale.kills_per_service} per service), publisher retries {result.retries}"
+    rows = [_row(h, "SIGKILL each service during the load", f"{scale.kill_load} meeting decisions, {len(victims)} kills",
+                 len(messages), result.acked, prefix, scale, started, notes, result.error)]
+    rows.append(timers_fire_once(h, rows[0].task_ids, scale))
+    return rows
+
+
+def timers_fire_once(h: Harness, task_ids: dict[str, str], scale: Scale) -> Row:
+    """Move the shared clock to the reminder day and SIGKILL the deadline service while its
+    timers fire: each task gets its deadline.set and its reminder exactly once."""
+    started = time.monotonic()
+    expected = set(task_ids.values())
+    asyncio.run(set_clock(h.nats_url, REMINDER_TIME))
+    deadline = h.system.services["deadline"]
+    time.sleep(0.3)
+    deadline.kill()
+    deadline.start()
+    deadline.restarts += 1
+    deadline.wait_ready()
+    reminders = settle(lambda: (lambda c: c if expected <= set(c) else None)(deadline_events(h, "reminder")), scale.settle_s) \
+        or deadline_events(h, "reminder")
+    settle(lambda: not consumer_backlog(h), 60)
+    reminders = deadline_events(h, "reminder")
+    sets = deadline_events(h, "set")
+    lost = len(expected - set(reminders)) + len(expected - set(sets))
+    doubled = sum(reminders[t] - 1 for t in expected if reminders[t] > 1) + sum(sets[t] - 1 for t in expected if sets[t] > 1)
+    row = Row("SIGKILL deadline while its timers fire", h.backend, f"{len(expected)} tasks × (deadline.set + reminder)",
+              len(expected), len(expected), sum(1 for t in expected if reminders[t]), lost, doubled,
+              duration_s=time.monotonic() - started, notes="matters = tasks whose reminder fired; lost/doubled count timers")
+    _check_health(h, row)
+    return row
+
+
+# --- 2. restart the NATS server, consumers idle and busy ------------------------------------
+
+def restart_nats(h: Harness, scale: Scale) -> list[Row]:
+    rows = []
+    for busy in (False, True):
+        prefix = f"fn{'b' if busy else 'i'}-{run_id()}-"
+        restarts_before = h.restarts()
+        started = time.monotonic()
+        if busy:
+            # A backlog is flowing through every consumer when the server goes down (SIGKILL).
+            messages = good(prefix, scale.nats_load)
+            load = Load(h.nats_url, messages, duration_s=3).start()
+            settle(lambda: bool(consumer_backlog(h)), 10, interval_s=0.1)
+            time.sleep(1.0)
+            h.nats.kill()
+            time.sleep(1.0)
+            h.nats.start()
+            result = load.join()
+            how = "SIGKILL while consumers are busy"
+        else:
+            # The consumers have nothing to do (their pull requests wait on the server) when it restarts.
+            first, second = good(prefix, scale.nats_load // 2), good(prefix + "b", scale.nats_load - scale.nats_load // 2)
+            first_result = Load(h.nats_url, first).start().join()
+            reconcile_when_settled(h, prefix, first_result.acked, scale.settle_s)
+            h.nats.restart()  # SIGTERM, then the same port and store
+            time.sleep(2.0)
+            result = Load(h.nats_url, second).start().join()
+            result.acked |= first_result.acked
+            messages = first + second
+            how = "restart while consumers are idle"
+        row = _row(h, f"NATS server {how}", f"{len(messages)} meeting decisions, 1 restart", len(messages), result.acked,
+                   prefix, scale, started, f"publisher retries {result.retries}", result.error)
+        if h.restarts() != restarts_before:
+            row.problems.append("a service had to be restarted: consumers did not resume by themselves")
+        rows.append(row)
+    return rows
+
+
+# --- 3. restart PostgreSQL during the load ------------------------------------------------
+
+def restart_postgres(h: Harness, scale: Scale, rng: random.Random | None = None) -> list[Row]:
+    assert h.pg is not None, "restart_postgres needs a Harness on the private PostgreSQL cluster"
+    rng = rng or random.Random()
+    prefix = f"fp-{run_id()}-"
+    messages = good(prefix, scale.pg_load)
+    restarts_before = h.restarts()
+    started = time.monotonic()
+    load = Load(h.nats_url, messages, duration_s=4.0 * scale.pg_restarts).start()
+    modes = []
+    for n in range(scale.pg_restarts):
+        time.sleep(rng.uniform(0.5, 2.0))
+        mode = ("fast", "immediate")[n % 2]  # a clean shutdown that cuts every session, then a crash
+        h.pg.stop(mode)
+        time.sleep(rng.uniform(1.0, 3.0))
+        h.pg.start()
+        h.pg.restarts += 1
+        modes.append(mode)
+    result = load.join()
+    row = _row(h, "PostgreSQL restart during the load", f"{len(messages)} meeting decisions, {len(modes)} restarts",
+               len(messages), result.acked, prefix, scale, started,
+               f"pg_ctl stop -m {'/'.join(sorted(set(modes)))}, 1–3 s down; publisher retries {result.retries}", result.error)
+    if h.restarts() != restarts_before:
+        row.problems.append("a service had to be restarted after the database came back")
+    return [row]
+
+
+# --- 4. every submission published three times ----------------------------------------------
+
+def publish_three_times(h: Harness, scale: Scale, rng: random.Random | None = None) -> list[Row]:
+    """Each submission three times: twice with the same Nats-Msg-Id (JetStream drops the
+    second), once more with a new message id but the same envelope id (intake's dedup on
+    tenant, source and external id must drop it)."""
+    rng = rng or random.Random()
+    prefix = f"fd-{run_id()}-"
+    originals = good(prefix, scale.duplicate_load)
+    again = [Message(m.subject, m.data, m.msg_id, m.key) for m in originals]
+    other_id = [Message(m.subject, m.data, f"{m.msg_id}#republished", m.key) for m in originals]
+    rng.shuffle(again)
+    rng.shuffle(other_id)
+    messages = originals + [m for pair in zip(again, other_id) for m in pair]
+    started = time.monotonic()
+    result = Load(h.nats_url, messages, duration_s=2).start().join()
+    return [_row(h, "every submission published three times", f"{len(originals)} meeting decisions × 3 publishes",
+                 len(originals), result.acked, prefix, scale, started,
+                 "same Nats-Msg-Id twice, then a new message id with the same envelope id", result.error)]
+
+
+# --- 5. poison among good messages -----------------------------------------------------------
+
+MARKER = re.compile(r"poison-[0-9a-f]{6}-\d{5}")
+
+
+def poison(marker: str, variant: int) -> Message:
+    """A message intake can never process, of one of seven kinds, with ``marker`` inside."""
+    env = meeting_decision(marker, decisions=1)
+    subject = "duban.in.demo.meeting_decision"
+    match variant % 7:
+        case 0:
+            data = f"<<{marker}>> this is not JSON".encode()
+        case 1:
+            data = json.dumps({"hello": marker}).encode()  # JSON, but not an envelope
+        case 2:
+            env["tenant"] = "other-county"  # the subject says demo
+            data = json.dumps(env).encode()
+        case 3:
+            env["type"] = "duban.submission.horoscope.v1"
+            data = json.dumps(env).encode()
+        case 4:
+            env["data"].pop("decisions")
+            data = json.dumps(env, ensure_ascii=False).encode()
+        case 5:
+            env["tenant"], subject = "nosuch-county", "duban.in.nosuch-county.meeting_decision"  # no such tenant
+            data = json.dumps(env, ensure_ascii=False).encode()
+        case _:
+            env["type"] = "duban.submission.meeting_decision.v9"
+            data = json.dumps(env, ensure_ascii=False).encode()
+    return Message(subject, data, marker)
+
+
+def poison_mixed_in(h: Harness, scale: Scale, rng: random.Random | None = None) -> list[Row]:
+    rng = rng or random.Random()
+    run = run_id()
+    prefix = f"fg-{run}-"
+    goods = good(prefix, scale.poison_good)
+    bad = [poison(f"poison-{run}-{i:05d}", i) for i in range(scale.poison_bad)]
+    messages = goods + bad
+    rng.shuffle(messages)
+    started = time.monotonic()
+    result = Load(h.nats_url, messages).start().join()
+    row = _row(h, "poison messages mixed into good ones", f"{len(bad)} poison in {len(messages)} messages", len(messages),
+               result.acked, prefix, scale, started, "", result.error)
+    wanted = {m.msg_id for m in bad}
+    per_marker: dict[str, int] = {}
+    without_reason = 0
+    for entry in dead_letters(h):
+        found = MARKER.search(entry.get("original", "")) or MARKER.search(bytes.fromhex(entry["original"]).decode(errors="replace")
+                                                                          if re.fullmatch(r"[0-9a-f]*", entry.get("original", "")) else "")
+        if found and found.group(0) in wanted:
+            per_marker[found.group(0)] = per_marker.get(found.group(0), 0) + 1
+            without_reason += not entry.get("reason")
+    row.dead_lettered = len(per_marker)
+    row.lost += len(wanted) - len(per_marker)  # poison that was neither processed nor dead-lettered: a silent drop
+    row.doubled += sum(c - 1 for c in per_marker.values())
+    row.notes = f"dead letters with a reason: {len(per_marker) - without_reason} of {len(wanted)} poison"
+    if without_reason:
+        row.problems.append(f"{without_reason} dead letters without a reason")
+    return [row]

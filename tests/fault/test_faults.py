@@ -1,0 +1,40 @@
+"""The short fault suite (issue 9): the same scenarios as ``python -m tests.fault --long``,
+at the short scale, on real processes. Lost 0, doubled 0, every poison message dead-lettered
+with a reason, no consumer left with a backlog, no service left dead.
+
+The SQLite scenarios share one system (starting five services costs more than most
+scenarios); the PostgreSQL restart (test_fault_postgres.py, a file of its own so that the
+second pytest-xdist worker runs it alongside) has a system of its own on a private cluster.
+Each test writes its numbers to ``fault-report.md`` in its tmp folder; docs/reliability.md
+is only ever written by the long run.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import check
+from .scenarios import SHORT, poison_mixed_in, publish_three_times, restart_nats, sigkill_services
+
+pytestmark = pytest.mark.e2e
+
+
+def test_sigkill_each_service_during_a_load(sqlite_system, tmp_path, rng):
+    rows = sigkill_services(sqlite_system, SHORT, rng)
+    check(rows, tmp_path, sqlite_system)
+    assert sum(sp.restarts for sp in sqlite_system.system.services.values()) >= 5 * SHORT.kills_per_service
+
+
+def test_nats_restart_idle_and_busy_consumers_resume_by_themselves(sqlite_system, tmp_path):
+    check(restart_nats(sqlite_system, SHORT), tmp_path, sqlite_system)
+
+
+def test_every_submission_published_three_times_is_one_matter(sqlite_system, tmp_path, rng):
+    check(publish_three_times(sqlite_system, SHORT, rng), tmp_path, sqlite_system)
+
+
+def test_poison_is_dead_lettered_with_a_reason_and_good_ones_flow(sqlite_system, tmp_path, rng):
+    [row] = poison_mixed_in(sqlite_system, SHORT, rng)
+    check([row], tmp_path, sqlite_system)
+    assert row.dead_lettered == SHORT.poison_bad
+    assert row.matters == SHORT.poison_good

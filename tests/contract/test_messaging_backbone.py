@@ -170,3 +170,64 @@ async def test_runner_applies_each_event_once_and_dead_letters_failures_with_rea
     assert reasons["refused"] == "unit code 'xx' is not in the directory"
     assert reasons["{not json"].startswith("invalid envelope")
     assert len(letters) == 3
+
+
+class _AwayDatabase(Database):
+    """A database that refuses connections while ``away`` is set."""
+
+    away = False
+
+    def transaction(self):
+        if self.away:
+            raise ConnectionRefusedError("connection refused (the test took the database away)")
+        return super().transaction()
+
+    async def ping(self) -> None:
+        if self.away:
+            raise ConnectionRefusedError("connection refused")
+        await super().ping()
+
+
+async def test_a_database_outage_holds_deliveries_instead_of_spending_them(fresh_nats, tmp_path):
+    """While the database is away, a group of deliveries waits in progress: no redelivery is
+    counted, nothing is dead-lettered, and everything is applied once it answers again."""
+    import asyncio
+
+    nc, js = await _js(fresh_nats)
+    md, infra, applied = _probe_tables()
+    db = _AwayDatabase(f"sqlite+aiosqlite:///{tmp_path / 'away.db'}")
+    await db.create_all(md)
+    deliveries: dict[str, int] = {}
+
+    async def handler(d, uow):
+        deliveries[d.envelope.data["key"]] = d.num_delivered
+        await uow.session.execute(applied.insert().values(key=d.envelope.data["key"]))
+
+    settings = _settings(max_deliver=2, ack_wait_s=2)  # an outage longer than max_deliver × ack_wait
+    spec = ConsumerSpec("probe", "things", "DUBAN_EV", "duban.ev.*.thing.>")
+    try:
+        await provisioning.ensure_streams(js, settings)
+        await provisioning.ensure_consumer(js, spec, settings)
+        relay = OutboxRelay(db, infra, js, service="probe")
+        runner = ConsumerRunner(spec, {"duban.thing.happened.v1": handler}, db, infra, js, FixedClock(START), settings, relay)
+        for n in range(5):
+            await js.publish("duban.ev.demo.thing.happened", _thing(f"k{n}"))
+        pull = await js.pull_subscribe("duban.ev.*.thing.>", durable=spec.durable, stream=spec.stream)
+        batch = await pull.fetch(5, timeout=5)
+        assert len(batch) == 5
+        db.away = True
+        handling = asyncio.gather(*(runner.handle(m) for m in batch))  # as the pull subscriber starts them
+        await asyncio.sleep(6)  # three ack waits
+        assert not handling.done() and deliveries == {}
+        db.away = False
+        await asyncio.wait_for(handling, timeout=30)
+        async with db.read() as s:
+            keys = sorted((await s.execute(select(applied.c.key))).scalars())
+        assert keys == [f"k{n}" for n in range(5)]
+        assert set(deliveries.values()) == {1}, "held in progress: the server never redelivered"
+        assert (await js.consumer_info("DUBAN_EV", spec.durable)).num_ack_pending == 0
+        dlq = (await js.stream_info("DUBAN_DLQ")).state.messages
+        assert dlq == 0, "nothing dead-lettered"
+    finally:
+        await nc.close()
+        await db.dispose()

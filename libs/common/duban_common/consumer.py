@@ -10,7 +10,9 @@ transaction, one after the other, in delivery order, and each delivery is acked 
 that commit. A transaction per batch instead of per message is what lets a consumer keep
 up with a busy stream (bench/throughput.py). When any handler of the batch fails, the
 whole transaction rolls back and the batch is run again one message per transaction, so
-one bad message costs its neighbours a retry, never their effect.
+one bad message costs its neighbours a retry, never their effect. When the database itself
+does not answer, the deliveries are held in progress and tried again until it does: an
+outage never counts toward ``max_deliver`` and never dead-letters a good message.
 
 Failures are loud and bounded (STYLE.md 7): a :class:`Rejected` message (bad input)
 goes to the dead-letter subject at once; any other exception is logged and the
@@ -66,6 +68,10 @@ Handler = Callable[[Delivery, UnitOfWork], Awaitable[None]]
 
 def describe_validation_error(e: ValidationError) -> str:
     return "; ".join(f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}" for err in e.errors())
+
+
+class _DatabaseDown(Exception):
+    """The database did not answer: the delivery is not at fault."""
 
 
 @dataclass
@@ -138,7 +144,7 @@ class ConsumerRunner:
                 while self._waiting:
                     group, self._waiting = self._waiting[: self.max_group], self._waiting[self.max_group :]
                     try:
-                        await self._commit_group(group)
+                        await self._commit_until_database_answers(group)
                     except BaseException:  # cancelled (shutdown): nothing of these is acked
                         for w in group + self._waiting:
                             if not w.outcome.done():
@@ -161,6 +167,30 @@ class ConsumerRunner:
             raise Rejected(f"subject tenant {subjects.tenant_of(msg.subject)!r} does not match envelope tenant {env.tenant!r}")
         return env, self.handlers.get(env.type) or self.handlers.get("*")  # "*": the consumer takes every type
 
+    async def _commit_until_database_answers(self, group: list[_Waiting]) -> None:
+        """While the database is away, a delivery is not the problem: keep the group in
+        progress (no redelivery counted, nothing dead-lettered) and try again until it answers."""
+        pause = 0.5
+        while group:
+            try:
+                await self._commit_group(group)
+                return
+            except _DatabaseDown:
+                group = [w for w in group if not w.outcome.done()]
+                log.warning("database unavailable; holding deliveries until it answers", consumer=self.spec.durable,
+                            deliveries=len(group), retry_in_s=pause)
+                for w in group:
+                    await w.msg.in_progress()  # restarts the ack wait: the server does not redeliver meanwhile
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, self.settings.ack_wait_s / 3)
+
+    async def _database_down(self) -> bool:
+        try:
+            await self.db.ping()
+            return False
+        except Exception:
+            return True
+
     async def _commit_group(self, group: list[_Waiting]) -> None:
         """Run the group in one transaction; if any handler fails, run each in its own."""
         if len(group) > 1:
@@ -182,6 +212,8 @@ class ConsumerRunner:
                     uow = UnitOfWork(session, self.tables, self.clock, self.source)
                     outcome = await self._apply(uow, w)
             except Exception as e:
+                if await self._database_down():
+                    raise _DatabaseDown() from e
                 w.outcome.set_exception(e)
             else:
                 self._settled([w], [outcome], uow)

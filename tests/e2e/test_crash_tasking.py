@@ -12,6 +12,7 @@ import pytest
 from e2e_support import ledger, meeting_decision, publish, wait_for
 
 pytestmark = pytest.mark.e2e
+DEFAULT_BACKENDS = ["postgresql"]  # SQLite: tests/fault SIGKILLs every service, tasking included; full matrix: DUBAN_E2E_BACKENDS=sqlite,postgresql
 
 MEETINGS = 40
 DECISIONS = 3

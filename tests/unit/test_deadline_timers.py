@@ -194,6 +194,9 @@ def test_policy_overrides_are_checked_and_merged_over_the_defaults():
                        ({"rules": {"one_unit": {"period": {"unit": "fortnights", "amount": 1}}}}, "unit"),
                        ({"rules": {"one_unit": {"period": {"unit": "days", "amount": 0}}}}, "amount"),
                        ({"settings": {"reminder_time": "18:00", "due_time": "17:00"}}, "reminder_time"),
-                       ({"settings": {"yellow": 3}}, "yellow")]:
+                       ({"settings": {"yellow": 3}}, "yellow"),
+                       # a UTC offset: found by fuzzing, it compared with the other time and failed (500)
+                       ({"settings": {"due_time": "14:45:01-07:22"}}, "(?s)due_time.*without a UTC offset"),
+                       ({"settings": {"reminder_time": "09:00+08:00"}}, "(?s)reminder_time.*without a UTC offset")]:
         with pytest.raises(ValidationError, match=where):
             PolicyOverrides.model_validate(bad)

@@ -46,6 +46,15 @@ class SettingsIn(BaseModel):
     progress_reports_monthly: bool = True
     beyond_maximum: Literal["cap", "refuse"] = Field("cap", description="a requested due date beyond the rule's maximum is capped at it, or refused")
 
+    @field_validator("reminder_time", "due_time")
+    @classmethod
+    def _local_time(cls, v: time | None) -> time | None:
+        # A time of day on the tenant's working calendar (its own zone): with a UTC offset it would
+        # compare with neither the other setting nor the service's default.
+        if v is not None and v.tzinfo is not None:
+            raise ValueError("a time of day on the tenant's calendar, without a UTC offset (e.g. 17:30)")
+        return v
+
     @model_validator(mode="after")
     def _reminder_before_due(self):
         if self.due_time is not None and self.reminder_time >= self.due_time:

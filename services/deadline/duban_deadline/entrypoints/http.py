@@ -6,6 +6,8 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy import select
 
+from duban_common.http import ERROR_RESPONSES, OFFSET_MAX
+
 from ..adapters import repository as repo
 from ..adapters.orm import deadline_history, deadlines, extensions
 from ..domain.lights import DONE, light
@@ -25,7 +27,7 @@ def _public(row: dict, lamp: str) -> dict:
 
 
 def router(runtime, settings) -> APIRouter:
-    r = APIRouter(tags=["deadlines"])
+    r = APIRouter(tags=["deadlines"], responses=ERROR_RESPONSES)
 
     @r.get("/v1/tenants/{tenant}/tasks/{task_id}/deadline")
     async def task_deadline(tenant: str, task_id: str) -> dict:
@@ -54,7 +56,7 @@ def router(runtime, settings) -> APIRouter:
         status: str | None = Query(None, pattern="^(open|declined|completion_submitted|completed)$"),
         provisional: bool | None = None,
         limit: int = Query(100, ge=1, le=1000),
-        offset: int = Query(0, ge=0),
+        offset: int = Query(0, ge=0, le=OFFSET_MAX),
     ) -> dict:
         """Open deadlines by default (status filter to see the others), soonest first, each with its light."""
         common.valid_tenant(tenant)

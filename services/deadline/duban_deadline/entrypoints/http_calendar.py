@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
+
+from duban_common.http import ERROR_RESPONSES
 
 from ..adapters import repository as repo
 from ..adapters.orm import local_holidays, year_schedules
@@ -36,6 +38,9 @@ class YearScheduleIn(BaseModel):
         return self
 
 
+YEAR = Path(ge=2000, le=2100, description="the years a schedule can be loaded for")
+
+
 def _check_year(year: int, body: YearScheduleIn) -> None:
     for name, days in (("holidays", body.holidays), ("working_weekends", body.working_weekends)):
         for i, d in enumerate(days):
@@ -46,7 +51,7 @@ def _check_year(year: int, body: YearScheduleIn) -> None:
 
 
 def router(runtime, settings) -> APIRouter:
-    r = APIRouter(tags=["calendar"])
+    r = APIRouter(tags=["calendar"], responses=ERROR_RESPONSES)
 
     @r.get("/v1/tenants/{tenant}/calendar")
     async def calendar_days(tenant: str, start: date = Query(alias="from"), end: date = Query(alias="to")) -> dict:
@@ -100,7 +105,7 @@ def router(runtime, settings) -> APIRouter:
         return {"tenant": tenant, "years": years}
 
     @r.get("/v1/tenants/{tenant}/calendar/years/{year}")
-    async def get_year(tenant: str, year: int) -> dict:
+    async def get_year(tenant: str, year: int = YEAR) -> dict:
         common.valid_tenant(tenant)
         async with runtime.db.read() as s:
             row = (await s.execute(select(year_schedules).where(year_schedules.c.tenant == tenant, year_schedules.c.year == year))).mappings().first()
@@ -109,10 +114,8 @@ def router(runtime, settings) -> APIRouter:
         return dict(row)
 
     @r.put("/v1/tenants/{tenant}/calendar/years/{year}")
-    async def put_year(tenant: str, year: int, body: YearScheduleIn) -> dict:
+    async def put_year(tenant: str, body: YearScheduleIn, year: int = YEAR) -> dict:
         common.valid_tenant(tenant)
-        if not 2000 <= year <= 2100:
-            raise common.field_error(["path", "year"], "year must be between 2000 and 2100")
         _check_year(year, body)
         async with runtime.unit_of_work() as uow:
             changes = await calendar_admin.load_year(uow, tenant, year, body.holidays, body.working_weekends, body.source, settings.due_time)

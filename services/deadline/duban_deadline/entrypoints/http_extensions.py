@@ -9,6 +9,8 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from duban_common.http import ERROR_RESPONSES
+
 from ..adapters.orm import extensions
 from ..domain.extensions import Refused
 from ..service_layer import extensions as service
@@ -31,7 +33,7 @@ class DecisionIn(BaseModel):
 
 
 def router(runtime, settings) -> APIRouter:
-    r = APIRouter(tags=["extensions"])
+    r = APIRouter(tags=["extensions"], responses=ERROR_RESPONSES)
 
     @r.post("/v1/tenants/{tenant}/tasks/{task_id}/extensions", status_code=201)
     async def request_extension(tenant: str, task_id: str, body: ExtensionRequestIn) -> dict:

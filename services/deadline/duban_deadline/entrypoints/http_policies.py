@@ -9,6 +9,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import delete
 
+from duban_common.http import ERROR_RESPONSES
+
 from ..adapters import repository as repo
 from ..adapters.orm import tenant_policies
 from ..domain.settings import PolicyOverrides, describe, effective
@@ -16,7 +18,7 @@ from . import common
 
 
 def router(runtime, settings) -> APIRouter:
-    r = APIRouter(tags=["deadline policies"])
+    r = APIRouter(tags=["deadline policies"], responses=ERROR_RESPONSES)
 
     @r.get("/v1/tenants/{tenant}/deadline-policies")
     async def get_policies(tenant: str) -> dict:

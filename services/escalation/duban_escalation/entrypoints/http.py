@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Header, HTTPException
+from fastapi import APIRouter, Depends, Header, HTTPException, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
@@ -11,7 +11,7 @@ from duban_common import auth
 from duban_common.calendar import local_day
 from duban_common.contracts import events as ev
 from duban_common.documents import official_notice
-from duban_common.http import valid_tenant as _tenant
+from duban_common.http import ERROR_RESPONSES, valid_tenant as _tenant
 
 from ..adapters.orm import cases, deductions, deliveries, explanations, ladders, steps_taken, supervision_orders, urges, watched_tasks
 from ..domain.ladder import URGE_REASONS, Ladder
@@ -38,8 +38,11 @@ class ExplanationIn(BaseModel):
 
 
 
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
 def router(runtime, cal) -> APIRouter:
-    r = APIRouter(tags=["escalation"])
+    r = APIRouter(tags=["escalation"], responses=ERROR_RESPONSES)
 
     @r.get("/v1/tenants/{tenant}/ladder")
     async def get_ladder(tenant: str) -> dict:
@@ -138,7 +141,8 @@ def router(runtime, cal) -> APIRouter:
             raise HTTPException(404, f"case {case_id} not found")
         return dict(row)
 
-    @r.get("/v1/tenants/{tenant}/urges/{urge_id}/notice.docx")
+    @r.get("/v1/tenants/{tenant}/urges/{urge_id}/notice.docx", response_class=Response,
+           responses={200: {"content": {DOCX: {}}, "description": "the urging notice (催办通知) as a Word document"}})
     async def urge_notice(tenant: str, urge_id: str) -> Response:
         async with runtime.db.read() as s:
             u = (await s.execute(select(urges).where(urges.c.tenant == _tenant(tenant), urges.c.id == urge_id))).mappings().first()
@@ -153,7 +157,7 @@ def router(runtime, cal) -> APIRouter:
             ("办理时限", t["due_on"].isoformat() if t["due_on"] else "—"),
             ("催办事由", URGE_REASONS.get(u["reason"], u["reason"])), ("催办次数", f"第{u['urge_no']}次"),
             ("催办要求", "请接到本催办单后立即办理，并于3个工作日内书面反馈办理情况。")])
-        return Response(body, media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        return Response(body, media_type=DOCX,
                         headers={"content-disposition": f'attachment; filename="urge-{urge_id}.docx"'})
 
     def role(acting_role: str | None, *allowed: str) -> None:
@@ -182,7 +186,8 @@ def router(runtime, cal) -> APIRouter:
             raise HTTPException(e.status, str(e)) from None
         return {"order_id": order_id, "status": o["status"], "notice_no": o.get("notice_no")}
 
-    @r.get("/v1/tenants/{tenant}/supervision-orders/{order_id}/notice.docx")
+    @r.get("/v1/tenants/{tenant}/supervision-orders/{order_id}/notice.docx", response_class=Response,
+           responses={200: {"content": {DOCX: {}}, "description": "the supervision order (督办单) as a Word document"}})
     async def order_notice(tenant: str, order_id: str) -> Response:
         async with runtime.db.read() as s:
             o = (await s.execute(select(supervision_orders).where(supervision_orders.c.tenant == _tenant(tenant),
@@ -196,11 +201,11 @@ def router(runtime, cal) -> APIRouter:
                                copies_to=[ctx.units[c]["name"] for c in ctx.copy_units], rows=[
             ("督办事项", t["title"] or ""), ("承办单位", ctx.unit_name(dict(t))), ("督办要求", o["requirement"]),
             ("拟办", o["proposed_by"]), ("审批", o["approved_by"]), ("签发", o["signed_by"])])
-        return Response(body, media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        return Response(body, media_type=DOCX,
                         headers={"content-disposition": f'attachment; filename="order-{order_id}.docx"'})
 
     @r.get("/v1/tenants/{tenant}/deliveries")
-    async def list_deliveries(tenant: str, limit: int = 100) -> dict:
+    async def list_deliveries(tenant: str, limit: int = Query(100, ge=1, description="at most 500 are listed")) -> dict:
         async with runtime.db.read() as s:
             rows = (await s.execute(select(deliveries).where(deliveries.c.tenant == _tenant(tenant)).order_by(deliveries.c.send_at.desc())
                                     .limit(min(limit, 500)))).mappings().all()

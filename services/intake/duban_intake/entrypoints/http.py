@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from duban_common.envelope import Envelope
-from duban_common.http import valid_tenant
+from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, valid_tenant
 
 from ..adapters.orm import citizen_contacts, submissions
 from ..service_layer import handlers
@@ -36,7 +36,7 @@ async def read_limited(request: Request, limit: int) -> bytes:
 
 
 def router(runtime, protector) -> APIRouter:
-    r = APIRouter(tags=["submissions"])
+    r = APIRouter(tags=["submissions"], responses=ERROR_RESPONSES)
 
     @r.post("/v1/tenants/{tenant}/submissions", status_code=201)
     async def submit(tenant: str, request: Request) -> JSONResponse:
@@ -71,7 +71,7 @@ def router(runtime, protector) -> APIRouter:
         received_to: date | None = None,
         q: str | None = Query(None, max_length=100, description="text in the title"),
         limit: int = Query(50, ge=1, le=500),
-        offset: int = Query(0, ge=0),
+        offset: int = Query(0, ge=0, le=OFFSET_MAX),
     ) -> dict:
         """The triage queue is ``status=pending``; citizens' data appears masked only."""
         valid_tenant(tenant)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from duban_common.contracts.submissions import KINDS, UnitCode
+from duban_common.http import ERROR_RESPONSES
 
 from ..adapters.orm import tenants, triage_policies
 from ..adapters.units import UnitsDirectoryUnavailable, unit_lookup
@@ -49,7 +50,7 @@ def _tenant_out(row) -> dict:
 
 
 def router(runtime, protector) -> APIRouter:
-    r = APIRouter()
+    r = APIRouter(responses=ERROR_RESPONSES)
 
     async def check_units(tenant: str, body: RegisterIn) -> None:
         lookup = await unit_lookup(runtime.settings.tasking_url, tenant, runtime.settings.service_headers())

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from duban_common import auth
 from duban_common.calendar import WorkCalendar, local_day
-from duban_common.http import valid_tenant
+from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, valid_tenant
 
 from ..adapters.units import UnitNames
 from ..adapters.xlsx import ledger_workbook
@@ -58,7 +58,7 @@ def ledger_filter(
 
 
 def router(runtime, calendar: WorkCalendar, names: UnitNames) -> APIRouter:
-    r = APIRouter(tags=["ledger"])
+    r = APIRouter(tags=["ledger"], responses=ERROR_RESPONSES)
 
     async def select_rows(tenant: str, f: LedgerFilter, limit: int, offset: int) -> tuple[int, list[dict], object]:
         now = runtime.clock.now()
@@ -77,7 +77,7 @@ def router(runtime, calendar: WorkCalendar, names: UnitNames) -> APIRouter:
 
     @r.get("/v1/tenants/{tenant}/ledger")
     async def get_ledger(request: Request, tenant: str, f: LedgerFilter = Depends(ledger_filter),
-                         limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> dict:
+                         limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=OFFSET_MAX)) -> dict:
         valid_tenant(tenant)
         f = own_unit_only(request, f)
         total, items, now = await select_rows(tenant, f, limit, offset)

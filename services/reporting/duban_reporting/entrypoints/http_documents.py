@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from duban_common import auth
 from duban_common.calendar import local_day
-from duban_common.http import valid_tenant
+from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, valid_tenant
 
 from ..adapters.units import UnitNames
 from ..domain import periods
@@ -102,7 +102,7 @@ def _disposition(row: dict, fmt: str) -> str:
 
 
 def router(runtime, names: UnitNames) -> APIRouter:
-    r = APIRouter(tags=["bulletins and special reports"])
+    r = APIRouter(tags=["bulletins and special reports"], responses=ERROR_RESPONSES)
     s = runtime.settings
 
     @r.post("/v1/tenants/{tenant}/reports", status_code=201, responses={200: {"description": "already published: the same report"}})
@@ -130,7 +130,7 @@ def router(runtime, names: UnitNames) -> APIRouter:
     @r.get("/v1/tenants/{tenant}/reports")
     async def list_reports(tenant: str, kind: Literal["quarterly_bulletin", "special_report"] | None = None,
                            year: int | None = Query(None, ge=2000, le=2100), limit: int = Query(50, ge=1, le=500),
-                           offset: int = Query(0, ge=0)) -> dict:
+                           offset: int = Query(0, ge=0, le=OFFSET_MAX)) -> dict:
         valid_tenant(tenant)
         async with runtime.db.read() as session:
             total, items = await publishing.listing(session, tenant, kind=kind, year=year, limit=limit, offset=offset)

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from duban_common.calendar import TZ, WorkCalendar, local_day
+from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, PAGE_ERROR_RESPONSES
 
 from ..adapters.units import UnitNames, named
 from ..domain import periods
@@ -31,7 +32,7 @@ def _pct(rate: float | None) -> str:
 
 
 def router(runtime, calendar: WorkCalendar, names: UnitNames) -> APIRouter:
-    r = APIRouter(tags=["reports"])
+    r = APIRouter(tags=["reports"], responses=ERROR_RESPONSES)
     templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"]))
     settings = runtime.settings
 
@@ -45,9 +46,9 @@ def router(runtime, calendar: WorkCalendar, names: UnitNames) -> APIRouter:
         async with runtime.db.read() as s:
             return await statistics.report(s, tenant, span, as_of=now, names=unit_names, bottom=settings.admonition_bottom)
 
-    @r.get("/v1/tenants/{tenant}/dashboard", response_class=HTMLResponse)
+    @r.get("/v1/tenants/{tenant}/dashboard", response_class=HTMLResponse, responses=PAGE_ERROR_RESPONSES)
     async def get_dashboard(request: Request, tenant: str, period: str | None = None, from_: date | None = Query(None, alias="from"), to: date | None = None,
-                            overdue_offset: int = Query(0, ge=0)) -> HTMLResponse:
+                            overdue_offset: int = Query(0, ge=0, le=OFFSET_MAX)) -> HTMLResponse:
         valid_tenant(tenant)
         now = runtime.clock.now()
         today = local_day(now)

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import String, cast, func, or_, select
 
 from duban_common import auth
-from duban_common.http import valid_tenant as _tenant
+from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, valid_tenant as _tenant
 
 from ..adapters.orm import matters, tasks, units
 from ..domain.model import UNIT_TYPES
@@ -86,7 +86,7 @@ def visible_to(request: Request, task) -> bool:
 
 
 def router(runtime) -> APIRouter:
-    r = APIRouter()
+    r = APIRouter(responses=ERROR_RESPONSES)
 
     @r.put("/v1/tenants/{tenant}/units", tags=["units"])
     async def import_units(tenant: str, request: Request) -> JSONResponse:
@@ -129,7 +129,7 @@ def router(runtime) -> APIRouter:
 
     @r.get("/v1/tenants/{tenant}/tasks", tags=["tasks"])
     async def list_tasks(request: Request, tenant: str, matter_id: str | None = None, status: str | None = None, unit: str | None = None,
-                         limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> dict:
+                         limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=OFFSET_MAX)) -> dict:
         """A unit handler sees the tasks its unit leads or co-handles, and no others."""
         _tenant(tenant)
         t = tasks.c
@@ -148,7 +148,7 @@ def router(runtime) -> APIRouter:
 
     @r.get("/v1/tenants/{tenant}/matters", tags=["matters"])
     async def list_matters(tenant: str, status: str | None = Query(None, pattern="^(awaiting_assignment|assigned|completed)$"),
-                           limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> dict:
+                           limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=OFFSET_MAX)) -> dict:
         """``status=awaiting_assignment`` is what the supervision office still has to assign."""
         _tenant(tenant)
         m = matters.c

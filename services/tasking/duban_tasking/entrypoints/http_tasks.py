@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from duban_common.calendar import WorkCalendar, local_day
+from duban_common.http import ERROR_RESPONSES
 
 from ..adapters import notice_docx
 from ..adapters.orm import matters, reports, spot_check_draws, spot_checks as spot_checks_t, task_history, tasks, units
@@ -64,8 +65,11 @@ def _assignment(body: AssignIn) -> assignment.Assignment:
                                  body.due_on.isoformat() if body.due_on else None)
 
 
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
 def router(runtime, calendar: WorkCalendar) -> APIRouter:
-    r = APIRouter(tags=["tasks"])
+    r = APIRouter(tags=["tasks"], responses=ERROR_RESPONSES)
     s = runtime.settings
 
     async def run(tenant: str, fn, *args):
@@ -146,7 +150,8 @@ def router(runtime, calendar: WorkCalendar) -> APIRouter:
         return {**item, "status_label": LABELS[State(item["status"])], "declines_left": max(s.max_declines - item["declines"], 0),
                 "history": [dict(h) for h in hist], "reports": [dict(x) for x in reps]}
 
-    @r.get("/v1/tenants/{tenant}/tasks/{task_id}/notice.docx")
+    @r.get("/v1/tenants/{tenant}/tasks/{task_id}/notice.docx", response_class=Response,
+           responses={200: {"content": {DOCX: {}}, "description": "the assignment notice (交办单) as a Word document"}})
     async def notice(request: Request, tenant: str, task_id: str) -> Response:
         _tenant(tenant)
         async with runtime.db.read() as session:
@@ -161,7 +166,7 @@ def router(runtime, calendar: WorkCalendar) -> APIRouter:
                                   responsible=t["responsible_person"], requirement=t["requirement"], due_on=t["due_on"],
                                   issued_on=local_day(t["assigned_at"]))
         filename = f"notice-{task_id}.docx"
-        return Response(body, media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        return Response(body, media_type=DOCX,
                         headers={"content-disposition": f'attachment; filename="{filename}"'})
 
     @r.post("/v1/tenants/{tenant}/spot-checks", tags=["spot checks"])

@@ -34,11 +34,14 @@ from pathlib import Path
 
 import httpx
 import nats
-from nats.js.api import ConsumerConfig, DeliverPolicy, StreamConfig
+from nats.js.api import StreamConfig
 
 from duban_cli.embedded import SERVICES, EmbeddedSystem, demo_units_path, load_demo_tenant
 from duban_common.natsserver import NatsServer, free_port
 from duban_common.testing.postgres import TemporaryDatabases
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from e2e_support import read_stream  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = json.loads((ROOT / "examples" / "online_message.json").read_text())
@@ -134,22 +137,11 @@ async def ledger_commits(nats_url: str, reporting_db: str, titles: dict[str, str
 
     from duban_common.db import Database
 
-    nc = await nats.connect(nats_url)
-    js = nc.jetstream()
     event_to_message: dict[str, str] = {}
-    sub = await js.subscribe("duban.ev.demo.matter.registered", ordered_consumer=True,
-                             config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL))
-    try:
-        while True:
-            try:
-                msg = await sub.next_msg(timeout=2)
-            except nats.errors.TimeoutError:
-                break
-            env = json.loads(msg.data)
-            if (m := titles.get(env["data"].get("title", ""))) is not None:
-                event_to_message[env["id"]] = m
-    finally:
-        await nc.close()
+    for msg in await read_stream(nats_url, "duban.ev.demo.matter.registered", idle_s=2):
+        env = json.loads(msg.data)
+        if (m := titles.get(env["data"].get("title", ""))) is not None:
+            event_to_message[env["id"]] = m
     db = Database(reporting_db)
     try:
         async with db.read() as s:

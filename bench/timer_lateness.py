@@ -34,6 +34,7 @@ from duban_common.db import Database  # noqa: E402
 from duban_deadline.adapters import orm  # noqa: E402
 from duban_deadline.service_layer.firing import TimerFiring  # noqa: E402
 from deadline_support import pg_database, seed_timers  # noqa: E402
+from throughput import percentile  # noqa: E402  (bench/ is the script's folder)
 
 ROOT = Path(__file__).resolve().parent.parent
 DUE = datetime(2026, 12, 7, 17, 30, tzinfo=TZ)  # a Monday, a working day
@@ -47,11 +48,6 @@ class RealTimeClock:
 
     def now(self) -> datetime:
         return self.start + timedelta(seconds=time.monotonic() - self.t0)
-
-
-def percentile(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
 
 
 async def run(url: str, open_n: int, due_n: int, replicas: int, batch: int) -> dict:

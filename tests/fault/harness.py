@@ -19,13 +19,12 @@ from pathlib import Path
 
 import httpx
 import nats
-from nats.js.api import DeliverPolicy
 
 from duban_cli.embedded import SERVICES, EmbeddedSystem, demo_units_path, load_demo_tenant
 from duban_common.natsserver import free_port
 from duban_common.provisioning import CONSUMERS
 from duban_common.testing.postgres import TemporaryDatabases
-from e2e_support import START, ledger, set_clock
+from e2e_support import START, ledger, read_stream, set_clock
 
 
 def settle(predicate, timeout_s: float, interval_s: float = 0.5):
@@ -344,26 +343,11 @@ def consumer_backlog(h: Harness) -> dict[str, tuple[int, int]]:
         return {"(unreachable)": (-1, -1), type(e).__name__: (-1, -1)}
 
 
-async def read_subject(url: str, subject: str, idle_s: float = 1.5) -> list:
-    """Every message on ``subject`` from the start of its stream (an ordered consumer)."""
-    nc = await nats.connect(url)
-    out = []
-    try:
-        sub = await nc.jetstream().subscribe(subject, ordered_consumer=True, deliver_policy=DeliverPolicy.ALL)
-        while True:
-            try:
-                out.append(await sub.next_msg(timeout=idle_s))
-            except nats.errors.TimeoutError:
-                return out
-    finally:
-        await nc.close()
-
-
 def dead_letters(h: Harness, service: str = "intake") -> list[dict]:
-    return [json.loads(m.data) for m in asyncio.run(read_subject(h.nats_url, f"duban.dlq.*.{service}"))]
+    return [json.loads(m.data) for m in asyncio.run(read_stream(h.nats_url, f"duban.dlq.*.{service}", idle_s=1.5))]
 
 
 def deadline_events(h: Harness, name: str) -> Counter:
     """task id → how many ``deadline.<name>`` events were published for it."""
-    msgs = asyncio.run(read_subject(h.nats_url, f"duban.ev.demo.deadline.{name}"))
+    msgs = asyncio.run(read_stream(h.nats_url, f"duban.ev.demo.deadline.{name}", idle_s=1.5))
     return Counter(json.loads(m.data)["data"].get("task_id") for m in msgs)

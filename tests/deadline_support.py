@@ -13,6 +13,7 @@ import httpx
 import nats
 from nats.js.api import DeliverPolicy
 
+from duban_common import tenancy
 from duban_common.clock import set_shared_time
 from duban_common.contracts import events as ev
 from duban_common.envelope import new_event
@@ -141,13 +142,14 @@ async def seed_timers(db, n: int, *, tenant: str = TENANT, due_from: datetime, s
     ids = [str(uuid.uuid4()) for _ in range(n)]
     for chunk in range(0, n, 2000):
         part = ids[chunk:chunk + 2000]
-        async with db.transaction() as s:
-            await s.execute(deadlines.insert(), [dict(
-                task_id=t, tenant=tenant, matter_id=str(uuid.uuid4()), start_on=now.date(), due_on=due_from.date(), due_at=due_from,
-                rule="one_unit", provisional=False, set_at=now, status="open", lead_unit="zjj", co_units=[], assigned_at=now,
-                basis=None, revision=1) for t in part])
-            await s.execute(timers.insert(), [dict(
-                id=str(uuid.uuid4()), tenant=tenant, task_id=t, kind=kind, seq=0, ref_on=due_from.date(),
-                due_at=due_from + timedelta(seconds=(chunk + i) % spread_s), state="pending", created_at=now, deferrals=0)
-                for i, t in enumerate(part)])
+        with tenancy.scoped(tenant):
+            async with db.transaction() as s:
+                await s.execute(deadlines.insert(), [dict(
+                    task_id=t, tenant=tenant, matter_id=str(uuid.uuid4()), start_on=now.date(), due_on=due_from.date(), due_at=due_from,
+                    rule="one_unit", provisional=False, set_at=now, status="open", lead_unit="zjj", co_units=[], assigned_at=now,
+                    basis=None, revision=1) for t in part])
+                await s.execute(timers.insert(), [dict(
+                    id=str(uuid.uuid4()), tenant=tenant, task_id=t, kind=kind, seq=0, ref_on=due_from.date(),
+                    due_at=due_from + timedelta(seconds=(chunk + i) % spread_s), state="pending", created_at=now, deferrals=0)
+                    for i, t in enumerate(part)])
     return ids

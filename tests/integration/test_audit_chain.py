@@ -24,6 +24,8 @@ from duban_common.outbox import InfraTables, UnitOfWork
 from duban_common.testing.postgres import TemporaryDatabases
 from e2e_support import START
 
+pytestmark = pytest.mark.usefixtures("operator_scope")  # the test reads and seeds as the operator
+
 SOURCE = "/duban/tasking"
 md = MetaData()
 infra = InfraTables(md)

@@ -19,7 +19,7 @@ from duban_deadline.adapters import orm
 from duban_deadline.service_layer.firing import TimerFiring
 from deadline_support import TENANT, pg_database, running_deadline, seed_timers, task_assigned
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("operator_scope")]  # reads and seeds as the operator
 
 DUE = datetime(2026, 12, 7, 17, 30, tzinfo=TZ)
 

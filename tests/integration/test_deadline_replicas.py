@@ -22,7 +22,7 @@ from duban_common.natsserver import free_port
 from duban_deadline.adapters import orm
 from deadline_support import pg_database, seed_timers
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("operator_scope")]  # reads and seeds as the operator
 
 TIMERS = 10_000
 DUE = datetime(2026, 12, 7, 17, 30, tzinfo=TZ)  # every timer falls due between 17:30:00 and 17:30:59

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from duban_common import tenancy
 from duban_common.calendar import TZ, WorkCalendar
 from duban_common.clock import FixedClock
 from duban_common.consumer import Delivery
@@ -18,6 +19,8 @@ from duban_common.runtime import Runtime
 from duban_escalation.adapters import orm
 from duban_escalation.config import EscalationSettings
 from duban_escalation.service_layer.delivery import Deliverer
+
+pytestmark = pytest.mark.usefixtures("operator_scope")  # the test reads and seeds as the operator
 
 
 class FlakySender:
@@ -45,8 +48,9 @@ async def _queue(rt, deliverer, n: int = 1) -> None:
                                         template="urge", text=f"催办 {i}", ref={"task_id": "t1", "matter_id": "m1", "title": "x"},
                                         created_at=rt.clock.now())
         env = new_event(tenant="demo", type=ev.NOTIFICATION_REQUESTED, source="/duban/escalation", data=note, time=rt.clock.now())
-        async with rt.unit_of_work() as uow:
-            await deliverer.on_notification(Delivery(env, "duban.out.demo.notification.sms", 1), uow)
+        with tenancy.scoped("demo"):  # as the consumer runner does
+            async with rt.unit_of_work() as uow:
+                await deliverer.on_notification(Delivery(env, "duban.out.demo.notification.sms", 1), uow)
 
 
 async def _rows(rt, table):

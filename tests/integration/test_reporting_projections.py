@@ -16,12 +16,14 @@ from duban_common.calendar import TZ
 from duban_common.clock import FixedClock
 from duban_common.consumer import Delivery
 from duban_common.contracts import events as ev
-from duban_common import migrations
+from duban_common import migrations, tenancy
 from duban_common.db import Database
 from duban_common.envelope import new_event
 from duban_common.outbox import UnitOfWork
 from duban_reporting.adapters import orm, tables
 from duban_reporting.service_layer.projections import HANDLERS
+
+pytestmark = pytest.mark.usefixtures("operator_scope")  # the test reads and seeds as the operator
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=TZ)
 DUE = datetime(2026, 12, 7, 17, 30, tzinfo=TZ)
@@ -127,11 +129,12 @@ def scenario() -> list:
 
 
 async def apply(db: Database, envs: list) -> None:
-    for env in envs:
-        async with db.transaction() as s:
-            uow = UnitOfWork(s, orm.infra, FixedClock(T0), "/duban/reporting")
-            if await uow.record_inbox(orm.PROJECTIONS_CONSUMER, env):
-                await HANDLERS["projections"][env.type](Delivery(env, f"duban.ev.t1.{env.aggregate}.{env.name}", 1), uow)
+    for env in envs:  # as the consumer runner does: each delivery in its tenant's scope
+        with tenancy.scoped(env.tenant):
+            async with db.transaction() as s:
+                uow = UnitOfWork(s, orm.infra, FixedClock(T0), "/duban/reporting")
+                if await uow.record_inbox(orm.PROJECTIONS_CONSUMER, env):
+                    await HANDLERS["projections"][env.type](Delivery(env, f"duban.ev.t1.{env.aggregate}.{env.name}", 1), uow)
 
 
 @contextlib.asynccontextmanager

@@ -39,6 +39,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.dml import Delete, Insert, Update
 from sqlalchemy.sql.elements import TextClause
 
+from . import tenancy
 from .db import ObservedSession, UTCDateTime
 
 if TYPE_CHECKING:
@@ -266,6 +267,9 @@ class AuditRecorder:
         for e in self.entries():
             by_chain.setdefault(e["chain"], []).append(e)
         dialect = sync.get_bind().dialect.name
+        if by_chain:
+            # the log is infrastructure: one commit may hold several tenants' deliveries (group commit)
+            tenancy.enter_sync(sync, tenancy.ALL)
         for chain in sorted(by_chain):  # a fixed order: two transactions never wait on each other's heads
             seq, head = _lock_head(sync, chain, dialect)
             rows = link(by_chain[chain], seq, head)
@@ -431,7 +435,13 @@ def _find_later(it: Iterator[dict], wanted: str) -> int | None:
 
 async def verify_database(db: "Database", *, service: str | None = None, tenant: str | None = None,
                           batch: int = 2000) -> list[ChainReport]:
-    """Verify every chain of a database (optionally one service's, one tenant's)."""
+    """Verify every chain of a database (optionally one service's, one tenant's): the
+    operator's check, so it reads in the scope of the tenant asked for, else of all."""
+    with tenancy.scoped(tenant or tenancy.ALL):
+        return await _verify_database(db, service, tenant, batch)
+
+
+async def _verify_database(db: "Database", service: str | None, tenant: str | None, batch: int) -> list[ChainReport]:
     async with db.read() as session:
         # Chains first, heads second: a chain that appears meanwhile has a head too (same commit).
         chains = {r.chain for r in (await session.execute(select(audit_log.c.chain).distinct())).all()}

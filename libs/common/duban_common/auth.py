@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import HTTPException, Request
 
+from . import tenancy
 from .logging import get_logger
 
 log = get_logger(__name__)
@@ -155,6 +156,7 @@ class Authorizer:
             return
         if not self.enabled:
             request.state.principal = None
+            tenancy.set_scope(request.path_params.get("tenant") or tenancy.ALL)
             return
         principal = self.authenticate(request)
         allowed = self.access.get((request.method, path))
@@ -169,6 +171,8 @@ class Authorizer:
         if tenant is not None and principal.tenant not in (tenant, ANY_TENANT):
             raise HTTPException(403, f"the token is for tenant {principal.tenant!r}, not {tenant!r}")
         request.state.principal = principal
+        # The data layer's scope for this request (tenancy.py): the tenant in the path, else the token's
+        tenancy.set_scope(tenant or (tenancy.ALL if principal.tenant == ANY_TENANT else principal.tenant))
 
     def authenticate(self, request: Request) -> Principal:
         header = request.headers.get("authorization", "")

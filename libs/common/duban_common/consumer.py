@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from . import subjects
+from . import subjects, tenancy
 from .envelope import Envelope
 from .logging import bind_correlation, clear_correlation, get_logger
 from .metrics import HANDLER_SECONDS, MESSAGES
@@ -220,10 +220,12 @@ class ConsumerRunner:
 
     async def _apply(self, uow: UnitOfWork, w: _Waiting) -> str:
         bind_correlation(event_id=w.env.id, event_type=w.env.type, tenant=w.env.tenant)
-        if not await uow.record_inbox(self.spec.durable, w.env):
-            return "duplicate"
-        await w.handler(Delivery(w.env, w.msg.subject, w.delivered), uow)
-        return "processed"
+        with tenancy.scoped(w.env.tenant):  # the delivery's tenant, and no other (tenancy.py)
+            await tenancy.enter(uow.session, w.env.tenant)
+            if not await uow.record_inbox(self.spec.durable, w.env):
+                return "duplicate"
+            await w.handler(Delivery(w.env, w.msg.subject, w.delivered), uow)
+            return "processed"
 
     def _settled(self, group: list[_Waiting], outcomes: list[str], uow: UnitOfWork) -> None:
         if uow.emitted:

@@ -17,6 +17,8 @@ from sqlalchemy import DateTime, MetaData, TypeDecorator, event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
 
+from . import tenancy
+
 
 class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
@@ -28,6 +30,7 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "connect", tenancy.install_sqlite_function)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, sync_session_class=ObservedSession)
         self._write_lock: asyncio.Lock | None = asyncio.Lock() if self.is_sqlite else None
 
@@ -44,15 +47,16 @@ class Database:
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One transaction; committed when the block exits without an exception."""
+        """One transaction, held to the current tenant scope (tenancy.py); committed when the
+        block exits without an exception."""
         lock = self._write_lock or contextlib.nullcontext()
         async with lock:
-            async with self.sessions() as session, session.begin():
+            async with self.sessions(info={tenancy.SESSION_KEY: tenancy.current()}) as session, session.begin():
                 yield session
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        async with self.sessions() as session:
+        async with self.sessions(info={tenancy.SESSION_KEY: tenancy.current()}) as session:
             yield session
 
     async def ping(self) -> None:
@@ -71,9 +75,16 @@ class ObservedSession(Session):
 
 @event.listens_for(ObservedSession, "do_orm_execute")
 def _observe_execute(state) -> None:
+    if state.is_insert:
+        tenancy.check_insert(state)
     observer = state.session.info.get("observer")
     if observer is not None:
         observer.on_execute(state)
+
+
+@event.listens_for(ObservedSession, "after_begin")
+def _scope_transaction(session: Session, _transaction, connection) -> None:
+    tenancy.on_begin(session, connection)
 
 
 @event.listens_for(ObservedSession, "before_commit")

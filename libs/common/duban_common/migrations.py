@@ -28,7 +28,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
 
-from . import audit
+from . import audit, tenancy
 from .db import Database
 from .logging import get_logger
 
@@ -80,8 +80,13 @@ async def upgrade(db: Database, service: str, metadata: MetaData) -> None:
     async with db.engine.begin() as conn:
         if not db.is_sqlite:
             await conn.execute(text(f"SELECT pg_advisory_xact_lock({_PG_LOCK})"))
+        await conn.run_sync(tenancy.enter_connection, tenancy.ALL)  # a data migration spans tenants
         await conn.run_sync(run)
     await audit.ensure_schema(db)  # the audit tables live outside the histories (decision 0012)
+    if not db.is_sqlite:
+        async with db.engine.begin() as conn:
+            await conn.execute(text(f"SELECT pg_advisory_xact_lock({_PG_LOCK})"))
+            await conn.run_sync(tenancy.enforce_row_level_security, [*tenancy.tenant_tables(metadata), audit.audit_log])
 
 
 async def check_current(db: Database, service: str, metadata: MetaData) -> None:

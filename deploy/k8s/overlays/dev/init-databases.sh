@@ -6,7 +6,7 @@ set -eu
 : "${DUBAN_DB_PASSWORD:?DUBAN_DB_PASSWORD must be set}"
 psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres \
      --set=pw="$DUBAN_DB_PASSWORD" <<'SQL'
-CREATE ROLE duban LOGIN PASSWORD :'pw';
+CREATE ROLE duban LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD :'pw';  -- row-level security binds it (tenancy.py)
 SQL
 for service in intake tasking deadline escalation reporting; do
   psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres <<SQL

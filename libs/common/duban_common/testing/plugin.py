@@ -65,30 +65,57 @@ def _pg_admin_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for the session, as an SQLAlchemy asyncpg URL."""
+def pg_admin_url() -> Iterator[str]:
+    """A superuser's URL on the tests' PostgreSQL server (a container where a Docker engine
+    answers), for what only an administrator may do: roles, databases of other owners."""
     if docker_available() and not os.environ.get("DUBAN_TEST_PG_URL"):
         from testcontainers.postgres import PostgresContainer
 
-        with PostgresContainer("postgres:16-alpine", driver="asyncpg") as pg:
+        with PostgresContainer("postgres:16-alpine", driver=None) as pg:
             yield pg.get_connection_url()
         return
+    yield _pg_admin_url()
+
+
+@pytest.fixture(scope="session")
+def pg_url(pg_admin_url) -> Iterator[str]:
+    """A fresh PostgreSQL database for the session, as an SQLAlchemy asyncpg URL, owned by a
+    role of its own that is not a superuser, as the services' role is in production: row-level
+    security (tenancy.py) binds every test that runs on it. The role may create databases
+    (``fresh_pg_url``, ``TemporaryDatabases``), which it then owns."""
     import asyncpg
 
-    admin = _pg_admin_url()
-    name = f"duban_test_{uuid.uuid4().hex[:10]}"
+    admin = pg_admin_url.replace("postgresql+psycopg2://", "postgresql://")
+    tag = uuid.uuid4().hex[:10]
+    role, name = f"duban_test_{tag}", f"duban_test_{tag}"
 
-    async def run(sql: str) -> None:
+    async def run(*statements: str) -> None:
         conn = await asyncpg.connect(admin)
         try:
-            await conn.execute(sql)
+            for sql in statements:
+                await conn.execute(sql)
         finally:
             await conn.close()
 
-    asyncio.run(run(f'CREATE DATABASE "{name}"'))
-    base = admin.rsplit("/", 1)[0]
-    yield f"{base.replace('postgresql://', 'postgresql+asyncpg://', 1)}/{name}"
-    asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    async def drop() -> None:
+        conn = await asyncpg.connect(admin)
+        try:
+            owned = await conn.fetch("SELECT datname FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba WHERE r.rolname = $1", role)
+            for row in owned:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{row["datname"]}" WITH (FORCE)')
+            await conn.execute(f'DROP ROLE IF EXISTS "{role}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(run(f'CREATE ROLE "{role}" LOGIN CREATEDB NOSUPERUSER NOBYPASSRLS', f'CREATE DATABASE "{name}" OWNER "{role}"'))
+    scheme, rest = admin.split("://", 1)
+    host = rest.split("@", 1)[-1].rsplit("/", 1)[0]
+    password = ""
+    if "@" in rest and ":" in rest.split("@", 1)[0]:  # a container's superuser has a password; give the role the same
+        password = rest.split("@", 1)[0].split(":", 1)[1]
+        asyncio.run(run(f"ALTER ROLE \"{role}\" PASSWORD '{password}'"))
+    yield f"postgresql+asyncpg://{role}{':' + password if password else ''}@{host}/{name}"
+    asyncio.run(drop())
 
 
 @pytest.fixture
@@ -96,6 +123,17 @@ def fresh_pg_url(pg_url) -> Iterator[str]:
     """A PostgreSQL database of its own for one test (services migrate it from empty)."""
     with TemporaryDatabases(pg_url) as dbs:
         yield dbs.url()
+
+
+@pytest.fixture
+def operator_scope() -> Iterator[None]:
+    """The test reads and seeds tables as the operator does: in the scope of every tenant
+    (tenancy.py). Code under test that sets its own scope (a consumer's delivery, a timer
+    loop) still narrows it."""
+    from .. import tenancy
+
+    with tenancy.scoped(tenancy.ALL):
+        yield
 
 
 # --- bearer tokens for the tests' HTTP calls ----------------------------------------------

@@ -9,6 +9,7 @@ from datetime import date, time
 from sqlalchemy import delete, or_, select
 
 from duban_common.logging import get_logger
+from duban_common import tenancy
 from duban_common.outbox import UnitOfWork
 
 from ..adapters import repository as repo
@@ -42,13 +43,15 @@ async def recheck_provisional(runtime, default_due_time: time) -> None:
     """At start: a newer chinese-calendar may know a year it did not know when the provisional
     deadlines were computed. Replicas starting together do not both move a deadline: the
     rows are locked and the second sees them no longer provisional."""
-    async with runtime.db.read() as s:
-        tenants = (await s.execute(select(deadlines.c.tenant).distinct()
-                                   .where(deadlines.c.provisional.is_(True), deadlines.c.status != "completed"))).scalars().all()
+    with tenancy.scoped(tenancy.ALL):  # which tenants have any: then each in its own scope
+        async with runtime.db.read() as s:
+            tenants = (await s.execute(select(deadlines.c.tenant).distinct()
+                                       .where(deadlines.c.provisional.is_(True), deadlines.c.status != "completed"))).scalars().all()
     for tenant in tenants:
-        async with runtime.unit_of_work() as uow:
-            changes = await recompute(uow, tenant, first_day=date.max, last_day=date.min, reason="calendar_updated",
-                                      default_due_time=default_due_time, include_provisional=True, replan_unchanged=False)
+        with tenancy.scoped(tenant):
+            async with runtime.unit_of_work() as uow:
+                changes = await recompute(uow, tenant, first_day=date.max, last_day=date.min, reason="calendar_updated",
+                                          default_due_time=default_due_time, include_provisional=True, replan_unchanged=False)
         confirmed = [c for c in changes if not c.provisional]
         if confirmed:
             log.info("provisional deadlines recomputed with a newer calendar", tenant=tenant, confirmed=len(confirmed))

@@ -18,6 +18,7 @@ from datetime import datetime, time
 
 from sqlalchemy import bindparam, func, select, update
 
+from duban_common import tenancy
 from duban_common.calendar import WorkCalendar, local_day
 from duban_common.contracts import events as ev
 from duban_common.db import Database
@@ -72,8 +73,9 @@ class TimerFiring:
         between is treated as if the clock had reached it on its own: a reminder due 09:00 on a
         working day is delivered, not held back as if the service had been down."""
         total = 0
-        while claimed := await self._fire_batch(now or self.clock.now(), since):
-            total += claimed
+        with tenancy.scoped(tenancy.ALL):  # one batch holds many tenants' timers (tenancy.py)
+            while claimed := await self._fire_batch(now or self.clock.now(), since):
+                total += claimed
         return total
 
     async def on_clock_change(self, now: datetime) -> None:

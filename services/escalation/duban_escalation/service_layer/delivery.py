@@ -7,6 +7,7 @@ import asyncio
 
 from sqlalchemy import select
 
+from duban_common import tenancy
 from duban_common.calendar import WorkCalendar
 from duban_common.consumer import Delivery
 from duban_common.contracts import events as ev
@@ -42,11 +43,13 @@ class Deliverer:
     async def deliver_due(self) -> int:
         async with self._lock:
             now = self.runtime.clock.now()
-            async with self.runtime.db.read() as s:
-                due = (await s.execute(select(deliveries).where(deliveries.c.status == "queued", deliveries.c.send_at <= now)
-                                       .order_by(deliveries.c.send_at).limit(200))).mappings().all()
+            with tenancy.scoped(tenancy.ALL):  # which are due, in every tenant; each is sent in its tenant's scope
+                async with self.runtime.db.read() as s:
+                    due = (await s.execute(select(deliveries).where(deliveries.c.status == "queued", deliveries.c.send_at <= now)
+                                           .order_by(deliveries.c.send_at).limit(200))).mappings().all()
             for row in due:
-                await self._deliver(dict(row))
+                with tenancy.scoped(row["tenant"]):
+                    await self._deliver(dict(row))
             return len(due)
 
     async def _deliver(self, row: dict) -> None:

@@ -8,6 +8,7 @@ import asyncio
 
 from sqlalchemy import select
 
+from duban_common import tenancy
 from duban_common.calendar import WorkCalendar
 from duban_common.logging import get_logger
 
@@ -25,13 +26,15 @@ class EscalationTimers:
     async def fire_due(self, now=None) -> int:
         async with self._lock:
             now = now or self.runtime.clock.now()
-            async with self.runtime.db.read() as s:
-                due = (await s.execute(select(timers.c.key, timers.c.tenant).where(
-                    timers.c.fired_at.is_(None), timers.c.cancelled.is_(False), timers.c.due_at <= now).order_by(timers.c.due_at))).all()
+            with tenancy.scoped(tenancy.ALL):  # which are due, in every tenant; each fires in its tenant's scope
+                async with self.runtime.db.read() as s:
+                    due = (await s.execute(select(timers.c.key, timers.c.tenant).where(
+                        timers.c.fired_at.is_(None), timers.c.cancelled.is_(False), timers.c.due_at <= now).order_by(timers.c.due_at))).all()
             for key, tenant in due:
                 ctx = await notify.context(self.runtime.settings, tenant)
-                async with self.runtime.unit_of_work() as uow:
-                    await self._fire(uow, key, ctx)
+                with tenancy.scoped(tenant):
+                    async with self.runtime.unit_of_work() as uow:
+                        await self._fire(uow, key, ctx)
             return len(due)
 
     async def _fire(self, uow, key: str, ctx) -> None:

@@ -26,7 +26,7 @@ from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
-from duban_common import migrations, subjects
+from duban_common import migrations, subjects, tenancy
 from duban_common.clock import SystemClock
 from duban_common.consumer import Delivery
 from duban_common.db import Database
@@ -71,6 +71,7 @@ async def _apply(db: Database, batch: list, report: Replayed) -> None:
         async with db.transaction() as session:
             uow = UnitOfWork(session, orm.infra, clock, "/duban/reporting")
             for msg, env in items:
+                await tenancy.enter(session, env.tenant)  # each event in its tenant's scope, as the live consumer
                 if not await uow.record_inbox(orm.PROJECTIONS_CONSUMER, env):
                     continue
                 await handlers[env.type](Delivery(env, msg.subject, 1), uow)
@@ -134,6 +135,13 @@ class Outcome:
 
 
 async def rebuild(settings, *, check: bool = False) -> Outcome:
+    """The operator's rebuild of the whole read model: every tenant's (each replayed event is
+    applied in its own tenant's scope)."""
+    with tenancy.scoped(tenancy.ALL):
+        return await _rebuild(settings, check)
+
+
+async def _rebuild(settings, check: bool) -> Outcome:
     nc = await nats.connect(settings.nats_url, connect_timeout=5, max_reconnect_attempts=1)
     live = Database(settings.db_url())
     try:

@@ -43,7 +43,7 @@ import httpx
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from duban_cli.embedded import EmbeddedSystem
-from duban_common import migrations
+from duban_common import migrations, tenancy
 from duban_common.calendar import TZ
 from duban_common.db import Database
 from duban_common.natsserver import free_port
@@ -357,8 +357,9 @@ async def count_main(url: str) -> int:
 
     db = Database(url)
     try:
-        async with db.read() as s:
-            return (await s.execute(select(func.count()).select_from(orm.ledger).where(orm.ledger.c.tenant == MAIN))).scalar_one()
+        with tenancy.scoped(MAIN):  # the data layer shows nothing outside a tenant scope
+            async with db.read() as s:
+                return (await s.execute(select(func.count()).select_from(orm.ledger).where(orm.ledger.c.tenant == MAIN))).scalar_one()
     finally:
         await db.dispose()
 

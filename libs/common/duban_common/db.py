@@ -59,6 +59,17 @@ class Database:
         async with self.sessions(info={tenancy.SESSION_KEY: tenancy.current()}) as session:
             yield session
 
+    async def refresh_statistics(self) -> None:
+        """Give SQLite's query planner statistics (sqlite_stat1) to choose indexes with. SQLite keeps
+        none until ANALYZE runs; with analysis_limit it samples each index and takes milliseconds
+        at a million rows. PostgreSQL's autovacuum analyzes by itself."""
+        if not self.is_sqlite:
+            return
+        async with self._write_lock, self.engine.connect() as conn:
+            await conn.exec_driver_sql("PRAGMA analysis_limit=1000")
+            await conn.exec_driver_sql("ANALYZE")
+            await conn.commit()
+
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))

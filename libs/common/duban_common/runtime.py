@@ -33,6 +33,7 @@ from .outbox import InfraTables, OutboxRelay, UnitOfWork
 from .settings import ServiceSettings
 
 log = get_logger(__name__)
+STATISTICS_EVERY_S = 3600
 
 
 @dataclass
@@ -68,6 +69,7 @@ class Runtime:
     async def start(self) -> None:
         s = self.settings
         await migrations.prepare(self.db, s.service, self.metadata, migrate=s.migrate_on_start)
+        await self.db.refresh_statistics()
         self.nc = await nats.connect(s.nats_url, name=f"duban-{s.service}", max_reconnect_attempts=-1, reconnect_time_wait=1)
         self.js = self.nc.jetstream()
         specs = await provisioning.provision(self.js, s.service, s)
@@ -79,11 +81,20 @@ class Runtime:
             runner = ConsumerRunner(spec, self.handlers.get(spec.purpose, {}), self.db, self.tables, self.js, self.clock, s, self.relay)
             self._subscribe(spec, runner)
         await self.broker.start()
-        for factory in self.background:
+        for factory in (*self.background, self._refresh_statistics):
             task = asyncio.create_task(factory(), name=getattr(factory, "__name__", "background"))
             task.add_done_callback(_log_background_end)
             self._background_tasks.append(task)
         log.info("service started", consumers=[c.durable for c in specs])
+
+    async def _refresh_statistics(self) -> None:
+        """Hourly, so that the planner's statistics follow the tables' growth (SQLite only)."""
+        while True:
+            await asyncio.sleep(STATISTICS_EVERY_S)
+            try:
+                await self.db.refresh_statistics()
+            except Exception as e:  # noqa: BLE001 - the next hour tries again
+                log.warning("refreshing the planner statistics failed", error=str(e))
 
     def _subscribe(self, spec: provisioning.ConsumerSpec, runner: ConsumerRunner) -> None:
         async def on_message(msg: NatsMessage) -> None:

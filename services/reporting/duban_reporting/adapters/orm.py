@@ -48,9 +48,14 @@ ledger = Table(
     Column("urges", Integer, nullable=False, default=0),
     Column("returns", Integer, nullable=False, default=0),
     Column("extensions", Integer, nullable=False, default=0),
-    Index("ix_ledger_tenant_status", "tenant", "status"),
+    # The ledger's filters and sorts at a million matters (bench/ledger.py; migration 0002):
+    # status and the lights (status IN the open ones, due_at ranges; counted from the index alone),
+    Index("ix_ledger_tenant_status_due", "tenant", "status", "due_at", "due_on"),
     Index("ix_ledger_tenant_due", "tenant", "due_at"),
     Index("ix_ledger_tenant_registered", "tenant", "registered_at"),
+    Index("ix_ledger_tenant_kind_leader", "tenant", "kind", "leader_name", "led_by_leader"),
+    Index("ix_ledger_tenant_title", "tenant", "title"),
+    Index("ix_ledger_tenant_urges", "tenant", "urges"),
 )
 
 # Every unit on a matter (lead or co-unit of any of its tasks): the ledger's unit filter.
@@ -61,7 +66,7 @@ ledger_units = Table(
     Column("unit", String(40), primary_key=True),
     Column("role", String(4), primary_key=True),  # lead | co
     Column("tenant", String(40), nullable=False),
-    Index("ix_ledger_units_tenant_unit", "tenant", "unit"),
+    Index("ix_ledger_units_tenant_unit_matter", "tenant", "unit", "matter_id"),
 )
 
 # The latest known state of every task; the ledger's matter status and the statistics derive from these.
@@ -90,8 +95,9 @@ task_states = Table(
     Column("urges", Integer, nullable=False, default=0),
     Column("returns", Integer, nullable=False, default=0),
     Column("extensions", Integer, nullable=False, default=0),
-    Index("ix_task_states_tenant_assigned", "tenant", "assigned_at"),
-    Index("ix_task_states_tenant_completed", "tenant", "completed_at"),
+    # the statistics' aggregates, read from the index alone (migration 0002)
+    Index("ix_task_states_assigned", "tenant", "assigned_at", "lead_unit", "kind"),
+    Index("ix_task_states_completed", "tenant", "completed_at", "status", "due_at", "handling_workdays", "lead_unit", "kind"),
 )
 
 # Countable facts about tasks, one per event (returns, extensions, overdue, ...), with the instant
@@ -107,6 +113,7 @@ task_facts = Table(
     Column("unit", String(40)),  # the unit the fact names (urged, deducted, ...), when it names one
     Column("points", Float),  # assessment points deducted (escalation.deducted)
     Index("ix_task_facts_tenant_fact_at", "tenant", "fact", "at"),
+    Index("ix_task_facts_tenant_at", "tenant", "at", "fact", "task_id", "unit", "points"),  # the statistics' facts of a period
 )
 
 # Submissions the office refused to register (不予立项), for the statistics per kind.

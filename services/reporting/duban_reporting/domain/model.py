@@ -10,6 +10,9 @@ STATUS_LABEL = {
     "registered": "已立项", "assigned": "已交办", "acknowledged": "已签收", "in_progress": "办理中", "declined": "已退回",
     "completion_submitted": "待审核", "returned": "退回重办", "completed": "已办结", "reopened": "重新办理",
 }
+# Every status but completed is open. As an IN list (not `!= 'completed'`) the light filters can
+# range-scan the (tenant, status, due_at, due_on) index once per open status.
+OPEN_STATUSES = tuple(s for s in STATUS_LABEL if s != "completed")
 # escalation's facts as the office names them (dashboard, bulletins, special reports)
 ESCALATION_LABEL = {"urged": "催办", "bulletined": "通报", "explanation_required": "责令书面说明", "deducted": "扣分",
                     "order_issued": "督办单", "transferred": "移交纪委监委"}

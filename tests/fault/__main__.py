@@ -50,14 +50,23 @@ SQLite files, or databases on a private PostgreSQL cluster started with `initdb`
 that it can be stopped mid-load — puts a bounded load of meeting decisions (one decision each,
 so one matter per submission) on it, breaks something on purpose, and reconciles: every
 accepted submission must be a matter exactly once in reporting's ledger and exactly one task
-in tasking (with its deadline), every poison message a dead letter with a reason, every durable
-consumer drained. The short version of the same scenarios runs in the test suite
-(`tests/fault/test_faults.py`).
+in tasking (with its deadline), every due timer fired once, every escalation step once, every
+poison message a dead letter with a reason, every durable consumer drained. The short version of
+the same scenarios runs in the test suite (`tests/fault/test_faults.py`).
+
+The escalation steps: after the SIGKILL load, the shared simulated clock is moved past the
+tasks' deadline rung by rung of the default ladder, SIGKILLing deadline and escalation at
+random moments on the way, until each task has been urged three times and transferred to the
+discipline body. What each task was owed (each urge, rung, bulletin, explanation demand,
+transfer with its dossier, and deduction) is then counted against what was published on NATS:
+*expected*, *seen*, *doubled* (published beyond once, or owed by nobody), *missing*.
 
 Columns: *submissions* published (distinct; poison included), *accepted* = acknowledged by
 JetStream (good ones only), *matters* = accepted submissions found in the ledger, *lost* =
 accepted but missing from the ledger or tasking (or, for poison, neither processed nor
-dead-lettered), *doubled* = extra ledger rows, tasks, timers or dead letters for one item.
+dead-lettered), *doubled* = extra ledger rows, tasks, timers or dead letters for one item. In the
+ladder climb's row, *matters* = tasks transferred, *lost* and *doubled* = escalation steps and
+overdue timers missing or published beyond once.
 """
 
 

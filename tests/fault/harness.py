@@ -19,12 +19,15 @@ from pathlib import Path
 
 import httpx
 import nats
+from nats.js.api import DeliverPolicy
 
 from duban_cli.embedded import SERVICES, EmbeddedSystem, demo_units_path, load_demo_tenant
 from duban_common.natsserver import free_port
 from duban_common.provisioning import CONSUMERS
 from duban_common.testing.postgres import TemporaryDatabases
 from e2e_support import START, ledger, read_stream, set_clock
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def settle(predicate, timeout_s: float, interval_s: float = 0.5):
@@ -166,6 +169,23 @@ class Harness:
 
     def log_tail(self, name: str, lines: int = 20) -> str:
         return "\n".join(self.system.services[name].log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def exit_reason(h: Harness, name: str) -> str:
+    """Where the last traceback in a service's (JSON) log left our code, and with what error."""
+    for line in reversed(h.system.services[name].log_path.read_text(errors="replace").splitlines()):
+        try:
+            text = json.loads(line).get("event", "")
+        except ValueError:
+            continue
+        if "Traceback" in text:
+            lines = [f.strip() for f in text.strip().splitlines()]
+            ours = [i for i, f in enumerate(lines) if f.startswith(f'File "{REPO}/') and "/.venv/" not in f]
+            if not ours:
+                return lines[-1]
+            i = ours[-1]
+            return f"{lines[i].removeprefix('File ').replace(str(REPO) + '/', '')}: {lines[i + 1]} → {lines[-1]}"
+    return "no traceback in its log"
 
 
 # --- load ---------------------------------------------------------------------------------
@@ -347,7 +367,32 @@ def dead_letters(h: Harness, service: str = "intake") -> list[dict]:
     return [json.loads(m.data) for m in asyncio.run(read_stream(h.nats_url, f"duban.dlq.*.{service}", idle_s=1.5))]
 
 
+async def _read_subject(url: str, subject: str) -> list[dict]:
+    nc = await nats.connect(url, **QUIET)
+    out: list[dict] = []
+    try:
+        js = nc.jetstream(timeout=10)
+        info = await js.stream_info(await js.find_stream_name_by_subject(subject), subjects_filter=subject)
+        if not info.state.subjects:
+            return out
+        sub = await js.subscribe(subject, ordered_consumer=True, deliver_policy=DeliverPolicy.ALL)
+        while True:
+            msg = await sub.next_msg(timeout=10)
+            out.append(json.loads(msg.data))
+            if not msg.metadata.num_pending:
+                return out
+    finally:
+        await nc.close()
+
+
+def read_subject(h: Harness, subject: str) -> list[dict]:
+    """Every event on a subject from the start of its stream, up to the last one there when
+    read. Unlike e2e_support.read_stream it does not wait for a second of silence to stop
+    (the stream says whether there is any, each message how many are left), which counts
+    for the checks polled while a scenario settles."""
+    return asyncio.run(_read_subject(h.nats_url, subject))
+
+
 def deadline_events(h: Harness, name: str) -> Counter:
     """task id → how many ``deadline.<name>`` events were published for it."""
-    msgs = asyncio.run(read_stream(h.nats_url, f"duban.ev.demo.deadline.{name}", idle_s=1.5))
-    return Counter(json.loads(m.data)["data"].get("task_id") for m in msgs)
+    return Counter(e["data"].get("task_id") for e in read_subject(h, f"duban.ev.demo.deadline.{name}"))

@@ -11,6 +11,7 @@ import random
 import re
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -18,8 +19,9 @@ from duban_cli.embedded import SERVICES
 from duban_common.calendar import TZ
 from e2e_support import meeting_decision, set_clock
 
-from .harness import (Harness, Load, Message, consumer_backlog, dead_letters, deadline_events, reconcile_when_settled,
-                      settle)
+from .harness import (Harness, Load, Message, consumer_backlog, dead_letters, deadline_events, exit_reason,
+                      reconcile_when_settled, settle)
+from .ladder import AFTER_CLIMB, CLIMB, Tally, clock_now, move_clock, owed, published, tally, urges_reached
 
 REMINDER_TIME = datetime(2026, 12, 3, 9, 0, tzinfo=TZ)  # two working days before the 2026-12-07 deadline of START's meetings
 
@@ -37,6 +39,7 @@ class Scale:
     poison_bad: int
     settle_s: float  # how long the system may take to drain after the load
     env: dict[str, str] = field(default_factory=dict)  # service settings for this scale
+    climb_kills: int = 1  # SIGKILLs of escalation at each rung of the ladder climb
 
 
 # The short scale runs in CI on two cores in about three minutes. Its one departure from the
@@ -48,7 +51,7 @@ SHORT = Scale("short", kills_per_service=1, kill_load=40, nats_load=20, pg_load=
 # takes 10–15 s to be ready again there, so 5 SIGKILLs per service (not 10); a poison message
 # costs its whole fetch a second, one-by-one pass, so 100 poison in 1,100 (not 1,000 in 11,000).
 LONG = Scale("long", kills_per_service=5, kill_load=300, nats_load=100, pg_load=200, pg_restarts=4, duplicate_load=200,
-             poison_good=1000, poison_bad=100, settle_s=900)
+             poison_good=1000, poison_bad=100, settle_s=900, climb_kills=2)
 
 
 @dataclass
@@ -66,6 +69,7 @@ class Row:
     notes: str = ""
     problems: list[str] = field(default_factory=list)  # anything else that went wrong (a service died, a consumer stalled)
     task_ids: dict[str, str] = field(default_factory=dict, repr=False)  # for the timer check that may follow
+    tallies: dict[str, Tally] = field(default_factory=dict)  # facts owed against facts published (the ladder climb)
 
 
 def run_id() -> str:
@@ -126,6 +130,7 @@ def sigkill_services(h: Harness, scale: Scale, rng: random.Random | None = None)
     rows = [_row(h, "SIGKILL each service during the load", f"{scale.kill_load} meeting decisions, {len(victims)} kills",
                  len(messages), result.acked, prefix, scale, started, notes, result.error)]
     rows.append(timers_fire_once(h, rows[0].task_ids, scale))
+    rows.append(ladder_climbs_once(h, rows[0].task_ids, scale, rng))
     return rows
 
 
@@ -153,6 +158,66 @@ def timers_fire_once(h: Harness, task_ids: dict[str, str], scale: Scale) -> Row:
               duration_s=time.monotonic() - started, notes="matters = tasks whose reminder fired; lost/doubled count timers")
     _check_health(h, row)
     return row
+
+
+def ladder_climbs_once(h: Harness, task_ids: dict[str, str], scale: Scale, rng: random.Random) -> Row:
+    """Move the shared clock past the tasks' deadline rung by rung (:data:`ladder.CLIMB`), so
+    that every task climbs the default ladder up to the transfer, and SIGKILL deadline while
+    its overdue timers fire and escalation while it urges and its own re-urge and explanation
+    timers fire. Then each urge, each rung and what each rung does is published exactly once,
+    and the overdue timer of each task fired once; time moving on past the transfer adds nothing."""
+    started = time.monotonic()
+    tasks = set(task_ids.values())
+    was = clock_now(h)
+    kills, problems = 0, []
+    for n, stage in enumerate(CLIMB):
+        move_clock(h, stage.at, wait=False)  # the services take it up on their own, so a kill lands mid-firing
+        victims = ["escalation"] * scale.climb_kills + (["deadline"] if n == 0 else [])
+        rng.shuffle(victims)
+        for name in victims:
+            time.sleep(rng.uniform(0.05, 1.5))
+            _ready(h, name, problems)  # killed before: back at work before it is killed again
+            sp = h.system.services[name]
+            sp.kill()
+            sp.start()
+            sp.restarts += 1
+            kills += 1
+        for name in h.system.services:
+            _ready(h, name, problems)
+        move_clock(h, stage.at)  # returns once every service has seen the time and fired what fell due
+        settle(lambda: urges_reached(h, tasks, stage.urges), scale.settle_s, interval_s=0.2)
+    move_clock(h, AFTER_CLIMB)
+    settle(lambda: not consumer_backlog(h), 60)
+    owes = sum((owed(t, [s.reason for s in CLIMB]) for t in tasks), Counter())
+    facts = published(h, tasks)
+    steps = tally(owes, facts)
+    overdue = deadline_events(h, "overdue")
+    timers = tally(Counter(tasks), Counter({t: overdue[t] for t in tasks if overdue[t]}))
+    move_clock(h, was)  # back where the scenario found it, for whatever runs next on this system
+    row = Row("SIGKILL escalation and deadline while overdue tasks climb the ladder", h.backend,
+              f"{len(tasks)} overdue tasks × {len(CLIMB)} urges, {kills} kills", len(tasks), len(tasks),
+              sum(1 for t in tasks if facts[(t, "transferred")]), steps.missing + timers.missing, steps.doubled + timers.doubled,
+              duration_s=time.monotonic() - started,
+              notes=f"escalation steps: {steps}; overdue timers: {timers}; matters = tasks transferred to the discipline body")
+    row.tallies = {"escalation steps": steps, "overdue timers": timers}
+    row.problems += problems
+    _check_health(h, row)
+    return row
+
+
+def _ready(h: Harness, name: str, problems: list[str], attempts: int = 10) -> None:
+    """Wait until a restarted service is ready. One that exits by itself instead is a problem
+    for the report; it is started again, as Kubernetes would, so the climb goes on and the
+    count still says what the restarts cost."""
+    sp = h.system.services[name]
+    for _ in range(attempts):
+        try:
+            return sp.wait_ready()
+        except RuntimeError:
+            problems.append(f"{name} exited by itself (code {sp.proc.returncode}) after a SIGKILL: {exit_reason(h, name)}")
+            sp.start()
+            sp.restarts += 1
+    sp.wait_ready()
 
 
 # --- 2. restart the NATS server, consumers idle and busy ------------------------------------

@@ -23,6 +23,10 @@ def test_sigkill_each_service_during_a_load(sqlite_system, tmp_path, rng):
     rows = sigkill_services(sqlite_system, SHORT, rng)
     check(rows, tmp_path, sqlite_system)
     assert sum(sp.restarts for sp in sqlite_system.system.services.values()) >= 5 * SHORT.kills_per_service
+    # and then every escalation step once: each overdue task urged three times, up the ladder to the transfer
+    [steps] = [r.tallies["escalation steps"] for r in rows if "escalation steps" in r.tallies]
+    assert steps.expected >= SHORT.kill_load * 3, steps  # urges, rungs, bulletins, explanation, transfer, deductions
+    assert (steps.seen, steps.doubled, steps.missing) == (steps.expected, 0, 0), steps
 
 
 def test_nats_restart_idle_and_busy_consumers_resume_by_themselves(sqlite_system, tmp_path):

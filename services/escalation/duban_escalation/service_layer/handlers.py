@@ -19,11 +19,18 @@ async def load(uow: UnitOfWork, task_id: str) -> dict | None:
     return dict(row) if row else None
 
 
+class NotAssignedYet(Exception):
+    """A fact about a task whose task.assigned has not been applied yet (the streams are consumed
+    independently). Raised so that the delivery comes back after a backoff, by when the
+    assignment, and with it the unit to escalate to, is known."""
+
+
 async def _upsert(uow: UnitOfWork, tenant: str, task_id: str, matter_id: str, **values) -> dict:
     task = await load(uow, task_id)
     if task is None:
-        await uow.session.execute(watched_tasks.insert().values(task_id=task_id, tenant=tenant, matter_id=matter_id, urges=0, returns=0,
-                                                                overdue=False, closed=False, updated_at=uow.now(), **values))
+        # values may set the defaults too: a deadline.set or deadline.overdue can come before task.assigned
+        row = {"urges": 0, "returns": 0, "overdue": False, "closed": False, **values}
+        await uow.session.execute(watched_tasks.insert().values(task_id=task_id, tenant=tenant, matter_id=matter_id, updated_at=uow.now(), **row))
     elif values:
         await uow.session.execute(watched_tasks.update().where(watched_tasks.c.task_id == task_id).values(updated_at=uow.now(), **values))
     return await load(uow, task_id)
@@ -68,17 +75,20 @@ def build(settings, cal: WorkCalendar) -> dict:
     async def on_overdue(d: Delivery, uow: UnitOfWork) -> None:
         e = ev.DeadlineOverdue.model_validate(d.envelope.data)
         task = await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id, overdue=True)
-        if task["closed"] or not task["unit"]:
+        if task["closed"]:
             return
+        if not task["unit"]:
+            raise NotAssignedYet(f"deadline.overdue for task {e.task_id} before its task.assigned: retried later")
         await climb.escalate(uow, task, "overdue", f"overdue:{e.timer_id}", cal, await ctx(task["tenant"]))
 
     async def on_returned(d: Delivery, uow: UnitOfWork) -> None:
         e = ev.TaskReturned.model_validate(d.envelope.data)
         task = await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id)
+        if not task["unit"]:
+            raise NotAssignedYet(f"task.returned for task {e.task_id} before its task.assigned: retried later")
         await uow.session.execute(watched_tasks.update().where(watched_tasks.c.task_id == e.task_id).values(returns=task["returns"] + 1))
         task = await load(uow, e.task_id)
-        if task["unit"]:
-            await climb.escalate(uow, task, "returned", f"returned:{d.envelope.id}", cal, await ctx(task["tenant"]))
+        await climb.escalate(uow, task, "returned", f"returned:{d.envelope.id}", cal, await ctx(task["tenant"]))
 
     async def on_reported(d: Delivery, uow: UnitOfWork) -> None:
         """A report stops the repeated urging ("overdue without a report")."""

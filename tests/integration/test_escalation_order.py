@@ -1,0 +1,87 @@
+"""Escalation consumes the task and deadline streams independently, so a deadline fact can come
+before the task.assigned it follows. A deadline.set is kept; an overdue (or a return) waits,
+by failing its delivery, until the assignment names the unit to urge, and then climbs once."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import select
+
+from duban_common import tenancy
+from duban_common.calendar import TZ, WorkCalendar
+from duban_common.clock import FixedClock
+from duban_common.consumer import Delivery
+from duban_common.contracts import events as ev
+from duban_common.envelope import new_event
+from duban_common.runtime import Runtime
+from duban_escalation.adapters import orm
+from duban_escalation.config import EscalationSettings
+from duban_escalation.service_layer import handlers, notify
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=TZ)
+ORIGIN = {"kind": "leader_instruction", "source": "/platforms/oa", "submission_id": "s1", "external_id": "ps-1"}
+
+
+@pytest.fixture
+async def runtime(tmp_path):
+    settings = EscalationSettings(data_dir=tmp_path)
+    rt = Runtime(settings=settings, metadata=orm.metadata, tables=orm.infra)
+    rt.clock = FixedClock(NOW)
+    await rt.db.create_all(orm.metadata)
+    # tasking's unit directory, as notify.context caches it (no tasking process in this test)
+    notify._CACHE[(settings.tasking_url, "demo")] = (time.monotonic() + 3600, {"zjj": {"code": "zjj", "name": "县住房和城乡建设局"}})
+    yield rt
+    notify._CACHE.pop((settings.tasking_url, "demo"), None)
+    await rt.db.dispose()
+
+
+async def deliver(rt, purpose: str, type_: str, data) -> None:
+    handler = handlers.build(rt.settings, WorkCalendar())[purpose][type_]
+    env = new_event(tenant="demo", type=type_, source="/duban/test", data=data, time=NOW)
+    with tenancy.scoped("demo"):  # as the consumer runner does
+        async with rt.unit_of_work() as uow:
+            await handler(Delivery(env, f"duban.out.demo.{type_}", 1), uow)
+
+
+async def rows(rt, table) -> list[dict]:
+    with tenancy.scoped("demo"):
+        async with rt.db.read() as s:
+            return [dict(r) for r in (await s.execute(select(table))).mappings().all()]
+
+
+async def test_a_deadline_before_the_assignment_is_kept_and_an_overdue_waits_for_it(runtime):
+    due_at = datetime(2026, 11, 20, 17, 30, tzinfo=TZ)
+    await deliver(runtime, "deadlines", ev.DEADLINE_SET, ev.DeadlineSet(
+        task_id="t1", matter_id="m1", start_on=date(2026, 11, 10), due_on=date(2026, 11, 20), due_at=due_at, rule="working_days"))
+    [task] = await rows(runtime, orm.watched_tasks)
+    assert (task["due_on"], task["unit"], task["overdue"], task["urges"]) == (date(2026, 11, 20), None, False, 0)
+
+    overdue = ev.DeadlineOverdue(task_id="t1", matter_id="m1", timer_id="t1:overdue:2026-11-20", scheduled_at=due_at,
+                                 due_on=date(2026, 11, 20), due_at=due_at)
+    with pytest.raises(handlers.NotAssignedYet, match="t1"):
+        await deliver(runtime, "deadlines", ev.DEADLINE_OVERDUE, overdue)
+    [task] = await rows(runtime, orm.watched_tasks)
+    assert (task["overdue"], task["urges"]) == (False, 0), "the failed delivery changed nothing"
+    assert await rows(runtime, orm.infra.outbox) == []
+
+    await deliver(runtime, "tasks", ev.TASK_ASSIGNED, ev.TaskAssigned(
+        task_id="t1", matter_id="m1", title="关于加快推进农村供水保障工程的批示", lead_unit="zjj", origin=ORIGIN,
+        assigned_at=datetime(2026, 11, 10, 9, 0, tzinfo=TZ)))
+    await deliver(runtime, "deadlines", ev.DEADLINE_OVERDUE, overdue)  # the redelivery
+    await deliver(runtime, "deadlines", ev.DEADLINE_OVERDUE, overdue)  # and a duplicate of it
+    [task] = await rows(runtime, orm.watched_tasks)
+    assert (task["unit"], task["overdue"], task["urges"]) == ("zjj", True, 1)
+    urged = [json.loads(r["payload"]) for r in await rows(runtime, orm.infra.outbox)]
+    urged = [e for e in urged if e["type"] == ev.ESCALATION_URGED]
+    assert [(e["data"]["task_id"], e["data"]["unit"]) for e in urged] == [("t1", "zjj")]
+
+
+async def test_a_return_before_the_assignment_waits_for_it(runtime):
+    returned = ev.TaskReturned(task_id="t2", matter_id="m2", reason="材料不全", returned_at=NOW)
+    with pytest.raises(handlers.NotAssignedYet, match="t2"):
+        await deliver(runtime, "tasks", ev.TASK_RETURNED, returned)
+    assert await rows(runtime, orm.watched_tasks) == []

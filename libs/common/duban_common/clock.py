@@ -69,7 +69,7 @@ class SimulatedClock:
         self._now: datetime | None = None
         self._task: asyncio.Task | None = None
         self._listeners: list[Listener] = []
-        self._ready = asyncio.Event()
+        self._known = asyncio.Event()
 
     def now(self) -> datetime:
         if self._now is None:
@@ -87,7 +87,9 @@ class SimulatedClock:
             pass  # already set by another service or by `duban clock set`
         watcher = await kv.watch(NOW_KEY)
         self._task = asyncio.create_task(self._follow(kv, watcher), name="simulated-clock")
-        await asyncio.wait_for(self._ready.wait(), timeout=10)
+        # Wait for the time, not for the listeners: after a restart they may have a long backlog
+        # of due timers to fire, and the service must start meanwhile (it did not, with about 200).
+        await asyncio.wait_for(self._known.wait(), timeout=10)
 
     async def _follow(self, kv, watcher) -> None:
         seen_key = f"seen.{self._service}.{self._instance}"
@@ -96,13 +98,13 @@ class SimulatedClock:
             if entry is None or entry.value is None:
                 continue
             self._now = parse_instant(entry.value.decode())
+            self._known.set()
             for listener in self._listeners:
                 try:
                     await listener(self._now)
                 except Exception:
                     log.exception("clock listener failed")
             await kv.put(seen_key, str(entry.revision).encode())
-            self._ready.set()
             log.info("simulated time", now=_fmt(self._now), revision=entry.revision)
 
     async def stop(self) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
+from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.errors import BucketNotFoundError, KeyNotFoundError
 
@@ -129,35 +130,41 @@ async def read_now(js: JetStreamContext) -> tuple[datetime, int]:
 
 
 async def set_shared_time(js: JetStreamContext, at: datetime, *, services=SERVICES, timeout_s: float = 30.0) -> int:
-    """Set the shared time and wait until every named service has seen it."""
+    """Set the shared time and wait until every named service has seen it (its instances' keys
+    ``seen.<service>.<instance>`` hold the revision they last applied).
+
+    One watcher for the whole wait: each watcher is a JetStream consumer, and polling with a
+    new one every 50 ms left thousands behind during a long wait, until the server refused
+    more ("maximum consumers limit reached")."""
     kv = await ensure_bucket(js)
     revision = await kv.put(NOW_KEY, _fmt(at).encode())
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while True:
-        seen = await _seen_revisions(kv)
-        missing = [s for s in services if not seen.get(s) or min(seen[s]) < revision]
-        if not missing:
-            return revision
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError(f"the new time was not seen within {timeout_s:.0f}s by: {', '.join(missing)}")
-        await asyncio.sleep(0.05)
-
-
-async def _seen_revisions(kv) -> dict[str, list[int]]:
-    """service → revisions its instances last applied (keys ``seen.<service>.<instance>``)."""
+    if not services:
+        return revision
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    seen: dict[str, dict[str, int]] = {}  # service → instance → revision
     watcher = await kv.watch("seen.>")
-    out: dict[str, list[int]] = {}
     try:
-        async for entry in watcher:
-            if entry is None:
-                break
-            if entry.value:
-                out.setdefault(entry.key.split(".")[1], []).append(int(entry.value.decode()))
-            if entry.delta == 0:
-                break
+        while True:
+            missing = [s for s in services if not seen.get(s) or min(seen[s].values()) < revision]
+            if not missing:
+                return revision
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(f"the new time was not seen within {timeout_s:.0f}s by: {', '.join(missing)}")
+            try:
+                entry = await watcher.updates(timeout=min(remaining, 1.0))
+            except NatsTimeoutError:
+                continue
+            if entry is None:  # the end of the values held when the watch began
+                continue
+            _seen, service, instance = entry.key.split(".", 2)
+            if entry.operation in ("DEL", "PURGE") or not entry.value:  # a replica gone for good: its key deleted
+                seen.get(service, {}).pop(instance, None)
+            else:
+                seen.setdefault(service, {})[instance] = int(entry.value.decode())
     finally:
         await watcher.stop()
-    return out
 
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)([wdhms])")

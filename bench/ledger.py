@@ -17,8 +17,9 @@ a year's statistics at 1,000,000 matters, over HTTP against the real reporting s
    tenant, the statistics of a year and of a quarter. p50/p95/p99 per kind and over all the
    ledger queries; the service's peak RSS (VmHWM) after each phase.
 
-``--keep DIR`` keeps the seeded SQLite database in DIR and reuses it when it is there (the
-schema is migrated to head first), to compare two versions of the code on the same data.
+``--keep DIR`` keeps the seeded SQLite database in DIR, and on PostgreSQL the database
+``duban_ledger_<matters>``, and reuses it when it is there (the schema is migrated to head
+first), to compare two versions of the code on the same data. Drop it by hand when done.
 Prints a table and appends it to ``bench/results/<date>-ledger.md`` with the machine's cores
 and the commit. Never used as a test.
 """
@@ -31,7 +32,6 @@ import json
 import os
 import random
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -50,7 +50,7 @@ from duban_common.natsserver import free_port
 from duban_common.testing.postgres import TemporaryDatabases
 from duban_reporting.adapters import orm
 
-from throughput import percentile, rss_kb  # bench/ is the script's folder
+from throughput import head_commit, percentile, rss_kb  # bench/ is the script's folder
 
 ROOT = Path(__file__).resolve().parent.parent
 TENANTS = (("bench", 0.82), ("county-b", 0.10), ("county-c", 0.05), ("county-d", 0.03))
@@ -322,14 +322,15 @@ def bench(backend: str, n: int, runs: int, keep: Path | None, pg_url: str) -> di
     now = datetime.now(timezone.utc)
     with tempfile.TemporaryDirectory(prefix="duban-ledger-") as tmp:
         databases = None
-        if backend == "postgresql":
+        if backend == "postgresql" and keep:
+            url, seeded = kept_postgresql(pg_url, n)
+        elif backend == "postgresql":
             databases = TemporaryDatabases(pg_url, ["reporting"], tag="ledger").__enter__()
-            url = databases.url()
+            url, seeded = databases.url(), False
         else:
             path = (keep / f"reporting-{n}.db") if keep else Path(tmp) / "reporting.db"
-            url = f"sqlite+aiosqlite:///{path.resolve()}"
+            url, seeded = f"sqlite+aiosqlite:///{path.resolve()}", keep is not None and path.exists()
         try:
-            seeded = backend == "sqlite" and keep is not None and path.exists()
             migrate_s = asyncio.run(migrate(url))
             seed_s = None
             if not seeded:
@@ -350,6 +351,26 @@ def bench(backend: str, n: int, runs: int, keep: Path | None, pg_url: str) -> di
         finally:
             if databases is not None:
                 databases.__exit__(None, None, None)
+
+
+def kept_postgresql(pg_url: str, n: int) -> tuple[str, bool]:
+    """(url, already seeded) of the kept database ``duban_ledger_<n>``, created when missing."""
+    import asyncpg
+
+    name = f"duban_ledger_{n}"
+    admin = pg_url.replace("postgresql+asyncpg://", "postgresql://")
+
+    async def ensure() -> bool:
+        conn = await asyncpg.connect(admin)
+        try:
+            if await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+                return True
+            await conn.execute(f'CREATE DATABASE "{name}"')
+            return False
+        finally:
+            await conn.close()
+
+    return f"{pg_url.rsplit('/', 1)[0]}/{name}", asyncio.run(ensure())
 
 
 async def count_main(url: str) -> int:
@@ -402,12 +423,12 @@ def main() -> None:
     p.add_argument("--matters", type=int, default=1_000_000)
     p.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="sqlite")
     p.add_argument("--runs", type=int, default=20, help="samples of each kind of ledger query")
-    p.add_argument("--keep", type=Path, help="keep the seeded SQLite database in this folder (reused when there)")
+    p.add_argument("--keep", type=Path, help="keep the seeded database (SQLite: in this folder; PostgreSQL: duban_ledger_<matters>) and reuse it when there")
     p.add_argument("--pg-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
     args = p.parse_args()
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    commit = head_commit()
     out = ROOT / "bench" / "results" / f"{date.today().isoformat()}-ledger.md"
     for backend in (["sqlite", "postgresql"] if args.backend == "both" else [args.backend]):
         text = table(bench(backend, args.matters, args.runs, args.keep, args.pg_url), commit)

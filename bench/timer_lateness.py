@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,12 +28,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from sqlalchemy import func, select  # noqa: E402
 
+from duban_common import tenancy  # noqa: E402
 from duban_common.calendar import TZ  # noqa: E402
 from duban_common.db import Database  # noqa: E402
 from duban_deadline.adapters import orm  # noqa: E402
 from duban_deadline.service_layer.firing import TimerFiring  # noqa: E402
 from deadline_support import pg_database, seed_timers  # noqa: E402
-from throughput import percentile  # noqa: E402  (bench/ is the script's folder)
+from throughput import head_commit, percentile  # noqa: E402  (bench/ is the script's folder)
 
 ROOT = Path(__file__).resolve().parent.parent
 DUE = datetime(2026, 12, 7, 17, 30, tzinfo=TZ)  # a Monday, a working day
@@ -73,7 +73,8 @@ async def run(url: str, open_n: int, due_n: int, replicas: int, batch: int) -> d
 
         f._fire_batch = timed
         firers.append(f)
-    tasks = [asyncio.create_task(f.run()) for f in firers]
+    tasks = [asyncio.create_task(loop()) for f in firers for loop in (f.run, f.gauges)]  # as the service runs them
+    tenancy.set_scope(tenancy.ALL)  # the counts below span tenants (without a scope the data layer shows none)
     t = orm.timers.c
     try:
         while True:
@@ -114,7 +115,7 @@ async def main() -> None:
     else:
         async with pg_database(args.pg) as url:
             r = await run(url, args.open, args.due, args.replicas, args.batch)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    commit = head_commit()
     text = "\n".join([
         f"## timers, {args.backend}, {args.open:,} open tasks, {args.due:,} due inside one minute, {args.replicas} replica(s), "
         f"batch {args.batch} — commit {commit}, {os.cpu_count()} cores, {date.today().isoformat()}",

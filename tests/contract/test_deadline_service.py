@@ -52,6 +52,8 @@ async def test_an_assigned_task_gets_its_deadline_and_its_timers_fire_once_in_or
 
         await d.set_time(local(2026, 12, 3))
         assert (await d.deadline(t.task_id))["light"] == "yellow"
+        metrics = (await d.http.get("/metrics")).text  # the gauges count every tenant's timers
+        assert 'duban_deadline_timers_pending{kind="overdue"} 1.0' in metrics
         await d.set_time(local(2026, 12, 7, 17, 30))
         assert (await d.deadline(t.task_id))["light"] == "red"
         await d.set_time(local(2026, 12, 20))  # nothing fires twice

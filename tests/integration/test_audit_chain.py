@@ -21,7 +21,6 @@ from duban_common.clock import FixedClock
 from duban_common.db import Database
 from duban_common.envelope import new_event
 from duban_common.outbox import InfraTables, UnitOfWork
-from duban_common.testing.postgres import TemporaryDatabases
 from e2e_support import START
 
 pytestmark = pytest.mark.usefixtures("operator_scope")  # the test reads and seeds as the operator
@@ -30,15 +29,6 @@ SOURCE = "/duban/tasking"
 md = MetaData()
 infra = InfraTables(md)
 things = Table("things", md, Column("id", String(40), primary_key=True), Column("n", Integer, nullable=False))
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path}/tasking.db"
-        return
-    with TemporaryDatabases(request.getfixturevalue("pg_url"), tag="audit") as dbs:
-        yield dbs.url()
 
 
 async def _open(url: str) -> Database:
@@ -79,11 +69,11 @@ def _cli_verify(url: str, *extra: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120)
 
 
-async def test_concurrent_writers_make_one_unbroken_gapless_chain(db_url):
-    db = await _open(db_url)
+async def test_concurrent_writers_make_one_unbroken_gapless_chain(either_db_url):
+    db = await _open(either_db_url)
     # SQLite: a second engine on the same file is a second writer that the in-process lock
     # does not serialize (as a second process would be); PostgreSQL: one pool of 20.
-    dbs = [db] if not db.is_sqlite else [db, Database(db_url)]
+    dbs = [db] if not db.is_sqlite else [db, Database(either_db_url)]
     try:
         async def writer(w: int) -> None:
             for i in range(50):
@@ -102,27 +92,27 @@ async def test_concurrent_writers_make_one_unbroken_gapless_chain(db_url):
             await d.dispose()
 
 
-async def test_a_tampered_entry_is_named_by_verify_and_by_the_command(db_url):
-    db = await _open(db_url)
+async def test_a_tampered_entry_is_named_by_verify_and_by_the_command(either_db_url):
+    db = await _open(either_db_url)
     try:
         for n in range(10):
             await _change(db, n)
         async with db.read() as s:
             victim = (await s.execute(select(audit.audit_log.c.id).where(audit.audit_log.c.seq == 7))).scalar_one()
-        assert (await asyncio.to_thread(_cli_verify, db_url)).returncode == 0
+        assert (await asyncio.to_thread(_cli_verify, either_db_url)).returncode == 0
         await _raw(db, "UPDATE audit_log SET actor = '{\"kind\":\"http\",\"role\":\"supervision_office\"}' WHERE seq = 7")
         [report] = await audit.verify_database(db, service="tasking", tenant="demo")
         assert (report.broken.kind, report.broken.seq, report.broken.entry_id) == ("content_altered", 7, victim)
         assert report.entries == 6
-        done = await asyncio.to_thread(_cli_verify, db_url, "--tenant", "demo")
+        done = await asyncio.to_thread(_cli_verify, either_db_url, "--tenant", "demo")
         assert done.returncode == 1, done.stdout + done.stderr
         assert f"tasking:demo broken at seq 7 (entry {victim}): content altered" in done.stdout
     finally:
         await db.dispose()
 
 
-async def test_a_deleted_entry_is_reported_as_a_gap_and_a_deleted_last_entry_as_truncation(db_url):
-    db = await _open(db_url)
+async def test_a_deleted_entry_is_reported_as_a_gap_and_a_deleted_last_entry_as_truncation(either_db_url):
+    db = await _open(either_db_url)
     try:
         for n in range(8):
             await _change(db, n, ("demo", "other"))
@@ -136,9 +126,9 @@ async def test_a_deleted_entry_is_reported_as_a_gap_and_a_deleted_last_entry_as_
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
-async def test_postgresql_refuses_to_update_or_delete_audit_entries(db_url):
-    db = await _open(db_url)
+@pytest.mark.parametrize("either_db_url", ["postgresql"], indirect=True)
+async def test_postgresql_refuses_to_update_or_delete_audit_entries(either_db_url):
+    db = await _open(either_db_url)
     try:
         await _change(db, 1)
         for sql in ("UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log", "TRUNCATE audit_log"):
@@ -151,8 +141,8 @@ async def test_postgresql_refuses_to_update_or_delete_audit_entries(db_url):
         await db.dispose()
 
 
-async def test_a_consumer_records_its_cause_and_a_command_records_its_caller(db_url):
-    db = await _open(db_url)
+async def test_a_consumer_records_its_cause_and_a_command_records_its_caller(either_db_url):
+    db = await _open(either_db_url)
     clock = FixedClock(START)
     app = FastAPI()
     app.add_middleware(audit.ActorMiddleware)

@@ -1,6 +1,7 @@
 """Escalation consumes the task and deadline streams independently, so a deadline fact can come
-before the task.assigned it follows. A deadline.set is kept; an overdue (or a return) waits,
-by failing its delivery, until the assignment names the unit to urge, and then climbs once."""
+before the task.assigned it follows. A deadline.set is kept; an overdue (or a return) is kept
+as a waiting trigger, whatever the delay, and climbs once when the assignment names the unit
+to urge."""
 
 from __future__ import annotations
 
@@ -53,6 +54,16 @@ async def rows(rt, table) -> list[dict]:
             return [dict(r) for r in (await s.execute(select(table))).mappings().all()]
 
 
+def urged(outbox: list[dict]) -> list[tuple]:
+    events = [json.loads(r["payload"]) for r in outbox]
+    return [(e["data"]["task_id"], e["data"]["unit"], e["data"]["reason"]) for e in events if e["type"] == ev.ESCALATION_URGED]
+
+
+def assigned(task_id: str, matter_id: str) -> ev.TaskAssigned:
+    return ev.TaskAssigned(task_id=task_id, matter_id=matter_id, title="关于加快推进农村供水保障工程的批示", lead_unit="zjj",
+                           origin=ORIGIN, assigned_at=datetime(2026, 11, 10, 9, 0, tzinfo=TZ))
+
+
 async def test_a_deadline_before_the_assignment_is_kept_and_an_overdue_waits_for_it(runtime):
     due_at = datetime(2026, 11, 20, 17, 30, tzinfo=TZ)
     await deliver(runtime, "deadlines", ev.DEADLINE_SET, ev.DeadlineSet(
@@ -62,26 +73,42 @@ async def test_a_deadline_before_the_assignment_is_kept_and_an_overdue_waits_for
 
     overdue = ev.DeadlineOverdue(task_id="t1", matter_id="m1", timer_id="t1:overdue:2026-11-20", scheduled_at=due_at,
                                  due_on=date(2026, 11, 20), due_at=due_at)
-    with pytest.raises(handlers.NotAssignedYet, match="t1"):
-        await deliver(runtime, "deadlines", ev.DEADLINE_OVERDUE, overdue)
+    await deliver(runtime, "deadlines", ev.DEADLINE_OVERDUE, overdue)
+    await deliver(runtime, "deadlines", ev.DEADLINE_OVERDUE, overdue)  # a redelivery, however late, waits once
     [task] = await rows(runtime, orm.watched_tasks)
-    assert (task["overdue"], task["urges"]) == (False, 0), "the failed delivery changed nothing"
-    assert await rows(runtime, orm.infra.outbox) == []
+    assert (task["overdue"], task["urges"], task["waiting"]) == (True, 0, [{"reason": "overdue", "key": "overdue:t1:overdue:2026-11-20"}])
+    assert await rows(runtime, orm.infra.outbox) == [], "no unit to urge yet"
 
-    await deliver(runtime, "tasks", ev.TASK_ASSIGNED, ev.TaskAssigned(
-        task_id="t1", matter_id="m1", title="关于加快推进农村供水保障工程的批示", lead_unit="zjj", origin=ORIGIN,
-        assigned_at=datetime(2026, 11, 10, 9, 0, tzinfo=TZ)))
-    await deliver(runtime, "deadlines", ev.DEADLINE_OVERDUE, overdue)  # the redelivery
-    await deliver(runtime, "deadlines", ev.DEADLINE_OVERDUE, overdue)  # and a duplicate of it
+    await deliver(runtime, "tasks", ev.TASK_ASSIGNED, assigned("t1", "m1"))
     [task] = await rows(runtime, orm.watched_tasks)
-    assert (task["unit"], task["overdue"], task["urges"]) == ("zjj", True, 1)
-    urged = [json.loads(r["payload"]) for r in await rows(runtime, orm.infra.outbox)]
-    urged = [e for e in urged if e["type"] == ev.ESCALATION_URGED]
-    assert [(e["data"]["task_id"], e["data"]["unit"]) for e in urged] == [("t1", "zjj")]
+    assert (task["unit"], task["overdue"], task["urges"], task["waiting"]) == ("zjj", True, 1, None)
+    assert urged(await rows(runtime, orm.infra.outbox)) == [("t1", "zjj", "overdue")]
+
+    await deliver(runtime, "deadlines", ev.DEADLINE_OVERDUE, overdue)  # a duplicate after the assignment
+    assert urged(await rows(runtime, orm.infra.outbox)) == [("t1", "zjj", "overdue")], "urged once per trigger"
 
 
 async def test_a_return_before_the_assignment_waits_for_it(runtime):
     returned = ev.TaskReturned(task_id="t2", matter_id="m2", reason="材料不全", returned_at=NOW)
-    with pytest.raises(handlers.NotAssignedYet, match="t2"):
-        await deliver(runtime, "tasks", ev.TASK_RETURNED, returned)
-    assert await rows(runtime, orm.watched_tasks) == []
+    await deliver(runtime, "tasks", ev.TASK_RETURNED, returned)
+    [task] = await rows(runtime, orm.watched_tasks)
+    assert (task["unit"], task["returns"], task["urges"], [w["reason"] for w in task["waiting"]]) == (None, 1, 0, ["returned"])
+    assert await rows(runtime, orm.infra.outbox) == []
+
+    await deliver(runtime, "tasks", ev.TASK_ASSIGNED, assigned("t2", "m2"))
+    [task] = await rows(runtime, orm.watched_tasks)
+    assert (task["unit"], task["returns"], task["urges"], task["waiting"]) == ("zjj", 1, 1, None)
+    assert urged(await rows(runtime, orm.infra.outbox)) == [("t2", "zjj", "returned")]
+
+
+async def test_an_overdue_whose_task_got_a_new_deadline_before_its_assignment_is_not_taken(runtime):
+    due_at = datetime(2026, 11, 20, 17, 30, tzinfo=TZ)
+    await deliver(runtime, "deadlines", ev.DEADLINE_OVERDUE, ev.DeadlineOverdue(
+        task_id="t3", matter_id="m3", timer_id="t3:overdue:2026-11-20", scheduled_at=due_at, due_on=date(2026, 11, 20), due_at=due_at))
+    await deliver(runtime, "deadlines", ev.DEADLINE_SET, ev.DeadlineSet(  # extended meanwhile: no longer overdue
+        task_id="t3", matter_id="m3", start_on=date(2026, 11, 10), due_on=date(2026, 12, 4), due_at=due_at.replace(day=4, month=12),
+        rule="working_days"))
+    await deliver(runtime, "tasks", ev.TASK_ASSIGNED, assigned("t3", "m3"))
+    [task] = await rows(runtime, orm.watched_tasks)
+    assert (task["unit"], task["overdue"], task["urges"], task["waiting"]) == ("zjj", False, 0, None)
+    assert urged(await rows(runtime, orm.infra.outbox)) == []

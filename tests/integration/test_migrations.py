@@ -27,15 +27,9 @@ def _metadata(service: str):
 
 def _drift(connection, service: str) -> list:
     context = MigrationContext.configure(connection, opts={"compare_type": True, "compare_server_default": True,
-                                                              "version_table": f"alembic_version_{service}"})
-    return [d for d in compare_metadata(context, _metadata(service)) if not _audit_table(d)]
-
-
-def _audit_table(diff) -> bool:
-    """audit_log and audit_head are created by duban_common.audit, outside the histories."""
-    obj = diff[1]
-    table = obj if diff[0] == "remove_table" else getattr(obj, "table", None)
-    return diff[0] in ("remove_table", "remove_index") and table is not None and table.name.startswith("audit_")
+                                                              "version_table": f"alembic_version_{service}",
+                                                              "include_object": migrations.compared(connection.dialect.name)})
+    return compare_metadata(context, _metadata(service))
 
 
 async def _check_service(url: str, service: str) -> None:

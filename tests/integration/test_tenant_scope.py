@@ -24,17 +24,6 @@ def _metadata(service: str):
     return importlib.import_module(f"duban_{service}.adapters.orm").metadata
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path}/deadline.db"
-    else:
-        from duban_common.testing.postgres import TemporaryDatabases
-
-        with TemporaryDatabases(request.getfixturevalue("pg_url"), tag="scope") as dbs:
-            yield dbs.url()
-
-
 async def _seed_holidays(db: Database) -> None:
     from duban_deadline.adapters.orm import local_holidays
 
@@ -45,13 +34,13 @@ async def _seed_holidays(db: Database) -> None:
                     dict(tenant=tenant, day=date(2026, 12, d), name=f"{tenant}-{d}", added_at=NOW) for d in (1, 2, 3)])
 
 
-def test_every_statement_is_held_to_the_scope_it_runs_in(db_url):
+def test_every_statement_is_held_to_the_scope_it_runs_in(either_db_url):
     """Queries written without any tenant condition still see, change and delete one tenant's
     rows only; with no scope nothing is visible; a row of another tenant is refused."""
     from duban_deadline.adapters.orm import deadlines, local_holidays
 
     async def run() -> None:
-        db = Database(db_url)
+        db = Database(either_db_url)
         try:
             await migrations.upgrade(db, "deadline", _metadata("deadline"))
             await _seed_holidays(db)
@@ -202,3 +191,34 @@ def test_row_level_security_holds_hand_written_sql_of_the_services_role(pg_admin
         asyncio.run(run())
     finally:
         asyncio.run(role.drop())
+
+
+@pytest.mark.postgres
+def test_a_second_start_leaves_policies_in_place_without_locking_the_tables(pg_url):
+    """enforce_row_level_security runs at every start; when the policies are already the code's
+    it alters nothing (ALTER TABLE's exclusive lock deadlocked a replica starting beside another
+    one that was reading two tables in one transaction)."""
+    from sqlalchemy import event
+
+    from duban_common.testing.postgres import TemporaryDatabases
+
+    async def run(url: str) -> tuple[list[str], list[str]]:
+        db = Database(url)
+        seen: dict[str, list[str]] = {"first": [], "second": []}
+        try:
+            for run_ in ("first", "second"):
+                def record(_conn, _cursor, statement, *_a, _run=run_):
+                    seen[_run].append(statement)
+
+                event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+                await migrations.upgrade(db, "deadline", _metadata("deadline"))
+                event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+        finally:
+            await db.dispose()
+        ddl = lambda run_: [s for s in seen[run_] if s.startswith(("ALTER TABLE", "CREATE POLICY", "DROP POLICY"))]  # noqa: E731
+        return ddl("first"), ddl("second")
+
+    with TemporaryDatabases(pg_url, tag="rls") as dbs:
+        first, second = asyncio.run(run(dbs.url()))
+    assert any(s.startswith("CREATE POLICY") for s in first)
+    assert second == []

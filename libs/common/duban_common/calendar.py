@@ -45,12 +45,20 @@ def _statutory(year: int) -> frozenset[date]:
     return frozenset(d for d, name in _holidays.China(years=year).items() if "observed" not in name.lower())
 
 
+@lru_cache(maxsize=64)
 def _package_knows(year: int) -> bool:
     try:
         chinese_calendar.is_workday(date(year, 6, 1))
         return True
     except NotImplementedError:
         return False
+
+
+@lru_cache(maxsize=8192)
+def _package_workday(d: date) -> bool:
+    # The package validates its argument and searches its tables on every call: a deadline
+    # counted in working days asks it about each day of the period, for every task.
+    return chinese_calendar.is_workday(d)
 
 
 @dataclass
@@ -70,7 +78,7 @@ class WorkCalendar:
                 return True
             return d.weekday() < 5 and d not in sched.holidays
         if _package_knows(d.year):
-            return chinese_calendar.is_workday(d)
+            return _package_workday(d)
         return d.weekday() < 5 and d not in _statutory(d.year)
 
     def day_kind(self, d: date) -> str:

@@ -2,7 +2,8 @@
 
 For every delivery: parse the envelope, check the subject's tenant against the
 envelope's, then in ONE transaction record the inbox row and run the handler (which
-writes its changes and its outgoing events to the outbox). Ack only after commit.
+writes its changes and its outgoing events to the outbox). Ack only after commit. A group
+writes its inbox rows in one statement before its first handler runs.
 
 Group commit: the deliveries of one fetch arrive together (the pull subscriber starts
 them as concurrent tasks); the first one to arrive runs all that are waiting in one
@@ -198,8 +199,9 @@ class ConsumerRunner:
             try:
                 async with self.db.transaction() as session:
                     uow = BatchedUnitOfWork(session, self.tables, self.clock, self.source)
+                    fresh = await uow.record_inbox_group(self.spec.durable, [w.env for w in group])
                     for w in group:
-                        outcomes.append(await self._apply(uow, w))
+                        outcomes.append(await self._apply(uow, w, fresh))
                     await uow.flush()
             except Exception:
                 log.info("group commit failed; running its deliveries one by one", size=len(group))
@@ -210,7 +212,7 @@ class ConsumerRunner:
             try:
                 async with self.db.transaction() as session:
                     uow = UnitOfWork(session, self.tables, self.clock, self.source)
-                    outcome = await self._apply(uow, w)
+                    outcome = await self._apply(uow, w, await uow.record_inbox_group(self.spec.durable, [w.env]))
             except Exception as e:
                 if await self._database_down():
                     raise _DatabaseDown() from e
@@ -218,19 +220,23 @@ class ConsumerRunner:
             else:
                 self._settled([w], [outcome], uow)
 
-    async def _apply(self, uow: UnitOfWork, w: _Waiting) -> str:
+    async def _apply(self, uow: UnitOfWork, w: _Waiting, fresh: set[str]) -> str:
+        """Apply one delivery inside the transaction of ``uow``. ``fresh``: the inbox rows are
+        already written, and these keys were new (each is taken by its first delivery)."""
         bind_correlation(event_id=w.env.id, event_type=w.env.type, tenant=w.env.tenant)
         with tenancy.scoped(w.env.tenant):  # the delivery's tenant, and no other (tenancy.py)
             await tenancy.enter(uow.session, w.env.tenant)
-            if not await uow.record_inbox(self.spec.durable, w.env):
+            if w.env.key not in fresh:
                 return "duplicate"
+            fresh.discard(w.env.key)
+            uow.auditor.caused_by(w.env, self.spec.durable)
             await w.handler(Delivery(w.env, w.msg.subject, w.delivered), uow)
             return "processed"
 
     def _settled(self, group: list[_Waiting], outcomes: list[str], uow: UnitOfWork) -> None:
         if uow.emitted:
             self.relay.wake()
-        log.info("handled", consumer=self.spec.durable, deliveries=len(group), emitted=len(uow.emitted))
+        log.debug("handled", consumer=self.spec.durable, deliveries=len(group), emitted=len(uow.emitted))
         for w, outcome in zip(group, outcomes):
             w.outcome.set_result(outcome)
 

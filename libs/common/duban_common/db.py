@@ -3,16 +3,28 @@
 SQLite allows one writer at a time; instead of letting transactions fail with
 "database is locked", writes in one process are serialized with a lock. PostgreSQL
 needs no such lock.
+
+On SQLite, transactions run their statements on the event loop's own thread
+(:class:`InlineSQLiteConnection`), and reads (``Database.read``) through aiosqlite's worker
+thread. aiosqlite hands every cursor call to its thread and back: about 0.45 ms of a
+statement's 0.6 ms (bench/results/2026-11-24.md), for statements SQLite itself runs in
+microseconds. Writers are serialized by the lock anyway, so running them inline costs no
+concurrency; reads stay on the thread so that a slow report query never holds up the loop.
+The price: while another process holds the database's write lock (a ``duban`` command
+writing to a service's file), an inline statement waits for it (``busy_timeout``) with the
+loop blocked.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
-
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import timezone
+from typing import Any
 
+import aiosqlite
 from sqlalchemy import DateTime, MetaData, TypeDecorator, event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
@@ -28,10 +40,15 @@ class Database:
         if not self.is_sqlite:
             kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=10)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
-        if self.is_sqlite:
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-            event.listen(self.engine.sync_engine, "connect", tenancy.install_sqlite_function)
+        self._write_engine: AsyncEngine | None = None
+        path = self.engine.url.database
+        if self.is_sqlite and path and path != ":memory:" and not path.startswith("file:"):
+            self._write_engine = create_async_engine(url, echo=echo, async_creator=lambda: InlineSQLiteConnection(path))
+        for engine in filter(None, (self.engine, self._write_engine)) if self.is_sqlite else ():
+            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(engine.sync_engine, "connect", tenancy.install_sqlite_function)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, sync_session_class=ObservedSession)
+        self._writes = async_sessionmaker(self._write_engine or self.engine, expire_on_commit=False, sync_session_class=ObservedSession)
         self._write_lock: asyncio.Lock | None = asyncio.Lock() if self.is_sqlite else None
 
     async def create_all(self, metadata: MetaData) -> None:
@@ -51,12 +68,14 @@ class Database:
         block exits without an exception."""
         lock = self._write_lock or contextlib.nullcontext()
         async with lock:
-            async with self.sessions(info={tenancy.SESSION_KEY: tenancy.current()}) as session, session.begin():
+            async with self._writes(info={tenancy.SESSION_KEY: tenancy.current()}) as session, session.begin():
                 yield session
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        async with self.sessions(info={tenancy.SESSION_KEY: tenancy.current()}) as session:
+        """A session for reading (a request's lists and reports). On PostgreSQL its statements are
+        planned for their parameters each time (:data:`READ_PLANS`)."""
+        async with self.sessions(info={tenancy.SESSION_KEY: tenancy.current(), READ_PLANS: True}) as session:
             yield session
 
     async def refresh_statistics(self) -> None:
@@ -75,7 +94,62 @@ class Database:
             await conn.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
+        if self._write_engine is not None:
+            await self._write_engine.dispose()
         await self.engine.dispose()
+
+
+async def once_per_transaction(session: AsyncSession, key: tuple, load: Callable[[], Awaitable[Any]]) -> Any:
+    """``await load()`` the first time ``key`` is asked for in this session's transaction, the
+    same answer after that. For reference data a consumer's handlers read and never change
+    (a group commit runs dozens of deliveries of one tenant in one transaction); data the
+    transaction itself changes must be read each time."""
+    memo = session.info.setdefault("once_per_transaction", {})
+    if key not in memo:
+        memo[key] = await load()
+    return memo[key]
+
+
+def plain(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A result row as a dict with plain ``str`` keys, for an HTTP response.
+
+    SQLAlchemy names a table's columns with ``quoted_name``, a ``str`` subclass with a Python
+    ``__getattr__``, and a row's keys are those names. pydantic serializes a dict keyed by them
+    about 50 times slower (50 ledger rows: 9.6 ms instead of 0.2 ms), since it asks each key
+    object for its serializer."""
+    return {str(k): v for k, v in row.items()}
+
+
+class _RunNow:
+    """aiosqlite's request queue, except that each request runs at once, on the caller's thread."""
+
+    def put_nowait(self, item) -> None:
+        future, function = item
+        try:
+            result = function()
+        except BaseException as e:  # handed to the awaiting caller, as aiosqlite's thread does
+            if future is not None and not future.done():
+                future.set_exception(e)
+        else:
+            if future is not None and not future.done():
+                future.set_result(result)
+
+
+class InlineSQLiteConnection(aiosqlite.Connection):
+    """An aiosqlite connection (what SQLAlchemy's aiosqlite dialect drives) whose calls run
+    on the event loop's thread instead of a worker thread: no thread hop per cursor call."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(lambda: sqlite3.connect(path, check_same_thread=False), 64)
+        self._tx = _RunNow()  # type: ignore[assignment]
+
+    async def _execute(self, fn, *args, **kwargs):
+        if not self._running or not self._connection:
+            raise ValueError("Connection closed")
+        return fn(*args, **kwargs)
+
+    def __await__(self):
+        return self._connect().__await__()  # no worker thread to start
 
 
 class ObservedSession(Session):
@@ -93,9 +167,19 @@ def _observe_execute(state) -> None:
         observer.on_execute(state)
 
 
+# A read session's transactions plan each statement for its own parameters. asyncpg prepares
+# every statement and PostgreSQL switches a prepared statement to one generic plan after five
+# runs when that looks no dearer; for the ledger's filters it is: a text search, a unit with a
+# status and a month, a title sort went from 2-30 ms to 170-1,600 ms (bench/ledger.py). The
+# handlers' writes keep generic plans: their statements look rows up by key.
+READ_PLANS = "duban_custom_plans"
+
+
 @event.listens_for(ObservedSession, "after_begin")
 def _scope_transaction(session: Session, _transaction, connection) -> None:
     tenancy.on_begin(session, connection)
+    if session.info.get(READ_PLANS) and connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)")
 
 
 @event.listens_for(ObservedSession, "before_commit")

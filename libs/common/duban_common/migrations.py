@@ -38,6 +38,24 @@ log = get_logger(__name__)
 _PG_LOCK = 7420155
 
 
+def compared(dialect: str):
+    """Alembic's ``include_object``: which schema objects the histories own on ``dialect``.
+
+    The audit tables are created by duban_common.audit, not by the histories; an index declared
+    for one database only (``Index(...).ddl_if(dialect="postgresql")``, e.g. a trigram index)
+    is not expected on the other."""
+
+    def include(obj, name, type_, _reflected, _compare_to) -> bool:
+        if type_ == "table":
+            return not name.startswith("audit_")
+        if type_ == "index":
+            only = getattr(obj, "_ddl_if", None)
+            return not obj.table.name.startswith("audit_") and (only is None or only.dialect in (None, dialect))
+        return True
+
+    return include
+
+
 class SchemaNotCurrent(RuntimeError):
     """The database is behind (or ahead of) the code: run ``python -m duban_<service> migrate``."""
 

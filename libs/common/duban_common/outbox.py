@@ -82,24 +82,28 @@ class UnitOfWork:
         unless an explicit (outbound) subject is given."""
         env = new_event(tenant=tenant, type=type, source=self.source, data=data, time=self.now())
         target = subject or subjects.event_subject_for_type(tenant, type)
-        await self.session.execute(
-            self._tables.outbox.insert().values(
-                event_id=env.id, subject=target, payload=env.to_bytes(), created_at=datetime.now(timezone.utc)
-            )
-        )
+        await self.session.execute(self._tables.outbox.insert(), dict(event_id=env.id, subject=target, payload=env.to_bytes(),
+                                                                      created_at=datetime.now(timezone.utc)))
         self.emitted.append(env)
         return env
 
     async def record_inbox(self, consumer: str, env: Envelope) -> bool:
         """Insert the inbox row; False when this consumer already processed the event."""
-        inbox = self._tables.inbox
-        values = dict(consumer=consumer, event_key=env.key, event_type=env.type, processed_at=datetime.now(timezone.utc))
-        dialect = self.session.bind.dialect.name
-        ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(inbox).values(**values)
-        result = await self.session.execute(ins.on_conflict_do_nothing())
-        if result.rowcount == 1:
+        fresh = bool(await self.record_inbox_group(consumer, [env]))
+        if fresh:
             self.auditor.caused_by(env, consumer)
-        return result.rowcount == 1
+        return fresh
+
+    async def record_inbox_group(self, consumer: str, envs: list[Envelope]) -> set[str]:
+        """The inbox rows of a group of deliveries in one statement: the keys of the events this
+        consumer had not processed yet. The caller marks each one's audit cause
+        (``auditor.caused_by``) when it applies that delivery, as :meth:`record_inbox` does."""
+        inbox = self._tables.inbox
+        now = datetime.now(timezone.utc)
+        rows = list({e.key: dict(consumer=consumer, event_key=e.key, event_type=e.type, processed_at=now) for e in envs}.values())
+        dialect = self.session.bind.dialect.name
+        ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(inbox).values(rows)
+        return set((await self.session.execute(ins.on_conflict_do_nothing().returning(inbox.c.event_key))).scalars())
 
     def audit(self, tenant: str, action: str, **refs: Any) -> None:
         """Record an explicit audit entry (a command that changes state without an event, or

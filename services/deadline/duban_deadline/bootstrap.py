@@ -23,5 +23,6 @@ def bootstrap(settings: DeadlineSettings | None = None) -> Runtime:
         # returns only once every timer due by then has fired and committed.
         runtime.clock.on_change(firing.on_clock_change)
     runtime.background.append(firing.run)
+    runtime.background.append(firing.gauges)
     runtime.background.append(lambda: calendar_admin.recheck_provisional(runtime, settings.due_time))
     return runtime

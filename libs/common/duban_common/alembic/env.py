@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from alembic import context
 
+from duban_common.migrations import compared
+
 config = context.config
 connection = config.attributes["connection"]
 
@@ -18,9 +20,7 @@ context.configure(
     render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying them
     compare_type=True,
     compare_server_default=True,
-    # the audit tables are created by duban_common.audit, not by the histories
-    include_object=lambda obj, name, type_, reflected, compare_to: not (
-        (type_ == "table" and name.startswith("audit_")) or (type_ == "index" and obj.table.name.startswith("audit_"))),
+    include_object=compared(connection.dialect.name),
 )
 with context.begin_transaction():
     context.run_migrations()

@@ -125,6 +125,17 @@ def fresh_pg_url(pg_url) -> Iterator[str]:
         yield dbs.url()
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def either_db_url(request, tmp_path) -> Iterator[str]:
+    """An empty database as an SQLAlchemy URL, once a SQLite file and once a PostgreSQL
+    database of its own: a test that takes it runs on both."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path}/test.db"
+        return
+    with TemporaryDatabases(request.getfixturevalue("pg_url"), tag="either") as dbs:
+        yield dbs.url()
+
+
 @pytest.fixture
 def operator_scope() -> Iterator[None]:
     """The test reads and seeds tables as the operator does: in the scope of every tenant

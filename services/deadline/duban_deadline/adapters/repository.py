@@ -10,6 +10,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from duban_common.calendar import WorkCalendar, YearSchedule
+from duban_common.db import once_per_transaction
 
 from ..domain.settings import PolicyOverrides, TenantPolicy, effective
 from ..domain.timers import Planned
@@ -36,6 +37,16 @@ async def load_policy(session: AsyncSession, tenant: str, default_due_time: time
     return effective(await load_overrides(session, tenant), default_due_time=default_due_time)
 
 
+async def reference(session: AsyncSession, tenant: str, default_due_time: time) -> tuple[WorkCalendar, TenantPolicy]:
+    """The tenant's calendar and policy, read once per transaction. For the event handlers: a
+    consumer's group commit runs dozens of deliveries of one tenant in one transaction, none
+    of which changes either (only the calendar and policy commands do, in their own)."""
+    async def load() -> tuple[WorkCalendar, TenantPolicy]:
+        return await load_calendar(session, tenant), await load_policy(session, tenant, default_due_time)
+
+    return await once_per_transaction(session, ("deadline.reference", tenant, default_due_time), load)
+
+
 async def get_deadline(session: AsyncSession, tenant: str, task_id: str, *, lock: bool = False) -> dict[str, Any] | None:
     q = select(deadlines).where(deadlines.c.tenant == tenant, deadlines.c.task_id == task_id)
     if lock:
@@ -50,7 +61,7 @@ async def update_deadline(session: AsyncSession, task_id: str, **values) -> None
 
 async def add_history(session: AsyncSession, row: dict, *, reason: str, at: datetime, previous_due_on: date | None,
                       extension_id: str | None = None) -> None:
-    await session.execute(deadline_history.insert().values(
+    await session.execute(deadline_history.insert(), dict(
         tenant=row["tenant"], task_id=row["task_id"], revision=row["revision"], due_on=row["due_on"], due_at=row["due_at"],
         previous_due_on=previous_due_on, provisional=row["provisional"], reason=reason, note=row.get("note"),
         extension_id=extension_id, at=at,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy import select
 
+from duban_common.db import plain
 from duban_common.http import ERROR_RESPONSES, OFFSET_MAX
 
 from ..adapters import repository as repo
@@ -70,7 +71,7 @@ def router(runtime, settings) -> APIRouter:
             cal = await repo.load_calendar(s, tenant)
             p = await repo.load_policy(s, tenant, settings.due_time)
         now = runtime.clock.now()
-        items = [_public(dict(row), light(cal, row["status"], row["due_on"], row["due_at"], now, p.yellow_workdays)) for row in rows]
+        items = [_public(plain(row), light(cal, row["status"], row["due_on"], row["due_at"], now, p.yellow_workdays)) for row in rows]
         if light_:
             items = [i for i in items if i["light"] == light_]
         counts = {c: sum(1 for i in items if i["light"] == c) for c in ("green", "yellow", "red")}

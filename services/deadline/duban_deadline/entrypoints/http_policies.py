@@ -36,7 +36,7 @@ def router(runtime, settings) -> APIRouter:
             raise common.field_error(["body", "settings", "reminder_time"], f"must be earlier than the due time {p.due_time:%H:%M}")
         async with runtime.unit_of_work() as uow:
             await uow.session.execute(delete(tenant_policies).where(tenant_policies.c.tenant == tenant))
-            await uow.session.execute(tenant_policies.insert().values(
+            await uow.session.execute(tenant_policies.insert(), dict(
                 tenant=tenant, overrides=body.model_dump(mode="json", exclude_unset=True), updated_at=uow.now()))
         return {"tenant": tenant, **describe(p, body)}
 

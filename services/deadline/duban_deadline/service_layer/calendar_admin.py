@@ -60,7 +60,7 @@ async def recheck_provisional(runtime, default_due_time: time) -> None:
 async def add_local_holiday(uow: UnitOfWork, tenant: str, day: date, name: str, default_due_time: time) -> list[Change]:
     s = uow.session
     await s.execute(delete(local_holidays).where(local_holidays.c.tenant == tenant, local_holidays.c.day == day))
-    await s.execute(local_holidays.insert().values(tenant=tenant, day=day, name=name, added_at=uow.now()))
+    await s.execute(local_holidays.insert(), dict(tenant=tenant, day=day, name=name, added_at=uow.now()))
     return await recompute(uow, tenant, first_day=day, last_day=day, reason="calendar_changed", default_due_time=default_due_time)
 
 
@@ -76,7 +76,7 @@ async def load_year(uow: UnitOfWork, tenant: str, year: int, holidays: list[date
                     source: str | None, default_due_time: time) -> list[Change]:
     s = uow.session
     await s.execute(delete(year_schedules).where(year_schedules.c.tenant == tenant, year_schedules.c.year == year))
-    await s.execute(year_schedules.insert().values(
+    await s.execute(year_schedules.insert(), dict(
         tenant=tenant, year=year, holidays=sorted(d.isoformat() for d in holidays),
         working_weekends=sorted(d.isoformat() for d in working_weekends), source=source, loaded_at=uow.now(),
     ))

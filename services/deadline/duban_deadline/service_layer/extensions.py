@@ -46,7 +46,7 @@ async def request(uow: UnitOfWork, tenant: str, task_id: str, *, reason: str, re
                         pending=await _pending(uow, tenant, task_id))
     ext = dict(id=str(uuid.uuid4()), tenant=tenant, task_id=task_id, reason=reason, requested_due_on=requested_due_on,
                current_due_on=row["due_on"], requested_at=uow.now(), requested_by=requested_by, channel="http", status="pending")
-    await uow.session.execute(extensions.insert().values(**ext))
+    await uow.session.execute(extensions.insert(), ext)
     await uow.emit(tenant, ev.EXTENSION_REQUESTED, ev.ExtensionRequested(
         extension_id=ext["id"], task_id=task_id, matter_id=row["matter_id"], unit=row["lead_unit"], reason=reason,
         requested_due_on=requested_due_on, current_due_on=row["due_on"], requested_at=ext["requested_at"], requested_by=requested_by,
@@ -73,7 +73,7 @@ def make_on_extension_requested(default_due_time: time):
                                 pending=await _pending(uow, tenant, e.task_id))
         except rules.Refused as r:
             refusal = str(r)
-        await uow.session.execute(extensions.insert().values(
+        await uow.session.execute(extensions.insert(), dict(
             id=e.extension_id, tenant=tenant, task_id=e.task_id, reason=e.reason, requested_due_on=e.requested_due_on,
             current_due_on=row["due_on"], requested_at=e.requested_at, requested_by=e.requested_by, channel="event", status="pending",
         ))

@@ -12,7 +12,6 @@ which also fires, on start, what fell due while the service was down.
 from __future__ import annotations
 
 import asyncio
-import time as _time
 from collections.abc import Callable
 from datetime import datetime, time
 
@@ -34,6 +33,7 @@ from ..domain.settings import TenantPolicy
 
 log = get_logger(__name__)
 
+MIN_WAIT_S = 0.05  # the firing loop's shortest sleep (_next_wait)
 EVENT_TYPES = {
     T.REMINDER: ev.DEADLINE_REMINDER, T.PROGRESS: ev.DEADLINE_PROGRESS_DUE, T.OVERDUE: ev.DEADLINE_OVERDUE,
     T.ACKNOWLEDGEMENT: ev.DEADLINE_ACKNOWLEDGEMENT_OVERDUE, T.DECLINE: ev.DEADLINE_DECLINE_WINDOW_CLOSED,
@@ -62,7 +62,6 @@ class TimerFiring:
         self.db, self.tables, self.clock, self.source, self.instance = db, tables, clock, source, instance
         self.default_due_time, self.simulated, self.wake = default_due_time, simulated, wake
         self.batch, self.poll_s, self.gauges_every_s = batch, poll_s, gauges_every_s
-        self._gauges_at = 0.0
         self._simulated_up_to: datetime | None = None  # the simulated time every due timer has been fired for
         self._jump: tuple[datetime | None, datetime] | None = None  # the last simulated change: (from, to)
 
@@ -83,7 +82,7 @@ class TimerFiring:
         Should it fail (database away), the periodic loop retries the same jump."""
         self._jump = (self._simulated_up_to, now)
         await self._catch_up()
-        await self.refresh_gauges(force=True)
+        await self.refresh_gauges()
 
     async def _catch_up(self) -> None:
         since, now = self._jump
@@ -102,12 +101,29 @@ class TimerFiring:
                     await self._catch_up()
                 elif self._simulated_up_to is not None:
                     await self.fire_due(self._simulated_up_to)
-                await self.refresh_gauges()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("timer firing failed; will retry")  # the database is away: rows stay pending
-            await asyncio.sleep(self.poll_s)
+                await asyncio.sleep(self.poll_s)
+                continue
+            await asyncio.sleep(await self._next_wait())
+
+    async def _next_wait(self) -> float:
+        """Until the next pending timer is due, at most ``poll_s`` and at least ``MIN_WAIT_S``: a timer
+        fires when it is due, not up to a poll interval later. The floor keeps a replica from
+        spinning on timers another replica holds (claimed with SKIP LOCKED, not yet committed)."""
+        if self.simulated:
+            return self.poll_s
+        try:
+            with tenancy.scoped(tenancy.ALL):
+                async with self.db.read() as s:
+                    nxt = (await s.execute(select(func.min(timers.c.due_at)).where(timers.c.state == "pending"))).scalar()
+        except Exception:  # noqa: BLE001 - the next round reports a database that stays away
+            return self.poll_s
+        if nxt is None:
+            return self.poll_s
+        return min(self.poll_s, max(MIN_WAIT_S, (nxt - self.clock.now()).total_seconds()))
 
     async def _fire_batch(self, now: datetime, since: datetime | None) -> int:
         t, d = timers.c, deadlines.c
@@ -160,14 +176,30 @@ class TimerFiring:
             log.info("timers fired", fired=len(fired), claimed=len(rows), now=now.isoformat())
         return len(rows)
 
-    async def refresh_gauges(self, force: bool = False) -> None:
-        if not force and _time.monotonic() - self._gauges_at < self.gauges_every_s:
-            return
-        self._gauges_at = _time.monotonic()
-        async with self.db.read() as s:
-            pending = dict((await s.execute(select(timers.c.kind, func.count()).where(timers.c.state == "pending").group_by(timers.c.kind))).all())
-            provisional = (await s.execute(select(func.count()).select_from(deadlines)
-                                           .where(deadlines.c.provisional.is_(True), deadlines.c.status.not_in(DONE)))).scalar_one()
+    async def gauges(self) -> None:
+        """The gauges' loop (a Runtime background task of its own). Counting a million pending
+        timers takes a few hundred milliseconds; inside the firing loop that was a pause every
+        few seconds in which nothing fired."""
+        while True:
+            try:
+                await self.refresh_gauges()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - the database is away; the next round tries again
+                log.warning("timer gauges not refreshed", exc_info=True)
+            await asyncio.sleep(self.gauges_every_s)
+
+    async def refresh_gauges(self) -> None:
+        # every tenant's timers: without a scope the data layer shows none (tenancy.py)
+        # one table per transaction: a read that holds one table while asking for the next could
+        # deadlock with a starting replica's migration (tenancy.enforce_row_level_security)
+        with tenancy.scoped(tenancy.ALL):
+            async with self.db.read() as s:
+                pending = dict((await s.execute(select(timers.c.kind, func.count()).where(timers.c.state == "pending")
+                                                .group_by(timers.c.kind))).all())
+            async with self.db.read() as s:
+                provisional = (await s.execute(select(func.count()).select_from(deadlines)
+                                               .where(deadlines.c.provisional.is_(True), deadlines.c.status.not_in(DONE)))).scalar_one()
         for kind in T.KINDS:
             metrics.TIMERS_PENDING.labels(kind).set(pending.get(kind, 0))
         metrics.PROVISIONAL_DEADLINES.set(provisional)

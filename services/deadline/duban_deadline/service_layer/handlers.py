@@ -43,8 +43,7 @@ def make_on_task_assigned(default_due_time: time):
         if await repo.get_deadline(s, tenant, e.task_id) is not None:
             log.warning("task already has a deadline; assignment ignored", task_id=e.task_id)
             return
-        cal = await repo.load_calendar(s, tenant)
-        p = await repo.load_policy(s, tenant, default_due_time)
+        cal, p = await repo.reference(s, tenant, default_due_time)
         start_on = local_day(e.assigned_at)
         basis = policy.basis_for(e.origin, start_on, has_co_units=bool(e.co_units), requested_due_on=e.requested_due_on,
                                  rules=p.rules, beyond_maximum=p.beyond_maximum)
@@ -57,7 +56,7 @@ def make_on_task_assigned(default_due_time: time):
             assigned_at=e.assigned_at, basis=basis.to_json(), revision=1,
             notice_limit_on=late.limit_on if late else None, notice_late_workdays=late.late_workdays if late else None,
         )
-        await s.execute(deadlines.insert().values(**row))
+        await s.execute(deadlines.insert(), row)
         await repo.insert_timers(s, tenant, e.task_id, timers.assignment_timers(cal, e.assigned_at, p), uow.now())
         await repo.insert_timers(s, tenant, e.task_id, timers.deadline_timers(cal, d.start_on, d.due_on, row["due_at"], p, uow.now()), uow.now())
         await dl.emit_set(uow, row, reason="assigned", previous_due_on=None)
@@ -103,7 +102,7 @@ def make_on_task_reassigned(default_due_time: time):
         if row["status"] in DONE:
             return
         s, tenant = uow.session, row["tenant"]
-        cal, p = await repo.load_calendar(s, tenant), await repo.load_policy(s, tenant, default_due_time)
+        cal, p = await repo.reference(s, tenant, default_due_time)
         row.update(status="open", lead_unit=e.lead_unit, co_units=e.co_units)
         await repo.update_deadline(s, e.task_id, status="open", lead_unit=e.lead_unit, co_units=e.co_units, acknowledged_at=None)
         await repo.cancel_timers(s, tenant, e.task_id, timers.ASSIGNMENT_KINDS, uow.now(), "reassigned")
@@ -139,7 +138,7 @@ def make_on_task_returned(default_due_time: time):
         s = uow.session
         row["status"] = "open"
         await repo.update_deadline(s, e.task_id, status="open")
-        cal, p = await repo.load_calendar(s, row["tenant"]), await repo.load_policy(s, row["tenant"], default_due_time)
+        cal, p = await repo.reference(s, row["tenant"], default_due_time)
         await dl.replan_deadline_timers(uow, row, cal, p, note="returned for rework")
 
     return on_task_returned
@@ -155,7 +154,7 @@ def make_on_task_reopened(default_due_time: time):
         s = uow.session
         row["status"] = "open"
         await repo.update_deadline(s, e.task_id, status="open", closed_at=None)
-        cal, p = await repo.load_calendar(s, row["tenant"]), await repo.load_policy(s, row["tenant"], default_due_time)
+        cal, p = await repo.reference(s, row["tenant"], default_due_time)
         basis = replace(policy.Basis.from_json(row["basis"]), start_on=local_day(e.reopened_at), requested_due_on=None, extended_to=None)
         await dl.apply(uow, row, cal, p, basis, reason="reopened", force_event=True)
 

@@ -25,6 +25,9 @@ watched_tasks = Table(
     Column("overdue", Boolean, nullable=False, default=False),
     Column("closed", Boolean, nullable=False, default=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # triggers (overdue, returned) that came before the task's assignment: [{"reason", "key"}],
+    # taken when task.assigned names the unit to escalate to
+    Column("waiting", JSON),
 )
 
 # Every fact the transfer dossier needs, in order: assignments, deadlines, extensions, urges, ...

@@ -59,7 +59,7 @@ def router(runtime, cal) -> APIRouter:
             raise HTTPException(422, [{"loc": ["body", *err["loc"]], "msg": err["msg"]} for err in e.errors()]) from None
         async with runtime.unit_of_work() as uow:
             await uow.session.execute(ladders.delete().where(ladders.c.tenant == _tenant(tenant)))
-            await uow.session.execute(ladders.insert().values(tenant=tenant, definition=ladder.model_dump(), updated_at=uow.now()))
+            await uow.session.execute(ladders.insert(), dict(tenant=tenant, definition=ladder.model_dump(), updated_at=uow.now()))
         return ladder.model_dump()
 
     @r.post("/v1/tenants/{tenant}/tasks/{task_id}/urge")

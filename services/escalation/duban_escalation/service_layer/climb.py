@@ -25,7 +25,7 @@ async def ladder_of(uow: UnitOfWork, tenant: str) -> Ladder:
 
 async def schedule(uow: UnitOfWork, tenant: str, task_id: str, kind: str, key: str, due_at) -> None:
     if (await uow.session.execute(select(timers.c.key).where(timers.c.key == key))).first() is None:
-        await uow.session.execute(timers.insert().values(key=key, tenant=tenant, task_id=task_id, kind=kind, due_at=due_at, cancelled=False))
+        await uow.session.execute(timers.insert(), dict(key=key, tenant=tenant, task_id=task_id, kind=kind, due_at=due_at, cancelled=False))
 
 
 async def cancel_timers(uow: UnitOfWork, task_id: str, kind: str | None = None) -> None:
@@ -49,7 +49,7 @@ async def urge(uow: UnitOfWork, task: dict, reason: str, trigger_key: str, cal: 
     year = local_day(now).year
     notice_no = sequences.format_number("催办", year, await sequences.next_value(uow.session, notice_sequences, tenant, year, "urge"))
     urge_id = str(uuid.uuid4())
-    await uow.session.execute(urges.insert().values(id=urge_id, tenant=tenant, task_id=task["task_id"], urge_no=count, notice_no=notice_no,
+    await uow.session.execute(urges.insert(), dict(id=urge_id, tenant=tenant, task_id=task["task_id"], urge_no=count, notice_no=notice_no,
                                                     reason=reason, trigger_key=trigger_key, at=now))
     await uow.session.execute(watched_tasks.update().where(watched_tasks.c.task_id == task["task_id"]).values(urges=count, updated_at=now))
     common = dict(task_id=task["task_id"], matter_id=task["matter_id"], unit=task["unit"])
@@ -68,7 +68,7 @@ async def urge(uow: UnitOfWork, task: dict, reason: str, trigger_key: str, cal: 
 
 async def deduct(uow: UnitOfWork, task: dict, points: float, reason: str) -> None:
     deduction_id = str(uuid.uuid4())
-    await uow.session.execute(deductions.insert().values(id=deduction_id, tenant=task["tenant"], unit=task["unit"], task_id=task["task_id"],
+    await uow.session.execute(deductions.insert(), dict(id=deduction_id, tenant=task["tenant"], unit=task["unit"], task_id=task["task_id"],
                                                          points=points, reason=reason, at=uow.now()))
     await uow.emit(task["tenant"], ev.ESCALATION_DEDUCTED, ev.EscalationDeducted(
         deduction_id=deduction_id, task_id=task["task_id"], matter_id=task["matter_id"], unit=task["unit"], points=points,
@@ -77,7 +77,7 @@ async def deduct(uow: UnitOfWork, task: dict, points: float, reason: str) -> Non
 
 async def take_step(uow: UnitOfWork, task: dict, n: int, step, count: int, cal: WorkCalendar, ctx: notify.Context) -> None:
     tenant, now = task["tenant"], uow.now()
-    await uow.session.execute(steps_taken.insert().values(task_id=task["task_id"], step=n, tenant=tenant, actions=step.actions, at=now))
+    await uow.session.execute(steps_taken.insert(), dict(task_id=task["task_id"], step=n, tenant=tenant, actions=step.actions, at=now))
     common = dict(task_id=task["task_id"], matter_id=task["matter_id"], unit=task["unit"], step=n)
     await uow.emit(tenant, ev.ESCALATION_STEP_TAKEN, ev.EscalationStepTaken(urges=count, actions=step.actions, taken_at=now, **common))
     if step.deduction:
@@ -91,7 +91,7 @@ async def take_step(uow: UnitOfWork, task: dict, n: int, step, count: int, cal: 
             await notify.send(uow, ctx, task, "bulletin", "【督查通报】" + text)
         elif action == "explanation":
             due_at = _workdays_later(cal, now, step.explanation_workdays, time(17, 30))
-            await uow.session.execute(explanations.insert().values(task_id=task["task_id"], step=n, tenant=tenant, unit=task["unit"],
+            await uow.session.execute(explanations.insert(), dict(task_id=task["task_id"], step=n, tenant=tenant, unit=task["unit"],
                                                                    required_at=now, due_at=due_at))
             await uow.emit(tenant, ev.ESCALATION_EXPLANATION_REQUIRED, ev.EscalationExplanationRequired(due_at=due_at, required_at=now, **common))
             await dossier.add(uow, tenant, task["matter_id"], task["task_id"], "explanation_required", {"step": n, "due_at": due_at.isoformat()})

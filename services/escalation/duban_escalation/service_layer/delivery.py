@@ -35,7 +35,7 @@ class Deliverer:
         n = ev.NotificationRequested.model_validate(d.envelope.data)
         s = self.runtime.settings
         when = send_at(n.channel, uow.now(), self.cal, from_hour=s.sms_from_hour, until_hour=s.sms_until_hour, morning_hour=s.sms_morning_hour)
-        await uow.session.execute(deliveries.insert().values(
+        await uow.session.execute(deliveries.insert(), dict(
             id=n.notification_id, tenant=d.envelope.tenant, channel=n.channel, recipient=n.recipient.get("address") or "",
             subject=f"督办通知：{n.ref.get('title') or ''}"[:300], text=n.text, template=n.template, ref={**n.ref, "recipient": n.recipient},
             send_at=when, attempts=0, status="queued"))

@@ -14,7 +14,7 @@ from ..adapters.orm import cases, dossier_entries, explanations
 
 
 async def add(uow: UnitOfWork, tenant: str, matter_id: str, task_id: str | None, type_: str, data: dict, at=None) -> None:
-    await uow.session.execute(dossier_entries.insert().values(tenant=tenant, matter_id=matter_id, task_id=task_id, type=type_,
+    await uow.session.execute(dossier_entries.insert(), dict(tenant=tenant, matter_id=matter_id, task_id=task_id, type=type_,
                                                               at=at or uow.now(), data=data))
 
 
@@ -49,7 +49,7 @@ async def build(uow: UnitOfWork, task: dict, ctx) -> dict:
 async def transfer(uow: UnitOfWork, task: dict, ctx) -> str:
     case_id, now = str(uuid.uuid4()), uow.now()
     content = await build(uow, task, ctx)
-    await uow.session.execute(cases.insert().values(id=case_id, tenant=task["tenant"], task_id=task["task_id"], opened_at=now, dossier=content))
+    await uow.session.execute(cases.insert(), dict(id=case_id, tenant=task["tenant"], task_id=task["task_id"], opened_at=now, dossier=content))
     await uow.emit(task["tenant"], ev.DISCIPLINE_TRANSFER, ev.DisciplineTransfer(case_id=case_id, transferred_at=now, **content),
                    subject=subjects.outbound(task["tenant"], "discipline.transfer"))
     await uow.emit(task["tenant"], ev.ESCALATION_TRANSFERRED, ev.EscalationTransferred(

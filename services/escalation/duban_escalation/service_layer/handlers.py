@@ -19,21 +19,29 @@ async def load(uow: UnitOfWork, task_id: str) -> dict | None:
     return dict(row) if row else None
 
 
-class NotAssignedYet(Exception):
-    """A fact about a task whose task.assigned has not been applied yet (the streams are consumed
-    independently). Raised so that the delivery comes back after a backoff, by when the
-    assignment, and with it the unit to escalate to, is known."""
+async def _wait_for_assignment(uow: UnitOfWork, task: dict, reason: str, key: str) -> None:
+    """Keep a trigger that came before the task's assignment (the streams are consumed
+    independently): task.assigned takes it, once the unit to escalate to is known. Kept, not
+    retried: a retry would be dead-lettered once the assignment is further behind than the
+    deliveries' backoff."""
+    waiting = list(task.get("waiting") or [])
+    if all(w["key"] != key for w in waiting):
+        waiting.append({"reason": reason, "key": key})
+        await uow.session.execute(watched_tasks.update().where(watched_tasks.c.task_id == task["task_id"]).values(waiting=waiting))
 
 
 async def _upsert(uow: UnitOfWork, tenant: str, task_id: str, matter_id: str, **values) -> dict:
-    task = await load(uow, task_id)
+    task, now = await load(uow, task_id), uow.now()
     if task is None:
         # values may set the defaults too: a deadline.set or deadline.overdue can come before task.assigned
-        row = {"urges": 0, "returns": 0, "overdue": False, "closed": False, **values}
-        await uow.session.execute(watched_tasks.insert().values(task_id=task_id, tenant=tenant, matter_id=matter_id, updated_at=uow.now(), **row))
-    elif values:
-        await uow.session.execute(watched_tasks.update().where(watched_tasks.c.task_id == task_id).values(updated_at=uow.now(), **values))
-    return await load(uow, task_id)
+        row = {"task_id": task_id, "tenant": tenant, "matter_id": matter_id, "updated_at": now,
+               "urges": 0, "returns": 0, "overdue": False, "closed": False, **values}
+        await uow.session.execute(watched_tasks.insert(), row)
+        return dict.fromkeys(watched_tasks.c.keys()) | row
+    if values:
+        await uow.session.execute(watched_tasks.update().where(watched_tasks.c.task_id == task_id).values(updated_at=now, **values))
+        task |= values | {"updated_at": now}
+    return task
 
 
 def build(settings, cal: WorkCalendar) -> dict:
@@ -48,10 +56,17 @@ def build(settings, cal: WorkCalendar) -> dict:
 
     async def on_task_assigned(d: Delivery, uow: UnitOfWork) -> None:
         e = ev.TaskAssigned.model_validate(d.envelope.data)
-        await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id, unit=e.lead_unit, title=e.title)
+        task = await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id, unit=e.lead_unit, title=e.title)
         await dossier.add(uow, d.envelope.tenant, e.matter_id, e.task_id, "assigned", {
             "task_id": e.task_id, "lead_unit": e.lead_unit, "co_units": e.co_units, "responsible_person": e.responsible_person,
             "notice_no": e.notice_no, "requirement": e.requirement, "assigned_at": e.assigned_at.isoformat()}, at=e.assigned_at)
+        if task.get("waiting"):  # triggers that came first, in the order they came
+            await uow.session.execute(watched_tasks.update().where(watched_tasks.c.task_id == e.task_id).values(waiting=None))
+            for w in task["waiting"]:
+                current = await load(uow, e.task_id)
+                if w["reason"] == "overdue" and (current["closed"] or not current["overdue"]):
+                    continue  # closed, or given a new deadline, meanwhile
+                await climb.escalate(uow, current, w["reason"], w["key"], cal, await ctx(current["tenant"]))
 
     async def on_task_reassigned(d: Delivery, uow: UnitOfWork) -> None:
         e = ev.TaskReassigned.model_validate(d.envelope.data)
@@ -78,16 +93,18 @@ def build(settings, cal: WorkCalendar) -> dict:
         if task["closed"]:
             return
         if not task["unit"]:
-            raise NotAssignedYet(f"deadline.overdue for task {e.task_id} before its task.assigned: retried later")
+            await _wait_for_assignment(uow, task, "overdue", f"overdue:{e.timer_id}")
+            return
         await climb.escalate(uow, task, "overdue", f"overdue:{e.timer_id}", cal, await ctx(task["tenant"]))
 
     async def on_returned(d: Delivery, uow: UnitOfWork) -> None:
         e = ev.TaskReturned.model_validate(d.envelope.data)
         task = await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id)
-        if not task["unit"]:
-            raise NotAssignedYet(f"task.returned for task {e.task_id} before its task.assigned: retried later")
         await uow.session.execute(watched_tasks.update().where(watched_tasks.c.task_id == e.task_id).values(returns=task["returns"] + 1))
         task = await load(uow, e.task_id)
+        if not task["unit"]:
+            await _wait_for_assignment(uow, task, "returned", f"returned:{d.envelope.id}")
+            return
         await climb.escalate(uow, task, "returned", f"returned:{d.envelope.id}", cal, await ctx(task["tenant"]))
 
     async def on_reported(d: Delivery, uow: UnitOfWork) -> None:

@@ -25,7 +25,7 @@ class OrderError(Exception):
 
 async def propose(uow: UnitOfWork, task: dict, requirement: str, proposed_by: str) -> str:
     order_id = str(uuid.uuid4())
-    await uow.session.execute(supervision_orders.insert().values(id=order_id, tenant=task["tenant"], task_id=task["task_id"],
+    await uow.session.execute(supervision_orders.insert(), dict(id=order_id, tenant=task["tenant"], task_id=task["task_id"],
                                                                  requirement=requirement, status="proposed", proposed_by=proposed_by,
                                                                  proposed_at=uow.now()))
     return order_id

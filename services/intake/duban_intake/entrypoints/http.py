@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
+from duban_common.db import plain
 from duban_common.envelope import Envelope
 from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, valid_tenant
 
@@ -92,7 +93,7 @@ def router(runtime, protector) -> APIRouter:
         async with runtime.db.read() as session:
             total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
             rows = (await session.execute(query.order_by(s.received_at.desc(), s.id).limit(limit).offset(offset))).mappings().all()
-        return {"total": total, "limit": limit, "offset": offset, "items": [dict(r) for r in rows]}
+        return {"total": total, "limit": limit, "offset": offset, "items": [plain(r) for r in rows]}
 
     @r.get("/v1/tenants/{tenant}/submissions/{submission_id}")
     async def get_submission(tenant: str, submission_id: str) -> dict:

@@ -100,7 +100,7 @@ def router(runtime, protector) -> APIRouter:
         async with runtime.unit_of_work() as uow:
             t = triage_policies
             await uow.session.execute(t.delete().where(t.c.tenant == tenant, t.c.kind == kind))
-            await uow.session.execute(t.insert().values(tenant=tenant, kind=kind, review_required=body.review_required))
+            await uow.session.execute(t.insert(), dict(tenant=tenant, kind=kind, review_required=body.review_required))
         return {"tenant": tenant, "kind": kind, "review_required": body.review_required}
 
     @r.post("/v1/tenants/{tenant}/imports/work-report", tags=["imports"])

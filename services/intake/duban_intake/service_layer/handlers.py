@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from duban_common.consumer import Rejected, describe_validation_error
 from duban_common.contracts import submissions as sub
+from duban_common.db import once_per_transaction
 from duban_common.envelope import Envelope
 from duban_common.outbox import UnitOfWork
 
@@ -86,7 +87,8 @@ async def _accept(uow, env, protector, channel, subject_kind) -> Accepted:
     existing = await find(uow, env.tenant, env.source, env.id)
     if existing:
         return Accepted(existing.id, True, existing.status, await matter_ids_of(uow.session, existing.id), existing.pending_reason)
-    tenant = (await uow.session.execute(select(tenants.c.active).where(tenants.c.slug == env.tenant))).first()
+    # read once per transaction: accepting never changes the tenant or its triage policy
+    tenant = await once_per_transaction(uow.session, ("intake.tenant", env.tenant), lambda: _tenant_row(uow, env.tenant))
     if tenant is None:
         raise InvalidSubmission(f"unknown tenant {env.tenant!r}", [{"loc": ["body", "tenant"], "msg": "unknown tenant", "type": "unknown_tenant"}])
     if not tenant.active:
@@ -100,7 +102,7 @@ async def _accept(uow, env, protector, channel, subject_kind) -> Accepted:
     pending = model.triage(items, await review_required(uow, env.tenant, kind))
     submission_id = str(uuid.uuid4())
     stored = data.model_dump(mode="json", exclude={"citizen"})
-    await uow.session.execute(submissions.insert().values(
+    await uow.session.execute(submissions.insert(), dict(
         id=submission_id, tenant=env.tenant, source=env.source, external_id=env.id, kind=kind, channel=channel,
         status="pending" if pending else "registered", pending_reason=pending, title=model.title_of(data),
         data=stored, sent_at=env.time, received_at=uow.now(),
@@ -114,14 +116,22 @@ async def _accept(uow, env, protector, channel, subject_kind) -> Accepted:
 
 async def review_required(uow: UnitOfWork, tenant: str, kind: str) -> bool:
     q = select(triage_policies.c.review_required).where(triage_policies.c.tenant == tenant, triage_policies.c.kind == kind)
+    return await once_per_transaction(uow.session, ("intake.review", tenant, kind), lambda: _scalar_bool(uow, q))
+
+
+async def _scalar_bool(uow: UnitOfWork, q) -> bool:
     return bool((await uow.session.execute(q)).scalar())
+
+
+async def _tenant_row(uow: UnitOfWork, slug: str):
+    return (await uow.session.execute(select(tenants.c.active).where(tenants.c.slug == slug))).first()
 
 
 async def ensure_tenant(uow: UnitOfWork, slug: str, name: str) -> bool:
     """Create the tenant if it does not exist; True when created."""
     if (await uow.session.execute(select(tenants.c.slug).where(tenants.c.slug == slug))).first():
         return False
-    await uow.session.execute(tenants.insert().values(slug=slug, name=name, active=True, created_at=uow.now()))
+    await uow.session.execute(tenants.insert(), dict(slug=slug, name=name, active=True, created_at=uow.now()))
     return True
 
 

@@ -28,7 +28,7 @@ async def store_citizen(uow: UnitOfWork, protector: Protector, tenant: str, subm
     if citizen is None or not (citizen.name or citizen.phone):
         return None
     ref = CitizenRef(name_masked=mask_name(citizen.name), phone_masked=mask_phone(citizen.phone), contact_ref=submission_id)
-    await uow.session.execute(citizen_contacts.insert().values(
+    await uow.session.execute(citizen_contacts.insert(), dict(
         submission_id=submission_id, tenant=tenant, name_enc=protector.seal(citizen.name), phone_enc=protector.seal(citizen.phone),
         name_masked=ref.name_masked, phone_masked=ref.phone_masked,
     ))
@@ -47,7 +47,7 @@ async def register_items(uow: UnitOfWork, tenant: str, kind: str, source: str, e
     now = uow.now()
     for draft in items:
         matter_id = str(uuid.uuid4())
-        await uow.session.execute(registrations.insert().values(
+        await uow.session.execute(registrations.insert(), dict(
             matter_id=matter_id, submission_id=submission_id, tenant=tenant, item_seq=draft.item_seq, registered_at=now))
         await uow.emit(tenant, MATTER_REGISTERED, MatterRegistered(
             matter_id=matter_id, title=draft.title, content=draft.content,

@@ -15,6 +15,7 @@ from starlette.background import BackgroundTask
 
 from duban_common import auth
 from duban_common.calendar import WorkCalendar, local_day
+from duban_common.db import plain
 from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, valid_tenant
 
 from ..adapters.orm import ledger
@@ -71,7 +72,7 @@ def router(runtime, calendar: WorkCalendar, names: UnitNames) -> APIRouter:
     r = APIRouter(tags=["ledger"], responses=ERROR_RESPONSES)
 
     def decorate(row, now, yellow_day) -> dict:
-        item = {k: v for k, v in row.items() if k not in HIDDEN}
+        item = {k: v for k, v in plain(row).items() if k not in HIDDEN}
         item["status_label"] = STATUS_LABEL.get(item["status"], item["status"])
         item["light"] = light(item["status"], item["due_on"], item["due_at"], now, yellow_day)
         return item
@@ -82,10 +83,10 @@ def router(runtime, calendar: WorkCalendar, names: UnitNames) -> APIRouter:
         return now, yellow_day, *ledger_query.query(tenant, f, now, yellow_day)
 
     async def select_rows(tenant: str, f: LedgerFilter, limit: int, offset: int) -> tuple[int, list[dict], object]:
-        now, yellow_day, rows_q, count_q = queries(tenant, f)
+        now, yellow_day, _rows_q, count_q = queries(tenant, f)
         async with runtime.db.read() as s:
             total = (await s.execute(count_q)).scalar_one()
-            rows = (await s.execute(rows_q.limit(limit).offset(offset))).mappings().all()
+            rows = (await s.execute(ledger_query.page(tenant, f, now, yellow_day, limit, offset))).mappings().all()
         return total, [decorate(row, now, yellow_day) for row in rows], now
 
     @r.get("/v1/tenants/{tenant}/ledger")

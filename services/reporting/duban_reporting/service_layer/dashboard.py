@@ -7,6 +7,8 @@ from datetime import date, datetime
 
 from sqlalchemy import case, func, select
 
+from duban_common.db import plain
+
 from ..adapters.orm import ledger, task_facts, task_states
 from ..domain.model import ESCALATION_LABEL
 from ..domain.periods import Period
@@ -27,7 +29,7 @@ async def overdue(session, tenant: str, now: datetime, yellow_day: date, *, limi
                 ledger.c.due_at, ledger.c.status, ledger.c.progress, ledger.c.urges)
          .where(ledger.c.tenant == tenant, light_condition("red", now, yellow_day))
          .order_by(ledger.c.due_at, ledger.c.matter_id).limit(limit).offset(offset))
-    return [dict(r) for r in (await session.execute(q)).mappings()]
+    return [plain(r) for r in (await session.execute(q)).mappings()]
 
 
 async def recent_escalations(session, tenant: str, limit: int = 10) -> list[dict]:
@@ -36,7 +38,7 @@ async def recent_escalations(session, tenant: str, limit: int = 10) -> list[dict
          .join(task_states, task_states.c.task_id == task_facts.c.task_id).join(ledger, ledger.c.matter_id == task_states.c.matter_id)
          .where(task_facts.c.tenant == tenant, task_facts.c.fact.in_(ESCALATION_LABEL))
          .order_by(task_facts.c.at.desc(), task_facts.c.fact_key).limit(limit))
-    return [dict(r) for r in (await session.execute(q)).mappings()]
+    return [plain(r) for r in (await session.execute(q)).mappings()]
 
 
 async def view(session, tenant: str, *, now: datetime, yellow_day: date, period: Period, names: dict[str, str], bottom: int,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, func, or_, select
@@ -44,7 +44,7 @@ def light_condition(light: str, now: datetime, yellow_day: date):
 
     A deadline instant falls on its local day (``due_at`` is ``due_on`` at the policy's time of
     day), so ``due_on <= yellow_day`` is written ``due_at < the start of the day after``: one
-    range on the (tenant, status, due_at, due_on) index instead of a scan."""
+    range on the (tenant, status, due_at, due_on[, matter_id]) index instead of a scan."""
     open_ = ledger.c.status.in_(OPEN_STATUSES)
     after_yellow = at_local(yellow_day + timedelta(days=1), time())
     if light == "red":
@@ -63,8 +63,12 @@ def conditions(tenant: str, f: LedgerFilter, now: datetime, yellow_day: date) ->
     if f.kind:
         cond.append(ledger.c.kind == f.kind)
     if f.unit:
-        units = select(ledger_units.c.matter_id).where(ledger_units.c.tenant == tenant, ledger_units.c.unit == f.unit)
-        cond.append(ledger.c.matter_id.in_(units))
+        # EXISTS, not IN: SQLite then walks the order's index and looks each matter up in
+        # ledger_units' key until the page is full, instead of reading all the unit's matters
+        # and sorting them (a unit's ledger, newest first: 335 -> 6 ms at a million matters).
+        # PostgreSQL plans both as the same semi-join.
+        lu = ledger_units.c
+        cond.append(select(lu.matter_id).where(lu.matter_id == ledger.c.matter_id, lu.tenant == tenant, lu.unit == f.unit).exists())
     if f.leader:
         cond.append(or_(ledger.c.leader_name.contains(f.leader, autoescape=True), ledger.c.led_by_leader.contains(f.leader, autoescape=True)))
     if f.q:
@@ -78,11 +82,36 @@ def conditions(tenant: str, f: LedgerFilter, now: datetime, yellow_day: date) ->
     return cond
 
 
+def order_by(sort: str) -> tuple:
+    """``sort``'s column, rows without a value last in either direction, then the matter id in
+    the same direction: a total order an index can give as it is. PostgreSQL files NULLs after
+    every value, so a descending order with NULLs last has its own indexes there (orm.py)."""
+    col, tie = SORTS[sort.lstrip("-")], ledger.c.matter_id
+    first = (col.desc(), tie.desc()) if sort.startswith("-") else (col.asc(), tie.asc())
+    return (first[0].nulls_last() if col.nullable else first[0], first[1])
+
+
 def query(tenant: str, f: LedgerFilter, now: datetime, yellow_day: date):
     """(rows query without paging, count query)."""
-    base = select(ledger).where(*conditions(tenant, f, now, yellow_day))
-    col = SORTS[f.sort.lstrip("-")]
-    order = col.desc() if f.sort.startswith("-") else col.asc()
-    rows = base.order_by(order.nulls_last(), ledger.c.matter_id)
-    count = select(func.count()).select_from(ledger).where(*conditions(tenant, f, now, yellow_day))
-    return rows, count
+    rows = select(ledger).where(*conditions(tenant, f, now, yellow_day)).order_by(*order_by(f.sort))
+    return rows, count(tenant, f, now, yellow_day)
+
+
+def count(tenant: str, f: LedgerFilter, now: datetime, yellow_day: date):
+    """How many matters ``f`` selects. A unit's own ledger (the unit and nothing else) is
+    counted on ledger_units' index alone: 164 -> 15 ms for a unit with 87,000 of a million
+    matters on PostgreSQL (bench/ledger.py). A matter's units are distinct (matter_view.derived:
+    a lead unit is never also a co-unit), each with one row, whose ledger row exists."""
+    if f.unit and replace(f, unit=None, sort="registered_at", date_field="registered") == LedgerFilter():
+        lu = ledger_units.c
+        return select(func.count()).select_from(ledger_units).where(lu.tenant == tenant, lu.unit == f.unit)
+    return select(func.count()).select_from(ledger).where(*conditions(tenant, f, now, yellow_day))
+
+
+def page(tenant: str, f: LedgerFilter, now: datetime, yellow_day: date, limit: int, offset: int):
+    """One page of the ledger. The page's matter ids are found first and only their rows read
+    (a deferred join): skipping 100,000 rows then reads 100,000 index entries, not 100,000
+    ledger rows (570 -> 17 ms on PostgreSQL at a million matters)."""
+    order = order_by(f.sort)
+    ids = select(ledger.c.matter_id).where(*conditions(tenant, f, now, yellow_day)).order_by(*order).limit(limit).offset(offset)
+    return select(ledger).where(ledger.c.matter_id.in_(ids)).order_by(*order)

@@ -31,7 +31,7 @@ async def upsert_matter(uow: UnitOfWork, tenant: str, matter_id: str, *, exists:
     if exists is None:
         exists = await _ledger_row(uow, matter_id) is not None
     if not exists:
-        await uow.session.execute(ledger.insert().values(matter_id=matter_id, tenant=tenant, **{**_NEW_MATTER, **values}))
+        await uow.session.execute(ledger.insert(), dict(matter_id=matter_id, tenant=tenant, **{**_NEW_MATTER, **values}))
     elif values:
         await uow.session.execute(ledger.update().where(ledger.c.matter_id == matter_id).values(**values))
 
@@ -45,7 +45,7 @@ async def ensure_task(uow: UnitOfWork, tenant: str, task_id: str, matter_id: str
         raise LookupError(f"task {task_id} is not known yet and the event names no matter; retried until its assignment arrives")
     values = {"task_id": task_id, "matter_id": matter_id, "tenant": tenant, "status": "assigned", "version": 0, "co_units": [],
               **dict.fromkeys(COUNTERS, 0)}
-    await uow.session.execute(task_states.insert().values(**values))
+    await uow.session.execute(task_states.insert(), values)
     return {c.name: None for c in task_states.columns} | values
 
 
@@ -88,16 +88,34 @@ def derived(tasks: list[dict], submitted_lead: str | None, submitted_co: list[st
     }
 
 
+async def _tasks_of(uow: UnitOfWork, matter_id: str) -> list[dict]:
+    return [dict(r) for r in (await uow.session.execute(select(task_states).where(task_states.c.matter_id == matter_id))).mappings()]
+
+
 async def refresh(uow: UnitOfWork, tenant: str, matter_id: str) -> None:
-    s = uow.session
-    tasks = [dict(r) for r in (await s.execute(select(task_states).where(task_states.c.matter_id == matter_id))).mappings()]
+    tasks = await _tasks_of(uow, matter_id)
     current = await _ledger_row(uow, matter_id)
     values = derived(tasks, current.submitted_lead_unit if current else None, current.submitted_co_units if current else None)
     await upsert_matter(uow, tenant, matter_id, exists=current is not None, **values)
+    await _write_units(uow, tenant, matter_id, current, values)
+
+
+async def register(uow: UnitOfWork, tenant: str, matter_id: str, **own) -> None:
+    """The matter's own fields (``own``, with its submitted units) and everything derived, in one
+    write: :func:`upsert_matter` then :func:`refresh`, without reading back what it just wrote."""
+    current = await _ledger_row(uow, matter_id)
+    values = own | derived(await _tasks_of(uow, matter_id), own.get("submitted_lead_unit"), own.get("submitted_co_units"))
+    await upsert_matter(uow, tenant, matter_id, exists=current is not None, **values)
+    await _write_units(uow, tenant, matter_id, current, values)
+
+
+async def _write_units(uow: UnitOfWork, tenant: str, matter_id: str, current, values: dict) -> None:
+    """The matter's rows in ledger_units (the unit filter's index), rewritten when its units changed."""
     if current is not None and current.lead_units == values["lead_units"] and current.co_units == values["co_units"]:
         return
-    await s.execute(ledger_units.delete().where(ledger_units.c.matter_id == matter_id))
+    if current is not None:  # a matter without a ledger row has no unit rows either
+        await uow.session.execute(ledger_units.delete().where(ledger_units.c.matter_id == matter_id))
     rows = [{"matter_id": matter_id, "unit": u, "role": "lead", "tenant": tenant} for u in values["lead_units"]]
     rows += [{"matter_id": matter_id, "unit": u, "role": "co", "tenant": tenant} for u in values["co_units"]]
     if rows:
-        await s.execute(ledger_units.insert(), rows)
+        await uow.session.execute(ledger_units.insert(), rows)

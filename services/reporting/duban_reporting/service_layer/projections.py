@@ -15,7 +15,7 @@ from duban_common.pii import mask_phones_in_text
 
 from ..adapters.orm import ledger, rejected_submissions, task_facts, task_states
 from ..domain.model import TASK_STATE
-from .matter_view import ensure_task, refresh, upsert_matter
+from .matter_view import ensure_task, refresh, register, upsert_matter
 
 # The national working-day calendar: tenants' local holidays live in the deadline service and
 # reach no event yet, so handling days are counted without them.
@@ -25,12 +25,11 @@ _CALENDAR = WorkCalendar()
 async def on_matter_registered(d: Delivery, uow: UnitOfWork) -> None:
     e = ev.MatterRegistered.model_validate(d.envelope.data)
     o, c = e.origin, e.citizen
-    await upsert_matter(uow, d.envelope.tenant, e.matter_id, kind=o.kind, source=o.source, external_id=o.external_id,
+    await register(uow, d.envelope.tenant, e.matter_id, kind=o.kind, source=o.source, external_id=o.external_id,
                         title=mask_phones_in_text(e.title), submitted_lead_unit=e.lead_unit, submitted_co_units=e.co_units,
                         meeting_type=o.meeting_type, meeting_title=o.meeting_title, decision_seq=o.decision_seq,
                         leader_name=o.leader_name, led_by_leader=o.led_by_leader, origin_on=o.origin_on, registered_at=e.registered_at,
                         citizen_name=c.name_masked if c else None, citizen_phone=c.phone_masked if c else None)
-    await refresh(uow, d.envelope.tenant, e.matter_id)
 
 
 async def on_submission_rejected(d: Delivery, uow: UnitOfWork) -> None:
@@ -38,7 +37,7 @@ async def on_submission_rejected(d: Delivery, uow: UnitOfWork) -> None:
     known = select(rejected_submissions.c.submission_id).where(rejected_submissions.c.submission_id == e.submission_id)
     if (await uow.session.execute(known)).first() is not None:
         return  # refused once already (a second event of the same refusal)
-    await uow.session.execute(rejected_submissions.insert().values(submission_id=e.submission_id, tenant=d.envelope.tenant,
+    await uow.session.execute(rejected_submissions.insert(), dict(submission_id=e.submission_id, tenant=d.envelope.tenant,
                                                                    kind=e.kind, rejected_at=e.rejected_at))
 
 
@@ -99,7 +98,7 @@ async def on_fact(d: Delivery, uow: UnitOfWork) -> None:
 async def _record_fact(d: Delivery, uow: UnitOfWork, task_id: str) -> None:
     fact, at = FACTS[d.envelope.type](d.envelope)
     data = d.envelope.data
-    await uow.session.execute(task_facts.insert().values(
+    await uow.session.execute(task_facts.insert(), dict(
         fact_key=d.envelope.key, tenant=d.envelope.tenant, task_id=task_id, fact=fact, at=at,
         unit=data.get("unit") or data.get("lead_unit"), points=data.get("points") if fact == "deducted" else None))
     counter = COUNTED_FACTS.get(fact)

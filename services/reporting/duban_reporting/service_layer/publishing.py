@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from duban_common import sequences, subjects
 from duban_common.calendar import local_day
 from duban_common.contracts import events as ev
+from duban_common.db import plain
 
 from ..adapters import docx_render, pdf_render
 from ..adapters.orm import reports, sequences as sequence_rows
@@ -118,7 +119,7 @@ async def publish(unit_of_work: Callable, read: Callable, tenant: str, req: Requ
                        period=period, subject=req.subject, dedup_key=key, fingerprint=req.fingerprint(), issuer=doc.issuer, issued_on=issued_on,
                        published_at=now, published_by=published_by, event_id=env.id, docx_sha256=hashes["docx"], pdf_sha256=hashes["pdf"],
                        docx=docx, pdf=pdf)
-            await uow.session.execute(reports.insert().values(**row))
+            await uow.session.execute(reports.insert(), row)
             return row, True
     except IntegrityError:
         # a concurrent request with the same key committed first (PostgreSQL); ours rolled back, number included
@@ -149,7 +150,7 @@ async def listing(session, tenant: str, *, kind: str | None, year: int | None, l
         cond.append(reports.c.year == year)
     total = (await session.execute(select(func.count()).select_from(reports).where(*cond))).scalar_one()
     q = select(*METADATA).where(*cond).order_by(reports.c.published_at.desc(), reports.c.kind, reports.c.seq.desc()).limit(limit).offset(offset)
-    return total, [describe(dict(r)) for r in (await session.execute(q)).mappings()]
+    return total, [describe(plain(r)) for r in (await session.execute(q)).mappings()]
 
 
 async def one(session, tenant: str, report_id: str) -> dict | None:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import String, cast, func, or_, select
 
 from duban_common import auth
+from duban_common.db import plain
 from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, valid_tenant as _tenant
 
 from ..adapters.orm import matters, tasks, units
@@ -104,7 +105,7 @@ def router(runtime) -> APIRouter:
                     await uow.session.execute(units.update().where(units.c.tenant == tenant, units.c.code == u.code).values(**values, active=True))
                     updated += 1
                 else:
-                    await uow.session.execute(units.insert().values(tenant=tenant, active=True, **values))
+                    await uow.session.execute(units.insert(), dict(tenant=tenant, active=True, **values))
                     created += 1
         return JSONResponse({"created": created, "updated": updated})
 
@@ -144,7 +145,7 @@ def router(runtime) -> APIRouter:
         async with runtime.db.read() as s:
             total = (await s.execute(select(func.count()).select_from(q.subquery()))).scalar_one()
             rows = (await s.execute(q.order_by(t.assigned_at, t.id).limit(limit).offset(offset))).mappings().all()
-        return {"total": total, "items": [dict(r) for r in rows]}
+        return {"total": total, "items": [plain(r) for r in rows]}
 
     @r.get("/v1/tenants/{tenant}/matters", tags=["matters"])
     async def list_matters(tenant: str, status: str | None = Query(None, pattern="^(awaiting_assignment|assigned|completed)$"),
@@ -158,6 +159,6 @@ def router(runtime) -> APIRouter:
         async with runtime.db.read() as s:
             total = (await s.execute(select(func.count()).select_from(q.subquery()))).scalar_one()
             rows = (await s.execute(q.order_by(m.registered_at, m.id).limit(limit).offset(offset))).mappings().all()
-        return {"total": total, "items": [dict(r) for r in rows]}
+        return {"total": total, "items": [plain(r) for r in rows]}
 
     return r

@@ -33,7 +33,7 @@ async def next_notice_number(uow: UnitOfWork, tenant: str, notice_type: str, tas
     year = local_day(uow.now()).year
     seq = await sequences.next_value(uow.session, notice_sequences, tenant, year, notice_type)
     number = model.notice_number(notice_type, year, seq)
-    await uow.session.execute(notices.insert().values(number=number, tenant=tenant, year=year, seq=seq, notice_type=notice_type,
+    await uow.session.execute(notices.insert(), dict(number=number, tenant=tenant, year=year, seq=seq, notice_type=notice_type,
                                                       task_id=task_id, issued_at=uow.now()))
     return number
 
@@ -56,14 +56,14 @@ async def validate_units(uow: UnitOfWork, tenant: str, a: Assignment) -> None:
 
 
 async def history(uow: UnitOfWork, tenant: str, task_id: str, event_type: str, event_id: str, detail: dict) -> None:
-    await uow.session.execute(task_history.insert().values(tenant=tenant, task_id=task_id, event_type=event_type,
+    await uow.session.execute(task_history.insert(), dict(tenant=tenant, task_id=task_id, event_type=event_type,
                                                            event_id=event_id, at=uow.now(), detail=detail))
 
 
 async def create_task(uow: UnitOfWork, tenant: str, matter: dict, a: Assignment) -> str:
     task_id, now = str(uuid.uuid4()), uow.now()
     number = await next_notice_number(uow, tenant, "assignment", task_id)
-    await uow.session.execute(tasks.insert().values(
+    await uow.session.execute(tasks.insert(), dict(
         id=task_id, tenant=tenant, matter_id=matter["id"], lead_unit=a.lead_unit, co_units=a.co_units,
         responsible_person=a.responsible_person, requirement=a.requirement, weight=a.weight, status=State.assigned,
         progress=0, version=1, declines=0, notice_no=number, assigned_at=now))

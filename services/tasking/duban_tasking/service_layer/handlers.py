@@ -25,7 +25,7 @@ async def on_matter_registered(delivery: Delivery, uow: UnitOfWork) -> None:
                   lead_unit=ev.lead_unit, co_units=ev.co_units,
                   requested_due_on=ev.requested_due_on.isoformat() if ev.requested_due_on else None,
                   status="assigned" if auto else "awaiting_assignment", progress=0, registered_at=ev.registered_at)
-    await uow.session.execute(matters.insert().values(**matter))
+    await uow.session.execute(matters.insert(), matter)
     if auto:  # otherwise the supervision office assigns it (unknown or inactive units, or none given)
         await create_task(uow, env.tenant, matter, Assignment(lead_unit=lead.code, co_units=ev.co_units))
 

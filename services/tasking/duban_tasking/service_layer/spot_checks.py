@@ -28,7 +28,7 @@ async def draw(uow: UnitOfWork, tenant: str, kind: str, rate: float) -> dict:
     seed = secrets.randbits(31)
     selected = set(model.draw_sample(population, rate, seed))
     check_id, now = str(uuid.uuid4()), uow.now()
-    await uow.session.execute(spot_checks.insert().values(id=check_id, tenant=tenant, kind=kind, rate=rate, seed=seed,
+    await uow.session.execute(spot_checks.insert(), dict(id=check_id, tenant=tenant, kind=kind, rate=rate, seed=seed,
                                                           population=len(population), drawn_at=now))
     await uow.session.execute(spot_check_draws.insert(), [
         {"check_id": check_id, "task_id": t, "tenant": tenant, "selected": t in selected} for t in population])

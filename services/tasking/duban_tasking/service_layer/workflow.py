@@ -33,7 +33,7 @@ async def _apply(uow: UnitOfWork, task: dict, new_state: State, event_type: str,
 
 
 async def _report(uow: UnitOfWork, task: dict, type_: str, unit: str, text: str, progress: int | None = None, attachments=()) -> None:
-    await uow.session.execute(reports.insert().values(id=str(uuid.uuid4()), tenant=task["tenant"], task_id=task["id"], type=type_,
+    await uow.session.execute(reports.insert(), dict(id=str(uuid.uuid4()), tenant=task["tenant"], task_id=task["id"], type=type_,
                                                       unit=unit, text=text, progress=progress, attachments=list(attachments), at=uow.now()))
 
 

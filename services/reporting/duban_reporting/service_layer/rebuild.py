@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nats
-from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
@@ -109,7 +108,7 @@ async def replay(js, db: Database, *, first_seq: int, last_seq: int, batch: int)
         while seq < last_seq:
             try:
                 msgs = await sub.fetch(batch=batch, timeout=10)
-            except NatsTimeout:
+            except TimeoutError:  # nats-py's fetch raises nats.errors.TimeoutError or, at its deadline, the builtin
                 raise RebuildError(f"{STREAM} delivered nothing after sequence {seq} (expected up to {last_seq})") from None
             if not msgs:
                 continue

@@ -11,12 +11,12 @@ from datetime import date, datetime
 
 import httpx
 import nats
-from nats.js.api import DeliverPolicy
 
 from duban_common import tenancy
 from duban_common.clock import set_shared_time
 from duban_common.contracts import events as ev
 from duban_common.envelope import new_event
+from duban_common.testing.streams import stored_messages
 from duban_deadline.bootstrap import bootstrap
 from duban_deadline.config import DeadlineSettings
 
@@ -52,26 +52,14 @@ class Deadline:
     async def set_time(self, at: datetime) -> None:
         await set_shared_time(self.js, at, services=("deadline",), timeout_s=60)
 
-    async def events(self, subject: str = f"duban.ev.{TENANT}.>", *, idle_s: float = 1.0, types: tuple[str, ...] = ()) -> list[dict]:
+    async def events(self, subject: str = f"duban.ev.{TENANT}.>", *, types: tuple[str, ...] = ()) -> list[dict]:
         """Every event published so far on ``subject`` (in stream order), once the outbox is drained."""
         for _ in range(200):
             if await self.runtime.relay.pending() == 0:
                 break
             await asyncio.sleep(0.05)
-        sub = await self.js.subscribe(subject, ordered_consumer=True, deliver_policy=DeliverPolicy.ALL)
-        out = []
-        try:
-            while True:
-                try:
-                    msg = await sub.next_msg(timeout=idle_s)
-                except nats.errors.TimeoutError:
-                    break
-                body = json.loads(msg.data)
-                if not types or body["type"] in types:
-                    out.append(body)
-        finally:
-            await sub.unsubscribe()
-        return out
+        bodies = [json.loads(m.data) for m in await stored_messages(self.js, subject)]
+        return [b for b in bodies if not types or b["type"] in types]
 
     async def wait_for(self, predicate, timeout_s: float = 20.0, what: str = "condition"):
         deadline = asyncio.get_running_loop().time() + timeout_s

@@ -11,6 +11,7 @@ import nats
 
 from duban_common.calendar import TZ
 from duban_common.clock import set_shared_time
+from duban_common.testing.streams import stored_messages
 
 START = datetime(2026, 11, 20, 9, 0, tzinfo=TZ)  # a Friday; the executive-meeting deadline ends on a Saturday
 
@@ -92,18 +93,10 @@ def example(kind: str, **overrides) -> dict:
     return env
 
 
-async def read_stream(url: str, subject: str, *, idle_s: float = 1.0) -> list:
-    """Every message on a subject from the start of its stream, until ``idle_s`` passes with none."""
-    from nats.js.api import DeliverPolicy
-
+async def read_stream(url: str, subject: str) -> list:
+    """Every message its stream holds on a subject, in stream order."""
     nc = await nats.connect(url)
-    out = []
     try:
-        sub = await nc.jetstream().subscribe(subject, ordered_consumer=True, deliver_policy=DeliverPolicy.ALL)
-        while True:
-            try:
-                out.append(await sub.next_msg(timeout=idle_s))
-            except nats.errors.TimeoutError:
-                return out
+        return await stored_messages(nc.jetstream(), subject)
     finally:
         await nc.close()

@@ -112,7 +112,7 @@ async def test_a_fact_about_an_unknown_task_is_retried_then_dead_lettered_with_t
     async with running_deadline(fresh_nats.url, db_url, START, max_deliver=2) as d:
         await d.publish(ev.TASK_COMPLETED, ev.TaskCompleted(task_id="no-such-task", matter_id="m", completed_at=START))
         await d.publish(ev.TASK_ASSIGNED, {"task_id": "t-bad", "matter_id": "m", "title": "x", "lead_unit": "zjj"})  # no origin, no assigned_at
-        letters = await d.wait_for(lambda: _at_least(d.events("duban.dlq.demo.deadline", idle_s=0.3), 2), what="two dead letters")
+        letters = await d.wait_for(lambda: _at_least(d.events("duban.dlq.demo.deadline"), 2), what="two dead letters")
         reasons = {json.loads(x["original"])["type"]: x["reason"] for x in letters}
         assert "has no deadline yet" in reasons[ev.TASK_COMPLETED] and "after 2 deliveries" in reasons[ev.TASK_COMPLETED]
         assert "does not match its contract" in reasons[ev.TASK_ASSIGNED] and "origin" in reasons[ev.TASK_ASSIGNED]

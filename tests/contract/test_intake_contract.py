@@ -34,7 +34,7 @@ def _for_tenant(env: dict, tenant: str = "ctr", suffix: str = "") -> dict:
 
 
 def _registered(url: str) -> dict[str, list[dict]]:
-    msgs = asyncio.run(read_stream(url, "duban.ev.ctr.matter.registered", idle_s=0.5))
+    msgs = asyncio.run(read_stream(url, "duban.ev.ctr.matter.registered"))
     out: dict[str, list[dict]] = {}
     for m in msgs:
         env = json.loads(m.data)
@@ -101,7 +101,7 @@ def test_an_invalid_example_of_each_kind_is_dead_lettered_naming_the_field(intak
 
     def letters():
         return {json.loads(json.loads(m.data)["original"])["id"]: json.loads(m.data)
-                for m in asyncio.run(read_stream(nats_server.url, "duban.dlq.ctr.intake", idle_s=0.5))}
+                for m in asyncio.run(read_stream(nats_server.url, "duban.dlq.ctr.intake"))}
 
     got = wait_for(lambda: (lambda l: l if len(l) >= len(BREAK) else None)(letters()), what="a dead letter per kind")
     for env in envs:
@@ -124,7 +124,7 @@ def test_subject_and_envelope_must_agree_on_tenant_and_kind(intake, nats_server)
 
     def reasons(subject):
         return {json.loads(json.loads(m.data)["original"])["id"]: json.loads(m.data)["reason"]
-                for m in asyncio.run(read_stream(nats_server.url, subject, idle_s=0.5))}
+                for m in asyncio.run(read_stream(nats_server.url, subject))}
 
     ctr = wait_for(lambda: (lambda r: r if other["id"] in r and kind["id"] in r else None)(reasons("duban.dlq.ctr.intake")), what="dead letters")
     assert "subject kind 'online_message' does not match" in ctr[other["id"]]
@@ -138,7 +138,7 @@ def test_oversized_bodies_are_refused_before_parsing(intake, nats_server):
     r = httpx.post(f"{intake.url('intake')}/v1/tenants/ctr/submissions", content=big, headers={"content-type": "application/json"}, timeout=10)
     assert r.status_code == 413 and "exceeds the limit" in r.json()["detail"]
     asyncio.run(publish(nats_server.url, [], subject="duban.in.ctr.document", raw=b'{"pad": "' + b"y" * 1_000_100 + b'"}'))
-    letters = wait_for(lambda: [json.loads(m.data) for m in asyncio.run(read_stream(nats_server.url, "duban.dlq.ctr.intake", idle_s=0.5))
+    letters = wait_for(lambda: [json.loads(m.data) for m in asyncio.run(read_stream(nats_server.url, "duban.dlq.ctr.intake"))
                                 if "exceeds the limit" in json.loads(m.data)["reason"]], what="oversize dead letter")
     assert letters[0]["subject"] == "duban.in.ctr.document"
 

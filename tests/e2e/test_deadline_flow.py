@@ -10,9 +10,9 @@ from datetime import datetime
 import httpx
 import nats
 import pytest
-from nats.js.api import DeliverPolicy
 
 from duban_common.calendar import TZ
+from duban_common.testing.streams import stored_messages
 from e2e_support import START, ledger, meeting_decision, publish, set_clock, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -22,16 +22,12 @@ DEFAULT_BACKENDS = ["sqlite"]  # full matrix: DUBAN_E2E_BACKENDS=sqlite,postgres
 async def deadline_events(url: str, task_id: str) -> list[tuple[int, str, dict]]:
     nc = await nats.connect(url)
     try:
-        sub = await nc.jetstream().subscribe("duban.ev.demo.deadline.>", ordered_consumer=True, deliver_policy=DeliverPolicy.ALL)
         out = []
-        while True:
-            try:
-                msg = await sub.next_msg(timeout=1)
-            except nats.errors.TimeoutError:
-                return out
+        for msg in await stored_messages(nc.jetstream(), "duban.ev.demo.deadline.>"):
             body = json.loads(msg.data)
             if body["data"].get("task_id") == task_id:
                 out.append((msg.metadata.sequence.stream, body["type"], body["data"]))
+        return out
     finally:
         await nc.close()
 

@@ -83,7 +83,7 @@ def at(day: str, hh: int, mm: int = 0) -> datetime:
 
 
 def events(url: str, subject: str) -> list[dict]:
-    return [json.loads(m.data) for m in asyncio.run(read_stream(url, subject, idle_s=0.5))]
+    return [json.loads(m.data) for m in asyncio.run(read_stream(url, subject))]
 
 
 def test_overdue_task_climbs_the_ladder_to_transfer_each_step_once(esc, nats_server):
@@ -126,6 +126,7 @@ def test_overdue_task_climbs_the_ladder_to_transfer_each_step_once(esc, nats_ser
     # each step exactly once, whatever was redelivered; time moving on changes nothing more
     asyncio.run(set_clock(nats_server.url, at("2026-12-31", 10)))
     ev = lambda name: [e for e in events(nats_server.url, f"duban.ev.demo.escalation.{name}") if e["data"]["task_id"] == task]  # noqa: E731
+    wait_for(lambda: len(ev("step_taken")) >= 3 and len(ev("transferred")) >= 1, what="the ladder's events published")
     assert sorted(e["data"]["step"] for e in ev("step_taken")) == [1, 2, 3]
     assert sorted(e["data"]["urge_no"] for e in ev("urged")) == [1, 2, 3]
     assert len(ev("bulletined")) == 2 and len(ev("explanation_required")) == 1 and len(ev("transferred")) == 1
@@ -203,7 +204,8 @@ def test_supervision_order_goes_through_its_approval_chain_then_is_numbered_copi
                       headers={"X-Duban-Role": "leader"}, timeout=10).status_code == 200
     signed = httpx.post(f"{base}/supervision-orders/{order}/sign", json={"by": "督查室主任 赵明"}, headers=OFFICE, timeout=20)
     assert signed.status_code == 200 and signed.json()["notice_no"] == "督办单〔2026〕1号"
-    issued = [e for e in events(nats_server.url, "duban.ev.demo.escalation.order_issued") if e["data"]["order_id"] == order]
+    issued = wait_for(lambda: [e for e in events(nats_server.url, "duban.ev.demo.escalation.order_issued") if e["data"]["order_id"] == order],
+                      what="order_issued published")
     assert len(issued) == 1 and (issued[0]["data"]["proposed_by"], issued[0]["data"]["approved_by"], issued[0]["data"]["signed_by"]) == (
         "督查室副主任 孙丽", "李副县长", "督查室主任 赵明")
     doc = httpx.get(f"{base}/supervision-orders/{order}/notice.docx", timeout=10)

@@ -19,13 +19,13 @@ from pathlib import Path
 
 import httpx
 import nats
-from nats.js.api import DeliverPolicy
 
 from duban_cli.embedded import SERVICES, EmbeddedSystem, demo_units_path, load_demo_tenant
 from duban_common.natsserver import free_port
 from duban_common.provisioning import CONSUMERS
 from duban_common.testing.postgres import TemporaryDatabases
-from e2e_support import START, ledger, read_stream, set_clock
+from duban_common.testing.streams import stored_messages
+from e2e_support import START, ledger, set_clock
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -363,33 +363,26 @@ def consumer_backlog(h: Harness) -> dict[str, tuple[int, int]]:
         return {"(unreachable)": (-1, -1), type(e).__name__: (-1, -1)}
 
 
-def dead_letters(h: Harness, service: str = "intake") -> list[dict]:
-    return [json.loads(m.data) for m in asyncio.run(read_stream(h.nats_url, f"duban.dlq.*.{service}", idle_s=1.5))]
+def dead_letters(h: Harness, service: str = "intake", wait_s: float = 60.0) -> list[dict]:
+    """Every dead letter of a service, once its consumers have nothing pending or unacknowledged
+    (a message is dead-lettered before it is acknowledged), or after ``wait_s``."""
+    deadline = time.monotonic() + wait_s
+    while consumer_backlog(h) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return read_subject(h, f"duban.dlq.*.{service}")
 
 
 async def _read_subject(url: str, subject: str) -> list[dict]:
     nc = await nats.connect(url, **QUIET)
-    out: list[dict] = []
     try:
-        js = nc.jetstream(timeout=10)
-        info = await js.stream_info(await js.find_stream_name_by_subject(subject), subjects_filter=subject)
-        if not info.state.subjects:
-            return out
-        sub = await js.subscribe(subject, ordered_consumer=True, deliver_policy=DeliverPolicy.ALL)
-        while True:
-            msg = await sub.next_msg(timeout=10)
-            out.append(json.loads(msg.data))
-            if not msg.metadata.num_pending:
-                return out
+        return [json.loads(m.data) for m in await stored_messages(nc.jetstream(timeout=10), subject)]
     finally:
         await nc.close()
 
 
 def read_subject(h: Harness, subject: str) -> list[dict]:
     """Every event on a subject from the start of its stream, up to the last one there when
-    read. Unlike e2e_support.read_stream it does not wait for a second of silence to stop
-    (the stream says whether there is any, each message how many are left), which counts
-    for the checks polled while a scenario settles."""
+    read."""
     return asyncio.run(_read_subject(h.nats_url, subject))
 
 

@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 
 import nats
 import pytest
-from nats.js.api import DeliverPolicy
 from sqlalchemy import func, select
 
 from duban_cli.embedded import ServiceProcess
@@ -19,6 +18,7 @@ from duban_common.calendar import TZ
 from duban_common.clock import BUCKET, set_shared_time
 from duban_common.db import Database
 from duban_common.natsserver import free_port
+from duban_common.testing.streams import stored_messages
 from duban_deadline.adapters import orm
 from deadline_support import pg_database, seed_timers
 
@@ -45,18 +45,11 @@ async def fired_by(db: Database) -> dict[str, int]:
 
 async def overdue_events(js) -> dict[str, set[str]]:
     """timer id → the ids of the events published for it (JetStream already dropped re-publishes of one id)."""
-    sub = await js.subscribe("duban.ev.*.deadline.overdue", ordered_consumer=True, deliver_policy=DeliverPolicy.ALL)
     out: dict[str, set[str]] = defaultdict(set)
-    try:
-        while True:
-            try:
-                msg = await sub.next_msg(timeout=2)
-            except nats.errors.TimeoutError:
-                return out
-            body = json.loads(msg.data)
-            out[body["data"]["timer_id"]].add(body["id"])
-    finally:
-        await sub.unsubscribe()
+    for msg in await stored_messages(js, "duban.ev.*.deadline.overdue"):
+        body = json.loads(msg.data)
+        out[body["data"]["timer_id"]].add(body["id"])
+    return out
 
 
 async def test_two_replicas_fire_ten_thousand_timers_exactly_once_with_one_killed_midway(pg_url, fresh_nats, tmp_path):

@@ -8,7 +8,6 @@ import json
 
 import nats
 import pytest
-from nats.js.api import DeliverPolicy
 from sqlalchemy import MetaData
 
 from duban_common import provisioning
@@ -16,6 +15,7 @@ from duban_common.clock import FixedClock
 from duban_common.db import Database
 from duban_common.outbox import InfraTables, OutboxRelay, UnitOfWork
 from duban_common.settings import ServiceSettings
+from duban_common.testing.streams import stored_messages
 from e2e_support import START
 
 pytestmark = pytest.mark.postgres
@@ -57,13 +57,7 @@ async def test_late_committing_transaction_is_relayed_and_nothing_twice(pg_url, 
         assert await relay_b.relay_once() == 1, "the late commit with the lower seq is not skipped"
         assert await relay_a.pending() == 0
 
-        sub = await js.subscribe("duban.ev.demo.probe.happened", ordered_consumer=True, deliver_policy=DeliverPolicy.ALL)
-        got = []
-        while True:
-            try:
-                got.append(json.loads((await sub.next_msg(timeout=1)).data)["data"]["n"])
-            except nats.errors.TimeoutError:
-                break
+        got = [json.loads(m.data)["data"]["n"] for m in await stored_messages(js, "duban.ev.demo.probe.happened")]
         assert sorted(map(str, got)) == ["0", "1", "2", "long"]
     finally:
         await nc.close()

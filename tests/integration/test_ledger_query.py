@@ -1,7 +1,8 @@
 """The ledger's orders, pages and counts (ledger_query.py) on SQLite and PostgreSQL, migrated to
 head: a matter without a value comes last in either direction, ties go by matter id in the
 sort's direction, a page found through the deferred join is that slice of the whole order, and
-a unit's own ledger counted on ledger_units alone is the count of its matters."""
+a unit's own ledger counted on ledger_units alone is the count of its matters; text search
+finds what LIKE finds, through SQLite's FTS5 table for three characters or more."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import asyncio
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from alembic import command
+from sqlalchemy import func, or_, select, text
 
 from duban_common import migrations, tenancy
 from duban_common.db import Database
@@ -90,3 +93,72 @@ async def _check(url: str) -> None:
 
 def test_orders_pages_and_counts(either_db_url):
     asyncio.run(_check(either_db_url))
+
+
+TITLES = ["关于加快推进环保整改的通知", "市民反映139****5678小区噪音扰民", "ABC Road Repair 道路维修", "完成率100%_以上",
+          '关于"一网通办"的建议', "环保", "x"]
+QUERIES = ["环", "环保", "环保整改", "139****5678", "139", "road", "ROAD", "Road Repair", "100%_", "0%", '"一网', "〔2026〕3",
+           "ext-00", "EXT-004-hot", "已完成", "不存在的文字", "x", "a b", "%", "_"]
+
+
+def _searchable(tenant: str, i: int, title: str) -> dict:
+    return dict(matter_id=f"{tenant}-{i}", tenant=tenant, status="assigned", title=title, notice_no=f"督办〔2026〕{i}号",
+                external_id=f"EXT-{i:03d}-hotline", urges=0, returns=0, extensions=0, progress=0, registered_at=T0 + timedelta(hours=i),
+                lead_units=[], co_units=[])
+
+
+async def _search(url: str) -> None:
+    db = Database(url)
+    cfg = migrations.alembic_config("reporting", metadata)
+
+    def to_0005(connection) -> None:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "0005")
+
+    try:
+        async with db.engine.begin() as conn:
+            await conn.run_sync(to_0005)
+        rows = [_searchable(t, i, title) for t in (TENANT, "west") for i, title in enumerate(TITLES)]
+        with tenancy.scoped(tenancy.ALL):
+            async with db.transaction() as s:  # half before the search existed: migration 0006 indexes them
+                await s.execute(ledger.insert(), rows[::2])
+            await migrations.upgrade(db, "reporting", metadata)
+            async with db.transaction() as s:
+                await s.execute(ledger.insert(), rows[1::2])
+                await s.execute(ledger.update().where(ledger.c.title == TITLES[2]).values(title="道路维修已完成 abc road"))
+                await s.execute(ledger.update().where(ledger.c.matter_id == f"{TENANT}-1").values(progress=50))  # text unchanged
+                await s.execute(ledger.delete().where(ledger.c.title == "环保"))
+        with tenancy.scoped(TENANT):
+            async with db.read() as s:
+                found = {}
+                for q in QUERIES:
+                    like = or_(*(c.contains(q, autoescape=True) for c in (ledger.c.title, ledger.c.notice_no, ledger.c.external_id)))
+                    want = set((await s.execute(select(ledger.c.matter_id).where(ledger.c.tenant == TENANT, like))).scalars())
+                    rows_q, count_q = ledger_query.query(TENANT, LedgerFilter(q=q), NOW, YELLOW)
+                    got = set((await s.execute(rows_q.with_only_columns(ledger.c.matter_id))).scalars())
+                    assert got == want, q
+                    assert (await s.execute(count_q)).scalar_one() == len(want), q
+                    compiled = str(rows_q.compile(dialect=db.engine.dialect))
+                    assert ("ledger_search MATCH" in compiled) == (db.is_sqlite and len(q) >= 3), q
+                    found[q] = got
+                    none_completed, _ = ledger_query.query(TENANT, LedgerFilter(q=q, status="completed"), NOW, YELLOW)
+                    assert (await s.execute(none_completed)).all() == [], f"{q}: the search must stay within the other filters"
+        # what holds on either database, whatever its LIKE does with letter case
+        assert found["环保整改"] == {f"{TENANT}-0"} and found["环保"] == {f"{TENANT}-0"}  # the title 环保 was deleted
+        assert found["139****5678"] == {f"{TENANT}-1"} and found['"一网'] == {f"{TENANT}-4"}
+        assert found["已完成"] == {f"{TENANT}-2"} and found["Road Repair"] == set()  # the title was changed
+        assert found["〔2026〕3"] == {f"{TENANT}-3"} and found["EXT-004-hot"] == {f"{TENANT}-4"} and found["不存在的文字"] == set()
+        assert found["100%_"] == {f"{TENANT}-3"} and found["%"] == {f"{TENANT}-3"}
+        if db.is_sqlite:
+            assert found["ROAD"] == found["road"] == {f"{TENANT}-2"}  # SQLite's LIKE ignores ASCII case; so does the trigram table
+            with tenancy.scoped(tenancy.ALL):
+                async with db.read() as s:
+                    kept = (await s.execute(text("SELECT count(*) FROM ledger_search_keys"))).scalar_one()
+                    indexed = (await s.execute(text("SELECT count(*) FROM ledger_search"))).scalar_one()
+                    assert kept == indexed == (await s.execute(select(func.count()).select_from(ledger))).scalar_one() == 12
+    finally:
+        await db.dispose()
+
+
+def test_text_search_finds_what_like_finds(either_db_url):
+    asyncio.run(_search(either_db_url))

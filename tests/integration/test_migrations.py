@@ -28,7 +28,7 @@ def _metadata(service: str):
 def _drift(connection, service: str) -> list:
     context = MigrationContext.configure(connection, opts={"compare_type": True, "compare_server_default": True,
                                                               "version_table": f"alembic_version_{service}",
-                                                              "include_object": migrations.compared(connection.dialect.name)})
+                                                              "include_object": migrations.compared(connection.dialect.name, _metadata(service))})
     return compare_metadata(context, _metadata(service))
 
 

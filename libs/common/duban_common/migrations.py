@@ -38,19 +38,21 @@ log = get_logger(__name__)
 _PG_LOCK = 7420155
 
 
-def compared(dialect: str):
+def compared(dialect: str, metadata: MetaData):
     """Alembic's ``include_object``: which schema objects the histories own on ``dialect``.
 
     The audit tables are created by duban_common.audit, not by the histories; an index declared
     for one database only (``Index(...).ddl_if(dialect="postgresql")``, e.g. a trigram index)
-    is not expected on the other."""
+    is not expected on the other; tables that DDL statements create (their name prefixes in
+    ``metadata.info["ddl_tables"]``, e.g. SQLite's FTS5 tables) are not declared."""
+    undeclared = ("audit_", *metadata.info.get("ddl_tables", ()))
 
     def include(obj, name, type_, _reflected, _compare_to) -> bool:
         if type_ == "table":
-            return not name.startswith("audit_")
+            return not name.startswith(undeclared)
         if type_ == "index":
             only = getattr(obj, "_ddl_if", None)
-            return not obj.table.name.startswith("audit_") and (only is None or only.dialect in (None, dialect))
+            return not obj.table.name.startswith(undeclared) and (only is None or only.dialect in (None, dialect))
         return True
 
     return include

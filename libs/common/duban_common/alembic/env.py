@@ -20,7 +20,7 @@ context.configure(
     render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying them
     compare_type=True,
     compare_server_default=True,
-    include_object=compared(connection.dialect.name),
+    include_object=compared(connection.dialect.name, config.attributes["metadata"]),
 )
 with context.begin_transaction():
     context.run_migrations()

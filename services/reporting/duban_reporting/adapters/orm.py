@@ -7,6 +7,8 @@ from duban_common.db import UTCDateTime
 from duban_common.outbox import InfraTables
 from duban_common.sequences import sequence_table
 
+from . import ledger_search
+
 metadata = MetaData()
 infra = InfraTables(metadata)
 
@@ -79,6 +81,11 @@ event.listen(metadata, "before_create", DDL("CREATE EXTENSION IF NOT EXISTS pg_t
 for _column in ("title", "notice_no", "external_id"):
     Index(f"ix_ledger_{_column}_trgm", ledger.c[_column], postgresql_using="gin",
           postgresql_ops={_column: "gin_trgm_ops"}).ddl_if(dialect="postgresql")
+# On SQLite: an FTS5 trigram table kept by triggers on the ledger (adapters/ledger_search.py;
+# migration 0006), created by DDL: alembic's comparison leaves its tables alone.
+for _statement in ledger_search.SQLITE_DDL:
+    event.listen(ledger, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
+metadata.info["ddl_tables"] = ledger_search.TABLES
 
 # Every unit on a matter (lead or co-unit of any of its tasks): the ledger's unit filter.
 ledger_units = Table(

@@ -3,9 +3,14 @@
 ``q`` asks for text anywhere in a matter's title, notice number or external number. As
 LIKE '%…%' SQLite reads every ledger row of the tenant: at a million matters 4.5 s for a
 hotline number and 2.4 s for common words (bench/ledger.py). The trigram tokenizer
-(SQLite 3.34+) indexes every three characters, so a phrase of three or more characters is a
-substring match answered from the index. Shorter text still scans: a trigram index cannot
-answer it (PostgreSQL's pg_trgm cannot either).
+(SQLite 3.34+) indexes every three characters, so text of three characters or more is a
+phrase answered from the index.
+
+Chinese words are mostly two characters (噪音, 路灯), which no trigram query matches. Each
+value is indexed with a sentinel character (U+0001) after it, so every occurrence of two
+characters begins some trigram, the last one too; the index's vocabulary (fts5vocab) lists
+the trigrams that begin with the two, and a query for any of them finds exactly the rows
+that hold the two characters. One character still scans, as on PostgreSQL.
 
 FTS5 rows are keyed by an integer. The ledger's key is text, and the rowid of a table
 without an INTEGER PRIMARY KEY may change on VACUUM, so ``ledger_search_keys`` gives each
@@ -22,31 +27,38 @@ rows are scoped.
 
 from __future__ import annotations
 
-from sqlalchemy import column, table
+from sqlalchemy import TextClause, column, table, text
 
-TABLES = ("ledger_search",)  # name prefixes: the FTS5 table, its shadow tables, the keys
-MIN_CHARS = 3  # a trigram index answers text of three characters or more
+TABLES = ("ledger_search",)  # name prefixes: the FTS5 table, its shadow tables, its vocabulary, the keys
+MIN_CHARS = 2  # one character scans (it would match most of a vocabulary)
+SENTINEL = "\x01"  # after each indexed value; text holding it is searched with LIKE
 
 keys = table("ledger_search_keys", column("id"), column("matter_id"))
-search = table("ledger_search", column("rowid"))
 
 _COLUMNS = "title, notice_no, external_id"
+
+
+def _values(row: str) -> str:
+    return ", ".join(f"coalesce({row}.{c}, '') || char(1)" for c in _COLUMNS.split(", "))
+
 
 # Run in order after the ledger is created (orm.py) and by migration 0006 on an existing one.
 # Created afresh each time: a ledger dropped and created again (tables.swap on a drifted
 # table) must not find stale keys.
 SQLITE_DDL = (
+    "DROP TABLE IF EXISTS ledger_search_terms",
     "DROP TABLE IF EXISTS ledger_search",
     "DROP TABLE IF EXISTS ledger_search_keys",
     "CREATE TABLE ledger_search_keys (id INTEGER PRIMARY KEY, matter_id VARCHAR(36) NOT NULL UNIQUE)",
     f"CREATE VIRTUAL TABLE ledger_search USING fts5({_COLUMNS}, tokenize = 'trigram')",
+    "CREATE VIRTUAL TABLE ledger_search_terms USING fts5vocab(ledger_search, 'row')",
     f"""CREATE TRIGGER ledger_search_insert AFTER INSERT ON ledger BEGIN
         INSERT INTO ledger_search_keys (matter_id) VALUES (new.matter_id);
-        INSERT INTO ledger_search (rowid, {_COLUMNS}) VALUES (last_insert_rowid(), new.title, new.notice_no, new.external_id);
+        INSERT INTO ledger_search (rowid, {_COLUMNS}) VALUES (last_insert_rowid(), {_values("new")});
     END""",
     f"""CREATE TRIGGER ledger_search_update AFTER UPDATE OF {_COLUMNS} ON ledger
     WHEN old.title IS NOT new.title OR old.notice_no IS NOT new.notice_no OR old.external_id IS NOT new.external_id BEGIN
-        UPDATE ledger_search SET title = new.title, notice_no = new.notice_no, external_id = new.external_id
+        UPDATE ledger_search SET ({_COLUMNS}) = ({_values("new")})
         WHERE rowid = (SELECT id FROM ledger_search_keys WHERE matter_id = new.matter_id);
     END""",
     """CREATE TRIGGER ledger_search_delete AFTER DELETE ON ledger BEGIN
@@ -56,17 +68,27 @@ SQLITE_DDL = (
     # the rows already there (none when the ledger was just created)
     "INSERT INTO ledger_search_keys (matter_id) SELECT matter_id FROM ledger",
     f"""INSERT INTO ledger_search (rowid, {_COLUMNS})
-        SELECT k.id, l.title, l.notice_no, l.external_id FROM ledger AS l JOIN ledger_search_keys AS k ON k.matter_id = l.matter_id""",
+        SELECT k.id, {_values("l")} FROM ledger AS l JOIN ledger_search_keys AS k ON k.matter_id = l.matter_id""",
 )
 SQLITE_DROP = (
     "DROP TRIGGER IF EXISTS ledger_search_insert",
     "DROP TRIGGER IF EXISTS ledger_search_update",
     "DROP TRIGGER IF EXISTS ledger_search_delete",
+    "DROP TABLE IF EXISTS ledger_search_terms",
     "DROP TABLE IF EXISTS ledger_search",
     "DROP TABLE IF EXISTS ledger_search_keys",
 )
 
 
-def phrase(q: str) -> str:
-    """``q`` as one FTS5 phrase: any character stands for itself (quotes doubled)."""
-    return '"' + q.replace('"', '""') + '"'
+def matching_rows(q: str) -> TextClause:
+    """The search rows (their rowids) whose title, notice number or external number holds ``q``
+    (``MIN_CHARS`` or more characters, without the sentinel)."""
+    if len(q) >= 3:  # one phrase: any character stands for itself, quotes doubled
+        return text("SELECT rowid FROM ledger_search WHERE ledger_search MATCH :ledger_search_phrase").bindparams(
+            ledger_search_phrase='"' + q.replace('"', '""') + '"')
+    # any trigram that begins with the two (case-folded as the tokenizer folds them); none: a
+    # phrase no value holds
+    return text("""SELECT rowid FROM ledger_search WHERE ledger_search MATCH (
+            SELECT coalesce(group_concat('"' || replace(term, '"', '""') || '"', ' OR '), '"' || char(1, 1, 1) || '"')
+            FROM ledger_search_terms WHERE term >= :ledger_search_prefix AND term < :ledger_search_prefix || char(1114111))""").bindparams(
+        ledger_search_prefix=q.lower())

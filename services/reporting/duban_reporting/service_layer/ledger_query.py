@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Boolean, ColumnElement, and_, func, literal_column, or_, select
+from sqlalchemy import Boolean, ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.visitors import InternalTraversal
 
@@ -88,13 +88,13 @@ def conditions(tenant: str, f: LedgerFilter, now: datetime, yellow_day: date) ->
 def text_search(q: str) -> ColumnElement[bool]:
     """``q`` anywhere in the title, the notice number or the external number."""
     like = or_(*(c.contains(q, autoescape=True) for c in (ledger.c.title, ledger.c.notice_no, ledger.c.external_id)))
-    return _TextSearch(q, like) if len(q) >= ledger_search.MIN_CHARS else like
+    return _TextSearch(q, like) if len(q) >= ledger_search.MIN_CHARS and ledger_search.SENTINEL not in q else like
 
 
 class _TextSearch(ColumnElement[bool]):
     """The same condition written for each database: LIKE on PostgreSQL, which its trigram
-    indexes answer; on SQLite the matters whose FTS5 trigram row holds ``q`` as a phrase
-    (adapters/ledger_search.py): a hotline number at a million matters, 4.5 s -> see bench."""
+    indexes answer; on SQLite the matters whose FTS5 trigram row holds ``q``
+    (adapters/ledger_search.py)."""
 
     inherit_cache = True
     type = Boolean()
@@ -102,10 +102,9 @@ class _TextSearch(ColumnElement[bool]):
     _traverse_internals = [("like", InternalTraversal.dp_clauseelement), ("match", InternalTraversal.dp_clauseelement)]
 
     def __init__(self, q: str, like: ColumnElement[bool]) -> None:
-        k, fts = ledger_search.keys.c, ledger_search.search.c
-        rows = select(fts.rowid).where(literal_column(ledger_search.search.name).op("MATCH")(ledger_search.phrase(q)))
+        k = ledger_search.keys.c
         self.like = like
-        self.match = ledger.c.matter_id.in_(select(k.matter_id).where(k.id.in_(rows)))
+        self.match = ledger.c.matter_id.in_(select(k.matter_id).where(k.id.in_(ledger_search.matching_rows(q).columns(k.id))))
 
 
 @compiles(_TextSearch)

@@ -1,6 +1,6 @@
 """CPU per online message, service by service: where end-to-end throughput goes (issue 10).
 
-    .venv/bin/python bench/cpu_per_item.py [--messages 3000] [--py-spy SECONDS]
+    .venv/bin/python bench/cpu_per_item.py [--messages 3000] [--py-spy SECONDS] [--idle SECONDS] [--env NAME=VALUE ...]
 
 Starts the embedded system (its own nats-server, the five services on SQLite, the demo tenant),
 publishes ``--messages`` online messages at full speed, waits until every one is in the ledger
@@ -8,7 +8,9 @@ publishes ``--messages`` online messages at full speed, waits until every one is
 time (user + system, from /proc) per message, and how many events of each type one message
 made. Two cores shared by five services and a broker are CPU-bound: items/s is about
 cores / (CPU per item). ``--py-spy S``: also record each service with py-spy (on PATH) for S
-seconds from the first publish, as raw stacks in the working directory. Prints only;
+seconds from the first publish, as raw stacks in the working directory. ``--idle S``: first
+measure each process's CPU over S seconds with nothing to do (the cost of consumers that poll).
+``--env``: settings for the services (e.g. DUBAN_FETCH_WAIT_S=1.0), to compare. Prints only;
 never used as a test.
 """
 
@@ -42,13 +44,22 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--messages", type=int, default=3000)
     p.add_argument("--py-spy", type=float, default=0, metavar="SECONDS")
+    p.add_argument("--idle", type=float, default=0, metavar="SECONDS")
+    p.add_argument("--env", nargs="*", default=[], metavar="NAME=VALUE")
     args = p.parse_args()
     n = args.messages
-    with tempfile.TemporaryDirectory(prefix="duban-cpu-") as tmp, demo_system(Path(tmp) / "e2e") as system:
+    env = dict(pair.split("=", 1) for pair in args.env)
+    with tempfile.TemporaryDirectory(prefix="duban-cpu-") as tmp, demo_system(Path(tmp) / "e2e", env) as system:
         office = system.headers("supervision_office")
         base = ledger_total(system, office)
         time.sleep(5)  # the demo tenant's own events settle
         pids = {name: sp.proc.pid for name, sp in system.services.items()} | {"nats-server": system.nats.proc.pid}
+        if args.idle:
+            idle_from = {name: cpu_s(pid) for name, pid in pids.items()}
+            time.sleep(args.idle)
+            idle = {name: cpu_s(pid) - idle_from[name] for name, pid in pids.items()}
+            print(f"idle for {args.idle:.0f} s with {env or 'the default settings'}: " + ", ".join(
+                f"{name} {100 * cpu / args.idle:.1f}%" for name, cpu in idle.items()) + f"; all {100 * sum(idle.values()) / args.idle:.1f}% of one core")
         spies = []
         if args.py_spy and shutil.which("py-spy"):
             spies = [subprocess.Popen(["py-spy", "record", "-p", str(pid), "-r", "50", "-d", str(args.py_spy), "-f", "raw",
@@ -74,7 +85,7 @@ def main() -> None:
             spy.wait()
         events = collections.Counter()
         for family in ("duban.ev.>", "duban.out.>", "duban.dlq.>"):
-            for m in asyncio.run(read_stream(system.nats_url, family, idle_s=2)):
+            for m in asyncio.run(read_stream(system.nats_url, family)):
                 parts = m.subject.split(".")
                 events[".".join(parts[:2] + parts[3:])] += 1
     print(f"{n} online messages: all in the ledger after {in_ledger_s:.1f} s ({n / in_ledger_s:,.1f} items/s), "

@@ -141,7 +141,7 @@ async def ledger_commits(nats_url: str, reporting_db: str, titles: dict[str, str
     from duban_common.db import Database
 
     event_to_message: dict[str, str] = {}
-    for msg in await read_stream(nats_url, "duban.ev.demo.matter.registered", idle_s=2):
+    for msg in await read_stream(nats_url, "duban.ev.demo.matter.registered"):
         env = json.loads(msg.data)
         if (m := titles.get(env["data"].get("title", ""))) is not None:
             event_to_message[env["id"]] = m

@@ -110,7 +110,7 @@ class Runtime:
             spec.filter_subject,
             stream=JStream(spec.stream, declare=False),
             durable=spec.durable,
-            pull_sub=PullSub(batch_size=self.settings.fetch_batch, timeout=1.0),
+            pull_sub=PullSub(batch_size=self.settings.fetch_batch, timeout=self.settings.fetch_wait_s),
             ack_policy=AckPolicy.MANUAL,  # the runner acks after commit, naks with backoff, dead-letters
             decoder=_raw_message,
             no_reply=True,  # the handler's None is no answer to anyone

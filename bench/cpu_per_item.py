@@ -1,6 +1,6 @@
 """CPU per online message, service by service: where end-to-end throughput goes (issue 10).
 
-    .venv/bin/python bench/cpu_per_item.py [--messages 3000] [--py-spy SECONDS] [--idle SECONDS] [--env NAME=VALUE ...]
+    .venv/bin/python bench/cpu_per_item.py [--messages 3000] [--py-spy SECONDS] [--idle SECONDS] [--rate ITEMS_PER_S] [--env NAME=VALUE ...]
 
 Starts the embedded system (its own nats-server, the five services on SQLite, the demo tenant),
 publishes ``--messages`` online messages at full speed, waits until every one is in the ledger
@@ -10,7 +10,8 @@ made. Two cores shared by five services and a broker are CPU-bound: items/s is a
 cores / (CPU per item). ``--py-spy S``: also record each service with py-spy (on PATH) for S
 seconds from the first publish, as raw stacks in the working directory. ``--idle S``: first
 measure each process's CPU over S seconds with nothing to do (the cost of consumers that poll).
-``--env``: settings for the services (e.g. DUBAN_FETCH_WAIT_S=1.0), to compare. Prints only;
+``--rate R``: publish at R items/s instead of all at once (a steady trickle makes
+small groups). ``--env``: settings for the services (e.g. DUBAN_FETCH_WAIT_S=1.0), to compare. Prints only;
 never used as a test.
 """
 
@@ -32,7 +33,7 @@ from duban_cli.embedded import SERVICES
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from e2e_support import read_stream  # noqa: E402
-from throughput import demo_system, envelopes, ledger_total, publish_all  # noqa: E402  (bench/ is the script's folder)
+from throughput import demo_system, envelopes, ledger_total, paced, publish_all  # noqa: E402  (bench/ is the script's folder)
 
 
 def cpu_s(pid: int) -> float:
@@ -45,6 +46,7 @@ def main() -> None:
     p.add_argument("--messages", type=int, default=3000)
     p.add_argument("--py-spy", type=float, default=0, metavar="SECONDS")
     p.add_argument("--idle", type=float, default=0, metavar="SECONDS")
+    p.add_argument("--rate", type=float, default=0, metavar="ITEMS_PER_S")
     p.add_argument("--env", nargs="*", default=[], metavar="NAME=VALUE")
     args = p.parse_args()
     n = args.messages
@@ -68,8 +70,11 @@ def main() -> None:
         before = {name: cpu_s(pid) for name, pid in pids.items()}
         run = uuid.uuid4().hex[:6]
         started = time.perf_counter()
-        asyncio.run(publish_all(system.nats_url, "duban.in.demo.online_message", envelopes(n, run),
-                                [f"/platforms/hotline-12345#cpu-{run}-{i}" for i in range(n)]))
+        ids = [f"/platforms/hotline-12345#cpu-{run}-{i}" for i in range(n)]
+        if args.rate:
+            asyncio.run(paced(system.nats_url, "duban.in.demo.online_message", envelopes(n, run), ids, args.rate))
+        else:
+            asyncio.run(publish_all(system.nats_url, "duban.in.demo.online_message", envelopes(n, run), ids))
         while ledger_total(system, office) - base < n:
             time.sleep(0.2)
         in_ledger_s = time.perf_counter() - started
@@ -88,7 +93,7 @@ def main() -> None:
             for m in asyncio.run(read_stream(system.nats_url, family)):
                 parts = m.subject.split(".")
                 events[".".join(parts[:2] + parts[3:])] += 1
-    print(f"{n} online messages: all in the ledger after {in_ledger_s:.1f} s ({n / in_ledger_s:,.1f} items/s), "
+    print(f"{n} online messages ({f'{args.rate:g} items/s' if args.rate else 'all at once'}): all in the ledger after {in_ledger_s:.1f} s ({n / in_ledger_s:,.1f} items/s), "
           f"the services quiet after {quiet_s:.1f} s")
     print("| process | CPU s | CPU ms per message |\n|---|---|---|")
     for name in pids:

@@ -42,8 +42,25 @@ def secured(tmp_path_factory):
     (root / "accounts.conf").write_text(accounts)
     (root / "nats.conf").write_text('include "accounts.conf"\nmax_payload: 1MB\n')
     server = NatsServer(root / "store", config_file=root / "nats.conf").start()
-    yield server, creds, services_password
-    server.stop()
+    try:
+        asyncio.run(_provision(server, services_password))  # each test can run alone
+        yield server, creds, services_password
+    finally:
+        server.stop()
+
+
+async def _provision(server, services_password: str) -> None:
+    """What the services do at start (their streams and consumers) and what onboarding does
+    for each tenant (its platform's pull consumer on DUBAN_OUT), as the services' user."""
+    svc = await _services(server, services_password)
+    try:
+        js = svc.nc.jetstream()
+        for name in SERVICES:
+            await provisioning.provision(js, name, ServiceSettings(service=name))
+        for tenant in (A, B):
+            await natsauth.ensure_out_consumer(js, tenant)
+    finally:
+        await svc.nc.close()
 
 
 class Conn:
@@ -84,15 +101,11 @@ def _envelope(tenant: str, msg_id: str) -> bytes:
 
 async def test_services_user_provisions_everything_and_creates_each_platforms_consumer(secured):
     server, _creds, services_password = secured
+    await _provision(server, services_password)  # again: a restart or a second onboarding changes nothing
     svc = await _services(server, services_password)
     try:
         js = svc.nc.jetstream()
-        for name in SERVICES:
-            await provisioning.provision(js, name, ServiceSettings(service=name))
         assert {s.config.name for s in await js.streams_info()} == set(provisioning.STREAMS)
-        for tenant in (A, B):
-            await natsauth.ensure_out_consumer(js, tenant)
-            await natsauth.ensure_out_consumer(js, tenant)  # idempotent: onboarding may run twice
         info = await js.consumer_info("DUBAN_OUT", natsauth.out_consumer(A))
         assert info.config.filter_subject == f"duban.out.{A}.>"
         ack = await js.publish(f"duban.ev.{B}.matter.registered", b"{}")  # the services publish anywhere

@@ -93,10 +93,10 @@ def example(kind: str, **overrides) -> dict:
     return env
 
 
-async def read_stream(url: str, subject: str) -> list:
-    """Every message its stream holds on a subject, in stream order."""
-    nc = await nats.connect(url)
+async def read_stream(url: str, subject: str, **connect) -> list:
+    """Every message its stream holds on a subject, in stream order (``connect``: nats.connect's options)."""
+    nc = await nats.connect(url, **connect)
     try:
-        return await stored_messages(nc.jetstream(), subject)
+        return await stored_messages(nc.jetstream(timeout=10), subject)
     finally:
         await nc.close()

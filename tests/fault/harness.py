@@ -24,8 +24,7 @@ from duban_cli.embedded import SERVICES, EmbeddedSystem, demo_units_path, load_d
 from duban_common.natsserver import free_port
 from duban_common.provisioning import CONSUMERS
 from duban_common.testing.postgres import TemporaryDatabases
-from duban_common.testing.streams import stored_messages
-from e2e_support import START, ledger, set_clock
+from e2e_support import START, ledger, read_stream, set_clock
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -364,26 +363,17 @@ def consumer_backlog(h: Harness) -> dict[str, tuple[int, int]]:
 
 
 def dead_letters(h: Harness, service: str = "intake", wait_s: float = 60.0) -> list[dict]:
-    """Every dead letter of a service, once its consumers have nothing pending or unacknowledged
-    (a message is dead-lettered before it is acknowledged), or after ``wait_s``."""
+    """Every dead letter of a service, once every durable consumer has nothing pending or
+    unacknowledged (a message is dead-lettered before it is acknowledged), or after ``wait_s``."""
     deadline = time.monotonic() + wait_s
     while consumer_backlog(h) and time.monotonic() < deadline:
         time.sleep(0.5)
     return read_subject(h, f"duban.dlq.*.{service}")
 
 
-async def _read_subject(url: str, subject: str) -> list[dict]:
-    nc = await nats.connect(url, **QUIET)
-    try:
-        return [json.loads(m.data) for m in await stored_messages(nc.jetstream(timeout=10), subject)]
-    finally:
-        await nc.close()
-
-
 def read_subject(h: Harness, subject: str) -> list[dict]:
-    """Every event on a subject from the start of its stream, up to the last one there when
-    read."""
-    return asyncio.run(_read_subject(h.nats_url, subject))
+    """Every event on a subject from the start of its stream, up to the last one there when read."""
+    return [json.loads(m.data) for m in asyncio.run(read_stream(h.nats_url, subject, **QUIET))]
 
 
 def deadline_events(h: Harness, name: str) -> Counter:

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import DDL, BigInteger, Column, Index, MetaData, String, Table, Text, event, inspect, select, text, update
+from sqlalchemy import DDL, BigInteger, bindparam, Column, Index, MetaData, String, Table, Text, event, inspect, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.dml import Delete, Insert, Update
@@ -273,8 +273,8 @@ class AuditRecorder:
         for chain in sorted(by_chain):  # a fixed order: two transactions never wait on each other's heads
             seq, head = _lock_head(sync, chain, dialect)
             rows = link(by_chain[chain], seq, head)
-            sync.execute(audit_log.insert(), rows)
-            sync.execute(update(audit_head).where(audit_head.c.chain == chain).values(seq=rows[-1]["seq"], hash=rows[-1]["hash"]))
+            sync.execute(_LOG_INSERT, rows)
+            sync.execute(_HEAD_UPDATE, {"b_chain": chain, "seq": rows[-1]["seq"], "hash": rows[-1]["hash"]})
             self.written.extend(rows)
         self._first, self.segments = len(self.emitted), [_Segment(None)]  # a later commit records only what came after
 
@@ -317,12 +317,22 @@ class AuditRecorder:
                 "tenant": tenant, "action": action[:300], "actor": canonical(actor), "refs": canonical(refs)}
 
 
+def _head_upsert(insert):
+    ins = insert(audit_head)
+    return ins.on_conflict_do_update(index_elements=[audit_head.c.chain], set_={"chain": ins.excluded.chain}).returning(
+        audit_head.c.seq, audit_head.c.hash)
+
+
+# Built once (a statement costs more to build than to run); executed with the chain's values.
+_HEAD_UPSERT = {"postgresql": _head_upsert(pg_insert), "sqlite": _head_upsert(sqlite_insert)}
+_HEAD_UPDATE = update(audit_head).where(audit_head.c.chain == bindparam("b_chain"))
+_LOG_INSERT = audit_log.insert()
+
+
 def _lock_head(sync: "Session", chain: str, dialect: str) -> tuple[int, str]:
     """Read a chain's head and hold it until commit: an upsert is a write, so it takes the row
     lock (PostgreSQL) or the database's write lock (SQLite) before it reads."""
-    ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(audit_head).values(chain=chain, seq=0, hash=GENESIS)
-    stmt = ins.on_conflict_do_update(index_elements=[audit_head.c.chain], set_={"chain": ins.excluded.chain})
-    row = sync.execute(stmt.returning(audit_head.c.seq, audit_head.c.hash)).one()
+    row = sync.execute(_HEAD_UPSERT[dialect], {"chain": chain, "seq": 0, "hash": GENESIS}).one()
     return int(row.seq), row.hash
 
 

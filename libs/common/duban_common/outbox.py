@@ -60,6 +60,20 @@ class InfraTables:
             Column("event_type", String(200), nullable=False),
             Column("processed_at", UTCDateTime, nullable=False),
         )
+        # Built once: building a statement costs more than running it (about 0.1 ms against
+        # 0.05 ms on SQLite), and these run for every delivery and every event.
+        self.outbox_insert = self.outbox.insert()
+        self._inbox_inserts = {
+            dialect: insert(self.inbox).on_conflict_do_nothing().returning(self.inbox.c.event_key)
+            for dialect, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+        }
+
+    def inbox_insert(self, dialect: str):
+        """INSERT of inbox rows that skips the keys already there and returns the new ones. Run
+        with a list of rows: SQLAlchemy sends them as multi-row VALUES (its "insertmanyvalues")
+        with one compiled, cached statement. A multi-row ``.values([...])`` is compiled again at
+        every execution (1.3 against 0.3 ms for a group of 20, SQLite)."""
+        return self._inbox_inserts[dialect]
 
 
 class UnitOfWork:
@@ -82,7 +96,7 @@ class UnitOfWork:
         unless an explicit (outbound) subject is given."""
         env = new_event(tenant=tenant, type=type, source=self.source, data=data, time=self.now())
         target = subject or subjects.event_subject_for_type(tenant, type)
-        await self.session.execute(self._tables.outbox.insert(), dict(event_id=env.id, subject=target, payload=env.to_bytes(),
+        await self.session.execute(self._tables.outbox_insert, dict(event_id=env.id, subject=target, payload=env.to_bytes(),
                                                                       created_at=datetime.now(timezone.utc)))
         self.emitted.append(env)
         return env
@@ -98,12 +112,10 @@ class UnitOfWork:
         """The inbox rows of a group of deliveries in one statement: the keys of the events this
         consumer had not processed yet. The caller marks each one's audit cause
         (``auditor.caused_by``) when it applies that delivery, as :meth:`record_inbox` does."""
-        inbox = self._tables.inbox
         now = datetime.now(timezone.utc)
         rows = list({e.key: dict(consumer=consumer, event_key=e.key, event_type=e.type, processed_at=now) for e in envs}.values())
-        dialect = self.session.bind.dialect.name
-        ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(inbox).values(rows)
-        return set((await self.session.execute(ins.on_conflict_do_nothing().returning(inbox.c.event_key))).scalars())
+        stmt = self._tables.inbox_insert(self.session.bind.dialect.name)
+        return set((await self.session.execute(stmt, rows)).scalars())
 
     def audit(self, tenant: str, action: str, **refs: Any) -> None:
         """Record an explicit audit entry (a command that changes state without an event, or
@@ -131,7 +143,7 @@ class BatchedUnitOfWork(UnitOfWork):
 
     async def flush(self) -> None:
         if self._rows:
-            await self.session.execute(self._tables.outbox.insert(), self._rows)
+            await self.session.execute(self._tables.outbox_insert, self._rows)
             self._rows = []
 
 

@@ -74,6 +74,9 @@ def set_scope(tenant: str | None) -> None:
 
 # --- where the connection holds the scope -------------------------------------------------
 
+_UNSET = object()
+
+
 class _ConnectionScope:
     __slots__ = ("tenant",)
 
@@ -91,6 +94,8 @@ def install_sqlite_function(dbapi_conn, connection_record) -> None:
 
 async def enter(session: "AsyncSession", tenant: str | None) -> None:
     """Hold ``session`` to ``tenant`` from now on: the transaction in progress and every later one."""
+    if session.info.get(SESSION_KEY, _UNSET) == tenant and session.in_transaction():
+        return  # the transaction's connection holds this scope already (on_begin, or an earlier enter)
     session.info[SESSION_KEY] = tenant
     if session.in_transaction():
         await session.run_sync(lambda sync: enter_connection(sync.connection(), tenant))

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from duban_common.calendar import WorkCalendar, YearSchedule
@@ -47,16 +47,19 @@ async def reference(session: AsyncSession, tenant: str, default_due_time: time) 
     return await once_per_transaction(session, ("deadline.reference", tenant, default_due_time), load)
 
 
+# Built once: building a statement costs more than running it (about 0.1 against 0.05 ms, SQLite).
+_DEADLINE = select(deadlines).where(deadlines.c.tenant == bindparam("b_tenant"), deadlines.c.task_id == bindparam("b_task"))
+_DEADLINE_LOCKED = _DEADLINE.with_for_update()  # serializes handlers, HTTP commands and recomputes of one task (PostgreSQL)
+_DEADLINE_UPDATE = deadlines.update().where(deadlines.c.task_id == bindparam("b_task"))
+
+
 async def get_deadline(session: AsyncSession, tenant: str, task_id: str, *, lock: bool = False) -> dict[str, Any] | None:
-    q = select(deadlines).where(deadlines.c.tenant == tenant, deadlines.c.task_id == task_id)
-    if lock:
-        q = q.with_for_update()  # serializes handlers, HTTP commands and recomputes of one task (PostgreSQL)
-    row = (await session.execute(q)).mappings().first()
+    row = (await session.execute(_DEADLINE_LOCKED if lock else _DEADLINE, {"b_tenant": tenant, "b_task": task_id})).mappings().first()
     return dict(row) if row else None
 
 
 async def update_deadline(session: AsyncSession, task_id: str, **values) -> None:
-    await session.execute(deadlines.update().where(deadlines.c.task_id == task_id).values(**values))
+    await session.execute(_DEADLINE_UPDATE, {"b_task": task_id, **values})
 
 
 async def add_history(session: AsyncSession, row: dict, *, reason: str, at: datetime, previous_due_on: date | None,

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from duban_common.consumer import Rejected, describe_validation_error
 from duban_common.contracts import submissions as sub
@@ -62,9 +62,13 @@ def parse_data(kind: str, data: dict):
         raise InvalidSubmission(f"invalid {kind} data: {describe_validation_error(e)}", errors) from None
 
 
+_FIND = select(submissions.c.id, submissions.c.status, submissions.c.pending_reason).where(  # built once
+    submissions.c.tenant == bindparam("b_tenant"), submissions.c.source == bindparam("b_source"),
+    submissions.c.external_id == bindparam("b_external_id"))
+
+
 async def find(uow: UnitOfWork, tenant: str, source: str, external_id: str):
-    return (await uow.session.execute(select(submissions.c.id, submissions.c.status, submissions.c.pending_reason).where(
-        submissions.c.tenant == tenant, submissions.c.source == source, submissions.c.external_id == external_id))).first()
+    return (await uow.session.execute(_FIND, {"b_tenant": tenant, "b_source": source, "b_external_id": external_id})).first()
 
 
 async def matter_ids_of(session, submission_id: str) -> list[str]:

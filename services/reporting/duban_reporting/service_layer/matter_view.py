@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from duban_common.outbox import UnitOfWork
 
@@ -21,10 +21,20 @@ _NEVER = datetime.min.replace(tzinfo=timezone.utc)
 COUNTERS = ("urges", "returns", "extensions")  # per task in task_states, summed per matter in the ledger
 _NEW_MATTER = {"status": "registered", "progress": 0, "urges": 0, "returns": 0, "extensions": 0, "lead_units": [], "co_units": []}
 
+# The projections' statements, built once: building one costs more than running it (about
+# 0.1 ms against 0.05 ms on SQLite). The row to touch is a parameter (b_*), an UPDATE's
+# columns are the other parameters it is executed with.
+_LEDGER_ROW = select(ledger.c.submitted_lead_unit, ledger.c.submitted_co_units, ledger.c.lead_units,
+                     ledger.c.co_units).where(ledger.c.matter_id == bindparam("b_matter")).with_for_update()
+LEDGER_UPDATE = ledger.update().where(ledger.c.matter_id == bindparam("b_matter"))
+TASK_ROW = select(task_states).where(task_states.c.task_id == bindparam("b_task")).with_for_update()
+TASK_UPDATE = task_states.update().where(task_states.c.task_id == bindparam("b_task"))
+_TASKS_OF = select(task_states).where(task_states.c.matter_id == bindparam("b_matter"))
+_UNITS_DELETE = ledger_units.delete().where(ledger_units.c.matter_id == bindparam("b_matter"))
+
 
 async def _ledger_row(uow: UnitOfWork, matter_id: str):
-    return (await uow.session.execute(select(ledger.c.submitted_lead_unit, ledger.c.submitted_co_units, ledger.c.lead_units,
-                                             ledger.c.co_units).where(ledger.c.matter_id == matter_id).with_for_update())).first()
+    return (await uow.session.execute(_LEDGER_ROW, {"b_matter": matter_id})).first()
 
 
 async def upsert_matter(uow: UnitOfWork, tenant: str, matter_id: str, *, exists: bool | None = None, **values) -> None:
@@ -33,12 +43,12 @@ async def upsert_matter(uow: UnitOfWork, tenant: str, matter_id: str, *, exists:
     if not exists:
         await uow.session.execute(ledger.insert(), dict(matter_id=matter_id, tenant=tenant, **{**_NEW_MATTER, **values}))
     elif values:
-        await uow.session.execute(ledger.update().where(ledger.c.matter_id == matter_id).values(**values))
+        await uow.session.execute(LEDGER_UPDATE, {"b_matter": matter_id, **values})
 
 
 async def ensure_task(uow: UnitOfWork, tenant: str, task_id: str, matter_id: str | None) -> dict:
     """The task's row; a placeholder (version 0) when a fact about it comes before its assignment."""
-    row = (await uow.session.execute(select(task_states).where(task_states.c.task_id == task_id).with_for_update())).mappings().first()
+    row = (await uow.session.execute(TASK_ROW, {"b_task": task_id})).mappings().first()
     if row is not None:
         return dict(row)
     if matter_id is None:
@@ -89,7 +99,7 @@ def derived(tasks: list[dict], submitted_lead: str | None, submitted_co: list[st
 
 
 async def _tasks_of(uow: UnitOfWork, matter_id: str) -> list[dict]:
-    return [dict(r) for r in (await uow.session.execute(select(task_states).where(task_states.c.matter_id == matter_id))).mappings()]
+    return [dict(r) for r in (await uow.session.execute(_TASKS_OF, {"b_matter": matter_id})).mappings()]
 
 
 async def refresh(uow: UnitOfWork, tenant: str, matter_id: str) -> None:
@@ -114,7 +124,7 @@ async def _write_units(uow: UnitOfWork, tenant: str, matter_id: str, current, va
     if current is not None and current.lead_units == values["lead_units"] and current.co_units == values["co_units"]:
         return
     if current is not None:  # a matter without a ledger row has no unit rows either
-        await uow.session.execute(ledger_units.delete().where(ledger_units.c.matter_id == matter_id))
+        await uow.session.execute(_UNITS_DELETE, {"b_matter": matter_id})
     rows = [{"matter_id": matter_id, "unit": u, "role": "lead", "tenant": tenant} for u in values["lead_units"]]
     rows += [{"matter_id": matter_id, "unit": u, "role": "co", "tenant": tenant} for u in values["co_units"]]
     if rows:

@@ -15,7 +15,7 @@ from duban_common.pii import mask_phones_in_text
 
 from ..adapters.orm import ledger, rejected_submissions, task_facts, task_states
 from ..domain.model import TASK_STATE
-from .matter_view import ensure_task, refresh, register, upsert_matter
+from .matter_view import TASK_UPDATE, ensure_task, refresh, register, upsert_matter
 
 # The national working-day calendar: tenants' local holidays live in the deadline service and
 # reach no event yet, so handling days are counted without them.
@@ -58,7 +58,7 @@ async def on_task_event(d: Delivery, uow: UnitOfWork) -> None:
     if values:
         after = task | values
         values["handling_workdays"] = _handling_workdays(after["status"], after["assigned_at"], after["completed_at"])
-        await uow.session.execute(task_states.update().where(task_states.c.task_id == task["task_id"]).values(**values))
+        await uow.session.execute(TASK_UPDATE, {"b_task": task["task_id"], **values})
     if type_ in FACTS:
         await _record_fact(d, uow, task["task_id"])
     await refresh(uow, tenant, task["matter_id"])
@@ -83,8 +83,8 @@ async def on_deadline_set(d: Delivery, uow: UnitOfWork) -> None:
     task = await ensure_task(uow, d.envelope.tenant, e.task_id, e.matter_id)
     revision = e.revision or 1
     if (task.get("deadline_revision") or 0) <= revision:
-        await uow.session.execute(task_states.update().where(task_states.c.task_id == e.task_id).values(
-            due_on=e.due_on, due_at=e.due_at, deadline_rule=e.rule, provisional=e.provisional, deadline_revision=revision))
+        await uow.session.execute(TASK_UPDATE, dict(b_task=e.task_id, due_on=e.due_on, due_at=e.due_at, deadline_rule=e.rule,
+                                                    provisional=e.provisional, deadline_revision=revision))
     await refresh(uow, d.envelope.tenant, task["matter_id"])
 
 
@@ -103,8 +103,7 @@ async def _record_fact(d: Delivery, uow: UnitOfWork, task_id: str) -> None:
         unit=data.get("unit") or data.get("lead_unit"), points=data.get("points") if fact == "deducted" else None))
     counter = COUNTED_FACTS.get(fact)
     if counter:  # applied once per event (the inbox), so counting is idempotent and order-free
-        col = task_states.c[counter]
-        await uow.session.execute(task_states.update().where(task_states.c.task_id == task_id).values({col: col + 1}))
+        await uow.session.execute(_COUNT_UP[counter], {"b_task": task_id})
 
 
 def _at(field: str):
@@ -116,6 +115,7 @@ def _spot_check_fact(env) -> str:
 
 
 COUNTED_FACTS = {"urged": "urges", "returned": "returns", "extension_approved": "extensions"}
+_COUNT_UP = {c: TASK_UPDATE.values({task_states.c[c]: task_states.c[c] + 1}) for c in COUNTED_FACTS.values()}
 # event type → (fact name, when it happened); the statistics count these per period.
 FACTS = {
     ev.TASK_RETURNED: lambda env: ("returned", _at("returned_at")(env)),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from duban_common.calendar import local_day
 from duban_common.contracts.events import (MATTER_PROGRESSED, TASK_ASSIGNED, MatterOrigin, MatterProgressed, TaskAssigned)
@@ -38,9 +38,12 @@ async def next_notice_number(uow: UnitOfWork, tenant: str, notice_type: str, tas
     return number
 
 
+_DIRECTORY = select(units.c.code, units.c.name, units.c.type, units.c.active).where(
+    units.c.tenant == bindparam("b_tenant"), units.c.code.in_(bindparam("b_codes", expanding=True)))  # built once
+
+
 async def directory(uow: UnitOfWork, tenant: str, codes: list[str]) -> dict[str, model.Unit]:
-    rows = await uow.session.execute(select(units.c.code, units.c.name, units.c.type, units.c.active)
-                                     .where(units.c.tenant == tenant, units.c.code.in_(codes)))
+    rows = await uow.session.execute(_DIRECTORY, {"b_tenant": tenant, "b_codes": codes})
     return {r.code: model.Unit(r.code, r.name, r.type, r.active) for r in rows}
 
 

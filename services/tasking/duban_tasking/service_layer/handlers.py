@@ -3,7 +3,7 @@ deadline set by the deadline service is remembered on the task (for notices and 
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from duban_common.consumer import Delivery
 from duban_common.contracts.events import DeadlineSet, MatterRegistered
@@ -30,8 +30,13 @@ async def on_matter_registered(delivery: Delivery, uow: UnitOfWork) -> None:
         await create_task(uow, env.tenant, matter, Assignment(lead_unit=lead.code, co_units=ev.co_units))
 
 
+# Built once: building a statement costs more than running it.
+_TASK_KNOWN = select(tasks.c.id).where(tasks.c.id == bindparam("b_task"))
+_TASK_DUE = tasks.update().where(tasks.c.id == bindparam("b_task"))
+
+
 async def on_deadline_set(delivery: Delivery, uow: UnitOfWork) -> None:
     ev = DeadlineSet.model_validate(delivery.envelope.data)
-    known = (await uow.session.execute(select(tasks.c.id).where(tasks.c.id == ev.task_id))).first()
+    known = (await uow.session.execute(_TASK_KNOWN, {"b_task": ev.task_id})).first()
     if known:
-        await uow.session.execute(tasks.update().where(tasks.c.id == ev.task_id).values(due_on=ev.due_on))
+        await uow.session.execute(_TASK_DUE, {"b_task": ev.task_id, "due_on": ev.due_on})

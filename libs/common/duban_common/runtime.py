@@ -77,7 +77,9 @@ class Runtime:
         await self.clock.start(self.js)
         self.relay = OutboxRelay(self.db, self.tables, self.js, service=s.service, poll_s=s.outbox_poll_s, batch=s.outbox_batch)
         self.relay.start()
-        self.broker = NatsBroker(s.nats_url, max_reconnect_attempts=-1, reconnect_time_wait=1, logger=None)
+        # apply_types=False: the handlers take the raw message and no dependencies, so FastStream's
+        # dependency injection (a pydantic model solved per delivery) would do nothing but cost.
+        self.broker = NatsBroker(s.nats_url, max_reconnect_attempts=-1, reconnect_time_wait=1, logger=None, apply_types=False)
         for spec in specs:
             runner = ConsumerRunner(spec, self.handlers.get(spec.purpose, {}), self.db, self.tables, self.js, self.clock, s, self.relay)
             self._subscribe(spec, runner)

@@ -8,6 +8,7 @@ whatever order they came in, and a replay gives the live ledger back.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import bindparam, select
@@ -30,6 +31,8 @@ LEDGER_UPDATE = ledger.update().where(ledger.c.matter_id == bindparam("b_matter"
 TASK_ROW = select(task_states).where(task_states.c.task_id == bindparam("b_task")).with_for_update()
 TASK_UPDATE = task_states.update().where(task_states.c.task_id == bindparam("b_task"))
 _TASKS_OF = select(task_states).where(task_states.c.matter_id == bindparam("b_matter"))
+_TASKS_OF_LOCKED = _TASKS_OF.with_for_update()
+_COUNT_UP = {c: TASK_UPDATE.values({task_states.c[c]: task_states.c[c] + 1}) for c in COUNTERS}
 _UNITS_DELETE = ledger_units.delete().where(ledger_units.c.matter_id == bindparam("b_matter"))
 
 
@@ -46,6 +49,11 @@ async def upsert_matter(uow: UnitOfWork, tenant: str, matter_id: str, *, exists:
         await uow.session.execute(LEDGER_UPDATE, {"b_matter": matter_id, **values})
 
 
+def _placeholder(tenant: str, task_id: str, matter_id: str) -> dict:
+    return {"task_id": task_id, "matter_id": matter_id, "tenant": tenant, "status": "assigned", "version": 0, "co_units": [],
+            **dict.fromkeys(COUNTERS, 0)}
+
+
 async def ensure_task(uow: UnitOfWork, tenant: str, task_id: str, matter_id: str | None) -> dict:
     """The task's row; a placeholder (version 0) when a fact about it comes before its assignment."""
     row = (await uow.session.execute(TASK_ROW, {"b_task": task_id})).mappings().first()
@@ -53,10 +61,49 @@ async def ensure_task(uow: UnitOfWork, tenant: str, task_id: str, matter_id: str
         return dict(row)
     if matter_id is None:
         raise LookupError(f"task {task_id} is not known yet and the event names no matter; retried until its assignment arrives")
-    values = {"task_id": task_id, "matter_id": matter_id, "tenant": tenant, "status": "assigned", "version": 0, "co_units": [],
-              **dict.fromkeys(COUNTERS, 0)}
+    values = _placeholder(tenant, task_id, matter_id)
     await uow.session.execute(task_states.insert(), values)
     return {c.name: None for c in task_states.columns} | values
+
+
+@dataclass
+class MatterTasks:
+    """The task rows of one matter, read (and locked) once per event. A handler changes a task
+    through :meth:`update`, which writes the row and keeps this copy equal to it, so that
+    :func:`refresh` derives the ledger row from it without reading the tasks again."""
+
+    matter_id: str
+    tasks: list[dict]
+    task: dict  # the event's task
+    _new: bool = False  # the event's task is not written yet (its first event)
+
+    async def update(self, uow: UnitOfWork, **values) -> None:
+        if self._new:
+            await uow.session.execute(task_states.insert(), {k: v for k, v in self.task.items() if v is not None} | values)
+            self._new = False
+        elif values:
+            await uow.session.execute(TASK_UPDATE, {"b_task": self.task["task_id"], **values})
+        self.task.update(values)
+
+    async def count_up(self, uow: UnitOfWork, counter: str) -> None:
+        """Add one to a counter of the task (once per event: the inbox makes it idempotent)."""
+        await self.update(uow)  # a new task's row first
+        await uow.session.execute(_COUNT_UP[counter], {"b_task": self.task["task_id"]})
+        self.task[counter] = (self.task[counter] or 0) + 1
+
+
+async def matter_tasks(uow: UnitOfWork, tenant: str, task_id: str, matter_id: str | None) -> MatterTasks:
+    """The event's task among its matter's tasks; a placeholder (version 0), written with the
+    handler's first change, when a fact about it comes before its assignment. A task's matter
+    never changes, so the event's matter is the task's."""
+    if matter_id is None:
+        matter_id = (await ensure_task(uow, tenant, task_id, None))["matter_id"]
+    tasks = [dict(r) for r in (await uow.session.execute(_TASKS_OF_LOCKED, {"b_matter": matter_id})).mappings()]
+    task = next((t for t in tasks if t["task_id"] == task_id), None)
+    if task is not None:
+        return MatterTasks(matter_id, tasks, task)
+    task = {c.name: None for c in task_states.columns} | _placeholder(tenant, task_id, matter_id)
+    return MatterTasks(matter_id, [*tasks, task], task, _new=True)
 
 
 def _notice_order(notice_no: str | None) -> tuple[int, int]:
@@ -102,8 +149,11 @@ async def _tasks_of(uow: UnitOfWork, matter_id: str) -> list[dict]:
     return [dict(r) for r in (await uow.session.execute(_TASKS_OF, {"b_matter": matter_id})).mappings()]
 
 
-async def refresh(uow: UnitOfWork, tenant: str, matter_id: str) -> None:
-    tasks = await _tasks_of(uow, matter_id)
+async def refresh(uow: UnitOfWork, tenant: str, matter_id: str, tasks: list[dict] | None = None) -> None:
+    """Recompute the matter's ledger row from its tasks (``tasks``: as they are now in this
+    transaction, when the caller has them)."""
+    if tasks is None:
+        tasks = await _tasks_of(uow, matter_id)
     current = await _ledger_row(uow, matter_id)
     values = derived(tasks, current.submitted_lead_unit if current else None, current.submitted_co_units if current else None)
     await upsert_matter(uow, tenant, matter_id, exists=current is not None, **values)

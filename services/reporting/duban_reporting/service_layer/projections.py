@@ -13,9 +13,9 @@ from duban_common.contracts import events as ev
 from duban_common.outbox import UnitOfWork
 from duban_common.pii import mask_phones_in_text
 
-from ..adapters.orm import ledger, rejected_submissions, task_facts, task_states
+from ..adapters.orm import ledger, rejected_submissions, task_facts
 from ..domain.model import TASK_STATE
-from .matter_view import TASK_UPDATE, ensure_task, refresh, register, upsert_matter
+from .matter_view import MatterTasks, matter_tasks, refresh, register, upsert_matter
 
 # The national working-day calendar: tenants' local holidays live in the deadline service and
 # reach no event yet, so handling days are counted without them.
@@ -43,7 +43,8 @@ async def on_submission_rejected(d: Delivery, uow: UnitOfWork) -> None:
 
 async def on_task_event(d: Delivery, uow: UnitOfWork) -> None:
     data, tenant, type_ = d.envelope.data, d.envelope.tenant, d.envelope.type
-    task = await ensure_task(uow, tenant, data["task_id"], data["matter_id"])
+    matter = await matter_tasks(uow, tenant, data["task_id"], data["matter_id"])
+    task = matter.task
     version = data.get("version") or 1
     values: dict = {}
     if type_ == ev.TASK_ASSIGNED:  # facts of the first assignment, whatever came before
@@ -58,10 +59,10 @@ async def on_task_event(d: Delivery, uow: UnitOfWork) -> None:
     if values:
         after = task | values
         values["handling_workdays"] = _handling_workdays(after["status"], after["assigned_at"], after["completed_at"])
-        await uow.session.execute(TASK_UPDATE, {"b_task": task["task_id"], **values})
+    await matter.update(uow, **values)
     if type_ in FACTS:
-        await _record_fact(d, uow, task["task_id"])
-    await refresh(uow, tenant, task["matter_id"])
+        await _record_fact(d, uow, matter)
+    await refresh(uow, tenant, matter.matter_id, matter.tasks)
 
 
 def _handling_workdays(status: str, assigned_at, completed_at) -> int | None:
@@ -80,30 +81,33 @@ async def on_matter_progressed(d: Delivery, uow: UnitOfWork) -> None:
 
 async def on_deadline_set(d: Delivery, uow: UnitOfWork) -> None:
     e = ev.DeadlineSet.model_validate(d.envelope.data)
-    task = await ensure_task(uow, d.envelope.tenant, e.task_id, e.matter_id)
+    matter = await matter_tasks(uow, d.envelope.tenant, e.task_id, e.matter_id)
     revision = e.revision or 1
-    if (task.get("deadline_revision") or 0) <= revision:
-        await uow.session.execute(TASK_UPDATE, dict(b_task=e.task_id, due_on=e.due_on, due_at=e.due_at, deadline_rule=e.rule,
-                                                    provisional=e.provisional, deadline_revision=revision))
-    await refresh(uow, d.envelope.tenant, task["matter_id"])
+    if (matter.task.get("deadline_revision") or 0) <= revision:
+        await matter.update(uow, due_on=e.due_on, due_at=e.due_at, deadline_rule=e.rule, provisional=e.provisional,
+                            deadline_revision=revision)
+    else:
+        await matter.update(uow)  # a placeholder's row, when the task is new
+    await refresh(uow, d.envelope.tenant, matter.matter_id, matter.tasks)
 
 
 async def on_fact(d: Delivery, uow: UnitOfWork) -> None:
     data = d.envelope.data
-    task = await ensure_task(uow, d.envelope.tenant, data["task_id"], data.get("matter_id"))
-    await _record_fact(d, uow, task["task_id"])
-    await refresh(uow, d.envelope.tenant, task["matter_id"])
+    matter = await matter_tasks(uow, d.envelope.tenant, data["task_id"], data.get("matter_id"))
+    await _record_fact(d, uow, matter)
+    await refresh(uow, d.envelope.tenant, matter.matter_id, matter.tasks)
 
 
-async def _record_fact(d: Delivery, uow: UnitOfWork, task_id: str) -> None:
+async def _record_fact(d: Delivery, uow: UnitOfWork, matter: MatterTasks) -> None:
     fact, at = FACTS[d.envelope.type](d.envelope)
     data = d.envelope.data
+    await matter.update(uow)  # a placeholder's row first, when the task is new
     await uow.session.execute(task_facts.insert(), dict(
-        fact_key=d.envelope.key, tenant=d.envelope.tenant, task_id=task_id, fact=fact, at=at,
+        fact_key=d.envelope.key, tenant=d.envelope.tenant, task_id=matter.task["task_id"], fact=fact, at=at,
         unit=data.get("unit") or data.get("lead_unit"), points=data.get("points") if fact == "deducted" else None))
     counter = COUNTED_FACTS.get(fact)
     if counter:  # applied once per event (the inbox), so counting is idempotent and order-free
-        await uow.session.execute(_COUNT_UP[counter], {"b_task": task_id})
+        await matter.count_up(uow, counter)
 
 
 def _at(field: str):
@@ -115,7 +119,6 @@ def _spot_check_fact(env) -> str:
 
 
 COUNTED_FACTS = {"urged": "urges", "returned": "returns", "extension_approved": "extensions"}
-_COUNT_UP = {c: TASK_UPDATE.values({task_states.c[c]: task_states.c[c] + 1}) for c in COUNTED_FACTS.values()}
 # event type → (fact name, when it happened); the statistics count these per period.
 FACTS = {
     ev.TASK_RETURNED: lambda env: ("returned", _at("returned_at")(env)),

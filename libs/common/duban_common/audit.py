@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import DDL, BigInteger, bindparam, Column, Index, MetaData, String, Table, Text, event, inspect, select, text, update
+from sqlalchemy import DDL, BigInteger, Column, Index, MetaData, String, Table, Text, bindparam, event, inspect, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.dml import Delete, Insert, Update

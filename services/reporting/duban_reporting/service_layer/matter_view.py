@@ -27,12 +27,12 @@ _NEW_MATTER = {"status": "registered", "progress": 0, "urges": 0, "returns": 0, 
 # columns are the other parameters it is executed with.
 _LEDGER_ROW = select(ledger.c.submitted_lead_unit, ledger.c.submitted_co_units, ledger.c.lead_units,
                      ledger.c.co_units).where(ledger.c.matter_id == bindparam("b_matter")).with_for_update()
-LEDGER_UPDATE = ledger.update().where(ledger.c.matter_id == bindparam("b_matter"))
-TASK_ROW = select(task_states).where(task_states.c.task_id == bindparam("b_task")).with_for_update()
-TASK_UPDATE = task_states.update().where(task_states.c.task_id == bindparam("b_task"))
+_LEDGER_UPDATE = ledger.update().where(ledger.c.matter_id == bindparam("b_matter"))
+_TASK_ROW = select(task_states).where(task_states.c.task_id == bindparam("b_task")).with_for_update()
+_TASK_UPDATE = task_states.update().where(task_states.c.task_id == bindparam("b_task"))
 _TASKS_OF = select(task_states).where(task_states.c.matter_id == bindparam("b_matter"))
 _TASKS_OF_LOCKED = _TASKS_OF.with_for_update()
-_COUNT_UP = {c: TASK_UPDATE.values({task_states.c[c]: task_states.c[c] + 1}) for c in COUNTERS}
+_COUNT_UP = {c: _TASK_UPDATE.values({task_states.c[c]: task_states.c[c] + 1}) for c in COUNTERS}
 _UNITS_DELETE = ledger_units.delete().where(ledger_units.c.matter_id == bindparam("b_matter"))
 
 
@@ -46,7 +46,7 @@ async def upsert_matter(uow: UnitOfWork, tenant: str, matter_id: str, *, exists:
     if not exists:
         await uow.session.execute(ledger.insert(), dict(matter_id=matter_id, tenant=tenant, **{**_NEW_MATTER, **values}))
     elif values:
-        await uow.session.execute(LEDGER_UPDATE, {"b_matter": matter_id, **values})
+        await uow.session.execute(_LEDGER_UPDATE, {"b_matter": matter_id, **values})
 
 
 def _placeholder(tenant: str, task_id: str, matter_id: str) -> dict:
@@ -56,7 +56,7 @@ def _placeholder(tenant: str, task_id: str, matter_id: str) -> dict:
 
 async def ensure_task(uow: UnitOfWork, tenant: str, task_id: str, matter_id: str | None) -> dict:
     """The task's row; a placeholder (version 0) when a fact about it comes before its assignment."""
-    row = (await uow.session.execute(TASK_ROW, {"b_task": task_id})).mappings().first()
+    row = (await uow.session.execute(_TASK_ROW, {"b_task": task_id})).mappings().first()
     if row is not None:
         return dict(row)
     if matter_id is None:
@@ -82,7 +82,7 @@ class MatterTasks:
             await uow.session.execute(task_states.insert(), {k: v for k, v in self.task.items() if v is not None} | values)
             self._new = False
         elif values:
-            await uow.session.execute(TASK_UPDATE, {"b_task": self.task["task_id"], **values})
+            await uow.session.execute(_TASK_UPDATE, {"b_task": self.task["task_id"], **values})
         self.task.update(values)
 
     async def count_up(self, uow: UnitOfWork, counter: str) -> None:

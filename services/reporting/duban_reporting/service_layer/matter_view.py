@@ -28,7 +28,7 @@ _NEW_MATTER = {"status": "registered", "progress": 0, "urges": 0, "returns": 0, 
 _LEDGER_ROW = select(ledger.c.submitted_lead_unit, ledger.c.submitted_co_units, ledger.c.lead_units,
                      ledger.c.co_units).where(ledger.c.matter_id == bindparam("b_matter")).with_for_update()
 _LEDGER_UPDATE = ledger.update().where(ledger.c.matter_id == bindparam("b_matter"))
-_TASK_ROW = select(task_states).where(task_states.c.task_id == bindparam("b_task")).with_for_update()
+_MATTER_OF_TASK = select(task_states.c.matter_id).where(task_states.c.task_id == bindparam("b_task"))
 _TASK_UPDATE = task_states.update().where(task_states.c.task_id == bindparam("b_task"))
 _TASKS_OF = select(task_states).where(task_states.c.matter_id == bindparam("b_matter"))
 _TASKS_OF_LOCKED = _TASKS_OF.with_for_update()
@@ -47,23 +47,6 @@ async def upsert_matter(uow: UnitOfWork, tenant: str, matter_id: str, *, exists:
         await uow.session.execute(ledger.insert(), dict(matter_id=matter_id, tenant=tenant, **{**_NEW_MATTER, **values}))
     elif values:
         await uow.session.execute(_LEDGER_UPDATE, {"b_matter": matter_id, **values})
-
-
-def _placeholder(tenant: str, task_id: str, matter_id: str) -> dict:
-    return {"task_id": task_id, "matter_id": matter_id, "tenant": tenant, "status": "assigned", "version": 0, "co_units": [],
-            **dict.fromkeys(COUNTERS, 0)}
-
-
-async def ensure_task(uow: UnitOfWork, tenant: str, task_id: str, matter_id: str | None) -> dict:
-    """The task's row; a placeholder (version 0) when a fact about it comes before its assignment."""
-    row = (await uow.session.execute(_TASK_ROW, {"b_task": task_id})).mappings().first()
-    if row is not None:
-        return dict(row)
-    if matter_id is None:
-        raise LookupError(f"task {task_id} is not known yet and the event names no matter; retried until its assignment arrives")
-    values = _placeholder(tenant, task_id, matter_id)
-    await uow.session.execute(task_states.insert(), values)
-    return {c.name: None for c in task_states.columns} | values
 
 
 @dataclass
@@ -86,8 +69,8 @@ class MatterTasks:
         self.task.update(values)
 
     async def count_up(self, uow: UnitOfWork, counter: str) -> None:
-        """Add one to a counter of the task (once per event: the inbox makes it idempotent)."""
-        await self.update(uow)  # a new task's row first
+        """Add one to a counter of the task (once per event: the inbox makes it idempotent). The
+        task's row is written already (:meth:`update` first, for a new task)."""
         await uow.session.execute(_COUNT_UP[counter], {"b_task": self.task["task_id"]})
         self.task[counter] = (self.task[counter] or 0) + 1
 
@@ -97,12 +80,15 @@ async def matter_tasks(uow: UnitOfWork, tenant: str, task_id: str, matter_id: st
     handler's first change, when a fact about it comes before its assignment. A task's matter
     never changes, so the event's matter is the task's."""
     if matter_id is None:
-        matter_id = (await ensure_task(uow, tenant, task_id, None))["matter_id"]
+        matter_id = (await uow.session.execute(_MATTER_OF_TASK, {"b_task": task_id})).scalar()
+        if matter_id is None:
+            raise LookupError(f"task {task_id} is not known yet and the event names no matter; retried until its assignment arrives")
     tasks = [dict(r) for r in (await uow.session.execute(_TASKS_OF_LOCKED, {"b_matter": matter_id})).mappings()]
     task = next((t for t in tasks if t["task_id"] == task_id), None)
     if task is not None:
         return MatterTasks(matter_id, tasks, task)
-    task = {c.name: None for c in task_states.columns} | _placeholder(tenant, task_id, matter_id)
+    task = dict.fromkeys(task_states.c.keys()) | {"task_id": task_id, "matter_id": matter_id, "tenant": tenant, "status": "assigned",
+                                                  "version": 0, "co_units": [], **dict.fromkeys(COUNTERS, 0)}
     return MatterTasks(matter_id, [*tasks, task], task, _new=True)
 
 

@@ -85,9 +85,7 @@ async def on_deadline_set(d: Delivery, uow: UnitOfWork) -> None:
     revision = e.revision or 1
     if (matter.task.get("deadline_revision") or 0) <= revision:
         await matter.update(uow, due_on=e.due_on, due_at=e.due_at, deadline_rule=e.rule, provisional=e.provisional,
-                            deadline_revision=revision)
-    else:
-        await matter.update(uow)  # a placeholder's row, when the task is new
+                            deadline_revision=revision)  # always, for a new task (no revision yet)
     await refresh(uow, d.envelope.tenant, matter.matter_id, matter.tasks)
 
 

@@ -111,23 +111,30 @@ async def _search(url: str) -> None:
     db = Database(url)
     cfg = migrations.alembic_config("reporting", metadata)
 
-    def to_0005(connection) -> None:
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "0005")
+    async def to(revision: str, down: bool = False) -> None:
+        def run(connection) -> None:
+            cfg.attributes["connection"] = connection
+            (command.downgrade if down else command.upgrade)(cfg, revision)
+        async with db.engine.begin() as conn:
+            await conn.run_sync(run)
 
     try:
-        async with db.engine.begin() as conn:
-            await conn.run_sync(to_0005)
+        await to("0005")
         rows = [_searchable(t, i, title) for t in (TENANT, "west") for i, title in enumerate(TITLES)]
         with tenancy.scoped(tenancy.ALL):
-            async with db.transaction() as s:  # half before the search existed: migration 0006 indexes them
-                await s.execute(ledger.insert(), rows[::2])
+            async with db.transaction() as s:  # before the search existed: migration 0006 indexes them
+                await s.execute(ledger.insert(), rows[::3])
             await migrations.upgrade(db, "reporting", metadata)
+            await to("0006", down=True)  # keys without their tenant, as 0006 made them before 0007
             async with db.transaction() as s:
-                await s.execute(ledger.insert(), rows[1::2])
+                await s.execute(ledger.insert(), rows[1::3])
+            await migrations.upgrade(db, "reporting", metadata)  # 0007 adds and fills the tenant
+            async with db.transaction() as s:
+                await s.execute(ledger.insert(), rows[2::3])
                 await s.execute(ledger.update().where(ledger.c.title == TITLES[2]).values(title="道路维修已完成 abc road"))
                 await s.execute(ledger.update().where(ledger.c.matter_id == f"{TENANT}-1").values(progress=50))  # text unchanged
                 await s.execute(ledger.delete().where(ledger.c.title == "环保"))
+                await s.execute(ledger.update().where(ledger.c.matter_id == "west-6").values(tenant=TENANT))  # the keys follow
         with tenancy.scoped(TENANT):
             async with db.read() as s:
                 found = {}
@@ -140,6 +147,14 @@ async def _search(url: str) -> None:
                     assert (await s.execute(count_q)).scalar_one() == len(want), q
                     compiled = str(rows_q.compile(dialect=db.engine.dialect))
                     assert ("ledger_search MATCH" in compiled) == (db.is_sqlite and len(q) >= 2), q
+                    counted_on_keys = "FROM ledger_search_keys" in str(count_q.compile(dialect=db.engine.dialect))
+                    assert counted_on_keys == (db.is_sqlite and len(q) >= 2), q
+                    ordered = list((await s.execute(rows_q.with_only_columns(ledger.c.matter_id))).scalars())
+                    f = LedgerFilter(q=q, sort="-registered_at")
+                    for total in (len(want), ledger_query.WALK_ROWS):  # found from the matches; walked along the order
+                        assert ledger_query.walks(total, 3, 2) == (total == ledger_query.WALK_ROWS)
+                        page = ledger_query.page(TENANT, f, NOW, YELLOW, 3, 2, total)
+                        assert list((await s.execute(page)).scalars()) == ordered[::-1][2:5], (q, total)
                     found[q] = got
                     none_completed, _ = ledger_query.query(TENANT, LedgerFilter(q=q, status="completed"), NOW, YELLOW)
                     assert (await s.execute(none_completed)).all() == [], f"{q}: the search must stay within the other filters"
@@ -148,9 +163,9 @@ async def _search(url: str) -> None:
         assert found["139****5678"] == {f"{TENANT}-1"} and found['"一网'] == {f"{TENANT}-4"}
         assert found["已完成"] == {f"{TENANT}-2"} and found["Road Repair"] == set()  # the title was changed
         assert found["扰民"] == {f"{TENANT}-1"} and found["3号"] == {f"{TENANT}-3"}  # two characters that end a value
-        assert found["关于"] == {f"{TENANT}-0", f"{TENANT}-4"} and len(found["00"]) == 6
+        assert found["关于"] == {f"{TENANT}-0", f"{TENANT}-4"} and len(found["00"]) == 7  # west-6 moved here
         assert found["〔2026〕3"] == {f"{TENANT}-3"} and found["EXT-004-hot"] == {f"{TENANT}-4"} and found["不存在的文字"] == set()
-        assert found["100%_"] == {f"{TENANT}-3"} and found["%"] == {f"{TENANT}-3"}
+        assert found["100%_"] == {f"{TENANT}-3"} and found["%"] == {f"{TENANT}-3"} and "west-6" in found["x"]
         if db.is_sqlite:
             assert found["ROAD"] == found["road"] == {f"{TENANT}-2"}  # SQLite's LIKE ignores ASCII case; so does the trigram table
             with tenancy.scoped(tenancy.ALL):
@@ -158,6 +173,8 @@ async def _search(url: str) -> None:
                     kept = (await s.execute(text("SELECT count(*) FROM ledger_search_keys"))).scalar_one()
                     indexed = (await s.execute(text("SELECT count(*) FROM ledger_search"))).scalar_one()
                     assert kept == indexed == (await s.execute(select(func.count()).select_from(ledger))).scalar_one() == 12
+                    tenants = text("SELECT k.tenant, l.tenant FROM ledger_search_keys AS k LEFT JOIN ledger AS l USING (matter_id)")
+                    assert all(key == row for key, row in (await s.execute(tenants)).all())
     finally:
         await db.dispose()
 

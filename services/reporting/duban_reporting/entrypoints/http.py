@@ -86,7 +86,7 @@ def router(runtime, calendar: WorkCalendar, names: UnitNames) -> APIRouter:
         now, yellow_day, _rows_q, count_q = queries(tenant, f)
         async with runtime.db.read() as s:
             total = (await s.execute(count_q)).scalar_one()
-            rows = (await s.execute(ledger_query.page(tenant, f, now, yellow_day, limit, offset))).mappings().all()
+            rows = (await s.execute(ledger_query.page(tenant, f, now, yellow_day, limit, offset, total))).mappings().all()
         return total, [decorate(row, now, yellow_day) for row in rows], now
 
     @r.get("/v1/tenants/{tenant}/ledger")

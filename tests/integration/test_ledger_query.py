@@ -7,6 +7,7 @@ finds what LIKE finds, through SQLite's FTS5 table for two characters or more.""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -152,7 +153,8 @@ async def _search(url: str) -> None:
                     ordered = list((await s.execute(rows_q.with_only_columns(ledger.c.matter_id))).scalars())
                     f = LedgerFilter(q=q, sort="-registered_at")
                     for total in (len(want), ledger_query.WALK_ROWS):  # found from the matches; walked along the order
-                        assert ledger_query.walks(total, 3, 2) == (total == ledger_query.WALK_ROWS)
+                        assert ledger_query.walks(f, total, 3, 2) == (total == ledger_query.WALK_ROWS)
+                        assert not ledger_query.walks(replace(f, sort="progress"), total, 3, 2)  # no index gives that order
                         page = ledger_query.page(TENANT, f, NOW, YELLOW, 3, 2, total)
                         assert list((await s.execute(page)).scalars()) == ordered[::-1][2:5], (q, total)
                     found[q] = got

@@ -28,6 +28,12 @@ def binary() -> str:
     return found
 
 
+# Ports already given out by this process. A port is free until its server binds it, so two
+# calls before the first server starts could otherwise return the same one (a CI run saw intake
+# and reporting of one system both given 16451).
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
     return free_port_block(1)
 
@@ -40,7 +46,9 @@ def free_port_block(n: int) -> int:
     low = _ephemeral_low()
     for _ in range(200):
         base = random.randrange(10000, low - n)
-        if all(_bindable(base + i) for i in range(n)):
+        block = range(base, base + n)
+        if _handed_out.isdisjoint(block) and all(_bindable(p) for p in block):
+            _handed_out.update(block)
             return base
     raise RuntimeError(f"no {n} consecutive free ports between 10000 and {low}")
 

@@ -3,7 +3,8 @@
 Counting a search's matches went through the ledger's text key and wide rows: 213 ms for
 41,000 matches of a million matters. With the tenant on the keys they are counted from the
 search rows and the keys alone, in 32 ms (duban_reporting.adapters.ledger_search.count).
-About 5 s at a million matters; nothing is indexed again.
+12.6 s at a million matters (bench/ledger.py, migrating its kept database); nothing is
+indexed again.
 
 Revision 0006 runs the adapter's statements as they are now, which already make the keys
 with the tenant: on a database migrated from scratch there is nothing to do here.

@@ -117,8 +117,7 @@ async def _run_consumer(server, tmp_path, handler, messages: list[bytes], *, wai
                 batch = await pull.fetch(10, timeout=0.3)
             except TimeoutError:  # nats-py's fetch may raise the builtin one, not nats.errors.TimeoutError
                 batch = []
-            for m in batch:
-                await runner.handle(m)
+            await runner.handle_batch(batch)  # as the runner's own pull loop hands a pull over
             while True:
                 try:
                     letters.append(json.loads((await dlq.next_msg(timeout=0.01)).data))
@@ -141,15 +140,15 @@ def _thing(key: str, *, id: str | None = None) -> bytes:
 
 
 async def test_runner_applies_each_event_once_and_dead_letters_failures_with_reason(fresh_nats, tmp_path):
-    attempts: dict[str, int] = {}
+    deliveries: dict[str, set[int]] = {}  # the server's delivery counts each handler call saw
 
     async def handler(d, uow, applied):
         key = d.envelope.data["key"]
-        attempts[key] = attempts.get(key, 0) + 1
+        deliveries.setdefault(key, set()).add(d.num_delivered)
         await uow.session.execute(applied.insert().values(key=key))
         if key == "always-fails":
             raise RuntimeError("the database said no")
-        if key == "flaky" and attempts[key] < 2:
+        if key == "flaky" and d.num_delivered < 2:
             raise RuntimeError("transient")
         if key == "refused":
             raise Rejected("unit code 'xx' is not in the directory")
@@ -162,9 +161,9 @@ async def test_runner_applies_each_event_once_and_dead_letters_failures_with_rea
     letters, keys = await _run_consumer(fresh_nats, tmp_path, handler, messages, wait_for_dlq=3, wait_for_applied=3)
 
     assert sorted(keys) == ["a", "b", "flaky"], "failed transactions leave nothing behind; duplicates apply once"
-    assert attempts["always-fails"] == 3, "redelivered up to max_deliver, then dead-lettered"
-    assert attempts["flaky"] == 2
-    assert attempts["refused"] == 1, "a refusal is not retried"
+    assert deliveries["always-fails"] == {1, 2, 3}, "redelivered up to max_deliver, then dead-lettered"
+    assert deliveries["flaky"] == {1, 2}, "a failure is redelivered, and applied when it succeeds"
+    assert deliveries["refused"] == {1}, "a refusal is not redelivered"
     reasons = {json.loads(letter["original"])["data"]["key"] if letter["original"].startswith("{\"") else letter["original"]: letter["reason"] for letter in letters}
     assert "the database said no" in reasons["always-fails"] and "after 3 deliveries" in reasons["always-fails"]
     assert reasons["refused"] == "unit code 'xx' is not in the directory"
@@ -216,7 +215,7 @@ async def test_a_database_outage_holds_deliveries_instead_of_spending_them(fresh
         batch = await pull.fetch(5, timeout=5)
         assert len(batch) == 5
         db.away = True
-        handling = asyncio.gather(*(runner.handle(m) for m in batch))  # as the pull subscriber starts them
+        handling = asyncio.ensure_future(runner.handle_batch(batch))  # as the runner's own pull loop hands a pull over
         await asyncio.sleep(6)  # three ack waits
         assert not handling.done() and deliveries == {}
         db.away = False
@@ -228,6 +227,73 @@ async def test_a_database_outage_holds_deliveries_instead_of_spending_them(fresh
         assert (await js.consumer_info("DUBAN_EV", spec.durable)).num_ack_pending == 0
         dlq = (await js.stream_info("DUBAN_DLQ")).state.messages
         assert dlq == 0, "nothing dead-lettered"
+    finally:
+        await nc.close()
+        await db.dispose()
+
+
+async def test_the_runners_pull_loop_applies_what_arrives_across_a_broker_restart_and_stops_cleanly(fresh_nats, tmp_path):
+    """``ConsumerRunner.run``, as a service runs it: bound to the provisioned consumer, it applies
+    what is published while it runs, keeps pulling after the broker restarted (nats.py #504),
+    and a stop leaves nothing unacked and the subscription closed."""
+    import asyncio
+
+    nc = await nats.connect(fresh_nats.url, max_reconnect_attempts=-1, reconnect_time_wait=0.2)
+    js = nc.jetstream()
+    md, infra, applied = _probe_tables()
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'loop.db'}")
+    await db.create_all(md)
+
+    async def handler(d, uow):
+        await uow.session.execute(applied.insert().values(key=d.envelope.data["key"]))
+
+    async def applied_keys() -> list[str]:
+        async with db.read() as s:
+            return sorted((await s.execute(select(applied.c.key))).scalars())
+
+    async def until_applied(n: int) -> list[str]:
+        for _ in range(300):
+            keys = await applied_keys()
+            if len(keys) >= n:
+                return keys
+            await asyncio.sleep(0.1)
+        return await applied_keys()
+
+    async def publish(keys: list[str]) -> None:
+        for _ in range(100):  # the broker may still be coming back
+            try:
+                for k in keys:
+                    await js.publish("duban.ev.demo.thing.happened", _thing(k, id=f"evt-{k}"), headers={"Nats-Msg-Id": f"evt-{k}"})
+                return
+            except Exception:  # noqa: BLE001 - not connected yet: the same ids again, deduplicated by JetStream
+                await asyncio.sleep(0.2)
+        raise AssertionError("the broker did not come back")
+
+    settings = _settings(fetch_wait_s=0.5)
+    spec = ConsumerSpec("probe", "things", "DUBAN_EV", "duban.ev.*.thing.>")
+    try:
+        await provisioning.ensure_streams(js, settings)
+        await provisioning.ensure_consumer(js, spec, settings)
+        runner = ConsumerRunner(spec, {"duban.thing.happened.v1": handler}, db, infra, js, FixedClock(START), settings,
+                                OutboxRelay(db, infra, js, service="probe"))
+        sub = await js.pull_subscribe_bind(durable=spec.durable, stream=spec.stream)
+        loop = asyncio.create_task(runner.run(sub))
+        await publish([f"before-{n}" for n in range(20)])
+        assert await until_applied(20) == sorted(f"before-{n}" for n in range(20))
+
+        await asyncio.to_thread(fresh_nats.restart)  # the loop's pulls fail while the broker is away
+        await publish([f"after-{n}" for n in range(20)])
+        keys = await until_applied(40)
+        assert keys == sorted([f"before-{n}" for n in range(20)] + [f"after-{n}" for n in range(20)]), "each applied once"
+
+        await runner.stop(loop, sub, grace_s=5.0)
+        assert loop.done(), "the loop has ended"
+        assert (await js.consumer_info("DUBAN_EV", spec.durable)).num_ack_pending == 0, "everything applied was acked"
+        await asyncio.sleep(1.0)  # the last pull request the server holds expires (fetch_wait_s)
+        await js.publish("duban.ev.demo.thing.happened", _thing("after-stop", id="evt-after-stop"))
+        await asyncio.sleep(1.0)
+        assert "after-stop" not in await applied_keys(), "a stopped runner takes nothing more"
+        assert (await js.consumer_info("DUBAN_EV", spec.durable)).num_pending == 1, "it waits for the next start"
     finally:
         await nc.close()
         await db.dispose()

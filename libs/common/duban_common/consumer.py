@@ -5,11 +5,11 @@ envelope's, then in ONE transaction record the inbox row and run the handler (wh
 writes its changes and its outgoing events to the outbox). Ack only after commit. A group
 writes its inbox rows in one statement before its first handler runs.
 
-Group commit: the deliveries of one fetch arrive together (the pull subscriber starts
-them as concurrent tasks); the first one to arrive runs all that are waiting in one
-transaction, one after the other, in delivery order, and each delivery is acked after
-that commit. A transaction per batch instead of per message is what lets a consumer keep
-up with a busy stream (bench/throughput.py). When any handler of the batch fails, the
+Group commit (decision 0014): :meth:`ConsumerRunner.run` pulls from the durable consumer
+itself (decision 0017) and hands each pull's deliveries to :meth:`ConsumerRunner.handle_batch`,
+which runs them in one transaction, one after the other, in delivery order, and acks each
+after that commit. A transaction per batch instead of per message is what lets a consumer
+keep up with a busy stream (bench/throughput.py). When any handler of the batch fails, the
 whole transaction rolls back and the batch is run again one message per transaction, so
 one bad message costs its neighbours a retry, never their effect. When the database itself
 does not answer, the deliveries are held in progress and tried again until it does: an
@@ -77,13 +77,18 @@ class _DatabaseDown(Exception):
 
 @dataclass
 class _Waiting:
-    """A parsed delivery waiting for the next group commit."""
+    """A parsed delivery in a group commit, and how it ended: ``outcome`` ("processed",
+    "duplicate") once committed, or ``error`` when its own transaction failed."""
 
     msg: "Msg"
     env: Envelope
     handler: Handler
     delivered: int
-    outcome: "asyncio.Future[str]"
+    outcome: str | None = None
+    error: BaseException | None = None
+
+    def done(self) -> bool:
+        return self.outcome is not None or self.error is not None
 
 
 @dataclass
@@ -101,60 +106,107 @@ class ConsumerRunner:
 
     def __post_init__(self) -> None:
         self.source = self.source or f"/duban/{self.spec.service}"
-        self._waiting: list[_Waiting] = []
-        self._committing = False
+        self._stopping = False
+        self._busy = False
 
-    async def handle(self, msg: "Msg") -> None:
-        started = time.perf_counter()
-        subject_label = subjects.template(msg.subject)
-        delivered = msg.metadata.num_delivered if msg.metadata else 1
-        outcome = "processed"
+    async def run(self, sub: "JetStreamContext.PullSubscription") -> None:
+        """Pull from the durable consumer until :meth:`stop`: each pull's deliveries are handled
+        as one batch. A pull returns as soon as deliveries are there, with at most
+        ``fetch_batch`` of them, or after ``fetch_wait_s`` with none. While NATS is away (a
+        restart, a reconnect) the pull fails and is tried again; nothing is lost meanwhile,
+        since nothing unacked is ever forgotten by the server."""
+        pause = 0.5
+        while not self._stopping:
+            try:
+                msgs = await sub.fetch(self.settings.fetch_batch, timeout=self.settings.fetch_wait_s)
+            except TimeoutError:  # nats-py raises its own subclass or the builtin one: nothing arrived
+                continue
+            except Exception as e:  # connection closed or reconnecting, JetStream not answering
+                if self._stopping:
+                    return
+                log.warning("pull failed; trying again", consumer=self.spec.durable, error=repr(e), retry_in_s=pause)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 5.0)
+                continue
+            pause = 0.5
+            self._busy = True
+            try:
+                await self.handle_batch(msgs)
+            finally:
+                self._busy = False
+
+    async def stop(self, task: "asyncio.Task", sub: "JetStreamContext.PullSubscription", grace_s: float) -> None:
+        """End :meth:`run` (running as ``task`` on ``sub``): an idle pull is cancelled at once; a
+        batch being handled gets ``grace_s`` to commit and ack, so a stop redelivers as little as
+        it can. Then the pull's inbox is unsubscribed: what reached it unhandled is not acked, and
+        the server delivers it again after ``ack_wait`` (a connection's drain would otherwise
+        wait for it)."""
+        self._stopping = True
+        if self._busy:
+            await asyncio.wait([task], timeout=grace_s)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
         try:
-            outcome = await self._process(msg, delivered)
-            await msg.ack()
-        except Rejected as e:
-            outcome = "dead_lettered"
-            await self._dead_letter(msg, str(e), delivered)
-        except Exception as e:
-            if delivered >= self.settings.max_deliver:
-                outcome = "dead_lettered"
-                log.exception("handler failed for the last time; dead-lettering", subject=msg.subject, deliveries=delivered)
-                await self._dead_letter(msg, f"{type(e).__name__}: {e} (after {delivered} deliveries)\n{traceback.format_exc(limit=5)}", delivered)
+            await sub.unsubscribe()
+        except Exception as e:  # the connection is already closed: nothing left to drain
+            log.debug("unsubscribing the pull failed", consumer=self.spec.durable, error=repr(e))
+
+    async def handle_batch(self, msgs: list["Msg"]) -> None:
+        """One pull's deliveries: parsed, committed in groups of at most ``max_group``, then each
+        acked, retried or dead-lettered on its own."""
+        started = time.perf_counter()
+        waiting: list[_Waiting] = []
+        for msg in msgs:
+            delivered = msg.metadata.num_delivered if msg.metadata else 1
+            try:
+                env, handler = self._parse(msg)
+            except Exception as e:  # Rejected: dead-lettered at once; anything else: retried
+                await self._settle(msg, delivered, e, started)
+                continue
+            if handler is None:
+                await self._settle(msg, delivered, "ignored", started)
             else:
-                outcome = "retried"
+                waiting.append(_Waiting(msg, env, handler, delivered))
+        for i in range(0, len(waiting), self.max_group):
+            try:
+                await self._commit_until_database_answers(waiting[i : i + self.max_group])
+            except BaseException:  # cancelled (shutdown): nothing of these is acked; the server redelivers
+                clear_correlation()
+                raise
+        for w in waiting:
+            await self._settle(w.msg, w.delivered, w.error if w.error is not None else w.outcome, started)
+
+    async def _settle(self, msg: "Msg", delivered: int, result: "str | BaseException", started: float) -> None:
+        """Ack what was applied (or ignored, or a duplicate); dead-letter a refusal at once;
+        redeliver a failure with backoff until ``max_deliver``, then dead-letter it."""
+        subject_label = subjects.template(msg.subject)
+        outcome = result if isinstance(result, str) else "retried"
+        try:
+            if isinstance(result, str):
+                await msg.ack()
+            elif isinstance(result, Rejected):
+                outcome = "dead_lettered"
+                await self._dead_letter(msg, str(result), delivered)
+            elif delivered >= self.settings.max_deliver:
+                outcome = "dead_lettered"
+                log.error("handler failed for the last time; dead-lettering", subject=msg.subject, deliveries=delivered,
+                          exc_info=result)
+                trace = "".join(traceback.format_exception(result, limit=5))
+                await self._dead_letter(msg, f"{type(result).__name__}: {result} (after {delivered} deliveries)\n{trace}", delivered)
+            else:
                 backoff = self.settings.retry_backoff_s
                 delay = backoff[min(delivered - 1, len(backoff) - 1)]
-                log.exception("handler failed; will redeliver", subject=msg.subject, deliveries=delivered, retry_in_s=delay)
+                log.error("handler failed; will redeliver", subject=msg.subject, deliveries=delivered, retry_in_s=delay,
+                          exc_info=result)
                 await msg.nak(delay=delay)
+        except Exception as e:  # NATS away: unacked, so the server delivers it again after ack_wait
+            log.warning("settling a delivery failed; the server will redeliver it", subject=msg.subject, outcome=outcome,
+                        error=repr(e))
         finally:
             MESSAGES.labels(self.spec.service, self.spec.durable, subject_label, outcome).inc()
             HANDLER_SECONDS.labels(self.spec.service, self.spec.durable).observe(time.perf_counter() - started)
             clear_correlation()
             bind_correlation(service=self.spec.service)
-
-    async def _process(self, msg: "Msg", delivered: int) -> str:
-        env, handler = self._parse(msg)
-        if handler is None:
-            return "ignored"
-        waiting = _Waiting(msg, env, handler, delivered, asyncio.get_running_loop().create_future())
-        self._waiting.append(waiting)
-        if not self._committing:
-            self._committing = True
-            try:
-                await asyncio.sleep(0)  # the rest of the fetch joins the group
-                while self._waiting:
-                    group, self._waiting = self._waiting[: self.max_group], self._waiting[self.max_group :]
-                    try:
-                        await self._commit_until_database_answers(group)
-                    except BaseException:  # cancelled (shutdown): nothing of these is acked
-                        for w in group + self._waiting:
-                            if not w.outcome.done():
-                                w.outcome.set_exception(RuntimeError("consumer stopped before the commit"))
-                        self._waiting = []
-                        raise
-            finally:
-                self._committing = False
-        return await waiting.outcome
 
     def _parse(self, msg: "Msg") -> tuple[Envelope, Handler | None]:
         if len(msg.data) > self.settings.max_message_bytes:
@@ -177,7 +229,7 @@ class ConsumerRunner:
                 await self._commit_group(group)
                 return
             except _DatabaseDown:
-                group = [w for w in group if not w.outcome.done()]
+                group = [w for w in group if not w.done()]
                 log.warning("database unavailable; holding deliveries until it answers", consumer=self.spec.durable,
                             deliveries=len(group), retry_in_s=pause)
                 for w in group:
@@ -216,7 +268,7 @@ class ConsumerRunner:
             except Exception as e:
                 if await self._database_down():
                     raise _DatabaseDown() from e
-                w.outcome.set_exception(e)
+                w.error = e
             else:
                 self._settled([w], [outcome], uow)
 
@@ -238,7 +290,7 @@ class ConsumerRunner:
             self.relay.wake()
         log.debug("handled", consumer=self.spec.durable, deliveries=len(group), emitted=len(uow.emitted))
         for w, outcome in zip(group, outcomes):
-            w.outcome.set_result(outcome)
+            w.outcome = outcome
 
     async def _dead_letter(self, msg: "Msg", reason: str, delivered: int) -> None:
         tenant = subjects.tenant_of(msg.subject)

@@ -17,9 +17,6 @@ from typing import Any
 import nats
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from faststream import AckPolicy
-from faststream.nats import JStream, NatsBroker, PullSub
-from faststream.nats.annotations import NatsMessage
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import MetaData
 
@@ -53,7 +50,7 @@ class Runtime:
         self.clock = SimulatedClock(self.settings.service, self.settings.instance) if self.settings.clock == "simulated" else SystemClock()
         self.nc = None
         self.js = None
-        self.broker: NatsBroker | None = None
+        self._consumers: list[tuple[ConsumerRunner, asyncio.Task, Any]] = []  # runner, its loop, its pull subscription
         self.relay: OutboxRelay | None = None
         self.source = f"/duban/{self.settings.service}"
         self._background_tasks: list[asyncio.Task] = []
@@ -77,13 +74,13 @@ class Runtime:
         await self.clock.start(self.js)
         self.relay = OutboxRelay(self.db, self.tables, self.js, service=s.service, poll_s=s.outbox_poll_s, batch=s.outbox_batch)
         self.relay.start()
-        # apply_types=False: the handlers take the raw message and no dependencies, so FastStream's
-        # dependency injection (a pydantic model solved per delivery) would do nothing but cost.
-        self.broker = NatsBroker(s.nats_url, max_reconnect_attempts=-1, reconnect_time_wait=1, logger=None, apply_types=False)
+        # Each durable consumer is pulled by its runner, one batch per pull (decision 0017).
         for spec in specs:
             runner = ConsumerRunner(spec, self.handlers.get(spec.purpose, {}), self.db, self.tables, self.js, self.clock, s, self.relay)
-            self._subscribe(spec, runner)
-        await self.broker.start()
+            sub = await self.js.pull_subscribe_bind(durable=spec.durable, stream=spec.stream)
+            task = asyncio.create_task(runner.run(sub), name=f"consumer-{spec.durable}")
+            task.add_done_callback(_log_background_end)
+            self._consumers.append((runner, task, sub))
         for factory in (*self.background, self._refresh_statistics):
             task = asyncio.create_task(factory(), name=getattr(factory, "__name__", "background"))
             task.add_done_callback(_log_background_end)
@@ -99,33 +96,14 @@ class Runtime:
             except Exception as e:  # noqa: BLE001 - the next hour tries again
                 log.warning("refreshing the planner statistics failed", error=str(e))
 
-    def _subscribe(self, spec: provisioning.ConsumerSpec, runner: ConsumerRunner) -> None:
-        # The handler takes the raw NATS message as its decoded body: the runner parses the
-        # envelope itself. Neither FastStream's JSON decoding of the body (parsed twice) nor a
-        # `NatsMessage` context parameter (FastStream resolves it by running a synchronous
-        # function in a worker thread, for every message) is paid per delivery.
-        async def on_message(raw: Any) -> None:
-            await runner.handle(raw)
-
-        on_message.__name__ = spec.durable.replace("-", "_")
-        self.broker.subscriber(
-            spec.filter_subject,
-            stream=JStream(spec.stream, declare=False),
-            durable=spec.durable,
-            pull_sub=PullSub(batch_size=self.settings.fetch_batch, timeout=self.settings.fetch_wait_s),
-            ack_policy=AckPolicy.MANUAL,  # the runner acks after commit, naks with backoff, dead-letters
-            decoder=_raw_message,
-            no_reply=True,  # the handler's None is no answer to anyone
-            title=spec.durable,
-        )(on_message)
-
     async def stop(self) -> None:
         for task in self._background_tasks:
             task.cancel()
         await asyncio.gather(*self._background_tasks, return_exceptions=True)  # failures were logged when they ended
         self._background_tasks.clear()
-        if self.broker:
-            await self.broker.stop()
+        # A batch being handled commits and acks before the connection goes (at most a few seconds).
+        await asyncio.gather(*(runner.stop(task, sub, grace_s=5.0) for runner, task, sub in self._consumers))
+        self._consumers.clear()
         if self.relay:
             await self.relay.stop()
         await self.clock.stop()
@@ -189,10 +167,6 @@ class Runtime:
             return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
         return router
-
-
-async def _raw_message(msg: NatsMessage) -> Any:
-    return msg.raw_message
 
 
 def _log_background_end(task: asyncio.Task) -> None:

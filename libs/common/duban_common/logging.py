@@ -24,7 +24,7 @@ def configure(service: str, level: str = "INFO") -> None:
         cache_logger_on_first_use=True,
     )
     structlog.contextvars.bind_contextvars(service=service)
-    # stdlib loggers (uvicorn, faststream, sqlalchemy) render through the same JSON pipeline
+    # stdlib loggers (uvicorn, sqlalchemy) render through the same JSON pipeline
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(

@@ -1,5 +1,6 @@
 """The shared composition of a service: database, NATS, provisioning, clock, outbox
-relay, FastStream consumers and the FastAPI app with its operations endpoints.
+relay, the consumers (each pulls its durable consumer, decision 0017) and the FastAPI app
+with its operations endpoints.
 
 A service's ``bootstrap.py`` creates a :class:`Runtime` with its metadata, handlers
 and routers; nothing is built at import time (STYLE.md 3).

@@ -48,7 +48,7 @@ from duban_common.calendar import TZ
 from duban_common.db import Database
 from duban_common.natsserver import free_port
 from duban_common.testing.postgres import TemporaryDatabases
-from duban_reporting.adapters import orm
+from duban_reporting.adapters import ledger_search, orm
 
 from throughput import head_commit, percentile, rss_kb  # bench/ is the script's folder
 
@@ -180,6 +180,7 @@ def seed_sqlite(path: Path, n: int, now: datetime) -> None:
                 rows = [tuple(v if p is None or v is None else p(v) for p, v in zip(procs, r)) for r in batch[t.name]]
                 sql = f"INSERT INTO {t.name} ({', '.join(c.name for c in t.columns)}) VALUES ({', '.join('?' * len(t.columns))})"
                 conn.executemany(sql, rows)
+            conn.execute(ledger_search.CATCH_UP)  # the batch's search rows, as the projections write them
             conn.commit()
     finally:
         conn.close()

@@ -13,7 +13,11 @@
    message's publish to the commit of its ledger row (reporting's inbox records the wall-clock
    instant of the transaction that wrote the row; the matter.registered events on DUBAN_EV tie
    it to the published message);
-4. peak RSS of each service process while it ran.
+4. peak RSS of each service process while it ran;
+5. the broker's work per item (messages stored on DUBAN_IN/EV/OUT and deliveries to the durable
+   consumers, counted by the server once the burst has drained) and the raw broker's ceiling
+   for that work: 1 / (stored / raw publish rate + deliveries / raw consume rate), the items/s
+   a system whose services cost nothing but that messaging would reach on this machine.
 
 Prints a table and appends it to ``bench/results/<date>.md`` with the machine's cores and the
 commit. Never used as a test.
@@ -183,6 +187,21 @@ async def drained(url: str, quiet_s: float = 3.0, timeout_s: float = 1800) -> No
         await nc.close()
 
 
+async def broker_work(url: str) -> tuple[int, int]:
+    """Messages stored on the streams Duban publishes to, and deliveries made to its durable
+    consumers (redeliveries included), so far."""
+    from duban_common.provisioning import CONSUMERS
+
+    nc = await nats.connect(url)
+    js = nc.jetstream()
+    try:
+        stored = sum([(await js.stream_info(name)).state.messages for name in ("DUBAN_IN", "DUBAN_EV", "DUBAN_OUT")])
+        delivered = sum([(await js.consumer_info(c.stream, c.durable)).delivered.consumer_seq for c in CONSUMERS])
+        return stored, delivered
+    finally:
+        await nc.close()
+
+
 def head_commit() -> str:
     """The commit a result was measured at, marked when the code differed from it (changes to
     anything but bench/results/)."""
@@ -244,6 +263,7 @@ def end_to_end(tmp: Path, payloads: list[bytes], ids: list[str], backend: str, p
         system = stack.enter_context(demo_system(tmp / "e2e", extra))
         office = system.headers("supervision_office")
         base = ledger_total(system, office)
+        work_before = asyncio.run(broker_work(system.nats_url))
         started = time.perf_counter()
         pub_s = asyncio.run(publish_all(system.nats_url, "duban.in.demo.online_message", payloads, ids))
         seen, deadline = 0, time.monotonic() + 3600
@@ -256,18 +276,21 @@ def end_to_end(tmp: Path, payloads: list[bytes], ids: list[str], backend: str, p
                 break
             time.sleep(0.5)
         total_s = time.perf_counter() - started
+        # the burst's downstream events (tasks, deadlines, their projections) are still queued
+        # when its last matter reaches the ledger: count the broker's work (and measure the
+        # steady state) once they are done
+        asyncio.run(drained(system.nats_url))
+        work = [(after - before) / len(payloads) for before, after in zip(work_before, asyncio.run(broker_work(system.nats_url)))]
         lat = None
         if rate and seconds:
-            # the burst's downstream events (tasks, deadlines, their projections) are still queued
-            # when its last matter reaches the ledger: measure the steady state, not that backlog
-            asyncio.run(drained(system.nats_url))
             reporting_db = (databases.template.replace("{service}", "reporting") if databases is not None
                             else f"sqlite+aiosqlite:///{(tmp / 'e2e' / 'reporting.db').resolve()}")
             lat = latency(system, reporting_db, int(rate * seconds), rate, uuid.uuid4().hex[:6])
             for name, sp in system.services.items():
                 peaks[name] = max(peaks[name], rss_kb(sp.proc.pid))
         return {"publish_per_s": len(payloads) / pub_s, "items_per_s": seen / total_s, "seconds": total_s, "seen": seen,
-                "peak_rss_mb": {k: v / 1024 for k, v in peaks.items()}, "latency": lat}
+                "peak_rss_mb": {k: v / 1024 for k, v in peaks.items()}, "latency": lat,
+                "stored_per_item": work[0], "deliveries_per_item": work[1]}
 
 
 def main() -> None:
@@ -298,6 +321,13 @@ def main() -> None:
         f"| end to end, publish → all in the ledger | {e2e['items_per_s']:,.1f} items/s ({e2e['seconds']:.1f} s) |",
         f"| ratio to the raw pull consume | {e2e['items_per_s'] / con:.3f} |",
         f"| in the ledger / published (lost) | {e2e['seen']} / {args.messages} ({args.messages - e2e['seen']} lost) |",
+    ]
+    ceiling = 1 / (e2e["stored_per_item"] / pub + e2e["deliveries_per_item"] / con)
+    lines += [
+        f"| broker's work per item (stored messages, deliveries to consumers) | {e2e['stored_per_item']:.2f} stored, "
+        f"{e2e['deliveries_per_item']:.2f} deliveries |",
+        f"| raw broker's ceiling for that work, 1 / (stored / publish + deliveries / consume) | {ceiling:,.0f} items/s "
+        f"(end to end is {e2e['items_per_s'] / ceiling:.3f} of it) |",
     ]
     if (lat := e2e["latency"]) is not None:
         lines.append(f"| latency at {lat['rate']:g} items/s for {args.seconds:g} s ({lat['seen']}/{lat['n']} seen), publish → ledger row "

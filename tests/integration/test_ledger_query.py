@@ -16,6 +16,7 @@ from sqlalchemy import func, or_, select, text
 
 from duban_common import migrations, tenancy
 from duban_common.db import Database
+from duban_reporting.adapters import ledger_search
 from duban_reporting.adapters.orm import ledger, ledger_units, metadata
 from duban_reporting.service_layer import ledger_query
 from duban_reporting.service_layer.ledger_query import SORTS, LedgerFilter
@@ -64,6 +65,7 @@ async def _check(url: str) -> None:
             async with db.transaction() as s:
                 await s.execute(ledger.insert(), rows)
                 await s.execute(ledger_units.insert(), units)
+                await ledger_search.catch_up(s)
         with tenancy.scoped(TENANT):
             async with db.read() as s:
                 for sort in ("registered_at", "-registered_at", "due_on", "-due_on", "urges", "-urges", "title", "-title"):
@@ -132,6 +134,7 @@ async def _search(url: str) -> None:
             await migrations.upgrade(db, "reporting", metadata)  # 0007 adds and fills the tenant
             async with db.transaction() as s:
                 await s.execute(ledger.insert(), rows[2::3])
+                await ledger_search.catch_up(s)  # since 0008 the writer writes the search rows
                 await s.execute(ledger.update().where(ledger.c.title == TITLES[2]).values(title="道路维修已完成 abc road"))
                 await s.execute(ledger.update().where(ledger.c.matter_id == f"{TENANT}-1").values(progress=50))  # text unchanged
                 await s.execute(ledger.delete().where(ledger.c.title == "环保"))

@@ -182,8 +182,20 @@ def _scope_transaction(session: Session, _transaction, connection) -> None:
         connection.exec_driver_sql("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)")
 
 
+_BEFORE_COMMIT = "duban_before_commit"
+
+
+def before_commit(session: AsyncSession, key: str, run: Callable[[Session], None]) -> None:
+    """Have ``run(sync_session)`` write, once, just before this transaction commits: work that
+    is cheaper done once for all a transaction's changes than after each (reporting's search rows,
+    adapters/ledger_search.py). A second call with the same ``key`` does not add a second run."""
+    session.info.setdefault(_BEFORE_COMMIT, {})[key] = run
+
+
 @event.listens_for(ObservedSession, "before_commit")
 def _observe_before_commit(session: Session) -> None:
+    for run in session.info.pop(_BEFORE_COMMIT, {}).values():  # before the audit: it records what they write too
+        run(session)
     observer = session.info.get("observer")
     if observer is not None:
         observer.before_commit(session)

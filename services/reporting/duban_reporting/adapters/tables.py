@@ -7,6 +7,7 @@ from sqlalchemy import Table, func, inspect, select, text
 
 from duban_common.db import Database
 
+from . import ledger_search
 from .orm import PROJECTIONS_CONSUMER, READ_MODEL, infra
 
 CHUNK = 1000
@@ -50,6 +51,7 @@ async def swap(fresh: Database, live: Database) -> None:
                 await s.execute(t.delete())
             for i in range(0, len(rows[t.name]), CHUNK):
                 await s.execute(t.insert(), rows[t.name][i:i + CHUNK])
+        await ledger_search.catch_up(s)  # the new ledger rows' search rows (SQLite)
         await s.execute(infra.inbox.delete().where(infra.inbox.c.consumer == PROJECTIONS_CONSUMER))
         for i in range(0, len(inbox_rows), CHUNK):
             await s.execute(infra.inbox.insert(), inbox_rows[i:i + CHUNK])

@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, select
 
 from duban_common.outbox import UnitOfWork
 
+from ..adapters import ledger_search
 from ..adapters.orm import ledger, ledger_units, task_states
 from ..domain.model import matter_status
 
@@ -45,6 +46,7 @@ async def upsert_matter(uow: UnitOfWork, tenant: str, matter_id: str, *, exists:
         exists = await _ledger_row(uow, matter_id) is not None
     if not exists:
         await uow.session.execute(ledger.insert(), dict(matter_id=matter_id, tenant=tenant, **{**_NEW_MATTER, **values}))
+        ledger_search.catch_up_before_commit(uow.session)  # its search row (SQLite), with the group's others
     elif values:
         await uow.session.execute(_LEDGER_UPDATE, {"b_matter": matter_id, **values})
 

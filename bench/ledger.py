@@ -180,7 +180,8 @@ def seed_sqlite(path: Path, n: int, now: datetime) -> None:
                 rows = [tuple(v if p is None or v is None else p(v) for p, v in zip(procs, r)) for r in batch[t.name]]
                 sql = f"INSERT INTO {t.name} ({', '.join(c.name for c in t.columns)}) VALUES ({', '.join('?' * len(t.columns))})"
                 conn.executemany(sql, rows)
-            conn.execute(ledger_search.CATCH_UP)  # the batch's search rows, as the projections write them
+            for statement in ledger_search.CATCH_UP:  # the batch's search rows, as the projections write them
+                conn.execute(statement)
             conn.commit()
     finally:
         conn.close()

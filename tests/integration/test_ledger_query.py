@@ -134,11 +134,13 @@ async def _search(url: str) -> None:
             await migrations.upgrade(db, "reporting", metadata)  # 0007 adds and fills the tenant
             async with db.transaction() as s:
                 await s.execute(ledger.insert(), rows[2::3])
-                await ledger_search.catch_up(s)  # since 0008 the writer writes the search rows
+                await ledger_search.catch_up(s)  # since 0008 the writer writes the search rows, new and changed
+            async with db.transaction() as s:  # changes to rows the search has indexed already
                 await s.execute(ledger.update().where(ledger.c.title == TITLES[2]).values(title="道路维修已完成 abc road"))
                 await s.execute(ledger.update().where(ledger.c.matter_id == f"{TENANT}-1").values(progress=50))  # text unchanged
                 await s.execute(ledger.delete().where(ledger.c.title == "环保"))
                 await s.execute(ledger.update().where(ledger.c.matter_id == "west-6").values(tenant=TENANT))  # the keys follow
+                await ledger_search.catch_up(s)  # since 0008 the writer writes the search rows, new and changed
         with tenancy.scoped(TENANT):
             async with db.read() as s:
                 found = {}

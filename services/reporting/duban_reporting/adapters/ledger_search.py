@@ -41,7 +41,7 @@ from sqlalchemy import Select, TextClause, column, func, select, table, text
 
 from duban_common import db, tenancy
 
-TABLES = ("ledger_search",)  # name prefixes: the FTS5 table, its shadow tables, its vocabulary, the keys
+TABLES = ("ledger_search",)  # name prefixes: the FTS5 table, its shadow tables, its vocabulary, the keys, the stale
 MIN_CHARS = 2  # one character scans (it would match most of a vocabulary)
 SENTINEL = "\x01"  # after each indexed value; text holding it is searched with LIKE
 
@@ -62,11 +62,31 @@ _INSERT_TRIGGER_0007 = f"""CREATE TRIGGER ledger_search_insert AFTER INSERT ON l
 _INSERT_TRIGGER = """CREATE TRIGGER ledger_search_insert AFTER INSERT ON ledger BEGIN
         INSERT INTO ledger_search_keys (matter_id, tenant) VALUES (new.matter_id, new.tenant);
     END"""
-# The search rows of the keys the search has not seen yet: those above its highest rowid. Keys
-# are numbered upwards and each catch-up takes all that are new, so none is ever left below.
-CATCH_UP = f"""INSERT INTO ledger_search (rowid, {_COLUMNS})
+# Migration 0007's update trigger, which rewrote the search row itself (0008 replaces it).
+_UPDATE_TRIGGER_0007 = f"""CREATE TRIGGER ledger_search_update AFTER UPDATE OF {_COLUMNS} ON ledger
+    WHEN old.title IS NOT new.title OR old.notice_no IS NOT new.notice_no OR old.external_id IS NOT new.external_id BEGIN
+        UPDATE ledger_search SET ({_COLUMNS}) = ({_values("new")})
+        WHERE rowid = (SELECT id FROM ledger_search_keys WHERE matter_id = new.matter_id);
+    END"""
+# A changed title, notice number (set when the matter is assigned) or external number marks the
+# search row stale; catch_up rewrites it.
+_UPDATE_TRIGGER = f"""CREATE TRIGGER ledger_search_update AFTER UPDATE OF {_COLUMNS} ON ledger
+    WHEN old.title IS NOT new.title OR old.notice_no IS NOT new.notice_no OR old.external_id IS NOT new.external_id BEGIN
+        INSERT OR IGNORE INTO ledger_search_stale (id) SELECT id FROM ledger_search_keys WHERE matter_id = new.matter_id;
+    END"""
+# What the search has not seen yet, in this order: the keys above its highest rowid (keys are
+# numbered upwards and each catch-up takes all that are new, so none is ever left below), then
+# the stale rows, written again from the ledger as it is now.
+CATCH_UP = (
+    f"""INSERT INTO ledger_search (rowid, {_COLUMNS})
         SELECT k.id, {_values("l")} FROM ledger_search_keys AS k JOIN ledger AS l ON l.matter_id = k.matter_id
-        WHERE k.id > coalesce((SELECT rowid FROM ledger_search ORDER BY rowid DESC LIMIT 1), 0) ORDER BY k.id"""
+        WHERE k.id > coalesce((SELECT rowid FROM ledger_search ORDER BY rowid DESC LIMIT 1), 0) ORDER BY k.id""",
+    "DELETE FROM ledger_search WHERE rowid IN (SELECT id FROM ledger_search_stale)",
+    f"""INSERT INTO ledger_search (rowid, {_COLUMNS})
+        SELECT k.id, {_values("l")} FROM ledger_search_stale AS x JOIN ledger_search_keys AS k ON k.id = x.id
+        JOIN ledger AS l ON l.matter_id = k.matter_id ORDER BY k.id""",
+    "DELETE FROM ledger_search_stale",
+)
 _TENANT_TRIGGER = """CREATE TRIGGER ledger_search_tenant AFTER UPDATE OF tenant ON ledger WHEN old.tenant IS NOT new.tenant BEGIN
         UPDATE ledger_search_keys SET tenant = new.tenant WHERE matter_id = new.matter_id;
     END"""
@@ -78,16 +98,14 @@ SQLITE_DDL = (
     "DROP TABLE IF EXISTS ledger_search_terms",
     "DROP TABLE IF EXISTS ledger_search",
     "DROP TABLE IF EXISTS ledger_search_keys",
+    "DROP TABLE IF EXISTS ledger_search_stale",
     "CREATE TABLE ledger_search_keys (id INTEGER PRIMARY KEY, matter_id VARCHAR(36) NOT NULL UNIQUE, tenant VARCHAR(64))",
     f"CREATE VIRTUAL TABLE ledger_search USING fts5({_COLUMNS}, tokenize = 'trigram')",
     "CREATE VIRTUAL TABLE ledger_search_terms USING fts5vocab(ledger_search, 'row')",
     _INSERT_TRIGGER,
     _TENANT_TRIGGER,
-    f"""CREATE TRIGGER ledger_search_update AFTER UPDATE OF {_COLUMNS} ON ledger
-    WHEN old.title IS NOT new.title OR old.notice_no IS NOT new.notice_no OR old.external_id IS NOT new.external_id BEGIN
-        UPDATE ledger_search SET ({_COLUMNS}) = ({_values("new")})
-        WHERE rowid = (SELECT id FROM ledger_search_keys WHERE matter_id = new.matter_id);
-    END""",
+    "CREATE TABLE ledger_search_stale (id INTEGER PRIMARY KEY)",
+    _UPDATE_TRIGGER,
     """CREATE TRIGGER ledger_search_delete AFTER DELETE ON ledger BEGIN
         DELETE FROM ledger_search WHERE rowid = (SELECT id FROM ledger_search_keys WHERE matter_id = old.matter_id);
         DELETE FROM ledger_search_keys WHERE matter_id = old.matter_id;
@@ -108,8 +126,24 @@ SQLITE_KEYS_TENANT = (
     _TENANT_TRIGGER,
 )
 # Migration 0008: the insert trigger writes the key only; the search rows come from catch_up.
-SQLITE_KEYS_ONLY_TRIGGER = ("DROP TRIGGER IF EXISTS ledger_search_insert", _INSERT_TRIGGER, CATCH_UP)
-SQLITE_SEARCH_ROW_TRIGGER = ("DROP TRIGGER IF EXISTS ledger_search_insert", _INSERT_TRIGGER_0007)  # its downgrade
+# Migration 0008: the insert trigger writes the key only, the update trigger marks the row stale;
+# catch_up writes the search rows.
+SQLITE_CATCH_UP_TRIGGERS = (
+    "DROP TRIGGER IF EXISTS ledger_search_insert",
+    "DROP TRIGGER IF EXISTS ledger_search_update",
+    "CREATE TABLE IF NOT EXISTS ledger_search_stale (id INTEGER PRIMARY KEY)",
+    _INSERT_TRIGGER,
+    _UPDATE_TRIGGER,
+    *CATCH_UP,
+)
+SQLITE_SEARCH_ROW_TRIGGERS = (  # its downgrade
+    *CATCH_UP,
+    "DROP TRIGGER IF EXISTS ledger_search_insert",
+    "DROP TRIGGER IF EXISTS ledger_search_update",
+    "DROP TABLE IF EXISTS ledger_search_stale",
+    _INSERT_TRIGGER_0007,
+    _UPDATE_TRIGGER_0007,
+)
 SQLITE_DROP = (
     "DROP TRIGGER IF EXISTS ledger_search_insert",
     "DROP TRIGGER IF EXISTS ledger_search_tenant",
@@ -118,26 +152,33 @@ SQLITE_DROP = (
     "DROP TABLE IF EXISTS ledger_search_terms",
     "DROP TABLE IF EXISTS ledger_search",
     "DROP TABLE IF EXISTS ledger_search_keys",
+    "DROP TABLE IF EXISTS ledger_search_stale",
 )
 
 
 async def catch_up(session) -> None:
-    """Write the search rows of the matters inserted since the last catch-up (SQLite; nothing to
-    do on PostgreSQL). Every writer of new ledger rows runs it in its own transaction, after its
+    """Write the search rows of the matters inserted, and again those whose text changed, since the
+    last catch-up (SQLite; nothing to do on PostgreSQL). Every writer of new ledger rows runs it in its own transaction, after its
     last write to the ledger: any later statement that fires a trigger writes the pending search
     rows out again as a segment of their own."""
     if session.bind.dialect.name == "sqlite":
-        await session.execute(_CATCH_UP)
+        for statement in _CATCH_UP:
+            await session.execute(statement)
 
 
 def catch_up_before_commit(session) -> None:
     """:func:`catch_up` once, just before ``session``'s transaction commits: for the projections,
-    which insert ledger rows among other writes, a group of deliveries at a time."""
+    which insert and change ledger rows among other writes, a group of deliveries at a time."""
     if session.bind.dialect.name == "sqlite":
-        db.before_commit(session, "ledger_search", lambda sync: sync.execute(_CATCH_UP))
+        db.before_commit(session, "ledger_search", _catch_up_sync)
 
 
-_CATCH_UP = text(CATCH_UP)
+def _catch_up_sync(sync) -> None:
+    for statement in _CATCH_UP:
+        sync.execute(statement)
+
+
+_CATCH_UP = tuple(text(statement) for statement in CATCH_UP)
 
 
 def matching_rows(q: str) -> TextClause:

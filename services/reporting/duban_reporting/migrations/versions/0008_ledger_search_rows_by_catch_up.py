@@ -1,12 +1,14 @@
-"""ledger text search on SQLite: new matters' search rows written by a catch-up, not a trigger
+"""ledger text search on SQLite: search rows written by a catch-up, not by triggers
 
 The insert trigger wrote each new matter's FTS5 row inside the trigger's statement, and FTS5
 writes its pending rows out as a segment at every savepoint: a segment and its merging per new
 matter, 7-16 ms each at 140,000 matters and growing, most of the reporting service's time under
-load (bench/results/2026-12-04.md). The trigger now writes the matter's search key only; the
-writers of new ledger rows run ``ledger_search.catch_up`` before they commit, one top-level
-statement for all the keys the search has not seen. Any key without its search row yet (none
-on a database that 0007's trigger kept) is caught up here.
+load (bench/results/2026-12-04.md); the update trigger did the same when a matter's notice
+number was set. The insert trigger now writes the matter's search key only, and the update
+trigger marks the search row stale (``ledger_search_stale``); the writers run
+``ledger_search.catch_up`` before they commit: top-level statements for all the keys the search
+has not seen and all the stale rows. Anything not caught up yet (nothing, on a database that
+0007's triggers kept) is caught up here.
 
 Revision ID: 0008
 Revises: 0007
@@ -28,13 +30,12 @@ depends_on = None
 def upgrade() -> None:
     if op.get_bind().dialect.name != 'sqlite':
         return
-    for statement in ledger_search.SQLITE_KEYS_ONLY_TRIGGER:
+    for statement in ledger_search.SQLITE_CATCH_UP_TRIGGERS:
         op.execute(statement)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != 'sqlite':
         return
-    op.execute(ledger_search.CATCH_UP)  # what 0007's trigger would have written by now
-    for statement in ledger_search.SQLITE_SEARCH_ROW_TRIGGER:
+    for statement in ledger_search.SQLITE_SEARCH_ROW_TRIGGERS:  # first what 0007's triggers would have written
         op.execute(statement)

@@ -48,6 +48,7 @@ SENTINEL = "\x01"  # after each indexed value; text holding it is searched with 
 keys = table("ledger_search_keys", column("id"), column("matter_id"), column("tenant"))
 
 _COLUMNS = "title, notice_no, external_id"
+SEARCHED = frozenset(_COLUMNS.split(", "))  # the ledger's columns a search row holds
 
 
 def _values(row: str) -> str:

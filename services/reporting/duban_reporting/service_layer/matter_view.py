@@ -49,6 +49,8 @@ async def upsert_matter(uow: UnitOfWork, tenant: str, matter_id: str, *, exists:
         ledger_search.catch_up_before_commit(uow.session)  # its search row (SQLite), with the group's others
     elif values:
         await uow.session.execute(_LEDGER_UPDATE, {"b_matter": matter_id, **values})
+        if not ledger_search.SEARCHED.isdisjoint(values):  # its search row is stale now (SQLite)
+            ledger_search.catch_up_before_commit(uow.session)
 
 
 @dataclass

@@ -233,7 +233,7 @@ async def test_a_database_outage_holds_deliveries_instead_of_spending_them(fresh
 
 
 async def test_the_runners_pull_loop_applies_what_arrives_across_a_broker_restart_and_stops_cleanly(fresh_nats, tmp_path):
-    """``ConsumerRunner.run``, as a service runs it: bound to the provisioned consumer, it applies
+    """``ConsumerRunner.start``, as a service runs it: bound to the provisioned consumer, it applies
     what is published while it runs, keeps pulling after the broker restarted (nats.py #504),
     and a stop leaves nothing unacked and the subscription closed."""
     import asyncio
@@ -276,8 +276,7 @@ async def test_the_runners_pull_loop_applies_what_arrives_across_a_broker_restar
         await provisioning.ensure_consumer(js, spec, settings)
         runner = ConsumerRunner(spec, {"duban.thing.happened.v1": handler}, db, infra, js, FixedClock(START), settings,
                                 OutboxRelay(db, infra, js, service="probe"))
-        sub = await js.pull_subscribe_bind(durable=spec.durable, stream=spec.stream)
-        loop = asyncio.create_task(runner.run(sub))
+        await runner.start()
         await publish([f"before-{n}" for n in range(20)])
         assert await until_applied(20) == sorted(f"before-{n}" for n in range(20))
 
@@ -286,8 +285,8 @@ async def test_the_runners_pull_loop_applies_what_arrives_across_a_broker_restar
         keys = await until_applied(40)
         assert keys == sorted([f"before-{n}" for n in range(20)] + [f"after-{n}" for n in range(20)]), "each applied once"
 
-        await runner.stop(loop, sub, grace_s=5.0)
-        assert loop.done(), "the loop has ended"
+        await runner.stop(grace_s=5.0)
+        assert runner.task.done(), "the loop has ended"
         assert (await js.consumer_info("DUBAN_EV", spec.durable)).num_ack_pending == 0, "everything applied was acked"
         await asyncio.sleep(1.0)  # the last pull request the server holds expires (fetch_wait_s)
         await js.publish("duban.ev.demo.thing.happened", _thing("after-stop", id="evt-after-stop"))

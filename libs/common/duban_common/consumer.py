@@ -5,7 +5,7 @@ envelope's, then in ONE transaction record the inbox row and run the handler (wh
 writes its changes and its outgoing events to the outbox). Ack only after commit. A group
 writes its inbox rows in one statement before its first handler runs.
 
-Group commit (decision 0014): :meth:`ConsumerRunner.run` pulls from the durable consumer
+Group commit (decision 0014): :meth:`ConsumerRunner.start` pulls from the durable consumer
 itself (decision 0017) and hands each pull's deliveries to :meth:`ConsumerRunner.handle_batch`,
 which runs them in one transaction, one after the other, in delivery order, and acks each
 after that commit. A transaction per batch instead of per message is what lets a consumer
@@ -108,17 +108,23 @@ class ConsumerRunner:
         self.source = self.source or f"/duban/{self.spec.service}"
         self._stopping = False
         self._busy = False
+        self.task: asyncio.Task | None = None  # the pulling, from start() on
 
-    async def run(self, sub: "JetStreamContext.PullSubscription") -> None:
-        """Pull from the durable consumer until :meth:`stop`: each pull's deliveries are handled
-        as one batch. A pull returns as soon as deliveries are there, with at most
-        ``fetch_batch`` of them, or after ``fetch_wait_s`` with none. While NATS is away (a
-        restart, a reconnect) the pull fails and is tried again; nothing is lost meanwhile,
-        since nothing unacked is ever forgotten by the server."""
+    async def start(self) -> None:
+        """Bind to the durable consumer that provisioning declared (never create or change it) and
+        pull from it in a task of its own (:attr:`task`) until :meth:`stop`."""
+        self._sub = await self.js.pull_subscribe_bind(durable=self.spec.durable, stream=self.spec.stream)
+        self.task = asyncio.create_task(self._run(), name=f"consumer-{self.spec.durable}")
+
+    async def _run(self) -> None:
+        """Each pull's deliveries are handled as one batch. A pull returns as soon as deliveries are
+        there, with at most ``fetch_batch`` of them, or after ``fetch_wait_s`` with none. While NATS
+        is away (a restart, a reconnect) the pull fails and is tried again; nothing is lost
+        meanwhile, since nothing unacked is ever forgotten by the server."""
         pause = 0.5
         while not self._stopping:
             try:
-                msgs = await sub.fetch(self.settings.fetch_batch, timeout=self.settings.fetch_wait_s)
+                msgs = await self._sub.fetch(self.settings.fetch_batch, timeout=self.settings.fetch_wait_s)
             except TimeoutError:  # nats-py raises its own subclass or the builtin one: nothing arrived
                 continue
             except Exception as e:  # connection closed or reconnecting, JetStream not answering
@@ -135,19 +141,18 @@ class ConsumerRunner:
             finally:
                 self._busy = False
 
-    async def stop(self, task: "asyncio.Task", sub: "JetStreamContext.PullSubscription", grace_s: float) -> None:
-        """End :meth:`run` (running as ``task`` on ``sub``): an idle pull is cancelled at once; a
-        batch being handled gets ``grace_s`` to commit and ack, so a stop redelivers as little as
-        it can. Then the pull's inbox is unsubscribed: what reached it unhandled is not acked, and
-        the server delivers it again after ``ack_wait`` (a connection's drain would otherwise
-        wait for it)."""
+    async def stop(self, grace_s: float) -> None:
+        """End the pulling: an idle pull is cancelled at once; a batch being handled gets
+        ``grace_s`` to commit and ack, so a stop redelivers as little as it can. Then the pull's
+        inbox is unsubscribed: what reached it unhandled is not acked, and the server delivers it
+        again after ``ack_wait`` (a connection's drain would otherwise wait for it)."""
         self._stopping = True
         if self._busy:
-            await asyncio.wait([task], timeout=grace_s)
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+            await asyncio.wait([self.task], timeout=grace_s)
+        self.task.cancel()
+        await asyncio.gather(self.task, return_exceptions=True)
         try:
-            await sub.unsubscribe()
+            await self._sub.unsubscribe()
         except Exception as e:  # the connection is already closed: nothing left to drain
             log.debug("unsubscribing the pull failed", consumer=self.spec.durable, error=repr(e))
 

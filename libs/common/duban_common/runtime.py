@@ -13,7 +13,6 @@ import contextlib
 import importlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import nats
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
@@ -51,7 +50,7 @@ class Runtime:
         self.clock = SimulatedClock(self.settings.service, self.settings.instance) if self.settings.clock == "simulated" else SystemClock()
         self.nc = None
         self.js = None
-        self._consumers: list[tuple[ConsumerRunner, asyncio.Task, Any]] = []  # runner, its loop, its pull subscription
+        self._consumers: list[ConsumerRunner] = []
         self.relay: OutboxRelay | None = None
         self.source = f"/duban/{self.settings.service}"
         self._background_tasks: list[asyncio.Task] = []
@@ -78,10 +77,9 @@ class Runtime:
         # Each durable consumer is pulled by its runner, one batch per pull (decision 0017).
         for spec in specs:
             runner = ConsumerRunner(spec, self.handlers.get(spec.purpose, {}), self.db, self.tables, self.js, self.clock, s, self.relay)
-            sub = await self.js.pull_subscribe_bind(durable=spec.durable, stream=spec.stream)
-            task = asyncio.create_task(runner.run(sub), name=f"consumer-{spec.durable}")
-            task.add_done_callback(_log_background_end)
-            self._consumers.append((runner, task, sub))
+            await runner.start()
+            runner.task.add_done_callback(_log_background_end)
+            self._consumers.append(runner)
         for factory in (*self.background, self._refresh_statistics):
             task = asyncio.create_task(factory(), name=getattr(factory, "__name__", "background"))
             task.add_done_callback(_log_background_end)
@@ -103,7 +101,7 @@ class Runtime:
         await asyncio.gather(*self._background_tasks, return_exceptions=True)  # failures were logged when they ended
         self._background_tasks.clear()
         # A batch being handled commits and acks before the connection goes (at most a few seconds).
-        await asyncio.gather(*(runner.stop(task, sub, grace_s=5.0) for runner, task, sub in self._consumers))
+        await asyncio.gather(*(runner.stop(grace_s=5.0) for runner in self._consumers))
         self._consumers.clear()
         if self.relay:
             await self.relay.stop()

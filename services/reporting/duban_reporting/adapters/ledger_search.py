@@ -163,8 +163,7 @@ async def catch_up(session) -> None:
     last write to the ledger: any later statement that fires a trigger writes the pending search
     rows out again as a segment of their own."""
     if session.bind.dialect.name == "sqlite":
-        for statement in _CATCH_UP:
-            await session.execute(statement)
+        await session.run_sync(_catch_up_sync)
 
 
 def catch_up_before_commit(session) -> None:

@@ -7,8 +7,10 @@ publishes ``--messages`` online messages at full speed, waits until every one is
 (items/s) and then until the services are quiet (no CPU for 3 s), and prints each process's CPU
 time (user + system, from /proc) per message, and how many events of each type one message
 made. Two cores shared by five services and a broker are CPU-bound: items/s is about
-cores / (CPU per item). ``--py-spy S``: also record each service with py-spy (on PATH, `--gil`: CPU, not waits in C) for S
-seconds from the first publish, as raw stacks in the working directory. ``--idle S``: first
+cores / (CPU per item). ``--py-spy S``: also record each service with py-spy (on PATH, `--gil`:
+CPU, not waits in C) for S seconds from the first publish, rounded up to whole seconds (py-spy
+panics on a fraction), as raw stacks in the working directory; py-spy 0.4.3 cannot read this
+machine's Python 3.11.7 ("Failed to find python version"), 0.4.0 can. ``--idle S``: first
 measure each process's CPU over S seconds with nothing to do (the cost of consumers that poll).
 ``--rate R``: publish at R items/s instead of all at once (a steady trickle makes
 small groups). ``--env``: settings for the services (e.g. DUBAN_FETCH_WAIT_S=1.0), to compare. Prints only;
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import math
 import os
 import shutil
 import subprocess
@@ -64,7 +67,7 @@ def main() -> None:
                 f"{name} {100 * cpu / args.idle:.1f}%" for name, cpu in idle.items()) + f"; all {100 * sum(idle.values()) / args.idle:.1f}% of one core")
         spies = []
         if args.py_spy and shutil.which("py-spy"):
-            spies = [subprocess.Popen(["py-spy", "record", "-p", str(pid), "-r", "50", "--gil", "-d", str(args.py_spy), "-f", "raw",
+            spies = [subprocess.Popen(["py-spy", "record", "-p", str(pid), "-r", "50", "--gil", "-d", str(math.ceil(args.py_spy)), "-f", "raw",
                                        "-o", f"py-spy-{name}.txt"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                      for name, pid in pids.items() if name in SERVICES]
         before = {name: cpu_s(pid) for name, pid in pids.items()}

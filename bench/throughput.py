@@ -293,6 +293,29 @@ def end_to_end(tmp: Path, payloads: list[bytes], ids: list[str], backend: str, p
                 "stored_per_item": work[0], "deliveries_per_item": work[1]}
 
 
+SERVER_SETTINGS = ("autovacuum", "shared_buffers", "synchronous_commit")
+
+
+def pg_settings(pg_url: str) -> str:
+    """The PostgreSQL server's settings that move these numbers. With autovacuum off nothing is
+    analyzed, prepared statements keep the generic plans made while the tables were empty
+    (sequential scans), and the rate falls as the tables grow (bench/README.md)."""
+    import asyncpg
+
+    async def read() -> list:
+        conn = await asyncpg.connect(pg_url.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            return await conn.fetch("SELECT name, setting, unit FROM pg_settings WHERE name = ANY($1::text[]) ORDER BY name",
+                                    list(SERVER_SETTINGS))
+        finally:
+            await conn.close()
+
+    def shown(setting: str, unit: str | None) -> str:
+        return f"{int(setting) * 8 // 1024} MB" if unit == "8kB" else setting + (f" {unit}" if unit else "")
+
+    return ", ".join(f"{r['name']} {shown(r['setting'], r['unit'])}" for r in asyncio.run(read()))
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--messages", type=int, default=2000)
@@ -322,6 +345,8 @@ def main() -> None:
         f"| ratio to the raw pull consume | {e2e['items_per_s'] / con:.3f} |",
         f"| in the ledger / published (lost) | {e2e['seen']} / {args.messages} ({args.messages - e2e['seen']} lost) |",
     ]
+    if args.backend == "postgresql":
+        lines.append(f"| PostgreSQL server settings | {pg_settings(args.pg_url)} |")
     ceiling = 1 / (e2e["stored_per_item"] / pub + e2e["deliveries_per_item"] / con)
     lines += [
         f"| broker's work per item (stored messages, deliveries to consumers) | {e2e['stored_per_item']:.2f} stored, "

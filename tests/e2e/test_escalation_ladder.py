@@ -86,6 +86,13 @@ def events(url: str, subject: str) -> list[dict]:
     return [json.loads(m.data) for m in asyncio.run(read_stream(url, subject))]
 
 
+def assigned_to_escalation(url: str) -> dict:
+    """The task as escalation knows it, once it knows the unit: a deadline.set can reach it before
+    task.assigned (the streams are consumed independently), and an order or a rung needs the unit."""
+    return wait_for(lambda: (lambda r: r.status_code == 200 and r.json()["unit"] and r.json())(httpx.get(url, timeout=10)),
+                    what="the task's unit known to escalation")
+
+
 def test_overdue_task_climbs_the_ladder_to_transfer_each_step_once(esc, nats_server):
     system, sms, hook, mailbox = esc
     asyncio.run(publish(nats_server.url, [meeting_decision("md-ladder", decisions=1)]))
@@ -149,6 +156,7 @@ def test_an_sms_that_would_fall_at_23h_goes_out_at_9_next_working_day(esc, nats_
     system, sms, _, _ = esc
     asyncio.run(publish(nats_server.url, [meeting_decision("md-night", decisions=1)]))
     row = wait_for(lambda: next((i for i in ledger(system, q="md-night")["items"] if i["task_id"] and i["due_on"]), None), what="a task")
+    assigned_to_escalation(f"{system.url('escalation')}/v1/tenants/demo/tasks/{row['task_id']}/escalation")
     asyncio.run(set_clock(nats_server.url, at("2026-11-20", 23)))          # Friday 23:00
     r = httpx.post(f"{system.url('escalation')}/v1/tenants/demo/tasks/{row['task_id']}/urge", headers=OFFICE, json={}, timeout=20)
     assert r.status_code == 200, r.text
@@ -177,6 +185,7 @@ def test_a_tenant_with_a_two_step_ladder_transfers_on_the_second_urge(esc, nats_
     try:
         asyncio.run(publish(nats_server.url, [meeting_decision("md-two", decisions=1)]))
         row = wait_for(lambda: next((i for i in ledger(system, q="md-two")["items"] if i["task_id"] and i["due_on"]), None), what="a task")
+        assigned_to_escalation(f"{system.url('escalation')}/v1/tenants/demo/tasks/{row['task_id']}/escalation")
         urge = f"{system.url('escalation')}/v1/tenants/demo/tasks/{row['task_id']}/urge"
         assert httpx.post(urge, headers={**OFFICE, "Idempotency-Key": "a"}, json={}, timeout=20).json()["urges"] == 1
         assert httpx.post(urge, headers={**OFFICE, "Idempotency-Key": "a"}, json={}, timeout=20).json()["urges"] == 1  # same key: once
@@ -193,7 +202,7 @@ def test_supervision_order_goes_through_its_approval_chain_then_is_numbered_copi
     asyncio.run(publish(nats_server.url, [meeting_decision("md-order", decisions=1)]))
     row = wait_for(lambda: next((i for i in ledger(system, q="md-order")["items"] if i["task_id"] and i["due_on"]), None), what="a task")
     base = f"{system.url('escalation')}/v1/tenants/demo"
-    wait_for(lambda: httpx.get(f"{base}/tasks/{row['task_id']}/escalation", timeout=10).status_code == 200, what="task known")
+    assigned_to_escalation(f"{base}/tasks/{row['task_id']}/escalation")
     r = httpx.post(f"{base}/tasks/{row['task_id']}/supervision-orders", headers=OFFICE, timeout=10,
                    json={"requirement": "务必于本周内完成整改并书面报告", "proposed_by": "督查室副主任 孙丽"})
     assert r.status_code == 201
@@ -223,7 +232,7 @@ def test_an_unmet_rectification_demand_takes_the_government_bulletin_rung_at_onc
     asyncio.run(publish(nats_server.url, [meeting_decision("md-rect", decisions=1)]))
     row = wait_for(lambda: next((i for i in ledger(system, q="md-rect")["items"] if i["task_id"] and i["due_on"]), None), what="a task")
     base = f"{system.url('escalation')}/v1/tenants/demo/tasks/{row['task_id']}"
-    wait_for(lambda: httpx.get(f"{base}/escalation", timeout=10).status_code == 200, what="task known")
+    assigned_to_escalation(f"{base}/escalation")
     leader = {"X-Duban-Role": "leader", "Idempotency-Key": "r1"}
     r = httpx.post(f"{base}/rectification-unmet", json={"by": "王县长"}, headers=leader, timeout=20)
     assert r.status_code == 200 and r.json()["steps_taken"] == [2]  # rung 1 came with the urge; rung 2 by the trigger

@@ -9,7 +9,9 @@ import json
 import time
 from datetime import date, datetime
 
+import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import select
 
 from duban_common import tenancy
@@ -20,8 +22,9 @@ from duban_common.contracts import events as ev
 from duban_common.envelope import new_event
 from duban_common.runtime import Runtime
 from duban_escalation.adapters import orm
+from duban_escalation.entrypoints import http
 from duban_escalation.config import EscalationSettings
-from duban_escalation.service_layer import handlers, notify
+from duban_escalation.service_layer import handlers, notify, orders
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=TZ)
 ORIGIN = {"kind": "leader_instruction", "source": "/platforms/oa", "submission_id": "s1", "external_id": "ps-1"}
@@ -112,3 +115,57 @@ async def test_an_overdue_whose_task_got_a_new_deadline_before_its_assignment_is
     [task] = await rows(runtime, orm.watched_tasks)
     assert (task["unit"], task["overdue"], task["urges"], task["waiting"]) == ("zjj", False, 0, None)
     assert urged(await rows(runtime, orm.infra.outbox)) == []
+
+
+async def test_a_supervision_order_is_signed_only_once_the_task_has_a_unit(runtime):
+    """Known from its deadline.set only, a task has no unit yet: signing its order is refused
+    and changes nothing (no number taken, nothing sent); once assigned, it is signed as the first."""
+    await deliver(runtime, "deadlines", ev.DEADLINE_SET, ev.DeadlineSet(
+        task_id="t4", matter_id="m4", start_on=date(2026, 11, 10), due_on=date(2026, 11, 20),
+        due_at=datetime(2026, 11, 20, 17, 30, tzinfo=TZ), rule="working_days"))
+
+    async def step(name: str, order_id: str | None = None):
+        with tenancy.scoped("demo"):
+            async with runtime.unit_of_work() as uow:
+                if order_id is None:
+                    return await orders.propose(uow, await handlers.load(uow, "t4"), "务必于本周内完成整改", "督查室副主任 孙丽")
+                return await orders.advance(uow, "demo", order_id, name, "赵明", handlers.load,
+                                            lambda t: notify.context(runtime.settings, t))
+
+    order = await step("propose")
+    await step("approve", order)
+    with pytest.raises(orders.OrderError) as refused:
+        await step("sign", order)
+    assert refused.value.status == 409 and "尚未交办" in str(refused.value)
+    [o] = await rows(runtime, orm.supervision_orders)
+    assert (o["status"], o["notice_no"], o["signed_by"]) == ("approved", None, None)
+    assert await rows(runtime, orm.notice_sequences) == [] and await rows(runtime, orm.infra.outbox) == []
+
+    await deliver(runtime, "tasks", ev.TASK_ASSIGNED, assigned("t4", "m4"))
+    signed = await step("sign", order)
+    assert (signed["status"], signed["notice_no"]) == ("issued", "督办单〔2026〕1号")
+    issued = [json.loads(r["payload"]) for r in await rows(runtime, orm.infra.outbox)]
+    assert [(e["data"]["unit"], e["data"]["notice_no"]) for e in issued if e["type"] == ev.ESCALATION_ORDER_ISSUED] == [
+        ("zjj", "督办单〔2026〕1号")]
+
+
+async def test_an_urge_or_rectification_demand_before_the_assignment_is_refused_and_changes_nothing(runtime):
+    await deliver(runtime, "deadlines", ev.DEADLINE_SET, ev.DeadlineSet(
+        task_id="t5", matter_id="m5", start_on=date(2026, 11, 10), due_on=date(2026, 11, 20),
+        due_at=datetime(2026, 11, 20, 17, 30, tzinfo=TZ), rule="working_days"))
+    app = FastAPI()
+    app.include_router(http.router(runtime, WorkCalendar()))
+    url, leader = "/v1/tenants/demo/tasks/t5/rectification-unmet", {"X-Duban-Role": "leader", "Idempotency-Key": "r1"}
+    with tenancy.scoped("demo"):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            refused = await client.post(url, json={"by": "王县长"}, headers=leader)
+            assert refused.status_code == 409 and "尚未交办" in refused.json()["detail"]
+            urge = await client.post("/v1/tenants/demo/tasks/t5/urge", json={}, headers={"X-Duban-Role": "supervision_office"})
+            assert urge.status_code == 409 and "暂不能催办" in urge.json()["detail"]
+            assert [(t["urges"], t["unit"]) for t in await rows(runtime, orm.watched_tasks)] == [(0, None)]
+            assert await rows(runtime, orm.urges) == [] and await rows(runtime, orm.infra.outbox) == []
+            await deliver(runtime, "tasks", ev.TASK_ASSIGNED, assigned("t5", "m5"))
+            taken = await client.post(url, json={"by": "王县长"}, headers=leader)
+    assert taken.status_code == 200 and taken.json()["steps_taken"] == [2]  # rung 1 came with the urge; rung 2 by the trigger
+    assert sorted(s["step"] for s in await rows(runtime, orm.steps_taken)) == [1, 2]
+    assert urged(await rows(runtime, orm.infra.outbox)) == [("t5", "zjj", "rectification_unmet")]

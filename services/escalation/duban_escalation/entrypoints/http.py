@@ -41,6 +41,16 @@ class ExplanationIn(BaseModel):
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
+def _assigned(task: dict | None, tenant: str, task_id: str, action: str) -> dict:
+    """The task, to urge or climb by hand: 404 if escalation does not know it, 409 while it knows
+    it from its deadline.set only (the streams are consumed independently) and has no unit yet."""
+    if task is None or task["tenant"] != tenant:
+        raise HTTPException(404, f"任务 {task_id} 不存在")
+    if task["unit"] is None:
+        raise HTTPException(409, f"该任务尚未交办到承办单位，暂不能{action}，请稍后再试")
+    return task
+
+
 def router(runtime, cal) -> APIRouter:
     r = APIRouter(tags=["escalation"], responses=ERROR_RESPONSES)
 
@@ -69,9 +79,7 @@ def router(runtime, cal) -> APIRouter:
             raise HTTPException(403, "只有督查室可以催办")
         ctx = await notify.context(runtime.settings, _tenant(tenant))
         async with runtime.unit_of_work() as uow:
-            task = await handlers.load(uow, task_id)
-            if task is None or task["tenant"] != tenant:
-                raise HTTPException(404, f"任务 {task_id} 不存在")
+            task = _assigned(await handlers.load(uow, task_id), tenant, task_id, "催办")
             if task["closed"]:
                 raise HTTPException(409, "任务已办结，无需催办")
             key = f"manual:{task_id}:{idempotency_key or uow.now().isoformat()}"
@@ -87,9 +95,7 @@ def router(runtime, cal) -> APIRouter:
             raise HTTPException(403, "只有督查室或领导可以登记整改要求未落实")
         ctx = await notify.context(runtime.settings, _tenant(tenant))
         async with runtime.unit_of_work() as uow:
-            task = await handlers.load(uow, task_id)
-            if task is None or task["tenant"] != tenant:
-                raise HTTPException(404, f"任务 {task_id} 不存在")
+            task = _assigned(await handlers.load(uow, task_id), tenant, task_id, "登记整改要求未落实")
             key = f"rectification:{task_id}:{idempotency_key or uow.now().isoformat()}"
             steps = await climb.rectification_unmet(uow, task, key, cal, ctx)
         return {"task_id": task_id, "steps_taken": steps, "by": body.by}

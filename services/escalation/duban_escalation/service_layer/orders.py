@@ -44,11 +44,13 @@ async def advance(uow: UnitOfWork, tenant: str, order_id: str, step: str, person
         await uow.session.execute(supervision_orders.update().where(supervision_orders.c.id == order_id).values(
             status=target, approved_by=person, approved_at=now))
         return {**o, "status": target}
+    task = await task_of(uow, o["task_id"])
+    if task["unit"] is None:  # escalation heard of the task (deadline.set) before its task.assigned: no unit to order yet
+        raise OrderError(409, "该任务尚未交办到承办单位，督办单暂不能签发，请稍后再试")
     year = local_day(now).year
     number = sequences.format_number("督办单", year, await sequences.next_value(uow.session, notice_sequences, tenant, year, "order"))
     await uow.session.execute(supervision_orders.update().where(supervision_orders.c.id == order_id).values(
         status=target, signed_by=person, signed_at=now, notice_no=number))
-    task = await task_of(uow, o["task_id"])
     await uow.emit(tenant, ev.ESCALATION_ORDER_ISSUED, ev.SupervisionOrderIssued(
         order_id=order_id, task_id=task["task_id"], matter_id=task["matter_id"], unit=task["unit"], notice_no=number,
         requirement=o["requirement"], proposed_by=o["proposed_by"], approved_by=o["approved_by"], signed_by=person, issued_at=now))

@@ -78,11 +78,26 @@ class Database:
         async with self.sessions(info={tenancy.SESSION_KEY: tenancy.current(), READ_PLANS: True}) as session:
             yield session
 
+    async def analyzes_itself(self) -> bool:
+        """Whether the database keeps its planner's statistics without us: PostgreSQL with
+        autovacuum on (its default). SQLite never does; nor does a PostgreSQL server run with
+        autovacuum off, where nothing is ever analyzed and prepared statements keep the generic
+        plans made while the tables were empty: sequential scans, 25-33 ms for a primary-key lookup
+        of the deadline service at 100,000 timers (bench/results/2026-12-04.md)."""
+        if self.is_sqlite:
+            return False
+        async with self.engine.connect() as conn:
+            return (await conn.exec_driver_sql("SHOW autovacuum")).scalar_one() == "on"
+
     async def refresh_statistics(self) -> None:
-        """Give SQLite's query planner statistics (sqlite_stat1) to choose indexes with. SQLite keeps
-        none until ANALYZE runs; with analysis_limit it samples each index and takes milliseconds
-        at a million rows. PostgreSQL's autovacuum analyzes by itself."""
+        """Give the query planner statistics to choose indexes with, where nothing else does
+        (:meth:`analyzes_itself`). SQLite keeps none until ANALYZE runs; with analysis_limit it
+        samples each index and takes milliseconds at a million rows. On PostgreSQL, ANALYZE of the
+        database's tables also makes sessions plan their prepared statements again."""
         if not self.is_sqlite:
+            async with self.engine.connect() as conn:
+                await conn.exec_driver_sql("ANALYZE")
+                await conn.commit()
             return
         async with self._write_lock, self.engine.connect() as conn:
             await conn.exec_driver_sql("PRAGMA analysis_limit=1000")

@@ -31,7 +31,8 @@ from .outbox import InfraTables, OutboxRelay, UnitOfWork
 from .settings import ServiceSettings
 
 log = get_logger(__name__)
-STATISTICS_EVERY_S = 3600
+STATISTICS_EVERY_S = 3600  # SQLite
+UNVACUUMED_STATISTICS_EVERY_S = 60  # PostgreSQL run with autovacuum off: tables grow from empty in minutes
 
 
 @dataclass
@@ -67,7 +68,12 @@ class Runtime:
     async def start(self) -> None:
         s = self.settings
         await migrations.prepare(self.db, s.service, self.metadata, migrate=s.migrate_on_start)
-        await self.db.refresh_statistics()
+        analyzes_itself = await self.db.analyzes_itself()
+        if not analyzes_itself:
+            await self.db.refresh_statistics()
+        if not (analyzes_itself or self.db.is_sqlite):  # not our setting to change; worth an operator's look
+            log.warning("PostgreSQL runs with autovacuum off: nothing analyzes the tables, so this service runs ANALYZE "
+                        "itself every minute; switch autovacuum on (docs/deployment.md)", every_s=UNVACUUMED_STATISTICS_EVERY_S)
         self.nc = await nats.connect(s.nats_url, name=f"duban-{s.service}", max_reconnect_attempts=-1, reconnect_time_wait=1)
         self.js = self.nc.jetstream()
         specs = await provisioning.provision(self.js, s.service, s)
@@ -80,19 +86,21 @@ class Runtime:
             await runner.start()
             runner.task.add_done_callback(_log_background_end)
             self._consumers.append(runner)
-        for factory in (*self.background, self._refresh_statistics):
+        for factory in (*self.background, *(() if analyzes_itself else (self._refresh_statistics,))):
             task = asyncio.create_task(factory(), name=getattr(factory, "__name__", "background"))
             task.add_done_callback(_log_background_end)
             self._background_tasks.append(task)
         log.info("service started", consumers=[c.durable for c in specs])
 
     async def _refresh_statistics(self) -> None:
-        """Hourly, so that the planner's statistics follow the tables' growth (SQLite only)."""
+        """So that the planner's statistics follow the tables' growth, where nothing else keeps
+        them: hourly on SQLite, every minute on a PostgreSQL server without autovacuum."""
+        every = STATISTICS_EVERY_S if self.db.is_sqlite else UNVACUUMED_STATISTICS_EVERY_S
         while True:
-            await asyncio.sleep(STATISTICS_EVERY_S)
+            await asyncio.sleep(every)
             try:
                 await self.db.refresh_statistics()
-            except Exception as e:  # noqa: BLE001 - the next hour tries again
+            except Exception as e:  # noqa: BLE001 - the next round tries again
                 log.warning("refreshing the planner statistics failed", error=str(e))
 
     async def stop(self) -> None:

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 
 from . import subjects, tenancy
+from .contracts.dead_letters import DeadLetter
 from .envelope import Envelope
 from .logging import bind_correlation, clear_correlation, get_logger
 from .metrics import HANDLER_SECONDS, MESSAGES
@@ -306,24 +307,12 @@ class ConsumerRunner:
         except UnicodeDecodeError:
             original = msg.data.hex()
         seq = msg.metadata.sequence.stream if msg.metadata else 0
-        body = {
-            "service": self.spec.service,
-            "consumer": self.spec.durable,
-            "subject": msg.subject,
-            "stream_seq": seq,
-            "deliveries": delivered,
-            "reason": reason,
-            "failed_at": datetime.now(timezone.utc).isoformat(),
-            "original": original,
-            "original_headers": dict(msg.headers or {}),
-        }
-        headers = {
-            "Nats-Msg-Id": f"dlq:{self.spec.durable}:{seq}",
-            "Duban-Dlq-Reason": reason.splitlines()[0][:500] if reason else "",
-            "Duban-Original-Subject": msg.subject,
-        }
+        letter = DeadLetter(service=self.spec.service, consumer=self.spec.durable, subject=msg.subject, stream_seq=seq,
+                            deliveries=delivered, reason=reason, failed_at=datetime.now(timezone.utc), original=original,
+                            original_headers=dict(msg.headers or {}))
         log.warning("dead-lettered", subject=msg.subject, reason=reason.splitlines()[0] if reason else "")
         # Publish (and wait for the PubAck) before terminating the original: if this
         # fails, the exception propagates, nothing is acked, and the message comes back.
-        await self.js.publish(subjects.dead_letter(tenant, self.spec.service), json.dumps(body, ensure_ascii=False).encode(), headers=headers)
+        await self.js.publish(subjects.dead_letter(tenant, self.spec.service),
+                              json.dumps(letter.model_dump(mode="json"), ensure_ascii=False).encode(), headers=letter.headers())
         await msg.term()

@@ -15,6 +15,11 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_serializ
 from . import subjects
 
 
+def utc_text(v: datetime) -> str:
+    """An instant as ISO 8601 in UTC with microseconds and ``Z``, as every message carries it."""
+    return v.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 class Envelope(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
@@ -43,7 +48,7 @@ class Envelope(BaseModel):
 
     @field_serializer("time")
     def _iso(self, v: datetime) -> str:
-        return v.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return utc_text(v)
 
     @property
     def key(self) -> str:

@@ -23,6 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from . import subjects
 from .audit import AuditRecorder
+from .contracts.events import subject_of
 from .db import UTCDateTime
 from .envelope import Envelope, new_event
 from .logging import get_logger
@@ -91,11 +92,11 @@ class UnitOfWork:
     def now(self) -> datetime:
         return self.clock.now()
 
-    async def emit(self, tenant: str, type: str, data: BaseModel | dict[str, Any], *, subject: str | None = None) -> Envelope:
-        """Record an event in the outbox. Domain events go to ``duban.ev.<tenant>...``
-        unless an explicit (outbound) subject is given."""
+    async def emit(self, tenant: str, type: str, data: BaseModel | dict[str, Any]) -> Envelope:
+        """Record an event in the outbox. Domain events go to ``duban.ev.<tenant>...``, the
+        outbound types to ``duban.out.<tenant>...`` (``contracts.events.subject_of``)."""
         env = new_event(tenant=tenant, type=type, source=self.source, data=data, time=self.now())
-        target = subject or subjects.event_subject_for_type(tenant, type)
+        target = subject_of(tenant, type, env.data)
         await self.session.execute(self._tables.outbox_insert, dict(event_id=env.id, subject=target, payload=env.to_bytes(),
                                                                       created_at=datetime.now(timezone.utc)))
         self.emitted.append(env)
@@ -134,9 +135,9 @@ class BatchedUnitOfWork(UnitOfWork):
         super().__init__(session, tables, clock, source)
         self._rows: list[dict] = []
 
-    async def emit(self, tenant: str, type: str, data: BaseModel | dict[str, Any], *, subject: str | None = None) -> Envelope:
+    async def emit(self, tenant: str, type: str, data: BaseModel | dict[str, Any]) -> Envelope:
         env = new_event(tenant=tenant, type=type, source=self.source, data=data, time=self.now())
-        target = subject or subjects.event_subject_for_type(tenant, type)
+        target = subject_of(tenant, type, env.data)
         self._rows.append(dict(event_id=env.id, subject=target, payload=env.to_bytes(), created_at=datetime.now(timezone.utc)))
         self.emitted.append(env)
         return env

@@ -1,7 +1,8 @@
 """Domain events: facts in the past tense, one fact each (STYLE.md 5).
 
 ``type`` names are ``duban.<aggregate>.<event>.v1``; the subject is
-``duban.ev.<tenant>.<aggregate>.<event>``.
+``duban.ev.<tenant>.<aggregate>.<event>``, except for the outbound types of
+``OUTBOUND_TOPICS`` (:func:`subject_of`; the AsyncAPI document is generated from both).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from .. import subjects
 
 
 class _Event(BaseModel):
@@ -545,3 +548,29 @@ NOTIFICATION_SENT = "duban.notification.sent.v1"
 NOTIFICATION_REQUESTED = "duban.notification.requested.v1"
 DISCIPLINE_TRANSFER = "duban.discipline.transfer.v1"
 ESCALATION_ORDER_ISSUED = "duban.escalation.order_issued.v1"
+
+
+# --- where each event goes ----------------------------------------------------------------
+
+NOTIFICATION_CHANNELS = ("sms", "mail", "webhook")
+
+# Outbound types (CONTRACT.md "Outbound") go to duban.out.<tenant>.<topic> instead of duban.ev:
+# a topic's {field} is that field of the event's data, one of TOPIC_FIELDS[field].
+OUTBOUND_TOPICS: dict[str, str] = {
+    DISCIPLINE_TRANSFER: "discipline.transfer",
+    NOTIFICATION_REQUESTED: "notification.{channel}",
+    REPORT_PUBLISHED: "report.published",
+}
+TOPIC_FIELDS: dict[str, tuple[str, ...]] = {"channel": NOTIFICATION_CHANNELS}
+
+
+def subject_of(tenant: str, event_type: str, data: dict) -> str:
+    """The subject an event of ``event_type`` with ``data`` is published on."""
+    topic = OUTBOUND_TOPICS.get(event_type)
+    if topic is None:
+        return subjects.event_subject_for_type(tenant, event_type)
+    values = {name: data.get(name) for name in TOPIC_FIELDS if f"{{{name}}}" in topic}
+    for name, value in values.items():
+        if value not in TOPIC_FIELDS[name]:
+            raise subjects.SubjectError(f"{event_type}: {name} {value!r} is not one of {TOPIC_FIELDS[name]}")
+    return subjects.outbound(tenant, topic.format(**values))

@@ -1,7 +1,7 @@
 """JSON Schema snapshots of the contract (STYLE.md 5, CONTRACT.md).
 
 ``python -m duban_common.contracts.schemas [dir]`` writes one file per submission kind,
-per domain event and for the envelope into ``schemas/`` next to this module. The files
+per domain event, for the envelope and for the dead letter into ``schemas/`` next to this module. The files
 are committed; a unit test fails when the code no longer generates them, and
 ``compatibility_problems`` names what a new schema breaks for the platforms that rely on
 the old one. Within a major version only additions are allowed.
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..envelope import Envelope
+from .dead_letters import DeadLetter
 from .events import EVENT_TYPES
 from .submissions import KINDS, submission_type
 
@@ -23,13 +24,14 @@ _PREFIX = "duban."
 
 
 def all_schemas() -> dict[str, dict]:
-    """File name → JSON Schema for every submission kind, domain event and the envelope."""
+    """File name → JSON Schema for every submission kind, domain event, the envelope and the dead letter."""
     out: dict[str, dict] = {}
     for kind, model in KINDS.items():
         out[f"{submission_type(kind).removeprefix(_PREFIX)}.json"] = model.model_json_schema()
     for event_type, model in EVENT_TYPES.items():
         out[f"{event_type.removeprefix(_PREFIX)}.json"] = model.model_json_schema()
     out["envelope.json"] = Envelope.model_json_schema()
+    out["dead_letter.json"] = DeadLetter.model_json_schema()
     return out
 
 

@@ -6,7 +6,6 @@ import uuid
 
 from sqlalchemy import select
 
-from duban_common import subjects
 from duban_common.contracts import events as ev
 from duban_common.outbox import UnitOfWork
 
@@ -50,8 +49,8 @@ async def transfer(uow: UnitOfWork, task: dict, ctx) -> str:
     case_id, now = str(uuid.uuid4()), uow.now()
     content = await build(uow, task, ctx)
     await uow.session.execute(cases.insert(), dict(id=case_id, tenant=task["tenant"], task_id=task["task_id"], opened_at=now, dossier=content))
-    await uow.emit(task["tenant"], ev.DISCIPLINE_TRANSFER, ev.DisciplineTransfer(case_id=case_id, transferred_at=now, **content),
-                   subject=subjects.outbound(task["tenant"], "discipline.transfer"))
+    # the dossier goes out on duban.out.<tenant>.discipline.transfer (events.OUTBOUND_TOPICS)
+    await uow.emit(task["tenant"], ev.DISCIPLINE_TRANSFER, ev.DisciplineTransfer(case_id=case_id, transferred_at=now, **content))
     await uow.emit(task["tenant"], ev.ESCALATION_TRANSFERRED, ev.EscalationTransferred(
         case_id=case_id, task_id=task["task_id"], matter_id=task["matter_id"], unit=task["unit"], transferred_at=now))
     await add(uow, task["tenant"], task["matter_id"], task["task_id"], "transfer", {"case_id": case_id})

@@ -1,5 +1,5 @@
 """Notifications: rendered here, published on duban.out.<tenant>.notification.<channel>
-through the outbox, delivered by the senders (service_layer/delivery.py)."""
+through the outbox (events.OUTBOUND_TOPICS), delivered by the senders (service_layer/delivery.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from duban_common import subjects
 from duban_common.contracts import events as ev
 from duban_common.outbox import UnitOfWork
 
@@ -65,5 +64,4 @@ async def send(uow: UnitOfWork, ctx: Context, task: dict, template: str, text: s
     for channel, recipient in targets:
         note = ev.NotificationRequested(notification_id=str(uuid.uuid4()), channel=channel, recipient=recipient, template=template,
                                         text=rendered, ref=ref, created_at=uow.now())
-        await uow.emit(task["tenant"], ev.NOTIFICATION_REQUESTED, note,
-                       subject=subjects.outbound(task["tenant"], f"notification.{channel}"))
+        await uow.emit(task["tenant"], ev.NOTIFICATION_REQUESTED, note)  # on duban.out.<tenant>.notification.<channel>

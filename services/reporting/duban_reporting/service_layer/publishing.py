@@ -1,6 +1,6 @@
 """Publishing a bulletin or a special report: in ONE transaction take the next gapless number,
 build the document, render it to DOCX and PDF, store both and emit ``report.published`` (to
-``duban.out.<tenant>.report.published`` through the outbox).
+``duban.out.<tenant>.report.published`` through the outbox, as events.OUTBOUND_TOPICS says).
 
 Idempotent: a request carries a key (the caller's Idempotency-Key, else the natural key: a
 bulletin per period; a special report per subject and day); a second request with the same
@@ -18,7 +18,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from duban_common import sequences, subjects
+from duban_common import sequences
 from duban_common.calendar import local_day
 from duban_common.contracts import events as ev
 from duban_common.db import plain
@@ -113,8 +113,7 @@ async def publish(unit_of_work: Callable, read: Callable, tenant: str, req: Requ
             hashes = {"docx": hashlib.sha256(docx).hexdigest(), "pdf": hashlib.sha256(pdf).hexdigest()}
             env = await uow.emit(tenant, ev.REPORT_PUBLISHED, ev.ReportPublished(
                 report_id=report_id, kind=req.kind, report_no=number, title=doc.title, period=period,
-                document={**document_links(tenant, report_id), "sha256": hashes}, published_at=now, published_by=published_by),
-                subject=subjects.outbound(tenant, "report.published"))
+                document={**document_links(tenant, report_id), "sha256": hashes}, published_at=now, published_by=published_by))
             row = dict(report_id=report_id, tenant=tenant, kind=req.kind, year=issued_on.year, seq=value, report_no=number, title=doc.title,
                        period=period, subject=req.subject, dedup_key=key, fingerprint=req.fingerprint(), issuer=doc.issuer, issued_on=issued_on,
                        published_at=now, published_by=published_by, event_id=env.id, docx_sha256=hashes["docx"], pdf_sha256=hashes["pdf"],

@@ -23,13 +23,18 @@ DEFAULT_DIR = Path(__file__).with_name("schemas")
 _PREFIX = "duban."
 
 
+def file_name(type_: str) -> str:
+    """The schema file of a submission or event type: ``duban.task.assigned.v1`` → ``task.assigned.v1.json``."""
+    return f"{type_.removeprefix(_PREFIX)}.json"
+
+
 def all_schemas() -> dict[str, dict]:
     """File name → JSON Schema for every submission kind, domain event, the envelope and the dead letter."""
     out: dict[str, dict] = {}
     for kind, model in KINDS.items():
-        out[f"{submission_type(kind).removeprefix(_PREFIX)}.json"] = model.model_json_schema()
+        out[file_name(submission_type(kind))] = model.model_json_schema()
     for event_type, model in EVENT_TYPES.items():
-        out[f"{event_type.removeprefix(_PREFIX)}.json"] = model.model_json_schema()
+        out[file_name(event_type)] = model.model_json_schema()
     out["envelope.json"] = Envelope.model_json_schema()
     out["dead_letter.json"] = DeadLetter.model_json_schema()
     return out

@@ -1,0 +1,166 @@
+"""The AsyncAPI 3.0.0 document of Duban's NATS subjects (CONTRACT.md, decision 0018).
+
+Generated from the declarations the code runs on, never edited by hand:
+- a channel per submission kind (``duban.in.{tenant}.<kind>``, submissions.KINDS);
+- a channel per event type: ``duban.ev.{tenant}.<aggregate>.<event>``, or its outbound topic
+  (events.OUTBOUND_TOPICS; a topic's ``{field}`` is a channel parameter, events.TOPIC_FIELDS);
+- the dead-letter channel of each service that runs a consumer (contracts.dead_letters);
+- a ``send`` operation per channel, and a ``receive`` operation per channel and durable
+  consumer whose filter matches it (provisioning.CONSUMERS).
+Payloads ``$ref`` the JSON Schema snapshots in ``schemas/`` (schemas.py), relative to the file.
+
+``python -m duban_common.contracts.asyncapi [path]`` writes ``asyncapi.json`` next to this
+module; ``--check`` only compares (exit 1 when the file differs). A unit test compares too.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import subjects
+from ..provisioning import CONSUMERS, ConsumerSpec
+from .dead_letters import HEADERS as DEAD_LETTER_HEADERS
+from .events import EVENT_TYPES, OUTBOUND_TOPICS, TOPIC_FIELDS
+from .schemas import file_name, render
+from .submissions import KINDS, submission_type
+
+DEFAULT_PATH = Path(__file__).with_name("asyncapi.json")
+_SCHEMAS = "schemas/"
+_TENANT = "the tenant's slug: lowercase letters, digits and '-', 2 to 40 characters"
+
+
+@dataclass(frozen=True)
+class Channel:
+    id: str  # "ev.task.assigned"
+    address: str  # "duban.ev.{tenant}.task.assigned"
+    message: str  # "task.assigned.v1"
+    payload: dict
+    headers: str  # a name in components.schemas
+    sent_by: str
+    parameters: dict[str, dict] = field(default_factory=dict)
+
+    def subjects(self, tenant: str = "demo") -> list[str]:
+        """The concrete subjects of the channel for one tenant: each value of an enumerated parameter."""
+        out = [self.address.replace("{tenant}", tenant)]
+        for name, parameter in self.parameters.items():
+            if "enum" in parameter:
+                out = [s.replace(f"{{{name}}}", v) for s in out for v in parameter["enum"]]
+        return out
+
+
+def _enveloped(type_: str) -> dict:
+    return {"allOf": [
+        {"$ref": f"{_SCHEMAS}envelope.json"},
+        {"type": "object", "required": ["type", "data"],
+         "properties": {"type": {"const": type_}, "data": {"$ref": _SCHEMAS + file_name(type_)}}},
+    ]}
+
+
+def channels() -> list[Channel]:
+    tenant = {"tenant": {"description": _TENANT, "examples": ["demo"]}}
+    out = [Channel(f"in.{kind}", f"duban.in.{{tenant}}.{kind}", submission_type(kind).removeprefix("duban."),
+                   _enveloped(submission_type(kind)), "inboundHeaders", "an integrating platform (or `duban publish`)", tenant)
+           for kind in KINDS]
+    for type_ in EVENT_TYPES:
+        aggregate, name, _ = subjects.split_type(type_)
+        topic = OUTBOUND_TOPICS.get(type_)
+        if topic is None:
+            cid, address, parameters = f"ev.{aggregate}.{name}", f"duban.ev.{{tenant}}.{aggregate}.{name}", tenant
+        else:
+            fields = {f: {"description": f"the event's data.{f}", "enum": list(TOPIC_FIELDS[f])} for f in TOPIC_FIELDS if f"{{{f}}}" in topic}
+            cid, address, parameters = "out." + topic.split(".{")[0], f"duban.out.{{tenant}}.{topic}", {**tenant, **fields}
+        out.append(Channel(cid, address, type_.removeprefix("duban."), _enveloped(type_), "outboxHeaders",
+                           "the service's outbox relay", parameters))
+    dlq_tenant = {"tenant": {"description": f"{_TENANT}; `{subjects.UNKNOWN_TENANT}` when the original subject had none",
+                             "examples": ["demo", subjects.UNKNOWN_TENANT]}}
+    for service in sorted({c.service for c in CONSUMERS}):
+        out.append(Channel(f"dlq.{service}", f"duban.dlq.{{tenant}}.{service}", "dead_letter", {"$ref": f"{_SCHEMAS}dead_letter.json"},
+                           "deadLetterHeaders", f"the consumer runner of {service}", dlq_tenant))
+    return out
+
+
+def _matches(filter_subject: str, subject: str) -> bool:
+    f, s = filter_subject.split("."), subject.split(".")
+    for i, token in enumerate(f):
+        if token == ">":
+            return len(s) > i
+        if i >= len(s) or token not in ("*", s[i]):
+            return False
+    return len(f) == len(s)
+
+
+def receivers(channel: Channel) -> list[ConsumerSpec]:
+    """The durable consumers whose filter takes the channel's messages: all of them, for every tenant."""
+    out = []
+    for spec in CONSUMERS:
+        hits = [_matches(spec.filter_subject, s) for s in channel.subjects()]
+        if any(hits) and not all(hits):
+            raise ValueError(f"consumer {spec.durable} takes only part of channel {channel.id}; declare the parts as channels")
+        if all(hits):
+            out.append(spec)
+    return out
+
+
+def _headers() -> dict[str, dict]:
+    def strings(descriptions: dict[str, str], required: bool) -> dict:
+        props = {name: {"type": "string", "description": text} for name, text in descriptions.items()}
+        return {"type": "object", "properties": props, **({"required": list(props)} if required else {})}
+
+    return {
+        "inboundHeaders": strings({"Nats-Msg-Id": "optional: JetStream drops a re-publish with the same id inside its duplicate window"}, False),
+        "outboxHeaders": strings({"Nats-Msg-Id": "the envelope's id: JetStream drops a re-publish inside its duplicate window"}, True),
+        "deadLetterHeaders": strings(DEAD_LETTER_HEADERS, True),
+    }
+
+
+def document() -> dict:
+    chans, ops = {}, {}
+    for c in channels():
+        message = {"name": c.message, "contentType": "application/json",
+                   "headers": {"$ref": f"#/components/schemas/{c.headers}"}, "payload": c.payload}
+        chans[c.id] = {"address": c.address, "parameters": c.parameters, "messages": {c.message: message}}
+        ref = {"channel": {"$ref": f"#/channels/{c.id}"}, "messages": [{"$ref": f"#/channels/{c.id}/messages/{c.message}"}]}
+        ops[f"send.{c.id}"] = {"action": "send", **ref, "summary": f"published by {c.sent_by}"}
+        for spec in receivers(c):
+            ops[f"{spec.durable}.{c.id}"] = {
+                "action": "receive", **ref, "summary": f"durable consumer {spec.durable} on {spec.stream}, filter {spec.filter_subject}",
+                "x-duban-consumer": {"durable": spec.durable, "stream": spec.stream, "filter_subject": spec.filter_subject},
+            }
+    return {
+        "asyncapi": "3.0.0",
+        "info": {
+            "title": "Duban",
+            "version": "1.0.0",
+            "description": "Duban's NATS JetStream subjects: submissions in, domain events, what goes out to other "
+                           "platforms and dead letters (CONTRACT.md). Generated by `python -m duban_common.contracts.asyncapi`.",
+        },
+        "defaultContentType": "application/json",
+        "channels": chans,
+        "operations": ops,
+        "components": {"schemas": _headers()},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    check = "--check" in args
+    paths = [a for a in args if a != "--check"]
+    if len(paths) > 1:
+        print("usage: python -m duban_common.contracts.asyncapi [--check] [path]", file=sys.stderr)
+        return 2
+    path = Path(paths[0]) if paths else DEFAULT_PATH
+    doc = document()
+    text = render(doc)
+    if check:
+        same = path.exists() and path.read_text(encoding="utf-8") == text
+        print(f"{path} is {'up to date' if same else 'out of date: regenerate with python -m duban_common.contracts.asyncapi'}")
+        return 0 if same else 1
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {path}: {len(doc['channels'])} channels, {len(doc['operations'])} operations")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

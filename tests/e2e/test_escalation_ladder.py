@@ -19,6 +19,7 @@ from duban_cli.embedded import SERVICES, EmbeddedSystem, demo_units_path, load_d
 from duban_common.calendar import TZ
 from duban_common.natsserver import free_port
 from duban_escalation.domain.ladder import DEFAULT_LADDER
+from asyncapi_support import off_contract
 from e2e_support import START, ledger, meeting_decision, publish, read_stream, set_clock, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -241,3 +242,7 @@ def test_an_unmet_rectification_demand_takes_the_government_bulletin_rung_at_onc
     state = httpx.get(f"{base}/escalation", timeout=10).json()
     assert state["urges"] == 1 and [s["step"] for s in state["steps"]] == [1, 2]
     assert state["explanations"][0]["step"] == 2 and state["case"] is None
+
+
+def test_every_message_the_broker_holds_is_on_the_contract(esc, nats_server):
+    assert off_contract(nats_server.url) == []

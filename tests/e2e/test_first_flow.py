@@ -12,6 +12,7 @@ import pytest
 
 from duban_common.calendar import WorkCalendar
 
+from asyncapi_support import off_contract
 from e2e_support import START, ledger, meeting_decision, publish, set_clock, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -142,3 +143,7 @@ def test_lights_follow_the_shared_clock(system, nats_server):
     finally:
         asyncio.run(set_clock(nats_server.url, START))
     assert _matters(system, "md-clock")[0]["light"] == "green"
+
+
+def test_every_message_the_broker_holds_is_on_the_contract(system, nats_server):
+    assert off_contract(nats_server.url) == []

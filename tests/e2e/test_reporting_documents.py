@@ -25,6 +25,7 @@ import pytest
 from pypdf import PdfReader
 
 from duban_common.calendar import TZ
+from asyncapi_support import off_contract
 from e2e_support import example, ledger, meeting_decision, publish, read_stream, set_clock, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -271,3 +272,7 @@ def test_numbering_idempotency_special_reports_masking_and_the_published_events(
         assert data["document"]["docx"] == report["document"]["docx"] and data["document"]["sha256"] == report["document"]["sha256"]
         assert hashlib.sha256(download(system, report, "pdf")[0]).hexdigest() == data["document"]["sha256"]["pdf"]
         assert PHONE not in json.dumps(env, ensure_ascii=False)
+
+
+def test_every_message_the_broker_holds_is_on_the_contract(system, quarter, nats_server):
+    assert off_contract(nats_server.url) == []

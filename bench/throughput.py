@@ -163,8 +163,9 @@ async def ledger_commits(nats_url: str, reporting_db: str, titles: dict[str, str
     return out
 
 
-async def drained(url: str, quiet_s: float = 3.0, timeout_s: float = 1800) -> None:
-    """Wait until every durable consumer has nothing pending or unacknowledged for ``quiet_s``."""
+async def drained(url: str, quiet_s: float = 3.0, timeout_s: float = 3600) -> float:
+    """Wait until every durable consumer has nothing pending or unacknowledged for ``quiet_s``;
+    the instant (time.monotonic) they became so."""
     from duban_common.provisioning import CONSUMERS
 
     nc = await nats.connect(url)
@@ -181,10 +182,11 @@ async def drained(url: str, quiet_s: float = 3.0, timeout_s: float = 1800) -> No
             elif quiet_since is None:
                 quiet_since = time.monotonic()
             elif time.monotonic() - quiet_since >= quiet_s:
-                return
+                return quiet_since
             await asyncio.sleep(0.5)
     finally:
         await nc.close()
+    raise TimeoutError(f"the consumers still had work after {timeout_s:.0f} s")
 
 
 async def broker_work(url: str) -> tuple[int, int]:
@@ -264,7 +266,7 @@ def end_to_end(tmp: Path, payloads: list[bytes], ids: list[str], backend: str, p
         office = system.headers("supervision_office")
         base = ledger_total(system, office)
         work_before = asyncio.run(broker_work(system.nats_url))
-        started = time.perf_counter()
+        started = time.monotonic()
         pub_s = asyncio.run(publish_all(system.nats_url, "duban.in.demo.online_message", payloads, ids))
         seen, deadline = 0, time.monotonic() + 3600
         peaks = {name: 0 for name in SERVICES}
@@ -275,11 +277,11 @@ def end_to_end(tmp: Path, payloads: list[bytes], ids: list[str], backend: str, p
             if seen >= len(payloads):
                 break
             time.sleep(0.5)
-        total_s = time.perf_counter() - started
+        total_s = time.monotonic() - started
         # the burst's downstream events (tasks, deadlines, their projections) are still queued
         # when its last matter reaches the ledger: count the broker's work (and measure the
         # steady state) once they are done
-        asyncio.run(drained(system.nats_url))
+        drained_s = asyncio.run(drained(system.nats_url)) - started
         work = [(after - before) / len(payloads) for before, after in zip(work_before, asyncio.run(broker_work(system.nats_url)))]
         lat = None
         if rate and seconds:
@@ -289,6 +291,7 @@ def end_to_end(tmp: Path, payloads: list[bytes], ids: list[str], backend: str, p
             for name, sp in system.services.items():
                 peaks[name] = max(peaks[name], rss_kb(sp.proc.pid))
         return {"publish_per_s": len(payloads) / pub_s, "items_per_s": seen / total_s, "seconds": total_s, "seen": seen,
+                "drained_s": drained_s,
                 "peak_rss_mb": {k: v / 1024 for k, v in peaks.items()}, "latency": lat,
                 "stored_per_item": work[0], "deliveries_per_item": work[1]}
 
@@ -343,6 +346,8 @@ def main() -> None:
         f"| external publisher into duban.in (PubAck) | {e2e['publish_per_s']:,.0f} msgs/s |",
         f"| end to end, publish → all in the ledger | {e2e['items_per_s']:,.1f} items/s ({e2e['seconds']:.1f} s) |",
         f"| ratio to the raw pull consume | {e2e['items_per_s'] / con:.3f} |",
+        f"| publish → every consumer done (deadlines, escalation, projections) | {args.messages / e2e['drained_s']:,.1f} items/s "
+        f"({e2e['drained_s']:.1f} s) |",
         f"| in the ledger / published (lost) | {e2e['seen']} / {args.messages} ({args.messages - e2e['seen']} lost) |",
     ]
     if args.backend == "postgresql":

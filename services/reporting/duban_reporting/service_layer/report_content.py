@@ -52,14 +52,30 @@ async def selected_matters(session, tenant: str, sel: Selection, now: datetime, 
         row = (await session.execute(select(ledger).where(ledger.c.tenant == tenant, ledger.c.matter_id == sel.matter_id))).mappings().first()
         if row is None:
             raise ReportRefused(f"事项 {sel.matter_id} 不存在", 404)
-        return [dict(row)]
+        return await _projected(session, [dict(row)])
     rows_q, count_q = ledger_query.query(tenant, sel.campaign, now, local_day(now))
     total = (await session.execute(count_q)).scalar_one()
     if total == 0:
         raise ReportRefused("没有符合筛选条件的督办事项，无法形成专报")
     if total > limit:
         raise ReportRefused(f"符合条件的事项有 {total} 项，超过专报上限 {limit} 项，请缩小筛选范围")
-    return [dict(r) for r in (await session.execute(rows_q)).mappings()]
+    return await _projected(session, [dict(r) for r in (await session.execute(rows_q)).mappings()])
+
+
+async def _projected(session, rows: list[dict]) -> list[dict]:
+    """The matters, refused (409) while one is known from its tasks' facts only (its matter.registered
+    not projected yet: no title, no source) or one of its tasks from a deadline or another fact only
+    (its task.assigned not projected yet: no unit, no notice). The events are projected in any order;
+    the report would state the gaps as facts, under a number."""
+    for r in rows:
+        if r["registered_at"] is None:
+            raise ReportRefused(f"事项 {r['matter_id']} 的立项信息尚未同步到报表，暂不能形成专报，请稍后再试", 409)
+    ids = [r["matter_id"] for r in rows]
+    q = select(task_states.c.matter_id).where(task_states.c.matter_id.in_(ids), task_states.c.assigned_at.is_(None)).limit(1)
+    if (waiting := (await session.execute(q)).scalar()) is not None:
+        title = next(r["title"] for r in rows if r["matter_id"] == waiting)
+        raise ReportRefused(f"事项“{title}”的交办信息尚未同步到报表，暂不能形成专报，请稍后再试", 409)
+    return rows
 
 
 async def matter_lines(session, rows: list[dict], now: datetime, names: dict[str, str]) -> list[MatterLine]:

@@ -1,0 +1,111 @@
+"""Reporting projects the events in any order (replicas share its consumer, a failed event is
+redelivered later), so a matter's ledger row can exist before its matter.registered (no title, no
+source) and a task before its task.assigned (no unit, no notice). A special report on such a
+matter would state those gaps as facts under a number of its own: it is refused (409) and
+nothing is published, no number taken; once the events are in, it is published as the first."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from duban_common import tenancy
+from duban_common.calendar import TZ
+from duban_common.clock import FixedClock
+from duban_common.consumer import Delivery
+from duban_common.contracts import events as ev
+from duban_common.envelope import new_event
+from duban_common.runtime import Runtime
+from duban_reporting.adapters import orm
+from duban_reporting.adapters.units import UnitNames
+from duban_reporting.config import ReportingSettings
+from duban_reporting.entrypoints import http_documents
+from duban_reporting.service_layer.projections import HANDLERS
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=TZ)
+ORIGIN = {"kind": "leader_instruction", "source": "/platforms/oa", "submission_id": "s1", "external_id": "ps-1", "leader_name": "王县长"}
+OFFICE = {"X-Duban-Role": "supervision_office"}
+
+
+@pytest.fixture
+async def runtime(tmp_path):
+    rt = Runtime(settings=ReportingSettings(data_dir=tmp_path), metadata=orm.metadata, tables=orm.infra)
+    rt.clock = FixedClock(NOW)
+    await rt.db.create_all(orm.metadata)
+    yield rt
+    await rt.db.dispose()
+
+
+async def deliver(rt, type_: str, data) -> None:
+    env = new_event(tenant="demo", type=type_, source="/duban/test", data=data, time=NOW)
+    with tenancy.scoped("demo"):  # as the consumer runner does
+        async with rt.unit_of_work() as uow:
+            await HANDLERS["projections"][type_](Delivery(env, f"duban.ev.demo.{type_}", 1), uow)
+
+
+async def rows(rt, table) -> list[dict]:
+    with tenancy.scoped("demo"):
+        async with rt.db.read() as s:
+            return [dict(r) for r in (await s.execute(select(table))).mappings().all()]
+
+
+async def publish(rt, matter_id: str | None = None, campaign: dict | None = None) -> httpx.Response:
+    app = FastAPI()
+    app.include_router(http_documents.router(rt, UnitNames(None)))
+    subject = {"matter_id": matter_id} if matter_id else {"campaign": campaign}
+    with tenancy.scoped("demo"):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            return await client.post("/v1/tenants/demo/reports", json={"kind": "special_report", **subject}, headers=OFFICE)
+
+
+async def nothing_published(rt) -> bool:
+    return (await rows(rt, orm.reports), await rows(rt, orm.sequences), await rows(rt, orm.infra.outbox)) == ([], [], [])
+
+
+REGISTERED = ev.MatterRegistered(matter_id="m1", title="关于加快推进农村供水保障工程的批示", content="…", origin=ORIGIN,
+                                 registered_at=datetime(2026, 11, 9, 9, 0, tzinfo=TZ))
+ASSIGNED = ev.TaskAssigned(task_id="t1", matter_id="m1", title=REGISTERED.title, lead_unit="slj", origin=ORIGIN,
+                           assigned_at=datetime(2026, 11, 10, 9, 0, tzinfo=TZ), notice_no="督办〔2026〕7号", version=1)
+DEADLINE = ev.DeadlineSet(task_id="t1", matter_id="m1", start_on=date(2026, 11, 10), due_on=date(2026, 11, 24),
+                          due_at=datetime(2026, 11, 24, 17, 30, tzinfo=TZ), rule="working_days", revision=1, lead_unit="slj")
+
+
+async def test_a_special_report_on_a_matter_not_yet_registered_in_reporting_is_refused_and_publishes_nothing(runtime):
+    await deliver(runtime, ev.TASK_ASSIGNED, ASSIGNED)  # before its matter.registered
+    await deliver(runtime, ev.DEADLINE_SET, DEADLINE)
+    [row] = await rows(runtime, orm.ledger)
+    assert (row["title"], row["registered_at"], row["lead_unit"]) == (None, None, "slj")
+
+    refused = await publish(runtime, "m1")
+    assert refused.status_code == 409 and "立项信息尚未同步" in refused.json()["detail"], refused.text
+    in_campaign = await publish(runtime, campaign={"unit": "slj"})  # the same matter among a campaign's
+    assert in_campaign.status_code == 409 and "立项信息尚未同步" in in_campaign.json()["detail"], in_campaign.text
+    assert await nothing_published(runtime)
+
+    await deliver(runtime, ev.MATTER_REGISTERED, REGISTERED)
+    published = await publish(runtime, "m1")
+    assert published.status_code == 201, published.text
+    assert (published.json()["report_no"], published.json()["title"]) == (
+        "督查专报〔2026〕1号", f"关于“{REGISTERED.title}”办理情况的督查专报")
+
+
+async def test_a_special_report_on_a_matter_whose_task_is_known_only_from_its_deadline_is_refused(runtime):
+    await deliver(runtime, ev.MATTER_REGISTERED, REGISTERED)
+    await deliver(runtime, ev.DEADLINE_SET, DEADLINE)  # before its task.assigned: no unit, no notice yet
+    [task] = await rows(runtime, orm.task_states)
+    assert (task["lead_unit"], task["notice_no"], task["assigned_at"]) == (None, None, None)
+
+    refused = await publish(runtime, "m1")
+    assert refused.status_code == 409 and "交办信息尚未同步" in refused.json()["detail"], refused.text
+    assert await nothing_published(runtime)
+
+    await deliver(runtime, ev.TASK_ASSIGNED, ASSIGNED)
+    published = await publish(runtime, "m1")
+    assert published.status_code == 201 and published.json()["report_no"] == "督查专报〔2026〕1号", published.text
+    [out] = [json.loads(r["payload"]) for r in await rows(runtime, orm.infra.outbox)]
+    assert out["type"] == ev.REPORT_PUBLISHED and out["data"]["report_no"] == "督查专报〔2026〕1号"

@@ -169,3 +169,27 @@ async def test_an_urge_or_rectification_demand_before_the_assignment_is_refused_
     assert taken.status_code == 200 and taken.json()["steps_taken"] == [2]  # rung 1 came with the urge; rung 2 by the trigger
     assert sorted(s["step"] for s in await rows(runtime, orm.steps_taken)) == [1, 2]
     assert urged(await rows(runtime, orm.infra.outbox)) == [("t5", "zjj", "rectification_unmet")]
+
+
+async def test_a_reassignment_processed_before_the_assignment_keeps_its_unit_and_triggers_wait_for_the_assignment(runtime):
+    """task.assigned failed once and waits for its redelivery while the same stream's task.reassigned
+    goes through: the later unit stays when the assignment comes, and what came meanwhile (an overdue,
+    an urge by hand) waits for the assignment, which alone carries the title."""
+    due_at = datetime(2026, 11, 20, 17, 30, tzinfo=TZ)
+    await deliver(runtime, "tasks", ev.TASK_REASSIGNED, ev.TaskReassigned(
+        task_id="t6", matter_id="m6", previous_unit="zjj", lead_unit="fgj", reassigned_at=NOW, version=2))
+    await deliver(runtime, "deadlines", ev.DEADLINE_OVERDUE, ev.DeadlineOverdue(
+        task_id="t6", matter_id="m6", timer_id="t6:overdue:2026-11-20", scheduled_at=due_at, due_on=date(2026, 11, 20), due_at=due_at))
+    [task] = await rows(runtime, orm.watched_tasks)
+    assert (task["unit"], task["title"], task["urges"], [w["reason"] for w in task["waiting"]]) == ("fgj", None, 0, ["overdue"])
+    app = FastAPI()
+    app.include_router(http.router(runtime, WorkCalendar()))
+    with tenancy.scoped("demo"):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            urge = await client.post("/v1/tenants/demo/tasks/t6/urge", json={}, headers={"X-Duban-Role": "supervision_office"})
+    assert urge.status_code == 409 and await rows(runtime, orm.infra.outbox) == []
+
+    await deliver(runtime, "tasks", ev.TASK_ASSIGNED, assigned("t6", "m6"))  # names zjj, the unit before the reassignment
+    [task] = await rows(runtime, orm.watched_tasks)
+    assert (task["unit"], task["title"], task["urges"], task["waiting"]) == ("fgj", "关于加快推进农村供水保障工程的批示", 1, None)
+    assert urged(await rows(runtime, orm.infra.outbox)) == [("t6", "fgj", "overdue")]

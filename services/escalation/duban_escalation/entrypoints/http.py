@@ -42,11 +42,11 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _assigned(task: dict | None, tenant: str, task_id: str, action: str) -> dict:
-    """The task, to urge or climb by hand: 404 if escalation does not know it, 409 while it knows
-    it from its deadline.set only (the streams are consumed independently) and has no unit yet."""
+    """The task, to urge or climb by hand: 404 if escalation does not know it, 409 while it has not
+    applied its task.assigned yet (handlers.assigned: known from a deadline fact only, say)."""
     if task is None or task["tenant"] != tenant:
         raise HTTPException(404, f"任务 {task_id} 不存在")
-    if task["unit"] is None:
+    if not handlers.assigned(task):
         raise HTTPException(409, f"该任务尚未交办到承办单位，暂不能{action}，请稍后再试")
     return task
 

@@ -35,12 +35,23 @@ async def _wait_for_assignment(uow: UnitOfWork, task: dict, reason: str, key: st
         await uow.session.execute(watched_tasks.update().where(watched_tasks.c.task_id == task["task_id"]).values(waiting=waiting))
 
 
-async def _upsert(uow: UnitOfWork, tenant: str, task_id: str, matter_id: str, **values) -> dict:
+def assigned(task: dict) -> bool:
+    """Whether escalation has applied the task's task.assigned, the only event with its title and
+    its first unit. A deadline fact or a return (other streams) can come before it, and so can a
+    task.reassigned that was processed while task.assigned waited for its redelivery (same stream):
+    until then there is no one, or not the whole task, to urge or order."""
+    return task["unit"] is not None and task["title"] is not None
+
+
+async def _upsert(uow: UnitOfWork, tenant: str, task_id: str, matter_id: str, first: dict | None = None, **values) -> dict:
+    """The task's row, created or changed by ``values``; ``first`` only where the row has none yet."""
     task, now = await load(uow, task_id), uow.now()
+    if task is not None:
+        values |= {k: v for k, v in (first or {}).items() if task[k] is None}
     if task is None:
         # values may set the defaults too: a deadline.set or deadline.overdue can come before task.assigned
         row = {"task_id": task_id, "tenant": tenant, "matter_id": matter_id, "updated_at": now,
-               "urges": 0, "returns": 0, "overdue": False, "closed": False, **values}
+               "urges": 0, "returns": 0, "overdue": False, "closed": False, **(first or {}), **values}
         await uow.session.execute(watched_tasks.insert(), row)
         return dict.fromkeys(watched_tasks.c.keys()) | row
     if values:
@@ -61,7 +72,8 @@ def build(settings, cal: WorkCalendar) -> dict:
 
     async def on_task_assigned(d: Delivery, uow: UnitOfWork) -> None:
         e = ev.TaskAssigned.model_validate(d.envelope.data)
-        task = await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id, unit=e.lead_unit, title=e.title)
+        # the first unit, unless a task.reassigned processed ahead of this has named a later one
+        task = await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id, first={"unit": e.lead_unit}, title=e.title)
         await dossier.add(uow, d.envelope.tenant, e.matter_id, e.task_id, "assigned", {
             "task_id": e.task_id, "lead_unit": e.lead_unit, "co_units": e.co_units, "responsible_person": e.responsible_person,
             "notice_no": e.notice_no, "requirement": e.requirement, "assigned_at": e.assigned_at.isoformat()}, at=e.assigned_at)
@@ -97,7 +109,7 @@ def build(settings, cal: WorkCalendar) -> dict:
         task = await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id, overdue=True)
         if task["closed"]:
             return
-        if not task["unit"]:
+        if not assigned(task):
             await _wait_for_assignment(uow, task, "overdue", f"overdue:{e.timer_id}")
             return
         await climb.escalate(uow, task, "overdue", f"overdue:{e.timer_id}", cal, await ctx(task["tenant"]))
@@ -107,7 +119,7 @@ def build(settings, cal: WorkCalendar) -> dict:
         task = await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id)
         await uow.session.execute(watched_tasks.update().where(watched_tasks.c.task_id == e.task_id).values(returns=task["returns"] + 1))
         task = await load(uow, e.task_id)
-        if not task["unit"]:
+        if not assigned(task):
             await _wait_for_assignment(uow, task, "returned", f"returned:{d.envelope.id}")
             return
         await climb.escalate(uow, task, "returned", f"returned:{d.envelope.id}", cal, await ctx(task["tenant"]))

@@ -13,6 +13,7 @@ from duban_common.outbox import UnitOfWork
 
 from ..adapters.orm import notice_sequences, supervision_orders
 from . import climb, dossier, notify
+from .handlers import assigned
 
 NEXT = {"approve": ("proposed", "approved"), "sign": ("approved", "issued")}
 
@@ -45,7 +46,7 @@ async def advance(uow: UnitOfWork, tenant: str, order_id: str, step: str, person
             status=target, approved_by=person, approved_at=now))
         return {**o, "status": target}
     task = await task_of(uow, o["task_id"])
-    if task["unit"] is None:  # escalation heard of the task (deadline.set) before its task.assigned: no unit to order yet
+    if not assigned(task):  # escalation heard of the task (deadline.set, say) before its task.assigned: no unit to order yet
         raise OrderError(409, "该任务尚未交办到承办单位，督办单暂不能签发，请稍后再试")
     year = local_day(now).year
     number = sequences.format_number("督办单", year, await sequences.next_value(uow.session, notice_sequences, tenant, year, "order"))

@@ -193,3 +193,9 @@ async def test_a_reassignment_processed_before_the_assignment_keeps_its_unit_and
     [task] = await rows(runtime, orm.watched_tasks)
     assert (task["unit"], task["title"], task["urges"], task["waiting"]) == ("fgj", "关于加快推进农村供水保障工程的批示", 1, None)
     assert urged(await rows(runtime, orm.infra.outbox)) == [("t6", "fgj", "overdue")]
+
+    for version, unit in ((4, "jyj"), (3, "wjj")):  # the fourth version's reassignment processed before the third's
+        await deliver(runtime, "tasks", ev.TASK_REASSIGNED, ev.TaskReassigned(
+            task_id="t6", matter_id="m6", lead_unit=unit, reassigned_at=NOW, version=version))
+    [task] = await rows(runtime, orm.watched_tasks)
+    assert (task["unit"], task["unit_version"]) == ("jyj", 4)

@@ -17,6 +17,9 @@ watched_tasks = Table(
     Column("tenant", String(40), nullable=False, index=True),
     Column("matter_id", String(36), nullable=False),
     Column("unit", String(40)),
+    # the task's version (task.* events carry it) that named the unit: an older task.assigned or
+    # task.reassigned processed after a newer one (a redelivery) leaves the unit alone
+    Column("unit_version", Integer),
     Column("title", String(500)),
     Column("due_on", Date),
     Column("due_at", UTCDateTime),

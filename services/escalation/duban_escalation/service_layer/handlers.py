@@ -43,15 +43,18 @@ def assigned(task: dict) -> bool:
     return task["unit"] is not None and task["title"] is not None
 
 
-async def _upsert(uow: UnitOfWork, tenant: str, task_id: str, matter_id: str, first: dict | None = None, **values) -> dict:
-    """The task's row, created or changed by ``values``; ``first`` only where the row has none yet."""
+async def _upsert(uow: UnitOfWork, tenant: str, task_id: str, matter_id: str, unit: tuple[str, int | None] | None = None,
+                  **values) -> dict:
+    """The task's row, created or changed by ``values``, and by ``unit`` (the lead unit and the task
+    version that named it) unless the row has its unit from a later version: task.* events of one
+    task can be processed out of order when one of them waits for its redelivery."""
     task, now = await load(uow, task_id), uow.now()
-    if task is not None:
-        values |= {k: v for k, v in (first or {}).items() if task[k] is None}
+    if unit is not None and (task is None or task["unit_version"] is None or unit[1] is None or unit[1] > task["unit_version"]):
+        values |= {"unit": unit[0], "unit_version": unit[1]}
     if task is None:
         # values may set the defaults too: a deadline.set or deadline.overdue can come before task.assigned
         row = {"task_id": task_id, "tenant": tenant, "matter_id": matter_id, "updated_at": now,
-               "urges": 0, "returns": 0, "overdue": False, "closed": False, **(first or {}), **values}
+               "urges": 0, "returns": 0, "overdue": False, "closed": False, **values}
         await uow.session.execute(watched_tasks.insert(), row)
         return dict.fromkeys(watched_tasks.c.keys()) | row
     if values:
@@ -72,8 +75,7 @@ def build(settings, cal: WorkCalendar) -> dict:
 
     async def on_task_assigned(d: Delivery, uow: UnitOfWork) -> None:
         e = ev.TaskAssigned.model_validate(d.envelope.data)
-        # the first unit, unless a task.reassigned processed ahead of this has named a later one
-        task = await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id, first={"unit": e.lead_unit}, title=e.title)
+        task = await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id, unit=(e.lead_unit, e.version), title=e.title)
         await dossier.add(uow, d.envelope.tenant, e.matter_id, e.task_id, "assigned", {
             "task_id": e.task_id, "lead_unit": e.lead_unit, "co_units": e.co_units, "responsible_person": e.responsible_person,
             "notice_no": e.notice_no, "requirement": e.requirement, "assigned_at": e.assigned_at.isoformat()}, at=e.assigned_at)
@@ -87,7 +89,7 @@ def build(settings, cal: WorkCalendar) -> dict:
 
     async def on_task_reassigned(d: Delivery, uow: UnitOfWork) -> None:
         e = ev.TaskReassigned.model_validate(d.envelope.data)
-        await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id, unit=e.lead_unit)
+        await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id, unit=(e.lead_unit, e.version))
         await dossier.add(uow, d.envelope.tenant, e.matter_id, e.task_id, "reassigned", {"from": e.previous_unit, "to": e.lead_unit,
                                                                                         "reason": e.reason})
 

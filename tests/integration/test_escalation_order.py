@@ -9,10 +9,7 @@ import json
 import time
 from datetime import date, datetime
 
-import httpx
 import pytest
-from fastapi import FastAPI
-from sqlalchemy import select
 
 from duban_common import tenancy
 from duban_common.calendar import TZ, WorkCalendar
@@ -25,6 +22,7 @@ from duban_escalation.adapters import orm
 from duban_escalation.entrypoints import http
 from duban_escalation.config import EscalationSettings
 from duban_escalation.service_layer import handlers, notify, orders
+from service_support import rows, routes
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=TZ)
 ORIGIN = {"kind": "leader_instruction", "source": "/platforms/oa", "submission_id": "s1", "external_id": "ps-1"}
@@ -51,15 +49,14 @@ async def deliver(rt, purpose: str, type_: str, data) -> None:
             await handler(Delivery(env, f"duban.out.demo.{type_}", 1), uow)
 
 
-async def rows(rt, table) -> list[dict]:
-    with tenancy.scoped("demo"):
-        async with rt.db.read() as s:
-            return [dict(r) for r in (await s.execute(select(table))).mappings().all()]
-
-
 def urged(outbox: list[dict]) -> list[tuple]:
     events = [json.loads(r["payload"]) for r in outbox]
     return [(e["data"]["task_id"], e["data"]["unit"], e["data"]["reason"]) for e in events if e["type"] == ev.ESCALATION_URGED]
+
+
+def deadline_set(task_id: str, matter_id: str) -> ev.DeadlineSet:
+    return ev.DeadlineSet(task_id=task_id, matter_id=matter_id, start_on=date(2026, 11, 10), due_on=date(2026, 11, 20),
+                          due_at=datetime(2026, 11, 20, 17, 30, tzinfo=TZ), rule="working_days")
 
 
 def assigned(task_id: str, matter_id: str) -> ev.TaskAssigned:
@@ -120,9 +117,7 @@ async def test_an_overdue_whose_task_got_a_new_deadline_before_its_assignment_is
 async def test_a_supervision_order_is_signed_only_once_the_task_has_a_unit(runtime):
     """Known from its deadline.set only, a task has no unit yet: signing its order is refused
     and changes nothing (no number taken, nothing sent); once assigned, it is signed as the first."""
-    await deliver(runtime, "deadlines", ev.DEADLINE_SET, ev.DeadlineSet(
-        task_id="t4", matter_id="m4", start_on=date(2026, 11, 10), due_on=date(2026, 11, 20),
-        due_at=datetime(2026, 11, 20, 17, 30, tzinfo=TZ), rule="working_days"))
+    await deliver(runtime, "deadlines", ev.DEADLINE_SET, deadline_set("t4", "m4"))
 
     async def step(name: str, order_id: str | None = None):
         with tenancy.scoped("demo"):
@@ -150,14 +145,10 @@ async def test_a_supervision_order_is_signed_only_once_the_task_has_a_unit(runti
 
 
 async def test_an_urge_or_rectification_demand_before_the_assignment_is_refused_and_changes_nothing(runtime):
-    await deliver(runtime, "deadlines", ev.DEADLINE_SET, ev.DeadlineSet(
-        task_id="t5", matter_id="m5", start_on=date(2026, 11, 10), due_on=date(2026, 11, 20),
-        due_at=datetime(2026, 11, 20, 17, 30, tzinfo=TZ), rule="working_days"))
-    app = FastAPI()
-    app.include_router(http.router(runtime, WorkCalendar()))
+    await deliver(runtime, "deadlines", ev.DEADLINE_SET, deadline_set("t5", "m5"))
     url, leader = "/v1/tenants/demo/tasks/t5/rectification-unmet", {"X-Duban-Role": "leader", "Idempotency-Key": "r1"}
     with tenancy.scoped("demo"):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        async with routes(http.router(runtime, WorkCalendar())) as client:
             refused = await client.post(url, json={"by": "王县长"}, headers=leader)
             assert refused.status_code == 409 and "尚未交办" in refused.json()["detail"]
             urge = await client.post("/v1/tenants/demo/tasks/t5/urge", json={}, headers={"X-Duban-Role": "supervision_office"})
@@ -182,10 +173,8 @@ async def test_a_reassignment_processed_before_the_assignment_keeps_its_unit_and
         task_id="t6", matter_id="m6", timer_id="t6:overdue:2026-11-20", scheduled_at=due_at, due_on=date(2026, 11, 20), due_at=due_at))
     [task] = await rows(runtime, orm.watched_tasks)
     assert (task["unit"], task["title"], task["urges"], [w["reason"] for w in task["waiting"]]) == ("fgj", None, 0, ["overdue"])
-    app = FastAPI()
-    app.include_router(http.router(runtime, WorkCalendar()))
     with tenancy.scoped("demo"):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        async with routes(http.router(runtime, WorkCalendar())) as client:
             urge = await client.post("/v1/tenants/demo/tasks/t6/urge", json={}, headers={"X-Duban-Role": "supervision_office"})
     assert urge.status_code == 409 and await rows(runtime, orm.infra.outbox) == []
 

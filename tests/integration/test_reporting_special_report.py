@@ -11,8 +11,6 @@ from datetime import date, datetime
 
 import httpx
 import pytest
-from fastapi import FastAPI
-from sqlalchemy import select
 
 from duban_common import tenancy
 from duban_common.calendar import TZ
@@ -26,6 +24,7 @@ from duban_reporting.adapters.units import UnitNames
 from duban_reporting.config import ReportingSettings
 from duban_reporting.entrypoints import http_documents
 from duban_reporting.service_layer.projections import HANDLERS
+from service_support import rows, routes
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=TZ)
 ORIGIN = {"kind": "leader_instruction", "source": "/platforms/oa", "submission_id": "s1", "external_id": "ps-1", "leader_name": "王县长"}
@@ -48,18 +47,10 @@ async def deliver(rt, type_: str, data) -> None:
             await HANDLERS["projections"][type_](Delivery(env, f"duban.ev.demo.{type_}", 1), uow)
 
 
-async def rows(rt, table) -> list[dict]:
-    with tenancy.scoped("demo"):
-        async with rt.db.read() as s:
-            return [dict(r) for r in (await s.execute(select(table))).mappings().all()]
-
-
 async def publish(rt, matter_id: str | None = None, campaign: dict | None = None) -> httpx.Response:
-    app = FastAPI()
-    app.include_router(http_documents.router(rt, UnitNames(None)))
     subject = {"matter_id": matter_id} if matter_id else {"campaign": campaign}
     with tenancy.scoped("demo"):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        async with routes(http_documents.router(rt, UnitNames(None))) as client:
             return await client.post("/v1/tenants/demo/reports", json={"kind": "special_report", **subject}, headers=OFFICE)
 
 

@@ -95,12 +95,16 @@ class UnitOfWork:
     async def emit(self, tenant: str, type: str, data: BaseModel | dict[str, Any]) -> Envelope:
         """Record an event in the outbox. Domain events go to ``duban.ev.<tenant>...``, the
         outbound types to ``duban.out.<tenant>...`` (``contracts.events.subject_of``)."""
-        env = new_event(tenant=tenant, type=type, source=self.source, data=data, time=self.now())
-        target = subject_of(tenant, type, env.data)
-        await self.session.execute(self._tables.outbox_insert, dict(event_id=env.id, subject=target, payload=env.to_bytes(),
-                                                                      created_at=datetime.now(timezone.utc)))
-        self.emitted.append(env)
+        env, row = self._outbox_row(tenant, type, data)
+        await self.session.execute(self._tables.outbox_insert, row)
         return env
+
+    def _outbox_row(self, tenant: str, type: str, data: BaseModel | dict[str, Any]) -> tuple[Envelope, dict]:
+        """The event, counted as emitted, and its outbox row."""
+        env = new_event(tenant=tenant, type=type, source=self.source, data=data, time=self.now())
+        self.emitted.append(env)
+        return env, dict(event_id=env.id, subject=subject_of(tenant, type, env.data), payload=env.to_bytes(),
+                         created_at=datetime.now(timezone.utc))
 
     async def record_inbox(self, consumer: str, env: Envelope) -> bool:
         """Insert the inbox row; False when this consumer already processed the event."""
@@ -136,10 +140,8 @@ class BatchedUnitOfWork(UnitOfWork):
         self._rows: list[dict] = []
 
     async def emit(self, tenant: str, type: str, data: BaseModel | dict[str, Any]) -> Envelope:
-        env = new_event(tenant=tenant, type=type, source=self.source, data=data, time=self.now())
-        target = subject_of(tenant, type, env.data)
-        self._rows.append(dict(event_id=env.id, subject=target, payload=env.to_bytes(), created_at=datetime.now(timezone.utc)))
-        self.emitted.append(env)
+        env, row = self._outbox_row(tenant, type, data)
+        self._rows.append(row)
         return env
 
     async def flush(self) -> None:

@@ -17,6 +17,7 @@ from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 from dateutil.parser import isoparse
 
+from asyncapi_support import Stored, problems
 from duban_cli.embedded import EmbeddedSystem
 from duban_common.natsserver import free_port
 from e2e_support import example, read_stream, wait_for
@@ -200,3 +201,17 @@ def test_a_batch_answers_each_event_on_its_own_within_its_bounds(intake, nats_se
         assert r.status_code == 422 and r.json()["detail"], (empty, r.text)
     listed = httpx.get(_submissions(intake), params={"limit": 500}, timeout=10).json()["items"]
     assert listed and not any(i["external_id"].startswith("over-") for i in listed)
+
+
+def test_what_the_broker_holds_of_this_tenant_is_on_the_asyncapi_contract(intake, nats_server):
+    """Binary-mode submissions (and the one refused for its missing ce-source), structured ones,
+    and intake's events with their ce- headers, checked against the committed AsyncAPI document."""
+
+    async def read() -> list[Stored]:
+        msgs = [m for family in ("in", "ev", "dlq") for m in await read_stream(nats_server.url, f"duban.{family}.{TENANT}.>")]
+        return [Stored(m.subject, m.data, dict(m.headers or {}), m.metadata.sequence.stream) for m in msgs]
+
+    stored = asyncio.run(read())
+    assert any("ce-source" in m.headers and m.subject.startswith("duban.in.") for m in stored)
+    assert any(m.headers.get("ce-type") == "duban.matter.registered.v1" for m in stored)
+    assert problems(stored) == []

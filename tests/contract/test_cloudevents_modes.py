@@ -20,7 +20,7 @@ from dateutil.parser import isoparse
 from asyncapi_support import Stored, problems
 from duban_cli.embedded import EmbeddedSystem
 from duban_common.natsserver import free_port
-from e2e_support import example, read_stream, wait_for
+from e2e_support import EXAMPLES, example, read_stream, wait_for
 
 TENANT = "cem"
 FORMAT = JSONFormat()
@@ -201,6 +201,29 @@ def test_a_batch_answers_each_event_on_its_own_within_its_bounds(intake, nats_se
         assert r.status_code == 422 and r.json()["detail"], (empty, r.text)
     listed = httpx.get(_submissions(intake), params={"limit": 500}, timeout=10).json()["items"]
     assert listed and not any(i["external_id"].startswith("over-") for i in listed)
+
+
+def _http_example(name: str) -> tuple[str, dict[str, str], bytes]:
+    """examples/modes/<name>.http (a request as REST clients write it) for this module's tenant."""
+    head, _, body = (EXAMPLES / "modes" / f"{name}.http").read_text(encoding="utf-8").partition("\n\n")
+    request_line, *lines = head.splitlines()
+    headers = dict(line.split(": ", 1) for line in lines if not line.startswith("Authorization"))
+    headers = {k: TENANT if k == "ce-tenant" else v for k, v in headers.items()}
+    path = request_line.split(" ", 1)[1].split("8101", 1)[1].replace("/tenants/demo/", f"/tenants/{TENANT}/")
+    body = body.replace('"tenant": "demo"', f'"tenant": "{TENANT}"')
+    return path, headers, body.encode()
+
+
+def test_the_documented_example_of_each_mode_is_taken(intake, nats_server):
+    answers = {}
+    for name in ("structured", "binary", "batch"):
+        path, headers, body = _http_example(name)
+        answers[name] = httpx.post(f"{intake.url('intake')}{path}", content=body, headers=headers, timeout=30)
+        assert answers[name].status_code in (200, 201), (name, answers[name].text)
+    assert answers["structured"].json()["status"] == "registered" and answers["binary"].json()["status"] == "registered"
+    assert [x["http_status"] for x in answers["batch"].json()["results"]] == [201, 201]
+    binary = httpx.get(f"{_submissions(intake)}/{answers['binary'].json()['submission_id']}", timeout=10).json()
+    assert binary["source"] == "/platforms/县政府办公室 OA" and binary["data"]["doc_no"] == "县政办〔2026〕121号"
 
 
 def test_what_the_broker_holds_of_this_tenant_is_on_the_asyncapi_contract(intake, nats_server):

@@ -14,17 +14,44 @@ from duban_common.envelope import Envelope
 MODES_DOC = """Takes a submission (CloudEvents 1.0) in any of the HTTP binding's three content modes:
 
 - **structured**: `content-type: application/cloudevents+json` (or `application/json`), the whole
-  envelope as the JSON body (examples/online_message.json);
+  envelope as the JSON body (examples/modes/structured.http);
 - **binary**: the attributes in `ce-specversion`, `ce-id`, `ce-source`, `ce-type`, `ce-time`,
   `ce-tenant` headers (percent-encoded as the binding says), `content-type: application/json`
-  and `data` as the body (examples/binary/online_message.http);
+  and `data` as the body (examples/modes/binary.http);
 - **batched**: `content-type: application/cloudevents-batch+json`, a JSON array of structured
-  envelopes (examples/batch.json), at most `max_batch_events` (100) of them within the body limit.
+  envelopes (examples/modes/batch.http), at most `max_batch_events` (100) of them within the body limit.
   Answered `200` with one result per event, in order: `201` registered or pending, `200` a
   duplicate, `422` refused with the reason; each event is taken or refused on its own.
 
 `(tenant, source, id)` identifies a submission whatever the mode or channel: sending it again
-answers `200` with `"duplicate": true` and changes nothing."""
+answers `200` with `"duplicate": true` and changes nothing. The modes in full: docs/contract.md."""
+
+
+
+
+def request_body(max_events: int) -> dict:
+    """The route's request body in the OpenAPI document: one media type per content mode. The
+    batch's items are not described further: each is refused on its own, in a 200."""
+    envelope = Envelope.model_json_schema()
+    return {"requestBody": {"required": True, "content": {
+        "application/cloudevents+json": {"schema": envelope, "description": "structured mode: the envelope"},
+        "application/json": {"schema": {"type": "object"}, "description": (
+            "binary mode when any ce- header is sent: the event's data, its attributes in ce-specversion, ce-id, ce-source, "
+            "ce-type, ce-time, ce-tenant (percent-encoded); without ce- headers, a structured envelope")},
+        "application/cloudevents-batch+json": {
+            "schema": {"type": "array", "items": {}, "minItems": 1, "maxItems": max_events},
+            "description": "batched mode: structured envelopes, each answered on its own"},
+    }}}
+
+
+class SubmissionAnswer(BaseModel):
+    """An event taken (201, ``status`` registered or pending) or taken before (200, ``duplicate``)."""
+
+    submission_id: str
+    duplicate: bool
+    status: str
+    pending_reason: str | None = None
+    matter_ids: list[str]
 
 
 class EventAnswer(BaseModel):

@@ -66,7 +66,10 @@ def router(runtime, protector) -> APIRouter:
         return (200 if result.duplicate else 201), payload
 
     @r.post("/v1/tenants/{tenant}/submissions", status_code=201, description=batch.MODES_DOC,
-            responses={200: {"description": "a duplicate (already taken), or the answer to a batch", "model": batch.BatchAnswer}})
+            openapi_extra=batch.request_body(runtime.settings.max_batch_events),
+            responses={201: {"description": "taken: registered, or pending for the office's triage", "model": batch.SubmissionAnswer},
+                       200: {"description": "a duplicate (taken before), or the answer to a batch, event by event",
+                             "model": batch.SubmissionAnswer | batch.BatchAnswer}})
     async def submit(tenant: str, request: Request) -> JSONResponse:
         body = await read_limited(request, runtime.settings.max_body_bytes)
         valid_tenant(tenant)

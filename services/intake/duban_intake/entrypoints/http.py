@@ -40,9 +40,10 @@ async def read_limited(request: Request, limit: int) -> bytes:
 def router(runtime, protector) -> APIRouter:
     r = APIRouter(tags=["submissions"], responses=ERROR_RESPONSES)
 
-    async def accept_event(tenant: str, parse, place) -> tuple[int, dict]:
+    async def accept_event(tenant: str, parse, place, data_place=None) -> tuple[int, dict]:
         """One event of any content mode: its answer's status and body. ``parse`` makes the envelope;
-        ``place`` turns a field's path in the envelope into where the request carried it."""
+        ``place`` turns a field's path in the envelope into where the request carried it (``data_place``
+        for what the submission's rules refuse, where it differs)."""
         try:
             env = parse()
         except bindings.BindingError as e:
@@ -59,7 +60,8 @@ def router(runtime, protector) -> APIRouter:
             async with runtime.unit_of_work() as uow:
                 result = await handlers.accept(uow, env, protector, channel="http")
         except handlers.InvalidSubmission as e:
-            errors = [{**err, "loc": place(err["loc"][1:] if err["loc"][:1] == ["body"] else err["loc"])} for err in e.errors]
+            data_place = data_place or place
+            errors = [{**err, "loc": data_place(err["loc"][1:] if err["loc"][:1] == ["body"] else err["loc"])} for err in e.errors]
             return 422, {"detail": str(e), "errors": errors or [{"loc": place([]), "msg": str(e), "type": "invalid"}]}
         payload = {"submission_id": result.submission_id, "duplicate": result.duplicate, "status": result.status,
                    "pending_reason": result.pending_reason, "matter_ids": result.matter_ids}
@@ -81,7 +83,8 @@ def router(runtime, protector) -> APIRouter:
                 status, payload = await accept_event(tenant, lambda: Envelope.model_validate(bindings.binary_event(headers, body)),
                                                      bindings.binary_place)
             case _:
-                status, payload = await accept_event(tenant, lambda: Envelope.model_validate(json.loads(body)), lambda loc: ["body", *loc])
+                status, payload = await accept_event(tenant, lambda: Envelope.model_validate(json.loads(body)), lambda loc: ["body", *loc],
+                                                     lambda loc: loc if loc[:1] == ["data"] else ["body", *loc])
         return JSONResponse(payload, status_code=status)
 
     @r.get("/v1/tenants/{tenant}/submissions")

@@ -17,6 +17,7 @@ subscriber can route on them without parsing the body.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any, Literal
 from urllib.parse import quote, unquote
@@ -30,6 +31,7 @@ JSON = "application/json"
 # Every printable ASCII character except space, '"' and '%' goes into a header as it is (HTTP
 # binding 3.1.3.2); everything else is percent-encoded as UTF-8.
 _SAFE = "".join(c for c in map(chr, range(0x21, 0x7F)) if c not in ' "%')
+_UNSAFE = re.compile(r'[^\x21-\x7e]|[ "%]')
 _REQUIRED = ("specversion", "id", "source", "type")
 _NOT_AN_ATTRIBUTE = ("data", "data_base64", "datacontenttype")  # never a header of their own
 
@@ -125,7 +127,7 @@ def envelope_of(headers: Mapping[str, str] | None, body: bytes) -> Envelope:
 
 def header_value(value: Any) -> str:
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return quote(text, safe=_SAFE)
+    return quote(text, safe=_SAFE) if _UNSAFE.search(text) else text  # most values need no encoding: skip quote()
 
 
 def outbound_headers(event_id: str, payload: bytes) -> dict[str, str]:

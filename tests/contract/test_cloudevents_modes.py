@@ -18,9 +18,7 @@ from cloudevents.core.v1.event import CloudEvent
 from dateutil.parser import isoparse
 
 from asyncapi_support import Stored, problems
-from duban_cli.embedded import EmbeddedSystem
-from duban_common.natsserver import free_port
-from e2e_support import EXAMPLES, example, read_stream, wait_for
+from e2e_support import EXAMPLES, example, intake_only, read_stream, wait_for
 
 TENANT = "cem"
 FORMAT = JSONFormat()
@@ -28,14 +26,8 @@ FORMAT = JSONFormat()
 
 @pytest.fixture(scope="module")
 def intake(tmp_path_factory, nats_server):
-    system = EmbeddedSystem(data_dir=tmp_path_factory.mktemp("ce-modes"), nats_url=nats_server.url,
-                            ports={"intake": free_port(), "tasking": free_port()}, clock="simulated")
-    try:
-        system.start_services(names=("intake",))
-        httpx.put(f"{system.url('intake')}/v1/admin/tenants/{TENANT}", json={"name": "云事件测试县"}, timeout=10).raise_for_status()
+    with intake_only(tmp_path_factory.mktemp("ce-modes"), nats_server.url, TENANT, "云事件测试县") as system:
         yield system
-    finally:
-        system.stop()
 
 
 def _event(kind: str, id_: str, **attributes) -> CloudEvent:

@@ -37,6 +37,7 @@ def test_binary_headers_are_percent_decoded_into_the_same_envelope_as_structured
 @pytest.mark.parametrize(("headers", "body", "reason", "loc"), [
     ({k: v for k, v in BINARY.items() if k != "ce-source"}, DATA, "缺少 CloudEvents 属性头：ce-source", ["header", "ce-source"]),
     ({k: v for k, v in BINARY.items() if k not in ("ce-id", "ce-type")}, DATA, "ce-id、ce-type", ["header", "ce-id"]),
+    ({k: v for k, v in BINARY.items() if k not in ("ce-time", "ce-tenant")}, DATA, "ce-time、ce-tenant", ["header", "ce-time"]),
     ({**BINARY, "ce-source": "%E7%83"}, DATA, "ce-source 头的百分号编码不是有效的 UTF-8", ["header", "ce-source"]),
     ({**BINARY, "ce-data": "{}"}, DATA, "不能放在 ce-data 头里", ["header", "ce-data"]),
     ({**BINARY, "content-type": "text/plain"}, DATA, "content-type 应为 application/json", ["header", "content-type"]),

@@ -32,7 +32,7 @@ JSON = "application/json"
 # binding 3.1.3.2); everything else is percent-encoded as UTF-8.
 _SAFE = "".join(c for c in map(chr, range(0x21, 0x7F)) if c not in ' "%')
 _UNSAFE = re.compile(r'[^\x21-\x7e]|[ "%]')
-_REQUIRED = ("specversion", "id", "source", "type")
+_REQUIRED = ("specversion", "id", "source", "type", "time", "tenant")  # time and tenant: Duban's envelope needs them
 _NOT_AN_ATTRIBUTE = ("data", "data_base64", "datacontenttype")  # never a header of their own
 
 Mode = Literal["structured", "binary", "batch"]

@@ -92,8 +92,8 @@ def binary_event(headers: Mapping[str, str], body: bytes) -> dict[str, Any]:
         raise BindingError(f"二进制模式缺少 CloudEvents 属性头：{'、'.join(missing)}",
                            [{"loc": ["header", h], "msg": f"缺少 {h} 头", "type": "missing"} for h in missing])
     declared = _header(headers, "content-type")
-    if media_type(declared) != JSON:
-        raise _refused(f"二进制模式的 content-type 应为 {JSON}（data 是 JSON 对象），收到的是 {declared or '（空）'!r}",
+    if declared is not None and media_type(declared) != JSON:  # none: application/json, the envelope's default
+        raise _refused(f"二进制模式的 content-type 应为 {JSON}（data 是 JSON 对象），收到的是 {declared!r}",
                        ["header", "content-type"], "binding_content_type")
     try:
         event["data"] = json.loads(body)

@@ -128,8 +128,9 @@ def _headers() -> dict[str, dict]:
                                                              "(then no ce- header): the whole envelope is the body"}, False),
         "binaryInboundHeaders": strings(
             {**msg_id, **_CE_ATTRIBUTES, "ce-subject": "optional: the envelope's subject",
-             "content-type": "binary mode: the envelope's datacontenttype, application/json; the body is its data"},
-            [*_CE_ATTRIBUTES, "content-type"], {"content-type": {"pattern": "^application/json(;.*)?$"}}),
+             "content-type": "binary mode: the envelope's datacontenttype, application/json (the default when left out); "
+                             "the body is its data"},
+            list(_CE_ATTRIBUTES), {"content-type": {"pattern": "^application/json(;.*)?$"}}),
         "outboxHeaders": strings(
             {"Nats-Msg-Id": "the envelope's id: JetStream drops a re-publish inside its duplicate window",
              "content-type": "structured mode: the body is the whole envelope", **_CE_ATTRIBUTES,

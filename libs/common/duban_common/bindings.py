@@ -67,8 +67,8 @@ def mode(headers: Mapping[str, str]) -> Mode:
     return "binary" if any(k.lower().startswith(CE) for k in headers) else "structured"
 
 
-def _refused(reason: str, loc: list, type_: str, msg: str | None = None) -> BindingError:
-    return BindingError(reason, [{"loc": loc, "msg": msg or reason, "type": type_}])
+def _refused(reason: str, loc: list, type_: str) -> BindingError:
+    return BindingError(reason, [{"loc": loc, "msg": reason, "type": type_}])
 
 
 def binary_event(headers: Mapping[str, str], body: bytes) -> dict[str, Any]:

@@ -1,14 +1,19 @@
 """Every route of every running service, tried without a token, with another tenant's token
 and with roles it is not open to: refused, nothing read, nothing changed. A unit handler
-sees its own unit's tasks only."""
+sees its own unit's tasks only: every route of every service, tried with a second unit's
+token on the first unit's task, its urge and its supervision order, answers as for a task
+that does not exist, or lists nothing of them."""
 
 from __future__ import annotations
 
 import asyncio
+import io
 import re
 
 import httpx
 import pytest
+
+from datetime import date, timedelta
 
 from duban_cli.embedded import SERVICES
 from e2e_support import ledger, meeting_decision, publish, wait_for
@@ -104,6 +109,80 @@ def test_a_unit_handler_sees_its_own_units_tasks_only(system, seeded):
     assert httpx.get(f"{tasks}/{other['task_id']}", headers=me, timeout=10).status_code == 404
     assert httpx.get(f"{tasks}/{other['task_id']}/notice.docx", headers=me, timeout=10).status_code == 404
     r = httpx.post(f"{tasks}/{other['task_id']}/acknowledge", headers=me, timeout=10)
-    assert r.status_code in (403, 409), r.text  # the state machine refuses another unit's task
+    missing = httpx.post(f"{tasks}/no-such-task/acknowledge", headers=me, timeout=10)
+    # as for a task that does not exist: not 「只有牵头单位（…）可以签收」, which tells that it exists
+    assert (r.status_code, r.json()["detail"]) == (404, missing.json()["detail"].replace("no-such-task", other["task_id"])), r.text
     seen = httpx.get(f"{system.url('reporting')}/v1/tenants/demo/ledger", headers=me, params={"q": "acl-1"}, timeout=10).json()["items"]
     assert [i["matter_id"] for i in seen] == [mine["matter_id"]]
+
+
+def _records_of(system, row: dict) -> dict[str, str]:
+    """The lead unit's task with an urge and an issued supervision order, for the walk below."""
+    base = f"{system.url('escalation')}/v1/tenants/demo"
+    wait_for(lambda: httpx.get(f"{base}/tasks/{row['task_id']}/escalation", timeout=10).status_code == 200, what="escalation knows the task")
+    assert httpx.post(f"{base}/tasks/{row['task_id']}/urge", json={}, timeout=10).status_code == 200
+    urge = httpx.get(f"{base}/tasks/{row['task_id']}/escalation", timeout=10).json()["urge_list"][0]["id"]
+    order = httpx.post(f"{base}/tasks/{row['task_id']}/supervision-orders", json={"requirement": "本周内完成整改", "proposed_by": "孙丽"},
+                       timeout=10).json()["order_id"]
+    assert httpx.post(f"{base}/supervision-orders/{order}/approve", json={"by": "李副县长"}, headers={"X-Duban-Role": "leader"},
+                      timeout=10).status_code == 200
+    assert httpx.post(f"{base}/supervision-orders/{order}/sign", json={"by": "赵明"}, timeout=20).status_code == 200
+    return {"task_id": row["task_id"], "matter_id": row["matter_id"], "urge_id": urge, "order_id": order, "code": row["lead_unit"]}
+
+
+def _text(r: httpx.Response) -> str:
+    """What an answer shows, a workbook's cells included."""
+    if r.headers.get("content-type", "").startswith("application/vnd.openxmlformats-officedocument.spreadsheetml"):
+        from openpyxl import load_workbook
+
+        return " ".join(str(c) for ws in load_workbook(io.BytesIO(r.content), read_only=True).worksheets
+                        for row in ws.iter_rows(values_only=True) for c in row if c is not None)
+    return r.text
+
+
+def test_another_units_token_reads_and_changes_nothing_of_a_task_on_every_route(system, seeded):
+    """A unit handler of the second task's lead unit, on every route of every service, with the
+    first task's ids: never a 2xx that shows them; where the route names one of them, the very
+    404 a task that does not exist gets (it does not learn that the task exists)."""
+    _, rows = seeded
+    theirs = _records_of(system, rows[0])
+    intruder_unit = rows[1]["lead_unit"]
+    assert intruder_unit != rows[0]["lead_unit"] and intruder_unit not in (rows[0]["co_units"] or [])
+    intruder = {"Authorization": f"Bearer {system.token('unit', unit=intruder_unit)}"}
+    before = httpx.get(f"{system.url('deadline')}/v1/tenants/demo/tasks/{theirs['task_id']}/deadline", timeout=10).json()
+    ids = {k: v for k, v in theirs.items() if k != "code"}
+    tried = named = 0
+    for service in SERVICES:
+        for method, template in _routes(system, service):
+            if "{tenant}" not in template:
+                continue
+            r = _call(system, service, method, _concrete(template, "demo", theirs), intruder)
+            what = (service, method, template, r.status_code, r.text[:200])
+            tried += 1
+            if r.is_success:
+                shown = _text(r)
+                assert not any(v in shown for v in ids.values()), what
+                continue
+            names = [k for k in ids if f"{{{k}}}" in template]
+            if names and r.status_code != 403:  # 403: the route is not open to unit handlers at all
+                missing = _call(system, service, method, _concrete(template, "demo", {}), intruder)
+                nobody = "00000000-0000-0000-0000-000000000000"
+                assert r.status_code == missing.status_code == 404, (*what, missing.status_code, missing.text[:200])
+                assert r.json()["detail"] == missing.json()["detail"].replace(nobody, theirs[names[0]]), (*what, missing.text)
+                named += 1
+    assert tried >= 55 and named >= 8  # every service's routes, and each route naming a task, an urge or an order
+    after = httpx.get(f"{system.url('deadline')}/v1/tenants/demo/tasks/{theirs['task_id']}/deadline", timeout=10).json()
+    assert after["extensions"] == before["extensions"] == [] and after["revision"] == before["revision"]  # nothing changed
+    tasks = httpx.get(f"{system.url('tasking')}/v1/tenants/demo/tasks/{theirs['task_id']}", timeout=10).json()
+    assert tasks["status"] == "assigned"  # not acknowledged, declined or reported on by the intruder
+
+
+def test_an_extension_names_who_asked_from_the_token_not_the_body(system, seeded):
+    _, rows = seeded
+    mine = rows[1]
+    me = {"Authorization": f"Bearer {system.issuer.token(tenant='demo', roles=['unit'], unit=mine['lead_unit'], name='王五')}"}
+    url = f"{system.url('deadline')}/v1/tenants/demo/tasks/{mine['task_id']}/extensions"
+    due = (date.fromisoformat(mine["due_on"]) + timedelta(days=10)).isoformat()
+    r = httpx.post(url, json={"reason": "需协调多部门", "requested_due_on": due, "requested_by": "督查室主任"}, headers=me, timeout=10)
+    assert r.status_code == 201, r.text
+    assert [x["requested_by"] for x in httpx.get(url, timeout=10).json()["items"]] == [f"王五（{mine['lead_unit']}）"]

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from duban_common import auth
 from duban_common.auth import Authorizer, KeySet, LocalIssuer, Verifier, rule
+from duban_common.unitscope import UnitScope
 
 SERVICES = ["intake", "tasking", "deadline", "escalation", "reporting"]
 
@@ -27,7 +28,8 @@ def _app(issuer: LocalIssuer) -> FastAPI:
               ("POST", "/v1/tenants/{tenant}/things"): rule(auth.OFFICE),
               ("PUT", "/v1/admin/tenants/{slug}"): rule(auth.OPERATOR)}
     verifier = Verifier(KeySet(file=issuer.jwks_file, min_refresh_s=0), issuer.issuer, issuer.audience)
-    app = FastAPI(dependencies=[Depends(Authorizer(verifier, access))])
+    units = UnitScope(confined=frozenset({("GET", "/v1/tenants/{tenant}/things")}))  # the route confines itself (unit_scope)
+    app = FastAPI(dependencies=[Depends(Authorizer(verifier, access, units=units))])
 
     @app.get("/v1/tenants/{tenant}/things")
     async def things(tenant: str, request: Request) -> dict:

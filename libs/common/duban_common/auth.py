@@ -29,6 +29,7 @@ from fastapi import HTTPException, Request
 
 from . import tenancy
 from .logging import get_logger
+from .unitscope import UnitScope
 
 log = get_logger(__name__)
 
@@ -144,10 +145,14 @@ def rule(*roles: str) -> frozenset[str]:
 class Authorizer:
     """A FastAPI app-level dependency: authenticates, then checks the route's roles and the tenant."""
 
-    def __init__(self, verifier: Verifier | None, access: Access, *, enabled: bool = True) -> None:
+    def __init__(self, verifier: Verifier | None, access: Access, *, enabled: bool = True, units: UnitScope | None = None,
+                 db=None) -> None:
         self.verifier = verifier
         self.access = access
         self.enabled = enabled
+        self.units = units or UnitScope()  # a unit handler's wall (unitscope.py), looked up in ``db``
+        self.db = db
+        self.units.check(access)
 
     async def __call__(self, request: Request) -> None:
         route = request.scope.get("route")
@@ -173,6 +178,9 @@ class Authorizer:
         request.state.principal = principal
         # The data layer's scope for this request (tenancy.py): the tenant in the path, else the token's
         tenancy.set_scope(tenant or (tenancy.ALL if principal.tenant == ANY_TENANT else principal.tenant))
+        own = unit_scope(request)
+        if own is not None:
+            await self.units.hold(request, own, self.db)
 
     def authenticate(self, request: Request) -> Principal:
         header = request.headers.get("authorization", "")
@@ -203,6 +211,18 @@ def acting_unit(request: Request) -> str | None:
     if p is not None:
         return p.unit
     return request.headers.get("x-duban-unit")
+
+
+def acting_person(request: Request) -> str | None:
+    """Who acts, for the records that name a person (requested_by, decided_by): the token's
+    name (else its subject) with its unit, never what the request body says. With
+    authentication off, the role and unit the caller states (a development convenience)."""
+    p = principal_of(request)
+    if p is None:
+        stated = [h for h in (request.headers.get("x-duban-role"), request.headers.get("x-duban-unit")) if h]
+        return ":".join(stated) or None
+    who = p.name or p.subject
+    return f"{who}（{p.unit}）" if p.unit else who
 
 
 def principal_of(request: Request) -> Principal | None:
@@ -273,11 +293,11 @@ class LocalIssuer:
         return jwt.encode(claims, key, algorithm="ES256", headers={"kid": kid})
 
 
-def authorizer(settings, access: Access) -> Authorizer:
+def authorizer(settings, access: Access, units: UnitScope | None = None, db=None) -> Authorizer:
     """The service's authorizer from its settings (``DUBAN_AUTH_*``)."""
     if settings.auth == "off":
         log.warning("authentication is OFF: every caller is trusted (never in production)")
-        return Authorizer(None, access, enabled=False)
+        return Authorizer(None, access, enabled=False, units=units, db=db)
     jwks_file = settings.auth_jwks_file or (settings.issuer_dir() / "jwks.json")
     keys = KeySet(file=None if settings.auth_jwks_url else Path(jwks_file), url=settings.auth_jwks_url)
-    return Authorizer(Verifier(keys, settings.auth_issuer, settings.auth_audience), access)
+    return Authorizer(Verifier(keys, settings.auth_issuer, settings.auth_audience), access, units=units, db=db)

@@ -138,9 +138,10 @@ class Runtime:
             finally:
                 await self.stop()
 
-        access = importlib.import_module(f"duban_{self.settings.service}.entrypoints.access").ACCESS
+        tables = importlib.import_module(f"duban_{self.settings.service}.entrypoints.access")
+        guard = auth.authorizer(self.settings, tables.ACCESS, getattr(tables, "UNITS", None), self.db)
         app = FastAPI(title=title, version="1.0.0", lifespan=lifespan,
-                      dependencies=[Depends(auth.authorizer(self.settings, access))])  # every route: token, role, tenant
+                      dependencies=[Depends(guard)])  # every route: token, role, tenant, a unit handler's unit
         app.state.runtime = self
         app.add_middleware(audit.ActorMiddleware)  # units of work record who asked
         app.include_router(self._ops_router())

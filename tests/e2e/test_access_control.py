@@ -78,7 +78,7 @@ def test_another_tenants_token_reads_and_changes_nothing(system, seeded):
 
 def test_the_admin_api_is_for_operators_only(system):
     for role in ("supervision_office", "leader", "integrator", "discipline"):
-        headers = {"Authorization": f"Bearer {system.token(role)}"}
+        headers = {"Authorization": f"Bearer {system.token(role, source='/platforms/oa-demo')}"}
         for method, template in _routes(system, "intake"):
             if template.startswith("/v1/admin"):
                 r = _call(system, "intake", method, _concrete(template, "demo", {}), headers)
@@ -87,7 +87,7 @@ def test_the_admin_api_is_for_operators_only(system):
 
 def test_roles_are_held_to_their_routes(system, seeded):
     ids, _ = seeded
-    integrator = {"Authorization": f"Bearer {system.token('integrator')}"}
+    integrator = {"Authorization": f"Bearer {system.token('integrator', source='/platforms/oa-demo')}"}
     leader = {"Authorization": f"Bearer {system.token('leader')}"}
     tasks = f"{system.url('tasking')}/v1/tenants/demo"
     assert httpx.get(f"{system.url('reporting')}/v1/tenants/demo/ledger", headers=integrator, timeout=10).status_code == 403
@@ -186,3 +186,18 @@ def test_an_extension_names_who_asked_from_the_token_not_the_body(system, seeded
     r = httpx.post(url, json={"reason": "需协调多部门", "requested_due_on": due, "requested_by": "督查室主任"}, headers=me, timeout=10)
     assert r.status_code == 201, r.text
     assert [x["requested_by"] for x in httpx.get(url, timeout=10).json()["items"]] == [f"王五（{mine['lead_unit']}）"]
+
+
+def test_an_integrator_sees_and_submits_as_its_own_platform_only(system):
+    url = f"{system.url('intake')}/v1/tenants/demo/submissions"
+    oa = {"Authorization": f"Bearer {system.token('integrator', source='/platforms/oa-demo')}"}
+    hotline = {"Authorization": f"Bearer {system.token('integrator', source='/platforms/hotline-12345')}"}
+    r = httpx.post(url, json=meeting_decision("acl-src"), headers=oa, timeout=10)
+    assert r.status_code == 201, r.text
+    mine = r.json()["submission_id"]
+    assert httpx.get(f"{url}/{mine}", headers=oa, timeout=10).json()["source"] == "/platforms/oa-demo"
+    theirs, missing = httpx.get(f"{url}/{mine}", headers=hotline, timeout=10), httpx.get(f"{url}/no-such-one", headers=hotline, timeout=10)
+    assert (theirs.status_code, theirs.json()["detail"]) == (404, missing.json()["detail"].replace("no-such-one", mine))
+    r = httpx.post(url, json=meeting_decision("acl-src-2"), headers=hotline, timeout=10)  # as another platform: refused
+    assert r.status_code == 403 and "/platforms/hotline-12345" in r.json()["detail"], r.text
+    assert httpx.get(f"{url}/{mine}", headers={"X-Duban-Role": "integrator"}, timeout=10).status_code == 401  # no platform named

@@ -1,8 +1,9 @@
 """Who is calling, and may they: bearer JWTs (OIDC-compatible) and one access table per
-service (docs/decisions/0012-authentication.md).
+service (docs/decisions/0013-authentication.md).
 
 - A token names its tenant (claim ``tenant``; ``*`` only for operators), its roles (claim
-  ``roles``), for a unit handler its unit (claim ``unit``), and carries ``iss``, ``aud``,
+  ``roles``), for a unit handler its unit (claim ``unit``), for an integrator its platform
+  (claim ``source``, the CloudEvents source it submits as), and carries ``iss``, ``aud``,
   ``exp``. Signatures are checked against a JWKS document (a file or a URL, the identity
   provider's); an unknown ``kid`` re-reads it once, which is how keys rotate.
 - Every route of a service is listed in its access table with the roles that may call it;
@@ -48,6 +49,7 @@ class Principal:
     roles: frozenset[str]
     unit: str | None = None
     name: str | None = None
+    source: str | None = None  # an integrator's platform (the CloudEvents source it submits as)
 
     def has(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -104,7 +106,7 @@ class Verifier:
     keys: KeySet
     issuer: str
     audience: str
-    leeway_s: int = 30
+    leeway_s: int = 5  # ServiceSettings.auth_leeway_s
 
     def verify(self, token: str) -> Principal:
         try:
@@ -127,7 +129,10 @@ class Verifier:
         unit = claims.get("unit")
         if UNIT in roles and not unit:
             raise Unauthorized("a unit handler's token must name its unit (claim 'unit')")
-        return Principal(str(claims["sub"]), tenant, frozenset(roles), unit, claims.get("name"))
+        source = claims.get("source")
+        if INTEGRATOR in roles and not (isinstance(source, str) and source):
+            raise Unauthorized("an integrator's token must name its platform (claim 'source', e.g. /platforms/oa)")
+        return Principal(str(claims["sub"]), tenant, frozenset(roles), unit, claims.get("name"), source if isinstance(source, str) else None)
 
 
 # --- the access table and the check every request goes through ---
@@ -230,6 +235,12 @@ def principal_of(request: Request) -> Principal | None:
     return getattr(request.state, "principal", None)
 
 
+def source_scope(request: Request) -> str | None:
+    """The platform an integrator is confined to: it sees only what it submitted (None for every other role)."""
+    p = principal_of(request)
+    return p.source if p is not None and p.roles == {INTEGRATOR} else None
+
+
 def unit_scope(request: Request) -> str | None:
     """The unit a unit handler is confined to (None for every other role)."""
     p = principal_of(request)
@@ -278,7 +289,7 @@ class LocalIssuer:
         return self
 
     def token(self, *, tenant: str, roles: list[str] | tuple[str, ...], unit: str | None = None, subject: str | None = None,
-              name: str | None = None, ttl_s: int = 12 * 3600) -> str:
+              name: str | None = None, source: str | None = None, ttl_s: int = 12 * 3600) -> str:
         if self._signing is None:
             self.ensure()
             self._signing = (json.loads(self.jwks_file.read_text())["keys"][0]["kid"], self.key_file.read_bytes())
@@ -290,6 +301,8 @@ class LocalIssuer:
             claims["unit"] = unit
         if name:
             claims["name"] = name
+        if source:
+            claims["source"] = source
         return jwt.encode(claims, key, algorithm="ES256", headers={"kid": kid})
 
 
@@ -300,4 +313,5 @@ def authorizer(settings, access: Access, units: UnitScope | None = None, db=None
         return Authorizer(None, access, enabled=False, units=units, db=db)
     jwks_file = settings.auth_jwks_file or (settings.issuer_dir() / "jwks.json")
     keys = KeySet(file=None if settings.auth_jwks_url else Path(jwks_file), url=settings.auth_jwks_url)
-    return Authorizer(Verifier(keys, settings.auth_issuer, settings.auth_audience), access, units=units, db=db)
+    verifier = Verifier(keys, settings.auth_issuer, settings.auth_audience, leeway_s=settings.auth_leeway_s)
+    return Authorizer(verifier, access, units=units, db=db)

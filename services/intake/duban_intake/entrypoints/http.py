@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
+from duban_common import auth
 from duban_common.db import plain
 from duban_common.envelope import Envelope
 from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, valid_tenant
@@ -53,6 +54,9 @@ def router(runtime, protector) -> APIRouter:
         if env.tenant != tenant:
             return unprocessable(f"envelope tenant {env.tenant!r} does not match the tenant in the path {tenant!r}",
                                  [{"loc": ["body", "tenant"], "msg": "must equal the tenant in the path", "type": "tenant_mismatch"}])
+        platform = auth.source_scope(request)
+        if platform is not None and env.source != platform:
+            raise HTTPException(403, f"令牌所属平台为 {platform}，不能以来源 {env.source} 报送")
         try:
             async with runtime.unit_of_work() as uow:
                 result = await handlers.accept(uow, env, protector, channel="http")
@@ -96,11 +100,13 @@ def router(runtime, protector) -> APIRouter:
         return {"total": total, "limit": limit, "offset": offset, "items": [plain(r) for r in rows]}
 
     @r.get("/v1/tenants/{tenant}/submissions/{submission_id}")
-    async def get_submission(tenant: str, submission_id: str) -> dict:
+    async def get_submission(request: Request, tenant: str, submission_id: str) -> dict:
+        """An integrator sees the submissions of its own platform only (its token's ``source``)."""
         valid_tenant(tenant)
+        platform = auth.source_scope(request)
         async with runtime.db.read() as session:
             row = (await session.execute(select(submissions).where(submissions.c.tenant == tenant, submissions.c.id == submission_id))).mappings().first()
-            if row is None:
+            if row is None or platform not in (None, row["source"]):
                 raise HTTPException(404, f"submission {submission_id} not found in tenant {tenant}")
             contact = (await session.execute(select(citizen_contacts.c.name_masked, citizen_contacts.c.phone_masked)
                                              .where(citizen_contacts.c.submission_id == submission_id))).mappings().first()

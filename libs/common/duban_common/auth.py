@@ -148,7 +148,8 @@ def rule(*roles: str) -> frozenset[str]:
 
 
 class Authorizer:
-    """A FastAPI app-level dependency: authenticates, then checks the route's roles and the tenant."""
+    """A FastAPI app-level dependency: authenticates, then checks the route's roles, the tenant,
+    and for a unit handler that what the path names is its unit's (unitscope.py)."""
 
     def __init__(self, verifier: Verifier | None, access: Access, *, enabled: bool = True, units: UnitScope | None = None,
                  db=None, links: frozenset[str] = frozenset()) -> None:

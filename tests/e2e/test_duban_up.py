@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -44,6 +45,7 @@ def test_duban_up_runs_stops_on_ctrl_c_and_keeps_data(tmp_path):
         out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0, out
     assert "stopped." in out
+    assert not re.search(r"eyJ[\w-]+\.[\w-]+\.[\w-]+", out), "a bearer token written to duban up's output"
     for port in [nats_port] + [base + i for i in range(1, 6)]:
         with socket.socket() as s:
             assert s.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still answers after Ctrl-C"

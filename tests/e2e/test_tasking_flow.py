@@ -55,7 +55,7 @@ def test_decision_assign_sign_progress_complete_return_complete_accept(system, n
         assert r.status_code == expect, r.text
         return r.json()
 
-    act("acknowledge", unit("fgj"), expect=403)                    # not fgj's task
+    act("acknowledge", unit("fgj"), expect=404)                    # not fgj's task: as if there were none
     act("acknowledge", unit("zjj"))
     _expect(system, first["matter_id"], status="acknowledged")
     act("acknowledge", unit("zjj"), expect=409)                    # signing twice

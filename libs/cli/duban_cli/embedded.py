@@ -110,8 +110,8 @@ class EmbeddedSystem:
         """The services' own token for calls to each other (DUBAN_SERVICE_TOKEN)."""
         return self.issuer.token(tenant="*", roles=["operator"], subject=f"services@{self.data_dir.name}", ttl_s=365 * 24 * 3600)
 
-    def token(self, role: str, *, unit: str | None = None, tenant: str = "demo", ttl_s: int = 12 * 3600) -> str:
-        return self.issuer.token(tenant="*" if role == "operator" else tenant, roles=[role], unit=unit, ttl_s=ttl_s)
+    def token(self, role: str, *, unit: str | None = None, source: str | None = None, tenant: str = "demo", ttl_s: int = 12 * 3600) -> str:
+        return self.issuer.token(tenant="*" if role == "operator" else tenant, roles=[role], unit=unit, source=source, ttl_s=ttl_s)
 
     def headers(self, role: str, **kw) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(role, **kw)}"}

@@ -69,7 +69,7 @@ def cmd_up(args) -> int:
             print(f"  {name:<11} {sp.url}   (logs: {sp.log_path})")
         print("演示租户 demo tenant: demo — ledger: " f"{system.url('reporting')}/v1/tenants/demo/ledger")
         print("  每个接口都要令牌 every API needs a bearer token: ./duban.sh token --role supervision_office")
-        print(f"  督查看板 dashboard: {system.url('reporting')}/v1/tenants/demo/dashboard?access_token={system.token('leader')}")
+        print(f"  督查看板 dashboard: {system.url('reporting')}/v1/tenants/demo/dashboard   (令牌 token: ./duban.sh token --role leader)")
         system.supervise(lambda: stopping)
         return 0
     except Exception as e:

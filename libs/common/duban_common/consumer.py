@@ -163,6 +163,8 @@ class ConsumerRunner:
         started = time.perf_counter()
         waiting: list[_Waiting] = []
         for msg in msgs:
+            clear_correlation()  # nothing of the previous delivery (its event_id) on this one's log lines
+            bind_correlation(service=self.spec.service)
             delivered = msg.metadata.num_delivered if msg.metadata else 1
             try:
                 env, handler = self._parse(msg)
@@ -180,6 +182,7 @@ class ConsumerRunner:
                 clear_correlation()
                 raise
         for w in waiting:
+            bind_correlation(event_id=w.env.id, event_type=w.env.type, tenant=w.env.tenant)  # its own, not the last applied
             await self._settle(w.msg, w.delivered, w.error if w.error is not None else w.outcome, started)
 
     async def _settle(self, msg: "Msg", delivered: int, result: "str | BaseException", started: float) -> None:

@@ -24,6 +24,7 @@ from . import audit, auth, migrations, provisioning
 from .clock import SimulatedClock, SystemClock
 from .consumer import ConsumerRunner, Handler
 from .db import Database
+from .http import document_refusals
 from .logging import configure as configure_logging
 from .logging import get_logger
 from .metrics import HTTP_REQUESTS
@@ -138,14 +139,17 @@ class Runtime:
             finally:
                 await self.stop()
 
-        access = importlib.import_module(f"duban_{self.settings.service}.entrypoints.access").ACCESS
+        tables = importlib.import_module(f"duban_{self.settings.service}.entrypoints.access")
+        guard = auth.authorizer(self.settings, tables.ACCESS, getattr(tables, "UNITS", None), self.db, getattr(tables, "LINKS", frozenset()))
         app = FastAPI(title=title, version="1.0.0", lifespan=lifespan,
-                      dependencies=[Depends(auth.authorizer(self.settings, access))])  # every route: token, role, tenant
+                      dependencies=[Depends(guard)])  # every route: token, role, tenant, a unit handler's unit
         app.state.runtime = self
         app.add_middleware(audit.ActorMiddleware)  # units of work record who asked
         app.include_router(self._ops_router())
         for router in self.routers:
             app.include_router(router)
+        build_openapi = app.openapi
+        app.openapi = lambda: app.openapi_schema or document_refusals(build_openapi())  # every route's refusals
 
         @app.middleware("http")
         async def count_requests(request: Request, call_next):

@@ -39,6 +39,9 @@ class ServiceSettings(BaseSettings):
     auth_dir: Path | None = None  # the embedded issuer's keys (default <data_dir>/auth)
     auth_jwks_file: Path | None = None  # default <auth_dir>/jwks.json (the embedded issuer's public keys)
     auth_jwks_url: str | None = None  # the identity provider's JWKS endpoint (production)
+    # how far past its expiry (and before its nbf) a token is still taken: the clocks' skew
+    # between the identity provider and this host, no more (DUBAN_AUTH_LEEWAY_S)
+    auth_leeway_s: int = Field(5, ge=0, le=60)
     # this service's own bearer token for calls to other services (an operator token from
     # the identity provider's client-credentials flow; the embedded run mints one)
     service_token: str | None = None

@@ -104,5 +104,5 @@ async def answer(body: bytes, limit: int, accept: Accept) -> JSONResponse:
         status, payload = await accept(lambda item=item: Envelope.model_validate(item), lambda loc, i=i: ["body", i, *loc])
         results.append({"index": i, **_named(item), "http_status": status, **payload})
     counts = [r["http_status"] for r in results]
-    return JSONResponse({"accepted": counts.count(201), "duplicates": counts.count(200), "refused": counts.count(422),
+    return JSONResponse({"accepted": counts.count(201), "duplicates": counts.count(200), "refused": sum(c >= 400 for c in counts),
                          "results": results})

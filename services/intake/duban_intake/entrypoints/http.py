@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
-from duban_common import bindings
+from duban_common import auth, bindings
 from duban_common.db import plain
 from duban_common.envelope import Envelope
 from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, valid_tenant
@@ -40,10 +40,11 @@ async def read_limited(request: Request, limit: int) -> bytes:
 def router(runtime, protector) -> APIRouter:
     r = APIRouter(tags=["submissions"], responses=ERROR_RESPONSES)
 
-    async def accept_event(tenant: str, parse, place, data_place=None) -> tuple[int, dict]:
+    async def accept_event(tenant: str, platform: str | None, parse, place, data_place=None) -> tuple[int, dict]:
         """One event of any content mode: its answer's status and body. ``parse`` makes the envelope;
         ``place`` turns a field's path in the envelope into where the request carried it (``data_place``
-        for what the submission's rules refuse, where it differs)."""
+        for what the submission's rules refuse, where it differs). An integrator's token names its
+        ``platform``: it submits with that source only."""
         try:
             env = parse()
         except bindings.BindingError as e:
@@ -56,6 +57,9 @@ def router(runtime, protector) -> APIRouter:
         if env.tenant != tenant:
             return 422, {"detail": f"envelope tenant {env.tenant!r} does not match the tenant in the path {tenant!r}",
                          "errors": [{"loc": place(["tenant"]), "msg": "must equal the tenant in the path", "type": "tenant_mismatch"}]}
+        if platform is not None and env.source != platform:
+            reason = f"令牌所属平台为 {platform}，不能以来源 {env.source} 报送"
+            return 403, {"detail": reason, "errors": [{"loc": place(["source"]), "msg": reason, "type": "source_mismatch"}]}
         try:
             async with runtime.unit_of_work() as uow:
                 result = await handlers.accept(uow, env, protector, channel="http")
@@ -76,14 +80,15 @@ def router(runtime, protector) -> APIRouter:
         body = await read_limited(request, runtime.settings.max_body_bytes)
         valid_tenant(tenant)
         headers = request.headers
+        platform = auth.source_scope(request)
         match bindings.mode(headers):
             case "batch":
-                return await batch.answer(body, runtime.settings.max_batch_events, lambda parse, place: accept_event(tenant, parse, place))
+                return await batch.answer(body, runtime.settings.max_batch_events, lambda parse, place: accept_event(tenant, platform, parse, place))
             case "binary":
-                status, payload = await accept_event(tenant, lambda: Envelope.model_validate(bindings.binary_event(headers, body)),
+                status, payload = await accept_event(tenant, platform, lambda: Envelope.model_validate(bindings.binary_event(headers, body)),
                                                      bindings.binary_place)
             case _:
-                status, payload = await accept_event(tenant, lambda: Envelope.model_validate(json.loads(body)), lambda loc: ["body", *loc],
+                status, payload = await accept_event(tenant, platform, lambda: Envelope.model_validate(json.loads(body)), lambda loc: ["body", *loc],
                                                      lambda loc: loc if loc[:1] == ["data"] else ["body", *loc])
         return JSONResponse(payload, status_code=status)
 
@@ -121,11 +126,13 @@ def router(runtime, protector) -> APIRouter:
         return {"total": total, "limit": limit, "offset": offset, "items": [plain(r) for r in rows]}
 
     @r.get("/v1/tenants/{tenant}/submissions/{submission_id}")
-    async def get_submission(tenant: str, submission_id: str) -> dict:
+    async def get_submission(request: Request, tenant: str, submission_id: str) -> dict:
+        """An integrator sees the submissions of its own platform only (its token's ``source``)."""
         valid_tenant(tenant)
+        platform = auth.source_scope(request)
         async with runtime.db.read() as session:
             row = (await session.execute(select(submissions).where(submissions.c.tenant == tenant, submissions.c.id == submission_id))).mappings().first()
-            if row is None:
+            if row is None or platform not in (None, row["source"]):
                 raise HTTPException(404, f"submission {submission_id} not found in tenant {tenant}")
             contact = (await session.execute(select(citizen_contacts.c.name_masked, citizen_contacts.c.phone_masked)
                                              .where(citizen_contacts.c.submission_id == submission_id))).mappings().first()

@@ -52,3 +52,11 @@ PAGE_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 # The largest row offset a database takes (a signed 64-bit integer, SQLite's and PostgreSQL's
 # OFFSET alike): past it a list route answers 422 instead of failing in the driver.
 OFFSET_MAX = 2**63 - 1
+
+
+def attachment_disposition(name: str, fallback: str) -> str:
+    """``Content-Disposition`` of a download under its (Chinese) name: RFC 6266 with the RFC 5987
+    ``filename*``, and an ASCII ``filename`` for clients that read only that."""
+    from urllib.parse import quote
+
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"

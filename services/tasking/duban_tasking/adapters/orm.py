@@ -1,7 +1,8 @@
 """Tasking's own tables: units directory, matters, tasks, notices, reports, attachments, spot checks."""
 
-from sqlalchemy import JSON, BigInteger, Boolean, Column, Date, Float, ForeignKey, Integer, MetaData, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, Date, Float, ForeignKey, Integer, MetaData, String, Table, Text, UniqueConstraint
 
+from duban_common.attachment_rows import attachment_table
 from duban_common.db import UTCDateTime
 from duban_common.outbox import InfraTables
 from duban_common.sequences import sequence_table
@@ -85,18 +86,7 @@ reports = Table(
     Column("at", UTCDateTime, nullable=False),
 )
 
-attachments = Table(
-    "attachments", metadata,  # files uploaded for a task's reports; the bytes are in the Object Store
-    Column("id", String(36), primary_key=True),
-    Column("tenant", String(40), nullable=False),
-    Column("task_id", String(36), nullable=False, index=True),
-    Column("name", String(255), nullable=False),  # the original file name
-    Column("size", BigInteger, nullable=False),
-    Column("content_type", String(100), nullable=False),
-    Column("sha256", String(64), nullable=False),
-    Column("unit", String(40)),  # the uploader's unit; none for the supervision office
-    Column("uploaded_at", UTCDateTime, nullable=False),
-)
+attachments = attachment_table(metadata)  # files for a task's reports; the bytes are in the Object Store
 
 task_history = Table(
     "task_history", metadata,

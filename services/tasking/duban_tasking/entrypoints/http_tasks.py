@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from duban_common import attachment_rows
 from duban_common.calendar import WorkCalendar, local_day
 from duban_common.http import ERROR_RESPONSES
 
@@ -151,7 +152,7 @@ def router(runtime, calendar: WorkCalendar) -> APIRouter:
         item = dict(row)
         return {**item, "status_label": LABELS[State(item["status"])], "declines_left": max(s.max_declines - item["declines"], 0),
                 "history": [dict(h) for h in hist], "attachments": list(files.values()),
-                "reports": [{**x, "attachments": [files.get(a, {"id": a}) for a in x["attachments"]]} for x in reps]}
+                "reports": [{**x, "attachments": attachment_rows.resolved(x["attachments"], files)} for x in reps]}
 
     @r.get("/v1/tenants/{tenant}/tasks/{task_id}/notice.docx", response_class=Response,
            responses={200: {"content": {DOCX: {}}, "description": "the assignment notice (交办单) as a Word document"}})

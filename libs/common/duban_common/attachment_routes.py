@@ -1,0 +1,67 @@
+"""The two routes of a task's attachments, the same in every service that takes files for its
+reports: upload one file (form field ``file``) and download it.
+
+The service says who may add files to a task and who may see them (``may_report``,
+``may_see``); to anyone else the task does not exist (404, the same answer as for a task that
+does not). The upload is read as a stream against ``DUBAN_ATTACHMENT_MAX_BYTES`` (20 MB by
+default; duban_common.uploads), not against the general request limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from . import attachment_rows, auth, filetypes, uploads
+from .http import ERROR_RESPONSES, attachment_disposition, valid_tenant
+
+PATH = "/v1/tenants/{tenant}/tasks/{task_id}/attachments"
+REFUSED = {413: {"description": "the file is larger than the limit (DUBAN_ATTACHMENT_MAX_BYTES); nothing was stored"}}
+# (session, tenant, task_id, request) → allowed
+Check = Callable[[AsyncSession, str, str, Request], Awaitable[bool]]
+
+
+def router(runtime, table: Table, *, may_report: Check, may_see: Check) -> APIRouter:
+    r = APIRouter(tags=["attachments"], responses=ERROR_RESPONSES)
+
+    @r.post(PATH, status_code=201, responses=REFUSED, openapi_extra=uploads.OPENAPI_BODY)
+    async def upload(request: Request, tenant: str, task_id: str) -> JSONResponse:
+        """Upload one file (form field ``file``): PDF, OFD, DOC, DOCX, XLS, XLSX, JPG or PNG, checked by its
+        content; 201 with its reference, whose ``id`` a report then names in its ``attachments``."""
+        valid_tenant(tenant)
+        async with runtime.db.read() as session:
+            if not await may_report(session, tenant, task_id, request):
+                raise HTTPException(404, f"任务 {task_id} 不存在")
+        upload = await uploads.read_upload(request, runtime.attachments.max_bytes)
+        try:
+            stored = await runtime.attachments.put(tenant, upload.name, upload.file)
+        except filetypes.UnacceptableFile as e:
+            raise HTTPException(422, str(e)) from None
+        finally:
+            upload.file.close()
+        unit = auth.acting_unit(request) if auth.acting_role(request) == auth.UNIT else None
+        async with runtime.unit_of_work() as uow:
+            await attachment_rows.record(uow, table, tenant, task_id, unit, stored)
+        return JSONResponse(stored.ref(), status_code=201)
+
+    @r.get(PATH + "/{attachment_id}", response_class=StreamingResponse,
+           responses={200: {"content": {"application/octet-stream": {}}, "description": "the file, under its original name"}})
+    async def download(request: Request, tenant: str, task_id: str, attachment_id: str) -> StreamingResponse:
+        """The file's bytes, for whoever may see the task."""
+        valid_tenant(tenant)
+        async with runtime.db.read() as session:
+            row = (await attachment_rows.find(session, table, tenant, task_id, attachment_id)
+                   if await may_see(session, tenant, task_id, request) else None)
+        if row is None:
+            raise HTTPException(404, f"附件 {attachment_id} 不存在")
+        _, chunks = await runtime.attachments.open(tenant, attachment_id)
+        fallback = f"attachment-{attachment_id[:8]}.{filetypes.extension(row['name'])}"
+        headers = {"Content-Disposition": attachment_disposition(row["name"], fallback), "Content-Length": str(row["size"]),
+                   "X-Content-Type-Options": "nosniff"}
+        return StreamingResponse(chunks, media_type=row["content_type"], headers=headers)
+
+    return r

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import io
 import json
 import uuid
 from urllib.parse import quote
@@ -14,50 +13,20 @@ from urllib.parse import quote
 import httpx
 import nats
 import pytest
-from nats.js.errors import NotFoundError
-from docx import Document
-from PIL import Image
-from reportlab.pdfgen import canvas
 
 from duban_common.envelope import new_event
-from duban_common.provisioning import ATTACHMENTS_BUCKET
 from duban_common.testing.streams import stored_messages
 from duban_tasking.adapters.orm import attachments as attachments_t
 from duban_tasking.adapters.orm import reports, task_history
 from duban_tasking.bootstrap import bootstrap
 from duban_tasking.config import TaskingSettings
+from attachment_support import docx_bytes, jpg_bytes, objects, pdf_bytes, unit
 from e2e_support import START
 from service_support import rows
 
 LIMIT = 256 * 1024
 OFFICE = {"X-Duban-Role": "supervision_office"}
 UNITS = "code,name,type,head,contact,phone\nzjj,县住房和城乡建设局,department,,,\nfgj,县发展和改革局,department,,,\njtj,县交通运输局,department,,,\n"
-
-
-def unit(code: str) -> dict:
-    return {"X-Duban-Role": "unit", "X-Duban-Unit": code}
-
-
-def pdf_bytes() -> bytes:
-    out = io.BytesIO()
-    c = canvas.Canvas(out)
-    c.drawString(72, 720, "Rectification report")
-    c.save()
-    return out.getvalue()
-
-
-def jpg_bytes() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (64, 48), (200, 30, 30)).save(out, "JPEG")
-    return out.getvalue()
-
-
-def docx_bytes() -> bytes:
-    out = io.BytesIO()
-    d = Document()
-    d.add_paragraph("关于老旧小区改造进展情况的报告")
-    d.save(out)
-    return out.getvalue()
 
 
 class Tasking:
@@ -97,12 +66,7 @@ class Tasking:
                                     headers=headers or unit("zjj"))
 
     async def objects(self) -> list[str]:
-        """Names of the tenant's objects in the Object Store."""
-        store = await self.js.object_store(ATTACHMENTS_BUCKET)
-        try:
-            return [o.name for o in await store.list() if o.name.startswith(f"{self.tenant}/")]
-        except NotFoundError:  # an empty bucket
-            return []
+        return await objects(self.js, self.tenant)
 
     async def events(self, name: str) -> list[dict]:
         for _ in range(200):

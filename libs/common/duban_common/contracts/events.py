@@ -393,6 +393,8 @@ class EscalationExplanationSubmitted(_Event):
     step: int
     on_time: bool
     submitted_at: datetime
+    attachments: list[str] = Field(default_factory=list)  # ids of the files (escalation's GET tasks/<task>/attachments/<id>)
+    attachment_refs: list[AttachmentRef] = Field(default_factory=list)
 
 
 class EscalationDeducted(_Event):

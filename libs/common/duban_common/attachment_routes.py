@@ -13,14 +13,31 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, Field
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import attachment_rows, auth, filetypes, uploads
-from .http import ERROR_RESPONSES, attachment_disposition, valid_tenant
+from .http import ERROR_RESPONSES, Problem, attachment_disposition, valid_tenant
 
 PATH = "/v1/tenants/{tenant}/tasks/{task_id}/attachments"
-REFUSED = {413: {"description": "the file is larger than the limit (DUBAN_ATTACHMENT_MAX_BYTES); nothing was stored"}}
+
+
+class AttachmentOut(BaseModel):
+    """An uploaded file's reference: what a report names (``id``) and what events carry."""
+
+    id: str
+    name: str = Field(description="the original file name")
+    size: int = Field(description="bytes")
+    content_type: str = Field(description="from the content, e.g. application/pdf")
+    sha256: str = Field(description="hex digest of the bytes")
+
+
+UPLOAD_RESPONSES: dict[int | str, dict] = {
+    201: {"model": AttachmentOut, "description": "stored"},
+    404: {"model": Problem, "description": "no such task, or not one the caller may add files to"},
+    413: {"model": Problem, "description": "the file is larger than the limit (DUBAN_ATTACHMENT_MAX_BYTES); nothing was stored"},
+}
 # (session, tenant, task_id, request) → allowed
 Check = Callable[[AsyncSession, str, str, Request], Awaitable[bool]]
 
@@ -28,7 +45,7 @@ Check = Callable[[AsyncSession, str, str, Request], Awaitable[bool]]
 def router(runtime, table: Table, *, may_report: Check, may_see: Check) -> APIRouter:
     r = APIRouter(tags=["attachments"], responses=ERROR_RESPONSES)
 
-    @r.post(PATH, status_code=201, responses=REFUSED, openapi_extra=uploads.OPENAPI_BODY)
+    @r.post(PATH, status_code=201, responses=UPLOAD_RESPONSES, openapi_extra=uploads.OPENAPI_BODY)
     async def upload(request: Request, tenant: str, task_id: str) -> JSONResponse:
         """Upload one file (form field ``file``): PDF, OFD, DOC, DOCX, XLS, XLSX, JPG or PNG, checked by its
         content; 201 with its reference, whose ``id`` a report then names in its ``attachments``."""
@@ -49,7 +66,8 @@ def router(runtime, table: Table, *, may_report: Check, may_see: Check) -> APIRo
         return JSONResponse(stored.ref(), status_code=201)
 
     @r.get(PATH + "/{attachment_id}", response_class=StreamingResponse,
-           responses={200: {"content": {"application/octet-stream": {}}, "description": "the file, under its original name"}})
+           responses={200: {"content": {"application/octet-stream": {}}, "description": "the file, under its original name"},
+                      404: {"model": Problem, "description": "no such file of a task the caller may see"}})
     async def download(request: Request, tenant: str, task_id: str, attachment_id: str) -> StreamingResponse:
         """The file's bytes, for whoever may see the task."""
         valid_tenant(tenant)

@@ -15,6 +15,7 @@ import nats
 import pytest
 
 from duban_common.envelope import new_event
+from duban_common.testing.postgres import TemporaryDatabases
 from duban_common.testing.streams import stored_messages
 from duban_tasking.adapters.orm import attachments as attachments_t
 from duban_tasking.adapters.orm import reports, task_history
@@ -79,11 +80,19 @@ class Tasking:
         return await rows(self.runtime, table, self.tenant)
 
 
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path_factory):
+    """Tasking's database, once SQLite and once PostgreSQL (row-level security on the new table)."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('attachments')}/tasking.db"
+        return
+    with TemporaryDatabases(request.getfixturevalue("pg_url"), tag="att") as dbs:
+        yield dbs.url()
+
+
 @pytest.fixture(scope="module")
-async def tasking(nats_server, tmp_path_factory):
-    db = tmp_path_factory.mktemp("attachments") / "tasking.db"
-    runtime = bootstrap(TaskingSettings(nats_url=nats_server.url, database_url=f"sqlite+aiosqlite:///{db}", outbox_poll_s=0.1,
-                                        attachment_max_bytes=LIMIT))
+async def tasking(nats_server, db_url):
+    runtime = bootstrap(TaskingSettings(nats_url=nats_server.url, database_url=db_url, outbox_poll_s=0.1, attachment_max_bytes=LIMIT))
     await runtime.start()
     nc = await nats.connect(nats_server.url)
     t = Tasking(runtime, nc.jetstream())

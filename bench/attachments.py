@@ -82,7 +82,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         server = NatsServer(Path(tmp) / "nats").start()
         env = dict(os.environ, DUBAN_NATS_URL=server.url, DUBAN_DATA_DIR=tmp, DUBAN_HTTP_PORT=str(free_port()), DUBAN_AUTH="off",
-                   DUBAN_ATTACHMENT_MAX_BYTES=str(LIMIT_MB << 20), PYTHONUNBUFFERED="1")
+                   DUBAN_MAX_UPLOAD_BYTES=str(LIMIT_MB * 1_000_000), PYTHONUNBUFFERED="1")
         tasking = ServiceProcess("tasking", int(env["DUBAN_HTTP_PORT"]), env, Path(tmp) / "tasking.log")
         tasking.start()
         try:
@@ -92,7 +92,7 @@ def main() -> int:
             rows = []
             with httpx.Client(timeout=120, headers=UNIT) as c:
                 for size in (float(s) for s in args.sizes_mb.split(",")):
-                    body = b"%PDF-1.7\n" + os.urandom(int(size * (1 << 20)) - 9)
+                    body = b"%PDF-1.7\n" + os.urandom(int(size * 1_000_000) - 9)
                     ups = [timed(lambda: c.post(url, files={"file": ("基准.pdf", body)})) for _ in range(args.rounds)]
                     assert all(r.status_code == 201 for _, r in ups), ups[0][1].text
                     file_id = ups[0][1].json()["id"]
@@ -102,7 +102,7 @@ def main() -> int:
                         together, _ = timed(lambda: list(pool.map(lambda _: c.get(f"{url}/{file_id}").content, range(args.parallel))))
                     rows += [line(f"upload {size:g} MB", [t for t, _ in ups], size), line(f"download {size:g} MB", [t for t, _ in downs], size),
                              f"| {args.parallel} downloads of {size:g} MB at once | {together * 1000:.0f} | | {size * args.parallel / together:.0f} |"]
-                over = b"%PDF-1.7\n" + os.urandom((LIMIT_MB + 2) << 20)
+                over = b"%PDF-1.7\n" + os.urandom((LIMIT_MB + 2) * 1_000_000)
                 refused, r = timed(lambda: c.post(url, files={"file": ("过大.pdf", over)}))
                 assert r.status_code == 413, r.text
                 rows.append(f"| refused {LIMIT_MB + 2} MB upload (Content-Length) | {refused * 1000:.0f} | | |")

@@ -25,11 +25,13 @@ OFFICE = {"X-Duban-Role": "supervision_office"}
 
 
 @pytest.fixture
-async def escalation(nats_server, tmp_path):
-    runtime = bootstrap(EscalationSettings(nats_url=nats_server.url, database_url=f"sqlite+aiosqlite:///{tmp_path}/escalation.db",
+async def escalation(fresh_nats, tmp_path):
+    """Escalation on a NATS server of its own (not the session's: its consumers would work through
+    every event the other tests published)."""
+    runtime = bootstrap(EscalationSettings(nats_url=fresh_nats.url, database_url=f"sqlite+aiosqlite:///{tmp_path}/escalation.db",
                                            outbox_poll_s=0.1))
     await runtime.start()
-    nc = await nats.connect(nats_server.url)
+    nc = await nats.connect(fresh_nats.url)
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=runtime.app("escalation")), base_url="http://escalation", timeout=30)
     try:
         yield runtime, nc.jetstream(), http

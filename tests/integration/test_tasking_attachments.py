@@ -15,6 +15,7 @@ import nats
 import pytest
 
 from duban_common.envelope import new_event
+from duban_common.natsserver import NatsServer
 from duban_common.testing.postgres import TemporaryDatabases
 from duban_common.testing.streams import stored_messages
 from duban_tasking.adapters.orm import attachments as attachments_t
@@ -25,13 +26,13 @@ from attachment_support import docx_bytes, jpg_bytes, objects, pdf_bytes, unit
 from e2e_support import START
 from service_support import rows
 
-LIMIT = 256 * 1024
+LIMIT = 256_000
 OFFICE = {"X-Duban-Role": "supervision_office"}
 UNITS = "code,name,type,head,contact,phone\nzjj,县住房和城乡建设局,department,,,\nfgj,县发展和改革局,department,,,\njtj,县交通运输局,department,,,\n"
 
 
 class Tasking:
-    """Tasking running in this process on the session's NATS server, one tenant of its own per test."""
+    """Tasking running in this process on a NATS server of its own, one tenant of its own per test."""
 
     def __init__(self, runtime, js) -> None:
         self.runtime, self.js = runtime, js
@@ -91,10 +92,19 @@ def db_url(request, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-async def tasking(nats_server, db_url):
-    runtime = bootstrap(TaskingSettings(nats_url=nats_server.url, database_url=db_url, outbox_poll_s=0.1, attachment_max_bytes=LIMIT))
+def own_nats(tmp_path_factory):
+    """A NATS server for this module alone: the session's holds every other test's events, which
+    tasking's consumers would otherwise work through during these tests."""
+    server = NatsServer(tmp_path_factory.mktemp("nats")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+async def tasking(own_nats, db_url):
+    runtime = bootstrap(TaskingSettings(nats_url=own_nats.url, database_url=db_url, outbox_poll_s=0.1, max_upload_bytes=LIMIT))
     await runtime.start()
-    nc = await nats.connect(nats_server.url)
+    nc = await nats.connect(own_nats.url)
     t = Tasking(runtime, nc.jetstream())
     try:
         yield t

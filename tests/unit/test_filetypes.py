@@ -77,4 +77,4 @@ def test_the_original_name_is_kept_without_a_path_or_control_characters():
 
 
 def test_limits_read_as_people_say_them():
-    assert [megabytes(n) for n in (20 << 20, 1536 << 10, 256 << 10)] == ["20 MB", "1.5 MB", "256 KB"]
+    assert [megabytes(n) for n in (20_000_000, 1_500_000, 256_000)] == ["20 MB", "1.5 MB", "256 KB"]

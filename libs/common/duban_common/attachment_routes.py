@@ -3,7 +3,7 @@ reports: upload one file (form field ``file``) and download it.
 
 The service says who may add files to a task and who may see them (``may_report``,
 ``may_see``); to anyone else the task does not exist (404, the same answer as for a task that
-does not). The upload is read as a stream against ``DUBAN_ATTACHMENT_MAX_BYTES`` (20 MB by
+does not). The upload is read as a stream against ``DUBAN_MAX_UPLOAD_BYTES`` (20 MB by
 default; duban_common.uploads), not against the general request limit.
 """
 
@@ -36,7 +36,7 @@ class AttachmentOut(BaseModel):
 UPLOAD_RESPONSES: dict[int | str, dict] = {
     201: {"model": AttachmentOut, "description": "stored"},
     404: {"model": Problem, "description": "no such task, or not one the caller may add files to"},
-    413: {"model": Problem, "description": "the file is larger than the limit (DUBAN_ATTACHMENT_MAX_BYTES); nothing was stored"},
+    413: {"model": Problem, "description": "the file is larger than the limit (DUBAN_MAX_UPLOAD_BYTES); nothing was stored"},
 }
 # (session, tenant, task_id, request) → allowed
 Check = Callable[[AsyncSession, str, str, Request], Awaitable[bool]]

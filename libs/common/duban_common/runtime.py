@@ -79,7 +79,7 @@ class Runtime:
         self.nc = await nats.connect(s.nats_url, name=f"duban-{s.service}", max_reconnect_attempts=-1, reconnect_time_wait=1)
         self.js = self.nc.jetstream()
         specs = await provisioning.provision(self.js, s.service, s)
-        self.attachments = AttachmentStore(self.js, s.attachment_max_bytes)
+        self.attachments = AttachmentStore(self.js, s.max_upload_bytes)
         await self.clock.start(self.js)
         self.relay = OutboxRelay(self.db, self.tables, self.js, service=s.service, poll_s=s.outbox_poll_s, batch=s.outbox_batch)
         self.relay.start()

@@ -67,7 +67,7 @@ class ServiceSettings(BaseSettings):
 
     # Report attachments (duban_common.attachments): the largest file one upload may carry. An
     # upload route reads its body against this limit, not against the general request limit.
-    attachment_max_bytes: int = 20 * 1024 * 1024
+    max_upload_bytes: int = 20_000_000
 
     outbox_poll_s: float = 0.5
     outbox_batch: int = 200

@@ -30,10 +30,8 @@ OPENAPI_BODY = {"requestBody": {"required": True, "content": {"multipart/form-da
 
 
 def megabytes(n: int) -> str:
-    """20 MB, 1.5 MB, 256 KB: a limit as people say it."""
-    if n < 1 << 20:
-        return f"{n / 1024:.0f} KB"
-    return f"{n / (1 << 20):.0f} MB" if n % (1 << 20) == 0 else f"{n / (1 << 20):.1f} MB"
+    """20 MB, 1.5 MB, 256 KB: a limit as people say it (decimal, as a file manager shows sizes)."""
+    return f"{n / 1_000_000:g} MB" if n >= 1_000_000 else f"{n / 1000:g} KB"
 
 
 def too_large(limit: int, name: str | None = None) -> HTTPException:

@@ -142,6 +142,10 @@ async def test_a_file_comes_back_as_it_went_in_under_its_chinese_name(svc, name,
         disposition.encode("latin-1")  # a header the HTTP layer can send as it is
     listed = (await svc.http.get(svc.url(f"tasks/{task}"), headers=unit("zjj"))).json()["attachments"]
     assert listed == [{k: ref[k] for k in ("id", "name", "size", "content_type")}]
+    again = await svc.upload(task, name, body)  # a retry whose answer was lost
+    assert again.status_code == 200 and again.json() == ref and len(await svc.objects()) == 1
+    other = await svc.upload(task, f"副本-{name}", body)  # the same bytes under another name: a file of its own
+    assert other.status_code == 201 and other.json()["id"] != ref["id"]
 
 
 @pytest.mark.parametrize("name,body,says", [

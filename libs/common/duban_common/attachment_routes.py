@@ -35,6 +35,7 @@ class AttachmentOut(BaseModel):
 
 UPLOAD_RESPONSES: dict[int | str, dict] = {
     201: {"model": AttachmentOut, "description": "stored"},
+    200: {"model": AttachmentOut, "description": "the task already has this file under this name: its reference, nothing stored again"},
     404: {"model": Problem, "description": "no such task, or not one the caller may add files to"},
     413: {"model": Problem, "description": "the file is larger than the limit (DUBAN_MAX_UPLOAD_BYTES); nothing was stored"},
 }
@@ -55,6 +56,10 @@ def router(runtime, table: Table, *, may_report: Check, may_see: Check) -> APIRo
                 raise HTTPException(404, f"任务 {task_id} 不存在")
         upload = await uploads.read_upload(request, runtime.attachments.max_bytes)
         try:
+            async with runtime.db.read() as session:
+                again = await attachment_rows.same_file(session, table, tenant, task_id, upload.name, uploads.sha256(upload.file))
+            if again is not None:  # a retry whose answer was lost: the same reference, nothing stored twice
+                return JSONResponse(again.ref(), status_code=200)
             stored = await runtime.attachments.put(tenant, upload.name, upload.file)
         except filetypes.UnacceptableFile as e:
             raise HTTPException(422, str(e)) from None

@@ -46,6 +46,13 @@ async def find(session: AsyncSession, table: Table, tenant: str, task_id: str, a
     return dict(row) if row else None
 
 
+async def same_file(session: AsyncSession, table: Table, tenant: str, task_id: str, name: str, sha256: str) -> StoredFile | None:
+    """The task's file of this name and these bytes, if it has one already (an upload sent again)."""
+    row = (await session.execute(select(table).where(table.c.tenant == tenant, table.c.task_id == task_id, table.c.sha256 == sha256,
+                                                     table.c.name == name).order_by(table.c.uploaded_at).limit(1))).mappings().first()
+    return StoredFile(row["id"], row["name"], row["size"], row["content_type"], row["sha256"]) if row else None
+
+
 async def of_task(session: AsyncSession, table: Table, tenant: str, task_id: str) -> dict[str, dict]:
     """id → what a listing shows of each file of the task, in the order they were uploaded."""
     rows = (await session.execute(select(*(table.c[c] for c in LISTED)).where(table.c.tenant == tenant, table.c.task_id == task_id)

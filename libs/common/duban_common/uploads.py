@@ -10,9 +10,11 @@ an upload route: this is its limit.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from tempfile import SpooledTemporaryFile
+from typing import BinaryIO
 
 from fastapi import HTTPException, Request
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -55,6 +57,16 @@ def clean_name(raw: bytes) -> str:
         stem, dot, ext = name.rpartition(".")
         name = (stem[: MAX_NAME - len(ext) - 1] + dot + ext) if dot and len(ext) < 10 else name[:MAX_NAME]
     return name
+
+
+def sha256(f: BinaryIO) -> str:
+    """Hex digest of the seekable file ``f``, left rewound."""
+    f.seek(0)
+    digest = hashlib.sha256()
+    while chunk := f.read(1 << 20):
+        digest.update(chunk)
+    f.seek(0)
+    return digest.hexdigest()
 
 
 @dataclass

@@ -9,22 +9,14 @@ import json
 import httpx
 import pytest
 
-from duban_cli.embedded import EmbeddedSystem
 from duban_common.contracts.submissions import KINDS
-from duban_common.natsserver import free_port
-from e2e_support import example, publish, read_stream, wait_for
+from e2e_support import example, intake_only, publish, read_stream, wait_for
 
 
 @pytest.fixture(scope="module")
 def intake(tmp_path_factory, nats_server):
-    system = EmbeddedSystem(data_dir=tmp_path_factory.mktemp("intake-contract"), nats_url=nats_server.url,
-                            ports={"intake": free_port(), "tasking": free_port()}, clock="simulated")
-    try:
-        system.start_services(names=("intake",))
-        httpx.put(f"{system.url('intake')}/v1/admin/tenants/ctr", json={"name": "契约测试县"}, timeout=10).raise_for_status()
+    with intake_only(tmp_path_factory.mktemp("intake-contract"), nats_server.url, "ctr", "契约测试县") as system:
         yield system
-    finally:
-        system.stop()
 
 
 def _for_tenant(env: dict, tenant: str = "ctr", suffix: str = "") -> dict:

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from . import subjects, tenancy
+from . import bindings, subjects, tenancy
 from .contracts.dead_letters import DeadLetter
 from .envelope import Envelope
 from .logging import bind_correlation, clear_correlation, get_logger
@@ -218,9 +218,11 @@ class ConsumerRunner:
         if len(msg.data) > self.settings.max_message_bytes:
             raise Rejected(f"message of {len(msg.data)} bytes exceeds the limit of {self.settings.max_message_bytes} bytes")
         try:
-            env = Envelope.from_bytes(msg.data)
+            env = bindings.envelope_of(msg.headers, msg.data)  # structured or binary mode
         except ValidationError as e:
             raise Rejected(f"invalid envelope: {describe_validation_error(e)}") from None
+        except bindings.BindingError as e:
+            raise Rejected(e.reason) from None
         bind_correlation(event_id=env.id, event_type=env.type, tenant=env.tenant)
         if subjects.tenant_of(msg.subject) != env.tenant:
             raise Rejected(f"subject tenant {subjects.tenant_of(msg.subject)!r} does not match envelope tenant {env.tenant!r}")

@@ -10,17 +10,18 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
+from duban_common import bindings
 from duban_common.db import plain
 from duban_common.envelope import Envelope
 from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, valid_tenant
 
 from ..adapters.orm import citizen_contacts, submissions
 from ..service_layer import handlers
+from . import batch
 
 
 def unprocessable(reason: str, errors: list[dict]) -> JSONResponse:
     return JSONResponse({"detail": reason, "errors": errors}, status_code=422)
-
 
 
 async def read_limited(request: Request, limit: int) -> bytes:
@@ -39,28 +40,52 @@ async def read_limited(request: Request, limit: int) -> bytes:
 def router(runtime, protector) -> APIRouter:
     r = APIRouter(tags=["submissions"], responses=ERROR_RESPONSES)
 
-    @r.post("/v1/tenants/{tenant}/submissions", status_code=201)
-    async def submit(tenant: str, request: Request) -> JSONResponse:
-        body = await read_limited(request, runtime.settings.max_body_bytes)
-        valid_tenant(tenant)
+    async def accept_event(tenant: str, parse, place, data_place=None) -> tuple[int, dict]:
+        """One event of any content mode: its answer's status and body. ``parse`` makes the envelope;
+        ``place`` turns a field's path in the envelope into where the request carried it (``data_place``
+        for what the submission's rules refuse, where it differs)."""
         try:
-            env = Envelope.model_validate(json.loads(body))
+            env = parse()
+        except bindings.BindingError as e:
+            return 422, {"detail": e.reason, "errors": e.errors}
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            return unprocessable(f"body is not JSON: {e}", [{"loc": ["body"], "msg": str(e), "type": "json_invalid"}])
+            return 422, {"detail": f"body is not JSON: {e}", "errors": [{"loc": place([]), "msg": str(e), "type": "json_invalid"}]}
         except ValidationError as e:
-            errors = [{"loc": ["body", *err["loc"]], "msg": err["msg"], "type": err["type"]} for err in e.errors()]
-            return unprocessable("invalid CloudEvents envelope", errors)
+            errors = [{"loc": place(list(err["loc"])), "msg": err["msg"], "type": err["type"]} for err in e.errors()]
+            return 422, {"detail": "invalid CloudEvents envelope", "errors": errors}
         if env.tenant != tenant:
-            return unprocessable(f"envelope tenant {env.tenant!r} does not match the tenant in the path {tenant!r}",
-                                 [{"loc": ["body", "tenant"], "msg": "must equal the tenant in the path", "type": "tenant_mismatch"}])
+            return 422, {"detail": f"envelope tenant {env.tenant!r} does not match the tenant in the path {tenant!r}",
+                         "errors": [{"loc": place(["tenant"]), "msg": "must equal the tenant in the path", "type": "tenant_mismatch"}]}
         try:
             async with runtime.unit_of_work() as uow:
                 result = await handlers.accept(uow, env, protector, channel="http")
         except handlers.InvalidSubmission as e:
-            return unprocessable(str(e), e.errors or [{"loc": ["body"], "msg": str(e), "type": "invalid"}])
+            data_place = data_place or place
+            errors = [{**err, "loc": data_place(err["loc"][1:] if err["loc"][:1] == ["body"] else err["loc"])} for err in e.errors]
+            return 422, {"detail": str(e), "errors": errors or [{"loc": place([]), "msg": str(e), "type": "invalid"}]}
         payload = {"submission_id": result.submission_id, "duplicate": result.duplicate, "status": result.status,
                    "pending_reason": result.pending_reason, "matter_ids": result.matter_ids}
-        return JSONResponse(payload, status_code=200 if result.duplicate else 201)
+        return (200 if result.duplicate else 201), payload
+
+    @r.post("/v1/tenants/{tenant}/submissions", status_code=201, description=batch.MODES_DOC,
+            openapi_extra=batch.request_body(runtime.settings.max_batch_events),
+            responses={201: {"description": "taken: registered, or pending for the office's triage", "model": batch.SubmissionAnswer},
+                       200: {"description": "a duplicate (taken before), or the answer to a batch, event by event",
+                             "model": batch.SubmissionAnswer | batch.BatchAnswer}})
+    async def submit(tenant: str, request: Request) -> JSONResponse:
+        body = await read_limited(request, runtime.settings.max_body_bytes)
+        valid_tenant(tenant)
+        headers = request.headers
+        match bindings.mode(headers):
+            case "batch":
+                return await batch.answer(body, runtime.settings.max_batch_events, lambda parse, place: accept_event(tenant, parse, place))
+            case "binary":
+                status, payload = await accept_event(tenant, lambda: Envelope.model_validate(bindings.binary_event(headers, body)),
+                                                     bindings.binary_place)
+            case _:
+                status, payload = await accept_event(tenant, lambda: Envelope.model_validate(json.loads(body)), lambda loc: ["body", *loc],
+                                                     lambda loc: loc if loc[:1] == ["data"] else ["body", *loc])
+        return JSONResponse(payload, status_code=status)
 
     @r.get("/v1/tenants/{tenant}/submissions")
     async def list_submissions(

@@ -9,6 +9,7 @@ default; duban_common.uploads), not against the general request limit.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, HTTPException, Request
@@ -56,8 +57,9 @@ def router(runtime, table: Table, *, may_report: Check, may_see: Check) -> APIRo
                 raise HTTPException(404, f"任务 {task_id} 不存在")
         upload = await uploads.read_upload(request, runtime.attachments.max_bytes)
         try:
+            digest = await asyncio.to_thread(uploads.sha256, upload.file)
             async with runtime.db.read() as session:
-                again = await attachment_rows.same_file(session, table, tenant, task_id, upload.name, uploads.sha256(upload.file))
+                again = await attachment_rows.same_file(session, table, tenant, task_id, upload.name, digest)
             if again is not None:  # a retry whose answer was lost: the same reference, nothing stored twice
                 return JSONResponse(again.ref(), status_code=200)
             stored = await runtime.attachments.put(tenant, upload.name, upload.file)

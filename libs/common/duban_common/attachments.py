@@ -13,6 +13,7 @@ is unreferenced and harmless, and no row ever names an object that was not store
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import uuid
@@ -79,7 +80,7 @@ class AttachmentStore:
         size = f.tell()
         if size > self.max_bytes:
             raise ValueError(f"{size} bytes exceed the limit of {self.max_bytes}")
-        kind = filetypes.check(name, f)
+        kind = await asyncio.to_thread(filetypes.check, name, f)  # reads up to the whole file: not in the event loop
         file_id = str(uuid.uuid4())
         meta = ObjectMeta(name=_key(tenant, file_id), headers={NAME_HEADER: [name], TYPE_HEADER: [kind.content_type]})
         f.seek(0)

@@ -4,8 +4,8 @@ An upload route does not let FastAPI parse the form: that would spool the whole 
 large, before the route could refuse it. :func:`read_upload` reads the body chunk by chunk,
 keeps the part named ``file`` in a spooled temporary file (memory up to 1 MB, then disk) and
 stops with 413 as soon as the file passes the limit, or the body passes it by more than a
-form's few headers could explain. The services' general request-body limit does not apply to
-an upload route: this is its limit.
+form's few headers could explain. This is an upload route's limit: the services' general
+request-body limit (1 MB) must let its bodies through.
 """
 
 from __future__ import annotations

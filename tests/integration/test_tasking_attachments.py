@@ -254,3 +254,21 @@ async def test_a_report_sent_twice_is_applied_once(svc):
     assert (await svc.http.post(svc.url(f"tasks/{task}/return"), json={"reason": "请补充照片"}, headers=OFFICE)).status_code == 200
     assert (await svc.http.post(svc.url(f"tasks/{task}/completion"), json=completion, headers=unit("zjj"))).status_code == 200
     assert len(await svc.events("completion_submitted")) == 2
+
+
+async def test_a_form_that_is_not_one_named_file_is_refused_in_chinese(svc):
+    task = await svc.task()
+    url, who = svc.url(f"tasks/{task}/attachments"), unit("zjj")
+    cases = [
+        (dict(json={"file": "x"}), "multipart/form-data"),
+        (dict(data={"note": "无附件"}, files={"other": ("a.pdf", pdf_bytes())}), "表单中没有文件"),
+        (dict(files=[("file", ("a.pdf", pdf_bytes())), ("file", ("b.pdf", pdf_bytes()))]), "一次只能上传一个文件"),
+        (dict(files={"file": ("", pdf_bytes())}), "表单中没有文件"),
+        (dict(content=b"--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n\r\n%PDF-1.4 but no end",
+              headers={"content-type": "multipart/form-data; boundary=x"}), "不完整"),  # cut short: not a file
+    ]
+    for kwargs, says in cases:
+        r = await svc.http.post(url, **{**kwargs, "headers": {**who, **kwargs.get("headers", {})}})
+        assert r.status_code == 422, (kwargs, r.text)
+        assert says is None or says in r.json()["detail"], r.text
+    assert await svc.objects() == [] and await svc.table(attachments_t) == []

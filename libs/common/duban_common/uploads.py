@@ -86,11 +86,15 @@ class _Form:
         self._headers: dict[bytes, bytes] = {}
         self._field = self._value = b""
         self._target: Upload | None = None
+        self.complete = False  # the closing boundary came: a body cut short is not a file
 
     def callbacks(self) -> dict:
         return {"on_part_begin": self.on_part_begin, "on_header_field": self.on_header_field,
                 "on_header_value": self.on_header_value, "on_header_end": self.on_header_end,
-                "on_headers_finished": self.on_headers_finished, "on_part_data": self.on_part_data}
+                "on_headers_finished": self.on_headers_finished, "on_part_data": self.on_part_data, "on_end": self.on_end}
+
+    def on_end(self) -> None:
+        self.complete = True
 
     def on_part_begin(self) -> None:
         self._headers, self._target = {}, None
@@ -150,6 +154,10 @@ async def read_upload(request: Request, limit: int) -> Upload:
         if form.upload:
             form.upload.file.close()
         raise HTTPException(422, f"上传的表单格式有误，无法读取：{type(e).__name__}") from None
+    if not form.complete:
+        if form.upload:
+            form.upload.file.close()
+        raise HTTPException(422, "上传的内容不完整（表单没有结束），未保存；请重新上传")
     if form.upload is None:
         raise HTTPException(422, "表单中没有文件；请在字段 file 中选择要上传的文件")
     if not form.upload.name:

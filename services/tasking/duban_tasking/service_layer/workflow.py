@@ -4,6 +4,7 @@ written with its history row and its event in one transaction."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from sqlalchemy import select
 
@@ -41,7 +42,7 @@ async def _report(uow: UnitOfWork, task: dict, type_: str, unit: str, text: str,
     return report_id
 
 
-async def _resent(uow: UnitOfWork, t: dict, actor: Actor, type_: str, text: str, progress: int | None, ids) -> bool:
+async def _resent(uow: UnitOfWork, t: dict, actor: Actor, type_: str, text: str, progress: int | None, ids: Sequence[str]) -> bool:
     """The lead unit sent this report again (see reports.resent); checked before the state, which
     the first one changed."""
     return role_on(actor, t["lead_unit"], t["co_units"]) == Role.lead_unit and await resent(
@@ -90,7 +91,7 @@ async def reassign(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, a: 
 
 
 async def report_progress(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, text: str, progress: int,
-                          attachment_ids: list[str] = ()) -> None:
+                          attachment_ids: Sequence[str] = ()) -> None:
     t = await load_task(uow, tenant, task_id)
     if await _resent(uow, t, actor, "progress", text, progress, attachment_ids):
         return

@@ -105,7 +105,7 @@ async def test_services_user_provisions_everything_and_creates_each_platforms_co
     svc = await _services(server, services_password)
     try:
         js = svc.nc.jetstream()
-        assert {s.config.name for s in await js.streams_info()} == set(provisioning.STREAMS)
+        assert {s.config.name for s in await js.streams_info()} == {*provisioning.STREAMS, provisioning.ATTACHMENTS_STREAM}
         info = await js.consumer_info("DUBAN_OUT", natsauth.out_consumer(A))
         assert info.config.filter_subject == f"duban.out.{A}.>"
         ack = await js.publish(f"duban.ev.{B}.matter.registered", b"{}")  # the services publish anywhere

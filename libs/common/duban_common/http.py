@@ -93,3 +93,11 @@ def document_refusals(schema: dict) -> dict:
             for code in refusals_of(path, method):
                 responses.setdefault(str(code), {"description": REFUSALS[code], "content": problem})
     return schema
+
+
+def attachment_disposition(name: str, fallback: str) -> str:
+    """``Content-Disposition`` of a download under its (Chinese) name: RFC 6266 with the RFC 5987
+    ``filename*``, and an ASCII ``filename`` for clients that read only that."""
+    from urllib.parse import quote
+
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
+from nats.js.api import (AckPolicy, ConsumerConfig, DeliverPolicy, DiscardPolicy, ObjectStoreConfig, RetentionPolicy, StorageType,
+                         StreamConfig)
 from nats.js.errors import NotFoundError
 
 from .logging import get_logger
@@ -40,6 +41,12 @@ STREAMS: dict[str, StreamSpec] = {s.name: s for s in (
     StreamSpec("DUBAN_OUT", "out"),
     StreamSpec("DUBAN_DLQ", "dlq"),
 )}
+
+
+# The Object Store bucket of report attachments (duban_common.attachments); its stream is
+# OBJ_<bucket>, replicated like the streams above.
+ATTACHMENTS_BUCKET = "DUBAN_ATTACHMENTS"
+ATTACHMENTS_STREAM = f"OBJ_{ATTACHMENTS_BUCKET}"
 
 
 @dataclass(frozen=True)
@@ -138,6 +145,19 @@ async def ensure_streams(js: JetStreamContext, settings: ServiceSettings) -> Non
             raise ConfigDrift(f"stream {spec.name} differs from its declaration (field: declared, live): {drift}")
 
 
+async def ensure_attachments_bucket(js: JetStreamContext, settings: ServiceSettings) -> None:
+    try:
+        info = await js.stream_info(ATTACHMENTS_STREAM)
+    except NotFoundError:
+        await js.create_object_store(ATTACHMENTS_BUCKET, config=ObjectStoreConfig(
+            description="report attachments, <tenant>/<id>", storage=StorageType.FILE, replicas=settings.stream_replicas))
+        log.info("object store created", bucket=ATTACHMENTS_BUCKET)
+        return
+    if info.config.num_replicas != settings.stream_replicas:
+        raise ConfigDrift(f"object store {ATTACHMENTS_BUCKET} differs from its declaration (field: declared, live): "
+                          f"{{'num_replicas': ({settings.stream_replicas}, {info.config.num_replicas})}}")
+
+
 async def ensure_consumer(js: JetStreamContext, spec: ConsumerSpec, settings: ServiceSettings) -> None:
     want = consumer_config(spec, settings)
     try:
@@ -161,6 +181,7 @@ async def ensure_consumer(js: JetStreamContext, spec: ConsumerSpec, settings: Se
 
 async def provision(js: JetStreamContext, service: str, settings: ServiceSettings) -> list[ConsumerSpec]:
     await ensure_streams(js, settings)
+    await ensure_attachments_bucket(js, settings)
     specs = consumers_of(service)
     for spec in specs:
         await ensure_consumer(js, spec, settings)

@@ -21,6 +21,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import MetaData
 
 from . import audit, auth, migrations, provisioning
+from .attachments import AttachmentStore
 from .clock import SimulatedClock, SystemClock
 from .consumer import ConsumerRunner, Handler
 from .db import Database
@@ -52,6 +53,7 @@ class Runtime:
         self.clock = SimulatedClock(self.settings.service, self.settings.instance) if self.settings.clock == "simulated" else SystemClock()
         self.nc = None
         self.js = None
+        self.attachments: AttachmentStore | None = None  # the report attachments' store, once connected
         self._consumers: list[ConsumerRunner] = []
         self.relay: OutboxRelay | None = None
         self.source = f"/duban/{self.settings.service}"
@@ -78,6 +80,7 @@ class Runtime:
         self.nc = await nats.connect(s.nats_url, name=f"duban-{s.service}", max_reconnect_attempts=-1, reconnect_time_wait=1)
         self.js = self.nc.jetstream()
         specs = await provisioning.provision(self.js, s.service, s)
+        self.attachments = AttachmentStore(self.js, s.max_upload_bytes)
         await self.clock.start(self.js)
         self.relay = OutboxRelay(self.db, self.tables, self.js, service=s.service, poll_s=s.outbox_poll_s, batch=s.outbox_batch)
         self.relay.start()

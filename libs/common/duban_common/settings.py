@@ -68,6 +68,10 @@ class ServiceSettings(BaseSettings):
     max_message_bytes: int = 1_000_000  # larger messages are dead-lettered before parsing
     provision_update: bool = False  # when true, drifted consumers are updated instead of failing
 
+    # Report attachments (duban_common.attachments): the largest file one upload may carry. An
+    # upload route reads its body against this limit, not against the general request limit.
+    max_upload_bytes: int = 20_000_000
+
     outbox_poll_s: float = 0.5
     outbox_batch: int = 200
 

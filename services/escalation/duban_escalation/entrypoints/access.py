@@ -17,6 +17,8 @@ ACCESS: Access = {
     ("POST", "/v1/tenants/{tenant}/tasks/{task_id}/urge"): rule(OFFICE),
     ("POST", "/v1/tenants/{tenant}/tasks/{task_id}/rectification-unmet"): rule(OFFICE, LEADER),
     ("POST", "/v1/tenants/{tenant}/tasks/{task_id}/explanations"): rule(UNIT, OFFICE),
+    ("POST", "/v1/tenants/{tenant}/tasks/{task_id}/attachments"): rule(UNIT, OFFICE),
+    ("GET", "/v1/tenants/{tenant}/tasks/{task_id}/attachments/{attachment_id}"): READERS,
     ("GET", "/v1/tenants/{tenant}/tasks/{task_id}/escalation"): READERS,
     ("GET", "/v1/tenants/{tenant}/cases"): rule(DISCIPLINE, OFFICE, LEADER),
     ("GET", "/v1/tenants/{tenant}/cases/{case_id}"): rule(DISCIPLINE, OFFICE, LEADER),

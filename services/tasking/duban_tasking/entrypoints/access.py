@@ -26,6 +26,8 @@ ACCESS: Access = {
     ("POST", "/v1/tenants/{tenant}/tasks/{task_id}/return"): rule(OFFICE),
     ("GET", "/v1/tenants/{tenant}/tasks/{task_id}"): READERS,
     ("GET", "/v1/tenants/{tenant}/tasks/{task_id}/notice.docx"): READERS,
+    ("POST", "/v1/tenants/{tenant}/tasks/{task_id}/attachments"): rule(UNIT, OFFICE),
+    ("GET", "/v1/tenants/{tenant}/tasks/{task_id}/attachments/{attachment_id}"): READERS,
     ("POST", "/v1/tenants/{tenant}/spot-checks"): rule(OFFICE),
     ("POST", "/v1/tenants/{tenant}/spot-checks/{check_id}/callbacks/{task_id}"): rule(OFFICE),
     ("GET", "/v1/tenants/{tenant}/spot-checks/{check_id}"): rule(OFFICE, LEADER),

@@ -174,6 +174,19 @@ def test_poison_that_grows_under_encoding_is_dead_lettered_within_max_payload(in
     assert asyncio.run(_fetch_original(nats_server.url, letter)) == raw  # the whole original, by reference
 
 
+@pytest.mark.parametrize("subject", ["duban.in.ctr.online_message.extra", "duban.in.ctr.online_message.a.b", "duban.in.ctr"])
+def test_a_subject_intake_cannot_take_is_dead_lettered_not_kept_unread(intake, nats_server, subject):
+    """DUBAN_IN stores duban.in.>: what is not duban.in.<tenant>.<kind> gets a dead letter with the reason
+    (on duban.dlq.unknown.intake when the subject has no tenant token)."""
+    env = _for_tenant(example("online_message"), suffix=f"-stray-{subject.count('.')}")
+    asyncio.run(publish(nats_server.url, [env], subject=subject))
+    letters = wait_for(lambda: [json.loads(m.data) for m in asyncio.run(read_stream(nats_server.url, "duban.dlq.*.intake"))
+                                if json.loads(m.data)["subject"] == subject], what=f"a dead letter for {subject}")
+    assert len(letters) == 1 and json.loads(letters[0]["original"])["id"] == env["id"]
+    assert letters[0]["consumer"] == "intake-strays" and "is not duban.in.<tenant>.<kind>" in letters[0]["reason"]
+    assert env["id"] not in _registered(nats_server.url)
+
+
 def test_the_same_submission_on_nats_then_http_is_one_matter(intake, nats_server):
     env = _for_tenant(example("leader_instruction"), suffix="-twice")
     asyncio.run(publish(nats_server.url, [env]))

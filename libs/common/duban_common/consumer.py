@@ -214,6 +214,8 @@ class ConsumerRunner:
             bind_correlation(service=self.spec.service)
 
     def _parse(self, msg: "Msg") -> tuple[Envelope, Handler | None]:
+        if self.spec.refuse:
+            raise Rejected(self.spec.refuse.format(subject=msg.subject))
         if len(msg.data) > self.settings.max_message_bytes:
             raise Rejected(f"message of {len(msg.data)} bytes exceeds the limit of {self.settings.max_message_bytes} bytes")
         try:

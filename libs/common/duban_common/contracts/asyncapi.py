@@ -95,7 +95,7 @@ def receivers(channel: Channel) -> list[ConsumerSpec]:
     """The durable consumers whose filter takes the channel's messages: all of them, for every tenant."""
     out = []
     for spec in CONSUMERS:
-        hits = [_matches(spec.filter_subject, s) for s in channel.subjects()]
+        hits = [any(_matches(f, s) for f in spec.filters) for s in channel.subjects()]
         if any(hits) and not all(hits):
             raise ValueError(f"consumer {spec.durable} takes only part of channel {channel.id}; declare the parts as channels")
         if all(hits):

@@ -27,7 +27,10 @@ class ConfigDrift(RuntimeError):
 @dataclass(frozen=True)
 class StreamSpec:
     name: str
-    family: str  # in, ev, out, dlq
+    family: str  # in, ev, out, dlq, audit
+    # nothing stored can be deleted or purged through the API (the audit anchors: anchors.py);
+    # a stream created so cannot be changed back (nats-server refuses the update)
+    append_only: bool = False
 
     @property
     def subjects(self) -> list[str]:
@@ -39,6 +42,7 @@ STREAMS: dict[str, StreamSpec] = {s.name: s for s in (
     StreamSpec("DUBAN_EV", "ev"),
     StreamSpec("DUBAN_OUT", "out"),
     StreamSpec("DUBAN_DLQ", "dlq"),
+    StreamSpec("DUBAN_AUDIT", "audit", append_only=True),
 )}
 
 
@@ -90,6 +94,7 @@ CONSUMERS: tuple[ConsumerSpec, ...] = (
 UNCONSUMED: dict[str, str] = {
     "duban.out.>": "each tenant's platform reads its own duban.out.<tenant>.> with its durable consumer platform-<tenant> "
                    "(natsauth.out_consumer_config), created when the tenant is onboarded",
+    "duban.audit.>": "the audit chains' anchored heads, read by `duban audit verify` (anchors.py)",
     "duban.dlq.>": "dead letters are for operators: kept in DUBAN_DLQ and read by hand (CONTRACT.md, dead letters)",
 }
 
@@ -108,6 +113,8 @@ def stream_config(spec: StreamSpec, settings: ServiceSettings) -> StreamConfig:
         duplicate_window=settings.duplicate_window_s,
         discard=DiscardPolicy.OLD,
         max_age=0,  # kept until operators set a retention; events are the replay source
+        deny_delete=spec.append_only,
+        deny_purge=spec.append_only,
     )
 
 
@@ -132,7 +139,7 @@ def consumer_config(spec: ConsumerSpec, settings: ServiceSettings) -> ConsumerCo
     )
 
 
-_STREAM_FIELDS = ("subjects", "storage", "num_replicas", "duplicate_window", "retention")
+_STREAM_FIELDS = ("subjects", "storage", "num_replicas", "duplicate_window", "retention", "deny_delete", "deny_purge")
 _CONSUMER_FIELDS = ("filter_subject", "filter_subjects", "deliver_policy", "ack_policy", "ack_wait", "max_deliver", "max_ack_pending")
 
 

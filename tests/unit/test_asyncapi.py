@@ -12,7 +12,7 @@ import pytest
 from jsonschema import Draft7Validator
 
 from asyncapi_support import Stored, load, local, problems
-from duban_common import subjects
+from duban_common import anchors, subjects
 from duban_common.contracts import asyncapi, events
 from duban_common.contracts.dead_letters import DeadLetter
 from duban_common.contracts.submissions import KINDS
@@ -104,6 +104,7 @@ def test_each_address_is_a_subject_the_code_publishes_on(document):
         for channel in events.NOTIFICATION_CHANNELS:
             published.add(events.subject_of("demo", event_type, {"channel": channel}))
     published |= {subjects.dead_letter("demo", spec.service) for spec in CONSUMERS}  # ConsumerRunner._dead_letter
+    published |= {anchors.subject(f"{spec.service}:demo") for spec in CONSUMERS}  # anchors.publish
 
     on_channels = set()
     for channel in document["channels"].values():

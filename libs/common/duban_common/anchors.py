@@ -14,7 +14,6 @@ duplicate window the server keeps only the first, so idle chains cost nothing.
 from __future__ import annotations
 
 import asyncio
-import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
@@ -23,6 +22,7 @@ from sqlalchemy import select
 
 from . import tenancy
 from .audit import audit_head
+from .contracts.audit_anchors import AuditAnchor
 from .logging import get_logger
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ async def publish(js: "JetStreamContext", heads: list[Anchor]) -> int:
     stored = 0
     at = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
     for head in heads:
-        body = json.dumps({"chain": head.chain, "seq": head.seq, "hash": head.hash, "at": at}).encode()
+        body = AuditAnchor(chain=head.chain, seq=head.seq, hash=head.hash, at=at).model_dump_json().encode()
         ack = await js.publish(subject(head.chain), body, headers={"Nats-Msg-Id": f"anchor:{head.chain}:{head.seq}:{head.hash}"})
         stored += not ack.duplicate
     return stored
@@ -99,6 +99,6 @@ async def latest(js: "JetStreamContext") -> dict[str, Anchor]:
     out: dict[str, Anchor] = {}
     for subj in sorted(info.state.subjects or {}):
         msg = await js.get_last_msg(STREAM, subj)
-        body = json.loads(msg.data)
-        out[body["chain"]] = Anchor(body["chain"], int(body["seq"]), body["hash"], body.get("at", ""))
+        body = AuditAnchor.model_validate_json(msg.data)
+        out[body.chain] = Anchor(body.chain, body.seq, body.hash, body.at)
     return out

@@ -5,6 +5,7 @@ Generated from the declarations the code runs on, never edited by hand:
 - a channel per event type: ``duban.ev.{tenant}.<aggregate>.<event>``, or its outbound topic
   (events.OUTBOUND_TOPICS; a topic's ``{field}`` is a channel parameter, events.TOPIC_FIELDS);
 - the dead-letter channel of each service that runs a consumer (contracts.dead_letters);
+- the audit anchors of every service's chains (contracts.audit_anchors);
 - a ``send`` operation per channel, and a ``receive`` operation per channel and durable
   consumer whose filter matches it (provisioning.CONSUMERS).
 Payloads ``$ref`` the JSON Schema snapshots in ``schemas/`` (schemas.py), relative to the file.
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from .. import subjects
 from ..provisioning import CONSUMERS, ConsumerSpec
+from .audit_anchors import HEADERS as ANCHOR_HEADERS
 from .dead_letters import HEADERS as DEAD_LETTER_HEADERS
 from .events import EVENT_TYPES, OUTBOUND_TOPICS, TOPIC_FIELDS
 from .schemas import file_name, render
@@ -78,6 +80,11 @@ def channels() -> list[Channel]:
     for service in sorted({c.service for c in CONSUMERS}):
         out.append(Channel(f"dlq.{service}", f"duban.dlq.{{tenant}}.{service}", "dead_letter", {"$ref": f"{_SCHEMAS}dead_letter.json"},
                            "deadLetterHeaders", f"the consumer runner of {service}", dlq_tenant))
+    services = sorted({c.service for c in CONSUMERS})
+    out.append(Channel("audit.anchor", "duban.audit.{service}.{tenant}", "audit_anchor", {"$ref": f"{_SCHEMAS}audit_anchor.json"},
+                       "anchorHeaders", "every service: each audit chain's head, every minute and at stop (stream DUBAN_AUDIT)",
+                       {"service": {"description": "the service whose chain it is", "enum": services},
+                        "tenant": {"description": f"{_TENANT}; `_platform` for changes of no tenant", "examples": ["demo", "_platform"]}}))
     return out
 
 
@@ -112,6 +119,7 @@ def _headers() -> dict[str, dict]:
         "inboundHeaders": strings({"Nats-Msg-Id": "optional: JetStream drops a re-publish with the same id inside its duplicate window"}, False),
         "outboxHeaders": strings({"Nats-Msg-Id": "the envelope's id: JetStream drops a re-publish inside its duplicate window"}, True),
         "deadLetterHeaders": strings(DEAD_LETTER_HEADERS, True),
+        "anchorHeaders": strings(ANCHOR_HEADERS, True),
     }
 
 

@@ -45,6 +45,15 @@ async def _sql(db: Database, *statements: str) -> None:
             await conn.execute(text(stmt))
 
 
+async def _rewind(db: Database, chain: str, seq: int) -> None:
+    """Delete the chain's entries after ``seq`` and set its head back to the entry at ``seq``."""
+    async with db.read() as s:
+        kept = (await s.execute(select(audit.audit_log.c.hash).where(audit.audit_log.c.chain == chain,
+                                                                       audit.audit_log.c.seq == seq))).scalar_one()
+    await _sql(db, f"DELETE FROM audit_log WHERE chain = '{chain}' AND seq > {seq}",
+               f"UPDATE audit_head SET seq = {seq}, hash = '{kept}' WHERE chain = '{chain}'")
+
+
 def _cli(url: str, nats_url: str, *extra: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "duban_cli.main", "audit", "verify", "--service", "tasking", "--database-url", url,
                            "--nats-url", nats_url, *extra], capture_output=True, text=True, timeout=120)
@@ -84,11 +93,7 @@ async def test_the_anchor_stream_refuses_deletes_and_purges(anchored):
 
 async def test_a_tail_deleted_with_its_head_rewound_is_found_only_against_the_anchor(anchored):
     db, js, url, nats_url = anchored
-    async with db.read() as s:
-        h4 = (await s.execute(select(audit.audit_log.c.hash).where(audit.audit_log.c.chain == "tasking:demo",
-                                                                     audit.audit_log.c.seq == 4))).scalar_one()
-    await _sql(db, "DELETE FROM audit_log WHERE chain = 'tasking:demo' AND seq > 4",
-               f"UPDATE audit_head SET seq = 4, hash = '{h4}' WHERE chain = 'tasking:demo'")
+    await _rewind(db, "tasking:demo", 4)
     assert all(r.ok for r in await audit.verify_database(db))  # the chain alone cannot tell
     reports = {r.chain: r for r in await audit.verify_database(db, anchors=await anchors.latest(js))}
     broken = reports["tasking:demo"].broken
@@ -101,11 +106,7 @@ async def test_a_tail_deleted_with_its_head_rewound_is_found_only_against_the_an
 
 async def test_a_tail_rewritten_past_the_anchor_is_found(anchored):
     db, js, _url, _ = anchored
-    async with db.read() as s:
-        h4 = (await s.execute(select(audit.audit_log.c.hash).where(audit.audit_log.c.chain == "tasking:demo",
-                                                                     audit.audit_log.c.seq == 4))).scalar_one()
-    await _sql(db, "DELETE FROM audit_log WHERE chain = 'tasking:demo' AND seq > 4",
-               f"UPDATE audit_head SET seq = 4, hash = '{h4}' WHERE chain = 'tasking:demo'")
+    await _rewind(db, "tasking:demo", 4)
     for n in range(3):  # written anew from the rewound head: a consistent chain of seq 1..7
         await _change(db, 100 + n, ("demo",))
     assert all(r.ok for r in await audit.verify_database(db))

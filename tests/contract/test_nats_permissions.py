@@ -139,7 +139,9 @@ async def test_platform_publishes_only_its_own_submissions(secured):
         assert a.nc.is_connected  # a violation is refused, the connection stays up for legitimate work
 
         # Not the events, not the outbound family, not the JetStream API beyond its consumer
-        for subject in (f"duban.ev.{A}.matter.registered", f"duban.out.{A}.report.published", "$JS.API.STREAM.DELETE.DUBAN_IN"):
+        # nor its own family with a token more than intake consumes (duban.in.<tenant>.<kind>)
+        for subject in (f"duban.ev.{A}.matter.registered", f"duban.out.{A}.report.published", "$JS.API.STREAM.DELETE.DUBAN_IN",
+                        f"duban.in.{A}.meeting_decision.extra"):
             await a.nc.publish(subject, b"{}")
             await a.wait_error(f'Permissions Violation for Publish to "{subject}"')
 

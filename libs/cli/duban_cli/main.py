@@ -61,7 +61,7 @@ def cmd_up(args) -> int:
     try:
         print(f"数据目录 data folder: {data_dir}")
         system.start_nats(int(os.environ.get("DUBAN_NATS_PORT", EMBEDDED_NATS_PORT)))
-        print(f"NATS JetStream: {system.nats_url}")
+        print(f"NATS JetStream: {system.nats_url} (nats-server pid {system.nats.proc.pid})", flush=True)
         system.start_services()
         load_demo_tenant(system, demo_units_path())
         print("Duban 已启动 (Ctrl-C 停止):")

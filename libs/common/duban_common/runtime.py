@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import MetaData
 
-from . import audit, auth, migrations, provisioning
+from . import anchors, audit, auth, migrations, provisioning
 from .attachments import AttachmentStore
 from .clock import SimulatedClock, SystemClock
 from .consumer import ConsumerRunner, Handler
@@ -90,11 +90,15 @@ class Runtime:
             await runner.start()
             runner.task.add_done_callback(_log_background_end)
             self._consumers.append(runner)
-        for factory in (*self.background, *(() if analyzes_itself else (self._refresh_statistics,))):
+        await anchors.anchor_or_log(self.db, self.js)  # the heads as this replica finds them, before it changes any
+        for factory in (*self.background, self._anchor_audit_heads, *(() if analyzes_itself else (self._refresh_statistics,))):
             task = asyncio.create_task(factory(), name=getattr(factory, "__name__", "background"))
             task.add_done_callback(_log_background_end)
             self._background_tasks.append(task)
         log.info("service started", consumers=[c.durable for c in specs])
+
+    async def _anchor_audit_heads(self) -> None:
+        await anchors.keep_anchoring(self.db, self.js, self.settings.audit_anchor_every_s)
 
     async def _refresh_statistics(self) -> None:
         """So that the planner's statistics follow the tables' growth, where nothing else keeps
@@ -119,6 +123,7 @@ class Runtime:
             await self.relay.stop()
         await self.clock.stop()
         if self.nc:
+            await anchors.anchor_or_log(self.db, self.js)  # the heads as this replica leaves them
             await self.nc.drain()
         await self.db.dispose()
 

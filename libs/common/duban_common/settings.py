@@ -66,6 +66,7 @@ class ServiceSettings(BaseSettings):
     # CPU of the system (4.8% -> 10.4% of a core).
     fetch_wait_s: float = 1.0
     max_message_bytes: int = 1_000_000  # larger messages are dead-lettered before parsing
+    audit_anchor_every_s: float = 60  # each audit chain's head is published to DUBAN_AUDIT this often, and at stop
     provision_update: bool = False  # when true, drifted consumers are updated instead of failing
 
     # Report attachments (duban_common.attachments): the largest file one upload may carry. An

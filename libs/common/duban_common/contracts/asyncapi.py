@@ -6,6 +6,7 @@ Generated from the declarations the code runs on, never edited by hand:
 - a channel per event type: ``duban.ev.{tenant}.<aggregate>.<event>``, or its outbound topic
   (events.OUTBOUND_TOPICS; a topic's ``{field}`` is a channel parameter, events.TOPIC_FIELDS);
 - the dead-letter channel of each service that runs a consumer (contracts.dead_letters);
+- the audit anchors of every service's chains (contracts.audit_anchors);
 - a ``send`` operation per channel, and a ``receive`` operation per channel and durable
   consumer whose filter matches it (provisioning.CONSUMERS).
 Payloads ``$ref`` the JSON Schema snapshots in ``schemas/`` (schemas.py), relative to the file.
@@ -22,6 +23,7 @@ from pathlib import Path
 
 from .. import subjects
 from ..provisioning import CONSUMERS, ConsumerSpec
+from .audit_anchors import HEADERS as ANCHOR_HEADERS
 from .dead_letters import HEADERS as DEAD_LETTER_HEADERS
 from .events import EVENT_TYPES, OUTBOUND_TOPICS, TOPIC_FIELDS
 from .schemas import file_name, render
@@ -81,6 +83,11 @@ def channels() -> list[Channel]:
     for service in sorted({c.service for c in CONSUMERS}):
         out.append(Channel(f"dlq.{service}", f"duban.dlq.{{tenant}}.{service}", "dead_letter", {"$ref": f"{_SCHEMAS}dead_letter.json"},
                            "deadLetterHeaders", f"the consumer runner of {service}", dlq_tenant))
+    services = sorted({c.service for c in CONSUMERS})
+    out.append(Channel("audit.anchor", "duban.audit.{service}.{tenant}", "audit_anchor", {"$ref": f"{_SCHEMAS}audit_anchor.json"},
+                       "anchorHeaders", "every service: each audit chain's head, every minute and at stop (stream DUBAN_AUDIT)",
+                       {"service": {"description": "the service whose chain it is", "enum": services},
+                        "tenant": {"description": f"{_TENANT}; `_platform` for changes of no tenant", "examples": ["demo", "_platform"]}}))
     return out
 
 
@@ -98,7 +105,7 @@ def receivers(channel: Channel) -> list[ConsumerSpec]:
     """The durable consumers whose filter takes the channel's messages: all of them, for every tenant."""
     out = []
     for spec in CONSUMERS:
-        hits = [_matches(spec.filter_subject, s) for s in channel.subjects()]
+        hits = [any(_matches(f, s) for f in spec.filters) for s in channel.subjects()]
         if any(hits) and not all(hits):
             raise ValueError(f"consumer {spec.durable} takes only part of channel {channel.id}; declare the parts as channels")
         if all(hits):
@@ -137,6 +144,7 @@ def _headers() -> dict[str, dict]:
              "ce-subject": "the envelope's subject, where it has one"},
             ["Nats-Msg-Id", "content-type", *_CE_ATTRIBUTES], {"content-type": {"const": "application/cloudevents+json"}}),
         "deadLetterHeaders": strings(DEAD_LETTER_HEADERS, True),
+        "anchorHeaders": strings(ANCHOR_HEADERS, True),
     }
 
 

@@ -20,7 +20,7 @@ ACCESS: Access = {
     ("POST", "/v1/tenants/{tenant}/tasks/{task_id}/accept"): rule(OFFICE),
     ("POST", "/v1/tenants/{tenant}/tasks/{task_id}/return"): rule(OFFICE),
     ("GET", "/v1/tenants/{tenant}/tasks/{task_id}"): READERS,
-    ("GET", "/v1/tenants/{tenant}/tasks/{task_id}/notice.docx"): READERS,
+    ("GET", "/v1/tenants/{tenant}/tasks/{task_id}/notice.{fmt}"): READERS,
     ("POST", "/v1/tenants/{tenant}/spot-checks"): rule(OFFICE),
     ("POST", "/v1/tenants/{tenant}/spot-checks/{check_id}/callbacks/{task_id}"): rule(OFFICE),
     ("GET", "/v1/tenants/{tenant}/spot-checks/{check_id}"): rule(OFFICE, LEADER),

@@ -115,9 +115,10 @@ def test_docx_page_fonts_and_parts(rendered, kind):
     for footer in (sec.footer, sec.even_page_footer):
         assert "PAGE" in "".join(t.text for t in footer._element.iter(qn("w:instrText"))) and "—" in footer.paragraphs[0].text
     assert sec.footer.paragraphs[0].alignment == 2 and sec.even_page_footer.paragraphs[0].alignment == 0, "odd right, even left"
-    imprint = word.tables[-1]
-    cells = [c.text for row in imprint.rows for c in row.cells]
-    assert doc.imprint()[2] in cells and ISSUING.body in cells, "the 版记 is the last thing in the document"
+    copies, printer, printed = doc.imprint()
+    last = [p.text for p in word.paragraphs if p.text.strip()][-2:]
+    assert last == [copies, f"{printer}\t{printed}"] if copies else last[-1] == f"{printer}\t{printed}", "the 版记 ends the document"
+    assert printer == ISSUING.body
     text = "\n".join(p.text for p in word.paragraphs) + "".join(c.text for t in word.tables for row in t.rows for c in row.cells)
     assert doc.date_line in text and not re.search(r"\d{4}-\d{2}-\d{2}", text), "dates are written one way: 2026年11月2日"
 

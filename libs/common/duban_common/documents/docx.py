@@ -8,7 +8,7 @@ import io
 
 from docx import Document as Word
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
@@ -29,7 +29,7 @@ P_AFTER_BORDER = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wo
 R_AFTER_SPACING = ("w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:effect", "w:bdr", "w:shd", "w:fitText",
                    "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang", "w:eastAsianLayout", "w:specVanish", "w:oMath")
 TBL_AFTER_LAYOUT = ("w:tblCellMar", "w:tblLook", "w:tblCaption", "w:tblDescription")
-TBL_AFTER_BORDERS = ("w:shd", "w:tblLayout", *TBL_AFTER_LAYOUT)
+
 CENTER, RIGHT, LEFT, JUSTIFY = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.RIGHT, WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.JUSTIFY
 
 
@@ -182,30 +182,26 @@ def _signature(doc, d: Document) -> None:
 
 
 def _imprint(doc, d: Document) -> None:
-    """版记 as a table after the last element: thick rules above and below, a thin one between. (A
-    table floated to the foot of the page is not kept there by LibreOffice; Word users move it down.)"""
+    """版记 after the last element, as bordered paragraphs (Word and LibreOffice both keep those):
+    a thick rule above 抄送, a thin one under it, 印发机关 and 印发日期 on one line (a right tab),
+    a thick rule under them. (Floated to the foot of the page it is not kept there by LibreOffice;
+    in Word, insert blank lines above it.)"""
     copies, printer, printed = d.imprint()
-    table = doc.add_table(rows=2 if copies else 1, cols=2)
-    borders = _el("w:tblBorders")
-    for side, sz in (("top", 8), ("left", 0), ("bottom", 8), ("right", 0), ("insideH", 6), ("insideV", 0)):
-        borders.append(_el(f"w:{side}", val="single" if sz else "nil", sz=sz, space=0, color="000000"))
-    table._tbl.tblPr.insert_element_before(borders, *TBL_AFTER_BORDERS)
-    rows = table.rows
+    spacer = _para(doc)
+    spacer.paragraph_format.keep_with_next = True
+    thick, thin = 8, 6  # eighths of a point: 0.35 mm and 0.25 mm
     if copies:
-        cell = rows[0].cells[0].merge(rows[0].cells[1])
-        p = cell.paragraphs[0]
-        p.paragraph_format.left_indent, p.paragraph_format.right_indent = Pt(g.SIZE_4), Pt(g.SIZE_4)
-        p.paragraph_format.first_line_indent = Pt(0)
-        _run(p, copies, fonts.BODY, g.SIZE_4)
-    left, right = rows[-1].cells
-    lp, rp = left.paragraphs[0], right.paragraphs[0]
-    lp.paragraph_format.left_indent, rp.paragraph_format.right_indent = Pt(g.SIZE_4), Pt(g.SIZE_4)
-    rp.alignment = RIGHT
-    _run(lp, printer, fonts.BODY, g.SIZE_4)
-    _run(rp, printed, fonts.BODY, g.SIZE_4)
-    for row in rows[:-1]:  # the 版记 stays on one page
-        for cell in row.cells:
-            cell.paragraphs[0].paragraph_format.keep_with_next = True
+        p = _para(doc, copies, size=g.SIZE_4, align=LEFT, left=1, right=1, line=g.SIZE_4 * 1.9)
+        p.paragraph_format.keep_with_next = True
+        _border(p, "top", thick, "000000", space=4)
+        _border(p, "bottom", thin, "000000", space=4)
+    p = _para(doc, printer, size=g.SIZE_4, align=LEFT, left=1, right=1, line=g.SIZE_4 * 1.9)
+    p.paragraph_format.tab_stops.add_tab_stop(Pt(g.TEXT_W - 2 * g.SIZE_4), WD_TAB_ALIGNMENT.RIGHT)
+    p.runs[-1].add_tab()
+    _run(p, printed, fonts.BODY, g.SIZE_4)
+    if not copies:
+        _border(p, "top", thick, "000000", space=4)
+    _border(p, "bottom", thick, "000000", space=4)
 
 
 def _receipt(doc, d: Document) -> None:
@@ -254,9 +250,7 @@ def render(d: Document) -> bytes:
         _para(doc, a.title, fonts.TITLE, g.SIZE_2, align=CENTER, line=g.SIZE_2 * 1.55)
         _para(doc)
         _blocks(doc, a.blocks)
-    _para(doc).paragraph_format.keep_with_next = True  # two tables in a row would be joined into one
     _imprint(doc, d)
-    _para(doc, line=1)  # Word needs a paragraph after a table at the end of the document: one point high, so it adds no page
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()

@@ -22,7 +22,9 @@ from duban_common.documents.breaking import CLOSING, OPENING
 from duban_common.documents.files import content_disposition, file_name
 
 DOCS = samples()
-RED_STROKE, RED_FILL = re.compile(rb"0?\.75294\d* 0 0 RG"), re.compile(rb"0?\.75294\d* 0 0 rg")  # #C00000
+RED = rb"0?\.75294\d* 0 0"  # #C00000
+RED_FILL = re.compile(RED + rb" rg")
+RED_LINE = re.compile(RED + rb" RG\n[\d.]+ w\nn 0 [\d.]+ m (4[34]\d\.\d+) [\d.]+ l S")  # a red stroke across the 版心
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +80,8 @@ def test_pdf_page_text_fonts_and_parts(rendered, kind):
     assert first[0] == doc.mark and doc.issuing.body in doc.mark, "the 发文机关标志 comes first"
     assert first[1] == doc.number and doc.title.startswith(first[2]), "then the 文号, and under its red line the title"
     content = pages[0].get_contents().get_data()
-    assert RED_FILL.search(content) and RED_STROKE.search(content), "the 标志 is red and so is the line under the 文号"
+    line = RED_LINE.search(content)
+    assert RED_FILL.search(content) and line and abs(float(line.group(1)) - g.TEXT_W) < 1, "the 标志 is red and so is the line under the 文号"
     copies, printer, printed = doc.imprint()
     drawn = [(t, y) for t, _, y in positions(pages[-1]) if not PAGE_NO.fullmatch(t)]
     lowest = min(y for _, y in drawn)

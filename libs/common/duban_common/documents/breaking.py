@@ -34,10 +34,8 @@ def break_lines(text: str, width: float, measure: Measure) -> list[str]:
         if line and measure("".join(line) + tok) > width:
             carry: list[str] = []
             if tok[0] in CLOSING:  # pull back until the new line starts with something else
-                while line and (line[-1][0] in CLOSING or not carry) and len(line) > 1:
+                while len(line) > 1 and (not carry or carry[0][0] in CLOSING):
                     carry.insert(0, line.pop())
-                    if carry[0][0] not in CLOSING:
-                        break
             while len(line) > 1 and line[-1][-1] in OPENING:
                 carry.insert(0, line.pop())
             lines.append(line)

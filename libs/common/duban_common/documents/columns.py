@@ -47,3 +47,17 @@ def column_widths(header: tuple[str, ...] | None, rows, st, width: float, pad: f
     need = [nat - lo for nat, lo in zip(natural, least)]
     spare = width - sum(least)
     return [lo + spare * nd / sum(need) for lo, nd in zip(least, need)]
+
+
+def fit(header: tuple[str, ...] | None, rows, measure_at, sizes: tuple[float, ...], width: float, pad: float) -> tuple[float, list[float]]:
+    """(size, column widths): the largest size at which every cell fits on one line; else the
+    largest at which the columns fit with long cells wrapped; else the smallest size with every
+    column squeezed in proportion. ``measure_at(size)`` gives something with ``measure`` and ``size``."""
+    for natural_only in (True, False):
+        for size in sizes:
+            if widths := column_widths(header, rows, measure_at(size), width, pad, natural_only):
+                return size, widths
+    st = measure_at(sizes[-1])
+    all_rows = ([header] if header else []) + list(rows)
+    least = [max(_cell_min(r[j], st, header is not None and i == 0) for i, r in enumerate(all_rows)) + pad for j in range(len(all_rows[0]))]
+    return sizes[-1], [w * width / sum(least) for w in least]

@@ -16,7 +16,7 @@ from docx.shared import Mm, Pt, RGBColor
 from . import fonts
 from . import geometry as g
 from .breaking import title_lines
-from .columns import Estimate, column_widths
+from .columns import Estimate, fit
 from .model import Document, Heading, Table
 
 RED = RGBColor(0xC0, 0x00, 0x00)
@@ -28,7 +28,6 @@ P_AFTER_BORDER = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wo
                   "w:autoSpaceDE", "w:autoSpaceDN", *P_AFTER_AUTOSPACE)
 R_AFTER_SPACING = ("w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:effect", "w:bdr", "w:shd", "w:fitText",
                    "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang", "w:eastAsianLayout", "w:specVanish", "w:oMath")
-TBL_AFTER_LAYOUT = ("w:tblCellMar", "w:tblLook", "w:tblCaption", "w:tblDescription")
 
 CENTER, RIGHT, LEFT, JUSTIFY = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.RIGHT, WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.JUSTIFY
 
@@ -127,29 +126,22 @@ def _field(p, code: str) -> None:
 def _table(doc, t: Table) -> None:
     form = t.header is None
     size = g.SIZE_4 if form else g.SIZE_SMALL_4
-    widths = None
-    for natural_only in (True, False):
-        for s in (size, 10.5, 9.0):
-            if widths := column_widths(t.header, t.rows, Estimate(s), g.TEXT_W, 11.0, natural_only):
-                size = s
-                break
-        if widths:
-            break
+    size, widths = fit(t.header, t.rows, Estimate, (size, 10.5, 9.0), g.TEXT_W, 11.0)  # Word's cell margins: 5.4 pt a side
     rows = ([t.header] if t.header else []) + list(t.rows)
     table = doc.add_table(rows=len(rows), cols=len(rows[0]))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
-    if widths:  # LibreOffice reads the grid, Word the cells: both are set
-        grid = table._tbl.tblGrid
-        for col, w in zip(grid.findall(qn("w:gridCol")), widths):
-            col.set(qn("w:w"), str(round(w * 20)))
-        table._tbl.tblPr.insert_element_before(_el("w:tblLayout", type="fixed"), *TBL_AFTER_LAYOUT)
+    # LibreOffice reads the grid and the table's width, Word the cells: all are set (autofit off: a fixed layout)
+    for col, w in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths):
+        col.set(qn("w:w"), str(round(w * 20)))
+    tbl_w = table._tbl.tblPr.find(qn("w:tblW"))
+    tbl_w.set(qn("w:type"), "dxa")
+    tbl_w.set(qn("w:w"), str(round(sum(widths) * 20)))
     for i, row in enumerate(rows):
         for j, value in enumerate(row):
             cell = table.cell(i, j)
-            if widths:
-                cell.width = Pt(widths[j])
+            cell.width = Pt(widths[j])
             p = cell.paragraphs[0]
             _no_autospace(p)
             head = t.header is not None and i == 0

@@ -14,7 +14,7 @@ from reportlab.platypus import TableStyle
 
 from . import geometry as g
 from .breaking import break_lines
-from .columns import column_widths
+from .columns import fit
 
 
 @dataclass(frozen=True)
@@ -126,20 +126,11 @@ class Rule(Flowable):
 
 
 def table(header, rows, cell: Style, head: Style, width: float) -> PdfTable:
-    """The largest size from ``cell.size`` down to 9 pt at which every cell fits on one line;
-    failing that, the largest at which the columns fit with some cells wrapped."""
+    """Sized by columns.fit, from ``cell.size`` down to 9 pt."""
     pad = 4.0
-    sizes = [x for x in (cell.size, 12.0, 10.5, 9.0) if x <= cell.size]
-    widths = None
-    for natural_only in (True, False):
-        for size in sizes:
-            c, h = replace(cell, size=size, leading=size * 1.5, tracking=0), replace(head, size=size, leading=size * 1.5, tracking=0)
-            if widths := column_widths(header, rows, c, width, 2 * pad, natural_only):
-                break
-        if widths:
-            break
-    if widths is None:
-        raise ValueError("table too wide for the page")
+    sizes = tuple(x for x in (cell.size, 12.0, 10.5, 9.0) if x <= cell.size)
+    size, widths = fit(header, rows, lambda z: replace(cell, size=z, tracking=0), sizes, width, 2 * pad)
+    c, h = replace(cell, size=size, leading=size * 1.5, tracking=0), replace(head, size=size, leading=size * 1.5, tracking=0)
     data = ([[Para(x, replace(h, align="center")) for x in header]] if header else [])
     data += [[Para(x, replace(c, align="left" if _textual(x) or (header is None and j) else "center")) for j, x in enumerate(r)] for r in rows]
     t = PdfTable(data, colWidths=widths, repeatRows=1 if header else 0)

@@ -40,7 +40,7 @@ def lateness(t: TaskFacts, today: date) -> str:
 def _history(t: TaskFacts, today: date) -> str:
     assigned = f"于{chinese_date(t.assigned_on)}" if t.assigned_on else ""
     number = f"（交办单号：{t.notice_no}）" if t.notice_no else ""
-    return f"{assigned}交办你单位牵头办理的“{t.title}”{number}，办理时限为{_day(t.due_on)}。截至{chinese_date(today)}，该事项{lateness(t, today)}。"
+    return f"我办{assigned}交办你单位牵头办理的“{t.title}”{number}，办理时限为{_day(t.due_on)}。截至{chinese_date(today)}，该事项{lateness(t, today)}。"
 
 
 def _urges_before(t: TaskFacts) -> str:

@@ -138,9 +138,8 @@ def _table(doc, t: Table) -> None:
     tbl_w = table._tbl.tblPr.find(qn("w:tblW"))
     tbl_w.set(qn("w:type"), "dxa")
     tbl_w.set(qn("w:w"), str(round(sum(widths) * 20)))
-    for i, row in enumerate(rows):
-        for j, value in enumerate(row):
-            cell = table.cell(i, j)
+    for i, (row, tr) in enumerate(zip(rows, table.rows)):  # table.cell(i, j) walks the table each time
+        for j, (value, cell) in enumerate(zip(row, tr.cells)):
             cell.width = Pt(widths[j])
             p = cell.paragraphs[0]
             _no_autospace(p)

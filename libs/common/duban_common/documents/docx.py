@@ -202,6 +202,26 @@ def _receipt(doc, d: Document) -> None:
     _table(doc, Table(None, d.receipt.rows))
 
 
+def body_blocks(doc, d: Document) -> None:
+    """正文 and the 附件说明 under it (also what a tenant's template gets at {{正文}})."""
+    _blocks(doc, d.body)
+    if d.annexes:
+        _para(doc)
+        for i, line in enumerate(d.annex_lines()):
+            _para(doc, line.strip("　"), align=LEFT, left=2 if i == 0 else 5)
+
+
+def annex_blocks(doc, d: Document) -> None:
+    """The annexes, each from a new page."""
+    for i, a in enumerate(d.annexes):
+        p = _para(doc, d.annex_label(i), fonts.HEI, align=LEFT)
+        p.paragraph_format.page_break_before = True
+        _para(doc)
+        _para(doc, a.title, fonts.TITLE, g.SIZE_2, align=CENTER, line=g.SIZE_2 * 1.55)
+        _para(doc)
+        _blocks(doc, a.blocks)
+
+
 def render(d: Document) -> bytes:
     doc = Word()
     _page_setup(doc)
@@ -224,23 +244,13 @@ def render(d: Document) -> bytes:
     _para(doc)
     if d.addressee:
         _para(doc, d.addressee, align=LEFT)
-    _blocks(doc, d.body)
-    if d.annexes:
-        _para(doc)
-        for i, line in enumerate(d.annex_lines()):
-            _para(doc, line.strip("　"), align=LEFT, left=2 if i == 0 else 5)
+    body_blocks(doc, d)
     _signature(doc, d)
     if d.note:
         _para(doc, d.note, align=LEFT, left=2)
     if d.receipt:
         _receipt(doc, d)
-    for i, a in enumerate(d.annexes):
-        p = _para(doc, d.annex_label(i), fonts.HEI, align=LEFT)
-        p.paragraph_format.page_break_before = True
-        _para(doc)
-        _para(doc, a.title, fonts.TITLE, g.SIZE_2, align=CENTER, line=g.SIZE_2 * 1.55)
-        _para(doc)
-        _blocks(doc, a.blocks)
+    annex_blocks(doc, d)
     _imprint(doc, d)
     buf = io.BytesIO()
     doc.save(buf)

@@ -21,6 +21,7 @@ class IssuingLookup:
     def __init__(self, intake_url: str | None, headers: dict[str, str] | None = None, ttl_s: float = 60.0) -> None:
         self._url, self._headers, self._ttl = intake_url, headers or {}, ttl_s
         self._cache: dict[str, tuple[float, dict]] = {}
+        self._templates: dict[tuple[str, str], tuple[float, bytes | None]] = {}
 
     async def settings(self, tenant: str) -> dict:
         """The tenant's document settings as intake holds them ({} when it cannot be asked)."""
@@ -39,6 +40,23 @@ class IssuingLookup:
         values = {k: found.get(k) for k in ("issuing_body", "contact_person", "contact_phone")}
         self._cache[tenant] = (time.monotonic(), values)
         return values
+
+    async def template(self, tenant: str, kind: str) -> bytes | None:
+        """The tenant's own DOCX template for ``kind`` (documents.template), None: the built-in layout."""
+        hit = self._templates.get((tenant, kind))
+        if hit and time.monotonic() - hit[0] < self._ttl:
+            return hit[1]
+        if not self._url:
+            return None
+        try:
+            async with httpx.AsyncClient(timeout=5, headers=self._headers) as client:
+                r = await client.get(f"{self._url}/v1/admin/tenants/{tenant}/templates/{kind}")
+        except httpx.HTTPError as e:
+            log.warning("tenant registry not reachable; documents use the built-in layout", intake_url=self._url, error=type(e).__name__)
+            return hit[1] if hit else None
+        content = r.content if r.status_code == 200 else None
+        self._templates[(tenant, kind)] = (time.monotonic(), content)
+        return content
 
     async def of(self, tenant: str, fallback: Issuing) -> Issuing:
         s = await self.settings(tenant)

@@ -18,7 +18,7 @@ from ..adapters.orm import cases, deductions, deliveries, explanations, ladders,
 from ..domain.ladder import Ladder
 from ..service_layer import climb, handlers, notify, orders
 from ..service_layer.delivery import masked
-from ..service_layer.documents import Documents, NotFound, render
+from ..service_layer.documents import Documents, NotFound
 
 
 class UrgeIn(BaseModel):
@@ -153,7 +153,7 @@ def router(runtime, cal) -> APIRouter:
             doc = await make(_tenant(tenant), key)
         except NotFound as e:
             raise HTTPException(404, str(e)) from None
-        return Response(render(doc, fmt), media_type=MEDIA[fmt],
+        return Response(await documents.render(tenant, doc, fmt), media_type=MEDIA[fmt],
                         headers={"content-disposition": content_disposition(doc.number, doc.title, fmt, fallback=fallback)})
 
     @r.get("/v1/tenants/{tenant}/urges/{urge_id}/notice.{fmt}", response_class=Response,

@@ -8,8 +8,9 @@ from datetime import date, datetime, time
 from sqlalchemy import func, select
 
 from duban_common.calendar import WorkCalendar, at_local, local_day
-from duban_common.documents import Document, Issuing, docx, pdf
+from duban_common.documents import Document, Issuing, pdf
 from duban_common.documents.issuing import IssuingLookup, office_fallback
+from duban_common.documents.template import render_docx
 
 from ..adapters.orm import cases, dossier_entries, supervision_orders, urges, watched_tasks
 from ..domain import notices
@@ -22,15 +23,15 @@ class NotFound(LookupError):
     pass
 
 
-def render(doc: Document, fmt: str) -> bytes:
-    return docx.render(doc) if fmt == "docx" else pdf.render(doc)
-
-
 class Documents:
     def __init__(self, runtime, cal: WorkCalendar) -> None:
         self.runtime, self.cal = runtime, cal
         s = runtime.settings
         self.issuing = IssuingLookup(s.intake_url, s.service_headers())
+
+    async def render(self, tenant: str, doc: Document, fmt: str) -> bytes:
+        """The tenant's own template for a DOCX when it has one for the type."""
+        return render_docx(doc, await self.issuing.template(tenant, doc.kind)) if fmt == "docx" else pdf.render(doc)
 
     async def _context(self, tenant: str) -> tuple[notify.Context, Issuing]:
         ctx = await notify.context(self.runtime.settings, tenant)

@@ -22,6 +22,18 @@ tenants = Table(
     Column("contact_phone", String(40)),  # the office's telephone (附注)
 )
 
+# A tenant's own DOCX template per document type (duban_common.documents.template), in place of
+# the built-in layout; keyed by slug like the tenant it belongs to
+tenant_templates = Table(
+    "tenant_templates",
+    metadata,
+    Column("slug", String(40), primary_key=True),
+    Column("kind", String(40), primary_key=True),  # duban_common.documents.model.KINDS
+    Column("content", LargeBinary, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("uploaded_at", UTCDateTime, nullable=False),
+)
+
 # Per tenant and kind: must a submission be reviewed even when every item has a lead unit?
 triage_policies = Table(
     "triage_policies",

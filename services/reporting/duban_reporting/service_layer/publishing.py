@@ -23,7 +23,7 @@ from duban_common.calendar import local_day
 from duban_common.contracts import events as ev
 from duban_common.db import plain
 from duban_common.documents import Issuing as Office
-from duban_common.documents import docx as docx_render
+from duban_common.documents.template import render_docx
 from duban_common.documents import pdf as pdf_render
 
 from ..adapters.orm import reports, sequences as sequence_rows
@@ -49,6 +49,7 @@ class Issuing:
     special_report_limit: int
     contact: str | None = None  # the office's contact person and telephone (附注)
     phone: str | None = None
+    docx_template: bytes | None = None  # the tenant's own template for the type (documents.template)
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ async def publish(unit_of_work: Callable, read: Callable, tenant: str, req: Requ
             number = sequences.format_number(KIND_WORD[req.kind], issued_on.year, value)
             doc = await _document(uow.session, tenant, req, number, now, names, issuing)
             common = doc.document(Office(issuing.issuer, issuing.contact, issuing.phone))
-            docx, pdf = docx_render.render(common), pdf_render.render(common)
+            docx, pdf = render_docx(common, issuing.docx_template), pdf_render.render(common)
             report_id = str(uuid.uuid4())
             period = _period(req, issued_on)
             hashes = {"docx": hashlib.sha256(docx).hexdigest(), "pdf": hashlib.sha256(pdf).hexdigest()}

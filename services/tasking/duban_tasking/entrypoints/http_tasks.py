@@ -11,9 +11,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from duban_common.calendar import WorkCalendar, local_day
-from duban_common.documents import docx, pdf
+from duban_common.documents import pdf
 from duban_common.documents.files import MEDIA, content_disposition
 from duban_common.documents.issuing import IssuingLookup, office_fallback
+from duban_common.documents.template import render_docx
 from duban_common.http import ERROR_RESPONSES
 
 from ..adapters.orm import matters, reports, spot_check_draws, spot_checks as spot_checks_t, task_history, tasks, units
@@ -171,7 +172,7 @@ def router(runtime, calendar: WorkCalendar) -> APIRouter:
                                 content=m.content, lead_unit=names.get(t["lead_unit"], t["lead_unit"]),
                                 co_units=[names.get(c, c) for c in t["co_units"]], responsible=t["responsible_person"],
                                 requirement=t["requirement"], due_on=t["due_on"], issued_on=local_day(t["assigned_at"]))
-        body = docx.render(doc) if fmt == "docx" else pdf.render(doc)
+        body = render_docx(doc, await issuing.template(tenant, doc.kind)) if fmt == "docx" else pdf.render(doc)
         return Response(body, media_type=MEDIA[fmt],
                         headers={"content-disposition": content_disposition(doc.number, doc.title, fmt, fallback=f"notice-{task_id}")})
 

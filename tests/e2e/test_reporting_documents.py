@@ -14,8 +14,8 @@ import asyncio
 import csv
 import hashlib
 import io
-import re
 import json
+import re
 from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import quote

@@ -14,6 +14,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import BaseDocTemplate, Frame, PageBreak, PageTemplate, Spacer
 
 from . import fonts
+from .breaking import title_lines
 from . import geometry as g
 from .model import Annex, Document, Heading, Table
 from .pdf_layout import Imprint, Para, Rule, Style, draw_text, table
@@ -120,7 +121,6 @@ class TitleBlock(Para):
     """The title in lines broken between words (breaking.title_lines), centred."""
 
     def wrap(self, availWidth, availHeight):
-        from .breaking import title_lines
         if self._lines is None:
             self._lines = title_lines(self.text, availWidth, self.st.measure)
         return super().wrap(availWidth, availHeight)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from sqlalchemy import delete, select
 
+from duban_common.documents import KINDS
 from duban_common.documents.files import MEDIA
 from duban_common.documents.template import MAX_BYTES, TemplateError, check
 from duban_common.http import ERROR_RESPONSES
@@ -18,7 +19,7 @@ from duban_common.http import ERROR_RESPONSES
 from ..adapters.orm import tenant_templates, tenants
 from .http import read_limited, unprocessable, valid_tenant
 
-Kind = Literal["assignment", "urge", "order", "quarterly_bulletin", "special_report", "transfer"]  # documents.model.KINDS
+Kind = Literal[tuple(KINDS)]  # assignment, urge, order, quarterly_bulletin, special_report, transfer
 
 
 def router(runtime) -> APIRouter:

@@ -14,6 +14,7 @@ from datetime import datetime
 
 import httpx
 import pytest
+from pypdf import PdfReader
 
 from duban_cli.demo_scenario import LADDER_UNIT, build
 from duban_cli.embedded import SERVICES, EmbeddedSystem
@@ -104,6 +105,12 @@ def test_the_quarter_in_the_ledger_and_statistics(played):
     cases = _get(f"{system.url('escalation')}/v1/tenants/demo/cases").json()
     case_items = cases["items"] if isinstance(cases, dict) else cases
     assert len(case_items) == 1, cases
+    # the transfer as a letter to the discipline body (移送函), its dossier the annex
+    letter = _get(f"{system.url('escalation')}/v1/tenants/demo/cases/{case_items[0]['id']}/letter.pdf")
+    assert letter.status_code == 200 and "filename*=UTF-8''%E7%9D%A3%E5%8A%9E%E7%A7%BB%E3%80%94" in letter.headers["content-disposition"]
+    pages = [p.extract_text() for p in PdfReader(io.BytesIO(letter.content)).pages]
+    assert pages[0].split("\n")[1:3] == ["演示县人民政府办公室", "督办移〔2026〕1号"] and "县纪委监委：" in pages[0]
+    assert any("督办问题线索卷宗" in p and "催办情况" in p for p in pages[1:]), "the dossier is the letter's annex"
 
 
 def test_citizens_are_masked_in_the_ledger_and_its_export(played):

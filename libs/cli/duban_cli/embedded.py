@@ -122,6 +122,7 @@ class EmbeddedSystem:
         env.update(self.extra_env)
         env.update(DUBAN_NATS_URL=self.nats_url, DUBAN_DATA_DIR=str(self.data_dir), DUBAN_HTTP_PORT=str(self.ports[name]),
                    DUBAN_SERVICE=name, PYTHONUNBUFFERED="1", DUBAN_TASKING_URL=f"http://127.0.0.1:{self.ports['tasking']}",
+                   DUBAN_INTAKE_URL=f"http://127.0.0.1:{self.ports['intake']}",
                    DUBAN_AUTH_DIR=str(self.issuer.directory), DUBAN_SERVICE_TOKEN=self.service_token)
         if self.clock:
             env["DUBAN_CLOCK"] = self.clock
@@ -183,7 +184,8 @@ class EmbeddedSystem:
 def load_demo_tenant(system: EmbeddedSystem, units_csv: Path, slug: str = "demo", name: str = "演示县") -> None:
     """Create the demo tenant and its units (idempotent: safe on every start)."""
     operator = system.headers("operator")
-    r = httpx.put(f"{system.url('intake')}/v1/admin/tenants/{slug}", json={"name": name}, headers=operator, timeout=10)
+    tenant = {"name": name, "issuing_body": f"{name}人民政府办公室", "contact_person": "孙丽", "contact_phone": "0851-84621234"}
+    r = httpx.put(f"{system.url('intake')}/v1/admin/tenants/{slug}", json=tenant, headers=operator, timeout=10)
     r.raise_for_status()
     r = httpx.put(f"{system.url('tasking')}/v1/tenants/{slug}/units", content=units_csv.read_bytes(),
                   headers={"content-type": "text/csv", **operator}, timeout=10)

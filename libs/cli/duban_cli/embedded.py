@@ -1,4 +1,5 @@
-"""The embedded run: one nats-server, five service processes, SQLite files in a data folder.
+"""The embedded run: one nats-server, five service processes and the workbench, SQLite files
+in a data folder.
 
 Also used by the end-to-end tests, so they drive exactly what a user runs.
 """
@@ -21,7 +22,9 @@ from duban_common.auth import LocalIssuer
 from duban_common.natsserver import NatsServer
 
 SERVICES = ("intake", "tasking", "deadline", "escalation", "reporting")
-DEFAULT_PORTS = {"intake": 8101, "tasking": 8102, "deadline": 8103, "escalation": 8104, "reporting": 8105}
+WORKBENCH = "workbench"  # the web pages people use: no database, no NATS; it calls the five services
+APPS = (*SERVICES, WORKBENCH)
+DEFAULT_PORTS = {"workbench": 8100, "intake": 8101, "tasking": 8102, "deadline": 8103, "escalation": 8104, "reporting": 8105}
 EMBEDDED_NATS_PORT = 14222
 
 
@@ -119,6 +122,7 @@ class EmbeddedSystem:
     def service_env(self, name: str) -> dict[str, str]:
         env = dict(os.environ)
         env.update(self.extra_env)
+        env.update({f"DUBAN_{other.upper()}_URL": f"http://127.0.0.1:{port}" for other, port in self.ports.items()})
         env.update(DUBAN_NATS_URL=self.nats_url, DUBAN_DATA_DIR=str(self.data_dir), DUBAN_HTTP_PORT=str(self.ports[name]),
                    DUBAN_SERVICE=name, PYTHONUNBUFFERED="1", DUBAN_TASKING_URL=f"http://127.0.0.1:{self.ports['tasking']}",
                    DUBAN_AUTH_DIR=str(self.issuer.directory), DUBAN_SERVICE_TOKEN=self.service_token)
@@ -126,9 +130,10 @@ class EmbeddedSystem:
             env["DUBAN_CLOCK"] = self.clock
         return env
 
-    def start_services(self, timeout_s: float = 90.0, names: tuple[str, ...] = SERVICES) -> None:
+    def start_services(self, timeout_s: float = 90.0, names: tuple[str, ...] | None = None) -> None:
+        """The named processes; by default every app with a port (the workbench where it has one)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        for name in names:
+        for name in names or tuple(n for n in APPS if n in self.ports):
             sp = ServiceProcess(name, self.ports[name], self.service_env(name), self.data_dir / "logs" / f"{name}.log")
             sp.start()
             self.services[name] = sp

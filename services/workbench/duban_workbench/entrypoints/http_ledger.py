@@ -1,0 +1,160 @@
+"""台账 (filters, search, paging, .xlsx export), 交办 (assign or split), 抽查回访 and the
+leaders' 看板 (the reporting service's dashboard, fetched with the person's own token)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import FormData
+
+from ..adapters.services import Refused, Unavailable
+from ..adapters.session import Session
+from . import forms
+from .http_office import PAGE, handling
+from .web import DISCIPLINE, LEADER, OFFICE, UNIT, checked_form, ctx, current, redirect, render, role, unit_names, units_of
+
+LEDGER_FILTERS = ("q", "status", "light", "kind", "unit", "period", "sort")
+DASHBOARD_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'self'; base-uri 'none'"
+SPLIT_ROWS = 3
+
+
+def router() -> APIRouter:
+    r = APIRouter()
+
+    @r.get("/ledger")
+    async def ledger(request: Request, offset: int = 0, s: Session = Depends(role(OFFICE, UNIT, LEADER, DISCIPLINE))):
+        chosen = {k: request.query_params.get(k, "") for k in LEDGER_FILTERS}
+        names = await unit_names(request, s)
+        problem = None
+        try:
+            data = await ctx(request).services.get("reporting", f"/v1/tenants/{s.tenant}/ledger", s.token, limit=PAGE, offset=max(offset, 0), **chosen)
+        except Refused as e:
+            data, problem = {"total": 0, "items": []}, f"筛选条件有误：{e.detail}"
+        query = urlencode({k: v for k, v in chosen.items() if v})
+        partial = request.headers.get("hx-request") and request.headers.get("hx-target") == "ledger-table"
+        return render(request, "_ledger_table.html" if partial else "ledger.html", data=data, chosen=chosen, names=names, problem=problem,
+                      units=handling(await units_of(request, s)), query=query, offset=max(offset, 0), limit=PAGE,
+                      unit_name=names.get(s.unit or ""))
+
+    @r.get("/ledger.xlsx")
+    async def export(request: Request, s: Session = Depends(current)):
+        params = {k: v for k in LEDGER_FILTERS if k != "sort" and (v := request.query_params.get(k))}
+        res = await ctx(request).services.request("reporting", "GET", f"/v1/tenants/{s.tenant}/ledger.xlsx", s.token, params=params)
+        return Response(res.content, media_type=res.headers.get("content-type"),
+                        headers={"Content-Disposition": res.headers.get("content-disposition", "attachment")})
+
+    @r.get("/reports/{report_id}/document.{fmt}")
+    async def report_document(request: Request, report_id: str, fmt: str, s: Session = Depends(role(OFFICE, LEADER, DISCIPLINE))):
+        """A bulletin or special report (督查通报, 督查专报) as the reporting service renders it."""
+        res = await ctx(request).services.request("reporting", "GET", f"/v1/tenants/{s.tenant}/reports/{report_id}/document.{fmt}", s.token)
+        return Response(res.content, media_type=res.headers.get("content-type"),
+                        headers={"Content-Disposition": res.headers.get("content-disposition", "attachment")})
+
+    # --- 交办 ---
+
+    @r.get("/assign")
+    async def awaiting(request: Request, offset: int = 0, s: Session = Depends(role(OFFICE))):
+        data = await ctx(request).services.get("tasking", f"/v1/tenants/{s.tenant}/matters", s.token, status="awaiting_assignment",
+                                               limit=PAGE, offset=max(offset, 0))
+        return render(request, "assign_list.html", data=data, offset=max(offset, 0), limit=PAGE)
+
+    async def assign_page(request: Request, s: Session, matter_id: str, status: int = 200, **extra):
+        data = await ctx(request).services.get("tasking", f"/v1/tenants/{s.tenant}/matters", s.token, status="awaiting_assignment", limit=500)
+        matter = next((m for m in data["items"] if m["id"] == matter_id), None)
+        if matter is None:
+            return render(request, "error.html", 404, title="页面不存在", message="该事项不存在或已经交办。")
+        return render(request, "assign_form.html", status, matter=matter, units=handling(await units_of(request, s)), rows=SPLIT_ROWS, **extra)
+
+    @r.get("/matters/{matter_id}/assign")
+    async def assign_form(request: Request, matter_id: str, s: Session = Depends(role(OFFICE))):
+        return await assign_page(request, s, matter_id)
+
+    @r.post("/matters/{matter_id}/assign")
+    async def assign(request: Request, matter_id: str, form: FormData = Depends(checked_form), s: Session = Depends(role(OFFICE))):
+        errors, tasks = {}, []
+        for i in range(1, SPLIT_ROWS + 1):
+            lead = forms.text(form, f"lead_{i}")
+            if not lead:
+                continue
+            weight_text = forms.text(form, f"weight_{i}") or "1"
+            try:
+                weight = float(weight_text)
+                assert 0 < weight <= 1000
+            except (ValueError, AssertionError):
+                errors[f"weight_{i}"] = "权重应是大于 0、不超过 1000 的数"
+                weight = 1.0
+            due = forms.day(errors, f"due_{i}", forms.text(form, f"due_{i}"), "办理期限", required=False)
+            co = [u for u in form.getlist(f"co_{i}") if u and u != lead]
+            tasks.append({"lead_unit": lead, "co_units": co, "weight": weight, "requirement": forms.text(form, f"requirement_{i}") or None,
+                          **({"due_on": due.isoformat()} if due else {})})
+        if not tasks:
+            errors["lead_1"] = "请至少选择一个牵头单位"
+        values = {k: (form.getlist(k) if k.startswith("co_") else v) for k, v in form.items() if k != "csrf_token"}
+        if errors:
+            return await assign_page(request, s, matter_id, 422, errors=errors, form=values)
+        path = f"/v1/tenants/{s.tenant}/matters/{matter_id}/" + ("assign" if len(tasks) == 1 else "split")
+        try:
+            done = await ctx(request).services.post("tasking", path, s.token, tasks[0] if len(tasks) == 1 else {"tasks": tasks})
+        except Refused as e:
+            return await assign_page(request, s, matter_id, 409, problem=f"未能交办：{e.detail}", form=values)
+        except Unavailable as e:
+            return await assign_page(request, s, matter_id, 503, problem=f"{e.label}暂时无法访问，本次交办没有提交。", form=values)
+        return redirect(f"/tasks/{done['task_ids'][0]}")
+
+    # --- 抽查回访 ---
+
+    @r.get("/spot-checks")
+    async def spot_checks(request: Request, s: Session = Depends(role(OFFICE))):
+        return render(request, "spot_checks.html")
+
+    @r.post("/spot-checks")
+    async def draw(request: Request, form: FormData = Depends(checked_form), s: Session = Depends(role(OFFICE))):
+        errors: dict = {}
+        kind = forms.text(form, "kind") or "online_message"
+        rate_text = forms.text(form, "rate")
+        rate = None
+        if rate_text:
+            try:
+                rate = float(rate_text) / 100
+                assert 0 < rate <= 1
+            except (ValueError, AssertionError):
+                errors["rate"] = "抽查比例应是 1 到 100 之间的数"
+        if errors:
+            return render(request, "spot_checks.html", 422, errors=errors, form={"kind": kind, "rate": rate_text})
+        try:
+            check = await ctx(request).services.post("tasking", f"/v1/tenants/{s.tenant}/spot-checks", s.token, {"kind": kind, "rate": rate})
+        except Refused as e:
+            return render(request, "spot_checks.html", 409, problem=f"未能抽取：{e.detail}", form={"kind": kind, "rate": rate_text})
+        return redirect(f"/spot-checks/{check['id']}")
+
+    @r.get("/spot-checks/{check_id}")
+    async def spot_check(request: Request, check_id: str, s: Session = Depends(role(OFFICE))):
+        check = await ctx(request).services.get("tasking", f"/v1/tenants/{s.tenant}/spot-checks/{check_id}", s.token)
+        return render(request, "spot_check.html", check=check, done=request.query_params.get("done"))
+
+    @r.post("/spot-checks/{check_id}/callbacks/{task_id}")
+    async def callback(request: Request, check_id: str, task_id: str, form: FormData = Depends(checked_form), s: Session = Depends(role(OFFICE))):
+        satisfied = forms.text(form, "satisfied")
+        note = forms.text(form, "note")
+        if satisfied not in ("yes", "no") or len(note) > 2000:
+            check = await ctx(request).services.get("tasking", f"/v1/tenants/{s.tenant}/spot-checks/{check_id}", s.token)
+            errors = {f"satisfied_{task_id}": "请选择回访结果：满意或不满意"} if satisfied not in ("yes", "no") else {f"note_{task_id}": "回访记录不能超过 2000 个字"}
+            return render(request, "spot_check.html", 422, check=check, errors=errors, form={f"note_{task_id}": note})
+        await ctx(request).services.post("tasking", f"/v1/tenants/{s.tenant}/spot-checks/{check_id}/callbacks/{task_id}", s.token,
+                                         {"satisfied": satisfied == "yes", "note": note or None})
+        return redirect(f"/spot-checks/{check_id}?done=1")
+
+    # --- 看板 ---
+
+    @r.get("/kanban")
+    async def kanban(request: Request, s: Session = Depends(role(OFFICE, LEADER, DISCIPLINE))):
+        params = {k: v for k in ("period", "from", "to", "overdue_offset") if (v := request.query_params.get(k))}
+        res = await ctx(request).services.request("reporting", "GET", f"/v1/tenants/{s.tenant}/dashboard", s.token, params=params)
+        # the dashboard's own links go to the API; here they go to the workbench's pages
+        html = res.text.replace(f"/v1/tenants/{s.tenant}/ledger.xlsx", "/ledger.xlsx").replace(f"/v1/tenants/{s.tenant}/statistics", "/kanban")
+        html = html.replace("<body>", '<body><p><a href="/">&larr; 返回工作台</a></p>', 1)
+        return HTMLResponse(html, headers={"Content-Security-Policy": DASHBOARD_CSP})
+
+    return r

@@ -9,6 +9,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
+from duban_common.contracts.submissions import KIND_LABEL
+
 from ..adapters.services import Refused, Unavailable
 from ..adapters.session import Session
 from . import forms
@@ -16,7 +18,7 @@ from .http_office import PAGE, handling
 from .web import DISCIPLINE, LEADER, OFFICE, UNIT, checked_form, ctx, current, redirect, render, role, unit_names, units_of
 
 LEDGER_FILTERS = ("q", "status", "light", "kind", "unit", "period", "sort")
-DASHBOARD_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'self'; base-uri 'none'"
+DASHBOARD_CSP = "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'self'; base-uri 'none'"
 SPLIT_ROWS = 3
 
 
@@ -126,7 +128,8 @@ def router() -> APIRouter:
         try:
             check = await ctx(request).services.post("tasking", f"/v1/tenants/{s.tenant}/spot-checks", s.token, {"kind": kind, "rate": rate})
         except Refused as e:
-            return render(request, "spot_checks.html", 409, problem=f"未能抽取：{e.detail}", form={"kind": kind, "rate": rate_text})
+            detail = e.detail.replace(f"“{kind}”", f"“{KIND_LABEL.get(kind, kind)}”")
+            return render(request, "spot_checks.html", 409, problem=f"未能抽取：{detail}", form={"kind": kind, "rate": rate_text})
         return redirect(f"/spot-checks/{check['id']}")
 
     @r.get("/spot-checks/{check_id}")
@@ -154,7 +157,8 @@ def router() -> APIRouter:
         res = await ctx(request).services.request("reporting", "GET", f"/v1/tenants/{s.tenant}/dashboard", s.token, params=params)
         # the dashboard's own links go to the API; here they go to the workbench's pages
         html = res.text.replace(f"/v1/tenants/{s.tenant}/ledger.xlsx", "/ledger.xlsx").replace(f"/v1/tenants/{s.tenant}/statistics", "/kanban")
-        html = html.replace("<body>", '<body><p><a href="/">&larr; 返回工作台</a></p>', 1)
+        html = html.replace("</head>", '<link rel="stylesheet" href="/static/kanban.css"></head>', 1)
+        html = html.replace("<body>", '<body><a class="wb-back" href="/">&larr; 返回督查督办工作台</a>', 1)
         return HTMLResponse(html, headers={"Content-Security-Policy": DASHBOARD_CSP})
 
     return r

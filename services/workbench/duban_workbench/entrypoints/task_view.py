@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 from datetime import date, timedelta
 
+from duban_common.pii import mask_phones_in_text
+
 from ..adapters.services import NotFound, Services, Unavailable
 from ..adapters.session import Session
 from . import timeline
@@ -28,6 +30,7 @@ async def optional(coro, down: list[str], what: str):
 async def load(services: Services, s: Session, task_id: str, names: dict[str, str]) -> dict:
     base = f"/v1/tenants/{s.tenant}"
     task = await services.get("tasking", f"{base}/tasks/{task_id}", s.token)  # NotFound: the 404 page
+    task["content"] = mask_phones_in_text(task.get("content") or "")  # a citizen's number written into a message
     down: list[str] = []
     deadline, escalation, ledger = await asyncio.gather(
         optional(services.get("deadline", f"{base}/tasks/{task_id}/deadline", s.token), down, "办理期限和红黄绿灯"),

@@ -89,6 +89,7 @@ def render(request: Request, template: str, status: int = 200, **values: Any) ->
     session = getattr(request.state, "session", None)
     values.setdefault("errors", {})
     values.setdefault("form", {})
+    values.setdefault("open_form", None)
     return TEMPLATES.TemplateResponse(request, template, {"session": session, "role_labels": ROLE_LABELS, **values}, status_code=status)
 
 

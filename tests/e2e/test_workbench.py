@@ -6,6 +6,7 @@ keystroke in the page; each role signs in in its own browser. Screenshots of eve
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -46,6 +47,7 @@ class Browser:
         options.binary_location = _binary("chromium", "chromium-browser")
         for flag in (*FLAGS, f"--user-data-dir={profile}"):
             options.add_argument(flag)
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # CSP violations show up in the console
         self.d = webdriver.Chrome(options=options, service=Service(executable_path=_binary("chromedriver")))
         self.d.set_page_load_timeout(60)
         self.size = size
@@ -114,6 +116,11 @@ class Browser:
                 wide = self.d.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
                 assert wide[0] <= wide[1], f"{name} scrolls sideways at 390 px: {wide}"
         self.d.set_window_size(*self.size)
+
+    def console_errors(self) -> list[str]:
+        """Script errors and refused resources; a form answered 4xx (a refusal page) is expected."""
+        return [e["message"] for e in self.d.get_log("browser")
+                if e["level"] == "SEVERE" and not re.search(r"status of 4(22|09|03|04)", e["message"]) or "Content Security Policy" in e["message"]]
 
     def quit(self) -> None:
         self.d.quit()
@@ -268,6 +275,11 @@ def test_the_daily_loop_by_clicks(system, browsers, message, tmp_path):
     office.shoot("ledger")
     href = office.find("#export").get_attribute("href")
     assert href.endswith("/ledger.xlsx?q=%E5%B9%B8%E7%A6%8F%E9%87%8C")
+
+    for page, name in (("/assign", "assign"), ("/queue/review", "queue-review"), ("/queue/overdue", "queue-overdue")):
+        office.open(page)
+        office.shoot(name)
+    assert office.console_errors() == [] and handler.console_errors() == [], "no script, style or CSP error in the pages"
 
     # another unit's handler: the same 404 page as a task that does not exist
     other = browsers("jyj", PHONE)

@@ -78,6 +78,10 @@ def create_app(state) -> FastAPI:
     for r in (http_auth.router(), http_unit.router(), http_tasks.router(), http_office.router(), http_ledger.router()):
         app.include_router(r)
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> Response:  # browsers ask for it whatever the page says
+        return Response((STATIC / "favicon.svg").read_bytes(), media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})
+
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict:
         return {"status": "ok"}

@@ -12,13 +12,14 @@ from starlette.datastructures import FormData
 from ..adapters.services import NotFound, Refused, Unavailable
 from ..adapters.session import Session
 from . import forms, task_view
-from .web import checked_form, ctx, current, redirect, render, unit_names
+from .http_office import handling
+from .web import checked_form, ctx, current, redirect, render, unit_names, units_of
 
 DONE = {
     "acknowledge": "已签收。请按期办理，及时反馈进展。", "decline": "已退回，督查室将重新交办。", "progress": "进展已反馈。",
     "completion": "办结报告已提交，等待督查室审核。", "extension": "延期申请已提交，等待审批。", "explanation": "书面说明已提交。",
     "input": "协办意见已送牵头单位。", "accept": "审核通过，任务已办结销号。", "return": "已退回重办，承办单位将收到退回理由。",
-    "decide": "延期审批已完成。", "urge": "已催办，承办单位将收到催办通知。",
+    "decide": "延期审批已完成。", "urge": "已催办，承办单位将收到催办通知。", "reassign": "已重新交办。",
 }
 
 
@@ -27,6 +28,8 @@ async def page(request: Request, s: Session, task_id: str, status: int = 200, **
     names = await unit_names(request, s)
     view = await task_view.load(c.services, s, task_id, names)
     view["down"] = view["down"] + extra.pop("down", [])
+    if s.role == "supervision_office" and view["task"]["status"] == "declined":
+        view["units"] = handling(await units_of(request, s))
     return render(request, "task.html", status, unit_name=names.get(s.unit or ""), notice=DONE.get(request.query_params.get("done", "")),
                   **view, **extra)
 
@@ -186,6 +189,17 @@ def router() -> APIRouter:
         body = {"decision": decision, "reason": reason or None, "decided_by": s.name}
         return await act(request, s, task_id, "decide", form, errors,
                          lambda: ctx(request).services.post("deadline", tasks_path(s, task_id, f"extensions/{extension_id}/decision"), s.token, body))
+
+    @r.post("/tasks/{task_id}/reassign")
+    async def reassign(request: Request, task_id: str, form: FormData = Depends(checked_form), s: Session = Depends(current)):
+        errors: dict = {}
+        lead = forms.text(form, "lead_unit")
+        if not lead:
+            errors["lead_unit"] = "请选择新的牵头单位"
+        reason = forms.text(form, "reassign_reason")
+        body = {"lead_unit": lead, "co_units": [], "reason": reason or None}
+        return await act(request, s, task_id, "reassign", form, errors,
+                         lambda: ctx(request).services.post("tasking", tasks_path(s, task_id, "reassign"), s.token, body))
 
     @r.post("/tasks/{task_id}/urge")
     async def urge(request: Request, task_id: str, form: FormData = Depends(checked_form), s: Session = Depends(current)):

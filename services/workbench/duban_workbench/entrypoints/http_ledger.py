@@ -3,6 +3,7 @@ leaders' 看板 (the reporting service's dashboard, fetched with the person's ow
 
 from __future__ import annotations
 
+import asyncio
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
@@ -15,6 +16,7 @@ from ..adapters.services import Refused, Unavailable
 from ..adapters.session import Session
 from . import forms
 from .http_office import PAGE, handling
+from .task_view import optional
 from .web import DISCIPLINE, LEADER, OFFICE, UNIT, checked_form, ctx, current, redirect, render, role, unit_names, units_of
 
 LEDGER_FILTERS = ("q", "status", "light", "kind", "unit", "period", "sort")
@@ -135,7 +137,14 @@ def router() -> APIRouter:
     @r.get("/spot-checks/{check_id}")
     async def spot_check(request: Request, check_id: str, s: Session = Depends(role(OFFICE))):
         check = await ctx(request).services.get("tasking", f"/v1/tenants/{s.tenant}/spot-checks/{check_id}", s.token)
-        return render(request, "spot_check.html", check=check, done=request.query_params.get("done"))
+        return render(request, "spot_check.html", check=check, done=request.query_params.get("done"), tasks=await drawn_tasks(request, s, check))
+
+    async def drawn_tasks(request: Request, s: Session, check: dict) -> dict[str, dict]:
+        """The selected tasks (title, unit, notice number), so that the clerk knows whom to call about what."""
+        ids = [d["task_id"] for d in check["draws"] if d["selected"]][:100]
+        got = await asyncio.gather(*(optional(ctx(request).services.get("tasking", f"/v1/tenants/{s.tenant}/tasks/{i}", s.token), [], "")
+                                     for i in ids))
+        return {i: t for i, t in zip(ids, got) if t}
 
     @r.post("/spot-checks/{check_id}/callbacks/{task_id}")
     async def callback(request: Request, check_id: str, task_id: str, form: FormData = Depends(checked_form), s: Session = Depends(role(OFFICE))):
@@ -144,7 +153,8 @@ def router() -> APIRouter:
         if satisfied not in ("yes", "no") or len(note) > 2000:
             check = await ctx(request).services.get("tasking", f"/v1/tenants/{s.tenant}/spot-checks/{check_id}", s.token)
             errors = {f"satisfied_{task_id}": "请选择回访结果：满意或不满意"} if satisfied not in ("yes", "no") else {f"note_{task_id}": "回访记录不能超过 2000 个字"}
-            return render(request, "spot_check.html", 422, check=check, errors=errors, form={f"note_{task_id}": note})
+            return render(request, "spot_check.html", 422, check=check, errors=errors, form={f"note_{task_id}": note},
+                          tasks=await drawn_tasks(request, s, check))
         await ctx(request).services.post("tasking", f"/v1/tenants/{s.tenant}/spot-checks/{check_id}/callbacks/{task_id}", s.token,
                                          {"satisfied": satisfied == "yes", "note": note or None})
         return redirect(f"/spot-checks/{check_id}?done=1")

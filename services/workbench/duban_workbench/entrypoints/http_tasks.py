@@ -120,27 +120,24 @@ def router() -> APIRouter:
                                              {"text": text, "progress": pct, **({"attachments": ids} if ids else {})})
         return await act(request, s, task_id, "progress", form, errors, call)
 
-    @r.post("/tasks/{task_id}/completion")
-    async def completion(request: Request, task_id: str, form: FormData = Depends(checked_form), s: Session = Depends(current)):
-        errors: dict = {}
-        text = forms.text(form, "text")
-        forms.need(errors, "text", text, "办结情况", most=20000)
+    def report(action: str, label: str, service: str, tail: str, least: int = 1):
+        """A text with files: 办结报告, 协办意见, 书面说明 (the files are stored first)."""
 
-        async def call():
-            ids = await upload(request, s, task_id, forms.files(form))
-            await ctx(request).services.post("tasking", tasks_path(s, task_id, "completion"), s.token, {"text": text, "attachments": ids})
-        return await act(request, s, task_id, "completion", form, errors, call)
+        async def handle(request: Request, task_id: str, form: FormData = Depends(checked_form), s: Session = Depends(current)):
+            errors: dict = {}
+            text = forms.text(form, "text")
+            forms.need(errors, "text", text, label, least=least, most=20000)
 
-    @r.post("/tasks/{task_id}/input")
-    async def co_input(request: Request, task_id: str, form: FormData = Depends(checked_form), s: Session = Depends(current)):
-        errors: dict = {}
-        text = forms.text(form, "text")
-        forms.need(errors, "text", text, "协办意见", most=20000)
+            async def call():
+                ids = await upload(request, s, task_id, forms.files(form))
+                await ctx(request).services.post(service, tasks_path(s, task_id, tail), s.token, {"text": text, "attachments": ids})
+            return await act(request, s, task_id, action, form, errors, call)
 
-        async def call():
-            ids = await upload(request, s, task_id, forms.files(form))
-            await ctx(request).services.post("tasking", tasks_path(s, task_id, "inputs"), s.token, {"text": text, "attachments": ids})
-        return await act(request, s, task_id, "input", form, errors, call)
+        r.post(f"/tasks/{{task_id}}/{action}")(handle)
+
+    report("completion", "办结情况", "tasking", "completion")
+    report("input", "协办意见", "tasking", "inputs")
+    report("explanation", "书面说明", "escalation", "explanations", least=10)
 
     @r.post("/tasks/{task_id}/extension")
     async def extension(request: Request, task_id: str, form: FormData = Depends(checked_form), s: Session = Depends(current)):
@@ -152,17 +149,6 @@ def router() -> APIRouter:
         body = {"reason": reason, "requested_due_on": new.isoformat() if new else None, "requested_by": s.name}
         return await act(request, s, task_id, "extension", form, errors,
                          lambda: ctx(request).services.post("deadline", tasks_path(s, task_id, "extensions"), s.token, body))
-
-    @r.post("/tasks/{task_id}/explanation")
-    async def explanation(request: Request, task_id: str, form: FormData = Depends(checked_form), s: Session = Depends(current)):
-        errors: dict = {}
-        text = forms.text(form, "text")
-        forms.need(errors, "text", text, "书面说明", least=10, most=20000)
-
-        async def call():
-            ids = await upload(request, s, task_id, forms.files(form))
-            await ctx(request).services.post("escalation", tasks_path(s, task_id, "explanations"), s.token, {"text": text, "attachments": ids})
-        return await act(request, s, task_id, "explanation", form, errors, call)
 
     @r.post("/tasks/{task_id}/accept")
     async def accept(request: Request, task_id: str, form: FormData = Depends(checked_form), s: Session = Depends(current)):

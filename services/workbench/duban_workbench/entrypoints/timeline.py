@@ -33,6 +33,11 @@ def _event_name(event_type: str) -> str:
 
 def build(task: dict, deadline: dict | None, escalation: dict | None, names: dict[str, str]) -> list[dict]:
     items: list[dict] = []
+    stored = {a["id"]: a for a in task.get("attachments") or [] if isinstance(a, dict) and "id" in a}
+
+    def files(refs) -> list[dict]:
+        """A report's files as {id, name, size, content_type}, whether it lists them or their ids."""
+        return [ref if isinstance(ref, dict) else stored.get(ref, {"id": ref, "name": "附件"}) for ref in refs or []]
 
     def add(at: str | None, what: str, text: str | None = None, who: str | None = None, files: list | None = None) -> None:
         if at:
@@ -55,7 +60,7 @@ def build(task: dict, deadline: dict | None, escalation: dict | None, names: dic
         what = REPORTS.get(rep["type"], rep["type"])
         if rep["type"] == "progress" and rep.get("progress") is not None:
             what += f"（进度 {rep['progress']}%）"
-        add(rep["at"], what, rep.get("text"), names.get(rep.get("unit"), rep.get("unit")), rep.get("attachments"))
+        add(rep["at"], what, rep.get("text"), names.get(rep.get("unit"), rep.get("unit")), files(rep.get("attachments")))
     if deadline:
         for d in deadline.get("history", []):
             add(d["at"], DEADLINE_REASONS.get(d["reason"], "期限调整"), f"办理期限：{d['due_on']}" + (f"（原 {d['previous_due_on']}）" if d.get("previous_due_on") else ""))
@@ -70,6 +75,6 @@ def build(task: dict, deadline: dict | None, escalation: dict | None, names: dic
         for e in escalation.get("explanations", []):
             add(e.get("required_at") or e.get("created_at"), "责令书面说明", None)
             if e.get("submitted_at"):
-                add(e["submitted_at"], "提交书面说明", e.get("text"), files=e.get("attachments"))
+                add(e["submitted_at"], "提交书面说明", e.get("text"), files=files(e.get("attachments")))
     items.sort(key=lambda i: i["at"])
     return items

@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ..adapters.services import NotFound, Unavailable
-from . import http_auth, http_ledger, http_office, http_tasks, http_unit
+from . import http_auth, http_ledger, http_office, http_review, http_tasks, http_unit
 from .web import LoginRequired, PageNotFound, SessionExpired, login_redirect, redirect, render
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
@@ -75,7 +75,7 @@ def create_app(state) -> FastAPI:
     security_headers(app)
     error_pages(app)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    for r in (http_auth.router(), http_unit.router(), http_tasks.router(), http_office.router(), http_ledger.router()):
+    for r in (http_auth.router(), http_unit.router(), http_tasks.router(), http_office.router(), http_ledger.router(), http_review.router()):
         app.include_router(r)
 
     @app.get("/favicon.ico", include_in_schema=False)

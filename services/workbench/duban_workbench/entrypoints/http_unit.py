@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, datetime
 
 from fastapi import APIRouter, Depends, Request
@@ -26,12 +25,12 @@ def router():
         c = ctx(request)
         names = await unit_names(request, s)
         base = f"/v1/tenants/{s.tenant}/ledger"
-        try:
-            pages = await asyncio.gather(*(c.services.get("reporting", base, s.token, status=st, sort="due_on", limit=100) for st in ASKED))
+        try:  # the unit's open matters, soonest deadline first (the ledger keeps the unit's wall)
+            page = await c.services.get("reporting", base, s.token, status="open", sort="due_on", limit=200)
         except Unavailable as e:
             return render(request, "todo.html", 503, items=[], unit_name=names.get(s.unit), down=[f"{e.label}暂时无法访问：待办清单暂不显示。"])
-        rows = [i for p in pages for i in p["items"]]
-        today = datetime.fromisoformat(pages[0]["as_of"].replace("Z", "+00:00")).astimezone(TZ).date() if pages else date.today()
+        rows = [i for i in page["items"] if i["status"] in ASKED]
+        today = datetime.fromisoformat(page["as_of"].replace("Z", "+00:00")).astimezone(TZ).date()
         dues = [date.fromisoformat(i["due_on"]) for i in rows if i.get("due_on")]
         counts = await task_view.workday_counts(c.services, s, today, max(dues)) if dues else {}
         left = {}

@@ -356,3 +356,21 @@ def test_the_expired_page(system, browsers):
     assert b.d.current_url.endswith("/expired") and "登录已过期" in b.text()
     b.shoot("expired")
     assert json.dumps(b.d.get_cookies()).find("gAAAAA-not-a-valid-session") == -1, "the dead cookie is removed"
+
+
+def test_with_a_service_down_the_page_names_it_and_the_rest_works(system, browsers):
+    office = browsers("office-down")
+    office.login("dcs", "dcs2026")
+    system.services["deadline"].stop()
+    try:
+        office.open("/office")
+        assert "期限服务暂时无法访问：延期待批数暂不显示" in office.text()
+        assert office.find("#count-6 .n").text == "暂不可用" and office.find("#count-1 .n").text.isdigit(), "the other counts are there"
+        office.link("台账")
+        office.d.find_element(By.CSS_SELECTOR, "#ledger td.title a").click()
+        WebDriverWait(office.d, 60).until(lambda d: "/tasks/" in d.current_url)
+        assert "期限服务暂时无法访问：办理期限和红黄绿灯暂不显示" in office.text()
+        assert office.find("#timeline").text and office.find("#status").text, "the task and its timeline are shown"
+        office.shoot("service-down")
+    finally:
+        system.restart_service("deadline")

@@ -26,7 +26,7 @@ def router():
         names = await unit_names(request, s)
         base = f"/v1/tenants/{s.tenant}/ledger"
         try:  # the unit's open matters, soonest deadline first (the ledger keeps the unit's wall)
-            page = await c.services.get("reporting", base, s.token, status="open", sort="due_on", limit=200)
+            page = await c.services.get("reporting", base, s.token, status="open", sort="due_on", limit=50)
         except Unavailable as e:
             return render(request, "todo.html", 503, items=[], unit_name=names.get(s.unit), down=[f"{e.label}暂时无法访问：待办清单暂不显示。"])
         rows = [i for i in page["items"] if i["status"] in ASKED]

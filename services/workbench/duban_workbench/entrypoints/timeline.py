@@ -14,7 +14,9 @@ TASK_EVENTS = {
     "returned": "退回重办", "reopened": "回访不满意，重新办理", "completed": "办结销号", "spot_checked": "抽查回访",
 }
 REPORTS = {"progress": "进展反馈", "completion": "办结报告", "input": "协办意见"}
-COVERED_BY_REPORTS = {"progress_reported", "completion_submitted", "input_sent", "co_unit_input_sent"}
+COVERED_BY_REPORTS = {"progress_reported": "progress", "completion_submitted": "completion", "input_sent": "input",
+                      "co_unit_input_sent": "input"}
+URGE_REASONS = {"overdue": "逾期未办结", "returned": "办结报告被退回重办", "manual": "督查室催办"}
 DEADLINE_REASONS = {"assigned": "确定办理期限", "extended": "延期获批，期限调整", "recomputed": "工作日历调整，期限重算",
                     "reassigned": "重新交办，期限重算"}
 EXTENSION_STATUS = {"pending": "待审批", "approved": "已批准", "denied": "不予批准"}
@@ -43,9 +45,21 @@ def build(task: dict, deadline: dict | None, escalation: dict | None, names: dic
         if at:
             items.append({"at": at, "when": local(at), "what": what, "text": text, "who": who, "files": files or []})
 
+    # a report's text goes where tasking's history (in the order things happened) has its event
+    waiting = {kind: [r for r in task.get("reports", []) if r["type"] == kind] for kind in REPORTS}
+
+    def report(rep: dict, at: str) -> None:
+        what = REPORTS.get(rep["type"], rep["type"])
+        if rep["type"] == "progress" and rep.get("progress") is not None:
+            what += f"（进度 {rep['progress']}%）"
+        add(at, what, rep.get("text"), names.get(rep.get("unit"), rep.get("unit")), files(rep.get("attachments")))
+
     for h in task.get("history", []):
         name = _event_name(h["event_type"])
         if name in COVERED_BY_REPORTS:
+            kind = COVERED_BY_REPORTS[name]
+            if waiting.get(kind):
+                report(waiting[kind].pop(0), h["at"])
             continue
         detail = h.get("detail") or {}
         text = None
@@ -56,11 +70,8 @@ def build(task: dict, deadline: dict | None, escalation: dict | None, names: dic
         elif detail.get("reason"):
             text = f"理由：{detail['reason']}"
         add(h["at"], TASK_EVENTS.get(name, name), text)
-    for rep in task.get("reports", []):
-        what = REPORTS.get(rep["type"], rep["type"])
-        if rep["type"] == "progress" and rep.get("progress") is not None:
-            what += f"（进度 {rep['progress']}%）"
-        add(rep["at"], what, rep.get("text"), names.get(rep.get("unit"), rep.get("unit")), files(rep.get("attachments")))
+    for rep in (r for kind in waiting.values() for r in kind):  # reports without their event in the history
+        report(rep, rep["at"])
     if deadline:
         for d in deadline.get("history", []):
             add(d["at"], DEADLINE_REASONS.get(d["reason"], "期限调整"), f"办理期限：{d['due_on']}" + (f"（原 {d['previous_due_on']}）" if d.get("previous_due_on") else ""))
@@ -71,7 +82,7 @@ def build(task: dict, deadline: dict | None, escalation: dict | None, names: dic
                 add(x["decided_at"], "延期审批", text + (f"；{x['decision_reason']}" if x.get("decision_reason") else ""))
     if escalation:
         for u in escalation.get("urge_list", []):
-            add(u.get("at") or u.get("urged_at") or u.get("created_at"), f"催办（第 {u.get('urge_no', '')} 次）", u.get("reason"))
+            add(u.get("at"), f"催办（第 {u.get('urge_no', '')} 次）", URGE_REASONS.get(u.get("reason"), u.get("reason")))
         for e in escalation.get("explanations", []):
             add(e.get("required_at") or e.get("created_at"), "责令书面说明", None)
             if e.get("submitted_at"):

@@ -374,3 +374,38 @@ def test_with_a_service_down_the_page_names_it_and_the_rest_works(system, browse
         office.shoot("service-down")
     finally:
         system.restart_service("deadline")
+
+
+def test_a_unit_declines_and_the_office_reassigns_by_clicks(system, browsers):
+    env = example("online_message", id="wb-message-decline")
+    env["data"]["title"] = "反映学校门口交通拥堵"
+    del env["data"]["lead_unit"]
+    assert httpx.post(f"{system.url('intake')}/v1/tenants/demo/submissions", json=env, timeout=30).status_code == 201
+    office = browsers("office-decline")
+    office.login("dcs", "dcs2026")
+    office.link("来件")
+    office.link("反映学校门口交通拥堵")
+    Select(office.find("#f-lead_1")).select_by_visible_text("县教育局")
+    office.click("#do-register")
+
+    unit = browsers("jyj-decline", PHONE)
+    unit.login("jyj", "jyj2026")
+    unit.reload_until(lambda: "反映学校门口交通拥堵" in unit.text(), "the task in 教育局's 我的待办")
+    unit.link("反映学校门口交通拥堵")
+    task_path = unit.d.current_url[len(unit.base):]
+    unit.open_details("退回")
+    unit.click("#decline button[type=submit]")
+    assert "请填写退回理由" in unit.find("#e-reason").text
+    unit.type("#f-reason", "交通秩序属公安交警和交通运输部门职责")
+    unit.click("#decline button[type=submit]")
+    assert "已退回" in unit.text() and "已退回" in unit.find("#status").text
+    unit.shoot("task-declined")
+
+    office.open(task_path)
+    assert "交通秩序属公安交警" in office.find("#timeline").text
+    Select(office.find("#f-lead_unit")).select_by_visible_text("县交通运输局")
+    office.click("#do-reassign")
+    assert "已重新交办" in office.text() and "县交通运输局" in office.find("#facts").text
+    office.shoot("task-reassigned")
+    unit.open(task_path)
+    assert "页面不存在" in unit.text(), "教育局 no longer sees the task it handed back"

@@ -94,18 +94,24 @@ def router() -> APIRouter:
     def tasks_path(s: Session, task_id: str, tail: str) -> str:
         return f"/v1/tenants/{s.tenant}/tasks/{task_id}/{tail}"
 
-    @r.post("/tasks/{task_id}/acknowledge")
-    async def acknowledge(request: Request, task_id: str, form: FormData = Depends(checked_form), s: Session = Depends(current)):
-        return await act(request, s, task_id, "acknowledge", form, {},
-                         lambda: ctx(request).services.post("tasking", tasks_path(s, task_id, "acknowledge"), s.token, {}))
+    def tasking_action(action: str, reason_label: str | None = None):
+        """签收 and 审核通过 (nothing to fill in); 退回 and 退回重办 (a reason)."""
 
-    @r.post("/tasks/{task_id}/decline")
-    async def decline(request: Request, task_id: str, form: FormData = Depends(checked_form), s: Session = Depends(current)):
-        errors: dict = {}
-        reason = forms.text(form, "reason")
-        forms.need(errors, "reason", reason, "退回理由", least=2)
-        return await act(request, s, task_id, "decline", form, errors,
-                         lambda: ctx(request).services.post("tasking", tasks_path(s, task_id, "decline"), s.token, {"reason": reason}))
+        async def handle(request: Request, task_id: str, form: FormData = Depends(checked_form), s: Session = Depends(current)):
+            errors: dict = {}
+            body: dict = {}
+            if reason_label:
+                body["reason"] = forms.text(form, "reason")
+                forms.need(errors, "reason", body["reason"], reason_label, least=2)
+            return await act(request, s, task_id, action, form, errors,
+                             lambda: ctx(request).services.post("tasking", tasks_path(s, task_id, action), s.token, body))
+
+        r.post(f"/tasks/{{task_id}}/{action}")(handle)
+
+    tasking_action("acknowledge")
+    tasking_action("decline", "退回理由")
+    tasking_action("accept")
+    tasking_action("return", "退回理由")
 
     @r.post("/tasks/{task_id}/progress")
     async def progress(request: Request, task_id: str, form: FormData = Depends(checked_form), s: Session = Depends(current)):
@@ -149,19 +155,6 @@ def router() -> APIRouter:
         body = {"reason": reason, "requested_due_on": new.isoformat() if new else None, "requested_by": s.name}
         return await act(request, s, task_id, "extension", form, errors,
                          lambda: ctx(request).services.post("deadline", tasks_path(s, task_id, "extensions"), s.token, body))
-
-    @r.post("/tasks/{task_id}/accept")
-    async def accept(request: Request, task_id: str, form: FormData = Depends(checked_form), s: Session = Depends(current)):
-        return await act(request, s, task_id, "accept", form, {},
-                         lambda: ctx(request).services.post("tasking", tasks_path(s, task_id, "accept"), s.token, {}))
-
-    @r.post("/tasks/{task_id}/return")
-    async def return_for_rework(request: Request, task_id: str, form: FormData = Depends(checked_form), s: Session = Depends(current)):
-        errors: dict = {}
-        reason = forms.text(form, "reason")
-        forms.need(errors, "reason", reason, "退回理由", least=2)
-        return await act(request, s, task_id, "return", form, errors,
-                         lambda: ctx(request).services.post("tasking", tasks_path(s, task_id, "return"), s.token, {"reason": reason}))
 
     @r.post("/tasks/{task_id}/extensions/{extension_id}/decision")
     async def decide(request: Request, task_id: str, extension_id: str, form: FormData = Depends(checked_form), s: Session = Depends(current)):

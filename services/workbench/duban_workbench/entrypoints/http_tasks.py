@@ -61,8 +61,12 @@ def router() -> APIRouter:
     @r.get("/tasks/{task_id}/attachments/{attachment_id}")
     async def attachment(request: Request, task_id: str, attachment_id: str, s: Session = Depends(current)):
         res = await ctx(request).services.request("tasking", "GET", f"/v1/tenants/{s.tenant}/tasks/{task_id}/attachments/{attachment_id}", s.token)
-        headers = {k: v for k, v in res.headers.items() if k.lower() in ("content-disposition",)}
-        return Response(res.content, media_type=res.headers.get("content-type"), headers=headers)
+        # always a download: an uploaded file is never rendered as a page of the workbench
+        disposition = res.headers.get("content-disposition") or "attachment"
+        if not disposition.lower().startswith("attachment"):
+            _, _, params = disposition.partition(";")
+            disposition = f"attachment; {params.strip()}" if params.strip() else "attachment"
+        return Response(res.content, media_type=res.headers.get("content-type"), headers={"Content-Disposition": disposition})
 
     @r.get("/tasks/{task_id}/workdays", response_class=HTMLResponse)
     async def workdays(request: Request, task_id: str, requested_due_on: str = "", current_due_on: str = "", s: Session = Depends(current)):

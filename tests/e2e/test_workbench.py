@@ -275,6 +275,12 @@ def test_the_daily_loop_by_clicks(system, browsers, message, tmp_path):
     office.shoot("ledger")
     href = office.find("#export").get_attribute("href")
     assert href.endswith("/ledger.xlsx?q=%E5%B9%B8%E7%A6%8F%E9%87%8C")
+    jar = {c["name"]: c["value"] for c in office.d.get_cookies()}
+    book = httpx.get(href, cookies=jar, timeout=60)  # what the browser downloads, with the same session
+    assert book.status_code == 200 and book.content[:2] == b"PK" and ".xlsx" in book.headers["content-disposition"]
+    notice = httpx.get(f"{office.base}{task_path}/notice.docx", cookies=jar, timeout=60)
+    assert notice.status_code == 200 and notice.content[:2] == b"PK" and "filename*=UTF-8''" in notice.headers["content-disposition"]
+    assert httpx.get(href, timeout=60, follow_redirects=False).status_code == 303, "no session, no download"
 
     for page, name in (("/assign", "assign"), ("/queue/review", "queue-review"), ("/queue/overdue", "queue-overdue")):
         office.open(page)

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+from duban_cli.embedded import demo_accounts_path
 from duban_workbench.adapters.session import Expired, Session, SessionSeal
 from duban_workbench.bootstrap import bootstrap
 from duban_workbench.config import WorkbenchSettings
@@ -58,7 +59,7 @@ def fake_services(down: set[str] = frozenset(), seen: list | None = None) -> htt
 
 @pytest.fixture
 def settings(tmp_path) -> WorkbenchSettings:
-    return WorkbenchSettings(data_dir=tmp_path, auth_dir=tmp_path / "auth")
+    return WorkbenchSettings(data_dir=tmp_path, auth_dir=tmp_path / "auth", demo_accounts_file=demo_accounts_path())
 
 
 def signed_in(app, username: str = "zjj", password: str = "zjj2026") -> TestClient:

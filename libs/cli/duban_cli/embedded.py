@@ -126,6 +126,8 @@ class EmbeddedSystem:
         env.update(DUBAN_NATS_URL=self.nats_url, DUBAN_DATA_DIR=str(self.data_dir), DUBAN_HTTP_PORT=str(self.ports[name]),
                    DUBAN_SERVICE=name, PYTHONUNBUFFERED="1", DUBAN_TASKING_URL=f"http://127.0.0.1:{self.ports['tasking']}",
                    DUBAN_AUTH_DIR=str(self.issuer.directory), DUBAN_SERVICE_TOKEN=self.service_token)
+        if name == WORKBENCH:
+            env["DUBAN_DEMO_ACCOUNTS_FILE"] = str(demo_accounts_path())
         if self.clock:
             env["DUBAN_CLOCK"] = self.clock
         return env
@@ -179,13 +181,23 @@ def load_demo_tenant(system: EmbeddedSystem, units_csv: Path, slug: str = "demo"
     r.raise_for_status()
 
 
-def demo_units_path() -> Path:
-    override = os.environ.get("DUBAN_DEMO_UNITS")
+def demo_file(name: str, override_env: str) -> Path:
+    """A file of the demo tenant (demo/<name> of the source tree, or ``$<override_env>``)."""
+    override = os.environ.get(override_env)
     if override:
         return Path(override)
     here = Path(__file__).resolve()
     for parent in here.parents:
-        candidate = parent / "demo" / "units.csv"
+        candidate = parent / "demo" / name
         if candidate.exists():
             return candidate
-    raise FileNotFoundError("demo/units.csv not found; set DUBAN_DEMO_UNITS")
+    raise FileNotFoundError(f"demo/{name} not found; set {override_env}")
+
+
+def demo_units_path() -> Path:
+    return demo_file("units.csv", "DUBAN_DEMO_UNITS")
+
+
+def demo_accounts_path() -> Path:
+    """The workbench's demo accounts: handed to it by the embedded run only (never in production)."""
+    return demo_file("accounts.json", "DUBAN_DEMO_ACCOUNTS_FILE")

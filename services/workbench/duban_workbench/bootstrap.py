@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from duban_common.logging import configure as configure_logging
 from duban_common.logging import get_logger
 
-from .adapters import accounts, identity
+from .adapters import identity
 from .adapters.oidc import OidcClient
 from .adapters.services import Services
 from .adapters.session import SessionSeal
@@ -45,7 +45,7 @@ def bootstrap(settings: WorkbenchSettings | None = None, *, transport: httpx.Asy
         who = identity.production(s, jwks_url=s.auth_jwks_url or "")
     else:
         oidc = None
-        who = identity.embedded(s, s.demo_accounts_file or accounts.find_seed())
+        who = identity.embedded(s, s.demo_accounts_file)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -22,7 +22,7 @@ class WorkbenchSettings(ServiceSettings):
     session_key: str | None = None
     session_ttl_s: int = 8 * 3600
     cookie_secure: bool | None = None  # None: Secure when the request came over HTTPS
-    # Embedded run: demo accounts of the demo tenant (a JSON seed file); refused when OIDC is configured
+    # Embedded run only (the CLI sets it): demo accounts of the demo tenant (a JSON seed file); refused when OIDC is configured
     demo_accounts_file: Path | None = None
     # Production: OpenID Connect authorization code flow with PKCE
     oidc_issuer: str | None = None  # e.g. https://idp.example.gov.cn/realms/yuqing (its /.well-known/openid-configuration)

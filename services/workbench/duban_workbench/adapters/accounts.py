@@ -31,11 +31,3 @@ def check(accounts: dict[str, Account], username: str, password: str) -> Account
         return account
     return None
 
-
-def find_seed() -> Path | None:
-    """demo/accounts.json of the source tree (the embedded run), or None."""
-    for parent in Path(__file__).resolve().parents:
-        candidate = parent / "demo" / "accounts.json"
-        if candidate.exists():
-            return candidate
-    return None

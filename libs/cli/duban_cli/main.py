@@ -1,6 +1,6 @@
 """``duban``: run the embedded system and move the shared clock.
 
-    duban up                     start NATS, the five services and the demo tenant
+    duban up                     start NATS, the five services, the workbench and the demo tenant
     duban demo                   the same, on the simulated clock, playing a quarter of the demo tenant
     duban clock show|set|advance the simulated time shared by all services
     duban publish FILE           publish a CloudEvents submission on duban.in.<tenant>.<kind>
@@ -29,7 +29,8 @@ from duban_common.envelope import Envelope
 
 from .demo import add_parser as add_demo_parser
 from .demo import cmd_demo
-from .embedded import EMBEDDED_NATS_PORT, EmbeddedSystem, demo_units_path, load_demo_tenant
+from .banner import workbench_lines
+from .embedded import EMBEDDED_NATS_PORT, WORKBENCH, EmbeddedSystem, demo_units_path, load_demo_tenant
 from .embedded import SERVICES as SERVICE_NAMES
 from .audit import add_parser as add_audit_parser
 from .audit import cmd_audit
@@ -48,7 +49,7 @@ def _nats_url(args) -> str:
 def cmd_up(args) -> int:
     data_dir = Path(os.environ.get("DUBAN_DATA_DIR", "data")).resolve()
     base = int(os.environ.get("DUBAN_PORT_BASE", "8100"))
-    ports = {name: base + i + 1 for i, name in enumerate(SERVICE_NAMES)}
+    ports = {WORKBENCH: base, **{name: base + i + 1 for i, name in enumerate(SERVICE_NAMES)}}
     system = EmbeddedSystem(data_dir=data_dir, clock=os.environ.get("DUBAN_CLOCK"), ports=ports)
     stopping = False
 
@@ -65,11 +66,12 @@ def cmd_up(args) -> int:
         system.start_services()
         load_demo_tenant(system, demo_units_path())
         print("Duban 已启动 (Ctrl-C 停止):")
+        print("\n".join(workbench_lines(system.url(WORKBENCH))))
+        print("服务接口 service APIs（每个接口都要令牌 every API needs a bearer token: ./duban.sh token --role supervision_office）:")
         for name, sp in system.services.items():
-            print(f"  {name:<11} {sp.url}   (logs: {sp.log_path})")
-        print("演示租户 demo tenant: demo — ledger: " f"{system.url('reporting')}/v1/tenants/demo/ledger")
-        print("  每个接口都要令牌 every API needs a bearer token: ./duban.sh token --role supervision_office")
-        print(f"  督查看板 dashboard: {system.url('reporting')}/v1/tenants/demo/dashboard   (令牌 token: ./duban.sh token --role leader)")
+            if name != WORKBENCH:
+                print(f"  {name:<11} {sp.url}/openapi.json   (logs: {sp.log_path})")
+        print(f"  日志 logs: {system.data_dir / 'logs'}")
         system.supervise(lambda: stopping)
         return 0
     except Exception as e:

@@ -148,7 +148,7 @@ class Runtime:
                 await self.stop()
 
         tables = importlib.import_module(f"duban_{self.settings.service}.entrypoints.access")
-        guard = auth.authorizer(self.settings, tables.ACCESS, getattr(tables, "UNITS", None), self.db, getattr(tables, "LINKS", frozenset()))
+        guard = auth.authorizer(self.settings, tables.ACCESS, getattr(tables, "UNITS", None), self.db)
         app = FastAPI(title=title, version="1.0.0", lifespan=lifespan,
                       dependencies=[Depends(guard)])  # every route: token, role, tenant, a unit handler's unit
         app.state.runtime = self

@@ -148,13 +148,15 @@ def router(runtime, calendar: WorkCalendar) -> APIRouter:
             row = (await session.execute(select(tasks).where(tasks.c.tenant == tenant, tasks.c.id == task_id))).mappings().first()
             if row is None:
                 raise HTTPException(404, f"任务 {task_id} 不存在")
+            matter = (await session.execute(select(matters.c.title, matters.c.content).where(matters.c.id == row["matter_id"]))).mappings().first()
             hist = (await session.execute(select(task_history.c.event_type, task_history.c.at, task_history.c.detail)
                                           .where(task_history.c.task_id == task_id).order_by(task_history.c.id))).mappings().all()
             reps = (await session.execute(select(reports.c.type, reports.c.unit, reports.c.text, reports.c.progress, reports.c.attachments,
                                                  reports.c.at).where(reports.c.task_id == task_id).order_by(reports.c.at))).mappings().all()
             files = await attachments.of_task(session, tenant, task_id)
         item = dict(row)
-        return {**item, "status_label": LABELS[State(item["status"])], "declines_left": max(s.max_declines - item["declines"], 0),
+        return {**item, **(dict(matter) if matter else {}), "status_label": LABELS[State(item["status"])],
+                "declines_left": max(s.max_declines - item["declines"], 0),
                 "history": [dict(h) for h in hist], "attachments": list(files.values()),
                 "reports": [{**x, "attachments": attachment_rows.resolved(x["attachments"], files)} for x in reps]}
 

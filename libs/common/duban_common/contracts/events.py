@@ -150,7 +150,8 @@ class TaskCompletionSubmitted(_Event):
 
 
 class TaskReturned(_Event):
-    """The supervision office rejected the completion report (退回重办): the task is open again."""
+    """The supervision office rejected the completion report, or judged a feedback report
+    unsatisfactory (退回重办): the task is open again; the returned report meets no deadline."""
 
     task_id: str
     matter_id: str
@@ -158,6 +159,7 @@ class TaskReturned(_Event):
     reason: str
     returned_at: datetime
     version: int | None = None
+    report: Literal["progress", "completion"] | None = Field(None, description="which report was returned (absent: the completion)")
 
 
 class TaskCompleted(_Event):
@@ -221,10 +223,20 @@ class DeadlineSet(_Event):
     provisional: bool = False
     note: str | None = None
     previous_due_on: date | None = None  # None when the deadline is set for the first time
-    reason: str | None = None  # assigned | extension_approved | calendar_changed | schedule_loaded | calendar_updated | reopened
+    # assigned | extension_approved | calendar_changed | schedule_loaded | calendar_updated | reopened | feedback_received | feedback_returned
+    reason: str | None = None
     revision: int | None = None  # 1 when first set, +1 on every move: consumers keep the highest
     extension_id: str | None = None
     lead_unit: str | None = None
+    counted_from: Literal["origin", "assignment", "receipt"] | None = Field(
+        None, description="when the rule's period starts: the meeting or instruction itself, the assignment, or the receipt")
+    satisfied_by: Literal["feedback", "completion"] | None = Field(
+        None, description="what meets the deadline: a feedback report on where the work stands, or the completion report")
+    rule_label: str | None = Field(None, description="the rule as the documents word it, e.g. 会后1个月, 交办后1周")
+    # the deadline service owns these per tenant; tasking, escalation and reporting use them as received
+    acknowledge_by: datetime | None = Field(None, description="the lead unit must sign for the task (签收) by then")
+    decline_until: datetime | None = Field(None, description="the lead unit may send the task back (退回) until then")
+    yellow_from: datetime | None = Field(None, description="the status light turns yellow from then (red from due_at)")
 
 
 class _TimerFact(_Event):

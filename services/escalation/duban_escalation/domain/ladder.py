@@ -1,8 +1,10 @@
 """The escalation ladder as data (DESIGN.md §5: "two bulletins, one transfer"). Pure: no I/O.
 
-A task climbs by its urge count: urged for being overdue without a report, again every
-``reurge_workdays`` while it stays so, for a return for rework, by hand, or for a missed
-explanation. Each rung is taken at most once per task.
+A task climbs by its urge count: urged for being overdue without a report (逾期不报), again
+every ``reurge_workdays`` while it stays so, or by hand. A return for rework is not an urge: it
+takes the first rung's bulletin, once (「逾期不报被催办1次或因办理质量不高退回重办的…予以通报」).
+A missed written explanation is recorded; it is an urge only where the tenant's ladder says so
+(``explanation_missing_urges``). Each rung is taken at most once per task.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class Ladder(BaseModel):
     reurge_workdays: int = Field(5, ge=1, le=60)
     urge_deduction: float = Field(1, ge=0, le=100, description="points per urge notice")
     copy_to: list[str] = Field(default_factory=list, description="unit codes copied on urge notices; empty: all copy_recipient units")
+    explanation_missing_urges: bool = Field(False, description="a written explanation not given in time counts as an urge (else it is recorded only)")
 
     @model_validator(mode="after")
     def _ordered(self):

@@ -75,7 +75,21 @@ async def deduct(uow: UnitOfWork, task: dict, points: float, reason: str) -> Non
         reason=reason, deducted_at=uow.now()))
 
 
-async def take_step(uow: UnitOfWork, task: dict, n: int, step, count: int, cal: WorkCalendar, ctx: notify.Context) -> None:
+async def returned(uow: UnitOfWork, task: dict, cal: WorkCalendar, ctx: notify.Context) -> bool:
+    """「…或因办理质量不高退回重办的，由…督查室予以通报」: a return for rework takes the first rung's
+    bulletin, once per task. It is not an urge: no urge notice, no urge deduction, the count stays
+    (three returns never reach the third rung). False: the rung was taken already, or it transfers."""
+    ladder = await ladder_of(uow, task["tenant"])
+    first = ladder.steps[0]
+    taken = set((await uow.session.execute(select(steps_taken.c.step).where(steps_taken.c.task_id == task["task_id"]))).scalars())
+    if 1 in taken or "transfer" in first.actions:
+        return False
+    await take_step(uow, task, 1, first, task["urges"], cal, ctx, why="因办理质量不高被退回重办")
+    return True
+
+
+async def take_step(uow: UnitOfWork, task: dict, n: int, step, count: int, cal: WorkCalendar, ctx: notify.Context,
+                    why: str | None = None) -> None:
     tenant, now = task["tenant"], uow.now()
     await uow.session.execute(steps_taken.insert(), dict(task_id=task["task_id"], step=n, tenant=tenant, actions=step.actions, at=now))
     common = dict(task_id=task["task_id"], matter_id=task["matter_id"], unit=task["unit"], step=n)
@@ -85,7 +99,7 @@ async def take_step(uow: UnitOfWork, task: dict, n: int, step, count: int, cal: 
     for action in step.actions:
         if action in ("bulletin_office", "bulletin_government"):
             by = "supervision_office" if action == "bulletin_office" else "government_office"
-            text = f"{ctx.unit_name(task)}承办的“{task['title']}”经{count}次催办仍未按期办结，予以{ACTIONS[action]}。"
+            text = f"{ctx.unit_name(task)}承办的“{task['title']}”{why or f'经{count}次催办仍未按期办结'}，予以{ACTIONS[action]}。"
             await uow.emit(tenant, ev.ESCALATION_BULLETINED, ev.EscalationBulletined(issued_by=by, text=text, bulletined_at=now, **common))
             await dossier.add(uow, tenant, task["matter_id"], task["task_id"], "bulletin", {"step": n, "issued_by": by, "text": text})
             await notify.send(uow, ctx, task, "bulletin", "【督查通报】" + text)

@@ -116,8 +116,10 @@ async def accept(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor) -> No
 async def return_for_rework(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, reason: str) -> None:
     t = await load_task(uow, tenant, task_id)
     new = check(Action.return_for_rework, _state(t), actor, t["lead_unit"], t["co_units"])
+    report = "progress" if _state(t) == State.in_progress else "completion"
     await _apply(uow, t, new, ev.TASK_RETURNED, ev.TaskReturned(task_id=task_id, matter_id=t["matter_id"], unit=t["lead_unit"],
-                                                                reason=reason, returned_at=uow.now()), {"reason": reason})
+                                                                reason=reason, returned_at=uow.now(), report=report),
+                 {"reason": reason, "report": report})
 
 
 async def reopen(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, reason: str, spot_check_id: str | None) -> None:

@@ -53,6 +53,7 @@ tasks = Table(
     Column("declines", Integer, nullable=False, default=0),
     Column("notice_no", String(40)),
     Column("due_on", Date),  # learned from deadline.set
+    Column("deadline_label", String(60)),  # 会后1个月, 交办后1周 (deadline.set rule_label)
     Column("assigned_at", UTCDateTime, nullable=False),
     Column("acknowledged_at", UTCDateTime),
     Column("completed_at", UTCDateTime),

@@ -1,0 +1,85 @@
+"""Deadline rules as the reference documents count them, through the running services: when a
+period starts, what meets it, and what counts as an urge."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, time
+
+import httpx
+import pytest
+
+from duban_common.calendar import TZ
+from e2e_support import START, ledger, meeting_decision, publish, set_clock, wait_for
+
+pytestmark = pytest.mark.e2e
+DEFAULT_BACKENDS = ["sqlite"]
+OFFICE = {"X-Duban-Role": "supervision_office"}
+ZJJ = {"X-Duban-Role": "unit", "X-Duban-Unit": "zjj"}
+
+
+def at(day: str, hh: int, mm: int = 0) -> datetime:
+    return datetime.combine(datetime.fromisoformat(day).date(), time(hh, mm), tzinfo=TZ)
+
+
+def assigned_row(system, ext_id: str) -> dict:
+    return wait_for(lambda: next((i for i in ledger(system, q=ext_id)["items"] if i["task_id"] and i["due_on"]), None),
+                    what=f"{ext_id} assigned with its deadline")
+
+
+def act(system, task: str, path: str, headers: dict, body: dict | None = None) -> None:
+    r = httpx.post(f"{system.url('tasking')}/v1/tenants/demo/tasks/{task}/{path}", json=body, headers=headers, timeout=10)
+    assert r.status_code == 200, r.text
+
+
+def escalation(system, task: str) -> dict:
+    return httpx.get(f"{system.url('escalation')}/v1/tenants/demo/tasks/{task}/escalation", timeout=10).json()
+
+
+def test_a_decision_assigned_three_working_days_after_the_meeting_keeps_the_meetings_due_date(system, nats_server):
+    """County notice: 「县政府常务会的落实情况须在会后半个月内…反馈」: counted from the meeting (Tue Nov 17),
+    not from the notice issued three working days later (Fri Nov 20)."""
+    asyncio.run(publish(nats_server.url, [meeting_decision("md-rules-after", decisions=1, held_on="2026-11-17")]))
+    row = assigned_row(system, "md-rules-after")
+    assert (row["due_on"], row["deadline_rule"]) == ("2026-12-02", "meeting_executive")  # Nov 17 + 15 days; not Dec 7
+    row = wait_for(lambda: next((i for i in ledger(system, q="md-rules-after")["items"] if i["deadline_label"]), None), what="the label")
+    assert row["deadline_label"] == "会后半个月"
+    task = wait_for(lambda: (lambda t: t if t.get("deadline_label") else None)(
+        httpx.get(f"{system.url('tasking')}/v1/tenants/demo/tasks/{row['task_id']}", timeout=10).json()), what="the task's label")
+    assert (task["due_on"], task["deadline_label"]) == ("2026-12-02", "会后半个月")
+
+
+def test_a_unit_that_sends_its_feedback_in_time_is_not_urged_and_reports_monthly(system, nats_server):
+    """Bozhou: the first rung is 「逾期不报被催办1次」, late AND not reported; 「办理时限规定超过1个月的，由
+    办理单位分月报告工作进展情况」. A feedback report in time meets the meeting's period."""
+    asyncio.run(publish(nats_server.url, [meeting_decision("md-rules-fed", decisions=1)]))
+    row = assigned_row(system, "md-rules-fed")
+    task = row["task_id"]
+    assert row["due_on"] == "2026-12-07"
+    act(system, task, "acknowledge", ZJJ)
+    asyncio.run(set_clock(nats_server.url, at("2026-12-04", 10)))
+    act(system, task, "progress", ZJJ, {"text": "已制定实施方案，正在推进", "progress": 20})
+    wait_for(lambda: ledger(system, q="md-rules-fed")["items"][0]["due_on"] == "2027-01-07", what="the next feedback's day in the ledger")
+    asyncio.run(set_clock(nats_server.url, at("2026-12-08", 10)))  # past the first period's end
+    item = ledger(system, q="md-rules-fed")["items"][0]
+    assert item["light"] == "green" and item["urges"] == 0
+    assert escalation(system, task)["urges"] == 0
+    asyncio.run(set_clock(nats_server.url, at("2027-01-08", 10)))  # the January report missed: 逾期不报
+    state = wait_for(lambda: (lambda s: s if s["urges"] >= 1 else None)(escalation(system, task)), what="urged for the missed monthly report")
+    assert [u["reason"] for u in state["urge_list"]] == ["overdue"]
+    asyncio.run(set_clock(nats_server.url, START))
+
+
+def test_a_return_for_rework_does_not_add_an_urge(system, nats_server):
+    """Bozhou: 「逾期不报被催办1次或因办理质量不高退回重办的，由…督查室予以通报」: the return takes the first
+    rung's bulletin, once; it issues no 催办单 and counts no urge, however often it happens."""
+    asyncio.run(publish(nats_server.url, [meeting_decision("md-rules-return", decisions=1)]))
+    task = assigned_row(system, "md-rules-return")["task_id"]
+    act(system, task, "acknowledge", ZJJ)
+    for n in range(3):
+        act(system, task, "completion", ZJJ, {"text": f"已完成{n}", "attachments": []})
+        act(system, task, "return", OFFICE, {"reason": "材料不完整"})
+    state = wait_for(lambda: (lambda s: s if s["returns"] == 3 else None)(escalation(system, task)), what="three returns")
+    assert state["urges"] == 0 and state["urge_list"] == []
+    assert [s["step"] for s in state["steps"]] == [1] and state["steps"][0]["actions"] == ["bulletin_office"]
+    assert sum(d["points"] for d in state["deductions"]) == 2  # the first rung's, no urge's

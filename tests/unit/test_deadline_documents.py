@@ -136,3 +136,54 @@ def test_a_stored_basis_without_the_new_fields_reads_as_before():
            "requested_due_on": None, "beyond_maximum": "cap", "extended_to": None}
     b = type(basis_for(meeting("executive", date(2026, 11, 2)), date(2026, 11, 3), has_co_units=False, requested_due_on=None)).from_json(old)
     assert (b.rule.counted_from, b.rule.satisfied_by, evaluate(CAL, b).due_on) == ("assignment", "completion", date(2026, 11, 18))
+
+
+def test_a_special_bodys_notice_goes_out_within_three_working_days():
+    """County notice: 「专门机构研究确定事项的分解交办须在会后…3个工作日内下达」 (the code had 2)."""
+    from duban_deadline.domain import notice
+
+    c = notice.check(CAL, meeting("special_body", date(2026, 11, 2)), date(2026, 11, 5))
+    assert (c.limit_on, c.late) == (date(2026, 11, 5), False)
+    assert notice.check(CAL, meeting("special_body", date(2026, 11, 2)), date(2026, 11, 6)).late_workdays == 1
+
+
+def test_docs_rules_md_is_generated_from_the_code():
+    """docs/rules.md: one table of every default rule with its document, counted_from and satisfied_by."""
+    from duban_deadline import rules_doc
+
+    assert rules_doc.DOCS.read_text(encoding="utf-8") == rules_doc.render(), "regenerate: python -m duban_deadline.rules_doc"
+    assert set(rules_doc.SOURCES) == set(DEFAULT_RULES)
+
+
+def test_the_county_rules_count_by_who_handles_the_item():
+    """County rules: 「县政府办公室（含督查室）督办件，一般应在10个工作日内…；转交乡镇或部门的督办件…15个工作日…；
+    由乡镇和部门协办的督办件…25个工作日」. A tenant on this scheme gets them for meetings and instructions
+    too, co-units included; a matter handled by the office itself can be registered as such."""
+    p = effective(PolicyOverrides.model_validate({"settings": {"rule_scheme": "by_handler"}}))
+    start = date(2026, 11, 2)
+    plain = meeting("executive", date(2026, 11, 2))
+    office = plain.model_copy(update={"handled_by_office": True})
+    due = lambda o, co: compute(CAL, o, start, has_co_units=co, requested_due_on=None, rules=p.rules, scheme=p.rule_scheme)  # noqa: E731
+    assert [(due(o, co).rule, due(o, co).due_on) for o, co in ((office, False), (plain, False), (plain, True))] == [
+        ("office_itself", date(2026, 11, 16)), ("one_unit", date(2026, 11, 23)), ("with_co_units", date(2026, 12, 7))]
+    assert due(instruction("principal", start), True).rule == "with_co_units"
+    msg = MatterOrigin(kind="online_message", source="/x", submission_id="s", external_id="e")
+    assert due(msg, True).rule == "online_message"  # 「10个工作日内办结」 in either scheme
+    assert compute(CAL, plain, start, has_co_units=True, requested_due_on=None).rule == "meeting_executive"  # the default scheme
+
+
+def test_the_work_report_breakdown_goes_out_within_a_week_of_the_congress():
+    """「《政府工作报告》任务分解方案须在县"两会"结束后1周内下发」: the import takes the day the congress
+    closed, and the issuing limit is checked from it."""
+    from duban_common.contracts import submissions as sub
+    from duban_deadline.domain import notice
+    from duban_intake.domain.model import drafts, origin as origin_of
+    from duban_intake.domain.work_report import to_data
+
+    data, reasons = to_data(2026, {"task": "推进老旧小区改造", "lead_unit": "住建局"}, {"住建局": "zjj"}, date(2026, 1, 20))
+    assert not reasons and data["congress_closed_on"] == "2026-01-20"
+    model = sub.WorkReportTask.model_validate(data)
+    o = origin_of("work_report_task", "/import/work-report", "s", "e", model, drafts(model)[0])
+    assert o.origin_on == date(2026, 1, 20)
+    c = notice.check(CAL, o, date(2026, 1, 29))
+    assert (c.limit_rule, c.limit_on, c.late, c.late_workdays) == ("work_report_task", date(2026, 1, 27), True, 2)

@@ -35,7 +35,8 @@ class MatterOrigin(_Event):
     leader_role: str | None = None
     handling: str | None = None
     led_by_leader: str | None = None
-    origin_on: date | None = None  # meeting held, instruction given, message received, ...
+    origin_on: date | None = None  # meeting held, instruction given, message received, congress closed, ...
+    handled_by_office: bool | None = None  # the supervision office handles it itself (督查室督办件)
 
 
 class CitizenRef(_Event):

@@ -122,8 +122,24 @@ DEFAULT_RULES: dict[str, Rule] = {r.name: r for r in (
 )}
 
 
-def rule_name(origin: MatterOrigin, has_co_units: bool) -> str:
+RuleScheme = Literal["by_source", "by_handler"]
+# The county rules (the first reference document) count 督办件 by who handles them; online messages,
+# proposals and documents keep their own rules in either scheme.
+BY_HANDLER_KINDS = ("meeting_decision", "leader_instruction", "superior_assignment", "work_report_task")
+
+
+def by_handler(origin: MatterOrigin, has_co_units: bool) -> str:
+    """County rules: 「县政府办公室（含督查室）督办件，一般应在10个工作日内…；转交乡镇或部门的督办件…15个工作日…；
+    由乡镇和部门协办的督办件…25个工作日」."""
+    if origin.handled_by_office:
+        return "office_itself"
+    return "with_co_units" if has_co_units else "one_unit"
+
+
+def rule_name(origin: MatterOrigin, has_co_units: bool, scheme: RuleScheme = "by_source") -> str:
     k = origin.kind
+    if scheme == "by_handler" and k in BY_HANDLER_KINDS:
+        return by_handler(origin, has_co_units)
     if k == "meeting_decision" and origin.meeting_type:
         return f"meeting_{origin.meeting_type}"
     if k == "leader_instruction" and origin.leader_role:
@@ -136,7 +152,7 @@ def rule_name(origin: MatterOrigin, has_co_units: bool) -> str:
         return f"document_{origin.handling}"
     if k == "superior_assignment":
         return "superior_no_deadline"
-    return "with_co_units" if has_co_units else "one_unit"
+    return by_handler(origin, has_co_units)
 
 
 @dataclass(frozen=True)
@@ -226,16 +242,16 @@ def start_day(rule: Rule, origin: MatterOrigin, assigned_on: date) -> date:
 
 
 def basis_for(origin: MatterOrigin, assigned_on: date, *, has_co_units: bool, requested_due_on: date | None,
-              rules: dict[str, Rule] = DEFAULT_RULES, beyond_maximum: BeyondMaximum = "cap") -> Basis:
-    rule = rules[rule_name(origin, has_co_units)]
+              rules: dict[str, Rule] = DEFAULT_RULES, beyond_maximum: BeyondMaximum = "cap", scheme: RuleScheme = "by_source") -> Basis:
+    rule = rules[rule_name(origin, has_co_units, scheme)]
     return Basis(start_day(rule, origin, assigned_on), rule, requested_due_on, beyond_maximum)
 
 
 def compute(cal: WorkCalendar, origin: MatterOrigin, assigned_on: date, *, has_co_units: bool,
             requested_due_on: date | None, rules: dict[str, Rule] = DEFAULT_RULES,
-            beyond_maximum: BeyondMaximum = "cap") -> Deadline:
+            beyond_maximum: BeyondMaximum = "cap", scheme: RuleScheme = "by_source") -> Deadline:
     basis = basis_for(origin, assigned_on, has_co_units=has_co_units, requested_due_on=requested_due_on, rules=rules,
-                      beyond_maximum=beyond_maximum)
+                      beyond_maximum=beyond_maximum, scheme=scheme)
     return evaluate(cal, basis)
 
 

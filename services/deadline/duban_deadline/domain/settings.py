@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .notice import DEFAULT_NOTICE_LIMITS
-from .policy import DEFAULT_RULES, UNITS, BeyondMaximum, CountedFrom, Period, Rule, SatisfiedBy
+from .policy import DEFAULT_RULES, UNITS, BeyondMaximum, CountedFrom, Period, Rule, RuleScheme, SatisfiedBy
 
 Unit = Literal[UNITS]  # type: ignore[valid-type]
 
@@ -49,6 +49,8 @@ class SettingsIn(BaseModel):
     feedback_every: PeriodIn = Field(default_factory=lambda: PeriodIn(unit="months", amount=1),
                                      description="after a feedback report met a feedback rule, the next is due this much later (分月报告)")
     beyond_maximum: Literal["cap", "refuse"] = Field("cap", description="a requested due date beyond the rule's maximum is capped at it, or refused")
+    rule_scheme: RuleScheme = Field("by_source", description="by_source: meetings and instructions by their kind (the county notice); "
+                                    "by_handler: 10 / 15 / 25 working days by who handles the item (the county rules)")
 
     @field_validator("reminder_time", "due_time")
     @classmethod
@@ -102,6 +104,7 @@ class TenantPolicy:
     progress_reports_monthly: bool = True
     feedback_every: Period = Period("months", 1)
     beyond_maximum: BeyondMaximum = "cap"
+    rule_scheme: RuleScheme = "by_source"
 
 
 def effective(overrides: PolicyOverrides | None, *, default_due_time: time = time(17, 30)) -> TenantPolicy:
@@ -119,6 +122,7 @@ def effective(overrides: PolicyOverrides | None, *, default_due_time: time = tim
         decline_workdays=s.decline_workdays,
         yellow_workdays=s.reminder_workdays if s.yellow_workdays is None else s.yellow_workdays,
         progress_reports_monthly=s.progress_reports_monthly, feedback_every=s.feedback_every.to_period(), beyond_maximum=s.beyond_maximum,
+        rule_scheme=s.rule_scheme,
     )
 
 
@@ -135,7 +139,7 @@ def describe(policy: TenantPolicy, overrides: PolicyOverrides | None) -> dict:
             "due_time": policy.due_time.strftime("%H:%M"), "acknowledge_workdays": policy.acknowledge_workdays,
             "decline_workdays": policy.decline_workdays, "yellow_workdays": policy.yellow_workdays,
             "progress_reports_monthly": policy.progress_reports_monthly, "feedback_every": policy.feedback_every.to_json(),
-            "beyond_maximum": policy.beyond_maximum,
+            "beyond_maximum": policy.beyond_maximum, "rule_scheme": policy.rule_scheme,
         },
         "overrides": o.model_dump(mode="json", exclude_unset=True),
     }

@@ -46,7 +46,7 @@ def make_on_task_assigned(default_due_time: time):
         cal, p = await repo.reference(s, tenant, default_due_time)
         start_on = local_day(e.assigned_at)
         basis = policy.basis_for(e.origin, start_on, has_co_units=bool(e.co_units), requested_due_on=e.requested_due_on,
-                                 rules=p.rules, beyond_maximum=p.beyond_maximum)
+                                 rules=p.rules, beyond_maximum=p.beyond_maximum, scheme=p.rule_scheme)
         d = policy.evaluate(cal, basis)
         late = notice.check(cal, e.origin, start_on, p.notice_limits)
         row = dict(

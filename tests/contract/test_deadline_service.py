@@ -98,9 +98,13 @@ async def test_later_task_facts_cancel_the_timers_they_make_pointless(fresh_nats
         assert [e["type"] for e in of_task(events, done.task_id)] == [ev.DEADLINE_SET]
         assert (await d.deadline(done.task_id))["light"] == "green"
         fired = of_task(events, bounced.task_id)
-        assert [e["type"] for e in fired] == [ev.DEADLINE_SET, ev.DEADLINE_ACKNOWLEDGEMENT_OVERDUE, ev.DEADLINE_DECLINE_WINDOW_CLOSED,
-                                              ev.DEADLINE_REMINDER, ev.DEADLINE_OVERDUE]
+        assert [e["type"] for e in fired] == [ev.DEADLINE_SET, ev.DEADLINE_SET, ev.DEADLINE_ACKNOWLEDGEMENT_OVERDUE,
+                                              ev.DEADLINE_DECLINE_WINDOW_CLOSED, ev.DEADLINE_REMINDER, ev.DEADLINE_OVERDUE]
         assert all(e["data"]["lead_unit"] == "fgj" for e in fired[1:])
+        # the same deadline, announced again with the new unit's limits (tasking keeps no window of its own)
+        first, again = fired[0]["data"], fired[1]["data"]
+        assert (again["reason"], again["due_on"], again["revision"]) == ("reassigned", first["due_on"], 2)
+        assert again["decline_until"] and again["acknowledge_by"]  # counted from the reassignment (here the same day)
 
 
 async def _states(d, task_id: str, state: str, n: int) -> bool:

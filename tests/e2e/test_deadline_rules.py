@@ -83,3 +83,31 @@ def test_a_return_for_rework_does_not_add_an_urge(system, nats_server):
     assert state["urges"] == 0 and state["urge_list"] == []
     assert [s["step"] for s in state["steps"]] == [1] and state["steps"][0]["actions"] == ["bulletin_office"]
     assert sum(d["points"] for d in state["deductions"]) == 2  # the first rung's, no urge's
+
+
+def test_tasking_keeps_to_the_decline_window_the_tenant_set_in_deadline(system, nats_server):
+    """Issue: 「A tenant that changes its decline window in deadline's policy is still refused by tasking
+    after the old window」. Deadline owns it and announces decline_until; tasking keeps no copy."""
+    url = f"{system.url('deadline')}/v1/tenants/demo/deadline-policies"
+    assert httpx.put(url, json={"settings": {"decline_workdays": 4}}, headers=OFFICE, timeout=10).status_code == 200
+    try:
+        asyncio.run(publish(nats_server.url, [meeting_decision("md-rules-decline", decisions=2)]))
+        rows = wait_for(lambda: (lambda r: r if len(r) == 2 else None)(
+            [i for i in ledger(system, q="md-rules-decline")["items"] if i["task_id"] and i["due_on"]]), what="two tasks")
+        tasks = [r["task_id"] for r in sorted(rows, key=lambda r: r["decision_seq"])]
+        for t in tasks:
+            wait_for(lambda: httpx.get(f"{system.url('tasking')}/v1/tenants/demo/tasks/{t}", timeout=10).json().get("decline_until"),
+                     what="the decline window from the deadline service")
+        asyncio.run(set_clock(nats_server.url, at("2026-11-25", 10)))  # 3 working days after Friday's assignment: inside 4
+        lead = next(r["lead_unit"] for r in rows if r["task_id"] == tasks[0])
+        r = httpx.post(f"{system.url('tasking')}/v1/tenants/demo/tasks/{tasks[0]}/decline", json={"reason": "不属于本单位职责"},
+                       headers={"X-Duban-Role": "unit", "X-Duban-Unit": lead}, timeout=10)
+        assert r.status_code == 200, r.text
+        asyncio.run(set_clock(nats_server.url, at("2026-11-27", 10)))  # 5 working days: past it
+        lead = next(r["lead_unit"] for r in rows if r["task_id"] == tasks[1])
+        r = httpx.post(f"{system.url('tasking')}/v1/tenants/demo/tasks/{tasks[1]}/decline", json={"reason": "不属于本单位职责"},
+                       headers={"X-Duban-Role": "unit", "X-Duban-Unit": lead}, timeout=10)
+        assert r.status_code == 409 and "2026-11-26 17:30" in r.json()["detail"]
+    finally:
+        httpx.put(url, json={}, headers=OFFICE, timeout=10)
+        asyncio.run(set_clock(nats_server.url, START))

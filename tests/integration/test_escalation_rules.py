@@ -100,3 +100,16 @@ async def test_a_progress_report_does_not_stop_the_urging_a_deadline_ahead_does(
     [task] = await rows(runtime, orm.watched_tasks)
     [reurge] = [t for t in await rows(runtime, orm.timers) if t["kind"] == "reurge"]
     assert (task["overdue"], reurge["cancelled"]) == (False, True)
+
+
+async def test_the_explanation_is_due_at_the_tenants_due_time_as_the_deadline_service_announced_it(runtime):  # noqa: F811
+    """Issue: the 17:30 due time lived in escalation's climb.take_step as a literal too; the deadline
+    service owns it per tenant and announces it with the deadline (deadline.set due_at)."""
+    await deliver(runtime, "tasks", ev.TASK_ASSIGNED, assigned("t5", "m"))
+    await deliver(runtime, "deadlines", ev.DEADLINE_SET, ev.DeadlineSet(
+        task_id="t5", matter_id="m", start_on=date(2026, 11, 10), due_on=date(2026, 11, 20),
+        due_at=datetime(2026, 11, 20, 18, 0, tzinfo=TZ), rule="meeting_executive"))  # a tenant whose day ends at 18:00
+    for n in (1, 2):
+        await deliver(runtime, "deadlines", ev.DEADLINE_OVERDUE, overdue("t5", n))
+    [expl] = await rows(runtime, orm.explanations)
+    assert expl["due_at"].astimezone(TZ) == datetime(2026, 11, 26, 18, 0, tzinfo=TZ)  # 3 working days after Mon 23rd, 18:00

@@ -224,7 +224,8 @@ class DeadlineSet(_Event):
     provisional: bool = False
     note: str | None = None
     previous_due_on: date | None = None  # None when the deadline is set for the first time
-    # assigned | extension_approved | calendar_changed | schedule_loaded | calendar_updated | reopened | feedback_received | feedback_returned
+    # assigned | extension_approved | calendar_changed | schedule_loaded | calendar_updated | reopened | feedback_received
+    # | feedback_returned | reassigned
     reason: str | None = None
     revision: int | None = None  # 1 when first set, +1 on every move: consumers keep the highest
     extension_id: str | None = None

@@ -108,6 +108,10 @@ def make_on_task_reassigned(default_due_time: time):
         await repo.cancel_timers(s, tenant, e.task_id, timers.ASSIGNMENT_KINDS, uow.now(), "reassigned")
         await repo.insert_timers(s, tenant, e.task_id, timers.assignment_timers(cal, e.reassigned_at, p), uow.now())
         await dl.replan_deadline_timers(uow, row, cal, p, note="reassigned")
+        # the same deadline, announced again with the new unit's sign-for and decline limits
+        row.update(revision=row["revision"] + 1, set_at=uow.now())
+        await repo.update_deadline(s, e.task_id, revision=row["revision"], set_at=row["set_at"])
+        await dl.emit_set(uow, row, cal, p, reason="reassigned", previous_due_on=row["due_on"])
 
     return on_task_reassigned
 

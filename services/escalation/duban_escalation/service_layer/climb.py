@@ -9,7 +9,7 @@ from datetime import time, timedelta, timezone
 from sqlalchemy import select
 
 from duban_common import sequences
-from duban_common.calendar import WorkCalendar, at_local, local_day
+from duban_common.calendar import TZ, WorkCalendar, at_local, local_day
 from duban_common.contracts import events as ev
 from duban_common.outbox import UnitOfWork
 
@@ -33,6 +33,12 @@ async def cancel_timers(uow: UnitOfWork, task_id: str, kind: str | None = None) 
     if kind:
         q = q.where(timers.c.kind == kind)
     await uow.session.execute(q.values(cancelled=True))
+
+
+def due_time_of(task: dict) -> time:
+    """The tenant's time of day things are due, as the deadline service announced it with the task's
+    deadline (deadline.set due_at); 17:30 until one is known."""
+    return task["due_at"].astimezone(TZ).time().replace(tzinfo=None) if task.get("due_at") else time(17, 30)
 
 
 def _workdays_later(cal: WorkCalendar, instant, n: int, at: time = time(9, 0)):
@@ -104,7 +110,7 @@ async def take_step(uow: UnitOfWork, task: dict, n: int, step, count: int, cal: 
             await dossier.add(uow, tenant, task["matter_id"], task["task_id"], "bulletin", {"step": n, "issued_by": by, "text": text})
             await notify.send(uow, ctx, task, "bulletin", "【督查通报】" + text)
         elif action == "explanation":
-            due_at = _workdays_later(cal, now, step.explanation_workdays, time(17, 30))
+            due_at = _workdays_later(cal, now, step.explanation_workdays, due_time_of(task))
             await uow.session.execute(explanations.insert(), dict(task_id=task["task_id"], step=n, tenant=tenant, unit=task["unit"],
                                                                    required_at=now, due_at=due_at))
             await uow.emit(tenant, ev.ESCALATION_EXPLANATION_REQUIRED, ev.EscalationExplanationRequired(due_at=due_at, required_at=now, **common))

@@ -54,6 +54,8 @@ tasks = Table(
     Column("notice_no", String(40)),
     Column("due_on", Date),  # learned from deadline.set
     Column("deadline_label", String(60)),  # 会后1个月, 交办后1周 (deadline.set rule_label)
+    Column("acknowledge_by", UTCDateTime),  # the sign-for and decline limits, as the deadline service announces them
+    Column("decline_until", UTCDateTime),
     Column("assigned_at", UTCDateTime, nullable=False),
     Column("acknowledged_at", UTCDateTime),
     Column("completed_at", UTCDateTime),

@@ -1,0 +1,31 @@
+"""what tasking learns from deadline.set: the rule as the documents word it (会后1个月, 交办后1周)
+and the sign-for and decline limits the deadline service owns
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-12-07 09:00:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+import duban_common.db
+
+revision = '0002'
+down_revision = '0001'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column('tasks', sa.Column('deadline_label', sa.String(length=60), nullable=True))
+    op.add_column('tasks', sa.Column('acknowledge_by', duban_common.db.UTCDateTime(timezone=True), nullable=True))
+    op.add_column('tasks', sa.Column('decline_until', duban_common.db.UTCDateTime(timezone=True), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('tasks') as batch:
+        for column in ('decline_until', 'acknowledge_by', 'deadline_label'):
+            batch.drop_column(column)

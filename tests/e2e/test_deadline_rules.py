@@ -111,3 +111,52 @@ def test_tasking_keeps_to_the_decline_window_the_tenant_set_in_deadline(system, 
     finally:
         httpx.put(url, json={}, headers=OFFICE, timeout=10)
         asyncio.run(set_clock(nats_server.url, START))
+
+
+def test_a_tenant_on_the_county_rules_preset_gets_10_15_25_working_days_and_its_own_ladder(system, nats_server, tmp_path):
+    """County rules (the first document): 「县政府办公室（含督查室）督办件，一般应在10个工作日内…；转交乡镇或部门的
+    督办件…15个工作日…；由乡镇和部门协办的督办件…25个工作日」, and its ladder: 「在《督查专报》上进行通报批评；
+    通报批评后仍未办理的…公开通报批评」, the latter published for the media or publicity platform."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from openpyxl import Workbook
+
+    from e2e_support import read_stream
+
+    wb = Workbook()
+    for row in [("code", "name", "type", "head", "contact", "phone"), ("zjj", "黔西县住房和城乡建设局", "department", "张三", "赵四", "13900000002"),
+                ("fgj", "黔西县发展和改革局", "department", "钱五", "孙六", "13900000003"), ("jyj", "黔西县教育局", "department", "周七", "吴八", "13900000004")]:
+        wb.active.append(list(row))
+    wb.save(tmp_path / "units.xlsx")
+    duban = str(Path(sys.executable).parent / "duban")
+    urls = [f"--{s}-url={system.url(s)}" for s in ("intake", "tasking", "deadline", "escalation")]
+    done = subprocess.run([duban, "--nats-url", system.nats_url, "tenant", "create", "qianxi", "--name", "黔西县人民政府", "--units",
+                           str(tmp_path / "units.xlsx"), "--preset", "county_rules", *urls], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "preset county_rules" in done.stdout
+    bad = httpx.put(f"{system.url('escalation')}/v1/tenants/qianxi/ladder", json={"preset": "nowhere"}, headers=OFFICE, timeout=10)
+    assert bad.status_code == 422 and "未知的规则预设" in bad.text
+
+    env = meeting_decision("qx-md", decisions=3, tenant="qianxi")
+    env["data"]["decisions"][0]["handled_by_office"] = True
+    env["data"]["decisions"][1]["co_units"] = ["jyj"]
+    assert httpx.post(f"{system.url('intake')}/v1/tenants/qianxi/submissions", json=env, timeout=10).status_code == 201
+    rows = wait_for(lambda: (lambda r: r if len(r) == 3 and all(i["due_on"] for i in r) else None)(
+        ledger(system, tenant="qianxi", q="qx-md")["items"]), what="three deadlines")
+    got = {r["decision_seq"]: (r["deadline_rule"], r["due_on"]) for r in rows}
+    assert got == {1: ("office_itself", "2026-12-04"), 2: ("with_co_units", "2026-12-25"), 3: ("one_unit", "2026-12-11")}
+
+    task = next(r["task_id"] for r in rows if r["decision_seq"] == 3)
+    esc = f"{system.url('escalation')}/v1/tenants/qianxi/tasks/{task}"
+    wait_for(lambda: (lambda r: r.status_code == 200 and r.json()["unit"])(httpx.get(f"{esc}/escalation", timeout=10)), what="the task in escalation")
+    for key in ("qx-1", "qx-2"):
+        assert httpx.post(f"{esc}/urge", headers={**OFFICE, "Idempotency-Key": key}, json={}, timeout=20).status_code == 200
+    state = httpx.get(f"{esc}/escalation", timeout=10).json()
+    assert [(s["step"], s["actions"]) for s in state["steps"]] == [(1, ["censure_in_special_report"]), (2, ["public_censure"])]
+    censures = wait_for(lambda: asyncio.run(read_stream(nats_server.url, "duban.out.qianxi.publicity.censure")), what="the public censure")
+    [c] = [json.loads(m.data) for m in censures]
+    assert c["type"] == "duban.publicity.censure.v1" and c["tenant"] == "qianxi"
+    assert c["data"]["task_id"] == task and c["data"]["unit"] == "jyj" and "公开通报批评" in c["data"]["text"]

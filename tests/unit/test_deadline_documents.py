@@ -187,3 +187,23 @@ def test_the_work_report_breakdown_goes_out_within_a_week_of_the_congress():
     assert o.origin_on == date(2026, 1, 20)
     c = notice.check(CAL, o, date(2026, 1, 29))
     assert (c.limit_rule, c.limit_on, c.late, c.late_workdays) == ("work_report_task", date(2026, 1, 27), True, 2)
+
+
+def test_each_reference_document_is_a_preset_and_a_tenant_changes_single_rules_over_it():
+    """Issue §6: 「each of the reference documents becomes one preset …, and a tenant can then change any single rule」."""
+    p = effective(PolicyOverrides.model_validate({"preset": "county_rules", "settings": {"reminder_workdays": 3},
+                                                  "rules": {"one_unit": {"period": {"unit": "workdays", "amount": 12}}}}))
+    assert (p.rule_scheme, p.reminder_workdays, p.rules["one_unit"].period) == ("by_handler", 3, Period("workdays", 12))
+    mine = effective(PolicyOverrides.model_validate({"preset": "county_rules", "settings": {"rule_scheme": "by_source"}}))
+    assert mine.rule_scheme == "by_source"  # the tenant's own setting wins over its preset
+    with pytest.raises(ValueError, match="unknown preset"):
+        PolicyOverrides.model_validate({"preset": "nowhere"})
+
+
+def test_the_county_rules_ladder_censures_in_the_special_report_then_publicly():
+    """County rules: 「在《督查专报》上进行通报批评；通报批评后仍未办理的…公开通报批评」."""
+    from duban_escalation.domain.ladder import ACTIONS, PRESETS
+
+    ladder = PRESETS["county_rules"]
+    assert [s.actions for s in ladder.steps] == [["censure_in_special_report"], ["public_censure"]]
+    assert ACTIONS["public_censure"] == "公开通报批评"

@@ -370,7 +370,7 @@ class EscalationBulletined(_Event):
     matter_id: str
     unit: str
     step: int
-    issued_by: str  # supervision_office | government_office
+    issued_by: str  # supervision_office | government_office | special_report (督查专报) | public (公开通报批评)
     text: str
     bulletined_at: datetime
 
@@ -491,6 +491,21 @@ class DisciplineTransfer(_Event):
     transferred_at: datetime
 
 
+class PublicCensure(_Event):
+    """A unit publicly censured (公开通报批评) by the tenant's ladder, for the media or publicity
+    platform; on duban.out.<tenant>.publicity.censure. No personal data: the unit and the matter."""
+
+    censure_id: str
+    task_id: str
+    matter_id: str
+    unit: str
+    unit_name: str | None = None
+    title: str
+    text: str
+    step: int
+    censured_at: datetime
+
+
 EVENT_TYPES: dict[str, type[BaseModel]] = {
     "duban.escalation.urged.v1": EscalationUrged,
     "duban.escalation.step_taken.v1": EscalationStepTaken,
@@ -503,6 +518,7 @@ EVENT_TYPES: dict[str, type[BaseModel]] = {
     "duban.notification.sent.v1": NotificationSent,
     "duban.notification.requested.v1": NotificationRequested,
     "duban.discipline.transfer.v1": DisciplineTransfer,
+    "duban.publicity.censure.v1": PublicCensure,
     "duban.submission.rejected.v1": SubmissionRejected,
     "duban.matter.registered.v1": MatterRegistered,
     "duban.task.assigned.v1": TaskAssigned,
@@ -562,6 +578,7 @@ NOTIFICATION_SENT = "duban.notification.sent.v1"
 NOTIFICATION_REQUESTED = "duban.notification.requested.v1"
 DISCIPLINE_TRANSFER = "duban.discipline.transfer.v1"
 ESCALATION_ORDER_ISSUED = "duban.escalation.order_issued.v1"
+PUBLIC_CENSURE = "duban.publicity.censure.v1"
 
 
 # --- where each event goes ----------------------------------------------------------------
@@ -574,6 +591,7 @@ OUTBOUND_TOPICS: dict[str, str] = {
     DISCIPLINE_TRANSFER: "discipline.transfer",
     NOTIFICATION_REQUESTED: "notification.{channel}",
     REPORT_PUBLISHED: "report.published",
+    PUBLIC_CENSURE: "publicity.censure",
 }
 TOPIC_FIELDS: dict[str, tuple[str, ...]] = {"channel": NOTIFICATION_CHANNELS}
 

@@ -68,8 +68,21 @@ class SettingsIn(BaseModel):
         return self
 
 
+# Each reference document as a preset a tenant chooses when it is onboarded, as overrides of the
+# defaults (which were built from the county notice and Bozhou's rules); the tenant's own
+# overrides then change any single rule.
+PRESETS: dict[str, dict] = {
+    "default": {},
+    "county_notice": {},  # meetings and instructions by their kind, counted from the meeting or the assignment
+    "bozhou": {},  # feedback monthly; 「逾期不报被催办1次」 is the ladder's first trigger (escalation)
+    # the county rules: 督办件 by who handles them, 10 / 15 / 25 working days
+    "county_rules": {"settings": {"rule_scheme": "by_handler"}},
+}
+
+
 class PolicyOverrides(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    preset: str = Field("default", description=f"the reference document the tenant follows: {', '.join(PRESETS)}")
     rules: dict[str, RuleIn] = Field(default_factory=dict)
     notice_limits: dict[str, PeriodIn] = Field(default_factory=dict)
     settings: SettingsIn = Field(default_factory=SettingsIn)
@@ -81,6 +94,22 @@ class PolicyOverrides(BaseModel):
         if unknown:
             raise ValueError(f"unknown rule(s) {unknown}; known: {sorted(DEFAULT_RULES)}")
         return v
+
+    @field_validator("preset")
+    @classmethod
+    def _known_preset(cls, v: str) -> str:
+        if v not in PRESETS:
+            raise ValueError(f"unknown preset {v!r}; known: {sorted(PRESETS)}")
+        return v
+
+    def over_preset(self) -> "PolicyOverrides":
+        """The preset's overrides with the tenant's own over them (a setting the tenant set wins)."""
+        base = PRESETS[self.preset]
+        mine = self.model_dump(mode="json", exclude_unset=True)
+        settings = {**base.get("settings", {}), **mine.get("settings", {})}
+        return PolicyOverrides.model_validate({
+            "preset": self.preset, "rules": {**base.get("rules", {}), **mine.get("rules", {})},
+            "notice_limits": {**base.get("notice_limits", {}), **mine.get("notice_limits", {})}, "settings": settings})
 
     @field_validator("notice_limits")
     @classmethod
@@ -108,7 +137,7 @@ class TenantPolicy:
 
 
 def effective(overrides: PolicyOverrides | None, *, default_due_time: time = time(17, 30)) -> TenantPolicy:
-    o = overrides or PolicyOverrides()
+    o = (overrides or PolicyOverrides()).over_preset()
     rules = dict(DEFAULT_RULES)
     for name, r in o.rules.items():
         d = DEFAULT_RULES[name]
@@ -130,6 +159,7 @@ def describe(policy: TenantPolicy, overrides: PolicyOverrides | None) -> dict:
     """The effective policy as the API shows it, with what the tenant changed marked."""
     o = overrides or PolicyOverrides()
     return {
+        "preset": o.preset,
         "rules": {name: {"period": r.period.to_json(), "maximum": r.maximum.to_json() if r.maximum else None,
                          "counted_from": r.counted_from, "satisfied_by": r.satisfied_by, "label": r.label,
                          "overridden": name in o.rules} for name, r in sorted(policy.rules.items())},

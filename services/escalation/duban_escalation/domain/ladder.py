@@ -17,6 +17,9 @@ ACTIONS = {
     "explanation": "单位主要负责人书面说明并提出整改措施",
     "admonition": "约谈单位主要负责人",
     "transfer": "移交纪委监委",
+    # the county rules' own ladder: 「在《督查专报》上进行通报批评；通报批评后仍未办理的…公开通报批评」
+    "censure_in_special_report": "在《督查专报》上通报批评",
+    "public_censure": "公开通报批评",
 }
 URGE_REASONS = {
     "overdue": "逾期未反馈", "overdue_again": "逾期仍未反馈", "returned": "办理质量不高被退回重办",
@@ -61,6 +64,15 @@ DEFAULT_LADDER = Ladder(steps=[
     Step(at_urges=2, actions=["bulletin_government", "explanation"], deduction=5, also_on=["rectification_unmet"]),
     Step(at_urges=3, actions=["transfer"], deduction=10),
 ])
+
+
+# The county rules (the first reference document): censured in the special report, then publicly.
+COUNTY_RULES_LADDER = Ladder(steps=[
+    Step(at_urges=1, actions=["censure_in_special_report"], deduction=2),
+    Step(at_urges=2, actions=["public_censure"], deduction=5),
+])
+PRESETS: dict[str, Ladder] = {"default": DEFAULT_LADDER, "county_notice": DEFAULT_LADDER, "bozhou": DEFAULT_LADDER,
+                              "county_rules": COUNTY_RULES_LADDER}
 
 
 def steps_reached(ladder: Ladder, urges: int, taken: set[int], trigger: str | None = None) -> list[tuple[int, Step]]:

@@ -1,10 +1,10 @@
 """Who may call which route of escalation (duban_common.auth: a route not listed is refused)."""
 
-from duban_common.auth import DISCIPLINE, LEADER, OFFICE, READERS, UNIT, Access, rule
+from duban_common.auth import DISCIPLINE, LEADER, OFFICE, OPERATOR, READERS, UNIT, Access, rule
 
 ACCESS: Access = {
     ("GET", "/v1/tenants/{tenant}/ladder"): READERS,
-    ("PUT", "/v1/tenants/{tenant}/ladder"): rule(OFFICE),
+    ("PUT", "/v1/tenants/{tenant}/ladder"): rule(OFFICE, OPERATOR),  # the operator: a preset when onboarding the tenant
     ("POST", "/v1/tenants/{tenant}/tasks/{task_id}/urge"): rule(OFFICE),
     ("POST", "/v1/tenants/{tenant}/tasks/{task_id}/rectification-unmet"): rule(OFFICE, LEADER),
     ("POST", "/v1/tenants/{tenant}/tasks/{task_id}/explanations"): rule(UNIT, OFFICE),

@@ -109,6 +109,13 @@ async def take_step(uow: UnitOfWork, task: dict, n: int, step, count: int, cal: 
             await uow.emit(tenant, ev.ESCALATION_BULLETINED, ev.EscalationBulletined(issued_by=by, text=text, bulletined_at=now, **common))
             await dossier.add(uow, tenant, task["matter_id"], task["task_id"], "bulletin", {"step": n, "issued_by": by, "text": text})
             await notify.send(uow, ctx, task, "bulletin", "【督查通报】" + text)
+        elif action == "censure_in_special_report":
+            text = f"{ctx.unit_name(task)}承办的“{task['title']}”{why or f'经{count}次催办仍未按期办结'}，在《督查专报》上予以通报批评。"
+            await uow.emit(tenant, ev.ESCALATION_BULLETINED, ev.EscalationBulletined(issued_by="special_report", text=text, bulletined_at=now, **common))
+            await dossier.add(uow, tenant, task["matter_id"], task["task_id"], "bulletin", {"step": n, "issued_by": "special_report", "text": text})
+            await notify.send(uow, ctx, task, "bulletin", "【督查专报】" + text)
+        elif action == "public_censure":
+            await censure_publicly(uow, task, n, ctx, why or f"经{count}次催办仍未按期办结")
         elif action == "explanation":
             due_at = _workdays_later(cal, now, step.explanation_workdays, due_time_of(task))
             await uow.session.execute(explanations.insert(), dict(task_id=task["task_id"], step=n, tenant=tenant, unit=task["unit"],
@@ -123,6 +130,19 @@ async def take_step(uow: UnitOfWork, task: dict, n: int, step, count: int, cal: 
             await notify.send(uow, ctx, task, "admonition", "【约谈通知】{unit}：因“{title}”多次催办未办结，请单位主要负责人按通知参加约谈。")
         elif action == "transfer":
             await dossier.transfer(uow, task, ctx)
+
+
+async def censure_publicly(uow: UnitOfWork, task: dict, n: int, ctx: notify.Context, why: str) -> None:
+    """公开通报批评: for the media or publicity platform (duban.out.<tenant>.publicity.censure), and
+    recorded as a bulletin of the rung."""
+    tenant, now = task["tenant"], uow.now()
+    text = f"{ctx.unit_name(task)}承办的“{task['title']}”{why}，经《督查专报》通报批评后仍未办理，予以公开通报批评。"
+    await uow.emit(tenant, ev.PUBLIC_CENSURE, ev.PublicCensure(
+        censure_id=str(uuid.uuid4()), task_id=task["task_id"], matter_id=task["matter_id"], unit=task["unit"],
+        unit_name=ctx.unit_name(task), title=task["title"], text=text, step=n, censured_at=now))
+    await uow.emit(tenant, ev.ESCALATION_BULLETINED, ev.EscalationBulletined(
+        issued_by="public", text=text, bulletined_at=now, task_id=task["task_id"], matter_id=task["matter_id"], unit=task["unit"], step=n))
+    await dossier.add(uow, tenant, task["matter_id"], task["task_id"], "bulletin", {"step": n, "issued_by": "public", "text": text})
 
 
 async def escalate(uow: UnitOfWork, task: dict, reason: str, key: str, cal: WorkCalendar, ctx: notify.Context) -> None:

@@ -110,6 +110,14 @@ spot_checks = Table(
     Column("drawn_at", UTCDateTime, nullable=False),
 )
 
+# A tenant's minimum spot-check rate (「复核率应在30%以上」); none: the service's default.
+spot_check_settings = Table(
+    "spot_check_settings", metadata,
+    Column("tenant", String(40), primary_key=True),
+    Column("min_rate", Float, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
 spot_check_draws = Table(
     "spot_check_draws", metadata,  # every task considered by a draw, selected or not
     Column("check_id", String(36), ForeignKey("spot_checks.id"), primary_key=True),

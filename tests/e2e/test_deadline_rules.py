@@ -160,3 +160,22 @@ def test_a_tenant_on_the_county_rules_preset_gets_10_15_25_working_days_and_its_
     [c] = [json.loads(m.data) for m in censures]
     assert c["type"] == "duban.publicity.censure.v1" and c["tenant"] == "qianxi"
     assert c["data"]["task_id"] == task and c["data"]["unit"] == "jyj" and "公开通报批评" in c["data"]["text"]
+
+
+def test_a_notice_issued_late_shows_in_the_statistics_the_bulletin_data_and_the_dashboard_per_issuer(system, nats_server):
+    """County notice: notices go out within 3 working days of an executive meeting and 「专门机构研究确定
+    事项的分解交办须在会后…3个工作日内下达」. Issuing later is shown per issuer (the office, a special
+    body's office), not only in deadline's API."""
+    late_office = meeting_decision("md-rules-late", decisions=1, held_on="2026-11-13")  # limit Wed 18th, issued Fri 20th
+    late_body = meeting_decision("md-rules-late-sb", decisions=1, meeting_type="special_body", held_on="2026-11-13")
+    asyncio.run(publish(nats_server.url, [late_office, late_body]))
+    want = [{"issued_by": "special_body", "issued_by_label": "专门机构办公室", "count": 1},
+            {"issued_by": "supervision_office", "issued_by_label": "督查室", "count": 1}]
+
+    def stats() -> dict:
+        return httpx.get(f"{system.url('reporting')}/v1/tenants/demo/statistics", params={"period": "2026-11"}, timeout=10).json()
+
+    s = wait_for(lambda: (lambda x: x if len(x["notices_late"]) == 2 else None)(stats()), what="two late notices in the statistics")
+    assert s["notices_late"] == want and s["totals"]["notices_late"] == 2
+    page = httpx.get(f"{system.url('reporting')}/v1/tenants/demo/dashboard", params={"period": "2026-11"}, timeout=10).text
+    assert "交办通知超时下发 2 件（专门机构办公室 1 件、督查室 1 件）" in page

@@ -300,6 +300,7 @@ class NoticeLate(_Event):
     issued_on: date
     late_workdays: int
     note: str
+    issued_by: str | None = Field(None, description="who issued late: supervision_office, or special_body (a special body's office)")
 
 
 # --- extension facts ---

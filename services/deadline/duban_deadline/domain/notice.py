@@ -37,6 +37,11 @@ class NoticeCheck:
     late_workdays: int
 
     @property
+    def issued_by(self) -> str:
+        """Who issues the notice: a special body's office its own matters, the supervision office the rest."""
+        return "special_body" if self.limit_rule == "meeting_special_body" else "supervision_office"
+
+    @property
     def late(self) -> bool:
         return self.issued_on > self.limit_on
 

@@ -63,7 +63,7 @@ def make_on_task_assigned(default_due_time: time):
         if late and late.late:
             await uow.emit(tenant, ev.DEADLINE_NOTICE_LATE, ev.NoticeLate(
                 task_id=e.task_id, matter_id=e.matter_id, kind=e.origin.kind, limit_rule=late.limit_rule, origin_on=late.origin_on,
-                limit_on=late.limit_on, issued_on=late.issued_on, late_workdays=late.late_workdays, note=late.note,
+                limit_on=late.limit_on, issued_on=late.issued_on, late_workdays=late.late_workdays, note=late.note, issued_by=late.issued_by,
             ))
 
     return on_task_assigned

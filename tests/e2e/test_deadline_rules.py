@@ -179,3 +179,22 @@ def test_a_notice_issued_late_shows_in_the_statistics_the_bulletin_data_and_the_
     assert s["notices_late"] == want and s["totals"]["notices_late"] == 2
     page = httpx.get(f"{system.url('reporting')}/v1/tenants/demo/dashboard", params={"period": "2026-11"}, timeout=10).text
     assert "交办通知超时下发 2 件（专门机构办公室 1 件、督查室 1 件）" in page
+
+
+def test_the_ledger_turns_yellow_when_the_tenants_policy_in_deadline_says(system, nats_server):
+    """Issue §5: the yellow-light threshold lived in deadline's tenant policy and in reporting's config;
+    deadline owns it and announces yellow_from, reporting keeps no copy of its own."""
+    url = f"{system.url('deadline')}/v1/tenants/demo/deadline-policies"
+    assert httpx.put(url, json={"settings": {"yellow_workdays": 5}}, headers=OFFICE, timeout=10).status_code == 200
+    try:
+        asyncio.run(publish(nats_server.url, [meeting_decision("md-rules-yellow", decisions=1)]))
+        row = assigned_row(system, "md-rules-yellow")
+        assert row["due_on"] == "2026-12-07" and row["light"] == "green"
+        asyncio.run(set_clock(nats_server.url, at("2026-12-01", 10)))  # 4 working days before: yellow in 5, green in reporting's 2
+        item = ledger(system, q="md-rules-yellow")["items"][0]
+        assert item["light"] == "yellow"
+        assert [i["matter_id"] for i in ledger(system, q="md-rules-yellow", light="yellow")["items"]] == [item["matter_id"]]
+        assert ledger(system, q="md-rules-yellow", light="green")["items"] == []
+    finally:
+        httpx.put(url, json={}, headers=OFFICE, timeout=10)
+        asyncio.run(set_clock(nats_server.url, START))

@@ -84,7 +84,8 @@ async def on_deadline_set(d: Delivery, uow: UnitOfWork) -> None:
     matter = await matter_tasks(uow, d.envelope.tenant, e.task_id, e.matter_id)
     revision = e.revision or 1
     if (matter.task.get("deadline_revision") or 0) <= revision:
-        await matter.update(uow, due_on=e.due_on, due_at=e.due_at, deadline_rule=e.rule, deadline_label=e.rule_label, provisional=e.provisional,
+        await matter.update(uow, due_on=e.due_on, due_at=e.due_at, deadline_rule=e.rule, deadline_label=e.rule_label, yellow_from=e.yellow_from,
+                            provisional=e.provisional,
                             deadline_revision=revision)  # always, for a new task (no revision yet)
     await refresh(uow, d.envelope.tenant, matter.matter_id, matter.tasks)
 

@@ -11,7 +11,7 @@ from duban_common.calendar import WorkCalendar
 from duban_common.contracts.events import MatterOrigin
 from duban_deadline.domain.policy import (DEFAULT_RULES, Period, after_feedback, basis_for, compute, evaluate, feedback_returned,
                                           label_of)
-from duban_deadline.domain.settings import PolicyOverrides, effective
+from duban_deadline.domain.settings import PolicyOverrides, describe, effective
 
 CAL = WorkCalendar()
 MONTH = Period("months", 1)
@@ -65,6 +65,8 @@ def test_the_basis_keeps_counted_from_and_the_label_says_it():
     assert label_of(DEFAULT_RULES["meeting_topic"], "meeting_decision") == "交办后1周"
     assert label_of(DEFAULT_RULES["online_message"], "online_message") == "交办后10个工作日"
     assert label_of(DEFAULT_RULES["superior_no_deadline"], "superior_assignment") == "收文后3个月"
+    shown = describe(effective(None), None)["rules"]  # the policy API says it the same way
+    assert (shown["instruction_principal"]["label"], shown["meeting_plenary"]["label"]) == ("批示后1周", "会后1个月")
 
 
 def test_a_tenant_may_count_a_rule_from_the_assignment_instead():

@@ -84,10 +84,12 @@ FROM_LABELS = {"origin": "会后", "assignment": "交办后", "receipt": "收文
 ORIGIN_LABELS = {"meeting_decision": "会后", "leader_instruction": "批示后"}  # what "origin" is, per kind
 
 
-def label_of(rule: Rule, kind: str | None) -> str:
-    """The rule as the ledger and the task show it; an instruction counts 批示后, a meeting 会后."""
+def label_of(rule: Rule, kind: str | None = None) -> str:
+    """The rule as the ledger and the task show it; an instruction counts 批示后, a meeting 会后
+    (without the matter's kind, the rule's name says which)."""
     if rule.counted_from == "origin":
-        return f"{ORIGIN_LABELS.get(kind or '', '事发后')}{rule.period.label}"
+        kind = kind or ("leader_instruction" if rule.name.startswith("instruction_") else "meeting_decision")
+        return f"{ORIGIN_LABELS.get(kind, '事发后')}{rule.period.label}"
     return rule.label
 
 

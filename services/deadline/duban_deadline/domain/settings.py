@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .notice import DEFAULT_NOTICE_LIMITS
-from .policy import DEFAULT_RULES, UNITS, BeyondMaximum, CountedFrom, Period, Rule, RuleScheme, SatisfiedBy
+from .policy import DEFAULT_RULES, UNITS, BeyondMaximum, CountedFrom, Period, Rule, RuleScheme, SatisfiedBy, label_of
 
 Unit = Literal[UNITS]  # type: ignore[valid-type]
 
@@ -161,7 +161,7 @@ def describe(policy: TenantPolicy, overrides: PolicyOverrides | None) -> dict:
     return {
         "preset": o.preset,
         "rules": {name: {"period": r.period.to_json(), "maximum": r.maximum.to_json() if r.maximum else None,
-                         "counted_from": r.counted_from, "satisfied_by": r.satisfied_by, "label": r.label,
+                         "counted_from": r.counted_from, "satisfied_by": r.satisfied_by, "label": label_of(r),
                          "overridden": name in o.rules} for name, r in sorted(policy.rules.items())},
         "notice_limits": {k: {**p.to_json(), "overridden": k in o.notice_limits} for k, p in sorted(policy.notice_limits.items())},
         "settings": {

@@ -98,9 +98,13 @@ async def test_later_task_facts_cancel_the_timers_they_make_pointless(fresh_nats
         assert [e["type"] for e in of_task(events, done.task_id)] == [ev.DEADLINE_SET]
         assert (await d.deadline(done.task_id))["light"] == "green"
         fired = of_task(events, bounced.task_id)
-        assert [e["type"] for e in fired] == [ev.DEADLINE_SET, ev.DEADLINE_ACKNOWLEDGEMENT_OVERDUE, ev.DEADLINE_DECLINE_WINDOW_CLOSED,
-                                              ev.DEADLINE_REMINDER, ev.DEADLINE_OVERDUE]
+        assert [e["type"] for e in fired] == [ev.DEADLINE_SET, ev.DEADLINE_SET, ev.DEADLINE_ACKNOWLEDGEMENT_OVERDUE,
+                                              ev.DEADLINE_DECLINE_WINDOW_CLOSED, ev.DEADLINE_REMINDER, ev.DEADLINE_OVERDUE]
         assert all(e["data"]["lead_unit"] == "fgj" for e in fired[1:])
+        # the same deadline, announced again with the new unit's limits (tasking keeps no window of its own)
+        first, again = fired[0]["data"], fired[1]["data"]
+        assert (again["reason"], again["due_on"], again["revision"]) == ("reassigned", first["due_on"], 2)
+        assert again["decline_until"] and again["acknowledge_by"]  # counted from the reassignment (here the same day)
 
 
 async def _states(d, task_id: str, state: str, n: int) -> bool:
@@ -256,13 +260,14 @@ async def test_policies_are_per_tenant_and_the_office_issuing_late_is_shown(fres
                                         "settings": {"reminder_workdays": 3, "due_time": "18:00"}})
         assert r.status_code == 200, r.text
         got = (await d.http.get(url)).json()
-        assert got["rules"]["meeting_executive"] == {"period": {"unit": "weeks", "amount": 3}, "maximum": None, "overridden": True}
+        assert got["rules"]["meeting_executive"] == {"period": {"unit": "weeks", "amount": 3}, "maximum": None, "counted_from": "origin",
+                                                     "satisfied_by": "feedback", "label": "会后3周", "overridden": True}
         assert got["settings"]["yellow_workdays"] == 3 and got["settings"]["due_time"] == "18:00"
         assert (await d.http.get("/v1/tenants/other-county/deadline-policies")).json()["rules"]["meeting_executive"]["overridden"] is False
 
         t = await assign(d, origin_=origin(meeting_type="executive", origin_on="2026-11-16"))  # the meeting was on Monday
         row = await d.deadline(t.task_id)
-        assert (row["due_on"], row["due_at"]) == ("2026-12-11", "2026-12-11T10:00:00Z")  # 3 weeks, 18:00
+        assert (row["due_on"], row["due_at"]) == ("2026-12-07", "2026-12-07T10:00:00Z")  # 3 weeks from the meeting, 18:00
         assert (row["notice_limit_on"], row["notice_late_workdays"], row["notice_late"]) == ("2026-11-19", 1, True)
         late = [e["data"] for e in await d.events() if e["type"] == ev.DEADLINE_NOTICE_LATE]
         assert [(x["task_id"], x["late_workdays"], x["limit_rule"]) for x in late] == [(t.task_id, 1, "meeting_executive")]
@@ -349,3 +354,31 @@ async def test_provisional_deadlines_are_recomputed_on_start_when_a_newer_calend
 async def _not_provisional(d, task_id: str):
     row = await d.deadline(task_id)
     return row if row and not row["provisional"] else None
+
+
+async def test_a_feedback_report_in_time_meets_a_meeting_deadline_and_the_next_is_due_monthly(fresh_nats, db_url):
+    """County notice: 「县政府常务会的落实情况须在会后半个月内…反馈」, a feedback report, not the end of
+    the work; Bozhou: 「办理时限规定超过1个月的，由办理单位分月报告工作进展情况」. A unit that reports in
+    time is not overdue; its next report is due a month later, and missing that one is 逾期不报."""
+    async with running_deadline(fresh_nats.url, db_url, START) as d:
+        t = await assign(d)  # executive meeting held the day of the assignment: due Dec 7
+        await d.set_time(local(2026, 12, 4, 10))
+        await d.publish(ev.TASK_PROGRESS_REPORTED, ev.TaskProgressReported(task_id=t.task_id, matter_id=t.matter_id, unit="zjj",
+                                                                           reported_at=local(2026, 12, 4, 10), progress=0))
+        await d.wait_for(lambda: _due(d, t.task_id, "2027-01-07"), what="the next feedback's day")
+        await d.set_time(local(2026, 12, 8, 10))
+        assert (await d.deadline(t.task_id))["light"] == "green"
+        sets = [e["data"] for e in await d.events() if e["type"] == ev.DEADLINE_SET and e["data"]["task_id"] == t.task_id]
+        assert [(s["reason"], s["due_on"], s["satisfied_by"], s["counted_from"], s["rule_label"]) for s in sets] == [
+            ("assigned", "2026-12-07", "feedback", "origin", "会后半个月"),
+            ("feedback_received", "2027-01-07", "feedback", "origin", "会后半个月")]
+        assert sets[0]["decline_until"] == "2026-11-24T09:30:00Z" and sets[0]["acknowledge_by"] == "2026-11-23T09:30:00Z"
+        await d.set_time(local(2027, 1, 8, 10))  # the January report missed: late like a deadline
+        overdue = [e["data"] for e in await d.events() if e["type"] == ev.DEADLINE_OVERDUE and e["data"]["task_id"] == t.task_id]
+        assert [o["due_on"] for o in overdue] == ["2027-01-07"]
+        check_contract(await d.events())
+
+
+async def _due(d, task_id: str, due_on: str) -> bool:
+    row = await d.deadline(task_id)
+    return row is not None and row["due_on"] == due_on

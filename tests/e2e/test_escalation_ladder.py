@@ -113,9 +113,11 @@ def test_overdue_task_climbs_the_ladder_to_transfer_each_step_once(esc, nats_ser
     s2 = state(2)
     assert [u["reason"] for u in s2["urge_list"]] == ["overdue", "overdue_again"] and [st["step"] for st in s2["steps"]] == [1, 2]
     assert s2["explanations"][0]["submitted_at"] is None
-    asyncio.run(set_clock(nats_server.url, at("2026-12-18", 18)))          # the 3-working-day explanation limit passed
+    asyncio.run(set_clock(nats_server.url, at("2026-12-18", 18)))          # the 3-working-day explanation limit passed:
+    assert httpx.get(esc_url, timeout=10).json()["urges"] == 2              # recorded (see the dossier), not an urge
+    asyncio.run(set_clock(nats_server.url, at("2026-12-22", 10)))          # 5 more working days overdue: urged a third time
     s3 = state(3)
-    assert [u["reason"] for u in s3["urge_list"]] == ["overdue", "overdue_again", "explanation_missing"]
+    assert [u["reason"] for u in s3["urge_list"]] == ["overdue", "overdue_again", "overdue_again"]
     assert [st["step"] for st in s3["steps"]] == [1, 2, 3] and s3["case"] is not None
     assert [u["notice_no"] for u in s3["urge_list"]] == [f"催办〔2026〕{n}号" for n in (1, 2, 3)]
 
@@ -130,6 +132,7 @@ def test_overdue_task_climbs_the_ladder_to_transfer_each_step_once(esc, nats_ser
     assert [u["urge_no"] for u in dossier["urges"]] == [1, 2, 3] and all(u["at"] for u in dossier["urges"])
     assert [b["issued_by"] for b in dossier["bulletins"]] == ["supervision_office", "government_office"]
     assert dossier["explanations"][0]["submitted_at"] is None and dossier["explanations"][0]["due_at"]
+    assert [e["step"] for e in dossier["timeline"] if e["type"] == "explanation_missing"] == [2]
 
     # each step exactly once, whatever was redelivered; time moving on changes nothing more
     asyncio.run(set_clock(nats_server.url, at("2026-12-31", 10)))

@@ -158,8 +158,9 @@ def test_statistics_of_the_quarter_and_its_months(own_system, quarter):
         "fgj": (1, 1, 0, 1, 0.0, 12.0, 0, 0),         # closed a day late, after its overdue fact
         "jyj": (1, 0, 0, 1, None, None, 0, 0),        # still open and overdue
     }
-    escalated = escalation_facts(own_system)  # escalation urges on a return and on an overdue fact
-    assert {u for u, f in escalated.items() if f["urges"]} == {"zjj", "fgj", "jyj"}
+    escalated = escalation_facts(own_system)  # escalation urges on an overdue fact; a return takes the first rung, no urge
+    assert {u for u, f in escalated.items() if f["urges"]} == {"fgj", "jyj"}
+    assert escalated["zjj"]["deductions"] > 0  # zjj's return: the first rung's bulletin and its points
     for u in q4["by_unit"]:
         e = escalated.get(u["unit"], {"urges": 0, "deductions": 0.0})
         assert (u["urges"], u["deductions"], u["score"]) == (e["urges"], round(e["deductions"], 2), round(100 - e["deductions"], 1)), u["unit"]

@@ -92,8 +92,11 @@ def test_decision_assign_sign_progress_complete_return_complete_accept(system, n
 
     escalation = wait_for(lambda: (lambda r: r.json() if r.status_code == 200 and r.json()["returns"] == 1 else None)(
         httpx.get(f"{system.url('escalation')}/v1/tenants/demo/tasks/{task}/escalation", timeout=10)), what="the return counted by escalation")
-    # a return for rework counts as an urge and takes the first rung of the default ladder
-    assert escalation["urges"] == 1 and escalation["urge_list"][0]["reason"] == "returned"
+    # 「…或因办理质量不高退回重办的，由…督查室予以通报」: a return takes the first rung's bulletin; it is not an urge
+    wait_for(lambda: httpx.get(f"{system.url('escalation')}/v1/tenants/demo/tasks/{task}/escalation", timeout=10).json()["steps"],
+             what="the first rung taken for the return")
+    escalation = httpx.get(f"{system.url('escalation')}/v1/tenants/demo/tasks/{task}/escalation", timeout=10).json()
+    assert escalation["urges"] == 0 and escalation["urge_list"] == []
     assert [st["step"] for st in escalation["steps"]] == [1] and escalation["steps"][0]["actions"] == ["bulletin_office"]
 
     notice = httpx.get(f"{tasking}/v1/tenants/demo/tasks/{task}/notice.docx", timeout=10)

@@ -30,9 +30,10 @@ class Stage:
 CLIMB = (
     Stage(datetime(2026, 12, 8, 10, 0, tzinfo=TZ), 1, "overdue"),  # past the deadline: urge 1, rung 1
     Stage(datetime(2026, 12, 15, 10, 0, tzinfo=TZ), 2, "overdue_again"),  # five working days on: urge 2, rung 2
-    Stage(datetime(2026, 12, 18, 18, 0, tzinfo=TZ), 3, "explanation_missing"),  # explanation limit passed: urge 3, rung 3
+    # the explanation limit passes on 12-18 (recorded, not an urge); five more working days on: urge 3, rung 3
+    Stage(datetime(2026, 12, 22, 10, 0, tzinfo=TZ), 3, "overdue_again"),
 )
-# Past two more re-urge dates (12-22, 12-29): a transferred task must be urged no more.
+# Past one more re-urge date (12-29): a transferred task must be urged no more.
 AFTER_CLIMB = datetime(2026, 12, 31, 10, 0, tzinfo=TZ)
 
 

@@ -97,8 +97,9 @@ async def test_a_return_before_the_assignment_waits_for_it(runtime):
 
     await deliver(runtime, "tasks", ev.TASK_ASSIGNED, assigned("t2", "m2"))
     [task] = await rows(runtime, orm.watched_tasks)
-    assert (task["unit"], task["returns"], task["urges"], task["waiting"]) == ("zjj", 1, 1, None)
-    assert urged(await rows(runtime, orm.infra.outbox)) == [("t2", "zjj", "returned")]
+    assert (task["unit"], task["returns"], task["urges"], task["waiting"]) == ("zjj", 1, 0, None)  # a return is not an urge
+    assert urged(await rows(runtime, orm.infra.outbox)) == []
+    assert [(s["task_id"], s["step"]) for s in await rows(runtime, orm.steps_taken)] == [("t2", 1)]  # the first rung, once
 
 
 async def test_an_overdue_whose_task_got_a_new_deadline_before_its_assignment_is_not_taken(runtime):

@@ -121,3 +121,14 @@ def test_spot_check_draws_at_least_30_percent_and_records_every_draw(tasking, fr
 
     again = httpx.post(f"{base}/v1/tenants/{tenant}/spot-checks", json={"kind": "online_message"}, headers=OFFICE, timeout=10)
     assert again.status_code == 409, "a task is drawn from once"
+
+    # 「复核率应在30%以上」: no draw below the tenant's minimum, a per-tenant setting (30 % by default)
+    low = httpx.post(f"{base}/v1/tenants/other/spot-checks", json={"kind": "online_message", "rate": 0.2}, headers=OFFICE, timeout=10)
+    assert low.status_code == 422 and "最低复核率 30%" in low.json()["detail"]
+    settings = f"{base}/v1/tenants/{tenant}/spot-check-settings"
+    assert httpx.put(settings, json={"min_rate": 1.5}, headers=OFFICE, timeout=10).status_code == 422
+    assert httpx.put(settings, json={"min_rate": 0.5}, headers=OFFICE, timeout=10).status_code == 200
+    assert httpx.get(settings, headers=OFFICE, timeout=10).json()["min_rate"] == 0.5
+    below = httpx.post(f"{base}/v1/tenants/{tenant}/spot-checks", json={"kind": "online_message", "rate": 0.4}, headers=OFFICE, timeout=10)
+    assert below.status_code == 422 and "最低复核率 50%" in below.json()["detail"]
+    assert httpx.get(f"{base}/v1/tenants/other/spot-check-settings", headers=OFFICE, timeout=10).json()["min_rate"] == 0.3

@@ -27,6 +27,8 @@ LEGAL = {
     (S.reopened, A.submit_completion): S.completion_submitted,
     (S.completion_submitted, A.accept): S.completed,
     (S.completion_submitted, A.return_for_rework): S.returned,
+    # 「…或因办理质量不高退回重办的」: the office may judge a feedback report unsatisfactory (issue: a return, not a report)
+    (S.in_progress, A.return_for_rework): S.returned,
     (S.completed, A.reopen): S.reopened,
     **{(s, A.send_input): s for s in (S.assigned, S.acknowledged, S.in_progress, S.completion_submitted, S.returned, S.reopened)},
 }

@@ -1,14 +1,15 @@
 """``duban tenant``: onboard a county government in one operator action, list, offboard.
 
     duban tenant create SLUG --name 名称 --units units.xlsx [--calendar year.json ...]
-                         [--policies policies.json] [--credentials-dir DIR]
+                         [--preset county_rules] [--policies policies.json] [--credentials-dir DIR]
     duban tenant list
     duban tenant offboard SLUG        stop intake, keep every record
     duban tenant reactivate SLUG
 
 ``create`` talks to the services' admin APIs in an order that leaves nothing half-done
 when an input is wrong: every file is read and checked first, then the units directory
-(all or nothing), the calendar years and the deadline policies, and only then is the
+(all or nothing), the calendar years, the deadline policies and the escalation ladder (of the
+reference document chosen with ``--preset``, the tenant's own policies over it), and only then is the
 tenant registered in intake, which opens it for submissions. Running it again is safe.
 """
 
@@ -37,6 +38,7 @@ class Urls:
     intake: str
     tasking: str
     deadline: str
+    escalation: str = ""
 
     @classmethod
     def from_env(cls, args) -> "Urls":
@@ -46,7 +48,7 @@ class Urls:
             return (getattr(args, f"{service}_url", None) or os.environ.get(f"DUBAN_{service.upper()}_URL")
                     or f"http://127.0.0.1:{base + SERVICE_PORTS[service]}").rstrip("/")
 
-        return cls(intake=url("intake"), tasking=url("tasking"), deadline=url("deadline"))
+        return cls(intake=url("intake"), tasking=url("tasking"), deadline=url("deadline"), escalation=url("escalation"))
 
 
 @dataclass
@@ -57,9 +59,10 @@ class Plan:
     calendar_years: list[dict]
     policies: dict | None
     issuing: dict = field(default_factory=dict)  # issuing_body, contact_person, contact_phone: printed on its documents
+    preset: str | None = None  # a reference document's rules: deadline policies and escalation ladder
 
 
-def read_plan(slug: str, name: str, units: Path, calendars: list[Path], policies: Path | None) -> Plan:
+def read_plan(slug: str, name: str, units: Path, calendars: list[Path], policies: Path | None, preset: str | None = None) -> Plan:
     try:
         subjects.validate_tenant(slug)
     except subjects.SubjectError as e:
@@ -83,7 +86,7 @@ def read_plan(slug: str, name: str, units: Path, calendars: list[Path], policies
     policy = _json(policies, "--policies") if policies else None
     if policy is not None and not isinstance(policy, dict):
         raise OnboardingError(f"--policies {policies}: expected a JSON object of deadline policy overrides")
-    return Plan(slug, name.strip(), (units.read_bytes(), content_type), years, policy)
+    return Plan(slug, name.strip(), (units.read_bytes(), content_type), years, policy, preset)
 
 
 def _json(path: Path, option: str):
@@ -125,10 +128,15 @@ def onboard(plan: Plan, urls: Urls, *, headers: dict | None = None, out=print) -
             done[f"calendar {year}"] = _check(http.put(f"{urls.deadline}/v1/tenants/{plan.slug}/calendar/years/{year}", json=schedule),
                                               f"calendar {year} (deadline)")
             out(f"工作日历 calendar {year}: loaded")
-        if plan.policies is not None:
-            done["policies"] = _check(http.put(f"{urls.deadline}/v1/tenants/{plan.slug}/deadline-policies", json=plan.policies),
+        if plan.policies is not None or plan.preset:
+            policies = {**(plan.policies or {}), **({"preset": plan.preset} if plan.preset else {})}
+            done["policies"] = _check(http.put(f"{urls.deadline}/v1/tenants/{plan.slug}/deadline-policies", json=policies),
                                       "deadline policies (deadline)")
-            out("期限规则 deadline policies: set")
+            out("期限规则 deadline policies: set" + (f" (preset {plan.preset})" if plan.preset else ""))
+        if plan.preset:
+            done["ladder"] = _check(http.put(f"{urls.escalation}/v1/tenants/{plan.slug}/ladder", json={"preset": plan.preset}),
+                                    "escalation ladder (escalation)")
+            out(f"督办升级 ladder: preset {plan.preset}")
         done["tenant"] = _check(http.put(f"{urls.intake}/v1/admin/tenants/{plan.slug}", json={"name": plan.name, **plan.issuing}),
                                 "tenant (intake)")
         out(f"租户 tenant {plan.slug} ({plan.name}): {'created' if done['tenant'].get('created') else 'already registered'}")
@@ -180,7 +188,8 @@ def add_parser(sub) -> None:
     c.add_argument("--units", required=True, type=Path, help="units directory (.xlsx, .csv or .json)")
     c.add_argument("--calendar", action="append", type=Path, default=[],
                    help="a year's working-day schedule (JSON: year, holidays, working_weekends, source); repeatable")
-    c.add_argument("--policies", type=Path, help="deadline policy overrides (JSON)")
+    c.add_argument("--preset", help="the reference document the tenant follows: default, county_notice, bozhou, county_rules")
+    c.add_argument("--policies", type=Path, help="deadline policy overrides (JSON), over the preset's")
     c.add_argument("--issuing-body", help="the full issuing body its documents carry, e.g. 余庆县人民政府办公室")
     c.add_argument("--contact-person", help="the supervision office's contact person, printed on its documents")
     c.add_argument("--contact-phone", help="the supervision office's telephone, printed on its documents")
@@ -195,7 +204,7 @@ def add_parser(sub) -> None:
         p.add_argument("slug")
     for p in (c, lst, off, re_):
         p.add_argument("--token", help="an operator's bearer token (default: $DUBAN_TOKEN, or minted by the embedded issuer)")
-        for service in ("intake", "tasking", "deadline"):
+        for service in ("intake", "tasking", "deadline", "escalation"):
             p.add_argument(f"--{service}-url", help=f"default: $DUBAN_{service.upper()}_URL or the embedded port")
 
 
@@ -217,7 +226,7 @@ def cmd_tenant(args) -> int:
     headers = operator_headers(args)
     try:
         if args.tenant_cmd == "create":
-            plan = read_plan(args.slug, args.name, args.units, args.calendar, args.policies)
+            plan = read_plan(args.slug, args.name, args.units, args.calendar, args.policies, args.preset)
             plan.issuing = {k: v for k in ("issuing_body", "contact_person", "contact_phone") if (v := getattr(args, k, None))}
             onboard(plan, urls, headers=headers)
             if args.credentials_dir:

@@ -35,7 +35,8 @@ class MatterOrigin(_Event):
     leader_role: str | None = None
     handling: str | None = None
     led_by_leader: str | None = None
-    origin_on: date | None = None  # meeting held, instruction given, message received, ...
+    origin_on: date | None = None  # meeting held, instruction given, message received, congress closed, ...
+    handled_by_office: bool | None = None  # the supervision office handles it itself (督查室督办件)
 
 
 class CitizenRef(_Event):
@@ -164,7 +165,8 @@ class TaskCompletionSubmitted(_Event):
 
 
 class TaskReturned(_Event):
-    """The supervision office rejected the completion report (退回重办): the task is open again."""
+    """The supervision office rejected the completion report, or judged a feedback report
+    unsatisfactory (退回重办): the task is open again; the returned report meets no deadline."""
 
     task_id: str
     matter_id: str
@@ -172,6 +174,7 @@ class TaskReturned(_Event):
     reason: str
     returned_at: datetime
     version: int | None = None
+    report: Literal["progress", "completion"] | None = Field(None, description="which report was returned (absent: the completion)")
 
 
 class TaskCompleted(_Event):
@@ -235,10 +238,21 @@ class DeadlineSet(_Event):
     provisional: bool = False
     note: str | None = None
     previous_due_on: date | None = None  # None when the deadline is set for the first time
-    reason: str | None = None  # assigned | extension_approved | calendar_changed | schedule_loaded | calendar_updated | reopened
+    # assigned | extension_approved | calendar_changed | schedule_loaded | calendar_updated | reopened | feedback_received
+    # | feedback_returned | reassigned
+    reason: str | None = None
     revision: int | None = None  # 1 when first set, +1 on every move: consumers keep the highest
     extension_id: str | None = None
     lead_unit: str | None = None
+    counted_from: Literal["origin", "assignment", "receipt"] | None = Field(
+        None, description="when the rule's period starts: the meeting or instruction itself, the assignment, or the receipt")
+    satisfied_by: Literal["feedback", "completion"] | None = Field(
+        None, description="what meets the deadline: a feedback report on where the work stands, or the completion report")
+    rule_label: str | None = Field(None, description="the rule as the documents word it, e.g. 会后1个月, 交办后1周")
+    # the deadline service owns these per tenant; tasking, escalation and reporting use them as received
+    acknowledge_by: datetime | None = Field(None, description="the lead unit must sign for the task (签收) by then")
+    decline_until: datetime | None = Field(None, description="the lead unit may send the task back (退回) until then")
+    yellow_from: datetime | None = Field(None, description="the status light turns yellow from then (red from due_at)")
 
 
 class _TimerFact(_Event):
@@ -300,6 +314,7 @@ class NoticeLate(_Event):
     issued_on: date
     late_workdays: int
     note: str
+    issued_by: str | None = Field(None, description="who issued late: supervision_office, or special_body (a special body's office)")
 
 
 # --- extension facts ---
@@ -370,7 +385,7 @@ class EscalationBulletined(_Event):
     matter_id: str
     unit: str
     step: int
-    issued_by: str  # supervision_office | government_office
+    issued_by: str  # supervision_office | government_office | special_report (督查专报) | public (公开通报批评)
     text: str
     bulletined_at: datetime
 
@@ -493,6 +508,21 @@ class DisciplineTransfer(_Event):
     transferred_at: datetime
 
 
+class PublicCensure(_Event):
+    """A unit publicly censured (公开通报批评) by the tenant's ladder, for the media or publicity
+    platform; on duban.out.<tenant>.publicity.censure. No personal data: the unit and the matter."""
+
+    censure_id: str
+    task_id: str
+    matter_id: str
+    unit: str
+    unit_name: str | None = None
+    title: str
+    text: str
+    step: int
+    censured_at: datetime
+
+
 EVENT_TYPES: dict[str, type[BaseModel]] = {
     "duban.escalation.urged.v1": EscalationUrged,
     "duban.escalation.step_taken.v1": EscalationStepTaken,
@@ -505,6 +535,7 @@ EVENT_TYPES: dict[str, type[BaseModel]] = {
     "duban.notification.sent.v1": NotificationSent,
     "duban.notification.requested.v1": NotificationRequested,
     "duban.discipline.transfer.v1": DisciplineTransfer,
+    "duban.publicity.censure.v1": PublicCensure,
     "duban.submission.rejected.v1": SubmissionRejected,
     "duban.matter.registered.v1": MatterRegistered,
     "duban.task.assigned.v1": TaskAssigned,
@@ -564,6 +595,7 @@ NOTIFICATION_SENT = "duban.notification.sent.v1"
 NOTIFICATION_REQUESTED = "duban.notification.requested.v1"
 DISCIPLINE_TRANSFER = "duban.discipline.transfer.v1"
 ESCALATION_ORDER_ISSUED = "duban.escalation.order_issued.v1"
+PUBLIC_CENSURE = "duban.publicity.censure.v1"
 
 
 # --- where each event goes ----------------------------------------------------------------
@@ -576,6 +608,7 @@ OUTBOUND_TOPICS: dict[str, str] = {
     DISCIPLINE_TRANSFER: "discipline.transfer",
     NOTIFICATION_REQUESTED: "notification.{channel}",
     REPORT_PUBLISHED: "report.published",
+    PUBLIC_CENSURE: "publicity.censure",
 }
 TOPIC_FIELDS: dict[str, tuple[str, ...]] = {"channel": NOTIFICATION_CHANNELS}
 

@@ -56,6 +56,8 @@ def _deeper_than(value, limit: int) -> bool:
 class _Units(_Data):
     lead_unit: UnitCode | None = None
     co_units: list[UnitCode] = Field(default_factory=list, max_length=50)
+    handled_by_office: bool | None = Field(
+        None, description="the supervision office handles it itself (县政府办公室（含督查室）督办件): 10 working days where the tenant counts by who handles the item")
 
     @model_validator(mode="after")
     def _lead_not_co(self):
@@ -156,6 +158,8 @@ class WorkReportTask(_Units):
     section: Short | None = None
     lead_leader: Short | None = None
     due_on: date | None = None
+    congress_closed_on: date | None = Field(
+        None, description="the day the county people's congress closed: the breakdown must go out within 1 week of it")
 
 
 class SuperiorAssignment(_Units):

@@ -97,6 +97,15 @@ async def insert_timers(session: AsyncSession, tenant: str, task_id: str, planne
         ])
 
 
+async def assignment_limits(session: AsyncSession, tenant: str, task_id: str) -> dict[str, datetime]:
+    """The sign-for and decline limits of the task's latest assignment (a reassignment plans new ones)."""
+    rows = (await session.execute(
+        select(timers.c.kind, timers.c.due_at).where(timers.c.tenant == tenant, timers.c.task_id == task_id,
+                                                    timers.c.kind.in_(("acknowledgement", "decline"))).order_by(timers.c.created_at)
+    )).all()
+    return {kind: due_at for kind, due_at in rows}
+
+
 async def task_timers(session: AsyncSession, tenant: str, task_id: str) -> list[dict]:
     rows = (await session.execute(
         select(timers.c.id, timers.c.kind, timers.c.seq, timers.c.ref_on, timers.c.due_at, timers.c.state, timers.c.fired_at,

@@ -1,8 +1,8 @@
 """The supervision office's own limit for issuing the assignment notice (DESIGN.md §5). Pure.
 
-1 working day after a leader's instruction; 2 after an office, weekly, topic or special
-body meeting; 3 after a plenary or executive meeting; 1 week after the people's congress
-for the work report tasks. Issuing later is shown (``deadline.notice_late``).
+1 working day after a leader's instruction; 2 after an office, weekly or topic meeting; 3
+after a plenary or executive meeting or a special body's meeting (「专门机构研究确定事项的分解交办
+须在会后…3个工作日内下达」); 1 week after the people's congress closed for the work report tasks. Issuing later is shown (``deadline.notice_late``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ DEFAULT_NOTICE_LIMITS: dict[str, Period] = {
     "meeting_office": Period("workdays", 2),
     "meeting_weekly": Period("workdays", 2),
     "meeting_topic": Period("workdays", 2),
-    "meeting_special_body": Period("workdays", 2),
+    "meeting_special_body": Period("workdays", 3),
     "meeting_plenary": Period("workdays", 3),
     "meeting_executive": Period("workdays", 3),
     "work_report_task": WEEK,  # counted from the congress (origin_on)
@@ -35,6 +35,11 @@ class NoticeCheck:
     limit_on: date
     issued_on: date
     late_workdays: int
+
+    @property
+    def issued_by(self) -> str:
+        """Who issues the notice: a special body's office its own matters, the supervision office the rest."""
+        return "special_body" if self.limit_rule == "meeting_special_body" else "supervision_office"
 
     @property
     def late(self) -> bool:

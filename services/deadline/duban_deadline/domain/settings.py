@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .notice import DEFAULT_NOTICE_LIMITS
-from .policy import DEFAULT_RULES, UNITS, BeyondMaximum, Period, Rule
+from .policy import DEFAULT_RULES, UNITS, BeyondMaximum, CountedFrom, Period, Rule, RuleScheme, SatisfiedBy, label_of
 
 Unit = Literal[UNITS]  # type: ignore[valid-type]
 
@@ -31,6 +31,8 @@ class RuleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     period: PeriodIn
     maximum: PeriodIn | None = None
+    counted_from: CountedFrom | None = Field(None, description="origin (the meeting or instruction), assignment or receipt; default: the rule's")
+    satisfied_by: SatisfiedBy | None = Field(None, description="feedback (a progress report in time) or completion; default: the rule's")
 
 
 class SettingsIn(BaseModel):
@@ -44,7 +46,11 @@ class SettingsIn(BaseModel):
     decline_workdays: int = Field(2, ge=1, le=30, description="a unit may send the task back within this many working days")
     yellow_workdays: int | None = Field(None, ge=0, le=60, description="yellow light this many working days before the due day (default: reminder_workdays)")
     progress_reports_monthly: bool = True
+    feedback_every: PeriodIn = Field(default_factory=lambda: PeriodIn(unit="months", amount=1),
+                                     description="after a feedback report met a feedback rule, the next is due this much later (分月报告)")
     beyond_maximum: Literal["cap", "refuse"] = Field("cap", description="a requested due date beyond the rule's maximum is capped at it, or refused")
+    rule_scheme: RuleScheme = Field("by_source", description="by_source: meetings and instructions by their kind (the county notice); "
+                                    "by_handler: 10 / 15 / 25 working days by who handles the item (the county rules)")
 
     @field_validator("reminder_time", "due_time")
     @classmethod
@@ -62,8 +68,21 @@ class SettingsIn(BaseModel):
         return self
 
 
+# Each reference document as a preset a tenant chooses when it is onboarded, as overrides of the
+# defaults (which were built from the county notice and Bozhou's rules); the tenant's own
+# overrides then change any single rule.
+PRESETS: dict[str, dict] = {
+    "default": {},
+    "county_notice": {},  # meetings and instructions by their kind, counted from the meeting or the assignment
+    "bozhou": {},  # feedback monthly; 「逾期不报被催办1次」 is the ladder's first trigger (escalation)
+    # the county rules: 督办件 by who handles them, 10 / 15 / 25 working days
+    "county_rules": {"settings": {"rule_scheme": "by_handler"}},
+}
+
+
 class PolicyOverrides(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    preset: str = Field("default", description=f"the reference document the tenant follows: {', '.join(PRESETS)}")
     rules: dict[str, RuleIn] = Field(default_factory=dict)
     notice_limits: dict[str, PeriodIn] = Field(default_factory=dict)
     settings: SettingsIn = Field(default_factory=SettingsIn)
@@ -75,6 +94,22 @@ class PolicyOverrides(BaseModel):
         if unknown:
             raise ValueError(f"unknown rule(s) {unknown}; known: {sorted(DEFAULT_RULES)}")
         return v
+
+    @field_validator("preset")
+    @classmethod
+    def _known_preset(cls, v: str) -> str:
+        if v not in PRESETS:
+            raise ValueError(f"unknown preset {v!r}; known: {sorted(PRESETS)}")
+        return v
+
+    def over_preset(self) -> "PolicyOverrides":
+        """The preset's overrides with the tenant's own over them (a setting the tenant set wins)."""
+        base = PRESETS[self.preset]
+        mine = self.model_dump(mode="json", exclude_unset=True)
+        settings = {**base.get("settings", {}), **mine.get("settings", {})}
+        return PolicyOverrides.model_validate({
+            "preset": self.preset, "rules": {**base.get("rules", {}), **mine.get("rules", {})},
+            "notice_limits": {**base.get("notice_limits", {}), **mine.get("notice_limits", {})}, "settings": settings})
 
     @field_validator("notice_limits")
     @classmethod
@@ -96,14 +131,18 @@ class TenantPolicy:
     decline_workdays: int = 2
     yellow_workdays: int = 2
     progress_reports_monthly: bool = True
+    feedback_every: Period = Period("months", 1)
     beyond_maximum: BeyondMaximum = "cap"
+    rule_scheme: RuleScheme = "by_source"
 
 
 def effective(overrides: PolicyOverrides | None, *, default_due_time: time = time(17, 30)) -> TenantPolicy:
-    o = overrides or PolicyOverrides()
+    o = (overrides or PolicyOverrides()).over_preset()
     rules = dict(DEFAULT_RULES)
     for name, r in o.rules.items():
-        rules[name] = Rule(name, r.period.to_period(), r.maximum.to_period() if r.maximum else None)
+        d = DEFAULT_RULES[name]
+        rules[name] = Rule(name, r.period.to_period(), r.maximum.to_period() if r.maximum else None,
+                           r.counted_from or d.counted_from, r.satisfied_by or d.satisfied_by)
     limits = {**DEFAULT_NOTICE_LIMITS, **{k: v.to_period() for k, v in o.notice_limits.items()}}
     s = o.settings
     return TenantPolicy(
@@ -111,7 +150,8 @@ def effective(overrides: PolicyOverrides | None, *, default_due_time: time = tim
         due_time=s.due_time or default_due_time, acknowledge_workdays=s.acknowledge_workdays,
         decline_workdays=s.decline_workdays,
         yellow_workdays=s.reminder_workdays if s.yellow_workdays is None else s.yellow_workdays,
-        progress_reports_monthly=s.progress_reports_monthly, beyond_maximum=s.beyond_maximum,
+        progress_reports_monthly=s.progress_reports_monthly, feedback_every=s.feedback_every.to_period(), beyond_maximum=s.beyond_maximum,
+        rule_scheme=s.rule_scheme,
     )
 
 
@@ -119,14 +159,17 @@ def describe(policy: TenantPolicy, overrides: PolicyOverrides | None) -> dict:
     """The effective policy as the API shows it, with what the tenant changed marked."""
     o = overrides or PolicyOverrides()
     return {
+        "preset": o.preset,
         "rules": {name: {"period": r.period.to_json(), "maximum": r.maximum.to_json() if r.maximum else None,
+                         "counted_from": r.counted_from, "satisfied_by": r.satisfied_by, "label": label_of(r),
                          "overridden": name in o.rules} for name, r in sorted(policy.rules.items())},
         "notice_limits": {k: {**p.to_json(), "overridden": k in o.notice_limits} for k, p in sorted(policy.notice_limits.items())},
         "settings": {
             "reminder_workdays": policy.reminder_workdays, "reminder_time": policy.reminder_time.strftime("%H:%M"),
             "due_time": policy.due_time.strftime("%H:%M"), "acknowledge_workdays": policy.acknowledge_workdays,
             "decline_workdays": policy.decline_workdays, "yellow_workdays": policy.yellow_workdays,
-            "progress_reports_monthly": policy.progress_reports_monthly, "beyond_maximum": policy.beyond_maximum,
+            "progress_reports_monthly": policy.progress_reports_monthly, "feedback_every": policy.feedback_every.to_json(),
+            "beyond_maximum": policy.beyond_maximum, "rule_scheme": policy.rule_scheme,
         },
         "overrides": o.model_dump(mode="json", exclude_unset=True),
     }

@@ -51,6 +51,11 @@ def assignment_timers(cal: WorkCalendar, assigned_at: datetime, p: TenantPolicy)
     return [Planned(ACKNOWLEDGEMENT, due_instant(ack, p.due_time), ref_on=ack), Planned(DECLINE, due_instant(dec, p.due_time), ref_on=dec)]
 
 
+def yellow_from(cal: WorkCalendar, due_on: date, p: TenantPolicy) -> datetime:
+    """The status light turns yellow at the start of this day (``domain.lights``)."""
+    return at_local(cal.subtract_workdays(due_on, p.yellow_workdays).day, time(0, 0)).astimezone(timezone.utc)
+
+
 def reminder_at(cal: WorkCalendar, due_on: date, p: TenantPolicy) -> datetime | None:
     if p.reminder_workdays <= 0:
         return None

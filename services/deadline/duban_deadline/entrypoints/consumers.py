@@ -15,7 +15,7 @@ def handler_table(default_due_time: time) -> dict:
             ev.TASK_ACKNOWLEDGED: handlers.on_task_acknowledged,
             ev.TASK_DECLINED: handlers.on_task_declined,
             ev.TASK_REASSIGNED: handlers.make_on_task_reassigned(default_due_time),
-            ev.TASK_PROGRESS_REPORTED: handlers.on_task_progress_reported,
+            ev.TASK_PROGRESS_REPORTED: handlers.make_on_task_progress_reported(default_due_time),
             ev.TASK_COMPLETION_SUBMITTED: handlers.on_task_completion_submitted,
             ev.TASK_RETURNED: handlers.make_on_task_returned(default_due_time),
             ev.TASK_REOPENED: handlers.make_on_task_reopened(default_due_time),

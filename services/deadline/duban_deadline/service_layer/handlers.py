@@ -46,7 +46,7 @@ def make_on_task_assigned(default_due_time: time):
         cal, p = await repo.reference(s, tenant, default_due_time)
         start_on = local_day(e.assigned_at)
         basis = policy.basis_for(e.origin, start_on, has_co_units=bool(e.co_units), requested_due_on=e.requested_due_on,
-                                 rules=p.rules, beyond_maximum=p.beyond_maximum)
+                                 rules=p.rules, beyond_maximum=p.beyond_maximum, scheme=p.rule_scheme)
         d = policy.evaluate(cal, basis)
         late = notice.check(cal, e.origin, start_on, p.notice_limits)
         row = dict(
@@ -59,11 +59,11 @@ def make_on_task_assigned(default_due_time: time):
         await s.execute(deadlines.insert(), row)
         await repo.insert_timers(s, tenant, e.task_id, timers.assignment_timers(cal, e.assigned_at, p), uow.now())
         await repo.insert_timers(s, tenant, e.task_id, timers.deadline_timers(cal, d.start_on, d.due_on, row["due_at"], p, uow.now()), uow.now())
-        await dl.emit_set(uow, row, reason="assigned", previous_due_on=None)
+        await dl.emit_set(uow, row, cal, p, reason="assigned", previous_due_on=None)
         if late and late.late:
             await uow.emit(tenant, ev.DEADLINE_NOTICE_LATE, ev.NoticeLate(
                 task_id=e.task_id, matter_id=e.matter_id, kind=e.origin.kind, limit_rule=late.limit_rule, origin_on=late.origin_on,
-                limit_on=late.limit_on, issued_on=late.issued_on, late_workdays=late.late_workdays, note=late.note,
+                limit_on=late.limit_on, issued_on=late.issued_on, late_workdays=late.late_workdays, note=late.note, issued_by=late.issued_by,
             ))
 
     return on_task_assigned
@@ -108,15 +108,33 @@ def make_on_task_reassigned(default_due_time: time):
         await repo.cancel_timers(s, tenant, e.task_id, timers.ASSIGNMENT_KINDS, uow.now(), "reassigned")
         await repo.insert_timers(s, tenant, e.task_id, timers.assignment_timers(cal, e.reassigned_at, p), uow.now())
         await dl.replan_deadline_timers(uow, row, cal, p, note="reassigned")
+        # the same deadline, announced again with the new unit's sign-for and decline limits
+        row.update(revision=row["revision"] + 1, set_at=uow.now())
+        await repo.update_deadline(s, e.task_id, revision=row["revision"], set_at=row["set_at"])
+        await dl.emit_set(uow, row, cal, p, reason="reassigned", previous_due_on=row["due_on"])
 
     return on_task_reassigned
 
 
-async def on_task_progress_reported(d: Delivery, uow: UnitOfWork) -> None:
-    e = parse(ev.TaskProgressReported, d)
-    row = await _task(uow, d.envelope.tenant, e.task_id)
-    if row["last_progress_at"] is None or e.reported_at > row["last_progress_at"]:
-        await repo.update_deadline(uow.session, e.task_id, last_progress_at=e.reported_at)
+def make_on_task_progress_reported(default_due_time: time):
+    """A progress report meets a feedback rule (「落实情况…反馈」): the period it falls in is met,
+    and the next feedback is due a month later (「分月报告工作进展情况」), published as
+    ``deadline.set`` with reason ``feedback_received``; a late one meets it too, from then on the
+    unit is no longer 逾期不报. For a completion rule it is a progress record only."""
+
+    async def on_task_progress_reported(d: Delivery, uow: UnitOfWork) -> None:
+        e = parse(ev.TaskProgressReported, d)
+        row = await _task(uow, d.envelope.tenant, e.task_id)
+        if row["last_progress_at"] is None or e.reported_at > row["last_progress_at"]:
+            await repo.update_deadline(uow.session, e.task_id, last_progress_at=e.reported_at)
+        if row["status"] != "open":
+            return
+        cal, p = await repo.reference(uow.session, row["tenant"], default_due_time)
+        met = policy.after_feedback(cal, policy.Basis.from_json(row["basis"]), row["due_on"], local_day(e.reported_at), p.feedback_every)
+        if met is not None:
+            await dl.apply(uow, row, cal, p, met, reason="feedback_received", force_event=True)
+
+    return on_task_progress_reported
 
 
 async def on_task_completion_submitted(d: Delivery, uow: UnitOfWork) -> None:
@@ -139,6 +157,10 @@ def make_on_task_returned(default_due_time: time):
         row["status"] = "open"
         await repo.update_deadline(s, e.task_id, status="open")
         cal, p = await repo.reference(s, row["tenant"], default_due_time)
+        reopened = policy.feedback_returned(policy.Basis.from_json(row["basis"])) if e.report == "progress" else None
+        if reopened is not None:  # the returned feedback meets nothing: its period is due again
+            await dl.apply(uow, row, cal, p, reopened, reason="feedback_returned", force_event=True)
+            return
         await dl.replan_deadline_timers(uow, row, cal, p, note="returned for rework")
 
     return on_task_returned

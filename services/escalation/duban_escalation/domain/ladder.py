@@ -1,8 +1,10 @@
 """The escalation ladder as data (DESIGN.md §5: "two bulletins, one transfer"). Pure: no I/O.
 
-A task climbs by its urge count: urged for being overdue without a report, again every
-``reurge_workdays`` while it stays so, for a return for rework, by hand, or for a missed
-explanation. Each rung is taken at most once per task.
+A task climbs by its urge count: urged for being overdue without a report (逾期不报), again
+every ``reurge_workdays`` while it stays so, or by hand. A return for rework is not an urge: it
+takes the first rung's bulletin, once (「逾期不报被催办1次或因办理质量不高退回重办的…予以通报」).
+A missed written explanation is recorded; it is an urge only where the tenant's ladder says so
+(``explanation_missing_urges``). Each rung is taken at most once per task.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ ACTIONS = {
     "explanation": "单位主要负责人书面说明并提出整改措施",
     "admonition": "约谈单位主要负责人",
     "transfer": "移交纪委监委",
+    # the county rules' own ladder: 「在《督查专报》上进行通报批评；通报批评后仍未办理的…公开通报批评」
+    "censure_in_special_report": "在《督查专报》上通报批评",
+    "public_censure": "公开通报批评",
 }
 URGE_REASONS = {
     "overdue": "逾期未反馈", "overdue_again": "逾期仍未反馈", "returned": "办理质量不高被退回重办",
@@ -42,6 +47,7 @@ class Ladder(BaseModel):
     reurge_workdays: int = Field(5, ge=1, le=60)
     urge_deduction: float = Field(1, ge=0, le=100, description="points per urge notice")
     copy_to: list[str] = Field(default_factory=list, description="unit codes copied on urge notices; empty: all copy_recipient units")
+    explanation_missing_urges: bool = Field(False, description="a written explanation not given in time counts as an urge (else it is recorded only)")
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -58,6 +64,15 @@ DEFAULT_LADDER = Ladder(steps=[
     Step(at_urges=2, actions=["bulletin_government", "explanation"], deduction=5, also_on=["rectification_unmet"]),
     Step(at_urges=3, actions=["transfer"], deduction=10),
 ])
+
+
+# The county rules (the first reference document): censured in the special report, then publicly.
+COUNTY_RULES_LADDER = Ladder(steps=[
+    Step(at_urges=1, actions=["censure_in_special_report"], deduction=2),
+    Step(at_urges=2, actions=["public_censure"], deduction=5),
+])
+PRESETS: dict[str, Ladder] = {"default": DEFAULT_LADDER, "county_notice": DEFAULT_LADDER, "bozhou": DEFAULT_LADDER,
+                              "county_rules": COUNTY_RULES_LADDER}
 
 
 def steps_reached(ladder: Ladder, urges: int, taken: set[int], trigger: str | None = None) -> list[tuple[int, Step]]:

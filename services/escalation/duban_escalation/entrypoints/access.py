@@ -6,14 +6,14 @@ task's escalation record through the lead unit, as the urges reach it."""
 
 from sqlalchemy import select
 
-from duban_common.auth import DISCIPLINE, LEADER, OFFICE, READERS, UNIT, Access, rule
+from duban_common.auth import DISCIPLINE, LEADER, OFFICE, OPERATOR, READERS, UNIT, Access, rule
 from duban_common.unitscope import Owner, UnitScope
 
 from ..adapters.orm import supervision_orders, urges, watched_tasks
 
 ACCESS: Access = {
     ("GET", "/v1/tenants/{tenant}/ladder"): READERS,
-    ("PUT", "/v1/tenants/{tenant}/ladder"): rule(OFFICE),
+    ("PUT", "/v1/tenants/{tenant}/ladder"): rule(OFFICE, OPERATOR),  # the operator: a preset when onboarding the tenant
     ("POST", "/v1/tenants/{tenant}/tasks/{task_id}/urge"): rule(OFFICE),
     ("POST", "/v1/tenants/{tenant}/tasks/{task_id}/rectification-unmet"): rule(OFFICE, LEADER),
     ("POST", "/v1/tenants/{tenant}/tasks/{task_id}/explanations"): rule(UNIT, OFFICE),

@@ -15,7 +15,7 @@ from duban_common.documents.files import MEDIA, content_disposition
 from duban_common.http import ERROR_RESPONSES, valid_tenant as _tenant
 
 from ..adapters.orm import attachments, cases, deductions, deliveries, explanations, ladders, steps_taken, supervision_orders, urges, watched_tasks
-from ..domain.ladder import Ladder
+from ..domain.ladder import PRESETS, Ladder
 from ..service_layer import climb, handlers, notify, orders
 from ..service_layer.delivery import masked
 from ..service_layer.documents import Documents, NotFound
@@ -60,8 +60,13 @@ def router(runtime, cal) -> APIRouter:
 
     @r.put("/v1/tenants/{tenant}/ladder")
     async def put_ladder(tenant: str, body: dict, acting_role: str | None = Depends(auth.acting_role)) -> dict:
-        if acting_role != "supervision_office":
-            raise HTTPException(403, "只有督查室可以设置督办升级规则")
+        """The ladder itself, or ``{"preset": name}`` for a reference document's."""
+        if acting_role not in ("supervision_office", "operator"):
+            raise HTTPException(403, "只有督查室（或开通租户的运维人员）可以设置督办升级规则")
+        if set(body) == {"preset"}:  # a reference document's ladder (domain.ladder.PRESETS)
+            if body["preset"] not in PRESETS:
+                raise HTTPException(422, [{"loc": ["body", "preset"], "msg": f"未知的规则预设“{body['preset']}”，可选：{'、'.join(PRESETS)}"}])
+            body = PRESETS[body["preset"]].model_dump()
         try:
             ladder = Ladder.model_validate(body)
         except ValidationError as e:

@@ -9,7 +9,7 @@ from datetime import time, timedelta, timezone
 from sqlalchemy import select
 
 from duban_common import sequences
-from duban_common.calendar import WorkCalendar, at_local, local_day
+from duban_common.calendar import TZ, WorkCalendar, at_local, local_day
 from duban_common.contracts import events as ev
 from duban_common.outbox import UnitOfWork
 
@@ -33,6 +33,12 @@ async def cancel_timers(uow: UnitOfWork, task_id: str, kind: str | None = None) 
     if kind:
         q = q.where(timers.c.kind == kind)
     await uow.session.execute(q.values(cancelled=True))
+
+
+def due_time_of(task: dict) -> time:
+    """The tenant's time of day things are due, as the deadline service announced it with the task's
+    deadline (deadline.set due_at); 17:30 until one is known."""
+    return task["due_at"].astimezone(TZ).time().replace(tzinfo=None) if task.get("due_at") else time(17, 30)
 
 
 def _workdays_later(cal: WorkCalendar, instant, n: int, at: time = time(9, 0)):
@@ -75,7 +81,21 @@ async def deduct(uow: UnitOfWork, task: dict, points: float, reason: str) -> Non
         reason=reason, deducted_at=uow.now()))
 
 
-async def take_step(uow: UnitOfWork, task: dict, n: int, step, count: int, cal: WorkCalendar, ctx: notify.Context) -> None:
+async def returned(uow: UnitOfWork, task: dict, cal: WorkCalendar, ctx: notify.Context) -> bool:
+    """「…或因办理质量不高退回重办的，由…督查室予以通报」: a return for rework takes the first rung's
+    bulletin, once per task. It is not an urge: no urge notice, no urge deduction, the count stays
+    (three returns never reach the third rung). False: the rung was taken already, or it transfers."""
+    ladder = await ladder_of(uow, task["tenant"])
+    first = ladder.steps[0]
+    taken = set((await uow.session.execute(select(steps_taken.c.step).where(steps_taken.c.task_id == task["task_id"]))).scalars())
+    if 1 in taken or "transfer" in first.actions:
+        return False
+    await take_step(uow, task, 1, first, task["urges"], cal, ctx, why="因办理质量不高被退回重办")
+    return True
+
+
+async def take_step(uow: UnitOfWork, task: dict, n: int, step, count: int, cal: WorkCalendar, ctx: notify.Context,
+                    why: str | None = None) -> None:
     tenant, now = task["tenant"], uow.now()
     await uow.session.execute(steps_taken.insert(), dict(task_id=task["task_id"], step=n, tenant=tenant, actions=step.actions, at=now))
     common = dict(task_id=task["task_id"], matter_id=task["matter_id"], unit=task["unit"], step=n)
@@ -85,12 +105,19 @@ async def take_step(uow: UnitOfWork, task: dict, n: int, step, count: int, cal: 
     for action in step.actions:
         if action in ("bulletin_office", "bulletin_government"):
             by = "supervision_office" if action == "bulletin_office" else "government_office"
-            text = f"{ctx.unit_name(task)}承办的“{task['title']}”经{count}次催办仍未按期办结，予以{ACTIONS[action]}。"
+            text = f"{ctx.unit_name(task)}承办的“{task['title']}”{why or f'经{count}次催办仍未按期办结'}，予以{ACTIONS[action]}。"
             await uow.emit(tenant, ev.ESCALATION_BULLETINED, ev.EscalationBulletined(issued_by=by, text=text, bulletined_at=now, **common))
             await dossier.add(uow, tenant, task["matter_id"], task["task_id"], "bulletin", {"step": n, "issued_by": by, "text": text})
             await notify.send(uow, ctx, task, "bulletin", "【督查通报】" + text)
+        elif action == "censure_in_special_report":
+            text = f"{ctx.unit_name(task)}承办的“{task['title']}”{why or f'经{count}次催办仍未按期办结'}，在《督查专报》上予以通报批评。"
+            await uow.emit(tenant, ev.ESCALATION_BULLETINED, ev.EscalationBulletined(issued_by="special_report", text=text, bulletined_at=now, **common))
+            await dossier.add(uow, tenant, task["matter_id"], task["task_id"], "bulletin", {"step": n, "issued_by": "special_report", "text": text})
+            await notify.send(uow, ctx, task, "bulletin", "【督查专报】" + text)
+        elif action == "public_censure":
+            await censure_publicly(uow, task, n, ctx, why or f"经{count}次催办仍未按期办结")
         elif action == "explanation":
-            due_at = _workdays_later(cal, now, step.explanation_workdays, time(17, 30))
+            due_at = _workdays_later(cal, now, step.explanation_workdays, due_time_of(task))
             await uow.session.execute(explanations.insert(), dict(task_id=task["task_id"], step=n, tenant=tenant, unit=task["unit"],
                                                                    required_at=now, due_at=due_at))
             await uow.emit(tenant, ev.ESCALATION_EXPLANATION_REQUIRED, ev.EscalationExplanationRequired(due_at=due_at, required_at=now, **common))
@@ -103,6 +130,19 @@ async def take_step(uow: UnitOfWork, task: dict, n: int, step, count: int, cal: 
             await notify.send(uow, ctx, task, "admonition", "【约谈通知】{unit}：因“{title}”多次催办未办结，请单位主要负责人按通知参加约谈。")
         elif action == "transfer":
             await dossier.transfer(uow, task, ctx)
+
+
+async def censure_publicly(uow: UnitOfWork, task: dict, n: int, ctx: notify.Context, why: str) -> None:
+    """公开通报批评: for the media or publicity platform (duban.out.<tenant>.publicity.censure), and
+    recorded as a bulletin of the rung."""
+    tenant, now = task["tenant"], uow.now()
+    text = f"{ctx.unit_name(task)}承办的“{task['title']}”{why}，经《督查专报》通报批评后仍未办理，予以公开通报批评。"
+    await uow.emit(tenant, ev.PUBLIC_CENSURE, ev.PublicCensure(
+        censure_id=str(uuid.uuid4()), task_id=task["task_id"], matter_id=task["matter_id"], unit=task["unit"],
+        unit_name=ctx.unit_name(task), title=task["title"], text=text, step=n, censured_at=now))
+    await uow.emit(tenant, ev.ESCALATION_BULLETINED, ev.EscalationBulletined(
+        issued_by="public", text=text, bulletined_at=now, task_id=task["task_id"], matter_id=task["matter_id"], unit=task["unit"], step=n))
+    await dossier.add(uow, tenant, task["matter_id"], task["task_id"], "bulletin", {"step": n, "issued_by": "public", "text": text})
 
 
 async def escalate(uow: UnitOfWork, task: dict, reason: str, key: str, cal: WorkCalendar, ctx: notify.Context) -> None:

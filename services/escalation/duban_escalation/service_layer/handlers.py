@@ -85,6 +85,9 @@ def build(settings, cal: WorkCalendar) -> dict:
                 current = await load(uow, e.task_id)
                 if w["reason"] == "overdue" and (current["closed"] or not current["overdue"]):
                     continue  # closed, or given a new deadline, meanwhile
+                if w["reason"] == "returned":
+                    await climb.returned(uow, current, cal, await ctx(current["tenant"]))
+                    continue
                 await climb.escalate(uow, current, w["reason"], w["key"], cal, await ctx(current["tenant"]))
 
     async def on_task_reassigned(d: Delivery, uow: UnitOfWork) -> None:
@@ -95,7 +98,12 @@ def build(settings, cal: WorkCalendar) -> dict:
 
     async def on_deadline_set(d: Delivery, uow: UnitOfWork) -> None:
         e = ev.DeadlineSet.model_validate(d.envelope.data)
-        await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id, due_on=e.due_on, due_at=e.due_at, overdue=False)
+        # a new deadline still ahead ends 逾期不报 (a feedback report met the period, an extension); one
+        # already past (a returned feedback's period) leaves the task as it is
+        ahead = e.due_at > uow.now()
+        await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id, due_on=e.due_on, due_at=e.due_at, **({"overdue": False} if ahead else {}))
+        if ahead:
+            await climb.cancel_timers(uow, e.task_id, "reurge")
         await dossier.add(uow, d.envelope.tenant, e.matter_id, e.task_id, "deadline", {
             "due_on": e.due_on.isoformat(), "rule": e.rule, "reason": e.reason, "previous_due_on": e.previous_due_on.isoformat()
             if e.previous_due_on else None, "provisional": e.provisional})
@@ -121,13 +129,15 @@ def build(settings, cal: WorkCalendar) -> dict:
         task = await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id)
         await uow.session.execute(watched_tasks.update().where(watched_tasks.c.task_id == e.task_id).values(returns=task["returns"] + 1))
         task = await load(uow, e.task_id)
+        await dossier.add(uow, d.envelope.tenant, e.matter_id, e.task_id, "returned", {"reason": e.reason, "report": e.report or "completion"})
         if not assigned(task):
             await _wait_for_assignment(uow, task, "returned", f"returned:{d.envelope.id}")
             return
-        await climb.escalate(uow, task, "returned", f"returned:{d.envelope.id}", cal, await ctx(task["tenant"]))
+        await climb.returned(uow, task, cal, await ctx(task["tenant"]))
 
-    async def on_reported(d: Delivery, uow: UnitOfWork) -> None:
-        """A report stops the repeated urging ("overdue without a report")."""
+    async def on_completion_submitted(d: Delivery, uow: UnitOfWork) -> None:
+        """The completion stops the repeated urging. A progress report does not, by itself: where it
+        meets a feedback rule the deadline service moves the deadline (deadline.set), which does."""
         await climb.cancel_timers(uow, d.envelope.data["task_id"], "reurge")
 
     async def on_completed(d: Delivery, uow: UnitOfWork) -> None:
@@ -144,7 +154,7 @@ def build(settings, cal: WorkCalendar) -> dict:
     return {
         "matters": {ev.MATTER_REGISTERED: on_matter_registered},
         "tasks": {ev.TASK_ASSIGNED: on_task_assigned, ev.TASK_REASSIGNED: on_task_reassigned, ev.TASK_RETURNED: on_returned,
-                  ev.TASK_PROGRESS_REPORTED: on_reported, ev.TASK_COMPLETION_SUBMITTED: on_reported, ev.TASK_COMPLETED: on_completed},
+                  ev.TASK_COMPLETION_SUBMITTED: on_completion_submitted, ev.TASK_COMPLETED: on_completed},
         "deadlines": {ev.DEADLINE_SET: on_deadline_set, ev.DEADLINE_OVERDUE: on_overdue, ev.DEADLINE_REMINDER: on_reminder},
         "extensions": {ev.EXTENSION_DECIDED: on_extension_decided},
     }

@@ -13,7 +13,7 @@ from duban_common.calendar import WorkCalendar
 from duban_common.logging import get_logger
 
 from ..adapters.orm import explanations, timers, watched_tasks
-from . import climb, notify
+from . import climb, dossier, notify
 
 log = get_logger(__name__)
 
@@ -52,7 +52,9 @@ class EscalationTimers:
             e = (await uow.session.execute(select(explanations.c.submitted_at).where(
                 explanations.c.task_id == t["task_id"], explanations.c.step == step))).first()
             if e is not None and e.submitted_at is None:
-                await climb.escalate(uow, dict(task), "explanation_missing", key, self.cal, ctx)
+                await dossier.add(uow, task["tenant"], task["matter_id"], task["task_id"], "explanation_missing", {"step": step})
+                if (await climb.ladder_of(uow, task["tenant"])).explanation_missing_urges:
+                    await climb.escalate(uow, dict(task), "explanation_missing", key, self.cal, ctx)
 
     async def on_clock_change(self, _now) -> None:
         await self.fire_due()

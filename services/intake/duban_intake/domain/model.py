@@ -35,7 +35,7 @@ def drafts(data: BaseModel) -> list[MatterDraft]:
         return [
             MatterDraft(
                 item_seq=d.seq, title=d.title, content=d.content, lead_unit=d.lead_unit, co_units=list(d.co_units),
-                requested_due_on=d.due_on, extra_origin={"decision_seq": d.seq},
+                requested_due_on=d.due_on, extra_origin={"decision_seq": d.seq, "handled_by_office": d.handled_by_office},
             )
             for d in sorted(data.decisions, key=lambda d: d.seq)
         ]
@@ -47,6 +47,7 @@ def drafts(data: BaseModel) -> list[MatterDraft]:
             lead_unit=getattr(data, "lead_unit", None),
             co_units=list(getattr(data, "co_units", []) or []),
             requested_due_on=getattr(data, "due_on", None),
+            extra_origin={"handled_by_office": getattr(data, "handled_by_office", None)},
         )
     ]
 
@@ -90,4 +91,6 @@ def origin(kind: str, source: str, submission_id: str, external_id: str, data: B
         o.handling, o.origin_on = data.handling.value, data.received_on
     elif isinstance(data, (sub.OnlineMessage, sub.SuperiorAssignment)):
         o.origin_on = data.received_on
+    elif isinstance(data, sub.WorkReportTask):
+        o.origin_on = data.congress_closed_on  # 「须在县"两会"结束后1周内下发」: the notice limit counts from it
     return o

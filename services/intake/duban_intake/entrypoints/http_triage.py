@@ -112,14 +112,20 @@ def router(runtime, protector) -> APIRouter:
         return {"tenant": tenant, "kind": kind, "review_required": body.review_required}
 
     @r.post("/v1/tenants/{tenant}/imports/work-report", tags=["imports"])
-    async def import_work_report(tenant: str, request: Request, year: int = Query(ge=2000, le=2100)) -> JSONResponse:
-        """Body: the .xlsx file. Answers a row-by-row report; importing the same sheet again imports nothing new."""
+    async def import_work_report(tenant: str, request: Request, year: int = Query(ge=2000, le=2100),
+                                 congress_closed_on: date | None = Query(None, description="the day the county people's congress closed")
+                                 ) -> JSONResponse:
+        """Body: the .xlsx file. Answers a row-by-row report; importing the same sheet again imports nothing new.
+        ``congress_closed_on``: the breakdown must go out within 1 week of it (「县“两会”结束后1周内下发」)."""
         content = await read_limited(request, runtime.settings.max_import_bytes)
         valid_tenant(tenant)
+        if congress_closed_on is not None and congress_closed_on.year != year:
+            msg = f"两会闭幕日期 {congress_closed_on.isoformat()} 不在 {year} 年度"
+            return unprocessable(msg, [{"loc": ["query", "congress_closed_on"], "msg": msg, "type": "value_error"}])
         try:
             lookup = await unit_lookup(runtime.settings.tasking_url, tenant, runtime.settings.service_headers())
             async with runtime.unit_of_work() as uow:
-                rows = await work_report_import.import_sheet(uow, protector, tenant, year, content, lookup)
+                rows = await work_report_import.import_sheet(uow, protector, tenant, year, content, lookup, congress_closed_on)
         except SheetError as e:
             return unprocessable(str(e), [{"loc": ["body"], "msg": str(e), "type": "sheet_invalid"}])
         except handlers.InvalidSubmission as e:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from duban_common.envelope import Envelope
 from duban_common.outbox import UnitOfWork
 
@@ -11,12 +13,12 @@ from ..domain.work_report import SOURCE, RowOutcome, external_id, to_data
 from . import handlers
 
 async def import_sheet(uow: UnitOfWork, protector: Protector, tenant: str, year: int, content: bytes,
-                       lookup: dict[str, str]) -> list[RowOutcome]:
+                       lookup: dict[str, str], congress_closed_on: date | None = None) -> list[RowOutcome]:
     outcomes: list[RowOutcome] = []
     seen: dict[str, int] = {}
     for row_no, values in read_rows(content):
         values = {**values, "due_on": cell_date(values.get("due_on"))}
-        data, reasons = to_data(year, values, lookup)
+        data, reasons = to_data(year, values, lookup, congress_closed_on)
         if data is None:
             outcomes.append(RowOutcome(row_no, "refused", reasons, title=str(values.get("task") or "")[:80] or None))
             continue

@@ -46,6 +46,8 @@ ledger = Table(
     Column("due_on", Date),  # the nearest deadline of the open tasks (the latest once all are closed)
     Column("due_at", UTCDateTime),
     Column("deadline_rule", String(60)),
+    Column("deadline_label", String(60)),  # 会后1个月, 交办后1周: when the rule counts from (deadline.set rule_label)
+    Column("yellow_from", UTCDateTime),  # the light turns yellow then, as the deadline service announced (its tenant's policy)
     Column("provisional", Boolean),
     Column("urges", Integer, nullable=False, default=0),
     Column("returns", Integer, nullable=False, default=0),
@@ -118,6 +120,8 @@ task_states = Table(
     Column("due_on", Date),
     Column("due_at", UTCDateTime),
     Column("deadline_rule", String(60)),
+    Column("deadline_label", String(60)),
+    Column("yellow_from", UTCDateTime),
     Column("provisional", Boolean),
     Column("deadline_revision", Integer),
     # counted facts of this task (see task_facts); summed per matter into the ledger

@@ -62,13 +62,16 @@ def _late_detail(u: dict) -> str:
     return f"{u['unit_name']}（{'，'.join(p for p in parts if p)}）"
 
 
-def _overall(t: dict, by_kind: list[dict], label: str) -> tuple[str | Table, ...]:
+def _overall(t: dict, by_kind: list[dict], label: str, notices_late: list[dict] = ()) -> tuple[str | Table, ...]:
     days = f"平均办理用时{t['avg_handling_workdays']:.1f}个工作日。" if t["avg_handling_workdays"] is not None else ""
     first = (f"{label}，共交办督办任务{t['assigned']}项，审核办结{t['completed']}项，其中按期办结{t['completed_on_time']}项，"
              f"按期办结率{pct(t['on_time_rate'])}；到期未报送办结报告（逾期）{t['overdue']}项。{days}")
     second = (f"期内共催办{t['urges']}次，通报{t['bulletins']}次，下发督办单{t['supervision_orders']}件，移交纪委监委{t['transfers']}件；"
               f"退回重办{t['returns']}次，批准延期{t['extensions']}次；考核扣分合计{t['deductions']:g}分。")
     blocks: list[str | Table] = [first, second]
+    if notices_late:  # per issuer: the office, a special body's office (交办超时)
+        by = "、".join(f"{x['issued_by_label']}{x['count']}件" for x in notices_late)
+        blocks.append(f"期内交办通知超过规定时限下发{sum(x['count'] for x in notices_late)}件（{by}）。")
     if by_kind:
         blocks.append(Table(("事项类别", "交办", "办结", "按期办结", "逾期", "按期办结率"), tuple(
             (k["kind_label"] or "其他", str(k["assigned"]), str(k["completed"]), str(k["completed_on_time"]), str(k["overdue"]),
@@ -135,7 +138,7 @@ def bulletin(stats: dict, escalations: list[EscalationLine], *, number: str, iss
         kind="quarterly_bulletin", issuer=issuer, number=number, title=f"关于{label}政务督查督办工作情况的通报",
         addressee=addressee,
         opening=f"为推动各项决策部署落地见效，{issuer}对{label}（{span}）督办事项的办理情况进行了跟踪督查。现将有关情况通报如下。",
-        sections=sections(("总体情况", _overall(t, stats["by_kind"], label)), ("各单位办理情况", _units(stats, ranking_annex)),
+        sections=sections(("总体情况", _overall(t, stats["by_kind"], label, stats.get("notices_late", []))), ("各单位办理情况", _units(stats, ranking_annex)),
                           ("催办督办及约谈情况", _escalations(stats, escalations, issuer, measures_annex)), ("下一步工作要求", tuple(demands))),
         issued_on=issued_on, copies_to=copies_to, annexes=tuple(annexes))
     return masked(doc)

@@ -46,14 +46,19 @@ def yellow_until(cal: WorkCalendar, now: datetime, workdays: int) -> date:
     return cal.add_workdays(local_day(now), workdays).day
 
 
-def light(status: str, due_on: date | None, due_at: datetime | None, now: datetime, yellow_day: date) -> str | None:
-    """green on track, yellow near the deadline, red overdue; None before a deadline is set."""
+def light(status: str, due_on: date | None, due_at: datetime | None, now: datetime, yellow_day: date,
+          yellow_from: datetime | None = None) -> str | None:
+    """green on track, yellow near the deadline, red overdue; None before a deadline is set. Yellow
+    from ``yellow_from`` as the deadline service announced it (the tenant's policy); ``yellow_day``
+    (the service's setting) only for a deadline announced before it said so."""
     if due_at is None or due_on is None:
         return None
     if status == "completed":
         return "green"
     if now > due_at:
         return "red"
+    if yellow_from is not None:
+        return "yellow" if now >= yellow_from else "green"
     return "yellow" if due_on <= yellow_day else "green"
 
 

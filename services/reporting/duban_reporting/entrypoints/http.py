@@ -74,7 +74,7 @@ def router(runtime, calendar: WorkCalendar, names: UnitNames) -> APIRouter:
     def decorate(row, now, yellow_day) -> dict:
         item = {k: v for k, v in plain(row).items() if k not in HIDDEN}
         item["status_label"] = STATUS_LABEL.get(item["status"], item["status"])
-        item["light"] = light(item["status"], item["due_on"], item["due_at"], now, yellow_day)
+        item["light"] = light(item["status"], item["due_on"], item["due_at"], now, yellow_day, item.get("yellow_from"))
         return item
 
     def queries(tenant: str, f: LedgerFilter):
@@ -116,7 +116,7 @@ def router(runtime, calendar: WorkCalendar, names: UnitNames) -> APIRouter:
                 # requests are served meanwhile.
                 result = await s.stream(rows_q.with_only_columns(*EXPORTED).execution_options(yield_per=EXPORT_CHUNK))
                 async for part in result.mappings().partitions():
-                    rows = [{**row, "light": light(row["status"], row["due_on"], row["due_at"], now, yellow_day)} for row in part]
+                    rows = [{**row, "light": light(row["status"], row["due_on"], row["due_at"], now, yellow_day, row.get("yellow_from"))} for row in part]
                     await asyncio.to_thread(book.append, rows)
             path = await asyncio.to_thread(book.close)
         except BaseException:

@@ -49,5 +49,6 @@ async def view(session, tenant: str, *, now: datetime, yellow_day: date, period:
         "tenant": tenant, "as_of": now, "period": period, "counts": counts,
         "overdue": await overdue(session, tenant, now, yellow_day, limit=overdue_limit, offset=overdue_offset),
         "overdue_offset": overdue_offset, "overdue_limit": overdue_limit,
-        "ranking": stats["ranking"], "totals": stats["totals"], "escalations": await recent_escalations(session, tenant),
+        "ranking": stats["ranking"], "totals": stats["totals"], "notices_late": stats["notices_late"],
+        "escalations": await recent_escalations(session, tenant),
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, not_, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.visitors import InternalTraversal
 
@@ -48,15 +48,19 @@ def light_condition(light: str, now: datetime, yellow_day: date):
 
     A deadline instant falls on its local day (``due_at`` is ``due_on`` at the policy's time of
     day), so ``due_on <= yellow_day`` is written ``due_at < the start of the day after``: one
-    range on the (tenant, status, due_at, due_on[, matter_id]) index instead of a scan."""
+    range on the (tenant, status, due_at, due_on[, matter_id]) index instead of a scan. Where the
+    deadline service announced ``yellow_from`` (the tenant's own yellow window), that decides."""
     open_ = ledger.c.status.in_(OPEN_STATUSES)
     after_yellow = at_local(yellow_day + timedelta(days=1), time())
+    # yellow from the instant the deadline service announced; by the service's setting for a deadline announced before it did
+    near = or_(and_(ledger.c.yellow_from.is_not(None), ledger.c.yellow_from <= now),
+               and_(ledger.c.yellow_from.is_(None), ledger.c.due_at < after_yellow))  # never NULL: its negation is the green light
     if light == "red":
         return and_(ledger.c.due_at.is_not(None), open_, ledger.c.due_at < now)
     if light == "yellow":
-        return and_(open_, ledger.c.due_at >= now, ledger.c.due_at < after_yellow)
+        return and_(open_, ledger.c.due_at >= now, near)
     if light == "green":
-        return and_(ledger.c.due_at.is_not(None), or_(ledger.c.status == "completed", ledger.c.due_at >= after_yellow))
+        return and_(ledger.c.due_at.is_not(None), or_(ledger.c.status == "completed", and_(ledger.c.due_at >= now, not_(near))))
     return ledger.c.due_at.is_(None)  # "none": no deadline yet
 
 

@@ -112,8 +112,8 @@ def _deadline_of(tasks: list[dict]) -> dict:
     open_ = [t for t in dated if t["status"] != "completed"]
     pick = min(open_, key=lambda t: t["due_at"]) if open_ else max(dated, key=lambda t: t["due_at"], default=None)
     if pick is None:
-        return {"due_on": None, "due_at": None, "deadline_rule": None, "provisional": None}
-    return {k: pick[k] for k in ("due_on", "due_at", "deadline_rule", "provisional")}
+        return {"due_on": None, "due_at": None, "deadline_rule": None, "deadline_label": None, "yellow_from": None, "provisional": None}
+    return {k: pick.get(k) for k in ("due_on", "due_at", "deadline_rule", "deadline_label", "yellow_from", "provisional")}
 
 
 def derived(tasks: list[dict], submitted_lead: str | None, submitted_co: list[str] | None) -> dict:

@@ -84,7 +84,8 @@ async def on_deadline_set(d: Delivery, uow: UnitOfWork) -> None:
     matter = await matter_tasks(uow, d.envelope.tenant, e.task_id, e.matter_id)
     revision = e.revision or 1
     if (matter.task.get("deadline_revision") or 0) <= revision:
-        await matter.update(uow, due_on=e.due_on, due_at=e.due_at, deadline_rule=e.rule, provisional=e.provisional,
+        await matter.update(uow, due_on=e.due_on, due_at=e.due_at, deadline_rule=e.rule, deadline_label=e.rule_label, yellow_from=e.yellow_from,
+                            provisional=e.provisional,
                             deadline_revision=revision)  # always, for a new task (no revision yet)
     await refresh(uow, d.envelope.tenant, matter.matter_id, matter.tasks)
 
@@ -102,7 +103,8 @@ async def _record_fact(d: Delivery, uow: UnitOfWork, matter: MatterTasks) -> Non
     await matter.update(uow)  # a placeholder's row first, when the task is new
     await uow.session.execute(task_facts.insert(), dict(
         fact_key=d.envelope.key, tenant=d.envelope.tenant, task_id=matter.task["task_id"], fact=fact, at=at,
-        unit=data.get("unit") or data.get("lead_unit"), points=data.get("points") if fact == "deducted" else None))
+        # a late notice counts for who issued it (the office or a special body's office), not the unit it went to
+        unit=data.get("unit") or data.get("lead_unit") or data.get("issued_by"), points=data.get("points") if fact == "deducted" else None))
     counter = COUNTED_FACTS.get(fact)
     if counter:  # applied once per event (the inbox), so counting is idempotent and order-free
         await matter.count_up(uow, counter)

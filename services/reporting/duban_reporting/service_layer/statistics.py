@@ -59,6 +59,18 @@ async def figures(session, tenant: str, period: Period) -> tuple[dict[str, Figur
     return units, kinds
 
 
+ISSUER_LABEL = {"supervision_office": "督查室", "special_body": "专门机构办公室"}
+
+
+async def notices_late(session, tenant: str, period: Period) -> list[dict]:
+    """Assignment notices issued later than their limit in the period, per issuer (交办超时)."""
+    f = task_facts.c
+    q = (select(f.unit, func.count()).where(f.tenant == tenant, f.fact == "notice_late", f.at >= period.starts_at, f.at < period.ends_before)
+         .group_by(f.unit).order_by(f.unit))
+    return [{"issued_by": u or "supervision_office", "issued_by_label": ISSUER_LABEL.get(u or "supervision_office", u), "count": n}
+            for u, n in (await session.execute(q)).all()]
+
+
 async def rejected_by_kind(session, tenant: str, period: Period) -> dict[str, int]:
     r = rejected_submissions.c
     q = (select(r.kind, func.count()).where(r.tenant == tenant, r.rejected_at >= period.starts_at, r.rejected_at < period.ends_before)
@@ -87,5 +99,7 @@ async def report(session, tenant: str, period: Period, *, as_of: datetime, names
                 "avg_handling_workdays": units[c].avg_handling_workdays, "overdue": units[c].counts["overdue"],
                 "score": units[c].as_dict()["score"], "satisfaction_rate": units[c].satisfaction_rate,
                 "admonition": c in flagged} for c in order]
-    return {"tenant": tenant, "period": period.as_dict(), "as_of": as_of, "totals": {**total.as_dict(), "rejected": sum(rejected.values())},
-            "by_unit": by_unit, "by_kind": by_kind, "ranking": ranking, "admonition_bottom": bottom, "definitions": DEFINITIONS}
+    late = await notices_late(session, tenant, period)
+    return {"tenant": tenant, "period": period.as_dict(), "as_of": as_of,
+            "totals": {**total.as_dict(), "rejected": sum(rejected.values()), "notices_late": sum(x["count"] for x in late)},
+            "notices_late": late, "by_unit": by_unit, "by_kind": by_kind, "ranking": ranking, "admonition_bottom": bottom, "definitions": DEFINITIONS}

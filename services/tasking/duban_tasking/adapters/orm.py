@@ -54,6 +54,9 @@ tasks = Table(
     Column("declines", Integer, nullable=False, default=0),
     Column("notice_no", String(40)),
     Column("due_on", Date),  # learned from deadline.set
+    Column("deadline_label", String(60)),  # 会后1个月, 交办后1周 (deadline.set rule_label)
+    Column("acknowledge_by", UTCDateTime),  # the sign-for and decline limits, as the deadline service announces them
+    Column("decline_until", UTCDateTime),
     Column("assigned_at", UTCDateTime, nullable=False),
     Column("acknowledged_at", UTCDateTime),
     Column("completed_at", UTCDateTime),
@@ -108,6 +111,14 @@ spot_checks = Table(
     Column("seed", Integer, nullable=False),
     Column("population", Integer, nullable=False),
     Column("drawn_at", UTCDateTime, nullable=False),
+)
+
+# A tenant's minimum spot-check rate (「复核率应在30%以上」); none: the service's default.
+spot_check_settings = Table(
+    "spot_check_settings", metadata,
+    Column("tenant", String(40), primary_key=True),
+    Column("min_rate", Float, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
 )
 
 spot_check_draws = Table(

@@ -51,7 +51,8 @@ TRANSITIONS: dict[Action, tuple[Role, frozenset[State], State | None]] = {
     Action.send_input: (Role.co_unit, frozenset(OPEN - {State.declined}), None),
     Action.submit_completion: (Role.lead_unit, frozenset(WORKING), State.completion_submitted),
     Action.accept: (Role.office, frozenset({State.completion_submitted}), State.completed),
-    Action.return_for_rework: (Role.office, frozenset({State.completion_submitted}), State.returned),
+    # a completion report, or a feedback report the office judges unsatisfactory (a return, not a report)
+    Action.return_for_rework: (Role.office, frozenset({State.completion_submitted, State.in_progress}), State.returned),
     Action.reopen: (Role.office, frozenset({State.completed}), State.reopened),
 }
 

@@ -32,6 +32,8 @@ ACCESS: Access = {
     ("POST", "/v1/tenants/{tenant}/spot-checks"): rule(OFFICE),
     ("POST", "/v1/tenants/{tenant}/spot-checks/{check_id}/callbacks/{task_id}"): rule(OFFICE),
     ("GET", "/v1/tenants/{tenant}/spot-checks/{check_id}"): rule(OFFICE, LEADER),
+    ("GET", "/v1/tenants/{tenant}/spot-check-settings"): rule(OFFICE, LEADER, OPERATOR),
+    ("PUT", "/v1/tenants/{tenant}/spot-check-settings"): rule(OFFICE, OPERATOR),
 }
 
 UNITS = UnitScope(

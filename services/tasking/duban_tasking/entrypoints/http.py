@@ -130,7 +130,7 @@ def router(runtime) -> APIRouter:
         _tenant(tenant)
         t = tasks.c
         q = select(t.id, t.matter_id, t.lead_unit, t.co_units, t.status, t.progress, t.version, t.declines, t.notice_no, t.due_on,
-                   t.assigned_at, t.weight, matters.c.title).join(matters, matters.c.id == t.matter_id).where(t.tenant == tenant)
+                   t.deadline_label, t.assigned_at, t.weight, matters.c.title).join(matters, matters.c.id == t.matter_id).where(t.tenant == tenant)
         own = auth.unit_scope(request)
         if own:
             q = q.where(on_unit(own, t.lead_unit, t.co_units))

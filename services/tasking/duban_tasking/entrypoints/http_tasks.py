@@ -62,6 +62,10 @@ class DrawIn(BaseModel):
     rate: float | None = Field(None, gt=0, le=1)
 
 
+class SpotCheckSettingsIn(BaseModel):
+    min_rate: float = Field(gt=0, le=1, description="the lowest share of completed tasks a draw may take (复核率)")
+
+
 class CallbackIn(BaseModel):
     satisfied: bool
     note: str | None = Field(None, max_length=2000)
@@ -185,8 +189,20 @@ def router(runtime, calendar: WorkCalendar) -> APIRouter:
     @r.post("/v1/tenants/{tenant}/spot-checks", tags=["spot checks"])
     async def draw(tenant: str, body: DrawIn, who=Depends(actor)) -> JSONResponse:
         office(who)
-        result = await run(tenant, spot_checks.draw, body.kind, body.rate or s.spot_check_rate)
+        result = await run(tenant, spot_checks.draw, body.kind, body.rate, s.spot_check_rate)
         return JSONResponse({**result, "drawn_at": result["drawn_at"].isoformat()}, status_code=201)
+
+    @r.get("/v1/tenants/{tenant}/spot-check-settings", tags=["spot checks"])
+    async def get_spot_check_settings(tenant: str) -> dict:
+        _tenant(tenant)
+        async with runtime.db.read() as session:
+            return {"tenant": tenant, "min_rate": await spot_checks.min_rate(session, tenant, s.spot_check_rate)}
+
+    @r.put("/v1/tenants/{tenant}/spot-check-settings", tags=["spot checks"])
+    async def put_spot_check_settings(tenant: str, body: SpotCheckSettingsIn) -> dict:
+        """The tenant's minimum spot-check rate: no draw may go below it (default 30 %)."""
+        await run(tenant, spot_checks.set_min_rate, body.min_rate)
+        return {"tenant": tenant, "min_rate": body.min_rate}
 
     @r.post("/v1/tenants/{tenant}/spot-checks/{check_id}/callbacks/{task_id}", tags=["spot checks"])
     async def callback(tenant: str, check_id: str, task_id: str, body: CallbackIn, who=Depends(actor)) -> dict:

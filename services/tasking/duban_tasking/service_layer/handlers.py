@@ -39,4 +39,5 @@ async def on_deadline_set(delivery: Delivery, uow: UnitOfWork) -> None:
     ev = DeadlineSet.model_validate(delivery.envelope.data)
     known = (await uow.session.execute(_TASK_KNOWN, {"b_task": ev.task_id})).first()
     if known:
-        await uow.session.execute(_TASK_DUE, {"b_task": ev.task_id, "due_on": ev.due_on})
+        await uow.session.execute(_TASK_DUE, {"b_task": ev.task_id, "due_on": ev.due_on, "deadline_label": ev.rule_label,
+                                              "acknowledge_by": ev.acknowledge_by, "decline_until": ev.decline_until})

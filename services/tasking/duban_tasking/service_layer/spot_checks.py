@@ -10,15 +10,30 @@ from sqlalchemy import and_, select
 from duban_common.contracts import events as ev
 from duban_common.outbox import UnitOfWork
 
-from ..adapters.orm import matters, spot_check_draws, spot_checks, tasks
+from ..adapters.orm import matters, spot_check_draws, spot_check_settings, spot_checks, tasks
 from ..domain import model
 from ..domain.states import Actor, IllegalTransition, State
 from .assignment import history
 from .workflow import load_task, reopen
 
 
-async def draw(uow: UnitOfWork, tenant: str, kind: str, rate: float) -> dict:
-    """Draw at least ``rate`` of the completed tasks of ``kind`` not yet considered by a draw."""
+async def min_rate(session, tenant: str, default: float) -> float:
+    row = (await session.execute(select(spot_check_settings.c.min_rate).where(spot_check_settings.c.tenant == tenant))).first()
+    return row.min_rate if row else default
+
+
+async def set_min_rate(uow: UnitOfWork, tenant: str, rate: float) -> None:
+    await uow.session.execute(spot_check_settings.delete().where(spot_check_settings.c.tenant == tenant))
+    await uow.session.execute(spot_check_settings.insert(), dict(tenant=tenant, min_rate=rate, updated_at=uow.now()))
+
+
+async def draw(uow: UnitOfWork, tenant: str, kind: str, rate: float | None, default_rate: float) -> dict:
+    """Draw at least ``rate`` of the completed tasks of ``kind`` not yet considered by a draw; never
+    below the tenant's minimum (「复核率应在30%以上」), which is the rate when none is given."""
+    floor = await min_rate(uow.session, tenant, default_rate)
+    if rate is not None and rate < floor:
+        raise IllegalTransition(f"抽查比例 {rate:.0%} 低于本单位规定的最低复核率 {floor:.0%}", 422)
+    rate = floor if rate is None else rate
     already = select(spot_check_draws.c.task_id).where(spot_check_draws.c.tenant == tenant)
     q = (select(tasks.c.id).join(matters, matters.c.id == tasks.c.matter_id)
          .where(tasks.c.tenant == tenant, tasks.c.status == State.completed, tasks.c.id.not_in(already)))

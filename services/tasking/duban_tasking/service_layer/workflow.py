@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
-from duban_common.calendar import WorkCalendar, local_day
+from duban_common.calendar import TZ, WorkCalendar
 from duban_common.contracts import events as ev
 from duban_common.outbox import UnitOfWork
 
@@ -66,9 +66,10 @@ async def decline(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, reas
     new = check(Action.decline, _state(t), actor, t["lead_unit"], t["co_units"])
     if t["declines"] >= settings.max_declines:
         raise IllegalTransition(f"该任务已退回 {t['declines']} 次，达到上限 {settings.max_declines} 次，不能再退回；请与督查室联系")
-    limit = cal.add_workdays(local_day(t["assigned_at"]), settings.decline_limit_workdays).day
-    if local_day(uow.now()) > limit:
-        raise IllegalTransition(f"退回须在交办后 {settings.decline_limit_workdays} 个工作日内（{limit.isoformat()} 前）提出，已超过时限")
+    # the window is the deadline service's, per tenant (deadline.set decline_until); not known yet: just assigned, open
+    if t["decline_until"] is not None and uow.now() > t["decline_until"]:
+        limit = t["decline_until"].astimezone(TZ)
+        raise IllegalTransition(f"退回须在 {limit:%Y-%m-%d %H:%M} 前提出，已超过退回时限")
     n = t["declines"] + 1
     await _apply(uow, t, new, ev.TASK_DECLINED, ev.TaskDeclined(task_id=task_id, matter_id=t["matter_id"], unit=t["lead_unit"],
                  reason=reason, declined_at=uow.now(), declines=n), {"reason": reason}, declines=n)
@@ -86,6 +87,7 @@ async def reassign(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, a: 
         task_id=task_id, matter_id=t["matter_id"], previous_unit=t["lead_unit"], lead_unit=a.lead_unit, co_units=a.co_units,
         reason=reason, reassigned_at=now, notice_no=number), {"from": t["lead_unit"], "to": a.lead_unit, "notice_no": number},
         lead_unit=a.lead_unit, co_units=a.co_units, notice_no=number, assigned_at=now, acknowledged_at=None,
+        acknowledge_by=None, decline_until=None,  # the new unit's limits come with the deadline service's next deadline.set
         responsible_person=a.responsible_person or t["responsible_person"], requirement=a.requirement or t["requirement"])
     return number
 
@@ -138,8 +140,10 @@ async def accept(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor) -> No
 async def return_for_rework(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, reason: str) -> None:
     t = await load_task(uow, tenant, task_id)
     new = check(Action.return_for_rework, _state(t), actor, t["lead_unit"], t["co_units"])
+    report = "progress" if _state(t) == State.in_progress else "completion"
     await _apply(uow, t, new, ev.TASK_RETURNED, ev.TaskReturned(task_id=task_id, matter_id=t["matter_id"], unit=t["lead_unit"],
-                                                                reason=reason, returned_at=uow.now()), {"reason": reason})
+                                                                reason=reason, returned_at=uow.now(), report=report),
+                 {"reason": reason, "report": report})
 
 
 async def reopen(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, reason: str, spot_check_id: str | None) -> None:

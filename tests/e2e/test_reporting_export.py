@@ -59,6 +59,9 @@ def matters(system, nats_server):
     act(system, md2["task_id"], "progress", unit(md2["lead_unit"]), {"text": "过半", "progress": 50})
     wait_for(lambda: {i["matter_id"]: (i["status"], i["progress"]) for i in ledger(system, q="ex-tag")["items"]}.items()
              >= {md1["matter_id"]: ("completed", 100), md2["matter_id"]: ("in_progress", 50)}.items(), what="the ledger to follow")
+    # a feedback report in time meets a meeting decision's period: its next feedback falls due a month on
+    wait_for(lambda: next(i for i in ledger(system, q="ex-tag")["items"] if i["matter_id"] == md2["matter_id"])["due_on"] > md2["due_on"],
+             what="md2's next feedback due date in the ledger")
     return {k: next(i for i in ledger(system, q="ex-tag")["items"] if i["matter_id"] == v["matter_id"]) for k, v in by.items()}
 
 

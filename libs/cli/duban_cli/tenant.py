@@ -58,8 +58,8 @@ class Plan:
     units: tuple[bytes, str]  # body, content type
     calendar_years: list[dict]
     policies: dict | None
-    issuing: dict = field(default_factory=dict)  # issuing_body, contact_person, contact_phone: printed on its documents
     preset: str | None = None  # a reference document's rules: deadline policies and escalation ladder
+    issuing: dict = field(default_factory=dict)  # issuing_body, contact_person, contact_phone: printed on its documents
 
 
 def read_plan(slug: str, name: str, units: Path, calendars: list[Path], policies: Path | None, preset: str | None = None) -> Plan:

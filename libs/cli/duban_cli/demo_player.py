@@ -178,10 +178,9 @@ class Player:
                 at(done, "completion", {"text": "已办结并书面答复，对方对办理结果表示满意"})
                 at(self.wd(done, 1), "accept")
             return
-        if span >= 8:
+        if span >= 8 and profile != "late":  # a late unit reports nothing in time (逾期不报): a report would meet a feedback rule
             at(self.wd(assigned, span // 2), "progress", {"text": "正在按要求推进，已完成过半", "progress": 50})
-        if profile == "late":
-            at(self.wd(due, 1), "progress", {"text": "已收到催办，正在加紧办理", "progress": 80})
+        if profile == "late":  # urged, it reports only when done: a late feedback would open the next month's period
             done = self.wd(due, 2)
             at(done, "completion", {"text": "已办结（逾期），附整改情况说明"})
             at(self.wd(done, 1), "accept")

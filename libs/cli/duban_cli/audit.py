@@ -18,6 +18,7 @@ from duban_common import audit
 from duban_common.db import Database
 
 from .embedded import SERVICES
+from .target import target
 
 
 def add_parser(sub) -> None:
@@ -35,7 +36,9 @@ def add_parser(sub) -> None:
 def cmd_audit(args, out=print) -> int:
     services = [args.service] if args.service else list(SERVICES)
     url = args.database_url or os.environ.get("DUBAN_DATABASE_URL")
-    data_dir = Path(args.data_dir or os.environ.get("DUBAN_DATA_DIR", "data")).resolve()
+    data_dir = target(data_dir=args.data_dir).data_dir
+    if not url:
+        print(f"目标 target: 数据目录 data folder {data_dir}", file=sys.stderr)
     status, found = 0, 0
     for service in services:
         if not url and not (data_dir / f"{service}.db").exists() and not args.service:

@@ -48,7 +48,8 @@ class Runtime:
 
     def __post_init__(self) -> None:
         self.db = Database(self.settings.db_url())
-        self.clock = SimulatedClock(self.settings.service, self.settings.instance) if self.settings.clock == "simulated" else SystemClock()
+        clock = SimulatedClock if self.settings.clock == "simulated" else SystemClock
+        self.clock = clock(self.settings.service, self.settings.instance)
         self.nc = None
         self.js = None
         self._consumers: list[ConsumerRunner] = []

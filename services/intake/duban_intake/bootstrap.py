@@ -13,4 +13,5 @@ def bootstrap(settings: IntakeSettings | None = None) -> Runtime:
     protector = Protector(load_key(settings.pii_key, settings.data_dir))
     runtime = Runtime(settings=settings, metadata=orm.metadata, tables=orm.infra, handlers=consumers.handler_table(protector))
     runtime.routers += [http.router(runtime, protector), http_triage.router(runtime, protector)]
+    runtime.upload_routes.append(http_triage.WORK_REPORT_IMPORT)
     return runtime

@@ -12,28 +12,16 @@ from sqlalchemy import func, select
 
 from duban_common.db import plain
 from duban_common.envelope import Envelope
+from duban_common import problems
 from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, valid_tenant
+from duban_common.http import problem
 
 from ..adapters.orm import citizen_contacts, submissions
 from ..service_layer import handlers
 
 
 def unprocessable(reason: str, errors: list[dict]) -> JSONResponse:
-    return JSONResponse({"detail": reason, "errors": errors}, status_code=422)
-
-
-
-async def read_limited(request: Request, limit: int) -> bytes:
-    """The body, refused with 413 before parsing when larger than ``limit``."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise HTTPException(413, f"body of {declared} bytes exceeds the limit of {limit} bytes")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise HTTPException(413, f"body exceeds the limit of {limit} bytes")
-    return bytes(body)
+    return problem(422, reason, errors)
 
 
 def router(runtime, protector) -> APIRouter:
@@ -41,23 +29,23 @@ def router(runtime, protector) -> APIRouter:
 
     @r.post("/v1/tenants/{tenant}/submissions", status_code=201)
     async def submit(tenant: str, request: Request) -> JSONResponse:
-        body = await read_limited(request, runtime.settings.max_body_bytes)
+        body = await request.body()  # at most DUBAN_MAX_BODY_BYTES (duban_common.bodylimit)
         valid_tenant(tenant)
         try:
             env = Envelope.model_validate(json.loads(body))
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            return unprocessable(f"body is not JSON: {e}", [{"loc": ["body"], "msg": str(e), "type": "json_invalid"}])
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return unprocessable("请求内容不是有效的 JSON", [{"loc": ["body"], "msg": "请求内容不是有效的 JSON", "type": "json_invalid"}])
         except ValidationError as e:
-            errors = [{"loc": ["body", *err["loc"]], "msg": err["msg"], "type": err["type"]} for err in e.errors()]
-            return unprocessable("invalid CloudEvents envelope", errors)
+            errors = problems.items(e.errors(), prefix=("body",))
+            return unprocessable(f"来件信封（CloudEvents）不符合要求：{problems.summary(errors)}", errors)
         if env.tenant != tenant:
-            return unprocessable(f"envelope tenant {env.tenant!r} does not match the tenant in the path {tenant!r}",
-                                 [{"loc": ["body", "tenant"], "msg": "must equal the tenant in the path", "type": "tenant_mismatch"}])
+            text = f"信封中的租户 {env.tenant} 与地址中的租户 {tenant} 不一致"
+            return unprocessable(text, [{"loc": ["body", "tenant"], "msg": text, "type": "tenant_mismatch"}])
         try:
             async with runtime.unit_of_work() as uow:
                 result = await handlers.accept(uow, env, protector, channel="http")
         except handlers.InvalidSubmission as e:
-            return unprocessable(str(e), e.errors or [{"loc": ["body"], "msg": str(e), "type": "invalid"}])
+            return unprocessable(problems.summary(e.errors) if e.errors else str(e), e.errors)
         payload = {"submission_id": result.submission_id, "duplicate": result.duplicate, "status": result.status,
                    "pending_reason": result.pending_reason, "matter_ids": result.matter_ids}
         return JSONResponse(payload, status_code=200 if result.duplicate else 201)

@@ -126,7 +126,7 @@ async def _at_least(events_coro, n: int):
     return events if len(events) >= n else None
 
 
-async def test_extensions_are_checked_decided_and_move_the_deadline_and_its_timers(fresh_nats, db_url):
+async def test_extensions_are_checked_decided_and_move_the_deadline_and_its_timers(fresh_nats, db_url, duban_auth):
     async with running_deadline(fresh_nats.url, db_url, START) as d:
         t = await assign(d)
         url = f"/v1/tenants/{TENANT}/tasks/{t.task_id}/extensions"
@@ -138,7 +138,8 @@ async def test_extensions_are_checked_decided_and_move_the_deadline_and_its_time
             assert r.status_code == 422 and r.json()["errors"][0]["loc"] == loc, r.text
         assert (await d.http.get(url)).json()["items"] == []
 
-        r = await d.http.post(url, json={"reason": "涉及征地，需协调自然资源局", "requested_due_on": "2026-12-19", "requested_by": "zjj 王五"})
+        handler = {"Authorization": "Bearer " + duban_auth.token(tenant=TENANT, roles=["unit"], unit="zjj", name="王五")}
+        r = await d.http.post(url, json={"reason": "涉及征地，需协调自然资源局", "requested_due_on": "2026-12-19"}, headers=handler)
         assert r.status_code == 201, r.text
         ext = r.json()
         assert (await d.http.post(url, json={"reason": "再延", "requested_due_on": "2026-12-30"})).status_code == 409  # one at a time
@@ -146,8 +147,11 @@ async def test_extensions_are_checked_decided_and_move_the_deadline_and_its_time
         decision = f"{url}/{ext['id']}/decision"
         r = await d.http.post(decision, json={"decision": "denied"})
         assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["body", "reason"]
-        r = await d.http.post(decision, json={"decision": "approved", "reason": "同意", "decided_by": "督查室"})
+        office = {"Authorization": "Bearer " + duban_auth.token(tenant=TENANT, roles=["supervision_office"], name="李敏")}
+        r = await d.http.post(decision, json={"decision": "approved", "reason": "同意"}, headers=office)
         assert r.status_code == 200, r.text
+        [recorded] = (await d.http.get(url)).json()["items"]
+        assert (recorded["requested_by"], recorded["decided_by"]) == ("王五（zjj）", "李敏")  # who acted, from the tokens
         assert (await d.http.post(decision, json={"decision": "approved"})).status_code == 409  # decided already
 
         row = await d.deadline(t.task_id)

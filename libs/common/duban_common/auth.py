@@ -210,6 +210,16 @@ def principal_of(request: Request) -> Principal | None:
     return getattr(request.state, "principal", None)
 
 
+def acting_person(request: Request) -> str | None:
+    """Who acts, for the records that name a person (requested_by, decided_by, urged_by, ...): the
+    token's name (its subject where it has none), with the unit of a unit handler, 张三（zjj）."""
+    p = principal_of(request)
+    if p is None:
+        return None
+    who = p.name or p.subject
+    return f"{who}（{p.unit}）" if p.unit else who
+
+
 def unit_scope(request: Request) -> str | None:
     """The unit a unit handler is confined to (None for every other role)."""
     p = principal_of(request)

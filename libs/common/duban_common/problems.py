@@ -25,7 +25,8 @@ LABELS = {
     "name": "名称", "code": "代码", "decision": "决定", "year": "年份", "date": "日期", "from": "起始日期",
     "to": "截止日期", "holidays": "节假日", "working_weekends": "调休上班日", "published_by": "发布单位",
     "matter_id": "事项", "campaign": "专项行动", "tasks": "任务", "items": "条目", "phone": "电话",
-    "leader": "领导", "source": "来源", "type": "类型", "id": "编号", "tenant": "租户", "idempotency-key": "幂等键",
+    "leader": "领导", "source": "来源", "by": "签署人", "proposed_by": "提出人", "requested_by": "申请人",
+    "decided_by": "审批人", "type": "类型", "id": "编号", "tenant": "租户", "idempotency-key": "幂等键",
 }
 _EXAMPLES = {"date": "2026-11-30", "datetime": "2026-11-30T09:00:00+08:00", "time": "09:00"}
 _LOCATIONS = {"query": "查询参数", "path": "路径", "header": "请求头", "cookie": "Cookie"}

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from duban_common import auth
 from duban_common.http import ERROR_RESPONSES
 
 from ..adapters.orm import extensions
@@ -21,7 +22,7 @@ class ExtensionRequestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1, max_length=2000, pattern=r"\S", description="why the unit needs more time")
     requested_due_on: date
-    requested_by: str | None = Field(None, max_length=200)
+    requested_by: str | None = Field(None, max_length=200, description="only without a named token: who asks")
 
 
 class DecisionIn(BaseModel):
@@ -29,19 +30,20 @@ class DecisionIn(BaseModel):
     decision: Literal["approved", "denied"]
     reason: str | None = Field(None, max_length=2000)
     due_on: date | None = Field(None, description="grant another day than requested (approved only)")
-    decided_by: str | None = Field(None, max_length=200)
+    decided_by: str | None = Field(None, max_length=200, description="only without a named token: who decides")
 
 
 def router(runtime, settings) -> APIRouter:
     r = APIRouter(tags=["extensions"], responses=ERROR_RESPONSES)
 
     @r.post("/v1/tenants/{tenant}/tasks/{task_id}/extensions", status_code=201)
-    async def request_extension(tenant: str, task_id: str, body: ExtensionRequestIn) -> dict:
+    async def request_extension(tenant: str, task_id: str, body: ExtensionRequestIn,
+                                person: str | None = Depends(auth.acting_person)) -> dict:
         common.valid_tenant(tenant)
         try:
             async with runtime.unit_of_work() as uow:
                 return await service.request(uow, tenant, task_id, reason=body.reason.strip(), requested_due_on=body.requested_due_on,
-                                             requested_by=body.requested_by)
+                                             requested_by=person or body.requested_by)
         except service.NotFound as e:
             raise HTTPException(404, str(e)) from None
         except Refused as e:
@@ -56,12 +58,13 @@ def router(runtime, settings) -> APIRouter:
         return {"tenant": tenant, "task_id": task_id, "items": [dict(x) for x in rows]}
 
     @r.post("/v1/tenants/{tenant}/tasks/{task_id}/extensions/{extension_id}/decision")
-    async def decide(tenant: str, task_id: str, extension_id: str, body: DecisionIn) -> dict:
+    async def decide(tenant: str, task_id: str, extension_id: str, body: DecisionIn,
+                     person: str | None = Depends(auth.acting_person)) -> dict:
         common.valid_tenant(tenant)
         try:
             async with runtime.unit_of_work() as uow:
                 return await service.decide(uow, tenant, task_id, extension_id, approved=body.decision == "approved",
-                                            reason=body.reason, granted_due_on=body.due_on, decided_by=body.decided_by,
+                                            reason=body.reason, granted_due_on=body.due_on, decided_by=person or body.decided_by,
                                             default_due_time=settings.due_time)
         except service.NotFound as e:
             raise HTTPException(404, str(e)) from None

@@ -72,7 +72,9 @@ def test_decision_assign_sign_progress_complete_return_complete_accept(system, n
     done = _expect(system, first["matter_id"], status="completed", progress=100)
     assert done["light"] == "green" and done["status_label"] == "已办结"
 
-    detail = httpx.get(f"{tasking}/v1/tenants/demo/tasks/{task}", timeout=10).json()
+    detail = httpx.get(f"{tasking}/v1/tenants/demo/tasks/{task}", headers=unit("zjj"), timeout=10).json()
+    decision = env["data"]["decisions"][0]  # what the unit handler is asked to do, without opening the notice
+    assert (detail["title"], detail["content"]) == (decision["title"], decision["content"])
     assert [h["event_type"].split(".")[2] for h in detail["history"]] == [
         "assigned", "acknowledged", "progress_reported", "completion_submitted", "returned", "completion_submitted", "completed"]
     assert detail["version"] == 7 and detail["status_label"] == "已办结"

@@ -146,8 +146,10 @@ def router(runtime, calendar: WorkCalendar) -> APIRouter:
                                           .where(task_history.c.task_id == task_id).order_by(task_history.c.id))).mappings().all()
             reps = (await session.execute(select(reports.c.type, reports.c.unit, reports.c.text, reports.c.progress, reports.c.attachments,
                                                  reports.c.at).where(reports.c.task_id == task_id).order_by(reports.c.at))).mappings().all()
+            # what the unit is asked to do, without opening the notice
+            matter = (await session.execute(select(matters.c.title, matters.c.content).where(matters.c.id == row["matter_id"]))).first()
         item = dict(row)
-        return {**item, "status_label": LABELS[State(item["status"])], "declines_left": max(s.max_declines - item["declines"], 0),
+        return {**item, "title": matter.title if matter else None, "content": matter.content if matter else None, "status_label": LABELS[State(item["status"])], "declines_left": max(s.max_declines - item["declines"], 0),
                 "history": [dict(h) for h in hist], "reports": [dict(x) for x in reps]}
 
     @r.get("/v1/tenants/{tenant}/tasks/{task_id}/notice.docx", response_class=Response,

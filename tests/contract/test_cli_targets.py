@@ -18,7 +18,7 @@ import pytest
 from duban_cli.demo import add_parser as add_demo_parser
 from duban_common import provisioning
 from duban_common.clock import BUCKET, SimulatedClock, SystemClock, ensure_bucket
-from duban_common.natsserver import free_port
+from duban_common.natsserver import free_port, free_port_block
 from duban_common.settings import ServiceSettings
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "meeting_decision.json"
@@ -104,3 +104,11 @@ async def test_clock_set_on_a_run_with_the_real_clock_says_so_at_once(fresh_nats
     finally:
         await js.delete_key_value(BUCKET)
         await nc.close()
+
+
+def test_tenant_commands_follow_the_port_base(tmp_path):
+    base = free_port_block(6)
+    done = duban("tenant", "list", nats_port=free_port(), data_dir=tmp_path, DUBAN_PORT_BASE=str(base))
+    assert done.returncode == 3
+    assert f"intake http://127.0.0.1:{base + 1}" in done.stderr  # what it targets
+    assert f"连不上 http://127.0.0.1:{base + 1}/v1/admin/tenants" in done.stderr and "Traceback" not in done.stderr

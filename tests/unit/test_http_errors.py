@@ -108,3 +108,18 @@ async def test_upload_routes_take_their_own_limit():
         assert (await http.post("/v1/tenants/demo/tasks/t1/progress", content=two_mb)).status_code == 413
         over = await http.post("/v1/tenants/demo/tasks/t1/attachments", content=two_mb * 2)
     assert over.status_code == 413 and over.json()["detail"] == "请求内容过大：不能超过 3 MB"
+
+
+async def test_errors_a_route_builds_itself_are_in_the_same_chinese_format(apps, duban_auth):
+    operator = duban_auth.token(tenant="*", roles=["operator"])
+    async with client(apps["tasking"], operator) as http:
+        r = await http.put("/v1/tenants/demo/units", json=[{"code": "zjj", "name": "住建局", "type": "department"},
+                                                           {"code": "zjj", "name": "住建局", "type": "department"}, {"name": ""}])
+    body = assert_format(r, 422)
+    assert body["detail"].startswith("单位名录未导入：") and "单位代码 zjj 重复出现" in [e["msg"] for e in body["errors"]]
+    assert "缺少必填项：代码" in [e["msg"] for e in body["errors"]]
+    office = duban_auth.token(tenant="demo", roles=["supervision_office"])
+    async with client(apps["escalation"], office) as http:
+        r = await http.put("/v1/tenants/demo/ladder", json={"steps": "many"})
+    body = assert_format(r, 422)
+    assert body["errors"] and all(any("\u4e00" <= ch <= "\u9fff" for ch in e["msg"]) for e in body["errors"]), body

@@ -7,7 +7,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
 
-from duban_common import auth
+from duban_common import auth, problems
 from duban_common.calendar import local_day
 from duban_common.contracts import events as ev
 from duban_common.documents import official_notice
@@ -74,7 +74,7 @@ def router(runtime, cal) -> APIRouter:
         try:
             ladder = Ladder.model_validate(body)
         except ValidationError as e:
-            raise HTTPException(422, [{"loc": ["body", *err["loc"]], "msg": err["msg"]} for err in e.errors()]) from None
+            raise HTTPException(422, problems.items(e.errors(), prefix=("body",))) from None
         async with runtime.unit_of_work() as uow:
             await uow.session.execute(ladders.delete().where(ladders.c.tenant == _tenant(tenant)))
             await uow.session.execute(ladders.insert(), dict(tenant=tenant, definition=ladder.model_dump(), updated_at=uow.now()))

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from duban_common import problems
 from duban_common.contracts.submissions import KINDS, UnitCode
 from duban_common.http import ERROR_RESPONSES
 
@@ -57,11 +58,11 @@ def router(runtime, protector) -> APIRouter:
 
     async def check_units(tenant: str, body: RegisterIn) -> None:
         lookup = await unit_lookup(runtime.settings.tasking_url, tenant, runtime.settings.service_headers())
-        errors = [{"loc": ["body", "items", i, field], "msg": f"unit {code!r} is not in the tenant's directory"}
+        errors = [{"loc": ["body", "items", i, field], "msg": f"单位 {code} 不在本租户的单位名录中", "type": "unknown_unit"}
                   for i, c in enumerate(body.items) for field, code in [("lead_unit", c.lead_unit), *[("co_units", u) for u in c.co_units]]
                   if code not in lookup]
         if errors:
-            raise registration.TriageError(422, "unknown unit codes", errors)
+            raise registration.TriageError(422, problems.summary(errors), errors)
 
     @r.post("/v1/tenants/{tenant}/submissions/{submission_id}/register", tags=["triage"])
     async def register(tenant: str, submission_id: str, body: RegisterIn) -> JSONResponse:

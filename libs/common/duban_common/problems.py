@@ -1,4 +1,4 @@
-"""One error format for every service and route (decision 0019):
+"""One error format for every service and route (docs/domain.md §7):
 
     {"detail": "<what was wrong, in Chinese>", "errors": [{"loc": [...], "msg": "<中文>", "type": "..."}]}
 

@@ -2,9 +2,9 @@
 project tests that the code matches its published contract).
 
 ``problems(messages)`` names, one line each, a message whose subject is on no channel, whose
-payload or headers fail its channel's schemas, or that came from an outbox (its headers require
-``Nats-Msg-Id`` and its payload is an envelope) with a ``Nats-Msg-Id`` other than the envelope's
-id. An inbound submission that fails its schema is no problem when a dead letter refused it:
+payload or headers fail the schemas of each of its channel's messages (one per content mode), or
+that came from an outbox (its headers require ``Nats-Msg-Id`` and its payload is an envelope) with
+a ``Nats-Msg-Id`` or a ``ce-`` header other than the envelope's id or attribute. An inbound submission that fails its schema is no problem when a dead letter refused it:
 that refusal is the contract. ``off_contract(url)`` reads every Duban stream of a broker.
 """
 
@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from urllib.parse import unquote
 
 import nats
 from jsonschema import Draft202012Validator
@@ -63,13 +64,17 @@ def validator(schema: dict, base: Path = asyncapi.DEFAULT_PATH) -> Draft202012Va
 
 
 @dataclass
-class _Channel:
-    id: str
-    pattern: re.Pattern
-    message: dict
+class _Message:
     payload: Draft202012Validator
     headers: Draft202012Validator
     from_outbox: bool
+
+
+@dataclass
+class _Channel:
+    id: str
+    pattern: re.Pattern
+    messages: list[_Message]  # one per content mode the channel takes
 
 
 @cache
@@ -83,11 +88,13 @@ def _channels(path: Path = asyncapi.DEFAULT_PATH) -> list[_Channel]:
             return "(" + "|".join(map(re.escape, enum)) + ")" if enum else "[^.]+"
 
         pattern = re.compile(re.sub(r"\\\{(\w+)\\\}", token, re.escape(channel["address"])))
-        (message,) = channel["messages"].values()
-        headers = local(document, message.get("headers", {}))
-        enveloped = any(p.get("$ref", "").endswith("envelope.json") for p in message["payload"].get("allOf", []))
-        out.append(_Channel(cid, pattern, message, validator(message["payload"]), validator(headers),
-                            enveloped and "Nats-Msg-Id" in headers.get("required", [])))
+        messages = []
+        for message in channel["messages"].values():
+            headers = local(document, message.get("headers", {}))
+            enveloped = any(p.get("$ref", "").endswith("envelope.json") for p in message["payload"].get("allOf", []))
+            messages.append(_Message(validator(message["payload"]), validator(headers),
+                                     enveloped and "Nats-Msg-Id" in headers.get("required", [])))
+        out.append(_Channel(cid, pattern, messages))
     return out
 
 
@@ -112,14 +119,23 @@ def problems(messages: list[Stored], path: Path = asyncapi.DEFAULT_PATH) -> list
         if channel is None:
             out.append(f"{where}: on no channel")
             continue
-        errors = _errors(channel.payload, body) if body is not None else ["(root): not JSON"]
+        errors = min((_message_errors(message, m, body) for message in channel.messages), key=len)  # the mode it is in
         if errors and m.subject.startswith("duban.in.") and (m.subject, m.seq) in refused:
             errors = []  # refused with a dead letter, as CONTRACT.md says
-        errors += [f"header {e}" for e in _errors(channel.headers, m.headers)]
-        if channel.from_outbox and isinstance(body, dict) and m.headers.get("Nats-Msg-Id") != body.get("id"):
-            errors.append(f"Nats-Msg-Id {m.headers.get('Nats-Msg-Id')!r} is not the envelope's id {body.get('id')!r}")
         out += [f"{where} on channel {channel.id}: {e}" for e in errors]
     return out
+
+
+def _message_errors(message: _Message, m: Stored, body) -> list[str]:
+    errors = _errors(message.payload, body) if body is not None else ["(root): not JSON"]
+    errors += [f"header {e}" for e in _errors(message.headers, m.headers)]
+    if message.from_outbox and isinstance(body, dict):
+        if m.headers.get("Nats-Msg-Id") != body.get("id"):
+            errors.append(f"Nats-Msg-Id {m.headers.get('Nats-Msg-Id')!r} is not the envelope's id {body.get('id')!r}")
+        for name, value in m.headers.items():  # each ce- header is the envelope's attribute, percent-encoded
+            if name.startswith("ce-") and unquote(value) != body.get(name[3:]):
+                errors.append(f"header {name} {value!r} is not the envelope's {name[3:]} {body.get(name[3:])!r}")
+    return errors
 
 
 async def _read(url: str) -> list[Stored]:

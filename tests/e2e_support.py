@@ -4,6 +4,7 @@ in a temporary folder and the simulated clock: what `duban up` runs."""
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from datetime import datetime
 
 import httpx
@@ -63,6 +64,21 @@ def meeting_decision(ext_id: str, *, decisions: int = 3, source: str = "/platfor
             ],
         },
     }
+
+
+@contextmanager
+def intake_only(data_dir, nats_url: str, tenant: str, name: str):
+    """Intake alone as a process on the simulated clock, with ``tenant`` registered (the contract tests)."""
+    from duban_cli.embedded import EmbeddedSystem
+    from duban_common.natsserver import free_port
+
+    system = EmbeddedSystem(data_dir=data_dir, nats_url=nats_url, ports={"intake": free_port(), "tasking": free_port()}, clock="simulated")
+    try:
+        system.start_services(names=("intake",))
+        httpx.put(f"{system.url('intake')}/v1/admin/tenants/{tenant}", json={"name": name}, timeout=10).raise_for_status()
+        yield system
+    finally:
+        system.stop()
 
 
 async def publish(url: str, envelopes: list[dict], *, subject: str | None = None, raw: bytes | None = None) -> None:

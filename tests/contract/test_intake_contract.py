@@ -4,27 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import hashlib
 import json
 
 import httpx
+import nats
 import pytest
 
-from duban_cli.embedded import EmbeddedSystem
+from duban_common.contracts.dead_letters import ORIGINAL_LIMIT, REASON_LIMIT, fetch_original
 from duban_common.contracts.submissions import KINDS
-from duban_common.natsserver import free_port
-from e2e_support import example, publish, read_stream, wait_for
+from e2e_support import example, intake_only, publish, read_stream, wait_for
 
 
 @pytest.fixture(scope="module")
 def intake(tmp_path_factory, nats_server):
-    system = EmbeddedSystem(data_dir=tmp_path_factory.mktemp("intake-contract"), nats_url=nats_server.url,
-                            ports={"intake": free_port(), "tasking": free_port()}, clock="simulated")
-    try:
-        system.start_services(names=("intake",))
-        httpx.put(f"{system.url('intake')}/v1/admin/tenants/ctr", json={"name": "契约测试县"}, timeout=10).raise_for_status()
+    with intake_only(tmp_path_factory.mktemp("intake-contract"), nats_server.url, "ctr", "契约测试县") as system:
         yield system
-    finally:
-        system.stop()
 
 
 def _for_tenant(env: dict, tenant: str = "ctr", suffix: str = "") -> dict:
@@ -141,6 +136,47 @@ def test_oversized_bodies_are_refused_before_parsing(intake, nats_server):
     letters = wait_for(lambda: [json.loads(m.data) for m in asyncio.run(read_stream(nats_server.url, "duban.dlq.ctr.intake"))
                                 if "exceeds the limit" in json.loads(m.data)["reason"]], what="oversize dead letter")
     assert letters[0]["subject"] == "duban.in.ctr.document"
+
+
+def _letters_on(url: str, subject: str, pred) -> list[dict]:
+    return [letter for letter in (json.loads(m.data) for m in asyncio.run(read_stream(url, "duban.dlq.ctr.intake")))
+            if letter["subject"] == subject and pred(letter)]
+
+
+async def _fetch_original(url: str, letter: dict) -> bytes:
+    nc = await nats.connect(url)
+    try:
+        return await fetch_original(nc.jetstream(), letter)
+    finally:
+        await nc.close()
+
+
+@pytest.mark.parametrize("raw", [b"\x01" * 200_000, b"\xff\xfe" * 300_000, b"\x00" * 1_040_000],
+                         ids=["control-characters", "invalid-utf8", "near-max-payload"])
+def test_poison_that_grows_under_encoding_is_dead_lettered_within_max_payload(intake, nats_server, raw):
+    """The broker took it, so a dead letter must say so: never one larger than max_payload (lost after max_deliver)."""
+    subject = "duban.in.ctr.online_message"
+    sha = hashlib.sha256(raw).hexdigest()
+    asyncio.run(publish(nats_server.url, [], subject=subject, raw=raw))
+    [letter] = wait_for(lambda: _letters_on(nats_server.url, subject, lambda l: l.get("original_sha256") == sha),
+                        what="a dead letter of the oversized poison")
+    assert letter["reason"] and letter["original_size"] == len(raw) and letter["original_truncated"] is True
+    assert letter["original_stream"] == "DUBAN_IN" and letter["deliveries"] == 1
+    assert len(json.dumps(letter, ensure_ascii=False).encode()) <= ORIGINAL_LIMIT + REASON_LIMIT + 4096
+    assert asyncio.run(_fetch_original(nats_server.url, letter)) == raw  # the whole original, by reference
+
+
+@pytest.mark.parametrize("subject", ["duban.in.ctr.online_message.extra", "duban.in.ctr.online_message.a.b", "duban.in.ctr"])
+def test_a_subject_intake_cannot_take_is_dead_lettered_not_kept_unread(intake, nats_server, subject):
+    """DUBAN_IN stores duban.in.>: what is not duban.in.<tenant>.<kind> gets a dead letter with the reason
+    (on duban.dlq.unknown.intake when the subject has no tenant token)."""
+    env = _for_tenant(example("online_message"), suffix=f"-stray-{subject.count('.')}")
+    asyncio.run(publish(nats_server.url, [env], subject=subject))
+    letters = wait_for(lambda: [json.loads(m.data) for m in asyncio.run(read_stream(nats_server.url, "duban.dlq.*.intake"))
+                                if json.loads(m.data)["subject"] == subject], what=f"a dead letter for {subject}")
+    assert len(letters) == 1 and json.loads(letters[0]["original"])["id"] == env["id"]
+    assert letters[0]["consumer"] == "intake-strays" and "is not duban.in.<tenant>.<kind>" in letters[0]["reason"]
+    assert env["id"] not in _registered(nats_server.url)
 
 
 def test_the_same_submission_on_nats_then_http_is_one_matter(intake, nats_server):

@@ -37,7 +37,8 @@ async def test_provisioning_is_idempotent_and_fails_loudly_on_drift(fresh_nats):
         await provisioning.provision(js, "tasking", s)
         await provisioning.provision(js, "tasking", s)  # second start: nothing to do
         names = {st.config.name for st in await js.streams_info()}
-        assert names == {"DUBAN_IN", "DUBAN_EV", "DUBAN_OUT", "DUBAN_DLQ"}
+        assert names == {"DUBAN_IN", "DUBAN_EV", "DUBAN_OUT", "DUBAN_DLQ", "DUBAN_AUDIT", "OBJ_DUBAN_ATTACHMENTS"}
+        assert (await js.stream_info("OBJ_DUBAN_ATTACHMENTS")).config.num_replicas == s.stream_replicas
         ev = await js.stream_info("DUBAN_EV")
         assert ev.config.duplicate_window == pytest.approx(s.duplicate_window_s)
         info = await js.consumer_info("DUBAN_EV", "tasking-matters")
@@ -53,6 +54,8 @@ async def test_provisioning_is_idempotent_and_fails_loudly_on_drift(fresh_nats):
 
         with pytest.raises(ConfigDrift, match="DUBAN_IN.*duplicate_window"):
             await provisioning.ensure_streams(js, ServiceSettings(duplicate_window_s=60))
+        with pytest.raises(ConfigDrift, match="DUBAN_ATTACHMENTS.*num_replicas"):
+            await provisioning.ensure_attachments_bucket(js, ServiceSettings(stream_replicas=3))
     finally:
         await nc.close()
 

@@ -105,7 +105,7 @@ async def test_services_user_provisions_everything_and_creates_each_platforms_co
     svc = await _services(server, services_password)
     try:
         js = svc.nc.jetstream()
-        assert {s.config.name for s in await js.streams_info()} == set(provisioning.STREAMS)
+        assert {s.config.name for s in await js.streams_info()} == {*provisioning.STREAMS, provisioning.ATTACHMENTS_STREAM}
         info = await js.consumer_info("DUBAN_OUT", natsauth.out_consumer(A))
         assert info.config.filter_subject == f"duban.out.{A}.>"
         ack = await js.publish(f"duban.ev.{B}.matter.registered", b"{}")  # the services publish anywhere
@@ -139,7 +139,9 @@ async def test_platform_publishes_only_its_own_submissions(secured):
         assert a.nc.is_connected  # a violation is refused, the connection stays up for legitimate work
 
         # Not the events, not the outbound family, not the JetStream API beyond its consumer
-        for subject in (f"duban.ev.{A}.matter.registered", f"duban.out.{A}.report.published", "$JS.API.STREAM.DELETE.DUBAN_IN"):
+        # nor its own family with a token more than intake consumes (duban.in.<tenant>.<kind>)
+        for subject in (f"duban.ev.{A}.matter.registered", f"duban.out.{A}.report.published", "$JS.API.STREAM.DELETE.DUBAN_IN",
+                        f"duban.in.{A}.meeting_decision.extra"):
             await a.nc.publish(subject, b"{}")
             await a.wait_error(f'Permissions Violation for Publish to "{subject}"')
 

@@ -18,7 +18,8 @@ BACKENDS = ["sqlite"]  # it edits the SQLite files by hand
 
 
 def _verify(system) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "duban_cli.main", "audit", "verify", "--all", "--data-dir", str(system.data_dir)],
+    return subprocess.run([sys.executable, "-m", "duban_cli.main", "audit", "verify", "--all", "--data-dir", str(system.data_dir),
+                           "--nats-url", system.nats_url],
                           capture_output=True, text=True, timeout=120)
 
 

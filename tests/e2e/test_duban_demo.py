@@ -59,7 +59,7 @@ def test_demo_prints_progress_and_where_to_look_and_refuses_to_play_twice(played
 
     rep = system.url("reporting")
     urls = re.findall(r"https?://127\.0\.0\.1:\d+/\S+", run.stdout)
-    for expected in (f"{rep}/v1/tenants/demo/dashboard?period=2026-Q4&access_token=", f"{rep}/v1/tenants/demo/ledger.xlsx?access_token=",
+    for expected in (f"{rep}/v1/tenants/demo/dashboard?period=2026-Q4", f"{rep}/v1/tenants/demo/ledger.xlsx?access_token=",
                      f"{rep}/v1/tenants/demo/reports"):
         assert any(u == expected or (expected.endswith("=") and u.startswith(expected)) for u in urls), run.stdout
     for url in urls:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import httpx
@@ -44,6 +46,7 @@ def test_duban_up_runs_stops_on_ctrl_c_and_keeps_data(tmp_path):
         out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0, out
     assert "stopped." in out
+    assert not re.search(r"eyJ[\w-]+\.[\w-]+\.[\w-]+", out), "a bearer token written to duban up's output"
     for port in [nats_port] + [base + i for i in range(1, 6)]:
         with socket.socket() as s:
             assert s.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still answers after Ctrl-C"
@@ -59,6 +62,56 @@ def test_duban_up_runs_stops_on_ctrl_c_and_keeps_data(tmp_path):
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=60)
     assert proc.returncode == 0
+
+
+class _Output:
+    """The lines `duban up` prints, read as they come (a thread of their own)."""
+
+    def __init__(self, proc: subprocess.Popen) -> None:
+        self.lines: list[str] = []
+        self.thread = threading.Thread(target=lambda: self.lines.extend(proc.stdout), daemon=True)
+        self.thread.start()
+
+    def text(self) -> str:
+        return "".join(self.lines)
+
+    def nats_pids(self) -> list[int]:
+        return [int(p) for p in re.findall(r"nats-server pid (\d+)|restarted on \S+ \(pid (\d+)\)", self.text()) for p in p if p]
+
+
+def _listens(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_duban_up_restarts_a_killed_nats_server_and_stops_it_on_ctrl_c(tmp_path):
+    base = free_port_block(7)
+    nats_port = base + 6
+    reporting, intake = f"http://127.0.0.1:{base + 5}", f"http://127.0.0.1:{base + 1}"
+    proc = _up(tmp_path / "data", base, nats_port)
+    out = _Output(proc)
+    try:
+        wait_for(lambda: all(_get_json(f"http://127.0.0.1:{base + i}/readyz") for i in range(1, 6))
+                 if proc.poll() is None else pytest.fail(out.text()), timeout_s=120, what="five ready services")
+        [first] = out.nats_pids()
+        os.kill(first, signal.SIGKILL)
+        wait_for(lambda: len(out.nats_pids()) == 2 and _listens(nats_port), timeout_s=30,
+                 what=f"nats-server restarted by duban up; output so far:\n{out.text()}")
+        second = out.nats_pids()[1]
+        assert second != first and "nats-server exited (-9); restarting" in out.text()
+        # the services reconnect to it by themselves: a submission goes all the way to the ledger
+        before = wait_for(lambda: _get_json(f"{reporting}/v1/tenants/demo/ledger"), what="the ledger")["total"]
+        r = httpx.post(f"{intake}/v1/tenants/demo/submissions", json=meeting_decision("md-up-nats"), timeout=10)
+        assert r.status_code == 201, r.text
+        wait_for(lambda: (_get_json(f"{reporting}/v1/tenants/demo/ledger") or {}).get("total", 0) > before, timeout_s=60,
+                 what="the submission after the restart in the ledger")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+        out.thread.join(timeout=10)
+    assert proc.returncode == 0, out.text()
+    assert not _listens(nats_port), "the restarted nats-server still answers after Ctrl-C"
+    assert not Path(f"/proc/{second}").exists() or "State:\tZ" in Path(f"/proc/{second}/status").read_text()
 
 
 def _get_json(url: str):

@@ -36,8 +36,10 @@ def test_the_dashboard_in_chromium_shows_the_ledgers_counts_and_the_overdue_matt
     asyncio.run(publish(nats_server.url, [meeting_decision("db-dash", decisions=2)]))
     rows = wait_for(lambda: (lambda r: r if len(r) == 2 and all(i["due_on"] for i in r) else None)(ledger(system, q="db-dash")["items"]),
                     what="two matters with deadlines")
-    # a browser sends no Authorization header: the page opens with a token in its link (RFC 6750 §2.3)
-    url = f"{system.url('reporting')}/v1/tenants/demo/dashboard?access_token={system.token('leader')}"
+    # the page takes its token from the Authorization header only (?access_token= is for the two document links)
+    url = f"{system.url('reporting')}/v1/tenants/demo/dashboard"
+    browser.execute_cdp_cmd("Network.enable", {})
+    browser.execute_cdp_cmd("Network.setExtraHTTPHeaders", {"headers": {"Authorization": f"Bearer {system.token('leader')}"}})
     try:
         asyncio.run(set_clock(nats_server.url, datetime(2026, 12, 8, 10, 0, tzinfo=TZ)))  # both deadlines (12-07 17:30) have passed
         wait_for(lambda: (lambda r: r["total"] == 2 and all(i["urges"] for i in r["items"]))(ledger(system, q="db-dash", light="red")),

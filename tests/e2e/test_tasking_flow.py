@@ -55,19 +55,27 @@ def test_decision_assign_sign_progress_complete_return_complete_accept(system, n
         assert r.status_code == expect, r.text
         return r.json()
 
-    act("acknowledge", unit("fgj"), expect=403)                    # not fgj's task
+    act("acknowledge", unit("fgj"), expect=404)                    # not fgj's task: as if there were none
     wang = {"Authorization": "Bearer " + duban_auth.token(tenant="demo", roles=["unit"], unit="zjj", name="王五")}
     act("acknowledge", wang)
     _expect(system, first["matter_id"], status="acknowledged")
     act("acknowledge", unit("zjj"), expect=409)                    # signing twice
     act("progress", unit("zjj"), {"text": "已完成方案初稿", "progress": 50})
     _expect(system, first["matter_id"], status="in_progress", progress=50)
-    act("completion", unit("zjj"), {"text": "已完成", "attachments": ["file://reports/zjj-1.pdf"]})
+
+    def upload(name: str) -> str:
+        r = httpx.post(f"{tasking}/v1/tenants/demo/tasks/{task}/attachments", files={"file": (name, b"%PDF-1.4\n%%EOF\n")},
+                       headers=unit("zjj"), timeout=10)
+        assert r.status_code == 201, r.text
+        return r.json()["id"]
+
+    first_pdf = upload("整改报告.pdf")
+    act("completion", unit("zjj"), {"text": "已完成", "attachments": [first_pdf]})
     _expect(system, first["matter_id"], status="completion_submitted")
     act("accept", unit("zjj"), expect=403)                          # only the office reviews
     act("return", OFFICE, {"reason": "材料不完整，请补充现场照片"})
     _expect(system, first["matter_id"], status="returned")
-    act("completion", unit("zjj"), {"text": "已补充照片", "attachments": ["file://reports/zjj-2.pdf"]})
+    act("completion", unit("zjj"), {"text": "已补充照片", "attachments": [first_pdf, upload("现场照片.pdf")]})
     _expect(system, first["matter_id"], status="completion_submitted")
     act("accept", OFFICE)
     done = _expect(system, first["matter_id"], status="completed", progress=100)
@@ -79,6 +87,9 @@ def test_decision_assign_sign_progress_complete_return_complete_accept(system, n
     assert [h["event_type"].split(".")[2] for h in detail["history"]] == [
         "assigned", "acknowledged", "progress_reported", "completion_submitted", "returned", "completion_submitted", "completed"]
     assert detail["version"] == 7 and detail["status_label"] == "已办结"
+    assert [[a["name"] for a in r["attachments"]] for r in detail["reports"]] == [[], ["整改报告.pdf"], ["整改报告.pdf", "现场照片.pdf"]]
+    pdf = httpx.get(f"{tasking}/v1/tenants/demo/tasks/{task}/attachments/{first_pdf}", headers=OFFICE, timeout=10)
+    assert pdf.status_code == 200 and pdf.content == b"%PDF-1.4\n%%EOF\n"
     assert detail["history"][1]["detail"]["by"] == "王五（zjj）"  # who acted, from the token
 
     escalation = wait_for(lambda: (lambda r: r.json() if r.status_code == 200 and r.json()["returns"] == 1 else None)(

@@ -15,8 +15,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import nats
 from duban_cli.embedded import SERVICES
 from duban_common.calendar import TZ
+from duban_common.contracts.dead_letters import fetch_original
 from e2e_support import meeting_decision, set_clock
 
 from .harness import (Harness, Load, Message, consumer_backlog, dead_letters, deadline_events, exit_reason,
@@ -46,7 +48,7 @@ class Scale:
 # production settings: ack_wait 10 s instead of 30 s, so that what a killed broker or service
 # held unacknowledged comes back within the test's budget (the long scale keeps 30 s).
 SHORT = Scale("short", kills_per_service=1, kill_load=40, nats_load=20, pg_load=40, pg_restarts=2, duplicate_load=30,
-              poison_good=120, poison_bad=12, settle_s=120, env={"DUBAN_ACK_WAIT_S": "10"})
+              poison_good=120, poison_bad=24, settle_s=120, env={"DUBAN_ACK_WAIT_S": "10"})
 # The issue's numbers: 10 SIGKILLs of each service during one load, 1,000 poison messages mixed
 # into 10,000 good ones. A restarted service is ready again in 3-5 s on two cores, since its
 # bytecode is compiled at install (duban.sh); a poison message costs its whole fetch a second,
@@ -313,11 +315,17 @@ def publish_three_times(h: Harness, scale: Scale, rng: random.Random | None = No
 MARKER = re.compile(r"poison-[0-9a-f]{6}-\d{5}")
 
 
+BROKER_MAX_PAYLOAD = 1024 * 1024  # nats-server's default max_payload, as the harness runs it
+POISON_KINDS = 12
+
+
 def poison(marker: str, variant: int) -> Message:
-    """A message intake can never process, of one of seven kinds, with ``marker`` inside."""
+    """A message intake can never process, of one of :data:`POISON_KINDS` kinds, with ``marker``
+    inside (at the start of the large ones, so that the start a dead letter keeps names it)."""
     env = meeting_decision(marker, decisions=1)
     subject = "duban.in.demo.meeting_decision"
-    match variant % 7:
+    head = f"<<{marker}>>".encode()
+    match variant % POISON_KINDS:
         case 0:
             data = f"<<{marker}>> this is not JSON".encode()
         case 1:
@@ -334,13 +342,47 @@ def poison(marker: str, variant: int) -> Message:
         case 5:
             env["tenant"], subject = "nosuch-county", "duban.in.nosuch-county.meeting_decision"  # no such tenant
             data = json.dumps(env, ensure_ascii=False).encode()
-        case _:
+        case 6:
             env["type"] = "duban.submission.meeting_decision.v9"
+            data = json.dumps(env, ensure_ascii=False).encode()
+        case 7:  # a control-character flood: six times larger as JSON escapes than on the wire
+            data = head + b"\x01" * 200_000
+        case 8:  # invalid UTF-8: twice as large in hex
+            data = head + b"\xff\xfe" * 150_000
+        case 9:  # under the intake's size limit, far above the broker's maximum once escaped
+            data = head + b"\x1f" * (999_000 - len(head))
+        case 10:  # just under the broker's maximum, above the intake's size limit
+            data = head + b"\x00" * (BROKER_MAX_PAYLOAD - 4096 - len(head))
+        case _:  # a valid submission on a subject with a token more than intake takes
+            subject = "duban.in.demo.meeting_decision.extra"
             data = json.dumps(env, ensure_ascii=False).encode()
     return Message(subject, data, marker)
 
 
+async def _originals_kept(url: str, letters: list[dict]) -> int:
+    """How many of the cut dead letters do NOT lead back to their whole original (stream, sequence, SHA-256)."""
+    nc = await nats.connect(url)
+    try:
+        js, broken = nc.jetstream(timeout=10), 0
+        for letter in letters:
+            try:
+                await fetch_original(js, letter)
+            except Exception:  # noqa: BLE001 - counted as lost
+                broken += 1
+        return broken
+    finally:
+        await nc.close()
+
+
+CLASSIC_KINDS = 7  # kinds 0-6; the others grow past the broker's maximum, are not UTF-8, or take a wrong subject
+CLASSIC = ("not JSON, not an envelope, tenant mismatch, unknown type, invalid data, unknown tenant, unknown major version")
+OUTGROWN = ("control-character flood, invalid UTF-8, escaping past the broker's maximum, near the broker's maximum, "
+            "subject with an extra token")
+
+
 def poison_mixed_in(h: Harness, scale: Scale, rng: random.Random | None = None) -> list[Row]:
+    """Two rows: the good submissions with the classic poison among them, and the poison whose
+    dead letter would outgrow the broker's maximum or that came on a subject intake does not take."""
     rng = rng or random.Random()
     run = run_id()
     prefix = f"fg-{run}-"
@@ -350,21 +392,33 @@ def poison_mixed_in(h: Harness, scale: Scale, rng: random.Random | None = None) 
     rng.shuffle(messages)
     started = time.monotonic()
     result = Load(h.nats_url, messages).start().join()
-    row = _row(h, "poison messages mixed into good ones", f"{len(bad)} poison in {len(messages)} messages", len(messages),
-               result.acked, prefix, scale, started, "", result.error)
-    wanted = {m.msg_id for m in bad}
+    classic = {m.msg_id for i, m in enumerate(bad) if i % POISON_KINDS < CLASSIC_KINDS}
+    outgrown = {m.msg_id for m in bad} - classic
+    row = _row(h, "poison messages mixed into good ones", f"{len(classic)} poison in {len(goods) + len(classic)} messages",
+               len(goods) + len(classic), result.acked, prefix, scale, started, "", result.error)
+    letters = dead_letters(h)
     per_marker: dict[str, int] = {}
-    without_reason = 0
-    for entry in dead_letters(h):
+    without_reason: set[str] = set()
+    for entry in letters:
         found = MARKER.search(entry.get("original", "")) or MARKER.search(bytes.fromhex(entry["original"]).decode(errors="replace")
                                                                           if re.fullmatch(r"[0-9a-f]*", entry.get("original", "")) else "")
-        if found and found.group(0) in wanted:
+        if found and found.group(0) in classic | outgrown:
             per_marker[found.group(0)] = per_marker.get(found.group(0), 0) + 1
-            without_reason += not entry.get("reason")
-    row.dead_lettered = len(per_marker)
-    row.lost += len(wanted) - len(per_marker)  # poison that was neither processed nor dead-lettered: a silent drop
-    row.doubled += sum(c - 1 for c in per_marker.values())
-    row.notes = f"dead letters with a reason: {len(per_marker) - without_reason} of {len(wanted)} poison"
-    if without_reason:
-        row.problems.append(f"{without_reason} dead letters without a reason")
-    return [row]
+            if not entry.get("reason"):
+                without_reason.add(found.group(0))
+    cut = [e for e in letters if e.get("original_truncated")]
+    unreachable = asyncio.run(_originals_kept(h.nats_url, cut))
+    big = Row("poison that outgrows the broker's maximum once encoded, or on a stray subject", h.backend,
+              f"{len(outgrown)} poison among the {len(messages)} messages above", len(outgrown), 0, 0, 0, 0,
+              duration_s=row.duration_s)
+    for r, wanted, kinds in ((row, classic, CLASSIC), (big, outgrown, OUTGROWN)):
+        lettered = [m for m in wanted if m in per_marker]
+        r.dead_lettered = len(lettered)
+        r.lost += len(wanted) - len(lettered)  # poison that was neither processed nor dead-lettered: a silent drop
+        r.doubled += sum(per_marker[m] - 1 for m in lettered)
+        r.notes = f"dead letters with a reason: {len(set(lettered) - without_reason)} of {len(wanted)} poison ({kinds})"
+        if without_reason & wanted:
+            r.problems.append(f"{len(without_reason & wanted)} dead letters without a reason")
+    big.lost += unreachable  # a dead letter that keeps only the start must lead back to the whole original
+    big.notes += f"; {len(cut) - unreachable} of {len(cut)} cut dead letters lead back to their whole original (stream sequence, SHA-256)"
+    return [row, big]

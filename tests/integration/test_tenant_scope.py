@@ -140,7 +140,8 @@ def test_row_level_security_holds_hand_written_sql_of_the_services_role(pg_admin
     """Every table with a tenant column in every service gets a forced policy at migration;
     then, through raw SQL (no SQLAlchemy, no compile hook) as the owning role: a tenant's scope
     reads, changes and deletes only its rows and cannot write another tenant's; no scope sees
-    nothing; the role cannot lift the wall."""
+    nothing; the role cannot make itself a superuser or BYPASSRLS. It is no wall against a holder
+    of the role's credentials, who may say `*` or, as owner, lift the policy (decision 0015)."""
     role = ServiceRole(pg_admin_url)
 
     async def run() -> None:
@@ -184,6 +185,17 @@ def test_row_level_security_holds_hand_written_sql_of_the_services_role(pg_admin
                 await conn.execute(f'ALTER ROLE "{role.role}" BYPASSRLS')
             with pytest.raises(asyncpg.InsufficientPrivilegeError):
                 await conn.execute("SET ROLE postgres")
+            # What decision 0015 says the wall does NOT stop: anyone with this role's credentials
+            # may set the scope to every tenant (above: all four rows), and as the tables' owner
+            # may even lift the policy. Rolled back here.
+            tx = conn.transaction()
+            await tx.start()
+            await conn.execute("ALTER TABLE local_holidays NO FORCE ROW LEVEL SECURITY")
+            await conn.execute("ALTER TABLE local_holidays DISABLE ROW LEVEL SECURITY")
+            assert await conn.fetchval("SELECT count(*) FROM local_holidays") == 4  # no scope set, and still every tenant
+            await tx.rollback()
+            async with conn.transaction():
+                assert await conn.fetchval("SELECT count(*) FROM local_holidays") == 0
         finally:
             await conn.close()
 

@@ -7,15 +7,17 @@ import json
 import re
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from jsonschema import Draft7Validator
 
 from asyncapi_support import Stored, load, local, problems
-from duban_common import subjects
+from duban_common import anchors, subjects
 from duban_common.contracts import asyncapi, events
 from duban_common.contracts.dead_letters import DeadLetter
 from duban_common.contracts.submissions import KINDS
+from duban_common.bindings import outbound_headers
 from duban_common.envelope import new_event
 from duban_common.provisioning import CONSUMERS
 
@@ -104,10 +106,11 @@ def test_each_address_is_a_subject_the_code_publishes_on(document):
         for channel in events.NOTIFICATION_CHANNELS:
             published.add(events.subject_of("demo", event_type, {"channel": channel}))
     published |= {subjects.dead_letter("demo", spec.service) for spec in CONSUMERS}  # ConsumerRunner._dead_letter
+    published |= {anchors.subject(f"{spec.service}:demo") for spec in CONSUMERS}  # anchors.publish
 
     on_channels = set()
     for channel in document["channels"].values():
-        (message,) = channel["messages"].values()
+        message = next(iter(channel["messages"].values()))  # structured mode: the envelope
         payload = message["payload"]
         kind = next((p["properties"]["type"]["const"] for p in payload.get("allOf", []) if "properties" in p), None)
         if kind in events.EVENT_TYPES:
@@ -136,13 +139,15 @@ def test_each_consumer_receives_exactly_what_its_filter_takes(document):
         if op["action"] == "receive":
             consumer = op["x-duban-consumer"]
             received.setdefault(consumer["durable"], set()).add(op["channel"]["$ref"].removeprefix("#/channels/"))
-    assert set(received) == {spec.durable for spec in CONSUMERS}
+    # a consumer that only refuses (intake-strays) takes what no channel declares
+    assert set(received) == {spec.durable for spec in CONSUMERS if not spec.refuse}
     for spec in CONSUMERS:
-        takes = {cid for cid, channel in document["channels"].items()
-                 if all(_nats_match(spec.filter_subject, s) for s in _expand(channel))}
-        assert not {cid for cid, channel in document["channels"].items()
-                    if any(_nats_match(spec.filter_subject, s) for s in _expand(channel))} - takes, spec.durable
-        assert received[spec.durable] == takes, spec.durable
+        def match(s: str) -> bool:
+            return any(_nats_match(f, s) for f in spec.filters)
+
+        takes = {cid for cid, channel in document["channels"].items() if all(match(s) for s in _expand(channel))}
+        assert not {cid for cid, channel in document["channels"].items() if any(match(s) for s in _expand(channel))} - takes, spec.durable
+        assert received.get(spec.durable, set()) == takes, spec.durable
     assert received["reporting-projections"] == {c for c in document["channels"] if c.startswith("ev.")}
 
 
@@ -150,17 +155,20 @@ def test_every_channel_is_sent_and_each_operation_names_its_channels_message(doc
     sent = {op["channel"]["$ref"] for op in document["operations"].values() if op["action"] == "send"}
     assert sent == {f"#/channels/{cid}" for cid in document["channels"]}
     for op in document["operations"].values():
-        (message,) = op["messages"]
-        assert message["$ref"].startswith(op["channel"]["$ref"] + "/messages/")
-        local(document, message)
+        assert [m["$ref"] for m in op["messages"]] == [f"{op['channel']['$ref']}/messages/{name}"
+                                                      for name in local(document, op["channel"])["messages"]]
+        for message in op["messages"]:
+            local(document, message)
 
 
 # --- the broker check of tests/asyncapi_support.py ------------------------------------------
 
 
 def _outbox(event_type: str, data: dict, **headers) -> Stored:
-    env = new_event(tenant="demo", type=event_type, source="/services/test", data=data, time=datetime.now(timezone.utc))
-    return Stored(events.subject_of("demo", event_type, data), env.to_bytes(), {"Nats-Msg-Id": env.id, **headers})
+    """An event as the outbox relay publishes it (bindings.outbound_headers)."""
+    env = new_event(tenant="demo", type=event_type, source="/services/test 督办", data=data, time=datetime.now(timezone.utc))
+    body = env.to_bytes()
+    return Stored(events.subject_of("demo", event_type, data), body, {**outbound_headers(env.id, body), **headers})
 
 
 SENT = {"notification_id": "n1", "channel": "sms", "recipient_masked": "139****5678", "template": "urge",
@@ -180,12 +188,38 @@ def test_a_wrong_msg_id_a_subject_on_no_channel_and_a_bad_payload_are_reported()
     wrong_id = _outbox(events.NOTIFICATION_SENT, SENT, **{"Nats-Msg-Id": "something-else"})
     stray = Stored("duban.out.demo.notification.fax", _outbox(events.NOTIFICATION_REQUESTED, REQUESTED).data)
     no_header = _outbox(events.NOTIFICATION_SENT, SENT)
-    no_header = Stored(no_header.subject, no_header.data, {})
+    no_header = Stored(no_header.subject, no_header.data, {k: v for k, v in no_header.headers.items() if k != "Nats-Msg-Id"})
     bad = _outbox(events.NOTIFICATION_SENT, {k: v for k, v in SENT.items() if k != "status"})
     found = problems([wrong_id, stray, no_header, bad])
     assert len(found) == 5, found  # no_header: the header missing, and not the envelope's id
     assert "is not the envelope's id" in found[0] and "on no channel" in found[1]
     assert "'Nats-Msg-Id' is a required property" in found[2] and "'status' is a required property" in found[4]
+
+
+def test_outbox_ce_headers_must_be_there_and_say_what_the_envelope_says():
+    fine = _outbox(events.NOTIFICATION_SENT, SENT)
+    assert fine.headers["ce-source"] == "/services/test%20%E7%9D%A3%E5%8A%9E" and problems([fine]) == []
+    other_source = Stored(fine.subject, fine.data, {**fine.headers, "ce-source": "/elsewhere"})
+    no_type = Stored(fine.subject, fine.data, {k: v for k, v in fine.headers.items() if k != "ce-type"})
+    binary_type = Stored(fine.subject, fine.data, {**fine.headers, "content-type": "application/json"})
+    found = problems([other_source, no_type, binary_type])
+    assert len(found) == 3, found
+    assert "header ce-source '/elsewhere' is not the envelope's source" in found[0]
+    assert "'ce-type' is a required property" in found[1] and "content-type" in found[2]
+
+
+def test_a_binary_mode_submission_is_on_the_contract_with_its_ce_headers():
+    env = json.loads((Path(__file__).resolve().parents[2] / "examples" / "document.json").read_text(encoding="utf-8"))
+    headers = {f"ce-{k}": quote(v, safe="") for k, v in env.items() if k not in ("data", "datacontenttype")}
+    binary = Stored("duban.in.demo.document", json.dumps(env["data"]).encode(), {**headers, "content-type": "application/json"}, seq=1)
+    assert problems([binary]) == []
+    no_source = Stored(binary.subject, binary.data, {k: v for k, v in binary.headers.items() if k != "ce-source"}, seq=2)
+    assert any("'ce-source' is a required property" in p for p in problems([no_source]))
+    letter = DeadLetter(service="intake", consumer="intake-submissions", subject=binary.subject, stream_seq=2, deliveries=1,
+                        reason="缺少 ce-source", failed_at=datetime.now(timezone.utc), original=binary.data.decode(),
+                        original_headers=no_source.headers)
+    dead = Stored("duban.dlq.demo.intake", json.dumps(letter.model_dump(mode="json")).encode(), letter.headers())
+    assert problems([no_source, dead]) == []
 
 
 def test_an_invalid_submission_is_on_the_contract_only_when_a_dead_letter_refused_it():

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from duban_common import auth
 from duban_common.auth import Authorizer, KeySet, LocalIssuer, Verifier, rule
+from duban_common.unitscope import UnitScope
 
 SERVICES = ["intake", "tasking", "deadline", "escalation", "reporting"]
 
@@ -27,7 +28,8 @@ def _app(issuer: LocalIssuer) -> FastAPI:
               ("POST", "/v1/tenants/{tenant}/things"): rule(auth.OFFICE),
               ("PUT", "/v1/admin/tenants/{slug}"): rule(auth.OPERATOR)}
     verifier = Verifier(KeySet(file=issuer.jwks_file, min_refresh_s=0), issuer.issuer, issuer.audience)
-    app = FastAPI(dependencies=[Depends(Authorizer(verifier, access))])
+    units = UnitScope(confined=frozenset({("GET", "/v1/tenants/{tenant}/things")}))  # the route confines itself (unit_scope)
+    app = FastAPI(dependencies=[Depends(Authorizer(verifier, access, units=units))])
 
     @app.get("/v1/tenants/{tenant}/things")
     async def things(tenant: str, request: Request) -> dict:
@@ -91,6 +93,8 @@ def test_bad_tokens_are_refused_with_the_reason(issuer, tmp_path):
         "角色不对": jwt.encode({**_claims(issuer), "roles": ["superuser"]}, issuer.key_file.read_bytes(), "ES256", headers={"kid": _kid(issuer)}),
         "只有平台运维": jwt.encode({**_claims(issuer), "tenant": "*"}, issuer.key_file.read_bytes(), "ES256", headers={"kid": _kid(issuer)}),
         "必须写明单位": jwt.encode({**_claims(issuer), "roles": ["unit"]}, issuer.key_file.read_bytes(), "ES256", headers={"kid": _kid(issuer)}),
+        "必须写明平台": jwt.encode({**_claims(issuer), "roles": ["integrator"]}, issuer.key_file.read_bytes(), "ES256",
+                                             headers={"kid": _kid(issuer)}),
         "令牌无效，请重新登录": "not.a.token",
     }
     for reason, token in cases.items():
@@ -132,3 +136,23 @@ def test_every_route_of_every_service_is_in_its_access_table(service, tmp_path, 
     routes = {(m.upper(), path) for path, ops in app.openapi()["paths"].items() if path.startswith("/v1/") for m in ops}
     assert routes - set(table) == set(), "routes without an access rule"
     assert set(table) - routes == set(), "access rules for routes that do not exist"
+
+
+def test_the_expiry_leeway_is_a_setting_of_at_most_a_few_seconds(issuer, monkeypatch):
+    from duban_common.settings import ServiceSettings
+
+    def verifier(**env):
+        for k, v in env.items():
+            monkeypatch.setenv(k, v)
+        settings = ServiceSettings(service="intake", auth_jwks_file=issuer.jwks_file)
+        return auth.authorizer(settings, {}).verifier
+
+    lately = issuer.token(tenant="a", roles=["supervision_office"], ttl_s=-2)  # expired 2 s ago: clock skew
+    earlier = issuer.token(tenant="a", roles=["supervision_office"], ttl_s=-12)
+    default = verifier()
+    assert default.leeway_s <= 5 and default.verify(lately).tenant == "a"
+    with pytest.raises(auth.Unauthorized, match="登录已过期"):
+        default.verify(earlier)
+    assert verifier(DUBAN_AUTH_LEEWAY_S="20").verify(earlier).tenant == "a"  # an operator may widen it, within bounds
+    with pytest.raises(ValueError):
+        verifier(DUBAN_AUTH_LEEWAY_S="3600")

@@ -16,8 +16,8 @@ def test_every_kind_event_the_envelope_and_the_dead_letter_have_a_schema():
     names = set(schemas.all_schemas())
     assert {f"submission.{k}.v1.json" for k in KINDS} <= names
     assert {f"{t.removeprefix('duban.')}.json" for t in EVENT_TYPES} <= names
-    assert {"matter.registered.v1.json", "envelope.json", "dead_letter.json"} <= names
-    assert len(names) == len(KINDS) + len(EVENT_TYPES) + 2
+    assert {"matter.registered.v1.json", "envelope.json", "dead_letter.json", "audit_anchor.json"} <= names
+    assert len(names) == len(KINDS) + len(EVENT_TYPES) + 3
 
 
 def test_committed_snapshots_equal_what_the_code_generates():

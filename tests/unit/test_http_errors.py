@@ -71,12 +71,12 @@ async def test_validation_errors_are_in_chinese_and_never_echo_the_input(apps, d
 
 
 async def test_the_messages_name_the_field_as_the_users_do(apps, duban_auth):
-    unit = duban_auth.token(tenant="demo", roles=["unit"], unit="zjj")
-    async with client(apps["tasking"], unit) as http:
+    office = duban_auth.token(tenant="demo", roles=["supervision_office"])  # (a unit handler's wall reads the database first)
+    async with client(apps["tasking"], office) as http:
         missing = assert_format(await http.post(ROUTES["tasking"], json={"progress": 50}), 422)
     assert missing["detail"] == "缺少必填项：反馈内容"
     assert missing["errors"] == [{"loc": ["body", "text"], "msg": "缺少必填项：反馈内容", "type": "missing"}]
-    async with client(apps["deadline"], unit) as http:
+    async with client(apps["deadline"], office) as http:
         r = await http.post(ROUTES["deadline"], json={"reason": "材料未齐", "requested_due_on": "2026/11/30"})
     assert assert_format(r, 422)["errors"][0]["msg"] == "申请延期至格式应为 2026-11-30"
 

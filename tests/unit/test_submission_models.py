@@ -172,3 +172,20 @@ def test_lead_unit_also_in_co_units_is_refused(kind):
         KINDS[kind].model_validate(payload)
     ok = KINDS[kind].model_validate({**GOOD[kind], "lead_unit": "zjj", "co_units": ["cgj"]})
     assert ok.co_units == ["cgj"]
+
+
+@pytest.mark.parametrize("kind", sorted(GOOD))
+def test_unknown_fields_are_kept_within_bounds_and_refused_beyond_them(kind):
+    nested: list = []
+    for _ in range(190):
+        nested = [nested]
+    kept = KINDS[kind].model_validate({**GOOD[kind], "platform_ref": {"id": "A-17", "tags": ["急", "重点"]}})
+    assert kept.model_dump(mode="json")["platform_ref"] == {"id": "A-17", "tags": ["急", "重点"]}
+    for junk, said in ((nested, "嵌套超过"), ([["x" * 100] * 10] * 1000, "超过上限")):  # 190 deep; about 1 MB
+        with pytest.raises(ValidationError) as e:
+            KINDS[kind].model_validate({**GOOD[kind], "junk": junk})
+        assert said in str(e.value) and "junk" in str(e.value)
+    deep = copy.deepcopy(GOOD["meeting_decision"])
+    deep["decisions"][0]["junk"] = nested  # in a nested object too
+    with pytest.raises(ValidationError, match="嵌套超过"):
+        MeetingDecision.model_validate(deep)

@@ -150,7 +150,7 @@ def _summary(urls: dict[str, str], outcome: Outcome, seconds: float, view_token:
           f"（满意率 {rate(t['satisfaction_rate'])}）")
     print("查看 where to look (浏览器链接含一周有效的领导只读令牌 a leader's read-only token, valid 7 days;")
     print("  API 调用请用 `duban token --role supervision_office` 取得令牌):")
-    print(f"  督查看板 dashboard:        {rep}/v1/tenants/{TENANT}/dashboard?period={PERIOD}&access_token={view_token}")
+    print(f"  督查看板 dashboard:        {rep}/v1/tenants/{TENANT}/dashboard?period={PERIOD}")
     print(f"  督办台账 ledger:           {rep}/v1/tenants/{TENANT}/ledger")
     print(f"  台账导出 ledger (.xlsx):   {rep}/v1/tenants/{TENANT}/ledger.xlsx?access_token={view_token}")
     print(f"  统计排名 statistics:       {rep}/v1/tenants/{TENANT}/statistics?period={PERIOD}")

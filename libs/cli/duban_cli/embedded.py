@@ -93,6 +93,7 @@ class EmbeddedSystem:
     extra_env: dict[str, str] = field(default_factory=dict)
     nats: NatsServer | None = None
     services: dict[str, ServiceProcess] = field(default_factory=dict)
+    nats_restarts: int = 0
 
     def start_nats(self, port: int = EMBEDDED_NATS_PORT) -> None:
         self.nats = NatsServer(self.data_dir / "nats", port=port, log_file=self.data_dir / "logs" / "nats-server.log")
@@ -110,8 +111,8 @@ class EmbeddedSystem:
         """The services' own token for calls to each other (DUBAN_SERVICE_TOKEN)."""
         return self.issuer.token(tenant="*", roles=["operator"], subject=f"services@{self.data_dir.name}", ttl_s=365 * 24 * 3600)
 
-    def token(self, role: str, *, unit: str | None = None, tenant: str = "demo", ttl_s: int = 12 * 3600) -> str:
-        return self.issuer.token(tenant="*" if role == "operator" else tenant, roles=[role], unit=unit, ttl_s=ttl_s)
+    def token(self, role: str, *, unit: str | None = None, source: str | None = None, tenant: str = "demo", ttl_s: int = 12 * 3600) -> str:
+        return self.issuer.token(tenant="*" if role == "operator" else tenant, roles=[role], unit=unit, source=source, ttl_s=ttl_s)
 
     def headers(self, role: str, **kw) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(role, **kw)}"}
@@ -143,14 +144,29 @@ class EmbeddedSystem:
         sp.wait_ready(timeout_s)
 
     def supervise(self, stopping) -> None:
-        """Keep the services up until ``stopping()``: one that exits is started again."""
+        """Keep the services, and our own nats-server, up until ``stopping()``: one that exits is
+        started again (the services reconnect to the restarted server by themselves)."""
         while not stopping():
             time.sleep(0.5)
+            self._keep_nats_up(stopping)
             for name, sp in self.services.items():
                 if not sp.alive() and not stopping():
                     print(f"{name} exited ({sp.proc.returncode}); restarting — see {sp.log_path}", file=sys.stderr)
                     sp.start()
                     sp.restarts += 1
+
+    def _keep_nats_up(self, stopping) -> None:
+        if self.nats is None or self.nats.running() or stopping():
+            return
+        code = self.nats.proc.returncode if self.nats.proc else None
+        print(f"nats-server exited ({code}); restarting — see {self.nats.log_file}", file=sys.stderr, flush=True)
+        try:
+            self.nats.start()
+        except RuntimeError as e:  # its port not free yet, say: tried again on the next round
+            print(f"nats-server did not start again: {e}", file=sys.stderr, flush=True)
+            return
+        self.nats_restarts += 1
+        print(f"nats-server restarted on {self.nats.url} (pid {self.nats.proc.pid})", file=sys.stderr, flush=True)
 
     def url(self, name: str) -> str:
         return self.services[name].url

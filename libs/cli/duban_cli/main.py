@@ -56,7 +56,7 @@ def cmd_up(args) -> int:
     try:
         print(f"数据目录 data folder: {t.data_dir}")
         system.start_nats(t.nats_port)
-        print(f"NATS JetStream: {system.nats_url}")
+        print(f"NATS JetStream: {system.nats_url} (nats-server pid {system.nats.proc.pid})", flush=True)
         system.start_services()
         load_demo_tenant(system, demo_units_path())
         print("Duban 已启动 (Ctrl-C 停止):")
@@ -64,7 +64,7 @@ def cmd_up(args) -> int:
             print(f"  {name:<11} {sp.url}   (logs: {sp.log_path})")
         print("演示租户 demo tenant: demo — ledger: " f"{system.url('reporting')}/v1/tenants/demo/ledger")
         print("  每个接口都要令牌 every API needs a bearer token: ./duban.sh token --role supervision_office")
-        print(f"  督查看板 dashboard: {system.url('reporting')}/v1/tenants/demo/dashboard?access_token={system.token('leader')}")
+        print(f"  督查看板 dashboard: {system.url('reporting')}/v1/tenants/demo/dashboard   (令牌 token: ./duban.sh token --role leader)")
         system.supervise(lambda: stopping)
         return 0
     except Exception as e:

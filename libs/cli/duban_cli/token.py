@@ -3,6 +3,7 @@
     duban token --role supervision_office                 the demo tenant's supervision office
     duban token --role unit --unit zjj                    a unit handler of 住建局
     duban token --role operator --tenant '*'              the platform operator
+    duban token --role integrator --source /platforms/oa  a platform that submits as /platforms/oa
     curl -H "Authorization: Bearer $(duban token --role leader)" .../v1/tenants/demo/dashboard
 
 Production tokens come from the identity provider (OIDC); the services verify either kind
@@ -26,6 +27,7 @@ def add_parser(sub) -> None:
     t.add_argument("--tenant", default="demo")
     t.add_argument("--unit", help="the unit code, for --role unit")
     t.add_argument("--name", help="the person's name, shown in audit entries")
+    t.add_argument("--source", help="the platform, for --role integrator: the CloudEvents source it submits as")
     t.add_argument("--ttl", default="12h", help="lifetime, e.g. 30m, 12h, 7d")
     t.add_argument("--data-dir", type=Path, help="default: $DUBAN_DATA_DIR or ./data")
 
@@ -33,6 +35,9 @@ def add_parser(sub) -> None:
 def cmd_token(args) -> int:
     if "unit" in args.role and not args.unit:
         print("duban token: --role unit needs --unit <code>", file=sys.stderr)
+        return 2
+    if "integrator" in args.role and not args.source:
+        print("duban token: --role integrator needs --source <platform>, e.g. /platforms/oa", file=sys.stderr)
         return 2
     if args.tenant == "*" and "operator" not in args.role:
         print("duban token: only an operator's token may be for every tenant ('*')", file=sys.stderr)
@@ -44,5 +49,5 @@ def cmd_token(args) -> int:
                        "或用 DUBAN_DATA_DIR（或 --data-dir）指向正在运行的实例的数据目录")
     print(f"令牌签发 issuer: {issuer.directory}", file=sys.stderr)
     ttl = int(parse_duration(args.ttl).total_seconds())
-    print(issuer.token(tenant=args.tenant, roles=args.role, unit=args.unit, name=args.name, ttl_s=ttl))
+    print(issuer.token(tenant=args.tenant, roles=args.role, unit=args.unit, name=args.name, source=args.source, ttl_s=ttl))
     return 0

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
     from sqlalchemy.orm import ORMExecuteState, Session
 
+    from .anchors import Anchor
     from .db import Database
     from .envelope import Envelope
 
@@ -355,7 +356,9 @@ class Break:
     chain: str
     seq: int
     entry_id: str | None
-    kind: str  # content_altered | hash_altered | entry_missing | reordered | link_broken | truncated | head_mismatch
+    # content_altered | hash_altered | entry_missing | reordered | link_broken | truncated | head_mismatch, and against
+    # the chain's latest anchor outside the database (anchors.py): chain_missing | rewound | anchor_mismatch
+    kind: str
     expected: str
     found: str
     detail: str
@@ -371,6 +374,7 @@ class ChainReport:
     entries: int = 0
     last_seq: int = 0
     broken: Break | None = None
+    anchored_seq: int = 0  # the seq of the chain's latest anchor checked, 0 when none was
 
     @property
     def ok(self) -> bool:
@@ -444,29 +448,55 @@ def _find_later(it: Iterator[dict], wanted: str) -> int | None:
 
 
 async def verify_database(db: "Database", *, service: str | None = None, tenant: str | None = None,
-                          batch: int = 2000) -> list[ChainReport]:
+                          batch: int = 2000, anchors: "dict[str, Anchor] | None" = None) -> list[ChainReport]:
     """Verify every chain of a database (optionally one service's, one tenant's): the
-    operator's check, so it reads in the scope of the tenant asked for, else of all."""
+    operator's check, so it reads in the scope of the tenant asked for, else of all. With
+    ``anchors`` (chain → its latest anchor, anchors.latest) each anchored chain must still hold
+    the anchored entry: a chain deleted with its head, or a tail deleted with its head rewound,
+    is found too."""
     with tenancy.scoped(tenant or tenancy.ALL):
-        return await _verify_database(db, service, tenant, batch)
+        return await _verify_database(db, service, tenant, batch, anchors or {})
 
 
-async def _verify_database(db: "Database", service: str | None, tenant: str | None, batch: int) -> list[ChainReport]:
+async def _verify_database(db: "Database", service: str | None, tenant: str | None, batch: int,
+                           anchors: "dict[str, Anchor]") -> list[ChainReport]:
     async with db.read() as session:
         # Chains first, heads second: a chain that appears meanwhile has a head too (same commit).
         chains = {r.chain for r in (await session.execute(select(audit_log.c.chain).distinct())).all()}
         q = select(audit_head.c.chain, audit_head.c.seq, audit_head.c.hash)
         heads = {r.chain: (r.seq, r.hash) for r in (await session.execute(q)).all()}
         chains |= set(heads)
-    wanted = sorted(c for c in chains if (service is None or c.split(":", 1)[0] == service)
+    wanted = sorted(c for c in chains | set(anchors) if (service is None or c.split(":", 1)[0] == service)
                     and (tenant is None or c.split(":", 1)[1] == tenant))
     reports = []
     for chain in wanted:
         head = heads.get(chain)
+        anchor = anchors.get(chain)
         # Services may append while we read: what came after the head we read is left for next time.
         rows = [r async for r in _rows(db, chain, batch, upto=head[0] if head else None)]
-        reports.append(verify_chain(chain, rows, head))
+        report = verify_chain(chain, rows, head)
+        if anchor is not None:
+            report.anchored_seq = anchor.seq
+            if report.ok:
+                at_anchor = next((r for r in rows if int(r["seq"]) == anchor.seq), {})
+                report.broken = _against_anchor(chain, anchor, report, head, at_anchor)
+        reports.append(report)
     return reports
+
+
+def _against_anchor(chain: str, anchor: "Anchor", report: ChainReport, head, entry: dict) -> Break | None:
+    """The first thing the database lacks of what was anchored outside it, if anything."""
+    anchored = f"seq {anchor.seq} hash {anchor.hash} (anchored {anchor.at or 'outside the database'})"
+    if head is None and not report.entries:
+        return Break(chain, anchor.seq, None, "chain_missing", f"a chain up to {anchored}", "no entries and no head row",
+                     "the whole chain was deleted with its head after it was anchored")
+    if not entry:
+        return Break(chain, report.last_seq + 1, None, "rewound", f"entries up to {anchored}", f"entries up to seq {report.last_seq}",
+                     f"the last {anchor.seq - report.last_seq} entries up to the anchor are gone and the head row was rewound")
+    if entry["hash"] != anchor.hash:
+        return Break(chain, anchor.seq, entry["id"], "anchor_mismatch", anchored, f"hash {entry['hash']}",
+                     "the chain was rewritten and re-hashed from this entry or an earlier one")
+    return None
 
 
 async def _rows(db: "Database", chain: str, batch: int, upto: int | None) -> AsyncIterator[dict]:

@@ -1,8 +1,9 @@
 """Who is calling, and may they: bearer JWTs (OIDC-compatible) and one access table per
-service (docs/decisions/0012-authentication.md).
+service (docs/decisions/0013-authentication.md).
 
 - A token names its tenant (claim ``tenant``; ``*`` only for operators), its roles (claim
-  ``roles``), for a unit handler its unit (claim ``unit``), and carries ``iss``, ``aud``,
+  ``roles``), for a unit handler its unit (claim ``unit``), for an integrator its platform
+  (claim ``source``, the CloudEvents source it submits as), and carries ``iss``, ``aud``,
   ``exp``. Signatures are checked against a JWKS document (a file or a URL, the identity
   provider's); an unknown ``kid`` re-reads it once, which is how keys rotate.
 - Every route of a service is listed in its access table with the roles that may call it;
@@ -29,6 +30,7 @@ from fastapi import HTTPException, Request
 
 from . import tenancy
 from .logging import get_logger
+from .unitscope import UnitScope
 
 log = get_logger(__name__)
 
@@ -47,6 +49,7 @@ class Principal:
     roles: frozenset[str]
     unit: str | None = None
     name: str | None = None
+    source: str | None = None  # an integrator's platform (the CloudEvents source it submits as)
 
     def has(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -103,7 +106,7 @@ class Verifier:
     keys: KeySet
     issuer: str
     audience: str
-    leeway_s: int = 30
+    leeway_s: int = 5  # ServiceSettings.auth_leeway_s
 
     def verify(self, token: str) -> Principal:
         try:
@@ -126,7 +129,10 @@ class Verifier:
         unit = claims.get("unit")
         if UNIT in roles and not unit:
             raise Unauthorized("承办单位人员的令牌必须写明单位（unit）")
-        return Principal(str(claims["sub"]), tenant, frozenset(roles), unit, claims.get("name"))
+        source = claims.get("source")
+        if INTEGRATOR in roles and not (isinstance(source, str) and source):
+            raise Unauthorized("对接平台的令牌必须写明平台（source，如 /platforms/oa）")
+        return Principal(str(claims["sub"]), tenant, frozenset(roles), unit, claims.get("name"), source if isinstance(source, str) else None)
 
 
 # --- the access table and the check every request goes through ---
@@ -142,12 +148,18 @@ def rule(*roles: str) -> frozenset[str]:
 
 
 class Authorizer:
-    """A FastAPI app-level dependency: authenticates, then checks the route's roles and the tenant."""
+    """A FastAPI app-level dependency: authenticates, then checks the route's roles, the tenant,
+    and for a unit handler that what the path names is its unit's (unitscope.py)."""
 
-    def __init__(self, verifier: Verifier | None, access: Access, *, enabled: bool = True) -> None:
+    def __init__(self, verifier: Verifier | None, access: Access, *, enabled: bool = True, units: UnitScope | None = None,
+                 db=None, links: frozenset[str] = frozenset()) -> None:
         self.verifier = verifier
         self.access = access
+        self.links = links  # the document downloads that take the token from ?access_token=
         self.enabled = enabled
+        self.units = units or UnitScope()  # a unit handler's wall (unitscope.py), looked up in ``db``
+        self.db = db
+        self.units.check(access)
 
     async def __call__(self, request: Request) -> None:
         route = request.scope.get("route")
@@ -158,7 +170,7 @@ class Authorizer:
             request.state.principal = None
             tenancy.set_scope(request.path_params.get("tenant") or tenancy.ALL)
             return
-        principal = self.authenticate(request)
+        principal = self.authenticate(request, path)
         allowed = self.access.get((request.method, path))
         if allowed is None and request.method == "HEAD":
             allowed = self.access.get(("GET", path))
@@ -173,13 +185,17 @@ class Authorizer:
         request.state.principal = principal
         # The data layer's scope for this request (tenancy.py): the tenant in the path, else the token's
         tenancy.set_scope(tenant or (tenancy.ALL if principal.tenant == ANY_TENANT else principal.tenant))
+        own = unit_scope(request)
+        if own is not None:
+            await self.units.hold(request, own, self.db)
 
-    def authenticate(self, request: Request) -> Principal:
+    def authenticate(self, request: Request, path: str) -> Principal:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
-        if not header and request.method in ("GET", "HEAD") and request.query_params.get("access_token"):
-            # RFC 6750 §2.3, for pages and downloads opened from a link (dashboard, ledger.xlsx);
-            # only for reading, and the access log never records query strings (uvicorn's is off)
+        if not header and path in self.links and request.method in ("GET", "HEAD") and request.query_params.get("access_token"):
+            # RFC 6750 §2.3, for the documents a browser downloads from a link (the service's
+            # access.py LINKS) and nowhere else; no log records query strings (uvicorn's access
+            # log is off, audit entries keep the path only)
             scheme, token = "bearer", request.query_params["access_token"]
         if scheme.lower() != "bearer" or not token:
             raise HTTPException(401, "请先登录：请求没有带令牌（Authorization: Bearer <JWT>）", headers={"WWW-Authenticate": "Bearer"})
@@ -205,19 +221,27 @@ def acting_unit(request: Request) -> str | None:
     return request.headers.get("x-duban-unit")
 
 
+def acting_person(request: Request) -> str | None:
+    """Who acts, for the records that name a person (requested_by, decided_by): the token's
+    name (else its subject) with its unit, never what the request body says. With
+    authentication off, the role and unit the caller states (a development convenience)."""
+    p = principal_of(request)
+    if p is None:
+        stated = [h for h in (request.headers.get("x-duban-role"), request.headers.get("x-duban-unit")) if h]
+        return ":".join(stated) or None
+    who = p.name or p.subject
+    return f"{who}（{p.unit}）" if p.unit else who
+
+
 def principal_of(request: Request) -> Principal | None:
     """The authenticated caller (None only when authentication is switched off)."""
     return getattr(request.state, "principal", None)
 
 
-def acting_person(request: Request) -> str | None:
-    """Who acts, for the records that name a person (requested_by, decided_by, urged_by, ...): the
-    token's name (its subject where it has none), with the unit of a unit handler, 张三（zjj）."""
+def source_scope(request: Request) -> str | None:
+    """The platform an integrator is confined to: it sees only what it submitted (None for every other role)."""
     p = principal_of(request)
-    if p is None:
-        return None
-    who = p.name or p.subject
-    return f"{who}（{p.unit}）" if p.unit else who
+    return p.source if p is not None and p.roles == {INTEGRATOR} else None
 
 
 def unit_scope(request: Request) -> str | None:
@@ -268,7 +292,7 @@ class LocalIssuer:
         return self
 
     def token(self, *, tenant: str, roles: list[str] | tuple[str, ...], unit: str | None = None, subject: str | None = None,
-              name: str | None = None, ttl_s: int = 12 * 3600) -> str:
+              name: str | None = None, source: str | None = None, ttl_s: int = 12 * 3600) -> str:
         if self._signing is None:
             self.ensure()
             self._signing = (json.loads(self.jwks_file.read_text())["keys"][0]["kid"], self.key_file.read_bytes())
@@ -280,14 +304,17 @@ class LocalIssuer:
             claims["unit"] = unit
         if name:
             claims["name"] = name
+        if source:
+            claims["source"] = source
         return jwt.encode(claims, key, algorithm="ES256", headers={"kid": kid})
 
 
-def authorizer(settings, access: Access) -> Authorizer:
+def authorizer(settings, access: Access, units: UnitScope | None = None, db=None, links: frozenset[str] = frozenset()) -> Authorizer:
     """The service's authorizer from its settings (``DUBAN_AUTH_*``)."""
     if settings.auth == "off":
         log.warning("authentication is OFF: every caller is trusted (never in production)")
-        return Authorizer(None, access, enabled=False)
+        return Authorizer(None, access, enabled=False, units=units, db=db, links=links)
     jwks_file = settings.auth_jwks_file or (settings.issuer_dir() / "jwks.json")
     keys = KeySet(file=None if settings.auth_jwks_url else Path(jwks_file), url=settings.auth_jwks_url)
-    return Authorizer(Verifier(keys, settings.auth_issuer, settings.auth_audience), access)
+    verifier = Verifier(keys, settings.auth_issuer, settings.auth_audience, leeway_s=settings.auth_leeway_s)
+    return Authorizer(verifier, access, units=units, db=db, links=links)

@@ -24,7 +24,6 @@ been delivered ``max_deliver`` times. Either way the consumer keeps going.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 import traceback
 from collections.abc import Awaitable, Callable
@@ -34,8 +33,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from . import subjects, tenancy
-from .contracts.dead_letters import DeadLetter
+from . import bindings, subjects, tenancy
+from .contracts.dead_letters import letter_for
 from .envelope import Envelope
 from .logging import bind_correlation, clear_correlation, get_logger
 from .metrics import HANDLER_SECONDS, MESSAGES
@@ -163,6 +162,8 @@ class ConsumerRunner:
         started = time.perf_counter()
         waiting: list[_Waiting] = []
         for msg in msgs:
+            clear_correlation()  # nothing of the previous delivery (its event_id) on this one's log lines
+            bind_correlation(service=self.spec.service)
             delivered = msg.metadata.num_delivered if msg.metadata else 1
             try:
                 env, handler = self._parse(msg)
@@ -180,6 +181,7 @@ class ConsumerRunner:
                 clear_correlation()
                 raise
         for w in waiting:
+            bind_correlation(event_id=w.env.id, event_type=w.env.type, tenant=w.env.tenant)  # its own, not the last applied
             await self._settle(w.msg, w.delivered, w.error if w.error is not None else w.outcome, started)
 
     async def _settle(self, msg: "Msg", delivered: int, result: "str | BaseException", started: float) -> None:
@@ -215,12 +217,16 @@ class ConsumerRunner:
             bind_correlation(service=self.spec.service)
 
     def _parse(self, msg: "Msg") -> tuple[Envelope, Handler | None]:
+        if self.spec.refuse:
+            raise Rejected(self.spec.refuse.format(subject=msg.subject))
         if len(msg.data) > self.settings.max_message_bytes:
             raise Rejected(f"message of {len(msg.data)} bytes exceeds the limit of {self.settings.max_message_bytes} bytes")
         try:
-            env = Envelope.from_bytes(msg.data)
+            env = bindings.envelope_of(msg.headers, msg.data)  # structured or binary mode
         except ValidationError as e:
             raise Rejected(f"invalid envelope: {describe_validation_error(e)}") from None
+        except bindings.BindingError as e:
+            raise Rejected(e.reason) from None
         bind_correlation(event_id=env.id, event_type=env.type, tenant=env.tenant)
         if subjects.tenant_of(msg.subject) != env.tenant:
             raise Rejected(f"subject tenant {subjects.tenant_of(msg.subject)!r} does not match envelope tenant {env.tenant!r}")
@@ -302,17 +308,13 @@ class ConsumerRunner:
         tenant = subjects.tenant_of(msg.subject)
         if tenant is None or not subjects.TENANT_RE.fullmatch(tenant):
             tenant = subjects.UNKNOWN_TENANT
-        try:
-            original = msg.data.decode("utf-8")
-        except UnicodeDecodeError:
-            original = msg.data.hex()
         seq = msg.metadata.sequence.stream if msg.metadata else 0
-        letter = DeadLetter(service=self.spec.service, consumer=self.spec.durable, subject=msg.subject, stream_seq=seq,
-                            deliveries=delivered, reason=reason, failed_at=datetime.now(timezone.utc), original=original,
-                            original_headers=dict(msg.headers or {}))
-        log.warning("dead-lettered", subject=msg.subject, reason=reason.splitlines()[0] if reason else "")
+        letter = letter_for(msg.data, dict(msg.headers or {}), stream=self.spec.stream, stream_seq=seq, reason=reason,
+                            service=self.spec.service, consumer=self.spec.durable, subject=msg.subject, deliveries=delivered,
+                            failed_at=datetime.now(timezone.utc))
+        log.warning("dead-lettered", subject=msg.subject, reason=letter.headers()["Duban-Dlq-Reason"])
         # Publish (and wait for the PubAck) before terminating the original: if this
         # fails, the exception propagates, nothing is acked, and the message comes back.
         await self.js.publish(subjects.dead_letter(tenant, self.spec.service),
-                              json.dumps(letter.model_dump(mode="json"), ensure_ascii=False).encode(), headers=letter.headers())
+                              letter.to_bytes(), headers=letter.headers())
         await msg.term()

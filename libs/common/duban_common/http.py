@@ -64,6 +64,55 @@ PAGE_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 OFFSET_MAX = 2**63 - 1
 
 
+# What every route can be refused with, besides its own answers: the authorizer's (no token,
+# another role, tenant or unit), a path naming nothing, and for a write a body that cannot be
+# read, one too large, or a state that does not allow it. Documented once, for every route.
+REFUSALS: dict[int, str] = {
+    400: "the body could not be read as its content type says",
+    401: "no bearer token, or one that is expired, forged or of another issuer",
+    403: "the token's role, tenant or platform may not do this",
+    404: "what the path names does not exist (or is another unit's, which answers the same)",
+    409: "the state of what the path names does not allow this now",
+    413: "the body is larger than the service takes",
+}
+WRITES = ("post", "put", "patch", "delete")
+
+
+def refusals_of(path: str, method: str) -> list[int]:
+    codes = [401, 403]
+    if "{" in path:
+        codes.append(404)
+    if method in WRITES:
+        codes += [400, 409, 413]
+    return sorted(codes)
+
+
+def document_refusals(schema: dict) -> dict:
+    """Add to each ``/v1`` operation of an OpenAPI document the refusals it can answer, in the
+    shape they have (:class:`Problem`); what a route documents itself is kept."""
+    problem = {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    if "Problem" not in components:
+        own = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(own.pop("$defs", {}), Problem=own)
+    for path, operations in schema.get("paths", {}).items():
+        if not path.startswith("/v1/"):
+            continue
+        for method, op in operations.items():
+            responses = op.setdefault("responses", {})
+            for code in refusals_of(path, method):
+                responses.setdefault(str(code), {"description": REFUSALS[code], "content": problem})
+    return schema
+
+
+def attachment_disposition(name: str, fallback: str) -> str:
+    """``Content-Disposition`` of a download under its (Chinese) name: RFC 6266 with the RFC 5987
+    ``filename*``, and an ASCII ``filename`` for clients that read only that."""
+    from urllib.parse import quote
+
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
 # --- one error format for every route (duban_common.problems) ---
 
 

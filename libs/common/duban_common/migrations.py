@@ -1,4 +1,4 @@
-"""Schema migrations with Alembic, one history per service (docs/decisions/0011-migrations.md).
+"""Schema migrations with Alembic, one history per service (docs/decisions/0012-migrations.md).
 
 Every service keeps its revisions in ``duban_<service>/migrations/versions``; the
 environment script is shared (``duban_common/alembic``). Each service has its own version

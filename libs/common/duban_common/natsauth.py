@@ -6,7 +6,7 @@ publishes events and consumes everything). Each tenant's platform has an account
 own, ``TENANT-<tenant>``, with one user ``platform-<tenant>``, which imports from DUBAN
 exactly its own subjects:
 
-- ``duban.in.<tenant>.>`` as a *service*: the platform's JetStream publish is a request;
+- ``duban.in.<tenant>.*`` as a *service*: the platform's JetStream publish is a request;
   its reply subject is rewritten by the server on the way into DUBAN, so the publish ack
   comes back to the platform and nowhere else. With a single shared account a platform
   could name any subject as its reply and have JetStream publish the ack there, into
@@ -20,7 +20,7 @@ exactly its own subjects:
   create, change or delete consumers or streams, so it cannot widen its filter.
 
 Inside its account the platform's user is also limited by permissions (publish
-``duban.in.<tenant>.>`` and its consumer's API subjects; subscribe ``duban.out.<tenant>.>``
+``duban.in.<tenant>.*`` and its consumer's API subjects; subscribe ``duban.out.<tenant>.>``
 and ``_INBOX.>``, which in its own account carries only its own replies), so a wrong
 subject is refused with a permissions violation instead of going nowhere silently.
 
@@ -71,7 +71,7 @@ def tenant_permissions(tenant: str) -> dict:
     consumer = out_consumer(t)
     return {
         "publish": {"allow": [
-            f"duban.in.{t}.>",
+            f"duban.in.{t}.*",  # exactly what intake consumes (provisioning.CONSUMERS)
             f"{JS_API_PREFIX}.CONSUMER.INFO.{OUT_STREAM}.{consumer}",
             f"{JS_API_PREFIX}.CONSUMER.MSG.NEXT.{OUT_STREAM}.{consumer}",
             f"$JS.ACK.{OUT_STREAM}.{consumer}.>",
@@ -172,7 +172,7 @@ def _services_exported_to(tenant: str) -> list[tuple[str, str, str | None, str |
         # a service import: the platform's request (JetStream publish) enters DUBAN with a reply
         # subject the server rewrites, so the publish ack finds its way back and the platform can
         # never aim the ack at a subject of DUBAN's (a reply subject is not permission-checked)
-        ("service", f"duban.in.{t}.>", None, None),
+        ("service", f"duban.in.{t}.*", None, None),
         ("stream", f"duban.out.{t}.>", None, None),
         ("service", f"$JS.API.CONSUMER.INFO.{OUT_STREAM}.{consumer}", None, f"{JS_API_PREFIX}.CONSUMER.INFO.{OUT_STREAM}.{consumer}"),
         # a fetch is answered with many messages

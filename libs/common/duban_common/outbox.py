@@ -2,7 +2,8 @@
 
 A handler's changes, its inbox record and its outgoing events commit in one
 transaction (:class:`UnitOfWork`). The :class:`OutboxRelay` publishes committed rows
-with ``Nats-Msg-Id`` = event id and marks them only after JetStream's PubAck.
+with ``Nats-Msg-Id`` = event id and marks them only after JetStream's PubAck. They go out in
+structured mode with each attribute also in a ``ce-`` header (bindings.outbound_headers).
 
 The relay *claims unpublished rows* (``published_at IS NULL``) instead of reading
 "ids greater than the last seen": a transaction that commits late with a lower id is
@@ -22,6 +23,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from . import subjects
+from .bindings import outbound_headers
 from .audit import AuditRecorder
 from .contracts.events import subject_of
 from .db import UTCDateTime
@@ -239,7 +241,7 @@ class OutboxRelay:
         error: Exception | None = None
         for seq, event_id, subject, payload in rows:
             try:
-                await self._js.publish(subject, payload, timeout=self._timeout, headers={"Nats-Msg-Id": event_id})
+                await self._js.publish(subject, payload, timeout=self._timeout, headers=outbound_headers(event_id, payload))
             except Exception as e:  # re-raised by relay_once after marking what went out
                 error = e
                 break

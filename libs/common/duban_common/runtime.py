@@ -21,12 +21,14 @@ from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import MetaData
 
-from . import audit, auth, migrations, provisioning
+from . import anchors, audit, auth, migrations, provisioning
 from . import http as http_errors
+from .attachments import AttachmentStore
 from .bodylimit import BodyLimit
 from .clock import SimulatedClock, SystemClock
 from .consumer import ConsumerRunner, Handler
 from .db import Database
+from .http import document_refusals
 from .logging import configure as configure_logging
 from .logging import get_logger
 from .metrics import HTTP_REQUESTS
@@ -59,6 +61,7 @@ class Runtime:
         self.clock = clock(self.settings.service, self.settings.instance)
         self.nc = None
         self.js = None
+        self.attachments: AttachmentStore | None = None  # the report attachments' store, once connected
         self._consumers: list[ConsumerRunner] = []
         self.relay: OutboxRelay | None = None
         self.source = f"/duban/{self.settings.service}"
@@ -85,6 +88,7 @@ class Runtime:
         self.nc = await nats.connect(s.nats_url, name=f"duban-{s.service}", max_reconnect_attempts=-1, reconnect_time_wait=1)
         self.js = self.nc.jetstream()
         specs = await provisioning.provision(self.js, s.service, s)
+        self.attachments = AttachmentStore(self.js, s.max_upload_bytes)
         await self.clock.start(self.js)
         self.relay = OutboxRelay(self.db, self.tables, self.js, service=s.service, poll_s=s.outbox_poll_s, batch=s.outbox_batch)
         self.relay.start()
@@ -94,11 +98,15 @@ class Runtime:
             await runner.start()
             runner.task.add_done_callback(_log_background_end)
             self._consumers.append(runner)
-        for factory in (*self.background, *(() if analyzes_itself else (self._refresh_statistics,))):
+        await anchors.anchor_or_log(self.db, self.js)  # the heads as this replica finds them, before it changes any
+        for factory in (*self.background, self._anchor_audit_heads, *(() if analyzes_itself else (self._refresh_statistics,))):
             task = asyncio.create_task(factory(), name=getattr(factory, "__name__", "background"))
             task.add_done_callback(_log_background_end)
             self._background_tasks.append(task)
         log.info("service started", consumers=[c.durable for c in specs])
+
+    async def _anchor_audit_heads(self) -> None:
+        await anchors.keep_anchoring(self.db, self.js, self.settings.audit_anchor_every_s)
 
     async def _refresh_statistics(self) -> None:
         """So that the planner's statistics follow the tables' growth, where nothing else keeps
@@ -123,6 +131,7 @@ class Runtime:
             await self.relay.stop()
         await self.clock.stop()
         if self.nc:
+            await anchors.anchor_or_log(self.db, self.js)  # the heads as this replica leaves them
             await self.nc.drain()
         await self.db.dispose()
 
@@ -146,17 +155,19 @@ class Runtime:
             finally:
                 await self.stop()
 
-        access = importlib.import_module(f"duban_{self.settings.service}.entrypoints.access").ACCESS
+        tables = importlib.import_module(f"duban_{self.settings.service}.entrypoints.access")
+        guard = auth.authorizer(self.settings, tables.ACCESS, getattr(tables, "UNITS", None), self.db, getattr(tables, "LINKS", frozenset()))
         # FastAPIOffline: /docs and /redoc with their scripts served by the service itself (county
-        # intranets reach no CDN); every route: token, role, tenant
-        app = FastAPIOffline(title=title, version="1.0.0", lifespan=lifespan, static_url=DOCS_ASSETS,
-                             dependencies=[Depends(auth.authorizer(self.settings, access))])
+        # intranets reach no CDN); every route: token, role, tenant, a unit handler's unit
+        app = FastAPIOffline(title=title, version="1.0.0", lifespan=lifespan, static_url=DOCS_ASSETS, dependencies=[Depends(guard)])
         app.state.runtime = self
         http_errors.install(app)  # one error format, in Chinese
         app.add_middleware(audit.ActorMiddleware)  # units of work record who asked
         app.include_router(self._ops_router())
         for router in self.routers:
             app.include_router(router)
+        build_openapi = app.openapi
+        app.openapi = lambda: app.openapi_schema or document_refusals(build_openapi())  # every route's refusals
 
         @app.middleware("http")
         async def count_requests(request: Request, call_next):

@@ -29,7 +29,6 @@ class ServiceSettings(BaseSettings):
     # Request bodies: larger ones are refused with 413 before parsing (duban_common.bodylimit);
     # the routes a service declares as uploads (Runtime.upload_routes) take up to max_upload_bytes
     max_body_bytes: int = 1_000_000
-    max_upload_bytes: int = 20_000_000
     # true: the service upgrades its own database at start (embedded run, tests); false
     # (Kubernetes, compose): a migration Job ran `python -m duban_<service> migrate` and the
     # service refuses to start on a database that is not at head
@@ -43,6 +42,9 @@ class ServiceSettings(BaseSettings):
     auth_dir: Path | None = None  # the embedded issuer's keys (default <data_dir>/auth)
     auth_jwks_file: Path | None = None  # default <auth_dir>/jwks.json (the embedded issuer's public keys)
     auth_jwks_url: str | None = None  # the identity provider's JWKS endpoint (production)
+    # how far past its expiry (and before its nbf) a token is still taken: the clocks' skew
+    # between the identity provider and this host, no more (DUBAN_AUTH_LEEWAY_S)
+    auth_leeway_s: int = Field(5, ge=0, le=60)
     # this service's own bearer token for calls to other services (an operator token from
     # the identity provider's client-credentials flow; the embedded run mints one)
     service_token: str | None = None
@@ -67,7 +69,12 @@ class ServiceSettings(BaseSettings):
     # CPU of the system (4.8% -> 10.4% of a core).
     fetch_wait_s: float = 1.0
     max_message_bytes: int = 1_000_000  # larger messages are dead-lettered before parsing
+    audit_anchor_every_s: float = 60  # each audit chain's head is published to DUBAN_AUDIT this often, and at stop
     provision_update: bool = False  # when true, drifted consumers are updated instead of failing
+
+    # Report attachments (duban_common.attachments): the largest file one upload may carry. An
+    # upload route reads its body against this limit, not against the general request limit.
+    max_upload_bytes: int = 20_000_000
 
     outbox_poll_s: float = 0.5
     outbox_batch: int = 200

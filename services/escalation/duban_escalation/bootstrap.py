@@ -7,7 +7,7 @@ from duban_common.runtime import Runtime
 from .adapters import orm
 from .adapters.senders import senders_from
 from .config import EscalationSettings
-from .entrypoints import http
+from .entrypoints import http, http_attachments
 from .service_layer import handlers
 from .service_layer.delivery import Deliverer
 from .service_layer.timers import EscalationTimers
@@ -23,5 +23,5 @@ def bootstrap(settings: EscalationSettings | None = None) -> Runtime:
     if hasattr(runtime.clock, "on_change"):
         runtime.clock.on_change(timers.on_clock_change)
     runtime.background += [timers.run, deliverer.run]
-    runtime.routers.append(http.router(runtime, cal))
+    runtime.routers += [http.router(runtime, cal), http_attachments.router(runtime)]
     return runtime

@@ -5,11 +5,11 @@ from duban_common.runtime import Runtime
 
 from .adapters import orm
 from .config import TaskingSettings
-from .entrypoints import consumers, http, http_tasks
+from .entrypoints import consumers, http, http_attachments, http_tasks
 
 
 def bootstrap(settings: TaskingSettings | None = None) -> Runtime:
     settings = settings or TaskingSettings()
     runtime = Runtime(settings=settings, metadata=orm.metadata, tables=orm.infra, handlers=consumers.HANDLERS)
-    runtime.routers += [http.router(runtime), http_tasks.router(runtime, WorkCalendar())]
+    runtime.routers += [http.router(runtime), http_tasks.router(runtime, WorkCalendar()), http_attachments.router(runtime)]
     return runtime

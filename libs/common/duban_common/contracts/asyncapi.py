@@ -1,10 +1,12 @@
 """The AsyncAPI 3.0.0 document of Duban's NATS subjects (CONTRACT.md, decision 0018).
 
 Generated from the declarations the code runs on, never edited by hand:
-- a channel per submission kind (``duban.in.{tenant}.<kind>``, submissions.KINDS);
+- a channel per submission kind (``duban.in.{tenant}.<kind>``, submissions.KINDS), with a message
+  per content mode it takes: structured (the envelope) and binary (``ce-`` headers, ``data``);
 - a channel per event type: ``duban.ev.{tenant}.<aggregate>.<event>``, or its outbound topic
   (events.OUTBOUND_TOPICS; a topic's ``{field}`` is a channel parameter, events.TOPIC_FIELDS);
 - the dead-letter channel of each service that runs a consumer (contracts.dead_letters);
+- the audit anchors of every service's chains (contracts.audit_anchors);
 - a ``send`` operation per channel, and a ``receive`` operation per channel and durable
   consumer whose filter matches it (provisioning.CONSUMERS).
 Payloads ``$ref`` the JSON Schema snapshots in ``schemas/`` (schemas.py), relative to the file.
@@ -21,6 +23,7 @@ from pathlib import Path
 
 from .. import subjects
 from ..provisioning import CONSUMERS, ConsumerSpec
+from .audit_anchors import HEADERS as ANCHOR_HEADERS
 from .dead_letters import HEADERS as DEAD_LETTER_HEADERS
 from .events import EVENT_TYPES, OUTBOUND_TOPICS, TOPIC_FIELDS
 from .schemas import file_name, render
@@ -40,6 +43,7 @@ class Channel:
     headers: str  # a name in components.schemas
     sent_by: str
     parameters: dict[str, dict] = field(default_factory=dict)
+    binary: dict | None = None  # the payload of the channel's binary-mode message (``data``), if it takes one
 
     def subjects(self, tenant: str = "demo") -> list[str]:
         """The concrete subjects of the channel for one tenant: each value of an enumerated parameter."""
@@ -61,7 +65,8 @@ def _enveloped(type_: str) -> dict:
 def channels() -> list[Channel]:
     tenant = {"tenant": {"description": _TENANT, "examples": ["demo"]}}
     out = [Channel(f"in.{kind}", f"duban.in.{{tenant}}.{kind}", submission_type(kind).removeprefix("duban."),
-                   _enveloped(submission_type(kind)), "inboundHeaders", "an integrating platform (or `duban publish`)", tenant)
+                   _enveloped(submission_type(kind)), "inboundHeaders", "an integrating platform (or `duban publish`)", tenant,
+                   binary={"$ref": _SCHEMAS + file_name(submission_type(kind))})
            for kind in KINDS]
     for type_ in EVENT_TYPES:
         aggregate, name, _ = subjects.split_type(type_)
@@ -78,6 +83,11 @@ def channels() -> list[Channel]:
     for service in sorted({c.service for c in CONSUMERS}):
         out.append(Channel(f"dlq.{service}", f"duban.dlq.{{tenant}}.{service}", "dead_letter", {"$ref": f"{_SCHEMAS}dead_letter.json"},
                            "deadLetterHeaders", f"the consumer runner of {service}", dlq_tenant))
+    services = sorted({c.service for c in CONSUMERS})
+    out.append(Channel("audit.anchor", "duban.audit.{service}.{tenant}", "audit_anchor", {"$ref": f"{_SCHEMAS}audit_anchor.json"},
+                       "anchorHeaders", "every service: each audit chain's head, every minute and at stop (stream DUBAN_AUDIT)",
+                       {"service": {"description": "the service whose chain it is", "enum": services},
+                        "tenant": {"description": f"{_TENANT}; `_platform` for changes of no tenant", "examples": ["demo", "_platform"]}}))
     return out
 
 
@@ -95,7 +105,7 @@ def receivers(channel: Channel) -> list[ConsumerSpec]:
     """The durable consumers whose filter takes the channel's messages: all of them, for every tenant."""
     out = []
     for spec in CONSUMERS:
-        hits = [_matches(spec.filter_subject, s) for s in channel.subjects()]
+        hits = [any(_matches(f, s) for f in spec.filters) for s in channel.subjects()]
         if any(hits) and not all(hits):
             raise ValueError(f"consumer {spec.durable} takes only part of channel {channel.id}; declare the parts as channels")
         if all(hits):
@@ -103,25 +113,53 @@ def receivers(channel: Channel) -> list[ConsumerSpec]:
     return out
 
 
-def _headers() -> dict[str, dict]:
-    def strings(descriptions: dict[str, str], required: bool) -> dict:
-        props = {name: {"type": "string", "description": text} for name, text in descriptions.items()}
-        return {"type": "object", "properties": props, **({"required": list(props)} if required else {})}
+_CE_ATTRIBUTES = {  # CloudEvents' attributes as headers (bindings.py), percent-encoded
+    "ce-specversion": "the envelope's specversion: 1.0",
+    "ce-id": "the envelope's id",
+    "ce-source": "the envelope's source",
+    "ce-type": "the envelope's type, duban.<aggregate>.<event>.v<major>",
+    "ce-time": "the envelope's time, RFC 3339",
+    "ce-tenant": "the envelope's tenant (extension attribute)",
+}
 
+
+def _headers() -> dict[str, dict]:
+    def strings(descriptions: dict[str, str], required: bool | list[str], constraints: dict[str, dict] | None = None) -> dict:
+        props = {name: {"type": "string", "description": text, **(constraints or {}).get(name, {})} for name, text in descriptions.items()}
+        names = list(props) if required is True else required or []
+        return {"type": "object", "properties": props, **({"required": names} if names else {})}
+
+    msg_id = {"Nats-Msg-Id": "optional: JetStream drops a re-publish with the same id inside its duplicate window"}
     return {
-        "inboundHeaders": strings({"Nats-Msg-Id": "optional: JetStream drops a re-publish with the same id inside its duplicate window"}, False),
-        "outboxHeaders": strings({"Nats-Msg-Id": "the envelope's id: JetStream drops a re-publish inside its duplicate window"}, True),
+        "inboundHeaders": strings({**msg_id, "content-type": "structured mode: application/cloudevents+json, or application/json "
+                                                             "(then no ce- header): the whole envelope is the body"}, False),
+        "binaryInboundHeaders": strings(
+            {**msg_id, **_CE_ATTRIBUTES, "ce-subject": "optional: the envelope's subject",
+             "content-type": "binary mode: the envelope's datacontenttype, application/json (the default when left out); "
+                             "the body is its data"},
+            list(_CE_ATTRIBUTES), {"content-type": {"pattern": "^application/json(;.*)?$"}}),
+        "outboxHeaders": strings(
+            {"Nats-Msg-Id": "the envelope's id: JetStream drops a re-publish inside its duplicate window",
+             "content-type": "structured mode: the body is the whole envelope", **_CE_ATTRIBUTES,
+             "ce-subject": "the envelope's subject, where it has one"},
+            ["Nats-Msg-Id", "content-type", *_CE_ATTRIBUTES], {"content-type": {"const": "application/cloudevents+json"}}),
         "deadLetterHeaders": strings(DEAD_LETTER_HEADERS, True),
+        "anchorHeaders": strings(ANCHOR_HEADERS, True),
     }
 
 
 def document() -> dict:
     chans, ops = {}, {}
     for c in channels():
-        message = {"name": c.message, "contentType": "application/json",
-                   "headers": {"$ref": f"#/components/schemas/{c.headers}"}, "payload": c.payload}
-        chans[c.id] = {"address": c.address, "parameters": c.parameters, "messages": {c.message: message}}
-        ref = {"channel": {"$ref": f"#/channels/{c.id}"}, "messages": [{"$ref": f"#/channels/{c.id}/messages/{c.message}"}]}
+        messages = {c.message: {"name": c.message, "contentType": "application/json",
+                                "headers": {"$ref": f"#/components/schemas/{c.headers}"}, "payload": c.payload}}
+        if c.binary is not None:
+            messages[f"{c.message}.binary"] = {
+                "name": f"{c.message}.binary", "title": "binary content mode", "contentType": "application/json",
+                "description": "CloudEvents binary mode (NATS binding): the attributes in ce- headers, the body is data",
+                "headers": {"$ref": "#/components/schemas/binaryInboundHeaders"}, "payload": c.binary}
+        chans[c.id] = {"address": c.address, "parameters": c.parameters, "messages": messages}
+        ref = {"channel": {"$ref": f"#/channels/{c.id}"}, "messages": [{"$ref": f"#/channels/{c.id}/messages/{m}"} for m in messages]}
         ops[f"send.{c.id}"] = {"action": "send", **ref, "summary": f"published by {c.sent_by}"}
         for spec in receivers(c):
             ops[f"{spec.durable}.{c.id}"] = {

@@ -127,6 +127,17 @@ class TaskReassigned(_Event):
     version: int | None = None
 
 
+class AttachmentRef(_Event):
+    """A file attached to a report, as events carry it: where to fetch it (the owning service's
+    ``GET tasks/<task>/attachments/<id>``) and what it is; never the bytes."""
+
+    id: str
+    name: str  # the original file name, e.g. 整改报告（盖章）.pdf
+    size: int  # bytes
+    content_type: str
+    sha256: str  # hex digest of the bytes
+
+
 class TaskProgressReported(_Event):
     task_id: str
     matter_id: str
@@ -135,6 +146,8 @@ class TaskProgressReported(_Event):
     reported_at: datetime
     progress: int | None = None  # percent, 0–100
     version: int | None = None
+    attachments: list[str] = Field(default_factory=list)  # ids of the files, as in task.completion_submitted
+    attachment_refs: list[AttachmentRef] = Field(default_factory=list)
 
 
 class TaskCompletionSubmitted(_Event):
@@ -145,8 +158,9 @@ class TaskCompletionSubmitted(_Event):
     unit: str
     submitted_at: datetime
     summary: str | None = None
-    attachments: list[str] = Field(default_factory=list)
+    attachments: list[str] = Field(default_factory=list)  # ids of the files; what they are: attachment_refs
     version: int | None = None
+    attachment_refs: list[AttachmentRef] = Field(default_factory=list)
 
 
 class TaskReturned(_Event):
@@ -381,6 +395,8 @@ class EscalationExplanationSubmitted(_Event):
     step: int
     on_time: bool
     submitted_at: datetime
+    attachments: list[str] = Field(default_factory=list)  # ids of the files (escalation's GET tasks/<task>/attachments/<id>)
+    attachment_refs: list[AttachmentRef] = Field(default_factory=list)
 
 
 class EscalationDeducted(_Event):

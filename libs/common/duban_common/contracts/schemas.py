@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..envelope import Envelope
+from .audit_anchors import AuditAnchor
 from .dead_letters import DeadLetter
 from .events import EVENT_TYPES
 from .submissions import KINDS, submission_type
@@ -29,7 +30,7 @@ def file_name(type_: str) -> str:
 
 
 def all_schemas() -> dict[str, dict]:
-    """File name → JSON Schema for every submission kind, domain event, the envelope and the dead letter."""
+    """File name → JSON Schema for every submission kind, domain event, the envelope, the dead letter and the audit anchor."""
     out: dict[str, dict] = {}
     for kind, model in KINDS.items():
         out[file_name(submission_type(kind))] = model.model_json_schema()
@@ -37,6 +38,7 @@ def all_schemas() -> dict[str, dict]:
         out[file_name(event_type)] = model.model_json_schema()
     out["envelope.json"] = Envelope.model_json_schema()
     out["dead_letter.json"] = DeadLetter.model_json_schema()
+    out["audit_anchor.json"] = AuditAnchor.model_json_schema()
     return out
 
 

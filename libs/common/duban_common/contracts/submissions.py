@@ -1,11 +1,15 @@
 """Inbound submissions (CONTRACT.md): one pydantic model per source kind.
 
 Dates are ``YYYY-MM-DD`` (Asia/Shanghai). Unit fields are the tenant's unit codes.
-Extra fields are allowed (platforms may send more than we read) and kept.
+Extra fields are allowed (platforms may send more than we read) and kept, within bounds: the
+fields an object of ``data`` carries beyond those named here are refused when they nest deeper
+than :data:`EXTRA_DEPTH` or take more than :data:`EXTRA_BYTES` as JSON (a 960 KB array nested
+190 deep was stored as part of a matter).
 """
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from enum import StrEnum
 from typing import Annotated
@@ -18,8 +22,35 @@ UnitCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A
 Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
+EXTRA_DEPTH = 8  # levels of lists and objects in one unknown field
+EXTRA_BYTES = 32_000  # the unknown fields of one object, as UTF-8 JSON
+
+
 class _Data(BaseModel):
     model_config = ConfigDict(extra="allow")
+
+    @model_validator(mode="after")
+    def _bounded_extras(self):
+        extra = self.model_extra
+        if not extra:
+            return self
+        for name, value in extra.items():
+            if _deeper_than(value, EXTRA_DEPTH):
+                raise ValueError(f"附加字段 {name} 嵌套超过 {EXTRA_DEPTH} 层，请精简后再报送")
+        size = len(json.dumps(extra, ensure_ascii=False, default=str).encode())
+        if size > EXTRA_BYTES:
+            raise ValueError(f"附加字段（{'、'.join(list(extra)[:5])}）共 {size} 字节，超过上限 {EXTRA_BYTES} 字节，请精简后再报送")
+        return self
+
+
+def _deeper_than(value, limit: int) -> bool:
+    """Whether lists and objects nest in ``value`` more than ``limit`` levels (without recursion)."""
+    level = [value]
+    for _ in range(limit + 1):
+        level = [v for x in level if isinstance(x, (list, dict)) for v in (x.values() if isinstance(x, dict) else x)]
+        if not level:
+            return False
+    return True
 
 
 class _Units(_Data):

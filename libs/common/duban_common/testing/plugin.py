@@ -155,7 +155,7 @@ _TENANT_PATH = re.compile(r"^/v1/tenants/([^/]+)/")
 class _TestTokens:
     """Signs a real token (the session's issuer, which every service under test trusts) for
     a test's HTTP call to a Duban API that carries none: the role the test states in
-    ``X-Duban-Role`` (and ``X-Duban-Unit``), by default the supervision office of the tenant
+    ``X-Duban-Role`` (and ``X-Duban-Unit``, ``X-Duban-Source``), by default the supervision office of the tenant
     in the path, an operator for ``/v1/admin``. A call that sets ``Authorization`` itself, or
     ``X-Test-No-Token``, is left alone: that is how the security tests send what they want."""
 
@@ -177,9 +177,9 @@ class _TestTokens:
             role = "supervision_office" if m else "operator"
         if role == "operator":
             tenant = "*"
-        key = (tenant, role, request.headers.get("x-duban-unit"))
+        key = (tenant, role, request.headers.get("x-duban-unit"), request.headers.get("x-duban-source"))
         if key not in self.cache:
-            self.cache[key] = self.issuer.token(tenant=tenant, roles=[role], unit=key[2], ttl_s=24 * 3600)
+            self.cache[key] = self.issuer.token(tenant=tenant, roles=[role], unit=key[2], source=key[3], ttl_s=24 * 3600)
         request.headers["authorization"] = f"Bearer {self.cache[key]}"
 
 

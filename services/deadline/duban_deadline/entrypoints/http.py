@@ -3,11 +3,13 @@ deadlines by light. The calendar, policy and extension routes live beside this f
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 from sqlalchemy import select
 
+from duban_common import auth
 from duban_common.db import plain
 from duban_common.http import ERROR_RESPONSES, OFFSET_MAX
+from duban_common.unitscope import on_unit
 
 from ..adapters import repository as repo
 from ..adapters.orm import deadline_history, deadlines, extensions
@@ -52,6 +54,7 @@ def router(runtime, settings) -> APIRouter:
 
     @r.get("/v1/tenants/{tenant}/deadlines")
     async def list_deadlines(
+        request: Request,
         tenant: str,
         light_: str | None = Query(None, alias="light", pattern="^(green|yellow|red)$"),
         status: str | None = Query(None, pattern="^(open|declined|completion_submitted|completed)$"),
@@ -59,11 +62,15 @@ def router(runtime, settings) -> APIRouter:
         limit: int = Query(100, ge=1, le=1000),
         offset: int = Query(0, ge=0, le=OFFSET_MAX),
     ) -> dict:
-        """Open deadlines by default (status filter to see the others), soonest first, each with its light."""
+        """Open deadlines by default (status filter to see the others), soonest first, each with its light;
+        a unit handler's, of the tasks its unit leads or co-handles."""
         common.valid_tenant(tenant)
         d = deadlines.c
         q = select(deadlines).where(d.tenant == tenant)
         q = q.where(d.status == status) if status else q.where(d.status.not_in(DONE))
+        own = auth.unit_scope(request)
+        if own:
+            q = q.where(on_unit(own, d.lead_unit, d.co_units))
         if provisional is not None:
             q = q.where(d.provisional.is_(provisional))
         async with runtime.db.read() as s:

@@ -22,7 +22,8 @@ class ExtensionRequestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1, max_length=2000, pattern=r"\S", description="why the unit needs more time")
     requested_due_on: date
-    requested_by: str | None = Field(None, max_length=200, description="only without a named token: who asks")
+    requested_by: str | None = Field(None, max_length=200, deprecated=True,
+                                     description="ignored: who asked is the token's holder (name and unit)")
 
 
 class DecisionIn(BaseModel):
@@ -30,20 +31,19 @@ class DecisionIn(BaseModel):
     decision: Literal["approved", "denied"]
     reason: str | None = Field(None, max_length=2000)
     due_on: date | None = Field(None, description="grant another day than requested (approved only)")
-    decided_by: str | None = Field(None, max_length=200, description="only without a named token: who decides")
+    decided_by: str | None = Field(None, max_length=200, deprecated=True, description="ignored: who decided is the token's holder")
 
 
 def router(runtime, settings) -> APIRouter:
     r = APIRouter(tags=["extensions"], responses=ERROR_RESPONSES)
 
     @r.post("/v1/tenants/{tenant}/tasks/{task_id}/extensions", status_code=201)
-    async def request_extension(tenant: str, task_id: str, body: ExtensionRequestIn,
-                                person: str | None = Depends(auth.acting_person)) -> dict:
+    async def request_extension(tenant: str, task_id: str, body: ExtensionRequestIn, who: str | None = Depends(auth.acting_person)) -> dict:
         common.valid_tenant(tenant)
         try:
             async with runtime.unit_of_work() as uow:
                 return await service.request(uow, tenant, task_id, reason=body.reason.strip(), requested_due_on=body.requested_due_on,
-                                             requested_by=person or body.requested_by)
+                                             requested_by=who)
         except service.NotFound as e:
             raise HTTPException(404, str(e)) from None
         except Refused as e:
@@ -58,13 +58,12 @@ def router(runtime, settings) -> APIRouter:
         return {"tenant": tenant, "task_id": task_id, "items": [dict(x) for x in rows]}
 
     @r.post("/v1/tenants/{tenant}/tasks/{task_id}/extensions/{extension_id}/decision")
-    async def decide(tenant: str, task_id: str, extension_id: str, body: DecisionIn,
-                     person: str | None = Depends(auth.acting_person)) -> dict:
+    async def decide(tenant: str, task_id: str, extension_id: str, body: DecisionIn, who: str | None = Depends(auth.acting_person)) -> dict:
         common.valid_tenant(tenant)
         try:
             async with runtime.unit_of_work() as uow:
                 return await service.decide(uow, tenant, task_id, extension_id, approved=body.decision == "approved",
-                                            reason=body.reason, granted_due_on=body.due_on, decided_by=person or body.decided_by,
+                                            reason=body.reason, granted_due_on=body.due_on, decided_by=who,
                                             default_due_time=settings.due_time)
         except service.NotFound as e:
             raise HTTPException(404, str(e)) from None

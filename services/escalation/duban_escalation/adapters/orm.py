@@ -2,6 +2,7 @@
 
 from sqlalchemy import JSON, Boolean, Column, Date, Float, Integer, MetaData, String, Table, Text, UniqueConstraint
 
+from duban_common.attachment_rows import attachment_table
 from duban_common.db import UTCDateTime
 from duban_common.outbox import InfraTables
 from duban_common.sequences import sequence_table
@@ -9,6 +10,7 @@ from duban_common.sequences import sequence_table
 metadata = MetaData()
 infra = InfraTables(metadata)
 notice_sequences = sequence_table(metadata)
+attachments = attachment_table(metadata)  # files for the units' written explanations; the bytes are in the Object Store
 
 # What escalation knows of each task, learned from events.
 watched_tasks = Table(

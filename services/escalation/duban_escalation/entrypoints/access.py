@@ -1,6 +1,15 @@
-"""Who may call which route of escalation (duban_common.auth: a route not listed is refused)."""
+"""Who may call which route of escalation (duban_common.auth: a route not listed is refused), and
+the unit handlers' wall: a task of another unit, its urges and orders answer 404
+(duban_common.unitscope). Escalation knows a task's lead unit, the one it urges and asks for
+explanations (watched_tasks.unit, from task.assigned and task.reassigned): a co-unit reads a
+task's escalation record through the lead unit, as the urges reach it."""
+
+from sqlalchemy import select
 
 from duban_common.auth import DISCIPLINE, LEADER, OFFICE, READERS, UNIT, Access, rule
+from duban_common.unitscope import Owner, UnitScope
+
+from ..adapters.orm import supervision_orders, urges, watched_tasks
 
 ACCESS: Access = {
     ("GET", "/v1/tenants/{tenant}/ladder"): READERS,
@@ -8,6 +17,8 @@ ACCESS: Access = {
     ("POST", "/v1/tenants/{tenant}/tasks/{task_id}/urge"): rule(OFFICE),
     ("POST", "/v1/tenants/{tenant}/tasks/{task_id}/rectification-unmet"): rule(OFFICE, LEADER),
     ("POST", "/v1/tenants/{tenant}/tasks/{task_id}/explanations"): rule(UNIT, OFFICE),
+    ("POST", "/v1/tenants/{tenant}/tasks/{task_id}/attachments"): rule(UNIT, OFFICE),
+    ("GET", "/v1/tenants/{tenant}/tasks/{task_id}/attachments/{attachment_id}"): READERS,
     ("GET", "/v1/tenants/{tenant}/tasks/{task_id}/escalation"): READERS,
     ("GET", "/v1/tenants/{tenant}/cases"): rule(DISCIPLINE, OFFICE, LEADER),
     ("GET", "/v1/tenants/{tenant}/cases/{case_id}"): rule(DISCIPLINE, OFFICE, LEADER),
@@ -17,3 +28,16 @@ ACCESS: Access = {
     ("GET", "/v1/tenants/{tenant}/supervision-orders/{order_id}/notice.docx"): READERS,
     ("GET", "/v1/tenants/{tenant}/deliveries"): rule(OFFICE),
 }
+
+
+def _of_task(table, key: str):
+    w = watched_tasks.c
+    return lambda value: select(w.unit).join_from(table, watched_tasks, w.task_id == table.c.task_id).where(table.c[key] == value)
+
+
+UNITS = UnitScope(
+    owners={"task_id": Owner("任务", lambda task_id: select(watched_tasks.c.unit).where(watched_tasks.c.task_id == task_id)),
+            "urge_id": Owner("催办单", _of_task(urges, "id")),
+            "order_id": Owner("督办单", _of_task(supervision_orders, "id"))},
+    shared=frozenset({("GET", "/v1/tenants/{tenant}/ladder")}),
+)

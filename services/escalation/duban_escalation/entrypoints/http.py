@@ -7,13 +7,13 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
 
-from duban_common import auth, problems
+from duban_common import attachment_rows, auth, problems
 from duban_common.calendar import local_day
 from duban_common.contracts import events as ev
 from duban_common.documents import official_notice
 from duban_common.http import ERROR_RESPONSES, valid_tenant as _tenant
 
-from ..adapters.orm import cases, deductions, deliveries, explanations, ladders, steps_taken, supervision_orders, urges, watched_tasks
+from ..adapters.orm import attachments, cases, deductions, deliveries, explanations, ladders, steps_taken, supervision_orders, urges, watched_tasks
 from ..domain.ladder import URGE_REASONS, Ladder
 from ..service_layer import climb, handlers, notify, orders
 from ..service_layer.delivery import masked
@@ -35,7 +35,7 @@ class PersonIn(BaseModel):
 
 class ExplanationIn(BaseModel):
     text: str = Field(min_length=10, max_length=20000)
-    attachments: list[str] = Field(default_factory=list, max_length=50)
+    attachments: list[str] = Field(default_factory=list, max_length=50, description="ids of files uploaded to the task (POST attachments)")
 
 
 
@@ -118,12 +118,17 @@ def router(runtime, cal) -> APIRouter:
                 raise HTTPException(404, "该任务没有待提交的书面说明")
             if acting_unit != row["unit"]:
                 raise HTTPException(403, f"书面说明须由承办单位（{row['unit']}）提交")
+            try:
+                files = await attachment_rows.refs(uow.session, attachments, tenant, task_id, body.attachments)
+            except attachment_rows.UnknownAttachments as e:
+                raise HTTPException(422, str(e)) from None
             now = uow.now()
             await uow.session.execute(explanations.update().where(explanations.c.task_id == task_id, explanations.c.step == row["step"])
-                                      .values(submitted_at=now, text=body.text, attachments=body.attachments))
+                                      .values(submitted_at=now, text=body.text, attachments=[f.id for f in files]))
             task = await handlers.load(uow, task_id)
             await uow.emit(tenant, ev.ESCALATION_EXPLANATION_SUBMITTED, ev.EscalationExplanationSubmitted(
-                task_id=task_id, matter_id=task["matter_id"], unit=row["unit"], step=row["step"], on_time=now <= row["due_at"], submitted_at=now))
+                task_id=task_id, matter_id=task["matter_id"], unit=row["unit"], step=row["step"], on_time=now <= row["due_at"], submitted_at=now,
+                attachments=[f.id for f in files], attachment_refs=[f.ref() for f in files]))
         return {"task_id": task_id, "step": row["step"], "on_time": now <= row["due_at"]}
 
     @r.get("/v1/tenants/{tenant}/tasks/{task_id}/escalation")
@@ -136,8 +141,10 @@ def router(runtime, cal) -> APIRouter:
             async def rows(t, *order):
                 return [dict(x) for x in (await s.execute(select(t).where(t.c.task_id == task_id).order_by(*order))).mappings().all()]
 
+            files = await attachment_rows.of_task(s, attachments, tenant, task_id)
+            explained = [{**e, "attachments": attachment_rows.resolved(e["attachments"], files)} for e in await rows(explanations, explanations.c.step)]
             return {**dict(row), "urge_list": await rows(urges, urges.c.urge_no), "steps": await rows(steps_taken, steps_taken.c.step),
-                    "explanations": await rows(explanations, explanations.c.step), "deductions": await rows(deductions, deductions.c.at),
+                    "explanations": explained, "deductions": await rows(deductions, deductions.c.at),
                     "case": next(({"id": c["id"], "opened_at": c["opened_at"]} for c in await rows(cases, cases.c.opened_at)), None)}
 
     @r.get("/v1/tenants/{tenant}/cases")

@@ -6,10 +6,11 @@ import uuid
 
 from sqlalchemy import select
 
+from duban_common import attachment_rows
 from duban_common.contracts import events as ev
 from duban_common.outbox import UnitOfWork
 
-from ..adapters.orm import cases, dossier_entries, explanations
+from ..adapters.orm import attachments, cases, dossier_entries, explanations
 
 
 async def add(uow: UnitOfWork, tenant: str, matter_id: str, task_id: str | None, type_: str, data: dict, at=None) -> None:
@@ -26,6 +27,7 @@ async def build(uow: UnitOfWork, task: dict, ctx) -> dict:
         return [e for e in entries if e["type"] == t]
 
     expl = (await uow.session.execute(select(explanations).where(explanations.c.task_id == task["task_id"]))).mappings().all()
+    files = await attachment_rows.of_task(uow.session, attachments, task["tenant"], task["task_id"])
     tasks_ = of("assigned")
     unit_codes = sorted({c for t in tasks_ for c in [t.get("lead_unit"), *t.get("co_units", [])] if c} | {task["unit"]})
     units = [{"code": c, **{k: ctx.units.get(c, {}).get(k) for k in ("name", "head", "contact", "phone")}} for c in unit_codes]
@@ -40,7 +42,7 @@ async def build(uow: UnitOfWork, task: dict, ctx) -> dict:
         "bulletins": of("bulletin"),
         "explanations": [{"step": e["step"], "unit": e["unit"], "required_at": e["required_at"].isoformat(), "due_at": e["due_at"].isoformat(),
                           "submitted_at": e["submitted_at"].isoformat() if e["submitted_at"] else None, "text": e["text"],
-                          "attachments": e["attachments"] or []} for e in expl],
+                          "attachments": attachment_rows.resolved(e["attachments"], files)} for e in expl],
         "timeline": entries,
     }
 

@@ -5,7 +5,7 @@ from duban_common.auth import INTEGRATOR, LEADER, OFFICE, OPERATOR, Access, rule
 ACCESS: Access = {
     ("POST", "/v1/tenants/{tenant}/submissions"): rule(INTEGRATOR, OFFICE),
     ("GET", "/v1/tenants/{tenant}/submissions"): rule(OFFICE, LEADER),
-    ("GET", "/v1/tenants/{tenant}/submissions/{submission_id}"): rule(OFFICE, LEADER, INTEGRATOR),  # an integrator follows up its own submission
+    ("GET", "/v1/tenants/{tenant}/submissions/{submission_id}"): rule(OFFICE, LEADER, INTEGRATOR),  # an integrator follows up its own platform's submissions
     ("POST", "/v1/tenants/{tenant}/submissions/{submission_id}/register"): rule(OFFICE),
     ("POST", "/v1/tenants/{tenant}/submissions/{submission_id}/refuse"): rule(OFFICE),
     ("GET", "/v1/tenants/{tenant}/triage-policies"): rule(OFFICE),

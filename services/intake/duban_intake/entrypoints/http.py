@@ -10,14 +10,14 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
+from duban_common import auth, bindings, problems
 from duban_common.db import plain
 from duban_common.envelope import Envelope
-from duban_common import problems
-from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, valid_tenant
-from duban_common.http import problem
+from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, problem, valid_tenant
 
 from ..adapters.orm import citizen_contacts, submissions
 from ..service_layer import handlers
+from . import batch
 
 
 def unprocessable(reason: str, errors: list[dict]) -> JSONResponse:
@@ -27,28 +27,58 @@ def unprocessable(reason: str, errors: list[dict]) -> JSONResponse:
 def router(runtime, protector) -> APIRouter:
     r = APIRouter(tags=["submissions"], responses=ERROR_RESPONSES)
 
-    @r.post("/v1/tenants/{tenant}/submissions", status_code=201)
-    async def submit(tenant: str, request: Request) -> JSONResponse:
-        body = await request.body()  # at most DUBAN_MAX_BODY_BYTES (duban_common.bodylimit)
-        valid_tenant(tenant)
+    async def accept_event(tenant: str, platform: str | None, parse, place, data_place=None) -> tuple[int, dict]:
+        """One event of any content mode: its answer's status and body. ``parse`` makes the envelope;
+        ``place`` turns a field's path in the envelope into where the request carried it (``data_place``
+        for what the submission's rules refuse, where it differs). An integrator's token names its
+        ``platform``: it submits with that source only."""
         try:
-            env = Envelope.model_validate(json.loads(body))
+            env = parse()
+        except bindings.BindingError as e:
+            return 422, {"detail": e.reason, "errors": e.errors}
         except (json.JSONDecodeError, UnicodeDecodeError):
-            return unprocessable("请求内容不是有效的 JSON", [{"loc": ["body"], "msg": "请求内容不是有效的 JSON", "type": "json_invalid"}])
+            return 422, {"detail": "请求内容不是有效的 JSON", "errors": [{"loc": place([]), "msg": "请求内容不是有效的 JSON", "type": "json_invalid"}]}
         except ValidationError as e:
-            errors = problems.items(e.errors(), prefix=("body",))
-            return unprocessable(f"来件信封（CloudEvents）不符合要求：{problems.summary(errors)}", errors)
+            errors = [{**item, "loc": place(list(err["loc"]))} for err, item in zip(e.errors(), problems.items(e.errors()))]
+            return 422, {"detail": f"来件信封（CloudEvents）不符合要求：{problems.summary(errors)}", "errors": errors}
         if env.tenant != tenant:
             text = f"信封中的租户 {env.tenant} 与地址中的租户 {tenant} 不一致"
-            return unprocessable(text, [{"loc": ["body", "tenant"], "msg": text, "type": "tenant_mismatch"}])
+            return 422, {"detail": text, "errors": [{"loc": place(["tenant"]), "msg": text, "type": "tenant_mismatch"}]}
+        if platform is not None and env.source != platform:
+            reason = f"令牌所属平台为 {platform}，不能以来源 {env.source} 报送"
+            return 403, {"detail": reason, "errors": [{"loc": place(["source"]), "msg": reason, "type": "source_mismatch"}]}
         try:
             async with runtime.unit_of_work() as uow:
                 result = await handlers.accept(uow, env, protector, channel="http")
         except handlers.InvalidSubmission as e:
-            return unprocessable(problems.summary(e.errors) if e.errors else str(e), e.errors)
+            data_place = data_place or place
+            errors = [{**err, "loc": data_place(err["loc"][1:] if err["loc"][:1] == ["body"] else err["loc"])} for err in e.errors]
+            return 422, {"detail": problems.summary(errors) if errors else str(e),
+                         "errors": errors or [{"loc": place([]), "msg": str(e), "type": "invalid"}]}
         payload = {"submission_id": result.submission_id, "duplicate": result.duplicate, "status": result.status,
                    "pending_reason": result.pending_reason, "matter_ids": result.matter_ids}
-        return JSONResponse(payload, status_code=200 if result.duplicate else 201)
+        return (200 if result.duplicate else 201), payload
+
+    @r.post("/v1/tenants/{tenant}/submissions", status_code=201, description=batch.MODES_DOC,
+            openapi_extra=batch.request_body(runtime.settings.max_batch_events),
+            responses={201: {"description": "taken: registered, or pending for the office's triage", "model": batch.SubmissionAnswer},
+                       200: {"description": "a duplicate (taken before), or the answer to a batch, event by event",
+                             "model": batch.SubmissionAnswer | batch.BatchAnswer}})
+    async def submit(tenant: str, request: Request) -> JSONResponse:
+        body = await request.body()  # at most DUBAN_MAX_BODY_BYTES (duban_common.bodylimit)
+        valid_tenant(tenant)
+        headers = request.headers
+        platform = auth.source_scope(request)
+        match bindings.mode(headers):
+            case "batch":
+                return await batch.answer(body, runtime.settings.max_batch_events, lambda parse, place: accept_event(tenant, platform, parse, place))
+            case "binary":
+                status, payload = await accept_event(tenant, platform, lambda: Envelope.model_validate(bindings.binary_event(headers, body)),
+                                                     bindings.binary_place)
+            case _:
+                status, payload = await accept_event(tenant, platform, lambda: Envelope.model_validate(json.loads(body)), lambda loc: ["body", *loc],
+                                                     lambda loc: loc if loc[:1] == ["data"] else ["body", *loc])
+        return JSONResponse(payload, status_code=status)
 
     @r.get("/v1/tenants/{tenant}/submissions")
     async def list_submissions(
@@ -84,11 +114,13 @@ def router(runtime, protector) -> APIRouter:
         return {"total": total, "limit": limit, "offset": offset, "items": [plain(r) for r in rows]}
 
     @r.get("/v1/tenants/{tenant}/submissions/{submission_id}")
-    async def get_submission(tenant: str, submission_id: str) -> dict:
+    async def get_submission(request: Request, tenant: str, submission_id: str) -> dict:
+        """An integrator sees the submissions of its own platform only (its token's ``source``)."""
         valid_tenant(tenant)
+        platform = auth.source_scope(request)
         async with runtime.db.read() as session:
             row = (await session.execute(select(submissions).where(submissions.c.tenant == tenant, submissions.c.id == submission_id))).mappings().first()
-            if row is None:
+            if row is None or platform not in (None, row["source"]):
                 raise HTTPException(404, f"submission {submission_id} not found in tenant {tenant}")
             contact = (await session.execute(select(citizen_contacts.c.name_masked, citizen_contacts.c.phone_masked)
                                              .where(citizen_contacts.c.submission_id == submission_id))).mappings().first()

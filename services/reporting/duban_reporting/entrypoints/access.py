@@ -1,7 +1,8 @@
 """Who may call which route of reporting (duban_common.auth: a route not listed is refused).
-A unit handler's ledger is confined to its own unit by the route itself."""
+A unit handler's ledger is confined to its own unit by the route itself (duban_common.unitscope)."""
 
 from duban_common.auth import DISCIPLINE, LEADER, OFFICE, READERS, Access, rule
+from duban_common.unitscope import UnitScope
 
 ACCESS: Access = {
     ("GET", "/v1/tenants/{tenant}/ledger"): READERS,
@@ -13,3 +14,9 @@ ACCESS: Access = {
     ("GET", "/v1/tenants/{tenant}/reports/{report_id}"): rule(OFFICE, LEADER, DISCIPLINE),
     ("GET", "/v1/tenants/{tenant}/reports/{report_id}/document.{fmt}"): rule(OFFICE, LEADER, DISCIPLINE),
 }
+
+UNITS = UnitScope(confined=frozenset({("GET", "/v1/tenants/{tenant}/ledger"), ("GET", "/v1/tenants/{tenant}/ledger.xlsx")}))
+
+# The two documents a browser downloads from a link: they alone take the token as ?access_token=
+# (RFC 6750 §2.3); every other route wants the Authorization header.
+LINKS = frozenset({"/v1/tenants/{tenant}/ledger.xlsx", "/v1/tenants/{tenant}/reports/{report_id}/document.{fmt}"})

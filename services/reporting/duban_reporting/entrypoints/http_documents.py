@@ -53,7 +53,7 @@ class CampaignIn(_In):
 
 class SpecialReportIn(_In):
     kind: Literal["special_report"]
-    matter_id: str | None = Field(None, max_length=36)
+    matter_id: str | None = Field(None, min_length=1, max_length=36)
     campaign: CampaignIn | None = None
     topic: str | None = Field(None, min_length=2, max_length=60, description="the campaign's name in the title (default: from the filter)")
     published_by: str | None = Field(None, max_length=100)
@@ -81,7 +81,7 @@ def _request(body: BulletinIn | SpecialReportIn, today: date, names: dict[str, s
     if isinstance(body, BulletinIn):
         span = _period(body.period, body.from_, body.to, today)
         return Request(kind=body.kind, subject={"period": jsonable_encoder(span.as_dict())}, period=span)
-    if body.matter_id:
+    if body.matter_id is not None:
         return Request(kind=body.kind, subject={"matter_id": body.matter_id}, selection=Selection(matter_id=body.matter_id))
     c = body.campaign
     if c.status is not None and c.status not in STATUS_LABEL:

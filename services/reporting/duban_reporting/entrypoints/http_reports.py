@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from urllib.parse import quote
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -47,7 +46,7 @@ def router(runtime, calendar: WorkCalendar, names: UnitNames) -> APIRouter:
             return await statistics.report(s, tenant, span, as_of=now, names=unit_names, bottom=settings.admonition_bottom)
 
     @r.get("/v1/tenants/{tenant}/dashboard", response_class=HTMLResponse, responses=PAGE_ERROR_RESPONSES)
-    async def get_dashboard(request: Request, tenant: str, period: str | None = None, from_: date | None = Query(None, alias="from"), to: date | None = None,
+    async def get_dashboard(tenant: str, period: str | None = None, from_: date | None = Query(None, alias="from"), to: date | None = None,
                             overdue_offset: int = Query(0, ge=0, le=OFFSET_MAX)) -> HTMLResponse:
         valid_tenant(tenant)
         now = runtime.clock.now()
@@ -74,9 +73,7 @@ def router(runtime, calendar: WorkCalendar, names: UnitNames) -> APIRouter:
             overdue_from=overdue_offset + 1 if shown else 0, overdue_to=overdue_offset + shown,
             prev_offset=max(overdue_offset - limit, 0) if overdue_offset else None,
             next_offset=overdue_offset + limit if overdue_offset + limit < red else None,
-            period_query=f"&period={period}" if period else "", stats_query=stats_query,
-            # opened from a link with its token (RFC 6750 §2.3): the page's own links carry it on
-            token_query=f"&access_token={quote(request.query_params['access_token'])}" if "access_token" in request.query_params else "")
+            period_query=f"&period={period}" if period else "", stats_query=stats_query)
         return HTMLResponse(html)
 
     return r

@@ -1,7 +1,8 @@
-"""Tasking's own tables: units directory, matters, tasks, notices, reports, spot checks."""
+"""Tasking's own tables: units directory, matters, tasks, notices, reports, attachments, spot checks."""
 
 from sqlalchemy import JSON, Boolean, Column, Date, Float, ForeignKey, Integer, MetaData, String, Table, Text, UniqueConstraint
 
+from duban_common.attachment_rows import attachment_table
 from duban_common.db import UTCDateTime
 from duban_common.outbox import InfraTables
 from duban_common.sequences import sequence_table
@@ -84,6 +85,8 @@ reports = Table(
     Column("attachments", JSON, nullable=False),
     Column("at", UTCDateTime, nullable=False),
 )
+
+attachments = attachment_table(metadata)  # files for a task's reports; the bytes are in the Object Store
 
 task_history = Table(
     "task_history", metadata,

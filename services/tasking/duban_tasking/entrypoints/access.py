@@ -1,7 +1,12 @@
-"""Who may call which route of tasking (duban_common.auth: a route not listed is refused).
-Unit handlers are further confined to their own unit's tasks by the routes themselves."""
+"""Who may call which route of tasking (duban_common.auth: a route not listed is refused), and
+the unit handlers' wall: a task of another unit answers 404 (duban_common.unitscope)."""
+
+from sqlalchemy import select
 
 from duban_common.auth import DISCIPLINE, LEADER, OFFICE, OPERATOR, READERS, UNIT, Access, rule
+from duban_common.unitscope import Owner, UnitScope
+
+from ..adapters.orm import tasks
 
 ACCESS: Access = {
     ("PUT", "/v1/tenants/{tenant}/units"): rule(OFFICE, OPERATOR),
@@ -21,7 +26,15 @@ ACCESS: Access = {
     ("POST", "/v1/tenants/{tenant}/tasks/{task_id}/return"): rule(OFFICE),
     ("GET", "/v1/tenants/{tenant}/tasks/{task_id}"): READERS,
     ("GET", "/v1/tenants/{tenant}/tasks/{task_id}/notice.docx"): READERS,
+    ("POST", "/v1/tenants/{tenant}/tasks/{task_id}/attachments"): rule(UNIT, OFFICE),
+    ("GET", "/v1/tenants/{tenant}/tasks/{task_id}/attachments/{attachment_id}"): READERS,
     ("POST", "/v1/tenants/{tenant}/spot-checks"): rule(OFFICE),
     ("POST", "/v1/tenants/{tenant}/spot-checks/{check_id}/callbacks/{task_id}"): rule(OFFICE),
     ("GET", "/v1/tenants/{tenant}/spot-checks/{check_id}"): rule(OFFICE, LEADER),
 }
+
+UNITS = UnitScope(
+    owners={"task_id": Owner("任务", lambda task_id: select(tasks.c.lead_unit, tasks.c.co_units).where(tasks.c.id == task_id))},
+    confined=frozenset({("GET", "/v1/tenants/{tenant}/tasks")}),
+    shared=frozenset({("GET", "/v1/tenants/{tenant}/units")}),
+)

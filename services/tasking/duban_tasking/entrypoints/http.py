@@ -8,11 +8,12 @@ import io
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import func, select
 
 from duban_common import auth, problems
 from duban_common.db import plain
 from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, problem, valid_tenant as _tenant
+from duban_common.unitscope import on_unit
 
 from ..adapters.orm import matters, tasks, units
 from ..domain.model import UNIT_TYPES
@@ -79,13 +80,6 @@ def parse_units(body: bytes, content_type: str) -> tuple[list[UnitIn], list[dict
     return parsed, errors
 
 
-def visible_to(request: Request, task) -> bool:
-    """Whether the caller may see this task: every role but a unit handler, and a unit
-    handler only for the tasks its unit leads or co-handles."""
-    own = auth.unit_scope(request)
-    return own is None or own == task["lead_unit"] or own in (task["co_units"] or [])
-
-
 def router(runtime) -> APIRouter:
     r = APIRouter(responses=ERROR_RESPONSES)
 
@@ -138,7 +132,7 @@ def router(runtime) -> APIRouter:
                    t.assigned_at, t.weight, matters.c.title).join(matters, matters.c.id == t.matter_id).where(t.tenant == tenant)
         own = auth.unit_scope(request)
         if own:
-            q = q.where(or_(t.lead_unit == own, cast(t.co_units, String).like(f'%"{own}"%')))
+            q = q.where(on_unit(own, t.lead_unit, t.co_units))
         for col, value in ((t.matter_id, matter_id), (t.status, status), (t.lead_unit, unit)):
             if value:
                 q = q.where(col == value)

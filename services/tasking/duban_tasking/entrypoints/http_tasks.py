@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from duban_common import attachment_rows
 from duban_common.calendar import WorkCalendar, local_day
 from duban_common.http import ERROR_RESPONSES
 
 from ..adapters import notice_docx
 from ..adapters.orm import matters, reports, spot_check_draws, spot_checks as spot_checks_t, task_history, tasks, units
 from ..domain.states import LABELS, IllegalTransition, State
-from ..service_layer import assignment, spot_checks, workflow
+from ..service_layer import assignment, attachments, spot_checks, workflow
 from .actor import actor
-from .http import _tenant, visible_to
+from .http import _tenant
 
 class AssignIn(BaseModel):
     lead_unit: str = Field(pattern=r"^[A-Za-z0-9_-]{1,40}$")
@@ -43,11 +44,12 @@ class ReassignIn(AssignIn):
 class ProgressIn(BaseModel):
     text: str = Field(min_length=1, max_length=10000)
     progress: int = Field(ge=0, le=100)
+    attachments: list[str] = Field(default_factory=list, max_length=50, description="ids of files uploaded to the task (POST attachments)")
 
 
 class ReportIn(BaseModel):
     text: str = Field(min_length=1, max_length=20000)
-    attachments: list[str] = Field(default_factory=list, max_length=50, description="references of stored files")
+    attachments: list[str] = Field(default_factory=list, max_length=50, description="ids of files uploaded to the task (POST attachments)")
 
 
 class DrawIn(BaseModel):
@@ -112,7 +114,7 @@ def router(runtime, calendar: WorkCalendar) -> APIRouter:
 
     @r.post("/v1/tenants/{tenant}/tasks/{task_id}/progress")
     async def progress(tenant: str, task_id: str, body: ProgressIn, who=Depends(actor)) -> dict:
-        await run(tenant, workflow.report_progress, task_id, who, body.text, body.progress)
+        await run(tenant, workflow.report_progress, task_id, who, body.text, body.progress, body.attachments)
         return {"task_id": task_id, "status": State.in_progress, "progress": body.progress}
 
     @r.post("/v1/tenants/{tenant}/tasks/{task_id}/inputs")
@@ -136,29 +138,32 @@ def router(runtime, calendar: WorkCalendar) -> APIRouter:
         return {"task_id": task_id, "status": State.returned}
 
     @r.get("/v1/tenants/{tenant}/tasks/{task_id}")
-    async def get_task(request: Request, tenant: str, task_id: str) -> dict:
+    async def get_task(tenant: str, task_id: str) -> dict:
         _tenant(tenant)
         async with runtime.db.read() as session:
             row = (await session.execute(select(tasks).where(tasks.c.tenant == tenant, tasks.c.id == task_id))).mappings().first()
-            if row is None or not visible_to(request, row):
+            if row is None:
                 raise HTTPException(404, f"任务 {task_id} 不存在")
             hist = (await session.execute(select(task_history.c.event_type, task_history.c.at, task_history.c.detail)
                                           .where(task_history.c.task_id == task_id).order_by(task_history.c.id))).mappings().all()
             reps = (await session.execute(select(reports.c.type, reports.c.unit, reports.c.text, reports.c.progress, reports.c.attachments,
                                                  reports.c.at).where(reports.c.task_id == task_id).order_by(reports.c.at))).mappings().all()
+            files = await attachments.of_task(session, tenant, task_id)
             # what the unit is asked to do, without opening the notice
             matter = (await session.execute(select(matters.c.title, matters.c.content).where(matters.c.id == row["matter_id"]))).first()
         item = dict(row)
-        return {**item, "title": matter.title if matter else None, "content": matter.content if matter else None, "status_label": LABELS[State(item["status"])], "declines_left": max(s.max_declines - item["declines"], 0),
-                "history": [dict(h) for h in hist], "reports": [dict(x) for x in reps]}
+        return {**item, "title": matter.title if matter else None, "content": matter.content if matter else None,
+                "status_label": LABELS[State(item["status"])], "declines_left": max(s.max_declines - item["declines"], 0),
+                "history": [dict(h) for h in hist], "attachments": list(files.values()),
+                "reports": [{**x, "attachments": attachment_rows.resolved(x["attachments"], files)} for x in reps]}
 
     @r.get("/v1/tenants/{tenant}/tasks/{task_id}/notice.docx", response_class=Response,
            responses={200: {"content": {DOCX: {}}, "description": "the assignment notice (交办单) as a Word document"}})
-    async def notice(request: Request, tenant: str, task_id: str) -> Response:
+    async def notice(tenant: str, task_id: str) -> Response:
         _tenant(tenant)
         async with runtime.db.read() as session:
             t = (await session.execute(select(tasks).where(tasks.c.tenant == tenant, tasks.c.id == task_id))).mappings().first()
-            if t is None or not visible_to(request, t):
+            if t is None:
                 raise HTTPException(404, f"任务 {task_id} 不存在")
             m = (await session.execute(select(matters.c.title, matters.c.content).where(matters.c.id == t["matter_id"]))).first()
             names = dict((await session.execute(select(units.c.code, units.c.name).where(units.c.tenant == tenant))).all())

@@ -4,6 +4,7 @@ written with its history row and its event in one transaction."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from sqlalchemy import select
 
@@ -13,8 +14,10 @@ from duban_common.outbox import UnitOfWork
 
 from ..adapters.orm import reports, tasks
 from ..config import TaskingSettings
-from ..domain.states import Action, Actor, IllegalTransition, State, check
+from ..domain.states import Action, Actor, IllegalTransition, Role, State, check, role_on
+from . import attachments
 from .assignment import Assignment, history, next_notice_number, roll_up, validate_units
+from .reports import resent
 
 
 async def load_task(uow: UnitOfWork, tenant: str, task_id: str) -> dict:
@@ -33,9 +36,18 @@ async def _apply(uow: UnitOfWork, actor: Actor, task: dict, new_state: State, ev
     await history(uow, task["tenant"], task["id"], event_type, emitted.id, {"state": new_state.value, **detail, **by})
 
 
-async def _report(uow: UnitOfWork, task: dict, type_: str, unit: str, text: str, progress: int | None = None, attachments=()) -> None:
-    await uow.session.execute(reports.insert(), dict(id=str(uuid.uuid4()), tenant=task["tenant"], task_id=task["id"], type=type_,
-                                                      unit=unit, text=text, progress=progress, attachments=list(attachments), at=uow.now()))
+async def _report(uow: UnitOfWork, task: dict, type_: str, unit: str, text: str, progress: int | None = None, files=()) -> str:
+    report_id = str(uuid.uuid4())
+    await uow.session.execute(reports.insert(), dict(id=report_id, tenant=task["tenant"], task_id=task["id"], type=type_, unit=unit,
+                                                      text=text, progress=progress, attachments=[f.id for f in files], at=uow.now()))
+    return report_id
+
+
+async def _resent(uow: UnitOfWork, t: dict, actor: Actor, type_: str, text: str, progress: int | None, ids: Sequence[str]) -> bool:
+    """The lead unit sent this report again (see reports.resent); checked before the state, which
+    the first one changed."""
+    return role_on(actor, t["lead_unit"], t["co_units"]) == Role.lead_unit and await resent(
+        uow, t["id"], type_, t["lead_unit"], text, progress, list(dict.fromkeys(ids)))
 
 
 def _state(task: dict) -> State:
@@ -79,30 +91,40 @@ async def reassign(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, a: 
     return number
 
 
-async def report_progress(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, text: str, progress: int) -> None:
+async def report_progress(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, text: str, progress: int,
+                          attachment_ids: Sequence[str] = ()) -> None:
     t = await load_task(uow, tenant, task_id)
+    if await _resent(uow, t, actor, "progress", text, progress, attachment_ids):
+        return
     new = check(Action.report_progress, _state(t), actor, t["lead_unit"], t["co_units"])
-    await _report(uow, t, "progress", t["lead_unit"], text, progress)
+    files = await attachments.refs(uow, tenant, task_id, list(attachment_ids))
+    ids = [f.id for f in files]
+    report_id = await _report(uow, t, "progress", t["lead_unit"], text, progress, files)
     await _apply(uow, actor, t, new, ev.TASK_PROGRESS_REPORTED, ev.TaskProgressReported(
-        task_id=task_id, matter_id=t["matter_id"], unit=t["lead_unit"], summary=text[:500], reported_at=uow.now(), progress=progress),
-        {"progress": progress}, progress=progress)
+        task_id=task_id, matter_id=t["matter_id"], unit=t["lead_unit"], summary=text[:500], reported_at=uow.now(), progress=progress,
+        attachments=ids, attachment_refs=[f.ref() for f in files]),
+        {"progress": progress, "report_id": report_id, "attachments": attachments.listed(files)}, progress=progress)
     await roll_up(uow, tenant, t["matter_id"])
 
 
-async def send_input(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, text: str, attachments: list[str]) -> None:
+async def send_input(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, text: str, attachment_ids: list[str]) -> None:
     """A co-unit's contribution, addressed to the lead unit; the task's state does not change."""
     t = await load_task(uow, tenant, task_id)
     check(Action.send_input, _state(t), actor, t["lead_unit"], t["co_units"])
-    await _report(uow, t, "input", actor.unit, text, None, attachments)
+    await _report(uow, t, "input", actor.unit, text, None, await attachments.refs(uow, tenant, task_id, attachment_ids))
 
 
-async def submit_completion(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, text: str, attachments: list[str]) -> None:
+async def submit_completion(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, text: str, attachment_ids: list[str]) -> None:
     t = await load_task(uow, tenant, task_id)
+    if await _resent(uow, t, actor, "completion", text, None, attachment_ids):
+        return
     new = check(Action.submit_completion, _state(t), actor, t["lead_unit"], t["co_units"])
-    await _report(uow, t, "completion", t["lead_unit"], text, None, attachments)
+    files = await attachments.refs(uow, tenant, task_id, list(attachment_ids))
+    ids = [f.id for f in files]
+    report_id = await _report(uow, t, "completion", t["lead_unit"], text, None, files)
     await _apply(uow, actor, t, new, ev.TASK_COMPLETION_SUBMITTED, ev.TaskCompletionSubmitted(
         task_id=task_id, matter_id=t["matter_id"], unit=t["lead_unit"], submitted_at=uow.now(), summary=text[:500],
-        attachments=attachments), {"attachments": attachments})
+        attachments=ids, attachment_refs=[f.ref() for f in files]), {"report_id": report_id, "attachments": attachments.listed(files)})
 
 
 async def accept(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor) -> None:

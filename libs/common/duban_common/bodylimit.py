@@ -3,9 +3,9 @@
 ``DUBAN_MAX_BODY_BYTES`` (1 MB) for every route. A larger body is refused with 413 and a short
 message, whether its size is declared (Content-Length) or only seen while it arrives (chunked):
 nothing past the limit is read, parsed, or echoed in an error. The routes a service declares as
-uploads (route templates, e.g. ``/v1/tenants/{tenant}/tasks/{task_id}/attachments``) are held to
-``DUBAN_MAX_UPLOAD_BYTES`` where the size is declared, and otherwise stream through untouched:
-such a route reads its body as a stream against that limit itself (duban_common.uploads).
+uploads (route templates, e.g. ``/v1/tenants/{tenant}/tasks/{task_id}/attachments``) are exempt:
+each reads its body as a stream against ``DUBAN_MAX_UPLOAD_BYTES`` itself (duban_common.uploads)
+and says so in its own words.
 """
 
 from __future__ import annotations
@@ -27,24 +27,23 @@ def megabytes(n: int) -> str:
 
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, *, limit: int, upload_limit: int, upload_routes: Iterable[str] = ()) -> None:
-        self.app, self.limit, self.upload_limit = app, limit, upload_limit
+    def __init__(self, app: ASGIApp, *, limit: int, upload_routes: Iterable[str] = ()) -> None:
+        self.app, self.limit = app, limit
         self.uploads = [_template(p) for p in upload_routes]
 
     def is_upload(self, path: str) -> bool:
         return any(p.match(path) for p in self.uploads)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or self.is_upload(scope["path"]):
             await self.app(scope, receive, send)
             return
-        upload = self.is_upload(scope["path"])
-        limit = self.upload_limit if upload else self.limit
+        limit = self.limit
         declared = dict(scope["headers"]).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limit:
             await self._refuse(scope, receive, send, limit)
             return
-        if declared or upload:  # the server stops at the declared length; an upload route counts itself
+        if declared:  # the server stops at the declared length: counting is not needed
             await self.app(scope, receive, send)
             return
         # Chunked: read up to the limit here, then hand the body on as it came.

@@ -51,8 +51,8 @@ class Runtime:
     # Long-running work of the service (e.g. a timer loop): coroutine factories started after
     # the relay and the consumers, cancelled first on stop. One that ends with an error is logged.
     background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
-    # Route templates that take files (e.g. "/v1/tenants/{tenant}/tasks/{task_id}/attachments"):
-    # their bodies may reach settings.max_upload_bytes instead of max_body_bytes.
+    # Route templates that take files (e.g. "/v1/tenants/{tenant}/tasks/{task_id}/attachments"): exempt
+    # from max_body_bytes, each reads its body against settings.max_upload_bytes itself.
     upload_routes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -177,7 +177,7 @@ class Runtime:
             return response
 
         s = self.settings
-        app.add_middleware(BodyLimit, limit=s.max_body_bytes, upload_limit=s.max_upload_bytes, upload_routes=self.upload_routes)
+        app.add_middleware(BodyLimit, limit=s.max_body_bytes, upload_routes=self.upload_routes)
         return app
 
     def _ops_router(self) -> APIRouter:

@@ -2,7 +2,7 @@
 
 usage: python deploy/check_manifests.py <overlay name> <rendered.yaml>
 Each service has its Deployment (hardened, probed, sized), Service, ServiceAccount, HPA, PDB,
-NetworkPolicy and migration Job; every pod runs as non-root on a read-only root filesystem;
+NetworkPolicy and migration Job; the workbench the same but no Job, plus an Ingress with TLS; every pod runs as non-root on a read-only root filesystem;
 production carries no Secret and replicates streams 3 times.
 """
 
@@ -29,11 +29,11 @@ def main(overlay: str, path: str) -> int:
     need(any(d["kind"] == "NetworkPolicy" and d["spec"]["podSelector"] == {} and
              set(d["spec"]["policyTypes"]) == {"Ingress", "Egress"} and not d["spec"].get("ingress") and
              not d["spec"].get("egress") for d in docs), "a default-deny NetworkPolicy")
-    for s in SERVICES:
+    for s in (*SERVICES, "workbench"):
         name = f"duban-{s}"
         for kind in ("Deployment", "Service", "ServiceAccount", "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy"):
             need((kind, name) in by, f"{kind} {name}")
-        need(("Job", f"{name}-migrate") in by, f"Job {name}-migrate")
+        need(s == "workbench" or ("Job", f"{name}-migrate") in by, f"Job {name}-migrate")
         sa = by.get(("ServiceAccount", name))
         need(sa is not None and sa.get("automountServiceAccountToken") is False, f"{name}: ServiceAccount without token")
         dep = by.get(("Deployment", name))
@@ -63,6 +63,14 @@ def main(overlay: str, path: str) -> int:
             need(sc.get("allowPrivilegeEscalation") is False, f"{ref}/{c['name']}: allowPrivilegeEscalation false")
             need(sc.get("capabilities", {}).get("drop") == ["ALL"], f"{ref}/{c['name']}: capabilities drop ALL")
             need(":" in c["image"] and not c["image"].endswith(":latest"), f"{ref}/{c['name']}: a pinned image tag ({c['image']})")
+    for kind in ("Deployment", "Service", "ServiceAccount", "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy", "Ingress"):
+        need((kind, "duban-workbench") in by, f"{kind} duban-workbench")
+    ingress = by.get(("Ingress", "duban-workbench"))
+    need(bool(ingress and ingress["spec"].get("tls") and ingress["spec"]["tls"][0].get("secretName")), "duban-workbench: Ingress with TLS")
+    for s in SERVICES:  # each service's API admits the workbench
+        policy = by.get(("NetworkPolicy", f"duban-{s}"), {"spec": {}})
+        need(any(f.get("podSelector", {}).get("matchLabels", {}).get("app.kubernetes.io/name") == "duban-workbench"
+                 for rule in policy["spec"].get("ingress", []) for f in rule.get("from", [])), f"duban-{s}: ingress from the workbench")
     nats = by.get(("StatefulSet", "duban-nats"))
     need(nats is not None and nats["spec"]["replicas"] == 3, "NATS: a 3-node StatefulSet")
     config = next((d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"].startswith("duban-config")), None)

@@ -17,7 +17,7 @@ import os
 
 import pytest
 
-from duban_cli.embedded import SERVICES, EmbeddedSystem, demo_units_path, load_demo_tenant
+from duban_cli.embedded import APPS, SERVICES, EmbeddedSystem, demo_units_path, load_demo_tenant
 from duban_common.natsserver import free_port
 from duban_common.testing.plugin import start_test_nats
 from duban_common.testing.postgres import TemporaryDatabases
@@ -57,7 +57,7 @@ def system(request, backend, tmp_path_factory, nats_server):
     if backend == "postgresql":  # one database per service, as in production
         databases = TemporaryDatabases(request.getfixturevalue("pg_url"), SERVICES, tag="e2e").__enter__()
         extra_env["DUBAN_DATABASE_URL"] = databases.template
-    sys_ = EmbeddedSystem(data_dir=data, nats_url=nats_server.url, ports={s: free_port() for s in SERVICES}, clock="simulated",
+    sys_ = EmbeddedSystem(data_dir=data, nats_url=nats_server.url, ports={s: free_port() for s in APPS}, clock="simulated",
                           extra_env=extra_env)
     sys_.backend = backend
     try:

@@ -14,6 +14,7 @@ from datetime import datetime
 
 import httpx
 import pytest
+from pypdf import PdfReader
 
 from duban_cli.demo_scenario import LADDER_UNIT, build
 from duban_cli.embedded import SERVICES, EmbeddedSystem
@@ -33,7 +34,7 @@ def played(tmp_path_factory):
     run = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, f"stdout:\n{run.stdout}\nstderr:\n{run.stderr[-3000:]}"
     again = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
-    system = EmbeddedSystem(data_dir=data, clock="simulated", ports={s: base + i + 1 for i, s in enumerate(SERVICES)})
+    system = EmbeddedSystem(data_dir=data, clock="simulated", ports={"workbench": base, **{s: base + i + 1 for i, s in enumerate(SERVICES)}})
     try:
         system.start_nats(nats_port)  # the same folder: the JetStream store, the SQLite files and the clock survive
         system.start_services()
@@ -44,6 +45,14 @@ def played(tmp_path_factory):
 
 def _at(text: str) -> datetime:
     return datetime.fromisoformat(text)
+
+
+def _signed_in(workbench: str, username: str, password: str) -> httpx.Client:
+    """A browser's session on the workbench: the login form, then its cookie."""
+    client = httpx.Client(base_url=workbench, timeout=60, follow_redirects=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+    client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+    return client
 
 
 def _get(url: str, **params) -> httpx.Response:
@@ -57,16 +66,17 @@ def test_demo_prints_progress_and_where_to_look_and_refuses_to_play_twice(played
     assert "演示季度播放完毕" in run.stdout and "stopped." in run.stdout
     assert again.returncode == 2 and "已播放过演示季度" in again.stderr
 
-    rep = system.url("reporting")
-    urls = re.findall(r"https?://127\.0\.0\.1:\d+/\S+", run.stdout)
-    for expected in (f"{rep}/v1/tenants/demo/dashboard?period=2026-Q4", f"{rep}/v1/tenants/demo/ledger.xlsx?access_token=",
-                     f"{rep}/v1/tenants/demo/reports"):
-        assert any(u == expected or (expected.endswith("=") and u.startswith(expected)) for u in urls), run.stdout
-    for url in urls:
-        assert _get(url).status_code == 200, url
-        if "access_token=" in url:  # the printed link opens in a browser with nothing but its own token
-            assert httpx.get(url, headers={"X-Test-No-Token": "1"}, timeout=60).status_code == 200, url
-            assert httpx.get(url.split("access_token=")[0], headers={"X-Test-No-Token": "1"}, timeout=60).status_code == 401
+    rep, wb = system.url("reporting"), system.url("workbench")
+    urls = re.findall(r"https?://127\.0\.0\.1:\d+/\S*", run.stdout)
+    assert urls[0] == f"{wb}/" and "leader / leader2026" in run.stdout, run.stdout
+    for expected in (f"{wb}/kanban?period=2026-Q4", f"{wb}/ledger", f"{wb}/ledger.xlsx", f"{wb}/queue/overdue"):
+        assert expected in urls, run.stdout
+    assert "access_token" not in run.stdout, "no token in any printed link"
+    leader = _signed_in(wb, "leader", "leader2026")
+    for url in urls:  # each opens in a browser: the sign-in page first, then the page itself
+        assert leader.get(url).status_code == 200, url
+        first = httpx.get(url, timeout=60)
+        assert first.status_code == 303 and first.headers["location"].startswith("/login?next="), url
     dashboard = _get(f"{rep}/v1/tenants/demo/dashboard", period="2026-Q4").text
     assert "回访满意率" in dashboard and re.search(r"满意率\s*\d+\.\d%", dashboard), "satisfaction on the dashboard"
     bulletin = [u for u in urls if "/reports/" in u]
@@ -104,6 +114,12 @@ def test_the_quarter_in_the_ledger_and_statistics(played):
     cases = _get(f"{system.url('escalation')}/v1/tenants/demo/cases").json()
     case_items = cases["items"] if isinstance(cases, dict) else cases
     assert len(case_items) == 1, cases
+    # the transfer as a letter to the discipline body (移送函), its dossier the annex
+    letter = _get(f"{system.url('escalation')}/v1/tenants/demo/cases/{case_items[0]['id']}/letter.pdf")
+    assert letter.status_code == 200 and "filename*=UTF-8''%E7%9D%A3%E5%8A%9E%E7%A7%BB%E3%80%94" in letter.headers["content-disposition"]
+    pages = [p.extract_text() for p in PdfReader(io.BytesIO(letter.content)).pages]
+    assert pages[0].split("\n")[1:3] == ["演示县人民政府办公室", "督办移〔2026〕1号"] and "县纪委监委：" in pages[0]
+    assert any("督办问题线索卷宗" in p and "催办情况" in p for p in pages[1:]), "the dossier is the letter's annex"
 
 
 def test_citizens_are_masked_in_the_ledger_and_its_export(played):

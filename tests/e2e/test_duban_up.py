@@ -34,8 +34,10 @@ def test_duban_up_runs_stops_on_ctrl_c_and_keeps_data(tmp_path):
 
     proc = _up(data, base, nats_port)
     try:
-        wait_for(lambda: all(_get_json(f"http://127.0.0.1:{base + i}/readyz") for i in range(1, 6))
-                 if proc.poll() is None else pytest.fail(proc.stdout.read()), timeout_s=120, what="five ready services")
+        wait_for(lambda: all(_get_json(f"http://127.0.0.1:{base + i}/readyz") for i in range(0, 6))
+                 if proc.poll() is None else pytest.fail(proc.stdout.read()), timeout_s=120, what="five ready services and the workbench")
+        login = httpx.get(f"http://127.0.0.1:{base}/", timeout=10, follow_redirects=True)
+        assert login.status_code == 200 and "登录督查督办工作台" in login.text and "zjj2026" in login.text
         units = wait_for(lambda: httpx.get(f"http://127.0.0.1:{base + 2}/v1/tenants/demo/units", timeout=2).json()["items"], what="demo units")
         assert {u["code"] for u in units} >= {"dcs", "zjj", "jwjw"} and len(units) == 19
         r = httpx.post(f"{intake}/v1/tenants/demo/submissions", json=meeting_decision("md-up-1"), timeout=10)
@@ -47,7 +49,10 @@ def test_duban_up_runs_stops_on_ctrl_c_and_keeps_data(tmp_path):
     assert proc.returncode == 0, out
     assert "stopped." in out
     assert not re.search(r"eyJ[\w-]+\.[\w-]+\.[\w-]+", out), "a bearer token written to duban up's output"
-    for port in [nats_port] + [base + i for i in range(1, 6)]:
+    urls = re.findall(r"https?://\S+", out)
+    assert urls[0] == f"http://127.0.0.1:{base}/", f"the workbench is the first address printed: {out}"
+    assert "dcs / dcs2026" in out and "zjj / zjj2026" in out and "access_token" not in out
+    for port in [nats_port] + [base + i for i in range(0, 6)]:
         with socket.socket() as s:
             assert s.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still answers after Ctrl-C"
 

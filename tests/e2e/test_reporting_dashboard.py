@@ -36,7 +36,7 @@ def test_the_dashboard_in_chromium_shows_the_ledgers_counts_and_the_overdue_matt
     asyncio.run(publish(nats_server.url, [meeting_decision("db-dash", decisions=2)]))
     rows = wait_for(lambda: (lambda r: r if len(r) == 2 and all(i["due_on"] for i in r) else None)(ledger(system, q="db-dash")["items"]),
                     what="two matters with deadlines")
-    # the page takes its token from the Authorization header only (?access_token= is for the two document links)
+    # the page takes its token from the Authorization header only
     url = f"{system.url('reporting')}/v1/tenants/demo/dashboard"
     browser.execute_cdp_cmd("Network.enable", {})
     browser.execute_cdp_cmd("Network.setExtraHTTPHeaders", {"headers": {"Authorization": f"Bearer {system.token('leader')}"}})

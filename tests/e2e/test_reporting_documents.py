@@ -15,7 +15,8 @@ import csv
 import hashlib
 import io
 import json
-from datetime import datetime
+import re
+from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -73,7 +74,8 @@ def download(system, report: dict, fmt: str) -> tuple[bytes, str]:
     media = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "pdf": "application/pdf"}[fmt]
     assert r.headers["content-type"] == media
     disposition = r.headers["content-disposition"]
-    assert disposition.startswith("attachment;") and f"filename*=UTF-8''{quote(report['report_no'] + report['title'] + '.' + fmt)}" in disposition
+    name = quote(f"{report['report_no']}-{report['title']}.{fmt}", safe="")  # 督查通报〔2026〕1号-关于….docx
+    assert disposition.startswith("attachment;") and f"filename*=UTF-8''{name}" in disposition
     return r.content, disposition
 
 
@@ -83,7 +85,9 @@ def read_docx(content: bytes) -> tuple[list[str], list[list[list[str]]]]:
 
 
 def read_pdf(content: bytes) -> str:
-    return squash("".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages))
+    """The text without the page numbers (— 2 —), so a paragraph running over a page reads whole."""
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    return squash(re.sub(r"^— \d+ —$", "", text, flags=re.M))
 
 
 @pytest.fixture(scope="module")
@@ -143,8 +147,10 @@ def test_quarterly_bulletin_in_docx_and_pdf_carries_the_quarters_figures(system,
 
     docx_bytes, _ = download(system, report, "docx")
     paragraphs, tables = read_docx(docx_bytes)
-    assert paragraphs[:3] == ["县人民政府督查室政务督查通报", "督查通报〔2026〕1号", report["title"]]
-    assert paragraphs[-3:-1] == ["县人民政府督查室", "2026年12月8日"] and paragraphs[-1].startswith("抄送：")
+    assert paragraphs[:2] == ["演示县人民政府办公室文件", "督查通报〔2026〕1号"] and squash(paragraphs[2]) == report["title"]
+    signed = paragraphs.index("演示县人民政府办公室")  # 落款, then the annexes, then the 版记 (抄送, 印发)
+    assert paragraphs[signed + 1] == "2026年12月8日" and paragraphs[signed - 2:signed] == ["附件：1. 各单位督办事项办理情况排名表", "2. 催办督办措施明细表"]
+    assert paragraphs[-2].startswith("抄送：") and paragraphs[-1] == "演示县人民政府办公室\t2026年12月8日印发"
     headings = [p for p in paragraphs if p[:2] in ("一、", "二、", "三、", "四、")]
     assert headings == ["一、总体情况", "二、各单位办理情况", "三、催办督办及约谈情况", "四、下一步工作要求"]
 
@@ -183,7 +189,7 @@ def test_quarterly_bulletin_in_docx_and_pdf_carries_the_quarters_figures(system,
     assert sum(row[4] == "催办" for row in escalations[1:]) == total["urges"]
     assert sum(row[4] == "通报" for row in escalations[1:]) == total["bulletins"]
     assert {row[1] for row in escalations[1:] if row[4] == "催办"} == {UNITS["jyj"], UNITS["wjj"]}
-    assert all(row[0] == "2026-12-08" for row in escalations[1:])
+    assert all(row[0] == "2026年12月8日" for row in escalations[1:])
 
     pdf_bytes, _ = download(system, report, "pdf")
     pdf = read_pdf(pdf_bytes)
@@ -249,14 +255,15 @@ def test_numbering_idempotency_special_reports_masking_and_the_published_events(
     progress = next(t for t in tables if t[0][0] == "序号")
     assert progress[1][2] == UNITS["jyj"] and progress[1][-1] == "逾期未办结"
     urges = quarter["expect"]["jyj"]["urges"]
-    assert any(f"{UNITS['jyj']}承办的“{by['md3']['title']}”（时限{by['md3']['due_on']}，已催办{urges}次）" in p for p in paragraphs)
+    due = date.fromisoformat(by["md3"]["due_on"])  # dates as the standard writes them: 2026年12月7日
+    assert any(f"{UNITS['jyj']}承办的“{by['md3']['title']}”（时限{due.year}年{due.month}月{due.day}日，已催办{urges}次）" in p for p in paragraphs)
     assert any(p.startswith(f"建议对{UNITS['jyj']}进一步加大督办力度") for p in paragraphs)
 
     ids = {x.json()["report_id"]: x.json() for x in (first, december, reissue, campaign, matter)}
     listing = httpx.get(reports_url(system), params={"kind": "special_report"}, timeout=10).json()
     assert [i["report_no"] for i in listing["items"]] == ["督查专报〔2026〕2号", "督查专报〔2026〕1号"]
     one = httpx.get(f"{reports_url(system)}/{matter.json()['report_id']}", timeout=10).json()
-    assert one["published_by"] == "督查室 李红" and one["issuer"] == "县人民政府督查室"
+    assert one["published_by"] == "督查室 李红" and one["issuer"] == "演示县人民政府办公室"
     assert httpx.get(f"{reports_url(system)}/no-such-report", timeout=10).status_code == 404
 
     def published() -> list[dict]:

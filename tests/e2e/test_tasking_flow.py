@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import io
+from urllib.parse import unquote
 
 import httpx
 import pytest
 from docx import Document
+from pypdf import PdfReader
 
 from e2e_support import ledger, meeting_decision, publish, wait_for
 
@@ -103,7 +105,12 @@ def test_decision_assign_sign_progress_complete_return_complete_accept(system, n
     text = "\n".join(c.text for t in Document(io.BytesIO(notice.content)).tables for row in t.rows for c in row.cells)
     assert detail["notice_no"].startswith("督办〔") and "县住房和城乡建设局" in text and first["title"] in text
     paras = "\n".join(p.text for p in Document(io.BytesIO(notice.content)).paragraphs)
-    assert detail["notice_no"] in paras and "县人民政府督查室" in paras
+    # the tenant's issuing body (a tenant setting in intake) heads and signs it; the office's contact is in the 附注
+    assert detail["notice_no"] in paras and "演示县人民政府办公室文件" in paras and "联系人：孙丽，联系电话：0851-84621234" in paras
+    assert "签收回执" in paras and f"{detail['notice_no']}-" in unquote(notice.headers["content-disposition"].split("filename*=UTF-8''")[1])
+    pdf = httpx.get(f"{tasking}/v1/tenants/demo/tasks/{task}/notice.pdf", timeout=30)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert "演示县人民政府办公室文件" in PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
 
 
 def test_decline_is_capped_and_the_office_reassigns(system, nats_server):

@@ -90,6 +90,9 @@ async def _check(url: str) -> None:
                 with_status = ledger_query.count(TENANT, LedgerFilter(unit="zjj", status="assigned"), NOW, YELLOW)
                 assert (await s.execute(with_status)).scalar_one() == sum(
                     1 for r in rows if r["tenant"] == TENANT and r["status"] == "assigned" and r["matter_id"] in zjj)
+                still_open = ledger_query.page(TENANT, LedgerFilter(unit="zjj", status="open", sort="due_on"), NOW, YELLOW, 50, 0)
+                assert [r.matter_id for r in (await s.execute(still_open)).all()] == [
+                    m for m in _expected(rows, "due_on") if m in zjj and next(r for r in rows if r["matter_id"] == m)["status"] != "completed"]
     finally:
         await db.dispose()
 

@@ -6,44 +6,13 @@ from datetime import date
 
 import pytest
 
-from duban_reporting.domain import periods
+from document_samples import figures, stats
 from duban_reporting.domain.bulletin import ESCALATION_ROWS, EscalationLine, bulletin, late_units, on_time_units
 from duban_reporting.domain.documents import Table, numbered, sections
 from duban_reporting.domain.special_report import MatterLine, TaskLine, special_report
-from duban_reporting.domain.statistics import Figures, admonitions, ranked
 
 ISSUER = "县人民政府督查室"
 COPIES = ("县委组织部", "县纪委监委")
-
-
-def figures(assigned=0, completed=0, on_time=0, overdue=0, urges=0, bulletins=0, days=None) -> Figures:
-    f = Figures()
-    for name, n in (("assigned", assigned), ("completed", completed), ("completed_on_time", on_time), ("overdue", overdue),
-                    ("urges", urges), ("bulletins", bulletins)):
-        f.add(name, n)
-    if days is not None:
-        f.handling_days_total, f.handling_days_n = days * completed, completed
-    return f
-
-
-NAMES = {"fgj": "县发展和改革局", "zjj": "县住房和城乡建设局", "jyj": "县教育局", "wjj": "县卫生健康局", "nyj": "县农业农村局"}
-
-
-def stats(units: dict[str, Figures], bottom: int = 3) -> dict:
-    """The shape of service_layer.statistics.report, built from Figures with the domain's ranking."""
-    order = ranked(units)
-    flagged = admonitions(order, units, bottom)
-    rank = {c: i + 1 for i, c in enumerate(order)}
-    by_unit = [{"unit": c, "unit_name": NAMES[c], **f.as_dict(), "rank": rank.get(c), "admonition": c in flagged} for c, f in units.items()]
-    total = Figures()
-    for f in units.values():
-        for k, n in f.counts.items():
-            total.add(k, n)
-    ranking = [{"rank": rank[c], "unit": c, "unit_name": NAMES[c], "on_time_rate": units[c].on_time_rate,
-                "avg_handling_workdays": units[c].avg_handling_workdays, "overdue": units[c].counts["overdue"],
-                "score": units[c].as_dict()["score"], "admonition": c in flagged} for c in order]
-    by_kind = [{"kind": "meeting_decision", "kind_label": "会议议定事项", **total.as_dict()}]
-    return {"period": periods.parse("2026-Q4").as_dict(), "totals": total.as_dict(), "by_unit": by_unit, "by_kind": by_kind, "ranking": ranking}
 
 
 def text(doc) -> str:
@@ -67,15 +36,19 @@ def test_bulletin_names_units_on_time_and_late_with_their_figures():
     assert commended.startswith("（一）按期办结情况。县发展和改革局、县住房和城乡建设局共2个单位")
     assert "县卫生健康局（逾期1项，超期办结1项，催办1次）" in censured and "县教育局（逾期1项，催办2次，通报1次）" in censured
     assert "县农业农村局" not in commended + censured  # nothing due, nothing closed: neither praised nor censured
-    ranking = doc.sections[1].blocks[3]
+    # the ranking and the measures are annexes; the text says where to find them (a bulletin of 2 to 4 pages)
+    assert [a.title for a in doc.annexes] == ["各单位督办事项办理情况排名表", "催办督办措施明细表"]
+    assert "县发展和改革局、县住房和城乡建设局、县卫生健康局位列前3名，各单位排名及办理数据详见附件1" in doc.sections[1].blocks[2]
+    assert "期内催办督办措施共2项（催办1项，扣分1项），明细详见附件2。" == doc.sections[2].blocks[0]
+    ranking = doc.annexes[0].blocks[0]
     assert isinstance(ranking, Table)
     assert [r[1] for r in ranking.rows] == ["县发展和改革局", "县住房和城乡建设局", "县卫生健康局", "县教育局"]
     assert [r[-1] for r in ranking.rows] == ["", "", "约谈", "约谈"]  # zjj is in the bottom 3 but closed all on time
     assert ranking.rows[2][2:8] == ("2", "2", "1", "1", "50.0%", "9.0")
     talk = doc.sections[2].blocks[-1]
     assert "县卫生健康局、县教育局" in talk and "约谈" in talk
-    table = doc.sections[2].blocks[1]
-    assert table.rows[0] == ("2026-12-08", "县教育局", "修缮校舍（来电139****5678）", "督办〔2026〕3号", "催办")
+    table = doc.annexes[1].blocks[0]
+    assert table.rows[0] == ("2026年12月8日", "县教育局", "修缮校舍（来电139****5678）", "督办〔2026〕3号", "催办")
     assert table.rows[1][-1] == "扣分0.5分"
     assert "13912345678" not in text(doc) and "（二）被通报批评的单位" in doc.sections[3].blocks[1]
 
@@ -95,7 +68,7 @@ def test_unit_classification_and_escalation_table_cap():
     lines = [EscalationLine(date(2026, 12, 1), "urged", "县教育局", f"事项{i}") for i in range(ESCALATION_ROWS + 5)]
     s = stats({"jyj": figures(1, 0, 0, overdue=1, urges=len(lines))})
     doc = bulletin(s, lines, number="n", issuer=ISSUER, issued_on=date(2026, 12, 1), addressee="各单位：", copies_to=())
-    table = doc.sections[2].blocks[1]
+    table = doc.annexes[1].blocks[0]
     assert len(table.rows) == ESCALATION_ROWS and table.note == "另有5条未列出，详见督办台账。"
 
 
@@ -116,8 +89,8 @@ def test_special_report_on_one_matter():
     assert [s.heading for s in doc.sections] == ["一、基本情况", "二、办理进展", "三、逾期及催办督办情况", "四、结论和建议"]
     assert "该事项来源于网民留言（张*三 139****5678），于2026年11月20日立项，由县教育局牵头办理" in doc.sections[0].blocks[0]
     progress = doc.sections[1].blocks[1]
-    assert progress.rows == (("1", "修缮校舍", "县教育局", "督办〔2026〕5号", "办理中", "2026-12-07", "—", "逾期未办结"),)
-    assert "逾期未办结的任务1项：县教育局承办的“修缮校舍”（时限2026-12-07，已催办1次）" in doc.sections[2].blocks[0]
+    assert progress.rows == (("1", "修缮校舍", "县教育局", "督办〔2026〕5号", "办理中", "2026年12月7日", "—", "逾期未办结"),)
+    assert "逾期未办结的任务1项：县教育局承办的“修缮校舍”（时限2026年12月7日，已催办1次）" in doc.sections[2].blocks[0]
     assert "建议对县教育局进一步加大督办力度" in "".join(doc.sections[3].blocks)
 
 

@@ -15,7 +15,8 @@ import httpx
 
 from .demo_player import OFFICE, Outcome, Player, poll, use_issuer
 from .demo_scenario import PERIOD, TENANT, build
-from .embedded import EMBEDDED_NATS_PORT, SERVICES, EmbeddedSystem, demo_units_path, load_demo_tenant
+from .banner import workbench_lines
+from .embedded import EMBEDDED_NATS_PORT, SERVICES, WORKBENCH, EmbeddedSystem, demo_units_path, load_demo_tenant
 from .target import target
 
 MARKER = "demo-played.json"
@@ -60,7 +61,7 @@ def cmd_demo(args) -> int:
     if (data_dir / MARKER).exists():
         print(f"{data_dir} 已播放过演示季度；请换一个 --data-dir，或删除该目录后重试。", file=sys.stderr)
         return 2
-    system = EmbeddedSystem(data_dir=data_dir, clock="simulated", ports=t.ports())
+    system = EmbeddedSystem(data_dir=data_dir, clock="simulated", ports={WORKBENCH: t.port_base, **t.ports()})
     stopping = False
 
     def on_signal(signum, _frame):
@@ -86,7 +87,7 @@ def cmd_demo(args) -> int:
         outcome = asyncio.run(_play(urls, system.nats_url, items, args.seed))
         playing_done = True
         (data_dir / MARKER).write_text(json.dumps({"period": PERIOD, "seed": args.seed, "messages": args.messages}))
-        _summary(urls, outcome, time.monotonic() - started, system.token("leader", ttl_s=7 * 24 * 3600))
+        _summary(urls, outcome, time.monotonic() - started, system.url(WORKBENCH))
         if outcome.failures:
             print(f"注意：{len(outcome.failures)} 个操作未成功：", file=sys.stderr)
             for f in outcome.failures[:20]:
@@ -134,7 +135,7 @@ async def _settle(urls: dict[str, str], outcome: Outcome) -> None:
         await poll(still, what="统计数据稳定", interval_s=1.5)
 
 
-def _summary(urls: dict[str, str], outcome: Outcome, seconds: float, view_token: str) -> None:
+def _summary(urls: dict[str, str], outcome: Outcome, seconds: float, workbench: str) -> None:
     rep = urls["reporting"]
     stats = httpx.get(f"{rep}/v1/tenants/{TENANT}/statistics", params={"period": PERIOD}, headers=OFFICE, timeout=30).json()
     t = stats["totals"]
@@ -148,20 +149,18 @@ def _summary(urls: dict[str, str], outcome: Outcome, seconds: float, view_token:
     print(f"  催办 {t['urges']} 次、通报 {t['bulletins']} 次、移交纪委监委 {t['transfers']} 件；考核扣分 {t['deductions']:g} 分")
     print(f"  回访抽查 {t['spot_checks']} 件：满意 {t['spot_checks_satisfied']} 件、不满意 {t['spot_checks_not_satisfied']} 件"
           f"（满意率 {rate(t['satisfaction_rate'])}）")
-    print("查看 where to look (浏览器链接含一周有效的领导只读令牌 a leader's read-only token, valid 7 days;")
-    print("  API 调用请用 `duban token --role supervision_office` 取得令牌):")
-    print(f"  督查看板 dashboard:        {rep}/v1/tenants/{TENANT}/dashboard?period={PERIOD}")
-    print(f"  督办台账 ledger:           {rep}/v1/tenants/{TENANT}/ledger")
-    print(f"  台账导出 ledger (.xlsx):   {rep}/v1/tenants/{TENANT}/ledger.xlsx?access_token={view_token}")
-    print(f"  统计排名 statistics:       {rep}/v1/tenants/{TENANT}/statistics?period={PERIOD}")
-    print(f"  移交案件 cases:            {urls['escalation']}/v1/tenants/{TENANT}/cases")
-    _bulletin(rep)
+    print("查看 where to look（在浏览器中打开，用下列演示账号登录 open in a browser, sign in with a demo account）:")
+    print("\n".join(workbench_lines(workbench)))
+    print(f"  督查看板 dashboard:        {workbench}/kanban?period={PERIOD}")
+    print(f"  督办台账 ledger:           {workbench}/ledger")
+    print(f"  台账导出 ledger (.xlsx):   {workbench}/ledger.xlsx")
+    print(f"  逾期事项 overdue:          {workbench}/queue/overdue")
+    _bulletin(rep, workbench)
 
 
-def _bulletin(rep: str) -> None:
+def _bulletin(rep: str, workbench: str) -> None:
     """The quarterly bulletin, if reporting already offers reports; says so plainly when it does not."""
     url = f"{rep}/v1/tenants/{TENANT}/reports"
-    print(f"  季度通报 bulletin:         {url}")
     try:
         listed = httpx.get(url, headers=OFFICE, timeout=30)
     except httpx.HTTPError as e:
@@ -178,7 +177,7 @@ def _bulletin(rep: str) -> None:
     links = sorted(set(_links(made.json())))
     print(f"    已生成 {PERIOD} 季度通报，下载：" if links else f"    已生成 {PERIOD} 季度通报（应答中没有下载地址）：{made.text[:300]}")
     for link in links:
-        print(f"      {link if link.startswith('http') else rep + link}")
+        print(f"      {workbench}{link.split(f'/v1/tenants/{TENANT}', 1)[-1]}")  # the workbench's download, with the reader's own sign-in
 
 
 def _links(value) -> list[str]:

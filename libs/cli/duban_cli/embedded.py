@@ -1,4 +1,5 @@
-"""The embedded run: one nats-server, five service processes, SQLite files in a data folder.
+"""The embedded run: one nats-server, five service processes and the workbench, SQLite files
+in a data folder.
 
 Also used by the end-to-end tests, so they drive exactly what a user runs.
 """
@@ -21,7 +22,9 @@ from duban_common.auth import LocalIssuer
 from duban_common.natsserver import NatsServer
 
 SERVICES = ("intake", "tasking", "deadline", "escalation", "reporting")
-DEFAULT_PORTS = {"intake": 8101, "tasking": 8102, "deadline": 8103, "escalation": 8104, "reporting": 8105}
+WORKBENCH = "workbench"  # the web pages people use: no database, no NATS; it calls the five services
+APPS = (*SERVICES, WORKBENCH)
+DEFAULT_PORTS = {"workbench": 8100, "intake": 8101, "tasking": 8102, "deadline": 8103, "escalation": 8104, "reporting": 8105}
 EMBEDDED_NATS_PORT = 14222
 
 
@@ -120,16 +123,21 @@ class EmbeddedSystem:
     def service_env(self, name: str) -> dict[str, str]:
         env = dict(os.environ)
         env.update(self.extra_env)
+        env.update({f"DUBAN_{other.upper()}_URL": f"http://127.0.0.1:{port}" for other, port in self.ports.items()})
         env.update(DUBAN_NATS_URL=self.nats_url, DUBAN_DATA_DIR=str(self.data_dir), DUBAN_HTTP_PORT=str(self.ports[name]),
                    DUBAN_SERVICE=name, PYTHONUNBUFFERED="1", DUBAN_TASKING_URL=f"http://127.0.0.1:{self.ports['tasking']}",
+                   DUBAN_INTAKE_URL=f"http://127.0.0.1:{self.ports['intake']}",
                    DUBAN_AUTH_DIR=str(self.issuer.directory), DUBAN_SERVICE_TOKEN=self.service_token)
+        if name == WORKBENCH:
+            env["DUBAN_DEMO_ACCOUNTS_FILE"] = str(demo_accounts_path())
         if self.clock:
             env["DUBAN_CLOCK"] = self.clock
         return env
 
-    def start_services(self, timeout_s: float = 90.0, names: tuple[str, ...] = SERVICES) -> None:
+    def start_services(self, timeout_s: float = 90.0, names: tuple[str, ...] | None = None) -> None:
+        """The named processes; by default every app with a port (the workbench where it has one)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        for name in names:
+        for name in names or tuple(n for n in APPS if n in self.ports):
             sp = ServiceProcess(name, self.ports[name], self.service_env(name), self.data_dir / "logs" / f"{name}.log")
             sp.start()
             self.services[name] = sp
@@ -183,20 +191,31 @@ class EmbeddedSystem:
 def load_demo_tenant(system: EmbeddedSystem, units_csv: Path, slug: str = "demo", name: str = "演示县") -> None:
     """Create the demo tenant and its units (idempotent: safe on every start)."""
     operator = system.headers("operator")
-    r = httpx.put(f"{system.url('intake')}/v1/admin/tenants/{slug}", json={"name": name}, headers=operator, timeout=10)
+    tenant = {"name": name, "issuing_body": f"{name}人民政府办公室", "contact_person": "孙丽", "contact_phone": "0851-84621234"}
+    r = httpx.put(f"{system.url('intake')}/v1/admin/tenants/{slug}", json=tenant, headers=operator, timeout=10)
     r.raise_for_status()
     r = httpx.put(f"{system.url('tasking')}/v1/tenants/{slug}/units", content=units_csv.read_bytes(),
                   headers={"content-type": "text/csv", **operator}, timeout=10)
     r.raise_for_status()
 
 
-def demo_units_path() -> Path:
-    override = os.environ.get("DUBAN_DEMO_UNITS")
+def demo_file(name: str, override_env: str) -> Path:
+    """A file of the demo tenant (demo/<name> of the source tree, or ``$<override_env>``)."""
+    override = os.environ.get(override_env)
     if override:
         return Path(override)
     here = Path(__file__).resolve()
     for parent in here.parents:
-        candidate = parent / "demo" / "units.csv"
+        candidate = parent / "demo" / name
         if candidate.exists():
             return candidate
-    raise FileNotFoundError("demo/units.csv not found; set DUBAN_DEMO_UNITS")
+    raise FileNotFoundError(f"demo/{name} not found; set {override_env}")
+
+
+def demo_units_path() -> Path:
+    return demo_file("units.csv", "DUBAN_DEMO_UNITS")
+
+
+def demo_accounts_path() -> Path:
+    """The workbench's demo accounts: handed to it by the embedded run only (never in production)."""
+    return demo_file("accounts.json", "DUBAN_DEMO_ACCOUNTS_FILE")

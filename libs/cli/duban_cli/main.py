@@ -1,6 +1,6 @@
 """``duban``: run the embedded system and move the shared clock.
 
-    duban up                     start NATS, the five services and the demo tenant
+    duban up                     start NATS, the five services, the workbench and the demo tenant
     duban demo                   the same, on the simulated clock, playing a quarter of the demo tenant
     duban clock show|set|advance the simulated time shared by all services
     duban publish FILE           publish a CloudEvents submission on duban.in.<tenant>.<kind>
@@ -30,7 +30,8 @@ from duban_common.envelope import Envelope
 
 from .demo import add_parser as add_demo_parser
 from .demo import cmd_demo
-from .embedded import EmbeddedSystem, demo_units_path, load_demo_tenant
+from .banner import workbench_lines
+from .embedded import WORKBENCH, EmbeddedSystem, demo_units_path, load_demo_tenant
 from .audit import add_parser as add_audit_parser
 from .audit import cmd_audit
 from .rebuild import add_parser as add_rebuild_parser
@@ -44,7 +45,7 @@ from .token import cmd_token
 
 def cmd_up(args) -> int:
     t = target()
-    system = EmbeddedSystem(data_dir=t.data_dir, clock=os.environ.get("DUBAN_CLOCK"), ports=t.ports())
+    system = EmbeddedSystem(data_dir=t.data_dir, clock=os.environ.get("DUBAN_CLOCK"), ports={WORKBENCH: t.port_base, **t.ports()})
     stopping = False
 
     def on_signal(signum, _frame):
@@ -60,11 +61,12 @@ def cmd_up(args) -> int:
         system.start_services()
         load_demo_tenant(system, demo_units_path())
         print("Duban 已启动 (Ctrl-C 停止):")
+        print("\n".join(workbench_lines(system.url(WORKBENCH))))
+        print("服务接口 service APIs（每个接口都要令牌 every API needs a bearer token: ./duban.sh token --role supervision_office）:")
         for name, sp in system.services.items():
-            print(f"  {name:<11} {sp.url}   (logs: {sp.log_path})")
-        print("演示租户 demo tenant: demo — ledger: " f"{system.url('reporting')}/v1/tenants/demo/ledger")
-        print("  每个接口都要令牌 every API needs a bearer token: ./duban.sh token --role supervision_office")
-        print(f"  督查看板 dashboard: {system.url('reporting')}/v1/tenants/demo/dashboard   (令牌 token: ./duban.sh token --role leader)")
+            if name != WORKBENCH:
+                print(f"  {name:<11} {sp.url}/openapi.json   (logs: {sp.log_path})")
+        print(f"  日志 logs: {system.data_dir / 'logs'}")
         system.supervise(lambda: stopping)
         return 0
     except Exception as e:

@@ -18,7 +18,7 @@ import asyncio
 import json
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -56,6 +56,7 @@ class Plan:
     units: tuple[bytes, str]  # body, content type
     calendar_years: list[dict]
     policies: dict | None
+    issuing: dict = field(default_factory=dict)  # issuing_body, contact_person, contact_phone: printed on its documents
 
 
 def read_plan(slug: str, name: str, units: Path, calendars: list[Path], policies: Path | None) -> Plan:
@@ -128,7 +129,8 @@ def onboard(plan: Plan, urls: Urls, *, headers: dict | None = None, out=print) -
             done["policies"] = _check(http.put(f"{urls.deadline}/v1/tenants/{plan.slug}/deadline-policies", json=plan.policies),
                                       "deadline policies (deadline)")
             out("期限规则 deadline policies: set")
-        done["tenant"] = _check(http.put(f"{urls.intake}/v1/admin/tenants/{plan.slug}", json={"name": plan.name}), "tenant (intake)")
+        done["tenant"] = _check(http.put(f"{urls.intake}/v1/admin/tenants/{plan.slug}", json={"name": plan.name, **plan.issuing}),
+                                "tenant (intake)")
         out(f"租户 tenant {plan.slug} ({plan.name}): {'created' if done['tenant'].get('created') else 'already registered'}")
     return done
 
@@ -179,6 +181,9 @@ def add_parser(sub) -> None:
     c.add_argument("--calendar", action="append", type=Path, default=[],
                    help="a year's working-day schedule (JSON: year, holidays, working_weekends, source); repeatable")
     c.add_argument("--policies", type=Path, help="deadline policy overrides (JSON)")
+    c.add_argument("--issuing-body", help="the full issuing body its documents carry, e.g. 余庆县人民政府办公室")
+    c.add_argument("--contact-person", help="the supervision office's contact person, printed on its documents")
+    c.add_argument("--contact-phone", help="the supervision office's telephone, printed on its documents")
     c.add_argument("--credentials-dir", type=Path, help="write the NATS credentials for the tenant's platform here")
     c.add_argument("--nats-accounts", type=Path, help="the nats-server accounts file to add the platform to "
                    "(default: <credentials-dir>/accounts.conf)")
@@ -216,6 +221,7 @@ def cmd_tenant(args) -> int:
     try:
         if args.tenant_cmd == "create":
             plan = read_plan(args.slug, args.name, args.units, args.calendar, args.policies)
+            plan.issuing = {k: v for k in ("issuing_body", "contact_person", "contact_phone") if (v := getattr(args, k, None))}
             onboard(plan, urls, headers=headers)
             if args.credentials_dir:
                 write_credentials(plan.slug, args.credentials_dir, accounts_file=args.nats_accounts, server_url=args.platform_nats_url)

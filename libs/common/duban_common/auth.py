@@ -152,10 +152,9 @@ class Authorizer:
     and for a unit handler that what the path names is its unit's (unitscope.py)."""
 
     def __init__(self, verifier: Verifier | None, access: Access, *, enabled: bool = True, units: UnitScope | None = None,
-                 db=None, links: frozenset[str] = frozenset()) -> None:
+                 db=None) -> None:
         self.verifier = verifier
         self.access = access
-        self.links = links  # the document downloads that take the token from ?access_token=
         self.enabled = enabled
         self.units = units or UnitScope()  # a unit handler's wall (unitscope.py), looked up in ``db``
         self.db = db
@@ -170,7 +169,7 @@ class Authorizer:
             request.state.principal = None
             tenancy.set_scope(request.path_params.get("tenant") or tenancy.ALL)
             return
-        principal = self.authenticate(request, path)
+        principal = self.authenticate(request)
         allowed = self.access.get((request.method, path))
         if allowed is None and request.method == "HEAD":
             allowed = self.access.get(("GET", path))
@@ -189,14 +188,11 @@ class Authorizer:
         if own is not None:
             await self.units.hold(request, own, self.db)
 
-    def authenticate(self, request: Request, path: str) -> Principal:
+    def authenticate(self, request: Request) -> Principal:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
-        if not header and path in self.links and request.method in ("GET", "HEAD") and request.query_params.get("access_token"):
-            # RFC 6750 §2.3, for the documents a browser downloads from a link (the service's
-            # access.py LINKS) and nowhere else; no log records query strings (uvicorn's access
-            # log is off, audit entries keep the path only)
-            scheme, token = "bearer", request.query_params["access_token"]
+        # The header only, never ?access_token= (RFC 6750 §2.3): a token in a URL ends up in
+        # browser histories and proxy logs. People reach documents through the workbench.
         if scheme.lower() != "bearer" or not token:
             raise HTTPException(401, "请先登录：请求没有带令牌（Authorization: Bearer <JWT>）", headers={"WWW-Authenticate": "Bearer"})
         try:
@@ -309,12 +305,12 @@ class LocalIssuer:
         return jwt.encode(claims, key, algorithm="ES256", headers={"kid": kid})
 
 
-def authorizer(settings, access: Access, units: UnitScope | None = None, db=None, links: frozenset[str] = frozenset()) -> Authorizer:
+def authorizer(settings, access: Access, units: UnitScope | None = None, db=None) -> Authorizer:
     """The service's authorizer from its settings (``DUBAN_AUTH_*``)."""
     if settings.auth == "off":
         log.warning("authentication is OFF: every caller is trusted (never in production)")
-        return Authorizer(None, access, enabled=False, units=units, db=db, links=links)
+        return Authorizer(None, access, enabled=False, units=units, db=db)
     jwks_file = settings.auth_jwks_file or (settings.issuer_dir() / "jwks.json")
     keys = KeySet(file=None if settings.auth_jwks_url else Path(jwks_file), url=settings.auth_jwks_url)
     verifier = Verifier(keys, settings.auth_issuer, settings.auth_audience, leeway_s=settings.auth_leeway_s)
-    return Authorizer(verifier, access, units=units, db=db, links=links)
+    return Authorizer(verifier, access, units=units, db=db)

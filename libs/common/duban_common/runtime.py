@@ -156,7 +156,7 @@ class Runtime:
                 await self.stop()
 
         tables = importlib.import_module(f"duban_{self.settings.service}.entrypoints.access")
-        guard = auth.authorizer(self.settings, tables.ACCESS, getattr(tables, "UNITS", None), self.db, getattr(tables, "LINKS", frozenset()))
+        guard = auth.authorizer(self.settings, tables.ACCESS, getattr(tables, "UNITS", None), self.db)
         # FastAPIOffline: /docs and /redoc with their scripts served by the service itself (county
         # intranets reach no CDN); every route: token, role, tenant, a unit handler's unit
         app = FastAPIOffline(title=title, version="1.0.0", lifespan=lifespan, static_url=DOCS_ASSETS, dependencies=[Depends(guard)])

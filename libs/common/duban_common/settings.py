@@ -48,6 +48,8 @@ class ServiceSettings(BaseSettings):
     # this service's own bearer token for calls to other services (an operator token from
     # the identity provider's client-credentials flow; the embedded run mints one)
     service_token: str | None = None
+    # the tenant registry (intake): the issuing body, contact and phone printed on documents
+    intake_url: str = "http://127.0.0.1:8101"
 
     def issuer_dir(self) -> Path:
         return (self.auth_dir or self.data_dir / "auth").resolve()

@@ -12,7 +12,8 @@ class ReportingSettings(ServiceSettings):
     tasking_url: str = "http://127.0.0.1:8102"  # the units directory, for unit names in exports and the dashboard
     rebuild_batch: int = 500  # events applied per transaction when a rebuild replays the stream into a fresh database
     # bulletins and special reports (督查通报, 督查专报)
-    issuer: str = "县人民政府督查室"  # 发文机关 and 落款 when the tenant has none in `issuers`
+    # 发文机关 and 落款 when the tenant registry (intake) has no issuing_body for the tenant and `issuers` none either
+    issuer: str = "县人民政府督查室"
     issuers: dict[str, str] = Field(default_factory=dict)  # tenant → issuing body, DUBAN_ISSUERS='{"yuqing": "余庆县人民政府督查室"}'
     bulletin_addressee: str = "各乡镇人民政府，县政府各部门、各直属机构："
     special_report_addressee: str = "县人民政府领导："

@@ -183,6 +183,13 @@ class Document(_Units):
     due_on: date | None = None
 
 
+# each kind as the office names it (ledger, dashboard, documents, workbench)
+KIND_LABEL = {
+    "meeting_decision": "会议议定事项", "leader_instruction": "领导批示", "deputy_suggestion": "人大代表建议",
+    "cppcc_proposal": "政协提案", "online_message": "网民留言", "work_report_task": "政府工作报告任务",
+    "superior_assignment": "上级交办", "document": "公文交办",
+}
+
 KINDS: dict[str, type[BaseModel]] = {
     "meeting_decision": MeetingDecision,
     "leader_instruction": LeaderInstruction,

@@ -19,6 +19,7 @@ ACCESS: Access = {
     ("PUT", "/v1/tenants/{tenant}/calendar/years/{year}"): rule(OFFICE, OPERATOR),
     ("POST", "/v1/tenants/{tenant}/tasks/{task_id}/extensions"): rule(UNIT, OFFICE),
     ("GET", "/v1/tenants/{tenant}/tasks/{task_id}/extensions"): READERS,
+    ("GET", "/v1/tenants/{tenant}/extensions"): rule(OFFICE, LEADER),
     ("POST", "/v1/tenants/{tenant}/tasks/{task_id}/extensions/{extension_id}/decision"): rule(OFFICE, LEADER),
     ("GET", "/v1/tenants/{tenant}/tasks/{task_id}/deadline"): READERS,
     ("GET", "/v1/tenants/{tenant}/deadlines"): READERS,

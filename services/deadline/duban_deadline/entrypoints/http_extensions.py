@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from duban_common import auth
-from duban_common.http import ERROR_RESPONSES
+from duban_common.http import ERROR_RESPONSES, OFFSET_MAX
 
 from ..adapters.orm import extensions
 from ..domain.extensions import Refused
@@ -56,6 +56,20 @@ def router(runtime, settings) -> APIRouter:
             rows = (await s.execute(select(extensions).where(extensions.c.tenant == tenant, extensions.c.task_id == task_id)
                                     .order_by(extensions.c.requested_at, extensions.c.id))).mappings().all()
         return {"tenant": tenant, "task_id": task_id, "items": [dict(x) for x in rows]}
+
+    @r.get("/v1/tenants/{tenant}/extensions")
+    async def list_tenant_extensions(tenant: str, status: Literal["pending", "approved", "denied"] | None = None,
+                                     limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=OFFSET_MAX)) -> dict:
+        """The tenant's extension requests, oldest first; ``status=pending`` is what awaits a decision (延期待批)."""
+        common.valid_tenant(tenant)
+        x = extensions.c
+        q = select(extensions).where(x.tenant == tenant)
+        if status:
+            q = q.where(x.status == status)
+        async with runtime.db.read() as s:
+            total = (await s.execute(select(func.count()).select_from(q.subquery()))).scalar_one()
+            rows = (await s.execute(q.order_by(x.requested_at, x.id).limit(limit).offset(offset))).mappings().all()
+        return {"tenant": tenant, "total": total, "items": [dict(row) for row in rows]}
 
     @r.post("/v1/tenants/{tenant}/tasks/{task_id}/extensions/{extension_id}/decision")
     async def decide(tenant: str, task_id: str, extension_id: str, body: DecisionIn, who: str | None = Depends(auth.acting_person)) -> dict:

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Depends, Header, HTTPException, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
 
 from duban_common import attachment_rows, auth, problems
-from duban_common.calendar import local_day
 from duban_common.contracts import events as ev
-from duban_common.documents import official_notice
+from duban_common.documents.files import MEDIA, content_disposition
 from duban_common.http import ERROR_RESPONSES, valid_tenant as _tenant
 
 from ..adapters.orm import attachments, cases, deductions, deliveries, explanations, ladders, steps_taken, supervision_orders, urges, watched_tasks
-from ..domain.ladder import URGE_REASONS, Ladder
+from ..domain.ladder import Ladder
 from ..service_layer import climb, handlers, notify, orders
 from ..service_layer.delivery import masked
+from ..service_layer.documents import Documents, NotFound
 
 
 class UrgeIn(BaseModel):
@@ -37,9 +39,6 @@ class ExplanationIn(BaseModel):
     text: str = Field(min_length=10, max_length=20000)
     attachments: list[str] = Field(default_factory=list, max_length=50, description="ids of files uploaded to the task (POST attachments)")
 
-
-
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _assigned(task: dict | None, tenant: str, task_id: str, action: str) -> dict:
@@ -162,24 +161,25 @@ def router(runtime, cal) -> APIRouter:
             raise HTTPException(404, f"case {case_id} not found")
         return dict(row)
 
-    @r.get("/v1/tenants/{tenant}/urges/{urge_id}/notice.docx", response_class=Response,
-           responses={200: {"content": {DOCX: {}}, "description": "the urging notice (催办通知) as a Word document"}})
-    async def urge_notice(tenant: str, urge_id: str) -> Response:
-        async with runtime.db.read() as s:
-            u = (await s.execute(select(urges).where(urges.c.tenant == _tenant(tenant), urges.c.id == urge_id))).mappings().first()
-            if u is None:
-                raise HTTPException(404, f"urge {urge_id} not found")
-            t = (await s.execute(select(watched_tasks).where(watched_tasks.c.task_id == u["task_id"]))).mappings().first()
-        ctx = await notify.context(runtime.settings, tenant)
-        issuer = next((x["name"] for x in ctx.units.values() if x.get("type") == "supervision_office"), "督查室")
-        body = official_notice(title="督办事项催办单", number=u["notice_no"], issuer=issuer, issued_on=local_day(u["at"]),
-                               copies_to=[ctx.units[c]["name"] for c in ctx.copy_units], rows=[
-            ("督办事项", t["title"] or ""), ("承办单位", ctx.unit_name(dict(t))),
-            ("办理时限", t["due_on"].isoformat() if t["due_on"] else "—"),
-            ("催办事由", u["note"] or URGE_REASONS.get(u["reason"], u["reason"])), ("催办次数", f"第{u['urge_no']}次"),
-            ("催办要求", "请接到本催办单后立即办理，并于3个工作日内书面反馈办理情况。")])
-        return Response(body, media_type=DOCX,
-                        headers={"content-disposition": f'attachment; filename="urge-{urge_id}.docx"'})
+    documents = Documents(runtime, cal)
+
+    async def document(make, tenant: str, key: str, fmt: str, fallback: str) -> Response:
+        try:
+            doc = await make(_tenant(tenant), key)
+        except NotFound as e:
+            raise HTTPException(404, str(e)) from None
+        return Response(await documents.render(tenant, doc, fmt), media_type=MEDIA[fmt],
+                        headers={"content-disposition": content_disposition(doc.number, doc.title, fmt, fallback=fallback)})
+
+    @r.get("/v1/tenants/{tenant}/urges/{urge_id}/notice.{fmt}", response_class=Response,
+           responses={200: {"content": {m: {} for m in MEDIA.values()}, "description": "the urging notice (催办单) as Word or PDF"}})
+    async def urge_notice(tenant: str, urge_id: str, fmt: Literal["docx", "pdf"]) -> Response:
+        return await document(documents.urge, tenant, urge_id, fmt, f"urge-{urge_id}")
+
+    @r.get("/v1/tenants/{tenant}/cases/{case_id}/letter.{fmt}", response_class=Response,
+           responses={200: {"content": {m: {} for m in MEDIA.values()}, "description": "the transfer letter (移送函) with the dossier as its annex"}})
+    async def transfer_letter(tenant: str, case_id: str, fmt: Literal["docx", "pdf"]) -> Response:
+        return await document(documents.transfer, tenant, case_id, fmt, f"case-{case_id}")
 
     def role(acting_role: str | None, *allowed: str) -> None:
         if acting_role not in allowed:
@@ -209,23 +209,10 @@ def router(runtime, cal) -> APIRouter:
             raise HTTPException(e.status, str(e)) from None
         return {"order_id": order_id, "status": o["status"], "notice_no": o.get("notice_no")}
 
-    @r.get("/v1/tenants/{tenant}/supervision-orders/{order_id}/notice.docx", response_class=Response,
-           responses={200: {"content": {DOCX: {}}, "description": "the supervision order (督办单) as a Word document"}})
-    async def order_notice(tenant: str, order_id: str) -> Response:
-        async with runtime.db.read() as s:
-            o = (await s.execute(select(supervision_orders).where(supervision_orders.c.tenant == _tenant(tenant),
-                                                                  supervision_orders.c.id == order_id))).mappings().first()
-            if o is None or o["status"] != "issued":
-                raise HTTPException(404, f"督办单 {order_id} 不存在或尚未签发")
-            t = (await s.execute(select(watched_tasks).where(watched_tasks.c.task_id == o["task_id"]))).mappings().first()
-        ctx = await notify.context(runtime.settings, tenant)
-        issuer = next((x["name"] for x in ctx.units.values() if x.get("type") == "supervision_office"), "督查室")
-        body = official_notice(title="督办单", number=o["notice_no"], issuer=issuer, issued_on=local_day(o["signed_at"]),
-                               copies_to=[ctx.units[c]["name"] for c in ctx.copy_units], rows=[
-            ("督办事项", t["title"] or ""), ("承办单位", ctx.unit_name(dict(t))), ("督办要求", o["requirement"]),
-            ("拟办", o["proposed_by"]), ("审批", o["approved_by"]), ("签发", o["signed_by"])])
-        return Response(body, media_type=DOCX,
-                        headers={"content-disposition": f'attachment; filename="order-{order_id}.docx"'})
+    @r.get("/v1/tenants/{tenant}/supervision-orders/{order_id}/notice.{fmt}", response_class=Response,
+           responses={200: {"content": {m: {} for m in MEDIA.values()}, "description": "the supervision order (督办单) as Word or PDF"}})
+    async def order_notice(tenant: str, order_id: str, fmt: Literal["docx", "pdf"]) -> Response:
+        return await document(documents.order, tenant, order_id, fmt, f"order-{order_id}")
 
     @r.get("/v1/tenants/{tenant}/deliveries")
     async def list_deliveries(tenant: str, limit: int = Query(100, ge=1, description="at most 500 are listed")) -> dict:

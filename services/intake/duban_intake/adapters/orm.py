@@ -16,6 +16,22 @@ tenants = Table(
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("offboarded_at", UTCDateTime),  # intake stopped; every record is kept
+    # printed on the tenant's documents (duban_common.documents.issuing reads them)
+    Column("issuing_body", String(200)),  # 发文机关: 余庆县人民政府办公室
+    Column("contact_person", String(100)),  # the office's contact person (附注)
+    Column("contact_phone", String(40)),  # the office's telephone (附注)
+)
+
+# A tenant's own DOCX template per document type (duban_common.documents.template), in place of
+# the built-in layout; keyed by slug like the tenant it belongs to
+tenant_templates = Table(
+    "tenant_templates",
+    metadata,
+    Column("slug", String(40), primary_key=True),
+    Column("kind", String(40), primary_key=True),  # duban_common.documents.model.KINDS
+    Column("content", LargeBinary, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("uploaded_at", UTCDateTime, nullable=False),
 )
 
 # Per tenant and kind: must a submission be reviewed even when every item has a lead unit?

@@ -17,4 +17,7 @@ ACCESS: Access = {
     ("GET", "/v1/admin/tenants/{slug}"): rule(OPERATOR),
     ("POST", "/v1/admin/tenants/{slug}/offboard"): rule(OPERATOR),
     ("POST", "/v1/admin/tenants/{slug}/reactivate"): rule(OPERATOR),
+    ("PUT", "/v1/admin/tenants/{slug}/templates/{kind}"): rule(OPERATOR),
+    ("GET", "/v1/admin/tenants/{slug}/templates/{kind}"): rule(OPERATOR),  # the services read it with their own (operator) token
+    ("DELETE", "/v1/admin/tenants/{slug}/templates/{kind}"): rule(OPERATOR),
 }

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from duban_common import auth, bindings, problems
+from duban_common.bodylimit import megabytes
 from duban_common.db import plain
 from duban_common.envelope import Envelope
 from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, problem, valid_tenant
@@ -22,6 +23,20 @@ from . import batch
 
 def unprocessable(reason: str, errors: list[dict]) -> JSONResponse:
     return problem(422, reason, errors)
+
+
+async def read_limited(request: Request, limit: int) -> bytes:
+    """The body of an upload route (exempt from the body limit, duban_common.bodylimit), refused
+    with 413 before parsing when larger than ``limit``."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise HTTPException(413, f"请求内容过大：不能超过 {megabytes(limit)}")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise HTTPException(413, f"请求内容过大：不能超过 {megabytes(limit)}")
+    return bytes(body)
 
 
 def router(runtime, protector) -> APIRouter:

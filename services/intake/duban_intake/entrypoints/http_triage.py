@@ -18,7 +18,7 @@ from ..adapters.orm import tenants, triage_policies
 from ..adapters.units import UnitsDirectoryUnavailable, unit_lookup
 from ..adapters.xlsx import SheetError
 from ..service_layer import handlers, registration, work_report_import
-from .http import unprocessable, valid_tenant
+from .http import read_limited, unprocessable, valid_tenant
 
 
 class ItemChoice(BaseModel):
@@ -43,11 +43,19 @@ class PolicyIn(BaseModel):
 
 class TenantIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
+    # printed on every document the tenant issues; left out: kept as they are
+    issuing_body: str | None = Field(None, min_length=2, max_length=200, description="发文机关全称，如“余庆县人民政府办公室”")
+    contact_person: str | None = Field(None, min_length=1, max_length=100, description="督查室联系人（印在公文附注）")
+    contact_phone: str | None = Field(None, pattern=r"^[0-9][0-9\-]{4,39}$", description="督查室联系电话，如“0851-84621234”")
+
+
+ISSUING = ("issuing_body", "contact_person", "contact_phone")
 
 
 def _tenant_out(row) -> dict:
     return {"slug": row["slug"], "name": row["name"], "active": row["active"],
-            "created_at": row["created_at"].isoformat(), "offboarded_at": row["offboarded_at"].isoformat() if row["offboarded_at"] else None}
+            "created_at": row["created_at"].isoformat(), "offboarded_at": row["offboarded_at"].isoformat() if row["offboarded_at"] else None,
+            **{k: row[k] for k in ISSUING}}
 
 
 WORK_REPORT_IMPORT = "/v1/tenants/{tenant}/imports/work-report"
@@ -110,7 +118,7 @@ def router(runtime, protector) -> APIRouter:
     @r.post(WORK_REPORT_IMPORT, tags=["imports"])
     async def import_work_report(tenant: str, request: Request, year: int = Query(ge=2000, le=2100)) -> JSONResponse:
         """Body: the .xlsx file. Answers a row-by-row report; importing the same sheet again imports nothing new."""
-        content = await request.body()  # an upload route: at most DUBAN_MAX_UPLOAD_BYTES
+        content = await read_limited(request, runtime.settings.max_upload_bytes)  # an upload route: its own limit
         valid_tenant(tenant)
         try:
             lookup = await unit_lookup(runtime.settings.tasking_url, tenant, runtime.settings.service_headers())
@@ -129,7 +137,7 @@ def router(runtime, protector) -> APIRouter:
     async def put_tenant(slug: str, body: TenantIn) -> JSONResponse:
         valid_tenant(slug)
         async with runtime.unit_of_work() as uow:
-            created = await handlers.ensure_tenant(uow, slug, body.name)
+            created = await handlers.ensure_tenant(uow, slug, body.name, body.model_dump(include=set(ISSUING), exclude_none=True))
         return JSONResponse({"slug": slug, "created": created}, status_code=201 if created else 200)
 
     @r.get("/v1/admin/tenants", tags=["admin"])

@@ -132,11 +132,14 @@ async def _tenant_row(uow: UnitOfWork, slug: str):
     return (await uow.session.execute(select(tenants.c.active).where(tenants.c.slug == slug))).first()
 
 
-async def ensure_tenant(uow: UnitOfWork, slug: str, name: str) -> bool:
-    """Create the tenant if it does not exist; True when created."""
+async def ensure_tenant(uow: UnitOfWork, slug: str, name: str, issuing: dict | None = None) -> bool:
+    """Create the tenant if it does not exist; True when created. ``issuing`` (issuing_body,
+    contact_person, contact_phone: what its documents print) is set on a new or existing tenant."""
     if (await uow.session.execute(select(tenants.c.slug).where(tenants.c.slug == slug))).first():
+        if issuing:
+            await uow.session.execute(tenants.update().where(tenants.c.slug == slug).values(**issuing))
         return False
-    await uow.session.execute(tenants.insert(), dict(slug=slug, name=name, active=True, created_at=uow.now()))
+    await uow.session.execute(tenants.insert(), dict(slug=slug, name=name, active=True, created_at=uow.now(), **(issuing or {})))
     return True
 
 

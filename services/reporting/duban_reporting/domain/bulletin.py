@@ -4,8 +4,11 @@ talk (约谈), and the escalations of the period. Pure: no I/O."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
+
+from duban_common.documents import Annex
 
 from .documents import OfficialDocument, Table, chinese_date, masked, pct, sections
 from .model import ESCALATION_LABEL
@@ -30,7 +33,7 @@ class EscalationLine:
         return f"{label}{self.points:g}分" if self.fact == "deducted" and self.points else label
 
     def row(self) -> tuple[str, ...]:
-        return (self.on.isoformat(), self.unit_name, self.matter, self.notice_no or "—", self.action)
+        return (chinese_date(self.on), self.unit_name, self.matter, self.notice_no or "—", self.action)
 
 
 ESCALATION_HEADER = ("日期", "单位", "事项", "交办单号", "措施")
@@ -73,7 +76,21 @@ def _overall(t: dict, by_kind: list[dict], label: str) -> tuple[str | Table, ...
     return tuple(blocks)
 
 
-def _units(stats: dict) -> tuple[str | Table, ...]:
+RANKING_TITLE = "各单位督办事项办理情况排名表"
+MEASURES_TITLE = "催办督办措施明细表"
+
+
+def ranking_table(stats: dict) -> Table:
+    figures = {u["unit"]: u for u in stats["by_unit"]}
+    rows = tuple((str(r["rank"]), r["unit_name"], *(str(figures[r["unit"]][k]) for k in ("assigned", "completed", "completed_on_time", "overdue")),
+                  pct(r["on_time_rate"]), "—" if r["avg_handling_workdays"] is None else f"{r['avg_handling_workdays']:.1f}",
+                  str(figures[r["unit"]]["urges"]), str(figures[r["unit"]]["bulletins"]), f"{r['score']:g}", "约谈" if r["admonition"] else "")
+                 for r in stats["ranking"])
+    header = ("排名", "单位", "交办", "办结", "按期办结", "逾期", "按期办结率", "平均用时（工作日）", "催办", "通报", "得分", "备注")
+    return Table(header, rows)
+
+
+def _units(stats: dict, ranking_annex: int | None) -> tuple[str | Table, ...]:
     by_unit, ranking = stats["by_unit"], stats["ranking"]
     if not ranking:
         return ("本期没有到期或办结的任务。",)
@@ -82,23 +99,21 @@ def _units(stats: dict) -> tuple[str | Table, ...]:
                  if good else "本期没有按期办结全部任务的单位。")
     censured = (f"以下{len(late)}个单位存在逾期或超期办结的情况，予以通报批评：{'；'.join(_late_detail(u) for u in late)}。"
                 if late else "本期各单位均按期办结，无逾期事项。")
-    figures = {u["unit"]: u for u in by_unit}
-    rows = tuple((str(r["rank"]), r["unit_name"], *(str(figures[r["unit"]][k]) for k in ("assigned", "completed", "completed_on_time", "overdue")),
-                  pct(r["on_time_rate"]), "—" if r["avg_handling_workdays"] is None else f"{r['avg_handling_workdays']:.1f}",
-                  str(figures[r["unit"]]["urges"]), str(figures[r["unit"]]["bulletins"]), f"{r['score']:g}", "约谈" if r["admonition"] else "")
-                 for r in ranking)
-    header = ("排名", "单位", "交办", "办结", "按期办结", "逾期", "按期办结率", "平均用时（工作日）", "催办", "通报", "得分", "备注")
+    top = "、".join(r["unit_name"] for r in ranking[:3])
     return ("（一）按期办结情况。" + commended, "（二）未按期办结情况。" + censured,
-            "（三）单位排名。按按期办结率、平均办理用时、逾期件数依次排名如下：", Table(header, rows))
+            f"（三）单位排名。按按期办结率、平均办理用时、逾期件数依次排名，{top}位列前{min(3, len(ranking))}名，"
+            f"各单位排名及办理数据详见附件{ranking_annex}。")
 
 
-def _escalations(stats: dict, lines: list[EscalationLine], issuer: str) -> tuple[str | Table, ...]:
+def _escalations(stats: dict, lines: list[EscalationLine], issuer: str, measures_annex: int | None) -> tuple[str | Table, ...]:
     flagged = [r["unit_name"] for r in stats["ranking"] if r["admonition"]]
     talk = (f"根据单位排名，{'、'.join(flagged)}排名靠后且存在逾期或超期办结情况，由{issuer}提请对其主要负责人进行约谈。"
             if flagged else "本期没有需要约谈的单位。")
     if not lines:
         return ("期内未发生催办、通报、督办单或移交纪委监委的情况。", talk)
-    return (f"期内催办督办措施共{len(lines)}项，明细如下：", escalation_table(lines), talk)
+    counts = Counter(ESCALATION_LABEL.get(line.fact, line.fact) for line in lines)
+    summary = "，".join(f"{k}{n}项" for k, n in counts.items())
+    return (f"期内催办督办措施共{len(lines)}项（{summary}），明细详见附件{measures_annex}。", talk)
 
 
 def bulletin(stats: dict, escalations: list[EscalationLine], *, number: str, issuer: str, issued_on: date,
@@ -111,11 +126,16 @@ def bulletin(stats: dict, escalations: list[EscalationLine], *, number: str, iss
     demands = ["（一）各单位要对照本通报逐项梳理未办结事项，明确责任人和完成时限，确保按期办结。",
                *([f"（二）被通报批评的单位要在5个工作日内向{issuer}书面报告原因和整改措施。"] if late else []),
                f"（{'三' if late else '二'}）{issuer}将持续跟踪督办，对整改不力、多次催办仍不落实的单位，按规定提请问责。"]
+    annexes = [Annex(RANKING_TITLE, (ranking_table(stats),))] if stats["ranking"] else []
+    if escalations:
+        annexes.append(Annex(MEASURES_TITLE, (escalation_table(escalations),)))
+    ranking_annex = 1 if stats["ranking"] else None
+    measures_annex = len(annexes) if escalations else None
     doc = OfficialDocument(
         kind="quarterly_bulletin", issuer=issuer, number=number, title=f"关于{label}政务督查督办工作情况的通报",
         addressee=addressee,
         opening=f"为推动各项决策部署落地见效，{issuer}对{label}（{span}）督办事项的办理情况进行了跟踪督查。现将有关情况通报如下。",
-        sections=sections(("总体情况", _overall(t, stats["by_kind"], label)), ("各单位办理情况", _units(stats)),
-                          ("催办督办及约谈情况", _escalations(stats, escalations, issuer)), ("下一步工作要求", tuple(demands))),
-        issued_on=issued_on, copies_to=copies_to)
+        sections=sections(("总体情况", _overall(t, stats["by_kind"], label)), ("各单位办理情况", _units(stats, ranking_annex)),
+                          ("催办督办及约谈情况", _escalations(stats, escalations, issuer, measures_annex)), ("下一步工作要求", tuple(demands))),
+        issued_on=issued_on, copies_to=copies_to, annexes=tuple(annexes))
     return masked(doc)

@@ -1,5 +1,6 @@
-"""The official document (公文) that a bulletin or a special report is: one model, rendered to
-DOCX and to PDF by the adapters, so both formats carry the same words. Pure: no I/O.
+"""The official document (公文) that a bulletin or a special report is, in sections; it becomes
+the shared document model (duban_common.documents), which both formats are rendered from, so
+they carry the same words. Pure: no I/O.
 
 Parts as GB/T 9704 names them: 发文机关 (issuer), 发文字号 (number), 标题 (title), 主送机关
 (addressee), 正文 (opening and sections 一、二、三…), 落款 (signature) with the 成文日期, 抄送.
@@ -10,18 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from duban_common.documents import Annex, Document, Heading, Issuing, Table, chinese_date, numbered
 from duban_common.pii import mask_phones_in_text
 
 KIND_WORD = {"quarterly_bulletin": "督查通报", "special_report": "督查专报"}
 KIND_LABEL = {"quarterly_bulletin": "政务督查通报", "special_report": "督查专报"}
-NUMERALS = "一二三四五六七八九十"
-
-
-@dataclass(frozen=True)
-class Table:
-    header: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-    note: str | None = None  # said under the table (e.g. rows left out)
+MARK_SUFFIX = {"quarterly_bulletin": "文件", "special_report": "督查专报"}
 
 
 @dataclass(frozen=True)
@@ -41,6 +36,16 @@ class OfficialDocument:
     sections: tuple[Section, ...]
     issued_on: date
     copies_to: tuple[str, ...] = field(default_factory=tuple)
+    annexes: tuple[Annex, ...] = ()  # printed after the signature (the bulletin's ranking and measures)
+
+    def document(self, issuing: Issuing) -> Document:
+        """The shared model; ``issuing`` carries the office's contact for the 附注."""
+        body: list = [self.opening]
+        for s in self.sections:
+            body += [Heading(s.heading), *s.blocks]
+        return Document(kind=self.kind, issuing=replace(issuing, body=self.issuer), number=self.number, title=self.title,
+                        body=tuple(body), issued_on=self.issued_on, addressee=self.addressee, mark_suffix=MARK_SUFFIX[self.kind],
+                        annexes=self.annexes, copies_to=self.copies_to)
 
     @property
     def masthead(self) -> str:
@@ -61,21 +66,14 @@ class OfficialDocument:
                     out += [*b.header, *(c for row in b.rows for c in row), *([b.note] if b.note else [])]
                 else:
                     out.append(b)
+        for a in self.annexes:
+            out.append(a.title)
+            for b in a.blocks:
+                out += [*b.header, *(c for row in b.rows for c in row)] if isinstance(b, Table) else [b]
         out += list(self.signature)
         if self.copies_to:
             out.append(copies_line(self.copies_to))
         return out
-
-
-def chinese_date(d: date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
-
-
-def numbered(i: int) -> str:
-    """1 → 一, 11 → 十一 (section headings)."""
-    if i <= 10:
-        return NUMERALS[i - 1]
-    return "十" + NUMERALS[i - 11] if i < 20 else str(i)
 
 
 def sections(*parts: tuple[str, tuple[str | Table, ...]]) -> tuple[Section, ...]:
@@ -103,4 +101,5 @@ def masked(doc: OfficialDocument) -> OfficialDocument:
         return m(b)
 
     return replace(doc, title=m(doc.title), opening=m(doc.opening),
-                   sections=tuple(replace(s, blocks=tuple(block(b) for b in s.blocks)) for s in doc.sections))
+                   sections=tuple(replace(s, blocks=tuple(block(b) for b in s.blocks)) for s in doc.sections),
+                   annexes=tuple(replace(a, blocks=tuple(block(b) for b in a.blocks)) for a in doc.annexes))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from duban_common.calendar import WorkCalendar, local_day
+from duban_common.contracts.submissions import KIND_LABEL  # noqa: F401 - re-exported: the ledger, dashboard and documents name kinds from here
 
 STATUS_LABEL = {
     "registered": "已立项", "assigned": "已交办", "acknowledged": "已签收", "in_progress": "办理中", "declined": "已退回",
@@ -24,11 +25,8 @@ def light_label(light_: str | None, status: str) -> str:
     """The light as the office reads it: a transferred matter's says so."""
     label = LIGHT_LABEL.get(light_ or "", "未定时限")
     return f"{label}（已移交纪委监委）" if status == "transferred" else label
-KIND_LABEL = {
-    "meeting_decision": "会议议定事项", "leader_instruction": "领导批示", "deputy_suggestion": "人大代表建议",
-    "cppcc_proposal": "政协提案", "online_message": "网民留言", "work_report_task": "政府工作报告任务",
-    "superior_assignment": "上级交办", "document": "公文交办",
-}
+
+
 # task event type → the task's state after it
 TASK_STATE = {
     "duban.task.assigned.v1": "assigned", "duban.task.reassigned.v1": "assigned", "duban.task.acknowledged.v1": "acknowledged",

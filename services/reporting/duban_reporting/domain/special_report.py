@@ -60,7 +60,7 @@ def _background(matters: list[MatterLine], topic: str, single: bool) -> tuple[st
     tasks = [t for m in matters for t in m.tasks]
     done = sum(1 for m in matters if m.status == "已办结")
     overdue = sum(1 for t in tasks if t.overdue)
-    rows = tuple((str(i + 1), m.title, m.source, m.lead or "—", m.status, m.due_on.isoformat() if m.due_on else "—")
+    rows = tuple((str(i + 1), m.title, m.source, m.lead or "—", m.status, chinese_date(m.due_on) if m.due_on else "—")
                  for i, m in enumerate(matters))
     return (f"本专报涉及{topic}共{len(matters)}项（分解为{len(tasks)}项任务），其中已办结{done}项，尚未办结{len(matters) - done}项；"
             f"逾期未办结的任务{overdue}项。", Table(("序号", "事项名称", "来源", "牵头单位", "办理状态", "办理时限"), rows))
@@ -68,7 +68,7 @@ def _background(matters: list[MatterLine], topic: str, single: bool) -> tuple[st
 
 def _progress(matters: list[MatterLine]) -> tuple[str | Table, ...]:
     rows = tuple((str(i + 1), m.title, t.unit + (f"（协办：{t.co_units}）" if t.co_units else ""), t.notice_no or "—", t.status,
-                  t.due_on.isoformat() if t.due_on else "—", t.completed_on.isoformat() if t.completed_on else "—", t.timeliness)
+                  chinese_date(t.due_on) if t.due_on else "—", chinese_date(t.completed_on) if t.completed_on else "—", t.timeliness)
                  for i, (m, t) in enumerate((m, t) for m in matters for t in m.tasks))
     if not rows:
         return ("事项尚未交办。",)
@@ -78,9 +78,9 @@ def _progress(matters: list[MatterLine]) -> tuple[str | Table, ...]:
 
 def _overdue(matters: list[MatterLine]) -> tuple[str | Table, ...]:
     pairs = [(m, t) for m in matters for t in m.tasks]
-    overdue = [f"{t.unit}承办的“{m.title}”（时限{t.due_on.isoformat() if t.due_on else '—'}，已催办{t.urges}次）"
+    overdue = [f"{t.unit}承办的“{m.title}”（时限{chinese_date(t.due_on) if t.due_on else '—'}，已催办{t.urges}次）"
                for m, t in pairs if t.overdue]
-    late = [f"{t.unit}承办的“{m.title}”（时限{t.due_on.isoformat() if t.due_on else '—'}，{t.completed_on.isoformat() if t.completed_on else ''}办结）"
+    late = [f"{t.unit}承办的“{m.title}”（时限{chinese_date(t.due_on) if t.due_on else '—'}，{chinese_date(t.completed_on) if t.completed_on else ''}办结）"
             for m, t in pairs if t.late]
     lines = sorted((e for m in matters for e in m.escalations), key=lambda e: (e.on, e.unit_name, e.fact))
     blocks: list[str | Table] = []

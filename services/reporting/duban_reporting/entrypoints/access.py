@@ -16,7 +16,3 @@ ACCESS: Access = {
 }
 
 UNITS = UnitScope(confined=frozenset({("GET", "/v1/tenants/{tenant}/ledger"), ("GET", "/v1/tenants/{tenant}/ledger.xlsx")}))
-
-# The two documents a browser downloads from a link: they alone take the token as ?access_token=
-# (RFC 6750 §2.3); every other route wants the Authorization header.
-LINKS = frozenset({"/v1/tenants/{tenant}/ledger.xlsx", "/v1/tenants/{tenant}/reports/{report_id}/document.{fmt}"})

@@ -45,7 +45,7 @@ def own_unit_only(request: Request, f: LedgerFilter) -> LedgerFilter:
 
 
 def ledger_filter(
-    status: str | None = Query(None, description=", ".join(STATUS_LABEL)),
+    status: str | None = Query(None, description=", ".join(STATUS_LABEL) + "; open: every status but completed"),
     light_: Literal["green", "yellow", "red", "none"] | None = Query(None, alias="light"),
     kind: str | None = Query(None, max_length=40),
     unit: str | None = Query(None, max_length=40, description="lead unit or co-unit code"),
@@ -57,8 +57,8 @@ def ledger_filter(
     date_field: Literal["registered", "assigned", "due", "completed"] = Query("registered", description="which date the period applies to"),
     sort: Literal[ledger_query.SORT_VALUES] = "registered_at",  # type: ignore[valid-type]
 ) -> LedgerFilter:
-    if status is not None and status not in STATUS_LABEL:
-        raise HTTPException(422, f"status {status!r} is not one of {sorted(STATUS_LABEL)}")
+    if status is not None and status not in STATUS_LABEL and status != ledger_query.OPEN:
+        raise HTTPException(422, f"status {status!r} is not one of {sorted(STATUS_LABEL)} or {ledger_query.OPEN!r}")
     span = None
     if period or from_ or to:
         try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Literal
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Body, Header, HTTPException, Query
 from fastapi.encoders import jsonable_encoder
@@ -13,6 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from duban_common import auth
 from duban_common.calendar import local_day
+from duban_common.documents import Issuing as Office
+from duban_common.documents.files import MEDIA, content_disposition
+from duban_common.documents.issuing import IssuingLookup
 from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, valid_tenant
 
 from ..adapters.units import UnitNames
@@ -23,8 +25,6 @@ from ..service_layer import publishing
 from ..service_layer.ledger_query import LedgerFilter
 from ..service_layer.publishing import Issuing, Request
 from ..service_layer.report_content import ReportRefused, Selection
-
-MEDIA = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "pdf": "application/pdf"}
 
 
 class _In(BaseModel):
@@ -97,13 +97,13 @@ def _request(body: BulletinIn | SpecialReportIn, today: date, names: dict[str, s
 
 
 def _disposition(row: dict, fmt: str) -> str:
-    ascii_name = f"report-{row['kind']}-{row['year']}-{row['seq']}.{fmt}"
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(row['report_no'] + row['title'] + '.' + fmt)}"
+    return content_disposition(row["report_no"], row["title"], fmt, fallback=f"report-{row['kind']}-{row['year']}-{row['seq']}")
 
 
 def router(runtime, names: UnitNames) -> APIRouter:
     r = APIRouter(tags=["bulletins and special reports"], responses=ERROR_RESPONSES)
     s = runtime.settings
+    offices = IssuingLookup(s.intake_url, s.service_headers())
 
     @r.post("/v1/tenants/{tenant}/reports", status_code=201, responses={200: {"description": "already published: the same report"}})
     async def publish(tenant: str, body: ReportIn = Body(...), acting_role: str | None = Depends(auth.acting_role),
@@ -116,7 +116,9 @@ def router(runtime, names: UnitNames) -> APIRouter:
             raise HTTPException(403, "只有督查室可以发布督查通报和督查专报")
         unit_names = await names.of(tenant)
         req = _request(body, local_day(runtime.clock.now()), unit_names)
-        issuing = Issuing(issuer=s.issuer_of(tenant), bulletin_addressee=s.bulletin_addressee, special_report_addressee=s.special_report_addressee,
+        office = await offices.of(tenant, Office(s.issuer_of(tenant)))
+        issuing = Issuing(issuer=office.body, contact=office.contact, phone=office.phone, docx_template=await offices.template(tenant, body.kind),
+                          bulletin_addressee=s.bulletin_addressee, special_report_addressee=s.special_report_addressee,
                           copies_to=tuple(s.report_copies_to), admonition_bottom=s.admonition_bottom, special_report_limit=s.special_report_limit)
         try:
             row, created = await publishing.publish(runtime.unit_of_work, runtime.db.read, tenant, req, idempotency_key=idempotency_key,

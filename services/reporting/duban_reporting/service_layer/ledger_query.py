@@ -16,6 +16,7 @@ from ..adapters.orm import ledger, ledger_units
 from ..domain.model import OPEN_STATUSES
 from ..domain.periods import Period
 
+OPEN = "open"  # every status but completed: what is still being worked on (a unit's 我的待办)
 SORTS = {
     "registered_at": ledger.c.registered_at, "assigned_at": ledger.c.assigned_at, "due_on": ledger.c.due_at,
     "completed_at": ledger.c.completed_at, "title": ledger.c.title, "notice_no": ledger.c.notice_no,
@@ -62,7 +63,9 @@ def light_condition(light: str, now: datetime, yellow_day: date):
 def conditions(tenant: str, f: LedgerFilter, now: datetime, yellow_day: date, walk: bool = False) -> list:
     """``f``'s conditions; ``walk``: how a text search is asked (:func:`text_search`)."""
     cond = [ledger.c.tenant == tenant]
-    if f.status:
+    if f.status == OPEN:
+        cond.append(ledger.c.status.in_(OPEN_STATUSES))
+    elif f.status:
         cond.append(ledger.c.status == f.status)
     if f.kind:
         cond.append(ledger.c.kind == f.kind)

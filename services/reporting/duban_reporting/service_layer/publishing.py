@@ -22,8 +22,10 @@ from duban_common import sequences
 from duban_common.calendar import local_day
 from duban_common.contracts import events as ev
 from duban_common.db import plain
+from duban_common.documents import Issuing as Office
+from duban_common.documents.template import render_docx
+from duban_common.documents import pdf as pdf_render
 
-from ..adapters import docx_render, pdf_render
 from ..adapters.orm import reports, sequences as sequence_rows
 from ..domain.bulletin import bulletin
 from ..domain.documents import KIND_WORD, chinese_date
@@ -45,6 +47,9 @@ class Issuing:
     copies_to: tuple[str, ...]
     admonition_bottom: int
     special_report_limit: int
+    contact: str | None = None  # the office's contact person and telephone (附注)
+    phone: str | None = None
+    docx_template: bytes | None = None  # the tenant's own template for the type (documents.template)
 
 
 @dataclass(frozen=True)
@@ -107,7 +112,8 @@ async def publish(unit_of_work: Callable, read: Callable, tenant: str, req: Requ
             value = await sequences.next_value(uow.session, sequence_rows, tenant, issued_on.year, req.kind)
             number = sequences.format_number(KIND_WORD[req.kind], issued_on.year, value)
             doc = await _document(uow.session, tenant, req, number, now, names, issuing)
-            docx, pdf = docx_render.render(doc), pdf_render.render(doc)
+            common = doc.document(Office(issuing.issuer, issuing.contact, issuing.phone))
+            docx, pdf = render_docx(common, issuing.docx_template), pdf_render.render(common)
             report_id = str(uuid.uuid4())
             period = _period(req, issued_on)
             hashes = {"docx": hashlib.sha256(docx).hexdigest(), "pdf": hashlib.sha256(pdf).hexdigest()}

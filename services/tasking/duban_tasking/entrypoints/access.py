@@ -25,7 +25,7 @@ ACCESS: Access = {
     ("POST", "/v1/tenants/{tenant}/tasks/{task_id}/accept"): rule(OFFICE),
     ("POST", "/v1/tenants/{tenant}/tasks/{task_id}/return"): rule(OFFICE),
     ("GET", "/v1/tenants/{tenant}/tasks/{task_id}"): READERS,
-    ("GET", "/v1/tenants/{tenant}/tasks/{task_id}/notice.docx"): READERS,
+    ("GET", "/v1/tenants/{tenant}/tasks/{task_id}/notice.{fmt}"): READERS,
     ("POST", "/v1/tenants/{tenant}/tasks/{task_id}/attachments"): rule(UNIT, OFFICE),
     ("GET", "/v1/tenants/{tenant}/tasks/{task_id}/attachments/{attachment_id}"): READERS,
     ("POST", "/v1/tenants/{tenant}/spot-checks"): rule(OFFICE),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import JSONResponse, Response
@@ -11,10 +12,14 @@ from sqlalchemy import select
 
 from duban_common import attachment_rows
 from duban_common.calendar import WorkCalendar, local_day
+from duban_common.documents import pdf
+from duban_common.documents.files import MEDIA, content_disposition
+from duban_common.documents.issuing import IssuingLookup, office_fallback
+from duban_common.documents.template import render_docx
 from duban_common.http import ERROR_RESPONSES
 
-from ..adapters import notice_docx
 from ..adapters.orm import matters, reports, spot_check_draws, spot_checks as spot_checks_t, task_history, tasks, units
+from ..domain.notice import assignment_notice
 from ..domain.states import LABELS, IllegalTransition, State
 from ..service_layer import assignment, attachments, spot_checks, workflow
 from .actor import actor
@@ -67,7 +72,6 @@ def _assignment(body: AssignIn) -> assignment.Assignment:
                                  body.due_on.isoformat() if body.due_on else None)
 
 
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def router(runtime, calendar: WorkCalendar) -> APIRouter:
@@ -144,6 +148,7 @@ def router(runtime, calendar: WorkCalendar) -> APIRouter:
             row = (await session.execute(select(tasks).where(tasks.c.tenant == tenant, tasks.c.id == task_id))).mappings().first()
             if row is None:
                 raise HTTPException(404, f"任务 {task_id} 不存在")
+            matter = (await session.execute(select(matters.c.title, matters.c.content).where(matters.c.id == row["matter_id"]))).mappings().first()
             hist = (await session.execute(select(task_history.c.event_type, task_history.c.at, task_history.c.detail)
                                           .where(task_history.c.task_id == task_id).order_by(task_history.c.id))).mappings().all()
             reps = (await session.execute(select(reports.c.type, reports.c.unit, reports.c.text, reports.c.progress, reports.c.attachments,
@@ -152,29 +157,32 @@ def router(runtime, calendar: WorkCalendar) -> APIRouter:
             # what the unit is asked to do, without opening the notice
             matter = (await session.execute(select(matters.c.title, matters.c.content).where(matters.c.id == row["matter_id"]))).first()
         item = dict(row)
-        return {**item, "title": matter.title if matter else None, "content": matter.content if matter else None,
-                "status_label": LABELS[State(item["status"])], "declines_left": max(s.max_declines - item["declines"], 0),
+        return {**item, **(dict(matter) if matter else {}), "status_label": LABELS[State(item["status"])],
+                "declines_left": max(s.max_declines - item["declines"], 0),
                 "history": [dict(h) for h in hist], "attachments": list(files.values()),
                 "reports": [{**x, "attachments": attachment_rows.resolved(x["attachments"], files)} for x in reps]}
 
-    @r.get("/v1/tenants/{tenant}/tasks/{task_id}/notice.docx", response_class=Response,
-           responses={200: {"content": {DOCX: {}}, "description": "the assignment notice (交办单) as a Word document"}})
-    async def notice(tenant: str, task_id: str) -> Response:
+    issuing = IssuingLookup(s.intake_url, s.service_headers())
+
+    @r.get("/v1/tenants/{tenant}/tasks/{task_id}/notice.{fmt}", response_class=Response,
+           responses={200: {"content": {m: {} for m in MEDIA.values()}, "description": "the assignment notice (交办单) as Word or PDF"}})
+    async def notice(tenant: str, task_id: str, fmt: Literal["docx", "pdf"]) -> Response:
         _tenant(tenant)
         async with runtime.db.read() as session:
             t = (await session.execute(select(tasks).where(tasks.c.tenant == tenant, tasks.c.id == task_id))).mappings().first()
             if t is None:
                 raise HTTPException(404, f"任务 {task_id} 不存在")
             m = (await session.execute(select(matters.c.title, matters.c.content).where(matters.c.id == t["matter_id"]))).first()
-            names = dict((await session.execute(select(units.c.code, units.c.name).where(units.c.tenant == tenant))).all())
-            issuer = (await session.execute(select(units.c.name).where(units.c.tenant == tenant, units.c.type == "supervision_office"))).scalar()
-        body = notice_docx.render(number=t["notice_no"], issuer=issuer or "督查室", title=m.title, content=m.content,
-                                  lead_unit=names.get(t["lead_unit"], t["lead_unit"]), co_units=[names.get(c, c) for c in t["co_units"]],
-                                  responsible=t["responsible_person"], requirement=t["requirement"], due_on=t["due_on"],
-                                  issued_on=local_day(t["assigned_at"]))
-        filename = f"notice-{task_id}.docx"
-        return Response(body, media_type=DOCX,
-                        headers={"content-disposition": f'attachment; filename="{filename}"'})
+            directory = {u["code"]: dict(u) for u in (await session.execute(
+                select(units.c.code, units.c.name, units.c.type, units.c.contact, units.c.phone).where(units.c.tenant == tenant))).mappings()}
+        names = {c: u["name"] for c, u in directory.items()}
+        doc = assignment_notice(number=t["notice_no"], issuing=await issuing.of(tenant, office_fallback(directory)), title=m.title,
+                                content=m.content, lead_unit=names.get(t["lead_unit"], t["lead_unit"]),
+                                co_units=[names.get(c, c) for c in t["co_units"]], responsible=t["responsible_person"],
+                                requirement=t["requirement"], due_on=t["due_on"], issued_on=local_day(t["assigned_at"]))
+        body = render_docx(doc, await issuing.template(tenant, doc.kind)) if fmt == "docx" else pdf.render(doc)
+        return Response(body, media_type=MEDIA[fmt],
+                        headers={"content-disposition": content_disposition(doc.number, doc.title, fmt, fallback=f"notice-{task_id}")})
 
     @r.post("/v1/tenants/{tenant}/spot-checks", tags=["spot checks"])
     async def draw(tenant: str, body: DrawIn, who=Depends(actor)) -> JSONResponse:

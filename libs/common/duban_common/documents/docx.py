@@ -1,0 +1,257 @@
+"""A document as a Word file (python-docx), laid out by GB/T 9704-2012 from the same model as
+the PDF. Fonts are named as county offices have them (fonts.py): Word sets the text in them
+there; the PDF is the copy that looks the same everywhere."""
+
+from __future__ import annotations
+
+import io
+
+from docx import Document as Word
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING, WD_TAB_ALIGNMENT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt, RGBColor
+
+from . import fonts
+from . import geometry as g
+from .breaking import title_lines
+from .columns import Estimate, fit
+from .model import Document, Heading, Table
+
+RED = RGBColor(0xC0, 0x00, 0x00)
+# WordprocessingML wants the children of pPr, rPr and tblPr in schema order: the tags that follow each one inserted here
+P_AFTER_AUTOSPACE = ("w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
+                     "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId",
+                     "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
+P_AFTER_BORDER = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct",
+                  "w:autoSpaceDE", "w:autoSpaceDN", *P_AFTER_AUTOSPACE)
+R_AFTER_SPACING = ("w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:effect", "w:bdr", "w:shd", "w:fitText",
+                   "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang", "w:eastAsianLayout", "w:specVanish", "w:oMath")
+
+CENTER, RIGHT, LEFT, JUSTIFY = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.RIGHT, WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.JUSTIFY
+
+
+def _el(tag: str, **attrs) -> OxmlElement:
+    e = OxmlElement(tag)
+    for k, v in attrs.items():
+        e.set(qn(f"w:{k}"), str(v))
+    return e
+
+
+def _run(p, text: str, role: fonts.Role, size: float, *, color: RGBColor | None = None, bold: bool = False):
+    run = p.add_run(text)
+    run.font.size, run.font.bold = Pt(size), bold
+    run.font.name = fonts.LATIN
+    run.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), role.docx)
+    if color is not None:
+        run.font.color.rgb = color
+    if role is fonts.BODY and size == g.SIZE_3:  # 3号 squeezed to 28 characters a line (twentieths of a point)
+        run.element.get_or_add_rPr().insert_element_before(_el("w:spacing", val=round(g.TRACKING * 20)), *R_AFTER_SPACING)
+    return run
+
+
+def _para(parent, text: str = "", role: fonts.Role = fonts.BODY, size: float = g.SIZE_3, *, align=JUSTIFY, indent: float = 0,
+          left: float = 0, right: float = 0, line: float = g.PITCH, before: float = 0, color=None, bold=False):
+    p = parent.add_paragraph()
+    _no_autospace(p)
+    f = p.paragraph_format
+    p.alignment = align
+    f.line_spacing_rule, f.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(line)
+    f.space_before, f.space_after = Pt(before), Pt(0)
+    f.first_line_indent, f.left_indent, f.right_indent = Pt(indent * g.CELL), Pt(left * g.CELL), Pt(right * g.CELL)
+    if text:
+        _run(p, text, role, size, color=color, bold=bold)
+    return p
+
+
+def _no_autospace(p) -> None:
+    """No space added between Chinese and digits or Latin letters: 2026年11月2日 as written."""
+    ppr = p._p.get_or_add_pPr()
+    for tag in ("w:autoSpaceDE", "w:autoSpaceDN"):
+        ppr.insert_element_before(_el(tag, val=0), *P_AFTER_AUTOSPACE)
+
+
+def _border(p, side: str, size_eighths: int, color: str, space: int = 0) -> None:
+    ppr = p._p.get_or_add_pPr()
+    bdr = ppr.find(qn("w:pBdr"))
+    if bdr is None:
+        bdr = _el("w:pBdr")
+        ppr.insert_element_before(bdr, *P_AFTER_BORDER)
+    bdr.append(_el(f"w:{side}", val="single", sz=size_eighths, space=space, color=color))
+
+
+def _page_setup(doc) -> None:
+    sec = doc.sections[0]
+    sec.page_width, sec.page_height = Mm(210), Mm(297)
+    sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin = Mm(37), Mm(35), Mm(28), Mm(26)
+    sec.footer_distance, sec.header_distance = Mm(21), Mm(15)
+    # 22 lines: the line pitch of the grid; the 28 characters come from the body's character
+    # spacing (_run), not a character grid, which would also space out digits and the 标志
+    grid = sec._sectPr.find(qn("w:docGrid"))
+    if grid is None:
+        grid = _el("w:docGrid")
+        sec._sectPr.append(grid)
+    grid.set(qn("w:type"), "lines")
+    grid.set(qn("w:linePitch"), str(round(g.PITCH * 20)))
+    normal = doc.styles["Normal"]
+    normal.font.name, normal.font.size = fonts.LATIN, Pt(g.SIZE_3)
+    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), fonts.BODY.docx)
+    doc.settings.odd_and_even_pages_header_footer = True
+    for footer, odd in ((sec.footer, True), (sec.even_page_footer, False)):
+        p = footer.paragraphs[0]
+        p.alignment = RIGHT if odd else LEFT
+        p.paragraph_format.right_indent = Pt(g.SIZE_4) if odd else None
+        p.paragraph_format.left_indent = None if odd else Pt(g.SIZE_4)
+        _run(p, "— ", fonts.SONG, g.SIZE_4)
+        _field(p, "PAGE")
+        _run(p, " —", fonts.SONG, g.SIZE_4)
+
+
+def _field(p, code: str) -> None:
+    run = _run(p, "", fonts.SONG, g.SIZE_4)
+    for el in (_el("w:fldChar", fldCharType="begin"), _el("w:instrText"), _el("w:fldChar", fldCharType="separate"), None,
+               _el("w:fldChar", fldCharType="end")):
+        if el is None:
+            t = OxmlElement("w:t")
+            t.text = "1"
+            run._r.append(t)
+            continue
+        if el.tag == qn("w:instrText"):
+            el.set(qn("xml:space"), "preserve")
+            el.text = f" {code} "
+        run._r.append(el)
+
+
+def _table(doc, t: Table) -> None:
+    form = t.header is None
+    size = g.SIZE_4 if form else g.SIZE_SMALL_4
+    size, widths = fit(t.header, t.rows, Estimate, (size, 10.5, 9.0), g.TEXT_W, 11.0)  # Word's cell margins: 5.4 pt a side
+    rows = ([t.header] if t.header else []) + list(t.rows)
+    table = doc.add_table(rows=len(rows), cols=len(rows[0]))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    # LibreOffice reads the grid and the table's width, Word the cells: all are set (autofit off: a fixed layout)
+    for col, w in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths):
+        col.set(qn("w:w"), str(round(w * 20)))
+    tbl_w = table._tbl.tblPr.find(qn("w:tblW"))
+    tbl_w.set(qn("w:type"), "dxa")
+    tbl_w.set(qn("w:w"), str(round(sum(widths) * 20)))
+    for i, (row, tr) in enumerate(zip(rows, table.rows)):  # table.cell(i, j) walks the table each time
+        for j, (value, cell) in enumerate(zip(row, tr.cells)):
+            cell.width = Pt(widths[j])
+            p = cell.paragraphs[0]
+            _no_autospace(p)
+            head = t.header is not None and i == 0
+            p.alignment = LEFT if len(value) > 8 or (form and j) else CENTER
+            p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+            _run(p, value, fonts.HEI if head else fonts.BODY, size)
+    if t.note:
+        _para(doc, t.note, size=g.SIZE_SMALL_4, line=g.SIZE_SMALL_4 * 1.5)
+
+
+def _blocks(doc, blocks) -> None:
+    for b in blocks:
+        if isinstance(b, Table):
+            _table(doc, b)
+        elif isinstance(b, Heading):
+            role = {1: fonts.HEI, 2: fonts.KAI}.get(b.level, fonts.BODY)
+            _para(doc, b.text, role, indent=2, bold=b.level >= 3)
+        else:
+            _para(doc, b, indent=2)
+
+
+def _signature(doc, d: Document) -> None:
+    est = Estimate(g.CELL)
+    sig_w, date_w = est.measure(d.issuing.body), est.measure(d.date_line)
+    sig_right = 2 * g.CELL
+    date_right = sig_right + sig_w - 2 * g.CELL - date_w  # the date starts two characters right of the issuer
+    _para(doc)
+    _para(doc, d.issuing.body, align=RIGHT, right=sig_right / g.CELL)
+    _para(doc, d.date_line, align=RIGHT, right=max(date_right, 2 * g.CELL) / g.CELL)
+
+
+def _imprint(doc, d: Document) -> None:
+    """版记 after the last element, as bordered paragraphs (Word and LibreOffice both keep those):
+    a thick rule above 抄送, a thin one under it, 印发机关 and 印发日期 on one line (a right tab),
+    a thick rule under them. (Floated to the foot of the page it is not kept there by LibreOffice;
+    in Word, insert blank lines above it.)"""
+    copies, printer, printed = d.imprint()
+    spacer = _para(doc)
+    spacer.paragraph_format.keep_with_next = True
+    thick, thin = 8, 6  # eighths of a point: 0.35 mm and 0.25 mm
+    if copies:
+        p = _para(doc, copies, size=g.SIZE_4, align=LEFT, left=1, right=1, line=g.SIZE_4 * 1.9)
+        p.paragraph_format.keep_with_next = True
+        _border(p, "top", thick, "000000", space=4)
+        _border(p, "bottom", thin, "000000", space=4)
+    p = _para(doc, printer, size=g.SIZE_4, align=LEFT, left=1, right=1, line=g.SIZE_4 * 1.9)
+    p.paragraph_format.tab_stops.add_tab_stop(Pt(g.TEXT_W - 2 * g.SIZE_4), WD_TAB_ALIGNMENT.RIGHT)
+    p.runs[-1].add_tab()
+    _run(p, printed, fonts.BODY, g.SIZE_4)
+    if not copies:
+        _border(p, "top", thick, "000000", space=4)
+    _border(p, "bottom", thick, "000000", space=4)
+
+
+def _receipt(doc, d: Document) -> None:
+    _para(doc, "- " * 18 + "（沿此线剪下）" + " -" * 18, size=g.SIZE_SMALL_4, align=CENTER)
+    _para(doc, d.receipt.title, fonts.TITLE, g.SIZE_3 + 2, align=CENTER)
+    _para(doc, f"交办单号：{d.number}")
+    _table(doc, Table(None, d.receipt.rows))
+
+
+def body_blocks(doc, d: Document) -> None:
+    """正文 and the 附件说明 under it (also what a tenant's template gets at {{正文}})."""
+    _blocks(doc, d.body)
+    if d.annexes:
+        _para(doc)
+        for i, line in enumerate(d.annex_lines()):
+            _para(doc, line.strip("　"), align=LEFT, left=2 if i == 0 else 5)
+
+
+def annex_blocks(doc, d: Document) -> None:
+    """The annexes, each from a new page."""
+    for i, a in enumerate(d.annexes):
+        p = _para(doc, d.annex_label(i), fonts.HEI, align=LEFT)
+        p.paragraph_format.page_break_before = True
+        _para(doc)
+        _para(doc, a.title, fonts.TITLE, g.SIZE_2, align=CENTER, line=g.SIZE_2 * 1.55)
+        _para(doc)
+        _blocks(doc, a.blocks)
+
+
+def render(d: Document) -> bytes:
+    doc = Word()
+    _page_setup(doc)
+    doc.core_properties.title, doc.core_properties.author, doc.core_properties.subject = d.title, d.issuing.body, d.number
+    mark_size = min(g.MARK_MAX, g.TEXT_W * 0.94 / max(len(d.mark), 1))
+    first = doc.paragraphs[0] if doc.paragraphs else _para(doc)
+    first.alignment = CENTER
+    first.paragraph_format.space_before = Pt(g.MARK_TOP)
+    first.paragraph_format.line_spacing_rule, first.paragraph_format.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(mark_size * 1.2)
+    _run(first, d.mark, fonts.TITLE, mark_size, color=RED)
+    _para(doc)
+    number = _para(doc, d.number, align=CENTER)
+    _border(number, "bottom", 8, "C00000", space=round(g.RED_LINE_GAP))  # the red separator line, 4 mm under the number
+    _para(doc)
+    title = _para(doc, align=CENTER, line=g.SIZE_2 * 1.55)
+    for i, line in enumerate(title_lines(d.title, g.TEXT_W, Estimate(g.SIZE_2).measure)):
+        if i:
+            title.runs[-1].add_break(WD_BREAK.LINE)
+        _run(title, line, fonts.TITLE, g.SIZE_2)
+    _para(doc)
+    if d.addressee:
+        _para(doc, d.addressee, align=LEFT)
+    body_blocks(doc, d)
+    _signature(doc, d)
+    if d.note:
+        _para(doc, d.note, align=LEFT, left=2)
+    if d.receipt:
+        _receipt(doc, d)
+    annex_blocks(doc, d)
+    _imprint(doc, d)
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()

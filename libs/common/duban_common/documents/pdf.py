@@ -1,0 +1,176 @@
+"""A document as PDF (reportlab), laid out by GB/T 9704-2012 from the same model as the DOCX.
+The fonts are embedded, subsetted to the characters used (fonts.py), so the file reads the same
+on any machine and can be archived."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import threading
+from dataclasses import replace
+
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import BaseDocTemplate, Frame, PageBreak, PageTemplate, Spacer
+
+from . import fonts
+from .breaking import title_lines
+from . import geometry as g
+from .model import Annex, Document, Heading, Table
+from .pdf_layout import Imprint, Para, Rule, Style, draw_text, table
+
+_LOCK = threading.Lock()  # reportlab's font registry is global
+_SEQ = itertools.count()
+PAGE_NO_CHARS = "— 0123456789"
+
+
+class _Styles:
+    def __init__(self, serif: str, sans: str) -> None:
+        body = Style(serif)
+        self.serif, self.sans = serif, sans
+        self.body = replace(body, indent=2)
+        self.plain = replace(body, align="left")
+        self.h1 = replace(body, font=sans, indent=2)
+        self.h2 = replace(body, indent=2)
+        self.h3 = replace(body, indent=2, bold=True)
+        self.title = Style(serif, size=g.SIZE_2, leading=g.SIZE_2 * 1.55, align="center", tracking=0, bold=True)
+        self.number = replace(body, align="center", tracking=0)
+        self.right = replace(body, align="left", tracking=0)
+        self.annex_label = replace(body, font=sans, align="left")
+        self.cell = Style(serif, size=g.SIZE_SMALL_4, align="left", tracking=0)
+        self.form = Style(serif, size=g.SIZE_4, align="left", tracking=0)
+        self.head = Style(sans, size=g.SIZE_SMALL_4, align="center", tracking=0)
+        self.imprint = Style(serif, size=g.SIZE_4, leading=g.SIZE_4 * 1.9, align="left", tracking=0)
+        self.page_no = Style(serif, size=g.SIZE_4, tracking=0)
+
+    def mark(self, text: str) -> Style:
+        size = min(g.MARK_MAX, g.TEXT_W * 0.94 / max(len(text), 1))
+        return Style(self.serif, size=size, leading=size * 1.2, align="center", tracking=0, bold=True, color=g.RED)
+
+
+def _blocks(blocks, st: _Styles) -> list:
+    out: list = []
+    for b in blocks:
+        if isinstance(b, Table):
+            form = b.header is None
+            out.append(table(b.header, b.rows, st.form if form else st.cell, st.head, g.TEXT_W))
+            if b.note:
+                out.append(Para(b.note, st.cell))
+            out.append(Spacer(1, 6))
+        elif isinstance(b, Heading):
+            out.append(Para(b.text, {1: st.h1, 2: st.h2}.get(b.level, st.h3)))
+        else:
+            out.append(Para(b, st.body))
+    return out
+
+
+def _signature(d: Document, st: _Styles) -> list:
+    """落款 without a seal: the issuer 右空二字, the date under it starting two characters further right."""
+    em = st.body.em
+    sig_w, date_w = st.right.measure(d.issuing.body), st.right.measure(d.date_line)
+    sig_x = g.TEXT_W - 2 * em - sig_w
+    date_x = sig_x + 2 * em
+    if date_x + date_w > g.TEXT_W - 2 * em:
+        date_x = g.TEXT_W - 2 * em - date_w
+        sig_x = min(sig_x, date_x - 2 * em)
+    return [Spacer(1, g.PITCH), Para(d.issuing.body, replace(st.right, left=sig_x / em)), Para(d.date_line, replace(st.right, left=date_x / em))]
+
+
+def _annex(d: Document, i: int, a: Annex, st: _Styles) -> list:
+    return [PageBreak(), Para(d.annex_label(i), st.annex_label), Spacer(1, g.PITCH * 0.5), Para(a.title, st.title),
+            Spacer(1, g.PITCH * 0.5), *_blocks(a.blocks, st)]
+
+
+def _receipt(d: Document, st: _Styles) -> list:
+    r = d.receipt
+    return [Spacer(1, g.PITCH * 0.5), Rule(0.8, space_before=0, dash=(4, 3)),
+            Para("（沿此线剪下）", replace(st.cell, align="center", size=9, leading=12)),
+            Para(r.title, replace(st.title, size=g.SIZE_3 + 2, leading=g.PITCH)), Para(f"交办单号：{d.number}", replace(st.form, leading=g.PITCH)),
+            table(None, r.rows, st.form, st.head, g.TEXT_W)]
+
+
+def story(d: Document, st: _Styles, page_breaks_before_imprint: int = 0) -> tuple[list, Imprint]:
+    mark = st.mark(d.mark)
+    flow: list = [Spacer(1, g.MARK_TOP), Para(d.mark, mark), Spacer(1, g.PITCH * 2 - mark.leading * 0.2), Para(d.number, st.number),
+                  Rule(1.0, g.RED, space_before=g.RED_LINE_GAP - g.PITCH * 0.3), Spacer(1, g.PITCH * 2 - g.RED_LINE_GAP)]
+    flow.append(TitleBlock(d.title, st.title))
+    flow.append(Spacer(1, g.PITCH))
+    if d.addressee:
+        flow.append(Para(d.addressee, st.plain))
+    flow += _blocks(d.body, st)
+    if d.annexes:
+        flow.append(Spacer(1, g.PITCH))
+        first, *more = d.annex_lines()
+        flow.append(Para(first, replace(st.plain, left=2)))
+        flow += [Para(x.strip("　"), replace(st.plain, left=5)) for x in more]
+    flow += _signature(d, st)
+    if d.note:
+        flow.append(Para(d.note, replace(st.plain, left=2)))
+    if d.receipt:
+        flow += _receipt(d, st)
+    for i, a in enumerate(d.annexes):
+        flow += _annex(d, i, a, st)
+    copies, printer, printed = d.imprint()
+    imprint = Imprint(copies, printer, printed, st.imprint)
+    flow += [PageBreak() for _ in range(page_breaks_before_imprint)]
+    flow += [Spacer(1, g.PITCH * 0.5), imprint]
+    return flow, imprint
+
+
+class TitleBlock(Para):
+    """The title in lines broken between words (breaking.title_lines), centred."""
+
+    def wrap(self, availWidth, availHeight):
+        if self._lines is None:
+            self._lines = title_lines(self.text, availWidth, self.st.measure)
+        return super().wrap(availWidth, availHeight)
+
+    def split(self, availWidth, availHeight):
+        return []  # a title stays on one page
+
+
+def _page_number(canv, doc) -> None:
+    """「— 1 —」 in 4号, 7 mm under the 版心: odd pages right (一字 in), even pages left."""
+    st = doc.duban_styles.page_no
+    n = canv.getPageNumber()
+    text = f"— {n} —"
+    w = st.measure(text)
+    x = g.LEFT + g.TEXT_W - st.size - w if n % 2 else g.LEFT + st.size
+    draw_text(canv, x, g.BOTTOM - g.PAGE_NO_GAP - st.size * 0.88, text, st)
+
+
+def _build(d: Document, st: _Styles, breaks: int) -> tuple[bytes, Imprint, int]:
+    buf = io.BytesIO()
+    doc = BaseDocTemplate(buf, pagesize=(g.PAGE_W, g.PAGE_H), leftMargin=g.LEFT, rightMargin=g.RIGHT, topMargin=g.TOP,
+                          bottomMargin=g.BOTTOM, title=d.title, author=d.issuing.body, subject=d.number, creator="Duban",
+                          initialFontName=st.serif, initialFontSize=g.SIZE_3)
+    frame = Frame(g.LEFT, g.BOTTOM, g.TEXT_W, g.TEXT_H, leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    doc.addPageTemplates([PageTemplate("page", [frame], onPage=_page_number)])
+    doc.duban_styles = st
+    flow, imprint = story(d, st, breaks)
+    doc.build(flow)
+    return buf.getvalue(), imprint, doc.page
+
+
+def render(d: Document) -> bytes:
+    """The 版记 ends on an even page (the back of a sheet) when the document has more than one page."""
+    chars = set("".join(d.texts())) | set(PAGE_NO_CHARS) | set("（沿此线剪下）交办单号：")
+    with _LOCK:
+        n = next(_SEQ)
+        # a name of its own for each document's subset: reportlab keeps faces by name, and a
+        # second document must not be set with the glyph numbers of the first one's subset
+        names = {kind: f"{fonts.FREE_FONTS[kind].replace(' ', '')}-{n}" for kind in ("serif", "sans")}
+        for kind, name in names.items():
+            data = fonts.face(kind).subset(chars, name)
+            pdfmetrics.registerFont(TTFont(name, io.BytesIO(data)))
+        try:
+            st = _Styles(names["serif"], names["sans"])
+            for breaks in range(3):
+                pdf, imprint, pages = _build(d, st, breaks)
+                if pages == 1 or imprint.landed % 2 == 0:
+                    break
+            return pdf
+        finally:
+            for name in names.values():  # the registry would otherwise keep every document's subset
+                pdfmetrics._fonts.pop(name, None)
+                pdfmetrics._typefaces.pop(name, None)

@@ -154,8 +154,6 @@ def router(runtime, calendar: WorkCalendar) -> APIRouter:
             reps = (await session.execute(select(reports.c.type, reports.c.unit, reports.c.text, reports.c.progress, reports.c.attachments,
                                                  reports.c.at).where(reports.c.task_id == task_id).order_by(reports.c.at))).mappings().all()
             files = await attachments.of_task(session, tenant, task_id)
-            # what the unit is asked to do, without opening the notice
-            matter = (await session.execute(select(matters.c.title, matters.c.content).where(matters.c.id == row["matter_id"]))).first()
         item = dict(row)
         return {**item, **(dict(matter) if matter else {}), "status_label": LABELS[State(item["status"])],
                 "declines_left": max(s.max_declines - item["declines"], 0),

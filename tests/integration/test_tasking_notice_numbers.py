@@ -92,6 +92,8 @@ def test_500_concurrent_assignments_get_gapless_unique_numbers(two_taskings, fre
     year = START.year
     seqs = sorted(int(re.fullmatch(rf"督办〔{year}〕(\d+)号", n).group(1)) for n in numbers)
     assert seqs == list(range(1, N + 1)), "gapless and never duplicated"
+    preview = httpx.get(f"{urls[1]}/v1/tenants/{tenant}/notice-numbers/next", headers=OFFICE, timeout=10).json()
+    assert preview["number"] == f"督办〔{year}〕{N + 1}号", "the office sees the number the next assignment takes"
 
     again = httpx.post(f"{urls[1]}/v1/tenants/{tenant}/matters/{matter_ids[0]}/assign", json={"lead_unit": "zjj"}, headers=OFFICE, timeout=10)
     assert again.status_code == 409 and "已交办" in again.json()["detail"]
@@ -102,7 +104,9 @@ def test_500_concurrent_assignments_get_gapless_unique_numbers(two_taskings, fre
     [m] = asyncio.run(_register_matters(fresh_nats.url, other, 1))
     wait_for(lambda: httpx.get(f"{urls[0]}/v1/tenants/{other}/matters", params={"status": "awaiting_assignment"}, timeout=10).json()["total"] == 1,
              what="the other tenant's matter")
+    preview = httpx.get(f"{urls[0]}/v1/tenants/{other}/notice-numbers/next", headers=OFFICE, timeout=10).json()["number"]
+    assert preview == f"督办〔{year}〕1号"
     first = httpx.post(f"{urls[0]}/v1/tenants/{other}/matters/{m}/assign", json={"lead_unit": "zjj"}, headers=OFFICE, timeout=10)
     assert first.status_code == 200, first.text
     [task] = httpx.get(f"{urls[0]}/v1/tenants/{other}/tasks", timeout=10).json()["items"]
-    assert task["notice_no"] == f"督办〔{year}〕1号"
+    assert task["notice_no"] == f"督办〔{year}〕1号" == preview

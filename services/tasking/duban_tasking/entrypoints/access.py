@@ -14,6 +14,7 @@ ACCESS: Access = {
     ("GET", "/v1/tenants/{tenant}/units"): READERS | rule(OPERATOR),
     ("GET", "/v1/tenants/{tenant}/tasks"): READERS,
     ("GET", "/v1/tenants/{tenant}/matters"): rule(OFFICE, LEADER, DISCIPLINE),
+    ("GET", "/v1/tenants/{tenant}/notice-numbers/next"): rule(OFFICE),
     ("POST", "/v1/tenants/{tenant}/matters/{matter_id}/assign"): rule(OFFICE),
     ("POST", "/v1/tenants/{tenant}/matters/{matter_id}/split"): rule(OFFICE),
     ("POST", "/v1/tenants/{tenant}/tasks/{task_id}/acknowledge"): rule(UNIT, OFFICE),

@@ -11,12 +11,13 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import func, select
 
 from duban_common import auth, problems
+from duban_common.calendar import local_day
 from duban_common.db import plain
 from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, problem, valid_tenant as _tenant
 from duban_common.unitscope import on_unit
 
-from ..adapters.orm import matters, tasks, units
-from ..domain.model import UNIT_TYPES
+from ..adapters.orm import matters, notice_sequences, tasks, units
+from ..domain.model import NOTICE_TYPES, UNIT_TYPES, notice_number
 
 
 class UnitIn(BaseModel):
@@ -140,6 +141,18 @@ def router(runtime) -> APIRouter:
             total = (await s.execute(select(func.count()).select_from(q.subquery()))).scalar_one()
             rows = (await s.execute(q.order_by(t.assigned_at, t.id).limit(limit).offset(offset))).mappings().all()
         return {"total": total, "items": [plain(r) for r in rows]}
+
+    @r.get("/v1/tenants/{tenant}/notice-numbers/next", tags=["matters"])
+    async def next_notice_number(tenant: str, notice_type: str = Query("assignment", pattern="^(" + "|".join(NOTICE_TYPES) + ")$")) -> dict:
+        """The number the next notice of this type will take (交办单号), for the office to see before
+        it assigns; a preview, not a reservation: the number is taken when the notice is issued."""
+        _tenant(tenant)
+        year = local_day(runtime.clock.now()).year
+        q = notice_sequences.c
+        async with runtime.db.read() as session:
+            last = (await session.execute(select(q.last_value).where(q.tenant == tenant, q.year == year,
+                                                                     q.notice_type == notice_type))).scalar()
+        return {"notice_type": notice_type, "year": year, "number": notice_number(notice_type, year, (last or 0) + 1)}
 
     @r.get("/v1/tenants/{tenant}/matters", tags=["matters"])
     async def list_matters(tenant: str, status: str | None = Query(None, pattern="^(awaiting_assignment|assigned|completed)$"),

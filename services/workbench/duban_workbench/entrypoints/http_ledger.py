@@ -56,7 +56,9 @@ def router() -> APIRouter:
         matter = next((m for m in data["items"] if m["id"] == matter_id), None)
         if matter is None:
             return render(request, "error.html", 404, title="页面不存在", message="该事项不存在或已经交办。")
-        return render(request, "assign_form.html", status, matter=matter, units=handling(await units_of(request, s)), rows=SPLIT_ROWS, **extra)
+        number = await ctx(request).services.get("tasking", f"/v1/tenants/{s.tenant}/notice-numbers/next", s.token)
+        return render(request, "assign_form.html", status, matter=matter, units=handling(await units_of(request, s)), rows=SPLIT_ROWS,
+                      next_number=number["number"], **extra)
 
     @r.get("/matters/{matter_id}/assign")
     async def assign_form(request: Request, matter_id: str, s: Session = Depends(role(OFFICE))):

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One entry point that does all the set-up on a fresh machine (Python 3.11+ is all it needs):
 #   ./duban.sh up      install into .venv if needed, then run the embedded system
-#   ./duban.sh test    install into .venv if needed, then run the whole test suite
+#   ./duban.sh test    install into .venv if needed (and the browser tests' chromium), then run the whole test suite
 #   ./duban.sh <args>  any other `duban` command (clock, publish, ...)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -21,6 +21,7 @@ fi
 case "${1:-up}" in
   test)
     shift
+    bash tests/setup-browser.sh  # chromium, chromium-driver and CJK fonts when missing (root + apt-get)
     exec .venv/bin/pytest "$@"
     ;;
   *)

@@ -130,7 +130,7 @@ async def _at_least(events_coro, n: int):
     return events if len(events) >= n else None
 
 
-async def test_extensions_are_checked_decided_and_move_the_deadline_and_its_timers(fresh_nats, db_url):
+async def test_extensions_are_checked_decided_and_move_the_deadline_and_its_timers(fresh_nats, db_url, duban_auth):
     async with running_deadline(fresh_nats.url, db_url, START) as d:
         t = await assign(d)
         url = f"/v1/tenants/{TENANT}/tasks/{t.task_id}/extensions"
@@ -139,19 +139,23 @@ async def test_extensions_are_checked_decided_and_move_the_deadline_and_its_time
                           ({"reason": "需协调多部门", "requested_due_on": "2026-13-01"}, ["body", "requested_due_on"]),
                           ({"reason": "需协调多部门"}, ["body", "requested_due_on"])]:
             r = await d.http.post(url, json=body)
-            assert r.status_code == 422 and r.json()["detail"][0]["loc"] == loc, r.text
+            assert r.status_code == 422 and r.json()["errors"][0]["loc"] == loc, r.text
         assert (await d.http.get(url)).json()["items"] == []
 
-        r = await d.http.post(url, json={"reason": "涉及征地，需协调自然资源局", "requested_due_on": "2026-12-19", "requested_by": "zjj 王五"})
+        handler = {"Authorization": "Bearer " + duban_auth.token(tenant=TENANT, roles=["unit"], unit="zjj", name="王五")}
+        r = await d.http.post(url, json={"reason": "涉及征地，需协调自然资源局", "requested_due_on": "2026-12-19"}, headers=handler)
         assert r.status_code == 201, r.text
         ext = r.json()
         assert (await d.http.post(url, json={"reason": "再延", "requested_due_on": "2026-12-30"})).status_code == 409  # one at a time
 
         decision = f"{url}/{ext['id']}/decision"
         r = await d.http.post(decision, json={"decision": "denied"})
-        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "reason"]
-        r = await d.http.post(decision, json={"decision": "approved", "reason": "同意", "decided_by": "督查室"})
+        assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["body", "reason"]
+        office = {"Authorization": "Bearer " + duban_auth.token(tenant=TENANT, roles=["supervision_office"], name="李敏")}
+        r = await d.http.post(decision, json={"decision": "approved", "reason": "同意"}, headers=office)
         assert r.status_code == 200, r.text
+        [recorded] = (await d.http.get(url)).json()["items"]
+        assert (recorded["requested_by"], recorded["decided_by"]) == ("王五（zjj）", "李敏")  # who acted, from the tokens
         assert (await d.http.post(decision, json={"decision": "approved"})).status_code == 409  # decided already
 
         row = await d.deadline(t.task_id)
@@ -201,7 +205,7 @@ async def test_a_local_holiday_recomputes_the_open_deadlines_it_touches_and_says
         executive, message = await assign(d), await assign(d, origin_=origin("online_message"))
         assert (await d.deadline(message.task_id))["due_on"] == "2026-12-04"  # 10 working days
         url = f"/v1/tenants/{TENANT}/calendar/local-holidays/2026-12-07"
-        assert (await d.http.put(url, json={})).json()["detail"][0]["loc"] == ["body", "name"]
+        assert (await d.http.put(url, json={})).json()["errors"][0]["loc"] == ["body", "name"]
         assert (await d.http.put(f"/v1/tenants/{TENANT}/calendar/local-holidays/2026-12-32", json={"name": "x"})).status_code == 422
         r = await d.http.put(url, json={"name": "自治县成立纪念日"})
         assert r.status_code == 200, r.text
@@ -236,7 +240,7 @@ async def test_a_deadline_in_an_unscheduled_year_is_provisional_until_the_schedu
                           ({"holidays": ["2027-01-01"], "working_weekends": ["2027-02-22"]}, ["body", "working_weekends", 0]),
                           ({"holidays": []}, ["body", "holidays"])]:
             r = await d.http.put(url, json=body)
-            assert r.status_code == 422 and r.json()["detail"][0]["loc"] == loc, r.text
+            assert r.status_code == 422 and r.json()["errors"][0]["loc"] == loc, r.text
         schedule = {"holidays": ["2027-01-01", *[f"2027-05-0{n}" for n in range(1, 6)], *[f"2027-10-0{n}" for n in range(1, 8)]],
                     "working_weekends": ["2027-04-25", "2027-05-08", "2027-10-09"], "source": "国务院办公厅关于2027年部分节假日安排的通知（测试）"}
         r = await d.http.put(url, json=schedule)
@@ -252,9 +256,9 @@ async def test_policies_are_per_tenant_and_the_office_issuing_late_is_shown(fres
     async with running_deadline(fresh_nats.url, db_url, START) as d:
         url = f"/v1/tenants/{TENANT}/deadline-policies"
         r = await d.http.put(url, json={"rules": {"meeting_executive": {"period": {"unit": "weeks", "amount": 3}}}, "settings": {"due_time": "noon"}})
-        assert r.status_code == 422 and r.json()["detail"][0]["loc"][:3] == ["body", "settings", "due_time"]
+        assert r.status_code == 422 and r.json()["errors"][0]["loc"][:3] == ["body", "settings", "due_time"]
         r = await d.http.put(url, json={"rules": {"meeting_party": {"period": {"unit": "days", "amount": 3}}}})
-        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "rules"] and "meeting_party" in r.json()["detail"][0]["msg"]
+        assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["body", "rules"] and "meeting_party" in r.json()["errors"][0]["msg"]
         assert (await d.http.get(url)).json()["overrides"] == {}  # nothing changed
         r = await d.http.put(url, json={"rules": {"meeting_executive": {"period": {"unit": "weeks", "amount": 3}}},
                                         "settings": {"reminder_workdays": 3, "due_time": "18:00"}})

@@ -131,7 +131,7 @@ def test_subject_and_envelope_must_agree_on_tenant_and_kind(intake, nats_server)
 def test_oversized_bodies_are_refused_before_parsing(intake, nats_server):
     big = b"x" * 1_100_000
     r = httpx.post(f"{intake.url('intake')}/v1/tenants/ctr/submissions", content=big, headers={"content-type": "application/json"}, timeout=10)
-    assert r.status_code == 413 and "exceeds the limit" in r.json()["detail"]
+    assert r.status_code == 413 and "请求内容过大" in r.json()["detail"]
     asyncio.run(publish(nats_server.url, [], subject="duban.in.ctr.document", raw=b'{"pad": "' + b"y" * 1_000_100 + b'"}'))
     letters = wait_for(lambda: [json.loads(m.data) for m in asyncio.run(read_stream(nats_server.url, "duban.dlq.ctr.intake"))
                                 if "exceeds the limit" in json.loads(m.data)["reason"]], what="oversize dead letter")

@@ -45,7 +45,7 @@ def test_submission_without_lead_unit_waits_for_the_office_which_registers_or_re
     bad = _post(system, f"/v1/tenants/demo/submissions/{sid_a}/register", json={"items": [{"seq": 1, "lead_unit": "nosuch"}]})
     assert bad.status_code == 422 and bad.json()["errors"][0]["loc"] == ["body", "items", 0, "lead_unit"]
     none = _post(system, f"/v1/tenants/demo/submissions/{sid_a}/register", json={"items": []})
-    assert none.status_code == 422 and "no lead unit" in none.json()["detail"]
+    assert none.status_code == 422 and "还没有牵头单位" in none.json()["detail"]
 
     ok = _post(system, f"/v1/tenants/demo/submissions/{sid_a}/register",
                json={"items": [{"seq": 1, "lead_unit": "nyj", "co_units": ["czj"]}], "note": "县长批示，交农业农村局"})

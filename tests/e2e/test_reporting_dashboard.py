@@ -6,16 +6,14 @@ list once the shared clock passes its deadline. A screenshot goes to test-artifa
 from __future__ import annotations
 
 import asyncio
-import shutil
 from datetime import datetime
 from pathlib import Path
 
 import httpx
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
+from browser_support import chromium
 from duban_common.calendar import TZ
 from e2e_support import START, ledger, meeting_decision, publish, set_clock, wait_for
 
@@ -23,24 +21,9 @@ pytestmark = pytest.mark.e2e
 DEFAULT_BACKENDS = ["sqlite"]  # full matrix: DUBAN_E2E_BACKENDS=sqlite,postgresql (a page in a browser; the ledger behind it runs on both in other modules)
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--window-size=1400,1000", "--lang=zh-CN")
-
-
-def _binary(*names: str) -> str:
-    found = next((p for n in names if (p := shutil.which(n))), None)
-    assert found, f"{' or '.join(names)} not installed: .ci/run installs Debian's chromium and chromium-driver"
-    return found
-
-
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    options = webdriver.ChromeOptions()
-    options.binary_location = _binary("chromium", "chromium-browser")
-    for flag in (*FLAGS, f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=_binary("chromedriver")))
-    driver.set_page_load_timeout(60)
+    driver = chromium(tmp_path_factory.mktemp("chromium-profile"))
     yield driver
     driver.quit()
 

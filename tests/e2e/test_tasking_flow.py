@@ -31,7 +31,7 @@ def _expect(system, matter_id: str, **fields) -> dict:
                     what=f"ledger row with {fields}")
 
 
-def test_decision_assign_sign_progress_complete_return_complete_accept(system, nats_server):
+def test_decision_assign_sign_progress_complete_return_complete_accept(system, nats_server, duban_auth):
     env = meeting_decision("md-life", decisions=2)
     env["data"]["decisions"][1]["lead_unit"] = "jwjw"  # the discipline body cannot lead: the office assigns it
     asyncio.run(publish(nats_server.url, [env]))
@@ -58,7 +58,8 @@ def test_decision_assign_sign_progress_complete_return_complete_accept(system, n
         return r.json()
 
     act("acknowledge", unit("fgj"), expect=404)                    # not fgj's task: as if there were none
-    act("acknowledge", unit("zjj"))
+    wang = {"Authorization": "Bearer " + duban_auth.token(tenant="demo", roles=["unit"], unit="zjj", name="王五")}
+    act("acknowledge", wang)
     _expect(system, first["matter_id"], status="acknowledged")
     act("acknowledge", unit("zjj"), expect=409)                    # signing twice
     act("progress", unit("zjj"), {"text": "已完成方案初稿", "progress": 50})
@@ -82,13 +83,16 @@ def test_decision_assign_sign_progress_complete_return_complete_accept(system, n
     done = _expect(system, first["matter_id"], status="completed", progress=100)
     assert done["light"] == "green" and done["status_label"] == "已办结"
 
-    detail = httpx.get(f"{tasking}/v1/tenants/demo/tasks/{task}", timeout=10).json()
+    detail = httpx.get(f"{tasking}/v1/tenants/demo/tasks/{task}", headers=unit("zjj"), timeout=10).json()
+    decision = env["data"]["decisions"][0]  # what the unit handler is asked to do, without opening the notice
+    assert (detail["title"], detail["content"]) == (decision["title"], decision["content"])
     assert [h["event_type"].split(".")[2] for h in detail["history"]] == [
         "assigned", "acknowledged", "progress_reported", "completion_submitted", "returned", "completion_submitted", "completed"]
     assert detail["version"] == 7 and detail["status_label"] == "已办结"
     assert [[a["name"] for a in r["attachments"]] for r in detail["reports"]] == [[], ["整改报告.pdf"], ["整改报告.pdf", "现场照片.pdf"]]
     pdf = httpx.get(f"{tasking}/v1/tenants/demo/tasks/{task}/attachments/{first_pdf}", headers=OFFICE, timeout=10)
     assert pdf.status_code == 200 and pdf.content == b"%PDF-1.4\n%%EOF\n"
+    assert detail["history"][1]["detail"]["by"] == "王五（zjj）"  # who acted, from the token
 
     escalation = wait_for(lambda: (lambda r: r.json() if r.status_code == 200 and r.json()["returns"] == 1 else None)(
         httpx.get(f"{system.url('escalation')}/v1/tenants/demo/tasks/{task}/escalation", timeout=10)), what="the return counted by escalation")

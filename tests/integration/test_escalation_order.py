@@ -9,6 +9,7 @@ import json
 import time
 from datetime import date, datetime
 
+import httpx
 import pytest
 
 from duban_common import tenancy
@@ -189,3 +190,30 @@ async def test_a_reassignment_processed_before_the_assignment_keeps_its_unit_and
             task_id="t6", matter_id="m6", lead_unit=unit, reassigned_at=NOW, version=version))
     [task] = await rows(runtime, orm.watched_tasks)
     assert (task["unit"], task["unit_version"]) == ("jyj", 4)
+
+
+async def test_a_manual_urge_keeps_the_offices_words_and_who_urged(runtime, duban_auth):
+    """Through the service's app with real tokens: the reason the office typed is stored, sent in the
+    event, the notice and the message; who urged and who proposed an order come from the token."""
+    await deliver(runtime, "deadlines", ev.DEADLINE_SET, deadline_set("t9", "m9"))
+    await deliver(runtime, "tasks", ev.TASK_ASSIGNED, assigned("t9", "m9"))
+    runtime.routers.append(http.router(runtime, WorkCalendar()))
+    notify._CACHE[(runtime.settings.tasking_url, "demo")] = (time.monotonic() + 3600, {"zjj": {
+        "code": "zjj", "name": "县住房和城乡建设局", "phone": "13800000000"}})  # the unit gets the urge by SMS
+    office = {"Authorization": "Bearer " + duban_auth.token(tenant="demo", roles=["supervision_office"], name="李敏")}
+    words = "群众反映强烈，请于本周五前报送整改方案"
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=runtime.app("escalation")), base_url="http://t") as client:
+        r = await client.post("/v1/tenants/demo/tasks/t9/urge", json={"reason": words}, headers={**office, "Idempotency-Key": "u1"})
+        assert r.status_code == 200, r.text
+        history = (await client.get("/v1/tenants/demo/tasks/t9/escalation", headers=office)).json()
+        order = await client.post("/v1/tenants/demo/tasks/t9/supervision-orders", json={"requirement": "务必于本周内完成整改"}, headers=office)
+        assert order.status_code == 201, order.text
+    [u] = history["urge_list"]
+    assert (u["reason"], u["note"], u["urged_by"]) == ("manual", words, "李敏")
+    events = [json.loads(r["payload"]) for r in await rows(runtime, orm.infra.outbox)]
+    [event] = [e["data"] for e in events if e["type"] == ev.ESCALATION_URGED]
+    assert (event["reason"], event["note"], event["urged_by"]) == ("manual", words, "李敏")
+    texts = [e["data"]["text"] for e in events if e["type"] == ev.NOTIFICATION_REQUESTED]
+    assert any(f"“关于加快推进农村供水保障工程的批示”{words}，现予第1次催办" in t for t in texts), texts
+    [o] = await rows(runtime, orm.supervision_orders)
+    assert o["proposed_by"] == "李敏"

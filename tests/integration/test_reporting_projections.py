@@ -187,6 +187,7 @@ async def test_every_order_and_every_repeat_gives_the_same_read_models(backend, 
         m3 = next(r for t, r in ledger.items() if t.startswith("反映供暖"))
         assert "13912345678" not in m3["title"] and "139****5678" in m3["title"] and m3["citizen_name"] == "张*三"
         assert m3["urges"] == 2
+        assert m3["status"] == "transferred"  # 已移交纪委监委, not the state the unit left it in
         m4 = ledger["分解事项"]
         assert (m4["status"], m4["lead_units"], m4["task_id"], m4["notice_no"]) == ("in_progress", ["zjj", "czj"], None, "督办〔2026〕5号、督办〔2026〕6号")
         assert ledger["未交办的公文"]["status"] == "registered"

@@ -72,12 +72,12 @@ def test_roles_tenant_and_unit_scope_are_enforced(issuer):
         "tenant": "a", "unit_scope": None, "who": "supervision_office:-:supervision_office:a"}
     assert client.get("/v1/tenants/a/things", headers=_bearer(unit)).json()["unit_scope"] == "zjj"
     r = client.get("/v1/tenants/b/things", headers=_bearer(office))
-    assert r.status_code == 403 and "tenant 'a', not 'b'" in r.json()["detail"]
+    assert r.status_code == 403 and "令牌属于租户 a，不能访问租户 b" in r.json()["detail"]
     r = client.post("/v1/tenants/a/things", headers=_bearer(unit))
-    assert r.status_code == 403 and "may not POST" in r.json()["detail"]
+    assert r.status_code == 403 and "无权执行 POST" in r.json()["detail"]
     assert client.get("/v1/tenants/a/things", headers=_bearer(leader)).status_code == 403
     r = client.delete("/v1/tenants/a/things", headers=_bearer(office))  # not in the table: refused for everyone
-    assert r.status_code == 403 and "not open to any role" in r.json()["detail"]
+    assert r.status_code == 403 and "不对任何角色开放" in r.json()["detail"]
     assert client.put("/v1/admin/tenants/a", headers=_bearer(office)).status_code == 403
     assert client.put("/v1/admin/tenants/a", headers=_bearer(operator)).json() == {"slug": "a"}
 
@@ -86,16 +86,16 @@ def test_bad_tokens_are_refused_with_the_reason(issuer, tmp_path):
     client = TestClient(_app(issuer))
     other = LocalIssuer(tmp_path / "other").ensure()
     cases = {
-        "expired": issuer.token(tenant="a", roles=["supervision_office"], ttl_s=-120),
-        "unknown signing key": other.token(tenant="a", roles=["supervision_office"]),
-        "Audience": jwt.encode({**_claims(issuer), "aud": "someone-else"}, issuer.key_file.read_bytes(), "ES256", headers={"kid": _kid(issuer)}),
-        "Invalid issuer": jwt.encode({**_claims(issuer), "iss": "evil"}, issuer.key_file.read_bytes(), "ES256", headers={"kid": _kid(issuer)}),
-        "roles": jwt.encode({**_claims(issuer), "roles": ["superuser"]}, issuer.key_file.read_bytes(), "ES256", headers={"kid": _kid(issuer)}),
-        "only operators": jwt.encode({**_claims(issuer), "tenant": "*"}, issuer.key_file.read_bytes(), "ES256", headers={"kid": _kid(issuer)}),
-        "must name its unit": jwt.encode({**_claims(issuer), "roles": ["unit"]}, issuer.key_file.read_bytes(), "ES256", headers={"kid": _kid(issuer)}),
-        "must name its platform": jwt.encode({**_claims(issuer), "roles": ["integrator"]}, issuer.key_file.read_bytes(), "ES256",
+        "登录已过期，请重新登录": issuer.token(tenant="a", roles=["supervision_office"], ttl_s=-120),
+        "签名密钥未知": other.token(tenant="a", roles=["supervision_office"]),
+        "InvalidAudienceError": jwt.encode({**_claims(issuer), "aud": "someone-else"}, issuer.key_file.read_bytes(), "ES256", headers={"kid": _kid(issuer)}),
+        "InvalidIssuerError": jwt.encode({**_claims(issuer), "iss": "evil"}, issuer.key_file.read_bytes(), "ES256", headers={"kid": _kid(issuer)}),
+        "角色不对": jwt.encode({**_claims(issuer), "roles": ["superuser"]}, issuer.key_file.read_bytes(), "ES256", headers={"kid": _kid(issuer)}),
+        "只有平台运维": jwt.encode({**_claims(issuer), "tenant": "*"}, issuer.key_file.read_bytes(), "ES256", headers={"kid": _kid(issuer)}),
+        "必须写明单位": jwt.encode({**_claims(issuer), "roles": ["unit"]}, issuer.key_file.read_bytes(), "ES256", headers={"kid": _kid(issuer)}),
+        "必须写明平台": jwt.encode({**_claims(issuer), "roles": ["integrator"]}, issuer.key_file.read_bytes(), "ES256",
                                              headers={"kid": _kid(issuer)}),
-        "invalid token": "not.a.token",
+        "令牌无效，请重新登录": "not.a.token",
     }
     for reason, token in cases.items():
         r = client.get("/v1/tenants/a/things", headers=_bearer(token))
@@ -151,7 +151,7 @@ def test_the_expiry_leeway_is_a_setting_of_at_most_a_few_seconds(issuer, monkeyp
     earlier = issuer.token(tenant="a", roles=["supervision_office"], ttl_s=-12)
     default = verifier()
     assert default.leeway_s <= 5 and default.verify(lately).tenant == "a"
-    with pytest.raises(auth.Unauthorized, match="expired"):
+    with pytest.raises(auth.Unauthorized, match="登录已过期"):
         default.verify(earlier)
     assert verifier(DUBAN_AUTH_LEEWAY_S="20").verify(earlier).tenant == "a"  # an operator may widen it, within bounds
     with pytest.raises(ValueError):

@@ -23,6 +23,7 @@ from duban_common import anchors, audit
 from duban_common.db import Database
 
 from .embedded import EMBEDDED_NATS_PORT, SERVICES
+from .target import target
 
 
 def add_parser(sub) -> None:
@@ -42,10 +43,13 @@ def add_parser(sub) -> None:
 def cmd_audit(args, out=print) -> int:
     services = [args.service] if args.service else list(SERVICES)
     url = args.database_url or os.environ.get("DUBAN_DATABASE_URL")
-    data_dir = Path(args.data_dir or os.environ.get("DUBAN_DATA_DIR", "data")).resolve()
+    run = target(data_dir=args.data_dir, nats_url=args.nats_url)
+    data_dir = run.data_dir
+    if not url:
+        print(f"目标 target: 数据目录 data folder {data_dir}", file=sys.stderr)
     status, found, anchored = 0, 0, None
     if not args.no_anchors:
-        nats_url = args.nats_url or os.environ.get("DUBAN_NATS_URL", f"nats://127.0.0.1:{EMBEDDED_NATS_PORT}")
+        nats_url = run.nats_url
         try:
             anchored = asyncio.run(_anchors(nats_url))
             out(f"anchors: the latest heads of {len(anchored)} chain(s) from {anchors.STREAM} at {nats_url}")

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import sys
 import time
 import traceback
-from pathlib import Path
 
 import httpx
 
@@ -19,6 +17,7 @@ from .demo_player import OFFICE, Outcome, Player, poll, use_issuer
 from .demo_scenario import PERIOD, TENANT, build
 from .banner import workbench_lines
 from .embedded import EMBEDDED_NATS_PORT, SERVICES, WORKBENCH, EmbeddedSystem, demo_units_path, load_demo_tenant
+from .target import target
 
 MARKER = "demo-played.json"
 
@@ -33,6 +32,9 @@ def add_parser(sub) -> None:
     stay = d.add_mutually_exclusive_group()
     stay.add_argument("--keep-running", dest="exit", action="store_false", help="stay up after playing until Ctrl-C (default)")
     stay.add_argument("--exit", dest="exit", action="store_true", help="stop everything after printing the summary")
+    # Both options share dest "exit": argparse takes the first default it meets (store_false's
+    # True), so the default is set on the parser, once.
+    d.set_defaults(exit=False)
 
 
 class Progress:
@@ -54,13 +56,12 @@ class Progress:
 
 
 def cmd_demo(args) -> int:
-    data_dir = Path(args.data_dir or os.environ.get("DUBAN_DATA_DIR", "data-demo")).resolve()
+    t = target(data_dir=args.data_dir, port_base=args.port_base, nats_port=args.nats_port, default_data_dir="data-demo")
+    data_dir = t.data_dir
     if (data_dir / MARKER).exists():
         print(f"{data_dir} 已播放过演示季度；请换一个 --data-dir，或删除该目录后重试。", file=sys.stderr)
         return 2
-    base = args.port_base or int(os.environ.get("DUBAN_PORT_BASE", "8100"))
-    system = EmbeddedSystem(data_dir=data_dir, clock="simulated",
-                            ports={WORKBENCH: base, **{name: base + i + 1 for i, name in enumerate(SERVICES)}})
+    system = EmbeddedSystem(data_dir=data_dir, clock="simulated", ports={WORKBENCH: t.port_base, **t.ports()})
     stopping = False
 
     def on_signal(signum, _frame):
@@ -74,7 +75,8 @@ def cmd_demo(args) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     try:
         print(f"数据目录 data folder: {data_dir}")
-        system.start_nats(args.nats_port or int(os.environ.get("DUBAN_NATS_PORT", EMBEDDED_NATS_PORT)))
+        system.start_nats(t.nats_port)
+        print(f"NATS JetStream: {system.nats_url}")
         system.start_services()
         load_demo_tenant(system, demo_units_path())
         use_issuer(system.issuer)
@@ -99,8 +101,9 @@ def cmd_demo(args) -> int:
         print("interrupted.", file=sys.stderr)
         return 130
     except Exception as e:
-        traceback.print_exc()
-        print(f"duban demo failed: {type(e).__name__}: {e}", file=sys.stderr)
+        if args.debug:
+            traceback.print_exc()
+        print(f"duban demo failed: {type(e).__name__}: {e}（完整的出错经过：--debug；服务日志在 {data_dir / 'logs'}）", file=sys.stderr)
         return 1
     finally:
         print("stopping…", flush=True)

@@ -18,20 +18,20 @@ import json
 import os
 import signal
 import sys
+import traceback
 from pathlib import Path
 
 import nats
 
 from duban_common import subjects
 from duban_common.calendar import TZ
-from duban_common.clock import SERVICES, parse_duration, parse_instant, read_now, set_shared_time
+from duban_common.clock import SERVICES, clock_followers, parse_duration, parse_instant, read_now, set_shared_time
 from duban_common.envelope import Envelope
 
 from .demo import add_parser as add_demo_parser
 from .demo import cmd_demo
 from .banner import workbench_lines
-from .embedded import EMBEDDED_NATS_PORT, WORKBENCH, EmbeddedSystem, demo_units_path, load_demo_tenant
-from .embedded import SERVICES as SERVICE_NAMES
+from .embedded import WORKBENCH, EmbeddedSystem, demo_units_path, load_demo_tenant
 from .audit import add_parser as add_audit_parser
 from .audit import cmd_audit
 from .rebuild import add_parser as add_rebuild_parser
@@ -39,18 +39,13 @@ from .rebuild import cmd_rebuild
 from .tenant import add_parser as add_tenant_parser
 from .tenant import cmd_tenant
 from .token import add_parser as add_token_parser
+from .target import CliError, Target, connect, target
 from .token import cmd_token
 
 
-def _nats_url(args) -> str:
-    return args.nats_url or os.environ.get("DUBAN_NATS_URL", "nats://127.0.0.1:14222")
-
-
 def cmd_up(args) -> int:
-    data_dir = Path(os.environ.get("DUBAN_DATA_DIR", "data")).resolve()
-    base = int(os.environ.get("DUBAN_PORT_BASE", "8100"))
-    ports = {WORKBENCH: base, **{name: base + i + 1 for i, name in enumerate(SERVICE_NAMES)}}
-    system = EmbeddedSystem(data_dir=data_dir, clock=os.environ.get("DUBAN_CLOCK"), ports=ports)
+    t = target()
+    system = EmbeddedSystem(data_dir=t.data_dir, clock=os.environ.get("DUBAN_CLOCK"), ports={WORKBENCH: t.port_base, **t.ports()})
     stopping = False
 
     def on_signal(signum, _frame):
@@ -60,8 +55,8 @@ def cmd_up(args) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     try:
-        print(f"数据目录 data folder: {data_dir}")
-        system.start_nats(int(os.environ.get("DUBAN_NATS_PORT", EMBEDDED_NATS_PORT)))
+        print(f"数据目录 data folder: {t.data_dir}")
+        system.start_nats(t.nats_port)
         print(f"NATS JetStream: {system.nats_url} (nats-server pid {system.nats.proc.pid})", flush=True)
         system.start_services()
         load_demo_tenant(system, demo_units_path())
@@ -75,6 +70,8 @@ def cmd_up(args) -> int:
         system.supervise(lambda: stopping)
         return 0
     except Exception as e:
+        if args.debug:
+            traceback.print_exc()
         print(f"duban up failed: {e}", file=sys.stderr)
         return 1
     finally:
@@ -83,42 +80,59 @@ def cmd_up(args) -> int:
         print("stopped.")
 
 
-async def _clock(args) -> int:
-    nc = await nats.connect(_nats_url(args), connect_timeout=5, max_reconnect_attempts=1)
+REAL_CLOCK = ("这次运行用的是真实时钟，没有模拟时钟可调：要调时间，请用 DUBAN_CLOCK=simulated ./duban.sh up 启动"
+              "（或用 ./duban.sh demo）")
+
+
+async def _clock(args, t: Target) -> int:
+    nc = await connect(t)
     try:
         js = nc.jetstream()
+        if not await clock_followers(js):
+            raise CliError(REAL_CLOCK)
         if args.clock_cmd == "show":
             now, rev = await read_now(js)
         else:
             if args.clock_cmd == "set":
-                target = parse_instant(args.instant)
+                target_time = parse_instant(args.instant)
             else:
                 current, _ = await read_now(js)
-                target = current + parse_duration(args.duration)
+                target_time = current + parse_duration(args.duration)
             services = args.services.split(",") if args.services else SERVICES
-            rev = await set_shared_time(js, target, services=services, timeout_s=args.timeout)
-            now = target
+            rev = await set_shared_time(js, target_time, services=services, timeout_s=args.timeout)
+            now = target_time
         print(f"{now.astimezone(TZ).isoformat()} (Asia/Shanghai), revision {rev}")
         return 0
     finally:
         await nc.close()
 
 
-def cmd_clock(args) -> int:
+def cmd_clock(args, t: Target) -> int:
     try:
-        return asyncio.run(_clock(args))
-    except (ValueError, RuntimeError, TimeoutError) as e:
-        print(f"duban clock: {e}", file=sys.stderr)
-        return 2
+        return asyncio.run(_clock(args, t))
+    except (ValueError, RuntimeError) as e:
+        raise CliError(str(e)) from None
+    except TimeoutError as e:
+        raise CliError(f"{e}：这些服务在运行吗？看 {t.data_dir / 'logs'} 里的日志，或用 --timeout 等得更久") from None
 
 
-async def _publish(args) -> int:
-    env = Envelope.model_validate_json(Path(args.file).read_bytes())
+async def _publish(args, t: Target) -> int:
+    path = Path(args.file)
+    if not path.is_file():
+        raise CliError(f"没有文件 {path}（例子见 examples/，如 examples/meeting_decision.json）")
+    try:
+        env = Envelope.model_validate_json(path.read_bytes())
+    except ValueError as e:
+        raise CliError(f"{path} 不是有效的 CloudEvents 来件信封：{str(e).splitlines()[0]}（例子见 examples/）") from None
     kind = env.type.split(".")[2]
     subject = subjects.inbound(env.tenant, kind)
-    nc = await nats.connect(_nats_url(args), connect_timeout=5, max_reconnect_attempts=1)
+    nc = await connect(t)
     try:
-        ack = await nc.jetstream().publish(subject, env.to_bytes(), headers={"Nats-Msg-Id": f"{env.source}#{env.id}"})
+        try:
+            ack = await nc.jetstream().publish(subject, env.to_bytes(), headers={"Nats-Msg-Id": f"{env.source}#{env.id}"})
+        except (TimeoutError, nats.errors.Error) as e:
+            raise CliError(f"NATS {t.nats_url} 未确认 {subject}（{type(e).__name__}）：服务是否已建好 DUBAN_IN 流？"
+                           "请先运行 ./duban.sh up") from None
         print(json.dumps({"subject": subject, "stream": ack.stream, "seq": ack.seq, "duplicate": bool(ack.duplicate)}))
         return 0
     finally:
@@ -127,7 +141,8 @@ async def _publish(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="duban", description="Duban 督办: government supervision platform")
-    p.add_argument("--nats-url", help="default: $DUBAN_NATS_URL or nats://127.0.0.1:14222")
+    p.add_argument("--nats-url", help="default: $DUBAN_NATS_URL, else nats://127.0.0.1:$DUBAN_NATS_PORT (14222)")
+    p.add_argument("--debug", action="store_true", help="print the whole traceback of a failure")
     sub = p.add_subparsers(dest="cmd", required=True)
     sub.add_parser("up", help="run the embedded system (NATS, five services, demo tenant) until Ctrl-C")
     clock = sub.add_parser("clock", help="the simulated time shared by all services (DUBAN_CLOCK=simulated)")
@@ -148,21 +163,33 @@ def main(argv: list[str] | None = None) -> int:
     add_token_parser(sub)
     add_demo_parser(sub)
     args = p.parse_args(argv)
+    try:
+        return _run(args)
+    except CliError as e:
+        if args.debug:
+            raise
+        print(f"duban {args.cmd}: {e}", file=sys.stderr)
+        return 2
+
+
+def _run(args) -> int:
     if args.cmd == "demo":
         return cmd_demo(args)
-    if args.cmd == "audit":
-        return cmd_audit(args)
-    if args.cmd == "rebuild":
-        return cmd_rebuild(args, _nats_url(args))
-    if args.cmd == "tenant":
-        return cmd_tenant(args)
-    if args.cmd == "token":
-        return cmd_token(args)
     if args.cmd == "up":
         return cmd_up(args)
+    if args.cmd == "token":
+        return cmd_token(args)
+    if args.cmd == "audit":
+        return cmd_audit(args)
+    if args.cmd == "tenant":
+        return cmd_tenant(args)
+    t = target(nats_url=args.nats_url)
+    t.announce()
+    if args.cmd == "rebuild":
+        return cmd_rebuild(args, t)
     if args.cmd == "clock":
-        return cmd_clock(args)
-    return asyncio.run(_publish(args))
+        return cmd_clock(args, t)
+    return asyncio.run(_publish(args, t))
 
 
 if __name__ == "__main__":

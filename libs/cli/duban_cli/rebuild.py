@@ -7,7 +7,10 @@ so it works with the service stopped or running."""
 from __future__ import annotations
 
 import importlib
+import os
 import sys
+
+from .target import Target
 
 REBUILDABLE = ("reporting",)
 
@@ -18,10 +21,12 @@ def add_parser(sub) -> None:
     p.add_argument("--check", action="store_true", help="compare a fresh rebuild with the live read model; change nothing")
 
 
-def cmd_rebuild(args, nats_url: str) -> int:
+def cmd_rebuild(args, t: Target) -> int:
+    if not os.environ.get("DUBAN_DATABASE_URL"):
+        t.require_data_dir()
     try:
         module = importlib.import_module(f"duban_{args.service}.rebuild")
     except ImportError as e:
         print(f"duban rebuild: the {args.service} service is not installed here ({e})", file=sys.stderr)
         return 2
-    return module.run(check=args.check, nats_url=nats_url)
+    return module.run(check=args.check, nats_url=t.nats_url, data_dir=t.data_dir)

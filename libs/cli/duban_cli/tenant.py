@@ -26,7 +26,7 @@ import httpx
 
 from duban_common import subjects
 
-SERVICE_PORTS = {"intake": 1, "tasking": 2, "deadline": 3, "escalation": 4, "reporting": 5}
+from .target import target
 
 
 class OnboardingError(Exception):
@@ -42,11 +42,11 @@ class Urls:
 
     @classmethod
     def from_env(cls, args) -> "Urls":
-        base = int(os.environ.get("DUBAN_PORT_BASE", "8100"))
+        run = target()
 
         def url(service: str) -> str:
             return (getattr(args, f"{service}_url", None) or os.environ.get(f"DUBAN_{service.upper()}_URL")
-                    or f"http://127.0.0.1:{base + SERVICE_PORTS[service]}").rstrip("/")
+                    or run.url(service)).rstrip("/")
 
         return cls(intake=url("intake"), tasking=url("tasking"), deadline=url("deadline"), escalation=url("escalation"))
 
@@ -215,7 +215,7 @@ def operator_headers(args) -> dict[str, str]:
 
     token = getattr(args, "token", None) or os.environ.get("DUBAN_TOKEN")
     if not token:
-        issuer = LocalIssuer.embedded(Path(os.environ.get("DUBAN_DATA_DIR", "data")))
+        issuer = LocalIssuer.embedded(target().data_dir)
         if issuer.key_file.exists():
             token = issuer.token(tenant="*", roles=["operator"], subject="duban-cli", ttl_s=600)
     return {"Authorization": f"Bearer {token}"} if token else {}
@@ -223,6 +223,9 @@ def operator_headers(args) -> dict[str, str]:
 
 def cmd_tenant(args) -> int:
     urls = Urls.from_env(args)
+    run = target(nats_url=args.nats_url)
+    print(f"目标 target: intake {urls.intake}，tasking {urls.tasking}，deadline {urls.deadline}，NATS {run.nats_url}",
+          file=sys.stderr)
     headers = operator_headers(args)
     try:
         if args.tenant_cmd == "create":
@@ -232,7 +235,7 @@ def cmd_tenant(args) -> int:
             if args.credentials_dir:
                 write_credentials(plan.slug, args.credentials_dir, accounts_file=args.nats_accounts, server_url=args.platform_nats_url)
                 try:  # the platform's durable consumer on DUBAN_OUT, created with the services' rights
-                    asyncio.run(ensure_out_consumer(args.nats_url or os.environ.get("DUBAN_NATS_URL", "nats://127.0.0.1:14222"), plan.slug))
+                    asyncio.run(ensure_out_consumer(run.nats_url, plan.slug))
                     print(f"DUBAN_OUT consumer platform-{plan.slug}: ready")
                 except Exception as e:  # reported, the rest is done: the operator can rerun
                     print(f"duban tenant create: the platform's DUBAN_OUT consumer was not created ({e}); rerun when NATS answers",
@@ -252,5 +255,7 @@ def cmd_tenant(args) -> int:
         print(f"duban tenant {args.tenant_cmd}: {e}", file=sys.stderr)
         return 2
     except httpx.HTTPError as e:
-        print(f"duban tenant {args.tenant_cmd}: cannot reach a service: {e}", file=sys.stderr)
+        tried = e.request.url if isinstance(e, httpx.RequestError) else "a service"
+        print(f"duban tenant {args.tenant_cmd}: 连不上 {tried}（{e}）：Duban 是否在运行？请先运行 ./duban.sh up，"
+              "或设置与之相同的 DUBAN_PORT_BASE", file=sys.stderr)
         return 3

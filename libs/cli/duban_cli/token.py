@@ -12,12 +12,13 @@ against the JWKS they are configured with (DUBAN_AUTH_JWKS_FILE / DUBAN_AUTH_JWK
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 from duban_common.auth import ROLES, LocalIssuer
 from duban_common.clock import parse_duration
+
+from .target import CliError, target
 
 
 def add_parser(sub) -> None:
@@ -41,7 +42,12 @@ def cmd_token(args) -> int:
     if args.tenant == "*" and "operator" not in args.role:
         print("duban token: only an operator's token may be for every tenant ('*')", file=sys.stderr)
         return 2
-    issuer = LocalIssuer.embedded(args.data_dir or Path(os.environ.get("DUBAN_DATA_DIR", "data")))
+    run = target(data_dir=args.data_dir)
+    issuer = LocalIssuer.embedded(run.data_dir)
+    if not issuer.key_file.exists():  # a new key here would sign tokens no running service trusts
+        raise CliError(f"{issuer.directory} 里没有签发密钥：请先在这个数据目录运行 ./duban.sh up，"
+                       "或用 DUBAN_DATA_DIR（或 --data-dir）指向正在运行的实例的数据目录")
+    print(f"令牌签发 issuer: {issuer.directory}", file=sys.stderr)
     ttl = int(parse_duration(args.ttl).total_seconds())
     print(issuer.token(tenant=args.tenant, roles=args.role, unit=args.unit, name=args.name, source=args.source, ttl_s=ttl))
     return 0

@@ -46,6 +46,7 @@ Check = Callable[[AsyncSession, str, str, Request], Awaitable[bool]]
 
 def router(runtime, table: Table, *, may_report: Check, may_see: Check) -> APIRouter:
     r = APIRouter(tags=["attachments"], responses=ERROR_RESPONSES)
+    runtime.upload_routes.append(PATH)  # not the body limit: read_upload holds it to max_upload_bytes
 
     @r.post(PATH, status_code=201, responses=UPLOAD_RESPONSES, openapi_extra=uploads.OPENAPI_BODY)
     async def upload(request: Request, tenant: str, task_id: str) -> JSONResponse:

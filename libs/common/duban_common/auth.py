@@ -84,20 +84,20 @@ class KeySet:
         elif self.file:
             doc = json.loads(self.file.read_text())
         else:
-            raise Unauthorized("no keys configured (DUBAN_AUTH_JWKS_FILE or DUBAN_AUTH_JWKS_URL)")
+            raise Unauthorized("暂时无法核验令牌：没有配置公钥（DUBAN_AUTH_JWKS_FILE 或 DUBAN_AUTH_JWKS_URL）")
         self._keys = {k.key_id: k for k in jwt.PyJWKSet.from_dict(doc).keys if k.key_id}
         self._loaded_at = time.monotonic()
 
     def key(self, kid: str | None) -> jwt.PyJWK:
         if not kid:
-            raise Unauthorized("token has no key id (kid)")
+            raise Unauthorized("令牌无效，请重新登录（令牌没有密钥编号 kid）")
         if kid not in self._keys and time.monotonic() - self._loaded_at >= (self.min_refresh_s if self._keys else 0):
             try:
                 self._load()
             except (OSError, ValueError, httpx.HTTPError, jwt.PyJWKSetError) as e:
-                raise Unauthorized(f"cannot read the issuer's keys: {e}") from None
+                raise Unauthorized(f"暂时无法核验令牌：读不到签发方的公钥（{type(e).__name__}），请稍后再试") from None
         if kid not in self._keys:
-            raise Unauthorized(f"unknown signing key {kid!r}")
+            raise Unauthorized("令牌无效，请重新登录（签名密钥未知）")
         return self._keys[kid]
 
 
@@ -115,23 +115,23 @@ class Verifier:
             claims = jwt.decode(token, key=key, algorithms=ALGORITHMS, audience=self.audience, issuer=self.issuer,
                                 leeway=self.leeway_s, options={"require": ["exp", "iss", "aud", "sub"]})
         except jwt.ExpiredSignatureError:
-            raise Unauthorized("token expired") from None
+            raise Unauthorized("登录已过期，请重新登录") from None
         except jwt.InvalidTokenError as e:
-            raise Unauthorized(f"invalid token: {e}") from None
+            raise Unauthorized(f"令牌无效，请重新登录（{type(e).__name__}）") from None
         roles = claims.get("roles")
         if isinstance(roles, str):
             roles = roles.split()
         if not isinstance(roles, list) or not roles or any(r not in ROLES for r in roles):
-            raise Unauthorized(f"token roles {roles!r}: expected a list drawn from {list(ROLES)}")
+            raise Unauthorized(f"令牌中的角色不对：应为以下之一 {'、'.join(ROLES)}")
         tenant = claims.get("tenant")
         if not isinstance(tenant, str) or not tenant or (tenant == ANY_TENANT and OPERATOR not in roles):
-            raise Unauthorized("token has no tenant (claim 'tenant'); only operators may have '*'")
+            raise Unauthorized("令牌没有写明租户（tenant）；只有平台运维可以是 '*'")
         unit = claims.get("unit")
         if UNIT in roles and not unit:
-            raise Unauthorized("a unit handler's token must name its unit (claim 'unit')")
+            raise Unauthorized("承办单位人员的令牌必须写明单位（unit）")
         source = claims.get("source")
         if INTEGRATOR in roles and not (isinstance(source, str) and source):
-            raise Unauthorized("an integrator's token must name its platform (claim 'source', e.g. /platforms/oa)")
+            raise Unauthorized("对接平台的令牌必须写明平台（source，如 /platforms/oa）")
         return Principal(str(claims["sub"]), tenant, frozenset(roles), unit, claims.get("name"), source if isinstance(source, str) else None)
 
 
@@ -175,12 +175,12 @@ class Authorizer:
             allowed = self.access.get(("GET", path))
         if allowed is None:
             log.warning("route not in the access table: refused", method=request.method, path=path)
-            raise HTTPException(403, f"{request.method} {path} is not open to any role")
+            raise HTTPException(403, f"{request.method} {path} 不对任何角色开放")
         if not principal.has(*allowed):
-            raise HTTPException(403, f"role {sorted(principal.roles)} may not {request.method} {path}; allowed: {sorted(allowed)}")
+            raise HTTPException(403, f"当前角色（{principal.role}）无权执行 {request.method} {path}；可执行的角色：{'、'.join(sorted(allowed))}")
         tenant = request.path_params.get("tenant")
         if tenant is not None and principal.tenant not in (tenant, ANY_TENANT):
-            raise HTTPException(403, f"the token is for tenant {principal.tenant!r}, not {tenant!r}")
+            raise HTTPException(403, f"令牌属于租户 {principal.tenant}，不能访问租户 {tenant} 的数据")
         request.state.principal = principal
         # The data layer's scope for this request (tenancy.py): the tenant in the path, else the token's
         tenancy.set_scope(tenant or (tenancy.ALL if principal.tenant == ANY_TENANT else principal.tenant))
@@ -194,7 +194,7 @@ class Authorizer:
         # The header only, never ?access_token= (RFC 6750 §2.3): a token in a URL ends up in
         # browser histories and proxy logs. People reach documents through the workbench.
         if scheme.lower() != "bearer" or not token:
-            raise HTTPException(401, "a bearer token is required (Authorization: Bearer <JWT>)", headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(401, "请先登录：请求没有带令牌（Authorization: Bearer <JWT>）", headers={"WWW-Authenticate": "Bearer"})
         try:
             return self.verifier.verify(token.strip())
         except Unauthorized as e:

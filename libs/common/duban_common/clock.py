@@ -18,7 +18,7 @@ from typing import Protocol
 
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
-from nats.js.errors import BucketNotFoundError, KeyNotFoundError
+from nats.js.errors import BucketNotFoundError, KeyNotFoundError, NoKeysError
 
 from .logging import get_logger
 
@@ -34,11 +34,22 @@ class Clock(Protocol):
 
 
 class SystemClock:
+    def __init__(self, service: str | None = None, instance: str = "0") -> None:
+        self._seen_key = f"seen.{service}.{instance}" if service else None
+
     def now(self) -> datetime:
         return datetime.now(timezone.utc)
 
-    async def start(self, js: JetStreamContext) -> None:  # symmetrical with SimulatedClock
-        return None
+    async def start(self, js: JetStreamContext) -> None:
+        """Withdraw this instance from the simulated time a former run of the same store followed:
+        ``duban clock`` tells a run on the real clock by no instance following (clock_followers)."""
+        if self._seen_key is None:
+            return
+        try:
+            kv = await js.key_value(BUCKET)
+        except BucketNotFoundError:
+            return
+        await kv.delete(self._seen_key)
 
     async def stop(self) -> None:
         return None
@@ -127,6 +138,16 @@ async def read_now(js: JetStreamContext) -> tuple[datetime, int]:
     except KeyNotFoundError:
         raise RuntimeError("no simulated time has been set yet") from None
     return parse_instant(entry.value.decode()), entry.revision
+
+
+async def clock_followers(js: JetStreamContext) -> list[str]:
+    """The service instances that follow the simulated time (``seen.<service>.<instance>``);
+    none where every service runs on the real clock."""
+    try:
+        kv = await js.key_value(BUCKET)
+        return [k for k in await kv.keys() if k.startswith("seen.")]
+    except (BucketNotFoundError, NoKeysError):
+        return []
 
 
 async def set_shared_time(js: JetStreamContext, at: datetime, *, services=SERVICES, timeout_s: float = 30.0) -> int:

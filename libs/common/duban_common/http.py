@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import HTTPException
-from pydantic import BaseModel, ConfigDict
+from http import HTTPStatus
 
-from . import subjects
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from . import problems, subjects
+from .logging import get_logger
+from .problems import cut
+
+log = get_logger(__name__)
 
 
 def valid_tenant(tenant: str) -> str:
@@ -28,11 +37,12 @@ class ErrorItem(BaseModel):
 
 
 class Problem(BaseModel):
-    """The body of a refused request: ``detail`` says what was wrong, as a sentence or as the list
-    of what was wrong where; ``errors``, where given, lists each thing wrong with its location."""
+    """The body of every refused request (duban_common.problems): ``detail`` says what was wrong,
+    in Chinese; ``errors`` lists each thing wrong with its location (empty when nothing in the
+    request itself was)."""
 
-    detail: str | list[ErrorItem]
-    errors: list[ErrorItem] | None = None
+    detail: str
+    errors: list[ErrorItem] = []
 
 
 # For every APIRouter of a service: what its 422 answers really look like (FastAPI would otherwise
@@ -101,3 +111,49 @@ def attachment_disposition(name: str, fallback: str) -> str:
     from urllib.parse import quote
 
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+# --- one error format for every route (duban_common.problems) ---
+
+
+def problem(status: int, detail: str, errors: list[dict[str, Any]] | None = None, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse({"detail": cut(detail), "errors": errors or []}, status_code=status, headers=headers)
+
+
+_PLAIN = {404: "没有这个地址", 405: "这个地址不支持该请求方法", 413: "请求内容过大", 500: "服务内部出错，请稍后再试"}
+
+
+async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    errs = problems.items(list(exc.errors()))
+    return problem(422, problems.summary(errs) or "请求内容不符合要求", errs)
+
+
+async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    detail = exc.detail
+    if isinstance(detail, list):  # a route's own list of what was wrong where
+        errs = [{"loc": list(e.get("loc", [])), "msg": cut(str(e.get("msg", ""))), "type": e.get("type", "invalid")}
+                for e in detail if isinstance(e, dict)]
+        return problem(exc.status_code, problems.summary(errs) or "请求内容不符合要求", errs, exc.headers)
+    text = str(detail) or ""
+    if text == _phrase(exc.status_code):  # Starlette's own words: no route, wrong method
+        text = _PLAIN.get(exc.status_code, text)
+    return problem(exc.status_code, text, [{"loc": [], "msg": cut(text), "type": f"http_{exc.status_code}"}], exc.headers)
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", path=request.url.path, error=type(exc).__name__)
+    return problem(500, _PLAIN[500], [{"loc": [], "msg": _PLAIN[500], "type": "internal_error"}])
+
+
+def install(app: FastAPI) -> None:
+    """Every refusal of the app in the one format."""
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(Exception, _unexpected)

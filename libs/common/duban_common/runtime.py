@@ -17,11 +17,14 @@ from dataclasses import dataclass, field
 import nats
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import MetaData
 
 from . import anchors, audit, auth, migrations, provisioning
+from . import http as http_errors
 from .attachments import AttachmentStore
+from .bodylimit import BodyLimit
 from .clock import SimulatedClock, SystemClock
 from .consumer import ConsumerRunner, Handler
 from .db import Database
@@ -34,7 +37,8 @@ from .settings import ServiceSettings
 
 log = get_logger(__name__)
 STATISTICS_EVERY_S = 3600  # SQLite
-UNVACUUMED_STATISTICS_EVERY_S = 60  # PostgreSQL run with autovacuum off: tables grow from empty in minutes
+UNVACUUMED_STATISTICS_EVERY_S = 60
+DOCS_ASSETS = "/docs/assets"  # Swagger UI's and ReDoc's scripts, styles and icon  # PostgreSQL run with autovacuum off: tables grow from empty in minutes
 
 
 @dataclass
@@ -47,10 +51,14 @@ class Runtime:
     # Long-running work of the service (e.g. a timer loop): coroutine factories started after
     # the relay and the consumers, cancelled first on stop. One that ends with an error is logged.
     background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # Route templates that take files (e.g. "/v1/tenants/{tenant}/tasks/{task_id}/attachments"): exempt
+    # from max_body_bytes, each reads its body against settings.max_upload_bytes itself.
+    upload_routes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.db = Database(self.settings.db_url())
-        self.clock = SimulatedClock(self.settings.service, self.settings.instance) if self.settings.clock == "simulated" else SystemClock()
+        clock = SimulatedClock if self.settings.clock == "simulated" else SystemClock
+        self.clock = clock(self.settings.service, self.settings.instance)
         self.nc = None
         self.js = None
         self.attachments: AttachmentStore | None = None  # the report attachments' store, once connected
@@ -149,9 +157,11 @@ class Runtime:
 
         tables = importlib.import_module(f"duban_{self.settings.service}.entrypoints.access")
         guard = auth.authorizer(self.settings, tables.ACCESS, getattr(tables, "UNITS", None), self.db)
-        app = FastAPI(title=title, version="1.0.0", lifespan=lifespan,
-                      dependencies=[Depends(guard)])  # every route: token, role, tenant, a unit handler's unit
+        # FastAPIOffline: /docs and /redoc with their scripts served by the service itself (county
+        # intranets reach no CDN); every route: token, role, tenant, a unit handler's unit
+        app = FastAPIOffline(title=title, version="1.0.0", lifespan=lifespan, static_url=DOCS_ASSETS, dependencies=[Depends(guard)])
         app.state.runtime = self
+        http_errors.install(app)  # one error format, in Chinese
         app.add_middleware(audit.ActorMiddleware)  # units of work record who asked
         app.include_router(self._ops_router())
         for router in self.routers:
@@ -166,6 +176,8 @@ class Runtime:
             HTTP_REQUESTS.labels(self.settings.service, getattr(route, "path", "unmatched"), str(response.status_code)).inc()
             return response
 
+        s = self.settings
+        app.add_middleware(BodyLimit, limit=s.max_body_bytes, upload_routes=self.upload_routes)
         return app
 
     def _ops_router(self) -> APIRouter:

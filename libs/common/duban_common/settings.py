@@ -26,6 +26,9 @@ class ServiceSettings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8100
     log_level: str = "INFO"
+    # Request bodies: larger ones are refused with 413 before parsing (duban_common.bodylimit);
+    # the routes a service declares as uploads (Runtime.upload_routes) take up to max_upload_bytes
+    max_body_bytes: int = 1_000_000
     # true: the service upgrades its own database at start (embedded run, tests); false
     # (Kubernetes, compose): a migration Job ran `python -m duban_<service> migrate` and the
     # service refuses to start on a database that is not at head

@@ -5,12 +5,14 @@ from duban_common.runtime import Runtime
 from .adapters import orm
 from .adapters.protect import Protector, load_key
 from .config import IntakeSettings
-from .entrypoints import consumers, http, http_templates, http_triage
+from .entrypoints import consumers, http, http_contacts, http_templates, http_triage
 
 
 def bootstrap(settings: IntakeSettings | None = None) -> Runtime:
     settings = settings or IntakeSettings()
     protector = Protector(load_key(settings.pii_key, settings.data_dir))
     runtime = Runtime(settings=settings, metadata=orm.metadata, tables=orm.infra, handlers=consumers.handler_table(protector))
-    runtime.routers += [http.router(runtime, protector), http_triage.router(runtime, protector), http_templates.router(runtime)]
+    runtime.routers += [http.router(runtime, protector), http_triage.router(runtime, protector), http_templates.router(runtime),
+                        http_contacts.router(runtime, protector)]
+    runtime.upload_routes += [http_triage.WORK_REPORT_IMPORT, http_templates.PATH]
     return runtime

@@ -8,6 +8,7 @@ import argparse
 import asyncio
 import sys
 import time
+from pathlib import Path
 
 import nats.errors
 
@@ -15,13 +16,14 @@ from .config import ReportingSettings
 from .service_layer.rebuild import RebuildError, rebuild
 
 
-def run(*, check: bool = False, nats_url: str | None = None, out=print) -> int:
-    settings = ReportingSettings(**({"nats_url": nats_url} if nats_url else {}))
+def run(*, check: bool = False, nats_url: str | None = None, data_dir: Path | None = None, out=print) -> int:
+    given = {"nats_url": nats_url, "data_dir": data_dir}
+    settings = ReportingSettings(**{k: v for k, v in given.items() if v is not None})
     started = time.monotonic()
     try:
         outcome = asyncio.run(rebuild(settings, check=check))
     except (RebuildError, OSError, TimeoutError, nats.errors.Error) as e:
-        out(f"rebuild failed: {e}")
+        out(f"rebuild failed: {e or type(e).__name__} (NATS {settings.nats_url}, database {settings.db_url()})")
         return 2
     r = outcome.replayed
     out(f"replayed DUBAN_EV 1..{r.last_seq}: {r.applied} events applied, {r.ignored} ignored, {len(r.failed)} failed "

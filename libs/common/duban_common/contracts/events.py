@@ -364,6 +364,8 @@ class EscalationUrged(_Event):
     notice_no: str  # 催办〔2026〕3号
     reason: str  # overdue | overdue_again | returned | manual | explanation_missing
     urged_at: datetime
+    note: str | None = None  # a manual urge: the reason as the office wrote it
+    urged_by: str | None = None  # a manual urge: who urged (name, and unit for a unit handler)
 
 
 class EscalationStepTaken(_Event):

@@ -62,6 +62,8 @@ urges = Table(
     Column("urge_no", Integer, nullable=False),
     Column("notice_no", String(40), nullable=False),
     Column("reason", String(40), nullable=False),
+    Column("note", Text),  # what the office wrote, for a manual urge
+    Column("urged_by", String(200)),  # who urged by hand (name and unit from the token)
     Column("trigger_key", String(300), nullable=False, unique=True),  # one urge per trigger, ever
     Column("at", UTCDateTime, nullable=False),
     UniqueConstraint("task_id", "urge_no", name="uq_urge_no"),

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
 
-from duban_common import attachment_rows, auth
+from duban_common import attachment_rows, auth, problems
 from duban_common.contracts import events as ev
 from duban_common.documents.files import MEDIA, content_disposition
 from duban_common.http import ERROR_RESPONSES, valid_tenant as _tenant
@@ -27,11 +27,12 @@ class UrgeIn(BaseModel):
 
 class OrderIn(BaseModel):
     requirement: str = Field(min_length=4, max_length=5000)
-    proposed_by: str = Field(min_length=1, max_length=100, description="the supervision office's deputy director")
+    proposed_by: str | None = Field(None, min_length=1, max_length=100,
+                                    description="the supervision office's deputy director (default: who calls, from the token)")
 
 
 class PersonIn(BaseModel):
-    by: str = Field(min_length=1, max_length=100)
+    by: str | None = Field(None, min_length=1, max_length=100, description="default: who calls, from the token")
 
 
 class ExplanationIn(BaseModel):
@@ -48,6 +49,13 @@ def _assigned(task: dict | None, tenant: str, task_id: str, action: str) -> dict
     if not handlers.assigned(task):
         raise HTTPException(409, f"该任务尚未交办到承办单位，暂不能{action}，请稍后再试")
     return task
+
+
+def named(given: str | None, person: str | None) -> str:
+    """The person a sign-off names: as given, else who calls (the token), else 422."""
+    if given or person:
+        return given or person
+    raise HTTPException(422, [{"loc": ["body", "by"], "msg": "缺少必填项：签署人", "type": "missing"}])
 
 
 def router(runtime, cal) -> APIRouter:
@@ -70,7 +78,7 @@ def router(runtime, cal) -> APIRouter:
         try:
             ladder = Ladder.model_validate(body)
         except ValidationError as e:
-            raise HTTPException(422, [{"loc": ["body", *err["loc"]], "msg": err["msg"]} for err in e.errors()]) from None
+            raise HTTPException(422, problems.items(e.errors(), prefix=("body",))) from None
         async with runtime.unit_of_work() as uow:
             await uow.session.execute(ladders.delete().where(ladders.c.tenant == _tenant(tenant)))
             await uow.session.execute(ladders.insert(), dict(tenant=tenant, definition=ladder.model_dump(), updated_at=uow.now()))
@@ -78,7 +86,7 @@ def router(runtime, cal) -> APIRouter:
 
     @r.post("/v1/tenants/{tenant}/tasks/{task_id}/urge")
     async def manual_urge(tenant: str, task_id: str, body: UrgeIn, acting_role: str | None = Depends(auth.acting_role),
-                          idempotency_key: str | None = Header(None)) -> dict:
+                          idempotency_key: str | None = Header(None), person: str | None = Depends(auth.acting_person)) -> dict:
         if acting_role != "supervision_office":
             raise HTTPException(403, "只有督查室可以催办")
         ctx = await notify.context(runtime.settings, _tenant(tenant))
@@ -87,13 +95,13 @@ def router(runtime, cal) -> APIRouter:
             if task["closed"]:
                 raise HTTPException(409, "任务已办结，无需催办")
             key = f"manual:{task_id}:{idempotency_key or uow.now().isoformat()}"
-            await climb.escalate(uow, task, "manual", key, cal, ctx)
+            await climb.escalate(uow, task, "manual", key, cal, ctx, note=body.reason.strip() or None, by=person)
             count = (await handlers.load(uow, task_id))["urges"]
         return {"task_id": task_id, "urges": count}
 
     @r.post("/v1/tenants/{tenant}/tasks/{task_id}/rectification-unmet")
     async def rectification(tenant: str, task_id: str, body: PersonIn, acting_role: str | None = Depends(auth.acting_role),
-                            idempotency_key: str | None = Header(None)) -> dict:
+                            idempotency_key: str | None = Header(None), person: str | None = Depends(auth.acting_person)) -> dict:
         """A leader's rectification demand is still not met (领导整改要求仍未落实)."""
         if acting_role not in ("supervision_office", "leader"):
             raise HTTPException(403, "只有督查室或领导可以登记整改要求未落实")
@@ -102,7 +110,7 @@ def router(runtime, cal) -> APIRouter:
             task = _assigned(await handlers.load(uow, task_id), tenant, task_id, "登记整改要求未落实")
             key = f"rectification:{task_id}:{idempotency_key or uow.now().isoformat()}"
             steps = await climb.rectification_unmet(uow, task, key, cal, ctx)
-        return {"task_id": task_id, "steps_taken": steps, "by": body.by}
+        return {"task_id": task_id, "steps_taken": steps, "by": named(body.by, person)}
 
     @r.post("/v1/tenants/{tenant}/tasks/{task_id}/explanations")
     async def explain(tenant: str, task_id: str, body: ExplanationIn, acting_unit: str | None = Depends(auth.acting_unit)) -> dict:
@@ -183,22 +191,24 @@ def router(runtime, cal) -> APIRouter:
             raise HTTPException(403, f"需要角色：{'、'.join(allowed)}")
 
     @r.post("/v1/tenants/{tenant}/tasks/{task_id}/supervision-orders", status_code=201)
-    async def propose_order(tenant: str, task_id: str, body: OrderIn, acting_role: str | None = Depends(auth.acting_role)) -> dict:
+    async def propose_order(tenant: str, task_id: str, body: OrderIn, acting_role: str | None = Depends(auth.acting_role),
+                            person: str | None = Depends(auth.acting_person)) -> dict:
         role(acting_role, "supervision_office")
         async with runtime.unit_of_work() as uow:
             task = await handlers.load(uow, task_id)
             if task is None or task["tenant"] != _tenant(tenant):
                 raise HTTPException(404, f"任务 {task_id} 不存在")
-            return {"order_id": await orders.propose(uow, task, body.requirement, body.proposed_by), "status": "proposed"}
+            return {"order_id": await orders.propose(uow, task, body.requirement, named(body.proposed_by, person)), "status": "proposed"}
 
     @r.post("/v1/tenants/{tenant}/supervision-orders/{order_id}/{step}")
-    async def advance_order(tenant: str, order_id: str, step: str, body: PersonIn, acting_role: str | None = Depends(auth.acting_role)) -> dict:
+    async def advance_order(tenant: str, order_id: str, step: str, body: PersonIn, acting_role: str | None = Depends(auth.acting_role),
+                            person: str | None = Depends(auth.acting_person)) -> dict:
         if step not in orders.NEXT:
             raise HTTPException(404, "step must be approve or sign")
         role(acting_role, "leader" if step == "approve" else "supervision_office")
         try:
             async with runtime.unit_of_work() as uow:
-                o = await orders.advance(uow, _tenant(tenant), order_id, step, body.by, handlers.load,
+                o = await orders.advance(uow, _tenant(tenant), order_id, step, named(body.by, person), handlers.load,
                                          lambda t: notify.context(runtime.settings, t))
         except orders.OrderError as e:
             raise HTTPException(e.status, str(e)) from None

@@ -45,8 +45,10 @@ def _workdays_later(cal: WorkCalendar, instant, n: int, at: time = time(9, 0)):
     return at_local(cal.add_workdays(local_day(instant), n).day, at).astimezone(timezone.utc)
 
 
-async def urge(uow: UnitOfWork, task: dict, reason: str, trigger_key: str, cal: WorkCalendar, ctx: notify.Context) -> bool:
-    """Urge a task once per trigger; climb every rung the new count reaches. False: already done."""
+async def urge(uow: UnitOfWork, task: dict, reason: str, trigger_key: str, cal: WorkCalendar, ctx: notify.Context,
+               note: str | None = None, by: str | None = None) -> bool:
+    """Urge a task once per trigger; climb every rung the new count reaches. False: already done.
+    ``note``: what the office wrote (a manual urge), ``by``: who urged by hand."""
     if (await uow.session.execute(select(urges.c.id).where(urges.c.trigger_key == trigger_key))).first():
         return False
     tenant, now = task["tenant"], uow.now()
@@ -56,20 +58,25 @@ async def urge(uow: UnitOfWork, task: dict, reason: str, trigger_key: str, cal: 
     notice_no = sequences.format_number("催办", year, await sequences.next_value(uow.session, notice_sequences, tenant, year, "urge"))
     urge_id = str(uuid.uuid4())
     await uow.session.execute(urges.insert(), dict(id=urge_id, tenant=tenant, task_id=task["task_id"], urge_no=count, notice_no=notice_no,
-                                                    reason=reason, trigger_key=trigger_key, at=now))
+                                                    reason=reason, note=note, urged_by=by, trigger_key=trigger_key, at=now))
     await uow.session.execute(watched_tasks.update().where(watched_tasks.c.task_id == task["task_id"]).values(urges=count, updated_at=now))
     common = dict(task_id=task["task_id"], matter_id=task["matter_id"], unit=task["unit"])
     await uow.emit(tenant, ev.ESCALATION_URGED, ev.EscalationUrged(urge_id=urge_id, urge_no=count, notice_no=notice_no, reason=reason,
-                                                                  urged_at=now, **common))
-    await dossier.add(uow, tenant, task["matter_id"], task["task_id"], "urge", {"urge_no": count, "notice_no": notice_no, "reason": reason})
+                                                                  note=note, urged_by=by, urged_at=now, **common))
+    await dossier.add(uow, tenant, task["matter_id"], task["task_id"], "urge", {"urge_no": count, "notice_no": notice_no, "reason": reason, "note": note, "by": by})
     if ladder.urge_deduction:
         await deduct(uow, task, ladder.urge_deduction, f"催办（{notice_no}）")
-    await notify.send(uow, ctx, task, "urge", f"【督办提醒】{{unit}}：您单位承办的“{{title}}”{URGE_REASONS[reason]}，"
+    await notify.send(uow, ctx, task, "urge", f"【督办提醒】{{unit}}：您单位承办的“{{title}}”{_braces(note) or URGE_REASONS[reason]}，"
                       f"现予第{count}次催办（{notice_no}），请立即办理并反馈。", copies=True)
     taken = set((await uow.session.execute(select(steps_taken.c.step).where(steps_taken.c.task_id == task["task_id"]))).scalars())
     for n, step in steps_reached(ladder, count, taken):
         await take_step(uow, task, n, step, count, cal, ctx)
     return True
+
+
+def _braces(text: str | None) -> str | None:
+    """The office's words inside a notice template: its braces stay text."""
+    return text.replace("{", "{{").replace("}", "}}") if text else None
 
 
 async def deduct(uow: UnitOfWork, task: dict, points: float, reason: str) -> None:
@@ -145,9 +152,10 @@ async def censure_publicly(uow: UnitOfWork, task: dict, n: int, ctx: notify.Cont
     await dossier.add(uow, tenant, task["matter_id"], task["task_id"], "bulletin", {"step": n, "issued_by": "public", "text": text})
 
 
-async def escalate(uow: UnitOfWork, task: dict, reason: str, key: str, cal: WorkCalendar, ctx: notify.Context) -> None:
+async def escalate(uow: UnitOfWork, task: dict, reason: str, key: str, cal: WorkCalendar, ctx: notify.Context,
+                   note: str | None = None, by: str | None = None) -> None:
     """Urge for this trigger and, while the task stays overdue, urge again after the ladder's interval."""
-    if not await urge(uow, task, reason, key, cal, ctx):
+    if not await urge(uow, task, reason, key, cal, ctx, note, by):
         return
     row = (await uow.session.execute(select(watched_tasks).where(watched_tasks.c.task_id == task["task_id"]))).mappings().first()
     transferred = (await uow.session.execute(select(cases.c.id).where(cases.c.task_id == task["task_id"]))).first()

@@ -61,7 +61,7 @@ class Documents:
                 raise NotFound(f"催办单 {urge_id} 不存在")
             facts = await self._facts(s, u["task_id"], ctx, urges_before=u["urge_no"])
         day = local_day(u["at"])
-        return notices.urge_notice(facts, number=u["notice_no"], urge_no=u["urge_no"], reason=u["reason"], issuing=issuing, issued_on=day,
+        return notices.urge_notice(facts, number=u["notice_no"], urge_no=u["urge_no"], reason=u["note"] or u["reason"], issuing=issuing, issued_on=day,
                                    reply_by=self.cal.add_workdays(day, REPLY_WORKDAYS["urge"]).day, copies_to=self._copies(ctx))
 
     async def order(self, tenant: str, order_id: str) -> Document:

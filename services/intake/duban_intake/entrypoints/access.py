@@ -11,6 +11,7 @@ ACCESS: Access = {
     ("GET", "/v1/tenants/{tenant}/triage-policies"): rule(OFFICE),
     ("PUT", "/v1/tenants/{tenant}/triage-policies/{kind}"): rule(OFFICE),
     ("POST", "/v1/tenants/{tenant}/imports/work-report"): rule(OFFICE),
+    ("POST", "/v1/tenants/{tenant}/matters/{matter_id}/citizen-phone"): rule(OFFICE),  # one number, audited with who and why
     ("PUT", "/v1/admin/tenants/{slug}"): rule(OPERATOR),
     ("GET", "/v1/admin/tenants"): rule(OPERATOR),
     ("GET", "/v1/admin/tenants/{slug}"): rule(OPERATOR),

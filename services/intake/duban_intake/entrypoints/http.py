@@ -10,10 +10,11 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
-from duban_common import auth, bindings
+from duban_common import auth, bindings, problems
+from duban_common.bodylimit import megabytes
 from duban_common.db import plain
 from duban_common.envelope import Envelope
-from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, valid_tenant
+from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, problem, valid_tenant
 
 from ..adapters.orm import citizen_contacts, submissions
 from ..service_layer import handlers
@@ -21,19 +22,20 @@ from . import batch
 
 
 def unprocessable(reason: str, errors: list[dict]) -> JSONResponse:
-    return JSONResponse({"detail": reason, "errors": errors}, status_code=422)
+    return problem(422, reason, errors)
 
 
 async def read_limited(request: Request, limit: int) -> bytes:
-    """The body, refused with 413 before parsing when larger than ``limit``."""
+    """The body of an upload route (exempt from the body limit, duban_common.bodylimit), refused
+    with 413 before parsing when larger than ``limit``."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise HTTPException(413, f"body of {declared} bytes exceeds the limit of {limit} bytes")
+        raise HTTPException(413, f"请求内容过大：不能超过 {megabytes(limit)}")
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > limit:
-            raise HTTPException(413, f"body exceeds the limit of {limit} bytes")
+            raise HTTPException(413, f"请求内容过大：不能超过 {megabytes(limit)}")
     return bytes(body)
 
 
@@ -49,14 +51,14 @@ def router(runtime, protector) -> APIRouter:
             env = parse()
         except bindings.BindingError as e:
             return 422, {"detail": e.reason, "errors": e.errors}
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            return 422, {"detail": f"body is not JSON: {e}", "errors": [{"loc": place([]), "msg": str(e), "type": "json_invalid"}]}
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return 422, {"detail": "请求内容不是有效的 JSON", "errors": [{"loc": place([]), "msg": "请求内容不是有效的 JSON", "type": "json_invalid"}]}
         except ValidationError as e:
-            errors = [{"loc": place(list(err["loc"])), "msg": err["msg"], "type": err["type"]} for err in e.errors()]
-            return 422, {"detail": "invalid CloudEvents envelope", "errors": errors}
+            errors = [{**item, "loc": place(list(err["loc"]))} for err, item in zip(e.errors(), problems.items(e.errors()))]
+            return 422, {"detail": f"来件信封（CloudEvents）不符合要求：{problems.summary(errors)}", "errors": errors}
         if env.tenant != tenant:
-            return 422, {"detail": f"envelope tenant {env.tenant!r} does not match the tenant in the path {tenant!r}",
-                         "errors": [{"loc": place(["tenant"]), "msg": "must equal the tenant in the path", "type": "tenant_mismatch"}]}
+            text = f"信封中的租户 {env.tenant} 与地址中的租户 {tenant} 不一致"
+            return 422, {"detail": text, "errors": [{"loc": place(["tenant"]), "msg": text, "type": "tenant_mismatch"}]}
         if platform is not None and env.source != platform:
             reason = f"令牌所属平台为 {platform}，不能以来源 {env.source} 报送"
             return 403, {"detail": reason, "errors": [{"loc": place(["source"]), "msg": reason, "type": "source_mismatch"}]}
@@ -66,7 +68,8 @@ def router(runtime, protector) -> APIRouter:
         except handlers.InvalidSubmission as e:
             data_place = data_place or place
             errors = [{**err, "loc": data_place(err["loc"][1:] if err["loc"][:1] == ["body"] else err["loc"])} for err in e.errors]
-            return 422, {"detail": str(e), "errors": errors or [{"loc": place([]), "msg": str(e), "type": "invalid"}]}
+            return 422, {"detail": problems.summary(errors) if errors else str(e),
+                         "errors": errors or [{"loc": place([]), "msg": str(e), "type": "invalid"}]}
         payload = {"submission_id": result.submission_id, "duplicate": result.duplicate, "status": result.status,
                    "pending_reason": result.pending_reason, "matter_ids": result.matter_ids}
         return (200 if result.duplicate else 201), payload
@@ -77,7 +80,7 @@ def router(runtime, protector) -> APIRouter:
                        200: {"description": "a duplicate (taken before), or the answer to a batch, event by event",
                              "model": batch.SubmissionAnswer | batch.BatchAnswer}})
     async def submit(tenant: str, request: Request) -> JSONResponse:
-        body = await read_limited(request, runtime.settings.max_body_bytes)
+        body = await request.body()  # at most DUBAN_MAX_BODY_BYTES (duban_common.bodylimit)
         valid_tenant(tenant)
         headers = request.headers
         platform = auth.source_scope(request)

@@ -19,12 +19,13 @@ from duban_common.http import ERROR_RESPONSES
 from ..adapters.orm import tenant_templates, tenants
 from .http import read_limited, unprocessable, valid_tenant
 
+PATH = "/v1/admin/tenants/{slug}/templates/{kind}"  # an upload route: its own limit (MAX_BYTES)
 Kind = Literal[tuple(KINDS)]  # assignment, urge, order, quarterly_bulletin, special_report, transfer
 
 
 def router(runtime) -> APIRouter:
     r = APIRouter(tags=["admin"], responses=ERROR_RESPONSES)
-    path = "/v1/admin/tenants/{slug}/templates/{kind}"
+    path = PATH
 
     async def known(session, slug: str) -> None:
         if (await session.execute(select(tenants.c.slug).where(tenants.c.slug == slug))).first() is None:

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from duban_common import problems
 from duban_common.contracts.submissions import KINDS, UnitCode
 from duban_common.http import ERROR_RESPONSES
 
@@ -57,16 +58,19 @@ def _tenant_out(row) -> dict:
             **{k: row[k] for k in ISSUING}}
 
 
+WORK_REPORT_IMPORT = "/v1/tenants/{tenant}/imports/work-report"
+
+
 def router(runtime, protector) -> APIRouter:
     r = APIRouter(responses=ERROR_RESPONSES)
 
     async def check_units(tenant: str, body: RegisterIn) -> None:
         lookup = await unit_lookup(runtime.settings.tasking_url, tenant, runtime.settings.service_headers())
-        errors = [{"loc": ["body", "items", i, field], "msg": f"unit {code!r} is not in the tenant's directory"}
+        errors = [{"loc": ["body", "items", i, field], "msg": f"单位 {code} 不在本租户的单位名录中", "type": "unknown_unit"}
                   for i, c in enumerate(body.items) for field, code in [("lead_unit", c.lead_unit), *[("co_units", u) for u in c.co_units]]
                   if code not in lookup]
         if errors:
-            raise registration.TriageError(422, "unknown unit codes", errors)
+            raise registration.TriageError(422, problems.summary(errors), errors)
 
     @r.post("/v1/tenants/{tenant}/submissions/{submission_id}/register", tags=["triage"])
     async def register(tenant: str, submission_id: str, body: RegisterIn) -> JSONResponse:
@@ -111,13 +115,13 @@ def router(runtime, protector) -> APIRouter:
             await uow.session.execute(t.insert(), dict(tenant=tenant, kind=kind, review_required=body.review_required))
         return {"tenant": tenant, "kind": kind, "review_required": body.review_required}
 
-    @r.post("/v1/tenants/{tenant}/imports/work-report", tags=["imports"])
+    @r.post(WORK_REPORT_IMPORT, tags=["imports"])
     async def import_work_report(tenant: str, request: Request, year: int = Query(ge=2000, le=2100),
                                  congress_closed_on: date | None = Query(None, description="the day the county people's congress closed")
                                  ) -> JSONResponse:
         """Body: the .xlsx file. Answers a row-by-row report; importing the same sheet again imports nothing new.
         ``congress_closed_on``: the breakdown must go out within 1 week of it (「县“两会”结束后1周内下发」)."""
-        content = await read_limited(request, runtime.settings.max_import_bytes)
+        content = await read_limited(request, runtime.settings.max_upload_bytes)  # an upload route: its own limit
         valid_tenant(tenant)
         if congress_closed_on is not None and congress_closed_on.year != year:
             msg = f"两会闭幕日期 {congress_closed_on.isoformat()} 不在 {year} 年度"

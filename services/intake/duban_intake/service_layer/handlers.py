@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 from sqlalchemy import bindparam, select
 
+from duban_common import problems
 from duban_common.consumer import Rejected, describe_validation_error
 from duban_common.contracts import submissions as sub
 from duban_common.db import once_per_transaction
@@ -47,10 +48,10 @@ def kind_of(env: Envelope) -> str:
     kind = parts[2] if len(parts) == 4 and parts[1] == "submission" else None
     if kind not in sub.KINDS:
         raise InvalidSubmission(f"unknown submission type {env.type!r}; expected duban.submission.<kind>.v1 with kind one of {sorted(sub.KINDS)}",
-                                [{"loc": ["body", "type"], "msg": "unknown kind", "type": "unknown_kind"}])
+                                [{"loc": ["body", "type"], "msg": "不认识的来件类别", "type": "unknown_kind"}])
     if parts[3] != "v1":
         raise InvalidSubmission(f"unsupported version {parts[3]!r} of {kind}; this intake accepts v1",
-                                [{"loc": ["body", "type"], "msg": "unsupported version", "type": "unsupported_version"}])
+                                [{"loc": ["body", "type"], "msg": "不支持的版本：只收 v1", "type": "unsupported_version"}])
     return kind
 
 
@@ -58,7 +59,7 @@ def parse_data(kind: str, data: dict):
     try:
         return sub.KINDS[kind].model_validate(data)
     except ValidationError as e:
-        errors = [{"loc": ["data", *err["loc"]], "msg": err["msg"], "type": err["type"]} for err in e.errors()]
+        errors = problems.items(e.errors(), prefix=("data",))
         raise InvalidSubmission(f"invalid {kind} data: {describe_validation_error(e)}", errors) from None
 
 
@@ -94,7 +95,7 @@ async def _accept(uow, env, protector, channel, subject_kind) -> Accepted:
     # read once per transaction: accepting never changes the tenant or its triage policy
     tenant = await once_per_transaction(uow.session, ("intake.tenant", env.tenant), lambda: _tenant_row(uow, env.tenant))
     if tenant is None:
-        raise InvalidSubmission(f"unknown tenant {env.tenant!r}", [{"loc": ["body", "tenant"], "msg": "unknown tenant", "type": "unknown_tenant"}])
+        raise InvalidSubmission(f"unknown tenant {env.tenant!r}", [{"loc": ["body", "tenant"], "msg": f"没有租户 {env.tenant}", "type": "unknown_tenant"}])
     if not tenant.active:
         raise InvalidSubmission(f"tenant {env.tenant!r} is offboarded and takes no submissions")
     kind = kind_of(env)

@@ -75,10 +75,12 @@ async def register_pending(uow: UnitOfWork, tenant: str, submission_id: str, cho
     items = model.with_units(model.drafts(data), choices)
     unknown = sorted(set(choices) - {d.item_seq for d in items})
     if unknown:
-        raise TriageError(422, f"no item with seq {unknown} in this submission", [{"loc": ["body", "items"], "msg": f"unknown seq {unknown}"}])
+        text = f"来件中没有序号为 {'、'.join(map(str, unknown))} 的条目"
+        raise TriageError(422, text, [{"loc": ["body", "items"], "msg": text, "type": "unknown_seq"}])
     missing = [d.item_seq for d in items if not d.has_lead_unit]
     if missing:
-        raise TriageError(422, f"items {missing} still have no lead unit", [{"loc": ["body", "items", s, "lead_unit"], "msg": "required"} for s in missing])
+        raise TriageError(422, f"第 {'、'.join(map(str, missing))} 项还没有牵头单位",
+                          [{"loc": ["body", "items", s, "lead_unit"], "msg": "缺少必填项：牵头单位", "type": "missing"} for s in missing])
     citizen = await citizen_ref(uow, submission_id)
     ids = await register_items(uow, tenant, row["kind"], row["source"], row["external_id"], submission_id, data, items, citizen, note or "office")
     await uow.session.execute(submissions.update().where(submissions.c.id == submission_id).values(

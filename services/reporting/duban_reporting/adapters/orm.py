@@ -124,6 +124,7 @@ task_states = Table(
     Column("yellow_from", UTCDateTime),
     Column("provisional", Boolean),
     Column("deadline_revision", Integer),
+    Column("transferred_at", UTCDateTime),  # escalation transferred it to the discipline body
     # counted facts of this task (see task_facts); summed per matter into the ledger
     Column("urges", Integer, nullable=False, default=0),
     Column("returns", Integer, nullable=False, default=0),

@@ -10,6 +10,7 @@ from duban_common.contracts.submissions import KIND_LABEL  # noqa: F401 - re-exp
 STATUS_LABEL = {
     "registered": "已立项", "assigned": "已交办", "acknowledged": "已签收", "in_progress": "办理中", "declined": "已退回",
     "completion_submitted": "待审核", "returned": "退回重办", "completed": "已办结", "reopened": "重新办理",
+    "transferred": "已移交纪委监委",
 }
 # Every status but completed is open. As an IN list (not `!= 'completed'`) the light filters can
 # range-scan the (tenant, status, due_at, due_on) index once per open status.
@@ -18,6 +19,14 @@ OPEN_STATUSES = tuple(s for s in STATUS_LABEL if s != "completed")
 ESCALATION_LABEL = {"urged": "催办", "bulletined": "通报", "explanation_required": "责令书面说明", "deducted": "扣分",
                     "order_issued": "督办单", "transferred": "移交纪委监委"}
 LIGHT_LABEL = {"red": "红灯", "yellow": "黄灯", "green": "绿灯"}
+
+
+def light_label(light_: str | None, status: str) -> str:
+    """The light as the office reads it: a transferred matter's says so."""
+    label = LIGHT_LABEL.get(light_ or "", "未定时限")
+    return f"{label}（已移交纪委监委）" if status == "transferred" else label
+
+
 # task event type → the task's state after it
 TASK_STATE = {
     "duban.task.assigned.v1": "assigned", "duban.task.reassigned.v1": "assigned", "duban.task.acknowledged.v1": "acknowledged",
@@ -27,11 +36,19 @@ TASK_STATE = {
 }
 
 
+def task_status(state: str, transferred: bool) -> str:
+    """A task the escalation ladder handed to the discipline body shows that until it is done,
+    whatever the unit did after."""
+    return "transferred" if transferred and state != "completed" else state
+
+
 def matter_status(task_states: list[str]) -> str:
-    """One task: its state. Several (split): completed when all are, assigned while none has
-    moved, otherwise in progress. No task yet: registered."""
+    """One task: its state. Several (split): completed when all are, transferred when one is,
+    assigned while none has moved, otherwise in progress. No task yet: registered."""
     if not task_states:
         return "registered"
+    if "transferred" in task_states:
+        return "transferred"
     if len(task_states) == 1:
         return task_states[0]
     if all(s == "completed" for s in task_states):

@@ -22,7 +22,7 @@ from ..adapters.orm import ledger
 from ..adapters.units import UnitNames
 from ..adapters.xlsx import LedgerWorkbook
 from ..domain import periods
-from ..domain.model import STATUS_LABEL, light, yellow_until
+from ..domain.model import STATUS_LABEL, light, light_label, yellow_until
 from ..service_layer import ledger_query
 from ..service_layer.ledger_query import LedgerFilter
 
@@ -75,6 +75,7 @@ def router(runtime, calendar: WorkCalendar, names: UnitNames) -> APIRouter:
         item = {k: v for k, v in plain(row).items() if k not in HIDDEN}
         item["status_label"] = STATUS_LABEL.get(item["status"], item["status"])
         item["light"] = light(item["status"], item["due_on"], item["due_at"], now, yellow_day, item.get("yellow_from"))
+        item["light_label"] = light_label(item["light"], item["status"])
         return item
 
     def queries(tenant: str, f: LedgerFilter):

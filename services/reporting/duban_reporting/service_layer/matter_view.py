@@ -17,7 +17,7 @@ from duban_common.outbox import UnitOfWork
 
 from ..adapters import ledger_search
 from ..adapters.orm import ledger, ledger_units, task_states
-from ..domain.model import matter_status
+from ..domain.model import matter_status, task_status
 
 _NEVER = datetime.min.replace(tzinfo=timezone.utc)
 COUNTERS = ("urges", "returns", "extensions")  # per task in task_states, summed per matter in the ledger
@@ -119,7 +119,7 @@ def _deadline_of(tasks: list[dict]) -> dict:
 def derived(tasks: list[dict], submitted_lead: str | None, submitted_co: list[str] | None) -> dict:
     """What the ledger shows of a matter's tasks. Pure."""
     tasks = sorted(tasks, key=lambda t: (t["assigned_at"] is None, t["assigned_at"] or _NEVER, _notice_order(t["notice_no"]), t["task_id"]))
-    values: dict = {"status": matter_status([t["status"] for t in tasks])}
+    values: dict = {"status": matter_status([task_status(t["status"], t.get("transferred_at") is not None) for t in tasks])}
     if not tasks:
         return values | {"lead_unit": submitted_lead, "lead_units": [submitted_lead] if submitted_lead else [],
                          "co_units": list(submitted_co or [])}

@@ -100,7 +100,8 @@ async def on_fact(d: Delivery, uow: UnitOfWork) -> None:
 async def _record_fact(d: Delivery, uow: UnitOfWork, matter: MatterTasks) -> None:
     fact, at = FACTS[d.envelope.type](d.envelope)
     data = d.envelope.data
-    await matter.update(uow)  # a placeholder's row first, when the task is new
+    # a placeholder's row first, when the task is new; a transfer is the task's too (its status)
+    await matter.update(uow, **({"transferred_at": at} if fact == "transferred" else {}))
     await uow.session.execute(task_facts.insert(), dict(
         fact_key=d.envelope.key, tenant=d.envelope.tenant, task_id=matter.task["task_id"], fact=fact, at=at,
         # a late notice counts for who issued it (the office or a special body's office), not the unit it went to

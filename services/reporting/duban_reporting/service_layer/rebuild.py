@@ -141,7 +141,7 @@ async def rebuild(settings, *, check: bool = False) -> Outcome:
 
 
 async def _rebuild(settings, check: bool) -> Outcome:
-    nc = await nats.connect(settings.nats_url, connect_timeout=5, max_reconnect_attempts=1)
+    nc = await nats.connect(settings.nats_url, connect_timeout=5, max_reconnect_attempts=1, error_cb=_refused)
     live = Database(settings.db_url())
     try:
         js = nc.jetstream()
@@ -166,3 +166,7 @@ async def _rebuild(settings, check: bool) -> Outcome:
     finally:
         await live.dispose()
         await nc.close()
+
+
+async def _refused(_e: Exception) -> None:
+    """The connection's failure is raised to the caller; nats-py would log each attempt with its traceback too."""

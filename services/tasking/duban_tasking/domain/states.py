@@ -79,6 +79,7 @@ class IllegalTransition(Exception):
 class Actor:
     role: str  # supervision_office | unit
     unit: str | None = None
+    person: str | None = None  # who acts, from the token (name, and unit for a unit handler)
 
 
 def role_on(actor: Actor, lead_unit: str, co_units: list[str]) -> Role | None:

@@ -16,4 +16,4 @@ def actor(request: Request) -> Actor:
     unit = auth.acting_unit(request)
     if role == "unit" and not unit:
         raise HTTPException(403, "a unit handler's token must name its unit")
-    return Actor(role, unit)
+    return Actor(role, unit, auth.acting_person(request))

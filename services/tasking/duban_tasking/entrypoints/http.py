@@ -10,10 +10,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import func, select
 
-from duban_common import auth
+from duban_common import auth, problems
 from duban_common.calendar import local_day
 from duban_common.db import plain
-from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, valid_tenant as _tenant
+from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, problem, valid_tenant as _tenant
 from duban_common.unitscope import on_unit
 
 from ..adapters.orm import matters, notice_sequences, tasks, units
@@ -62,9 +62,9 @@ def parse_units(body: bytes, content_type: str) -> tuple[list[UnitIn], list[dict
         try:
             rows = json.loads(text)
         except json.JSONDecodeError as e:
-            return [], [{"loc": ["body"], "msg": f"not JSON: {e}"}]
+            return [], [{"loc": ["body"], "msg": "请求内容不是有效的 JSON", "type": "json_invalid"}]
         if not isinstance(rows, list):
-            return [], [{"loc": ["body"], "msg": "expected a list of units"}]
+            return [], [{"loc": ["body"], "msg": "应为单位的列表", "type": "list_type"}]
         first_line = 0
     parsed, errors, seen = [], [], set()
     for i, row in enumerate(rows):
@@ -72,10 +72,10 @@ def parse_units(body: bytes, content_type: str) -> tuple[list[UnitIn], list[dict
         try:
             unit = UnitIn.model_validate({k: (v or None) for k, v in row.items()} if isinstance(row, dict) else row)
         except ValidationError as e:
-            errors += [{"loc": [*where, *err["loc"]], "msg": err["msg"]} for err in e.errors()]
+            errors += problems.items(e.errors(), prefix=tuple(where))
             continue
         if unit.code in seen:
-            errors.append({"loc": [*where, "code"], "msg": f"unit code {unit.code!r} appears twice"})
+            errors.append({"loc": [*where, "code"], "msg": f"单位代码 {unit.code} 重复出现", "type": "duplicate"})
         seen.add(unit.code)
         parsed.append(unit)
     return parsed, errors
@@ -90,7 +90,7 @@ def router(runtime) -> APIRouter:
         _tenant(tenant)
         parsed, errors = parse_units(await request.body(), request.headers.get("content-type", ""))
         if errors:
-            return JSONResponse({"detail": "units not imported", "errors": errors}, status_code=422)
+            return problem(422, f"单位名录未导入：{problems.summary(errors)}", errors)
         created = updated = 0
         async with runtime.unit_of_work() as uow:
             existing = set((await uow.session.execute(select(units.c.code).where(units.c.tenant == tenant))).scalars())

@@ -27,12 +27,13 @@ async def load_task(uow: UnitOfWork, tenant: str, task_id: str) -> dict:
     return dict(row)
 
 
-async def _apply(uow: UnitOfWork, task: dict, new_state: State, event_type: str, event, detail: dict, **changes) -> None:
+async def _apply(uow: UnitOfWork, actor: Actor, task: dict, new_state: State, event_type: str, event, detail: dict, **changes) -> None:
     version = task["version"] + 1
     event.version = version
     await uow.session.execute(tasks.update().where(tasks.c.id == task["id"]).values(status=new_state, version=version, **changes))
     emitted = await uow.emit(task["tenant"], event_type, event)
-    await history(uow, task["tenant"], task["id"], event_type, emitted.id, {"state": new_state.value, **detail})
+    by = {"by": actor.person} if actor.person else {}  # who acted: the token's name (and unit)
+    await history(uow, task["tenant"], task["id"], event_type, emitted.id, {"state": new_state.value, **detail, **by})
 
 
 async def _report(uow: UnitOfWork, task: dict, type_: str, unit: str, text: str, progress: int | None = None, files=()) -> str:
@@ -57,7 +58,7 @@ async def acknowledge(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor) 
     t = await load_task(uow, tenant, task_id)
     new = check(Action.acknowledge, _state(t), actor, t["lead_unit"], t["co_units"])
     now = uow.now()
-    await _apply(uow, t, new, ev.TASK_ACKNOWLEDGED, ev.TaskAcknowledged(task_id=task_id, matter_id=t["matter_id"], unit=t["lead_unit"],
+    await _apply(uow, actor, t, new, ev.TASK_ACKNOWLEDGED, ev.TaskAcknowledged(task_id=task_id, matter_id=t["matter_id"], unit=t["lead_unit"],
                                                                         acknowledged_at=now), {}, acknowledged_at=now)
 
 
@@ -71,7 +72,7 @@ async def decline(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, reas
         limit = t["decline_until"].astimezone(TZ)
         raise IllegalTransition(f"退回须在 {limit:%Y-%m-%d %H:%M} 前提出，已超过退回时限")
     n = t["declines"] + 1
-    await _apply(uow, t, new, ev.TASK_DECLINED, ev.TaskDeclined(task_id=task_id, matter_id=t["matter_id"], unit=t["lead_unit"],
+    await _apply(uow, actor, t, new, ev.TASK_DECLINED, ev.TaskDeclined(task_id=task_id, matter_id=t["matter_id"], unit=t["lead_unit"],
                  reason=reason, declined_at=uow.now(), declines=n), {"reason": reason}, declines=n)
 
 
@@ -83,7 +84,7 @@ async def reassign(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, a: 
     await validate_units(uow, tenant, a)
     number = await next_notice_number(uow, tenant, "assignment", task_id)
     now = uow.now()
-    await _apply(uow, t, new, ev.TASK_REASSIGNED, ev.TaskReassigned(
+    await _apply(uow, actor, t, new, ev.TASK_REASSIGNED, ev.TaskReassigned(
         task_id=task_id, matter_id=t["matter_id"], previous_unit=t["lead_unit"], lead_unit=a.lead_unit, co_units=a.co_units,
         reason=reason, reassigned_at=now, notice_no=number), {"from": t["lead_unit"], "to": a.lead_unit, "notice_no": number},
         lead_unit=a.lead_unit, co_units=a.co_units, notice_no=number, assigned_at=now, acknowledged_at=None,
@@ -101,7 +102,7 @@ async def report_progress(uow: UnitOfWork, tenant: str, task_id: str, actor: Act
     files = await attachments.refs(uow, tenant, task_id, list(attachment_ids))
     ids = [f.id for f in files]
     report_id = await _report(uow, t, "progress", t["lead_unit"], text, progress, files)
-    await _apply(uow, t, new, ev.TASK_PROGRESS_REPORTED, ev.TaskProgressReported(
+    await _apply(uow, actor, t, new, ev.TASK_PROGRESS_REPORTED, ev.TaskProgressReported(
         task_id=task_id, matter_id=t["matter_id"], unit=t["lead_unit"], summary=text[:500], reported_at=uow.now(), progress=progress,
         attachments=ids, attachment_refs=[f.ref() for f in files]),
         {"progress": progress, "report_id": report_id, "attachments": attachments.listed(files)}, progress=progress)
@@ -123,7 +124,7 @@ async def submit_completion(uow: UnitOfWork, tenant: str, task_id: str, actor: A
     files = await attachments.refs(uow, tenant, task_id, list(attachment_ids))
     ids = [f.id for f in files]
     report_id = await _report(uow, t, "completion", t["lead_unit"], text, None, files)
-    await _apply(uow, t, new, ev.TASK_COMPLETION_SUBMITTED, ev.TaskCompletionSubmitted(
+    await _apply(uow, actor, t, new, ev.TASK_COMPLETION_SUBMITTED, ev.TaskCompletionSubmitted(
         task_id=task_id, matter_id=t["matter_id"], unit=t["lead_unit"], submitted_at=uow.now(), summary=text[:500],
         attachments=ids, attachment_refs=[f.ref() for f in files]), {"report_id": report_id, "attachments": attachments.listed(files)})
 
@@ -132,7 +133,7 @@ async def accept(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor) -> No
     t = await load_task(uow, tenant, task_id)
     new = check(Action.accept, _state(t), actor, t["lead_unit"], t["co_units"])
     now = uow.now()
-    await _apply(uow, t, new, ev.TASK_COMPLETED, ev.TaskCompleted(task_id=task_id, matter_id=t["matter_id"], completed_at=now,
+    await _apply(uow, actor, t, new, ev.TASK_COMPLETED, ev.TaskCompleted(task_id=task_id, matter_id=t["matter_id"], completed_at=now,
                                                                   unit=t["lead_unit"]), {}, completed_at=now, progress=100)
     await roll_up(uow, tenant, t["matter_id"])
 
@@ -141,7 +142,7 @@ async def return_for_rework(uow: UnitOfWork, tenant: str, task_id: str, actor: A
     t = await load_task(uow, tenant, task_id)
     new = check(Action.return_for_rework, _state(t), actor, t["lead_unit"], t["co_units"])
     report = "progress" if _state(t) == State.in_progress else "completion"
-    await _apply(uow, t, new, ev.TASK_RETURNED, ev.TaskReturned(task_id=task_id, matter_id=t["matter_id"], unit=t["lead_unit"],
+    await _apply(uow, actor, t, new, ev.TASK_RETURNED, ev.TaskReturned(task_id=task_id, matter_id=t["matter_id"], unit=t["lead_unit"],
                                                                 reason=reason, returned_at=uow.now(), report=report),
                  {"reason": reason, "report": report})
 
@@ -149,6 +150,6 @@ async def return_for_rework(uow: UnitOfWork, tenant: str, task_id: str, actor: A
 async def reopen(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, reason: str, spot_check_id: str | None) -> None:
     t = await load_task(uow, tenant, task_id)
     new = check(Action.reopen, _state(t), actor, t["lead_unit"], t["co_units"])
-    await _apply(uow, t, new, ev.TASK_REOPENED, ev.TaskReopened(task_id=task_id, matter_id=t["matter_id"], unit=t["lead_unit"],
+    await _apply(uow, actor, t, new, ev.TASK_REOPENED, ev.TaskReopened(task_id=task_id, matter_id=t["matter_id"], unit=t["lead_unit"],
                  reason=reason, reopened_at=uow.now(), spot_check_id=spot_check_id), {"reason": reason}, completed_at=None)
     await roll_up(uow, tenant, t["matter_id"])

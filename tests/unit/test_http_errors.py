@@ -122,3 +122,16 @@ async def test_errors_a_route_builds_itself_are_in_the_same_chinese_format(apps,
         r = await http.put("/v1/tenants/demo/ladder", json={"steps": "many"})
     body = assert_format(r, 422)
     assert body["errors"] and all(any("\u4e00" <= ch <= "\u9fff" for ch in e["msg"]) for e in body["errors"]), body
+
+
+def test_no_route_refuses_in_english():
+    """Every refusal a route raises itself is written in Chinese, as the users read it (the
+    shared handlers translate validation and authentication errors; these are the routes' own)."""
+    import re
+    from pathlib import Path
+
+    english = re.compile(r"""HTTPException\(\s*\d{3}\s*,\s*f?["'][A-Za-z]""")
+    root = Path(__file__).resolve().parents[2]
+    found = [f"{p.relative_to(root)}:{n}" for p in sorted((root / "services").rglob("*.py")) if "migrations" not in p.parts
+             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if english.search(line)]
+    assert found == [], found

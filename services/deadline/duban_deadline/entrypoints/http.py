@@ -38,7 +38,7 @@ def router(runtime, settings) -> APIRouter:
         async with runtime.db.read() as s:
             row = await repo.get_deadline(s, tenant, task_id)
             if row is None:
-                raise HTTPException(404, f"no deadline for task {task_id} in tenant {tenant}")
+                raise HTTPException(404, f"任务 {task_id} 不存在")
             cal = await repo.load_calendar(s, tenant)
             p = await repo.load_policy(s, tenant, settings.due_time)
             h, x = deadline_history.c, extensions.c

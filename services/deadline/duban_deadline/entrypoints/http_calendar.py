@@ -110,7 +110,7 @@ def router(runtime, settings) -> APIRouter:
         async with runtime.db.read() as s:
             row = (await s.execute(select(year_schedules).where(year_schedules.c.tenant == tenant, year_schedules.c.year == year))).mappings().first()
         if row is None:
-            raise HTTPException(404, f"no schedule loaded for {year} in tenant {tenant}")
+            raise HTTPException(404, f"{year} 年的工作日安排尚未导入")
         return dict(row)
 
     @r.put("/v1/tenants/{tenant}/calendar/years/{year}")

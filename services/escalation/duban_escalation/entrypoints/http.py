@@ -140,7 +140,7 @@ def router(runtime, cal) -> APIRouter:
         async with runtime.db.read() as s:
             row = (await s.execute(select(watched_tasks).where(watched_tasks.c.tenant == _tenant(tenant), watched_tasks.c.task_id == task_id))).mappings().first()
             if row is None:
-                raise HTTPException(404, f"task {task_id} of tenant {tenant} is not known to escalation yet")
+                raise HTTPException(404, f"任务 {task_id} 不存在")
 
             async def rows(t, *order):
                 return [dict(x) for x in (await s.execute(select(t).where(t.c.task_id == task_id).order_by(*order))).mappings().all()]
@@ -163,7 +163,7 @@ def router(runtime, cal) -> APIRouter:
         async with runtime.db.read() as s:
             row = (await s.execute(select(cases).where(cases.c.tenant == _tenant(tenant), cases.c.id == case_id))).mappings().first()
         if row is None:
-            raise HTTPException(404, f"case {case_id} not found")
+            raise HTTPException(404, f"移交案件 {case_id} 不存在")
         return dict(row)
 
     documents = Documents(runtime, cal)
@@ -204,7 +204,7 @@ def router(runtime, cal) -> APIRouter:
     async def advance_order(tenant: str, order_id: str, step: str, body: PersonIn, acting_role: str | None = Depends(auth.acting_role),
                             person: str | None = Depends(auth.acting_person)) -> dict:
         if step not in orders.NEXT:
-            raise HTTPException(404, "step must be approve or sign")
+            raise HTTPException(404, "步骤只能是 approve（同意）或 sign（签发）")
         role(acting_role, "leader" if step == "approve" else "supervision_office")
         try:
             async with runtime.unit_of_work() as uow:

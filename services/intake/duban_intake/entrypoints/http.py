@@ -136,7 +136,7 @@ def router(runtime, protector) -> APIRouter:
         async with runtime.db.read() as session:
             row = (await session.execute(select(submissions).where(submissions.c.tenant == tenant, submissions.c.id == submission_id))).mappings().first()
             if row is None or platform not in (None, row["source"]):
-                raise HTTPException(404, f"submission {submission_id} not found in tenant {tenant}")
+                raise HTTPException(404, f"来件 {submission_id} 不存在")
             contact = (await session.execute(select(citizen_contacts.c.name_masked, citizen_contacts.c.phone_masked)
                                              .where(citizen_contacts.c.submission_id == submission_id))).mappings().first()
             matters = await handlers.matter_ids_of(session, submission_id)

@@ -108,7 +108,7 @@ def router(runtime, protector) -> APIRouter:
     async def put_policy(tenant: str, kind: str, body: PolicyIn) -> dict:
         valid_tenant(tenant)
         if kind not in KINDS:
-            raise HTTPException(404, f"unknown kind {kind!r}; one of {sorted(KINDS)}")
+            raise HTTPException(404, f"来件类别 {kind!r} 不存在，可选：{'、'.join(sorted(KINDS))}")
         async with runtime.unit_of_work() as uow:
             t = triage_policies
             await uow.session.execute(t.delete().where(t.c.tenant == tenant, t.c.kind == kind))
@@ -158,7 +158,7 @@ def router(runtime, protector) -> APIRouter:
         async with runtime.db.read() as s:
             row = (await s.execute(select(tenants).where(tenants.c.slug == slug))).mappings().first()
         if row is None:
-            raise HTTPException(404, f"no tenant {slug!r}")
+            raise HTTPException(404, f"租户 {slug!r} 不存在")
         return _tenant_out(row)
 
     async def _set_active(slug: str, active: bool) -> dict:

@@ -58,7 +58,7 @@ def ledger_filter(
     sort: Literal[ledger_query.SORT_VALUES] = "registered_at",  # type: ignore[valid-type]
 ) -> LedgerFilter:
     if status is not None and status not in STATUS_LABEL and status != ledger_query.OPEN:
-        raise HTTPException(422, f"status {status!r} is not one of {sorted(STATUS_LABEL)} or {ledger_query.OPEN!r}")
+        raise HTTPException(422, f"状态 {status!r} 不是 {'、'.join([*sorted(STATUS_LABEL), ledger_query.OPEN])} 之一")
     span = None
     if period or from_ or to:
         try:

@@ -85,7 +85,7 @@ def _request(body: BulletinIn | SpecialReportIn, today: date, names: dict[str, s
         return Request(kind=body.kind, subject={"matter_id": body.matter_id}, selection=Selection(matter_id=body.matter_id))
     c = body.campaign
     if c.status is not None and c.status not in STATUS_LABEL:
-        raise HTTPException(422, f"status {c.status!r} 不是 {sorted(STATUS_LABEL)} 之一")
+        raise HTTPException(422, f"状态 {c.status!r} 不是 {'、'.join(sorted(STATUS_LABEL))} 之一")
     span = _period(c.period, c.from_, c.to, today) if (c.period or c.from_ or c.to) else None
     f = LedgerFilter(status=c.status, kind=c.kind, unit=c.unit, leader=c.leader, q=c.q, date_field=c.date_field, period=span)
     topic = body.topic or campaign_topic(period_label=span.label if span else None, kind_label=KIND_LABEL.get(c.kind or "", c.kind),

@@ -12,8 +12,8 @@ from ..domain.states import Actor
 def actor(request: Request) -> Actor:
     role = auth.acting_role(request)
     if role not in ("supervision_office", "unit"):
-        raise HTTPException(403, "only the supervision office or a unit handler acts on tasks")
+        raise HTTPException(403, "只有督查室或承办单位可以办理任务")
     unit = auth.acting_unit(request)
     if role == "unit" and not unit:
-        raise HTTPException(403, "a unit handler's token must name its unit")
+        raise HTTPException(403, "承办单位的登录凭据缺少所属单位，请重新登录")
     return Actor(role, unit, auth.acting_person(request))

@@ -112,7 +112,7 @@ def router(runtime) -> APIRouter:
             done = await uow.session.execute(units.update().where(units.c.tenant == tenant, units.c.code == code)
                                              .values(active=False, deactivated_at=uow.now()))
         if done.rowcount == 0:
-            raise HTTPException(404, f"unit {code!r} not found in tenant {tenant}")
+            raise HTTPException(404, f"单位 {code!r} 不存在")
         return {"code": code, "active": False}
 
     @r.get("/v1/tenants/{tenant}/units", tags=["units"])

@@ -12,7 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ..adapters.services import NotFound, Unavailable
 from . import http_auth, http_ledger, http_office, http_review, http_tasks, http_unit
-from .web import LoginRequired, PageNotFound, SessionExpired, login_redirect, redirect, render
+from .web import CSRF_REFUSED, LoginRequired, PageNotFound, SessionExpired, login_redirect, redirect, render
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
 # No script but our own files, no inline script or style, no framing, forms only to ourselves
@@ -60,7 +60,7 @@ def error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, e: HTTPException):
-        if e.status_code == 403 and e.detail == "CSRF":
+        if e.status_code == 403 and e.detail == CSRF_REFUSED:
             return render(request, "error.html", 403, title="请求无效", message="页面已过期或请求来源不明，本次操作没有提交。请返回刷新页面后重试。")
         if e.status_code == 404:
             return await not_found(request, e)

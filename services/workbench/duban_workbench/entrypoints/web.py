@@ -76,12 +76,15 @@ def role(*allowed: str):
     return check
 
 
+CSRF_REFUSED = "表单校验码缺失或不符（CSRF）"  # the error handler answers it with the 请求无效 page
+
+
 async def checked_form(request: Request, session: Session = Depends(current)) -> FormData:
     """The form of a state-changing request, after its CSRF token was checked."""
     form = await request.form()
     sent = str(form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or "")
     if not sent or not hmac.compare_digest(sent, session.csrf):
-        raise HTTPException(403, "CSRF")
+        raise HTTPException(403, CSRF_REFUSED)
     return form
 
 

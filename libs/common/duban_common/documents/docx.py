@@ -191,10 +191,11 @@ def _keep_last_with_next(doc) -> None:
 def _imprint(doc, d: Document, page_breaks: int) -> None:
     """版记 at the foot of the last page: 抄送, then 印发机关 and 印发日期 on one line (a right
     tab), between a thick rule above and one under them, in one frame anchored to the bottom
-    margin. The paragraphs carry the same borders: LibreOffice keeps paragraphs in one frame
-    only when their borders match (it drops the frame otherwise, and a w:between rule too), so
-    the thin rule under 抄送 is left out. The page breaks before it are the PDF's (pdf.layout),
-    which make the 版记 page an even one."""
+    margin with the text wrapping around it ("notBeside" has LibreOffice move the frame to the
+    next page even where it fits). The paragraphs carry the same borders: LibreOffice keeps
+    paragraphs in one frame only when their borders match (it drops the frame otherwise, and
+    with a w:between rule), so the thin rule under 抄送 is left out. The page breaks before it
+    are the PDF's (pdf.layout), which make the 版记 page an even one."""
     copies, printer, printed = d.imprint()
     for _ in range(page_breaks):
         _para(doc).paragraph_format.page_break_before = True
@@ -209,7 +210,7 @@ def _imprint(doc, d: Document, page_breaks: int) -> None:
         for side in ("top", "bottom"):
             _border(p, side, 8, "000000", space=4)  # 0.35 mm
         p._p.get_or_add_pPr().insert_element_before(
-            _el("w:framePr", w=round(g.TEXT_W * 20), wrap="notBeside", hAnchor="margin", vAnchor="margin", xAlign="center",
+            _el("w:framePr", w=round(g.TEXT_W * 20), wrap="around", hAnchor="margin", vAnchor="margin", xAlign="center",
                 yAlign="bottom"), "w:widowControl", "w:numPr", "w:suppressLineNumbers", "w:pBdr", *P_AFTER_BORDER)
     _para(doc, line=1)  # what the frame is anchored to: LibreOffice leaves a frame that ends the document in the text
 

@@ -168,12 +168,15 @@ def test_docx_imprint_is_framed_at_the_foot_of_the_page(rendered, kind):
     copies, printer, printed = DOCS[kind].imprint()
     word = python_docx.Document(io.BytesIO(rendered[kind][1]))
     imprint = framed(word)
-    assert [p.text for p in imprint] == [*([copies] if copies else []), f"{printer}\t{printed}"], "the 版记 and nothing else is framed"
+    rule = "<rule>"
+    texts = [p.text or (rule if p._p.xpath("string(w:pPr/w:shd/@w:fill)") == "000000" else "") for p in imprint]
+    assert texts == [rule, *([copies, rule] if copies else []), f"{printer}\t{printed}", rule], "the 版记 between its rules, and nothing else, is framed"
+    heights = [p.paragraph_format.line_spacing.pt for p in imprint if not p.text]
+    assert heights == [1.0, *([0.7] if copies else []), 1.0], "rules of 0.35 mm, the one under 抄送 of 0.25 mm"
     for p in imprint:
         frame = p._p.pPr.find(qn("w:framePr"))
         assert {k: frame.get(qn(f"w:{k}")) for k in FOOT} == FOOT, "anchored to the bottom margin, centred"
         assert abs(int(frame.get(qn("w:w"))) - g.TEXT_W * 20) < 2, "as wide as the 版心"
-        assert p._p.pPr.find(qn("w:pBdr")) is not None, "between its rules"
 
 
 def text_pages(reader, doc) -> int:

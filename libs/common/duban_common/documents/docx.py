@@ -189,30 +189,38 @@ def _keep_last_with_next(doc) -> None:
 
 
 def _imprint(doc, d: Document, page_breaks: int) -> None:
-    """版记 at the foot of the last page: 抄送, then 印发机关 and 印发日期 on one line (a right
-    tab), between a thick rule above and one under them, in one frame anchored to the bottom
-    margin with the text wrapping around it ("notBeside" has LibreOffice move the frame to the
-    next page even where it fits). The paragraphs carry the same borders: LibreOffice keeps
+    """版记 at the foot of the last page: a thick rule, 抄送, a thin rule, 印发机关 and 印发日期 on
+    one line (a right tab), a thick rule, in one frame anchored to the bottom margin with the
+    text wrapping around it ("notBeside" has LibreOffice move the frame to the next page even
+    where it fits). The rules are paragraphs of their own, filled black: LibreOffice keeps
     paragraphs in one frame only when their borders match (it drops the frame otherwise, and
-    with a w:between rule), so the thin rule under 抄送 is left out. The page breaks before it
-    are the PDF's (pdf.layout), which make the 版记 page an even one."""
+    with a w:between rule). The page breaks before it are the PDF's (pdf.layout), which make
+    the 版记 page an even one."""
     copies, printer, printed = d.imprint()
     for _ in range(page_breaks):
         _para(doc).paragraph_format.page_break_before = True
-    framed = [_para(doc, copies, size=g.SIZE_4, align=LEFT, left=1, right=1, line=g.SIZE_4 * 1.9)] if copies else []
+    thick, thin = 1.0, 0.7  # points: 0.35 mm and 0.25 mm
+    framed = [_rule(doc, thick)]
+    if copies:
+        framed += [_para(doc, copies, size=g.SIZE_4, align=LEFT, left=1, right=1, line=g.SIZE_4 * 1.9), _rule(doc, thin)]
     p = _para(doc, printer, size=g.SIZE_4, align=LEFT, left=1, right=1, line=g.SIZE_4 * 1.9)
     p.paragraph_format.tab_stops.add_tab_stop(Pt(g.TEXT_W - 2 * g.SIZE_4), WD_TAB_ALIGNMENT.RIGHT)
     p.runs[-1].add_tab()
     _run(p, printed, fonts.BODY, g.SIZE_4)
-    framed.append(p)
+    framed += [p, _rule(doc, thick)]
     for p in framed:
         p.paragraph_format.keep_with_next = True
-        for side in ("top", "bottom"):
-            _border(p, side, 8, "000000", space=4)  # 0.35 mm
         p._p.get_or_add_pPr().insert_element_before(
             _el("w:framePr", w=round(g.TEXT_W * 20), wrap="around", hAnchor="margin", vAnchor="margin", xAlign="center",
                 yAlign="bottom"), "w:widowControl", "w:numPr", "w:suppressLineNumbers", "w:pBdr", *P_AFTER_BORDER)
     _para(doc, line=1)  # what the frame is anchored to: LibreOffice leaves a frame that ends the document in the text
+
+
+def _rule(doc, points: float):
+    """A black line across the 版心: an empty paragraph that high, filled black."""
+    p = _para(doc, line=points)
+    p._p.get_or_add_pPr().insert_element_before(_el("w:shd", val="clear", color="auto", fill="000000"), *P_AFTER_BORDER[1:])
+    return p
 
 
 def _receipt(doc, d: Document) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import replace
 from urllib.parse import unquote
 
 import docx as python_docx
@@ -151,3 +152,71 @@ def test_table_numbers_are_never_broken(rendered):
     for row in ranking.rows:
         for value in row[2:11]:
             assert any(value in t for t in text), f"{value!r} was broken across lines"
+
+
+FOOT = {"vAnchor": "margin", "yAlign": "bottom", "hAnchor": "margin", "xAlign": "center"}
+# a 交办单 whose text runs to an odd page: the 版记 needs a page of its own
+LONG = replace(DOCS["交办单"], body=DOCS["交办单"].body + ("现将有关事项通知如下，请认真办理并按时反馈结果，确保群众诉求件件有回音、事事有着落。",) * 8)
+
+
+def framed(word) -> list:
+    return [p for p in word.paragraphs if p._p.pPr is not None and p._p.pPr.find(qn("w:framePr")) is not None]
+
+
+@pytest.mark.parametrize("kind", list(DOCS))
+def test_docx_imprint_is_framed_at_the_foot_of_the_page(rendered, kind):
+    copies, printer, printed = DOCS[kind].imprint()
+    word = python_docx.Document(io.BytesIO(rendered[kind][1]))
+    imprint = framed(word)
+    rule = "<rule>"
+    texts = [p.text or (rule if p._p.xpath("string(w:pPr/w:shd/@w:fill)") == "000000" else "") for p in imprint]
+    assert texts == [rule, *([copies, rule] if copies else []), f"{printer}\t{printed}", rule], "the 版记 between its rules, and nothing else, is framed"
+    heights = [p.paragraph_format.line_spacing.pt for p in imprint if not p.text]
+    assert heights == [1.0, *([0.7] if copies else []), 1.0], "rules of 0.35 mm, the one under 抄送 of 0.25 mm"
+    for p in imprint:
+        frame = p._p.pPr.find(qn("w:framePr"))
+        assert {k: frame.get(qn(f"w:{k}")) for k in FOOT} == FOOT, "anchored to the bottom margin, centred"
+        assert abs(int(frame.get(qn("w:w"))) - g.TEXT_W * 20) < 2, "as wide as the 版心"
+
+
+def text_pages(reader, doc) -> int:
+    """Pages of the PDF holding more than the 版记 and the page number."""
+    copies, printer, printed = doc.imprint()
+    imprint = sorted((copies or "") + printer + printed)
+    own = [sorted("".join(t for t in lines(p) if not PAGE_NO.fullmatch(t)).replace(" ", "")) for p in reader.pages]
+    return sum(1 for chars in own if chars != imprint)
+
+
+def breaks_before_imprint(word) -> int:
+    body = list(word.element.body)
+    i = body.index(framed(word)[0]._p)
+    n = 0
+    while (el := body[i - 1 - n]).tag == qn("w:p") and el.pPr is not None and el.pPr.pageBreakBefore is not None and not el.xpath("string(.)"):
+        n += 1
+    return n
+
+
+@pytest.mark.parametrize("kind", [*DOCS, "long"])
+def test_docx_imprint_page_is_the_pdf_even_last_page(rendered, kind):
+    doc = LONG if kind == "long" else DOCS[kind]
+    pdf_bytes, docx_bytes = (pdf.render(doc), docx.render(doc)) if kind == "long" else rendered[kind]
+    reader = PdfReader(io.BytesIO(pdf_bytes))
+    text, total = text_pages(reader, doc), len(reader.pages)
+    if kind == "long":
+        assert total == text + 1, "the long 交办单's text ends on an odd page, so its PDF gives the 版记 a page of its own"
+    assert text + breaks_before_imprint(python_docx.Document(io.BytesIO(docx_bytes))) == total, "the DOCX's 版记 page is the PDF's last page"
+
+
+@pytest.mark.parametrize("kind", list(DOCS))
+def test_docx_signature_date_and_note_keep_with_the_text_above(rendered, kind):
+    doc = DOCS[kind]
+    word = python_docx.Document(io.BytesIO(rendered[kind][1]))
+    body = list(word.element.body)
+    sig = max(i for i, el in enumerate(body) if el.tag == qn("w:p") and el.xpath("string(.)") == doc.issuing.body)  # not the 标志
+    above = body[sig - 2]  # the text above the blank line over the 落款: a paragraph, or a table's last row
+    held = [above] if above.tag == qn("w:p") else list(above.findall(qn("w:tr"))[-1].iter(qn("w:p")))
+    held += body[sig - 1:sig + (2 if doc.note else 1)]  # the blank line, the 落款, and the date when a 附注 follows it
+    assert all(p.pPr is not None and p.pPr.keepNext is not None for p in held), f"{kind}: the 落款 block can be left alone on a page"
+    if doc.note:
+        note = body[sig + 2]
+        assert note.xpath("string(.)") == doc.note and note.pPr.keepLines is not None, "the 附注 is kept whole"

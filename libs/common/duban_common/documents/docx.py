@@ -15,6 +15,7 @@ from docx.shared import Mm, Pt, RGBColor
 
 from . import fonts
 from . import geometry as g
+from . import pdf
 from .breaking import title_lines
 from .columns import Estimate, fit
 from .model import Document, Heading, Table
@@ -167,32 +168,59 @@ def _signature(doc, d: Document) -> None:
     sig_w, date_w = est.measure(d.issuing.body), est.measure(d.date_line)
     sig_right = 2 * g.CELL
     date_right = sig_right + sig_w - 2 * g.CELL - date_w  # the date starts two characters right of the issuer
-    _para(doc)
-    _para(doc, d.issuing.body, align=RIGHT, right=sig_right / g.CELL)
-    _para(doc, d.date_line, align=RIGHT, right=max(date_right, 2 * g.CELL) / g.CELL)
+    _keep_last_with_next(doc)
+    _para(doc).paragraph_format.keep_with_next = True
+    _para(doc, d.issuing.body, align=RIGHT, right=sig_right / g.CELL).paragraph_format.keep_with_next = True
+    date = _para(doc, d.date_line, align=RIGHT, right=max(date_right, 2 * g.CELL) / g.CELL)
+    if d.note:
+        date.paragraph_format.keep_with_next = True
+        _para(doc, d.note, align=LEFT, left=2).paragraph_format.keep_together = True
 
 
-def _imprint(doc, d: Document) -> None:
-    """版记 after the last element, as bordered paragraphs (Word and LibreOffice both keep those):
-    a thick rule above 抄送, a thin one under it, 印发机关 and 印发日期 on one line (a right tab),
-    a thick rule under them. (Floated to the foot of the page it is not kept there by LibreOffice;
-    in Word, insert blank lines above it.)"""
+def _keep_last_with_next(doc) -> None:
+    """落款, date and 附注 go to the next page with the text above them, never alone: the last
+    paragraph (or the last row of a table) keeps with what follows."""
+    body = doc.element.body
+    last = body[-2] if len(body) > 1 else None  # the body's last child is its sectPr
+    rows = last.findall(qn("w:tr")) if last is not None and last.tag == qn("w:tbl") else []
+    held = [last] if last is not None and last.tag == qn("w:p") else list(rows[-1].iter(qn("w:p"))) if rows else []
+    for p in held:
+        p.get_or_add_pPr().keepNext_val = True
+
+
+def _imprint(doc, d: Document, page_breaks: int) -> None:
+    """版记 at the foot of the last page: a thick rule, 抄送, a thin rule, 印发机关 and 印发日期 on
+    one line (a right tab), a thick rule, in one frame anchored to the bottom margin with the
+    text wrapping around it ("notBeside" has LibreOffice move the frame to the next page even
+    where it fits). The rules are paragraphs of their own, filled black: LibreOffice keeps
+    paragraphs in one frame only when their borders match (it drops the frame otherwise, and
+    with a w:between rule). The page breaks before it are the PDF's (pdf.layout), which make
+    the 版记 page an even one."""
     copies, printer, printed = d.imprint()
-    spacer = _para(doc)
-    spacer.paragraph_format.keep_with_next = True
-    thick, thin = 8, 6  # eighths of a point: 0.35 mm and 0.25 mm
+    for _ in range(page_breaks):
+        _para(doc).paragraph_format.page_break_before = True
+    thick, thin = 1.0, 0.7  # points: 0.35 mm and 0.25 mm
+    framed = [_rule(doc, thick)]
     if copies:
-        p = _para(doc, copies, size=g.SIZE_4, align=LEFT, left=1, right=1, line=g.SIZE_4 * 1.9)
-        p.paragraph_format.keep_with_next = True
-        _border(p, "top", thick, "000000", space=4)
-        _border(p, "bottom", thin, "000000", space=4)
+        framed += [_para(doc, copies, size=g.SIZE_4, align=LEFT, left=1, right=1, line=g.SIZE_4 * 1.9), _rule(doc, thin)]
     p = _para(doc, printer, size=g.SIZE_4, align=LEFT, left=1, right=1, line=g.SIZE_4 * 1.9)
     p.paragraph_format.tab_stops.add_tab_stop(Pt(g.TEXT_W - 2 * g.SIZE_4), WD_TAB_ALIGNMENT.RIGHT)
     p.runs[-1].add_tab()
     _run(p, printed, fonts.BODY, g.SIZE_4)
-    if not copies:
-        _border(p, "top", thick, "000000", space=4)
-    _border(p, "bottom", thick, "000000", space=4)
+    framed += [p, _rule(doc, thick)]
+    for p in framed:
+        p.paragraph_format.keep_with_next = True
+        p._p.get_or_add_pPr().insert_element_before(
+            _el("w:framePr", w=round(g.TEXT_W * 20), wrap="around", hAnchor="margin", vAnchor="margin", xAlign="center",
+                yAlign="bottom"), "w:widowControl", "w:numPr", "w:suppressLineNumbers", "w:pBdr", *P_AFTER_BORDER)
+    _para(doc, line=1)  # what the frame is anchored to: LibreOffice leaves a frame that ends the document in the text
+
+
+def _rule(doc, points: float):
+    """A black line across the 版心: an empty paragraph that high, filled black."""
+    p = _para(doc, line=points)
+    p._p.get_or_add_pPr().insert_element_before(_el("w:shd", val="clear", color="auto", fill="000000"), *P_AFTER_BORDER[1:])
+    return p
 
 
 def _receipt(doc, d: Document) -> None:
@@ -206,9 +234,10 @@ def body_blocks(doc, d: Document) -> None:
     """正文 and the 附件说明 under it (also what a tenant's template gets at {{正文}})."""
     _blocks(doc, d.body)
     if d.annexes:
-        _para(doc)
-        for i, line in enumerate(d.annex_lines()):
-            _para(doc, line.strip("　"), align=LEFT, left=2 if i == 0 else 5)
+        _keep_last_with_next(doc)
+        _para(doc).paragraph_format.keep_with_next = True
+        for i, line in enumerate(d.annex_lines()):  # the 附件说明 is kept on one page
+            _para(doc, line.strip("　"), align=LEFT, left=2 if i == 0 else 5).paragraph_format.keep_with_next = True
 
 
 def annex_blocks(doc, d: Document) -> None:
@@ -246,12 +275,10 @@ def render(d: Document) -> bytes:
         _para(doc, d.addressee, align=LEFT)
     body_blocks(doc, d)
     _signature(doc, d)
-    if d.note:
-        _para(doc, d.note, align=LEFT, left=2)
     if d.receipt:
         _receipt(doc, d)
     annex_blocks(doc, d)
-    _imprint(doc, d)
+    _imprint(doc, d, pdf.layout(d)[1])
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()

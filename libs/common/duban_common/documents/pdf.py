@@ -153,7 +153,12 @@ def _build(d: Document, st: _Styles, breaks: int) -> tuple[bytes, Imprint, int]:
 
 
 def render(d: Document) -> bytes:
-    """The 版记 ends on an even page (the back of a sheet) when the document has more than one page."""
+    return layout(d)[0]
+
+
+def layout(d: Document) -> tuple[bytes, int]:
+    """The PDF and the page breaks put before its 版记 so that the 版记 ends on an even page (the
+    back of a sheet) when the document has more than one page; the DOCX adds as many."""
     chars = set("".join(d.texts())) | set(PAGE_NO_CHARS) | set("（沿此线剪下）交办单号：")
     with _LOCK:
         n = next(_SEQ)
@@ -169,7 +174,7 @@ def render(d: Document) -> bytes:
                 pdf, imprint, pages = _build(d, st, breaks)
                 if pages == 1 or imprint.landed % 2 == 0:
                     break
-            return pdf
+            return pdf, breaks
         finally:
             for name in names.values():  # the registry would otherwise keep every document's subset
                 pdfmetrics._fonts.pop(name, None)

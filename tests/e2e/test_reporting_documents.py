@@ -242,7 +242,7 @@ def test_numbering_idempotency_special_reports_masking_and_the_published_events(
         (post(system, {"kind": "special_report", "matter_id": "no-such-matter"}), 404, "no-such-matter"),
         (post(system, {"kind": "special_report", "campaign": {"q": "rd-nothing-matches"}}), 422, "没有符合"),
         (post(system, {"kind": "quarterly_bulletin", "period": "2026-11"}, {"Idempotency-Key": "rd-reissue-1"}), 409, "幂等键"),
-        (httpx.post(reports_url(system), json={"kind": "quarterly_bulletin"}, headers=unit("jyj"), timeout=10), 403, "allowed: ['supervision_office']"),  # the access table (duban_common.auth)
+        (httpx.post(reports_url(system), json={"kind": "quarterly_bulletin"}, headers=unit("jyj"), timeout=10), 403, "可执行的角色：supervision_office"),  # the access table (duban_common.auth)
         (post(system, {"kind": "annual_assessment"}), 422, "kind"),
     ]
     for response, status, reason in refusals:

@@ -19,7 +19,7 @@ from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from e2e_support import example, wait_for
-from test_reporting_dashboard import FLAGS, _binary
+from browser_support import FLAGS, binary as _binary
 
 pytestmark = pytest.mark.e2e
 DEFAULT_BACKENDS = ["sqlite"]  # pages over the services' APIs; the APIs run on PostgreSQL in their own modules

@@ -98,6 +98,8 @@ def test_duban_up_restarts_a_killed_nats_server_and_stops_it_on_ctrl_c(tmp_path)
     try:
         wait_for(lambda: all(_get_json(f"http://127.0.0.1:{base + i}/readyz") for i in range(1, 6))
                  if proc.poll() is None else pytest.fail(out.text()), timeout_s=120, what="five ready services")
+        # up supervises once everything is started (the workbench, the demo tenant) and it says so
+        wait_for(lambda: "Duban 已启动" in out.text(), timeout_s=120, what=f"duban up's start summary; output so far:\n{out.text()}")
         [first] = out.nats_pids()
         os.kill(first, signal.SIGKILL)
         wait_for(lambda: len(out.nats_pids()) == 2 and _listens(nats_port), timeout_s=30,

@@ -226,7 +226,7 @@ def test_supervision_order_goes_through_its_approval_chain_then_is_numbered_copi
     import io
     word = Document(io.BytesIO(doc.content))
     paragraphs = "\n".join(p.text for p in word.paragraphs)
-    copies_line = word.paragraphs[-2].text  # the 版记: 抄送：…。 then 印发机关 and 印发日期
+    copies_line = next(p.text for p in word.paragraphs if p.text.startswith("抄送："))  # the 版记: 抄送：…。 then 印发机关 and 印发日期
     assert "督办单〔2026〕1号" in paragraphs and set(copies_line[3:].rstrip("。").split("，")) == {"县委组织部", "县作风建设办公室", "县纪委监委"}
     assert "要求" in paragraphs and "督查室主任 赵明" in "".join(c.text for t in word.tables for r in t.rows for c in r.cells)
     expected = {"13800000004", "13800000017", "13800000018", "13800000019"}  # the unit, 组织部, 作风办, 纪委监委

@@ -161,11 +161,21 @@ def count(tenant: str, f: LedgerFilter, now: datetime, yellow_day: date):
       A matter's units are distinct (matter_view.derived: a lead unit is never also a co-unit),
       each with one row, whose ledger row exists.
     - A text search and nothing else is counted on SQLite from the search rows and their keys
-      (ledger_search.count): 213 -> 32 ms for 41,000 matches of a million matters."""
+      (ledger_search.count): 213 -> 32 ms for 41,000 matches of a million matters.
+    - A unit's matters of a status (a unit handler's open matters, the office's ledger by unit
+      and status) are counted from the unit's rows in ledger_units, each matter's status read
+      from ledger's (matter_id, status) index, instead of asking ledger_units about every matter
+      of the status: 108 -> 13 ms for a unit's completed matters of 82,000 on SQLite."""
     alone = replace(f, sort="registered_at", date_field="registered")
+    lu = ledger_units.c
     if f.unit and replace(alone, unit=None) == LedgerFilter():
-        lu = ledger_units.c
         return select(func.count()).select_from(ledger_units).where(lu.tenant == tenant, lu.unit == f.unit)
+    if f.unit and f.status and replace(alone, unit=None, status=None) == LedgerFilter():
+        # "|| ''": one probe of the index per matter, not one per open status
+        status = ledger.c.status.concat("")
+        has_status = status.in_(OPEN_STATUSES) if f.status == OPEN else status == f.status
+        return (select(func.count()).select_from(ledger_units.join(ledger, ledger.c.matter_id == lu.matter_id))
+                .where(lu.tenant == tenant, lu.unit == f.unit, ledger.c.tenant == tenant, has_status))
     through_ledger = select(func.count()).select_from(ledger).where(*conditions(tenant, f, now, yellow_day))
     if f.q and searchable(f.q) and replace(alone, q=None) == LedgerFilter():
         return select(_PerDialect(through_ledger.scalar_subquery(), ledger_search.count(tenant, f.q).scalar_subquery()))

@@ -148,6 +148,44 @@ def test_a_units_matters_of_a_status_are_counted_from_the_units_rows(either_db_u
     asyncio.run(_unit_status_counts(either_db_url))
 
 
+async def _lit_pages(url: str) -> None:
+    """3,000 matters registered one a minute, 60 of them yellow (open, due in two days), 300 red:
+    a page of a light is that slice of the light's matters in the order asked."""
+    db = Database(url)
+    try:
+        await migrations.upgrade(db, "reporting", metadata)
+        def due(i: int) -> datetime | None:
+            return NOW + timedelta(days=2) if i % 50 == 7 else NOW - timedelta(days=3) if i % 10 == 3 else NOW + timedelta(days=30)
+        rows = [dict(matter_id=f"m-{i:05d}", tenant=TENANT, status="completed" if i % 10 in (0, 1) else "assigned", title="事项", urges=i % 4,
+                     returns=0, extensions=0, progress=0, registered_at=T0 + timedelta(minutes=i), due_at=due(i), due_on=due(i).date(),
+                     lead_units=[], co_units=[]) for i in range(3000)]
+        with tenancy.scoped(tenancy.ALL):
+            async with db.transaction() as s:
+                await s.execute(ledger.insert(), rows)
+        await db.refresh_statistics()  # as a service does when it starts (runtime.Runtime.start)
+        with tenancy.scoped(TENANT):
+            async with db.read() as s:
+                for lit in ("yellow", "red"):
+                    for sort in ("registered_at", "-registered_at", "urges", "-due_on"):
+                        f = LedgerFilter(light=lit, sort=sort)
+                        whole, count = ledger_query.query(TENANT, f, NOW, YELLOW)
+                        want = list((await s.execute(whole.with_only_columns(ledger.c.matter_id))).scalars())
+                        total = (await s.execute(count)).scalar_one()
+                        assert total == len(want) == (60 if lit == "yellow" else 300)
+                        for offset in (0, 20, 55):
+                            page = ledger_query.page(TENANT, f, NOW, YELLOW, 10, offset, total)
+                            assert [r.matter_id for r in (await s.execute(page)).all()] == want[offset:offset + 10], (lit, sort, offset)
+                            if db.is_sqlite and lit == "yellow":  # the few matches from the lights' index, not the whole tenant walked
+                                plan = await _plan(s, page)
+                                assert any("ix_ledger_tenant_status_due_matter" in p for p in plan), plan
+    finally:
+        await db.dispose()
+
+
+def test_a_lights_few_matters_are_paged_from_the_lights_index(either_db_url):
+    asyncio.run(_lit_pages(either_db_url))
+
+
 TITLES = ["关于加快推进环保整改的通知", "市民反映139****5678小区噪音扰民", "ABC Road Repair 道路维修", "完成率100%_以上",
           '关于"一网通办"的建议', "环保", "x"]
 QUERIES = ["环", "环保", "扰民", "关于", "3号", "RO", "ne", "00", "环保整改", "139****5678", "139", "road", "ROAD", "Road Repair", "100%_", "0%", '"一网', "〔2026〕3",

@@ -7,6 +7,7 @@ finds what LIKE finds, through SQLite's FTS5 table for two characters or more.""
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
@@ -90,6 +91,12 @@ async def _check(url: str) -> None:
                 with_status = ledger_query.count(TENANT, LedgerFilter(unit="zjj", status="assigned"), NOW, YELLOW)
                 assert (await s.execute(with_status)).scalar_one() == sum(
                     1 for r in rows if r["tenant"] == TENANT and r["status"] == "assigned" and r["matter_id"] in zjj)
+                for unit in ("zjj", "fgj", "czj"):  # a unit's matters of a status: counted from the unit's rows in ledger_units
+                    members = {u["matter_id"] for u in units if u["unit"] == unit and u["tenant"] == TENANT}
+                    for status, of in (("open", lambda st: st != "completed"), ("completed", lambda st: st == "completed")):
+                        q = ledger_query.count(TENANT, LedgerFilter(unit=unit, status=status), NOW, YELLOW)
+                        assert (await s.execute(q)).scalar_one() == sum(
+                            1 for r in rows if r["tenant"] == TENANT and of(r["status"]) and r["matter_id"] in members), (unit, status)
                 still_open = ledger_query.page(TENANT, LedgerFilter(unit="zjj", status="open", sort="due_on"), NOW, YELLOW, 50, 0)
                 assert [r.matter_id for r in (await s.execute(still_open)).all()] == [
                     m for m in _expected(rows, "due_on") if m in zjj and next(r for r in rows if r["matter_id"] == m)["status"] != "completed"]
@@ -97,8 +104,88 @@ async def _check(url: str) -> None:
         await db.dispose()
 
 
+async def _plan(s, q) -> list[str]:
+    compiled = q.compile(dialect=s.bind.dialect, compile_kwargs={"render_postcompile": True})
+    params = tuple(compiled.construct_params()[k] for k in compiled.positiontup)
+    return [r[-1] for r in (await (await s.connection()).exec_driver_sql("EXPLAIN QUERY PLAN " + str(compiled), params)).all()]
+
+
 def test_orders_pages_and_counts(either_db_url):
     asyncio.run(_check(either_db_url))
+
+
+async def _unit_status_counts(url: str) -> None:
+    """3,000 matters, most of them completed, among ten units of which the first leads a third."""
+    db = Database(url)
+    try:
+        await migrations.upgrade(db, "reporting", metadata)
+        statuses = ["completed"] * 8 + ["assigned", "in_progress"]
+        rows = [dict(matter_id=f"m-{i:05d}", tenant=TENANT, status=statuses[i % 10], title="事项", urges=0, returns=0, extensions=0,
+                     progress=0, registered_at=T0 + timedelta(minutes=i), lead_units=[], co_units=[]) for i in range(3000)]
+        units = [dict(matter_id=r["matter_id"], unit="u0" if i % 3 == 0 else f"u{1 + i % 9}", role="lead", tenant=TENANT)
+                 for i, r in enumerate(rows)]
+        with tenancy.scoped(tenancy.ALL):
+            async with db.transaction() as s:
+                await s.execute(ledger.insert(), rows)
+                await s.execute(ledger_units.insert(), units)
+        await db.refresh_statistics()  # as a service does when it starts (runtime.Runtime.start)
+        with tenancy.scoped(TENANT):
+            async with db.read() as s:
+                for unit in ("u0", "u4"):
+                    members = {u["matter_id"] for u in units if u["unit"] == unit}
+                    for status, of in (("open", lambda st: st != "completed"), ("completed", lambda st: st == "completed"),
+                                       ("assigned", lambda st: st == "assigned")):
+                        q = ledger_query.count(TENANT, LedgerFilter(unit=unit, status=status), NOW, YELLOW)
+                        assert (await s.execute(q)).scalar_one() == sum(1 for r in rows if of(r["status"]) and r["matter_id"] in members)
+                        if db.is_sqlite:  # not every matter of the status asked about the unit: the unit's matters, each status from an index
+                            assert await _plan(s, q) == [
+                                "SEARCH ledger_units USING COVERING INDEX ix_ledger_units_tenant_unit_matter (tenant=? AND unit=?)",
+                                "SEARCH ledger USING COVERING INDEX ix_ledger_matter_status (matter_id=?)"], (unit, status)
+    finally:
+        await db.dispose()
+
+
+def test_a_units_matters_of_a_status_are_counted_from_the_units_rows(either_db_url):
+    asyncio.run(_unit_status_counts(either_db_url))
+
+
+async def _lit_pages(url: str) -> None:
+    """3,000 matters registered one a minute, 60 of them yellow (open, due in two days), 300 red,
+    most with the deadline service's yellow_from:
+    a page of a light is that slice of the light's matters in the order asked."""
+    db = Database(url)
+    try:
+        await migrations.upgrade(db, "reporting", metadata)
+        def due(i: int) -> datetime | None:
+            return NOW + timedelta(days=2) if i % 50 == 7 else NOW - timedelta(days=3) if i % 10 == 3 else NOW + timedelta(days=30)
+        rows = [dict(matter_id=f"m-{i:05d}", tenant=TENANT, status="completed" if i % 10 in (0, 1) else "assigned", title="事项", urges=i % 4,
+                     returns=0, extensions=0, progress=0, registered_at=T0 + timedelta(minutes=i), due_at=due(i), due_on=due(i).date(),
+                     yellow_from=due(i) - timedelta(days=3) if i % 3 else None, lead_units=[], co_units=[]) for i in range(3000)]
+        with tenancy.scoped(tenancy.ALL):
+            async with db.transaction() as s:
+                await s.execute(ledger.insert(), rows)
+        await db.refresh_statistics()  # as a service does when it starts (runtime.Runtime.start)
+        with tenancy.scoped(TENANT):
+            async with db.read() as s:
+                for lit in ("yellow", "red"):
+                    for sort in ("registered_at", "-registered_at", "urges", "-due_on"):
+                        f = LedgerFilter(light=lit, sort=sort)
+                        whole, count = ledger_query.query(TENANT, f, NOW, YELLOW)
+                        want = list((await s.execute(whole.with_only_columns(ledger.c.matter_id))).scalars())
+                        total = (await s.execute(count)).scalar_one()
+                        assert total == len(want) == (60 if lit == "yellow" else 300)
+                        for offset in (0, 20, 55):
+                            page = ledger_query.page(TENANT, f, NOW, YELLOW, 10, offset, total)
+                            assert [r.matter_id for r in (await s.execute(page)).all()] == want[offset:offset + 10], (lit, sort, offset)
+                            if db.is_sqlite and lit == "yellow":  # the few matches found first, not the tenant's whole index walked
+                                plan = await _plan(s, page)
+                                assert not [p for p in plan if re.fullmatch(r"SEARCH ledger USING (COVERING )?INDEX \S+ \(tenant=\?\)", p)], plan
+    finally:
+        await db.dispose()
+
+
+def test_a_lights_few_matters_are_paged_from_the_lights_index(either_db_url):
+    asyncio.run(_lit_pages(either_db_url))
 
 
 TITLES = ["关于加快推进环保整改的通知", "市民反映139****5678小区噪音扰民", "ABC Road Repair 道路维修", "完成率100%_以上",

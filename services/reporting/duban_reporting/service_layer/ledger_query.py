@@ -138,13 +138,33 @@ def _per_dialect_sqlite(element: _PerDialect, compiler, **kw) -> str:
     return compiler.process(element.sqlite, **kw)
 
 
-def order_by(sort: str) -> tuple:
+class _Unindexed(ColumnElement):
+    """A column as SQLite's unary plus gives it: the same value, which no index is read for."""
+
+    inherit_cache = True
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column: ColumnElement) -> None:
+        self.column, self.type = column, column.type
+
+
+@compiles(_Unindexed)
+def _unindexed(element: _Unindexed, compiler, **kw) -> str:
+    return "+" + compiler.process(element.column, **kw)
+
+
+def order_by(sort: str, from_matches: bool = False) -> tuple:
     """``sort``'s column, rows without a value last in either direction, then the matter id in
     the same direction: a total order an index can give as it is. PostgreSQL files NULLs after
-    every value, so a descending order with NULLs last has its own indexes there (orm.py)."""
+    every value, so a descending order with NULLs last has its own indexes there (orm.py).
+    ``from_matches``: SQLite may not walk the order's index (the matches are found first, then
+    sorted)."""
     col, tie = SORTS[sort.lstrip("-")], ledger.c.matter_id
+    nullable = col.nullable
+    if from_matches:
+        col, tie = _PerDialect(col, _Unindexed(col)), _PerDialect(tie, _Unindexed(tie))
     first = (col.desc(), tie.desc()) if sort.startswith("-") else (col.asc(), tie.asc())
-    return (first[0].nulls_last() if col.nullable else first[0], first[1])
+    return (first[0].nulls_last() if nullable else first[0], first[1])
 
 
 def query(tenant: str, f: LedgerFilter, now: datetime, yellow_day: date):
@@ -161,11 +181,21 @@ def count(tenant: str, f: LedgerFilter, now: datetime, yellow_day: date):
       A matter's units are distinct (matter_view.derived: a lead unit is never also a co-unit),
       each with one row, whose ledger row exists.
     - A text search and nothing else is counted on SQLite from the search rows and their keys
-      (ledger_search.count): 213 -> 32 ms for 41,000 matches of a million matters."""
+      (ledger_search.count): 213 -> 32 ms for 41,000 matches of a million matters.
+    - A unit's matters of a status (a unit handler's open matters, the office's ledger by unit
+      and status) are counted from the unit's rows in ledger_units, each matter's status read
+      from ledger's (matter_id, status) index, instead of asking ledger_units about every matter
+      of the status: 108 -> 13 ms for a unit's completed matters of 82,000 on SQLite."""
     alone = replace(f, sort="registered_at", date_field="registered")
+    lu = ledger_units.c
     if f.unit and replace(alone, unit=None) == LedgerFilter():
-        lu = ledger_units.c
         return select(func.count()).select_from(ledger_units).where(lu.tenant == tenant, lu.unit == f.unit)
+    if f.unit and f.status and replace(alone, unit=None, status=None) == LedgerFilter():
+        # "|| ''": one probe of the index per matter, not one per open status
+        status = ledger.c.status.concat("")
+        has_status = status.in_(OPEN_STATUSES) if f.status == OPEN else status == f.status
+        return (select(func.count()).select_from(ledger_units.join(ledger, ledger.c.matter_id == lu.matter_id))
+                .where(lu.tenant == tenant, lu.unit == f.unit, ledger.c.tenant == tenant, has_status))
     through_ledger = select(func.count()).select_from(ledger).where(*conditions(tenant, f, now, yellow_day))
     if f.q and searchable(f.q) and replace(alone, q=None) == LedgerFilter():
         return select(_PerDialect(through_ledger.scalar_subquery(), ledger_search.count(tenant, f.q).scalar_subquery()))
@@ -194,6 +224,10 @@ def page(tenant: str, f: LedgerFilter, now: datetime, yellow_day: date, limit: i
     ledger rows (570 -> 17 ms on PostgreSQL at a million matters). ``total``, the count of
     ``f`` when known, chooses how a text search is found on SQLite (:func:`walks`)."""
     order = order_by(f.sort)
-    walk = bool(f.q) and total is not None and walks(f, total, limit, offset)
-    ids = select(ledger.c.matter_id).where(*conditions(tenant, f, now, yellow_day, walk)).order_by(*order).limit(limit).offset(offset)
+    walk = total is not None and walks(f, total, limit, offset)
+    # a red or yellow light's few matches are found on the lights' index and sorted, rather than
+    # the order's index walked, each row read, until the page is full (yellow: 120 -> 15 ms)
+    few_lit = f.light in ("red", "yellow") and total is not None and not walk
+    ids = (select(ledger.c.matter_id).where(*conditions(tenant, f, now, yellow_day, bool(f.q) and walk))
+           .order_by(*order_by(f.sort, few_lit)).limit(limit).offset(offset))
     return select(ledger).where(ledger.c.matter_id.in_(ids)).order_by(*order)

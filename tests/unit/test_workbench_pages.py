@@ -211,3 +211,17 @@ def test_oidc_login_with_pkce_maps_the_claims_the_services_check(settings, monke
         assert "Secure" in done.headers["set-cookie"], "behind HTTPS the session cookie is Secure"
         page = client.get("/tasks/t-1")
         assert page.status_code == 200 and "冯静" in page.text and "县住房和城乡建设局" in page.text
+
+
+def test_a_written_explanations_files_are_fetched_from_escalation_which_keeps_them():
+    """书面说明 files are stored by escalation, report files by tasking: the timeline's links say
+    where each file is kept, so the download asks the service that has it."""
+    from duban_workbench.entrypoints import timeline
+
+    task = {"history": [], "reports": [{"type": "completion", "unit": "zjj", "text": "已办结", "at": "2026-11-20T01:00:00Z",
+                                        "attachments": [{"id": "a1", "name": "办结材料.pdf"}]}]}
+    escalation = {"urge_list": [], "explanations": [{"required_at": "2026-11-21T01:00:00Z", "submitted_at": "2026-11-22T01:00:00Z",
+                                                     "text": "情况说明", "attachments": [{"id": "e1", "name": "情况说明.pdf"}]}]}
+    items = timeline.build(task, None, escalation, {})
+    kept = {f["id"]: f.get("service") for item in items for f in item["files"]}
+    assert kept == {"a1": None, "e1": "escalation"}

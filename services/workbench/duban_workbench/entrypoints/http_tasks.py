@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
@@ -34,12 +34,13 @@ async def page(request: Request, s: Session, task_id: str, status: int = 200, **
                   **view, **extra)
 
 
-async def upload(request: Request, s: Session, task_id: str, files: list) -> list[str]:
-    """The files, stored by tasking's attachments API; their ids for the report."""
+async def upload(request: Request, s: Session, task_id: str, files: list, service: str = "tasking") -> list[str]:
+    """The files, stored by the attachments API of the service that takes the report (tasking for
+    reports, escalation for 书面说明); their ids for the report."""
     ids = []
     for f in files:
         body = await f.read()
-        stored = await ctx(request).services.post("tasking", f"/v1/tenants/{s.tenant}/tasks/{task_id}/attachments", s.token,
+        stored = await ctx(request).services.post(service, f"/v1/tenants/{s.tenant}/tasks/{task_id}/attachments", s.token,
                                                   files={"file": (f.filename, body, f.content_type or "application/octet-stream")})
         ids.append(stored["id"])
     return ids
@@ -59,8 +60,9 @@ def router() -> APIRouter:
                         headers={"Content-Disposition": f"attachment; filename=\"notice-{task_id}.docx\"; filename*=UTF-8''{quote('交办单.docx')}"})
 
     @r.get("/tasks/{task_id}/attachments/{attachment_id}")
-    async def attachment(request: Request, task_id: str, attachment_id: str, s: Session = Depends(current)):
-        res = await ctx(request).services.request("tasking", "GET", f"/v1/tenants/{s.tenant}/tasks/{task_id}/attachments/{attachment_id}", s.token)
+    async def attachment(request: Request, task_id: str, attachment_id: str, s: Session = Depends(current),
+                         kept_by: str = Query("tasking", alias="from", pattern="^(tasking|escalation)$")):
+        res = await ctx(request).services.request(kept_by, "GET", f"/v1/tenants/{s.tenant}/tasks/{task_id}/attachments/{attachment_id}", s.token)
         # always a download: an uploaded file is never rendered as a page of the workbench
         disposition = res.headers.get("content-disposition") or "attachment"
         if not disposition.lower().startswith("attachment"):
@@ -139,7 +141,7 @@ def router() -> APIRouter:
             forms.need(errors, "text", text, label, least=least, most=20000)
 
             async def call():
-                ids = await upload(request, s, task_id, forms.files(form))
+                ids = await upload(request, s, task_id, forms.files(form), service)
                 await ctx(request).services.post(service, tasks_path(s, task_id, tail), s.token, {"text": text, "attachments": ids})
             return await act(request, s, task_id, action, form, errors, call)
 

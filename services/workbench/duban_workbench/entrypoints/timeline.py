@@ -86,6 +86,7 @@ def build(task: dict, deadline: dict | None, escalation: dict | None, names: dic
         for e in escalation.get("explanations", []):
             add(e.get("required_at") or e.get("created_at"), "责令书面说明", None)
             if e.get("submitted_at"):
-                add(e["submitted_at"], "提交书面说明", e.get("text"), files=files(e.get("attachments")))
+                kept = [{**f, "service": "escalation"} for f in files(e.get("attachments"))]  # escalation keeps these files
+                add(e["submitted_at"], "提交书面说明", e.get("text"), files=kept)
     items.sort(key=lambda i: i["at"])
     return items

@@ -135,3 +135,13 @@ def test_no_route_refuses_in_english():
     found = [f"{p.relative_to(root)}:{n}" for p in sorted((root / "services").rglob("*.py")) if "migrations" not in p.parts
              for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if english.search(line)]
     assert found == [], found
+
+
+async def test_a_day_in_a_query_is_written_as_a_day_not_a_number(apps, duban_auth):
+    """The fuzz test found ``received_from=-3.9e-13`` taken as a Unix time (1970-01-01) and
+    answered 200; the schema says a date, 2026-11-30."""
+    office = duban_auth.token(tenant="demo", roles=["supervision_office"])
+    async with client(apps["intake"], office) as http:
+        r = await http.get("/v1/tenants/demo/submissions", params={"received_from": "-3.9156640470056885e-13"})
+    body = assert_format(r, 422)
+    assert "2026-11-30" in body["errors"][0]["msg"], body

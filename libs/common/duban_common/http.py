@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from datetime import date
+from typing import Annotated, Any
 
 from http import HTTPStatus
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import problems, subjects
@@ -62,6 +64,17 @@ PAGE_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 # The largest row offset a database takes (a signed 64-bit integer, SQLite's and PostgreSQL's
 # OFFSET alike): past it a list route answers 422 instead of failing in the driver.
 OFFSET_MAX = 2**63 - 1
+
+
+def _iso_day(value: Any) -> Any:
+    """A day is written 2026-11-30 and nothing else: pydantic would also take a number as a Unix
+    time (``received_from=-3.9e-13`` listed everything from 1970), which the API's schema refuses."""
+    if isinstance(value, date) or (isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)):
+        return value
+    raise ValueError("日期格式应为 2026-11-30")
+
+
+Day = Annotated[date, BeforeValidator(_iso_day)]  # a day in a query or a body: ISO 8601 only
 
 
 # What every route can be refused with, besides its own answers: the authorizer's (no token,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
 
-from duban_common.http import ERROR_RESPONSES
+from duban_common.http import ERROR_RESPONSES, Day
 
 from ..adapters import repository as repo
 from ..adapters.orm import local_holidays, year_schedules
@@ -54,7 +54,7 @@ def router(runtime, settings) -> APIRouter:
     r = APIRouter(tags=["calendar"], responses=ERROR_RESPONSES)
 
     @r.get("/v1/tenants/{tenant}/calendar")
-    async def calendar_days(tenant: str, start: date = Query(alias="from"), end: date = Query(alias="to")) -> dict:
+    async def calendar_days(tenant: str, start: Day = Query(alias="from"), end: Day = Query(alias="to")) -> dict:
         common.valid_tenant(tenant)
         if end < start or (end - start).days > 366:
             raise common.field_error(["query", "to"], "'to' must be on or after 'from' and at most 366 days later")

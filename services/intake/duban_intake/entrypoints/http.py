@@ -14,7 +14,7 @@ from duban_common import auth, bindings, problems
 from duban_common.bodylimit import megabytes
 from duban_common.db import plain
 from duban_common.envelope import Envelope
-from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, problem, valid_tenant
+from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, Day, problem, valid_tenant
 
 from ..adapters.orm import citizen_contacts, submissions
 from ..service_layer import handlers
@@ -101,8 +101,8 @@ def router(runtime, protector) -> APIRouter:
         status: str | None = Query(None, pattern="^(registered|pending|refused)$"),
         kind: str | None = None,
         source: str | None = None,
-        received_from: date | None = None,
-        received_to: date | None = None,
+        received_from: Day | None = None,
+        received_to: Day | None = None,
         q: str | None = Query(None, max_length=100, description="text in the title"),
         limit: int = Query(50, ge=1, le=500),
         offset: int = Query(0, ge=0, le=OFFSET_MAX),

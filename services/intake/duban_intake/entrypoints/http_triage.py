@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from duban_common import problems
 from duban_common.contracts.submissions import KINDS, UnitCode
-from duban_common.http import ERROR_RESPONSES
+from duban_common.http import ERROR_RESPONSES, Day
 
 from ..adapters.orm import tenants, triage_policies
 from ..adapters.units import UnitsDirectoryUnavailable, unit_lookup
@@ -117,7 +117,7 @@ def router(runtime, protector) -> APIRouter:
 
     @r.post(WORK_REPORT_IMPORT, tags=["imports"])
     async def import_work_report(tenant: str, request: Request, year: int = Query(ge=2000, le=2100),
-                                 congress_closed_on: date | None = Query(None, description="the day the county people's congress closed")
+                                 congress_closed_on: Day | None = Query(None, description="the day the county people's congress closed")
                                  ) -> JSONResponse:
         """Body: the .xlsx file. Answers a row-by-row report; importing the same sheet again imports nothing new.
         ``congress_closed_on``: the breakdown must go out within 1 week of it (「县“两会”结束后1周内下发」)."""

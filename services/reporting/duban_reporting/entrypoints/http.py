@@ -16,7 +16,7 @@ from starlette.background import BackgroundTask
 from duban_common import auth
 from duban_common.calendar import WorkCalendar, local_day
 from duban_common.db import plain
-from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, valid_tenant
+from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, Day, valid_tenant
 
 from ..adapters.orm import ledger
 from ..adapters.units import UnitNames
@@ -52,8 +52,8 @@ def ledger_filter(
     leader: str | None = Query(None, max_length=100, description="the instructing leader, or the leader leading a proposal"),
     q: str | None = Query(None, max_length=100, description="text in the title, notice number or external number"),
     period: str | None = Query(None, description="2026, 2026-11 or 2026-Q4"),
-    from_: date | None = Query(None, alias="from"),
-    to: date | None = None,
+    from_: Day | None = Query(None, alias="from"),
+    to: Day | None = None,
     date_field: Literal["registered", "assigned", "due", "completed"] = Query("registered", description="which date the period applies to"),
     sort: Literal[ledger_query.SORT_VALUES] = "registered_at",  # type: ignore[valid-type]
 ) -> LedgerFilter:

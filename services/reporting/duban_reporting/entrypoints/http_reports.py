@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from duban_common.calendar import TZ, WorkCalendar, local_day
-from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, PAGE_ERROR_RESPONSES
+from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, PAGE_ERROR_RESPONSES, Day
 
 from ..adapters.units import UnitNames, named
 from ..domain import periods
@@ -37,7 +37,7 @@ def router(runtime, calendar: WorkCalendar, names: UnitNames) -> APIRouter:
 
     @r.get("/v1/tenants/{tenant}/statistics")
     async def get_statistics(tenant: str, period: str | None = Query(None, description="2026, 2026-11 or 2026-Q4 (default: this quarter)"),
-                             from_: date | None = Query(None, alias="from"), to: date | None = None) -> dict:
+                             from_: Day | None = Query(None, alias="from"), to: Day | None = None) -> dict:
         valid_tenant(tenant)
         now = runtime.clock.now()
         span = _period(period, from_, to, local_day(now))
@@ -46,7 +46,7 @@ def router(runtime, calendar: WorkCalendar, names: UnitNames) -> APIRouter:
             return await statistics.report(s, tenant, span, as_of=now, names=unit_names, bottom=settings.admonition_bottom)
 
     @r.get("/v1/tenants/{tenant}/dashboard", response_class=HTMLResponse, responses=PAGE_ERROR_RESPONSES)
-    async def get_dashboard(tenant: str, period: str | None = None, from_: date | None = Query(None, alias="from"), to: date | None = None,
+    async def get_dashboard(tenant: str, period: str | None = None, from_: Day | None = Query(None, alias="from"), to: Day | None = None,
                             overdue_offset: int = Query(0, ge=0, le=OFFSET_MAX)) -> HTMLResponse:
         valid_tenant(tenant)
         now = runtime.clock.now()

@@ -30,13 +30,16 @@ from fastapi import HTTPException, Request
 
 from . import tenancy
 from .logging import get_logger
-from .unitscope import UnitScope
+from .unitscope import UNIT_ROLES, UnitScope
 
 log = get_logger(__name__)
 
-ROLES = ("supervision_office", "unit", "leader", "discipline", "integrator", "operator")
-OFFICE, UNIT, LEADER, DISCIPLINE, INTEGRATOR, OPERATOR = ROLES
-READERS = frozenset({OFFICE, UNIT, LEADER, DISCIPLINE})  # the tenant's own people
+# The last three sign documents off (docs/decisions/0022-sign-off.md): a unit's head (bound to
+# the unit, walled in like its handlers), the government office's deputy director in charge of
+# supervision (分管副主任, who proposes notices) and its director (主任, who signs them).
+ROLES = ("supervision_office", "unit", "leader", "discipline", "integrator", "operator", "unit_head", "office_deputy", "office_director")
+OFFICE, UNIT, LEADER, DISCIPLINE, INTEGRATOR, OPERATOR, UNIT_HEAD, OFFICE_DEPUTY, OFFICE_DIRECTOR = ROLES
+READERS = frozenset({OFFICE, UNIT, LEADER, DISCIPLINE, UNIT_HEAD, OFFICE_DEPUTY, OFFICE_DIRECTOR})  # the tenant's own people
 ALGORITHMS = ["ES256", "RS256"]
 ANY_TENANT = "*"
 PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/docs", "/openapi.json", "/docs/oauth2-redirect", "/redoc"})
@@ -127,7 +130,7 @@ class Verifier:
         if not isinstance(tenant, str) or not tenant or (tenant == ANY_TENANT and OPERATOR not in roles):
             raise Unauthorized("令牌没有写明租户（tenant）；只有平台运维可以是 '*'")
         unit = claims.get("unit")
-        if UNIT in roles and not unit:
+        if UNIT_ROLES.intersection(roles) and not unit:
             raise Unauthorized("承办单位人员的令牌必须写明单位（unit）")
         source = claims.get("source")
         if INTEGRATOR in roles and not (isinstance(source, str) and source):
@@ -243,7 +246,7 @@ def source_scope(request: Request) -> str | None:
 def unit_scope(request: Request) -> str | None:
     """The unit a unit handler is confined to (None for every other role)."""
     p = principal_of(request)
-    return p.unit if p is not None and p.roles == {UNIT} else None
+    return p.unit if p is not None and p.roles <= UNIT_ROLES else None
 
 
 # --- the embedded issuer (demo tokens) ---

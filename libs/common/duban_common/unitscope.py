@@ -21,6 +21,7 @@ from sqlalchemy import String, cast, or_
 from sqlalchemy.sql import Select
 
 UNIT = "unit"
+UNIT_ROLES = frozenset({UNIT, "unit_head"})  # the roles bound to one unit and confined to it
 
 Lookup = Callable[[str], Select]  # a path parameter's value → SELECT of the unit columns of what it names
 
@@ -41,7 +42,7 @@ class UnitScope:
 
     def check(self, access: Mapping[tuple[str, str], frozenset[str]]) -> None:
         """Refuse to start when a route open to unit handlers is not covered by this scope."""
-        loose = [f"{m} {p}" for (m, p), roles in access.items() if UNIT in roles and not self._covers(m, p)]
+        loose = [f"{m} {p}" for (m, p), roles in access.items() if UNIT_ROLES & roles and not self._covers(m, p)]
         if loose:
             raise RuntimeError(f"routes open to unit handlers with no unit scope (entrypoints/access.py UNITS): {loose}")
 

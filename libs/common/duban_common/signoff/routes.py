@@ -16,6 +16,7 @@ from ..http import ERROR_RESPONSES, valid_tenant
 from ..unitscope import Owner
 from .model import DOC_TYPES, Chain, SignoffError, Turn
 from .service import Decision, Desk
+from .tables import SignoffTables
 from .views import DraftOut, draft_out
 
 APPROVALS = "/v1/tenants/{tenant}/approvals"
@@ -137,9 +138,9 @@ def access() -> auth.Access:
     }
 
 
-def unit_scope(desk: Desk) -> dict:
+def unit_scope(tables: SignoffTables) -> dict:
     """The routes' part of a service's unit wall (unitscope.UnitScope's owners, confined, shared):
     a unit-bound person sees its own unit's drafts only; the list confines itself."""
-    drafts = desk.tables.drafts
+    drafts = tables.drafts
     return {"owners": {"draft_id": Owner("文稿", lambda draft_id: select(drafts.c.unit).where(drafts.c.id == draft_id))},
             "confined": frozenset({("GET", APPROVALS)}), "shared": frozenset({("GET", CHAIN)})}

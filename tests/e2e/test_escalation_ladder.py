@@ -20,11 +20,10 @@ from duban_common.calendar import TZ
 from duban_common.natsserver import free_port
 from duban_escalation.domain.ladder import DEFAULT_LADDER
 from asyncapi_support import off_contract
-from e2e_support import START, ledger, meeting_decision, publish, read_stream, set_clock, wait_for
+from e2e_support import START, ledger, meeting_decision, notices_issued_at_once, publish, read_stream, set_clock, wait_for
 
 pytestmark = pytest.mark.e2e
 OFFICE = {"X-Duban-Role": "supervision_office"}
-AUTOMATIC = ("urge_notice", "bulletin_office", "bulletin_government", "special_report", "public_censure")
 
 
 class Inbox:
@@ -71,9 +70,7 @@ def esc(tmp_path_factory, nats_server):
     try:
         system.start_services()
         load_demo_tenant(system, demo_units_path())
-        for doc_type in AUTOMATIC:  # these tests follow the ladder's notices as they go out; the transfer keeps its chain
-            assert httpx.put(f"{system.url('escalation')}/v1/tenants/demo/signoff-chains/{doc_type}", json={"steps": []},
-                             headers=OFFICE, timeout=10).status_code == 200
+        notices_issued_at_once(system)  # these tests follow the ladder's notices as they go out; the transfer keeps its chain
         asyncio.run(set_clock(nats_server.url, START))
         yield system, sms, hook, mailbox
     finally:

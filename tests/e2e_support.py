@@ -10,6 +10,7 @@ from datetime import datetime
 import httpx
 import nats
 
+from duban_cli.embedded import notices_issued_at_once  # noqa: F401 - the e2e fixtures' helper
 from duban_common.calendar import TZ
 from duban_common.clock import set_shared_time
 from duban_common.testing.streams import stored_messages
@@ -23,19 +24,6 @@ async def set_clock(url: str, at: datetime) -> None:
         await set_shared_time(nc.jetstream(), at)
     finally:
         await nc.close()
-
-
-# Escalation's notices and bulletins that a tenant may issue without sign-off (the transfer never):
-# tests that follow the ladder's events, not its sign-off, mark them so (docs/decisions/0022-sign-off.md).
-ISSUED_AT_ONCE = ("urge_notice", "bulletin_office", "bulletin_government", "special_report", "public_censure")
-
-
-def notices_issued_at_once(system, tenant: str = "demo") -> None:
-    """The tenant's escalation notices and bulletins go out as the ladder makes them (no sign-off chain)."""
-    for doc_type in ISSUED_AT_ONCE:
-        r = httpx.put(f"{system.url('escalation')}/v1/tenants/{tenant}/signoff-chains/{doc_type}", json={"steps": []},
-                      headers={"X-Duban-Role": "supervision_office"}, timeout=10)
-        r.raise_for_status()
 
 
 def wait_for(predicate, timeout_s: float = 30.0, interval_s: float = 0.2, what: str = "condition"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -21,6 +22,7 @@ from duban_escalation.adapters import orm
 from duban_escalation.config import EscalationSettings
 from duban_escalation.entrypoints import http, http_signoff
 from duban_escalation.service_layer import drafting, notify
+from duban_escalation.service_layer.timers import EscalationTimers
 from service_support import rows
 from test_escalation_order import NOW, assigned, deliver
 from test_escalation_rules import overdue
@@ -30,7 +32,7 @@ UNITS = {"zjj": {"code": "zjj", "name": "县住房和城乡建设局", "phone": 
 
 @pytest.fixture
 async def service(tmp_path, duban_auth):
-    settings = EscalationSettings(data_dir=tmp_path)
+    settings = EscalationSettings(data_dir=tmp_path, notify_mail_to="dcs@demo.gov.cn")
     rt = Runtime(settings=settings, metadata=orm.metadata, tables=orm.infra)
     rt.clock = FixedClock(NOW)
     rt.signoff = drafting.settings_desk(settings)
@@ -164,3 +166,30 @@ async def test_a_refused_urge_notice_takes_no_number_and_the_next_issued_one_is_
         done = await take(client, auth, second["id"], role, name)
     assert done.json()["number"] == "催办〔2026〕1号"
     assert [(u["urge_no"], u["notice_no"]) for u in await published(rt, ev.ESCALATION_URGED)] == [(2, "催办〔2026〕1号")]
+
+
+async def test_an_approver_is_reminded_once_a_draft_waits_more_than_two_working_days(service):
+    rt, client, auth = service
+    await deliver(rt, "tasks", ev.TASK_ASSIGNED, assigned("t5", "m"))
+    made = await client.post("/v1/tenants/demo/tasks/t5/supervision-orders", json={"requirement": "务必于本周内完成整改"},
+                             headers=as_(auth, "supervision_office", "李敏"))
+    assert made.status_code == 201
+    timers = EscalationTimers(rt, WorkCalendar())
+
+    async def reminders() -> list[dict]:
+        return [n for n in await published(rt, ev.NOTIFICATION_REQUESTED) if n["template"] == "approval_reminder"]
+
+    async def at(later) -> None:
+        rt.clock.set(later)
+        await timers.fire_due(later)
+
+    await at(NOW + timedelta(days=2))  # Monday 23rd to Wednesday 25th: two working days, not more
+    assert await reminders() == []
+    await at(NOW + timedelta(days=3))
+    [reminder] = await reminders()
+    assert reminder["recipient"]["address"] == "dcs@demo.gov.cn" and "政府办公室分管副主任" in reminder["text"]
+    await at(NOW + timedelta(days=3, hours=1))  # once per period of waiting
+    assert len(await reminders()) == 1
+    with tenancy.scoped("demo"):
+        async with rt.db.read() as s:
+            assert (await s.execute(select(audit.audit_log.c.id).where(audit.audit_log.c.action == "signoff.reminded"))).all()

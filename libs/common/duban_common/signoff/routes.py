@@ -83,8 +83,8 @@ async def get_draft(request: Request, tenant: str, draft_id: str, desk: Desk = D
     try:
         async with runtime_of(request).db.read() as session:
             return draft_out(await desk.view(session, valid_tenant(tenant), draft_id))
-    except SignoffError as e:
-        raise refused(e) from None
+    except SignoffError as error:
+        raise refused(error) from None
 
 
 @router.post(STEPS, response_model=DraftOut)
@@ -95,8 +95,8 @@ async def take_step(request: Request, tenant: str, draft_id: str, body: StepIn, 
     try:
         async with runtime_of(request).unit_of_work() as uow:
             row = await desk.act(uow, valid_tenant(tenant), draft_id, turn, person_name(request, turn, person), decision)
-    except SignoffError as e:
-        raise refused(e) from None
+    except SignoffError as error:
+        raise refused(error) from None
     return draft_out(row)
 
 
@@ -105,8 +105,8 @@ async def get_chain(request: Request, tenant: str, doc_type: str, desk: Desk = D
     try:
         async with runtime_of(request).db.read() as session:
             chain, own = await desk.chain(session, valid_tenant(tenant), doc_type)
-    except SignoffError as e:
-        raise refused(e) from None
+    except SignoffError as error:
+        raise refused(error) from None
     return chain_out(doc_type, chain, own)
 
 
@@ -117,8 +117,8 @@ async def put_chain(request: Request, tenant: str, doc_type: str, body: Chain, d
     try:
         async with runtime_of(request).unit_of_work() as uow:
             await desk.set_chain(uow, valid_tenant(tenant), doc_type, body, person or "-")
-    except SignoffError as e:
-        raise refused(e) from None
+    except SignoffError as error:
+        raise refused(error) from None
     return chain_out(doc_type, body, True)
 
 

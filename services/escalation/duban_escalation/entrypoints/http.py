@@ -63,10 +63,11 @@ def named(given: str | None, person: str | None) -> str:
 
 async def drafts_of(session, tenant: str, task_id: str) -> list[dict]:
     """The task's drafts (notices, bulletins, the transfer) and where each stands in its chain."""
-    d = orm.signoff.drafts.c
-    q = select(d.id, d.doc_type, d.title, d.status, d.waiting_role, d.number, d.created_at, d.issued_at).where(
-        d.tenant == tenant, d.task_id == task_id).order_by(d.created_at, d.id)
-    return [dict(x) for x in (await session.execute(q)).mappings()]
+    columns = orm.signoff.drafts.c
+    shown = (columns.id, columns.doc_type, columns.title, columns.status, columns.waiting_role, columns.number, columns.created_at,
+             columns.issued_at)
+    query = select(*shown).where(columns.tenant == tenant, columns.task_id == task_id).order_by(columns.created_at, columns.id)
+    return [dict(x) for x in (await session.execute(query)).mappings()]
 
 
 def router(runtime, cal) -> APIRouter:

@@ -41,7 +41,7 @@ async def assess(tenant: str, task_id: str, body: AssessmentIn, runtime=Depends(
         async with runtime.unit_of_work() as uow:
             row = await assessment.assess_task(uow, runtime.signoff, valid_tenant(tenant), task_id, body.assessment == "充分",
                                                body.reason.strip(), person or "督查室")
-    except SignoffError as e:
-        raise HTTPException(e.status, str(e)) from None
+    except SignoffError as error:
+        raise HTTPException(error.status, str(error)) from None
     return AssessmentOut(task_id=task_id, assessment=assessment.WORDS[row["adequate"]], reason=row["reason"],
                          assessed_by=row["assessed_by"], transfer_draft_id=row["draft_id"])

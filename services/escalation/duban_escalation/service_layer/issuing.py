@@ -37,20 +37,20 @@ def braces(text: str | None) -> str | None:
 async def urge_notice(uow: UnitOfWork, draft: dict, ctx: notify.Context) -> str:
     """The 催办单 of an urge already counted: numbered now, published, deducted and sent."""
     task, tenant, now = await task_of(uow, draft), draft["tenant"], uow.now()
-    u = (await uow.session.execute(select(urges).where(urges.c.id == draft["payload"]["urge_id"]))).mappings().one()
+    urge = (await uow.session.execute(select(urges).where(urges.c.id == draft["payload"]["urge_id"]))).mappings().one()
     year = local_day(now).year
     number = sequences.format_number("催办", year, await sequences.next_value(uow.session, notice_sequences, tenant, year, "urge"))
-    await uow.session.execute(urges.update().where(urges.c.id == u["id"]).values(notice_no=number))
+    await uow.session.execute(urges.update().where(urges.c.id == urge["id"]).values(notice_no=number))
     await uow.emit(tenant, ev.ESCALATION_URGED, ev.EscalationUrged(
-        urge_id=u["id"], urge_no=u["urge_no"], notice_no=number, reason=u["reason"], note=u["note"], urged_by=u["urged_by"], urged_at=now,
-        task_id=task["task_id"], matter_id=task["matter_id"], unit=task["unit"]))
+        urge_id=urge["id"], urge_no=urge["urge_no"], notice_no=number, reason=urge["reason"], note=urge["note"], urged_by=urge["urged_by"],
+        urged_at=now, task_id=task["task_id"], matter_id=task["matter_id"], unit=task["unit"]))
     await dossier.add(uow, tenant, task["matter_id"], task["task_id"], "urge",
-                      {"urge_no": u["urge_no"], "notice_no": number, "reason": u["reason"], "note": u["note"], "by": u["urged_by"]})
+                      {"urge_no": urge["urge_no"], "notice_no": number, "reason": urge["reason"], "note": urge["note"], "by": urge["urged_by"]})
     ladder = await ladder_of(uow, tenant)
     if ladder.urge_deduction:
         await deduct(uow, task, ladder.urge_deduction, f"催办（{number}）")
-    await notify.send(uow, ctx, task, "urge", f"【督办提醒】{{unit}}：您单位承办的“{{title}}”{braces(u['note']) or URGE_REASONS[u['reason']]}，"
-                      f"现予第{u['urge_no']}次催办（{number}），请立即办理并反馈。", copies=True)
+    await notify.send(uow, ctx, task, "urge", f"【督办提醒】{{unit}}：您单位承办的“{{title}}”{braces(urge['note']) or URGE_REASONS[urge['reason']]}，"
+                      f"现予第{urge['urge_no']}次催办（{number}），请立即办理并反馈。", copies=True)
     return number
 
 
@@ -62,31 +62,37 @@ async def urge_refused(uow: UnitOfWork, draft: dict, _ctx: notify.Context) -> No
 
 
 async def bulletin(uow: UnitOfWork, draft: dict, ctx: notify.Context) -> None:
-    """督查室通报, 政府办公室通报, 督查专报: published once signed."""
-    task, p, now = await task_of(uow, draft), draft["payload"], uow.now()
-    await uow.emit(draft["tenant"], ev.ESCALATION_BULLETINED, ev.EscalationBulletined(
-        issued_by=p["issued_by"], text=p["text"], bulletined_at=now, task_id=task["task_id"], matter_id=task["matter_id"], unit=task["unit"],
-        step=p["step"]))
-    await dossier.add(uow, draft["tenant"], task["matter_id"], task["task_id"], "bulletin",
-                      {"step": p["step"], "issued_by": p["issued_by"], "text": p["text"]})
-    await notify.send(uow, ctx, task, "bulletin", PREFIX["special_report" if p["issued_by"] == "special_report" else "bulletin"] + p["text"])
+    """督查室通报, 政府办公室通报, 督查专报: published once signed, and sent."""
+    task, payload = await _bulletined(uow, draft, draft["payload"]["issued_by"])
+    prefix = PREFIX["special_report" if payload["issued_by"] == "special_report" else "bulletin"]
+    await notify.send(uow, ctx, task, "bulletin", prefix + payload["text"])
 
 
 async def public_censure(uow: UnitOfWork, draft: dict, _ctx: notify.Context) -> None:
     """公开通报批评: for the media or publicity platform (duban.out.<tenant>.publicity.censure), and
     recorded as a bulletin of the rung."""
-    task, p, now = await task_of(uow, draft), draft["payload"], uow.now()
-    tenant, common = draft["tenant"], dict(task_id=task["task_id"], matter_id=task["matter_id"], unit=task["unit"], step=p["step"])
-    await uow.emit(tenant, ev.PUBLIC_CENSURE, ev.PublicCensure(censure_id=str(uuid.uuid4()), unit_name=p["unit_name"], title=task["title"],
-                                                              text=p["text"], censured_at=now, **common))
-    await uow.emit(tenant, ev.ESCALATION_BULLETINED, ev.EscalationBulletined(issued_by="public", text=p["text"], bulletined_at=now, **common))
-    await dossier.add(uow, tenant, task["matter_id"], task["task_id"], "bulletin", {"step": p["step"], "issued_by": "public", "text": p["text"]})
+    task, payload = await _bulletined(uow, draft, "public")
+    await uow.emit(draft["tenant"], ev.PUBLIC_CENSURE, ev.PublicCensure(
+        censure_id=str(uuid.uuid4()), unit_name=payload["unit_name"], title=task["title"], text=payload["text"], censured_at=uow.now(),
+        task_id=task["task_id"], matter_id=task["matter_id"], unit=task["unit"], step=payload["step"]))
+
+
+async def _bulletined(uow: UnitOfWork, draft: dict, issued_by: str) -> tuple[dict, dict]:
+    """escalation.bulletined and the dossier's entry for a signed bulletin of the rung."""
+    task, payload, now = await task_of(uow, draft), draft["payload"], uow.now()
+    await uow.emit(draft["tenant"], ev.ESCALATION_BULLETINED, ev.EscalationBulletined(
+        issued_by=issued_by, text=payload["text"], bulletined_at=now, task_id=task["task_id"], matter_id=task["matter_id"],
+        unit=task["unit"], step=payload["step"]))
+    await dossier.add(uow, draft["tenant"], task["matter_id"], task["task_id"], "bulletin",
+                      {"step": payload["step"], "issued_by": issued_by, "text": payload["text"]})
+    return task, payload
 
 
 async def transfer(uow: UnitOfWork, draft: dict, ctx: notify.Context) -> None:
     """The government's approval ends the chain: the case goes to the discipline body, once."""
     task = await task_of(uow, draft)
-    approvals = [{"action": s["action"], "role": s["role"], "person": s["person_name"], "at": s["at"].isoformat()} for s in draft["steps"]]
+    approvals = [{"action": step["action"], "role": step["role"], "person": step["person_name"], "at": step["at"].isoformat()}
+                 for step in draft["steps"]]
     await dossier.transfer(uow, task, ctx, approvals=approvals)
 
 

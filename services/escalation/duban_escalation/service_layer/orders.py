@@ -47,23 +47,23 @@ def signers(draft: dict, drafted_by: str) -> tuple[str, str, str]:
 
 async def issue(uow: UnitOfWork, draft: dict, ctx: notify.Context) -> str:
     tenant, order_id, now = draft["tenant"], draft["payload"]["order_id"], uow.now()
-    o = (await uow.session.execute(select(supervision_orders).where(supervision_orders.c.id == order_id))).mappings().one()
+    order = (await uow.session.execute(select(supervision_orders).where(supervision_orders.c.id == order_id))).mappings().one()
     task = await issuing.task_of(uow, draft)
     if task["unit"] is None or task["title"] is None:  # heard of the task before its task.assigned: no unit to order yet
         raise SignoffError(409, "该任务尚未交办到承办单位，督办单暂不能签发，请稍后再试")
     year = local_day(now).year
     number = sequences.format_number("督办单", year, await sequences.next_value(uow.session, notice_sequences, tenant, year, "order"))
-    proposed_by, approved_by, signed_by = signers(draft, o["proposed_by"])
+    proposed_by, approved_by, signed_by = signers(draft, order["proposed_by"])
     await uow.session.execute(supervision_orders.update().where(supervision_orders.c.id == order_id).values(
         status="issued", proposed_by=proposed_by, approved_by=approved_by, approved_at=now, signed_by=signed_by, signed_at=now,
         notice_no=number))
     await uow.emit(tenant, ev.ESCALATION_ORDER_ISSUED, ev.SupervisionOrderIssued(
         order_id=order_id, task_id=task["task_id"], matter_id=task["matter_id"], unit=task["unit"], notice_no=number,
-        requirement=o["requirement"], proposed_by=proposed_by, approved_by=approved_by, signed_by=signed_by, issued_at=now))
-    await dossier.add(uow, tenant, task["matter_id"], task["task_id"], "order", {"notice_no": number, "requirement": o["requirement"],
+        requirement=order["requirement"], proposed_by=proposed_by, approved_by=approved_by, signed_by=signed_by, issued_at=now))
+    await dossier.add(uow, tenant, task["matter_id"], task["task_id"], "order", {"notice_no": number, "requirement": order["requirement"],
                       "proposed_by": proposed_by, "approved_by": approved_by, "signed_by": signed_by})
     await deduct(uow, task, (await ladder_of(uow, tenant)).urge_deduction, f"督办单（{number}）")
-    await notify.send(uow, ctx, task, "order", f"【督办单 {number}】{{unit}}：请就“{{title}}”按要求办理：{issuing.braces(o['requirement'])}",
+    await notify.send(uow, ctx, task, "order", f"【督办单 {number}】{{unit}}：请就“{{title}}”按要求办理：{issuing.braces(order['requirement'])}",
                       copies=True)
     return number
 

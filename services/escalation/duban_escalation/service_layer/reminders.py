@@ -21,9 +21,9 @@ from . import notify
 async def remind(runtime, cal: WorkCalendar, now) -> int:
     with tenancy.scoped(tenancy.ALL):
         async with runtime.db.read() as session:
-            days = {t: Ladder.model_validate(d).approval_reminder_workdays
-                    for t, d in (await session.execute(select(ladders.c.tenant, ladders.c.definition))).all()}
-            due = await runtime.signoff.reminders_due(session, now, cal, lambda t: days.get(t, DEFAULT_LADDER.approval_reminder_workdays))
+            days = {tenant: Ladder.model_validate(definition).approval_reminder_workdays
+                    for tenant, definition in (await session.execute(select(ladders.c.tenant, ladders.c.definition))).all()}
+            due = await runtime.signoff.reminders_due(session, now, cal, lambda tenant: days.get(tenant, DEFAULT_LADDER.approval_reminder_workdays))
     for draft in due:
         ctx = await notify.context(runtime.settings, draft["tenant"])
         with tenancy.scoped(draft["tenant"]):

@@ -17,7 +17,7 @@ from duban_common.signoff import Decision, SignoffError, Turn
 from duban_common.signoff import routes as signoff_routes
 
 from ..adapters import orm
-from ..adapters.orm import attachments, cases, deductions, deliveries, explanations, ladders, steps_taken, supervision_orders, urges, watched_tasks
+from ..adapters.orm import attachments, cases, deductions, deliveries, explanations, ladders, steps_taken, urges, watched_tasks
 from ..domain.ladder import PRESETS, Ladder
 from ..service_layer import assessment, climb, handlers, notify, orders, rules
 from ..service_layer.delivery import masked

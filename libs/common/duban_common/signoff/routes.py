@@ -138,9 +138,10 @@ def access() -> auth.Access:
     }
 
 
-def unit_scope(tables: SignoffTables) -> dict:
+def unit_scope(tables: SignoffTables | Desk) -> dict:
     """The routes' part of a service's unit wall (unitscope.UnitScope's owners, confined, shared):
-    a unit-bound person sees its own unit's drafts only; the list confines itself."""
-    drafts = tables.drafts
+    a unit-bound person sees its own unit's drafts only; the list confines itself. It takes the
+    tables (an access module is read before bootstrap builds the desk) or the desk."""
+    drafts = (tables.tables if isinstance(tables, Desk) else tables).drafts
     return {"owners": {"draft_id": Owner("文稿", lambda draft_id: select(drafts.c.unit).where(drafts.c.id == draft_id))},
             "confined": frozenset({("GET", APPROVALS)}), "shared": frozenset({("GET", CHAIN)})}

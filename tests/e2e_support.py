@@ -10,6 +10,7 @@ from datetime import datetime
 import httpx
 import nats
 
+from duban_cli.embedded import notices_issued_at_once  # noqa: F401 - the e2e fixtures' helper
 from duban_common.calendar import TZ
 from duban_common.clock import set_shared_time
 from duban_common.testing.streams import stored_messages

@@ -23,7 +23,7 @@ import pytest
 from duban_cli.embedded import SERVICES, EmbeddedSystem, demo_units_path, load_demo_tenant
 from duban_common.calendar import TZ
 from duban_common.natsserver import NatsServer, free_port
-from e2e_support import START, ledger, meeting_decision, publish, read_stream, set_clock, wait_for
+from e2e_support import START, ledger, meeting_decision, notices_issued_at_once, publish, read_stream, set_clock, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -44,6 +44,8 @@ def own_system(tmp_path_factory):
         sys_.start_services()
         load_demo_tenant(sys_, demo_units_path())
         load_demo_tenant(sys_, demo_units_path(), slug=TENANT, name="统计县")
+        notices_issued_at_once(sys_)
+        notices_issued_at_once(sys_, TENANT)
         asyncio.run(set_clock(server.url, START))
         yield sys_
     finally:

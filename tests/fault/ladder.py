@@ -33,7 +33,7 @@ CLIMB = (
     # the explanation limit passes on 12-18 (recorded, not an urge); five more working days on: urge 3, rung 3
     Stage(datetime(2026, 12, 22, 10, 0, tzinfo=TZ), 3, "overdue_again"),
 )
-# Past one more re-urge date (12-29): a transferred task must be urged no more.
+# Past one more re-urge date (12-29): a task at the transfer rung must be urged no more.
 AFTER_CLIMB = datetime(2026, 12, 31, 10, 0, tzinfo=TZ)
 
 
@@ -96,9 +96,8 @@ def owed(task_id: str, reasons: list[str], ladder: Ladder = DEFAULT_LADDER) -> C
                 out[(task_id, "bulletined", n, "supervision_office" if action == "bulletin_office" else "government_office")] += 1
             elif action == "explanation":
                 out[(task_id, "explanation_required", n)] += 1
-            elif action == "transfer":
-                out[(task_id, "transferred")] += 1
-                out[(task_id, "dossier")] += 1  # duban.out.<tenant>.discipline.transfer
+            # the transfer rung asks the office to assess the unit's explanation: nothing is published
+            # until people decide (docs/decisions/0022-sign-off.md), so the ladder owes nothing more
     return out
 
 

@@ -165,10 +165,10 @@ def timers_fire_once(h: Harness, task_ids: dict[str, str], scale: Scale) -> Row:
 
 def ladder_climbs_once(h: Harness, task_ids: dict[str, str], scale: Scale, rng: random.Random) -> Row:
     """Move the shared clock past the tasks' deadline rung by rung (:data:`ladder.CLIMB`), so
-    that every task climbs the default ladder up to the transfer, and SIGKILL deadline while
+    that every task climbs the default ladder up to the transfer rung, and SIGKILL deadline while
     its overdue timers fire and escalation while it urges and its own re-urge and explanation
     timers fire. Then each urge, each rung and what each rung does is published exactly once,
-    and the overdue timer of each task fired once; time moving on past the transfer adds nothing."""
+    and the overdue timer of each task fired once; time moving on past the transfer rung adds nothing."""
     started = time.monotonic()
     tasks = set(task_ids.values())
     was = clock_now(h)
@@ -199,9 +199,9 @@ def ladder_climbs_once(h: Harness, task_ids: dict[str, str], scale: Scale, rng: 
     move_clock(h, was)  # back where the scenario found it, for whatever runs next on this system
     row = Row("SIGKILL escalation and deadline while overdue tasks climb the ladder", h.backend,
               f"{len(tasks)} overdue tasks × {len(CLIMB)} urges, {kills} kills", len(tasks), len(tasks),
-              sum(1 for t in tasks if facts[(t, "transferred")]), steps.missing + timers.missing, steps.doubled + timers.doubled,
+              sum(1 for t in tasks if facts[(t, "step_taken", len(CLIMB))]), steps.missing + timers.missing, steps.doubled + timers.doubled,
               duration_s=time.monotonic() - started,
-              notes=f"escalation steps: {steps}; overdue timers: {timers}; matters = tasks transferred to the discipline body")
+              notes=f"escalation steps: {steps}; overdue timers: {timers}; matters = tasks at the transfer rung (the office assesses)")
     row.tallies = {"escalation steps": steps, "overdue timers": timers}
     row.problems += problems
     _check_health(h, row)

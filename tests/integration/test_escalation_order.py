@@ -22,7 +22,8 @@ from duban_common.runtime import Runtime
 from duban_escalation.adapters import orm
 from duban_escalation.entrypoints import http
 from duban_escalation.config import EscalationSettings
-from duban_escalation.service_layer import handlers, notify, orders
+from duban_common.signoff import Decision, SignoffError, Turn
+from duban_escalation.service_layer import drafting, handlers, notify, orders
 from service_support import rows, routes
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=TZ)
@@ -34,12 +35,26 @@ async def runtime(tmp_path):
     settings = EscalationSettings(data_dir=tmp_path)
     rt = Runtime(settings=settings, metadata=orm.metadata, tables=orm.infra)
     rt.clock = FixedClock(NOW)
+    rt.signoff = drafting.settings_desk(settings)
     await rt.db.create_all(orm.metadata)
+    await issued_at_once(rt)
     # tasking's unit directory, as notify.context caches it (no tasking process in this test)
     notify._CACHE[(settings.tasking_url, "demo")] = (time.monotonic() + 3600, {"zjj": {"code": "zjj", "name": "县住房和城乡建设局"}})
     yield rt
     notify._CACHE.pop((settings.tasking_url, "demo"), None)
     await rt.db.dispose()
+
+
+AUTOMATIC = ("urge_notice", "supervision_order", "bulletin_office", "bulletin_government", "special_report", "public_censure")
+
+
+async def issued_at_once(rt, tenant: str = "demo") -> None:
+    """The tenant marks its notices and bulletins automatic (no sign-off chain): these tests are about
+    the ladder's order of events, as before sign-off chains (test_escalation_signoff.py has the chains)."""
+    with tenancy.scoped(tenant):
+        async with rt.db.transaction() as s:
+            await s.execute(orm.signoff.signoff_chains.insert(), [dict(tenant=tenant, doc_type=t, definition={"steps": []}, updated_at=NOW,
+                                                                       updated_by="test") for t in AUTOMATIC])
 
 
 async def deliver(rt, purpose: str, type_: str, data) -> None:
@@ -117,25 +132,34 @@ async def test_an_overdue_whose_task_got_a_new_deadline_before_its_assignment_is
 
 
 async def test_a_supervision_order_is_signed_only_once_the_task_has_a_unit(runtime):
-    """Known from its deadline.set only, a task has no unit yet: signing its order is refused
-    and changes nothing (no number taken, nothing sent); once assigned, it is signed as the first."""
+    """Known from its deadline.set only, a task has no unit yet: signing its order (the last step of
+    its chain) is refused and changes nothing (no number taken, nothing sent); once assigned, it is
+    signed as the first."""
     await deliver(runtime, "deadlines", ev.DEADLINE_SET, deadline_set("t4", "m4"))
+    with tenancy.scoped("demo"):
+        async with runtime.db.transaction() as s:  # this test is about the order's own chain (the default)
+            await s.execute(orm.signoff.signoff_chains.delete().where(orm.signoff.signoff_chains.c.doc_type == "supervision_order"))
+    people = {"approve": Turn("leader-1", frozenset({"leader"})), "sign": Turn("director-1", frozenset({"office_director"})),
+              "propose": Turn("deputy-1", frozenset({"office_deputy"}))}
 
     async def step(name: str, order_id: str | None = None):
         with tenancy.scoped("demo"):
             async with runtime.unit_of_work() as uow:
                 if order_id is None:
-                    return await orders.propose(uow, await handlers.load(uow, "t4"), "务必于本周内完成整改", "督查室副主任 孙丽")
-                return await orders.advance(uow, "demo", order_id, name, "赵明", handlers.load,
-                                            lambda t: notify.context(runtime.settings, t))
+                    return await orders.propose(uow, runtime.signoff, await handlers.load(uow, "t4"), "务必于本周内完成整改", "督查室 孙丽")
+                draft = await orders.draft_of(uow.session, runtime.signoff, "demo", order_id)
+                done = await runtime.signoff.act(uow, "demo", draft["id"], people[name], people[name].person,
+                                                 Decision("approve", None, orders.STEP_ACTIONS[name]))
+                return {"status": orders.status_of(done), "notice_no": done["number"]}
 
-    order = await step("propose")
+    order = (await step("propose"))["order_id"]
+    await step("propose", order)
     await step("approve", order)
-    with pytest.raises(orders.OrderError) as refused:
+    with pytest.raises(SignoffError) as refused:
         await step("sign", order)
     assert refused.value.status == 409 and "尚未交办" in str(refused.value)
     [o] = await rows(runtime, orm.supervision_orders)
-    assert (o["status"], o["notice_no"], o["signed_by"]) == ("approved", None, None)
+    assert (o["status"], o["notice_no"], o["signed_by"]) == ("proposed", None, None)
     assert await rows(runtime, orm.notice_sequences) == [] and await rows(runtime, orm.infra.outbox) == []
 
     await deliver(runtime, "tasks", ev.TASK_ASSIGNED, assigned("t4", "m4"))

@@ -13,10 +13,10 @@ import traceback
 
 import httpx
 
-from .demo_player import OFFICE, Outcome, Player, poll, use_issuer
+from .demo_player import OFFICE, Outcome, Player, leader_headers, poll, use_issuer
 from .demo_scenario import PERIOD, TENANT, build
 from .banner import workbench_lines
-from .embedded import EMBEDDED_NATS_PORT, SERVICES, WORKBENCH, EmbeddedSystem, demo_units_path, load_demo_tenant
+from .embedded import EMBEDDED_NATS_PORT, SERVICES, WORKBENCH, EmbeddedSystem, demo_units_path, load_demo_tenant, notices_issued_at_once
 from .target import target
 
 MARKER = "demo-played.json"
@@ -79,6 +79,7 @@ def cmd_demo(args) -> int:
         print(f"NATS JetStream: {system.nats_url}")
         system.start_services()
         load_demo_tenant(system, demo_units_path())
+        notices_issued_at_once(system, TENANT)  # the quarter plays the ladder's notices as they come; the transfer is signed off below
         use_issuer(system.issuer)
         urls = {name: system.url(name) for name in SERVICES}
         items = build(args.seed, args.messages)
@@ -121,10 +122,7 @@ async def _settle(urls: dict[str, str], outcome: Outcome) -> None:
     """Wait until the last timers have run their course and the read models stopped moving."""
     async with httpx.AsyncClient(timeout=30) as http:
         if outcome.ladder_task:
-            async def transferred():
-                r = await http.get(f"{urls['escalation']}/v1/tenants/{TENANT}/tasks/{outcome.ladder_task}/escalation", headers=OFFICE)
-                return r.status_code == 200 and r.json().get("case") is not None
-            await poll(transferred, what="移交纪委监委")
+            await _transfer(http, urls, outcome.ladder_task)
         previous = None
 
         async def still():
@@ -133,6 +131,28 @@ async def _settle(urls: dict[str, str], outcome: Outcome) -> None:
             same, previous = now == previous, now
             return same
         await poll(still, what="统计数据稳定", interval_s=1.5)
+
+
+async def _transfer(http: httpx.AsyncClient, urls: dict[str, str], task: str) -> None:
+    """The people's part of the transfer: the office judges the explanation 不充分, proposes the
+    transfer, the government's leader approves it (docs/decisions/0022-sign-off.md)."""
+    base = f"{urls['escalation']}/v1/tenants/{TENANT}"
+
+    async def state() -> dict:
+        r = await http.get(f"{base}/tasks/{task}/escalation", headers=OFFICE)
+        return r.json() if r.status_code == 200 else {}
+
+    await poll(lambda: _has(state, "assessment"), what="移交环节（书面说明评定）")
+    r = await http.post(f"{base}/tasks/{task}/explanation-assessment", json={"assessment": "不充分", "reason": "逾期未作书面说明，亦未说明原因"},
+                        headers=OFFICE)
+    draft = r.raise_for_status().json()["transfer_draft_id"]
+    for headers in (OFFICE, leader_headers()):  # 督查室提出 → 县政府领导批准
+        (await http.post(f"{base}/drafts/{draft}/steps", json={"decision": "approve"}, headers=headers)).raise_for_status()
+    await poll(lambda: _has(state, "case"), what="移交纪委监委")
+
+
+async def _has(state, key: str) -> bool:
+    return (await state()).get(key) is not None
 
 
 def _summary(urls: dict[str, str], outcome: Outcome, seconds: float, workbench: str) -> None:

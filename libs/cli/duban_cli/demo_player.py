@@ -33,6 +33,10 @@ def use_issuer(issuer) -> None:
     OFFICE["Authorization"] = f"Bearer {issuer.token(tenant=TENANT, roles=['supervision_office'], name='县政府督查室')}"
 
 
+def leader_headers() -> dict[str, str]:
+    return {"Authorization": f"Bearer {_ISSUER.token(tenant=TENANT, roles=['leader'], name='县政府分管领导')}"}
+
+
 def unit_headers(unit: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {_ISSUER.token(tenant=TENANT, roles=['unit'], unit=unit)}"}
 ORDER = {"acknowledge": 0, "progress": 1, "completion": 2, "accept": 3}

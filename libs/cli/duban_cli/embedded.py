@@ -199,6 +199,20 @@ def load_demo_tenant(system: EmbeddedSystem, units_csv: Path, slug: str = "demo"
     r.raise_for_status()
 
 
+# Escalation's notices and bulletins a tenant may issue without sign-off (never the transfer):
+# docs/decisions/0022-sign-off.md.
+ISSUED_AT_ONCE = ("urge_notice", "bulletin_office", "bulletin_government", "special_report", "public_censure")
+
+
+def notices_issued_at_once(system: EmbeddedSystem, tenant: str = "demo") -> None:
+    """The tenant's escalation notices and bulletins go out as the ladder makes them (no sign-off chain)."""
+    office = system.headers("supervision_office", tenant=tenant)
+    for doc_type in ISSUED_AT_ONCE:
+        r = httpx.put(f"{system.url('escalation')}/v1/tenants/{tenant}/signoff-chains/{doc_type}", json={"steps": []}, headers=office,
+                      timeout=10)
+        r.raise_for_status()
+
+
 def demo_file(name: str, override_env: str) -> Path:
     """A file of the demo tenant (demo/<name> of the source tree, or ``$<override_env>``)."""
     override = os.environ.get(override_env)

@@ -508,6 +508,9 @@ class DisciplineTransfer(_Event):
     explanations: list[dict]
     timeline: list[dict]
     transferred_at: datetime
+    # the office's assessment of the unit's written explanation (adequate false: 不充分, reason, assessed_by, assessed_at)
+    assessment: dict | None = None
+    approvals: list[dict] = Field(default_factory=list)  # the transfer's sign-off steps (action, role, person, at), the leader's approval last
 
 
 class PublicCensure(_Event):

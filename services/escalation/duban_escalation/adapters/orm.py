@@ -6,11 +6,13 @@ from duban_common.attachment_rows import attachment_table
 from duban_common.db import UTCDateTime
 from duban_common.outbox import InfraTables
 from duban_common.sequences import sequence_table
+from duban_common.signoff import SignoffTables
 
 metadata = MetaData()
 infra = InfraTables(metadata)
 notice_sequences = sequence_table(metadata)
 attachments = attachment_table(metadata)  # files for the units' written explanations; the bytes are in the Object Store
+signoff = SignoffTables(metadata)  # drafts of notices, bulletins and transfers waiting for their sign-off chains
 
 # What escalation knows of each task, learned from events.
 watched_tasks = Table(
@@ -60,7 +62,7 @@ urges = Table(
     Column("tenant", String(40), nullable=False),
     Column("task_id", String(36), nullable=False, index=True),
     Column("urge_no", Integer, nullable=False),
-    Column("notice_no", String(40), nullable=False),
+    Column("notice_no", String(40)),  # taken when its 催办单 is issued (signed off)
     Column("reason", String(40), nullable=False),
     Column("note", Text),  # what the office wrote, for a manual urge
     Column("urged_by", String(200)),  # who urged by hand (name and unit from the token)
@@ -155,4 +157,19 @@ supervision_orders = Table(
     Column("signed_by", String(100)),
     Column("signed_at", UTCDateTime),
     Column("notice_no", String(40)),
+)
+
+# At the last rung the office judges the unit's written explanation (充分 / 不充分, with the reason;
+# none at all is 不充分): only 不充分 drafts a transfer, which the government's leader approves.
+explanation_assessments = Table(
+    "explanation_assessments", metadata,
+    Column("task_id", String(36), primary_key=True),
+    Column("tenant", String(40), nullable=False, index=True),
+    Column("step", Integer, nullable=False),  # the rung that asked for it
+    Column("required_at", UTCDateTime, nullable=False),
+    Column("adequate", Boolean),  # None until the office assesses
+    Column("reason", Text),
+    Column("assessed_by", String(200)),
+    Column("assessed_at", UTCDateTime),
+    Column("draft_id", String(36)),  # the transfer's draft (不充分 only)
 )

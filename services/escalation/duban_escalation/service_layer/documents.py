@@ -57,7 +57,7 @@ class Documents:
         ctx, issuing = await self._context(tenant)
         async with self.runtime.db.read() as s:
             u = (await s.execute(select(urges).where(urges.c.tenant == tenant, urges.c.id == urge_id))).mappings().first()
-            if u is None:
+            if u is None or u["notice_no"] is None:  # counted, its notice not signed off (yet)
                 raise NotFound(f"催办单 {urge_id} 不存在")
             facts = await self._facts(s, u["task_id"], ctx, urges_before=u["urge_no"])
         day = local_day(u["at"])

@@ -13,7 +13,7 @@ from duban_common.calendar import WorkCalendar
 from duban_common.logging import get_logger
 
 from ..adapters.orm import explanations, timers, watched_tasks
-from . import climb, dossier, notify
+from . import climb, dossier, notify, reminders, rules
 
 log = get_logger(__name__)
 
@@ -35,6 +35,8 @@ class EscalationTimers:
                 with tenancy.scoped(tenant):
                     async with self.runtime.unit_of_work() as uow:
                         await self._fire(uow, key, ctx)
+            if self.runtime.signoff is not None:
+                await reminders.remind(self.runtime, self.cal, now)
             return len(due)
 
     async def _fire(self, uow, key: str, ctx) -> None:
@@ -53,7 +55,7 @@ class EscalationTimers:
                 explanations.c.task_id == t["task_id"], explanations.c.step == step))).first()
             if e is not None and e.submitted_at is None:
                 await dossier.add(uow, task["tenant"], task["matter_id"], task["task_id"], "explanation_missing", {"step": step})
-                if (await climb.ladder_of(uow, task["tenant"])).explanation_missing_urges:
+                if (await rules.ladder_of(uow, task["tenant"])).explanation_missing_urges:
                     await climb.escalate(uow, dict(task), "explanation_missing", key, self.cal, ctx)
 
     async def on_clock_change(self, _now) -> None:

@@ -15,7 +15,7 @@ from duban_common.outbox import UnitOfWork
 from ..adapters.orm import reports, tasks
 from ..config import TaskingSettings
 from ..domain.states import Action, Actor, IllegalTransition, Role, State, check, role_on
-from . import attachments
+from . import attachments, replies
 from .assignment import Assignment, history, next_notice_number, roll_up, validate_units
 from .reports import resent
 
@@ -135,7 +135,8 @@ async def accept(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor) -> No
     now = uow.now()
     await _apply(uow, actor, t, new, ev.TASK_COMPLETED, ev.TaskCompleted(task_id=task_id, matter_id=t["matter_id"], completed_at=now,
                                                                   unit=t["lead_unit"]), {}, completed_at=now, progress=100)
-    await roll_up(uow, tenant, t["matter_id"])
+    if await roll_up(uow, tenant, t["matter_id"]):
+        await replies.matter_closed(uow, tenant, t["matter_id"], actor.person)
 
 
 async def return_for_rework(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, reason: str) -> None:

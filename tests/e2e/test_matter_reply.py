@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from asyncapi_support import off_contract
-from e2e_support import example, ledger, publish, read_stream, wait_for
+from e2e_support import example, ledger, publish, read_stream, signed_off, wait_for
 
 pytestmark = pytest.mark.e2e
 DEFAULT_BACKENDS = ["sqlite"]  # the contract of one event: the backend is not its subject
@@ -43,7 +43,7 @@ def complete(system, row: dict, text: str, file_name: str, reviewer: dict) -> No
     lead = unit(row["lead_unit"])
 
     def act(path: str, headers: dict, body: dict | None = None, expect: int = 200) -> None:
-        response = httpx.post(f"{url}/{path}", json=body, headers=headers, timeout=10)
+        response = signed_off(httpx.post(f"{url}/{path}", json=body, headers=headers, timeout=10), system.url("tasking"))
         assert response.status_code == expect, response.text
 
     act("acknowledge", lead)
@@ -72,6 +72,29 @@ def test_a_closed_matter_from_another_platform_publishes_one_reply(system, nats_
     file = reply["attachment_refs"][0]
     download = httpx.get(f"{system.url('tasking')}/v1/tenants/demo/tasks/{file['task_id']}/attachments/{file['id']}", timeout=10)
     assert download.status_code == 200 and download.content == PDF
+
+
+def test_a_superior_assignments_reply_goes_out_only_after_two_leaders_approve_it(system, nats_server, duban_auth):
+    row = assigned(system, nats_server, "superior_assignment", "sj-reply-1")
+    complete(system, row, "已完成辖区安全生产大检查，排查隐患12处，已全部整改。", "检查情况报告.pdf", OFFICE)
+    tasking = system.url("tasking")
+
+    def leader(name: str) -> dict:
+        return {"Authorization": "Bearer " + duban_auth.token(tenant="demo", roles=["leader"], name=name, subject=name)}
+
+    waiting = wait_for(lambda: [d for d in httpx.get(f"{tasking}/v1/tenants/demo/approvals", params={"mine": 1}, headers=leader("李副县长"),
+                                                     timeout=10).json() if d["doc_type"] == "superior_reply"], what="the reply's draft")
+    assert len(waiting) == 1 and waiting[0]["payload"]["text"].startswith("已完成辖区安全生产大检查")
+    steps = f"{tasking}/v1/tenants/demo/drafts/{waiting[0]['id']}/steps"
+    assert httpx.post(steps, json={"decision": "approve"}, headers=OFFICE, timeout=10).status_code == 403  # the office cannot
+    assert httpx.post(steps, json={"decision": "approve"}, headers=leader("李副县长"), timeout=10).status_code == 200
+    assert replies(nats_server, row["matter_id"]) == []  # one leader is not enough: 分管副县长, then 县长
+    assert httpx.post(steps, json={"decision": "approve"}, headers=leader("李副县长"), timeout=10).status_code == 409  # two people
+    assert httpx.post(steps, json={"decision": "approve"}, headers=leader("王县长"), timeout=10).json()["status"] == "issued"
+    sent = wait_for(lambda: replies(nats_server, row["matter_id"]), what="the reply after its approvals")
+    assert len(sent) == 1 and sent[0]["data"]["signed_by"] == "王县长" and sent[0]["data"]["source_no"] == "市督〔2026〕88号"
+    assert httpx.post(steps, json={"decision": "approve"}, headers=leader("王县长"), timeout=10).status_code == 200  # a retry
+    assert len(replies(nats_server, row["matter_id"])) == 1
 
 
 def test_a_matter_of_the_county_own_sends_no_reply(system, nats_server):

@@ -6,9 +6,11 @@ from duban_common.attachment_rows import attachment_table
 from duban_common.db import UTCDateTime
 from duban_common.outbox import InfraTables
 from duban_common.sequences import sequence_table
+from duban_common.signoff import SignoffTables
 
 metadata = MetaData()
 infra = InfraTables(metadata)
+signoff = SignoffTables(metadata)  # drafts of the units' completion reports and the replies to a superior office
 
 units = Table(
     "units", metadata,
@@ -139,7 +141,7 @@ replies = Table(
     Column("tenant", String(40), primary_key=True),
     Column("matter_id", String(36), primary_key=True),
     Column("id", String(36), nullable=False, unique=True),
-    Column("status", String(20), nullable=False),  # awaiting_signoff | published
+    Column("status", String(20), nullable=False),  # awaiting_signoff | published | refused (its chain refused it)
     Column("text", Text, nullable=False),
     Column("attachment_refs", JSON, nullable=False),
     Column("closed_at", UTCDateTime, nullable=False),

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from duban_common.contracts import events as ev
 from duban_common.outbox import UnitOfWork
+from duban_common.signoff import Desk
 
 from ..adapters.orm import attachments, matters, replies, reports, tasks, units
 
@@ -22,9 +23,9 @@ SIGNED_OFF_KINDS = {"superior_assignment": "superior_reply"}
 OFFICE = "督查室"  # who signed when the token names no person
 
 
-async def matter_closed(uow: UnitOfWork, tenant: str, matter_id: str, closed_by: str | None) -> str | None:
+async def matter_closed(uow: UnitOfWork, tenant: str, matter_id: str, closed_by: str | None, desk: Desk) -> str | None:
     """Write the reply of a matter just closed, if it came from another platform and has none yet;
-    publish it unless its kind waits for a sign-off chain. The reply's id, or None."""
+    publish it, or make it a draft of its kind's sign-off chain. The reply's id, or None."""
     matter = (await uow.session.execute(select(matters.c.origin, matters.c.title).where(
         matters.c.tenant == tenant, matters.c.id == matter_id))).first()
     if matter is None or matter.origin.get("kind") not in REPLIED_KINDS:
@@ -35,9 +36,28 @@ async def matter_closed(uow: UnitOfWork, tenant: str, matter_id: str, closed_by:
     reply = dict(tenant=tenant, matter_id=matter_id, id=str(uuid.uuid4()), status="awaiting_signoff", text=text,
                  attachment_refs=files, closed_at=uow.now(), closed_by=closed_by)
     await uow.session.execute(replies.insert(), reply)
-    if matter.origin["kind"] not in SIGNED_OFF_KINDS:
+    doc_type = SIGNED_OFF_KINDS.get(matter.origin["kind"])
+    if doc_type is None:
         await publish(uow, tenant, matter_id, closed_by or OFFICE)
+        return reply["id"]
+    draft = await desk.create(uow, tenant, doc_type, f"reply:{matter_id}", title=f"办结情况报告：{matter.title}",
+                              payload={"matter_id": matter_id, "reply_id": reply["id"], "text": text}, created_by=closed_by or OFFICE)
+    await uow.session.execute(replies.update().where(replies.c.tenant == tenant, replies.c.matter_id == matter_id).values(
+        draft_id=draft["id"]))
     return reply["id"]
+
+
+async def reply_signed(uow: UnitOfWork, draft: dict) -> None:
+    """The last approval of a reply's chain publishes it, signed by that approver."""
+    await publish(uow, draft["tenant"], draft["payload"]["matter_id"], draft["steps"][-1]["person_name"])
+    return None
+
+
+async def reply_refused(uow: UnitOfWork, draft: dict) -> None:
+    """A refused reply is not sent; the row says so (the source hears nothing)."""
+    await uow.session.execute(replies.update().where(replies.c.tenant == draft["tenant"],
+                                                     replies.c.matter_id == draft["payload"]["matter_id"]).values(status="refused"))
+    return None
 
 
 async def find(uow: UnitOfWork, tenant: str, matter_id: str) -> dict | None:
@@ -49,7 +69,7 @@ async def find(uow: UnitOfWork, tenant: str, matter_id: str) -> dict | None:
 async def publish(uow: UnitOfWork, tenant: str, matter_id: str, signed_by: str) -> None:
     """Publish the matter's reply, signed by ``signed_by``; a reply published already stays as it is."""
     reply = await find(uow, tenant, matter_id)
-    if reply is None or reply["status"] == "published":
+    if reply is None or reply["status"] != "awaiting_signoff":
         return
     matter = (await uow.session.execute(select(matters.c.origin, matters.c.title).where(
         matters.c.tenant == tenant, matters.c.id == matter_id))).first()

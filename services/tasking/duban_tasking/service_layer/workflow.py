@@ -161,10 +161,10 @@ async def _open_draft(uow: UnitOfWork, task: dict) -> str | None:
     return (last or {}).get("draft_id")
 
 
-async def _completion_submitted(uow: UnitOfWork, actor: Actor, t: dict, new: State, report_id: str, text: str, files,
+async def _completion_submitted(uow: UnitOfWork, actor: Actor, task: dict, new: State, report_id: str, text: str, files,
                                 **detail) -> None:
-    await _apply(uow, actor, t, new, ev.TASK_COMPLETION_SUBMITTED, ev.TaskCompletionSubmitted(
-        task_id=t["id"], matter_id=t["matter_id"], unit=t["lead_unit"], submitted_at=uow.now(), summary=text[:500],
+    await _apply(uow, actor, task, new, ev.TASK_COMPLETION_SUBMITTED, ev.TaskCompletionSubmitted(
+        task_id=task["id"], matter_id=task["matter_id"], unit=task["lead_unit"], submitted_at=uow.now(), summary=text[:500],
         attachments=[f.id for f in files], attachment_refs=[f.ref() for f in files]),
         {"report_id": report_id, "attachments": attachments.listed(files), **detail})
 
@@ -179,13 +179,13 @@ async def completion_signed(uow: UnitOfWork, draft: dict) -> None:
     """The unit's head signed the completion report off (审签): it reaches the office now, as
     task.completion_submitted; the deadline is met by this moment."""
     try:
-        t = await load_task(uow, draft["tenant"], draft["task_id"])
-        new = check(Action.sign_completion, _state(t), _signer(draft), t["lead_unit"], t["co_units"])
-    except IllegalTransition as e:
-        raise SignoffError(e.status, str(e)) from None
+        task = await load_task(uow, draft["tenant"], draft["task_id"])
+        new = check(Action.sign_completion, _state(task), _signer(draft), task["lead_unit"], task["co_units"])
+    except IllegalTransition as error:
+        raise SignoffError(error.status, str(error)) from None
     report = (await uow.session.execute(select(reports).where(reports.c.id == draft["payload"]["report_id"]))).mappings().one()
-    files = await attachments.refs(uow, t["tenant"], t["id"], list(report["attachments"]))
-    await _completion_submitted(uow, _signer(draft), t, new, report["id"], report["text"], files, draft_id=draft["id"])
+    files = await attachments.refs(uow, task["tenant"], task["id"], list(report["attachments"]))
+    await _completion_submitted(uow, _signer(draft), task, new, report["id"], report["text"], files, draft_id=draft["id"])
     return None
 
 
@@ -193,11 +193,11 @@ async def completion_refused(uow: UnitOfWork, draft: dict) -> None:
     """The unit's head sent the completion report back to the handler, with the reason; the
     task returns to the state it was submitted from and the office hears nothing."""
     try:
-        t = await load_task(uow, draft["tenant"], draft["task_id"])
-        check(Action.refuse_completion, _state(t), _signer(draft), t["lead_unit"], t["co_units"])
-    except IllegalTransition as e:
-        raise SignoffError(e.status, str(e)) from None
-    await _move(uow, _signer(draft), t, State(draft["payload"]["previous_state"]), REFUSED_BY_UNIT_HEAD, draft["id"],
+        task = await load_task(uow, draft["tenant"], draft["task_id"])
+        check(Action.refuse_completion, _state(task), _signer(draft), task["lead_unit"], task["co_units"])
+    except IllegalTransition as error:
+        raise SignoffError(error.status, str(error)) from None
+    await _move(uow, _signer(draft), task, State(draft["payload"]["previous_state"]), REFUSED_BY_UNIT_HEAD, draft["id"],
                 {"reason": draft["steps"][-1]["reason"], "report_id": draft["payload"]["report_id"], "draft_id": draft["id"]})
     return None
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from duban_common.calendar import TZ
-from e2e_support import START, ledger, meeting_decision, notices_issued_at_once, publish, set_clock, wait_for
+from e2e_support import START, ledger, meeting_decision, notices_issued_at_once, publish, set_clock, signed_off, wait_for
 
 pytestmark = pytest.mark.e2e
 DEFAULT_BACKENDS = ["sqlite"]
@@ -29,6 +29,7 @@ def assigned_row(system, ext_id: str) -> dict:
 
 def act(system, task: str, path: str, headers: dict, body: dict | None = None) -> None:
     r = httpx.post(f"{system.url('tasking')}/v1/tenants/demo/tasks/{task}/{path}", json=body, headers=headers, timeout=10)
+    r = signed_off(r, system.url("tasking"), "demo")  # a completion report: its unit's head signs it first
     assert r.status_code == 200, r.text
 
 

@@ -23,7 +23,7 @@ import pytest
 from duban_cli.embedded import SERVICES, EmbeddedSystem, demo_units_path, load_demo_tenant
 from duban_common.calendar import TZ
 from duban_common.natsserver import NatsServer, free_port
-from e2e_support import START, ledger, meeting_decision, notices_issued_at_once, publish, read_stream, set_clock, wait_for
+from e2e_support import START, ledger, meeting_decision, notices_issued_at_once, publish, read_stream, set_clock, signed_off, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -80,6 +80,7 @@ def settle(system) -> None:
 
 def act(system, task: str, path: str, who: dict, body: dict | None = None) -> dict:
     r = httpx.post(f"{system.url('tasking')}/v1/tenants/{TENANT}/tasks/{task}/{path}", json=body, headers=who, timeout=10)
+    r = signed_off(r, system.url("tasking"), TENANT)  # a completion report: its unit's head signs it first
     assert r.status_code == 200, r.text
     return r.json()
 

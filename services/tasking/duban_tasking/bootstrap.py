@@ -2,14 +2,18 @@
 
 from duban_common.calendar import WorkCalendar
 from duban_common.runtime import Runtime
+from duban_common.signoff import routes as signoff_routes
 
 from .adapters import orm
 from .config import TaskingSettings
 from .entrypoints import consumers, http, http_attachments, http_tasks
+from .service_layer import signoffs
 
 
 def bootstrap(settings: TaskingSettings | None = None) -> Runtime:
     settings = settings or TaskingSettings()
     runtime = Runtime(settings=settings, metadata=orm.metadata, tables=orm.infra, handlers=consumers.HANDLERS)
-    runtime.routers += [http.router(runtime), http_tasks.router(runtime, WorkCalendar()), http_attachments.router(runtime)]
+    runtime.signoff = signoffs.desk()
+    runtime.routers += [http.router(runtime), http_tasks.router(runtime, WorkCalendar()), http_attachments.router(runtime),
+                        signoff_routes.router]
     return runtime

@@ -37,6 +37,7 @@ class MatterOrigin(_Event):
     led_by_leader: str | None = None
     origin_on: date | None = None  # meeting held, instruction given, message received, congress closed, ...
     handled_by_office: bool | None = None  # the supervision office handles it itself (督查室督办件)
+    source_no: str | None = Field(None, description="the number the source platform gave the item: 工单号, 提案号, 来文文号")
 
 
 class CitizenRef(_Event):
@@ -494,6 +495,34 @@ class ReportPublished(_Event):
     published_by: str | None = None
 
 
+class ReplyAttachmentRef(AttachmentRef):
+    """A file of the reply: tasking's ``GET tasks/<task_id>/attachments/<id>``."""
+
+    task_id: str
+
+
+class MatterReplied(_Event):
+    """办理结果回传: a matter that came from another platform (12345 hotline, message board,
+    proposals system, superior office, OA) was closed; the reply goes back to the source on
+    duban.out.<tenant>.reply. For deputies' suggestions and CPPCC proposals it is the reply to the
+    proposer, for online messages the answer the citizen sees; a superior assignment's reply is
+    published only after its sign-off chain. One per matter."""
+
+    reply_id: str
+    matter_id: str
+    kind: str  # the submission kind: online_message, deputy_suggestion, cppcc_proposal, superior_assignment, document
+    source: str  # the platform, as its submission's CloudEvents source named it
+    external_id: str  # the item's id on that platform (its submission's envelope id)
+    source_no: str | None = None  # the platform's own number: 工单号, 提案号, 来文文号
+    submission_id: str
+    title: str
+    text: str  # the reply: the lead unit's accepted completion report (each lead unit's, when split)
+    attachment_refs: list[ReplyAttachmentRef] = Field(default_factory=list)
+    signed_by: str  # who signed the reply off: the office's reviewer, or the last approver of its chain
+    signed_at: datetime
+    closed_at: datetime  # when the matter's last task was accepted
+
+
 class DisciplineTransfer(_Event):
     """The dossier of a case transferred to the discipline/supervision body (移交纪委监委)."""
 
@@ -541,6 +570,7 @@ EVENT_TYPES: dict[str, type[BaseModel]] = {
     "duban.notification.requested.v1": NotificationRequested,
     "duban.discipline.transfer.v1": DisciplineTransfer,
     "duban.publicity.censure.v1": PublicCensure,
+    "duban.matter.replied.v1": MatterReplied,
     "duban.submission.rejected.v1": SubmissionRejected,
     "duban.matter.registered.v1": MatterRegistered,
     "duban.task.assigned.v1": TaskAssigned,
@@ -601,6 +631,7 @@ NOTIFICATION_REQUESTED = "duban.notification.requested.v1"
 DISCIPLINE_TRANSFER = "duban.discipline.transfer.v1"
 ESCALATION_ORDER_ISSUED = "duban.escalation.order_issued.v1"
 PUBLIC_CENSURE = "duban.publicity.censure.v1"
+MATTER_REPLIED = "duban.matter.replied.v1"
 
 
 # --- where each event goes ----------------------------------------------------------------
@@ -614,6 +645,7 @@ OUTBOUND_TOPICS: dict[str, str] = {
     NOTIFICATION_REQUESTED: "notification.{channel}",
     REPORT_PUBLISHED: "report.published",
     PUBLIC_CENSURE: "publicity.censure",
+    MATTER_REPLIED: "reply",
 }
 TOPIC_FIELDS: dict[str, tuple[str, ...]] = {"channel": NOTIFICATION_CHANNELS}
 

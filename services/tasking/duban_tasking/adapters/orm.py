@@ -6,9 +6,11 @@ from duban_common.attachment_rows import attachment_table
 from duban_common.db import UTCDateTime
 from duban_common.outbox import InfraTables
 from duban_common.sequences import sequence_table
+from duban_common.signoff import SignoffTables
 
 metadata = MetaData()
 infra = InfraTables(metadata)
+signoff = SignoffTables(metadata)  # drafts of the units' completion reports and the replies to a superior office
 
 units = Table(
     "units", metadata,
@@ -130,4 +132,21 @@ spot_check_draws = Table(
     Column("result", String(20)),  # satisfied | not_satisfied
     Column("note", Text),
     Column("result_at", UTCDateTime),
+)
+
+# 办理结果回传: one reply per matter that came from another platform, kept once it is written;
+# a superior assignment's waits as a draft for its sign-off chain (decision 0023).
+replies = Table(
+    "replies", metadata,
+    Column("tenant", String(40), primary_key=True),
+    Column("matter_id", String(36), primary_key=True),
+    Column("id", String(36), nullable=False, unique=True),
+    Column("status", String(20), nullable=False),  # awaiting_signoff | published | refused (its chain refused it)
+    Column("text", Text, nullable=False),
+    Column("attachment_refs", JSON, nullable=False),
+    Column("closed_at", UTCDateTime, nullable=False),
+    Column("closed_by", String(100)),  # the office's reviewer who accepted the last task
+    Column("draft_id", String(36)),  # the sign-off draft, for a reply that waits for its chain
+    Column("signed_by", String(100)),
+    Column("published_at", UTCDateTime),
 )

@@ -18,6 +18,7 @@ from duban_common.unitscope import on_unit
 
 from ..adapters.orm import matters, notice_sequences, tasks, units
 from ..domain.model import NOTICE_TYPES, UNIT_TYPES, notice_number
+from ..domain.states import LABELS, State
 
 
 class UnitIn(BaseModel):
@@ -140,7 +141,7 @@ def router(runtime) -> APIRouter:
         async with runtime.db.read() as s:
             total = (await s.execute(select(func.count()).select_from(q.subquery()))).scalar_one()
             rows = (await s.execute(q.order_by(t.assigned_at, t.id).limit(limit).offset(offset))).mappings().all()
-        return {"total": total, "items": [plain(r) for r in rows]}
+        return {"total": total, "items": [{**plain(r), "status_label": LABELS[State(r["status"])]} for r in rows]}
 
     @r.get("/v1/tenants/{tenant}/notice-numbers/next", tags=["matters"])
     async def next_notice_number(tenant: str, notice_type: str = Query("assignment", pattern="^(" + "|".join(NOTICE_TYPES) + ")$")) -> dict:

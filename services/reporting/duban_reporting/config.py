@@ -7,7 +7,9 @@ class ReportingSettings(ServiceSettings):
     service: str = "reporting"
     http_port: int = 8105
     yellow_workdays: int = 2  # a task is yellow this many working days before its deadline
-    admonition_bottom: int = 3  # the bottom N of the unit ranking are flagged for an admonition talk (约谈)
+    # the admonition rule (约谈): the bottom N by score, and every unit with a transfer in the period (domain.statistics)
+    admonition_bottom: int = 3  # N where the tenant has none of its own
+    admonition_bottoms: dict[str, int] = Field(default_factory=dict)  # tenant → N, DUBAN_ADMONITION_BOTTOMS='{"yuqing": 5}'
     dashboard_overdue_limit: int = 20  # overdue matters per dashboard page
     tasking_url: str = "http://127.0.0.1:8102"  # the units directory, for unit names in exports and the dashboard
     rebuild_batch: int = 500  # events applied per transaction when a rebuild replays the stream into a fresh database
@@ -22,3 +24,6 @@ class ReportingSettings(ServiceSettings):
 
     def issuer_of(self, tenant: str) -> str:
         return self.issuers.get(tenant, self.issuer)
+
+    def admonition_bottom_of(self, tenant: str) -> int:
+        return self.admonition_bottoms.get(tenant, self.admonition_bottom)

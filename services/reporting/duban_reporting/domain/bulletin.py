@@ -108,9 +108,18 @@ def _units(stats: dict, ranking_annex: int | None) -> tuple[str | Table, ...]:
             f"各单位排名及办理数据详见附件{ranking_annex}。")
 
 
+def _admonition_rule(bottom: int | None) -> str:
+    if bottom is None:
+        return "考核得分排名靠后及期内有移交纪委监委情况的单位"
+    if bottom == 0:
+        return "期内有移交纪委监委情况的单位"
+    return f"考核得分排名后{bottom}位及期内有移交纪委监委情况的单位"
+
+
 def _escalations(stats: dict, lines: list[EscalationLine], issuer: str, measures_annex: int | None) -> tuple[str | Table, ...]:
     flagged = [r["unit_name"] for r in stats["ranking"] if r["admonition"]]
-    talk = (f"根据单位排名，{'、'.join(flagged)}排名靠后且存在逾期或超期办结情况，由{issuer}提请对其主要负责人进行约谈。"
+    flagged += [u["unit_name"] for u in stats["by_unit"] if u["admonition"] and u.get("rank") is None]
+    talk = (f"按照{_admonition_rule(stats.get('admonition_bottom'))}建议约谈的规定，由{issuer}提请对{'、'.join(flagged)}主要负责人进行约谈。"
             if flagged else "本期没有需要约谈的单位。")
     if not lines:
         return ("期内未发生催办、通报、督办单或移交纪委监委的情况。", talk)

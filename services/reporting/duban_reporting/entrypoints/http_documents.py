@@ -119,7 +119,7 @@ def router(runtime, names: UnitNames) -> APIRouter:
         office = await offices.of(tenant, Office(s.issuer_of(tenant)))
         issuing = Issuing(issuer=office.body, contact=office.contact, phone=office.phone, docx_template=await offices.template(tenant, body.kind),
                           bulletin_addressee=s.bulletin_addressee, special_report_addressee=s.special_report_addressee,
-                          copies_to=tuple(s.report_copies_to), admonition_bottom=s.admonition_bottom, special_report_limit=s.special_report_limit)
+                          copies_to=tuple(s.report_copies_to), admonition_bottom=s.admonition_bottom_of(tenant), special_report_limit=s.special_report_limit)
         try:
             row, created = await publishing.publish(runtime.unit_of_work, runtime.db.read, tenant, req, idempotency_key=idempotency_key,
                                                     published_by=body.published_by, names=unit_names, issuing=issuing)

@@ -194,6 +194,41 @@ reports = Table(
     UniqueConstraint("tenant", "kind", "year", "seq", name="uq_reports_number"),
     Index("ix_reports_tenant_published", "tenant", "published_at"),
 )
+# The reporting rhythm (not a read model: a rebuild leaves them alone). Each tenant's next period
+# to draft per kind (monthly_summary, quarterly_bulletin, annual_assessment): the row is claimed
+# when ``due_at`` (the first instant after the period) has passed, like deadline's timers.
+rhythm_cursors = Table(
+    "rhythm_cursors",
+    metadata,
+    Column("tenant", String(40), primary_key=True),
+    Column("kind", String(30), primary_key=True),
+    Column("next_start", Date, nullable=False),  # first day of the next period to draft
+    Column("due_at", UTCDateTime, nullable=False),  # that period's end (exclusive): drafted from then
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_rhythm_cursors_due", "due_at"),
+)
+
+# One draft per tenant, kind and period, whatever the replicas and restarts (the primary key);
+# it waits for its sign-off chain and is issued (numbered, published) only by the chain's last step.
+rhythm_drafts = Table(
+    "rhythm_drafts",
+    metadata,
+    Column("draft_id", String(36), nullable=False),
+    Column("tenant", String(40), primary_key=True),
+    Column("kind", String(30), primary_key=True),
+    Column("period_start", Date, primary_key=True),
+    Column("period_end", Date, nullable=False),
+    Column("label", String(60), nullable=False),  # 2026年第四季度
+    Column("title", String(500), nullable=False),
+    Column("state", String(12), nullable=False),  # waiting | issued | refused
+    Column("summary", JSON, nullable=False),  # the figures when drafted: totals, ranking, admonitions
+    Column("drafted_at", UTCDateTime, nullable=False),
+    Column("decided_at", UTCDateTime),
+    Column("report_id", String(36)),  # the published report, once issued
+    UniqueConstraint("draft_id", name="uq_rhythm_drafts_draft_id"),
+    Index("ix_rhythm_drafts_tenant_state", "tenant", "state", "drafted_at"),
+)
+
 # Gapless numbers of bulletins and special reports, per tenant, year and kind (duban_common.sequences).
 sequences = sequence_table(metadata)
 

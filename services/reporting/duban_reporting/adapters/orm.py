@@ -224,6 +224,8 @@ rhythm_drafts = Table(
     Column("summary", JSON, nullable=False),  # the figures when drafted: totals, ranking, admonitions
     Column("drafted_at", UTCDateTime, nullable=False),
     Column("decided_at", UTCDateTime),
+    Column("decided_by", String(200)),  # who issued or refused it
+    Column("note", String(500)),  # the reason of a refusal
     Column("report_id", String(36)),  # the published report, once issued
     UniqueConstraint("draft_id", name="uq_rhythm_drafts_draft_id"),
     Index("ix_rhythm_drafts_tenant_state", "tenant", "state", "drafted_at"),

@@ -1,7 +1,7 @@
 """Who may call which route of reporting (duban_common.auth: a route not listed is refused).
 A unit handler's ledger is confined to its own unit by the route itself (duban_common.unitscope)."""
 
-from duban_common.auth import DISCIPLINE, LEADER, OFFICE, READERS, Access, rule
+from duban_common.auth import DISCIPLINE, LEADER, OFFICE, OFFICE_DEPUTY, OFFICE_DIRECTOR, READERS, Access, rule
 from duban_common.unitscope import UnitScope
 
 ACCESS: Access = {
@@ -13,6 +13,11 @@ ACCESS: Access = {
     ("GET", "/v1/tenants/{tenant}/reports"): rule(OFFICE, LEADER, DISCIPLINE),
     ("GET", "/v1/tenants/{tenant}/reports/{report_id}"): rule(OFFICE, LEADER, DISCIPLINE),
     ("GET", "/v1/tenants/{tenant}/reports/{report_id}/document.{fmt}"): rule(OFFICE, LEADER, DISCIPLINE),
+    # the reporting rhythm's drafts: read by the office and its approvers, issued (签发) by the office director
+    ("GET", "/v1/tenants/{tenant}/rhythm/drafts"): rule(OFFICE, LEADER, OFFICE_DEPUTY, OFFICE_DIRECTOR),
+    ("GET", "/v1/tenants/{tenant}/rhythm/drafts/{draft_id}"): rule(OFFICE, LEADER, OFFICE_DEPUTY, OFFICE_DIRECTOR),
+    ("POST", "/v1/tenants/{tenant}/rhythm/drafts/{draft_id}/issue"): rule(OFFICE_DIRECTOR),
+    ("POST", "/v1/tenants/{tenant}/rhythm/drafts/{draft_id}/refuse"): rule(LEADER, OFFICE_DEPUTY, OFFICE_DIRECTOR),
 }
 
 UNITS = UnitScope(confined=frozenset({("GET", "/v1/tenants/{tenant}/ledger"), ("GET", "/v1/tenants/{tenant}/ledger.xlsx")}))

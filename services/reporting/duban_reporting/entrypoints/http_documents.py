@@ -12,7 +12,6 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from duban_common import auth
 from duban_common.calendar import local_day
-from duban_common.documents import Issuing as Office
 from duban_common.documents.files import MEDIA, content_disposition
 from duban_common.documents.issuing import IssuingLookup
 from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, valid_tenant
@@ -23,7 +22,7 @@ from ..domain.model import KIND_LABEL, STATUS_LABEL
 from ..domain.special_report import campaign_topic
 from ..service_layer import publishing
 from ..service_layer.ledger_query import LedgerFilter
-from ..service_layer.publishing import Issuing, Request
+from ..service_layer.publishing import Request
 from ..service_layer.report_content import ReportRefused, Selection
 
 
@@ -116,10 +115,7 @@ def router(runtime, names: UnitNames) -> APIRouter:
             raise HTTPException(403, "只有督查室可以发布督查通报和督查专报")
         unit_names = await names.of(tenant)
         req = _request(body, local_day(runtime.clock.now()), unit_names)
-        office = await offices.of(tenant, Office(s.issuer_of(tenant)))
-        issuing = Issuing(issuer=office.body, contact=office.contact, phone=office.phone, docx_template=await offices.template(tenant, body.kind),
-                          bulletin_addressee=s.bulletin_addressee, special_report_addressee=s.special_report_addressee,
-                          copies_to=tuple(s.report_copies_to), admonition_bottom=s.admonition_bottom_of(tenant), special_report_limit=s.special_report_limit)
+        issuing = await publishing.office_issuing(s, offices, tenant, body.kind)
         try:
             row, created = await publishing.publish(runtime.unit_of_work, runtime.db.read, tenant, req, idempotency_key=idempotency_key,
                                                     published_by=body.published_by, names=unit_names, issuing=issuing)

@@ -27,7 +27,7 @@ from duban_common.documents.template import render_docx
 from duban_common.documents import pdf as pdf_render
 
 from ..adapters.orm import reports, sequences as sequence_rows
-from ..domain.bulletin import bulletin
+from ..domain.bulletin import TITLES, bulletin
 from ..domain.documents import KIND_WORD, chinese_date
 from ..domain.periods import Period
 from ..domain.special_report import special_report
@@ -54,7 +54,7 @@ class Issuing:
 
 @dataclass(frozen=True)
 class Request:
-    kind: str  # quarterly_bulletin | special_report
+    kind: str  # quarterly_bulletin | special_report | monthly_summary | annual_assessment
     subject: dict  # what was asked, as JSON (stored, and its hash tells a repeat from a different request)
     period: Period | None = None  # a bulletin's period; a campaign's when it has one
     selection: Selection | None = None  # a special report's matters
@@ -63,10 +63,22 @@ class Request:
     def natural_key(self, issued_on: date) -> str:
         if self.kind == "quarterly_bulletin":
             return f"bulletin:{self.period.start}:{self.period.end}"
+        if self.kind in TITLES:
+            return f"{self.kind}:{self.period.start}:{self.period.end}"
         return f"special:{self.fingerprint()[:32]}:{issued_on}"
 
     def fingerprint(self) -> str:
         return hashlib.sha256(json.dumps([self.kind, self.subject], sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+async def office_issuing(settings, offices, tenant: str, kind: str) -> Issuing:
+    """How the tenant's office signs a document of ``kind``: the registry's issuing body and contact
+    (``offices``: documents.issuing.IssuingLookup), else the settings' issuer, and its template."""
+    office = await offices.of(tenant, Office(settings.issuer_of(tenant)))
+    return Issuing(issuer=office.body, contact=office.contact, phone=office.phone, docx_template=await offices.template(tenant, kind),
+                   bulletin_addressee=settings.bulletin_addressee, special_report_addressee=settings.special_report_addressee,
+                   copies_to=tuple(settings.report_copies_to), admonition_bottom=settings.admonition_bottom_of(tenant),
+                   special_report_limit=settings.special_report_limit)
 
 
 def document_links(tenant: str, report_id: str) -> dict[str, str]:
@@ -88,10 +100,11 @@ async def find(session, tenant: str, dedup_key: str) -> dict | None:
 
 async def _document(session, tenant: str, req: Request, number: str, now: datetime, names: dict[str, str], o: Issuing):
     issued_on = local_day(now)
-    if req.kind == "quarterly_bulletin":
+    if req.kind in TITLES:  # the quarterly bulletin, the monthly summary, the annual assessment
         stats = await statistics.report(session, tenant, req.period, as_of=now, names=names, bottom=o.admonition_bottom)
         lines = await report_content.escalations(session, tenant, req.period, names)
-        return bulletin(stats, lines, number=number, issuer=o.issuer, issued_on=issued_on, addressee=o.bulletin_addressee, copies_to=o.copies_to)
+        return bulletin(stats, lines, number=number, issuer=o.issuer, issued_on=issued_on, addressee=o.bulletin_addressee,
+                        copies_to=o.copies_to, kind=req.kind)
     rows = await report_content.selected_matters(session, tenant, req.selection, now, o.special_report_limit)
     matters = await report_content.matter_lines(session, rows, now, names)
     return special_report(matters, topic=req.topic, as_of=issued_on, number=number, issuer=o.issuer, issued_on=issued_on,

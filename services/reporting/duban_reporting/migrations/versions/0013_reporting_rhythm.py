@@ -44,6 +44,8 @@ def upgrade() -> None:
         sa.Column('summary', sa.JSON(), nullable=False),
         sa.Column('drafted_at', UTCDateTime(timezone=True), nullable=False),
         sa.Column('decided_at', UTCDateTime(timezone=True)),
+        sa.Column('decided_by', sa.String(200)),
+        sa.Column('note', sa.String(500)),
         sa.Column('report_id', sa.String(36)),
         sa.UniqueConstraint('draft_id', name='uq_rhythm_drafts_draft_id'),
     )

@@ -208,8 +208,9 @@ rhythm_cursors = Table(
     Index("ix_rhythm_cursors_due", "due_at"),
 )
 
-# One draft per tenant, kind and period, whatever the replicas and restarts (the primary key);
-# it waits for its sign-off chain and is issued (numbered, published) only by the chain's last step.
+# One draft per tenant, kind and period, whatever the replicas and restarts (the primary key),
+# drafted by the rhythm or asked for by hand (POST reports); it waits for its sign-off and is
+# issued (numbered, published) only by the last step.
 rhythm_drafts = Table(
     "rhythm_drafts",
     metadata,
@@ -217,7 +218,7 @@ rhythm_drafts = Table(
     Column("tenant", String(40), primary_key=True),
     Column("kind", String(30), primary_key=True),
     Column("period_start", Date, primary_key=True),
-    Column("period_end", Date, nullable=False),
+    Column("period_end", Date, primary_key=True),  # a bulletin asked for by hand may cover any span
     Column("label", String(60), nullable=False),  # 2026年第四季度
     Column("title", String(500), nullable=False),
     Column("state", String(12), nullable=False),  # waiting | issued | refused

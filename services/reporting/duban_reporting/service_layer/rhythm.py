@@ -95,8 +95,7 @@ async def draft_due(unit_of_work, tenant: str, kind: str, now: datetime, names: 
 
 
 async def _draft(uow, tenant: str, kind: str, period: Period, now: datetime, names: dict[str, str], bottom: int) -> dict | None:
-    key = (rhythm_drafts.c.tenant == tenant, rhythm_drafts.c.kind == kind, rhythm_drafts.c.period_start == period.start)
-    if (await uow.session.execute(select(rhythm_drafts.c.draft_id).where(*key))).first() is not None:
+    if await _existing(uow.session, tenant, kind, period) is not None:
         return None
     row = dict(draft_id=str(uuid.uuid4()), tenant=tenant, kind=kind, period_start=period.start, period_end=period.end, label=period.label,
                title=title_of(kind, period.label), state="waiting", summary=await summary(uow.session, tenant, period, now, names, bottom),
@@ -105,6 +104,38 @@ async def _draft(uow, tenant: str, kind: str, period: Period, now: datetime, nam
     uow.audit(tenant, "rhythm.drafted", draft_id=row["draft_id"], kind=kind, period=period.label)
     log.info("period drafted", tenant=tenant, kind=kind, period=period.label)
     return row
+
+
+async def _existing(session, tenant: str, kind: str, period: Period) -> dict | None:
+    query = select(rhythm_drafts).where(rhythm_drafts.c.tenant == tenant, rhythm_drafts.c.kind == kind,
+                                        rhythm_drafts.c.period_start == period.start, rhythm_drafts.c.period_end == period.end)
+    row = (await session.execute(query)).mappings().first()
+    return dict(row) if row else None
+
+
+async def request_draft(unit_of_work, tenant: str, kind: str, period: Period, *, names: dict[str, str], bottom: int) -> tuple[dict, bool]:
+    """A bulletin asked for by hand (POST reports): the period's draft, drafted now unless the rhythm
+    or an earlier request has drafted it; a refused one is drafted anew, with today's figures.
+    (the draft, True when drafted now)."""
+    try:
+        return await _request_draft(unit_of_work, tenant, kind, period, names, bottom)
+    except IntegrityError:  # a concurrent request drafted the period first (PostgreSQL); ours rolled back
+        return await _request_draft(unit_of_work, tenant, kind, period, names, bottom)
+
+
+async def _request_draft(unit_of_work, tenant: str, kind: str, period: Period, names: dict[str, str], bottom: int) -> tuple[dict, bool]:
+    async with unit_of_work() as uow:
+        now = uow.now()
+        existing = await _existing(uow.session, tenant, kind, period)
+        if existing is not None and existing["state"] != "refused":
+            return existing, False
+        if existing is None:
+            return await _draft(uow, tenant, kind, period, now, names, bottom), True
+        anew = dict(state="waiting", summary=await summary(uow.session, tenant, period, now, names, bottom), drafted_at=now,
+                    decided_at=None, decided_by=None, note=None)
+        await uow.session.execute(update(rhythm_drafts).where(rhythm_drafts.c.draft_id == existing["draft_id"]).values(**anew))
+        uow.audit(tenant, "rhythm.redrafted", draft_id=existing["draft_id"], kind=kind, period=period.label)
+        return {**existing, **anew}, True
 
 
 class DraftRefused(ValueError):

@@ -37,7 +37,7 @@ def upgrade() -> None:
         sa.Column('tenant', sa.String(40), primary_key=True),
         sa.Column('kind', sa.String(30), primary_key=True),
         sa.Column('period_start', sa.Date(), primary_key=True),
-        sa.Column('period_end', sa.Date(), nullable=False),
+        sa.Column('period_end', sa.Date(), primary_key=True),
         sa.Column('label', sa.String(60), nullable=False),
         sa.Column('title', sa.String(500), nullable=False),
         sa.Column('state', sa.String(12), nullable=False),

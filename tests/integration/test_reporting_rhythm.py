@@ -36,7 +36,7 @@ class NoNames:
 
 class Offices:
     async def of(self, tenant: str, fallback: Office) -> Office:
-        return fallback
+        return Office(fallback.body, "王主任", "13800001111")
 
     async def template(self, tenant: str, kind: str) -> None:
         return None
@@ -49,7 +49,7 @@ class Service:
 
     def __init__(self, db: Database, clock: FixedClock) -> None:
         self.db, self.clock, self.settings = db, clock, ReportingSettings()
-        self.tables, self.source, self.relay = orm.infra, "/duban/reporting", None
+        self.tables, self.source, self.relay, self.offices = orm.infra, "/duban/reporting", None, Offices()
 
 
 @contextlib.asynccontextmanager
@@ -152,5 +152,30 @@ async def test_a_refused_draft_takes_no_number_and_cannot_be_issued(backend, pg,
         assert (await rhythm.issue(service.unit_of_work, db.read, "t1", november, issued_by="办公室主任", names={}, issuing=issuing))["report_no"] == "督查月报〔2027〕2号"
         async with db.read() as session:
             published = (await session.execute(select(orm.infra.outbox.c.subject))).scalars().all()
+            audited = (await session.execute(select(audit.audit_log.c.action))).scalars().all()
         assert sorted(published) == ["duban.out.t1.report.published"] * 2
+        assert audited.count("rhythm.refused") == 1 and audited.count("rhythm.issued") == 2, "every step in the audit log"
         assert ("monthly_summary", date(2026, 12, 1), "refused") in await drafted(db)
+
+
+async def test_a_draft_waiting_more_than_three_working_days_reminds_the_office_once(backend, pg, tmp_path):
+    async with database(backend, tmp_path, pg) as db:
+        service = await seeded_service(db)
+        ticker = rhythm.RhythmTicker(service, NoNames(), simulated=True, poll_s=1)
+        await ticker.on_clock_change(FIRST_MATTER)
+        await ticker.on_clock_change(datetime(2026, 12, 1, 0, 5, tzinfo=TZ))  # November's summary drafted on Tuesday
+        await ticker.on_clock_change(datetime(2026, 12, 4, 18, 0, tzinfo=TZ))  # Friday: three working days (2, 3, 4)
+        async with db.read() as session:
+            assert (await session.execute(select(orm.infra.outbox.c.subject))).scalars().all() == []
+        other = rhythm.RhythmTicker(service, NoNames(), simulated=True, poll_s=1)
+        monday = datetime(2026, 12, 7, 9, 0, tzinfo=TZ)
+        service.clock.set(monday)
+        await asyncio.gather(ticker.on_clock_change(monday), other.tick(monday))
+        await ticker.on_clock_change(datetime(2026, 12, 8, 9, 0, tzinfo=TZ))
+        async with db.read() as session:
+            sent = (await session.execute(select(orm.infra.outbox.c.subject, orm.infra.outbox.c.payload))).all()
+            audited = (await session.execute(select(audit.audit_log.c.action))).scalars().all()
+        assert [subject for subject, _ in sent] == ["duban.out.t1.notification.sms"], "one reminder, whatever the ticks and replicas"
+        text = sent[0][1].decode()
+        assert "13800001111" in text and "2026年11月督查督办工作情况汇总" in text and "已等待审签4个工作日" in text
+        assert audited.count("rhythm.reminded") == 1 and audited.count("rhythm.drafted") == 1

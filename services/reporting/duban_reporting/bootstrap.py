@@ -23,7 +23,7 @@ def bootstrap(settings: ReportingSettings | None = None) -> Runtime:
     runtime.routers.append(http_rhythm.router)
     runtime.unit_names, runtime.offices = names, IssuingLookup(settings.intake_url, settings.service_headers())
     simulated = isinstance(runtime.clock, SimulatedClock)
-    ticker = RhythmTicker(runtime, names, simulated=simulated, poll_s=settings.rhythm_poll_s)
+    ticker = RhythmTicker(runtime, names, simulated=simulated, poll_s=settings.rhythm_poll_s, calendar=calendar)
     if simulated:  # drafted before the service acknowledges the new time, like deadline's timers
         runtime.clock.on_change(ticker.on_clock_change)
     runtime.background.append(ticker.run)

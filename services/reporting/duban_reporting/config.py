@@ -20,6 +20,7 @@ class ReportingSettings(ServiceSettings):
     bulletin_addressee: str = "各乡镇人民政府，县政府各部门、各直属机构："
     special_report_addressee: str = "县人民政府领导："
     report_copies_to: list[str] = Field(default_factory=lambda: ["县委组织部", "县纪委监委", "县作风建设办公室"])
+    rhythm_remind_workdays: int = 3  # a draft waiting longer than this many working days: the office is reminded, once
     rhythm_poll_s: float = 30.0  # how often the reporting rhythm looks for ended periods (besides every simulated clock change)
     special_report_limit: int = 200  # matters a campaign's special report may cover
 

@@ -227,6 +227,7 @@ rhythm_drafts = Table(
     Column("decided_at", UTCDateTime),
     Column("decided_by", String(200)),  # who issued or refused it
     Column("note", String(500)),  # the reason of a refusal
+    Column("reminded_at", UTCDateTime),  # when the office was reminded that it waits (rhythm_remind_workdays)
     Column("report_id", String(36)),  # the published report, once issued
     UniqueConstraint("draft_id", name="uq_rhythm_drafts_draft_id"),
     Index("ix_rhythm_drafts_tenant_state", "tenant", "state", "drafted_at"),

@@ -8,7 +8,8 @@ cursor per kind (``rhythm_cursors``: the next period to draft and the instant it
 claims the cursors that are due (``FOR UPDATE SKIP LOCKED`` on PostgreSQL: replicas take
 different rows; SQLite serializes writers), drafts every period that has ended and moves the
 cursor, in ONE transaction per cursor; the draft's primary key (tenant, kind, period) makes a
-second draft of a period impossible even so. Ticks run when the simulated clock moves (before
+second draft of a period impossible even so. A draft waiting for sign-off more than
+``rhythm_remind_workdays`` working days reminds the office once (``remind``). Ticks run when the simulated clock moves (before
 the service acknowledges the new time) and on a period with any clock, which also drafts, on
 start, what fell due while the service was down. A tenant gets its cursors on the first tick
 after reporting has seen one of its matters (``domain.rhythm.first_period`` says where they start).
@@ -25,6 +26,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from duban_common import tenancy
+from duban_common.calendar import WorkCalendar, local_day
+from duban_common.contracts import events as ev
+from duban_common.documents import Issuing as Office
 from duban_common.logging import get_logger
 
 from ..adapters.orm import ledger, rhythm_cursors, rhythm_drafts
@@ -138,6 +142,39 @@ async def _request_draft(unit_of_work, tenant: str, kind: str, period: Period, n
         return {**existing, **anew}, True
 
 
+REMINDER = "【待签发提醒】《{title}》已等待审签{days}个工作日，请及时审签。"
+
+
+async def stale_drafts(db, now: datetime, calendar: WorkCalendar, workdays: int) -> list[dict]:
+    """Drafts waiting for sign-off more than ``workdays`` working days, not yet reminded of."""
+    with tenancy.scoped(tenancy.ALL):
+        async with db.read() as session:
+            query = select(rhythm_drafts).where(rhythm_drafts.c.state == "waiting", rhythm_drafts.c.reminded_at.is_(None))
+            rows = [dict(row) for row in (await session.execute(query)).mappings()]
+    return [row for row in rows if calendar.workdays_between(local_day(row["drafted_at"]), local_day(now)) > workdays]
+
+
+async def remind(unit_of_work, draft: dict, office: Office, calendar: WorkCalendar) -> bool:
+    """Remind the office, once whatever the replicas (the first to set reminded_at), by SMS to its
+    contact when the tenant registry names one; the reminder is in the audit log either way."""
+    tenant = draft["tenant"]
+    with tenancy.scoped(tenant):
+        async with unit_of_work() as uow:
+            marked = await uow.session.execute(update(rhythm_drafts).where(rhythm_drafts.c.draft_id == draft["draft_id"],
+                                                                           rhythm_drafts.c.reminded_at.is_(None)).values(reminded_at=uow.now()))
+            if marked.rowcount != 1:
+                return False
+            days = calendar.workdays_between(local_day(draft["drafted_at"]), local_day(uow.now()))
+            text = REMINDER.format(title=draft["title"], days=days)
+            if office.phone:
+                recipient = {"unit": "supervision_office", "name": office.contact, "address": office.phone}
+                await uow.emit(tenant, ev.NOTIFICATION_REQUESTED, ev.NotificationRequested(
+                    notification_id=str(uuid.uuid4()), channel="sms", recipient=recipient, template="draft_waiting", text=text,
+                    ref={"draft_id": draft["draft_id"], "title": draft["title"]}, created_at=uow.now()))
+            uow.audit(tenant, "rhythm.reminded", draft_id=draft["draft_id"], waiting_workdays=days, sms=bool(office.phone))
+    return True
+
+
 class DraftRefused(ValueError):
     """The draft cannot be issued or refused; the message says why, in Chinese, for the caller."""
 
@@ -184,9 +221,11 @@ async def issue(unit_of_work, read, tenant: str, draft_id: str, *, issued_by: st
     row, _created = await publishing.publish(unit_of_work, read, tenant, request_of(draft), idempotency_key=None,
                                              published_by=issued_by, names=names, issuing=issuing)
     async with unit_of_work() as uow:
-        await uow.session.execute(update(rhythm_drafts).where(rhythm_drafts.c.draft_id == draft_id, rhythm_drafts.c.state == "waiting")
-                                  .values(state="issued", report_id=row["report_id"], decided_at=uow.now(), decided_by=issued_by))
-        uow.audit(tenant, "rhythm.issued", draft_id=draft_id, report_id=row["report_id"], report_no=row["report_no"], by=issued_by)
+        marked = await uow.session.execute(update(rhythm_drafts).where(rhythm_drafts.c.draft_id == draft_id, rhythm_drafts.c.state == "waiting")
+                                           .values(state="issued", report_id=row["report_id"], decided_at=uow.now(), decided_by=issued_by))
+        if marked.rowcount == 1:  # issued now, not a repeat
+            uow.audit(tenant, "rhythm.issued", draft_id=draft_id, report_id=row["report_id"], report_no=row["report_no"],
+                      by=issued_by)
     return row
 
 
@@ -209,8 +248,9 @@ async def refuse(unit_of_work, tenant: str, draft_id: str, reason: str, *, refus
 class RhythmTicker:
     """Wakes the rhythm up: on each simulated clock change and every ``poll_s`` seconds."""
 
-    def __init__(self, runtime, names, *, simulated: bool, poll_s: float) -> None:
+    def __init__(self, runtime, names, *, simulated: bool, poll_s: float, calendar: WorkCalendar | None = None) -> None:
         self.runtime, self.names, self.simulated, self.poll_s = runtime, names, simulated, poll_s
+        self.calendar = calendar or WorkCalendar()
         self._handled: datetime | None = None  # the simulated time the last tick ran for
 
     async def tick(self, now: datetime, as_of: datetime | None = None) -> int:
@@ -221,6 +261,9 @@ class RhythmTicker:
         for tenant, kind in await due_cursors(db, now):
             names = await self.names.of(tenant)
             drafted += len(await draft_due(self.runtime.unit_of_work, tenant, kind, now, names, settings.admonition_bottom_of(tenant)))
+        for draft in await stale_drafts(db, now, self.calendar, settings.rhythm_remind_workdays):
+            office = await self.runtime.offices.of(draft["tenant"], Office(settings.issuer_of(draft["tenant"])))
+            await remind(self.runtime.unit_of_work, draft, office, self.calendar)
         return drafted
 
     async def on_clock_change(self, now: datetime) -> None:

@@ -46,6 +46,7 @@ def upgrade() -> None:
         sa.Column('decided_at', UTCDateTime(timezone=True)),
         sa.Column('decided_by', sa.String(200)),
         sa.Column('note', sa.String(500)),
+        sa.Column('reminded_at', UTCDateTime(timezone=True)),
         sa.Column('report_id', sa.String(36)),
         sa.UniqueConstraint('draft_id', name='uq_rhythm_drafts_draft_id'),
     )

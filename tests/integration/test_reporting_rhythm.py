@@ -19,6 +19,7 @@ from duban_common.clock import FixedClock
 from duban_common.db import Database
 from duban_common.documents import Issuing as Office
 from duban_common.runtime import Runtime
+from duban_common.testing.postgres import TemporaryDatabases
 from duban_reporting.adapters import orm
 from duban_reporting.config import ReportingSettings
 from duban_reporting.service_layer import publishing, rhythm
@@ -52,38 +53,22 @@ class Service:
         self.tables, self.source, self.relay, self.offices = orm.infra, "/duban/reporting", None, Offices()
 
 
-@contextlib.asynccontextmanager
-async def database(backend: str, tmp_path, pg_url: str | None):
-    if backend == "sqlite":
-        db = Database(f"sqlite+aiosqlite:///{tmp_path / 'rhythm.db'}")
-        yield db
-        await db.dispose()
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'rhythm.db'}"
         return
-    import asyncpg
+    with TemporaryDatabases(request.getfixturevalue("pg_url"), tag="rhythm") as databases:
+        yield databases.url()
 
-    admin = pg_url.replace("postgresql+asyncpg://", "postgresql://")
-    name = f"{admin.rsplit('/', 1)[1]}_rh_{uuid.uuid4().hex[:8]}"
-    conn = await asyncpg.connect(admin)
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    await conn.close()
-    db = Database(f"{pg_url.rsplit('/', 1)[0]}/{name}")
+
+@contextlib.asynccontextmanager
+async def database(url: str):
+    db = Database(url)
     try:
         yield db
     finally:
         await db.dispose()
-        conn = await asyncpg.connect(admin)
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.close()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def backend(request):
-    return request.param
-
-
-@pytest.fixture
-def pg(request, backend):
-    return request.getfixturevalue("pg_url") if backend == "postgresql" else None
 
 
 async def drafted(db: Database) -> list[tuple[str, date, str]]:
@@ -108,8 +93,8 @@ async def seeded_service(db: Database) -> Service:
     return Service(db, FixedClock(FIRST_MATTER))
 
 
-async def test_each_period_is_drafted_once_whatever_the_ticks(backend, pg, tmp_path):
-    async with database(backend, tmp_path, pg) as db:
+async def test_each_period_is_drafted_once_whatever_the_ticks(db_url):
+    async with database(db_url) as db:
         service = await seeded_service(db)
         ticker = rhythm.RhythmTicker(service, NoNames(), simulated=True, poll_s=1)
         await ticker.on_clock_change(FIRST_MATTER)
@@ -129,8 +114,8 @@ async def test_each_period_is_drafted_once_whatever_the_ticks(backend, pg, tmp_p
         assert cursors == {"monthly_summary": date(2027, 1, 1), "quarterly_bulletin": date(2027, 1, 1), "annual_assessment": date(2027, 1, 1)}
 
 
-async def test_a_refused_draft_takes_no_number_and_cannot_be_issued(backend, pg, tmp_path):
-    async with database(backend, tmp_path, pg) as db:
+async def test_a_refused_draft_takes_no_number_and_cannot_be_issued(db_url):
+    async with database(db_url) as db:
         service = await seeded_service(db)
         ticker = rhythm.RhythmTicker(service, NoNames(), simulated=True, poll_s=1)
         await ticker.on_clock_change(FIRST_MATTER)
@@ -158,8 +143,8 @@ async def test_a_refused_draft_takes_no_number_and_cannot_be_issued(backend, pg,
         assert ("monthly_summary", date(2026, 12, 1), "refused") in await drafted(db)
 
 
-async def test_a_draft_waiting_more_than_three_working_days_reminds_the_office_once(backend, pg, tmp_path):
-    async with database(backend, tmp_path, pg) as db:
+async def test_a_draft_waiting_more_than_three_working_days_reminds_the_office_once(db_url):
+    async with database(db_url) as db:
         service = await seeded_service(db)
         ticker = rhythm.RhythmTicker(service, NoNames(), simulated=True, poll_s=1)
         await ticker.on_clock_change(FIRST_MATTER)

@@ -19,7 +19,6 @@ from duban_common.clock import FixedClock
 from duban_common.db import Database
 from duban_common.documents import Issuing as Office
 from duban_common.runtime import Runtime
-from duban_common.testing.postgres import TemporaryDatabases
 from duban_reporting.adapters import orm
 from duban_reporting.config import ReportingSettings
 from duban_reporting.service_layer import publishing, rhythm
@@ -53,15 +52,6 @@ class Service:
         self.tables, self.source, self.relay, self.offices = orm.infra, "/duban/reporting", None, Offices()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'rhythm.db'}"
-        return
-    with TemporaryDatabases(request.getfixturevalue("pg_url"), tag="rhythm") as databases:
-        yield databases.url()
-
-
 @contextlib.asynccontextmanager
 async def database(url: str):
     db = Database(url)
@@ -93,8 +83,8 @@ async def seeded_service(db: Database) -> Service:
     return Service(db, FixedClock(FIRST_MATTER))
 
 
-async def test_each_period_is_drafted_once_whatever_the_ticks(db_url):
-    async with database(db_url) as db:
+async def test_each_period_is_drafted_once_whatever_the_ticks(either_db_url):
+    async with database(either_db_url) as db:
         service = await seeded_service(db)
         ticker = rhythm.RhythmTicker(service, NoNames(), simulated=True, poll_s=1)
         await ticker.on_clock_change(FIRST_MATTER)
@@ -114,8 +104,8 @@ async def test_each_period_is_drafted_once_whatever_the_ticks(db_url):
         assert cursors == {"monthly_summary": date(2027, 1, 1), "quarterly_bulletin": date(2027, 1, 1), "annual_assessment": date(2027, 1, 1)}
 
 
-async def test_a_refused_draft_takes_no_number_and_cannot_be_issued(db_url):
-    async with database(db_url) as db:
+async def test_a_refused_draft_takes_no_number_and_cannot_be_issued(either_db_url):
+    async with database(either_db_url) as db:
         service = await seeded_service(db)
         ticker = rhythm.RhythmTicker(service, NoNames(), simulated=True, poll_s=1)
         await ticker.on_clock_change(FIRST_MATTER)
@@ -143,8 +133,8 @@ async def test_a_refused_draft_takes_no_number_and_cannot_be_issued(db_url):
         assert ("monthly_summary", date(2026, 12, 1), "refused") in await drafted(db)
 
 
-async def test_a_draft_waiting_more_than_three_working_days_reminds_the_office_once(db_url):
-    async with database(db_url) as db:
+async def test_a_draft_waiting_more_than_three_working_days_reminds_the_office_once(either_db_url):
+    async with database(either_db_url) as db:
         service = await seeded_service(db)
         ticker = rhythm.RhythmTicker(service, NoNames(), simulated=True, poll_s=1)
         await ticker.on_clock_change(FIRST_MATTER)

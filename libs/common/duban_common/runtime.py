@@ -13,6 +13,7 @@ import contextlib
 import importlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import nats
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
@@ -54,6 +55,8 @@ class Runtime:
     # Route templates that take files (e.g. "/v1/tenants/{tenant}/tasks/{task_id}/attachments"): exempt
     # from max_body_bytes, each reads its body against settings.max_upload_bytes itself.
     upload_routes: list[str] = field(default_factory=list)
+    # The service's sign-off desk (signoff.Desk) when it owns drafts: the shared sign-off routes use it.
+    signoff: Any = None
 
     def __post_init__(self) -> None:
         self.db = Database(self.settings.db_url())

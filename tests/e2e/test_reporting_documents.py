@@ -63,14 +63,17 @@ DIRECTOR = {"X-Duban-Role": "office_director"}
 
 
 def bulletin(system, body: dict, headers: dict | None = None) -> httpx.Response:
-    """A bulletin asked for by hand is a draft (202) until the office director issues it (签发)."""
+    """A bulletin asked for by hand is a draft (202) until its sign-off ends: 督查室提出 → 政府办公室主任签发."""
     before = httpx.get(reports_url(system), timeout=10).json()["total"]
     r = post(system, body, headers)
     if r.status_code != 202:
         return r
-    assert r.headers["location"].endswith(r.json()["draft"]["draft_id"])
-    assert httpx.get(reports_url(system), timeout=10).json()["total"] == before, "a draft published something"
-    return httpx.post(f"{system.url('reporting')}{r.headers['location']}/issue", headers=DIRECTOR, timeout=60)
+    steps = f"{system.url('reporting')}{r.json()['draft']['links']['signoff']}/steps"
+    for who in (OFFICE, DIRECTOR):
+        assert httpx.get(reports_url(system), timeout=10).json()["total"] == before, "a draft published something"
+        taken = httpx.post(steps, json={"decision": "approve"}, headers=who, timeout=60)
+        assert taken.status_code == 200, taken.text
+    return post(system, body, headers)  # once issued: 200 with the report
 
 
 def escalation_of(system, task_id: str) -> dict:
@@ -225,9 +228,9 @@ def test_numbering_idempotency_special_reports_masking_and_the_published_events(
 
     november = post(system, {"kind": "quarterly_bulletin", "period": "2026-11"})  # drafted, then refused: it takes no number
     assert november.status_code == 202 and november.json()["created"] is True, november.text
-    refused = httpx.post(f"{system.url('reporting')}{november.headers['location']}/refuse", json={"reason": "11月情况已在季度通报中反映"},
-                         headers=DIRECTOR, timeout=10)
-    assert refused.status_code == 200 and refused.json()["state"] == "refused", refused.text
+    refused = httpx.post(f"{system.url('reporting')}{november.json()['draft']['links']['signoff']}/steps",
+                         json={"decision": "refuse", "reason": "11月情况已在季度通报中反映"}, headers=OFFICE, timeout=10)
+    assert refused.status_code == 200 and refused.json()["status"] == "refused", refused.text
     december = bulletin(system, {"kind": "quarterly_bulletin", "period": "2026-12"})
     assert december.status_code == 200 and december.json()["report_no"] == "督查通报〔2026〕2号"
     paragraphs, _ = read_docx(download(system, december.json(), "docx")[0])

@@ -1,6 +1,7 @@
 """The reporting rhythm (月督查、季通报、年终考核) on the running system: when the simulated clock
 passes the quarter's end, reporting drafts the quarterly bulletin by itself; it publishes nothing
-until the office director issues it (签发), which numbers it; a refused draft takes no number."""
+until its sign-off chain ends (督查室提出 → 政府办公室主任签发, the library's default), whose last
+step numbers it; a refused draft takes no number."""
 
 from __future__ import annotations
 
@@ -30,9 +31,9 @@ def drafts(system, **params) -> dict:
     return r.json()
 
 
-def decide(system, draft: dict, action: str, who: dict, body: dict | None = None) -> httpx.Response:
-    url = f"{system.url('reporting')}/v1/tenants/demo/rhythm/drafts/{draft['draft_id']}/{action}"
-    return httpx.post(url, json=body, headers=who, timeout=60)
+def step(system, draft: dict, who: dict, decision: str = "approve", reason: str | None = None) -> httpx.Response:
+    url = f"{system.url('reporting')}{draft['links']['signoff']}/steps"
+    return httpx.post(url, json={"decision": decision, "reason": reason}, headers=who, timeout=60)
 
 
 def published(nats_url: str) -> list[dict]:
@@ -64,15 +65,22 @@ def test_the_quarterly_bulletin_is_drafted_at_the_quarters_end_and_published_onl
                      ("quarterly_bulletin", "2026年第四季度")]
     assert reports(system) == [] and published(nats_server.url) == [], "a draft publishes nothing"
 
-    refused = decide(system, draft, "issue", DEPUTY)
-    assert refused.status_code == 403 and "office_director" in refused.text, "only the office director issues"
-    issued = decide(system, draft, "issue", DIRECTOR)
-    assert issued.status_code == 200, issued.text
-    report = issued.json()
+    queue = httpx.get(f"{system.url('reporting')}/v1/tenants/demo/approvals", params={"mine": 1}, headers=OFFICE, timeout=10)
+    assert draft["draft_id"] in [d["id"] for d in queue.json()], "the office's queue holds the bulletin to propose"
+    early = step(system, draft, DIRECTOR)
+    assert early.status_code == 403 and "督查室" in early.json()["detail"], "the first step is the office's (提出)"
+    proposed = step(system, draft, OFFICE)
+    assert proposed.status_code == 200 and proposed.json()["waiting_for"] == "政府办公室主任签发", proposed.text
+    assert reports(system) == [] and published(nats_server.url) == [], "proposed is not issued"
+    deputy = step(system, draft, DEPUTY)
+    assert deputy.status_code == 403 and "政府办公室主任" in deputy.json()["detail"], "only the office director issues"
+    issued = step(system, draft, DIRECTOR)
+    assert issued.status_code == 200 and issued.json()["number"] == "督查通报〔2027〕1号", issued.text
+    (report,) = reports(system)
     assert (report["report_no"], report["kind"]) == ("督查通报〔2027〕1号", "quarterly_bulletin")
-    assert report["published_by"].startswith("office_director"), "who issued it, from the caller, not the body"
-    again = decide(system, draft, "issue", DIRECTOR)
-    assert again.status_code == 200 and again.json()["report_id"] == report["report_id"]
+    assert report["published_by"].startswith("office_director"), "who signed it, as the step names them"
+    again = step(system, draft, DIRECTOR)
+    assert again.status_code == 200 and again.json()["number"] == "督查通报〔2027〕1号"
     wait_for(lambda: len(published(nats_server.url)) == 1, what="report.published on the outbound stream")
     (event,) = published(nats_server.url)
     assert (event["report_id"], event["kind"], event["period"]["label"]) == (report["report_id"], "quarterly_bulletin", "2026年第四季度")
@@ -82,11 +90,14 @@ def test_the_quarterly_bulletin_is_drafted_at_the_quarters_end_and_published_onl
 
 def test_a_refused_draft_takes_no_number(system, nats_server, quarter_ended):
     months = {d["label"]: d for d in drafts(system, kind="monthly_summary")["items"]}
-    refusal = decide(system, months["2026年12月"], "refuse", DEPUTY, {"reason": "12月数据尚未核实"})
-    assert refusal.status_code == 200 and refusal.json()["state"] == "refused", refusal.text
-    assert decide(system, months["2026年12月"], "issue", DIRECTOR).status_code == 409
-    assert decide(system, months["2026年11月"], "refuse", DEPUTY, {"reason": "x"}).status_code == 422, "a reason says why"
-    issued = decide(system, months["2026年11月"], "issue", DIRECTOR)
-    assert issued.status_code == 200 and issued.json()["report_no"] == "督查月报〔2027〕1号", issued.text
-    assert {r["report_no"] for r in reports(system)} >= {"督查月报〔2027〕1号"}
-    assert "督查月报〔2027〕2号" not in {r["report_no"] for r in reports(system)}
+    assert step(system, months["2026年12月"], OFFICE).status_code == 200
+    assert step(system, months["2026年12月"], DIRECTOR, "refuse").status_code == 422, "a refusal says why"
+    refusal = step(system, months["2026年12月"], DIRECTOR, "refuse", "12月数据尚未核实")
+    assert refusal.status_code == 200 and refusal.json()["status"] == "refused", refusal.text
+    assert {d["label"]: d["state"] for d in drafts(system, kind="monthly_summary")["items"]}["2026年12月"] == "refused"
+    assert step(system, months["2026年12月"], DIRECTOR).status_code == 409
+    assert step(system, months["2026年11月"], OFFICE).status_code == 200
+    issued = step(system, months["2026年11月"], DIRECTOR)
+    assert issued.status_code == 200 and issued.json()["number"] == "督查月报〔2027〕1号", issued.text
+    numbers = {r["report_no"] for r in reports(system)}
+    assert "督查月报〔2027〕1号" in numbers and "督查月报〔2027〕2号" not in numbers

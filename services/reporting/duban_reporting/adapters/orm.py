@@ -6,6 +6,7 @@ from sqlalchemy import DDL, JSON, Boolean, Column, Date, Float, Index, Integer, 
 from duban_common.db import UTCDateTime
 from duban_common.outbox import InfraTables
 from duban_common.sequences import sequence_table
+from duban_common.signoff import SignoffTables
 
 from . import ledger_search
 
@@ -209,8 +210,8 @@ rhythm_cursors = Table(
 )
 
 # One draft per tenant, kind and period, whatever the replicas and restarts (the primary key),
-# drafted by the rhythm or asked for by hand (POST reports); it waits for its sign-off and is
-# issued (numbered, published) only by the last step.
+# drafted by the rhythm or asked for by hand (POST reports). Its sign-off is the draft of the same
+# id in ``drafts`` (duban_common.signoff), whose last step issues (numbers, publishes) it.
 rhythm_drafts = Table(
     "rhythm_drafts",
     metadata,
@@ -225,13 +226,15 @@ rhythm_drafts = Table(
     Column("summary", JSON, nullable=False),  # the figures when drafted: totals, ranking, admonitions
     Column("drafted_at", UTCDateTime, nullable=False),
     Column("decided_at", UTCDateTime),
-    Column("decided_by", String(200)),  # who issued or refused it
-    Column("note", String(500)),  # the reason of a refusal
-    Column("reminded_at", UTCDateTime),  # when the office was reminded that it waits (rhythm_remind_workdays)
+    Column("decided_by", String(200)),  # who took the step that issued or refused it
+    Column("note", String(2000)),  # the reason of a refusal
     Column("report_id", String(36)),  # the published report, once issued
     UniqueConstraint("draft_id", name="uq_rhythm_drafts_draft_id"),
     Index("ix_rhythm_drafts_tenant_state", "tenant", "state", "drafted_at"),
 )
+
+# The sign-off of reporting's drafts: drafts, draft_steps, signoff_chains (docs/decisions/0022-sign-off.md).
+signoff = SignoffTables(metadata)
 
 # Gapless numbers of bulletins and special reports, per tenant, year and kind (duban_common.sequences).
 sequences = sequence_table(metadata)

@@ -98,7 +98,7 @@ def _request(body: BulletinIn | SpecialReportIn, today: date, names: dict[str, s
 
 async def _bulletin_draft(runtime, tenant: str, req: Request, unit_names: dict[str, str]) -> JSONResponse:
     """202 with the period's draft (drafted now, or already waiting); 200 with the report once issued."""
-    draft, created = await rhythm.request_draft(runtime.unit_of_work, tenant, req.kind, req.period, names=unit_names,
+    draft, created = await rhythm.request_draft(runtime.unit_of_work, runtime.signoff, tenant, req.kind, req.period, names=unit_names,
                                                 bottom=runtime.settings.admonition_bottom_of(tenant))
     if draft["state"] == "issued":
         async with runtime.db.read() as session:

@@ -117,28 +117,8 @@ async def publish(unit_of_work: Callable, read: Callable, tenant: str, req: Requ
     key: str | None = None
     try:
         async with unit_of_work() as uow:
-            now = uow.now()
-            issued_on = local_day(now)
-            key = f"key:{idempotency_key}" if idempotency_key else req.natural_key(issued_on)
-            if (existing := await find(uow.session, tenant, key)) is not None:
-                return _same(existing, req), False
-            value = await sequences.next_value(uow.session, sequence_rows, tenant, issued_on.year, req.kind)
-            number = sequences.format_number(KIND_WORD[req.kind], issued_on.year, value)
-            doc = await _document(uow.session, tenant, req, number, now, names, issuing)
-            common = doc.document(Office(issuing.issuer, issuing.contact, issuing.phone))
-            docx, pdf = render_docx(common, issuing.docx_template), pdf_render.render(common)
-            report_id = str(uuid.uuid4())
-            period = _period(req, issued_on)
-            hashes = {"docx": hashlib.sha256(docx).hexdigest(), "pdf": hashlib.sha256(pdf).hexdigest()}
-            env = await uow.emit(tenant, ev.REPORT_PUBLISHED, ev.ReportPublished(
-                report_id=report_id, kind=req.kind, report_no=number, title=doc.title, period=period,
-                document={**document_links(tenant, report_id), "sha256": hashes}, published_at=now, published_by=published_by))
-            row = dict(report_id=report_id, tenant=tenant, kind=req.kind, year=issued_on.year, seq=value, report_no=number, title=doc.title,
-                       period=period, subject=req.subject, dedup_key=key, fingerprint=req.fingerprint(), issuer=doc.issuer, issued_on=issued_on,
-                       published_at=now, published_by=published_by, event_id=env.id, docx_sha256=hashes["docx"], pdf_sha256=hashes["pdf"],
-                       docx=docx, pdf=pdf)
-            await uow.session.execute(reports.insert(), row)
-            return row, True
+            key = f"key:{idempotency_key}" if idempotency_key else req.natural_key(local_day(uow.now()))
+            return await publish_in(uow, tenant, req, key=key, published_by=published_by, names=names, issuing=issuing)
     except IntegrityError:
         # a concurrent request with the same key committed first (PostgreSQL); ours rolled back, number included
         async with read() as s:
@@ -146,6 +126,33 @@ async def publish(unit_of_work: Callable, read: Callable, tenant: str, req: Requ
         if existing is None or key is None:
             raise
         return _same(existing, req), False
+
+
+async def publish_in(uow, tenant: str, req: Request, *, key: str, published_by: str | None, names: dict[str, str],
+                     issuing: Issuing) -> tuple[dict, bool]:
+    """Publishing inside the caller's unit of work (a sign-off step that issues a draft): the next
+    number, the document, both files, the ``reports`` row and ``report.published``."""
+    now = uow.now()
+    issued_on = local_day(now)
+    if (existing := await find(uow.session, tenant, key)) is not None:
+        return _same(existing, req), False
+    value = await sequences.next_value(uow.session, sequence_rows, tenant, issued_on.year, req.kind)
+    number = sequences.format_number(KIND_WORD[req.kind], issued_on.year, value)
+    doc = await _document(uow.session, tenant, req, number, now, names, issuing)
+    common = doc.document(Office(issuing.issuer, issuing.contact, issuing.phone))
+    docx, pdf = render_docx(common, issuing.docx_template), pdf_render.render(common)
+    report_id = str(uuid.uuid4())
+    period = _period(req, issued_on)
+    hashes = {"docx": hashlib.sha256(docx).hexdigest(), "pdf": hashlib.sha256(pdf).hexdigest()}
+    env = await uow.emit(tenant, ev.REPORT_PUBLISHED, ev.ReportPublished(
+        report_id=report_id, kind=req.kind, report_no=number, title=doc.title, period=period,
+        document={**document_links(tenant, report_id), "sha256": hashes}, published_at=now, published_by=published_by))
+    row = dict(report_id=report_id, tenant=tenant, kind=req.kind, year=issued_on.year, seq=value, report_no=number, title=doc.title,
+               period=period, subject=req.subject, dedup_key=key, fingerprint=req.fingerprint(), issuer=doc.issuer, issued_on=issued_on,
+               published_at=now, published_by=published_by, event_id=env.id, docx_sha256=hashes["docx"], pdf_sha256=hashes["pdf"],
+               docx=docx, pdf=pdf)
+    await uow.session.execute(reports.insert(), row)
+    return row, True
 
 
 def _same(existing: dict, req: Request) -> dict:

@@ -1,15 +1,18 @@
 """The reporting rhythm (月督查、季通报、年终考核): at the end of each month, quarter and year,
 reporting drafts the tenant's monthly supervision summary, quarterly bulletin and annual
-assessment by itself. A draft takes no number and publishes nothing: it waits for its sign-off,
-and only issuing (the chain's last step) numbers and publishes it (``publishing.publish``).
+assessment by itself. A draft takes no number and publishes nothing: it waits for its sign-off
+chain (duban_common.signoff: the library's defaults or the tenant's own), and only the chain's
+last step issues it, numbering and publishing it (``publishing.publish_in``) in that step's
+unit of work; a refused draft takes no number. A tenant that marks a kind automatic has its
+drafts issued as they are made.
 
 How reporting wakes up at a period's end, as deadline fires its timers: each tenant has one
 cursor per kind (``rhythm_cursors``: the next period to draft and the instant it ends). A tick
 claims the cursors that are due (``FOR UPDATE SKIP LOCKED`` on PostgreSQL: replicas take
 different rows; SQLite serializes writers), drafts every period that has ended and moves the
 cursor, in ONE transaction per cursor; the draft's primary key (tenant, kind, period) makes a
-second draft of a period impossible even so. A draft waiting for sign-off more than
-``rhythm_remind_workdays`` working days reminds the office once (``remind``). Ticks run when the simulated clock moves (before
+second draft of a period impossible even so. A draft waiting at one step more than
+``rhythm_remind_workdays`` working days reminds the office (``remind_waiting``). Ticks run when the simulated clock moves (before
 the service acknowledges the new time) and on a period with any clock, which also drafts, on
 start, what fell due while the service was down. A tenant gets its cursors on the first tick
 after reporting has seen one of its matters (``domain.rhythm.first_period`` says where they start).
@@ -19,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from fastapi.encoders import jsonable_encoder
 from sqlalchemy import func, select, update
@@ -30,6 +33,8 @@ from duban_common.calendar import WorkCalendar, local_day
 from duban_common.contracts import events as ev
 from duban_common.documents import Issuing as Office
 from duban_common.logging import get_logger
+from duban_common.signoff import ROLE_NAMES, Chain, Desk, DocumentKind
+from duban_common.signoff import repository as signoff_repository
 
 from ..adapters.orm import ledger, rhythm_cursors, rhythm_drafts
 from ..domain import rhythm
@@ -80,7 +85,7 @@ async def summary(session, tenant: str, period: Period, now: datetime, names: di
     return jsonable_encoder({key: value for key, value in stats.items() if key not in SUMMARY_DROPS})
 
 
-async def draft_due(unit_of_work, tenant: str, kind: str, now: datetime, names: dict[str, str], bottom: int) -> list[dict]:
+async def draft_due(unit_of_work, desk: Desk, tenant: str, kind: str, now: datetime, names: dict[str, str], bottom: int) -> list[dict]:
     """Draft every ended period of the tenant's cursor of ``kind`` and move the cursor on, in one
     transaction; nothing when another replica holds the cursor or has moved it already."""
     cursor_q = (select(rhythm_cursors).where(rhythm_cursors.c.tenant == tenant, rhythm_cursors.c.kind == kind,
@@ -91,23 +96,40 @@ async def draft_due(unit_of_work, tenant: str, kind: str, now: datetime, names: 
             if cursor is None:
                 return []
             ended = rhythm.ended(kind, cursor["next_start"], now)
-            drafted = [await _draft(uow, tenant, kind, period, now, names, bottom) for period in ended]
+            drafted = [await _draft(uow, desk, tenant, kind, period, names, bottom) for period in ended]
             following = rhythm.following(kind, ended[-1]) if ended else rhythm.period_of(kind, cursor["next_start"])
             await uow.session.execute(update(rhythm_cursors).where(rhythm_cursors.c.tenant == tenant, rhythm_cursors.c.kind == kind)
                                       .values(next_start=following.start, due_at=following.ends_before, updated_at=now))
     return [row for row in drafted if row is not None]
 
 
-async def _draft(uow, tenant: str, kind: str, period: Period, now: datetime, names: dict[str, str], bottom: int) -> dict | None:
+async def _draft(uow, desk: Desk, tenant: str, kind: str, period: Period, names: dict[str, str], bottom: int) -> dict | None:
     if await _existing(uow.session, tenant, kind, period) is not None:
         return None
-    row = dict(draft_id=str(uuid.uuid4()), tenant=tenant, kind=kind, period_start=period.start, period_end=period.end, label=period.label,
+    now = uow.now()
+    row = dict(tenant=tenant, kind=kind, period_start=period.start, period_end=period.end, label=period.label,
                title=title_of(kind, period.label), state="waiting", summary=await summary(uow.session, tenant, period, now, names, bottom),
                drafted_at=now)
+    signed = await _signoff_draft(uow, desk, row, key=f"rhythm:{kind}:{period.start}:{period.end}")
+    row.update(draft_id=signed["id"], **await _settled(uow.session, signed, row))
     await uow.session.execute(rhythm_drafts.insert(), row)
-    uow.audit(tenant, "rhythm.drafted", draft_id=row["draft_id"], kind=kind, period=period.label)
-    log.info("period drafted", tenant=tenant, kind=kind, period=period.label)
+    log.info("period drafted", tenant=tenant, kind=kind, period=period.label, signoff=signed["status"])
     return row
+
+
+async def _signoff_draft(uow, desk: Desk, row: dict, *, key: str) -> dict:
+    """The draft on the sign-off desk, with its chain (issued at once when the tenant made the kind automatic)."""
+    payload = {"kind": row["kind"], "from": row["period_start"].isoformat(), "to": row["period_end"].isoformat(), "label": row["label"]}
+    return await desk.create(uow, row["tenant"], row["kind"], key, title=row["title"], payload=payload, created_by="督查室（报表服务）",
+                             period=row["label"] if len(row["label"]) <= 20 else None)
+
+
+async def _settled(session, signed: dict, row: dict) -> dict:
+    """A draft issued as it was made (an automatic chain): its state and report."""
+    if signed["status"] != "issued":
+        return {}
+    report = await publishing.find(session, row["tenant"], request_of(row).natural_key(local_day(row["drafted_at"])))
+    return dict(state="issued", report_id=report["report_id"], decided_at=row["drafted_at"], decided_by="自动签发")
 
 
 async def _existing(session, tenant: str, kind: str, period: Period) -> dict | None:
@@ -117,70 +139,66 @@ async def _existing(session, tenant: str, kind: str, period: Period) -> dict | N
     return dict(row) if row else None
 
 
-async def request_draft(unit_of_work, tenant: str, kind: str, period: Period, *, names: dict[str, str], bottom: int) -> tuple[dict, bool]:
+async def request_draft(unit_of_work, desk: Desk, tenant: str, kind: str, period: Period, *, names: dict[str, str],
+                        bottom: int) -> tuple[dict, bool]:
     """A bulletin asked for by hand (POST reports): the period's draft, drafted now unless the rhythm
-    or an earlier request has drafted it; a refused one is drafted anew, with today's figures.
-    (the draft, True when drafted now)."""
+    or an earlier request has drafted it; a refused one is drafted anew, with today's figures and a
+    new sign-off. (the draft, True when drafted now)."""
     try:
-        return await _request_draft(unit_of_work, tenant, kind, period, names, bottom)
+        return await _request_draft(unit_of_work, desk, tenant, kind, period, names, bottom)
     except IntegrityError:  # a concurrent request drafted the period first (PostgreSQL); ours rolled back
-        return await _request_draft(unit_of_work, tenant, kind, period, names, bottom)
+        return await _request_draft(unit_of_work, desk, tenant, kind, period, names, bottom)
 
 
-async def _request_draft(unit_of_work, tenant: str, kind: str, period: Period, names: dict[str, str], bottom: int) -> tuple[dict, bool]:
+async def _request_draft(unit_of_work, desk: Desk, tenant: str, kind: str, period: Period, names: dict[str, str],
+                         bottom: int) -> tuple[dict, bool]:
     async with unit_of_work() as uow:
-        now = uow.now()
         existing = await _existing(uow.session, tenant, kind, period)
         if existing is not None and existing["state"] != "refused":
             return existing, False
         if existing is None:
-            return await _draft(uow, tenant, kind, period, now, names, bottom), True
-        anew = dict(state="waiting", summary=await summary(uow.session, tenant, period, now, names, bottom), drafted_at=now,
-                    decided_at=None, decided_by=None, note=None)
+            return await _draft(uow, desk, tenant, kind, period, names, bottom), True
+        anew = dict(existing, state="waiting", summary=await summary(uow.session, tenant, period, uow.now(), names, bottom),
+                    drafted_at=uow.now(), decided_at=None, decided_by=None, note=None, report_id=None)
+        signed = await _signoff_draft(uow, desk, anew, key=f"rhythm:{kind}:{period.start}:{period.end}:{uuid.uuid4()}")
+        anew.update(draft_id=signed["id"], **await _settled(uow.session, signed, anew))
         await uow.session.execute(update(rhythm_drafts).where(rhythm_drafts.c.draft_id == existing["draft_id"]).values(**anew))
-        uow.audit(tenant, "rhythm.redrafted", draft_id=existing["draft_id"], kind=kind, period=period.label)
-        return {**existing, **anew}, True
+        return anew, True
 
 
-REMINDER = "【待签发提醒】《{title}》已等待审签{days}个工作日，请及时审签。"
+REMINDER = "【待签批提醒】《{title}》等待{role}{action}已超过{days}个工作日，请及时审签。"
 
 
-async def stale_drafts(db, now: datetime, calendar: WorkCalendar, workdays: int) -> list[dict]:
-    """Drafts waiting for sign-off more than ``workdays`` working days, not yet reminded of."""
+async def remind_waiting(runtime, desk: Desk, now: datetime, calendar: WorkCalendar) -> int:
+    """Each draft waiting at one step (or since its last reminder) more than the tenant's number of
+    working days: an SMS to the office's contact (tenant registry) when it names one, and the
+    draft marked reminded (audited by the desk)."""
+    settings = runtime.settings
     with tenancy.scoped(tenancy.ALL):
-        async with db.read() as session:
-            query = select(rhythm_drafts).where(rhythm_drafts.c.state == "waiting", rhythm_drafts.c.reminded_at.is_(None))
-            rows = [dict(row) for row in (await session.execute(query)).mappings()]
-    return [row for row in rows if calendar.workdays_between(local_day(row["drafted_at"]), local_day(now)) > workdays]
+        async with runtime.db.read() as session:
+            due = await desk.reminders_due(session, now, calendar, lambda tenant: settings.rhythm_remind_workdays)
+    reminded = 0
+    for draft in due:
+        office = await runtime.offices.of(draft["tenant"], Office(settings.issuer_of(draft["tenant"])))
+        with tenancy.scoped(draft["tenant"]):
+            async with runtime.unit_of_work() as uow:
+                current = await signoff_repository.draft(uow.session, desk.tables, draft["tenant"], draft["id"], lock=True)
+                if current["status"] != "pending" or current["reminded_at"] != draft["reminded_at"]:
+                    continue  # decided meanwhile, or another replica reminded first
+                await desk.reminded(uow, draft)
+                if office.phone:
+                    await _remind_office(uow, draft, office, settings.rhythm_remind_workdays)
+                reminded += 1
+    return reminded
 
 
-async def remind(unit_of_work, draft: dict, office: Office, calendar: WorkCalendar) -> bool:
-    """Remind the office, once whatever the replicas (the first to set reminded_at), by SMS to its
-    contact when the tenant registry names one; the reminder is in the audit log either way."""
-    tenant = draft["tenant"]
-    with tenancy.scoped(tenant):
-        async with unit_of_work() as uow:
-            marked = await uow.session.execute(update(rhythm_drafts).where(rhythm_drafts.c.draft_id == draft["draft_id"],
-                                                                           rhythm_drafts.c.reminded_at.is_(None)).values(reminded_at=uow.now()))
-            if marked.rowcount != 1:
-                return False
-            days = calendar.workdays_between(local_day(draft["drafted_at"]), local_day(uow.now()))
-            text = REMINDER.format(title=draft["title"], days=days)
-            if office.phone:
-                recipient = {"unit": "supervision_office", "name": office.contact, "address": office.phone}
-                await uow.emit(tenant, ev.NOTIFICATION_REQUESTED, ev.NotificationRequested(
-                    notification_id=str(uuid.uuid4()), channel="sms", recipient=recipient, template="draft_waiting", text=text,
-                    ref={"draft_id": draft["draft_id"], "title": draft["title"]}, created_at=uow.now()))
-            uow.audit(tenant, "rhythm.reminded", draft_id=draft["draft_id"], waiting_workdays=days, sms=bool(office.phone))
-    return True
-
-
-class DraftRefused(ValueError):
-    """The draft cannot be issued or refused; the message says why, in Chinese, for the caller."""
-
-    def __init__(self, reason: str, status: int = 409) -> None:
-        super().__init__(reason)
-        self.status = status
+async def _remind_office(uow, draft: dict, office: Office, days: int) -> None:
+    step = Chain.model_validate(draft["chain"]).steps[draft["next_step"]]
+    text = REMINDER.format(title=draft["title"], role=ROLE_NAMES[step.role], action=step.action, days=days)
+    recipient = {"unit": "supervision_office", "name": office.contact, "address": office.phone}
+    await uow.emit(draft["tenant"], ev.NOTIFICATION_REQUESTED, ev.NotificationRequested(
+        notification_id=str(uuid.uuid4()), channel="sms", recipient=recipient, template="draft_waiting", text=text,
+        ref={"draft_id": draft["id"], "title": draft["title"]}, created_at=uow.now()))
 
 
 async def one_draft(session, tenant: str, draft_id: str) -> dict | None:
@@ -208,48 +226,50 @@ def request_of(draft: dict) -> publishing.Request:
     return publishing.Request(kind=draft["kind"], subject={"period": jsonable_encoder(period.as_dict())}, period=period)
 
 
-async def issue(unit_of_work, read, tenant: str, draft_id: str, *, issued_by: str | None, names: dict[str, str],
-                issuing: publishing.Issuing) -> dict:
-    """The last step of the draft's chain: number, render and publish it (``report.published``).
-    Issuing it again gives the same report; a refused draft cannot be issued and took no number."""
-    async with read() as session:
-        draft = await one_draft(session, tenant, draft_id)
-    if draft is None:
-        raise DraftRefused(f"草稿 {draft_id} 不存在", 404)
-    if draft["state"] == "refused":
-        raise DraftRefused(f"草稿“{draft['title']}”已被退回，不能签发")
-    row, _created = await publishing.publish(unit_of_work, read, tenant, request_of(draft), idempotency_key=None,
-                                             published_by=issued_by, names=names, issuing=issuing)
-    async with unit_of_work() as uow:
-        marked = await uow.session.execute(update(rhythm_drafts).where(rhythm_drafts.c.draft_id == draft_id, rhythm_drafts.c.state == "waiting")
-                                           .values(state="issued", report_id=row["report_id"], decided_at=uow.now(), decided_by=issued_by))
-        if marked.rowcount == 1:  # issued now, not a repeat
-            uow.audit(tenant, "rhythm.issued", draft_id=draft_id, report_id=row["report_id"], report_no=row["report_no"],
-                      by=issued_by)
-    return row
+def document_kinds(runtime) -> dict[str, DocumentKind]:
+    """What the sign-off desk does with reporting's drafts when their chain ends."""
+
+    async def issue(uow, signed: dict) -> str:
+        return await issue_signed(runtime, uow, signed)
+
+    async def refuse(uow, signed: dict) -> None:
+        await refuse_signed(uow, signed)
+
+    kind = DocumentKind(issue=issue, refuse=refuse)
+    return {name: kind for name in rhythm.KINDS}
 
 
-async def refuse(unit_of_work, tenant: str, draft_id: str, reason: str, *, refused_by: str | None) -> dict:
-    """The chain refused the draft: it is recorded as refused and takes no number."""
-    async with unit_of_work() as uow:
-        draft = await one_draft(uow.session, tenant, draft_id)
-        if draft is None:
-            raise DraftRefused(f"草稿 {draft_id} 不存在", 404)
-        if draft["state"] == "issued":
-            raise DraftRefused(f"草稿“{draft['title']}”已签发（{draft['report_id']}），不能退回")
-        if draft["state"] == "refused":
-            return draft
-        decided = dict(state="refused", decided_at=uow.now(), decided_by=refused_by, note=reason)
-        await uow.session.execute(update(rhythm_drafts).where(rhythm_drafts.c.draft_id == draft_id).values(**decided))
-        uow.audit(tenant, "rhythm.refused", draft_id=draft_id, reason=reason, by=refused_by)
-        return {**draft, **decided}
+def _decided_by(signed: dict) -> str:
+    return signed["steps"][-1]["person_name"] if signed.get("steps") else "自动签发"
+
+
+async def issue_signed(runtime, uow, signed: dict) -> str:
+    """The chain's last step: number, render and publish the document (report.published) in the
+    step's unit of work; the number is the document's."""
+    tenant, payload = signed["tenant"], signed["payload"]
+    draft = dict(kind=payload["kind"], period_start=date.fromisoformat(payload["from"]), period_end=date.fromisoformat(payload["to"]),
+                 label=payload["label"])
+    req = request_of(draft)
+    issuing = await publishing.office_issuing(runtime.settings, runtime.offices, tenant, draft["kind"])
+    row, _created = await publishing.publish_in(uow, tenant, req, key=req.natural_key(local_day(uow.now())), published_by=_decided_by(signed),
+                                                names=await runtime.unit_names.of(tenant), issuing=issuing)
+    await uow.session.execute(update(rhythm_drafts).where(rhythm_drafts.c.draft_id == signed["id"]).values(
+        state="issued", report_id=row["report_id"], decided_at=uow.now(), decided_by=_decided_by(signed)))
+    return row["report_no"]
+
+
+async def refuse_signed(uow, signed: dict) -> None:
+    """A step refused the draft: it is recorded as refused, with the reason, and takes no number."""
+    reason = signed["steps"][-1]["reason"] if signed.get("steps") else None
+    await uow.session.execute(update(rhythm_drafts).where(rhythm_drafts.c.draft_id == signed["id"]).values(
+        state="refused", decided_at=uow.now(), decided_by=_decided_by(signed), note=reason))
 
 
 class RhythmTicker:
     """Wakes the rhythm up: on each simulated clock change and every ``poll_s`` seconds."""
 
-    def __init__(self, runtime, names, *, simulated: bool, poll_s: float, calendar: WorkCalendar | None = None) -> None:
-        self.runtime, self.names, self.simulated, self.poll_s = runtime, names, simulated, poll_s
+    def __init__(self, runtime, *, simulated: bool, poll_s: float, calendar: WorkCalendar | None = None) -> None:
+        self.runtime, self.simulated, self.poll_s = runtime, simulated, poll_s
         self.calendar = calendar or WorkCalendar()
         self._handled: datetime | None = None  # the simulated time the last tick ran for
 
@@ -259,11 +279,10 @@ class RhythmTicker:
             await start_tenant(db, tenant, now, as_of or now)
         drafted = 0
         for tenant, kind in await due_cursors(db, now):
-            names = await self.names.of(tenant)
-            drafted += len(await draft_due(self.runtime.unit_of_work, tenant, kind, now, names, settings.admonition_bottom_of(tenant)))
-        for draft in await stale_drafts(db, now, self.calendar, settings.rhythm_remind_workdays):
-            office = await self.runtime.offices.of(draft["tenant"], Office(settings.issuer_of(draft["tenant"])))
-            await remind(self.runtime.unit_of_work, draft, office, self.calendar)
+            names = await self.runtime.unit_names.of(tenant)
+            drafted += len(await draft_due(self.runtime.unit_of_work, self.runtime.signoff, tenant, kind, now, names,
+                                           settings.admonition_bottom_of(tenant)))
+        await remind_waiting(self.runtime, self.runtime.signoff, now, self.calendar)
         return drafted
 
     async def on_clock_change(self, now: datetime) -> None:

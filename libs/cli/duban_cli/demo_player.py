@@ -33,6 +33,11 @@ def use_issuer(issuer) -> None:
     OFFICE["Authorization"] = f"Bearer {issuer.token(tenant=TENANT, roles=['supervision_office'], name='县政府督查室')}"
 
 
+def director_headers() -> dict[str, str]:
+    """The government office's director, who signs (签发) the office's bulletins."""
+    return {"Authorization": f"Bearer {_ISSUER.token(tenant=TENANT, roles=['office_director'], name='县政府办公室主任')}"}
+
+
 def unit_headers(unit: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {_ISSUER.token(tenant=TENANT, roles=['unit'], unit=unit)}"}
 ORDER = {"acknowledge": 0, "progress": 1, "completion": 2, "accept": 3}

@@ -168,7 +168,7 @@ def test_statistics_of_the_quarter_and_its_months(own_system, quarter):
         e = escalated.get(u["unit"], {"urges": 0, "deductions": 0.0})
         assert (u["urges"], u["deductions"], u["score"]) == (e["urges"], round(e["deductions"], 2), round(100 - e["deductions"], 1)), u["unit"]
     assert [(r["rank"], r["unit"], r["admonition"]) for r in q4["ranking"]] == [
-        (1, "zjj", False), (2, "wjj", False), (3, "fgj", True), (4, "jyj", True)]  # wjj is in the bottom 3 but flawless
+        (1, "zjj", True), (2, "wjj", False), (3, "fgj", True), (4, "jyj", True)]  # bottom 3 by score; wjj is flawless, zjj lost points
     assert {u["unit"]: u["unit_name"] for u in q4["by_unit"]}["zjj"] == "县住房和城乡建设局"
     (kind,) = q4["by_kind"]
     assert (kind["kind"], kind["kind_label"]) == ("meeting_decision", "会议议定事项")

@@ -13,7 +13,7 @@ import traceback
 
 import httpx
 
-from .demo_player import OFFICE, Outcome, Player, leader_headers, poll, use_issuer
+from .demo_player import OFFICE, Outcome, Player, director_headers, leader_headers, poll, use_issuer
 from .demo_scenario import PERIOD, TENANT, build
 from .banner import workbench_lines
 from .embedded import EMBEDDED_NATS_PORT, SERVICES, WORKBENCH, EmbeddedSystem, demo_units_path, load_demo_tenant, notices_issued_at_once
@@ -189,9 +189,14 @@ def _bulletin(rep: str, workbench: str) -> None:
     if listed.status_code != 200:
         print(f"    季度通报未生成：报告接口尚未提供（GET 返回 {listed.status_code}）。")
         return
-    made = httpx.post(url, json={"kind": "quarterly_bulletin", "period": PERIOD, "published_by": "县政府督查室"},
-                      headers={**OFFICE, "Idempotency-Key": f"demo-bulletin-{PERIOD}"}, timeout=120)
-    if made.status_code not in (200, 201, 202):
+    asked = {"kind": "quarterly_bulletin", "period": PERIOD, "published_by": "县政府督查室"}
+    made = httpx.post(url, json=asked, headers=OFFICE, timeout=120)
+    if made.status_code == 202:  # a draft: the office proposes it (提出), the office director signs it (签发)
+        steps = f"{rep}{made.json()['draft']['links']['signoff']}/steps"
+        for who in (OFFICE, director_headers()):
+            httpx.post(steps, json={"decision": "approve"}, headers=who, timeout=120)
+        made = httpx.post(url, json=asked, headers=OFFICE, timeout=120)
+    if made.status_code not in (200, 201):
         print(f"    季度通报未生成：POST 返回 {made.status_code} {made.text[:300]}")
         return
     links = sorted(set(_links(made.json())))

@@ -37,6 +37,11 @@ def leader_headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {_ISSUER.token(tenant=TENANT, roles=['leader'], name='县政府分管领导')}"}
 
 
+def director_headers() -> dict[str, str]:
+    """The government office's director, who signs (签发) the office's bulletins."""
+    return {"Authorization": f"Bearer {_ISSUER.token(tenant=TENANT, roles=['office_director'], name='县政府办公室主任')}"}
+
+
 def unit_headers(unit: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {_ISSUER.token(tenant=TENANT, roles=['unit'], unit=unit)}"}
 

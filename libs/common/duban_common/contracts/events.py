@@ -482,11 +482,12 @@ class NotificationRequested(_Event):
 
 
 class ReportPublished(_Event):
-    """A quarterly bulletin (政务督查通报) or a special report (督查专报) was published;
-    on duban.out.<tenant>.report.published."""
+    """A quarterly bulletin (政务督查通报), a special report (督查专报), a monthly supervision
+    summary (督查工作月报) or an annual assessment (督查督办考核通报) was published; on
+    duban.out.<tenant>.report.published."""
 
     report_id: str
-    kind: Literal["quarterly_bulletin", "special_report"]
+    kind: Literal["quarterly_bulletin", "special_report", "monthly_summary", "annual_assessment"]
     report_no: str  # e.g. 督查通报〔2026〕3号
     title: str
     period: dict  # {"label": "2026年第四季度", "from": "2026-10-01", "to": "2026-12-31"}

@@ -9,7 +9,6 @@ class ReportingSettings(ServiceSettings):
     yellow_workdays: int = 2  # a task is yellow this many working days before its deadline
     admonition_bottom: int = 3  # the bottom N of the unit ranking are flagged for an admonition talk (约谈)
     dashboard_overdue_limit: int = 20  # overdue matters per dashboard page
-    tasking_url: str = "http://127.0.0.1:8102"  # the units directory, for unit names in exports and the dashboard
     rebuild_batch: int = 500  # events applied per transaction when a rebuild replays the stream into a fresh database
     # bulletins and special reports (督查通报, 督查专报)
     # 发文机关 and 落款 when the tenant registry (intake) has no issuing_body for the tenant and `issuers` none either

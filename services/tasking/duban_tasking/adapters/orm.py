@@ -21,6 +21,9 @@ units = Table(
     Column("phone", String(40)),
     Column("active", Boolean, nullable=False, default=True),
     Column("deactivated_at", UTCDateTime),
+    # 1 at registration, one more at each change, carried by the unit events (0: never published,
+    # a unit from before the directory was published: the service publishes it at start)
+    Column("version", Integer, nullable=False, server_default="0"),
 )
 
 matters = Table(

@@ -1,0 +1,25 @@
+"""the units directory, kept from tasking's unit events (unit names in exports and the dashboard)
+
+Revision ID: 0014
+Revises: 0012
+Create Date: 2026-12-07 12:00:00
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+from duban_common import unit_directory
+
+revision = '0014'
+down_revision = '0012'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    unit_directory.create_in_migration(op)
+
+
+def downgrade() -> None:
+    unit_directory.drop_in_migration(op)

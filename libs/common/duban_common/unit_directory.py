@@ -9,7 +9,7 @@ transactions: no consumer asks tasking while it handles an event, and tasking ma
 
 Applying is idempotent and ordered by the entry's version: an older fact, redelivered or
 replayed late, never overwrites a newer one. ``duban rebuild <service>`` replays the unit
-events into an empty table (:func:`rebuild`).
+events into an emptied table (duban_common.unit_rebuild).
 """
 
 from __future__ import annotations
@@ -37,7 +37,8 @@ FACTS: dict[str, type[events._UnitFact]] = {
 ENTRY = ("code", "name", "type", "head", "contact", "phone", "active")
 
 
-def _columns() -> list[Column]:
+def entry_columns() -> list[Column]:
+    """The columns of a unit's entry, tenant and code first: tasking's own table and every copy have them."""
     return [
         Column("tenant", String(40), primary_key=True),
         Column("code", String(40), primary_key=True),
@@ -46,10 +47,12 @@ def _columns() -> list[Column]:
         Column("head", String(100)),
         Column("contact", String(100)),
         Column("phone", String(40)),
-        Column("active", Boolean, nullable=False),
-        Column("version", Integer, nullable=False),
-        Column("changed_at", UTCDateTime, nullable=False),
     ]
+
+
+def _columns() -> list[Column]:
+    return [*entry_columns(), Column("active", Boolean, nullable=False), Column("version", Integer, nullable=False),
+            Column("changed_at", UTCDateTime, nullable=False)]
 
 
 def unit_table(metadata: MetaData) -> Table:
@@ -57,12 +60,16 @@ def unit_table(metadata: MetaData) -> Table:
     return Table(TABLE, metadata, *_columns())
 
 
-def create_in_migration(op) -> None:
-    """The table's creation, for each keeping service's Alembic revision (``op``: alembic.op)."""
+def upgrade() -> None:
+    """A keeping service's Alembic revision that adds the table: ``upgrade = unit_directory.upgrade``."""
+    from alembic import op
+
     op.create_table(TABLE, *_columns())
 
 
-def drop_in_migration(op) -> None:
+def downgrade() -> None:
+    from alembic import op
+
     op.drop_table(TABLE)
 
 

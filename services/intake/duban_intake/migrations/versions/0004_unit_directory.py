@@ -7,8 +7,6 @@ Create Date: 2026-12-07 12:00:00
 
 from __future__ import annotations
 
-from alembic import op
-
 from duban_common import unit_directory
 
 revision = '0004'
@@ -17,9 +15,5 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade() -> None:
-    unit_directory.create_in_migration(op)
-
-
-def downgrade() -> None:
-    unit_directory.drop_in_migration(op)
+upgrade = unit_directory.upgrade
+downgrade = unit_directory.downgrade

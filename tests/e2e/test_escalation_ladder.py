@@ -257,10 +257,13 @@ def test_with_tasking_stopped_an_overdue_task_is_still_urged_and_its_notice_sent
     row = wait_for(lambda: next((i for i in ledger(system, q="md-down")["items"] if i["task_id"] and i["due_on"]), None), what="a task")
     esc_url = f"{system.url('escalation')}/v1/tenants/demo/tasks/{row['task_id']}/escalation"
     assigned_to_escalation(esc_url)
-    tasking = system.services["tasking"]
+    tasking, escalation = system.services["tasking"], system.services["escalation"]
     tasking.stop()
     try:
         assert not tasking.alive()
+        escalation.stop()  # and escalation starts again without it: nothing it knows of the units is held in memory
+        escalation.start()
+        escalation.wait_ready()
         running = tuple(name for name in SERVICES if name != "tasking")
         asyncio.run(set_clock(nats_server.url, at(row["due_on"], 10) + timedelta(days=1), running))  # overdue since the due day's 17:30
         state = wait_for(lambda: (lambda r: r.json() if r.json()["urges"] >= 1 else None)(httpx.get(esc_url, timeout=10)),

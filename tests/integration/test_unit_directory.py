@@ -81,7 +81,7 @@ async def test_units_from_before_the_events_are_published_once_at_start(tasking)
     assert {r["code"]: r["version"] for r in await rows(tasking, orm.units)} == {"zjj": 1, "zzb": 1}
 
 
-def fact(kind: type[ev._UnitFact], version: int, **changes) -> ev._UnitFact:
+def fact(kind: type[ev.UnitFact], version: int, **changes) -> ev.UnitFact:
     return kind(**{**UNITS[0], "active": True, "version": version, "changed_at": NOW, **changes})
 
 
@@ -108,7 +108,7 @@ async def test_a_copy_keeps_the_newest_version_whatever_the_order(either_db_url)
         await db.dispose()
 
 
-async def _publish_unit_events(url: str, facts: list[tuple[str, str, ev._UnitFact]]) -> None:
+async def _publish_unit_events(url: str, facts: list[tuple[str, str, ev.UnitFact]]) -> None:
     nc = await nats.connect(url)
     try:
         js = nc.jetstream()

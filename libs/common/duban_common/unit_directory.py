@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 TABLE = "unit_directory"
 FILTER = "duban.ev.*.unit.>"  # what each keeping service's ``units`` consumer reads (provisioning.CONSUMERS)
-FACTS: dict[str, type[events._UnitFact]] = {
+FACTS: dict[str, type[events.UnitFact]] = {
     events.UNIT_REGISTERED: events.UnitRegistered,
     events.UNIT_UPDATED: events.UnitUpdated,
     events.UNIT_DEACTIVATED: events.UnitDeactivated,
@@ -79,7 +79,7 @@ class UnitDirectory:
     def __init__(self, table: Table) -> None:
         self.table = table
 
-    async def apply(self, session: AsyncSession, tenant: str, fact: events._UnitFact) -> bool:
+    async def apply(self, session: AsyncSession, tenant: str, fact: events.UnitFact) -> bool:
         """Keep ``fact`` unless the table holds the same or a later version of the unit; True when kept."""
         table = self.table
         held = (await session.execute(select(table.c.version).where(table.c.tenant == tenant, table.c.code == fact.code)

@@ -525,7 +525,7 @@ class PublicCensure(_Event):
     censured_at: datetime
 
 
-class _UnitFact(_Event):
+class UnitFact(_Event):
     """An entry of the tenant's units directory as tasking, which owns the directory, holds it after
     the change: the whole entry, so that a consumer's copy is right from any one fact, and its
     version (1 at registration, one more at each change), so that a consumer keeps the newest."""
@@ -541,15 +541,15 @@ class _UnitFact(_Event):
     changed_at: datetime
 
 
-class UnitRegistered(_UnitFact):
+class UnitRegistered(UnitFact):
     """A unit entered the directory (a units import, or the first publication of a unit that existed before)."""
 
 
-class UnitUpdated(_UnitFact):
+class UnitUpdated(UnitFact):
     """A unit's entry changed: its name, type, principal or liaison, or it was active again."""
 
 
-class UnitDeactivated(_UnitFact):
+class UnitDeactivated(UnitFact):
     """The unit takes no new tasks; its history and open tasks stay as they are."""
 
 

@@ -8,16 +8,15 @@ from duban_common import tenancy
 from duban_common.contracts import events
 from duban_common.logging import get_logger
 from duban_common.outbox import UnitOfWork
+from duban_common.unit_directory import FACTS
 
 from ..adapters import units as rows
 
 log = get_logger(__name__)
-FACT_OF = {events.UNIT_REGISTERED: events.UnitRegistered, events.UNIT_UPDATED: events.UnitUpdated,
-           events.UNIT_DEACTIVATED: events.UnitDeactivated}
 
 
 async def _publish(uow: UnitOfWork, tenant: str, event_type: str, entry: dict) -> None:
-    fact = FACT_OF[event_type](**{name: entry[name] for name in rows.ENTRY}, changed_at=uow.now())
+    fact = FACTS[event_type](**{name: entry[name] for name in rows.ENTRY}, changed_at=uow.now())
     await uow.emit(tenant, event_type, fact)
 
 

@@ -12,16 +12,17 @@ import nats
 
 from duban_cli.embedded import notices_issued_at_once  # noqa: F401 - the e2e fixtures' helper
 from duban_common.calendar import TZ
-from duban_common.clock import set_shared_time
+from duban_common.clock import SERVICES, set_shared_time
 from duban_common.testing.streams import stored_messages
 
 START = datetime(2026, 11, 20, 9, 0, tzinfo=TZ)  # a Friday; the executive-meeting deadline ends on a Saturday
 
 
-async def set_clock(url: str, at: datetime) -> None:
+async def set_clock(url: str, at: datetime, services: tuple[str, ...] = SERVICES) -> None:
+    """Move the shared time and wait until each of ``services`` has seen it (those running)."""
     nc = await nats.connect(url)
     try:
-        await set_shared_time(nc.jetstream(), at)
+        await set_shared_time(nc.jetstream(), at, services=services)
     finally:
         await nc.close()
 

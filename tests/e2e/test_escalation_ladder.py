@@ -8,7 +8,7 @@ import email
 import email.header
 import json
 import threading
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
@@ -268,6 +268,34 @@ def test_an_unmet_rectification_demand_takes_the_government_bulletin_rung_at_onc
     state = httpx.get(f"{base}/escalation", timeout=10).json()
     assert state["urges"] == 1 and [s["step"] for s in state["steps"]] == [1, 2]
     assert state["explanations"][0]["step"] == 2 and state["case"] is None
+
+
+def test_with_tasking_stopped_an_overdue_task_is_still_urged_and_its_notice_sent(esc, nats_server):
+    """Escalation reads unit names and liaisons from its own copy of the units directory (kept
+    from tasking's unit events), so an urge does not wait for tasking, nor is it dead-lettered."""
+    system, sms, _, _ = esc
+    asyncio.run(publish(nats_server.url, [meeting_decision("md-down", decisions=1)]))
+    row = wait_for(lambda: next((i for i in ledger(system, q="md-down")["items"] if i["task_id"] and i["due_on"]), None), what="a task")
+    esc_url = f"{system.url('escalation')}/v1/tenants/demo/tasks/{row['task_id']}/escalation"
+    assigned_to_escalation(esc_url)
+    tasking, escalation = system.services["tasking"], system.services["escalation"]
+    tasking.stop()
+    try:
+        assert not tasking.alive()
+        escalation.stop()  # and escalation starts again without it: nothing it knows of the units is held in memory
+        escalation.start()
+        escalation.wait_ready()
+        running = tuple(name for name in SERVICES if name != "tasking")
+        asyncio.run(set_clock(nats_server.url, at(row["due_on"], 10) + timedelta(days=1), running))  # overdue since the due day's 17:30
+        state = wait_for(lambda: (lambda r: r.json() if r.json()["urges"] >= 1 else None)(httpx.get(esc_url, timeout=10)),
+                         what="the overdue urge")
+        assert [u["reason"] for u in state["urge_list"]] == ["overdue"]
+        texts = wait_for(lambda: [m for m in sms.items if "md-down" in m["text"] and "第1次催办" in m["text"]], what="the urge SMS")
+        assert {m["phone"] for m in texts} >= {"13800000004"} and "县住房和城乡建设局" in texts[0]["text"]
+    finally:
+        tasking.start()
+        tasking.wait_ready()
+        asyncio.run(set_clock(nats_server.url, START))
 
 
 def test_every_message_the_broker_holds_is_on_the_contract(esc, nats_server):

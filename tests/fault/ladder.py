@@ -37,17 +37,17 @@ CLIMB = (
 AFTER_CLIMB = datetime(2026, 12, 31, 10, 0, tzinfo=TZ)
 
 
-async def _move_clock(url: str, at: datetime, *, wait: bool) -> None:
-    """``wait``: until every service has seen the new time (and fired what fell due); else return once it is set."""
+async def _move_clock(url: str, at: datetime, *, services: tuple[str, ...]) -> None:
     nc = await nats.connect(url)
     try:
-        await set_shared_time(nc.jetstream(), at, services=SERVICES if wait else (), timeout_s=120)
+        await set_shared_time(nc.jetstream(), at, services=services, timeout_s=120)
     finally:
         await nc.close()
 
 
-def move_clock(h: Harness, at: datetime, *, wait: bool = True) -> None:
-    asyncio.run(_move_clock(h.nats_url, at, wait=wait))
+def move_clock(h: Harness, at: datetime, *, wait: bool = True, services: tuple[str, ...] = SERVICES) -> None:
+    """``wait``: until each of ``services`` has seen the new time (and fired what fell due); else return once it is set."""
+    asyncio.run(_move_clock(h.nats_url, at, services=services if wait else ()))
 
 
 def clock_now(h: Harness) -> datetime:
@@ -142,3 +142,9 @@ def urges_reached(h: Harness, task_ids: set[str], n: int) -> bool:
              if e["type"].split(".")[2] == "urged" and e["data"]["urge_no"] >= n and e["data"]["task_id"] in task_ids}
     return urged >= task_ids
 
+
+
+def urge_notices(h: Harness, task_ids: set[str]) -> Counter:
+    """(task id, unit) → the urge SMS requested for the task's units (its lead unit; copies are keyed alike)."""
+    return Counter((n["data"]["ref"]["task_id"], n["data"]["recipient"]["unit"]) for n in read_subject(h, "duban.out.demo.notification.sms")
+                   if n["data"]["template"] == "urge" and n["data"]["ref"]["task_id"] in task_ids)

@@ -6,7 +6,6 @@ to urge."""
 from __future__ import annotations
 
 import json
-import time
 from datetime import date, datetime
 
 import httpx
@@ -38,10 +37,9 @@ async def runtime(tmp_path):
     rt.signoff = drafting.settings_desk(settings)
     await rt.db.create_all(orm.metadata)
     await issued_at_once(rt)
-    # tasking's unit directory, as notify.context caches it (no tasking process in this test)
-    notify._CACHE[(settings.tasking_url, "demo")] = (time.monotonic() + 3600, {"zjj": {"code": "zjj", "name": "县住房和城乡建设局"}})
+    # tasking's units directory, as escalation keeps it from the unit events (no tasking process in this test)
+    await deliver(rt, "units", ev.UNIT_REGISTERED, unit_fact(version=1))
     yield rt
-    notify._CACHE.pop((settings.tasking_url, "demo"), None)
     await rt.db.dispose()
 
 
@@ -63,6 +61,11 @@ async def deliver(rt, purpose: str, type_: str, data) -> None:
     with tenancy.scoped("demo"):  # as the consumer runner does
         async with rt.unit_of_work() as uow:
             await handler(Delivery(env, f"duban.out.demo.{type_}", 1), uow)
+
+
+def unit_fact(*, version: int, phone: str | None = None) -> ev.UnitRegistered:
+    return ev.UnitRegistered(code="zjj", name="县住房和城乡建设局", type="department", phone=phone, active=True, version=version,
+                             changed_at=NOW)
 
 
 def urged(outbox: list[dict]) -> list[tuple]:
@@ -222,8 +225,7 @@ async def test_a_manual_urge_keeps_the_offices_words_and_who_urged(runtime, duba
     await deliver(runtime, "deadlines", ev.DEADLINE_SET, deadline_set("t9", "m9"))
     await deliver(runtime, "tasks", ev.TASK_ASSIGNED, assigned("t9", "m9"))
     runtime.routers.append(http.router(runtime, WorkCalendar()))
-    notify._CACHE[(runtime.settings.tasking_url, "demo")] = (time.monotonic() + 3600, {"zjj": {
-        "code": "zjj", "name": "县住房和城乡建设局", "phone": "13800000000"}})  # the unit gets the urge by SMS
+    await deliver(runtime, "units", ev.UNIT_UPDATED, unit_fact(version=2, phone="13800000000"))  # the unit gets the urge by SMS
     office = {"Authorization": "Bearer " + duban_auth.token(tenant="demo", roles=["supervision_office"], name="李敏")}
     words = "群众反映强烈，请于本周五前报送整改方案"
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=runtime.app("escalation")), base_url="http://t") as client:

@@ -5,7 +5,6 @@ people; a refused 催办单 takes no number. The tenant keeps the reference docu
 from __future__ import annotations
 
 import json
-import time
 from datetime import timedelta
 
 import httpx
@@ -21,13 +20,11 @@ from duban_common.signoff import routes as signoff_routes
 from duban_escalation.adapters import orm
 from duban_escalation.config import EscalationSettings
 from duban_escalation.entrypoints import http, http_signoff
-from duban_escalation.service_layer import drafting, notify
+from duban_escalation.service_layer import drafting
 from duban_escalation.service_layer.timers import EscalationTimers
 from service_support import rows
-from test_escalation_order import NOW, assigned, deliver
+from test_escalation_order import NOW, assigned, deliver, unit_fact
 from test_escalation_rules import overdue
-
-UNITS = {"zjj": {"code": "zjj", "name": "县住房和城乡建设局", "phone": "13800000000"}}
 
 
 @pytest.fixture
@@ -38,10 +35,9 @@ async def service(tmp_path, duban_auth):
     rt.signoff = drafting.settings_desk(settings)
     rt.routers += [http.router(rt, WorkCalendar()), signoff_routes.router, http_signoff.router]
     await rt.db.create_all(orm.metadata)
-    notify._CACHE[(settings.tasking_url, "demo")] = (time.monotonic() + 3600, UNITS)
+    await deliver(rt, "units", ev.UNIT_REGISTERED, unit_fact(version=1, phone="13800000000"))  # escalation's copy of the units
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=rt.app("escalation")), base_url="http://t") as client:
         yield rt, client, duban_auth
-    notify._CACHE.pop((settings.tasking_url, "demo"), None)
     await rt.db.dispose()
 
 

@@ -6,6 +6,7 @@ Also used by the end-to-end tests, so they drive exactly what a user runs.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -197,6 +198,37 @@ def load_demo_tenant(system: EmbeddedSystem, units_csv: Path, slug: str = "demo"
     r = httpx.put(f"{system.url('tasking')}/v1/tenants/{slug}/units", content=units_csv.read_bytes(),
                   headers={"content-type": "text/csv", **operator}, timeout=10)
     r.raise_for_status()
+    units = r.json()["created"] + r.json()["updated"]
+    keepers = [f"{service}-{purpose}" for service, purpose in UNIT_COPIES if service in system.services]
+    asyncio.run(wait_for_unit_copies(system.nats_url, slug, units, keepers))
+
+
+# The durable consumers that keep a copy of the units directory (duban_common.unit_directory).
+UNIT_COPIES = (("intake", "units"), ("escalation", "units"), ("reporting", "projections"))
+
+
+async def wait_for_unit_copies(nats_url: str, slug: str, units: int, durables: list[str], timeout_s: float = 30.0) -> None:
+    """Until tasking has published at least one event per unit of ``slug`` and each of ``durables``
+    has applied every event of the stream: then a registration, an import or an urge that follows
+    finds the units in every service's copy."""
+    import nats
+
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        deadline = time.monotonic() + timeout_s
+        while True:
+            info = await js.stream_info("DUBAN_EV", subjects_filter=f"duban.ev.{slug}.unit.>")
+            published = sum((info.state.subjects or {}).values())
+            pending = [await js.consumer_info("DUBAN_EV", durable) for durable in durables] if published >= units else []
+            if published >= units and all(c.num_pending == 0 and c.num_ack_pending == 0 for c in pending):
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"units directory of {slug}: {published} of {units} unit events published, "
+                                   f"or not yet applied by {', '.join(durables)}")
+            await asyncio.sleep(0.1)
+    finally:
+        await nc.close()
 
 
 # Escalation's notices and bulletins a tenant may issue without sign-off (never the transfer):

@@ -5,6 +5,7 @@
     duban clock show|set|advance the simulated time shared by all services
     duban publish FILE           publish a CloudEvents submission on duban.in.<tenant>.<kind>
     duban rebuild reporting      rebuild the read models (ledger, statistics) from the event stream
+    duban rebuild intake|escalation  rebuild the service's copy of the units directory from the unit events
     duban audit verify           recompute the hash-chained audit logs; name the first broken link
     duban tenant create|list|offboard|reactivate   onboard county governments
     duban token --role R [--unit U]                 a demo bearer token (embedded issuer)

@@ -18,7 +18,7 @@ from .service_layer.rhythm import RhythmTicker, document_kinds
 def bootstrap(settings: ReportingSettings | None = None) -> Runtime:
     settings = settings or ReportingSettings()
     runtime = Runtime(settings=settings, metadata=orm.metadata, tables=orm.infra, handlers=HANDLERS)
-    calendar, names = WorkCalendar(), UnitNames(settings.tasking_url, headers=settings.service_headers())
+    calendar, names = WorkCalendar(), UnitNames(runtime.db)
     runtime.routers.append(http.router(runtime, calendar, names))
     runtime.routers.append(http_reports.router(runtime, calendar, names))
     runtime.routers.append(http_documents.router(runtime, names))

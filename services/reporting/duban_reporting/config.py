@@ -11,7 +11,6 @@ class ReportingSettings(ServiceSettings):
     admonition_bottom: int = 3  # N where the tenant has none of its own
     admonition_bottoms: dict[str, int] = Field(default_factory=dict)  # tenant → N, DUBAN_ADMONITION_BOTTOMS='{"yuqing": 5}'
     dashboard_overdue_limit: int = 20  # overdue matters per dashboard page
-    tasking_url: str = "http://127.0.0.1:8102"  # the units directory, for unit names in exports and the dashboard
     rebuild_batch: int = 500  # events applied per transaction when a rebuild replays the stream into a fresh database
     # bulletins and special reports (督查通报, 督查专报)
     # 发文机关 and 落款 when the tenant registry (intake) has no issuing_body for the tenant and `issuers` none either

@@ -8,12 +8,14 @@ from .adapters import orm
 from .config import TaskingSettings
 from .entrypoints import consumers, http, http_attachments, http_tasks
 from .service_layer import signoffs
+from .service_layer.units import publish_unpublished
 
 
 def bootstrap(settings: TaskingSettings | None = None) -> Runtime:
     settings = settings or TaskingSettings()
     runtime = Runtime(settings=settings, metadata=orm.metadata, tables=orm.infra, handlers=consumers.HANDLERS)
     runtime.signoff = signoffs.desk()
+    runtime.background.append(lambda: publish_unpublished(runtime))  # units from before the directory was published
     runtime.routers += [http.router(runtime), http_tasks.router(runtime, WorkCalendar()), http_attachments.router(runtime),
                         signoff_routes.router]
     return runtime

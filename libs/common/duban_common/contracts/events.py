@@ -558,6 +558,34 @@ class PublicCensure(_Event):
     censured_at: datetime
 
 
+class UnitFact(_Event):
+    """An entry of the tenant's units directory as tasking, which owns the directory, holds it after
+    the change: the whole entry, so that a consumer's copy is right from any one fact, and its
+    version (1 at registration, one more at each change), so that a consumer keeps the newest."""
+
+    code: str
+    name: str
+    type: str  # office, supervision_office, department, township, agency, copy_recipient, discipline_body
+    head: str | None = None  # the unit's principal (主要负责人)
+    contact: str | None = None  # the liaison (联络员) notices go to
+    phone: str | None = None  # the liaison's phone, for SMS notices
+    active: bool
+    version: int
+    changed_at: datetime
+
+
+class UnitRegistered(UnitFact):
+    """A unit entered the directory (a units import, or the first publication of a unit that existed before)."""
+
+
+class UnitUpdated(UnitFact):
+    """A unit's entry changed: its name, type, principal or liaison, or it was active again."""
+
+
+class UnitDeactivated(UnitFact):
+    """The unit takes no new tasks; its history and open tasks stay as they are."""
+
+
 EVENT_TYPES: dict[str, type[BaseModel]] = {
     "duban.escalation.urged.v1": EscalationUrged,
     "duban.escalation.step_taken.v1": EscalationStepTaken,
@@ -595,6 +623,9 @@ EVENT_TYPES: dict[str, type[BaseModel]] = {
     "duban.deadline.notice_late.v1": NoticeLate,
     "duban.extension.requested.v1": ExtensionRequested,
     "duban.extension.decided.v1": ExtensionDecided,
+    "duban.unit.registered.v1": UnitRegistered,
+    "duban.unit.updated.v1": UnitUpdated,
+    "duban.unit.deactivated.v1": UnitDeactivated,
 }
 
 MATTER_REGISTERED = "duban.matter.registered.v1"
@@ -633,6 +664,9 @@ DISCIPLINE_TRANSFER = "duban.discipline.transfer.v1"
 ESCALATION_ORDER_ISSUED = "duban.escalation.order_issued.v1"
 PUBLIC_CENSURE = "duban.publicity.censure.v1"
 MATTER_REPLIED = "duban.matter.replied.v1"
+UNIT_REGISTERED = "duban.unit.registered.v1"
+UNIT_UPDATED = "duban.unit.updated.v1"
+UNIT_DEACTIVATED = "duban.unit.deactivated.v1"
 
 
 # --- where each event goes ----------------------------------------------------------------

@@ -7,12 +7,14 @@ from duban_common.db import UTCDateTime
 from duban_common.outbox import InfraTables
 from duban_common.sequences import sequence_table
 from duban_common.signoff import SignoffTables
+from duban_common.unit_directory import unit_table
 
 metadata = MetaData()
 infra = InfraTables(metadata)
 notice_sequences = sequence_table(metadata)
 attachments = attachment_table(metadata)  # files for the units' written explanations; the bytes are in the Object Store
 signoff = SignoffTables(metadata)  # drafts of notices, bulletins and transfers waiting for their sign-off chains
+units = unit_table(metadata)  # the tenants' units directories, kept from tasking's unit events (notify.DIRECTORY)
 
 # What escalation knows of each task, learned from events.
 watched_tasks = Table(

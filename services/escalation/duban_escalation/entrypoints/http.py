@@ -101,8 +101,8 @@ def router(runtime, cal) -> APIRouter:
                           idempotency_key: str | None = Header(None), person: str | None = Depends(auth.acting_person)) -> dict:
         if acting_role != "supervision_office":
             raise HTTPException(403, "只有督查室可以催办")
-        ctx = await notify.context(runtime.settings, _tenant(tenant))
         async with runtime.unit_of_work() as uow:
+            ctx = await notify.context(uow.session, runtime.settings, _tenant(tenant))
             task = _assigned(await handlers.load(uow, task_id), tenant, task_id, "催办")
             if task["closed"]:
                 raise HTTPException(409, "任务已办结，无需催办")
@@ -117,8 +117,8 @@ def router(runtime, cal) -> APIRouter:
         """A leader's rectification demand is still not met (领导整改要求仍未落实)."""
         if acting_role not in ("supervision_office", "leader"):
             raise HTTPException(403, "只有督查室或领导可以登记整改要求未落实")
-        ctx = await notify.context(runtime.settings, _tenant(tenant))
         async with runtime.unit_of_work() as uow:
+            ctx = await notify.context(uow.session, runtime.settings, _tenant(tenant))
             task = _assigned(await handlers.load(uow, task_id), tenant, task_id, "登记整改要求未落实")
             key = f"rectification:{task_id}:{idempotency_key or uow.now().isoformat()}"
             steps = await climb.rectification_unmet(uow, task, key, cal, ctx)

@@ -34,7 +34,8 @@ class Documents:
         return render_docx(doc, await self.issuing.template(tenant, doc.kind)) if fmt == "docx" else pdf.render(doc)
 
     async def _context(self, tenant: str) -> tuple[notify.Context, Issuing]:
-        ctx = await notify.context(self.runtime.settings, tenant)
+        async with self.runtime.db.read() as session:
+            ctx = await notify.context(session, self.runtime.settings, tenant)
         return ctx, await self.issuing.of(tenant, office_fallback(ctx.units))
 
     async def _facts(self, s, task_id: str, ctx: notify.Context, urges_before: int | None = None,

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from duban_common.outbox import UnitOfWork
 from duban_common.signoff import Desk, DocumentKind
 
 from ..adapters.orm import signoff
 from . import issuing, notify, orders
 
-ContextOf = Callable[[str], Awaitable[notify.Context]]  # tenant → its notice context
+ContextOf = Callable[[AsyncSession, str], Awaitable[notify.Context]]  # (session, tenant) → its notice context
 Issue = Callable[[UnitOfWork, dict, notify.Context], Awaitable[str | None]]
 
 # the ladder's bulletin actions and the document type each one drafts
@@ -31,7 +33,7 @@ CALLBACKS: dict[str, tuple[Issue, Issue | None]] = {
 
 def _with_context(callback: Issue, context_of: ContextOf):
     async def run(uow: UnitOfWork, draft: dict):
-        return await callback(uow, draft, await context_of(draft["tenant"]))
+        return await callback(uow, draft, await context_of(uow.session, draft["tenant"]))
 
     return run
 
@@ -45,7 +47,7 @@ def desk(context_of: ContextOf) -> Desk:
 def desk_with(ctx: notify.Context) -> Desk:
     """The desk of a handler that holds its tenant's notice context already."""
 
-    async def context_of(_tenant: str) -> notify.Context:
+    async def context_of(_session: AsyncSession, _tenant: str) -> notify.Context:
         return ctx
 
     return desk(context_of)
@@ -53,4 +55,4 @@ def desk_with(ctx: notify.Context) -> Desk:
 
 def settings_desk(settings) -> Desk:
     """The service's desk (bootstrap): each issue reads its tenant's notice context."""
-    return desk(lambda tenant: notify.context(settings, tenant))
+    return desk(lambda session, tenant: notify.context(session, settings, tenant))

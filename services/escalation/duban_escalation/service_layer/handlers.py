@@ -64,8 +64,8 @@ async def _upsert(uow: UnitOfWork, tenant: str, task_id: str, matter_id: str, un
 
 
 def build(settings, cal: WorkCalendar) -> dict:
-    async def ctx(tenant: str) -> notify.Context:
-        return await notify.context(settings, tenant)
+    async def ctx(uow: UnitOfWork, tenant: str) -> notify.Context:
+        return await notify.context(uow.session, settings, tenant)
 
     async def on_matter_registered(d: Delivery, uow: UnitOfWork) -> None:
         e = ev.MatterRegistered.model_validate(d.envelope.data)
@@ -86,9 +86,9 @@ def build(settings, cal: WorkCalendar) -> dict:
                 if w["reason"] == "overdue" and (current["closed"] or not current["overdue"]):
                     continue  # closed, or given a new deadline, meanwhile
                 if w["reason"] == "returned":
-                    await climb.returned(uow, current, cal, await ctx(current["tenant"]))
+                    await climb.returned(uow, current, cal, await ctx(uow, current["tenant"]))
                     continue
-                await climb.escalate(uow, current, w["reason"], w["key"], cal, await ctx(current["tenant"]))
+                await climb.escalate(uow, current, w["reason"], w["key"], cal, await ctx(uow, current["tenant"]))
 
     async def on_task_reassigned(d: Delivery, uow: UnitOfWork) -> None:
         e = ev.TaskReassigned.model_validate(d.envelope.data)
@@ -122,7 +122,7 @@ def build(settings, cal: WorkCalendar) -> dict:
         if not assigned(task):
             await _wait_for_assignment(uow, task, "overdue", f"overdue:{e.timer_id}")
             return
-        await climb.escalate(uow, task, "overdue", f"overdue:{e.timer_id}", cal, await ctx(task["tenant"]))
+        await climb.escalate(uow, task, "overdue", f"overdue:{e.timer_id}", cal, await ctx(uow, task["tenant"]))
 
     async def on_returned(d: Delivery, uow: UnitOfWork) -> None:
         e = ev.TaskReturned.model_validate(d.envelope.data)
@@ -133,7 +133,7 @@ def build(settings, cal: WorkCalendar) -> dict:
         if not assigned(task):
             await _wait_for_assignment(uow, task, "returned", f"returned:{d.envelope.id}")
             return
-        await climb.returned(uow, task, cal, await ctx(task["tenant"]))
+        await climb.returned(uow, task, cal, await ctx(uow, task["tenant"]))
 
     async def on_completion_submitted(d: Delivery, uow: UnitOfWork) -> None:
         """The completion stops the repeated urging. A progress report does not, by itself: where it
@@ -148,7 +148,7 @@ def build(settings, cal: WorkCalendar) -> dict:
         e = ev.DeadlineReminder.model_validate(d.envelope.data)
         task = await load(uow, e.task_id)
         if task and task["unit"] and not task["closed"]:
-            await notify.send(uow, await ctx(task["tenant"]), task, "reminder",
+            await notify.send(uow, await ctx(uow, task["tenant"]), task, "reminder",
                               f"【督办提醒】{{unit}}：您单位承办的“{{title}}”将于{e.due_on.isoformat()}到期，请抓紧办理并按时反馈。")
 
     return {
@@ -157,4 +157,5 @@ def build(settings, cal: WorkCalendar) -> dict:
                   ev.TASK_COMPLETION_SUBMITTED: on_completion_submitted, ev.TASK_COMPLETED: on_completed},
         "deadlines": {ev.DEADLINE_SET: on_deadline_set, ev.DEADLINE_OVERDUE: on_overdue, ev.DEADLINE_REMINDER: on_reminder},
         "extensions": {ev.EXTENSION_DECIDED: on_extension_decided},
+        "units": notify.DIRECTORY.handlers(),
     }

@@ -3,16 +3,18 @@ through the outbox (events.OUTBOUND_TOPICS), delivered by the senders (service_l
 
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import dataclass, field
 
-import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from duban_common.contracts import events as ev
 from duban_common.outbox import UnitOfWork
+from duban_common.unit_directory import UnitDirectory
 
-_CACHE: dict[tuple[str, str], tuple[float, dict]] = {}
+from ..adapters import orm
+
+DIRECTORY = UnitDirectory(orm.units)  # filled by the units consumer (entrypoints: handlers.build)
 
 
 @dataclass
@@ -28,17 +30,10 @@ class Context:
         return self.units.get(task["unit"], {}).get("name", task["unit"])
 
 
-async def context(settings, tenant: str) -> Context:
-    """The tenant's units from tasking's directory (cached for a minute)."""
-    key = (settings.tasking_url, tenant)
-    hit = _CACHE.get(key)
-    if hit is None or time.monotonic() - hit[0] > 60:
-        async with httpx.AsyncClient(timeout=10, headers=settings.service_headers()) as client:
-            r = await client.get(f"{settings.tasking_url}/v1/tenants/{tenant}/units", params={"contacts": "true"})
-            r.raise_for_status()
-        hit = (time.monotonic(), {u["code"]: u for u in r.json()["items"]})
-        _CACHE[key] = hit
-    units = hit[1]
+async def context(session: AsyncSession, settings, tenant: str) -> Context:
+    """The tenant's units as escalation keeps them (from tasking's unit events), read in ``session``:
+    no call to tasking, which may be down."""
+    units = await DIRECTORY.units(session, tenant)
     # urge notices and supervision orders are copied to the organisation department, the
     # supervision body and the work-style office (DESIGN.md §5)
     copies = [c for c, u in units.items() if u.get("type") in ("copy_recipient", "discipline_body") and u.get("active", True)]

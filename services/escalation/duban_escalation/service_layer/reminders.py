@@ -25,9 +25,9 @@ async def remind(runtime, cal: WorkCalendar, now) -> int:
                     for tenant, definition in (await session.execute(select(ladders.c.tenant, ladders.c.definition))).all()}
             due = await runtime.signoff.reminders_due(session, now, cal, lambda tenant: days.get(tenant, DEFAULT_LADDER.approval_reminder_workdays))
     for draft in due:
-        ctx = await notify.context(runtime.settings, draft["tenant"])
         with tenancy.scoped(draft["tenant"]):
             async with runtime.unit_of_work() as uow:
+                ctx = await notify.context(uow.session, runtime.settings, draft["tenant"])
                 await _send(uow, ctx, draft)
                 await runtime.signoff.reminded(uow, draft)
     return len(due)

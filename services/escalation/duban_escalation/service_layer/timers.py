@@ -31,10 +31,9 @@ class EscalationTimers:
                     due = (await s.execute(select(timers.c.key, timers.c.tenant).where(
                         timers.c.fired_at.is_(None), timers.c.cancelled.is_(False), timers.c.due_at <= now).order_by(timers.c.due_at))).all()
             for key, tenant in due:
-                ctx = await notify.context(self.runtime.settings, tenant)
                 with tenancy.scoped(tenant):
                     async with self.runtime.unit_of_work() as uow:
-                        await self._fire(uow, key, ctx)
+                        await self._fire(uow, key, await notify.context(uow.session, self.runtime.settings, tenant))
             if self.runtime.signoff is not None:
                 await reminders.remind(self.runtime, self.cal, now)
             return len(due)

@@ -4,9 +4,12 @@ from sqlalchemy import JSON, Boolean, Column, Integer, LargeBinary, MetaData, St
 
 from duban_common.db import UTCDateTime
 from duban_common.outbox import InfraTables
+from duban_common.unit_directory import unit_table
 
 metadata = MetaData()
 infra = InfraTables(metadata)
+# The tenants' units directories, kept from tasking's unit events (adapters/units.py).
+units = unit_table(metadata)
 
 tenants = Table(
     "tenants",

@@ -3,6 +3,7 @@
 from duban_common.consumer import Delivery
 from duban_common.outbox import UnitOfWork
 
+from ..adapters.units import DIRECTORY
 from ..service_layer import handlers
 
 
@@ -12,4 +13,4 @@ def handler_table(protector) -> dict:
         await handlers.accept(uow, delivery.envelope, protector, channel="nats", subject_kind=subject_kind)
 
     # Every type goes to on_submission, which refuses (dead-letters) unknown kinds with the reason.
-    return {"submissions": {"*": on_submission}}
+    return {"submissions": {"*": on_submission}, "units": DIRECTORY.handlers()}

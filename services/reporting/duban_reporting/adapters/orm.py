@@ -7,6 +7,7 @@ from duban_common.db import UTCDateTime
 from duban_common.outbox import InfraTables
 from duban_common.sequences import sequence_table
 from duban_common.signoff import SignoffTables
+from duban_common.unit_directory import unit_table
 
 from . import ledger_search
 
@@ -239,5 +240,8 @@ signoff = SignoffTables(metadata)
 # Gapless numbers of bulletins and special reports, per tenant, year and kind (duban_common.sequences).
 sequences = sequence_table(metadata)
 
-READ_MODEL = (ledger, ledger_units, task_states, task_facts, rejected_submissions)
+# The tenants' units directories, kept from tasking's unit events (unit names in exports and the dashboard).
+units = unit_table(metadata)
+
+READ_MODEL = (ledger, ledger_units, task_states, task_facts, rejected_submissions, units)
 PROJECTIONS_CONSUMER = "reporting-projections"

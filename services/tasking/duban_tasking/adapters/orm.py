@@ -7,6 +7,7 @@ from duban_common.db import UTCDateTime
 from duban_common.outbox import InfraTables
 from duban_common.sequences import sequence_table
 from duban_common.signoff import SignoffTables
+from duban_common.unit_directory import entry_columns
 
 metadata = MetaData()
 infra = InfraTables(metadata)
@@ -14,15 +15,12 @@ signoff = SignoffTables(metadata)  # drafts of the units' completion reports and
 
 units = Table(
     "units", metadata,
-    Column("tenant", String(40), primary_key=True),
-    Column("code", String(40), primary_key=True),
-    Column("name", String(200), nullable=False),
-    Column("type", String(40), nullable=False),
-    Column("head", String(100)),
-    Column("contact", String(100)),
-    Column("phone", String(40)),
+    *entry_columns(),  # tenant, code, name, type, head, contact, phone: what the unit events carry
     Column("active", Boolean, nullable=False, default=True),
     Column("deactivated_at", UTCDateTime),
+    # 1 at registration, one more at each change, carried by the unit events (0: never published,
+    # a unit from before the directory was published: the service publishes it at start)
+    Column("version", Integer, nullable=False, server_default="0"),
 )
 
 matters = Table(

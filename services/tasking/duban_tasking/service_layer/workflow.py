@@ -93,15 +93,26 @@ async def reassign(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, a: 
     return number
 
 
+async def _lead_unit_report(uow: UnitOfWork, task: dict, actor: Actor, action: Action, report_type: str, text: str,
+                            progress: int | None, attachment_ids: Sequence[str]) -> tuple[State, list, str] | None:
+    """The lead unit's report recorded with its files: (the task's new state, the files, the report's
+    id); None when the same report was sent before."""
+    if await _resent(uow, task, actor, report_type, text, progress, attachment_ids):
+        return None
+    new_state = check(action, _state(task), actor, task["lead_unit"], task["co_units"])
+    files = await attachments.refs(uow, task["tenant"], task["id"], list(attachment_ids))
+    report_id = await _report(uow, task, report_type, task["lead_unit"], text, progress, files)
+    return new_state, files, report_id
+
+
 async def report_progress(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, text: str, progress: int,
                           attachment_ids: Sequence[str] = ()) -> None:
     t = await load_task(uow, tenant, task_id)
-    if await _resent(uow, t, actor, "progress", text, progress, attachment_ids):
+    recorded = await _lead_unit_report(uow, t, actor, Action.report_progress, "progress", text, progress, attachment_ids)
+    if recorded is None:
         return
-    new = check(Action.report_progress, _state(t), actor, t["lead_unit"], t["co_units"])
-    files = await attachments.refs(uow, tenant, task_id, list(attachment_ids))
+    new, files, report_id = recorded
     ids = [f.id for f in files]
-    report_id = await _report(uow, t, "progress", t["lead_unit"], text, progress, files)
     await _apply(uow, actor, t, new, ev.TASK_PROGRESS_REPORTED, ev.TaskProgressReported(
         task_id=task_id, matter_id=t["matter_id"], unit=t["lead_unit"], summary=text[:500], reported_at=uow.now(), progress=progress,
         attachments=ids, attachment_refs=[f.ref() for f in files]),
@@ -118,12 +129,11 @@ async def send_input(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, t
 
 async def submit_completion(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, text: str, attachment_ids: list[str]) -> None:
     t = await load_task(uow, tenant, task_id)
-    if await _resent(uow, t, actor, "completion", text, None, attachment_ids):
+    recorded = await _lead_unit_report(uow, t, actor, Action.submit_completion, "completion", text, None, attachment_ids)
+    if recorded is None:
         return
-    new = check(Action.submit_completion, _state(t), actor, t["lead_unit"], t["co_units"])
-    files = await attachments.refs(uow, tenant, task_id, list(attachment_ids))
+    new, files, report_id = recorded
     ids = [f.id for f in files]
-    report_id = await _report(uow, t, "completion", t["lead_unit"], text, None, files)
     await _apply(uow, actor, t, new, ev.TASK_COMPLETION_SUBMITTED, ev.TaskCompletionSubmitted(
         task_id=task_id, matter_id=t["matter_id"], unit=t["lead_unit"], submitted_at=uow.now(), summary=text[:500],
         attachments=ids, attachment_refs=[f.ref() for f in files]), {"report_id": report_id, "attachments": attachments.listed(files)})

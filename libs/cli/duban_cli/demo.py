@@ -8,15 +8,14 @@ import asyncio
 import json
 import sys
 import time
-import traceback
 
 import httpx
 
 from .demo_player import OFFICE, Outcome, Player, poll, use_issuer
 from .demo_scenario import PERIOD, TENANT, build
 from .banner import workbench_lines
-from .embedded import (EMBEDDED_NATS_PORT, SERVICES, WORKBENCH, EmbeddedSystem, StopSignals, start_with_demo_tenant,
-                       stop_announced)
+from .embedded import (EMBEDDED_NATS_PORT, SERVICES, WORKBENCH, EmbeddedSystem, StopSignals, failed,
+                       start_with_demo_tenant, stop_announced)
 from .target import target
 
 MARKER = "demo-played.json"
@@ -87,10 +86,7 @@ def cmd_demo(args) -> int:
         print("interrupted.", file=sys.stderr)
         return 130
     except Exception as e:
-        if args.debug:
-            traceback.print_exc()
-        print(f"duban demo failed: {type(e).__name__}: {e}（完整的出错经过：--debug；服务日志在 {data_dir / 'logs'}）", file=sys.stderr)
-        return 1
+        return failed(args.debug, f"duban demo failed: {type(e).__name__}: {e}（完整的出错经过：--debug；服务日志在 {data_dir / 'logs'}）")
     finally:
         stop_announced(system)
 

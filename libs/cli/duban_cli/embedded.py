@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+import traceback
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -238,6 +239,14 @@ def start_with_demo_tenant(system: EmbeddedSystem, nats_port: int) -> None:
     print(f"NATS JetStream: {system.nats_url} (nats-server pid {system.nats.proc.pid})", flush=True)
     system.start_services()
     load_demo_tenant(system, demo_units_path())
+
+
+def failed(debug: bool, message: str) -> int:
+    """Say why the run failed (with the traceback under --debug); the command's exit status."""
+    if debug:
+        traceback.print_exc()
+    print(message, file=sys.stderr)
+    return 1
 
 
 def stop_announced(system: EmbeddedSystem) -> None:

@@ -17,7 +17,6 @@ import asyncio
 import json
 import os
 import sys
-import traceback
 from pathlib import Path
 
 import nats
@@ -30,7 +29,7 @@ from duban_common.envelope import Envelope
 from .demo import add_parser as add_demo_parser
 from .demo import cmd_demo
 from .banner import workbench_lines
-from .embedded import WORKBENCH, EmbeddedSystem, StopSignals, start_with_demo_tenant, stop_announced
+from .embedded import WORKBENCH, EmbeddedSystem, StopSignals, failed, start_with_demo_tenant, stop_announced
 from .audit import add_parser as add_audit_parser
 from .audit import cmd_audit
 from .rebuild import add_parser as add_rebuild_parser
@@ -58,10 +57,7 @@ def cmd_up(args) -> int:
         system.supervise(lambda: stop.requested)
         return 0
     except Exception as e:
-        if args.debug:
-            traceback.print_exc()
-        print(f"duban up failed: {e}", file=sys.stderr)
-        return 1
+        return failed(args.debug, f"duban up failed: {e}")
     finally:
         stop_announced(system)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -93,16 +94,27 @@ async def reassign(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, a: 
     return number
 
 
+@dataclass(frozen=True)
+class _LeadUnitReport:
+    new_state: State
+    files: list
+    report_id: str
+
+    def event_files(self) -> dict:
+        return {"attachments": [f.id for f in self.files], "attachment_refs": [f.ref() for f in self.files]}
+
+    def detail(self, **more) -> dict:
+        return {**more, "report_id": self.report_id, "attachments": attachments.listed(self.files)}
+
+
 async def _lead_unit_report(uow: UnitOfWork, task: dict, actor: Actor, action: Action, report_type: str, text: str,
-                            progress: int | None, attachment_ids: Sequence[str]) -> tuple[State, list, str] | None:
-    """The lead unit's report recorded with its files: (the task's new state, the files, the report's
-    id); None when the same report was sent before."""
+                            progress: int | None, attachment_ids: Sequence[str]) -> _LeadUnitReport | None:
+    """The lead unit's report recorded with its files; None when the same report was sent before."""
     if await _resent(uow, task, actor, report_type, text, progress, attachment_ids):
         return None
     new_state = check(action, _state(task), actor, task["lead_unit"], task["co_units"])
     files = await attachments.refs(uow, task["tenant"], task["id"], list(attachment_ids))
-    report_id = await _report(uow, task, report_type, task["lead_unit"], text, progress, files)
-    return new_state, files, report_id
+    return _LeadUnitReport(new_state, files, await _report(uow, task, report_type, task["lead_unit"], text, progress, files))
 
 
 async def report_progress(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, text: str, progress: int,
@@ -111,12 +123,9 @@ async def report_progress(uow: UnitOfWork, tenant: str, task_id: str, actor: Act
     recorded = await _lead_unit_report(uow, t, actor, Action.report_progress, "progress", text, progress, attachment_ids)
     if recorded is None:
         return
-    new, files, report_id = recorded
-    ids = [f.id for f in files]
-    await _apply(uow, actor, t, new, ev.TASK_PROGRESS_REPORTED, ev.TaskProgressReported(
+    await _apply(uow, actor, t, recorded.new_state, ev.TASK_PROGRESS_REPORTED, ev.TaskProgressReported(
         task_id=task_id, matter_id=t["matter_id"], unit=t["lead_unit"], summary=text[:500], reported_at=uow.now(), progress=progress,
-        attachments=ids, attachment_refs=[f.ref() for f in files]),
-        {"progress": progress, "report_id": report_id, "attachments": attachments.listed(files)}, progress=progress)
+        **recorded.event_files()), recorded.detail(progress=progress), progress=progress)
     await roll_up(uow, tenant, t["matter_id"])
 
 
@@ -132,11 +141,9 @@ async def submit_completion(uow: UnitOfWork, tenant: str, task_id: str, actor: A
     recorded = await _lead_unit_report(uow, t, actor, Action.submit_completion, "completion", text, None, attachment_ids)
     if recorded is None:
         return
-    new, files, report_id = recorded
-    ids = [f.id for f in files]
-    await _apply(uow, actor, t, new, ev.TASK_COMPLETION_SUBMITTED, ev.TaskCompletionSubmitted(
+    await _apply(uow, actor, t, recorded.new_state, ev.TASK_COMPLETION_SUBMITTED, ev.TaskCompletionSubmitted(
         task_id=task_id, matter_id=t["matter_id"], unit=t["lead_unit"], submitted_at=uow.now(), summary=text[:500],
-        attachments=ids, attachment_refs=[f.ref() for f in files]), {"report_id": report_id, "attachments": attachments.listed(files)})
+        **recorded.event_files()), recorded.detail())
 
 
 async def accept(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor) -> None:

@@ -6,6 +6,7 @@ from sqlalchemy import DDL, JSON, Boolean, Column, Date, Float, Index, Integer, 
 from duban_common.db import UTCDateTime
 from duban_common.outbox import InfraTables
 from duban_common.sequences import sequence_table
+from duban_common.tenancy import tenant_column
 
 from . import ledger_search
 
@@ -17,7 +18,7 @@ ledger = Table(
     "ledger",
     metadata,
     Column("matter_id", String(36), primary_key=True),
-    Column("tenant", String(40), nullable=False),
+    tenant_column(),
     Column("kind", String(40)),
     Column("source", String(500)),
     Column("external_id", String(200)),
@@ -98,7 +99,7 @@ ledger_units = Table(
     Column("matter_id", String(36), primary_key=True),
     Column("unit", String(40), primary_key=True),
     Column("role", String(4), primary_key=True),  # lead | co
-    Column("tenant", String(40), nullable=False),
+    tenant_column(),
     Index("ix_ledger_units_tenant_unit_matter", "tenant", "unit", "matter_id"),
 )
 
@@ -108,7 +109,7 @@ task_states = Table(
     metadata,
     Column("task_id", String(36), primary_key=True),
     Column("matter_id", String(36), nullable=False, index=True),
-    Column("tenant", String(40), nullable=False),
+    tenant_column(),
     Column("kind", String(40)),
     Column("lead_unit", String(40)),
     Column("co_units", JSON),
@@ -144,7 +145,7 @@ task_facts = Table(
     "task_facts",
     metadata,
     Column("fact_key", String(800), primary_key=True),  # the event's identity
-    Column("tenant", String(40), nullable=False),
+    tenant_column(),
     Column("task_id", String(36), nullable=False, index=True),
     Column("fact", String(40), nullable=False),
     Column("at", UTCDateTime, nullable=False),
@@ -159,7 +160,7 @@ rejected_submissions = Table(
     "rejected_submissions",
     metadata,
     Column("submission_id", String(36), primary_key=True),
-    Column("tenant", String(40), nullable=False),
+    tenant_column(),
     Column("kind", String(40), nullable=False),
     Column("rejected_at", UTCDateTime, nullable=False),
     Index("ix_rejected_tenant_at", "tenant", "rejected_at"),
@@ -171,7 +172,7 @@ reports = Table(
     "reports",
     metadata,
     Column("report_id", String(36), primary_key=True),
-    Column("tenant", String(40), nullable=False),
+    tenant_column(),
     Column("kind", String(30), nullable=False),  # quarterly_bulletin | special_report
     Column("year", Integer, nullable=False),  # of the number: the year it was issued
     Column("seq", Integer, nullable=False),

@@ -6,17 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
 import sys
 import time
-import traceback
 
 import httpx
 
 from .demo_player import OFFICE, Outcome, Player, director_headers, leader_headers, poll, use_issuer
 from .demo_scenario import PERIOD, TENANT, build
 from .banner import workbench_lines
-from .embedded import EMBEDDED_NATS_PORT, SERVICES, WORKBENCH, EmbeddedSystem, demo_units_path, load_demo_tenant, notices_issued_at_once
+from .embedded import (EMBEDDED_NATS_PORT, SERVICES, WORKBENCH, EmbeddedSystem, StopSignals, failed, notices_issued_at_once,
+                       start_with_demo_tenant, stop_announced)
 from .target import target
 
 MARKER = "demo-played.json"
@@ -62,23 +61,9 @@ def cmd_demo(args) -> int:
         print(f"{data_dir} 已播放过演示季度；请换一个 --data-dir，或删除该目录后重试。", file=sys.stderr)
         return 2
     system = EmbeddedSystem(data_dir=data_dir, clock="simulated", ports={WORKBENCH: t.port_base, **t.ports()})
-    stopping = False
-
-    def on_signal(signum, _frame):
-        nonlocal stopping
-        stopping = True
-        if not playing_done:
-            raise KeyboardInterrupt
-
-    playing_done = False
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    stop = StopSignals(interrupting=True)
     try:
-        print(f"数据目录 data folder: {data_dir}")
-        system.start_nats(t.nats_port)
-        print(f"NATS JetStream: {system.nats_url}")
-        system.start_services()
-        load_demo_tenant(system, demo_units_path())
+        start_with_demo_tenant(system, t.nats_port)
         notices_issued_at_once(system, TENANT)  # the quarter plays the ladder's notices as they come; the transfer is signed off below
         use_issuer(system.issuer)
         urls = {name: system.url(name) for name in SERVICES}
@@ -86,7 +71,7 @@ def cmd_demo(args) -> int:
         print(f"播放演示季度 {PERIOD}（模拟时钟）：{len(items)} 件来件，网民留言 {args.messages} 件 …", flush=True)
         started = time.monotonic()
         outcome = asyncio.run(_play(urls, system.nats_url, items, args.seed))
-        playing_done = True
+        stop.interrupting = False
         (data_dir / MARKER).write_text(json.dumps({"period": PERIOD, "seed": args.seed, "messages": args.messages}))
         _summary(urls, outcome, time.monotonic() - started, system.url(WORKBENCH))
         if outcome.failures:
@@ -96,20 +81,15 @@ def cmd_demo(args) -> int:
         if args.exit:
             return 1 if outcome.failures else 0
         print("Duban 继续运行，可在浏览器中查看 (Ctrl-C 停止)。", flush=True)
-        system.supervise(lambda: stopping)
+        system.supervise(lambda: stop.requested)
         return 1 if outcome.failures else 0
     except KeyboardInterrupt:
         print("interrupted.", file=sys.stderr)
         return 130
     except Exception as e:
-        if args.debug:
-            traceback.print_exc()
-        print(f"duban demo failed: {type(e).__name__}: {e}（完整的出错经过：--debug；服务日志在 {data_dir / 'logs'}）", file=sys.stderr)
-        return 1
+        return failed(args.debug, f"duban demo failed: {type(e).__name__}: {e}（完整的出错经过：--debug；服务日志在 {data_dir / 'logs'}）")
     finally:
-        print("stopping…", flush=True)
-        system.stop()
-        print("stopped.", flush=True)
+        stop_announced(system)
 
 
 async def _play(urls: dict[str, str], nats_url: str, items, seed: int) -> Outcome:

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+import traceback
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -20,7 +21,7 @@ import httpx
 
 from duban_common.auth import LocalIssuer
 
-from duban_common.natsserver import NatsServer
+from duban_common.natsserver import NatsServer, stop_process
 
 SERVICES = ("intake", "tasking", "deadline", "escalation", "reporting")
 WORKBENCH = "workbench"  # the web pages people use: no database, no NATS; it calls the five services
@@ -62,14 +63,8 @@ class ServiceProcess:
             self.proc.wait()
 
     def stop(self, timeout_s: float = 15.0) -> None:
-        if not self.alive():
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        if self.alive():
+            stop_process(self.proc, signal.SIGTERM, timeout_s)
 
     def ready(self) -> bool:
         try:
@@ -265,3 +260,42 @@ def demo_units_path() -> Path:
 def demo_accounts_path() -> Path:
     """The workbench's demo accounts: handed to it by the embedded run only (never in production)."""
     return demo_file("accounts.json", "DUBAN_DEMO_ACCOUNTS_FILE")
+
+
+class StopSignals:
+    """SIGINT and SIGTERM ask a run to stop (``requested``, for :meth:`EmbeddedSystem.supervise`);
+    while ``interrupting`` (the demo, until its quarter is played) they interrupt at once."""
+
+    def __init__(self, interrupting: bool = False) -> None:
+        self.requested = False
+        self.interrupting = interrupting
+        signal.signal(signal.SIGINT, self._on_signal)
+        signal.signal(signal.SIGTERM, self._on_signal)
+
+    def _on_signal(self, _signum, _frame) -> None:
+        self.requested = True
+        if self.interrupting:
+            raise KeyboardInterrupt
+
+
+def start_with_demo_tenant(system: EmbeddedSystem, nats_port: int) -> None:
+    """NATS, the services and the workbench, then the demo tenant and its units, said on the way."""
+    print(f"数据目录 data folder: {system.data_dir}")
+    system.start_nats(nats_port)
+    print(f"NATS JetStream: {system.nats_url} (nats-server pid {system.nats.proc.pid})", flush=True)
+    system.start_services()
+    load_demo_tenant(system, demo_units_path())
+
+
+def failed(debug: bool, message: str) -> int:
+    """Say why the run failed (with the traceback under --debug); the command's exit status."""
+    if debug:
+        traceback.print_exc()
+    print(message, file=sys.stderr)
+    return 1
+
+
+def stop_announced(system: EmbeddedSystem) -> None:
+    print("stopping…", flush=True)
+    system.stop()
+    print("stopped.", flush=True)

@@ -20,6 +20,7 @@ from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table, select
 
 from .contracts import events
 from .db import UTCDateTime
+from .tenancy import tenant_column
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,7 +41,7 @@ ENTRY = ("code", "name", "type", "head", "contact", "phone", "active")
 def entry_columns() -> list[Column]:
     """The columns of a unit's entry, tenant and code first: tasking's own table and every copy have them."""
     return [
-        Column("tenant", String(40), primary_key=True),
+        tenant_column(primary_key=True),
         Column("code", String(40), primary_key=True),
         Column("name", String(200), nullable=False),
         Column("type", String(40), nullable=False),

@@ -88,11 +88,17 @@ async def on_task_acknowledged(d: Delivery, uow: UnitOfWork) -> None:
     await repo.cancel_timers(uow.session, row["tenant"], e.task_id, timers.ASSIGNMENT_KINDS, uow.now(), "acknowledged")
 
 
+async def _stop_every_timer(uow: UnitOfWork, tenant: str, task_id: str, status: str, note: str) -> None:
+    """The task left the unit's hands (declined, completion submitted): its deadline takes the
+    status and every timer of the task is cancelled with ``note``."""
+    row = await _task(uow, tenant, task_id)
+    await repo.update_deadline(uow.session, task_id, status=_status(row, status))
+    await repo.cancel_timers(uow.session, row["tenant"], task_id, timers.KINDS, uow.now(), note)
+
+
 async def on_task_declined(d: Delivery, uow: UnitOfWork) -> None:
     e = parse(ev.TaskDeclined, d)
-    row = await _task(uow, d.envelope.tenant, e.task_id)
-    await repo.update_deadline(uow.session, e.task_id, status=_status(row, "declined"))
-    await repo.cancel_timers(uow.session, row["tenant"], e.task_id, timers.KINDS, uow.now(), "declined")
+    await _stop_every_timer(uow, d.envelope.tenant, e.task_id, "declined", "declined")
 
 
 def make_on_task_reassigned(default_due_time: time):
@@ -139,9 +145,7 @@ def make_on_task_progress_reported(default_due_time: time):
 
 async def on_task_completion_submitted(d: Delivery, uow: UnitOfWork) -> None:
     e = parse(ev.TaskCompletionSubmitted, d)
-    row = await _task(uow, d.envelope.tenant, e.task_id)
-    await repo.update_deadline(uow.session, e.task_id, status=_status(row, "completion_submitted"))
-    await repo.cancel_timers(uow.session, row["tenant"], e.task_id, timers.KINDS, uow.now(), "completion submitted")
+    await _stop_every_timer(uow, d.envelope.tenant, e.task_id, "completion_submitted", "completion submitted")
 
 
 def make_on_task_returned(default_due_time: time):

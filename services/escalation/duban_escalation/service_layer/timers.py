@@ -10,12 +10,9 @@ from sqlalchemy import select
 
 from duban_common import tenancy
 from duban_common.calendar import WorkCalendar
-from duban_common.logging import get_logger
 
 from ..adapters.orm import explanations, timers, watched_tasks
-from . import climb, dossier, notify, reminders, rules
-
-log = get_logger(__name__)
+from . import climb, dossier, notify, periodic, reminders, rules
 
 
 class EscalationTimers:
@@ -61,9 +58,4 @@ class EscalationTimers:
         await self.fire_due()
 
     async def run(self) -> None:
-        while True:
-            try:
-                await self.fire_due()
-            except Exception:
-                log.exception("escalation timers failed; will retry")
-            await asyncio.sleep(self.runtime.settings.timer_poll_s)
+        await periodic.repeat(self.fire_due, self.runtime.settings.timer_poll_s, "escalation timers failed; will retry")

@@ -8,6 +8,7 @@ from duban_common.outbox import InfraTables
 from duban_common.sequences import sequence_table
 from duban_common.signoff import SignoffTables
 from duban_common.unit_directory import unit_table
+from duban_common.tenancy import tenant_column
 
 from . import ledger_search
 
@@ -19,7 +20,7 @@ ledger = Table(
     "ledger",
     metadata,
     Column("matter_id", String(36), primary_key=True),
-    Column("tenant", String(40), nullable=False),
+    tenant_column(),
     Column("kind", String(40)),
     Column("source", String(500)),
     Column("external_id", String(200)),
@@ -100,7 +101,7 @@ ledger_units = Table(
     Column("matter_id", String(36), primary_key=True),
     Column("unit", String(40), primary_key=True),
     Column("role", String(4), primary_key=True),  # lead | co
-    Column("tenant", String(40), nullable=False),
+    tenant_column(),
     Index("ix_ledger_units_tenant_unit_matter", "tenant", "unit", "matter_id"),
 )
 
@@ -110,7 +111,7 @@ task_states = Table(
     metadata,
     Column("task_id", String(36), primary_key=True),
     Column("matter_id", String(36), nullable=False, index=True),
-    Column("tenant", String(40), nullable=False),
+    tenant_column(),
     Column("kind", String(40)),
     Column("lead_unit", String(40)),
     Column("co_units", JSON),
@@ -146,7 +147,7 @@ task_facts = Table(
     "task_facts",
     metadata,
     Column("fact_key", String(800), primary_key=True),  # the event's identity
-    Column("tenant", String(40), nullable=False),
+    tenant_column(),
     Column("task_id", String(36), nullable=False, index=True),
     Column("fact", String(40), nullable=False),
     Column("at", UTCDateTime, nullable=False),
@@ -161,7 +162,7 @@ rejected_submissions = Table(
     "rejected_submissions",
     metadata,
     Column("submission_id", String(36), primary_key=True),
-    Column("tenant", String(40), nullable=False),
+    tenant_column(),
     Column("kind", String(40), nullable=False),
     Column("rejected_at", UTCDateTime, nullable=False),
     Index("ix_rejected_tenant_at", "tenant", "rejected_at"),
@@ -173,7 +174,7 @@ reports = Table(
     "reports",
     metadata,
     Column("report_id", String(36), primary_key=True),
-    Column("tenant", String(40), nullable=False),
+    tenant_column(),
     Column("kind", String(30), nullable=False),  # quarterly_bulletin | special_report
     Column("year", Integer, nullable=False),  # of the number: the year it was issued
     Column("seq", Integer, nullable=False),

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from duban_common.problems import Refused
+
 
 class State(StrEnum):
     assigned = "assigned"                      # 已交办, waiting for the lead unit to sign for it
@@ -77,12 +79,10 @@ ACTION_LABELS = {
 }
 
 
-class IllegalTransition(Exception):
+class IllegalTransition(Refused):
     """Refused with a clear reason; nothing changes. ``status`` is the HTTP answer."""
 
-    def __init__(self, reason: str, status: int = 409) -> None:
-        super().__init__(reason)
-        self.status = status
+    default_status = 409
 
 
 @dataclass(frozen=True)

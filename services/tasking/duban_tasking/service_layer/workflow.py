@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -106,19 +107,38 @@ async def reassign(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, a: 
     return number
 
 
+@dataclass(frozen=True)
+class _LeadUnitReport:
+    new_state: State
+    files: list
+    report_id: str
+
+    def event_files(self) -> dict:
+        return {"attachments": [f.id for f in self.files], "attachment_refs": [f.ref() for f in self.files]}
+
+    def detail(self, **more) -> dict:
+        return {**more, "report_id": self.report_id, "attachments": attachments.listed(self.files)}
+
+
+async def _lead_unit_report(uow: UnitOfWork, task: dict, actor: Actor, action: Action, report_type: str, text: str,
+                            progress: int | None, attachment_ids: Sequence[str]) -> _LeadUnitReport | None:
+    """The lead unit's report recorded with its files; None when the same report was sent before."""
+    if await _resent(uow, task, actor, report_type, text, progress, attachment_ids):
+        return None
+    new_state = check(action, _state(task), actor, task["lead_unit"], task["co_units"])
+    files = await attachments.refs(uow, task["tenant"], task["id"], list(attachment_ids))
+    return _LeadUnitReport(new_state, files, await _report(uow, task, report_type, task["lead_unit"], text, progress, files))
+
+
 async def report_progress(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, text: str, progress: int,
                           attachment_ids: Sequence[str] = ()) -> None:
     t = await load_task(uow, tenant, task_id)
-    if await _resent(uow, t, actor, "progress", text, progress, attachment_ids):
+    recorded = await _lead_unit_report(uow, t, actor, Action.report_progress, "progress", text, progress, attachment_ids)
+    if recorded is None:
         return
-    new = check(Action.report_progress, _state(t), actor, t["lead_unit"], t["co_units"])
-    files = await attachments.refs(uow, tenant, task_id, list(attachment_ids))
-    ids = [f.id for f in files]
-    report_id = await _report(uow, t, "progress", t["lead_unit"], text, progress, files)
-    await _apply(uow, actor, t, new, ev.TASK_PROGRESS_REPORTED, ev.TaskProgressReported(
+    await _apply(uow, actor, t, recorded.new_state, ev.TASK_PROGRESS_REPORTED, ev.TaskProgressReported(
         task_id=task_id, matter_id=t["matter_id"], unit=t["lead_unit"], summary=text[:500], reported_at=uow.now(), progress=progress,
-        attachments=ids, attachment_refs=[f.ref() for f in files]),
-        {"progress": progress, "report_id": report_id, "attachments": attachments.listed(files)}, progress=progress)
+        **recorded.event_files()), recorded.detail(progress=progress), progress=progress)
     await roll_up(uow, tenant, t["matter_id"])
 
 
@@ -134,21 +154,18 @@ async def submit_completion(uow: UnitOfWork, tenant: str, task_id: str, actor: A
     """The lead unit's completion report: to the office at once where the tenant's chain for it is
     automatic, else first to the unit's head (待单位领导审签); then the sign-off draft's id."""
     t = await load_task(uow, tenant, task_id)
-    if await _resent(uow, t, actor, "completion", text, None, attachment_ids):
+    recorded = await _lead_unit_report(uow, t, actor, Action.submit_completion, "completion", text, None, attachment_ids)
+    if recorded is None:
         return await _open_draft(uow, t)
-    new = check(Action.submit_completion, _state(t), actor, t["lead_unit"], t["co_units"])
-    files = await attachments.refs(uow, tenant, task_id, list(attachment_ids))
-    report_id = await _report(uow, t, "completion", t["lead_unit"], text, None, files)
     chain, _ = await desk.chain(uow.session, tenant, COMPLETION_REPORT)
     if chain.automatic:
-        await _completion_submitted(uow, actor, t, new, report_id, text, files)
+        await _completion_submitted(uow, actor, t, recorded.new_state, recorded.report_id, text, recorded.files)
         return None
     title = (await uow.session.execute(select(matters.c.title).where(matters.c.id == t["matter_id"]))).scalar()
-    draft = await desk.create(uow, tenant, COMPLETION_REPORT, f"completion:{report_id}", title=f"办结报告：{title}",
-                              payload={"report_id": report_id, "previous_state": t["status"]},
+    draft = await desk.create(uow, tenant, COMPLETION_REPORT, f"completion:{recorded.report_id}", title=f"办结报告：{title}",
+                              payload={"report_id": recorded.report_id, "previous_state": t["status"]},
                               created_by=actor.person or t["lead_unit"], task_id=task_id, unit=t["lead_unit"])
-    await _move(uow, actor, t, State.awaiting_unit_head, AWAITING_UNIT_HEAD, draft["id"],
-                {"report_id": report_id, "draft_id": draft["id"], "attachments": attachments.listed(files)})
+    await _move(uow, actor, t, State.awaiting_unit_head, AWAITING_UNIT_HEAD, draft["id"], recorded.detail(draft_id=draft["id"]))
     return draft["id"]
 
 

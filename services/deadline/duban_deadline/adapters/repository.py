@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import and_, bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from duban_common.calendar import WorkCalendar, YearSchedule
@@ -14,7 +14,8 @@ from duban_common.db import once_per_transaction
 
 from ..domain.settings import PolicyOverrides, TenantPolicy, effective
 from ..domain.timers import Planned
-from .orm import deadline_history, deadlines, local_holidays, tenant_policies, timers, year_schedules
+from ..domain.lights import DONE
+from .orm import deadline_history, deadlines, extensions, local_holidays, tenant_policies, timers, year_schedules
 
 
 async def load_calendar(session: AsyncSession, tenant: str) -> WorkCalendar:
@@ -113,3 +114,62 @@ async def task_timers(session: AsyncSession, tenant: str, task_id: str) -> list[
         .where(timers.c.tenant == tenant, timers.c.task_id == task_id).order_by(timers.c.due_at, timers.c.kind)
     )).mappings().all()
     return [dict(r) for r in rows]
+
+
+async def deadline_history_of(session: AsyncSession, tenant: str, task_id: str) -> list[dict]:
+    columns = deadline_history.c
+    query = select(deadline_history).where(columns.tenant == tenant, columns.task_id == task_id).order_by(columns.revision, columns.id)
+    return [dict(row) for row in (await session.execute(query)).mappings().all()]
+
+
+async def task_extensions(session: AsyncSession, tenant: str, task_id: str) -> list[dict]:
+    columns = extensions.c
+    query = select(extensions).where(columns.tenant == tenant, columns.task_id == task_id).order_by(columns.requested_at, columns.id)
+    return [dict(row) for row in (await session.execute(query)).mappings().all()]
+
+
+async def tenant_extensions(session: AsyncSession, tenant: str, status: str | None, limit: int, offset: int) -> tuple[int, list[dict]]:
+    """(how many of the tenant's extension requests have ``status``, the page of them, oldest first)."""
+    columns = extensions.c
+    query = select(extensions).where(columns.tenant == tenant)
+    if status:
+        query = query.where(columns.status == status)
+    total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
+    rows = (await session.execute(query.order_by(columns.requested_at, columns.id).limit(limit).offset(offset))).mappings().all()
+    return total, [dict(row) for row in rows]
+
+
+async def deadlines_of(session: AsyncSession, tenant: str, status: str | None, provisional: bool | None, narrow=None) -> list:
+    """The tenant's deadlines with ``status`` (else the open ones), soonest first; ``narrow``
+    adds a condition on the deadlines table (a unit's wall)."""
+    columns = deadlines.c
+    query = select(deadlines).where(columns.tenant == tenant)
+    query = query.where(columns.status == status) if status else query.where(columns.status.not_in(DONE))
+    if narrow is not None:
+        query = query.where(narrow(columns))
+    if provisional is not None:
+        query = query.where(columns.provisional.is_(provisional))
+    return list((await session.execute(query.order_by(columns.due_at, columns.task_id).limit(20000))).mappings().all())
+
+
+async def local_holidays_of(session: AsyncSession, tenant: str) -> list[dict]:
+    query = select(local_holidays).where(local_holidays.c.tenant == tenant).order_by(local_holidays.c.day)
+    return [dict(row) for row in (await session.execute(query)).mappings().all()]
+
+
+async def loaded_years(session: AsyncSession, tenant: str) -> dict[int, Any]:
+    """year → (year, source, loaded_at) of the schedules loaded for the tenant."""
+    columns = year_schedules.c
+    rows = (await session.execute(select(columns.year, columns.source, columns.loaded_at).where(columns.tenant == tenant))).all()
+    return {row.year: row for row in rows}
+
+
+async def year_schedule(session: AsyncSession, tenant: str, year: int) -> dict | None:
+    query = select(year_schedules).where(year_schedules.c.tenant == tenant, year_schedules.c.year == year)
+    row = (await session.execute(query)).mappings().first()
+    return dict(row) if row is not None else None
+
+
+async def replace_overrides(session: AsyncSession, tenant: str, overrides: dict, at: datetime) -> None:
+    await session.execute(delete(tenant_policies).where(tenant_policies.c.tenant == tenant))
+    await session.execute(tenant_policies.insert(), dict(tenant=tenant, overrides=overrides, updated_at=at))

@@ -12,7 +12,7 @@ from ..adapters.services import Refused, Unavailable
 from ..adapters.session import Session
 from . import forms
 from .http_office import PAGE, handling
-from .web import DISCIPLINE, LEADER, OFFICE, UNIT, checked_form, ctx, current, redirect, render, role, unit_names, units_of
+from .web import DISCIPLINE, LEADER, OFFICE, UNIT, checked_form, ctx, current, listing, redirect, render, role, unit_names, units_of
 
 LEDGER_FILTERS = ("q", "status", "light", "kind", "unit", "period", "sort")
 SPLIT_ROWS = 3
@@ -50,9 +50,7 @@ async def export(request: Request, s: Session = Depends(current)):
 
 @router.get("/assign")
 async def awaiting(request: Request, offset: int = 0, s: Session = Depends(role(OFFICE))):
-    data = await ctx(request).services.get("tasking", f"/v1/tenants/{s.tenant}/matters", s.token, status="awaiting_assignment",
-                                           limit=PAGE, offset=max(offset, 0))
-    return render(request, "assign_list.html", data=data, offset=max(offset, 0), limit=PAGE)
+    return await listing(request, s, "tasking", "matters", "assign_list.html", offset, PAGE, status="awaiting_assignment")
 
 
 async def assign_page(request: Request, s: Session, matter_id: str, status: int = 200, **extra):

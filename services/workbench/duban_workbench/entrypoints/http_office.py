@@ -13,7 +13,7 @@ from ..adapters.services import Refused, Unavailable
 from ..adapters.session import Session
 from . import forms
 from .task_view import optional
-from .web import LEADER, OFFICE, checked_form, ctx, redirect, render, role, units_of
+from .web import LEADER, OFFICE, checked_form, ctx, listing, redirect, render, role, units_of
 
 HANDLING_TYPES = ("department", "township", "office")  # units that take tasks (not the office itself, not copy recipients)
 QUEUES = {  # name → (title, service, path tail, query)
@@ -71,9 +71,7 @@ async def queue(request: Request, name: str, offset: int = 0, s: Session = Depen
 
 @router.get("/intake")
 async def intake(request: Request, offset: int = 0, s: Session = Depends(role(OFFICE))):
-    data = await ctx(request).services.get("intake", f"/v1/tenants/{s.tenant}/submissions", s.token, status="pending",
-                                           limit=PAGE, offset=max(offset, 0))
-    return render(request, "intake_list.html", data=data, offset=max(offset, 0), limit=PAGE)
+    return await listing(request, s, "intake", "submissions", "intake_list.html", offset, PAGE, status="pending")
 
 
 async def submission_page(request: Request, s: Session, sid: str, status: int = 200, **extra):

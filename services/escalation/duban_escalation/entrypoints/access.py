@@ -25,7 +25,8 @@ ACCESS: Access = {
     ("GET", "/v1/tenants/{tenant}/cases/{case_id}/letter.{fmt}"): rule(DISCIPLINE, OFFICE, LEADER),
     ("GET", "/v1/tenants/{tenant}/urges/{urge_id}/notice.{fmt}"): READERS,
     ("POST", "/v1/tenants/{tenant}/tasks/{task_id}/supervision-orders"): rule(OFFICE),
-    ("POST", "/v1/tenants/{tenant}/supervision-orders/{order_id}/{step}"): rule(OFFICE, LEADER),  # approve: leader; the rest: the office
+    ("POST", "/v1/tenants/{tenant}/supervision-orders/{order_id}/approve"): rule(LEADER),
+    ("POST", "/v1/tenants/{tenant}/supervision-orders/{order_id}/sign"): rule(OFFICE),
     ("GET", "/v1/tenants/{tenant}/supervision-orders/{order_id}/notice.{fmt}"): READERS,
     ("GET", "/v1/tenants/{tenant}/deliveries"): rule(OFFICE),
 }

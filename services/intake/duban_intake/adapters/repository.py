@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from duban_common.db import plain
@@ -52,10 +52,42 @@ async def list_submissions(session: AsyncSession, tenant: str, wanted: Submissio
     return total, [plain(row) for row in (await session.execute(page)).mappings().all()]
 
 
-async def get_submission(session: AsyncSession, tenant: str, submission_id: str) -> dict | None:
+async def get_submission(session: AsyncSession, tenant: str, submission_id: str, *, lock: bool = False) -> dict | None:
     query = select(submissions).where(submissions.c.tenant == tenant, submissions.c.id == submission_id)
-    row = (await session.execute(query)).mappings().first()
+    row = (await session.execute(query.with_for_update() if lock else query)).mappings().first()
     return dict(row) if row is not None else None
+
+
+_FIND = select(submissions.c.id, submissions.c.status, submissions.c.pending_reason).where(  # built once: every submission asks
+    submissions.c.tenant == bindparam("b_tenant"), submissions.c.source == bindparam("b_source"),
+    submissions.c.external_id == bindparam("b_external_id"))
+
+
+async def find_submission(session: AsyncSession, tenant: str, source: str, external_id: str):
+    """(id, status, pending_reason) of the submission with this identity, or None."""
+    return (await session.execute(_FIND, {"b_tenant": tenant, "b_source": source, "b_external_id": external_id})).first()
+
+
+async def insert_submission(session: AsyncSession, values: dict) -> None:
+    await session.execute(submissions.insert(), values)
+
+
+async def decide_submission(session: AsyncSession, submission_id: str, status: str, at: datetime, note: str | None) -> None:
+    await session.execute(submissions.update().where(submissions.c.id == submission_id).values(
+        status=status, decided_at=at, decision_note=note))
+
+
+async def matter_ids_of(session: AsyncSession, submission_id: str) -> list[str]:
+    query = select(registrations.c.matter_id).where(registrations.c.submission_id == submission_id).order_by(registrations.c.item_seq)
+    return list((await session.execute(query)).scalars())
+
+
+async def insert_registration(session: AsyncSession, values: dict) -> None:
+    await session.execute(registrations.insert(), values)
+
+
+async def insert_contact(session: AsyncSession, values: dict) -> None:
+    await session.execute(citizen_contacts.insert(), values)
 
 
 async def masked_contact(session: AsyncSession, submission_id: str) -> dict | None:
@@ -80,9 +112,23 @@ async def list_tenants(session: AsyncSession) -> list[dict]:
     return [dict(row) for row in (await session.execute(select(tenants).order_by(tenants.c.slug))).mappings().all()]
 
 
-async def get_tenant(session: AsyncSession, slug: str) -> dict | None:
-    row = (await session.execute(select(tenants).where(tenants.c.slug == slug))).mappings().first()
+async def get_tenant(session: AsyncSession, slug: str, *, lock: bool = False) -> dict | None:
+    query = select(tenants).where(tenants.c.slug == slug)
+    row = (await session.execute(query.with_for_update() if lock else query)).mappings().first()
     return dict(row) if row is not None else None
+
+
+async def tenant_activity(session: AsyncSession, slug: str):
+    """(active,) of the tenant, or None when there is no such tenant."""
+    return (await session.execute(select(tenants.c.active).where(tenants.c.slug == slug))).first()
+
+
+async def insert_tenant(session: AsyncSession, values: dict) -> None:
+    await session.execute(tenants.insert(), values)
+
+
+async def update_tenant(session: AsyncSession, slug: str, values: dict) -> None:
+    await session.execute(tenants.update().where(tenants.c.slug == slug).values(**values))
 
 
 async def replace_template(session: AsyncSession, slug: str, kind: str, content: bytes, sha256: str, uploaded_at: datetime) -> None:
@@ -106,6 +152,11 @@ async def review_policies(session: AsyncSession, tenant: str) -> dict[str, bool]
     """kind → review_required, for the kinds the tenant set."""
     query = select(triage_policies.c.kind, triage_policies.c.review_required).where(triage_policies.c.tenant == tenant)
     return {kind: bool(required) for kind, required in (await session.execute(query)).all()}
+
+
+async def review_required(session: AsyncSession, tenant: str, kind: str) -> bool:
+    query = select(triage_policies.c.review_required).where(triage_policies.c.tenant == tenant, triage_policies.c.kind == kind)
+    return bool((await session.execute(query)).scalar())
 
 
 async def set_review_policy(session: AsyncSession, tenant: str, kind: str, review_required: bool) -> None:

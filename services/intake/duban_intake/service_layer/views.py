@@ -6,7 +6,6 @@ from duban_common.db import Database
 
 from ..adapters import repository
 from ..adapters.repository import SubmissionFilter
-from . import handlers
 
 
 async def submissions_page(db: Database, tenant: str, wanted: SubmissionFilter, limit: int, offset: int) -> dict:
@@ -23,7 +22,7 @@ async def submission(db: Database, tenant: str, submission_id: str, platform: st
         if row is None or platform not in (None, row["source"]):
             return None
         contact = await repository.masked_contact(session, submission_id)
-        matters = await handlers.matter_ids_of(session, submission_id)
+        matters = await repository.matter_ids_of(session, submission_id)
     if contact:
         row["data"] = {**row["data"], "citizen": {"name": contact["name_masked"], "phone": contact["phone_masked"]}}
     return {**row, "matter_ids": matters}

@@ -10,6 +10,7 @@ import signal
 import sys
 import time
 import traceback
+from dataclasses import dataclass
 
 import httpx
 
@@ -55,48 +56,31 @@ class Progress:
         self.stream.flush()
 
 
+@dataclass
+class _Signals:
+    """Ctrl-C or SIGTERM: while the quarter plays, it stops at once; afterwards the system stops."""
+
+    stopping: bool = False
+    playing_done: bool = False
+
+    def on_signal(self, _signum, _frame) -> None:
+        self.stopping = True
+        if not self.playing_done:
+            raise KeyboardInterrupt
+
+
 def cmd_demo(args) -> int:
-    t = target(data_dir=args.data_dir, port_base=args.port_base, nats_port=args.nats_port, default_data_dir="data-demo")
-    data_dir = t.data_dir
+    chosen = target(data_dir=args.data_dir, port_base=args.port_base, nats_port=args.nats_port, default_data_dir="data-demo")
+    data_dir = chosen.data_dir
     if (data_dir / MARKER).exists():
         print(f"{data_dir} 已播放过演示季度；请换一个 --data-dir，或删除该目录后重试。", file=sys.stderr)
         return 2
-    system = EmbeddedSystem(data_dir=data_dir, clock="simulated", ports={WORKBENCH: t.port_base, **t.ports()})
-    stopping = False
-
-    def on_signal(signum, _frame):
-        nonlocal stopping
-        stopping = True
-        if not playing_done:
-            raise KeyboardInterrupt
-
-    playing_done = False
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    system = EmbeddedSystem(data_dir=data_dir, clock="simulated", ports={WORKBENCH: chosen.port_base, **chosen.ports()})
+    signals = _Signals()
+    signal.signal(signal.SIGINT, signals.on_signal)
+    signal.signal(signal.SIGTERM, signals.on_signal)
     try:
-        print(f"数据目录 data folder: {data_dir}")
-        system.start_nats(t.nats_port)
-        print(f"NATS JetStream: {system.nats_url}")
-        system.start_services()
-        load_demo_tenant(system, demo_units_path())
-        use_issuer(system.issuer)
-        urls = {name: system.url(name) for name in SERVICES}
-        items = build(args.seed, args.messages)
-        print(f"播放演示季度 {PERIOD}（模拟时钟）：{len(items)} 件来件，网民留言 {args.messages} 件 …", flush=True)
-        started = time.monotonic()
-        outcome = asyncio.run(_play(urls, system.nats_url, items, args.seed))
-        playing_done = True
-        (data_dir / MARKER).write_text(json.dumps({"period": PERIOD, "seed": args.seed, "messages": args.messages}))
-        _summary(urls, outcome, time.monotonic() - started, system.url(WORKBENCH))
-        if outcome.failures:
-            print(f"注意：{len(outcome.failures)} 个操作未成功：", file=sys.stderr)
-            for f in outcome.failures[:20]:
-                print(f"  {f}", file=sys.stderr)
-        if args.exit:
-            return 1 if outcome.failures else 0
-        print("Duban 继续运行，可在浏览器中查看 (Ctrl-C 停止)。", flush=True)
-        system.supervise(lambda: stopping)
-        return 1 if outcome.failures else 0
+        return _play_quarter(system, chosen, args, signals)
     except KeyboardInterrupt:
         print("interrupted.", file=sys.stderr)
         return 130
@@ -109,6 +93,34 @@ def cmd_demo(args) -> int:
         print("stopping…", flush=True)
         system.stop()
         print("stopped.", flush=True)
+
+
+def _play_quarter(system: EmbeddedSystem, chosen, args, signals: _Signals) -> int:
+    """Start the system, play the quarter, say how it went; then keep serving unless ``--exit``."""
+    data_dir = chosen.data_dir
+    print(f"数据目录 data folder: {data_dir}")
+    system.start_nats(chosen.nats_port)
+    print(f"NATS JetStream: {system.nats_url}")
+    system.start_services()
+    load_demo_tenant(system, demo_units_path())
+    use_issuer(system.issuer)
+    urls = {name: system.url(name) for name in SERVICES}
+    items = build(args.seed, args.messages)
+    print(f"播放演示季度 {PERIOD}（模拟时钟）：{len(items)} 件来件，网民留言 {args.messages} 件 …", flush=True)
+    started = time.monotonic()
+    outcome = asyncio.run(_play(urls, system.nats_url, items, args.seed))
+    signals.playing_done = True
+    (data_dir / MARKER).write_text(json.dumps({"period": PERIOD, "seed": args.seed, "messages": args.messages}))
+    _summary(urls, outcome, time.monotonic() - started, system.url(WORKBENCH))
+    if outcome.failures:
+        print(f"注意：{len(outcome.failures)} 个操作未成功：", file=sys.stderr)
+        for failure in outcome.failures[:20]:
+            print(f"  {failure}", file=sys.stderr)
+    if args.exit:
+        return 1 if outcome.failures else 0
+    print("Duban 继续运行，可在浏览器中查看 (Ctrl-C 停止)。", flush=True)
+    system.supervise(lambda: signals.stopping)
+    return 1 if outcome.failures else 0
 
 
 async def _play(urls: dict[str, str], nats_url: str, items, seed: int) -> Outcome:

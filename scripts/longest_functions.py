@@ -27,11 +27,16 @@ class Function:
     name: str
 
 
+def shown(path: Path) -> Path:
+    """The path as printed: from the checkout's root when it is inside it."""
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+
+
 def python_files(roots: list[Path]) -> list[Path]:
     found = []
     for root in roots:
         candidates = [root] if root.is_file() else root.rglob("*.py")
-        found += [path for path in candidates if not SKIPPED_PARTS.intersection(path.relative_to(ROOT).parts)]
+        found += [path for path in candidates if not SKIPPED_PARTS.intersection(shown(path).parts)]
     return sorted(found)
 
 
@@ -65,10 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=10, help="how many to list (default 10)")
     parser.add_argument("--over", type=int, default=None, help="exit 1 when a listed function has more lines than this")
     args = parser.parse_args(argv)
-    roots = [path.resolve() for path in args.paths] or [ROOT / "libs", ROOT / "services"]
+    roots = [path.absolute() for path in args.paths] or [ROOT / "libs", ROOT / "services"]
     listed = longest(roots, args.top)
     for function in listed:
-        print(f"{function.lines:4d}  {function.path.relative_to(ROOT)}:{function.line}  {function.name}")
+        print(f"{function.lines:4d}  {shown(function.path)}:{function.line}  {function.name}")
     return 1 if args.over is not None and any(function.lines > args.over for function in listed) else 0
 
 

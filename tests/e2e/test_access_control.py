@@ -7,6 +7,7 @@ that does not exist, or lists nothing of them."""
 from __future__ import annotations
 
 import asyncio
+import importlib
 import io
 import re
 
@@ -57,16 +58,23 @@ def test_every_route_refuses_a_caller_without_a_token(system, seeded):
     assert tried >= 60  # every service's routes were found and tried
 
 
+def _intruder_role(service: str, method: str, template: str) -> str:
+    """A role of county B that the route is open to (the office's where it is), so that the tenant is what refuses it."""
+    allowed = importlib.import_module(f"duban_{service}.entrypoints.access").ACCESS[(method, template)]
+    return next(role for role in ("supervision_office", "leader", "unit", "discipline") if role in allowed)
+
+
 def test_another_tenants_token_reads_and_changes_nothing(system, seeded):
-    """A supervision office of county B, with guessed and real ids of county A's resources."""
+    """A supervision office of county B (a leader where only leaders may), with guessed and real ids of county A's resources."""
     ids, rows = seeded
     before = ledger(system)["total"], httpx.get(f"{system.url('tasking')}/v1/tenants/demo/tasks", timeout=10).json()["total"]
-    intruder = {"Authorization": f"Bearer {system.token('supervision_office', tenant='countyb')}"}
     tried = 0
     for service in SERVICES:
         for method, template in _routes(system, service):
             if "{tenant}" not in template:
                 continue
+            role = _intruder_role(service, method, template)
+            intruder = {"Authorization": f"Bearer {system.token(role, tenant='countyb', unit='zjj' if role == 'unit' else None)}"}
             r = _call(system, service, method, _concrete(template, "demo", ids), intruder)
             assert r.status_code == 403, (service, method, template, r.status_code, r.text[:200])
             assert "countyb" in r.json()["detail"] and "demo" in r.json()["detail"]

@@ -68,7 +68,7 @@ def router(runtime, table: Table, *, may_report: Check, may_see: Check) -> APIRo
             raise HTTPException(422, str(e)) from None
         finally:
             upload.file.close()
-        unit = auth.acting_unit(request) if auth.acting_role(request) == auth.UNIT else None
+        unit = auth.unit_scope(request)  # the uploader's unit, when a unit's person adds the file
         async with runtime.unit_of_work() as uow:
             await attachment_rows.record(uow, table, tenant, task_id, unit, stored)
         return JSONResponse(stored.ref(), status_code=201)

@@ -385,59 +385,76 @@ def verify_chain(chain: str, entries: Iterable[dict[str, Any]], head: tuple[int,
     """Recompute a chain (entries in seq order; each with the columns of ``audit_log``) and
     name its first broken link. ``head`` is the chain's (seq, hash) in ``audit_head``."""
     report = ChainReport(chain)
-    it: Iterator[dict] = iter(entries)
+    remaining: Iterator[dict] = iter(entries)
     seen: dict[str, int] = {}  # stored hash → seq, to recognise a link to an entry moved elsewhere
     prev_seq, prev_hash = 0, GENESIS
-    for e in it:
-        seq, stored = int(e["seq"]), e["hash"]
-        recomputed = entry_hash(e)
+    for entry in remaining:
+        seq, stored = int(entry["seq"]), entry["hash"]
+        recomputed = entry_hash(entry)
         if seq != prev_seq + 1:
-            owner = seen.get(e["prev_hash"])
-            detail = (f"entries {prev_seq + 1}..{seq - 1} are gone; seq {seq} links to "
-                      + (f"the entry at seq {owner}" if owner else "no remaining entry"))
-            report.broken = Break(chain, prev_seq + 1, None, "entry_missing", f"seq {prev_seq + 1}", f"seq {seq}", detail)
-            return report
-        if e["prev_hash"] != prev_hash:
-            later = None if e["prev_hash"] in seen else _find_later(it, e["prev_hash"])
-            if e["prev_hash"] in seen or later is not None:
-                where = seen.get(e["prev_hash"], later)
-                report.broken = Break(chain, seq, e["id"], "reordered", f"prev_hash {prev_hash} (seq {prev_seq})",
-                                      f"prev_hash {e['prev_hash']}",
-                                      f"this entry was written after the entry now at seq {where}: entries were moved")
-            elif recomputed != stored:
-                report.broken = Break(chain, seq, e["id"], "content_altered", f"prev_hash {prev_hash}", f"prev_hash {e['prev_hash']}",
-                                      "the entry's link to its predecessor was changed")
-            else:
-                report.broken = Break(chain, seq, e["id"], "link_broken", f"prev_hash {prev_hash}", f"prev_hash {e['prev_hash']}",
-                                      f"the entry at seq {prev_seq} was altered and re-hashed, or this entry was forged")
-            return report
-        if recomputed != stored:
-            nxt = next(it, None)
-            if nxt is not None and nxt["prev_hash"] == recomputed:
-                report.broken = Break(chain, seq, e["id"], "hash_altered", f"hash {recomputed} (of its content, linked by seq {seq + 1})",
-                                      f"hash {stored} (stored)", "the stored hash was changed; the content is what the next entry linked to")
-            else:
-                report.broken = Break(chain, seq, e["id"], "content_altered", f"hash {stored} (stored when written)",
-                                      f"hash {recomputed} (of the content now)",
-                                      "the entry's fields were changed after it was written")
+            report.broken = _gap(chain, entry, prev_seq, seen)
+        elif entry["prev_hash"] != prev_hash:
+            report.broken = _link_break(chain, entry, prev_seq, prev_hash, recomputed, seen, remaining)
+        elif recomputed != stored:
+            report.broken = _content_break(chain, entry, recomputed, next(remaining, None))
+        if report.broken is not None:
             return report
         seen[stored] = seq
         prev_seq, prev_hash = seq, stored
         report.entries += 1
         report.last_seq = seq
-    if head is None:
-        if prev_seq:
-            report.broken = Break(chain, prev_seq, None, "head_mismatch", f"a head at seq {prev_seq}", "no head row",
-                                  "the chain's head row was removed")
-        return report
-    head_seq, head_hash = int(head[0]), head[1]
-    if head_seq > prev_seq:
-        report.broken = Break(chain, prev_seq + 1, None, "truncated", f"entries up to seq {head_seq}", f"entries up to seq {prev_seq}",
-                              f"the last {head_seq - prev_seq} entries are gone")
-    elif head_seq != prev_seq or head_hash != prev_hash:
-        report.broken = Break(chain, prev_seq, None, "head_mismatch", f"head seq {prev_seq} hash {prev_hash}",
-                              f"head seq {head_seq} hash {head_hash}", "the head row does not match the last entry")
+    report.broken = _head_break(chain, head, prev_seq, prev_hash)
     return report
+
+
+def _gap(chain: str, entry: dict, prev_seq: int, seen: dict[str, int]) -> Break:
+    seq = int(entry["seq"])
+    owner = seen.get(entry["prev_hash"])
+    detail = (f"entries {prev_seq + 1}..{seq - 1} are gone; seq {seq} links to "
+              + (f"the entry at seq {owner}" if owner else "no remaining entry"))
+    return Break(chain, prev_seq + 1, None, "entry_missing", f"seq {prev_seq + 1}", f"seq {seq}", detail)
+
+
+def _link_break(chain: str, entry: dict, prev_seq: int, prev_hash: str, recomputed: str, seen: dict[str, int],
+                remaining: Iterator[dict]) -> Break:
+    """An entry that does not link to its predecessor: moved, its link changed, or the predecessor re-hashed."""
+    seq, linked = int(entry["seq"]), entry["prev_hash"]
+    later = None if linked in seen else _find_later(remaining, linked)
+    if linked in seen or later is not None:
+        return Break(chain, seq, entry["id"], "reordered", f"prev_hash {prev_hash} (seq {prev_seq})", f"prev_hash {linked}",
+                     f"this entry was written after the entry now at seq {seen.get(linked, later)}: entries were moved")
+    if recomputed != entry["hash"]:
+        return Break(chain, seq, entry["id"], "content_altered", f"prev_hash {prev_hash}", f"prev_hash {linked}",
+                     "the entry's link to its predecessor was changed")
+    return Break(chain, seq, entry["id"], "link_broken", f"prev_hash {prev_hash}", f"prev_hash {linked}",
+                 f"the entry at seq {prev_seq} was altered and re-hashed, or this entry was forged")
+
+
+def _content_break(chain: str, entry: dict, recomputed: str, following: dict | None) -> Break:
+    """An entry whose hash is not its content's: the hash changed (the next entry links to the content) or the content."""
+    seq, stored = int(entry["seq"]), entry["hash"]
+    if following is not None and following["prev_hash"] == recomputed:
+        return Break(chain, seq, entry["id"], "hash_altered", f"hash {recomputed} (of its content, linked by seq {seq + 1})",
+                     f"hash {stored} (stored)", "the stored hash was changed; the content is what the next entry linked to")
+    return Break(chain, seq, entry["id"], "content_altered", f"hash {stored} (stored when written)",
+                 f"hash {recomputed} (of the content now)", "the entry's fields were changed after it was written")
+
+
+def _head_break(chain: str, head: tuple[int, str] | None, last_seq: int, last_hash: str) -> Break | None:
+    """The head row against the chain's last entry: removed, ahead of it (truncated) or different."""
+    if head is None:
+        if last_seq:
+            return Break(chain, last_seq, None, "head_mismatch", f"a head at seq {last_seq}", "no head row",
+                         "the chain's head row was removed")
+        return None
+    head_seq, head_hash = int(head[0]), head[1]
+    if head_seq > last_seq:
+        return Break(chain, last_seq + 1, None, "truncated", f"entries up to seq {head_seq}", f"entries up to seq {last_seq}",
+                     f"the last {head_seq - last_seq} entries are gone")
+    if head_seq != last_seq or head_hash != last_hash:
+        return Break(chain, last_seq, None, "head_mismatch", f"head seq {last_seq} hash {last_hash}",
+                     f"head seq {head_seq} hash {head_hash}", "the head row does not match the last entry")
+    return None
 
 
 def _find_later(it: Iterator[dict], wanted: str) -> int | None:

@@ -13,7 +13,7 @@ from .service_layer.firing import TimerFiring
 def bootstrap(settings: DeadlineSettings | None = None) -> Runtime:
     settings = settings or DeadlineSettings()
     runtime = Runtime(settings=settings, metadata=orm.metadata, tables=orm.infra, handlers=consumers.handler_table(settings.due_time))
-    runtime.routers.extend(http.routers(runtime, settings))
+    runtime.routers.extend(http.ROUTERS)
     firing = TimerFiring(runtime.db, orm.infra, runtime.clock, runtime.source, instance=f"{settings.service}.{settings.instance}",
                          default_due_time=settings.due_time, simulated=isinstance(runtime.clock, SimulatedClock),
                          wake=lambda: runtime.relay and runtime.relay.wake(),

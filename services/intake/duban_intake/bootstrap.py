@@ -12,7 +12,7 @@ def bootstrap(settings: IntakeSettings | None = None) -> Runtime:
     settings = settings or IntakeSettings()
     protector = Protector(load_key(settings.pii_key, settings.data_dir))
     runtime = Runtime(settings=settings, metadata=orm.metadata, tables=orm.infra, handlers=consumers.handler_table(protector))
-    runtime.routers += [http.router(runtime, protector), http_triage.router(runtime, protector), http_templates.router(runtime),
-                        http_contacts.router(runtime, protector)]
+    runtime.protector = protector  # the routes' (entrypoints.deps)
+    runtime.routers += [http.router, http_triage.router, http_templates.router, http_contacts.router]
     runtime.upload_routes += [http_triage.WORK_REPORT_IMPORT, http_templates.PATH]
     return runtime

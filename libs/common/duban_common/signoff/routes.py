@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from .. import auth
+from ..dependencies import runtime_of
 from ..http import ERROR_RESPONSES, valid_tenant
 from ..unitscope import Owner
 from .model import DOC_TYPES, Chain, SignoffError, Turn
@@ -40,10 +41,6 @@ class ChainOut(BaseModel):
     automatic: bool
     own: bool = Field(description="the tenant's own chain (else the reference documents' default)")
     describe: str
-
-
-def runtime_of(request: Request):
-    return request.app.state.runtime
 
 
 def desk_of(request: Request) -> Desk:

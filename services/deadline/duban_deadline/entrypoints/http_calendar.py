@@ -3,17 +3,15 @@ Every change recomputes the open deadlines it touches and answers which moved.""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import select
 
+from duban_common.dependencies import RuntimeDep
 from duban_common.http import ERROR_RESPONSES, Day
 
-from ..adapters import repository as repo
-from ..adapters.orm import local_holidays, year_schedules
-from ..service_layer import calendar_admin
+from ..service_layer import calendar_admin, views
 from . import common
 
 
@@ -39,6 +37,7 @@ class YearScheduleIn(BaseModel):
 
 
 YEAR = Path(ge=2000, le=2100, description="the years a schedule can be loaded for")
+router = APIRouter(tags=["calendar"], responses=ERROR_RESPONSES)
 
 
 def _check_year(year: int, body: YearScheduleIn) -> None:
@@ -50,75 +49,59 @@ def _check_year(year: int, body: YearScheduleIn) -> None:
                 raise common.field_error(["body", name, i], f"{d.isoformat()} is not a Saturday or Sunday")
 
 
-def router(runtime, settings) -> APIRouter:
-    r = APIRouter(tags=["calendar"], responses=ERROR_RESPONSES)
+@router.get("/v1/tenants/{tenant}/calendar")
+async def calendar_days(tenant: str, runtime: RuntimeDep, start: Day = Query(alias="from"), end: Day = Query(alias="to")) -> dict:
+    common.valid_tenant(tenant)
+    if end < start or (end - start).days > 366:
+        raise common.field_error(["query", "to"], "'to' must be on or after 'from' and at most 366 days later")
+    return {"tenant": tenant, "days": await views.calendar_days(runtime.db, tenant, start, end)}
 
-    @r.get("/v1/tenants/{tenant}/calendar")
-    async def calendar_days(tenant: str, start: Day = Query(alias="from"), end: Day = Query(alias="to")) -> dict:
-        common.valid_tenant(tenant)
-        if end < start or (end - start).days > 366:
-            raise common.field_error(["query", "to"], "'to' must be on or after 'from' and at most 366 days later")
-        async with runtime.db.read() as s:
-            cal = await repo.load_calendar(s, tenant)
-        days, d = [], start
-        while d <= end:
-            days.append({"date": d, "workday": cal.is_workday(d), "kind": cal.day_kind(d), "provisional": not cal.is_known_year(d.year)})
-            d += timedelta(days=1)
-        return {"tenant": tenant, "days": days}
 
-    @r.get("/v1/tenants/{tenant}/calendar/local-holidays")
-    async def list_local_holidays(tenant: str) -> dict:
-        common.valid_tenant(tenant)
-        async with runtime.db.read() as s:
-            rows = (await s.execute(select(local_holidays).where(local_holidays.c.tenant == tenant).order_by(local_holidays.c.day))).mappings().all()
-        return {"tenant": tenant, "items": [dict(r) for r in rows]}
+@router.get("/v1/tenants/{tenant}/calendar/local-holidays")
+async def list_local_holidays(tenant: str, runtime: RuntimeDep) -> dict:
+    common.valid_tenant(tenant)
+    return {"tenant": tenant, "items": await views.local_holidays(runtime.db, tenant)}
 
-    @r.put("/v1/tenants/{tenant}/calendar/local-holidays/{day}")
-    async def put_local_holiday(tenant: str, day: date, body: LocalHolidayIn) -> dict:
-        common.valid_tenant(tenant)
-        async with runtime.unit_of_work() as uow:
-            changes = await calendar_admin.add_local_holiday(uow, tenant, day, body.name, settings.due_time)
-        return {"tenant": tenant, "day": day, "name": body.name, **calendar_admin.summary(changes)}
 
-    @r.delete("/v1/tenants/{tenant}/calendar/local-holidays/{day}")
-    async def delete_local_holiday(tenant: str, day: date) -> dict:
-        common.valid_tenant(tenant)
-        async with runtime.unit_of_work() as uow:
-            changes = await calendar_admin.remove_local_holiday(uow, tenant, day, settings.due_time)
-        if changes is None:
-            raise HTTPException(404, f"{day.isoformat()} is not a local holiday of tenant {tenant}")
-        return {"tenant": tenant, "day": day, "removed": True, **calendar_admin.summary(changes)}
+@router.put("/v1/tenants/{tenant}/calendar/local-holidays/{day}")
+async def put_local_holiday(tenant: str, day: date, body: LocalHolidayIn, runtime: RuntimeDep) -> dict:
+    common.valid_tenant(tenant)
+    async with runtime.unit_of_work() as uow:
+        changes = await calendar_admin.add_local_holiday(uow, tenant, day, body.name, runtime.settings.due_time)
+    return {"tenant": tenant, "day": day, "name": body.name, **calendar_admin.summary(changes)}
 
-    @r.get("/v1/tenants/{tenant}/calendar/years")
-    async def list_years(tenant: str, start: int = Query(2024, alias="from", ge=2000, le=2100),
-                         end: int = Query(2030, alias="to", ge=2000, le=2100)) -> dict:
-        common.valid_tenant(tenant)
-        async with runtime.db.read() as s:
-            cal = await repo.load_calendar(s, tenant)
-            loaded = {r.year: r for r in (await s.execute(select(year_schedules.c.year, year_schedules.c.source, year_schedules.c.loaded_at)
-                                                          .where(year_schedules.c.tenant == tenant))).all()}
-        years = []
-        for y in range(start, end + 1):
-            source = "loaded" if y in loaded else ("chinese-calendar" if cal.is_known_year(y) else None)
-            years.append({"year": y, "schedule": source, "provisional": source is None,
-                          "loaded_from": loaded[y].source if y in loaded else None, "loaded_at": loaded[y].loaded_at if y in loaded else None})
-        return {"tenant": tenant, "years": years}
 
-    @r.get("/v1/tenants/{tenant}/calendar/years/{year}")
-    async def get_year(tenant: str, year: int = YEAR) -> dict:
-        common.valid_tenant(tenant)
-        async with runtime.db.read() as s:
-            row = (await s.execute(select(year_schedules).where(year_schedules.c.tenant == tenant, year_schedules.c.year == year))).mappings().first()
-        if row is None:
-            raise HTTPException(404, f"{year} 年的工作日安排尚未导入")
-        return dict(row)
+@router.delete("/v1/tenants/{tenant}/calendar/local-holidays/{day}")
+async def delete_local_holiday(tenant: str, day: date, runtime: RuntimeDep) -> dict:
+    common.valid_tenant(tenant)
+    async with runtime.unit_of_work() as uow:
+        changes = await calendar_admin.remove_local_holiday(uow, tenant, day, runtime.settings.due_time)
+    if changes is None:
+        raise HTTPException(404, f"{day.isoformat()} is not a local holiday of tenant {tenant}")
+    return {"tenant": tenant, "day": day, "removed": True, **calendar_admin.summary(changes)}
 
-    @r.put("/v1/tenants/{tenant}/calendar/years/{year}")
-    async def put_year(tenant: str, body: YearScheduleIn, year: int = YEAR) -> dict:
-        common.valid_tenant(tenant)
-        _check_year(year, body)
-        async with runtime.unit_of_work() as uow:
-            changes = await calendar_admin.load_year(uow, tenant, year, body.holidays, body.working_weekends, body.source, settings.due_time)
-        return {"tenant": tenant, "year": year, **calendar_admin.summary(changes)}
 
-    return r
+@router.get("/v1/tenants/{tenant}/calendar/years")
+async def list_years(tenant: str, runtime: RuntimeDep, start: int = Query(2024, alias="from", ge=2000, le=2100),
+                     end: int = Query(2030, alias="to", ge=2000, le=2100)) -> dict:
+    common.valid_tenant(tenant)
+    return {"tenant": tenant, "years": await views.calendar_years(runtime.db, tenant, start, end)}
+
+
+@router.get("/v1/tenants/{tenant}/calendar/years/{year}")
+async def get_year(tenant: str, runtime: RuntimeDep, year: int = YEAR) -> dict:
+    common.valid_tenant(tenant)
+    schedule = await views.year_schedule(runtime.db, tenant, year)
+    if schedule is None:
+        raise HTTPException(404, f"{year} 年的工作日安排尚未导入")
+    return schedule
+
+
+@router.put("/v1/tenants/{tenant}/calendar/years/{year}")
+async def put_year(tenant: str, body: YearScheduleIn, runtime: RuntimeDep, year: int = YEAR) -> dict:
+    common.valid_tenant(tenant)
+    _check_year(year, body)
+    async with runtime.unit_of_work() as uow:
+        changes = await calendar_admin.load_year(uow, tenant, year, body.holidays, body.working_weekends, body.source,
+                                                 runtime.settings.due_time)
+    return {"tenant": tenant, "year": year, **calendar_admin.summary(changes)}

@@ -6,15 +6,12 @@ import uuid
 from dataclasses import replace
 from datetime import date, time
 
-from sqlalchemy import select
-
 from duban_common.consumer import Delivery
 from duban_common.contracts import events as ev
 from duban_common.logging import get_logger
 from duban_common.outbox import UnitOfWork
 
 from ..adapters import repository as repo
-from ..adapters.orm import extensions
 from ..domain import extensions as rules
 from ..domain import policy
 from . import deadlines as dl
@@ -25,11 +22,6 @@ log = get_logger(__name__)
 
 class NotFound(LookupError):
     pass
-
-
-async def _pending(uow: UnitOfWork, tenant: str, task_id: str) -> bool:
-    q = select(extensions.c.id).where(extensions.c.tenant == tenant, extensions.c.task_id == task_id, extensions.c.status == "pending")
-    return (await uow.session.execute(q)).first() is not None
 
 
 async def request(uow: UnitOfWork, tenant: str, task_id: str, *, reason: str, requested_due_on: date,
@@ -43,10 +35,10 @@ async def request(uow: UnitOfWork, tenant: str, task_id: str, *, reason: str, re
     cap = policy.cap_of(cal, basis)
     rules.check_request(now=uow.now(), status=row["status"], due_on=row["due_on"], due_at=row["due_at"],
                         requested_on=cal.roll_forward(requested_due_on).day, cap_on=cap.day if cap else None,
-                        pending=await _pending(uow, tenant, task_id))
+                        pending=await repo.has_pending_extension(uow.session, tenant, task_id))
     ext = dict(id=str(uuid.uuid4()), tenant=tenant, task_id=task_id, reason=reason, requested_due_on=requested_due_on,
                current_due_on=row["due_on"], requested_at=uow.now(), requested_by=requested_by, channel="http", status="pending")
-    await uow.session.execute(extensions.insert(), ext)
+    await repo.insert_extension(uow.session, ext)
     await uow.emit(tenant, ev.EXTENSION_REQUESTED, ev.ExtensionRequested(
         extension_id=ext["id"], task_id=task_id, matter_id=row["matter_id"], unit=row["lead_unit"], reason=reason,
         requested_due_on=requested_due_on, current_due_on=row["due_on"], requested_at=ext["requested_at"], requested_by=requested_by,
@@ -59,7 +51,7 @@ def make_on_extension_requested(default_due_time: time):
         """From tasking (or our own HTTP request coming back): recorded once, by its id. A request
         that breaks the rules is recorded too and denied at once with the reason, so the unit hears of it."""
         tenant, e = d.envelope.tenant, parse(ev.ExtensionRequested, d)
-        if (await uow.session.execute(select(extensions.c.id).where(extensions.c.id == e.extension_id))).first():
+        if await repo.extension_exists(uow.session, e.extension_id):
             return
         row = await repo.get_deadline(uow.session, tenant, e.task_id, lock=True)
         if row is None:
@@ -70,10 +62,10 @@ def make_on_extension_requested(default_due_time: time):
         try:
             rules.check_request(now=e.requested_at, status=row["status"], due_on=row["due_on"], due_at=row["due_at"],
                                 requested_on=cal.roll_forward(e.requested_due_on).day, cap_on=cap.day if cap else None,
-                                pending=await _pending(uow, tenant, e.task_id))
+                                pending=await repo.has_pending_extension(uow.session, tenant, e.task_id))
         except rules.Refused as r:
             refusal = str(r)
-        await uow.session.execute(extensions.insert(), dict(
+        await repo.insert_extension(uow.session, dict(
             id=e.extension_id, tenant=tenant, task_id=e.task_id, reason=e.reason, requested_due_on=e.requested_due_on,
             current_due_on=row["due_on"], requested_at=e.requested_at, requested_by=e.requested_by, channel="event", status="pending",
         ))
@@ -90,8 +82,7 @@ async def decide(uow: UnitOfWork, tenant: str, task_id: str, extension_id: str, 
     and every timer that depends on it (``deadline.set`` follows)."""
     s = uow.session
     row = await repo.get_deadline(s, tenant, task_id, lock=True)
-    q = select(extensions).where(extensions.c.tenant == tenant, extensions.c.task_id == task_id, extensions.c.id == extension_id)
-    ext = (await s.execute(q.with_for_update())).mappings().first()
+    ext = await repo.get_extension(s, tenant, task_id, extension_id, lock=True)
     if row is None or ext is None:
         raise NotFound(f"extension request {extension_id} of task {task_id} not found in tenant {tenant}")
     cal = await repo.load_calendar(s, tenant)
@@ -104,7 +95,7 @@ async def decide(uow: UnitOfWork, tenant: str, task_id: str, extension_id: str, 
     new_due_on = policy.evaluate(cal, extended).due_on if approved else None
     values = dict(status="approved" if approved else "denied", decided_at=uow.now(), decided_by=decided_by,
                   decision_reason=reason, granted_due_on=new_due_on)
-    await s.execute(extensions.update().where(extensions.c.id == extension_id).values(**values))
+    await repo.update_extension(s, extension_id, values)
     await uow.emit(tenant, ev.EXTENSION_DECIDED, ev.ExtensionDecided(
         extension_id=extension_id, task_id=task_id, matter_id=row["matter_id"], decision=values["status"], reason=reason,
         requested_due_on=ext["requested_due_on"], previous_due_on=previous, new_due_on=new_due_on, decided_at=uow.now(),

@@ -15,8 +15,6 @@ import asyncio
 from collections.abc import Callable
 from datetime import datetime, time
 
-from sqlalchemy import bindparam, func, select, update
-
 from duban_common import tenancy
 from duban_common.calendar import WorkCalendar, local_day
 from duban_common.contracts import events as ev
@@ -26,9 +24,7 @@ from duban_common.outbox import BatchedUnitOfWork, InfraTables
 
 from .. import metrics
 from ..adapters import repository as repo
-from ..adapters.orm import deadlines, timers
 from ..domain import timers as T
-from ..domain.lights import DONE
 from ..domain.settings import TenantPolicy
 
 log = get_logger(__name__)
@@ -117,8 +113,8 @@ class TimerFiring:
             return self.poll_s
         try:
             with tenancy.scoped(tenancy.ALL):
-                async with self.db.read() as s:
-                    nxt = (await s.execute(select(func.min(timers.c.due_at)).where(timers.c.state == "pending"))).scalar()
+                async with self.db.read() as session:
+                    nxt = await repo.next_due(session)
         except Exception:  # noqa: BLE001 - the next round reports a database that stays away
             return self.poll_s
         if nxt is None:
@@ -126,48 +122,24 @@ class TimerFiring:
         return min(self.poll_s, max(MIN_WAIT_S, (nxt - self.clock.now()).total_seconds()))
 
     async def _fire_batch(self, now: datetime, since: datetime | None) -> int:
-        t, d = timers.c, deadlines.c
-        q = (select(t.id, t.tenant, t.task_id, t.kind, t.seq, t.ref_on, t.due_at, d.matter_id, d.lead_unit, d.assigned_at,
-                    d.last_progress_at, d.status, d.due_on.label("deadline_due_on"), d.due_at.label("deadline_due_at"))
-             .join(deadlines, d.task_id == t.task_id)
-             .where(t.state == "pending", t.due_at <= now).order_by(t.due_at, t.id).limit(self.batch)
-             .with_for_update(of=timers, skip_locked=True))
-        fired: list[tuple] = []
         async with self.db.transaction() as session:
-            rows = (await session.execute(q)).all()
+            rows = await repo.claim_due_timers(session, now, self.batch)
             if not rows:
                 return 0
             uow = BatchedUnitOfWork(session, self.tables, self.clock, self.source)
-            cals: dict[str, tuple[WorkCalendar, TenantPolicy]] = {}
-            marks, defers = [], []
-            for r in rows:
-                if r.tenant not in cals:
-                    cals[r.tenant] = (await repo.load_calendar(session, r.tenant), await repo.load_policy(session, r.tenant, self.default_due_time))
-                cal, p = cals[r.tenant]
-                if r.status != "open":  # declined or done while the timer was claimable: nothing to say any more
-                    marks.append(dict(tid=r.id, st="cancelled", eid=None, note=f"task {r.status}"))
-                    continue
-                as_of = now if since is None else max(r.due_at, min(since, now))  # when it would have fired
-                disp = T.disposition(r.kind, as_of, cal, p, r.deadline_due_at)
-                if disp.action == "defer":
-                    defers.append(dict(tid=r.id, at=disp.at, note=disp.reason))
-                    continue
-                if disp.action == "skip":
-                    marks.append(dict(tid=r.id, st="skipped", eid=None, note=disp.reason))
-                    continue
-                env = await uow.emit(r.tenant, EVENT_TYPES[r.kind], fact(r.kind, r, as_of, cal))
-                marks.append(dict(tid=r.id, st="fired", eid=env.id, note=None))
-                fired.append((r.kind, r.due_at))
+            references: dict[str, tuple[WorkCalendar, TenantPolicy]] = {}
+            marks, defers, fired = [], [], []
+            for row in rows:
+                if row.tenant not in references:
+                    references[row.tenant] = (await repo.load_calendar(session, row.tenant),
+                                              await repo.load_policy(session, row.tenant, self.default_due_time))
+                outcome = await self._dispose(uow, row, now, since, *references[row.tenant])
+                (defers if "at" in outcome else marks).append(outcome)
+                if outcome.get("st") == "fired":
+                    fired.append((row.kind, row.due_at))
             await uow.flush()
-            if marks:
-                await session.execute(
-                    update(timers).where(timers.c.id == bindparam("tid"))
-                    .values(state=bindparam("st"), event_id=bindparam("eid"), note=bindparam("note"), fired_at=now, fired_by=self.instance),
-                    marks)
-            if defers:
-                await session.execute(
-                    update(timers).where(timers.c.id == bindparam("tid"))
-                    .values(due_at=bindparam("at"), note=bindparam("note"), deferrals=timers.c.deferrals + 1), defers)
+            await repo.mark_timers(session, marks, now, self.instance)
+            await repo.defer_timers(session, defers)
         for kind, due_at in fired:
             metrics.TIMERS_FIRED.labels(kind).inc()
             metrics.TIMER_LATENESS.labels(kind).observe(max(0.0, (now - due_at).total_seconds()))
@@ -175,6 +147,20 @@ class TimerFiring:
             self.wake()
             log.info("timers fired", fired=len(fired), claimed=len(rows), now=now.isoformat())
         return len(rows)
+
+    async def _dispose(self, uow: BatchedUnitOfWork, row, now: datetime, since: datetime | None, calendar: WorkCalendar,
+                       policy: TenantPolicy) -> dict:
+        """What becomes of one claimed timer: a mark (fired with its event, skipped, cancelled) or a deferral (``at``)."""
+        if row.status != "open":  # declined or done while the timer was claimable: nothing to say any more
+            return dict(tid=row.id, st="cancelled", eid=None, note=f"task {row.status}")
+        as_of = now if since is None else max(row.due_at, min(since, now))  # when it would have fired
+        disposition = T.disposition(row.kind, as_of, calendar, policy, row.deadline_due_at)
+        if disposition.action == "defer":
+            return dict(tid=row.id, at=disposition.at, note=disposition.reason)
+        if disposition.action == "skip":
+            return dict(tid=row.id, st="skipped", eid=None, note=disposition.reason)
+        envelope = await uow.emit(row.tenant, EVENT_TYPES[row.kind], fact(row.kind, row, as_of, calendar))
+        return dict(tid=row.id, st="fired", eid=envelope.id, note=None)
 
     async def gauges(self) -> None:
         """The gauges' loop (a Runtime background task of its own). Counting a million pending
@@ -194,12 +180,10 @@ class TimerFiring:
         # one table per transaction: a read that holds one table while asking for the next could
         # deadlock with a starting replica's migration (tenancy.enforce_row_level_security)
         with tenancy.scoped(tenancy.ALL):
-            async with self.db.read() as s:
-                pending = dict((await s.execute(select(timers.c.kind, func.count()).where(timers.c.state == "pending")
-                                                .group_by(timers.c.kind))).all())
-            async with self.db.read() as s:
-                provisional = (await s.execute(select(func.count()).select_from(deadlines)
-                                               .where(deadlines.c.provisional.is_(True), deadlines.c.status.not_in(DONE)))).scalar_one()
+            async with self.db.read() as session:
+                pending = await repo.pending_timers_by_kind(session)
+            async with self.db.read() as session:
+                provisional = await repo.provisional_count(session)
         for kind in T.KINDS:
             metrics.TIMERS_PENDING.labels(kind).set(pending.get(kind, 0))
         metrics.PROVISIONAL_DEADLINES.set(provisional)

@@ -15,7 +15,6 @@ from duban_common.logging import get_logger
 from duban_common.outbox import UnitOfWork
 
 from ..adapters import repository as repo
-from ..adapters.orm import deadlines
 from ..domain import notice, policy, timers
 from ..domain.lights import DONE
 from . import deadlines as dl
@@ -56,7 +55,7 @@ def make_on_task_assigned(default_due_time: time):
             assigned_at=e.assigned_at, basis=basis.to_json(), revision=1,
             notice_limit_on=late.limit_on if late else None, notice_late_workdays=late.late_workdays if late else None,
         )
-        await s.execute(deadlines.insert(), row)
+        await repo.insert_deadline(s, row)
         await repo.insert_timers(s, tenant, e.task_id, timers.assignment_timers(cal, e.assigned_at, p), uow.now())
         await repo.insert_timers(s, tenant, e.task_id, timers.deadline_timers(cal, d.start_on, d.due_on, row["due_at"], p, uow.now()), uow.now())
         await dl.emit_set(uow, row, cal, p, reason="assigned", previous_due_on=None)

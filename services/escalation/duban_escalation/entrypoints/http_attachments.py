@@ -20,18 +20,13 @@ async def _unit(session: AsyncSession, tenant: str, task_id: str) -> tuple[bool,
     return (row is not None, row.unit if row else None)
 
 
-async def may_report(session: AsyncSession, tenant: str, task_id: str, request: Request) -> bool:
-    known, unit = await _unit(session, tenant, task_id)
-    if auth.acting_role(request) == auth.OFFICE:
-        return known
-    return known and unit is not None and auth.acting_unit(request) == unit
-
-
 async def may_see(session: AsyncSession, tenant: str, task_id: str, request: Request) -> bool:
+    """A task escalation knows; for a unit handler, one its unit is urged on. (Which roles may
+    add files or read them is the access table's to say.)"""
     known, unit = await _unit(session, tenant, task_id)
     own = auth.unit_scope(request)
     return known and (own is None or own == unit)
 
 
 def router(runtime) -> APIRouter:
-    return attachment_routes.router(runtime, attachments, may_report=may_report, may_see=may_see)
+    return attachment_routes.router(runtime, attachments, may_report=may_see, may_see=may_see)

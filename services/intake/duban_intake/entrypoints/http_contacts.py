@@ -7,14 +7,14 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
-from duban_common.http import ERROR_RESPONSES
+from duban_common.dependencies import RuntimeDep
+from duban_common.http import ERROR_RESPONSES, valid_tenant
 
-from ..adapters.orm import citizen_contacts, registrations
-from .http import valid_tenant
+from ..service_layer import admin
+from .deps import ProtectorDep
 
-REVEALED = "citizen_phone.revealed"
+router = APIRouter(tags=["citizens"], responses=ERROR_RESPONSES)
 
 
 class RevealIn(BaseModel):
@@ -22,24 +22,13 @@ class RevealIn(BaseModel):
     reason: str = Field(min_length=2, max_length=500, description="why the number is needed, e.g. 回访办理结果")
 
 
-def router(runtime, protector) -> APIRouter:
-    r = APIRouter(tags=["citizens"], responses=ERROR_RESPONSES)
-
-    @r.post("/v1/tenants/{tenant}/matters/{matter_id}/citizen-phone")
-    async def reveal_phone(tenant: str, matter_id: str, body: RevealIn) -> JSONResponse:
-        """The citizen's full phone number behind one matter, for the callback of one task."""
-        valid_tenant(tenant)
-        async with runtime.unit_of_work() as uow:
-            row = (await uow.session.execute(
-                select(citizen_contacts.c.submission_id, citizen_contacts.c.phone_enc, citizen_contacts.c.name_masked)
-                .join(registrations, registrations.c.submission_id == citizen_contacts.c.submission_id)
-                .where(registrations.c.tenant == tenant, registrations.c.matter_id == matter_id))).first()
-            phone = protector.open(row.phone_enc) if row else None
-            if not phone:
-                raise HTTPException(404, "该事项没有群众留下的联系电话")
-            uow.audit(tenant, REVEALED, matter_id=matter_id, task_id=body.task_id, submission_id=row.submission_id,
-                      reason=body.reason.strip())
-        return JSONResponse({"matter_id": matter_id, "task_id": body.task_id, "citizen_name": row.name_masked, "phone": phone},
-                            headers={"Cache-Control": "no-store"})
-
-    return r
+@router.post("/v1/tenants/{tenant}/matters/{matter_id}/citizen-phone")
+async def reveal_phone(tenant: str, matter_id: str, body: RevealIn, runtime: RuntimeDep, protector: ProtectorDep) -> JSONResponse:
+    """The citizen's full phone number behind one matter, for the callback of one task."""
+    valid_tenant(tenant)
+    async with runtime.unit_of_work() as uow:
+        revealed = await admin.reveal_phone(uow, protector, tenant, matter_id, body.task_id, body.reason.strip())
+    if revealed is None:
+        raise HTTPException(404, "该事项没有群众留下的联系电话")
+    return JSONResponse({"matter_id": matter_id, "task_id": body.task_id, "citizen_name": revealed.citizen_name, "phone": revealed.phone},
+                        headers={"Cache-Control": "no-store"})

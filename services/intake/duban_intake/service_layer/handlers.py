@@ -10,8 +10,6 @@ import uuid
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
-from sqlalchemy import bindparam, select
-
 from duban_common import problems
 from duban_common.consumer import Rejected, describe_validation_error
 from duban_common.contracts import submissions as sub
@@ -19,7 +17,7 @@ from duban_common.db import once_per_transaction
 from duban_common.envelope import Envelope
 from duban_common.outbox import UnitOfWork
 
-from ..adapters.orm import registrations, submissions, tenants, triage_policies
+from ..adapters import repository
 from ..adapters.protect import Protector
 from ..domain import model
 from ..metrics import SUBMISSIONS
@@ -63,18 +61,8 @@ def parse_data(kind: str, data: dict):
         raise InvalidSubmission(f"invalid {kind} data: {describe_validation_error(e)}", errors) from None
 
 
-_FIND = select(submissions.c.id, submissions.c.status, submissions.c.pending_reason).where(  # built once
-    submissions.c.tenant == bindparam("b_tenant"), submissions.c.source == bindparam("b_source"),
-    submissions.c.external_id == bindparam("b_external_id"))
-
-
 async def find(uow: UnitOfWork, tenant: str, source: str, external_id: str):
-    return (await uow.session.execute(_FIND, {"b_tenant": tenant, "b_source": source, "b_external_id": external_id})).first()
-
-
-async def matter_ids_of(session, submission_id: str) -> list[str]:
-    q = select(registrations.c.matter_id).where(registrations.c.submission_id == submission_id).order_by(registrations.c.item_seq)
-    return list((await session.execute(q)).scalars())
+    return await repository.find_submission(uow.session, tenant, source, external_id)
 
 
 async def accept(uow: UnitOfWork, env: Envelope, protector: Protector, *, channel: str, subject_kind: str | None = None) -> Accepted:
@@ -91,7 +79,7 @@ async def accept(uow: UnitOfWork, env: Envelope, protector: Protector, *, channe
 async def _accept(uow, env, protector, channel, subject_kind) -> Accepted:
     existing = await find(uow, env.tenant, env.source, env.id)
     if existing:
-        return Accepted(existing.id, True, existing.status, await matter_ids_of(uow.session, existing.id), existing.pending_reason)
+        return Accepted(existing.id, True, existing.status, await repository.matter_ids_of(uow.session, existing.id), existing.pending_reason)
     # read once per transaction: accepting never changes the tenant or its triage policy
     tenant = await once_per_transaction(uow.session, ("intake.tenant", env.tenant), lambda: _tenant_row(uow, env.tenant))
     if tenant is None:
@@ -107,7 +95,7 @@ async def _accept(uow, env, protector, channel, subject_kind) -> Accepted:
     pending = model.triage(items, await review_required(uow, env.tenant, kind))
     submission_id = str(uuid.uuid4())
     stored = data.model_dump(mode="json", exclude={"citizen"})
-    await uow.session.execute(submissions.insert(), dict(
+    await repository.insert_submission(uow.session, dict(
         id=submission_id, tenant=env.tenant, source=env.source, external_id=env.id, kind=kind, channel=channel,
         status="pending" if pending else "registered", pending_reason=pending, title=model.title_of(data),
         data=stored, sent_at=env.time, received_at=uow.now(),
@@ -120,26 +108,22 @@ async def _accept(uow, env, protector, channel, subject_kind) -> Accepted:
 
 
 async def review_required(uow: UnitOfWork, tenant: str, kind: str) -> bool:
-    q = select(triage_policies.c.review_required).where(triage_policies.c.tenant == tenant, triage_policies.c.kind == kind)
-    return await once_per_transaction(uow.session, ("intake.review", tenant, kind), lambda: _scalar_bool(uow, q))
-
-
-async def _scalar_bool(uow: UnitOfWork, q) -> bool:
-    return bool((await uow.session.execute(q)).scalar())
+    return await once_per_transaction(uow.session, ("intake.review", tenant, kind),
+                                      lambda: repository.review_required(uow.session, tenant, kind))
 
 
 async def _tenant_row(uow: UnitOfWork, slug: str):
-    return (await uow.session.execute(select(tenants.c.active).where(tenants.c.slug == slug))).first()
+    return await repository.tenant_activity(uow.session, slug)
 
 
 async def ensure_tenant(uow: UnitOfWork, slug: str, name: str, issuing: dict | None = None) -> bool:
     """Create the tenant if it does not exist; True when created. ``issuing`` (issuing_body,
     contact_person, contact_phone: what its documents print) is set on a new or existing tenant."""
-    if (await uow.session.execute(select(tenants.c.slug).where(tenants.c.slug == slug))).first():
+    if await repository.tenant_exists(uow.session, slug):
         if issuing:
-            await uow.session.execute(tenants.update().where(tenants.c.slug == slug).values(**issuing))
+            await repository.update_tenant(uow.session, slug, issuing)
         return False
-    await uow.session.execute(tenants.insert(), dict(slug=slug, name=name, active=True, created_at=uow.now(), **(issuing or {})))
+    await repository.insert_tenant(uow.session, dict(slug=slug, name=name, active=True, created_at=uow.now(), **(issuing or {})))
     return True
 
 
@@ -149,10 +133,9 @@ class UnknownTenant(LookupError):
 
 async def set_tenant_active(uow: UnitOfWork, slug: str, active: bool) -> dict:
     """Offboard (stop intake, keep every record) or take a tenant back; idempotent."""
-    row = (await uow.session.execute(select(tenants).where(tenants.c.slug == slug).with_for_update())).mappings().first()
+    row = await repository.get_tenant(uow.session, slug, lock=True)
     if row is None:
         raise UnknownTenant(f"no tenant {slug!r}")
     if row["active"] != active:
-        await uow.session.execute(tenants.update().where(tenants.c.slug == slug).values(
-            active=active, offboarded_at=None if active else uow.now()))
-    return dict((await uow.session.execute(select(tenants).where(tenants.c.slug == slug))).mappings().one())
+        await repository.update_tenant(uow.session, slug, dict(active=active, offboarded_at=None if active else uow.now()))
+    return await repository.get_tenant(uow.session, slug)

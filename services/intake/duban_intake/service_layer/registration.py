@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
-
 from duban_common.contracts import submissions as sub
 from duban_common.contracts.events import MATTER_REGISTERED, SUBMISSION_REJECTED, CitizenRef, MatterRegistered, SubmissionRejected
 from duban_common.outbox import UnitOfWork
 from duban_common.pii import mask_name, mask_phone
 
-from ..adapters.orm import citizen_contacts, registrations, submissions
+from ..adapters import repository
 from ..adapters.protect import Protector
 from ..domain import model
 
@@ -28,7 +26,7 @@ async def store_citizen(uow: UnitOfWork, protector: Protector, tenant: str, subm
     if citizen is None or not (citizen.name or citizen.phone):
         return None
     ref = CitizenRef(name_masked=mask_name(citizen.name), phone_masked=mask_phone(citizen.phone), contact_ref=submission_id)
-    await uow.session.execute(citizen_contacts.insert(), dict(
+    await repository.insert_contact(uow.session, dict(
         submission_id=submission_id, tenant=tenant, name_enc=protector.seal(citizen.name), phone_enc=protector.seal(citizen.phone),
         name_masked=ref.name_masked, phone_masked=ref.phone_masked,
     ))
@@ -36,9 +34,8 @@ async def store_citizen(uow: UnitOfWork, protector: Protector, tenant: str, subm
 
 
 async def citizen_ref(uow: UnitOfWork, submission_id: str) -> CitizenRef | None:
-    row = (await uow.session.execute(select(citizen_contacts.c.name_masked, citizen_contacts.c.phone_masked)
-                                     .where(citizen_contacts.c.submission_id == submission_id))).first()
-    return CitizenRef(name_masked=row.name_masked, phone_masked=row.phone_masked, contact_ref=submission_id) if row else None
+    row = await repository.masked_contact(uow.session, submission_id)
+    return CitizenRef(name_masked=row["name_masked"], phone_masked=row["phone_masked"], contact_ref=submission_id) if row else None
 
 
 async def register_items(uow: UnitOfWork, tenant: str, kind: str, source: str, external_id: str, submission_id: str, data,
@@ -47,7 +44,7 @@ async def register_items(uow: UnitOfWork, tenant: str, kind: str, source: str, e
     now = uow.now()
     for draft in items:
         matter_id = str(uuid.uuid4())
-        await uow.session.execute(registrations.insert(), dict(
+        await repository.insert_registration(uow.session, dict(
             matter_id=matter_id, submission_id=submission_id, tenant=tenant, item_seq=draft.item_seq, registered_at=now))
         await uow.emit(tenant, MATTER_REGISTERED, MatterRegistered(
             matter_id=matter_id, title=draft.title, content=draft.content,
@@ -60,8 +57,7 @@ async def register_items(uow: UnitOfWork, tenant: str, kind: str, source: str, e
 
 
 async def _pending(uow: UnitOfWork, tenant: str, submission_id: str):
-    row = (await uow.session.execute(select(submissions).where(submissions.c.tenant == tenant, submissions.c.id == submission_id)
-                                     .with_for_update())).mappings().first()
+    row = await repository.get_submission(uow.session, tenant, submission_id, lock=True)
     if row is None:
         raise TriageError(404, f"submission {submission_id} not found in tenant {tenant}")
     if row["status"] != "pending":
@@ -83,16 +79,14 @@ async def register_pending(uow: UnitOfWork, tenant: str, submission_id: str, cho
                           [{"loc": ["body", "items", s, "lead_unit"], "msg": "缺少必填项：牵头单位", "type": "missing"} for s in missing])
     citizen = await citizen_ref(uow, submission_id)
     ids = await register_items(uow, tenant, row["kind"], row["source"], row["external_id"], submission_id, data, items, citizen, note or "office")
-    await uow.session.execute(submissions.update().where(submissions.c.id == submission_id).values(
-        status="registered", decided_at=uow.now(), decision_note=note))
+    await repository.decide_submission(uow.session, submission_id, "registered", uow.now(), note)
     return ids
 
 
 async def refuse_pending(uow: UnitOfWork, tenant: str, submission_id: str, reason: str) -> None:
     row = await _pending(uow, tenant, submission_id)
     now = uow.now()
-    await uow.session.execute(submissions.update().where(submissions.c.id == submission_id).values(
-        status="refused", decided_at=now, decision_note=reason))
+    await repository.decide_submission(uow.session, submission_id, "refused", now, reason)
     await uow.emit(tenant, SUBMISSION_REJECTED, SubmissionRejected(
         submission_id=submission_id, kind=row["kind"], source=row["source"], external_id=row["external_id"],
         title=row["title"], reason=reason, rejected_at=now))

@@ -75,8 +75,8 @@ def create_app(state) -> FastAPI:
     security_headers(app)
     error_pages(app)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    for r in (http_auth.router(), http_unit.router(), http_tasks.router(), http_office.router(), http_ledger.router(), http_review.router()):
-        app.include_router(r)
+    for module in (http_auth, http_unit, http_tasks, http_office, http_ledger, http_review):
+        app.include_router(module.router)
 
     @app.get("/favicon.ico", include_in_schema=False)
     async def favicon() -> Response:  # browsers ask for it whatever the page says

@@ -114,6 +114,15 @@ async def units_of(request: Request, session: Session) -> list[dict]:
     return units
 
 
+async def listing(request: Request, session: Session, service: str, tail: str, template: str, offset: int, limit: int,
+                  **params) -> HTMLResponse:
+    """A page of one of the tenant's lists (``/v1/tenants/<tenant>/<tail>`` of ``service``)."""
+    start = max(offset, 0)
+    data = await ctx(request).services.get(service, f"/v1/tenants/{session.tenant}/{tail}", session.token, limit=limit, offset=start,
+                                           **params)
+    return render(request, template, data=data, offset=start, limit=limit)
+
+
 async def unit_names(request: Request, session: Session) -> dict[str, str]:
     return {u["code"]: u["name"] for u in await units_of(request, session)}
 

@@ -8,7 +8,7 @@ from sqlalchemy import BigInteger, Column, MetaData, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .attachments import StoredFile
-from .db import UTCDateTime
+from .sql import UTCDateTime
 from .outbox import UnitOfWork
 
 LISTED = ("id", "name", "size", "content_type")  # what a task's pages show of a file

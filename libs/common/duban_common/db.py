@@ -21,15 +21,18 @@ import asyncio
 import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from datetime import timezone
 from typing import Any
 
 import aiosqlite
-from sqlalchemy import DateTime, MetaData, TypeDecorator, event, text
+from sqlalchemy import MetaData, event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import Session
 
 from . import tenancy
+from .sql import READ_PLANS, ObservedSession, UTCDateTime
+
+# UTCDateTime stays importable from here: the Alembic revisions written before sql.py existed
+# name the type duban_common.db.UTCDateTime, and revisions are never rewritten.
+__all__ = ["Database", "UTCDateTime", "once_per_transaction", "plain"]
 
 
 class Database:
@@ -58,9 +61,6 @@ class Database:
                 # one transaction-scoped advisory lock makes them take turns.
                 await conn.execute(text("SELECT pg_advisory_xact_lock(7420155)"))
             await conn.run_sync(metadata.create_all)
-            from .audit import create_tables  # every unit of work writes the audit log (audit.py imports this module)
-
-            await conn.run_sync(create_tables)
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -167,55 +167,6 @@ class InlineSQLiteConnection(aiosqlite.Connection):
         return self._connect().__await__()  # no worker thread to start
 
 
-class ObservedSession(Session):
-    """A session that lets one observer (``info["observer"]``: the unit of work's audit
-    recorder) see its statements and act just before it commits. Listeners on this class,
-    registered once: listeners per session instance cost about 0.3 ms each."""
-
-
-@event.listens_for(ObservedSession, "do_orm_execute")
-def _observe_execute(state) -> None:
-    if state.is_insert:
-        tenancy.check_insert(state)
-    observer = state.session.info.get("observer")
-    if observer is not None:
-        observer.on_execute(state)
-
-
-# A read session's transactions plan each statement for its own parameters. asyncpg prepares
-# every statement and PostgreSQL switches a prepared statement to one generic plan after five
-# runs when that looks no dearer; for the ledger's filters it is: a text search, a unit with a
-# status and a month, a title sort went from 2-30 ms to 170-1,600 ms (bench/ledger.py). The
-# handlers' writes keep generic plans: their statements look rows up by key.
-READ_PLANS = "duban_custom_plans"
-
-
-@event.listens_for(ObservedSession, "after_begin")
-def _scope_transaction(session: Session, _transaction, connection) -> None:
-    tenancy.on_begin(session, connection)
-    if session.info.get(READ_PLANS) and connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)")
-
-
-_BEFORE_COMMIT = "duban_before_commit"
-
-
-def before_commit(session: AsyncSession, key: str, run: Callable[[Session], None]) -> None:
-    """Have ``run(sync_session)`` write, once, just before this transaction commits: work that
-    is cheaper done once for all a transaction's changes than after each (reporting's search rows,
-    adapters/ledger_search.py). A second call with the same ``key`` does not add a second run."""
-    session.info.setdefault(_BEFORE_COMMIT, {})[key] = run
-
-
-@event.listens_for(ObservedSession, "before_commit")
-def _observe_before_commit(session: Session) -> None:
-    for run in session.info.pop(_BEFORE_COMMIT, {}).values():  # before the audit: it records what they write too
-        run(session)
-    observer = session.info.get("observer")
-    if observer is not None:
-        observer.before_commit(session)
-
-
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
     # WAL: readers never block the writer; NORMAL sync is safe against process crashes
@@ -225,23 +176,3 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA busy_timeout=10000")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
-
-
-class UTCDateTime(TypeDecorator):
-    """An instant: stored in UTC, always returned timezone-aware (SQLite keeps no zone)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r}: instants must carry a timezone")
-        value = value.astimezone(timezone.utc)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)

@@ -24,9 +24,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from . import subjects
 from .bindings import outbound_headers
-from .audit import AuditRecorder
+from .audit import AuditRecorder, define_tables
 from .contracts.events import subject_of
-from .db import UTCDateTime
+from .sql import UTCDateTime
 from .envelope import Envelope, new_event
 from .logging import get_logger
 from .metrics import OUTBOX_PENDING, OUTBOX_PUBLISHED
@@ -42,9 +42,10 @@ log = get_logger(__name__)
 
 
 class InfraTables:
-    """The outbox and inbox tables, added to a service's own metadata."""
+    """The outbox, inbox and audit tables, added to a service's own metadata."""
 
     def __init__(self, metadata: MetaData) -> None:
+        self.audit_log, self.audit_head = define_tables(metadata)
         self.outbox = Table(
             "outbox",
             metadata,

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 from sqlalchemy import Select, TextClause, column, func, select, table, text
 
-from duban_common import db, tenancy
+from duban_common import sql, tenancy
 
 TABLES = ("ledger_search",)  # name prefixes: the FTS5 table, its shadow tables, its vocabulary, the keys, the stale
 MIN_CHARS = 2  # one character scans (it would match most of a vocabulary)
@@ -172,7 +172,7 @@ def catch_up_before_commit(session) -> None:
     """:func:`catch_up` once, just before ``session``'s transaction commits: for the projections,
     which insert and change ledger rows among other writes, a group of deliveries at a time."""
     if session.bind.dialect.name == "sqlite":
-        db.before_commit(session, "ledger_search", _catch_up_sync)
+        sql.before_commit(session, "ledger_search", _catch_up_sync)
 
 
 def _catch_up_sync(sync) -> None:

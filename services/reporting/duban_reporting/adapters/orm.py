@@ -3,7 +3,7 @@
 
 from sqlalchemy import DDL, JSON, Boolean, Column, Date, Float, Index, Integer, LargeBinary, MetaData, String, Table, UniqueConstraint, event
 
-from duban_common.db import UTCDateTime
+from duban_common.sql import UTCDateTime
 from duban_common.outbox import InfraTables
 from duban_common.sequences import sequence_table
 

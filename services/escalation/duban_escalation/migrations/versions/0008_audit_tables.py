@@ -1,0 +1,27 @@
+"""the audit tables join the history, as the outbox and the inbox did
+
+Revision ID: 0008
+Revises: 0005
+Create Date: 2026-12-07 12:00:00
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+from duban_common import audit
+
+revision = '0008'
+down_revision = '0005'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # Databases migrated before this revision have the tables already (made at start, from
+    # the same definitions): they are checked and kept.
+    audit.create_missing_tables(op.get_bind())
+
+
+def downgrade() -> None:
+    pass  # the audit log outlives a downgrade: it is the record of what happened

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import DDL, BigInteger, Column, Index, MetaData, String, Table, Text, bindparam, event, inspect, select, text, update
+from sqlalchemy import DDL, BigInteger, Column, Index, MetaData, String, Table, Text, bindparam, event, inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.dml import Delete, Insert, Update
@@ -285,7 +285,7 @@ class AuditRecorder:
         """The entries this unit of work records so far (without seq and hashes)."""
         at = self.clock.now()
         actor_http, route, path_tenant = _http_actor(self._request) if self._request is not None else (None, None, None)
-        ends = [s.cause.first_emitted for s in self.segments[1:]] + [len(self.emitted)]
+        ends = [s.cause.first_emitted for s in self.segments[1:]] + [len(self.emitted)]  # type: ignore[union-attr]  # every segment after the first has its cause
         out: list[dict] = []
         for seg, end in zip(self.segments, ends):
             cause = seg.cause

@@ -6,8 +6,8 @@ needs no such lock.
 
 On SQLite, transactions run their statements on the event loop's own thread
 (:class:`InlineSQLiteConnection`), and reads (``Database.read``) through aiosqlite's worker
-thread. aiosqlite hands every cursor call to its thread and back: about 0.45 ms of a
-statement's 0.6 ms (bench/results/2026-11-24.md), for statements SQLite itself runs in
+thread. aiosqlite hands every cursor call to its thread and back, which costs most of a
+statement's time (bench/results/ has the measurements), for statements SQLite itself runs in
 microseconds. Writers are serialized by the lock anyway, so running them inline costs no
 concurrency; reads stay on the thread so that a slow report query never holds up the loop.
 The price: while another process holds the database's write lock (a ``duban`` command
@@ -82,8 +82,8 @@ class Database:
         """Whether the database keeps its planner's statistics without us: PostgreSQL with
         autovacuum on (its default). SQLite never does; nor does a PostgreSQL server run with
         autovacuum off, where nothing is ever analyzed and prepared statements keep the generic
-        plans made while the tables were empty: sequential scans, 25-33 ms for a primary-key lookup
-        of the deadline service at 100,000 timers (bench/results/2026-12-04.md)."""
+        plans made while the tables were empty: sequential scans even for a primary-key lookup
+        (bench/deadline_timers.py measures it)."""
         if self.is_sqlite:
             return False
         async with self.engine.connect() as conn:
@@ -99,6 +99,7 @@ class Database:
                 await conn.exec_driver_sql("ANALYZE")
                 await conn.commit()
             return
+        assert self._write_lock is not None  # SQLite has one
         async with self._write_lock, self.engine.connect() as conn:
             await conn.exec_driver_sql("PRAGMA analysis_limit=1000")
             await conn.exec_driver_sql("ANALYZE")
@@ -130,8 +131,7 @@ def plain(row: Mapping[str, Any]) -> dict[str, Any]:
 
     SQLAlchemy names a table's columns with ``quoted_name``, a ``str`` subclass with a Python
     ``__getattr__``, and a row's keys are those names. pydantic serializes a dict keyed by them
-    about 50 times slower (50 ledger rows: 9.6 ms instead of 0.2 ms), since it asks each key
-    object for its serializer."""
+    far slower, since it asks each key object for its serializer."""
     return {str(k): v for k, v in row.items()}
 
 

@@ -63,7 +63,7 @@ class SchemaNotCurrent(RuntimeError):
 
 def versions_dir(service: str) -> Path:
     package = importlib.import_module(f"duban_{service}")
-    return Path(package.__file__).parent / "migrations" / "versions"
+    return Path(str(package.__file__)).parent / "migrations" / "versions"
 
 
 def alembic_config(service: str, metadata: MetaData) -> Config:

@@ -10,6 +10,7 @@ from docx import Document as Word
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
+from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
@@ -33,7 +34,7 @@ R_AFTER_SPACING = ("w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight
 CENTER, RIGHT, LEFT, JUSTIFY = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.RIGHT, WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.JUSTIFY
 
 
-def _el(tag: str, **attrs) -> OxmlElement:
+def _el(tag: str, **attrs) -> BaseOxmlElement:
     e = OxmlElement(tag)
     for k, v in attrs.items():
         e.set(qn(f"w:{k}"), str(v))
@@ -224,10 +225,12 @@ def _rule(doc, points: float):
 
 
 def _receipt(doc, d: Document) -> None:
+    receipt = d.receipt
+    assert receipt is not None  # called for a document with a receipt only
     _para(doc, "- " * 18 + "（沿此线剪下）" + " -" * 18, size=g.SIZE_SMALL_4, align=CENTER)
-    _para(doc, d.receipt.title, fonts.TITLE, g.SIZE_3 + 2, align=CENTER)
+    _para(doc, receipt.title, fonts.TITLE, g.SIZE_3 + 2, align=CENTER)
     _para(doc, f"交办单号：{d.number}")
-    _table(doc, Table(None, d.receipt.rows))
+    _table(doc, Table(None, receipt.rows))
 
 
 def body_blocks(doc, d: Document) -> None:

@@ -83,6 +83,7 @@ def _annex(d: Document, i: int, a: Annex, st: _Styles) -> list:
 
 def _receipt(d: Document, st: _Styles) -> list:
     r = d.receipt
+    assert r is not None  # called for a document with a receipt only
     return [Spacer(1, g.PITCH * 0.5), Rule(0.8, space_before=0, dash=(4, 3)),
             Para("（沿此线剪下）", replace(st.cell, align="center", size=9, leading=12)),
             Para(r.title, replace(st.title, size=g.SIZE_3 + 2, leading=g.PITCH)), Para(f"交办单号：{d.number}", replace(st.form, leading=g.PITCH)),
@@ -172,7 +173,7 @@ def layout(d: Document) -> tuple[bytes, int]:
             st = _Styles(names["serif"], names["sans"])
             for breaks in range(3):
                 pdf, imprint, pages = _build(d, st, breaks)
-                if pages == 1 or imprint.landed % 2 == 0:
+                if pages == 1 or (imprint.landed is not None and imprint.landed % 2 == 0):
                     break
             return pdf, breaks
         finally:

@@ -14,7 +14,7 @@ from duban_common.contracts import events as ev
 from duban_common.documents.files import MEDIA, content_disposition
 from duban_common.http import ERROR_RESPONSES, valid_tenant as _tenant
 
-from ..adapters.orm import attachments, cases, deductions, deliveries, explanations, ladders, steps_taken, supervision_orders, urges, watched_tasks
+from ..adapters.orm import attachments, cases, deductions, deliveries, explanations, ladders, steps_taken, urges, watched_tasks
 from ..domain.ladder import PRESETS, Ladder
 from ..service_layer import climb, handlers, notify, orders
 from ..service_layer.delivery import masked

@@ -42,8 +42,8 @@ def drafts(data: BaseModel) -> list[MatterDraft]:
     return [
         MatterDraft(
             item_seq=1,
-            title=data.title,
-            content=data.content,
+            title=getattr(data, "title"),  # every kind but a meeting's decisions has one title and content
+            content=getattr(data, "content"),
             lead_unit=getattr(data, "lead_unit", None),
             co_units=list(getattr(data, "co_units", []) or []),
             requested_due_on=getattr(data, "due_on", None),
@@ -55,7 +55,7 @@ def drafts(data: BaseModel) -> list[MatterDraft]:
 def title_of(data: BaseModel) -> str:
     if isinstance(data, sub.MeetingDecision):
         return data.meeting.title
-    return data.title
+    return getattr(data, "title")
 
 
 def triage(items: list[MatterDraft], review_required: bool) -> str | None:

@@ -18,7 +18,7 @@ from . import tenancy
 class ObservedSession(Session):
     """A session that lets one observer (``info["observer"]``: the unit of work's audit
     recorder) see its statements and act just before it commits. Listeners on this class,
-    registered once: listeners per session instance cost about 0.3 ms each."""
+    registered once: listeners added per session instance cost time at every session."""
 
 
 @event.listens_for(ObservedSession, "do_orm_execute")
@@ -32,8 +32,8 @@ def _observe_execute(state) -> None:
 
 # A read session's transactions plan each statement for its own parameters. asyncpg prepares
 # every statement and PostgreSQL switches a prepared statement to one generic plan after five
-# runs when that looks no dearer; for the ledger's filters it is: a text search, a unit with a
-# status and a month, a title sort went from 2-30 ms to 170-1,600 ms (bench/ledger.py). The
+# runs when that looks no dearer; for the ledger's filters (a text search, a unit with a status
+# and a month, a title sort) the generic plan is many times slower (bench/ledger.py). The
 # handlers' writes keep generic plans: their statements look rows up by key.
 READ_PLANS = "duban_custom_plans"
 

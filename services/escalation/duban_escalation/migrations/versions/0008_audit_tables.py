@@ -18,10 +18,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # Databases migrated before this revision have the tables already (made at start, from
-    # the same definitions): they are checked and kept.
-    audit.create_missing_tables(op.get_bind())
+    audit.create_missing_tables(op.get_bind())  # those made at start by the releases before are kept
 
 
 def downgrade() -> None:
-    pass  # the audit log outlives a downgrade: it is the record of what happened
+    pass  # the audit log outlives a downgrade

@@ -195,16 +195,16 @@ class Basis:
         }
 
     @classmethod
-    def from_json(cls, d: dict) -> "Basis":
+    def from_json(cls, data: dict) -> "Basis":
         day = lambda v: date.fromisoformat(v) if v else None  # noqa: E731
         # a basis stored before rules said when they start and what satisfies them: from the assignment, by the completion
-        period = Period.from_json(d["period"])
+        period = Period.from_json(data["period"])
         assert period is not None  # every rule has its period
-        rule = Rule(d["rule"], period, Period.from_json(d.get("maximum")),
-                    d.get("counted_from", "assignment"), d.get("satisfied_by", COMPLETION))
-        return cls(date.fromisoformat(d["start_on"]), rule, day(d.get("requested_due_on")), d.get("beyond_maximum", "cap"),
-                   day(d.get("extended_to")), day(d.get("feedback_due_on")), day(d.get("fed_back_on")),
-                   day(d.get("feedback_opened_on")))
+        rule = Rule(data["rule"], period, Period.from_json(data.get("maximum")),
+                    data.get("counted_from", "assignment"), data.get("satisfied_by", COMPLETION))
+        return cls(date.fromisoformat(data["start_on"]), rule, day(data.get("requested_due_on")), data.get("beyond_maximum", "cap"),
+                   day(data.get("extended_to")), day(data.get("feedback_due_on")), day(data.get("fed_back_on")),
+                   day(data.get("feedback_opened_on")))
 
 
 def cap_of(cal: WorkCalendar, basis: Basis) -> Span | None:

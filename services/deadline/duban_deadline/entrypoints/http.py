@@ -65,16 +65,16 @@ def router(runtime, settings) -> APIRouter:
         """Open deadlines by default (status filter to see the others), soonest first, each with its light;
         a unit handler's, of the tasks its unit leads or co-handles."""
         common.valid_tenant(tenant)
-        d = deadlines.c
-        q = select(deadlines).where(d.tenant == tenant)
-        q = q.where(d.status == status) if status else q.where(d.status.not_in(DONE))
+        deadline_columns = deadlines.c
+        q = select(deadlines).where(deadline_columns.tenant == tenant)
+        q = q.where(deadline_columns.status == status) if status else q.where(deadline_columns.status.not_in(DONE))
         own = auth.unit_scope(request)
         if own:
-            q = q.where(on_unit(own, d.lead_unit, d.co_units))
+            q = q.where(on_unit(own, deadline_columns.lead_unit, deadline_columns.co_units))
         if provisional is not None:
-            q = q.where(d.provisional.is_(provisional))
+            q = q.where(deadline_columns.provisional.is_(provisional))
         async with runtime.db.read() as s:
-            rows = (await s.execute(q.order_by(d.due_at, d.task_id).limit(20000))).mappings().all()
+            rows = (await s.execute(q.order_by(deadline_columns.due_at, deadline_columns.task_id).limit(20000))).mappings().all()
             cal = await repo.load_calendar(s, tenant)
             p = await repo.load_policy(s, tenant, settings.due_time)
         now = runtime.clock.now()

@@ -43,11 +43,11 @@ YEAR = Path(ge=2000, le=2100, description="the years a schedule can be loaded fo
 
 def _check_year(year: int, body: YearScheduleIn) -> None:
     for name, days in (("holidays", body.holidays), ("working_weekends", body.working_weekends)):
-        for i, d in enumerate(days):
-            if d.year != year:
-                raise common.field_error(["body", name, i], f"{d.isoformat()} is not in {year}")
-            if name == "working_weekends" and d.weekday() < 5:
-                raise common.field_error(["body", name, i], f"{d.isoformat()} is not a Saturday or Sunday")
+        for i, day in enumerate(days):
+            if day.year != year:
+                raise common.field_error(["body", name, i], f"{day.isoformat()} is not in {year}")
+            if name == "working_weekends" and day.weekday() < 5:
+                raise common.field_error(["body", name, i], f"{day.isoformat()} is not a Saturday or Sunday")
 
 
 def router(runtime, settings) -> APIRouter:
@@ -60,10 +60,10 @@ def router(runtime, settings) -> APIRouter:
             raise common.field_error(["query", "to"], "'to' must be on or after 'from' and at most 366 days later")
         async with runtime.db.read() as s:
             cal = await repo.load_calendar(s, tenant)
-        days, d = [], start
-        while d <= end:
-            days.append({"date": d, "workday": cal.is_workday(d), "kind": cal.day_kind(d), "provisional": not cal.is_known_year(d.year)})
-            d += timedelta(days=1)
+        days, day = [], start
+        while day <= end:
+            days.append({"date": day, "workday": cal.is_workday(day), "kind": cal.day_kind(day), "provisional": not cal.is_known_year(day.year)})
+            day += timedelta(days=1)
         return {"tenant": tenant, "days": days}
 
     @r.get("/v1/tenants/{tenant}/calendar/local-holidays")

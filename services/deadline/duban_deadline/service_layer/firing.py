@@ -126,10 +126,10 @@ class TimerFiring:
         return min(self.poll_s, max(MIN_WAIT_S, (nxt - self.clock.now()).total_seconds()))
 
     async def _fire_batch(self, now: datetime, since: datetime | None) -> int:
-        t, d = timers.c, deadlines.c
-        q = (select(t.id, t.tenant, t.task_id, t.kind, t.seq, t.ref_on, t.due_at, d.matter_id, d.lead_unit, d.assigned_at,
-                    d.last_progress_at, d.status, d.due_on.label("deadline_due_on"), d.due_at.label("deadline_due_at"))
-             .join(deadlines, d.task_id == t.task_id)
+        t, deadline_columns = timers.c, deadlines.c
+        q = (select(t.id, t.tenant, t.task_id, t.kind, t.seq, t.ref_on, t.due_at, deadline_columns.matter_id, deadline_columns.lead_unit, deadline_columns.assigned_at,
+                    deadline_columns.last_progress_at, deadline_columns.status, deadline_columns.due_on.label("deadline_due_on"), deadline_columns.due_at.label("deadline_due_at"))
+             .join(deadlines, deadline_columns.task_id == t.task_id)
              .where(t.state == "pending", t.due_at <= now).order_by(t.due_at, t.id).limit(self.batch)
              .with_for_update(of=timers, skip_locked=True))
         fired: list[tuple] = []

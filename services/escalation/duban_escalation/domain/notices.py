@@ -25,8 +25,8 @@ class TaskFacts:
     earlier_urges: tuple[date, ...] = ()  # the days of the urges before this document
 
 
-def _day(d: date | None) -> str:
-    return chinese_date(d) if d else "未定"
+def _day(day: date | None) -> str:
+    return chinese_date(day) if day else "未定"
 
 
 def lateness(t: TaskFacts, today: date) -> str:

@@ -68,13 +68,13 @@ def triage(items: list[MatterDraft], review_required: bool) -> str | None:
 def with_units(items: list[MatterDraft], choices: dict[int, dict]) -> list[MatterDraft]:
     """The office's choice of units (by item seq) applied over what was submitted."""
     out = []
-    for d in items:
-        c = choices.get(d.item_seq)
+    for draft in items:
+        c = choices.get(draft.item_seq)
         if c is None:
-            out.append(d)
+            out.append(draft)
             continue
-        out.append(MatterDraft(d.item_seq, d.title, d.content, c["lead_unit"], list(c.get("co_units") or []),
-                               c.get("due_on") or d.requested_due_on, d.extra_origin))
+        out.append(MatterDraft(draft.item_seq, draft.title, draft.content, c["lead_unit"], list(c.get("co_units") or []),
+                               c.get("due_on") or draft.requested_due_on, draft.extra_origin))
     return out
 
 

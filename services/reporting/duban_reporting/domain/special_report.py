@@ -47,8 +47,8 @@ class MatterLine:
     escalations: tuple[EscalationLine, ...] = ()
 
 
-def _day(d: date | None) -> str:
-    return chinese_date(d) if d else "未定"
+def _day(day: date | None) -> str:
+    return chinese_date(day) if day else "未定"
 
 
 def _background(matters: list[MatterLine], topic: str, single: bool) -> tuple[str | Table, ...]:

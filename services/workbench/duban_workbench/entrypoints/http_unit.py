@@ -34,8 +34,8 @@ def router():
         dues = [date.fromisoformat(i["due_on"]) for i in rows if i.get("due_on")]
         counts = await task_view.workday_counts(c.services, s, today, max(dues)) if dues else {}
         left = {}
-        for d in set(dues) if counts is not None else ():
-            left[d.isoformat()] = counts.get(d.isoformat(), 0) if d > today else (0 if d == today else -1)
+        for due in set(dues) if counts is not None else ():
+            left[due.isoformat()] = counts.get(due.isoformat(), 0) if due > today else (0 if due == today else -1)
         items = []
         for i in rows:
             lead = s.unit in (i.get("lead_units") or [i.get("lead_unit")])

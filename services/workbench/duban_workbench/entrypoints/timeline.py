@@ -73,8 +73,8 @@ def build(task: dict, deadline: dict | None, escalation: dict | None, names: dic
     for rep in (r for kind in waiting.values() for r in kind):  # reports without their event in the history
         report(rep, rep["at"])
     if deadline:
-        for d in deadline.get("history", []):
-            add(d["at"], DEADLINE_REASONS.get(d["reason"], "期限调整"), f"办理期限：{d['due_on']}" + (f"（原 {d['previous_due_on']}）" if d.get("previous_due_on") else ""))
+        for entry in deadline.get("history", []):
+            add(entry["at"], DEADLINE_REASONS.get(entry["reason"], "期限调整"), f"办理期限：{entry['due_on']}" + (f"（原 {entry['previous_due_on']}）" if entry.get("previous_due_on") else ""))
         for x in deadline.get("extensions", []):
             add(x["requested_at"], "申请延期", f"申请延至 {x['requested_due_on']}；理由：{x['reason']}")
             if x.get("decided_at"):

@@ -59,9 +59,9 @@ def test_every_kind_round_trips_nats_to_matter_registered(intake, nats_server):
         events = registered[env["id"]]
         expected_items = len(env["data"]["decisions"]) if kind == "meeting_decision" else 1
         assert len(events) == expected_items, kind
-        ev = sorted(events, key=lambda e: e["data"]["origin"].get("decision_seq") or 0)[0]
-        assert ev["type"] == "duban.matter.registered.v1" and ev["tenant"] == "ctr"
-        data = ev["data"]
+        first_event = sorted(events, key=lambda e: e["data"]["origin"].get("decision_seq") or 0)[0]
+        assert first_event["type"] == "duban.matter.registered.v1" and first_event["tenant"] == "ctr"
+        data = first_event["data"]
         assert data["origin"]["kind"] == kind and data["origin"]["source"] == env["source"]
         first = env["data"]["decisions"][0] if kind == "meeting_decision" else env["data"]
         assert data["title"] == first["title"] and data["content"] == first["content"]
@@ -98,7 +98,7 @@ def test_an_invalid_example_of_each_kind_is_dead_lettered_naming_the_field(intak
         return {json.loads(json.loads(m.data)["original"])["id"]: json.loads(m.data)
                 for m in asyncio.run(read_stream(nats_server.url, "duban.dlq.ctr.intake"))}
 
-    got = wait_for(lambda: (lambda l: l if len(l) >= len(BREAK) else None)(letters()), what="a dead letter per kind")
+    got = wait_for(lambda: (lambda found: found if len(found) >= len(BREAK) else None)(letters()), what="a dead letter per kind")
     for env in envs:
         kind = env["type"].split(".")[2]
         letter = got[env["id"]]
@@ -158,7 +158,7 @@ def test_poison_that_grows_under_encoding_is_dead_lettered_within_max_payload(in
     subject = "duban.in.ctr.online_message"
     sha = hashlib.sha256(raw).hexdigest()
     asyncio.run(publish(nats_server.url, [], subject=subject, raw=raw))
-    [letter] = wait_for(lambda: _letters_on(nats_server.url, subject, lambda l: l.get("original_sha256") == sha),
+    [letter] = wait_for(lambda: _letters_on(nats_server.url, subject, lambda letter: letter.get("original_sha256") == sha),
                         what="a dead letter of the oversized poison")
     assert letter["reason"] and letter["original_size"] == len(raw) and letter["original_truncated"] is True
     assert letter["original_stream"] == "DUBAN_IN" and letter["deliveries"] == 1

@@ -39,8 +39,8 @@ async def test_provisioning_is_idempotent_and_fails_loudly_on_drift(fresh_nats):
         names = {st.config.name for st in await js.streams_info()}
         assert names == {"DUBAN_IN", "DUBAN_EV", "DUBAN_OUT", "DUBAN_DLQ", "DUBAN_AUDIT", "OBJ_DUBAN_ATTACHMENTS"}
         assert (await js.stream_info("OBJ_DUBAN_ATTACHMENTS")).config.num_replicas == s.stream_replicas
-        ev = await js.stream_info("DUBAN_EV")
-        assert ev.config.duplicate_window == pytest.approx(s.duplicate_window_s)
+        stream_info = await js.stream_info("DUBAN_EV")
+        assert stream_info.config.duplicate_window == pytest.approx(s.duplicate_window_s)
         info = await js.consumer_info("DUBAN_EV", "tasking-matters")
         assert info.config.ack_policy == "explicit"
         assert info.config.max_deliver == s.max_deliver + 2

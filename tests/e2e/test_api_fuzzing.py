@@ -1,4 +1,4 @@
-"""Fuzzing every route of every running service from its own OpenAPI document (issue 9: bad
+"""Fuzzing every route of every running service from its own OpenAPI document (bad
 input everywhere gets a clear 4xx, never a 500).
 
 schemathesis generates requests for each operation of each service's ``/openapi.json``, sent

@@ -152,12 +152,14 @@ def test_overdue_task_climbs_the_ladder_to_transfer_each_step_once(esc, nats_ser
 
     # each step exactly once, whatever was redelivered; time moving on changes nothing more
     asyncio.run(set_clock(nats_server.url, at("2026-12-31", 10)))
-    ev = lambda name: [e for e in events(nats_server.url, f"duban.ev.demo.escalation.{name}") if e["data"]["task_id"] == task]  # noqa: E731
-    wait_for(lambda: len(ev("step_taken")) >= 3 and len(ev("transferred")) >= 1, what="the ladder's events published")
-    assert sorted(e["data"]["step"] for e in ev("step_taken")) == [1, 2, 3]
-    assert sorted(e["data"]["urge_no"] for e in ev("urged")) == [1, 2, 3]
-    assert len(ev("bulletined")) == 2 and len(ev("explanation_required")) == 1 and len(ev("transferred")) == 1
-    deducted = sum(e["data"]["points"] for e in ev("deducted"))
+    def published(name: str) -> list[dict]:
+        return [e for e in events(nats_server.url, f"duban.ev.demo.escalation.{name}") if e["data"]["task_id"] == task]
+
+    wait_for(lambda: len(published("step_taken")) >= 3 and len(published("transferred")) >= 1, what="the ladder's events published")
+    assert sorted(e["data"]["step"] for e in published("step_taken")) == [1, 2, 3]
+    assert sorted(e["data"]["urge_no"] for e in published("urged")) == [1, 2, 3]
+    assert len(published("bulletined")) == 2 and len(published("explanation_required")) == 1 and len(published("transferred")) == 1
+    deducted = sum(e["data"]["points"] for e in published("deducted"))
     assert deducted == 3 * 1 + 2 + 5 + 10  # three urge notices and the three rungs of the default ladder
 
     texts = wait_for(lambda: (lambda t: t if len(t) >= 3 else None)([m["text"] for m in sms.items if "md-ladder" in m["text"]]),

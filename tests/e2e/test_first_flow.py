@@ -1,4 +1,4 @@
-"""Issue 2's first flow, end to end, through the public contract only."""
+"""The first flow, end to end, through the public contract only."""
 
 from __future__ import annotations
 

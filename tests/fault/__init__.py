@@ -1,4 +1,4 @@
-"""The fault suite (issue 9): the embedded system as real processes, broken on purpose
+"""The fault suite: the embedded system as real processes, broken on purpose
 under a bounded load, then reconciled — every accepted submission a matter exactly once,
 every due timer fired once, every escalation step once.
 

@@ -104,7 +104,7 @@ def render(rows: list[Row], scale_name: str, total_s: float, skipped: list[str])
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.fault", description="Duban's fault suite (issue 9)")
+    parser = argparse.ArgumentParser(prog="python -m tests.fault", description="Duban's fault suite")
     parser.add_argument("--long", action="store_true", help="full scale; writes docs/reliability.md unless --out says otherwise")
     parser.add_argument("--only", help="comma-separated scenario names: " + ", ".join(dict.fromkeys(p[0] for p in PLAN)))
     parser.add_argument("--out", type=Path, help="write the report here")

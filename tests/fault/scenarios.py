@@ -1,4 +1,4 @@
-"""The fault scenarios of issue 9. Each takes a running :class:`Harness`, puts a bounded load
+"""The fault scenarios. Each takes a running :class:`Harness`, puts a bounded load
 on it, breaks something on purpose while the load flows, reconciles, and returns rows for
 the reliability report. The scale (short for the test suite, long for docs/reliability.md)
 is the only difference between the two runs."""
@@ -84,7 +84,7 @@ def good(prefix: str, n: int) -> list[Message]:
     out = []
     for i in range(n):
         env = meeting_decision(f"{prefix}{i:05d}", decisions=1)
-        out.append(Message(f"duban.in.demo.meeting_decision", json.dumps(env, ensure_ascii=False).encode(), env["id"], env["id"]))
+        out.append(Message("duban.in.demo.meeting_decision", json.dumps(env, ensure_ascii=False).encode(), env["id"], env["id"]))
     return out
 
 

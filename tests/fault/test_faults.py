@@ -1,4 +1,4 @@
-"""The short fault suite (issue 9): the same scenarios as ``python -m tests.fault --long``,
+"""The short fault suite: the same scenarios as ``python -m tests.fault --long``,
 at the short scale, on real processes. Lost 0, doubled 0, every poison message dead-lettered
 with a reason, no consumer left with a backlog, no service left dead.
 

@@ -201,16 +201,3 @@ async def test_a_consumer_records_its_cause_and_a_command_records_its_caller(eit
         assert report.ok and report.entries == 5
     finally:
         await db.dispose()
-
-
-async def test_a_service_that_may_not_change_its_schema_refuses_a_database_without_audit_tables(tmp_path):
-    db = Database(f"sqlite+aiosqlite:///{tmp_path}/bare.db")
-    try:
-        with pytest.raises(RuntimeError, match=r"audit tables missing \(audit_head, audit_log\).*migrate"):
-            await audit.ensure_schema(db, create=False)
-        await audit.ensure_schema(db)
-        await audit.ensure_schema(db)  # idempotent
-        await audit.ensure_schema(db, create=False)
-        assert await audit.verify_database(db) == []
-    finally:
-        await db.dispose()

@@ -22,8 +22,7 @@ EXAMPLE = json.loads((Path(__file__).resolve().parents[2] / "examples" / "online
 @pytest.fixture
 async def intake(tmp_path, duban_auth):
     rt = bootstrap(IntakeSettings(data_dir=tmp_path))
-    await rt.db.create_all(orm.metadata)
-    await audit.ensure_schema(rt.db)
+    await rt.db.create_all(orm.metadata)  # the audit tables with the service's own
     app = rt.app("intake")
 
     def client(role: str, **claims) -> httpx.AsyncClient:

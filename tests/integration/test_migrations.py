@@ -10,11 +10,13 @@ import subprocess
 import sys
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, select, text
 
-from duban_common import migrations
+from duban_common import audit, migrations, tenancy
 from duban_common.db import Database
 from duban_common.testing.postgres import TemporaryDatabases
 
@@ -80,6 +82,71 @@ def test_concurrent_migrations_take_turns(service_on_pg):
         await _check_service(url, service)
 
     asyncio.run(race())
+
+
+def _before_audit_revision(service: str) -> str:
+    """The revision just before the one that brought the audit tables into the history."""
+    script = ScriptDirectory.from_config(migrations.alembic_config(service, _metadata(service)))
+    [found] = [revision for revision in script.walk_revisions() if revision.path.endswith("_audit_tables.py")]
+    return found.down_revision
+
+
+async def _migrated_before_audit_revision(url: str, service: str) -> Database:
+    """A database as the releases before the audit revision left it: the history up to the
+    revision before, and the audit tables made beside it (at start) holding an entry."""
+    db = Database(url)
+    cfg = migrations.alembic_config(service, _metadata(service))
+
+    def run(connection) -> None:
+        tenancy.enter_connection(connection, tenancy.ALL)
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, _before_audit_revision(service))
+        audit.metadata.create_all(connection)  # the side path the releases before took
+        connection.execute(audit.audit_head.insert().values(chain=f"{service}:demo", seq=1, hash="a" * 64))
+
+    async with db.engine.begin() as conn:
+        await conn.run_sync(run)
+    return db
+
+
+async def _upgrade_keeps_the_audit_tables(url: str, service: str) -> None:
+    db = await _migrated_before_audit_revision(url, service)
+    try:
+        await migrations.upgrade(db, service, _metadata(service))
+        async with db.engine.connect() as conn:
+            await conn.run_sync(tenancy.enter_connection, tenancy.ALL)
+            assert (await conn.execute(select(audit.audit_head.c.seq))).scalars().all() == [1]
+            assert await conn.run_sync(lambda c: _drift(c, service)) == []
+            assert await conn.run_sync(lambda c: migrations.current(c, service)) == migrations.head(service, _metadata(service))
+    finally:
+        await db.dispose()
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_database_with_the_audit_tables_made_at_start_upgrades_and_keeps_them(service, tmp_path):
+    asyncio.run(_upgrade_keeps_the_audit_tables(f"sqlite+aiosqlite:///{tmp_path}/{service}.db", service))
+
+
+@pytest.mark.postgres
+def test_a_postgresql_database_with_the_audit_tables_made_at_start_upgrades_and_keeps_them(service_on_pg):
+    service, url = service_on_pg
+    asyncio.run(_upgrade_keeps_the_audit_tables(url, service))
+
+
+def test_audit_tables_of_another_shape_stop_the_upgrade(tmp_path):
+    async def check() -> None:
+        db = Database(f"sqlite+aiosqlite:///{tmp_path}/odd.db")
+        try:
+            async with db.engine.begin() as conn:
+                await conn.execute(text("CREATE TABLE audit_head (chain VARCHAR(160) PRIMARY KEY, seq BIGINT)"))
+            with pytest.raises(RuntimeError, match=r"audit_head exists with columns \['chain', 'seq'\]"):
+                await migrations.upgrade(db, "deadline", _metadata("deadline"))
+            async with db.engine.connect() as conn:
+                assert await conn.run_sync(lambda c: migrations.current(c, "deadline")) is None  # nothing applied
+        finally:
+            await db.dispose()
+
+    asyncio.run(check())
 
 
 def test_a_service_refuses_a_database_that_is_not_at_head(tmp_path):

@@ -1,4 +1,4 @@
-"""Tenant isolation in the data layer (issue 9, tenancy.py): the scope every statement is held
+"""Tenant isolation in the data layer (tenancy.py): the scope every statement is held
 to, on SQLite and PostgreSQL, and row-level security on PostgreSQL as a second wall that holds
 even for SQL written by hand, for the services' own (non-superuser) database role."""
 

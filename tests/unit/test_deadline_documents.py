@@ -165,7 +165,9 @@ def test_the_county_rules_count_by_who_handles_the_item():
     start = date(2026, 11, 2)
     plain = meeting("executive", date(2026, 11, 2))
     office = plain.model_copy(update={"handled_by_office": True})
-    due = lambda o, co: compute(CAL, o, start, has_co_units=co, requested_due_on=None, rules=p.rules, scheme=p.rule_scheme)  # noqa: E731
+    def due(origin, co_units: bool):
+        return compute(CAL, origin, start, has_co_units=co_units, requested_due_on=None, rules=p.rules, scheme=p.rule_scheme)
+
     assert [(due(o, co).rule, due(o, co).due_on) for o, co in ((office, False), (plain, False), (plain, True))] == [
         ("office_itself", date(2026, 11, 16)), ("one_unit", date(2026, 11, 23)), ("with_co_units", date(2026, 12, 7))]
     assert due(instruction("principal", start), True).rule == "with_co_units"

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from duban_common.calendar import TZ, WorkCalendar
 from duban_common.contracts.events import MatterOrigin
 from duban_deadline.domain import extensions, notice
-from duban_deadline.domain import timers as T
+from duban_deadline.domain import timers as timer_rules
 from duban_deadline.domain.lights import light
 from duban_deadline.domain.settings import PolicyOverrides, TenantPolicy, effective
 
@@ -33,48 +33,48 @@ REMINDERS = [
 
 @pytest.mark.parametrize("due_on, expected", REMINDERS)
 def test_reminder_two_working_days_before_at_nine(due_on, expected):
-    r = T.reminder_at(CAL, due_on, P)
+    r = timer_rules.reminder_at(CAL, due_on, P)
     assert r == expected
     assert CAL.is_workday(r.astimezone(TZ).date()) and r.astimezone(TZ).time() == time(9, 0)
 
 
 def test_timers_of_a_new_executive_meeting_task():
     assigned = at(2026, 11, 20)
-    assert T.assignment_timers(CAL, assigned, P) == [
-        T.Planned("acknowledgement", at(2026, 11, 23, 17, 30), ref_on=date(2026, 11, 23)),
-        T.Planned("decline", at(2026, 11, 24, 17, 30), ref_on=date(2026, 11, 24)),
+    assert timer_rules.assignment_timers(CAL, assigned, P) == [
+        timer_rules.Planned("acknowledgement", at(2026, 11, 23, 17, 30), ref_on=date(2026, 11, 23)),
+        timer_rules.Planned("decline", at(2026, 11, 24, 17, 30), ref_on=date(2026, 11, 24)),
     ]
-    planned = T.deadline_timers(CAL, date(2026, 11, 20), date(2026, 12, 7), at(2026, 12, 7, 17, 30), P, assigned)
+    planned = timer_rules.deadline_timers(CAL, date(2026, 11, 20), date(2026, 12, 7), at(2026, 12, 7, 17, 30), P, assigned)
     assert [(t.kind, t.due_at) for t in planned] == [("reminder", at(2026, 12, 3)), ("overdue", at(2026, 12, 7, 17, 30))]
 
 
 def test_sign_for_and_decline_limits_skip_holidays():
-    planned = T.assignment_timers(CAL, at(2026, 9, 30, 16, 0), P)
+    planned = timer_rules.assignment_timers(CAL, at(2026, 9, 30, 16, 0), P)
     assert [t.ref_on for t in planned] == [date(2026, 10, 8), date(2026, 10, 9)]
-    assert T.assignment_timers(CAL, at(2026, 10, 10), P)[0].ref_on == date(2026, 10, 12)
+    assert timer_rules.assignment_timers(CAL, at(2026, 10, 10), P)[0].ref_on == date(2026, 10, 12)
 
 
 def test_monthly_progress_reports_for_a_task_longer_than_a_month():
     # 3-month proposal from Jul 1: Aug 1 is a Saturday (→ Aug 3), Sep 1; Oct 1 rolls to the due day itself: none
-    assert T.progress_days(CAL, date(2026, 7, 1), date(2026, 10, 8)) == [date(2026, 8, 3), date(2026, 9, 1)]
-    assert T.progress_days(CAL, date(2026, 11, 20), date(2026, 12, 7)) == []
-    planned = T.deadline_timers(CAL, date(2026, 7, 1), date(2026, 10, 8), at(2026, 10, 8, 17, 30), P, at(2026, 7, 1))
+    assert timer_rules.progress_days(CAL, date(2026, 7, 1), date(2026, 10, 8)) == [date(2026, 8, 3), date(2026, 9, 1)]
+    assert timer_rules.progress_days(CAL, date(2026, 11, 20), date(2026, 12, 7)) == []
+    planned = timer_rules.deadline_timers(CAL, date(2026, 7, 1), date(2026, 10, 8), at(2026, 10, 8, 17, 30), P, at(2026, 7, 1))
     assert [(t.kind, t.seq, t.due_at) for t in planned if t.kind == "progress"] == [("progress", 1, at(2026, 8, 3)), ("progress", 2, at(2026, 9, 1))]
     no_reports = TenantPolicy(progress_reports_monthly=False)
-    assert not [t for t in T.deadline_timers(CAL, date(2026, 7, 1), date(2026, 10, 8), at(2026, 10, 8, 17, 30), no_reports, at(2026, 7, 1))
+    assert not [t for t in timer_rules.deadline_timers(CAL, date(2026, 7, 1), date(2026, 10, 8), at(2026, 10, 8, 17, 30), no_reports, at(2026, 7, 1))
                 if t.kind == "progress"]
 
 
 def test_a_deadline_set_inside_the_reminder_window_gets_no_reminder_but_always_an_overdue_timer():
-    planned = T.deadline_timers(CAL, date(2026, 12, 3), date(2026, 12, 4), at(2026, 12, 4, 17, 30), P, at(2026, 12, 3, 10, 0))
+    planned = timer_rules.deadline_timers(CAL, date(2026, 12, 3), date(2026, 12, 4), at(2026, 12, 4, 17, 30), P, at(2026, 12, 3, 10, 0))
     assert [t.kind for t in planned] == ["overdue"]
-    past = T.deadline_timers(CAL, date(2026, 11, 1), date(2026, 11, 20), at(2026, 11, 20, 17, 30), P, at(2026, 11, 25))
+    past = timer_rules.deadline_timers(CAL, date(2026, 11, 1), date(2026, 11, 20), at(2026, 11, 20, 17, 30), P, at(2026, 11, 25))
     assert [t.kind for t in past] == ["overdue"]  # fires at once: the task is late
 
 
 def test_planned_keys_identify_a_timer_across_replanning():
-    assert T.Planned("progress", at(2026, 8, 3), seq=1, ref_on=date(2026, 8, 3)).key == T.Planned("progress", at(2026, 8, 4), seq=1).key
-    assert T.Planned("overdue", at(2026, 12, 7), ref_on=date(2026, 12, 7)).key != T.Planned("overdue", at(2026, 12, 8), ref_on=date(2026, 12, 8)).key
+    assert timer_rules.Planned("progress", at(2026, 8, 3), seq=1, ref_on=date(2026, 8, 3)).key == timer_rules.Planned("progress", at(2026, 8, 4), seq=1).key
+    assert timer_rules.Planned("overdue", at(2026, 12, 7), ref_on=date(2026, 12, 7)).key != timer_rules.Planned("overdue", at(2026, 12, 8), ref_on=date(2026, 12, 8)).key
 
 
 DUE = at(2026, 10, 12, 17, 30)
@@ -94,13 +94,13 @@ DISPOSITIONS = [
 
 @pytest.mark.parametrize("kind, now, action, to", DISPOSITIONS)
 def test_prompts_are_delivered_only_in_working_hours_of_working_days(kind, now, action, to):
-    d = T.disposition(kind, now, CAL, P, DUE)
+    d = timer_rules.disposition(kind, now, CAL, P, DUE)
     assert (d.action, d.at) == (action, to)
 
 
 def test_a_reminder_with_no_slot_left_before_the_deadline_is_skipped():
     early_due = at(2026, 10, 12, 8, 30)  # a tenant whose tasks are due before the morning slot
-    assert T.disposition("reminder", at(2026, 10, 11, 10, 0), CAL, P, early_due).action == "skip"
+    assert timer_rules.disposition("reminder", at(2026, 10, 11, 10, 0), CAL, P, early_due).action == "skip"
 
 
 LIGHTS = [

@@ -22,18 +22,18 @@ MARKER = "demo-played.json"
 
 
 def add_parser(sub) -> None:
-    d = sub.add_parser("demo", help="play a quarter (2026-Q4) of the demo tenant on the simulated clock, then keep running")
-    d.add_argument("--data-dir", help="default: $DUBAN_DATA_DIR or data-demo (must not hold a played demo)")
-    d.add_argument("--messages", type=int, default=200, help="online messages to play (default 200; fewer for a quick run)")
-    d.add_argument("--seed", type=int, default=20261001)
-    d.add_argument("--port-base", type=int, help="service ports base+1..base+5 (default: $DUBAN_PORT_BASE or 8100)")
-    d.add_argument("--nats-port", type=int, help=f"default: $DUBAN_NATS_PORT or {EMBEDDED_NATS_PORT}")
-    stay = d.add_mutually_exclusive_group()
+    demo_parser = sub.add_parser("demo", help="play a quarter (2026-Q4) of the demo tenant on the simulated clock, then keep running")
+    demo_parser.add_argument("--data-dir", help="default: $DUBAN_DATA_DIR or data-demo (must not hold a played demo)")
+    demo_parser.add_argument("--messages", type=int, default=200, help="online messages to play (default 200; fewer for a quick run)")
+    demo_parser.add_argument("--seed", type=int, default=20261001)
+    demo_parser.add_argument("--port-base", type=int, help="service ports base+1..base+5 (default: $DUBAN_PORT_BASE or 8100)")
+    demo_parser.add_argument("--nats-port", type=int, help=f"default: $DUBAN_NATS_PORT or {EMBEDDED_NATS_PORT}")
+    stay = demo_parser.add_mutually_exclusive_group()
     stay.add_argument("--keep-running", dest="exit", action="store_false", help="stay up after playing until Ctrl-C (default)")
     stay.add_argument("--exit", dest="exit", action="store_true", help="stop everything after printing the summary")
     # Both options share dest "exit": argparse takes the first default it meets (store_false's
     # True), so the default is set on the parser, once.
-    d.set_defaults(exit=False)
+    demo_parser.set_defaults(exit=False)
 
 
 class Progress:

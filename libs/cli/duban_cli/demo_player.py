@@ -86,11 +86,11 @@ async def poll(fn, *, what: str, timeout_s: float = 60.0, interval_s: float = 0.
 
 
 def working_days(cal: WorkCalendar) -> list[date]:
-    days, d = [], QUARTER_START
-    while d <= QUARTER_END:
-        if cal.is_workday(d):
-            days.append(d)
-        d = date.fromordinal(d.toordinal() + 1)
+    days, day = [], QUARTER_START
+    while day <= QUARTER_END:
+        if cal.is_workday(day):
+            days.append(day)
+        day = date.fromordinal(day.toordinal() + 1)
     return days
 
 

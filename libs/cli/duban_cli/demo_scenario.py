@@ -133,11 +133,11 @@ def _profile(rng: random.Random, unit: str) -> str:
 def _message_days(n: int) -> list[date]:
     from duban_common.calendar import WorkCalendar
 
-    cal, d, days = WorkCalendar(), date(2026, 10, 9), []
-    while d <= date(2026, 12, 25):
-        if cal.is_workday(d):
-            days.append(d)
-        d = date.fromordinal(d.toordinal() + 1)
+    cal, day, days = WorkCalendar(), date(2026, 10, 9), []
+    while day <= date(2026, 12, 25):
+        if cal.is_workday(day):
+            days.append(day)
+        day = date.fromordinal(day.toordinal() + 1)
     return [days[i * len(days) // n] for i in range(n)] if n else []
 
 

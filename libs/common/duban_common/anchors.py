@@ -99,6 +99,6 @@ async def latest(js: "JetStreamContext") -> dict[str, Anchor]:
     out: dict[str, Anchor] = {}
     for subj in sorted(info.state.subjects or {}):
         msg = await js.get_last_msg(STREAM, subj)
-        body = AuditAnchor.model_validate_json(msg.data)
+        body = AuditAnchor.model_validate_json(msg.data or b"")
         out[body.chain] = Anchor(body.chain, body.seq, body.hash, body.at)
     return out

@@ -8,7 +8,7 @@ from sqlalchemy import BigInteger, Column, MetaData, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .attachments import StoredFile
-from .db import UTCDateTime
+from .sql import UTCDateTime
 from .outbox import UnitOfWork
 from .tenancy import tenant_column
 

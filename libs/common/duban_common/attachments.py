@@ -111,6 +111,7 @@ class AttachmentStore:
                 msg = await self.js.get_msg(ATTACHMENTS_STREAM, seq=seq, subject=subject, direct=True, next=True)
             except NotFoundError:
                 msg = await self.js.get_msg(ATTACHMENTS_STREAM, seq=seq, subject=subject, next=True)
+            assert msg.data is not None and msg.seq is not None  # a stored chunk has both
             digest.update(msg.data)
             seq = msg.seq + 1
             yield msg.data

@@ -17,8 +17,8 @@ last moments of the transaction: one head upsert and one head update per chain a
 transaction, one INSERT per entry (a single executemany).
 
 ``audit_log`` is never updated or deleted by code; on PostgreSQL a trigger refuses
-UPDATE, DELETE and TRUNCATE. The audit tables are not part of the services' Alembic
-histories: they are the same in every service and created by :func:`ensure_schema`.
+UPDATE, DELETE and TRUNCATE. The audit tables are the same in every service and part of each
+service's metadata and Alembic history, as the outbox and the inbox are (:func:`define_tables`).
 """
 
 from __future__ import annotations
@@ -33,16 +33,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import DDL, BigInteger, Column, Index, MetaData, String, Table, Text, bindparam, event, inspect, select, text, update
+from sqlalchemy import DDL, BigInteger, Column, Index, MetaData, String, Table, Text, bindparam, event, inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.dml import Delete, Insert, Update
 from sqlalchemy.sql.elements import TextClause
 
 from . import tenancy
-from .db import ObservedSession, UTCDateTime
+from .sql import ObservedSession, UTCDateTime
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
     from sqlalchemy.ext.asyncio import AsyncSession
     from sqlalchemy.orm import ORMExecuteState, Session
 
@@ -53,62 +54,63 @@ if TYPE_CHECKING:
 GENESIS = "0" * 64
 FORMAT = 1  # hashed into every entry; a new entry format gets a new number
 PLATFORM = "_platform"  # the chain tenant of changes that belong to no tenant (never a valid slug)
-_SCHEMA_LOCK = 7420155  # the lock migrations take: schema changes of one database take turns
 
-metadata = MetaData()
-audit_log = Table(
-    "audit_log",
-    metadata,
-    Column("id", String(36), primary_key=True),
-    Column("chain", String(160), nullable=False),
-    Column("seq", BigInteger, nullable=False),
-    Column("at", UTCDateTime, nullable=False),
-    Column("service", String(100), nullable=False),
-    Column("tenant", String(60), nullable=False),
-    Column("action", String(300), nullable=False),
-    Column("actor", Text, nullable=False),  # canonical JSON
-    Column("refs", Text, nullable=False),  # canonical JSON
-    Column("prev_hash", String(64), nullable=False),
-    Column("hash", String(64), nullable=False),
-    Index("ux_audit_log_chain_seq", "chain", "seq", unique=True),
-)
-audit_head = Table(
-    "audit_head",
-    metadata,
-    Column("chain", String(160), primary_key=True),
-    Column("seq", BigInteger, nullable=False),
-    Column("hash", String(64), nullable=False),
-)
-INFRA_TABLES = frozenset({"outbox", "inbox", "audit_log", "audit_head"})  # bookkeeping, not state changes
+
+def define_tables(metadata: MetaData) -> tuple[Table, Table]:
+    """Add ``audit_log`` and ``audit_head`` to ``metadata``: every service's metadata has them
+    (outbox.InfraTables, as the outbox and the inbox), and so its Alembic history creates them."""
+    log_table = Table(
+        "audit_log",
+        metadata,
+        Column("id", String(36), primary_key=True),
+        Column("chain", String(160), nullable=False),
+        Column("seq", BigInteger, nullable=False),
+        Column("at", UTCDateTime, nullable=False),
+        Column("service", String(100), nullable=False),
+        Column("tenant", String(60), nullable=False),
+        Column("action", String(300), nullable=False),
+        Column("actor", Text, nullable=False),  # canonical JSON
+        Column("refs", Text, nullable=False),  # canonical JSON
+        Column("prev_hash", String(64), nullable=False),
+        Column("hash", String(64), nullable=False),
+        Index("ux_audit_log_chain_seq", "chain", "seq", unique=True),
+    )
+    head_table = Table(
+        "audit_head",
+        metadata,
+        Column("chain", String(160), primary_key=True),
+        Column("seq", BigInteger, nullable=False),
+        Column("hash", String(64), nullable=False),
+    )
+    for statement in APPEND_ONLY_DDL:
+        event.listen(log_table, "after_create", DDL(statement).execute_if(dialect="postgresql"))
+    return log_table, head_table
+
 
 # PostgreSQL: the log is append-only for every role that does not disable the trigger.
-for _ddl in (
+APPEND_ONLY_DDL = (
     "CREATE OR REPLACE FUNCTION duban_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
     "BEGIN RAISE EXCEPTION 'audit_log is append-only: %% refused', TG_OP USING ERRCODE = 'insufficient_privilege'; END $$",
     "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION duban_audit_append_only()",
     "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION duban_audit_append_only()",
-):
-    event.listen(audit_log, "after_create", DDL(_ddl).execute_if(dialect="postgresql"))
+)
+metadata = MetaData()  # the tables the recorder, the verifier and the anchors write and read
+audit_log, audit_head = define_tables(metadata)
+INFRA_TABLES = frozenset({"outbox", "inbox", "audit_log", "audit_head"})  # bookkeeping, not state changes
 
 
-def create_tables(connection) -> None:
-    """Create the audit tables if missing (sync; inside the caller's transaction)."""
-    metadata.create_all(connection)
-
-
-async def ensure_schema(db: "Database", *, create: bool = True) -> None:
-    """At start and in ``migrate``: create the audit tables, or (``create=False``, when the
-    service must not change its schema) check that they exist."""
-    async with db.engine.begin() as conn:
-        if not create:
-            names = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
-            missing = {t.name for t in metadata.sorted_tables} - names
-            if missing:
-                raise RuntimeError(f"audit tables missing ({', '.join(sorted(missing))}): run `python -m duban_<service> migrate` first")
-            return
-        if not db.is_sqlite:
-            await conn.execute(text(f"SELECT pg_advisory_xact_lock({_SCHEMA_LOCK})"))
-        await conn.run_sync(create_tables)
+def create_missing_tables(connection: Connection) -> None:
+    """The audit tables' Alembic revision (each service has one that calls this): create them
+    where missing. A database migrated before the tables joined the histories already has them,
+    created from these same definitions at start; those are checked to match and kept."""
+    existing = set(inspect(connection).get_table_names())
+    for table in metadata.sorted_tables:
+        if table.name not in existing:
+            table.create(connection)
+            continue
+        columns = {column["name"] for column in inspect(connection).get_columns(table.name)}
+        if columns != set(table.c.keys()):
+            raise RuntimeError(f"{table.name} exists with columns {sorted(columns)}, expected {sorted(table.c.keys())}")
 
 
 # --- hashing ------------------------------------------------------------------------------
@@ -283,7 +285,7 @@ class AuditRecorder:
         """The entries this unit of work records so far (without seq and hashes)."""
         at = self.clock.now()
         actor_http, route, path_tenant = _http_actor(self._request) if self._request is not None else (None, None, None)
-        ends = [s.cause.first_emitted for s in self.segments[1:]] + [len(self.emitted)]
+        ends = [s.cause.first_emitted for s in self.segments[1:]] + [len(self.emitted)]  # type: ignore[union-attr]  # every segment after the first has its cause
         out: list[dict] = []
         for seg, end in zip(self.segments, ends):
             cause = seg.cause

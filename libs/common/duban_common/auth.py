@@ -199,6 +199,7 @@ class Authorizer:
         if scheme.lower() != "bearer" or not token:
             raise HTTPException(401, "请先登录：请求没有带令牌（Authorization: Bearer <JWT>）", headers={"WWW-Authenticate": "Bearer"})
         try:
+            assert self.verifier is not None  # authentication enabled means a verifier
             return self.verifier.verify(token.strip())
         except Unauthorized as e:
             raise HTTPException(401, str(e), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None

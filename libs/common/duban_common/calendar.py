@@ -55,10 +55,10 @@ def _package_knows(year: int) -> bool:
 
 
 @lru_cache(maxsize=8192)
-def _package_workday(d: date) -> bool:
+def _package_workday(day: date) -> bool:
     # The package validates its argument and searches its tables on every call: a deadline
     # counted in working days asks it about each day of the period, for every task.
-    return chinese_calendar.is_workday(d)
+    return chinese_calendar.is_workday(day)
 
 
 @dataclass
@@ -69,64 +69,64 @@ class WorkCalendar:
     def is_known_year(self, year: int) -> bool:
         return year in self.schedules or _package_knows(year)
 
-    def is_workday(self, d: date) -> bool:
-        if d in self.local_holidays:
+    def is_workday(self, day: date) -> bool:
+        if day in self.local_holidays:
             return False
-        sched = self.schedules.get(d.year)
+        sched = self.schedules.get(day.year)
         if sched is not None:
-            if d in sched.working_weekends:
+            if day in sched.working_weekends:
                 return True
-            return d.weekday() < 5 and d not in sched.holidays
-        if _package_knows(d.year):
-            return _package_workday(d)
-        return d.weekday() < 5 and d not in _statutory(d.year)
+            return day.weekday() < 5 and day not in sched.holidays
+        if _package_knows(day.year):
+            return _package_workday(day)
+        return day.weekday() < 5 and day not in _statutory(day.year)
 
-    def day_kind(self, d: date) -> str:
-        """Why ``d`` is or is not a working day: ``workday``, ``weekend``, ``holiday``,
+    def day_kind(self, day: date) -> str:
+        """Why ``day`` is or is not a working day: ``workday``, ``weekend``, ``holiday``,
         ``working_weekend`` (调休上班) or ``local_holiday``."""
-        if d in self.local_holidays:
+        if day in self.local_holidays:
             return "local_holiday"
-        weekend = d.weekday() >= 5
-        if self.is_workday(d):
+        weekend = day.weekday() >= 5
+        if self.is_workday(day):
             return "working_weekend" if weekend else "workday"
-        return "weekend" if weekend and not self._is_listed_holiday(d) else "holiday"
+        return "weekend" if weekend and not self._is_listed_holiday(day) else "holiday"
 
-    def _is_listed_holiday(self, d: date) -> bool:
-        sched = self.schedules.get(d.year)
+    def _is_listed_holiday(self, day: date) -> bool:
+        sched = self.schedules.get(day.year)
         if sched is not None:
-            return d in sched.holidays
-        if _package_knows(d.year):
-            return chinese_calendar.is_holiday(d) and chinese_calendar.get_holiday_detail(d)[1] is not None
-        return d in _statutory(d.year)
+            return day in sched.holidays
+        if _package_knows(day.year):
+            return chinese_calendar.is_holiday(day) and chinese_calendar.get_holiday_detail(day)[1] is not None
+        return day in _statutory(day.year)
 
     def add_workdays(self, start: date, n: int) -> Span:
         """The n-th working day after ``start`` (the start day is not counted)."""
         if n < 0:
             raise ValueError("n must be >= 0")
-        d, provisional, left = start, not self.is_known_year(start.year), n
+        day, provisional, left = start, not self.is_known_year(start.year), n
         while left:
-            d += timedelta(days=1)
-            provisional |= not self.is_known_year(d.year)
-            if self.is_workday(d):
+            day += timedelta(days=1)
+            provisional |= not self.is_known_year(day.year)
+            if self.is_workday(day):
                 left -= 1
-        return Span(d, provisional)
+        return Span(day, provisional)
 
     def subtract_workdays(self, end: date, n: int) -> Span:
-        d, provisional, left = end, not self.is_known_year(end.year), n
+        day, provisional, left = end, not self.is_known_year(end.year), n
         while left:
-            d -= timedelta(days=1)
-            provisional |= not self.is_known_year(d.year)
-            if self.is_workday(d):
+            day -= timedelta(days=1)
+            provisional |= not self.is_known_year(day.year)
+            if self.is_workday(day):
                 left -= 1
-        return Span(d, provisional)
+        return Span(day, provisional)
 
-    def roll_forward(self, d: date) -> Span:
-        """``d`` itself if it is a working day, else the next working day."""
-        provisional = not self.is_known_year(d.year)
-        while not self.is_workday(d):
-            d += timedelta(days=1)
-            provisional |= not self.is_known_year(d.year)
-        return Span(d, provisional)
+    def roll_forward(self, day: date) -> Span:
+        """``day`` itself if it is a working day, else the next working day."""
+        provisional = not self.is_known_year(day.year)
+        while not self.is_workday(day):
+            day += timedelta(days=1)
+            provisional |= not self.is_known_year(day.year)
+        return Span(day, provisional)
 
     def add_days(self, start: date, days: int) -> Span:
         """Calendar days; a period ending on a non-working day runs to the next working day."""
@@ -140,10 +140,10 @@ class WorkCalendar:
         """Working days after ``start`` up to and including ``end`` (negative if end < start)."""
         if end < start:
             return -self.workdays_between(end, start)
-        count, d = 0, start
-        while d < end:
-            d += timedelta(days=1)
-            count += self.is_workday(d)
+        count, day = 0, start
+        while day < end:
+            day += timedelta(days=1)
+            count += self.is_workday(day)
         return count
 
 

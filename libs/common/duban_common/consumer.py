@@ -147,6 +147,8 @@ class ConsumerRunner:
         inbox is unsubscribed: what reached it unhandled is not acked, and the server delivers it
         again after ``ack_wait`` (a connection's drain would otherwise wait for it)."""
         self._stopping = True
+        if self.task is None:  # never started
+            return
         if self._busy:
             await asyncio.wait([self.task], timeout=grace_s)
         self.task.cancel()
@@ -182,7 +184,9 @@ class ConsumerRunner:
                 raise
         for w in waiting:
             bind_correlation(event_id=w.env.id, event_type=w.env.type, tenant=w.env.tenant)  # its own, not the last applied
-            await self._settle(w.msg, w.delivered, w.error if w.error is not None else w.outcome, started)
+            result = w.error if w.error is not None else w.outcome
+            assert result is not None  # each delivery of the group either committed or failed
+            await self._settle(w.msg, w.delivered, result, started)
 
     async def _settle(self, msg: "Msg", delivered: int, result: "str | BaseException", started: float) -> None:
         """Ack what was applied (or ignored, or a duplicate); dead-letter a refusal at once;
@@ -262,15 +266,15 @@ class ConsumerRunner:
             outcomes: list[str] = []
             try:
                 async with self.db.transaction() as session:
-                    uow = BatchedUnitOfWork(session, self.tables, self.clock, self.source)
-                    fresh = await uow.record_inbox_group(self.spec.durable, [w.env for w in group])
+                    batched = BatchedUnitOfWork(session, self.tables, self.clock, self.source)
+                    fresh = await batched.record_inbox_group(self.spec.durable, [w.env for w in group])
                     for w in group:
-                        outcomes.append(await self._apply(uow, w, fresh))
-                    await uow.flush()
+                        outcomes.append(await self._apply(batched, w, fresh))
+                    await batched.flush()
             except Exception:
                 log.info("group commit failed; running its deliveries one by one", size=len(group))
             else:
-                self._settled(group, outcomes, uow)
+                self._settled(group, outcomes, batched)
                 return
         for w in group:
             try:

@@ -6,8 +6,8 @@ needs no such lock.
 
 On SQLite, transactions run their statements on the event loop's own thread
 (:class:`InlineSQLiteConnection`), and reads (``Database.read``) through aiosqlite's worker
-thread. aiosqlite hands every cursor call to its thread and back: about 0.45 ms of a
-statement's 0.6 ms (bench/results/2026-11-24.md), for statements SQLite itself runs in
+thread. aiosqlite hands every cursor call to its thread and back, which costs most of a
+statement's time (bench/results/ has the measurements), for statements SQLite itself runs in
 microseconds. Writers are serialized by the lock anyway, so running them inline costs no
 concurrency; reads stay on the thread so that a slow report query never holds up the loop.
 The price: while another process holds the database's write lock (a ``duban`` command
@@ -21,15 +21,18 @@ import asyncio
 import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from datetime import timezone
 from typing import Any
 
 import aiosqlite
-from sqlalchemy import DateTime, MetaData, TypeDecorator, event, text
+from sqlalchemy import MetaData, event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import Session
 
 from . import tenancy
+from .sql import READ_PLANS, ObservedSession, UTCDateTime
+
+# UTCDateTime stays importable from here: the Alembic revisions written before sql.py existed
+# name the type duban_common.db.UTCDateTime, and revisions are never rewritten.
+__all__ = ["Database", "UTCDateTime", "once_per_transaction", "plain"]
 
 
 class Database:
@@ -58,9 +61,6 @@ class Database:
                 # one transaction-scoped advisory lock makes them take turns.
                 await conn.execute(text("SELECT pg_advisory_xact_lock(7420155)"))
             await conn.run_sync(metadata.create_all)
-            from .audit import create_tables  # every unit of work writes the audit log (audit.py imports this module)
-
-            await conn.run_sync(create_tables)
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -82,8 +82,8 @@ class Database:
         """Whether the database keeps its planner's statistics without us: PostgreSQL with
         autovacuum on (its default). SQLite never does; nor does a PostgreSQL server run with
         autovacuum off, where nothing is ever analyzed and prepared statements keep the generic
-        plans made while the tables were empty: sequential scans, 25-33 ms for a primary-key lookup
-        of the deadline service at 100,000 timers (bench/results/2026-12-04.md)."""
+        plans made while the tables were empty: sequential scans even for a primary-key lookup
+        (bench/deadline_timers.py measures it)."""
         if self.is_sqlite:
             return False
         async with self.engine.connect() as conn:
@@ -99,6 +99,7 @@ class Database:
                 await conn.exec_driver_sql("ANALYZE")
                 await conn.commit()
             return
+        assert self._write_lock is not None  # SQLite has one
         async with self._write_lock, self.engine.connect() as conn:
             await conn.exec_driver_sql("PRAGMA analysis_limit=1000")
             await conn.exec_driver_sql("ANALYZE")
@@ -130,8 +131,7 @@ def plain(row: Mapping[str, Any]) -> dict[str, Any]:
 
     SQLAlchemy names a table's columns with ``quoted_name``, a ``str`` subclass with a Python
     ``__getattr__``, and a row's keys are those names. pydantic serializes a dict keyed by them
-    about 50 times slower (50 ledger rows: 9.6 ms instead of 0.2 ms), since it asks each key
-    object for its serializer."""
+    far slower, since it asks each key object for its serializer."""
     return {str(k): v for k, v in row.items()}
 
 
@@ -167,55 +167,6 @@ class InlineSQLiteConnection(aiosqlite.Connection):
         return self._connect().__await__()  # no worker thread to start
 
 
-class ObservedSession(Session):
-    """A session that lets one observer (``info["observer"]``: the unit of work's audit
-    recorder) see its statements and act just before it commits. Listeners on this class,
-    registered once: listeners per session instance cost about 0.3 ms each."""
-
-
-@event.listens_for(ObservedSession, "do_orm_execute")
-def _observe_execute(state) -> None:
-    if state.is_insert:
-        tenancy.check_insert(state)
-    observer = state.session.info.get("observer")
-    if observer is not None:
-        observer.on_execute(state)
-
-
-# A read session's transactions plan each statement for its own parameters. asyncpg prepares
-# every statement and PostgreSQL switches a prepared statement to one generic plan after five
-# runs when that looks no dearer; for the ledger's filters it is: a text search, a unit with a
-# status and a month, a title sort went from 2-30 ms to 170-1,600 ms (bench/ledger.py). The
-# handlers' writes keep generic plans: their statements look rows up by key.
-READ_PLANS = "duban_custom_plans"
-
-
-@event.listens_for(ObservedSession, "after_begin")
-def _scope_transaction(session: Session, _transaction, connection) -> None:
-    tenancy.on_begin(session, connection)
-    if session.info.get(READ_PLANS) and connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)")
-
-
-_BEFORE_COMMIT = "duban_before_commit"
-
-
-def before_commit(session: AsyncSession, key: str, run: Callable[[Session], None]) -> None:
-    """Have ``run(sync_session)`` write, once, just before this transaction commits: work that
-    is cheaper done once for all a transaction's changes than after each (reporting's search rows,
-    adapters/ledger_search.py). A second call with the same ``key`` does not add a second run."""
-    session.info.setdefault(_BEFORE_COMMIT, {})[key] = run
-
-
-@event.listens_for(ObservedSession, "before_commit")
-def _observe_before_commit(session: Session) -> None:
-    for run in session.info.pop(_BEFORE_COMMIT, {}).values():  # before the audit: it records what they write too
-        run(session)
-    observer = session.info.get("observer")
-    if observer is not None:
-        observer.before_commit(session)
-
-
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
     # WAL: readers never block the writer; NORMAL sync is safe against process crashes
@@ -225,23 +176,3 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA busy_timeout=10000")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
-
-
-class UTCDateTime(TypeDecorator):
-    """An instant: stored in UTC, always returned timezone-aware (SQLite keeps no zone)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r}: instants must carry a timezone")
-        value = value.astimezone(timezone.utc)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)

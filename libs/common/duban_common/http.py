@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Any
 
@@ -129,7 +130,7 @@ def attachment_disposition(name: str, fallback: str) -> str:
 # --- one error format for every route (duban_common.problems) ---
 
 
-def problem(status: int, detail: str, errors: list[dict[str, Any]] | None = None, headers: dict | None = None) -> JSONResponse:
+def problem(status: int, detail: str, errors: list[dict[str, Any]] | None = None, headers: Mapping[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"detail": cut(detail), "errors": errors or []}, status_code=status, headers=headers)
 
 
@@ -167,6 +168,6 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 def install(app: FastAPI) -> None:
     """Every refusal of the app in the one format."""
-    app.add_exception_handler(RequestValidationError, _validation)
-    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]  # Starlette types handlers by Exception
+    app.add_exception_handler(StarletteHTTPException, _http)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected)

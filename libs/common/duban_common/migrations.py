@@ -28,7 +28,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
 
-from . import audit, tenancy
+from . import tenancy
 from .db import Database
 from .logging import get_logger
 
@@ -41,11 +41,10 @@ _PG_LOCK = 7420155
 def compared(dialect: str, metadata: MetaData):
     """Alembic's ``include_object``: which schema objects the histories own on ``dialect``.
 
-    The audit tables are created by duban_common.audit, not by the histories; an index declared
-    for one database only (``Index(...).ddl_if(dialect="postgresql")``, e.g. a trigram index)
-    is not expected on the other; tables that DDL statements create (their name prefixes in
+    An index declared for one database only (``Index(...).ddl_if(dialect="postgresql")``, e.g. a
+    trigram index) is not expected on the other; tables that DDL statements create (their name prefixes in
     ``metadata.info["ddl_tables"]``, e.g. SQLite's FTS5 tables) are not declared."""
-    undeclared = ("audit_", *metadata.info.get("ddl_tables", ()))
+    undeclared = tuple(metadata.info.get("ddl_tables", ()))
 
     def include(obj, name, type_, _reflected, _compare_to) -> bool:
         if type_ == "table":
@@ -64,7 +63,7 @@ class SchemaNotCurrent(RuntimeError):
 
 def versions_dir(service: str) -> Path:
     package = importlib.import_module(f"duban_{service}")
-    return Path(package.__file__).parent / "migrations" / "versions"
+    return Path(str(package.__file__)).parent / "migrations" / "versions"
 
 
 def alembic_config(service: str, metadata: MetaData) -> Config:
@@ -102,11 +101,10 @@ async def upgrade(db: Database, service: str, metadata: MetaData) -> None:
             await conn.execute(text(f"SELECT pg_advisory_xact_lock({_PG_LOCK})"))
         await conn.run_sync(tenancy.enter_connection, tenancy.ALL)  # a data migration spans tenants
         await conn.run_sync(run)
-    await audit.ensure_schema(db)  # the audit tables live outside the histories (decision 0012)
     if not db.is_sqlite:
         async with db.engine.begin() as conn:
             await conn.execute(text(f"SELECT pg_advisory_xact_lock({_PG_LOCK})"))
-            await conn.run_sync(tenancy.enforce_row_level_security, [*tenancy.tenant_tables(metadata), audit.audit_log])
+            await conn.run_sync(tenancy.enforce_row_level_security, tenancy.tenant_tables(metadata))
 
 
 async def check_current(db: Database, service: str, metadata: MetaData) -> None:
@@ -119,12 +117,11 @@ async def check_current(db: Database, service: str, metadata: MetaData) -> None:
 
 
 async def prepare(db: Database, service: str, metadata: MetaData, *, migrate: bool) -> None:
-    """What a service does with its schema at start (its history and the audit tables)."""
+    """What a service does with its schema at start: upgrade it, or check that it is at head."""
     if migrate:
         await upgrade(db, service, metadata)
     else:
         await check_current(db, service, metadata)
-        await audit.ensure_schema(db, create=False)
 
 
 def _metadata_of(service: str) -> MetaData:

@@ -95,7 +95,7 @@ def hash_password(password: str, cost: int = BCRYPT_COST) -> str:
     the module exists up to Python 3.12).
     """
     try:
-        import bcrypt  # type: ignore[import-not-found]
+        import bcrypt
     except ImportError:
         bcrypt = None
     if bcrypt is not None:

@@ -20,6 +20,8 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from nats.aio.client import Client as NatsClient
+from nats.js import JetStreamContext
 from sqlalchemy import MetaData
 
 from . import anchors, audit, auth, migrations, provisioning
@@ -62,8 +64,8 @@ class Runtime:
         self.db = Database(self.settings.db_url())
         clock = SimulatedClock if self.settings.clock == "simulated" else SystemClock
         self.clock = clock(self.settings.service, self.settings.instance)
-        self.nc = None
-        self.js = None
+        self.nc: NatsClient | None = None
+        self.js: JetStreamContext | None = None
         self.attachments: AttachmentStore | None = None  # the report attachments' store, once connected
         self._consumers: list[ConsumerRunner] = []
         self.relay: OutboxRelay | None = None
@@ -99,6 +101,7 @@ class Runtime:
         for spec in specs:
             runner = ConsumerRunner(spec, self.handlers.get(spec.purpose, {}), self.db, self.tables, self.js, self.clock, s, self.relay)
             await runner.start()
+            assert runner.task is not None  # started
             runner.task.add_done_callback(_log_background_end)
             self._consumers.append(runner)
         await anchors.anchor_or_log(self.db, self.js)  # the heads as this replica finds them, before it changes any
@@ -109,6 +112,7 @@ class Runtime:
         log.info("service started", consumers=[c.durable for c in specs])
 
     async def _anchor_audit_heads(self) -> None:
+        assert self.js is not None  # started after the connection
         await anchors.keep_anchoring(self.db, self.js, self.settings.audit_anchor_every_s)
 
     async def _refresh_statistics(self) -> None:
@@ -133,7 +137,7 @@ class Runtime:
         if self.relay:
             await self.relay.stop()
         await self.clock.stop()
-        if self.nc:
+        if self.nc and self.js:
             await anchors.anchor_or_log(self.db, self.js)  # the heads as this replica leaves them
             await self.nc.drain()
         await self.db.dispose()
@@ -170,7 +174,7 @@ class Runtime:
         for router in self.routers:
             app.include_router(router)
         build_openapi = app.openapi
-        app.openapi = lambda: app.openapi_schema or document_refusals(build_openapi())  # every route's refusals
+        app.openapi = lambda: app.openapi_schema or document_refusals(build_openapi())  # type: ignore[method-assign]  # every route's refusals
 
         @app.middleware("http")
         async def count_requests(request: Request, call_next):

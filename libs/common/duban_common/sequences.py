@@ -11,6 +11,8 @@ from __future__ import annotations
 import functools
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .tenancy import tenant_column
@@ -38,10 +40,7 @@ async def next_value(session: AsyncSession, table: Table, tenant: str, year: int
     value = bumped.scalar()
     if value is not None:
         return value
-    if session.bind.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     ins = insert(table).values(tenant=tenant, year=year, notice_type=notice_type, last_value=1)
     ins = ins.on_conflict_do_update(index_elements=["tenant", "year", "notice_type"], set_={"last_value": table.c.last_value + 1})
     return (await session.execute(ins.returning(table.c.last_value))).scalar_one()

@@ -63,12 +63,11 @@ class ServiceSettings(BaseSettings):
     max_deliver: int = 5
     ack_wait_s: float = 30
     max_ack_pending: int = 1000
-    retry_backoff_s: list[float] = Field(default_factory=lambda: [1, 5, 15, 60])
+    retry_backoff_s: list[float] = Field(default_factory=lambda: [1.0, 5.0, 15.0, 60.0])
     fetch_batch: int = 100  # deliveries per pull; a consumer commits what one pull brought together
-    # How long one pull of an idle consumer waits for deliveries. Measured on 2 cores
-    # (bench/throughput.py --rate, bench/cpu_per_item.py --idle): 0.1 s instead of 1 s left the
-    # latency at 50 items/s as it was (p50 49 vs 41 ms, p99 158 vs 155 ms) and doubled the idle
-    # CPU of the system (4.8% -> 10.4% of a core).
+    # How long one pull of an idle consumer waits for deliveries. A shorter wait did not lower
+    # the latency under load and doubled the system's idle CPU (bench/throughput.py --rate,
+    # bench/cpu_per_item.py --idle).
     fetch_wait_s: float = 1.0
     max_message_bytes: int = 1_000_000  # larger messages are dead-lettered before parsing
     audit_anchor_every_s: float = 60  # each audit chain's head is published to DUBAN_AUDIT this often, and at stop

@@ -1,4 +1,4 @@
-"""Tenant scope in the data layer (issue 9, docs/decisions/0015-tenant-scope.md).
+"""Tenant scope in the data layer (docs/decisions/0015-tenant-scope.md).
 
 Every row of a tenant's data carries its tenant in a column named ``tenant``. Which tenant
 the work in hand belongs to is said once, where the work comes in, and the data layer holds
@@ -133,7 +133,7 @@ def enter_connection(connection: "Connection", tenant: str | None) -> None:
 
 # --- the condition, added to every statement ----------------------------------------------
 
-class current_tenant(FunctionElement):
+class CurrentTenant(FunctionElement):
     """The connection's scope, in SQL."""
 
     type = String()
@@ -141,18 +141,18 @@ class current_tenant(FunctionElement):
     name = "duban_tenant"
 
 
-@compiles(current_tenant)
+@compiles(CurrentTenant)
 def _current_tenant_sqlite(_element, _compiler, **_kw) -> str:
     return "duban_tenant()"
 
 
 # A scalar subquery, not the bare call: PostgreSQL evaluates it once per statement (an
-# InitPlan) instead of once per row. Counting a tenant's 820,000 ledger rows took 83 ms with
-# the bare call and 39 ms with this (bench/ledger.py's database, PostgreSQL 15).
+# InitPlan) instead of once per row: counting a tenant's ledger rows takes about half the time
+# (bench/ledger.py's database).
 PG_SCOPE = f"(SELECT current_setting('{SETTING}', true))"
 
 
-@compiles(current_tenant, "postgresql")
+@compiles(CurrentTenant, "postgresql")
 def _current_tenant_pg(_element, _compiler, **_kw) -> str:
     return PG_SCOPE
 
@@ -161,7 +161,7 @@ def condition(table, *, outer: bool = False) -> Any:
     """``tenant = scope OR scope = '*'`` for one table (or alias of one). For the optional side
     of an outer join also ``tenant IS NULL`` (no row joined): a row of another tenant still
     never shows, and a row with nothing joined is not dropped."""
-    scope = current_tenant()
+    scope = CurrentTenant()
     either = [table.c[COLUMN] == scope, scope == literal_column(f"'{ALL}'")]
     if outer:
         either.append(table.c[COLUMN].is_(None))

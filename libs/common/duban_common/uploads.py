@@ -14,10 +14,13 @@ import hashlib
 import re
 from dataclasses import dataclass
 from tempfile import SpooledTemporaryFile
-from typing import BinaryIO
+from typing import IO, TYPE_CHECKING
 
 from fastapi import HTTPException, Request
 from python_multipart.multipart import MultipartParser, parse_options_header
+
+if TYPE_CHECKING:
+    from python_multipart.multipart import MultipartCallbacks
 
 FIELD = "file"
 FORM_OVERHEAD = 64 * 1024  # boundaries, part headers and a few small fields around the file
@@ -59,7 +62,7 @@ def clean_name(raw: bytes) -> str:
     return name
 
 
-def sha256(f: BinaryIO) -> str:
+def sha256(f: IO[bytes]) -> str:
     """Hex digest of the seekable file ``f``, left rewound."""
     f.seek(0)
     digest = hashlib.sha256()
@@ -88,7 +91,7 @@ class _Form:
         self._target: Upload | None = None
         self.complete = False  # the closing boundary came: a body cut short is not a file
 
-    def callbacks(self) -> dict:
+    def callbacks(self) -> MultipartCallbacks:
         return {"on_part_begin": self.on_part_begin, "on_header_field": self.on_header_field,
                 "on_header_value": self.on_header_value, "on_header_end": self.on_header_end,
                 "on_headers_finished": self.on_headers_finished, "on_part_data": self.on_part_data, "on_end": self.on_end}

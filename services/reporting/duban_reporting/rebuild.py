@@ -34,8 +34,8 @@ def run(*, check: bool = False, nats_url: str | None = None, data_dir: Path | No
     if check:
         if outcome.differences:
             out(f"the live read model differs from the rebuilt one ({len(outcome.differences)} differences):")
-            for d in outcome.differences:
-                out(f"  {d}")
+            for difference in outcome.differences:
+                out(f"  {difference}")
             return 1
         out("the live read model is identical to the rebuilt one")
         return 0

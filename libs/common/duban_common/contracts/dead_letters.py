@@ -91,6 +91,7 @@ def bounded(text: str, limit: int) -> str:
 def letter_for(data: bytes, headers: dict[str, str] | None, *, stream: str, stream_seq: int, reason: str,
                **fields) -> DeadLetter:
     """The dead letter of an original message (``data`` as received), every part bounded."""
+    encoding: Literal["utf-8", "hex"]
     try:
         text, encoding = data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:

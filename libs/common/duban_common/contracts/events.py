@@ -90,7 +90,7 @@ class TaskAssigned(_Event):
     version: int = 1  # the task's version after this change; every task.* event carries it
 
 
-# --- task facts tasking publishes after the assignment (issue 4 emits them; deadline consumes them) ---
+# --- task facts tasking publishes after the assignment (deadline consumes them) ---
 
 
 class TaskAcknowledged(_Event):
@@ -351,7 +351,7 @@ class ExtensionDecided(_Event):
     decided_by: str | None = None
 
 
-# --- escalation facts (issue 6) ---
+# --- escalation facts ---
 
 
 class EscalationUrged(_Event):

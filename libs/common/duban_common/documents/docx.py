@@ -10,6 +10,7 @@ from docx import Document as Word
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
+from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
@@ -33,7 +34,7 @@ R_AFTER_SPACING = ("w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight
 CENTER, RIGHT, LEFT, JUSTIFY = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.RIGHT, WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.JUSTIFY
 
 
-def _el(tag: str, **attrs) -> OxmlElement:
+def _el(tag: str, **attrs) -> BaseOxmlElement:
     e = OxmlElement(tag)
     for k, v in attrs.items():
         e.set(qn(f"w:{k}"), str(v))
@@ -163,18 +164,18 @@ def _blocks(doc, blocks) -> None:
             _para(doc, b, indent=2)
 
 
-def _signature(doc, d: Document) -> None:
+def _signature(doc, document: Document) -> None:
     est = Estimate(g.CELL)
-    sig_w, date_w = est.measure(d.issuing.body), est.measure(d.date_line)
+    sig_w, date_w = est.measure(document.issuing.body), est.measure(document.date_line)
     sig_right = 2 * g.CELL
     date_right = sig_right + sig_w - 2 * g.CELL - date_w  # the date starts two characters right of the issuer
     _keep_last_with_next(doc)
     _para(doc).paragraph_format.keep_with_next = True
-    _para(doc, d.issuing.body, align=RIGHT, right=sig_right / g.CELL).paragraph_format.keep_with_next = True
-    date = _para(doc, d.date_line, align=RIGHT, right=max(date_right, 2 * g.CELL) / g.CELL)
-    if d.note:
+    _para(doc, document.issuing.body, align=RIGHT, right=sig_right / g.CELL).paragraph_format.keep_with_next = True
+    date = _para(doc, document.date_line, align=RIGHT, right=max(date_right, 2 * g.CELL) / g.CELL)
+    if document.note:
         date.paragraph_format.keep_with_next = True
-        _para(doc, d.note, align=LEFT, left=2).paragraph_format.keep_together = True
+        _para(doc, document.note, align=LEFT, left=2).paragraph_format.keep_together = True
 
 
 def _keep_last_with_next(doc) -> None:
@@ -188,7 +189,7 @@ def _keep_last_with_next(doc) -> None:
         p.get_or_add_pPr().keepNext_val = True
 
 
-def _imprint(doc, d: Document, page_breaks: int) -> None:
+def _imprint(doc, document: Document, page_breaks: int) -> None:
     """版记 at the foot of the last page: a thick rule, 抄送, a thin rule, 印发机关 and 印发日期 on
     one line (a right tab), a thick rule, in one frame anchored to the bottom margin with the
     text wrapping around it ("notBeside" has LibreOffice move the frame to the next page even
@@ -196,7 +197,7 @@ def _imprint(doc, d: Document, page_breaks: int) -> None:
     paragraphs in one frame only when their borders match (it drops the frame otherwise, and
     with a w:between rule). The page breaks before it are the PDF's (pdf.layout), which make
     the 版记 page an even one."""
-    copies, printer, printed = d.imprint()
+    copies, printer, printed = document.imprint()
     for _ in range(page_breaks):
         _para(doc).paragraph_format.page_break_before = True
     thick, thin = 1.0, 0.7  # points: 0.35 mm and 0.25 mm
@@ -223,27 +224,29 @@ def _rule(doc, points: float):
     return p
 
 
-def _receipt(doc, d: Document) -> None:
+def _receipt(doc, document: Document) -> None:
+    receipt = document.receipt
+    assert receipt is not None  # called for a document with a receipt only
     _para(doc, "- " * 18 + "（沿此线剪下）" + " -" * 18, size=g.SIZE_SMALL_4, align=CENTER)
-    _para(doc, d.receipt.title, fonts.TITLE, g.SIZE_3 + 2, align=CENTER)
-    _para(doc, f"交办单号：{d.number}")
-    _table(doc, Table(None, d.receipt.rows))
+    _para(doc, receipt.title, fonts.TITLE, g.SIZE_3 + 2, align=CENTER)
+    _para(doc, f"交办单号：{document.number}")
+    _table(doc, Table(None, receipt.rows))
 
 
-def body_blocks(doc, d: Document) -> None:
+def body_blocks(doc, document: Document) -> None:
     """正文 and the 附件说明 under it (also what a tenant's template gets at {{正文}})."""
-    _blocks(doc, d.body)
-    if d.annexes:
+    _blocks(doc, document.body)
+    if document.annexes:
         _keep_last_with_next(doc)
         _para(doc).paragraph_format.keep_with_next = True
-        for i, line in enumerate(d.annex_lines()):  # the 附件说明 is kept on one page
+        for i, line in enumerate(document.annex_lines()):  # the 附件说明 is kept on one page
             _para(doc, line.strip("　"), align=LEFT, left=2 if i == 0 else 5).paragraph_format.keep_with_next = True
 
 
-def annex_blocks(doc, d: Document) -> None:
+def annex_blocks(doc, document: Document) -> None:
     """The annexes, each from a new page."""
-    for i, a in enumerate(d.annexes):
-        p = _para(doc, d.annex_label(i), fonts.HEI, align=LEFT)
+    for i, a in enumerate(document.annexes):
+        p = _para(doc, document.annex_label(i), fonts.HEI, align=LEFT)
         p.paragraph_format.page_break_before = True
         _para(doc)
         _para(doc, a.title, fonts.TITLE, g.SIZE_2, align=CENTER, line=g.SIZE_2 * 1.55)
@@ -251,34 +254,34 @@ def annex_blocks(doc, d: Document) -> None:
         _blocks(doc, a.blocks)
 
 
-def render(d: Document) -> bytes:
+def render(document: Document) -> bytes:
     doc = Word()
     _page_setup(doc)
-    doc.core_properties.title, doc.core_properties.author, doc.core_properties.subject = d.title, d.issuing.body, d.number
-    mark_size = min(g.MARK_MAX, g.TEXT_W * 0.94 / max(len(d.mark), 1))
+    doc.core_properties.title, doc.core_properties.author, doc.core_properties.subject = document.title, document.issuing.body, document.number
+    mark_size = min(g.MARK_MAX, g.TEXT_W * 0.94 / max(len(document.mark), 1))
     first = doc.paragraphs[0] if doc.paragraphs else _para(doc)
     first.alignment = CENTER
     first.paragraph_format.space_before = Pt(g.MARK_TOP)
     first.paragraph_format.line_spacing_rule, first.paragraph_format.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(mark_size * 1.2)
-    _run(first, d.mark, fonts.TITLE, mark_size, color=RED)
+    _run(first, document.mark, fonts.TITLE, mark_size, color=RED)
     _para(doc)
-    number = _para(doc, d.number, align=CENTER)
+    number = _para(doc, document.number, align=CENTER)
     _border(number, "bottom", 8, "C00000", space=round(g.RED_LINE_GAP))  # the red separator line, 4 mm under the number
     _para(doc)
     title = _para(doc, align=CENTER, line=g.SIZE_2 * 1.55)
-    for i, line in enumerate(title_lines(d.title, g.TEXT_W, Estimate(g.SIZE_2).measure)):
+    for i, line in enumerate(title_lines(document.title, g.TEXT_W, Estimate(g.SIZE_2).measure)):
         if i:
             title.runs[-1].add_break(WD_BREAK.LINE)
         _run(title, line, fonts.TITLE, g.SIZE_2)
     _para(doc)
-    if d.addressee:
-        _para(doc, d.addressee, align=LEFT)
-    body_blocks(doc, d)
-    _signature(doc, d)
-    if d.receipt:
-        _receipt(doc, d)
-    annex_blocks(doc, d)
-    _imprint(doc, d, pdf.layout(d)[1])
+    if document.addressee:
+        _para(doc, document.addressee, align=LEFT)
+    body_blocks(doc, document)
+    _signature(doc, document)
+    if document.receipt:
+        _receipt(doc, document)
+    annex_blocks(doc, document)
+    _imprint(doc, document, pdf.layout(document)[1])
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()

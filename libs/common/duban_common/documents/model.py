@@ -128,9 +128,9 @@ def _block_texts(blocks: tuple[Block, ...]) -> list[str]:
     return out
 
 
-def chinese_date(d: date) -> str:
+def chinese_date(day: date) -> str:
     """成文日期 in Arabic numerals, as GB/T 9704 writes it: 2026年11月2日."""
-    return f"{d.year}年{d.month}月{d.day}日"
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def numbered(i: int) -> str:

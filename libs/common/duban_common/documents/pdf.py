@@ -64,53 +64,54 @@ def _blocks(blocks, st: _Styles) -> list:
     return out
 
 
-def _signature(d: Document, st: _Styles) -> list:
+def _signature(document: Document, st: _Styles) -> list:
     """落款 without a seal: the issuer 右空二字, the date under it starting two characters further right."""
     em = st.body.em
-    sig_w, date_w = st.right.measure(d.issuing.body), st.right.measure(d.date_line)
+    sig_w, date_w = st.right.measure(document.issuing.body), st.right.measure(document.date_line)
     sig_x = g.TEXT_W - 2 * em - sig_w
     date_x = sig_x + 2 * em
     if date_x + date_w > g.TEXT_W - 2 * em:
         date_x = g.TEXT_W - 2 * em - date_w
         sig_x = min(sig_x, date_x - 2 * em)
-    return [Spacer(1, g.PITCH), Para(d.issuing.body, replace(st.right, left=sig_x / em)), Para(d.date_line, replace(st.right, left=date_x / em))]
+    return [Spacer(1, g.PITCH), Para(document.issuing.body, replace(st.right, left=sig_x / em)), Para(document.date_line, replace(st.right, left=date_x / em))]
 
 
-def _annex(d: Document, i: int, a: Annex, st: _Styles) -> list:
-    return [PageBreak(), Para(d.annex_label(i), st.annex_label), Spacer(1, g.PITCH * 0.5), Para(a.title, st.title),
+def _annex(document: Document, i: int, a: Annex, st: _Styles) -> list:
+    return [PageBreak(), Para(document.annex_label(i), st.annex_label), Spacer(1, g.PITCH * 0.5), Para(a.title, st.title),
             Spacer(1, g.PITCH * 0.5), *_blocks(a.blocks, st)]
 
 
-def _receipt(d: Document, st: _Styles) -> list:
-    r = d.receipt
+def _receipt(document: Document, st: _Styles) -> list:
+    r = document.receipt
+    assert r is not None  # called for a document with a receipt only
     return [Spacer(1, g.PITCH * 0.5), Rule(0.8, space_before=0, dash=(4, 3)),
             Para("（沿此线剪下）", replace(st.cell, align="center", size=9, leading=12)),
-            Para(r.title, replace(st.title, size=g.SIZE_3 + 2, leading=g.PITCH)), Para(f"交办单号：{d.number}", replace(st.form, leading=g.PITCH)),
+            Para(r.title, replace(st.title, size=g.SIZE_3 + 2, leading=g.PITCH)), Para(f"交办单号：{document.number}", replace(st.form, leading=g.PITCH)),
             table(None, r.rows, st.form, st.head, g.TEXT_W)]
 
 
-def story(d: Document, st: _Styles, page_breaks_before_imprint: int = 0) -> tuple[list, Imprint]:
-    mark = st.mark(d.mark)
-    flow: list = [Spacer(1, g.MARK_TOP), Para(d.mark, mark), Spacer(1, g.PITCH * 2 - mark.leading * 0.2), Para(d.number, st.number),
+def story(document: Document, st: _Styles, page_breaks_before_imprint: int = 0) -> tuple[list, Imprint]:
+    mark = st.mark(document.mark)
+    flow: list = [Spacer(1, g.MARK_TOP), Para(document.mark, mark), Spacer(1, g.PITCH * 2 - mark.leading * 0.2), Para(document.number, st.number),
                   Rule(1.0, g.RED, space_before=g.RED_LINE_GAP - g.PITCH * 0.3), Spacer(1, g.PITCH * 2 - g.RED_LINE_GAP)]
-    flow.append(TitleBlock(d.title, st.title))
+    flow.append(TitleBlock(document.title, st.title))
     flow.append(Spacer(1, g.PITCH))
-    if d.addressee:
-        flow.append(Para(d.addressee, st.plain))
-    flow += _blocks(d.body, st)
-    if d.annexes:
+    if document.addressee:
+        flow.append(Para(document.addressee, st.plain))
+    flow += _blocks(document.body, st)
+    if document.annexes:
         flow.append(Spacer(1, g.PITCH))
-        first, *more = d.annex_lines()
+        first, *more = document.annex_lines()
         flow.append(Para(first, replace(st.plain, left=2)))
         flow += [Para(x.strip("　"), replace(st.plain, left=5)) for x in more]
-    flow += _signature(d, st)
-    if d.note:
-        flow.append(Para(d.note, replace(st.plain, left=2)))
-    if d.receipt:
-        flow += _receipt(d, st)
-    for i, a in enumerate(d.annexes):
-        flow += _annex(d, i, a, st)
-    copies, printer, printed = d.imprint()
+    flow += _signature(document, st)
+    if document.note:
+        flow.append(Para(document.note, replace(st.plain, left=2)))
+    if document.receipt:
+        flow += _receipt(document, st)
+    for i, a in enumerate(document.annexes):
+        flow += _annex(document, i, a, st)
+    copies, printer, printed = document.imprint()
     imprint = Imprint(copies, printer, printed, st.imprint)
     flow += [PageBreak() for _ in range(page_breaks_before_imprint)]
     flow += [Spacer(1, g.PITCH * 0.5), imprint]
@@ -139,27 +140,27 @@ def _page_number(canv, doc) -> None:
     draw_text(canv, x, g.BOTTOM - g.PAGE_NO_GAP - st.size * 0.88, text, st)
 
 
-def _build(d: Document, st: _Styles, breaks: int) -> tuple[bytes, Imprint, int]:
+def _build(document: Document, st: _Styles, breaks: int) -> tuple[bytes, Imprint, int]:
     buf = io.BytesIO()
     doc = BaseDocTemplate(buf, pagesize=(g.PAGE_W, g.PAGE_H), leftMargin=g.LEFT, rightMargin=g.RIGHT, topMargin=g.TOP,
-                          bottomMargin=g.BOTTOM, title=d.title, author=d.issuing.body, subject=d.number, creator="Duban",
+                          bottomMargin=g.BOTTOM, title=document.title, author=document.issuing.body, subject=document.number, creator="Duban",
                           initialFontName=st.serif, initialFontSize=g.SIZE_3)
     frame = Frame(g.LEFT, g.BOTTOM, g.TEXT_W, g.TEXT_H, leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
     doc.addPageTemplates([PageTemplate("page", [frame], onPage=_page_number)])
     doc.duban_styles = st
-    flow, imprint = story(d, st, breaks)
+    flow, imprint = story(document, st, breaks)
     doc.build(flow)
     return buf.getvalue(), imprint, doc.page
 
 
-def render(d: Document) -> bytes:
-    return layout(d)[0]
+def render(document: Document) -> bytes:
+    return layout(document)[0]
 
 
-def layout(d: Document) -> tuple[bytes, int]:
+def layout(document: Document) -> tuple[bytes, int]:
     """The PDF and the page breaks put before its 版记 so that the 版记 ends on an even page (the
     back of a sheet) when the document has more than one page; the DOCX adds as many."""
-    chars = set("".join(d.texts())) | set(PAGE_NO_CHARS) | set("（沿此线剪下）交办单号：")
+    chars = set("".join(document.texts())) | set(PAGE_NO_CHARS) | set("（沿此线剪下）交办单号：")
     with _LOCK:
         n = next(_SEQ)
         # a name of its own for each document's subset: reportlab keeps faces by name, and a
@@ -171,8 +172,8 @@ def layout(d: Document) -> tuple[bytes, int]:
         try:
             st = _Styles(names["serif"], names["sans"])
             for breaks in range(3):
-                pdf, imprint, pages = _build(d, st, breaks)
-                if pages == 1 or imprint.landed % 2 == 0:
+                pdf, imprint, pages = _build(document, st, breaks)
+                if pages == 1 or (imprint.landed is not None and imprint.landed % 2 == 0):
                     break
             return pdf, breaks
         finally:

@@ -28,10 +28,10 @@ class TemplateError(ValueError):
     """What is wrong with an uploaded template (said in Chinese to the person who uploaded it)."""
 
 
-def values(d: Document) -> dict[str, str]:
-    copies, printer, printed = d.imprint()
-    return {"{{发文机关标志}}": d.mark, "{{发文机关}}": d.issuing.body, "{{文号}}": d.number, "{{标题}}": d.title,
-            "{{主送}}": d.addressee or "", "{{成文日期}}": d.date_line, "{{附注}}": d.note or "", "{{抄送}}": copies or "",
+def values(document: Document) -> dict[str, str]:
+    copies, printer, printed = document.imprint()
+    return {"{{发文机关标志}}": document.mark, "{{发文机关}}": document.issuing.body, "{{文号}}": document.number, "{{标题}}": document.title,
+            "{{主送}}": document.addressee or "", "{{成文日期}}": document.date_line, "{{附注}}": document.note or "", "{{抄送}}": copies or "",
             "{{印发日期}}": printed}
 
 
@@ -71,9 +71,9 @@ def _move_before(anchor, elements) -> None:
         anchor._p.addprevious(el)
 
 
-def fill(d: Document, content: bytes) -> bytes:
+def fill(document: Document, content: bytes) -> bytes:
     word = Word(io.BytesIO(content))
-    vals = values(d)
+    vals = values(document)
     anchors = {}
     for p in list(_paragraphs(word)):
         text = p.text
@@ -90,7 +90,7 @@ def fill(d: Document, content: bytes) -> bytes:
     body = word.element.body
     for key, make in ((BODY, body_blocks), (ANNEXES, annex_blocks)):
         before = set(body)  # holds the elements, so lxml keeps their proxies (and their identity)
-        make(word, d)  # appended at the end of the body (before its section properties) ...
+        make(word, document)  # appended at the end of the body (before its section properties) ...
         added = [el for el in body if el not in before]
         anchor = anchors.get(key)
         if anchor is not None:  # ... and moved to the placeholder
@@ -101,6 +101,6 @@ def fill(d: Document, content: bytes) -> bytes:
     return out.getvalue()
 
 
-def render_docx(d: Document, template: bytes | None) -> bytes:
+def render_docx(document: Document, template: bytes | None) -> bytes:
     """The DOCX in the tenant's template when it has one for the type, else in the built-in layout."""
-    return fill(d, template) if template else built_in(d)
+    return fill(document, template) if template else built_in(document)

@@ -198,11 +198,11 @@ def duban_auth(tmp_path_factory) -> Iterator:
         tokens.add(request)
         return await asend(self, request, *args, **kwargs)
 
-    httpx.Client.send, httpx.AsyncClient.send = sync_send, async_send
+    httpx.Client.send, httpx.AsyncClient.send = sync_send, async_send  # type: ignore[method-assign]
     try:
         yield issuer
     finally:
-        httpx.Client.send, httpx.AsyncClient.send = send, asend
+        httpx.Client.send, httpx.AsyncClient.send = send, asend  # type: ignore[method-assign]
         if previous is None:
             os.environ.pop("DUBAN_AUTH_DIR", None)
         else:

@@ -2,7 +2,7 @@
 
 from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, MetaData, String, Table, Text
 
-from duban_common.db import UTCDateTime
+from duban_common.sql import UTCDateTime
 from duban_common.outbox import InfraTables
 from duban_common.tenancy import tenant_column
 

@@ -95,7 +95,8 @@ def label_of(rule: Rule, kind: str | None = None) -> str:
 
 WEEK = Period("days", 7)  # "1 week" is a policy setting: calendar days by default, "workdays 5" if a tenant says so
 
-FEEDBACK, COMPLETION = "feedback", "completion"
+FEEDBACK: SatisfiedBy = "feedback"
+COMPLETION: SatisfiedBy = "completion"
 
 # The county notice counts meetings and the principal leader's instructions from the meeting or
 # the instruction (「会后1个月内」, 「须在1周内」), topic meetings, a deputy leader's instructions and
@@ -194,14 +195,16 @@ class Basis:
         }
 
     @classmethod
-    def from_json(cls, d: dict) -> "Basis":
+    def from_json(cls, data: dict) -> "Basis":
         day = lambda v: date.fromisoformat(v) if v else None  # noqa: E731
         # a basis stored before rules said when they start and what satisfies them: from the assignment, by the completion
-        rule = Rule(d["rule"], Period.from_json(d["period"]), Period.from_json(d.get("maximum")),
-                    d.get("counted_from", "assignment"), d.get("satisfied_by", COMPLETION))
-        return cls(date.fromisoformat(d["start_on"]), rule, day(d.get("requested_due_on")), d.get("beyond_maximum", "cap"),
-                   day(d.get("extended_to")), day(d.get("feedback_due_on")), day(d.get("fed_back_on")),
-                   day(d.get("feedback_opened_on")))
+        period = Period.from_json(data["period"])
+        assert period is not None  # every rule has its period
+        rule = Rule(data["rule"], period, Period.from_json(data.get("maximum")),
+                    data.get("counted_from", "assignment"), data.get("satisfied_by", COMPLETION))
+        return cls(date.fromisoformat(data["start_on"]), rule, day(data.get("requested_due_on")), data.get("beyond_maximum", "cap"),
+                   day(data.get("extended_to")), day(data.get("feedback_due_on")), day(data.get("fed_back_on")),
+                   day(data.get("feedback_opened_on")))
 
 
 def cap_of(cal: WorkCalendar, basis: Basis) -> Span | None:

@@ -142,9 +142,9 @@ def effective(overrides: PolicyOverrides | None, *, default_due_time: time = tim
     o = (overrides or PolicyOverrides()).over_preset()
     rules = dict(DEFAULT_RULES)
     for name, r in o.rules.items():
-        d = DEFAULT_RULES[name]
+        default = DEFAULT_RULES[name]
         rules[name] = Rule(name, r.period.to_period(), r.maximum.to_period() if r.maximum else None,
-                           r.counted_from or d.counted_from, r.satisfied_by or d.satisfied_by)
+                           r.counted_from or default.counted_from, r.satisfied_by or default.satisfied_by)
     limits = {**DEFAULT_NOTICE_LIMITS, **{k: v.to_period() for k, v in o.notice_limits.items()}}
     s = o.settings
     return TenantPolicy(

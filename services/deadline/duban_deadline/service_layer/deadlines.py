@@ -66,15 +66,15 @@ async def apply(uow: UnitOfWork, row: dict, cal: WorkCalendar, p: TenantPolicy, 
     """Evaluate ``basis`` on ``cal``; when the deadline (or its provisional mark) changes, store it,
     move its timers and emit ``deadline.set``. Timers are re-planned either way (a calendar
     change can move a reminder without moving the due day)."""
-    d = policy.evaluate(cal, basis)
-    due_at = timers.due_instant(d.due_on, p.due_time)
-    change = Change(row["task_id"], row["matter_id"], row["due_on"], d.due_on, d.provisional, row["provisional"])
-    changed = d.due_on != row["due_on"] or d.provisional != row["provisional"] or due_at != row["due_at"]
+    evaluated = policy.evaluate(cal, basis)
+    due_at = timers.due_instant(evaluated.due_on, p.due_time)
+    change = Change(row["task_id"], row["matter_id"], row["due_on"], evaluated.due_on, evaluated.provisional, row["provisional"])
+    changed = evaluated.due_on != row["due_on"] or evaluated.provisional != row["provisional"] or due_at != row["due_at"]
     if changed or force_event:
-        row.update(due_on=d.due_on, due_at=due_at, provisional=d.provisional, rule=d.rule, note=d.note,
+        row.update(due_on=evaluated.due_on, due_at=due_at, provisional=evaluated.provisional, rule=evaluated.rule, note=evaluated.note,
                    basis=basis.to_json(), revision=row["revision"] + 1, set_at=uow.now())
-        await repo.update_deadline(uow.session, row["task_id"], due_on=d.due_on, due_at=due_at, provisional=d.provisional,
-                                   rule=d.rule, note=d.note, basis=row["basis"], revision=row["revision"], set_at=row["set_at"])
+        await repo.update_deadline(uow.session, row["task_id"], due_on=evaluated.due_on, due_at=due_at, provisional=evaluated.provisional,
+                                   rule=evaluated.rule, note=evaluated.note, basis=row["basis"], revision=row["revision"], set_at=row["set_at"])
         await emit_set(uow, row, cal, p, reason=reason, previous_due_on=change.previous_due_on, extension_id=extension_id)
     if changed or force_event or replan_unchanged:
         await replan_deadline_timers(uow, row, cal, p, note=reason)

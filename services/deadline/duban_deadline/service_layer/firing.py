@@ -24,29 +24,29 @@ from duban_common.outbox import BatchedUnitOfWork, InfraTables
 
 from .. import metrics
 from ..adapters import repository as repo
-from ..domain import timers as T
+from ..domain import timers as timer_rules
 from ..domain.settings import TenantPolicy
 
 log = get_logger(__name__)
 
 MIN_WAIT_S = 0.05  # the firing loop's shortest sleep (_next_wait)
 EVENT_TYPES = {
-    T.REMINDER: ev.DEADLINE_REMINDER, T.PROGRESS: ev.DEADLINE_PROGRESS_DUE, T.OVERDUE: ev.DEADLINE_OVERDUE,
-    T.ACKNOWLEDGEMENT: ev.DEADLINE_ACKNOWLEDGEMENT_OVERDUE, T.DECLINE: ev.DEADLINE_DECLINE_WINDOW_CLOSED,
+    timer_rules.REMINDER: ev.DEADLINE_REMINDER, timer_rules.PROGRESS: ev.DEADLINE_PROGRESS_DUE, timer_rules.OVERDUE: ev.DEADLINE_OVERDUE,
+    timer_rules.ACKNOWLEDGEMENT: ev.DEADLINE_ACKNOWLEDGEMENT_OVERDUE, timer_rules.DECLINE: ev.DEADLINE_DECLINE_WINDOW_CLOSED,
 }
 
 
 def fact(kind: str, r, now: datetime, cal: WorkCalendar):
     common = dict(task_id=r.task_id, matter_id=r.matter_id, lead_unit=r.lead_unit, timer_id=r.id, scheduled_at=r.due_at)
-    if kind == T.REMINDER:
+    if kind == timer_rules.REMINDER:
         return ev.DeadlineReminder(**common, due_on=r.deadline_due_on, due_at=r.deadline_due_at,
                                    workdays_left=cal.workdays_between(local_day(now), r.deadline_due_on))
-    if kind == T.PROGRESS:
+    if kind == timer_rules.PROGRESS:
         return ev.ProgressDue(**common, seq=r.seq, report_due_on=r.ref_on or local_day(r.due_at), due_on=r.deadline_due_on,
                               last_reported_at=r.last_progress_at)
-    if kind == T.OVERDUE:
+    if kind == timer_rules.OVERDUE:
         return ev.DeadlineOverdue(**common, due_on=r.deadline_due_on, due_at=r.deadline_due_at)
-    if kind == T.ACKNOWLEDGEMENT:
+    if kind == timer_rules.ACKNOWLEDGEMENT:
         return ev.AcknowledgementOverdue(**common, assigned_at=r.assigned_at, limit_at=r.due_at)
     return ev.DeclineWindowClosed(**common, assigned_at=r.assigned_at, closed_at=r.due_at)
 
@@ -154,7 +154,7 @@ class TimerFiring:
         if row.status != "open":  # declined or done while the timer was claimable: nothing to say any more
             return dict(tid=row.id, st="cancelled", eid=None, note=f"task {row.status}")
         as_of = now if since is None else max(row.due_at, min(since, now))  # when it would have fired
-        disposition = T.disposition(row.kind, as_of, calendar, policy, row.deadline_due_at)
+        disposition = timer_rules.disposition(row.kind, as_of, calendar, policy, row.deadline_due_at)
         if disposition.action == "defer":
             return dict(tid=row.id, at=disposition.at, note=disposition.reason)
         if disposition.action == "skip":
@@ -184,6 +184,6 @@ class TimerFiring:
                 pending = await repo.pending_timers_by_kind(session)
             async with self.db.read() as session:
                 provisional = await repo.provisional_count(session)
-        for kind in T.KINDS:
+        for kind in timer_rules.KINDS:
             metrics.TIMERS_PENDING.labels(kind).set(pending.get(kind, 0))
         metrics.PROVISIONAL_DEADLINES.set(provisional)

@@ -46,18 +46,18 @@ def make_on_task_assigned(default_due_time: time):
         start_on = local_day(e.assigned_at)
         basis = policy.basis_for(e.origin, start_on, has_co_units=bool(e.co_units), requested_due_on=e.requested_due_on,
                                  rules=p.rules, beyond_maximum=p.beyond_maximum, scheme=p.rule_scheme)
-        d = policy.evaluate(cal, basis)
+        evaluated = policy.evaluate(cal, basis)
         late = notice.check(cal, e.origin, start_on, p.notice_limits)
         row = dict(
-            task_id=e.task_id, tenant=tenant, matter_id=e.matter_id, start_on=d.start_on, due_on=d.due_on,
-            due_at=timers.due_instant(d.due_on, p.due_time), rule=d.rule, provisional=d.provisional, note=d.note, set_at=uow.now(),
+            task_id=e.task_id, tenant=tenant, matter_id=e.matter_id, start_on=evaluated.start_on, due_on=evaluated.due_on,
+            due_at=timers.due_instant(evaluated.due_on, p.due_time), rule=evaluated.rule, provisional=evaluated.provisional, note=evaluated.note, set_at=uow.now(),
             status="open", lead_unit=e.lead_unit, co_units=e.co_units, origin=e.origin.model_dump(mode="json"),
             assigned_at=e.assigned_at, basis=basis.to_json(), revision=1,
             notice_limit_on=late.limit_on if late else None, notice_late_workdays=late.late_workdays if late else None,
         )
         await repo.insert_deadline(s, row)
         await repo.insert_timers(s, tenant, e.task_id, timers.assignment_timers(cal, e.assigned_at, p), uow.now())
-        await repo.insert_timers(s, tenant, e.task_id, timers.deadline_timers(cal, d.start_on, d.due_on, row["due_at"], p, uow.now()), uow.now())
+        await repo.insert_timers(s, tenant, e.task_id, timers.deadline_timers(cal, evaluated.start_on, evaluated.due_on, row["due_at"], p, uow.now()), uow.now())
         await dl.emit_set(uow, row, cal, p, reason="assigned", previous_due_on=None)
         if late and late.late:
             await uow.emit(tenant, ev.DEADLINE_NOTICE_LATE, ev.NoticeLate(

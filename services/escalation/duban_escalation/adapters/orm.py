@@ -3,7 +3,7 @@
 from sqlalchemy import JSON, Boolean, Column, Date, Float, Integer, MetaData, String, Table, Text, UniqueConstraint
 
 from duban_common.attachment_rows import attachment_table
-from duban_common.db import UTCDateTime
+from duban_common.sql import UTCDateTime
 from duban_common.outbox import InfraTables
 from duban_common.sequences import sequence_table
 from duban_common.signoff import SignoffTables

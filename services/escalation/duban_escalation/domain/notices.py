@@ -25,8 +25,8 @@ class TaskFacts:
     earlier_urges: tuple[date, ...] = ()  # the days of the urges before this document
 
 
-def _day(d: date | None) -> str:
-    return chinese_date(d) if d else "未定"
+def _day(day: date | None) -> str:
+    return chinese_date(day) if day else "未定"
 
 
 def lateness(t: TaskFacts, today: date) -> str:
@@ -83,11 +83,16 @@ def _at(value: str | None) -> str:
     return chinese_date(local_day(datetime.fromisoformat(value))) if value else "—"
 
 
+def _label(labels: dict[str, str], value: str | None) -> str:
+    """A stored code in words; an unknown code as it is; none as nothing."""
+    return labels.get(value or "", value or "")
+
+
 def _entry(e: dict) -> str:
-    detail = {"urge": lambda: f"第{e.get('urge_no')}次，{e.get('notice_no') or ''}，{URGE_REASONS.get(e.get('reason'), e.get('reason') or '')}",
+    detail = {"urge": lambda: f"第{e.get('urge_no')}次，{e.get('notice_no') or ''}，{_label(URGE_REASONS, e.get('reason'))}",
               "assigned": lambda: f"交办单号{e.get('notice_no') or '—'}",
               "deadline": lambda: f"办理时限{_day(date.fromisoformat(e['due_on'])) if e.get('due_on') else '—'}",
-              "extension": lambda: {"approved": "批准", "rejected": "不予批准"}.get(e.get("decision"), e.get("decision") or ""),
+              "extension": lambda: _label({"approved": "批准", "rejected": "不予批准"}, e.get("decision")),
               "order": lambda: e.get("notice_no") or ""}.get(e["type"])
     return ENTRY_LABEL.get(e["type"], e["type"]) + (f"（{detail()}）" if detail else "")
 

@@ -42,8 +42,8 @@ def drafts(data: BaseModel) -> list[MatterDraft]:
     return [
         MatterDraft(
             item_seq=1,
-            title=data.title,
-            content=data.content,
+            title=getattr(data, "title"),  # every kind but a meeting's decisions has one title and content
+            content=getattr(data, "content"),
             lead_unit=getattr(data, "lead_unit", None),
             co_units=list(getattr(data, "co_units", []) or []),
             requested_due_on=getattr(data, "due_on", None),
@@ -55,7 +55,7 @@ def drafts(data: BaseModel) -> list[MatterDraft]:
 def title_of(data: BaseModel) -> str:
     if isinstance(data, sub.MeetingDecision):
         return data.meeting.title
-    return data.title
+    return getattr(data, "title")
 
 
 def triage(items: list[MatterDraft], review_required: bool) -> str | None:
@@ -68,13 +68,13 @@ def triage(items: list[MatterDraft], review_required: bool) -> str | None:
 def with_units(items: list[MatterDraft], choices: dict[int, dict]) -> list[MatterDraft]:
     """The office's choice of units (by item seq) applied over what was submitted."""
     out = []
-    for d in items:
-        c = choices.get(d.item_seq)
+    for draft in items:
+        c = choices.get(draft.item_seq)
         if c is None:
-            out.append(d)
+            out.append(draft)
             continue
-        out.append(MatterDraft(d.item_seq, d.title, d.content, c["lead_unit"], list(c.get("co_units") or []),
-                               c.get("due_on") or d.requested_due_on, d.extra_origin))
+        out.append(MatterDraft(draft.item_seq, draft.title, draft.content, c["lead_unit"], list(c.get("co_units") or []),
+                               c.get("due_on") or draft.requested_due_on, draft.extra_origin))
     return out
 
 

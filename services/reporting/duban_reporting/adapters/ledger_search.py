@@ -1,8 +1,8 @@
 """The ledger's text search on SQLite: an FTS5 table with the trigram tokenizer.
 
 ``q`` asks for text anywhere in a matter's title, notice number or external number. As
-LIKE '%…%' SQLite reads every ledger row of the tenant: at a million matters 4.5 s for a
-hotline number and 2.4 s for common words (bench/ledger.py). The trigram tokenizer
+LIKE '%…%' SQLite reads every ledger row of the tenant: seconds at a million matters
+(bench/ledger.py). The trigram tokenizer
 (SQLite 3.34+) indexes every three characters, so text of three characters or more is a
 phrase answered from the index.
 
@@ -21,13 +21,13 @@ rows. A new matter's search row, and a changed matter's (marked stale by the upd
 written by :func:`catch_up`, which every writer of ledger rows runs before it commits:
 top-level statements for all the keys the search has not seen yet and all the stale rows. FTS5 writes its pending rows out as a new segment at every savepoint, and each
 statement of a trigger runs in one, so a search row inserted by the insert trigger cost a
-segment and its merging per matter: 7-16 ms per new matter at 140,000 matters, growing with
-the index (bench/results/2026-12-04.md), against 0.04 ms as a top-level statement. On
+segment and its merging per matter, a cost growing with the index (bench/results/), where a
+top-level statement costs next to nothing. On
 PostgreSQL none of this exists; trigram GIN indexes answer the same LIKE (orm.py).
 
 The keys carry the matter's tenant, so a search's matches are counted from the search rows
-and the keys alone (:func:`count`): 41,000 matches of a million matters in 32 ms, against
-213 ms through the ledger's text key and wide rows.
+and the keys alone (:func:`count`), several times faster than through the ledger's text key
+and wide rows.
 
 These objects are created by DDL, not declared as tables: alembic's comparison leaves the
 names in :data:`TABLES` alone (duban_common.migrations.compared), and so does the tenant
@@ -39,7 +39,7 @@ from __future__ import annotations
 
 from sqlalchemy import Select, TextClause, column, func, select, table, text
 
-from duban_common import db, tenancy
+from duban_common import sql, tenancy
 
 TABLES = ("ledger_search",)  # name prefixes: the FTS5 table, its shadow tables, its vocabulary, the keys, the stale
 MIN_CHARS = 2  # one character scans (it would match most of a vocabulary)
@@ -79,8 +79,8 @@ _UPDATE_TRIGGER = f"""CREATE TRIGGER ledger_search_update AFTER UPDATE OF {_COLU
 # numbered upwards and each catch-up takes all that are new, so none is ever left below), then
 # the stale rows, written again from the ledger as it is now. The stale rows' insert starts from
 # them (CROSS JOIN fixes SQLite's join order): with no statistics SQLite otherwise scanned every
-# key and looked each up in the stale set, about 220 ms per catch-up at 150,000 matters however
-# few rows were stale, against 1-10 ms for 50 (tests/integration/test_ledger_query.py reads the plans).
+# key and looked each up in the stale set, however few rows were stale
+# (tests/integration/test_ledger_query.py reads the plans).
 CATCH_UP = (
     f"""INSERT INTO ledger_search (rowid, {_COLUMNS})
         SELECT k.id, {_values("l")} FROM ledger_search_keys AS k JOIN ledger AS l ON l.matter_id = k.matter_id
@@ -172,7 +172,7 @@ def catch_up_before_commit(session) -> None:
     """:func:`catch_up` once, just before ``session``'s transaction commits: for the projections,
     which insert and change ledger rows among other writes, a group of deliveries at a time."""
     if session.bind.dialect.name == "sqlite":
-        db.before_commit(session, "ledger_search", _catch_up_sync)
+        sql.before_commit(session, "ledger_search", _catch_up_sync)
 
 
 def _catch_up_sync(sync) -> None:

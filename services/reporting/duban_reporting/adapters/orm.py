@@ -3,7 +3,7 @@
 
 from sqlalchemy import DDL, JSON, Boolean, Column, Date, Float, Index, Integer, LargeBinary, MetaData, String, Table, UniqueConstraint, event
 
-from duban_common.db import UTCDateTime
+from duban_common.sql import UTCDateTime
 from duban_common.outbox import InfraTables
 from duban_common.sequences import sequence_table
 from duban_common.signoff import SignoffTables
@@ -68,22 +68,22 @@ ledger = Table(
     Index("ix_ledger_matter_status", "matter_id", "status", "tenant"),
 )
 # The lights: open statuses and due_at ranges, counted from the index alone. On SQLite the index
-# also carries the matter id, so a red light's page is sorted from the index (260 -> 2 ms at a
-# million matters); on PostgreSQL the wider index made counting a status slower (37 -> 90 ms),
-# and its planner sorts a page without it (migration 0005).
+# also carries the matter id, so a red light's page is sorted from the index; on PostgreSQL the
+# wider index made counting a status slower, and its planner sorts a page without it
+# (migration 0005; bench/ledger.py).
 Index("ix_ledger_tenant_status_due", ledger.c.tenant, ledger.c.status, ledger.c.due_at, ledger.c.due_on).ddl_if(dialect="postgresql")
 Index("ix_ledger_tenant_status_due_matter", ledger.c.tenant, ledger.c.status, ledger.c.due_at, ledger.c.due_on,
       ledger.c.matter_id).ddl_if(dialect="sqlite")
 # Sorted descending with NULLs last, then by matter id (ledger_query.order_by): SQLite reads the
 # ascending indexes backwards for it; PostgreSQL files NULLs last ascending, so these orders have
-# their own indexes there (newest first, latest deadline first, titles Z to A: 240 -> 11 ms for a unit's ledger).
+# their own indexes there (newest first, latest deadline first, titles Z to A).
 for _column in ("registered_at", "due_at", "title"):
     Index(f"ix_ledger_tenant_{_column.removesuffix('_at')}_desc", ledger.c.tenant, ledger.c[_column].desc().nulls_last(),
           ledger.c.matter_id.desc()).ddl_if(dialect="postgresql")
 # The ledger's text search (``q``: LIKE '%…%' on the title, notice number and external number) on
 # PostgreSQL: trigram indexes (pg_trgm; they index Chinese text too), combined by a bitmap OR.
-# At a million matters a search for a hotline number took 194 ms as a scan and takes 2 ms
-# (bench/ledger.py; migration 0003). SQLite scans.
+# A search for a hotline number no longer scans the ledger (bench/ledger.py; migration 0003).
+# SQLite has its own (ledger_search.py).
 event.listen(metadata, "before_create", DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"))
 for _column in ("title", "notice_no", "external_id"):
     Index(f"ix_ledger_{_column}_trgm", ledger.c[_column], postgresql_using="gin",

@@ -67,7 +67,7 @@ class LedgerWorkbook:
             r = _masked_row(raw)
             self.rows += 1
             n = self.rows
-            # empty cells are not written: every cell costs XlsxWriter about 30 µs
+            # empty cells are not written: every cell costs XlsxWriter time
             if r.get("notice_no"):
                 ws.write_string(n, 0, r["notice_no"])
             ws.write_string(n, 1, source_label(r), self.wrap)

@@ -5,6 +5,7 @@ talk (约谈), and the escalations of the period. Pure: no I/O."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -62,7 +63,7 @@ def _late_detail(u: dict) -> str:
     return f"{u['unit_name']}（{'，'.join(p for p in parts if p)}）"
 
 
-def _overall(t: dict, by_kind: list[dict], label: str, notices_late: list[dict] = ()) -> tuple[str | Table, ...]:
+def _overall(t: dict, by_kind: list[dict], label: str, notices_late: Sequence[dict] = ()) -> tuple[str | Table, ...]:
     days = f"平均办理用时{t['avg_handling_workdays']:.1f}个工作日。" if t["avg_handling_workdays"] is not None else ""
     first = (f"{label}，共交办督办任务{t['assigned']}项，审核办结{t['completed']}项，其中按期办结{t['completed_on_time']}项，"
              f"按期办结率{pct(t['on_time_rate'])}；到期未报送办结报告（逾期）{t['overdue']}项。{days}")

@@ -64,13 +64,16 @@ class OfficialDocument:
             out.append(s.heading)
             for b in s.blocks:
                 if isinstance(b, Table):
-                    out += [*b.header, *(c for row in b.rows for c in row), *([b.note] if b.note else [])]
+                    out += [*(b.header or ()), *(c for row in b.rows for c in row), *([b.note] if b.note else [])]
                 else:
                     out.append(b)
         for a in self.annexes:
             out.append(a.title)
-            for b in a.blocks:
-                out += [*b.header, *(c for row in b.rows for c in row)] if isinstance(b, Table) else [b]
+            for annex_block in a.blocks:
+                if isinstance(annex_block, Table):
+                    out += [*(annex_block.header or ()), *(c for row in annex_block.rows for c in row)]
+                else:
+                    out.append(annex_block)  # type: ignore[arg-type]  # an annex holds paragraphs and tables only
         out += list(self.signature)
         if self.copies_to:
             out.append(copies_line(self.copies_to))
@@ -96,11 +99,13 @@ def masked(doc: OfficialDocument) -> OfficialDocument:
     Citizens' names reach reporting masked already (matter.registered carries 张*三 only)."""
     m = mask_phones_in_text
 
-    def block(b: str | Table) -> str | Table:
+    def block(b: str | Heading | Table) -> str | Heading | Table:
+        if isinstance(b, Heading):
+            return replace(b, text=m(b.text))
         if isinstance(b, Table):
             return replace(b, rows=tuple(tuple(m(c) for c in row) for row in b.rows), note=m(b.note) if b.note else None)
         return m(b)
 
     return replace(doc, title=m(doc.title), opening=m(doc.opening),
-                   sections=tuple(replace(s, blocks=tuple(block(b) for b in s.blocks)) for s in doc.sections),
+                   sections=tuple(replace(s, blocks=tuple(block(b) for b in s.blocks)) for s in doc.sections),  # type: ignore[misc]  # paragraphs and tables stay so
                    annexes=tuple(replace(a, blocks=tuple(block(b) for b in a.blocks)) for a in doc.annexes))

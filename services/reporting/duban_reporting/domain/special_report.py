@@ -47,8 +47,8 @@ class MatterLine:
     escalations: tuple[EscalationLine, ...] = ()
 
 
-def _day(d: date | None) -> str:
-    return chinese_date(d) if d else "未定"
+def _day(day: date | None) -> str:
+    return chinese_date(day) if day else "未定"
 
 
 def _background(matters: list[MatterLine], topic: str, single: bool) -> tuple[str | Table, ...]:
@@ -117,7 +117,7 @@ def special_report(matters: list[MatterLine], *, topic: str | None, as_of: date,
         raise ValueError("a special report needs at least one matter")
     single = topic is None
     title = matters[0].title
-    name = f"“{title if len(title) <= TITLE_CHARS else title[:TITLE_CHARS] + '…'}”" if single else topic
+    name = f"“{title if len(title) <= TITLE_CHARS else title[:TITLE_CHARS] + '…'}”" if single else topic or ""
     doc = OfficialDocument(
         kind="special_report", issuer=issuer, number=number, title=f"关于{name}办理情况的督查专报", addressee=addressee,
         opening=f"截至{chinese_date(as_of)}，{issuer}对{name}的办理情况进行了督查。现将有关情况报告如下。",

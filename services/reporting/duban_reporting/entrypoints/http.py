@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
-from datetime import date
 from typing import Literal
 from urllib.parse import quote
 

@@ -76,7 +76,7 @@ def conditions(tenant: str, f: LedgerFilter, now: datetime, yellow_day: date, wa
     if f.unit:
         # EXISTS, not IN: SQLite then walks the order's index and looks each matter up in
         # ledger_units' key until the page is full, instead of reading all the unit's matters
-        # and sorting them (a unit's ledger, newest first: 335 -> 6 ms at a million matters).
+        # and sorting them (bench/ledger.py: a unit's ledger, newest first).
         # PostgreSQL plans both as the same semi-join.
         lu = ledger_units.c
         cond.append(select(lu.matter_id).where(lu.matter_id == ledger.c.matter_id, lu.tenant == tenant, lu.unit == f.unit).exists())
@@ -176,16 +176,16 @@ def query(tenant: str, f: LedgerFilter, now: datetime, yellow_day: date):
 def count(tenant: str, f: LedgerFilter, now: datetime, yellow_day: date):
     """How many matters ``f`` selects.
 
-    - A unit's own ledger (the unit and nothing else) is counted on ledger_units' index alone:
-      164 -> 15 ms for a unit with 87,000 of a million matters on PostgreSQL (bench/ledger.py).
+    - A unit's own ledger (the unit and nothing else) is counted on ledger_units' index alone
+      (bench/ledger.py).
       A matter's units are distinct (matter_view.derived: a lead unit is never also a co-unit),
       each with one row, whose ledger row exists.
     - A text search and nothing else is counted on SQLite from the search rows and their keys
-      (ledger_search.count): 213 -> 32 ms for 41,000 matches of a million matters.
+      (ledger_search.count).
     - A unit's matters of a status (a unit handler's open matters, the office's ledger by unit
       and status) are counted from the unit's rows in ledger_units, each matter's status read
       from ledger's (matter_id, status) index, instead of asking ledger_units about every matter
-      of the status: 108 -> 13 ms for a unit's completed matters of 82,000 on SQLite."""
+      of the status."""
     alone = replace(f, sort="registered_at", date_field="registered")
     lu = ledger_units.c
     if f.unit and replace(alone, unit=None) == LedgerFilter():
@@ -203,11 +203,11 @@ def count(tenant: str, f: LedgerFilter, now: datetime, yellow_day: date):
 
 
 # A page of a text search on SQLite is found one of two ways (text_search). Walking the order's
-# index and asking each row costs about (offset + limit) * rows / total rows walked, 2.4 us each;
-# starting from the matches costs about total lookups in the ledger and a sort, 5 us each
-# (measured at a million matters). The walk is taken when it is cheaper for a tenant of
-# WALK_ROWS matters: for a smaller tenant it is cheaper still, and the other way's cost is
-# bounded by the matches themselves. Common words (41,000 matches), first page: 219 -> 10 ms.
+# index and asking each row costs about (offset + limit) * rows / total rows walked; starting
+# from the matches costs about total lookups in the ledger and a sort, each about twice a walked
+# row (bench/ledger.py, at a million matters). The walk is taken when it is cheaper for a tenant
+# of WALK_ROWS matters: for a smaller tenant it is cheaper still, and the other way's cost is
+# bounded by the matches themselves.
 # Only orders that an index gives whole, matter id included, are walked (orm.py): in any
 # other order SQLite would ask every row of the tenant and then sort them.
 WALK_ROWS = 1_000_000
@@ -221,12 +221,12 @@ def walks(f: LedgerFilter, total: int, limit: int, offset: int) -> bool:
 def page(tenant: str, f: LedgerFilter, now: datetime, yellow_day: date, limit: int, offset: int, total: int | None = None):
     """One page of the ledger. The page's matter ids are found first and only their rows read
     (a deferred join): skipping 100,000 rows then reads 100,000 index entries, not 100,000
-    ledger rows (570 -> 17 ms on PostgreSQL at a million matters). ``total``, the count of
+    ledger rows. ``total``, the count of
     ``f`` when known, chooses how a text search is found on SQLite (:func:`walks`)."""
     order = order_by(f.sort)
     walk = total is not None and walks(f, total, limit, offset)
     # a red or yellow light's few matches are found on the lights' index and sorted, rather than
-    # the order's index walked, each row read, until the page is full (yellow: 120 -> 15 ms)
+    # the order's index walked, each row read, until the page is full
     few_lit = f.light in ("red", "yellow") and total is not None and not walk
     ids = (select(ledger.c.matter_id).where(*conditions(tenant, f, now, yellow_day, bool(f.q) and walk))
            .order_by(*order_by(f.sort, few_lit)).limit(limit).offset(offset))

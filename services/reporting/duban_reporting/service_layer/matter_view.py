@@ -23,8 +23,8 @@ _NEVER = datetime.min.replace(tzinfo=timezone.utc)
 COUNTERS = ("urges", "returns", "extensions")  # per task in task_states, summed per matter in the ledger
 _NEW_MATTER = {"status": "registered", "progress": 0, "urges": 0, "returns": 0, "extensions": 0, "lead_units": [], "co_units": []}
 
-# The projections' statements, built once: building one costs more than running it (about
-# 0.1 ms against 0.05 ms on SQLite). The row to touch is a parameter (b_*), an UPDATE's
+# The projections' statements, built once: building one costs more than running it (on
+# SQLite). The row to touch is a parameter (b_*), an UPDATE's
 # columns are the other parameters it is executed with.
 _LEDGER_ROW = select(ledger.c.submitted_lead_unit, ledger.c.submitted_co_units, ledger.c.lead_units,
                      ledger.c.co_units).where(ledger.c.matter_id == bindparam("b_matter")).with_for_update()

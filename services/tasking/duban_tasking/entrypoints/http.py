@@ -63,7 +63,7 @@ def parse_units(body: bytes, content_type: str) -> tuple[list[UnitIn], list[dict
     else:
         try:
             rows = json.loads(text)
-        except json.JSONDecodeError as e:
+        except json.JSONDecodeError:
             return [], [{"loc": ["body"], "msg": "请求内容不是有效的 JSON", "type": "json_invalid"}]
         if not isinstance(rows, list):
             return [], [{"loc": ["body"], "msg": "应为单位的列表", "type": "list_type"}]

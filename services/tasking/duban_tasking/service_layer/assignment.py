@@ -71,11 +71,11 @@ async def create_task(uow: UnitOfWork, tenant: str, matter: dict, a: Assignment)
         responsible_person=a.responsible_person, requirement=a.requirement, weight=a.weight, status=State.assigned,
         progress=0, version=1, declines=0, notice_no=number, assigned_at=now))
     requested = a.due_on or matter["requested_due_on"]
-    ev = await uow.emit(tenant, TASK_ASSIGNED, TaskAssigned(
+    assigned_event = await uow.emit(tenant, TASK_ASSIGNED, TaskAssigned(
         task_id=task_id, matter_id=matter["id"], title=matter["title"], lead_unit=a.lead_unit, co_units=a.co_units,
         origin=MatterOrigin.model_validate(matter["origin"]), requested_due_on=requested, assigned_at=now, notice_no=number,
         responsible_person=a.responsible_person, requirement=a.requirement, weight=a.weight, version=1))
-    await history(uow, tenant, task_id, TASK_ASSIGNED, ev.id, {"lead_unit": a.lead_unit, "co_units": a.co_units, "notice_no": number})
+    await history(uow, tenant, task_id, TASK_ASSIGNED, assigned_event.id, {"lead_unit": a.lead_unit, "co_units": a.co_units, "notice_no": number})
     return task_id
 
 

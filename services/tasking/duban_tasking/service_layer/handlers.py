@@ -16,18 +16,18 @@ from .assignment import Assignment, create_task, directory
 
 async def on_matter_registered(delivery: Delivery, uow: UnitOfWork) -> None:
     env = delivery.envelope
-    ev = MatterRegistered.model_validate(env.data)
-    found = await directory(uow, env.tenant, [ev.lead_unit, *ev.co_units]) if ev.lead_unit else {}
-    lead = model.assignable_lead(ev.lead_unit, found)
-    co_ok = all(c in found and found[c].active for c in ev.co_units)
-    auto = lead is not None and co_ok and ev.lead_unit not in ev.co_units
-    matter = dict(id=ev.matter_id, tenant=env.tenant, title=ev.title, content=ev.content, origin=ev.origin.model_dump(mode="json"),
-                  lead_unit=ev.lead_unit, co_units=ev.co_units,
-                  requested_due_on=ev.requested_due_on.isoformat() if ev.requested_due_on else None,
-                  status="assigned" if auto else "awaiting_assignment", progress=0, registered_at=ev.registered_at)
+    incoming = MatterRegistered.model_validate(env.data)
+    found = await directory(uow, env.tenant, [incoming.lead_unit, *incoming.co_units]) if incoming.lead_unit else {}
+    lead = model.assignable_lead(incoming.lead_unit, found)
+    co_ok = all(c in found and found[c].active for c in incoming.co_units)
+    auto = lead is not None and co_ok and incoming.lead_unit not in incoming.co_units
+    matter = dict(id=incoming.matter_id, tenant=env.tenant, title=incoming.title, content=incoming.content, origin=incoming.origin.model_dump(mode="json"),
+                  lead_unit=incoming.lead_unit, co_units=incoming.co_units,
+                  requested_due_on=incoming.requested_due_on.isoformat() if incoming.requested_due_on else None,
+                  status="assigned" if auto else "awaiting_assignment", progress=0, registered_at=incoming.registered_at)
     await uow.session.execute(matters.insert(), matter)
     if auto:  # otherwise the supervision office assigns it (unknown or inactive units, or none given)
-        await create_task(uow, env.tenant, matter, Assignment(lead_unit=lead.code, co_units=ev.co_units))
+        await create_task(uow, env.tenant, matter, Assignment(lead_unit=lead.code, co_units=incoming.co_units))
 
 
 # Built once: building a statement costs more than running it.
@@ -36,8 +36,8 @@ _TASK_DUE = tasks.update().where(tasks.c.id == bindparam("b_task"))
 
 
 async def on_deadline_set(delivery: Delivery, uow: UnitOfWork) -> None:
-    ev = DeadlineSet.model_validate(delivery.envelope.data)
-    known = (await uow.session.execute(_TASK_KNOWN, {"b_task": ev.task_id})).first()
+    incoming = DeadlineSet.model_validate(delivery.envelope.data)
+    known = (await uow.session.execute(_TASK_KNOWN, {"b_task": incoming.task_id})).first()
     if known:
-        await uow.session.execute(_TASK_DUE, {"b_task": ev.task_id, "due_on": ev.due_on, "deadline_label": ev.rule_label,
-                                              "acknowledge_by": ev.acknowledge_by, "decline_until": ev.decline_until})
+        await uow.session.execute(_TASK_DUE, {"b_task": incoming.task_id, "due_on": incoming.due_on, "deadline_label": incoming.rule_label,
+                                              "acknowledge_by": incoming.acknowledge_by, "decline_until": incoming.decline_until})

@@ -42,14 +42,14 @@ def day(errors: dict, name: str, value: str, label: str, *, after: date | None =
             errors[name] = f"请选择{label}"
         return None
     try:
-        d = date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         errors[name] = f"{label}格式不对，应为 年-月-日，例如 2026-12-31"
         return None
-    if after and d <= after:
+    if after and day <= after:
         errors[name] = f"{label}应晚于 {after.isoformat()}"
         return None
-    return d
+    return day
 
 
 def files(form: FormData, name: str = "file") -> list:

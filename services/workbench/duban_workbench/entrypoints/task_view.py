@@ -61,9 +61,9 @@ async def workday_counts(services: Services, s: Session, start: date, end: date)
     except (Unavailable, NotFound):
         return None
     counts, n = {}, 0
-    for d in cal["days"]:
-        n += 1 if d["workday"] else 0
-        counts[str(d["date"])] = n
+    for day in cal["days"]:
+        n += 1 if day["workday"] else 0
+        counts[str(day["date"])] = n
     return counts
 
 

@@ -16,7 +16,7 @@ ROUTES = {
     "intake": "/v1/tenants/demo/submissions/s1/refuse",
     "tasking": "/v1/tenants/demo/tasks/t1/progress",
     "deadline": "/v1/tenants/demo/tasks/t1/extensions",
-    "escalation": "/v1/tenants/demo/supervision-orders/o1/sign",
+    "escalation": "/v1/tenants/demo/tasks/t1/urge",
     "reporting": "/v1/tenants/demo/reports",
 }
 

@@ -217,17 +217,6 @@ def router(runtime, cal) -> APIRouter:
             raise HTTPException(e.status, str(e)) from None
         return {"order_id": order_id, "draft_id": done["id"], "status": orders.status_of(done), "notice_no": done["number"]}
 
-    # One route per step, so that the access table says who takes each (approve: a leader; sign: the office)
-    @r.post("/v1/tenants/{tenant}/supervision-orders/{order_id}/approve")
-    async def approve_order(tenant: str, order_id: str, body: PersonIn, person: str | None = Depends(auth.acting_person)) -> dict:
-        """A leader approves the proposed supervision order (同意)."""
-        return await advance_order(tenant, order_id, "approve", body, person)
-
-    @r.post("/v1/tenants/{tenant}/supervision-orders/{order_id}/sign")
-    async def sign_order(tenant: str, order_id: str, body: PersonIn, person: str | None = Depends(auth.acting_person)) -> dict:
-        """The office signs and issues the approved order (签发): its number, its notice, its delivery."""
-        return await advance_order(tenant, order_id, "sign", body, person)
-
     @r.get("/v1/tenants/{tenant}/supervision-orders/{order_id}/notice.{fmt}", response_class=Response,
            responses={200: {"content": {m: {} for m in MEDIA.values()}, "description": "the supervision order (督办单) as Word or PDF"}})
     async def order_notice(tenant: str, order_id: str, fmt: Literal["docx", "pdf"]) -> Response:

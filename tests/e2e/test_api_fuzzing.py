@@ -59,7 +59,8 @@ from duban_reporting.entrypoints.access import ACCESS as REPORTING
 from duban_tasking.entrypoints.access import ACCESS as TASKING
 from e2e_support import ledger, meeting_decision, publish, wait_for
 
-pytestmark = pytest.mark.e2e
+# every operation of every service in one test: ~100 operations since the sign-off routes, more than the default 300 s on 2 busy cores
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 BACKENDS = ["sqlite"]  # input validation sits in front of the database: one backend suffices
 
 ACCESS = {"intake": INTAKE, "tasking": TASKING, "deadline": DEADLINE, "escalation": ESCALATION, "reporting": REPORTING}

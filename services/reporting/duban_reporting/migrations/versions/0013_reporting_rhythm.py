@@ -14,6 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from duban_common import migration_steps
 from duban_common.db import UTCDateTime
 
 revision = '0013'
@@ -51,65 +52,11 @@ def upgrade() -> None:
         sa.UniqueConstraint('draft_id', name='uq_rhythm_drafts_draft_id'),
     )
     op.create_index('ix_rhythm_drafts_tenant_state', 'rhythm_drafts', ['tenant', 'state', 'drafted_at'])
-    _signoff_tables()
-
-
-def _signoff_tables() -> None:
-    op.create_table(
-        'drafts',
-        sa.Column('id', sa.String(36), primary_key=True),
-        sa.Column('tenant', sa.String(40), nullable=False),
-        sa.Column('doc_type', sa.String(40), nullable=False),
-        sa.Column('key', sa.String(300), nullable=False),
-        sa.Column('title', sa.String(300), nullable=False),
-        sa.Column('task_id', sa.String(64)),
-        sa.Column('period', sa.String(20)),
-        sa.Column('unit', sa.String(64)),
-        sa.Column('payload', sa.JSON(), nullable=False),
-        sa.Column('chain', sa.JSON(), nullable=False),
-        sa.Column('status', sa.String(12), nullable=False),
-        sa.Column('next_step', sa.Integer(), nullable=False),
-        sa.Column('waiting_role', sa.String(30)),
-        sa.Column('waiting_since', UTCDateTime(timezone=True)),
-        sa.Column('reminded_at', UTCDateTime(timezone=True)),
-        sa.Column('number', sa.String(60)),
-        sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),
-        sa.Column('created_by', sa.String(200), nullable=False),
-        sa.Column('issued_at', UTCDateTime(timezone=True)),
-        sa.Column('refused_at', UTCDateTime(timezone=True)),
-        sa.UniqueConstraint('tenant', 'key', name='uq_drafts_tenant_key'),
-    )
-    op.create_index('ix_drafts_waiting', 'drafts', ['tenant', 'status', 'waiting_role'])
-    op.create_index('ix_drafts_task', 'drafts', ['tenant', 'task_id'])
-    op.create_table(
-        'draft_steps',
-        sa.Column('draft_id', sa.String(36), primary_key=True),
-        sa.Column('step', sa.Integer(), primary_key=True),
-        sa.Column('tenant', sa.String(40), nullable=False),
-        sa.Column('action', sa.String(10), nullable=False),
-        sa.Column('role', sa.String(30), nullable=False),
-        sa.Column('person', sa.String(200), nullable=False),
-        sa.Column('person_name', sa.String(200), nullable=False),
-        sa.Column('decision', sa.String(10), nullable=False),
-        sa.Column('reason', sa.Text()),
-        sa.Column('at', UTCDateTime(timezone=True), nullable=False),
-    )
-    op.create_table(
-        'signoff_chains',
-        sa.Column('tenant', sa.String(40), primary_key=True),
-        sa.Column('doc_type', sa.String(40), primary_key=True),
-        sa.Column('definition', sa.JSON(), nullable=False),
-        sa.Column('updated_at', UTCDateTime(timezone=True), nullable=False),
-        sa.Column('updated_by', sa.String(200), nullable=False),
-    )
+    migration_steps.create_signoff_tables()
 
 
 def downgrade() -> None:
-    op.drop_table('signoff_chains')
-    op.drop_table('draft_steps')
-    op.drop_index('ix_drafts_task', table_name='drafts')
-    op.drop_index('ix_drafts_waiting', table_name='drafts')
-    op.drop_table('drafts')
+    migration_steps.drop_signoff_tables()
     op.drop_index('ix_rhythm_drafts_tenant_state', table_name='rhythm_drafts')
     op.drop_table('rhythm_drafts')
     op.drop_index('ix_rhythm_cursors_due', table_name='rhythm_cursors')

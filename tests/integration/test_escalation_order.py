@@ -6,7 +6,6 @@ to urge."""
 from __future__ import annotations
 
 import json
-import time
 from datetime import date, datetime
 
 import httpx
@@ -15,12 +14,12 @@ import pytest
 from duban_common import tenancy
 from duban_common.calendar import TZ, WorkCalendar
 from duban_common.clock import FixedClock
-from duban_common.consumer import Delivery
+from duban_common.consumer import apply
 from duban_common.contracts import events as ev
 from duban_common.envelope import new_event
-from duban_common.runtime import Runtime
 from duban_escalation.adapters import orm
 from duban_escalation.entrypoints import http
+from duban_escalation.bootstrap import bootstrap
 from duban_escalation.config import EscalationSettings
 from duban_escalation.service_layer import handlers, notify, orders
 from service_support import rows, routes
@@ -29,25 +28,38 @@ NOW = datetime(2026, 11, 23, 10, 0, tzinfo=TZ)
 ORIGIN = {"kind": "leader_instruction", "source": "/platforms/oa", "submission_id": "s1", "external_id": "ps-1"}
 
 
+class Directory:
+    """Tasking's units directory, as escalation's ``units`` seam sees it (no tasking process here)."""
+
+    def __init__(self) -> None:
+        self.units = {"zjj": {"code": "zjj", "name": "县住房和城乡建设局"}}
+
+    async def __call__(self, tenant: str) -> dict[str, dict]:
+        return self.units
+
+
 @pytest.fixture
-async def runtime(tmp_path):
-    settings = EscalationSettings(data_dir=tmp_path)
-    rt = Runtime(settings=settings, metadata=orm.metadata, tables=orm.infra)
-    rt.clock = FixedClock(NOW)
+def directory() -> Directory:
+    return Directory()
+
+
+@pytest.fixture
+async def runtime(tmp_path, directory):
+    rt = bootstrap(EscalationSettings(data_dir=tmp_path), clock=FixedClock(NOW), units=directory)
     await rt.db.create_all(orm.metadata)
-    # tasking's unit directory, as notify.context caches it (no tasking process in this test)
-    notify._CACHE[(settings.tasking_url, "demo")] = (time.monotonic() + 3600, {"zjj": {"code": "zjj", "name": "县住房和城乡建设局"}})
     yield rt
-    notify._CACHE.pop((settings.tasking_url, "demo"), None)
     await rt.db.dispose()
 
 
+def contexts(rt) -> notify.Contexts:
+    return rt.collaborators["contexts"]  # what bootstrap gave the handlers, from the injected directory
+
+
 async def deliver(rt, purpose: str, type_: str, data) -> None:
-    handler = handlers.build(rt.settings, WorkCalendar())[purpose][type_]
     env = new_event(tenant="demo", type=type_, source="/duban/test", data=data, time=NOW)
     with tenancy.scoped("demo"):  # as the consumer runner does
         async with rt.unit_of_work() as uow:
-            await handler(Delivery(env, f"duban.out.demo.{type_}", 1), uow)
+            await apply(rt.handlers[purpose][type_], env, f"duban.out.demo.{type_}", uow)
 
 
 def urged(outbox: list[dict]) -> list[tuple]:
@@ -126,8 +138,7 @@ async def test_a_supervision_order_is_signed_only_once_the_task_has_a_unit(runti
             async with runtime.unit_of_work() as uow:
                 if order_id is None:
                     return await orders.propose(uow, await handlers.load(uow, "t4"), "务必于本周内完成整改", "督查室副主任 孙丽")
-                return await orders.advance(uow, "demo", order_id, name, "赵明", handlers.load,
-                                            lambda t: notify.context(runtime.settings, t))
+                return await orders.advance(uow, "demo", order_id, name, "赵明", handlers.load, contexts(runtime))
 
     order = await step("propose")
     await step("approve", order)
@@ -150,7 +161,7 @@ async def test_an_urge_or_rectification_demand_before_the_assignment_is_refused_
     await deliver(runtime, "deadlines", ev.DEADLINE_SET, deadline_set("t5", "m5"))
     url, leader = "/v1/tenants/demo/tasks/t5/rectification-unmet", {"X-Duban-Role": "leader", "Idempotency-Key": "r1"}
     with tenancy.scoped("demo"):
-        async with routes(http.router(runtime, WorkCalendar())) as client:
+        async with routes(http.router(runtime, WorkCalendar(), contexts(runtime))) as client:
             refused = await client.post(url, json={"by": "王县长"}, headers=leader)
             assert refused.status_code == 409 and "尚未交办" in refused.json()["detail"]
             urge = await client.post("/v1/tenants/demo/tasks/t5/urge", json={}, headers={"X-Duban-Role": "supervision_office"})
@@ -176,7 +187,7 @@ async def test_a_reassignment_processed_before_the_assignment_keeps_its_unit_and
     [task] = await rows(runtime, orm.watched_tasks)
     assert (task["unit"], task["title"], task["urges"], [w["reason"] for w in task["waiting"]]) == ("fgj", None, 0, ["overdue"])
     with tenancy.scoped("demo"):
-        async with routes(http.router(runtime, WorkCalendar())) as client:
+        async with routes(http.router(runtime, WorkCalendar(), contexts(runtime))) as client:
             urge = await client.post("/v1/tenants/demo/tasks/t6/urge", json={}, headers={"X-Duban-Role": "supervision_office"})
     assert urge.status_code == 409 and await rows(runtime, orm.infra.outbox) == []
 
@@ -192,14 +203,12 @@ async def test_a_reassignment_processed_before_the_assignment_keeps_its_unit_and
     assert (task["unit"], task["unit_version"]) == ("jyj", 4)
 
 
-async def test_a_manual_urge_keeps_the_offices_words_and_who_urged(runtime, duban_auth):
+async def test_a_manual_urge_keeps_the_offices_words_and_who_urged(runtime, directory, duban_auth):
     """Through the service's app with real tokens: the reason the office typed is stored, sent in the
     event, the notice and the message; who urged and who proposed an order come from the token."""
     await deliver(runtime, "deadlines", ev.DEADLINE_SET, deadline_set("t9", "m9"))
     await deliver(runtime, "tasks", ev.TASK_ASSIGNED, assigned("t9", "m9"))
-    runtime.routers.append(http.router(runtime, WorkCalendar()))
-    notify._CACHE[(runtime.settings.tasking_url, "demo")] = (time.monotonic() + 3600, {"zjj": {
-        "code": "zjj", "name": "县住房和城乡建设局", "phone": "13800000000"}})  # the unit gets the urge by SMS
+    directory.units["zjj"]["phone"] = "13800000000"  # the unit gets the urge by SMS
     office = {"Authorization": "Bearer " + duban_auth.token(tenant="demo", roles=["supervision_office"], name="李敏")}
     words = "群众反映强烈，请于本周五前报送整改方案"
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=runtime.app("escalation")), base_url="http://t") as client:

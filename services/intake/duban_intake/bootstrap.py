@@ -1,18 +1,27 @@
 """Composition root of the intake service."""
 
+from functools import partial
+
+from duban_common.clock import Clock
 from duban_common.runtime import Runtime
 
 from .adapters import orm
 from .adapters.protect import Protector, load_key
+from .adapters.units import UnitLookup, unit_lookup
 from .config import IntakeSettings
-from .entrypoints import consumers, http, http_contacts, http_templates, http_triage
+from .entrypoints import access, consumers, http, http_contacts, http_templates, http_triage
 
 
-def bootstrap(settings: IntakeSettings | None = None) -> Runtime:
+def bootstrap(settings: IntakeSettings | None = None, *, clock: Clock | None = None, units: UnitLookup | None = None,
+              senders=None) -> Runtime:
+    """``units``: what turns a tenant's unit names into codes (default: tasking's directory over
+    HTTP). ``senders`` is escalation's seam: intake sends nothing (the same signature in every service)."""
     settings = settings or IntakeSettings()
     protector = Protector(load_key(settings.pii_key, settings.data_dir))
-    runtime = Runtime(settings=settings, metadata=orm.metadata, tables=orm.infra, handlers=consumers.handler_table(protector))
-    runtime.routers += [http.router(runtime, protector), http_triage.router(runtime, protector), http_templates.router(runtime),
+    units = units or partial(unit_lookup, settings.tasking_url, headers=settings.service_headers())
+    runtime = Runtime(settings, metadata=orm.metadata, tables=orm.infra, handlers=consumers.HANDLERS,
+                      collaborators={"protector": protector}, clock=clock, access=access.ACCESS)
+    runtime.routers += [http.router(runtime, protector), http_triage.router(runtime, protector, units), http_templates.router(runtime),
                         http_contacts.router(runtime, protector)]
     runtime.upload_routes += [http_triage.WORK_REPORT_IMPORT, http_templates.PATH]
     return runtime

@@ -58,7 +58,7 @@ def named(given: str | None, person: str | None) -> str:
     raise HTTPException(422, [{"loc": ["body", "by"], "msg": "缺少必填项：签署人", "type": "missing"}])
 
 
-def router(runtime, cal) -> APIRouter:
+def router(runtime, cal, contexts: notify.Contexts) -> APIRouter:
     r = APIRouter(tags=["escalation"], responses=ERROR_RESPONSES)
 
     @r.get("/v1/tenants/{tenant}/ladder")
@@ -89,7 +89,7 @@ def router(runtime, cal) -> APIRouter:
                           idempotency_key: str | None = Header(None), person: str | None = Depends(auth.acting_person)) -> dict:
         if acting_role != "supervision_office":
             raise HTTPException(403, "只有督查室可以催办")
-        ctx = await notify.context(runtime.settings, _tenant(tenant))
+        ctx = await contexts(_tenant(tenant))
         async with runtime.unit_of_work() as uow:
             task = _assigned(await handlers.load(uow, task_id), tenant, task_id, "催办")
             if task["closed"]:
@@ -105,7 +105,7 @@ def router(runtime, cal) -> APIRouter:
         """A leader's rectification demand is still not met (领导整改要求仍未落实)."""
         if acting_role not in ("supervision_office", "leader"):
             raise HTTPException(403, "只有督查室或领导可以登记整改要求未落实")
-        ctx = await notify.context(runtime.settings, _tenant(tenant))
+        ctx = await contexts(_tenant(tenant))
         async with runtime.unit_of_work() as uow:
             task = _assigned(await handlers.load(uow, task_id), tenant, task_id, "登记整改要求未落实")
             key = f"rectification:{task_id}:{idempotency_key or uow.now().isoformat()}"
@@ -166,7 +166,7 @@ def router(runtime, cal) -> APIRouter:
             raise HTTPException(404, f"移交案件 {case_id} 不存在")
         return dict(row)
 
-    documents = Documents(runtime, cal)
+    documents = Documents(runtime, cal, contexts)
 
     async def document(make, tenant: str, key: str, fmt: str, fallback: str) -> Response:
         try:
@@ -208,8 +208,7 @@ def router(runtime, cal) -> APIRouter:
         role(acting_role, "leader" if step == "approve" else "supervision_office")
         try:
             async with runtime.unit_of_work() as uow:
-                o = await orders.advance(uow, _tenant(tenant), order_id, step, named(body.by, person), handlers.load,
-                                         lambda t: notify.context(runtime.settings, t))
+                o = await orders.advance(uow, _tenant(tenant), order_id, step, named(body.by, person), handlers.load, contexts)
         except orders.OrderError as e:
             raise HTTPException(e.status, str(e)) from None
         return {"order_id": order_id, "status": o["status"], "notice_no": o.get("notice_no")}

@@ -24,8 +24,8 @@ class NotFound(LookupError):
 
 
 class Documents:
-    def __init__(self, runtime, cal: WorkCalendar) -> None:
-        self.runtime, self.cal = runtime, cal
+    def __init__(self, runtime, cal: WorkCalendar, contexts: notify.Contexts) -> None:
+        self.runtime, self.cal, self.contexts = runtime, cal, contexts
         s = runtime.settings
         self.issuing = IssuingLookup(s.intake_url, s.service_headers())
 
@@ -34,7 +34,7 @@ class Documents:
         return render_docx(doc, await self.issuing.template(tenant, doc.kind)) if fmt == "docx" else pdf.render(doc)
 
     async def _context(self, tenant: str) -> tuple[notify.Context, Issuing]:
-        ctx = await notify.context(self.runtime.settings, tenant)
+        ctx = await self.contexts(tenant)
         return ctx, await self.issuing.of(tenant, office_fallback(ctx.units))
 
     async def _facts(self, s, task_id: str, ctx: notify.Context, urges_before: int | None = None,

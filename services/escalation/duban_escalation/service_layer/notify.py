@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import httpx
@@ -12,7 +13,7 @@ import httpx
 from duban_common.contracts import events as ev
 from duban_common.outbox import UnitOfWork
 
-_CACHE: dict[tuple[str, str], tuple[float, dict]] = {}
+Units = Callable[[str], Awaitable[dict[str, dict]]]  # tenant → code → unit (name, contact, phone, type, active)
 
 
 @dataclass
@@ -28,22 +29,36 @@ class Context:
         return self.units.get(task["unit"], {}).get("name", task["unit"])
 
 
-async def context(settings, tenant: str) -> Context:
-    """The tenant's units from tasking's directory (cached for a minute)."""
-    key = (settings.tasking_url, tenant)
-    hit = _CACHE.get(key)
-    if hit is None or time.monotonic() - hit[0] > 60:
-        async with httpx.AsyncClient(timeout=10, headers=settings.service_headers()) as client:
-            r = await client.get(f"{settings.tasking_url}/v1/tenants/{tenant}/units", params={"contacts": "true"})
-            r.raise_for_status()
-        hit = (time.monotonic(), {u["code"]: u for u in r.json()["items"]})
-        _CACHE[key] = hit
-    units = hit[1]
+class TaskingDirectory:
+    """The tenant's units from tasking's directory, each tenant's kept for a minute: the default
+    :data:`Units` (bootstrap's ``units`` seam)."""
+
+    def __init__(self, settings) -> None:
+        self.settings = settings
+        self._kept: dict[str, tuple[float, dict[str, dict]]] = {}
+
+    async def __call__(self, tenant: str) -> dict[str, dict]:
+        hit = self._kept.get(tenant)
+        if hit is None or time.monotonic() - hit[0] > 60:
+            async with httpx.AsyncClient(timeout=10, headers=self.settings.service_headers()) as client:
+                r = await client.get(f"{self.settings.tasking_url}/v1/tenants/{tenant}/units", params={"contacts": "true"})
+                r.raise_for_status()
+            hit = (time.monotonic(), {u["code"]: u for u in r.json()["items"]})
+            self._kept[tenant] = hit
+        return hit[1]
+
+
+Contexts = Callable[[str], Awaitable[Context]]  # tenant → its Context: context(settings, units=...) bound by bootstrap
+
+
+async def context(settings, tenant: str, *, units: Units) -> Context:
+    """Who a notification of ``tenant`` goes to: its units (``units``) and the channels configured."""
+    known = await units(tenant)
     # urge notices and supervision orders are copied to the organisation department, the
     # supervision body and the work-style office (DESIGN.md §5)
-    copies = [c for c, u in units.items() if u.get("type") in ("copy_recipient", "discipline_body") and u.get("active", True)]
+    copies = [c for c, u in known.items() if u.get("type") in ("copy_recipient", "discipline_body") and u.get("active", True)]
     mail = [m for m in (settings.notify_mail_to or "").split(",") if m.strip()]
-    return Context(units, settings.webhook_url, mail, copies)
+    return Context(known, settings.webhook_url, mail, copies)
 
 
 async def send(uow: UnitOfWork, ctx: Context, task: dict, template: str, text: str, *, copies: bool = False) -> None:

@@ -19,8 +19,8 @@ log = get_logger(__name__)
 
 
 class EscalationTimers:
-    def __init__(self, runtime, cal: WorkCalendar) -> None:
-        self.runtime, self.cal = runtime, cal
+    def __init__(self, runtime, cal: WorkCalendar, contexts: notify.Contexts) -> None:
+        self.runtime, self.cal, self.contexts = runtime, cal, contexts
         self._lock = asyncio.Lock()
 
     async def fire_due(self, now=None) -> int:
@@ -31,7 +31,7 @@ class EscalationTimers:
                     due = (await s.execute(select(timers.c.key, timers.c.tenant).where(
                         timers.c.fired_at.is_(None), timers.c.cancelled.is_(False), timers.c.due_at <= now).order_by(timers.c.due_at))).all()
             for key, tenant in due:
-                ctx = await notify.context(self.runtime.settings, tenant)
+                ctx = await self.contexts(tenant)
                 with tenancy.scoped(tenant):
                     async with self.runtime.unit_of_work() as uow:
                         await self._fire(uow, key, ctx)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import httpx
+
+UnitLookup = Callable[[str], Awaitable[dict[str, str]]]  # tenant → code or exact name → code
 
 
 class UnitsDirectoryUnavailable(RuntimeError):

@@ -15,7 +15,7 @@ from duban_common.contracts.submissions import KINDS, UnitCode
 from duban_common.http import ERROR_RESPONSES, Day
 
 from ..adapters.orm import tenants, triage_policies
-from ..adapters.units import UnitsDirectoryUnavailable, unit_lookup
+from ..adapters.units import UnitLookup, UnitsDirectoryUnavailable
 from ..adapters.xlsx import SheetError
 from ..service_layer import handlers, registration, work_report_import
 from .http import read_limited, unprocessable, valid_tenant
@@ -61,11 +61,12 @@ def _tenant_out(row) -> dict:
 WORK_REPORT_IMPORT = "/v1/tenants/{tenant}/imports/work-report"
 
 
-def router(runtime, protector) -> APIRouter:
+def router(runtime, protector, units: UnitLookup) -> APIRouter:
+    """``units``: tenant → its active units' codes and names → code (bootstrap's seam)."""
     r = APIRouter(responses=ERROR_RESPONSES)
 
     async def check_units(tenant: str, body: RegisterIn) -> None:
-        lookup = await unit_lookup(runtime.settings.tasking_url, tenant, runtime.settings.service_headers())
+        lookup = await units(tenant)
         errors = [{"loc": ["body", "items", i, field], "msg": f"单位 {code} 不在本租户的单位名录中", "type": "unknown_unit"}
                   for i, c in enumerate(body.items) for field, code in [("lead_unit", c.lead_unit), *[("co_units", u) for u in c.co_units]]
                   if code not in lookup]
@@ -127,7 +128,7 @@ def router(runtime, protector) -> APIRouter:
             msg = f"两会闭幕日期 {congress_closed_on.isoformat()} 不在 {year} 年度"
             return unprocessable(msg, [{"loc": ["query", "congress_closed_on"], "msg": msg, "type": "value_error"}])
         try:
-            lookup = await unit_lookup(runtime.settings.tasking_url, tenant, runtime.settings.service_headers())
+            lookup = await units(tenant)
             async with runtime.unit_of_work() as uow:
                 rows = await work_report_import.import_sheet(uow, protector, tenant, year, content, lookup, congress_closed_on)
         except SheetError as e:

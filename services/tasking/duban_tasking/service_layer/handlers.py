@@ -14,9 +14,8 @@ from ..domain import model
 from .assignment import Assignment, create_task, directory
 
 
-async def on_matter_registered(delivery: Delivery, uow: UnitOfWork) -> None:
+async def on_matter_registered(ev: MatterRegistered, delivery: Delivery, uow: UnitOfWork) -> None:
     env = delivery.envelope
-    ev = MatterRegistered.model_validate(env.data)
     found = await directory(uow, env.tenant, [ev.lead_unit, *ev.co_units]) if ev.lead_unit else {}
     lead = model.assignable_lead(ev.lead_unit, found)
     co_ok = all(c in found and found[c].active for c in ev.co_units)
@@ -35,8 +34,7 @@ _TASK_KNOWN = select(tasks.c.id).where(tasks.c.id == bindparam("b_task"))
 _TASK_DUE = tasks.update().where(tasks.c.id == bindparam("b_task"))
 
 
-async def on_deadline_set(delivery: Delivery, uow: UnitOfWork) -> None:
-    ev = DeadlineSet.model_validate(delivery.envelope.data)
+async def on_deadline_set(ev: DeadlineSet, delivery: Delivery, uow: UnitOfWork) -> None:
     known = (await uow.session.execute(_TASK_KNOWN, {"b_task": ev.task_id})).first()
     if known:
         await uow.session.execute(_TASK_DUE, {"b_task": ev.task_id, "due_on": ev.due_on, "deadline_label": ev.rule_label,

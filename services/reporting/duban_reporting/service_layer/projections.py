@@ -111,30 +111,40 @@ def _spot_check_fact(event: ev.TaskSpotChecked) -> str:
 
 
 COUNTED_FACTS = {"urged": "urges", "returned": "returns", "extension_approved": "extensions"}
+# event type → (fact name, the field of the event that says when it happened)
+_FACT_AT = {
+    ev.TASK_RETURNED: ("returned", "returned_at"),
+    ev.TASK_DECLINED: ("declined", "declined_at"),
+    ev.DEADLINE_OVERDUE: ("overdue", "due_at"),
+    ev.DEADLINE_REMINDER: ("reminder", "scheduled_at"),
+    ev.DEADLINE_PROGRESS_DUE: ("progress_due", "scheduled_at"),
+    ev.DEADLINE_ACKNOWLEDGEMENT_OVERDUE: ("acknowledgement_overdue", "scheduled_at"),
+    ev.DEADLINE_DECLINE_WINDOW_CLOSED: ("decline_window_closed", "scheduled_at"),
+    ev.EXTENSION_REQUESTED: ("extension_requested", "requested_at"),
+    ev.ESCALATION_URGED: ("urged", "urged_at"),
+    ev.ESCALATION_STEP_TAKEN: ("escalation_step", "taken_at"),
+    ev.ESCALATION_BULLETINED: ("bulletined", "bulletined_at"),
+    ev.ESCALATION_EXPLANATION_REQUIRED: ("explanation_required", "required_at"),
+    ev.ESCALATION_EXPLANATION_SUBMITTED: ("explanation_submitted", "submitted_at"),
+    ev.ESCALATION_DEDUCTED: ("deducted", "deducted_at"),
+    ev.ESCALATION_TRANSFERRED: ("transferred", "transferred_at"),
+    ev.ESCALATION_ORDER_ISSUED: ("order_issued", "issued_at"),
+}
+
+
+def _fact_at(fact: str, field: str):
+    return lambda event, env: (fact, getattr(event, field))
+
+
 # event type → (fact name, when it happened), from the typed event and its envelope; the
 # statistics count these per period.
 FACTS = {
-    ev.TASK_RETURNED: lambda event, env: ("returned", event.returned_at),
-    ev.TASK_DECLINED: lambda event, env: ("declined", event.declined_at),
+    **{event_type: _fact_at(fact, field) for event_type, (fact, field) in _FACT_AT.items()},
     # a reopening after a spot check is the consequence of a task.spot_checked fact, counted there
-    ev.TASK_REOPENED: lambda event, env: ("spot_check_reopened" if env.data.get("spot_check_id") else "reopened", event.reopened_at),
+    ev.TASK_REOPENED: lambda event, env: ("spot_check_reopened" if event.spot_check_id else "reopened", event.reopened_at),
     ev.TASK_SPOT_CHECKED: lambda event, env: (_spot_check_fact(event), event.checked_at),
-    ev.DEADLINE_OVERDUE: lambda event, env: ("overdue", event.due_at),
-    ev.DEADLINE_REMINDER: lambda event, env: ("reminder", event.scheduled_at),
-    ev.DEADLINE_PROGRESS_DUE: lambda event, env: ("progress_due", event.scheduled_at),
-    ev.DEADLINE_ACKNOWLEDGEMENT_OVERDUE: lambda event, env: ("acknowledgement_overdue", event.scheduled_at),
-    ev.DEADLINE_DECLINE_WINDOW_CLOSED: lambda event, env: ("decline_window_closed", event.scheduled_at),
     ev.DEADLINE_NOTICE_LATE: lambda event, env: ("notice_late", env.time),
-    ev.EXTENSION_REQUESTED: lambda event, env: ("extension_requested", event.requested_at),
-    ev.EXTENSION_DECIDED: lambda event, env: (f"extension_{env.data['decision']}", event.decided_at),
-    ev.ESCALATION_URGED: lambda event, env: ("urged", event.urged_at),
-    ev.ESCALATION_STEP_TAKEN: lambda event, env: ("escalation_step", event.taken_at),
-    ev.ESCALATION_BULLETINED: lambda event, env: ("bulletined", event.bulletined_at),
-    ev.ESCALATION_EXPLANATION_REQUIRED: lambda event, env: ("explanation_required", event.required_at),
-    ev.ESCALATION_EXPLANATION_SUBMITTED: lambda event, env: ("explanation_submitted", event.submitted_at),
-    ev.ESCALATION_DEDUCTED: lambda event, env: ("deducted", event.deducted_at),
-    ev.ESCALATION_TRANSFERRED: lambda event, env: ("transferred", event.transferred_at),
-    ev.ESCALATION_ORDER_ISSUED: lambda event, env: ("order_issued", event.issued_at),
+    ev.EXTENSION_DECIDED: lambda event, env: (f"extension_{event.decision}", event.decided_at),
 }
 
 # event type → projection: what the live consumer runs (entrypoints/consumers.py) and a rebuild replays

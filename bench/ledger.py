@@ -50,9 +50,8 @@ from duban_common.natsserver import free_port
 from duban_common.testing.postgres import TemporaryDatabases
 from duban_reporting.adapters import ledger_search, orm
 
-from throughput import head_commit, percentile, rss_kb  # bench/ is the script's folder
+from throughput import append_result, head_commit, percentile, rss_kb  # bench/ is the script's folder
 
-ROOT = Path(__file__).resolve().parent.parent
 TENANTS = (("bench", 0.82), ("county-b", 0.10), ("county-c", 0.05), ("county-d", 0.03))
 MAIN = TENANTS[0][0]
 UNITS = ("zjj", "fgj", "jyj", "wjj", "nyj", "jtj", "czj", "scjgj", "rsj", "yjj", "cgj", "sthj", "gaj", "mzj", "sfj", "slj", "lyj",
@@ -431,13 +430,8 @@ def main() -> None:
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
     commit = head_commit()
-    out = ROOT / "bench" / "results" / f"{date.today().isoformat()}-ledger.md"
     for backend in (["sqlite", "postgresql"] if args.backend == "both" else [args.backend]):
-        text = table(bench(backend, args.matters, args.runs, args.keep, args.pg_url), commit)
-        print(text)
-        with out.open("a", encoding="utf-8") as f:
-            f.write(text + "\n")
-        print(f"appended to {out}", file=sys.stderr)
+        append_result(table(bench(backend, args.matters, args.runs, args.keep, args.pg_url), commit), "-ledger")
 
 
 if __name__ == "__main__":

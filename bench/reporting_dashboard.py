@@ -152,7 +152,7 @@ async def bench_rebuild(envs: list, folder: Path, settings: ReportingSettings) -
 async def main(n: int, rebuild: bool, keep: Path | None) -> None:
     with tempfile.TemporaryDirectory(prefix="duban-bench-") as tmp:
         folder = Path(tmp)
-        settings = ReportingSettings(data_dir=folder, tasking_url="")
+        settings = ReportingSettings(data_dir=folder)
         if keep:
             settings.database_url = f"sqlite+aiosqlite:///{keep.resolve()}"
         seeded = keep is not None and keep.exists()

@@ -367,12 +367,16 @@ def main() -> None:
         "| peak RSS per service (MB) | " + ", ".join(f"{k} {v:.0f}" for k, v in e2e["peak_rss_mb"].items()) + " |",
         "",
     ]
-    text = "\n".join(lines)
+    append_result("\n".join(lines))
+
+
+def append_result(text: str, name: str = "") -> None:
+    """Print a result table and append it to today's bench/results/<date><name>.md."""
     print(text)
-    out = ROOT / "bench" / "results" / f"{date.today().isoformat()}.md"
+    out = ROOT / "bench" / "results" / f"{date.today().isoformat()}{name}.md"
     out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("a", encoding="utf-8") as f:
-        f.write(text + "\n")
+    with out.open("a", encoding="utf-8") as results:
+        results.write(text + "\n")
     print(f"appended to {out}", file=sys.stderr)
 
 

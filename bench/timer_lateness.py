@@ -34,9 +34,8 @@ from duban_common.db import Database  # noqa: E402
 from duban_deadline.adapters import orm  # noqa: E402
 from duban_deadline.service_layer.firing import TimerFiring  # noqa: E402
 from deadline_support import pg_database, seed_timers  # noqa: E402
-from throughput import head_commit, percentile  # noqa: E402  (bench/ is the script's folder)
+from throughput import append_result, head_commit, percentile  # noqa: E402  (bench/ is the script's folder)
 
-ROOT = Path(__file__).resolve().parent.parent
 DUE = datetime(2026, 12, 7, 17, 30, tzinfo=TZ)  # a Monday, a working day
 
 
@@ -128,11 +127,7 @@ async def main() -> None:
         f"| timers due later that fired | {r['early']} |",
         "",
     ])
-    print(text)
-    out = ROOT / "bench" / "results" / f"{date.today().isoformat()}.md"
-    with out.open("a", encoding="utf-8") as f:
-        f.write(text + "\n")
-    print(f"appended to {out}", file=sys.stderr)
+    append_result(text)
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ from duban_workbench.adapters.session import COOKIE, SessionSeal
 from duban_workbench.config import WorkbenchSettings
 
 from ledger import MAIN, UNITS, UNIT_WEIGHTS, migrate, seed_sqlite  # bench/ is the script's folder
-from throughput import head_commit, percentile
+from throughput import append_result, head_commit, percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 HANDLER_UNIT = UNITS[1]
@@ -159,12 +159,7 @@ def main() -> None:
     p.add_argument("--matters", type=int, default=100_000)
     p.add_argument("--runs", type=int, default=20)
     args = p.parse_args()
-    text = table(run(args.matters, args.runs), head_commit())
-    print(text)
-    out = ROOT / "bench" / "results" / f"{date.today().isoformat()}-workbench.md"
-    with out.open("a", encoding="utf-8") as f:
-        f.write(text + "\n")
-    print(f"appended to {out}", file=sys.stderr)
+    append_result(table(run(args.matters, args.runs), head_commit()), "-workbench")
 
 
 if __name__ == "__main__":

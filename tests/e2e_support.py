@@ -10,17 +10,19 @@ from datetime import datetime
 import httpx
 import nats
 
+from duban_cli.embedded import notices_issued_at_once  # noqa: F401 - the e2e fixtures' helper
 from duban_common.calendar import TZ
-from duban_common.clock import set_shared_time
+from duban_common.clock import SERVICES, set_shared_time
 from duban_common.testing.streams import stored_messages
 
 START = datetime(2026, 11, 20, 9, 0, tzinfo=TZ)  # a Friday; the executive-meeting deadline ends on a Saturday
 
 
-async def set_clock(url: str, at: datetime) -> None:
+async def set_clock(url: str, at: datetime, services: tuple[str, ...] = SERVICES) -> None:
+    """Move the shared time and wait until each of ``services`` has seen it (those running)."""
     nc = await nats.connect(url)
     try:
-        await set_shared_time(nc.jetstream(), at)
+        await set_shared_time(nc.jetstream(), at, services=services)
     finally:
         await nc.close()
 
@@ -116,3 +118,16 @@ async def read_stream(url: str, subject: str, **connect) -> list:
         return await stored_messages(nc.jetstream(timeout=10), subject)
     finally:
         await nc.close()
+
+
+def signed_off(response, tasking: str, tenant: str = "demo"):
+    """A completion report that waits for its unit's head (待单位领导审签, on by default), signed off
+    by the head of its unit as the unit would do, so that it reaches the office: the head's
+    answer; any other answer as it came."""
+    draft_id = response.json().get("draft_id") if response.status_code == 200 else None
+    if not draft_id:
+        return response
+    draft = httpx.get(f"{tasking}/v1/tenants/{tenant}/drafts/{draft_id}", timeout=10)
+    assert draft.status_code == 200, draft.text
+    head = {"X-Duban-Role": "unit_head", "X-Duban-Unit": draft.json()["unit"]}
+    return httpx.post(f"{tasking}/v1/tenants/{tenant}/drafts/{draft_id}/steps", json={"decision": "approve"}, headers=head, timeout=10)

@@ -8,7 +8,9 @@ permission-violation error the server itself sends back.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+from collections.abc import AsyncIterator
 
 import nats
 import pytest
@@ -95,6 +97,19 @@ async def _platform(server, creds: natsauth.PlatformCredentials) -> Conn:
     return await Conn().open(server.url, user=creds.user, password=creds.password)
 
 
+@contextlib.asynccontextmanager
+async def _platform_and_services(secured) -> AsyncIterator[tuple[Conn, Conn]]:
+    """Tenant A's platform connection and the services' connection, closed after the test."""
+    server, creds, services_password = secured
+    platform = await _platform(server, creds[A])
+    services = await _services(server, services_password)
+    try:
+        yield platform, services
+    finally:
+        await platform.nc.close()
+        await services.nc.close()
+
+
 def _envelope(tenant: str, msg_id: str) -> bytes:
     return json.dumps({"specversion": "1.0", "id": msg_id, "tenant": tenant}).encode()
 
@@ -125,103 +140,89 @@ async def test_wrong_or_missing_credentials_are_refused(secured):
 
 
 async def test_platform_publishes_only_its_own_submissions(secured):
-    server, creds, services_password = secured
-    a = await _platform(server, creds[A])
-    svc = await _services(server, services_password)
-    try:
-        ja = a.nc.jetstream()
+    async with _platform_and_services(secured) as (platform, services):
+        ja = platform.nc.jetstream()
         ack = await ja.publish(f"duban.in.{A}.meeting_decision", _envelope(A, "m-1"), headers={"Nats-Msg-Id": "m-1"})
         assert ack.stream == "DUBAN_IN" and not ack.duplicate
 
         with pytest.raises((NoStreamResponseError, NatsTimeoutError)):  # dropped by the server: no stream sees it
             await ja.publish(f"duban.in.{B}.meeting_decision", _envelope(B, "forged"), timeout=1)
-        await a.wait_error(f'Permissions Violation for Publish to "duban.in.{B}.meeting_decision"')
-        assert a.nc.is_connected  # a violation is refused, the connection stays up for legitimate work
+        await platform.wait_error(f'Permissions Violation for Publish to "duban.in.{B}.meeting_decision"')
+        assert platform.nc.is_connected  # a violation is refused, the connection stays up for legitimate work
 
         # Not the events, not the outbound family, not the JetStream API beyond its consumer
         # nor its own family with a token more than intake consumes (duban.in.<tenant>.<kind>)
         for subject in (f"duban.ev.{A}.matter.registered", f"duban.out.{A}.report.published", "$JS.API.STREAM.DELETE.DUBAN_IN",
                         f"duban.in.{A}.meeting_decision.extra"):
-            await a.nc.publish(subject, b"{}")
-            await a.wait_error(f'Permissions Violation for Publish to "{subject}"')
+            await platform.nc.publish(subject, b"{}")
+            await platform.wait_error(f'Permissions Violation for Publish to "{subject}"')
 
-        js = svc.nc.jetstream()
+        js = services.nc.jetstream()
         stored = await js.get_last_msg("DUBAN_IN", f"duban.in.{A}.meeting_decision")
         assert json.loads(stored.data)["id"] == "m-1"
         with pytest.raises(NotFoundError):
             await js.get_last_msg("DUBAN_IN", f"duban.in.{B}.meeting_decision")
         assert "DUBAN_IN" in {s.config.name for s in await js.streams_info()}  # the delete never happened
-    finally:
-        await a.nc.close()
-        await svc.nc.close()
 
 
 async def test_platform_cannot_aim_a_publish_ack_at_another_tenants_subject(secured):
     # JetStream answers a publish on its reply subject, and the server checks permissions on
     # the subject only: in one shared account a platform could name duban.in.<other>.x or
     # duban.ev.<other>.… as its reply and have the ack stored there. Its own account stops it.
-    server, creds, services_password = secured
-    a = await _platform(server, creds[A])
-    svc = await _services(server, services_password)
-    try:
-        js = svc.nc.jetstream()
+    async with _platform_and_services(secured) as (platform, services):
+        js = services.nc.jetstream()
         before = {name: (await js.stream_info(name)).state.messages for name in ("DUBAN_IN", "DUBAN_EV")}
-        await a.nc.publish(f"duban.in.{A}.online_message", _envelope(A, "r-1"), reply=f"duban.in.{B}.online_message")
-        await a.nc.publish(f"duban.in.{A}.online_message", _envelope(A, "r-2"), reply=f"duban.ev.{B}.matter.registered")
-        await a.nc.flush()
+        await platform.nc.publish(f"duban.in.{A}.online_message", _envelope(A, "r-1"), reply=f"duban.in.{B}.online_message")
+        await platform.nc.publish(f"duban.in.{A}.online_message", _envelope(A, "r-2"), reply=f"duban.ev.{B}.matter.registered")
+        await platform.nc.flush()
         await asyncio.sleep(0.5)
         after = {name: (await js.stream_info(name)).state.messages for name in ("DUBAN_IN", "DUBAN_EV")}
         assert after == {"DUBAN_IN": before["DUBAN_IN"] + 2, "DUBAN_EV": before["DUBAN_EV"]}  # the two submissions only
         with pytest.raises(NotFoundError):
             await js.get_last_msg("DUBAN_IN", f"duban.in.{B}.online_message")
-    finally:
-        await a.nc.close()
-        await svc.nc.close()
 
 
 async def test_platform_cannot_subscribe_to_another_tenant_or_widen_its_consumer(secured):
-    server, creds, services_password = secured
-    a = await _platform(server, creds[A])
-    svc = await _services(server, services_password)
-    try:
+    _server, creds, _password = secured
+    async with _platform_and_services(secured) as (platform, services):
         leaked = []
 
         async def collect(m) -> None:
             leaked.append(m.subject)
 
-        for subject in (f"duban.out.{B}.>", "duban.out.>", "duban.ev.>", ">"):
-            await a.nc.subscribe(subject, cb=collect)
-            await a.wait_error(f'Permissions Violation for Subscription to "{subject}"')
-        await svc.nc.publish(f"duban.out.{B}.discipline.transfer", b"{}")
-        await svc.nc.publish(f"duban.ev.{B}.matter.registered", b"{}")
-        await svc.nc.flush()
+        for subject in (f"duban.out.{B}.>", f"duban.out.{B}.reply", "duban.out.>", "duban.ev.>", ">"):
+            await platform.nc.subscribe(subject, cb=collect)
+            await platform.wait_error(f'Permissions Violation for Subscription to "{subject}"')
+        await services.nc.publish(f"duban.out.{B}.discipline.transfer", b"{}")
+        await services.nc.publish(f"duban.out.{B}.reply", b"{}")
+        await services.nc.publish(f"duban.ev.{B}.matter.registered", b"{}")
+        own = await platform.nc.subscribe(f"duban.out.{A}.reply")  # its own replies (办理结果回传): granted
+        await platform.nc.flush()
+        await services.nc.publish(f"duban.out.{A}.reply", b'{"reply": 1}')
+        await services.nc.flush()
+        assert (await own.next_msg(timeout=10)).data == b'{"reply": 1}'
         await asyncio.sleep(0.3)
         assert leaked == []
 
         # Creating a consumer (e.g. one filtered on county B's subjects) is not granted at all
-        ja = a.nc.jetstream(prefix=creds[A].js_api_prefix)
+        ja = platform.nc.jetstream(prefix=creds[A].js_api_prefix)
         with pytest.raises((NatsTimeoutError, NoRespondersError)):
             await ja.add_consumer("DUBAN_OUT", ConsumerConfig(name="sneaky", durable_name="sneaky",
                                                              filter_subject=f"duban.out.{B}.>"), timeout=1)
-        await a.wait_error(f'Permissions Violation for Publish to "{natsauth.JS_API_PREFIX}.CONSUMER.CREATE.DUBAN_OUT.sneaky')
+        await platform.wait_error(f'Permissions Violation for Publish to "{natsauth.JS_API_PREFIX}.CONSUMER.CREATE.DUBAN_OUT.sneaky')
         # and B's consumer cannot be read from
         for api in ("$JS.API", natsauth.JS_API_PREFIX):
             subject = f"{api}.CONSUMER.MSG.NEXT.DUBAN_OUT.{natsauth.out_consumer(B)}"
-            await a.nc.publish(subject, b"1", reply="_INBOX.x")
-            await a.wait_error(f'Permissions Violation for Publish to "{subject}"')
-    finally:
-        await a.nc.close()
-        await svc.nc.close()
+            await platform.nc.publish(subject, b"1", reply="_INBOX.x")
+            await platform.wait_error(f'Permissions Violation for Publish to "{subject}"')
 
 
 async def test_platform_receives_its_own_outbound_messages_live_and_durably(secured):
-    server, creds, services_password = secured
-    a = await _platform(server, creds[A])
-    svc = await _services(server, services_password)
-    try:
-        live = await a.nc.subscribe(f"duban.out.{A}.>")
-        await a.nc.flush()
-        js = svc.nc.jetstream()
+    _server, creds, _password = secured
+    async with _platform_and_services(secured) as (platform, services):
+        live = await platform.nc.subscribe(f"duban.out.{A}.>")
+        await platform.nc.flush()
+        js = services.nc.jetstream()
         await js.publish(f"duban.out.{B}.discipline.transfer", b'{"case": 2}', headers={"Nats-Msg-Id": "case-2"})
 
         # Live: the same publish (one message id) until the subscription sees it; the stream
@@ -240,21 +241,18 @@ async def test_platform_receives_its_own_outbound_messages_live_and_durably(secu
         if msg is None:
             stored = await js.stream_info("DUBAN_OUT", subjects_filter=f"duban.out.{A}.>")
             raise AssertionError(f"no live message after {attempts} publishes in {LIVE_WAIT_S} s; DUBAN_OUT holds "
-                                 f"{stored.state.subjects} for {A}; errors on the platform connection: {a.errors}")
+                                 f"{stored.state.subjects} for {A}; errors on the platform connection: {platform.errors}")
         assert msg.subject == f"duban.out.{A}.discipline.transfer"
 
         # Durably: the pull consumer the services created when the tenant was onboarded
-        sub = await a.nc.jetstream(prefix=creds[A].js_api_prefix).pull_subscribe(f"duban.out.{A}.>", durable=creds[A].out_consumer, stream="DUBAN_OUT")
+        sub = await platform.nc.jetstream(prefix=creds[A].js_api_prefix).pull_subscribe(f"duban.out.{A}.>", durable=creds[A].out_consumer, stream="DUBAN_OUT")
         got = await sub.fetch(10, timeout=LIVE_WAIT_S)
         assert [m.subject for m in got] == [f"duban.out.{A}.discipline.transfer"]
         assert json.loads(got[0].data) == {"case": 1}
         await got[0].ack_sync()
         info = await js.consumer_info("DUBAN_OUT", creds[A].out_consumer)
         assert info.num_ack_pending == 0 and info.num_pending == 0
-        assert a.errors == []
-    finally:
-        await a.nc.close()
-        await svc.nc.close()
+        assert platform.errors == []
 
 
 def test_accounts_file_round_trips_and_replaces_a_tenants_password():

@@ -21,7 +21,7 @@ from duban_cli.embedded import APPS, SERVICES, EmbeddedSystem, demo_units_path, 
 from duban_common.natsserver import free_port
 from duban_common.testing.plugin import start_test_nats
 from duban_common.testing.postgres import TemporaryDatabases
-from e2e_support import START, set_clock
+from e2e_support import START, notices_issued_at_once, set_clock
 
 ALL_BACKENDS = ["sqlite", "postgresql"]
 
@@ -63,6 +63,7 @@ def system(request, backend, tmp_path_factory, nats_server):
     try:
         sys_.start_services()
         load_demo_tenant(sys_, demo_units_path())
+        notices_issued_at_once(sys_)  # the flows follow the ladder's events; test_escalation_signoff.py has the chains
         asyncio.run(set_clock(nats_server.url, START))
         yield sys_
     finally:

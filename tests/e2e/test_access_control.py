@@ -124,9 +124,8 @@ def _records_of(system, row: dict) -> dict[str, str]:
     urge = httpx.get(f"{base}/tasks/{row['task_id']}/escalation", timeout=10).json()["urge_list"][0]["id"]
     order = httpx.post(f"{base}/tasks/{row['task_id']}/supervision-orders", json={"requirement": "本周内完成整改", "proposed_by": "孙丽"},
                        timeout=10).json()["order_id"]
-    assert httpx.post(f"{base}/supervision-orders/{order}/approve", json={"by": "李副县长"}, headers={"X-Duban-Role": "leader"},
-                      timeout=10).status_code == 200
-    assert httpx.post(f"{base}/supervision-orders/{order}/sign", json={"by": "赵明"}, timeout=20).status_code == 200
+    for step, role in (("propose", "office_deputy"), ("approve", "leader"), ("sign", "office_director")):  # its sign-off chain
+        assert httpx.post(f"{base}/supervision-orders/{order}/{step}", headers={"X-Duban-Role": role}, timeout=20).status_code == 200
     return {"task_id": row["task_id"], "matter_id": row["matter_id"], "urge_id": urge, "order_id": order, "code": row["lead_unit"]}
 
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from duban_common.calendar import TZ
-from e2e_support import START, ledger, meeting_decision, publish, set_clock, wait_for
+from e2e_support import START, ledger, meeting_decision, notices_issued_at_once, publish, set_clock, signed_off, wait_for
 
 pytestmark = pytest.mark.e2e
 DEFAULT_BACKENDS = ["sqlite"]
@@ -29,6 +29,7 @@ def assigned_row(system, ext_id: str) -> dict:
 
 def act(system, task: str, path: str, headers: dict, body: dict | None = None) -> None:
     r = httpx.post(f"{system.url('tasking')}/v1/tenants/demo/tasks/{task}/{path}", json=body, headers=headers, timeout=10)
+    r = signed_off(r, system.url("tasking"), "demo")  # a completion report: its unit's head signs it first
     assert r.status_code == 200, r.text
 
 
@@ -137,6 +138,7 @@ def test_a_tenant_on_the_county_rules_preset_gets_10_15_25_working_days_and_its_
                            str(tmp_path / "units.xlsx"), "--preset", "county_rules", *urls], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "preset county_rules" in done.stdout
+    notices_issued_at_once(system, "qianxi")  # the county rules' censures as the ladder makes them
     bad = httpx.put(f"{system.url('escalation')}/v1/tenants/qianxi/ladder", json={"preset": "nowhere"}, headers=OFFICE, timeout=10)
     assert bad.status_code == 422 and "未知的规则预设" in bad.text
 

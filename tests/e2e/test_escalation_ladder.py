@@ -8,7 +8,7 @@ import email
 import email.header
 import json
 import threading
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
@@ -20,7 +20,7 @@ from duban_common.calendar import TZ
 from duban_common.natsserver import free_port
 from duban_escalation.domain.ladder import DEFAULT_LADDER
 from asyncapi_support import off_contract
-from e2e_support import START, ledger, meeting_decision, publish, read_stream, set_clock, wait_for
+from e2e_support import START, ledger, meeting_decision, notices_issued_at_once, publish, read_stream, set_clock, wait_for
 
 pytestmark = pytest.mark.e2e
 OFFICE = {"X-Duban-Role": "supervision_office"}
@@ -70,6 +70,7 @@ def esc(tmp_path_factory, nats_server):
     try:
         system.start_services()
         load_demo_tenant(system, demo_units_path())
+        notices_issued_at_once(system)  # these tests follow the ladder's notices as they go out; the transfer keeps its chain
         asyncio.run(set_clock(nats_server.url, START))
         yield system, sms, hook, mailbox
     finally:
@@ -118,13 +119,28 @@ def test_overdue_task_climbs_the_ladder_to_transfer_each_step_once(esc, nats_ser
     asyncio.run(set_clock(nats_server.url, at("2026-12-22", 10)))          # 5 more working days overdue: urged a third time
     s3 = state(3)
     assert [u["reason"] for u in s3["urge_list"]] == ["overdue", "overdue_again", "overdue_again"]
-    assert [st["step"] for st in s3["steps"]] == [1, 2, 3] and s3["case"] is not None
+    assert [st["step"] for st in s3["steps"]] == [1, 2, 3] and s3["case"] is None  # people decide the transfer
     assert [u["notice_no"] for u in s3["urge_list"]] == [f"催办〔2026〕{n}号" for n in (1, 2, 3)]
+    assert s3["assessment"]["step"] == 3 and s3["assessment"]["adequate"] is None
+
+    base = f"{system.url('escalation')}/v1/tenants/demo"
+    assessed = httpx.post(f"{base}/tasks/{task}/explanation-assessment", json={"assessment": "不充分", "reason": "逾期未作书面说明"},
+                          headers=OFFICE, timeout=20)
+    assert assessed.status_code == 200, assessed.text
+    steps = f"{base}/drafts/{assessed.json()['transfer_draft_id']}/steps"
+    assert httpx.post(steps, json={"decision": "approve"}, headers={"X-Duban-Role": "leader"}, timeout=20).status_code == 403
+    assert httpx.post(steps, json={"decision": "approve"}, headers=OFFICE, timeout=20).json()["waiting_for"] == "县政府领导批准"
+    assert events(nats_server.url, "duban.out.demo.discipline.transfer") == [], "not before the leader's approval"
+    approved = httpx.post(steps, json={"decision": "approve"}, headers={"X-Duban-Role": "leader"}, timeout=20)
+    assert approved.status_code == 200 and approved.json()["status"] == "issued"
+    case = httpx.get(esc_url, timeout=10).json()["case"]
 
     transfers = wait_for(lambda: events(nats_server.url, "duban.out.demo.discipline.transfer"), what="the transfer dossier")
     assert len(transfers) == 1
     dossier = transfers[0]["data"]
-    assert transfers[0]["type"] == "duban.discipline.transfer.v1" and dossier["case_id"] == s3["case"]["id"]
+    assert transfers[0]["type"] == "duban.discipline.transfer.v1" and dossier["case_id"] == case["id"]
+    assert (dossier["assessment"]["assessment"], dossier["assessment"]["reason"]) == ("不充分", "逾期未作书面说明")
+    assert [a["action"] for a in dossier["approvals"]] == ["提出", "批准"]
     assert dossier["matter"]["title"] == "md-ladder 议定事项1"
     assert dossier["tasks"][0]["lead_unit"] == "zjj" and dossier["tasks"][0]["notice_no"].startswith("督办〔2026〕")
     assert {u["code"]: u["head"] for u in dossier["units"]} == {"zjj": "郑伟"}
@@ -195,13 +211,13 @@ def test_a_tenant_with_a_two_step_ladder_transfers_on_the_second_urge(esc, nats_
         assert httpx.post(urge, headers={**OFFICE, "Idempotency-Key": "a"}, json={}, timeout=20).json()["urges"] == 1  # same key: once
         assert httpx.post(urge, headers={**OFFICE, "Idempotency-Key": "b"}, json={}, timeout=20).json()["urges"] == 2
         state = httpx.get(f"{system.url('escalation')}/v1/tenants/demo/tasks/{row['task_id']}/escalation", timeout=10).json()
-        assert [s["step"] for s in state["steps"]] == [1, 2] and state["case"] is not None
+        assert [s["step"] for s in state["steps"]] == [1, 2] and state["case"] is None and state["assessment"]["step"] == 2
         assert sum(d["points"] for d in state["deductions"]) == 2 * 1 + 1 + 3
     finally:
         httpx.put(url, json=DEFAULT_LADDER.model_dump(), headers=OFFICE, timeout=10)  # back to the default for the next tests
 
 
-def test_supervision_order_goes_through_its_approval_chain_then_is_numbered_copied_and_rendered(esc, nats_server):
+def test_supervision_order_goes_through_its_approval_chain_then_is_numbered_copied_and_rendered(esc, nats_server, duban_auth):
     system, sms, _, _ = esc
     asyncio.run(publish(nats_server.url, [meeting_decision("md-order", decisions=1)]))
     row = wait_for(lambda: next((i for i in ledger(system, q="md-order")["items"] if i["task_id"] and i["due_on"]), None), what="a task")
@@ -211,11 +227,16 @@ def test_supervision_order_goes_through_its_approval_chain_then_is_numbered_copi
                    json={"requirement": "务必于本周内完成整改并书面报告", "proposed_by": "督查室副主任 孙丽"})
     assert r.status_code == 201
     order = r.json()["order_id"]
-    assert httpx.post(f"{base}/supervision-orders/{order}/sign", json={"by": "赵明"}, headers=OFFICE, timeout=10).status_code == 409
-    assert httpx.post(f"{base}/supervision-orders/{order}/approve", json={"by": "李副县长"}, headers=OFFICE, timeout=10).status_code == 403
-    assert httpx.post(f"{base}/supervision-orders/{order}/approve", json={"by": "李副县长"},
-                      headers={"X-Duban-Role": "leader"}, timeout=10).status_code == 200
-    signed = httpx.post(f"{base}/supervision-orders/{order}/sign", json={"by": "督查室主任 赵明"}, headers=OFFICE, timeout=20)
+
+    def person(role: str, name: str) -> dict:
+        return {"Authorization": "Bearer " + duban_auth.token(tenant="demo", roles=[role], subject=f"{role}:{name}", name=name)}
+
+    steps = f"{base}/supervision-orders/{order}"
+    assert httpx.post(f"{steps}/sign", headers=person("office_director", "督查室主任 赵明"), timeout=10).status_code == 409  # not its turn
+    assert httpx.post(f"{steps}/propose", headers=OFFICE, timeout=10).status_code == 403  # 提出 is the deputy director's
+    assert httpx.post(f"{steps}/propose", headers=person("office_deputy", "督查室副主任 孙丽"), timeout=10).status_code == 200
+    assert httpx.post(f"{steps}/approve", headers=person("leader", "李副县长"), timeout=10).status_code == 200
+    signed = httpx.post(f"{steps}/sign", headers=person("office_director", "督查室主任 赵明"), timeout=20)
     assert signed.status_code == 200 and signed.json()["notice_no"] == "督办单〔2026〕1号"
     issued = wait_for(lambda: [e for e in events(nats_server.url, "duban.ev.demo.escalation.order_issued") if e["data"]["order_id"] == order],
                       what="order_issued published")
@@ -247,6 +268,34 @@ def test_an_unmet_rectification_demand_takes_the_government_bulletin_rung_at_onc
     state = httpx.get(f"{base}/escalation", timeout=10).json()
     assert state["urges"] == 1 and [s["step"] for s in state["steps"]] == [1, 2]
     assert state["explanations"][0]["step"] == 2 and state["case"] is None
+
+
+def test_with_tasking_stopped_an_overdue_task_is_still_urged_and_its_notice_sent(esc, nats_server):
+    """Escalation reads unit names and liaisons from its own copy of the units directory (kept
+    from tasking's unit events), so an urge does not wait for tasking, nor is it dead-lettered."""
+    system, sms, _, _ = esc
+    asyncio.run(publish(nats_server.url, [meeting_decision("md-down", decisions=1)]))
+    row = wait_for(lambda: next((i for i in ledger(system, q="md-down")["items"] if i["task_id"] and i["due_on"]), None), what="a task")
+    esc_url = f"{system.url('escalation')}/v1/tenants/demo/tasks/{row['task_id']}/escalation"
+    assigned_to_escalation(esc_url)
+    tasking, escalation = system.services["tasking"], system.services["escalation"]
+    tasking.stop()
+    try:
+        assert not tasking.alive()
+        escalation.stop()  # and escalation starts again without it: nothing it knows of the units is held in memory
+        escalation.start()
+        escalation.wait_ready()
+        running = tuple(name for name in SERVICES if name != "tasking")
+        asyncio.run(set_clock(nats_server.url, at(row["due_on"], 10) + timedelta(days=1), running))  # overdue since the due day's 17:30
+        state = wait_for(lambda: (lambda r: r.json() if r.json()["urges"] >= 1 else None)(httpx.get(esc_url, timeout=10)),
+                         what="the overdue urge")
+        assert [u["reason"] for u in state["urge_list"]] == ["overdue"]
+        texts = wait_for(lambda: [m for m in sms.items if "md-down" in m["text"] and "第1次催办" in m["text"]], what="the urge SMS")
+        assert {m["phone"] for m in texts} >= {"13800000004"} and "县住房和城乡建设局" in texts[0]["text"]
+    finally:
+        tasking.start()
+        tasking.wait_ready()
+        asyncio.run(set_clock(nats_server.url, START))
 
 
 def test_every_message_the_broker_holds_is_on_the_contract(esc, nats_server):

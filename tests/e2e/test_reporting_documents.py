@@ -27,7 +27,7 @@ from pypdf import PdfReader
 
 from duban_common.calendar import TZ
 from asyncapi_support import off_contract
-from e2e_support import example, ledger, meeting_decision, publish, read_stream, set_clock, wait_for
+from e2e_support import example, ledger, meeting_decision, publish, read_stream, set_clock, signed_off, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -43,6 +43,7 @@ def unit(code: str) -> dict:
 
 def act(system, task: str, path: str, who: dict, body: dict | None = None) -> None:
     r = httpx.post(f"{system.url('tasking')}/v1/tenants/demo/tasks/{task}/{path}", json=body, headers=who, timeout=10)
+    r = signed_off(r, system.url("tasking"), "demo")  # a completion report: its unit's head signs it first
     assert r.status_code == 200, r.text
 
 
@@ -57,6 +58,23 @@ def reports_url(system) -> str:
 
 def post(system, body: dict, headers: dict | None = None) -> httpx.Response:
     return httpx.post(reports_url(system), json=body, headers={**OFFICE, **(headers or {})}, timeout=60)
+
+
+DIRECTOR = {"X-Duban-Role": "office_director"}
+
+
+def bulletin(system, body: dict, headers: dict | None = None) -> httpx.Response:
+    """A bulletin asked for by hand is a draft (202) until its sign-off ends: 督查室提出 → 政府办公室主任签发."""
+    before = httpx.get(reports_url(system), timeout=10).json()["total"]
+    r = post(system, body, headers)
+    if r.status_code != 202:
+        return r
+    steps = f"{system.url('reporting')}{r.json()['draft']['links']['signoff']}/steps"
+    for who in (OFFICE, DIRECTOR):
+        assert httpx.get(reports_url(system), timeout=10).json()["total"] == before, "a draft published something"
+        taken = httpx.post(steps, json={"decision": "approve"}, headers=who, timeout=60)
+        assert taken.status_code == 200, taken.text
+    return post(system, body, headers)  # once issued: 200 with the report
 
 
 def escalation_of(system, task_id: str) -> dict:
@@ -139,10 +157,10 @@ def quarter(system, nats_server):
 
 def test_quarterly_bulletin_in_docx_and_pdf_carries_the_quarters_figures(system, quarter, nats_server):
     expect = quarter["expect"]
-    r = post(system, {"kind": "quarterly_bulletin", "period": "2026-Q4"})
-    assert r.status_code == 201, r.text
+    r = bulletin(system, {"kind": "quarterly_bulletin", "period": "2026-Q4"})
+    assert r.status_code == 200, r.text
     report = r.json()
-    assert report["report_no"] == "督查通报〔2026〕1号" and report["kind"] == "quarterly_bulletin" and report["created"] is True
+    assert report["report_no"] == "督查通报〔2026〕1号" and report["kind"] == "quarterly_bulletin"
     assert report["title"] == "关于2026年第四季度政务督查督办工作情况的通报" and report["period"]["label"] == "2026年第四季度"
 
     docx_bytes, _ = download(system, report, "docx")
@@ -180,9 +198,9 @@ def test_quarterly_bulletin_in_docx_and_pdf_carries_the_quarters_figures(system,
         want_rate = f"{100 * e['on_time'] / e['completed']:.1f}%" if e["completed"] else "—"
         assert row[2:7] == [str(e["assigned"]), str(e["completed"]), str(e["on_time"]), str(e["overdue"]), want_rate], row
         assert row[8:11] == [str(e["urges"]), str(e["bulletins"]), f"{round(100 - e['points'], 1):g}"], row
-        # the bottom three are flagged, except a unit that closed everything on time with nothing overdue (zjj)
+        # the bottom three by score are flagged, except a unit with everything on time, nothing overdue, no points lost (zjj)
         assert row[11] == ("约谈" if code in ("jyj", "wjj") else ""), row
-    talk = next(p for p in paragraphs if p.startswith("根据单位排名"))
+    talk = next(p for p in paragraphs if p.startswith("按照考核得分排名后3位及期内有移交纪委监委情况的单位建议约谈的规定"))
     assert UNITS["wjj"] in talk and UNITS["jyj"] in talk and "约谈" in talk
 
     escalations = next(t for t in tables if t[0] == ["日期", "单位", "事项", "交办单号", "措施"])
@@ -203,23 +221,26 @@ def test_quarterly_bulletin_in_docx_and_pdf_carries_the_quarters_figures(system,
 
 def test_numbering_idempotency_special_reports_masking_and_the_published_events(system, quarter, nats_server):
     by = quarter["by"]
-    first = post(system, {"kind": "quarterly_bulletin", "period": "2026-Q4"})  # the natural key: one bulletin per period
-    assert first.status_code in (200, 201)
+    first = bulletin(system, {"kind": "quarterly_bulletin", "period": "2026-Q4"})  # the natural key: one bulletin per period
+    assert first.status_code == 200
     again = post(system, {"kind": "quarterly_bulletin", "period": "2026-q4"})
     assert again.status_code == 200 and again.json()["created"] is False
     assert again.json()["report_id"] == first.json()["report_id"] and again.json()["report_no"] == "督查通报〔2026〕1号"
 
-    december = post(system, {"kind": "quarterly_bulletin", "period": "2026-12"})
-    assert december.status_code == 201 and december.json()["report_no"] == "督查通报〔2026〕2号"
+    november = post(system, {"kind": "quarterly_bulletin", "period": "2026-11"})  # drafted, then refused: it takes no number
+    assert november.status_code == 202 and november.json()["created"] is True, november.text
+    refused = httpx.post(f"{system.url('reporting')}{november.json()['draft']['links']['signoff']}/steps",
+                         json={"decision": "refuse", "reason": "11月情况已在季度通报中反映"}, headers=OFFICE, timeout=10)
+    assert refused.status_code == 200 and refused.json()["status"] == "refused", refused.text
+    december = bulletin(system, {"kind": "quarterly_bulletin", "period": "2026-12"})
+    assert december.status_code == 200 and december.json()["report_no"] == "督查通报〔2026〕2号"
     paragraphs, _ = read_docx(download(system, december.json(), "docx")[0])
     # in December: nothing assigned, md4 closed late, md3 and md4 overdue (their deadlines fell on 12-07)
     assert any(p.startswith("2026年12月，共交办督办任务0项，审核办结1项，其中按期办结0项，按期办结率0.0%；到期未报送办结报告（逾期）2项。")
                for p in paragraphs), paragraphs
 
-    reissue = post(system, {"kind": "quarterly_bulletin", "period": "2026-Q4"}, {"Idempotency-Key": "rd-reissue-1"})
-    assert reissue.status_code == 201 and reissue.json()["report_no"] == "督查通报〔2026〕3号"
-    repeat = post(system, {"kind": "quarterly_bulletin", "period": "2026-Q4"}, {"Idempotency-Key": "rd-reissue-1"})
-    assert repeat.status_code == 200 and repeat.json()["report_id"] == reissue.json()["report_id"]
+    keyed = post(system, {"kind": "quarterly_bulletin", "period": "2026-Q4"}, {"Idempotency-Key": "rd-reissue-1"})
+    assert keyed.status_code == 200 and keyed.json()["report_id"] == first.json()["report_id"], "one bulletin per period, key or not"
 
     campaign = post(system, {"kind": "special_report", "campaign": {"kind": "online_message", "q": "rd-tag"}})
     assert campaign.status_code == 201, campaign.text
@@ -241,7 +262,6 @@ def test_numbering_idempotency_special_reports_masking_and_the_published_events(
         (post(system, {"kind": "special_report", "matter_id": by["md3"]["matter_id"], "campaign": {"kind": "document"}}), 422, "只能指定"),
         (post(system, {"kind": "special_report", "matter_id": "no-such-matter"}), 404, "no-such-matter"),
         (post(system, {"kind": "special_report", "campaign": {"q": "rd-nothing-matches"}}), 422, "没有符合"),
-        (post(system, {"kind": "quarterly_bulletin", "period": "2026-11"}, {"Idempotency-Key": "rd-reissue-1"}), 409, "幂等键"),
         (httpx.post(reports_url(system), json={"kind": "quarterly_bulletin"}, headers=unit("jyj"), timeout=10), 403, "可执行的角色：supervision_office"),  # the access table (duban_common.auth)
         (post(system, {"kind": "annual_assessment"}), 422, "kind"),
     ]
@@ -259,7 +279,7 @@ def test_numbering_idempotency_special_reports_masking_and_the_published_events(
     assert any(f"{UNITS['jyj']}承办的“{by['md3']['title']}”（时限{due.year}年{due.month}月{due.day}日，已催办{urges}次）" in p for p in paragraphs)
     assert any(p.startswith(f"建议对{UNITS['jyj']}进一步加大督办力度") for p in paragraphs)
 
-    ids = {x.json()["report_id"]: x.json() for x in (first, december, reissue, campaign, matter)}
+    ids = {x.json()["report_id"]: x.json() for x in (first, december, campaign, matter)}
     listing = httpx.get(reports_url(system), params={"kind": "special_report"}, timeout=10).json()
     assert [i["report_no"] for i in listing["items"]] == ["督查专报〔2026〕2号", "督查专报〔2026〕1号"]
     one = httpx.get(f"{reports_url(system)}/{matter.json()['report_id']}", timeout=10).json()

@@ -23,7 +23,7 @@ import pytest
 from duban_cli.embedded import SERVICES, EmbeddedSystem, demo_units_path, load_demo_tenant
 from duban_common.calendar import TZ
 from duban_common.natsserver import NatsServer, free_port
-from e2e_support import START, ledger, meeting_decision, publish, read_stream, set_clock, wait_for
+from e2e_support import START, ledger, meeting_decision, notices_issued_at_once, publish, read_stream, set_clock, signed_off, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -44,6 +44,8 @@ def own_system(tmp_path_factory):
         sys_.start_services()
         load_demo_tenant(sys_, demo_units_path())
         load_demo_tenant(sys_, demo_units_path(), slug=TENANT, name="统计县")
+        notices_issued_at_once(sys_)
+        notices_issued_at_once(sys_, TENANT)
         asyncio.run(set_clock(server.url, START))
         yield sys_
     finally:
@@ -78,6 +80,7 @@ def settle(system) -> None:
 
 def act(system, task: str, path: str, who: dict, body: dict | None = None) -> dict:
     r = httpx.post(f"{system.url('tasking')}/v1/tenants/{TENANT}/tasks/{task}/{path}", json=body, headers=who, timeout=10)
+    r = signed_off(r, system.url("tasking"), TENANT)  # a completion report: its unit's head signs it first
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -165,7 +168,7 @@ def test_statistics_of_the_quarter_and_its_months(own_system, quarter):
         e = escalated.get(u["unit"], {"urges": 0, "deductions": 0.0})
         assert (u["urges"], u["deductions"], u["score"]) == (e["urges"], round(e["deductions"], 2), round(100 - e["deductions"], 1)), u["unit"]
     assert [(r["rank"], r["unit"], r["admonition"]) for r in q4["ranking"]] == [
-        (1, "zjj", False), (2, "wjj", False), (3, "fgj", True), (4, "jyj", True)]  # wjj is in the bottom 3 but flawless
+        (1, "zjj", True), (2, "wjj", False), (3, "fgj", True), (4, "jyj", True)]  # bottom 3 by score; wjj is flawless, zjj lost points
     assert {u["unit"]: u["unit_name"] for u in q4["by_unit"]}["zjj"] == "县住房和城乡建设局"
     (kind,) = q4["by_kind"]
     assert (kind["kind"], kind["kind_label"]) == ("meeting_decision", "会议议定事项")

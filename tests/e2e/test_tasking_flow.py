@@ -11,7 +11,7 @@ import pytest
 from docx import Document
 from pypdf import PdfReader
 
-from e2e_support import ledger, meeting_decision, publish, wait_for
+from e2e_support import ledger, meeting_decision, publish, signed_off, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -54,6 +54,7 @@ def test_decision_assign_sign_progress_complete_return_complete_accept(system, n
 
     def act(path: str, headers: dict, body: dict | None = None, expect: int = 200) -> dict:
         r = httpx.post(f"{tasking}/v1/tenants/demo/tasks/{task}/{path}", json=body, headers=headers, timeout=10)
+        r = signed_off(r, tasking)  # a completion report: the unit's head signs it off before the office sees it
         assert r.status_code == expect, r.text
         return r.json()
 
@@ -87,8 +88,9 @@ def test_decision_assign_sign_progress_complete_return_complete_accept(system, n
     decision = env["data"]["decisions"][0]  # what the unit handler is asked to do, without opening the notice
     assert (detail["title"], detail["content"]) == (decision["title"], decision["content"])
     assert [h["event_type"].split(".")[2] for h in detail["history"]] == [
-        "assigned", "acknowledged", "progress_reported", "completion_submitted", "returned", "completion_submitted", "completed"]
-    assert detail["version"] == 7 and detail["status_label"] == "已办结"
+        "assigned", "acknowledged", "progress_reported", "awaiting_unit_head", "completion_submitted", "returned", "awaiting_unit_head",
+        "completion_submitted", "completed"]  # each report went to the unit's head (待单位领导审签) first
+    assert detail["version"] == 9 and detail["status_label"] == "已办结"
     assert [[a["name"] for a in r["attachments"]] for r in detail["reports"]] == [[], ["整改报告.pdf"], ["整改报告.pdf", "现场照片.pdf"]]
     pdf = httpx.get(f"{tasking}/v1/tenants/demo/tasks/{task}/attachments/{first_pdf}", headers=OFFICE, timeout=10)
     assert pdf.status_code == 200 and pdf.content == b"%PDF-1.4\n%%EOF\n"
@@ -157,7 +159,7 @@ def test_split_matter_rolls_up_weighted_progress_and_completes_with_its_last_tas
     _expect(system, matter, status="assigned")
 
     def act(task: str, path: str, who: dict, body: dict | None = None) -> None:
-        resp = httpx.post(f"{tasking}/v1/tenants/demo/tasks/{task}/{path}", json=body, headers=who, timeout=10)
+        resp = signed_off(httpx.post(f"{tasking}/v1/tenants/demo/tasks/{task}/{path}", json=body, headers=who, timeout=10), tasking)
         assert resp.status_code == 200, resp.text
 
     act(big, "acknowledge", unit("zjj"))

@@ -142,6 +142,15 @@ def browsers(system, tmp_path_factory):
         b.quit()
 
 
+@pytest.fixture(scope="module", autouse=True)
+def completion_reports_straight_to_the_office(system):
+    """The workbench has no page for a unit's head yet (a later issue): the module's tenant turns the
+    unit's sign-off of completion reports off (its tenant setting), so the office reviews them at once."""
+    r = httpx.put(f"{system.url('tasking')}/v1/tenants/demo/signoff-chains/completion_report", json={"steps": []},
+                  headers={"X-Duban-Role": "supervision_office"}, timeout=10)
+    assert r.status_code == 200, r.text
+
+
 @pytest.fixture(scope="module")
 def message(system):
     """An online message from the 12345 hotline with no unit named: it waits in the triage queue."""

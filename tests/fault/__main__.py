@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO / "tests"))  # e2e_support, as the tests import it
 
 from .harness import Harness  # noqa: E402
 from .scenarios import (LONG, SHORT, Row, poison_mixed_in, publish_three_times, restart_nats, restart_postgres,  # noqa: E402
-                        sigkill_services)
+                        sigkill_services, tasking_down_while_the_ladder_climbs)
 
 PLAN = (  # name, backend, scenario
     ("sigkill", "sqlite", sigkill_services),
@@ -36,6 +36,7 @@ PLAN = (  # name, backend, scenario
     ("postgres", "postgresql", restart_postgres),
     ("duplicates", "sqlite", publish_three_times),
     ("poison", "sqlite", poison_mixed_in),
+    ("tasking-down", "sqlite", tasking_down_while_the_ladder_climbs),
 )
 
 HEADER = """# Reliability report
@@ -56,16 +57,20 @@ the same scenarios runs in the test suite (`tests/fault/test_faults.py`).
 
 The escalation steps: after the SIGKILL load, the shared simulated clock is moved past the
 tasks' deadline rung by rung of the default ladder, SIGKILLing deadline and escalation at
-random moments on the way, until each task has been urged three times and transferred to the
-discipline body. What each task was owed (each urge, rung, bulletin, explanation demand,
-transfer with its dossier, and deduction) is then counted against what was published on NATS:
+random moments on the way, until each task has been urged three times and reached the transfer
+rung (where the office assesses the unit's explanation: the transfer itself waits for people,
+docs/decisions/0022-sign-off.md). What each task was owed (each urge, rung, bulletin,
+explanation demand and deduction) is then counted against what was published on NATS:
 *expected*, *seen*, *doubled* (published beyond once, or owed by nobody), *missing*.
+With tasking stopped for the whole climb, the same count is made, and the urge SMS owed to each
+task's lead unit: escalation reads unit names and liaisons from its own copy of the units
+directory (kept from tasking's unit events), not from tasking.
 
 Columns: *submissions* published (distinct; poison included), *accepted* = acknowledged by
 JetStream (good ones only), *matters* = accepted submissions found in the ledger, *lost* =
 accepted but missing from the ledger or tasking (or, for poison, neither processed nor
 dead-lettered), *doubled* = extra ledger rows, tasks, timers or dead letters for one item. In the
-ladder climb's row, *matters* = tasks transferred, *lost* and *doubled* = escalation steps and
+ladder climb's row, *matters* = tasks at the transfer rung, *lost* and *doubled* = escalation steps and
 overdue timers missing or published beyond once.
 """
 

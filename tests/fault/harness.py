@@ -24,7 +24,7 @@ from duban_cli.embedded import SERVICES, EmbeddedSystem, demo_units_path, load_d
 from duban_common.natsserver import free_port
 from duban_common.provisioning import CONSUMERS
 from duban_common.testing.postgres import TemporaryDatabases
-from e2e_support import START, ledger, read_stream, set_clock
+from e2e_support import START, ledger, notices_issued_at_once, read_stream, set_clock
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -140,6 +140,7 @@ class Harness:
         self.system.start_nats(port=free_port())
         self.system.start_services()
         load_demo_tenant(self.system, demo_units_path())
+        notices_issued_at_once(self.system)  # the ladder's notices and bulletins as it makes them; the transfer waits for people
         asyncio.run(set_clock(self.nats_url, START))
 
     def close(self) -> None:

@@ -33,21 +33,21 @@ CLIMB = (
     # the explanation limit passes on 12-18 (recorded, not an urge); five more working days on: urge 3, rung 3
     Stage(datetime(2026, 12, 22, 10, 0, tzinfo=TZ), 3, "overdue_again"),
 )
-# Past one more re-urge date (12-29): a transferred task must be urged no more.
+# Past one more re-urge date (12-29): a task at the transfer rung must be urged no more.
 AFTER_CLIMB = datetime(2026, 12, 31, 10, 0, tzinfo=TZ)
 
 
-async def _move_clock(url: str, at: datetime, *, wait: bool) -> None:
-    """``wait``: until every service has seen the new time (and fired what fell due); else return once it is set."""
+async def _move_clock(url: str, at: datetime, *, services: tuple[str, ...]) -> None:
     nc = await nats.connect(url)
     try:
-        await set_shared_time(nc.jetstream(), at, services=SERVICES if wait else (), timeout_s=120)
+        await set_shared_time(nc.jetstream(), at, services=services, timeout_s=120)
     finally:
         await nc.close()
 
 
-def move_clock(h: Harness, at: datetime, *, wait: bool = True) -> None:
-    asyncio.run(_move_clock(h.nats_url, at, wait=wait))
+def move_clock(h: Harness, at: datetime, *, wait: bool = True, services: tuple[str, ...] = SERVICES) -> None:
+    """``wait``: until each of ``services`` has seen the new time (and fired what fell due); else return once it is set."""
+    asyncio.run(_move_clock(h.nats_url, at, services=services if wait else ()))
 
 
 def clock_now(h: Harness) -> datetime:
@@ -96,9 +96,8 @@ def owed(task_id: str, reasons: list[str], ladder: Ladder = DEFAULT_LADDER) -> C
                 out[(task_id, "bulletined", n, "supervision_office" if action == "bulletin_office" else "government_office")] += 1
             elif action == "explanation":
                 out[(task_id, "explanation_required", n)] += 1
-            elif action == "transfer":
-                out[(task_id, "transferred")] += 1
-                out[(task_id, "dossier")] += 1  # duban.out.<tenant>.discipline.transfer
+            # the transfer rung asks the office to assess the unit's explanation: nothing is published
+            # until people decide (docs/decisions/0022-sign-off.md), so the ladder owes nothing more
     return out
 
 
@@ -143,3 +142,9 @@ def urges_reached(h: Harness, task_ids: set[str], n: int) -> bool:
              if e["type"].split(".")[2] == "urged" and e["data"]["urge_no"] >= n and e["data"]["task_id"] in task_ids}
     return urged >= task_ids
 
+
+
+def urge_notices(h: Harness, task_ids: set[str]) -> Counter:
+    """(task id, unit) → the urge SMS requested for the task's units (its lead unit; copies are keyed alike)."""
+    return Counter((n["data"]["ref"]["task_id"], n["data"]["recipient"]["unit"]) for n in read_subject(h, "duban.out.demo.notification.sms")
+                   if n["data"]["template"] == "urge" and n["data"]["ref"]["task_id"] in task_ids)

@@ -19,11 +19,11 @@ import nats
 from duban_cli.embedded import SERVICES
 from duban_common.calendar import TZ
 from duban_common.contracts.dead_letters import fetch_original
-from e2e_support import meeting_decision, set_clock
+from e2e_support import LEADS, meeting_decision, set_clock
 
 from .harness import (Harness, Load, Message, consumer_backlog, dead_letters, deadline_events, exit_reason,
                       reconcile_when_settled, settle)
-from .ladder import AFTER_CLIMB, CLIMB, Tally, clock_now, move_clock, owed, published, tally, urges_reached
+from .ladder import AFTER_CLIMB, CLIMB, Tally, clock_now, move_clock, owed, published, tally, urge_notices, urges_reached
 
 REMINDER_TIME = datetime(2026, 12, 3, 9, 0, tzinfo=TZ)  # two working days before the 2026-12-07 deadline of START's meetings
 
@@ -42,6 +42,7 @@ class Scale:
     settle_s: float  # how long the system may take to drain after the load
     env: dict[str, str] = field(default_factory=dict)  # service settings for this scale
     climb_kills: int = 1  # SIGKILLs of escalation at each rung of the ladder climb
+    tasking_down_load: int = 20  # meeting decisions whose tasks climb the ladder while tasking is stopped
 
 
 # The short scale runs in CI on two cores in about three minutes. Its one departure from the
@@ -54,7 +55,7 @@ SHORT = Scale("short", kills_per_service=1, kill_load=40, nats_load=20, pg_load=
 # bytecode is compiled at install (duban.sh); a poison message costs its whole fetch a second,
 # one-by-one pass.
 LONG = Scale("long", kills_per_service=10, kill_load=500, nats_load=100, pg_load=200, pg_restarts=4, duplicate_load=200,
-             poison_good=10_000, poison_bad=1000, settle_s=1800, climb_kills=2)
+             poison_good=10_000, poison_bad=1000, settle_s=1800, climb_kills=2, tasking_down_load=200)
 
 
 @dataclass
@@ -165,10 +166,10 @@ def timers_fire_once(h: Harness, task_ids: dict[str, str], scale: Scale) -> Row:
 
 def ladder_climbs_once(h: Harness, task_ids: dict[str, str], scale: Scale, rng: random.Random) -> Row:
     """Move the shared clock past the tasks' deadline rung by rung (:data:`ladder.CLIMB`), so
-    that every task climbs the default ladder up to the transfer, and SIGKILL deadline while
+    that every task climbs the default ladder up to the transfer rung, and SIGKILL deadline while
     its overdue timers fire and escalation while it urges and its own re-urge and explanation
     timers fire. Then each urge, each rung and what each rung does is published exactly once,
-    and the overdue timer of each task fired once; time moving on past the transfer adds nothing."""
+    and the overdue timer of each task fired once; time moving on past the transfer rung adds nothing."""
     started = time.monotonic()
     tasks = set(task_ids.values())
     was = clock_now(h)
@@ -199,13 +200,49 @@ def ladder_climbs_once(h: Harness, task_ids: dict[str, str], scale: Scale, rng: 
     move_clock(h, was)  # back where the scenario found it, for whatever runs next on this system
     row = Row("SIGKILL escalation and deadline while overdue tasks climb the ladder", h.backend,
               f"{len(tasks)} overdue tasks × {len(CLIMB)} urges, {kills} kills", len(tasks), len(tasks),
-              sum(1 for t in tasks if facts[(t, "transferred")]), steps.missing + timers.missing, steps.doubled + timers.doubled,
+              sum(1 for t in tasks if facts[(t, "step_taken", len(CLIMB))]), steps.missing + timers.missing, steps.doubled + timers.doubled,
               duration_s=time.monotonic() - started,
-              notes=f"escalation steps: {steps}; overdue timers: {timers}; matters = tasks transferred to the discipline body")
+              notes=f"escalation steps: {steps}; overdue timers: {timers}; matters = tasks at the transfer rung (the office assesses)")
     row.tallies = {"escalation steps": steps, "overdue timers": timers}
     row.problems += problems
     _check_health(h, row)
     return row
+
+
+def tasking_down_while_the_ladder_climbs(h: Harness, scale: Scale, _rng: random.Random | None = None) -> list[Row]:
+    """Tasks are assigned while tasking runs; then tasking is stopped and stays down while the shared
+    clock moves past their deadline rung by rung. Escalation names and addresses the units from its
+    own copy of the units directory, so each urge, rung and urge SMS to the lead unit is published
+    exactly once, as with tasking up."""
+    prefix = f"td-{run_id()}-"
+    messages = good(prefix, scale.tasking_down_load)
+    started = time.monotonic()
+    result = Load(h.nats_url, messages).start().join()
+    assigned = _row(h, "tasks assigned before tasking stops", "", len(messages), result.acked, prefix, scale, started, "", result.error)
+    settle(lambda: not consumer_backlog(h), 60)  # escalation has applied every task.assigned: it knows the unit to urge
+    tasks, was, tasking = set(assigned.task_ids.values()), clock_now(h), h.system.services["tasking"]
+    tasking.stop()
+    try:
+        for stage in CLIMB:
+            move_clock(h, stage.at, services=tuple(name for name in SERVICES if name != "tasking"))
+            settle(lambda: urges_reached(h, tasks, stage.urges), scale.settle_s, interval_s=0.2)
+        facts = published(h, tasks)
+        steps = tally(sum((owed(t, [s.reason for s in CLIMB]) for t in tasks), Counter()), facts)
+        sms = tally(Counter({(t, LEADS[0]): len(CLIMB) for t in tasks}),
+                    Counter({key: n for key, n in urge_notices(h, tasks).items() if key[1] == LEADS[0]}))
+        transferred = sum(1 for t in tasks if facts[(t, "transferred")])
+    finally:
+        tasking.start()
+        tasking.wait_ready()
+    move_clock(h, was)
+    row = Row("tasking down while the ladder climbs", h.backend, f"{len(tasks)} overdue tasks × {len(CLIMB)} urges, tasking stopped",
+              len(messages), len(result.acked), transferred, assigned.lost + steps.missing + sms.missing,
+              assigned.doubled + steps.doubled + sms.doubled, duration_s=time.monotonic() - started,
+              notes=f"escalation steps: {steps}; urge SMS to the lead unit: {sms}; matters = tasks transferred to the discipline body")
+    row.tallies = {"escalation steps": steps, "urge SMS": sms}
+    row.problems += assigned.problems
+    _check_health(h, row)
+    return [row]
 
 
 def _ready(h: Harness, name: str, problems: list[str], attempts: int = 10) -> None:

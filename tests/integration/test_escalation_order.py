@@ -21,6 +21,7 @@ from duban_escalation.adapters import orm
 from duban_escalation.entrypoints import http
 from duban_escalation.bootstrap import bootstrap
 from duban_escalation.config import EscalationSettings
+from duban_common.signoff import Decision, SignoffError, Turn
 from duban_escalation.service_layer import handlers, notify, orders
 from service_support import rows, routes
 
@@ -28,31 +29,31 @@ NOW = datetime(2026, 11, 23, 10, 0, tzinfo=TZ)
 ORIGIN = {"kind": "leader_instruction", "source": "/platforms/oa", "submission_id": "s1", "external_id": "ps-1"}
 
 
-class Directory:
-    """Tasking's units directory, as escalation's ``units`` seam sees it (no tasking process here)."""
-
-    def __init__(self) -> None:
-        self.units = {"zjj": {"code": "zjj", "name": "县住房和城乡建设局"}}
-
-    async def __call__(self, tenant: str) -> dict[str, dict]:
-        return self.units
-
-
 @pytest.fixture
-def directory() -> Directory:
-    return Directory()
-
-
-@pytest.fixture
-async def runtime(tmp_path, directory):
-    rt = bootstrap(EscalationSettings(data_dir=tmp_path), clock=FixedClock(NOW), units=directory)
+async def runtime(tmp_path):
+    rt = bootstrap(EscalationSettings(data_dir=tmp_path), clock=FixedClock(NOW))
     await rt.db.create_all(orm.metadata)
+    await issued_at_once(rt)
+    # tasking's units directory, as escalation keeps it from the unit events (no tasking process in this test)
+    await deliver(rt, "units", ev.UNIT_REGISTERED, unit_fact(version=1))
     yield rt
     await rt.db.dispose()
 
 
 def contexts(rt) -> notify.Contexts:
-    return rt.collaborators["contexts"]  # what bootstrap gave the handlers, from the injected directory
+    return rt.collaborators["contexts"]  # what bootstrap gave the handlers and routes
+
+
+AUTOMATIC = ("urge_notice", "supervision_order", "bulletin_office", "bulletin_government", "special_report", "public_censure")
+
+
+async def issued_at_once(rt, tenant: str = "demo") -> None:
+    """The tenant marks its notices and bulletins automatic (no sign-off chain): these tests are about
+    the ladder's order of events, as before sign-off chains (test_escalation_signoff.py has the chains)."""
+    with tenancy.scoped(tenant):
+        async with rt.db.transaction() as s:
+            await s.execute(orm.signoff.signoff_chains.insert(), [dict(tenant=tenant, doc_type=t, definition={"steps": []}, updated_at=NOW,
+                                                                       updated_by="test") for t in AUTOMATIC])
 
 
 async def deliver(rt, purpose: str, type_: str, data) -> None:
@@ -60,6 +61,11 @@ async def deliver(rt, purpose: str, type_: str, data) -> None:
     with tenancy.scoped("demo"):  # as the consumer runner does
         async with rt.unit_of_work() as uow:
             await apply(rt.handlers[purpose][type_], env, f"duban.out.demo.{type_}", uow)
+
+
+def unit_fact(*, version: int, phone: str | None = None) -> ev.UnitRegistered:
+    return ev.UnitRegistered(code="zjj", name="县住房和城乡建设局", type="department", phone=phone, active=True, version=version,
+                             changed_at=NOW)
 
 
 def urged(outbox: list[dict]) -> list[tuple]:
@@ -129,24 +135,34 @@ async def test_an_overdue_whose_task_got_a_new_deadline_before_its_assignment_is
 
 
 async def test_a_supervision_order_is_signed_only_once_the_task_has_a_unit(runtime):
-    """Known from its deadline.set only, a task has no unit yet: signing its order is refused
-    and changes nothing (no number taken, nothing sent); once assigned, it is signed as the first."""
+    """Known from its deadline.set only, a task has no unit yet: signing its order (the last step of
+    its chain) is refused and changes nothing (no number taken, nothing sent); once assigned, it is
+    signed as the first."""
     await deliver(runtime, "deadlines", ev.DEADLINE_SET, deadline_set("t4", "m4"))
+    with tenancy.scoped("demo"):
+        async with runtime.db.transaction() as s:  # this test is about the order's own chain (the default)
+            await s.execute(orm.signoff.signoff_chains.delete().where(orm.signoff.signoff_chains.c.doc_type == "supervision_order"))
+    people = {"approve": Turn("leader-1", frozenset({"leader"})), "sign": Turn("director-1", frozenset({"office_director"})),
+              "propose": Turn("deputy-1", frozenset({"office_deputy"}))}
 
     async def step(name: str, order_id: str | None = None):
         with tenancy.scoped("demo"):
             async with runtime.unit_of_work() as uow:
                 if order_id is None:
-                    return await orders.propose(uow, await handlers.load(uow, "t4"), "务必于本周内完成整改", "督查室副主任 孙丽")
-                return await orders.advance(uow, "demo", order_id, name, "赵明", handlers.load, contexts(runtime))
+                    return await orders.propose(uow, runtime.signoff, await handlers.load(uow, "t4"), "务必于本周内完成整改", "督查室 孙丽")
+                draft = await orders.draft_of(uow.session, runtime.signoff, "demo", order_id)
+                done = await runtime.signoff.act(uow, "demo", draft["id"], people[name], people[name].person,
+                                                 Decision("approve", None, orders.STEP_ACTIONS[name]))
+                return {"status": orders.status_of(done), "notice_no": done["number"]}
 
-    order = await step("propose")
+    order = (await step("propose"))["order_id"]
+    await step("propose", order)
     await step("approve", order)
-    with pytest.raises(orders.OrderError) as refused:
+    with pytest.raises(SignoffError) as refused:
         await step("sign", order)
     assert refused.value.status == 409 and "尚未交办" in str(refused.value)
     [o] = await rows(runtime, orm.supervision_orders)
-    assert (o["status"], o["notice_no"], o["signed_by"]) == ("approved", None, None)
+    assert (o["status"], o["notice_no"], o["signed_by"]) == ("proposed", None, None)
     assert await rows(runtime, orm.notice_sequences) == [] and await rows(runtime, orm.infra.outbox) == []
 
     await deliver(runtime, "tasks", ev.TASK_ASSIGNED, assigned("t4", "m4"))
@@ -203,12 +219,12 @@ async def test_a_reassignment_processed_before_the_assignment_keeps_its_unit_and
     assert (task["unit"], task["unit_version"]) == ("jyj", 4)
 
 
-async def test_a_manual_urge_keeps_the_offices_words_and_who_urged(runtime, directory, duban_auth):
+async def test_a_manual_urge_keeps_the_offices_words_and_who_urged(runtime, duban_auth):
     """Through the service's app with real tokens: the reason the office typed is stored, sent in the
     event, the notice and the message; who urged and who proposed an order come from the token."""
     await deliver(runtime, "deadlines", ev.DEADLINE_SET, deadline_set("t9", "m9"))
     await deliver(runtime, "tasks", ev.TASK_ASSIGNED, assigned("t9", "m9"))
-    directory.units["zjj"]["phone"] = "13800000000"  # the unit gets the urge by SMS
+    await deliver(runtime, "units", ev.UNIT_UPDATED, unit_fact(version=2, phone="13800000000"))  # the unit gets the urge by SMS
     office = {"Authorization": "Bearer " + duban_auth.token(tenant="demo", roles=["supervision_office"], name="李敏")}
     words = "群众反映强烈，请于本周五前报送整改方案"
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=runtime.app("escalation")), base_url="http://t") as client:

@@ -12,7 +12,7 @@ from duban_escalation.adapters import orm
 from duban_escalation.domain.ladder import DEFAULT_LADDER
 from duban_escalation.service_layer.timers import EscalationTimers
 from service_support import rows
-from test_escalation_order import NOW, assigned, contexts, deliver, directory, runtime  # noqa: F401 - the fixtures
+from test_escalation_order import NOW, assigned, contexts, deliver, runtime  # noqa: F401 - the fixture
 
 DUE_AT = datetime(2026, 11, 20, 17, 30, tzinfo=TZ)
 

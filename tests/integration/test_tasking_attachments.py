@@ -115,8 +115,11 @@ async def tasking(own_nats, db_url):
 
 
 @pytest.fixture
-def svc(tasking):
+async def svc(tasking):
     tasking.tenant = f"att-{uuid.uuid4().hex[:8]}"
+    # files are this module's subject, not the unit's sign-off: the tenant sends completion reports straight to the office
+    r = await tasking.http.put(tasking.url("signoff-chains/completion_report"), json={"steps": []}, headers=OFFICE)
+    assert r.status_code == 200, r.text
     return tasking
 
 

@@ -65,6 +65,8 @@ def test_spot_check_draws_at_least_30_percent_and_records_every_draw(tasking, fr
     tenant, base = "spot", tasking.url
     units = "code,name,type,head,contact,phone\ncgj,县城市管理局,department,华山,金燕,13800000014\n"
     httpx.put(f"{base}/v1/tenants/{tenant}/units", content=units, headers={"content-type": "text/csv"}, timeout=10).raise_for_status()
+    # the tenant's setting: completion reports go straight to the office (no unit head's sign-off; not this test's subject)
+    httpx.put(f"{base}/v1/tenants/{tenant}/signoff-chains/completion_report", json={"steps": []}, timeout=10).raise_for_status()
     asyncio.run(_messages(fresh_nats.url, tenant, N, "online_message"))
     asyncio.run(_messages(fresh_nats.url, tenant, 20, "leader_instruction"))  # completed too, but not in an online-message draw
 

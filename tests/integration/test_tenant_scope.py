@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, select, update
 
 from duban_common import migrations, tenancy
 from duban_common.db import Database
+from duban_common.testing import postgres
 
 SERVICES = ["intake", "tasking", "deadline", "escalation", "reporting"]
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
@@ -93,12 +94,7 @@ class ServiceRole:
         self.databases: list[str] = []
 
     async def _admin(self, *statements: str) -> None:
-        conn = await asyncpg.connect(self.admin)
-        try:
-            for statement in statements:
-                await conn.execute(statement)
-        finally:
-            await conn.close()
+        await postgres.execute(self.admin, *statements)
 
     async def create(self) -> None:
         await self._admin(f'CREATE ROLE "{self.role}" LOGIN NOSUPERUSER NOBYPASSRLS')

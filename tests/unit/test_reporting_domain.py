@@ -63,6 +63,34 @@ def test_ranking_and_admonition_flags():
     assert units["a"].as_dict()["score"] == 100.0 and units["a"].as_dict()["urges"] == 0
 
 
+def test_admonition_flags_a_transferred_unit_at_77_and_not_the_one_at_85():
+    """The case that was wrong: ranked by on-time rate, the unit at 85 points sat at the bottom and was
+    flagged, the unit at 77 with a transfer to the discipline body was not."""
+    units = {
+        "transferred": figures(completed=4, on_time=4, days=3),  # everything on time now, but a case went to the discipline body
+        "weak": figures(completed=2, on_time=1, overdue=1, days=9),
+        "good": figures(completed=3, on_time=3, days=4),
+    }
+    units["transferred"].deductions, units["transferred"].counts["transfers"] = 23.0, 1
+    units["weak"].deductions = 15.0
+    order = ranked(units)
+    assert order[-1] == "weak" and units["transferred"].as_dict()["score"] == 77.0 and units["weak"].as_dict()["score"] == 85.0
+    assert admonitions(order, units, 1) == {"transferred"}, "bottom 1 by score is the unit at 77"
+    assert admonitions(order, units, 0) == {"transferred"}, "a transfer flags the unit whatever N is"
+    assert admonitions(order, units, 2) == {"transferred", "weak"}
+
+
+def test_admonition_flags_a_transfer_outside_the_ranking_and_outside_the_bottom():
+    units = {"a": figures(completed=2, on_time=1, overdue=1, days=5), "b": figures(completed=2, on_time=1, days=4),
+             "c": figures(completed=3, on_time=3, days=2), "unranked": Figures()}
+    units["a"].deductions, units["b"].deductions, units["c"].deductions = 10.0, 6.0, 2.0
+    units["c"].counts["transfers"] = 1  # 98 points, first in the ranking
+    units["unranked"].counts["transfers"] = 1  # nothing due nor closed in the period, but a transfer
+    order = ranked(units)
+    assert "unranked" not in order
+    assert admonitions(order, units, 1) == {"a", "c", "unranked"}
+
+
 def test_source_label():
     assert source_label({"kind": "meeting_decision", "meeting_title": "县政府第12次常务会议", "decision_seq": 2}) == "会议议定事项（县政府第12次常务会议第2项）"
     assert source_label({"kind": "leader_instruction", "leader_name": "王县长"}) == "领导批示（王县长批示）"

@@ -6,17 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
 import sys
 import time
-import traceback
 
 import httpx
 
-from .demo_player import OFFICE, Outcome, Player, poll, use_issuer
+from .demo_player import OFFICE, Outcome, Player, director_headers, leader_headers, poll, use_issuer
 from .demo_scenario import PERIOD, TENANT, build
 from .banner import workbench_lines
-from .embedded import EMBEDDED_NATS_PORT, SERVICES, WORKBENCH, EmbeddedSystem, demo_units_path, load_demo_tenant
+from .embedded import (EMBEDDED_NATS_PORT, SERVICES, WORKBENCH, EmbeddedSystem, StopSignals, failed, notices_issued_at_once,
+                       start_with_demo_tenant, stop_announced)
 from .target import target
 
 MARKER = "demo-played.json"
@@ -62,30 +61,17 @@ def cmd_demo(args) -> int:
         print(f"{data_dir} 已播放过演示季度；请换一个 --data-dir，或删除该目录后重试。", file=sys.stderr)
         return 2
     system = EmbeddedSystem(data_dir=data_dir, clock="simulated", ports={WORKBENCH: t.port_base, **t.ports()})
-    stopping = False
-
-    def on_signal(signum, _frame):
-        nonlocal stopping
-        stopping = True
-        if not playing_done:
-            raise KeyboardInterrupt
-
-    playing_done = False
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    stop = StopSignals(interrupting=True)
     try:
-        print(f"数据目录 data folder: {data_dir}")
-        system.start_nats(t.nats_port)
-        print(f"NATS JetStream: {system.nats_url}")
-        system.start_services()
-        load_demo_tenant(system, demo_units_path())
+        start_with_demo_tenant(system, t.nats_port)
+        notices_issued_at_once(system, TENANT)  # the quarter plays the ladder's notices as they come; the transfer is signed off below
         use_issuer(system.issuer)
         urls = {name: system.url(name) for name in SERVICES}
         items = build(args.seed, args.messages)
         print(f"播放演示季度 {PERIOD}（模拟时钟）：{len(items)} 件来件，网民留言 {args.messages} 件 …", flush=True)
         started = time.monotonic()
         outcome = asyncio.run(_play(urls, system.nats_url, items, args.seed))
-        playing_done = True
+        stop.interrupting = False
         (data_dir / MARKER).write_text(json.dumps({"period": PERIOD, "seed": args.seed, "messages": args.messages}))
         _summary(urls, outcome, time.monotonic() - started, system.url(WORKBENCH))
         if outcome.failures:
@@ -95,20 +81,15 @@ def cmd_demo(args) -> int:
         if args.exit:
             return 1 if outcome.failures else 0
         print("Duban 继续运行，可在浏览器中查看 (Ctrl-C 停止)。", flush=True)
-        system.supervise(lambda: stopping)
+        system.supervise(lambda: stop.requested)
         return 1 if outcome.failures else 0
     except KeyboardInterrupt:
         print("interrupted.", file=sys.stderr)
         return 130
     except Exception as e:
-        if args.debug:
-            traceback.print_exc()
-        print(f"duban demo failed: {type(e).__name__}: {e}（完整的出错经过：--debug；服务日志在 {data_dir / 'logs'}）", file=sys.stderr)
-        return 1
+        return failed(args.debug, f"duban demo failed: {type(e).__name__}: {e}（完整的出错经过：--debug；服务日志在 {data_dir / 'logs'}）")
     finally:
-        print("stopping…", flush=True)
-        system.stop()
-        print("stopped.", flush=True)
+        stop_announced(system)
 
 
 async def _play(urls: dict[str, str], nats_url: str, items, seed: int) -> Outcome:
@@ -121,10 +102,7 @@ async def _settle(urls: dict[str, str], outcome: Outcome) -> None:
     """Wait until the last timers have run their course and the read models stopped moving."""
     async with httpx.AsyncClient(timeout=30) as http:
         if outcome.ladder_task:
-            async def transferred():
-                r = await http.get(f"{urls['escalation']}/v1/tenants/{TENANT}/tasks/{outcome.ladder_task}/escalation", headers=OFFICE)
-                return r.status_code == 200 and r.json().get("case") is not None
-            await poll(transferred, what="移交纪委监委")
+            await _transfer(http, urls, outcome.ladder_task)
         previous = None
 
         async def still():
@@ -133,6 +111,28 @@ async def _settle(urls: dict[str, str], outcome: Outcome) -> None:
             same, previous = now == previous, now
             return same
         await poll(still, what="统计数据稳定", interval_s=1.5)
+
+
+async def _transfer(http: httpx.AsyncClient, urls: dict[str, str], task: str) -> None:
+    """The people's part of the transfer: the office judges the explanation 不充分, proposes the
+    transfer, the government's leader approves it (docs/decisions/0022-sign-off.md)."""
+    base = f"{urls['escalation']}/v1/tenants/{TENANT}"
+
+    async def state() -> dict:
+        r = await http.get(f"{base}/tasks/{task}/escalation", headers=OFFICE)
+        return r.json() if r.status_code == 200 else {}
+
+    await poll(lambda: _has(state, "assessment"), what="移交环节（书面说明评定）")
+    r = await http.post(f"{base}/tasks/{task}/explanation-assessment", json={"assessment": "不充分", "reason": "逾期未作书面说明，亦未说明原因"},
+                        headers=OFFICE)
+    draft = r.raise_for_status().json()["transfer_draft_id"]
+    for headers in (OFFICE, leader_headers()):  # 督查室提出 → 县政府领导批准
+        (await http.post(f"{base}/drafts/{draft}/steps", json={"decision": "approve"}, headers=headers)).raise_for_status()
+    await poll(lambda: _has(state, "case"), what="移交纪委监委")
+
+
+async def _has(state, key: str) -> bool:
+    return (await state()).get(key) is not None
 
 
 def _summary(urls: dict[str, str], outcome: Outcome, seconds: float, workbench: str) -> None:
@@ -169,9 +169,14 @@ def _bulletin(rep: str, workbench: str) -> None:
     if listed.status_code != 200:
         print(f"    季度通报未生成：报告接口尚未提供（GET 返回 {listed.status_code}）。")
         return
-    made = httpx.post(url, json={"kind": "quarterly_bulletin", "period": PERIOD, "published_by": "县政府督查室"},
-                      headers={**OFFICE, "Idempotency-Key": f"demo-bulletin-{PERIOD}"}, timeout=120)
-    if made.status_code not in (200, 201, 202):
+    asked = {"kind": "quarterly_bulletin", "period": PERIOD, "published_by": "县政府督查室"}
+    made = httpx.post(url, json=asked, headers=OFFICE, timeout=120)
+    if made.status_code == 202:  # a draft: the office proposes it (提出), the office director signs it (签发)
+        steps = f"{rep}{made.json()['draft']['links']['signoff']}/steps"
+        for who in (OFFICE, director_headers()):
+            httpx.post(steps, json={"decision": "approve"}, headers=who, timeout=120)
+        made = httpx.post(url, json=asked, headers=OFFICE, timeout=120)
+    if made.status_code not in (200, 201):
         print(f"    季度通报未生成：POST 返回 {made.status_code} {made.text[:300]}")
         return
     links = sorted(set(_links(made.json())))

@@ -22,7 +22,7 @@ from duban_common.clock import set_shared_time
 from .demo_scenario import PERIOD, QUARTER_END, QUARTER_START, SPOT_CHECK_DAYS, TENANT, Item
 
 # Bearer tokens of the embedded issuer (duban_common.auth), set by use_issuer() before playing:
-# OFFICE for the supervision office, unit_headers(code) for a unit handler.
+# OFFICE for the supervision office, unit_headers(code) for a unit handler, head_headers(code) for its head.
 OFFICE: dict[str, str] = {}
 _ISSUER = None
 
@@ -33,8 +33,22 @@ def use_issuer(issuer) -> None:
     OFFICE["Authorization"] = f"Bearer {issuer.token(tenant=TENANT, roles=['supervision_office'], name='县政府督查室')}"
 
 
+def leader_headers() -> dict[str, str]:
+    return {"Authorization": f"Bearer {_ISSUER.token(tenant=TENANT, roles=['leader'], name='县政府分管领导')}"}
+
+
+def director_headers() -> dict[str, str]:
+    """The government office's director, who signs (签发) the office's bulletins."""
+    return {"Authorization": f"Bearer {_ISSUER.token(tenant=TENANT, roles=['office_director'], name='县政府办公室主任')}"}
+
+
 def unit_headers(unit: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {_ISSUER.token(tenant=TENANT, roles=['unit'], unit=unit)}"}
+
+
+def head_headers(unit: str) -> dict[str, str]:
+    """The unit's head (单位领导), who signs its completion reports off before the office sees them."""
+    return {"Authorization": f"Bearer {_ISSUER.token(tenant=TENANT, roles=['unit_head'], unit=unit, subject=f'head-{unit}', name='单位领导')}"}
 ORDER = {"acknowledge": 0, "progress": 1, "completion": 2, "accept": 3}
 
 
@@ -194,6 +208,9 @@ class Player:
             headers = OFFICE if step.action == "accept" else unit_headers(step.unit)
             r = await self.http.post(f"{self.urls['tasking']}/v1/tenants/{TENANT}/tasks/{step.task_id}/{step.action}",
                                      json=step.body, headers=headers)
+            if r.status_code == 200 and r.json().get("draft_id"):  # 待单位领导审签: the head signs it off the same day
+                r = await self.http.post(f"{self.urls['tasking']}/v1/tenants/{TENANT}/drafts/{r.json()['draft_id']}/steps",
+                                         json={"decision": "approve"}, headers=head_headers(step.unit))
             if r.status_code != 200:
                 self.out.failures.append(f"{day} {step.action} {step.key[1]}: {r.status_code} {r.text[:200]}")
                 continue

@@ -6,11 +6,13 @@ Also used by the end-to-end tests, so they drive exactly what a user runs.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
 import sys
 import time
+import traceback
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -19,7 +21,7 @@ import httpx
 
 from duban_common.auth import LocalIssuer
 
-from duban_common.natsserver import NatsServer
+from duban_common.natsserver import NatsServer, stop_process
 
 SERVICES = ("intake", "tasking", "deadline", "escalation", "reporting")
 WORKBENCH = "workbench"  # the web pages people use: no database, no NATS; it calls the five services
@@ -61,14 +63,8 @@ class ServiceProcess:
             self.proc.wait()
 
     def stop(self, timeout_s: float = 15.0) -> None:
-        if not self.alive():
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        if self.alive():
+            stop_process(self.proc, signal.SIGTERM, timeout_s)
 
     def ready(self) -> bool:
         try:
@@ -197,6 +193,51 @@ def load_demo_tenant(system: EmbeddedSystem, units_csv: Path, slug: str = "demo"
     r = httpx.put(f"{system.url('tasking')}/v1/tenants/{slug}/units", content=units_csv.read_bytes(),
                   headers={"content-type": "text/csv", **operator}, timeout=10)
     r.raise_for_status()
+    units = r.json()["created"] + r.json()["updated"]
+    keepers = [f"{service}-{purpose}" for service, purpose in UNIT_COPIES if service in system.services]
+    asyncio.run(wait_for_unit_copies(system.nats_url, slug, units, keepers))
+
+
+# The durable consumers that keep a copy of the units directory (duban_common.unit_directory).
+UNIT_COPIES = (("intake", "units"), ("escalation", "units"), ("reporting", "projections"))
+
+
+async def wait_for_unit_copies(nats_url: str, slug: str, units: int, durables: list[str], timeout_s: float = 30.0) -> None:
+    """Until tasking has published at least one event per unit of ``slug`` and each of ``durables``
+    has applied every event of the stream: then a registration, an import or an urge that follows
+    finds the units in every service's copy."""
+    import nats
+
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        deadline = time.monotonic() + timeout_s
+        while True:
+            info = await js.stream_info("DUBAN_EV", subjects_filter=f"duban.ev.{slug}.unit.>")
+            published = sum((info.state.subjects or {}).values())
+            pending = [await js.consumer_info("DUBAN_EV", durable) for durable in durables] if published >= units else []
+            if published >= units and all(c.num_pending == 0 and c.num_ack_pending == 0 for c in pending):
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"units directory of {slug}: {published} of {units} unit events published, "
+                                   f"or not yet applied by {', '.join(durables)}")
+            await asyncio.sleep(0.1)
+    finally:
+        await nc.close()
+
+
+# Escalation's notices and bulletins a tenant may issue without sign-off (never the transfer):
+# docs/decisions/0022-sign-off.md.
+ISSUED_AT_ONCE = ("urge_notice", "bulletin_office", "bulletin_government", "special_report", "public_censure")
+
+
+def notices_issued_at_once(system: EmbeddedSystem, tenant: str = "demo") -> None:
+    """The tenant's escalation notices and bulletins go out as the ladder makes them (no sign-off chain)."""
+    office = system.headers("supervision_office", tenant=tenant)
+    for doc_type in ISSUED_AT_ONCE:
+        r = httpx.put(f"{system.url('escalation')}/v1/tenants/{tenant}/signoff-chains/{doc_type}", json={"steps": []}, headers=office,
+                      timeout=10)
+        r.raise_for_status()
 
 
 def demo_file(name: str, override_env: str) -> Path:
@@ -219,3 +260,42 @@ def demo_units_path() -> Path:
 def demo_accounts_path() -> Path:
     """The workbench's demo accounts: handed to it by the embedded run only (never in production)."""
     return demo_file("accounts.json", "DUBAN_DEMO_ACCOUNTS_FILE")
+
+
+class StopSignals:
+    """SIGINT and SIGTERM ask a run to stop (``requested``, for :meth:`EmbeddedSystem.supervise`);
+    while ``interrupting`` (the demo, until its quarter is played) they interrupt at once."""
+
+    def __init__(self, interrupting: bool = False) -> None:
+        self.requested = False
+        self.interrupting = interrupting
+        signal.signal(signal.SIGINT, self._on_signal)
+        signal.signal(signal.SIGTERM, self._on_signal)
+
+    def _on_signal(self, _signum, _frame) -> None:
+        self.requested = True
+        if self.interrupting:
+            raise KeyboardInterrupt
+
+
+def start_with_demo_tenant(system: EmbeddedSystem, nats_port: int) -> None:
+    """NATS, the services and the workbench, then the demo tenant and its units, said on the way."""
+    print(f"数据目录 data folder: {system.data_dir}")
+    system.start_nats(nats_port)
+    print(f"NATS JetStream: {system.nats_url} (nats-server pid {system.nats.proc.pid})", flush=True)
+    system.start_services()
+    load_demo_tenant(system, demo_units_path())
+
+
+def failed(debug: bool, message: str) -> int:
+    """Say why the run failed (with the traceback under --debug); the command's exit status."""
+    if debug:
+        traceback.print_exc()
+    print(message, file=sys.stderr)
+    return 1
+
+
+def stop_announced(system: EmbeddedSystem) -> None:
+    print("stopping…", flush=True)
+    system.stop()
+    print("stopped.", flush=True)

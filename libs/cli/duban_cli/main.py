@@ -5,6 +5,7 @@
     duban clock show|set|advance the simulated time shared by all services
     duban publish FILE           publish a CloudEvents submission on duban.in.<tenant>.<kind>
     duban rebuild reporting      rebuild the read models (ledger, statistics) from the event stream
+    duban rebuild intake|escalation  rebuild the service's copy of the units directory from the unit events
     duban audit verify           recompute the hash-chained audit logs; name the first broken link
     duban tenant create|list|offboard|reactivate   onboard county governments
     duban token --role R [--unit U]                 a demo bearer token (embedded issuer)
@@ -16,9 +17,7 @@ import argparse
 import asyncio
 import json
 import os
-import signal
 import sys
-import traceback
 from pathlib import Path
 
 import nats
@@ -31,7 +30,7 @@ from duban_common.envelope import Envelope
 from .demo import add_parser as add_demo_parser
 from .demo import cmd_demo
 from .banner import workbench_lines
-from .embedded import WORKBENCH, EmbeddedSystem, demo_units_path, load_demo_tenant
+from .embedded import WORKBENCH, EmbeddedSystem, StopSignals, failed, start_with_demo_tenant, stop_announced
 from .audit import add_parser as add_audit_parser
 from .audit import cmd_audit
 from .rebuild import add_parser as add_rebuild_parser
@@ -46,20 +45,9 @@ from .token import cmd_token
 def cmd_up(args) -> int:
     t = target()
     system = EmbeddedSystem(data_dir=t.data_dir, clock=os.environ.get("DUBAN_CLOCK"), ports={WORKBENCH: t.port_base, **t.ports()})
-    stopping = False
-
-    def on_signal(signum, _frame):
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    stop = StopSignals()
     try:
-        print(f"数据目录 data folder: {t.data_dir}")
-        system.start_nats(t.nats_port)
-        print(f"NATS JetStream: {system.nats_url} (nats-server pid {system.nats.proc.pid})", flush=True)
-        system.start_services()
-        load_demo_tenant(system, demo_units_path())
+        start_with_demo_tenant(system, t.nats_port)
         print("Duban 已启动 (Ctrl-C 停止):")
         print("\n".join(workbench_lines(system.url(WORKBENCH))))
         print("服务接口 service APIs（每个接口都要令牌 every API needs a bearer token: ./duban.sh token --role supervision_office）:")
@@ -67,17 +55,12 @@ def cmd_up(args) -> int:
             if name != WORKBENCH:
                 print(f"  {name:<11} {sp.url}/openapi.json   (logs: {sp.log_path})")
         print(f"  日志 logs: {system.data_dir / 'logs'}")
-        system.supervise(lambda: stopping)
+        system.supervise(lambda: stop.requested)
         return 0
     except Exception as e:
-        if args.debug:
-            traceback.print_exc()
-        print(f"duban up failed: {e}", file=sys.stderr)
-        return 1
+        return failed(args.debug, f"duban up failed: {e}")
     finally:
-        print("stopping…")
-        system.stop()
-        print("stopped.")
+        stop_announced(system)
 
 
 REAL_CLOCK = ("这次运行用的是真实时钟，没有模拟时钟可调：要调时间，请用 DUBAN_CLOCK=simulated ./duban.sh up 启动"

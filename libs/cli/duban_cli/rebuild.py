@@ -1,6 +1,7 @@
 """``duban rebuild <service>``: rebuild a service's read models by replaying the event streams.
 
-Only reporting keeps read models (DESIGN.md §2). The command runs the service's own rebuild
+Reporting keeps the read models (DESIGN.md §2); intake and escalation keep a copy of the units
+directory only (duban_common.unit_rebuild), reporting keeps one among its read models. The command runs the service's own rebuild
 (``duban_<service>.rebuild``) with the same settings the service reads from the environment,
 so it works with the service stopped or running."""
 
@@ -12,11 +13,12 @@ import sys
 
 from .target import Target
 
-REBUILDABLE = ("reporting",)
+REBUILDABLE = ("reporting", "intake", "escalation")
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("rebuild", help="rebuild a service's read models from the event stream (reporting)")
+    p = sub.add_parser("rebuild", help="rebuild a service's read models from the event stream "
+                                            "(reporting; intake and escalation: their units directory)")
     p.add_argument("service", choices=REBUILDABLE)
     p.add_argument("--check", action="store_true", help="compare a fresh rebuild with the live read model; change nothing")
 

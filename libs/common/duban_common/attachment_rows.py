@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .attachments import StoredFile
 from .db import UTCDateTime
 from .outbox import UnitOfWork
+from .tenancy import tenant_column
 
 LISTED = ("id", "name", "size", "content_type")  # what a task's pages show of a file
 
@@ -22,7 +23,7 @@ def attachment_table(metadata: MetaData) -> Table:
     return Table(
         "attachments", metadata,
         Column("id", String(36), primary_key=True),
-        Column("tenant", String(40), nullable=False),
+        tenant_column(),
         Column("task_id", String(36), nullable=False, index=True),
         Column("name", String(255), nullable=False),  # the original file name
         Column("size", BigInteger, nullable=False),

@@ -15,6 +15,18 @@ from typing import Any
 
 MSG_MAX = 200  # characters of one message; a value quoted in a message never comes back whole
 
+
+class Refused(Exception):
+    """A request refused, nothing changed: the reason (Chinese, for the caller) and the HTTP status
+    to answer with (``default_status`` unless the raiser names one)."""
+
+    default_status = 422
+
+    def __init__(self, reason: str, status: int | None = None) -> None:
+        super().__init__(reason)
+        self.status = self.default_status if status is None else status
+
+
 # The fields as the users name them. A field not named here is shown as it is called.
 LABELS = {
     "body": "请求内容", "title": "标题", "content": "内容", "text": "反馈内容", "reason": "理由", "note": "备注",

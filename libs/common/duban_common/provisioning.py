@@ -79,6 +79,8 @@ class ConsumerSpec:
 
 CONSUMERS: tuple[ConsumerSpec, ...] = (
     ConsumerSpec("intake", "submissions", "DUBAN_IN", "duban.in.*.*"),
+    # the units directory (tasking's unit.* events), kept by each service that needs it (unit_directory.py)
+    ConsumerSpec("intake", "units", "DUBAN_EV", "duban.ev.*.unit.>"),
     # DUBAN_IN stores duban.in.>; what is not duban.in.<tenant>.<kind> is dead-lettered here
     # (a tenant's platform cannot publish it: natsauth allows duban.in.<tenant>.* only)
     ConsumerSpec("intake", "strays", "DUBAN_IN", ("duban.in.*", "duban.in.*.*.>"),
@@ -92,6 +94,7 @@ CONSUMERS: tuple[ConsumerSpec, ...] = (
     ConsumerSpec("escalation", "tasks", "DUBAN_EV", "duban.ev.*.task.>"),
     ConsumerSpec("escalation", "matters", "DUBAN_EV", "duban.ev.*.matter.registered"),
     ConsumerSpec("escalation", "extensions", "DUBAN_EV", "duban.ev.*.extension.decided"),
+    ConsumerSpec("escalation", "units", "DUBAN_EV", "duban.ev.*.unit.>"),
     ConsumerSpec("escalation", "notifications", "DUBAN_OUT", "duban.out.*.notification.>"),
     ConsumerSpec("reporting", "projections", "DUBAN_EV", "duban.ev.>"),
 )

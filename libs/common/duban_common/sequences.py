@@ -13,11 +13,13 @@ import functools
 from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .tenancy import tenant_column
+
 
 def sequence_table(metadata: MetaData) -> Table:
     return Table(
         "notice_sequences", metadata,
-        Column("tenant", String(40), primary_key=True),
+        tenant_column(primary_key=True),
         Column("year", Integer, primary_key=True),
         Column("notice_type", String(30), primary_key=True),
         Column("last_value", Integer, nullable=False),

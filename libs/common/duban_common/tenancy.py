@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import String, Table, func, literal_column, or_, select, text
+from sqlalchemy import Column, String, Table, func, literal_column, or_, select, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import Delete, Select, Update
 from sqlalchemy.sql.expression import Alias, FunctionElement, Join
@@ -43,6 +43,12 @@ if TYPE_CHECKING:
 ALL = "*"  # every tenant: loops that span tenants by design, the operator's command line
 SETTING = "duban.tenant"  # PostgreSQL: the transaction's scope (set_config(..., is_local => true))
 COLUMN = "tenant"
+
+
+def tenant_column(**options: Any) -> Column:
+    """A table's tenant column, declared alike everywhere: the scope filters on it and row-level
+    security binds it (a tenant's slug; never null)."""
+    return Column(COLUMN, String(40), nullable=False, **options)
 POLICY = "duban_tenant_scope"
 SESSION_KEY = "duban_scope"
 

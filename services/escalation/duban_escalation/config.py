@@ -4,7 +4,6 @@ from duban_common.settings import ServiceSettings
 class EscalationSettings(ServiceSettings):
     service: str = "escalation"
     http_port: int = 8104
-    tasking_url: str = "http://127.0.0.1:8102"  # the units directory: names, contacts and phones
     # Channels; a channel without its setting is not used.
     sms_gateway_url: str | None = None  # POST {"phone", "text"} (the municipal SMS platform's HTTP API)
     smtp_host: str | None = None

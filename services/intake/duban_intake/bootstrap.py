@@ -1,7 +1,5 @@
 """Composition root of the intake service."""
 
-from functools import partial
-
 from duban_common.clock import Clock
 from duban_common.runtime import Runtime
 
@@ -14,11 +12,12 @@ from .entrypoints import access, consumers, http, http_contacts, http_templates,
 
 def bootstrap(settings: IntakeSettings | None = None, *, clock: Clock | None = None, units: UnitLookup | None = None,
               senders=None) -> Runtime:
-    """``units``: what turns a tenant's unit names into codes (default: tasking's directory over
-    HTTP). ``senders`` is escalation's seam: intake sends nothing (the same signature in every service)."""
+    """``units``: what turns a tenant's unit names into codes (default: intake's own copy of tasking's
+    directory, adapters/units.py). ``senders`` is escalation's seam: intake sends nothing (the same
+    signature in every service)."""
     settings = settings or IntakeSettings()
     protector = Protector(load_key(settings.pii_key, settings.data_dir))
-    units = units or partial(unit_lookup, settings.tasking_url, headers=settings.service_headers())
+    units = units or unit_lookup
     runtime = Runtime(settings, metadata=orm.metadata, tables=orm.infra, handlers=consumers.HANDLERS,
                       collaborators={"protector": protector}, clock=clock, access=access.ACCESS)
     runtime.routers += [http.router(runtime, protector), http_triage.router(runtime, protector, units), http_templates.router(runtime),

@@ -9,4 +9,3 @@ class IntakeSettings(ServiceSettings):
     # Fernet key for citizens' personal data at rest. Production sets it from a secret;
     # the embedded run keeps a generated key in <data_dir>/intake-pii.key.
     pii_key: str | None = None
-    tasking_url: str = "http://127.0.0.1:8102"  # the units directory, for names → codes in imports

@@ -37,6 +37,7 @@ class MatterOrigin(_Event):
     led_by_leader: str | None = None
     origin_on: date | None = None  # meeting held, instruction given, message received, congress closed, ...
     handled_by_office: bool | None = None  # the supervision office handles it itself (督查室督办件)
+    source_no: str | None = Field(None, description="the number the source platform gave the item: 工单号, 提案号, 来文文号")
 
 
 class CitizenRef(_Event):
@@ -481,17 +482,46 @@ class NotificationRequested(_Event):
 
 
 class ReportPublished(_Event):
-    """A quarterly bulletin (政务督查通报) or a special report (督查专报) was published;
-    on duban.out.<tenant>.report.published."""
+    """A quarterly bulletin (政务督查通报), a special report (督查专报), a monthly supervision
+    summary (督查工作月报) or an annual assessment (督查督办考核通报) was published; on
+    duban.out.<tenant>.report.published."""
 
     report_id: str
-    kind: Literal["quarterly_bulletin", "special_report"]
+    kind: Literal["quarterly_bulletin", "special_report", "monthly_summary", "annual_assessment"]
     report_no: str  # e.g. 督查通报〔2026〕3号
     title: str
     period: dict  # {"label": "2026年第四季度", "from": "2026-10-01", "to": "2026-12-31"}
     document: dict  # {"docx": url, "pdf": url, "sha256": {...}}
     published_at: datetime
     published_by: str | None = None
+
+
+class ReplyAttachmentRef(AttachmentRef):
+    """A file of the reply: tasking's ``GET tasks/<task_id>/attachments/<id>``."""
+
+    task_id: str
+
+
+class MatterReplied(_Event):
+    """办理结果回传: a matter that came from another platform (12345 hotline, message board,
+    proposals system, superior office, OA) was closed; the reply goes back to the source on
+    duban.out.<tenant>.reply. For deputies' suggestions and CPPCC proposals it is the reply to the
+    proposer, for online messages the answer the citizen sees; a superior assignment's reply is
+    published only after its sign-off chain. One per matter."""
+
+    reply_id: str
+    matter_id: str
+    kind: str  # the submission kind: online_message, deputy_suggestion, cppcc_proposal, superior_assignment, document
+    source: str  # the platform, as its submission's CloudEvents source named it
+    external_id: str  # the item's id on that platform (its submission's envelope id)
+    source_no: str | None = None  # the platform's own number: 工单号, 提案号, 来文文号
+    submission_id: str
+    title: str
+    text: str  # the reply: the lead unit's accepted completion report (each lead unit's, when split)
+    attachment_refs: list[ReplyAttachmentRef] = Field(default_factory=list)
+    signed_by: str  # who signed the reply off: the office's reviewer, or the last approver of its chain
+    signed_at: datetime
+    closed_at: datetime  # when the matter's last task was accepted
 
 
 class DisciplineTransfer(_Event):
@@ -508,6 +538,9 @@ class DisciplineTransfer(_Event):
     explanations: list[dict]
     timeline: list[dict]
     transferred_at: datetime
+    # the office's assessment of the unit's written explanation (adequate false: 不充分, reason, assessed_by, assessed_at)
+    assessment: dict | None = None
+    approvals: list[dict] = Field(default_factory=list)  # the transfer's sign-off steps (action, role, person, at), the leader's approval last
 
 
 class PublicCensure(_Event):
@@ -525,6 +558,34 @@ class PublicCensure(_Event):
     censured_at: datetime
 
 
+class UnitFact(_Event):
+    """An entry of the tenant's units directory as tasking, which owns the directory, holds it after
+    the change: the whole entry, so that a consumer's copy is right from any one fact, and its
+    version (1 at registration, one more at each change), so that a consumer keeps the newest."""
+
+    code: str
+    name: str
+    type: str  # office, supervision_office, department, township, agency, copy_recipient, discipline_body
+    head: str | None = None  # the unit's principal (主要负责人)
+    contact: str | None = None  # the liaison (联络员) notices go to
+    phone: str | None = None  # the liaison's phone, for SMS notices
+    active: bool
+    version: int
+    changed_at: datetime
+
+
+class UnitRegistered(UnitFact):
+    """A unit entered the directory (a units import, or the first publication of a unit that existed before)."""
+
+
+class UnitUpdated(UnitFact):
+    """A unit's entry changed: its name, type, principal or liaison, or it was active again."""
+
+
+class UnitDeactivated(UnitFact):
+    """The unit takes no new tasks; its history and open tasks stay as they are."""
+
+
 EVENT_TYPES: dict[str, type[BaseModel]] = {
     "duban.escalation.urged.v1": EscalationUrged,
     "duban.escalation.step_taken.v1": EscalationStepTaken,
@@ -538,6 +599,7 @@ EVENT_TYPES: dict[str, type[BaseModel]] = {
     "duban.notification.requested.v1": NotificationRequested,
     "duban.discipline.transfer.v1": DisciplineTransfer,
     "duban.publicity.censure.v1": PublicCensure,
+    "duban.matter.replied.v1": MatterReplied,
     "duban.submission.rejected.v1": SubmissionRejected,
     "duban.matter.registered.v1": MatterRegistered,
     "duban.task.assigned.v1": TaskAssigned,
@@ -561,6 +623,9 @@ EVENT_TYPES: dict[str, type[BaseModel]] = {
     "duban.deadline.notice_late.v1": NoticeLate,
     "duban.extension.requested.v1": ExtensionRequested,
     "duban.extension.decided.v1": ExtensionDecided,
+    "duban.unit.registered.v1": UnitRegistered,
+    "duban.unit.updated.v1": UnitUpdated,
+    "duban.unit.deactivated.v1": UnitDeactivated,
 }
 
 MATTER_REGISTERED = "duban.matter.registered.v1"
@@ -598,6 +663,10 @@ NOTIFICATION_REQUESTED = "duban.notification.requested.v1"
 DISCIPLINE_TRANSFER = "duban.discipline.transfer.v1"
 ESCALATION_ORDER_ISSUED = "duban.escalation.order_issued.v1"
 PUBLIC_CENSURE = "duban.publicity.censure.v1"
+MATTER_REPLIED = "duban.matter.replied.v1"
+UNIT_REGISTERED = "duban.unit.registered.v1"
+UNIT_UPDATED = "duban.unit.updated.v1"
+UNIT_DEACTIVATED = "duban.unit.deactivated.v1"
 
 
 # --- where each event goes ----------------------------------------------------------------
@@ -611,6 +680,7 @@ OUTBOUND_TOPICS: dict[str, str] = {
     NOTIFICATION_REQUESTED: "notification.{channel}",
     REPORT_PUBLISHED: "report.published",
     PUBLIC_CENSURE: "publicity.censure",
+    MATTER_REPLIED: "reply",
 }
 TOPIC_FIELDS: dict[str, tuple[str, ...]] = {"channel": NOTIFICATION_CHANNELS}
 

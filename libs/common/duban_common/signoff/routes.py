@@ -16,6 +16,7 @@ from ..http import ERROR_RESPONSES, valid_tenant
 from ..unitscope import Owner
 from .model import DOC_TYPES, Chain, SignoffError, Turn
 from .service import Decision, Desk
+from .tables import SignoffTables
 from .views import DraftOut, draft_out
 
 APPROVALS = "/v1/tenants/{tenant}/approvals"
@@ -82,8 +83,8 @@ async def get_draft(request: Request, tenant: str, draft_id: str, desk: Desk = D
     try:
         async with runtime_of(request).db.read() as session:
             return draft_out(await desk.view(session, valid_tenant(tenant), draft_id))
-    except SignoffError as e:
-        raise refused(e) from None
+    except SignoffError as error:
+        raise refused(error) from None
 
 
 @router.post(STEPS, response_model=DraftOut)
@@ -94,8 +95,8 @@ async def take_step(request: Request, tenant: str, draft_id: str, body: StepIn, 
     try:
         async with runtime_of(request).unit_of_work() as uow:
             row = await desk.act(uow, valid_tenant(tenant), draft_id, turn, person_name(request, turn, person), decision)
-    except SignoffError as e:
-        raise refused(e) from None
+    except SignoffError as error:
+        raise refused(error) from None
     return draft_out(row)
 
 
@@ -104,8 +105,8 @@ async def get_chain(request: Request, tenant: str, doc_type: str, desk: Desk = D
     try:
         async with runtime_of(request).db.read() as session:
             chain, own = await desk.chain(session, valid_tenant(tenant), doc_type)
-    except SignoffError as e:
-        raise refused(e) from None
+    except SignoffError as error:
+        raise refused(error) from None
     return chain_out(doc_type, chain, own)
 
 
@@ -116,8 +117,8 @@ async def put_chain(request: Request, tenant: str, doc_type: str, body: Chain, d
     try:
         async with runtime_of(request).unit_of_work() as uow:
             await desk.set_chain(uow, valid_tenant(tenant), doc_type, body, person or "-")
-    except SignoffError as e:
-        raise refused(e) from None
+    except SignoffError as error:
+        raise refused(error) from None
     return chain_out(doc_type, body, True)
 
 
@@ -137,9 +138,10 @@ def access() -> auth.Access:
     }
 
 
-def unit_scope(desk: Desk) -> dict:
+def unit_scope(tables: SignoffTables | Desk) -> dict:
     """The routes' part of a service's unit wall (unitscope.UnitScope's owners, confined, shared):
-    a unit-bound person sees its own unit's drafts only; the list confines itself."""
-    drafts = desk.tables.drafts
+    a unit-bound person sees its own unit's drafts only; the list confines itself. It takes the
+    tables (an access module is read before bootstrap builds the desk) or the desk."""
+    drafts = (tables.tables if isinstance(tables, Desk) else tables).drafts
     return {"owners": {"draft_id": Owner("文稿", lambda draft_id: select(drafts.c.unit).where(drafts.c.id == draft_id))},
             "confined": frozenset({("GET", APPROVALS)}), "shared": frozenset({("GET", CHAIN)})}

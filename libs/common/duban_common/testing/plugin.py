@@ -17,7 +17,7 @@ from collections.abc import Iterator
 import pytest
 
 from ..natsserver import NatsServer, docker_available
-from .postgres import TemporaryDatabases
+from .postgres import TemporaryDatabases, execute
 
 
 class ContainerNats:
@@ -89,14 +89,6 @@ def pg_url(pg_admin_url) -> Iterator[str]:
     tag = uuid.uuid4().hex[:10]
     role, name = f"duban_test_{tag}", f"duban_test_{tag}"
 
-    async def run(*statements: str) -> None:
-        conn = await asyncpg.connect(admin)
-        try:
-            for sql in statements:
-                await conn.execute(sql)
-        finally:
-            await conn.close()
-
     async def drop() -> None:
         conn = await asyncpg.connect(admin)
         try:
@@ -107,13 +99,13 @@ def pg_url(pg_admin_url) -> Iterator[str]:
         finally:
             await conn.close()
 
-    asyncio.run(run(f'CREATE ROLE "{role}" LOGIN CREATEDB NOSUPERUSER NOBYPASSRLS', f'CREATE DATABASE "{name}" OWNER "{role}"'))
+    asyncio.run(execute(admin, f'CREATE ROLE "{role}" LOGIN CREATEDB NOSUPERUSER NOBYPASSRLS', f'CREATE DATABASE "{name}" OWNER "{role}"'))
     scheme, rest = admin.split("://", 1)
     host = rest.split("@", 1)[-1].rsplit("/", 1)[0]
     password = ""
     if "@" in rest and ":" in rest.split("@", 1)[0]:  # a container's superuser has a password; give the role the same
         password = rest.split("@", 1)[0].split(":", 1)[1]
-        asyncio.run(run(f"ALTER ROLE \"{role}\" PASSWORD '{password}'"))
+        asyncio.run(execute(admin, f"ALTER ROLE \"{role}\" PASSWORD '{password}'"))
     yield f"postgresql+asyncpg://{role}{':' + password if password else ''}@{host}/{name}"
     asyncio.run(drop())
 

@@ -7,6 +7,19 @@ import uuid
 from collections.abc import Iterable
 
 
+async def execute(url: str, *statements: str) -> None:
+    """Run each statement, in order, on a connection of its own to ``url`` (a plain
+    ``postgresql://`` URL, e.g. an administrator's)."""
+    import asyncpg
+
+    connection = await asyncpg.connect(url)
+    try:
+        for statement in statements:
+            await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
 class TemporaryDatabases:
     """``<prefix>_<name>`` for each name, created on entering and dropped (WITH FORCE) on
     leaving; services migrate them from empty. Synchronous: for fixtures, not inside a loop."""
@@ -26,17 +39,7 @@ class TemporaryDatabases:
         return f"{self.base}/{self.prefix}_{{service}}"
 
     def _run(self, statements: list[str]) -> None:
-        import asyncpg
-
-        async def run() -> None:
-            conn = await asyncpg.connect(self.admin)
-            try:
-                for statement in statements:
-                    await conn.execute(statement)
-            finally:
-                await conn.close()
-
-        asyncio.run(run())
+        asyncio.run(execute(self.admin, *statements))
 
     def __enter__(self) -> "TemporaryDatabases":
         self._run([f'CREATE DATABASE "{self.prefix}_{n}"' for n in self.names])

@@ -4,6 +4,7 @@ from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, MetaData, St
 
 from duban_common.db import UTCDateTime
 from duban_common.outbox import InfraTables
+from duban_common.tenancy import tenant_column
 
 metadata = MetaData()
 infra = InfraTables(metadata)
@@ -13,7 +14,7 @@ deadlines = Table(
     "deadlines",
     metadata,
     Column("task_id", String(36), primary_key=True),
-    Column("tenant", String(40), nullable=False, index=True),
+    tenant_column(index=True),
     Column("matter_id", String(36), nullable=False),
     Column("start_on", Date, nullable=False),
     Column("due_on", Date, nullable=False),
@@ -42,7 +43,7 @@ deadline_history = Table(
     "deadline_history",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("tenant", String(40), nullable=False),
+    tenant_column(),
     Column("task_id", String(36), nullable=False, index=True),
     Column("revision", Integer, nullable=False),
     Column("due_on", Date, nullable=False),
@@ -61,7 +62,7 @@ timers = Table(
     "timers",
     metadata,
     Column("id", String(36), primary_key=True),
-    Column("tenant", String(40), nullable=False),
+    tenant_column(),
     Column("task_id", String(36), nullable=False, index=True),
     Column("kind", String(20), nullable=False),  # acknowledgement | decline | reminder | progress | overdue
     Column("seq", Integer, nullable=False, server_default="0"),
@@ -81,7 +82,7 @@ extensions = Table(
     "extensions",
     metadata,
     Column("id", String(36), primary_key=True),
-    Column("tenant", String(40), nullable=False),
+    tenant_column(),
     Column("task_id", String(36), nullable=False, index=True),
     Column("reason", Text, nullable=False),
     Column("requested_due_on", Date, nullable=False),
@@ -100,7 +101,7 @@ extensions = Table(
 local_holidays = Table(
     "local_holidays",
     metadata,
-    Column("tenant", String(40), primary_key=True),
+    tenant_column(primary_key=True),
     Column("day", Date, primary_key=True),
     Column("name", String(200), nullable=False),
     Column("added_at", UTCDateTime, nullable=False),
@@ -109,7 +110,7 @@ local_holidays = Table(
 year_schedules = Table(
     "year_schedules",
     metadata,
-    Column("tenant", String(40), primary_key=True),
+    tenant_column(primary_key=True),
     Column("year", Integer, primary_key=True),
     Column("holidays", JSON, nullable=False),  # ["2027-01-01", ...]
     Column("working_weekends", JSON, nullable=False),
@@ -120,7 +121,7 @@ year_schedules = Table(
 tenant_policies = Table(
     "tenant_policies",
     metadata,
-    Column("tenant", String(40), primary_key=True),
+    tenant_column(primary_key=True),
     Column("overrides", JSON, nullable=False),  # domain.settings.PolicyOverrides, only what the tenant set
     Column("updated_at", UTCDateTime, nullable=False),
 )

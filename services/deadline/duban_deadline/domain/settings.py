@@ -80,6 +80,14 @@ PRESETS: dict[str, dict] = {
 }
 
 
+def _only_known(given: dict, known, what: str) -> dict:
+    """``given`` when each of its keys is one of ``known``; otherwise the error names the others."""
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        raise ValueError(f"unknown {what} {unknown}; known: {sorted(known)}")
+    return given
+
+
 class PolicyOverrides(BaseModel):
     model_config = ConfigDict(extra="forbid")
     preset: str = Field("default", description=f"the reference document the tenant follows: {', '.join(PRESETS)}")
@@ -90,10 +98,7 @@ class PolicyOverrides(BaseModel):
     @field_validator("rules")
     @classmethod
     def _known_rules(cls, v: dict) -> dict:
-        unknown = sorted(set(v) - set(DEFAULT_RULES))
-        if unknown:
-            raise ValueError(f"unknown rule(s) {unknown}; known: {sorted(DEFAULT_RULES)}")
-        return v
+        return _only_known(v, DEFAULT_RULES, "rule(s)")
 
     @field_validator("preset")
     @classmethod
@@ -114,10 +119,7 @@ class PolicyOverrides(BaseModel):
     @field_validator("notice_limits")
     @classmethod
     def _known_limits(cls, v: dict) -> dict:
-        unknown = sorted(set(v) - set(DEFAULT_NOTICE_LIMITS))
-        if unknown:
-            raise ValueError(f"unknown notice limit(s) {unknown}; known: {sorted(DEFAULT_NOTICE_LIMITS)}")
-        return v
+        return _only_known(v, DEFAULT_NOTICE_LIMITS, "notice limit(s)")
 
 
 @dataclass(frozen=True)

@@ -74,10 +74,16 @@ async def on_task_acknowledged(e: ev.TaskAcknowledged, d: Delivery, uow: UnitOfW
     await repo.cancel_timers(uow.session, row["tenant"], e.task_id, timers.ASSIGNMENT_KINDS, uow.now(), "acknowledged")
 
 
+async def _stop_every_timer(uow: UnitOfWork, tenant: str, task_id: str, status: str, note: str) -> None:
+    """The task left the unit's hands (declined, completion submitted): its deadline takes the
+    status and every timer of the task is cancelled with ``note``."""
+    row = await _task(uow, tenant, task_id)
+    await repo.update_deadline(uow.session, task_id, status=_status(row, status))
+    await repo.cancel_timers(uow.session, row["tenant"], task_id, timers.KINDS, uow.now(), note)
+
+
 async def on_task_declined(e: ev.TaskDeclined, d: Delivery, uow: UnitOfWork) -> None:
-    row = await _task(uow, d.envelope.tenant, e.task_id)
-    await repo.update_deadline(uow.session, e.task_id, status=_status(row, "declined"))
-    await repo.cancel_timers(uow.session, row["tenant"], e.task_id, timers.KINDS, uow.now(), "declined")
+    await _stop_every_timer(uow, d.envelope.tenant, e.task_id, "declined", "declined")
 
 
 async def on_task_reassigned(e: ev.TaskReassigned, d: Delivery, uow: UnitOfWork, *, default_due_time: time) -> None:
@@ -114,9 +120,7 @@ async def on_task_progress_reported(e: ev.TaskProgressReported, d: Delivery, uow
 
 
 async def on_task_completion_submitted(e: ev.TaskCompletionSubmitted, d: Delivery, uow: UnitOfWork) -> None:
-    row = await _task(uow, d.envelope.tenant, e.task_id)
-    await repo.update_deadline(uow.session, e.task_id, status=_status(row, "completion_submitted"))
-    await repo.cancel_timers(uow.session, row["tenant"], e.task_id, timers.KINDS, uow.now(), "completion submitted")
+    await _stop_every_timer(uow, d.envelope.tenant, e.task_id, "completion_submitted", "completion submitted")
 
 
 async def on_task_returned(e: ev.TaskReturned, d: Delivery, uow: UnitOfWork, *, default_due_time: time) -> None:

@@ -6,17 +6,22 @@ from duban_common.attachment_rows import attachment_table
 from duban_common.db import UTCDateTime
 from duban_common.outbox import InfraTables
 from duban_common.sequences import sequence_table
+from duban_common.signoff import SignoffTables
+from duban_common.unit_directory import unit_table
+from duban_common.tenancy import tenant_column
 
 metadata = MetaData()
 infra = InfraTables(metadata)
 notice_sequences = sequence_table(metadata)
 attachments = attachment_table(metadata)  # files for the units' written explanations; the bytes are in the Object Store
+signoff = SignoffTables(metadata)  # drafts of notices, bulletins and transfers waiting for their sign-off chains
+units = unit_table(metadata)  # the tenants' units directories, kept from tasking's unit events (notify.DIRECTORY)
 
 # What escalation knows of each task, learned from events.
 watched_tasks = Table(
     "watched_tasks", metadata,
     Column("task_id", String(36), primary_key=True),
-    Column("tenant", String(40), nullable=False, index=True),
+    tenant_column(index=True),
     Column("matter_id", String(36), nullable=False),
     Column("unit", String(40)),
     # the task's version (task.* events carry it) that named the unit: an older task.assigned or
@@ -39,7 +44,7 @@ watched_tasks = Table(
 dossier_entries = Table(
     "dossier_entries", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("tenant", String(40), nullable=False),
+    tenant_column(),
     Column("matter_id", String(36), nullable=False, index=True),
     Column("task_id", String(36), index=True),
     Column("type", String(60), nullable=False),
@@ -49,7 +54,7 @@ dossier_entries = Table(
 
 ladders = Table(
     "ladders", metadata,
-    Column("tenant", String(40), primary_key=True),
+    tenant_column(primary_key=True),
     Column("definition", JSON, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )
@@ -57,10 +62,10 @@ ladders = Table(
 urges = Table(
     "urges", metadata,
     Column("id", String(36), primary_key=True),
-    Column("tenant", String(40), nullable=False),
+    tenant_column(),
     Column("task_id", String(36), nullable=False, index=True),
     Column("urge_no", Integer, nullable=False),
-    Column("notice_no", String(40), nullable=False),
+    Column("notice_no", String(40)),  # taken when its 催办单 is issued (signed off)
     Column("reason", String(40), nullable=False),
     Column("note", Text),  # what the office wrote, for a manual urge
     Column("urged_by", String(200)),  # who urged by hand (name and unit from the token)
@@ -73,7 +78,7 @@ steps_taken = Table(
     "steps_taken", metadata,
     Column("task_id", String(36), primary_key=True),
     Column("step", Integer, primary_key=True),
-    Column("tenant", String(40), nullable=False),
+    tenant_column(),
     Column("actions", JSON, nullable=False),
     Column("at", UTCDateTime, nullable=False),
 )
@@ -82,7 +87,7 @@ explanations = Table(
     "explanations", metadata,
     Column("task_id", String(36), primary_key=True),
     Column("step", Integer, primary_key=True),
-    Column("tenant", String(40), nullable=False),
+    tenant_column(),
     Column("unit", String(40), nullable=False),
     Column("required_at", UTCDateTime, nullable=False),
     Column("due_at", UTCDateTime, nullable=False),
@@ -94,7 +99,7 @@ explanations = Table(
 deductions = Table(
     "deductions", metadata,
     Column("id", String(36), primary_key=True),
-    Column("tenant", String(40), nullable=False, index=True),
+    tenant_column(index=True),
     Column("unit", String(40), nullable=False),
     Column("task_id", String(36), nullable=False),
     Column("points", Float, nullable=False),
@@ -105,7 +110,7 @@ deductions = Table(
 cases = Table(
     "cases", metadata,
     Column("id", String(36), primary_key=True),
-    Column("tenant", String(40), nullable=False, index=True),
+    tenant_column(index=True),
     Column("task_id", String(36), nullable=False, unique=True),
     Column("opened_at", UTCDateTime, nullable=False),
     Column("dossier", JSON, nullable=False),
@@ -114,7 +119,7 @@ cases = Table(
 timers = Table(
     "escalation_timers", metadata,
     Column("key", String(200), primary_key=True),  # kind:task:n — a timer exists once
-    Column("tenant", String(40), nullable=False),
+    tenant_column(),
     Column("task_id", String(36), nullable=False, index=True),
     Column("kind", String(20), nullable=False),  # reurge | explanation
     Column("due_at", UTCDateTime, nullable=False, index=True),
@@ -125,7 +130,7 @@ timers = Table(
 deliveries = Table(
     "deliveries", metadata,
     Column("id", String(200), primary_key=True),  # the notification event's id: one delivery per notification
-    Column("tenant", String(40), nullable=False),
+    tenant_column(),
     Column("channel", String(20), nullable=False),
     Column("recipient", String(200), nullable=False),
     Column("subject", String(300)),
@@ -144,7 +149,7 @@ deliveries = Table(
 supervision_orders = Table(
     "supervision_orders", metadata,
     Column("id", String(36), primary_key=True),
-    Column("tenant", String(40), nullable=False, index=True),
+    tenant_column(index=True),
     Column("task_id", String(36), nullable=False, index=True),
     Column("requirement", Text, nullable=False),
     Column("status", String(20), nullable=False),  # proposed | approved | issued
@@ -155,4 +160,19 @@ supervision_orders = Table(
     Column("signed_by", String(100)),
     Column("signed_at", UTCDateTime),
     Column("notice_no", String(40)),
+)
+
+# At the last rung the office judges the unit's written explanation (充分 / 不充分, with the reason;
+# none at all is 不充分): only 不充分 drafts a transfer, which the government's leader approves.
+explanation_assessments = Table(
+    "explanation_assessments", metadata,
+    Column("task_id", String(36), primary_key=True),
+    Column("tenant", String(40), nullable=False, index=True),
+    Column("step", Integer, nullable=False),  # the rung that asked for it
+    Column("required_at", UTCDateTime, nullable=False),
+    Column("adequate", Boolean),  # None until the office assesses
+    Column("reason", Text),
+    Column("assessed_by", String(200)),
+    Column("assessed_at", UTCDateTime),
+    Column("draft_id", String(36)),  # the transfer's draft (不充分 only)
 )

@@ -48,6 +48,8 @@ class Ladder(BaseModel):
     urge_deduction: float = Field(1, ge=0, le=100, description="points per urge notice")
     copy_to: list[str] = Field(default_factory=list, description="unit codes copied on urge notices; empty: all copy_recipient units")
     explanation_missing_urges: bool = Field(False, description="a written explanation not given in time counts as an urge (else it is recorded only)")
+    approval_reminder_workdays: int = Field(2, ge=1, le=30, description="working days a draft may wait at one sign-off step "
+                                                                       "before its approver is reminded")
 
     @model_validator(mode="after")
     def _ordered(self):

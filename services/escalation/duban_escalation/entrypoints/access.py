@@ -6,10 +6,11 @@ task's escalation record through the lead unit, as the urges reach it."""
 
 from sqlalchemy import select
 
-from duban_common.auth import DISCIPLINE, LEADER, OFFICE, OPERATOR, READERS, UNIT, Access, rule
+from duban_common.auth import DISCIPLINE, LEADER, OFFICE, OFFICE_DEPUTY, OFFICE_DIRECTOR, OPERATOR, READERS, UNIT, Access, rule
+from duban_common.signoff import routes as signoff_routes
 from duban_common.unitscope import Owner, UnitScope
 
-from ..adapters.orm import supervision_orders, urges, watched_tasks
+from ..adapters.orm import signoff, supervision_orders, urges, watched_tasks
 
 ACCESS: Access = {
     ("GET", "/v1/tenants/{tenant}/ladder"): READERS,
@@ -25,9 +26,12 @@ ACCESS: Access = {
     ("GET", "/v1/tenants/{tenant}/cases/{case_id}/letter.{fmt}"): rule(DISCIPLINE, OFFICE, LEADER),
     ("GET", "/v1/tenants/{tenant}/urges/{urge_id}/notice.{fmt}"): READERS,
     ("POST", "/v1/tenants/{tenant}/tasks/{task_id}/supervision-orders"): rule(OFFICE),
-    ("POST", "/v1/tenants/{tenant}/supervision-orders/{order_id}/{step}"): rule(OFFICE, LEADER),  # approve: leader; the rest: the office
+    # propose 提出, approve 同意, sign 签发: the order's sign-off chain says which role takes each
+    ("POST", "/v1/tenants/{tenant}/supervision-orders/{order_id}/{step}"): rule(OFFICE, LEADER, OFFICE_DEPUTY, OFFICE_DIRECTOR),
     ("GET", "/v1/tenants/{tenant}/supervision-orders/{order_id}/notice.{fmt}"): READERS,
     ("GET", "/v1/tenants/{tenant}/deliveries"): rule(OFFICE),
+    ("POST", "/v1/tenants/{tenant}/tasks/{task_id}/explanation-assessment"): rule(OFFICE),
+    **signoff_routes.access(),
 }
 
 
@@ -36,9 +40,13 @@ def _of_task(table, key: str):
     return lambda value: select(w.unit).join_from(table, watched_tasks, w.task_id == table.c.task_id).where(table.c[key] == value)
 
 
+# Escalation's drafts are the office's and the government's: they carry no unit, so a unit handler
+# finds none of them (404) and its approvals list is empty.
+SIGNOFF = signoff_routes.unit_scope(signoff)
 UNITS = UnitScope(
     owners={"task_id": Owner("任务", lambda task_id: select(watched_tasks.c.unit).where(watched_tasks.c.task_id == task_id)),
             "urge_id": Owner("催办单", _of_task(urges, "id")),
-            "order_id": Owner("督办单", _of_task(supervision_orders, "id"))},
-    shared=frozenset({("GET", "/v1/tenants/{tenant}/ladder")}),
+            "order_id": Owner("督办单", _of_task(supervision_orders, "id")), **SIGNOFF["owners"]},
+    confined=SIGNOFF["confined"],
+    shared=frozenset({("GET", "/v1/tenants/{tenant}/ladder")}) | SIGNOFF["shared"],
 )

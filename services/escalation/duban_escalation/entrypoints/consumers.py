@@ -1,11 +1,11 @@
-"""What escalation consumes: matters, task facts, deadlines and extension decisions (what it
+"""What escalation consumes: matters, task facts, deadlines, extension decisions, unit facts (what it
 learns, and the triggers among them), and the notifications it publishes itself, delivered
 here (``escalation-notifications``); see duban_common.provisioning. Handlers that address
 people take ``contexts`` and ``calendar``, the notification queue ``settings``, from bootstrap."""
 
 from duban_common.contracts import events as ev
 
-from ..service_layer import delivery, handlers
+from ..service_layer import delivery, handlers, notify
 
 HANDLERS = {
     "matters": {ev.MATTER_REGISTERED: handlers.on_matter_registered},
@@ -23,4 +23,5 @@ HANDLERS = {
     },
     "extensions": {ev.EXTENSION_DECIDED: handlers.on_extension_decided},
     "notifications": {ev.NOTIFICATION_REQUESTED: delivery.on_notification},
+    "units": notify.DIRECTORY.handlers(),  # escalation's copy of tasking's units directory
 }

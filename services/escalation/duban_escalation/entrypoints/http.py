@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
@@ -13,10 +13,13 @@ from duban_common import attachment_rows, auth, problems
 from duban_common.contracts import events as ev
 from duban_common.documents.files import MEDIA, content_disposition
 from duban_common.http import ERROR_RESPONSES, valid_tenant as _tenant
+from duban_common.signoff import Decision, SignoffError, Turn
+from duban_common.signoff import routes as signoff_routes
 
-from ..adapters.orm import attachments, cases, deductions, deliveries, explanations, ladders, steps_taken, supervision_orders, urges, watched_tasks
+from ..adapters import orm
+from ..adapters.orm import attachments, cases, deductions, deliveries, explanations, ladders, steps_taken, urges, watched_tasks
 from ..domain.ladder import PRESETS, Ladder
-from ..service_layer import climb, handlers, notify, orders
+from ..service_layer import assessment, climb, handlers, notify, orders, rules
 from ..service_layer.delivery import masked
 from ..service_layer.documents import Documents, NotFound
 
@@ -58,13 +61,22 @@ def named(given: str | None, person: str | None) -> str:
     raise HTTPException(422, [{"loc": ["body", "by"], "msg": "缺少必填项：签署人", "type": "missing"}])
 
 
+async def drafts_of(session, tenant: str, task_id: str) -> list[dict]:
+    """The task's drafts (notices, bulletins, the transfer) and where each stands in its chain."""
+    columns = orm.signoff.drafts.c
+    shown = (columns.id, columns.doc_type, columns.title, columns.status, columns.waiting_role, columns.number, columns.created_at,
+             columns.issued_at)
+    query = select(*shown).where(columns.tenant == tenant, columns.task_id == task_id).order_by(columns.created_at, columns.id)
+    return [dict(x) for x in (await session.execute(query)).mappings()]
+
+
 def router(runtime, cal, contexts: notify.Contexts) -> APIRouter:
     r = APIRouter(tags=["escalation"], responses=ERROR_RESPONSES)
 
     @r.get("/v1/tenants/{tenant}/ladder")
     async def get_ladder(tenant: str) -> dict:
         async with runtime.unit_of_work() as uow:
-            return (await climb.ladder_of(uow, _tenant(tenant))).model_dump()
+            return (await rules.ladder_of(uow, _tenant(tenant))).model_dump()
 
     @r.put("/v1/tenants/{tenant}/ladder")
     async def put_ladder(tenant: str, body: dict, acting_role: str | None = Depends(auth.acting_role)) -> dict:
@@ -89,8 +101,8 @@ def router(runtime, cal, contexts: notify.Contexts) -> APIRouter:
                           idempotency_key: str | None = Header(None), person: str | None = Depends(auth.acting_person)) -> dict:
         if acting_role != "supervision_office":
             raise HTTPException(403, "只有督查室可以催办")
-        ctx = await contexts(_tenant(tenant))
         async with runtime.unit_of_work() as uow:
+            ctx = await contexts(uow.session, _tenant(tenant))
             task = _assigned(await handlers.load(uow, task_id), tenant, task_id, "催办")
             if task["closed"]:
                 raise HTTPException(409, "任务已办结，无需催办")
@@ -105,8 +117,8 @@ def router(runtime, cal, contexts: notify.Contexts) -> APIRouter:
         """A leader's rectification demand is still not met (领导整改要求仍未落实)."""
         if acting_role not in ("supervision_office", "leader"):
             raise HTTPException(403, "只有督查室或领导可以登记整改要求未落实")
-        ctx = await contexts(_tenant(tenant))
         async with runtime.unit_of_work() as uow:
+            ctx = await contexts(uow.session, _tenant(tenant))
             task = _assigned(await handlers.load(uow, task_id), tenant, task_id, "登记整改要求未落实")
             key = f"rectification:{task_id}:{idempotency_key or uow.now().isoformat()}"
             steps = await climb.rectification_unmet(uow, task, key, cal, ctx)
@@ -149,7 +161,8 @@ def router(runtime, cal, contexts: notify.Contexts) -> APIRouter:
             explained = [{**e, "attachments": attachment_rows.resolved(e["attachments"], files)} for e in await rows(explanations, explanations.c.step)]
             return {**dict(row), "urge_list": await rows(urges, urges.c.urge_no), "steps": await rows(steps_taken, steps_taken.c.step),
                     "explanations": explained, "deductions": await rows(deductions, deductions.c.at),
-                    "case": next(({"id": c["id"], "opened_at": c["opened_at"]} for c in await rows(cases, cases.c.opened_at)), None)}
+                    "case": next(({"id": c["id"], "opened_at": c["opened_at"]} for c in await rows(cases, cases.c.opened_at)), None),
+                    "assessment": await assessment.of_task(s, task_id), "drafts": await drafts_of(s, tenant, task_id)}
 
     @r.get("/v1/tenants/{tenant}/cases")
     async def list_cases(tenant: str) -> dict:
@@ -193,25 +206,28 @@ def router(runtime, cal, contexts: notify.Contexts) -> APIRouter:
     @r.post("/v1/tenants/{tenant}/tasks/{task_id}/supervision-orders", status_code=201)
     async def propose_order(tenant: str, task_id: str, body: OrderIn, acting_role: str | None = Depends(auth.acting_role),
                             person: str | None = Depends(auth.acting_person)) -> dict:
+        """Draft a 督办单; it then goes through its sign-off chain (POST drafts/{draft_id}/steps, or the step routes below)."""
         role(acting_role, "supervision_office")
         async with runtime.unit_of_work() as uow:
             task = await handlers.load(uow, task_id)
             if task is None or task["tenant"] != _tenant(tenant):
                 raise HTTPException(404, f"任务 {task_id} 不存在")
-            return {"order_id": await orders.propose(uow, task, body.requirement, named(body.proposed_by, person)), "status": "proposed"}
+            return await orders.propose(uow, runtime.signoff, task, body.requirement, named(body.proposed_by, person))
 
     @r.post("/v1/tenants/{tenant}/supervision-orders/{order_id}/{step}")
-    async def advance_order(tenant: str, order_id: str, step: str, body: PersonIn, acting_role: str | None = Depends(auth.acting_role),
-                            person: str | None = Depends(auth.acting_person)) -> dict:
-        if step not in orders.NEXT:
-            raise HTTPException(404, "步骤只能是 approve（同意）或 sign（签发）")
-        role(acting_role, "leader" if step == "approve" else "supervision_office")
+    async def advance_order(request: Request, tenant: str, order_id: str, step: str, person: str | None = Depends(auth.acting_person),
+                            turn: Turn = Depends(signoff_routes.turn_of)) -> dict:
+        """The order's next step by its name (propose 提出, approve 同意, sign 签发): the same as POST drafts/{draft_id}/steps."""
+        if step not in orders.STEP_ACTIONS:
+            raise HTTPException(404, "步骤只能是 propose（提出）、approve（同意）或 sign（签发）")
         try:
             async with runtime.unit_of_work() as uow:
-                o = await orders.advance(uow, _tenant(tenant), order_id, step, named(body.by, person), handlers.load, contexts)
-        except orders.OrderError as e:
+                draft = await orders.draft_of(uow.session, runtime.signoff, _tenant(tenant), order_id)
+                done = await runtime.signoff.act(uow, tenant, draft["id"], turn, signoff_routes.person_name(request, turn, person),
+                                                 Decision("approve", None, orders.STEP_ACTIONS[step]))
+        except SignoffError as e:
             raise HTTPException(e.status, str(e)) from None
-        return {"order_id": order_id, "status": o["status"], "notice_no": o.get("notice_no")}
+        return {"order_id": order_id, "draft_id": done["id"], "status": orders.status_of(done), "notice_no": done["number"]}
 
     @r.get("/v1/tenants/{tenant}/supervision-orders/{order_id}/notice.{fmt}", response_class=Response,
            responses={200: {"content": {m: {} for m in MEDIA.values()}, "description": "the supervision order (督办单) as Word or PDF"}})

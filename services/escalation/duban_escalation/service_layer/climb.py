@@ -8,19 +8,14 @@ from datetime import time, timedelta, timezone
 
 from sqlalchemy import select
 
-from duban_common import sequences
 from duban_common.calendar import TZ, WorkCalendar, at_local, local_day
 from duban_common.contracts import events as ev
 from duban_common.outbox import UnitOfWork
 
-from ..adapters.orm import cases, deductions, explanations, ladders, notice_sequences, steps_taken, timers, urges, watched_tasks
-from ..domain.ladder import ACTIONS, DEFAULT_LADDER, URGE_REASONS, Ladder, steps_reached
-from . import dossier, notify
-
-
-async def ladder_of(uow: UnitOfWork, tenant: str) -> Ladder:
-    row = (await uow.session.execute(select(ladders.c.definition).where(ladders.c.tenant == tenant))).first()
-    return Ladder.model_validate(row.definition) if row else DEFAULT_LADDER
+from ..adapters.orm import explanation_assessments, explanations, steps_taken, timers, urges, watched_tasks
+from ..domain.ladder import ACTIONS, steps_reached
+from . import assessment, dossier, drafting, notify
+from .rules import deduct, ladder_of
 
 
 async def schedule(uow: UnitOfWork, tenant: str, task_id: str, kind: str, key: str, due_at) -> None:
@@ -48,44 +43,24 @@ def _workdays_later(cal: WorkCalendar, instant, n: int, at: time = time(9, 0)):
 async def urge(uow: UnitOfWork, task: dict, reason: str, trigger_key: str, cal: WorkCalendar, ctx: notify.Context,
                note: str | None = None, by: str | None = None) -> bool:
     """Urge a task once per trigger; climb every rung the new count reaches. False: already done.
-    ``note``: what the office wrote (a manual urge), ``by``: who urged by hand."""
+    The urge counts at once (the count is the ladder's clock); its 催办单 is a draft that takes its
+    number, goes out and deducts when signed off (issuing.urge_notice). ``note``: what the office
+    wrote (a manual urge), ``by``: who urged by hand."""
     if (await uow.session.execute(select(urges.c.id).where(urges.c.trigger_key == trigger_key))).first():
         return False
     tenant, now = task["tenant"], uow.now()
-    ladder = await ladder_of(uow, tenant)
-    count = task["urges"] + 1
-    year = local_day(now).year
-    notice_no = sequences.format_number("催办", year, await sequences.next_value(uow.session, notice_sequences, tenant, year, "urge"))
-    urge_id = str(uuid.uuid4())
-    await uow.session.execute(urges.insert(), dict(id=urge_id, tenant=tenant, task_id=task["task_id"], urge_no=count, notice_no=notice_no,
+    count, urge_id = task["urges"] + 1, str(uuid.uuid4())
+    await uow.session.execute(urges.insert(), dict(id=urge_id, tenant=tenant, task_id=task["task_id"], urge_no=count, notice_no=None,
                                                     reason=reason, note=note, urged_by=by, trigger_key=trigger_key, at=now))
     await uow.session.execute(watched_tasks.update().where(watched_tasks.c.task_id == task["task_id"]).values(urges=count, updated_at=now))
-    common = dict(task_id=task["task_id"], matter_id=task["matter_id"], unit=task["unit"])
-    await uow.emit(tenant, ev.ESCALATION_URGED, ev.EscalationUrged(urge_id=urge_id, urge_no=count, notice_no=notice_no, reason=reason,
-                                                                  note=note, urged_by=by, urged_at=now, **common))
-    await dossier.add(uow, tenant, task["matter_id"], task["task_id"], "urge", {"urge_no": count, "notice_no": notice_no, "reason": reason, "note": note, "by": by})
-    if ladder.urge_deduction:
-        await deduct(uow, task, ladder.urge_deduction, f"催办（{notice_no}）")
-    await notify.send(uow, ctx, task, "urge", f"【督办提醒】{{unit}}：您单位承办的“{{title}}”{_braces(note) or URGE_REASONS[reason]}，"
-                      f"现予第{count}次催办（{notice_no}），请立即办理并反馈。", copies=True)
+    await drafting.desk_with(ctx).create(uow, tenant, "urge_notice", f"urge:{urge_id}", title=f"第{count}次催办：{task['title'] or ''}",
+                                         payload={"urge_id": urge_id, "urge_no": count, "reason": reason, "note": note},
+                                         created_by=by or "督办升级规则", task_id=task["task_id"])
+    ladder = await ladder_of(uow, tenant)
     taken = set((await uow.session.execute(select(steps_taken.c.step).where(steps_taken.c.task_id == task["task_id"]))).scalars())
     for n, step in steps_reached(ladder, count, taken):
         await take_step(uow, task, n, step, count, cal, ctx)
     return True
-
-
-def _braces(text: str | None) -> str | None:
-    """The office's words inside a notice template: its braces stay text."""
-    return text.replace("{", "{{").replace("}", "}}") if text else None
-
-
-async def deduct(uow: UnitOfWork, task: dict, points: float, reason: str) -> None:
-    deduction_id = str(uuid.uuid4())
-    await uow.session.execute(deductions.insert(), dict(id=deduction_id, tenant=task["tenant"], unit=task["unit"], task_id=task["task_id"],
-                                                         points=points, reason=reason, at=uow.now()))
-    await uow.emit(task["tenant"], ev.ESCALATION_DEDUCTED, ev.EscalationDeducted(
-        deduction_id=deduction_id, task_id=task["task_id"], matter_id=task["matter_id"], unit=task["unit"], points=points,
-        reason=reason, deducted_at=uow.now()))
 
 
 async def returned(uow: UnitOfWork, task: dict, cal: WorkCalendar, ctx: notify.Context) -> bool:
@@ -110,46 +85,45 @@ async def take_step(uow: UnitOfWork, task: dict, n: int, step, count: int, cal: 
     if step.deduction:
         await deduct(uow, task, step.deduction, f"第{n}级：" + "、".join(ACTIONS[a] for a in step.actions))
     for action in step.actions:
-        if action in ("bulletin_office", "bulletin_government"):
-            by = "supervision_office" if action == "bulletin_office" else "government_office"
-            text = f"{ctx.unit_name(task)}承办的“{task['title']}”{why or f'经{count}次催办仍未按期办结'}，予以{ACTIONS[action]}。"
-            await uow.emit(tenant, ev.ESCALATION_BULLETINED, ev.EscalationBulletined(issued_by=by, text=text, bulletined_at=now, **common))
-            await dossier.add(uow, tenant, task["matter_id"], task["task_id"], "bulletin", {"step": n, "issued_by": by, "text": text})
-            await notify.send(uow, ctx, task, "bulletin", "【督查通报】" + text)
-        elif action == "censure_in_special_report":
-            text = f"{ctx.unit_name(task)}承办的“{task['title']}”{why or f'经{count}次催办仍未按期办结'}，在《督查专报》上予以通报批评。"
-            await uow.emit(tenant, ev.ESCALATION_BULLETINED, ev.EscalationBulletined(issued_by="special_report", text=text, bulletined_at=now, **common))
-            await dossier.add(uow, tenant, task["matter_id"], task["task_id"], "bulletin", {"step": n, "issued_by": "special_report", "text": text})
-            await notify.send(uow, ctx, task, "bulletin", "【督查专报】" + text)
+        if action in drafting.BULLETIN_TYPES:
+            await _draft_bulletin(uow, task, n, action, why or f"经{count}次催办仍未按期办结", ctx)
         elif action == "public_censure":
-            await censure_publicly(uow, task, n, ctx, why or f"经{count}次催办仍未按期办结")
+            text = f"{ctx.unit_name(task)}承办的“{task['title']}”{why or f'经{count}次催办仍未按期办结'}，经《督查专报》通报批评后仍未办理，予以公开通报批评。"
+            await drafting.desk_with(ctx).create(uow, tenant, "public_censure", f"censure:{task['task_id']}:{n}", title=text[:300],
+                                                 payload={"step": n, "text": text, "unit_name": ctx.unit_name(task)},
+                                                 created_by="督办升级规则", task_id=task["task_id"])
         elif action == "explanation":
-            due_at = _workdays_later(cal, now, step.explanation_workdays, due_time_of(task))
-            await uow.session.execute(explanations.insert(), dict(task_id=task["task_id"], step=n, tenant=tenant, unit=task["unit"],
-                                                                   required_at=now, due_at=due_at))
-            await uow.emit(tenant, ev.ESCALATION_EXPLANATION_REQUIRED, ev.EscalationExplanationRequired(due_at=due_at, required_at=now, **common))
-            await dossier.add(uow, tenant, task["matter_id"], task["task_id"], "explanation_required", {"step": n, "due_at": due_at.isoformat()})
-            await schedule(uow, tenant, task["task_id"], "explanation", f"explanation:{task['task_id']}:{n}", due_at + timedelta(seconds=1))
-            await notify.send(uow, ctx, task, "explanation", "【督办提醒】{unit}：请单位主要负责人就“{title}”逾期未办结作出书面说明并提出整改措施，"
-                              f"于{local_day(due_at).isoformat()}前提交。")
+            await _require_explanation(uow, task, n, step, cal, ctx)
         elif action == "admonition":
             await dossier.add(uow, tenant, task["matter_id"], task["task_id"], "admonition", {"step": n})
             await notify.send(uow, ctx, task, "admonition", "【约谈通知】{unit}：因“{title}”多次催办未办结，请单位主要负责人按通知参加约谈。")
         elif action == "transfer":
-            await dossier.transfer(uow, task, ctx)
+            await assessment.require(uow, task, n, ctx)
 
 
-async def censure_publicly(uow: UnitOfWork, task: dict, n: int, ctx: notify.Context, why: str) -> None:
-    """公开通报批评: for the media or publicity platform (duban.out.<tenant>.publicity.censure), and
-    recorded as a bulletin of the rung."""
+async def _draft_bulletin(uow: UnitOfWork, task: dict, n: int, action: str, why: str, ctx: notify.Context) -> None:
+    """A bulletin of the rung, drafted: published when its chain is signed off (issuing.bulletin)."""
+    if action == "censure_in_special_report":
+        issued_by, text = "special_report", f"{ctx.unit_name(task)}承办的“{task['title']}”{why}，在《督查专报》上予以通报批评。"
+    else:
+        issued_by = "supervision_office" if action == "bulletin_office" else "government_office"
+        text = f"{ctx.unit_name(task)}承办的“{task['title']}”{why}，予以{ACTIONS[action]}。"
+    await drafting.desk_with(ctx).create(uow, task["tenant"], drafting.BULLETIN_TYPES[action], f"bulletin:{task['task_id']}:{n}:{action}",
+                                         title=text[:300], payload={"step": n, "issued_by": issued_by, "text": text},
+                                         created_by="督办升级规则", task_id=task["task_id"])
+
+
+async def _require_explanation(uow: UnitOfWork, task: dict, n: int, step, cal: WorkCalendar, ctx: notify.Context) -> None:
     tenant, now = task["tenant"], uow.now()
-    text = f"{ctx.unit_name(task)}承办的“{task['title']}”{why}，经《督查专报》通报批评后仍未办理，予以公开通报批评。"
-    await uow.emit(tenant, ev.PUBLIC_CENSURE, ev.PublicCensure(
-        censure_id=str(uuid.uuid4()), task_id=task["task_id"], matter_id=task["matter_id"], unit=task["unit"],
-        unit_name=ctx.unit_name(task), title=task["title"], text=text, step=n, censured_at=now))
-    await uow.emit(tenant, ev.ESCALATION_BULLETINED, ev.EscalationBulletined(
-        issued_by="public", text=text, bulletined_at=now, task_id=task["task_id"], matter_id=task["matter_id"], unit=task["unit"], step=n))
-    await dossier.add(uow, tenant, task["matter_id"], task["task_id"], "bulletin", {"step": n, "issued_by": "public", "text": text})
+    common = dict(task_id=task["task_id"], matter_id=task["matter_id"], unit=task["unit"], step=n)
+    due_at = _workdays_later(cal, now, step.explanation_workdays, due_time_of(task))
+    await uow.session.execute(explanations.insert(), dict(task_id=task["task_id"], step=n, tenant=tenant, unit=task["unit"],
+                                                           required_at=now, due_at=due_at))
+    await uow.emit(tenant, ev.ESCALATION_EXPLANATION_REQUIRED, ev.EscalationExplanationRequired(due_at=due_at, required_at=now, **common))
+    await dossier.add(uow, tenant, task["matter_id"], task["task_id"], "explanation_required", {"step": n, "due_at": due_at.isoformat()})
+    await schedule(uow, tenant, task["task_id"], "explanation", f"explanation:{task['task_id']}:{n}", due_at + timedelta(seconds=1))
+    await notify.send(uow, ctx, task, "explanation", "【督办提醒】{unit}：请单位主要负责人就“{title}”逾期未办结作出书面说明并提出整改措施，"
+                      f"于{local_day(due_at).isoformat()}前提交。")
 
 
 async def escalate(uow: UnitOfWork, task: dict, reason: str, key: str, cal: WorkCalendar, ctx: notify.Context,
@@ -158,9 +132,10 @@ async def escalate(uow: UnitOfWork, task: dict, reason: str, key: str, cal: Work
     if not await urge(uow, task, reason, key, cal, ctx, note, by):
         return
     row = (await uow.session.execute(select(watched_tasks).where(watched_tasks.c.task_id == task["task_id"]))).mappings().first()
-    transferred = (await uow.session.execute(select(cases.c.id).where(cases.c.task_id == task["task_id"]))).first()
-    if transferred:
-        await cancel_timers(uow, task["task_id"])  # the ladder ends with the transfer
+    at_the_end = (await uow.session.execute(select(explanation_assessments.c.task_id)
+                                            .where(explanation_assessments.c.task_id == task["task_id"]))).first()
+    if at_the_end:
+        await cancel_timers(uow, task["task_id"])  # the ladder ends at its transfer rung: people decide from here
     elif row["overdue"] and not row["closed"]:
         ladder = await ladder_of(uow, task["tenant"])
         await schedule(uow, task["tenant"], task["task_id"], "reurge", f"reurge:{task['task_id']}:{row['urges']}",

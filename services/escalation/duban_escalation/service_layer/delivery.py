@@ -17,6 +17,7 @@ from duban_common.pii import mask_phone
 
 from ..adapters.orm import deliveries
 from ..domain.quiet_hours import retry_at, send_at
+from . import periodic
 
 log = get_logger(__name__)
 
@@ -86,9 +87,4 @@ class Deliverer:
         await self.deliver_due()
 
     async def run(self) -> None:
-        while True:
-            try:
-                await self.deliver_due()
-            except Exception:
-                log.exception("delivery loop failed; will retry")
-            await asyncio.sleep(self.runtime.settings.timer_poll_s)
+        await periodic.repeat(self.deliver_due, self.runtime.settings.timer_poll_s, "delivery loop failed; will retry")

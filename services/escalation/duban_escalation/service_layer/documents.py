@@ -23,6 +23,15 @@ class NotFound(LookupError):
     pass
 
 
+async def _one(session, table, tenant: str, row_id: str, missing: str, usable=lambda _row: True):
+    """The tenant's row of ``table`` with this id; NotFound (saying ``missing``) when there is none
+    or it is not ``usable`` yet."""
+    row = (await session.execute(select(table).where(table.c.tenant == tenant, table.c.id == row_id))).mappings().first()
+    if row is None or not usable(row):
+        raise NotFound(missing)
+    return row
+
+
 class Documents:
     def __init__(self, runtime, cal: WorkCalendar, contexts: notify.Contexts) -> None:
         self.runtime, self.cal, self.contexts = runtime, cal, contexts
@@ -34,7 +43,8 @@ class Documents:
         return render_docx(doc, await self.issuing.template(tenant, doc.kind)) if fmt == "docx" else pdf.render(doc)
 
     async def _context(self, tenant: str) -> tuple[notify.Context, Issuing]:
-        ctx = await self.contexts(tenant)
+        async with self.runtime.db.read() as session:
+            ctx = await self.contexts(session, tenant)
         return ctx, await self.issuing.of(tenant, office_fallback(ctx.units))
 
     async def _facts(self, s, task_id: str, ctx: notify.Context, urges_before: int | None = None,
@@ -56,8 +66,8 @@ class Documents:
     async def urge(self, tenant: str, urge_id: str) -> Document:
         ctx, issuing = await self._context(tenant)
         async with self.runtime.db.read() as s:
-            u = (await s.execute(select(urges).where(urges.c.tenant == tenant, urges.c.id == urge_id))).mappings().first()
-            if u is None:
+            u = await _one(s, urges, tenant, urge_id, f"催办单 {urge_id} 不存在")
+            if u["notice_no"] is None:  # counted, its notice not signed off (yet)
                 raise NotFound(f"催办单 {urge_id} 不存在")
             facts = await self._facts(s, u["task_id"], ctx, urges_before=u["urge_no"])
         day = local_day(u["at"])
@@ -67,10 +77,8 @@ class Documents:
     async def order(self, tenant: str, order_id: str) -> Document:
         ctx, issuing = await self._context(tenant)
         async with self.runtime.db.read() as s:
-            o = (await s.execute(select(supervision_orders).where(supervision_orders.c.tenant == tenant,
-                                                                  supervision_orders.c.id == order_id))).mappings().first()
-            if o is None or o["status"] != "issued":
-                raise NotFound(f"督办单 {order_id} 不存在或尚未签发")
+            o = await _one(s, supervision_orders, tenant, order_id, f"督办单 {order_id} 不存在或尚未签发",
+                           usable=lambda order: order["status"] == "issued")
             facts = await self._facts(s, o["task_id"], ctx, before=o["signed_at"])
         day = local_day(o["signed_at"])
         return notices.supervision_order(facts, number=o["notice_no"], requirement=o["requirement"], proposed_by=o["proposed_by"],
@@ -80,9 +88,7 @@ class Documents:
     async def transfer(self, tenant: str, case_id: str) -> Document:
         ctx, issuing = await self._context(tenant)
         async with self.runtime.db.read() as s:
-            c = (await s.execute(select(cases).where(cases.c.tenant == tenant, cases.c.id == case_id))).mappings().first()
-            if c is None:
-                raise NotFound(f"移交案件 {case_id} 不存在")
+            c = await _one(s, cases, tenant, case_id, f"移交案件 {case_id} 不存在")
             facts = await self._facts(s, c["task_id"], ctx)
             day = local_day(c["opened_at"])
             # the letter's number: the case's place among the tenant's cases of its year (cases are never deleted)

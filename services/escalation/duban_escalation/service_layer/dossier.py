@@ -10,7 +10,7 @@ from duban_common import attachment_rows
 from duban_common.contracts import events as ev
 from duban_common.outbox import UnitOfWork
 
-from ..adapters.orm import attachments, cases, dossier_entries, explanations
+from ..adapters.orm import attachments, cases, dossier_entries, explanation_assessments, explanations
 
 
 async def add(uow: UnitOfWork, tenant: str, matter_id: str, task_id: str | None, type_: str, data: dict, at=None) -> None:
@@ -44,12 +44,23 @@ async def build(uow: UnitOfWork, task: dict, ctx) -> dict:
                           "submitted_at": e["submitted_at"].isoformat() if e["submitted_at"] else None, "text": e["text"],
                           "attachments": attachment_rows.resolved(e["attachments"], files)} for e in expl],
         "timeline": entries,
+        "assessment": await _assessment(uow, task["task_id"]),
     }
 
 
-async def transfer(uow: UnitOfWork, task: dict, ctx) -> str:
+async def _assessment(uow: UnitOfWork, task_id: str) -> dict | None:
+    """The office's assessment of the unit's written explanation (充分 / 不充分, its reason, who, when)."""
+    row = (await uow.session.execute(select(explanation_assessments).where(explanation_assessments.c.task_id == task_id))).mappings().first()
+    if row is None or row["adequate"] is None:
+        return None
+    return {"adequate": row["adequate"], "assessment": "充分" if row["adequate"] else "不充分", "reason": row["reason"],
+            "assessed_by": row["assessed_by"], "assessed_at": row["assessed_at"].isoformat()}
+
+
+async def transfer(uow: UnitOfWork, task: dict, ctx, approvals: list[dict] | None = None) -> str:
+    """The case and its dossier to the discipline body, with the sign-off that approved it."""
     case_id, now = str(uuid.uuid4()), uow.now()
-    content = await build(uow, task, ctx)
+    content = {**await build(uow, task, ctx), "approvals": approvals or []}
     await uow.session.execute(cases.insert(), dict(id=case_id, tenant=task["tenant"], task_id=task["task_id"], opened_at=now, dossier=content))
     # the dossier goes out on duban.out.<tenant>.discipline.transfer (events.OUTBOUND_TOPICS)
     await uow.emit(task["tenant"], ev.DISCIPLINE_TRANSFER, ev.DisciplineTransfer(case_id=case_id, transferred_at=now, **content))

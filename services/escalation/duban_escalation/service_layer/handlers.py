@@ -81,9 +81,9 @@ async def on_task_assigned(e: ev.TaskAssigned, d: Delivery, uow: UnitOfWork, *, 
             if w["reason"] == "overdue" and (current["closed"] or not current["overdue"]):
                 continue  # closed, or given a new deadline, meanwhile
             if w["reason"] == "returned":
-                await climb.returned(uow, current, calendar, await contexts(current["tenant"]))
+                await climb.returned(uow, current, calendar, await contexts(uow.session, current["tenant"]))
                 continue
-            await climb.escalate(uow, current, w["reason"], w["key"], calendar, await contexts(current["tenant"]))
+            await climb.escalate(uow, current, w["reason"], w["key"], calendar, await contexts(uow.session, current["tenant"]))
 
 
 async def on_task_reassigned(e: ev.TaskReassigned, d: Delivery, uow: UnitOfWork) -> None:
@@ -117,7 +117,7 @@ async def on_overdue(e: ev.DeadlineOverdue, d: Delivery, uow: UnitOfWork, *, cal
     if not assigned(task):
         await _wait_for_assignment(uow, task, "overdue", f"overdue:{e.timer_id}")
         return
-    await climb.escalate(uow, task, "overdue", f"overdue:{e.timer_id}", calendar, await contexts(task["tenant"]))
+    await climb.escalate(uow, task, "overdue", f"overdue:{e.timer_id}", calendar, await contexts(uow.session, task["tenant"]))
 
 
 async def on_returned(e: ev.TaskReturned, d: Delivery, uow: UnitOfWork, *, calendar: WorkCalendar, contexts: notify.Contexts) -> None:
@@ -128,7 +128,7 @@ async def on_returned(e: ev.TaskReturned, d: Delivery, uow: UnitOfWork, *, calen
     if not assigned(task):
         await _wait_for_assignment(uow, task, "returned", f"returned:{d.envelope.id}")
         return
-    await climb.returned(uow, task, calendar, await contexts(task["tenant"]))
+    await climb.returned(uow, task, calendar, await contexts(uow.session, task["tenant"]))
 
 
 async def on_completion_submitted(e: ev.TaskCompletionSubmitted, d: Delivery, uow: UnitOfWork) -> None:
@@ -145,5 +145,5 @@ async def on_completed(e: ev.TaskCompleted, d: Delivery, uow: UnitOfWork) -> Non
 async def on_reminder(e: ev.DeadlineReminder, d: Delivery, uow: UnitOfWork, *, contexts: notify.Contexts) -> None:
     task = await load(uow, e.task_id)
     if task and task["unit"] and not task["closed"]:
-        await notify.send(uow, await contexts(task["tenant"]), task, "reminder",
+        await notify.send(uow, await contexts(uow.session, task["tenant"]), task, "reminder",
                           f"【督办提醒】{{unit}}：您单位承办的“{{title}}”将于{e.due_on.isoformat()}到期，请抓紧办理并按时反馈。")

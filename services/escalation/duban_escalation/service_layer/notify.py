@@ -3,17 +3,20 @@ through the outbox (events.OUTBOUND_TOPICS), delivered by the senders (service_l
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from duban_common.contracts import events as ev
 from duban_common.outbox import UnitOfWork
+from duban_common.unit_directory import UnitDirectory
 
-Units = Callable[[str], Awaitable[dict[str, dict]]]  # tenant → code → unit (name, contact, phone, type, active)
+from ..adapters import orm
+
+DIRECTORY = UnitDirectory(orm.units)  # filled by the units consumer (entrypoints/consumers.py)
+Units = Callable[[AsyncSession, str], Awaitable[dict[str, dict]]]  # (session, tenant) → code → unit (name, contact, phone, type, active)
 
 
 @dataclass
@@ -29,31 +32,14 @@ class Context:
         return self.units.get(task["unit"], {}).get("name", task["unit"])
 
 
-class TaskingDirectory:
-    """The tenant's units from tasking's directory, each tenant's kept for a minute: the default
-    :data:`Units` (bootstrap's ``units`` seam)."""
-
-    def __init__(self, settings) -> None:
-        self.settings = settings
-        self._kept: dict[str, tuple[float, dict[str, dict]]] = {}
-
-    async def __call__(self, tenant: str) -> dict[str, dict]:
-        hit = self._kept.get(tenant)
-        if hit is None or time.monotonic() - hit[0] > 60:
-            async with httpx.AsyncClient(timeout=10, headers=self.settings.service_headers()) as client:
-                r = await client.get(f"{self.settings.tasking_url}/v1/tenants/{tenant}/units", params={"contacts": "true"})
-                r.raise_for_status()
-            hit = (time.monotonic(), {u["code"]: u for u in r.json()["items"]})
-            self._kept[tenant] = hit
-        return hit[1]
+Contexts = Callable[[AsyncSession, str], Awaitable[Context]]  # (session, tenant) → its Context: contexts_of(...), bound by bootstrap
 
 
-Contexts = Callable[[str], Awaitable[Context]]  # tenant → its Context: context(settings, units=...) bound by bootstrap
-
-
-async def context(settings, tenant: str, *, units: Units) -> Context:
-    """Who a notification of ``tenant`` goes to: its units (``units``) and the channels configured."""
-    known = await units(tenant)
+async def context(session: AsyncSession, settings, tenant: str, *, units: Units | None = None) -> Context:
+    """Who a notification of ``tenant`` goes to: its units and the channels configured. The units
+    are escalation's own copy (from tasking's unit events, :data:`DIRECTORY`) read in ``session``
+    unless ``units`` says otherwise: no call to tasking, which may be down."""
+    known = await (units or DIRECTORY.units)(session, tenant)
     # urge notices and supervision orders are copied to the organisation department, the
     # supervision body and the work-style office (DESIGN.md §5)
     copies = [c for c, u in known.items() if u.get("type") in ("copy_recipient", "discipline_body") and u.get("active", True)]
@@ -80,3 +66,12 @@ async def send(uow: UnitOfWork, ctx: Context, task: dict, template: str, text: s
         note = ev.NotificationRequested(notification_id=str(uuid.uuid4()), channel=channel, recipient=recipient, template=template,
                                         text=rendered, ref=ref, created_at=uow.now())
         await uow.emit(task["tenant"], ev.NOTIFICATION_REQUESTED, note)  # on duban.out.<tenant>.notification.<channel>
+
+
+def contexts_of(settings, units: Units | None = None) -> Contexts:
+    """:func:`context` with the settings and the units given: the ``contexts`` handlers and routes get."""
+
+    async def contexts(session: AsyncSession, tenant: str) -> Context:
+        return await context(session, settings, tenant, units=units)
+
+    return contexts

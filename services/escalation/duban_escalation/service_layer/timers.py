@@ -10,12 +10,9 @@ from sqlalchemy import select
 
 from duban_common import tenancy
 from duban_common.calendar import WorkCalendar
-from duban_common.logging import get_logger
 
 from ..adapters.orm import explanations, timers, watched_tasks
-from . import climb, dossier, notify
-
-log = get_logger(__name__)
+from . import climb, dossier, notify, periodic, reminders, rules
 
 
 class EscalationTimers:
@@ -31,10 +28,11 @@ class EscalationTimers:
                     due = (await s.execute(select(timers.c.key, timers.c.tenant).where(
                         timers.c.fired_at.is_(None), timers.c.cancelled.is_(False), timers.c.due_at <= now).order_by(timers.c.due_at))).all()
             for key, tenant in due:
-                ctx = await self.contexts(tenant)
                 with tenancy.scoped(tenant):
                     async with self.runtime.unit_of_work() as uow:
-                        await self._fire(uow, key, ctx)
+                        await self._fire(uow, key, await self.contexts(uow.session, tenant))
+            if self.runtime.signoff is not None:
+                await reminders.remind(self.runtime, self.cal, now)
             return len(due)
 
     async def _fire(self, uow, key: str, ctx) -> None:
@@ -53,16 +51,11 @@ class EscalationTimers:
                 explanations.c.task_id == t["task_id"], explanations.c.step == step))).first()
             if e is not None and e.submitted_at is None:
                 await dossier.add(uow, task["tenant"], task["matter_id"], task["task_id"], "explanation_missing", {"step": step})
-                if (await climb.ladder_of(uow, task["tenant"])).explanation_missing_urges:
+                if (await rules.ladder_of(uow, task["tenant"])).explanation_missing_urges:
                     await climb.escalate(uow, dict(task), "explanation_missing", key, self.cal, ctx)
 
     async def on_clock_change(self, _now) -> None:
         await self.fire_due()
 
     async def run(self) -> None:
-        while True:
-            try:
-                await self.fire_due()
-            except Exception:
-                log.exception("escalation timers failed; will retry")
-            await asyncio.sleep(self.runtime.settings.timer_poll_s)
+        await periodic.repeat(self.fire_due, self.runtime.settings.timer_poll_s, "escalation timers failed; will retry")

@@ -4,9 +4,13 @@ from sqlalchemy import JSON, Boolean, Column, Integer, LargeBinary, MetaData, St
 
 from duban_common.db import UTCDateTime
 from duban_common.outbox import InfraTables
+from duban_common.unit_directory import unit_table
+from duban_common.tenancy import tenant_column
 
 metadata = MetaData()
 infra = InfraTables(metadata)
+# The tenants' units directories, kept from tasking's unit events (adapters/units.py).
+units = unit_table(metadata)
 
 tenants = Table(
     "tenants",
@@ -38,7 +42,7 @@ tenant_templates = Table(
 triage_policies = Table(
     "triage_policies",
     metadata,
-    Column("tenant", String(40), primary_key=True),
+    tenant_column(primary_key=True),
     Column("kind", String(40), primary_key=True),
     Column("review_required", Boolean, nullable=False),
 )
@@ -47,7 +51,7 @@ submissions = Table(
     "submissions",
     metadata,
     Column("id", String(36), primary_key=True),
-    Column("tenant", String(40), nullable=False, index=True),
+    tenant_column(index=True),
     Column("source", String(500), nullable=False),
     Column("external_id", String(200), nullable=False),
     Column("kind", String(40), nullable=False),
@@ -68,7 +72,7 @@ citizen_contacts = Table(
     "citizen_contacts",
     metadata,
     Column("submission_id", String(36), primary_key=True),
-    Column("tenant", String(40), nullable=False),
+    tenant_column(),
     Column("name_enc", LargeBinary),
     Column("phone_enc", LargeBinary),
     Column("name_masked", String(100)),
@@ -80,7 +84,7 @@ registrations = Table(
     metadata,
     Column("matter_id", String(36), primary_key=True),
     Column("submission_id", String(36), nullable=False, index=True),
-    Column("tenant", String(40), nullable=False),
+    tenant_column(),
     Column("item_seq", Integer, nullable=False),
     Column("registered_at", UTCDateTime, nullable=False),
 )

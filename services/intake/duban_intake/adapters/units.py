@@ -1,29 +1,22 @@
-"""The tenant's units directory, asked of tasking (which owns it) over HTTP."""
+"""The tenant's units directory as intake keeps it, from tasking's unit events (its ``units``
+consumer): a name or code in a registration or a work report import is checked here, in intake's
+own transaction, and never asked of tasking, which is downstream."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
 
-UnitLookup = Callable[[str], Awaitable[dict[str, str]]]  # tenant → code or exact name → code
+from duban_common.unit_directory import UnitDirectory
+
+from .orm import units
+
+DIRECTORY = UnitDirectory(units)
+
+UnitLookup = Callable[[AsyncSession, str], Awaitable[dict[str, str]]]  # (session, tenant) → code or exact name → code
 
 
-class UnitsDirectoryUnavailable(RuntimeError):
-    pass
-
-
-async def unit_lookup(tasking_url: str, tenant: str, headers: dict[str, str] | None = None) -> dict[str, str]:
-    """Code or exact name → code, for active units (``headers``: the service's own token)."""
-    try:
-        async with httpx.AsyncClient(timeout=10, headers=headers) as client:
-            r = await client.get(f"{tasking_url}/v1/tenants/{tenant}/units")
-            r.raise_for_status()
-    except httpx.HTTPError as e:
-        raise UnitsDirectoryUnavailable(f"units directory not reachable at {tasking_url}: {e}") from None
-    lookup: dict[str, str] = {}
-    for u in r.json()["items"]:
-        if u.get("active", True):
-            lookup[u["code"]] = u["code"]
-            lookup[u["name"]] = u["code"]
-    return lookup
+async def unit_lookup(session: AsyncSession, tenant: str) -> dict[str, str]:
+    """Code or exact name → code, for active units."""
+    return await DIRECTORY.lookup(session, tenant)

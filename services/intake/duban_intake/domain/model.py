@@ -93,4 +93,14 @@ def origin(kind: str, source: str, submission_id: str, external_id: str, data: B
         o.origin_on = data.received_on
     elif isinstance(data, sub.WorkReportTask):
         o.origin_on = data.congress_closed_on  # 「须在县"两会"结束后1周内下发」: the notice limit counts from it
+    o.source_no = _source_number(data)
     return o
+
+
+def _source_number(data: BaseModel) -> str | None:
+    """The number the source platform gave the item (工单号, 提案号, 来文文号), for the reply back to it."""
+    for name in ("number", "reference_no", "doc_no"):
+        value = getattr(data, name, None)
+        if value:
+            return value
+    return None

@@ -4,6 +4,7 @@ from duban_common.consumer import Delivery
 from duban_common.outbox import UnitOfWork
 
 from ..adapters.protect import Protector
+from ..adapters.units import DIRECTORY
 from ..service_layer import handlers
 
 
@@ -15,4 +16,4 @@ async def on_submission(data: dict, delivery: Delivery, uow: UnitOfWork, *, prot
 
 
 # Every type goes to on_submission, which refuses (dead-letters) unknown kinds with the reason.
-HANDLERS = {"submissions": {"*": on_submission}}
+HANDLERS = {"submissions": {"*": on_submission}, "units": DIRECTORY.handlers()}  # units: intake's copy of the directory

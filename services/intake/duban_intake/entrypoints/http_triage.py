@@ -15,7 +15,7 @@ from duban_common.contracts.submissions import KINDS, UnitCode
 from duban_common.http import ERROR_RESPONSES, Day
 
 from ..adapters.orm import tenants, triage_policies
-from ..adapters.units import UnitLookup, UnitsDirectoryUnavailable
+from ..adapters.units import UnitLookup
 from ..adapters.xlsx import SheetError
 from ..service_layer import handlers, registration, work_report_import
 from .http import read_limited, unprocessable, valid_tenant
@@ -62,11 +62,11 @@ WORK_REPORT_IMPORT = "/v1/tenants/{tenant}/imports/work-report"
 
 
 def router(runtime, protector, units: UnitLookup) -> APIRouter:
-    """``units``: tenant → its active units' codes and names → code (bootstrap's seam)."""
+    """``units``: (session, tenant) → its active units' codes and names → code (bootstrap's seam)."""
     r = APIRouter(responses=ERROR_RESPONSES)
 
-    async def check_units(tenant: str, body: RegisterIn) -> None:
-        lookup = await units(tenant)
+    async def check_units(uow, tenant: str, body: RegisterIn) -> None:
+        lookup = await units(uow.session, tenant)
         errors = [{"loc": ["body", "items", i, field], "msg": f"单位 {code} 不在本租户的单位名录中", "type": "unknown_unit"}
                   for i, c in enumerate(body.items) for field, code in [("lead_unit", c.lead_unit), *[("co_units", u) for u in c.co_units]]
                   if code not in lookup]
@@ -77,14 +77,12 @@ def router(runtime, protector, units: UnitLookup) -> APIRouter:
     async def register(tenant: str, submission_id: str, body: RegisterIn) -> JSONResponse:
         valid_tenant(tenant)
         try:
-            await check_units(tenant, body)
             async with runtime.unit_of_work() as uow:
+                await check_units(uow, tenant, body)
                 choices = {c.seq: c.model_dump() for c in body.items}
                 ids = await registration.register_pending(uow, tenant, submission_id, choices, body.note)
         except registration.TriageError as e:
             return JSONResponse({"detail": str(e), "errors": e.errors}, status_code=e.status)
-        except UnitsDirectoryUnavailable as e:
-            raise HTTPException(503, str(e)) from None
         return JSONResponse({"submission_id": submission_id, "status": "registered", "matter_ids": ids})
 
     @r.post("/v1/tenants/{tenant}/submissions/{submission_id}/refuse", tags=["triage"])
@@ -128,15 +126,13 @@ def router(runtime, protector, units: UnitLookup) -> APIRouter:
             msg = f"两会闭幕日期 {congress_closed_on.isoformat()} 不在 {year} 年度"
             return unprocessable(msg, [{"loc": ["query", "congress_closed_on"], "msg": msg, "type": "value_error"}])
         try:
-            lookup = await units(tenant)
             async with runtime.unit_of_work() as uow:
+                lookup = await units(uow.session, tenant)
                 rows = await work_report_import.import_sheet(uow, protector, tenant, year, content, lookup, congress_closed_on)
         except SheetError as e:
             return unprocessable(str(e), [{"loc": ["body"], "msg": str(e), "type": "sheet_invalid"}])
         except handlers.InvalidSubmission as e:
             return unprocessable(str(e), e.errors)
-        except UnitsDirectoryUnavailable as e:
-            raise HTTPException(503, str(e)) from None
         counts = {k: sum(1 for o in rows if o.status == k) for k in ("imported", "duplicate", "refused")}
         return JSONResponse({"tenant": tenant, "year": year, **counts, "rows": [o.__dict__ for o in rows]})
 

@@ -6,6 +6,9 @@ from sqlalchemy import DDL, JSON, Boolean, Column, Date, Float, Index, Integer, 
 from duban_common.db import UTCDateTime
 from duban_common.outbox import InfraTables
 from duban_common.sequences import sequence_table
+from duban_common.signoff import SignoffTables
+from duban_common.unit_directory import unit_table
+from duban_common.tenancy import tenant_column
 
 from . import ledger_search
 
@@ -17,7 +20,7 @@ ledger = Table(
     "ledger",
     metadata,
     Column("matter_id", String(36), primary_key=True),
-    Column("tenant", String(40), nullable=False),
+    tenant_column(),
     Column("kind", String(40)),
     Column("source", String(500)),
     Column("external_id", String(200)),
@@ -98,7 +101,7 @@ ledger_units = Table(
     Column("matter_id", String(36), primary_key=True),
     Column("unit", String(40), primary_key=True),
     Column("role", String(4), primary_key=True),  # lead | co
-    Column("tenant", String(40), nullable=False),
+    tenant_column(),
     Index("ix_ledger_units_tenant_unit_matter", "tenant", "unit", "matter_id"),
 )
 
@@ -108,7 +111,7 @@ task_states = Table(
     metadata,
     Column("task_id", String(36), primary_key=True),
     Column("matter_id", String(36), nullable=False, index=True),
-    Column("tenant", String(40), nullable=False),
+    tenant_column(),
     Column("kind", String(40)),
     Column("lead_unit", String(40)),
     Column("co_units", JSON),
@@ -144,7 +147,7 @@ task_facts = Table(
     "task_facts",
     metadata,
     Column("fact_key", String(800), primary_key=True),  # the event's identity
-    Column("tenant", String(40), nullable=False),
+    tenant_column(),
     Column("task_id", String(36), nullable=False, index=True),
     Column("fact", String(40), nullable=False),
     Column("at", UTCDateTime, nullable=False),
@@ -159,7 +162,7 @@ rejected_submissions = Table(
     "rejected_submissions",
     metadata,
     Column("submission_id", String(36), primary_key=True),
-    Column("tenant", String(40), nullable=False),
+    tenant_column(),
     Column("kind", String(40), nullable=False),
     Column("rejected_at", UTCDateTime, nullable=False),
     Index("ix_rejected_tenant_at", "tenant", "rejected_at"),
@@ -171,7 +174,7 @@ reports = Table(
     "reports",
     metadata,
     Column("report_id", String(36), primary_key=True),
-    Column("tenant", String(40), nullable=False),
+    tenant_column(),
     Column("kind", String(30), nullable=False),  # quarterly_bulletin | special_report
     Column("year", Integer, nullable=False),  # of the number: the year it was issued
     Column("seq", Integer, nullable=False),
@@ -194,8 +197,52 @@ reports = Table(
     UniqueConstraint("tenant", "kind", "year", "seq", name="uq_reports_number"),
     Index("ix_reports_tenant_published", "tenant", "published_at"),
 )
+# The reporting rhythm (not a read model: a rebuild leaves them alone). Each tenant's next period
+# to draft per kind (monthly_summary, quarterly_bulletin, annual_assessment): the row is claimed
+# when ``due_at`` (the first instant after the period) has passed, like deadline's timers.
+rhythm_cursors = Table(
+    "rhythm_cursors",
+    metadata,
+    Column("tenant", String(40), primary_key=True),
+    Column("kind", String(30), primary_key=True),
+    Column("next_start", Date, nullable=False),  # first day of the next period to draft
+    Column("due_at", UTCDateTime, nullable=False),  # that period's end (exclusive): drafted from then
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_rhythm_cursors_due", "due_at"),
+)
+
+# One draft per tenant, kind and period, whatever the replicas and restarts (the primary key),
+# drafted by the rhythm or asked for by hand (POST reports). Its sign-off is the draft of the same
+# id in ``drafts`` (duban_common.signoff), whose last step issues (numbers, publishes) it.
+rhythm_drafts = Table(
+    "rhythm_drafts",
+    metadata,
+    Column("draft_id", String(36), nullable=False),
+    Column("tenant", String(40), primary_key=True),
+    Column("kind", String(30), primary_key=True),
+    Column("period_start", Date, primary_key=True),
+    Column("period_end", Date, primary_key=True),  # a bulletin asked for by hand may cover any span
+    Column("label", String(60), nullable=False),  # 2026年第四季度
+    Column("title", String(500), nullable=False),
+    Column("state", String(12), nullable=False),  # waiting | issued | refused
+    Column("summary", JSON, nullable=False),  # the figures when drafted: totals, ranking, admonitions
+    Column("drafted_at", UTCDateTime, nullable=False),
+    Column("decided_at", UTCDateTime),
+    Column("decided_by", String(200)),  # who took the step that issued or refused it
+    Column("note", String(2000)),  # the reason of a refusal
+    Column("report_id", String(36)),  # the published report, once issued
+    UniqueConstraint("draft_id", name="uq_rhythm_drafts_draft_id"),
+    Index("ix_rhythm_drafts_tenant_state", "tenant", "state", "drafted_at"),
+)
+
+# The sign-off of reporting's drafts: drafts, draft_steps, signoff_chains (docs/decisions/0022-sign-off.md).
+signoff = SignoffTables(metadata)
+
 # Gapless numbers of bulletins and special reports, per tenant, year and kind (duban_common.sequences).
 sequences = sequence_table(metadata)
 
-READ_MODEL = (ledger, ledger_units, task_states, task_facts, rejected_submissions)
+# The tenants' units directories, kept from tasking's unit events (unit names in exports and the dashboard).
+units = unit_table(metadata)
+
+READ_MODEL = (ledger, ledger_units, task_states, task_facts, rejected_submissions, units)
 PROJECTIONS_CONSUMER = "reporting-projections"

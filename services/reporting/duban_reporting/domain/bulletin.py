@@ -108,9 +108,18 @@ def _units(stats: dict, ranking_annex: int | None) -> tuple[str | Table, ...]:
             f"各单位排名及办理数据详见附件{ranking_annex}。")
 
 
+def _admonition_rule(bottom: int | None) -> str:
+    if bottom is None:
+        return "考核得分排名靠后及期内有移交纪委监委情况的单位"
+    if bottom == 0:
+        return "期内有移交纪委监委情况的单位"
+    return f"考核得分排名后{bottom}位及期内有移交纪委监委情况的单位"
+
+
 def _escalations(stats: dict, lines: list[EscalationLine], issuer: str, measures_annex: int | None) -> tuple[str | Table, ...]:
     flagged = [r["unit_name"] for r in stats["ranking"] if r["admonition"]]
-    talk = (f"根据单位排名，{'、'.join(flagged)}排名靠后且存在逾期或超期办结情况，由{issuer}提请对其主要负责人进行约谈。"
+    flagged += [u["unit_name"] for u in stats["by_unit"] if u["admonition"] and u.get("rank") is None]
+    talk = (f"按照{_admonition_rule(stats.get('admonition_bottom'))}建议约谈的规定，由{issuer}提请对{'、'.join(flagged)}主要负责人进行约谈。"
             if flagged else "本期没有需要约谈的单位。")
     if not lines:
         return ("期内未发生催办、通报、督办单或移交纪委监委的情况。", talk)
@@ -119,9 +128,22 @@ def _escalations(stats: dict, lines: list[EscalationLine], issuer: str, measures
     return (f"期内催办督办措施共{len(lines)}项（{summary}），明细详见附件{measures_annex}。", talk)
 
 
+TITLES = {
+    "quarterly_bulletin": "关于{label}政务督查督办工作情况的通报",
+    "monthly_summary": "{label}督查督办工作情况汇总",
+    "annual_assessment": "关于{label}度督查督办工作考核结果的通报",
+}
+
+
+def title_of(kind: str, label: str) -> str:
+    """The title of a period's document: the quarterly bulletin, the monthly summary, the annual assessment."""
+    return TITLES[kind].format(label=label)
+
+
 def bulletin(stats: dict, escalations: list[EscalationLine], *, number: str, issuer: str, issued_on: date,
-             addressee: str, copies_to: tuple[str, ...]) -> OfficialDocument:
-    """``stats`` is the statistics answer of the period (service_layer.statistics.report)."""
+             addressee: str, copies_to: tuple[str, ...], kind: str = "quarterly_bulletin") -> OfficialDocument:
+    """``stats`` is the statistics answer of the period (service_layer.statistics.report); ``kind``
+    one of TITLES: the three documents of the reporting rhythm share the bulletin's parts."""
     period, t = stats["period"], stats["totals"]
     label = period["label"]
     span = f"{chinese_date(period['from'])}至{chinese_date(period['to'])}"
@@ -135,7 +157,7 @@ def bulletin(stats: dict, escalations: list[EscalationLine], *, number: str, iss
     ranking_annex = 1 if stats["ranking"] else None
     measures_annex = len(annexes) if escalations else None
     doc = OfficialDocument(
-        kind="quarterly_bulletin", issuer=issuer, number=number, title=f"关于{label}政务督查督办工作情况的通报",
+        kind=kind, issuer=issuer, number=number, title=title_of(kind, label),
         addressee=addressee,
         opening=f"为推动各项决策部署落地见效，{issuer}对{label}（{span}）督办事项的办理情况进行了跟踪督查。现将有关情况通报如下。",
         sections=sections(("总体情况", _overall(t, stats["by_kind"], label, stats.get("notices_late", []))), ("各单位办理情况", _units(stats, ranking_annex)),

@@ -14,9 +14,10 @@ from datetime import date
 from duban_common.documents import Annex, Document, Heading, Issuing, Table, chinese_date, numbered
 from duban_common.pii import mask_phones_in_text
 
-KIND_WORD = {"quarterly_bulletin": "督查通报", "special_report": "督查专报"}
-KIND_LABEL = {"quarterly_bulletin": "政务督查通报", "special_report": "督查专报"}
-MARK_SUFFIX = {"quarterly_bulletin": "文件", "special_report": "督查专报"}
+KIND_WORD = {"quarterly_bulletin": "督查通报", "special_report": "督查专报", "monthly_summary": "督查月报", "annual_assessment": "督查考核"}
+KIND_LABEL = {"quarterly_bulletin": "政务督查通报", "special_report": "督查专报", "monthly_summary": "督查工作月报",
+              "annual_assessment": "督查督办考核通报"}
+MARK_SUFFIX = {"quarterly_bulletin": "文件", "special_report": "督查专报", "monthly_summary": "督查月报", "annual_assessment": "文件"}
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ DEFINITIONS = {
     "transfers": "移交纪委监委件数",
     "deductions": "考核扣分合计",
     "score": "考核得分 = 100 − 扣分",
-    "admonition": "排名靠后且存在未按期办结或逾期的单位，建议约谈",
+    "admonition": "考核得分最低的后N名单位（全部按期办结、无逾期且未扣分的除外）及期内有移交纪委监委的单位，建议约谈（N为本地区设定）",
 }
 
 
@@ -98,12 +98,19 @@ def ranked(units: dict[str, Figures]) -> list[str]:
 
 
 def admonitions(order: list[str], units: dict[str, Figures], bottom: int) -> set[str]:
-    """The bottom ``bottom`` of the ranking are flagged for an admonition talk (约谈), except a
-    unit that closed everything on time and let nothing fall overdue."""
-    flagged = set()
-    for code in order[-bottom:] if bottom > 0 else []:
-        f = units[code]
-        if f.on_time_rate == 100.0 and f.counts["overdue"] == 0:
-            continue
-        flagged.add(code)
-    return flagged
+    """The admonition rule (建议约谈), one per tenant with its own ``bottom``:
+
+    - the ``bottom`` ranked units with the lowest score (100 − deductions; among equal scores the
+      one placed lower in the ranking first), except a unit that closed everything on time, let
+      nothing fall overdue and lost no points; and
+    - every unit with a transfer to the discipline body (移交纪委监委) in the period, ranked or not.
+    """
+    place = {code: i for i, code in enumerate(order)}
+    by_score = sorted(order, key=lambda code: (BASE_SCORE - units[code].deductions, -place[code]))
+    candidates = [code for code in by_score if not _flawless(units[code])]
+    flagged = set(candidates[:bottom]) if bottom > 0 else set()
+    return flagged | {code for code, figures in units.items() if figures.counts["transfers"]}
+
+
+def _flawless(figures: Figures) -> bool:
+    return figures.on_time_rate == 100.0 and figures.counts["overdue"] == 0 and not figures.deductions

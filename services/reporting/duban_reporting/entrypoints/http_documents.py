@@ -12,18 +12,18 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from duban_common import auth
 from duban_common.calendar import local_day
-from duban_common.documents import Issuing as Office
 from duban_common.documents.files import MEDIA, content_disposition
 from duban_common.documents.issuing import IssuingLookup
 from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, valid_tenant
 
 from ..adapters.units import UnitNames
+from .http_rhythm import described
 from ..domain import periods
 from ..domain.model import KIND_LABEL, STATUS_LABEL
 from ..domain.special_report import campaign_topic
-from ..service_layer import publishing
+from ..service_layer import publishing, rhythm
 from ..service_layer.ledger_query import LedgerFilter
-from ..service_layer.publishing import Issuing, Request
+from ..service_layer.publishing import Request
 from ..service_layer.report_content import ReportRefused, Selection
 
 
@@ -96,6 +96,19 @@ def _request(body: BulletinIn | SpecialReportIn, today: date, names: dict[str, s
     return Request(kind=body.kind, subject=subject, period=span, selection=Selection(campaign=f), topic=topic)
 
 
+async def _bulletin_draft(runtime, tenant: str, req: Request, unit_names: dict[str, str]) -> JSONResponse:
+    """202 with the period's draft (drafted now, or already waiting); 200 with the report once issued."""
+    draft, created = await rhythm.request_draft(runtime.unit_of_work, runtime.signoff, tenant, req.kind, req.period, names=unit_names,
+                                                bottom=runtime.settings.admonition_bottom_of(tenant))
+    if draft["state"] == "issued":
+        async with runtime.db.read() as session:
+            report = await publishing.one(session, tenant, draft["report_id"])
+        return JSONResponse(jsonable_encoder({**report, "created": False}), status_code=200,
+                            headers={"Location": f"/v1/tenants/{tenant}/reports/{report['report_id']}"})
+    return JSONResponse({"draft": described(draft), "created": created}, status_code=202,
+                        headers={"Location": f"/v1/tenants/{tenant}/rhythm/drafts/{draft['draft_id']}"})
+
+
 def _disposition(row: dict, fmt: str) -> str:
     return content_disposition(row["report_no"], row["title"], fmt, fallback=f"report-{row['kind']}-{row['year']}-{row['seq']}")
 
@@ -105,21 +118,21 @@ def router(runtime, names: UnitNames) -> APIRouter:
     s = runtime.settings
     offices = IssuingLookup(s.intake_url, s.service_headers())
 
-    @r.post("/v1/tenants/{tenant}/reports", status_code=201, responses={200: {"description": "already published: the same report"}})
+    @r.post("/v1/tenants/{tenant}/reports", status_code=201, responses={200: {"description": "already published: the same report"},
+                                                                        202: {"description": "a bulletin: its draft, waiting for sign-off"}})
     async def publish(tenant: str, body: ReportIn = Body(...), acting_role: str | None = Depends(auth.acting_role),
                       idempotency_key: str | None = Header(None, max_length=200)) -> JSONResponse:
-        """Generate and publish a bulletin for a period, or a special report on a matter or a campaign.
-        Repeating a request (same Idempotency-Key, or without one the same period / the same subject on the same day) returns
-        the report already published (200) instead of a second one."""
+        """Draft a bulletin for a period (202: it waits for sign-off, rhythm/drafts; 200: the report once issued), or
+        publish a special report on a matter or a campaign. Repeating a request (the same period; for a special report
+        the same Idempotency-Key, or without one the same subject on the same day) returns the same draft or report."""
         valid_tenant(tenant)
         if acting_role != "supervision_office":
             raise HTTPException(403, "只有督查室可以发布督查通报和督查专报")
         unit_names = await names.of(tenant)
         req = _request(body, local_day(runtime.clock.now()), unit_names)
-        office = await offices.of(tenant, Office(s.issuer_of(tenant)))
-        issuing = Issuing(issuer=office.body, contact=office.contact, phone=office.phone, docx_template=await offices.template(tenant, body.kind),
-                          bulletin_addressee=s.bulletin_addressee, special_report_addressee=s.special_report_addressee,
-                          copies_to=tuple(s.report_copies_to), admonition_bottom=s.admonition_bottom, special_report_limit=s.special_report_limit)
+        if isinstance(body, BulletinIn):  # a bulletin waits for its sign-off like the rhythm's (docs/decisions)
+            return await _bulletin_draft(runtime, tenant, req, unit_names)
+        issuing = await publishing.office_issuing(s, offices, tenant, body.kind)
         try:
             row, created = await publishing.publish(runtime.unit_of_work, runtime.db.read, tenant, req, idempotency_key=idempotency_key,
                                                     published_by=body.published_by, names=unit_names, issuing=issuing)

@@ -43,7 +43,7 @@ def router(runtime, calendar: WorkCalendar, names: UnitNames) -> APIRouter:
         span = _period(period, from_, to, local_day(now))
         unit_names = await names.of(tenant)
         async with runtime.db.read() as s:
-            return await statistics.report(s, tenant, span, as_of=now, names=unit_names, bottom=settings.admonition_bottom)
+            return await statistics.report(s, tenant, span, as_of=now, names=unit_names, bottom=settings.admonition_bottom_of(tenant))
 
     @r.get("/v1/tenants/{tenant}/dashboard", response_class=HTMLResponse, responses=PAGE_ERROR_RESPONSES)
     async def get_dashboard(tenant: str, period: str | None = None, from_: Day | None = Query(None, alias="from"), to: Day | None = None,
@@ -56,7 +56,7 @@ def router(runtime, calendar: WorkCalendar, names: UnitNames) -> APIRouter:
         limit = settings.dashboard_overdue_limit
         async with runtime.db.read() as s:
             v = await dashboard.view(s, tenant, now=now, yellow_day=yellow_until(calendar, now, settings.yellow_workdays), period=span,
-                                     names=unit_names, bottom=settings.admonition_bottom, overdue_limit=limit, overdue_offset=overdue_offset)
+                                     names=unit_names, bottom=settings.admonition_bottom_of(tenant), overdue_limit=limit, overdue_offset=overdue_offset)
         for m in v["overdue"]:
             m.update(lead=named(m["lead_units"] or [m["lead_unit"]], unit_names), status_label=STATUS_LABEL.get(m["status"], m["status"]),
                      late_workdays=calendar.workdays_between(m["due_on"], today) if m["due_on"] else "")

@@ -14,6 +14,7 @@ from duban_common.outbox import UnitOfWork
 from duban_common.pii import mask_phones_in_text
 
 from ..adapters.orm import ledger, rejected_submissions, task_facts
+from ..adapters.units import DIRECTORY
 from ..domain.model import TASK_STATE
 from .matter_view import MatterTasks, matter_tasks, refresh, register, upsert_matter
 
@@ -155,4 +156,5 @@ PROJECTIONS = {
     ev.DEADLINE_SET: on_deadline_set,
     **{t: on_task_event for t in TASK_STATE},
     **{t: on_fact for t in FACTS if t not in TASK_STATE},
+    **DIRECTORY.handlers(),  # reporting's copy of the units directory, a read model like the others
 }

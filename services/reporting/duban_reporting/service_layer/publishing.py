@@ -27,7 +27,7 @@ from duban_common.documents.template import render_docx
 from duban_common.documents import pdf as pdf_render
 
 from ..adapters.orm import reports, sequences as sequence_rows
-from ..domain.bulletin import bulletin
+from ..domain.bulletin import TITLES, bulletin
 from ..domain.documents import KIND_WORD, chinese_date
 from ..domain.periods import Period
 from ..domain.special_report import special_report
@@ -54,7 +54,7 @@ class Issuing:
 
 @dataclass(frozen=True)
 class Request:
-    kind: str  # quarterly_bulletin | special_report
+    kind: str  # quarterly_bulletin | special_report | monthly_summary | annual_assessment
     subject: dict  # what was asked, as JSON (stored, and its hash tells a repeat from a different request)
     period: Period | None = None  # a bulletin's period; a campaign's when it has one
     selection: Selection | None = None  # a special report's matters
@@ -63,10 +63,22 @@ class Request:
     def natural_key(self, issued_on: date) -> str:
         if self.kind == "quarterly_bulletin":
             return f"bulletin:{self.period.start}:{self.period.end}"
+        if self.kind in TITLES:
+            return f"{self.kind}:{self.period.start}:{self.period.end}"
         return f"special:{self.fingerprint()[:32]}:{issued_on}"
 
     def fingerprint(self) -> str:
         return hashlib.sha256(json.dumps([self.kind, self.subject], sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+async def office_issuing(settings, offices, tenant: str, kind: str) -> Issuing:
+    """How the tenant's office signs a document of ``kind``: the registry's issuing body and contact
+    (``offices``: documents.issuing.IssuingLookup), else the settings' issuer, and its template."""
+    office = await offices.of(tenant, Office(settings.issuer_of(tenant)))
+    return Issuing(issuer=office.body, contact=office.contact, phone=office.phone, docx_template=await offices.template(tenant, kind),
+                   bulletin_addressee=settings.bulletin_addressee, special_report_addressee=settings.special_report_addressee,
+                   copies_to=tuple(settings.report_copies_to), admonition_bottom=settings.admonition_bottom_of(tenant),
+                   special_report_limit=settings.special_report_limit)
 
 
 def document_links(tenant: str, report_id: str) -> dict[str, str]:
@@ -88,10 +100,11 @@ async def find(session, tenant: str, dedup_key: str) -> dict | None:
 
 async def _document(session, tenant: str, req: Request, number: str, now: datetime, names: dict[str, str], o: Issuing):
     issued_on = local_day(now)
-    if req.kind == "quarterly_bulletin":
+    if req.kind in TITLES:  # the quarterly bulletin, the monthly summary, the annual assessment
         stats = await statistics.report(session, tenant, req.period, as_of=now, names=names, bottom=o.admonition_bottom)
         lines = await report_content.escalations(session, tenant, req.period, names)
-        return bulletin(stats, lines, number=number, issuer=o.issuer, issued_on=issued_on, addressee=o.bulletin_addressee, copies_to=o.copies_to)
+        return bulletin(stats, lines, number=number, issuer=o.issuer, issued_on=issued_on, addressee=o.bulletin_addressee,
+                        copies_to=o.copies_to, kind=req.kind)
     rows = await report_content.selected_matters(session, tenant, req.selection, now, o.special_report_limit)
     matters = await report_content.matter_lines(session, rows, now, names)
     return special_report(matters, topic=req.topic, as_of=issued_on, number=number, issuer=o.issuer, issued_on=issued_on,
@@ -104,28 +117,8 @@ async def publish(unit_of_work: Callable, read: Callable, tenant: str, req: Requ
     key: str | None = None
     try:
         async with unit_of_work() as uow:
-            now = uow.now()
-            issued_on = local_day(now)
-            key = f"key:{idempotency_key}" if idempotency_key else req.natural_key(issued_on)
-            if (existing := await find(uow.session, tenant, key)) is not None:
-                return _same(existing, req), False
-            value = await sequences.next_value(uow.session, sequence_rows, tenant, issued_on.year, req.kind)
-            number = sequences.format_number(KIND_WORD[req.kind], issued_on.year, value)
-            doc = await _document(uow.session, tenant, req, number, now, names, issuing)
-            common = doc.document(Office(issuing.issuer, issuing.contact, issuing.phone))
-            docx, pdf = render_docx(common, issuing.docx_template), pdf_render.render(common)
-            report_id = str(uuid.uuid4())
-            period = _period(req, issued_on)
-            hashes = {"docx": hashlib.sha256(docx).hexdigest(), "pdf": hashlib.sha256(pdf).hexdigest()}
-            env = await uow.emit(tenant, ev.REPORT_PUBLISHED, ev.ReportPublished(
-                report_id=report_id, kind=req.kind, report_no=number, title=doc.title, period=period,
-                document={**document_links(tenant, report_id), "sha256": hashes}, published_at=now, published_by=published_by))
-            row = dict(report_id=report_id, tenant=tenant, kind=req.kind, year=issued_on.year, seq=value, report_no=number, title=doc.title,
-                       period=period, subject=req.subject, dedup_key=key, fingerprint=req.fingerprint(), issuer=doc.issuer, issued_on=issued_on,
-                       published_at=now, published_by=published_by, event_id=env.id, docx_sha256=hashes["docx"], pdf_sha256=hashes["pdf"],
-                       docx=docx, pdf=pdf)
-            await uow.session.execute(reports.insert(), row)
-            return row, True
+            key = f"key:{idempotency_key}" if idempotency_key else req.natural_key(local_day(uow.now()))
+            return await publish_in(uow, tenant, req, key=key, published_by=published_by, names=names, issuing=issuing)
     except IntegrityError:
         # a concurrent request with the same key committed first (PostgreSQL); ours rolled back, number included
         async with read() as s:
@@ -133,6 +126,33 @@ async def publish(unit_of_work: Callable, read: Callable, tenant: str, req: Requ
         if existing is None or key is None:
             raise
         return _same(existing, req), False
+
+
+async def publish_in(uow, tenant: str, req: Request, *, key: str, published_by: str | None, names: dict[str, str],
+                     issuing: Issuing) -> tuple[dict, bool]:
+    """Publishing inside the caller's unit of work (a sign-off step that issues a draft): the next
+    number, the document, both files, the ``reports`` row and ``report.published``."""
+    now = uow.now()
+    issued_on = local_day(now)
+    if (existing := await find(uow.session, tenant, key)) is not None:
+        return _same(existing, req), False
+    value = await sequences.next_value(uow.session, sequence_rows, tenant, issued_on.year, req.kind)
+    number = sequences.format_number(KIND_WORD[req.kind], issued_on.year, value)
+    doc = await _document(uow.session, tenant, req, number, now, names, issuing)
+    common = doc.document(Office(issuing.issuer, issuing.contact, issuing.phone))
+    docx, pdf = render_docx(common, issuing.docx_template), pdf_render.render(common)
+    report_id = str(uuid.uuid4())
+    period = _period(req, issued_on)
+    hashes = {"docx": hashlib.sha256(docx).hexdigest(), "pdf": hashlib.sha256(pdf).hexdigest()}
+    env = await uow.emit(tenant, ev.REPORT_PUBLISHED, ev.ReportPublished(
+        report_id=report_id, kind=req.kind, report_no=number, title=doc.title, period=period,
+        document={**document_links(tenant, report_id), "sha256": hashes}, published_at=now, published_by=published_by))
+    row = dict(report_id=report_id, tenant=tenant, kind=req.kind, year=issued_on.year, seq=value, report_no=number, title=doc.title,
+               period=period, subject=req.subject, dedup_key=key, fingerprint=req.fingerprint(), issuer=doc.issuer, issued_on=issued_on,
+               published_at=now, published_by=published_by, event_id=env.id, docx_sha256=hashes["docx"], pdf_sha256=hashes["pdf"],
+               docx=docx, pdf=pdf)
+    await uow.session.execute(reports.insert(), row)
+    return row, True
 
 
 def _same(existing: dict, req: Request) -> dict:

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from duban_common.calendar import local_day
+from duban_common.problems import Refused
 
 from ..adapters.orm import ledger, task_facts, task_states
 from ..adapters.units import named
@@ -20,12 +21,8 @@ from . import ledger_query
 from .ledger_query import LedgerFilter
 
 
-class ReportRefused(ValueError):
+class ReportRefused(Refused, ValueError):
     """The request cannot give a report; the message says why, in Chinese, for the caller."""
-
-    def __init__(self, reason: str, status: int = 422) -> None:
-        super().__init__(reason)
-        self.status = status
 
 
 @dataclass(frozen=True)

@@ -6,27 +6,28 @@ from duban_common.attachment_rows import attachment_table
 from duban_common.db import UTCDateTime
 from duban_common.outbox import InfraTables
 from duban_common.sequences import sequence_table
+from duban_common.signoff import SignoffTables
+from duban_common.unit_directory import entry_columns
+from duban_common.tenancy import tenant_column
 
 metadata = MetaData()
 infra = InfraTables(metadata)
+signoff = SignoffTables(metadata)  # drafts of the units' completion reports and the replies to a superior office
 
 units = Table(
     "units", metadata,
-    Column("tenant", String(40), primary_key=True),
-    Column("code", String(40), primary_key=True),
-    Column("name", String(200), nullable=False),
-    Column("type", String(40), nullable=False),
-    Column("head", String(100)),
-    Column("contact", String(100)),
-    Column("phone", String(40)),
+    *entry_columns(),  # tenant, code, name, type, head, contact, phone: what the unit events carry
     Column("active", Boolean, nullable=False, default=True),
     Column("deactivated_at", UTCDateTime),
+    # 1 at registration, one more at each change, carried by the unit events (0: never published,
+    # a unit from before the directory was published: the service publishes it at start)
+    Column("version", Integer, nullable=False, server_default="0"),
 )
 
 matters = Table(
     "matters", metadata,
     Column("id", String(36), primary_key=True),
-    Column("tenant", String(40), nullable=False, index=True),
+    tenant_column(index=True),
     Column("title", String(500), nullable=False),
     Column("content", Text, nullable=False),
     Column("origin", JSON, nullable=False),
@@ -41,7 +42,7 @@ matters = Table(
 tasks = Table(
     "tasks", metadata,
     Column("id", String(36), primary_key=True),
-    Column("tenant", String(40), nullable=False, index=True),
+    tenant_column(index=True),
     Column("matter_id", String(36), ForeignKey("matters.id"), nullable=False, index=True),
     Column("lead_unit", String(40), nullable=False),
     Column("co_units", JSON, nullable=False),
@@ -66,7 +67,7 @@ notice_sequences = sequence_table(metadata)  # gapless numbering: duban_common.s
 
 notices = Table(
     "notices", metadata,
-    Column("tenant", String(40), primary_key=True),  # each tenant numbers its own notices
+    tenant_column(primary_key=True),  # each tenant numbers its own notices
     Column("number", String(40), primary_key=True),
     Column("year", Integer, nullable=False),
     Column("seq", Integer, nullable=False),
@@ -79,7 +80,7 @@ notices = Table(
 reports = Table(
     "reports", metadata,  # progress reports, co-unit input and completion reports
     Column("id", String(36), primary_key=True),
-    Column("tenant", String(40), nullable=False),
+    tenant_column(),
     Column("task_id", String(36), nullable=False, index=True),
     Column("type", String(20), nullable=False),  # progress | input | completion
     Column("unit", String(40), nullable=False),
@@ -94,7 +95,7 @@ attachments = attachment_table(metadata)  # files for a task's reports; the byte
 task_history = Table(
     "task_history", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("tenant", String(40), nullable=False),
+    tenant_column(),
     Column("task_id", String(36), nullable=False, index=True),
     Column("event_type", String(100), nullable=False),
     Column("event_id", String(200), nullable=False),
@@ -105,7 +106,7 @@ task_history = Table(
 spot_checks = Table(
     "spot_checks", metadata,
     Column("id", String(36), primary_key=True),
-    Column("tenant", String(40), nullable=False),
+    tenant_column(),
     Column("kind", String(40), nullable=False),
     Column("rate", Float, nullable=False),
     Column("seed", Integer, nullable=False),
@@ -116,7 +117,7 @@ spot_checks = Table(
 # A tenant's minimum spot-check rate (「复核率应在30%以上」); none: the service's default.
 spot_check_settings = Table(
     "spot_check_settings", metadata,
-    Column("tenant", String(40), primary_key=True),
+    tenant_column(primary_key=True),
     Column("min_rate", Float, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )
@@ -125,9 +126,26 @@ spot_check_draws = Table(
     "spot_check_draws", metadata,  # every task considered by a draw, selected or not
     Column("check_id", String(36), ForeignKey("spot_checks.id"), primary_key=True),
     Column("task_id", String(36), primary_key=True),
-    Column("tenant", String(40), nullable=False),
+    tenant_column(),
     Column("selected", Boolean, nullable=False),
     Column("result", String(20)),  # satisfied | not_satisfied
     Column("note", Text),
     Column("result_at", UTCDateTime),
+)
+
+# 办理结果回传: one reply per matter that came from another platform, kept once it is written;
+# a superior assignment's waits as a draft for its sign-off chain (decision 0023).
+replies = Table(
+    "replies", metadata,
+    Column("tenant", String(40), primary_key=True),
+    Column("matter_id", String(36), primary_key=True),
+    Column("id", String(36), nullable=False, unique=True),
+    Column("status", String(20), nullable=False),  # awaiting_signoff | published | refused (its chain refused it)
+    Column("text", Text, nullable=False),
+    Column("attachment_refs", JSON, nullable=False),
+    Column("closed_at", UTCDateTime, nullable=False),
+    Column("closed_by", String(100)),  # the office's reviewer who accepted the last task
+    Column("draft_id", String(36)),  # the sign-off draft, for a reply that waits for its chain
+    Column("signed_by", String(100)),
+    Column("published_at", UTCDateTime),
 )

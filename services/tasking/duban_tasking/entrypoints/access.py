@@ -4,9 +4,10 @@ the unit handlers' wall: a task of another unit answers 404 (duban_common.unitsc
 from sqlalchemy import select
 
 from duban_common.auth import DISCIPLINE, LEADER, OFFICE, OPERATOR, READERS, UNIT, Access, rule
+from duban_common.signoff import Desk, routes as signoff_routes
 from duban_common.unitscope import Owner, UnitScope
 
-from ..adapters.orm import tasks
+from ..adapters.orm import signoff, tasks
 
 ACCESS: Access = {
     ("PUT", "/v1/tenants/{tenant}/units"): rule(OFFICE, OPERATOR),
@@ -34,10 +35,13 @@ ACCESS: Access = {
     ("GET", "/v1/tenants/{tenant}/spot-checks/{check_id}"): rule(OFFICE, LEADER),
     ("GET", "/v1/tenants/{tenant}/spot-check-settings"): rule(OFFICE, LEADER, OPERATOR),
     ("PUT", "/v1/tenants/{tenant}/spot-check-settings"): rule(OFFICE, OPERATOR),
+    **signoff_routes.access(),  # approvals, drafts and their steps, the tenant's chains (duban_common.signoff)
 }
+_SIGNOFF_UNITS = signoff_routes.unit_scope(Desk(signoff))
 
 UNITS = UnitScope(
-    owners={"task_id": Owner("任务", lambda task_id: select(tasks.c.lead_unit, tasks.c.co_units).where(tasks.c.id == task_id))},
-    confined=frozenset({("GET", "/v1/tenants/{tenant}/tasks")}),
-    shared=frozenset({("GET", "/v1/tenants/{tenant}/units")}),
+    owners={"task_id": Owner("任务", lambda task_id: select(tasks.c.lead_unit, tasks.c.co_units).where(tasks.c.id == task_id)),
+            **_SIGNOFF_UNITS["owners"]},
+    confined=frozenset({("GET", "/v1/tenants/{tenant}/tasks")}) | _SIGNOFF_UNITS["confined"],
+    shared=frozenset({("GET", "/v1/tenants/{tenant}/units")}) | _SIGNOFF_UNITS["shared"],
 )

@@ -18,6 +18,8 @@ from duban_common.unitscope import on_unit
 
 from ..adapters.orm import matters, notice_sequences, tasks, units
 from ..domain.model import NOTICE_TYPES, UNIT_TYPES, notice_number
+from ..domain.states import LABELS, State
+from ..service_layer import units as unit_directory
 
 
 class UnitIn(BaseModel):
@@ -91,17 +93,8 @@ def router(runtime) -> APIRouter:
         parsed, errors = parse_units(await request.body(), request.headers.get("content-type", ""))
         if errors:
             return problem(422, f"单位名录未导入：{problems.summary(errors)}", errors)
-        created = updated = 0
         async with runtime.unit_of_work() as uow:
-            existing = set((await uow.session.execute(select(units.c.code).where(units.c.tenant == tenant))).scalars())
-            for u in parsed:
-                values = u.model_dump()
-                if u.code in existing:
-                    await uow.session.execute(units.update().where(units.c.tenant == tenant, units.c.code == u.code).values(**values, active=True))
-                    updated += 1
-                else:
-                    await uow.session.execute(units.insert(), dict(tenant=tenant, active=True, **values))
-                    created += 1
+            created, updated = await unit_directory.import_units(uow, tenant, [u.model_dump() for u in parsed])
         return JSONResponse({"created": created, "updated": updated})
 
     @r.post("/v1/tenants/{tenant}/units/{code}/deactivate", tags=["units"])
@@ -109,9 +102,8 @@ def router(runtime) -> APIRouter:
         """The unit takes no new tasks; its history and open tasks stay as they are."""
         _tenant(tenant)
         async with runtime.unit_of_work() as uow:
-            done = await uow.session.execute(units.update().where(units.c.tenant == tenant, units.c.code == code)
-                                             .values(active=False, deactivated_at=uow.now()))
-        if done.rowcount == 0:
+            found = await unit_directory.deactivate(uow, tenant, code)
+        if not found:
             raise HTTPException(404, f"单位 {code!r} 不存在")
         return {"code": code, "active": False}
 
@@ -140,7 +132,7 @@ def router(runtime) -> APIRouter:
         async with runtime.db.read() as s:
             total = (await s.execute(select(func.count()).select_from(q.subquery()))).scalar_one()
             rows = (await s.execute(q.order_by(t.assigned_at, t.id).limit(limit).offset(offset))).mappings().all()
-        return {"total": total, "items": [plain(r) for r in rows]}
+        return {"total": total, "items": [{**plain(r), "status_label": LABELS[State(r["status"])]} for r in rows]}
 
     @r.get("/v1/tenants/{tenant}/notice-numbers/next", tags=["matters"])
     async def next_notice_number(tenant: str, notice_type: str = Query("assignment", pattern="^(" + "|".join(NOTICE_TYPES) + ")$")) -> dict:

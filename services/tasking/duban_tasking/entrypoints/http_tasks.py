@@ -21,7 +21,7 @@ from duban_common.http import ERROR_RESPONSES
 from ..adapters.orm import matters, reports, spot_check_draws, spot_checks as spot_checks_t, task_history, tasks, units
 from ..domain.notice import assignment_notice
 from ..domain.states import LABELS, IllegalTransition, State
-from ..service_layer import assignment, attachments, spot_checks, workflow
+from ..service_layer import assignment, attachments, signoffs, spot_checks, workflow
 from .actor import actor
 from .http import _tenant
 
@@ -132,12 +132,15 @@ def router(runtime, calendar: WorkCalendar) -> APIRouter:
 
     @r.post("/v1/tenants/{tenant}/tasks/{task_id}/completion")
     async def completion(tenant: str, task_id: str, body: ReportIn, who=Depends(actor)) -> dict:
-        await run(tenant, workflow.submit_completion, task_id, who, body.text, body.attachments)
+        draft_id = await run(tenant, workflow.submit_completion, task_id, who, body.text, body.attachments, runtime.signoff)
+        if draft_id:  # the unit's head signs it off first (GET approvals?mine=1, POST drafts/{id}/steps)
+            return {"task_id": task_id, "status": State.awaiting_unit_head, "status_label": LABELS[State.awaiting_unit_head],
+                    "draft_id": draft_id}
         return {"task_id": task_id, "status": State.completion_submitted}
 
     @r.post("/v1/tenants/{tenant}/tasks/{task_id}/accept")
     async def accept(tenant: str, task_id: str, who=Depends(actor)) -> dict:
-        await run(tenant, workflow.accept, task_id, who)
+        await run(tenant, workflow.accept, task_id, who, runtime.signoff)
         return {"task_id": task_id, "status": State.completed}
 
     @r.post("/v1/tenants/{tenant}/tasks/{task_id}/return")
@@ -158,9 +161,11 @@ def router(runtime, calendar: WorkCalendar) -> APIRouter:
             reps = (await session.execute(select(reports.c.type, reports.c.unit, reports.c.text, reports.c.progress, reports.c.attachments,
                                                  reports.c.at).where(reports.c.task_id == task_id).order_by(reports.c.at))).mappings().all()
             files = await attachments.of_task(session, tenant, task_id)
+            unit_signoff = await signoffs.unit_signoff(session, tenant, task_id)
         item = dict(row)
         return {**item, **(dict(matter) if matter else {}), "status_label": LABELS[State(item["status"])],
                 "declines_left": max(s.max_declines - item["declines"], 0),
+                "unit_signoff": unit_signoff,
                 "history": [dict(h) for h in hist], "attachments": list(files.values()),
                 "reports": [{**x, "attachments": attachment_rows.resolved(x["attachments"], files)} for x in reps]}
 

@@ -107,15 +107,17 @@ async def assign(uow: UnitOfWork, tenant: str, matter_id: str, assignments: list
     return ids
 
 
-async def roll_up(uow: UnitOfWork, tenant: str, matter_id: str) -> None:
-    """Recompute the matter's weighted progress; emit matter.progressed when it changed."""
+async def roll_up(uow: UnitOfWork, tenant: str, matter_id: str) -> bool:
+    """Recompute the matter's weighted progress; emit matter.progressed when it changed. True
+    when this closed the matter (its last task completed)."""
     rows = (await uow.session.execute(select(tasks.c.weight, tasks.c.progress, tasks.c.status).where(tasks.c.matter_id == matter_id))).all()
     progress, done = model.rolled_up_progress([(r.weight, r.progress, r.status == State.completed) for r in rows])
     current = (await uow.session.execute(select(matters.c.progress, matters.c.status).where(matters.c.id == matter_id))).first()
     status = "completed" if done else "assigned"
     if current.progress == progress and current.status == status:
-        return
+        return False
     await uow.session.execute(matters.update().where(matters.c.id == matter_id).values(progress=progress, status=status))
     await uow.emit(tenant, MATTER_PROGRESSED, MatterProgressed(
         matter_id=matter_id, progress=progress, tasks=len(rows), tasks_completed=sum(r.status == State.completed for r in rows),
         completed=done, at=uow.now()))
+    return done and current.status != "completed"

@@ -5,19 +5,26 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from duban_common.calendar import TZ, WorkCalendar
 from duban_common.contracts import events as ev
 from duban_common.outbox import UnitOfWork
+from duban_common.signoff import Desk, SignoffError
 
-from ..adapters.orm import reports, tasks
+from ..adapters.orm import matters, reports, task_history, tasks
 from ..config import TaskingSettings
 from ..domain.states import Action, Actor, IllegalTransition, Role, State, check, role_on
-from . import attachments
+from . import attachments, replies
 from .assignment import Assignment, history, next_notice_number, roll_up, validate_units
 from .reports import resent
+
+COMPLETION_REPORT = "completion_report"  # the sign-off document type of a unit's completion report (单位办结报告)
+# history rows of the unit's own sign-off: nothing leaves the unit, so no event (the draft's id names them)
+AWAITING_UNIT_HEAD = "tasking.signoff.awaiting_unit_head.v1"
+REFUSED_BY_UNIT_HEAD = "tasking.signoff.refused_by_unit_head.v1"
 
 
 async def load_task(uow: UnitOfWork, tenant: str, task_id: str) -> dict:
@@ -28,12 +35,19 @@ async def load_task(uow: UnitOfWork, tenant: str, task_id: str) -> dict:
 
 
 async def _apply(uow: UnitOfWork, actor: Actor, task: dict, new_state: State, event_type: str, event, detail: dict, **changes) -> None:
-    version = task["version"] + 1
-    event.version = version
-    await uow.session.execute(tasks.update().where(tasks.c.id == task["id"]).values(status=new_state, version=version, **changes))
+    event.version = task["version"] + 1
     emitted = await uow.emit(task["tenant"], event_type, event)
+    await _move(uow, actor, task, new_state, event_type, emitted.id, detail, **changes)
+
+
+async def _move(uow: UnitOfWork, actor: Actor, task: dict, new_state: State, history_type: str, history_id: str, detail: dict,
+                **changes) -> None:
+    """The task's new state and version, with its history row (``history_id``: the event's id, or
+    the sign-off draft's for a change inside the unit that publishes nothing)."""
+    await uow.session.execute(tasks.update().where(tasks.c.id == task["id"]).values(status=new_state, version=task["version"] + 1,
+                                                                                 **changes))
     by = {"by": actor.person} if actor.person else {}  # who acted: the token's name (and unit)
-    await history(uow, task["tenant"], task["id"], event_type, emitted.id, {"state": new_state.value, **detail, **by})
+    await history(uow, task["tenant"], task["id"], history_type, history_id, {"state": new_state.value, **detail, **by})
 
 
 async def _report(uow: UnitOfWork, task: dict, type_: str, unit: str, text: str, progress: int | None = None, files=()) -> str:
@@ -93,19 +107,38 @@ async def reassign(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, a: 
     return number
 
 
+@dataclass(frozen=True)
+class _LeadUnitReport:
+    new_state: State
+    files: list
+    report_id: str
+
+    def event_files(self) -> dict:
+        return {"attachments": [f.id for f in self.files], "attachment_refs": [f.ref() for f in self.files]}
+
+    def detail(self, **more) -> dict:
+        return {**more, "report_id": self.report_id, "attachments": attachments.listed(self.files)}
+
+
+async def _lead_unit_report(uow: UnitOfWork, task: dict, actor: Actor, action: Action, report_type: str, text: str,
+                            progress: int | None, attachment_ids: Sequence[str]) -> _LeadUnitReport | None:
+    """The lead unit's report recorded with its files; None when the same report was sent before."""
+    if await _resent(uow, task, actor, report_type, text, progress, attachment_ids):
+        return None
+    new_state = check(action, _state(task), actor, task["lead_unit"], task["co_units"])
+    files = await attachments.refs(uow, task["tenant"], task["id"], list(attachment_ids))
+    return _LeadUnitReport(new_state, files, await _report(uow, task, report_type, task["lead_unit"], text, progress, files))
+
+
 async def report_progress(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, text: str, progress: int,
                           attachment_ids: Sequence[str] = ()) -> None:
     t = await load_task(uow, tenant, task_id)
-    if await _resent(uow, t, actor, "progress", text, progress, attachment_ids):
+    recorded = await _lead_unit_report(uow, t, actor, Action.report_progress, "progress", text, progress, attachment_ids)
+    if recorded is None:
         return
-    new = check(Action.report_progress, _state(t), actor, t["lead_unit"], t["co_units"])
-    files = await attachments.refs(uow, tenant, task_id, list(attachment_ids))
-    ids = [f.id for f in files]
-    report_id = await _report(uow, t, "progress", t["lead_unit"], text, progress, files)
-    await _apply(uow, actor, t, new, ev.TASK_PROGRESS_REPORTED, ev.TaskProgressReported(
+    await _apply(uow, actor, t, recorded.new_state, ev.TASK_PROGRESS_REPORTED, ev.TaskProgressReported(
         task_id=task_id, matter_id=t["matter_id"], unit=t["lead_unit"], summary=text[:500], reported_at=uow.now(), progress=progress,
-        attachments=ids, attachment_refs=[f.ref() for f in files]),
-        {"progress": progress, "report_id": report_id, "attachments": attachments.listed(files)}, progress=progress)
+        **recorded.event_files()), recorded.detail(progress=progress), progress=progress)
     await roll_up(uow, tenant, t["matter_id"])
 
 
@@ -116,26 +149,84 @@ async def send_input(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, t
     await _report(uow, t, "input", actor.unit, text, None, await attachments.refs(uow, tenant, task_id, attachment_ids))
 
 
-async def submit_completion(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, text: str, attachment_ids: list[str]) -> None:
+async def submit_completion(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, text: str, attachment_ids: list[str],
+                            desk: Desk) -> str | None:
+    """The lead unit's completion report: to the office at once where the tenant's chain for it is
+    automatic, else first to the unit's head (待单位领导审签); then the sign-off draft's id."""
     t = await load_task(uow, tenant, task_id)
-    if await _resent(uow, t, actor, "completion", text, None, attachment_ids):
-        return
-    new = check(Action.submit_completion, _state(t), actor, t["lead_unit"], t["co_units"])
-    files = await attachments.refs(uow, tenant, task_id, list(attachment_ids))
-    ids = [f.id for f in files]
-    report_id = await _report(uow, t, "completion", t["lead_unit"], text, None, files)
-    await _apply(uow, actor, t, new, ev.TASK_COMPLETION_SUBMITTED, ev.TaskCompletionSubmitted(
-        task_id=task_id, matter_id=t["matter_id"], unit=t["lead_unit"], submitted_at=uow.now(), summary=text[:500],
-        attachments=ids, attachment_refs=[f.ref() for f in files]), {"report_id": report_id, "attachments": attachments.listed(files)})
+    recorded = await _lead_unit_report(uow, t, actor, Action.submit_completion, "completion", text, None, attachment_ids)
+    if recorded is None:
+        return await _open_draft(uow, t)
+    chain, _ = await desk.chain(uow.session, tenant, COMPLETION_REPORT)
+    if chain.automatic:
+        await _completion_submitted(uow, actor, t, recorded.new_state, recorded.report_id, text, recorded.files)
+        return None
+    title = (await uow.session.execute(select(matters.c.title).where(matters.c.id == t["matter_id"]))).scalar()
+    draft = await desk.create(uow, tenant, COMPLETION_REPORT, f"completion:{recorded.report_id}", title=f"办结报告：{title}",
+                              payload={"report_id": recorded.report_id, "previous_state": t["status"]},
+                              created_by=actor.person or t["lead_unit"], task_id=task_id, unit=t["lead_unit"])
+    await _move(uow, actor, t, State.awaiting_unit_head, AWAITING_UNIT_HEAD, draft["id"], recorded.detail(draft_id=draft["id"]))
+    return draft["id"]
 
 
-async def accept(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor) -> None:
+async def _open_draft(uow: UnitOfWork, task: dict) -> str | None:
+    """The pending sign-off draft of the task's completion report, if it waits for one."""
+    if task["status"] != State.awaiting_unit_head:
+        return None
+    last = (await uow.session.execute(select(task_history.c.detail).where(task_history.c.task_id == task["id"])
+                                      .order_by(task_history.c.id.desc()).limit(1))).scalar()
+    return (last or {}).get("draft_id")
+
+
+async def _completion_submitted(uow: UnitOfWork, actor: Actor, task: dict, new: State, report_id: str, text: str, files,
+                                **detail) -> None:
+    await _apply(uow, actor, task, new, ev.TASK_COMPLETION_SUBMITTED, ev.TaskCompletionSubmitted(
+        task_id=task["id"], matter_id=task["matter_id"], unit=task["lead_unit"], submitted_at=uow.now(), summary=text[:500],
+        attachments=[f.id for f in files], attachment_refs=[f.ref() for f in files]),
+        {"report_id": report_id, "attachments": attachments.listed(files), **detail})
+
+
+def _signer(draft: dict) -> Actor:
+    """The unit head who took the draft's last step, as the state machine sees them."""
+    step = draft["steps"][-1]
+    return Actor("unit_head", draft["unit"], step["person_name"])
+
+
+async def completion_signed(uow: UnitOfWork, draft: dict) -> None:
+    """The unit's head signed the completion report off (审签): it reaches the office now, as
+    task.completion_submitted; the deadline is met by this moment."""
+    try:
+        task = await load_task(uow, draft["tenant"], draft["task_id"])
+        new = check(Action.sign_completion, _state(task), _signer(draft), task["lead_unit"], task["co_units"])
+    except IllegalTransition as error:
+        raise SignoffError(error.status, str(error)) from None
+    report = (await uow.session.execute(select(reports).where(reports.c.id == draft["payload"]["report_id"]))).mappings().one()
+    files = await attachments.refs(uow, task["tenant"], task["id"], list(report["attachments"]))
+    await _completion_submitted(uow, _signer(draft), task, new, report["id"], report["text"], files, draft_id=draft["id"])
+    return None
+
+
+async def completion_refused(uow: UnitOfWork, draft: dict) -> None:
+    """The unit's head sent the completion report back to the handler, with the reason; the
+    task returns to the state it was submitted from and the office hears nothing."""
+    try:
+        task = await load_task(uow, draft["tenant"], draft["task_id"])
+        check(Action.refuse_completion, _state(task), _signer(draft), task["lead_unit"], task["co_units"])
+    except IllegalTransition as error:
+        raise SignoffError(error.status, str(error)) from None
+    await _move(uow, _signer(draft), task, State(draft["payload"]["previous_state"]), REFUSED_BY_UNIT_HEAD, draft["id"],
+                {"reason": draft["steps"][-1]["reason"], "report_id": draft["payload"]["report_id"], "draft_id": draft["id"]})
+    return None
+
+
+async def accept(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, desk: Desk) -> None:
     t = await load_task(uow, tenant, task_id)
     new = check(Action.accept, _state(t), actor, t["lead_unit"], t["co_units"])
     now = uow.now()
     await _apply(uow, actor, t, new, ev.TASK_COMPLETED, ev.TaskCompleted(task_id=task_id, matter_id=t["matter_id"], completed_at=now,
                                                                   unit=t["lead_unit"]), {}, completed_at=now, progress=100)
-    await roll_up(uow, tenant, t["matter_id"])
+    if await roll_up(uow, tenant, t["matter_id"]):
+        await replies.matter_closed(uow, tenant, t["matter_id"], actor.person, desk)
 
 
 async def return_for_rework(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, reason: str) -> None:

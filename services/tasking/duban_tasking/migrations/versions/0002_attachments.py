@@ -10,10 +10,7 @@ Create Date: 2026-12-07 09:00:00
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from alembic import op
-
-import duban_common.db
+from duban_common import migration_steps
 
 revision = '0002'
 down_revision = '0001'
@@ -22,23 +19,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table('attachments',
-    sa.Column('id', sa.String(length=36), nullable=False),
-    sa.Column('tenant', sa.String(length=40), nullable=False),
-    sa.Column('task_id', sa.String(length=36), nullable=False),
-    sa.Column('name', sa.String(length=255), nullable=False),
-    sa.Column('size', sa.BigInteger(), nullable=False),
-    sa.Column('content_type', sa.String(length=100), nullable=False),
-    sa.Column('sha256', sa.String(length=64), nullable=False),
-    sa.Column('unit', sa.String(length=40), nullable=True),
-    sa.Column('uploaded_at', duban_common.db.UTCDateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('attachments', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_attachments_task_id'), ['task_id'], unique=False)
+    migration_steps.create_attachments()
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('attachments', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_attachments_task_id'))
-    op.drop_table('attachments')
+    migration_steps.drop_attachments()

@@ -1,0 +1,45 @@
+"""Approvers are reminded when a draft waits at their step more than the tenant's number of working
+days (the ladder's ``approval_reminder_workdays``, 2 by default): a notice to the supervision
+office's mailbox and the webhook, once per period of waiting, audited."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from duban_common import tenancy
+from duban_common.calendar import WorkCalendar
+from duban_common.contracts import events as ev
+from duban_common.signoff import DOC_TYPES, ROLE_NAMES
+
+from ..adapters.orm import ladders
+from ..domain.ladder import DEFAULT_LADDER, Ladder
+from . import notify
+
+
+async def remind(runtime, cal: WorkCalendar, now) -> int:
+    with tenancy.scoped(tenancy.ALL):
+        async with runtime.db.read() as session:
+            days = {tenant: Ladder.model_validate(definition).approval_reminder_workdays
+                    for tenant, definition in (await session.execute(select(ladders.c.tenant, ladders.c.definition))).all()}
+            due = await runtime.signoff.reminders_due(session, now, cal, lambda tenant: days.get(tenant, DEFAULT_LADDER.approval_reminder_workdays))
+    for draft in due:
+        with tenancy.scoped(draft["tenant"]):
+            async with runtime.unit_of_work() as uow:
+                ctx = await notify.context(uow.session, runtime.settings, draft["tenant"])
+                await _send(uow, ctx, draft)
+                await runtime.signoff.reminded(uow, draft)
+    return len(due)
+
+
+async def _send(uow, ctx: notify.Context, draft: dict) -> None:
+    role = ROLE_NAMES.get(draft["waiting_role"], draft["waiting_role"])
+    text = f"【签批提醒】{role}：《{DOC_TYPES.get(draft['doc_type'], draft['doc_type'])}》“{draft['title']}”等待您签批已超过规定时限，请及时办理。"
+    targets = [("mail", m) for m in ctx.mail_to] + ([("webhook", ctx.webhook_url)] if ctx.webhook_url else [])
+    for channel, address in targets:
+        note = ev.NotificationRequested(notification_id=str(uuid.uuid4()), channel=channel, template="approval_reminder", text=text,
+                                        recipient={"unit": draft["waiting_role"], "name": role, "address": address},
+                                        ref={"draft_id": draft["id"], "task_id": draft["task_id"], "title": draft["title"]},
+                                        created_at=uow.now())
+        await uow.emit(draft["tenant"], ev.NOTIFICATION_REQUESTED, note)

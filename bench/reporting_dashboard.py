@@ -27,7 +27,7 @@ from fastapi import FastAPI
 
 from duban_common.calendar import TZ, WorkCalendar, at_local
 from duban_common.clock import FixedClock
-from duban_common.consumer import Delivery
+from duban_common.consumer import apply
 from duban_common.contracts import events as ev
 from duban_common.db import Database
 from duban_common.envelope import new_event
@@ -36,7 +36,7 @@ from duban_reporting.adapters import orm
 from duban_reporting.adapters.units import UnitNames
 from duban_reporting.config import ReportingSettings
 from duban_reporting.entrypoints import http, http_reports
-from duban_reporting.service_layer.projections import HANDLERS
+from duban_reporting.entrypoints.consumers import HANDLERS
 
 TENANT = "bench"
 UNITS = ["zjj", "fgj", "jyj", "wjj", "nyj", "jtj", "czj", "scjgj", "rsj", "yjj", "cgj", "cgz"]
@@ -106,7 +106,7 @@ async def seed(db: Database, envs: list, batch: int = 500) -> None:
             uow = UnitOfWork(session, orm.infra, FixedClock(NOW), "/duban/reporting")
             for env in envs[i:i + batch]:
                 if await uow.record_inbox(orm.PROJECTIONS_CONSUMER, env):
-                    await handlers[env.type](Delivery(env, f"duban.ev.{TENANT}.x.y", 1), uow)
+                    await apply(handlers[env.type], env, f"duban.ev.{TENANT}.x.y", uow)
 
 
 async def timed(client: httpx.AsyncClient, url: str, runs: int = 5) -> tuple[float, float, int]:

@@ -13,6 +13,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
 from duban_common import provisioning
 from duban_common.clock import FixedClock
 from duban_common.consumer import ConsumerRunner, Rejected
+from duban_common.contracts import events as ev
 from duban_common.db import Database
 from duban_common.envelope import new_event
 from duban_common.outbox import InfraTables, OutboxRelay
@@ -97,7 +98,8 @@ async def test_outbox_relay_publishes_with_msg_id_and_marks_after_puback(fresh_n
         await db.dispose()
 
 
-async def _run_consumer(server, tmp_path, handler, messages: list[bytes], *, wait_for_dlq: int, wait_for_applied: int):
+async def _run_consumer(server, tmp_path, handler, messages: list[bytes], *, wait_for_dlq: int, wait_for_applied: int,
+                        event_type: str = "duban.thing.happened.v1"):
     nc, js = await _js(server)
     md, infra, applied = _probe_tables()
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'consumer.db'}")
@@ -107,7 +109,7 @@ async def _run_consumer(server, tmp_path, handler, messages: list[bytes], *, wai
     await provisioning.ensure_streams(js, settings)
     await provisioning.ensure_consumer(js, spec, settings)
     relay = OutboxRelay(db, infra, js, service="probe")
-    runner = ConsumerRunner(spec, {"duban.thing.happened.v1": lambda d, uow: handler(d, uow, applied)}, db, infra, js,
+    runner = ConsumerRunner(spec, {event_type: lambda event, d, uow: handler(event, d, uow, applied)}, db, infra, js,
                             FixedClock(START), settings, relay)
     dlq = await js.subscribe("duban.dlq.*.probe", ordered_consumer=True, deliver_policy=DeliverPolicy.ALL)
     for raw in messages:
@@ -145,8 +147,8 @@ def _thing(key: str, *, id: str | None = None) -> bytes:
 async def test_runner_applies_each_event_once_and_dead_letters_failures_with_reason(fresh_nats, tmp_path):
     deliveries: dict[str, set[int]] = {}  # the server's delivery counts each handler call saw
 
-    async def handler(d, uow, applied):
-        key = d.envelope.data["key"]
+    async def handler(event, d, uow, applied):
+        key = event["key"]  # a type outside the contract: its data as it came
         deliveries.setdefault(key, set()).add(d.num_delivered)
         await uow.session.execute(applied.insert().values(key=key))
         if key == "always-fails":
@@ -172,6 +174,32 @@ async def test_runner_applies_each_event_once_and_dead_letters_failures_with_rea
     assert reasons["refused"] == "unit code 'xx' is not in the directory"
     assert reasons["{not json"].startswith("invalid envelope")
     assert len(letters) == 3
+
+
+async def test_data_that_does_not_fit_its_contract_is_dead_lettered_at_once_with_the_reason(fresh_nats, tmp_path):
+    """The runner hands each handler its event typed; data its type's contract model refuses never
+    reaches a handler and is not retried: one delivery, then the dead letter says which fields."""
+    seen: dict[str, object] = {}
+
+    async def handler(event, d, uow, applied):
+        seen[event.task_id] = event
+        await uow.session.execute(applied.insert().values(key=event.task_id))
+
+    fits = ev.DeadlineOverdue(task_id="t1", matter_id="m1", timer_id="t1:overdue:1", scheduled_at=START, due_on=START.date(),
+                              due_at=START)
+    misfit = {**fits.model_dump(mode="json"), "task_id": "t2", "due_at": "not a time"}
+    del misfit["matter_id"]
+    messages = [new_event(tenant="demo", type=ev.DEADLINE_OVERDUE, source="/test", data=data, time=START).to_bytes()
+                for data in (misfit, fits)]
+    letters, keys = await _run_consumer(fresh_nats, tmp_path, handler, messages, wait_for_dlq=1, wait_for_applied=1,
+                                        event_type=ev.DEADLINE_OVERDUE)
+
+    assert keys == ["t1"] and list(seen) == ["t1"] and isinstance(seen["t1"], ev.DeadlineOverdue)
+    assert seen["t1"].due_at == START, "typed: an instant, not the string that travelled"
+    [letter] = letters
+    assert letter["deliveries"] == 1, "dead-lettered at the first delivery, never retried"
+    assert letter["reason"].startswith(f"{ev.DEADLINE_OVERDUE} does not match its contract: ")
+    assert "matter_id: Field required" in letter["reason"] and "due_at: " in letter["reason"]
 
 
 class _AwayDatabase(Database):
@@ -201,7 +229,7 @@ async def test_a_database_outage_holds_deliveries_instead_of_spending_them(fresh
     await db.create_all(md)
     deliveries: dict[str, int] = {}
 
-    async def handler(d, uow):
+    async def handler(event, d, uow):
         deliveries[d.envelope.data["key"]] = d.num_delivered
         await uow.session.execute(applied.insert().values(key=d.envelope.data["key"]))
 
@@ -247,7 +275,7 @@ async def test_the_runners_pull_loop_applies_what_arrives_across_a_broker_restar
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'loop.db'}")
     await db.create_all(md)
 
-    async def handler(d, uow):
+    async def handler(event, d, uow):
         await uow.session.execute(applied.insert().values(key=d.envelope.data["key"]))
 
     async def applied_keys() -> list[str]:

@@ -10,13 +10,13 @@ import pytest
 from sqlalchemy import select
 
 from duban_common import tenancy
-from duban_common.calendar import TZ, WorkCalendar
+from duban_common.calendar import TZ
 from duban_common.clock import FixedClock
-from duban_common.consumer import Delivery
+from duban_common.consumer import apply
 from duban_common.contracts import events as ev
 from duban_common.envelope import new_event
-from duban_common.runtime import Runtime
 from duban_escalation.adapters import orm
+from duban_escalation.bootstrap import bootstrap
 from duban_escalation.config import EscalationSettings
 from duban_escalation.service_layer.delivery import Deliverer
 
@@ -35,14 +35,14 @@ class FlakySender:
 
 @pytest.fixture
 async def runtime(tmp_path):
-    rt = Runtime(settings=EscalationSettings(data_dir=tmp_path, delivery_attempts=3), metadata=orm.metadata, tables=orm.infra)
-    rt.clock = FixedClock(datetime(2026, 11, 23, 10, 0, tzinfo=TZ))  # a Monday morning: SMS may go out
+    monday = FixedClock(datetime(2026, 11, 23, 10, 0, tzinfo=TZ))  # a Monday morning: SMS may go out
+    rt = bootstrap(EscalationSettings(data_dir=tmp_path, delivery_attempts=3), clock=monday, senders={})
     await rt.db.create_all(orm.metadata)
     yield rt
     await rt.db.dispose()
 
 
-async def _queue(rt, deliverer, n: int = 1) -> None:
+async def _queue(rt, n: int = 1) -> None:
     for i in range(n):
         note = ev.NotificationRequested(notification_id=f"n{i}", channel="sms", recipient={"unit": "zjj", "address": "13800000004"},
                                         template="urge", text=f"催办 {i}", ref={"task_id": "t1", "matter_id": "m1", "title": "x"},
@@ -50,7 +50,7 @@ async def _queue(rt, deliverer, n: int = 1) -> None:
         env = new_event(tenant="demo", type=ev.NOTIFICATION_REQUESTED, source="/duban/escalation", data=note, time=rt.clock.now())
         with tenancy.scoped("demo"):  # as the consumer runner does
             async with rt.unit_of_work() as uow:
-                await deliverer.on_notification(Delivery(env, "duban.out.demo.notification.sms", 1), uow)
+                await apply(rt.handlers["notifications"][ev.NOTIFICATION_REQUESTED], env, "duban.out.demo.notification.sms", uow)
 
 
 async def _rows(rt, table):
@@ -60,8 +60,8 @@ async def _rows(rt, table):
 
 async def test_a_failing_gateway_is_retried_with_backoff_until_it_answers(runtime):
     sender = FlakySender(failures=2)
-    deliverer = Deliverer(runtime, WorkCalendar(), {"sms": sender})
-    await _queue(runtime, deliverer)
+    deliverer = Deliverer(runtime, {"sms": sender})
+    await _queue(runtime)
     assert await deliverer.deliver_due() == 1
     row = (await _rows(runtime, orm.deliveries))[0]
     assert (row["status"], row["attempts"], row["last_error"]) == ("queued", 1, "ConnectionError: gateway unavailable")
@@ -80,8 +80,8 @@ async def test_a_failing_gateway_is_retried_with_backoff_until_it_answers(runtim
 
 async def test_a_channel_that_never_answers_ends_failed_after_the_last_attempt(runtime):
     sender = FlakySender(failures=99)
-    deliverer = Deliverer(runtime, WorkCalendar(), {"sms": sender})
-    await _queue(runtime, deliverer)
+    deliverer = Deliverer(runtime, {"sms": sender})
+    await _queue(runtime)
     for _ in range(5):
         await deliverer.deliver_due()
         runtime.clock.advance(timedelta(hours=1))

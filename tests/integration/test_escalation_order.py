@@ -14,15 +14,15 @@ import pytest
 from duban_common import tenancy
 from duban_common.calendar import TZ, WorkCalendar
 from duban_common.clock import FixedClock
-from duban_common.consumer import Delivery
+from duban_common.consumer import apply
 from duban_common.contracts import events as ev
 from duban_common.envelope import new_event
-from duban_common.runtime import Runtime
 from duban_escalation.adapters import orm
 from duban_escalation.entrypoints import http
+from duban_escalation.bootstrap import bootstrap
 from duban_escalation.config import EscalationSettings
 from duban_common.signoff import Decision, SignoffError, Turn
-from duban_escalation.service_layer import drafting, handlers, notify, orders
+from duban_escalation.service_layer import handlers, notify, orders
 from service_support import rows, routes
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=TZ)
@@ -31,16 +31,17 @@ ORIGIN = {"kind": "leader_instruction", "source": "/platforms/oa", "submission_i
 
 @pytest.fixture
 async def runtime(tmp_path):
-    settings = EscalationSettings(data_dir=tmp_path)
-    rt = Runtime(settings=settings, metadata=orm.metadata, tables=orm.infra)
-    rt.clock = FixedClock(NOW)
-    rt.signoff = drafting.settings_desk(settings)
+    rt = bootstrap(EscalationSettings(data_dir=tmp_path), clock=FixedClock(NOW))
     await rt.db.create_all(orm.metadata)
     await issued_at_once(rt)
     # tasking's units directory, as escalation keeps it from the unit events (no tasking process in this test)
     await deliver(rt, "units", ev.UNIT_REGISTERED, unit_fact(version=1))
     yield rt
     await rt.db.dispose()
+
+
+def contexts(rt) -> notify.Contexts:
+    return rt.collaborators["contexts"]  # what bootstrap gave the handlers and routes
 
 
 AUTOMATIC = ("urge_notice", "supervision_order", "bulletin_office", "bulletin_government", "special_report", "public_censure")
@@ -56,11 +57,10 @@ async def issued_at_once(rt, tenant: str = "demo") -> None:
 
 
 async def deliver(rt, purpose: str, type_: str, data) -> None:
-    handler = handlers.build(rt.settings, WorkCalendar())[purpose][type_]
     env = new_event(tenant="demo", type=type_, source="/duban/test", data=data, time=NOW)
     with tenancy.scoped("demo"):  # as the consumer runner does
         async with rt.unit_of_work() as uow:
-            await handler(Delivery(env, f"duban.out.demo.{type_}", 1), uow)
+            await apply(rt.handlers[purpose][type_], env, f"duban.out.demo.{type_}", uow)
 
 
 def unit_fact(*, version: int, phone: str | None = None) -> ev.UnitRegistered:
@@ -177,7 +177,7 @@ async def test_an_urge_or_rectification_demand_before_the_assignment_is_refused_
     await deliver(runtime, "deadlines", ev.DEADLINE_SET, deadline_set("t5", "m5"))
     url, leader = "/v1/tenants/demo/tasks/t5/rectification-unmet", {"X-Duban-Role": "leader", "Idempotency-Key": "r1"}
     with tenancy.scoped("demo"):
-        async with routes(http.router(runtime, WorkCalendar())) as client:
+        async with routes(http.router(runtime, WorkCalendar(), contexts(runtime))) as client:
             refused = await client.post(url, json={"by": "王县长"}, headers=leader)
             assert refused.status_code == 409 and "尚未交办" in refused.json()["detail"]
             urge = await client.post("/v1/tenants/demo/tasks/t5/urge", json={}, headers={"X-Duban-Role": "supervision_office"})
@@ -203,7 +203,7 @@ async def test_a_reassignment_processed_before_the_assignment_keeps_its_unit_and
     [task] = await rows(runtime, orm.watched_tasks)
     assert (task["unit"], task["title"], task["urges"], [w["reason"] for w in task["waiting"]]) == ("fgj", None, 0, ["overdue"])
     with tenancy.scoped("demo"):
-        async with routes(http.router(runtime, WorkCalendar())) as client:
+        async with routes(http.router(runtime, WorkCalendar(), contexts(runtime))) as client:
             urge = await client.post("/v1/tenants/demo/tasks/t6/urge", json={}, headers={"X-Duban-Role": "supervision_office"})
     assert urge.status_code == 409 and await rows(runtime, orm.infra.outbox) == []
 
@@ -224,7 +224,6 @@ async def test_a_manual_urge_keeps_the_offices_words_and_who_urged(runtime, duba
     event, the notice and the message; who urged and who proposed an order come from the token."""
     await deliver(runtime, "deadlines", ev.DEADLINE_SET, deadline_set("t9", "m9"))
     await deliver(runtime, "tasks", ev.TASK_ASSIGNED, assigned("t9", "m9"))
-    runtime.routers.append(http.router(runtime, WorkCalendar()))
     await deliver(runtime, "units", ev.UNIT_UPDATED, unit_fact(version=2, phone="13800000000"))  # the unit gets the urge by SMS
     office = {"Authorization": "Bearer " + duban_auth.token(tenant="demo", roles=["supervision_office"], name="李敏")}
     words = "群众反映强烈，请于本周五前报送整改方案"

@@ -10,10 +10,9 @@ from duban_common.calendar import TZ, WorkCalendar
 from duban_common.contracts import events as ev
 from duban_escalation.adapters import orm
 from duban_escalation.domain.ladder import DEFAULT_LADDER
-from duban_escalation.service_layer import handlers
 from duban_escalation.service_layer.timers import EscalationTimers
 from service_support import rows
-from test_escalation_order import NOW, assigned, deliver, runtime  # noqa: F401 - the fixture
+from test_escalation_order import NOW, assigned, contexts, deliver, runtime  # noqa: F401 - the fixture
 
 DUE_AT = datetime(2026, 11, 20, 17, 30, tzinfo=TZ)
 
@@ -59,7 +58,7 @@ async def test_a_missed_explanation_is_recorded_and_is_an_urge_only_where_the_la
     assert expl["submitted_at"] is None
     later = datetime(2026, 11, 27, 10, 0, tzinfo=TZ)  # past the explanation's limit (Thu 26th 17:30), before the re-urge (30th)
     runtime.clock.set(later)
-    await EscalationTimers(runtime, WorkCalendar()).fire_due(later)
+    await EscalationTimers(runtime, WorkCalendar(), contexts(runtime)).fire_due(later)
     [task] = await rows(runtime, orm.watched_tasks)
     assert task["urges"] == 2, "not an urge"
     assert [e["data"] for e in await rows(runtime, orm.dossier_entries) if e["type"] == "explanation_missing"] == [{"step": 2}]
@@ -69,7 +68,7 @@ async def test_a_missed_explanation_is_recorded_and_is_an_urge_only_where_the_la
     await deliver(runtime, "tasks", ev.TASK_ASSIGNED, assigned("t3", "m"))
     for n in (1, 2):
         await deliver(runtime, "deadlines", ev.DEADLINE_OVERDUE, overdue("t3", n))
-    await EscalationTimers(runtime, WorkCalendar()).fire_due(datetime(2026, 12, 4, 10, 0, tzinfo=TZ))
+    await EscalationTimers(runtime, WorkCalendar(), contexts(runtime)).fire_due(datetime(2026, 12, 4, 10, 0, tzinfo=TZ))
     t3 = next(t for t in await rows(runtime, orm.watched_tasks) if t["task_id"] == "t3")
     assert [u["reason"] for u in await rows(runtime, orm.urges) if u["task_id"] == "t3"][:3] == ["overdue", "overdue", "explanation_missing"]
     assert t3["urges"] >= 3
@@ -89,7 +88,7 @@ async def test_a_progress_report_does_not_stop_the_urging_a_deadline_ahead_does(
     at 0 %); a deadline moved ahead (a feedback report met a feedback rule, an extension) does."""
     await deliver(runtime, "tasks", ev.TASK_ASSIGNED, assigned("t4", "m"))
     await deliver(runtime, "deadlines", ev.DEADLINE_OVERDUE, overdue("t4", 1))
-    if ev.TASK_PROGRESS_REPORTED in handlers.build(runtime.settings, WorkCalendar())["tasks"]:  # else the consumer acks it unread
+    if ev.TASK_PROGRESS_REPORTED in runtime.handlers["tasks"]:  # else the consumer acks it unread
         await deliver(runtime, "tasks", ev.TASK_PROGRESS_REPORTED, ev.TaskProgressReported(
             task_id="t4", matter_id="m", unit="zjj", reported_at=NOW, progress=0))
     [reurge] = [t for t in await rows(runtime, orm.timers) if t["kind"] == "reurge"]

@@ -15,12 +15,9 @@ from duban_common import audit, tenancy
 from duban_common.calendar import WorkCalendar
 from duban_common.clock import FixedClock
 from duban_common.contracts import events as ev
-from duban_common.runtime import Runtime
-from duban_common.signoff import routes as signoff_routes
 from duban_escalation.adapters import orm
+from duban_escalation.bootstrap import bootstrap
 from duban_escalation.config import EscalationSettings
-from duban_escalation.entrypoints import http, http_signoff
-from duban_escalation.service_layer import drafting
 from duban_escalation.service_layer.timers import EscalationTimers
 from service_support import rows
 from test_escalation_order import NOW, assigned, deliver, unit_fact
@@ -30,10 +27,7 @@ from test_escalation_rules import overdue
 @pytest.fixture
 async def service(tmp_path, duban_auth):
     settings = EscalationSettings(data_dir=tmp_path, notify_mail_to="dcs@demo.gov.cn")
-    rt = Runtime(settings=settings, metadata=orm.metadata, tables=orm.infra)
-    rt.clock = FixedClock(NOW)
-    rt.signoff = drafting.settings_desk(settings)
-    rt.routers += [http.router(rt, WorkCalendar()), signoff_routes.router, http_signoff.router]
+    rt = bootstrap(settings, clock=FixedClock(NOW))  # its routes, the sign-off desk and routes among them
     await rt.db.create_all(orm.metadata)
     await deliver(rt, "units", ev.UNIT_REGISTERED, unit_fact(version=1, phone="13800000000"))  # escalation's copy of the units
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=rt.app("escalation")), base_url="http://t") as client:
@@ -170,7 +164,7 @@ async def test_an_approver_is_reminded_once_a_draft_waits_more_than_two_working_
     made = await client.post("/v1/tenants/demo/tasks/t5/supervision-orders", json={"requirement": "务必于本周内完成整改"},
                              headers=as_(auth, "supervision_office", "李敏"))
     assert made.status_code == 201
-    timers = EscalationTimers(rt, WorkCalendar())
+    timers = EscalationTimers(rt, WorkCalendar(), rt.collaborators["contexts"])
 
     async def reminders() -> list[dict]:
         return [n for n in await published(rt, ev.NOTIFICATION_REQUESTED) if n["template"] == "approval_reminder"]

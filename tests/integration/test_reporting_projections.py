@@ -14,14 +14,14 @@ from sqlalchemy import Column, MetaData, String, Table
 
 from duban_common.calendar import TZ
 from duban_common.clock import FixedClock
-from duban_common.consumer import Delivery
+from duban_common.consumer import apply as apply_event
 from duban_common.contracts import events as ev
 from duban_common import migrations, tenancy
 from duban_common.db import Database
 from duban_common.envelope import new_event
 from duban_common.outbox import UnitOfWork
 from duban_reporting.adapters import orm, tables
-from duban_reporting.service_layer.projections import HANDLERS
+from duban_reporting.entrypoints.consumers import HANDLERS
 
 pytestmark = pytest.mark.usefixtures("operator_scope")  # the test reads and seeds as the operator
 
@@ -134,7 +134,7 @@ async def apply(db: Database, envs: list) -> None:
             async with db.transaction() as s:
                 uow = UnitOfWork(s, orm.infra, FixedClock(T0), "/duban/reporting")
                 if await uow.record_inbox(orm.PROJECTIONS_CONSUMER, env):
-                    await HANDLERS["projections"][env.type](Delivery(env, f"duban.ev.t1.{env.aggregate}.{env.name}", 1), uow)
+                    await apply_event(HANDLERS["projections"][env.type], env, f"duban.ev.t1.{env.aggregate}.{env.name}", uow)
 
 
 @contextlib.asynccontextmanager

@@ -15,15 +15,14 @@ import pytest
 from duban_common import tenancy
 from duban_common.calendar import TZ
 from duban_common.clock import FixedClock
-from duban_common.consumer import Delivery
+from duban_common.consumer import apply
 from duban_common.contracts import events as ev
 from duban_common.envelope import new_event
-from duban_common.runtime import Runtime
 from duban_reporting.adapters import orm
 from duban_reporting.adapters.units import UnitNames
+from duban_reporting.bootstrap import bootstrap
 from duban_reporting.config import ReportingSettings
 from duban_reporting.entrypoints import http_documents
-from duban_reporting.service_layer.projections import HANDLERS
 from service_support import rows, routes
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=TZ)
@@ -33,8 +32,7 @@ OFFICE = {"X-Duban-Role": "supervision_office"}
 
 @pytest.fixture
 async def runtime(tmp_path):
-    rt = Runtime(settings=ReportingSettings(data_dir=tmp_path), metadata=orm.metadata, tables=orm.infra)
-    rt.clock = FixedClock(NOW)
+    rt = bootstrap(ReportingSettings(data_dir=tmp_path), clock=FixedClock(NOW), units=UnitNames(None))
     await rt.db.create_all(orm.metadata)
     yield rt
     await rt.db.dispose()
@@ -44,7 +42,7 @@ async def deliver(rt, type_: str, data) -> None:
     env = new_event(tenant="demo", type=type_, source="/duban/test", data=data, time=NOW)
     with tenancy.scoped("demo"):  # as the consumer runner does
         async with rt.unit_of_work() as uow:
-            await HANDLERS["projections"][type_](Delivery(env, f"duban.ev.demo.{type_}", 1), uow)
+            await apply(rt.handlers["projections"][type_], env, f"duban.ev.demo.{type_}", uow)
 
 
 async def publish(rt, matter_id: str | None = None, campaign: dict | None = None) -> httpx.Response:

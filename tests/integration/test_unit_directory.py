@@ -39,8 +39,8 @@ UNITS = [{"code": "zjj", "name": "县住房和城乡建设局", "type": "departm
 
 @pytest.fixture
 async def tasking(tmp_path, either_db_url):
-    rt = Runtime(settings=TaskingSettings(data_dir=tmp_path, database_url=either_db_url), metadata=orm.metadata, tables=orm.infra)
-    rt.clock = FixedClock(NOW)
+    rt = Runtime(TaskingSettings(data_dir=tmp_path, database_url=either_db_url), metadata=orm.metadata, tables=orm.infra,
+                 clock=FixedClock(NOW))
     await rt.db.create_all(orm.metadata)
     yield rt
     await rt.db.dispose()

@@ -38,7 +38,7 @@ def _envelope(event_id: str) -> bytes:
 
 def test_a_dead_letter_after_a_valid_delivery_is_logged_with_no_event_id_of_the_valid_one():
     spec = ConsumerSpec("intake", "submissions", "DUBAN_IN", "duban.in.*.*")
-    runner = ConsumerRunner(spec, {"*": lambda delivery, uow: None}, None, None, None, None, ServiceSettings(service="intake"), None)
+    runner = ConsumerRunner(spec, {"*": lambda event, delivery, uow: None}, None, None, None, None, ServiceSettings(service="intake"), None)
     seen: dict[int, dict] = {}
 
     async def dead_letter(msg, reason, delivered) -> None:  # where the "dead-lettered" line is logged

@@ -15,6 +15,12 @@ one bad message costs its neighbours a retry, never their effect. When the datab
 does not answer, the deliveries are held in progress and tried again until it does: an
 outage never counts toward ``max_deliver`` and never dead-letters a good message.
 
+Each handler gets the event typed: the runner validates ``data`` against the event type's
+contract model (``contracts.events.EVENT_TYPES``) before the transaction, and a mismatch is
+a :class:`Rejected` message with the fields that do not fit. Handlers are declared as plain
+functions ``handler(event, delivery, uow, **collaborators)``; :func:`bind` gives each the
+collaborators its keyword parameters name (cosmicpython's ``inject_dependencies``).
+
 Failures are loud and bounded (STYLE.md 7): a :class:`Rejected` message (bad input)
 goes to the dead-letter subject at once; any other exception is logged and the
 message redelivered with backoff, and dead-lettered with the reason once it has
@@ -24,17 +30,20 @@ been delivered ``max_deliver`` times. Either way the consumer keeps going.
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 import time
 import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from . import bindings, subjects, tenancy
 from .contracts.dead_letters import letter_for
+from .contracts.events import EVENT_TYPES
 from .envelope import Envelope
 from .logging import bind_correlation, clear_correlation, get_logger
 from .metrics import HANDLER_SECONDS, MESSAGES
@@ -64,11 +73,49 @@ class Delivery:
     num_delivered: int
 
 
-Handler = Callable[[Delivery, UnitOfWork], Awaitable[None]]
+# handler(event, delivery, uow): the event is the type's contract model, validated by the runner
+Handler = Callable[[Any, Delivery, UnitOfWork], Awaitable[None]]
+Handlers = dict[str, dict[str, Handler]]  # purpose → event type (or "*") → handler
 
 
 def describe_validation_error(e: ValidationError) -> str:
     return "; ".join(f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}" for err in e.errors())
+
+
+def event_of(envelope: Envelope) -> BaseModel | dict:
+    """The envelope's data as its type's contract model. A type outside the contract (what a
+    ``"*"`` handler takes: inbound submissions, checked by their handler) keeps its data as is.
+    Data that does not fit its model can never be processed: :class:`Rejected` with the reason."""
+    model = EVENT_TYPES.get(envelope.type)
+    if model is None:
+        return envelope.data
+    try:
+        return model.model_validate(envelope.data)
+    except ValidationError as e:
+        raise Rejected(f"{envelope.type} does not match its contract: {describe_validation_error(e)}") from None
+
+
+async def apply(handler: Handler, envelope: Envelope, subject: str, uow: UnitOfWork, num_delivered: int = 1) -> None:
+    """Run ``handler`` on ``envelope`` as the runner does, the event typed (a replay, a test)."""
+    await handler(event_of(envelope), Delivery(envelope, subject, num_delivered), uow)
+
+
+def bind(handlers: Handlers, collaborators: dict[str, Any]) -> Handlers:
+    """Each handler with the collaborators its keyword-only parameters name (a clock, the
+    settings, the units directory, ...), so that HANDLERS can be plain module-level functions
+    and bootstrap, or a test, decides what they get. A parameter nobody provides is an error
+    at start-up, not at the first delivery."""
+    return {purpose: {event_type: _bound(handler, collaborators) for event_type, handler in table.items()}
+            for purpose, table in handlers.items()}
+
+
+def _bound(handler: Handler, collaborators: dict[str, Any]) -> Handler:
+    wanted = [name for name, parameter in inspect.signature(handler).parameters.items()
+              if parameter.kind is inspect.Parameter.KEYWORD_ONLY and parameter.default is inspect.Parameter.empty]
+    missing = [name for name in wanted if name not in collaborators]
+    if missing:
+        raise TypeError(f"{handler.__qualname__} needs {', '.join(missing)}, which bootstrap does not provide")
+    return functools.partial(handler, **{name: collaborators[name] for name in wanted}) if wanted else handler
 
 
 class _DatabaseDown(Exception):
@@ -82,6 +129,7 @@ class _Waiting:
 
     msg: "Msg"
     env: Envelope
+    event: Any  # the data as its contract model
     handler: Handler
     delivered: int
     outcome: str | None = None
@@ -169,13 +217,14 @@ class ConsumerRunner:
             delivered = msg.metadata.num_delivered if msg.metadata else 1
             try:
                 env, handler = self._parse(msg)
+                event = event_of(env) if handler is not None else None
             except Exception as e:  # Rejected: dead-lettered at once; anything else: retried
                 await self._settle(msg, delivered, e, started)
                 continue
             if handler is None:
                 await self._settle(msg, delivered, "ignored", started)
             else:
-                waiting.append(_Waiting(msg, env, handler, delivered))
+                waiting.append(_Waiting(msg, env, event, handler, delivered))
         for i in range(0, len(waiting), self.max_group):
             try:
                 await self._commit_until_database_answers(waiting[i : i + self.max_group])
@@ -298,7 +347,7 @@ class ConsumerRunner:
                 return "duplicate"
             fresh.discard(w.env.key)
             uow.auditor.caused_by(w.env, self.spec.durable)
-            await w.handler(Delivery(w.env, w.msg.subject, w.delivered), uow)
+            await w.handler(w.event, Delivery(w.env, w.msg.subject, w.delivered), uow)
             return "processed"
 
     def _settled(self, group: list[_Waiting], outcomes: list[str], uow: UnitOfWork) -> None:

@@ -2,8 +2,10 @@
 relay, the consumers (each pulls its durable consumer, decision 0017) and the FastAPI app
 with its operations endpoints.
 
-A service's ``bootstrap.py`` creates a :class:`Runtime` with its metadata, handlers
-and routers; nothing is built at import time (STYLE.md 3).
+A service's ``bootstrap.py`` creates a :class:`Runtime` with its metadata, handlers (its
+``entrypoints/consumers.HANDLERS`` and the collaborators they ask for) and routers; nothing is
+built at import time (STYLE.md 3). What a test replaces is passed in, never overwritten
+afterwards: ``Runtime(settings, ..., clock=FixedClock(...))``.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import asyncio
 import contextlib
 import importlib
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 
 import nats
@@ -28,8 +30,8 @@ from . import anchors, audit, auth, migrations, provisioning
 from . import http as http_errors
 from .attachments import AttachmentStore
 from .bodylimit import BodyLimit
-from .clock import SimulatedClock, SystemClock
-from .consumer import ConsumerRunner, Handler
+from .clock import Clock, SimulatedClock, SystemClock
+from .consumer import ConsumerRunner, Handlers, bind
 from .db import Database
 from .http import document_refusals
 from .logging import configure as configure_logging
@@ -47,9 +49,15 @@ DOCS_ASSETS = "/docs/assets"  # Swagger UI's and ReDoc's scripts, styles and ico
 @dataclass
 class Runtime:
     settings: ServiceSettings
+    _: KW_ONLY
     metadata: MetaData
     tables: InfraTables
-    handlers: dict[str, dict[str, Handler]] = field(default_factory=dict)  # purpose → type → handler
+    handlers: Handlers = field(default_factory=dict)  # purpose → type → handler, as HANDLERS declares them
+    # What the handlers' keyword-only parameters ask for, by name (consumer.bind); bootstrap decides
+    collaborators: dict[str, Any] = field(default_factory=dict)
+    clock: Clock | None = None  # None: the settings' clock (simulated or the system's)
+    access: dict | None = None  # the service's ACCESS table; None: entrypoints/access.py of the service
+    unit_scope: Any = None  # the service's UNITS scope (unitscope.UnitScope), with ``access``
     routers: list[APIRouter] = field(default_factory=list)
     # Long-running work of the service (e.g. a timer loop): coroutine factories started after
     # the relay and the consumers, cancelled first on stop. One that ends with an error is logged.
@@ -62,8 +70,10 @@ class Runtime:
 
     def __post_init__(self) -> None:
         self.db = Database(self.settings.db_url())
-        clock = SimulatedClock if self.settings.clock == "simulated" else SystemClock
-        self.clock = clock(self.settings.service, self.settings.instance)
+        if self.clock is None:
+            clock = SimulatedClock if self.settings.clock == "simulated" else SystemClock
+            self.clock = clock(self.settings.service, self.settings.instance)
+        self.handlers = bind(self.handlers, self.collaborators)
         self.nc: NatsClient | None = None
         self.js: JetStreamContext | None = None
         self.attachments: AttachmentStore | None = None  # the report attachments' store, once connected
@@ -162,8 +172,11 @@ class Runtime:
             finally:
                 await self.stop()
 
-        tables = importlib.import_module(f"duban_{self.settings.service}.entrypoints.access")
-        guard = auth.authorizer(self.settings, tables.ACCESS, getattr(tables, "UNITS", None), self.db)
+        access, unit_scope = self.access, self.unit_scope
+        if access is None:
+            tables = importlib.import_module(f"duban_{self.settings.service}.entrypoints.access")
+            access, unit_scope = tables.ACCESS, getattr(tables, "UNITS", None)
+        guard = auth.authorizer(self.settings, access, unit_scope, self.db)
         # FastAPIOffline: /docs and /redoc with their scripts served by the service itself (county
         # intranets reach no CDN); every route: token, role, tenant, a unit handler's unit
         app = FastAPIOffline(title=title, version="1.0.0", lifespan=lifespan, static_url=DOCS_ASSETS, dependencies=[Depends(guard)])

@@ -18,15 +18,14 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table, select
 
+from .consumer import Delivery, Handler
 from .contracts import events
 from .db import UTCDateTime
+from .outbox import UnitOfWork
 from .tenancy import tenant_column
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
-
-    from .consumer import Delivery, Handler
-    from .outbox import UnitOfWork
 
 TABLE = "unit_directory"
 FILTER = "duban.ev.*.unit.>"  # what each keeping service's ``units`` consumer reads (provisioning.CONSUMERS)
@@ -95,10 +94,10 @@ class UnitDirectory:
         return True
 
     def handlers(self) -> dict[str, Handler]:
-        """The consumer's handlers, one per unit event type."""
+        """The consumer's handlers, one per unit event type, each taking the fact typed (consumer.bind)."""
 
-        async def on_unit_fact(delivery: Delivery, uow: UnitOfWork) -> None:
-            fact = FACTS[delivery.envelope.type].model_validate(delivery.envelope.data)
+        async def on_unit_fact(fact: events.UnitRegistered | events.UnitUpdated | events.UnitDeactivated, delivery: Delivery,
+                               uow: UnitOfWork) -> None:
             await self.apply(uow.session, delivery.envelope.tenant, fact)
 
         return dict.fromkeys(FACTS, on_unit_fact)

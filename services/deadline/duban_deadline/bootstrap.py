@@ -1,18 +1,21 @@
 """Composition root of the deadline service."""
 
-from duban_common.clock import SimulatedClock
+from duban_common.clock import Clock, SimulatedClock
 from duban_common.runtime import Runtime
 
 from .adapters import orm
 from .config import DeadlineSettings
-from .entrypoints import consumers, http
+from .entrypoints import access, consumers, http
 from .service_layer import calendar_admin
 from .service_layer.firing import TimerFiring
 
 
-def bootstrap(settings: DeadlineSettings | None = None) -> Runtime:
+def bootstrap(settings: DeadlineSettings | None = None, *, clock: Clock | None = None, units=None, senders=None) -> Runtime:
+    """``units`` and ``senders`` are the other services' seams: the deadline service looks no
+    unit up and sends nothing, so it takes none (the same signature in every service)."""
     settings = settings or DeadlineSettings()
-    runtime = Runtime(settings=settings, metadata=orm.metadata, tables=orm.infra, handlers=consumers.handler_table(settings.due_time))
+    runtime = Runtime(settings, metadata=orm.metadata, tables=orm.infra, handlers=consumers.HANDLERS,
+                      collaborators={"default_due_time": settings.due_time}, clock=clock, access=access.ACCESS, unit_scope=access.UNITS)
     runtime.routers.extend(http.ROUTERS)
     firing = TimerFiring(runtime.db, orm.infra, runtime.clock, runtime.source, instance=f"{settings.service}.{settings.instance}",
                          default_due_time=settings.due_time, simulated=isinstance(runtime.clock, SimulatedClock),

@@ -1,29 +1,35 @@
 """Composition root of the escalation service."""
 
 from duban_common.calendar import WorkCalendar
-from duban_common.contracts.events import NOTIFICATION_REQUESTED
+from duban_common.clock import Clock
 from duban_common.runtime import Runtime
 from duban_common.signoff import routes as signoff_routes
 
 from .adapters import orm
 from .adapters.senders import senders_from
 from .config import EscalationSettings
-from .entrypoints import http, http_attachments, http_signoff
-from .service_layer import drafting, handlers
+from .entrypoints import access, consumers, http, http_attachments, http_signoff
+from .service_layer import drafting, notify
 from .service_layer.delivery import Deliverer
 from .service_layer.timers import EscalationTimers
 
 
-def bootstrap(settings: EscalationSettings | None = None) -> Runtime:
+def bootstrap(settings: EscalationSettings | None = None, *, clock: Clock | None = None, units: notify.Units | None = None,
+              senders: dict | None = None) -> Runtime:
+    """``units``: (session, tenant) → its units by code (default: escalation's own copy of tasking's
+    directory, notify.DIRECTORY); ``senders``: channel → what sends on it (default: those the settings configure)."""
     settings = settings or EscalationSettings()
-    cal = WorkCalendar()
-    runtime = Runtime(settings=settings, metadata=orm.metadata, tables=orm.infra, handlers=handlers.build(settings, cal))
-    runtime.signoff = drafting.settings_desk(settings)
-    timers = EscalationTimers(runtime, cal)
-    deliverer = Deliverer(runtime, cal, senders_from(settings))
-    runtime.handlers["notifications"] = {NOTIFICATION_REQUESTED: deliverer.on_notification}
+    calendar = WorkCalendar()
+    contexts = notify.contexts_of(settings, units)
+    runtime = Runtime(settings, metadata=orm.metadata, tables=orm.infra, handlers=consumers.HANDLERS, clock=clock,
+                      collaborators={"settings": settings, "calendar": calendar, "contexts": contexts},
+                      access=access.ACCESS, unit_scope=access.UNITS)
+    runtime.signoff = drafting.desk(contexts)
+    timers = EscalationTimers(runtime, calendar, contexts)
+    deliverer = Deliverer(runtime, senders_from(settings) if senders is None else senders)
     if hasattr(runtime.clock, "on_change"):
         runtime.clock.on_change(timers.on_clock_change)
     runtime.background += [timers.run, deliverer.run]
-    runtime.routers += [http.router(runtime, cal), http_attachments.router(runtime), signoff_routes.router, http_signoff.router]
+    runtime.routers += [http.router(runtime, calendar, contexts), http_attachments.router(runtime), signoff_routes.router,
+                        http_signoff.router]
     return runtime

@@ -1,7 +1,7 @@
 """Composition root of the reporting service."""
 
 from duban_common.calendar import WorkCalendar
-from duban_common.clock import SimulatedClock
+from duban_common.clock import Clock, SimulatedClock
 from duban_common.documents.issuing import IssuingLookup
 from duban_common.runtime import Runtime
 from duban_common.signoff import Desk
@@ -10,15 +10,19 @@ from duban_common.signoff import routes as signoff_routes
 from .adapters import orm
 from .adapters.units import UnitNames
 from .config import ReportingSettings
-from .entrypoints import http, http_documents, http_reports, http_rhythm
-from .service_layer.projections import HANDLERS
+from .entrypoints import access, consumers, http, http_documents, http_reports, http_rhythm
 from .service_layer.rhythm import RhythmTicker, document_kinds
 
 
-def bootstrap(settings: ReportingSettings | None = None) -> Runtime:
+def bootstrap(settings: ReportingSettings | None = None, *, clock: Clock | None = None, units: UnitNames | None = None,
+              senders=None) -> Runtime:
+    """``units``: what names a tenant's units (anything with ``async of(tenant) -> {code: name}``;
+    default: reporting's own copy of tasking's directory, adapters/units.py). ``senders`` is
+    escalation's seam: reporting sends nothing (the same signature in every service)."""
     settings = settings or ReportingSettings()
-    runtime = Runtime(settings=settings, metadata=orm.metadata, tables=orm.infra, handlers=HANDLERS)
-    calendar, names = WorkCalendar(), UnitNames(runtime.db)
+    runtime = Runtime(settings, metadata=orm.metadata, tables=orm.infra, handlers=consumers.HANDLERS, clock=clock,
+                      access=access.ACCESS, unit_scope=access.UNITS)
+    calendar, names = WorkCalendar(), units or UnitNames(runtime.db)
     runtime.routers.append(http.router(runtime, calendar, names))
     runtime.routers.append(http_reports.router(runtime, calendar, names))
     runtime.routers.append(http_documents.router(runtime, names))

@@ -1,19 +1,23 @@
 """Composition root of the tasking service."""
 
 from duban_common.calendar import WorkCalendar
+from duban_common.clock import Clock
 from duban_common.runtime import Runtime
 from duban_common.signoff import routes as signoff_routes
 
 from .adapters import orm
 from .config import TaskingSettings
-from .entrypoints import consumers, http, http_attachments, http_tasks
+from .entrypoints import access, consumers, http, http_attachments, http_tasks
 from .service_layer import signoffs
 from .service_layer.units import publish_unpublished
 
 
-def bootstrap(settings: TaskingSettings | None = None) -> Runtime:
+def bootstrap(settings: TaskingSettings | None = None, *, clock: Clock | None = None, units=None, senders=None) -> Runtime:
+    """``units`` and ``senders`` are the other services' seams: tasking keeps the units directory
+    itself and sends nothing, so it takes none (the same signature in every service)."""
     settings = settings or TaskingSettings()
-    runtime = Runtime(settings=settings, metadata=orm.metadata, tables=orm.infra, handlers=consumers.HANDLERS)
+    runtime = Runtime(settings, metadata=orm.metadata, tables=orm.infra, handlers=consumers.HANDLERS, clock=clock,
+                      access=access.ACCESS, unit_scope=access.UNITS)
     runtime.signoff = signoffs.desk()
     runtime.background.append(lambda: publish_unpublished(runtime))  # units from before the directory was published
     runtime.routers += [http.router(runtime), http_tasks.router(runtime, WorkCalendar()), http_attachments.router(runtime),

@@ -15,7 +15,7 @@ from ..adapters import repository as repo
 from ..domain import extensions as rules
 from ..domain import policy
 from . import deadlines as dl
-from .handlers import TaskNotKnownYet, parse
+from .handlers import TaskNotKnownYet
 
 log = get_logger(__name__)
 
@@ -46,34 +46,31 @@ async def request(uow: UnitOfWork, tenant: str, task_id: str, *, reason: str, re
     return ext
 
 
-def make_on_extension_requested(default_due_time: time):
-    async def on_extension_requested(d: Delivery, uow: UnitOfWork) -> None:
-        """From tasking (or our own HTTP request coming back): recorded once, by its id. A request
-        that breaks the rules is recorded too and denied at once with the reason, so the unit hears of it."""
-        tenant, e = d.envelope.tenant, parse(ev.ExtensionRequested, d)
-        if await repo.extension_exists(uow.session, e.extension_id):
-            return
-        row = await repo.get_deadline(uow.session, tenant, e.task_id, lock=True)
-        if row is None:
-            raise TaskNotKnownYet(f"task {e.task_id} of tenant {tenant} has no deadline yet")
-        cal = await repo.load_calendar(uow.session, tenant)
-        cap = policy.cap_of(cal, policy.Basis.from_json(row["basis"]))
-        refusal = None
-        try:
-            rules.check_request(now=e.requested_at, status=row["status"], due_on=row["due_on"], due_at=row["due_at"],
-                                requested_on=cal.roll_forward(e.requested_due_on).day, cap_on=cap.day if cap else None,
-                                pending=await repo.has_pending_extension(uow.session, tenant, e.task_id))
-        except rules.Refused as r:
-            refusal = str(r)
-        await repo.insert_extension(uow.session, dict(
-            id=e.extension_id, tenant=tenant, task_id=e.task_id, reason=e.reason, requested_due_on=e.requested_due_on,
-            current_due_on=row["due_on"], requested_at=e.requested_at, requested_by=e.requested_by, channel="event", status="pending",
-        ))
-        if refusal:
-            await decide(uow, tenant, e.task_id, e.extension_id, approved=False, reason=f"不符合延期规定：{refusal}",
-                         granted_due_on=None, decided_by="system", default_due_time=default_due_time)
-
-    return on_extension_requested
+async def on_extension_requested(e: ev.ExtensionRequested, d: Delivery, uow: UnitOfWork, *, default_due_time: time) -> None:
+    """From tasking (or our own HTTP request coming back): recorded once, by its id. A request
+    that breaks the rules is recorded too and denied at once with the reason, so the unit hears of it."""
+    tenant = d.envelope.tenant
+    if await repo.extension_exists(uow.session, e.extension_id):
+        return
+    row = await repo.get_deadline(uow.session, tenant, e.task_id, lock=True)
+    if row is None:
+        raise TaskNotKnownYet(f"task {e.task_id} of tenant {tenant} has no deadline yet")
+    cal = await repo.load_calendar(uow.session, tenant)
+    cap = policy.cap_of(cal, policy.Basis.from_json(row["basis"]))
+    refusal = None
+    try:
+        rules.check_request(now=e.requested_at, status=row["status"], due_on=row["due_on"], due_at=row["due_at"],
+                            requested_on=cal.roll_forward(e.requested_due_on).day, cap_on=cap.day if cap else None,
+                            pending=await repo.has_pending_extension(uow.session, tenant, e.task_id))
+    except rules.Refused as r:
+        refusal = str(r)
+    await repo.insert_extension(uow.session, dict(
+        id=e.extension_id, tenant=tenant, task_id=e.task_id, reason=e.reason, requested_due_on=e.requested_due_on,
+        current_due_on=row["due_on"], requested_at=e.requested_at, requested_by=e.requested_by, channel="event", status="pending",
+    ))
+    if refusal:
+        await decide(uow, tenant, e.task_id, e.extension_id, approved=False, reason=f"不符合延期规定：{refusal}",
+                     granted_due_on=None, decided_by="system", default_due_time=default_due_time)
 
 
 async def decide(uow: UnitOfWork, tenant: str, task_id: str, extension_id: str, *, approved: bool, reason: str | None,

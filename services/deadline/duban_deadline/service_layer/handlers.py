@@ -6,9 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import time
 
-from pydantic import ValidationError
-
-from duban_common.consumer import Delivery, Rejected, describe_validation_error
+from duban_common.consumer import Delivery
 from duban_common.contracts import events as ev
 from duban_common.calendar import local_day
 from duban_common.logging import get_logger
@@ -27,45 +25,34 @@ class TaskNotKnownYet(RuntimeError):
     handling it right now): retried with backoff, dead-lettered if it never appears."""
 
 
-def parse(model, d: Delivery):
-    """The event's data as its contract model; data that does not fit is dead-lettered at once."""
-    try:
-        return model.model_validate(d.envelope.data)
-    except ValidationError as e:
-        raise Rejected(f"{d.envelope.type} does not match its contract: {describe_validation_error(e)}") from None
-
-
-def make_on_task_assigned(default_due_time: time):
-    async def on_task_assigned(delivery: Delivery, uow: UnitOfWork) -> None:
-        tenant, e = delivery.envelope.tenant, parse(ev.TaskAssigned, delivery)
-        s = uow.session
-        if await repo.get_deadline(s, tenant, e.task_id) is not None:
-            log.warning("task already has a deadline; assignment ignored", task_id=e.task_id)
-            return
-        cal, p = await repo.reference(s, tenant, default_due_time)
-        start_on = local_day(e.assigned_at)
-        basis = policy.basis_for(e.origin, start_on, has_co_units=bool(e.co_units), requested_due_on=e.requested_due_on,
-                                 rules=p.rules, beyond_maximum=p.beyond_maximum, scheme=p.rule_scheme)
-        evaluated = policy.evaluate(cal, basis)
-        late = notice.check(cal, e.origin, start_on, p.notice_limits)
-        row = dict(
-            task_id=e.task_id, tenant=tenant, matter_id=e.matter_id, start_on=evaluated.start_on, due_on=evaluated.due_on,
-            due_at=timers.due_instant(evaluated.due_on, p.due_time), rule=evaluated.rule, provisional=evaluated.provisional, note=evaluated.note, set_at=uow.now(),
-            status="open", lead_unit=e.lead_unit, co_units=e.co_units, origin=e.origin.model_dump(mode="json"),
-            assigned_at=e.assigned_at, basis=basis.to_json(), revision=1,
-            notice_limit_on=late.limit_on if late else None, notice_late_workdays=late.late_workdays if late else None,
-        )
-        await repo.insert_deadline(s, row)
-        await repo.insert_timers(s, tenant, e.task_id, timers.assignment_timers(cal, e.assigned_at, p), uow.now())
-        await repo.insert_timers(s, tenant, e.task_id, timers.deadline_timers(cal, evaluated.start_on, evaluated.due_on, row["due_at"], p, uow.now()), uow.now())
-        await dl.emit_set(uow, row, cal, p, reason="assigned", previous_due_on=None)
-        if late and late.late:
-            await uow.emit(tenant, ev.DEADLINE_NOTICE_LATE, ev.NoticeLate(
-                task_id=e.task_id, matter_id=e.matter_id, kind=e.origin.kind, limit_rule=late.limit_rule, origin_on=late.origin_on,
-                limit_on=late.limit_on, issued_on=late.issued_on, late_workdays=late.late_workdays, note=late.note, issued_by=late.issued_by,
-            ))
-
-    return on_task_assigned
+async def on_task_assigned(e: ev.TaskAssigned, delivery: Delivery, uow: UnitOfWork, *, default_due_time: time) -> None:
+    tenant = delivery.envelope.tenant
+    s = uow.session
+    if await repo.get_deadline(s, tenant, e.task_id) is not None:
+        log.warning("task already has a deadline; assignment ignored", task_id=e.task_id)
+        return
+    cal, p = await repo.reference(s, tenant, default_due_time)
+    start_on = local_day(e.assigned_at)
+    basis = policy.basis_for(e.origin, start_on, has_co_units=bool(e.co_units), requested_due_on=e.requested_due_on,
+                             rules=p.rules, beyond_maximum=p.beyond_maximum, scheme=p.rule_scheme)
+    evaluated = policy.evaluate(cal, basis)
+    late = notice.check(cal, e.origin, start_on, p.notice_limits)
+    row = dict(
+        task_id=e.task_id, tenant=tenant, matter_id=e.matter_id, start_on=evaluated.start_on, due_on=evaluated.due_on,
+        due_at=timers.due_instant(evaluated.due_on, p.due_time), rule=evaluated.rule, provisional=evaluated.provisional, note=evaluated.note, set_at=uow.now(),
+        status="open", lead_unit=e.lead_unit, co_units=e.co_units, origin=e.origin.model_dump(mode="json"),
+        assigned_at=e.assigned_at, basis=basis.to_json(), revision=1,
+        notice_limit_on=late.limit_on if late else None, notice_late_workdays=late.late_workdays if late else None,
+    )
+    await repo.insert_deadline(s, row)
+    await repo.insert_timers(s, tenant, e.task_id, timers.assignment_timers(cal, e.assigned_at, p), uow.now())
+    await repo.insert_timers(s, tenant, e.task_id, timers.deadline_timers(cal, evaluated.start_on, evaluated.due_on, row["due_at"], p, uow.now()), uow.now())
+    await dl.emit_set(uow, row, cal, p, reason="assigned", previous_due_on=None)
+    if late and late.late:
+        await uow.emit(tenant, ev.DEADLINE_NOTICE_LATE, ev.NoticeLate(
+            task_id=e.task_id, matter_id=e.matter_id, kind=e.origin.kind, limit_rule=late.limit_rule, origin_on=late.origin_on,
+            limit_on=late.limit_on, issued_on=late.issued_on, late_workdays=late.late_workdays, note=late.note, issued_by=late.issued_by,
+        ))
 
 
 async def _task(uow: UnitOfWork, tenant: str, task_id: str) -> dict:
@@ -80,8 +67,7 @@ def _status(row: dict, new: str) -> str:
     return row["status"] if row["status"] == "completed" else new
 
 
-async def on_task_acknowledged(d: Delivery, uow: UnitOfWork) -> None:
-    e = parse(ev.TaskAcknowledged, d)
+async def on_task_acknowledged(e: ev.TaskAcknowledged, d: Delivery, uow: UnitOfWork) -> None:
     row = await _task(uow, d.envelope.tenant, e.task_id)
     await repo.update_deadline(uow.session, e.task_id, acknowledged_at=e.acknowledged_at)
     await repo.cancel_timers(uow.session, row["tenant"], e.task_id, timers.ASSIGNMENT_KINDS, uow.now(), "acknowledged")
@@ -95,99 +81,77 @@ async def _stop_every_timer(uow: UnitOfWork, tenant: str, task_id: str, status: 
     await repo.cancel_timers(uow.session, row["tenant"], task_id, timers.KINDS, uow.now(), note)
 
 
-async def on_task_declined(d: Delivery, uow: UnitOfWork) -> None:
-    e = parse(ev.TaskDeclined, d)
+async def on_task_declined(e: ev.TaskDeclined, d: Delivery, uow: UnitOfWork) -> None:
     await _stop_every_timer(uow, d.envelope.tenant, e.task_id, "declined", "declined")
 
 
-def make_on_task_reassigned(default_due_time: time):
-    async def on_task_reassigned(d: Delivery, uow: UnitOfWork) -> None:
-        e = parse(ev.TaskReassigned, d)
-        row = await _task(uow, d.envelope.tenant, e.task_id)
-        if row["status"] in DONE:
-            return
-        s, tenant = uow.session, row["tenant"]
-        cal, p = await repo.reference(s, tenant, default_due_time)
-        row.update(status="open", lead_unit=e.lead_unit, co_units=e.co_units)
-        await repo.update_deadline(s, e.task_id, status="open", lead_unit=e.lead_unit, co_units=e.co_units, acknowledged_at=None)
-        await repo.cancel_timers(s, tenant, e.task_id, timers.ASSIGNMENT_KINDS, uow.now(), "reassigned")
-        await repo.insert_timers(s, tenant, e.task_id, timers.assignment_timers(cal, e.reassigned_at, p), uow.now())
-        await dl.replan_deadline_timers(uow, row, cal, p, note="reassigned")
-        # the same deadline, announced again with the new unit's sign-for and decline limits
-        row.update(revision=row["revision"] + 1, set_at=uow.now())
-        await repo.update_deadline(s, e.task_id, revision=row["revision"], set_at=row["set_at"])
-        await dl.emit_set(uow, row, cal, p, reason="reassigned", previous_due_on=row["due_on"])
-
-    return on_task_reassigned
+async def on_task_reassigned(e: ev.TaskReassigned, d: Delivery, uow: UnitOfWork, *, default_due_time: time) -> None:
+    row = await _task(uow, d.envelope.tenant, e.task_id)
+    if row["status"] in DONE:
+        return
+    s, tenant = uow.session, row["tenant"]
+    cal, p = await repo.reference(s, tenant, default_due_time)
+    row.update(status="open", lead_unit=e.lead_unit, co_units=e.co_units)
+    await repo.update_deadline(s, e.task_id, status="open", lead_unit=e.lead_unit, co_units=e.co_units, acknowledged_at=None)
+    await repo.cancel_timers(s, tenant, e.task_id, timers.ASSIGNMENT_KINDS, uow.now(), "reassigned")
+    await repo.insert_timers(s, tenant, e.task_id, timers.assignment_timers(cal, e.reassigned_at, p), uow.now())
+    await dl.replan_deadline_timers(uow, row, cal, p, note="reassigned")
+    # the same deadline, announced again with the new unit's sign-for and decline limits
+    row.update(revision=row["revision"] + 1, set_at=uow.now())
+    await repo.update_deadline(s, e.task_id, revision=row["revision"], set_at=row["set_at"])
+    await dl.emit_set(uow, row, cal, p, reason="reassigned", previous_due_on=row["due_on"])
 
 
-def make_on_task_progress_reported(default_due_time: time):
+async def on_task_progress_reported(e: ev.TaskProgressReported, d: Delivery, uow: UnitOfWork, *, default_due_time: time) -> None:
     """A progress report meets a feedback rule (「落实情况…反馈」): the period it falls in is met,
     and the next feedback is due a month later (「分月报告工作进展情况」), published as
     ``deadline.set`` with reason ``feedback_received``; a late one meets it too, from then on the
     unit is no longer 逾期不报. For a completion rule it is a progress record only."""
-
-    async def on_task_progress_reported(d: Delivery, uow: UnitOfWork) -> None:
-        e = parse(ev.TaskProgressReported, d)
-        row = await _task(uow, d.envelope.tenant, e.task_id)
-        if row["last_progress_at"] is None or e.reported_at > row["last_progress_at"]:
-            await repo.update_deadline(uow.session, e.task_id, last_progress_at=e.reported_at)
-        if row["status"] != "open":
-            return
-        cal, p = await repo.reference(uow.session, row["tenant"], default_due_time)
-        met = policy.after_feedback(cal, policy.Basis.from_json(row["basis"]), row["due_on"], local_day(e.reported_at), p.feedback_every)
-        if met is not None:
-            await dl.apply(uow, row, cal, p, met, reason="feedback_received", force_event=True)
-
-    return on_task_progress_reported
+    row = await _task(uow, d.envelope.tenant, e.task_id)
+    if row["last_progress_at"] is None or e.reported_at > row["last_progress_at"]:
+        await repo.update_deadline(uow.session, e.task_id, last_progress_at=e.reported_at)
+    if row["status"] != "open":
+        return
+    cal, p = await repo.reference(uow.session, row["tenant"], default_due_time)
+    met = policy.after_feedback(cal, policy.Basis.from_json(row["basis"]), row["due_on"], local_day(e.reported_at), p.feedback_every)
+    if met is not None:
+        await dl.apply(uow, row, cal, p, met, reason="feedback_received", force_event=True)
 
 
-async def on_task_completion_submitted(d: Delivery, uow: UnitOfWork) -> None:
-    e = parse(ev.TaskCompletionSubmitted, d)
+async def on_task_completion_submitted(e: ev.TaskCompletionSubmitted, d: Delivery, uow: UnitOfWork) -> None:
     await _stop_every_timer(uow, d.envelope.tenant, e.task_id, "completion_submitted", "completion submitted")
 
 
-def make_on_task_returned(default_due_time: time):
+async def on_task_returned(e: ev.TaskReturned, d: Delivery, uow: UnitOfWork, *, default_due_time: time) -> None:
     """退回重办: open again within the same deadline; its reminder and overdue timers are planned
     again (an overdue timer already past fires at once, unless it fired for this deadline before)."""
-
-    async def on_task_returned(d: Delivery, uow: UnitOfWork) -> None:
-        e = parse(ev.TaskReturned, d)
-        row = await _task(uow, d.envelope.tenant, e.task_id)
-        if row["status"] == "completed":
-            return  # a late return of a task accepted meanwhile changes nothing
-        s = uow.session
-        row["status"] = "open"
-        await repo.update_deadline(s, e.task_id, status="open")
-        cal, p = await repo.reference(s, row["tenant"], default_due_time)
-        reopened = policy.feedback_returned(policy.Basis.from_json(row["basis"])) if e.report == "progress" else None
-        if reopened is not None:  # the returned feedback meets nothing: its period is due again
-            await dl.apply(uow, row, cal, p, reopened, reason="feedback_returned", force_event=True)
-            return
-        await dl.replan_deadline_timers(uow, row, cal, p, note="returned for rework")
-
-    return on_task_returned
+    row = await _task(uow, d.envelope.tenant, e.task_id)
+    if row["status"] == "completed":
+        return  # a late return of a task accepted meanwhile changes nothing
+    s = uow.session
+    row["status"] = "open"
+    await repo.update_deadline(s, e.task_id, status="open")
+    cal, p = await repo.reference(s, row["tenant"], default_due_time)
+    reopened = policy.feedback_returned(policy.Basis.from_json(row["basis"])) if e.report == "progress" else None
+    if reopened is not None:  # the returned feedback meets nothing: its period is due again
+        await dl.apply(uow, row, cal, p, reopened, reason="feedback_returned", force_event=True)
+        return
+    await dl.replan_deadline_timers(uow, row, cal, p, note="returned for rework")
 
 
-def make_on_task_reopened(default_due_time: time):
+async def on_task_reopened(e: ev.TaskReopened, d: Delivery, uow: UnitOfWork, *, default_due_time: time) -> None:
     """A completed task reopened (a spot check found it not done): a fresh period of the same
     rule from the day it was reopened, published as ``deadline.set`` with reason ``reopened``."""
-
-    async def on_task_reopened(d: Delivery, uow: UnitOfWork) -> None:
-        e = parse(ev.TaskReopened, d)
-        row = await _task(uow, d.envelope.tenant, e.task_id)
-        s = uow.session
-        row["status"] = "open"
-        await repo.update_deadline(s, e.task_id, status="open", closed_at=None)
-        cal, p = await repo.reference(s, row["tenant"], default_due_time)
-        basis = replace(policy.Basis.from_json(row["basis"]), start_on=local_day(e.reopened_at), requested_due_on=None, extended_to=None)
-        await dl.apply(uow, row, cal, p, basis, reason="reopened", force_event=True)
-
-    return on_task_reopened
+    row = await _task(uow, d.envelope.tenant, e.task_id)
+    s = uow.session
+    row["status"] = "open"
+    await repo.update_deadline(s, e.task_id, status="open", closed_at=None)
+    cal, p = await repo.reference(s, row["tenant"], default_due_time)
+    basis = replace(policy.Basis.from_json(row["basis"]), start_on=local_day(e.reopened_at), requested_due_on=None, extended_to=None)
+    await dl.apply(uow, row, cal, p, basis, reason="reopened", force_event=True)
 
 
-async def on_task_completed(d: Delivery, uow: UnitOfWork) -> None:
-    e = parse(ev.TaskCompleted, d)
+async def on_task_completed(e: ev.TaskCompleted, d: Delivery, uow: UnitOfWork) -> None:
     row = await _task(uow, d.envelope.tenant, e.task_id)
     await repo.update_deadline(uow.session, e.task_id, status="completed", closed_at=e.completed_at)
     await repo.cancel_timers(uow.session, row["tenant"], e.task_id, timers.KINDS, uow.now(), "completed")

@@ -70,7 +70,7 @@ async def drafts_of(session, tenant: str, task_id: str) -> list[dict]:
     return [dict(x) for x in (await session.execute(query)).mappings()]
 
 
-def router(runtime, cal) -> APIRouter:
+def router(runtime, cal, contexts: notify.Contexts) -> APIRouter:
     r = APIRouter(tags=["escalation"], responses=ERROR_RESPONSES)
 
     @r.get("/v1/tenants/{tenant}/ladder")
@@ -98,7 +98,7 @@ def router(runtime, cal) -> APIRouter:
     async def manual_urge(tenant: str, task_id: str, body: UrgeIn, idempotency_key: str | None = Header(None),
                           person: str | None = Depends(auth.acting_person)) -> dict:
         async with runtime.unit_of_work() as uow:
-            ctx = await notify.context(uow.session, runtime.settings, _tenant(tenant))
+            ctx = await contexts(uow.session, _tenant(tenant))
             task = _assigned(await handlers.load(uow, task_id), tenant, task_id, "催办")
             if task["closed"]:
                 raise HTTPException(409, "任务已办结，无需催办")
@@ -112,7 +112,7 @@ def router(runtime, cal) -> APIRouter:
                             person: str | None = Depends(auth.acting_person)) -> dict:
         """A leader's rectification demand is still not met (领导整改要求仍未落实)."""
         async with runtime.unit_of_work() as uow:
-            ctx = await notify.context(uow.session, runtime.settings, _tenant(tenant))
+            ctx = await contexts(uow.session, _tenant(tenant))
             task = _assigned(await handlers.load(uow, task_id), tenant, task_id, "登记整改要求未落实")
             key = f"rectification:{task_id}:{idempotency_key or uow.now().isoformat()}"
             steps = await climb.rectification_unmet(uow, task, key, cal, ctx)
@@ -173,7 +173,7 @@ def router(runtime, cal) -> APIRouter:
             raise HTTPException(404, f"移交案件 {case_id} 不存在")
         return dict(row)
 
-    documents = Documents(runtime, cal)
+    documents = Documents(runtime, cal, contexts)
 
     async def document(make, tenant: str, key: str, fmt: str, fallback: str) -> Response:
         try:

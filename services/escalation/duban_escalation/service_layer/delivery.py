@@ -27,19 +27,22 @@ def masked(recipient: dict) -> str:
     return mask_phone(address) if address[:1].isdigit() or address.startswith("+") else address
 
 
-class Deliverer:
-    def __init__(self, runtime, cal: WorkCalendar, senders: dict) -> None:
-        self.runtime, self.cal, self.senders = runtime, cal, senders
-        self._lock = asyncio.Lock()
+async def on_notification(n: ev.NotificationRequested, d: Delivery, uow: UnitOfWork, *, settings, calendar: WorkCalendar) -> None:
+    """Queued, to be sent when quiet hours allow (SMS at night waits for the morning)."""
+    when = send_at(n.channel, uow.now(), calendar, from_hour=settings.sms_from_hour, until_hour=settings.sms_until_hour,
+                   morning_hour=settings.sms_morning_hour)
+    await uow.session.execute(deliveries.insert(), dict(
+        id=n.notification_id, tenant=d.envelope.tenant, channel=n.channel, recipient=n.recipient.get("address") or "",
+        subject=f"督办通知：{n.ref.get('title') or ''}"[:300], text=n.text, template=n.template, ref={**n.ref, "recipient": n.recipient},
+        send_at=when, attempts=0, status="queued"))
 
-    async def on_notification(self, d: Delivery, uow: UnitOfWork) -> None:
-        n = ev.NotificationRequested.model_validate(d.envelope.data)
-        s = self.runtime.settings
-        when = send_at(n.channel, uow.now(), self.cal, from_hour=s.sms_from_hour, until_hour=s.sms_until_hour, morning_hour=s.sms_morning_hour)
-        await uow.session.execute(deliveries.insert(), dict(
-            id=n.notification_id, tenant=d.envelope.tenant, channel=n.channel, recipient=n.recipient.get("address") or "",
-            subject=f"督办通知：{n.ref.get('title') or ''}"[:300], text=n.text, template=n.template, ref={**n.ref, "recipient": n.recipient},
-            send_at=when, attempts=0, status="queued"))
+
+class Deliverer:
+    """Sends what :func:`on_notification` queued, by the channel's sender, and records each attempt."""
+
+    def __init__(self, runtime, senders: dict) -> None:
+        self.runtime, self.senders = runtime, senders
+        self._lock = asyncio.Lock()
 
     async def deliver_due(self) -> int:
         async with self._lock:

@@ -33,8 +33,8 @@ async def _one(session, table, tenant: str, row_id: str, missing: str, usable=la
 
 
 class Documents:
-    def __init__(self, runtime, cal: WorkCalendar) -> None:
-        self.runtime, self.cal = runtime, cal
+    def __init__(self, runtime, cal: WorkCalendar, contexts: notify.Contexts) -> None:
+        self.runtime, self.cal, self.contexts = runtime, cal, contexts
         s = runtime.settings
         self.issuing = IssuingLookup(s.intake_url, s.service_headers())
 
@@ -44,7 +44,7 @@ class Documents:
 
     async def _context(self, tenant: str) -> tuple[notify.Context, Issuing]:
         async with self.runtime.db.read() as session:
-            ctx = await notify.context(session, self.runtime.settings, tenant)
+            ctx = await self.contexts(session, tenant)
         return ctx, await self.issuing.of(tenant, office_fallback(ctx.units))
 
     async def _facts(self, s, task_id: str, ctx: notify.Context, urges_before: int | None = None,

@@ -51,8 +51,3 @@ def desk_with(ctx: notify.Context) -> Desk:
         return ctx
 
     return desk(context_of)
-
-
-def settings_desk(settings) -> Desk:
-    """The service's desk (bootstrap): each issue reads its tenant's notice context."""
-    return desk(lambda session, tenant: notify.context(session, settings, tenant))

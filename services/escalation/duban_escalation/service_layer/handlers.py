@@ -63,99 +63,87 @@ async def _upsert(uow: UnitOfWork, tenant: str, task_id: str, matter_id: str, un
     return task
 
 
-def build(settings, cal: WorkCalendar) -> dict:
-    async def ctx(uow: UnitOfWork, tenant: str) -> notify.Context:
-        return await notify.context(uow.session, settings, tenant)
+async def on_matter_registered(e: ev.MatterRegistered, d: Delivery, uow: UnitOfWork) -> None:
+    await dossier.add(uow, d.envelope.tenant, e.matter_id, None, "matter",
+                      {"matter_id": e.matter_id, "title": e.title, "content": e.content, "kind": e.origin.kind,
+                       "origin": e.origin.model_dump(mode="json"), "registered_at": e.registered_at.isoformat()}, at=e.registered_at)
 
-    async def on_matter_registered(d: Delivery, uow: UnitOfWork) -> None:
-        e = ev.MatterRegistered.model_validate(d.envelope.data)
-        await dossier.add(uow, d.envelope.tenant, e.matter_id, None, "matter",
-                          {"matter_id": e.matter_id, "title": e.title, "content": e.content, "kind": e.origin.kind,
-                           "origin": e.origin.model_dump(mode="json"), "registered_at": e.registered_at.isoformat()}, at=e.registered_at)
 
-    async def on_task_assigned(d: Delivery, uow: UnitOfWork) -> None:
-        e = ev.TaskAssigned.model_validate(d.envelope.data)
-        task = await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id, unit=(e.lead_unit, e.version), title=e.title)
-        await dossier.add(uow, d.envelope.tenant, e.matter_id, e.task_id, "assigned", {
-            "task_id": e.task_id, "lead_unit": e.lead_unit, "co_units": e.co_units, "responsible_person": e.responsible_person,
-            "notice_no": e.notice_no, "requirement": e.requirement, "assigned_at": e.assigned_at.isoformat()}, at=e.assigned_at)
-        if task.get("waiting"):  # triggers that came first, in the order they came
-            await uow.session.execute(watched_tasks.update().where(watched_tasks.c.task_id == e.task_id).values(waiting=None))
-            for w in task["waiting"]:
-                current = await load(uow, e.task_id)
-                if w["reason"] == "overdue" and (current["closed"] or not current["overdue"]):
-                    continue  # closed, or given a new deadline, meanwhile
-                if w["reason"] == "returned":
-                    await climb.returned(uow, current, cal, await ctx(uow, current["tenant"]))
-                    continue
-                await climb.escalate(uow, current, w["reason"], w["key"], cal, await ctx(uow, current["tenant"]))
+async def on_task_assigned(e: ev.TaskAssigned, d: Delivery, uow: UnitOfWork, *, calendar: WorkCalendar, contexts: notify.Contexts) -> None:
+    task = await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id, unit=(e.lead_unit, e.version), title=e.title)
+    await dossier.add(uow, d.envelope.tenant, e.matter_id, e.task_id, "assigned", {
+        "task_id": e.task_id, "lead_unit": e.lead_unit, "co_units": e.co_units, "responsible_person": e.responsible_person,
+        "notice_no": e.notice_no, "requirement": e.requirement, "assigned_at": e.assigned_at.isoformat()}, at=e.assigned_at)
+    if task.get("waiting"):  # triggers that came first, in the order they came
+        await uow.session.execute(watched_tasks.update().where(watched_tasks.c.task_id == e.task_id).values(waiting=None))
+        for w in task["waiting"]:
+            current = await load(uow, e.task_id)
+            if w["reason"] == "overdue" and (current["closed"] or not current["overdue"]):
+                continue  # closed, or given a new deadline, meanwhile
+            if w["reason"] == "returned":
+                await climb.returned(uow, current, calendar, await contexts(uow.session, current["tenant"]))
+                continue
+            await climb.escalate(uow, current, w["reason"], w["key"], calendar, await contexts(uow.session, current["tenant"]))
 
-    async def on_task_reassigned(d: Delivery, uow: UnitOfWork) -> None:
-        e = ev.TaskReassigned.model_validate(d.envelope.data)
-        await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id, unit=(e.lead_unit, e.version))
-        await dossier.add(uow, d.envelope.tenant, e.matter_id, e.task_id, "reassigned", {"from": e.previous_unit, "to": e.lead_unit,
-                                                                                        "reason": e.reason})
 
-    async def on_deadline_set(d: Delivery, uow: UnitOfWork) -> None:
-        e = ev.DeadlineSet.model_validate(d.envelope.data)
-        # a new deadline still ahead ends 逾期不报 (a feedback report met the period, an extension); one
-        # already past (a returned feedback's period) leaves the task as it is
-        ahead = e.due_at > uow.now()
-        await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id, due_on=e.due_on, due_at=e.due_at, **({"overdue": False} if ahead else {}))
-        if ahead:
-            await climb.cancel_timers(uow, e.task_id, "reurge")
-        await dossier.add(uow, d.envelope.tenant, e.matter_id, e.task_id, "deadline", {
-            "due_on": e.due_on.isoformat(), "rule": e.rule, "reason": e.reason, "previous_due_on": e.previous_due_on.isoformat()
-            if e.previous_due_on else None, "provisional": e.provisional})
+async def on_task_reassigned(e: ev.TaskReassigned, d: Delivery, uow: UnitOfWork) -> None:
+    await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id, unit=(e.lead_unit, e.version))
+    await dossier.add(uow, d.envelope.tenant, e.matter_id, e.task_id, "reassigned", {"from": e.previous_unit, "to": e.lead_unit,
+                                                                                    "reason": e.reason})
 
-    async def on_extension_decided(d: Delivery, uow: UnitOfWork) -> None:
-        e = ev.ExtensionDecided.model_validate(d.envelope.data)
-        await dossier.add(uow, d.envelope.tenant, e.matter_id, e.task_id, "extension", {
-            "decision": e.decision, "requested_due_on": e.requested_due_on.isoformat(), "reason": e.reason,
-            "new_due_on": e.new_due_on.isoformat() if e.new_due_on else None})
 
-    async def on_overdue(d: Delivery, uow: UnitOfWork) -> None:
-        e = ev.DeadlineOverdue.model_validate(d.envelope.data)
-        task = await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id, overdue=True)
-        if task["closed"]:
-            return
-        if not assigned(task):
-            await _wait_for_assignment(uow, task, "overdue", f"overdue:{e.timer_id}")
-            return
-        await climb.escalate(uow, task, "overdue", f"overdue:{e.timer_id}", cal, await ctx(uow, task["tenant"]))
+async def on_deadline_set(e: ev.DeadlineSet, d: Delivery, uow: UnitOfWork) -> None:
+    # a new deadline still ahead ends 逾期不报 (a feedback report met the period, an extension); one
+    # already past (a returned feedback's period) leaves the task as it is
+    ahead = e.due_at > uow.now()
+    await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id, due_on=e.due_on, due_at=e.due_at, **({"overdue": False} if ahead else {}))
+    if ahead:
+        await climb.cancel_timers(uow, e.task_id, "reurge")
+    await dossier.add(uow, d.envelope.tenant, e.matter_id, e.task_id, "deadline", {
+        "due_on": e.due_on.isoformat(), "rule": e.rule, "reason": e.reason, "previous_due_on": e.previous_due_on.isoformat()
+        if e.previous_due_on else None, "provisional": e.provisional})
 
-    async def on_returned(d: Delivery, uow: UnitOfWork) -> None:
-        e = ev.TaskReturned.model_validate(d.envelope.data)
-        task = await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id)
-        await uow.session.execute(watched_tasks.update().where(watched_tasks.c.task_id == e.task_id).values(returns=task["returns"] + 1))
-        task = await load(uow, e.task_id)
-        await dossier.add(uow, d.envelope.tenant, e.matter_id, e.task_id, "returned", {"reason": e.reason, "report": e.report or "completion"})
-        if not assigned(task):
-            await _wait_for_assignment(uow, task, "returned", f"returned:{d.envelope.id}")
-            return
-        await climb.returned(uow, task, cal, await ctx(uow, task["tenant"]))
 
-    async def on_completion_submitted(d: Delivery, uow: UnitOfWork) -> None:
-        """The completion stops the repeated urging. A progress report does not, by itself: where it
-        meets a feedback rule the deadline service moves the deadline (deadline.set), which does."""
-        await climb.cancel_timers(uow, d.envelope.data["task_id"], "reurge")
+async def on_extension_decided(e: ev.ExtensionDecided, d: Delivery, uow: UnitOfWork) -> None:
+    await dossier.add(uow, d.envelope.tenant, e.matter_id, e.task_id, "extension", {
+        "decision": e.decision, "requested_due_on": e.requested_due_on.isoformat(), "reason": e.reason,
+        "new_due_on": e.new_due_on.isoformat() if e.new_due_on else None})
 
-    async def on_completed(d: Delivery, uow: UnitOfWork) -> None:
-        await _upsert(uow, d.envelope.tenant, d.envelope.data["task_id"], d.envelope.data["matter_id"], closed=True)
-        await climb.cancel_timers(uow, d.envelope.data["task_id"])
 
-    async def on_reminder(d: Delivery, uow: UnitOfWork) -> None:
-        e = ev.DeadlineReminder.model_validate(d.envelope.data)
-        task = await load(uow, e.task_id)
-        if task and task["unit"] and not task["closed"]:
-            await notify.send(uow, await ctx(uow, task["tenant"]), task, "reminder",
-                              f"【督办提醒】{{unit}}：您单位承办的“{{title}}”将于{e.due_on.isoformat()}到期，请抓紧办理并按时反馈。")
+async def on_overdue(e: ev.DeadlineOverdue, d: Delivery, uow: UnitOfWork, *, calendar: WorkCalendar, contexts: notify.Contexts) -> None:
+    task = await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id, overdue=True)
+    if task["closed"]:
+        return
+    if not assigned(task):
+        await _wait_for_assignment(uow, task, "overdue", f"overdue:{e.timer_id}")
+        return
+    await climb.escalate(uow, task, "overdue", f"overdue:{e.timer_id}", calendar, await contexts(uow.session, task["tenant"]))
 
-    return {
-        "matters": {ev.MATTER_REGISTERED: on_matter_registered},
-        "tasks": {ev.TASK_ASSIGNED: on_task_assigned, ev.TASK_REASSIGNED: on_task_reassigned, ev.TASK_RETURNED: on_returned,
-                  ev.TASK_COMPLETION_SUBMITTED: on_completion_submitted, ev.TASK_COMPLETED: on_completed},
-        "deadlines": {ev.DEADLINE_SET: on_deadline_set, ev.DEADLINE_OVERDUE: on_overdue, ev.DEADLINE_REMINDER: on_reminder},
-        "extensions": {ev.EXTENSION_DECIDED: on_extension_decided},
-        "units": notify.DIRECTORY.handlers(),
-    }
+
+async def on_returned(e: ev.TaskReturned, d: Delivery, uow: UnitOfWork, *, calendar: WorkCalendar, contexts: notify.Contexts) -> None:
+    task = await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id)
+    await uow.session.execute(watched_tasks.update().where(watched_tasks.c.task_id == e.task_id).values(returns=task["returns"] + 1))
+    task = await load(uow, e.task_id)
+    await dossier.add(uow, d.envelope.tenant, e.matter_id, e.task_id, "returned", {"reason": e.reason, "report": e.report or "completion"})
+    if not assigned(task):
+        await _wait_for_assignment(uow, task, "returned", f"returned:{d.envelope.id}")
+        return
+    await climb.returned(uow, task, calendar, await contexts(uow.session, task["tenant"]))
+
+
+async def on_completion_submitted(e: ev.TaskCompletionSubmitted, d: Delivery, uow: UnitOfWork) -> None:
+    """The completion stops the repeated urging. A progress report does not, by itself: where it
+    meets a feedback rule the deadline service moves the deadline (deadline.set), which does."""
+    await climb.cancel_timers(uow, e.task_id, "reurge")
+
+
+async def on_completed(e: ev.TaskCompleted, d: Delivery, uow: UnitOfWork) -> None:
+    await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id, closed=True)
+    await climb.cancel_timers(uow, e.task_id)
+
+
+async def on_reminder(e: ev.DeadlineReminder, d: Delivery, uow: UnitOfWork, *, contexts: notify.Contexts) -> None:
+    task = await load(uow, e.task_id)
+    if task and task["unit"] and not task["closed"]:
+        await notify.send(uow, await contexts(uow.session, task["tenant"]), task, "reminder",
+                          f"【督办提醒】{{unit}}：您单位承办的“{{title}}”将于{e.due_on.isoformat()}到期，请抓紧办理并按时反馈。")

@@ -4,6 +4,7 @@ through the outbox (events.OUTBOUND_TOPICS), delivered by the senders (service_l
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +15,8 @@ from duban_common.unit_directory import UnitDirectory
 
 from ..adapters import orm
 
-DIRECTORY = UnitDirectory(orm.units)  # filled by the units consumer (entrypoints: handlers.build)
+DIRECTORY = UnitDirectory(orm.units)  # filled by the units consumer (entrypoints/consumers.py)
+Units = Callable[[AsyncSession, str], Awaitable[dict[str, dict]]]  # (session, tenant) → code → unit (name, contact, phone, type, active)
 
 
 @dataclass
@@ -30,15 +32,19 @@ class Context:
         return self.units.get(task["unit"], {}).get("name", task["unit"])
 
 
-async def context(session: AsyncSession, settings, tenant: str) -> Context:
-    """The tenant's units as escalation keeps them (from tasking's unit events), read in ``session``:
-    no call to tasking, which may be down."""
-    units = await DIRECTORY.units(session, tenant)
+Contexts = Callable[[AsyncSession, str], Awaitable[Context]]  # (session, tenant) → its Context: contexts_of(...), bound by bootstrap
+
+
+async def context(session: AsyncSession, settings, tenant: str, *, units: Units | None = None) -> Context:
+    """Who a notification of ``tenant`` goes to: its units and the channels configured. The units
+    are escalation's own copy (from tasking's unit events, :data:`DIRECTORY`) read in ``session``
+    unless ``units`` says otherwise: no call to tasking, which may be down."""
+    known = await (units or DIRECTORY.units)(session, tenant)
     # urge notices and supervision orders are copied to the organisation department, the
     # supervision body and the work-style office (DESIGN.md §5)
-    copies = [c for c, u in units.items() if u.get("type") in ("copy_recipient", "discipline_body") and u.get("active", True)]
+    copies = [c for c, u in known.items() if u.get("type") in ("copy_recipient", "discipline_body") and u.get("active", True)]
     mail = [m for m in (settings.notify_mail_to or "").split(",") if m.strip()]
-    return Context(units, settings.webhook_url, mail, copies)
+    return Context(known, settings.webhook_url, mail, copies)
 
 
 async def send(uow: UnitOfWork, ctx: Context, task: dict, template: str, text: str, *, copies: bool = False) -> None:
@@ -60,3 +66,12 @@ async def send(uow: UnitOfWork, ctx: Context, task: dict, template: str, text: s
         note = ev.NotificationRequested(notification_id=str(uuid.uuid4()), channel=channel, recipient=recipient, template=template,
                                         text=rendered, ref=ref, created_at=uow.now())
         await uow.emit(task["tenant"], ev.NOTIFICATION_REQUESTED, note)  # on duban.out.<tenant>.notification.<channel>
+
+
+def contexts_of(settings, units: Units | None = None) -> Contexts:
+    """:func:`context` with the settings and the units given: the ``contexts`` handlers and routes get."""
+
+    async def contexts(session: AsyncSession, tenant: str) -> Context:
+        return await context(session, settings, tenant, units=units)
+
+    return contexts

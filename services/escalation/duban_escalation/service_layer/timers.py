@@ -16,8 +16,8 @@ from . import climb, dossier, notify, periodic, reminders, rules
 
 
 class EscalationTimers:
-    def __init__(self, runtime, cal: WorkCalendar) -> None:
-        self.runtime, self.cal = runtime, cal
+    def __init__(self, runtime, cal: WorkCalendar, contexts: notify.Contexts) -> None:
+        self.runtime, self.cal, self.contexts = runtime, cal, contexts
         self._lock = asyncio.Lock()
 
     async def fire_due(self, now=None) -> int:
@@ -30,7 +30,7 @@ class EscalationTimers:
             for key, tenant in due:
                 with tenancy.scoped(tenant):
                     async with self.runtime.unit_of_work() as uow:
-                        await self._fire(uow, key, await notify.context(uow.session, self.runtime.settings, tenant))
+                        await self._fire(uow, key, await self.contexts(uow.session, tenant))
             if self.runtime.signoff is not None:
                 await reminders.remind(self.runtime, self.cal, now)
             return len(due)

@@ -4,6 +4,8 @@ own transaction, and never asked of tasking, which is downstream."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from duban_common.unit_directory import UnitDirectory
@@ -11,6 +13,8 @@ from duban_common.unit_directory import UnitDirectory
 from .orm import units
 
 DIRECTORY = UnitDirectory(units)
+
+UnitLookup = Callable[[AsyncSession, str], Awaitable[dict[str, str]]]  # (session, tenant) → code or exact name → code
 
 
 async def unit_lookup(session: AsyncSession, tenant: str) -> dict[str, str]:

@@ -15,7 +15,6 @@ from duban_common.dependencies import RuntimeDep
 from duban_common.http import ERROR_RESPONSES, Day, valid_tenant
 from duban_common.runtime import Runtime
 
-from ..adapters.units import unit_lookup
 from ..adapters.xlsx import SheetError
 from ..service_layer import admin, handlers, registration, views, work_report_import
 from .deps import ProtectorDep
@@ -63,8 +62,8 @@ WORK_REPORT_IMPORT = "/v1/tenants/{tenant}/imports/work-report"
 router = APIRouter(responses=ERROR_RESPONSES)
 
 
-async def check_units(uow, tenant: str, body: RegisterIn) -> None:
-    lookup = await unit_lookup(uow.session, tenant)
+async def check_units(runtime: Runtime, uow, tenant: str, body: RegisterIn) -> None:
+    lookup = await runtime.unit_lookup(uow.session, tenant)  # bootstrap's ``units`` seam: intake's copy of the directory
     errors = [{"loc": ["body", "items", i, field], "msg": f"单位 {code} 不在本租户的单位名录中", "type": "unknown_unit"}
               for i, c in enumerate(body.items) for field, code in [("lead_unit", c.lead_unit), *[("co_units", u) for u in c.co_units]]
               if code not in lookup]
@@ -77,7 +76,7 @@ async def register(tenant: str, submission_id: str, body: RegisterIn, runtime: R
     valid_tenant(tenant)
     try:
         async with runtime.unit_of_work() as uow:
-            await check_units(uow, tenant, body)
+            await check_units(runtime, uow, tenant, body)
             choices = {c.seq: c.model_dump() for c in body.items}
             ids = await registration.register_pending(uow, tenant, submission_id, choices, body.note)
     except registration.TriageError as e:
@@ -134,7 +133,7 @@ async def import_work_report(tenant: str, request: Request, runtime: RuntimeDep,
         return mismatch
     try:
         async with runtime.unit_of_work() as uow:
-            lookup = await unit_lookup(uow.session, tenant)
+            lookup = await runtime.unit_lookup(uow.session, tenant)
             rows = await work_report_import.import_sheet(uow, protector, tenant, year, content, lookup, congress_closed_on)
     except SheetError as e:
         return unprocessable(str(e), [{"loc": ["body"], "msg": str(e), "type": "sheet_invalid"}])

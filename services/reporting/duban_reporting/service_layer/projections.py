@@ -23,8 +23,7 @@ from .matter_view import MatterTasks, matter_tasks, refresh, register, upsert_ma
 _CALENDAR = WorkCalendar()
 
 
-async def on_matter_registered(d: Delivery, uow: UnitOfWork) -> None:
-    e = ev.MatterRegistered.model_validate(d.envelope.data)
+async def on_matter_registered(e: ev.MatterRegistered, d: Delivery, uow: UnitOfWork) -> None:
     o, c = e.origin, e.citizen
     await register(uow, d.envelope.tenant, e.matter_id, kind=o.kind, source=o.source, external_id=o.external_id,
                         title=mask_phones_in_text(e.title), submitted_lead_unit=e.lead_unit, submitted_co_units=e.co_units,
@@ -33,8 +32,7 @@ async def on_matter_registered(d: Delivery, uow: UnitOfWork) -> None:
                         citizen_name=c.name_masked if c else None, citizen_phone=c.phone_masked if c else None)
 
 
-async def on_submission_rejected(d: Delivery, uow: UnitOfWork) -> None:
-    e = ev.SubmissionRejected.model_validate(d.envelope.data)
+async def on_submission_rejected(e: ev.SubmissionRejected, d: Delivery, uow: UnitOfWork) -> None:
     known = select(rejected_submissions.c.submission_id).where(rejected_submissions.c.submission_id == e.submission_id)
     if (await uow.session.execute(known)).first() is not None:
         return  # refused once already (a second event of the same refusal)
@@ -42,27 +40,26 @@ async def on_submission_rejected(d: Delivery, uow: UnitOfWork) -> None:
                                                                    kind=e.kind, rejected_at=e.rejected_at))
 
 
-async def on_task_event(d: Delivery, uow: UnitOfWork) -> None:
+async def on_task_event(event, d: Delivery, uow: UnitOfWork) -> None:
     data, tenant, type_ = d.envelope.data, d.envelope.tenant, d.envelope.type
     matter = await matter_tasks(uow, tenant, data["task_id"], data["matter_id"])
     task = matter.task
     version = data.get("version") or 1
     values: dict = {}
     if type_ == ev.TASK_ASSIGNED:  # facts of the first assignment, whatever came before
-        assigned = ev.TaskAssigned.model_validate(data)
-        values.update(assigned_at=assigned.assigned_at, kind=assigned.origin.kind)
+        values.update(assigned_at=event.assigned_at, kind=event.origin.kind)
     if type_ in (ev.TASK_ASSIGNED, ev.TASK_REASSIGNED) and version > (task["assignment_version"] or 0):
         values.update(lead_unit=data["lead_unit"], co_units=data.get("co_units") or [], notice_no=data.get("notice_no"),
                       assignment_version=version)
     if version > task["version"]:
-        completed_at = ev.TaskCompleted.model_validate(data).completed_at if type_ == ev.TASK_COMPLETED else None
+        completed_at = event.completed_at if type_ == ev.TASK_COMPLETED else None
         values.update(status=TASK_STATE[type_], version=version, completed_at=completed_at)  # kept only while closed
     if values:
         after = task | values
         values["handling_workdays"] = _handling_workdays(after["status"], after["assigned_at"], after["completed_at"])
     await matter.update(uow, **values)
     if type_ in FACTS:
-        await _record_fact(d, uow, matter)
+        await _record_fact(event, d, uow, matter)
     await refresh(uow, tenant, matter.matter_id, matter.tasks)
 
 
@@ -72,16 +69,14 @@ def _handling_workdays(status: str, assigned_at, completed_at) -> int | None:
     return _CALENDAR.workdays_between(local_day(assigned_at), local_day(completed_at))
 
 
-async def on_matter_progressed(d: Delivery, uow: UnitOfWork) -> None:
-    e = ev.MatterProgressed.model_validate(d.envelope.data)
+async def on_matter_progressed(e: ev.MatterProgressed, d: Delivery, uow: UnitOfWork) -> None:
     row = (await uow.session.execute(select(ledger.c.progress_at).where(ledger.c.matter_id == e.matter_id).with_for_update())).first()
     if row is not None and row.progress_at is not None and row.progress_at > e.at:
         return  # a later roll-up is already applied
     await upsert_matter(uow, d.envelope.tenant, e.matter_id, progress=e.progress, progress_at=e.at)
 
 
-async def on_deadline_set(d: Delivery, uow: UnitOfWork) -> None:
-    e = ev.DeadlineSet.model_validate(d.envelope.data)
+async def on_deadline_set(e: ev.DeadlineSet, d: Delivery, uow: UnitOfWork) -> None:
     matter = await matter_tasks(uow, d.envelope.tenant, e.task_id, e.matter_id)
     revision = e.revision or 1
     if (matter.task.get("deadline_revision") or 0) <= revision:
@@ -91,15 +86,15 @@ async def on_deadline_set(d: Delivery, uow: UnitOfWork) -> None:
     await refresh(uow, d.envelope.tenant, matter.matter_id, matter.tasks)
 
 
-async def on_fact(d: Delivery, uow: UnitOfWork) -> None:
+async def on_fact(event, d: Delivery, uow: UnitOfWork) -> None:
     data = d.envelope.data
     matter = await matter_tasks(uow, d.envelope.tenant, data["task_id"], data.get("matter_id"))
-    await _record_fact(d, uow, matter)
+    await _record_fact(event, d, uow, matter)
     await refresh(uow, d.envelope.tenant, matter.matter_id, matter.tasks)
 
 
-async def _record_fact(d: Delivery, uow: UnitOfWork, matter: MatterTasks) -> None:
-    fact, at = FACTS[d.envelope.type](d.envelope)
+async def _record_fact(event, d: Delivery, uow: UnitOfWork, matter: MatterTasks) -> None:
+    fact, at = FACTS[d.envelope.type](event, d.envelope)
     data = d.envelope.data
     # a placeholder's row first, when the task is new; a transfer is the task's too (its status)
     await matter.update(uow, **({"transferred_at": at} if fact == "transferred" else {}))
@@ -112,48 +107,54 @@ async def _record_fact(d: Delivery, uow: UnitOfWork, matter: MatterTasks) -> Non
         await matter.count_up(uow, counter)
 
 
-def _at(field: str):
-    return lambda env: getattr(ev.EVENT_TYPES[env.type].model_validate(env.data), field)
-
-
-def _spot_check_fact(env) -> str:
-    return "spot_check_satisfied" if ev.TaskSpotChecked.model_validate(env.data).satisfied else "spot_check_not_satisfied"
+def _spot_check_fact(event: ev.TaskSpotChecked) -> str:
+    return "spot_check_satisfied" if event.satisfied else "spot_check_not_satisfied"
 
 
 COUNTED_FACTS = {"urged": "urges", "returned": "returns", "extension_approved": "extensions"}
-# event type → (fact name, when it happened); the statistics count these per period.
-FACTS = {
-    ev.TASK_RETURNED: lambda env: ("returned", _at("returned_at")(env)),
-    ev.TASK_DECLINED: lambda env: ("declined", _at("declined_at")(env)),
-    # a reopening after a spot check is the consequence of a task.spot_checked fact, counted there
-    ev.TASK_REOPENED: lambda env: ("spot_check_reopened" if env.data.get("spot_check_id") else "reopened", _at("reopened_at")(env)),
-    ev.TASK_SPOT_CHECKED: lambda env: (_spot_check_fact(env), _at("checked_at")(env)),
-    ev.DEADLINE_OVERDUE: lambda env: ("overdue", _at("due_at")(env)),
-    ev.DEADLINE_REMINDER: lambda env: ("reminder", _at("scheduled_at")(env)),
-    ev.DEADLINE_PROGRESS_DUE: lambda env: ("progress_due", _at("scheduled_at")(env)),
-    ev.DEADLINE_ACKNOWLEDGEMENT_OVERDUE: lambda env: ("acknowledgement_overdue", _at("scheduled_at")(env)),
-    ev.DEADLINE_DECLINE_WINDOW_CLOSED: lambda env: ("decline_window_closed", _at("scheduled_at")(env)),
-    ev.DEADLINE_NOTICE_LATE: lambda env: ("notice_late", env.time),
-    ev.EXTENSION_REQUESTED: lambda env: ("extension_requested", _at("requested_at")(env)),
-    ev.EXTENSION_DECIDED: lambda env: (f"extension_{env.data['decision']}", _at("decided_at")(env)),
-    ev.ESCALATION_URGED: lambda env: ("urged", _at("urged_at")(env)),
-    ev.ESCALATION_STEP_TAKEN: lambda env: ("escalation_step", _at("taken_at")(env)),
-    ev.ESCALATION_BULLETINED: lambda env: ("bulletined", _at("bulletined_at")(env)),
-    ev.ESCALATION_EXPLANATION_REQUIRED: lambda env: ("explanation_required", _at("required_at")(env)),
-    ev.ESCALATION_EXPLANATION_SUBMITTED: lambda env: ("explanation_submitted", _at("submitted_at")(env)),
-    ev.ESCALATION_DEDUCTED: lambda env: ("deducted", _at("deducted_at")(env)),
-    ev.ESCALATION_TRANSFERRED: lambda env: ("transferred", _at("transferred_at")(env)),
-    ev.ESCALATION_ORDER_ISSUED: lambda env: ("order_issued", _at("issued_at")(env)),
+# event type → (fact name, the field of the event that says when it happened)
+_FACT_AT = {
+    ev.TASK_RETURNED: ("returned", "returned_at"),
+    ev.TASK_DECLINED: ("declined", "declined_at"),
+    ev.DEADLINE_OVERDUE: ("overdue", "due_at"),
+    ev.DEADLINE_REMINDER: ("reminder", "scheduled_at"),
+    ev.DEADLINE_PROGRESS_DUE: ("progress_due", "scheduled_at"),
+    ev.DEADLINE_ACKNOWLEDGEMENT_OVERDUE: ("acknowledgement_overdue", "scheduled_at"),
+    ev.DEADLINE_DECLINE_WINDOW_CLOSED: ("decline_window_closed", "scheduled_at"),
+    ev.EXTENSION_REQUESTED: ("extension_requested", "requested_at"),
+    ev.ESCALATION_URGED: ("urged", "urged_at"),
+    ev.ESCALATION_STEP_TAKEN: ("escalation_step", "taken_at"),
+    ev.ESCALATION_BULLETINED: ("bulletined", "bulletined_at"),
+    ev.ESCALATION_EXPLANATION_REQUIRED: ("explanation_required", "required_at"),
+    ev.ESCALATION_EXPLANATION_SUBMITTED: ("explanation_submitted", "submitted_at"),
+    ev.ESCALATION_DEDUCTED: ("deducted", "deducted_at"),
+    ev.ESCALATION_TRANSFERRED: ("transferred", "transferred_at"),
+    ev.ESCALATION_ORDER_ISSUED: ("order_issued", "issued_at"),
 }
 
-HANDLERS = {
-    "projections": {
-        ev.MATTER_REGISTERED: on_matter_registered,
-        ev.SUBMISSION_REJECTED: on_submission_rejected,
-        ev.MATTER_PROGRESSED: on_matter_progressed,
-        ev.DEADLINE_SET: on_deadline_set,
-        **{t: on_task_event for t in TASK_STATE},
-        **{t: on_fact for t in FACTS if t not in TASK_STATE},
-        **DIRECTORY.handlers(),
-    }
+
+def _fact_at(fact: str, field: str):
+    return lambda event, env: (fact, getattr(event, field))
+
+
+# event type → (fact name, when it happened), from the typed event and its envelope; the
+# statistics count these per period.
+FACTS = {
+    **{event_type: _fact_at(fact, field) for event_type, (fact, field) in _FACT_AT.items()},
+    # a reopening after a spot check is the consequence of a task.spot_checked fact, counted there
+    ev.TASK_REOPENED: lambda event, env: ("spot_check_reopened" if event.spot_check_id else "reopened", event.reopened_at),
+    ev.TASK_SPOT_CHECKED: lambda event, env: (_spot_check_fact(event), event.checked_at),
+    ev.DEADLINE_NOTICE_LATE: lambda event, env: ("notice_late", env.time),
+    ev.EXTENSION_DECIDED: lambda event, env: (f"extension_{event.decision}", event.decided_at),
+}
+
+# event type → projection: what the live consumer runs (entrypoints/consumers.py) and a rebuild replays
+PROJECTIONS = {
+    ev.MATTER_REGISTERED: on_matter_registered,
+    ev.SUBMISSION_REJECTED: on_submission_rejected,
+    ev.MATTER_PROGRESSED: on_matter_progressed,
+    ev.DEADLINE_SET: on_deadline_set,
+    **{t: on_task_event for t in TASK_STATE},
+    **{t: on_fact for t in FACTS if t not in TASK_STATE},
+    **DIRECTORY.handlers(),  # reporting's copy of the units directory, a read model like the others
 }

@@ -27,14 +27,14 @@ from nats.js.errors import NotFoundError
 
 from duban_common import migrations, subjects, tenancy
 from duban_common.clock import SystemClock
-from duban_common.consumer import Delivery
+from duban_common.consumer import apply
 from duban_common.db import Database
 from duban_common.envelope import Envelope
 from duban_common.logging import get_logger
 from duban_common.outbox import UnitOfWork
 
 from ..adapters import orm, tables
-from .projections import HANDLERS
+from .projections import PROJECTIONS
 
 log = get_logger(__name__)
 STREAM = "DUBAN_EV"
@@ -62,7 +62,7 @@ def _parse(msg) -> Envelope | None:
 
 async def _apply(db: Database, batch: list, report: Replayed) -> None:
     """Apply a batch in one transaction; if any event fails, apply them one at a time."""
-    handlers = HANDLERS["projections"]
+    handlers = PROJECTIONS
     clock = SystemClock()
 
     async def run(items) -> int:
@@ -73,7 +73,7 @@ async def _apply(db: Database, batch: list, report: Replayed) -> None:
                 await tenancy.enter(session, env.tenant)  # each event in its tenant's scope, as the live consumer
                 if not await uow.record_inbox(orm.PROJECTIONS_CONSUMER, env):
                     continue
-                await handlers[env.type](Delivery(env, msg.subject, 1), uow)
+                await apply(handlers[env.type], env, msg.subject, uow)  # typed, as the live consumer
                 applied += 1
         return applied
 

@@ -1,3 +1,6 @@
+"""What tasking consumes: registered matters (a task for the lead unit) and the deadlines the
+deadline service sets; see duban_common.provisioning for the durable consumers."""
+
 from duban_common.contracts.events import DEADLINE_SET, MATTER_REGISTERED
 
 from ..service_layer import handlers

@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from duban_common import tenancy
 from duban_common.calendar import TZ, WorkCalendar
@@ -23,10 +24,26 @@ from duban_escalation.entrypoints import http
 from duban_escalation.config import EscalationSettings
 from duban_common.signoff import Decision, SignoffError, Turn
 from duban_escalation.service_layer import drafting, handlers, notify, orders
-from service_support import rows, routes
+from duban_escalation.service_layer.documents import Documents
+from service_support import rows
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=TZ)
 ORIGIN = {"kind": "leader_instruction", "source": "/platforms/oa", "submission_id": "s1", "external_id": "ps-1"}
+
+
+def for_routes(rt: Runtime) -> Runtime:
+    """What escalation's routes get from the runtime besides it (entrypoints.deps), as bootstrap sets it."""
+    rt.calendar = WorkCalendar()
+    rt.documents = Documents(rt, rt.calendar)
+    return rt
+
+
+def escalation_routes(rt: Runtime) -> httpx.AsyncClient:
+    """A client of escalation's routes on ``rt``, in the test's own loop (inside tenancy.scoped)."""
+    app = FastAPI()
+    app.state.runtime = rt
+    app.include_router(http.router)
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
 
 
 @pytest.fixture
@@ -35,6 +52,7 @@ async def runtime(tmp_path):
     rt = Runtime(settings=settings, metadata=orm.metadata, tables=orm.infra)
     rt.clock = FixedClock(NOW)
     rt.signoff = drafting.settings_desk(settings)
+    for_routes(rt)
     await rt.db.create_all(orm.metadata)
     await issued_at_once(rt)
     # tasking's units directory, as escalation keeps it from the unit events (no tasking process in this test)
@@ -177,7 +195,7 @@ async def test_an_urge_or_rectification_demand_before_the_assignment_is_refused_
     await deliver(runtime, "deadlines", ev.DEADLINE_SET, deadline_set("t5", "m5"))
     url, leader = "/v1/tenants/demo/tasks/t5/rectification-unmet", {"X-Duban-Role": "leader", "Idempotency-Key": "r1"}
     with tenancy.scoped("demo"):
-        async with routes(http.router(runtime, WorkCalendar())) as client:
+        async with escalation_routes(runtime) as client:
             refused = await client.post(url, json={"by": "王县长"}, headers=leader)
             assert refused.status_code == 409 and "尚未交办" in refused.json()["detail"]
             urge = await client.post("/v1/tenants/demo/tasks/t5/urge", json={}, headers={"X-Duban-Role": "supervision_office"})
@@ -203,7 +221,7 @@ async def test_a_reassignment_processed_before_the_assignment_keeps_its_unit_and
     [task] = await rows(runtime, orm.watched_tasks)
     assert (task["unit"], task["title"], task["urges"], [w["reason"] for w in task["waiting"]]) == ("fgj", None, 0, ["overdue"])
     with tenancy.scoped("demo"):
-        async with routes(http.router(runtime, WorkCalendar())) as client:
+        async with escalation_routes(runtime) as client:
             urge = await client.post("/v1/tenants/demo/tasks/t6/urge", json={}, headers={"X-Duban-Role": "supervision_office"})
     assert urge.status_code == 409 and await rows(runtime, orm.infra.outbox) == []
 
@@ -224,7 +242,7 @@ async def test_a_manual_urge_keeps_the_offices_words_and_who_urged(runtime, duba
     event, the notice and the message; who urged and who proposed an order come from the token."""
     await deliver(runtime, "deadlines", ev.DEADLINE_SET, deadline_set("t9", "m9"))
     await deliver(runtime, "tasks", ev.TASK_ASSIGNED, assigned("t9", "m9"))
-    runtime.routers.append(http.router(runtime, WorkCalendar()))
+    runtime.routers.append(http.router)
     await deliver(runtime, "units", ev.UNIT_UPDATED, unit_fact(version=2, phone="13800000000"))  # the unit gets the urge by SMS
     office = {"Authorization": "Bearer " + duban_auth.token(tenant="demo", roles=["supervision_office"], name="李敏")}
     words = "群众反映强烈，请于本周五前报送整改方案"

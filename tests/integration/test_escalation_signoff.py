@@ -23,7 +23,7 @@ from duban_escalation.entrypoints import http, http_signoff
 from duban_escalation.service_layer import drafting
 from duban_escalation.service_layer.timers import EscalationTimers
 from service_support import rows
-from test_escalation_order import NOW, assigned, deliver, unit_fact
+from test_escalation_order import NOW, assigned, deliver, for_routes, unit_fact
 from test_escalation_rules import overdue
 
 
@@ -33,7 +33,8 @@ async def service(tmp_path, duban_auth):
     rt = Runtime(settings=settings, metadata=orm.metadata, tables=orm.infra)
     rt.clock = FixedClock(NOW)
     rt.signoff = drafting.settings_desk(settings)
-    rt.routers += [http.router(rt, WorkCalendar()), signoff_routes.router, http_signoff.router]
+    for_routes(rt)
+    rt.routers += [http.router, signoff_routes.router, http_signoff.router]
     await rt.db.create_all(orm.metadata)
     await deliver(rt, "units", ev.UNIT_REGISTERED, unit_fact(version=1, phone="13800000000"))  # escalation's copy of the units
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=rt.app("escalation")), base_url="http://t") as client:

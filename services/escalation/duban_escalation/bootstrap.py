@@ -11,6 +11,7 @@ from .config import EscalationSettings
 from .entrypoints import http, http_attachments, http_signoff
 from .service_layer import drafting, handlers
 from .service_layer.delivery import Deliverer
+from .service_layer.documents import Documents
 from .service_layer.timers import EscalationTimers
 
 
@@ -19,11 +20,12 @@ def bootstrap(settings: EscalationSettings | None = None) -> Runtime:
     cal = WorkCalendar()
     runtime = Runtime(settings=settings, metadata=orm.metadata, tables=orm.infra, handlers=handlers.build(settings, cal))
     runtime.signoff = drafting.settings_desk(settings)
+    runtime.calendar, runtime.documents = cal, Documents(runtime, cal)  # the routes' (entrypoints.deps)
     timers = EscalationTimers(runtime, cal)
     deliverer = Deliverer(runtime, cal, senders_from(settings))
     runtime.handlers["notifications"] = {NOTIFICATION_REQUESTED: deliverer.on_notification}
     if hasattr(runtime.clock, "on_change"):
         runtime.clock.on_change(timers.on_clock_change)
     runtime.background += [timers.run, deliverer.run]
-    runtime.routers += [http.router(runtime, cal), http_attachments.router(runtime), signoff_routes.router, http_signoff.router]
+    runtime.routers += [http.router, http_attachments.router(runtime), signoff_routes.router, http_signoff.router]
     return runtime

@@ -42,7 +42,8 @@ def escalation_routes(rt: Runtime) -> httpx.AsyncClient:
     """A client of escalation's routes on ``rt``, in the test's own loop (inside tenancy.scoped)."""
     app = FastAPI()
     app.state.runtime = rt
-    app.include_router(http.router)
+    for router in http.ROUTERS:
+        app.include_router(router)
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
 
 
@@ -242,7 +243,7 @@ async def test_a_manual_urge_keeps_the_offices_words_and_who_urged(runtime, duba
     event, the notice and the message; who urged and who proposed an order come from the token."""
     await deliver(runtime, "deadlines", ev.DEADLINE_SET, deadline_set("t9", "m9"))
     await deliver(runtime, "tasks", ev.TASK_ASSIGNED, assigned("t9", "m9"))
-    runtime.routers.append(http.router)
+    runtime.routers += http.ROUTERS
     await deliver(runtime, "units", ev.UNIT_UPDATED, unit_fact(version=2, phone="13800000000"))  # the unit gets the urge by SMS
     office = {"Authorization": "Bearer " + duban_auth.token(tenant="demo", roles=["supervision_office"], name="李敏")}
     words = "群众反映强烈，请于本周五前报送整改方案"

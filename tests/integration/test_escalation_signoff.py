@@ -34,7 +34,7 @@ async def service(tmp_path, duban_auth):
     rt.clock = FixedClock(NOW)
     rt.signoff = drafting.settings_desk(settings)
     for_routes(rt)
-    rt.routers += [http.router, signoff_routes.router, http_signoff.router]
+    rt.routers += [*http.ROUTERS, signoff_routes.router, http_signoff.router]
     await rt.db.create_all(orm.metadata)
     await deliver(rt, "units", ev.UNIT_REGISTERED, unit_fact(version=1, phone="13800000000"))  # escalation's copy of the units
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=rt.app("escalation")), base_url="http://t") as client:

@@ -27,5 +27,5 @@ def bootstrap(settings: EscalationSettings | None = None) -> Runtime:
     if hasattr(runtime.clock, "on_change"):
         runtime.clock.on_change(timers.on_clock_change)
     runtime.background += [timers.run, deliverer.run]
-    runtime.routers += [http.router, http_attachments.router(runtime), signoff_routes.router, http_signoff.router]
+    runtime.routers += [*http.ROUTERS, http_attachments.router(runtime), signoff_routes.router, http_signoff.router]
     return runtime

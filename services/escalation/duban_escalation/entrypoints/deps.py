@@ -1,5 +1,6 @@
 """What escalation's routes get through ``Depends`` besides the runtime: the work calendar and
-the documents (set on the runtime by bootstrap), the sign-off desk, and the way a refusal answers."""
+the documents (set on the runtime by bootstrap), the sign-off desk; the way a refusal answers and
+the person a sign-off names."""
 
 from __future__ import annotations
 
@@ -40,3 +41,10 @@ def refusals() -> Iterator[None]:
         raise HTTPException(error.status, error.detail) from None
     except SignoffError as error:
         raise HTTPException(error.status, str(error)) from None
+
+
+def named(given: str | None, person: str | None) -> str:
+    """The person a sign-off names: as given, else who calls (the token), else 422."""
+    if given or person:
+        return given or person
+    raise HTTPException(422, [{"loc": ["body", "by"], "msg": "缺少必填项：签署人", "type": "missing"}])

@@ -10,9 +10,10 @@ from datetime import date, datetime
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from duban_common import tenancy
-from duban_common.calendar import TZ, WorkCalendar
+from duban_common.calendar import TZ
 from duban_common.clock import FixedClock
 from duban_common.consumer import apply
 from duban_common.contracts import events as ev
@@ -23,10 +24,19 @@ from duban_escalation.bootstrap import bootstrap
 from duban_escalation.config import EscalationSettings
 from duban_common.signoff import Decision, SignoffError, Turn
 from duban_escalation.service_layer import handlers, notify, orders
-from service_support import rows, routes
+from service_support import rows
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=TZ)
 ORIGIN = {"kind": "leader_instruction", "source": "/platforms/oa", "submission_id": "s1", "external_id": "ps-1"}
+
+
+def escalation_routes(rt) -> httpx.AsyncClient:
+    """A client of escalation's routes on ``rt``, in the test's own loop (inside tenancy.scoped)."""
+    app = FastAPI()
+    app.state.runtime = rt
+    for router in http.ROUTERS:
+        app.include_router(router)
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
 
 
 @pytest.fixture
@@ -177,7 +187,7 @@ async def test_an_urge_or_rectification_demand_before_the_assignment_is_refused_
     await deliver(runtime, "deadlines", ev.DEADLINE_SET, deadline_set("t5", "m5"))
     url, leader = "/v1/tenants/demo/tasks/t5/rectification-unmet", {"X-Duban-Role": "leader", "Idempotency-Key": "r1"}
     with tenancy.scoped("demo"):
-        async with routes(http.router(runtime, WorkCalendar(), contexts(runtime))) as client:
+        async with escalation_routes(runtime) as client:
             refused = await client.post(url, json={"by": "王县长"}, headers=leader)
             assert refused.status_code == 409 and "尚未交办" in refused.json()["detail"]
             urge = await client.post("/v1/tenants/demo/tasks/t5/urge", json={}, headers={"X-Duban-Role": "supervision_office"})
@@ -203,7 +213,7 @@ async def test_a_reassignment_processed_before_the_assignment_keeps_its_unit_and
     [task] = await rows(runtime, orm.watched_tasks)
     assert (task["unit"], task["title"], task["urges"], [w["reason"] for w in task["waiting"]]) == ("fgj", None, 0, ["overdue"])
     with tenancy.scoped("demo"):
-        async with routes(http.router(runtime, WorkCalendar(), contexts(runtime))) as client:
+        async with escalation_routes(runtime) as client:
             urge = await client.post("/v1/tenants/demo/tasks/t6/urge", json={}, headers={"X-Duban-Role": "supervision_office"})
     assert urge.status_code == 409 and await rows(runtime, orm.infra.outbox) == []
 

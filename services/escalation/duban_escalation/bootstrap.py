@@ -11,6 +11,7 @@ from .config import EscalationSettings
 from .entrypoints import access, consumers, http, http_attachments, http_signoff
 from .service_layer import drafting, notify
 from .service_layer.delivery import Deliverer
+from .service_layer.documents import Documents
 from .service_layer.timers import EscalationTimers
 
 
@@ -25,11 +26,12 @@ def bootstrap(settings: EscalationSettings | None = None, *, clock: Clock | None
                       collaborators={"settings": settings, "calendar": calendar, "contexts": contexts},
                       access=access.ACCESS, unit_scope=access.UNITS)
     runtime.signoff = drafting.desk(contexts)
+    # the routes' (entrypoints.deps): the work calendar, the notice contexts, the documents
+    runtime.calendar, runtime.contexts, runtime.documents = calendar, contexts, Documents(runtime, calendar, contexts)
     timers = EscalationTimers(runtime, calendar, contexts)
     deliverer = Deliverer(runtime, senders_from(settings) if senders is None else senders)
     if hasattr(runtime.clock, "on_change"):
         runtime.clock.on_change(timers.on_clock_change)
     runtime.background += [timers.run, deliverer.run]
-    runtime.routers += [http.router(runtime, calendar, contexts), http_attachments.router(runtime), signoff_routes.router,
-                        http_signoff.router]
+    runtime.routers += [*http.ROUTERS, http_attachments.router(runtime), signoff_routes.router, http_signoff.router]
     return runtime

@@ -4,6 +4,7 @@ services that own drafts (tasking, escalation, reporting), and the step taken fr
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import date, datetime
 
 from fastapi import APIRouter, Depends, Request
@@ -13,7 +14,8 @@ from ..adapters.services import NotFound, Refused, Services, Unavailable
 from ..adapters.session import Session
 from . import forms, task_view
 from .timeline import TZ
-from .web import LEADER, OFFICE, OFFICE_DEPUTY, OFFICE_DIRECTOR, UNIT_HEAD, checked_form, ctx, redirect, render, role
+from .web import (LEADER, OFFICE, OFFICE_DEPUTY, OFFICE_DIRECTOR, ROLE_LABELS, UNIT_HEAD, checked_form, ctx, redirect, render, role,
+                  unit_names)
 
 SIGNERS = (OFFICE, LEADER, UNIT_HEAD, OFFICE_DEPUTY, OFFICE_DIRECTOR)
 OWNERS = ("tasking", "escalation", "reporting")  # the services that hold drafts
@@ -77,6 +79,23 @@ async def with_report_texts(services: Services, session: Session, items: list[di
         item["said"] = texts[-1] if texts else None
 
 
+def readable(person: str, units: dict[str, str]) -> str:
+    """Who drafted, as a clerk reads it: a service's ``role:subject`` becomes the role's name, a unit's code its name."""
+    shown = re.sub(r"^(\w+):[^（\s]*", lambda match: ROLE_LABELS.get(match.group(1), match.group(0)), person)
+    for code, name in units.items():
+        shown = shown.replace(f"（{code}）", f"（{name}）")
+    return shown
+
+
+async def with_drafters(request: Request, session: Session, items: list[dict]) -> None:
+    try:
+        units = await unit_names(request, session) if items else {}
+    except (Unavailable, Refused):
+        units = {}
+    for item in items:
+        item["drafted_by"] = readable(item["created_by"], units)
+
+
 async def outcome(services: Services, session: Session, done: str | None) -> str | None:
     """What the last action did, in words (read back from the draft's service)."""
     owner, _, draft_id = (done or "").partition(":")
@@ -100,6 +119,7 @@ async def page(request: Request, session: Session, status: int = 200, **values):
     items, down = await gathered(services, session)
     await with_workdays(services, session, items)
     await with_report_texts(services, session, items, down)
+    await with_drafters(request, session, items)
     notice = await outcome(services, session, request.query_params.get("done"))
     return render(request, "approvals.html", status, items=items, down=down, notice=notice, **values)
 

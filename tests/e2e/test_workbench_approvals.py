@@ -9,31 +9,19 @@ import asyncio
 
 import httpx
 import pytest
+import test_workbench
 
 from e2e_support import ledger, meeting_decision, publish, wait_for
-from test_workbench import PHONE, Browser
 
 pytestmark = pytest.mark.e2e
 DEFAULT_BACKENDS = ["sqlite"]
+PHONE = test_workbench.PHONE
+browsers = test_workbench.browsers  # the fixture: one browser per person, each its own profile
 
 OFFICE = {"X-Duban-Role": "supervision_office"}
 HANDLER = {"X-Duban-Role": "unit", "X-Duban-Unit": "zjj"}
 NOTICE_CHAIN = [{"action": "提出", "role": "office_deputy"}, {"action": "同意", "role": "leader"},
                 {"action": "签发", "role": "office_director"}]
-
-
-@pytest.fixture(scope="module")
-def browsers(system, tmp_path_factory):
-    made: dict[str, Browser] = {}
-
-    def get(name: str, size=(1400, 1000)) -> Browser:
-        if name not in made:
-            made[name] = Browser(system, tmp_path_factory.mktemp(f"chromium-{name}"), size)
-        return made[name]
-
-    yield get
-    for browser in made.values():
-        browser.quit()
 
 
 @pytest.fixture(scope="module", autouse=True)

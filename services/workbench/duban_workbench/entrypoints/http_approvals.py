@@ -14,8 +14,20 @@ from ..adapters.services import NotFound, Refused, Services, Unavailable
 from ..adapters.session import Session
 from . import forms, task_view
 from .timeline import TZ
-from .web import (LEADER, OFFICE, OFFICE_DEPUTY, OFFICE_DIRECTOR, ROLE_LABELS, UNIT_HEAD, checked_form, ctx, redirect, render, role,
-                  unit_names)
+from .web import (
+    LEADER,
+    OFFICE,
+    OFFICE_DEPUTY,
+    OFFICE_DIRECTOR,
+    ROLE_LABELS,
+    UNIT_HEAD,
+    checked_form,
+    ctx,
+    redirect,
+    render,
+    role,
+    unit_names,
+)
 
 SIGNERS = (OFFICE, LEADER, UNIT_HEAD, OFFICE_DEPUTY, OFFICE_DIRECTOR)
 OWNERS = ("tasking", "escalation", "reporting")  # the services that hold drafts

@@ -13,7 +13,18 @@ from starlette.datastructures import FormData
 from ..adapters.identity import NotAllowed, Unauthorized
 from ..adapters.oidc import FLOW_COOKIE, FLOW_TTL_S, FlowError
 from ..adapters.session import COOKIE, CSRF_FIELD, Session
-from .web import LEADER, OFFICE, OFFICE_DEPUTY, OFFICE_DIRECTOR, UNIT, UNIT_HEAD, checked_form, current, render, redirect
+from .web import (
+    LEADER,
+    OFFICE,
+    OFFICE_DEPUTY,
+    OFFICE_DIRECTOR,
+    UNIT,
+    UNIT_HEAD,
+    checked_form,
+    current,
+    redirect,
+    render,
+)
 
 LOGIN_CSRF = "duban_login_csrf"
 HOME = {OFFICE: "/office", UNIT: "/todo", LEADER: "/kanban", UNIT_HEAD: "/approvals", OFFICE_DEPUTY: "/approvals",

@@ -136,11 +136,13 @@ class Desk:
 
     async def mine(self, session: AsyncSession, tenant: str, turn: Turn) -> list[dict]:
         """What waits for this person: drafts whose next step is one of their roles, less those they
-        already took a step of (someone else must take the next one)."""
+        already took a step of (someone else must take the next one); each with its steps taken, so
+        that the list says who took them."""
         waiting = []
         for row in await self.waiting(session, tenant, turn):
-            if not any(s["person"] == turn.person for s in await repository.steps(session, self.tables, row["id"])):
-                waiting.append(row)
+            steps = await repository.steps(session, self.tables, row["id"])
+            if not any(s["person"] == turn.person for s in steps):
+                waiting.append({**row, "steps": steps})
         return waiting
 
     async def reminders_due(self, session: AsyncSession, now: datetime, calendar: WorkCalendar,

@@ -14,7 +14,8 @@ from duban_common.auth import KeySet, LocalIssuer, Unauthorized, Verifier
 from . import accounts as demo
 from .session import Session, new_csrf
 
-SIGNED_IN_ROLES = ("supervision_office", "unit", "leader", "discipline")  # the tenant's own people
+# the tenant's own people; the last three only sign (待我签批)
+SIGNED_IN_ROLES = ("supervision_office", "unit", "leader", "discipline", "unit_head", "office_deputy", "office_director")
 
 
 class NotAllowed(Exception):

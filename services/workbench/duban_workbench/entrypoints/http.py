@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ..adapters.services import NotFound, Unavailable
-from . import http_auth, http_ledger, http_office, http_review, http_tasks, http_unit
+from . import http_approvals, http_auth, http_ledger, http_office, http_review, http_tasks, http_unit
 from .web import CSRF_REFUSED, LoginRequired, PageNotFound, SessionExpired, login_redirect, redirect, render
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
@@ -75,7 +75,7 @@ def create_app(state) -> FastAPI:
     security_headers(app)
     error_pages(app)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    for module in (http_auth, http_unit, http_tasks, http_office, http_ledger, http_review):
+    for module in (http_auth, http_unit, http_tasks, http_office, http_ledger, http_review, http_approvals):
         app.include_router(module.router)
 
     @app.get("/favicon.ico", include_in_schema=False)

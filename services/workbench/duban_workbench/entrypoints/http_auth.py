@@ -13,10 +13,22 @@ from starlette.datastructures import FormData
 from ..adapters.identity import NotAllowed, Unauthorized
 from ..adapters.oidc import FLOW_COOKIE, FLOW_TTL_S, FlowError
 from ..adapters.session import COOKIE, CSRF_FIELD, Session
-from .web import LEADER, OFFICE, UNIT, checked_form, current, render, redirect
+from .web import (
+    LEADER,
+    OFFICE,
+    OFFICE_DEPUTY,
+    OFFICE_DIRECTOR,
+    UNIT,
+    UNIT_HEAD,
+    checked_form,
+    current,
+    redirect,
+    render,
+)
 
 LOGIN_CSRF = "duban_login_csrf"
-HOME = {OFFICE: "/office", UNIT: "/todo", LEADER: "/kanban"}
+HOME = {OFFICE: "/office", UNIT: "/todo", LEADER: "/kanban", UNIT_HEAD: "/approvals", OFFICE_DEPUTY: "/approvals",
+        OFFICE_DIRECTOR: "/approvals"}
 
 
 def safe_next(url: str | None) -> str:
@@ -120,7 +132,7 @@ async def oidc_callback(request: Request, state: str = "", code: str = "", error
         return render(request, "error.html", 401, title="登录未完成", message=str(e))
     except (Unauthorized, NotAllowed):
         return render(request, "error.html", 403, title="无权使用工作台",
-                      message="您的账号没有督查督办工作台的使用权限（需要督查室、承办单位、领导或纪检监察角色），请联系系统管理员。")
+                      message="您的账号没有督查督办工作台的使用权限（需要督查室、承办单位、单位领导、政府办公室、领导或纪检监察角色），请联系系统管理员。")
     return signed_in(request, session, next_url)
 
 

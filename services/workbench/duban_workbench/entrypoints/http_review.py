@@ -99,6 +99,8 @@ async def kanban(request: Request, s: Session = Depends(role(OFFICE, LEADER, DIS
     # the dashboard's own links go to the API; here they go to the workbench's pages
     html = res.text.replace(f"/v1/tenants/{s.tenant}/ledger.xlsx", "/ledger.xlsx").replace(f"/v1/tenants/{s.tenant}/statistics", "/kanban")
     html = html.replace("</head>", '<link rel="stylesheet" href="/static/kanban.css"></head>', 1)
-    html = html.replace("<body>", '<body><a class="wb-back" href="/">&larr; 返回督查督办工作台</a>', 1)
+    bar = '<nav class="wb-bar"><a class="wb-back" href="/">&larr; 返回督查督办工作台</a>'
+    bar += '<a class="wb-back" href="/approvals">待我签批</a></nav>' if s.role in (OFFICE, LEADER) else "</nav>"
+    html = html.replace("<body>", f"<body>{bar}", 1)
     return HTMLResponse(html, headers={"Content-Security-Policy": DASHBOARD_CSP})
 

@@ -22,7 +22,9 @@ from .timeline import local as local_time
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parents[1] / "templates"))
 OFFICE, UNIT, LEADER, DISCIPLINE = "supervision_office", "unit", "leader", "discipline"
-ROLE_LABELS = {OFFICE: "督查室", UNIT: "承办单位", LEADER: "领导", DISCIPLINE: "纪检监察"}
+UNIT_HEAD, OFFICE_DEPUTY, OFFICE_DIRECTOR = "unit_head", "office_deputy", "office_director"
+ROLE_LABELS = {OFFICE: "督查室", UNIT: "承办单位", LEADER: "领导", DISCIPLINE: "纪检监察", UNIT_HEAD: "单位领导",
+               OFFICE_DEPUTY: "政府办公室分管副主任", OFFICE_DIRECTOR: "政府办公室主任"}
 
 
 class LoginRequired(Exception):

@@ -32,6 +32,10 @@ SERVICES = ("intake", "tasking", "deadline", "escalation", "reporting")
 class Clock(Protocol):
     def now(self) -> datetime: ...
 
+    async def start(self, js: JetStreamContext) -> None: ...  # a simulated clock follows the broker's time
+
+    async def stop(self) -> None: ...
+
 
 class SystemClock:
     def __init__(self, service: str | None = None, instance: str = "0") -> None:

@@ -55,7 +55,7 @@ class Runtime:
     handlers: Handlers = field(default_factory=dict)  # purpose → type → handler, as HANDLERS declares them
     # What the handlers' keyword-only parameters ask for, by name (consumer.bind); bootstrap decides
     collaborators: dict[str, Any] = field(default_factory=dict)
-    clock: Clock | None = None  # None: the settings' clock (simulated or the system's)
+    clock: Clock = None  # type: ignore[assignment]  # given by bootstrap, else the settings' clock (simulated or the system's)
     access: dict | None = None  # the service's ACCESS table; None: entrypoints/access.py of the service
     unit_scope: Any = None  # the service's UNITS scope (unitscope.UnitScope), with ``access``
     routers: list[APIRouter] = field(default_factory=list)

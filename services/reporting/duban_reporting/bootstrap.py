@@ -19,11 +19,9 @@ def bootstrap(settings: ReportingSettings | None = None) -> Runtime:
     settings = settings or ReportingSettings()
     runtime = Runtime(settings=settings, metadata=orm.metadata, tables=orm.infra, handlers=HANDLERS)
     calendar, names = WorkCalendar(), UnitNames(runtime.db)
-    runtime.routers.append(http.router(runtime, calendar, names))
-    runtime.routers.append(http_reports.router(runtime, calendar, names))
-    runtime.routers.append(http_documents.router(runtime, names))
-    runtime.routers.extend([http_rhythm.router, signoff_routes.router])
+    runtime.routers.extend([http.router, http_reports.router, http_documents.router, http_rhythm.router, signoff_routes.router])
     runtime.unit_names, runtime.offices = names, IssuingLookup(settings.intake_url, settings.service_headers())
+    runtime.calendar = calendar
     runtime.signoff = Desk(orm.signoff, document_kinds(runtime))
     simulated = isinstance(runtime.clock, SimulatedClock)
     ticker = RhythmTicker(runtime, simulated=simulated, poll_s=settings.rhythm_poll_s, calendar=calendar)

@@ -17,6 +17,6 @@ def bootstrap(settings: TaskingSettings | None = None) -> Runtime:
     runtime = Runtime(settings=settings, metadata=orm.metadata, tables=orm.infra, handlers=consumers.HANDLERS)
     runtime.signoff = signoffs.desk()
     runtime.background.append(lambda: publish_unpublished(runtime))  # units from before the directory was published
-    runtime.calendar, runtime.issuing = WorkCalendar(), IssuingLookup(settings.intake_url, settings.service_headers())
+    runtime.calendar, runtime.offices = WorkCalendar(), IssuingLookup(settings.intake_url, settings.service_headers())
     runtime.routers += [http.router, http_tasks.router, http_attachments.router(runtime), signoff_routes.router]
     return runtime

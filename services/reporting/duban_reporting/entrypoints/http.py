@@ -13,7 +13,7 @@ from starlette.background import BackgroundTask
 
 from duban_common import auth
 from duban_common.calendar import local_day
-from duban_common.dependencies import RuntimeDep
+from duban_common.dependencies import CalendarDep, RuntimeDep
 from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, Day, valid_tenant
 
 from ..domain import periods
@@ -21,17 +21,17 @@ from ..domain.model import STATUS_LABEL
 from ..service_layer import ledger_query, ledger_views
 from ..service_layer.ledger_query import LedgerFilter
 from ..service_layer.ledger_views import AsOf
-from .deps import CalendarDep, UnitNamesDep
+from .deps import UnitNamesDep
 
 router = APIRouter(tags=["ledger"], responses=ERROR_RESPONSES)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 
-def own_unit_only(request: Request, f: LedgerFilter) -> LedgerFilter:
+def own_unit_only(request: Request, wanted: LedgerFilter) -> LedgerFilter:
     """A unit handler's ledger holds only the matters its unit leads or co-handles."""
     own = auth.unit_scope(request)
-    return f if own is None else dataclasses.replace(f, unit=own)
+    return wanted if own is None else dataclasses.replace(wanted, unit=own)
 
 
 def ledger_filter(
@@ -64,23 +64,23 @@ def as_of(runtime: RuntimeDep, calendar: CalendarDep) -> AsOf:
 
 
 @router.get("/v1/tenants/{tenant}/ledger")
-async def get_ledger(request: Request, tenant: str, runtime: RuntimeDep, f: LedgerFilter = Depends(ledger_filter),
+async def get_ledger(request: Request, tenant: str, runtime: RuntimeDep, wanted: LedgerFilter = Depends(ledger_filter),
                      limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=OFFSET_MAX),
                      moment: AsOf = Depends(as_of)) -> dict:
     valid_tenant(tenant)
-    total, items = await ledger_views.page(runtime.db, tenant, own_unit_only(request, f), moment, limit, offset)
+    total, items = await ledger_views.page(runtime.db, tenant, own_unit_only(request, wanted), moment, limit, offset)
     return {"tenant": tenant, "as_of": moment.now, "total": total, "limit": limit, "offset": offset, "items": items}
 
 
 @router.get("/v1/tenants/{tenant}/ledger.xlsx", response_class=Response,
             responses={200: {"content": {XLSX: {}}, "description": "the ledger as a workbook (督办台账)"}})
 async def export_ledger(request: Request, tenant: str, runtime: RuntimeDep, names: UnitNamesDep,
-                        f: LedgerFilter = Depends(ledger_filter), moment: AsOf = Depends(as_of)) -> Response:
+                        wanted: LedgerFilter = Depends(ledger_filter), moment: AsOf = Depends(as_of)) -> Response:
     valid_tenant(tenant)
     try:
-        path = await ledger_views.workbook(runtime.db, tenant, own_unit_only(request, f), moment, await names.of(tenant))
-    except ledger_views.ExportTooLarge as e:
-        raise HTTPException(422, str(e)) from None
+        path = await ledger_views.workbook(runtime.db, tenant, own_unit_only(request, wanted), moment, await names.of(tenant))
+    except ledger_views.ExportTooLarge as refusal:
+        raise HTTPException(422, str(refusal)) from None
     day = local_day(moment.now).isoformat()
     disposition = f"attachment; filename=\"ledger-{tenant}-{day}.xlsx\"; filename*=UTF-8''{quote(f'督办台账-{day}.xlsx')}"
     return FileResponse(path, media_type=XLSX, headers={"Content-Disposition": disposition},

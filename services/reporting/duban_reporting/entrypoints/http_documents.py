@@ -13,11 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from duban_common.calendar import local_day
 from duban_common.documents.files import MEDIA, content_disposition
 from duban_common.documents.issuing import IssuingLookup
-from duban_common.dependencies import RuntimeDep
+from duban_common.dependencies import OfficesDep, RuntimeDep
 from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, valid_tenant
 from duban_common.runtime import Runtime
 
-from .deps import OfficesDep, UnitNamesDep
+from .deps import UnitNamesDep
 from .http_rhythm import described
 from ..domain import periods
 from ..domain.model import KIND_LABEL, STATUS_LABEL
@@ -122,8 +122,8 @@ async def _special_report(runtime: Runtime, offices: IssuingLookup, tenant: str,
     try:
         row, created = await publishing.publish(runtime.unit_of_work, runtime.db.read, tenant, req, idempotency_key=idempotency_key,
                                                 published_by=body.published_by, names=unit_names, issuing=issuing)
-    except ReportRefused as e:
-        raise HTTPException(e.status, str(e)) from None
+    except ReportRefused as refusal:
+        raise HTTPException(refusal.status, str(refusal)) from None
     return JSONResponse(jsonable_encoder({**publishing.describe(row), "created": created}), status_code=201 if created else 200,
                         headers={"Location": f"/v1/tenants/{tenant}/reports/{row['report_id']}"})
 

@@ -10,14 +10,14 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from duban_common.calendar import TZ, WorkCalendar, local_day
-from duban_common.dependencies import RuntimeDep
+from duban_common.dependencies import CalendarDep, RuntimeDep
 from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, PAGE_ERROR_RESPONSES, Day
 
 from ..adapters.units import named
 from ..domain import periods
 from ..domain.model import STATUS_LABEL, yellow_until
 from ..service_layer import dashboard, statistics
-from .deps import CalendarDep, UnitNamesDep
+from .deps import UnitNamesDep
 from .http import valid_tenant
 
 router = APIRouter(tags=["reports"], responses=ERROR_RESPONSES)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from duban_common.dependencies import RuntimeDep
+from duban_common.dependencies import CalendarDep, OfficesDep, RuntimeDep
 from duban_common.documents import pdf
 from duban_common.documents.files import MEDIA, content_disposition
 from duban_common.documents.template import render_docx
@@ -19,7 +19,6 @@ from duban_common.runtime import Runtime
 from ..domain.states import LABELS, IllegalTransition, State
 from ..service_layer import assignment, spot_checks, views, workflow
 from .actor import actor
-from .deps import CalendarDep, IssuingDep
 from .http import _tenant
 
 router = APIRouter(tags=["tasks"], responses=ERROR_RESPONSES)
@@ -83,8 +82,8 @@ async def run(runtime: Runtime, tenant: str, function, *args):
     try:
         async with runtime.unit_of_work() as uow:
             return await function(uow, tenant, *args)
-    except IllegalTransition as e:
-        raise HTTPException(e.status, str(e)) from None
+    except IllegalTransition as refusal:
+        raise HTTPException(refusal.status, str(refusal)) from None
 
 
 @router.post("/v1/tenants/{tenant}/matters/{matter_id}/assign")
@@ -159,7 +158,7 @@ async def get_task(tenant: str, task_id: str, runtime: RuntimeDep) -> dict:
 
 @router.get("/v1/tenants/{tenant}/tasks/{task_id}/notice.{fmt}", response_class=Response,
             responses={200: {"content": {media: {} for media in MEDIA.values()}, "description": "the assignment notice (交办单) as Word or PDF"}})
-async def notice(tenant: str, task_id: str, fmt: Literal["docx", "pdf"], runtime: RuntimeDep, issuing: IssuingDep) -> Response:
+async def notice(tenant: str, task_id: str, fmt: Literal["docx", "pdf"], runtime: RuntimeDep, issuing: OfficesDep) -> Response:
     _tenant(tenant)
     doc = await views.notice(runtime.db, issuing, tenant, task_id)
     if doc is None:

@@ -42,13 +42,19 @@ async def next_notice_number(db: Database, tenant: str, notice_type: str, now: d
     return {"notice_type": notice_type, "year": year, "number": notice_number(notice_type, year, (last or 0) + 1)}
 
 
+async def _task_and_matter(session, tenant: str, task_id: str) -> tuple[dict, dict | None] | None:
+    """The task and its matter's title and content; None when there is no such task."""
+    item = await repository.get_task(session, tenant, task_id)
+    return None if item is None else (item, await repository.matter_text(session, item["matter_id"]))
+
+
 async def task(db: Database, tenant: str, task_id: str, max_declines: int) -> dict | None:
     """The task with its matter, history, reports, files and unit sign-off; None when there is none."""
     async with db.read() as session:
-        item = await repository.get_task(session, tenant, task_id)
-        if item is None:
+        found = await _task_and_matter(session, tenant, task_id)
+        if found is None:
             return None
-        matter = await repository.matter_text(session, item["matter_id"])
+        item, matter = found
         history = await repository.task_history_of(session, task_id)
         task_reports = await repository.reports_of(session, task_id)
         files = await attachments.of_task(session, tenant, task_id)
@@ -63,11 +69,11 @@ async def task(db: Database, tenant: str, task_id: str, max_declines: int) -> di
 async def notice(db: Database, issuing: IssuingLookup, tenant: str, task_id: str):
     """The task's assignment notice (交办单) as a document, None when there is no such task."""
     async with db.read() as session:
-        item = await repository.get_task(session, tenant, task_id)
-        if item is None:
-            return None
-        matter = await repository.matter_text(session, item["matter_id"])
         directory = await repository.unit_directory(session, tenant)
+        found = await _task_and_matter(session, tenant, task_id)
+    if found is None:
+        return None
+    item, matter = found
     names = {code: unit["name"] for code, unit in directory.items()}
     return assignment_notice(number=item["notice_no"], issuing=await issuing.of(tenant, office_fallback(directory)),
                              title=matter["title"], content=matter["content"],

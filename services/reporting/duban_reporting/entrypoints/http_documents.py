@@ -22,7 +22,7 @@ from .http_rhythm import described
 from ..domain import periods
 from ..domain.model import KIND_LABEL, STATUS_LABEL
 from ..domain.special_report import campaign_topic
-from ..service_layer import publishing, rhythm
+from ..service_layer import publishing, rhythm, views
 from ..service_layer.ledger_query import LedgerFilter
 from ..service_layer.publishing import Request
 from ..service_layer.report_content import ReportRefused, Selection
@@ -103,8 +103,7 @@ async def _bulletin_draft(runtime, tenant: str, req: Request, unit_names: dict[s
     draft, created = await rhythm.request_draft(runtime.unit_of_work, runtime.signoff, tenant, req.kind, req.period, names=unit_names,
                                                 bottom=runtime.settings.admonition_bottom_of(tenant))
     if draft["state"] == "issued":
-        async with runtime.db.read() as session:
-            report = await publishing.one(session, tenant, draft["report_id"])
+        report = await views.in_read_session(runtime.db, publishing.one, tenant, draft["report_id"])
         return JSONResponse(jsonable_encoder({**report, "created": False}), status_code=200,
                             headers={"Location": f"/v1/tenants/{tenant}/reports/{report['report_id']}"})
     return JSONResponse({"draft": described(draft), "created": created}, status_code=202,
@@ -148,16 +147,14 @@ async def list_reports(tenant: str, runtime: RuntimeDep, kind: Literal["quarterl
                        year: int | None = Query(None, ge=2000, le=2100), limit: int = Query(50, ge=1, le=500),
                        offset: int = Query(0, ge=0, le=OFFSET_MAX)) -> dict:
     valid_tenant(tenant)
-    async with runtime.db.read() as session:
-        total, items = await publishing.listing(session, tenant, kind=kind, year=year, limit=limit, offset=offset)
+    total, items = await views.in_read_session(runtime.db, publishing.listing, tenant, kind=kind, year=year, limit=limit, offset=offset)
     return {"tenant": tenant, "total": total, "limit": limit, "offset": offset, "items": items}
 
 
 @router.get("/v1/tenants/{tenant}/reports/{report_id}")
 async def get_report(tenant: str, report_id: str, runtime: RuntimeDep) -> dict:
     valid_tenant(tenant)
-    async with runtime.db.read() as session:
-        found = await publishing.one(session, tenant, report_id)
+    found = await views.in_read_session(runtime.db, publishing.one, tenant, report_id)
     if found is None:
         raise HTTPException(404, f"报告 {report_id} 不存在")
     return found
@@ -167,8 +164,7 @@ async def get_report(tenant: str, report_id: str, runtime: RuntimeDep) -> dict:
             responses={200: {"content": {media: {} for media in MEDIA.values()}, "description": "the document as Word or PDF"}})
 async def download(tenant: str, report_id: str, fmt: Literal["docx", "pdf"], runtime: RuntimeDep) -> Response:
     valid_tenant(tenant)
-    async with runtime.db.read() as session:
-        found = await publishing.file(session, tenant, report_id, fmt)
+    found = await views.in_read_session(runtime.db, publishing.file, tenant, report_id, fmt)
     if found is None:
         raise HTTPException(404, f"报告 {report_id} 不存在")
     row, content = found

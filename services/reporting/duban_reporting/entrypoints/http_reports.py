@@ -16,7 +16,7 @@ from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, PAGE_ERROR_RESPONSES,
 from ..adapters.units import named
 from ..domain import periods
 from ..domain.model import STATUS_LABEL, yellow_until
-from ..service_layer import dashboard, statistics
+from ..service_layer import dashboard, statistics, views
 from .deps import UnitNamesDep
 from .http import valid_tenant
 
@@ -58,8 +58,7 @@ async def get_statistics(tenant: str, runtime: RuntimeDep, names: UnitNamesDep,
     now = runtime.clock.now()
     span = _period(period, from_, to, local_day(now))
     unit_names = await names.of(tenant)
-    async with runtime.db.read() as session:
-        return await statistics.report(session, tenant, span, as_of=now, names=unit_names,
+    return await views.in_read_session(runtime.db, statistics.report, tenant, span, as_of=now, names=unit_names,
                                        bottom=runtime.settings.admonition_bottom_of(tenant))
 
 
@@ -73,10 +72,9 @@ async def get_dashboard(tenant: str, runtime: RuntimeDep, names: UnitNamesDep, c
     span = _period(period, from_, to, today)
     unit_names = await names.of(tenant)
     limit = settings.dashboard_overdue_limit
-    async with runtime.db.read() as session:
-        view = await dashboard.view(session, tenant, now=now, yellow_day=yellow_until(calendar, now, settings.yellow_workdays),
-                                    period=span, names=unit_names, bottom=settings.admonition_bottom_of(tenant),
-                                    overdue_limit=limit, overdue_offset=overdue_offset)
+    view = await views.in_read_session(runtime.db, dashboard.view, tenant, now=now,
+                                       yellow_day=yellow_until(calendar, now, settings.yellow_workdays), period=span, names=unit_names,
+                                       bottom=settings.admonition_bottom_of(tenant), overdue_limit=limit, overdue_offset=overdue_offset)
     _dressed(view, unit_names, calendar, today)
     red, shown = view["counts"]["red"], len(view["overdue"])
     stats_query = f"period={period}" if period else f"from={span.start}&to={span.end}"

@@ -164,11 +164,11 @@ async def main(n: int, rebuild: bool, keep: Path | None) -> None:
             await seed(db, envs)
             took = time.perf_counter() - t0
             print(f"seeded {n} matters ({len(envs)} events) through the projection handlers in {took:.1f}s ({len(envs) / took:.0f} events/s)")
-        runtime = SimpleNamespace(db=db, clock=FixedClock(NOW), settings=settings)
+        runtime = SimpleNamespace(db=db, clock=FixedClock(NOW), settings=settings, unit_names=UnitNames(None), calendar=WorkCalendar())
         app = FastAPI()
-        names, cal = UnitNames(None), WorkCalendar()
-        app.include_router(http.router(runtime, cal, names))
-        app.include_router(http_reports.router(runtime, cal, names))
+        app.state.runtime = runtime  # the routers' Depends read it (duban_common.dependencies)
+        app.include_router(http.router)
+        app.include_router(http_reports.router)
         base = f"/v1/tenants/{TENANT}"
         urls = [f"{base}/dashboard", f"{base}/dashboard?overdue_offset=2000", f"{base}/ledger", f"{base}/ledger?light=red&sort=due_on",
                 f"{base}/ledger?unit=zjj&sort=-due_on", f"{base}/ledger?q=第9999号", f"{base}/ledger?leader=王县长&period=2026-11",

@@ -16,9 +16,11 @@ async def rows(rt, table, tenant: str = "demo") -> list[dict]:
             return [dict(r) for r in (await s.execute(select(table))).mappings().all()]
 
 
-def routes(router: APIRouter) -> httpx.AsyncClient:
+def routes(router: APIRouter, runtime=None) -> httpx.AsyncClient:
     """A client of ``router``'s routes, called in the test's own loop: call it inside the tenant's
-    scope (tenancy.scoped), as the service's middleware would be."""
+    scope (tenancy.scoped), as the service's middleware would be. A module-level router's routes
+    get ``runtime`` through ``Depends`` (duban_common.dependencies), as from ``Runtime.app``."""
     app = FastAPI()
+    app.state.runtime = runtime
     app.include_router(router)
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")

@@ -17,6 +17,7 @@ from duban_common.calendar import TZ
 from duban_common.clock import FixedClock
 from duban_common.consumer import apply
 from duban_common.contracts import events as ev
+from duban_common.documents.issuing import IssuingLookup
 from duban_common.envelope import new_event
 from duban_reporting.adapters import orm
 from duban_reporting.adapters.units import UnitNames
@@ -33,6 +34,7 @@ OFFICE = {"X-Duban-Role": "supervision_office"}
 @pytest.fixture
 async def runtime(tmp_path):
     rt = bootstrap(ReportingSettings(data_dir=tmp_path), clock=FixedClock(NOW), units=UnitNames(None))
+    rt.offices = IssuingLookup(None)  # no intake in this test: the issuing office's defaults
     await rt.db.create_all(orm.metadata)
     yield rt
     await rt.db.dispose()
@@ -48,7 +50,7 @@ async def deliver(rt, type_: str, data) -> None:
 async def publish(rt, matter_id: str | None = None, campaign: dict | None = None) -> httpx.Response:
     subject = {"matter_id": matter_id} if matter_id else {"campaign": campaign}
     with tenancy.scoped("demo"):
-        async with routes(http_documents.router(rt, UnitNames(None))) as client:
+        async with routes(http_documents.router, rt) as client:
             return await client.post("/v1/tenants/demo/reports", json={"kind": "special_report", **subject}, headers=OFFICE)
 
 

@@ -54,7 +54,7 @@ async def published(rt) -> list[tuple[str, str, int, bool]]:
 
 async def test_tasking_publishes_each_change_of_a_unit_once(tasking):
     with tenancy.scoped("demo"):
-        async with routes(http.router(tasking)) as client:
+        async with routes(http.router, tasking) as client:
             first = await client.put("/v1/tenants/demo/units", json=UNITS, headers=OFFICE)
             again = await client.put("/v1/tenants/demo/units", json=UNITS, headers=OFFICE)  # unchanged: nothing to publish
             changed = await client.put("/v1/tenants/demo/units", json=[{**UNITS[0], "phone": "13800000099"}], headers=OFFICE)

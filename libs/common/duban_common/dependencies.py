@@ -5,6 +5,10 @@ A service's routes are module-level ``APIRouter``s; each route names what it nee
 
     @router.get("/v1/tenants/{tenant}/things")
     async def things(tenant: str, runtime: RuntimeDep) -> dict: ...
+
+Collaborators that several services set on their runtime at bootstrap have their own: the work
+calendar (``runtime.calendar``) and the lookup of the issuing office's document settings
+(``runtime.offices``).
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from .calendar import WorkCalendar
+from .documents.issuing import IssuingLookup
 from .runtime import Runtime
 
 
@@ -22,3 +28,15 @@ def runtime_of(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
+
+
+def calendar_of(runtime: RuntimeDep) -> WorkCalendar:
+    return runtime.calendar
+
+
+def offices_of(runtime: RuntimeDep) -> IssuingLookup:
+    return runtime.offices
+
+
+CalendarDep = Annotated[WorkCalendar, Depends(calendar_of)]
+OfficesDep = Annotated[IssuingLookup, Depends(offices_of)]

@@ -23,11 +23,9 @@ def bootstrap(settings: ReportingSettings | None = None, *, clock: Clock | None 
     runtime = Runtime(settings, metadata=orm.metadata, tables=orm.infra, handlers=consumers.HANDLERS, clock=clock,
                       access=access.ACCESS, unit_scope=access.UNITS)
     calendar, names = WorkCalendar(), units or UnitNames(runtime.db)
-    runtime.routers.append(http.router(runtime, calendar, names))
-    runtime.routers.append(http_reports.router(runtime, calendar, names))
-    runtime.routers.append(http_documents.router(runtime, names))
-    runtime.routers.extend([http_rhythm.router, signoff_routes.router])
+    runtime.routers.extend([http.router, http_reports.router, http_documents.router, http_rhythm.router, signoff_routes.router])
     runtime.unit_names, runtime.offices = names, IssuingLookup(settings.intake_url, settings.service_headers())
+    runtime.calendar = calendar
     runtime.signoff = Desk(orm.signoff, document_kinds(runtime))
     simulated = isinstance(runtime.clock, SimulatedClock)
     ticker = RhythmTicker(runtime, simulated=simulated, poll_s=settings.rhythm_poll_s, calendar=calendar)

@@ -2,6 +2,7 @@
 
 from duban_common.calendar import WorkCalendar
 from duban_common.clock import Clock
+from duban_common.documents.issuing import IssuingLookup
 from duban_common.runtime import Runtime
 from duban_common.signoff import routes as signoff_routes
 
@@ -20,6 +21,6 @@ def bootstrap(settings: TaskingSettings | None = None, *, clock: Clock | None = 
                       access=access.ACCESS, unit_scope=access.UNITS)
     runtime.signoff = signoffs.desk()
     runtime.background.append(lambda: publish_unpublished(runtime))  # units from before the directory was published
-    runtime.routers += [http.router(runtime), http_tasks.router(runtime, WorkCalendar()), http_attachments.router(runtime),
-                        signoff_routes.router]
+    runtime.calendar, runtime.offices = WorkCalendar(), IssuingLookup(settings.intake_url, settings.service_headers())
+    runtime.routers += [http.router, http_tasks.router, http_attachments.router(runtime), signoff_routes.router]
     return runtime

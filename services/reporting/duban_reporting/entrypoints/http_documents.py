@@ -13,14 +13,16 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from duban_common.calendar import local_day
 from duban_common.documents.files import MEDIA, content_disposition
 from duban_common.documents.issuing import IssuingLookup
+from duban_common.dependencies import OfficesDep, RuntimeDep
 from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, valid_tenant
+from duban_common.runtime import Runtime
 
-from ..adapters.units import UnitNames
+from .deps import UnitNamesDep
 from .http_rhythm import described
 from ..domain import periods
 from ..domain.model import KIND_LABEL, STATUS_LABEL
 from ..domain.special_report import campaign_topic
-from ..service_layer import publishing, rhythm
+from ..service_layer import publishing, rhythm, views
 from ..service_layer.ledger_query import LedgerFilter
 from ..service_layer.publishing import Request
 from ..service_layer.report_content import ReportRefused, Selection
@@ -67,6 +69,7 @@ class SpecialReportIn(_In):
 
 
 ReportIn = Annotated[BulletinIn | SpecialReportIn, Field(discriminator="kind")]
+router = APIRouter(tags=["bulletins and special reports"], responses=ERROR_RESPONSES)
 
 
 def _period(period: str | None, from_: date | None, to: date | None, today: date) -> periods.Period:
@@ -100,8 +103,7 @@ async def _bulletin_draft(runtime, tenant: str, req: Request, unit_names: dict[s
     draft, created = await rhythm.request_draft(runtime.unit_of_work, runtime.signoff, tenant, req.kind, req.period, names=unit_names,
                                                 bottom=runtime.settings.admonition_bottom_of(tenant))
     if draft["state"] == "issued":
-        async with runtime.db.read() as session:
-            report = await publishing.one(session, tenant, draft["report_id"])
+        report = await views.in_read_session(runtime.db, publishing.one, tenant, draft["report_id"])
         return JSONResponse(jsonable_encoder({**report, "created": False}), status_code=200,
                             headers={"Location": f"/v1/tenants/{tenant}/reports/{report['report_id']}"})
     return JSONResponse({"draft": described(draft), "created": created}, status_code=202,
@@ -112,59 +114,58 @@ def _disposition(row: dict, fmt: str) -> str:
     return content_disposition(row["report_no"], row["title"], fmt, fallback=f"report-{row['kind']}-{row['year']}-{row['seq']}")
 
 
-def router(runtime, names: UnitNames) -> APIRouter:
-    r = APIRouter(tags=["bulletins and special reports"], responses=ERROR_RESPONSES)
-    s = runtime.settings
-    offices = IssuingLookup(s.intake_url, s.service_headers())
+async def _special_report(runtime: Runtime, offices: IssuingLookup, tenant: str, req: Request, body: SpecialReportIn,
+                          idempotency_key: str | None, unit_names: dict[str, str]) -> JSONResponse:
+    """201 with the special report published now; 200 with the same one when already published."""
+    issuing = await publishing.office_issuing(runtime.settings, offices, tenant, body.kind)
+    try:
+        row, created = await publishing.publish(runtime.unit_of_work, runtime.db.read, tenant, req, idempotency_key=idempotency_key,
+                                                published_by=body.published_by, names=unit_names, issuing=issuing)
+    except ReportRefused as refusal:
+        raise HTTPException(refusal.status, str(refusal)) from None
+    return JSONResponse(jsonable_encoder({**publishing.describe(row), "created": created}), status_code=201 if created else 200,
+                        headers={"Location": f"/v1/tenants/{tenant}/reports/{row['report_id']}"})
 
-    @r.post("/v1/tenants/{tenant}/reports", status_code=201, responses={200: {"description": "already published: the same report"},
-                                                                        202: {"description": "a bulletin: its draft, waiting for sign-off"}})
-    async def publish(tenant: str, body: ReportIn = Body(...), idempotency_key: str | None = Header(None, max_length=200)) -> JSONResponse:
-        """Draft a bulletin for a period (202: it waits for sign-off, rhythm/drafts; 200: the report once issued), or
-        publish a special report on a matter or a campaign. Repeating a request (the same period; for a special report
-        the same Idempotency-Key, or without one the same subject on the same day) returns the same draft or report."""
-        valid_tenant(tenant)
-        unit_names = await names.of(tenant)
-        req = _request(body, local_day(runtime.clock.now()), unit_names)
-        if isinstance(body, BulletinIn):  # a bulletin waits for its sign-off like the rhythm's (docs/decisions)
-            return await _bulletin_draft(runtime, tenant, req, unit_names)
-        issuing = await publishing.office_issuing(s, offices, tenant, body.kind)
-        try:
-            row, created = await publishing.publish(runtime.unit_of_work, runtime.db.read, tenant, req, idempotency_key=idempotency_key,
-                                                    published_by=body.published_by, names=unit_names, issuing=issuing)
-        except ReportRefused as e:
-            raise HTTPException(e.status, str(e)) from None
-        described = publishing.describe(row)
-        return JSONResponse(jsonable_encoder({**described, "created": created}), status_code=201 if created else 200,
-                            headers={"Location": f"/v1/tenants/{tenant}/reports/{row['report_id']}"})
 
-    @r.get("/v1/tenants/{tenant}/reports")
-    async def list_reports(tenant: str, kind: Literal["quarterly_bulletin", "special_report"] | None = None,
-                           year: int | None = Query(None, ge=2000, le=2100), limit: int = Query(50, ge=1, le=500),
-                           offset: int = Query(0, ge=0, le=OFFSET_MAX)) -> dict:
-        valid_tenant(tenant)
-        async with runtime.db.read() as session:
-            total, items = await publishing.listing(session, tenant, kind=kind, year=year, limit=limit, offset=offset)
-        return {"tenant": tenant, "total": total, "limit": limit, "offset": offset, "items": items}
+@router.post("/v1/tenants/{tenant}/reports", status_code=201, responses={200: {"description": "already published: the same report"},
+                                                                         202: {"description": "a bulletin: its draft, waiting for sign-off"}})
+async def publish(tenant: str, runtime: RuntimeDep, names: UnitNamesDep, offices: OfficesDep, body: ReportIn = Body(...),
+                  idempotency_key: str | None = Header(None, max_length=200)) -> JSONResponse:
+    """Draft a bulletin for a period (202: it waits for sign-off, rhythm/drafts; 200: the report once issued), or
+    publish a special report on a matter or a campaign. Repeating a request (the same period; for a special report
+    the same Idempotency-Key, or without one the same subject on the same day) returns the same draft or report."""
+    valid_tenant(tenant)
+    unit_names = await names.of(tenant)
+    req = _request(body, local_day(runtime.clock.now()), unit_names)
+    if isinstance(body, BulletinIn):  # a bulletin waits for its sign-off like the rhythm's (docs/decisions)
+        return await _bulletin_draft(runtime, tenant, req, unit_names)
+    return await _special_report(runtime, offices, tenant, req, body, idempotency_key, unit_names)
 
-    @r.get("/v1/tenants/{tenant}/reports/{report_id}")
-    async def get_report(tenant: str, report_id: str) -> dict:
-        valid_tenant(tenant)
-        async with runtime.db.read() as session:
-            found = await publishing.one(session, tenant, report_id)
-        if found is None:
-            raise HTTPException(404, f"报告 {report_id} 不存在")
-        return found
 
-    @r.get("/v1/tenants/{tenant}/reports/{report_id}/document.{fmt}", response_class=Response,
-           responses={200: {"content": {m: {} for m in MEDIA.values()}, "description": "the document as Word or PDF"}})
-    async def download(tenant: str, report_id: str, fmt: Literal["docx", "pdf"]) -> Response:
-        valid_tenant(tenant)
-        async with runtime.db.read() as session:
-            found = await publishing.file(session, tenant, report_id, fmt)
-        if found is None:
-            raise HTTPException(404, f"报告 {report_id} 不存在")
-        row, content = found
-        return Response(content, media_type=MEDIA[fmt], headers={"Content-Disposition": _disposition(row, fmt)})
+@router.get("/v1/tenants/{tenant}/reports")
+async def list_reports(tenant: str, runtime: RuntimeDep, kind: Literal["quarterly_bulletin", "special_report"] | None = None,
+                       year: int | None = Query(None, ge=2000, le=2100), limit: int = Query(50, ge=1, le=500),
+                       offset: int = Query(0, ge=0, le=OFFSET_MAX)) -> dict:
+    valid_tenant(tenant)
+    total, items = await views.in_read_session(runtime.db, publishing.listing, tenant, kind=kind, year=year, limit=limit, offset=offset)
+    return {"tenant": tenant, "total": total, "limit": limit, "offset": offset, "items": items}
 
-    return r
+
+@router.get("/v1/tenants/{tenant}/reports/{report_id}")
+async def get_report(tenant: str, report_id: str, runtime: RuntimeDep) -> dict:
+    valid_tenant(tenant)
+    found = await views.in_read_session(runtime.db, publishing.one, tenant, report_id)
+    if found is None:
+        raise HTTPException(404, f"报告 {report_id} 不存在")
+    return found
+
+
+@router.get("/v1/tenants/{tenant}/reports/{report_id}/document.{fmt}", response_class=Response,
+            responses={200: {"content": {media: {} for media in MEDIA.values()}, "description": "the document as Word or PDF"}})
+async def download(tenant: str, report_id: str, fmt: Literal["docx", "pdf"], runtime: RuntimeDep) -> Response:
+    valid_tenant(tenant)
+    found = await views.in_read_session(runtime.db, publishing.file, tenant, report_id, fmt)
+    if found is None:
+        raise HTTPException(404, f"报告 {report_id} 不存在")
+    row, content = found
+    return Response(content, media_type=MEDIA[fmt], headers={"Content-Disposition": _disposition(row, fmt)})

@@ -7,21 +7,18 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query
 from fastapi.encoders import jsonable_encoder
 
+from duban_common.dependencies import RuntimeDep
 from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, valid_tenant
 
 from ..domain.rhythm import KIND_LABEL, KINDS
-from ..service_layer import rhythm
+from ..service_layer import rhythm, views
 
 router = APIRouter(tags=["reporting rhythm"], responses=ERROR_RESPONSES)
 STATE_LABEL = {"waiting": "待签发", "issued": "已签发", "refused": "已退回"}
 DRAFTS = "/v1/tenants/{tenant}/rhythm/drafts"
-
-
-def runtime_of(request: Request):
-    return request.app.state.runtime
 
 
 def described(draft: dict) -> dict:
@@ -33,22 +30,20 @@ def described(draft: dict) -> dict:
 
 
 @router.get(DRAFTS)
-async def list_drafts(tenant: str, state: Literal["waiting", "issued", "refused"] | None = None,
+async def list_drafts(tenant: str, runtime: RuntimeDep, state: Literal["waiting", "issued", "refused"] | None = None,
                       kind: Literal[KINDS] | None = None,  # type: ignore[valid-type]
-                      limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=OFFSET_MAX), runtime=Depends(runtime_of)) -> dict:
+                      limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=OFFSET_MAX)) -> dict:
     """The drafts of the reporting rhythm, newest first (state=waiting: those waiting for sign-off)."""
     valid_tenant(tenant)
-    async with runtime.db.read() as session:
-        total, items = await rhythm.drafts(session, tenant, state=state, kind=kind, limit=limit, offset=offset)
+    total, items = await views.in_read_session(runtime.db, rhythm.drafts, tenant, state=state, kind=kind, limit=limit, offset=offset)
     return {"tenant": tenant, "total": total, "limit": limit, "offset": offset, "items": [described(item) for item in items]}
 
 
 @router.get(DRAFTS + "/{draft_id}")
-async def get_draft(tenant: str, draft_id: str, runtime=Depends(runtime_of)) -> dict:
+async def get_draft(tenant: str, draft_id: str, runtime: RuntimeDep) -> dict:
     """One draft with its summary: the period's figures, the unit ranking and the units flagged for a talk (约谈)."""
     valid_tenant(tenant)
-    async with runtime.db.read() as session:
-        draft = await rhythm.one_draft(session, tenant, draft_id)
+    draft = await views.in_read_session(runtime.db, rhythm.one_draft, tenant, draft_id)
     if draft is None:
         raise HTTPException(404, f"草稿 {draft_id} 不存在")
     return described(draft)

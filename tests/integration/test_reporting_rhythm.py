@@ -90,7 +90,6 @@ async def draft_id(db: Database, kind: str, start: date) -> str:
 
 async def seeded_service(db: Database) -> Service:
     await db.create_all(orm.metadata)
-    await audit.ensure_schema(db)
     async with db.transaction() as session:
         await session.execute(orm.ledger.insert(), dict(matter_id=str(uuid.uuid4()), tenant="t1", status="registered", title="推进老旧小区改造",
                                                          registered_at=FIRST_MATTER, progress=0, urges=0, returns=0, extensions=0))

@@ -31,7 +31,14 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 SCALES = {
-    "full": {"messages": 100_000, "rate": 1_000, "seconds": 60, "open": 1_000_000, "due": 100_000, "matters": 1_000_000},
+    "full": {
+        "messages": 100_000,
+        "rate": 1_000,
+        "seconds": 60,
+        "open": 1_000_000,
+        "due": 100_000,
+        "matters": 1_000_000,
+    },
     "quick": {"messages": 2_000, "rate": 50, "seconds": 30, "open": 100_000, "due": 10_000, "matters": 100_000},
 }
 
@@ -39,10 +46,28 @@ SCALES = {
 def runs(scale: dict, backend: str, pg_url: str) -> list[list[str]]:
     pg = ["--pg-url", pg_url] if backend == "postgresql" else []
     return [
-        ["throughput.py", "--backend", backend, "--messages", str(scale["messages"]), "--rate", str(scale["rate"]),
-         "--seconds", str(scale["seconds"]), *pg],
-        ["timer_lateness.py", "--backend", backend, "--open", str(scale["open"]), "--due", str(scale["due"]),
-         *(["--pg", pg_url] if pg else [])],
+        [
+            "throughput.py",
+            "--backend",
+            backend,
+            "--messages",
+            str(scale["messages"]),
+            "--rate",
+            str(scale["rate"]),
+            "--seconds",
+            str(scale["seconds"]),
+            *pg,
+        ],
+        [
+            "timer_lateness.py",
+            "--backend",
+            backend,
+            "--open",
+            str(scale["open"]),
+            "--due",
+            str(scale["due"]),
+            *(["--pg", pg_url] if pg else []),
+        ],
         ["ledger.py", "--backend", backend, "--matters", str(scale["matters"]), *pg],
     ]
 

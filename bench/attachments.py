@@ -41,16 +41,30 @@ def a_task(base: str, nats_url: str) -> str:
     from duban_common.envelope import new_event
     from e2e_support import START
 
-    httpx.put(f"{base}/v1/tenants/bench/units", content="code,name,type\nzjj,县住房和城乡建设局,department\n",
-              headers={"content-type": "text/csv"}, timeout=10).raise_for_status()
+    httpx.put(
+        f"{base}/v1/tenants/bench/units",
+        content="code,name,type\nzjj,县住房和城乡建设局,department\n",
+        headers={"content-type": "text/csv"},
+        timeout=10,
+    ).raise_for_status()
     matter = str(uuid.uuid4())
 
     async def publish() -> None:
         nc = await nats.connect(nats_url)
-        data = {"matter_id": matter, "title": "附件基准", "content": "-", "registered_at": START.isoformat(), "lead_unit": "zjj",
-                "origin": {"kind": "meeting_decision", "source": "/bench", "submission_id": matter, "external_id": matter}}
-        env = new_event(tenant="bench", type="duban.matter.registered.v1", source="/duban/intake", data=data, time=START)
-        await nc.jetstream().publish("duban.ev.bench.matter.registered", env.to_bytes(), headers={"Nats-Msg-Id": env.id})
+        data = {
+            "matter_id": matter,
+            "title": "附件基准",
+            "content": "-",
+            "registered_at": START.isoformat(),
+            "lead_unit": "zjj",
+            "origin": {"kind": "meeting_decision", "source": "/bench", "submission_id": matter, "external_id": matter},
+        }
+        env = new_event(
+            tenant="bench", type="duban.matter.registered.v1", source="/duban/intake", data=data, time=START
+        )
+        await nc.jetstream().publish(
+            "duban.ev.bench.matter.registered", env.to_bytes(), headers={"Nats-Msg-Id": env.id}
+        )
         await nc.close()
 
     asyncio.run(publish())
@@ -81,8 +95,15 @@ def main() -> int:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         server = NatsServer(Path(tmp) / "nats").start()
-        env = dict(os.environ, DUBAN_NATS_URL=server.url, DUBAN_DATA_DIR=tmp, DUBAN_HTTP_PORT=str(free_port()), DUBAN_AUTH="off",
-                   DUBAN_MAX_UPLOAD_BYTES=str(LIMIT_MB * 1_000_000), PYTHONUNBUFFERED="1")
+        env = dict(
+            os.environ,
+            DUBAN_NATS_URL=server.url,
+            DUBAN_DATA_DIR=tmp,
+            DUBAN_HTTP_PORT=str(free_port()),
+            DUBAN_AUTH="off",
+            DUBAN_MAX_UPLOAD_BYTES=str(LIMIT_MB * 1_000_000),
+            PYTHONUNBUFFERED="1",
+        )
         tasking = ServiceProcess("tasking", int(env["DUBAN_HTTP_PORT"]), env, Path(tmp) / "tasking.log")
         tasking.start()
         try:
@@ -99,9 +120,14 @@ def main() -> int:
                     downs = [timed(lambda: c.get(f"{url}/{file_id}")) for _ in range(args.rounds)]
                     assert all(r.content == body for _, r in downs)
                     with ThreadPoolExecutor(args.parallel) as pool:
-                        together, _ = timed(lambda: list(pool.map(lambda _: c.get(f"{url}/{file_id}").content, range(args.parallel))))
-                    rows += [line(f"upload {size:g} MB", [t for t, _ in ups], size), line(f"download {size:g} MB", [t for t, _ in downs], size),
-                             f"| {args.parallel} downloads of {size:g} MB at once | {together * 1000:.0f} | | {size * args.parallel / together:.0f} |"]
+                        together, _ = timed(
+                            lambda: list(pool.map(lambda _: c.get(f"{url}/{file_id}").content, range(args.parallel)))
+                        )
+                    rows += [
+                        line(f"upload {size:g} MB", [t for t, _ in ups], size),
+                        line(f"download {size:g} MB", [t for t, _ in downs], size),
+                        f"| {args.parallel} downloads of {size:g} MB at once | {together * 1000:.0f} | | {size * args.parallel / together:.0f} |",
+                    ]
                 over = b"%PDF-1.7\n" + os.urandom((LIMIT_MB + 2) * 1_000_000)
                 refused, r = timed(lambda: c.post(url, files={"file": ("过大.pdf", over)}))
                 assert r.status_code == 413, r.text

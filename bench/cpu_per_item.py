@@ -35,8 +35,9 @@ from pathlib import Path
 from duban_cli.embedded import SERVICES
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from e2e_support import read_stream  # noqa: E402
 from throughput import demo_system, envelopes, ledger_total, paced, publish_all  # noqa: E402  (bench/ is the script's folder)
+
+from e2e_support import read_stream  # noqa: E402
 
 
 def cpu_s(pid: int) -> float:
@@ -63,13 +64,36 @@ def main() -> None:
             idle_from = {name: cpu_s(pid) for name, pid in pids.items()}
             time.sleep(args.idle)
             idle = {name: cpu_s(pid) - idle_from[name] for name, pid in pids.items()}
-            print(f"idle for {args.idle:.0f} s with {env or 'the default settings'}: " + ", ".join(
-                f"{name} {100 * cpu / args.idle:.1f}%" for name, cpu in idle.items()) + f"; all {100 * sum(idle.values()) / args.idle:.1f}% of one core")
+            print(
+                f"idle for {args.idle:.0f} s with {env or 'the default settings'}: "
+                + ", ".join(f"{name} {100 * cpu / args.idle:.1f}%" for name, cpu in idle.items())
+                + f"; all {100 * sum(idle.values()) / args.idle:.1f}% of one core"
+            )
         spies = []
         if args.py_spy and shutil.which("py-spy"):
-            spies = [subprocess.Popen(["py-spy", "record", "-p", str(pid), "-r", "50", "--gil", "-d", str(math.ceil(args.py_spy)), "-f", "raw",
-                                       "-o", f"py-spy-{name}.txt"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                     for name, pid in pids.items() if name in SERVICES]
+            spies = [
+                subprocess.Popen(
+                    [
+                        "py-spy",
+                        "record",
+                        "-p",
+                        str(pid),
+                        "-r",
+                        "50",
+                        "--gil",
+                        "-d",
+                        str(math.ceil(args.py_spy)),
+                        "-f",
+                        "raw",
+                        "-o",
+                        f"py-spy-{name}.txt",
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+                for name, pid in pids.items()
+                if name in SERVICES
+            ]
         before = {name: cpu_s(pid) for name, pid in pids.items()}
         run = uuid.uuid4().hex[:6]
         started = time.perf_counter()
@@ -96,8 +120,10 @@ def main() -> None:
             for m in asyncio.run(read_stream(system.nats_url, family)):
                 parts = m.subject.split(".")
                 events[".".join(parts[:2] + parts[3:])] += 1
-    print(f"{n} online messages ({f'{args.rate:g} items/s' if args.rate else 'all at once'}): all in the ledger after {in_ledger_s:.1f} s ({n / in_ledger_s:,.1f} items/s), "
-          f"the services quiet after {quiet_s:.1f} s")
+    print(
+        f"{n} online messages ({f'{args.rate:g} items/s' if args.rate else 'all at once'}): all in the ledger after {in_ledger_s:.1f} s ({n / in_ledger_s:,.1f} items/s), "
+        f"the services quiet after {quiet_s:.1f} s"
+    )
     print("| process | CPU s | CPU ms per message |\n|---|---|---|")
     for name in pids:
         print(f"| {name} | {now[name] - before[name]:.1f} | {1000 * (now[name] - before[name]) / n:.2f} |")

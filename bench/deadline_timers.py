@@ -20,12 +20,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
+from deadline_support import pg_database, seed_timers  # noqa: E402
 from duban_common.calendar import TZ  # noqa: E402
 from duban_common.clock import FixedClock  # noqa: E402
 from duban_common.db import Database  # noqa: E402
 from duban_deadline.adapters import orm  # noqa: E402
 from duban_deadline.service_layer.firing import TimerFiring  # noqa: E402
-from deadline_support import pg_database, seed_timers  # noqa: E402
 
 DUE = datetime(2026, 12, 7, 17, 30, tzinfo=TZ)
 
@@ -36,8 +36,10 @@ async def run(url: str, timers: int, replicas: int, batch: int) -> float:
     await seed_timers(setup, timers, due_from=DUE)
     dbs = [Database(url) for _ in range(replicas)] if not setup.is_sqlite else [setup]
     clock = FixedClock(DUE + timedelta(minutes=1))
-    firers = [TimerFiring(db, orm.infra, clock, "/duban/deadline", instance=f"r{i}", default_due_time=DUE.time(), batch=batch)
-              for i, db in enumerate(dbs)]
+    firers = [
+        TimerFiring(db, orm.infra, clock, "/duban/deadline", instance=f"r{i}", default_due_time=DUE.time(), batch=batch)
+        for i, db in enumerate(dbs)
+    ]
     started = time.perf_counter()
     fired = sum(await asyncio.gather(*(f.fire_due() for f in firers)))
     elapsed = time.perf_counter() - started

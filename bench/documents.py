@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from document_samples import samples  # noqa: E402
 from pypdf import PdfReader  # noqa: E402
 
+from document_samples import samples  # noqa: E402
 from duban_common.documents import docx, pdf  # noqa: E402
 
 
@@ -41,8 +41,10 @@ def main() -> None:
         pdf_runs = [timed(pdf.render, doc) for _ in range(rounds)]
         docx_runs = [timed(docx.render, doc) for _ in range(rounds)]
         pages = len(PdfReader(io.BytesIO(pdf_runs[0][1])).pages)
-        print(f"| {kind} | {pages} | {len(pdf_runs[0][1]) / 1024:.0f} | {statistics.median(t for t, _ in pdf_runs) * 1000:.0f} | "
-              f"{len(docx_runs[0][1]) / 1024:.0f} | {statistics.median(t for t, _ in docx_runs) * 1000:.0f} |")
+        print(
+            f"| {kind} | {pages} | {len(pdf_runs[0][1]) / 1024:.0f} | {statistics.median(t for t, _ in pdf_runs) * 1000:.0f} | "
+            f"{len(docx_runs[0][1]) / 1024:.0f} | {statistics.median(t for t, _ in docx_runs) * 1000:.0f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy.dialects import sqlite as sqlite_dialect
+from throughput import append_result, head_commit, percentile, rss_kb  # bench/ is the script's folder
 
 from duban_cli.embedded import EmbeddedSystem
 from duban_common import migrations, tenancy
@@ -50,23 +51,98 @@ from duban_common.natsserver import free_port
 from duban_common.testing.postgres import TemporaryDatabases
 from duban_reporting.adapters import ledger_search, orm
 
-from throughput import append_result, head_commit, percentile, rss_kb  # bench/ is the script's folder
-
 TENANTS = (("bench", 0.82), ("county-b", 0.10), ("county-c", 0.05), ("county-d", 0.03))
 MAIN = TENANTS[0][0]
-UNITS = ("zjj", "fgj", "jyj", "wjj", "nyj", "jtj", "czj", "scjgj", "rsj", "yjj", "cgj", "sthj", "gaj", "mzj", "sfj", "slj", "lyj",
-         "zrzyj", "whlyj", "swj", "ybj", "tjj", "xfj", "gxj", "tyj", "cgz", "xz-cg", "xz-dc", "xz-xs", "xz-nh")
+UNITS = (
+    "zjj",
+    "fgj",
+    "jyj",
+    "wjj",
+    "nyj",
+    "jtj",
+    "czj",
+    "scjgj",
+    "rsj",
+    "yjj",
+    "cgj",
+    "sthj",
+    "gaj",
+    "mzj",
+    "sfj",
+    "slj",
+    "lyj",
+    "zrzyj",
+    "whlyj",
+    "swj",
+    "ybj",
+    "tjj",
+    "xfj",
+    "gxj",
+    "tyj",
+    "cgz",
+    "xz-cg",
+    "xz-dc",
+    "xz-xs",
+    "xz-nh",
+)
 UNIT_WEIGHTS = [1 / (i + 1) ** 0.7 for i in range(len(UNITS))]  # a few units carry most of the load
-KINDS = (("online_message", 0.45), ("meeting_decision", 0.15), ("leader_instruction", 0.12), ("document", 0.10),
-         ("work_report_task", 0.05), ("superior_assignment", 0.05), ("deputy_suggestion", 0.05), ("cppcc_proposal", 0.03))
-SOURCES = {"online_message": "/platforms/hotline-12345", "meeting_decision": "/platforms/oa", "leader_instruction": "/platforms/oa",
-           "document": "/platforms/oa", "work_report_task": "/platforms/oa", "superior_assignment": "/platforms/superior",
-           "deputy_suggestion": "/platforms/proposals", "cppcc_proposal": "/platforms/proposals"}
+KINDS = (
+    ("online_message", 0.45),
+    ("meeting_decision", 0.15),
+    ("leader_instruction", 0.12),
+    ("document", 0.10),
+    ("work_report_task", 0.05),
+    ("superior_assignment", 0.05),
+    ("deputy_suggestion", 0.05),
+    ("cppcc_proposal", 0.03),
+)
+SOURCES = {
+    "online_message": "/platforms/hotline-12345",
+    "meeting_decision": "/platforms/oa",
+    "leader_instruction": "/platforms/oa",
+    "document": "/platforms/oa",
+    "work_report_task": "/platforms/oa",
+    "superior_assignment": "/platforms/superior",
+    "deputy_suggestion": "/platforms/proposals",
+    "cppcc_proposal": "/platforms/proposals",
+}
 LEADERS = ("王县长", "李副县长", "张副县长", "陈常务副县长", "赵书记", "刘副书记")
-PLACES = ("城关镇", "东城街道", "西山乡", "南湖社区", "北关村", "河西街道", "新区", "工业园区", "白马镇", "青石乡", "柳林村", "滨江路")
-SUBJECTS = ("老旧小区改造", "农村饮水安全", "道路破损修复", "夜间施工噪音", "占道经营", "校园周边安全", "生活垃圾清运", "供暖不热",
-            "物业服务纠纷", "拖欠农民工工资", "河道污染治理", "停车难", "路灯不亮", "违法建设拆除", "医保报销", "农田水利建设",
-            "营商环境优化", "安全生产隐患", "乡村振兴项目", "背街小巷整治")
+PLACES = (
+    "城关镇",
+    "东城街道",
+    "西山乡",
+    "南湖社区",
+    "北关村",
+    "河西街道",
+    "新区",
+    "工业园区",
+    "白马镇",
+    "青石乡",
+    "柳林村",
+    "滨江路",
+)
+SUBJECTS = (
+    "老旧小区改造",
+    "农村饮水安全",
+    "道路破损修复",
+    "夜间施工噪音",
+    "占道经营",
+    "校园周边安全",
+    "生活垃圾清运",
+    "供暖不热",
+    "物业服务纠纷",
+    "拖欠农民工工资",
+    "河道污染治理",
+    "停车难",
+    "路灯不亮",
+    "违法建设拆除",
+    "医保报销",
+    "农田水利建设",
+    "营商环境优化",
+    "安全生产隐患",
+    "乡村振兴项目",
+    "背街小巷整治",
+)
 TAILS = ("问题", "进展缓慢", "的诉求", "工作落实情况", "整改情况", "的建议")
 COMMON_WORDS = ("老旧小区", "噪音", "路灯", "供暖")
 OPEN_STATES = ("assigned", "acknowledged", "in_progress", "completion_submitted", "returned")
@@ -74,6 +150,7 @@ DAY_S = 86400
 
 
 # --- seeding ------------------------------------------------------------------------------------------------------------
+
 
 def matters(n: int, now: datetime, seed: int = 11):
     """Rows of ``n`` matters, one task each: (table name, row dict) in insertion order."""
@@ -86,7 +163,10 @@ def matters(n: int, now: datetime, seed: int = 11):
         kind = rnd.choices(kinds, kind_w)[0]
         seq[tenant] += 1
         no = seq[tenant]
-        matter, task = str(uuid.UUID(int=rnd.getrandbits(128), version=4)), str(uuid.UUID(int=rnd.getrandbits(128), version=4))
+        matter, task = (
+            str(uuid.UUID(int=rnd.getrandbits(128), version=4)),
+            str(uuid.UUID(int=rnd.getrandbits(128), version=4)),
+        )
         registered = now - timedelta(seconds=rnd.random() * 365 * DAY_S)
         assigned = registered + timedelta(seconds=rnd.uniform(600, 2 * DAY_S))
         lead = rnd.choices(UNITS, UNIT_WEIGHTS)[0]
@@ -95,7 +175,9 @@ def matters(n: int, now: datetime, seed: int = 11):
         due_on = (assigned + timedelta(days=rnd.choice((10, 15, 20, 30, 30, 45, 60, 90)))).astimezone(TZ).date()
         while due_on.weekday() >= 5:
             due_on += timedelta(days=1)
-        due_at = datetime(due_on.year, due_on.month, due_on.day, 9, 30, tzinfo=timezone.utc)  # 17:30 in Asia/Shanghai (UTC+8)
+        due_at = datetime(
+            due_on.year, due_on.month, due_on.day, 9, 30, tzinfo=timezone.utc
+        )  # 17:30 in Asia/Shanghai (UTC+8)
         late = rnd.random() < 0.22  # misses the deadline
         if late:
             done = due_at + timedelta(days=rnd.uniform(1, 40)) if rnd.random() < 0.7 else None
@@ -110,33 +192,82 @@ def matters(n: int, now: datetime, seed: int = 11):
         returns, extensions = int(rnd.random() < 0.06), int(rnd.random() < 0.03)
         title = f"{rnd.choice(PLACES)}{rnd.choice(SUBJECTS)}{rnd.choice(TAILS)}"
         external_id = f"{'WL' if kind == 'online_message' else 'OA'}{no:08d}"  # a hotline or OA number: what `q` finds
-        row = dict(matter_id=matter, tenant=tenant, kind=kind, source=SOURCES[kind], external_id=external_id, title=title,
-                   status=status, progress=100 if done else rnd.randrange(0, 100, 10), registered_at=registered,
-                   submitted_lead_unit=lead, submitted_co_units=co, lead_unit=lead, lead_units=[lead], co_units=co,
-                   urges=urges, returns=returns, extensions=extensions, progress_at=done or assigned)
+        row = dict(
+            matter_id=matter,
+            tenant=tenant,
+            kind=kind,
+            source=SOURCES[kind],
+            external_id=external_id,
+            title=title,
+            status=status,
+            progress=100 if done else rnd.randrange(0, 100, 10),
+            registered_at=registered,
+            submitted_lead_unit=lead,
+            submitted_co_units=co,
+            lead_unit=lead,
+            lead_units=[lead],
+            co_units=co,
+            urges=urges,
+            returns=returns,
+            extensions=extensions,
+            progress_at=done or assigned,
+        )
         if kind == "leader_instruction":
             leader = rnd.choice(LEADERS)
             row.update(leader_name=leader, title=f"{leader}批示：关于{title}")
         elif kind in ("deputy_suggestion", "cppcc_proposal") and rnd.random() < 0.3:
             row["led_by_leader"] = rnd.choice(LEADERS)
         elif kind == "meeting_decision":
-            row.update(meeting_type="executive", meeting_title=f"县政府第{registered.month + 2}次常务会议", decision_seq=rnd.randint(1, 12))
+            row.update(
+                meeting_type="executive",
+                meeting_title=f"县政府第{registered.month + 2}次常务会议",
+                decision_seq=rnd.randint(1, 12),
+            )
         elif kind == "online_message":
             row.update(citizen_name="张*三", citizen_phone="139****5678")
         if status != "registered":
-            row.update(task_id=task, notice_no=f"督办〔{assigned.astimezone(TZ).year}〕{no}号", assigned_at=assigned, due_on=due_on,
-                       due_at=due_at, deadline_rule="working_days", provisional=False, completed_at=done)
+            row.update(
+                task_id=task,
+                notice_no=f"督办〔{assigned.astimezone(TZ).year}〕{no}号",
+                assigned_at=assigned,
+                due_on=due_on,
+                due_at=due_at,
+                deadline_rule="working_days",
+                provisional=False,
+                completed_at=done,
+            )
         yield "ledger", row
         yield "ledger_units", dict(matter_id=matter, unit=lead, role="lead", tenant=tenant)
         for c in co:
             yield "ledger_units", dict(matter_id=matter, unit=c, role="co", tenant=tenant)
         if status == "registered":
             continue
-        yield "task_states", dict(task_id=task, matter_id=matter, tenant=tenant, kind=kind, lead_unit=lead, co_units=co,
-                                  notice_no=row["notice_no"], status=status, version=3, assignment_version=1, assigned_at=assigned,
-                                  completed_at=done, handling_workdays=int((done - assigned).days * 5 / 7) if done else None,
-                                  due_on=due_on, due_at=due_at, deadline_rule="working_days", provisional=False, deadline_revision=1,
-                                  urges=urges, returns=returns, extensions=extensions)
+        yield (
+            "task_states",
+            dict(
+                task_id=task,
+                matter_id=matter,
+                tenant=tenant,
+                kind=kind,
+                lead_unit=lead,
+                co_units=co,
+                notice_no=row["notice_no"],
+                status=status,
+                version=3,
+                assignment_version=1,
+                assigned_at=assigned,
+                completed_at=done,
+                handling_workdays=int((done - assigned).days * 5 / 7) if done else None,
+                due_on=due_on,
+                due_at=due_at,
+                deadline_rule="working_days",
+                provisional=False,
+                deadline_revision=1,
+                urges=urges,
+                returns=returns,
+                extensions=extensions,
+            ),
+        )
         facts = [("returned", assigned + (due_at - assigned) / 2)] * returns
         facts += [("extension_approved", assigned + timedelta(days=3))] * extensions
         if late and due_at < now:
@@ -147,11 +278,28 @@ def matters(n: int, now: datetime, seed: int = 11):
             if rnd.random() < 0.05:
                 facts.append(("deducted", due_at + timedelta(days=12)))
         for k, (fact, at) in enumerate(f for f in facts if f[1] < now):
-            yield "task_facts", dict(fact_key=f"/duban/bench {task} {fact} {k}", tenant=tenant, task_id=task, fact=fact, at=at,
-                                     unit=lead, points=0.5 if fact == "deducted" else None)
+            yield (
+                "task_facts",
+                dict(
+                    fact_key=f"/duban/bench {task} {fact} {k}",
+                    tenant=tenant,
+                    task_id=task,
+                    fact=fact,
+                    at=at,
+                    unit=lead,
+                    points=0.5 if fact == "deducted" else None,
+                ),
+            )
         if rnd.random() < 0.02:
-            yield "rejected_submissions", dict(submission_id=str(uuid.UUID(int=rnd.getrandbits(128), version=4)), tenant=tenant,
-                                               kind=kind, rejected_at=registered)
+            yield (
+                "rejected_submissions",
+                dict(
+                    submission_id=str(uuid.UUID(int=rnd.getrandbits(128), version=4)),
+                    tenant=tenant,
+                    kind=kind,
+                    rejected_at=registered,
+                ),
+            )
 
 
 def _batches(n: int, now: datetime, size: int = 20_000):
@@ -191,12 +339,17 @@ async def seed_postgresql(url: str, n: int, now: datetime) -> None:
 
     conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
     try:
-        json_cols = {t.name: [i for i, c in enumerate(t.columns) if c.type.__class__.__name__ == "JSON"] for t in orm.READ_MODEL}
+        json_cols = {
+            t.name: [i for i, c in enumerate(t.columns) if c.type.__class__.__name__ == "JSON"] for t in orm.READ_MODEL
+        }
         for batch in _batches(n, now, size=50_000):
             for t in orm.READ_MODEL:
                 rows = batch[t.name]
                 if json_cols[t.name]:
-                    rows = [tuple(json.dumps(v) if i in json_cols[t.name] and v is not None else v for i, v in enumerate(r)) for r in rows]
+                    rows = [
+                        tuple(json.dumps(v) if i in json_cols[t.name] and v is not None else v for i, v in enumerate(r))
+                        for r in rows
+                    ]
                 if rows:
                     await conn.copy_records_to_table(t.name, records=rows, columns=[c.name for c in t.columns])
         await conn.execute("VACUUM ANALYZE")  # what autovacuum does soon after a bulk load
@@ -216,6 +369,7 @@ async def migrate(url: str) -> float:
 
 # --- the requests -------------------------------------------------------------------------------------------------------
 
+
 def ledger_queries(now: datetime, main_rows: int) -> list[tuple[str, str, object]]:
     """(name, role, rnd → query parameters): the kinds of ledger query timed."""
     today = now.astimezone(TZ).date()
@@ -230,23 +384,53 @@ def ledger_queries(now: datetime, main_rows: int) -> list[tuple[str, str, object
     deep = max(1, min(100_000, main_rows // 4))
     return [
         ("first page, no filter", "supervision_office", lambda rnd: {}),
-        ("status, newest first", "supervision_office", lambda rnd: {"status": rnd.choice(("completed", "acknowledged", "in_progress")),
-                                                                    "sort": "-registered_at"}),
-        ("red light, by deadline", "supervision_office", lambda rnd: {"light": "red", "sort": rnd.choice(("due_on", "-urges"))}),
+        (
+            "status, newest first",
+            "supervision_office",
+            lambda rnd: {"status": rnd.choice(("completed", "acknowledged", "in_progress")), "sort": "-registered_at"},
+        ),
+        (
+            "red light, by deadline",
+            "supervision_office",
+            lambda rnd: {"light": "red", "sort": rnd.choice(("due_on", "-urges"))},
+        ),
         ("yellow light", "supervision_office", lambda rnd: {"light": "yellow", "sort": "due_on"}),
-        ("kind + leader", "supervision_office", lambda rnd: {"kind": "leader_instruction", "leader": rnd.choice(LEADERS)}),
+        (
+            "kind + leader",
+            "supervision_office",
+            lambda rnd: {"kind": "leader_instruction", "leader": rnd.choice(LEADERS)},
+        ),
         ("unit, latest deadline first", "supervision_office", lambda rnd: {"unit": unit(rnd), "sort": "-due_on"}),
-        ("unit + status + month", "supervision_office", lambda rnd: {"unit": unit(rnd), "status": "completed", "period": month(rnd)}),
+        (
+            "unit + status + month",
+            "supervision_office",
+            lambda rnd: {"unit": unit(rnd), "status": "completed", "period": month(rnd)},
+        ),
         ("a unit handler's own ledger", "unit", lambda rnd: {"sort": "-registered_at"}),
         ("q: a hotline number (1 row)", "supervision_office", lambda rnd: {"q": f"{rnd.randint(1, main_rows):08d}"}),
         ("q: common words", "supervision_office", lambda rnd: {"q": rnd.choice(COMMON_WORDS)}),
         ("registered in a month", "supervision_office", lambda rnd: {"period": month(rnd)}),
-        ("due in a month, by deadline", "supervision_office", lambda rnd: {"date_field": "due", "period": month(rnd, 3), "sort": "due_on"}),
+        (
+            "due in a month, by deadline",
+            "supervision_office",
+            lambda rnd: {"date_field": "due", "period": month(rnd, 3), "sort": "due_on"},
+        ),
         ("sorted by title", "supervision_office", lambda rnd: {"sort": rnd.choice(("title", "-title"))}),
-        ("deep page (offset 10,000), by urges", "supervision_office",
-         lambda rnd: {"sort": "-urges", "offset": 10_000 + rnd.randrange(0, 1000, 50)}),
-        (f"deep page (offset ~{deep:,})", "supervision_office", lambda rnd: {"offset": deep + rnd.randrange(0, 1000, 50)}),
-        ("500 rows a page", "supervision_office", lambda rnd: {"status": "completed", "limit": 500, "offset": 500 * rnd.randint(0, 20)}),
+        (
+            "deep page (offset 10,000), by urges",
+            "supervision_office",
+            lambda rnd: {"sort": "-urges", "offset": 10_000 + rnd.randrange(0, 1000, 50)},
+        ),
+        (
+            f"deep page (offset ~{deep:,})",
+            "supervision_office",
+            lambda rnd: {"offset": deep + rnd.randrange(0, 1000, 50)},
+        ),
+        (
+            "500 rows a page",
+            "supervision_office",
+            lambda rnd: {"status": "completed", "limit": 500, "offset": 500 * rnd.randint(0, 20)},
+        ),
     ]
 
 
@@ -261,8 +445,11 @@ class Service:
     """reporting as a process (``python -m duban_reporting``), as ``duban up`` runs it."""
 
     def __init__(self, folder: Path, url: str) -> None:
-        self.system = EmbeddedSystem(data_dir=folder, ports={"reporting": free_port(), "tasking": free_port()},
-                                     extra_env={"DUBAN_DATABASE_URL": url, "DUBAN_LOG_LEVEL": "WARNING"})
+        self.system = EmbeddedSystem(
+            data_dir=folder,
+            ports={"reporting": free_port(), "tasking": free_port()},
+            extra_env={"DUBAN_DATABASE_URL": url, "DUBAN_LOG_LEVEL": "WARNING"},
+        )
 
     def __enter__(self) -> "Service":
         self.system.start_nats(free_port())
@@ -303,8 +490,11 @@ def run_requests(svc: Service, now: datetime, main_rows: int, runs: int) -> dict
             out["statistics"].setdefault(f"statistics of {label} ({period})", []).append(ms)
     out["rss_statistics_mb"] = rss_kb(svc.pid) / 1024
     out["xlsx"] = []
-    for label, params, times in (("~50,000 rows", window(now, main_rows, 50_000), 2), ("~100,000 rows", window(now, main_rows, 100_000), 2),
-                                 ("the whole main tenant", {}, 1)):
+    for label, params, times in (
+        ("~50,000 rows", window(now, main_rows, 50_000), 2),
+        ("~100,000 rows", window(now, main_rows, 100_000), 2),
+        ("the whole main tenant", {}, 1),
+    ):
         _, r = svc.get("/ledger", {**params, "limit": 1})
         rows = r.json()["total"]
         samples, status, size = [], 0, 0
@@ -318,6 +508,7 @@ def run_requests(svc: Service, now: datetime, main_rows: int, runs: int) -> dict
 
 
 # --- one run, the table ---------------------------------------------------------------------------------------------------
+
 
 def bench(backend: str, n: int, runs: int, keep: Path | None, pg_url: str) -> dict:
     now = datetime.now(timezone.utc)
@@ -347,8 +538,16 @@ def bench(backend: str, n: int, runs: int, keep: Path | None, pg_url: str) -> di
                 load = os.getloadavg()[0]
                 result = run_requests(svc, now, main_rows, runs)
                 result["load"] = (load, os.getloadavg()[0])
-            return {"backend": backend, "matters": n, "main_rows": main_rows, "seed_s": seed_s, "migrate_s": migrate_s, "runs": runs,
-                    "size_mb": path.stat().st_size / 2**20 if backend == "sqlite" else None, **result}
+            return {
+                "backend": backend,
+                "matters": n,
+                "main_rows": main_rows,
+                "seed_s": seed_s,
+                "migrate_s": migrate_s,
+                "runs": runs,
+                "size_mb": path.stat().st_size / 2**20 if backend == "sqlite" else None,
+                **result,
+            }
         finally:
             if databases is not None:
                 databases.__exit__(None, None, None)
@@ -381,7 +580,9 @@ async def count_main(url: str) -> int:
     try:
         with tenancy.scoped(MAIN):  # the data layer shows nothing outside a tenant scope
             async with db.read() as s:
-                return (await s.execute(select(func.count()).select_from(orm.ledger).where(orm.ledger.c.tenant == MAIN))).scalar_one()
+                return (
+                    await s.execute(select(func.count()).select_from(orm.ledger).where(orm.ledger.c.tenant == MAIN))
+                ).scalar_one()
     finally:
         await db.dispose()
 
@@ -412,8 +613,10 @@ def table(r: dict, commit: str) -> str:
         took = " / ".join(f"{ms / 1000:,.1f} s" for ms in x["ms"])
         what = f"{x['bytes'] / 2**20:,.1f} MB" if x["status"] == 200 else f"HTTP {x['status']} (refused)"
         lines.append(f"| ledger.xlsx, {x['label']} ({x['rows']:,} rows) | {took}, {what} |")
-    lines.append(f"| peak RSS of the service (VmHWM) | {r['rss_start_mb']:.0f} MB started, {r['rss_ledger_mb']:.0f} after the queries, "
-                 f"{r['rss_statistics_mb']:.0f} after the statistics, {r['rss_peak_mb']:.0f} after the exports |")
+    lines.append(
+        f"| peak RSS of the service (VmHWM) | {r['rss_start_mb']:.0f} MB started, {r['rss_ledger_mb']:.0f} after the queries, "
+        f"{r['rss_statistics_mb']:.0f} after the statistics, {r['rss_peak_mb']:.0f} after the exports |"
+    )
     if r["size_mb"]:
         lines.append(f"| database file | {r['size_mb']:,.0f} MB |")
     return "\n".join(lines + [""])
@@ -424,13 +627,17 @@ def main() -> None:
     p.add_argument("--matters", type=int, default=1_000_000)
     p.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="sqlite")
     p.add_argument("--runs", type=int, default=20, help="samples of each kind of ledger query")
-    p.add_argument("--keep", type=Path, help="keep the seeded database (SQLite: in this folder; PostgreSQL: duban_ledger_<matters>) and reuse it when there")
+    p.add_argument(
+        "--keep",
+        type=Path,
+        help="keep the seeded database (SQLite: in this folder; PostgreSQL: duban_ledger_<matters>) and reuse it when there",
+    )
     p.add_argument("--pg-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
     args = p.parse_args()
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
     commit = head_commit()
-    for backend in (["sqlite", "postgresql"] if args.backend == "both" else [args.backend]):
+    for backend in ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]:
         append_result(table(bench(backend, args.matters, args.runs, args.keep, args.pg_url), commit), "-ledger")
 
 

@@ -18,7 +18,8 @@ import statistics
 import tempfile
 import time
 import uuid
-from datetime import datetime, time as dtime, timedelta
+from datetime import datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -40,7 +41,14 @@ from duban_reporting.entrypoints.consumers import HANDLERS
 
 TENANT = "bench"
 UNITS = ["zjj", "fgj", "jyj", "wjj", "nyj", "jtj", "czj", "scjgj", "rsj", "yjj", "cgj", "cgz"]
-KINDS = ["meeting_decision", "leader_instruction", "online_message", "document", "deputy_suggestion", "work_report_task"]
+KINDS = [
+    "meeting_decision",
+    "leader_instruction",
+    "online_message",
+    "document",
+    "deputy_suggestion",
+    "work_report_task",
+]
 NOW = datetime(2026, 12, 20, 9, 0, tzinfo=TZ)
 CAL = WorkCalendar()
 
@@ -54,49 +62,147 @@ def events_of_matter(i: int, rnd: random.Random) -> list:
     origin = {"kind": kind, "source": "/platforms/bench", "submission_id": f"S-{i}", "external_id": f"E-{i}"}
     if kind == "leader_instruction":
         origin["leader_name"] = rnd.choice(["王县长", "李副县长"])
-    citizen = {"name_masked": "张*三", "phone_masked": "139****5678", "contact_ref": f"S-{i}"} if kind == "online_message" else None
+    citizen = (
+        {"name_masked": "张*三", "phone_masked": "139****5678", "contact_ref": f"S-{i}"}
+        if kind == "online_message"
+        else None
+    )
     title = f"第{i}号督办事项：推进重点工作落实" + ("（来电13912345678）" if kind == "online_message" else "")
     out = [
-        (ev.MATTER_REGISTERED, ev.MatterRegistered(matter_id=matter, title=title, content="…", origin=origin, lead_unit=lead,
-                                                   co_units=co, registered_at=at, citizen=citizen), at),
-        (ev.TASK_ASSIGNED, ev.TaskAssigned(task_id=task, matter_id=matter, title=title, lead_unit=lead, co_units=co, origin=origin,
-                                           assigned_at=at, notice_no=f"督办〔2026〕{i + 1}号", version=1), at),
+        (
+            ev.MATTER_REGISTERED,
+            ev.MatterRegistered(
+                matter_id=matter,
+                title=title,
+                content="…",
+                origin=origin,
+                lead_unit=lead,
+                co_units=co,
+                registered_at=at,
+                citizen=citizen,
+            ),
+            at,
+        ),
+        (
+            ev.TASK_ASSIGNED,
+            ev.TaskAssigned(
+                task_id=task,
+                matter_id=matter,
+                title=title,
+                lead_unit=lead,
+                co_units=co,
+                origin=origin,
+                assigned_at=at,
+                notice_no=f"督办〔2026〕{i + 1}号",
+                version=1,
+            ),
+            at,
+        ),
     ]
     due_on = CAL.add_workdays(at.astimezone(TZ).date(), 15).day
     due_at = at_local(due_on, dtime(17, 30))
-    out.append((ev.DEADLINE_SET, ev.DeadlineSet(task_id=task, matter_id=matter, start_on=at.date(), due_on=due_on, due_at=due_at,
-                                                rule="bench", revision=1, lead_unit=lead), at))
+    out.append(
+        (
+            ev.DEADLINE_SET,
+            ev.DeadlineSet(
+                task_id=task,
+                matter_id=matter,
+                start_on=at.date(),
+                due_on=due_on,
+                due_at=due_at,
+                rule="bench",
+                revision=1,
+                lead_unit=lead,
+            ),
+            at,
+        )
+    )
     fate, v, t = rnd.random(), 1, at + timedelta(days=1)
     if fate < 0.85:
         v += 1
-        out.append((ev.TASK_ACKNOWLEDGED, ev.TaskAcknowledged(task_id=task, matter_id=matter, unit=lead, acknowledged_at=t, version=v), t))
+        out.append(
+            (
+                ev.TASK_ACKNOWLEDGED,
+                ev.TaskAcknowledged(task_id=task, matter_id=matter, unit=lead, acknowledged_at=t, version=v),
+                t,
+            )
+        )
     if fate < 0.55:
         done = at + timedelta(days=rnd.randint(3, 30))
         if done < NOW:
             if fate < 0.1:
                 v += 1
-                out.append((ev.TASK_COMPLETION_SUBMITTED, ev.TaskCompletionSubmitted(task_id=task, matter_id=matter, unit=lead, submitted_at=done,
-                                                                                     version=v), done))
+                out.append(
+                    (
+                        ev.TASK_COMPLETION_SUBMITTED,
+                        ev.TaskCompletionSubmitted(
+                            task_id=task, matter_id=matter, unit=lead, submitted_at=done, version=v
+                        ),
+                        done,
+                    )
+                )
                 v += 1
-                out.append((ev.TASK_RETURNED, ev.TaskReturned(task_id=task, matter_id=matter, unit=lead, reason="材料不全", returned_at=done,
-                                                              version=v), done))
+                out.append(
+                    (
+                        ev.TASK_RETURNED,
+                        ev.TaskReturned(
+                            task_id=task, matter_id=matter, unit=lead, reason="材料不全", returned_at=done, version=v
+                        ),
+                        done,
+                    )
+                )
             v += 1
-            out.append((ev.TASK_COMPLETION_SUBMITTED, ev.TaskCompletionSubmitted(task_id=task, matter_id=matter, unit=lead, submitted_at=done,
-                                                                                 version=v), done))
+            out.append(
+                (
+                    ev.TASK_COMPLETION_SUBMITTED,
+                    ev.TaskCompletionSubmitted(task_id=task, matter_id=matter, unit=lead, submitted_at=done, version=v),
+                    done,
+                )
+            )
             v += 1
-            out.append((ev.TASK_COMPLETED, ev.TaskCompleted(task_id=task, matter_id=matter, unit=lead, completed_at=done, version=v), done))
-            out.append((ev.MATTER_PROGRESSED, ev.MatterProgressed(matter_id=matter, progress=100, tasks=1, tasks_completed=1,
-                                                                  completed=True, at=done), done))
+            out.append(
+                (
+                    ev.TASK_COMPLETED,
+                    ev.TaskCompleted(task_id=task, matter_id=matter, unit=lead, completed_at=done, version=v),
+                    done,
+                )
+            )
+            out.append(
+                (
+                    ev.MATTER_PROGRESSED,
+                    ev.MatterProgressed(
+                        matter_id=matter, progress=100, tasks=1, tasks_completed=1, completed=True, at=done
+                    ),
+                    done,
+                )
+            )
             return out
     if due_at < NOW:
-        out.append((ev.DEADLINE_OVERDUE, ev.DeadlineOverdue(task_id=task, matter_id=matter, lead_unit=lead, timer_id=str(uuid.uuid4()),
-                                                            scheduled_at=due_at, due_on=due_on, due_at=due_at), due_at))
+        out.append(
+            (
+                ev.DEADLINE_OVERDUE,
+                ev.DeadlineOverdue(
+                    task_id=task,
+                    matter_id=matter,
+                    lead_unit=lead,
+                    timer_id=str(uuid.uuid4()),
+                    scheduled_at=due_at,
+                    due_on=due_on,
+                    due_at=due_at,
+                ),
+                due_at,
+            )
+        )
     return out
 
 
 def envelopes(n: int) -> list:
     rnd = random.Random(7)
-    return [new_event(tenant=TENANT, type=t, source="/bench", data=d, time=at) for i in range(n) for t, d, at in events_of_matter(i, rnd)]
+    return [
+        new_event(tenant=TENANT, type=t, source="/bench", data=d, time=at)
+        for i in range(n)
+        for t, d, at in events_of_matter(i, rnd)
+    ]
 
 
 async def seed(db: Database, envs: list, batch: int = 500) -> None:
@@ -104,7 +210,7 @@ async def seed(db: Database, envs: list, batch: int = 500) -> None:
     for i in range(0, len(envs), batch):
         async with db.transaction() as session:
             uow = UnitOfWork(session, orm.infra, FixedClock(NOW), "/duban/reporting")
-            for env in envs[i:i + batch]:
+            for env in envs[i : i + batch]:
                 if await uow.record_inbox(orm.PROJECTIONS_CONSUMER, env):
                     await apply(handlers[env.type], env, f"duban.ev.{TENANT}.x.y", uow)
 
@@ -134,7 +240,10 @@ async def bench_rebuild(envs: list, folder: Path, settings: ReportingSettings) -
         await ensure_streams(js, settings)
         t0 = time.perf_counter()
         for i in range(0, len(envs), 1000):
-            acks = [js.publish(f"duban.ev.{TENANT}.{e.aggregate}.{e.name}", e.to_bytes(), headers={"Nats-Msg-Id": e.id}) for e in envs[i:i + 1000]]
+            acks = [
+                js.publish(f"duban.ev.{TENANT}.{e.aggregate}.{e.name}", e.to_bytes(), headers={"Nats-Msg-Id": e.id})
+                for e in envs[i : i + 1000]
+            ]
             await asyncio.gather(*acks)
         print(f"published {len(envs)} events to a throw-away nats-server in {time.perf_counter() - t0:.1f}s")
         fresh = Database(f"sqlite+aiosqlite:///{folder / 'rebuilt.db'}")
@@ -142,7 +251,9 @@ async def bench_rebuild(envs: list, folder: Path, settings: ReportingSettings) -
         t0 = time.perf_counter()
         r = await replay(js, fresh, first_seq=1, last_seq=len(envs), batch=settings.rebuild_batch)
         took = time.perf_counter() - t0
-        print(f"rebuild replay: {r.applied} events applied in {took:.1f}s ({r.applied / took:.0f} events/s), {len(r.failed)} failed")
+        print(
+            f"rebuild replay: {r.applied} events applied in {took:.1f}s ({r.applied / took:.0f} events/s), {len(r.failed)} failed"
+        )
         await fresh.dispose()
         await nc.close()
     finally:
@@ -163,18 +274,33 @@ async def main(n: int, rebuild: bool, keep: Path | None) -> None:
             t0 = time.perf_counter()
             await seed(db, envs)
             took = time.perf_counter() - t0
-            print(f"seeded {n} matters ({len(envs)} events) through the projection handlers in {took:.1f}s ({len(envs) / took:.0f} events/s)")
-        runtime = SimpleNamespace(db=db, clock=FixedClock(NOW), settings=settings, unit_names=UnitNames(None), calendar=WorkCalendar())
+            print(
+                f"seeded {n} matters ({len(envs)} events) through the projection handlers in {took:.1f}s ({len(envs) / took:.0f} events/s)"
+            )
+        runtime = SimpleNamespace(
+            db=db, clock=FixedClock(NOW), settings=settings, unit_names=UnitNames(None), calendar=WorkCalendar()
+        )
         app = FastAPI()
         app.state.runtime = runtime  # the routers' Depends read it (duban_common.dependencies)
         app.include_router(http.router)
         app.include_router(http_reports.router)
         base = f"/v1/tenants/{TENANT}"
-        urls = [f"{base}/dashboard", f"{base}/dashboard?overdue_offset=2000", f"{base}/ledger", f"{base}/ledger?light=red&sort=due_on",
-                f"{base}/ledger?unit=zjj&sort=-due_on", f"{base}/ledger?q=第9999号", f"{base}/ledger?leader=王县长&period=2026-11",
-                f"{base}/ledger?offset=9900&sort=-urges", f"{base}/statistics?period=2026-Q4", f"{base}/statistics?period=2026",
-                f"{base}/ledger.xlsx"]
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://reporting", timeout=120) as client:
+        urls = [
+            f"{base}/dashboard",
+            f"{base}/dashboard?overdue_offset=2000",
+            f"{base}/ledger",
+            f"{base}/ledger?light=red&sort=due_on",
+            f"{base}/ledger?unit=zjj&sort=-due_on",
+            f"{base}/ledger?q=第9999号",
+            f"{base}/ledger?leader=王县长&period=2026-11",
+            f"{base}/ledger?offset=9900&sort=-urges",
+            f"{base}/statistics?period=2026-Q4",
+            f"{base}/statistics?period=2026",
+            f"{base}/ledger.xlsx",
+        ]
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://reporting", timeout=120
+        ) as client:
             print(f"\n{'request':<58} {'median ms':>10} {'max ms':>9} {'bytes':>10}")
             for url in urls:
                 med, worst, size = await timed(client, url, runs=3 if url.endswith(".xlsx") else 5)

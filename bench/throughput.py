@@ -73,8 +73,10 @@ async def publish_all(url: str, subject: str, payloads: list[bytes], ids: list[s
     started = time.perf_counter()
     try:
         for start in range(0, len(payloads), window):
-            acks = [await js.publish_async(subject, p, headers={"Nats-Msg-Id": m})
-                    for p, m in zip(payloads[start:start + window], ids[start:start + window])]
+            acks = [
+                await js.publish_async(subject, p, headers={"Nats-Msg-Id": m})
+                for p, m in zip(payloads[start : start + window], ids[start : start + window])
+            ]
             await asyncio.gather(*acks)
     finally:
         await nc.close()
@@ -152,7 +154,11 @@ async def ledger_commits(nats_url: str, reporting_db: str, titles: dict[str, str
     db = Database(reporting_db)
     try:
         async with db.read() as s:
-            rows = (await s.execute(text("SELECT event_key, processed_at FROM inbox WHERE event_type = 'duban.matter.registered.v1'"))).all()
+            rows = (
+                await s.execute(
+                    text("SELECT event_key, processed_at FROM inbox WHERE event_type = 'duban.matter.registered.v1'")
+                )
+            ).all()
     finally:
         await db.dispose()
     out = {}
@@ -226,13 +232,23 @@ def latency(system: EmbeddedSystem, reporting_db: str, n: int, rate: float, run:
     ledger = f"{system.url('reporting')}/v1/tenants/demo/ledger"
     deadline = time.monotonic() + 3600
     while time.monotonic() < deadline:
-        if httpx.get(ledger, params={"limit": 1, "q": f"压测留言 {run}-"}, headers=office, timeout=30).json()["total"] >= n:
+        if (
+            httpx.get(ledger, params={"limit": 1, "q": f"压测留言 {run}-"}, headers=office, timeout=30).json()["total"]
+            >= n
+        ):
             break
         time.sleep(0.5)
     committed = asyncio.run(ledger_commits(system.nats_url, reporting_db, titles))
     lat = [committed[m] - sent[m] for m in sent if m in committed]
-    return {"rate": rate, "n": n, "seen": len(lat), "p50": percentile(lat, 50), "p95": percentile(lat, 95),
-            "p99": percentile(lat, 99), "max": max(lat)}
+    return {
+        "rate": rate,
+        "n": n,
+        "seen": len(lat),
+        "p50": percentile(lat, 50),
+        "p95": percentile(lat, 95),
+        "p99": percentile(lat, 99),
+        "max": max(lat),
+    }
 
 
 @contextlib.contextmanager
@@ -255,8 +271,15 @@ def ledger_total(system: EmbeddedSystem, office: dict[str, str]) -> int:
     return httpx.get(ledger, params={"limit": 1}, headers=office, timeout=30).json()["total"]
 
 
-def end_to_end(tmp: Path, payloads: list[bytes], ids: list[str], backend: str, pg_url: str | None,
-               rate: float = 0, seconds: float = 0) -> dict:
+def end_to_end(
+    tmp: Path,
+    payloads: list[bytes],
+    ids: list[str],
+    backend: str,
+    pg_url: str | None,
+    rate: float = 0,
+    seconds: float = 0,
+) -> dict:
     with contextlib.ExitStack() as stack:
         extra, databases = {}, None
         if backend == "postgresql":  # one database per service, dropped afterwards
@@ -282,18 +305,31 @@ def end_to_end(tmp: Path, payloads: list[bytes], ids: list[str], backend: str, p
         # when its last matter reaches the ledger: count the broker's work (and measure the
         # steady state) once they are done
         drained_s = asyncio.run(drained(system.nats_url)) - started
-        work = [(after - before) / len(payloads) for before, after in zip(work_before, asyncio.run(broker_work(system.nats_url)))]
+        work = [
+            (after - before) / len(payloads)
+            for before, after in zip(work_before, asyncio.run(broker_work(system.nats_url)))
+        ]
         lat = None
         if rate and seconds:
-            reporting_db = (databases.template.replace("{service}", "reporting") if databases is not None
-                            else f"sqlite+aiosqlite:///{(tmp / 'e2e' / 'reporting.db').resolve()}")
+            reporting_db = (
+                databases.template.replace("{service}", "reporting")
+                if databases is not None
+                else f"sqlite+aiosqlite:///{(tmp / 'e2e' / 'reporting.db').resolve()}"
+            )
             lat = latency(system, reporting_db, int(rate * seconds), rate, uuid.uuid4().hex[:6])
             for name, sp in system.services.items():
                 peaks[name] = max(peaks[name], rss_kb(sp.proc.pid))
-        return {"publish_per_s": len(payloads) / pub_s, "items_per_s": seen / total_s, "seconds": total_s, "seen": seen,
-                "drained_s": drained_s,
-                "peak_rss_mb": {k: v / 1024 for k, v in peaks.items()}, "latency": lat,
-                "stored_per_item": work[0], "deliveries_per_item": work[1]}
+        return {
+            "publish_per_s": len(payloads) / pub_s,
+            "items_per_s": seen / total_s,
+            "seconds": total_s,
+            "seen": seen,
+            "drained_s": drained_s,
+            "peak_rss_mb": {k: v / 1024 for k, v in peaks.items()},
+            "latency": lat,
+            "stored_per_item": work[0],
+            "deliveries_per_item": work[1],
+        }
 
 
 SERVER_SETTINGS = ("autovacuum", "shared_buffers", "synchronous_commit")
@@ -308,8 +344,10 @@ def pg_settings(pg_url: str) -> str:
     async def read() -> list:
         conn = await asyncpg.connect(pg_url.replace("postgresql+asyncpg://", "postgresql://"))
         try:
-            return await conn.fetch("SELECT name, setting, unit FROM pg_settings WHERE name = ANY($1::text[]) ORDER BY name",
-                                    list(SERVER_SETTINGS))
+            return await conn.fetch(
+                "SELECT name, setting, unit FROM pg_settings WHERE name = ANY($1::text[]) ORDER BY name",
+                list(SERVER_SETTINGS),
+            )
         finally:
             await conn.close()
 
@@ -324,7 +362,9 @@ def main() -> None:
     p.add_argument("--messages", type=int, default=2000)
     p.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     p.add_argument("--pg-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
-    p.add_argument("--rate", type=float, default=0, help="then publish at this fixed rate (items/s) and measure latency")
+    p.add_argument(
+        "--rate", type=float, default=0, help="then publish at this fixed rate (items/s) and measure latency"
+    )
     p.add_argument("--seconds", type=float, default=60, help="how long to publish at --rate")
     args = p.parse_args()
     run = uuid.uuid4().hex[:6]
@@ -360,9 +400,11 @@ def main() -> None:
         f"(end to end is {e2e['items_per_s'] / ceiling:.3f} of it) |",
     ]
     if (lat := e2e["latency"]) is not None:
-        lines.append(f"| latency at {lat['rate']:g} items/s for {args.seconds:g} s ({lat['seen']}/{lat['n']} seen), publish → ledger row "
-                     f"committed | p50 {lat['p50'] * 1000:,.0f} ms, p95 {lat['p95'] * 1000:,.0f} ms, p99 {lat['p99'] * 1000:,.0f} ms, "
-                     f"max {lat['max'] * 1000:,.0f} ms |")
+        lines.append(
+            f"| latency at {lat['rate']:g} items/s for {args.seconds:g} s ({lat['seen']}/{lat['n']} seen), publish → ledger row "
+            f"committed | p50 {lat['p50'] * 1000:,.0f} ms, p95 {lat['p95'] * 1000:,.0f} ms, p99 {lat['p99'] * 1000:,.0f} ms, "
+            f"max {lat['max'] * 1000:,.0f} ms |"
+        )
     lines += [
         "| peak RSS per service (MB) | " + ", ".join(f"{k} {v:.0f}" for k, v in e2e["peak_rss_mb"].items()) + " |",
         "",

@@ -27,14 +27,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from sqlalchemy import func, select  # noqa: E402
+from throughput import append_result, head_commit, percentile  # noqa: E402  (bench/ is the script's folder)
 
+from deadline_support import pg_database, seed_timers  # noqa: E402
 from duban_common import tenancy  # noqa: E402
 from duban_common.calendar import TZ  # noqa: E402
 from duban_common.db import Database  # noqa: E402
 from duban_deadline.adapters import orm  # noqa: E402
 from duban_deadline.service_layer.firing import TimerFiring  # noqa: E402
-from deadline_support import pg_database, seed_timers  # noqa: E402
-from throughput import append_result, head_commit, percentile  # noqa: E402  (bench/ is the script's folder)
 
 DUE = datetime(2026, 12, 7, 17, 30, tzinfo=TZ)  # a Monday, a working day
 
@@ -62,7 +62,16 @@ async def run(url: str, open_n: int, due_n: int, replicas: int, batch: int) -> d
     committed: dict[datetime, datetime] = {}  # a batch's claim instant → its commit instant
     firers = []
     for i, db in enumerate(dbs):
-        f = TimerFiring(db, orm.infra, clock, "/duban/deadline", instance=f"r{i}", default_due_time=DUE.time(), batch=batch, poll_s=0.1)
+        f = TimerFiring(
+            db,
+            orm.infra,
+            clock,
+            "/duban/deadline",
+            instance=f"r{i}",
+            default_due_time=DUE.time(),
+            batch=batch,
+            poll_s=0.1,
+        )
         inner = f._fire_batch
 
         async def timed(now, since, _inner=inner):
@@ -79,7 +88,9 @@ async def run(url: str, open_n: int, due_n: int, replicas: int, batch: int) -> d
         while True:
             await asyncio.sleep(1)
             async with setup.read() as s:
-                fired = (await s.execute(select(func.count()).select_from(orm.timers).where(t.state == "fired"))).scalar_one()
+                fired = (
+                    await s.execute(select(func.count()).select_from(orm.timers).where(t.state == "fired"))
+                ).scalar_one()
             if fired >= due_n and clock.now() > DUE + timedelta(seconds=61):
                 break
             if clock.now() > DUE + timedelta(minutes=30):
@@ -91,12 +102,26 @@ async def run(url: str, open_n: int, due_n: int, replicas: int, batch: int) -> d
     async with setup.read() as s:
         rows = (await s.execute(select(t.due_at, t.fired_at, t.event_id).where(t.state == "fired"))).all()
         outbox = (await s.execute(select(func.count()).select_from(orm.infra.outbox))).scalar_one()
-        early = (await s.execute(select(func.count()).select_from(orm.timers).where(t.state != "pending", t.due_at > DUE + timedelta(minutes=1)))).scalar_one()
+        early = (
+            await s.execute(
+                select(func.count())
+                .select_from(orm.timers)
+                .where(t.state != "pending", t.due_at > DUE + timedelta(minutes=1))
+            )
+        ).scalar_one()
     lateness = [max(0.0, (committed[r.fired_at] - r.due_at).total_seconds()) for r in rows]
     for db in {id(d): d for d in (setup, *dbs)}.values():
         await db.dispose()
-    return {"seed_s": seed_s, "fired": len(rows), "distinct_events": len({r.event_id for r in rows}), "outbox": outbox,
-            "early": early, "p50": percentile(lateness, 50), "p99": percentile(lateness, 99), "max": max(lateness)}
+    return {
+        "seed_s": seed_s,
+        "fired": len(rows),
+        "distinct_events": len({r.event_id for r in rows}),
+        "outbox": outbox,
+        "early": early,
+        "p50": percentile(lateness, 50),
+        "p99": percentile(lateness, 99),
+        "max": max(lateness),
+    }
 
 
 async def main() -> None:
@@ -115,18 +140,20 @@ async def main() -> None:
         async with pg_database(args.pg) as url:
             r = await run(url, args.open, args.due, args.replicas, args.batch)
     commit = head_commit()
-    text = "\n".join([
-        f"## timers, {args.backend}, {args.open:,} open tasks, {args.due:,} due inside one minute, {args.replicas} replica(s), "
-        f"batch {args.batch} — commit {commit}, {os.cpu_count()} cores, {date.today().isoformat()}",
-        "",
-        "| measure | value |",
-        "|---|---|",
-        f"| seeding (straight into the tables) | {r['seed_s']:.0f} s |",
-        f"| lateness, due → batch committed | p50 {r['p50'] * 1000:,.0f} ms, p99 {r['p99'] * 1000:,.0f} ms, max {r['max'] * 1000:,.0f} ms |",
-        f"| fired / distinct events / outbox rows | {r['fired']:,} / {r['distinct_events']:,} / {r['outbox']:,} (expected {args.due:,} each) |",
-        f"| timers due later that fired | {r['early']} |",
-        "",
-    ])
+    text = "\n".join(
+        [
+            f"## timers, {args.backend}, {args.open:,} open tasks, {args.due:,} due inside one minute, {args.replicas} replica(s), "
+            f"batch {args.batch} — commit {commit}, {os.cpu_count()} cores, {date.today().isoformat()}",
+            "",
+            "| measure | value |",
+            "|---|---|",
+            f"| seeding (straight into the tables) | {r['seed_s']:.0f} s |",
+            f"| lateness, due → batch committed | p50 {r['p50'] * 1000:,.0f} ms, p99 {r['p99'] * 1000:,.0f} ms, max {r['max'] * 1000:,.0f} ms |",
+            f"| fired / distinct events / outbox rows | {r['fired']:,} / {r['distinct_events']:,} / {r['outbox']:,} (expected {args.due:,} each) |",
+            f"| timers due later that fired | {r['early']} |",
+            "",
+        ]
+    )
     append_result(text)
 
 

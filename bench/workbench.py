@@ -32,15 +32,14 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 import httpx
+from ledger import MAIN, UNIT_WEIGHTS, UNITS, migrate, seed_sqlite  # bench/ is the script's folder
+from throughput import append_result, head_commit, percentile
 
 from duban_cli.embedded import APPS, EmbeddedSystem
 from duban_common.natsserver import free_port
 from duban_workbench.adapters.identity import embedded as embedded_identity
 from duban_workbench.adapters.session import COOKIE, SessionSeal
 from duban_workbench.config import WorkbenchSettings
-
-from ledger import MAIN, UNITS, UNIT_WEIGHTS, migrate, seed_sqlite  # bench/ is the script's folder
-from throughput import append_result, head_commit, percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 HANDLER_UNIT = UNITS[1]
@@ -65,11 +64,23 @@ def submit_messages(system: EmbeddedSystem, n: int) -> list[str]:
     headers = system.headers("supervision_office", tenant=MAIN)
     env = json.loads((ROOT / "examples" / "online_message.json").read_text())
     for i in range(n):
-        e = {**env, "id": f"bench-wb-{i}", "tenant": MAIN, "data": {**env["data"], "lead_unit": HANDLER_UNIT, "title": f"压测留言 {i}"}}
-        httpx.post(f"{system.url('intake')}/v1/tenants/{MAIN}/submissions", json=e, headers=headers, timeout=30).raise_for_status()
+        e = {
+            **env,
+            "id": f"bench-wb-{i}",
+            "tenant": MAIN,
+            "data": {**env["data"], "lead_unit": HANDLER_UNIT, "title": f"压测留言 {i}"},
+        }
+        httpx.post(
+            f"{system.url('intake')}/v1/tenants/{MAIN}/submissions", json=e, headers=headers, timeout=30
+        ).raise_for_status()
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        r = httpx.get(f"{system.url('tasking')}/v1/tenants/{MAIN}/tasks", params={"unit": HANDLER_UNIT, "limit": 500}, headers=headers, timeout=30)
+        r = httpx.get(
+            f"{system.url('tasking')}/v1/tenants/{MAIN}/tasks",
+            params={"unit": HANDLER_UNIT, "limit": 500},
+            headers=headers,
+            timeout=30,
+        )
         ids = [t["id"] for t in r.json()["items"]]
         if len(ids) >= n:
             return ids
@@ -79,6 +90,7 @@ def submit_messages(system: EmbeddedSystem, n: int) -> list[str]:
 
 def pages(task_ids: list[str]) -> list[tuple[str, str, object]]:
     """(name, who, rnd → path): the pages timed."""
+
     def unit(rnd) -> str:
         return rnd.choices(UNITS, UNIT_WEIGHTS)[0]
 
@@ -109,14 +121,24 @@ def run(matters: int, runs: int) -> dict:
         started = time.perf_counter()
         seed_sqlite(db, matters, now)
         print(f"seeded {matters:,} matters in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-        system = EmbeddedSystem(data_dir=data, ports={name: free_port() for name in APPS}, extra_env={"DUBAN_LOG_LEVEL": "WARNING"})
+        system = EmbeddedSystem(
+            data_dir=data, ports={name: free_port() for name in APPS}, extra_env={"DUBAN_LOG_LEVEL": "WARNING"}
+        )
         try:
             system.start_nats(free_port())
             system.start_services(timeout_s=300)
-            httpx.put(f"{system.url('intake')}/v1/admin/tenants/{MAIN}", json={"name": "压测县"}, headers=system.headers("operator"),
-                      timeout=30).raise_for_status()
-            httpx.put(f"{system.url('tasking')}/v1/tenants/{MAIN}/units", content=units_csv().encode(),
-                      headers={"content-type": "text/csv", **system.headers("operator")}, timeout=30).raise_for_status()
+            httpx.put(
+                f"{system.url('intake')}/v1/admin/tenants/{MAIN}",
+                json={"name": "压测县"},
+                headers=system.headers("operator"),
+                timeout=30,
+            ).raise_for_status()
+            httpx.put(
+                f"{system.url('tasking')}/v1/tenants/{MAIN}/units",
+                content=units_csv().encode(),
+                headers={"content-type": "text/csv", **system.headers("operator")},
+                timeout=30,
+            ).raise_for_status()
             task_ids = submit_messages(system, 10)
             jars = {"office": cookie(system, "supervision_office"), "unit": cookie(system, "unit", HANDLER_UNIT)}
             client = httpx.Client(base_url=system.url("workbench"), timeout=120)
@@ -144,13 +166,21 @@ def run(matters: int, runs: int) -> dict:
 
 def table(r: dict, commit: str) -> str:
     every = [v for p in r["pages"].values() for v in p["server"]]
-    lines = [f"## workbench pages, {r['matters']:,} matters in the ledger (SQLite), {r['runs']} samples each — "
-             f"{date.today().isoformat()}, {os.cpu_count()} cores, commit {commit}, load {r['load'][0]:.1f} → {r['load'][1]:.1f}", "",
-             "| page | server p50 ms | server p95 ms | server max ms | client p95 ms |", "|---|---:|---:|---:|---:|"]
+    lines = [
+        f"## workbench pages, {r['matters']:,} matters in the ledger (SQLite), {r['runs']} samples each — "
+        f"{date.today().isoformat()}, {os.cpu_count()} cores, commit {commit}, load {r['load'][0]:.1f} → {r['load'][1]:.1f}",
+        "",
+        "| page | server p50 ms | server p95 ms | server max ms | client p95 ms |",
+        "|---|---:|---:|---:|---:|",
+    ]
     for name, p in r["pages"].items():
-        lines.append(f"| {name} | {percentile(p['server'], 50):.0f} | {percentile(p['server'], 95):.0f} | {max(p['server']):.0f} | "
-                     f"{percentile(p['total'], 95):.0f} |")
-    lines.append(f"| **every page** | {percentile(every, 50):.0f} | **{percentile(every, 95):.0f}** | {max(every):.0f} | |")
+        lines.append(
+            f"| {name} | {percentile(p['server'], 50):.0f} | {percentile(p['server'], 95):.0f} | {max(p['server']):.0f} | "
+            f"{percentile(p['total'], 95):.0f} |"
+        )
+    lines.append(
+        f"| **every page** | {percentile(every, 50):.0f} | **{percentile(every, 95):.0f}** | {max(every):.0f} | |"
+    )
     return "\n".join(lines) + "\n"
 
 

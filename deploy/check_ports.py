@@ -19,7 +19,11 @@ SERVICES = ("workbench", "intake", "tasking", "deadline", "escalation", "reporti
 
 def default_port(service: str) -> int:
     config = importlib.import_module(f"duban_{service}.config")
-    [settings] = [value for name, value in vars(config).items() if name.endswith("Settings") and value.__module__ == config.__name__]
+    [settings] = [
+        value
+        for name, value in vars(config).items()
+        if name.endswith("Settings") and value.__module__ == config.__name__
+    ]
     return settings.model_fields["http_port"].default
 
 
@@ -50,10 +54,15 @@ def main() -> int:
     problems = [f"docker-compose.yml builds no image of {service}" for service in SERVICES if service not in built]
     for service in SERVICES:
         want = default_port(service)
-        problems += [f"docker-compose.yml builds {service} with PORT={port}, its code listens on {want}"
-                     for port in built.get(service, []) if port != want]
+        problems += [
+            f"docker-compose.yml builds {service} with PORT={port}, its code listens on {want}"
+            for port in built.get(service, [])
+            if port != want
+        ]
         if kubernetes_port(service) != want:
-            problems.append(f"deploy/k8s/base/{service}.yaml: containerPort {kubernetes_port(service)}, the code listens on {want}")
+            problems.append(
+                f"deploy/k8s/base/{service}.yaml: containerPort {kubernetes_port(service)}, the code listens on {want}"
+            )
     for problem in problems:
         print(problem, file=sys.stderr)
     return 1 if problems else 0

@@ -19,7 +19,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from document_samples import samples  # noqa: E402
-
 from duban_common.documents import docx, pdf  # noqa: E402
 from duban_common.documents.files import file_name  # noqa: E402
 
@@ -34,8 +33,21 @@ def docx_as_pdf(docx_file: Path) -> Path | None:
     if not office:
         return None
     with tempfile.TemporaryDirectory() as profile:
-        subprocess.run([office, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf", "--outdir",
-                        str(docx_file.parent / "lo"), str(docx_file)], check=True, capture_output=True, timeout=300)
+        subprocess.run(
+            [
+                office,
+                f"-env:UserInstallation=file://{profile}",
+                "--headless",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(docx_file.parent / "lo"),
+                str(docx_file),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
     return docx_file.parent / "lo" / (docx_file.stem + ".pdf")
 
 
@@ -44,15 +56,30 @@ def main(out: Path) -> None:
     for old in [*out.glob("*.png"), *out.glob("lo/*.pdf")]:
         old.unlink()
     for kind, doc in samples().items():
-        pdf_file, docx_file = out / file_name(doc.number, doc.title, "pdf"), out / file_name(doc.number, doc.title, "docx")
+        pdf_file, docx_file = (
+            out / file_name(doc.number, doc.title, "pdf"),
+            out / file_name(doc.number, doc.title, "docx"),
+        )
         pdf_file.write_bytes(pdf.render(doc))
         docx_file.write_bytes(docx.render(doc))
         images = pages(pdf_file, out / f"{kind}-pdf")
         converted = docx_as_pdf(docx_file)
         images += pages(converted, out / f"{kind}-docx") if converted else []
         if shutil.which("montage") and images:
-            subprocess.run(["montage", *map(str, images), "-tile", "6x", "-geometry", "+6+6", "-background", "#888888",
-                            str(out / f"{kind}-sheet.png")], check=True)
+            subprocess.run(
+                [
+                    "montage",
+                    *map(str, images),
+                    "-tile",
+                    "6x",
+                    "-geometry",
+                    "+6+6",
+                    "-background",
+                    "#888888",
+                    str(out / f"{kind}-sheet.png"),
+                ],
+                check=True,
+            )
         print(f"{kind}: {pdf_file.name}, {len(images)} page images")
 
 

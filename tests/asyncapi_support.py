@@ -92,8 +92,13 @@ def _channels(path: Path = asyncapi.DEFAULT_PATH) -> list[_Channel]:
         for message in channel["messages"].values():
             headers = local(document, message.get("headers", {}))
             enveloped = any(p.get("$ref", "").endswith("envelope.json") for p in message["payload"].get("allOf", []))
-            messages.append(_Message(validator(message["payload"]), validator(headers),
-                                     enveloped and "Nats-Msg-Id" in headers.get("required", [])))
+            messages.append(
+                _Message(
+                    validator(message["payload"]),
+                    validator(headers),
+                    enveloped and "Nats-Msg-Id" in headers.get("required", []),
+                )
+            )
         out.append(_Channel(cid, pattern, messages))
     return out
 
@@ -110,8 +115,11 @@ def problems(messages: list[Stored], path: Path = asyncapi.DEFAULT_PATH) -> list
             parsed.append((m, json.loads(m.data)))
         except ValueError:
             parsed.append((m, None))
-    refused = {(body["subject"], body["stream_seq"]) for m, body in parsed
-               if m.subject.startswith("duban.dlq.") and isinstance(body, dict) and "stream_seq" in body}
+    refused = {
+        (body["subject"], body["stream_seq"])
+        for m, body in parsed
+        if m.subject.startswith("duban.dlq.") and isinstance(body, dict) and "stream_seq" in body
+    }
     out = []
     for m, body in parsed:
         where = f"{m.subject} (seq {m.seq})"

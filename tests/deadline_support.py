@@ -30,11 +30,25 @@ def origin(kind: str = "meeting_decision", **fields) -> dict:
     return {**base, **fields}
 
 
-def task_assigned(at: datetime, *, task_id: str | None = None, origin_: dict | None = None, requested_due_on: date | None = None,
-                  co_units: list[str] | None = None, lead_unit: str = "zjj") -> ev.TaskAssigned:
-    return ev.TaskAssigned(task_id=task_id or str(uuid.uuid4()), matter_id=str(uuid.uuid4()), title="推进老旧小区改造",
-                           lead_unit=lead_unit, co_units=co_units or [], origin=origin_ or origin(),
-                           requested_due_on=requested_due_on, assigned_at=at)
+def task_assigned(
+    at: datetime,
+    *,
+    task_id: str | None = None,
+    origin_: dict | None = None,
+    requested_due_on: date | None = None,
+    co_units: list[str] | None = None,
+    lead_unit: str = "zjj",
+) -> ev.TaskAssigned:
+    return ev.TaskAssigned(
+        task_id=task_id or str(uuid.uuid4()),
+        matter_id=str(uuid.uuid4()),
+        title="推进老旧小区改造",
+        lead_unit=lead_unit,
+        co_units=co_units or [],
+        origin=origin_ or origin(),
+        requested_due_on=requested_due_on,
+        assigned_at=at,
+    )
 
 
 class Deadline:
@@ -42,9 +56,13 @@ class Deadline:
 
     def __init__(self, runtime, nc, js) -> None:
         self.runtime, self.nc, self.js = runtime, nc, js
-        self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=runtime.app("deadline")), base_url="http://deadline")
+        self.http = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=runtime.app("deadline")), base_url="http://deadline"
+        )
 
-    async def publish(self, type_: str, data, *, tenant: str = TENANT, source: str = "/duban/tasking", id: str | None = None) -> None:
+    async def publish(
+        self, type_: str, data, *, tenant: str = TENANT, source: str = "/duban/tasking", id: str | None = None
+    ) -> None:
         env = new_event(tenant=tenant, type=type_, source=source, data=data, time=self.runtime.clock.now(), id=id)
         aggregate, name = type_.split(".")[1:3]
         await self.js.publish(f"duban.ev.{tenant}.{aggregate}.{name}", env.to_bytes(), headers={"Nats-Msg-Id": env.id})
@@ -81,8 +99,15 @@ async def running_deadline(nats_url: str, db_url: str, at: datetime, **settings)
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
     await set_shared_time(js, at, services=())
-    s = DeadlineSettings(nats_url=nats_url, database_url=db_url, clock="simulated", timer_poll_s=0.2, outbox_poll_s=0.1,
-                         retry_backoff_s=[0.2], **settings)
+    s = DeadlineSettings(
+        nats_url=nats_url,
+        database_url=db_url,
+        clock="simulated",
+        timer_poll_s=0.2,
+        outbox_poll_s=0.1,
+        retry_backoff_s=[0.2],
+        **settings,
+    )
     runtime = bootstrap(s)
     await runtime.start()
     d = Deadline(runtime, nc, js)
@@ -91,7 +116,9 @@ async def running_deadline(nats_url: str, db_url: str, at: datetime, **settings)
     finally:
         await d.http.aclose()
         try:
-            await asyncio.wait_for(runtime.stop(), timeout=30)  # a hang here would otherwise hide the test's own failure
+            await asyncio.wait_for(
+                runtime.stop(), timeout=30
+            )  # a hang here would otherwise hide the test's own failure
         finally:
             await nc.close()
 
@@ -119,7 +146,9 @@ async def pg_database(pg_url: str):
             await conn.close()
 
 
-async def seed_timers(db, n: int, *, tenant: str = TENANT, due_from: datetime, spread_s: int = 60, kind: str = "overdue") -> list[str]:
+async def seed_timers(
+    db, n: int, *, tenant: str = TENANT, due_from: datetime, spread_s: int = 60, kind: str = "overdue"
+) -> list[str]:
     """``n`` open deadlines with one timer each, due within ``spread_s`` seconds from ``due_from``
     (written straight into the deadline tables, as if ``n`` tasks had been assigned)."""
     from datetime import timedelta
@@ -129,15 +158,48 @@ async def seed_timers(db, n: int, *, tenant: str = TENANT, due_from: datetime, s
     now = due_from - timedelta(days=10)
     ids = [str(uuid.uuid4()) for _ in range(n)]
     for chunk in range(0, n, 2000):
-        part = ids[chunk:chunk + 2000]
+        part = ids[chunk : chunk + 2000]
         with tenancy.scoped(tenant):
             async with db.transaction() as s:
-                await s.execute(deadlines.insert(), [dict(
-                    task_id=t, tenant=tenant, matter_id=str(uuid.uuid4()), start_on=now.date(), due_on=due_from.date(), due_at=due_from,
-                    rule="one_unit", provisional=False, set_at=now, status="open", lead_unit="zjj", co_units=[], assigned_at=now,
-                    basis=None, revision=1) for t in part])
-                await s.execute(timers.insert(), [dict(
-                    id=str(uuid.uuid4()), tenant=tenant, task_id=t, kind=kind, seq=0, ref_on=due_from.date(),
-                    due_at=due_from + timedelta(seconds=(chunk + i) % spread_s), state="pending", created_at=now, deferrals=0)
-                    for i, t in enumerate(part)])
+                await s.execute(
+                    deadlines.insert(),
+                    [
+                        dict(
+                            task_id=t,
+                            tenant=tenant,
+                            matter_id=str(uuid.uuid4()),
+                            start_on=now.date(),
+                            due_on=due_from.date(),
+                            due_at=due_from,
+                            rule="one_unit",
+                            provisional=False,
+                            set_at=now,
+                            status="open",
+                            lead_unit="zjj",
+                            co_units=[],
+                            assigned_at=now,
+                            basis=None,
+                            revision=1,
+                        )
+                        for t in part
+                    ],
+                )
+                await s.execute(
+                    timers.insert(),
+                    [
+                        dict(
+                            id=str(uuid.uuid4()),
+                            tenant=tenant,
+                            task_id=t,
+                            kind=kind,
+                            seq=0,
+                            ref_on=due_from.date(),
+                            due_at=due_from + timedelta(seconds=(chunk + i) % spread_s),
+                            state="pending",
+                            created_at=now,
+                            deferrals=0,
+                        )
+                        for i, t in enumerate(part)
+                    ],
+                )
     return ids

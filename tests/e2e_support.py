@@ -39,7 +39,12 @@ def wait_for(predicate, timeout_s: float = 30.0, interval_s: float = 0.2, what: 
 
 
 def ledger(system, tenant: str = "demo", headers: dict | None = None, **params) -> dict:
-    r = httpx.get(f"{system.url('reporting')}/v1/tenants/{tenant}/ledger", params={"limit": 500, **params}, headers=headers, timeout=10)
+    r = httpx.get(
+        f"{system.url('reporting')}/v1/tenants/{tenant}/ledger",
+        params={"limit": 500, **params},
+        headers=headers,
+        timeout=10,
+    )
     r.raise_for_status()
     return r.json()
 
@@ -47,8 +52,15 @@ def ledger(system, tenant: str = "demo", headers: dict | None = None, **params) 
 LEADS = ["zjj", "fgj", "jyj", "wjj", "nyj", "jtj"]
 
 
-def meeting_decision(ext_id: str, *, decisions: int = 3, source: str = "/platforms/oa-demo", tenant: str = "demo",
-                     meeting_type: str = "executive", held_on: str = "2026-11-20") -> dict:
+def meeting_decision(
+    ext_id: str,
+    *,
+    decisions: int = 3,
+    source: str = "/platforms/oa-demo",
+    tenant: str = "demo",
+    meeting_type: str = "executive",
+    held_on: str = "2026-11-20",
+) -> dict:
     """A CONTRACT.md meeting_decision envelope with one lead unit per decision."""
     return {
         "specversion": "1.0",
@@ -59,9 +71,19 @@ def meeting_decision(ext_id: str, *, decisions: int = 3, source: str = "/platfor
         "tenant": tenant,
         "datacontenttype": "application/json",
         "data": {
-            "meeting": {"type": meeting_type, "title": "县政府第12次常务会议", "held_on": held_on, "minutes_no": "〔2026〕12号"},
+            "meeting": {
+                "type": meeting_type,
+                "title": "县政府第12次常务会议",
+                "held_on": held_on,
+                "minutes_no": "〔2026〕12号",
+            },
             "decisions": [
-                {"seq": i + 1, "title": f"{ext_id} 议定事项{i + 1}", "content": "按会议要求抓好落实", "lead_unit": LEADS[i % len(LEADS)]}
+                {
+                    "seq": i + 1,
+                    "title": f"{ext_id} 议定事项{i + 1}",
+                    "content": "按会议要求抓好落实",
+                    "lead_unit": LEADS[i % len(LEADS)],
+                }
                 for i in range(decisions)
             ],
         },
@@ -74,10 +96,14 @@ def intake_only(data_dir, nats_url: str, tenant: str, name: str):
     from duban_cli.embedded import EmbeddedSystem
     from duban_common.natsserver import free_port
 
-    system = EmbeddedSystem(data_dir=data_dir, nats_url=nats_url, ports={"intake": free_port(), "tasking": free_port()}, clock="simulated")
+    system = EmbeddedSystem(
+        data_dir=data_dir, nats_url=nats_url, ports={"intake": free_port(), "tasking": free_port()}, clock="simulated"
+    )
     try:
         system.start_services(names=("intake",))
-        httpx.put(f"{system.url('intake')}/v1/admin/tenants/{tenant}", json={"name": name}, timeout=10).raise_for_status()
+        httpx.put(
+            f"{system.url('intake')}/v1/admin/tenants/{tenant}", json={"name": name}, timeout=10
+        ).raise_for_status()
         yield system
     finally:
         system.stop()
@@ -94,7 +120,9 @@ async def publish(url: str, envelopes: list[dict], *, subject: str | None = None
             await js.publish(subject, raw)
         for env in envelopes:
             kind = env["type"].split(".")[2]
-            await js.publish(subject or f"duban.in.{env['tenant']}.{kind}", json.dumps(env, ensure_ascii=False).encode())
+            await js.publish(
+                subject or f"duban.in.{env['tenant']}.{kind}", json.dumps(env, ensure_ascii=False).encode()
+            )
     finally:
         await nc.close()
 
@@ -130,4 +158,6 @@ def signed_off(response, tasking: str, tenant: str = "demo"):
     draft = httpx.get(f"{tasking}/v1/tenants/{tenant}/drafts/{draft_id}", timeout=10)
     assert draft.status_code == 200, draft.text
     head = {"X-Duban-Role": "unit_head", "X-Duban-Unit": draft.json()["unit"]}
-    return httpx.post(f"{tasking}/v1/tenants/{tenant}/drafts/{draft_id}/steps", json={"decision": "approve"}, headers=head, timeout=10)
+    return httpx.post(
+        f"{tasking}/v1/tenants/{tenant}/drafts/{draft_id}/steps", json={"decision": "approve"}, headers=head, timeout=10
+    )

@@ -23,7 +23,11 @@ async def test_a_file_goes_in_under_its_tenant_and_comes_back_the_same(fresh_nat
         store = AttachmentStore(js, max_bytes=2_000_000)
         body = b"%PDF-1.7\n" + os.urandom(1_000_000)  # eight chunks of 128 KiB
         stored = await store.put("county-a", "关于整改情况的报告（盖章）.pdf", io.BytesIO(body))
-        assert (stored.name, stored.size, stored.content_type) == ("关于整改情况的报告（盖章）.pdf", len(body), "application/pdf")
+        assert (stored.name, stored.size, stored.content_type) == (
+            "关于整改情况的报告（盖章）.pdf",
+            len(body),
+            "application/pdf",
+        )
 
         again, chunks = await store.open("county-a", stored.id)
         assert again == stored  # name and type from the object's metadata, digest from the server

@@ -27,8 +27,9 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "meeting_decision.j
 def duban(*args: str, nats_port: int, data_dir: Path, **env: str) -> subprocess.CompletedProcess:
     environ = {k: v for k, v in os.environ.items() if k not in ("DUBAN_NATS_URL", "DUBAN_DATABASE_URL")}
     environ.update(DUBAN_NATS_PORT=str(nats_port), DUBAN_DATA_DIR=str(data_dir), **env)
-    return subprocess.run([sys.executable, "-m", "duban_cli.main", *args], env=environ, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "duban_cli.main", *args], env=environ, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_demo_keeps_running_unless_told_to_exit():
@@ -50,14 +51,19 @@ async def test_every_subcommand_targets_the_nats_port_and_data_folder_of_up(fres
     published = duban("publish", str(EXAMPLE), nats_port=fresh_nats.port, data_dir=data)
     assert published.returncode == 0, published.stderr
     assert json.loads(published.stdout)["subject"] == "duban.in.demo.meeting_decision"
-    for done in (published, duban("clock", "show", nats_port=fresh_nats.port, data_dir=data),
-                 duban("rebuild", "reporting", "--check", nats_port=fresh_nats.port, data_dir=data)):
+    for done in (
+        published,
+        duban("clock", "show", nats_port=fresh_nats.port, data_dir=data),
+        duban("rebuild", "reporting", "--check", nats_port=fresh_nats.port, data_dir=data),
+    ):
         assert f"NATS nats://127.0.0.1:{fresh_nats.port}" in done.stderr + done.stdout
         assert f"数据目录 data folder {data}" in done.stderr
         assert "Traceback" not in done.stderr
 
 
-@pytest.mark.parametrize("command", [["clock", "set", "2026-11-20T09:00"], ["clock", "show"], ["publish", str(EXAMPLE)]])
+@pytest.mark.parametrize(
+    "command", [["clock", "set", "2026-11-20T09:00"], ["clock", "show"], ["publish", str(EXAMPLE)]]
+)
 def test_a_refused_connection_is_one_line_that_says_what_was_tried_and_what_to_do(tmp_path, command):
     port = free_port()
     done = duban(*command, nats_port=port, data_dir=tmp_path)
@@ -88,15 +94,25 @@ async def test_clock_set_on_a_run_with_the_real_clock_says_so_at_once(fresh_nats
         await kv.put("seen.tasking.0", b"7")  # left by an earlier run of the same store on the simulated clock
         await SystemClock("tasking").start(js)  # the same store, started again on the real clock
 
-        done = duban("clock", "set", "2026-11-20T09:00", "--timeout", "300", nats_port=fresh_nats.port, data_dir=tmp_path)
+        done = duban(
+            "clock", "set", "2026-11-20T09:00", "--timeout", "300", nats_port=fresh_nats.port, data_dir=tmp_path
+        )
         assert done.returncode == 2
         assert "真实时钟" in done.stderr and "DUBAN_CLOCK=simulated ./duban.sh up" in done.stderr
 
         follower = SimulatedClock("tasking")  # a run on the simulated clock: set works and returns once seen
         await follower.start(js)
         try:
-            done = await asyncio.to_thread(duban, "clock", "set", "2026-11-20T09:00", "--services", "tasking",
-                                           nats_port=fresh_nats.port, data_dir=tmp_path)  # the follower answers meanwhile
+            done = await asyncio.to_thread(
+                duban,
+                "clock",
+                "set",
+                "2026-11-20T09:00",
+                "--services",
+                "tasking",
+                nats_port=fresh_nats.port,
+                data_dir=tmp_path,
+            )  # the follower answers meanwhile
             assert done.returncode == 0, done.stderr
             assert done.stdout.startswith("2026-11-20T09:00:00+08:00")
         finally:

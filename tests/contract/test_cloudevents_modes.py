@@ -49,8 +49,9 @@ def _post(system, message: ce_http.HTTPMessage) -> httpx.Response:
 
 def _batch(*events: CloudEvent) -> ce_http.HTTPMessage:
     """A batch as the JSON event format defines it: an array of the SDK's structured events."""
-    return ce_http.HTTPMessage({"content-type": "application/cloudevents-batch+json"},
-                               b"[" + b",".join(FORMAT.write(e) for e in events) + b"]")
+    return ce_http.HTTPMessage(
+        {"content-type": "application/cloudevents-batch+json"}, b"[" + b",".join(FORMAT.write(e) for e in events) + b"]"
+    )
 
 
 async def _publish_nats(url: str, kind: str, *messages: ce_http.HTTPMessage) -> None:
@@ -77,8 +78,10 @@ def _key(event: CloudEvent) -> tuple[str, str]:
 
 
 def _wait_registered(url: str, *events: CloudEvent) -> dict:
-    return wait_for(lambda: (lambda r: r if all(_key(e) in r for e in events) else None)(_registered(url)),
-                    what="a matter.registered for each event")
+    return wait_for(
+        lambda: (lambda r: r if all(_key(e) in r for e in events) else None)(_registered(url)),
+        what="a matter.registered for each event",
+    )
 
 
 def test_structured_binary_and_batched_over_http_are_each_registered_once(intake, nats_server):
@@ -96,7 +99,9 @@ def test_structured_binary_and_batched_over_http_are_each_registered_once(intake
     answer = r.json()
     assert (answer["accepted"], answer["duplicates"], answer["refused"]) == (2, 0, 0)
     assert [(x["index"], x["id"], x["http_status"], x["status"]) for x in answer["results"]] == [
-        (0, "http-batch-1", 201, "registered"), (1, "http-batch-2", 201, "registered")]
+        (0, "http-batch-1", 201, "registered"),
+        (1, "http-batch-2", 201, "registered"),
+    ]
 
     registered = _wait_registered(nats_server.url, structured, binary, *in_batch)
     for e in (structured, binary, *in_batch):
@@ -107,8 +112,14 @@ def test_structured_binary_and_batched_over_http_are_each_registered_once(intake
 
 def test_structured_and_binary_over_nats_are_each_registered_once(intake, nats_server):
     structured, binary = _event("online_message", "nats-structured"), _event("online_message", "nats-binary")
-    asyncio.run(_publish_nats(nats_server.url, "online_message", ce_http.to_structured(structured, FORMAT),
-                              ce_http.to_binary(binary, FORMAT)))
+    asyncio.run(
+        _publish_nats(
+            nats_server.url,
+            "online_message",
+            ce_http.to_structured(structured, FORMAT),
+            ce_http.to_binary(binary, FORMAT),
+        )
+    )
     registered = _wait_registered(nats_server.url, structured, binary)
     assert [len(registered[_key(e)]) for e in (structured, binary)] == [1, 1]
     assert registered[_key(binary)][0]["data"]["citizen"]["phone_masked"] == "139****5678"
@@ -138,8 +149,13 @@ def test_the_same_event_in_every_mode_and_channel_is_one_submission(intake, nats
 def _nats_duplicates(system) -> float:
     """How many leader instructions intake's consumer has found already taken (its metrics)."""
     text = httpx.get(f"{system.url('intake')}/metrics", timeout=10).text
-    found = [float(x.split()[-1]) for x in text.splitlines() if x.startswith("duban_messages_total{")
-             and 'outcome="duplicate"' in x and 'subject="duban.in.{tenant}.leader_instruction"' in x]
+    found = [
+        float(x.split()[-1])
+        for x in text.splitlines()
+        if x.startswith("duban_messages_total{")
+        and 'outcome="duplicate"' in x
+        and 'subject="duban.in.{tenant}.leader_instruction"' in x
+    ]
     return sum(found)
 
 
@@ -162,8 +178,10 @@ def test_binary_without_ce_source_is_refused_with_its_reason_on_http_and_nats(in
             assert "ce-source" in r.json()["detail"] and r.json()["errors"][0]["loc"] == ["header", "ce-source"]
         else:
             asyncio.run(_publish_nats(nats_server.url, "document", ce_http.HTTPMessage(headers, message.body)))
-    letters = wait_for(lambda: (lambda d: d if "no-source-nats" in d else None)(_dead_letters(nats_server.url)),
-                       what="the dead letter of the binary message without ce-source")
+    letters = wait_for(
+        lambda: (lambda d: d if "no-source-nats" in d else None)(_dead_letters(nats_server.url)),
+        what="the dead letter of the binary message without ce-source",
+    )
     letter = letters["no-source-nats"]
     assert "缺少" in letter["reason"] and "ce-source" in letter["reason"]
     assert letter["subject"] == f"duban.in.{TENANT}.document" and json.loads(letter["original"])["doc_no"]
@@ -172,10 +190,15 @@ def test_binary_without_ce_source_is_refused_with_its_reason_on_http_and_nats(in
 
 
 def test_a_batch_answers_each_event_on_its_own_within_its_bounds(intake, nats_server):
-    good, bad = json.loads(FORMAT.write(_event("leader_instruction", "batch-good"))), json.loads(FORMAT.write(_event("leader_instruction", "batch-bad")))
+    good, bad = (
+        json.loads(FORMAT.write(_event("leader_instruction", "batch-good"))),
+        json.loads(FORMAT.write(_event("leader_instruction", "batch-bad"))),
+    )
     bad["data"].pop("title")
     body = [good, bad, good, ["not", "an", "event"], {**good, "id": "batch-other", "tenant": "other"}]
-    r = httpx.post(_submissions(intake), json=body, headers={"content-type": "application/cloudevents-batch+json"}, timeout=30)
+    r = httpx.post(
+        _submissions(intake), json=body, headers={"content-type": "application/cloudevents-batch+json"}, timeout=30
+    )
     assert r.status_code == 200, r.text
     results = r.json()["results"]
     assert [x["http_status"] for x in results] == [201, 422, 200, 422, 422]
@@ -186,10 +209,17 @@ def test_a_batch_answers_each_event_on_its_own_within_its_bounds(intake, nats_se
 
     limit = 100
     too_many = [json.loads(FORMAT.write(_event("leader_instruction", f"over-{i}"))) for i in range(limit + 1)]
-    r = httpx.post(_submissions(intake), json=too_many, headers={"content-type": "application/cloudevents-batch+json"}, timeout=30)
+    r = httpx.post(
+        _submissions(intake), json=too_many, headers={"content-type": "application/cloudevents-batch+json"}, timeout=30
+    )
     assert r.status_code == 413 and f"最多 {limit} 个" in r.json()["detail"], r.text
     for empty in (b"[]", b'{"id": "x"}', b"[{"):
-        r = httpx.post(_submissions(intake), content=empty, headers={"content-type": "application/cloudevents-batch+json"}, timeout=30)
+        r = httpx.post(
+            _submissions(intake),
+            content=empty,
+            headers={"content-type": "application/cloudevents-batch+json"},
+            timeout=30,
+        )
         assert r.status_code == 422 and r.json()["detail"], (empty, r.text)
     listed = httpx.get(_submissions(intake), params={"limit": 500}, timeout=10).json()["items"]
     assert listed and not any(i["external_id"].startswith("over-") for i in listed)
@@ -223,7 +253,11 @@ def test_what_the_broker_holds_of_this_tenant_is_on_the_asyncapi_contract(intake
     and intake's events with their ce- headers, checked against the committed AsyncAPI document."""
 
     async def read() -> list[Stored]:
-        msgs = [m for family in ("in", "ev", "dlq") for m in await read_stream(nats_server.url, f"duban.{family}.{TENANT}.>")]
+        msgs = [
+            m
+            for family in ("in", "ev", "dlq")
+            for m in await read_stream(nats_server.url, f"duban.{family}.{TENANT}.>")
+        ]
         return [Stored(m.subject, m.data, dict(m.headers or {}), m.metadata.sequence.stream) for m in msgs]
 
     stored = asyncio.run(read())

@@ -22,9 +22,14 @@ from duban_common.settings import ServiceSettings
 from e2e_support import START
 
 REPORT = events.ReportPublished(
-    report_id="r-1", kind="quarterly_bulletin", report_no="督查通报〔2026〕1号", title="2026年第四季度政务督查通报",
+    report_id="r-1",
+    kind="quarterly_bulletin",
+    report_no="督查通报〔2026〕1号",
+    title="2026年第四季度政务督查通报",
     period={"label": "2026年第四季度", "from": "2026-10-01", "to": "2026-12-31"},
-    document={"docx": "/v1/tenants/demo/reports/r-1/document.docx"}, published_at=datetime(2026, 12, 31, 2, tzinfo=timezone.utc))
+    document={"docx": "/v1/tenants/demo/reports/r-1/document.docx"},
+    published_at=datetime(2026, 12, 31, 2, tzinfo=timezone.utc),
+)
 
 
 async def test_a_binary_mode_subscriber_reads_an_outbound_event_from_its_headers(fresh_nats, tmp_path):
@@ -42,7 +47,9 @@ async def test_a_binary_mode_subscriber_reads_an_outbound_event_from_its_headers
             sent = await uow.emit("demo", events.REPORT_PUBLISHED, REPORT)
         assert await OutboxRelay(db, infra, js, service="reporting").relay_once() == 1
 
-        sub = await js.subscribe("duban.out.demo.report.published", ordered_consumer=True, deliver_policy=DeliverPolicy.ALL)
+        sub = await js.subscribe(
+            "duban.out.demo.report.published", ordered_consumer=True, deliver_policy=DeliverPolicy.ALL
+        )
         msg = await sub.next_msg(timeout=10)
         assert msg.headers["Nats-Msg-Id"] == sent.id
         assert msg.headers["ce-source"] == "/duban/reporting%20%E7%9D%A3%E6%9F%A5"
@@ -57,8 +64,12 @@ async def test_a_binary_mode_subscriber_reads_an_outbound_event_from_its_headers
         assert binary.get_data() == body and body["data"]["report_no"] == "督查通报〔2026〕1号"
         # what binary mode read from the headers is what the body says
         assert {k: body[k] for k in ("id", "source", "type", "specversion", "tenant")} == {
-            "id": binary.get_id(), "source": binary.get_source(), "type": binary.get_type(),
-            "specversion": binary.get_specversion(), "tenant": binary.get_extension("tenant")}
+            "id": binary.get_id(),
+            "source": binary.get_source(),
+            "type": binary.get_type(),
+            "specversion": binary.get_specversion(),
+            "tenant": binary.get_extension("tenant"),
+        }
 
         # and a structured reader gets the whole event from the body, as before
         structured = ce_http.from_structured(ce_http.HTTPMessage(dict(msg.headers), msg.data), JSONFormat())

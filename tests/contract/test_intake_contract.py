@@ -38,7 +38,12 @@ def _registered(url: str) -> dict[str, list[dict]]:
 
 
 EXPECTED_ORIGIN = {
-    "meeting_decision": {"meeting_type": "executive", "meeting_held_on": "2026-11-20", "minutes_no": "〔2026〕12号", "decision_seq": 1},
+    "meeting_decision": {
+        "meeting_type": "executive",
+        "meeting_held_on": "2026-11-20",
+        "minutes_no": "〔2026〕12号",
+        "decision_seq": 1,
+    },
     "leader_instruction": {"leader_name": "王县长", "leader_role": "principal", "origin_on": "2026-11-20"},
     "deputy_suggestion": {"origin_on": "2026-03-05"},
     "cppcc_proposal": {"led_by_leader": "李副县长"},
@@ -95,10 +100,14 @@ def test_an_invalid_example_of_each_kind_is_dead_lettered_naming_the_field(intak
     asyncio.run(publish(nats_server.url, envs))
 
     def letters():
-        return {json.loads(json.loads(m.data)["original"])["id"]: json.loads(m.data)
-                for m in asyncio.run(read_stream(nats_server.url, "duban.dlq.ctr.intake"))}
+        return {
+            json.loads(json.loads(m.data)["original"])["id"]: json.loads(m.data)
+            for m in asyncio.run(read_stream(nats_server.url, "duban.dlq.ctr.intake"))
+        }
 
-    got = wait_for(lambda: (lambda found: found if len(found) >= len(BREAK) else None)(letters()), what="a dead letter per kind")
+    got = wait_for(
+        lambda: (lambda found: found if len(found) >= len(BREAK) else None)(letters()), what="a dead letter per kind"
+    )
     for env in envs:
         kind = env["type"].split(".")[2]
         letter = got[env["id"]]
@@ -118,10 +127,15 @@ def test_subject_and_envelope_must_agree_on_tenant_and_kind(intake, nats_server)
     asyncio.run(publish(nats_server.url, [kind], subject="duban.in.ctr.petition"))
 
     def reasons(subject):
-        return {json.loads(json.loads(m.data)["original"])["id"]: json.loads(m.data)["reason"]
-                for m in asyncio.run(read_stream(nats_server.url, subject))}
+        return {
+            json.loads(json.loads(m.data)["original"])["id"]: json.loads(m.data)["reason"]
+            for m in asyncio.run(read_stream(nats_server.url, subject))
+        }
 
-    ctr = wait_for(lambda: (lambda r: r if other["id"] in r and kind["id"] in r else None)(reasons("duban.dlq.ctr.intake")), what="dead letters")
+    ctr = wait_for(
+        lambda: (lambda r: r if other["id"] in r and kind["id"] in r else None)(reasons("duban.dlq.ctr.intake")),
+        what="dead letters",
+    )
     assert "subject kind 'online_message' does not match" in ctr[other["id"]]
     assert "unknown submission type 'duban.submission.petition.v1'" in ctr[kind["id"]]
     nobody = wait_for(lambda: reasons("duban.dlq.nobody.intake"), what="unknown tenant dead letter")
@@ -130,17 +144,33 @@ def test_subject_and_envelope_must_agree_on_tenant_and_kind(intake, nats_server)
 
 def test_oversized_bodies_are_refused_before_parsing(intake, nats_server):
     big = b"x" * 1_100_000
-    r = httpx.post(f"{intake.url('intake')}/v1/tenants/ctr/submissions", content=big, headers={"content-type": "application/json"}, timeout=10)
+    r = httpx.post(
+        f"{intake.url('intake')}/v1/tenants/ctr/submissions",
+        content=big,
+        headers={"content-type": "application/json"},
+        timeout=10,
+    )
     assert r.status_code == 413 and "请求内容过大" in r.json()["detail"]
-    asyncio.run(publish(nats_server.url, [], subject="duban.in.ctr.document", raw=b'{"pad": "' + b"y" * 1_000_100 + b'"}'))
-    letters = wait_for(lambda: [json.loads(m.data) for m in asyncio.run(read_stream(nats_server.url, "duban.dlq.ctr.intake"))
-                                if "exceeds the limit" in json.loads(m.data)["reason"]], what="oversize dead letter")
+    asyncio.run(
+        publish(nats_server.url, [], subject="duban.in.ctr.document", raw=b'{"pad": "' + b"y" * 1_000_100 + b'"}')
+    )
+    letters = wait_for(
+        lambda: [
+            json.loads(m.data)
+            for m in asyncio.run(read_stream(nats_server.url, "duban.dlq.ctr.intake"))
+            if "exceeds the limit" in json.loads(m.data)["reason"]
+        ],
+        what="oversize dead letter",
+    )
     assert letters[0]["subject"] == "duban.in.ctr.document"
 
 
 def _letters_on(url: str, subject: str, pred) -> list[dict]:
-    return [letter for letter in (json.loads(m.data) for m in asyncio.run(read_stream(url, "duban.dlq.ctr.intake")))
-            if letter["subject"] == subject and pred(letter)]
+    return [
+        letter
+        for letter in (json.loads(m.data) for m in asyncio.run(read_stream(url, "duban.dlq.ctr.intake")))
+        if letter["subject"] == subject and pred(letter)
+    ]
 
 
 async def _fetch_original(url: str, letter: dict) -> bytes:
@@ -151,29 +181,42 @@ async def _fetch_original(url: str, letter: dict) -> bytes:
         await nc.close()
 
 
-@pytest.mark.parametrize("raw", [b"\x01" * 200_000, b"\xff\xfe" * 300_000, b"\x00" * 1_040_000],
-                         ids=["control-characters", "invalid-utf8", "near-max-payload"])
+@pytest.mark.parametrize(
+    "raw",
+    [b"\x01" * 200_000, b"\xff\xfe" * 300_000, b"\x00" * 1_040_000],
+    ids=["control-characters", "invalid-utf8", "near-max-payload"],
+)
 def test_poison_that_grows_under_encoding_is_dead_lettered_within_max_payload(intake, nats_server, raw):
     """The broker took it, so a dead letter must say so: never one larger than max_payload (lost after max_deliver)."""
     subject = "duban.in.ctr.online_message"
     sha = hashlib.sha256(raw).hexdigest()
     asyncio.run(publish(nats_server.url, [], subject=subject, raw=raw))
-    [letter] = wait_for(lambda: _letters_on(nats_server.url, subject, lambda letter: letter.get("original_sha256") == sha),
-                        what="a dead letter of the oversized poison")
+    [letter] = wait_for(
+        lambda: _letters_on(nats_server.url, subject, lambda letter: letter.get("original_sha256") == sha),
+        what="a dead letter of the oversized poison",
+    )
     assert letter["reason"] and letter["original_size"] == len(raw) and letter["original_truncated"] is True
     assert letter["original_stream"] == "DUBAN_IN" and letter["deliveries"] == 1
     assert len(json.dumps(letter, ensure_ascii=False).encode()) <= ORIGINAL_LIMIT + REASON_LIMIT + 4096
     assert asyncio.run(_fetch_original(nats_server.url, letter)) == raw  # the whole original, by reference
 
 
-@pytest.mark.parametrize("subject", ["duban.in.ctr.online_message.extra", "duban.in.ctr.online_message.a.b", "duban.in.ctr"])
+@pytest.mark.parametrize(
+    "subject", ["duban.in.ctr.online_message.extra", "duban.in.ctr.online_message.a.b", "duban.in.ctr"]
+)
 def test_a_subject_intake_cannot_take_is_dead_lettered_not_kept_unread(intake, nats_server, subject):
     """DUBAN_IN stores duban.in.>: what is not duban.in.<tenant>.<kind> gets a dead letter with the reason
     (on duban.dlq.unknown.intake when the subject has no tenant token)."""
     env = _for_tenant(example("online_message"), suffix=f"-stray-{subject.count('.')}")
     asyncio.run(publish(nats_server.url, [env], subject=subject))
-    letters = wait_for(lambda: [json.loads(m.data) for m in asyncio.run(read_stream(nats_server.url, "duban.dlq.*.intake"))
-                                if json.loads(m.data)["subject"] == subject], what=f"a dead letter for {subject}")
+    letters = wait_for(
+        lambda: [
+            json.loads(m.data)
+            for m in asyncio.run(read_stream(nats_server.url, "duban.dlq.*.intake"))
+            if json.loads(m.data)["subject"] == subject
+        ],
+        what=f"a dead letter for {subject}",
+    )
     assert len(letters) == 1 and json.loads(letters[0]["original"])["id"] == env["id"]
     assert letters[0]["consumer"] == "intake-strays" and "is not duban.in.<tenant>.<kind>" in letters[0]["reason"]
     assert env["id"] not in _registered(nats_server.url)

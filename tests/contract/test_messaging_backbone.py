@@ -50,7 +50,9 @@ async def test_provisioning_is_idempotent_and_fails_loudly_on_drift(fresh_nats):
         changed = ServiceSettings(service="tasking", max_deliver=9)
         with pytest.raises(ConfigDrift, match="tasking-matters.*max_deliver"):
             await provisioning.provision(js, "tasking", changed)
-        await provisioning.provision(js, "tasking", ServiceSettings(service="tasking", max_deliver=9, provision_update=True))
+        await provisioning.provision(
+            js, "tasking", ServiceSettings(service="tasking", max_deliver=9, provision_update=True)
+        )
         assert (await js.consumer_info("DUBAN_EV", "tasking-matters")).config.max_deliver == 11
 
         with pytest.raises(ConfigDrift, match="DUBAN_IN.*duplicate_window"):
@@ -85,7 +87,9 @@ async def test_outbox_relay_publishes_with_msg_id_and_marks_after_puback(fresh_n
         assert await relay.pending() == 0
         assert await relay.relay_once() == 0
 
-        sub = await js.subscribe("duban.ev.demo.probe.happened", ordered_consumer=True, deliver_policy=DeliverPolicy.ALL)
+        sub = await js.subscribe(
+            "duban.ev.demo.probe.happened", ordered_consumer=True, deliver_policy=DeliverPolicy.ALL
+        )
         got = [await sub.next_msg(timeout=5) for _ in range(5)]
         assert [m.headers["Nats-Msg-Id"] for m in got] == [e.id for e in envs]
         assert [json.loads(m.data)["data"]["n"] for m in got] == list(range(5))
@@ -98,8 +102,16 @@ async def test_outbox_relay_publishes_with_msg_id_and_marks_after_puback(fresh_n
         await db.dispose()
 
 
-async def _run_consumer(server, tmp_path, handler, messages: list[bytes], *, wait_for_dlq: int, wait_for_applied: int,
-                        event_type: str = "duban.thing.happened.v1"):
+async def _run_consumer(
+    server,
+    tmp_path,
+    handler,
+    messages: list[bytes],
+    *,
+    wait_for_dlq: int,
+    wait_for_applied: int,
+    event_type: str = "duban.thing.happened.v1",
+):
     nc, js = await _js(server)
     md, infra, applied = _probe_tables()
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'consumer.db'}")
@@ -109,8 +121,16 @@ async def _run_consumer(server, tmp_path, handler, messages: list[bytes], *, wai
     await provisioning.ensure_streams(js, settings)
     await provisioning.ensure_consumer(js, spec, settings)
     relay = OutboxRelay(db, infra, js, service="probe")
-    runner = ConsumerRunner(spec, {event_type: lambda event, d, uow: handler(event, d, uow, applied)}, db, infra, js,
-                            FixedClock(START), settings, relay)
+    runner = ConsumerRunner(
+        spec,
+        {event_type: lambda event, d, uow: handler(event, d, uow, applied)},
+        db,
+        infra,
+        js,
+        FixedClock(START),
+        settings,
+        relay,
+    )
     dlq = await js.subscribe("duban.dlq.*.probe", ordered_consumer=True, deliver_policy=DeliverPolicy.ALL)
     for raw in messages:
         await js.publish("duban.ev.demo.thing.happened", raw)
@@ -141,7 +161,9 @@ async def _run_consumer(server, tmp_path, handler, messages: list[bytes], *, wai
 
 
 def _thing(key: str, *, id: str | None = None) -> bytes:
-    return new_event(tenant="demo", type="duban.thing.happened.v1", source="/test", data={"key": key}, time=START, id=id).to_bytes()
+    return new_event(
+        tenant="demo", type="duban.thing.happened.v1", source="/test", data={"key": key}, time=START, id=id
+    ).to_bytes()
 
 
 async def test_runner_applies_each_event_once_and_dead_letters_failures_with_reason(fresh_nats, tmp_path):
@@ -159,9 +181,13 @@ async def test_runner_applies_each_event_once_and_dead_letters_failures_with_rea
             raise Rejected("unit code 'xx' is not in the directory")
 
     messages = [
-        _thing("a", id="evt-a"), _thing("a", id="evt-a"),  # the same event twice: applied once
-        _thing("always-fails"), _thing("flaky"), _thing("refused"),
-        b"{not json", _thing("b"),
+        _thing("a", id="evt-a"),
+        _thing("a", id="evt-a"),  # the same event twice: applied once
+        _thing("always-fails"),
+        _thing("flaky"),
+        _thing("refused"),
+        b"{not json",
+        _thing("b"),
     ]
     letters, keys = await _run_consumer(fresh_nats, tmp_path, handler, messages, wait_for_dlq=3, wait_for_applied=3)
 
@@ -169,7 +195,12 @@ async def test_runner_applies_each_event_once_and_dead_letters_failures_with_rea
     assert deliveries["always-fails"] == {1, 2, 3}, "redelivered up to max_deliver, then dead-lettered"
     assert deliveries["flaky"] == {1, 2}, "a failure is redelivered, and applied when it succeeds"
     assert deliveries["refused"] == {1}, "a refusal is not redelivered"
-    reasons = {json.loads(letter["original"])["data"]["key"] if letter["original"].startswith("{\"") else letter["original"]: letter["reason"] for letter in letters}
+    reasons = {
+        json.loads(letter["original"])["data"]["key"]
+        if letter["original"].startswith('{"')
+        else letter["original"]: letter["reason"]
+        for letter in letters
+    }
     assert "the database said no" in reasons["always-fails"] and "after 3 deliveries" in reasons["always-fails"]
     assert reasons["refused"] == "unit code 'xx' is not in the directory"
     assert reasons["{not json"].startswith("invalid envelope")
@@ -185,14 +216,18 @@ async def test_data_that_does_not_fit_its_contract_is_dead_lettered_at_once_with
         seen[event.task_id] = event
         await uow.session.execute(applied.insert().values(key=event.task_id))
 
-    fits = ev.DeadlineOverdue(task_id="t1", matter_id="m1", timer_id="t1:overdue:1", scheduled_at=START, due_on=START.date(),
-                              due_at=START)
+    fits = ev.DeadlineOverdue(
+        task_id="t1", matter_id="m1", timer_id="t1:overdue:1", scheduled_at=START, due_on=START.date(), due_at=START
+    )
     misfit = {**fits.model_dump(mode="json"), "task_id": "t2", "due_at": "not a time"}
     del misfit["matter_id"]
-    messages = [new_event(tenant="demo", type=ev.DEADLINE_OVERDUE, source="/test", data=data, time=START).to_bytes()
-                for data in (misfit, fits)]
-    letters, keys = await _run_consumer(fresh_nats, tmp_path, handler, messages, wait_for_dlq=1, wait_for_applied=1,
-                                        event_type=ev.DEADLINE_OVERDUE)
+    messages = [
+        new_event(tenant="demo", type=ev.DEADLINE_OVERDUE, source="/test", data=data, time=START).to_bytes()
+        for data in (misfit, fits)
+    ]
+    letters, keys = await _run_consumer(
+        fresh_nats, tmp_path, handler, messages, wait_for_dlq=1, wait_for_applied=1, event_type=ev.DEADLINE_OVERDUE
+    )
 
     assert keys == ["t1"] and list(seen) == ["t1"] and isinstance(seen["t1"], ev.DeadlineOverdue)
     assert seen["t1"].due_at == START, "typed: an instant, not the string that travelled"
@@ -239,7 +274,9 @@ async def test_a_database_outage_holds_deliveries_instead_of_spending_them(fresh
         await provisioning.ensure_streams(js, settings)
         await provisioning.ensure_consumer(js, spec, settings)
         relay = OutboxRelay(db, infra, js, service="probe")
-        runner = ConsumerRunner(spec, {"duban.thing.happened.v1": handler}, db, infra, js, FixedClock(START), settings, relay)
+        runner = ConsumerRunner(
+            spec, {"duban.thing.happened.v1": handler}, db, infra, js, FixedClock(START), settings, relay
+        )
         for n in range(5):
             await js.publish("duban.ev.demo.thing.happened", _thing(f"k{n}"))
         pull = await js.pull_subscribe("duban.ev.*.thing.>", durable=spec.durable, stream=spec.stream)
@@ -263,7 +300,9 @@ async def test_a_database_outage_holds_deliveries_instead_of_spending_them(fresh
         await db.dispose()
 
 
-async def test_the_runners_pull_loop_applies_what_arrives_across_a_broker_restart_and_stops_cleanly(fresh_nats, tmp_path):
+async def test_the_runners_pull_loop_applies_what_arrives_across_a_broker_restart_and_stops_cleanly(
+    fresh_nats, tmp_path
+):
     """``ConsumerRunner.start``, as a service runs it: bound to the provisioned consumer, it applies
     what is published while it runs, keeps pulling after the broker restarted (nats.py #504),
     and a stop leaves nothing unacked and the subscription closed."""
@@ -294,7 +333,9 @@ async def test_the_runners_pull_loop_applies_what_arrives_across_a_broker_restar
         for _ in range(100):  # the broker may still be coming back
             try:
                 for k in keys:
-                    await js.publish("duban.ev.demo.thing.happened", _thing(k, id=f"evt-{k}"), headers={"Nats-Msg-Id": f"evt-{k}"})
+                    await js.publish(
+                        "duban.ev.demo.thing.happened", _thing(k, id=f"evt-{k}"), headers={"Nats-Msg-Id": f"evt-{k}"}
+                    )
                 return
             except Exception:  # noqa: BLE001 - not connected yet: the same ids again, deduplicated by JetStream
                 await asyncio.sleep(0.2)
@@ -305,8 +346,16 @@ async def test_the_runners_pull_loop_applies_what_arrives_across_a_broker_restar
     try:
         await provisioning.ensure_streams(js, settings)
         await provisioning.ensure_consumer(js, spec, settings)
-        runner = ConsumerRunner(spec, {"duban.thing.happened.v1": handler}, db, infra, js, FixedClock(START), settings,
-                                OutboxRelay(db, infra, js, service="probe"))
+        runner = ConsumerRunner(
+            spec,
+            {"duban.thing.happened.v1": handler},
+            db,
+            infra,
+            js,
+            FixedClock(START),
+            settings,
+            OutboxRelay(db, infra, js, service="probe"),
+        )
         await runner.start()
         await publish([f"before-{n}" for n in range(20)])
         assert await until_applied(20) == sorted(f"before-{n}" for n in range(20))
@@ -314,7 +363,9 @@ async def test_the_runners_pull_loop_applies_what_arrives_across_a_broker_restar
         await asyncio.to_thread(fresh_nats.restart)  # the loop's pulls fail while the broker is away
         await publish([f"after-{n}" for n in range(20)])
         keys = await until_applied(40)
-        assert keys == sorted([f"before-{n}" for n in range(20)] + [f"after-{n}" for n in range(20)]), "each applied once"
+        assert keys == sorted([f"before-{n}" for n in range(20)] + [f"after-{n}" for n in range(20)]), (
+            "each applied once"
+        )
 
         await runner.stop(grace_s=5.0)
         assert runner.task.done(), "the loop has ended"

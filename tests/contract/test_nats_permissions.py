@@ -15,7 +15,8 @@ from collections.abc import AsyncIterator
 import nats
 import pytest
 from nats.errors import Error as NatsError
-from nats.errors import NoRespondersError, TimeoutError as NatsTimeoutError
+from nats.errors import NoRespondersError
+from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import ConsumerConfig
 from nats.js.errors import NoStreamResponseError, NotFoundError
 
@@ -83,7 +84,9 @@ class Conn:
         await self.nc.flush()
         for _ in range(int(timeout_s / 0.05)):
             for e in self.errors:
-                if needle.lower() in e.lower():  # the server words it "Permissions Violation" or "permissions violation"
+                if (
+                    needle.lower() in e.lower()
+                ):  # the server words it "Permissions Violation" or "permissions violation"
                     return e
             await asyncio.sleep(0.05)
         raise AssertionError(f"no server error containing {needle!r}; got {self.errors}")
@@ -120,7 +123,10 @@ async def test_services_user_provisions_everything_and_creates_each_platforms_co
     svc = await _services(server, services_password)
     try:
         js = svc.nc.jetstream()
-        assert {s.config.name for s in await js.streams_info()} == {*provisioning.STREAMS, provisioning.ATTACHMENTS_STREAM}
+        assert {s.config.name for s in await js.streams_info()} == {
+            *provisioning.STREAMS,
+            provisioning.ATTACHMENTS_STREAM,
+        }
         info = await js.consumer_info("DUBAN_OUT", natsauth.out_consumer(A))
         assert info.config.filter_subject == f"duban.out.{A}.>"
         ack = await js.publish(f"duban.ev.{B}.matter.registered", b"{}")  # the services publish anywhere
@@ -133,8 +139,14 @@ async def test_services_user_provisions_everything_and_creates_each_platforms_co
 async def test_wrong_or_missing_credentials_are_refused(secured):
     server, creds, _ = secured
     with pytest.raises(NatsError, match="[Aa]uthorization"):
-        await nats.connect(server.url, user=creds[A].user, password=creds[B].password, allow_reconnect=False,
-                           max_reconnect_attempts=0, connect_timeout=2)
+        await nats.connect(
+            server.url,
+            user=creds[A].user,
+            password=creds[B].password,
+            allow_reconnect=False,
+            max_reconnect_attempts=0,
+            connect_timeout=2,
+        )
     with pytest.raises(NatsError, match="[Aa]uthorization"):
         await nats.connect(server.url, allow_reconnect=False, max_reconnect_attempts=0, connect_timeout=2)
 
@@ -152,8 +164,12 @@ async def test_platform_publishes_only_its_own_submissions(secured):
 
         # Not the events, not the outbound family, not the JetStream API beyond its consumer
         # nor its own family with a token more than intake consumes (duban.in.<tenant>.<kind>)
-        for subject in (f"duban.ev.{A}.matter.registered", f"duban.out.{A}.report.published", "$JS.API.STREAM.DELETE.DUBAN_IN",
-                        f"duban.in.{A}.meeting_decision.extra"):
+        for subject in (
+            f"duban.ev.{A}.matter.registered",
+            f"duban.out.{A}.report.published",
+            "$JS.API.STREAM.DELETE.DUBAN_IN",
+            f"duban.in.{A}.meeting_decision.extra",
+        ):
             await platform.nc.publish(subject, b"{}")
             await platform.wait_error(f'Permissions Violation for Publish to "{subject}"')
 
@@ -172,8 +188,12 @@ async def test_platform_cannot_aim_a_publish_ack_at_another_tenants_subject(secu
     async with _platform_and_services(secured) as (platform, services):
         js = services.nc.jetstream()
         before = {name: (await js.stream_info(name)).state.messages for name in ("DUBAN_IN", "DUBAN_EV")}
-        await platform.nc.publish(f"duban.in.{A}.online_message", _envelope(A, "r-1"), reply=f"duban.in.{B}.online_message")
-        await platform.nc.publish(f"duban.in.{A}.online_message", _envelope(A, "r-2"), reply=f"duban.ev.{B}.matter.registered")
+        await platform.nc.publish(
+            f"duban.in.{A}.online_message", _envelope(A, "r-1"), reply=f"duban.in.{B}.online_message"
+        )
+        await platform.nc.publish(
+            f"duban.in.{A}.online_message", _envelope(A, "r-2"), reply=f"duban.ev.{B}.matter.registered"
+        )
         await platform.nc.flush()
         await asyncio.sleep(0.5)
         after = {name: (await js.stream_info(name)).state.messages for name in ("DUBAN_IN", "DUBAN_EV")}
@@ -202,9 +222,14 @@ async def test_platform_cannot_subscribe_to_another_tenant_or_widen_its_consumer
         # Creating a consumer (e.g. one filtered on county B's subjects) is not granted at all
         ja = platform.nc.jetstream(prefix=creds[A].js_api_prefix)
         with pytest.raises((NatsTimeoutError, NoRespondersError)):
-            await ja.add_consumer("DUBAN_OUT", ConsumerConfig(name="sneaky", durable_name="sneaky",
-                                                             filter_subject=f"duban.out.{B}.>"), timeout=1)
-        await platform.wait_error(f'Permissions Violation for Publish to "{natsauth.JS_API_PREFIX}.CONSUMER.CREATE.DUBAN_OUT.sneaky')
+            await ja.add_consumer(
+                "DUBAN_OUT",
+                ConsumerConfig(name="sneaky", durable_name="sneaky", filter_subject=f"duban.out.{B}.>"),
+                timeout=1,
+            )
+        await platform.wait_error(
+            f'Permissions Violation for Publish to "{natsauth.JS_API_PREFIX}.CONSUMER.CREATE.DUBAN_OUT.sneaky'
+        )
         # and B's consumer cannot be read from
         for api in ("$JS.API", natsauth.JS_API_PREFIX):
             subject = f"{api}.CONSUMER.MSG.NEXT.DUBAN_OUT.{natsauth.out_consumer(B)}"
@@ -227,7 +252,9 @@ async def test_platform_receives_its_own_outbound_messages_live_and_durably(secu
         msg, attempts = None, 0
         while msg is None and attempts < LIVE_ATTEMPTS:
             attempts += 1
-            ack = await js.publish(f"duban.out.{A}.discipline.transfer", b'{"case": 1}', headers={"Nats-Msg-Id": "case-1"})
+            ack = await js.publish(
+                f"duban.out.{A}.discipline.transfer", b'{"case": 1}', headers={"Nats-Msg-Id": "case-1"}
+            )
             assert bool(ack.duplicate) == (attempts > 1)
             try:
                 msg = await live.next_msg(timeout=LIVE_WAIT_S / LIVE_ATTEMPTS)
@@ -235,15 +262,23 @@ async def test_platform_receives_its_own_outbound_messages_live_and_durably(secu
                 pass
         if msg is None:
             stored = await js.stream_info("DUBAN_OUT", subjects_filter=f"duban.out.{A}.>")
-            raise AssertionError(f"no live message after {attempts} publishes in {LIVE_WAIT_S} s; DUBAN_OUT holds "
-                                 f"{stored.state.subjects} for {A}; errors on the platform connection: {platform.errors}")
+            raise AssertionError(
+                f"no live message after {attempts} publishes in {LIVE_WAIT_S} s; DUBAN_OUT holds "
+                f"{stored.state.subjects} for {A}; errors on the platform connection: {platform.errors}"
+            )
         assert msg.subject == f"duban.out.{A}.discipline.transfer"
 
         # Durably: the pull consumer the services created when the tenant was onboarded
-        sub = await platform.nc.jetstream(prefix=creds[A].js_api_prefix).pull_subscribe(f"duban.out.{A}.>", durable=creds[A].out_consumer, stream="DUBAN_OUT")
+        sub = await platform.nc.jetstream(prefix=creds[A].js_api_prefix).pull_subscribe(
+            f"duban.out.{A}.>", durable=creds[A].out_consumer, stream="DUBAN_OUT"
+        )
         got = await sub.fetch(10, timeout=LIVE_WAIT_S)
-        subjects = [m.subject for m in got]  # its own only; a reply an earlier test of this server published may come first
-        assert subjects.count(f"duban.out.{A}.discipline.transfer") == 1 and all(s.startswith(f"duban.out.{A}.") for s in subjects)
+        subjects = [
+            m.subject for m in got
+        ]  # its own only; a reply an earlier test of this server published may come first
+        assert subjects.count(f"duban.out.{A}.discipline.transfer") == 1 and all(
+            s.startswith(f"duban.out.{A}.") for s in subjects
+        )
         assert json.loads(next(m for m in got if m.subject.endswith(".discipline.transfer")).data) == {"case": 1}
         for m in got:
             await m.ack_sync()

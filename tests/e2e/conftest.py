@@ -57,8 +57,13 @@ def system(request, backend, tmp_path_factory, nats_server):
     if backend == "postgresql":  # one database per service, as in production
         databases = TemporaryDatabases(request.getfixturevalue("pg_url"), SERVICES, tag="e2e").__enter__()
         extra_env["DUBAN_DATABASE_URL"] = databases.template
-    sys_ = EmbeddedSystem(data_dir=data, nats_url=nats_server.url, ports={s: free_port() for s in APPS}, clock="simulated",
-                          extra_env=extra_env)
+    sys_ = EmbeddedSystem(
+        data_dir=data,
+        nats_url=nats_server.url,
+        ports={s: free_port() for s in APPS},
+        clock="simulated",
+        extra_env=extra_env,
+    )
     sys_.backend = backend
     try:
         sys_.start_services()

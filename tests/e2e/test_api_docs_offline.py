@@ -31,7 +31,9 @@ def browser(tmp_path_factory):
 
 def serve(app: FastAPI):
     """The app on a loopback port (no lifespan: the docs need neither NATS nor the database)."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), lifespan="off", log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=free_port(), lifespan="off", log_level="warning")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -43,15 +45,23 @@ def serve(app: FastAPI):
 
 def operations(base: str) -> set[tuple[str, str]]:
     spec = httpx.get(f"{base}/openapi.json", timeout=10).json()
-    return {(method.upper(), path) for path, ops in spec["paths"].items() for method in ops
-            if method in ("get", "put", "post", "delete", "patch")}
+    return {
+        (method.upper(), path)
+        for path, ops in spec["paths"].items()
+        for method in ops
+        if method in ("get", "put", "post", "delete", "patch")
+    }
 
 
 def shown(driver) -> set[tuple[str, str]]:
     """The operations Swagger UI shows (one under each of its tags): method and path."""
-    return {(op.find_element(By.CSS_SELECTOR, ".opblock-summary-method").text,
-             op.find_element(By.CSS_SELECTOR, ".opblock-summary-path").get_attribute("data-path"))
-            for op in driver.find_elements(By.CSS_SELECTOR, ".opblock")}
+    return {
+        (
+            op.find_element(By.CSS_SELECTOR, ".opblock-summary-method").text,
+            op.find_element(By.CSS_SELECTOR, ".opblock-summary-path").get_attribute("data-path"),
+        )
+        for op in driver.find_elements(By.CSS_SELECTOR, ".opblock")
+    }
 
 
 def rendered(browser, url: str, expected: set, wait_s: float) -> set[tuple[str, str]]:
@@ -71,8 +81,14 @@ def test_docs_render_every_operation_with_the_network_off(browser, tmp_path, nam
         assert len(expected) >= 5
         assert rendered(browser, f"{base}/docs", expected, wait_s=60) == expected
         assert "Swagger UI" in browser.title
-        assets = [src for src in (e.get_attribute("src") or e.get_attribute("href") for e in
-                                  browser.find_elements(By.CSS_SELECTOR, "script[src], link[href]")) if src]
+        assets = [
+            src
+            for src in (
+                e.get_attribute("src") or e.get_attribute("href")
+                for e in browser.find_elements(By.CSS_SELECTOR, "script[src], link[href]")
+            )
+            if src
+        ]
         assert assets and all(a.startswith(base) for a in assets), assets
     finally:
         server.should_exit = True

@@ -48,7 +48,11 @@ from schemathesis.core.result import Err
 from schemathesis.generation.drivers import CoverageGenerator
 from schemathesis.generation.feedback import NO_FEEDBACK
 from schemathesis.generation.overrides import Override
-from schemathesis.specs.openapi.checks import content_type_conformance, negative_data_rejection, response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    response_schema_conformance,
+)
 
 from duban_cli.embedded import SERVICES
 from duban_common.auth import OFFICE, OPERATOR, ROLES
@@ -94,11 +98,19 @@ def _role(service: str, method: str, path: str) -> str:
 def seeded(system, nats_server) -> dict[str, str]:
     """Real ids for path parameters: a matter with two assigned tasks, and its submission."""
     asyncio.run(publish(nats_server.url, [meeting_decision("fuzz-1", decisions=2)]))
-    rows = wait_for(lambda: (lambda r: r if len(r) == 2 and all(i["lead_unit"] and i["due_on"] for i in r) else None)(
-        ledger(system, q="fuzz-1")["items"]), what="two assigned matters")
+    rows = wait_for(
+        lambda: (lambda r: r if len(r) == 2 and all(i["lead_unit"] and i["due_on"] for i in r) else None)(
+            ledger(system, q="fuzz-1")["items"]
+        ),
+        what="two assigned matters",
+    )
     submissions = httpx.get(f"{system.url('intake')}/v1/tenants/{TENANT}/submissions", timeout=10).json()["items"]
-    return {"task_id": rows[0]["task_id"], "matter_id": rows[0]["matter_id"], "code": rows[0]["lead_unit"],
-            "submission_id": submissions[0]["id"]}
+    return {
+        "task_id": rows[0]["task_id"],
+        "matter_id": rows[0]["matter_id"],
+        "code": rows[0]["lead_unit"],
+        "submission_id": submissions[0]["id"],
+    }
 
 
 def _negatable(spec: dict, operation) -> bool:
@@ -138,7 +150,9 @@ def _fuzz(system, service: str, ids: dict[str, str]) -> tuple[int, int, list[str
         method = operation.method.upper()
         headers = system.headers(_role(service, method, operation.path), tenant=TENANT)
         operations += 1
-        modes = [GenerationMode.POSITIVE] + ([GenerationMode.NEGATIVE] if _negatable(schema.raw_schema, operation) else [])
+        modes = [GenerationMode.POSITIVE] + (
+            [GenerationMode.NEGATIVE] if _negatable(schema.raw_schema, operation) else []
+        )
         for mode in modes:
             sent = 0
 
@@ -169,8 +183,14 @@ def _fuzz(system, service: str, ids: dict[str, str]) -> tuple[int, int, list[str
 
 def _edges(operation):
     """The operation's coverage cases (valid data at its schema's edges), on the demo tenant."""
-    generator = CoverageGenerator(operation=operation, generation_modes=[GenerationMode.POSITIVE], generation_config=GenerationConfig(),
-                                  auth_storage=None, override=Override(), feedback=NO_FEEDBACK)
+    generator = CoverageGenerator(
+        operation=operation,
+        generation_modes=[GenerationMode.POSITIVE],
+        generation_config=GenerationConfig(),
+        auth_storage=None,
+        override=Override(),
+        feedback=NO_FEEDBACK,
+    )
     for case in generator:
         if "tenant" in case.path_parameters:
             case.path_parameters["tenant"] = TENANT
@@ -186,8 +206,10 @@ def test_every_route_answers_bad_and_random_input_with_a_4xx_never_a_5xx(system,
         ops, examples, found = _fuzz(system, service, seeded)
         totals[service] = (ops, examples)
         failures += found
-    print(f"fuzzed {sum(o for o, _ in totals.values())} operations with {sum(e for _, e in totals.values())} requests "
-          f"in {time.monotonic() - started:.1f}s: {totals}")
+    print(
+        f"fuzzed {sum(o for o, _ in totals.values())} operations with {sum(e for _, e in totals.values())} requests "
+        f"in {time.monotonic() - started:.1f}s: {totals}"
+    )
     assert not failures, "\n\n".join(failures)
     assert sum(o for o, _ in totals.values()) >= 60  # every service's routes were found and fuzzed
     for service, (ops, examples) in totals.items():
@@ -200,27 +222,59 @@ def test_every_route_answers_bad_and_random_input_with_a_4xx_never_a_5xx(system,
 # or hostile client would.
 
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.integers(min_value=2**63 - 2, max_value=2**70) | st.floats(allow_nan=False)
-    | st.text(max_size=20) | st.sampled_from(["", "demo", "2026-11-20", "2026-02-30", "x" * 300, "\x00"]),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=2**63 - 2, max_value=2**70)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=20)
+    | st.sampled_from(["", "demo", "2026-11-20", "2026-02-30", "x" * 300, "\x00"]),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
     max_leaves=6,
 )
 RAW_BODIES = st.one_of(
     st.binary(max_size=200),
     JSON_VALUES.map(lambda v: json.dumps(v).encode()),
-    st.lists(st.lists(st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=8), max_size=4), max_size=4).map(
-        lambda rows: "\n".join(",".join(r) for r in rows).encode()),
+    st.lists(
+        st.lists(st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=8), max_size=4), max_size=4
+    ).map(lambda rows: "\n".join(",".join(r) for r in rows).encode()),
     st.just(b"PK\x03\x04not a zip"),
 )
-MEDIA_TYPES = st.sampled_from(["application/json", "text/csv", "application/octet-stream",
-                               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ""])
-RAW_ROUTES = [("intake", "POST", "/v1/tenants/demo/submissions", {}),
-              ("tasking", "PUT", "/v1/tenants/demo/units", {}),
-              ("intake", "POST", "/v1/tenants/demo/imports/work-report", {"year": 2026})]
-ENVELOPE_PATHS = [("specversion",), ("id",), ("source",), ("type",), ("time",), ("tenant",), ("data",), ("datacontenttype",),
-                  ("data", "meeting"), ("data", "meeting", "type"), ("data", "meeting", "held_on"), ("data", "meeting", "title"),
-                  ("data", "decisions"), ("data", "decisions", 0), ("data", "decisions", 0, "seq"), ("data", "decisions", 0, "title"),
-                  ("data", "decisions", 0, "lead_unit"), ("data", "decisions", 0, "due_on"), ("data", "decisions", 0, "content")]
+MEDIA_TYPES = st.sampled_from(
+    [
+        "application/json",
+        "text/csv",
+        "application/octet-stream",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "",
+    ]
+)
+RAW_ROUTES = [
+    ("intake", "POST", "/v1/tenants/demo/submissions", {}),
+    ("tasking", "PUT", "/v1/tenants/demo/units", {}),
+    ("intake", "POST", "/v1/tenants/demo/imports/work-report", {"year": 2026}),
+]
+ENVELOPE_PATHS = [
+    ("specversion",),
+    ("id",),
+    ("source",),
+    ("type",),
+    ("time",),
+    ("tenant",),
+    ("data",),
+    ("datacontenttype",),
+    ("data", "meeting"),
+    ("data", "meeting", "type"),
+    ("data", "meeting", "held_on"),
+    ("data", "meeting", "title"),
+    ("data", "decisions"),
+    ("data", "decisions", 0),
+    ("data", "decisions", 0, "seq"),
+    ("data", "decisions", 0, "title"),
+    ("data", "decisions", 0, "lead_unit"),
+    ("data", "decisions", 0, "due_on"),
+    ("data", "decisions", 0, "content"),
+]
 _MISSING = object()
 RAW_SETTINGS = settings(SETTINGS, max_examples=EXAMPLES * 3)
 
@@ -254,7 +308,9 @@ def test_raw_bodies_and_broken_envelopes_are_refused_with_a_4xx(system, seeded):
         nonlocal sent
         service, method, path, params = route
         headers = {**system.headers(OFFICE, tenant=TENANT), "content-type": media_type}
-        r = httpx.request(method, f"{system.url(service)}{path}", content=body, params=params, headers=headers, timeout=30)
+        r = httpx.request(
+            method, f"{system.url(service)}{path}", content=body, params=params, headers=headers, timeout=30
+        )
         sent += 1
         _refused_clearly(r, f"{method} {path} with {media_type!r} {body[:80]!r}")
 
@@ -264,8 +320,15 @@ def test_raw_bodies_and_broken_envelopes_are_refused_with_a_4xx(system, seeded):
         nonlocal sent
         sent += 1
         env = _mutated(sent, path, value)
-        r = httpx.post(f"{system.url('intake')}/v1/tenants/{TENANT}/submissions", json=env, headers=system.headers(OFFICE), timeout=30)
-        _refused_clearly(r, f"envelope with {'/'.join(map(str, path))} = {'(missing)' if value is _MISSING else value!r}")
+        r = httpx.post(
+            f"{system.url('intake')}/v1/tenants/{TENANT}/submissions",
+            json=env,
+            headers=system.headers(OFFICE),
+            timeout=30,
+        )
+        _refused_clearly(
+            r, f"envelope with {'/'.join(map(str, path))} = {'(missing)' if value is _MISSING else value!r}"
+        )
 
     raw()
     envelope()

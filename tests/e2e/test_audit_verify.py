@@ -18,9 +18,23 @@ BACKENDS = ["sqlite"]  # it edits the SQLite files by hand
 
 
 def _verify(system) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "duban_cli.main", "audit", "verify", "--all", "--data-dir", str(system.data_dir),
-                           "--nats-url", system.nats_url],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "duban_cli.main",
+            "audit",
+            "verify",
+            "--all",
+            "--data-dir",
+            str(system.data_dir),
+            "--nats-url",
+            system.nats_url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def _entries(system, service: str) -> list[tuple]:
@@ -30,16 +44,24 @@ def _entries(system, service: str) -> list[tuple]:
 
 def test_verify_counts_what_the_services_recorded_and_names_a_tampered_entry(system, nats_server):
     asyncio.run(publish(nats_server.url, [meeting_decision("md-audit-1", decisions=2)]))
-    wait_for(lambda: len([i for i in ledger(system, q="md-audit-1")["items"] if i["due_on"]]) == 2,
-             what="two matters with due dates in the ledger")
+    wait_for(
+        lambda: len([i for i in ledger(system, q="md-audit-1")["items"] if i["due_on"]]) == 2,
+        what="two matters with due dates in the ledger",
+    )
 
     done = _verify(system)
     assert done.returncode == 0, done.stdout + done.stderr
     counts = {m[0]: int(m[1]) for m in re.findall(r"^(\w+): OK, (\d+) entries verified", done.stdout, re.M)}
-    assert counts.keys() >= {"intake", "tasking", "deadline"} and all(counts[s] > 0 for s in ("intake", "tasking", "deadline")), done.stdout
+    assert counts.keys() >= {"intake", "tasking", "deadline"} and all(
+        counts[s] > 0 for s in ("intake", "tasking", "deadline")
+    ), done.stdout
 
     intake = _entries(system, "intake")
-    registered = [e for e in intake if e[2] == "duban.matter.registered.v1" and json.loads(e[4])["cause"]["type"].startswith("duban.submission.")]
+    registered = [
+        e
+        for e in intake
+        if e[2] == "duban.matter.registered.v1" and json.loads(e[4])["cause"]["type"].startswith("duban.submission.")
+    ]
     assert len(registered) == 2 and all(json.loads(e[3])["kind"] == "consumer" for e in registered)
     units_import = [e for e in _entries(system, "tasking") if e[2] == "PUT /v1/tenants/{tenant}/units"]
     assert units_import and json.loads(units_import[0][3])["kind"] == "http" and units_import[0][1] == "tasking:demo"
@@ -47,7 +69,9 @@ def test_verify_counts_what_the_services_recorded_and_names_a_tampered_entry(sys
 
     victim = next(e for e in _entries(system, "deadline") if e[1] == "deadline:demo" and e[0] == 1)
     with sqlite3.connect(system.data_dir / "deadline.db", timeout=10) as conn:
-        conn.execute("UPDATE audit_log SET action = 'duban.deadline.overdue.v1' WHERE chain = 'deadline:demo' AND seq = 1")
+        conn.execute(
+            "UPDATE audit_log SET action = 'duban.deadline.overdue.v1' WHERE chain = 'deadline:demo' AND seq = 1"
+        )
     done = _verify(system)
     assert done.returncode == 1, done.stdout + done.stderr
     assert f"deadline:demo broken at seq 1 (entry {victim[5]}): content altered" in done.stdout

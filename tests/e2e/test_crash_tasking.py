@@ -12,7 +12,9 @@ import pytest
 from e2e_support import ledger, meeting_decision, publish, wait_for
 
 pytestmark = pytest.mark.e2e
-DEFAULT_BACKENDS = ["postgresql"]  # SQLite: tests/fault SIGKILLs every service, tasking included; full matrix: DUBAN_E2E_BACKENDS=sqlite,postgresql
+DEFAULT_BACKENDS = [
+    "postgresql"
+]  # SQLite: tests/fault SIGKILLs every service, tasking included; full matrix: DUBAN_E2E_BACKENDS=sqlite,postgresql
 
 MEETINGS = 40
 DECISIONS = 3
@@ -55,7 +57,9 @@ def test_sigkill_tasking_during_flow_loses_and_doubles_nothing(system, nats_serv
     assert len(items) == expected
     assert len({(i["external_id"], i["decision_seq"]) for i in items}) == expected
 
-    tasks = httpx.get(f"{system.url('tasking')}/v1/tenants/demo/tasks", params={"limit": 500}, timeout=10).json()["items"]
+    tasks = httpx.get(f"{system.url('tasking')}/v1/tenants/demo/tasks", params={"limit": 500}, timeout=10).json()[
+        "items"
+    ]
     ours = [t for t in tasks if t["title"].startswith("md-kill-")]
     assert len(ours) == expected, "every matter has exactly one task"
     assert len({t["matter_id"] for t in ours}) == expected

@@ -16,7 +16,9 @@ from duban_common.testing.streams import stored_messages
 from e2e_support import START, ledger, meeting_decision, publish, set_clock, wait_for
 
 pytestmark = pytest.mark.e2e
-DEFAULT_BACKENDS = ["sqlite"]  # full matrix: DUBAN_E2E_BACKENDS=sqlite,postgresql (the clock's flow; deadline on PostgreSQL: tests/integration/test_deadline_postgres.py)
+DEFAULT_BACKENDS = [
+    "sqlite"
+]  # full matrix: DUBAN_E2E_BACKENDS=sqlite,postgresql (the clock's flow; deadline on PostgreSQL: tests/integration/test_deadline_postgres.py)
 
 
 async def deadline_events(url: str, task_id: str) -> list[tuple[int, str, dict]]:
@@ -38,7 +40,10 @@ def types(events) -> list[str]:
 
 def test_the_reminder_then_the_overdue_event_follow_the_shared_clock(system, nats_server):
     asyncio.run(publish(nats_server.url, [meeting_decision("md-deadline-1", decisions=1)]))
-    item = wait_for(lambda: next((i for i in ledger(system, q="md-deadline-1")["items"] if i["due_on"] and i["lead_unit"]), None), what="a due date in the ledger")
+    item = wait_for(
+        lambda: next((i for i in ledger(system, q="md-deadline-1")["items"] if i["due_on"] and i["lead_unit"]), None),
+        what="a due date in the ledger",
+    )
     task_id = item["task_id"]
     deadline = httpx.get(f"{system.url('deadline')}/v1/tenants/demo/tasks/{task_id}/deadline", timeout=10).json()
     assert (deadline["due_on"], deadline["light"]) == ("2026-12-07", "green")
@@ -46,20 +51,38 @@ def test_the_reminder_then_the_overdue_event_follow_the_shared_clock(system, nat
 
     try:
         asyncio.run(set_clock(nats_server.url, datetime(2026, 12, 3, 9, 0, tzinfo=TZ)))  # two working days before
-        events = wait_for(lambda: (lambda e: e if "reminder" in types(e) else None)(asyncio.run(deadline_events(nats_server.url, task_id))),
-                          what="the reminder on the stream")
+        events = wait_for(
+            lambda: (lambda e: e if "reminder" in types(e) else None)(
+                asyncio.run(deadline_events(nats_server.url, task_id))
+            ),
+            what="the reminder on the stream",
+        )
         assert "overdue" not in types(events)
         reminder = next(d for _, t, d in events if t.endswith("reminder.v1"))
-        assert (reminder["due_on"], reminder["workdays_left"], reminder["lead_unit"]) == ("2026-12-07", 2, item["lead_unit"])
-        assert httpx.get(f"{system.url('deadline')}/v1/tenants/demo/tasks/{task_id}/deadline", timeout=10).json()["light"] == "yellow"
+        assert (reminder["due_on"], reminder["workdays_left"], reminder["lead_unit"]) == (
+            "2026-12-07",
+            2,
+            item["lead_unit"],
+        )
+        assert (
+            httpx.get(f"{system.url('deadline')}/v1/tenants/demo/tasks/{task_id}/deadline", timeout=10).json()["light"]
+            == "yellow"
+        )
 
         asyncio.run(set_clock(nats_server.url, datetime(2026, 12, 7, 17, 31, tzinfo=TZ)))  # the due instant has passed
-        events = wait_for(lambda: (lambda e: e if "overdue" in types(e) else None)(asyncio.run(deadline_events(nats_server.url, task_id))),
-                          what="the overdue event on the stream")
+        events = wait_for(
+            lambda: (lambda e: e if "overdue" in types(e) else None)(
+                asyncio.run(deadline_events(nats_server.url, task_id))
+            ),
+            what="the overdue event on the stream",
+        )
         assert types(events) == ["set", "acknowledgement_overdue", "decline_window_closed", "reminder", "overdue"]
         seqs = [s for s, _, _ in events]
         assert seqs == sorted(seqs), "published in the order they fell due"
-        assert httpx.get(f"{system.url('deadline')}/v1/tenants/demo/tasks/{task_id}/deadline", timeout=10).json()["light"] == "red"
+        assert (
+            httpx.get(f"{system.url('deadline')}/v1/tenants/demo/tasks/{task_id}/deadline", timeout=10).json()["light"]
+            == "red"
+        )
 
         asyncio.run(set_clock(nats_server.url, datetime(2026, 12, 20, 9, 0, tzinfo=TZ)))  # nothing fires twice
         assert types(asyncio.run(deadline_events(nats_server.url, task_id))) == types(events)

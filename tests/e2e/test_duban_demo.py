@@ -9,7 +9,6 @@ import re
 import subprocess
 import sys
 import zipfile
-
 from datetime import datetime
 
 import httpx
@@ -29,12 +28,29 @@ MESSAGES, SEED = 20, 7
 @pytest.fixture(scope="module")
 def played(tmp_path_factory):
     data, base, nats_port = tmp_path_factory.mktemp("duban-demo"), free_port_block(6), free_port()
-    cmd = [sys.executable, "-m", "duban_cli.main", "demo", "--data-dir", str(data), "--messages", str(MESSAGES), "--seed", str(SEED),
-           "--port-base", str(base), "--nats-port", str(nats_port), "--exit"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "duban_cli.main",
+        "demo",
+        "--data-dir",
+        str(data),
+        "--messages",
+        str(MESSAGES),
+        "--seed",
+        str(SEED),
+        "--port-base",
+        str(base),
+        "--nats-port",
+        str(nats_port),
+        "--exit",
+    ]
     run = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, f"stdout:\n{run.stdout}\nstderr:\n{run.stderr[-3000:]}"
     again = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
-    system = EmbeddedSystem(data_dir=data, clock="simulated", ports={"workbench": base, **{s: base + i + 1 for i, s in enumerate(SERVICES)}})
+    system = EmbeddedSystem(
+        data_dir=data, clock="simulated", ports={"workbench": base, **{s: base + i + 1 for i, s in enumerate(SERVICES)}}
+    )
     try:
         system.start_nats(nats_port)  # the same folder: the JetStream store, the SQLite files and the clock survive
         system.start_services()
@@ -107,7 +123,10 @@ def test_the_quarter_in_the_ledger_and_statistics(played):
     assert t["completed_on_time"] >= 10 and t["completed"] > t["completed_on_time"], "some closed on time, some late"
     assert t["overdue"] >= 2 and t["transfers"] == 1 and t["bulletins"] >= 2
     assert t["spot_checks"] >= 1 and t["spot_checks_not_satisfied"] >= 1
-    assert t["spot_checks"] == t["spot_checks_satisfied"] + t["spot_checks_not_satisfied"] and t["satisfaction_rate"] is not None
+    assert (
+        t["spot_checks"] == t["spot_checks_satisfied"] + t["spot_checks_not_satisfied"]
+        and t["satisfaction_rate"] is not None
+    )
     ladder = next(u for u in stats["by_unit"] if u["unit"] == LADDER_UNIT)
     assert ladder["transfers"] == 1 and ladder["urges"] >= 3
 
@@ -116,7 +135,10 @@ def test_the_quarter_in_the_ledger_and_statistics(played):
     assert len(case_items) == 1, cases
     # the transfer as a letter to the discipline body (移送函), its dossier the annex
     letter = _get(f"{system.url('escalation')}/v1/tenants/demo/cases/{case_items[0]['id']}/letter.pdf")
-    assert letter.status_code == 200 and "filename*=UTF-8''%E7%9D%A3%E5%8A%9E%E7%A7%BB%E3%80%94" in letter.headers["content-disposition"]
+    assert (
+        letter.status_code == 200
+        and "filename*=UTF-8''%E7%9D%A3%E5%8A%9E%E7%A7%BB%E3%80%94" in letter.headers["content-disposition"]
+    )
     pages = [p.extract_text() for p in PdfReader(io.BytesIO(letter.content)).pages]
     assert pages[0].split("\n")[1:3] == ["演示县人民政府办公室", "督办移〔2026〕1号"] and "县纪委监委：" in pages[0]
     assert any("督办问题线索卷宗" in p and "催办情况" in p for p in pages[1:]), "the dossier is the letter's annex"

@@ -34,15 +34,28 @@ def test_duban_up_runs_stops_on_ctrl_c_and_keeps_data(tmp_path):
 
     proc = _up(data, base, nats_port)
     try:
-        wait_for(lambda: all(_get_json(f"http://127.0.0.1:{base + i}/readyz") for i in range(0, 6))
-                 if proc.poll() is None else pytest.fail(proc.stdout.read()), timeout_s=120, what="five ready services and the workbench")
+        wait_for(
+            lambda: (
+                all(_get_json(f"http://127.0.0.1:{base + i}/readyz") for i in range(0, 6))
+                if proc.poll() is None
+                else pytest.fail(proc.stdout.read())
+            ),
+            timeout_s=120,
+            what="five ready services and the workbench",
+        )
         login = httpx.get(f"http://127.0.0.1:{base}/", timeout=10, follow_redirects=True)
         assert login.status_code == 200 and "登录督查督办工作台" in login.text and "zjj2026" in login.text
-        units = wait_for(lambda: httpx.get(f"http://127.0.0.1:{base + 2}/v1/tenants/demo/units", timeout=2).json()["items"], what="demo units")
+        units = wait_for(
+            lambda: httpx.get(f"http://127.0.0.1:{base + 2}/v1/tenants/demo/units", timeout=2).json()["items"],
+            what="demo units",
+        )
         assert {u["code"] for u in units} >= {"dcs", "zjj", "jwjw"} and len(units) == 19
         r = httpx.post(f"{intake}/v1/tenants/demo/submissions", json=meeting_decision("md-up-1"), timeout=10)
         assert r.status_code == 201, r.text
-        wait_for(lambda: httpx.get(f"{reporting}/v1/tenants/demo/ledger", timeout=2).json()["total"] == 3, what="three matters")
+        wait_for(
+            lambda: httpx.get(f"{reporting}/v1/tenants/demo/ledger", timeout=2).json()["total"] == 3,
+            what="three matters",
+        )
     finally:
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=60)
@@ -58,8 +71,14 @@ def test_duban_up_runs_stops_on_ctrl_c_and_keeps_data(tmp_path):
 
     proc = _up(data, base, nats_port)
     try:
-        wait_for(lambda: all(_get_json(f"http://127.0.0.1:{base + i}/readyz") for i in range(1, 6)), timeout_s=120, what="ready again")
-        ledger = wait_for(lambda: _get_json(f"{reporting}/v1/tenants/demo/ledger"), timeout_s=120, what="ledger after restart")
+        wait_for(
+            lambda: all(_get_json(f"http://127.0.0.1:{base + i}/readyz") for i in range(1, 6)),
+            timeout_s=120,
+            what="ready again",
+        )
+        ledger = wait_for(
+            lambda: _get_json(f"{reporting}/v1/tenants/demo/ledger"), timeout_s=120, what="ledger after restart"
+        )
         assert ledger["total"] == 3
         again = httpx.post(f"{intake}/v1/tenants/demo/submissions", json=meeting_decision("md-up-1"), timeout=10)
         assert again.status_code == 200 and again.json()["duplicate"] is True
@@ -81,7 +100,12 @@ class _Output:
         return "".join(self.lines)
 
     def nats_pids(self) -> list[int]:
-        return [int(p) for p in re.findall(r"nats-server pid (\d+)|restarted on \S+ \(pid (\d+)\)", self.text()) for p in p if p]
+        return [
+            int(p)
+            for p in re.findall(r"nats-server pid (\d+)|restarted on \S+ \(pid (\d+)\)", self.text())
+            for p in p
+            if p
+        ]
 
 
 def _listens(port: int) -> bool:
@@ -96,22 +120,39 @@ def test_duban_up_restarts_a_killed_nats_server_and_stops_it_on_ctrl_c(tmp_path)
     proc = _up(tmp_path / "data", base, nats_port)
     out = _Output(proc)
     try:
-        wait_for(lambda: all(_get_json(f"http://127.0.0.1:{base + i}/readyz") for i in range(1, 6))
-                 if proc.poll() is None else pytest.fail(out.text()), timeout_s=120, what="five ready services")
+        wait_for(
+            lambda: (
+                all(_get_json(f"http://127.0.0.1:{base + i}/readyz") for i in range(1, 6))
+                if proc.poll() is None
+                else pytest.fail(out.text())
+            ),
+            timeout_s=120,
+            what="five ready services",
+        )
         # up supervises once everything is started (the workbench, the demo tenant) and it says so
-        wait_for(lambda: "Duban 已启动" in out.text(), timeout_s=120, what=f"duban up's start summary; output so far:\n{out.text()}")
+        wait_for(
+            lambda: "Duban 已启动" in out.text(),
+            timeout_s=120,
+            what=f"duban up's start summary; output so far:\n{out.text()}",
+        )
         [first] = out.nats_pids()
         os.kill(first, signal.SIGKILL)
-        wait_for(lambda: len(out.nats_pids()) == 2 and _listens(nats_port), timeout_s=30,
-                 what=f"nats-server restarted by duban up; output so far:\n{out.text()}")
+        wait_for(
+            lambda: len(out.nats_pids()) == 2 and _listens(nats_port),
+            timeout_s=30,
+            what=f"nats-server restarted by duban up; output so far:\n{out.text()}",
+        )
         second = out.nats_pids()[1]
         assert second != first and "nats-server exited (-9); restarting" in out.text()
         # the services reconnect to it by themselves: a submission goes all the way to the ledger
         before = wait_for(lambda: _get_json(f"{reporting}/v1/tenants/demo/ledger"), what="the ledger")["total"]
         r = httpx.post(f"{intake}/v1/tenants/demo/submissions", json=meeting_decision("md-up-nats"), timeout=10)
         assert r.status_code == 201, r.text
-        wait_for(lambda: (_get_json(f"{reporting}/v1/tenants/demo/ledger") or {}).get("total", 0) > before, timeout_s=60,
-                 what="the submission after the restart in the ledger")
+        wait_for(
+            lambda: (_get_json(f"{reporting}/v1/tenants/demo/ledger") or {}).get("total", 0) > before,
+            timeout_s=60,
+            what="the submission after the restart in the ledger",
+        )
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=60)

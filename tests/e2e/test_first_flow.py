@@ -10,9 +10,8 @@ import httpx
 import nats
 import pytest
 
-from duban_common.calendar import WorkCalendar
-
 from asyncapi_support import off_contract
+from duban_common.calendar import WorkCalendar
 from e2e_support import START, ledger, meeting_decision, publish, set_clock, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -25,9 +24,12 @@ def _matters(system, ext_id: str) -> list[dict]:
 def test_meeting_decision_on_nats_becomes_three_assigned_matters_with_due_dates(system, nats_server):
     asyncio.run(publish(nats_server.url, [meeting_decision("md-nats-1")]))
 
-    items = wait_for(lambda: (lambda m: m if len(m) == 3 and all(i["due_on"] and i["lead_unit"] for i in m) else None)(
-        _matters(system, "md-nats-1")),
-                     what="three matters with due dates in the ledger")
+    items = wait_for(
+        lambda: (lambda m: m if len(m) == 3 and all(i["due_on"] and i["lead_unit"] for i in m) else None)(
+            _matters(system, "md-nats-1")
+        ),
+        what="three matters with due dates in the ledger",
+    )
     # executive meeting: 15 days from the assignment day (not counted), rolled to a working day
     expected_due = WorkCalendar().add_days(START.date(), 15).day
     assert expected_due == date(2026, 12, 7)  # 2026-12-05 is a Saturday
@@ -57,15 +59,22 @@ def test_http_submission_registers_and_a_repeat_answers_duplicate(system):
     assert again.json()["submission_id"] == body["submission_id"]
     assert again.json()["matter_ids"] == body["matter_ids"]
 
-    items = wait_for(lambda: (lambda m: m if len(m) == 2 and all(i["status"] == "assigned" for i in m) else None)(_matters(system, "md-http-1")),
-                     what="two assigned matters")
+    items = wait_for(
+        lambda: (lambda m: m if len(m) == 2 and all(i["status"] == "assigned" for i in m) else None)(
+            _matters(system, "md-http-1")
+        ),
+        what="two assigned matters",
+    )
     assert sorted(i["matter_id"] for i in items) == sorted(body["matter_ids"])
 
 
 def test_the_same_decision_published_three_times_gives_three_matters_not_nine(system, nats_server):
     env = meeting_decision("md-thrice")
     asyncio.run(publish(nats_server.url, [env, env, env]))
-    wait_for(lambda: len(_matters(system, "md-thrice")) == 3 and all(i["due_on"] for i in _matters(system, "md-thrice")), what="three matters")
+    wait_for(
+        lambda: len(_matters(system, "md-thrice")) == 3 and all(i["due_on"] for i in _matters(system, "md-thrice")),
+        what="three matters",
+    )
     # and once more over HTTP, once intake has registered it: the same (tenant, source, id) on
     # the other channel (posted earlier, it could come first and be the one registered)
     r = httpx.post(f"{system.url('intake')}/v1/tenants/demo/submissions", json=env, timeout=10)
@@ -75,7 +84,9 @@ def test_the_same_decision_published_three_times_gives_three_matters_not_nine(sy
     asyncio.run(publish(nats_server.url, [meeting_decision("md-thrice-marker", decisions=1)]))
     wait_for(lambda: len(_matters(system, "md-thrice-marker")) == 1, what="the marker matter")
     assert len(_matters(system, "md-thrice")) == 3
-    tasks = httpx.get(f"{system.url('tasking')}/v1/tenants/demo/tasks", params={"limit": 500}, timeout=10).json()["items"]
+    tasks = httpx.get(f"{system.url('tasking')}/v1/tenants/demo/tasks", params={"limit": 500}, timeout=10).json()[
+        "items"
+    ]
     matter_ids = {i["matter_id"] for i in _matters(system, "md-thrice")}
     assert len([t for t in tasks if t["matter_id"] in matter_ids]) == 3
 
@@ -85,7 +96,12 @@ def test_malformed_submission_is_dead_lettered_with_reason_and_the_next_one_is_p
         nc = await nats.connect(nats_server.url)
         try:
             js = nc.jetstream()
-            dlq = await js.subscribe("duban.dlq.demo.intake", durable=None, ordered_consumer=True, deliver_policy=nats.js.api.DeliverPolicy.NEW)
+            dlq = await js.subscribe(
+                "duban.dlq.demo.intake",
+                durable=None,
+                ordered_consumer=True,
+                deliver_policy=nats.js.api.DeliverPolicy.NEW,
+            )
             bad = meeting_decision("md-bad-1")
             del bad["data"]["meeting"]["held_on"]
             bad["data"]["decisions"][0]["lead_unit"] = "not a code!"
@@ -115,7 +131,9 @@ def test_http_validation_names_each_bad_field_and_keeps_nothing(system):
     locs = {tuple(e["loc"]) for e in r.json()["errors"]}
     assert ("data", "meeting", "type") in locs
     assert ("data", "decisions", 1, "title") in locs
-    listed = httpx.get(f"{system.url('intake')}/v1/tenants/demo/submissions", params={"limit": 500}, timeout=10).json()["items"]
+    listed = httpx.get(f"{system.url('intake')}/v1/tenants/demo/submissions", params={"limit": 500}, timeout=10).json()[
+        "items"
+    ]
     assert "md-bad-http" not in {s["external_id"] for s in listed}
 
 
@@ -130,7 +148,9 @@ def test_lights_follow_the_shared_clock(system, nats_server):
     asyncio.run(publish(nats_server.url, [meeting_decision("md-clock", decisions=1)]))
     wait_for(lambda: (_matters(system, "md-clock") or [{}])[0].get("due_on"), what="a due date")
     due = date.fromisoformat(_matters(system, "md-clock")[0]["due_on"])
-    from datetime import datetime, time as dtime
+    from datetime import datetime
+    from datetime import time as dtime
+
     from duban_common.calendar import TZ
 
     try:

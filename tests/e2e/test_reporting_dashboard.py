@@ -18,9 +18,13 @@ from duban_common.calendar import TZ
 from e2e_support import START, ledger, meeting_decision, publish, set_clock, wait_for
 
 pytestmark = pytest.mark.e2e
-DEFAULT_BACKENDS = ["sqlite"]  # full matrix: DUBAN_E2E_BACKENDS=sqlite,postgresql (a page in a browser; the ledger behind it runs on both in other modules)
+DEFAULT_BACKENDS = [
+    "sqlite"
+]  # full matrix: DUBAN_E2E_BACKENDS=sqlite,postgresql (a page in a browser; the ledger behind it runs on both in other modules)
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
     driver = chromium(tmp_path_factory.mktemp("chromium-profile"))
@@ -34,16 +38,28 @@ def count(driver, light: str) -> int:
 
 def test_the_dashboard_in_chromium_shows_the_ledgers_counts_and_the_overdue_matter(system, nats_server, browser):
     asyncio.run(publish(nats_server.url, [meeting_decision("db-dash", decisions=2)]))
-    rows = wait_for(lambda: (lambda r: r if len(r) == 2 and all(i["due_on"] for i in r) else None)(ledger(system, q="db-dash")["items"]),
-                    what="two matters with deadlines")
+    rows = wait_for(
+        lambda: (lambda r: r if len(r) == 2 and all(i["due_on"] for i in r) else None)(
+            ledger(system, q="db-dash")["items"]
+        ),
+        what="two matters with deadlines",
+    )
     # the page takes its token from the Authorization header only
     url = f"{system.url('reporting')}/v1/tenants/demo/dashboard"
     browser.execute_cdp_cmd("Network.enable", {})
-    browser.execute_cdp_cmd("Network.setExtraHTTPHeaders", {"headers": {"Authorization": f"Bearer {system.token('leader')}"}})
+    browser.execute_cdp_cmd(
+        "Network.setExtraHTTPHeaders", {"headers": {"Authorization": f"Bearer {system.token('leader')}"}}
+    )
     try:
-        asyncio.run(set_clock(nats_server.url, datetime(2026, 12, 8, 10, 0, tzinfo=TZ)))  # both deadlines (12-07 17:30) have passed
-        wait_for(lambda: (lambda r: r["total"] == 2 and all(i["urges"] for i in r["items"]))(ledger(system, q="db-dash", light="red")),
-                 what="the two matters red in the ledger, each urged by escalation")
+        asyncio.run(
+            set_clock(nats_server.url, datetime(2026, 12, 8, 10, 0, tzinfo=TZ))
+        )  # both deadlines (12-07 17:30) have passed
+        wait_for(
+            lambda: (lambda r: r["total"] == 2 and all(i["urges"] for i in r["items"]))(
+                ledger(system, q="db-dash", light="red")
+            ),
+            what="the two matters red in the ledger, each urged by escalation",
+        )
         browser.get(url)
         assert browser.title.startswith("督查督办工作看板")
         for light in ("red", "yellow", "green"):
@@ -51,7 +67,9 @@ def test_the_dashboard_in_chromium_shows_the_ledgers_counts_and_the_overdue_matt
         assert count(browser, "total") == ledger(system, limit=1)["total"]
         overdue = browser.find_element(By.ID, "overdue")
         titles = {r["title"] for r in rows}
-        shown = {tr.find_elements(By.TAG_NAME, "td")[1].text for tr in overdue.find_elements(By.CSS_SELECTOR, "tbody tr")}
+        shown = {
+            tr.find_elements(By.TAG_NAME, "td")[1].text for tr in overdue.find_elements(By.CSS_SELECTOR, "tbody tr")
+        }
         assert titles <= shown or ledger(system, light="red", limit=1)["total"] > 20, "the overdue matters are listed"
         assert "县住房和城乡建设局" in overdue.text and "2026-12-07" in overdue.text
         assert "单位排名" in browser.find_element(By.ID, "ranking").text

@@ -14,10 +14,25 @@ from openpyxl import load_workbook
 from e2e_support import example, ledger, meeting_decision, publish, signed_off, wait_for
 
 pytestmark = pytest.mark.e2e
-DEFAULT_BACKENDS = ["sqlite"]  # full matrix: DUBAN_E2E_BACKENDS=sqlite,postgresql (a file format; the ledger query runs on both in test_reporting_documents)
+DEFAULT_BACKENDS = [
+    "sqlite"
+]  # full matrix: DUBAN_E2E_BACKENDS=sqlite,postgresql (a file format; the ledger query runs on both in test_reporting_documents)
 
 OFFICE = {"X-Duban-Role": "supervision_office"}
-HEADERS = ["编号", "来源", "事项名称", "牵头单位", "协办单位", "交办日期", "办理时限", "办理状态", "亮灯", "催办次数", "办理进度", "办结日期"]
+HEADERS = [
+    "编号",
+    "来源",
+    "事项名称",
+    "牵头单位",
+    "协办单位",
+    "交办日期",
+    "办理时限",
+    "办理状态",
+    "亮灯",
+    "催办次数",
+    "办理进度",
+    "办结日期",
+]
 PHONE, NAME = "13912345678", "张小三"
 
 
@@ -49,21 +64,47 @@ def matters(system, nats_server):
     instruction = example("leader_instruction", id="ex-ps-1")
     instruction["data"]["title"] = "ex-tag 关于加快推进农村供水保障工程的批示"
     asyncio.run(publish(nats_server.url, [message, instruction, meeting_decision("ex-tag-md", decisions=2)]))
-    rows = wait_for(lambda: (lambda r: r if len(r) == 4 and all(i["task_id"] and i["due_on"] for i in r) else None)(
-        ledger(system, q="ex-tag")["items"]), what="four assigned matters with deadlines")
-    by = {("msg" if r["kind"] == "online_message" else "ps" if r["kind"] == "leader_instruction" else f"md{r['decision_seq']}"): r for r in rows}
+    rows = wait_for(
+        lambda: (lambda r: r if len(r) == 4 and all(i["task_id"] and i["due_on"] for i in r) else None)(
+            ledger(system, q="ex-tag")["items"]
+        ),
+        what="four assigned matters with deadlines",
+    )
+    by = {
+        (
+            "msg"
+            if r["kind"] == "online_message"
+            else "ps"
+            if r["kind"] == "leader_instruction"
+            else f"md{r['decision_seq']}"
+        ): r
+        for r in rows
+    }
     md1, md2 = by["md1"], by["md2"]
     act(system, md1["task_id"], "acknowledge", unit(md1["lead_unit"]))
     act(system, md1["task_id"], "completion", unit(md1["lead_unit"]), {"text": "已完成"})
     act(system, md1["task_id"], "accept", OFFICE)
     act(system, md2["task_id"], "acknowledge", unit(md2["lead_unit"]))
     act(system, md2["task_id"], "progress", unit(md2["lead_unit"]), {"text": "过半", "progress": 50})
-    wait_for(lambda: {i["matter_id"]: (i["status"], i["progress"]) for i in ledger(system, q="ex-tag")["items"]}.items()
-             >= {md1["matter_id"]: ("completed", 100), md2["matter_id"]: ("in_progress", 50)}.items(), what="the ledger to follow")
+    wait_for(
+        lambda: (
+            {i["matter_id"]: (i["status"], i["progress"]) for i in ledger(system, q="ex-tag")["items"]}.items()
+            >= {md1["matter_id"]: ("completed", 100), md2["matter_id"]: ("in_progress", 50)}.items()
+        ),
+        what="the ledger to follow",
+    )
     # a feedback report in time meets a meeting decision's period: its next feedback falls due a month on
-    wait_for(lambda: next(i for i in ledger(system, q="ex-tag")["items"] if i["matter_id"] == md2["matter_id"])["due_on"] > md2["due_on"],
-             what="md2's next feedback due date in the ledger")
-    return {k: next(i for i in ledger(system, q="ex-tag")["items"] if i["matter_id"] == v["matter_id"]) for k, v in by.items()}
+    wait_for(
+        lambda: (
+            next(i for i in ledger(system, q="ex-tag")["items"] if i["matter_id"] == md2["matter_id"])["due_on"]
+            > md2["due_on"]
+        ),
+        what="md2's next feedback due date in the ledger",
+    )
+    return {
+        k: next(i for i in ledger(system, q="ex-tag")["items"] if i["matter_id"] == v["matter_id"])
+        for k, v in by.items()
+    }
 
 
 def test_ledger_filters(system, matters):
@@ -71,12 +112,14 @@ def test_ledger_filters(system, matters):
     assert ps["co_units"] == ["czj"] and ps["notice_no"].startswith("督办〔2026〕") and ps["leader_name"] == "王县长"
     assert msg["citizen_name"] == "张*三" and msg["citizen_phone"] == "139****5678" and PHONE not in msg["title"]
     ids = lambda **p: {i["matter_id"] for i in ledger(system, q="ex-tag", **p)["items"]}  # noqa: E731
-    assert ids(unit="czj") == {ps["matter_id"]}                     # a co-unit finds the matter too
+    assert ids(unit="czj") == {ps["matter_id"]}  # a co-unit finds the matter too
     assert ids(unit="nyj") == {ps["matter_id"]}
     assert ids(leader="王县长") == {ps["matter_id"]}
     assert ids(kind="online_message") == {msg["matter_id"]}
     assert ids(status="completed") == {matters["md1"]["matter_id"]}
-    assert len(ids(period="2026-11", date_field="assigned")) == 4 and ids(period="2026-10", date_field="assigned") == set()
+    assert (
+        len(ids(period="2026-11", date_field="assigned")) == 4 and ids(period="2026-10", date_field="assigned") == set()
+    )
     due = matters["md2"]["due_on"]
     assert matters["md2"]["matter_id"] in ids(date_field="due", **{"from": due, "to": due})
     assert {i["matter_id"] for i in ledger(system, q=ps["notice_no"])["items"]} == {ps["matter_id"]}
@@ -97,9 +140,22 @@ def test_export_has_the_offices_columns_and_masks_personal_data(system, matters)
     assert msg["事项名称"] == "ex-tag 反映小区供暖温度不达标（来电139****5678）"
     assert msg["来源"] == "网民留言（张*三 139****5678）" and msg["牵头单位"] == "县住房和城乡建设局"
     ps = body[matters["ps"]["title"]]
-    assert (ps["编号"], ps["来源"], ps["牵头单位"], ps["协办单位"]) == (matters["ps"]["notice_no"], "领导批示（王县长批示）", "县农业农村局", "县财政局")
-    assert ps["交办日期"].date() == date(2026, 11, 20) and ps["办理时限"].date() == date.fromisoformat(matters["ps"]["due_on"])
-    assert (ps["办理状态"], ps["亮灯"], ps["催办次数"], ps["办理进度"], ps["办结日期"]) == ("已交办", "绿灯", 0, 0, None)
+    assert (ps["编号"], ps["来源"], ps["牵头单位"], ps["协办单位"]) == (
+        matters["ps"]["notice_no"],
+        "领导批示（王县长批示）",
+        "县农业农村局",
+        "县财政局",
+    )
+    assert ps["交办日期"].date() == date(2026, 11, 20) and ps["办理时限"].date() == date.fromisoformat(
+        matters["ps"]["due_on"]
+    )
+    assert (ps["办理状态"], ps["亮灯"], ps["催办次数"], ps["办理进度"], ps["办结日期"]) == (
+        "已交办",
+        "绿灯",
+        0,
+        0,
+        None,
+    )
     md1, md2 = body[matters["md1"]["title"]], body[matters["md2"]["title"]]
     assert (md1["办理状态"], md1["办理进度"], md1["办结日期"].date()) == ("已办结", 1, date(2026, 11, 20))
     assert md1["来源"] == "会议议定事项（县政府第12次常务会议第1项）"

@@ -23,7 +23,17 @@ import pytest
 from duban_cli.embedded import SERVICES, EmbeddedSystem, demo_units_path, load_demo_tenant
 from duban_common.calendar import TZ
 from duban_common.natsserver import NatsServer, free_port
-from e2e_support import START, ledger, meeting_decision, notices_issued_at_once, publish, read_stream, set_clock, signed_off, wait_for
+from e2e_support import (
+    START,
+    ledger,
+    meeting_decision,
+    notices_issued_at_once,
+    publish,
+    read_stream,
+    set_clock,
+    signed_off,
+    wait_for,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -39,7 +49,9 @@ def unit(code: str) -> dict:
 def own_system(tmp_path_factory):
     data = tmp_path_factory.mktemp("duban-replay")
     server = NatsServer(data / "nats").start()
-    sys_ = EmbeddedSystem(data_dir=data, nats_url=server.url, ports={s: free_port() for s in SERVICES}, clock="simulated")
+    sys_ = EmbeddedSystem(
+        data_dir=data, nats_url=server.url, ports={s: free_port() for s in SERVICES}, clock="simulated"
+    )
     try:
         sys_.start_services()
         load_demo_tenant(sys_, demo_units_path())
@@ -79,7 +91,9 @@ def settle(system) -> None:
 
 
 def act(system, task: str, path: str, who: dict, body: dict | None = None) -> dict:
-    r = httpx.post(f"{system.url('tasking')}/v1/tenants/{TENANT}/tasks/{task}/{path}", json=body, headers=who, timeout=10)
+    r = httpx.post(
+        f"{system.url('tasking')}/v1/tenants/{TENANT}/tasks/{task}/{path}", json=body, headers=who, timeout=10
+    )
     r = signed_off(r, system.url("tasking"), TENANT)  # a completion report: its unit's head signs it first
     assert r.status_code == 200, r.text
     return r.json()
@@ -94,8 +108,12 @@ def quarter(own_system):
     env = meeting_decision("rp-quarter", decisions=5, tenant=TENANT)
     env["data"]["decisions"][4]["lead_unit"] = "zjj"
     asyncio.run(publish(system.nats_url, [env]))
-    rows = wait_for(lambda: (lambda r: r if len(r) == 5 and all(i["task_id"] and i["due_on"] for i in r) else None)(
-        ledger(system, TENANT, q="rp-quarter")["items"]), what="five assigned tasks with deadlines")
+    rows = wait_for(
+        lambda: (lambda r: r if len(r) == 5 and all(i["task_id"] and i["due_on"] for i in r) else None)(
+            ledger(system, TENANT, q="rp-quarter")["items"]
+        ),
+        what="five assigned tasks with deadlines",
+    )
     task = {r["decision_seq"]: r["task_id"] for r in rows}
     assert {r["due_on"] for r in rows} == {"2026-12-07"}
     za, fgj, jyj, wjj, zb = (task[i] for i in range(1, 6))
@@ -115,8 +133,13 @@ def quarter(own_system):
         act(system, zb, "completion", unit("zjj"), {"text": "已补充"})
         act(system, zb, "accept", OFFICE)
         asyncio.run(set_clock(system.nats_url, datetime(2026, 12, 8, 10, 0, tzinfo=TZ)))
-        wait_for(lambda: {i["light"] for i in ledger(system, TENANT, q="rp-quarter", light="red")["items"]} == {"red"}
-                 and ledger(system, TENANT, q="rp-quarter", light="red")["total"] == 2, what="two red lights")
+        wait_for(
+            lambda: (
+                {i["light"] for i in ledger(system, TENANT, q="rp-quarter", light="red")["items"]} == {"red"}
+                and ledger(system, TENANT, q="rp-quarter", light="red")["total"] == 2
+            ),
+            what="two red lights",
+        )
         act(system, fgj, "completion", unit("fgj"), {"text": "已完成"})
         act(system, fgj, "accept", OFFICE)
         act(system, wjj, "completion", unit("wjj"), {"text": "已完成"})
@@ -134,7 +157,16 @@ def statistics(system, **params) -> dict:
     return r.json()
 
 
-FIELDS = ("assigned", "completed", "completed_on_time", "overdue", "on_time_rate", "avg_handling_workdays", "returns", "extensions")
+FIELDS = (
+    "assigned",
+    "completed",
+    "completed_on_time",
+    "overdue",
+    "on_time_rate",
+    "avg_handling_workdays",
+    "returns",
+    "extensions",
+)
 
 
 def escalation_facts(system) -> dict[str, dict]:
@@ -157,30 +189,47 @@ def test_statistics_of_the_quarter_and_its_months(own_system, quarter):
     # handling days: 11-20 → 11-25 is 3 working days (23, 24, 25); 11-20 → 12-08 is 12 (5 + 5 + 12-07, 12-08)
     assert got == {
         "zjj": (2, 2, 2, 0, 100.0, 3.0, 1, 0),
-        "wjj": (1, 1, 1, 0, 100.0, 12.0, 0, 1),      # on time: its deadline moved to 12-21
-        "fgj": (1, 1, 0, 1, 0.0, 12.0, 0, 0),         # closed a day late, after its overdue fact
-        "jyj": (1, 0, 0, 1, None, None, 0, 0),        # still open and overdue
+        "wjj": (1, 1, 1, 0, 100.0, 12.0, 0, 1),  # on time: its deadline moved to 12-21
+        "fgj": (1, 1, 0, 1, 0.0, 12.0, 0, 0),  # closed a day late, after its overdue fact
+        "jyj": (1, 0, 0, 1, None, None, 0, 0),  # still open and overdue
     }
-    escalated = escalation_facts(own_system)  # escalation urges on an overdue fact; a return takes the first rung, no urge
+    escalated = escalation_facts(
+        own_system
+    )  # escalation urges on an overdue fact; a return takes the first rung, no urge
     assert {u for u, f in escalated.items() if f["urges"]} == {"fgj", "jyj"}
     assert escalated["zjj"]["deductions"] > 0  # zjj's return: the first rung's bulletin and its points
     for u in q4["by_unit"]:
         e = escalated.get(u["unit"], {"urges": 0, "deductions": 0.0})
-        assert (u["urges"], u["deductions"], u["score"]) == (e["urges"], round(e["deductions"], 2), round(100 - e["deductions"], 1)), u["unit"]
+        assert (u["urges"], u["deductions"], u["score"]) == (
+            e["urges"],
+            round(e["deductions"], 2),
+            round(100 - e["deductions"], 1),
+        ), u["unit"]
     assert [(r["rank"], r["unit"], r["admonition"]) for r in q4["ranking"]] == [
-        (1, "zjj", True), (2, "wjj", False), (3, "fgj", True), (4, "jyj", True)]  # bottom 3 by score; wjj is flawless, zjj lost points
+        (1, "zjj", True),
+        (2, "wjj", False),
+        (3, "fgj", True),
+        (4, "jyj", True),
+    ]  # bottom 3 by score; wjj is flawless, zjj lost points
     assert {u["unit"]: u["unit_name"] for u in q4["by_unit"]}["zjj"] == "县住房和城乡建设局"
     (kind,) = q4["by_kind"]
     assert (kind["kind"], kind["kind_label"]) == ("meeting_decision", "会议议定事项")
     assert tuple(kind[f] for f in FIELDS) == (5, 4, 3, 2, 75.0, 7.5, 1, 1)
     assert kind["urges"] == sum(f["urges"] for f in escalated.values())
-    assert q4["totals"]["assigned"] == 5 and q4["totals"]["deductions"] == round(sum(f["deductions"] for f in escalated.values()), 2)
+    assert q4["totals"]["assigned"] == 5 and q4["totals"]["deductions"] == round(
+        sum(f["deductions"] for f in escalated.values()), 2
+    )
 
     nov = statistics(own_system, period="2026-11")
     assert tuple(nov["totals"][f] for f in FIELDS) == (5, 2, 2, 0, 100.0, 3.0, 1, 1)
     dec = statistics(own_system, **{"from": "2026-12-01", "to": "2026-12-31"})
     assert tuple(dec["totals"][f] for f in FIELDS) == (0, 2, 1, 2, 50.0, 12.0, 0, 0)
-    assert httpx.get(f"{own_system.url('reporting')}/v1/tenants/{TENANT}/statistics", params={"period": "2026-Q5"}, timeout=10).status_code == 422
+    assert (
+        httpx.get(
+            f"{own_system.url('reporting')}/v1/tenants/{TENANT}/statistics", params={"period": "2026-Q5"}, timeout=10
+        ).status_code
+        == 422
+    )
 
 
 def snapshot(system) -> dict:
@@ -196,7 +245,9 @@ def snapshot(system) -> dict:
 
 def duban(system, *args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, DUBAN_DATA_DIR=str(system.data_dir), DUBAN_NATS_URL=system.nats_url)
-    done = subprocess.run([sys.executable, "-m", "duban_cli.main", *args], env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "duban_cli.main", *args], env=env, capture_output=True, text=True, timeout=120
+    )
     print(f"$ duban {' '.join(args)}\n{done.stdout}{done.stderr}")
     return done
 
@@ -227,7 +278,10 @@ def test_a_rebuild_gives_the_same_ledger_and_statistics_as_the_live_projections(
 
     # The live consumer carries on after a rebuild, each event applied once.
     asyncio.run(publish(system.nats_url, [meeting_decision("rp-after", decisions=1, tenant=TENANT)]))
-    wait_for(lambda: (lambda r: r["total"] == 1 and r["items"][0]["due_on"])(ledger(system, TENANT, q="rp-after")), what="a new matter")
+    wait_for(
+        lambda: (lambda r: r["total"] == 1 and r["items"][0]["due_on"])(ledger(system, TENANT, q="rp-after")),
+        what="a new matter",
+    )
     settle(system)
     assert duban(system, "rebuild", "reporting", "--check").returncode == 0
     assert ledger(system, TENANT)["total"] == len(live[TENANT]) + 1

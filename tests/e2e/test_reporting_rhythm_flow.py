@@ -16,7 +16,9 @@ from duban_common.calendar import TZ
 from e2e_support import ledger, meeting_decision, publish, read_stream, set_clock, wait_for
 
 pytestmark = pytest.mark.e2e
-DEFAULT_BACKENDS = ["sqlite"]  # numbering and the draft's key are also tested on PostgreSQL (tests/integration/test_reporting_rhythm.py)
+DEFAULT_BACKENDS = [
+    "sqlite"
+]  # numbering and the draft's key are also tested on PostgreSQL (tests/integration/test_reporting_rhythm.py)
 
 OFFICE = {"X-Duban-Role": "supervision_office"}
 DEPUTY = {"X-Duban-Role": "office_deputy"}
@@ -55,17 +57,29 @@ def quarter_ended(system, nats_server):
     return before
 
 
-def test_the_quarterly_bulletin_is_drafted_at_the_quarters_end_and_published_only_when_issued(system, nats_server, quarter_ended):
+def test_the_quarterly_bulletin_is_drafted_at_the_quarters_end_and_published_only_when_issued(
+    system, nats_server, quarter_ended
+):
     assert quarter_ended["total"] == 0, "nothing is drafted before the quarter has ended"
     (draft,) = drafts(system, kind="quarterly_bulletin")["items"]
-    assert (draft["label"], draft["state"], draft["title"]) == ("2026年第四季度", "waiting", "关于2026年第四季度政务督查督办工作情况的通报")
+    assert (draft["label"], draft["state"], draft["title"]) == (
+        "2026年第四季度",
+        "waiting",
+        "关于2026年第四季度政务督查督办工作情况的通报",
+    )
     assert draft["summary"]["totals"]["assigned"] == 2 and draft["summary"]["admonition_bottom"] == 3
     kinds = sorted((d["kind"], d["label"]) for d in drafts(system)["items"])
-    assert kinds == [("annual_assessment", "2026年"), ("monthly_summary", "2026年11月"), ("monthly_summary", "2026年12月"),
-                     ("quarterly_bulletin", "2026年第四季度")]
+    assert kinds == [
+        ("annual_assessment", "2026年"),
+        ("monthly_summary", "2026年11月"),
+        ("monthly_summary", "2026年12月"),
+        ("quarterly_bulletin", "2026年第四季度"),
+    ]
     assert reports(system) == [] and published(nats_server.url) == [], "a draft publishes nothing"
 
-    queue = httpx.get(f"{system.url('reporting')}/v1/tenants/demo/approvals", params={"mine": 1}, headers=OFFICE, timeout=10)
+    queue = httpx.get(
+        f"{system.url('reporting')}/v1/tenants/demo/approvals", params={"mine": 1}, headers=OFFICE, timeout=10
+    )
     assert draft["draft_id"] in [d["id"] for d in queue.json()], "the office's queue holds the bulletin to propose"
     early = step(system, draft, DIRECTOR)
     assert early.status_code == 403 and "督查室" in early.json()["detail"], "the first step is the office's (提出)"
@@ -83,7 +97,11 @@ def test_the_quarterly_bulletin_is_drafted_at_the_quarters_end_and_published_onl
     assert again.status_code == 200 and again.json()["number"] == "督查通报〔2027〕1号"
     wait_for(lambda: len(published(nats_server.url)) == 1, what="report.published on the outbound stream")
     (event,) = published(nats_server.url)
-    assert (event["report_id"], event["kind"], event["period"]["label"]) == (report["report_id"], "quarterly_bulletin", "2026年第四季度")
+    assert (event["report_id"], event["kind"], event["period"]["label"]) == (
+        report["report_id"],
+        "quarterly_bulletin",
+        "2026年第四季度",
+    )
     (issued_draft,) = drafts(system, kind="quarterly_bulletin")["items"]
     assert issued_draft["state"] == "issued" and issued_draft["links"]["report"].endswith(report["report_id"])
 

@@ -20,14 +20,18 @@ from pypdf import PdfReader
 from e2e_support import ledger, meeting_decision, wait_for
 
 pytestmark = pytest.mark.e2e
-DEFAULT_BACKENDS = ["sqlite"]  # full matrix: DUBAN_E2E_BACKENDS=sqlite,postgresql (onboarding is an admin flow over the services' APIs)
+DEFAULT_BACKENDS = [
+    "sqlite"
+]  # full matrix: DUBAN_E2E_BACKENDS=sqlite,postgresql (onboarding is an admin flow over the services' APIs)
 
 DUBAN = str(Path(sys.executable).parent / "duban")
-UNITS = [("code", "name", "type", "head", "contact", "phone"),
-         ("xzfb", "新安县人民政府办公室", "office", "王一", "李二", "13900000001"),
-         ("zjj", "新安县住房和城乡建设局", "department", "张三", "赵四", "13900000002"),
-         ("fgj", "新安县发展和改革局", "department", "钱五", "孙六", "13900000003"),
-         ("jyj", "新安县教育局", "department", "周七", "吴八", "13900000004")]
+UNITS = [
+    ("code", "name", "type", "head", "contact", "phone"),
+    ("xzfb", "新安县人民政府办公室", "office", "王一", "李二", "13900000001"),
+    ("zjj", "新安县住房和城乡建设局", "department", "张三", "赵四", "13900000002"),
+    ("fgj", "新安县发展和改革局", "department", "钱五", "孙六", "13900000003"),
+    ("jyj", "新安县教育局", "department", "周七", "吴八", "13900000004"),
+]
 
 
 def _xlsx(path: Path, rows) -> Path:
@@ -49,7 +53,9 @@ def _template(*paragraphs: str) -> bytes:
 
 def _duban(system, *args: str) -> subprocess.CompletedProcess:
     urls = [f"--{s}-url={system.url(s)}" for s in ("intake", "tasking", "deadline")]
-    return subprocess.run([DUBAN, "--nats-url", system.nats_url, "tenant", *args, *urls], capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [DUBAN, "--nats-url", system.nats_url, "tenant", *args, *urls], capture_output=True, text=True, timeout=60
+    )
 
 
 async def _consumer_info(url: str, stream: str, name: str):
@@ -85,9 +91,25 @@ def test_onboard_a_county_then_offboard_it(system, tmp_path):
     policies.write_text(json.dumps({"settings": {"reminder_workdays": 3}}), encoding="utf-8")
 
     creds_dir = tmp_path / "creds"
-    done = _duban(system, "create", "xinan", "--name", "新安县人民政府", "--units", str(units), "--policies", str(policies),
-                  "--credentials-dir", str(creds_dir), "--issuing-body", "新安县人民政府办公室", "--contact-person", "李二",
-                  "--contact-phone", "0851-86661234")
+    done = _duban(
+        system,
+        "create",
+        "xinan",
+        "--name",
+        "新安县人民政府",
+        "--units",
+        str(units),
+        "--policies",
+        str(policies),
+        "--credentials-dir",
+        str(creds_dir),
+        "--issuing-body",
+        "新安县人民政府办公室",
+        "--contact-person",
+        "李二",
+        "--contact-phone",
+        "0851-86661234",
+    )
     assert done.returncode == 0, done.stderr
     creds_file = creds_dir / "xinan.nats-credentials.json"
     creds = json.loads(creds_file.read_text())
@@ -108,26 +130,40 @@ def test_onboard_a_county_then_offboard_it(system, tmp_path):
     assert got["settings"]["reminder_workdays"] == 3
 
     again = _duban(system, "create", "xinan", "--name", "新安县人民政府", "--units", str(units))
-    assert again.returncode == 0 and "already registered" in again.stdout and "0 新增 created, 4 更新 updated" in again.stdout
+    assert (
+        again.returncode == 0
+        and "already registered" in again.stdout
+        and "0 新增 created, 4 更新 updated" in again.stdout
+    )
     tenant_url = f"{system.url('intake')}/v1/admin/tenants/xinan"
     assert {k: httpx.get(tenant_url, timeout=10).json()[k] for k in issuing} == issuing  # left out: kept
     bad = httpx.put(tenant_url, json={"name": "新安县人民政府", "contact_phone": "电话"}, timeout=10)
     assert bad.status_code == 422 and "contact_phone" in bad.text
-    assert httpx.get(tenant_url, timeout=10).json()["contact_phone"] == "0851-86661234"  # the refused request changed nothing
+    assert (
+        httpx.get(tenant_url, timeout=10).json()["contact_phone"] == "0851-86661234"
+    )  # the refused request changed nothing
 
     env = meeting_decision("xinan-md-1", tenant="xinan")
     assert _submit(system, "xinan", env).status_code == 201
-    items = wait_for(lambda: (lambda m: m if len(m) == 3 and all(i["lead_unit"] for i in m) else None)(
-        ledger(system, tenant="xinan")["items"]), what="the county's first three matters")
+    items = wait_for(
+        lambda: (lambda m: m if len(m) == 3 and all(i["lead_unit"] for i in m) else None)(
+            ledger(system, tenant="xinan")["items"]
+        ),
+        what="the county's first three matters",
+    )
     assert sorted(i["lead_unit"] for i in items) == ["fgj", "jyj", "zjj"]
     assert ledger(system, q="xinan-md-1")["items"] == []  # not in the demo tenant
-    task_id = wait_for(lambda: next((i["task_id"] for i in ledger(system, tenant="xinan")["items"] if i["task_id"]), None),
-                       what="a task of the county's (its 交办单)")
+    task_id = wait_for(
+        lambda: next((i["task_id"] for i in ledger(system, tenant="xinan")["items"] if i["task_id"]), None),
+        what="a task of the county's (its 交办单)",
+    )
     notice = httpx.get(f"{system.url('tasking')}/v1/tenants/xinan/tasks/{task_id}/notice.pdf", timeout=30)
     assert notice.status_code == 200, notice.text
     first_page = PdfReader(io.BytesIO(notice.content)).pages[0].extract_text()
     assert "新安县人民政府办公室文件" in first_page and "演示县" not in first_page
-    assert "联系人：李二，联系电话：0851-86661234" in "".join(p.extract_text() for p in PdfReader(io.BytesIO(notice.content)).pages)
+    assert "联系人：李二，联系电话：0851-86661234" in "".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(notice.content)).pages
+    )
 
     # the county's own Word layout for its 交办单: refused when it would not fill, used when it does, removed again
     templates = f"{system.url('intake')}/v1/admin/tenants/xinan/templates/assignment"
@@ -135,12 +171,20 @@ def test_onboard_a_county_then_offboard_it(system, tmp_path):
     refused = httpx.put(templates, content=_template("{{标题}}", "没有正文占位符"), headers=docx_type, timeout=10)
     assert refused.status_code == 422 and "{{正文}}" in refused.text
     assert httpx.get(templates, timeout=10).status_code == 404  # nothing stored
-    ours = _template("新安县督查室专用交办单", "{{文号}}", "{{标题}}", "{{主送}}", "{{正文}}", "{{发文机关}}", "{{成文日期}}")
+    ours = _template(
+        "新安县督查室专用交办单", "{{文号}}", "{{标题}}", "{{主送}}", "{{正文}}", "{{发文机关}}", "{{成文日期}}"
+    )
     assert httpx.put(templates, content=ours, headers=docx_type, timeout=10).status_code == 200
     word_url = f"{system.url('tasking')}/v1/tenants/xinan/tasks/{task_id}/notice.docx"
-    filled = wait_for(lambda: (lambda d: d if d[0] == "新安县督查室专用交办单" else None)(
-        [p.text for p in Document(io.BytesIO(httpx.get(word_url, timeout=30).content)).paragraphs]), what="the notice in the county's template")
-    assert filled[1].startswith("督办〔") and filled[2].endswith("的督办事项交办单") and not any("{{" in p for p in filled)
+    filled = wait_for(
+        lambda: (lambda d: d if d[0] == "新安县督查室专用交办单" else None)(
+            [p.text for p in Document(io.BytesIO(httpx.get(word_url, timeout=30).content)).paragraphs]
+        ),
+        what="the notice in the county's template",
+    )
+    assert (
+        filled[1].startswith("督办〔") and filled[2].endswith("的督办事项交办单") and not any("{{" in p for p in filled)
+    )
     assert httpx.delete(templates, timeout=10).json()["deleted"] is True
 
     off = _duban(system, "offboard", "xinan")

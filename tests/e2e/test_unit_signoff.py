@@ -25,7 +25,9 @@ def head(code: str) -> dict:
 
 def assigned_task(system, nats_server, ext_id: str) -> str:
     asyncio.run(publish(nats_server.url, [meeting_decision(ext_id, decisions=1)]))
-    row = wait_for(lambda: next((i for i in ledger(system, q=ext_id)["items"] if i["task_id"]), None), what=f"{ext_id} assigned")
+    row = wait_for(
+        lambda: next((i for i in ledger(system, q=ext_id)["items"] if i["task_id"]), None), what=f"{ext_id} assigned"
+    )
     assert row["lead_unit"] == "zjj"
     return row["task_id"]
 
@@ -52,8 +54,12 @@ def test_a_completion_report_waits_for_the_unit_head_then_reaches_the_office(sys
     shown = task(system, task_id).json()
     assert (shown["status"], shown["status_label"]) == ("awaiting_unit_head", "待单位领导审签")
     assert shown["unit_signoff"] == {"draft_id": draft, "status": "pending", "reason": None}
-    listed = httpx.get(f"{system.url('tasking')}/v1/tenants/demo/tasks", params={"status": "awaiting_unit_head"}, headers=HANDLER,
-                       timeout=10).json()["items"]
+    listed = httpx.get(
+        f"{system.url('tasking')}/v1/tenants/demo/tasks",
+        params={"status": "awaiting_unit_head"},
+        headers=HANDLER,
+        timeout=10,
+    ).json()["items"]
     assert [(t["id"], t["status_label"]) for t in listed if t["id"] == task_id] == [(task_id, "待单位领导审签")]
 
     # the office has nothing to review yet
@@ -65,10 +71,16 @@ def test_a_completion_report_waits_for_the_unit_head_then_reaches_the_office(sys
     assert task(system, task_id, head("fgj")).status_code == 404
     assert submitted(nats_server, task_id) == []
 
-    waiting = httpx.get(f"{system.url('tasking')}/v1/tenants/demo/approvals", params={"mine": 1}, headers=head("zjj"), timeout=10)
+    waiting = httpx.get(
+        f"{system.url('tasking')}/v1/tenants/demo/approvals", params={"mine": 1}, headers=head("zjj"), timeout=10
+    )
     assert draft in [d["id"] for d in waiting.json()]
-    assert draft not in [d["id"] for d in httpx.get(f"{system.url('tasking')}/v1/tenants/demo/approvals", params={"mine": 1},
-                                                    headers=head("fgj"), timeout=10).json()]
+    assert draft not in [
+        d["id"]
+        for d in httpx.get(
+            f"{system.url('tasking')}/v1/tenants/demo/approvals", params={"mine": 1}, headers=head("fgj"), timeout=10
+        ).json()
+    ]
     signed = post(system, f"drafts/{draft}/steps", head("zjj"), {"decision": "approve"})
     assert signed.status_code == 200 and signed.json()["status"] == "issued"
     assert task(system, task_id).json()["status"] == "completion_submitted"
@@ -81,7 +93,9 @@ def test_a_refused_report_goes_back_to_the_handler_with_the_reason(system, nats_
     task_id = assigned_task(system, nats_server, "md-signoff-2")
     assert post(system, f"tasks/{task_id}/acknowledge", HANDLER).status_code == 200
     draft = post(system, f"tasks/{task_id}/completion", HANDLER, {"text": "已处理"}).json()["draft_id"]
-    assert post(system, f"drafts/{draft}/steps", head("zjj"), {"decision": "refuse"}).status_code == 422  # a reason is required
+    assert (
+        post(system, f"drafts/{draft}/steps", head("zjj"), {"decision": "refuse"}).status_code == 422
+    )  # a reason is required
     refused = post(system, f"drafts/{draft}/steps", head("zjj"), {"decision": "refuse", "reason": "请补充整改前后照片"})
     assert refused.status_code == 200 and refused.json()["status"] == "refused"
     shown = task(system, task_id, HANDLER).json()
@@ -95,7 +109,9 @@ def test_a_refused_report_goes_back_to_the_handler_with_the_reason(system, nats_
 
 def test_a_tenant_that_turns_the_unit_signoff_off_sends_reports_straight_to_the_office(system, nats_server):
     chain = f"{system.url('tasking')}/v1/tenants/demo/signoff-chains/completion_report"
-    assert httpx.put(chain, json={"steps": []}, headers=HANDLER, timeout=10).status_code == 403  # not the unit's to decide
+    assert (
+        httpx.put(chain, json={"steps": []}, headers=HANDLER, timeout=10).status_code == 403
+    )  # not the unit's to decide
     assert httpx.put(chain, json={"steps": []}, headers=OFFICE, timeout=10).status_code == 200
     try:
         task_id = assigned_task(system, nats_server, "md-signoff-3")
@@ -104,5 +120,7 @@ def test_a_tenant_that_turns_the_unit_signoff_off_sends_reports_straight_to_the_
         assert sent.json() == {"task_id": task_id, "status": "completion_submitted"}
         assert task(system, task_id).json()["unit_signoff"] is None
     finally:  # the default again for the other tests of the module
-        restored = httpx.put(chain, json={"steps": [{"action": "审签", "role": "unit_head"}]}, headers=OFFICE, timeout=10)
+        restored = httpx.put(
+            chain, json={"steps": [{"action": "审签", "role": "unit_head"}]}, headers=OFFICE, timeout=10
+        )
         assert restored.status_code == 200

@@ -13,13 +13,14 @@ from pathlib import Path
 import httpx
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from browser_support import FLAGS
+from browser_support import binary as _binary
 from e2e_support import example, wait_for
-from browser_support import FLAGS, binary as _binary
 
 pytestmark = pytest.mark.e2e
 DEFAULT_BACKENDS = ["sqlite"]  # pages over the services' APIs; the APIs run on PostgreSQL in their own modules
@@ -92,6 +93,7 @@ class Browser:
         def check():
             self.d.refresh()
             return predicate()
+
         return wait_for(check, timeout_s=timeout_s, interval_s=0.5, what=what)
 
     def open_details(self, summary: str) -> None:
@@ -119,8 +121,13 @@ class Browser:
 
     def console_errors(self) -> list[str]:
         """Script errors and refused resources; a form answered 4xx (a refusal page) is expected."""
-        return [e["message"] for e in self.d.get_log("browser")
-                if e["level"] == "SEVERE" and not re.search(r"status of 4(22|09|03|04)", e["message"]) or "Content Security Policy" in e["message"]]
+        return [
+            e["message"]
+            for e in self.d.get_log("browser")
+            if e["level"] == "SEVERE"
+            and not re.search(r"status of 4(22|09|03|04)", e["message"])
+            or "Content Security Policy" in e["message"]
+        ]
 
     def quit(self) -> None:
         self.d.quit()
@@ -138,7 +145,9 @@ def browsers(system, tmp_path_factory):
     yield get
     for name, b in made.items():
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        b.d.save_screenshot(str(ARTIFACTS / f"last-{name}.png"))  # where each browser ended: what to look at when a step failed
+        b.d.save_screenshot(
+            str(ARTIFACTS / f"last-{name}.png")
+        )  # where each browser ended: what to look at when a step failed
         b.quit()
 
 
@@ -146,8 +155,12 @@ def browsers(system, tmp_path_factory):
 def completion_reports_straight_to_the_office(system):
     """The workbench has no page for a unit's head yet (a later issue): the module's tenant turns the
     unit's sign-off of completion reports off (its tenant setting), so the office reviews them at once."""
-    r = httpx.put(f"{system.url('tasking')}/v1/tenants/demo/signoff-chains/completion_report", json={"steps": []},
-                  headers={"X-Duban-Role": "supervision_office"}, timeout=10)
+    r = httpx.put(
+        f"{system.url('tasking')}/v1/tenants/demo/signoff-chains/completion_report",
+        json={"steps": []},
+        headers={"X-Duban-Role": "supervision_office"},
+        timeout=10,
+    )
     assert r.status_code == 200, r.text
 
 
@@ -155,7 +168,9 @@ def completion_reports_straight_to_the_office(system):
 def message(system):
     """An online message from the 12345 hotline with no unit named: it waits in the triage queue."""
     env = example("online_message", id="wb-message-1")
-    env["data"].update(title=TITLE, content="幸福里小区3栋至5栋之间路灯已经一个多月不亮，晚上出行不便，联系电话13912345678。")
+    env["data"].update(
+        title=TITLE, content="幸福里小区3栋至5栋之间路灯已经一个多月不亮，晚上出行不便，联系电话13912345678。"
+    )
     del env["data"]["lead_unit"]
     r = httpx.post(f"{system.url('intake')}/v1/tenants/demo/submissions", json=env, timeout=30)
     assert r.status_code == 201 and r.json()["status"] == "pending", r.text
@@ -175,7 +190,9 @@ def test_the_daily_loop_by_clicks(system, browsers, message, tmp_path):
     assert TITLE in office.text() and "张*三" in office.text() and "13912345678" not in office.text()
     office.shoot("intake-list")
     office.link(TITLE)
-    assert "139****5678" in office.text() and "13912345678" not in office.text(), "citizen data masked on the triage page"
+    assert "139****5678" in office.text() and "13912345678" not in office.text(), (
+        "citizen data masked on the triage page"
+    )
     office.shoot("intake-detail")
     office.click("#do-register")  # no lead unit chosen: refused beside the field
     assert office.find(".field-error").text == "请为第 1 项选择牵头单位"
@@ -193,9 +210,11 @@ def test_the_daily_loop_by_clicks(system, browsers, message, tmp_path):
     handler.shoot("todo")
     handler.link(TITLE)
     task_url = handler.d.current_url
-    task_path = task_url[len(handler.base):]
+    task_path = task_url[len(handler.base) :]
     assert "/tasks/" in task_path and "已交办" in handler.find("#status").text
-    assert "139****5678" in handler.text() and "13912345678" not in handler.text(), "the number in the message is masked"
+    assert "139****5678" in handler.text() and "13912345678" not in handler.text(), (
+        "the number in the message is masked"
+    )
     handler.shoot("task-assigned")
     handler.click("#do-acknowledge")
     assert "已签收" in handler.text() and "已签收" in handler.find("#status").text
@@ -215,8 +234,11 @@ def test_the_daily_loop_by_clicks(system, browsers, message, tmp_path):
     due = date.fromisoformat(handler.find("input[name=current_due_on]").get_attribute("value"))
     asked = due + timedelta(days=7)
     handler.open_details("延期申请")
-    handler.d.execute_script("arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('change', {bubbles: true}))",
-                             handler.find("#f-requested_due_on"), asked.isoformat())
+    handler.d.execute_script(
+        "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('change', {bubbles: true}))",
+        handler.find("#f-requested_due_on"),
+        asked.isoformat(),
+    )
     wait_for(lambda: "个工作日" in handler.find("#workdays").text, what="the working days the extension adds")
     assert "延长 5 个工作日" in handler.find("#workdays").text, handler.find("#workdays").text
     handler.type("#f-ext-reason", "路灯电缆需整体更换，需协调供电公司停电施工")
@@ -232,7 +254,10 @@ def test_the_daily_loop_by_clicks(system, browsers, message, tmp_path):
     office.type("#f-decision_reason", "同意延期")
     office.click("#do-decide")
     assert "延期审批已完成" in office.text() and f"期限延至 {asked.isoformat()}" in office.find("#timeline").text
-    wait_for(lambda: handler.d.refresh() or asked.isoformat() in handler.find("#due").text, what="the new deadline on the task")
+    wait_for(
+        lambda: handler.d.refresh() or asked.isoformat() in handler.find("#due").text,
+        what="the new deadline on the task",
+    )
 
     # completion → returned with a reason → resubmitted → accepted
     handler.open_details("办结报告")
@@ -280,7 +305,10 @@ def test_the_daily_loop_by_clicks(system, browsers, message, tmp_path):
     office.type("#f-q", "幸福里")
     office.click(".filters button", navigates=False)  # htmx: the table is replaced, the address follows the filter
     wait_for(lambda: "q=" in office.d.current_url, what="the filtered ledger's address")
-    office.reload_until(lambda: TITLE in office.find("#ledger-table").text and "已办结" in office.find("#ledger-table").text, "the ledger row")
+    office.reload_until(
+        lambda: TITLE in office.find("#ledger-table").text and "已办结" in office.find("#ledger-table").text,
+        "the ledger row",
+    )
     office.shoot("ledger")
     href = office.find("#export").get_attribute("href")
     assert href.endswith("/ledger.xlsx?q=%E5%B9%B8%E7%A6%8F%E9%87%8C")
@@ -288,13 +316,19 @@ def test_the_daily_loop_by_clicks(system, browsers, message, tmp_path):
     book = httpx.get(href, cookies=jar, timeout=60)  # what the browser downloads, with the same session
     assert book.status_code == 200 and book.content[:2] == b"PK" and ".xlsx" in book.headers["content-disposition"]
     notice = httpx.get(f"{office.base}{task_path}/notice.docx", cookies=jar, timeout=60)
-    assert notice.status_code == 200 and notice.content[:2] == b"PK" and "filename*=UTF-8''" in notice.headers["content-disposition"]
+    assert (
+        notice.status_code == 200
+        and notice.content[:2] == b"PK"
+        and "filename*=UTF-8''" in notice.headers["content-disposition"]
+    )
     assert httpx.get(href, timeout=60, follow_redirects=False).status_code == 303, "no session, no download"
 
     for page, name in (("/assign", "assign"), ("/queue/review", "queue-review"), ("/queue/overdue", "queue-overdue")):
         office.open(page)
         office.shoot(name)
-    assert office.console_errors() == [] and handler.console_errors() == [], "no script, style or CSP error in the pages"
+    assert office.console_errors() == [] and handler.console_errors() == [], (
+        "no script, style or CSP error in the pages"
+    )
 
     # another unit's handler: the same 404 page as a task that does not exist
     other = browsers("jyj", PHONE)
@@ -315,7 +349,8 @@ def test_a_state_change_without_its_csrf_token_is_refused_and_logout_ends_the_se
     status = handler.d.execute_async_script(
         "const done = arguments[0];"
         "fetch('/tasks/00000000-0000-0000-0000-000000000000/acknowledge', {method: 'POST', body: new URLSearchParams({x: '1'})})"
-        ".then(r => r.text().then(t => done([r.status, t])))")
+        ".then(r => r.text().then(t => done([r.status, t])))"
+    )
     assert status[0] == 403 and "请求无效" in status[1], status
 
     handler.click("#logout")
@@ -357,7 +392,9 @@ def test_a_progress_report_carries_a_pdf_the_office_can_download(system, browser
     handler.click("#do-progress")
     assert "进展已反馈" in handler.text(), handler.text()[:800]
     link = handler.d.find_element(By.PARTIAL_LINK_TEXT, "整改照片.pdf")
-    got = httpx.get(link.get_attribute("href"), cookies={c["name"]: c["value"] for c in handler.d.get_cookies()}, timeout=30)
+    got = httpx.get(
+        link.get_attribute("href"), cookies={c["name"]: c["value"] for c in handler.d.get_cookies()}, timeout=30
+    )
     assert got.status_code == 200 and got.content == pdf.read_bytes()
     assert "filename*=UTF-8''" in got.headers["content-disposition"]
     handler.shoot("task-with-attachment")
@@ -380,7 +417,9 @@ def test_with_a_service_down_the_page_names_it_and_the_rest_works(system, browse
     try:
         office.open("/office")
         assert "期限服务暂时无法访问：延期待批数暂不显示" in office.text()
-        assert office.find("#count-6 .n").text == "暂不可用" and office.find("#count-1 .n").text.isdigit(), "the other counts are there"
+        assert office.find("#count-6 .n").text == "暂不可用" and office.find("#count-1 .n").text.isdigit(), (
+            "the other counts are there"
+        )
         office.link("台账")
         office.d.find_element(By.CSS_SELECTOR, "#ledger td.title a").click()
         WebDriverWait(office.d, 60).until(lambda d: "/tasks/" in d.current_url)
@@ -407,7 +446,7 @@ def test_a_unit_declines_and_the_office_reassigns_by_clicks(system, browsers):
     unit.login("jyj", "jyj2026")
     unit.reload_until(lambda: "反映学校门口交通拥堵" in unit.text(), "the task in 教育局's 我的待办")
     unit.link("反映学校门口交通拥堵")
-    task_path = unit.d.current_url[len(unit.base):]
+    task_path = unit.d.current_url[len(unit.base) :]
     unit.open_details("退回")
     unit.click("#decline button[type=submit]")
     assert "请填写退回理由" in unit.find("#e-reason").text

@@ -20,28 +20,41 @@ browsers = test_workbench.browsers  # the fixture: one browser per person, each 
 
 OFFICE = {"X-Duban-Role": "supervision_office"}
 HANDLER = {"X-Duban-Role": "unit", "X-Duban-Unit": "zjj"}
-NOTICE_CHAIN = [{"action": "提出", "role": "office_deputy"}, {"action": "同意", "role": "leader"},
-                {"action": "签发", "role": "office_director"}]
+NOTICE_CHAIN = [
+    {"action": "提出", "role": "office_deputy"},
+    {"action": "同意", "role": "leader"},
+    {"action": "签发", "role": "office_director"},
+]
 
 
 @pytest.fixture(scope="module", autouse=True)
 def orders_signed_by_people(system):
     """The 督办单 keeps the county notice's chain in this module (whatever the embedded run set)."""
-    r = httpx.put(f"{system.url('escalation')}/v1/tenants/demo/signoff-chains/supervision_order", json={"steps": NOTICE_CHAIN},
-                  headers=OFFICE, timeout=10)
+    r = httpx.put(
+        f"{system.url('escalation')}/v1/tenants/demo/signoff-chains/supervision_order",
+        json={"steps": NOTICE_CHAIN},
+        headers=OFFICE,
+        timeout=10,
+    )
     assert r.status_code == 200, r.text
 
 
 def assigned_task(system, nats_server, ext_id: str) -> tuple[str, str]:
     """A meeting decision's task for 住建局: (task id, its title)."""
     asyncio.run(publish(nats_server.url, [meeting_decision(ext_id, decisions=1)]))
-    row = wait_for(lambda: next((i for i in ledger(system, q=ext_id)["items"] if i["task_id"]), None), what=f"{ext_id} assigned")
+    row = wait_for(
+        lambda: next((i for i in ledger(system, q=ext_id)["items"] if i["task_id"]), None), what=f"{ext_id} assigned"
+    )
     return row["task_id"], row["title"]
 
 
 def order_draft(system, task_id: str) -> str:
-    r = httpx.post(f"{system.url('escalation')}/v1/tenants/demo/tasks/{task_id}/supervision-orders",
-                   json={"requirement": "请于5个工作日内完成路灯修复并书面报告整改情况"}, headers=OFFICE, timeout=10)
+    r = httpx.post(
+        f"{system.url('escalation')}/v1/tenants/demo/tasks/{task_id}/supervision-orders",
+        json={"requirement": "请于5个工作日内完成路灯修复并书面报告整改情况"},
+        headers=OFFICE,
+        timeout=10,
+    )
     assert r.status_code == 201, r.text
     return r.json()["draft_id"]
 
@@ -91,8 +104,12 @@ def test_a_step_taken_meanwhile_shows_the_services_refusal_and_a_refusal_ends_th
     deputy.click(f"#approve-{draft}")
     leader = browsers("leader")
     leader.open("/approvals")  # the page is open while another leader approves the draft
-    other = httpx.post(f"{system.url('escalation')}/v1/tenants/demo/drafts/{draft}/steps", json={"decision": "approve"},
-                       headers={"X-Duban-Role": "leader", "X-Duban-Person": "leader-2"}, timeout=10)
+    other = httpx.post(
+        f"{system.url('escalation')}/v1/tenants/demo/drafts/{draft}/steps",
+        json={"decision": "approve"},
+        headers={"X-Duban-Role": "leader", "X-Duban-Person": "leader-2"},
+        timeout=10,
+    )
     assert other.status_code == 200, other.text
     leader.click(f"#approve-{draft}")
     problem = leader.find(".notice.bad").text
@@ -112,7 +129,9 @@ def test_a_unit_head_signs_a_completion_report_off_on_a_phone(system, nats_serve
     task_id, title = assigned_task(system, nats_server, "md-approvals-3")
     tasking = f"{system.url('tasking')}/v1/tenants/demo/tasks/{task_id}"
     assert httpx.post(f"{tasking}/acknowledge", headers=HANDLER, timeout=10).status_code == 200
-    sent = httpx.post(f"{tasking}/completion", json={"text": "路灯已全部修复，附整改前后照片"}, headers=HANDLER, timeout=10)
+    sent = httpx.post(
+        f"{tasking}/completion", json={"text": "路灯已全部修复，附整改前后照片"}, headers=HANDLER, timeout=10
+    )
     assert sent.status_code == 200 and sent.json()["status"] == "awaiting_unit_head", sent.text
     draft = sent.json()["draft_id"]
 

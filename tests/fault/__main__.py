@@ -27,8 +27,17 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))  # e2e_support, as the tests import it
 
 from .harness import Harness  # noqa: E402
-from .scenarios import (LONG, SHORT, Row, poison_mixed_in, publish_three_times, restart_nats, restart_postgres,  # noqa: E402
-                        sigkill_services, tasking_down_while_the_ladder_climbs)
+from .scenarios import (  # noqa: E402
+    LONG,
+    SHORT,
+    Row,
+    poison_mixed_in,
+    publish_three_times,
+    restart_nats,
+    restart_postgres,
+    sigkill_services,
+    tasking_down_while_the_ladder_climbs,
+)
 
 PLAN = (  # name, backend, scenario
     ("sigkill", "sqlite", sigkill_services),
@@ -77,36 +86,54 @@ overdue timers missing or published beyond once.
 
 def git_commit() -> str:
     try:
-        sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO, capture_output=True, text=True).stdout.strip()
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO, capture_output=True, text=True
+        ).stdout.strip()
         return f"{sha}{' (+ uncommitted changes)' if dirty else ''}"
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 
 
 def render(rows: list[Row], scale_name: str, total_s: float, skipped: list[str]) -> str:
-    lines = [HEADER, f"Run: {datetime.now().astimezone():%Y-%m-%d %H:%M %Z} · commit {git_commit()} · {os.cpu_count()} CPUs · "
-             f"scale `{scale_name}` · {total_s / 60:.1f} min in all", "",
-             "| fault | backend | load | submissions | accepted | matters | lost | doubled | dead-lettered | duration |",
-             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        HEADER,
+        f"Run: {datetime.now().astimezone():%Y-%m-%d %H:%M %Z} · commit {git_commit()} · {os.cpu_count()} CPUs · "
+        f"scale `{scale_name}` · {total_s / 60:.1f} min in all",
+        "",
+        "| fault | backend | load | submissions | accepted | matters | lost | doubled | dead-lettered | duration |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in rows:
-        lines.append(f"| {r.fault} | {r.backend} | {r.load} | {r.submissions} | {r.accepted} | {r.matters} | {r.lost} | "
-                     f"{r.doubled} | {r.dead_lettered} | {r.duration_s:.0f} s |")
+        lines.append(
+            f"| {r.fault} | {r.backend} | {r.load} | {r.submissions} | {r.accepted} | {r.matters} | {r.lost} | "
+            f"{r.doubled} | {r.dead_lettered} | {r.duration_s:.0f} s |"
+        )
     lines += ["", "Notes:", ""]
     lines += [f"- {r.fault} ({r.backend}): {r.notes}" for r in rows if r.notes]
     problems = [f"- {r.fault} ({r.backend}): {p}" for r in rows for p in r.problems]
     lines += ["", "Problems seen in this run:", ""] + (problems or ["- none"])
-    lines += ["", "Not covered here:", "",
-              "- The outbox with interleaved long and short transactions is covered by "
-              "`tests/integration/test_outbox_postgres.py` (a late-committing transaction is relayed, nothing twice).",
-              *[f"- {s}" for s in skipped]]
+    lines += [
+        "",
+        "Not covered here:",
+        "",
+        "- The outbox with interleaved long and short transactions is covered by "
+        "`tests/integration/test_outbox_postgres.py` (a late-committing transaction is relayed, nothing twice).",
+        *[f"- {s}" for s in skipped],
+    ]
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.fault", description="Duban's fault suite")
-    parser.add_argument("--long", action="store_true", help="full scale; writes docs/reliability.md unless --out says otherwise")
-    parser.add_argument("--only", help="comma-separated scenario names: " + ", ".join(dict.fromkeys(p[0] for p in PLAN)))
+    parser.add_argument(
+        "--long", action="store_true", help="full scale; writes docs/reliability.md unless --out says otherwise"
+    )
+    parser.add_argument(
+        "--only", help="comma-separated scenario names: " + ", ".join(dict.fromkeys(p[0] for p in PLAN))
+    )
     parser.add_argument("--out", type=Path, help="write the report here")
     parser.add_argument("--keep", action="store_true", help="keep the systems' folders (logs, databases)")
     args = parser.parse_args(argv)
@@ -128,12 +155,27 @@ def main(argv: list[str] | None = None) -> int:
                 new = scenario(h, scale)
         except Exception:
             traceback.print_exc()
-            new = [Row(name, backend, "(did not finish)", 0, 0, 0, 0, 0, duration_s=time.monotonic() - t0,
-                       problems=[traceback.format_exc(limit=3).strip().splitlines()[-1]])]
+            new = [
+                Row(
+                    name,
+                    backend,
+                    "(did not finish)",
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    duration_s=time.monotonic() - t0,
+                    problems=[traceback.format_exc(limit=3).strip().splitlines()[-1]],
+                )
+            ]
         for r in new:
             rows.append(r)
-            print(f"   {r.fault}: submissions {r.submissions}, accepted {r.accepted}, matters {r.matters}, lost {r.lost}, "
-                  f"doubled {r.doubled}, dead-lettered {r.dead_lettered}, {r.duration_s:.0f} s {r.problems or ''}", flush=True)
+            print(
+                f"   {r.fault}: submissions {r.submissions}, accepted {r.accepted}, matters {r.matters}, lost {r.lost}, "
+                f"doubled {r.doubled}, dead-lettered {r.dead_lettered}, {r.duration_s:.0f} s {r.problems or ''}",
+                flush=True,
+            )
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
     report = render(rows, scale.name, time.monotonic() - started, skipped)

@@ -31,10 +31,19 @@ def rng() -> random.Random:
 
 def check(rows: list[Row], tmp_path, h: Harness) -> None:
     """Lost 0, doubled 0, nothing stuck; the numbers go to ``fault-report.md`` in the test's tmp folder."""
-    (tmp_path / "fault-report.md").write_text("\n".join(
-        f"{r.fault} | {r.backend} | {r.load} | submissions {r.submissions} | accepted {r.accepted} | matters {r.matters} | "
-        f"lost {r.lost} | doubled {r.doubled} | dead-lettered {r.dead_lettered} | {r.duration_s:.0f} s | {r.notes}" for r in rows) + "\n")
+    (tmp_path / "fault-report.md").write_text(
+        "\n".join(
+            f"{r.fault} | {r.backend} | {r.load} | submissions {r.submissions} | accepted {r.accepted} | matters {r.matters} | "
+            f"lost {r.lost} | doubled {r.doubled} | dead-lettered {r.dead_lettered} | {r.duration_s:.0f} s | {r.notes}"
+            for r in rows
+        )
+        + "\n"
+    )
     for r in rows:
-        tails = "\n".join(f"--- {name} ---\n{h.log_tail(name)}" for name in h.system.services) if r.problems or r.lost else ""
+        tails = (
+            "\n".join(f"--- {name} ---\n{h.log_tail(name)}" for name in h.system.services)
+            if r.problems or r.lost
+            else ""
+        )
         assert (r.lost, r.doubled, r.problems) == (0, 0, []), f"{r.fault}: {r}\n{tails}"
         assert r.matters == r.accepted == r.submissions - r.dead_lettered, r

@@ -42,6 +42,7 @@ def settle(predicate, timeout_s: float, interval_s: float = 0.5):
 
 # --- a PostgreSQL cluster of our own ------------------------------------------------------
 
+
 def pg_bindir() -> Path | None:
     """The newest PostgreSQL server binaries on this machine (initdb, pg_ctl), if any."""
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=lambda p: int(Path(p).parts[-3]))
@@ -62,7 +63,9 @@ class PrivatePostgres:
     def __init__(self) -> None:
         bindir = pg_bindir()
         if bindir is None or not (bindir / "initdb").exists():
-            raise RuntimeError("PostgreSQL server binaries (initdb, pg_ctl) not found under /usr/lib/postgresql/*/bin or on PATH")
+            raise RuntimeError(
+                "PostgreSQL server binaries (initdb, pg_ctl) not found under /usr/lib/postgresql/*/bin or on PATH"
+            )
         self.bindir = bindir
         self.root = Path(tempfile.mkdtemp(prefix="duban-fault-pg-"))  # not under pytest's tmp: postgres must reach it
         self.data = self.root / "data"
@@ -89,7 +92,19 @@ class PrivatePostgres:
 
     def start(self) -> "PrivatePostgres":
         options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300"
-        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "postgres.log"), "-w", "-t", "60", "start")
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.root / "postgres.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
         return self
 
     def stop(self, mode: str = "fast") -> None:
@@ -105,6 +120,7 @@ class PrivatePostgres:
 
 
 # --- the system under test ----------------------------------------------------------------
+
 
 class Harness:
     """A system of its own for one scenario (or one test module): its own nats-server (a
@@ -135,12 +151,15 @@ class Harness:
             self.pg = PrivatePostgres().init()
             databases = TemporaryDatabases(self.pg.url, SERVICES, tag="fault").__enter__()  # dropped with the cluster
             extra_env["DUBAN_DATABASE_URL"] = databases.template
-        self.system = EmbeddedSystem(data_dir=self.workdir, ports={s: free_port() for s in SERVICES}, clock="simulated",
-                                     extra_env=extra_env)
+        self.system = EmbeddedSystem(
+            data_dir=self.workdir, ports={s: free_port() for s in SERVICES}, clock="simulated", extra_env=extra_env
+        )
         self.system.start_nats(port=free_port())
         self.system.start_services()
         load_demo_tenant(self.system, demo_units_path())
-        notices_issued_at_once(self.system)  # the ladder's notices and bulletins as it makes them; the transfer waits for people
+        notices_issued_at_once(
+            self.system
+        )  # the ladder's notices and bulletins as it makes them; the transfer waits for people
         asyncio.run(set_clock(self.nats_url, START))
 
     def close(self) -> None:
@@ -190,6 +209,7 @@ def exit_reason(h: Harness, name: str) -> str:
 
 # --- load ---------------------------------------------------------------------------------
 
+
 async def _quiet(*_args) -> None:
     pass
 
@@ -197,6 +217,7 @@ async def _quiet(*_args) -> None:
 # nats.py prints every failed reconnect attempt with its traceback; while the scenario
 # restarts the broker on purpose those are expected, and what they cost shows as retries.
 QUIET = {"error_cb": _quiet, "disconnected_cb": _quiet, "reconnected_cb": _quiet}
+
 
 @dataclass(frozen=True)
 class Message:
@@ -244,7 +265,9 @@ class Load:
             self.result.error = f"{type(e).__name__}: {e}"
 
     async def _publish_all(self) -> None:
-        nc = await nats.connect(self.url, max_reconnect_attempts=-1, reconnect_time_wait=0.25, connect_timeout=2, **QUIET)
+        nc = await nats.connect(
+            self.url, max_reconnect_attempts=-1, reconnect_time_wait=0.25, connect_timeout=2, **QUIET
+        )
         try:
             js = nc.jetstream(timeout=5)
             pause = self.duration_s / max(len(self.messages), 1)
@@ -275,6 +298,7 @@ class Load:
 
 # --- reconciliation -----------------------------------------------------------------------
 
+
 def _pages(fetch, page: int = 500) -> list[dict]:
     out: list[dict] = []
     while True:
@@ -290,8 +314,12 @@ def ledger_items(h: Harness, prefix: str) -> list[dict]:
 
 def tasking_tasks(h: Harness, prefix: str) -> list[dict]:
     def fetch(offset, limit):
-        r = httpx.get(f"{h.system.url('tasking')}/v1/tenants/demo/tasks", params={"limit": limit, "offset": offset},
-                      headers=h.office, timeout=30)
+        r = httpx.get(
+            f"{h.system.url('tasking')}/v1/tenants/demo/tasks",
+            params={"limit": limit, "offset": offset},
+            headers=h.office,
+            timeout=30,
+        )
         r.raise_for_status()
         return r.json()
 
@@ -344,6 +372,7 @@ def reconcile_when_settled(h: Harness, prefix: str, expected: set[str], timeout_
 
 def consumer_backlog(h: Harness) -> dict[str, tuple[int, int]]:
     """Durable consumers with messages still pending or unacknowledged: (pending, ack pending)."""
+
     async def run() -> dict[str, tuple[int, int]]:
         nc = await nats.connect(h.nats_url, allow_reconnect=False, **QUIET)
         try:

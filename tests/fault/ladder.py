@@ -75,9 +75,12 @@ class Tally:
 
 
 def tally(owed: Counter, published: Counter) -> Tally:
-    return Tally(expected=sum(owed.values()), seen=sum(min(n, published[k]) for k, n in owed.items()),
-                 doubled=sum(max(n - owed[k], 0) for k, n in published.items()),
-                 missing=sum(max(n - published[k], 0) for k, n in owed.items()))
+    return Tally(
+        expected=sum(owed.values()),
+        seen=sum(min(n, published[k]) for k, n in owed.items()),
+        doubled=sum(max(n - owed[k], 0) for k, n in published.items()),
+        missing=sum(max(n - published[k], 0) for k, n in owed.items()),
+    )
 
 
 def owed(task_id: str, reasons: list[str], ladder: Ladder = DEFAULT_LADDER) -> Counter:
@@ -93,7 +96,14 @@ def owed(task_id: str, reasons: list[str], ladder: Ladder = DEFAULT_LADDER) -> C
             out[(task_id, "deducted", step.deduction)] += 1
         for action in step.actions:  # an admonition publishes nothing of its own
             if action in ("bulletin_office", "bulletin_government"):
-                out[(task_id, "bulletined", n, "supervision_office" if action == "bulletin_office" else "government_office")] += 1
+                out[
+                    (
+                        task_id,
+                        "bulletined",
+                        n,
+                        "supervision_office" if action == "bulletin_office" else "government_office",
+                    )
+                ] += 1
             elif action == "explanation":
                 out[(task_id, "explanation_required", n)] += 1
             # the transfer rung asks the office to assess the unit's explanation: nothing is published
@@ -132,19 +142,26 @@ def published(h: Harness, task_ids: set[str]) -> Counter:
         if dossier["case_id"] in case_task:
             out[(case_task[dossier["case_id"]], "dossier")] += 1
         elif any(t.get("task_id") in task_ids for t in dossier["tasks"]):
-            out[(None, "dossier", dossier["case_id"])] += 1  # a dossier for one of our tasks without its escalation.transferred
+            out[(None, "dossier", dossier["case_id"])] += (
+                1  # a dossier for one of our tasks without its escalation.transferred
+            )
     return out
 
 
 def urges_reached(h: Harness, task_ids: set[str], n: int) -> bool:
     """Every task has been urged at least ``n`` times (the rungs come in the same transaction)."""
-    urged = {e["data"]["task_id"] for e in escalation_events(h)
-             if e["type"].split(".")[2] == "urged" and e["data"]["urge_no"] >= n and e["data"]["task_id"] in task_ids}
+    urged = {
+        e["data"]["task_id"]
+        for e in escalation_events(h)
+        if e["type"].split(".")[2] == "urged" and e["data"]["urge_no"] >= n and e["data"]["task_id"] in task_ids
+    }
     return urged >= task_ids
-
 
 
 def urge_notices(h: Harness, task_ids: set[str]) -> Counter:
     """(task id, unit) → the urge SMS requested for the task's units (its lead unit; copies are keyed alike)."""
-    return Counter((n["data"]["ref"]["task_id"], n["data"]["recipient"]["unit"]) for n in read_subject(h, "duban.out.demo.notification.sms")
-                   if n["data"]["template"] == "urge" and n["data"]["ref"]["task_id"] in task_ids)
+    return Counter(
+        (n["data"]["ref"]["task_id"], n["data"]["recipient"]["unit"])
+        for n in read_subject(h, "duban.out.demo.notification.sms")
+        if n["data"]["template"] == "urge" and n["data"]["ref"]["task_id"] in task_ids
+    )

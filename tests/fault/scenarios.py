@@ -16,16 +16,39 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import nats
+
 from duban_cli.embedded import SERVICES
 from duban_common.calendar import TZ
 from duban_common.contracts.dead_letters import fetch_original
 from e2e_support import LEADS, meeting_decision, set_clock
 
-from .harness import (Harness, Load, Message, consumer_backlog, dead_letters, deadline_events, exit_reason,
-                      reconcile_when_settled, settle)
-from .ladder import AFTER_CLIMB, CLIMB, Tally, clock_now, move_clock, owed, published, tally, urge_notices, urges_reached
+from .harness import (
+    Harness,
+    Load,
+    Message,
+    consumer_backlog,
+    dead_letters,
+    deadline_events,
+    exit_reason,
+    reconcile_when_settled,
+    settle,
+)
+from .ladder import (
+    AFTER_CLIMB,
+    CLIMB,
+    Tally,
+    clock_now,
+    move_clock,
+    owed,
+    published,
+    tally,
+    urge_notices,
+    urges_reached,
+)
 
-REMINDER_TIME = datetime(2026, 12, 3, 9, 0, tzinfo=TZ)  # two working days before the 2026-12-07 deadline of START's meetings
+REMINDER_TIME = datetime(
+    2026, 12, 3, 9, 0, tzinfo=TZ
+)  # two working days before the 2026-12-07 deadline of START's meetings
 
 
 @dataclass(frozen=True)
@@ -48,14 +71,37 @@ class Scale:
 # The short scale runs in CI on two cores in about three minutes. Its one departure from the
 # production settings: ack_wait 10 s instead of 30 s, so that what a killed broker or service
 # held unacknowledged comes back within the test's budget (the long scale keeps 30 s).
-SHORT = Scale("short", kills_per_service=1, kill_load=40, nats_load=20, pg_load=40, pg_restarts=2, duplicate_load=30,
-              poison_good=120, poison_bad=24, settle_s=120, env={"DUBAN_ACK_WAIT_S": "10"})
+SHORT = Scale(
+    "short",
+    kills_per_service=1,
+    kill_load=40,
+    nats_load=20,
+    pg_load=40,
+    pg_restarts=2,
+    duplicate_load=30,
+    poison_good=120,
+    poison_bad=24,
+    settle_s=120,
+    env={"DUBAN_ACK_WAIT_S": "10"},
+)
 # The issue's numbers: 10 SIGKILLs of each service during one load, 1,000 poison messages mixed
 # into 10,000 good ones. A restarted service is ready again in 3-5 s on two cores, since its
 # bytecode is compiled at install (duban.sh); a poison message costs its whole fetch a second,
 # one-by-one pass.
-LONG = Scale("long", kills_per_service=10, kill_load=500, nats_load=100, pg_load=200, pg_restarts=4, duplicate_load=200,
-             poison_good=10_000, poison_bad=1000, settle_s=1800, climb_kills=2, tasking_down_load=200)
+LONG = Scale(
+    "long",
+    kills_per_service=10,
+    kill_load=500,
+    nats_load=100,
+    pg_load=200,
+    pg_restarts=4,
+    duplicate_load=200,
+    poison_good=10_000,
+    poison_bad=1000,
+    settle_s=1800,
+    climb_kills=2,
+    tasking_down_load=200,
+)
 
 
 @dataclass
@@ -71,7 +117,9 @@ class Row:
     dead_lettered: int = 0
     duration_s: float = 0.0
     notes: str = ""
-    problems: list[str] = field(default_factory=list)  # anything else that went wrong (a service died, a consumer stalled)
+    problems: list[str] = field(
+        default_factory=list
+    )  # anything else that went wrong (a service died, a consumer stalled)
     task_ids: dict[str, str] = field(default_factory=dict, repr=False)  # for the timer check that may follow
     tallies: dict[str, Tally] = field(default_factory=dict)  # facts owed against facts published (the ladder climb)
 
@@ -84,15 +132,39 @@ def good(prefix: str, n: int) -> list[Message]:
     out = []
     for i in range(n):
         env = meeting_decision(f"{prefix}{i:05d}", decisions=1)
-        out.append(Message("duban.in.demo.meeting_decision", json.dumps(env, ensure_ascii=False).encode(), env["id"], env["id"]))
+        out.append(
+            Message(
+                "duban.in.demo.meeting_decision", json.dumps(env, ensure_ascii=False).encode(), env["id"], env["id"]
+            )
+        )
     return out
 
 
-def _row(h: Harness, fault: str, load: str, submissions: int, accepted: set[str], prefix: str, scale: Scale, started: float,
-         notes: str = "", load_error: str | None = None) -> Row:
+def _row(
+    h: Harness,
+    fault: str,
+    load: str,
+    submissions: int,
+    accepted: set[str],
+    prefix: str,
+    scale: Scale,
+    started: float,
+    notes: str = "",
+    load_error: str | None = None,
+) -> Row:
     rec = reconcile_when_settled(h, prefix, accepted, scale.settle_s)
-    row = Row(fault, h.backend, load, submissions, len(accepted), rec.matters, rec.lost, rec.doubled,
-              duration_s=time.monotonic() - started, notes=notes)
+    row = Row(
+        fault,
+        h.backend,
+        load,
+        submissions,
+        len(accepted),
+        rec.matters,
+        rec.lost,
+        rec.doubled,
+        duration_s=time.monotonic() - started,
+        notes=notes,
+    )
     row.task_ids = rec.task_ids
     _check_health(h, row, load_error)
     return row
@@ -110,6 +182,7 @@ def _check_health(h: Harness, row: Row, load_error: str | None = None) -> None:
 
 
 # --- 1. SIGKILL every service, N times, at random moments -----------------------------------
+
 
 def sigkill_services(h: Harness, scale: Scale, rng: random.Random | None = None) -> list[Row]:
     rng = rng or random.Random()
@@ -131,8 +204,20 @@ def sigkill_services(h: Harness, scale: Scale, rng: random.Random | None = None)
         sp.wait_ready()
     result = load.join()
     notes = f"{len(victims)} SIGKILLs ({scale.kills_per_service} per service), publisher retries {result.retries}"
-    rows = [_row(h, "SIGKILL each service during the load", f"{scale.kill_load} meeting decisions, {len(victims)} kills",
-                 len(messages), result.acked, prefix, scale, started, notes, result.error)]
+    rows = [
+        _row(
+            h,
+            "SIGKILL each service during the load",
+            f"{scale.kill_load} meeting decisions, {len(victims)} kills",
+            len(messages),
+            result.acked,
+            prefix,
+            scale,
+            started,
+            notes,
+            result.error,
+        )
+    ]
     rows.append(timers_fire_once(h, rows[0].task_ids, scale))
     rows.append(ladder_climbs_once(h, rows[0].task_ids, scale, rng))
     return rows
@@ -150,16 +235,28 @@ def timers_fire_once(h: Harness, task_ids: dict[str, str], scale: Scale) -> Row:
     deadline.start()
     deadline.restarts += 1
     deadline.wait_ready()
-    reminders = settle(lambda: (lambda c: c if expected <= set(c) else None)(deadline_events(h, "reminder")), scale.settle_s) \
-        or deadline_events(h, "reminder")
+    reminders = settle(
+        lambda: (lambda c: c if expected <= set(c) else None)(deadline_events(h, "reminder")), scale.settle_s
+    ) or deadline_events(h, "reminder")
     settle(lambda: not consumer_backlog(h), 60)
     reminders = deadline_events(h, "reminder")
     sets = deadline_events(h, "set")
     lost = len(expected - set(reminders)) + len(expected - set(sets))
-    doubled = sum(reminders[t] - 1 for t in expected if reminders[t] > 1) + sum(sets[t] - 1 for t in expected if sets[t] > 1)
-    row = Row("SIGKILL deadline while its timers fire", h.backend, f"{len(expected)} tasks × (deadline.set + reminder)",
-              len(expected), len(expected), sum(1 for t in expected if reminders[t]), lost, doubled,
-              duration_s=time.monotonic() - started, notes="matters = tasks whose reminder fired; lost/doubled count timers")
+    doubled = sum(reminders[t] - 1 for t in expected if reminders[t] > 1) + sum(
+        sets[t] - 1 for t in expected if sets[t] > 1
+    )
+    row = Row(
+        "SIGKILL deadline while its timers fire",
+        h.backend,
+        f"{len(expected)} tasks × (deadline.set + reminder)",
+        len(expected),
+        len(expected),
+        sum(1 for t in expected if reminders[t]),
+        lost,
+        doubled,
+        duration_s=time.monotonic() - started,
+        notes="matters = tasks whose reminder fired; lost/doubled count timers",
+    )
     _check_health(h, row)
     return row
 
@@ -198,11 +295,18 @@ def ladder_climbs_once(h: Harness, task_ids: dict[str, str], scale: Scale, rng: 
     overdue = deadline_events(h, "overdue")
     timers = tally(Counter(tasks), Counter({t: overdue[t] for t in tasks if overdue[t]}))
     move_clock(h, was)  # back where the scenario found it, for whatever runs next on this system
-    row = Row("SIGKILL escalation and deadline while overdue tasks climb the ladder", h.backend,
-              f"{len(tasks)} overdue tasks × {len(CLIMB)} urges, {kills} kills", len(tasks), len(tasks),
-              sum(1 for t in tasks if facts[(t, "step_taken", len(CLIMB))]), steps.missing + timers.missing, steps.doubled + timers.doubled,
-              duration_s=time.monotonic() - started,
-              notes=f"escalation steps: {steps}; overdue timers: {timers}; matters = tasks at the transfer rung (the office assesses)")
+    row = Row(
+        "SIGKILL escalation and deadline while overdue tasks climb the ladder",
+        h.backend,
+        f"{len(tasks)} overdue tasks × {len(CLIMB)} urges, {kills} kills",
+        len(tasks),
+        len(tasks),
+        sum(1 for t in tasks if facts[(t, "step_taken", len(CLIMB))]),
+        steps.missing + timers.missing,
+        steps.doubled + timers.doubled,
+        duration_s=time.monotonic() - started,
+        notes=f"escalation steps: {steps}; overdue timers: {timers}; matters = tasks at the transfer rung (the office assesses)",
+    )
     row.tallies = {"escalation steps": steps, "overdue timers": timers}
     row.problems += problems
     _check_health(h, row)
@@ -218,7 +322,18 @@ def tasking_down_while_the_ladder_climbs(h: Harness, scale: Scale, _rng: random.
     messages = good(prefix, scale.tasking_down_load)
     started = time.monotonic()
     result = Load(h.nats_url, messages).start().join()
-    assigned = _row(h, "tasks assigned before tasking stops", "", len(messages), result.acked, prefix, scale, started, "", result.error)
+    assigned = _row(
+        h,
+        "tasks assigned before tasking stops",
+        "",
+        len(messages),
+        result.acked,
+        prefix,
+        scale,
+        started,
+        "",
+        result.error,
+    )
     settle(lambda: not consumer_backlog(h), 60)  # escalation has applied every task.assigned: it knows the unit to urge
     tasks, was, tasking = set(assigned.task_ids.values()), clock_now(h), h.system.services["tasking"]
     tasking.stop()
@@ -228,17 +343,27 @@ def tasking_down_while_the_ladder_climbs(h: Harness, scale: Scale, _rng: random.
             settle(lambda: urges_reached(h, tasks, stage.urges), scale.settle_s, interval_s=0.2)
         facts = published(h, tasks)
         steps = tally(sum((owed(t, [s.reason for s in CLIMB]) for t in tasks), Counter()), facts)
-        sms = tally(Counter({(t, LEADS[0]): len(CLIMB) for t in tasks}),
-                    Counter({key: n for key, n in urge_notices(h, tasks).items() if key[1] == LEADS[0]}))
+        sms = tally(
+            Counter({(t, LEADS[0]): len(CLIMB) for t in tasks}),
+            Counter({key: n for key, n in urge_notices(h, tasks).items() if key[1] == LEADS[0]}),
+        )
         transferred = sum(1 for t in tasks if facts[(t, "transferred")])
     finally:
         tasking.start()
         tasking.wait_ready()
     move_clock(h, was)
-    row = Row("tasking down while the ladder climbs", h.backend, f"{len(tasks)} overdue tasks × {len(CLIMB)} urges, tasking stopped",
-              len(messages), len(result.acked), transferred, assigned.lost + steps.missing + sms.missing,
-              assigned.doubled + steps.doubled + sms.doubled, duration_s=time.monotonic() - started,
-              notes=f"escalation steps: {steps}; urge SMS to the lead unit: {sms}; matters = tasks transferred to the discipline body")
+    row = Row(
+        "tasking down while the ladder climbs",
+        h.backend,
+        f"{len(tasks)} overdue tasks × {len(CLIMB)} urges, tasking stopped",
+        len(messages),
+        len(result.acked),
+        transferred,
+        assigned.lost + steps.missing + sms.missing,
+        assigned.doubled + steps.doubled + sms.doubled,
+        duration_s=time.monotonic() - started,
+        notes=f"escalation steps: {steps}; urge SMS to the lead unit: {sms}; matters = tasks transferred to the discipline body",
+    )
     row.tallies = {"escalation steps": steps, "urge SMS": sms}
     row.problems += assigned.problems
     _check_health(h, row)
@@ -254,13 +379,16 @@ def _ready(h: Harness, name: str, problems: list[str], attempts: int = 10) -> No
         try:
             return sp.wait_ready()
         except RuntimeError:
-            problems.append(f"{name} exited by itself (code {sp.proc.returncode}) after a SIGKILL: {exit_reason(h, name)}")
+            problems.append(
+                f"{name} exited by itself (code {sp.proc.returncode}) after a SIGKILL: {exit_reason(h, name)}"
+            )
             sp.start()
             sp.restarts += 1
     sp.wait_ready()
 
 
 # --- 2. restart the NATS server, consumers idle and busy ------------------------------------
+
 
 def restart_nats(h: Harness, scale: Scale) -> list[Row]:
     rows = []
@@ -281,7 +409,10 @@ def restart_nats(h: Harness, scale: Scale) -> list[Row]:
             how = "SIGKILL while consumers are busy"
         else:
             # The consumers have nothing to do (their pull requests wait on the server) when it restarts.
-            first, second = good(prefix, scale.nats_load // 2), good(prefix + "b", scale.nats_load - scale.nats_load // 2)
+            first, second = (
+                good(prefix, scale.nats_load // 2),
+                good(prefix + "b", scale.nats_load - scale.nats_load // 2),
+            )
             first_result = Load(h.nats_url, first).start().join()
             reconcile_when_settled(h, prefix, first_result.acked, scale.settle_s)
             h.nats.restart()  # SIGTERM, then the same port and store
@@ -290,8 +421,18 @@ def restart_nats(h: Harness, scale: Scale) -> list[Row]:
             result.acked |= first_result.acked
             messages = first + second
             how = "restart while consumers are idle"
-        row = _row(h, f"NATS server {how}", f"{len(messages)} meeting decisions, 1 restart", len(messages), result.acked,
-                   prefix, scale, started, f"publisher retries {result.retries}", result.error)
+        row = _row(
+            h,
+            f"NATS server {how}",
+            f"{len(messages)} meeting decisions, 1 restart",
+            len(messages),
+            result.acked,
+            prefix,
+            scale,
+            started,
+            f"publisher retries {result.retries}",
+            result.error,
+        )
         if h.restarts() != restarts_before:
             row.problems.append("a service had to be restarted: consumers did not resume by themselves")
         rows.append(row)
@@ -299,6 +440,7 @@ def restart_nats(h: Harness, scale: Scale) -> list[Row]:
 
 
 # --- 3. restart PostgreSQL during the load ------------------------------------------------
+
 
 def restart_postgres(h: Harness, scale: Scale, rng: random.Random | None = None) -> list[Row]:
     assert h.pg is not None, "restart_postgres needs a Harness on the private PostgreSQL cluster"
@@ -318,15 +460,25 @@ def restart_postgres(h: Harness, scale: Scale, rng: random.Random | None = None)
         h.pg.restarts += 1
         modes.append(mode)
     result = load.join()
-    row = _row(h, "PostgreSQL restart during the load", f"{len(messages)} meeting decisions, {len(modes)} restarts",
-               len(messages), result.acked, prefix, scale, started,
-               f"pg_ctl stop -m {'/'.join(sorted(set(modes)))}, 1–3 s down; publisher retries {result.retries}", result.error)
+    row = _row(
+        h,
+        "PostgreSQL restart during the load",
+        f"{len(messages)} meeting decisions, {len(modes)} restarts",
+        len(messages),
+        result.acked,
+        prefix,
+        scale,
+        started,
+        f"pg_ctl stop -m {'/'.join(sorted(set(modes)))}, 1–3 s down; publisher retries {result.retries}",
+        result.error,
+    )
     if h.restarts() != restarts_before:
         row.problems.append("a service had to be restarted after the database came back")
     return [row]
 
 
 # --- 4. every submission published three times ----------------------------------------------
+
 
 def publish_three_times(h: Harness, scale: Scale, rng: random.Random | None = None) -> list[Row]:
     """Each submission three times: twice with the same Nats-Msg-Id (JetStream drops the
@@ -342,9 +494,20 @@ def publish_three_times(h: Harness, scale: Scale, rng: random.Random | None = No
     messages = originals + [m for pair in zip(again, other_id) for m in pair]
     started = time.monotonic()
     result = Load(h.nats_url, messages, duration_s=2).start().join()
-    return [_row(h, "every submission published three times", f"{len(originals)} meeting decisions × 3 publishes",
-                 len(originals), result.acked, prefix, scale, started,
-                 "same Nats-Msg-Id twice, then a new message id with the same envelope id", result.error)]
+    return [
+        _row(
+            h,
+            "every submission published three times",
+            f"{len(originals)} meeting decisions × 3 publishes",
+            len(originals),
+            result.acked,
+            prefix,
+            scale,
+            started,
+            "same Nats-Msg-Id twice, then a new message id with the same envelope id",
+            result.error,
+        )
+    ]
 
 
 # --- 5. poison among good messages -----------------------------------------------------------
@@ -412,9 +575,13 @@ async def _originals_kept(url: str, letters: list[dict]) -> int:
 
 
 CLASSIC_KINDS = 7  # kinds 0-6; the others grow past the broker's maximum, are not UTF-8, or take a wrong subject
-CLASSIC = ("not JSON, not an envelope, tenant mismatch, unknown type, invalid data, unknown tenant, unknown major version")
-OUTGROWN = ("control-character flood, invalid UTF-8, escaping past the broker's maximum, near the broker's maximum, "
-            "subject with an extra token")
+CLASSIC = (
+    "not JSON, not an envelope, tenant mismatch, unknown type, invalid data, unknown tenant, unknown major version"
+)
+OUTGROWN = (
+    "control-character flood, invalid UTF-8, escaping past the broker's maximum, near the broker's maximum, "
+    "subject with an extra token"
+)
 
 
 def poison_mixed_in(h: Harness, scale: Scale, rng: random.Random | None = None) -> list[Row]:
@@ -431,23 +598,44 @@ def poison_mixed_in(h: Harness, scale: Scale, rng: random.Random | None = None) 
     result = Load(h.nats_url, messages).start().join()
     classic = {m.msg_id for i, m in enumerate(bad) if i % POISON_KINDS < CLASSIC_KINDS}
     outgrown = {m.msg_id for m in bad} - classic
-    row = _row(h, "poison messages mixed into good ones", f"{len(classic)} poison in {len(goods) + len(classic)} messages",
-               len(goods) + len(classic), result.acked, prefix, scale, started, "", result.error)
+    row = _row(
+        h,
+        "poison messages mixed into good ones",
+        f"{len(classic)} poison in {len(goods) + len(classic)} messages",
+        len(goods) + len(classic),
+        result.acked,
+        prefix,
+        scale,
+        started,
+        "",
+        result.error,
+    )
     letters = dead_letters(h)
     per_marker: dict[str, int] = {}
     without_reason: set[str] = set()
     for entry in letters:
-        found = MARKER.search(entry.get("original", "")) or MARKER.search(bytes.fromhex(entry["original"]).decode(errors="replace")
-                                                                          if re.fullmatch(r"[0-9a-f]*", entry.get("original", "")) else "")
+        found = MARKER.search(entry.get("original", "")) or MARKER.search(
+            bytes.fromhex(entry["original"]).decode(errors="replace")
+            if re.fullmatch(r"[0-9a-f]*", entry.get("original", ""))
+            else ""
+        )
         if found and found.group(0) in classic | outgrown:
             per_marker[found.group(0)] = per_marker.get(found.group(0), 0) + 1
             if not entry.get("reason"):
                 without_reason.add(found.group(0))
     cut = [e for e in letters if e.get("original_truncated")]
     unreachable = asyncio.run(_originals_kept(h.nats_url, cut))
-    big = Row("poison that outgrows the broker's maximum once encoded, or on a stray subject", h.backend,
-              f"{len(outgrown)} poison among the {len(messages)} messages above", len(outgrown), 0, 0, 0, 0,
-              duration_s=row.duration_s)
+    big = Row(
+        "poison that outgrows the broker's maximum once encoded, or on a stray subject",
+        h.backend,
+        f"{len(outgrown)} poison among the {len(messages)} messages above",
+        len(outgrown),
+        0,
+        0,
+        0,
+        0,
+        duration_s=row.duration_s,
+    )
     for r, wanted, kinds in ((row, classic, CLASSIC), (big, outgrown, OUTGROWN)):
         lettered = [m for m in wanted if m in per_marker]
         r.dead_lettered = len(lettered)

@@ -14,7 +14,14 @@ from __future__ import annotations
 import pytest
 
 from .conftest import check
-from .scenarios import SHORT, poison_mixed_in, publish_three_times, restart_nats, sigkill_services, tasking_down_while_the_ladder_climbs
+from .scenarios import (
+    SHORT,
+    poison_mixed_in,
+    publish_three_times,
+    restart_nats,
+    sigkill_services,
+    tasking_down_while_the_ladder_climbs,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -42,7 +49,9 @@ def test_poison_is_dead_lettered_with_a_reason_and_good_ones_flow(sqlite_system,
     check(rows, tmp_path, sqlite_system)
     assert sum(r.dead_lettered for r in rows) == SHORT.poison_bad
     assert [r.matters for r in rows] == [SHORT.poison_good, 0]
-    assert "8 of 8 cut dead letters lead back" in rows[1].notes  # kinds 7-10, each twice: kept in part, whole by reference
+    assert (
+        "8 of 8 cut dead letters lead back" in rows[1].notes
+    )  # kinds 7-10, each twice: kept in part, whole by reference
 
 
 def test_with_tasking_down_the_ladder_climbs_and_each_unit_is_urged(sqlite_system, tmp_path):
@@ -50,5 +59,9 @@ def test_with_tasking_down_the_ladder_climbs_and_each_unit_is_urged(sqlite_syste
     check(rows, tmp_path, sqlite_system)
     [row] = rows
     sms, steps = row.tallies["urge SMS"], row.tallies["escalation steps"]
-    assert sms.expected == SHORT.tasking_down_load * 3 and (sms.seen, sms.doubled, sms.missing) == (sms.expected, 0, 0), sms
+    assert sms.expected == SHORT.tasking_down_load * 3 and (sms.seen, sms.doubled, sms.missing) == (
+        sms.expected,
+        0,
+        0,
+    ), sms
     assert (steps.seen, steps.doubled, steps.missing) == (steps.expected, 0, 0), steps

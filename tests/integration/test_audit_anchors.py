@@ -48,15 +48,38 @@ async def _sql(db: Database, *statements: str) -> None:
 async def _rewind(db: Database, chain: str, seq: int) -> None:
     """Delete the chain's entries after ``seq`` and set its head back to the entry at ``seq``."""
     async with db.read() as s:
-        kept = (await s.execute(select(audit.audit_log.c.hash).where(audit.audit_log.c.chain == chain,
-                                                                       audit.audit_log.c.seq == seq))).scalar_one()
-    await _sql(db, f"DELETE FROM audit_log WHERE chain = '{chain}' AND seq > {seq}",
-               f"UPDATE audit_head SET seq = {seq}, hash = '{kept}' WHERE chain = '{chain}'")
+        kept = (
+            await s.execute(
+                select(audit.audit_log.c.hash).where(audit.audit_log.c.chain == chain, audit.audit_log.c.seq == seq)
+            )
+        ).scalar_one()
+    await _sql(
+        db,
+        f"DELETE FROM audit_log WHERE chain = '{chain}' AND seq > {seq}",
+        f"UPDATE audit_head SET seq = {seq}, hash = '{kept}' WHERE chain = '{chain}'",
+    )
 
 
 def _cli(url: str, nats_url: str, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "duban_cli.main", "audit", "verify", "--service", "tasking", "--database-url", url,
-                           "--nats-url", nats_url, *extra], capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "duban_cli.main",
+            "audit",
+            "verify",
+            "--service",
+            "tasking",
+            "--database-url",
+            url,
+            "--nats-url",
+            nats_url,
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.fixture
@@ -88,7 +111,10 @@ async def test_the_anchor_stream_refuses_deletes_and_purges(anchored):
     with pytest.raises(APIError):
         await js.purge_stream(anchors.STREAM)
     assert (await js.stream_info(anchors.STREAM)).state.messages == 2
-    assert {c: (a.seq, len(a.hash)) for c, a in (await anchors.latest(js)).items()} == {"tasking:demo": (6, 64), "tasking:other": (6, 64)}
+    assert {c: (a.seq, len(a.hash)) for c, a in (await anchors.latest(js)).items()} == {
+        "tasking:demo": (6, 64),
+        "tasking:other": (6, 64),
+    }
 
 
 async def test_a_tail_deleted_with_its_head_rewound_is_found_only_against_the_anchor(anchored):
@@ -116,8 +142,14 @@ async def test_a_tail_rewritten_past_the_anchor_is_found(anchored):
 
 async def test_a_chain_deleted_with_its_head_is_named(anchored):
     db, js, url, nats_url = anchored
-    await _sql(db, "DELETE FROM audit_log WHERE chain = 'tasking:other'", "DELETE FROM audit_head WHERE chain = 'tasking:other'")
-    assert [r.chain for r in await audit.verify_database(db)] == ["tasking:demo"]  # gone without a trace in the database
+    await _sql(
+        db,
+        "DELETE FROM audit_log WHERE chain = 'tasking:other'",
+        "DELETE FROM audit_head WHERE chain = 'tasking:other'",
+    )
+    assert [r.chain for r in await audit.verify_database(db)] == [
+        "tasking:demo"
+    ]  # gone without a trace in the database
     done = await asyncio.to_thread(_cli, url, nats_url)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "tasking:other broken at seq 6: chain missing: expected a chain up to seq 6" in done.stdout
@@ -154,7 +186,9 @@ async def test_a_running_service_anchors_its_heads_every_round_and_when_it_stops
 
     try:
         for tenant, every_s in (("demo", 0.3), ("other", 3600)):
-            rt = bootstrap(TaskingSettings(data_dir=tmp_path / tenant, nats_url=fresh_nats.url, audit_anchor_every_s=every_s))
+            rt = bootstrap(
+                TaskingSettings(data_dir=tmp_path / tenant, nats_url=fresh_nats.url, audit_anchor_every_s=every_s)
+            )
             await rt.start()
             try:
                 for _ in range(2):

@@ -48,8 +48,15 @@ async def _change(db: Database, n: int, tenants: tuple[str, ...] = ("demo",)) ->
 
 async def _seqs(db: Database, chain: str) -> list[int]:
     async with db.read() as s:
-        return list((await s.execute(select(audit.audit_log.c.seq).where(audit.audit_log.c.chain == chain)
-                                     .order_by(audit.audit_log.c.seq))).scalars())
+        return list(
+            (
+                await s.execute(
+                    select(audit.audit_log.c.seq)
+                    .where(audit.audit_log.c.chain == chain)
+                    .order_by(audit.audit_log.c.seq)
+                )
+            ).scalars()
+        )
 
 
 async def _raw(db: Database, *sql: str) -> None:
@@ -57,17 +64,35 @@ async def _raw(db: Database, *sql: str) -> None:
     switched off first (we connect as the superuser), and back on after."""
     statements = list(sql)
     if not db.is_sqlite:
-        statements = ["ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only", *statements,
-                      "ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only"]
+        statements = [
+            "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only",
+            *statements,
+            "ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only",
+        ]
     async with db.engine.begin() as conn:
         for stmt in statements:
             await conn.execute(text(stmt))
 
 
 def _cli_verify(url: str, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "duban_cli.main", "audit", "verify", "--service", "tasking", "--database-url", url,
-                           "--no-anchors", *extra],  # the database alone (test_audit_anchors.py checks against anchors)
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "duban_cli.main",
+            "audit",
+            "verify",
+            "--service",
+            "tasking",
+            "--database-url",
+            url,
+            "--no-anchors",
+            *extra,
+        ],  # the database alone (test_audit_anchors.py checks against anchors)
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 async def test_concurrent_writers_make_one_unbroken_gapless_chain(either_db_url):
@@ -76,6 +101,7 @@ async def test_concurrent_writers_make_one_unbroken_gapless_chain(either_db_url)
     # does not serialize (as a second process would be); PostgreSQL: one pool of 20.
     dbs = [db] if not db.is_sqlite else [db, Database(either_db_url)]
     try:
+
         async def writer(w: int) -> None:
             for i in range(50):
                 n = w * 50 + i
@@ -101,7 +127,7 @@ async def test_a_tampered_entry_is_named_by_verify_and_by_the_command(either_db_
         async with db.read() as s:
             victim = (await s.execute(select(audit.audit_log.c.id).where(audit.audit_log.c.seq == 7))).scalar_one()
         assert (await asyncio.to_thread(_cli_verify, either_db_url)).returncode == 0
-        await _raw(db, "UPDATE audit_log SET actor = '{\"kind\":\"http\",\"role\":\"supervision_office\"}' WHERE seq = 7")
+        await _raw(db, 'UPDATE audit_log SET actor = \'{"kind":"http","role":"supervision_office"}\' WHERE seq = 7')
         [report] = await audit.verify_database(db, service="tasking", tenant="demo")
         assert (report.broken.kind, report.broken.seq, report.broken.entry_id) == ("content_altered", 7, victim)
         assert report.entries == 6
@@ -117,8 +143,11 @@ async def test_a_deleted_entry_is_reported_as_a_gap_and_a_deleted_last_entry_as_
     try:
         for n in range(8):
             await _change(db, n, ("demo", "other"))
-        await _raw(db, "DELETE FROM audit_log WHERE chain = 'tasking:demo' AND seq = 5",
-                   "DELETE FROM audit_log WHERE chain = 'tasking:other' AND seq = 8")
+        await _raw(
+            db,
+            "DELETE FROM audit_log WHERE chain = 'tasking:demo' AND seq = 5",
+            "DELETE FROM audit_log WHERE chain = 'tasking:other' AND seq = 8",
+        )
         reports = {r.chain: r.broken for r in await audit.verify_database(db)}
         assert (reports["tasking:demo"].kind, reports["tasking:demo"].seq) == ("entry_missing", 5)
         assert (reports["tasking:other"].kind, reports["tasking:other"].seq) == ("truncated", 8)
@@ -161,9 +190,17 @@ async def test_a_consumer_records_its_cause_and_a_command_records_its_caller(eit
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
             headers = {"X-Duban-Role": "unit", "X-Duban-Unit": "zjj"}
             assert (await client.post("/v1/tenants/demo/things/a", headers=headers)).status_code == 200
-            assert (await client.post("/v1/tenants/demo/things/b", params={"emit": "true"}, headers=headers)).status_code == 200
+            assert (
+                await client.post("/v1/tenants/demo/things/b", params={"emit": "true"}, headers=headers)
+            ).status_code == 200
 
-        trigger = new_event(tenant="demo", type="duban.matter.registered.v1", source="/duban/intake", data={"matter_id": "m1"}, time=START)
+        trigger = new_event(
+            tenant="demo",
+            type="duban.matter.registered.v1",
+            source="/duban/intake",
+            data={"matter_id": "m1"},
+            time=START,
+        )
         for _ in range(2):  # the redelivery is a duplicate: no second entry
             async with db.transaction() as s:
                 uow = UnitOfWork(s, infra, clock, SOURCE)
@@ -172,7 +209,9 @@ async def test_a_consumer_records_its_cause_and_a_command_records_its_caller(eit
                     await uow.emit("demo", "duban.task.assigned.v1", {"task_id": "t-from-event"})
         async with db.transaction() as s:
             uow = UnitOfWork(s, infra, clock, SOURCE)
-            other = new_event(tenant="demo", type="duban.deadline.set.v1", source="/duban/deadline", data={}, time=START)
+            other = new_event(
+                tenant="demo", type="duban.deadline.set.v1", source="/duban/deadline", data={}, time=START
+            )
             assert await uow.record_inbox("tasking-deadlines", other)
             await s.execute(things.update().where(things.c.id == "a").values(n=2))
         async with db.transaction() as s:
@@ -180,7 +219,9 @@ async def test_a_consumer_records_its_cause_and_a_command_records_its_caller(eit
             uow.audit("demo", "units.imported", units=3)
 
         async with db.read() as s:
-            rows = [dict(r) for r in (await s.execute(select(audit.audit_log).order_by(audit.audit_log.c.seq))).mappings()]
+            rows = [
+                dict(r) for r in (await s.execute(select(audit.audit_log).order_by(audit.audit_log.c.seq))).mappings()
+            ]
         got = [(r["seq"], r["tenant"], r["action"], json.loads(r["actor"]), json.loads(r["refs"])) for r in rows]
         assert [g[:3] for g in got] == [
             (1, "demo", "POST /v1/tenants/{tenant}/things/{thing_id}"),
@@ -190,7 +231,9 @@ async def test_a_consumer_records_its_cause_and_a_command_records_its_caller(eit
             (5, "demo", "units.imported"),
         ]
         caller = {"kind": "http", "role": "unit", "unit": "zjj"}
-        assert got[0][3] == caller | {"request": "POST /v1/tenants/demo/things/a"} and got[0][4]["writes"] == {"things": 1}
+        assert got[0][3] == caller | {"request": "POST /v1/tenants/demo/things/a"} and got[0][4]["writes"] == {
+            "things": 1
+        }
         assert got[1][3]["unit"] == "zjj" and got[1][4]["task_id"] == "b" and got[1][4]["route"].endswith("{thing_id}")
         assert got[2][3] == {"kind": "consumer", "service": "tasking", "consumer": "tasking-matters"}
         assert got[2][4]["cause"] == {"event_id": trigger.id, "type": "duban.matter.registered.v1"}

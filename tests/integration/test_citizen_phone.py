@@ -27,8 +27,11 @@ async def intake(tmp_path, duban_auth):
 
     def client(role: str, **claims) -> httpx.AsyncClient:
         token = duban_auth.token(tenant="*" if role == "operator" else "demo", roles=[role], **claims)
-        return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake",
-                                 headers={"Authorization": f"Bearer {token}"})
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://intake",
+            headers={"Authorization": f"Bearer {token}"},
+        )
 
     yield rt, client
     await rt.db.dispose()
@@ -53,8 +56,11 @@ async def test_the_office_reveals_one_number_for_one_task_and_the_audit_log_says
         assert revealed.status_code == 200, revealed.text
         assert (revealed.json()["phone"], revealed.json()["citizen_name"]) == ("13912345678", "张*三")
         assert revealed.headers["cache-control"] == "no-store"
-        assert (await office.post("/v1/tenants/demo/matters/nothing-here/citizen-phone",
-                                  json={"task_id": "t-1", "reason": "回访"})).status_code == 404
+        assert (
+            await office.post(
+                "/v1/tenants/demo/matters/nothing-here/citizen-phone", json={"task_id": "t-1", "reason": "回访"}
+            )
+        ).status_code == 404
     async with client("leader") as leader:
         assert (await leader.post(url, json={"task_id": "t-1", "reason": "看看"})).status_code == 403
 

@@ -13,6 +13,7 @@ import nats
 import pytest
 from sqlalchemy import func, select
 
+from deadline_support import pg_database, seed_timers
 from duban_cli.embedded import ServiceProcess
 from duban_common.calendar import TZ
 from duban_common.clock import BUCKET, set_shared_time
@@ -20,7 +21,6 @@ from duban_common.db import Database
 from duban_common.natsserver import free_port
 from duban_common.testing.streams import stored_messages
 from duban_deadline.adapters import orm
-from deadline_support import pg_database, seed_timers
 
 pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("operator_scope")]  # reads and seeds as the operator
 
@@ -31,16 +31,27 @@ DUE = datetime(2026, 12, 7, 17, 30, tzinfo=TZ)  # every timer falls due between 
 def replica(name: str, db_url: str, nats_url: str, logs) -> ServiceProcess:
     import os
 
-    env = dict(os.environ, DUBAN_SERVICE="deadline", DUBAN_INSTANCE=name, DUBAN_DATABASE_URL=db_url, DUBAN_NATS_URL=nats_url,
-               DUBAN_HTTP_PORT=str(free_port()), DUBAN_CLOCK="simulated", DUBAN_DATA_DIR=str(logs), DUBAN_TIMER_BATCH="100",
-               PYTHONUNBUFFERED="1")
+    env = dict(
+        os.environ,
+        DUBAN_SERVICE="deadline",
+        DUBAN_INSTANCE=name,
+        DUBAN_DATABASE_URL=db_url,
+        DUBAN_NATS_URL=nats_url,
+        DUBAN_HTTP_PORT=str(free_port()),
+        DUBAN_CLOCK="simulated",
+        DUBAN_DATA_DIR=str(logs),
+        DUBAN_TIMER_BATCH="100",
+        PYTHONUNBUFFERED="1",
+    )
     return ServiceProcess("deadline", int(env["DUBAN_HTTP_PORT"]), env, logs / f"deadline-{name}.log")
 
 
 async def fired_by(db: Database) -> dict[str, int]:
     async with db.read() as s:
         t = orm.timers.c
-        return dict((await s.execute(select(t.fired_by, func.count()).where(t.state == "fired").group_by(t.fired_by))).all())
+        return dict(
+            (await s.execute(select(t.fired_by, func.count()).where(t.state == "fired").group_by(t.fired_by))).all()
+        )
 
 
 async def overdue_events(js) -> dict[str, set[str]]:
@@ -68,7 +79,9 @@ async def test_two_replicas_fire_ten_thousand_timers_exactly_once_with_one_kille
             assert len(ids) == TIMERS
 
             started = time.monotonic()
-            advance = asyncio.create_task(set_shared_time(js, DUE + timedelta(minutes=1), services=("deadline",), timeout_s=120))
+            advance = asyncio.create_task(
+                set_shared_time(js, DUE + timedelta(minutes=1), services=("deadline",), timeout_s=120)
+            )
             while True:  # kill replica a once both are firing and a has done part of the work
                 counts = await fired_by(db)
                 if counts.get("deadline.a", 0) >= 500 and counts.get("deadline.b", 0) >= 500:
@@ -89,7 +102,13 @@ async def test_two_replicas_fire_ten_thousand_timers_exactly_once_with_one_kille
                 await asyncio.sleep(0.2)
             fired_in_s = time.monotonic() - started
             async with db.read() as s:
-                while (await s.execute(select(func.count()).select_from(orm.infra.outbox).where(orm.infra.outbox.c.published_at.is_(None)))).scalar_one():
+                while (
+                    await s.execute(
+                        select(func.count())
+                        .select_from(orm.infra.outbox)
+                        .where(orm.infra.outbox.c.published_at.is_(None))
+                    )
+                ).scalar_one():
                     assert time.monotonic() - started < 180, "outbox not drained"
                     await asyncio.sleep(0.2)
                     await s.rollback()
@@ -97,8 +116,10 @@ async def test_two_replicas_fire_ten_thousand_timers_exactly_once_with_one_kille
 
             published = await overdue_events(js)
             final = await fired_by(db)
-            print(f"\n{TIMERS} timers fired in {fired_in_s:.1f}s; at the kill a={at_kill.get('deadline.a')} b={at_kill.get('deadline.b')}; "
-                  f"in the end a={final.get('deadline.a')} b={final.get('deadline.b')}")
+            print(
+                f"\n{TIMERS} timers fired in {fired_in_s:.1f}s; at the kill a={at_kill.get('deadline.a')} b={at_kill.get('deadline.b')}; "
+                f"in the end a={final.get('deadline.a')} b={final.get('deadline.b')}"
+            )
             assert set(published) == set(event_of), "every timer's event is on the stream, and no other"
             twice = {tid: evs for tid, evs in published.items() if len(evs) != 1}
             assert not twice, f"{len(twice)} timers fired more than once"

@@ -44,13 +44,23 @@ async def runtime(tmp_path):
 
 async def _queue(rt, n: int = 1) -> None:
     for i in range(n):
-        note = ev.NotificationRequested(notification_id=f"n{i}", channel="sms", recipient={"unit": "zjj", "address": "13800000004"},
-                                        template="urge", text=f"催办 {i}", ref={"task_id": "t1", "matter_id": "m1", "title": "x"},
-                                        created_at=rt.clock.now())
-        env = new_event(tenant="demo", type=ev.NOTIFICATION_REQUESTED, source="/duban/escalation", data=note, time=rt.clock.now())
+        note = ev.NotificationRequested(
+            notification_id=f"n{i}",
+            channel="sms",
+            recipient={"unit": "zjj", "address": "13800000004"},
+            template="urge",
+            text=f"催办 {i}",
+            ref={"task_id": "t1", "matter_id": "m1", "title": "x"},
+            created_at=rt.clock.now(),
+        )
+        env = new_event(
+            tenant="demo", type=ev.NOTIFICATION_REQUESTED, source="/duban/escalation", data=note, time=rt.clock.now()
+        )
         with tenancy.scoped("demo"):  # as the consumer runner does
             async with rt.unit_of_work() as uow:
-                await apply(rt.handlers["notifications"][ev.NOTIFICATION_REQUESTED], env, "duban.out.demo.notification.sms", uow)
+                await apply(
+                    rt.handlers["notifications"][ev.NOTIFICATION_REQUESTED], env, "duban.out.demo.notification.sms", uow
+                )
 
 
 async def _rows(rt, table):
@@ -75,7 +85,8 @@ async def test_a_failing_gateway_is_retried_with_backoff_until_it_answers(runtim
     assert (row["status"], row["attempts"], row["last_error"]) == ("sent", 3, None) and len(sender.calls) == 3
     sent = [json.loads(r["payload"]) for r in await _rows(runtime, orm.infra.outbox)]
     assert [(e["type"], e["data"]["status"], e["data"]["attempts"], e["data"]["recipient_masked"]) for e in sent] == [
-        (ev.NOTIFICATION_SENT, "sent", 3, "138****0004")]
+        (ev.NOTIFICATION_SENT, "sent", 3, "138****0004")
+    ]
 
 
 async def test_a_channel_that_never_answers_ends_failed_after_the_last_attempt(runtime):

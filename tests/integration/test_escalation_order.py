@@ -18,11 +18,11 @@ from duban_common.clock import FixedClock
 from duban_common.consumer import apply
 from duban_common.contracts import events as ev
 from duban_common.envelope import new_event
+from duban_common.signoff import Decision, SignoffError, Turn
 from duban_escalation.adapters import orm
-from duban_escalation.entrypoints import http
 from duban_escalation.bootstrap import bootstrap
 from duban_escalation.config import EscalationSettings
-from duban_common.signoff import Decision, SignoffError, Turn
+from duban_escalation.entrypoints import http
 from duban_escalation.service_layer import handlers, notify, orders
 from service_support import rows
 
@@ -54,7 +54,14 @@ def contexts(rt) -> notify.Contexts:
     return rt.collaborators["contexts"]  # what bootstrap gave the handlers and routes
 
 
-AUTOMATIC = ("urge_notice", "supervision_order", "bulletin_office", "bulletin_government", "special_report", "public_censure")
+AUTOMATIC = (
+    "urge_notice",
+    "supervision_order",
+    "bulletin_office",
+    "bulletin_government",
+    "special_report",
+    "public_censure",
+)
 
 
 async def issued_at_once(rt, tenant: str = "demo") -> None:
@@ -62,8 +69,13 @@ async def issued_at_once(rt, tenant: str = "demo") -> None:
     the ladder's order of events, as before sign-off chains (test_escalation_signoff.py has the chains)."""
     with tenancy.scoped(tenant):
         async with rt.db.transaction() as s:
-            await s.execute(orm.signoff.signoff_chains.insert(), [dict(tenant=tenant, doc_type=t, definition={"steps": []}, updated_at=NOW,
-                                                                       updated_by="test") for t in AUTOMATIC])
+            await s.execute(
+                orm.signoff.signoff_chains.insert(),
+                [
+                    dict(tenant=tenant, doc_type=t, definition={"steps": []}, updated_at=NOW, updated_by="test")
+                    for t in AUTOMATIC
+                ],
+            )
 
 
 async def deliver(rt, purpose: str, type_: str, data) -> None:
@@ -74,38 +86,82 @@ async def deliver(rt, purpose: str, type_: str, data) -> None:
 
 
 def unit_fact(*, version: int, phone: str | None = None) -> ev.UnitRegistered:
-    return ev.UnitRegistered(code="zjj", name="县住房和城乡建设局", type="department", phone=phone, active=True, version=version,
-                             changed_at=NOW)
+    return ev.UnitRegistered(
+        code="zjj",
+        name="县住房和城乡建设局",
+        type="department",
+        phone=phone,
+        active=True,
+        version=version,
+        changed_at=NOW,
+    )
 
 
 def urged(outbox: list[dict]) -> list[tuple]:
     events = [json.loads(r["payload"]) for r in outbox]
-    return [(e["data"]["task_id"], e["data"]["unit"], e["data"]["reason"]) for e in events if e["type"] == ev.ESCALATION_URGED]
+    return [
+        (e["data"]["task_id"], e["data"]["unit"], e["data"]["reason"])
+        for e in events
+        if e["type"] == ev.ESCALATION_URGED
+    ]
 
 
 def deadline_set(task_id: str, matter_id: str) -> ev.DeadlineSet:
-    return ev.DeadlineSet(task_id=task_id, matter_id=matter_id, start_on=date(2026, 11, 10), due_on=date(2026, 11, 20),
-                          due_at=datetime(2026, 11, 20, 17, 30, tzinfo=TZ), rule="working_days")
+    return ev.DeadlineSet(
+        task_id=task_id,
+        matter_id=matter_id,
+        start_on=date(2026, 11, 10),
+        due_on=date(2026, 11, 20),
+        due_at=datetime(2026, 11, 20, 17, 30, tzinfo=TZ),
+        rule="working_days",
+    )
 
 
 def assigned(task_id: str, matter_id: str) -> ev.TaskAssigned:
-    return ev.TaskAssigned(task_id=task_id, matter_id=matter_id, title="关于加快推进农村供水保障工程的批示", lead_unit="zjj",
-                           origin=ORIGIN, assigned_at=datetime(2026, 11, 10, 9, 0, tzinfo=TZ))
+    return ev.TaskAssigned(
+        task_id=task_id,
+        matter_id=matter_id,
+        title="关于加快推进农村供水保障工程的批示",
+        lead_unit="zjj",
+        origin=ORIGIN,
+        assigned_at=datetime(2026, 11, 10, 9, 0, tzinfo=TZ),
+    )
 
 
 async def test_a_deadline_before_the_assignment_is_kept_and_an_overdue_waits_for_it(runtime):
     due_at = datetime(2026, 11, 20, 17, 30, tzinfo=TZ)
-    await deliver(runtime, "deadlines", ev.DEADLINE_SET, ev.DeadlineSet(
-        task_id="t1", matter_id="m1", start_on=date(2026, 11, 10), due_on=date(2026, 11, 20), due_at=due_at, rule="working_days"))
+    await deliver(
+        runtime,
+        "deadlines",
+        ev.DEADLINE_SET,
+        ev.DeadlineSet(
+            task_id="t1",
+            matter_id="m1",
+            start_on=date(2026, 11, 10),
+            due_on=date(2026, 11, 20),
+            due_at=due_at,
+            rule="working_days",
+        ),
+    )
     [task] = await rows(runtime, orm.watched_tasks)
     assert (task["due_on"], task["unit"], task["overdue"], task["urges"]) == (date(2026, 11, 20), None, False, 0)
 
-    overdue = ev.DeadlineOverdue(task_id="t1", matter_id="m1", timer_id="t1:overdue:2026-11-20", scheduled_at=due_at,
-                                 due_on=date(2026, 11, 20), due_at=due_at)
+    overdue = ev.DeadlineOverdue(
+        task_id="t1",
+        matter_id="m1",
+        timer_id="t1:overdue:2026-11-20",
+        scheduled_at=due_at,
+        due_on=date(2026, 11, 20),
+        due_at=due_at,
+    )
     await deliver(runtime, "deadlines", ev.DEADLINE_OVERDUE, overdue)
     await deliver(runtime, "deadlines", ev.DEADLINE_OVERDUE, overdue)  # a redelivery, however late, waits once
     [task] = await rows(runtime, orm.watched_tasks)
-    assert (task["overdue"], task["urges"], task["waiting"]) == (True, 0, [{"reason": "overdue", "key": "overdue:t1:overdue:2026-11-20"}])
+    assert (task["overdue"], task["urges"], task["waiting"]) == (
+        True,
+        0,
+        [{"reason": "overdue", "key": "overdue:t1:overdue:2026-11-20"}],
+    )
     assert await rows(runtime, orm.infra.outbox) == [], "no unit to urge yet"
 
     await deliver(runtime, "tasks", ev.TASK_ASSIGNED, assigned("t1", "m1"))
@@ -121,23 +177,56 @@ async def test_a_return_before_the_assignment_waits_for_it(runtime):
     returned = ev.TaskReturned(task_id="t2", matter_id="m2", reason="材料不全", returned_at=NOW)
     await deliver(runtime, "tasks", ev.TASK_RETURNED, returned)
     [task] = await rows(runtime, orm.watched_tasks)
-    assert (task["unit"], task["returns"], task["urges"], [w["reason"] for w in task["waiting"]]) == (None, 1, 0, ["returned"])
+    assert (task["unit"], task["returns"], task["urges"], [w["reason"] for w in task["waiting"]]) == (
+        None,
+        1,
+        0,
+        ["returned"],
+    )
     assert await rows(runtime, orm.infra.outbox) == []
 
     await deliver(runtime, "tasks", ev.TASK_ASSIGNED, assigned("t2", "m2"))
     [task] = await rows(runtime, orm.watched_tasks)
-    assert (task["unit"], task["returns"], task["urges"], task["waiting"]) == ("zjj", 1, 0, None)  # a return is not an urge
+    assert (task["unit"], task["returns"], task["urges"], task["waiting"]) == (
+        "zjj",
+        1,
+        0,
+        None,
+    )  # a return is not an urge
     assert urged(await rows(runtime, orm.infra.outbox)) == []
-    assert [(s["task_id"], s["step"]) for s in await rows(runtime, orm.steps_taken)] == [("t2", 1)]  # the first rung, once
+    assert [(s["task_id"], s["step"]) for s in await rows(runtime, orm.steps_taken)] == [
+        ("t2", 1)
+    ]  # the first rung, once
 
 
 async def test_an_overdue_whose_task_got_a_new_deadline_before_its_assignment_is_not_taken(runtime):
     due_at = datetime(2026, 11, 20, 17, 30, tzinfo=TZ)
-    await deliver(runtime, "deadlines", ev.DEADLINE_OVERDUE, ev.DeadlineOverdue(
-        task_id="t3", matter_id="m3", timer_id="t3:overdue:2026-11-20", scheduled_at=due_at, due_on=date(2026, 11, 20), due_at=due_at))
-    await deliver(runtime, "deadlines", ev.DEADLINE_SET, ev.DeadlineSet(  # extended meanwhile: no longer overdue
-        task_id="t3", matter_id="m3", start_on=date(2026, 11, 10), due_on=date(2026, 12, 4), due_at=due_at.replace(day=4, month=12),
-        rule="working_days"))
+    await deliver(
+        runtime,
+        "deadlines",
+        ev.DEADLINE_OVERDUE,
+        ev.DeadlineOverdue(
+            task_id="t3",
+            matter_id="m3",
+            timer_id="t3:overdue:2026-11-20",
+            scheduled_at=due_at,
+            due_on=date(2026, 11, 20),
+            due_at=due_at,
+        ),
+    )
+    await deliver(
+        runtime,
+        "deadlines",
+        ev.DEADLINE_SET,
+        ev.DeadlineSet(  # extended meanwhile: no longer overdue
+            task_id="t3",
+            matter_id="m3",
+            start_on=date(2026, 11, 10),
+            due_on=date(2026, 12, 4),
+            due_at=due_at.replace(day=4, month=12),
+            rule="working_days",
+        ),
+    )
     await deliver(runtime, "tasks", ev.TASK_ASSIGNED, assigned("t3", "m3"))
     [task] = await rows(runtime, orm.watched_tasks)
     assert (task["unit"], task["overdue"], task["urges"], task["waiting"]) == ("zjj", False, 0, None)
@@ -151,18 +240,31 @@ async def test_a_supervision_order_is_signed_only_once_the_task_has_a_unit(runti
     await deliver(runtime, "deadlines", ev.DEADLINE_SET, deadline_set("t4", "m4"))
     with tenancy.scoped("demo"):
         async with runtime.db.transaction() as s:  # this test is about the order's own chain (the default)
-            await s.execute(orm.signoff.signoff_chains.delete().where(orm.signoff.signoff_chains.c.doc_type == "supervision_order"))
-    people = {"approve": Turn("leader-1", frozenset({"leader"})), "sign": Turn("director-1", frozenset({"office_director"})),
-              "propose": Turn("deputy-1", frozenset({"office_deputy"}))}
+            await s.execute(
+                orm.signoff.signoff_chains.delete().where(orm.signoff.signoff_chains.c.doc_type == "supervision_order")
+            )
+    people = {
+        "approve": Turn("leader-1", frozenset({"leader"})),
+        "sign": Turn("director-1", frozenset({"office_director"})),
+        "propose": Turn("deputy-1", frozenset({"office_deputy"})),
+    }
 
     async def step(name: str, order_id: str | None = None):
         with tenancy.scoped("demo"):
             async with runtime.unit_of_work() as uow:
                 if order_id is None:
-                    return await orders.propose(uow, runtime.signoff, await handlers.load(uow, "t4"), "务必于本周内完成整改", "督查室 孙丽")
+                    return await orders.propose(
+                        uow, runtime.signoff, await handlers.load(uow, "t4"), "务必于本周内完成整改", "督查室 孙丽"
+                    )
                 draft = await orders.draft_of(uow.session, runtime.signoff, "demo", order_id)
-                done = await runtime.signoff.act(uow, "demo", draft["id"], people[name], people[name].person,
-                                                 Decision("approve", None, orders.STEP_ACTIONS[name]))
+                done = await runtime.signoff.act(
+                    uow,
+                    "demo",
+                    draft["id"],
+                    people[name],
+                    people[name].person,
+                    Decision("approve", None, orders.STEP_ACTIONS[name]),
+                )
                 return {"status": orders.status_of(done), "notice_no": done["number"]}
 
     order = (await step("propose"))["order_id"]
@@ -180,7 +282,8 @@ async def test_a_supervision_order_is_signed_only_once_the_task_has_a_unit(runti
     assert (signed["status"], signed["notice_no"]) == ("issued", "督办单〔2026〕1号")
     issued = [json.loads(r["payload"]) for r in await rows(runtime, orm.infra.outbox)]
     assert [(e["data"]["unit"], e["data"]["notice_no"]) for e in issued if e["type"] == ev.ESCALATION_ORDER_ISSUED] == [
-        ("zjj", "督办单〔2026〕1号")]
+        ("zjj", "督办单〔2026〕1号")
+    ]
 
 
 async def test_an_urge_or_rectification_demand_before_the_assignment_is_refused_and_changes_nothing(runtime):
@@ -190,41 +293,82 @@ async def test_an_urge_or_rectification_demand_before_the_assignment_is_refused_
         async with escalation_routes(runtime) as client:
             refused = await client.post(url, json={"by": "王县长"}, headers=leader)
             assert refused.status_code == 409 and "尚未交办" in refused.json()["detail"]
-            urge = await client.post("/v1/tenants/demo/tasks/t5/urge", json={}, headers={"X-Duban-Role": "supervision_office"})
+            urge = await client.post(
+                "/v1/tenants/demo/tasks/t5/urge", json={}, headers={"X-Duban-Role": "supervision_office"}
+            )
             assert urge.status_code == 409 and "暂不能催办" in urge.json()["detail"]
             assert [(t["urges"], t["unit"]) for t in await rows(runtime, orm.watched_tasks)] == [(0, None)]
             assert await rows(runtime, orm.urges) == [] and await rows(runtime, orm.infra.outbox) == []
             await deliver(runtime, "tasks", ev.TASK_ASSIGNED, assigned("t5", "m5"))
             taken = await client.post(url, json={"by": "王县长"}, headers=leader)
-    assert taken.status_code == 200 and taken.json()["steps_taken"] == [2]  # rung 1 came with the urge; rung 2 by the trigger
+    assert taken.status_code == 200 and taken.json()["steps_taken"] == [
+        2
+    ]  # rung 1 came with the urge; rung 2 by the trigger
     assert sorted(s["step"] for s in await rows(runtime, orm.steps_taken)) == [1, 2]
     assert urged(await rows(runtime, orm.infra.outbox)) == [("t5", "zjj", "rectification_unmet")]
 
 
-async def test_a_reassignment_processed_before_the_assignment_keeps_its_unit_and_triggers_wait_for_the_assignment(runtime):
+async def test_a_reassignment_processed_before_the_assignment_keeps_its_unit_and_triggers_wait_for_the_assignment(
+    runtime,
+):
     """task.assigned failed once and waits for its redelivery while the same stream's task.reassigned
     goes through: the later unit stays when the assignment comes, and what came meanwhile (an overdue,
     an urge by hand) waits for the assignment, which alone carries the title."""
     due_at = datetime(2026, 11, 20, 17, 30, tzinfo=TZ)
-    await deliver(runtime, "tasks", ev.TASK_REASSIGNED, ev.TaskReassigned(
-        task_id="t6", matter_id="m6", previous_unit="zjj", lead_unit="fgj", reassigned_at=NOW, version=2))
-    await deliver(runtime, "deadlines", ev.DEADLINE_OVERDUE, ev.DeadlineOverdue(
-        task_id="t6", matter_id="m6", timer_id="t6:overdue:2026-11-20", scheduled_at=due_at, due_on=date(2026, 11, 20), due_at=due_at))
+    await deliver(
+        runtime,
+        "tasks",
+        ev.TASK_REASSIGNED,
+        ev.TaskReassigned(
+            task_id="t6", matter_id="m6", previous_unit="zjj", lead_unit="fgj", reassigned_at=NOW, version=2
+        ),
+    )
+    await deliver(
+        runtime,
+        "deadlines",
+        ev.DEADLINE_OVERDUE,
+        ev.DeadlineOverdue(
+            task_id="t6",
+            matter_id="m6",
+            timer_id="t6:overdue:2026-11-20",
+            scheduled_at=due_at,
+            due_on=date(2026, 11, 20),
+            due_at=due_at,
+        ),
+    )
     [task] = await rows(runtime, orm.watched_tasks)
-    assert (task["unit"], task["title"], task["urges"], [w["reason"] for w in task["waiting"]]) == ("fgj", None, 0, ["overdue"])
+    assert (task["unit"], task["title"], task["urges"], [w["reason"] for w in task["waiting"]]) == (
+        "fgj",
+        None,
+        0,
+        ["overdue"],
+    )
     with tenancy.scoped("demo"):
         async with escalation_routes(runtime) as client:
-            urge = await client.post("/v1/tenants/demo/tasks/t6/urge", json={}, headers={"X-Duban-Role": "supervision_office"})
+            urge = await client.post(
+                "/v1/tenants/demo/tasks/t6/urge", json={}, headers={"X-Duban-Role": "supervision_office"}
+            )
     assert urge.status_code == 409 and await rows(runtime, orm.infra.outbox) == []
 
-    await deliver(runtime, "tasks", ev.TASK_ASSIGNED, assigned("t6", "m6"))  # names zjj, the unit before the reassignment
+    await deliver(
+        runtime, "tasks", ev.TASK_ASSIGNED, assigned("t6", "m6")
+    )  # names zjj, the unit before the reassignment
     [task] = await rows(runtime, orm.watched_tasks)
-    assert (task["unit"], task["title"], task["urges"], task["waiting"]) == ("fgj", "关于加快推进农村供水保障工程的批示", 1, None)
+    assert (task["unit"], task["title"], task["urges"], task["waiting"]) == (
+        "fgj",
+        "关于加快推进农村供水保障工程的批示",
+        1,
+        None,
+    )
     assert urged(await rows(runtime, orm.infra.outbox)) == [("t6", "fgj", "overdue")]
 
     for version, unit in ((4, "jyj"), (3, "wjj")):  # the fourth version's reassignment processed before the third's
-        await deliver(runtime, "tasks", ev.TASK_REASSIGNED, ev.TaskReassigned(
-            task_id="t6", matter_id="m6", lead_unit=unit, reassigned_at=NOW, version=version))
+        await deliver(
+            runtime,
+            "tasks",
+            ev.TASK_REASSIGNED,
+            ev.TaskReassigned(task_id="t6", matter_id="m6", lead_unit=unit, reassigned_at=NOW, version=version),
+        )
     [task] = await rows(runtime, orm.watched_tasks)
     assert (task["unit"], task["unit_version"]) == ("jyj", 4)
 
@@ -234,14 +378,22 @@ async def test_a_manual_urge_keeps_the_offices_words_and_who_urged(runtime, duba
     event, the notice and the message; who urged and who proposed an order come from the token."""
     await deliver(runtime, "deadlines", ev.DEADLINE_SET, deadline_set("t9", "m9"))
     await deliver(runtime, "tasks", ev.TASK_ASSIGNED, assigned("t9", "m9"))
-    await deliver(runtime, "units", ev.UNIT_UPDATED, unit_fact(version=2, phone="13800000000"))  # the unit gets the urge by SMS
+    await deliver(
+        runtime, "units", ev.UNIT_UPDATED, unit_fact(version=2, phone="13800000000")
+    )  # the unit gets the urge by SMS
     office = {"Authorization": "Bearer " + duban_auth.token(tenant="demo", roles=["supervision_office"], name="李敏")}
     words = "群众反映强烈，请于本周五前报送整改方案"
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=runtime.app("escalation")), base_url="http://t") as client:
-        r = await client.post("/v1/tenants/demo/tasks/t9/urge", json={"reason": words}, headers={**office, "Idempotency-Key": "u1"})
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=runtime.app("escalation")), base_url="http://t"
+    ) as client:
+        r = await client.post(
+            "/v1/tenants/demo/tasks/t9/urge", json={"reason": words}, headers={**office, "Idempotency-Key": "u1"}
+        )
         assert r.status_code == 200, r.text
         history = (await client.get("/v1/tenants/demo/tasks/t9/escalation", headers=office)).json()
-        order = await client.post("/v1/tenants/demo/tasks/t9/supervision-orders", json={"requirement": "务必于本周内完成整改"}, headers=office)
+        order = await client.post(
+            "/v1/tenants/demo/tasks/t9/supervision-orders", json={"requirement": "务必于本周内完成整改"}, headers=office
+        )
         assert order.status_code == 201, order.text
     [u] = history["urge_list"]
     assert (u["reason"], u["note"], u["urged_by"]) == ("manual", words, "李敏")

@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
+from test_escalation_order import NOW, assigned, contexts, deliver, runtime  # noqa: F401 - the fixture
+
 from duban_common.calendar import TZ, WorkCalendar
 from duban_common.contracts import events as ev
 from duban_escalation.adapters import orm
 from duban_escalation.domain.ladder import DEFAULT_LADDER
 from duban_escalation.service_layer.timers import EscalationTimers
 from service_support import rows
-from test_escalation_order import NOW, assigned, contexts, deliver, runtime  # noqa: F401 - the fixture
 
 DUE_AT = datetime(2026, 11, 20, 17, 30, tzinfo=TZ)
 
@@ -22,8 +23,14 @@ def published(outbox: list[dict], type_: str) -> list[dict]:
 
 
 def overdue(task_id: str, n: int) -> ev.DeadlineOverdue:
-    return ev.DeadlineOverdue(task_id=task_id, matter_id="m", timer_id=f"{task_id}:overdue:{n}", scheduled_at=DUE_AT,
-                              due_on=DUE_AT.date(), due_at=DUE_AT)
+    return ev.DeadlineOverdue(
+        task_id=task_id,
+        matter_id="m",
+        timer_id=f"{task_id}:overdue:{n}",
+        scheduled_at=DUE_AT,
+        due_on=DUE_AT.date(),
+        due_at=DUE_AT,
+    )
 
 
 async def test_three_returns_take_the_first_rung_once_and_are_not_urges(runtime):  # noqa: F811
@@ -32,7 +39,12 @@ async def test_three_returns_take_the_first_rung_once_and_are_not_urges(runtime)
     deduction. Three returns do not reach the third rung."""
     await deliver(runtime, "tasks", ev.TASK_ASSIGNED, assigned("t1", "m"))
     for n in range(3):
-        await deliver(runtime, "tasks", ev.TASK_RETURNED, ev.TaskReturned(task_id="t1", matter_id="m", reason=f"材料不全{n}", returned_at=NOW))
+        await deliver(
+            runtime,
+            "tasks",
+            ev.TASK_RETURNED,
+            ev.TaskReturned(task_id="t1", matter_id="m", reason=f"材料不全{n}", returned_at=NOW),
+        )
     [task] = await rows(runtime, orm.watched_tasks)
     assert (task["returns"], task["urges"]) == (3, 0)
     assert [s["step"] for s in await rows(runtime, orm.steps_taken)] == [1]
@@ -40,10 +52,18 @@ async def test_three_returns_take_the_first_rung_once_and_are_not_urges(runtime)
     outbox = await rows(runtime, orm.infra.outbox)
     assert published(outbox, ev.ESCALATION_URGED) == []
     [bulletin] = published(outbox, ev.ESCALATION_BULLETINED)
-    assert bulletin["issued_by"] == "supervision_office" and "退回重办" in bulletin["text"] and "催办" not in bulletin["text"]
-    assert [d["points"] for d in await rows(runtime, orm.deductions)] == [DEFAULT_LADDER.steps[0].deduction]  # the rung's, no urge's
+    assert (
+        bulletin["issued_by"] == "supervision_office"
+        and "退回重办" in bulletin["text"]
+        and "催办" not in bulletin["text"]
+    )
+    assert [d["points"] for d in await rows(runtime, orm.deductions)] == [
+        DEFAULT_LADDER.steps[0].deduction
+    ]  # the rung's, no urge's
 
-    await deliver(runtime, "deadlines", ev.DEADLINE_OVERDUE, overdue("t1", 1))  # the first real urge takes no rung again
+    await deliver(
+        runtime, "deadlines", ev.DEADLINE_OVERDUE, overdue("t1", 1)
+    )  # the first real urge takes no rung again
     [task] = await rows(runtime, orm.watched_tasks)
     assert task["urges"] == 1 and [s["step"] for s in await rows(runtime, orm.steps_taken)] == [1]
 
@@ -56,12 +76,16 @@ async def test_a_missed_explanation_is_recorded_and_is_an_urge_only_where_the_la
         await deliver(runtime, "deadlines", ev.DEADLINE_OVERDUE, overdue("t2", n))
     [expl] = await rows(runtime, orm.explanations)
     assert expl["submitted_at"] is None
-    later = datetime(2026, 11, 27, 10, 0, tzinfo=TZ)  # past the explanation's limit (Thu 26th 17:30), before the re-urge (30th)
+    later = datetime(
+        2026, 11, 27, 10, 0, tzinfo=TZ
+    )  # past the explanation's limit (Thu 26th 17:30), before the re-urge (30th)
     runtime.clock.set(later)
     await EscalationTimers(runtime, WorkCalendar(), contexts(runtime)).fire_due(later)
     [task] = await rows(runtime, orm.watched_tasks)
     assert task["urges"] == 2, "not an urge"
-    assert [e["data"] for e in await rows(runtime, orm.dossier_entries) if e["type"] == "explanation_missing"] == [{"step": 2}]
+    assert [e["data"] for e in await rows(runtime, orm.dossier_entries) if e["type"] == "explanation_missing"] == [
+        {"step": 2}
+    ]
 
     with_urge = DEFAULT_LADDER.model_copy(update={"explanation_missing_urges": True})
     await runtime_ladder(runtime, with_urge)
@@ -70,7 +94,11 @@ async def test_a_missed_explanation_is_recorded_and_is_an_urge_only_where_the_la
         await deliver(runtime, "deadlines", ev.DEADLINE_OVERDUE, overdue("t3", n))
     await EscalationTimers(runtime, WorkCalendar(), contexts(runtime)).fire_due(datetime(2026, 12, 4, 10, 0, tzinfo=TZ))
     t3 = next(t for t in await rows(runtime, orm.watched_tasks) if t["task_id"] == "t3")
-    assert [u["reason"] for u in await rows(runtime, orm.urges) if u["task_id"] == "t3"][:3] == ["overdue", "overdue", "explanation_missing"]
+    assert [u["reason"] for u in await rows(runtime, orm.urges) if u["task_id"] == "t3"][:3] == [
+        "overdue",
+        "overdue",
+        "explanation_missing",
+    ]
     assert t3["urges"] >= 3
 
 
@@ -79,7 +107,9 @@ async def runtime_ladder(rt, ladder) -> None:
 
     with tenancy.scoped("demo"):
         async with rt.unit_of_work() as uow:
-            await uow.session.execute(orm.ladders.insert(), dict(tenant="demo", definition=ladder.model_dump(), updated_at=uow.now()))
+            await uow.session.execute(
+                orm.ladders.insert(), dict(tenant="demo", definition=ladder.model_dump(), updated_at=uow.now())
+            )
 
 
 async def test_a_progress_report_does_not_stop_the_urging_a_deadline_ahead_does(runtime):  # noqa: F811
@@ -89,13 +119,28 @@ async def test_a_progress_report_does_not_stop_the_urging_a_deadline_ahead_does(
     await deliver(runtime, "tasks", ev.TASK_ASSIGNED, assigned("t4", "m"))
     await deliver(runtime, "deadlines", ev.DEADLINE_OVERDUE, overdue("t4", 1))
     if ev.TASK_PROGRESS_REPORTED in runtime.handlers["tasks"]:  # else the consumer acks it unread
-        await deliver(runtime, "tasks", ev.TASK_PROGRESS_REPORTED, ev.TaskProgressReported(
-            task_id="t4", matter_id="m", unit="zjj", reported_at=NOW, progress=0))
+        await deliver(
+            runtime,
+            "tasks",
+            ev.TASK_PROGRESS_REPORTED,
+            ev.TaskProgressReported(task_id="t4", matter_id="m", unit="zjj", reported_at=NOW, progress=0),
+        )
     [reurge] = [t for t in await rows(runtime, orm.timers) if t["kind"] == "reurge"]
     assert not reurge["cancelled"]
-    await deliver(runtime, "deadlines", ev.DEADLINE_SET, ev.DeadlineSet(
-        task_id="t4", matter_id="m", start_on=date(2026, 11, 10), due_on=date(2026, 12, 21),
-        due_at=datetime(2026, 12, 21, 17, 30, tzinfo=TZ), rule="meeting_executive", reason="feedback_received"))
+    await deliver(
+        runtime,
+        "deadlines",
+        ev.DEADLINE_SET,
+        ev.DeadlineSet(
+            task_id="t4",
+            matter_id="m",
+            start_on=date(2026, 11, 10),
+            due_on=date(2026, 12, 21),
+            due_at=datetime(2026, 12, 21, 17, 30, tzinfo=TZ),
+            rule="meeting_executive",
+            reason="feedback_received",
+        ),
+    )
     [task] = await rows(runtime, orm.watched_tasks)
     [reurge] = [t for t in await rows(runtime, orm.timers) if t["kind"] == "reurge"]
     assert (task["overdue"], reurge["cancelled"]) == (False, True)
@@ -105,10 +150,22 @@ async def test_the_explanation_is_due_at_the_tenants_due_time_as_the_deadline_se
     """Issue: the 17:30 due time lived in escalation's climb.take_step as a literal too; the deadline
     service owns it per tenant and announces it with the deadline (deadline.set due_at)."""
     await deliver(runtime, "tasks", ev.TASK_ASSIGNED, assigned("t5", "m"))
-    await deliver(runtime, "deadlines", ev.DEADLINE_SET, ev.DeadlineSet(
-        task_id="t5", matter_id="m", start_on=date(2026, 11, 10), due_on=date(2026, 11, 20),
-        due_at=datetime(2026, 11, 20, 18, 0, tzinfo=TZ), rule="meeting_executive"))  # a tenant whose day ends at 18:00
+    await deliver(
+        runtime,
+        "deadlines",
+        ev.DEADLINE_SET,
+        ev.DeadlineSet(
+            task_id="t5",
+            matter_id="m",
+            start_on=date(2026, 11, 10),
+            due_on=date(2026, 11, 20),
+            due_at=datetime(2026, 11, 20, 18, 0, tzinfo=TZ),
+            rule="meeting_executive",
+        ),
+    )  # a tenant whose day ends at 18:00
     for n in (1, 2):
         await deliver(runtime, "deadlines", ev.DEADLINE_OVERDUE, overdue("t5", n))
     [expl] = await rows(runtime, orm.explanations)
-    assert expl["due_at"].astimezone(TZ) == datetime(2026, 11, 26, 18, 0, tzinfo=TZ)  # 3 working days after Mon 23rd, 18:00
+    assert expl["due_at"].astimezone(TZ) == datetime(
+        2026, 11, 26, 18, 0, tzinfo=TZ
+    )  # 3 working days after Mon 23rd, 18:00

@@ -10,6 +10,8 @@ from datetime import timedelta
 import httpx
 import pytest
 from sqlalchemy import select
+from test_escalation_order import NOW, assigned, deliver, unit_fact
+from test_escalation_rules import overdue
 
 from duban_common import audit, tenancy
 from duban_common.calendar import WorkCalendar
@@ -20,8 +22,6 @@ from duban_escalation.bootstrap import bootstrap
 from duban_escalation.config import EscalationSettings
 from duban_escalation.service_layer.timers import EscalationTimers
 from service_support import rows
-from test_escalation_order import NOW, assigned, deliver, unit_fact
-from test_escalation_rules import overdue
 
 
 @pytest.fixture
@@ -29,18 +29,27 @@ async def service(tmp_path, duban_auth):
     settings = EscalationSettings(data_dir=tmp_path, notify_mail_to="dcs@demo.gov.cn")
     rt = bootstrap(settings, clock=FixedClock(NOW))  # its routes, the sign-off desk and routes among them
     await rt.db.create_all(orm.metadata)
-    await deliver(rt, "units", ev.UNIT_REGISTERED, unit_fact(version=1, phone="13800000000"))  # escalation's copy of the units
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=rt.app("escalation")), base_url="http://t") as client:
+    await deliver(
+        rt, "units", ev.UNIT_REGISTERED, unit_fact(version=1, phone="13800000000")
+    )  # escalation's copy of the units
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=rt.app("escalation")), base_url="http://t"
+    ) as client:
         yield rt, client, duban_auth
     await rt.db.dispose()
 
 
 def as_(auth, role: str, name: str, unit: str | None = None) -> dict:
-    return {"Authorization": "Bearer " + auth.token(tenant="demo", roles=[role], subject=f"{role}:{name}", name=name, unit=unit)}
+    return {
+        "Authorization": "Bearer "
+        + auth.token(tenant="demo", roles=[role], subject=f"{role}:{name}", name=name, unit=unit)
+    }
 
 
 async def published(rt, type_: str) -> list[dict]:
-    return [e["data"] for e in (json.loads(r["payload"]) for r in await rows(rt, orm.infra.outbox)) if e["type"] == type_]
+    return [
+        e["data"] for e in (json.loads(r["payload"]) for r in await rows(rt, orm.infra.outbox)) if e["type"] == type_
+    ]
 
 
 async def drafts(rt, doc_type: str) -> list[dict]:
@@ -53,27 +62,41 @@ async def third_urge(rt, task_id: str) -> None:
         await deliver(rt, "deadlines", ev.DEADLINE_OVERDUE, overdue(task_id, n))
 
 
-async def take(client, auth, draft_id: str, role: str, name: str, decision: str = "approve", reason: str | None = None) -> httpx.Response:
-    return await client.post(f"/v1/tenants/demo/drafts/{draft_id}/steps", json={"decision": decision, "reason": reason},
-                             headers=as_(auth, role, name))
+async def take(
+    client, auth, draft_id: str, role: str, name: str, decision: str = "approve", reason: str | None = None
+) -> httpx.Response:
+    return await client.post(
+        f"/v1/tenants/demo/drafts/{draft_id}/steps",
+        json={"decision": decision, "reason": reason},
+        headers=as_(auth, role, name),
+    )
 
 
 async def test_inadequate_explanation_then_the_leaders_approval_transfers_once_with_the_assessment(service):
     rt, client, auth = service
     await third_urge(rt, "t1")
     url = "/v1/tenants/demo/tasks/t1"
-    explained = await client.post(f"{url}/explanations", json={"text": "因资金未到位，工程无法按期完成，正在协调。"},
-                                  headers=as_(auth, "unit", "王强", unit="zjj"))
+    explained = await client.post(
+        f"{url}/explanations",
+        json={"text": "因资金未到位，工程无法按期完成，正在协调。"},
+        headers=as_(auth, "unit", "王强", unit="zjj"),
+    )
     assert explained.status_code == 200, explained.text
     state = (await client.get(f"{url}/escalation", headers=as_(auth, "supervision_office", "李敏"))).json()
     assert state["urges"] == 3 and state["assessment"]["adequate"] is None and state["case"] is None
     assert await published(rt, ev.DISCIPLINE_TRANSFER) == [] and await drafts(rt, "transfer") == []
 
-    unit_tries = await client.post(f"{url}/explanation-assessment", json={"assessment": "充分", "reason": "理由"},
-                                   headers=as_(auth, "unit", "王强", unit="zjj"))
+    unit_tries = await client.post(
+        f"{url}/explanation-assessment",
+        json={"assessment": "充分", "reason": "理由"},
+        headers=as_(auth, "unit", "王强", unit="zjj"),
+    )
     assert unit_tries.status_code == 403
-    r = await client.post(f"{url}/explanation-assessment", json={"assessment": "不充分", "reason": "未说明资金缺口及整改时限"},
-                          headers=as_(auth, "supervision_office", "李敏"))
+    r = await client.post(
+        f"{url}/explanation-assessment",
+        json={"assessment": "不充分", "reason": "未说明资金缺口及整改时限"},
+        headers=as_(auth, "supervision_office", "李敏"),
+    )
     assert r.status_code == 200, r.text
     draft_id = r.json()["transfer_draft_id"]
     assert await published(rt, ev.DISCIPLINE_TRANSFER) == []
@@ -88,7 +111,10 @@ async def test_inadequate_explanation_then_the_leaders_approval_transfers_once_w
     assert again.status_code == 200
 
     [transfer] = await published(rt, ev.DISCIPLINE_TRANSFER)
-    assert transfer["assessment"]["assessment"] == "不充分" and transfer["assessment"]["reason"] == "未说明资金缺口及整改时限"
+    assert (
+        transfer["assessment"]["assessment"] == "不充分"
+        and transfer["assessment"]["reason"] == "未说明资金缺口及整改时限"
+    )
     assert transfer["explanations"][0]["text"] == "因资金未到位，工程无法按期完成，正在协调。"
     assert [(a["action"], a["person"]) for a in transfer["approvals"]] == [("提出", "张华"), ("批准", "王县长")]
     assert len(await published(rt, ev.ESCALATION_TRANSFERRED)) == 1
@@ -99,45 +125,81 @@ async def test_an_adequate_explanation_is_recorded_and_nothing_is_transferred(se
     await third_urge(rt, "t2")
     office = as_(auth, "supervision_office", "李敏")
     url = "/v1/tenants/demo/tasks/t2"
-    none_given = await client.post(f"{url}/explanation-assessment", json={"assessment": "充分", "reason": "情况属实"}, headers=office)
+    none_given = await client.post(
+        f"{url}/explanation-assessment", json={"assessment": "充分", "reason": "情况属实"}, headers=office
+    )
     assert (none_given.status_code, none_given.json()["detail"]) == (422, "该单位没有提交书面说明，只能评定为“不充分”")
-    await client.post(f"{url}/explanations", json={"text": "系上级规划调整所致，已报请延期并落实整改措施。"},
-                      headers=as_(auth, "unit", "王强", unit="zjj"))
-    r = await client.post(f"{url}/explanation-assessment", json={"assessment": "充分", "reason": "规划调整属实，整改措施具体"}, headers=office)
+    await client.post(
+        f"{url}/explanations",
+        json={"text": "系上级规划调整所致，已报请延期并落实整改措施。"},
+        headers=as_(auth, "unit", "王强", unit="zjj"),
+    )
+    r = await client.post(
+        f"{url}/explanation-assessment",
+        json={"assessment": "充分", "reason": "规划调整属实，整改措施具体"},
+        headers=office,
+    )
     assert r.status_code == 200 and r.json()["transfer_draft_id"] is None
-    changed = await client.post(f"{url}/explanation-assessment", json={"assessment": "不充分", "reason": "改主意"}, headers=office)
+    changed = await client.post(
+        f"{url}/explanation-assessment", json={"assessment": "不充分", "reason": "改主意"}, headers=office
+    )
     assert changed.status_code == 409
     assert await drafts(rt, "transfer") == [] and await published(rt, ev.DISCIPLINE_TRANSFER) == []
     state = (await client.get(f"{url}/escalation", headers=office)).json()
     assert (state["assessment"]["assessment"], state["case"]) == ("充分", None)
-    assert not [t for t in await rows(rt, orm.timers) if t["fired_at"] is None and not t["cancelled"] and t["kind"] == "reurge"]
+    assert not [
+        t for t in await rows(rt, orm.timers) if t["fired_at"] is None and not t["cancelled"] and t["kind"] == "reurge"
+    ]
 
 
 async def test_a_supervision_order_is_proposed_approved_and_signed_by_three_people_and_numbered_at_signing(service):
     rt, client, auth = service
     await deliver(rt, "tasks", ev.TASK_ASSIGNED, assigned("t3", "m"))
-    made = await client.post("/v1/tenants/demo/tasks/t3/supervision-orders", json={"requirement": "务必于本周内完成整改"},
-                             headers=as_(auth, "supervision_office", "李敏"))
+    made = await client.post(
+        "/v1/tenants/demo/tasks/t3/supervision-orders",
+        json={"requirement": "务必于本周内完成整改"},
+        headers=as_(auth, "supervision_office", "李敏"),
+    )
     assert made.status_code == 201 and made.json()["status"] == "proposed"
     order = made.json()["order_id"]
     steps = f"/v1/tenants/demo/supervision-orders/{order}"
     wrong = await client.post(f"{steps}/propose", headers=as_(auth, "supervision_office", "李敏"))
     assert (wrong.status_code, wrong.json()["detail"]) == (403, "这一步（提出）须由政府办公室分管副主任办理")
-    assert (await client.post(f"{steps}/sign", headers=as_(auth, "office_director", "赵明"))).status_code == 409  # out of order
-    assert (await client.post(f"{steps}/propose", headers=as_(auth, "office_deputy", "孙丽"))).json()["notice_no"] is None
-    both = {"Authorization": "Bearer " + auth.token(tenant="demo", roles=["office_deputy", "leader"], subject="office_deputy:孙丽", name="孙丽")}
+    assert (
+        await client.post(f"{steps}/sign", headers=as_(auth, "office_director", "赵明"))
+    ).status_code == 409  # out of order
+    assert (await client.post(f"{steps}/propose", headers=as_(auth, "office_deputy", "孙丽"))).json()[
+        "notice_no"
+    ] is None
+    both = {
+        "Authorization": "Bearer "
+        + auth.token(tenant="demo", roles=["office_deputy", "leader"], subject="office_deputy:孙丽", name="孙丽")
+    }
     twice = await client.post(f"{steps}/approve", headers=both)
     assert twice.status_code == 409 and "同一人不能签批" in twice.json()["detail"]
     assert (await client.post(f"{steps}/approve", headers=as_(auth, "leader", "王县长"))).json()["notice_no"] is None
     assert await published(rt, ev.ESCALATION_ORDER_ISSUED) == []
     signed = await client.post(f"{steps}/sign", headers=as_(auth, "office_director", "赵明"))
-    assert signed.json() == {"order_id": order, "draft_id": made.json()["draft_id"], "status": "issued", "notice_no": "督办单〔2026〕1号"}
+    assert signed.json() == {
+        "order_id": order,
+        "draft_id": made.json()["draft_id"],
+        "status": "issued",
+        "notice_no": "督办单〔2026〕1号",
+    }
     [issued] = await published(rt, ev.ESCALATION_ORDER_ISSUED)
     assert (issued["proposed_by"], issued["approved_by"], issued["signed_by"]) == ("孙丽", "王县长", "赵明")
     with tenancy.scoped("demo"):
         async with rt.db.read() as s:
-            logged = (await s.execute(select(audit.audit_log.c.refs).where(audit.audit_log.c.action == "signoff.step"))).scalars().all()
-    assert [(json.loads(r)["step_action"], json.loads(r)["person"]) for r in logged] == [("提出", "孙丽"), ("同意", "王县长"), ("签发", "赵明")]
+            logged = (
+                (await s.execute(select(audit.audit_log.c.refs).where(audit.audit_log.c.action == "signoff.step")))
+                .scalars()
+                .all()
+            )
+    assert [(json.loads(r)["step_action"], json.loads(r)["person"]) for r in logged] == [
+        ("提出", "孙丽"),
+        ("同意", "王县长"),
+        ("签发", "赵明"),
+    ]
 
 
 async def test_a_refused_urge_notice_takes_no_number_and_the_next_issued_one_is_gapless(service):
@@ -155,14 +217,19 @@ async def test_a_refused_urge_notice_takes_no_number_and_the_next_issued_one_is_
     for role, name in (("office_deputy", "孙丽"), ("leader", "王县长"), ("office_director", "赵明")):
         done = await take(client, auth, second["id"], role, name)
     assert done.json()["number"] == "催办〔2026〕1号"
-    assert [(u["urge_no"], u["notice_no"]) for u in await published(rt, ev.ESCALATION_URGED)] == [(2, "催办〔2026〕1号")]
+    assert [(u["urge_no"], u["notice_no"]) for u in await published(rt, ev.ESCALATION_URGED)] == [
+        (2, "催办〔2026〕1号")
+    ]
 
 
 async def test_an_approver_is_reminded_once_a_draft_waits_more_than_two_working_days(service):
     rt, client, auth = service
     await deliver(rt, "tasks", ev.TASK_ASSIGNED, assigned("t5", "m"))
-    made = await client.post("/v1/tenants/demo/tasks/t5/supervision-orders", json={"requirement": "务必于本周内完成整改"},
-                             headers=as_(auth, "supervision_office", "李敏"))
+    made = await client.post(
+        "/v1/tenants/demo/tasks/t5/supervision-orders",
+        json={"requirement": "务必于本周内完成整改"},
+        headers=as_(auth, "supervision_office", "李敏"),
+    )
     assert made.status_code == 201
     timers = EscalationTimers(rt, WorkCalendar(), rt.collaborators["contexts"])
 
@@ -182,4 +249,6 @@ async def test_an_approver_is_reminded_once_a_draft_waits_more_than_two_working_
     assert len(await reminders()) == 1
     with tenancy.scoped("demo"):
         async with rt.db.read() as s:
-            assert (await s.execute(select(audit.audit_log.c.id).where(audit.audit_log.c.action == "signoff.reminded"))).all()
+            assert (
+                await s.execute(select(audit.audit_log.c.id).where(audit.audit_log.c.action == "signoff.reminded"))
+            ).all()

@@ -28,9 +28,15 @@ def _metadata(service: str):
 
 
 def _drift(connection, service: str) -> list:
-    context = MigrationContext.configure(connection, opts={"compare_type": True, "compare_server_default": True,
-                                                              "version_table": f"alembic_version_{service}",
-                                                              "include_object": migrations.compared(connection.dialect.name, _metadata(service))})
+    context = MigrationContext.configure(
+        connection,
+        opts={
+            "compare_type": True,
+            "compare_server_default": True,
+            "version_table": f"alembic_version_{service}",
+            "include_object": migrations.compared(connection.dialect.name, _metadata(service)),
+        },
+    )
     return compare_metadata(context, _metadata(service))
 
 
@@ -40,8 +46,12 @@ async def _check_service(url: str, service: str) -> None:
         await migrations.upgrade(db, service, _metadata(service))
         await migrations.upgrade(db, service, _metadata(service))  # idempotent
         async with db.engine.connect() as conn:
-            assert await conn.run_sync(lambda c: _drift(c, service)) == [], f"{service}: tables differ from the migrations"
-            assert await conn.run_sync(lambda c: migrations.current(c, service)) == migrations.head(service, _metadata(service))
+            assert await conn.run_sync(lambda c: _drift(c, service)) == [], (
+                f"{service}: tables differ from the migrations"
+            )
+            assert await conn.run_sync(lambda c: migrations.current(c, service)) == migrations.head(
+                service, _metadata(service)
+            )
             tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
         assert {t.name for t in _metadata(service).sorted_tables} <= tables
         await migrations.check_current(db, service, _metadata(service))  # at head: no error
@@ -117,7 +127,9 @@ async def _upgrade_keeps_the_audit_tables(url: str, service: str) -> None:
             await conn.run_sync(tenancy.enter_connection, tenancy.ALL)
             assert (await conn.execute(select(audit.audit_head.c.seq))).scalars().all() == [1]
             assert await conn.run_sync(lambda c: _drift(c, service)) == []
-            assert await conn.run_sync(lambda c: migrations.current(c, service)) == migrations.head(service, _metadata(service))
+            assert await conn.run_sync(lambda c: migrations.current(c, service)) == migrations.head(
+                service, _metadata(service)
+            )
     finally:
         await db.dispose()
 
@@ -153,7 +165,9 @@ def test_a_service_refuses_a_database_that_is_not_at_head(tmp_path):
     async def check() -> None:
         db = Database(f"sqlite+aiosqlite:///{tmp_path}/empty.db")
         try:
-            with pytest.raises(migrations.SchemaNotCurrent, match=r"at revision None.*python -m duban_deadline migrate"):
+            with pytest.raises(
+                migrations.SchemaNotCurrent, match=r"at revision None.*python -m duban_deadline migrate"
+            ):
                 await migrations.prepare(db, "deadline", _metadata("deadline"), migrate=False)
             async with db.engine.connect() as conn:
                 assert await conn.run_sync(lambda c: inspect(c).get_table_names()) == []  # nothing created
@@ -166,7 +180,9 @@ def test_a_service_refuses_a_database_that_is_not_at_head(tmp_path):
 def test_migrate_command_upgrades_and_exits(tmp_path):
     env = os.environ | {"DUBAN_DATA_DIR": str(tmp_path), "DUBAN_SERVICE": "escalation"}
     env.pop("DUBAN_DATABASE_URL", None)
-    done = subprocess.run([sys.executable, "-m", "duban_escalation", "migrate"], env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "duban_escalation", "migrate"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
 
     async def check() -> None:

@@ -18,13 +18,17 @@ async def _statistics(url: str) -> None:
         async with db.engine.begin() as conn:
             await conn.exec_driver_sql("CREATE TABLE planned (id INTEGER PRIMARY KEY, kind INTEGER NOT NULL)")
             await conn.exec_driver_sql("CREATE INDEX planned_kind ON planned (kind)")
-            await conn.execute(text("INSERT INTO planned (id, kind) VALUES (:id, :kind)"), [dict(id=i, kind=i % 7) for i in range(200)])
+            await conn.execute(
+                text("INSERT INTO planned (id, kind) VALUES (:id, :kind)"), [dict(id=i, kind=i % 7) for i in range(200)]
+            )
         async with db.engine.connect() as conn:
             if db.is_sqlite:
                 server_vacuums = False
                 known = "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"
             else:
-                server_vacuums = (await conn.exec_driver_sql("SELECT setting FROM pg_settings WHERE name = 'autovacuum'")).scalar_one() == "on"
+                server_vacuums = (
+                    await conn.exec_driver_sql("SELECT setting FROM pg_settings WHERE name = 'autovacuum'")
+                ).scalar_one() == "on"
                 known = "SELECT reltuples FROM pg_class WHERE relname = 'planned'"  # -1 until analyzed
             before = (await conn.exec_driver_sql(known)).scalar_one()
         assert before in (0, -1)  # nothing analyzed yet, whatever the server
@@ -32,7 +36,9 @@ async def _statistics(url: str) -> None:
         await db.refresh_statistics()
         async with db.engine.connect() as conn:
             if db.is_sqlite:
-                stat = (await conn.exec_driver_sql("SELECT stat FROM sqlite_stat1 WHERE idx = 'planned_kind'")).scalar_one()
+                stat = (
+                    await conn.exec_driver_sql("SELECT stat FROM sqlite_stat1 WHERE idx = 'planned_kind'")
+                ).scalar_one()
                 assert stat.split()[0] == "200"  # the rows the index covers
             else:
                 assert (await conn.exec_driver_sql(known)).scalar_one() == 200

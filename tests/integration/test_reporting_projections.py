@@ -12,11 +12,11 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import Column, MetaData, String, Table
 
+from duban_common import migrations, tenancy
 from duban_common.calendar import TZ
 from duban_common.clock import FixedClock
 from duban_common.consumer import apply as apply_event
 from duban_common.contracts import events as ev
-from duban_common import migrations, tenancy
 from duban_common.db import Database
 from duban_common.envelope import new_event
 from duban_common.outbox import UnitOfWork
@@ -41,19 +41,54 @@ def scenario() -> list:
         out.append(new_event(tenant="t1", type=type_, source="/test", data=data, time=when or at(next(n) / 100)))
 
     def origin(kind, **kw):
-        return {"kind": kind, "source": "/platforms/x", "submission_id": str(uuid.uuid4()), "external_id": f"E-{kind}", **kw}
+        return {
+            "kind": kind,
+            "source": "/platforms/x",
+            "submission_id": str(uuid.uuid4()),
+            "external_id": f"E-{kind}",
+            **kw,
+        }
 
     def matter(kind, title, lead=None, co=(), citizen=None, **o):
         m = str(uuid.uuid4())
-        emit(ev.MATTER_REGISTERED, ev.MatterRegistered(matter_id=m, title=title, content="…", origin=origin(kind, **o), lead_unit=lead,
-                                                       co_units=list(co), registered_at=T0, citizen=citizen))
+        emit(
+            ev.MATTER_REGISTERED,
+            ev.MatterRegistered(
+                matter_id=m,
+                title=title,
+                content="…",
+                origin=origin(kind, **o),
+                lead_unit=lead,
+                co_units=list(co),
+                registered_at=T0,
+                citizen=citizen,
+            ),
+        )
         return m, origin(kind, **o)
 
     def task(m, o, lead, co=(), notice=1, weight=1.0):
         t = str(uuid.uuid4())
-        emit(ev.TASK_ASSIGNED, ev.TaskAssigned(task_id=t, matter_id=m, title="x", lead_unit=lead, co_units=list(co), origin=o,
-                                               assigned_at=T0, notice_no=f"督办〔2026〕{notice}号", weight=weight, version=1))
-        emit(ev.DEADLINE_SET, ev.DeadlineSet(task_id=t, matter_id=m, start_on=T0.date(), due_on=DUE.date(), due_at=DUE, rule="r", revision=1))
+        emit(
+            ev.TASK_ASSIGNED,
+            ev.TaskAssigned(
+                task_id=t,
+                matter_id=m,
+                title="x",
+                lead_unit=lead,
+                co_units=list(co),
+                origin=o,
+                assigned_at=T0,
+                notice_no=f"督办〔2026〕{notice}号",
+                weight=weight,
+                version=1,
+            ),
+        )
+        emit(
+            ev.DEADLINE_SET,
+            ev.DeadlineSet(
+                task_id=t, matter_id=m, start_on=T0.date(), due_on=DUE.date(), due_at=DUE, rule="r", revision=1
+            ),
+        )
         return t
 
     def step(type_, model, **kw):
@@ -61,70 +96,353 @@ def scenario() -> list:
 
     m1, o1 = matter("meeting_decision", "推进老旧小区改造", "zjj", meeting_title="县政府第12次常务会议", decision_seq=1)
     t1 = task(m1, o1, "zjj", ["czj"], notice=1)
-    step(ev.TASK_ACKNOWLEDGED, ev.TaskAcknowledged, task_id=t1, matter_id=m1, unit="zjj", acknowledged_at=at(1), version=2)
-    step(ev.DEADLINE_ACKNOWLEDGEMENT_OVERDUE, ev.AcknowledgementOverdue, task_id=t1, matter_id=m1, timer_id="a1", scheduled_at=at(2),
-         assigned_at=T0, limit_at=at(2))
-    step(ev.TASK_PROGRESS_REPORTED, ev.TaskProgressReported, task_id=t1, matter_id=m1, unit="zjj", reported_at=at(3), progress=50, version=3)
-    step(ev.MATTER_PROGRESSED, ev.MatterProgressed, matter_id=m1, progress=50, tasks=1, tasks_completed=0, completed=False, at=at(3))
-    step(ev.TASK_COMPLETION_SUBMITTED, ev.TaskCompletionSubmitted, task_id=t1, matter_id=m1, unit="zjj", submitted_at=at(4), version=4)
-    step(ev.TASK_RETURNED, ev.TaskReturned, task_id=t1, matter_id=m1, unit="zjj", reason="材料不全", returned_at=at(5), version=5)
-    step(ev.TASK_COMPLETION_SUBMITTED, ev.TaskCompletionSubmitted, task_id=t1, matter_id=m1, unit="zjj", submitted_at=at(80), version=6)
-    step(ev.TASK_COMPLETED, ev.TaskCompleted, task_id=t1, matter_id=m1, unit="zjj", completed_at=at(120), version=7)  # Tue 11-25
-    step(ev.MATTER_PROGRESSED, ev.MatterProgressed, matter_id=m1, progress=100, tasks=1, tasks_completed=1, completed=True, at=at(120))
-    step(ev.TASK_SPOT_CHECKED, ev.TaskSpotChecked, task_id=t1, matter_id=m1, unit="zjj", spot_check_id="sc0", satisfied=True, checked_at=at(130))
+    step(
+        ev.TASK_ACKNOWLEDGED,
+        ev.TaskAcknowledged,
+        task_id=t1,
+        matter_id=m1,
+        unit="zjj",
+        acknowledged_at=at(1),
+        version=2,
+    )
+    step(
+        ev.DEADLINE_ACKNOWLEDGEMENT_OVERDUE,
+        ev.AcknowledgementOverdue,
+        task_id=t1,
+        matter_id=m1,
+        timer_id="a1",
+        scheduled_at=at(2),
+        assigned_at=T0,
+        limit_at=at(2),
+    )
+    step(
+        ev.TASK_PROGRESS_REPORTED,
+        ev.TaskProgressReported,
+        task_id=t1,
+        matter_id=m1,
+        unit="zjj",
+        reported_at=at(3),
+        progress=50,
+        version=3,
+    )
+    step(
+        ev.MATTER_PROGRESSED,
+        ev.MatterProgressed,
+        matter_id=m1,
+        progress=50,
+        tasks=1,
+        tasks_completed=0,
+        completed=False,
+        at=at(3),
+    )
+    step(
+        ev.TASK_COMPLETION_SUBMITTED,
+        ev.TaskCompletionSubmitted,
+        task_id=t1,
+        matter_id=m1,
+        unit="zjj",
+        submitted_at=at(4),
+        version=4,
+    )
+    step(
+        ev.TASK_RETURNED,
+        ev.TaskReturned,
+        task_id=t1,
+        matter_id=m1,
+        unit="zjj",
+        reason="材料不全",
+        returned_at=at(5),
+        version=5,
+    )
+    step(
+        ev.TASK_COMPLETION_SUBMITTED,
+        ev.TaskCompletionSubmitted,
+        task_id=t1,
+        matter_id=m1,
+        unit="zjj",
+        submitted_at=at(80),
+        version=6,
+    )
+    step(
+        ev.TASK_COMPLETED, ev.TaskCompleted, task_id=t1, matter_id=m1, unit="zjj", completed_at=at(120), version=7
+    )  # Tue 11-25
+    step(
+        ev.MATTER_PROGRESSED,
+        ev.MatterProgressed,
+        matter_id=m1,
+        progress=100,
+        tasks=1,
+        tasks_completed=1,
+        completed=True,
+        at=at(120),
+    )
+    step(
+        ev.TASK_SPOT_CHECKED,
+        ev.TaskSpotChecked,
+        task_id=t1,
+        matter_id=m1,
+        unit="zjj",
+        spot_check_id="sc0",
+        satisfied=True,
+        checked_at=at(130),
+    )
 
     m2, o2 = matter("leader_instruction", "关于农村供水的批示", "fgj", leader_name="王县长", leader_role="principal")
     t2 = task(m2, o2, "fgj", notice=2)
-    step(ev.DEADLINE_NOTICE_LATE, ev.NoticeLate, task_id=t2, matter_id=m2, kind="leader_instruction", limit_rule="x", origin_on=date(2026, 11, 18),
-         limit_on=date(2026, 11, 19), issued_on=date(2026, 11, 20), late_workdays=1, note="迟")
-    step(ev.TASK_DECLINED, ev.TaskDeclined, task_id=t2, matter_id=m2, unit="fgj", reason="非本单位职责", declined_at=at(6), declines=1, version=2)
-    step(ev.TASK_REASSIGNED, ev.TaskReassigned, task_id=t2, matter_id=m2, previous_unit="fgj", lead_unit="jyj", reassigned_at=at(7),
-         notice_no="督办〔2026〕3号", version=3)
-    step(ev.DEADLINE_DECLINE_WINDOW_CLOSED, ev.DeclineWindowClosed, task_id=t2, matter_id=m2, timer_id="d2", scheduled_at=at(8),
-         assigned_at=T0, closed_at=at(8))
-    step(ev.EXTENSION_REQUESTED, ev.ExtensionRequested, extension_id="x2", task_id=t2, matter_id=m2, reason="需调研", requested_due_on=date(2026, 12, 21),
-         requested_at=at(9))
-    step(ev.EXTENSION_DECIDED, ev.ExtensionDecided, extension_id="x2", task_id=t2, matter_id=m2, decision="approved", requested_due_on=date(2026, 12, 21),
-         previous_due_on=DUE.date(), new_due_on=date(2026, 12, 21), decided_at=at(10))
-    emit(ev.DEADLINE_SET, ev.DeadlineSet(task_id=t2, matter_id=m2, start_on=T0.date(), due_on=date(2026, 12, 21),
-                                         due_at=datetime(2026, 12, 21, 17, 30, tzinfo=TZ), rule="r", revision=2, reason="extension_approved"))
-    step(ev.DEADLINE_REMINDER, ev.DeadlineReminder, task_id=t2, matter_id=m2, timer_id="r2", scheduled_at=at(300), due_on=date(2026, 12, 21),
-         due_at=datetime(2026, 12, 21, 17, 30, tzinfo=TZ), workdays_left=2)
+    step(
+        ev.DEADLINE_NOTICE_LATE,
+        ev.NoticeLate,
+        task_id=t2,
+        matter_id=m2,
+        kind="leader_instruction",
+        limit_rule="x",
+        origin_on=date(2026, 11, 18),
+        limit_on=date(2026, 11, 19),
+        issued_on=date(2026, 11, 20),
+        late_workdays=1,
+        note="迟",
+    )
+    step(
+        ev.TASK_DECLINED,
+        ev.TaskDeclined,
+        task_id=t2,
+        matter_id=m2,
+        unit="fgj",
+        reason="非本单位职责",
+        declined_at=at(6),
+        declines=1,
+        version=2,
+    )
+    step(
+        ev.TASK_REASSIGNED,
+        ev.TaskReassigned,
+        task_id=t2,
+        matter_id=m2,
+        previous_unit="fgj",
+        lead_unit="jyj",
+        reassigned_at=at(7),
+        notice_no="督办〔2026〕3号",
+        version=3,
+    )
+    step(
+        ev.DEADLINE_DECLINE_WINDOW_CLOSED,
+        ev.DeclineWindowClosed,
+        task_id=t2,
+        matter_id=m2,
+        timer_id="d2",
+        scheduled_at=at(8),
+        assigned_at=T0,
+        closed_at=at(8),
+    )
+    step(
+        ev.EXTENSION_REQUESTED,
+        ev.ExtensionRequested,
+        extension_id="x2",
+        task_id=t2,
+        matter_id=m2,
+        reason="需调研",
+        requested_due_on=date(2026, 12, 21),
+        requested_at=at(9),
+    )
+    step(
+        ev.EXTENSION_DECIDED,
+        ev.ExtensionDecided,
+        extension_id="x2",
+        task_id=t2,
+        matter_id=m2,
+        decision="approved",
+        requested_due_on=date(2026, 12, 21),
+        previous_due_on=DUE.date(),
+        new_due_on=date(2026, 12, 21),
+        decided_at=at(10),
+    )
+    emit(
+        ev.DEADLINE_SET,
+        ev.DeadlineSet(
+            task_id=t2,
+            matter_id=m2,
+            start_on=T0.date(),
+            due_on=date(2026, 12, 21),
+            due_at=datetime(2026, 12, 21, 17, 30, tzinfo=TZ),
+            rule="r",
+            revision=2,
+            reason="extension_approved",
+        ),
+    )
+    step(
+        ev.DEADLINE_REMINDER,
+        ev.DeadlineReminder,
+        task_id=t2,
+        matter_id=m2,
+        timer_id="r2",
+        scheduled_at=at(300),
+        due_on=date(2026, 12, 21),
+        due_at=datetime(2026, 12, 21, 17, 30, tzinfo=TZ),
+        workdays_left=2,
+    )
 
     citizen = ev.CitizenRef(name_masked="张*三", phone_masked="139****5678", contact_ref="S-3")
     m3, o3 = matter("online_message", "反映供暖问题，联系电话13912345678", "wjj", citizen=citizen)
     t3 = task(m3, o3, "wjj", notice=4)
-    step(ev.DEADLINE_PROGRESS_DUE, ev.ProgressDue, task_id=t3, matter_id=m3, timer_id="p3", scheduled_at=at(100), seq=1,
-         report_due_on=date(2026, 11, 25), due_on=DUE.date())
-    step(ev.DEADLINE_OVERDUE, ev.DeadlineOverdue, task_id=t3, matter_id=m3, timer_id="o3", scheduled_at=DUE, due_on=DUE.date(), due_at=DUE)
+    step(
+        ev.DEADLINE_PROGRESS_DUE,
+        ev.ProgressDue,
+        task_id=t3,
+        matter_id=m3,
+        timer_id="p3",
+        scheduled_at=at(100),
+        seq=1,
+        report_due_on=date(2026, 11, 25),
+        due_on=DUE.date(),
+    )
+    step(
+        ev.DEADLINE_OVERDUE,
+        ev.DeadlineOverdue,
+        task_id=t3,
+        matter_id=m3,
+        timer_id="o3",
+        scheduled_at=DUE,
+        due_on=DUE.date(),
+        due_at=DUE,
+    )
     esc = {"task_id": t3, "matter_id": m3, "unit": "wjj"}
     for k in (1, 2):
-        step(ev.ESCALATION_URGED, ev.EscalationUrged, **esc, urge_id=f"u{k}", urge_no=k, notice_no=f"催办〔2026〕{k}号", reason="overdue",
-             urged_at=DUE + timedelta(days=k))
-    step(ev.ESCALATION_STEP_TAKEN, ev.EscalationStepTaken, **esc, step=1, urges=1, actions=["bulletin"], taken_at=DUE + timedelta(days=1))
-    step(ev.ESCALATION_BULLETINED, ev.EscalationBulletined, **esc, step=1, issued_by="supervision_office", text="通报", bulletined_at=DUE + timedelta(days=1))
-    step(ev.ESCALATION_EXPLANATION_REQUIRED, ev.EscalationExplanationRequired, **esc, step=2, due_at=DUE + timedelta(days=5),
-         required_at=DUE + timedelta(days=2))
-    step(ev.ESCALATION_EXPLANATION_SUBMITTED, ev.EscalationExplanationSubmitted, **esc, step=2, on_time=True, submitted_at=DUE + timedelta(days=3))
-    step(ev.ESCALATION_DEDUCTED, ev.EscalationDeducted, **esc, deduction_id="d1", points=1.5, reason="催办", deducted_at=DUE + timedelta(days=1))
-    step(ev.ESCALATION_ORDER_ISSUED, ev.SupervisionOrderIssued, **esc, order_id="o1", notice_no="督办单〔2026〕1号", requirement="限期整改",
-         proposed_by="a", approved_by="b", signed_by="c", issued_at=DUE + timedelta(days=4))
-    step(ev.ESCALATION_TRANSFERRED, ev.EscalationTransferred, **esc, case_id="c1", transferred_at=DUE + timedelta(days=9))
+        step(
+            ev.ESCALATION_URGED,
+            ev.EscalationUrged,
+            **esc,
+            urge_id=f"u{k}",
+            urge_no=k,
+            notice_no=f"催办〔2026〕{k}号",
+            reason="overdue",
+            urged_at=DUE + timedelta(days=k),
+        )
+    step(
+        ev.ESCALATION_STEP_TAKEN,
+        ev.EscalationStepTaken,
+        **esc,
+        step=1,
+        urges=1,
+        actions=["bulletin"],
+        taken_at=DUE + timedelta(days=1),
+    )
+    step(
+        ev.ESCALATION_BULLETINED,
+        ev.EscalationBulletined,
+        **esc,
+        step=1,
+        issued_by="supervision_office",
+        text="通报",
+        bulletined_at=DUE + timedelta(days=1),
+    )
+    step(
+        ev.ESCALATION_EXPLANATION_REQUIRED,
+        ev.EscalationExplanationRequired,
+        **esc,
+        step=2,
+        due_at=DUE + timedelta(days=5),
+        required_at=DUE + timedelta(days=2),
+    )
+    step(
+        ev.ESCALATION_EXPLANATION_SUBMITTED,
+        ev.EscalationExplanationSubmitted,
+        **esc,
+        step=2,
+        on_time=True,
+        submitted_at=DUE + timedelta(days=3),
+    )
+    step(
+        ev.ESCALATION_DEDUCTED,
+        ev.EscalationDeducted,
+        **esc,
+        deduction_id="d1",
+        points=1.5,
+        reason="催办",
+        deducted_at=DUE + timedelta(days=1),
+    )
+    step(
+        ev.ESCALATION_ORDER_ISSUED,
+        ev.SupervisionOrderIssued,
+        **esc,
+        order_id="o1",
+        notice_no="督办单〔2026〕1号",
+        requirement="限期整改",
+        proposed_by="a",
+        approved_by="b",
+        signed_by="c",
+        issued_at=DUE + timedelta(days=4),
+    )
+    step(
+        ev.ESCALATION_TRANSFERRED, ev.EscalationTransferred, **esc, case_id="c1", transferred_at=DUE + timedelta(days=9)
+    )
 
     m4, o4 = matter("meeting_decision", "分解事项", "jwjw", meeting_title="县政府第12次常务会议", decision_seq=2)
     t4a, t4b = task(m4, o4, "zjj", notice=5, weight=3), task(m4, o4, "czj", notice=6)
-    step(ev.TASK_ACKNOWLEDGED, ev.TaskAcknowledged, task_id=t4a, matter_id=m4, unit="zjj", acknowledged_at=at(11), version=2)
-    step(ev.TASK_COMPLETION_SUBMITTED, ev.TaskCompletionSubmitted, task_id=t4b, matter_id=m4, unit="czj", submitted_at=at(12), version=2)
+    step(
+        ev.TASK_ACKNOWLEDGED,
+        ev.TaskAcknowledged,
+        task_id=t4a,
+        matter_id=m4,
+        unit="zjj",
+        acknowledged_at=at(11),
+        version=2,
+    )
+    step(
+        ev.TASK_COMPLETION_SUBMITTED,
+        ev.TaskCompletionSubmitted,
+        task_id=t4b,
+        matter_id=m4,
+        unit="czj",
+        submitted_at=at(12),
+        version=2,
+    )
     step(ev.TASK_COMPLETED, ev.TaskCompleted, task_id=t4b, matter_id=m4, unit="czj", completed_at=at(13), version=3)
-    step(ev.MATTER_PROGRESSED, ev.MatterProgressed, matter_id=m4, progress=25, tasks=2, tasks_completed=1, completed=False, at=at(13))
-    step(ev.TASK_SPOT_CHECKED, ev.TaskSpotChecked, task_id=t4b, matter_id=m4, unit="czj", spot_check_id="sc1", satisfied=False,
-         note="回访不满意", checked_at=at(14))
-    step(ev.TASK_REOPENED, ev.TaskReopened, task_id=t4b, matter_id=m4, unit="czj", reason="回访不满意", reopened_at=at(14), spot_check_id="sc1",
-         version=4)
+    step(
+        ev.MATTER_PROGRESSED,
+        ev.MatterProgressed,
+        matter_id=m4,
+        progress=25,
+        tasks=2,
+        tasks_completed=1,
+        completed=False,
+        at=at(13),
+    )
+    step(
+        ev.TASK_SPOT_CHECKED,
+        ev.TaskSpotChecked,
+        task_id=t4b,
+        matter_id=m4,
+        unit="czj",
+        spot_check_id="sc1",
+        satisfied=False,
+        note="回访不满意",
+        checked_at=at(14),
+    )
+    step(
+        ev.TASK_REOPENED,
+        ev.TaskReopened,
+        task_id=t4b,
+        matter_id=m4,
+        unit="czj",
+        reason="回访不满意",
+        reopened_at=at(14),
+        spot_check_id="sc1",
+        version=4,
+    )
 
     matter("document", "未交办的公文", None)
-    emit(ev.SUBMISSION_REJECTED, ev.SubmissionRejected(submission_id=str(uuid.uuid4()), kind="online_message", source="/x", external_id="E",
-                                                       title="重复来件", reason="重复", rejected_at=at(1)))
+    emit(
+        ev.SUBMISSION_REJECTED,
+        ev.SubmissionRejected(
+            submission_id=str(uuid.uuid4()),
+            kind="online_message",
+            source="/x",
+            external_id="E",
+            title="重复来件",
+            reason="重复",
+            rejected_at=at(1),
+        ),
+    )
     return out
 
 
@@ -134,7 +452,9 @@ async def apply(db: Database, envs: list) -> None:
             async with db.transaction() as s:
                 uow = UnitOfWork(s, orm.infra, FixedClock(T0), "/duban/reporting")
                 if await uow.record_inbox(orm.PROJECTIONS_CONSUMER, env):
-                    await apply_event(HANDLERS["projections"][env.type], env, f"duban.ev.t1.{env.aggregate}.{env.name}", uow)
+                    await apply_event(
+                        HANDLERS["projections"][env.type], env, f"duban.ev.t1.{env.aggregate}.{env.name}", uow
+                    )
 
 
 @contextlib.asynccontextmanager
@@ -179,26 +499,68 @@ async def test_every_order_and_every_repeat_gives_the_same_read_models(backend, 
         ledger = {r["title"]: r for r in await tables._rows(in_order, orm.ledger)}
         assert len(ledger) == 5
         m1 = ledger["推进老旧小区改造"]
-        assert (m1["status"], m1["progress"], m1["returns"], m1["notice_no"], m1["co_units"]) == ("completed", 100, 1, "督办〔2026〕1号", ["czj"])
+        assert (m1["status"], m1["progress"], m1["returns"], m1["notice_no"], m1["co_units"]) == (
+            "completed",
+            100,
+            1,
+            "督办〔2026〕1号",
+            ["czj"],
+        )
         assert m1["completed_at"] == at(120) and m1["due_on"] == DUE.date()
         m2 = ledger["关于农村供水的批示"]
         assert (m2["lead_unit"], m2["notice_no"], m2["extensions"], m2["due_on"], m2["leader_name"]) == (
-            "jyj", "督办〔2026〕3号", 1, date(2026, 12, 21), "王县长")
+            "jyj",
+            "督办〔2026〕3号",
+            1,
+            date(2026, 12, 21),
+            "王县长",
+        )
         m3 = next(r for t, r in ledger.items() if t.startswith("反映供暖"))
         assert "13912345678" not in m3["title"] and "139****5678" in m3["title"] and m3["citizen_name"] == "张*三"
         assert m3["urges"] == 2
         assert m3["status"] == "transferred"  # 已移交纪委监委, not the state the unit left it in
         m4 = ledger["分解事项"]
-        assert (m4["status"], m4["lead_units"], m4["task_id"], m4["notice_no"]) == ("in_progress", ["zjj", "czj"], None, "督办〔2026〕5号、督办〔2026〕6号")
+        assert (m4["status"], m4["lead_units"], m4["task_id"], m4["notice_no"]) == (
+            "in_progress",
+            ["zjj", "czj"],
+            None,
+            "督办〔2026〕5号、督办〔2026〕6号",
+        )
         assert ledger["未交办的公文"]["status"] == "registered"
         facts = sorted(r["fact"] for r in await tables._rows(in_order, orm.task_facts))
-        assert facts == sorted(["acknowledgement_overdue", "returned", "notice_late", "declined", "decline_window_closed", "extension_requested",
-                                "extension_approved", "reminder", "progress_due", "overdue", "spot_check_satisfied", "spot_check_not_satisfied",
-                                "spot_check_reopened", "urged", "urged",
-                                "escalation_step", "bulletined", "explanation_required", "explanation_submitted", "deducted", "order_issued", "transferred"])
+        assert facts == sorted(
+            [
+                "acknowledgement_overdue",
+                "returned",
+                "notice_late",
+                "declined",
+                "decline_window_closed",
+                "extension_requested",
+                "extension_approved",
+                "reminder",
+                "progress_due",
+                "overdue",
+                "spot_check_satisfied",
+                "spot_check_not_satisfied",
+                "spot_check_reopened",
+                "urged",
+                "urged",
+                "escalation_step",
+                "bulletined",
+                "explanation_required",
+                "explanation_submitted",
+                "deducted",
+                "order_issued",
+                "transferred",
+            ]
+        )
         points = [r["points"] for r in await tables._rows(in_order, orm.task_facts) if r["fact"] == "deducted"]
         assert points == [1.5]
-        units = {(r["unit"], r["role"]) for r in await tables._rows(in_order, orm.ledger_units) if r["matter_id"] == m1["matter_id"]}
+        units = {
+            (r["unit"], r["role"])
+            for r in await tables._rows(in_order, orm.ledger_units)
+            if r["matter_id"] == m1["matter_id"]
+        }
         assert units == {("zjj", "lead"), ("czj", "co")}
         t1 = next(r for r in await tables._rows(in_order, orm.task_states) if r["matter_id"] == m1["matter_id"])
         assert t1["handling_workdays"] == 3  # Fri 11-20 → Tue 11-25: Mon, Tue... 23, 24, 25
@@ -209,15 +571,31 @@ async def test_every_order_and_every_repeat_gives_the_same_read_models(backend, 
         async with in_order.read() as s:
             q4 = await report(s, "t1", parse("2026-Q4"), as_of=T0, names={"wjj": "县卫生健康局"}, bottom=3)
         wjj = next(u for u in q4["by_unit"] if u["unit"] == "wjj")
-        assert (wjj["unit_name"], wjj["overdue"], wjj["urges"], wjj["bulletins"], wjj["supervision_orders"], wjj["transfers"], wjj["deductions"],
-                wjj["score"]) == ("县卫生健康局", 1, 2, 1, 1, 1, 1.5, 98.5)
+        assert (
+            wjj["unit_name"],
+            wjj["overdue"],
+            wjj["urges"],
+            wjj["bulletins"],
+            wjj["supervision_orders"],
+            wjj["transfers"],
+            wjj["deductions"],
+            wjj["score"],
+        ) == ("县卫生健康局", 1, 2, 1, 1, 1, 1.5, 98.5)
         zjj = next(u for u in q4["by_unit"] if u["unit"] == "zjj")
-        assert (zjj["assigned"], zjj["completed"], zjj["completed_on_time"], zjj["returns"], zjj["avg_handling_workdays"]) == (2, 1, 1, 1, 3.0)
+        assert (
+            zjj["assigned"],
+            zjj["completed"],
+            zjj["completed_on_time"],
+            zjj["returns"],
+            zjj["avg_handling_workdays"],
+        ) == (2, 1, 1, 1, 3.0)
         assert q4["totals"]["rejected"] == 1 and q4["totals"]["deductions"] == 1.5
         spot = ("spot_checks", "spot_checks_satisfied", "spot_checks_not_satisfied", "satisfaction_rate")
         assert tuple(zjj[k] for k in spot) == (1, 1, 0, 100.0)
         czj = next(u for u in q4["by_unit"] if u["unit"] == "czj")
-        assert tuple(czj[k] for k in spot) == (1, 0, 1, 0.0), "the reopening after the check is not counted a second time"
+        assert tuple(czj[k] for k in spot) == (1, 0, 1, 0.0), (
+            "the reopening after the check is not counted a second time"
+        )
         assert tuple(wjj[k] for k in spot) == (0, 0, 0, None)
         meetings = next(k for k in q4["by_kind"] if k["kind"] == "meeting_decision")
         assert tuple(meetings[k] for k in spot) == (2, 1, 1, 50.0)
@@ -232,7 +610,9 @@ async def test_every_order_and_every_repeat_gives_the_same_read_models(backend, 
                 assert await tables.compare(other, in_order) == [], f"order of seed {seed}"
                 async with other.read() as s:
                     again = await report(s, "t1", parse("2026-Q4"), as_of=T0, names={}, bottom=3)
-                assert tuple(again["totals"][k] for k in spot) == (2, 1, 1, 50.0), f"redelivered spot checks, seed {seed}"
+                assert tuple(again["totals"][k] for k in spot) == (2, 1, 1, 50.0), (
+                    f"redelivered spot checks, seed {seed}"
+                )
 
 
 async def test_the_swap_replaces_live_read_models_even_with_an_outdated_layout(backend, pg, tmp_path):
@@ -241,21 +621,36 @@ async def test_the_swap_replaces_live_read_models_even_with_an_outdated_layout(b
         await fresh.create_all(orm.metadata)
         await apply(fresh, envs)
         old = MetaData()
-        Table("ledger", old, Column("matter_id", String(36), primary_key=True), Column("tenant", String(40)))  # an older layout
+        Table(
+            "ledger", old, Column("matter_id", String(36), primary_key=True), Column("tenant", String(40))
+        )  # an older layout
         await live.create_all(old)
         await live.create_all(orm.metadata)
         async with live.transaction() as s:  # what a live model that went wrong might hold
-            await s.execute(orm.task_states.insert().values(task_id="stale", matter_id="m", tenant="t1", status="assigned", version=9))
-            await s.execute(orm.infra.inbox.insert().values(consumer=orm.PROJECTIONS_CONSUMER, event_key="t1 /x stale", event_type="x",
-                                                            processed_at=T0))
-            await s.execute(orm.infra.inbox.insert().values(consumer="another-consumer", event_key="kept", event_type="x", processed_at=T0))
+            await s.execute(
+                orm.task_states.insert().values(
+                    task_id="stale", matter_id="m", tenant="t1", status="assigned", version=9
+                )
+            )
+            await s.execute(
+                orm.infra.inbox.insert().values(
+                    consumer=orm.PROJECTIONS_CONSUMER, event_key="t1 /x stale", event_type="x", processed_at=T0
+                )
+            )
+            await s.execute(
+                orm.infra.inbox.insert().values(
+                    consumer="another-consumer", event_key="kept", event_type="x", processed_at=T0
+                )
+            )
         await tables.swap(fresh, live)
         assert await tables.compare(fresh, live) == []
         assert (await tables.counts(live))["ledger"] == 5
         await apply(live, envs)  # the live consumer redelivering what the rebuild already applied changes nothing
         assert await tables.compare(fresh, live) == []
         async with live.read() as s:
-            kept = (await s.execute(orm.infra.inbox.select().where(orm.infra.inbox.c.consumer == "another-consumer"))).all()
+            kept = (
+                await s.execute(orm.infra.inbox.select().where(orm.infra.inbox.c.consumer == "another-consumer"))
+            ).all()
         assert len(kept) == 1, "only the projections consumer's inbox rows are replaced"
 
 
@@ -268,8 +663,15 @@ async def test_rebuild_from_the_stream_skips_a_poison_event_as_the_live_consumer
 
     settings = ReportingSettings(data_dir=tmp_path / "live", nats_url=fresh_nats.url, rebuild_batch=7)
     envs = scenario()
-    poison = new_event(tenant="t1", type=ev.EXTENSION_REQUESTED, source="/test", time=T0, data=ev.ExtensionRequested(
-        extension_id="x9", task_id="no-such-task", reason="?", requested_due_on=date(2026, 12, 9), requested_at=T0))  # no matter: never applicable
+    poison = new_event(
+        tenant="t1",
+        type=ev.EXTENSION_REQUESTED,
+        source="/test",
+        time=T0,
+        data=ev.ExtensionRequested(
+            extension_id="x9", task_id="no-such-task", reason="?", requested_due_on=date(2026, 12, 9), requested_at=T0
+        ),
+    )  # no matter: never applicable
     stream = [*envs[:10], poison, *envs[10:]]
     nc = await nats.connect(fresh_nats.url)
     try:

@@ -52,12 +52,22 @@ class Service:
 
     def __init__(self, db: Database, clock: FixedClock) -> None:
         self.db, self.clock, self.settings = db, clock, ReportingSettings()
-        self.tables, self.source, self.relay, self.offices, self.unit_names = orm.infra, "/duban/reporting", None, Offices(), NoNames()
+        self.tables, self.source, self.relay, self.offices, self.unit_names = (
+            orm.infra,
+            "/duban/reporting",
+            None,
+            Offices(),
+            NoNames(),
+        )
         self.signoff = Desk(orm.signoff, rhythm.document_kinds(self))
 
-    async def step(self, draft_id: str, role: str, person: str, decision: str = "approve", reason: str | None = None) -> dict:
+    async def step(
+        self, draft_id: str, role: str, person: str, decision: str = "approve", reason: str | None = None
+    ) -> dict:
         async with self.unit_of_work() as uow:
-            return await self.signoff.act(uow, "t1", draft_id, Turn(person, frozenset({role})), person, Decision(decision, reason))
+            return await self.signoff.act(
+                uow, "t1", draft_id, Turn(person, frozenset({role})), person, Decision(decision, reason)
+            )
 
 
 @contextlib.asynccontextmanager
@@ -77,22 +87,44 @@ async def advance(service: Service, ticker: rhythm.RhythmTicker, at: datetime) -
 
 async def drafted(db: Database) -> list[tuple[str, date, str]]:
     async with db.read() as session:
-        rows = (await session.execute(select(orm.rhythm_drafts.c.kind, orm.rhythm_drafts.c.period_start, orm.rhythm_drafts.c.state)
-                                      .order_by(orm.rhythm_drafts.c.period_start, orm.rhythm_drafts.c.kind))).all()
+        rows = (
+            await session.execute(
+                select(orm.rhythm_drafts.c.kind, orm.rhythm_drafts.c.period_start, orm.rhythm_drafts.c.state).order_by(
+                    orm.rhythm_drafts.c.period_start, orm.rhythm_drafts.c.kind
+                )
+            )
+        ).all()
     return [tuple(row) for row in rows]
 
 
 async def draft_id(db: Database, kind: str, start: date) -> str:
     async with db.read() as session:
-        return (await session.execute(select(orm.rhythm_drafts.c.draft_id).where(
-            orm.rhythm_drafts.c.kind == kind, orm.rhythm_drafts.c.period_start == start))).scalar_one()
+        return (
+            await session.execute(
+                select(orm.rhythm_drafts.c.draft_id).where(
+                    orm.rhythm_drafts.c.kind == kind, orm.rhythm_drafts.c.period_start == start
+                )
+            )
+        ).scalar_one()
 
 
 async def seeded_service(db: Database) -> Service:
     await db.create_all(orm.metadata)
     async with db.transaction() as session:
-        await session.execute(orm.ledger.insert(), dict(matter_id=str(uuid.uuid4()), tenant="t1", status="registered", title="推进老旧小区改造",
-                                                         registered_at=FIRST_MATTER, progress=0, urges=0, returns=0, extensions=0))
+        await session.execute(
+            orm.ledger.insert(),
+            dict(
+                matter_id=str(uuid.uuid4()),
+                tenant="t1",
+                status="registered",
+                title="推进老旧小区改造",
+                registered_at=FIRST_MATTER,
+                progress=0,
+                urges=0,
+                returns=0,
+                extensions=0,
+            ),
+        )
     return Service(db, FixedClock(FIRST_MATTER))
 
 
@@ -110,11 +142,19 @@ async def test_each_period_is_drafted_once_whatever_the_ticks(either_db_url):
         await advance(service, ticker, NEW_YEAR)
         other = rhythm.RhythmTicker(service, simulated=True, poll_s=1)  # a replica, and the same time again
         await asyncio.gather(ticker.tick(NEW_YEAR), other.tick(NEW_YEAR))
-        assert await drafted(db) == [("annual_assessment", date(2026, 1, 1), "waiting"), ("quarterly_bulletin", date(2026, 10, 1), "waiting"),
-                                     ("monthly_summary", date(2026, 11, 1), "waiting"), ("monthly_summary", date(2026, 12, 1), "waiting")]
+        assert await drafted(db) == [
+            ("annual_assessment", date(2026, 1, 1), "waiting"),
+            ("quarterly_bulletin", date(2026, 10, 1), "waiting"),
+            ("monthly_summary", date(2026, 11, 1), "waiting"),
+            ("monthly_summary", date(2026, 12, 1), "waiting"),
+        ]
         async with db.read() as session:
             cursors = {row.kind: row.next_start for row in (await session.execute(select(orm.rhythm_cursors))).all()}
-        assert cursors == {"monthly_summary": date(2027, 1, 1), "quarterly_bulletin": date(2027, 1, 1), "annual_assessment": date(2027, 1, 1)}
+        assert cursors == {
+            "monthly_summary": date(2027, 1, 1),
+            "quarterly_bulletin": date(2027, 1, 1),
+            "annual_assessment": date(2027, 1, 1),
+        }
 
 
 async def test_a_refused_draft_takes_no_number_and_the_next_issued_is_gapless(either_db_url):
@@ -124,7 +164,10 @@ async def test_a_refused_draft_takes_no_number_and_the_next_issued_is_gapless(ei
         await advance(service, ticker, FIRST_MATTER)
         await advance(service, ticker, datetime(2027, 2, 1, 9, 0, tzinfo=TZ))
         service.clock.set(datetime(2027, 2, 2, 9, 0, tzinfo=TZ))
-        december, january = await draft_id(db, "monthly_summary", date(2026, 12, 1)), await draft_id(db, "monthly_summary", date(2027, 1, 1))
+        december, january = (
+            await draft_id(db, "monthly_summary", date(2026, 12, 1)),
+            await draft_id(db, "monthly_summary", date(2027, 1, 1)),
+        )
         await service.step(december, "supervision_office", "督查室 李红")
         refused = await service.step(december, "office_director", "办公室 王主任", "refuse", "数据有误，请核实后重报")
         assert (refused["status"], refused["number"]) == ("refused", None)
@@ -132,7 +175,9 @@ async def test_a_refused_draft_takes_no_number_and_the_next_issued_is_gapless(ei
             await service.step(december, "office_director", "办公室 赵主任")
         await service.step(january, "supervision_office", "督查室 李红")
         async with db.read() as session:
-            assert (await session.execute(select(orm.infra.outbox.c.subject))).scalars().all() == [], "nothing before the last step"
+            assert (await session.execute(select(orm.infra.outbox.c.subject))).scalars().all() == [], (
+                "nothing before the last step"
+            )
         issued = await service.step(january, "office_director", "办公室 王主任")
         assert (issued["status"], issued["number"]) == ("issued", "督查月报〔2027〕1号")
         again = await service.step(january, "office_director", "办公室 王主任")
@@ -143,12 +188,19 @@ async def test_a_refused_draft_takes_no_number_and_the_next_issued_is_gapless(ei
         async with db.read() as session:
             published = (await session.execute(select(orm.infra.outbox.c.payload))).scalars().all()
             audited = (await session.execute(select(audit.audit_log.c.action))).scalars().all()
-            refusal = (await session.execute(select(orm.rhythm_drafts.c.note, orm.rhythm_drafts.c.decided_by).where(
-                orm.rhythm_drafts.c.draft_id == december))).one()
+            refusal = (
+                await session.execute(
+                    select(orm.rhythm_drafts.c.note, orm.rhythm_drafts.c.decided_by).where(
+                        orm.rhythm_drafts.c.draft_id == december
+                    )
+                )
+            ).one()
         titles = sorted(json.loads(payload)["data"]["title"] for payload in published)
         assert titles == ["2026年11月督查督办工作情况汇总", "2027年1月督查督办工作情况汇总"]
         assert tuple(refusal) == ("数据有误，请核实后重报", "办公室 王主任")
-        assert audited.count("signoff.step") == 6 and audited.count("signoff.issued") == 2, "every step in the audit log"
+        assert audited.count("signoff.step") == 6 and audited.count("signoff.issued") == 2, (
+            "every step in the audit log"
+        )
         assert ("monthly_summary", date(2026, 12, 1), "refused") in await drafted(db)
 
 
@@ -161,7 +213,10 @@ async def test_an_automatic_chain_issues_the_draft_as_it_is_made(either_db_url):
         await advance(service, ticker, FIRST_MATTER)
         await advance(service, ticker, NEW_YEAR)
         states = {(kind, start): state for kind, start, state in await drafted(db)}
-        assert states[("quarterly_bulletin", date(2026, 10, 1))] == "issued" and states[("annual_assessment", date(2026, 1, 1))] == "waiting"
+        assert (
+            states[("quarterly_bulletin", date(2026, 10, 1))] == "issued"
+            and states[("annual_assessment", date(2026, 1, 1))] == "waiting"
+        )
         async with db.read() as session:
             (report_no,) = (await session.execute(select(orm.reports.c.report_no))).scalars().all()
         assert report_no == "督查通报〔2027〕1号"
@@ -183,7 +238,13 @@ async def test_a_draft_waiting_more_than_three_working_days_reminds_the_office_o
         async with db.read() as session:
             sent = (await session.execute(select(orm.infra.outbox.c.subject, orm.infra.outbox.c.payload))).all()
             audited = (await session.execute(select(audit.audit_log.c.action))).scalars().all()
-        assert [subject for subject, _ in sent] == ["duban.out.t1.notification.sms"], "one reminder, whatever the ticks and replicas"
+        assert [subject for subject, _ in sent] == ["duban.out.t1.notification.sms"], (
+            "one reminder, whatever the ticks and replicas"
+        )
         text = sent[0][1].decode()
-        assert "13800001111" in text and "2026年11月督查督办工作情况汇总" in text and "等待督查室提出已超过3个工作日" in text
+        assert (
+            "13800001111" in text
+            and "2026年11月督查督办工作情况汇总" in text
+            and "等待督查室提出已超过3个工作日" in text
+        )
         assert audited.count("signoff.reminded") == 1 and audited.count("signoff.draft_created") == 1

@@ -24,10 +24,16 @@ from duban_reporting.adapters.units import UnitNames
 from duban_reporting.bootstrap import bootstrap
 from duban_reporting.config import ReportingSettings
 from duban_reporting.entrypoints import http_documents
-from service_support import rows, routes
+from service_support import routes, rows
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=TZ)
-ORIGIN = {"kind": "leader_instruction", "source": "/platforms/oa", "submission_id": "s1", "external_id": "ps-1", "leader_name": "王县长"}
+ORIGIN = {
+    "kind": "leader_instruction",
+    "source": "/platforms/oa",
+    "submission_id": "s1",
+    "external_id": "ps-1",
+    "leader_name": "王县长",
+}
 OFFICE = {"X-Duban-Role": "supervision_office"}
 
 
@@ -51,19 +57,46 @@ async def publish(rt, matter_id: str | None = None, campaign: dict | None = None
     subject = {"matter_id": matter_id} if matter_id else {"campaign": campaign}
     with tenancy.scoped("demo"):
         async with routes(http_documents.router, rt) as client:
-            return await client.post("/v1/tenants/demo/reports", json={"kind": "special_report", **subject}, headers=OFFICE)
+            return await client.post(
+                "/v1/tenants/demo/reports", json={"kind": "special_report", **subject}, headers=OFFICE
+            )
 
 
 async def nothing_published(rt) -> bool:
-    return (await rows(rt, orm.reports), await rows(rt, orm.sequences), await rows(rt, orm.infra.outbox)) == ([], [], [])
+    return (await rows(rt, orm.reports), await rows(rt, orm.sequences), await rows(rt, orm.infra.outbox)) == (
+        [],
+        [],
+        [],
+    )
 
 
-REGISTERED = ev.MatterRegistered(matter_id="m1", title="关于加快推进农村供水保障工程的批示", content="…", origin=ORIGIN,
-                                 registered_at=datetime(2026, 11, 9, 9, 0, tzinfo=TZ))
-ASSIGNED = ev.TaskAssigned(task_id="t1", matter_id="m1", title=REGISTERED.title, lead_unit="slj", origin=ORIGIN,
-                           assigned_at=datetime(2026, 11, 10, 9, 0, tzinfo=TZ), notice_no="督办〔2026〕7号", version=1)
-DEADLINE = ev.DeadlineSet(task_id="t1", matter_id="m1", start_on=date(2026, 11, 10), due_on=date(2026, 11, 24),
-                          due_at=datetime(2026, 11, 24, 17, 30, tzinfo=TZ), rule="working_days", revision=1, lead_unit="slj")
+REGISTERED = ev.MatterRegistered(
+    matter_id="m1",
+    title="关于加快推进农村供水保障工程的批示",
+    content="…",
+    origin=ORIGIN,
+    registered_at=datetime(2026, 11, 9, 9, 0, tzinfo=TZ),
+)
+ASSIGNED = ev.TaskAssigned(
+    task_id="t1",
+    matter_id="m1",
+    title=REGISTERED.title,
+    lead_unit="slj",
+    origin=ORIGIN,
+    assigned_at=datetime(2026, 11, 10, 9, 0, tzinfo=TZ),
+    notice_no="督办〔2026〕7号",
+    version=1,
+)
+DEADLINE = ev.DeadlineSet(
+    task_id="t1",
+    matter_id="m1",
+    start_on=date(2026, 11, 10),
+    due_on=date(2026, 11, 24),
+    due_at=datetime(2026, 11, 24, 17, 30, tzinfo=TZ),
+    rule="working_days",
+    revision=1,
+    lead_unit="slj",
+)
 
 
 async def test_a_special_report_on_a_matter_not_yet_registered_in_reporting_is_refused_and_publishes_nothing(runtime):
@@ -82,7 +115,9 @@ async def test_a_special_report_on_a_matter_not_yet_registered_in_reporting_is_r
     published = await publish(runtime, "m1")
     assert published.status_code == 201, published.text
     assert (published.json()["report_no"], published.json()["title"]) == (
-        "督查专报〔2026〕1号", f"关于“{REGISTERED.title}”办理情况的督查专报")
+        "督查专报〔2026〕1号",
+        f"关于“{REGISTERED.title}”办理情况的督查专报",
+    )
 
 
 async def test_a_special_report_on_a_matter_whose_task_is_known_only_from_its_deadline_is_refused(runtime):

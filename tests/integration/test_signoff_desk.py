@@ -27,7 +27,9 @@ md = MetaData()
 infra = InfraTables(md)
 tables = SignoffTables(md)
 numbers = sequences.sequence_table(md)
-DEPUTY, LEADER, DIRECTOR = (Turn(f"{role}-1", frozenset({role})) for role in ("office_deputy", "leader", "office_director"))
+DEPUTY, LEADER, DIRECTOR = (
+    Turn(f"{role}-1", frozenset({role})) for role in ("office_deputy", "leader", "office_director")
+)
 
 
 class Owner:
@@ -62,8 +64,16 @@ async def owner(either_db_url):
 
 async def create(owner: Owner, key: str, doc_type: str = "supervision_order") -> dict:
     async with owner.unit_of_work() as uow:
-        return await owner.signoff.create(uow, "demo", doc_type, key, title="关于督办道路维修的督办单", payload={"requirement": "十日内修复"},
-                                          created_by="督查室", task_id="task-1")
+        return await owner.signoff.create(
+            uow,
+            "demo",
+            doc_type,
+            key,
+            title="关于督办道路维修的督办单",
+            payload={"requirement": "十日内修复"},
+            created_by="督查室",
+            task_id="task-1",
+        )
 
 
 async def act(owner: Owner, draft_id: str, turn: Turn, decision: str = "approve", reason: str | None = None) -> dict:
@@ -80,8 +90,13 @@ async def test_three_people_take_the_three_steps_and_only_the_last_issues_with_a
     assert (done["status"], done["number"]) == ("issued", "督办单〔2026〕1号")
     assert owner.issued == [(made["id"], ["office_deputy-1", "leader-1", "office_director-1"])]
     async with owner.db.read() as session:
-        logged = (await session.execute(select(audit.audit_log.c.action, audit.audit_log.c.refs)
-                                        .where(audit.audit_log.c.action == "signoff.step"))).all()
+        logged = (
+            await session.execute(
+                select(audit.audit_log.c.action, audit.audit_log.c.refs).where(
+                    audit.audit_log.c.action == "signoff.step"
+                )
+            )
+        ).all()
     assert [('"office_deputy-1"' in refs, '"提出"' in refs) for _, refs in logged][0] == (True, True)
     assert len(logged) == 3
 
@@ -126,7 +141,10 @@ async def test_the_queue_shows_what_waits_for_me_and_reminds_after_the_tenants_w
     async with owner.db.read() as session:
         assert [d["id"] for d in await owner.signoff.mine(session, "demo", DEPUTY)] == [made["id"]]
         assert await owner.signoff.mine(session, "demo", LEADER) == []
-        assert await owner.signoff.reminders_due(session, START + timedelta(days=1), WorkCalendar(), lambda tenant: 2) == []
+        assert (
+            await owner.signoff.reminders_due(session, START + timedelta(days=1), WorkCalendar(), lambda tenant: 2)
+            == []
+        )
         due = await owner.signoff.reminders_due(session, START + timedelta(days=7), WorkCalendar(), lambda tenant: 2)
     assert [d["id"] for d in due] == [made["id"]]
 
@@ -144,14 +162,24 @@ async def test_the_routes_take_steps_and_refuse_in_chinese(owner):
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
         wrong = await client.post(path, json={"decision": "approve"}, headers=as_("leader", "l1"))
         assert (wrong.status_code, wrong.json()["detail"]) == (403, "这一步（提出）须由政府办公室分管副主任办理")
-        assert (await client.post(path, json={"decision": "approve"}, headers=as_("office_deputy", "d1"))).status_code == 200
-        early = await client.post(path, json={"decision": "approve", "action": "签发"}, headers=as_("office_director", "c1"))
+        assert (
+            await client.post(path, json={"decision": "approve"}, headers=as_("office_deputy", "d1"))
+        ).status_code == 200
+        early = await client.post(
+            path, json={"decision": "approve", "action": "签发"}, headers=as_("office_director", "c1")
+        )
         assert early.status_code == 409 and "不能签发" in early.json()["detail"]
         queue = (await client.get("/v1/tenants/demo/approvals?mine=1", headers=as_("leader", "l1"))).json()
         assert [(d["id"], d["waiting_for"]) for d in queue] == [(made["id"], "县政府领导同意")]
         chain = (await client.get("/v1/tenants/demo/signoff-chains/supervision_order")).json()
-        assert (chain["own"], chain["describe"]) == (False, "政府办公室分管副主任提出 → 县政府领导同意 → 政府办公室主任签发")
+        assert (chain["own"], chain["describe"]) == (
+            False,
+            "政府办公室分管副主任提出 → 县政府领导同意 → 政府办公室主任签发",
+        )
         bad = await client.put("/v1/tenants/demo/signoff-chains/transfer", json={"steps": []})
-        assert (bad.status_code, bad.json()["detail"]) == (422, "移送函（移交纪委监委）不能自动签发，最后一步须由县政府领导办理")
+        assert (bad.status_code, bad.json()["detail"]) == (
+            422,
+            "移送函（移交纪委监委）不能自动签发，最后一步须由县政府领导办理",
+        )
         shown = (await client.get(f"/v1/tenants/demo/drafts/{made['id']}")).json()
     assert [(s["action"], s["person"]) for s in shown["steps"]] == [("提出", "d1"), ("同意", None), ("签发", None)]

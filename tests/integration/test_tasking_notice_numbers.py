@@ -28,8 +28,16 @@ def two_taskings(tmp_path, fresh_pg_url, fresh_nats):
 
     procs = []
     for i in range(2):
-        env = dict(os.environ, DUBAN_NATS_URL=fresh_nats.url, DUBAN_DATA_DIR=str(tmp_path), DUBAN_HTTP_PORT=str(free_port()),
-                   DUBAN_DATABASE_URL=fresh_pg_url, DUBAN_INSTANCE=str(i), DUBAN_CLOCK="simulated", PYTHONUNBUFFERED="1")
+        env = dict(
+            os.environ,
+            DUBAN_NATS_URL=fresh_nats.url,
+            DUBAN_DATA_DIR=str(tmp_path),
+            DUBAN_HTTP_PORT=str(free_port()),
+            DUBAN_DATABASE_URL=fresh_pg_url,
+            DUBAN_INSTANCE=str(i),
+            DUBAN_CLOCK="simulated",
+            PYTHONUNBUFFERED="1",
+        )
         p = ServiceProcess("tasking", int(env["DUBAN_HTTP_PORT"]), env, tmp_path / f"tasking-{i}.log")
         p.start()
         procs.append(p)
@@ -45,10 +53,22 @@ async def _register_matters(url: str, tenant: str, n: int) -> list[str]:
     try:
         js = nc.jetstream()
         for i, matter_id in enumerate(ids):
-            data = {"matter_id": matter_id, "title": f"并发交办测试事项{i}", "content": "测试", "registered_at": START.isoformat(),
-                    "origin": {"kind": "leader_instruction", "source": "/test", "submission_id": matter_id, "external_id": f"c-{i}",
-                               "leader_role": "principal"}}
-            env = new_event(tenant=tenant, type="duban.matter.registered.v1", source="/duban/intake", data=data, time=START)
+            data = {
+                "matter_id": matter_id,
+                "title": f"并发交办测试事项{i}",
+                "content": "测试",
+                "registered_at": START.isoformat(),
+                "origin": {
+                    "kind": "leader_instruction",
+                    "source": "/test",
+                    "submission_id": matter_id,
+                    "external_id": f"c-{i}",
+                    "leader_role": "principal",
+                },
+            }
+            env = new_event(
+                tenant=tenant, type="duban.matter.registered.v1", source="/duban/intake", data=data, time=START
+            )
             await js.publish(f"duban.ev.{tenant}.matter.registered", env.to_bytes(), headers={"Nats-Msg-Id": env.id})
     finally:
         await nc.close()
@@ -65,7 +85,11 @@ async def _assign_all(urls: list[str], tenant: str, matter_ids: list[str]) -> li
         async with httpx.AsyncClient(base_url=urls[i % len(urls)], timeout=60, headers=OFFICE) as c:
             while not queue.empty():
                 m = queue.get_nowait()
-                results.append(await c.post(f"/v1/tenants/{tenant}/matters/{m}/assign", json={"lead_unit": "zjj", "co_units": ["czj"]}))
+                results.append(
+                    await c.post(
+                        f"/v1/tenants/{tenant}/matters/{m}/assign", json={"lead_unit": "zjj", "co_units": ["czj"]}
+                    )
+                )
 
     await asyncio.gather(*(client(i) for i in range(CLIENTS)))
     return results
@@ -75,19 +99,27 @@ def test_500_concurrent_assignments_get_gapless_unique_numbers(two_taskings, fre
     urls = [p.url for p in two_taskings]
     tenant = "conc"
     units = "code,name,type,head,contact,phone\nzjj,县住房和城乡建设局,department,郑伟,冯静,13800000004\nczj,县财政局,department,秦岭,尤佳,13800000009\n"
-    httpx.put(f"{urls[0]}/v1/tenants/{tenant}/units", content=units, headers={"content-type": "text/csv"}, timeout=10).raise_for_status()
+    httpx.put(
+        f"{urls[0]}/v1/tenants/{tenant}/units", content=units, headers={"content-type": "text/csv"}, timeout=10
+    ).raise_for_status()
     matter_ids = asyncio.run(_register_matters(fresh_nats.url, tenant, N))
 
     def awaiting() -> int:
-        return httpx.get(f"{urls[1]}/v1/tenants/{tenant}/matters", params={"status": "awaiting_assignment", "limit": 1}, timeout=10).json()["total"]
+        return httpx.get(
+            f"{urls[1]}/v1/tenants/{tenant}/matters", params={"status": "awaiting_assignment", "limit": 1}, timeout=10
+        ).json()["total"]
 
     wait_for(lambda: awaiting() == N, timeout_s=120, what=f"{N} matters awaiting assignment")
     responses = asyncio.run(_assign_all(urls, tenant, matter_ids))
-    assert [r.status_code for r in responses].count(200) == N, {r.status_code: r.text for r in responses if r.status_code != 200}
+    assert [r.status_code for r in responses].count(200) == N, {
+        r.status_code: r.text for r in responses if r.status_code != 200
+    }
 
     numbers = []
     for offset in range(0, N, 500):
-        page = httpx.get(f"{urls[0]}/v1/tenants/{tenant}/tasks", params={"limit": 500, "offset": offset}, timeout=30).json()
+        page = httpx.get(
+            f"{urls[0]}/v1/tenants/{tenant}/tasks", params={"limit": 500, "offset": offset}, timeout=30
+        ).json()
         numbers += [t["notice_no"] for t in page["items"]]
     year = START.year
     seqs = sorted(int(re.fullmatch(rf"督办〔{year}〕(\d+)号", n).group(1)) for n in numbers)
@@ -95,18 +127,36 @@ def test_500_concurrent_assignments_get_gapless_unique_numbers(two_taskings, fre
     preview = httpx.get(f"{urls[1]}/v1/tenants/{tenant}/notice-numbers/next", headers=OFFICE, timeout=10).json()
     assert preview["number"] == f"督办〔{year}〕{N + 1}号", "the office sees the number the next assignment takes"
 
-    again = httpx.post(f"{urls[1]}/v1/tenants/{tenant}/matters/{matter_ids[0]}/assign", json={"lead_unit": "zjj"}, headers=OFFICE, timeout=10)
+    again = httpx.post(
+        f"{urls[1]}/v1/tenants/{tenant}/matters/{matter_ids[0]}/assign",
+        json={"lead_unit": "zjj"},
+        headers=OFFICE,
+        timeout=10,
+    )
     assert again.status_code == 409 and "已交办" in again.json()["detail"]
 
     # another tenant numbers its own notices from 1
     other = "conc-b"
-    httpx.put(f"{urls[0]}/v1/tenants/{other}/units", content=units, headers={"content-type": "text/csv"}, timeout=10).raise_for_status()
+    httpx.put(
+        f"{urls[0]}/v1/tenants/{other}/units", content=units, headers={"content-type": "text/csv"}, timeout=10
+    ).raise_for_status()
     [m] = asyncio.run(_register_matters(fresh_nats.url, other, 1))
-    wait_for(lambda: httpx.get(f"{urls[0]}/v1/tenants/{other}/matters", params={"status": "awaiting_assignment"}, timeout=10).json()["total"] == 1,
-             what="the other tenant's matter")
-    preview = httpx.get(f"{urls[0]}/v1/tenants/{other}/notice-numbers/next", headers=OFFICE, timeout=10).json()["number"]
+    wait_for(
+        lambda: (
+            httpx.get(
+                f"{urls[0]}/v1/tenants/{other}/matters", params={"status": "awaiting_assignment"}, timeout=10
+            ).json()["total"]
+            == 1
+        ),
+        what="the other tenant's matter",
+    )
+    preview = httpx.get(f"{urls[0]}/v1/tenants/{other}/notice-numbers/next", headers=OFFICE, timeout=10).json()[
+        "number"
+    ]
     assert preview == f"督办〔{year}〕1号"
-    first = httpx.post(f"{urls[0]}/v1/tenants/{other}/matters/{m}/assign", json={"lead_unit": "zjj"}, headers=OFFICE, timeout=10)
+    first = httpx.post(
+        f"{urls[0]}/v1/tenants/{other}/matters/{m}/assign", json={"lead_unit": "zjj"}, headers=OFFICE, timeout=10
+    )
     assert first.status_code == 200, first.text
     [task] = httpx.get(f"{urls[0]}/v1/tenants/{other}/tasks", timeout=10).json()["items"]
     assert task["notice_no"] == f"督办〔{year}〕1号" == preview

@@ -31,8 +31,10 @@ async def _seed_holidays(db: Database) -> None:
     for tenant in ("east", "west"):
         with tenancy.scoped(tenant):
             async with db.transaction() as s:
-                await s.execute(local_holidays.insert(), [
-                    dict(tenant=tenant, day=date(2026, 12, d), name=f"{tenant}-{d}", added_at=NOW) for d in (1, 2, 3)])
+                await s.execute(
+                    local_holidays.insert(),
+                    [dict(tenant=tenant, day=date(2026, 12, d), name=f"{tenant}-{d}", added_at=NOW) for d in (1, 2, 3)],
+                )
 
 
 def test_every_statement_is_held_to_the_scope_it_runs_in(either_db_url):
@@ -49,14 +51,22 @@ def test_every_statement_is_held_to_the_scope_it_runs_in(either_db_url):
             with tenancy.scoped("east"):
                 async with db.read() as s:
                     assert sorted((await s.execute(select(h.name))).scalars()) == ["east-1", "east-2", "east-3"]
-                    assert (await s.execute(select(func.count()).select_from(select(local_holidays).subquery()))).scalar() == 3
+                    assert (
+                        await s.execute(select(func.count()).select_from(select(local_holidays).subquery()))
+                    ).scalar() == 3
                     # a join and a subquery: each table among the FROMs is held, not only the first
                     other = local_holidays.alias("other")
                     pairs = (await s.execute(select(h.name, other.c.name).join(other, other.c.day == h.day))).all()
                     assert {(a[:4], b[:4]) for a, b in pairs} == {("east", "east")}
                     # the optional side of an outer join: a row with nothing joined stays
-                    lonely = select(h.name, other.c.name).outerjoin(other, (other.c.day == h.day) & (other.c.name == "none"))
-                    assert sorted((await s.execute(lonely)).all()) == [("east-1", None), ("east-2", None), ("east-3", None)]
+                    lonely = select(h.name, other.c.name).outerjoin(
+                        other, (other.c.day == h.day) & (other.c.name == "none")
+                    )
+                    assert sorted((await s.execute(lonely)).all()) == [
+                        ("east-1", None),
+                        ("east-2", None),
+                        ("east-3", None),
+                    ]
                     nested = select(h.day).where(h.name.in_(select(other.c.name).where(other.c.name.like("west%"))))
                     assert (await s.execute(nested)).all() == []
                     await s.rollback()
@@ -65,8 +75,13 @@ def test_every_statement_is_held_to_the_scope_it_runs_in(either_db_url):
                 async with db.transaction() as s:
                     assert (await s.execute(update(local_holidays).values(name="changed"))).rowcount == 3
                     assert (await s.execute(delete(local_holidays).where(h.day == date(2026, 12, 1)))).rowcount == 1
-                for statement, params in [(local_holidays.insert().values(tenant="west", day=date(2026, 12, 9), name="x", added_at=NOW), None),
-                                          (local_holidays.insert(), [dict(tenant="west", day=date(2026, 12, 9), name="x", added_at=NOW)])]:
+                for statement, params in [
+                    (
+                        local_holidays.insert().values(tenant="west", day=date(2026, 12, 9), name="x", added_at=NOW),
+                        None,
+                    ),
+                    (local_holidays.insert(), [dict(tenant="west", day=date(2026, 12, 9), name="x", added_at=NOW)]),
+                ]:
                     with pytest.raises(tenancy.TenantScopeError, match="tenant 'west' in the scope of 'east'"):
                         async with db.transaction() as s:
                             await s.execute(statement, params)
@@ -76,7 +91,13 @@ def test_every_statement_is_held_to_the_scope_it_runs_in(either_db_url):
             with tenancy.scoped(tenancy.ALL):
                 async with db.read() as s:
                     rows = sorted((await s.execute(select(h.tenant, h.name))).all())
-            assert rows == [("east", "changed"), ("east", "changed"), ("west", "west-1"), ("west", "west-2"), ("west", "west-3")]
+            assert rows == [
+                ("east", "changed"),
+                ("east", "changed"),
+                ("west", "west-1"),
+                ("west", "west-2"),
+                ("west", "west-3"),
+            ]
         finally:
             await db.dispose()
 
@@ -106,7 +127,10 @@ class ServiceRole:
         return f"postgresql://{self.role}@{self.host}/{name}"
 
     async def drop(self) -> None:
-        await self._admin(*(f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)' for n in self.databases), f'DROP ROLE IF EXISTS "{self.role}"')
+        await self._admin(
+            *(f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)' for n in self.databases),
+            f'DROP ROLE IF EXISTS "{self.role}"',
+        )
 
 
 async def _migrate(url: str, service: str) -> None:
@@ -125,7 +149,9 @@ async def _policies(url: str) -> dict[str, tuple[bool, bool, str | None]]:
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             LEFT JOIN pg_policies p ON p.tablename = c.relname AND p.schemaname = n.nspname
             WHERE n.nspname = 'public' AND c.relkind = 'r'""")
-        assert await conn.fetchval("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user") is False
+        assert (
+            await conn.fetchval("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user") is False
+        )
     finally:
         await conn.close()
     return {r["relname"]: (r["relrowsecurity"], r["relforcerowsecurity"], r["qual"]) for r in rows}
@@ -151,22 +177,31 @@ def test_row_level_security_holds_hand_written_sql_of_the_services_role(pg_admin
             for name in tenant_tables:
                 enabled, forced, qual = policies[name]
                 assert enabled and forced and "duban.tenant" in (qual or ""), f"{service}.{name}: {policies[name]}"
-            assert not any(policies[n][0] for n in set(policies) - tenant_tables), f"{service}: a table without a tenant has a policy"
+            assert not any(policies[n][0] for n in set(policies) - tenant_tables), (
+                f"{service}: a table without a tenant has a policy"
+            )
 
         conn = await asyncpg.connect(urls["deadline"])
         try:
             async with conn.transaction():
                 await conn.execute("SELECT set_config('duban.tenant', '*', true)")
                 for tenant in ("east", "west"):
-                    await conn.executemany("INSERT INTO local_holidays (tenant, day, name, added_at) VALUES ($1, $2, $3, $4)",
-                                           [(tenant, date(2026, 12, d), f"{tenant}-{d}", NOW) for d in (1, 2)])
+                    await conn.executemany(
+                        "INSERT INTO local_holidays (tenant, day, name, added_at) VALUES ($1, $2, $3, $4)",
+                        [(tenant, date(2026, 12, d), f"{tenant}-{d}", NOW) for d in (1, 2)],
+                    )
             async with conn.transaction():
                 await conn.execute("SELECT set_config('duban.tenant', 'east', true)")
-                assert sorted(r["name"] for r in await conn.fetch("SELECT name FROM local_holidays")) == ["east-1", "east-2"]
+                assert sorted(r["name"] for r in await conn.fetch("SELECT name FROM local_holidays")) == [
+                    "east-1",
+                    "east-2",
+                ]
                 assert await conn.execute("UPDATE local_holidays SET name = 'x'") == "UPDATE 2"
                 assert await conn.execute("DELETE FROM local_holidays WHERE name LIKE 'west%'") == "DELETE 0"
-            for evil in ("INSERT INTO local_holidays VALUES ('west', '2026-12-09', 'evil', now())",
-                         "UPDATE local_holidays SET tenant = 'west'"):
+            for evil in (
+                "INSERT INTO local_holidays VALUES ('west', '2026-12-09', 'evil', now())",
+                "UPDATE local_holidays SET tenant = 'west'",
+            ):
                 with pytest.raises(asyncpg.InsufficientPrivilegeError, match="row-level security"):
                     async with conn.transaction():
                         await conn.execute("SELECT set_config('duban.tenant', 'east', true)")
@@ -188,7 +223,9 @@ def test_row_level_security_holds_hand_written_sql_of_the_services_role(pg_admin
             await tx.start()
             await conn.execute("ALTER TABLE local_holidays NO FORCE ROW LEVEL SECURITY")
             await conn.execute("ALTER TABLE local_holidays DISABLE ROW LEVEL SECURITY")
-            assert await conn.fetchval("SELECT count(*) FROM local_holidays") == 4  # no scope set, and still every tenant
+            assert (
+                await conn.fetchval("SELECT count(*) FROM local_holidays") == 4
+            )  # no scope set, and still every tenant
             await tx.rollback()
             async with conn.transaction():
                 assert await conn.fetchval("SELECT count(*) FROM local_holidays") == 0
@@ -215,6 +252,7 @@ def test_a_second_start_leaves_policies_in_place_without_locking_the_tables(pg_u
         seen: dict[str, list[str]] = {"first": [], "second": []}
         try:
             for run_ in ("first", "second"):
+
                 def record(_conn, _cursor, statement, *_a, _run=run_):
                     seen[_run].append(statement)
 

@@ -14,10 +14,10 @@ from jsonschema import Draft7Validator
 
 from asyncapi_support import Stored, load, local, problems
 from duban_common import anchors, subjects
+from duban_common.bindings import outbound_headers
 from duban_common.contracts import asyncapi, events
 from duban_common.contracts.dead_letters import DeadLetter
 from duban_common.contracts.submissions import KINDS
-from duban_common.bindings import outbound_headers
 from duban_common.envelope import new_event
 from duban_common.provisioning import CONSUMERS
 
@@ -142,11 +142,15 @@ def test_each_consumer_receives_exactly_what_its_filter_takes(document):
     # a consumer that only refuses (intake-strays) takes what no channel declares
     assert set(received) == {spec.durable for spec in CONSUMERS if not spec.refuse}
     for spec in CONSUMERS:
+
         def match(s: str) -> bool:
             return any(_nats_match(f, s) for f in spec.filters)
 
         takes = {cid for cid, channel in document["channels"].items() if all(match(s) for s in _expand(channel))}
-        assert not {cid for cid, channel in document["channels"].items() if any(match(s) for s in _expand(channel))} - takes, spec.durable
+        assert (
+            not {cid for cid, channel in document["channels"].items() if any(match(s) for s in _expand(channel))}
+            - takes
+        ), spec.durable
         assert received.get(spec.durable, set()) == takes, spec.durable
     assert received["reporting-projections"] == {c for c in document["channels"] if c.startswith("ev.")}
 
@@ -155,8 +159,9 @@ def test_every_channel_is_sent_and_each_operation_names_its_channels_message(doc
     sent = {op["channel"]["$ref"] for op in document["operations"].values() if op["action"] == "send"}
     assert sent == {f"#/channels/{cid}" for cid in document["channels"]}
     for op in document["operations"].values():
-        assert [m["$ref"] for m in op["messages"]] == [f"{op['channel']['$ref']}/messages/{name}"
-                                                      for name in local(document, op["channel"])["messages"]]
+        assert [m["$ref"] for m in op["messages"]] == [
+            f"{op['channel']['$ref']}/messages/{name}" for name in local(document, op["channel"])["messages"]
+        ]
         for message in op["messages"]:
             local(document, message)
 
@@ -166,29 +171,61 @@ def test_every_channel_is_sent_and_each_operation_names_its_channels_message(doc
 
 def _outbox(event_type: str, data: dict, **headers) -> Stored:
     """An event as the outbox relay publishes it (bindings.outbound_headers)."""
-    env = new_event(tenant="demo", type=event_type, source="/services/test 督办", data=data, time=datetime.now(timezone.utc))
+    env = new_event(
+        tenant="demo", type=event_type, source="/services/test 督办", data=data, time=datetime.now(timezone.utc)
+    )
     body = env.to_bytes()
     return Stored(events.subject_of("demo", event_type, data), body, {**outbound_headers(env.id, body), **headers})
 
 
-SENT = {"notification_id": "n1", "channel": "sms", "recipient_masked": "139****5678", "template": "urge",
-        "status": "sent", "attempts": 1, "sent_at": "2026-11-20T01:00:00Z"}
-REQUESTED = {"notification_id": "n2", "channel": "mail", "recipient": {"address": "a@b.cn"}, "template": "urge", "text": "请办理",
-             "ref": {"task_id": "t1"}, "created_at": "2026-11-20T01:00:00Z"}
+SENT = {
+    "notification_id": "n1",
+    "channel": "sms",
+    "recipient_masked": "139****5678",
+    "template": "urge",
+    "status": "sent",
+    "attempts": 1,
+    "sent_at": "2026-11-20T01:00:00Z",
+}
+REQUESTED = {
+    "notification_id": "n2",
+    "channel": "mail",
+    "recipient": {"address": "a@b.cn"},
+    "template": "urge",
+    "text": "请办理",
+    "ref": {"task_id": "t1"},
+    "created_at": "2026-11-20T01:00:00Z",
+}
 
 
 def test_messages_as_the_code_writes_them_are_on_the_contract():
-    letter = DeadLetter(service="tasking", consumer="tasking-matters", subject="duban.ev.demo.matter.registered", stream_seq=7,
-                        deliveries=5, reason="boom", failed_at=datetime.now(timezone.utc), original="{}", original_headers={})
-    dead = Stored(subjects.dead_letter("demo", "tasking"), json.dumps(letter.model_dump(mode="json")).encode(), letter.headers())
-    assert problems([_outbox(events.NOTIFICATION_SENT, SENT), _outbox(events.NOTIFICATION_REQUESTED, REQUESTED), dead]) == []
+    letter = DeadLetter(
+        service="tasking",
+        consumer="tasking-matters",
+        subject="duban.ev.demo.matter.registered",
+        stream_seq=7,
+        deliveries=5,
+        reason="boom",
+        failed_at=datetime.now(timezone.utc),
+        original="{}",
+        original_headers={},
+    )
+    dead = Stored(
+        subjects.dead_letter("demo", "tasking"), json.dumps(letter.model_dump(mode="json")).encode(), letter.headers()
+    )
+    assert (
+        problems([_outbox(events.NOTIFICATION_SENT, SENT), _outbox(events.NOTIFICATION_REQUESTED, REQUESTED), dead])
+        == []
+    )
 
 
 def test_a_wrong_msg_id_a_subject_on_no_channel_and_a_bad_payload_are_reported():
     wrong_id = _outbox(events.NOTIFICATION_SENT, SENT, **{"Nats-Msg-Id": "something-else"})
     stray = Stored("duban.out.demo.notification.fax", _outbox(events.NOTIFICATION_REQUESTED, REQUESTED).data)
     no_header = _outbox(events.NOTIFICATION_SENT, SENT)
-    no_header = Stored(no_header.subject, no_header.data, {k: v for k, v in no_header.headers.items() if k != "Nats-Msg-Id"})
+    no_header = Stored(
+        no_header.subject, no_header.data, {k: v for k, v in no_header.headers.items() if k != "Nats-Msg-Id"}
+    )
     bad = _outbox(events.NOTIFICATION_SENT, {k: v for k, v in SENT.items() if k != "status"})
     found = problems([wrong_id, stray, no_header, bad])
     assert len(found) == 5, found  # no_header: the header missing, and not the envelope's id
@@ -211,13 +248,28 @@ def test_outbox_ce_headers_must_be_there_and_say_what_the_envelope_says():
 def test_a_binary_mode_submission_is_on_the_contract_with_its_ce_headers():
     env = json.loads((Path(__file__).resolve().parents[2] / "examples" / "document.json").read_text(encoding="utf-8"))
     headers = {f"ce-{k}": quote(v, safe="") for k, v in env.items() if k not in ("data", "datacontenttype")}
-    binary = Stored("duban.in.demo.document", json.dumps(env["data"]).encode(), {**headers, "content-type": "application/json"}, seq=1)
+    binary = Stored(
+        "duban.in.demo.document",
+        json.dumps(env["data"]).encode(),
+        {**headers, "content-type": "application/json"},
+        seq=1,
+    )
     assert problems([binary]) == []
-    no_source = Stored(binary.subject, binary.data, {k: v for k, v in binary.headers.items() if k != "ce-source"}, seq=2)
+    no_source = Stored(
+        binary.subject, binary.data, {k: v for k, v in binary.headers.items() if k != "ce-source"}, seq=2
+    )
     assert any("'ce-source' is a required property" in p for p in problems([no_source]))
-    letter = DeadLetter(service="intake", consumer="intake-submissions", subject=binary.subject, stream_seq=2, deliveries=1,
-                        reason="缺少 ce-source", failed_at=datetime.now(timezone.utc), original=binary.data.decode(),
-                        original_headers=no_source.headers)
+    letter = DeadLetter(
+        service="intake",
+        consumer="intake-submissions",
+        subject=binary.subject,
+        stream_seq=2,
+        deliveries=1,
+        reason="缺少 ce-source",
+        failed_at=datetime.now(timezone.utc),
+        original=binary.data.decode(),
+        original_headers=no_source.headers,
+    )
     dead = Stored("duban.dlq.demo.intake", json.dumps(letter.model_dump(mode="json")).encode(), letter.headers())
     assert problems([no_source, dead]) == []
 
@@ -225,7 +277,16 @@ def test_a_binary_mode_submission_is_on_the_contract_with_its_ce_headers():
 def test_an_invalid_submission_is_on_the_contract_only_when_a_dead_letter_refused_it():
     submission = Stored("duban.in.demo.meeting_decision", json.dumps({"specversion": "1.0", "id": "x"}).encode(), seq=3)
     assert "on channel in.meeting_decision" in problems([submission])[0]
-    letter = DeadLetter(service="intake", consumer="intake-submissions", subject=submission.subject, stream_seq=3, deliveries=1,
-                        reason="invalid", failed_at=datetime.now(timezone.utc), original=submission.data.decode(), original_headers={})
+    letter = DeadLetter(
+        service="intake",
+        consumer="intake-submissions",
+        subject=submission.subject,
+        stream_seq=3,
+        deliveries=1,
+        reason="invalid",
+        failed_at=datetime.now(timezone.utc),
+        original=submission.data.decode(),
+        original_headers={},
+    )
     dead = Stored("duban.dlq.demo.intake", json.dumps(letter.model_dump(mode="json")).encode(), letter.headers())
     assert problems([submission, dead]) == []

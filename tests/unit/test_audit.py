@@ -14,9 +14,16 @@ T0 = datetime(2026, 11, 20, 1, 0, tzinfo=timezone.utc)
 
 def _chain(n: int = 10, chain: str = "tasking:demo") -> list[dict]:
     drafts = [
-        {"id": f"e{i:03d}", "chain": chain, "at": T0 + timedelta(seconds=i), "service": "tasking", "tenant": "demo",
-         "action": "duban.task.assigned.v1", "actor": audit.canonical({"kind": "http", "role": "supervision_office", "unit": None}),
-         "refs": audit.canonical({"txn": f"t{i}", "task_id": f"task-{i}"})}
+        {
+            "id": f"e{i:03d}",
+            "chain": chain,
+            "at": T0 + timedelta(seconds=i),
+            "service": "tasking",
+            "tenant": "demo",
+            "action": "duban.task.assigned.v1",
+            "actor": audit.canonical({"kind": "http", "role": "supervision_office", "unit": None}),
+            "refs": audit.canonical({"txn": f"t{i}", "task_id": f"task-{i}"}),
+        }
         for i in range(1, n + 1)
     ]
     return audit.link(drafts)
@@ -42,12 +49,21 @@ def test_continuing_a_chain_starts_after_its_head():
     assert audit.verify_chain("tasking:demo", first + more, _head(more)).ok
 
 
-@pytest.mark.parametrize("field,value", [
-    ("action", "duban.task.completed.v1"), ("tenant", "other"), ("service", "intake"), ("id", "forged"),
-    ("at", T0 + timedelta(microseconds=1)), ("prev_hash", "f" * 64), ("seq", 99), ("chain", "tasking:other"),
-    ("actor", audit.canonical({"kind": "http", "role": "unit", "unit": "zjj"})),
-    ("refs", audit.canonical({"txn": "t1", "task_id": "task-2"})),
-])
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("action", "duban.task.completed.v1"),
+        ("tenant", "other"),
+        ("service", "intake"),
+        ("id", "forged"),
+        ("at", T0 + timedelta(microseconds=1)),
+        ("prev_hash", "f" * 64),
+        ("seq", 99),
+        ("chain", "tasking:other"),
+        ("actor", audit.canonical({"kind": "http", "role": "unit", "unit": "zjj"})),
+        ("refs", audit.canonical({"txn": "t1", "task_id": "task-2"})),
+    ],
+)
 def test_every_field_is_covered_by_the_hash(field, value):
     entry = _chain(1)[0]
     assert audit.entry_hash({**entry, field: value}) != entry["hash"]
@@ -55,8 +71,11 @@ def test_every_field_is_covered_by_the_hash(field, value):
 
 def test_the_hash_does_not_depend_on_key_order_or_time_zone_spelling():
     entry = _chain(1)[0]
-    reordered = {**entry, "actor": json.dumps({"unit": None, "role": "supervision_office", "kind": "http"}),
-                 "at": entry["at"].astimezone(timezone(timedelta(hours=8)))}
+    reordered = {
+        **entry,
+        "actor": json.dumps({"unit": None, "role": "supervision_office", "kind": "http"}),
+        "at": entry["at"].astimezone(timezone(timedelta(hours=8))),
+    }
     assert audit.entry_hash(reordered) == entry["hash"]
 
 

@@ -24,11 +24,15 @@ def issuer(tmp_path) -> LocalIssuer:
 
 
 def _app(issuer: LocalIssuer) -> FastAPI:
-    access = {("GET", "/v1/tenants/{tenant}/things"): rule(auth.OFFICE, auth.UNIT),
-              ("POST", "/v1/tenants/{tenant}/things"): rule(auth.OFFICE),
-              ("PUT", "/v1/admin/tenants/{slug}"): rule(auth.OPERATOR)}
+    access = {
+        ("GET", "/v1/tenants/{tenant}/things"): rule(auth.OFFICE, auth.UNIT),
+        ("POST", "/v1/tenants/{tenant}/things"): rule(auth.OFFICE),
+        ("PUT", "/v1/admin/tenants/{slug}"): rule(auth.OPERATOR),
+    }
     verifier = Verifier(KeySet(file=issuer.jwks_file, min_refresh_s=0), issuer.issuer, issuer.audience)
-    units = UnitScope(confined=frozenset({("GET", "/v1/tenants/{tenant}/things")}))  # the route confines itself (unit_scope)
+    units = UnitScope(
+        confined=frozenset({("GET", "/v1/tenants/{tenant}/things")})
+    )  # the route confines itself (unit_scope)
     app = FastAPI(dependencies=[Depends(Authorizer(verifier, access, units=units))])
 
     @app.get("/v1/tenants/{tenant}/things")
@@ -69,7 +73,10 @@ def test_roles_tenant_and_unit_scope_are_enforced(issuer):
     r = client.get("/v1/tenants/a/things", headers={"X-Test-No-Token": "1"})  # no token at all
     assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
     assert client.get("/v1/tenants/a/things", headers=_bearer(office)).json() == {
-        "tenant": "a", "unit_scope": None, "who": "supervision_office:-:supervision_office:a"}
+        "tenant": "a",
+        "unit_scope": None,
+        "who": "supervision_office:-:supervision_office:a",
+    }
     assert client.get("/v1/tenants/a/things", headers=_bearer(unit)).json()["unit_scope"] == "zjj"
     r = client.get("/v1/tenants/b/things", headers=_bearer(office))
     assert r.status_code == 403 and "令牌属于租户 a，不能访问租户 b" in r.json()["detail"]
@@ -88,13 +95,33 @@ def test_bad_tokens_are_refused_with_the_reason(issuer, tmp_path):
     cases = {
         "登录已过期，请重新登录": issuer.token(tenant="a", roles=["supervision_office"], ttl_s=-120),
         "签名密钥未知": other.token(tenant="a", roles=["supervision_office"]),
-        "InvalidAudienceError": jwt.encode({**_claims(issuer), "aud": "someone-else"}, issuer.key_file.read_bytes(), "ES256", headers={"kid": _kid(issuer)}),
-        "InvalidIssuerError": jwt.encode({**_claims(issuer), "iss": "evil"}, issuer.key_file.read_bytes(), "ES256", headers={"kid": _kid(issuer)}),
-        "角色不对": jwt.encode({**_claims(issuer), "roles": ["superuser"]}, issuer.key_file.read_bytes(), "ES256", headers={"kid": _kid(issuer)}),
-        "只有平台运维": jwt.encode({**_claims(issuer), "tenant": "*"}, issuer.key_file.read_bytes(), "ES256", headers={"kid": _kid(issuer)}),
-        "必须写明单位": jwt.encode({**_claims(issuer), "roles": ["unit"]}, issuer.key_file.read_bytes(), "ES256", headers={"kid": _kid(issuer)}),
-        "必须写明平台": jwt.encode({**_claims(issuer), "roles": ["integrator"]}, issuer.key_file.read_bytes(), "ES256",
-                                             headers={"kid": _kid(issuer)}),
+        "InvalidAudienceError": jwt.encode(
+            {**_claims(issuer), "aud": "someone-else"},
+            issuer.key_file.read_bytes(),
+            "ES256",
+            headers={"kid": _kid(issuer)},
+        ),
+        "InvalidIssuerError": jwt.encode(
+            {**_claims(issuer), "iss": "evil"}, issuer.key_file.read_bytes(), "ES256", headers={"kid": _kid(issuer)}
+        ),
+        "角色不对": jwt.encode(
+            {**_claims(issuer), "roles": ["superuser"]},
+            issuer.key_file.read_bytes(),
+            "ES256",
+            headers={"kid": _kid(issuer)},
+        ),
+        "只有平台运维": jwt.encode(
+            {**_claims(issuer), "tenant": "*"}, issuer.key_file.read_bytes(), "ES256", headers={"kid": _kid(issuer)}
+        ),
+        "必须写明单位": jwt.encode(
+            {**_claims(issuer), "roles": ["unit"]}, issuer.key_file.read_bytes(), "ES256", headers={"kid": _kid(issuer)}
+        ),
+        "必须写明平台": jwt.encode(
+            {**_claims(issuer), "roles": ["integrator"]},
+            issuer.key_file.read_bytes(),
+            "ES256",
+            headers={"kid": _kid(issuer)},
+        ),
         "令牌无效，请重新登录": "not.a.token",
     }
     for reason, token in cases.items():
@@ -108,7 +135,12 @@ def test_bad_tokens_are_refused_with_the_reason(issuer, tmp_path):
 
 def test_a_rotated_key_is_picked_up_from_the_jwks(issuer, tmp_path):
     client = TestClient(_app(issuer))
-    assert client.get("/v1/tenants/a/things", headers=_bearer(issuer.token(tenant="a", roles=["supervision_office"]))).status_code == 200
+    assert (
+        client.get(
+            "/v1/tenants/a/things", headers=_bearer(issuer.token(tenant="a", roles=["supervision_office"]))
+        ).status_code
+        == 200
+    )
     # the identity provider publishes a second key next to the first and signs with it
     new = LocalIssuer(tmp_path / "new").ensure()
     both = {"keys": json.loads(issuer.jwks_file.read_text())["keys"] + json.loads(new.jwks_file.read_text())["keys"]}
@@ -123,8 +155,15 @@ def _kid(issuer: LocalIssuer) -> str:
 
 def _claims(issuer: LocalIssuer) -> dict:
     now = int(time.time())
-    return {"iss": issuer.issuer, "aud": issuer.audience, "sub": "x", "iat": now, "exp": now + 600,
-            "tenant": "a", "roles": ["supervision_office"]}
+    return {
+        "iss": issuer.issuer,
+        "aud": issuer.audience,
+        "sub": "x",
+        "iat": now,
+        "exp": now + 600,
+        "tenant": "a",
+        "roles": ["supervision_office"],
+    }
 
 
 @pytest.mark.parametrize("service", SERVICES)

@@ -19,10 +19,10 @@ CAL = WorkCalendar()
 
 def test_the_2026_facts_the_tests_rely_on():
     # Read from the package itself, so a wrong assumption fails here and not in a riddle below.
-    assert chinese_calendar.is_workday(date(2026, 9, 20))       # Sunday, swapped working day
-    assert chinese_calendar.is_workday(date(2026, 10, 10))      # Saturday, swapped working day
-    assert chinese_calendar.is_workday(date(2026, 2, 28))       # Saturday, swapped working day
-    assert not chinese_calendar.is_workday(date(2026, 9, 19))   # plain Saturday
+    assert chinese_calendar.is_workday(date(2026, 9, 20))  # Sunday, swapped working day
+    assert chinese_calendar.is_workday(date(2026, 10, 10))  # Saturday, swapped working day
+    assert chinese_calendar.is_workday(date(2026, 2, 28))  # Saturday, swapped working day
+    assert not chinese_calendar.is_workday(date(2026, 9, 19))  # plain Saturday
     assert not any(chinese_calendar.is_workday(date(2026, 10, d)) for d in range(1, 8))
     assert not any(chinese_calendar.is_workday(date(2026, 9, d)) for d in (25, 26, 27))
     assert chinese_calendar.is_workday(date(2026, 10, 8))
@@ -35,16 +35,16 @@ def test_is_workday_follows_the_official_2026_schedule():
     assert not CAL.is_workday(date(2026, 10, 1))
     assert not CAL.is_workday(date(2026, 10, 7))
     assert CAL.is_workday(date(2026, 10, 8))
-    assert CAL.is_workday(date(2026, 10, 10))      # swapped Saturday
-    assert CAL.is_workday(date(2026, 9, 20))       # swapped Sunday
+    assert CAL.is_workday(date(2026, 10, 10))  # swapped Saturday
+    assert CAL.is_workday(date(2026, 9, 20))  # swapped Sunday
     assert not CAL.is_workday(date(2026, 10, 11))  # ordinary Sunday
-    assert not CAL.is_workday(date(2026, 9, 25))   # Mid-Autumn, a Friday
+    assert not CAL.is_workday(date(2026, 9, 25))  # Mid-Autumn, a Friday
 
 
 def test_add_workdays_does_not_count_the_start_day():
     assert CAL.add_workdays(date(2026, 9, 14), 1) == Span(date(2026, 9, 15), False)  # Mon → Tue
     assert CAL.add_workdays(date(2026, 9, 14), 0) == Span(date(2026, 9, 14), False)
-    assert CAL.add_workdays(date(2026, 9, 17), 1).day == date(2026, 9, 18)           # Thu → Fri
+    assert CAL.add_workdays(date(2026, 9, 17), 1).day == date(2026, 9, 18)  # Thu → Fri
 
 
 def test_add_workdays_crosses_the_national_day_holiday():
@@ -55,7 +55,7 @@ def test_add_workdays_crosses_the_national_day_holiday():
 def test_a_swapped_saturday_counts_as_a_working_day():
     assert CAL.add_workdays(date(2026, 9, 30), 3).day == date(2026, 10, 10)  # Sat Oct 10 is worked
     assert CAL.add_workdays(date(2026, 9, 30), 4).day == date(2026, 10, 12)  # Sun Oct 11 is not
-    assert CAL.add_workdays(date(2026, 9, 18), 1).day == date(2026, 9, 20)   # Fri → the swapped Sunday
+    assert CAL.add_workdays(date(2026, 9, 18), 1).day == date(2026, 9, 20)  # Fri → the swapped Sunday
 
 
 def test_add_workdays_skips_mid_autumn_and_national_day_together():
@@ -79,9 +79,9 @@ def test_add_days_keeps_a_working_day():
 
 def test_add_days_rolls_forward_to_the_next_working_day():
     assert CAL.add_days(date(2026, 9, 20), 15) == Span(date(2026, 10, 8), False)  # Oct 5 is a holiday
-    assert CAL.add_days(date(2026, 9, 5), 7).day == date(2026, 9, 14)            # Sat Sep 12 → Mon
-    assert CAL.add_days(date(2026, 9, 12), 7).day == date(2026, 9, 20)           # Sat Sep 19 → the swapped Sunday
-    assert CAL.add_days(date(2026, 10, 3), 7).day == date(2026, 10, 10)          # lands on the swapped Saturday
+    assert CAL.add_days(date(2026, 9, 5), 7).day == date(2026, 9, 14)  # Sat Sep 12 → Mon
+    assert CAL.add_days(date(2026, 9, 12), 7).day == date(2026, 9, 20)  # Sat Sep 19 → the swapped Sunday
+    assert CAL.add_days(date(2026, 10, 3), 7).day == date(2026, 10, 10)  # lands on the swapped Saturday
 
 
 def test_roll_forward():
@@ -132,12 +132,12 @@ def test_a_year_without_schedule_uses_weekends_and_statutory_holidays_only():
     assert not CAL.is_known_year(2027)
     for d in (1, 2, 3):
         assert not CAL.is_workday(date(2027, 10, d))
-    assert CAL.is_workday(date(2027, 10, 4))       # Monday; "National Day (observed)" in the package
+    assert CAL.is_workday(date(2027, 10, 4))  # Monday; "National Day (observed)" in the package
     assert CAL.is_workday(date(2027, 10, 5))
-    assert not CAL.is_workday(date(2027, 1, 1))    # New Year's Day, a Friday
-    assert not CAL.is_workday(date(2027, 2, 8))    # Spring Festival, a Monday
-    assert CAL.is_workday(date(2027, 2, 9))        # observed substitute: still a working day
-    assert not CAL.is_workday(date(2027, 10, 9))   # a Saturday: no swap without a schedule
+    assert not CAL.is_workday(date(2027, 1, 1))  # New Year's Day, a Friday
+    assert not CAL.is_workday(date(2027, 2, 8))  # Spring Festival, a Monday
+    assert CAL.is_workday(date(2027, 2, 9))  # observed substitute: still a working day
+    assert not CAL.is_workday(date(2027, 10, 9))  # a Saturday: no swap without a schedule
 
 
 def test_crossing_into_an_unscheduled_year_is_provisional():
@@ -145,7 +145,7 @@ def test_crossing_into_an_unscheduled_year_is_provisional():
     assert CAL.add_workdays(date(2026, 12, 28), 5) == Span(date(2027, 1, 5), True)
     assert CAL.add_workdays(date(2026, 12, 28), 3) == Span(date(2026, 12, 31), False)  # stays in 2026
     assert CAL.add_days(date(2026, 12, 20), 15).provisional
-    assert CAL.add_months(date(2026, 11, 30), 3) == Span(date(2027, 3, 1), True)       # Sun Feb 28 2027
+    assert CAL.add_months(date(2026, 11, 30), 3) == Span(date(2027, 3, 1), True)  # Sun Feb 28 2027
     assert CAL.roll_forward(date(2027, 10, 1)) == Span(date(2027, 10, 4), True)
 
 
@@ -157,14 +157,16 @@ def test_a_loaded_schedule_makes_the_year_known():
     )
     cal = WorkCalendar(schedules={2027: sched})
     assert cal.is_known_year(2027)
-    assert not cal.is_workday(date(2027, 10, 4))   # holiday in the schedule
+    assert not cal.is_workday(date(2027, 10, 4))  # holiday in the schedule
     assert not cal.is_workday(date(2027, 10, 7))
-    assert cal.is_workday(date(2027, 10, 9))       # swapped Saturday
-    assert cal.is_workday(date(2027, 9, 26))       # swapped Sunday
+    assert cal.is_workday(date(2027, 10, 9))  # swapped Saturday
+    assert cal.is_workday(date(2027, 9, 26))  # swapped Sunday
     assert not cal.is_workday(date(2027, 10, 10))  # ordinary Sunday
     assert cal.is_workday(date(2027, 10, 8))
     assert cal.add_workdays(date(2027, 9, 30), 2) == Span(date(2027, 10, 9), False)
-    assert cal.add_workdays(date(2026, 12, 28), 5) == Span(date(2027, 1, 4), False)  # 2027 schedule knows no Jan 1 holiday
+    assert cal.add_workdays(date(2026, 12, 28), 5) == Span(
+        date(2027, 1, 4), False
+    )  # 2027 schedule knows no Jan 1 holiday
     assert CAL.add_workdays(date(2027, 9, 30), 2).provisional  # the default calendar still does not know 2027
 
 

@@ -9,27 +9,32 @@ from duban_common.clock import FixedClock, parse_duration, parse_instant
 CST = timezone(timedelta(hours=8))
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("3d", timedelta(days=3)),
-    ("36h", timedelta(hours=36)),
-    ("1w2d", timedelta(days=9)),
-    ("90m", timedelta(minutes=90)),
-    ("45s", timedelta(seconds=45)),
-    ("1d12h30m", timedelta(days=1, hours=12, minutes=30)),
-    ("1.5h", timedelta(minutes=90)),
-    ("  2D ", timedelta(days=2)),
-    ("0d", timedelta(0)),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("3d", timedelta(days=3)),
+        ("36h", timedelta(hours=36)),
+        ("1w2d", timedelta(days=9)),
+        ("90m", timedelta(minutes=90)),
+        ("45s", timedelta(seconds=45)),
+        ("1d12h30m", timedelta(days=1, hours=12, minutes=30)),
+        ("1.5h", timedelta(minutes=90)),
+        ("  2D ", timedelta(days=2)),
+        ("0d", timedelta(0)),
+    ],
+)
 def test_parse_duration(text, expected):
     assert parse_duration(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "   ", "3", "d", "3x", "3 d", "-3d", "3d-1h", "1w 2d", "3dd", "abc", "3d!", "P3D"])
+@pytest.mark.parametrize(
+    "text", ["", "   ", "3", "d", "3x", "3 d", "-3d", "3d-1h", "1w 2d", "3dd", "abc", "3d!", "P3D"]
+)
 def test_parse_duration_refuses_what_it_does_not_understand(text):
     with pytest.raises(ValueError) as e:
         parse_duration(text)
     message = str(e.value)
-    assert repr(text) in message          # names what was given
+    assert repr(text) in message  # names what was given
     assert "3d" in message and "1w2d" in message  # and shows how to write it
 
 

@@ -32,13 +32,25 @@ class FakeMsg:
 
 
 def _envelope(event_id: str) -> bytes:
-    return json.dumps({"specversion": "1.0", "id": event_id, "source": "/platforms/oa", "type": "duban.submission.meeting_decision.v1",
-                       "time": "2026-11-20T01:00:00Z", "tenant": "demo", "datacontenttype": "application/json", "data": {}}).encode()
+    return json.dumps(
+        {
+            "specversion": "1.0",
+            "id": event_id,
+            "source": "/platforms/oa",
+            "type": "duban.submission.meeting_decision.v1",
+            "time": "2026-11-20T01:00:00Z",
+            "tenant": "demo",
+            "datacontenttype": "application/json",
+            "data": {},
+        }
+    ).encode()
 
 
 def test_a_dead_letter_after_a_valid_delivery_is_logged_with_no_event_id_of_the_valid_one():
     spec = ConsumerSpec("intake", "submissions", "DUBAN_IN", "duban.in.*.*")
-    runner = ConsumerRunner(spec, {"*": lambda event, delivery, uow: None}, None, None, None, None, ServiceSettings(service="intake"), None)
+    runner = ConsumerRunner(
+        spec, {"*": lambda event, delivery, uow: None}, None, None, None, None, ServiceSettings(service="intake"), None
+    )
     seen: dict[int, dict] = {}
 
     async def dead_letter(msg, reason, delivered) -> None:  # where the "dead-lettered" line is logged

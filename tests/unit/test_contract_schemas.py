@@ -109,6 +109,7 @@ def test_added_enum_values_and_renamed_definitions_are_fine():
     def rename(s):
         s["$defs"]["Person"] = s["$defs"].pop("Owner")
         s["properties"]["owner"] = {"$ref": "#/$defs/Person"}
+
     assert schemas.compatibility_problems(OLD, changed(rename)) == []
 
 
@@ -136,7 +137,9 @@ def test_a_type_change_is_named():
 def test_a_newly_required_field_is_named():
     new = changed(lambda s: s["required"].append("count"))
     assert schemas.compatibility_problems(OLD, new) == ["count: newly required"]
-    added_required = changed(lambda s: (s["properties"].update(extra={"type": "string"}), s["required"].append("extra")))
+    added_required = changed(
+        lambda s: (s["properties"].update(extra={"type": "string"}), s["required"].append("extra"))
+    )
     assert schemas.compatibility_problems(OLD, added_required) == ["extra: newly required"]
     nested = changed(lambda s: s["$defs"]["Owner"]["required"].append("phone"))
     assert schemas.compatibility_problems(OLD, nested) == ["owner.phone: newly required"]
@@ -152,12 +155,15 @@ def test_several_problems_are_all_named():
         s["properties"].pop("count")
         s["$defs"]["Colour"]["enum"].remove("red")
         s["required"].append("note")
+
     problems = schemas.compatibility_problems(OLD, changed(many))
-    assert sorted(problems) == sorted([
-        "count: property removed",
-        "colour: enum value(s) removed: 'red'",
-        "note: newly required",
-    ])
+    assert sorted(problems) == sorted(
+        [
+            "count: property removed",
+            "colour: enum value(s) removed: 'red'",
+            "note: newly required",
+        ]
+    )
 
 
 def test_closing_an_open_object_is_named():
@@ -167,8 +173,18 @@ def test_closing_an_open_object_is_named():
 
 
 def test_recursive_definitions_terminate():
-    old = {"$ref": "#/$defs/Node", "$defs": {"Node": {"type": "object", "properties": {
-        "child": {"anyOf": [{"$ref": "#/$defs/Node"}, {"type": "null"}]}, "v": {"type": "integer"}}}}}
+    old = {
+        "$ref": "#/$defs/Node",
+        "$defs": {
+            "Node": {
+                "type": "object",
+                "properties": {
+                    "child": {"anyOf": [{"$ref": "#/$defs/Node"}, {"type": "null"}]},
+                    "v": {"type": "integer"},
+                },
+            }
+        },
+    }
     new = copy.deepcopy(old)
     assert schemas.compatibility_problems(old, new) == []
     new["$defs"]["Node"]["properties"].pop("v")

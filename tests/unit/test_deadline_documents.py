@@ -9,8 +9,16 @@ import pytest
 
 from duban_common.calendar import WorkCalendar
 from duban_common.contracts.events import MatterOrigin
-from duban_deadline.domain.policy import (DEFAULT_RULES, Period, after_feedback, basis_for, compute, evaluate, feedback_returned,
-                                          label_of)
+from duban_deadline.domain.policy import (
+    DEFAULT_RULES,
+    Period,
+    after_feedback,
+    basis_for,
+    compute,
+    evaluate,
+    feedback_returned,
+    label_of,
+)
 from duban_deadline.domain.settings import PolicyOverrides, describe, effective
 
 CAL = WorkCalendar()
@@ -18,13 +26,26 @@ MONTH = Period("months", 1)
 
 
 def meeting(kind: str, held_on: date) -> MatterOrigin:
-    return MatterOrigin(kind="meeting_decision", source="/platforms/oa", submission_id="s", external_id="e", meeting_type=kind,
-                        meeting_held_on=held_on, origin_on=held_on)
+    return MatterOrigin(
+        kind="meeting_decision",
+        source="/platforms/oa",
+        submission_id="s",
+        external_id="e",
+        meeting_type=kind,
+        meeting_held_on=held_on,
+        origin_on=held_on,
+    )
 
 
 def instruction(role: str, on: date) -> MatterOrigin:
-    return MatterOrigin(kind="leader_instruction", source="/platforms/oa", submission_id="s", external_id="e", leader_role=role,
-                        origin_on=on)
+    return MatterOrigin(
+        kind="leader_instruction",
+        source="/platforms/oa",
+        submission_id="s",
+        external_id="e",
+        leader_role=role,
+        origin_on=on,
+    )
 
 
 def test_meetings_and_the_principal_leaders_instructions_count_from_the_meeting_or_the_instruction():
@@ -32,8 +53,12 @@ def test_meetings_and_the_principal_leaders_instructions_count_from_the_meeting_
     县长办公会、县政府每周工作例会等会议…须在会后1周内…；县政府主要领导重要批示、交办事项的落实情况，须在1周内…」.
     A notice issued 3 working days after the meeting does not give the unit 3 more days."""
     held, assigned = date(2026, 11, 2), date(2026, 11, 5)  # Monday; the notice three working days later
-    cases = [("plenary", date(2026, 12, 2)), ("executive", date(2026, 11, 17)), ("office", date(2026, 11, 9)),
-             ("weekly", date(2026, 11, 9))]
+    cases = [
+        ("plenary", date(2026, 12, 2)),
+        ("executive", date(2026, 11, 17)),
+        ("office", date(2026, 11, 9)),
+        ("weekly", date(2026, 11, 9)),
+    ]
     for kind, due in cases:
         d = compute(CAL, meeting(kind, held), assigned, has_co_units=False, requested_due_on=None)
         assert (d.start_on, d.due_on) == (held, due), kind
@@ -51,14 +76,18 @@ def test_topic_meetings_deputy_instructions_and_special_bodies_count_from_the_as
 
 def test_a_superior_document_counts_from_its_receipt():
     """DESIGN §5: a superior document with no stated deadline: 「report within 3 months」 of its receipt."""
-    origin = MatterOrigin(kind="superior_assignment", source="/x", submission_id="s", external_id="e", origin_on=date(2026, 3, 2))
+    origin = MatterOrigin(
+        kind="superior_assignment", source="/x", submission_id="s", external_id="e", origin_on=date(2026, 3, 2)
+    )
     d = compute(CAL, origin, date(2026, 3, 9), has_co_units=False, requested_due_on=None)
     assert (d.start_on, d.due_on) == (date(2026, 3, 2), date(2026, 6, 2))
 
 
 def test_the_basis_keeps_counted_from_and_the_label_says_it():
     """The ledger and the task show 「会后1个月」 vs 「交办后1周」."""
-    plenary = basis_for(meeting("plenary", date(2026, 11, 2)), date(2026, 11, 5), has_co_units=False, requested_due_on=None)
+    plenary = basis_for(
+        meeting("plenary", date(2026, 11, 2)), date(2026, 11, 5), has_co_units=False, requested_due_on=None
+    )
     assert plenary.to_json()["counted_from"] == "origin" and label_of(plenary.rule, "meeting_decision") == "会后1个月"
     assert label_of(DEFAULT_RULES["meeting_executive"], "meeting_decision") == "会后半个月"
     assert label_of(DEFAULT_RULES["instruction_principal"], "leader_instruction") == "批示后1周"
@@ -71,18 +100,37 @@ def test_the_basis_keeps_counted_from_and_the_label_says_it():
 
 def test_a_tenant_may_count_a_rule_from_the_assignment_instead():
     """Where a rule is a per-tenant setting it stays one, with the document's value as the default."""
-    p = effective(PolicyOverrides.model_validate({"rules": {"meeting_plenary": {"period": {"unit": "months", "amount": 1},
-                                                                                 "counted_from": "assignment"}}}))
-    d = compute(CAL, meeting("plenary", date(2026, 11, 2)), date(2026, 11, 5), has_co_units=False, requested_due_on=None, rules=p.rules)
+    p = effective(
+        PolicyOverrides.model_validate(
+            {"rules": {"meeting_plenary": {"period": {"unit": "months", "amount": 1}, "counted_from": "assignment"}}}
+        )
+    )
+    d = compute(
+        CAL,
+        meeting("plenary", date(2026, 11, 2)),
+        date(2026, 11, 5),
+        has_co_units=False,
+        requested_due_on=None,
+        rules=p.rules,
+    )
     assert d.due_on == date(2026, 12, 7)  # Nov 5 + 1 month = Sat Dec 5 → Monday
     assert p.rules["meeting_plenary"].satisfied_by == "feedback"  # the rest of the rule stays the document's
 
 
-@pytest.mark.parametrize("name, satisfied_by", [
-    ("meeting_plenary", "feedback"), ("meeting_executive", "feedback"), ("meeting_topic", "feedback"),
-    ("instruction_principal", "feedback"), ("instruction_deputy", "feedback"), ("one_unit", "feedback"),
-    ("online_message", "completion"), ("document_single", "completion"), ("proposal", "completion"),
-])
+@pytest.mark.parametrize(
+    "name, satisfied_by",
+    [
+        ("meeting_plenary", "feedback"),
+        ("meeting_executive", "feedback"),
+        ("meeting_topic", "feedback"),
+        ("instruction_principal", "feedback"),
+        ("instruction_deputy", "feedback"),
+        ("one_unit", "feedback"),
+        ("online_message", "completion"),
+        ("document_single", "completion"),
+        ("proposal", "completion"),
+    ],
+)
 def test_what_meets_each_rule(name, satisfied_by):
     """Meetings and instructions ask for 「落实情况…反馈」 within the period, a report of where the work
     stands; online messages 「10个工作日内办结」, documents 「上报办理结果」, proposals 「答复」."""
@@ -92,20 +140,26 @@ def test_what_meets_each_rule(name, satisfied_by):
 def test_a_feedback_report_in_time_meets_the_period_and_the_next_is_due_a_month_later():
     """Bozhou: 「办理时限规定超过1个月的，由办理单位分月报告工作进展情况」; the ladder's first trigger is
     「逾期不报被催办1次」: late AND not reported. A unit that reported in time is not late."""
-    basis = basis_for(meeting("executive", date(2026, 11, 2)), date(2026, 11, 3), has_co_units=False, requested_due_on=None)
+    basis = basis_for(
+        meeting("executive", date(2026, 11, 2)), date(2026, 11, 3), has_co_units=False, requested_due_on=None
+    )
     due = evaluate(CAL, basis).due_on
     assert due == date(2026, 11, 17)
     met = after_feedback(CAL, basis, due, date(2026, 11, 16), MONTH)
     d = evaluate(CAL, met)
     assert (d.due_on, d.rule) == (date(2026, 12, 17), "meeting_executive") and "2026-11-16" in d.note
-    assert after_feedback(CAL, met, d.due_on, date(2026, 11, 17), MONTH) is None, "a second report in the period already met"
+    assert after_feedback(CAL, met, d.due_on, date(2026, 11, 17), MONTH) is None, (
+        "a second report in the period already met"
+    )
     again = after_feedback(CAL, met, d.due_on, date(2026, 12, 10), MONTH)
     assert evaluate(CAL, again).due_on == date(2027, 1, 18)  # Jan 17 2027 is a Sunday
 
 
 def test_a_late_feedback_report_ends_the_lateness_and_the_next_month_runs_from_the_due_day():
     """「逾期不报」: once the unit reports it is no longer 不报; the monthly rhythm keeps its day."""
-    basis = basis_for(meeting("executive", date(2026, 11, 2)), date(2026, 11, 3), has_co_units=False, requested_due_on=None)
+    basis = basis_for(
+        meeting("executive", date(2026, 11, 2)), date(2026, 11, 3), has_co_units=False, requested_due_on=None
+    )
     met = after_feedback(CAL, basis, date(2026, 11, 17), date(2026, 12, 18), MONTH)  # a month late
     assert evaluate(CAL, met).due_on == date(2027, 1, 18)
 
@@ -116,14 +170,21 @@ def test_a_progress_report_does_not_meet_a_completion_rule_or_a_requested_date()
     msg = MatterOrigin(kind="online_message", source="/x", submission_id="s", external_id="e")
     basis = basis_for(msg, date(2026, 11, 2), has_co_units=False, requested_due_on=None)
     assert after_feedback(CAL, basis, date(2026, 11, 16), date(2026, 11, 10), MONTH) is None
-    asked = basis_for(meeting("executive", date(2026, 11, 2)), date(2026, 11, 3), has_co_units=False, requested_due_on=date(2026, 12, 31))
+    asked = basis_for(
+        meeting("executive", date(2026, 11, 2)),
+        date(2026, 11, 3),
+        has_co_units=False,
+        requested_due_on=date(2026, 12, 31),
+    )
     assert after_feedback(CAL, asked, date(2026, 12, 31), date(2026, 11, 10), MONTH) is None
 
 
 def test_a_returned_feedback_report_meets_nothing():
     """Issue: 「The office may judge a feedback report unsatisfactory (退回); that is a return for rework,
     not a report」: the period it met is due again on its own day."""
-    basis = basis_for(meeting("executive", date(2026, 11, 2)), date(2026, 11, 3), has_co_units=False, requested_due_on=None)
+    basis = basis_for(
+        meeting("executive", date(2026, 11, 2)), date(2026, 11, 3), has_co_units=False, requested_due_on=None
+    )
     met = after_feedback(CAL, basis, date(2026, 11, 17), date(2026, 11, 16), MONTH)
     back = feedback_returned(met)
     d = evaluate(CAL, back)
@@ -134,10 +195,23 @@ def test_a_returned_feedback_report_meets_nothing():
 
 def test_a_stored_basis_without_the_new_fields_reads_as_before():
     """A deadline stored before rules said when they start keeps counting from the assignment, met by the completion."""
-    old = {"start_on": "2026-11-03", "rule": "meeting_executive", "period": {"unit": "days", "amount": 15}, "maximum": None,
-           "requested_due_on": None, "beyond_maximum": "cap", "extended_to": None}
-    b = type(basis_for(meeting("executive", date(2026, 11, 2)), date(2026, 11, 3), has_co_units=False, requested_due_on=None)).from_json(old)
-    assert (b.rule.counted_from, b.rule.satisfied_by, evaluate(CAL, b).due_on) == ("assignment", "completion", date(2026, 11, 18))
+    old = {
+        "start_on": "2026-11-03",
+        "rule": "meeting_executive",
+        "period": {"unit": "days", "amount": 15},
+        "maximum": None,
+        "requested_due_on": None,
+        "beyond_maximum": "cap",
+        "extended_to": None,
+    }
+    b = type(
+        basis_for(meeting("executive", date(2026, 11, 2)), date(2026, 11, 3), has_co_units=False, requested_due_on=None)
+    ).from_json(old)
+    assert (b.rule.counted_from, b.rule.satisfied_by, evaluate(CAL, b).due_on) == (
+        "assignment",
+        "completion",
+        date(2026, 11, 18),
+    )
 
 
 def test_a_special_bodys_notice_goes_out_within_three_working_days():
@@ -153,7 +227,9 @@ def test_docs_rules_md_is_generated_from_the_code():
     """docs/rules.md: one table of every default rule with its document, counted_from and satisfied_by."""
     from duban_deadline import rules_doc
 
-    assert rules_doc.DOCS.read_text(encoding="utf-8") == rules_doc.render(), "regenerate: python -m duban_deadline.rules_doc"
+    assert rules_doc.DOCS.read_text(encoding="utf-8") == rules_doc.render(), (
+        "regenerate: python -m duban_deadline.rules_doc"
+    )
     assert set(rules_doc.SOURCES) == set(DEFAULT_RULES)
 
 
@@ -165,15 +241,23 @@ def test_the_county_rules_count_by_who_handles_the_item():
     start = date(2026, 11, 2)
     plain = meeting("executive", date(2026, 11, 2))
     office = plain.model_copy(update={"handled_by_office": True})
+
     def due(origin, co_units: bool):
-        return compute(CAL, origin, start, has_co_units=co_units, requested_due_on=None, rules=p.rules, scheme=p.rule_scheme)
+        return compute(
+            CAL, origin, start, has_co_units=co_units, requested_due_on=None, rules=p.rules, scheme=p.rule_scheme
+        )
 
     assert [(due(o, co).rule, due(o, co).due_on) for o, co in ((office, False), (plain, False), (plain, True))] == [
-        ("office_itself", date(2026, 11, 16)), ("one_unit", date(2026, 11, 23)), ("with_co_units", date(2026, 12, 7))]
+        ("office_itself", date(2026, 11, 16)),
+        ("one_unit", date(2026, 11, 23)),
+        ("with_co_units", date(2026, 12, 7)),
+    ]
     assert due(instruction("principal", start), True).rule == "with_co_units"
     msg = MatterOrigin(kind="online_message", source="/x", submission_id="s", external_id="e")
     assert due(msg, True).rule == "online_message"  # 「10个工作日内办结」 in either scheme
-    assert compute(CAL, plain, start, has_co_units=True, requested_due_on=None).rule == "meeting_executive"  # the default scheme
+    assert (
+        compute(CAL, plain, start, has_co_units=True, requested_due_on=None).rule == "meeting_executive"
+    )  # the default scheme
 
 
 def test_the_work_report_breakdown_goes_out_within_a_week_of_the_congress():
@@ -181,10 +265,13 @@ def test_the_work_report_breakdown_goes_out_within_a_week_of_the_congress():
     closed, and the issuing limit is checked from it."""
     from duban_common.contracts import submissions as sub
     from duban_deadline.domain import notice
-    from duban_intake.domain.model import drafts, origin as origin_of
+    from duban_intake.domain.model import drafts
+    from duban_intake.domain.model import origin as origin_of
     from duban_intake.domain.work_report import to_data
 
-    data, reasons = to_data(2026, {"task": "推进老旧小区改造", "lead_unit": "住建局"}, {"住建局": "zjj"}, date(2026, 1, 20))
+    data, reasons = to_data(
+        2026, {"task": "推进老旧小区改造", "lead_unit": "住建局"}, {"住建局": "zjj"}, date(2026, 1, 20)
+    )
     assert not reasons and data["congress_closed_on"] == "2026-01-20"
     model = sub.WorkReportTask.model_validate(data)
     o = origin_of("work_report_task", "/import/work-report", "s", "e", model, drafts(model)[0])
@@ -195,10 +282,19 @@ def test_the_work_report_breakdown_goes_out_within_a_week_of_the_congress():
 
 def test_each_reference_document_is_a_preset_and_a_tenant_changes_single_rules_over_it():
     """Issue §6: 「each of the reference documents becomes one preset …, and a tenant can then change any single rule」."""
-    p = effective(PolicyOverrides.model_validate({"preset": "county_rules", "settings": {"reminder_workdays": 3},
-                                                  "rules": {"one_unit": {"period": {"unit": "workdays", "amount": 12}}}}))
+    p = effective(
+        PolicyOverrides.model_validate(
+            {
+                "preset": "county_rules",
+                "settings": {"reminder_workdays": 3},
+                "rules": {"one_unit": {"period": {"unit": "workdays", "amount": 12}}},
+            }
+        )
+    )
     assert (p.rule_scheme, p.reminder_workdays, p.rules["one_unit"].period) == ("by_handler", 3, Period("workdays", 12))
-    mine = effective(PolicyOverrides.model_validate({"preset": "county_rules", "settings": {"rule_scheme": "by_source"}}))
+    mine = effective(
+        PolicyOverrides.model_validate({"preset": "county_rules", "settings": {"rule_scheme": "by_source"}})
+    )
     assert mine.rule_scheme == "by_source"  # the tenant's own setting wins over its preset
     with pytest.raises(ValueError, match="unknown preset"):
         PolicyOverrides.model_validate({"preset": "nowhere"})

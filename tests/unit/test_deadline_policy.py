@@ -26,39 +26,92 @@ def due(o: MatterOrigin, start: date, *, co_units: bool = False, requested: date
 
 CASES = [
     # (origin, start, co-units, expected rule, expected due day)
-    (origin("meeting_decision", meeting_type="executive"), date(2026, 9, 1), False, "meeting_executive", date(2026, 9, 16)),
-    (origin("meeting_decision", meeting_type="executive"), date(2026, 9, 20), False, "meeting_executive", date(2026, 10, 8)),
-    (origin("meeting_decision", meeting_type="plenary"), date(2026, 8, 31), False, "meeting_plenary", date(2026, 9, 30)),
+    (
+        origin("meeting_decision", meeting_type="executive"),
+        date(2026, 9, 1),
+        False,
+        "meeting_executive",
+        date(2026, 9, 16),
+    ),
+    (
+        origin("meeting_decision", meeting_type="executive"),
+        date(2026, 9, 20),
+        False,
+        "meeting_executive",
+        date(2026, 10, 8),
+    ),
+    (
+        origin("meeting_decision", meeting_type="plenary"),
+        date(2026, 8, 31),
+        False,
+        "meeting_plenary",
+        date(2026, 9, 30),
+    ),
     (origin("meeting_decision", meeting_type="plenary"), date(2026, 9, 1), False, "meeting_plenary", date(2026, 10, 8)),
     (origin("meeting_decision", meeting_type="office"), date(2026, 9, 3), False, "meeting_office", date(2026, 9, 10)),
     (origin("meeting_decision", meeting_type="weekly"), date(2026, 9, 24), False, "meeting_weekly", date(2026, 10, 8)),
     (origin("meeting_decision", meeting_type="topic"), date(2026, 9, 21), True, "meeting_topic", date(2026, 9, 28)),
     (origin("meeting_decision", meeting_type="topic"), date(2026, 10, 3), False, "meeting_topic", date(2026, 10, 10)),
-    (origin("meeting_decision", meeting_type="special_body"), date(2026, 9, 14), False, "meeting_special_body", date(2026, 9, 21)),
-    (origin("leader_instruction", leader_role="principal"), date(2026, 9, 24), False, "instruction_principal", date(2026, 10, 8)),
-    (origin("leader_instruction", leader_role="deputy"), date(2026, 9, 18), False, "instruction_deputy", date(2026, 9, 28)),
+    (
+        origin("meeting_decision", meeting_type="special_body"),
+        date(2026, 9, 14),
+        False,
+        "meeting_special_body",
+        date(2026, 9, 21),
+    ),
+    (
+        origin("leader_instruction", leader_role="principal"),
+        date(2026, 9, 24),
+        False,
+        "instruction_principal",
+        date(2026, 10, 8),
+    ),
+    (
+        origin("leader_instruction", leader_role="deputy"),
+        date(2026, 9, 18),
+        False,
+        "instruction_deputy",
+        date(2026, 9, 28),
+    ),
     (origin("online_message"), date(2026, 9, 21), False, "online_message", date(2026, 10, 12)),
     (origin("deputy_suggestion"), date(2026, 7, 1), False, "proposal", date(2026, 10, 8)),
     (origin("cppcc_proposal"), date(2026, 6, 30), True, "proposal", date(2026, 9, 30)),
-    (origin("cppcc_proposal", led_by_leader="县长 张三"), date(2026, 4, 1), False, "proposal_led_by_leader", date(2026, 10, 8)),
-    (origin("deputy_suggestion", led_by_leader="副县长 李四"), date(2026, 3, 31), False, "proposal_led_by_leader", date(2026, 9, 30)),
+    (
+        origin("cppcc_proposal", led_by_leader="县长 张三"),
+        date(2026, 4, 1),
+        False,
+        "proposal_led_by_leader",
+        date(2026, 10, 8),
+    ),
+    (
+        origin("deputy_suggestion", led_by_leader="副县长 李四"),
+        date(2026, 3, 31),
+        False,
+        "proposal_led_by_leader",
+        date(2026, 9, 30),
+    ),
     (origin("document", handling="single"), date(2026, 9, 28), False, "document_single", date(2026, 10, 10)),
     (origin("document", handling="multi"), date(2026, 9, 28), True, "document_multi", date(2026, 10, 13)),
-    (origin("document", handling="investigation"), date(2026, 9, 28), False, "document_investigation", date(2026, 10, 30)),
+    (
+        origin("document", handling="investigation"),
+        date(2026, 9, 28),
+        False,
+        "document_investigation",
+        date(2026, 10, 30),
+    ),
     (origin("document", handling="urgent"), date(2026, 9, 29), False, "document_urgent", date(2026, 10, 9)),
     (origin("superior_assignment"), date(2026, 6, 30), False, "superior_no_deadline", date(2026, 9, 30)),
     (origin("superior_assignment"), date(2026, 7, 1), True, "superior_no_deadline", date(2026, 10, 8)),
     # No rule for the origin: one unit 15 working days, with co-units 25.
     (origin("work_report_task"), date(2026, 9, 28), False, "one_unit", date(2026, 10, 23)),
     (origin("work_report_task"), date(2026, 9, 28), True, "with_co_units", date(2026, 11, 6)),
-    (origin("meeting_decision"), date(2026, 9, 28), False, "one_unit", date(2026, 10, 23)),       # meeting type unknown
+    (origin("meeting_decision"), date(2026, 9, 28), False, "one_unit", date(2026, 10, 23)),  # meeting type unknown
     (origin("leader_instruction"), date(2026, 9, 28), True, "with_co_units", date(2026, 11, 6)),  # role unknown
-    (origin("document"), date(2026, 9, 28), False, "one_unit", date(2026, 10, 23)),               # handling unknown
+    (origin("document"), date(2026, 9, 28), False, "one_unit", date(2026, 10, 23)),  # handling unknown
 ]
 
 
-@pytest.mark.parametrize("o, start, co_units, rule, expected", CASES,
-                         ids=[f"{c[3]}-{c[1].isoformat()}" for c in CASES])
+@pytest.mark.parametrize("o, start, co_units, rule, expected", CASES, ids=[f"{c[3]}-{c[1].isoformat()}" for c in CASES])
 def test_default_rule(o, start, co_units, rule, expected):
     d = due(o, start, co_units=co_units)
     assert d == Deadline(start_on=start, due_on=expected, rule=rule, provisional=False, note=None)
@@ -130,13 +183,24 @@ def test_a_tenant_may_change_a_rule():
 
 def test_the_defaults_match_design_section_5():
     expected = {
-        "office_itself": ("workdays", 10), "one_unit": ("workdays", 15), "with_co_units": ("workdays", 25),
-        "meeting_plenary": ("months", 1), "meeting_executive": ("days", 15), "meeting_office": ("days", 7),
-        "meeting_weekly": ("days", 7), "meeting_topic": ("days", 7), "instruction_principal": ("days", 7),
-        "instruction_deputy": ("days", 7), "online_message": ("workdays", 10), "proposal": ("months", 3),
-        "proposal_led_by_leader": ("months", 6), "document_single": ("workdays", 5),
-        "document_multi": ("workdays", 7), "document_investigation": ("workdays", 20),
-        "document_urgent": ("workdays", 3), "superior_no_deadline": ("months", 3),
+        "office_itself": ("workdays", 10),
+        "one_unit": ("workdays", 15),
+        "with_co_units": ("workdays", 25),
+        "meeting_plenary": ("months", 1),
+        "meeting_executive": ("days", 15),
+        "meeting_office": ("days", 7),
+        "meeting_weekly": ("days", 7),
+        "meeting_topic": ("days", 7),
+        "instruction_principal": ("days", 7),
+        "instruction_deputy": ("days", 7),
+        "online_message": ("workdays", 10),
+        "proposal": ("months", 3),
+        "proposal_led_by_leader": ("months", 6),
+        "document_single": ("workdays", 5),
+        "document_multi": ("workdays", 7),
+        "document_investigation": ("workdays", 20),
+        "document_urgent": ("workdays", 3),
+        "superior_no_deadline": ("months", 3),
     }
     for name, (unit, amount) in expected.items():
         assert DEFAULT_RULES[name].period == Period(unit, amount), name

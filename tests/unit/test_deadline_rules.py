@@ -31,7 +31,13 @@ CASES = [
     # (what, origin, assigned on, due on, provisional)
     # -- across the 2026 Spring Festival
     ("10 working days: Feb 14 counts, Feb 15-23 do not", MESSAGE, date(2026, 2, 10), date(2026, 3, 2), False),
-    ("3 working days: the swapped Saturday then the first day back", URGENT, date(2026, 2, 12), date(2026, 2, 24), False),
+    (
+        "3 working days: the swapped Saturday then the first day back",
+        URGENT,
+        date(2026, 2, 12),
+        date(2026, 2, 24),
+        False,
+    ),
     ("5 working days from the Friday before the festival", SINGLE, date(2026, 2, 13), date(2026, 2, 27), False),
     ("15 days ending inside the festival run to Feb 24", EXECUTIVE, date(2026, 2, 1), date(2026, 2, 24), False),
     ("1 week ending on the swapped Saturday Feb 14 stays there", TOPIC, date(2026, 2, 7), date(2026, 2, 14), False),
@@ -50,7 +56,13 @@ CASES = [
     ("6 months from Nov 16 2026: Sun May 16 2027 runs to Monday", LED, date(2026, 11, 16), date(2027, 5, 17), True),
     ("6 months from Nov 2 2026: May 2 is statutory Labour Day, Sunday", LED, date(2026, 11, 2), date(2027, 5, 3), True),
     ("3 months from Nov 30 2026: Sun Feb 28 2027", PROPOSAL, date(2026, 11, 30), date(2027, 3, 1), True),
-    ("10 working days from Dec 21 reach Jan 5 2027 (Jan 1 statutory)", MESSAGE, date(2026, 12, 21), date(2027, 1, 5), True),
+    (
+        "10 working days from Dec 21 reach Jan 5 2027 (Jan 1 statutory)",
+        MESSAGE,
+        date(2026, 12, 21),
+        date(2027, 1, 5),
+        True,
+    ),
 ]
 
 
@@ -63,10 +75,10 @@ def test_default_deadline_on_tricky_dates(what, origin, start, expected, provisi
 
 HALF = [
     # (half months, start, due): 1 half = 15 days, 2 halves = a calendar month
-    (1, date(2026, 1, 31), date(2026, 2, 24)),   # Feb 15 is in the Spring Festival
-    (2, date(2026, 1, 31), date(2026, 2, 28)),   # one calendar month, the worked Saturday
-    (3, date(2026, 1, 31), date(2026, 3, 16)),   # Feb 28 + 15 days = Sun Mar 15
-    (1, date(2026, 9, 20), date(2026, 10, 8)),   # Oct 5 is a holiday
+    (1, date(2026, 1, 31), date(2026, 2, 24)),  # Feb 15 is in the Spring Festival
+    (2, date(2026, 1, 31), date(2026, 2, 28)),  # one calendar month, the worked Saturday
+    (3, date(2026, 1, 31), date(2026, 3, 16)),  # Feb 28 + 15 days = Sun Mar 15
+    (1, date(2026, 9, 20), date(2026, 10, 8)),  # Oct 5 is a holiday
 ]
 
 
@@ -87,15 +99,23 @@ def test_a_requested_date_beyond_six_months_in_2027_is_capped_and_provisional():
 
 
 def test_a_tenant_may_refuse_instead_of_capping():
-    d = compute(CAL, PROPOSAL, date(2026, 4, 1), has_co_units=False, requested_due_on=date(2026, 12, 1), beyond_maximum="refuse")
+    d = compute(
+        CAL, PROPOSAL, date(2026, 4, 1), has_co_units=False, requested_due_on=date(2026, 12, 1), beyond_maximum="refuse"
+    )
     assert (d.due_on, d.rule) == (date(2026, 7, 1), "proposal")  # the rule's own 3 months
     assert "不予采用" in d.note and "2026-10-08" in d.note  # the maximum it exceeded
 
 
 SCHEDULE_2027 = YearSchedule(  # a 2027 schedule as the State Council might publish it (made up for the test)
     2027,
-    holidays=frozenset([date(2027, 1, 1), *(date(2027, 2, d) for d in range(5, 14)), *(date(2027, 5, d) for d in range(1, 6)),
-                        *(date(2027, 10, d) for d in range(1, 8))]),
+    holidays=frozenset(
+        [
+            date(2027, 1, 1),
+            *(date(2027, 2, d) for d in range(5, 14)),
+            *(date(2027, 5, d) for d in range(1, 6)),
+            *(date(2027, 10, d) for d in range(1, 8)),
+        ]
+    ),
     working_weekends=frozenset({date(2027, 2, 20), date(2027, 4, 25), date(2027, 5, 8), date(2027, 10, 9)}),
 )
 

@@ -24,10 +24,10 @@ def at(y, m, d, hh=9, mm=0) -> datetime:
 REMINDERS = [
     # (due day, reminder at, Asia/Shanghai): 2 working days before, 09:00, never on a holiday
     (date(2026, 12, 7), at(2026, 12, 3)),
-    (date(2026, 10, 8), at(2026, 9, 29)),    # back over National Day
-    (date(2026, 10, 12), at(2026, 10, 9)),   # the swapped Saturday Oct 10 counts
-    (date(2026, 2, 24), at(2026, 2, 13)),    # back over the Spring Festival and the worked Saturday Feb 14
-    (date(2026, 3, 2), at(2026, 2, 27)),     # Sunday Mar 1 does not count, Saturday Feb 28 does
+    (date(2026, 10, 8), at(2026, 9, 29)),  # back over National Day
+    (date(2026, 10, 12), at(2026, 10, 9)),  # the swapped Saturday Oct 10 counts
+    (date(2026, 2, 24), at(2026, 2, 13)),  # back over the Spring Festival and the worked Saturday Feb 14
+    (date(2026, 3, 2), at(2026, 2, 27)),  # Sunday Mar 1 does not count, Saturday Feb 28 does
 ]
 
 
@@ -44,8 +44,13 @@ def test_timers_of_a_new_executive_meeting_task():
         timer_rules.Planned("acknowledgement", at(2026, 11, 23, 17, 30), ref_on=date(2026, 11, 23)),
         timer_rules.Planned("decline", at(2026, 11, 24, 17, 30), ref_on=date(2026, 11, 24)),
     ]
-    planned = timer_rules.deadline_timers(CAL, date(2026, 11, 20), date(2026, 12, 7), at(2026, 12, 7, 17, 30), P, assigned)
-    assert [(t.kind, t.due_at) for t in planned] == [("reminder", at(2026, 12, 3)), ("overdue", at(2026, 12, 7, 17, 30))]
+    planned = timer_rules.deadline_timers(
+        CAL, date(2026, 11, 20), date(2026, 12, 7), at(2026, 12, 7, 17, 30), P, assigned
+    )
+    assert [(t.kind, t.due_at) for t in planned] == [
+        ("reminder", at(2026, 12, 3)),
+        ("overdue", at(2026, 12, 7, 17, 30)),
+    ]
 
 
 def test_sign_for_and_decline_limits_skip_holidays():
@@ -58,36 +63,61 @@ def test_monthly_progress_reports_for_a_task_longer_than_a_month():
     # 3-month proposal from Jul 1: Aug 1 is a Saturday (→ Aug 3), Sep 1; Oct 1 rolls to the due day itself: none
     assert timer_rules.progress_days(CAL, date(2026, 7, 1), date(2026, 10, 8)) == [date(2026, 8, 3), date(2026, 9, 1)]
     assert timer_rules.progress_days(CAL, date(2026, 11, 20), date(2026, 12, 7)) == []
-    planned = timer_rules.deadline_timers(CAL, date(2026, 7, 1), date(2026, 10, 8), at(2026, 10, 8, 17, 30), P, at(2026, 7, 1))
-    assert [(t.kind, t.seq, t.due_at) for t in planned if t.kind == "progress"] == [("progress", 1, at(2026, 8, 3)), ("progress", 2, at(2026, 9, 1))]
+    planned = timer_rules.deadline_timers(
+        CAL, date(2026, 7, 1), date(2026, 10, 8), at(2026, 10, 8, 17, 30), P, at(2026, 7, 1)
+    )
+    assert [(t.kind, t.seq, t.due_at) for t in planned if t.kind == "progress"] == [
+        ("progress", 1, at(2026, 8, 3)),
+        ("progress", 2, at(2026, 9, 1)),
+    ]
     no_reports = TenantPolicy(progress_reports_monthly=False)
-    assert not [t for t in timer_rules.deadline_timers(CAL, date(2026, 7, 1), date(2026, 10, 8), at(2026, 10, 8, 17, 30), no_reports, at(2026, 7, 1))
-                if t.kind == "progress"]
+    assert not [
+        t
+        for t in timer_rules.deadline_timers(
+            CAL, date(2026, 7, 1), date(2026, 10, 8), at(2026, 10, 8, 17, 30), no_reports, at(2026, 7, 1)
+        )
+        if t.kind == "progress"
+    ]
 
 
 def test_a_deadline_set_inside_the_reminder_window_gets_no_reminder_but_always_an_overdue_timer():
-    planned = timer_rules.deadline_timers(CAL, date(2026, 12, 3), date(2026, 12, 4), at(2026, 12, 4, 17, 30), P, at(2026, 12, 3, 10, 0))
+    planned = timer_rules.deadline_timers(
+        CAL, date(2026, 12, 3), date(2026, 12, 4), at(2026, 12, 4, 17, 30), P, at(2026, 12, 3, 10, 0)
+    )
     assert [t.kind for t in planned] == ["overdue"]
-    past = timer_rules.deadline_timers(CAL, date(2026, 11, 1), date(2026, 11, 20), at(2026, 11, 20, 17, 30), P, at(2026, 11, 25))
+    past = timer_rules.deadline_timers(
+        CAL, date(2026, 11, 1), date(2026, 11, 20), at(2026, 11, 20, 17, 30), P, at(2026, 11, 25)
+    )
     assert [t.kind for t in past] == ["overdue"]  # fires at once: the task is late
 
 
 def test_planned_keys_identify_a_timer_across_replanning():
-    assert timer_rules.Planned("progress", at(2026, 8, 3), seq=1, ref_on=date(2026, 8, 3)).key == timer_rules.Planned("progress", at(2026, 8, 4), seq=1).key
-    assert timer_rules.Planned("overdue", at(2026, 12, 7), ref_on=date(2026, 12, 7)).key != timer_rules.Planned("overdue", at(2026, 12, 8), ref_on=date(2026, 12, 8)).key
+    assert (
+        timer_rules.Planned("progress", at(2026, 8, 3), seq=1, ref_on=date(2026, 8, 3)).key
+        == timer_rules.Planned("progress", at(2026, 8, 4), seq=1).key
+    )
+    assert (
+        timer_rules.Planned("overdue", at(2026, 12, 7), ref_on=date(2026, 12, 7)).key
+        != timer_rules.Planned("overdue", at(2026, 12, 8), ref_on=date(2026, 12, 8)).key
+    )
 
 
 DUE = at(2026, 10, 12, 17, 30)
 DISPOSITIONS = [
     # (kind, now, expected action, deferred to)
-    ("reminder", at(2026, 10, 9, 9, 0), "fire", None),                       # on time
-    ("reminder", at(2026, 10, 9, 17, 30), "fire", None),                     # still working hours
-    ("reminder", at(2026, 10, 9, 22, 0), "defer", at(2026, 10, 10)),         # the service was down: next morning, a worked Saturday
-    ("reminder", at(2026, 10, 10, 6, 0), "defer", at(2026, 10, 10)),         # early morning: same day 09:00
-    ("reminder", at(2026, 10, 11, 10, 0), "defer", at(2026, 10, 12)),        # ordinary Sunday: Monday morning
-    ("reminder", at(2026, 10, 12, 18, 0), "skip", None),                     # the deadline passed: overdue says it all
-    ("progress", at(2026, 10, 3, 10, 0), "defer", at(2026, 10, 8)),          # a holiday: first working day after
-    ("overdue", at(2026, 10, 3, 23, 0), "fire", None),                       # facts are not delivered to people: fire
+    ("reminder", at(2026, 10, 9, 9, 0), "fire", None),  # on time
+    ("reminder", at(2026, 10, 9, 17, 30), "fire", None),  # still working hours
+    (
+        "reminder",
+        at(2026, 10, 9, 22, 0),
+        "defer",
+        at(2026, 10, 10),
+    ),  # the service was down: next morning, a worked Saturday
+    ("reminder", at(2026, 10, 10, 6, 0), "defer", at(2026, 10, 10)),  # early morning: same day 09:00
+    ("reminder", at(2026, 10, 11, 10, 0), "defer", at(2026, 10, 12)),  # ordinary Sunday: Monday morning
+    ("reminder", at(2026, 10, 12, 18, 0), "skip", None),  # the deadline passed: overdue says it all
+    ("progress", at(2026, 10, 3, 10, 0), "defer", at(2026, 10, 8)),  # a holiday: first working day after
+    ("overdue", at(2026, 10, 3, 23, 0), "fire", None),  # facts are not delivered to people: fire
     ("acknowledgement", at(2026, 10, 11, 3, 0), "fire", None),
 ]
 
@@ -132,25 +162,47 @@ def test_light_thresholds_are_tenant_settings_and_skip_holidays():
 
 
 def test_extension_request_rules():
-    ok = dict(now=at(2026, 12, 1), status="open", due_on=date(2026, 12, 7), due_at=at(2026, 12, 7, 17, 30),
-              requested_on=date(2026, 12, 21), cap_on=None, pending=False)
+    ok = dict(
+        now=at(2026, 12, 1),
+        status="open",
+        due_on=date(2026, 12, 7),
+        due_at=at(2026, 12, 7, 17, 30),
+        requested_on=date(2026, 12, 21),
+        cap_on=None,
+        pending=False,
+    )
     extensions.check_request(**ok)
-    for change, field in [({"now": at(2026, 12, 7, 17, 30)}, None), ({"status": "completed"}, None), ({"pending": True}, None),
-                          ({"requested_on": date(2026, 12, 7)}, "requested_due_on"),
-                          ({"cap_on": date(2026, 12, 18)}, "requested_due_on")]:
+    for change, field in [
+        ({"now": at(2026, 12, 7, 17, 30)}, None),
+        ({"status": "completed"}, None),
+        ({"pending": True}, None),
+        ({"requested_on": date(2026, 12, 7)}, "requested_due_on"),
+        ({"cap_on": date(2026, 12, 18)}, "requested_due_on"),
+    ]:
         with pytest.raises(extensions.Refused) as e:
             extensions.check_request(**{**ok, **change})
         assert e.value.field == field and e.value.message
 
 
 def test_extension_decision_rules():
-    ok = dict(request_status="pending", approved=True, reason=None, granted_on=None, current_due_on=date(2026, 12, 7), cap_on=None)
+    ok = dict(
+        request_status="pending",
+        approved=True,
+        reason=None,
+        granted_on=None,
+        current_due_on=date(2026, 12, 7),
+        cap_on=None,
+    )
     extensions.check_decision(**ok)
     extensions.check_decision(**{**ok, "granted_on": date(2026, 12, 14)})
-    for change, field in [({"request_status": "approved"}, None), ({"approved": False}, "reason"),
-                          ({"approved": False, "reason": "  "}, "reason"), ({"granted_on": date(2026, 12, 4)}, "due_on"),
-                          ({"approved": False, "reason": "理由不充分", "granted_on": date(2026, 12, 14)}, "due_on"),
-                          ({"granted_on": date(2026, 12, 14), "cap_on": date(2026, 12, 10)}, "due_on")]:
+    for change, field in [
+        ({"request_status": "approved"}, None),
+        ({"approved": False}, "reason"),
+        ({"approved": False, "reason": "  "}, "reason"),
+        ({"granted_on": date(2026, 12, 4)}, "due_on"),
+        ({"approved": False, "reason": "理由不充分", "granted_on": date(2026, 12, 14)}, "due_on"),
+        ({"granted_on": date(2026, 12, 14), "cap_on": date(2026, 12, 10)}, "due_on"),
+    ]:
         with pytest.raises(extensions.Refused) as e:
             extensions.check_decision(**{**ok, **change})
         assert e.value.field == field
@@ -162,12 +214,42 @@ def origin(kind, **kw) -> MatterOrigin:
 
 NOTICES = [
     # (origin, issued on, limit day, late working days)
-    (origin("meeting_decision", meeting_type="executive", origin_on=date(2026, 11, 20)), date(2026, 11, 25), date(2026, 11, 25), 0),
-    (origin("meeting_decision", meeting_type="executive", origin_on=date(2026, 11, 20)), date(2026, 11, 26), date(2026, 11, 25), 1),
-    (origin("meeting_decision", meeting_type="topic", origin_on=date(2026, 9, 29)), date(2026, 10, 9), date(2026, 10, 8), 1),
-    (origin("leader_instruction", leader_role="principal", origin_on=date(2026, 9, 30)), date(2026, 10, 10), date(2026, 10, 8), 2),
-    (origin("leader_instruction", leader_role="deputy", origin_on=date(2026, 11, 19)), date(2026, 11, 21), date(2026, 11, 20), 1),  # a Saturday
-    (origin("work_report_task", origin_on=date(2026, 3, 5)), date(2026, 3, 20), date(2026, 3, 12), 6),  # a week after the congress
+    (
+        origin("meeting_decision", meeting_type="executive", origin_on=date(2026, 11, 20)),
+        date(2026, 11, 25),
+        date(2026, 11, 25),
+        0,
+    ),
+    (
+        origin("meeting_decision", meeting_type="executive", origin_on=date(2026, 11, 20)),
+        date(2026, 11, 26),
+        date(2026, 11, 25),
+        1,
+    ),
+    (
+        origin("meeting_decision", meeting_type="topic", origin_on=date(2026, 9, 29)),
+        date(2026, 10, 9),
+        date(2026, 10, 8),
+        1,
+    ),
+    (
+        origin("leader_instruction", leader_role="principal", origin_on=date(2026, 9, 30)),
+        date(2026, 10, 10),
+        date(2026, 10, 8),
+        2,
+    ),
+    (
+        origin("leader_instruction", leader_role="deputy", origin_on=date(2026, 11, 19)),
+        date(2026, 11, 21),
+        date(2026, 11, 20),
+        1,
+    ),  # a Saturday
+    (
+        origin("work_report_task", origin_on=date(2026, 3, 5)),
+        date(2026, 3, 20),
+        date(2026, 3, 12),
+        6,
+    ),  # a week after the congress
 ]
 
 
@@ -185,18 +267,24 @@ def test_no_notice_limit_for_other_kinds_or_without_an_origin_day():
 
 
 def test_policy_overrides_are_checked_and_merged_over_the_defaults():
-    o = PolicyOverrides.model_validate({"rules": {"online_message": {"period": {"unit": "workdays", "amount": 5}}},
-                                        "settings": {"reminder_workdays": 3, "beyond_maximum": "refuse"}})
+    o = PolicyOverrides.model_validate(
+        {
+            "rules": {"online_message": {"period": {"unit": "workdays", "amount": 5}}},
+            "settings": {"reminder_workdays": 3, "beyond_maximum": "refuse"},
+        }
+    )
     p = effective(o, default_due_time=time(18, 0))
     assert p.rules["online_message"].period.amount == 5 and p.rules["one_unit"].period.amount == 15
     assert (p.reminder_workdays, p.yellow_workdays, p.due_time, p.beyond_maximum) == (3, 3, time(18, 0), "refuse")
-    for bad, where in [({"rules": {"no_such_rule": {"period": {"unit": "days", "amount": 1}}}}, "no_such_rule"),
-                       ({"rules": {"one_unit": {"period": {"unit": "fortnights", "amount": 1}}}}, "unit"),
-                       ({"rules": {"one_unit": {"period": {"unit": "days", "amount": 0}}}}, "amount"),
-                       ({"settings": {"reminder_time": "18:00", "due_time": "17:00"}}, "reminder_time"),
-                       ({"settings": {"yellow": 3}}, "yellow"),
-                       # a UTC offset: found by fuzzing, it compared with the other time and failed (500)
-                       ({"settings": {"due_time": "14:45:01-07:22"}}, "(?s)due_time.*without a UTC offset"),
-                       ({"settings": {"reminder_time": "09:00+08:00"}}, "(?s)reminder_time.*without a UTC offset")]:
+    for bad, where in [
+        ({"rules": {"no_such_rule": {"period": {"unit": "days", "amount": 1}}}}, "no_such_rule"),
+        ({"rules": {"one_unit": {"period": {"unit": "fortnights", "amount": 1}}}}, "unit"),
+        ({"rules": {"one_unit": {"period": {"unit": "days", "amount": 0}}}}, "amount"),
+        ({"settings": {"reminder_time": "18:00", "due_time": "17:00"}}, "reminder_time"),
+        ({"settings": {"yellow": 3}}, "yellow"),
+        # a UTC offset: found by fuzzing, it compared with the other time and failed (500)
+        ({"settings": {"due_time": "14:45:01-07:22"}}, "(?s)due_time.*without a UTC offset"),
+        ({"settings": {"reminder_time": "09:00+08:00"}}, "(?s)reminder_time.*without a UTC offset"),
+    ]:
         with pytest.raises(ValidationError, match=where):
             PolicyOverrides.model_validate(bad)

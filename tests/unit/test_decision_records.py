@@ -12,7 +12,11 @@ CITATION = re.compile(r"decisions/(\d{4}-[a-z0-9-]+)\.md")
 
 
 def test_each_record_is_titled_with_its_own_number():
-    wrong = {p.name: p.read_text().splitlines()[0] for p in RECORDS.glob("*.md") if p.name[:4] not in p.read_text().splitlines()[0]}
+    wrong = {
+        p.name: p.read_text().splitlines()[0]
+        for p in RECORDS.glob("*.md")
+        if p.name[:4] not in p.read_text().splitlines()[0]
+    }
     assert not wrong, wrong
 
 

@@ -21,7 +21,7 @@ def test_a_closing_mark_that_would_start_a_line_takes_the_character_before_it_al
     lines = break_lines(text, width, em)
     assert "".join(lines) == text
     assert all(line[0] not in CLOSING for line in lines[1:]), lines
-    assert lines[0] == text[:width - 1] and lines[1].startswith("件；退回重办")
+    assert lines[0] == text[: width - 1] and lines[1].startswith("件；退回重办")
 
 
 def test_an_opening_mark_never_ends_a_line_and_paired_marks_stay_whole():
@@ -53,12 +53,15 @@ def test_random_text_keeps_every_rule():
         assert all(em(line) <= width or len(line) == 1 for line in lines[:-1])
 
 
-@pytest.mark.parametrize("title", [
-    "关于2026年第四季度政务督查督办工作情况的通报",  # the old layout left 「报」 alone on a line
-    "关于“县城老旧小区供暖管网改造工程进度严重滞后群众反映强烈”办理情况的督查专报",
-    "关于移送“城区主干道破损路面修复”督办问题线索的函",
-    "关于“关于推进老旧小区改造推进老旧小区改造推进老旧小区改造推进老旧小区改造推进老旧小区改造推进老旧小区改造…”办理情况的督查专报",
-])
+@pytest.mark.parametrize(
+    "title",
+    [
+        "关于2026年第四季度政务督查督办工作情况的通报",  # the old layout left 「报」 alone on a line
+        "关于“县城老旧小区供暖管网改造工程进度严重滞后群众反映强烈”办理情况的督查专报",
+        "关于移送“城区主干道破损路面修复”督办问题线索的函",
+        "关于“关于推进老旧小区改造推进老旧小区改造推进老旧小区改造推进老旧小区改造推进老旧小区改造推进老旧小区改造…”办理情况的督查专报",
+    ],
+)
 def test_a_title_breaks_between_words_and_never_leaves_a_character_alone(title):
     lines = title_lines(title, 20, em)
     assert "".join(lines) == title
@@ -69,5 +72,8 @@ def test_a_title_breaks_between_words_and_never_leaves_a_character_alone(title):
 
 
 def test_the_bulletins_title_breaks_after_the_period_not_inside_a_word():
-    assert title_lines("关于2026年第四季度政务督查督办工作情况的通报", 20, em) == ["关于2026年第四季度政务", "督查督办工作情况的通报"]
+    assert title_lines("关于2026年第四季度政务督查督办工作情况的通报", 20, em) == [
+        "关于2026年第四季度政务",
+        "督查督办工作情况的通报",
+    ]
     assert title_lines("督办事项交办单", 20, em) == ["督办事项交办单"]

@@ -61,9 +61,17 @@ def test_pdf_page_text_fonts_and_parts(rendered, kind):
     for n, page in enumerate(pages, start=1):
         box = page.mediabox
         assert abs(float(box.width) - g.PAGE_W) < 1 and abs(float(box.height) - g.PAGE_H) < 1, "A4"
-        for text, x, y in positions(page):  # all but the page number inside the 版心 (28 mm left, 26 mm right, 37 mm top, 35 mm bottom)
+        for text, x, y in positions(
+            page
+        ):  # all but the page number inside the 版心 (28 mm left, 26 mm right, 37 mm top, 35 mm bottom)
             if not PAGE_NO.fullmatch(text):
-                assert g.LEFT - 0.5 <= x <= g.LEFT + g.TEXT_W and g.BOTTOM - 1 <= y <= g.PAGE_H - g.TOP, (kind, n, text, x, y)
+                assert g.LEFT - 0.5 <= x <= g.LEFT + g.TEXT_W and g.BOTTOM - 1 <= y <= g.PAGE_H - g.TOP, (
+                    kind,
+                    n,
+                    text,
+                    x,
+                    y,
+                )
         for text in (t for t in lines(page) if not PAGE_NO.fullmatch(t)):
             assert text[0] not in CLOSING, f"{kind} p.{n}: a line starts with closing punctuation: {text!r}"
             assert text[-1] not in OPENING, f"{kind} p.{n}: a line ends with opening punctuation: {text!r}"
@@ -82,12 +90,16 @@ def test_pdf_page_text_fonts_and_parts(rendered, kind):
     assert first[1] == doc.number and doc.title.startswith(first[2]), "then the 文号, and under its red line the title"
     content = pages[0].get_contents().get_data()
     line = RED_LINE.search(content)
-    assert RED_FILL.search(content) and line and abs(float(line.group(1)) - g.TEXT_W) < 1, "the 标志 is red and so is the line under the 文号"
+    assert RED_FILL.search(content) and line and abs(float(line.group(1)) - g.TEXT_W) < 1, (
+        "the 标志 is red and so is the line under the 文号"
+    )
     copies, printer, printed = doc.imprint()
     drawn = [(t, y) for t, _, y in positions(pages[-1]) if not PAGE_NO.fullmatch(t)]
     lowest = min(y for _, y in drawn)
     foot = "".join(t for t, y in drawn if abs(y - lowest) < 1)
-    assert lowest < g.BOTTOM + g.SIZE_4 * 1.9 and foot == printer + printed, "the 版记's last line ends the 版心 of the last page"
+    assert lowest < g.BOTTOM + g.SIZE_4 * 1.9 and foot == printer + printed, (
+        "the 版记's last line ends the 版心 of the last page"
+    )
     if copies:
         assert any(t.startswith("抄送：") for t in lines(pages[-1]))
     if len(pages) > 1:
@@ -117,14 +129,25 @@ def test_docx_page_fonts_and_parts(rendered, kind):
     assert line.get(qn("w:color")) == "C00000", "the red line under the 文号"
     assert word.settings.odd_and_even_pages_header_footer
     for footer in (sec.footer, sec.even_page_footer):
-        assert "PAGE" in "".join(t.text for t in footer._element.iter(qn("w:instrText"))) and "—" in footer.paragraphs[0].text
-    assert sec.footer.paragraphs[0].alignment == 2 and sec.even_page_footer.paragraphs[0].alignment == 0, "odd right, even left"
+        assert (
+            "PAGE" in "".join(t.text for t in footer._element.iter(qn("w:instrText")))
+            and "—" in footer.paragraphs[0].text
+        )
+    assert sec.footer.paragraphs[0].alignment == 2 and sec.even_page_footer.paragraphs[0].alignment == 0, (
+        "odd right, even left"
+    )
     copies, printer, printed = doc.imprint()
     last = [p.text for p in word.paragraphs if p.text.strip()][-2:]
-    assert last == [copies, f"{printer}\t{printed}"] if copies else last[-1] == f"{printer}\t{printed}", "the 版记 ends the document"
+    assert last == [copies, f"{printer}\t{printed}"] if copies else last[-1] == f"{printer}\t{printed}", (
+        "the 版记 ends the document"
+    )
     assert printer == ISSUING.body
-    text = "\n".join(p.text for p in word.paragraphs) + "".join(c.text for t in word.tables for row in t.rows for c in row.cells)
-    assert doc.date_line in text and not re.search(r"\d{4}-\d{2}-\d{2}", text), "dates are written one way: 2026年11月2日"
+    text = "\n".join(p.text for p in word.paragraphs) + "".join(
+        c.text for t in word.tables for row in t.rows for c in row.cells
+    )
+    assert doc.date_line in text and not re.search(r"\d{4}-\d{2}-\d{2}", text), (
+        "dates are written one way: 2026年11月2日"
+    )
 
 
 @pytest.mark.parametrize("kind", list(DOCS))
@@ -156,7 +179,11 @@ def test_table_numbers_are_never_broken(rendered):
 
 FOOT = {"vAnchor": "margin", "yAlign": "bottom", "hAnchor": "margin", "xAlign": "center"}
 # a 交办单 whose text runs to an odd page: the 版记 needs a page of its own
-LONG = replace(DOCS["交办单"], body=DOCS["交办单"].body + ("现将有关事项通知如下，请认真办理并按时反馈结果，确保群众诉求件件有回音、事事有着落。",) * 8)
+LONG = replace(
+    DOCS["交办单"],
+    body=DOCS["交办单"].body
+    + ("现将有关事项通知如下，请认真办理并按时反馈结果，确保群众诉求件件有回音、事事有着落。",) * 8,
+)
 
 
 def framed(word) -> list:
@@ -170,7 +197,9 @@ def test_docx_imprint_is_framed_at_the_foot_of_the_page(rendered, kind):
     imprint = framed(word)
     rule = "<rule>"
     texts = [p.text or (rule if p._p.xpath("string(w:pPr/w:shd/@w:fill)") == "000000" else "") for p in imprint]
-    assert texts == [rule, *([copies, rule] if copies else []), f"{printer}\t{printed}", rule], "the 版记 between its rules, and nothing else, is framed"
+    assert texts == [rule, *([copies, rule] if copies else []), f"{printer}\t{printed}", rule], (
+        "the 版记 between its rules, and nothing else, is framed"
+    )
     heights = [p.paragraph_format.line_spacing.pt for p in imprint if not p.text]
     assert heights == [1.0, *([0.7] if copies else []), 1.0], "rules of 0.35 mm, the one under 抄送 of 0.25 mm"
     for p in imprint:
@@ -191,7 +220,12 @@ def breaks_before_imprint(word) -> int:
     body = list(word.element.body)
     i = body.index(framed(word)[0]._p)
     n = 0
-    while (el := body[i - 1 - n]).tag == qn("w:p") and el.pPr is not None and el.pPr.pageBreakBefore is not None and not el.xpath("string(.)"):
+    while (
+        (el := body[i - 1 - n]).tag == qn("w:p")
+        and el.pPr is not None
+        and el.pPr.pageBreakBefore is not None
+        and not el.xpath("string(.)")
+    ):
         n += 1
     return n
 
@@ -203,8 +237,12 @@ def test_docx_imprint_page_is_the_pdf_even_last_page(rendered, kind):
     reader = PdfReader(io.BytesIO(pdf_bytes))
     text, total = text_pages(reader, doc), len(reader.pages)
     if kind == "long":
-        assert total == text + 1, "the long 交办单's text ends on an odd page, so its PDF gives the 版记 a page of its own"
-    assert text + breaks_before_imprint(python_docx.Document(io.BytesIO(docx_bytes))) == total, "the DOCX's 版记 page is the PDF's last page"
+        assert total == text + 1, (
+            "the long 交办单's text ends on an odd page, so its PDF gives the 版记 a page of its own"
+        )
+    assert text + breaks_before_imprint(python_docx.Document(io.BytesIO(docx_bytes))) == total, (
+        "the DOCX's 版记 page is the PDF's last page"
+    )
 
 
 @pytest.mark.parametrize("kind", list(DOCS))
@@ -212,11 +250,17 @@ def test_docx_signature_date_and_note_keep_with_the_text_above(rendered, kind):
     doc = DOCS[kind]
     word = python_docx.Document(io.BytesIO(rendered[kind][1]))
     body = list(word.element.body)
-    sig = max(i for i, el in enumerate(body) if el.tag == qn("w:p") and el.xpath("string(.)") == doc.issuing.body)  # not the 标志
+    sig = max(
+        i for i, el in enumerate(body) if el.tag == qn("w:p") and el.xpath("string(.)") == doc.issuing.body
+    )  # not the 标志
     above = body[sig - 2]  # the text above the blank line over the 落款: a paragraph, or a table's last row
     held = [above] if above.tag == qn("w:p") else list(above.findall(qn("w:tr"))[-1].iter(qn("w:p")))
-    held += body[sig - 1:sig + (2 if doc.note else 1)]  # the blank line, the 落款, and the date when a 附注 follows it
-    assert all(p.pPr is not None and p.pPr.keepNext is not None for p in held), f"{kind}: the 落款 block can be left alone on a page"
+    held += body[
+        sig - 1 : sig + (2 if doc.note else 1)
+    ]  # the blank line, the 落款, and the date when a 附注 follows it
+    assert all(p.pPr is not None and p.pPr.keepNext is not None for p in held), (
+        f"{kind}: the 落款 block can be left alone on a page"
+    )
     if doc.note:
         note = body[sig + 2]
         assert note.xpath("string(.)") == doc.note and note.pPr.keepLines is not None, "the 附注 is kept whole"

@@ -47,15 +47,18 @@ def test_bad_tenant_slug_is_refused(tenant):
     assert _errors_about(e.value) == {"tenant"}
 
 
-@pytest.mark.parametrize("type_", [
-    "submission.online_message.v1",          # no duban prefix
-    "duban.submission.online_message",       # no version
-    "duban.submission.online_message.v0",    # versions start at 1
-    "duban.Submission.online_message.v1",    # upper case
-    "duban.submission.online-message.v1",    # '-' is not a token character
-    "duban.submission.v1",                   # no event name
-    "duban.a.b.c.v1",                        # one token too many
-])
+@pytest.mark.parametrize(
+    "type_",
+    [
+        "submission.online_message.v1",  # no duban prefix
+        "duban.submission.online_message",  # no version
+        "duban.submission.online_message.v0",  # versions start at 1
+        "duban.Submission.online_message.v1",  # upper case
+        "duban.submission.online-message.v1",  # '-' is not a token character
+        "duban.submission.v1",  # no event name
+        "duban.a.b.c.v1",  # one token too many
+    ],
+)
 def test_bad_type_name_is_refused(type_):
     with pytest.raises(ValidationError) as e:
         Envelope.model_validate(_raw(type=type_))
@@ -144,14 +147,20 @@ class _Payload(BaseModel):
 
 def test_new_event_from_a_model():
     at = datetime(2026, 10, 8, 9, 0, tzinfo=timezone(timedelta(hours=8)))
-    env = new_event(tenant="yuqing", type="duban.matter.registered.v1", source="/services/intake",
-                    data=_Payload(matter_id="M1", due=at), time=at)
+    env = new_event(
+        tenant="yuqing",
+        type="duban.matter.registered.v1",
+        source="/services/intake",
+        data=_Payload(matter_id="M1", due=at),
+        time=at,
+    )
     assert env.specversion == "1.0"
     assert env.time == datetime(2026, 10, 8, 1, 0, tzinfo=timezone.utc)
     assert env.data == {"matter_id": "M1", "due": "2026-10-08T09:00:00+08:00"}  # JSON mode
     assert len(env.id) == 36  # a uuid
-    other = new_event(tenant="yuqing", type="duban.matter.registered.v1", source="/services/intake",
-                      data={"matter_id": "M1"}, time=at)
+    other = new_event(
+        tenant="yuqing", type="duban.matter.registered.v1", source="/services/intake", data={"matter_id": "M1"}, time=at
+    )
     assert other.id != env.id
 
 

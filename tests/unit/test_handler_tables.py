@@ -37,11 +37,17 @@ def test_each_handler_takes_the_typed_event_its_type_names(service):
     for purpose, table in handlers_of(service).items():
         for event_type, handler in table.items():
             assert inspect.iscoroutinefunction(handler), f"{purpose} {event_type}: not a coroutine function"
-            positional = [p for p in inspect.signature(handler).parameters.values() if p.kind is p.POSITIONAL_OR_KEYWORD]
-            assert len(positional) == 3, f"{handler.__qualname__}: (event, delivery, uow), then keyword-only collaborators"
+            positional = [
+                p for p in inspect.signature(handler).parameters.values() if p.kind is p.POSITIONAL_OR_KEYWORD
+            ]
+            assert len(positional) == 3, (
+                f"{handler.__qualname__}: (event, delivery, uow), then keyword-only collaborators"
+            )
             declared = typing.get_type_hints(handler).get(positional[0].name)
             if event_type != "*" and isinstance(declared, type):  # a handler of several types declares none
-                assert declared is EVENT_TYPES[event_type], f"{handler.__qualname__} takes {declared.__name__} for {event_type}"
+                assert declared is EVENT_TYPES[event_type], (
+                    f"{handler.__qualname__} takes {declared.__name__} for {event_type}"
+                )
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -50,8 +56,13 @@ def test_bootstrap_gives_every_handler_its_collaborators(service, tmp_path, monk
     runtime = importlib.import_module(f"duban_{service}.bootstrap").bootstrap()
     declared = handlers_of(service)
     assert {purpose: set(table) for purpose, table in runtime.handlers.items()} == {
-        purpose: set(table) for purpose, table in declared.items()}
+        purpose: set(table) for purpose, table in declared.items()
+    }
     for purpose, table in runtime.handlers.items():
         for event_type, bound in table.items():
-            left = [p.name for p in inspect.signature(bound).parameters.values() if p.kind is p.KEYWORD_ONLY and p.default is p.empty]
+            left = [
+                p.name
+                for p in inspect.signature(bound).parameters.values()
+                if p.kind is p.KEYWORD_ONLY and p.default is p.empty
+            ]
             assert left == [], f"{purpose} {event_type}: nothing given for {left}"

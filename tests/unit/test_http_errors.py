@@ -27,8 +27,9 @@ def apps(tmp_path_factory):
 
 
 def client(app: FastAPI, token: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test",
-                             headers={"Authorization": f"Bearer {token}"})
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test", headers={"Authorization": f"Bearer {token}"}
+    )
 
 
 def assert_format(r: httpx.Response, status: int) -> dict:
@@ -49,7 +50,7 @@ async def test_a_body_over_the_limit_is_refused_with_413_and_a_short_chinese_mes
 
         async def chunks():
             for start in range(0, len(big), 65536):
-                yield big[start:start + 65536]
+                yield big[start : start + 65536]
 
         chunked = await http.post(ROUTES[name], content=chunks(), headers={"content-type": "application/json"})
     for r in (declared, chunked):
@@ -61,7 +62,14 @@ async def test_a_body_over_the_limit_is_refused_with_413_and_a_short_chinese_mes
 async def test_validation_errors_are_in_chinese_and_never_echo_the_input(apps, duban_auth, name):
     office = duban_auth.token(tenant="demo", roles=["supervision_office"])
     filler = "x" * 100_000  # 600 KB in all: under the body limit, over every field's length
-    sent = {"text": filler, "reason": filler, "requested_due_on": filler, "by": filler, "kind": filler, "progress": filler}
+    sent = {
+        "text": filler,
+        "reason": filler,
+        "requested_due_on": filler,
+        "by": filler,
+        "kind": filler,
+        "progress": filler,
+    }
     async with client(apps[name], office) as http:
         r = await http.post(ROUTES[name], json=sent)
     body = assert_format(r, 422)
@@ -71,7 +79,9 @@ async def test_validation_errors_are_in_chinese_and_never_echo_the_input(apps, d
 
 
 async def test_the_messages_name_the_field_as_the_users_do(apps, duban_auth):
-    office = duban_auth.token(tenant="demo", roles=["supervision_office"])  # (a unit handler's wall reads the database first)
+    office = duban_auth.token(
+        tenant="demo", roles=["supervision_office"]
+    )  # (a unit handler's wall reads the database first)
     async with client(apps["tasking"], office) as http:
         missing = assert_format(await http.post(ROUTES["tasking"], json={"progress": 50}), 422)
     assert missing["detail"] == "缺少必填项：反馈内容"
@@ -112,10 +122,18 @@ async def test_upload_routes_are_left_to_their_own_limit():
 async def test_errors_a_route_builds_itself_are_in_the_same_chinese_format(apps, duban_auth):
     operator = duban_auth.token(tenant="*", roles=["operator"])
     async with client(apps["tasking"], operator) as http:
-        r = await http.put("/v1/tenants/demo/units", json=[{"code": "zjj", "name": "住建局", "type": "department"},
-                                                           {"code": "zjj", "name": "住建局", "type": "department"}, {"name": ""}])
+        r = await http.put(
+            "/v1/tenants/demo/units",
+            json=[
+                {"code": "zjj", "name": "住建局", "type": "department"},
+                {"code": "zjj", "name": "住建局", "type": "department"},
+                {"name": ""},
+            ],
+        )
     body = assert_format(r, 422)
-    assert body["detail"].startswith("单位名录未导入：") and "单位代码 zjj 重复出现" in [e["msg"] for e in body["errors"]]
+    assert body["detail"].startswith("单位名录未导入：") and "单位代码 zjj 重复出现" in [
+        e["msg"] for e in body["errors"]
+    ]
     assert "缺少必填项：代码" in [e["msg"] for e in body["errors"]]
     office = duban_auth.token(tenant="demo", roles=["supervision_office"])
     async with client(apps["escalation"], office) as http:
@@ -132,8 +150,13 @@ def test_no_route_refuses_in_english():
 
     english = re.compile(r"""HTTPException\(\s*\d{3}\s*,\s*f?["'][A-Za-z]""")
     root = Path(__file__).resolve().parents[2]
-    found = [f"{p.relative_to(root)}:{n}" for p in sorted((root / "services").rglob("*.py")) if "migrations" not in p.parts
-             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if english.search(line)]
+    found = [
+        f"{p.relative_to(root)}:{n}"
+        for p in sorted((root / "services").rglob("*.py"))
+        if "migrations" not in p.parts
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if english.search(line)
+    ]
     assert found == [], found
 
 

@@ -19,12 +19,18 @@ def test_every_route_documents_the_refusals_it_can_answer(service, tmp_path, mon
         if not path.startswith("/v1/"):
             continue
         for method, op in operations.items():
-            expected = {"401", "403"} | ({"404"} if "{" in path else set()) | ({"400", "409", "413"} if method in ("post", "put", "delete") else set())
+            expected = (
+                {"401", "403"}
+                | ({"404"} if "{" in path else set())
+                | ({"400", "409", "413"} if method in ("post", "put", "delete") else set())
+            )
             for code in sorted(expected):
                 answer = op["responses"].get(code)
                 if answer is None:
                     missing.append(f"{method.upper()} {path}: {code}")
                 elif code not in ("404", "409"):  # a route may say its own 404/409 in its own words, in the same shape
-                    assert answer["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Problem"}, (path, code)
+                    assert answer["content"]["application/json"]["schema"] == {
+                        "$ref": "#/components/schemas/Problem"
+                    }, (path, code)
     assert not missing, missing
     assert "Problem" in doc["components"]["schemas"]

@@ -45,8 +45,11 @@ def test_the_parser_reads_the_tables_shorthands():
 def test_every_route_the_readme_names_is_in_the_services_openapi(tmp_path, name):
     spec = service_app(name, tmp_path).openapi()
     # a template's parameter stands for any segment or part of one (document.{fmt} is document.pdf)
-    offered = [(method.upper(), re.compile("^" + re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(normal(path))) + "$"))
-               for path, ops in spec["paths"].items() for method in ops]
+    offered = [
+        (method.upper(), re.compile("^" + re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(normal(path))) + "$"))
+        for path, ops in spec["paths"].items()
+        for method in ops
+    ]
     named = readme_routes(name)
     assert len(named) >= 5
     assert [(m, p) for m, p in named if not any(m == om and op.match(p) for om, op in offered)] == []
@@ -59,5 +62,10 @@ def test_the_readme_stands_alone_and_its_commands_run_from_a_fresh_clone():
     domain = (README.parent / "docs" / "domain.md").read_text()
     assert "](rules.md)" in domain and "../shared" not in domain
     blocks = re.findall(r"```bash\n(.*?)```", text, flags=re.S)
-    commands = [line.strip() for block in blocks for line in block.splitlines() if line.strip() and not line.strip().startswith("#")]
+    commands = [
+        line.strip()
+        for block in blocks
+        for line in block.splitlines()
+        if line.strip() and not line.strip().startswith("#")
+    ]
     assert commands and [c for c in commands if re.match(r"duban\b", c)] == []  # not on PATH: ./duban.sh

@@ -6,13 +6,26 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from duban_common.signoff.model import (DEFAULT_CHAINS, DOC_TYPES, Chain, SignoffError, Step, Taken, Turn, check_turn, default_chain,
-                                        refusal_of_override, replayed)
+from duban_common.signoff.model import (
+    DEFAULT_CHAINS,
+    DOC_TYPES,
+    Chain,
+    SignoffError,
+    Step,
+    Taken,
+    Turn,
+    check_turn,
+    default_chain,
+    refusal_of_override,
+    replayed,
+)
 
 ORDER = DEFAULT_CHAINS["supervision_order"]
 
 
-def draft(next_step: int = 0, status: str = "pending", doc_type: str = "supervision_order", unit: str | None = None) -> dict:
+def draft(
+    next_step: int = 0, status: str = "pending", doc_type: str = "supervision_order", unit: str | None = None
+) -> dict:
     return {"doc_type": doc_type, "status": status, "next_step": next_step, "unit": unit}
 
 
@@ -42,13 +55,16 @@ def test_unknown_actions_and_roles_are_refused_in_chinese():
         Step(action="签发", role="integrator")
 
 
-@pytest.mark.parametrize(("doc_type", "steps", "refusal"), [
-    ("transfer", [], "不能自动签发，最后一步须由县政府领导办理"),
-    ("transfer", [("提出", "supervision_office"), ("签发", "office_director")], "最后一步须由县政府领导办理"),
-    ("superior_reply", [], "不能自动签发"),
-    ("bulletin_office", [("审签", "unit_head")], "不能由承办单位人员签批"),
-    ("completion_report", [("审签", "office_director")], "只能由本单位人员签批"),
-])
+@pytest.mark.parametrize(
+    ("doc_type", "steps", "refusal"),
+    [
+        ("transfer", [], "不能自动签发，最后一步须由县政府领导办理"),
+        ("transfer", [("提出", "supervision_office"), ("签发", "office_director")], "最后一步须由县政府领导办理"),
+        ("superior_reply", [], "不能自动签发"),
+        ("bulletin_office", [("审签", "unit_head")], "不能由承办单位人员签批"),
+        ("completion_report", [("审签", "office_director")], "只能由本单位人员签批"),
+    ],
+)
 def test_a_tenant_may_not_break_a_types_rules(doc_type, steps, refusal):
     chain = Chain(steps=[Step(action=a, role=r) for a, r in steps])
     assert refusal in (refusal_of_override(doc_type, chain) or "")
@@ -66,8 +82,15 @@ def test_a_tenant_may_shorten_a_chain_that_keeps_the_rules():
 def test_the_step_goes_to_its_role_in_order():
     step = check_turn(draft(0), ORDER, [], Turn("deputy-1", frozenset({"office_deputy"})))
     assert (step.action, step.role) == ("提出", "office_deputy")
-    assert check_turn(draft(2), ORDER, [Taken(0, "a", "approve"), Taken(1, "b", "approve")],
-                      Turn("c", frozenset({"office_director"}))).action == "签发"
+    assert (
+        check_turn(
+            draft(2),
+            ORDER,
+            [Taken(0, "a", "approve"), Taken(1, "b", "approve")],
+            Turn("c", frozenset({"office_director"})),
+        ).action
+        == "签发"
+    )
 
 
 def test_a_person_without_the_steps_role_is_refused_naming_the_role():
@@ -84,7 +107,9 @@ def test_the_same_person_may_not_take_two_steps():
 
 def test_a_step_named_out_of_order_is_refused():
     with pytest.raises(SignoffError, match="当前应由县政府领导同意（第 2 步），不能签发") as refused:
-        check_turn(draft(1), ORDER, [Taken(0, "a", "approve")], Turn("d", frozenset({"leader"})), expected_action="签发")
+        check_turn(
+            draft(1), ORDER, [Taken(0, "a", "approve")], Turn("d", frozenset({"leader"})), expected_action="签发"
+        )
     assert refused.value.status == 409
 
 

@@ -42,7 +42,9 @@ def _unread(stream: str, consumers: tuple[ConsumerSpec, ...]) -> list[str]:
 def test_the_witnesses_find_what_a_filter_leaves_out():
     spec = (ConsumerSpec("intake", "submissions", "DUBAN_IN", "duban.in.*.*"),)
     unread = _unread("DUBAN_IN", spec)
-    assert unread[0] == "duban.in.zz9" and unread[1] == "duban.in.zz9.zz9.zz9" and len(unread) > 2  # too short, too long
+    assert (
+        unread[0] == "duban.in.zz9" and unread[1] == "duban.in.zz9.zz9.zz9" and len(unread) > 2
+    )  # too short, too long
     assert "duban.in.zz9.zz9" not in unread
 
 
@@ -50,7 +52,9 @@ def test_every_stored_subject_has_a_consumer_or_a_stated_reason():
     for name in STREAMS:
         assert _unread(name, CONSUMERS) == [], name
     for pattern, reason in UNCONSUMED.items():
-        assert reason and any(_match(s, pattern.replace(">", "x")) for st in STREAMS.values() for s in st.subjects), pattern
+        assert reason and any(_match(s, pattern.replace(">", "x")) for st in STREAMS.values() for s in st.subjects), (
+            pattern
+        )
 
 
 def test_streams_keep_what_their_consumers_took_so_a_dead_letter_can_point_at_it():

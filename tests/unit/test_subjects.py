@@ -23,17 +23,20 @@ def test_dead_letter_accepts_the_reserved_unknown_tenant_only_there():
         subjects.dead_letter("Not A Slug", "intake")
 
 
-@pytest.mark.parametrize("build", [
-    lambda: subjects.inbound("yuqing", "online.message"),   # a kind is one token
-    lambda: subjects.inbound("yuqing", "*"),
-    lambda: subjects.inbound("yuqing", ">"),
-    lambda: subjects.event("yuqing", "Matter", "registered"),
-    lambda: subjects.event("yuqing", "matter", ""),
-    lambda: subjects.outbound("yuqing", "notification..sms"),
-    lambda: subjects.outbound("yuqing", "notification.*"),
-    lambda: subjects.dead_letter("yuqing", "in-take"),
-    lambda: subjects.family_wildcard("xx"),
-])
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: subjects.inbound("yuqing", "online.message"),  # a kind is one token
+        lambda: subjects.inbound("yuqing", "*"),
+        lambda: subjects.inbound("yuqing", ">"),
+        lambda: subjects.event("yuqing", "Matter", "registered"),
+        lambda: subjects.event("yuqing", "matter", ""),
+        lambda: subjects.outbound("yuqing", "notification..sms"),
+        lambda: subjects.outbound("yuqing", "notification.*"),
+        lambda: subjects.dead_letter("yuqing", "in-take"),
+        lambda: subjects.family_wildcard("xx"),
+    ],
+)
 def test_builders_refuse_tokens_that_would_change_the_subject(build):
     with pytest.raises(SubjectError):
         build()
@@ -44,8 +47,9 @@ def test_validate_tenant_accepts_slugs(slug):
     assert subjects.validate_tenant(slug) == slug
 
 
-@pytest.mark.parametrize("slug", ["a", "a" * 41, "Yuqing", "yu_qing", "yu.qing", "yu qing", "", "yuqing\n",
-                                  "渝庆", "unknown", None, 42])
+@pytest.mark.parametrize(
+    "slug", ["a", "a" * 41, "Yuqing", "yu_qing", "yu.qing", "yu qing", "", "yuqing\n", "渝庆", "unknown", None, 42]
+)
 def test_validate_tenant_refuses(slug):
     with pytest.raises(SubjectError):
         subjects.validate_tenant(slug)
@@ -60,29 +64,35 @@ def test_subject_error_is_a_value_error():
     assert issubclass(SubjectError, ValueError)
 
 
-@pytest.mark.parametrize("subject, tenant", [
-    ("duban.in.yuqing.online_message", "yuqing"),
-    ("duban.ev.anhua.task.assigned", "anhua"),
-    ("duban.out.yuqing.notification.sms", "yuqing"),
-    ("duban.dlq.unknown.intake", "unknown"),
-    ("duban.ev.yuqing", None),          # too short
-    ("other.ev.yuqing.task.assigned", None),
-    ("duban.xx.yuqing.task.assigned", None),
-    ("", None),
-])
+@pytest.mark.parametrize(
+    "subject, tenant",
+    [
+        ("duban.in.yuqing.online_message", "yuqing"),
+        ("duban.ev.anhua.task.assigned", "anhua"),
+        ("duban.out.yuqing.notification.sms", "yuqing"),
+        ("duban.dlq.unknown.intake", "unknown"),
+        ("duban.ev.yuqing", None),  # too short
+        ("other.ev.yuqing.task.assigned", None),
+        ("duban.xx.yuqing.task.assigned", None),
+        ("", None),
+    ],
+)
 def test_tenant_of(subject, tenant):
     assert subjects.tenant_of(subject) == tenant
 
 
-@pytest.mark.parametrize("subject, expected", [
-    ("duban.in.yuqing.online_message", "duban.in.{tenant}.online_message"),
-    ("duban.ev.yuqing.matter.registered", "duban.ev.{tenant}.matter.registered"),
-    ("duban.out.anhua.notification.sms", "duban.out.{tenant}.notification.sms"),
-    ("duban.dlq.yuqing.intake", "duban.dlq.{tenant}.intake"),
-    ("duban.in.yuqing.document.extra.tokens", "duban.in.{tenant}.document.*"),
-    ("somebody.else", "other"),
-    ("duban.zz.yuqing.x", "other"),
-])
+@pytest.mark.parametrize(
+    "subject, expected",
+    [
+        ("duban.in.yuqing.online_message", "duban.in.{tenant}.online_message"),
+        ("duban.ev.yuqing.matter.registered", "duban.ev.{tenant}.matter.registered"),
+        ("duban.out.anhua.notification.sms", "duban.out.{tenant}.notification.sms"),
+        ("duban.dlq.yuqing.intake", "duban.dlq.{tenant}.intake"),
+        ("duban.in.yuqing.document.extra.tokens", "duban.in.{tenant}.document.*"),
+        ("somebody.else", "other"),
+        ("duban.zz.yuqing.x", "other"),
+    ],
+)
 def test_template(subject, expected):
     assert subjects.template(subject) == expected
 
@@ -97,8 +107,17 @@ def test_split_type():
     assert subjects.split_type("duban.task.progress_reported.v12") == ("task", "progress_reported", 12)
 
 
-@pytest.mark.parametrize("bad", ["matter.registered.v1", "duban.matter.registered", "duban.matter.registered.v0",
-                                 "duban.matter.registered.1", "duban.matter.v1", "duban.matter.registered.v1.x"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "matter.registered.v1",
+        "duban.matter.registered",
+        "duban.matter.registered.v0",
+        "duban.matter.registered.1",
+        "duban.matter.v1",
+        "duban.matter.registered.v1.x",
+    ],
+)
 def test_split_type_refuses(bad):
     with pytest.raises(SubjectError, match="duban.<aggregate>.<event>.v<major>"):
         subjects.split_type(bad)

@@ -20,25 +20,40 @@ GOOD = {
         "content": "请水利局抓紧落实。",
     },
     "deputy_suggestion": {
-        "number": "第0012号", "proposer": "李四", "title": "关于增设公交线路的建议",
-        "content": "建议增设城东公交线路。", "submitted_on": "2026-03-05",
+        "number": "第0012号",
+        "proposer": "李四",
+        "title": "关于增设公交线路的建议",
+        "content": "建议增设城东公交线路。",
+        "submitted_on": "2026-03-05",
     },
     "cppcc_proposal": {
-        "number": "提案第045号", "proposer": "王五", "title": "关于加强养老服务的提案",
-        "content": "建议加强社区养老服务。", "submitted_on": "2026-03-06",
+        "number": "提案第045号",
+        "proposer": "王五",
+        "title": "关于加强养老服务的提案",
+        "content": "建议加强社区养老服务。",
+        "submitted_on": "2026-03-06",
     },
     "online_message": {
-        "channel": "hotline_12345", "number": "000123", "title": "小区路灯不亮",
-        "content": "某某小区路灯已坏一个月。", "received_on": "2026-11-20",
+        "channel": "hotline_12345",
+        "number": "000123",
+        "title": "小区路灯不亮",
+        "content": "某某小区路灯已坏一个月。",
+        "received_on": "2026-11-20",
     },
     "work_report_task": {"year": 2026, "title": "新增城镇就业5000人", "content": "全年新增城镇就业5000人以上。"},
     "superior_assignment": {
-        "issuer": "市政府办公室", "reference_no": "市办督〔2026〕8号", "title": "关于安全生产检查的通知",
-        "content": "请于月底前完成检查。", "received_on": "2026-09-01",
+        "issuer": "市政府办公室",
+        "reference_no": "市办督〔2026〕8号",
+        "title": "关于安全生产检查的通知",
+        "content": "请于月底前完成检查。",
+        "received_on": "2026-09-01",
     },
     "document": {
-        "doc_no": "县政办〔2026〕21号", "title": "关于做好防汛工作的通知", "content": "各单位做好防汛准备。",
-        "handling": "single", "received_on": "2026-06-01",
+        "doc_no": "县政办〔2026〕21号",
+        "title": "关于做好防汛工作的通知",
+        "content": "各单位做好防汛准备。",
+        "handling": "single",
+        "received_on": "2026-06-01",
     },
 }
 
@@ -121,11 +136,17 @@ def test_extra_fields_are_kept():
 
 def test_optional_fields():
     payload = {
-        **GOOD["document"], "handling": "multi", "lead_unit": "zjj", "co_units": ["cgj", "sw-1"], "due_on": "2026-06-10",
+        **GOOD["document"],
+        "handling": "multi",
+        "lead_unit": "zjj",
+        "co_units": ["cgj", "sw-1"],
+        "due_on": "2026-06-10",
     }
     m = KINDS["document"].model_validate(payload)
     assert (m.lead_unit, m.co_units, m.due_on) == ("zjj", ["cgj", "sw-1"], date(2026, 6, 10))
-    msg = KINDS["online_message"].model_validate({**GOOD["online_message"], "citizen": {"name": "赵六", "phone": "138 0000 0000"}})
+    msg = KINDS["online_message"].model_validate(
+        {**GOOD["online_message"], "citizen": {"name": "赵六", "phone": "138 0000 0000"}}
+    )
     assert msg.citizen.phone == "138 0000 0000"
 
 
@@ -165,7 +186,9 @@ def test_meeting_decision_per_decision_units():
     assert _locs(e.value) == [("decisions", 0)]
 
 
-@pytest.mark.parametrize("kind", ["leader_instruction", "deputy_suggestion", "work_report_task", "superior_assignment", "document"])
+@pytest.mark.parametrize(
+    "kind", ["leader_instruction", "deputy_suggestion", "work_report_task", "superior_assignment", "document"]
+)
 def test_lead_unit_also_in_co_units_is_refused(kind):
     payload = {**GOOD[kind], "lead_unit": "zjj", "co_units": ["cgj", "zjj"]}
     with pytest.raises(ValidationError, match="lead_unit 'zjj' is also listed in co_units"):

@@ -13,15 +13,18 @@ def test_notice_number_format():
     assert notice_number("assignment", 2026, 17) == "督办〔2026〕17号"
 
 
-@pytest.mark.parametrize("tasks,expected", [
-    ([], (0, False)),
-    ([(1, 0, False)], (0, False)),
-    ([(1, 50, False)], (50, False)),
-    ([(3, 100, False), (1, 0, False)], (75, False)),
-    ([(1, 40, True), (1, 0, False)], (50, False)),        # a completed task counts as 100
-    ([(2, 100, True), (1, 100, True)], (100, True)),      # done only when every task is
-    ([(0.5, 20, False), (1.5, 60, False)], (50, False)),
-])
+@pytest.mark.parametrize(
+    "tasks,expected",
+    [
+        ([], (0, False)),
+        ([(1, 0, False)], (0, False)),
+        ([(1, 50, False)], (50, False)),
+        ([(3, 100, False), (1, 0, False)], (75, False)),
+        ([(1, 40, True), (1, 0, False)], (50, False)),  # a completed task counts as 100
+        ([(2, 100, True), (1, 100, True)], (100, True)),  # done only when every task is
+        ([(0.5, 20, False), (1.5, 60, False)], (50, False)),
+    ],
+)
 def test_weighted_roll_up(tasks, expected):
     assert rolled_up_progress(tasks) == expected
 

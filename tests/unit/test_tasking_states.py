@@ -34,13 +34,31 @@ LEGAL = {
     # the task back in the state it was submitted from; the machine leaves it as it is)
     (S.awaiting_unit_head, A.sign_completion): S.completion_submitted,
     (S.awaiting_unit_head, A.refuse_completion): S.awaiting_unit_head,
-    **{(s, A.send_input): s for s in (S.assigned, S.acknowledged, S.in_progress, S.completion_submitted, S.returned, S.reopened,
-                                      S.awaiting_unit_head)},
+    **{
+        (s, A.send_input): s
+        for s in (
+            S.assigned,
+            S.acknowledged,
+            S.in_progress,
+            S.completion_submitted,
+            S.returned,
+            S.reopened,
+            S.awaiting_unit_head,
+        )
+    },
 }
 WHO = {
-    A.acknowledge: "lead", A.decline: "lead", A.report_progress: "lead", A.submit_completion: "lead",
-    A.reassign: "office", A.accept: "office", A.return_for_rework: "office", A.reopen: "office",
-    A.send_input: "co", A.sign_completion: "head", A.refuse_completion: "head",
+    A.acknowledge: "lead",
+    A.decline: "lead",
+    A.report_progress: "lead",
+    A.submit_completion: "lead",
+    A.reassign: "office",
+    A.accept: "office",
+    A.return_for_rework: "office",
+    A.reopen: "office",
+    A.send_input: "co",
+    A.sign_completion: "head",
+    A.refuse_completion: "head",
 }
 ACTORS = {
     "office": Actor("supervision_office"),
@@ -86,7 +104,9 @@ def test_a_unit_acting_on_another_units_task_is_refused():
 
 def test_only_the_head_of_the_lead_unit_signs_its_completion_report_off():
     with pytest.raises(IllegalTransition, match="只有牵头单位（zjj）的单位领导可以审签办结报告") as e:
-        check(A.sign_completion, S.awaiting_unit_head, ACTORS["lead"], LEAD, [CO])  # the handler cannot sign its own report
+        check(
+            A.sign_completion, S.awaiting_unit_head, ACTORS["lead"], LEAD, [CO]
+        )  # the handler cannot sign its own report
     assert e.value.status == 403
     with pytest.raises(IllegalTransition) as e:
         check(A.sign_completion, S.awaiting_unit_head, ACTORS["other_head"], LEAD, [CO])

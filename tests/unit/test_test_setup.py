@@ -25,7 +25,9 @@ def run_setup(tmp_path: Path, *, uid: int, have: tuple[str, ...]) -> tuple[subpr
     stub(bin_dir, "apt-get", f'echo "$@" >> {log}')
     for name in have:
         stub(bin_dir, name, "echo 'Noto Sans CJK SC'" if name == "fc-list" else "true")
-    done = subprocess.run(["/bin/bash", str(SETUP)], env={"PATH": str(bin_dir)}, capture_output=True, text=True, timeout=30)
+    done = subprocess.run(
+        ["/bin/bash", str(SETUP)], env={"PATH": str(bin_dir)}, capture_output=True, text=True, timeout=30
+    )
     return done, log.read_text() if log.exists() else ""
 
 
@@ -33,7 +35,9 @@ def test_a_fresh_root_machine_gets_chromium_its_driver_and_cjk_fonts(tmp_path):
     done, apt = run_setup(tmp_path, uid=0, have=())
     assert done.returncode == 0
     assert apt.splitlines() == ["update -qq", "install -y -qq chromium chromium-driver fonts-noto-cjk"]
-    assert done.stderr.splitlines() == ["duban.sh test: installing chromium chromium-driver fonts-noto-cjk for the browser tests (apt-get, once)"]
+    assert done.stderr.splitlines() == [
+        "duban.sh test: installing chromium chromium-driver fonts-noto-cjk for the browser tests (apt-get, once)"
+    ]
 
 
 def test_only_what_is_missing_is_installed_and_nothing_when_all_is_there(tmp_path):
@@ -46,13 +50,15 @@ def test_only_what_is_missing_is_installed_and_nothing_when_all_is_there(tmp_pat
 def test_a_machine_that_cannot_install_is_told_what_to_install(tmp_path):
     done, apt = run_setup(tmp_path, uid=1000, have=("chromium",))
     assert done.returncode == 0 and apt == ""
-    assert done.stderr.splitlines() == ["duban.sh test: the browser tests need Debian's chromium-driver fonts-noto-cjk: "
-                                        "sudo apt-get install chromium-driver fonts-noto-cjk"]
+    assert done.stderr.splitlines() == [
+        "duban.sh test: the browser tests need Debian's chromium-driver fonts-noto-cjk: "
+        "sudo apt-get install chromium-driver fonts-noto-cjk"
+    ]
 
 
 def test_duban_sh_test_runs_the_set_up_and_ci_only_the_readme_command():
     duban = (ROOT / "duban.sh").read_text()
-    test_branch = duban[duban.index("  test)"):duban.index(";;", duban.index("  test)"))]
+    test_branch = duban[duban.index("  test)") : duban.index(";;", duban.index("  test)"))]
     assert "bash tests/setup-browser.sh" in test_branch
     assert test_branch.index("setup-browser") < test_branch.index("exec .venv/bin/pytest")
     ci = (ROOT / ".ci" / "run").read_text()

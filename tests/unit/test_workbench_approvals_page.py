@@ -15,14 +15,48 @@ from duban_workbench.bootstrap import bootstrap
 from duban_workbench.config import WorkbenchSettings
 
 PORTS = {"8101": "intake", "8102": "tasking", "8103": "deadline", "8104": "escalation", "8105": "reporting"}
-ORDER = {"id": "d-1", "doc_type": "supervision_order", "doc_name": "督办单", "title": "督办单：路灯维修", "task_id": "t-1",
-         "period": None, "unit": None, "status": "pending", "status_name": "待签批", "waiting_for": "县政府领导同意", "number": None,
-         "chain": "政府办公室分管副主任提出 → 县政府领导同意 → 政府办公室主任签发", "payload": {"requirement": "五日内修复"},
-         "created_at": "2026-12-01T01:00:00Z", "created_by": "supervision_office:demo", "issued_at": None,
-         "steps": [{"step": 1, "action": "提出", "role": "office_deputy", "role_name": "政府办公室分管副主任", "person": "李卫东",
-                    "decision": "approve", "decision_name": "同意", "reason": None, "at": "2026-12-02T01:00:00Z"},
-                   {"step": 2, "action": "同意", "role": "leader", "role_name": "县政府领导", "person": None, "decision": None,
-                    "decision_name": None, "reason": None, "at": None}]}
+ORDER = {
+    "id": "d-1",
+    "doc_type": "supervision_order",
+    "doc_name": "督办单",
+    "title": "督办单：路灯维修",
+    "task_id": "t-1",
+    "period": None,
+    "unit": None,
+    "status": "pending",
+    "status_name": "待签批",
+    "waiting_for": "县政府领导同意",
+    "number": None,
+    "chain": "政府办公室分管副主任提出 → 县政府领导同意 → 政府办公室主任签发",
+    "payload": {"requirement": "五日内修复"},
+    "created_at": "2026-12-01T01:00:00Z",
+    "created_by": "supervision_office:demo",
+    "issued_at": None,
+    "steps": [
+        {
+            "step": 1,
+            "action": "提出",
+            "role": "office_deputy",
+            "role_name": "政府办公室分管副主任",
+            "person": "李卫东",
+            "decision": "approve",
+            "decision_name": "同意",
+            "reason": None,
+            "at": "2026-12-02T01:00:00Z",
+        },
+        {
+            "step": 2,
+            "action": "同意",
+            "role": "leader",
+            "role_name": "县政府领导",
+            "person": None,
+            "decision": None,
+            "decision_name": None,
+            "reason": None,
+            "at": None,
+        },
+    ],
+}
 
 
 def services(down: set[str], sent: list, answer: httpx.Response | None = None) -> httpx.MockTransport:
@@ -53,7 +87,9 @@ def settings(tmp_path) -> WorkbenchSettings:
 def leader(app) -> TestClient:
     client = TestClient(app, follow_redirects=False)
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
-    signed = client.post("/login", data={"username": "leader", "password": "leader2026", "csrf_token": token, "next": "/approvals"})
+    signed = client.post(
+        "/login", data={"username": "leader", "password": "leader2026", "csrf_token": token, "next": "/approvals"}
+    )
     assert signed.status_code == 303
     return client
 
@@ -75,19 +111,27 @@ def test_a_refusal_without_a_reason_changes_nothing(settings):
     sent: list = []
     with leader(bootstrap(settings, transport=services(set(), sent))) as client:
         token = csrf(client.get("/approvals").text)
-        refused = client.post("/approvals/escalation/d-1", data={"csrf_token": token, "decision": "refuse", "reason": " "})
+        refused = client.post(
+            "/approvals/escalation/d-1", data={"csrf_token": token, "decision": "refuse", "reason": " "}
+        )
         assert refused.status_code == 422 and 'id="e-reason-d-1">请填写退回理由' in refused.text
         assert sent == []
-        done = client.post("/approvals/escalation/d-1", data={"csrf_token": token, "decision": "approve", "action": "同意"})
+        done = client.post(
+            "/approvals/escalation/d-1", data={"csrf_token": token, "decision": "approve", "action": "同意"}
+        )
     assert done.status_code == 303 and done.headers["location"] == "/approvals?done=escalation:d-1"
-    assert sent == [("escalation", "/v1/tenants/demo/drafts/d-1/steps", {"decision": "approve", "reason": None, "action": "同意"})]
+    assert sent == [
+        ("escalation", "/v1/tenants/demo/drafts/d-1/steps", {"decision": "approve", "reason": None, "action": "同意"})
+    ]
 
 
 def test_the_services_refusal_is_shown_as_it_comes(settings):
     conflict = httpx.Response(409, json={"detail": "同一人不能签批同一份督办单的两个步骤，请由另一位县政府领导办理"})
     with leader(bootstrap(settings, transport=services(set(), [], conflict))) as client:
         token = csrf(client.get("/approvals").text)
-        page = client.post("/approvals/escalation/d-1", data={"csrf_token": token, "decision": "approve", "action": "同意"})
+        page = client.post(
+            "/approvals/escalation/d-1", data={"csrf_token": token, "decision": "approve", "action": "同意"}
+        )
         unknown = client.post("/approvals/intake/d-1", data={"csrf_token": token, "decision": "approve"})
     assert page.status_code == 409 and "未能办理：同一人不能签批同一份督办单的两个步骤" in page.text
     assert unknown.status_code == 404

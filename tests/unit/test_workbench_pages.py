@@ -24,9 +24,22 @@ from duban_workbench.bootstrap import bootstrap
 from duban_workbench.config import WorkbenchSettings
 from duban_workbench.entrypoints.web import checked_form
 
-TASK = {"id": "t-1", "matter_id": "m-1", "lead_unit": "zjj", "co_units": [], "status": "acknowledged", "status_label": "已签收",
-        "progress": 0, "notice_no": "督办〔2026〕7号", "due_on": "2026-12-21", "declines_left": 2, "title": "反映路灯不亮",
-        "content": "联系电话13912345678", "history": [], "reports": []}
+TASK = {
+    "id": "t-1",
+    "matter_id": "m-1",
+    "lead_unit": "zjj",
+    "co_units": [],
+    "status": "acknowledged",
+    "status_label": "已签收",
+    "progress": 0,
+    "notice_no": "督办〔2026〕7号",
+    "due_on": "2026-12-21",
+    "declines_left": 2,
+    "title": "反映路灯不亮",
+    "content": "联系电话13912345678",
+    "history": [],
+    "reports": [],
+}
 UNITS = {"items": [{"code": "zjj", "name": "县住房和城乡建设局", "type": "department", "active": True}]}
 
 
@@ -47,7 +60,9 @@ def fake_services(down: set[str] = frozenset(), seen: list | None = None) -> htt
         if path.endswith("/tasks/t-1/acknowledge"):
             return httpx.Response(200, json={"task_id": "t-1", "status": "acknowledged"})
         if path.endswith("/deadline"):
-            return httpx.Response(200, json={"due_on": "2026-12-21", "light": "green", "basis": None, "history": [], "extensions": []})
+            return httpx.Response(
+                200, json={"due_on": "2026-12-21", "light": "green", "basis": None, "history": [], "extensions": []}
+            )
         if path.endswith("/escalation"):
             return httpx.Response(200, json={"urge_list": [], "explanations": []})
         if path.endswith("/ledger"):
@@ -114,7 +129,9 @@ def test_the_session_cookie_is_httponly_lax_and_sealed(settings):
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
     wrong = client.post("/login", data={"username": "zjj", "password": "nope", "csrf_token": token})
     assert wrong.status_code == 422 and "用户名或密码不正确" in wrong.text and 'value="zjj"' in wrong.text
-    r = client.post("/login", data={"username": "zjj", "password": "zjj2026", "csrf_token": token, "next": "//evil.example/x"})
+    r = client.post(
+        "/login", data={"username": "zjj", "password": "zjj2026", "csrf_token": token, "next": "//evil.example/x"}
+    )
     assert r.headers["location"] == "/", "no open redirect"
     cookie = r.headers["set-cookie"]
     assert "duban_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("Lax", "lax")
@@ -171,37 +188,68 @@ class Provider:
 
     def token(self, claims: dict) -> str:
         now = int(time.time())
-        return jwt.encode({"iss": self.issuer, "aud": "duban", "iat": now, "exp": now + 600, **claims}, self.key,
-                          algorithm="ES256", headers={"kid": "idp-1"})
+        return jwt.encode(
+            {"iss": self.issuer, "aud": "duban", "iat": now, "exp": now + 600, **claims},
+            self.key,
+            algorithm="ES256",
+            headers={"kid": "idp-1"},
+        )
 
     def transport(self, claims: dict) -> httpx.MockTransport:
         def handle(request: httpx.Request) -> httpx.Response:
             if request.url.path.endswith("/.well-known/openid-configuration"):
-                return httpx.Response(200, json={"issuer": self.issuer, "authorization_endpoint": f"{self.issuer}/auth",
-                                                 "token_endpoint": f"{self.issuer}/token", "jwks_uri": f"{self.issuer}/certs"})
+                return httpx.Response(
+                    200,
+                    json={
+                        "issuer": self.issuer,
+                        "authorization_endpoint": f"{self.issuer}/auth",
+                        "token_endpoint": f"{self.issuer}/token",
+                        "jwks_uri": f"{self.issuer}/certs",
+                    },
+                )
             if request.url.path.endswith("/token"):
                 form = parse_qs(request.content.decode())
                 challenge = self.codes.pop(form["code"][0], None)
-                digest = base64.urlsafe_b64encode(hashlib.sha256(form["code_verifier"][0].encode()).digest()).rstrip(b"=").decode()
+                digest = (
+                    base64.urlsafe_b64encode(hashlib.sha256(form["code_verifier"][0].encode()).digest())
+                    .rstrip(b"=")
+                    .decode()
+                )
                 if challenge != digest:
                     return httpx.Response(400, json={"error": "invalid_grant"})
-                return httpx.Response(200, json={"access_token": self.token(claims), "token_type": "Bearer", "expires_in": 600})
+                return httpx.Response(
+                    200, json={"access_token": self.token(claims), "token_type": "Bearer", "expires_in": 600}
+                )
             return httpx.Response(404)
+
         return httpx.MockTransport(handle)
 
 
 def test_oidc_login_with_pkce_maps_the_claims_the_services_check(settings, monkeypatch):
     provider = Provider()
     monkeypatch.setattr("duban_common.auth.httpx.get", lambda url, timeout: httpx.Response(200, json=provider.jwks))
-    settings = settings.model_copy(update={"oidc_issuer": provider.issuer, "oidc_client_id": "workbench", "auth_issuer": provider.issuer,
-                                           "public_url": "https://duban.example.gov.cn"})
-    app = bootstrap(settings, transport=fake_services(), oidc_transport=provider.transport(
-        {"sub": "u-42", "tenant": "demo", "roles": ["unit"], "unit": "zjj", "name": "冯静"}))
+    settings = settings.model_copy(
+        update={
+            "oidc_issuer": provider.issuer,
+            "oidc_client_id": "workbench",
+            "auth_issuer": provider.issuer,
+            "public_url": "https://duban.example.gov.cn",
+        }
+    )
+    app = bootstrap(
+        settings,
+        transport=fake_services(),
+        oidc_transport=provider.transport(
+            {"sub": "u-42", "tenant": "demo", "roles": ["unit"], "unit": "zjj", "name": "冯静"}
+        ),
+    )
     with TestClient(app, follow_redirects=False, base_url="https://duban.example.gov.cn") as client:
         start = client.get("/oidc/login?next=/tasks/t-1")
         auth = urlparse(start.headers["location"])
         q = parse_qs(auth.query)
-        assert auth.path.endswith("/auth") and q["code_challenge_method"] == ["S256"] and q["client_id"] == ["workbench"]
+        assert (
+            auth.path.endswith("/auth") and q["code_challenge_method"] == ["S256"] and q["client_id"] == ["workbench"]
+        )
         assert q["redirect_uri"] == ["https://duban.example.gov.cn/oidc/callback"]
         provider.codes["c-1"] = q["code_challenge"][0]
         forged = client.get("/oidc/callback", params={"state": "not-ours", "code": "c-1"})
@@ -218,10 +266,29 @@ def test_a_written_explanations_files_are_fetched_from_escalation_which_keeps_th
     where each file is kept, so the download asks the service that has it."""
     from duban_workbench.entrypoints import timeline
 
-    task = {"history": [], "reports": [{"type": "completion", "unit": "zjj", "text": "已办结", "at": "2026-11-20T01:00:00Z",
-                                        "attachments": [{"id": "a1", "name": "办结材料.pdf"}]}]}
-    escalation = {"urge_list": [], "explanations": [{"required_at": "2026-11-21T01:00:00Z", "submitted_at": "2026-11-22T01:00:00Z",
-                                                     "text": "情况说明", "attachments": [{"id": "e1", "name": "情况说明.pdf"}]}]}
+    task = {
+        "history": [],
+        "reports": [
+            {
+                "type": "completion",
+                "unit": "zjj",
+                "text": "已办结",
+                "at": "2026-11-20T01:00:00Z",
+                "attachments": [{"id": "a1", "name": "办结材料.pdf"}],
+            }
+        ],
+    }
+    escalation = {
+        "urge_list": [],
+        "explanations": [
+            {
+                "required_at": "2026-11-21T01:00:00Z",
+                "submitted_at": "2026-11-22T01:00:00Z",
+                "text": "情况说明",
+                "attachments": [{"id": "e1", "name": "情况说明.pdf"}],
+            }
+        ],
+    }
     items = timeline.build(task, None, escalation, {})
     kept = {f["id"]: f.get("service") for item in items for f in item["files"]}
     assert kept == {"a1": None, "e1": "escalation"}

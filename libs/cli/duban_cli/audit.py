@@ -36,8 +36,13 @@ def add_parser(sub) -> None:
     v.add_argument("--database-url", help="default: $DUBAN_DATABASE_URL, else <data dir>/<service>.db")
     v.add_argument("--data-dir", help="the embedded run's data folder (default: $DUBAN_DATA_DIR or data)")
     v.add_argument("--tenant", help="only this tenant's chains")
-    v.add_argument("--nats-url", help=f"where the anchors are (default: $DUBAN_NATS_URL, else nats://127.0.0.1:{EMBEDDED_NATS_PORT})")
-    v.add_argument("--no-anchors", action="store_true", help="check the databases alone, not against the anchored heads")
+    v.add_argument(
+        "--nats-url",
+        help=f"where the anchors are (default: $DUBAN_NATS_URL, else nats://127.0.0.1:{EMBEDDED_NATS_PORT})",
+    )
+    v.add_argument(
+        "--no-anchors", action="store_true", help="check the databases alone, not against the anchored heads"
+    )
 
 
 def cmd_audit(args, out=print) -> int:
@@ -54,14 +59,18 @@ def cmd_audit(args, out=print) -> int:
             anchored = asyncio.run(_anchors(nats_url))
             out(f"anchors: the latest heads of {len(anchored)} chain(s) from {anchors.STREAM} at {nats_url}")
         except Exception as e:  # noqa: BLE001 - said, and the verification counts as incomplete
-            out(f"anchors: cannot read {anchors.STREAM} at {nats_url} ({type(e).__name__}: {e}); a deleted tail or chain "
-                "would go unseen — give --nats-url, or --no-anchors to check the databases alone")
+            out(
+                f"anchors: cannot read {anchors.STREAM} at {nats_url} ({type(e).__name__}: {e}); a deleted tail or chain "
+                "would go unseen — give --nats-url, or --no-anchors to check the databases alone"
+            )
             status = 2
     for service in services:
         if not url and not (data_dir / f"{service}.db").exists() and not args.service:
             lost = sorted(c for c in anchored or {} if c.split(":", 1)[0] == service)
-            out(f"{service}: no database at {data_dir / f'{service}.db'}"
-                + (f"; BROKEN: {len(lost)} chain(s) anchored: {', '.join(lost)}" if lost else " (skipped)"))
+            out(
+                f"{service}: no database at {data_dir / f'{service}.db'}"
+                + (f"; BROKEN: {len(lost)} chain(s) anchored: {', '.join(lost)}" if lost else " (skipped)")
+            )
             status = max(status, 1 if lost else 0)
             continue
         found += 1
@@ -69,7 +78,13 @@ def cmd_audit(args, out=print) -> int:
     if not found:
         out(f"no service database found in {data_dir}")
         return 2
-    out("audit log intact" if status == 0 else "audit log NOT intact" if status == 1 else "audit verification incomplete")
+    out(
+        "audit log intact"
+        if status == 0
+        else "audit log NOT intact"
+        if status == 1
+        else "audit verification incomplete"
+    )
     return status
 
 
@@ -84,8 +99,15 @@ async def _anchors(nats_url: str) -> dict[str, anchors.Anchor]:
         await nc.close()
 
 
-async def _verify_service(service: str, url: str | None, data_dir: Path, tenant: str | None,
-                          anchored: dict[str, anchors.Anchor] | None, *, out) -> int:
+async def _verify_service(
+    service: str,
+    url: str | None,
+    data_dir: Path,
+    tenant: str | None,
+    anchored: dict[str, anchors.Anchor] | None,
+    *,
+    out,
+) -> int:
     if url:
         db_url = url.replace("{service}", service)
     else:
@@ -100,7 +122,9 @@ async def _verify_service(service: str, url: str | None, data_dir: Path, tenant:
             reports = await audit.verify_database(db, service=service, tenant=tenant, anchors=anchored)
         except Exception as e:  # reported with the service named; the others are still verified
             missing = "no such table" in str(e) or "does not exist" in str(e)
-            out(f"{service}: {'no audit log in this database' if missing else f'cannot read the audit log: {type(e).__name__}: {e}'}")
+            out(
+                f"{service}: {'no audit log in this database' if missing else f'cannot read the audit log: {type(e).__name__}: {e}'}"
+            )
             return 1 if missing else 2
     finally:
         await db.dispose()
@@ -111,8 +135,11 @@ async def _verify_service(service: str, url: str | None, data_dir: Path, tenant:
     total = sum(r.entries for r in reports)
     out(f"{service}: {'OK' if not broken else 'BROKEN'}, {total} entries verified in {len(reports)} chain(s)")
     for r in reports:
-        line = (f"  {r.chain}: {r.entries} entries" + (f", seq 1..{r.last_seq}" if r.last_seq else "")
-                + (f", anchored up to seq {r.anchored_seq}" if r.anchored_seq else ""))
+        line = (
+            f"  {r.chain}: {r.entries} entries"
+            + (f", seq 1..{r.last_seq}" if r.last_seq else "")
+            + (f", anchored up to seq {r.anchored_seq}" if r.anchored_seq else "")
+        )
         out(line if r.ok else f"{line} before the break\n  BROKEN {r.broken.describe()}")
     return 1 if broken else 0
 

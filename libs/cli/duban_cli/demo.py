@@ -11,25 +11,42 @@ import time
 
 import httpx
 
+from .banner import workbench_lines
 from .demo_player import OFFICE, Outcome, Player, director_headers, leader_headers, poll, use_issuer
 from .demo_scenario import PERIOD, TENANT, build
-from .banner import workbench_lines
-from .embedded import (EMBEDDED_NATS_PORT, SERVICES, WORKBENCH, EmbeddedSystem, StopSignals, failed, notices_issued_at_once,
-                       start_with_demo_tenant, stop_announced)
+from .embedded import (
+    EMBEDDED_NATS_PORT,
+    SERVICES,
+    WORKBENCH,
+    EmbeddedSystem,
+    StopSignals,
+    failed,
+    notices_issued_at_once,
+    start_with_demo_tenant,
+    stop_announced,
+)
 from .target import target
 
 MARKER = "demo-played.json"
 
 
 def add_parser(sub) -> None:
-    demo_parser = sub.add_parser("demo", help="play a quarter (2026-Q4) of the demo tenant on the simulated clock, then keep running")
+    demo_parser = sub.add_parser(
+        "demo", help="play a quarter (2026-Q4) of the demo tenant on the simulated clock, then keep running"
+    )
     demo_parser.add_argument("--data-dir", help="default: $DUBAN_DATA_DIR or data-demo (must not hold a played demo)")
-    demo_parser.add_argument("--messages", type=int, default=200, help="online messages to play (default 200; fewer for a quick run)")
+    demo_parser.add_argument(
+        "--messages", type=int, default=200, help="online messages to play (default 200; fewer for a quick run)"
+    )
     demo_parser.add_argument("--seed", type=int, default=20261001)
-    demo_parser.add_argument("--port-base", type=int, help="service ports base+1..base+5 (default: $DUBAN_PORT_BASE or 8100)")
+    demo_parser.add_argument(
+        "--port-base", type=int, help="service ports base+1..base+5 (default: $DUBAN_PORT_BASE or 8100)"
+    )
     demo_parser.add_argument("--nats-port", type=int, help=f"default: $DUBAN_NATS_PORT or {EMBEDDED_NATS_PORT}")
     stay = demo_parser.add_mutually_exclusive_group()
-    stay.add_argument("--keep-running", dest="exit", action="store_false", help="stay up after playing until Ctrl-C (default)")
+    stay.add_argument(
+        "--keep-running", dest="exit", action="store_false", help="stay up after playing until Ctrl-C (default)"
+    )
     stay.add_argument("--exit", dest="exit", action="store_true", help="stop everything after printing the summary")
     # Both options share dest "exit": argparse takes the first default it meets (store_false's
     # True), so the default is set on the parser, once.
@@ -64,7 +81,9 @@ def cmd_demo(args) -> int:
     stop = StopSignals(interrupting=True)
     try:
         start_with_demo_tenant(system, t.nats_port)
-        notices_issued_at_once(system, TENANT)  # the quarter plays the ladder's notices as they come; the transfer is signed off below
+        notices_issued_at_once(
+            system, TENANT
+        )  # the quarter plays the ladder's notices as they come; the transfer is signed off below
         use_issuer(system.issuer)
         urls = {name: system.url(name) for name in SERVICES}
         items = build(args.seed, args.messages)
@@ -87,7 +106,10 @@ def cmd_demo(args) -> int:
         print("interrupted.", file=sys.stderr)
         return 130
     except Exception as e:
-        return failed(args.debug, f"duban demo failed: {type(e).__name__}: {e}（完整的出错经过：--debug；服务日志在 {data_dir / 'logs'}）")
+        return failed(
+            args.debug,
+            f"duban demo failed: {type(e).__name__}: {e}（完整的出错经过：--debug；服务日志在 {data_dir / 'logs'}）",
+        )
     finally:
         stop_announced(system)
 
@@ -107,9 +129,14 @@ async def _settle(urls: dict[str, str], outcome: Outcome) -> None:
 
         async def still():
             nonlocal previous
-            now = (await http.get(f"{urls['reporting']}/v1/tenants/{TENANT}/statistics", params={"period": PERIOD}, headers=OFFICE)).json()["totals"]
+            now = (
+                await http.get(
+                    f"{urls['reporting']}/v1/tenants/{TENANT}/statistics", params={"period": PERIOD}, headers=OFFICE
+                )
+            ).json()["totals"]
             same, previous = now == previous, now
             return same
+
         await poll(still, what="统计数据稳定", interval_s=1.5)
 
 
@@ -123,11 +150,16 @@ async def _transfer(http: httpx.AsyncClient, urls: dict[str, str], task: str) ->
         return r.json() if r.status_code == 200 else {}
 
     await poll(lambda: _has(state, "assessment"), what="移交环节（书面说明评定）")
-    r = await http.post(f"{base}/tasks/{task}/explanation-assessment", json={"assessment": "不充分", "reason": "逾期未作书面说明，亦未说明原因"},
-                        headers=OFFICE)
+    r = await http.post(
+        f"{base}/tasks/{task}/explanation-assessment",
+        json={"assessment": "不充分", "reason": "逾期未作书面说明，亦未说明原因"},
+        headers=OFFICE,
+    )
     draft = r.raise_for_status().json()["transfer_draft_id"]
     for headers in (OFFICE, leader_headers()):  # 督查室提出 → 县政府领导批准
-        (await http.post(f"{base}/drafts/{draft}/steps", json={"decision": "approve"}, headers=headers)).raise_for_status()
+        (
+            await http.post(f"{base}/drafts/{draft}/steps", json={"decision": "approve"}, headers=headers)
+        ).raise_for_status()
     await poll(lambda: _has(state, "case"), what="移交纪委监委")
 
 
@@ -137,18 +169,28 @@ async def _has(state, key: str) -> bool:
 
 def _summary(urls: dict[str, str], outcome: Outcome, seconds: float, workbench: str) -> None:
     rep = urls["reporting"]
-    stats = httpx.get(f"{rep}/v1/tenants/{TENANT}/statistics", params={"period": PERIOD}, headers=OFFICE, timeout=30).json()
+    stats = httpx.get(
+        f"{rep}/v1/tenants/{TENANT}/statistics", params={"period": PERIOD}, headers=OFFICE, timeout=30
+    ).json()
     t = stats["totals"]
-    red = httpx.get(f"{rep}/v1/tenants/{TENANT}/ledger", params={"light": "red", "limit": 1}, headers=OFFICE, timeout=30).json()["total"]
+    red = httpx.get(
+        f"{rep}/v1/tenants/{TENANT}/ledger", params={"light": "red", "limit": 1}, headers=OFFICE, timeout=30
+    ).json()["total"]
     kinds = "、".join(f"{k['kind_label']} {k['assigned']}" for k in stats["by_kind"])
     rate = lambda v: "—" if v is None else f"{v:.1f}%"  # noqa: E731
     print(f"\n演示季度播放完毕（{seconds:.0f} 秒）。{stats['period']['label']}：")
     print(f"  交办任务 {t['assigned']} 件：{kinds}")
-    print(f"  办结 {t['completed']} 件，其中按期 {t['completed_on_time']} 件（按期办结率 {rate(t['on_time_rate'])}）；"
-          f"当前逾期未办结 {red} 项")
-    print(f"  催办 {t['urges']} 次、通报 {t['bulletins']} 次、移交纪委监委 {t['transfers']} 件；考核扣分 {t['deductions']:g} 分")
-    print(f"  回访抽查 {t['spot_checks']} 件：满意 {t['spot_checks_satisfied']} 件、不满意 {t['spot_checks_not_satisfied']} 件"
-          f"（满意率 {rate(t['satisfaction_rate'])}）")
+    print(
+        f"  办结 {t['completed']} 件，其中按期 {t['completed_on_time']} 件（按期办结率 {rate(t['on_time_rate'])}）；"
+        f"当前逾期未办结 {red} 项"
+    )
+    print(
+        f"  催办 {t['urges']} 次、通报 {t['bulletins']} 次、移交纪委监委 {t['transfers']} 件；考核扣分 {t['deductions']:g} 分"
+    )
+    print(
+        f"  回访抽查 {t['spot_checks']} 件：满意 {t['spot_checks_satisfied']} 件、不满意 {t['spot_checks_not_satisfied']} 件"
+        f"（满意率 {rate(t['satisfaction_rate'])}）"
+    )
     print("查看 where to look（在浏览器中打开，用下列演示账号登录 open in a browser, sign in with a demo account）:")
     print("\n".join(workbench_lines(workbench)))
     print(f"  督查看板 dashboard:        {workbench}/kanban?period={PERIOD}")
@@ -180,9 +222,15 @@ def _bulletin(rep: str, workbench: str) -> None:
         print(f"    季度通报未生成：POST 返回 {made.status_code} {made.text[:300]}")
         return
     links = sorted(set(_links(made.json())))
-    print(f"    已生成 {PERIOD} 季度通报，下载：" if links else f"    已生成 {PERIOD} 季度通报（应答中没有下载地址）：{made.text[:300]}")
+    print(
+        f"    已生成 {PERIOD} 季度通报，下载："
+        if links
+        else f"    已生成 {PERIOD} 季度通报（应答中没有下载地址）：{made.text[:300]}"
+    )
     for link in links:
-        print(f"      {workbench}{link.split(f'/v1/tenants/{TENANT}', 1)[-1]}")  # the workbench's download, with the reader's own sign-in
+        print(
+            f"      {workbench}{link.split(f'/v1/tenants/{TENANT}', 1)[-1]}"
+        )  # the workbench's download, with the reader's own sign-in
 
 
 def _links(value) -> list[str]:

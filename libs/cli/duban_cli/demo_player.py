@@ -39,7 +39,9 @@ def leader_headers() -> dict[str, str]:
 
 def director_headers() -> dict[str, str]:
     """The government office's director, who signs (签发) the office's bulletins."""
-    return {"Authorization": f"Bearer {_ISSUER.token(tenant=TENANT, roles=['office_director'], name='县政府办公室主任')}"}
+    return {
+        "Authorization": f"Bearer {_ISSUER.token(tenant=TENANT, roles=['office_director'], name='县政府办公室主任')}"
+    }
 
 
 def unit_headers(unit: str) -> dict[str, str]:
@@ -48,7 +50,11 @@ def unit_headers(unit: str) -> dict[str, str]:
 
 def head_headers(unit: str) -> dict[str, str]:
     """The unit's head (单位领导), who signs its completion reports off before the office sees them."""
-    return {"Authorization": f"Bearer {_ISSUER.token(tenant=TENANT, roles=['unit_head'], unit=unit, subject=f'head-{unit}', name='单位领导')}"}
+    return {
+        "Authorization": f"Bearer {_ISSUER.token(tenant=TENANT, roles=['unit_head'], unit=unit, subject=f'head-{unit}', name='单位领导')}"
+    }
+
+
 ORDER = {"acknowledge": 0, "progress": 1, "completion": 2, "accept": 3}
 
 
@@ -137,8 +143,11 @@ class Player:
 
     async def _publish(self, item: Item) -> None:
         env = item.envelope
-        await self.js.publish(subjects.inbound(TENANT, item.kind), json.dumps(env, ensure_ascii=False).encode(),
-                              headers={"Nats-Msg-Id": f"{env['source']}#{env['id']}"})
+        await self.js.publish(
+            subjects.inbound(TENANT, item.kind),
+            json.dumps(env, ensure_ascii=False).encode(),
+            headers={"Nats-Msg-Id": f"{env['source']}#{env['id']}"},
+        )
         for seq, profile in item.profiles.items():
             self.pending[(env["source"], env["id"], seq)] = (item, profile)
             self.out.published[item.kind] += 1
@@ -155,12 +164,19 @@ class Player:
     async def _ledger_matches(self) -> dict | None:
         found, offset = {}, 0
         while True:
-            r = await self.http.get(f"{self.urls['reporting']}/v1/tenants/{TENANT}/ledger", headers=OFFICE,
-                                    params={"sort": "-registered_at", "limit": 500, "offset": offset})
+            r = await self.http.get(
+                f"{self.urls['reporting']}/v1/tenants/{TENANT}/ledger",
+                headers=OFFICE,
+                params={"sort": "-registered_at", "limit": 500, "offset": offset},
+            )
             r.raise_for_status()
             page = r.json()
             for row in page["items"]:
-                key = (row["source"], row["external_id"], row["decision_seq"] if row["kind"] == "meeting_decision" else None)
+                key = (
+                    row["source"],
+                    row["external_id"],
+                    row["decision_seq"] if row["kind"] == "meeting_decision" else None,
+                )
                 # every part of it arrived: the task (its unit and notice) and its deadline (events may come in any order)
                 if key in self.pending and row["task_id"] and row["due_on"] and row["lead_unit"] and row["notice_no"]:
                     found[key] = row
@@ -192,7 +208,9 @@ class Player:
                 at(done, "completion", {"text": "已办结并书面答复，对方对办理结果表示满意"})
                 at(self.wd(done, 1), "accept")
             return
-        if span >= 8 and profile != "late":  # a late unit reports nothing in time (逾期不报): a report would meet a feedback rule
+        if (
+            span >= 8 and profile != "late"
+        ):  # a late unit reports nothing in time (逾期不报): a report would meet a feedback rule
             at(self.wd(assigned, span // 2), "progress", {"text": "正在按要求推进，已完成过半", "progress": 50})
         if profile == "late":  # urged, it reports only when done: a late feedback would open the next month's period
             done = self.wd(due, 2)
@@ -206,22 +224,34 @@ class Player:
     async def _act(self, day: date) -> None:
         for step in sorted(self.steps.pop(day, [])):
             headers = OFFICE if step.action == "accept" else unit_headers(step.unit)
-            r = await self.http.post(f"{self.urls['tasking']}/v1/tenants/{TENANT}/tasks/{step.task_id}/{step.action}",
-                                     json=step.body, headers=headers)
+            r = await self.http.post(
+                f"{self.urls['tasking']}/v1/tenants/{TENANT}/tasks/{step.task_id}/{step.action}",
+                json=step.body,
+                headers=headers,
+            )
             if r.status_code == 200 and r.json().get("draft_id"):  # 待单位领导审签: the head signs it off the same day
-                r = await self.http.post(f"{self.urls['tasking']}/v1/tenants/{TENANT}/drafts/{r.json()['draft_id']}/steps",
-                                         json={"decision": "approve"}, headers=head_headers(step.unit))
+                r = await self.http.post(
+                    f"{self.urls['tasking']}/v1/tenants/{TENANT}/drafts/{r.json()['draft_id']}/steps",
+                    json={"decision": "approve"},
+                    headers=head_headers(step.unit),
+                )
             if r.status_code != 200:
                 self.out.failures.append(f"{day} {step.action} {step.key[1]}: {r.status_code} {r.text[:200]}")
                 continue
             self.out.actions[step.action] += 1
 
     async def _task(self, task_id: str) -> dict:
-        return (await self.http.get(f"{self.urls['tasking']}/v1/tenants/{TENANT}/tasks/{task_id}", headers=OFFICE)).raise_for_status().json()
+        return (
+            (await self.http.get(f"{self.urls['tasking']}/v1/tenants/{TENANT}/tasks/{task_id}", headers=OFFICE))
+            .raise_for_status()
+            .json()
+        )
 
     async def _spot_check(self, day: date) -> None:
         """The office draws at least 30% of the closed online messages and calls the citizens back."""
-        r = await self.http.post(f"{self.urls['tasking']}/v1/tenants/{TENANT}/spot-checks", json={"kind": "online_message"}, headers=OFFICE)
+        r = await self.http.post(
+            f"{self.urls['tasking']}/v1/tenants/{TENANT}/spot-checks", json={"kind": "online_message"}, headers=OFFICE
+        )
         if r.status_code == 409:
             return  # nothing closed since the last draw
         if r.status_code != 201:
@@ -232,8 +262,11 @@ class Player:
         for n, task in enumerate(selected):
             satisfied = not (n == 0 or self.rng.random() < 0.12)
             body = {"satisfied": satisfied, "note": None if satisfied else "群众反映问题仍未解决"}
-            cb = await self.http.post(f"{self.urls['tasking']}/v1/tenants/{TENANT}/spot-checks/{check['id']}/callbacks/{task}",
-                                      json=body, headers=OFFICE)
+            cb = await self.http.post(
+                f"{self.urls['tasking']}/v1/tenants/{TENANT}/spot-checks/{check['id']}/callbacks/{task}",
+                json=body,
+                headers=OFFICE,
+            )
             if cb.status_code != 200:
                 self.out.failures.append(f"{day} callback {task}: {cb.status_code} {cb.text[:200]}")
                 continue
@@ -241,7 +274,9 @@ class Player:
             if not satisfied:  # the unit handles it again and the office closes it again
                 key, unit = self.tasks.get(task, ("", task, None)), (await self._task(task))["lead_unit"]
                 redo = self.wd(day, 2)
-                self.steps[redo].append(Step(redo, ORDER["completion"], key, "completion", task, unit, {"text": "已重新办理并回访群众"}))
+                self.steps[redo].append(
+                    Step(redo, ORDER["completion"], key, "completion", task, unit, {"text": "已重新办理并回访群众"})
+                )
                 self.steps[self.wd(redo, 1)].append(Step(self.wd(redo, 1), ORDER["accept"], key, "accept", task, unit))
 
 

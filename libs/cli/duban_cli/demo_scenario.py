@@ -34,33 +34,62 @@ class Item:
 
 
 def _envelope(kind: str, ext_id: str, source: str, day: date, data: dict) -> dict:
-    return {"specversion": "1.0", "id": ext_id, "source": source, "type": f"duban.submission.{kind}.v1",
-            "time": f"{day.isoformat()}T09:30:00+08:00", "tenant": TENANT, "datacontenttype": "application/json", "data": data}
+    return {
+        "specversion": "1.0",
+        "id": ext_id,
+        "source": source,
+        "type": f"duban.submission.{kind}.v1",
+        "time": f"{day.isoformat()}T09:30:00+08:00",
+        "tenant": TENANT,
+        "datacontenttype": "application/json",
+        "data": data,
+    }
 
 
 MEETINGS = [
-    (date(2026, 10, 9), "plenary", "县政府第四次全体会议", "〔2026〕4号", "全体会议", [
-        ("全面完成第四季度经济社会发展目标", "对照年度目标逐项盘点，确保应收尽收、应完尽完", "fgj", ["czj"]),
-        ("抓好冬春季安全生产", "开展安全生产隐患排查整治，压实企业主体责任", "yjj", []),
-        ("推进城区背街小巷改造", "年底前完成12条背街小巷改造", "zjj", ["cgj"]),
-        ("做好农民工工资支付保障", "开展根治欠薪冬季专项行动", "rsj", []),
-        ("巩固拓展脱贫攻坚成果", "落实防止返贫动态监测和帮扶机制", "nyj", ["xlz"]),
-        ("加强学校食品安全管理", "开展校园食品安全专项检查", "scjgj", ["jyj"]),
-    ]),
-    (date(2026, 10, 16), "executive", "县政府第15次常务会议", "〔2026〕15号", "常务会议第1次", [
-        ("整改中央环保督察反馈问题", "按期完成畜禽养殖污染整改并报送销号材料", LADDER_UNIT, []),
-        ("推进城关镇农贸市场提升改造", "完成市场改造方案并启动施工", "cgz", ["scjgj"]),
-        ("做好冬季供暖保障", "确保全县供暖平稳", "zjj", []),
-        ("落实基层医疗卫生机构能力提升", "完成乡镇卫生院设备配备", "wjj", ["czj"]),
-        ("加快农村公路养护", "完成年度农村公路养护任务", "jtj", []),
-    ]),
-    (date(2026, 11, 12), "executive", "县政府第16次常务会议", "〔2026〕16号", "常务会议第2次", [
-        ("做好冬春季森林防火", "落实森林防火责任，加强巡查", "yjj", ["xlz"]),
-        ("推进县域医共体建设", "完成医共体信息平台建设", "wjj", []),
-        ("加强城区停车秩序管理", "增设临时停车泊位，规范占道停车", "cgj", ["jtj"]),
-        ("做好年终财政收支平衡", "加强收入征管，保障重点支出", "czj", []),
-        ("推进兴隆镇污水处理设施建设", "年底前完成管网铺设", "xlz", ["sthj"]),
-    ]),
+    (
+        date(2026, 10, 9),
+        "plenary",
+        "县政府第四次全体会议",
+        "〔2026〕4号",
+        "全体会议",
+        [
+            ("全面完成第四季度经济社会发展目标", "对照年度目标逐项盘点，确保应收尽收、应完尽完", "fgj", ["czj"]),
+            ("抓好冬春季安全生产", "开展安全生产隐患排查整治，压实企业主体责任", "yjj", []),
+            ("推进城区背街小巷改造", "年底前完成12条背街小巷改造", "zjj", ["cgj"]),
+            ("做好农民工工资支付保障", "开展根治欠薪冬季专项行动", "rsj", []),
+            ("巩固拓展脱贫攻坚成果", "落实防止返贫动态监测和帮扶机制", "nyj", ["xlz"]),
+            ("加强学校食品安全管理", "开展校园食品安全专项检查", "scjgj", ["jyj"]),
+        ],
+    ),
+    (
+        date(2026, 10, 16),
+        "executive",
+        "县政府第15次常务会议",
+        "〔2026〕15号",
+        "常务会议第1次",
+        [
+            ("整改中央环保督察反馈问题", "按期完成畜禽养殖污染整改并报送销号材料", LADDER_UNIT, []),
+            ("推进城关镇农贸市场提升改造", "完成市场改造方案并启动施工", "cgz", ["scjgj"]),
+            ("做好冬季供暖保障", "确保全县供暖平稳", "zjj", []),
+            ("落实基层医疗卫生机构能力提升", "完成乡镇卫生院设备配备", "wjj", ["czj"]),
+            ("加快农村公路养护", "完成年度农村公路养护任务", "jtj", []),
+        ],
+    ),
+    (
+        date(2026, 11, 12),
+        "executive",
+        "县政府第16次常务会议",
+        "〔2026〕16号",
+        "常务会议第2次",
+        [
+            ("做好冬春季森林防火", "落实森林防火责任，加强巡查", "yjj", ["xlz"]),
+            ("推进县域医共体建设", "完成医共体信息平台建设", "wjj", []),
+            ("加强城区停车秩序管理", "增设临时停车泊位，规范占道停车", "cgj", ["jtj"]),
+            ("做好年终财政收支平衡", "加强收入征管，保障重点支出", "czj", []),
+            ("推进兴隆镇污水处理设施建设", "年底前完成管网铺设", "xlz", ["sthj"]),
+        ],
+    ),
 ]
 
 INSTRUCTIONS = [
@@ -99,31 +128,136 @@ WORK_REPORT = [  # (section, title, lead, co, due_on)
 ]
 
 OTHERS = [  # superior assignments and documents: (day, kind, data)
-    (date(2026, 10, 14), "superior_assignment", {"issuer": "市人民政府督查室", "reference_no": "市督〔2026〕71号", "title": "关于开展安全生产大检查的通知",
-                                                  "content": "请于规定时间内完成辖区安全生产大检查并报送情况。", "lead_unit": "yjj"}),
-    (date(2026, 11, 5), "superior_assignment", {"issuer": "市人民政府办公室", "reference_no": "市政办〔2026〕95号", "title": "关于核查惠民惠农补贴发放情况的通知",
-                                                 "content": "请核查补贴资金发放情况并报送核查报告。", "lead_unit": "czj", "co_units": ["nyj"]}),
-    (date(2026, 12, 1), "superior_assignment", {"issuer": "市人民政府督查室", "reference_no": "市督〔2026〕102号", "title": "关于督查冬季清洁取暖工作的通知",
-                                                 "content": "请报送清洁取暖改造进展。", "lead_unit": "zjj"}),
-    (date(2026, 10, 19), "document", {"doc_no": "县政办〔2026〕98号", "title": "关于做好秋冬季农业生产的通知", "content": "抓好秋收秋种。",
-                                      "handling": "single", "lead_unit": "nyj"}),
-    (date(2026, 11, 9), "document", {"doc_no": "县政办〔2026〕112号", "title": "关于开展消防安全专项整治的通知", "content": "全面排查消防安全隐患。",
-                                     "handling": "multi", "lead_unit": "yjj", "co_units": ["cgz", "xlz"]}),
-    (date(2026, 11, 19), "document", {"doc_no": "县政办〔2026〕120号", "title": "关于做好冬春季森林防火工作的通知", "content": "落实森林防火责任。",
-                                      "handling": "urgent", "lead_unit": "yjj"}),
-    (date(2026, 12, 7), "document", {"doc_no": "县政办〔2026〕131号", "title": "关于做好年终岁末根治欠薪工作的通知", "content": "确保农民工工资按时足额发放。",
-                                     "handling": "investigation", "lead_unit": "rsj"}),
+    (
+        date(2026, 10, 14),
+        "superior_assignment",
+        {
+            "issuer": "市人民政府督查室",
+            "reference_no": "市督〔2026〕71号",
+            "title": "关于开展安全生产大检查的通知",
+            "content": "请于规定时间内完成辖区安全生产大检查并报送情况。",
+            "lead_unit": "yjj",
+        },
+    ),
+    (
+        date(2026, 11, 5),
+        "superior_assignment",
+        {
+            "issuer": "市人民政府办公室",
+            "reference_no": "市政办〔2026〕95号",
+            "title": "关于核查惠民惠农补贴发放情况的通知",
+            "content": "请核查补贴资金发放情况并报送核查报告。",
+            "lead_unit": "czj",
+            "co_units": ["nyj"],
+        },
+    ),
+    (
+        date(2026, 12, 1),
+        "superior_assignment",
+        {
+            "issuer": "市人民政府督查室",
+            "reference_no": "市督〔2026〕102号",
+            "title": "关于督查冬季清洁取暖工作的通知",
+            "content": "请报送清洁取暖改造进展。",
+            "lead_unit": "zjj",
+        },
+    ),
+    (
+        date(2026, 10, 19),
+        "document",
+        {
+            "doc_no": "县政办〔2026〕98号",
+            "title": "关于做好秋冬季农业生产的通知",
+            "content": "抓好秋收秋种。",
+            "handling": "single",
+            "lead_unit": "nyj",
+        },
+    ),
+    (
+        date(2026, 11, 9),
+        "document",
+        {
+            "doc_no": "县政办〔2026〕112号",
+            "title": "关于开展消防安全专项整治的通知",
+            "content": "全面排查消防安全隐患。",
+            "handling": "multi",
+            "lead_unit": "yjj",
+            "co_units": ["cgz", "xlz"],
+        },
+    ),
+    (
+        date(2026, 11, 19),
+        "document",
+        {
+            "doc_no": "县政办〔2026〕120号",
+            "title": "关于做好冬春季森林防火工作的通知",
+            "content": "落实森林防火责任。",
+            "handling": "urgent",
+            "lead_unit": "yjj",
+        },
+    ),
+    (
+        date(2026, 12, 7),
+        "document",
+        {
+            "doc_no": "县政办〔2026〕131号",
+            "title": "关于做好年终岁末根治欠薪工作的通知",
+            "content": "确保农民工工资按时足额发放。",
+            "handling": "investigation",
+            "lead_unit": "rsj",
+        },
+    ),
 ]
 
 # online messages: (what is reported, the unit that handles it)
-ISSUES = [("小区供暖温度不达标", "zjj"), ("路灯损坏夜间无照明", "cgj"), ("夜间施工噪音扰民", "cgj"), ("学校周边占道经营", "cgj"),
-          ("孩子入学学位安排问题", "jyj"), ("医院挂号排队时间过长", "wjj"), ("社保卡补办进度慢", "rsj"), ("工地拖欠农民工工资", "rsj"),
-          ("农贸市场食品卫生问题", "scjgj"), ("公交线路班次过少", "jtj"), ("乡村道路坑洼不平", "jtj"), ("企业排放异味", "sthj"),
-          ("村里自来水水压不足", "nyj"), ("物业服务收费不合理", "zjj"), ("集镇垃圾清运不及时", "cgz"), ("村道积水无人处理", "xlz")]
-PLACES = ["城关镇幸福小区", "城关镇建设路", "兴隆镇中心村", "县城东关街", "县城滨河花园", "兴隆镇集镇", "城关镇南街社区", "县城人民路"]
+ISSUES = [
+    ("小区供暖温度不达标", "zjj"),
+    ("路灯损坏夜间无照明", "cgj"),
+    ("夜间施工噪音扰民", "cgj"),
+    ("学校周边占道经营", "cgj"),
+    ("孩子入学学位安排问题", "jyj"),
+    ("医院挂号排队时间过长", "wjj"),
+    ("社保卡补办进度慢", "rsj"),
+    ("工地拖欠农民工工资", "rsj"),
+    ("农贸市场食品卫生问题", "scjgj"),
+    ("公交线路班次过少", "jtj"),
+    ("乡村道路坑洼不平", "jtj"),
+    ("企业排放异味", "sthj"),
+    ("村里自来水水压不足", "nyj"),
+    ("物业服务收费不合理", "zjj"),
+    ("集镇垃圾清运不及时", "cgz"),
+    ("村道积水无人处理", "xlz"),
+]
+PLACES = [
+    "城关镇幸福小区",
+    "城关镇建设路",
+    "兴隆镇中心村",
+    "县城东关街",
+    "县城滨河花园",
+    "兴隆镇集镇",
+    "城关镇南街社区",
+    "县城人民路",
+]
 CHANNELS = ["hotline_12345", "people_daily", "state_council", "portal"]
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
-GIVEN = ["建华", "秀英", "志强", "丽娟", "海燕", "国庆", "桂兰", "振宇", "晓梅", "文博", "春生", "玉珍", "子涵", "明辉", "淑芬", "立新"]
+GIVEN = [
+    "建华",
+    "秀英",
+    "志强",
+    "丽娟",
+    "海燕",
+    "国庆",
+    "桂兰",
+    "振宇",
+    "晓梅",
+    "文博",
+    "春生",
+    "玉珍",
+    "子涵",
+    "明辉",
+    "淑芬",
+    "立新",
+]
 
 
 def _profile(rng: random.Random, unit: str) -> str:
@@ -142,45 +276,122 @@ def _message_days(n: int) -> list[date]:
 
 
 def citizen(rng: random.Random) -> dict:
-    return {"name": rng.choice(SURNAMES) + rng.choice(GIVEN), "phone": "1" + rng.choice("3578") + "".join(rng.choice("0123456789") for _ in range(9))}
+    return {
+        "name": rng.choice(SURNAMES) + rng.choice(GIVEN),
+        "phone": "1" + rng.choice("3578") + "".join(rng.choice("0123456789") for _ in range(9)),
+    }
 
 
 def build(seed: int = 20261001, messages: int = 200) -> list[Item]:
     """Everything the quarter brings, in day order."""
     rng, items = random.Random(seed), []
     for m, (day, mtype, title, minutes, label, decisions) in enumerate(MEETINGS, 1):
-        data = {"meeting": {"type": mtype, "title": title, "held_on": day.isoformat(), "minutes_no": minutes},
-                "decisions": [{"seq": i + 1, "title": t, "content": c, "lead_unit": lead, "co_units": co}
-                              for i, (t, c, lead, co) in enumerate(decisions)]}
-        profiles = {i + 1: "ladder" if lead == LADDER_UNIT and mtype == "executive" and i == 0 else _profile(rng, lead)
-                    for i, (_, _, lead, _) in enumerate(decisions)}
-        items.append(Item(day, label, _envelope("meeting_decision", f"oa-hy-2026-{m:02d}", "/platforms/oa", day, data), profiles))
+        data = {
+            "meeting": {"type": mtype, "title": title, "held_on": day.isoformat(), "minutes_no": minutes},
+            "decisions": [
+                {"seq": i + 1, "title": t, "content": c, "lead_unit": lead, "co_units": co}
+                for i, (t, c, lead, co) in enumerate(decisions)
+            ],
+        }
+        profiles = {
+            i + 1: "ladder" if lead == LADDER_UNIT and mtype == "executive" and i == 0 else _profile(rng, lead)
+            for i, (_, _, lead, _) in enumerate(decisions)
+        }
+        items.append(
+            Item(day, label, _envelope("meeting_decision", f"oa-hy-2026-{m:02d}", "/platforms/oa", day, data), profiles)
+        )
     for n, (day, leader, role, title, lead, co) in enumerate(INSTRUCTIONS, 1):
-        data = {"leader": {"name": leader, "role": role}, "instructed_on": day.isoformat(), "title": title,
-                "content": "请牵头单位抓紧研究落实，按时报送办理情况。", "lead_unit": lead, "co_units": co}
-        items.append(Item(day, "领导批示", _envelope("leader_instruction", f"ps-2026-{n:04d}", "/platforms/oa", day, data), {None: _profile(rng, lead)}))
+        data = {
+            "leader": {"name": leader, "role": role},
+            "instructed_on": day.isoformat(),
+            "title": title,
+            "content": "请牵头单位抓紧研究落实，按时报送办理情况。",
+            "lead_unit": lead,
+            "co_units": co,
+        }
+        items.append(
+            Item(
+                day,
+                "领导批示",
+                _envelope("leader_instruction", f"ps-2026-{n:04d}", "/platforms/oa", day, data),
+                {None: _profile(rng, lead)},
+            )
+        )
     for n, (kind, title, lead, co) in enumerate(PROPOSALS, 1):
         day = date(2026, 10, 20) if kind == "deputy_suggestion" else date(2026, 10, 21)
-        source, label = ("/platforms/npc-proposals", "人大代表建议") if kind == "deputy_suggestion" else ("/platforms/cppcc-proposals", "政协提案")
-        proposer = f"县人大代表{rng.choice(SURNAMES)}某" if kind == "deputy_suggestion" else f"县政协委员{rng.choice(SURNAMES)}某"
-        data = {"number": f"第{n:03d}号", "proposer": proposer, "title": title, "content": "建议有关部门统筹研究，加快推进。",
-                "submitted_on": "2026-03-06", "lead_unit": lead, "co_units": co}
-        items.append(Item(day, label, _envelope(kind, f"{kind[:2]}-2026-{n:03d}", source, day, data), {None: _profile(rng, lead)}))
+        source, label = (
+            ("/platforms/npc-proposals", "人大代表建议")
+            if kind == "deputy_suggestion"
+            else ("/platforms/cppcc-proposals", "政协提案")
+        )
+        proposer = (
+            f"县人大代表{rng.choice(SURNAMES)}某"
+            if kind == "deputy_suggestion"
+            else f"县政协委员{rng.choice(SURNAMES)}某"
+        )
+        data = {
+            "number": f"第{n:03d}号",
+            "proposer": proposer,
+            "title": title,
+            "content": "建议有关部门统筹研究，加快推进。",
+            "submitted_on": "2026-03-06",
+            "lead_unit": lead,
+            "co_units": co,
+        }
+        items.append(
+            Item(
+                day, label, _envelope(kind, f"{kind[:2]}-2026-{n:03d}", source, day, data), {None: _profile(rng, lead)}
+            )
+        )
     for n, (section, title, lead, co, due) in enumerate(WORK_REPORT, 1):
         day = date(2026, 10, 13)
-        data = {"year": 2026, "section": section, "title": title, "content": title, "lead_leader": "王县长", "lead_unit": lead,
-                "co_units": co, "due_on": due}
-        items.append(Item(day, "政府工作报告任务分解", _envelope("work_report_task", f"gzbg-2026-{n:02d}", "/platforms/oa", day, data),
-                          {None: _profile(rng, lead)}))
+        data = {
+            "year": 2026,
+            "section": section,
+            "title": title,
+            "content": title,
+            "lead_leader": "王县长",
+            "lead_unit": lead,
+            "co_units": co,
+            "due_on": due,
+        }
+        items.append(
+            Item(
+                day,
+                "政府工作报告任务分解",
+                _envelope("work_report_task", f"gzbg-2026-{n:02d}", "/platforms/oa", day, data),
+                {None: _profile(rng, lead)},
+            )
+        )
     for n, (day, kind, data) in enumerate(OTHERS, 1):
         data = {**data, "received_on": day.isoformat()}
         label = "上级交办" if kind == "superior_assignment" else "公文交办"
-        items.append(Item(day, label, _envelope(kind, f"{kind[:3]}-2026-{n:03d}", "/platforms/oa", day, data), {None: _profile(rng, data["lead_unit"])}))
+        items.append(
+            Item(
+                day,
+                label,
+                _envelope(kind, f"{kind[:3]}-2026-{n:03d}", "/platforms/oa", day, data),
+                {None: _profile(rng, data["lead_unit"])},
+            )
+        )
     for n, day in enumerate(_message_days(messages), 1):
         issue, lead = rng.choice(ISSUES)
         place = rng.choice(PLACES)
-        data = {"channel": rng.choice(CHANNELS), "number": f"LY{day:%Y%m%d}{n:04d}", "title": f"反映{place}{issue}",
-                "content": f"{place}{issue}，希望有关部门尽快处理。", "received_on": day.isoformat(), "citizen": citizen(rng), "lead_unit": lead}
-        items.append(Item(day, "网民留言", _envelope("online_message", f"ly-2026-{n:05d}", "/platforms/message-board", day, data),
-                          {None: _profile(rng, lead)}))
+        data = {
+            "channel": rng.choice(CHANNELS),
+            "number": f"LY{day:%Y%m%d}{n:04d}",
+            "title": f"反映{place}{issue}",
+            "content": f"{place}{issue}，希望有关部门尽快处理。",
+            "received_on": day.isoformat(),
+            "citizen": citizen(rng),
+            "lead_unit": lead,
+        }
+        items.append(
+            Item(
+                day,
+                "网民留言",
+                _envelope("online_message", f"ly-2026-{n:05d}", "/platforms/message-board", day, data),
+                {None: _profile(rng, lead)},
+            )
+        )
     return sorted(items, key=lambda i: i.day)

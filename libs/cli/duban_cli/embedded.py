@@ -20,13 +20,19 @@ from pathlib import Path
 import httpx
 
 from duban_common.auth import LocalIssuer
-
 from duban_common.natsserver import NatsServer, stop_process
 
 SERVICES = ("intake", "tasking", "deadline", "escalation", "reporting")
 WORKBENCH = "workbench"  # the web pages people use: no database, no NATS; it calls the five services
 APPS = (*SERVICES, WORKBENCH)
-DEFAULT_PORTS = {"workbench": 8100, "intake": 8101, "tasking": 8102, "deadline": 8103, "escalation": 8104, "reporting": 8105}
+DEFAULT_PORTS = {
+    "workbench": 8100,
+    "intake": 8101,
+    "tasking": 8102,
+    "deadline": 8103,
+    "escalation": 8104,
+    "reporting": 8105,
+}
 EMBEDDED_NATS_PORT = 14222
 
 
@@ -46,8 +52,14 @@ class ServiceProcess:
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([sys.executable, "-m", f"duban_{self.name}"], env=self.env, stdin=subprocess.DEVNULL,
-                                     stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", f"duban_{self.name}"],
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         log.close()
 
     def alive(self) -> bool:
@@ -108,10 +120,22 @@ class EmbeddedSystem:
     @cached_property
     def service_token(self) -> str:
         """The services' own token for calls to each other (DUBAN_SERVICE_TOKEN)."""
-        return self.issuer.token(tenant="*", roles=["operator"], subject=f"services@{self.data_dir.name}", ttl_s=365 * 24 * 3600)
+        return self.issuer.token(
+            tenant="*", roles=["operator"], subject=f"services@{self.data_dir.name}", ttl_s=365 * 24 * 3600
+        )
 
-    def token(self, role: str, *, unit: str | None = None, source: str | None = None, tenant: str = "demo", ttl_s: int = 12 * 3600) -> str:
-        return self.issuer.token(tenant="*" if role == "operator" else tenant, roles=[role], unit=unit, source=source, ttl_s=ttl_s)
+    def token(
+        self,
+        role: str,
+        *,
+        unit: str | None = None,
+        source: str | None = None,
+        tenant: str = "demo",
+        ttl_s: int = 12 * 3600,
+    ) -> str:
+        return self.issuer.token(
+            tenant="*" if role == "operator" else tenant, roles=[role], unit=unit, source=source, ttl_s=ttl_s
+        )
 
     def headers(self, role: str, **kw) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(role, **kw)}"}
@@ -120,10 +144,17 @@ class EmbeddedSystem:
         env = dict(os.environ)
         env.update(self.extra_env)
         env.update({f"DUBAN_{other.upper()}_URL": f"http://127.0.0.1:{port}" for other, port in self.ports.items()})
-        env.update(DUBAN_NATS_URL=self.nats_url, DUBAN_DATA_DIR=str(self.data_dir), DUBAN_HTTP_PORT=str(self.ports[name]),
-                   DUBAN_SERVICE=name, PYTHONUNBUFFERED="1", DUBAN_TASKING_URL=f"http://127.0.0.1:{self.ports['tasking']}",
-                   DUBAN_INTAKE_URL=f"http://127.0.0.1:{self.ports['intake']}",
-                   DUBAN_AUTH_DIR=str(self.issuer.directory), DUBAN_SERVICE_TOKEN=self.service_token)
+        env.update(
+            DUBAN_NATS_URL=self.nats_url,
+            DUBAN_DATA_DIR=str(self.data_dir),
+            DUBAN_HTTP_PORT=str(self.ports[name]),
+            DUBAN_SERVICE=name,
+            PYTHONUNBUFFERED="1",
+            DUBAN_TASKING_URL=f"http://127.0.0.1:{self.ports['tasking']}",
+            DUBAN_INTAKE_URL=f"http://127.0.0.1:{self.ports['intake']}",
+            DUBAN_AUTH_DIR=str(self.issuer.directory),
+            DUBAN_SERVICE_TOKEN=self.service_token,
+        )
         if name == WORKBENCH:
             env["DUBAN_DEMO_ACCOUNTS_FILE"] = str(demo_accounts_path())
         if self.clock:
@@ -187,11 +218,20 @@ class EmbeddedSystem:
 def load_demo_tenant(system: EmbeddedSystem, units_csv: Path, slug: str = "demo", name: str = "演示县") -> None:
     """Create the demo tenant and its units (idempotent: safe on every start)."""
     operator = system.headers("operator")
-    tenant = {"name": name, "issuing_body": f"{name}人民政府办公室", "contact_person": "孙丽", "contact_phone": "0851-84621234"}
+    tenant = {
+        "name": name,
+        "issuing_body": f"{name}人民政府办公室",
+        "contact_person": "孙丽",
+        "contact_phone": "0851-84621234",
+    }
     r = httpx.put(f"{system.url('intake')}/v1/admin/tenants/{slug}", json=tenant, headers=operator, timeout=10)
     r.raise_for_status()
-    r = httpx.put(f"{system.url('tasking')}/v1/tenants/{slug}/units", content=units_csv.read_bytes(),
-                  headers={"content-type": "text/csv", **operator}, timeout=10)
+    r = httpx.put(
+        f"{system.url('tasking')}/v1/tenants/{slug}/units",
+        content=units_csv.read_bytes(),
+        headers={"content-type": "text/csv", **operator},
+        timeout=10,
+    )
     r.raise_for_status()
     units = r.json()["created"] + r.json()["updated"]
     keepers = [f"{service}-{purpose}" for service, purpose in UNIT_COPIES if service in system.services]
@@ -202,7 +242,9 @@ def load_demo_tenant(system: EmbeddedSystem, units_csv: Path, slug: str = "demo"
 UNIT_COPIES = (("intake", "units"), ("escalation", "units"), ("reporting", "projections"))
 
 
-async def wait_for_unit_copies(nats_url: str, slug: str, units: int, durables: list[str], timeout_s: float = 30.0) -> None:
+async def wait_for_unit_copies(
+    nats_url: str, slug: str, units: int, durables: list[str], timeout_s: float = 30.0
+) -> None:
     """Until tasking has published at least one event per unit of ``slug`` and each of ``durables``
     has applied every event of the stream: then a registration, an import or an urge that follows
     finds the units in every service's copy."""
@@ -215,12 +257,16 @@ async def wait_for_unit_copies(nats_url: str, slug: str, units: int, durables: l
         while True:
             info = await js.stream_info("DUBAN_EV", subjects_filter=f"duban.ev.{slug}.unit.>")
             published = sum((info.state.subjects or {}).values())
-            pending = [await js.consumer_info("DUBAN_EV", durable) for durable in durables] if published >= units else []
+            pending = (
+                [await js.consumer_info("DUBAN_EV", durable) for durable in durables] if published >= units else []
+            )
             if published >= units and all(c.num_pending == 0 and c.num_ack_pending == 0 for c in pending):
                 return
             if time.monotonic() > deadline:
-                raise TimeoutError(f"units directory of {slug}: {published} of {units} unit events published, "
-                                   f"or not yet applied by {', '.join(durables)}")
+                raise TimeoutError(
+                    f"units directory of {slug}: {published} of {units} unit events published, "
+                    f"or not yet applied by {', '.join(durables)}"
+                )
             await asyncio.sleep(0.1)
     finally:
         await nc.close()
@@ -235,8 +281,12 @@ def notices_issued_at_once(system: EmbeddedSystem, tenant: str = "demo") -> None
     """The tenant's escalation notices and bulletins go out as the ladder makes them (no sign-off chain)."""
     office = system.headers("supervision_office", tenant=tenant)
     for doc_type in ISSUED_AT_ONCE:
-        r = httpx.put(f"{system.url('escalation')}/v1/tenants/{tenant}/signoff-chains/{doc_type}", json={"steps": []}, headers=office,
-                      timeout=10)
+        r = httpx.put(
+            f"{system.url('escalation')}/v1/tenants/{tenant}/signoff-chains/{doc_type}",
+            json={"steps": []},
+            headers=office,
+            timeout=10,
+        )
         r.raise_for_status()
 
 

@@ -1,14 +1,14 @@
 """``duban``: run the embedded system and move the shared clock.
 
-    duban up                     start NATS, the five services, the workbench and the demo tenant
-    duban demo                   the same, on the simulated clock, playing a quarter of the demo tenant
-    duban clock show|set|advance the simulated time shared by all services
-    duban publish FILE           publish a CloudEvents submission on duban.in.<tenant>.<kind>
-    duban rebuild reporting      rebuild the read models (ledger, statistics) from the event stream
-    duban rebuild intake|escalation  rebuild the service's copy of the units directory from the unit events
-    duban audit verify           recompute the hash-chained audit logs; name the first broken link
-    duban tenant create|list|offboard|reactivate   onboard county governments
-    duban token --role R [--unit U]                 a demo bearer token (embedded issuer)
+duban up                     start NATS, the five services, the workbench and the demo tenant
+duban demo                   the same, on the simulated clock, playing a quarter of the demo tenant
+duban clock show|set|advance the simulated time shared by all services
+duban publish FILE           publish a CloudEvents submission on duban.in.<tenant>.<kind>
+duban rebuild reporting      rebuild the read models (ledger, statistics) from the event stream
+duban rebuild intake|escalation  rebuild the service's copy of the units directory from the unit events
+duban audit verify           recompute the hash-chained audit logs; name the first broken link
+duban tenant create|list|offboard|reactivate   onboard county governments
+duban token --role R [--unit U]                 a demo bearer token (embedded issuer)
 """
 
 from __future__ import annotations
@@ -27,30 +27,34 @@ from duban_common.calendar import TZ
 from duban_common.clock import SERVICES, clock_followers, parse_duration, parse_instant, read_now, set_shared_time
 from duban_common.envelope import Envelope
 
-from .demo import add_parser as add_demo_parser
-from .demo import cmd_demo
-from .banner import workbench_lines
-from .embedded import WORKBENCH, EmbeddedSystem, StopSignals, failed, start_with_demo_tenant, stop_announced
 from .audit import add_parser as add_audit_parser
 from .audit import cmd_audit
+from .banner import workbench_lines
+from .demo import add_parser as add_demo_parser
+from .demo import cmd_demo
+from .embedded import WORKBENCH, EmbeddedSystem, StopSignals, failed, start_with_demo_tenant, stop_announced
 from .rebuild import add_parser as add_rebuild_parser
 from .rebuild import cmd_rebuild
+from .target import CliError, Target, connect, target
 from .tenant import add_parser as add_tenant_parser
 from .tenant import cmd_tenant
 from .token import add_parser as add_token_parser
-from .target import CliError, Target, connect, target
 from .token import cmd_token
 
 
 def cmd_up(args) -> int:
     t = target()
-    system = EmbeddedSystem(data_dir=t.data_dir, clock=os.environ.get("DUBAN_CLOCK"), ports={WORKBENCH: t.port_base, **t.ports()})
+    system = EmbeddedSystem(
+        data_dir=t.data_dir, clock=os.environ.get("DUBAN_CLOCK"), ports={WORKBENCH: t.port_base, **t.ports()}
+    )
     stop = StopSignals()
     try:
         start_with_demo_tenant(system, t.nats_port)
         print("Duban 已启动 (Ctrl-C 停止):")
         print("\n".join(workbench_lines(system.url(WORKBENCH))))
-        print("服务接口 service APIs（每个接口都要令牌 every API needs a bearer token: ./duban.sh token --role supervision_office）:")
+        print(
+            "服务接口 service APIs（每个接口都要令牌 every API needs a bearer token: ./duban.sh token --role supervision_office）:"
+        )
         for name, sp in system.services.items():
             if name != WORKBENCH:
                 print(f"  {name:<11} {sp.url}/openapi.json   (logs: {sp.log_path})")
@@ -63,8 +67,10 @@ def cmd_up(args) -> int:
         stop_announced(system)
 
 
-REAL_CLOCK = ("这次运行用的是真实时钟，没有模拟时钟可调：要调时间，请用 DUBAN_CLOCK=simulated ./duban.sh up 启动"
-              "（或用 ./duban.sh demo）")
+REAL_CLOCK = (
+    "这次运行用的是真实时钟，没有模拟时钟可调：要调时间，请用 DUBAN_CLOCK=simulated ./duban.sh up 启动"
+    "（或用 ./duban.sh demo）"
+)
 
 
 async def _clock(args, t: Target) -> int:
@@ -106,16 +112,22 @@ async def _publish(args, t: Target) -> int:
     try:
         env = Envelope.model_validate_json(path.read_bytes())
     except ValueError as e:
-        raise CliError(f"{path} 不是有效的 CloudEvents 来件信封：{str(e).splitlines()[0]}（例子见 examples/）") from None
+        raise CliError(
+            f"{path} 不是有效的 CloudEvents 来件信封：{str(e).splitlines()[0]}（例子见 examples/）"
+        ) from None
     kind = env.type.split(".")[2]
     subject = subjects.inbound(env.tenant, kind)
     nc = await connect(t)
     try:
         try:
-            ack = await nc.jetstream().publish(subject, env.to_bytes(), headers={"Nats-Msg-Id": f"{env.source}#{env.id}"})
+            ack = await nc.jetstream().publish(
+                subject, env.to_bytes(), headers={"Nats-Msg-Id": f"{env.source}#{env.id}"}
+            )
         except (TimeoutError, nats.errors.Error) as e:
-            raise CliError(f"NATS {t.nats_url} 未确认 {subject}（{type(e).__name__}）：服务是否已建好 DUBAN_IN 流？"
-                           "请先运行 ./duban.sh up") from None
+            raise CliError(
+                f"NATS {t.nats_url} 未确认 {subject}（{type(e).__name__}）：服务是否已建好 DUBAN_IN 流？"
+                "请先运行 ./duban.sh up"
+            ) from None
         print(json.dumps({"subject": subject, "stream": ack.stream, "seq": ack.seq, "duplicate": bool(ack.duplicate)}))
         return 0
     finally:

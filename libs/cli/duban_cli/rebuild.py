@@ -17,10 +17,15 @@ REBUILDABLE = ("reporting", "intake", "escalation")
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("rebuild", help="rebuild a service's read models from the event stream "
-                                            "(reporting; intake and escalation: their units directory)")
+    p = sub.add_parser(
+        "rebuild",
+        help="rebuild a service's read models from the event stream "
+        "(reporting; intake and escalation: their units directory)",
+    )
     p.add_argument("service", choices=REBUILDABLE)
-    p.add_argument("--check", action="store_true", help="compare a fresh rebuild with the live read model; change nothing")
+    p.add_argument(
+        "--check", action="store_true", help="compare a fresh rebuild with the live read model; change nothing"
+    )
 
 
 def cmd_rebuild(args, t: Target) -> int:

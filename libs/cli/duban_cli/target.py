@@ -42,8 +42,10 @@ class Target:
 
     def require_data_dir(self) -> None:
         if not self.data_dir.is_dir():
-            raise CliError(f"数据目录 {self.data_dir} 不存在：请先运行 ./duban.sh up，"
-                           "或用 DUBAN_DATA_DIR（或 --data-dir）指向正在运行的实例的数据目录")
+            raise CliError(
+                f"数据目录 {self.data_dir} 不存在：请先运行 ./duban.sh up，"
+                "或用 DUBAN_DATA_DIR（或 --data-dir）指向正在运行的实例的数据目录"
+            )
 
 
 def _int(name: str, default: int) -> int:
@@ -56,8 +58,14 @@ def _int(name: str, default: int) -> int:
         raise CliError(f"{name}={raw!r} 不是端口号（应为整数，如 8300）") from None
 
 
-def target(*, data_dir: str | Path | None = None, nats_url: str | None = None, port_base: int | None = None,
-           nats_port: int | None = None, default_data_dir: str = "data") -> Target:
+def target(
+    *,
+    data_dir: str | Path | None = None,
+    nats_url: str | None = None,
+    port_base: int | None = None,
+    nats_port: int | None = None,
+    default_data_dir: str = "data",
+) -> Target:
     """The run a command targets: its own flags first, then the environment, then the defaults."""
     base = port_base or _int("DUBAN_PORT_BASE", 8100)
     port = nats_port or _int("DUBAN_NATS_PORT", EMBEDDED_NATS_PORT)
@@ -75,8 +83,11 @@ async def connect(t: Target):
         return None
 
     try:
-        return await nats.connect(t.nats_url, connect_timeout=5, max_reconnect_attempts=1, reconnect_time_wait=0.5,
-                                  error_cb=quiet)
+        return await nats.connect(
+            t.nats_url, connect_timeout=5, max_reconnect_attempts=1, reconnect_time_wait=0.5, error_cb=quiet
+        )
     except (OSError, TimeoutError, nats.errors.Error) as e:
-        raise CliError(f"连不上 NATS {t.nats_url}（{type(e).__name__}）：Duban 是否在运行？请先运行 ./duban.sh up，"
-                       "或设置与之相同的 DUBAN_NATS_PORT / DUBAN_NATS_URL") from None
+        raise CliError(
+            f"连不上 NATS {t.nats_url}（{type(e).__name__}）：Duban 是否在运行？请先运行 ./duban.sh up，"
+            "或设置与之相同的 DUBAN_NATS_PORT / DUBAN_NATS_URL"
+        ) from None

@@ -45,8 +45,11 @@ class Urls:
         run = target()
 
         def url(service: str) -> str:
-            return (getattr(args, f"{service}_url", None) or os.environ.get(f"DUBAN_{service.upper()}_URL")
-                    or run.url(service)).rstrip("/")
+            return (
+                getattr(args, f"{service}_url", None)
+                or os.environ.get(f"DUBAN_{service.upper()}_URL")
+                or run.url(service)
+            ).rstrip("/")
 
         return cls(intake=url("intake"), tasking=url("tasking"), deadline=url("deadline"), escalation=url("escalation"))
 
@@ -62,7 +65,9 @@ class Plan:
     issuing: dict = field(default_factory=dict)  # issuing_body, contact_person, contact_phone: printed on its documents
 
 
-def read_plan(slug: str, name: str, units: Path, calendars: list[Path], policies: Path | None, preset: str | None = None) -> Plan:
+def read_plan(
+    slug: str, name: str, units: Path, calendars: list[Path], policies: Path | None, preset: str | None = None
+) -> Plan:
     try:
         subjects.validate_tenant(slug)
     except subjects.SubjectError as e:
@@ -71,8 +76,11 @@ def read_plan(slug: str, name: str, units: Path, calendars: list[Path], policies
         raise OnboardingError("--name: the tenant's name (e.g. 某某县人民政府) must not be empty")
     if not units.is_file():
         raise OnboardingError(f"--units: no file {units}")
-    content_type = {".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    ".csv": "text/csv", ".json": "application/json"}.get(units.suffix.lower())
+    content_type = {
+        ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ".csv": "text/csv",
+        ".json": "application/json",
+    }.get(units.suffix.lower())
     if content_type is None:
         raise OnboardingError(f"--units {units}: expected .xlsx, .csv or .json")
     years = []
@@ -80,8 +88,10 @@ def read_plan(slug: str, name: str, units: Path, calendars: list[Path], policies
         doc = _json(path, "--calendar")
         for entry in doc if isinstance(doc, list) else [doc]:
             if not isinstance(entry, dict) or not isinstance(entry.get("year"), int):
-                raise OnboardingError(f"--calendar {path}: each schedule needs an integer \"year\" "
-                                      "(and \"holidays\", \"working_weekends\" as lists of dates)")
+                raise OnboardingError(
+                    f'--calendar {path}: each schedule needs an integer "year" '
+                    '(and "holidays", "working_weekends" as lists of dates)'
+                )
             years.append(entry)
     policy = _json(policies, "--policies") if policies else None
     if policy is not None and not isinstance(policy, dict):
@@ -119,27 +129,39 @@ def onboard(plan: Plan, urls: Urls, *, headers: dict | None = None, out=print) -
     done: dict = {}
     with httpx.Client(timeout=30, headers=h) as http:
         body, ctype = plan.units
-        done["units"] = _check(http.put(f"{urls.tasking}/v1/tenants/{plan.slug}/units", content=body,
-                                        headers={"content-type": ctype}), "units (tasking)")
+        done["units"] = _check(
+            http.put(f"{urls.tasking}/v1/tenants/{plan.slug}/units", content=body, headers={"content-type": ctype}),
+            "units (tasking)",
+        )
         out(f"单位名录 units: {_count(done['units'])}")
         for entry in plan.calendar_years:
             year = entry["year"]
             schedule = {k: v for k, v in entry.items() if k != "year"}
-            done[f"calendar {year}"] = _check(http.put(f"{urls.deadline}/v1/tenants/{plan.slug}/calendar/years/{year}", json=schedule),
-                                              f"calendar {year} (deadline)")
+            done[f"calendar {year}"] = _check(
+                http.put(f"{urls.deadline}/v1/tenants/{plan.slug}/calendar/years/{year}", json=schedule),
+                f"calendar {year} (deadline)",
+            )
             out(f"工作日历 calendar {year}: loaded")
         if plan.policies is not None or plan.preset:
             policies = {**(plan.policies or {}), **({"preset": plan.preset} if plan.preset else {})}
-            done["policies"] = _check(http.put(f"{urls.deadline}/v1/tenants/{plan.slug}/deadline-policies", json=policies),
-                                      "deadline policies (deadline)")
+            done["policies"] = _check(
+                http.put(f"{urls.deadline}/v1/tenants/{plan.slug}/deadline-policies", json=policies),
+                "deadline policies (deadline)",
+            )
             out("期限规则 deadline policies: set" + (f" (preset {plan.preset})" if plan.preset else ""))
         if plan.preset:
-            done["ladder"] = _check(http.put(f"{urls.escalation}/v1/tenants/{plan.slug}/ladder", json={"preset": plan.preset}),
-                                    "escalation ladder (escalation)")
+            done["ladder"] = _check(
+                http.put(f"{urls.escalation}/v1/tenants/{plan.slug}/ladder", json={"preset": plan.preset}),
+                "escalation ladder (escalation)",
+            )
             out(f"督办升级 ladder: preset {plan.preset}")
-        done["tenant"] = _check(http.put(f"{urls.intake}/v1/admin/tenants/{plan.slug}", json={"name": plan.name, **plan.issuing}),
-                                "tenant (intake)")
-        out(f"租户 tenant {plan.slug} ({plan.name}): {'created' if done['tenant'].get('created') else 'already registered'}")
+        done["tenant"] = _check(
+            http.put(f"{urls.intake}/v1/admin/tenants/{plan.slug}", json={"name": plan.name, **plan.issuing}),
+            "tenant (intake)",
+        )
+        out(
+            f"租户 tenant {plan.slug} ({plan.name}): {'created' if done['tenant'].get('created') else 'already registered'}"
+        )
     return done
 
 
@@ -186,24 +208,38 @@ def add_parser(sub) -> None:
     c.add_argument("slug", help="lowercase letters, digits and hyphens, e.g. xinan-county")
     c.add_argument("--name", required=True, help="the tenant's name, e.g. 某某县人民政府")
     c.add_argument("--units", required=True, type=Path, help="units directory (.xlsx, .csv or .json)")
-    c.add_argument("--calendar", action="append", type=Path, default=[],
-                   help="a year's working-day schedule (JSON: year, holidays, working_weekends, source); repeatable")
-    c.add_argument("--preset", help="the reference document the tenant follows: default, county_notice, bozhou, county_rules")
+    c.add_argument(
+        "--calendar",
+        action="append",
+        type=Path,
+        default=[],
+        help="a year's working-day schedule (JSON: year, holidays, working_weekends, source); repeatable",
+    )
+    c.add_argument(
+        "--preset", help="the reference document the tenant follows: default, county_notice, bozhou, county_rules"
+    )
     c.add_argument("--policies", type=Path, help="deadline policy overrides (JSON), over the preset's")
     c.add_argument("--issuing-body", help="the full issuing body its documents carry, e.g. 余庆县人民政府办公室")
     c.add_argument("--contact-person", help="the supervision office's contact person, printed on its documents")
     c.add_argument("--contact-phone", help="the supervision office's telephone, printed on its documents")
     c.add_argument("--credentials-dir", type=Path, help="write the NATS credentials for the tenant's platform here")
-    c.add_argument("--nats-accounts", type=Path, help="the nats-server accounts file to add the platform to "
-                   "(default: <credentials-dir>/accounts.conf)")
-    c.add_argument("--platform-nats-url", default="nats://127.0.0.1:4222", help="the NATS address the platform is given")
+    c.add_argument(
+        "--nats-accounts",
+        type=Path,
+        help="the nats-server accounts file to add the platform to (default: <credentials-dir>/accounts.conf)",
+    )
+    c.add_argument(
+        "--platform-nats-url", default="nats://127.0.0.1:4222", help="the NATS address the platform is given"
+    )
     lst = tsub.add_parser("list")
     off = tsub.add_parser("offboard", help="stop intake, keep every record")
     re_ = tsub.add_parser("reactivate", help="open intake again")
     for p in (off, re_):
         p.add_argument("slug")
     for p in (c, lst, off, re_):
-        p.add_argument("--token", help="an operator's bearer token (default: $DUBAN_TOKEN, or minted by the embedded issuer)")
+        p.add_argument(
+            "--token", help="an operator's bearer token (default: $DUBAN_TOKEN, or minted by the embedded issuer)"
+        )
         for service in ("intake", "tasking", "deadline", "escalation"):
             p.add_argument(f"--{service}-url", help=f"default: $DUBAN_{service.upper()}_URL or the embedded port")
 
@@ -224,22 +260,30 @@ def operator_headers(args) -> dict[str, str]:
 def cmd_tenant(args) -> int:
     urls = Urls.from_env(args)
     run = target(nats_url=args.nats_url)
-    print(f"目标 target: intake {urls.intake}，tasking {urls.tasking}，deadline {urls.deadline}，NATS {run.nats_url}",
-          file=sys.stderr)
+    print(
+        f"目标 target: intake {urls.intake}，tasking {urls.tasking}，deadline {urls.deadline}，NATS {run.nats_url}",
+        file=sys.stderr,
+    )
     headers = operator_headers(args)
     try:
         if args.tenant_cmd == "create":
             plan = read_plan(args.slug, args.name, args.units, args.calendar, args.policies, args.preset)
-            plan.issuing = {k: v for k in ("issuing_body", "contact_person", "contact_phone") if (v := getattr(args, k, None))}
+            plan.issuing = {
+                k: v for k in ("issuing_body", "contact_person", "contact_phone") if (v := getattr(args, k, None))
+            }
             onboard(plan, urls, headers=headers)
             if args.credentials_dir:
-                write_credentials(plan.slug, args.credentials_dir, accounts_file=args.nats_accounts, server_url=args.platform_nats_url)
+                write_credentials(
+                    plan.slug, args.credentials_dir, accounts_file=args.nats_accounts, server_url=args.platform_nats_url
+                )
                 try:  # the platform's durable consumer on DUBAN_OUT, created with the services' rights
                     asyncio.run(ensure_out_consumer(run.nats_url, plan.slug))
                     print(f"DUBAN_OUT consumer platform-{plan.slug}: ready")
                 except Exception as e:  # reported, the rest is done: the operator can rerun
-                    print(f"duban tenant create: the platform's DUBAN_OUT consumer was not created ({e}); rerun when NATS answers",
-                          file=sys.stderr)
+                    print(
+                        f"duban tenant create: the platform's DUBAN_OUT consumer was not created ({e}); rerun when NATS answers",
+                        file=sys.stderr,
+                    )
                     return 4
             return 0
         with httpx.Client(timeout=30, headers=headers) as http:
@@ -248,7 +292,10 @@ def cmd_tenant(args) -> int:
                     state = "在用 active" if t["active"] else f"已停用 offboarded {t['offboarded_at']}"
                     print(f"{t['slug']:<20} {t['name']:<20} {state}")
                 return 0
-            t = _check(http.post(f"{urls.intake}/v1/admin/tenants/{args.slug}/{args.tenant_cmd}"), f"{args.tenant_cmd} (intake)")
+            t = _check(
+                http.post(f"{urls.intake}/v1/admin/tenants/{args.slug}/{args.tenant_cmd}"),
+                f"{args.tenant_cmd} (intake)",
+            )
             print(json.dumps(t, ensure_ascii=False))
             return 0
     except OnboardingError as e:
@@ -256,6 +303,9 @@ def cmd_tenant(args) -> int:
         return 2
     except httpx.HTTPError as e:
         tried = e.request.url if isinstance(e, httpx.RequestError) else "a service"
-        print(f"duban tenant {args.tenant_cmd}: 连不上 {tried}（{e}）：Duban 是否在运行？请先运行 ./duban.sh up，"
-              "或设置与之相同的 DUBAN_PORT_BASE", file=sys.stderr)
+        print(
+            f"duban tenant {args.tenant_cmd}: 连不上 {tried}（{e}）：Duban 是否在运行？请先运行 ./duban.sh up，"
+            "或设置与之相同的 DUBAN_PORT_BASE",
+            file=sys.stderr,
+        )
         return 3

@@ -45,9 +45,13 @@ def cmd_token(args) -> int:
     run = target(data_dir=args.data_dir)
     issuer = LocalIssuer.embedded(run.data_dir)
     if not issuer.key_file.exists():  # a new key here would sign tokens no running service trusts
-        raise CliError(f"{issuer.directory} 里没有签发密钥：请先在这个数据目录运行 ./duban.sh up，"
-                       "或用 DUBAN_DATA_DIR（或 --data-dir）指向正在运行的实例的数据目录")
+        raise CliError(
+            f"{issuer.directory} 里没有签发密钥：请先在这个数据目录运行 ./duban.sh up，"
+            "或用 DUBAN_DATA_DIR（或 --data-dir）指向正在运行的实例的数据目录"
+        )
     print(f"令牌签发 issuer: {issuer.directory}", file=sys.stderr)
     ttl = int(parse_duration(args.ttl).total_seconds())
-    print(issuer.token(tenant=args.tenant, roles=args.role, unit=args.unit, name=args.name, source=args.source, ttl_s=ttl))
+    print(
+        issuer.token(tenant=args.tenant, roles=args.role, unit=args.unit, name=args.name, source=args.source, ttl_s=ttl)
+    )
     return 0

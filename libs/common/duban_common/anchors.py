@@ -69,7 +69,9 @@ async def publish(js: "JetStreamContext", heads: list[Anchor]) -> int:
     at = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
     for head in heads:
         body = AuditAnchor(chain=head.chain, seq=head.seq, hash=head.hash, at=at).model_dump_json().encode()
-        ack = await js.publish(subject(head.chain), body, headers={"Nats-Msg-Id": f"anchor:{head.chain}:{head.seq}:{head.hash}"})
+        ack = await js.publish(
+            subject(head.chain), body, headers={"Nats-Msg-Id": f"anchor:{head.chain}:{head.seq}:{head.hash}"}
+        )
         stored += not ack.duplicate
     return stored
 

@@ -36,9 +36,15 @@ class AttachmentOut(BaseModel):
 
 UPLOAD_RESPONSES: dict[int | str, dict] = {
     201: {"model": AttachmentOut, "description": "stored"},
-    200: {"model": AttachmentOut, "description": "the task already has this file under this name: its reference, nothing stored again"},
+    200: {
+        "model": AttachmentOut,
+        "description": "the task already has this file under this name: its reference, nothing stored again",
+    },
     404: {"model": Problem, "description": "no such task, or not one the caller may add files to"},
-    413: {"model": Problem, "description": "the file is larger than the limit (DUBAN_MAX_UPLOAD_BYTES); nothing was stored"},
+    413: {
+        "model": Problem,
+        "description": "the file is larger than the limit (DUBAN_MAX_UPLOAD_BYTES); nothing was stored",
+    },
 }
 # (session, tenant, task_id, request) → allowed
 Check = Callable[[AsyncSession, str, str, Request], Awaitable[bool]]
@@ -73,21 +79,32 @@ def router(runtime, table: Table, *, may_report: Check, may_see: Check) -> APIRo
             await attachment_rows.record(uow, table, tenant, task_id, unit, stored)
         return JSONResponse(stored.ref(), status_code=201)
 
-    @r.get(PATH + "/{attachment_id}", response_class=StreamingResponse,
-           responses={200: {"content": {"application/octet-stream": {}}, "description": "the file, under its original name"},
-                      404: {"model": Problem, "description": "no such file of a task the caller may see"}})
+    @r.get(
+        PATH + "/{attachment_id}",
+        response_class=StreamingResponse,
+        responses={
+            200: {"content": {"application/octet-stream": {}}, "description": "the file, under its original name"},
+            404: {"model": Problem, "description": "no such file of a task the caller may see"},
+        },
+    )
     async def download(request: Request, tenant: str, task_id: str, attachment_id: str) -> StreamingResponse:
         """The file's bytes, for whoever may see the task."""
         valid_tenant(tenant)
         async with runtime.db.read() as session:
-            row = (await attachment_rows.find(session, table, tenant, task_id, attachment_id)
-                   if await may_see(session, tenant, task_id, request) else None)
+            row = (
+                await attachment_rows.find(session, table, tenant, task_id, attachment_id)
+                if await may_see(session, tenant, task_id, request)
+                else None
+            )
         if row is None:
             raise HTTPException(404, f"附件 {attachment_id} 不存在")
         _, chunks = await runtime.attachments.open(tenant, attachment_id)
         fallback = f"attachment-{attachment_id[:8]}.{filetypes.extension(row['name'])}"
-        headers = {"Content-Disposition": attachment_disposition(row["name"], fallback), "Content-Length": str(row["size"]),
-                   "X-Content-Type-Options": "nosniff"}
+        headers = {
+            "Content-Disposition": attachment_disposition(row["name"], fallback),
+            "Content-Length": str(row["size"]),
+            "X-Content-Type-Options": "nosniff",
+        }
         return StreamingResponse(chunks, media_type=row["content_type"], headers=headers)
 
     return r

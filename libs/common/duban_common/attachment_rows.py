@@ -8,8 +8,8 @@ from sqlalchemy import BigInteger, Column, MetaData, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .attachments import StoredFile
-from .sql import UTCDateTime
 from .outbox import UnitOfWork
+from .sql import UTCDateTime
 from .tenancy import tenant_column
 
 LISTED = ("id", "name", "size", "content_type")  # what a task's pages show of a file
@@ -21,7 +21,8 @@ class UnknownAttachments(ValueError):
 
 def attachment_table(metadata: MetaData) -> Table:
     return Table(
-        "attachments", metadata,
+        "attachments",
+        metadata,
         Column("id", String(36), primary_key=True),
         tenant_column(),
         Column("task_id", String(36), nullable=False, index=True),
@@ -34,30 +35,75 @@ def attachment_table(metadata: MetaData) -> Table:
     )
 
 
-async def record(uow: UnitOfWork, table: Table, tenant: str, task_id: str, unit: str | None, stored: StoredFile) -> None:
-    await uow.session.execute(table.insert(), dict(
-        id=stored.id, tenant=tenant, task_id=task_id, name=stored.name, size=stored.size, content_type=stored.content_type,
-        sha256=stored.sha256, unit=unit, uploaded_at=uow.now()))
-    uow.audit(tenant, "attachment.uploaded", task_id=task_id, attachment_id=stored.id, size=stored.size, sha256=stored.sha256)
+async def record(
+    uow: UnitOfWork, table: Table, tenant: str, task_id: str, unit: str | None, stored: StoredFile
+) -> None:
+    await uow.session.execute(
+        table.insert(),
+        dict(
+            id=stored.id,
+            tenant=tenant,
+            task_id=task_id,
+            name=stored.name,
+            size=stored.size,
+            content_type=stored.content_type,
+            sha256=stored.sha256,
+            unit=unit,
+            uploaded_at=uow.now(),
+        ),
+    )
+    uow.audit(
+        tenant, "attachment.uploaded", task_id=task_id, attachment_id=stored.id, size=stored.size, sha256=stored.sha256
+    )
 
 
 async def find(session: AsyncSession, table: Table, tenant: str, task_id: str, attachment_id: str) -> dict | None:
-    row = (await session.execute(select(table).where(table.c.tenant == tenant, table.c.task_id == task_id,
-                                                     table.c.id == attachment_id))).mappings().first()
+    row = (
+        (
+            await session.execute(
+                select(table).where(table.c.tenant == tenant, table.c.task_id == task_id, table.c.id == attachment_id)
+            )
+        )
+        .mappings()
+        .first()
+    )
     return dict(row) if row else None
 
 
-async def same_file(session: AsyncSession, table: Table, tenant: str, task_id: str, name: str, sha256: str) -> StoredFile | None:
+async def same_file(
+    session: AsyncSession, table: Table, tenant: str, task_id: str, name: str, sha256: str
+) -> StoredFile | None:
     """The task's file of this name and these bytes, if it has one already (an upload sent again)."""
-    row = (await session.execute(select(table).where(table.c.tenant == tenant, table.c.task_id == task_id, table.c.sha256 == sha256,
-                                                     table.c.name == name).order_by(table.c.uploaded_at).limit(1))).mappings().first()
+    row = (
+        (
+            await session.execute(
+                select(table)
+                .where(
+                    table.c.tenant == tenant, table.c.task_id == task_id, table.c.sha256 == sha256, table.c.name == name
+                )
+                .order_by(table.c.uploaded_at)
+                .limit(1)
+            )
+        )
+        .mappings()
+        .first()
+    )
     return StoredFile(row["id"], row["name"], row["size"], row["content_type"], row["sha256"]) if row else None
 
 
 async def of_task(session: AsyncSession, table: Table, tenant: str, task_id: str) -> dict[str, dict]:
     """id → what a listing shows of each file of the task, in the order they were uploaded."""
-    rows = (await session.execute(select(*(table.c[c] for c in LISTED)).where(table.c.tenant == tenant, table.c.task_id == task_id)
-                                  .order_by(table.c.uploaded_at, table.c.id))).mappings().all()
+    rows = (
+        (
+            await session.execute(
+                select(*(table.c[c] for c in LISTED))
+                .where(table.c.tenant == tenant, table.c.task_id == task_id)
+                .order_by(table.c.uploaded_at, table.c.id)
+            )
+        )
+        .mappings()
+        .all()
+    )
     return {r["id"]: dict(r) for r in rows}
 
 
@@ -67,13 +113,24 @@ async def refs(session: AsyncSession, table: Table, tenant: str, task_id: str, i
     wanted = list(dict.fromkeys(ids))
     if not wanted:
         return []
-    rows = (await session.execute(select(table).where(table.c.tenant == tenant, table.c.task_id == task_id,
-                                                      table.c.id.in_(wanted)))).mappings().all()
+    rows = (
+        (
+            await session.execute(
+                select(table).where(table.c.tenant == tenant, table.c.task_id == task_id, table.c.id.in_(wanted))
+            )
+        )
+        .mappings()
+        .all()
+    )
     found = {r["id"]: r for r in rows}
     unknown = [i for i in wanted if i not in found]
     if unknown:
-        raise UnknownAttachments(f"附件 {'、'.join(unknown)} 不是本任务已上传的文件；请先上传文件，再在报告中引用它返回的 id")
-    return [StoredFile(i, found[i]["name"], found[i]["size"], found[i]["content_type"], found[i]["sha256"]) for i in wanted]
+        raise UnknownAttachments(
+            f"附件 {'、'.join(unknown)} 不是本任务已上传的文件；请先上传文件，再在报告中引用它返回的 id"
+        )
+    return [
+        StoredFile(i, found[i]["name"], found[i]["size"], found[i]["content_type"], found[i]["sha256"]) for i in wanted
+    ]
 
 
 def listed(files: list[StoredFile]) -> list[dict]:

@@ -86,7 +86,13 @@ class AttachmentStore:
         f.seek(0)
         info = await (await self._bucket()).put(meta.name, f, meta=meta)
         stored = StoredFile(file_id, name, info.size, kind.content_type, _hex(info.digest))
-        log.info("attachment stored", tenant=tenant, attachment_id=file_id, size=stored.size, content_type=stored.content_type)
+        log.info(
+            "attachment stored",
+            tenant=tenant,
+            attachment_id=file_id,
+            size=stored.size,
+            content_type=stored.content_type,
+        )
         return stored
 
     async def open(self, tenant: str, file_id: str) -> tuple[StoredFile, AsyncIterator[bytes]]:
@@ -96,8 +102,13 @@ class AttachmentStore:
         except ObjectNotFoundError:
             raise AttachmentNotFound(file_id) from None
         headers = info.headers or {}
-        stored = StoredFile(file_id, headers.get(NAME_HEADER, [file_id])[0], info.size or 0,
-                            headers.get(TYPE_HEADER, ["application/octet-stream"])[0], _hex(info.digest))
+        stored = StoredFile(
+            file_id,
+            headers.get(NAME_HEADER, [file_id])[0],
+            info.size or 0,
+            headers.get(TYPE_HEADER, ["application/octet-stream"])[0],
+            _hex(info.digest),
+        )
         return stored, self._chunks(info.nuid, info.chunks or 0, stored)
 
     async def _chunks(self, nuid: str, chunks: int, stored: StoredFile) -> AsyncIterator[bytes]:

@@ -33,7 +33,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import DDL, BigInteger, Column, Index, MetaData, String, Table, Text, bindparam, event, inspect, select, update
+from sqlalchemy import (
+    DDL,
+    BigInteger,
+    Column,
+    Index,
+    MetaData,
+    String,
+    Table,
+    Text,
+    bindparam,
+    event,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.dml import Delete, Insert, Update
@@ -193,8 +207,14 @@ def _http_actor(scope: dict) -> tuple[dict, str | None, str | None]:
     params = scope.get("path_params") or {}
     principal = (scope.get("state") or {}).get("principal")  # set by duban_common.auth.Authorizer
     if principal is not None:
-        actor = {"kind": "http", "subject": principal.subject, "role": principal.role, "unit": principal.unit,
-                 "tenant": principal.tenant, "name": principal.name}
+        actor = {
+            "kind": "http",
+            "subject": principal.subject,
+            "role": principal.role,
+            "unit": principal.unit,
+            "tenant": principal.tenant,
+            "name": principal.name,
+        }
     else:  # authentication off (development): what the caller states
         actor = {"kind": "http", "role": headers.get("x-duban-role"), "unit": headers.get("x-duban-unit")}
     actor["request"] = f"{scope.get('method')} {scope.get('path')}"[:300]
@@ -306,7 +326,9 @@ class AuditRecorder:
                 if cause is not None:
                     out.append(self._entry(at, cause.tenant, f"handled {cause.event_type}", actor, refs))
                 else:
-                    action = f"{self._request['method']} {route}" if self._request is not None and route else "state.changed"
+                    action = (
+                        f"{self._request['method']} {route}" if self._request is not None and route else "state.changed"
+                    )
                     out.append(self._entry(at, path_tenant or PLATFORM, action, actor, refs))
         return out
 
@@ -316,14 +338,23 @@ class AuditRecorder:
         return {"kind": "service", "service": self.service}
 
     def _entry(self, at: datetime, tenant: str, action: str, actor: dict, refs: dict) -> dict:
-        return {"id": str(uuid.uuid4()), "chain": chain_name(self.service, tenant), "at": at, "service": self.service,
-                "tenant": tenant, "action": action[:300], "actor": canonical(actor), "refs": canonical(refs)}
+        return {
+            "id": str(uuid.uuid4()),
+            "chain": chain_name(self.service, tenant),
+            "at": at,
+            "service": self.service,
+            "tenant": tenant,
+            "action": action[:300],
+            "actor": canonical(actor),
+            "refs": canonical(refs),
+        }
 
 
 def _head_upsert(insert):
     ins = insert(audit_head)
     return ins.on_conflict_do_update(index_elements=[audit_head.c.chain], set_={"chain": ins.excluded.chain}).returning(
-        audit_head.c.seq, audit_head.c.hash)
+        audit_head.c.seq, audit_head.c.hash
+    )
 
 
 # Built once (a statement costs more to build than to run); executed with the chain's values.
@@ -345,7 +376,9 @@ def _ids(data: Any) -> dict[str, Any]:
         data = data.model_dump(mode="json")
     if not isinstance(data, dict):
         return {}
-    return {k: v for k, v in data.items() if _ID_KEY.search(k) and isinstance(v, (str, int, list)) and len(str(v)) <= 2000}
+    return {
+        k: v for k, v in data.items() if _ID_KEY.search(k) and isinstance(v, (str, int, list)) and len(str(v)) <= 2000
+    }
 
 
 # --- verification -------------------------------------------------------------------------
@@ -412,50 +445,114 @@ def verify_chain(chain: str, entries: Iterable[dict[str, Any]], head: tuple[int,
 def _gap(chain: str, entry: dict, prev_seq: int, seen: dict[str, int]) -> Break:
     seq = int(entry["seq"])
     owner = seen.get(entry["prev_hash"])
-    detail = (f"entries {prev_seq + 1}..{seq - 1} are gone; seq {seq} links to "
-              + (f"the entry at seq {owner}" if owner else "no remaining entry"))
+    detail = f"entries {prev_seq + 1}..{seq - 1} are gone; seq {seq} links to " + (
+        f"the entry at seq {owner}" if owner else "no remaining entry"
+    )
     return Break(chain, prev_seq + 1, None, "entry_missing", f"seq {prev_seq + 1}", f"seq {seq}", detail)
 
 
-def _link_break(chain: str, entry: dict, prev_seq: int, prev_hash: str, recomputed: str, seen: dict[str, int],
-                remaining: Iterator[dict]) -> Break:
+def _link_break(
+    chain: str,
+    entry: dict,
+    prev_seq: int,
+    prev_hash: str,
+    recomputed: str,
+    seen: dict[str, int],
+    remaining: Iterator[dict],
+) -> Break:
     """An entry that does not link to its predecessor: moved, its link changed, or the predecessor re-hashed."""
     seq, linked = int(entry["seq"]), entry["prev_hash"]
     later = None if linked in seen else _find_later(remaining, linked)
     if linked in seen or later is not None:
-        return Break(chain, seq, entry["id"], "reordered", f"prev_hash {prev_hash} (seq {prev_seq})", f"prev_hash {linked}",
-                     f"this entry was written after the entry now at seq {seen.get(linked, later)}: entries were moved")
+        return Break(
+            chain,
+            seq,
+            entry["id"],
+            "reordered",
+            f"prev_hash {prev_hash} (seq {prev_seq})",
+            f"prev_hash {linked}",
+            f"this entry was written after the entry now at seq {seen.get(linked, later)}: entries were moved",
+        )
     if recomputed != entry["hash"]:
-        return Break(chain, seq, entry["id"], "content_altered", f"prev_hash {prev_hash}", f"prev_hash {linked}",
-                     "the entry's link to its predecessor was changed")
-    return Break(chain, seq, entry["id"], "link_broken", f"prev_hash {prev_hash}", f"prev_hash {linked}",
-                 f"the entry at seq {prev_seq} was altered and re-hashed, or this entry was forged")
+        return Break(
+            chain,
+            seq,
+            entry["id"],
+            "content_altered",
+            f"prev_hash {prev_hash}",
+            f"prev_hash {linked}",
+            "the entry's link to its predecessor was changed",
+        )
+    return Break(
+        chain,
+        seq,
+        entry["id"],
+        "link_broken",
+        f"prev_hash {prev_hash}",
+        f"prev_hash {linked}",
+        f"the entry at seq {prev_seq} was altered and re-hashed, or this entry was forged",
+    )
 
 
 def _content_break(chain: str, entry: dict, recomputed: str, following: dict | None) -> Break:
     """An entry whose hash is not its content's: the hash changed (the next entry links to the content) or the content."""
     seq, stored = int(entry["seq"]), entry["hash"]
     if following is not None and following["prev_hash"] == recomputed:
-        return Break(chain, seq, entry["id"], "hash_altered", f"hash {recomputed} (of its content, linked by seq {seq + 1})",
-                     f"hash {stored} (stored)", "the stored hash was changed; the content is what the next entry linked to")
-    return Break(chain, seq, entry["id"], "content_altered", f"hash {stored} (stored when written)",
-                 f"hash {recomputed} (of the content now)", "the entry's fields were changed after it was written")
+        return Break(
+            chain,
+            seq,
+            entry["id"],
+            "hash_altered",
+            f"hash {recomputed} (of its content, linked by seq {seq + 1})",
+            f"hash {stored} (stored)",
+            "the stored hash was changed; the content is what the next entry linked to",
+        )
+    return Break(
+        chain,
+        seq,
+        entry["id"],
+        "content_altered",
+        f"hash {stored} (stored when written)",
+        f"hash {recomputed} (of the content now)",
+        "the entry's fields were changed after it was written",
+    )
 
 
 def _head_break(chain: str, head: tuple[int, str] | None, last_seq: int, last_hash: str) -> Break | None:
     """The head row against the chain's last entry: removed, ahead of it (truncated) or different."""
     if head is None:
         if last_seq:
-            return Break(chain, last_seq, None, "head_mismatch", f"a head at seq {last_seq}", "no head row",
-                         "the chain's head row was removed")
+            return Break(
+                chain,
+                last_seq,
+                None,
+                "head_mismatch",
+                f"a head at seq {last_seq}",
+                "no head row",
+                "the chain's head row was removed",
+            )
         return None
     head_seq, head_hash = int(head[0]), head[1]
     if head_seq > last_seq:
-        return Break(chain, last_seq + 1, None, "truncated", f"entries up to seq {head_seq}", f"entries up to seq {last_seq}",
-                     f"the last {head_seq - last_seq} entries are gone")
+        return Break(
+            chain,
+            last_seq + 1,
+            None,
+            "truncated",
+            f"entries up to seq {head_seq}",
+            f"entries up to seq {last_seq}",
+            f"the last {head_seq - last_seq} entries are gone",
+        )
     if head_seq != last_seq or head_hash != last_hash:
-        return Break(chain, last_seq, None, "head_mismatch", f"head seq {last_seq} hash {last_hash}",
-                     f"head seq {head_seq} hash {head_hash}", "the head row does not match the last entry")
+        return Break(
+            chain,
+            last_seq,
+            None,
+            "head_mismatch",
+            f"head seq {last_seq} hash {last_hash}",
+            f"head seq {head_seq} hash {head_hash}",
+            "the head row does not match the last entry",
+        )
     return None
 
 
@@ -466,8 +563,14 @@ def _find_later(it: Iterator[dict], wanted: str) -> int | None:
     return None
 
 
-async def verify_database(db: "Database", *, service: str | None = None, tenant: str | None = None,
-                          batch: int = 2000, anchors: "dict[str, Anchor] | None" = None) -> list[ChainReport]:
+async def verify_database(
+    db: "Database",
+    *,
+    service: str | None = None,
+    tenant: str | None = None,
+    batch: int = 2000,
+    anchors: "dict[str, Anchor] | None" = None,
+) -> list[ChainReport]:
     """Verify every chain of a database (optionally one service's, one tenant's): the
     operator's check, so it reads in the scope of the tenant asked for, else of all. With
     ``anchors`` (chain → its latest anchor, anchors.latest) each anchored chain must still hold
@@ -477,16 +580,20 @@ async def verify_database(db: "Database", *, service: str | None = None, tenant:
         return await _verify_database(db, service, tenant, batch, anchors or {})
 
 
-async def _verify_database(db: "Database", service: str | None, tenant: str | None, batch: int,
-                           anchors: "dict[str, Anchor]") -> list[ChainReport]:
+async def _verify_database(
+    db: "Database", service: str | None, tenant: str | None, batch: int, anchors: "dict[str, Anchor]"
+) -> list[ChainReport]:
     async with db.read() as session:
         # Chains first, heads second: a chain that appears meanwhile has a head too (same commit).
         chains = {r.chain for r in (await session.execute(select(audit_log.c.chain).distinct())).all()}
         q = select(audit_head.c.chain, audit_head.c.seq, audit_head.c.hash)
         heads = {r.chain: (r.seq, r.hash) for r in (await session.execute(q)).all()}
         chains |= set(heads)
-    wanted = sorted(c for c in chains | set(anchors) if (service is None or c.split(":", 1)[0] == service)
-                    and (tenant is None or c.split(":", 1)[1] == tenant))
+    wanted = sorted(
+        c
+        for c in chains | set(anchors)
+        if (service is None or c.split(":", 1)[0] == service) and (tenant is None or c.split(":", 1)[1] == tenant)
+    )
     reports = []
     for chain in wanted:
         head = heads.get(chain)
@@ -507,14 +614,35 @@ def _against_anchor(chain: str, anchor: "Anchor", report: ChainReport, head, ent
     """The first thing the database lacks of what was anchored outside it, if anything."""
     anchored = f"seq {anchor.seq} hash {anchor.hash} (anchored {anchor.at or 'outside the database'})"
     if head is None and not report.entries:
-        return Break(chain, anchor.seq, None, "chain_missing", f"a chain up to {anchored}", "no entries and no head row",
-                     "the whole chain was deleted with its head after it was anchored")
+        return Break(
+            chain,
+            anchor.seq,
+            None,
+            "chain_missing",
+            f"a chain up to {anchored}",
+            "no entries and no head row",
+            "the whole chain was deleted with its head after it was anchored",
+        )
     if not entry:
-        return Break(chain, report.last_seq + 1, None, "rewound", f"entries up to {anchored}", f"entries up to seq {report.last_seq}",
-                     f"the last {anchor.seq - report.last_seq} entries up to the anchor are gone and the head row was rewound")
+        return Break(
+            chain,
+            report.last_seq + 1,
+            None,
+            "rewound",
+            f"entries up to {anchored}",
+            f"entries up to seq {report.last_seq}",
+            f"the last {anchor.seq - report.last_seq} entries up to the anchor are gone and the head row was rewound",
+        )
     if entry["hash"] != anchor.hash:
-        return Break(chain, anchor.seq, entry["id"], "anchor_mismatch", anchored, f"hash {entry['hash']}",
-                     "the chain was rewritten and re-hashed from this entry or an earlier one")
+        return Break(
+            chain,
+            anchor.seq,
+            entry["id"],
+            "anchor_mismatch",
+            anchored,
+            f"hash {entry['hash']}",
+            "the chain was rewritten and re-hashed from this entry or an earlier one",
+        )
     return None
 
 
@@ -523,7 +651,12 @@ async def _rows(db: "Database", chain: str, batch: int, upto: int | None) -> Asy
     after = 0
     while True:
         async with db.read() as session:
-            q = select(audit_log).where(audit_log.c.chain == chain, audit_log.c.seq > after).order_by(audit_log.c.seq).limit(batch)
+            q = (
+                select(audit_log)
+                .where(audit_log.c.chain == chain, audit_log.c.seq > after)
+                .order_by(audit_log.c.seq)
+                .limit(batch)
+            )
             if upto is not None:
                 q = q.where(audit_log.c.seq <= upto)
             page = [dict(r) for r in (await session.execute(q)).mappings()]

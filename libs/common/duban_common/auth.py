@@ -37,12 +37,26 @@ log = get_logger(__name__)
 # The last three sign documents off (docs/decisions/0022-sign-off.md): a unit's head (bound to
 # the unit, walled in like its handlers), the government office's deputy director in charge of
 # supervision (分管副主任, who proposes notices) and its director (主任, who signs them).
-ROLES = ("supervision_office", "unit", "leader", "discipline", "integrator", "operator", "unit_head", "office_deputy", "office_director")
+ROLES = (
+    "supervision_office",
+    "unit",
+    "leader",
+    "discipline",
+    "integrator",
+    "operator",
+    "unit_head",
+    "office_deputy",
+    "office_director",
+)
 OFFICE, UNIT, LEADER, DISCIPLINE, INTEGRATOR, OPERATOR, UNIT_HEAD, OFFICE_DEPUTY, OFFICE_DIRECTOR = ROLES
-READERS = frozenset({OFFICE, UNIT, LEADER, DISCIPLINE, UNIT_HEAD, OFFICE_DEPUTY, OFFICE_DIRECTOR})  # the tenant's own people
+READERS = frozenset(
+    {OFFICE, UNIT, LEADER, DISCIPLINE, UNIT_HEAD, OFFICE_DEPUTY, OFFICE_DIRECTOR}
+)  # the tenant's own people
 ALGORITHMS = ["ES256", "RS256"]
 ANY_TENANT = "*"
-PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/docs", "/openapi.json", "/docs/oauth2-redirect", "/redoc"})
+PUBLIC_PATHS = frozenset(
+    {"/healthz", "/readyz", "/metrics", "/docs", "/openapi.json", "/docs/oauth2-redirect", "/redoc"}
+)
 
 
 @dataclass(frozen=True)
@@ -115,8 +129,15 @@ class Verifier:
         try:
             header = jwt.get_unverified_header(token)
             key = self.keys.key(header.get("kid"))
-            claims = jwt.decode(token, key=key, algorithms=ALGORITHMS, audience=self.audience, issuer=self.issuer,
-                                leeway=self.leeway_s, options={"require": ["exp", "iss", "aud", "sub"]})
+            claims = jwt.decode(
+                token,
+                key=key,
+                algorithms=ALGORITHMS,
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=self.leeway_s,
+                options={"require": ["exp", "iss", "aud", "sub"]},
+            )
         except jwt.ExpiredSignatureError:
             raise Unauthorized("登录已过期，请重新登录") from None
         except jwt.InvalidTokenError as e:
@@ -135,7 +156,14 @@ class Verifier:
         source = claims.get("source")
         if INTEGRATOR in roles and not (isinstance(source, str) and source):
             raise Unauthorized("对接平台的令牌必须写明平台（source，如 /platforms/oa）")
-        return Principal(str(claims["sub"]), tenant, frozenset(roles), unit, claims.get("name"), source if isinstance(source, str) else None)
+        return Principal(
+            str(claims["sub"]),
+            tenant,
+            frozenset(roles),
+            unit,
+            claims.get("name"),
+            source if isinstance(source, str) else None,
+        )
 
 
 # --- the access table and the check every request goes through ---
@@ -154,8 +182,15 @@ class Authorizer:
     """A FastAPI app-level dependency: authenticates, then checks the route's roles, the tenant,
     and for a unit handler that what the path names is its unit's (unitscope.py)."""
 
-    def __init__(self, verifier: Verifier | None, access: Access, *, enabled: bool = True, units: UnitScope | None = None,
-                 db=None) -> None:
+    def __init__(
+        self,
+        verifier: Verifier | None,
+        access: Access,
+        *,
+        enabled: bool = True,
+        units: UnitScope | None = None,
+        db=None,
+    ) -> None:
         self.verifier = verifier
         self.access = access
         self.enabled = enabled
@@ -180,7 +215,10 @@ class Authorizer:
             log.warning("route not in the access table: refused", method=request.method, path=path)
             raise HTTPException(403, f"{request.method} {path} 不对任何角色开放")
         if not principal.has(*allowed):
-            raise HTTPException(403, f"当前角色（{principal.role}）无权执行 {request.method} {path}；可执行的角色：{'、'.join(sorted(allowed))}")
+            raise HTTPException(
+                403,
+                f"当前角色（{principal.role}）无权执行 {request.method} {path}；可执行的角色：{'、'.join(sorted(allowed))}",
+            )
         tenant = request.path_params.get("tenant")
         if tenant is not None and principal.tenant not in (tenant, ANY_TENANT):
             raise HTTPException(403, f"令牌属于租户 {principal.tenant}，不能访问租户 {tenant} 的数据")
@@ -197,7 +235,9 @@ class Authorizer:
         # The header only, never ?access_token= (RFC 6750 §2.3): a token in a URL ends up in
         # browser histories and proxy logs. People reach documents through the workbench.
         if scheme.lower() != "bearer" or not token:
-            raise HTTPException(401, "请先登录：请求没有带令牌（Authorization: Bearer <JWT>）", headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(
+                401, "请先登录：请求没有带令牌（Authorization: Bearer <JWT>）", headers={"WWW-Authenticate": "Bearer"}
+            )
         try:
             assert self.verifier is not None  # authentication enabled means a verifier
             return self.verifier.verify(token.strip())
@@ -281,7 +321,9 @@ class LocalIssuer:
             return self
         self.directory.mkdir(parents=True, exist_ok=True)
         key = ec.generate_private_key(ec.SECP256R1())
-        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
         tmp = self.key_file.with_suffix(".tmp")
         tmp.write_bytes(pem)
         tmp.chmod(0o600)
@@ -291,15 +333,32 @@ class LocalIssuer:
         self.jwks_file.write_text(json.dumps({"keys": [jwk]}, indent=2))
         return self
 
-    def token(self, *, tenant: str, roles: list[str] | tuple[str, ...], unit: str | None = None, subject: str | None = None,
-              name: str | None = None, source: str | None = None, ttl_s: int = 12 * 3600) -> str:
+    def token(
+        self,
+        *,
+        tenant: str,
+        roles: list[str] | tuple[str, ...],
+        unit: str | None = None,
+        subject: str | None = None,
+        name: str | None = None,
+        source: str | None = None,
+        ttl_s: int = 12 * 3600,
+    ) -> str:
         if self._signing is None:
             self.ensure()
             self._signing = (json.loads(self.jwks_file.read_text())["keys"][0]["kid"], self.key_file.read_bytes())
         kid, key = self._signing
         now = int(time.time())
-        claims = {"iss": self.issuer, "aud": self.audience, "sub": subject or f"{roles[0]}:{unit or tenant}",
-                  "iat": now, "nbf": now - 5, "exp": now + ttl_s, "tenant": tenant, "roles": list(roles)}
+        claims = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": subject or f"{roles[0]}:{unit or tenant}",
+            "iat": now,
+            "nbf": now - 5,
+            "exp": now + ttl_s,
+            "tenant": tenant,
+            "roles": list(roles),
+        }
         if unit:
             claims["unit"] = unit
         if name:

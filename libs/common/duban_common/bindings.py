@@ -79,22 +79,30 @@ def binary_event(headers: Mapping[str, str], body: bytes) -> dict[str, Any]:
         lower = name.lower()
         if not lower.startswith(CE):
             continue
-        attribute = lower[len(CE):]
+        attribute = lower[len(CE) :]
         if attribute in _NOT_AN_ATTRIBUTE:
-            raise _refused(f"二进制模式下 {attribute} 不能放在 {lower} 头里：数据放在消息体，数据类型放在 content-type 头",
-                           ["header", lower], "binding_misplaced")
+            raise _refused(
+                f"二进制模式下 {attribute} 不能放在 {lower} 头里：数据放在消息体，数据类型放在 content-type 头",
+                ["header", lower],
+                "binding_misplaced",
+            )
         try:
             event[attribute] = unquote(value, errors="strict")
         except UnicodeDecodeError:
             raise _refused(f"{lower} 头的百分号编码不是有效的 UTF-8", ["header", lower], "binding_encoding") from None
     missing = [f"{CE}{a}" for a in _REQUIRED if not event.get(a)]
     if missing:
-        raise BindingError(f"二进制模式缺少 CloudEvents 属性头：{'、'.join(missing)}",
-                           [{"loc": ["header", h], "msg": f"缺少 {h} 头", "type": "missing"} for h in missing])
+        raise BindingError(
+            f"二进制模式缺少 CloudEvents 属性头：{'、'.join(missing)}",
+            [{"loc": ["header", h], "msg": f"缺少 {h} 头", "type": "missing"} for h in missing],
+        )
     declared = _header(headers, "content-type")
     if declared is not None and media_type(declared) != JSON:  # none: application/json, the envelope's default
-        raise _refused(f"二进制模式的 content-type 应为 {JSON}（data 是 JSON 对象），收到的是 {declared!r}",
-                       ["header", "content-type"], "binding_content_type")
+        raise _refused(
+            f"二进制模式的 content-type 应为 {JSON}（data 是 JSON 对象），收到的是 {declared!r}",
+            ["header", "content-type"],
+            "binding_content_type",
+        )
     try:
         event["data"] = json.loads(body)
     except (ValueError, UnicodeDecodeError):
@@ -119,7 +127,9 @@ def envelope_of(headers: Mapping[str, str] | None, body: bytes) -> Envelope:
     headers = headers or {}
     found = mode(headers)
     if found == "batch":
-        raise _refused(f"这里每条消息只能是一个事件，不接受批量模式（{BATCH}）", ["header", "content-type"], "binding_batch")
+        raise _refused(
+            f"这里每条消息只能是一个事件，不接受批量模式（{BATCH}）", ["header", "content-type"], "binding_batch"
+        )
     if found == "binary":
         return Envelope.model_validate(binary_event(headers, body))
     return Envelope.from_bytes(body)
@@ -135,5 +145,7 @@ def outbound_headers(event_id: str, payload: bytes) -> dict[str, str]:
     structured content type, and each attribute of the envelope as a ``ce-`` header."""
     attributes = json.loads(payload)
     headers = {"Nats-Msg-Id": event_id, "content-type": STRUCTURED}
-    headers.update({CE + k: header_value(v) for k, v in attributes.items() if k not in _NOT_AN_ATTRIBUTE and v is not None})
+    headers.update(
+        {CE + k: header_value(v) for k, v in attributes.items() if k not in _NOT_AN_ATTRIBUTE and v is not None}
+    )
     return headers

@@ -105,13 +105,18 @@ def bind(handlers: Handlers, collaborators: dict[str, Any]) -> Handlers:
     settings, the units directory, ...), so that HANDLERS can be plain module-level functions
     and bootstrap, or a test, decides what they get. A parameter nobody provides is an error
     at start-up, not at the first delivery."""
-    return {purpose: {event_type: _bound(handler, collaborators) for event_type, handler in table.items()}
-            for purpose, table in handlers.items()}
+    return {
+        purpose: {event_type: _bound(handler, collaborators) for event_type, handler in table.items()}
+        for purpose, table in handlers.items()
+    }
 
 
 def _bound(handler: Handler, collaborators: dict[str, Any]) -> Handler:
-    wanted = [name for name, parameter in inspect.signature(handler).parameters.items()
-              if parameter.kind is inspect.Parameter.KEYWORD_ONLY and parameter.default is inspect.Parameter.empty]
+    wanted = [
+        name
+        for name, parameter in inspect.signature(handler).parameters.items()
+        if parameter.kind is inspect.Parameter.KEYWORD_ONLY and parameter.default is inspect.Parameter.empty
+    ]
     missing = [name for name in wanted if name not in collaborators]
     if missing:
         raise TypeError(f"{handler.__qualname__} needs {', '.join(missing)}, which bootstrap does not provide")
@@ -232,7 +237,9 @@ class ConsumerRunner:
                 clear_correlation()
                 raise
         for w in waiting:
-            bind_correlation(event_id=w.env.id, event_type=w.env.type, tenant=w.env.tenant)  # its own, not the last applied
+            bind_correlation(
+                event_id=w.env.id, event_type=w.env.type, tenant=w.env.tenant
+            )  # its own, not the last applied
             result = w.error if w.error is not None else w.outcome
             assert result is not None  # each delivery of the group either committed or failed
             await self._settle(w.msg, w.delivered, result, started)
@@ -250,19 +257,34 @@ class ConsumerRunner:
                 await self._dead_letter(msg, str(result), delivered)
             elif delivered >= self.settings.max_deliver:
                 outcome = "dead_lettered"
-                log.error("handler failed for the last time; dead-lettering", subject=msg.subject, deliveries=delivered,
-                          exc_info=result)
+                log.error(
+                    "handler failed for the last time; dead-lettering",
+                    subject=msg.subject,
+                    deliveries=delivered,
+                    exc_info=result,
+                )
                 trace = "".join(traceback.format_exception(result, limit=5))
-                await self._dead_letter(msg, f"{type(result).__name__}: {result} (after {delivered} deliveries)\n{trace}", delivered)
+                await self._dead_letter(
+                    msg, f"{type(result).__name__}: {result} (after {delivered} deliveries)\n{trace}", delivered
+                )
             else:
                 backoff = self.settings.retry_backoff_s
                 delay = backoff[min(delivered - 1, len(backoff) - 1)]
-                log.error("handler failed; will redeliver", subject=msg.subject, deliveries=delivered, retry_in_s=delay,
-                          exc_info=result)
+                log.error(
+                    "handler failed; will redeliver",
+                    subject=msg.subject,
+                    deliveries=delivered,
+                    retry_in_s=delay,
+                    exc_info=result,
+                )
                 await msg.nak(delay=delay)
         except Exception as e:  # NATS away: unacked, so the server delivers it again after ack_wait
-            log.warning("settling a delivery failed; the server will redeliver it", subject=msg.subject, outcome=outcome,
-                        error=repr(e))
+            log.warning(
+                "settling a delivery failed; the server will redeliver it",
+                subject=msg.subject,
+                outcome=outcome,
+                error=repr(e),
+            )
         finally:
             MESSAGES.labels(self.spec.service, self.spec.durable, subject_label, outcome).inc()
             HANDLER_SECONDS.labels(self.spec.service, self.spec.durable).observe(time.perf_counter() - started)
@@ -273,7 +295,9 @@ class ConsumerRunner:
         if self.spec.refuse:
             raise Rejected(self.spec.refuse.format(subject=msg.subject))
         if len(msg.data) > self.settings.max_message_bytes:
-            raise Rejected(f"message of {len(msg.data)} bytes exceeds the limit of {self.settings.max_message_bytes} bytes")
+            raise Rejected(
+                f"message of {len(msg.data)} bytes exceeds the limit of {self.settings.max_message_bytes} bytes"
+            )
         try:
             env = bindings.envelope_of(msg.headers, msg.data)  # structured or binary mode
         except ValidationError as e:
@@ -282,7 +306,9 @@ class ConsumerRunner:
             raise Rejected(e.reason) from None
         bind_correlation(event_id=env.id, event_type=env.type, tenant=env.tenant)
         if subjects.tenant_of(msg.subject) != env.tenant:
-            raise Rejected(f"subject tenant {subjects.tenant_of(msg.subject)!r} does not match envelope tenant {env.tenant!r}")
+            raise Rejected(
+                f"subject tenant {subjects.tenant_of(msg.subject)!r} does not match envelope tenant {env.tenant!r}"
+            )
         return env, self.handlers.get(env.type) or self.handlers.get("*")  # "*": the consumer takes every type
 
     async def _commit_until_database_answers(self, group: list[_Waiting]) -> None:
@@ -295,8 +321,12 @@ class ConsumerRunner:
                 return
             except _DatabaseDown:
                 group = [w for w in group if not w.done()]
-                log.warning("database unavailable; holding deliveries until it answers", consumer=self.spec.durable,
-                            deliveries=len(group), retry_in_s=pause)
+                log.warning(
+                    "database unavailable; holding deliveries until it answers",
+                    consumer=self.spec.durable,
+                    deliveries=len(group),
+                    retry_in_s=pause,
+                )
                 for w in group:
                     await w.msg.in_progress()  # restarts the ack wait: the server does not redeliver meanwhile
                 await asyncio.sleep(pause)
@@ -362,12 +392,22 @@ class ConsumerRunner:
         if tenant is None or not subjects.TENANT_RE.fullmatch(tenant):
             tenant = subjects.UNKNOWN_TENANT
         seq = msg.metadata.sequence.stream if msg.metadata else 0
-        letter = letter_for(msg.data, dict(msg.headers or {}), stream=self.spec.stream, stream_seq=seq, reason=reason,
-                            service=self.spec.service, consumer=self.spec.durable, subject=msg.subject, deliveries=delivered,
-                            failed_at=datetime.now(timezone.utc))
+        letter = letter_for(
+            msg.data,
+            dict(msg.headers or {}),
+            stream=self.spec.stream,
+            stream_seq=seq,
+            reason=reason,
+            service=self.spec.service,
+            consumer=self.spec.durable,
+            subject=msg.subject,
+            deliveries=delivered,
+            failed_at=datetime.now(timezone.utc),
+        )
         log.warning("dead-lettered", subject=msg.subject, reason=letter.headers()["Duban-Dlq-Reason"])
         # Publish (and wait for the PubAck) before terminating the original: if this
         # fails, the exception propagates, nothing is acked, and the message comes back.
-        await self.js.publish(subjects.dead_letter(tenant, self.spec.service),
-                              letter.to_bytes(), headers=letter.headers())
+        await self.js.publish(
+            subjects.dead_letter(tenant, self.spec.service), letter.to_bytes(), headers=letter.headers()
+        )
         await msg.term()

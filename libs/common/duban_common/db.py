@@ -51,7 +51,9 @@ class Database:
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(engine.sync_engine, "connect", tenancy.install_sqlite_function)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, sync_session_class=ObservedSession)
-        self._writes = async_sessionmaker(self._write_engine or self.engine, expire_on_commit=False, sync_session_class=ObservedSession)
+        self._writes = async_sessionmaker(
+            self._write_engine or self.engine, expire_on_commit=False, sync_session_class=ObservedSession
+        )
         self._write_lock: asyncio.Lock | None = asyncio.Lock() if self.is_sqlite else None
 
     async def create_all(self, metadata: MetaData) -> None:

@@ -28,7 +28,9 @@ class Envelope(BaseModel):
     source: str = Field(min_length=1, max_length=500)
     type: str = Field(pattern=subjects.TYPE_RE.pattern)
     time: AwareDatetime
-    tenant: str = Field(json_schema_extra={"pattern": subjects.TENANT_RE.pattern})  # checked below, with a clearer message
+    tenant: str = Field(
+        json_schema_extra={"pattern": subjects.TENANT_RE.pattern}
+    )  # checked below, with a clearer message
     datacontenttype: Literal["application/json"] = "application/json"
     subject: str | None = None
     data: dict[str, Any]

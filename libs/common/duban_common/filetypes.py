@@ -106,5 +106,7 @@ def check(name: str, f: BinaryIO) -> Kind:
         raise UnacceptableFile(f"文件“{name}”的内容不是允许的类型；只能上传 {ALLOWED} 文件")
     if ext not in kind.extensions:
         shown = f"扩展名为 .{ext}" if ext else "没有扩展名"
-        raise UnacceptableFile(f"文件“{name}”{shown}，但内容是 {kind.label} 文件；请改为 .{kind.extensions[0]} 后再上传")
+        raise UnacceptableFile(
+            f"文件“{name}”{shown}，但内容是 {kind.label} 文件；请改为 .{kind.extensions[0]} 后再上传"
+        )
     return kind

@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date
-from typing import Annotated, Any
-
 from http import HTTPStatus
+from typing import Annotated, Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -58,8 +57,10 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 # FastAPI would document them in the route's media type.) Problem is in the document's components
 # through every other route.
 PAGE_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    422: {"description": ERROR_RESPONSES[422]["description"],
-          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+    422: {
+        "description": ERROR_RESPONSES[422]["description"],
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    },
 }
 
 # The largest row offset a database takes (a signed 64-bit integer, SQLite's and PostgreSQL's
@@ -130,7 +131,9 @@ def attachment_disposition(name: str, fallback: str) -> str:
 # --- one error format for every route (duban_common.problems) ---
 
 
-def problem(status: int, detail: str, errors: list[dict[str, Any]] | None = None, headers: Mapping[str, str] | None = None) -> JSONResponse:
+def problem(
+    status: int, detail: str, errors: list[dict[str, Any]] | None = None, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
     return JSONResponse({"detail": cut(detail), "errors": errors or []}, status_code=status, headers=headers)
 
 
@@ -145,13 +148,18 @@ async def _validation(_request: Request, exc: RequestValidationError) -> JSONRes
 async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
     detail = exc.detail
     if isinstance(detail, list):  # a route's own list of what was wrong where
-        errs = [{"loc": list(e.get("loc", [])), "msg": cut(str(e.get("msg", ""))), "type": e.get("type", "invalid")}
-                for e in detail if isinstance(e, dict)]
+        errs = [
+            {"loc": list(e.get("loc", [])), "msg": cut(str(e.get("msg", ""))), "type": e.get("type", "invalid")}
+            for e in detail
+            if isinstance(e, dict)
+        ]
         return problem(exc.status_code, problems.summary(errs) or "请求内容不符合要求", errs, exc.headers)
     text = str(detail) or ""
     if text == _phrase(exc.status_code):  # Starlette's own words: no route, wrong method
         text = _PLAIN.get(exc.status_code, text)
-    return problem(exc.status_code, text, [{"loc": [], "msg": cut(text), "type": f"http_{exc.status_code}"}], exc.headers)
+    return problem(
+        exc.status_code, text, [{"loc": [], "msg": cut(text), "type": f"http_{exc.status_code}"}], exc.headers
+    )
 
 
 def _phrase(status: int) -> str:

@@ -104,60 +104,60 @@ def create_signoff_tables() -> None:
     """A service's sign-off drafts, their steps and the tenants' chains (signoff.SignoffTables)."""
     when = UTCDateTime(timezone=True)
     op.create_table(
-        'drafts',
-        sa.Column('id', sa.String(length=36), nullable=False),
-        sa.Column('tenant', sa.String(length=40), nullable=False),
-        sa.Column('doc_type', sa.String(length=40), nullable=False),
-        sa.Column('key', sa.String(length=300), nullable=False),
-        sa.Column('title', sa.String(length=300), nullable=False),
-        sa.Column('task_id', sa.String(length=64), nullable=True),
-        sa.Column('period', sa.String(length=20), nullable=True),
-        sa.Column('unit', sa.String(length=64), nullable=True),
-        sa.Column('payload', sa.JSON(), nullable=False),
-        sa.Column('chain', sa.JSON(), nullable=False),
-        sa.Column('status', sa.String(length=12), nullable=False),
-        sa.Column('next_step', sa.Integer(), nullable=False),
-        sa.Column('waiting_role', sa.String(length=30), nullable=True),
-        sa.Column('waiting_since', when, nullable=True),
-        sa.Column('reminded_at', when, nullable=True),
-        sa.Column('number', sa.String(length=60), nullable=True),
-        sa.Column('created_at', when, nullable=False),
-        sa.Column('created_by', sa.String(length=200), nullable=False),
-        sa.Column('issued_at', when, nullable=True),
-        sa.Column('refused_at', when, nullable=True),
-        sa.PrimaryKeyConstraint('id'),
-        sa.UniqueConstraint('tenant', 'key', name='uq_drafts_tenant_key'),
+        "drafts",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("tenant", sa.String(length=40), nullable=False),
+        sa.Column("doc_type", sa.String(length=40), nullable=False),
+        sa.Column("key", sa.String(length=300), nullable=False),
+        sa.Column("title", sa.String(length=300), nullable=False),
+        sa.Column("task_id", sa.String(length=64), nullable=True),
+        sa.Column("period", sa.String(length=20), nullable=True),
+        sa.Column("unit", sa.String(length=64), nullable=True),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("chain", sa.JSON(), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("next_step", sa.Integer(), nullable=False),
+        sa.Column("waiting_role", sa.String(length=30), nullable=True),
+        sa.Column("waiting_since", when, nullable=True),
+        sa.Column("reminded_at", when, nullable=True),
+        sa.Column("number", sa.String(length=60), nullable=True),
+        sa.Column("created_at", when, nullable=False),
+        sa.Column("created_by", sa.String(length=200), nullable=False),
+        sa.Column("issued_at", when, nullable=True),
+        sa.Column("refused_at", when, nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("tenant", "key", name="uq_drafts_tenant_key"),
     )
-    op.create_index('ix_drafts_waiting', 'drafts', ['tenant', 'status', 'waiting_role'], unique=False)
-    op.create_index('ix_drafts_task', 'drafts', ['tenant', 'task_id'], unique=False)
+    op.create_index("ix_drafts_waiting", "drafts", ["tenant", "status", "waiting_role"], unique=False)
+    op.create_index("ix_drafts_task", "drafts", ["tenant", "task_id"], unique=False)
     op.create_table(
-        'draft_steps',
-        sa.Column('draft_id', sa.String(length=36), nullable=False),
-        sa.Column('step', sa.Integer(), nullable=False),
-        sa.Column('tenant', sa.String(length=40), nullable=False),
-        sa.Column('action', sa.String(length=10), nullable=False),
-        sa.Column('role', sa.String(length=30), nullable=False),
-        sa.Column('person', sa.String(length=200), nullable=False),
-        sa.Column('person_name', sa.String(length=200), nullable=False),
-        sa.Column('decision', sa.String(length=10), nullable=False),
-        sa.Column('reason', sa.Text(), nullable=True),
-        sa.Column('at', when, nullable=False),
-        sa.PrimaryKeyConstraint('draft_id', 'step'),
+        "draft_steps",
+        sa.Column("draft_id", sa.String(length=36), nullable=False),
+        sa.Column("step", sa.Integer(), nullable=False),
+        sa.Column("tenant", sa.String(length=40), nullable=False),
+        sa.Column("action", sa.String(length=10), nullable=False),
+        sa.Column("role", sa.String(length=30), nullable=False),
+        sa.Column("person", sa.String(length=200), nullable=False),
+        sa.Column("person_name", sa.String(length=200), nullable=False),
+        sa.Column("decision", sa.String(length=10), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("at", when, nullable=False),
+        sa.PrimaryKeyConstraint("draft_id", "step"),
     )
     op.create_table(
-        'signoff_chains',
-        sa.Column('tenant', sa.String(length=40), nullable=False),
-        sa.Column('doc_type', sa.String(length=40), nullable=False),
-        sa.Column('definition', sa.JSON(), nullable=False),
-        sa.Column('updated_at', when, nullable=False),
-        sa.Column('updated_by', sa.String(length=200), nullable=False),
-        sa.PrimaryKeyConstraint('tenant', 'doc_type'),
+        "signoff_chains",
+        sa.Column("tenant", sa.String(length=40), nullable=False),
+        sa.Column("doc_type", sa.String(length=40), nullable=False),
+        sa.Column("definition", sa.JSON(), nullable=False),
+        sa.Column("updated_at", when, nullable=False),
+        sa.Column("updated_by", sa.String(length=200), nullable=False),
+        sa.PrimaryKeyConstraint("tenant", "doc_type"),
     )
 
 
 def drop_signoff_tables() -> None:
-    op.drop_table('signoff_chains')
-    op.drop_table('draft_steps')
-    op.drop_index('ix_drafts_task', table_name='drafts')
-    op.drop_index('ix_drafts_waiting', table_name='drafts')
-    op.drop_table('drafts')
+    op.drop_table("signoff_chains")
+    op.drop_table("draft_steps")
+    op.drop_index("ix_drafts_task", table_name="drafts")
+    op.drop_index("ix_drafts_waiting", table_name="drafts")
+    op.drop_table("drafts")

@@ -81,7 +81,9 @@ def head(service: str, metadata: MetaData) -> str | None:
 
 
 def current(connection: Connection, service: str) -> str | None:
-    return MigrationContext.configure(connection, opts={"version_table": f"alembic_version_{service}"}).get_current_revision()
+    return MigrationContext.configure(
+        connection, opts={"version_table": f"alembic_version_{service}"}
+    ).get_current_revision()
 
 
 async def upgrade(db: Database, service: str, metadata: MetaData) -> None:
@@ -112,8 +114,10 @@ async def check_current(db: Database, service: str, metadata: MetaData) -> None:
     async with db.engine.connect() as conn:
         have = await conn.run_sync(lambda c: current(c, service))
     if have != want:
-        raise SchemaNotCurrent(f"the {service} database is at revision {have!r}, the code needs {want!r}: "
-                               f"run `python -m duban_{service} migrate` first")
+        raise SchemaNotCurrent(
+            f"the {service} database is at revision {have!r}, the code needs {want!r}: "
+            f"run `python -m duban_{service} migrate` first"
+        )
 
 
 async def prepare(db: Database, service: str, metadata: MetaData, *, migrate: bool) -> None:

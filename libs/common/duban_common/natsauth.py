@@ -70,16 +70,20 @@ def tenant_permissions(tenant: str) -> dict:
     t = validate_tenant(tenant)
     consumer = out_consumer(t)
     return {
-        "publish": {"allow": [
-            f"duban.in.{t}.*",  # exactly what intake consumes (provisioning.CONSUMERS)
-            f"{JS_API_PREFIX}.CONSUMER.INFO.{OUT_STREAM}.{consumer}",
-            f"{JS_API_PREFIX}.CONSUMER.MSG.NEXT.{OUT_STREAM}.{consumer}",
-            f"$JS.ACK.{OUT_STREAM}.{consumer}.>",
-        ]},
-        "subscribe": {"allow": [
-            f"duban.out.{t}.>",
-            "_INBOX.>",  # its own account's inboxes: its replies and fetched messages only
-        ]},
+        "publish": {
+            "allow": [
+                f"duban.in.{t}.*",  # exactly what intake consumes (provisioning.CONSUMERS)
+                f"{JS_API_PREFIX}.CONSUMER.INFO.{OUT_STREAM}.{consumer}",
+                f"{JS_API_PREFIX}.CONSUMER.MSG.NEXT.{OUT_STREAM}.{consumer}",
+                f"$JS.ACK.{OUT_STREAM}.{consumer}.>",
+            ]
+        },
+        "subscribe": {
+            "allow": [
+                f"duban.out.{t}.>",
+                "_INBOX.>",  # its own account's inboxes: its replies and fetched messages only
+            ]
+        },
     }
 
 
@@ -130,7 +134,11 @@ class PlatformCredentials:
             "password": self.password,
             "jetstream_api_prefix": self.js_api_prefix,
             "publish": f"duban.in.{self.tenant}.<kind>",
-            "receive": {"subject": f"duban.out.{self.tenant}.>", "stream": self.out_stream, "durable_consumer": self.out_consumer},
+            "receive": {
+                "subject": f"duban.out.{self.tenant}.>",
+                "stream": self.out_stream,
+                "durable_consumer": self.out_consumer,
+            },
         }
 
     def file_text(self, server_url: str) -> str:
@@ -174,9 +182,19 @@ def _services_exported_to(tenant: str) -> list[tuple[str, str, str | None, str |
         # never aim the ack at a subject of DUBAN's (a reply subject is not permission-checked)
         ("service", f"duban.in.{t}.*", None, None),
         ("stream", f"duban.out.{t}.>", None, None),
-        ("service", f"$JS.API.CONSUMER.INFO.{OUT_STREAM}.{consumer}", None, f"{JS_API_PREFIX}.CONSUMER.INFO.{OUT_STREAM}.{consumer}"),
+        (
+            "service",
+            f"$JS.API.CONSUMER.INFO.{OUT_STREAM}.{consumer}",
+            None,
+            f"{JS_API_PREFIX}.CONSUMER.INFO.{OUT_STREAM}.{consumer}",
+        ),
         # a fetch is answered with many messages
-        ("service", f"$JS.API.CONSUMER.MSG.NEXT.{OUT_STREAM}.{consumer}", "stream", f"{JS_API_PREFIX}.CONSUMER.MSG.NEXT.{OUT_STREAM}.{consumer}"),
+        (
+            "service",
+            f"$JS.API.CONSUMER.MSG.NEXT.{OUT_STREAM}.{consumer}",
+            "stream",
+            f"{JS_API_PREFIX}.CONSUMER.MSG.NEXT.{OUT_STREAM}.{consumer}",
+        ),
         ("service", f"$JS.ACK.{OUT_STREAM}.{consumer}.>", None, None),
     ]
 
@@ -278,4 +296,3 @@ def services_url(host: str, port: int, password: str, scheme: str = "nats") -> s
     from urllib.parse import quote
 
     return f"{scheme}://{SERVICES_USER}:{quote(password, safe='')}@{host}:{port}"
-

@@ -80,8 +80,14 @@ def stop_process(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout_s: f
 
 
 class NatsServer:
-    def __init__(self, store_dir: Path, port: int | None = None, host: str = "127.0.0.1", log_file: Path | None = None,
-                 config_file: Path | None = None) -> None:
+    def __init__(
+        self,
+        store_dir: Path,
+        port: int | None = None,
+        host: str = "127.0.0.1",
+        log_file: Path | None = None,
+        config_file: Path | None = None,
+    ) -> None:
         self.store_dir = Path(store_dir)
         # A nats-server configuration file (e.g. accounts and users from natsauth); the
         # command-line options below (address, port, JetStream store, log) take precedence.
@@ -97,16 +103,30 @@ class NatsServer:
 
     def start(self, timeout_s: float = 15.0) -> "NatsServer":
         self.store_dir.mkdir(parents=True, exist_ok=True)
-        cmd = [binary(), "-a", self.host, "-p", str(self.port), "-js", "-sd", str(self.store_dir), "-l", str(self.log_file)]
+        cmd = [
+            binary(),
+            "-a",
+            self.host,
+            "-p",
+            str(self.port),
+            "-js",
+            "-sd",
+            str(self.store_dir),
+            "-l",
+            str(self.log_file),
+        ]
         if self.config_file is not None:
             cmd += ["-c", str(self.config_file)]
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+        )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
-                raise RuntimeError(f"nats-server exited with {self.proc.returncode}: {err.strip()} (log: {self.log_file})")
+                raise RuntimeError(
+                    f"nats-server exited with {self.proc.returncode}: {err.strip()} (log: {self.log_file})"
+                )
             try:
                 with socket.create_connection((self.host, self.port), timeout=0.2):
                     return self

@@ -23,13 +23,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from . import subjects
-from .bindings import outbound_headers
 from .audit import AuditRecorder, define_tables
+from .bindings import outbound_headers
 from .contracts.events import subject_of
-from .sql import UTCDateTime
 from .envelope import Envelope, new_event
 from .logging import get_logger
 from .metrics import OUTBOX_PENDING, OUTBOX_PUBLISHED
+from .sql import UTCDateTime
 
 if TYPE_CHECKING:
     from nats.js import JetStreamContext
@@ -106,8 +106,12 @@ class UnitOfWork:
         """The event, counted as emitted, and its outbox row."""
         env = new_event(tenant=tenant, type=type, source=self.source, data=data, time=self.now())
         self.emitted.append(env)
-        return env, dict(event_id=env.id, subject=subject_of(tenant, type, env.data), payload=env.to_bytes(),
-                         created_at=datetime.now(timezone.utc))
+        return env, dict(
+            event_id=env.id,
+            subject=subject_of(tenant, type, env.data),
+            payload=env.to_bytes(),
+            created_at=datetime.now(timezone.utc),
+        )
 
     async def record_inbox(self, consumer: str, env: Envelope) -> bool:
         """Insert the inbox row; False when this consumer already processed the event."""
@@ -121,7 +125,11 @@ class UnitOfWork:
         consumer had not processed yet. The caller marks each one's audit cause
         (``auditor.caused_by``) when it applies that delivery, as :meth:`record_inbox` does."""
         now = datetime.now(timezone.utc)
-        rows = list({e.key: dict(consumer=consumer, event_key=e.key, event_type=e.type, processed_at=now) for e in envs}.values())
+        rows = list(
+            {
+                e.key: dict(consumer=consumer, event_key=e.key, event_type=e.type, processed_at=now) for e in envs
+            }.values()
+        )
         stmt = self._tables.inbox_insert(self.session.get_bind().dialect.name)
         return set((await self.session.execute(stmt, rows)).scalars())
 
@@ -213,7 +221,12 @@ class OutboxRelay:
     async def relay_once(self) -> int:
         """Publish one batch of unpublished rows; returns how many were published."""
         ob = self._outbox
-        query = select(ob.c.seq, ob.c.event_id, ob.c.subject, ob.c.payload).where(ob.c.published_at.is_(None)).order_by(ob.c.seq).limit(self._batch)
+        query = (
+            select(ob.c.seq, ob.c.event_id, ob.c.subject, ob.c.payload)
+            .where(ob.c.published_at.is_(None))
+            .order_by(ob.c.seq)
+            .limit(self._batch)
+        )
         if self._db.is_sqlite:
             async with self._db.read() as session:
                 rows = (await session.execute(query)).all()
@@ -242,7 +255,9 @@ class OutboxRelay:
         error: Exception | None = None
         for seq, event_id, subject, payload in rows:
             try:
-                await self._js.publish(subject, payload, timeout=self._timeout, headers=outbound_headers(event_id, payload))
+                await self._js.publish(
+                    subject, payload, timeout=self._timeout, headers=outbound_headers(event_id, payload)
+                )
             except Exception as e:  # re-raised by relay_once after marking what went out
                 error = e
                 break
@@ -253,8 +268,14 @@ class OutboxRelay:
 
     async def _mark(self, session: "AsyncSession", seqs: list[int]) -> None:
         if seqs:
-            await session.execute(update(self._outbox).where(self._outbox.c.seq.in_(seqs)).values(published_at=datetime.now(timezone.utc)))
+            await session.execute(
+                update(self._outbox).where(self._outbox.c.seq.in_(seqs)).values(published_at=datetime.now(timezone.utc))
+            )
 
     async def pending(self) -> int:
         async with self._db.read() as session:
-            return (await session.execute(select(func.count()).select_from(self._outbox).where(self._outbox.c.published_at.is_(None)))).scalar_one()
+            return (
+                await session.execute(
+                    select(func.count()).select_from(self._outbox).where(self._outbox.c.published_at.is_(None))
+                )
+            ).scalar_one()

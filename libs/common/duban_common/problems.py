@@ -29,16 +29,57 @@ class Refused(Exception):
 
 # The fields as the users name them. A field not named here is shown as it is called.
 LABELS = {
-    "body": "请求内容", "title": "标题", "content": "内容", "text": "反馈内容", "reason": "理由", "note": "备注",
-    "due_on": "办理时限", "requested_due_on": "申请延期至", "lead_unit": "牵头单位", "co_units": "协办单位",
-    "unit": "单位", "units": "单位", "responsible_person": "责任人", "requirement": "办理要求", "weight": "权重",
-    "progress": "进度", "attachments": "附件", "satisfied": "是否满意", "rate": "抽查比例", "kind": "类别",
-    "period": "期间", "status": "状态", "light": "亮灯", "limit": "每页条数", "offset": "起始位置", "q": "关键词",
-    "name": "名称", "code": "代码", "decision": "决定", "year": "年份", "date": "日期", "from": "起始日期",
-    "to": "截止日期", "holidays": "节假日", "working_weekends": "调休上班日", "published_by": "发布单位",
-    "matter_id": "事项", "campaign": "专项行动", "tasks": "任务", "items": "条目", "phone": "电话",
-    "leader": "领导", "source": "来源", "by": "签署人", "proposed_by": "提出人", "requested_by": "申请人",
-    "decided_by": "审批人", "type": "类型", "id": "编号", "tenant": "租户", "idempotency-key": "幂等键",
+    "body": "请求内容",
+    "title": "标题",
+    "content": "内容",
+    "text": "反馈内容",
+    "reason": "理由",
+    "note": "备注",
+    "due_on": "办理时限",
+    "requested_due_on": "申请延期至",
+    "lead_unit": "牵头单位",
+    "co_units": "协办单位",
+    "unit": "单位",
+    "units": "单位",
+    "responsible_person": "责任人",
+    "requirement": "办理要求",
+    "weight": "权重",
+    "progress": "进度",
+    "attachments": "附件",
+    "satisfied": "是否满意",
+    "rate": "抽查比例",
+    "kind": "类别",
+    "period": "期间",
+    "status": "状态",
+    "light": "亮灯",
+    "limit": "每页条数",
+    "offset": "起始位置",
+    "q": "关键词",
+    "name": "名称",
+    "code": "代码",
+    "decision": "决定",
+    "year": "年份",
+    "date": "日期",
+    "from": "起始日期",
+    "to": "截止日期",
+    "holidays": "节假日",
+    "working_weekends": "调休上班日",
+    "published_by": "发布单位",
+    "matter_id": "事项",
+    "campaign": "专项行动",
+    "tasks": "任务",
+    "items": "条目",
+    "phone": "电话",
+    "leader": "领导",
+    "source": "来源",
+    "by": "签署人",
+    "proposed_by": "提出人",
+    "requested_by": "申请人",
+    "decided_by": "审批人",
+    "type": "类型",
+    "id": "编号",
+    "tenant": "租户",
+    "idempotency-key": "幂等键",
 }
 _EXAMPLES = {"date": "2026-11-30", "datetime": "2026-11-30T09:00:00+08:00", "time": "09:00"}
 _LOCATIONS = {"query": "查询参数", "path": "路径", "header": "请求头", "cookie": "Cookie"}
@@ -69,7 +110,12 @@ def chinese(error: dict[str, Any]) -> str:
         return f"{field}不能为空" if least <= 1 else f"{field}至少 {least} {'个字' if t.startswith('string') else '项'}"
     if t in ("string_too_long", "too_long"):
         return f"{field}过长：最多 {ctx.get('max_length')} {'个字' if t.startswith('string') else '项'}"
-    bounds = {"greater_than": "应大于", "greater_than_equal": "不能小于", "less_than": "应小于", "less_than_equal": "不能大于"}
+    bounds = {
+        "greater_than": "应大于",
+        "greater_than_equal": "不能小于",
+        "less_than": "应小于",
+        "less_than_equal": "不能大于",
+    }
     if t in bounds:
         return f"{field}{bounds[t]} {next(iter(ctx.values()), '')}"
     if t in ("literal_error", "enum"):
@@ -78,8 +124,17 @@ def chinese(error: dict[str, Any]) -> str:
         return f"{field}格式不对"
     if t == "extra_forbidden":
         return f"不认识的字段：{field}"
-    kinds = {"int": "整数", "float": "数字", "decimal": "数字", "bool": "true 或 false", "string": "文字",
-             "list": "列表", "dict": "对象", "model": "对象", "uuid": "编号（UUID）"}
+    kinds = {
+        "int": "整数",
+        "float": "数字",
+        "decimal": "数字",
+        "bool": "true 或 false",
+        "string": "文字",
+        "list": "列表",
+        "dict": "对象",
+        "model": "对象",
+        "uuid": "编号（UUID）",
+    }
     for prefix, word in kinds.items():
         if t.startswith(f"{prefix}_") or t == prefix:
             return f"{field}应为{word}"

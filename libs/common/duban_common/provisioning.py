@@ -11,8 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nats.js import JetStreamContext
-from nats.js.api import (AckPolicy, ConsumerConfig, DeliverPolicy, DiscardPolicy, ObjectStoreConfig, RetentionPolicy, StorageType,
-                         StreamConfig)
+from nats.js.api import (
+    AckPolicy,
+    ConsumerConfig,
+    DeliverPolicy,
+    DiscardPolicy,
+    ObjectStoreConfig,
+    RetentionPolicy,
+    StorageType,
+    StreamConfig,
+)
 from nats.js.errors import NotFoundError
 
 from .logging import get_logger
@@ -38,13 +46,16 @@ class StreamSpec:
         return [f"duban.{self.family}.>"]
 
 
-STREAMS: dict[str, StreamSpec] = {s.name: s for s in (
-    StreamSpec("DUBAN_IN", "in"),
-    StreamSpec("DUBAN_EV", "ev"),
-    StreamSpec("DUBAN_OUT", "out"),
-    StreamSpec("DUBAN_DLQ", "dlq"),
-    StreamSpec("DUBAN_AUDIT", "audit", append_only=True),
-)}
+STREAMS: dict[str, StreamSpec] = {
+    s.name: s
+    for s in (
+        StreamSpec("DUBAN_IN", "in"),
+        StreamSpec("DUBAN_EV", "ev"),
+        StreamSpec("DUBAN_OUT", "out"),
+        StreamSpec("DUBAN_DLQ", "dlq"),
+        StreamSpec("DUBAN_AUDIT", "audit", append_only=True),
+    )
+}
 
 
 # The Object Store bucket of report attachments (duban_common.attachments); its stream is
@@ -83,9 +94,14 @@ CONSUMERS: tuple[ConsumerSpec, ...] = (
     ConsumerSpec("intake", "units", "DUBAN_EV", "duban.ev.*.unit.>"),
     # DUBAN_IN stores duban.in.>; what is not duban.in.<tenant>.<kind> is dead-lettered here
     # (a tenant's platform cannot publish it: natsauth allows duban.in.<tenant>.* only)
-    ConsumerSpec("intake", "strays", "DUBAN_IN", ("duban.in.*", "duban.in.*.*.>"),
-                 refuse="subject {subject!r} is not duban.in.<tenant>.<kind>: submissions are published on a subject of exactly "
-                        "four tokens"),
+    ConsumerSpec(
+        "intake",
+        "strays",
+        "DUBAN_IN",
+        ("duban.in.*", "duban.in.*.*.>"),
+        refuse="subject {subject!r} is not duban.in.<tenant>.<kind>: submissions are published on a subject of exactly "
+        "four tokens",
+    ),
     ConsumerSpec("tasking", "matters", "DUBAN_EV", "duban.ev.*.matter.registered"),
     ConsumerSpec("tasking", "deadlines", "DUBAN_EV", "duban.ev.*.deadline.set"),
     ConsumerSpec("deadline", "tasks", "DUBAN_EV", "duban.ev.*.task.>"),
@@ -103,7 +119,7 @@ CONSUMERS: tuple[ConsumerSpec, ...] = (
 # derives, for every stream, that each subject it stores is read by a consumer or named here).
 UNCONSUMED: dict[str, str] = {
     "duban.out.>": "each tenant's platform reads its own duban.out.<tenant>.> with its durable consumer platform-<tenant> "
-                   "(natsauth.out_consumer_config), created when the tenant is onboarded",
+    "(natsauth.out_consumer_config), created when the tenant is onboarded",
     "duban.audit.>": "the audit chains' anchored heads, read by `duban audit verify` (anchors.py)",
     "duban.dlq.>": "dead letters are for operators: kept in DUBAN_DLQ and read by hand (CONTRACT.md, dead letters)",
 }
@@ -150,7 +166,15 @@ def consumer_config(spec: ConsumerSpec, settings: ServiceSettings) -> ConsumerCo
 
 
 _STREAM_FIELDS = ("subjects", "storage", "num_replicas", "duplicate_window", "retention", "deny_delete", "deny_purge")
-_CONSUMER_FIELDS = ("filter_subject", "filter_subjects", "deliver_policy", "ack_policy", "ack_wait", "max_deliver", "max_ack_pending")
+_CONSUMER_FIELDS = (
+    "filter_subject",
+    "filter_subjects",
+    "deliver_policy",
+    "ack_policy",
+    "ack_wait",
+    "max_deliver",
+    "max_ack_pending",
+)
 
 
 def _diff(want, have, fields) -> dict[str, tuple]:
@@ -183,13 +207,21 @@ async def ensure_attachments_bucket(js: JetStreamContext, settings: ServiceSetti
     try:
         info = await js.stream_info(ATTACHMENTS_STREAM)
     except NotFoundError:
-        await js.create_object_store(ATTACHMENTS_BUCKET, config=ObjectStoreConfig(
-            description="report attachments, <tenant>/<id>", storage=StorageType.FILE, replicas=settings.stream_replicas))
+        await js.create_object_store(
+            ATTACHMENTS_BUCKET,
+            config=ObjectStoreConfig(
+                description="report attachments, <tenant>/<id>",
+                storage=StorageType.FILE,
+                replicas=settings.stream_replicas,
+            ),
+        )
         log.info("object store created", bucket=ATTACHMENTS_BUCKET)
         return
     if info.config.num_replicas != settings.stream_replicas:
-        raise ConfigDrift(f"object store {ATTACHMENTS_BUCKET} differs from its declaration (field: declared, live): "
-                          f"{{'num_replicas': ({settings.stream_replicas}, {info.config.num_replicas})}}")
+        raise ConfigDrift(
+            f"object store {ATTACHMENTS_BUCKET} differs from its declaration (field: declared, live): "
+            f"{{'num_replicas': ({settings.stream_replicas}, {info.config.num_replicas})}}"
+        )
 
 
 async def ensure_consumer(js: JetStreamContext, spec: ConsumerSpec, settings: ServiceSettings) -> None:

@@ -21,9 +21,9 @@ import nats
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import MetaData
 
 from . import anchors, audit, auth, migrations, provisioning
@@ -98,24 +98,37 @@ class Runtime:
         if not analyzes_itself:
             await self.db.refresh_statistics()
         if not (analyzes_itself or self.db.is_sqlite):  # not our setting to change; worth an operator's look
-            log.warning("PostgreSQL runs with autovacuum off: nothing analyzes the tables, so this service runs ANALYZE "
-                        "itself every minute; switch autovacuum on (docs/deployment.md)", every_s=UNVACUUMED_STATISTICS_EVERY_S)
-        self.nc = await nats.connect(s.nats_url, name=f"duban-{s.service}", max_reconnect_attempts=-1, reconnect_time_wait=1)
+            log.warning(
+                "PostgreSQL runs with autovacuum off: nothing analyzes the tables, so this service runs ANALYZE "
+                "itself every minute; switch autovacuum on (docs/deployment.md)",
+                every_s=UNVACUUMED_STATISTICS_EVERY_S,
+            )
+        self.nc = await nats.connect(
+            s.nats_url, name=f"duban-{s.service}", max_reconnect_attempts=-1, reconnect_time_wait=1
+        )
         self.js = self.nc.jetstream()
         specs = await provisioning.provision(self.js, s.service, s)
         self.attachments = AttachmentStore(self.js, s.max_upload_bytes)
         await self.clock.start(self.js)
-        self.relay = OutboxRelay(self.db, self.tables, self.js, service=s.service, poll_s=s.outbox_poll_s, batch=s.outbox_batch)
+        self.relay = OutboxRelay(
+            self.db, self.tables, self.js, service=s.service, poll_s=s.outbox_poll_s, batch=s.outbox_batch
+        )
         self.relay.start()
         # Each durable consumer is pulled by its runner, one batch per pull (decision 0017).
         for spec in specs:
-            runner = ConsumerRunner(spec, self.handlers.get(spec.purpose, {}), self.db, self.tables, self.js, self.clock, s, self.relay)
+            runner = ConsumerRunner(
+                spec, self.handlers.get(spec.purpose, {}), self.db, self.tables, self.js, self.clock, s, self.relay
+            )
             await runner.start()
             assert runner.task is not None  # started
             runner.task.add_done_callback(_log_background_end)
             self._consumers.append(runner)
         await anchors.anchor_or_log(self.db, self.js)  # the heads as this replica finds them, before it changes any
-        for factory in (*self.background, self._anchor_audit_heads, *(() if analyzes_itself else (self._refresh_statistics,))):
+        for factory in (
+            *self.background,
+            self._anchor_audit_heads,
+            *(() if analyzes_itself else (self._refresh_statistics,)),
+        ):
             task = asyncio.create_task(factory(), name=getattr(factory, "__name__", "background"))
             task.add_done_callback(_log_background_end)
             self._background_tasks.append(task)
@@ -179,7 +192,9 @@ class Runtime:
         guard = auth.authorizer(self.settings, access, unit_scope, self.db)
         # FastAPIOffline: /docs and /redoc with their scripts served by the service itself (county
         # intranets reach no CDN); every route: token, role, tenant, a unit handler's unit
-        app = FastAPIOffline(title=title, version="1.0.0", lifespan=lifespan, static_url=DOCS_ASSETS, dependencies=[Depends(guard)])
+        app = FastAPIOffline(
+            title=title, version="1.0.0", lifespan=lifespan, static_url=DOCS_ASSETS, dependencies=[Depends(guard)]
+        )
         app.state.runtime = self
         http_errors.install(app)  # one error format, in Chinese
         app.add_middleware(audit.ActorMiddleware)  # units of work record who asked
@@ -193,7 +208,9 @@ class Runtime:
         async def count_requests(request: Request, call_next):
             response = await call_next(request)
             route = request.scope.get("route")
-            HTTP_REQUESTS.labels(self.settings.service, getattr(route, "path", "unmatched"), str(response.status_code)).inc()
+            HTTP_REQUESTS.labels(
+                self.settings.service, getattr(route, "path", "unmatched"), str(response.status_code)
+            ).inc()
             return response
 
         s = self.settings
@@ -211,7 +228,9 @@ class Runtime:
         async def readyz() -> JSONResponse:
             checks = await self.readiness()
             ok = all(v == "ok" for v in checks.values())
-            return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
+            return JSONResponse(
+                {"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503
+            )
 
         @router.get("/metrics")
         async def metrics() -> Response:

@@ -20,7 +20,8 @@ from .tenancy import tenant_column
 
 def sequence_table(metadata: MetaData) -> Table:
     return Table(
-        "notice_sequences", metadata,
+        "notice_sequences",
+        metadata,
         tenant_column(primary_key=True),
         Column("year", Integer, primary_key=True),
         Column("notice_type", String(30), primary_key=True),
@@ -31,7 +32,11 @@ def sequence_table(metadata: MetaData) -> Table:
 @functools.cache
 def _bump(table: Table):
     """The UPDATE that takes the next number, built once per table (building costs more than running)."""
-    key = (table.c.tenant == bindparam("b_tenant")) & (table.c.year == bindparam("b_year")) & (table.c.notice_type == bindparam("b_type"))
+    key = (
+        (table.c.tenant == bindparam("b_tenant"))
+        & (table.c.year == bindparam("b_year"))
+        & (table.c.notice_type == bindparam("b_type"))
+    )
     return table.update().where(key).values(last_value=table.c.last_value + 1).returning(table.c.last_value)
 
 
@@ -42,7 +47,9 @@ async def next_value(session: AsyncSession, table: Table, tenant: str, year: int
         return value
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     ins = insert(table).values(tenant=tenant, year=year, notice_type=notice_type, last_value=1)
-    ins = ins.on_conflict_do_update(index_elements=["tenant", "year", "notice_type"], set_={"last_value": table.c.last_value + 1})
+    ins = ins.on_conflict_do_update(
+        index_elements=["tenant", "year", "notice_type"], set_={"last_value": table.c.last_value + 1}
+    )
     return (await session.execute(ins.returning(table.c.last_value))).scalar_one()
 
 

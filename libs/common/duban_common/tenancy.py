@@ -49,6 +49,8 @@ def tenant_column(**options: Any) -> Column:
     """A table's tenant column, declared alike everywhere: the scope filters on it and row-level
     security binds it (a tenant's slug; never null)."""
     return Column(COLUMN, String(40), nullable=False, **options)
+
+
 POLICY = "duban_tenant_scope"
 SESSION_KEY = "duban_scope"
 
@@ -132,6 +134,7 @@ def enter_connection(connection: "Connection", tenant: str | None) -> None:
 
 
 # --- the condition, added to every statement ----------------------------------------------
+
 
 class CurrentTenant(FunctionElement):
     """The connection's scope, in SQL."""
@@ -238,6 +241,7 @@ def _inserted_tenants(stmt, parameters) -> Iterator[Any]:
 
 # --- PostgreSQL: row-level security -------------------------------------------------------
 
+
 def tenant_tables(metadata: "MetaData") -> list[Table]:
     return [t for t in metadata.sorted_tables if COLUMN in t.c]
 
@@ -263,10 +267,13 @@ def _policies_in_place(connection: "Connection", tables: list[Table], using: str
     """The tables whose policy is already this one (its text kept as the policy's comment) and
     forced. They are left alone: ALTER TABLE takes an exclusive lock, and a replica starting
     while others serve would otherwise deadlock with their reads of two tables at once."""
-    rows = connection.execute(text(
-        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = current_schema() "
-        "JOIN pg_policy p ON p.polrelid = c.oid AND p.polname = :policy "
-        "JOIN pg_description d ON d.objoid = p.oid AND d.classoid = 'pg_policy'::regclass AND d.description = :using "
-        "WHERE c.relrowsecurity AND c.relforcerowsecurity AND c.relname = ANY(:names)"),
-        {"policy": POLICY, "using": using, "names": [t.name for t in tables]})
+    rows = connection.execute(
+        text(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = current_schema() "
+            "JOIN pg_policy p ON p.polrelid = c.oid AND p.polname = :policy "
+            "JOIN pg_description d ON d.objoid = p.oid AND d.classoid = 'pg_policy'::regclass AND d.description = :using "
+            "WHERE c.relrowsecurity AND c.relforcerowsecurity AND c.relname = ANY(:names)"
+        ),
+        {"policy": POLICY, "using": using, "names": [t.name for t in tables]},
+    )
     return {r[0] for r in rows}

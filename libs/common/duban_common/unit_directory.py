@@ -51,8 +51,12 @@ def entry_columns() -> list[Column]:
 
 
 def _columns() -> list[Column]:
-    return [*entry_columns(), Column("active", Boolean, nullable=False), Column("version", Integer, nullable=False),
-            Column("changed_at", UTCDateTime, nullable=False)]
+    return [
+        *entry_columns(),
+        Column("active", Boolean, nullable=False),
+        Column("version", Integer, nullable=False),
+        Column("changed_at", UTCDateTime, nullable=False),
+    ]
 
 
 def unit_table(metadata: MetaData) -> Table:
@@ -82,8 +86,11 @@ class UnitDirectory:
     async def apply(self, session: AsyncSession, tenant: str, fact: events.UnitFact) -> bool:
         """Keep ``fact`` unless the table holds the same or a later version of the unit; True when kept."""
         table = self.table
-        held = (await session.execute(select(table.c.version).where(table.c.tenant == tenant, table.c.code == fact.code)
-                                      .with_for_update())).scalar_one_or_none()
+        held = (
+            await session.execute(
+                select(table.c.version).where(table.c.tenant == tenant, table.c.code == fact.code).with_for_update()
+            )
+        ).scalar_one_or_none()
         values = {**fact.model_dump(include=set(ENTRY)), "version": fact.version, "changed_at": fact.changed_at}
         if held is None:
             await session.execute(table.insert(), {"tenant": tenant, **values})
@@ -96,8 +103,11 @@ class UnitDirectory:
     def handlers(self) -> dict[str, Handler]:
         """The consumer's handlers, one per unit event type, each taking the fact typed (consumer.bind)."""
 
-        async def on_unit_fact(fact: events.UnitRegistered | events.UnitUpdated | events.UnitDeactivated, delivery: Delivery,
-                               uow: UnitOfWork) -> None:
+        async def on_unit_fact(
+            fact: events.UnitRegistered | events.UnitUpdated | events.UnitDeactivated,
+            delivery: Delivery,
+            uow: UnitOfWork,
+        ) -> None:
             await self.apply(uow.session, delivery.envelope.tenant, fact)
 
         return dict.fromkeys(FACTS, on_unit_fact)
@@ -105,8 +115,9 @@ class UnitDirectory:
     async def units(self, session: AsyncSession, tenant: str) -> dict[str, dict]:
         """code → the unit's entry (``ENTRY``), active or not."""
         columns = [self.table.c[name] for name in ENTRY]
-        rows = (await session.execute(select(*columns).where(self.table.c.tenant == tenant)
-                                      .order_by(self.table.c.code))).mappings()
+        rows = (
+            await session.execute(select(*columns).where(self.table.c.tenant == tenant).order_by(self.table.c.code))
+        ).mappings()
         return {row["code"]: dict(row) for row in rows}
 
     async def names(self, session: AsyncSession, tenant: str) -> dict[str, str]:

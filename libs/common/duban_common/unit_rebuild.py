@@ -34,8 +34,17 @@ async def newest_facts(js) -> dict[Key, dict]:
     info = await js.stream_info(STREAM, subjects_filter=FILTER)
     expected = sum((info.state.subjects or {}).values())
     name = f"units-rebuild-{uuid.uuid4().hex[:12]}"  # ephemeral: removed by the server when idle
-    await js.add_consumer(STREAM, ConsumerConfig(name=name, filter_subject=FILTER, deliver_policy=DeliverPolicy.ALL,
-                                                 ack_policy=AckPolicy.NONE, inactive_threshold=60.0, mem_storage=True))
+    await js.add_consumer(
+        STREAM,
+        ConsumerConfig(
+            name=name,
+            filter_subject=FILTER,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_policy=AckPolicy.NONE,
+            inactive_threshold=60.0,
+            mem_storage=True,
+        ),
+    )
     sub = await js.pull_subscribe_bind(durable=None, stream=STREAM, name=name)
     newest: dict[Key, dict] = {}
     try:
@@ -65,8 +74,12 @@ def differences(newest: dict[Key, dict], live: dict[Key, dict]) -> list[str]:
     fields = (*ENTRY, "version")
     out = [f"{tenant}/{code}: only in the events" for tenant, code in newest.keys() - live.keys()]
     out += [f"{tenant}/{code}: only in the table" for tenant, code in live.keys() - newest.keys()]
-    out += [f"{key[0]}/{key[1]}: {name} {live[key][name]!r} in the table, {newest[key][name]!r} in the events"
-            for key in sorted(newest.keys() & live.keys()) for name in fields if newest[key][name] != live[key][name]]
+    out += [
+        f"{key[0]}/{key[1]}: {name} {live[key][name]!r} in the table, {newest[key][name]!r} in the events"
+        for key in sorted(newest.keys() & live.keys())
+        for name in fields
+        if newest[key][name] != live[key][name]
+    ]
     return sorted(out)
 
 
@@ -106,8 +119,11 @@ def command(settings_class, service: str, metadata: MetaData, table: Table) -> C
         for line in found:
             out(f"  {line}")
         if check:
-            out(f"{service}'s units directory differs from the events ({len(found)} differences)" if found
-                else f"{service}'s units directory is identical to the events")
+            out(
+                f"{service}'s units directory differs from the events ({len(found)} differences)"
+                if found
+                else f"{service}'s units directory is identical to the events"
+            )
             return 1 if found else 0
         out(f"{service}'s units directory rebuilt in {settings.db_url()}")
         return 0

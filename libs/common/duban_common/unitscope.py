@@ -44,10 +44,16 @@ class UnitScope:
         """Refuse to start when a route open to unit handlers is not covered by this scope."""
         loose = [f"{m} {p}" for (m, p), roles in access.items() if UNIT_ROLES & roles and not self._covers(m, p)]
         if loose:
-            raise RuntimeError(f"routes open to unit handlers with no unit scope (entrypoints/access.py UNITS): {loose}")
+            raise RuntimeError(
+                f"routes open to unit handlers with no unit scope (entrypoints/access.py UNITS): {loose}"
+            )
 
     def _covers(self, method: str, path: str) -> bool:
-        return (method, path) in self.confined or (method, path) in self.shared or any(f"{{{p}}}" in path for p in self.owners)
+        return (
+            (method, path) in self.confined
+            or (method, path) in self.shared
+            or any(f"{{{p}}}" in path for p in self.owners)
+        )
 
     async def hold(self, request: Request, unit: str, db) -> None:
         """404 unless everything the request's path names is of ``unit`` (the tenant scope is set)."""

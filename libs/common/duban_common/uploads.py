@@ -29,9 +29,26 @@ MAX_NAME = 200
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f\"\\/]")
 
 # For a route's ``openapi_extra``: the request body FastAPI does not see.
-OPENAPI_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
-    "type": "object", "required": [FIELD],
-    "properties": {FIELD: {"type": "string", "format": "binary", "description": "the file, under its original name"}}}}}}}
+OPENAPI_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": [FIELD],
+                    "properties": {
+                        FIELD: {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "the file, under its original name",
+                        }
+                    },
+                }
+            }
+        },
+    }
+}
 
 
 def megabytes(n: int) -> str:
@@ -92,9 +109,15 @@ class _Form:
         self.complete = False  # the closing boundary came: a body cut short is not a file
 
     def callbacks(self) -> MultipartCallbacks:
-        return {"on_part_begin": self.on_part_begin, "on_header_field": self.on_header_field,
-                "on_header_value": self.on_header_value, "on_header_end": self.on_header_end,
-                "on_headers_finished": self.on_headers_finished, "on_part_data": self.on_part_data, "on_end": self.on_end}
+        return {
+            "on_part_begin": self.on_part_begin,
+            "on_header_field": self.on_header_field,
+            "on_header_value": self.on_header_value,
+            "on_header_end": self.on_header_end,
+            "on_headers_finished": self.on_headers_finished,
+            "on_part_data": self.on_part_data,
+            "on_end": self.on_end,
+        }
 
     def on_end(self) -> None:
         self.complete = True
@@ -118,7 +141,9 @@ class _Form:
             return
         if self.upload is not None:
             raise HTTPException(422, "一次只能上传一个文件")
-        self.upload = self._target = Upload(clean_name(options[b"filename"]), SpooledTemporaryFile(max_size=SPOOL_BYTES), 0)
+        self.upload = self._target = Upload(
+            clean_name(options[b"filename"]), SpooledTemporaryFile(max_size=SPOOL_BYTES), 0
+        )
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
         if self._target is None:

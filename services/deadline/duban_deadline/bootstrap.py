@@ -10,17 +10,35 @@ from .service_layer import calendar_admin
 from .service_layer.firing import TimerFiring
 
 
-def bootstrap(settings: DeadlineSettings | None = None, *, clock: Clock | None = None, units=None, senders=None) -> Runtime:
+def bootstrap(
+    settings: DeadlineSettings | None = None, *, clock: Clock | None = None, units=None, senders=None
+) -> Runtime:
     """``units`` and ``senders`` are the other services' seams: the deadline service looks no
     unit up and sends nothing, so it takes none (the same signature in every service)."""
     settings = settings or DeadlineSettings()
-    runtime = Runtime(settings, metadata=orm.metadata, tables=orm.infra, handlers=consumers.HANDLERS,
-                      collaborators={"default_due_time": settings.due_time}, clock=clock, access=access.ACCESS, unit_scope=access.UNITS)
+    runtime = Runtime(
+        settings,
+        metadata=orm.metadata,
+        tables=orm.infra,
+        handlers=consumers.HANDLERS,
+        collaborators={"default_due_time": settings.due_time},
+        clock=clock,
+        access=access.ACCESS,
+        unit_scope=access.UNITS,
+    )
     runtime.routers.extend(http.ROUTERS)
-    firing = TimerFiring(runtime.db, orm.infra, runtime.clock, runtime.source, instance=f"{settings.service}.{settings.instance}",
-                         default_due_time=settings.due_time, simulated=isinstance(runtime.clock, SimulatedClock),
-                         wake=lambda: runtime.relay and runtime.relay.wake(),
-                         batch=settings.timer_batch, poll_s=settings.timer_poll_s)
+    firing = TimerFiring(
+        runtime.db,
+        orm.infra,
+        runtime.clock,
+        runtime.source,
+        instance=f"{settings.service}.{settings.instance}",
+        default_due_time=settings.due_time,
+        simulated=isinstance(runtime.clock, SimulatedClock),
+        wake=lambda: runtime.relay and runtime.relay.wake(),
+        batch=settings.timer_batch,
+        poll_s=settings.timer_poll_s,
+    )
     if isinstance(runtime.clock, SimulatedClock):
         # Runs before the service acknowledges a new simulated time: `duban clock advance`
         # returns only once every timer due by then has fired and committed.

@@ -14,18 +14,57 @@ DOCS = Path(__file__).resolve().parents[3] / "docs" / "rules.md"
 
 # rule → (what it covers, the origin kind its label speaks of, the document's words)
 SOURCES: dict[str, tuple[str, str | None, str]] = {
-    "office_itself": ("item handled by the supervision office itself", None, "county rules: 「县政府办公室（含督查室）督办件，一般应在10个工作日内…」"),
-    "one_unit": ("item passed to one department or township", None, "county rules: 「转交乡镇或部门的督办件…15个工作日」"),
+    "office_itself": (
+        "item handled by the supervision office itself",
+        None,
+        "county rules: 「县政府办公室（含督查室）督办件，一般应在10个工作日内…」",
+    ),
+    "one_unit": (
+        "item passed to one department or township",
+        None,
+        "county rules: 「转交乡镇或部门的督办件…15个工作日」",
+    ),
     "with_co_units": ("item needing co-units", None, "county rules: 「由乡镇和部门协办的督办件…25个工作日」"),
-    "meeting_plenary": ("plenary meeting decision (全体会议)", "meeting_decision", "county notice: 「县政府全体会议…须在会后1个月内向县政府督查室反馈」"),
-    "meeting_executive": ("executive meeting decision (常务会议)", "meeting_decision", "county notice: 「县政府常务会的落实情况须在会后半个月内…」"),
-    "meeting_office": ("county head's office meeting (县长办公会)", "meeting_decision", "county notice: 「县长办公会…须在会后1周内…」"),
-    "meeting_weekly": ("weekly work meeting (每周工作例会)", "meeting_decision", "county notice: 「县政府每周工作例会等会议…须在会后1周内…」"),
-    "meeting_topic": ("topic meeting (专题会议)", "meeting_decision", "county notice: 「县政府专题会议…的落实情况，须在交办后1周内…」"),
-    "meeting_special_body": ("special body's matter (专门机构)", "meeting_decision", "county notice: 「专门机构交办事项…须在交办后1周内」"),
-    "instruction_principal": ("principal leader's instruction (主要领导批示)", "leader_instruction",
-                              "county notice: 「县政府主要领导重要批示、交办事项的落实情况，须在1周内…」"),
-    "instruction_deputy": ("deputy leader's instruction (分管领导批示)", "leader_instruction", "county notice: 「县政府分管领导的批示…须在交办后1周内…」"),
+    "meeting_plenary": (
+        "plenary meeting decision (全体会议)",
+        "meeting_decision",
+        "county notice: 「县政府全体会议…须在会后1个月内向县政府督查室反馈」",
+    ),
+    "meeting_executive": (
+        "executive meeting decision (常务会议)",
+        "meeting_decision",
+        "county notice: 「县政府常务会的落实情况须在会后半个月内…」",
+    ),
+    "meeting_office": (
+        "county head's office meeting (县长办公会)",
+        "meeting_decision",
+        "county notice: 「县长办公会…须在会后1周内…」",
+    ),
+    "meeting_weekly": (
+        "weekly work meeting (每周工作例会)",
+        "meeting_decision",
+        "county notice: 「县政府每周工作例会等会议…须在会后1周内…」",
+    ),
+    "meeting_topic": (
+        "topic meeting (专题会议)",
+        "meeting_decision",
+        "county notice: 「县政府专题会议…的落实情况，须在交办后1周内…」",
+    ),
+    "meeting_special_body": (
+        "special body's matter (专门机构)",
+        "meeting_decision",
+        "county notice: 「专门机构交办事项…须在交办后1周内」",
+    ),
+    "instruction_principal": (
+        "principal leader's instruction (主要领导批示)",
+        "leader_instruction",
+        "county notice: 「县政府主要领导重要批示、交办事项的落实情况，须在1周内…」",
+    ),
+    "instruction_deputy": (
+        "deputy leader's instruction (分管领导批示)",
+        "leader_instruction",
+        "county notice: 「县政府分管领导的批示…须在交办后1周内…」",
+    ),
     "online_message": ("online message (网民留言)", None, "「10个工作日内办结」"),
     "proposal": ("deputy suggestion / CPPCC proposal", None, "「答复」 within 3 months, never beyond 6"),
     "proposal_led_by_leader": ("proposal led by a government leader (领衔办理)", None, "「答复」 within 6 months"),
@@ -33,7 +72,11 @@ SOURCES: dict[str, tuple[str, str | None, str]] = {
     "document_multi": ("document, several departments", None, "「上报办理结果」 in 7 working days"),
     "document_investigation": ("document needing an investigation", None, "「上报办理结果」 in 20 working days"),
     "document_urgent": ("urgent document", None, "「上报办理结果」 in 3 working days"),
-    "superior_no_deadline": ("superior document with no stated deadline", None, "report within 3 months of its receipt"),
+    "superior_no_deadline": (
+        "superior document with no stated deadline",
+        None,
+        "report within 3 months of its receipt",
+    ),
 }
 
 
@@ -60,21 +103,35 @@ def render() -> str:
     for name, rule in DEFAULT_RULES.items():
         what, kind, words = SOURCES[name]
         period = rule.period.label + (f" (at most {rule.maximum.label})" if rule.maximum else "")
-        lines.append(f"| `{name}` | {what} | {period} | {rule.counted_from} | {rule.satisfied_by} | {label_of(rule, kind)} | {words} |")
-    lines += ["", "## Assignment notices", "",
-              "The supervision office's own limit to issue the assignment notice, counted from the meeting,",
-              "the instruction, or the day the people's congress closed (work report tasks). Issuing later is",
-              "shown (`deadline.notice_late`).", "", "| rule | limit |", "|---|---|"]
+        lines.append(
+            f"| `{name}` | {what} | {period} | {rule.counted_from} | {rule.satisfied_by} | {label_of(rule, kind)} | {words} |"
+        )
+    lines += [
+        "",
+        "## Assignment notices",
+        "",
+        "The supervision office's own limit to issue the assignment notice, counted from the meeting,",
+        "the instruction, or the day the people's congress closed (work report tasks). Issuing later is",
+        "shown (`deadline.notice_late`).",
+        "",
+        "| rule | limit |",
+        "|---|---|",
+    ]
     lines += [f"| `{k}` | {v.label} |" for k, v in DEFAULT_NOTICE_LIMITS.items()]
-    lines += ["", "## Timers and lights", "",
-              f"- sign-for limit (签收): {p.acknowledge_workdays} working day(s) after the assignment;",
-              f"- decline window (退回): {p.decline_workdays} working days after the assignment;",
-              f"- pre-deadline reminder: {p.reminder_workdays} working days before the due day, at {p.reminder_time:%H:%M};",
-              f"- yellow light: {p.yellow_workdays} working days before the due day; red from the due time,",
-              f"  {p.due_time:%H:%M} of the due day.",
-              "",
-              "The deadline service owns these per tenant and announces them in `deadline.set`",
-              "(`acknowledge_by`, `decline_until`, `yellow_from`, `due_at`).", ""]
+    lines += [
+        "",
+        "## Timers and lights",
+        "",
+        f"- sign-for limit (签收): {p.acknowledge_workdays} working day(s) after the assignment;",
+        f"- decline window (退回): {p.decline_workdays} working days after the assignment;",
+        f"- pre-deadline reminder: {p.reminder_workdays} working days before the due day, at {p.reminder_time:%H:%M};",
+        f"- yellow light: {p.yellow_workdays} working days before the due day; red from the due time,",
+        f"  {p.due_time:%H:%M} of the due day.",
+        "",
+        "The deadline service owns these per tenant and announces them in `deadline.set`",
+        "(`acknowledge_by`, `decline_until`, `yellow_from`, `due_at`).",
+        "",
+    ]
     return "\n".join(lines)
 
 

@@ -15,16 +15,28 @@ from .service_layer.documents import Documents
 from .service_layer.timers import EscalationTimers
 
 
-def bootstrap(settings: EscalationSettings | None = None, *, clock: Clock | None = None, units: notify.Units | None = None,
-              senders: dict | None = None) -> Runtime:
+def bootstrap(
+    settings: EscalationSettings | None = None,
+    *,
+    clock: Clock | None = None,
+    units: notify.Units | None = None,
+    senders: dict | None = None,
+) -> Runtime:
     """``units``: (session, tenant) → its units by code (default: escalation's own copy of tasking's
     directory, notify.DIRECTORY); ``senders``: channel → what sends on it (default: those the settings configure)."""
     settings = settings or EscalationSettings()
     calendar = WorkCalendar()
     contexts = notify.contexts_of(settings, units)
-    runtime = Runtime(settings, metadata=orm.metadata, tables=orm.infra, handlers=consumers.HANDLERS, clock=clock,
-                      collaborators={"settings": settings, "calendar": calendar, "contexts": contexts},
-                      access=access.ACCESS, unit_scope=access.UNITS)
+    runtime = Runtime(
+        settings,
+        metadata=orm.metadata,
+        tables=orm.infra,
+        handlers=consumers.HANDLERS,
+        clock=clock,
+        collaborators={"settings": settings, "calendar": calendar, "contexts": contexts},
+        access=access.ACCESS,
+        unit_scope=access.UNITS,
+    )
     runtime.signoff = drafting.desk(contexts)
     # the routes' (entrypoints.deps): the work calendar, the notice contexts, the documents
     runtime.calendar, runtime.contexts, runtime.documents = calendar, contexts, Documents(runtime, calendar, contexts)

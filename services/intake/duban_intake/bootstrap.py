@@ -10,15 +10,23 @@ from .config import IntakeSettings
 from .entrypoints import access, consumers, http, http_contacts, http_templates, http_triage
 
 
-def bootstrap(settings: IntakeSettings | None = None, *, clock: Clock | None = None, units: UnitLookup | None = None,
-              senders=None) -> Runtime:
+def bootstrap(
+    settings: IntakeSettings | None = None, *, clock: Clock | None = None, units: UnitLookup | None = None, senders=None
+) -> Runtime:
     """``units``: what turns a tenant's unit names into codes (default: intake's own copy of tasking's
     directory, adapters/units.py). ``senders`` is escalation's seam: intake sends nothing (the same
     signature in every service)."""
     settings = settings or IntakeSettings()
     protector = Protector(load_key(settings.pii_key, settings.data_dir))
-    runtime = Runtime(settings, metadata=orm.metadata, tables=orm.infra, handlers=consumers.HANDLERS,
-                      collaborators={"protector": protector}, clock=clock, access=access.ACCESS)
+    runtime = Runtime(
+        settings,
+        metadata=orm.metadata,
+        tables=orm.infra,
+        handlers=consumers.HANDLERS,
+        collaborators={"protector": protector},
+        clock=clock,
+        access=access.ACCESS,
+    )
     runtime.protector = protector  # the routes' (entrypoints.deps)
     runtime.unit_lookup = units or unit_lookup  # the registration's unit check (entrypoints.http_triage)
     runtime.routers += [http.router, http_triage.router, http_templates.router, http_contacts.router]

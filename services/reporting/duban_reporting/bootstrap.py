@@ -14,16 +14,30 @@ from .entrypoints import access, consumers, http, http_documents, http_reports, 
 from .service_layer.rhythm import RhythmTicker, document_kinds
 
 
-def bootstrap(settings: ReportingSettings | None = None, *, clock: Clock | None = None, units: UnitNames | None = None,
-              senders=None) -> Runtime:
+def bootstrap(
+    settings: ReportingSettings | None = None,
+    *,
+    clock: Clock | None = None,
+    units: UnitNames | None = None,
+    senders=None,
+) -> Runtime:
     """``units``: what names a tenant's units (anything with ``async of(tenant) -> {code: name}``;
     default: reporting's own copy of tasking's directory, adapters/units.py). ``senders`` is
     escalation's seam: reporting sends nothing (the same signature in every service)."""
     settings = settings or ReportingSettings()
-    runtime = Runtime(settings, metadata=orm.metadata, tables=orm.infra, handlers=consumers.HANDLERS, clock=clock,
-                      access=access.ACCESS, unit_scope=access.UNITS)
+    runtime = Runtime(
+        settings,
+        metadata=orm.metadata,
+        tables=orm.infra,
+        handlers=consumers.HANDLERS,
+        clock=clock,
+        access=access.ACCESS,
+        unit_scope=access.UNITS,
+    )
     calendar, names = WorkCalendar(), units or UnitNames(runtime.db)
-    runtime.routers.extend([http.router, http_reports.router, http_documents.router, http_rhythm.router, signoff_routes.router])
+    runtime.routers.extend(
+        [http.router, http_reports.router, http_documents.router, http_rhythm.router, signoff_routes.router]
+    )
     runtime.unit_names, runtime.offices = names, IssuingLookup(settings.intake_url, settings.service_headers())
     runtime.calendar = calendar
     runtime.signoff = Desk(orm.signoff, document_kinds(runtime))

@@ -26,8 +26,10 @@ def run(*, check: bool = False, nats_url: str | None = None, data_dir: Path | No
         out(f"rebuild failed: {e or type(e).__name__} (NATS {settings.nats_url}, database {settings.db_url()})")
         return 2
     r = outcome.replayed
-    out(f"replayed DUBAN_EV 1..{r.last_seq}: {r.applied} events applied, {r.ignored} ignored, {len(r.failed)} failed "
-        f"in {time.monotonic() - started:.1f}s")
+    out(
+        f"replayed DUBAN_EV 1..{r.last_seq}: {r.applied} events applied, {r.ignored} ignored, {len(r.failed)} failed "
+        f"in {time.monotonic() - started:.1f}s"
+    )
     for failure in r.failed:
         out(f"  skipped (the live consumer dead-letters it too): {failure}")
     out("rebuilt rows: " + ", ".join(f"{k} {v}" for k, v in outcome.counts.items()))
@@ -46,7 +48,11 @@ def run(*, check: bool = False, nats_url: str | None = None, data_dir: Path | No
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="duban rebuild reporting", description=__doc__)
-    p.add_argument("--check", action="store_true", help="build a fresh copy and compare it with the live read model; change nothing")
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="build a fresh copy and compare it with the live read model; change nothing",
+    )
     p.add_argument("--nats-url")
     args = p.parse_args(argv)
     return run(check=args.check, nats_url=args.nats_url)

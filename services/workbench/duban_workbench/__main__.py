@@ -13,5 +13,12 @@ if __name__ == "__main__":
         print("the workbench has no database: nothing to migrate")
         sys.exit(0)
     settings = WorkbenchSettings()
-    uvicorn.run(bootstrap(settings), host=settings.http_host, port=settings.http_port, log_config=None, access_log=False,
-                proxy_headers=True, forwarded_allow_ips="*")
+    uvicorn.run(
+        bootstrap(settings),
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+        forwarded_allow_ips="*",
+    )

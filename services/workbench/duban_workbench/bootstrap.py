@@ -34,14 +34,20 @@ class Parts:
     lifespan: Any
 
 
-def bootstrap(settings: WorkbenchSettings | None = None, *, transport: httpx.AsyncBaseTransport | None = None,
-              oidc_transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
+def bootstrap(
+    settings: WorkbenchSettings | None = None,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    oidc_transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
     s = settings or WorkbenchSettings()
     key = s.session_key or SessionSeal.key_file(s.issuer_dir())
     services = Services(s.service_urls(), s.api_timeout_s, transport)
     if s.oidc_enabled:
         redirect_uri = f"{(s.public_url or f'http://127.0.0.1:{s.http_port}').rstrip('/')}/oidc/callback"
-        oidc = OidcClient(s.oidc_issuer, s.oidc_client_id, s.oidc_client_secret, s.oidc_scope, redirect_uri, oidc_transport)
+        oidc = OidcClient(
+            s.oidc_issuer, s.oidc_client_id, s.oidc_client_secret, s.oidc_scope, redirect_uri, oidc_transport
+        )
         who = identity.production(s, jwks_url=s.auth_jwks_url or "")
     else:
         oidc = None

@@ -25,14 +25,21 @@ class WorkbenchSettings(ServiceSettings):
     # Embedded run only (the CLI sets it): demo accounts of the demo tenant (a JSON seed file); refused when OIDC is configured
     demo_accounts_file: Path | None = None
     # Production: OpenID Connect authorization code flow with PKCE
-    oidc_issuer: str | None = None  # e.g. https://idp.example.gov.cn/realms/yuqing (its /.well-known/openid-configuration)
+    oidc_issuer: str | None = (
+        None  # e.g. https://idp.example.gov.cn/realms/yuqing (its /.well-known/openid-configuration)
+    )
     oidc_client_id: str | None = None
     oidc_client_secret: str | None = None
     oidc_scope: str = "openid profile"
 
     def service_urls(self) -> dict[str, str]:
-        return {"intake": self.intake_url, "tasking": self.tasking_url, "deadline": self.deadline_url,
-                "escalation": self.escalation_url, "reporting": self.reporting_url}
+        return {
+            "intake": self.intake_url,
+            "tasking": self.tasking_url,
+            "deadline": self.deadline_url,
+            "escalation": self.escalation_url,
+            "reporting": self.reporting_url,
+        }
 
     @property
     def oidc_enabled(self) -> bool:

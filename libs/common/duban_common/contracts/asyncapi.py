@@ -55,39 +55,96 @@ class Channel:
 
 
 def _enveloped(type_: str) -> dict:
-    return {"allOf": [
-        {"$ref": f"{_SCHEMAS}envelope.json"},
-        {"type": "object", "required": ["type", "data"],
-         "properties": {"type": {"const": type_}, "data": {"$ref": _SCHEMAS + file_name(type_)}}},
-    ]}
+    return {
+        "allOf": [
+            {"$ref": f"{_SCHEMAS}envelope.json"},
+            {
+                "type": "object",
+                "required": ["type", "data"],
+                "properties": {"type": {"const": type_}, "data": {"$ref": _SCHEMAS + file_name(type_)}},
+            },
+        ]
+    }
 
 
 def channels() -> list[Channel]:
     tenant = {"tenant": {"description": _TENANT, "examples": ["demo"]}}
-    out = [Channel(f"in.{kind}", f"duban.in.{{tenant}}.{kind}", submission_type(kind).removeprefix("duban."),
-                   _enveloped(submission_type(kind)), "inboundHeaders", "an integrating platform (or `duban publish`)", tenant,
-                   binary={"$ref": _SCHEMAS + file_name(submission_type(kind))})
-           for kind in KINDS]
+    out = [
+        Channel(
+            f"in.{kind}",
+            f"duban.in.{{tenant}}.{kind}",
+            submission_type(kind).removeprefix("duban."),
+            _enveloped(submission_type(kind)),
+            "inboundHeaders",
+            "an integrating platform (or `duban publish`)",
+            tenant,
+            binary={"$ref": _SCHEMAS + file_name(submission_type(kind))},
+        )
+        for kind in KINDS
+    ]
     for type_ in EVENT_TYPES:
         aggregate, name, _ = subjects.split_type(type_)
         topic = OUTBOUND_TOPICS.get(type_)
         if topic is None:
             cid, address, parameters = f"ev.{aggregate}.{name}", f"duban.ev.{{tenant}}.{aggregate}.{name}", tenant
         else:
-            fields = {f: {"description": f"the event's data.{f}", "enum": list(TOPIC_FIELDS[f])} for f in TOPIC_FIELDS if f"{{{f}}}" in topic}
-            cid, address, parameters = "out." + topic.split(".{")[0], f"duban.out.{{tenant}}.{topic}", {**tenant, **fields}
-        out.append(Channel(cid, address, type_.removeprefix("duban."), _enveloped(type_), "outboxHeaders",
-                           "the service's outbox relay", parameters))
-    dlq_tenant = {"tenant": {"description": f"{_TENANT}; `{subjects.UNKNOWN_TENANT}` when the original subject had none",
-                             "examples": ["demo", subjects.UNKNOWN_TENANT]}}
+            fields = {
+                f: {"description": f"the event's data.{f}", "enum": list(TOPIC_FIELDS[f])}
+                for f in TOPIC_FIELDS
+                if f"{{{f}}}" in topic
+            }
+            cid, address, parameters = (
+                "out." + topic.split(".{")[0],
+                f"duban.out.{{tenant}}.{topic}",
+                {**tenant, **fields},
+            )
+        out.append(
+            Channel(
+                cid,
+                address,
+                type_.removeprefix("duban."),
+                _enveloped(type_),
+                "outboxHeaders",
+                "the service's outbox relay",
+                parameters,
+            )
+        )
+    dlq_tenant = {
+        "tenant": {
+            "description": f"{_TENANT}; `{subjects.UNKNOWN_TENANT}` when the original subject had none",
+            "examples": ["demo", subjects.UNKNOWN_TENANT],
+        }
+    }
     for service in sorted({c.service for c in CONSUMERS}):
-        out.append(Channel(f"dlq.{service}", f"duban.dlq.{{tenant}}.{service}", "dead_letter", {"$ref": f"{_SCHEMAS}dead_letter.json"},
-                           "deadLetterHeaders", f"the consumer runner of {service}", dlq_tenant))
+        out.append(
+            Channel(
+                f"dlq.{service}",
+                f"duban.dlq.{{tenant}}.{service}",
+                "dead_letter",
+                {"$ref": f"{_SCHEMAS}dead_letter.json"},
+                "deadLetterHeaders",
+                f"the consumer runner of {service}",
+                dlq_tenant,
+            )
+        )
     services = sorted({c.service for c in CONSUMERS})
-    out.append(Channel("audit.anchor", "duban.audit.{service}.{tenant}", "audit_anchor", {"$ref": f"{_SCHEMAS}audit_anchor.json"},
-                       "anchorHeaders", "every service: each audit chain's head, every minute and at stop (stream DUBAN_AUDIT)",
-                       {"service": {"description": "the service whose chain it is", "enum": services},
-                        "tenant": {"description": f"{_TENANT}; `_platform` for changes of no tenant", "examples": ["demo", "_platform"]}}))
+    out.append(
+        Channel(
+            "audit.anchor",
+            "duban.audit.{service}.{tenant}",
+            "audit_anchor",
+            {"$ref": f"{_SCHEMAS}audit_anchor.json"},
+            "anchorHeaders",
+            "every service: each audit chain's head, every minute and at stop (stream DUBAN_AUDIT)",
+            {
+                "service": {"description": "the service whose chain it is", "enum": services},
+                "tenant": {
+                    "description": f"{_TENANT}; `_platform` for changes of no tenant",
+                    "examples": ["demo", "_platform"],
+                },
+            },
+        )
+    )
     return out
 
 
@@ -107,7 +164,9 @@ def receivers(channel: Channel) -> list[ConsumerSpec]:
     for spec in CONSUMERS:
         hits = [any(_matches(f, s) for f in spec.filters) for s in channel.subjects()]
         if any(hits) and not all(hits):
-            raise ValueError(f"consumer {spec.durable} takes only part of channel {channel.id}; declare the parts as channels")
+            raise ValueError(
+                f"consumer {spec.durable} takes only part of channel {channel.id}; declare the parts as channels"
+            )
         if all(hits):
             out.append(spec)
     return out
@@ -124,25 +183,47 @@ _CE_ATTRIBUTES = {  # CloudEvents' attributes as headers (bindings.py), percent-
 
 
 def _headers() -> dict[str, dict]:
-    def strings(descriptions: dict[str, str], required: bool | list[str], constraints: dict[str, dict] | None = None) -> dict:
-        props = {name: {"type": "string", "description": text, **(constraints or {}).get(name, {})} for name, text in descriptions.items()}
+    def strings(
+        descriptions: dict[str, str], required: bool | list[str], constraints: dict[str, dict] | None = None
+    ) -> dict:
+        props = {
+            name: {"type": "string", "description": text, **(constraints or {}).get(name, {})}
+            for name, text in descriptions.items()
+        }
         names = list(props) if required is True else required or []
         return {"type": "object", "properties": props, **({"required": names} if names else {})}
 
     msg_id = {"Nats-Msg-Id": "optional: JetStream drops a re-publish with the same id inside its duplicate window"}
     return {
-        "inboundHeaders": strings({**msg_id, "content-type": "structured mode: application/cloudevents+json, or application/json "
-                                                             "(then no ce- header): the whole envelope is the body"}, False),
+        "inboundHeaders": strings(
+            {
+                **msg_id,
+                "content-type": "structured mode: application/cloudevents+json, or application/json "
+                "(then no ce- header): the whole envelope is the body",
+            },
+            False,
+        ),
         "binaryInboundHeaders": strings(
-            {**msg_id, **_CE_ATTRIBUTES, "ce-subject": "optional: the envelope's subject",
-             "content-type": "binary mode: the envelope's datacontenttype, application/json (the default when left out); "
-                             "the body is its data"},
-            list(_CE_ATTRIBUTES), {"content-type": {"pattern": "^application/json(;.*)?$"}}),
+            {
+                **msg_id,
+                **_CE_ATTRIBUTES,
+                "ce-subject": "optional: the envelope's subject",
+                "content-type": "binary mode: the envelope's datacontenttype, application/json (the default when left out); "
+                "the body is its data",
+            },
+            list(_CE_ATTRIBUTES),
+            {"content-type": {"pattern": "^application/json(;.*)?$"}},
+        ),
         "outboxHeaders": strings(
-            {"Nats-Msg-Id": "the envelope's id: JetStream drops a re-publish inside its duplicate window",
-             "content-type": "structured mode: the body is the whole envelope", **_CE_ATTRIBUTES,
-             "ce-subject": "the envelope's subject, where it has one"},
-            ["Nats-Msg-Id", "content-type", *_CE_ATTRIBUTES], {"content-type": {"const": "application/cloudevents+json"}}),
+            {
+                "Nats-Msg-Id": "the envelope's id: JetStream drops a re-publish inside its duplicate window",
+                "content-type": "structured mode: the body is the whole envelope",
+                **_CE_ATTRIBUTES,
+                "ce-subject": "the envelope's subject, where it has one",
+            },
+            ["Nats-Msg-Id", "content-type", *_CE_ATTRIBUTES],
+            {"content-type": {"const": "application/cloudevents+json"}},
+        ),
         "deadLetterHeaders": strings(DEAD_LETTER_HEADERS, True),
         "anchorHeaders": strings(ANCHOR_HEADERS, True),
     }
@@ -151,20 +232,39 @@ def _headers() -> dict[str, dict]:
 def document() -> dict:
     chans, ops = {}, {}
     for c in channels():
-        messages = {c.message: {"name": c.message, "contentType": "application/json",
-                                "headers": {"$ref": f"#/components/schemas/{c.headers}"}, "payload": c.payload}}
+        messages = {
+            c.message: {
+                "name": c.message,
+                "contentType": "application/json",
+                "headers": {"$ref": f"#/components/schemas/{c.headers}"},
+                "payload": c.payload,
+            }
+        }
         if c.binary is not None:
             messages[f"{c.message}.binary"] = {
-                "name": f"{c.message}.binary", "title": "binary content mode", "contentType": "application/json",
+                "name": f"{c.message}.binary",
+                "title": "binary content mode",
+                "contentType": "application/json",
                 "description": "CloudEvents binary mode (NATS binding): the attributes in ce- headers, the body is data",
-                "headers": {"$ref": "#/components/schemas/binaryInboundHeaders"}, "payload": c.binary}
+                "headers": {"$ref": "#/components/schemas/binaryInboundHeaders"},
+                "payload": c.binary,
+            }
         chans[c.id] = {"address": c.address, "parameters": c.parameters, "messages": messages}
-        ref = {"channel": {"$ref": f"#/channels/{c.id}"}, "messages": [{"$ref": f"#/channels/{c.id}/messages/{m}"} for m in messages]}
+        ref = {
+            "channel": {"$ref": f"#/channels/{c.id}"},
+            "messages": [{"$ref": f"#/channels/{c.id}/messages/{m}"} for m in messages],
+        }
         ops[f"send.{c.id}"] = {"action": "send", **ref, "summary": f"published by {c.sent_by}"}
         for spec in receivers(c):
             ops[f"{spec.durable}.{c.id}"] = {
-                "action": "receive", **ref, "summary": f"durable consumer {spec.durable} on {spec.stream}, filter {spec.filter_subject}",
-                "x-duban-consumer": {"durable": spec.durable, "stream": spec.stream, "filter_subject": spec.filter_subject},
+                "action": "receive",
+                **ref,
+                "summary": f"durable consumer {spec.durable} on {spec.stream}, filter {spec.filter_subject}",
+                "x-duban-consumer": {
+                    "durable": spec.durable,
+                    "stream": spec.stream,
+                    "filter_subject": spec.filter_subject,
+                },
             }
     return {
         "asyncapi": "3.0.0",
@@ -172,7 +272,7 @@ def document() -> dict:
             "title": "Duban",
             "version": "1.0.0",
             "description": "Duban's NATS JetStream subjects: submissions in, domain events, what goes out to other "
-                           "platforms and dead letters (CONTRACT.md). Generated by `python -m duban_common.contracts.asyncapi`.",
+            "platforms and dead letters (CONTRACT.md). Generated by `python -m duban_common.contracts.asyncapi`.",
         },
         "defaultContentType": "application/json",
         "channels": chans,
@@ -193,7 +293,9 @@ def main(argv: list[str] | None = None) -> int:
     text = render(doc)
     if check:
         same = path.exists() and path.read_text(encoding="utf-8") == text
-        print(f"{path} is {'up to date' if same else 'out of date: regenerate with python -m duban_common.contracts.asyncapi'}")
+        print(
+            f"{path} is {'up to date' if same else 'out of date: regenerate with python -m duban_common.contracts.asyncapi'}"
+        )
         return 0 if same else 1
     path.write_text(text, encoding="utf-8")
     print(f"wrote {path}: {len(doc['channels'])} channels, {len(doc['operations'])} operations")

@@ -88,8 +88,9 @@ def bounded(text: str, limit: int) -> str:
     return text[:low]
 
 
-def letter_for(data: bytes, headers: dict[str, str] | None, *, stream: str, stream_seq: int, reason: str,
-               **fields) -> DeadLetter:
+def letter_for(
+    data: bytes, headers: dict[str, str] | None, *, stream: str, stream_seq: int, reason: str, **fields
+) -> DeadLetter:
     """The dead letter of an original message (``data`` as received), every part bounded."""
     encoding: Literal["utf-8", "hex"]
     try:
@@ -99,10 +100,21 @@ def letter_for(data: bytes, headers: dict[str, str] | None, *, stream: str, stre
     kept = bounded(text, ORIGINAL_LIMIT)
     if encoding == "hex" and len(kept) % 2:
         kept = kept[:-1]  # whole bytes only
-    kept_headers = {k[:HEADER_LIMIT]: bounded(str(v), HEADER_LIMIT) for k, v in list((headers or {}).items())[:HEADERS_KEPT]}
-    return DeadLetter(stream_seq=stream_seq, reason=bounded(reason, REASON_LIMIT), original=kept, original_headers=kept_headers,
-                      original_stream=stream, original_size=len(data), original_sha256=hashlib.sha256(data).hexdigest(),
-                      original_encoding=encoding, original_truncated=kept != text, **fields)
+    kept_headers = {
+        k[:HEADER_LIMIT]: bounded(str(v), HEADER_LIMIT) for k, v in list((headers or {}).items())[:HEADERS_KEPT]
+    }
+    return DeadLetter(
+        stream_seq=stream_seq,
+        reason=bounded(reason, REASON_LIMIT),
+        original=kept,
+        original_headers=kept_headers,
+        original_stream=stream,
+        original_size=len(data),
+        original_sha256=hashlib.sha256(data).hexdigest(),
+        original_encoding=encoding,
+        original_truncated=kept != text,
+        **fields,
+    )
 
 
 async def fetch_original(js, letter: dict | DeadLetter) -> bytes:
@@ -112,6 +124,8 @@ async def fetch_original(js, letter: dict | DeadLetter) -> bytes:
         raise ValueError("this dead letter names no stream or checksum for its original (written before they existed)")
     msg = await js.get_msg(letter.original_stream, letter.stream_seq)
     if hashlib.sha256(msg.data or b"").hexdigest() != letter.original_sha256:
-        raise ValueError(f"message {letter.stream_seq} of {letter.original_stream} is not this letter's original "
-                         "(its SHA-256 differs): the stream lost it to a retention limit or was recreated")
+        raise ValueError(
+            f"message {letter.stream_seq} of {letter.original_stream} is not this letter's original "
+            "(its SHA-256 differs): the stream lost it to a retention limit or was recreated"
+        )
     return msg.data

@@ -37,7 +37,9 @@ class MatterOrigin(_Event):
     led_by_leader: str | None = None
     origin_on: date | None = None  # meeting held, instruction given, message received, congress closed, ...
     handled_by_office: bool | None = None  # the supervision office handles it itself (督查室督办件)
-    source_no: str | None = Field(None, description="the number the source platform gave the item: 工单号, 提案号, 来文文号")
+    source_no: str | None = Field(
+        None, description="the number the source platform gave the item: 工单号, 提案号, 来文文号"
+    )
 
 
 class CitizenRef(_Event):
@@ -175,7 +177,9 @@ class TaskReturned(_Event):
     reason: str
     returned_at: datetime
     version: int | None = None
-    report: Literal["progress", "completion"] | None = Field(None, description="which report was returned (absent: the completion)")
+    report: Literal["progress", "completion"] | None = Field(
+        None, description="which report was returned (absent: the completion)"
+    )
 
 
 class TaskCompleted(_Event):
@@ -246,9 +250,13 @@ class DeadlineSet(_Event):
     extension_id: str | None = None
     lead_unit: str | None = None
     counted_from: Literal["origin", "assignment", "receipt"] | None = Field(
-        None, description="when the rule's period starts: the meeting or instruction itself, the assignment, or the receipt")
+        None,
+        description="when the rule's period starts: the meeting or instruction itself, the assignment, or the receipt",
+    )
     satisfied_by: Literal["feedback", "completion"] | None = Field(
-        None, description="what meets the deadline: a feedback report on where the work stands, or the completion report")
+        None,
+        description="what meets the deadline: a feedback report on where the work stands, or the completion report",
+    )
     rule_label: str | None = Field(None, description="the rule as the documents word it, e.g. 会后1个月, 交办后1周")
     # the deadline service owns these per tenant; tasking, escalation and reporting use them as received
     acknowledge_by: datetime | None = Field(None, description="the lead unit must sign for the task (签收) by then")
@@ -315,7 +323,9 @@ class NoticeLate(_Event):
     issued_on: date
     late_workdays: int
     note: str
-    issued_by: str | None = Field(None, description="who issued late: supervision_office, or special_body (a special body's office)")
+    issued_by: str | None = Field(
+        None, description="who issued late: supervision_office, or special_body (a special body's office)"
+    )
 
 
 # --- extension facts ---
@@ -411,7 +421,9 @@ class EscalationExplanationSubmitted(_Event):
     step: int
     on_time: bool
     submitted_at: datetime
-    attachments: list[str] = Field(default_factory=list)  # ids of the files (escalation's GET tasks/<task>/attachments/<id>)
+    attachments: list[str] = Field(
+        default_factory=list
+    )  # ids of the files (escalation's GET tasks/<task>/attachments/<id>)
     attachment_refs: list[AttachmentRef] = Field(default_factory=list)
 
 
@@ -540,7 +552,9 @@ class DisciplineTransfer(_Event):
     transferred_at: datetime
     # the office's assessment of the unit's written explanation (adequate false: 不充分, reason, assessed_by, assessed_at)
     assessment: dict | None = None
-    approvals: list[dict] = Field(default_factory=list)  # the transfer's sign-off steps (action, role, person, at), the leader's approval last
+    approvals: list[dict] = Field(
+        default_factory=list
+    )  # the transfer's sign-off steps (action, role, person, at), the leader's approval last
 
 
 class PublicCensure(_Event):

@@ -152,8 +152,15 @@ def _alternatives(node: Any, root: dict) -> list[dict]:
     return [node]
 
 
-_JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string", type(None): "null",
-               list: "array", dict: "object"}
+_JSON_TYPES = {
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+    str: "string",
+    type(None): "null",
+    list: "array",
+    dict: "object",
+}
 
 
 def _types(alts: list[dict]) -> frozenset[str]:

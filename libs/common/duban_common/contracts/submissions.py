@@ -39,7 +39,9 @@ class _Data(BaseModel):
                 raise ValueError(f"附加字段 {name} 嵌套超过 {EXTRA_DEPTH} 层，请精简后再报送")
         size = len(json.dumps(extra, ensure_ascii=False, default=str).encode())
         if size > EXTRA_BYTES:
-            raise ValueError(f"附加字段（{'、'.join(list(extra)[:5])}）共 {size} 字节，超过上限 {EXTRA_BYTES} 字节，请精简后再报送")
+            raise ValueError(
+                f"附加字段（{'、'.join(list(extra)[:5])}）共 {size} 字节，超过上限 {EXTRA_BYTES} 字节，请精简后再报送"
+            )
         return self
 
 
@@ -57,7 +59,9 @@ class _Units(_Data):
     lead_unit: UnitCode | None = None
     co_units: list[UnitCode] = Field(default_factory=list, max_length=50)
     handled_by_office: bool | None = Field(
-        None, description="the supervision office handles it itself (县政府办公室（含督查室）督办件): 10 working days where the tenant counts by who handles the item")
+        None,
+        description="the supervision office handles it itself (县政府办公室（含督查室）督办件): 10 working days where the tenant counts by who handles the item",
+    )
 
     @model_validator(mode="after")
     def _lead_not_co(self):
@@ -159,7 +163,8 @@ class WorkReportTask(_Units):
     lead_leader: Short | None = None
     due_on: date | None = None
     congress_closed_on: date | None = Field(
-        None, description="the day the county people's congress closed: the breakdown must go out within 1 week of it")
+        None, description="the day the county people's congress closed: the breakdown must go out within 1 week of it"
+    )
 
 
 class SuperiorAssignment(_Units):
@@ -189,9 +194,14 @@ class Document(_Units):
 
 # each kind as the office names it (ledger, dashboard, documents, workbench)
 KIND_LABEL = {
-    "meeting_decision": "会议议定事项", "leader_instruction": "领导批示", "deputy_suggestion": "人大代表建议",
-    "cppcc_proposal": "政协提案", "online_message": "网民留言", "work_report_task": "政府工作报告任务",
-    "superior_assignment": "上级交办", "document": "公文交办",
+    "meeting_decision": "会议议定事项",
+    "leader_instruction": "领导批示",
+    "deputy_suggestion": "人大代表建议",
+    "cppcc_proposal": "政协提案",
+    "online_message": "网民留言",
+    "work_report_task": "政府工作报告任务",
+    "superior_assignment": "上级交办",
+    "document": "公文交办",
 }
 
 KINDS: dict[str, type[BaseModel]] = {

@@ -15,7 +15,22 @@ _TOKEN = re.compile(r"[0-9A-Za-z][0-9A-Za-z.,%:/\-+*@_]*[0-9A-Za-z%]|[0-9A-Za-z]
 # words a title may break after / before without splitting one (no dictionary: the function words of titles)
 _AFTER = frozenset("的于、和及与年度月日”》）")
 _BEFORE = frozenset("关“《（")
-_WORD_STARTS = ("工作", "情况", "办理", "督查", "督办", "通报", "专报", "交办", "催办", "移送", "事项", "问题", "落实", "有关")
+_WORD_STARTS = (
+    "工作",
+    "情况",
+    "办理",
+    "督查",
+    "督办",
+    "通报",
+    "专报",
+    "交办",
+    "催办",
+    "移送",
+    "事项",
+    "问题",
+    "落实",
+    "有关",
+)
 MIN_TITLE_LINE = 4  # characters on any line of a title (never one alone)
 
 Measure = Callable[[str], float]

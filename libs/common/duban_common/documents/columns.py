@@ -25,7 +25,9 @@ def _cell_min(text: str, st, header: bool) -> float:
     return max(run, min(st.measure(text), 6 * st.size))
 
 
-def column_widths(header: tuple[str, ...] | None, rows, st, width: float, pad: float, natural_only: bool) -> list[float] | None:
+def column_widths(
+    header: tuple[str, ...] | None, rows, st, width: float, pad: float, natural_only: bool
+) -> list[float] | None:
     """Columns as wide as their content where it fits; otherwise (unless ``natural_only``) the
     spare width goes to the columns that need it most, and no column is narrower than its longest
     number. None: the columns do not fit at this size. ``st`` is anything with ``measure(text)``
@@ -33,7 +35,10 @@ def column_widths(header: tuple[str, ...] | None, rows, st, width: float, pad: f
     all_rows = [r for r in ([header] if header else []) + list(rows)]
     n = len(all_rows[0])
     # a header may wrap (to two characters a line); the cells below it should not
-    natural = [max([st.measure(r[j]) for r in rows] + [_cell_min(header[j], st, True) if header else 0.0]) + pad for j in range(n)]
+    natural = [
+        max([st.measure(r[j]) for r in rows] + [_cell_min(header[j], st, True) if header else 0.0]) + pad
+        for j in range(n)
+    ]
     if header is None:  # a form: the label column as wide as its longest label, the value takes the rest
         return [natural[0], width - natural[0]] if n == 2 and natural[0] < width / 2 else None
     if sum(natural) <= width:
@@ -49,7 +54,9 @@ def column_widths(header: tuple[str, ...] | None, rows, st, width: float, pad: f
     return [lo + spare * nd / sum(need) for lo, nd in zip(least, need)]
 
 
-def fit(header: tuple[str, ...] | None, rows, measure_at, sizes: tuple[float, ...], width: float, pad: float) -> tuple[float, list[float]]:
+def fit(
+    header: tuple[str, ...] | None, rows, measure_at, sizes: tuple[float, ...], width: float, pad: float
+) -> tuple[float, list[float]]:
     """(size, column widths): the largest size at which every cell fits on one line; else the
     largest at which the columns fit with long cells wrapped; else the smallest size with every
     column squeezed in proportion. ``measure_at(size)`` gives something with ``measure`` and ``size``."""
@@ -59,5 +66,8 @@ def fit(header: tuple[str, ...] | None, rows, measure_at, sizes: tuple[float, ..
                 return size, widths
     st = measure_at(sizes[-1])
     all_rows = ([header] if header else []) + list(rows)
-    least = [max(_cell_min(r[j], st, header is not None and i == 0) for i, r in enumerate(all_rows)) + pad for j in range(len(all_rows[0]))]
+    least = [
+        max(_cell_min(r[j], st, header is not None and i == 0) for i, r in enumerate(all_rows)) + pad
+        for j in range(len(all_rows[0]))
+    ]
     return sizes[-1], [w * width / sum(least) for w in least]

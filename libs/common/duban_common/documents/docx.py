@@ -10,28 +10,78 @@ from docx import Document as Word
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
-from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Mm, Pt, RGBColor
 
-from . import fonts
+from . import fonts, pdf
 from . import geometry as g
-from . import pdf
 from .breaking import title_lines
 from .columns import Estimate, fit
 from .model import Document, Heading, Table
 
 RED = RGBColor(0xC0, 0x00, 0x00)
 # WordprocessingML wants the children of pPr, rPr and tblPr in schema order: the tags that follow each one inserted here
-P_AFTER_AUTOSPACE = ("w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
-                     "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId",
-                     "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
-P_AFTER_BORDER = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct",
-                  "w:autoSpaceDE", "w:autoSpaceDN", *P_AFTER_AUTOSPACE)
-R_AFTER_SPACING = ("w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:effect", "w:bdr", "w:shd", "w:fitText",
-                   "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang", "w:eastAsianLayout", "w:specVanish", "w:oMath")
+P_AFTER_AUTOSPACE = (
+    "w:bidi",
+    "w:adjustRightInd",
+    "w:snapToGrid",
+    "w:spacing",
+    "w:ind",
+    "w:contextualSpacing",
+    "w:mirrorIndents",
+    "w:suppressOverlap",
+    "w:jc",
+    "w:textDirection",
+    "w:textAlignment",
+    "w:textboxTightWrap",
+    "w:outlineLvl",
+    "w:divId",
+    "w:cnfStyle",
+    "w:rPr",
+    "w:sectPr",
+    "w:pPrChange",
+)
+P_AFTER_BORDER = (
+    "w:shd",
+    "w:tabs",
+    "w:suppressAutoHyphens",
+    "w:kinsoku",
+    "w:wordWrap",
+    "w:overflowPunct",
+    "w:topLinePunct",
+    "w:autoSpaceDE",
+    "w:autoSpaceDN",
+    *P_AFTER_AUTOSPACE,
+)
+R_AFTER_SPACING = (
+    "w:w",
+    "w:kern",
+    "w:position",
+    "w:sz",
+    "w:szCs",
+    "w:highlight",
+    "w:u",
+    "w:effect",
+    "w:bdr",
+    "w:shd",
+    "w:fitText",
+    "w:vertAlign",
+    "w:rtl",
+    "w:cs",
+    "w:em",
+    "w:lang",
+    "w:eastAsianLayout",
+    "w:specVanish",
+    "w:oMath",
+)
 
-CENTER, RIGHT, LEFT, JUSTIFY = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.RIGHT, WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.JUSTIFY
+CENTER, RIGHT, LEFT, JUSTIFY = (
+    WD_ALIGN_PARAGRAPH.CENTER,
+    WD_ALIGN_PARAGRAPH.RIGHT,
+    WD_ALIGN_PARAGRAPH.LEFT,
+    WD_ALIGN_PARAGRAPH.JUSTIFY,
+)
 
 
 def _el(tag: str, **attrs) -> BaseOxmlElement:
@@ -49,12 +99,27 @@ def _run(p, text: str, role: fonts.Role, size: float, *, color: RGBColor | None 
     if color is not None:
         run.font.color.rgb = color
     if role is fonts.BODY and size == g.SIZE_3:  # 3号 squeezed to 28 characters a line (twentieths of a point)
-        run.element.get_or_add_rPr().insert_element_before(_el("w:spacing", val=round(g.TRACKING * 20)), *R_AFTER_SPACING)
+        run.element.get_or_add_rPr().insert_element_before(
+            _el("w:spacing", val=round(g.TRACKING * 20)), *R_AFTER_SPACING
+        )
     return run
 
 
-def _para(parent, text: str = "", role: fonts.Role = fonts.BODY, size: float = g.SIZE_3, *, align=JUSTIFY, indent: float = 0,
-          left: float = 0, right: float = 0, line: float = g.PITCH, before: float = 0, color=None, bold=False):
+def _para(
+    parent,
+    text: str = "",
+    role: fonts.Role = fonts.BODY,
+    size: float = g.SIZE_3,
+    *,
+    align=JUSTIFY,
+    indent: float = 0,
+    left: float = 0,
+    right: float = 0,
+    line: float = g.PITCH,
+    before: float = 0,
+    color=None,
+    bold=False,
+):
     p = parent.add_paragraph()
     _no_autospace(p)
     f = p.paragraph_format
@@ -112,8 +177,13 @@ def _page_setup(doc) -> None:
 
 def _field(p, code: str) -> None:
     run = _run(p, "", fonts.SONG, g.SIZE_4)
-    for el in (_el("w:fldChar", fldCharType="begin"), _el("w:instrText"), _el("w:fldChar", fldCharType="separate"), None,
-               _el("w:fldChar", fldCharType="end")):
+    for el in (
+        _el("w:fldChar", fldCharType="begin"),
+        _el("w:instrText"),
+        _el("w:fldChar", fldCharType="separate"),
+        None,
+        _el("w:fldChar", fldCharType="end"),
+    ):
         if el is None:
             t = OxmlElement("w:t")
             t.text = "1"
@@ -128,7 +198,9 @@ def _field(p, code: str) -> None:
 def _table(doc, t: Table) -> None:
     form = t.header is None
     size = g.SIZE_4 if form else g.SIZE_SMALL_4
-    size, widths = fit(t.header, t.rows, Estimate, (size, 10.5, 9.0), g.TEXT_W, 11.0)  # Word's cell margins: 5.4 pt a side
+    size, widths = fit(
+        t.header, t.rows, Estimate, (size, 10.5, 9.0), g.TEXT_W, 11.0
+    )  # Word's cell margins: 5.4 pt a side
     rows = ([t.header] if t.header else []) + list(t.rows)
     table = doc.add_table(rows=len(rows), cols=len(rows[0]))
     table.style = "Table Grid"
@@ -203,7 +275,10 @@ def _imprint(doc, document: Document, page_breaks: int) -> None:
     thick, thin = 1.0, 0.7  # points: 0.35 mm and 0.25 mm
     framed = [_rule(doc, thick)]
     if copies:
-        framed += [_para(doc, copies, size=g.SIZE_4, align=LEFT, left=1, right=1, line=g.SIZE_4 * 1.9), _rule(doc, thin)]
+        framed += [
+            _para(doc, copies, size=g.SIZE_4, align=LEFT, left=1, right=1, line=g.SIZE_4 * 1.9),
+            _rule(doc, thin),
+        ]
     p = _para(doc, printer, size=g.SIZE_4, align=LEFT, left=1, right=1, line=g.SIZE_4 * 1.9)
     p.paragraph_format.tab_stops.add_tab_stop(Pt(g.TEXT_W - 2 * g.SIZE_4), WD_TAB_ALIGNMENT.RIGHT)
     p.runs[-1].add_tab()
@@ -212,15 +287,30 @@ def _imprint(doc, document: Document, page_breaks: int) -> None:
     for p in framed:
         p.paragraph_format.keep_with_next = True
         p._p.get_or_add_pPr().insert_element_before(
-            _el("w:framePr", w=round(g.TEXT_W * 20), wrap="around", hAnchor="margin", vAnchor="margin", xAlign="center",
-                yAlign="bottom"), "w:widowControl", "w:numPr", "w:suppressLineNumbers", "w:pBdr", *P_AFTER_BORDER)
+            _el(
+                "w:framePr",
+                w=round(g.TEXT_W * 20),
+                wrap="around",
+                hAnchor="margin",
+                vAnchor="margin",
+                xAlign="center",
+                yAlign="bottom",
+            ),
+            "w:widowControl",
+            "w:numPr",
+            "w:suppressLineNumbers",
+            "w:pBdr",
+            *P_AFTER_BORDER,
+        )
     _para(doc, line=1)  # what the frame is anchored to: LibreOffice leaves a frame that ends the document in the text
 
 
 def _rule(doc, points: float):
     """A black line across the 版心: an empty paragraph that high, filled black."""
     p = _para(doc, line=points)
-    p._p.get_or_add_pPr().insert_element_before(_el("w:shd", val="clear", color="auto", fill="000000"), *P_AFTER_BORDER[1:])
+    p._p.get_or_add_pPr().insert_element_before(
+        _el("w:shd", val="clear", color="auto", fill="000000"), *P_AFTER_BORDER[1:]
+    )
     return p
 
 
@@ -257,12 +347,19 @@ def annex_blocks(doc, document: Document) -> None:
 def render(document: Document) -> bytes:
     doc = Word()
     _page_setup(doc)
-    doc.core_properties.title, doc.core_properties.author, doc.core_properties.subject = document.title, document.issuing.body, document.number
+    doc.core_properties.title, doc.core_properties.author, doc.core_properties.subject = (
+        document.title,
+        document.issuing.body,
+        document.number,
+    )
     mark_size = min(g.MARK_MAX, g.TEXT_W * 0.94 / max(len(document.mark), 1))
     first = doc.paragraphs[0] if doc.paragraphs else _para(doc)
     first.alignment = CENTER
     first.paragraph_format.space_before = Pt(g.MARK_TOP)
-    first.paragraph_format.line_spacing_rule, first.paragraph_format.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(mark_size * 1.2)
+    first.paragraph_format.line_spacing_rule, first.paragraph_format.line_spacing = (
+        WD_LINE_SPACING.EXACTLY,
+        Pt(mark_size * 1.2),
+    )
     _run(first, document.mark, fonts.TITLE, mark_size, color=RED)
     _para(doc)
     number = _para(doc, document.number, align=CENTER)

@@ -74,8 +74,13 @@ class Face:
         fb.setupHorizontalMetrics({n: self.hmtx[n] for n in order})
         fb.setupHorizontalHeader(ascent=self.ascent, descent=self.descent)
         fb.setupNameTable({"familyName": name, "styleName": "Regular", "psName": name})
-        fb.setupOS2(sTypoAscender=self.ascent, sTypoDescender=self.descent, usWinAscent=self.ascent, usWinDescent=-self.descent,
-                    fsType=0)
+        fb.setupOS2(
+            sTypoAscender=self.ascent,
+            sTypoDescender=self.descent,
+            usWinAscent=self.ascent,
+            usWinDescent=-self.descent,
+            fsType=0,
+        )
         fb.setupPost()
         out = io.BytesIO()
         fb.save(out)

@@ -35,7 +35,11 @@ class IssuingLookup:
                 r = await client.get(f"{self._url}/v1/admin/tenants/{tenant}")
             found = r.json() if r.status_code == 200 else {}
         except (httpx.HTTPError, ValueError) as e:
-            log.warning("tenant registry not reachable; documents use the fallback issuer", intake_url=self._url, error=type(e).__name__)
+            log.warning(
+                "tenant registry not reachable; documents use the fallback issuer",
+                intake_url=self._url,
+                error=type(e).__name__,
+            )
             return hit[1] if hit else {}
         values = {k: found.get(k) for k in ("issuing_body", "contact_person", "contact_phone")}
         self._cache[tenant] = (time.monotonic(), values)
@@ -52,7 +56,11 @@ class IssuingLookup:
             async with httpx.AsyncClient(timeout=5, headers=self._headers) as client:
                 r = await client.get(f"{self._url}/v1/admin/tenants/{tenant}/templates/{kind}")
         except httpx.HTTPError as e:
-            log.warning("tenant registry not reachable; documents use the built-in layout", intake_url=self._url, error=type(e).__name__)
+            log.warning(
+                "tenant registry not reachable; documents use the built-in layout",
+                intake_url=self._url,
+                error=type(e).__name__,
+            )
             return hit[1] if hit else None
         content = r.content if r.status_code == 200 else None
         self._templates[(tenant, kind)] = (time.monotonic(), content)
@@ -60,8 +68,11 @@ class IssuingLookup:
 
     async def of(self, tenant: str, fallback: Issuing) -> Issuing:
         s = await self.settings(tenant)
-        return Issuing(body=s.get("issuing_body") or fallback.body, contact=s.get("contact_person") or fallback.contact,
-                       phone=s.get("contact_phone") or fallback.phone)
+        return Issuing(
+            body=s.get("issuing_body") or fallback.body,
+            contact=s.get("contact_person") or fallback.contact,
+            phone=s.get("contact_phone") or fallback.phone,
+        )
 
 
 def office_fallback(units: dict[str, dict]) -> Issuing:

@@ -14,8 +14,14 @@ from datetime import date
 
 NUMERALS = "一二三四五六七八九十"
 # every document type Duban issues (Document.kind), as offices name them
-KINDS = {"assignment": "交办单", "urge": "催办单", "order": "督办单", "quarterly_bulletin": "督查通报",
-         "special_report": "督查专报", "transfer": "移送函"}
+KINDS = {
+    "assignment": "交办单",
+    "urge": "催办单",
+    "order": "督办单",
+    "quarterly_bulletin": "督查通报",
+    "special_report": "督查专报",
+    "transfer": "移送函",
+}
 
 
 @dataclass(frozen=True)

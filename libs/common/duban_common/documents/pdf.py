@@ -14,8 +14,8 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import BaseDocTemplate, Frame, PageBreak, PageTemplate, Spacer
 
 from . import fonts
-from .breaking import title_lines
 from . import geometry as g
+from .breaking import title_lines
 from .model import Annex, Document, Heading, Table
 from .pdf_layout import Imprint, Para, Rule, Style, draw_text, table
 
@@ -73,27 +73,47 @@ def _signature(document: Document, st: _Styles) -> list:
     if date_x + date_w > g.TEXT_W - 2 * em:
         date_x = g.TEXT_W - 2 * em - date_w
         sig_x = min(sig_x, date_x - 2 * em)
-    return [Spacer(1, g.PITCH), Para(document.issuing.body, replace(st.right, left=sig_x / em)), Para(document.date_line, replace(st.right, left=date_x / em))]
+    return [
+        Spacer(1, g.PITCH),
+        Para(document.issuing.body, replace(st.right, left=sig_x / em)),
+        Para(document.date_line, replace(st.right, left=date_x / em)),
+    ]
 
 
 def _annex(document: Document, i: int, a: Annex, st: _Styles) -> list:
-    return [PageBreak(), Para(document.annex_label(i), st.annex_label), Spacer(1, g.PITCH * 0.5), Para(a.title, st.title),
-            Spacer(1, g.PITCH * 0.5), *_blocks(a.blocks, st)]
+    return [
+        PageBreak(),
+        Para(document.annex_label(i), st.annex_label),
+        Spacer(1, g.PITCH * 0.5),
+        Para(a.title, st.title),
+        Spacer(1, g.PITCH * 0.5),
+        *_blocks(a.blocks, st),
+    ]
 
 
 def _receipt(document: Document, st: _Styles) -> list:
     r = document.receipt
     assert r is not None  # called for a document with a receipt only
-    return [Spacer(1, g.PITCH * 0.5), Rule(0.8, space_before=0, dash=(4, 3)),
-            Para("（沿此线剪下）", replace(st.cell, align="center", size=9, leading=12)),
-            Para(r.title, replace(st.title, size=g.SIZE_3 + 2, leading=g.PITCH)), Para(f"交办单号：{document.number}", replace(st.form, leading=g.PITCH)),
-            table(None, r.rows, st.form, st.head, g.TEXT_W)]
+    return [
+        Spacer(1, g.PITCH * 0.5),
+        Rule(0.8, space_before=0, dash=(4, 3)),
+        Para("（沿此线剪下）", replace(st.cell, align="center", size=9, leading=12)),
+        Para(r.title, replace(st.title, size=g.SIZE_3 + 2, leading=g.PITCH)),
+        Para(f"交办单号：{document.number}", replace(st.form, leading=g.PITCH)),
+        table(None, r.rows, st.form, st.head, g.TEXT_W),
+    ]
 
 
 def story(document: Document, st: _Styles, page_breaks_before_imprint: int = 0) -> tuple[list, Imprint]:
     mark = st.mark(document.mark)
-    flow: list = [Spacer(1, g.MARK_TOP), Para(document.mark, mark), Spacer(1, g.PITCH * 2 - mark.leading * 0.2), Para(document.number, st.number),
-                  Rule(1.0, g.RED, space_before=g.RED_LINE_GAP - g.PITCH * 0.3), Spacer(1, g.PITCH * 2 - g.RED_LINE_GAP)]
+    flow: list = [
+        Spacer(1, g.MARK_TOP),
+        Para(document.mark, mark),
+        Spacer(1, g.PITCH * 2 - mark.leading * 0.2),
+        Para(document.number, st.number),
+        Rule(1.0, g.RED, space_before=g.RED_LINE_GAP - g.PITCH * 0.3),
+        Spacer(1, g.PITCH * 2 - g.RED_LINE_GAP),
+    ]
     flow.append(TitleBlock(document.title, st.title))
     flow.append(Spacer(1, g.PITCH))
     if document.addressee:
@@ -142,9 +162,20 @@ def _page_number(canv, doc) -> None:
 
 def _build(document: Document, st: _Styles, breaks: int) -> tuple[bytes, Imprint, int]:
     buf = io.BytesIO()
-    doc = BaseDocTemplate(buf, pagesize=(g.PAGE_W, g.PAGE_H), leftMargin=g.LEFT, rightMargin=g.RIGHT, topMargin=g.TOP,
-                          bottomMargin=g.BOTTOM, title=document.title, author=document.issuing.body, subject=document.number, creator="Duban",
-                          initialFontName=st.serif, initialFontSize=g.SIZE_3)
+    doc = BaseDocTemplate(
+        buf,
+        pagesize=(g.PAGE_W, g.PAGE_H),
+        leftMargin=g.LEFT,
+        rightMargin=g.RIGHT,
+        topMargin=g.TOP,
+        bottomMargin=g.BOTTOM,
+        title=document.title,
+        author=document.issuing.body,
+        subject=document.number,
+        creator="Duban",
+        initialFontName=st.serif,
+        initialFontSize=g.SIZE_3,
+    )
     frame = Frame(g.LEFT, g.BOTTOM, g.TEXT_W, g.TEXT_H, leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
     doc.addPageTemplates([PageTemplate("page", [frame], onPage=_page_number)])
     doc.duban_styles = st

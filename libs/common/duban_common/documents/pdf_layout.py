@@ -8,9 +8,8 @@ from dataclasses import dataclass, replace
 
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Flowable
+from reportlab.platypus import Flowable, TableStyle
 from reportlab.platypus import Table as PdfTable
-from reportlab.platypus import TableStyle
 
 from . import geometry as g
 from .breaking import break_lines
@@ -65,7 +64,7 @@ class Para(Flowable):
         head = break_lines(self.text, first_w, st.measure)
         if len(head) <= 1:
             return head
-        rest = break_lines(self.text[len(head[0]):], usable, st.measure)
+        rest = break_lines(self.text[len(head[0]) :], usable, st.measure)
         return [head[0], *rest]
 
     def wrap(self, availWidth, availHeight):
@@ -81,8 +80,10 @@ class Para(Flowable):
         if n <= 0 or n >= len(self._lines):
             return []
         rest_text = "".join(self._lines[n:])
-        return [Para("".join(self._lines[:n]), self.st, self._lines[:n], self.first),
-                Para(rest_text, self.st, self._lines[n:], first=False)]
+        return [
+            Para("".join(self._lines[:n]), self.st, self._lines[:n], self.first),
+            Para(rest_text, self.st, self._lines[n:], first=False),
+        ]
 
     def draw(self):
         st, canv = self.st, self.canv
@@ -130,13 +131,32 @@ def table(header, rows, cell: Style, head: Style, width: float) -> PdfTable:
     pad = 4.0
     sizes = tuple(x for x in (cell.size, 12.0, 10.5, 9.0) if x <= cell.size)
     size, widths = fit(header, rows, lambda z: replace(cell, size=z, tracking=0), sizes, width, 2 * pad)
-    c, h = replace(cell, size=size, leading=size * 1.5, tracking=0), replace(head, size=size, leading=size * 1.5, tracking=0)
-    data = ([[Para(x, replace(h, align="center")) for x in header]] if header else [])
-    data += [[Para(x, replace(c, align="left" if _textual(x) or (header is None and j) else "center")) for j, x in enumerate(r)] for r in rows]
+    c, h = (
+        replace(cell, size=size, leading=size * 1.5, tracking=0),
+        replace(head, size=size, leading=size * 1.5, tracking=0),
+    )
+    data = [[Para(x, replace(h, align="center")) for x in header]] if header else []
+    data += [
+        [
+            Para(x, replace(c, align="left" if _textual(x) or (header is None and j) else "center"))
+            for j, x in enumerate(r)
+        ]
+        for r in rows
+    ]
     t = PdfTable(data, colWidths=widths, repeatRows=1 if header else 0)
-    t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("FONTNAME", (0, 0), (-1, -1), c.font),
-                           ("LEFTPADDING", (0, 0), (-1, -1), pad), ("RIGHTPADDING", (0, 0), (-1, -1), pad),
-                           ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]))
+    t.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("FONTNAME", (0, 0), (-1, -1), c.font),
+                ("LEFTPADDING", (0, 0), (-1, -1), pad),
+                ("RIGHTPADDING", (0, 0), (-1, -1), pad),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+            ]
+        )
+    )
     return t
 
 
@@ -177,7 +197,13 @@ class Imprint(Flowable):
         c.setLineWidth(thick)
         c.line(0, y, self.width, y)
         draw_text(c, st.em, y + (lead - st.size) / 2 + st.size * 0.12, self.printer, st)
-        draw_text(c, self.width - st.em - st.measure(self.printed), y + (lead - st.size) / 2 + st.size * 0.12, self.printed, st)
+        draw_text(
+            c,
+            self.width - st.em - st.measure(self.printed),
+            y + (lead - st.size) / 2 + st.size * 0.12,
+            self.printed,
+            st,
+        )
         y += lead
         c.setLineWidth(thin if self._lines else thick)
         c.line(0, y, self.width, y)

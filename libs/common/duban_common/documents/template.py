@@ -30,9 +30,17 @@ class TemplateError(ValueError):
 
 def values(document: Document) -> dict[str, str]:
     copies, printer, printed = document.imprint()
-    return {"{{发文机关标志}}": document.mark, "{{发文机关}}": document.issuing.body, "{{文号}}": document.number, "{{标题}}": document.title,
-            "{{主送}}": document.addressee or "", "{{成文日期}}": document.date_line, "{{附注}}": document.note or "", "{{抄送}}": copies or "",
-            "{{印发日期}}": printed}
+    return {
+        "{{发文机关标志}}": document.mark,
+        "{{发文机关}}": document.issuing.body,
+        "{{文号}}": document.number,
+        "{{标题}}": document.title,
+        "{{主送}}": document.addressee or "",
+        "{{成文日期}}": document.date_line,
+        "{{附注}}": document.note or "",
+        "{{抄送}}": copies or "",
+        "{{印发日期}}": printed,
+    }
 
 
 def check(content: bytes) -> None:
@@ -51,8 +59,19 @@ def check(content: bytes) -> None:
         raise TemplateError(f"模板中有无法识别的占位符：{'、'.join(unknown)}；可用的有：{'、'.join(sorted(_KNOWN))}")
 
 
-_KNOWN = {"{{发文机关标志}}", "{{发文机关}}", "{{文号}}", "{{标题}}", "{{主送}}", "{{成文日期}}", "{{附注}}", "{{抄送}}", "{{印发日期}}",
-          BODY, ANNEXES}
+_KNOWN = {
+    "{{发文机关标志}}",
+    "{{发文机关}}",
+    "{{文号}}",
+    "{{标题}}",
+    "{{主送}}",
+    "{{成文日期}}",
+    "{{附注}}",
+    "{{抄送}}",
+    "{{印发日期}}",
+    BODY,
+    ANNEXES,
+}
 
 
 def _paragraphs(word):

@@ -10,5 +10,18 @@ from .model import ACTIONS, DEFAULT_CHAINS, DOC_TYPES, ROLE_NAMES, Chain, Signof
 from .service import Decision, Desk, DocumentKind
 from .tables import SignoffTables
 
-__all__ = ["ACTIONS", "DEFAULT_CHAINS", "DOC_TYPES", "ROLE_NAMES", "Chain", "Decision", "Desk", "DocumentKind", "SignoffError",
-           "SignoffTables", "Step", "Turn", "default_chain"]
+__all__ = [
+    "ACTIONS",
+    "DEFAULT_CHAINS",
+    "DOC_TYPES",
+    "ROLE_NAMES",
+    "Chain",
+    "Decision",
+    "Desk",
+    "DocumentKind",
+    "SignoffError",
+    "SignoffTables",
+    "Step",
+    "Turn",
+    "default_chain",
+]

@@ -27,8 +27,14 @@ DOC_TYPES: dict[str, str] = {
 }
 ACTIONS = ("提出", "审核", "同意", "签发", "审签", "批准")
 ROLE_NAMES: dict[str, str] = {
-    "supervision_office": "督查室", "unit": "承办人", "leader": "县政府领导", "discipline": "纪委监委",
-    "integrator": "对接平台", "operator": "运维人员", "unit_head": "单位领导", "office_deputy": "政府办公室分管副主任",
+    "supervision_office": "督查室",
+    "unit": "承办人",
+    "leader": "县政府领导",
+    "discipline": "纪委监委",
+    "integrator": "对接平台",
+    "operator": "运维人员",
+    "unit_head": "单位领导",
+    "office_deputy": "政府办公室分管副主任",
     "office_director": "政府办公室主任",
 }
 SIGNERS = frozenset({OFFICE, LEADER, UNIT_HEAD, OFFICE_DEPUTY, OFFICE_DIRECTOR})  # the roles a step may name
@@ -48,7 +54,9 @@ class Step(BaseModel):
         if info.field_name == "action" and value not in ACTIONS:
             raise ValueError(f"步骤应为以下之一：{'、'.join(ACTIONS)}")
         if info.field_name == "role" and value not in SIGNERS:
-            raise ValueError(f"签批角色应为以下之一：{'、'.join(ROLE_NAMES[r] + '（' + r + '）' for r in ROLES if r in SIGNERS)}")
+            raise ValueError(
+                f"签批角色应为以下之一：{'、'.join(ROLE_NAMES[r] + '（' + r + '）' for r in ROLES if r in SIGNERS)}"
+            )
         return value
 
     def label(self) -> str:
@@ -135,7 +143,9 @@ class SignoffError(Exception):
         self.status = status
 
 
-def replayed(draft: Mapping, chain: Chain, taken: Iterable[Taken], turn: Turn, decision: str, expected_action: str | None = None) -> bool:
+def replayed(
+    draft: Mapping, chain: Chain, taken: Iterable[Taken], turn: Turn, decision: str, expected_action: str | None = None
+) -> bool:
     """The same person's same decision again (a retry whose answer was lost): nothing to do. Not
     when the person may be asking for the next step (they hold its role and named no other)."""
     mine = [t for t in taken if t.person == turn.person and t.decision == decision]
@@ -143,11 +153,17 @@ def replayed(draft: Mapping, chain: Chain, taken: Iterable[Taken], turn: Turn, d
         return False
     if expected_action is not None:
         return any(t.action == expected_action for t in mine)
-    waiting = chain.steps[draft["next_step"]] if draft["status"] == "pending" and draft["next_step"] < len(chain.steps) else None
+    waiting = (
+        chain.steps[draft["next_step"]]
+        if draft["status"] == "pending" and draft["next_step"] < len(chain.steps)
+        else None
+    )
     return waiting is None or waiting.role not in turn.roles
 
 
-def check_turn(draft: Mapping, chain: Chain, taken: Iterable[Taken], turn: Turn, expected_action: str | None = None) -> Step:
+def check_turn(
+    draft: Mapping, chain: Chain, taken: Iterable[Taken], turn: Turn, expected_action: str | None = None
+) -> Step:
     """The step ``turn`` may take now, or the refusal: 409 decided / wrong order / same person, 403 role."""
     name = DOC_TYPES.get(draft["doc_type"], draft["doc_type"])
     if draft["status"] != "pending":
@@ -155,7 +171,9 @@ def check_turn(draft: Mapping, chain: Chain, taken: Iterable[Taken], turn: Turn,
         raise SignoffError(409, f"该{name}{word}，不能再签批")
     step = chain.steps[draft["next_step"]]
     if expected_action is not None and expected_action != step.action:
-        raise SignoffError(409, f"该{name}当前应由{step.label()}（第 {draft['next_step'] + 1} 步），不能{expected_action}")
+        raise SignoffError(
+            409, f"该{name}当前应由{step.label()}（第 {draft['next_step'] + 1} 步），不能{expected_action}"
+        )
     if step.role not in turn.roles:
         raise SignoffError(403, f"这一步（{step.action}）须由{ROLE_NAMES[step.role]}办理")
     if step.role in UNIT_BOUND and turn.unit != draft.get("unit"):

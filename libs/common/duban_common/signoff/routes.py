@@ -28,10 +28,15 @@ router = APIRouter(tags=["sign-off"], responses=ERROR_RESPONSES)
 
 
 class StepIn(BaseModel):
-    decision: Literal["approve", "refuse"] = Field(description="approve: take the step; refuse: send the draft back (ends it)")
+    decision: Literal["approve", "refuse"] = Field(
+        description="approve: take the step; refuse: send the draft back (ends it)"
+    )
     reason: str | None = Field(None, max_length=2000, description="required to refuse")
-    action: str | None = Field(None, max_length=10, description="the step the caller means to take (提出, 同意, 签发 ...); "
-                                                                 "409 when the draft waits for another")
+    action: str | None = Field(
+        None,
+        max_length=10,
+        description="the step the caller means to take (提出, 同意, 签发 ...); 409 when the draft waits for another",
+    )
 
 
 class ChainOut(BaseModel):
@@ -67,8 +72,13 @@ def refused(error: SignoffError) -> HTTPException:
 
 
 @router.get(APPROVALS, response_model=list[DraftOut])
-async def approvals(request: Request, tenant: str, mine: bool = Query(True, description="1: the drafts waiting for my step"),
-                    desk: Desk = Depends(desk_of), turn: Turn = Depends(turn_of)) -> list[DraftOut]:
+async def approvals(
+    request: Request,
+    tenant: str,
+    mine: bool = Query(True, description="1: the drafts waiting for my step"),
+    desk: Desk = Depends(desk_of),
+    turn: Turn = Depends(turn_of),
+) -> list[DraftOut]:
     """What waits for me (``mine=1``), or every draft waiting for one of my roles' steps (``mine=0``)."""
     async with runtime_of(request).db.read() as session:
         rows = await (desk.mine(session, valid_tenant(tenant), turn) if mine else desk.waiting(session, tenant, turn))
@@ -85,13 +95,22 @@ async def get_draft(request: Request, tenant: str, draft_id: str, desk: Desk = D
 
 
 @router.post(STEPS, response_model=DraftOut)
-async def take_step(request: Request, tenant: str, draft_id: str, body: StepIn, desk: Desk = Depends(desk_of),
-                    turn: Turn = Depends(turn_of), person: str | None = Depends(auth.acting_person)) -> DraftOut:
+async def take_step(
+    request: Request,
+    tenant: str,
+    draft_id: str,
+    body: StepIn,
+    desk: Desk = Depends(desk_of),
+    turn: Turn = Depends(turn_of),
+    person: str | None = Depends(auth.acting_person),
+) -> DraftOut:
     """Take the draft's next step: approve (the last approval issues it) or refuse with a reason."""
     decision = Decision(body.decision, body.reason, body.action)
     try:
         async with runtime_of(request).unit_of_work() as uow:
-            row = await desk.act(uow, valid_tenant(tenant), draft_id, turn, person_name(request, turn, person), decision)
+            row = await desk.act(
+                uow, valid_tenant(tenant), draft_id, turn, person_name(request, turn, person), decision
+            )
     except SignoffError as error:
         raise refused(error) from None
     return draft_out(row)
@@ -108,8 +127,14 @@ async def get_chain(request: Request, tenant: str, doc_type: str, desk: Desk = D
 
 
 @router.put(CHAIN, response_model=ChainOut)
-async def put_chain(request: Request, tenant: str, doc_type: str, body: Chain, desk: Desk = Depends(desk_of),
-                    person: str | None = Depends(auth.acting_person)) -> ChainOut:
+async def put_chain(
+    request: Request,
+    tenant: str,
+    doc_type: str,
+    body: Chain,
+    desk: Desk = Depends(desk_of),
+    person: str | None = Depends(auth.acting_person),
+) -> ChainOut:
     """The tenant's chain for this type of document (``{"steps": []}``: automatic, where its rules allow)."""
     try:
         async with runtime_of(request).unit_of_work() as uow:
@@ -120,8 +145,14 @@ async def put_chain(request: Request, tenant: str, doc_type: str, body: Chain, d
 
 
 def chain_out(doc_type: str, chain: Chain, own: bool) -> ChainOut:
-    return ChainOut(doc_type=doc_type, doc_name=DOC_TYPES.get(doc_type, doc_type), steps=[s.model_dump() for s in chain.steps],
-                    automatic=chain.automatic, own=own, describe=chain.describe())
+    return ChainOut(
+        doc_type=doc_type,
+        doc_name=DOC_TYPES.get(doc_type, doc_type),
+        steps=[s.model_dump() for s in chain.steps],
+        automatic=chain.automatic,
+        own=own,
+        describe=chain.describe(),
+    )
 
 
 def access() -> auth.Access:
@@ -140,5 +171,8 @@ def unit_scope(tables: SignoffTables | Desk) -> dict:
     a unit-bound person sees its own unit's drafts only; the list confines itself. It takes the
     tables (an access module is read before bootstrap builds the desk) or the desk."""
     drafts = (tables.tables if isinstance(tables, Desk) else tables).drafts
-    return {"owners": {"draft_id": Owner("文稿", lambda draft_id: select(drafts.c.unit).where(drafts.c.id == draft_id))},
-            "confined": frozenset({("GET", APPROVALS)}), "shared": frozenset({("GET", CHAIN)})}
+    return {
+        "owners": {"draft_id": Owner("文稿", lambda draft_id: select(drafts.c.unit).where(drafts.c.id == draft_id))},
+        "confined": frozenset({("GET", APPROVALS)}),
+        "shared": frozenset({("GET", CHAIN)}),
+    }

@@ -34,7 +34,9 @@ class DocumentKind:
 class Decision:
     decision: str  # approve / refuse
     reason: str | None = None
-    expected_action: str | None = None  # the step the caller means to take (提出, 同意, 签发 ...): checked against the next
+    expected_action: str | None = (
+        None  # the step the caller means to take (提出, 同意, 签发 ...): checked against the next
+    )
 
 
 @dataclass
@@ -62,25 +64,64 @@ class Desk:
         await repository.save_chain(uow.session, self.tables, tenant, doc_type, chain, by, uow.now())
         uow.audit(tenant, "signoff.chain_set", doc_type=doc_type, chain=chain.describe(), by=by)
 
-    async def create(self, uow: UnitOfWork, tenant: str, doc_type: str, key: str, *, title: str, payload: dict[str, Any],
-                     created_by: str, task_id: str | None = None, period: str | None = None, unit: str | None = None) -> dict:
+    async def create(
+        self,
+        uow: UnitOfWork,
+        tenant: str,
+        doc_type: str,
+        key: str,
+        *,
+        title: str,
+        payload: dict[str, Any],
+        created_by: str,
+        task_id: str | None = None,
+        period: str | None = None,
+        unit: str | None = None,
+    ) -> dict:
         """A draft (once per ``key``: a retry gets the first one), issued at once if its chain is automatic."""
         found = await repository.draft_by_key(uow.session, self.tables, tenant, key)
         if found is not None:
             return found
         chain, _ = await self.chain(uow.session, tenant, doc_type)
         now = uow.now()
-        row = dict(id=str(uuid.uuid4()), tenant=tenant, doc_type=doc_type, key=key, title=title[:300], task_id=task_id,
-                   period=period, unit=unit, payload=payload, chain=chain.model_dump(), status="pending", next_step=0,
-                   waiting_role=chain.steps[0].role if chain.steps else None, waiting_since=now, reminded_at=None,
-                   number=None, created_at=now, created_by=created_by, issued_at=None, refused_at=None)
+        row = dict(
+            id=str(uuid.uuid4()),
+            tenant=tenant,
+            doc_type=doc_type,
+            key=key,
+            title=title[:300],
+            task_id=task_id,
+            period=period,
+            unit=unit,
+            payload=payload,
+            chain=chain.model_dump(),
+            status="pending",
+            next_step=0,
+            waiting_role=chain.steps[0].role if chain.steps else None,
+            waiting_since=now,
+            reminded_at=None,
+            number=None,
+            created_at=now,
+            created_by=created_by,
+            issued_at=None,
+            refused_at=None,
+        )
         await repository.insert_draft(uow.session, self.tables, row)
-        uow.audit(tenant, "signoff.draft_created", draft_id=row["id"], doc_type=doc_type, task_id=task_id, chain=chain.describe())
+        uow.audit(
+            tenant,
+            "signoff.draft_created",
+            draft_id=row["id"],
+            doc_type=doc_type,
+            task_id=task_id,
+            chain=chain.describe(),
+        )
         if chain.automatic:
             return await self._issue(uow, row, [])
         return row
 
-    async def act(self, uow: UnitOfWork, tenant: str, draft_id: str, turn: Turn, person_name: str, decision: Decision) -> dict:
+    async def act(
+        self, uow: UnitOfWork, tenant: str, draft_id: str, turn: Turn, person_name: str, decision: Decision
+    ) -> dict:
         """Take the draft's next step (row-locked); the same person's same decision again changes nothing."""
         row = await repository.draft(uow.session, self.tables, tenant, draft_id, lock=True)
         if row is None or row["doc_type"] not in self.kinds:
@@ -93,13 +134,33 @@ class Desk:
         if decision.decision == "refuse" and not (decision.reason or "").strip():
             raise SignoffError(422, "退回须写明理由")
         now = uow.now()
-        taken = dict(draft_id=draft_id, step=row["next_step"], tenant=tenant, action=step.action, role=step.role,
-                     person=turn.person, person_name=person_name, decision=decision.decision,
-                     reason=(decision.reason or "").strip() or None, at=now)
+        taken = dict(
+            draft_id=draft_id,
+            step=row["next_step"],
+            tenant=tenant,
+            action=step.action,
+            role=step.role,
+            person=turn.person,
+            person_name=person_name,
+            decision=decision.decision,
+            reason=(decision.reason or "").strip() or None,
+            at=now,
+        )
         await repository.insert_step(uow.session, self.tables, taken)
         steps.append(taken)
-        uow.audit(tenant, "signoff.step", draft_id=draft_id, doc_type=row["doc_type"], task_id=row["task_id"], step=row["next_step"] + 1,
-                  step_action=step.action, role=step.role, person=person_name, decision=decision.decision, reason=taken["reason"])
+        uow.audit(
+            tenant,
+            "signoff.step",
+            draft_id=draft_id,
+            doc_type=row["doc_type"],
+            task_id=row["task_id"],
+            step=row["next_step"] + 1,
+            step_action=step.action,
+            role=step.role,
+            person=person_name,
+            decision=decision.decision,
+            reason=taken["reason"],
+        )
         if decision.decision == "refuse":
             return await self._refuse(uow, row, steps)
         if row["next_step"] + 1 == len(chain.steps):
@@ -113,7 +174,14 @@ class Desk:
         number = await self.kinds[row["doc_type"]].issue(uow, {**row, "steps": steps})
         values = dict(status="issued", next_step=len(steps), waiting_role=None, number=number, issued_at=uow.now())
         await repository.update_draft(uow.session, self.tables, row["id"], **values)
-        uow.audit(row["tenant"], "signoff.issued", draft_id=row["id"], doc_type=row["doc_type"], task_id=row["task_id"], number=number)
+        uow.audit(
+            row["tenant"],
+            "signoff.issued",
+            draft_id=row["id"],
+            doc_type=row["doc_type"],
+            task_id=row["task_id"],
+            number=number,
+        )
         return {**row, **values, "steps": steps}
 
     async def _refuse(self, uow: UnitOfWork, row: dict, steps: list[dict]) -> dict:
@@ -145,8 +213,9 @@ class Desk:
                 waiting.append({**row, "steps": steps})
         return waiting
 
-    async def reminders_due(self, session: AsyncSession, now: datetime, calendar: WorkCalendar,
-                            days_of: Callable[[str], int]) -> list[dict]:
+    async def reminders_due(
+        self, session: AsyncSession, now: datetime, calendar: WorkCalendar, days_of: Callable[[str], int]
+    ) -> list[dict]:
         """Drafts of every tenant that have waited at one step (or since their last reminder) more
         than the tenant's number of working days (``days_of(tenant)``)."""
         due = []
@@ -158,4 +227,10 @@ class Desk:
 
     async def reminded(self, uow: UnitOfWork, row: dict) -> None:
         await repository.update_draft(uow.session, self.tables, row["id"], reminded_at=uow.now())
-        uow.audit(row["tenant"], "signoff.reminded", draft_id=row["id"], doc_type=row["doc_type"], waiting_role=row["waiting_role"])
+        uow.audit(
+            row["tenant"],
+            "signoff.reminded",
+            draft_id=row["id"],
+            doc_type=row["doc_type"],
+            waiting_role=row["waiting_role"],
+        )

@@ -11,7 +11,8 @@ from ..db import UTCDateTime
 class SignoffTables:
     def __init__(self, metadata: MetaData) -> None:
         self.drafts = Table(
-            "drafts", metadata,
+            "drafts",
+            metadata,
             Column("id", String(36), primary_key=True),
             Column("tenant", String(40), nullable=False),
             Column("doc_type", String(40), nullable=False),
@@ -37,7 +38,8 @@ class SignoffTables:
             Index("ix_drafts_task", "tenant", "task_id"),
         )
         self.draft_steps = Table(
-            "draft_steps", metadata,
+            "draft_steps",
+            metadata,
             Column("draft_id", String(36), primary_key=True),
             Column("step", Integer, primary_key=True),
             Column("tenant", String(40), nullable=False),
@@ -50,7 +52,8 @@ class SignoffTables:
             Column("at", UTCDateTime, nullable=False),
         )
         self.signoff_chains = Table(
-            "signoff_chains", metadata,
+            "signoff_chains",
+            metadata,
             Column("tenant", String(40), primary_key=True),
             Column("doc_type", String(40), primary_key=True),
             Column("definition", JSON, nullable=False),

@@ -50,16 +50,35 @@ def draft_out(row: dict) -> DraftOut:
     taken = {s["step"]: s for s in row.get("steps", [])}
     steps = [_step_out(index, step.action, step.role, taken.get(index)) for index, step in enumerate(chain.steps)]
     waiting = chain.steps[row["next_step"]].label() if row["status"] == "pending" and chain.steps else None
-    return DraftOut(id=row["id"], doc_type=row["doc_type"], doc_name=DOC_TYPES.get(row["doc_type"], row["doc_type"]), title=row["title"],
-                    task_id=row["task_id"], period=row["period"], unit=row["unit"], status=row["status"],
-                    status_name=STATUS_NAMES[row["status"]], waiting_for=waiting, number=row["number"], chain=chain.describe(),
-                    steps=steps, payload=row["payload"] or {}, created_at=row["created_at"], created_by=row["created_by"],
-                    issued_at=row["issued_at"])
+    return DraftOut(
+        id=row["id"],
+        doc_type=row["doc_type"],
+        doc_name=DOC_TYPES.get(row["doc_type"], row["doc_type"]),
+        title=row["title"],
+        task_id=row["task_id"],
+        period=row["period"],
+        unit=row["unit"],
+        status=row["status"],
+        status_name=STATUS_NAMES[row["status"]],
+        waiting_for=waiting,
+        number=row["number"],
+        chain=chain.describe(),
+        steps=steps,
+        payload=row["payload"] or {},
+        created_at=row["created_at"],
+        created_by=row["created_by"],
+        issued_at=row["issued_at"],
+    )
 
 
 def _step_out(index: int, action: str, role: str, taken: dict | None) -> StepOut:
     out = StepOut(step=index + 1, action=action, role=role, role_name=ROLE_NAMES[role])
     if taken is not None:
-        out.person, out.decision, out.reason, out.at = taken["person_name"], taken["decision"], taken["reason"], taken["at"]
+        out.person, out.decision, out.reason, out.at = (
+            taken["person_name"],
+            taken["decision"],
+            taken["reason"],
+            taken["at"],
+        )
         out.decision_name = DECISION_NAMES[taken["decision"]]
     return out

@@ -92,14 +92,22 @@ def pg_url(pg_admin_url) -> Iterator[str]:
     async def drop() -> None:
         conn = await asyncpg.connect(admin)
         try:
-            owned = await conn.fetch("SELECT datname FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba WHERE r.rolname = $1", role)
+            owned = await conn.fetch(
+                "SELECT datname FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba WHERE r.rolname = $1", role
+            )
             for row in owned:
                 await conn.execute(f'DROP DATABASE IF EXISTS "{row["datname"]}" WITH (FORCE)')
             await conn.execute(f'DROP ROLE IF EXISTS "{role}"')
         finally:
             await conn.close()
 
-    asyncio.run(execute(admin, f'CREATE ROLE "{role}" LOGIN CREATEDB NOSUPERUSER NOBYPASSRLS', f'CREATE DATABASE "{name}" OWNER "{role}"'))
+    asyncio.run(
+        execute(
+            admin,
+            f'CREATE ROLE "{role}" LOGIN CREATEDB NOSUPERUSER NOBYPASSRLS',
+            f'CREATE DATABASE "{name}" OWNER "{role}"',
+        )
+    )
     scheme, rest = admin.split("://", 1)
     host = rest.split("@", 1)[-1].rsplit("/", 1)[0]
     password = ""
@@ -171,7 +179,9 @@ class _TestTokens:
             tenant = "*"
         key = (tenant, role, request.headers.get("x-duban-unit"), request.headers.get("x-duban-source"))
         if key not in self.cache:
-            self.cache[key] = self.issuer.token(tenant=tenant, roles=[role], unit=key[2], source=key[3], ttl_s=24 * 3600)
+            self.cache[key] = self.issuer.token(
+                tenant=tenant, roles=[role], unit=key[2], source=key[3], ttl_s=24 * 3600
+            )
         request.headers["authorization"] = f"Bearer {self.cache[key]}"
 
 

@@ -1,4 +1,5 @@
 """Reading what a JetStream stream holds, for tests that check what was published."""
+
 from __future__ import annotations
 
 from nats.aio.msg import Msg

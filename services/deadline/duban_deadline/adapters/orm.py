@@ -2,8 +2,8 @@
 
 from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, MetaData, String, Table, Text
 
-from duban_common.sql import UTCDateTime
 from duban_common.outbox import InfraTables
+from duban_common.sql import UTCDateTime
 from duban_common.tenancy import tenant_column
 
 metadata = MetaData()
@@ -23,7 +23,9 @@ deadlines = Table(
     Column("provisional", Boolean, nullable=False),
     Column("note", Text),
     Column("set_at", UTCDateTime, nullable=False),
-    Column("status", String(30), nullable=False, server_default="open"),  # open | declined | completion_submitted | completed
+    Column(
+        "status", String(30), nullable=False, server_default="open"
+    ),  # open | declined | completion_submitted | completed
     Column("lead_unit", String(40)),
     Column("co_units", JSON),
     Column("origin", JSON),

@@ -24,8 +24,16 @@ class Refused(Exception):
         return self.message
 
 
-def check_request(*, now: datetime, status: str, due_on: date, due_at: datetime, requested_on: date,
-                  cap_on: date | None, pending: bool) -> None:
+def check_request(
+    *,
+    now: datetime,
+    status: str,
+    due_on: date,
+    due_at: datetime,
+    requested_on: date,
+    cap_on: date | None,
+    pending: bool,
+) -> None:
     """``requested_on`` is the requested day rolled to a working day."""
     if status in DONE:
         raise Refused("任务已报办结，不能申请延期")
@@ -39,8 +47,15 @@ def check_request(*, now: datetime, status: str, due_on: date, due_at: datetime,
         raise Refused(f"申请的期限 {requested_on.isoformat()} 超过最长期限 {cap_on.isoformat()}", "requested_due_on")
 
 
-def check_decision(*, request_status: str, approved: bool, reason: str | None, granted_on: date | None,
-                   current_due_on: date, cap_on: date | None) -> None:
+def check_decision(
+    *,
+    request_status: str,
+    approved: bool,
+    reason: str | None,
+    granted_on: date | None,
+    current_due_on: date,
+    cap_on: date | None,
+) -> None:
     """``granted_on``: the day the office grants when it differs from the request (rolled to a working day)."""
     if request_status != "pending":
         raise Refused("该延期申请已审批，不能重复审批")

@@ -47,8 +47,10 @@ class NoticeCheck:
 
     @property
     def note(self) -> str:
-        return (f"交办通知应于 {self.limit_on.isoformat()} 前发出，实际 {self.issued_on.isoformat()} 发出，"
-                f"迟 {self.late_workdays} 个工作日")
+        return (
+            f"交办通知应于 {self.limit_on.isoformat()} 前发出，实际 {self.issued_on.isoformat()} 发出，"
+            f"迟 {self.late_workdays} 个工作日"
+        )
 
 
 def limit_key(origin: MatterOrigin) -> str | None:
@@ -59,7 +61,9 @@ def limit_key(origin: MatterOrigin) -> str | None:
     return None
 
 
-def check(cal: WorkCalendar, origin: MatterOrigin, issued_on: date, limits: dict[str, Period] = DEFAULT_NOTICE_LIMITS) -> NoticeCheck | None:
+def check(
+    cal: WorkCalendar, origin: MatterOrigin, issued_on: date, limits: dict[str, Period] = DEFAULT_NOTICE_LIMITS
+) -> NoticeCheck | None:
     """None when no limit applies (another kind, or the origin day is unknown)."""
     key = limit_key(origin)
     origin_on = origin.origin_on or origin.meeting_held_on

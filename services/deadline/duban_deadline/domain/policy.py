@@ -102,27 +102,30 @@ COMPLETION: SatisfiedBy = "completion"
 # the instruction (「会后1个月内」, 「须在1周内」), topic meetings, a deputy leader's instructions and
 # special bodies from the assignment (「交办后1周内」); each asks for 「落实情况…反馈」, a feedback
 # report. Online messages, documents and proposals ask for the result (「办结」「上报办理结果」「答复」).
-DEFAULT_RULES: dict[str, Rule] = {r.name: r for r in (
-    Rule("office_itself", Period("workdays", 10), satisfied_by=FEEDBACK),
-    Rule("one_unit", Period("workdays", 15), satisfied_by=FEEDBACK),
-    Rule("with_co_units", Period("workdays", 25), satisfied_by=FEEDBACK),
-    Rule("meeting_plenary", Period("months", 1), counted_from="origin", satisfied_by=FEEDBACK),
-    Rule("meeting_executive", Period("days", 15), counted_from="origin", satisfied_by=FEEDBACK),
-    Rule("meeting_office", WEEK, counted_from="origin", satisfied_by=FEEDBACK),
-    Rule("meeting_weekly", WEEK, counted_from="origin", satisfied_by=FEEDBACK),
-    Rule("meeting_topic", WEEK, satisfied_by=FEEDBACK),
-    Rule("meeting_special_body", WEEK, satisfied_by=FEEDBACK),
-    Rule("instruction_principal", WEEK, counted_from="origin", satisfied_by=FEEDBACK),
-    Rule("instruction_deputy", WEEK, satisfied_by=FEEDBACK),
-    Rule("online_message", Period("workdays", 10)),
-    Rule("proposal", Period("months", 3), maximum=Period("months", 6)),
-    Rule("proposal_led_by_leader", Period("months", 6), maximum=Period("months", 6)),
-    Rule("document_single", Period("workdays", 5)),
-    Rule("document_multi", Period("workdays", 7)),
-    Rule("document_investigation", Period("workdays", 20)),
-    Rule("document_urgent", Period("workdays", 3)),
-    Rule("superior_no_deadline", Period("months", 3), counted_from="receipt", satisfied_by=FEEDBACK),
-)}
+DEFAULT_RULES: dict[str, Rule] = {
+    r.name: r
+    for r in (
+        Rule("office_itself", Period("workdays", 10), satisfied_by=FEEDBACK),
+        Rule("one_unit", Period("workdays", 15), satisfied_by=FEEDBACK),
+        Rule("with_co_units", Period("workdays", 25), satisfied_by=FEEDBACK),
+        Rule("meeting_plenary", Period("months", 1), counted_from="origin", satisfied_by=FEEDBACK),
+        Rule("meeting_executive", Period("days", 15), counted_from="origin", satisfied_by=FEEDBACK),
+        Rule("meeting_office", WEEK, counted_from="origin", satisfied_by=FEEDBACK),
+        Rule("meeting_weekly", WEEK, counted_from="origin", satisfied_by=FEEDBACK),
+        Rule("meeting_topic", WEEK, satisfied_by=FEEDBACK),
+        Rule("meeting_special_body", WEEK, satisfied_by=FEEDBACK),
+        Rule("instruction_principal", WEEK, counted_from="origin", satisfied_by=FEEDBACK),
+        Rule("instruction_deputy", WEEK, satisfied_by=FEEDBACK),
+        Rule("online_message", Period("workdays", 10)),
+        Rule("proposal", Period("months", 3), maximum=Period("months", 6)),
+        Rule("proposal_led_by_leader", Period("months", 6), maximum=Period("months", 6)),
+        Rule("document_single", Period("workdays", 5)),
+        Rule("document_multi", Period("workdays", 7)),
+        Rule("document_investigation", Period("workdays", 20)),
+        Rule("document_urgent", Period("workdays", 3)),
+        Rule("superior_no_deadline", Period("months", 3), counted_from="receipt", satisfied_by=FEEDBACK),
+    )
+}
 
 
 RuleScheme = Literal["by_source", "by_handler"]
@@ -183,9 +186,12 @@ class Basis:
 
     def to_json(self) -> dict:
         return {
-            "start_on": self.start_on.isoformat(), "rule": self.rule.name, "period": self.rule.period.to_json(),
+            "start_on": self.start_on.isoformat(),
+            "rule": self.rule.name,
+            "period": self.rule.period.to_json(),
             "maximum": self.rule.maximum.to_json() if self.rule.maximum else None,
-            "counted_from": self.rule.counted_from, "satisfied_by": self.rule.satisfied_by,
+            "counted_from": self.rule.counted_from,
+            "satisfied_by": self.rule.satisfied_by,
             "requested_due_on": self.requested_due_on.isoformat() if self.requested_due_on else None,
             "beyond_maximum": self.beyond_maximum,
             "extended_to": self.extended_to.isoformat() if self.extended_to else None,
@@ -200,11 +206,23 @@ class Basis:
         # a basis stored before rules said when they start and what satisfies them: from the assignment, by the completion
         period = Period.from_json(data["period"])
         assert period is not None  # every rule has its period
-        rule = Rule(data["rule"], period, Period.from_json(data.get("maximum")),
-                    data.get("counted_from", "assignment"), data.get("satisfied_by", COMPLETION))
-        return cls(date.fromisoformat(data["start_on"]), rule, day(data.get("requested_due_on")), data.get("beyond_maximum", "cap"),
-                   day(data.get("extended_to")), day(data.get("feedback_due_on")), day(data.get("fed_back_on")),
-                   day(data.get("feedback_opened_on")))
+        rule = Rule(
+            data["rule"],
+            period,
+            Period.from_json(data.get("maximum")),
+            data.get("counted_from", "assignment"),
+            data.get("satisfied_by", COMPLETION),
+        )
+        return cls(
+            date.fromisoformat(data["start_on"]),
+            rule,
+            day(data.get("requested_due_on")),
+            data.get("beyond_maximum", "cap"),
+            day(data.get("extended_to")),
+            day(data.get("feedback_due_on")),
+            day(data.get("fed_back_on")),
+            day(data.get("feedback_opened_on")),
+        )
 
 
 def cap_of(cal: WorkCalendar, basis: Basis) -> Span | None:
@@ -218,8 +236,11 @@ def evaluate(cal: WorkCalendar, basis: Basis) -> Deadline:
         return Deadline(start_on, span.day, "extension", span.provisional)
     if basis.feedback_due_on is not None:
         span = cal.roll_forward(basis.feedback_due_on)
-        note = (f"已于 {basis.fed_back_on.isoformat()} 反馈办理情况，下次反馈应于 {span.day.isoformat()} 前" if basis.fed_back_on
-                else f"反馈被退回重办，应于 {span.day.isoformat()} 前重新反馈")
+        note = (
+            f"已于 {basis.fed_back_on.isoformat()} 反馈办理情况，下次反馈应于 {span.day.isoformat()} 前"
+            if basis.fed_back_on
+            else f"反馈被退回重办，应于 {span.day.isoformat()} 前重新反馈"
+        )
         return Deadline(start_on, span.day, rule.name, span.provisional, note)
     requested = basis.requested_due_on
     if requested is not None:
@@ -228,10 +249,20 @@ def evaluate(cal: WorkCalendar, basis: Basis) -> Deadline:
         if cap is not None and due.day > cap.day:
             if basis.beyond_maximum == "refuse":
                 span = rule.period.apply(cal, start_on)
-                return Deadline(start_on, span.day, rule.name, span.provisional,
-                                f"要求的办理期限 {requested.isoformat()} 超过最长期限 {cap.day.isoformat()}，不予采用，按规定期限 {span.day.isoformat()} 计")
-            return Deadline(start_on, cap.day, rule.name, cap.provisional,
-                            f"要求的办理期限 {requested.isoformat()} 超过最长期限，已按 {cap.day.isoformat()} 计")
+                return Deadline(
+                    start_on,
+                    span.day,
+                    rule.name,
+                    span.provisional,
+                    f"要求的办理期限 {requested.isoformat()} 超过最长期限 {cap.day.isoformat()}，不予采用，按规定期限 {span.day.isoformat()} 计",
+                )
+            return Deadline(
+                start_on,
+                cap.day,
+                rule.name,
+                cap.provisional,
+                f"要求的办理期限 {requested.isoformat()} 超过最长期限，已按 {cap.day.isoformat()} 计",
+            )
         return Deadline(start_on, due.day, "requested", due.provisional)
     span = rule.period.apply(cal, start_on)
     return Deadline(start_on, span.day, rule.name, span.provisional)
@@ -246,17 +277,40 @@ def start_day(rule: Rule, origin: MatterOrigin, assigned_on: date) -> date:
     return min(day, assigned_on) if day is not None else assigned_on
 
 
-def basis_for(origin: MatterOrigin, assigned_on: date, *, has_co_units: bool, requested_due_on: date | None,
-              rules: dict[str, Rule] = DEFAULT_RULES, beyond_maximum: BeyondMaximum = "cap", scheme: RuleScheme = "by_source") -> Basis:
+def basis_for(
+    origin: MatterOrigin,
+    assigned_on: date,
+    *,
+    has_co_units: bool,
+    requested_due_on: date | None,
+    rules: dict[str, Rule] = DEFAULT_RULES,
+    beyond_maximum: BeyondMaximum = "cap",
+    scheme: RuleScheme = "by_source",
+) -> Basis:
     rule = rules[rule_name(origin, has_co_units, scheme)]
     return Basis(start_day(rule, origin, assigned_on), rule, requested_due_on, beyond_maximum)
 
 
-def compute(cal: WorkCalendar, origin: MatterOrigin, assigned_on: date, *, has_co_units: bool,
-            requested_due_on: date | None, rules: dict[str, Rule] = DEFAULT_RULES,
-            beyond_maximum: BeyondMaximum = "cap", scheme: RuleScheme = "by_source") -> Deadline:
-    basis = basis_for(origin, assigned_on, has_co_units=has_co_units, requested_due_on=requested_due_on, rules=rules,
-                      beyond_maximum=beyond_maximum, scheme=scheme)
+def compute(
+    cal: WorkCalendar,
+    origin: MatterOrigin,
+    assigned_on: date,
+    *,
+    has_co_units: bool,
+    requested_due_on: date | None,
+    rules: dict[str, Rule] = DEFAULT_RULES,
+    beyond_maximum: BeyondMaximum = "cap",
+    scheme: RuleScheme = "by_source",
+) -> Deadline:
+    basis = basis_for(
+        origin,
+        assigned_on,
+        has_co_units=has_co_units,
+        requested_due_on=requested_due_on,
+        rules=rules,
+        beyond_maximum=beyond_maximum,
+        scheme=scheme,
+    )
     return evaluate(cal, basis)
 
 
@@ -264,7 +318,6 @@ def counts_feedback(basis: Basis) -> bool:
     """Whether a progress report meets this deadline: a feedback rule's own period (an explicit due
     date asked for by the matter is a date for the result, met by the completion)."""
     return basis.rule.satisfied_by == FEEDBACK and basis.requested_due_on is None
-
 
 
 def after_feedback(cal: WorkCalendar, basis: Basis, due_on: date, reported_on: date, every: Period) -> Basis | None:

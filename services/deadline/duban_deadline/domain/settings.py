@@ -31,26 +31,50 @@ class RuleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     period: PeriodIn
     maximum: PeriodIn | None = None
-    counted_from: CountedFrom | None = Field(None, description="origin (the meeting or instruction), assignment or receipt; default: the rule's")
-    satisfied_by: SatisfiedBy | None = Field(None, description="feedback (a progress report in time) or completion; default: the rule's")
+    counted_from: CountedFrom | None = Field(
+        None, description="origin (the meeting or instruction), assignment or receipt; default: the rule's"
+    )
+    satisfied_by: SatisfiedBy | None = Field(
+        None, description="feedback (a progress report in time) or completion; default: the rule's"
+    )
 
 
 class SettingsIn(BaseModel):
     """Timer and light settings; each one a tenant may change."""
 
     model_config = ConfigDict(extra="forbid")
-    reminder_workdays: int = Field(2, ge=0, le=30, description="pre-deadline reminder, working days before the due day (0: none)")
-    reminder_time: time = Field(time(9, 0), description="reminders and progress prompts go out at this time on a working day")
-    due_time: time | None = Field(None, description="a task is due at this time of its last working day (default: the service's)")
+    reminder_workdays: int = Field(
+        2, ge=0, le=30, description="pre-deadline reminder, working days before the due day (0: none)"
+    )
+    reminder_time: time = Field(
+        time(9, 0), description="reminders and progress prompts go out at this time on a working day"
+    )
+    due_time: time | None = Field(
+        None, description="a task is due at this time of its last working day (default: the service's)"
+    )
     acknowledge_workdays: int = Field(1, ge=1, le=30, description="sign-for limit after assignment")
-    decline_workdays: int = Field(2, ge=1, le=30, description="a unit may send the task back within this many working days")
-    yellow_workdays: int | None = Field(None, ge=0, le=60, description="yellow light this many working days before the due day (default: reminder_workdays)")
+    decline_workdays: int = Field(
+        2, ge=1, le=30, description="a unit may send the task back within this many working days"
+    )
+    yellow_workdays: int | None = Field(
+        None,
+        ge=0,
+        le=60,
+        description="yellow light this many working days before the due day (default: reminder_workdays)",
+    )
     progress_reports_monthly: bool = True
-    feedback_every: PeriodIn = Field(default_factory=lambda: PeriodIn(unit="months", amount=1),
-                                     description="after a feedback report met a feedback rule, the next is due this much later (分月报告)")
-    beyond_maximum: Literal["cap", "refuse"] = Field("cap", description="a requested due date beyond the rule's maximum is capped at it, or refused")
-    rule_scheme: RuleScheme = Field("by_source", description="by_source: meetings and instructions by their kind (the county notice); "
-                                    "by_handler: 10 / 15 / 25 working days by who handles the item (the county rules)")
+    feedback_every: PeriodIn = Field(
+        default_factory=lambda: PeriodIn(unit="months", amount=1),
+        description="after a feedback report met a feedback rule, the next is due this much later (分月报告)",
+    )
+    beyond_maximum: Literal["cap", "refuse"] = Field(
+        "cap", description="a requested due date beyond the rule's maximum is capped at it, or refused"
+    )
+    rule_scheme: RuleScheme = Field(
+        "by_source",
+        description="by_source: meetings and instructions by their kind (the county notice); "
+        "by_handler: 10 / 15 / 25 working days by who handles the item (the county rules)",
+    )
 
     @field_validator("reminder_time", "due_time")
     @classmethod
@@ -112,9 +136,14 @@ class PolicyOverrides(BaseModel):
         base = PRESETS[self.preset]
         mine = self.model_dump(mode="json", exclude_unset=True)
         settings = {**base.get("settings", {}), **mine.get("settings", {})}
-        return PolicyOverrides.model_validate({
-            "preset": self.preset, "rules": {**base.get("rules", {}), **mine.get("rules", {})},
-            "notice_limits": {**base.get("notice_limits", {}), **mine.get("notice_limits", {})}, "settings": settings})
+        return PolicyOverrides.model_validate(
+            {
+                "preset": self.preset,
+                "rules": {**base.get("rules", {}), **mine.get("rules", {})},
+                "notice_limits": {**base.get("notice_limits", {}), **mine.get("notice_limits", {})},
+                "settings": settings,
+            }
+        )
 
     @field_validator("notice_limits")
     @classmethod
@@ -143,16 +172,27 @@ def effective(overrides: PolicyOverrides | None, *, default_due_time: time = tim
     rules = dict(DEFAULT_RULES)
     for name, r in o.rules.items():
         default = DEFAULT_RULES[name]
-        rules[name] = Rule(name, r.period.to_period(), r.maximum.to_period() if r.maximum else None,
-                           r.counted_from or default.counted_from, r.satisfied_by or default.satisfied_by)
+        rules[name] = Rule(
+            name,
+            r.period.to_period(),
+            r.maximum.to_period() if r.maximum else None,
+            r.counted_from or default.counted_from,
+            r.satisfied_by or default.satisfied_by,
+        )
     limits = {**DEFAULT_NOTICE_LIMITS, **{k: v.to_period() for k, v in o.notice_limits.items()}}
     s = o.settings
     return TenantPolicy(
-        rules=rules, notice_limits=limits, reminder_workdays=s.reminder_workdays, reminder_time=s.reminder_time,
-        due_time=s.due_time or default_due_time, acknowledge_workdays=s.acknowledge_workdays,
+        rules=rules,
+        notice_limits=limits,
+        reminder_workdays=s.reminder_workdays,
+        reminder_time=s.reminder_time,
+        due_time=s.due_time or default_due_time,
+        acknowledge_workdays=s.acknowledge_workdays,
         decline_workdays=s.decline_workdays,
         yellow_workdays=s.reminder_workdays if s.yellow_workdays is None else s.yellow_workdays,
-        progress_reports_monthly=s.progress_reports_monthly, feedback_every=s.feedback_every.to_period(), beyond_maximum=s.beyond_maximum,
+        progress_reports_monthly=s.progress_reports_monthly,
+        feedback_every=s.feedback_every.to_period(),
+        beyond_maximum=s.beyond_maximum,
         rule_scheme=s.rule_scheme,
     )
 
@@ -162,16 +202,31 @@ def describe(policy: TenantPolicy, overrides: PolicyOverrides | None) -> dict:
     o = overrides or PolicyOverrides()
     return {
         "preset": o.preset,
-        "rules": {name: {"period": r.period.to_json(), "maximum": r.maximum.to_json() if r.maximum else None,
-                         "counted_from": r.counted_from, "satisfied_by": r.satisfied_by, "label": label_of(r),
-                         "overridden": name in o.rules} for name, r in sorted(policy.rules.items())},
-        "notice_limits": {k: {**p.to_json(), "overridden": k in o.notice_limits} for k, p in sorted(policy.notice_limits.items())},
+        "rules": {
+            name: {
+                "period": r.period.to_json(),
+                "maximum": r.maximum.to_json() if r.maximum else None,
+                "counted_from": r.counted_from,
+                "satisfied_by": r.satisfied_by,
+                "label": label_of(r),
+                "overridden": name in o.rules,
+            }
+            for name, r in sorted(policy.rules.items())
+        },
+        "notice_limits": {
+            k: {**p.to_json(), "overridden": k in o.notice_limits} for k, p in sorted(policy.notice_limits.items())
+        },
         "settings": {
-            "reminder_workdays": policy.reminder_workdays, "reminder_time": policy.reminder_time.strftime("%H:%M"),
-            "due_time": policy.due_time.strftime("%H:%M"), "acknowledge_workdays": policy.acknowledge_workdays,
-            "decline_workdays": policy.decline_workdays, "yellow_workdays": policy.yellow_workdays,
-            "progress_reports_monthly": policy.progress_reports_monthly, "feedback_every": policy.feedback_every.to_json(),
-            "beyond_maximum": policy.beyond_maximum, "rule_scheme": policy.rule_scheme,
+            "reminder_workdays": policy.reminder_workdays,
+            "reminder_time": policy.reminder_time.strftime("%H:%M"),
+            "due_time": policy.due_time.strftime("%H:%M"),
+            "acknowledge_workdays": policy.acknowledge_workdays,
+            "decline_workdays": policy.decline_workdays,
+            "yellow_workdays": policy.yellow_workdays,
+            "progress_reports_monthly": policy.progress_reports_monthly,
+            "feedback_every": policy.feedback_every.to_json(),
+            "beyond_maximum": policy.beyond_maximum,
+            "rule_scheme": policy.rule_scheme,
         },
         "overrides": o.model_dump(mode="json", exclude_unset=True),
     }

@@ -48,7 +48,10 @@ def assignment_timers(cal: WorkCalendar, assigned_at: datetime, p: TenantPolicy)
     start = local_day(assigned_at)
     ack = cal.add_workdays(start, p.acknowledge_workdays).day
     dec = cal.add_workdays(start, p.decline_workdays).day
-    return [Planned(ACKNOWLEDGEMENT, due_instant(ack, p.due_time), ref_on=ack), Planned(DECLINE, due_instant(dec, p.due_time), ref_on=dec)]
+    return [
+        Planned(ACKNOWLEDGEMENT, due_instant(ack, p.due_time), ref_on=ack),
+        Planned(DECLINE, due_instant(dec, p.due_time), ref_on=dec),
+    ]
 
 
 def yellow_from(cal: WorkCalendar, due_on: date, p: TenantPolicy) -> datetime:
@@ -71,8 +74,9 @@ def progress_days(cal: WorkCalendar, start_on: date, due_on: date) -> list[date]
     return days
 
 
-def deadline_timers(cal: WorkCalendar, start_on: date, due_on: date, due_at: datetime, p: TenantPolicy,
-                    now: datetime) -> list[Planned]:
+def deadline_timers(
+    cal: WorkCalendar, start_on: date, due_on: date, due_at: datetime, p: TenantPolicy, now: datetime
+) -> list[Planned]:
     """The timers of a deadline as of ``now``: a reminder already in the past is not planned
     (the task starts inside the window, its light is yellow); the overdue timer always is."""
     out: list[Planned] = []

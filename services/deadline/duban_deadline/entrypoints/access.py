@@ -28,7 +28,12 @@ ACCESS: Access = {
 }
 
 UNITS = UnitScope(
-    owners={"task_id": Owner("任务", lambda task_id: select(deadlines.c.lead_unit, deadlines.c.co_units).where(deadlines.c.task_id == task_id))},
+    owners={
+        "task_id": Owner(
+            "任务",
+            lambda task_id: select(deadlines.c.lead_unit, deadlines.c.co_units).where(deadlines.c.task_id == task_id),
+        )
+    },
     confined=frozenset({("GET", "/v1/tenants/{tenant}/deadlines")}),
     shared=frozenset((m, p) for m, p in ACCESS if "/calendar" in p or "/deadline-policies" in p),
 )

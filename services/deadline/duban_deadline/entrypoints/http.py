@@ -43,6 +43,7 @@ async def list_deadlines(
     own = auth.unit_scope(request)
     narrow = (lambda columns: on_unit(own, columns.lead_unit, columns.co_units)) if own else None
     now = runtime.clock.now()
-    items = await views.deadlines_by_light(runtime.db, now, tenant, runtime.settings.due_time, status=status,
-                                           provisional=provisional, narrow=narrow)
+    items = await views.deadlines_by_light(
+        runtime.db, now, tenant, runtime.settings.due_time, status=status, provisional=provisional, narrow=narrow
+    )
     return views.light_page(tenant, now, items, light_, limit, offset)

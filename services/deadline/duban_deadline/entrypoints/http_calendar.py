@@ -50,7 +50,9 @@ def _check_year(year: int, body: YearScheduleIn) -> None:
 
 
 @router.get("/v1/tenants/{tenant}/calendar")
-async def calendar_days(tenant: str, runtime: RuntimeDep, start: Day = Query(alias="from"), end: Day = Query(alias="to")) -> dict:
+async def calendar_days(
+    tenant: str, runtime: RuntimeDep, start: Day = Query(alias="from"), end: Day = Query(alias="to")
+) -> dict:
     common.valid_tenant(tenant)
     if end < start or (end - start).days > 366:
         raise common.field_error(["query", "to"], "'to' must be on or after 'from' and at most 366 days later")
@@ -82,8 +84,12 @@ async def delete_local_holiday(tenant: str, day: date, runtime: RuntimeDep) -> d
 
 
 @router.get("/v1/tenants/{tenant}/calendar/years")
-async def list_years(tenant: str, runtime: RuntimeDep, start: int = Query(2024, alias="from", ge=2000, le=2100),
-                     end: int = Query(2030, alias="to", ge=2000, le=2100)) -> dict:
+async def list_years(
+    tenant: str,
+    runtime: RuntimeDep,
+    start: int = Query(2024, alias="from", ge=2000, le=2100),
+    end: int = Query(2030, alias="to", ge=2000, le=2100),
+) -> dict:
     common.valid_tenant(tenant)
     return {"tenant": tenant, "years": await views.calendar_years(runtime.db, tenant, start, end)}
 
@@ -102,6 +108,7 @@ async def put_year(tenant: str, body: YearScheduleIn, runtime: RuntimeDep, year:
     common.valid_tenant(tenant)
     _check_year(year, body)
     async with runtime.unit_of_work() as uow:
-        changes = await calendar_admin.load_year(uow, tenant, year, body.holidays, body.working_weekends, body.source,
-                                                 runtime.settings.due_time)
+        changes = await calendar_admin.load_year(
+            uow, tenant, year, body.holidays, body.working_weekends, body.source, runtime.settings.due_time
+        )
     return {"tenant": tenant, "year": year, **calendar_admin.summary(changes)}

@@ -22,8 +22,9 @@ class ExtensionRequestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1, max_length=2000, pattern=r"\S", description="why the unit needs more time")
     requested_due_on: date
-    requested_by: str | None = Field(None, max_length=200, deprecated=True,
-                                     description="ignored: who asked is the token's holder (name and unit)")
+    requested_by: str | None = Field(
+        None, max_length=200, deprecated=True, description="ignored: who asked is the token's holder (name and unit)"
+    )
 
 
 class DecisionIn(BaseModel):
@@ -31,20 +32,33 @@ class DecisionIn(BaseModel):
     decision: Literal["approved", "denied"]
     reason: str | None = Field(None, max_length=2000)
     due_on: date | None = Field(None, description="grant another day than requested (approved only)")
-    decided_by: str | None = Field(None, max_length=200, deprecated=True, description="ignored: who decided is the token's holder")
+    decided_by: str | None = Field(
+        None, max_length=200, deprecated=True, description="ignored: who decided is the token's holder"
+    )
 
 
 router = APIRouter(tags=["extensions"], responses=ERROR_RESPONSES)
 
 
 @router.post("/v1/tenants/{tenant}/tasks/{task_id}/extensions", status_code=201)
-async def request_extension(tenant: str, task_id: str, body: ExtensionRequestIn, runtime: RuntimeDep,
-                            who: str | None = Depends(auth.acting_person)) -> dict:
+async def request_extension(
+    tenant: str,
+    task_id: str,
+    body: ExtensionRequestIn,
+    runtime: RuntimeDep,
+    who: str | None = Depends(auth.acting_person),
+) -> dict:
     common.valid_tenant(tenant)
     try:
         async with runtime.unit_of_work() as uow:
-            return await service.request(uow, tenant, task_id, reason=body.reason.strip(), requested_due_on=body.requested_due_on,
-                                         requested_by=who)
+            return await service.request(
+                uow,
+                tenant,
+                task_id,
+                reason=body.reason.strip(),
+                requested_due_on=body.requested_due_on,
+                requested_by=who,
+            )
     except service.NotFound as e:
         raise HTTPException(404, str(e)) from None
     except Refused as e:
@@ -58,8 +72,13 @@ async def list_extensions(tenant: str, task_id: str, runtime: RuntimeDep) -> dic
 
 
 @router.get("/v1/tenants/{tenant}/extensions")
-async def list_tenant_extensions(tenant: str, runtime: RuntimeDep, status: Literal["pending", "approved", "denied"] | None = None,
-                                 limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=OFFSET_MAX)) -> dict:
+async def list_tenant_extensions(
+    tenant: str,
+    runtime: RuntimeDep,
+    status: Literal["pending", "approved", "denied"] | None = None,
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0, le=OFFSET_MAX),
+) -> dict:
     """The tenant's extension requests, oldest first; ``status=pending`` is what awaits a decision (延期待批)."""
     common.valid_tenant(tenant)
     total, items = await views.tenant_extensions(runtime.db, tenant, status, limit, offset)
@@ -67,14 +86,28 @@ async def list_tenant_extensions(tenant: str, runtime: RuntimeDep, status: Liter
 
 
 @router.post("/v1/tenants/{tenant}/tasks/{task_id}/extensions/{extension_id}/decision")
-async def decide(tenant: str, task_id: str, extension_id: str, body: DecisionIn, runtime: RuntimeDep,
-                 who: str | None = Depends(auth.acting_person)) -> dict:
+async def decide(
+    tenant: str,
+    task_id: str,
+    extension_id: str,
+    body: DecisionIn,
+    runtime: RuntimeDep,
+    who: str | None = Depends(auth.acting_person),
+) -> dict:
     common.valid_tenant(tenant)
     try:
         async with runtime.unit_of_work() as uow:
-            return await service.decide(uow, tenant, task_id, extension_id, approved=body.decision == "approved",
-                                        reason=body.reason, granted_due_on=body.due_on, decided_by=who,
-                                        default_due_time=runtime.settings.due_time)
+            return await service.decide(
+                uow,
+                tenant,
+                task_id,
+                extension_id,
+                approved=body.decision == "approved",
+                reason=body.reason,
+                granted_due_on=body.due_on,
+                decided_by=who,
+                default_due_time=runtime.settings.due_time,
+            )
     except service.NotFound as e:
         raise HTTPException(404, str(e)) from None
     except Refused as e:

@@ -31,7 +31,9 @@ async def put_policies(tenant: str, body: PolicyOverrides, runtime: RuntimeDep) 
     common.valid_tenant(tenant)
     policy = effective(body, default_due_time=runtime.settings.due_time)
     if policy.reminder_time >= policy.due_time:
-        raise common.field_error(["body", "settings", "reminder_time"], f"must be earlier than the due time {policy.due_time:%H:%M}")
+        raise common.field_error(
+            ["body", "settings", "reminder_time"], f"must be earlier than the due time {policy.due_time:%H:%M}"
+        )
     async with runtime.unit_of_work() as uow:
         await policies.replace_overrides(uow, tenant, body)
     return {"tenant": tenant, **describe(policy, body)}

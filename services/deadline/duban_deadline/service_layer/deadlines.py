@@ -18,21 +18,48 @@ from ..domain import policy, timers
 from ..domain.settings import TenantPolicy
 
 
-async def emit_set(uow: UnitOfWork, row: dict, cal: WorkCalendar, p: TenantPolicy, *, reason: str, previous_due_on: date | None,
-                   extension_id: str | None = None) -> None:
+async def emit_set(
+    uow: UnitOfWork,
+    row: dict,
+    cal: WorkCalendar,
+    p: TenantPolicy,
+    *,
+    reason: str,
+    previous_due_on: date | None,
+    extension_id: str | None = None,
+) -> None:
     """``deadline.set`` with what the others need of the tenant's policy: when the rule counts from and
     what meets it, the sign-for and decline limits, when the light turns yellow."""
     rule = policy.Basis.from_json(row["basis"]).rule
     limits = await repo.assignment_limits(uow.session, row["tenant"], row["task_id"])
-    await uow.emit(row["tenant"], DEADLINE_SET, DeadlineSet(
-        task_id=row["task_id"], matter_id=row["matter_id"], start_on=row["start_on"], due_on=row["due_on"], due_at=row["due_at"],
-        rule=row["rule"], provisional=row["provisional"], note=row.get("note"), previous_due_on=previous_due_on, reason=reason,
-        revision=row["revision"], extension_id=extension_id, lead_unit=row.get("lead_unit"),
-        counted_from=rule.counted_from, satisfied_by=rule.satisfied_by, rule_label=policy.label_of(rule, (row.get("origin") or {}).get("kind")),
-        acknowledge_by=limits.get(timers.ACKNOWLEDGEMENT), decline_until=limits.get(timers.DECLINE),
-        yellow_from=timers.yellow_from(cal, row["due_on"], p),
-    ))
-    await repo.add_history(uow.session, row, reason=reason, at=uow.now(), previous_due_on=previous_due_on, extension_id=extension_id)
+    await uow.emit(
+        row["tenant"],
+        DEADLINE_SET,
+        DeadlineSet(
+            task_id=row["task_id"],
+            matter_id=row["matter_id"],
+            start_on=row["start_on"],
+            due_on=row["due_on"],
+            due_at=row["due_at"],
+            rule=row["rule"],
+            provisional=row["provisional"],
+            note=row.get("note"),
+            previous_due_on=previous_due_on,
+            reason=reason,
+            revision=row["revision"],
+            extension_id=extension_id,
+            lead_unit=row.get("lead_unit"),
+            counted_from=rule.counted_from,
+            satisfied_by=rule.satisfied_by,
+            rule_label=policy.label_of(rule, (row.get("origin") or {}).get("kind")),
+            acknowledge_by=limits.get(timers.ACKNOWLEDGEMENT),
+            decline_until=limits.get(timers.DECLINE),
+            yellow_from=timers.yellow_from(cal, row["due_on"], p),
+        ),
+    )
+    await repo.add_history(
+        uow.session, row, reason=reason, at=uow.now(), previous_due_on=previous_due_on, extension_id=extension_id
+    )
 
 
 async def replan_deadline_timers(uow: UnitOfWork, row: dict, cal: WorkCalendar, p: TenantPolicy, note: str) -> None:
@@ -61,21 +88,55 @@ class Change:
         return self.due_on != self.previous_due_on
 
 
-async def apply(uow: UnitOfWork, row: dict, cal: WorkCalendar, p: TenantPolicy, basis: policy.Basis, *, reason: str,
-                extension_id: str | None = None, force_event: bool = False, replan_unchanged: bool = True) -> Change:
+async def apply(
+    uow: UnitOfWork,
+    row: dict,
+    cal: WorkCalendar,
+    p: TenantPolicy,
+    basis: policy.Basis,
+    *,
+    reason: str,
+    extension_id: str | None = None,
+    force_event: bool = False,
+    replan_unchanged: bool = True,
+) -> Change:
     """Evaluate ``basis`` on ``cal``; when the deadline (or its provisional mark) changes, store it,
     move its timers and emit ``deadline.set``. Timers are re-planned either way (a calendar
     change can move a reminder without moving the due day)."""
     evaluated = policy.evaluate(cal, basis)
     due_at = timers.due_instant(evaluated.due_on, p.due_time)
-    change = Change(row["task_id"], row["matter_id"], row["due_on"], evaluated.due_on, evaluated.provisional, row["provisional"])
-    changed = evaluated.due_on != row["due_on"] or evaluated.provisional != row["provisional"] or due_at != row["due_at"]
+    change = Change(
+        row["task_id"], row["matter_id"], row["due_on"], evaluated.due_on, evaluated.provisional, row["provisional"]
+    )
+    changed = (
+        evaluated.due_on != row["due_on"] or evaluated.provisional != row["provisional"] or due_at != row["due_at"]
+    )
     if changed or force_event:
-        row.update(due_on=evaluated.due_on, due_at=due_at, provisional=evaluated.provisional, rule=evaluated.rule, note=evaluated.note,
-                   basis=basis.to_json(), revision=row["revision"] + 1, set_at=uow.now())
-        await repo.update_deadline(uow.session, row["task_id"], due_on=evaluated.due_on, due_at=due_at, provisional=evaluated.provisional,
-                                   rule=evaluated.rule, note=evaluated.note, basis=row["basis"], revision=row["revision"], set_at=row["set_at"])
-        await emit_set(uow, row, cal, p, reason=reason, previous_due_on=change.previous_due_on, extension_id=extension_id)
+        row.update(
+            due_on=evaluated.due_on,
+            due_at=due_at,
+            provisional=evaluated.provisional,
+            rule=evaluated.rule,
+            note=evaluated.note,
+            basis=basis.to_json(),
+            revision=row["revision"] + 1,
+            set_at=uow.now(),
+        )
+        await repo.update_deadline(
+            uow.session,
+            row["task_id"],
+            due_on=evaluated.due_on,
+            due_at=due_at,
+            provisional=evaluated.provisional,
+            rule=evaluated.rule,
+            note=evaluated.note,
+            basis=row["basis"],
+            revision=row["revision"],
+            set_at=row["set_at"],
+        )
+        await emit_set(
+            uow, row, cal, p, reason=reason, previous_due_on=change.previous_due_on, extension_id=extension_id
+        )
     if changed or force_event or replan_unchanged:
         await replan_deadline_timers(uow, row, cal, p, note=reason)
     return change

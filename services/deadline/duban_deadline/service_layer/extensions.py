@@ -24,8 +24,9 @@ class NotFound(LookupError):
     pass
 
 
-async def request(uow: UnitOfWork, tenant: str, task_id: str, *, reason: str, requested_due_on: date,
-                  requested_by: str | None) -> dict:
+async def request(
+    uow: UnitOfWork, tenant: str, task_id: str, *, reason: str, requested_due_on: date, requested_by: str | None
+) -> dict:
     """Over HTTP: checked, recorded, and published as ``extension.requested``."""
     row = await repo.get_deadline(uow.session, tenant, task_id, lock=True)
     if row is None:
@@ -33,20 +34,49 @@ async def request(uow: UnitOfWork, tenant: str, task_id: str, *, reason: str, re
     cal = await repo.load_calendar(uow.session, tenant)
     basis = policy.Basis.from_json(row["basis"])
     cap = policy.cap_of(cal, basis)
-    rules.check_request(now=uow.now(), status=row["status"], due_on=row["due_on"], due_at=row["due_at"],
-                        requested_on=cal.roll_forward(requested_due_on).day, cap_on=cap.day if cap else None,
-                        pending=await repo.has_pending_extension(uow.session, tenant, task_id))
-    ext = dict(id=str(uuid.uuid4()), tenant=tenant, task_id=task_id, reason=reason, requested_due_on=requested_due_on,
-               current_due_on=row["due_on"], requested_at=uow.now(), requested_by=requested_by, channel="http", status="pending")
+    rules.check_request(
+        now=uow.now(),
+        status=row["status"],
+        due_on=row["due_on"],
+        due_at=row["due_at"],
+        requested_on=cal.roll_forward(requested_due_on).day,
+        cap_on=cap.day if cap else None,
+        pending=await repo.has_pending_extension(uow.session, tenant, task_id),
+    )
+    ext = dict(
+        id=str(uuid.uuid4()),
+        tenant=tenant,
+        task_id=task_id,
+        reason=reason,
+        requested_due_on=requested_due_on,
+        current_due_on=row["due_on"],
+        requested_at=uow.now(),
+        requested_by=requested_by,
+        channel="http",
+        status="pending",
+    )
     await repo.insert_extension(uow.session, ext)
-    await uow.emit(tenant, ev.EXTENSION_REQUESTED, ev.ExtensionRequested(
-        extension_id=ext["id"], task_id=task_id, matter_id=row["matter_id"], unit=row["lead_unit"], reason=reason,
-        requested_due_on=requested_due_on, current_due_on=row["due_on"], requested_at=ext["requested_at"], requested_by=requested_by,
-    ))
+    await uow.emit(
+        tenant,
+        ev.EXTENSION_REQUESTED,
+        ev.ExtensionRequested(
+            extension_id=ext["id"],
+            task_id=task_id,
+            matter_id=row["matter_id"],
+            unit=row["lead_unit"],
+            reason=reason,
+            requested_due_on=requested_due_on,
+            current_due_on=row["due_on"],
+            requested_at=ext["requested_at"],
+            requested_by=requested_by,
+        ),
+    )
     return ext
 
 
-async def on_extension_requested(e: ev.ExtensionRequested, d: Delivery, uow: UnitOfWork, *, default_due_time: time) -> None:
+async def on_extension_requested(
+    e: ev.ExtensionRequested, d: Delivery, uow: UnitOfWork, *, default_due_time: time
+) -> None:
     """From tasking (or our own HTTP request coming back): recorded once, by its id. A request
     that breaks the rules is recorded too and denied at once with the reason, so the unit hears of it."""
     tenant = d.envelope.tenant
@@ -59,22 +89,58 @@ async def on_extension_requested(e: ev.ExtensionRequested, d: Delivery, uow: Uni
     cap = policy.cap_of(cal, policy.Basis.from_json(row["basis"]))
     refusal = None
     try:
-        rules.check_request(now=e.requested_at, status=row["status"], due_on=row["due_on"], due_at=row["due_at"],
-                            requested_on=cal.roll_forward(e.requested_due_on).day, cap_on=cap.day if cap else None,
-                            pending=await repo.has_pending_extension(uow.session, tenant, e.task_id))
+        rules.check_request(
+            now=e.requested_at,
+            status=row["status"],
+            due_on=row["due_on"],
+            due_at=row["due_at"],
+            requested_on=cal.roll_forward(e.requested_due_on).day,
+            cap_on=cap.day if cap else None,
+            pending=await repo.has_pending_extension(uow.session, tenant, e.task_id),
+        )
     except rules.Refused as r:
         refusal = str(r)
-    await repo.insert_extension(uow.session, dict(
-        id=e.extension_id, tenant=tenant, task_id=e.task_id, reason=e.reason, requested_due_on=e.requested_due_on,
-        current_due_on=row["due_on"], requested_at=e.requested_at, requested_by=e.requested_by, channel="event", status="pending",
-    ))
+    await repo.insert_extension(
+        uow.session,
+        dict(
+            id=e.extension_id,
+            tenant=tenant,
+            task_id=e.task_id,
+            reason=e.reason,
+            requested_due_on=e.requested_due_on,
+            current_due_on=row["due_on"],
+            requested_at=e.requested_at,
+            requested_by=e.requested_by,
+            channel="event",
+            status="pending",
+        ),
+    )
     if refusal:
-        await decide(uow, tenant, e.task_id, e.extension_id, approved=False, reason=f"不符合延期规定：{refusal}",
-                     granted_due_on=None, decided_by="system", default_due_time=default_due_time)
+        await decide(
+            uow,
+            tenant,
+            e.task_id,
+            e.extension_id,
+            approved=False,
+            reason=f"不符合延期规定：{refusal}",
+            granted_due_on=None,
+            decided_by="system",
+            default_due_time=default_due_time,
+        )
 
 
-async def decide(uow: UnitOfWork, tenant: str, task_id: str, extension_id: str, *, approved: bool, reason: str | None,
-                 granted_due_on: date | None, decided_by: str | None, default_due_time: time) -> dict:
+async def decide(
+    uow: UnitOfWork,
+    tenant: str,
+    task_id: str,
+    extension_id: str,
+    *,
+    approved: bool,
+    reason: str | None,
+    granted_due_on: date | None,
+    decided_by: str | None,
+    default_due_time: time,
+) -> dict:
     """Record the decision and publish ``extension.decided``; an approval then moves the deadline
     and every timer that depends on it (``deadline.set`` follows)."""
     s = uow.session
@@ -85,20 +151,43 @@ async def decide(uow: UnitOfWork, tenant: str, task_id: str, extension_id: str, 
     cal = await repo.load_calendar(s, tenant)
     basis = policy.Basis.from_json(row["basis"])
     cap = policy.cap_of(cal, basis)
-    rules.check_decision(request_status=ext["status"], approved=approved, reason=reason,
-                         granted_on=cal.roll_forward(granted_due_on).day if granted_due_on else None,
-                         current_due_on=row["due_on"], cap_on=cap.day if cap else None)
+    rules.check_decision(
+        request_status=ext["status"],
+        approved=approved,
+        reason=reason,
+        granted_on=cal.roll_forward(granted_due_on).day if granted_due_on else None,
+        current_due_on=row["due_on"],
+        cap_on=cap.day if cap else None,
+    )
     previous, extended = row["due_on"], replace(basis, extended_to=granted_due_on or ext["requested_due_on"])
     new_due_on = policy.evaluate(cal, extended).due_on if approved else None
-    values = dict(status="approved" if approved else "denied", decided_at=uow.now(), decided_by=decided_by,
-                  decision_reason=reason, granted_due_on=new_due_on)
-    await repo.update_extension(s, extension_id, values)
-    await uow.emit(tenant, ev.EXTENSION_DECIDED, ev.ExtensionDecided(
-        extension_id=extension_id, task_id=task_id, matter_id=row["matter_id"], decision=values["status"], reason=reason,
-        requested_due_on=ext["requested_due_on"], previous_due_on=previous, new_due_on=new_due_on, decided_at=uow.now(),
+    values = dict(
+        status="approved" if approved else "denied",
+        decided_at=uow.now(),
         decided_by=decided_by,
-    ))
+        decision_reason=reason,
+        granted_due_on=new_due_on,
+    )
+    await repo.update_extension(s, extension_id, values)
+    await uow.emit(
+        tenant,
+        ev.EXTENSION_DECIDED,
+        ev.ExtensionDecided(
+            extension_id=extension_id,
+            task_id=task_id,
+            matter_id=row["matter_id"],
+            decision=values["status"],
+            reason=reason,
+            requested_due_on=ext["requested_due_on"],
+            previous_due_on=previous,
+            new_due_on=new_due_on,
+            decided_at=uow.now(),
+            decided_by=decided_by,
+        ),
+    )
     if approved:
         p = await repo.load_policy(s, tenant, default_due_time)
-        await dl.apply(uow, row, cal, p, extended, reason="extension_approved", extension_id=extension_id, force_event=True)
+        await dl.apply(
+            uow, row, cal, p, extended, reason="extension_approved", extension_id=extension_id, force_event=True
+        )
     return {**dict(ext), **values}

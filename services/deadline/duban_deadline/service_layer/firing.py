@@ -31,19 +31,31 @@ log = get_logger(__name__)
 
 MIN_WAIT_S = 0.05  # the firing loop's shortest sleep (_next_wait)
 EVENT_TYPES = {
-    timer_rules.REMINDER: ev.DEADLINE_REMINDER, timer_rules.PROGRESS: ev.DEADLINE_PROGRESS_DUE, timer_rules.OVERDUE: ev.DEADLINE_OVERDUE,
-    timer_rules.ACKNOWLEDGEMENT: ev.DEADLINE_ACKNOWLEDGEMENT_OVERDUE, timer_rules.DECLINE: ev.DEADLINE_DECLINE_WINDOW_CLOSED,
+    timer_rules.REMINDER: ev.DEADLINE_REMINDER,
+    timer_rules.PROGRESS: ev.DEADLINE_PROGRESS_DUE,
+    timer_rules.OVERDUE: ev.DEADLINE_OVERDUE,
+    timer_rules.ACKNOWLEDGEMENT: ev.DEADLINE_ACKNOWLEDGEMENT_OVERDUE,
+    timer_rules.DECLINE: ev.DEADLINE_DECLINE_WINDOW_CLOSED,
 }
 
 
 def fact(kind: str, r, now: datetime, cal: WorkCalendar):
     common = dict(task_id=r.task_id, matter_id=r.matter_id, lead_unit=r.lead_unit, timer_id=r.id, scheduled_at=r.due_at)
     if kind == timer_rules.REMINDER:
-        return ev.DeadlineReminder(**common, due_on=r.deadline_due_on, due_at=r.deadline_due_at,
-                                   workdays_left=cal.workdays_between(local_day(now), r.deadline_due_on))
+        return ev.DeadlineReminder(
+            **common,
+            due_on=r.deadline_due_on,
+            due_at=r.deadline_due_at,
+            workdays_left=cal.workdays_between(local_day(now), r.deadline_due_on),
+        )
     if kind == timer_rules.PROGRESS:
-        return ev.ProgressDue(**common, seq=r.seq, report_due_on=r.ref_on or local_day(r.due_at), due_on=r.deadline_due_on,
-                              last_reported_at=r.last_progress_at)
+        return ev.ProgressDue(
+            **common,
+            seq=r.seq,
+            report_due_on=r.ref_on or local_day(r.due_at),
+            due_on=r.deadline_due_on,
+            last_reported_at=r.last_progress_at,
+        )
     if kind == timer_rules.OVERDUE:
         return ev.DeadlineOverdue(**common, due_on=r.deadline_due_on, due_at=r.deadline_due_at)
     if kind == timer_rules.ACKNOWLEDGEMENT:
@@ -52,9 +64,21 @@ def fact(kind: str, r, now: datetime, cal: WorkCalendar):
 
 
 class TimerFiring:
-    def __init__(self, db: Database, tables: InfraTables, clock, source: str, *, instance: str, default_due_time: time,
-                 simulated: bool = False, wake: Callable[[], None] = lambda: None, batch: int = 500, poll_s: float = 1.0,
-                 gauges_every_s: float = 5.0) -> None:
+    def __init__(
+        self,
+        db: Database,
+        tables: InfraTables,
+        clock,
+        source: str,
+        *,
+        instance: str,
+        default_due_time: time,
+        simulated: bool = False,
+        wake: Callable[[], None] = lambda: None,
+        batch: int = 500,
+        poll_s: float = 1.0,
+        gauges_every_s: float = 5.0,
+    ) -> None:
         self.db, self.tables, self.clock, self.source, self.instance = db, tables, clock, source, instance
         self.default_due_time, self.simulated, self.wake = default_due_time, simulated, wake
         self.batch, self.poll_s, self.gauges_every_s = batch, poll_s, gauges_every_s
@@ -131,8 +155,10 @@ class TimerFiring:
             marks, defers, fired = [], [], []
             for row in rows:
                 if row.tenant not in references:
-                    references[row.tenant] = (await repo.load_calendar(session, row.tenant),
-                                              await repo.load_policy(session, row.tenant, self.default_due_time))
+                    references[row.tenant] = (
+                        await repo.load_calendar(session, row.tenant),
+                        await repo.load_policy(session, row.tenant, self.default_due_time),
+                    )
                 outcome = await self._dispose(uow, row, now, since, *references[row.tenant])
                 (defers if "at" in outcome else marks).append(outcome)
                 if outcome.get("st") == "fired":
@@ -148,8 +174,15 @@ class TimerFiring:
             log.info("timers fired", fired=len(fired), claimed=len(rows), now=now.isoformat())
         return len(rows)
 
-    async def _dispose(self, uow: BatchedUnitOfWork, row, now: datetime, since: datetime | None, calendar: WorkCalendar,
-                       policy: TenantPolicy) -> dict:
+    async def _dispose(
+        self,
+        uow: BatchedUnitOfWork,
+        row,
+        now: datetime,
+        since: datetime | None,
+        calendar: WorkCalendar,
+        policy: TenantPolicy,
+    ) -> dict:
         """What becomes of one claimed timer: a mark (fired with its event, skipped, cancelled) or a deferral (``at``)."""
         if row.status != "open":  # declined or done while the timer was claimable: nothing to say any more
             return dict(tid=row.id, st="cancelled", eid=None, note=f"task {row.status}")

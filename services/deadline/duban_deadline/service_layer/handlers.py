@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import time
 
+from duban_common.calendar import local_day
 from duban_common.consumer import Delivery
 from duban_common.contracts import events as ev
-from duban_common.calendar import local_day
 from duban_common.logging import get_logger
 from duban_common.outbox import UnitOfWork
 
@@ -33,26 +33,65 @@ async def on_task_assigned(e: ev.TaskAssigned, delivery: Delivery, uow: UnitOfWo
         return
     cal, p = await repo.reference(s, tenant, default_due_time)
     start_on = local_day(e.assigned_at)
-    basis = policy.basis_for(e.origin, start_on, has_co_units=bool(e.co_units), requested_due_on=e.requested_due_on,
-                             rules=p.rules, beyond_maximum=p.beyond_maximum, scheme=p.rule_scheme)
+    basis = policy.basis_for(
+        e.origin,
+        start_on,
+        has_co_units=bool(e.co_units),
+        requested_due_on=e.requested_due_on,
+        rules=p.rules,
+        beyond_maximum=p.beyond_maximum,
+        scheme=p.rule_scheme,
+    )
     evaluated = policy.evaluate(cal, basis)
     late = notice.check(cal, e.origin, start_on, p.notice_limits)
     row = dict(
-        task_id=e.task_id, tenant=tenant, matter_id=e.matter_id, start_on=evaluated.start_on, due_on=evaluated.due_on,
-        due_at=timers.due_instant(evaluated.due_on, p.due_time), rule=evaluated.rule, provisional=evaluated.provisional, note=evaluated.note, set_at=uow.now(),
-        status="open", lead_unit=e.lead_unit, co_units=e.co_units, origin=e.origin.model_dump(mode="json"),
-        assigned_at=e.assigned_at, basis=basis.to_json(), revision=1,
-        notice_limit_on=late.limit_on if late else None, notice_late_workdays=late.late_workdays if late else None,
+        task_id=e.task_id,
+        tenant=tenant,
+        matter_id=e.matter_id,
+        start_on=evaluated.start_on,
+        due_on=evaluated.due_on,
+        due_at=timers.due_instant(evaluated.due_on, p.due_time),
+        rule=evaluated.rule,
+        provisional=evaluated.provisional,
+        note=evaluated.note,
+        set_at=uow.now(),
+        status="open",
+        lead_unit=e.lead_unit,
+        co_units=e.co_units,
+        origin=e.origin.model_dump(mode="json"),
+        assigned_at=e.assigned_at,
+        basis=basis.to_json(),
+        revision=1,
+        notice_limit_on=late.limit_on if late else None,
+        notice_late_workdays=late.late_workdays if late else None,
     )
     await repo.insert_deadline(s, row)
     await repo.insert_timers(s, tenant, e.task_id, timers.assignment_timers(cal, e.assigned_at, p), uow.now())
-    await repo.insert_timers(s, tenant, e.task_id, timers.deadline_timers(cal, evaluated.start_on, evaluated.due_on, row["due_at"], p, uow.now()), uow.now())
+    await repo.insert_timers(
+        s,
+        tenant,
+        e.task_id,
+        timers.deadline_timers(cal, evaluated.start_on, evaluated.due_on, row["due_at"], p, uow.now()),
+        uow.now(),
+    )
     await dl.emit_set(uow, row, cal, p, reason="assigned", previous_due_on=None)
     if late and late.late:
-        await uow.emit(tenant, ev.DEADLINE_NOTICE_LATE, ev.NoticeLate(
-            task_id=e.task_id, matter_id=e.matter_id, kind=e.origin.kind, limit_rule=late.limit_rule, origin_on=late.origin_on,
-            limit_on=late.limit_on, issued_on=late.issued_on, late_workdays=late.late_workdays, note=late.note, issued_by=late.issued_by,
-        ))
+        await uow.emit(
+            tenant,
+            ev.DEADLINE_NOTICE_LATE,
+            ev.NoticeLate(
+                task_id=e.task_id,
+                matter_id=e.matter_id,
+                kind=e.origin.kind,
+                limit_rule=late.limit_rule,
+                origin_on=late.origin_on,
+                limit_on=late.limit_on,
+                issued_on=late.issued_on,
+                late_workdays=late.late_workdays,
+                note=late.note,
+                issued_by=late.issued_by,
+            ),
+        )
 
 
 async def _task(uow: UnitOfWork, tenant: str, task_id: str) -> dict:
@@ -92,7 +131,9 @@ async def on_task_reassigned(e: ev.TaskReassigned, d: Delivery, uow: UnitOfWork,
     s, tenant = uow.session, row["tenant"]
     cal, p = await repo.reference(s, tenant, default_due_time)
     row.update(status="open", lead_unit=e.lead_unit, co_units=e.co_units)
-    await repo.update_deadline(s, e.task_id, status="open", lead_unit=e.lead_unit, co_units=e.co_units, acknowledged_at=None)
+    await repo.update_deadline(
+        s, e.task_id, status="open", lead_unit=e.lead_unit, co_units=e.co_units, acknowledged_at=None
+    )
     await repo.cancel_timers(s, tenant, e.task_id, timers.ASSIGNMENT_KINDS, uow.now(), "reassigned")
     await repo.insert_timers(s, tenant, e.task_id, timers.assignment_timers(cal, e.reassigned_at, p), uow.now())
     await dl.replan_deadline_timers(uow, row, cal, p, note="reassigned")
@@ -102,7 +143,9 @@ async def on_task_reassigned(e: ev.TaskReassigned, d: Delivery, uow: UnitOfWork,
     await dl.emit_set(uow, row, cal, p, reason="reassigned", previous_due_on=row["due_on"])
 
 
-async def on_task_progress_reported(e: ev.TaskProgressReported, d: Delivery, uow: UnitOfWork, *, default_due_time: time) -> None:
+async def on_task_progress_reported(
+    e: ev.TaskProgressReported, d: Delivery, uow: UnitOfWork, *, default_due_time: time
+) -> None:
     """A progress report meets a feedback rule (「落实情况…反馈」): the period it falls in is met,
     and the next feedback is due a month later (「分月报告工作进展情况」), published as
     ``deadline.set`` with reason ``feedback_received``; a late one meets it too, from then on the
@@ -113,7 +156,9 @@ async def on_task_progress_reported(e: ev.TaskProgressReported, d: Delivery, uow
     if row["status"] != "open":
         return
     cal, p = await repo.reference(uow.session, row["tenant"], default_due_time)
-    met = policy.after_feedback(cal, policy.Basis.from_json(row["basis"]), row["due_on"], local_day(e.reported_at), p.feedback_every)
+    met = policy.after_feedback(
+        cal, policy.Basis.from_json(row["basis"]), row["due_on"], local_day(e.reported_at), p.feedback_every
+    )
     if met is not None:
         await dl.apply(uow, row, cal, p, met, reason="feedback_received", force_event=True)
 
@@ -147,7 +192,9 @@ async def on_task_reopened(e: ev.TaskReopened, d: Delivery, uow: UnitOfWork, *, 
     row["status"] = "open"
     await repo.update_deadline(s, e.task_id, status="open", closed_at=None)
     cal, p = await repo.reference(s, row["tenant"], default_due_time)
-    basis = replace(policy.Basis.from_json(row["basis"]), start_on=local_day(e.reopened_at), requested_due_on=None, extended_to=None)
+    basis = replace(
+        policy.Basis.from_json(row["basis"]), start_on=local_day(e.reopened_at), requested_due_on=None, extended_to=None
+    )
     await dl.apply(uow, row, cal, p, basis, reason="reopened", force_event=True)
 
 

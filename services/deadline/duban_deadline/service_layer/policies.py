@@ -9,4 +9,6 @@ from ..domain.settings import PolicyOverrides
 
 
 async def replace_overrides(uow: UnitOfWork, tenant: str, overrides: PolicyOverrides) -> None:
-    await repository.replace_overrides(uow.session, tenant, overrides.model_dump(mode="json", exclude_unset=True), uow.now())
+    await repository.replace_overrides(
+        uow.session, tenant, overrides.model_dump(mode="json", exclude_unset=True), uow.now()
+    )

@@ -36,21 +36,38 @@ async def task_deadline(db: Database, now: datetime, tenant: str, task_id: str, 
     return {**_public(row, lamp), "basis": row["basis"], "history": history, "extensions": requests, "timers": timers}
 
 
-async def deadlines_by_light(db: Database, now: datetime, tenant: str, default_due_time: time, *, status: str | None,
-                             provisional: bool | None, narrow: Callable | None) -> list[dict]:
+async def deadlines_by_light(
+    db: Database,
+    now: datetime,
+    tenant: str,
+    default_due_time: time,
+    *,
+    status: str | None,
+    provisional: bool | None,
+    narrow: Callable | None,
+) -> list[dict]:
     """The tenant's deadlines (open ones unless ``status`` says), soonest first, each with its light."""
     async with db.read() as session:
         rows = await repository.deadlines_of(session, tenant, status, provisional, narrow)
         calendar = await repository.load_calendar(session, tenant)
         policy = await repository.load_policy(session, tenant, default_due_time)
-    return [_public(plain(row), light(calendar, row["status"], row["due_on"], row["due_at"], now, policy.yellow_workdays)) for row in rows]
+    return [
+        _public(plain(row), light(calendar, row["status"], row["due_on"], row["due_at"], now, policy.yellow_workdays))
+        for row in rows
+    ]
 
 
 def light_page(tenant: str, now: datetime, items: list[dict], wanted: str | None, limit: int, offset: int) -> dict:
     if wanted:
         items = [item for item in items if item["light"] == wanted]
     counts = {lamp: sum(1 for item in items if item["light"] == lamp) for lamp in LIGHTS}
-    return {"tenant": tenant, "now": now, "total": len(items), "lights": counts, "items": items[offset:offset + limit]}
+    return {
+        "tenant": tenant,
+        "now": now,
+        "total": len(items),
+        "lights": counts,
+        "items": items[offset : offset + limit],
+    }
 
 
 async def task_extensions(db: Database, tenant: str, task_id: str) -> list[dict]:
@@ -58,7 +75,9 @@ async def task_extensions(db: Database, tenant: str, task_id: str) -> list[dict]
         return await repository.task_extensions(session, tenant, task_id)
 
 
-async def tenant_extensions(db: Database, tenant: str, status: str | None, limit: int, offset: int) -> tuple[int, list[dict]]:
+async def tenant_extensions(
+    db: Database, tenant: str, status: str | None, limit: int, offset: int
+) -> tuple[int, list[dict]]:
     async with db.read() as session:
         return await repository.tenant_extensions(session, tenant, status, limit, offset)
 
@@ -68,8 +87,14 @@ async def calendar_days(db: Database, tenant: str, start: date, end: date) -> li
         calendar = await repository.load_calendar(session, tenant)
     days, day = [], start
     while day <= end:
-        days.append({"date": day, "workday": calendar.is_workday(day), "kind": calendar.day_kind(day),
-                     "provisional": not calendar.is_known_year(day.year)})
+        days.append(
+            {
+                "date": day,
+                "workday": calendar.is_workday(day),
+                "kind": calendar.day_kind(day),
+                "provisional": not calendar.is_known_year(day.year),
+            }
+        )
         day += timedelta(days=1)
     return days
 
@@ -87,9 +112,15 @@ async def calendar_years(db: Database, tenant: str, start: int, end: int) -> lis
     years = []
     for year in range(start, end + 1):
         source = "loaded" if year in loaded else ("chinese-calendar" if calendar.is_known_year(year) else None)
-        years.append({"year": year, "schedule": source, "provisional": source is None,
-                      "loaded_from": loaded[year].source if year in loaded else None,
-                      "loaded_at": loaded[year].loaded_at if year in loaded else None})
+        years.append(
+            {
+                "year": year,
+                "schedule": source,
+                "provisional": source is None,
+                "loaded_from": loaded[year].source if year in loaded else None,
+                "loaded_at": loaded[year].loaded_at if year in loaded else None,
+            }
+        )
     return years
 
 

@@ -3,12 +3,12 @@
 from sqlalchemy import JSON, Boolean, Column, Date, Float, Integer, MetaData, String, Table, Text, UniqueConstraint
 
 from duban_common.attachment_rows import attachment_table
-from duban_common.sql import UTCDateTime
 from duban_common.outbox import InfraTables
 from duban_common.sequences import sequence_table
 from duban_common.signoff import SignoffTables
-from duban_common.unit_directory import unit_table
+from duban_common.sql import UTCDateTime
 from duban_common.tenancy import tenant_column
+from duban_common.unit_directory import unit_table
 
 metadata = MetaData()
 infra = InfraTables(metadata)
@@ -19,7 +19,8 @@ units = unit_table(metadata)  # the tenants' units directories, kept from taskin
 
 # What escalation knows of each task, learned from events.
 watched_tasks = Table(
-    "watched_tasks", metadata,
+    "watched_tasks",
+    metadata,
     Column("task_id", String(36), primary_key=True),
     tenant_column(index=True),
     Column("matter_id", String(36), nullable=False),
@@ -42,7 +43,8 @@ watched_tasks = Table(
 
 # Every fact the transfer dossier needs, in order: assignments, deadlines, extensions, urges, ...
 dossier_entries = Table(
-    "dossier_entries", metadata,
+    "dossier_entries",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     tenant_column(),
     Column("matter_id", String(36), nullable=False, index=True),
@@ -53,14 +55,16 @@ dossier_entries = Table(
 )
 
 ladders = Table(
-    "ladders", metadata,
+    "ladders",
+    metadata,
     tenant_column(primary_key=True),
     Column("definition", JSON, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
 urges = Table(
-    "urges", metadata,
+    "urges",
+    metadata,
     Column("id", String(36), primary_key=True),
     tenant_column(),
     Column("task_id", String(36), nullable=False, index=True),
@@ -75,7 +79,8 @@ urges = Table(
 )
 
 steps_taken = Table(
-    "steps_taken", metadata,
+    "steps_taken",
+    metadata,
     Column("task_id", String(36), primary_key=True),
     Column("step", Integer, primary_key=True),
     tenant_column(),
@@ -84,7 +89,8 @@ steps_taken = Table(
 )
 
 explanations = Table(
-    "explanations", metadata,
+    "explanations",
+    metadata,
     Column("task_id", String(36), primary_key=True),
     Column("step", Integer, primary_key=True),
     tenant_column(),
@@ -97,7 +103,8 @@ explanations = Table(
 )
 
 deductions = Table(
-    "deductions", metadata,
+    "deductions",
+    metadata,
     Column("id", String(36), primary_key=True),
     tenant_column(index=True),
     Column("unit", String(40), nullable=False),
@@ -108,7 +115,8 @@ deductions = Table(
 )
 
 cases = Table(
-    "cases", metadata,
+    "cases",
+    metadata,
     Column("id", String(36), primary_key=True),
     tenant_column(index=True),
     Column("task_id", String(36), nullable=False, unique=True),
@@ -117,7 +125,8 @@ cases = Table(
 )
 
 timers = Table(
-    "escalation_timers", metadata,
+    "escalation_timers",
+    metadata,
     Column("key", String(200), primary_key=True),  # kind:task:n — a timer exists once
     tenant_column(),
     Column("task_id", String(36), nullable=False, index=True),
@@ -128,7 +137,8 @@ timers = Table(
 )
 
 deliveries = Table(
-    "deliveries", metadata,
+    "deliveries",
+    metadata,
     Column("id", String(200), primary_key=True),  # the notification event's id: one delivery per notification
     tenant_column(),
     Column("channel", String(20), nullable=False),
@@ -147,7 +157,8 @@ deliveries = Table(
 # 督办单 and its approval chain: proposed by the office's deputy director, approved by the
 # responsible leader, signed by the director; only then numbered and issued.
 supervision_orders = Table(
-    "supervision_orders", metadata,
+    "supervision_orders",
+    metadata,
     Column("id", String(36), primary_key=True),
     tenant_column(index=True),
     Column("task_id", String(36), nullable=False, index=True),
@@ -165,7 +176,8 @@ supervision_orders = Table(
 # At the last rung the office judges the unit's written explanation (充分 / 不充分, with the reason;
 # none at all is 不充分): only 不充分 drafts a transfer, which the government's leader approves.
 explanation_assessments = Table(
-    "explanation_assessments", metadata,
+    "explanation_assessments",
+    metadata,
     Column("task_id", String(36), primary_key=True),
     Column("tenant", String(40), nullable=False, index=True),
     Column("step", Integer, nullable=False),  # the rung that asked for it

@@ -22,8 +22,12 @@ ACTIONS = {
     "public_censure": "公开通报批评",
 }
 URGE_REASONS = {
-    "overdue": "逾期未反馈", "overdue_again": "逾期仍未反馈", "returned": "办理质量不高被退回重办",
-    "manual": "督查室催办", "explanation_missing": "未按期提交书面说明", "rectification_unmet": "领导提出的整改要求仍未落实",
+    "overdue": "逾期未反馈",
+    "overdue_again": "逾期仍未反馈",
+    "returned": "办理质量不高被退回重办",
+    "manual": "督查室催办",
+    "explanation_missing": "未按期提交书面说明",
+    "rectification_unmet": "领导提出的整改要求仍未落实",
 }
 
 
@@ -32,7 +36,9 @@ class Step(BaseModel):
     actions: list[str] = Field(min_length=1)
     deduction: float = Field(0, ge=0, le=100, description="assessment points taken from the unit")
     explanation_workdays: int = Field(3, ge=1, le=30, description="limit for the written explanation, when required")
-    also_on: list[str] = Field(default_factory=list, description="other triggers that take this rung at once, e.g. rectification_unmet")
+    also_on: list[str] = Field(
+        default_factory=list, description="other triggers that take this rung at once, e.g. rectification_unmet"
+    )
 
     @model_validator(mode="after")
     def _known_actions(self):
@@ -46,10 +52,15 @@ class Ladder(BaseModel):
     steps: list[Step] = Field(min_length=1, max_length=10)
     reurge_workdays: int = Field(5, ge=1, le=60)
     urge_deduction: float = Field(1, ge=0, le=100, description="points per urge notice")
-    copy_to: list[str] = Field(default_factory=list, description="unit codes copied on urge notices; empty: all copy_recipient units")
-    explanation_missing_urges: bool = Field(False, description="a written explanation not given in time counts as an urge (else it is recorded only)")
-    approval_reminder_workdays: int = Field(2, ge=1, le=30, description="working days a draft may wait at one sign-off step "
-                                                                       "before its approver is reminded")
+    copy_to: list[str] = Field(
+        default_factory=list, description="unit codes copied on urge notices; empty: all copy_recipient units"
+    )
+    explanation_missing_urges: bool = Field(
+        False, description="a written explanation not given in time counts as an urge (else it is recorded only)"
+    )
+    approval_reminder_workdays: int = Field(
+        2, ge=1, le=30, description="working days a draft may wait at one sign-off step before its approver is reminded"
+    )
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -61,23 +72,34 @@ class Ladder(BaseModel):
         return self
 
 
-DEFAULT_LADDER = Ladder(steps=[
-    Step(at_urges=1, actions=["bulletin_office"], deduction=2),
-    Step(at_urges=2, actions=["bulletin_government", "explanation"], deduction=5, also_on=["rectification_unmet"]),
-    Step(at_urges=3, actions=["transfer"], deduction=10),
-])
+DEFAULT_LADDER = Ladder(
+    steps=[
+        Step(at_urges=1, actions=["bulletin_office"], deduction=2),
+        Step(at_urges=2, actions=["bulletin_government", "explanation"], deduction=5, also_on=["rectification_unmet"]),
+        Step(at_urges=3, actions=["transfer"], deduction=10),
+    ]
+)
 
 
 # The county rules (the first reference document): censured in the special report, then publicly.
-COUNTY_RULES_LADDER = Ladder(steps=[
-    Step(at_urges=1, actions=["censure_in_special_report"], deduction=2),
-    Step(at_urges=2, actions=["public_censure"], deduction=5),
-])
-PRESETS: dict[str, Ladder] = {"default": DEFAULT_LADDER, "county_notice": DEFAULT_LADDER, "bozhou": DEFAULT_LADDER,
-                              "county_rules": COUNTY_RULES_LADDER}
+COUNTY_RULES_LADDER = Ladder(
+    steps=[
+        Step(at_urges=1, actions=["censure_in_special_report"], deduction=2),
+        Step(at_urges=2, actions=["public_censure"], deduction=5),
+    ]
+)
+PRESETS: dict[str, Ladder] = {
+    "default": DEFAULT_LADDER,
+    "county_notice": DEFAULT_LADDER,
+    "bozhou": DEFAULT_LADDER,
+    "county_rules": COUNTY_RULES_LADDER,
+}
 
 
 def steps_reached(ladder: Ladder, urges: int, taken: set[int], trigger: str | None = None) -> list[tuple[int, Step]]:
     """(step number from 1, step) of every rung reached by ``urges`` (or by ``trigger``) and not yet taken."""
-    return [(n, s) for n, s in enumerate(ladder.steps, start=1)
-            if (s.at_urges <= urges or (trigger is not None and trigger in s.also_on)) and n not in taken]
+    return [
+        (n, s)
+        for n, s in enumerate(ladder.steps, start=1)
+        if (s.at_urges <= urges or (trigger is not None and trigger in s.also_on)) and n not in taken
+    ]

@@ -49,34 +49,106 @@ def _urges_before(t: TaskFacts) -> str:
     return f"此前已于{'、'.join(chinese_date(d) for d in t.earlier_urges)}催办{len(t.earlier_urges)}次。"
 
 
-def urge_notice(t: TaskFacts, *, number: str, urge_no: int, reason: str, issuing: Issuing, issued_on: date, reply_by: date,
-                copies_to: tuple[str, ...]) -> Document:
+def urge_notice(
+    t: TaskFacts,
+    *,
+    number: str,
+    urge_no: int,
+    reason: str,
+    issuing: Issuing,
+    issued_on: date,
+    reply_by: date,
+    copies_to: tuple[str, ...],
+) -> Document:
     why = URGE_REASONS.get(reason, reason)
-    body = (_history(t, issued_on) + _urges_before(t) + f"因{why}，现予第{urge_no}次催办。",
-            f"请你单位高度重视，于{chinese_date(reply_by)}前向{issuing.body}书面反馈办理进展和存在的问题；"
-            "已办结的，请同时报送办结报告及佐证材料。逾期仍未办结的，将按规定予以通报。",
-            Table(None, (("督办事项", t.title), ("交办单号", t.notice_no or "—"), ("办理时限", _day(t.due_on)),
-                         ("办理情况", lateness(t, issued_on)), ("催办事由", why), ("催办次数", f"第{urge_no}次"),
-                         ("反馈时限", f"{chinese_date(reply_by)}前"))))
-    return Document(kind="urge", issuing=issuing, number=number, title=f"关于“{t.title}”的督办事项催办单", addressee=f"{t.unit}：",
-                    body=body, issued_on=issued_on, copies_to=copies_to)
+    body = (
+        _history(t, issued_on) + _urges_before(t) + f"因{why}，现予第{urge_no}次催办。",
+        f"请你单位高度重视，于{chinese_date(reply_by)}前向{issuing.body}书面反馈办理进展和存在的问题；"
+        "已办结的，请同时报送办结报告及佐证材料。逾期仍未办结的，将按规定予以通报。",
+        Table(
+            None,
+            (
+                ("督办事项", t.title),
+                ("交办单号", t.notice_no or "—"),
+                ("办理时限", _day(t.due_on)),
+                ("办理情况", lateness(t, issued_on)),
+                ("催办事由", why),
+                ("催办次数", f"第{urge_no}次"),
+                ("反馈时限", f"{chinese_date(reply_by)}前"),
+            ),
+        ),
+    )
+    return Document(
+        kind="urge",
+        issuing=issuing,
+        number=number,
+        title=f"关于“{t.title}”的督办事项催办单",
+        addressee=f"{t.unit}：",
+        body=body,
+        issued_on=issued_on,
+        copies_to=copies_to,
+    )
 
 
-def supervision_order(t: TaskFacts, *, number: str, requirement: str, proposed_by: str, approved_by: str | None, signed_by: str | None,
-                      issuing: Issuing, issued_on: date, reply_by: date, copies_to: tuple[str, ...]) -> Document:
-    body = (_history(t, issued_on) + _urges_before(t) + "经县人民政府领导批准，现对该事项下发督办单，请你单位按以下要求办理：",
-            requirement.strip(),
-            f"请于{chinese_date(reply_by)}前将落实情况书面报告{issuing.body}。",
-            Table(None, (("督办事项", t.title), ("交办单号", t.notice_no or "—"), ("办理时限", _day(t.due_on)),
-                         ("办理情况", lateness(t, issued_on)), ("报告时限", f"{chinese_date(reply_by)}前"), ("拟办", proposed_by),
-                         ("审批", approved_by or "—"), ("签发", signed_by or "—"))))
-    return Document(kind="order", issuing=issuing, number=number, title=f"关于“{t.title}”的督办单", addressee=f"{t.unit}：", body=body,
-                    issued_on=issued_on, copies_to=copies_to)
+def supervision_order(
+    t: TaskFacts,
+    *,
+    number: str,
+    requirement: str,
+    proposed_by: str,
+    approved_by: str | None,
+    signed_by: str | None,
+    issuing: Issuing,
+    issued_on: date,
+    reply_by: date,
+    copies_to: tuple[str, ...],
+) -> Document:
+    body = (
+        _history(t, issued_on)
+        + _urges_before(t)
+        + "经县人民政府领导批准，现对该事项下发督办单，请你单位按以下要求办理：",
+        requirement.strip(),
+        f"请于{chinese_date(reply_by)}前将落实情况书面报告{issuing.body}。",
+        Table(
+            None,
+            (
+                ("督办事项", t.title),
+                ("交办单号", t.notice_no or "—"),
+                ("办理时限", _day(t.due_on)),
+                ("办理情况", lateness(t, issued_on)),
+                ("报告时限", f"{chinese_date(reply_by)}前"),
+                ("拟办", proposed_by),
+                ("审批", approved_by or "—"),
+                ("签发", signed_by or "—"),
+            ),
+        ),
+    )
+    return Document(
+        kind="order",
+        issuing=issuing,
+        number=number,
+        title=f"关于“{t.title}”的督办单",
+        addressee=f"{t.unit}：",
+        body=body,
+        issued_on=issued_on,
+        copies_to=copies_to,
+    )
 
 
-ENTRY_LABEL = {"matter": "立项", "assigned": "交办", "reassigned": "改派", "deadline": "确定办理时限", "extension": "延期申请",
-               "urge": "催办", "bulletin": "通报", "explanation_required": "责令书面说明", "admonition": "约谈", "order": "下发督办单",
-               "deduction": "扣分", "transfer": "移交纪委监委"}
+ENTRY_LABEL = {
+    "matter": "立项",
+    "assigned": "交办",
+    "reassigned": "改派",
+    "deadline": "确定办理时限",
+    "extension": "延期申请",
+    "urge": "催办",
+    "bulletin": "通报",
+    "explanation_required": "责令书面说明",
+    "admonition": "约谈",
+    "order": "下发督办单",
+    "deduction": "扣分",
+    "transfer": "移交纪委监委",
+}
 
 
 def _at(value: str | None) -> str:
@@ -89,11 +161,13 @@ def _label(labels: dict[str, str], value: str | None) -> str:
 
 
 def _entry(e: dict) -> str:
-    detail = {"urge": lambda: f"第{e.get('urge_no')}次，{e.get('notice_no') or ''}，{_label(URGE_REASONS, e.get('reason'))}",
-              "assigned": lambda: f"交办单号{e.get('notice_no') or '—'}",
-              "deadline": lambda: f"办理时限{_day(date.fromisoformat(e['due_on'])) if e.get('due_on') else '—'}",
-              "extension": lambda: _label({"approved": "批准", "rejected": "不予批准"}, e.get("decision")),
-              "order": lambda: e.get("notice_no") or ""}.get(e["type"])
+    detail = {
+        "urge": lambda: f"第{e.get('urge_no')}次，{e.get('notice_no') or ''}，{_label(URGE_REASONS, e.get('reason'))}",
+        "assigned": lambda: f"交办单号{e.get('notice_no') or '—'}",
+        "deadline": lambda: f"办理时限{_day(date.fromisoformat(e['due_on'])) if e.get('due_on') else '—'}",
+        "extension": lambda: _label({"approved": "批准", "rejected": "不予批准"}, e.get("decision")),
+        "order": lambda: e.get("notice_no") or "",
+    }.get(e["type"])
     return ENTRY_LABEL.get(e["type"], e["type"]) + (f"（{detail()}）" if detail else "")
 
 
@@ -101,44 +175,119 @@ def dossier_annex(dossier: dict, names: dict[str, str]) -> Annex:
     m = mask_phones_in_text
     matter = dossier.get("matter") or {}
     tasks = dossier.get("tasks") or []
-    blocks: list = [Heading("一、事项基本情况"),
-                    m(f"事项名称：{matter.get('title') or '—'}。立项时间：{_at(matter.get('registered_at'))}。"
-                      f"事项内容：{matter.get('content') or '—'}")]
+    blocks: list = [
+        Heading("一、事项基本情况"),
+        m(
+            f"事项名称：{matter.get('title') or '—'}。立项时间：{_at(matter.get('registered_at'))}。"
+            f"事项内容：{matter.get('content') or '—'}"
+        ),
+    ]
     if tasks:
-        blocks += [Heading("二、交办情况"), Table(("交办单号", "牵头单位", "协办单位", "交办日期"), tuple(
-            (t.get("notice_no") or "—", names.get(t.get("lead_unit"), t.get("lead_unit") or "—"),
-             "、".join(names.get(c, c) for c in t.get("co_units") or []) or "无", _at(t.get("assigned_at"))) for t in tasks))]
+        blocks += [
+            Heading("二、交办情况"),
+            Table(
+                ("交办单号", "牵头单位", "协办单位", "交办日期"),
+                tuple(
+                    (
+                        t.get("notice_no") or "—",
+                        names.get(t.get("lead_unit"), t.get("lead_unit") or "—"),
+                        "、".join(names.get(c, c) for c in t.get("co_units") or []) or "无",
+                        _at(t.get("assigned_at")),
+                    )
+                    for t in tasks
+                ),
+            ),
+        ]
     units = dossier.get("units") or []
     if units:
-        blocks += [Heading("三、相关单位"), Table(("单位", "负责人", "联系人"), tuple(
-            (u.get("name") or u.get("code"), u.get("head") or "—", u.get("contact") or "—") for u in units))]
+        blocks += [
+            Heading("三、相关单位"),
+            Table(
+                ("单位", "负责人", "联系人"),
+                tuple((u.get("name") or u.get("code"), u.get("head") or "—", u.get("contact") or "—") for u in units),
+            ),
+        ]
     urges = dossier.get("urges") or []
     if urges:
-        blocks += [Heading("四、催办情况"), Table(("次数", "日期", "催办单号", "事由"), tuple(
-            (f"第{u.get('urge_no')}次", _at(u.get("at")), u.get("notice_no") or "—", URGE_REASONS.get(u.get("reason"), u.get("reason") or ""))
-            for u in urges))]
+        blocks += [
+            Heading("四、催办情况"),
+            Table(
+                ("次数", "日期", "催办单号", "事由"),
+                tuple(
+                    (
+                        f"第{u.get('urge_no')}次",
+                        _at(u.get("at")),
+                        u.get("notice_no") or "—",
+                        URGE_REASONS.get(u.get("reason"), u.get("reason") or ""),
+                    )
+                    for u in urges
+                ),
+            ),
+        ]
     explanations = dossier.get("explanations") or []
     if explanations:
-        blocks += [Heading("五、书面说明情况"), *(
-            m(f"第{e.get('step')}级：要求于{_at(e.get('due_at'))}前提交，" + (f"{_at(e.get('submitted_at'))}提交：{e.get('text')}"
-                                                                       if e.get("submitted_at") else "逾期未提交。")) for e in explanations)]
+        blocks += [
+            Heading("五、书面说明情况"),
+            *(
+                m(
+                    f"第{e.get('step')}级：要求于{_at(e.get('due_at'))}前提交，"
+                    + (
+                        f"{_at(e.get('submitted_at'))}提交：{e.get('text')}"
+                        if e.get("submitted_at")
+                        else "逾期未提交。"
+                    )
+                )
+                for e in explanations
+            ),
+        ]
     timeline = dossier.get("timeline") or []
     if timeline:
-        blocks += [Heading("六、办理过程记录"), Table(("序号", "日期", "事项"), tuple(
-            (str(i + 1), _at(e.get("at")), _entry(e)) for i, e in enumerate(timeline)))]
+        blocks += [
+            Heading("六、办理过程记录"),
+            Table(
+                ("序号", "日期", "事项"),
+                tuple((str(i + 1), _at(e.get("at")), _entry(e)) for i, e in enumerate(timeline)),
+            ),
+        ]
     return Annex("督办问题线索卷宗", tuple(blocks))
 
 
-def transfer_letter(t: TaskFacts, dossier: dict, *, number: str, addressee: str, issuing: Issuing, issued_on: date,
-                    names: dict[str, str]) -> Document:
+def transfer_letter(
+    t: TaskFacts,
+    dossier: dict,
+    *,
+    number: str,
+    addressee: str,
+    issuing: Issuing,
+    issued_on: date,
+    names: dict[str, str],
+) -> Document:
     urges = len(dossier.get("urges") or [])
     bulletins = len(dossier.get("bulletins") or [])
     missing = sum(1 for e in dossier.get("explanations") or [] if not e.get("submitted_at"))
-    steps = "、".join(x for x in (f"催办{urges}次" if urges else "", f"通报{bulletins}次" if bulletins else "",
-                                 f"{missing}次未按期提交书面说明" if missing else "") if x)
-    body = (f"{t.unit}牵头办理的“{t.title}”（交办单号：{t.notice_no or '—'}），办理时限为{_day(t.due_on)}。截至{chinese_date(issued_on)}，"
-            f"该事项{lateness(t, issued_on)}" + (f"，期间经{steps}" if steps else "") + "。",
-            "根据督查督办工作有关规定，现将该问题线索移送你委，请依规依纪依法处理，并将处理结果函告我办。",
-            "事项的交办、催办、通报、书面说明等办理过程详见附件。")
-    return Document(kind="transfer", issuing=issuing, number=number, title=f"关于移送“{t.title}”督办问题线索的函", addressee=addressee,
-                    body=body, issued_on=issued_on, mark_suffix="", annexes=(dossier_annex(dossier, names),))
+    steps = "、".join(
+        x
+        for x in (
+            f"催办{urges}次" if urges else "",
+            f"通报{bulletins}次" if bulletins else "",
+            f"{missing}次未按期提交书面说明" if missing else "",
+        )
+        if x
+    )
+    body = (
+        f"{t.unit}牵头办理的“{t.title}”（交办单号：{t.notice_no or '—'}），办理时限为{_day(t.due_on)}。截至{chinese_date(issued_on)}，"
+        f"该事项{lateness(t, issued_on)}" + (f"，期间经{steps}" if steps else "") + "。",
+        "根据督查督办工作有关规定，现将该问题线索移送你委，请依规依纪依法处理，并将处理结果函告我办。",
+        "事项的交办、催办、通报、书面说明等办理过程详见附件。",
+    )
+    return Document(
+        kind="transfer",
+        issuing=issuing,
+        number=number,
+        title=f"关于移送“{t.title}”督办问题线索的函",
+        addressee=addressee,
+        body=body,
+        issued_on=issued_on,
+        mark_suffix="",
+        annexes=(dossier_annex(dossier, names),),
+    )

@@ -7,7 +7,9 @@ from datetime import datetime, time, timedelta, timezone
 from duban_common.calendar import TZ, WorkCalendar, at_local
 
 
-def send_at(channel: str, now: datetime, cal: WorkCalendar, *, from_hour: int = 8, until_hour: int = 21, morning_hour: int = 9) -> datetime:
+def send_at(
+    channel: str, now: datetime, cal: WorkCalendar, *, from_hour: int = 8, until_hour: int = 21, morning_hour: int = 9
+) -> datetime:
     if channel != "sms":
         return now
     local = now.astimezone(TZ)

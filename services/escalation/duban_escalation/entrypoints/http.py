@@ -29,7 +29,9 @@ class PersonIn(BaseModel):
 
 class ExplanationIn(BaseModel):
     text: str = Field(min_length=10, max_length=20000)
-    attachments: list[str] = Field(default_factory=list, max_length=50, description="ids of files uploaded to the task (POST attachments)")
+    attachments: list[str] = Field(
+        default_factory=list, max_length=50, description="ids of files uploaded to the task (POST attachments)"
+    )
 
 
 def ladder_from(body: dict) -> Ladder:
@@ -37,7 +39,10 @@ def ladder_from(body: dict) -> Ladder:
     (domain.ladder.PRESETS); 422 saying where it is wrong."""
     if set(body) == {"preset"}:
         if body["preset"] not in PRESETS:
-            raise HTTPException(422, [{"loc": ["body", "preset"], "msg": f"未知的规则预设“{body['preset']}”，可选：{'、'.join(PRESETS)}"}])
+            raise HTTPException(
+                422,
+                [{"loc": ["body", "preset"], "msg": f"未知的规则预设“{body['preset']}”，可选：{'、'.join(PRESETS)}"}],
+            )
         body = PRESETS[body["preset"]].model_dump()
     try:
         return Ladder.model_validate(body)
@@ -68,31 +73,62 @@ async def put_ladder(tenant: str, body: dict, runtime: RuntimeDep) -> dict:
 
 
 @router.post("/v1/tenants/{tenant}/tasks/{task_id}/urge")
-async def manual_urge(tenant: str, task_id: str, body: UrgeIn, runtime: RuntimeDep, calendar: CalendarDep,
-                      idempotency_key: str | None = Header(None), person: str | None = Depends(auth.acting_person)) -> dict:
+async def manual_urge(
+    tenant: str,
+    task_id: str,
+    body: UrgeIn,
+    runtime: RuntimeDep,
+    calendar: CalendarDep,
+    idempotency_key: str | None = Header(None),
+    person: str | None = Depends(auth.acting_person),
+) -> dict:
     with refusals():
         async with runtime.unit_of_work() as uow:
-            count = await actions.manual_urge(uow, runtime.contexts, calendar, valid_tenant(tenant), task_id,
-                                              note=body.reason.strip() or None, by=person, idempotency_key=idempotency_key)
+            count = await actions.manual_urge(
+                uow,
+                runtime.contexts,
+                calendar,
+                valid_tenant(tenant),
+                task_id,
+                note=body.reason.strip() or None,
+                by=person,
+                idempotency_key=idempotency_key,
+            )
     return {"task_id": task_id, "urges": count}
 
 
 @router.post("/v1/tenants/{tenant}/tasks/{task_id}/rectification-unmet")
-async def rectification(tenant: str, task_id: str, body: PersonIn, runtime: RuntimeDep, calendar: CalendarDep,
-                        idempotency_key: str | None = Header(None), person: str | None = Depends(auth.acting_person)) -> dict:
+async def rectification(
+    tenant: str,
+    task_id: str,
+    body: PersonIn,
+    runtime: RuntimeDep,
+    calendar: CalendarDep,
+    idempotency_key: str | None = Header(None),
+    person: str | None = Depends(auth.acting_person),
+) -> dict:
     """A leader's rectification demand is still not met (领导整改要求仍未落实)."""
     with refusals():
         async with runtime.unit_of_work() as uow:
-            steps = await actions.rectification_unmet(uow, runtime.contexts, calendar, valid_tenant(tenant), task_id, idempotency_key)
+            steps = await actions.rectification_unmet(
+                uow, runtime.contexts, calendar, valid_tenant(tenant), task_id, idempotency_key
+            )
     return {"task_id": task_id, "steps_taken": steps, "by": named(body.by, person)}
 
 
 @router.post("/v1/tenants/{tenant}/tasks/{task_id}/explanations")
-async def explain(tenant: str, task_id: str, body: ExplanationIn, runtime: RuntimeDep,
-                  acting_unit: str | None = Depends(auth.acting_unit)) -> dict:
+async def explain(
+    tenant: str,
+    task_id: str,
+    body: ExplanationIn,
+    runtime: RuntimeDep,
+    acting_unit: str | None = Depends(auth.acting_unit),
+) -> dict:
     with refusals():
         async with runtime.unit_of_work() as uow:
-            return await actions.submit_explanation(uow, valid_tenant(tenant), task_id, acting_unit, body.text, body.attachments)
+            return await actions.submit_explanation(
+                uow, valid_tenant(tenant), task_id, acting_unit, body.text, body.attachments
+            )
 
 
 @router.get("/v1/tenants/{tenant}/tasks/{task_id}/escalation")

@@ -20,7 +20,9 @@ router = APIRouter(tags=["escalation"], responses=ERROR_RESPONSES)
 
 
 class AssessmentIn(BaseModel):
-    assessment: Literal["充分", "不充分"] = Field(description="the unit's written explanation is adequate (充分) or not (不充分)")
+    assessment: Literal["充分", "不充分"] = Field(
+        description="the unit's written explanation is adequate (充分) or not (不充分)"
+    )
     reason: str = Field(min_length=2, max_length=2000, description="why, as the office writes it")
 
 
@@ -29,19 +31,38 @@ class AssessmentOut(BaseModel):
     assessment: str
     reason: str
     assessed_by: str
-    transfer_draft_id: str | None = Field(None, description="不充分: the transfer's draft, waiting for its sign-off chain")
+    transfer_draft_id: str | None = Field(
+        None, description="不充分: the transfer's draft, waiting for its sign-off chain"
+    )
 
 
 @router.post(ASSESSMENT, response_model=AssessmentOut)
-async def assess(tenant: str, task_id: str, body: AssessmentIn, runtime=Depends(runtime_of),
-                 person: str | None = Depends(auth.acting_person)) -> AssessmentOut:
+async def assess(
+    tenant: str,
+    task_id: str,
+    body: AssessmentIn,
+    runtime=Depends(runtime_of),
+    person: str | None = Depends(auth.acting_person),
+) -> AssessmentOut:
     """At the transfer rung: 不充分 drafts the transfer (移送函), which the government's leader approves;
     充分 is recorded and the task stays with the office. No explanation at all can only be 不充分."""
     try:
         async with runtime.unit_of_work() as uow:
-            row = await assessment.assess_task(uow, runtime.signoff, valid_tenant(tenant), task_id, body.assessment == "充分",
-                                               body.reason.strip(), person or "督查室")
+            row = await assessment.assess_task(
+                uow,
+                runtime.signoff,
+                valid_tenant(tenant),
+                task_id,
+                body.assessment == "充分",
+                body.reason.strip(),
+                person or "督查室",
+            )
     except SignoffError as error:
         raise HTTPException(error.status, str(error)) from None
-    return AssessmentOut(task_id=task_id, assessment=assessment.WORDS[row["adequate"]], reason=row["reason"],
-                         assessed_by=row["assessed_by"], transfer_draft_id=row["draft_id"])
+    return AssessmentOut(
+        task_id=task_id,
+        assessment=assessment.WORDS[row["adequate"]],
+        reason=row["reason"],
+        assessed_by=row["assessed_by"],
+        transfer_draft_id=row["draft_id"],
+    )

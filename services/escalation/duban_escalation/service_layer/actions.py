@@ -42,8 +42,17 @@ async def replace_ladder(uow: UnitOfWork, tenant: str, ladder: Ladder) -> None:
     await repository.replace_ladder(uow.session, tenant, ladder.model_dump(), uow.now())
 
 
-async def manual_urge(uow: UnitOfWork, contexts: notify.Contexts, calendar: WorkCalendar, tenant: str, task_id: str, *, note: str | None,
-                      by: str | None, idempotency_key: str | None) -> int:
+async def manual_urge(
+    uow: UnitOfWork,
+    contexts: notify.Contexts,
+    calendar: WorkCalendar,
+    tenant: str,
+    task_id: str,
+    *,
+    note: str | None,
+    by: str | None,
+    idempotency_key: str | None,
+) -> int:
     """Urge the task by hand (once per idempotency key); how many urges it has had since."""
     context = await contexts(uow.session, tenant)
     task = _assigned(await handlers.load(uow, task_id), tenant, task_id, "催办")
@@ -54,8 +63,14 @@ async def manual_urge(uow: UnitOfWork, contexts: notify.Contexts, calendar: Work
     return (await handlers.load(uow, task_id))["urges"]
 
 
-async def rectification_unmet(uow: UnitOfWork, contexts: notify.Contexts, calendar: WorkCalendar, tenant: str, task_id: str,
-                              idempotency_key: str | None) -> list[int]:
+async def rectification_unmet(
+    uow: UnitOfWork,
+    contexts: notify.Contexts,
+    calendar: WorkCalendar,
+    tenant: str,
+    task_id: str,
+    idempotency_key: str | None,
+) -> list[int]:
     """A leader's rectification demand is still not met: the steps the ladder takes for it."""
     context = await contexts(uow.session, tenant)
     task = _assigned(await handlers.load(uow, task_id), tenant, task_id, "登记整改要求未落实")
@@ -63,8 +78,9 @@ async def rectification_unmet(uow: UnitOfWork, contexts: notify.Contexts, calend
     return await climb.rectification_unmet(uow, task, key, calendar, context)
 
 
-async def submit_explanation(uow: UnitOfWork, tenant: str, task_id: str, acting_unit: str | None, text: str,
-                             attachment_ids: list[str]) -> dict:
+async def submit_explanation(
+    uow: UnitOfWork, tenant: str, task_id: str, acting_unit: str | None, text: str, attachment_ids: list[str]
+) -> dict:
     """The unit's written explanation for the first step that asked for one, with its files."""
     pending = await repository.pending_explanation(uow.session, tenant, task_id)
     if pending is None:
@@ -78,21 +94,38 @@ async def submit_explanation(uow: UnitOfWork, tenant: str, task_id: str, acting_
     now, step = uow.now(), pending["step"]
     await repository.submit_explanation(uow.session, task_id, step, now, text, [file.id for file in files])
     task = await handlers.load(uow, task_id)
-    await uow.emit(tenant, ev.ESCALATION_EXPLANATION_SUBMITTED, ev.EscalationExplanationSubmitted(
-        task_id=task_id, matter_id=task["matter_id"], unit=pending["unit"], step=step, on_time=now <= pending["due_at"],
-        submitted_at=now, attachments=[file.id for file in files], attachment_refs=[file.ref() for file in files]))
+    await uow.emit(
+        tenant,
+        ev.ESCALATION_EXPLANATION_SUBMITTED,
+        ev.EscalationExplanationSubmitted(
+            task_id=task_id,
+            matter_id=task["matter_id"],
+            unit=pending["unit"],
+            step=step,
+            on_time=now <= pending["due_at"],
+            submitted_at=now,
+            attachments=[file.id for file in files],
+            attachment_refs=[file.ref() for file in files],
+        ),
+    )
     return {"task_id": task_id, "step": step, "on_time": now <= pending["due_at"]}
 
 
-async def propose_order(uow: UnitOfWork, desk: Desk, tenant: str, task_id: str, requirement: str, drafted_by: str) -> dict:
+async def propose_order(
+    uow: UnitOfWork, desk: Desk, tenant: str, task_id: str, requirement: str, drafted_by: str
+) -> dict:
     task = await handlers.load(uow, task_id)
     if task is None or task["tenant"] != tenant:
         raise Refused(404, f"任务 {task_id} 不存在")
     return await orders.propose(uow, desk, task, requirement, drafted_by)
 
 
-async def advance_order(uow: UnitOfWork, desk: Desk, tenant: str, order_id: str, step: str, turn: Turn, person_name: str) -> dict:
+async def advance_order(
+    uow: UnitOfWork, desk: Desk, tenant: str, order_id: str, step: str, turn: Turn, person_name: str
+) -> dict:
     """The order's next step by its name (orders.STEP_ACTIONS): the same as its draft's next step."""
     draft = await orders.draft_of(uow.session, desk, tenant, order_id)
-    done = await desk.act(uow, tenant, draft["id"], turn, person_name, Decision("approve", None, orders.STEP_ACTIONS[step]))
+    done = await desk.act(
+        uow, tenant, draft["id"], turn, person_name, Decision("approve", None, orders.STEP_ACTIONS[step])
+    )
     return {"order_id": order_id, "draft_id": done["id"], "status": orders.status_of(done), "notice_no": done["number"]}

@@ -21,14 +21,18 @@ async def require(uow: UnitOfWork, task: dict, n: int, ctx: notify.Context) -> N
     columns = explanation_assessments.c
     if (await uow.session.execute(select(columns.task_id).where(columns.task_id == task["task_id"]))).first():
         return
-    await uow.session.execute(explanation_assessments.insert(), dict(task_id=task["task_id"], tenant=task["tenant"], step=n,
-                                                                      required_at=uow.now()))
+    await uow.session.execute(
+        explanation_assessments.insert(),
+        dict(task_id=task["task_id"], tenant=task["tenant"], step=n, required_at=uow.now()),
+    )
     await dossier.add(uow, task["tenant"], task["matter_id"], task["task_id"], "assessment_required", {"step": n})
 
 
 async def explained(uow: UnitOfWork, task_id: str) -> bool:
     """Whether the unit gave any written explanation for the task."""
-    query = select(explanations.c.step).where(explanations.c.task_id == task_id, explanations.c.submitted_at.is_not(None))
+    query = select(explanations.c.step).where(
+        explanations.c.task_id == task_id, explanations.c.submitted_at.is_not(None)
+    )
     return (await uow.session.execute(query)).first() is not None
 
 
@@ -46,20 +50,41 @@ async def assess(uow: UnitOfWork, desk: Desk, task: dict, adequate: bool, reason
     if adequate and not await explained(uow, task["task_id"]):
         raise SignoffError(422, "该单位没有提交书面说明，只能评定为“不充分”")
     values = dict(adequate=adequate, reason=reason, assessed_by=by, assessed_at=uow.now())
-    await uow.session.execute(explanation_assessments.update().where(columns.task_id == task["task_id"]).values(**values))
-    await dossier.add(uow, task["tenant"], task["matter_id"], task["task_id"], "explanation_assessed",
-                      {"adequate": adequate, "assessment": WORDS[adequate], "reason": reason, "by": by})
+    await uow.session.execute(
+        explanation_assessments.update().where(columns.task_id == task["task_id"]).values(**values)
+    )
+    await dossier.add(
+        uow,
+        task["tenant"],
+        task["matter_id"],
+        task["task_id"],
+        "explanation_assessed",
+        {"adequate": adequate, "assessment": WORDS[adequate], "reason": reason, "by": by},
+    )
     if not adequate:
-        draft = await desk.create(uow, task["tenant"], "transfer", f"transfer:{task['task_id']}", title=f"移送函：{task['title'] or ''}",
-                                  payload={"assessment": WORDS[adequate], "reason": reason, "assessed_by": by}, created_by=by,
-                                  task_id=task["task_id"])
+        draft = await desk.create(
+            uow,
+            task["tenant"],
+            "transfer",
+            f"transfer:{task['task_id']}",
+            title=f"移送函：{task['title'] or ''}",
+            payload={"assessment": WORDS[adequate], "reason": reason, "assessed_by": by},
+            created_by=by,
+            task_id=task["task_id"],
+        )
         values["draft_id"] = draft["id"]
-        await uow.session.execute(explanation_assessments.update().where(columns.task_id == task["task_id"]).values(draft_id=draft["id"]))
+        await uow.session.execute(
+            explanation_assessments.update().where(columns.task_id == task["task_id"]).values(draft_id=draft["id"])
+        )
     return {**dict(row), **values}
 
 
 async def of_task(session, task_id: str) -> dict | None:
-    row = (await session.execute(select(explanation_assessments).where(explanation_assessments.c.task_id == task_id))).mappings().first()
+    row = (
+        (await session.execute(select(explanation_assessments).where(explanation_assessments.c.task_id == task_id)))
+        .mappings()
+        .first()
+    )
     if row is None:
         return None
     out = dict(row)
@@ -67,9 +92,15 @@ async def of_task(session, task_id: str) -> dict | None:
     return out
 
 
-async def assess_task(uow: UnitOfWork, desk: Desk, tenant: str, task_id: str, adequate: bool, reason: str, by: str) -> dict:
+async def assess_task(
+    uow: UnitOfWork, desk: Desk, tenant: str, task_id: str, adequate: bool, reason: str, by: str
+) -> dict:
     """The route's command: the task (404 as for columns missing one), then :func:`assess`."""
-    query = select(watched_tasks).where(watched_tasks.c.tenant == tenant, watched_tasks.c.task_id == task_id).with_for_update()
+    query = (
+        select(watched_tasks)
+        .where(watched_tasks.c.tenant == tenant, watched_tasks.c.task_id == task_id)
+        .with_for_update()
+    )
     task = (await uow.session.execute(query)).mappings().first()
     if task is None:
         raise SignoffError(404, f"任务 {task_id} 不存在")

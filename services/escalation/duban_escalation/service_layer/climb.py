@@ -20,7 +20,9 @@ from .rules import deduct, ladder_of
 
 async def schedule(uow: UnitOfWork, tenant: str, task_id: str, kind: str, key: str, due_at) -> None:
     if (await uow.session.execute(select(timers.c.key).where(timers.c.key == key))).first() is None:
-        await uow.session.execute(timers.insert(), dict(key=key, tenant=tenant, task_id=task_id, kind=kind, due_at=due_at, cancelled=False))
+        await uow.session.execute(
+            timers.insert(), dict(key=key, tenant=tenant, task_id=task_id, kind=kind, due_at=due_at, cancelled=False)
+        )
 
 
 async def cancel_timers(uow: UnitOfWork, task_id: str, kind: str | None = None) -> None:
@@ -40,8 +42,16 @@ def _workdays_later(cal: WorkCalendar, instant, n: int, at: time = time(9, 0)):
     return at_local(cal.add_workdays(local_day(instant), n).day, at).astimezone(timezone.utc)
 
 
-async def urge(uow: UnitOfWork, task: dict, reason: str, trigger_key: str, cal: WorkCalendar, ctx: notify.Context,
-               note: str | None = None, by: str | None = None) -> bool:
+async def urge(
+    uow: UnitOfWork,
+    task: dict,
+    reason: str,
+    trigger_key: str,
+    cal: WorkCalendar,
+    ctx: notify.Context,
+    note: str | None = None,
+    by: str | None = None,
+) -> bool:
     """Urge a task once per trigger; climb every rung the new count reaches. False: already done.
     The urge counts at once (the count is the ladder's clock); its 催办单 is a draft that takes its
     number, goes out and deducts when signed off (issuing.urge_notice). ``note``: what the office
@@ -50,14 +60,40 @@ async def urge(uow: UnitOfWork, task: dict, reason: str, trigger_key: str, cal: 
         return False
     tenant, now = task["tenant"], uow.now()
     count, urge_id = task["urges"] + 1, str(uuid.uuid4())
-    await uow.session.execute(urges.insert(), dict(id=urge_id, tenant=tenant, task_id=task["task_id"], urge_no=count, notice_no=None,
-                                                    reason=reason, note=note, urged_by=by, trigger_key=trigger_key, at=now))
-    await uow.session.execute(watched_tasks.update().where(watched_tasks.c.task_id == task["task_id"]).values(urges=count, updated_at=now))
-    await drafting.desk_with(ctx).create(uow, tenant, "urge_notice", f"urge:{urge_id}", title=f"第{count}次催办：{task['title'] or ''}",
-                                         payload={"urge_id": urge_id, "urge_no": count, "reason": reason, "note": note},
-                                         created_by=by or "督办升级规则", task_id=task["task_id"])
+    await uow.session.execute(
+        urges.insert(),
+        dict(
+            id=urge_id,
+            tenant=tenant,
+            task_id=task["task_id"],
+            urge_no=count,
+            notice_no=None,
+            reason=reason,
+            note=note,
+            urged_by=by,
+            trigger_key=trigger_key,
+            at=now,
+        ),
+    )
+    await uow.session.execute(
+        watched_tasks.update().where(watched_tasks.c.task_id == task["task_id"]).values(urges=count, updated_at=now)
+    )
+    await drafting.desk_with(ctx).create(
+        uow,
+        tenant,
+        "urge_notice",
+        f"urge:{urge_id}",
+        title=f"第{count}次催办：{task['title'] or ''}",
+        payload={"urge_id": urge_id, "urge_no": count, "reason": reason, "note": note},
+        created_by=by or "督办升级规则",
+        task_id=task["task_id"],
+    )
     ladder = await ladder_of(uow, tenant)
-    taken = set((await uow.session.execute(select(steps_taken.c.step).where(steps_taken.c.task_id == task["task_id"]))).scalars())
+    taken = set(
+        (
+            await uow.session.execute(select(steps_taken.c.step).where(steps_taken.c.task_id == task["task_id"]))
+        ).scalars()
+    )
     for n, step in steps_reached(ladder, count, taken):
         await take_step(uow, task, n, step, count, cal, ctx)
     return True
@@ -69,19 +105,37 @@ async def returned(uow: UnitOfWork, task: dict, cal: WorkCalendar, ctx: notify.C
     (three returns never reach the third rung). False: the rung was taken already, or it transfers."""
     ladder = await ladder_of(uow, task["tenant"])
     first = ladder.steps[0]
-    taken = set((await uow.session.execute(select(steps_taken.c.step).where(steps_taken.c.task_id == task["task_id"]))).scalars())
+    taken = set(
+        (
+            await uow.session.execute(select(steps_taken.c.step).where(steps_taken.c.task_id == task["task_id"]))
+        ).scalars()
+    )
     if 1 in taken or "transfer" in first.actions:
         return False
     await take_step(uow, task, 1, first, task["urges"], cal, ctx, why="因办理质量不高被退回重办")
     return True
 
 
-async def take_step(uow: UnitOfWork, task: dict, n: int, step, count: int, cal: WorkCalendar, ctx: notify.Context,
-                    why: str | None = None) -> None:
+async def take_step(
+    uow: UnitOfWork,
+    task: dict,
+    n: int,
+    step,
+    count: int,
+    cal: WorkCalendar,
+    ctx: notify.Context,
+    why: str | None = None,
+) -> None:
     tenant, now = task["tenant"], uow.now()
-    await uow.session.execute(steps_taken.insert(), dict(task_id=task["task_id"], step=n, tenant=tenant, actions=step.actions, at=now))
+    await uow.session.execute(
+        steps_taken.insert(), dict(task_id=task["task_id"], step=n, tenant=tenant, actions=step.actions, at=now)
+    )
     common = dict(task_id=task["task_id"], matter_id=task["matter_id"], unit=task["unit"], step=n)
-    await uow.emit(tenant, ev.ESCALATION_STEP_TAKEN, ev.EscalationStepTaken(urges=count, actions=step.actions, taken_at=now, **common))
+    await uow.emit(
+        tenant,
+        ev.ESCALATION_STEP_TAKEN,
+        ev.EscalationStepTaken(urges=count, actions=step.actions, taken_at=now, **common),
+    )
     if step.deduction:
         await deduct(uow, task, step.deduction, f"第{n}级：" + "、".join(ACTIONS[a] for a in step.actions))
     for action in step.actions:
@@ -89,14 +143,27 @@ async def take_step(uow: UnitOfWork, task: dict, n: int, step, count: int, cal: 
             await _draft_bulletin(uow, task, n, action, why or f"经{count}次催办仍未按期办结", ctx)
         elif action == "public_censure":
             text = f"{ctx.unit_name(task)}承办的“{task['title']}”{why or f'经{count}次催办仍未按期办结'}，经《督查专报》通报批评后仍未办理，予以公开通报批评。"
-            await drafting.desk_with(ctx).create(uow, tenant, "public_censure", f"censure:{task['task_id']}:{n}", title=text[:300],
-                                                 payload={"step": n, "text": text, "unit_name": ctx.unit_name(task)},
-                                                 created_by="督办升级规则", task_id=task["task_id"])
+            await drafting.desk_with(ctx).create(
+                uow,
+                tenant,
+                "public_censure",
+                f"censure:{task['task_id']}:{n}",
+                title=text[:300],
+                payload={"step": n, "text": text, "unit_name": ctx.unit_name(task)},
+                created_by="督办升级规则",
+                task_id=task["task_id"],
+            )
         elif action == "explanation":
             await _require_explanation(uow, task, n, step, cal, ctx)
         elif action == "admonition":
             await dossier.add(uow, tenant, task["matter_id"], task["task_id"], "admonition", {"step": n})
-            await notify.send(uow, ctx, task, "admonition", "【约谈通知】{unit}：因“{title}”多次催办未办结，请单位主要负责人按通知参加约谈。")
+            await notify.send(
+                uow,
+                ctx,
+                task,
+                "admonition",
+                "【约谈通知】{unit}：因“{title}”多次催办未办结，请单位主要负责人按通知参加约谈。",
+            )
         elif action == "transfer":
             await assessment.require(uow, task, n, ctx)
 
@@ -104,52 +171,116 @@ async def take_step(uow: UnitOfWork, task: dict, n: int, step, count: int, cal: 
 async def _draft_bulletin(uow: UnitOfWork, task: dict, n: int, action: str, why: str, ctx: notify.Context) -> None:
     """A bulletin of the rung, drafted: published when its chain is signed off (issuing.bulletin)."""
     if action == "censure_in_special_report":
-        issued_by, text = "special_report", f"{ctx.unit_name(task)}承办的“{task['title']}”{why}，在《督查专报》上予以通报批评。"
+        issued_by, text = (
+            "special_report",
+            f"{ctx.unit_name(task)}承办的“{task['title']}”{why}，在《督查专报》上予以通报批评。",
+        )
     else:
         issued_by = "supervision_office" if action == "bulletin_office" else "government_office"
         text = f"{ctx.unit_name(task)}承办的“{task['title']}”{why}，予以{ACTIONS[action]}。"
-    await drafting.desk_with(ctx).create(uow, task["tenant"], drafting.BULLETIN_TYPES[action], f"bulletin:{task['task_id']}:{n}:{action}",
-                                         title=text[:300], payload={"step": n, "issued_by": issued_by, "text": text},
-                                         created_by="督办升级规则", task_id=task["task_id"])
+    await drafting.desk_with(ctx).create(
+        uow,
+        task["tenant"],
+        drafting.BULLETIN_TYPES[action],
+        f"bulletin:{task['task_id']}:{n}:{action}",
+        title=text[:300],
+        payload={"step": n, "issued_by": issued_by, "text": text},
+        created_by="督办升级规则",
+        task_id=task["task_id"],
+    )
 
 
-async def _require_explanation(uow: UnitOfWork, task: dict, n: int, step, cal: WorkCalendar, ctx: notify.Context) -> None:
+async def _require_explanation(
+    uow: UnitOfWork, task: dict, n: int, step, cal: WorkCalendar, ctx: notify.Context
+) -> None:
     tenant, now = task["tenant"], uow.now()
     common = dict(task_id=task["task_id"], matter_id=task["matter_id"], unit=task["unit"], step=n)
     due_at = _workdays_later(cal, now, step.explanation_workdays, due_time_of(task))
-    await uow.session.execute(explanations.insert(), dict(task_id=task["task_id"], step=n, tenant=tenant, unit=task["unit"],
-                                                           required_at=now, due_at=due_at))
-    await uow.emit(tenant, ev.ESCALATION_EXPLANATION_REQUIRED, ev.EscalationExplanationRequired(due_at=due_at, required_at=now, **common))
-    await dossier.add(uow, tenant, task["matter_id"], task["task_id"], "explanation_required", {"step": n, "due_at": due_at.isoformat()})
-    await schedule(uow, tenant, task["task_id"], "explanation", f"explanation:{task['task_id']}:{n}", due_at + timedelta(seconds=1))
-    await notify.send(uow, ctx, task, "explanation", "【督办提醒】{unit}：请单位主要负责人就“{title}”逾期未办结作出书面说明并提出整改措施，"
-                      f"于{local_day(due_at).isoformat()}前提交。")
+    await uow.session.execute(
+        explanations.insert(),
+        dict(task_id=task["task_id"], step=n, tenant=tenant, unit=task["unit"], required_at=now, due_at=due_at),
+    )
+    await uow.emit(
+        tenant,
+        ev.ESCALATION_EXPLANATION_REQUIRED,
+        ev.EscalationExplanationRequired(due_at=due_at, required_at=now, **common),
+    )
+    await dossier.add(
+        uow,
+        tenant,
+        task["matter_id"],
+        task["task_id"],
+        "explanation_required",
+        {"step": n, "due_at": due_at.isoformat()},
+    )
+    await schedule(
+        uow, tenant, task["task_id"], "explanation", f"explanation:{task['task_id']}:{n}", due_at + timedelta(seconds=1)
+    )
+    await notify.send(
+        uow,
+        ctx,
+        task,
+        "explanation",
+        "【督办提醒】{unit}：请单位主要负责人就“{title}”逾期未办结作出书面说明并提出整改措施，"
+        f"于{local_day(due_at).isoformat()}前提交。",
+    )
 
 
-async def escalate(uow: UnitOfWork, task: dict, reason: str, key: str, cal: WorkCalendar, ctx: notify.Context,
-                   note: str | None = None, by: str | None = None) -> None:
+async def escalate(
+    uow: UnitOfWork,
+    task: dict,
+    reason: str,
+    key: str,
+    cal: WorkCalendar,
+    ctx: notify.Context,
+    note: str | None = None,
+    by: str | None = None,
+) -> None:
     """Urge for this trigger and, while the task stays overdue, urge again after the ladder's interval."""
     if not await urge(uow, task, reason, key, cal, ctx, note, by):
         return
-    row = (await uow.session.execute(select(watched_tasks).where(watched_tasks.c.task_id == task["task_id"]))).mappings().first()
-    at_the_end = (await uow.session.execute(select(explanation_assessments.c.task_id)
-                                            .where(explanation_assessments.c.task_id == task["task_id"]))).first()
+    row = (
+        (await uow.session.execute(select(watched_tasks).where(watched_tasks.c.task_id == task["task_id"])))
+        .mappings()
+        .first()
+    )
+    at_the_end = (
+        await uow.session.execute(
+            select(explanation_assessments.c.task_id).where(explanation_assessments.c.task_id == task["task_id"])
+        )
+    ).first()
     if at_the_end:
         await cancel_timers(uow, task["task_id"])  # the ladder ends at its transfer rung: people decide from here
     elif row["overdue"] and not row["closed"]:
         ladder = await ladder_of(uow, task["tenant"])
-        await schedule(uow, task["tenant"], task["task_id"], "reurge", f"reurge:{task['task_id']}:{row['urges']}",
-                       _workdays_later(cal, uow.now(), ladder.reurge_workdays))
+        await schedule(
+            uow,
+            task["tenant"],
+            task["task_id"],
+            "reurge",
+            f"reurge:{task['task_id']}:{row['urges']}",
+            _workdays_later(cal, uow.now(), ladder.reurge_workdays),
+        )
 
 
-async def rectification_unmet(uow: UnitOfWork, task: dict, key: str, cal: WorkCalendar, ctx: notify.Context) -> list[int]:
+async def rectification_unmet(
+    uow: UnitOfWork, task: dict, key: str, cal: WorkCalendar, ctx: notify.Context
+) -> list[int]:
     """A leader's rectification demand is still not met: take the rungs that answer it, once."""
     if (await uow.session.execute(select(urges.c.id).where(urges.c.trigger_key == key))).first():
         return []
     await urge(uow, task, "rectification_unmet", key, cal, ctx)
-    task = dict((await uow.session.execute(select(watched_tasks).where(watched_tasks.c.task_id == task["task_id"]))).mappings().first())
+    task = dict(
+        (await uow.session.execute(select(watched_tasks).where(watched_tasks.c.task_id == task["task_id"])))
+        .mappings()
+        .first()
+    )
     ladder = await ladder_of(uow, task["tenant"])
-    taken = set((await uow.session.execute(select(steps_taken.c.step).where(steps_taken.c.task_id == task["task_id"]))).scalars())
+    taken = set(
+        (
+            await uow.session.execute(select(steps_taken.c.step).where(steps_taken.c.task_id == task["task_id"]))
+        ).scalars()
+    )
     reached = steps_reached(ladder, task["urges"], taken, "rectification_unmet")
     for n, step in reached:
         await take_step(uow, task, n, step, task["urges"], cal, ctx)

@@ -27,14 +27,34 @@ def masked(recipient: dict) -> str:
     return mask_phone(address) if address[:1].isdigit() or address.startswith("+") else address
 
 
-async def on_notification(n: ev.NotificationRequested, d: Delivery, uow: UnitOfWork, *, settings, calendar: WorkCalendar) -> None:
+async def on_notification(
+    n: ev.NotificationRequested, d: Delivery, uow: UnitOfWork, *, settings, calendar: WorkCalendar
+) -> None:
     """Queued, to be sent when quiet hours allow (SMS at night waits for the morning)."""
-    when = send_at(n.channel, uow.now(), calendar, from_hour=settings.sms_from_hour, until_hour=settings.sms_until_hour,
-                   morning_hour=settings.sms_morning_hour)
-    await uow.session.execute(deliveries.insert(), dict(
-        id=n.notification_id, tenant=d.envelope.tenant, channel=n.channel, recipient=n.recipient.get("address") or "",
-        subject=f"督办通知：{n.ref.get('title') or ''}"[:300], text=n.text, template=n.template, ref={**n.ref, "recipient": n.recipient},
-        send_at=when, attempts=0, status="queued"))
+    when = send_at(
+        n.channel,
+        uow.now(),
+        calendar,
+        from_hour=settings.sms_from_hour,
+        until_hour=settings.sms_until_hour,
+        morning_hour=settings.sms_morning_hour,
+    )
+    await uow.session.execute(
+        deliveries.insert(),
+        dict(
+            id=n.notification_id,
+            tenant=d.envelope.tenant,
+            channel=n.channel,
+            recipient=n.recipient.get("address") or "",
+            subject=f"督办通知：{n.ref.get('title') or ''}"[:300],
+            text=n.text,
+            template=n.template,
+            ref={**n.ref, "recipient": n.recipient},
+            send_at=when,
+            attempts=0,
+            status="queued",
+        ),
+    )
 
 
 class Deliverer:
@@ -49,8 +69,18 @@ class Deliverer:
             now = self.runtime.clock.now()
             with tenancy.scoped(tenancy.ALL):  # which are due, in every tenant; each is sent in its tenant's scope
                 async with self.runtime.db.read() as s:
-                    due = (await s.execute(select(deliveries).where(deliveries.c.status == "queued", deliveries.c.send_at <= now)
-                                           .order_by(deliveries.c.send_at).limit(200))).mappings().all()
+                    due = (
+                        (
+                            await s.execute(
+                                select(deliveries)
+                                .where(deliveries.c.status == "queued", deliveries.c.send_at <= now)
+                                .order_by(deliveries.c.send_at)
+                                .limit(200)
+                            )
+                        )
+                        .mappings()
+                        .all()
+                    )
             for row in due:
                 with tenancy.scoped(row["tenant"]):
                     await self._deliver(dict(row))
@@ -61,12 +91,17 @@ class Deliverer:
         sender = self.senders.get(row["channel"])
         if sender is None:  # published for other platforms; this deployment delivers no such channel itself
             async with self.runtime.unit_of_work() as uow:
-                await uow.session.execute(deliveries.update().where(deliveries.c.id == row["id"]).values(
-                    status="not_configured", last_error=f"no sender configured for channel {row['channel']!r}"))
+                await uow.session.execute(
+                    deliveries.update()
+                    .where(deliveries.c.id == row["id"])
+                    .values(status="not_configured", last_error=f"no sender configured for channel {row['channel']!r}")
+                )
             return
         error = None
         try:
-            await sender.send(recipient, row["subject"], row["text"], {k: v for k, v in row["ref"].items() if k != "recipient"})
+            await sender.send(
+                recipient, row["subject"], row["text"], {k: v for k, v in row["ref"].items() if k != "recipient"}
+            )
         except Exception as e:  # recorded and retried; the loop goes on
             error = f"{type(e).__name__}: {e}"
             log.warning("notification not delivered", channel=row["channel"], recipient=masked(recipient), error=error)
@@ -74,14 +109,32 @@ class Deliverer:
         final = error is None or attempts >= self.runtime.settings.delivery_attempts
         async with self.runtime.unit_of_work() as uow:
             now = uow.now()
-            await uow.session.execute(deliveries.update().where(deliveries.c.id == row["id"]).values(
-                attempts=attempts, last_error=error, status="sent" if error is None else ("failed" if final else "queued"),
-                sent_at=now if error is None else None, send_at=row["send_at"] if final else retry_at(now, attempts)))
+            await uow.session.execute(
+                deliveries.update()
+                .where(deliveries.c.id == row["id"])
+                .values(
+                    attempts=attempts,
+                    last_error=error,
+                    status="sent" if error is None else ("failed" if final else "queued"),
+                    sent_at=now if error is None else None,
+                    send_at=row["send_at"] if final else retry_at(now, attempts),
+                )
+            )
             if final:
-                await uow.emit(row["tenant"], ev.NOTIFICATION_SENT, ev.NotificationSent(
-                    notification_id=row["id"], channel=row["channel"], recipient_masked=masked(recipient), template=row["template"],
-                    ref={k: v for k, v in row["ref"].items() if k != "recipient"}, status="sent" if error is None else "failed",
-                    attempts=attempts, sent_at=now))
+                await uow.emit(
+                    row["tenant"],
+                    ev.NOTIFICATION_SENT,
+                    ev.NotificationSent(
+                        notification_id=row["id"],
+                        channel=row["channel"],
+                        recipient_masked=masked(recipient),
+                        template=row["template"],
+                        ref={k: v for k, v in row["ref"].items() if k != "recipient"},
+                        status="sent" if error is None else "failed",
+                        attempts=attempts,
+                        sent_at=now,
+                    ),
+                )
 
     async def on_clock_change(self, _now) -> None:
         await self.deliver_due()

@@ -26,7 +26,9 @@ class NotFound(LookupError):
 async def _one(session, table, tenant: str, row_id: str, missing: str, usable=lambda _row: True):
     """The tenant's row of ``table`` with this id; NotFound (saying ``missing``) when there is none
     or it is not ``usable`` yet."""
-    row = (await session.execute(select(table).where(table.c.tenant == tenant, table.c.id == row_id))).mappings().first()
+    row = (
+        (await session.execute(select(table).where(table.c.tenant == tenant, table.c.id == row_id))).mappings().first()
+    )
     if row is None or not usable(row):
         raise NotFound(missing)
     return row
@@ -47,18 +49,35 @@ class Documents:
             ctx = await self.contexts(session, tenant)
         return ctx, await self.issuing.of(tenant, office_fallback(ctx.units))
 
-    async def _facts(self, s, task_id: str, ctx: notify.Context, urges_before: int | None = None,
-                     before: datetime | None = None) -> notices.TaskFacts:
+    async def _facts(
+        self, s, task_id: str, ctx: notify.Context, urges_before: int | None = None, before: datetime | None = None
+    ) -> notices.TaskFacts:
         t = (await s.execute(select(watched_tasks).where(watched_tasks.c.task_id == task_id))).mappings().first()
-        assigned = (await s.execute(select(dossier_entries.c.data).where(dossier_entries.c.task_id == task_id, dossier_entries.c.type == "assigned")
-                                    .order_by(dossier_entries.c.at.desc()))).scalars().first() or {}
+        assigned = (
+            await s.execute(
+                select(dossier_entries.c.data)
+                .where(dossier_entries.c.task_id == task_id, dossier_entries.c.type == "assigned")
+                .order_by(dossier_entries.c.at.desc())
+            )
+        ).scalars().first() or {}
         q = select(urges.c.at).where(urges.c.task_id == task_id).order_by(urges.c.urge_no)
-        q = q.where(urges.c.urge_no < urges_before) if urges_before is not None else q.where(urges.c.at <= before) if before else q
+        q = (
+            q.where(urges.c.urge_no < urges_before)
+            if urges_before is not None
+            else q.where(urges.c.at <= before)
+            if before
+            else q
+        )
         earlier = tuple(local_day(at) for at in (await s.execute(q)).scalars())
         assigned_at = assigned.get("assigned_at")
-        return notices.TaskFacts(title=(t or {}).get("title") or "", unit=ctx.unit_name(dict(t)) if t else "", notice_no=assigned.get("notice_no"),
-                                 assigned_on=local_day(datetime.fromisoformat(assigned_at)) if assigned_at else None,
-                                 due_on=(t or {}).get("due_on"), earlier_urges=earlier)
+        return notices.TaskFacts(
+            title=(t or {}).get("title") or "",
+            unit=ctx.unit_name(dict(t)) if t else "",
+            notice_no=assigned.get("notice_no"),
+            assigned_on=local_day(datetime.fromisoformat(assigned_at)) if assigned_at else None,
+            due_on=(t or {}).get("due_on"),
+            earlier_urges=earlier,
+        )
 
     def _copies(self, ctx: notify.Context) -> tuple[str, ...]:
         return tuple(ctx.units[c]["name"] for c in ctx.copy_units)
@@ -71,19 +90,42 @@ class Documents:
                 raise NotFound(f"催办单 {urge_id} 不存在")
             facts = await self._facts(s, u["task_id"], ctx, urges_before=u["urge_no"])
         day = local_day(u["at"])
-        return notices.urge_notice(facts, number=u["notice_no"], urge_no=u["urge_no"], reason=u["note"] or u["reason"], issuing=issuing, issued_on=day,
-                                   reply_by=self.cal.add_workdays(day, REPLY_WORKDAYS["urge"]).day, copies_to=self._copies(ctx))
+        return notices.urge_notice(
+            facts,
+            number=u["notice_no"],
+            urge_no=u["urge_no"],
+            reason=u["note"] or u["reason"],
+            issuing=issuing,
+            issued_on=day,
+            reply_by=self.cal.add_workdays(day, REPLY_WORKDAYS["urge"]).day,
+            copies_to=self._copies(ctx),
+        )
 
     async def order(self, tenant: str, order_id: str) -> Document:
         ctx, issuing = await self._context(tenant)
         async with self.runtime.db.read() as s:
-            o = await _one(s, supervision_orders, tenant, order_id, f"督办单 {order_id} 不存在或尚未签发",
-                           usable=lambda order: order["status"] == "issued")
+            o = await _one(
+                s,
+                supervision_orders,
+                tenant,
+                order_id,
+                f"督办单 {order_id} 不存在或尚未签发",
+                usable=lambda order: order["status"] == "issued",
+            )
             facts = await self._facts(s, o["task_id"], ctx, before=o["signed_at"])
         day = local_day(o["signed_at"])
-        return notices.supervision_order(facts, number=o["notice_no"], requirement=o["requirement"], proposed_by=o["proposed_by"],
-                                         approved_by=o["approved_by"], signed_by=o["signed_by"], issuing=issuing, issued_on=day,
-                                         reply_by=self.cal.add_workdays(day, REPLY_WORKDAYS["order"]).day, copies_to=self._copies(ctx))
+        return notices.supervision_order(
+            facts,
+            number=o["notice_no"],
+            requirement=o["requirement"],
+            proposed_by=o["proposed_by"],
+            approved_by=o["approved_by"],
+            signed_by=o["signed_by"],
+            issuing=issuing,
+            issued_on=day,
+            reply_by=self.cal.add_workdays(day, REPLY_WORKDAYS["order"]).day,
+            copies_to=self._copies(ctx),
+        )
 
     async def transfer(self, tenant: str, case_id: str) -> Document:
         ctx, issuing = await self._context(tenant)
@@ -93,10 +135,26 @@ class Documents:
             day = local_day(c["opened_at"])
             # the letter's number: the case's place among the tenant's cases of its year (cases are never deleted)
             start = at_local(date(day.year, 1, 1), time())
-            seq = (await s.execute(select(func.count()).select_from(cases).where(
-                cases.c.tenant == tenant, cases.c.opened_at >= start,
-                (cases.c.opened_at < c["opened_at"]) | ((cases.c.opened_at == c["opened_at"]) & (cases.c.id <= case_id))))).scalar_one()
+            seq = (
+                await s.execute(
+                    select(func.count())
+                    .select_from(cases)
+                    .where(
+                        cases.c.tenant == tenant,
+                        cases.c.opened_at >= start,
+                        (cases.c.opened_at < c["opened_at"])
+                        | ((cases.c.opened_at == c["opened_at"]) & (cases.c.id <= case_id)),
+                    )
+                )
+            ).scalar_one()
         body = next((u["name"] for u in ctx.units.values() if u.get("type") == "discipline_body"), "县纪委监委")
         names = {code: u["name"] for code, u in ctx.units.items()}
-        return notices.transfer_letter(facts, c["dossier"], number=f"督办移〔{day.year}〕{seq}号", addressee=f"{body}：", issuing=issuing,
-                                       issued_on=day, names=names)
+        return notices.transfer_letter(
+            facts,
+            c["dossier"],
+            number=f"督办移〔{day.year}〕{seq}号",
+            addressee=f"{body}：",
+            issuing=issuing,
+            issued_on=day,
+            names=names,
+        )

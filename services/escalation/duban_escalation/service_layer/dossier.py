@@ -13,24 +13,44 @@ from duban_common.outbox import UnitOfWork
 from ..adapters.orm import attachments, cases, dossier_entries, explanation_assessments, explanations
 
 
-async def add(uow: UnitOfWork, tenant: str, matter_id: str, task_id: str | None, type_: str, data: dict, at=None) -> None:
-    await uow.session.execute(dossier_entries.insert(), dict(tenant=tenant, matter_id=matter_id, task_id=task_id, type=type_,
-                                                              at=at or uow.now(), data=data))
+async def add(
+    uow: UnitOfWork, tenant: str, matter_id: str, task_id: str | None, type_: str, data: dict, at=None
+) -> None:
+    await uow.session.execute(
+        dossier_entries.insert(),
+        dict(tenant=tenant, matter_id=matter_id, task_id=task_id, type=type_, at=at or uow.now(), data=data),
+    )
 
 
 async def build(uow: UnitOfWork, task: dict, ctx) -> dict:
-    rows = (await uow.session.execute(select(dossier_entries).where(dossier_entries.c.matter_id == task["matter_id"])
-                                      .order_by(dossier_entries.c.at, dossier_entries.c.id))).mappings().all()
+    rows = (
+        (
+            await uow.session.execute(
+                select(dossier_entries)
+                .where(dossier_entries.c.matter_id == task["matter_id"])
+                .order_by(dossier_entries.c.at, dossier_entries.c.id)
+            )
+        )
+        .mappings()
+        .all()
+    )
     entries = [{"type": r["type"], "at": r["at"].isoformat(), "task_id": r["task_id"], **r["data"]} for r in rows]
 
     def of(t: str) -> list[dict]:
         return [e for e in entries if e["type"] == t]
 
-    expl = (await uow.session.execute(select(explanations).where(explanations.c.task_id == task["task_id"]))).mappings().all()
+    expl = (
+        (await uow.session.execute(select(explanations).where(explanations.c.task_id == task["task_id"])))
+        .mappings()
+        .all()
+    )
     files = await attachment_rows.of_task(uow.session, attachments, task["tenant"], task["task_id"])
     tasks_ = of("assigned")
     unit_codes = sorted({c for t in tasks_ for c in [t.get("lead_unit"), *t.get("co_units", [])] if c} | {task["unit"]})
-    units = [{"code": c, **{k: ctx.units.get(c, {}).get(k) for k in ("name", "head", "contact", "phone")}} for c in unit_codes]
+    units = [
+        {"code": c, **{k: ctx.units.get(c, {}).get(k) for k in ("name", "head", "contact", "phone")}}
+        for c in unit_codes
+    ]
     matter = (of("matter") or [{}])[0]
     return {
         "matter": matter,
@@ -40,9 +60,18 @@ async def build(uow: UnitOfWork, task: dict, ctx) -> dict:
         "extensions": of("extension"),
         "urges": of("urge"),
         "bulletins": of("bulletin"),
-        "explanations": [{"step": e["step"], "unit": e["unit"], "required_at": e["required_at"].isoformat(), "due_at": e["due_at"].isoformat(),
-                          "submitted_at": e["submitted_at"].isoformat() if e["submitted_at"] else None, "text": e["text"],
-                          "attachments": attachment_rows.resolved(e["attachments"], files)} for e in expl],
+        "explanations": [
+            {
+                "step": e["step"],
+                "unit": e["unit"],
+                "required_at": e["required_at"].isoformat(),
+                "due_at": e["due_at"].isoformat(),
+                "submitted_at": e["submitted_at"].isoformat() if e["submitted_at"] else None,
+                "text": e["text"],
+                "attachments": attachment_rows.resolved(e["attachments"], files),
+            }
+            for e in expl
+        ],
         "timeline": entries,
         "assessment": await _assessment(uow, task["task_id"]),
     }
@@ -50,21 +79,39 @@ async def build(uow: UnitOfWork, task: dict, ctx) -> dict:
 
 async def _assessment(uow: UnitOfWork, task_id: str) -> dict | None:
     """The office's assessment of the unit's written explanation (充分 / 不充分, its reason, who, when)."""
-    row = (await uow.session.execute(select(explanation_assessments).where(explanation_assessments.c.task_id == task_id))).mappings().first()
+    row = (
+        (await uow.session.execute(select(explanation_assessments).where(explanation_assessments.c.task_id == task_id)))
+        .mappings()
+        .first()
+    )
     if row is None or row["adequate"] is None:
         return None
-    return {"adequate": row["adequate"], "assessment": "充分" if row["adequate"] else "不充分", "reason": row["reason"],
-            "assessed_by": row["assessed_by"], "assessed_at": row["assessed_at"].isoformat()}
+    return {
+        "adequate": row["adequate"],
+        "assessment": "充分" if row["adequate"] else "不充分",
+        "reason": row["reason"],
+        "assessed_by": row["assessed_by"],
+        "assessed_at": row["assessed_at"].isoformat(),
+    }
 
 
 async def transfer(uow: UnitOfWork, task: dict, ctx, approvals: list[dict] | None = None) -> str:
     """The case and its dossier to the discipline body, with the sign-off that approved it."""
     case_id, now = str(uuid.uuid4()), uow.now()
     content = {**await build(uow, task, ctx), "approvals": approvals or []}
-    await uow.session.execute(cases.insert(), dict(id=case_id, tenant=task["tenant"], task_id=task["task_id"], opened_at=now, dossier=content))
+    await uow.session.execute(
+        cases.insert(), dict(id=case_id, tenant=task["tenant"], task_id=task["task_id"], opened_at=now, dossier=content)
+    )
     # the dossier goes out on duban.out.<tenant>.discipline.transfer (events.OUTBOUND_TOPICS)
-    await uow.emit(task["tenant"], ev.DISCIPLINE_TRANSFER, ev.DisciplineTransfer(case_id=case_id, transferred_at=now, **content))
-    await uow.emit(task["tenant"], ev.ESCALATION_TRANSFERRED, ev.EscalationTransferred(
-        case_id=case_id, task_id=task["task_id"], matter_id=task["matter_id"], unit=task["unit"], transferred_at=now))
+    await uow.emit(
+        task["tenant"], ev.DISCIPLINE_TRANSFER, ev.DisciplineTransfer(case_id=case_id, transferred_at=now, **content)
+    )
+    await uow.emit(
+        task["tenant"],
+        ev.ESCALATION_TRANSFERRED,
+        ev.EscalationTransferred(
+            case_id=case_id, task_id=task["task_id"], matter_id=task["matter_id"], unit=task["unit"], transferred_at=now
+        ),
+    )
     await add(uow, task["tenant"], task["matter_id"], task["task_id"], "transfer", {"case_id": case_id})
     return case_id

@@ -18,8 +18,11 @@ ContextOf = Callable[[AsyncSession, str], Awaitable[notify.Context]]  # (session
 Issue = Callable[[UnitOfWork, dict, notify.Context], Awaitable[str | None]]
 
 # the ladder's bulletin actions and the document type each one drafts
-BULLETIN_TYPES = {"bulletin_office": "bulletin_office", "bulletin_government": "bulletin_government",
-                  "censure_in_special_report": "special_report"}
+BULLETIN_TYPES = {
+    "bulletin_office": "bulletin_office",
+    "bulletin_government": "bulletin_government",
+    "censure_in_special_report": "special_report",
+}
 CALLBACKS: dict[str, tuple[Issue, Issue | None]] = {
     "urge_notice": (issuing.urge_notice, issuing.urge_refused),
     "supervision_order": (orders.issue, orders.refused),
@@ -39,8 +42,10 @@ def _with_context(callback: Issue, context_of: ContextOf):
 
 
 def desk(context_of: ContextOf) -> Desk:
-    kinds = {doc_type: DocumentKind(_with_context(issue, context_of), _with_context(refuse, context_of) if refuse else None)
-             for doc_type, (issue, refuse) in CALLBACKS.items()}
+    kinds = {
+        doc_type: DocumentKind(_with_context(issue, context_of), _with_context(refuse, context_of) if refuse else None)
+        for doc_type, (issue, refuse) in CALLBACKS.items()
+    }
     return Desk(signoff, kinds)
 
 

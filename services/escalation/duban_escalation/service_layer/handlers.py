@@ -13,7 +13,6 @@ from duban_common.outbox import UnitOfWork
 from ..adapters.orm import watched_tasks
 from . import climb, dossier, notify
 
-
 # Built once: building a statement costs more than running it (on SQLite).
 _TASK = select(watched_tasks).where(watched_tasks.c.task_id == bindparam("b_task")).with_for_update()
 _TASK_UPDATE = watched_tasks.update().where(watched_tasks.c.task_id == bindparam("b_task"))
@@ -32,7 +31,9 @@ async def _wait_for_assignment(uow: UnitOfWork, task: dict, reason: str, key: st
     waiting = list(task.get("waiting") or [])
     if all(w["key"] != key for w in waiting):
         waiting.append({"reason": reason, "key": key})
-        await uow.session.execute(watched_tasks.update().where(watched_tasks.c.task_id == task["task_id"]).values(waiting=waiting))
+        await uow.session.execute(
+            watched_tasks.update().where(watched_tasks.c.task_id == task["task_id"]).values(waiting=waiting)
+        )
 
 
 def assigned(task: dict) -> bool:
@@ -43,18 +44,30 @@ def assigned(task: dict) -> bool:
     return task["unit"] is not None and task["title"] is not None
 
 
-async def _upsert(uow: UnitOfWork, tenant: str, task_id: str, matter_id: str, unit: tuple[str, int | None] | None = None,
-                  **values) -> dict:
+async def _upsert(
+    uow: UnitOfWork, tenant: str, task_id: str, matter_id: str, unit: tuple[str, int | None] | None = None, **values
+) -> dict:
     """The task's row, created or changed by ``values``, and by ``unit`` (the lead unit and the task
     version that named it) unless the row has its unit from a later version: task.* events of one
     task can be processed out of order when one of them waits for its redelivery."""
     task, now = await load(uow, task_id), uow.now()
-    if unit is not None and (task is None or task["unit_version"] is None or unit[1] is None or unit[1] > task["unit_version"]):
+    if unit is not None and (
+        task is None or task["unit_version"] is None or unit[1] is None or unit[1] > task["unit_version"]
+    ):
         values |= {"unit": unit[0], "unit_version": unit[1]}
     if task is None:
         # values may set the defaults too: a deadline.set or deadline.overdue can come before task.assigned
-        row = {"task_id": task_id, "tenant": tenant, "matter_id": matter_id, "updated_at": now,
-               "urges": 0, "returns": 0, "overdue": False, "closed": False, **values}
+        row = {
+            "task_id": task_id,
+            "tenant": tenant,
+            "matter_id": matter_id,
+            "updated_at": now,
+            "urges": 0,
+            "returns": 0,
+            "overdue": False,
+            "closed": False,
+            **values,
+        }
         await uow.session.execute(watched_tasks.insert(), row)
         return dict.fromkeys(watched_tasks.c.keys()) | row
     if values:
@@ -64,18 +77,49 @@ async def _upsert(uow: UnitOfWork, tenant: str, task_id: str, matter_id: str, un
 
 
 async def on_matter_registered(e: ev.MatterRegistered, d: Delivery, uow: UnitOfWork) -> None:
-    await dossier.add(uow, d.envelope.tenant, e.matter_id, None, "matter",
-                      {"matter_id": e.matter_id, "title": e.title, "content": e.content, "kind": e.origin.kind,
-                       "origin": e.origin.model_dump(mode="json"), "registered_at": e.registered_at.isoformat()}, at=e.registered_at)
+    await dossier.add(
+        uow,
+        d.envelope.tenant,
+        e.matter_id,
+        None,
+        "matter",
+        {
+            "matter_id": e.matter_id,
+            "title": e.title,
+            "content": e.content,
+            "kind": e.origin.kind,
+            "origin": e.origin.model_dump(mode="json"),
+            "registered_at": e.registered_at.isoformat(),
+        },
+        at=e.registered_at,
+    )
 
 
-async def on_task_assigned(e: ev.TaskAssigned, d: Delivery, uow: UnitOfWork, *, calendar: WorkCalendar, contexts: notify.Contexts) -> None:
+async def on_task_assigned(
+    e: ev.TaskAssigned, d: Delivery, uow: UnitOfWork, *, calendar: WorkCalendar, contexts: notify.Contexts
+) -> None:
     task = await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id, unit=(e.lead_unit, e.version), title=e.title)
-    await dossier.add(uow, d.envelope.tenant, e.matter_id, e.task_id, "assigned", {
-        "task_id": e.task_id, "lead_unit": e.lead_unit, "co_units": e.co_units, "responsible_person": e.responsible_person,
-        "notice_no": e.notice_no, "requirement": e.requirement, "assigned_at": e.assigned_at.isoformat()}, at=e.assigned_at)
+    await dossier.add(
+        uow,
+        d.envelope.tenant,
+        e.matter_id,
+        e.task_id,
+        "assigned",
+        {
+            "task_id": e.task_id,
+            "lead_unit": e.lead_unit,
+            "co_units": e.co_units,
+            "responsible_person": e.responsible_person,
+            "notice_no": e.notice_no,
+            "requirement": e.requirement,
+            "assigned_at": e.assigned_at.isoformat(),
+        },
+        at=e.assigned_at,
+    )
     if task.get("waiting"):  # triggers that came first, in the order they came
-        await uow.session.execute(watched_tasks.update().where(watched_tasks.c.task_id == e.task_id).values(waiting=None))
+        await uow.session.execute(
+            watched_tasks.update().where(watched_tasks.c.task_id == e.task_id).values(waiting=None)
+        )
         for w in task["waiting"]:
             current = await load(uow, e.task_id)
             if w["reason"] == "overdue" and (current["closed"] or not current["overdue"]):
@@ -83,48 +127,100 @@ async def on_task_assigned(e: ev.TaskAssigned, d: Delivery, uow: UnitOfWork, *, 
             if w["reason"] == "returned":
                 await climb.returned(uow, current, calendar, await contexts(uow.session, current["tenant"]))
                 continue
-            await climb.escalate(uow, current, w["reason"], w["key"], calendar, await contexts(uow.session, current["tenant"]))
+            await climb.escalate(
+                uow, current, w["reason"], w["key"], calendar, await contexts(uow.session, current["tenant"])
+            )
 
 
 async def on_task_reassigned(e: ev.TaskReassigned, d: Delivery, uow: UnitOfWork) -> None:
     await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id, unit=(e.lead_unit, e.version))
-    await dossier.add(uow, d.envelope.tenant, e.matter_id, e.task_id, "reassigned", {"from": e.previous_unit, "to": e.lead_unit,
-                                                                                    "reason": e.reason})
+    await dossier.add(
+        uow,
+        d.envelope.tenant,
+        e.matter_id,
+        e.task_id,
+        "reassigned",
+        {"from": e.previous_unit, "to": e.lead_unit, "reason": e.reason},
+    )
 
 
 async def on_deadline_set(e: ev.DeadlineSet, d: Delivery, uow: UnitOfWork) -> None:
     # a new deadline still ahead ends 逾期不报 (a feedback report met the period, an extension); one
     # already past (a returned feedback's period) leaves the task as it is
     ahead = e.due_at > uow.now()
-    await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id, due_on=e.due_on, due_at=e.due_at, **({"overdue": False} if ahead else {}))
+    await _upsert(
+        uow,
+        d.envelope.tenant,
+        e.task_id,
+        e.matter_id,
+        due_on=e.due_on,
+        due_at=e.due_at,
+        **({"overdue": False} if ahead else {}),
+    )
     if ahead:
         await climb.cancel_timers(uow, e.task_id, "reurge")
-    await dossier.add(uow, d.envelope.tenant, e.matter_id, e.task_id, "deadline", {
-        "due_on": e.due_on.isoformat(), "rule": e.rule, "reason": e.reason, "previous_due_on": e.previous_due_on.isoformat()
-        if e.previous_due_on else None, "provisional": e.provisional})
+    await dossier.add(
+        uow,
+        d.envelope.tenant,
+        e.matter_id,
+        e.task_id,
+        "deadline",
+        {
+            "due_on": e.due_on.isoformat(),
+            "rule": e.rule,
+            "reason": e.reason,
+            "previous_due_on": e.previous_due_on.isoformat() if e.previous_due_on else None,
+            "provisional": e.provisional,
+        },
+    )
 
 
 async def on_extension_decided(e: ev.ExtensionDecided, d: Delivery, uow: UnitOfWork) -> None:
-    await dossier.add(uow, d.envelope.tenant, e.matter_id, e.task_id, "extension", {
-        "decision": e.decision, "requested_due_on": e.requested_due_on.isoformat(), "reason": e.reason,
-        "new_due_on": e.new_due_on.isoformat() if e.new_due_on else None})
+    await dossier.add(
+        uow,
+        d.envelope.tenant,
+        e.matter_id,
+        e.task_id,
+        "extension",
+        {
+            "decision": e.decision,
+            "requested_due_on": e.requested_due_on.isoformat(),
+            "reason": e.reason,
+            "new_due_on": e.new_due_on.isoformat() if e.new_due_on else None,
+        },
+    )
 
 
-async def on_overdue(e: ev.DeadlineOverdue, d: Delivery, uow: UnitOfWork, *, calendar: WorkCalendar, contexts: notify.Contexts) -> None:
+async def on_overdue(
+    e: ev.DeadlineOverdue, d: Delivery, uow: UnitOfWork, *, calendar: WorkCalendar, contexts: notify.Contexts
+) -> None:
     task = await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id, overdue=True)
     if task["closed"]:
         return
     if not assigned(task):
         await _wait_for_assignment(uow, task, "overdue", f"overdue:{e.timer_id}")
         return
-    await climb.escalate(uow, task, "overdue", f"overdue:{e.timer_id}", calendar, await contexts(uow.session, task["tenant"]))
+    await climb.escalate(
+        uow, task, "overdue", f"overdue:{e.timer_id}", calendar, await contexts(uow.session, task["tenant"])
+    )
 
 
-async def on_returned(e: ev.TaskReturned, d: Delivery, uow: UnitOfWork, *, calendar: WorkCalendar, contexts: notify.Contexts) -> None:
+async def on_returned(
+    e: ev.TaskReturned, d: Delivery, uow: UnitOfWork, *, calendar: WorkCalendar, contexts: notify.Contexts
+) -> None:
     task = await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id)
-    await uow.session.execute(watched_tasks.update().where(watched_tasks.c.task_id == e.task_id).values(returns=task["returns"] + 1))
+    await uow.session.execute(
+        watched_tasks.update().where(watched_tasks.c.task_id == e.task_id).values(returns=task["returns"] + 1)
+    )
     task = await load(uow, e.task_id)
-    await dossier.add(uow, d.envelope.tenant, e.matter_id, e.task_id, "returned", {"reason": e.reason, "report": e.report or "completion"})
+    await dossier.add(
+        uow,
+        d.envelope.tenant,
+        e.matter_id,
+        e.task_id,
+        "returned",
+        {"reason": e.reason, "report": e.report or "completion"},
+    )
     if not assigned(task):
         await _wait_for_assignment(uow, task, "returned", f"returned:{d.envelope.id}")
         return
@@ -145,5 +241,10 @@ async def on_completed(e: ev.TaskCompleted, d: Delivery, uow: UnitOfWork) -> Non
 async def on_reminder(e: ev.DeadlineReminder, d: Delivery, uow: UnitOfWork, *, contexts: notify.Contexts) -> None:
     task = await load(uow, e.task_id)
     if task and task["unit"] and not task["closed"]:
-        await notify.send(uow, await contexts(uow.session, task["tenant"]), task, "reminder",
-                          f"【督办提醒】{{unit}}：您单位承办的“{{title}}”将于{e.due_on.isoformat()}到期，请抓紧办理并按时反馈。")
+        await notify.send(
+            uow,
+            await contexts(uow.session, task["tenant"]),
+            task,
+            "reminder",
+            f"【督办提醒】{{unit}}：您单位承办的“{{title}}”将于{e.due_on.isoformat()}到期，请抓紧办理并按时反馈。",
+        )

@@ -23,7 +23,11 @@ PREFIX = {"bulletin": "【督查通报】", "special_report": "【督查专报�
 
 
 async def task_of(uow: UnitOfWork, draft: dict) -> dict:
-    row = (await uow.session.execute(select(watched_tasks).where(watched_tasks.c.task_id == draft["task_id"]))).mappings().first()
+    row = (
+        (await uow.session.execute(select(watched_tasks).where(watched_tasks.c.task_id == draft["task_id"])))
+        .mappings()
+        .first()
+    )
     if row is None:
         raise SignoffError(404, f"任务 {draft['task_id']} 不存在")
     return dict(row)
@@ -39,26 +43,66 @@ async def urge_notice(uow: UnitOfWork, draft: dict, ctx: notify.Context) -> str:
     task, tenant, now = await task_of(uow, draft), draft["tenant"], uow.now()
     urge = (await uow.session.execute(select(urges).where(urges.c.id == draft["payload"]["urge_id"]))).mappings().one()
     year = local_day(now).year
-    number = sequences.format_number("催办", year, await sequences.next_value(uow.session, notice_sequences, tenant, year, "urge"))
+    number = sequences.format_number(
+        "催办", year, await sequences.next_value(uow.session, notice_sequences, tenant, year, "urge")
+    )
     await uow.session.execute(urges.update().where(urges.c.id == urge["id"]).values(notice_no=number))
-    await uow.emit(tenant, ev.ESCALATION_URGED, ev.EscalationUrged(
-        urge_id=urge["id"], urge_no=urge["urge_no"], notice_no=number, reason=urge["reason"], note=urge["note"], urged_by=urge["urged_by"],
-        urged_at=now, task_id=task["task_id"], matter_id=task["matter_id"], unit=task["unit"]))
-    await dossier.add(uow, tenant, task["matter_id"], task["task_id"], "urge",
-                      {"urge_no": urge["urge_no"], "notice_no": number, "reason": urge["reason"], "note": urge["note"], "by": urge["urged_by"]})
+    await uow.emit(
+        tenant,
+        ev.ESCALATION_URGED,
+        ev.EscalationUrged(
+            urge_id=urge["id"],
+            urge_no=urge["urge_no"],
+            notice_no=number,
+            reason=urge["reason"],
+            note=urge["note"],
+            urged_by=urge["urged_by"],
+            urged_at=now,
+            task_id=task["task_id"],
+            matter_id=task["matter_id"],
+            unit=task["unit"],
+        ),
+    )
+    await dossier.add(
+        uow,
+        tenant,
+        task["matter_id"],
+        task["task_id"],
+        "urge",
+        {
+            "urge_no": urge["urge_no"],
+            "notice_no": number,
+            "reason": urge["reason"],
+            "note": urge["note"],
+            "by": urge["urged_by"],
+        },
+    )
     ladder = await ladder_of(uow, tenant)
     if ladder.urge_deduction:
         await deduct(uow, task, ladder.urge_deduction, f"催办（{number}）")
-    await notify.send(uow, ctx, task, "urge", f"【督办提醒】{{unit}}：您单位承办的“{{title}}”{braces(urge['note']) or URGE_REASONS[urge['reason']]}，"
-                      f"现予第{urge['urge_no']}次催办（{number}），请立即办理并反馈。", copies=True)
+    await notify.send(
+        uow,
+        ctx,
+        task,
+        "urge",
+        f"【督办提醒】{{unit}}：您单位承办的“{{title}}”{braces(urge['note']) or URGE_REASONS[urge['reason']]}，"
+        f"现予第{urge['urge_no']}次催办（{number}），请立即办理并反馈。",
+        copies=True,
+    )
     return number
 
 
 async def urge_refused(uow: UnitOfWork, draft: dict, _ctx: notify.Context) -> None:
     """The urge stays counted (the ladder's clock); its notice is not sent."""
     task = await task_of(uow, draft)
-    await dossier.add(uow, draft["tenant"], task["matter_id"], task["task_id"], "urge_notice_refused",
-                      {"urge_id": draft["payload"]["urge_id"], "reason": draft["steps"][-1]["reason"]})
+    await dossier.add(
+        uow,
+        draft["tenant"],
+        task["matter_id"],
+        task["task_id"],
+        "urge_notice_refused",
+        {"urge_id": draft["payload"]["urge_id"], "reason": draft["steps"][-1]["reason"]},
+    )
 
 
 async def bulletin(uow: UnitOfWork, draft: dict, ctx: notify.Context) -> None:
@@ -72,34 +116,73 @@ async def public_censure(uow: UnitOfWork, draft: dict, _ctx: notify.Context) -> 
     """公开通报批评: for the media or publicity platform (duban.out.<tenant>.publicity.censure), and
     recorded as a bulletin of the rung."""
     task, payload = await _bulletined(uow, draft, "public")
-    await uow.emit(draft["tenant"], ev.PUBLIC_CENSURE, ev.PublicCensure(
-        censure_id=str(uuid.uuid4()), unit_name=payload["unit_name"], title=task["title"], text=payload["text"], censured_at=uow.now(),
-        task_id=task["task_id"], matter_id=task["matter_id"], unit=task["unit"], step=payload["step"]))
+    await uow.emit(
+        draft["tenant"],
+        ev.PUBLIC_CENSURE,
+        ev.PublicCensure(
+            censure_id=str(uuid.uuid4()),
+            unit_name=payload["unit_name"],
+            title=task["title"],
+            text=payload["text"],
+            censured_at=uow.now(),
+            task_id=task["task_id"],
+            matter_id=task["matter_id"],
+            unit=task["unit"],
+            step=payload["step"],
+        ),
+    )
 
 
 async def _bulletined(uow: UnitOfWork, draft: dict, issued_by: str) -> tuple[dict, dict]:
     """escalation.bulletined and the dossier's entry for a signed bulletin of the rung."""
     task, payload, now = await task_of(uow, draft), draft["payload"], uow.now()
-    await uow.emit(draft["tenant"], ev.ESCALATION_BULLETINED, ev.EscalationBulletined(
-        issued_by=issued_by, text=payload["text"], bulletined_at=now, task_id=task["task_id"], matter_id=task["matter_id"],
-        unit=task["unit"], step=payload["step"]))
-    await dossier.add(uow, draft["tenant"], task["matter_id"], task["task_id"], "bulletin",
-                      {"step": payload["step"], "issued_by": issued_by, "text": payload["text"]})
+    await uow.emit(
+        draft["tenant"],
+        ev.ESCALATION_BULLETINED,
+        ev.EscalationBulletined(
+            issued_by=issued_by,
+            text=payload["text"],
+            bulletined_at=now,
+            task_id=task["task_id"],
+            matter_id=task["matter_id"],
+            unit=task["unit"],
+            step=payload["step"],
+        ),
+    )
+    await dossier.add(
+        uow,
+        draft["tenant"],
+        task["matter_id"],
+        task["task_id"],
+        "bulletin",
+        {"step": payload["step"], "issued_by": issued_by, "text": payload["text"]},
+    )
     return task, payload
 
 
 async def transfer(uow: UnitOfWork, draft: dict, ctx: notify.Context) -> None:
     """The government's approval ends the chain: the case goes to the discipline body, once."""
     task = await task_of(uow, draft)
-    approvals = [{"action": step["action"], "role": step["role"], "person": step["person_name"], "at": step["at"].isoformat()}
-                 for step in draft["steps"]]
+    approvals = [
+        {"action": step["action"], "role": step["role"], "person": step["person_name"], "at": step["at"].isoformat()}
+        for step in draft["steps"]
+    ]
     await dossier.transfer(uow, task, ctx, approvals=approvals)
 
 
 async def transfer_refused(uow: UnitOfWork, draft: dict, _ctx: notify.Context) -> None:
     """Not transferred: recorded, and the task stays with the office."""
     task = await task_of(uow, draft)
-    await dossier.add(uow, draft["tenant"], task["matter_id"], task["task_id"], "transfer_refused",
-                      {"draft_id": draft["id"], "reason": draft["steps"][-1]["reason"]})
-    await uow.session.execute(explanation_assessments.update().where(explanation_assessments.c.task_id == task["task_id"])
-                              .values(draft_id=draft["id"]))
+    await dossier.add(
+        uow,
+        draft["tenant"],
+        task["matter_id"],
+        task["task_id"],
+        "transfer_refused",
+        {"draft_id": draft["id"], "reason": draft["steps"][-1]["reason"]},
+    )
+    await uow.session.execute(
+        explanation_assessments.update()
+        .where(explanation_assessments.c.task_id == task["task_id"])
+        .values(draft_id=draft["id"])
+    )

@@ -16,7 +16,9 @@ from duban_common.unit_directory import UnitDirectory
 from ..adapters import orm
 
 DIRECTORY = UnitDirectory(orm.units)  # filled by the units consumer (entrypoints/consumers.py)
-Units = Callable[[AsyncSession, str], Awaitable[dict[str, dict]]]  # (session, tenant) → code → unit (name, contact, phone, type, active)
+Units = Callable[
+    [AsyncSession, str], Awaitable[dict[str, dict]]
+]  # (session, tenant) → code → unit (name, contact, phone, type, active)
 
 
 @dataclass
@@ -32,7 +34,9 @@ class Context:
         return self.units.get(task["unit"], {}).get("name", task["unit"])
 
 
-Contexts = Callable[[AsyncSession, str], Awaitable[Context]]  # (session, tenant) → its Context: contexts_of(...), bound by bootstrap
+Contexts = Callable[
+    [AsyncSession, str], Awaitable[Context]
+]  # (session, tenant) → its Context: contexts_of(...), bound by bootstrap
 
 
 async def context(session: AsyncSession, settings, tenant: str, *, units: Units | None = None) -> Context:
@@ -42,7 +46,9 @@ async def context(session: AsyncSession, settings, tenant: str, *, units: Units 
     known = await (units or DIRECTORY.units)(session, tenant)
     # urge notices and supervision orders are copied to the organisation department, the
     # supervision body and the work-style office (DESIGN.md §5)
-    copies = [c for c, u in known.items() if u.get("type") in ("copy_recipient", "discipline_body") and u.get("active", True)]
+    copies = [
+        c for c, u in known.items() if u.get("type") in ("copy_recipient", "discipline_body") and u.get("active", True)
+    ]
     mail = [m for m in (settings.notify_mail_to or "").split(",") if m.strip()]
     return Context(known, settings.webhook_url, mail, copies)
 
@@ -63,8 +69,15 @@ async def send(uow: UnitOfWork, ctx: Context, task: dict, template: str, text: s
     if ctx.webhook_url:
         targets.append(("webhook", {"unit": task["unit"], "name": None, "address": ctx.webhook_url}))
     for channel, recipient in targets:
-        note = ev.NotificationRequested(notification_id=str(uuid.uuid4()), channel=channel, recipient=recipient, template=template,
-                                        text=rendered, ref=ref, created_at=uow.now())
+        note = ev.NotificationRequested(
+            notification_id=str(uuid.uuid4()),
+            channel=channel,
+            recipient=recipient,
+            template=template,
+            text=rendered,
+            ref=ref,
+            created_at=uow.now(),
+        )
         await uow.emit(task["tenant"], ev.NOTIFICATION_REQUESTED, note)  # on duban.out.<tenant>.notification.<channel>
 
 

@@ -21,9 +21,13 @@ from . import notify
 async def remind(runtime, cal: WorkCalendar, now) -> int:
     with tenancy.scoped(tenancy.ALL):
         async with runtime.db.read() as session:
-            days = {tenant: Ladder.model_validate(definition).approval_reminder_workdays
-                    for tenant, definition in (await session.execute(select(ladders.c.tenant, ladders.c.definition))).all()}
-            due = await runtime.signoff.reminders_due(session, now, cal, lambda tenant: days.get(tenant, DEFAULT_LADDER.approval_reminder_workdays))
+            days = {
+                tenant: Ladder.model_validate(definition).approval_reminder_workdays
+                for tenant, definition in (await session.execute(select(ladders.c.tenant, ladders.c.definition))).all()
+            }
+            due = await runtime.signoff.reminders_due(
+                session, now, cal, lambda tenant: days.get(tenant, DEFAULT_LADDER.approval_reminder_workdays)
+            )
     for draft in due:
         with tenancy.scoped(draft["tenant"]):
             async with runtime.unit_of_work() as uow:
@@ -38,8 +42,13 @@ async def _send(uow, ctx: notify.Context, draft: dict) -> None:
     text = f"【签批提醒】{role}：《{DOC_TYPES.get(draft['doc_type'], draft['doc_type'])}》“{draft['title']}”等待您签批已超过规定时限，请及时办理。"
     targets = [("mail", m) for m in ctx.mail_to] + ([("webhook", ctx.webhook_url)] if ctx.webhook_url else [])
     for channel, address in targets:
-        note = ev.NotificationRequested(notification_id=str(uuid.uuid4()), channel=channel, template="approval_reminder", text=text,
-                                        recipient={"unit": draft["waiting_role"], "name": role, "address": address},
-                                        ref={"draft_id": draft["id"], "task_id": draft["task_id"], "title": draft["title"]},
-                                        created_at=uow.now())
+        note = ev.NotificationRequested(
+            notification_id=str(uuid.uuid4()),
+            channel=channel,
+            template="approval_reminder",
+            text=text,
+            recipient={"unit": draft["waiting_role"], "name": role, "address": address},
+            ref={"draft_id": draft["id"], "task_id": draft["task_id"], "title": draft["title"]},
+            created_at=uow.now(),
+        )
         await uow.emit(draft["tenant"], ev.NOTIFICATION_REQUESTED, note)

@@ -20,8 +20,28 @@ async def ladder_of(uow: UnitOfWork, tenant: str) -> Ladder:
 
 async def deduct(uow: UnitOfWork, task: dict, points: float, reason: str) -> None:
     deduction_id = str(uuid.uuid4())
-    await uow.session.execute(deductions.insert(), dict(id=deduction_id, tenant=task["tenant"], unit=task["unit"], task_id=task["task_id"],
-                                                         points=points, reason=reason, at=uow.now()))
-    await uow.emit(task["tenant"], ev.ESCALATION_DEDUCTED, ev.EscalationDeducted(
-        deduction_id=deduction_id, task_id=task["task_id"], matter_id=task["matter_id"], unit=task["unit"], points=points,
-        reason=reason, deducted_at=uow.now()))
+    await uow.session.execute(
+        deductions.insert(),
+        dict(
+            id=deduction_id,
+            tenant=task["tenant"],
+            unit=task["unit"],
+            task_id=task["task_id"],
+            points=points,
+            reason=reason,
+            at=uow.now(),
+        ),
+    )
+    await uow.emit(
+        task["tenant"],
+        ev.ESCALATION_DEDUCTED,
+        ev.EscalationDeducted(
+            deduction_id=deduction_id,
+            task_id=task["task_id"],
+            matter_id=task["matter_id"],
+            unit=task["unit"],
+            points=points,
+            reason=reason,
+            deducted_at=uow.now(),
+        ),
+    )

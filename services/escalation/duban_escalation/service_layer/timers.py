@@ -25,8 +25,13 @@ class EscalationTimers:
             now = now or self.runtime.clock.now()
             with tenancy.scoped(tenancy.ALL):  # which are due, in every tenant; each fires in its tenant's scope
                 async with self.runtime.db.read() as s:
-                    due = (await s.execute(select(timers.c.key, timers.c.tenant).where(
-                        timers.c.fired_at.is_(None), timers.c.cancelled.is_(False), timers.c.due_at <= now).order_by(timers.c.due_at))).all()
+                    due = (
+                        await s.execute(
+                            select(timers.c.key, timers.c.tenant)
+                            .where(timers.c.fired_at.is_(None), timers.c.cancelled.is_(False), timers.c.due_at <= now)
+                            .order_by(timers.c.due_at)
+                        )
+                    ).all()
             for key, tenant in due:
                 with tenancy.scoped(tenant):
                     async with self.runtime.unit_of_work() as uow:
@@ -40,17 +45,28 @@ class EscalationTimers:
         if t is None or t["fired_at"] is not None or t["cancelled"]:
             return  # another replica fired it
         await uow.session.execute(timers.update().where(timers.c.key == key).values(fired_at=uow.now()))
-        task = (await uow.session.execute(select(watched_tasks).where(watched_tasks.c.task_id == t["task_id"]))).mappings().first()
+        task = (
+            (await uow.session.execute(select(watched_tasks).where(watched_tasks.c.task_id == t["task_id"])))
+            .mappings()
+            .first()
+        )
         if task is None or task["closed"]:
             return
         if t["kind"] == "reurge" and task["overdue"]:
             await climb.escalate(uow, dict(task), "overdue_again", key, self.cal, ctx)
         elif t["kind"] == "explanation":
             step = int(key.rsplit(":", 1)[1])
-            e = (await uow.session.execute(select(explanations.c.submitted_at).where(
-                explanations.c.task_id == t["task_id"], explanations.c.step == step))).first()
+            e = (
+                await uow.session.execute(
+                    select(explanations.c.submitted_at).where(
+                        explanations.c.task_id == t["task_id"], explanations.c.step == step
+                    )
+                )
+            ).first()
             if e is not None and e.submitted_at is None:
-                await dossier.add(uow, task["tenant"], task["matter_id"], task["task_id"], "explanation_missing", {"step": step})
+                await dossier.add(
+                    uow, task["tenant"], task["matter_id"], task["task_id"], "explanation_missing", {"step": step}
+                )
                 if (await rules.ladder_of(uow, task["tenant"])).explanation_missing_urges:
                     await climb.escalate(uow, dict(task), "explanation_missing", key, self.cal, ctx)
 

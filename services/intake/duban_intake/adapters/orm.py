@@ -2,10 +2,10 @@
 
 from sqlalchemy import JSON, Boolean, Column, Integer, LargeBinary, MetaData, String, Table, Text, UniqueConstraint
 
-from duban_common.sql import UTCDateTime
 from duban_common.outbox import InfraTables
-from duban_common.unit_directory import unit_table
+from duban_common.sql import UTCDateTime
 from duban_common.tenancy import tenant_column
+from duban_common.unit_directory import unit_table
 
 metadata = MetaData()
 infra = InfraTables(metadata)

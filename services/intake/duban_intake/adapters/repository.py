@@ -28,11 +28,30 @@ class SubmissionFilter:
 
 def _submissions_query(tenant: str, wanted: SubmissionFilter):
     columns = submissions.c
-    query = (select(columns.id, columns.source, columns.external_id, columns.kind, columns.status, columns.pending_reason,
-                    columns.title, columns.channel, columns.received_at, columns.decided_at, columns.decision_note,
-                    citizen_contacts.c.name_masked.label("citizen_name"), citizen_contacts.c.phone_masked.label("citizen_phone"))
-             .outerjoin(citizen_contacts, citizen_contacts.c.submission_id == columns.id).where(columns.tenant == tenant))
-    for column, value in ((columns.status, wanted.status), (columns.kind, wanted.kind), (columns.source, wanted.source)):
+    query = (
+        select(
+            columns.id,
+            columns.source,
+            columns.external_id,
+            columns.kind,
+            columns.status,
+            columns.pending_reason,
+            columns.title,
+            columns.channel,
+            columns.received_at,
+            columns.decided_at,
+            columns.decision_note,
+            citizen_contacts.c.name_masked.label("citizen_name"),
+            citizen_contacts.c.phone_masked.label("citizen_phone"),
+        )
+        .outerjoin(citizen_contacts, citizen_contacts.c.submission_id == columns.id)
+        .where(columns.tenant == tenant)
+    )
+    for column, value in (
+        (columns.status, wanted.status),
+        (columns.kind, wanted.kind),
+        (columns.source, wanted.source),
+    ):
         if value:
             query = query.where(column == value)
     if wanted.received_from:
@@ -44,7 +63,9 @@ def _submissions_query(tenant: str, wanted: SubmissionFilter):
     return query
 
 
-async def list_submissions(session: AsyncSession, tenant: str, wanted: SubmissionFilter, limit: int, offset: int) -> tuple[int, list[dict]]:
+async def list_submissions(
+    session: AsyncSession, tenant: str, wanted: SubmissionFilter, limit: int, offset: int
+) -> tuple[int, list[dict]]:
     """(how many match, the page of them, newest first) with citizens' data masked."""
     query = _submissions_query(tenant, wanted)
     total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
@@ -58,27 +79,42 @@ async def get_submission(session: AsyncSession, tenant: str, submission_id: str,
     return dict(row) if row is not None else None
 
 
-_FIND = select(submissions.c.id, submissions.c.status, submissions.c.pending_reason).where(  # built once: every submission asks
-    submissions.c.tenant == bindparam("b_tenant"), submissions.c.source == bindparam("b_source"),
-    submissions.c.external_id == bindparam("b_external_id"))
+_FIND = select(
+    submissions.c.id, submissions.c.status, submissions.c.pending_reason
+).where(  # built once: every submission asks
+    submissions.c.tenant == bindparam("b_tenant"),
+    submissions.c.source == bindparam("b_source"),
+    submissions.c.external_id == bindparam("b_external_id"),
+)
 
 
 async def find_submission(session: AsyncSession, tenant: str, source: str, external_id: str):
     """(id, status, pending_reason) of the submission with this identity, or None."""
-    return (await session.execute(_FIND, {"b_tenant": tenant, "b_source": source, "b_external_id": external_id})).first()
+    return (
+        await session.execute(_FIND, {"b_tenant": tenant, "b_source": source, "b_external_id": external_id})
+    ).first()
 
 
 async def insert_submission(session: AsyncSession, values: dict) -> None:
     await session.execute(submissions.insert(), values)
 
 
-async def decide_submission(session: AsyncSession, submission_id: str, status: str, at: datetime, note: str | None) -> None:
-    await session.execute(submissions.update().where(submissions.c.id == submission_id).values(
-        status=status, decided_at=at, decision_note=note))
+async def decide_submission(
+    session: AsyncSession, submission_id: str, status: str, at: datetime, note: str | None
+) -> None:
+    await session.execute(
+        submissions.update()
+        .where(submissions.c.id == submission_id)
+        .values(status=status, decided_at=at, decision_note=note)
+    )
 
 
 async def matter_ids_of(session: AsyncSession, submission_id: str) -> list[str]:
-    query = select(registrations.c.matter_id).where(registrations.c.submission_id == submission_id).order_by(registrations.c.item_seq)
+    query = (
+        select(registrations.c.matter_id)
+        .where(registrations.c.submission_id == submission_id)
+        .order_by(registrations.c.item_seq)
+    )
     return list((await session.execute(query)).scalars())
 
 
@@ -91,16 +127,20 @@ async def insert_contact(session: AsyncSession, values: dict) -> None:
 
 
 async def masked_contact(session: AsyncSession, submission_id: str) -> dict | None:
-    query = select(citizen_contacts.c.name_masked, citizen_contacts.c.phone_masked).where(citizen_contacts.c.submission_id == submission_id)
+    query = select(citizen_contacts.c.name_masked, citizen_contacts.c.phone_masked).where(
+        citizen_contacts.c.submission_id == submission_id
+    )
     row = (await session.execute(query)).mappings().first()
     return dict(row) if row is not None else None
 
 
 async def matter_contact(session: AsyncSession, tenant: str, matter_id: str):
     """The citizen contact behind one registered matter: submission_id, phone_enc, name_masked (or None)."""
-    query = (select(citizen_contacts.c.submission_id, citizen_contacts.c.phone_enc, citizen_contacts.c.name_masked)
-             .join(registrations, registrations.c.submission_id == citizen_contacts.c.submission_id)
-             .where(registrations.c.tenant == tenant, registrations.c.matter_id == matter_id))
+    query = (
+        select(citizen_contacts.c.submission_id, citizen_contacts.c.phone_enc, citizen_contacts.c.name_masked)
+        .join(registrations, registrations.c.submission_id == citizen_contacts.c.submission_id)
+        .where(registrations.c.tenant == tenant, registrations.c.matter_id == matter_id)
+    )
     return (await session.execute(query)).first()
 
 
@@ -131,9 +171,13 @@ async def update_tenant(session: AsyncSession, slug: str, values: dict) -> None:
     await session.execute(tenants.update().where(tenants.c.slug == slug).values(**values))
 
 
-async def replace_template(session: AsyncSession, slug: str, kind: str, content: bytes, sha256: str, uploaded_at: datetime) -> None:
+async def replace_template(
+    session: AsyncSession, slug: str, kind: str, content: bytes, sha256: str, uploaded_at: datetime
+) -> None:
     await delete_template(session, slug, kind)
-    await session.execute(tenant_templates.insert(), dict(slug=slug, kind=kind, content=content, sha256=sha256, uploaded_at=uploaded_at))
+    await session.execute(
+        tenant_templates.insert(), dict(slug=slug, kind=kind, content=content, sha256=sha256, uploaded_at=uploaded_at)
+    )
 
 
 async def template_content(session: AsyncSession, slug: str, kind: str) -> bytes | None:
@@ -144,7 +188,9 @@ async def template_content(session: AsyncSession, slug: str, kind: str) -> bytes
 
 async def delete_template(session: AsyncSession, slug: str, kind: str) -> bool:
     """True when there was one."""
-    done = await session.execute(delete(tenant_templates).where(tenant_templates.c.slug == slug, tenant_templates.c.kind == kind))
+    done = await session.execute(
+        delete(tenant_templates).where(tenant_templates.c.slug == slug, tenant_templates.c.kind == kind)
+    )
     return done.rowcount > 0
 
 
@@ -155,7 +201,9 @@ async def review_policies(session: AsyncSession, tenant: str) -> dict[str, bool]
 
 
 async def review_required(session: AsyncSession, tenant: str, kind: str) -> bool:
-    query = select(triage_policies.c.review_required).where(triage_policies.c.tenant == tenant, triage_policies.c.kind == kind)
+    query = select(triage_policies.c.review_required).where(
+        triage_policies.c.tenant == tenant, triage_policies.c.kind == kind
+    )
     return bool((await session.execute(query)).scalar())
 
 

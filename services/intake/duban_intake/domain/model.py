@@ -34,8 +34,13 @@ def drafts(data: BaseModel) -> list[MatterDraft]:
     if isinstance(data, sub.MeetingDecision):
         return [
             MatterDraft(
-                item_seq=d.seq, title=d.title, content=d.content, lead_unit=d.lead_unit, co_units=list(d.co_units),
-                requested_due_on=d.due_on, extra_origin={"decision_seq": d.seq, "handled_by_office": d.handled_by_office},
+                item_seq=d.seq,
+                title=d.title,
+                content=d.content,
+                lead_unit=d.lead_unit,
+                co_units=list(d.co_units),
+                requested_due_on=d.due_on,
+                extra_origin={"decision_seq": d.seq, "handled_by_office": d.handled_by_office},
             )
             for d in sorted(data.decisions, key=lambda d: d.seq)
         ]
@@ -73,15 +78,32 @@ def with_units(items: list[MatterDraft], choices: dict[int, dict]) -> list[Matte
         if c is None:
             out.append(draft)
             continue
-        out.append(MatterDraft(draft.item_seq, draft.title, draft.content, c["lead_unit"], list(c.get("co_units") or []),
-                               c.get("due_on") or draft.requested_due_on, draft.extra_origin))
+        out.append(
+            MatterDraft(
+                draft.item_seq,
+                draft.title,
+                draft.content,
+                c["lead_unit"],
+                list(c.get("co_units") or []),
+                c.get("due_on") or draft.requested_due_on,
+                draft.extra_origin,
+            )
+        )
     return out
 
 
-def origin(kind: str, source: str, submission_id: str, external_id: str, data: BaseModel, draft: MatterDraft) -> MatterOrigin:
-    o = MatterOrigin(kind=kind, source=source, submission_id=submission_id, external_id=external_id, **draft.extra_origin)
+def origin(
+    kind: str, source: str, submission_id: str, external_id: str, data: BaseModel, draft: MatterDraft
+) -> MatterOrigin:
+    o = MatterOrigin(
+        kind=kind, source=source, submission_id=submission_id, external_id=external_id, **draft.extra_origin
+    )
     if isinstance(data, sub.MeetingDecision):
-        o.meeting_type, o.meeting_title, o.meeting_held_on = data.meeting.type.value, data.meeting.title, data.meeting.held_on
+        o.meeting_type, o.meeting_title, o.meeting_held_on = (
+            data.meeting.type.value,
+            data.meeting.title,
+            data.meeting.held_on,
+        )
         o.minutes_no, o.origin_on = data.meeting.minutes_no, data.meeting.held_on
     elif isinstance(data, sub.LeaderInstruction):
         o.leader_name, o.leader_role, o.origin_on = data.leader.name, data.leader.role.value, data.instructed_on

@@ -53,7 +53,9 @@ def external_id(year: int, section: str | None, task: str) -> str:
     return f"wr-{year}-{digest}"
 
 
-def to_data(year: int, values: dict, lookup: dict[str, str], congress_closed_on: date | None = None) -> tuple[dict | None, list[str]]:
+def to_data(
+    year: int, values: dict, lookup: dict[str, str], congress_closed_on: date | None = None
+) -> tuple[dict | None, list[str]]:
     """The submission data for one row, or the reasons it is refused (Chinese, for the office)."""
     reasons: list[str] = []
     task = str(values.get("task") or "").strip()
@@ -85,7 +87,15 @@ def to_data(year: int, values: dict, lookup: dict[str, str], congress_closed_on:
         return None, reasons
     section = str(values.get("section") or "").strip() or None
     leader = str(values.get("lead_leader") or "").strip() or None
-    data = {"year": year, "title": task[:500], "content": task, "section": section, "lead_leader": leader,
-            "lead_unit": lead, "co_units": co, "due_on": due.isoformat() if due else None,
-            "congress_closed_on": congress_closed_on.isoformat() if congress_closed_on else None}
+    data = {
+        "year": year,
+        "title": task[:500],
+        "content": task,
+        "section": section,
+        "lead_leader": leader,
+        "lead_unit": lead,
+        "co_units": co,
+        "due_on": due.isoformat() if due else None,
+        "congress_closed_on": congress_closed_on.isoformat() if congress_closed_on else None,
+    }
     return {k: v for k, v in data.items() if v is not None}, []

@@ -27,21 +27,29 @@ MODES_DOC = """Takes a submission (CloudEvents 1.0) in any of the HTTP binding's
 answers `200` with `"duplicate": true` and changes nothing. The modes in full: docs/contract.md."""
 
 
-
-
 def request_body(max_events: int) -> dict:
     """The route's request body in the OpenAPI document: one media type per content mode. The
     batch's items are not described further: each is refused on its own, in a 200."""
     envelope = Envelope.model_json_schema()
-    return {"requestBody": {"required": True, "content": {
-        "application/cloudevents+json": {"schema": envelope, "description": "structured mode: the envelope"},
-        "application/json": {"schema": {"type": "object"}, "description": (
-            "binary mode when any ce- header is sent: the event's data, its attributes in ce-specversion, ce-id, ce-source, "
-            "ce-type, ce-time, ce-tenant (percent-encoded); without ce- headers, a structured envelope")},
-        "application/cloudevents-batch+json": {
-            "schema": {"type": "array", "items": {}, "minItems": 1, "maxItems": max_events},
-            "description": "batched mode: structured envelopes, each answered on its own"},
-    }}}
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/cloudevents+json": {"schema": envelope, "description": "structured mode: the envelope"},
+                "application/json": {
+                    "schema": {"type": "object"},
+                    "description": (
+                        "binary mode when any ce- header is sent: the event's data, its attributes in ce-specversion, ce-id, ce-source, "
+                        "ce-type, ce-time, ce-tenant (percent-encoded); without ce- headers, a structured envelope"
+                    ),
+                },
+                "application/cloudevents-batch+json": {
+                    "schema": {"type": "array", "items": {}, "minItems": 1, "maxItems": max_events},
+                    "description": "batched mode: structured envelopes, each answered on its own",
+                },
+            },
+        }
+    }
 
 
 class SubmissionAnswer(BaseModel):
@@ -76,7 +84,9 @@ Accept = Callable[[Callable[[], Envelope], Callable[[list], list]], Awaitable[tu
 
 
 def _refusal(status: int, reason: str, kind: str) -> JSONResponse:
-    return JSONResponse({"detail": reason, "errors": [{"loc": ["body"], "msg": reason, "type": kind}]}, status_code=status)
+    return JSONResponse(
+        {"detail": reason, "errors": [{"loc": ["body"], "msg": reason, "type": kind}]}, status_code=status
+    )
 
 
 def _named(item) -> dict:
@@ -101,8 +111,16 @@ async def answer(body: bytes, limit: int, accept: Accept) -> JSONResponse:
         return _refusal(413, f"一批最多 {limit} 个事件，收到 {len(items)} 个；请分批发送", "batch_too_large")
     results = []
     for i, item in enumerate(items):
-        status, payload = await accept(lambda item=item: Envelope.model_validate(item), lambda loc, i=i: ["body", i, *loc])
+        status, payload = await accept(
+            lambda item=item: Envelope.model_validate(item), lambda loc, i=i: ["body", i, *loc]
+        )
         results.append({"index": i, **_named(item), "http_status": status, **payload})
     counts = [r["http_status"] for r in results]
-    return JSONResponse({"accepted": counts.count(201), "duplicates": counts.count(200), "refused": sum(c >= 400 for c in counts),
-                         "results": results})
+    return JSONResponse(
+        {
+            "accepted": counts.count(201),
+            "duplicates": counts.count(200),
+            "refused": sum(c >= 400 for c in counts),
+            "results": results,
+        }
+    )

@@ -24,7 +24,9 @@ from . import batch
 from .deps import ProtectorDep
 
 router = APIRouter(tags=["submissions"], responses=ERROR_RESPONSES)
-MAX_BATCH_EVENTS = IntakeSettings.model_fields["max_batch_events"].default  # as documented; the limit applied is the setting's
+MAX_BATCH_EVENTS = IntakeSettings.model_fields[
+    "max_batch_events"
+].default  # as documented; the limit applied is the setting's
 
 
 def unprocessable(reason: str, errors: list[dict]) -> JSONResponse:
@@ -52,7 +54,10 @@ def _envelope(parse: Callable[[], Envelope], place: Callable[[list], list]) -> E
     except bindings.BindingError as e:
         return 422, {"detail": e.reason, "errors": e.errors}
     except (json.JSONDecodeError, UnicodeDecodeError):
-        return 422, {"detail": "请求内容不是有效的 JSON", "errors": [{"loc": place([]), "msg": "请求内容不是有效的 JSON", "type": "json_invalid"}]}
+        return 422, {
+            "detail": "请求内容不是有效的 JSON",
+            "errors": [{"loc": place([]), "msg": "请求内容不是有效的 JSON", "type": "json_invalid"}],
+        }
     except ValidationError as e:
         errors = [{**item, "loc": place(list(err["loc"]))} for err, item in zip(e.errors(), problems.items(e.errors()))]
         return 422, {"detail": f"来件信封（CloudEvents）不符合要求：{problems.summary(errors)}", "errors": errors}
@@ -70,13 +75,18 @@ def _misaddressed(envelope: Envelope, tenant: str, platform: str | None, place) 
 
 
 def _invalid(error: handlers.InvalidSubmission, place, data_place) -> tuple[int, dict]:
-    errors = [{**err, "loc": data_place(err["loc"][1:] if err["loc"][:1] == ["body"] else err["loc"])} for err in error.errors]
-    return 422, {"detail": problems.summary(errors) if errors else str(error),
-                 "errors": errors or [{"loc": place([]), "msg": str(error), "type": "invalid"}]}
+    errors = [
+        {**err, "loc": data_place(err["loc"][1:] if err["loc"][:1] == ["body"] else err["loc"])} for err in error.errors
+    ]
+    return 422, {
+        "detail": problems.summary(errors) if errors else str(error),
+        "errors": errors or [{"loc": place([]), "msg": str(error), "type": "invalid"}],
+    }
 
 
-async def accept_event(runtime: Runtime, protector: Protector, tenant: str, platform: str | None, parse, place,
-                       data_place=None) -> tuple[int, dict]:
+async def accept_event(
+    runtime: Runtime, protector: Protector, tenant: str, platform: str | None, parse, place, data_place=None
+) -> tuple[int, dict]:
     """One event of any content mode: its answer's status and body. ``parse`` makes the envelope;
     ``place`` turns a field's path in the envelope into where the request carried it (``data_place``
     for what the submission's rules refuse, where it differs). An integrator's token names its
@@ -92,16 +102,29 @@ async def accept_event(runtime: Runtime, protector: Protector, tenant: str, plat
             result = await handlers.accept(uow, envelope, protector, channel="http")
     except handlers.InvalidSubmission as e:
         return _invalid(e, place, data_place or place)
-    payload = {"submission_id": result.submission_id, "duplicate": result.duplicate, "status": result.status,
-               "pending_reason": result.pending_reason, "matter_ids": result.matter_ids}
+    payload = {
+        "submission_id": result.submission_id,
+        "duplicate": result.duplicate,
+        "status": result.status,
+        "pending_reason": result.pending_reason,
+        "matter_ids": result.matter_ids,
+    }
     return (200 if result.duplicate else 201), payload
 
 
-@router.post("/v1/tenants/{tenant}/submissions", status_code=201, description=batch.MODES_DOC,
-             openapi_extra=batch.request_body(MAX_BATCH_EVENTS),
-             responses={201: {"description": "taken: registered, or pending for the office's triage", "model": batch.SubmissionAnswer},
-                        200: {"description": "a duplicate (taken before), or the answer to a batch, event by event",
-                              "model": batch.SubmissionAnswer | batch.BatchAnswer}})
+@router.post(
+    "/v1/tenants/{tenant}/submissions",
+    status_code=201,
+    description=batch.MODES_DOC,
+    openapi_extra=batch.request_body(MAX_BATCH_EVENTS),
+    responses={
+        201: {"description": "taken: registered, or pending for the office's triage", "model": batch.SubmissionAnswer},
+        200: {
+            "description": "a duplicate (taken before), or the answer to a batch, event by event",
+            "model": batch.SubmissionAnswer | batch.BatchAnswer,
+        },
+    },
+)
 async def submit(tenant: str, request: Request, runtime: RuntimeDep, protector: ProtectorDep) -> JSONResponse:
     body = await request.body()  # at most DUBAN_MAX_BODY_BYTES (duban_common.bodylimit)
     valid_tenant(tenant)
@@ -115,10 +138,15 @@ async def submit(tenant: str, request: Request, runtime: RuntimeDep, protector: 
         case "batch":
             return await batch.answer(body, runtime.settings.max_batch_events, accept)
         case "binary":
-            status, payload = await accept(lambda: Envelope.model_validate(bindings.binary_event(headers, body)), bindings.binary_place)
+            status, payload = await accept(
+                lambda: Envelope.model_validate(bindings.binary_event(headers, body)), bindings.binary_place
+            )
         case _:
-            status, payload = await accept(lambda: Envelope.model_validate(json.loads(body)), lambda loc: ["body", *loc],
-                                           lambda loc: loc if loc[:1] == ["data"] else ["body", *loc])
+            status, payload = await accept(
+                lambda: Envelope.model_validate(json.loads(body)),
+                lambda loc: ["body", *loc],
+                lambda loc: loc if loc[:1] == ["data"] else ["body", *loc],
+            )
     return JSONResponse(payload, status_code=status)
 
 

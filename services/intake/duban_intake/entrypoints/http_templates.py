@@ -41,7 +41,11 @@ async def put_template(slug: str, kind: Kind, request: Request, runtime: Runtime
     return {"slug": slug, "kind": kind, "sha256": sha256, "bytes": len(content)}
 
 
-@router.get(PATH, response_class=Response, responses={200: {"content": {MEDIA["docx"]: {}}, "description": "the tenant's template"}})
+@router.get(
+    PATH,
+    response_class=Response,
+    responses={200: {"content": {MEDIA["docx"]: {}}, "description": "the tenant's template"}},
+)
 async def get_template(slug: str, kind: Kind, runtime: RuntimeDep) -> Response:
     valid_tenant(slug)
     content = await views.template(runtime.db, slug, kind)

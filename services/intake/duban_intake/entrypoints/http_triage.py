@@ -44,18 +44,27 @@ class PolicyIn(BaseModel):
 class TenantIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     # printed on every document the tenant issues; left out: kept as they are
-    issuing_body: str | None = Field(None, min_length=2, max_length=200, description="发文机关全称，如“余庆县人民政府办公室”")
+    issuing_body: str | None = Field(
+        None, min_length=2, max_length=200, description="发文机关全称，如“余庆县人民政府办公室”"
+    )
     contact_person: str | None = Field(None, min_length=1, max_length=100, description="督查室联系人（印在公文附注）")
-    contact_phone: str | None = Field(None, pattern=r"^[0-9][0-9\-]{4,39}$", description="督查室联系电话，如“0851-84621234”")
+    contact_phone: str | None = Field(
+        None, pattern=r"^[0-9][0-9\-]{4,39}$", description="督查室联系电话，如“0851-84621234”"
+    )
 
 
 ISSUING = ("issuing_body", "contact_person", "contact_phone")
 
 
 def _tenant_out(row) -> dict:
-    return {"slug": row["slug"], "name": row["name"], "active": row["active"],
-            "created_at": row["created_at"].isoformat(), "offboarded_at": row["offboarded_at"].isoformat() if row["offboarded_at"] else None,
-            **{k: row[k] for k in ISSUING}}
+    return {
+        "slug": row["slug"],
+        "name": row["name"],
+        "active": row["active"],
+        "created_at": row["created_at"].isoformat(),
+        "offboarded_at": row["offboarded_at"].isoformat() if row["offboarded_at"] else None,
+        **{k: row[k] for k in ISSUING},
+    }
 
 
 WORK_REPORT_IMPORT = "/v1/tenants/{tenant}/imports/work-report"
@@ -63,10 +72,15 @@ router = APIRouter(responses=ERROR_RESPONSES)
 
 
 async def check_units(runtime: Runtime, uow, tenant: str, body: RegisterIn) -> None:
-    lookup = await runtime.unit_lookup(uow.session, tenant)  # bootstrap's ``units`` seam: intake's copy of the directory
-    errors = [{"loc": ["body", "items", i, field], "msg": f"单位 {code} 不在本租户的单位名录中", "type": "unknown_unit"}
-              for i, c in enumerate(body.items) for field, code in [("lead_unit", c.lead_unit), *[("co_units", u) for u in c.co_units]]
-              if code not in lookup]
+    lookup = await runtime.unit_lookup(
+        uow.session, tenant
+    )  # bootstrap's ``units`` seam: intake's copy of the directory
+    errors = [
+        {"loc": ["body", "items", i, field], "msg": f"单位 {code} 不在本租户的单位名录中", "type": "unknown_unit"}
+        for i, c in enumerate(body.items)
+        for field, code in [("lead_unit", c.lead_unit), *[("co_units", u) for u in c.co_units]]
+        if code not in lookup
+    ]
     if errors:
         raise registration.TriageError(422, problems.summary(errors), errors)
 
@@ -120,10 +134,14 @@ def _year_mismatch(year: int, congress_closed_on: date | None) -> JSONResponse |
 
 
 @router.post(WORK_REPORT_IMPORT, tags=["imports"])
-async def import_work_report(tenant: str, request: Request, runtime: RuntimeDep, protector: ProtectorDep,
-                             year: int = Query(ge=2000, le=2100),
-                             congress_closed_on: Day | None = Query(None, description="the day the county people's congress closed")
-                             ) -> JSONResponse:
+async def import_work_report(
+    tenant: str,
+    request: Request,
+    runtime: RuntimeDep,
+    protector: ProtectorDep,
+    year: int = Query(ge=2000, le=2100),
+    congress_closed_on: Day | None = Query(None, description="the day the county people's congress closed"),
+) -> JSONResponse:
     """Body: the .xlsx file. Answers a row-by-row report; importing the same sheet again imports nothing new.
     ``congress_closed_on``: the breakdown must go out within 1 week of it (「县“两会”结束后1周内下发」)."""
     content = await read_limited(request, runtime.settings.max_upload_bytes)  # an upload route: its own limit
@@ -134,7 +152,9 @@ async def import_work_report(tenant: str, request: Request, runtime: RuntimeDep,
     try:
         async with runtime.unit_of_work() as uow:
             lookup = await runtime.unit_lookup(uow.session, tenant)
-            rows = await work_report_import.import_sheet(uow, protector, tenant, year, content, lookup, congress_closed_on)
+            rows = await work_report_import.import_sheet(
+                uow, protector, tenant, year, content, lookup, congress_closed_on
+            )
     except SheetError as e:
         return unprocessable(str(e), [{"loc": ["body"], "msg": str(e), "type": "sheet_invalid"}])
     except handlers.InvalidSubmission as e:
@@ -147,7 +167,9 @@ async def import_work_report(tenant: str, request: Request, runtime: RuntimeDep,
 async def put_tenant(slug: str, body: TenantIn, runtime: RuntimeDep) -> JSONResponse:
     valid_tenant(slug)
     async with runtime.unit_of_work() as uow:
-        created = await handlers.ensure_tenant(uow, slug, body.name, body.model_dump(include=set(ISSUING), exclude_none=True))
+        created = await handlers.ensure_tenant(
+            uow, slug, body.name, body.model_dump(include=set(ISSUING), exclude_none=True)
+        )
     return JSONResponse({"slug": slug, "created": created}, status_code=201 if created else 200)
 
 

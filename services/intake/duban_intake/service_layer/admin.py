@@ -38,8 +38,9 @@ class RevealedPhone:
     phone: str
 
 
-async def reveal_phone(uow: UnitOfWork, protector: Protector, tenant: str, matter_id: str, task_id: str,
-                       reason: str) -> RevealedPhone | None:
+async def reveal_phone(
+    uow: UnitOfWork, protector: Protector, tenant: str, matter_id: str, task_id: str, reason: str
+) -> RevealedPhone | None:
     """The full number behind one matter (None when the citizen left none), recorded in the audit log."""
     row = await repository.matter_contact(uow.session, tenant, matter_id)
     phone = protector.open(row.phone_enc) if row else None

@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
+
 from duban_common import problems
 from duban_common.consumer import Rejected, describe_validation_error
 from duban_common.contracts import submissions as sub
@@ -45,11 +46,15 @@ def kind_of(env: Envelope) -> str:
     parts = env.type.split(".")
     kind = parts[2] if len(parts) == 4 and parts[1] == "submission" else None
     if kind not in sub.KINDS:
-        raise InvalidSubmission(f"unknown submission type {env.type!r}; expected duban.submission.<kind>.v1 with kind one of {sorted(sub.KINDS)}",
-                                [{"loc": ["body", "type"], "msg": "不认识的来件类别", "type": "unknown_kind"}])
+        raise InvalidSubmission(
+            f"unknown submission type {env.type!r}; expected duban.submission.<kind>.v1 with kind one of {sorted(sub.KINDS)}",
+            [{"loc": ["body", "type"], "msg": "不认识的来件类别", "type": "unknown_kind"}],
+        )
     if parts[3] != "v1":
-        raise InvalidSubmission(f"unsupported version {parts[3]!r} of {kind}; this intake accepts v1",
-                                [{"loc": ["body", "type"], "msg": "不支持的版本：只收 v1", "type": "unsupported_version"}])
+        raise InvalidSubmission(
+            f"unsupported version {parts[3]!r} of {kind}; this intake accepts v1",
+            [{"loc": ["body", "type"], "msg": "不支持的版本：只收 v1", "type": "unsupported_version"}],
+        )
     return kind
 
 
@@ -65,7 +70,9 @@ async def find(uow: UnitOfWork, tenant: str, source: str, external_id: str):
     return await repository.find_submission(uow.session, tenant, source, external_id)
 
 
-async def accept(uow: UnitOfWork, env: Envelope, protector: Protector, *, channel: str, subject_kind: str | None = None) -> Accepted:
+async def accept(
+    uow: UnitOfWork, env: Envelope, protector: Protector, *, channel: str, subject_kind: str | None = None
+) -> Accepted:
     kind = env.type.split(".")[2] if env.type.count(".") == 3 else "unknown"
     try:
         result = await _accept(uow, env, protector, channel, subject_kind)
@@ -79,11 +86,22 @@ async def accept(uow: UnitOfWork, env: Envelope, protector: Protector, *, channe
 async def _accept(uow, env, protector, channel, subject_kind) -> Accepted:
     existing = await find(uow, env.tenant, env.source, env.id)
     if existing:
-        return Accepted(existing.id, True, existing.status, await repository.matter_ids_of(uow.session, existing.id), existing.pending_reason)
+        return Accepted(
+            existing.id,
+            True,
+            existing.status,
+            await repository.matter_ids_of(uow.session, existing.id),
+            existing.pending_reason,
+        )
     # read once per transaction: accepting never changes the tenant or its triage policy
-    tenant = await once_per_transaction(uow.session, ("intake.tenant", env.tenant), lambda: _tenant_row(uow, env.tenant))
+    tenant = await once_per_transaction(
+        uow.session, ("intake.tenant", env.tenant), lambda: _tenant_row(uow, env.tenant)
+    )
     if tenant is None:
-        raise InvalidSubmission(f"unknown tenant {env.tenant!r}", [{"loc": ["body", "tenant"], "msg": f"没有租户 {env.tenant}", "type": "unknown_tenant"}])
+        raise InvalidSubmission(
+            f"unknown tenant {env.tenant!r}",
+            [{"loc": ["body", "tenant"], "msg": f"没有租户 {env.tenant}", "type": "unknown_tenant"}],
+        )
     if not tenant.active:
         raise InvalidSubmission(f"tenant {env.tenant!r} is offboarded and takes no submissions")
     kind = kind_of(env)
@@ -95,21 +113,38 @@ async def _accept(uow, env, protector, channel, subject_kind) -> Accepted:
     pending = model.triage(items, await review_required(uow, env.tenant, kind))
     submission_id = str(uuid.uuid4())
     stored = data.model_dump(mode="json", exclude={"citizen"})
-    await repository.insert_submission(uow.session, dict(
-        id=submission_id, tenant=env.tenant, source=env.source, external_id=env.id, kind=kind, channel=channel,
-        status="pending" if pending else "registered", pending_reason=pending, title=model.title_of(data),
-        data=stored, sent_at=env.time, received_at=uow.now(),
-    ))
-    citizen = await registration.store_citizen(uow, protector, env.tenant, submission_id, getattr(data, "citizen", None))
+    await repository.insert_submission(
+        uow.session,
+        dict(
+            id=submission_id,
+            tenant=env.tenant,
+            source=env.source,
+            external_id=env.id,
+            kind=kind,
+            channel=channel,
+            status="pending" if pending else "registered",
+            pending_reason=pending,
+            title=model.title_of(data),
+            data=stored,
+            sent_at=env.time,
+            received_at=uow.now(),
+        ),
+    )
+    citizen = await registration.store_citizen(
+        uow, protector, env.tenant, submission_id, getattr(data, "citizen", None)
+    )
     if pending:
         return Accepted(submission_id, False, "pending", [], pending)
-    ids = await registration.register_items(uow, env.tenant, kind, env.source, env.id, submission_id, data, items, citizen, "auto")
+    ids = await registration.register_items(
+        uow, env.tenant, kind, env.source, env.id, submission_id, data, items, citizen, "auto"
+    )
     return Accepted(submission_id, False, "registered", ids)
 
 
 async def review_required(uow: UnitOfWork, tenant: str, kind: str) -> bool:
-    return await once_per_transaction(uow.session, ("intake.review", tenant, kind),
-                                      lambda: repository.review_required(uow.session, tenant, kind))
+    return await once_per_transaction(
+        uow.session, ("intake.review", tenant, kind), lambda: repository.review_required(uow.session, tenant, kind)
+    )
 
 
 async def _tenant_row(uow: UnitOfWork, slug: str):
@@ -123,7 +158,9 @@ async def ensure_tenant(uow: UnitOfWork, slug: str, name: str, issuing: dict | N
         if issuing:
             await repository.update_tenant(uow.session, slug, issuing)
         return False
-    await repository.insert_tenant(uow.session, dict(slug=slug, name=name, active=True, created_at=uow.now(), **(issuing or {})))
+    await repository.insert_tenant(
+        uow.session, dict(slug=slug, name=name, active=True, created_at=uow.now(), **(issuing or {}))
+    )
     return True
 
 
@@ -137,5 +174,7 @@ async def set_tenant_active(uow: UnitOfWork, slug: str, active: bool) -> dict:
     if row is None:
         raise UnknownTenant(f"no tenant {slug!r}")
     if row["active"] != active:
-        await repository.update_tenant(uow.session, slug, dict(active=active, offboarded_at=None if active else uow.now()))
+        await repository.update_tenant(
+            uow.session, slug, dict(active=active, offboarded_at=None if active else uow.now())
+        )
     return await repository.get_tenant(uow.session, slug)

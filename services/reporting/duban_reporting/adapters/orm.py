@@ -1,14 +1,29 @@
 """Reporting's read models, built only from events and rebuilt from the EV stream
 (``duban rebuild reporting``): ``READ_MODEL`` lists what a rebuild replaces."""
 
-from sqlalchemy import DDL, JSON, Boolean, Column, Date, Float, Index, Integer, LargeBinary, MetaData, String, Table, UniqueConstraint, event
+from sqlalchemy import (
+    DDL,
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    event,
+)
 
-from duban_common.sql import UTCDateTime
 from duban_common.outbox import InfraTables
 from duban_common.sequences import sequence_table
 from duban_common.signoff import SignoffTables
-from duban_common.unit_directory import unit_table
+from duban_common.sql import UTCDateTime
 from duban_common.tenancy import tenant_column
+from duban_common.unit_directory import unit_table
 
 from . import ledger_search
 
@@ -50,7 +65,9 @@ ledger = Table(
     Column("due_at", UTCDateTime),
     Column("deadline_rule", String(60)),
     Column("deadline_label", String(60)),  # 会后1个月, 交办后1周: when the rule counts from (deadline.set rule_label)
-    Column("yellow_from", UTCDateTime),  # the light turns yellow then, as the deadline service announced (its tenant's policy)
+    Column(
+        "yellow_from", UTCDateTime
+    ),  # the light turns yellow then, as the deadline service announced (its tenant's policy)
     Column("provisional", Boolean),
     Column("urges", Integer, nullable=False, default=0),
     Column("returns", Integer, nullable=False, default=0),
@@ -71,23 +88,36 @@ ledger = Table(
 # also carries the matter id, so a red light's page is sorted from the index; on PostgreSQL the
 # wider index made counting a status slower, and its planner sorts a page without it
 # (migration 0005; bench/ledger.py).
-Index("ix_ledger_tenant_status_due", ledger.c.tenant, ledger.c.status, ledger.c.due_at, ledger.c.due_on).ddl_if(dialect="postgresql")
-Index("ix_ledger_tenant_status_due_matter", ledger.c.tenant, ledger.c.status, ledger.c.due_at, ledger.c.due_on,
-      ledger.c.matter_id).ddl_if(dialect="sqlite")
+Index("ix_ledger_tenant_status_due", ledger.c.tenant, ledger.c.status, ledger.c.due_at, ledger.c.due_on).ddl_if(
+    dialect="postgresql"
+)
+Index(
+    "ix_ledger_tenant_status_due_matter",
+    ledger.c.tenant,
+    ledger.c.status,
+    ledger.c.due_at,
+    ledger.c.due_on,
+    ledger.c.matter_id,
+).ddl_if(dialect="sqlite")
 # Sorted descending with NULLs last, then by matter id (ledger_query.order_by): SQLite reads the
 # ascending indexes backwards for it; PostgreSQL files NULLs last ascending, so these orders have
 # their own indexes there (newest first, latest deadline first, titles Z to A).
 for _column in ("registered_at", "due_at", "title"):
-    Index(f"ix_ledger_tenant_{_column.removesuffix('_at')}_desc", ledger.c.tenant, ledger.c[_column].desc().nulls_last(),
-          ledger.c.matter_id.desc()).ddl_if(dialect="postgresql")
+    Index(
+        f"ix_ledger_tenant_{_column.removesuffix('_at')}_desc",
+        ledger.c.tenant,
+        ledger.c[_column].desc().nulls_last(),
+        ledger.c.matter_id.desc(),
+    ).ddl_if(dialect="postgresql")
 # The ledger's text search (``q``: LIKE '%…%' on the title, notice number and external number) on
 # PostgreSQL: trigram indexes (pg_trgm; they index Chinese text too), combined by a bitmap OR.
 # A search for a hotline number no longer scans the ledger (bench/ledger.py; migration 0003).
 # SQLite has its own (ledger_search.py).
 event.listen(metadata, "before_create", DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"))
 for _column in ("title", "notice_no", "external_id"):
-    Index(f"ix_ledger_{_column}_trgm", ledger.c[_column], postgresql_using="gin",
-          postgresql_ops={_column: "gin_trgm_ops"}).ddl_if(dialect="postgresql")
+    Index(
+        f"ix_ledger_{_column}_trgm", ledger.c[_column], postgresql_using="gin", postgresql_ops={_column: "gin_trgm_ops"}
+    ).ddl_if(dialect="postgresql")
 # On SQLite: an FTS5 trigram table kept by triggers on the ledger (adapters/ledger_search.py;
 # migration 0006), created by DDL: alembic's comparison leaves its tables alone.
 for _statement in ledger_search.SQLITE_DDL:
@@ -136,7 +166,16 @@ task_states = Table(
     Column("extensions", Integer, nullable=False, default=0),
     # the statistics' aggregates, read from the index alone (migration 0002)
     Index("ix_task_states_assigned", "tenant", "assigned_at", "lead_unit", "kind"),
-    Index("ix_task_states_completed", "tenant", "completed_at", "status", "due_at", "handling_workdays", "lead_unit", "kind"),
+    Index(
+        "ix_task_states_completed",
+        "tenant",
+        "completed_at",
+        "status",
+        "due_at",
+        "handling_workdays",
+        "lead_unit",
+        "kind",
+    ),
     # a fact's task's unit and kind, read from the index alone when the facts of a period are counted (migration 0012)
     Index("ix_task_states_task_unit_kind", "task_id", "tenant", "lead_unit", "kind"),
 )
@@ -154,7 +193,9 @@ task_facts = Table(
     Column("unit", String(40)),  # the unit the fact names (urged, deducted, ...), when it names one
     Column("points", Float),  # assessment points deducted (escalation.deducted)
     Index("ix_task_facts_tenant_fact_at", "tenant", "fact", "at"),
-    Index("ix_task_facts_tenant_at", "tenant", "at", "fact", "task_id", "unit", "points"),  # the statistics' facts of a period
+    Index(
+        "ix_task_facts_tenant_at", "tenant", "at", "fact", "task_id", "unit", "points"
+    ),  # the statistics' facts of a period
 )
 
 # Submissions the office refused to register (不予立项), for the statistics per kind.
@@ -183,7 +224,9 @@ reports = Table(
     Column("period", JSON, nullable=False),  # {"label", "from", "to"}
     Column("subject", JSON, nullable=False),  # what was asked: the period, the matter or the campaign's filter
     Column("dedup_key", String(300), nullable=False),  # the Idempotency-Key, or the natural key (see README)
-    Column("fingerprint", String(64), nullable=False),  # sha256 of the subject: the same key with another request is refused
+    Column(
+        "fingerprint", String(64), nullable=False
+    ),  # sha256 of the subject: the same key with another request is refused
     Column("issuer", String(100), nullable=False),
     Column("issued_on", Date, nullable=False),
     Column("published_at", UTCDateTime, nullable=False),

@@ -50,11 +50,11 @@ async def swap(fresh: Database, live: Database) -> None:
             else:
                 await s.execute(t.delete())
             for i in range(0, len(rows[t.name]), CHUNK):
-                await s.execute(t.insert(), rows[t.name][i:i + CHUNK])
+                await s.execute(t.insert(), rows[t.name][i : i + CHUNK])
         await ledger_search.catch_up(s)  # the new ledger rows' search rows (SQLite)
         await s.execute(infra.inbox.delete().where(infra.inbox.c.consumer == PROJECTIONS_CONSUMER))
         for i in range(0, len(inbox_rows), CHUNK):
-            await s.execute(infra.inbox.insert(), inbox_rows[i:i + CHUNK])
+            await s.execute(infra.inbox.insert(), inbox_rows[i : i + CHUNK])
 
 
 def _drifted(conn) -> set[str]:
@@ -78,9 +78,17 @@ async def compare(fresh: Database, live: Database, limit: int = 20) -> list[str]
             if changed:
                 diffs.append(f"{t.name} {key}: rebuilt vs live {changed}")
     async with fresh.read() as s:
-        ia = set((await s.execute(select(infra.inbox.c.event_key).where(infra.inbox.c.consumer == PROJECTIONS_CONSUMER))).scalars())
+        ia = set(
+            (
+                await s.execute(select(infra.inbox.c.event_key).where(infra.inbox.c.consumer == PROJECTIONS_CONSUMER))
+            ).scalars()
+        )
     async with live.read() as s:
-        ib = set((await s.execute(select(infra.inbox.c.event_key).where(infra.inbox.c.consumer == PROJECTIONS_CONSUMER))).scalars())
+        ib = set(
+            (
+                await s.execute(select(infra.inbox.c.event_key).where(infra.inbox.c.consumer == PROJECTIONS_CONSUMER))
+            ).scalars()
+        )
     if ia != ib:
         diffs.append(f"inbox: {len(ia - ib)} events applied only by the rebuild, {len(ib - ia)} only live")
     return diffs[:limit] + ([f"... and {len(diffs) - limit} more"] if len(diffs) > limit else [])

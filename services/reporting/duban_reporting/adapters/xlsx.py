@@ -21,7 +21,20 @@ from duban_common.pii import mask_phone, mask_phones_in_text
 from ..domain.model import LIGHT_LABEL, STATUS_LABEL, source_label
 from .units import named
 
-HEADERS = ("编号", "来源", "事项名称", "牵头单位", "协办单位", "交办日期", "办理时限", "办理状态", "亮灯", "催办次数", "办理进度", "办结日期")
+HEADERS = (
+    "编号",
+    "来源",
+    "事项名称",
+    "牵头单位",
+    "协办单位",
+    "交办日期",
+    "办理时限",
+    "办理状态",
+    "亮灯",
+    "催办次数",
+    "办理进度",
+    "办结日期",
+)
 WIDTHS = (22, 36, 40, 24, 24, 12, 12, 10, 8, 10, 10, 12)
 LIGHT_FILL = {"red": "#FFC7CE", "yellow": "#FFEB9C", "green": "#C6EFCE"}
 
@@ -92,13 +105,15 @@ class LedgerWorkbook:
     def close(self) -> str:
         """Write 说明 and finish the file; returns its path (the caller deletes it)."""
         about = self.about
-        for row, (label, value) in enumerate((
-            ("导出时间", self.as_of.astimezone(TZ).strftime("%Y-%m-%d %H:%M")),
-            ("租户", self.tenant),
-            ("事项数", self.rows),
-            ("筛选条件", "；".join(f"{k}={v}" for k, v in self.filters.items() if v not in (None, "")) or "全部"),
-            ("说明", "个人信息已脱敏。"),
-        )):
+        for row, (label, value) in enumerate(
+            (
+                ("导出时间", self.as_of.astimezone(TZ).strftime("%Y-%m-%d %H:%M")),
+                ("租户", self.tenant),
+                ("事项数", self.rows),
+                ("筛选条件", "；".join(f"{k}={v}" for k, v in self.filters.items() if v not in (None, "")) or "全部"),
+                ("说明", "个人信息已脱敏。"),
+            )
+        ):
             about.write(row, 0, label)
             about.write(row, 1, value)
         self.wb.close()

@@ -14,10 +14,24 @@ from datetime import date
 from duban_common.documents import Annex, Document, Heading, Issuing, Table, chinese_date, numbered
 from duban_common.pii import mask_phones_in_text
 
-KIND_WORD = {"quarterly_bulletin": "督查通报", "special_report": "督查专报", "monthly_summary": "督查月报", "annual_assessment": "督查考核"}
-KIND_LABEL = {"quarterly_bulletin": "政务督查通报", "special_report": "督查专报", "monthly_summary": "督查工作月报",
-              "annual_assessment": "督查督办考核通报"}
-MARK_SUFFIX = {"quarterly_bulletin": "文件", "special_report": "督查专报", "monthly_summary": "督查月报", "annual_assessment": "文件"}
+KIND_WORD = {
+    "quarterly_bulletin": "督查通报",
+    "special_report": "督查专报",
+    "monthly_summary": "督查月报",
+    "annual_assessment": "督查考核",
+}
+KIND_LABEL = {
+    "quarterly_bulletin": "政务督查通报",
+    "special_report": "督查专报",
+    "monthly_summary": "督查工作月报",
+    "annual_assessment": "督查督办考核通报",
+}
+MARK_SUFFIX = {
+    "quarterly_bulletin": "文件",
+    "special_report": "督查专报",
+    "monthly_summary": "督查月报",
+    "annual_assessment": "文件",
+}
 
 
 @dataclass(frozen=True)
@@ -44,9 +58,18 @@ class OfficialDocument:
         body: list = [self.opening]
         for s in self.sections:
             body += [Heading(s.heading), *s.blocks]
-        return Document(kind=self.kind, issuing=replace(issuing, body=self.issuer), number=self.number, title=self.title,
-                        body=tuple(body), issued_on=self.issued_on, addressee=self.addressee, mark_suffix=MARK_SUFFIX[self.kind],
-                        annexes=self.annexes, copies_to=self.copies_to)
+        return Document(
+            kind=self.kind,
+            issuing=replace(issuing, body=self.issuer),
+            number=self.number,
+            title=self.title,
+            body=tuple(body),
+            issued_on=self.issued_on,
+            addressee=self.addressee,
+            mark_suffix=MARK_SUFFIX[self.kind],
+            annexes=self.annexes,
+            copies_to=self.copies_to,
+        )
 
     @property
     def masthead(self) -> str:
@@ -103,9 +126,15 @@ def masked(doc: OfficialDocument) -> OfficialDocument:
         if isinstance(b, Heading):
             return replace(b, text=m(b.text))
         if isinstance(b, Table):
-            return replace(b, rows=tuple(tuple(m(c) for c in row) for row in b.rows), note=m(b.note) if b.note else None)
+            return replace(
+                b, rows=tuple(tuple(m(c) for c in row) for row in b.rows), note=m(b.note) if b.note else None
+            )
         return m(b)
 
-    return replace(doc, title=m(doc.title), opening=m(doc.opening),
-                   sections=tuple(replace(s, blocks=tuple(block(b) for b in s.blocks)) for s in doc.sections),  # type: ignore[misc]  # paragraphs and tables stay so
-                   annexes=tuple(replace(a, blocks=tuple(block(b) for b in a.blocks)) for a in doc.annexes))
+    return replace(
+        doc,
+        title=m(doc.title),
+        opening=m(doc.opening),
+        sections=tuple(replace(s, blocks=tuple(block(b) for b in s.blocks)) for s in doc.sections),  # type: ignore[misc]  # paragraphs and tables stay so
+        annexes=tuple(replace(a, blocks=tuple(block(b) for b in a.blocks)) for a in doc.annexes),
+    )

@@ -8,16 +8,29 @@ from duban_common.calendar import WorkCalendar, local_day
 from duban_common.contracts.submissions import KIND_LABEL  # noqa: F401 - re-exported: the ledger, dashboard and documents name kinds from here
 
 STATUS_LABEL = {
-    "registered": "已立项", "assigned": "已交办", "acknowledged": "已签收", "in_progress": "办理中", "declined": "已退回",
-    "completion_submitted": "待审核", "returned": "退回重办", "completed": "已办结", "reopened": "重新办理",
+    "registered": "已立项",
+    "assigned": "已交办",
+    "acknowledged": "已签收",
+    "in_progress": "办理中",
+    "declined": "已退回",
+    "completion_submitted": "待审核",
+    "returned": "退回重办",
+    "completed": "已办结",
+    "reopened": "重新办理",
     "transferred": "已移交纪委监委",
 }
 # Every status but completed is open. As an IN list (not `!= 'completed'`) the light filters can
 # range-scan the (tenant, status, due_at, due_on) index once per open status.
 OPEN_STATUSES = tuple(s for s in STATUS_LABEL if s != "completed")
 # escalation's facts as the office names them (dashboard, bulletins, special reports)
-ESCALATION_LABEL = {"urged": "催办", "bulletined": "通报", "explanation_required": "责令书面说明", "deducted": "扣分",
-                    "order_issued": "督办单", "transferred": "移交纪委监委"}
+ESCALATION_LABEL = {
+    "urged": "催办",
+    "bulletined": "通报",
+    "explanation_required": "责令书面说明",
+    "deducted": "扣分",
+    "order_issued": "督办单",
+    "transferred": "移交纪委监委",
+}
 LIGHT_LABEL = {"red": "红灯", "yellow": "黄灯", "green": "绿灯"}
 
 
@@ -29,10 +42,15 @@ def light_label(light_: str | None, status: str) -> str:
 
 # task event type → the task's state after it
 TASK_STATE = {
-    "duban.task.assigned.v1": "assigned", "duban.task.reassigned.v1": "assigned", "duban.task.acknowledged.v1": "acknowledged",
-    "duban.task.declined.v1": "declined", "duban.task.progress_reported.v1": "in_progress",
-    "duban.task.completion_submitted.v1": "completion_submitted", "duban.task.returned.v1": "returned",
-    "duban.task.completed.v1": "completed", "duban.task.reopened.v1": "reopened",
+    "duban.task.assigned.v1": "assigned",
+    "duban.task.reassigned.v1": "assigned",
+    "duban.task.acknowledged.v1": "acknowledged",
+    "duban.task.declined.v1": "declined",
+    "duban.task.progress_reported.v1": "in_progress",
+    "duban.task.completion_submitted.v1": "completion_submitted",
+    "duban.task.returned.v1": "returned",
+    "duban.task.completed.v1": "completed",
+    "duban.task.reopened.v1": "reopened",
 }
 
 
@@ -63,8 +81,14 @@ def yellow_until(cal: WorkCalendar, now: datetime, workdays: int) -> date:
     return cal.add_workdays(local_day(now), workdays).day
 
 
-def light(status: str, due_on: date | None, due_at: datetime | None, now: datetime, yellow_day: date,
-          yellow_from: datetime | None = None) -> str | None:
+def light(
+    status: str,
+    due_on: date | None,
+    due_at: datetime | None,
+    now: datetime,
+    yellow_day: date,
+    yellow_from: datetime | None = None,
+) -> str | None:
     """green on track, yellow near the deadline, red overdue; None before a deadline is set. Yellow
     from ``yellow_from`` as the deadline service announced it (the tenant's policy); ``yellow_day``
     (the service's setting) only for a deadline announced before it said so."""

@@ -52,7 +52,9 @@ def quarter_of(day: date) -> Period:
     return quarter(day.year, (day.month - 1) // 3 + 1)
 
 
-def parse(period: str | None, from_: date | None = None, to: date | None = None, *, today: date | None = None) -> Period:
+def parse(
+    period: str | None, from_: date | None = None, to: date | None = None, *, today: date | None = None
+) -> Period:
     """``2026``, ``2026-11``, ``2026-Q4``, or ``from``/``to`` (both inclusive). Without any:
     the quarter of ``today``."""
     if period and (from_ or to):

@@ -55,33 +55,58 @@ def _background(matters: list[MatterLine], topic: str, single: bool) -> tuple[st
     if single:
         m = matters[0]
         co = f"，{m.co}协助办理" if m.co else ""
-        return (f"该事项来源于{m.source}，于{_day(m.registered_on)}立项，由{m.lead or '督查室'}牵头办理{co}，"
-                f"交办单号{m.notice_no or '—'}，办理时限为{_day(m.due_on)}。当前办理状态为{m.status}，办理进度{m.progress}%。",)
+        return (
+            f"该事项来源于{m.source}，于{_day(m.registered_on)}立项，由{m.lead or '督查室'}牵头办理{co}，"
+            f"交办单号{m.notice_no or '—'}，办理时限为{_day(m.due_on)}。当前办理状态为{m.status}，办理进度{m.progress}%。",
+        )
     tasks = [t for m in matters for t in m.tasks]
     done = sum(1 for m in matters if m.status == "已办结")
     overdue = sum(1 for t in tasks if t.overdue)
-    rows = tuple((str(i + 1), m.title, m.source, m.lead or "—", m.status, chinese_date(m.due_on) if m.due_on else "—")
-                 for i, m in enumerate(matters))
-    return (f"本专报涉及{topic}共{len(matters)}项（分解为{len(tasks)}项任务），其中已办结{done}项，尚未办结{len(matters) - done}项；"
-            f"逾期未办结的任务{overdue}项。", Table(("序号", "事项名称", "来源", "牵头单位", "办理状态", "办理时限"), rows))
+    rows = tuple(
+        (str(i + 1), m.title, m.source, m.lead or "—", m.status, chinese_date(m.due_on) if m.due_on else "—")
+        for i, m in enumerate(matters)
+    )
+    return (
+        f"本专报涉及{topic}共{len(matters)}项（分解为{len(tasks)}项任务），其中已办结{done}项，尚未办结{len(matters) - done}项；"
+        f"逾期未办结的任务{overdue}项。",
+        Table(("序号", "事项名称", "来源", "牵头单位", "办理状态", "办理时限"), rows),
+    )
 
 
 def _progress(matters: list[MatterLine]) -> tuple[str | Table, ...]:
-    rows = tuple((str(i + 1), m.title, t.unit + (f"（协办：{t.co_units}）" if t.co_units else ""), t.notice_no or "—", t.status,
-                  chinese_date(t.due_on) if t.due_on else "—", chinese_date(t.completed_on) if t.completed_on else "—", t.timeliness)
-                 for i, (m, t) in enumerate((m, t) for m in matters for t in m.tasks))
+    rows = tuple(
+        (
+            str(i + 1),
+            m.title,
+            t.unit + (f"（协办：{t.co_units}）" if t.co_units else ""),
+            t.notice_no or "—",
+            t.status,
+            chinese_date(t.due_on) if t.due_on else "—",
+            chinese_date(t.completed_on) if t.completed_on else "—",
+            t.timeliness,
+        )
+        for i, (m, t) in enumerate((m, t) for m in matters for t in m.tasks)
+    )
     if not rows:
         return ("事项尚未交办。",)
-    return ("各项任务办理进展如下：",
-            Table(("序号", "事项", "承办单位", "交办单号", "办理状态", "办理时限", "办结日期", "办理时效"), rows))
+    return (
+        "各项任务办理进展如下：",
+        Table(("序号", "事项", "承办单位", "交办单号", "办理状态", "办理时限", "办结日期", "办理时效"), rows),
+    )
 
 
 def _overdue(matters: list[MatterLine]) -> tuple[str | Table, ...]:
     pairs = [(m, t) for m in matters for t in m.tasks]
-    overdue = [f"{t.unit}承办的“{m.title}”（时限{chinese_date(t.due_on) if t.due_on else '—'}，已催办{t.urges}次）"
-               for m, t in pairs if t.overdue]
-    late = [f"{t.unit}承办的“{m.title}”（时限{chinese_date(t.due_on) if t.due_on else '—'}，{chinese_date(t.completed_on) if t.completed_on else ''}办结）"
-            for m, t in pairs if t.late]
+    overdue = [
+        f"{t.unit}承办的“{m.title}”（时限{chinese_date(t.due_on) if t.due_on else '—'}，已催办{t.urges}次）"
+        for m, t in pairs
+        if t.overdue
+    ]
+    late = [
+        f"{t.unit}承办的“{m.title}”（时限{chinese_date(t.due_on) if t.due_on else '—'}，{chinese_date(t.completed_on) if t.completed_on else ''}办结）"
+        for m, t in pairs
+        if t.late
+    ]
     lines = sorted((e for m in matters for e in m.escalations), key=lambda e: (e.on, e.unit_name, e.fact))
     blocks: list[str | Table] = []
     if overdue:
@@ -101,17 +126,30 @@ def _conclusion(matters: list[MatterLine], topic: str) -> tuple[str, ...]:
     rate = pct(round(100.0 * sum(1 for t in closed if not t.late) / len(closed), 1) if closed else None)
     if tasks and not open_ and not any(t.late for t in tasks):
         return (f"{topic}的{len(tasks)}项任务已全部按期办结，建议予以销号。",)
-    out = [f"{topic}共{len(tasks)}项任务，已办结{len(closed)}项，按期办结率{rate}；尚未办结{len(open_)}项，"
-           f"其中逾期{sum(1 for t in tasks if t.overdue)}项。"]
+    out = [
+        f"{topic}共{len(tasks)}项任务，已办结{len(closed)}项，按期办结率{rate}；尚未办结{len(open_)}项，"
+        f"其中逾期{sum(1 for t in tasks if t.overdue)}项。"
+    ]
     if overdue_units:
-        out.append(f"建议对{'、'.join(overdue_units)}进一步加大督办力度，限期办结；对多次催办仍不落实的，依照有关规定启动问责程序。")
+        out.append(
+            f"建议对{'、'.join(overdue_units)}进一步加大督办力度，限期办结；对多次催办仍不落实的，依照有关规定启动问责程序。"
+        )
     if open_:
         out.append("对正在办理的事项继续跟踪督办，确保按期办结，办结后及时销号。")
     return tuple(out)
 
 
-def special_report(matters: list[MatterLine], *, topic: str | None, as_of: date, number: str, issuer: str, issued_on: date,
-                   addressee: str, copies_to: tuple[str, ...]) -> OfficialDocument:
+def special_report(
+    matters: list[MatterLine],
+    *,
+    topic: str | None,
+    as_of: date,
+    number: str,
+    issuer: str,
+    issued_on: date,
+    addressee: str,
+    copies_to: tuple[str, ...],
+) -> OfficialDocument:
     """One matter (``topic`` None: the matter's title names it) or a campaign named by ``topic``."""
     if not matters:
         raise ValueError("a special report needs at least one matter")
@@ -119,17 +157,42 @@ def special_report(matters: list[MatterLine], *, topic: str | None, as_of: date,
     title = matters[0].title
     name = f"“{title if len(title) <= TITLE_CHARS else title[:TITLE_CHARS] + '…'}”" if single else topic or ""
     doc = OfficialDocument(
-        kind="special_report", issuer=issuer, number=number, title=f"关于{name}办理情况的督查专报", addressee=addressee,
+        kind="special_report",
+        issuer=issuer,
+        number=number,
+        title=f"关于{name}办理情况的督查专报",
+        addressee=addressee,
         opening=f"截至{chinese_date(as_of)}，{issuer}对{name}的办理情况进行了督查。现将有关情况报告如下。",
-        sections=sections(("基本情况", _background(matters, name, single)), ("办理进展", _progress(matters)),
-                          ("逾期及催办督办情况", _overdue(matters)), ("结论和建议", _conclusion(matters, name))),
-        issued_on=issued_on, copies_to=copies_to)
+        sections=sections(
+            ("基本情况", _background(matters, name, single)),
+            ("办理进展", _progress(matters)),
+            ("逾期及催办督办情况", _overdue(matters)),
+            ("结论和建议", _conclusion(matters, name)),
+        ),
+        issued_on=issued_on,
+        copies_to=copies_to,
+    )
     return masked(doc)
 
 
-def campaign_topic(*, period_label: str | None = None, kind_label: str | None = None, unit_name: str | None = None,
-                   q: str | None = None, leader: str | None = None, status_label: str | None = None) -> str:
+def campaign_topic(
+    *,
+    period_label: str | None = None,
+    kind_label: str | None = None,
+    unit_name: str | None = None,
+    q: str | None = None,
+    leader: str | None = None,
+    status_label: str | None = None,
+) -> str:
     """What a campaign's filter selects, as a title would say it: 2026年第四季度县教育局承办的涉及“供暖”的网民留言类督办事项."""
-    return "".join((period_label or "", f"{leader}批示或领衔的" if leader else "", f"{unit_name}承办的" if unit_name else "",
-                    f"涉及“{q}”的" if q else "", f"{kind_label}类" if kind_label else "", f"{status_label}的" if status_label else "",
-                    "督办事项"))
+    return "".join(
+        (
+            period_label or "",
+            f"{leader}批示或领衔的" if leader else "",
+            f"{unit_name}承办的" if unit_name else "",
+            f"涉及“{q}”的" if q else "",
+            f"{kind_label}类" if kind_label else "",
+            f"{status_label}的" if status_label else "",
+            "督办事项",
+        )
+    )

@@ -20,8 +20,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-COUNTS = ("assigned", "completed", "completed_on_time", "overdue", "urges", "returns", "extensions", "spot_checks_satisfied",
-          "spot_checks_not_satisfied", "bulletins", "supervision_orders", "transfers")
+COUNTS = (
+    "assigned",
+    "completed",
+    "completed_on_time",
+    "overdue",
+    "urges",
+    "returns",
+    "extensions",
+    "spot_checks_satisfied",
+    "spot_checks_not_satisfied",
+    "bulletins",
+    "supervision_orders",
+    "transfers",
+)
 BASE_SCORE = 100.0
 
 DEFINITIONS = {
@@ -79,14 +91,22 @@ class Figures:
         return any(self.counts.values())
 
     def as_dict(self) -> dict:
-        return {**self.counts, "on_time_rate": self.on_time_rate, "avg_handling_workdays": self.avg_handling_workdays,
-                "spot_checks": self.spot_checks, "satisfaction_rate": self.satisfaction_rate, "deductions": round(self.deductions, 2), "score": round(BASE_SCORE - self.deductions, 1)}
+        return {
+            **self.counts,
+            "on_time_rate": self.on_time_rate,
+            "avg_handling_workdays": self.avg_handling_workdays,
+            "spot_checks": self.spot_checks,
+            "satisfaction_rate": self.satisfaction_rate,
+            "deductions": round(self.deductions, 2),
+            "score": round(BASE_SCORE - self.deductions, 1),
+        }
 
 
 def ranked(units: dict[str, Figures]) -> list[str]:
     """Units that had something due or closed in the period, best first: on-time rate (a unit
     with overdue tasks and nothing completed counts as 0%), then fewer handling days, then
     fewer overdue, then the code (stable)."""
+
     def key(code: str):
         f = units[code]
         rate = f.on_time_rate if f.on_time_rate is not None else 0.0

@@ -25,6 +25,9 @@ ACCESS: Access = {
 }
 
 _SIGNOFF = signoff_routes.unit_scope(Desk(orm.signoff))
-UNITS = UnitScope(owners=_SIGNOFF["owners"],
-                  confined=frozenset({("GET", "/v1/tenants/{tenant}/ledger"), ("GET", "/v1/tenants/{tenant}/ledger.xlsx")}) | _SIGNOFF["confined"],
-                  shared=_SIGNOFF["shared"])
+UNITS = UnitScope(
+    owners=_SIGNOFF["owners"],
+    confined=frozenset({("GET", "/v1/tenants/{tenant}/ledger"), ("GET", "/v1/tenants/{tenant}/ledger.xlsx")})
+    | _SIGNOFF["confined"],
+    shared=_SIGNOFF["shared"],
+)

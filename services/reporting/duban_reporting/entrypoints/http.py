@@ -27,7 +27,6 @@ router = APIRouter(tags=["ledger"], responses=ERROR_RESPONSES)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-
 def own_unit_only(request: Request, wanted: LedgerFilter) -> LedgerFilter:
     """A unit handler's ledger holds only the matters its unit leads or co-handles."""
     own = auth.unit_scope(request)
@@ -39,12 +38,16 @@ def ledger_filter(
     light_: Literal["green", "yellow", "red", "none"] | None = Query(None, alias="light"),
     kind: str | None = Query(None, max_length=40),
     unit: str | None = Query(None, max_length=40, description="lead unit or co-unit code"),
-    leader: str | None = Query(None, max_length=100, description="the instructing leader, or the leader leading a proposal"),
+    leader: str | None = Query(
+        None, max_length=100, description="the instructing leader, or the leader leading a proposal"
+    ),
     q: str | None = Query(None, max_length=100, description="text in the title, notice number or external number"),
     period: str | None = Query(None, description="2026, 2026-11 or 2026-Q4"),
     from_: Day | None = Query(None, alias="from"),
     to: Day | None = None,
-    date_field: Literal["registered", "assigned", "due", "completed"] = Query("registered", description="which date the period applies to"),
+    date_field: Literal["registered", "assigned", "due", "completed"] = Query(
+        "registered", description="which date the period applies to"
+    ),
     sort: Literal[ledger_query.SORT_VALUES] = "registered_at",  # type: ignore[valid-type]
 ) -> LedgerFilter:
     if status is not None and status not in STATUS_LABEL and status != ledger_query.OPEN:
@@ -55,7 +58,17 @@ def ledger_filter(
             span = periods.parse(period, from_, to)
         except periods.PeriodError as e:
             raise HTTPException(422, str(e)) from None
-    return LedgerFilter(status=status, light=light_, kind=kind, unit=unit, leader=leader, q=q, date_field=date_field, period=span, sort=sort)
+    return LedgerFilter(
+        status=status,
+        light=light_,
+        kind=kind,
+        unit=unit,
+        leader=leader,
+        q=q,
+        date_field=date_field,
+        period=span,
+        sort=sort,
+    )
 
 
 def as_of(runtime: RuntimeDep, calendar: CalendarDep) -> AsOf:
@@ -64,24 +77,44 @@ def as_of(runtime: RuntimeDep, calendar: CalendarDep) -> AsOf:
 
 
 @router.get("/v1/tenants/{tenant}/ledger")
-async def get_ledger(request: Request, tenant: str, runtime: RuntimeDep, wanted: LedgerFilter = Depends(ledger_filter),
-                     limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=OFFSET_MAX),
-                     moment: AsOf = Depends(as_of)) -> dict:
+async def get_ledger(
+    request: Request,
+    tenant: str,
+    runtime: RuntimeDep,
+    wanted: LedgerFilter = Depends(ledger_filter),
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0, le=OFFSET_MAX),
+    moment: AsOf = Depends(as_of),
+) -> dict:
     valid_tenant(tenant)
     total, items = await ledger_views.page(runtime.db, tenant, own_unit_only(request, wanted), moment, limit, offset)
     return {"tenant": tenant, "as_of": moment.now, "total": total, "limit": limit, "offset": offset, "items": items}
 
 
-@router.get("/v1/tenants/{tenant}/ledger.xlsx", response_class=Response,
-            responses={200: {"content": {XLSX: {}}, "description": "the ledger as a workbook (督办台账)"}})
-async def export_ledger(request: Request, tenant: str, runtime: RuntimeDep, names: UnitNamesDep,
-                        wanted: LedgerFilter = Depends(ledger_filter), moment: AsOf = Depends(as_of)) -> Response:
+@router.get(
+    "/v1/tenants/{tenant}/ledger.xlsx",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}, "description": "the ledger as a workbook (督办台账)"}},
+)
+async def export_ledger(
+    request: Request,
+    tenant: str,
+    runtime: RuntimeDep,
+    names: UnitNamesDep,
+    wanted: LedgerFilter = Depends(ledger_filter),
+    moment: AsOf = Depends(as_of),
+) -> Response:
     valid_tenant(tenant)
     try:
-        path = await ledger_views.workbook(runtime.db, tenant, own_unit_only(request, wanted), moment, await names.of(tenant))
+        path = await ledger_views.workbook(
+            runtime.db, tenant, own_unit_only(request, wanted), moment, await names.of(tenant)
+        )
     except ledger_views.ExportTooLarge as refusal:
         raise HTTPException(422, str(refusal)) from None
     day = local_day(moment.now).isoformat()
-    disposition = f"attachment; filename=\"ledger-{tenant}-{day}.xlsx\"; filename*=UTF-8''{quote(f'督办台账-{day}.xlsx')}"
-    return FileResponse(path, media_type=XLSX, headers={"Content-Disposition": disposition},
-                        background=BackgroundTask(os.unlink, path))
+    disposition = (
+        f"attachment; filename=\"ledger-{tenant}-{day}.xlsx\"; filename*=UTF-8''{quote(f'督办台账-{day}.xlsx')}"
+    )
+    return FileResponse(
+        path, media_type=XLSX, headers={"Content-Disposition": disposition}, background=BackgroundTask(os.unlink, path)
+    )

@@ -11,14 +11,12 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from duban_common.calendar import local_day
+from duban_common.dependencies import OfficesDep, RuntimeDep
 from duban_common.documents.files import MEDIA, content_disposition
 from duban_common.documents.issuing import IssuingLookup
-from duban_common.dependencies import OfficesDep, RuntimeDep
 from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, valid_tenant
 from duban_common.runtime import Runtime
 
-from .deps import UnitNamesDep
-from .http_rhythm import described
 from ..domain import periods
 from ..domain.model import KIND_LABEL, STATUS_LABEL
 from ..domain.special_report import campaign_topic
@@ -26,6 +24,8 @@ from ..service_layer import publishing, rhythm, views
 from ..service_layer.ledger_query import LedgerFilter
 from ..service_layer.publishing import Request
 from ..service_layer.report_content import ReportRefused, Selection
+from .deps import UnitNamesDep
+from .http_rhythm import described
 
 
 class _In(BaseModel):
@@ -42,7 +42,9 @@ class BulletinIn(_In):
 
 class CampaignIn(_In):
     kind: str | None = Field(None, max_length=40, description="source kind, e.g. online_message")
-    q: str | None = Field(None, min_length=1, max_length=100, description="text in the title, notice number or external number")
+    q: str | None = Field(
+        None, min_length=1, max_length=100, description="text in the title, notice number or external number"
+    )
     unit: str | None = Field(None, max_length=40)
     leader: str | None = Field(None, max_length=100)
     status: str | None = None
@@ -56,7 +58,9 @@ class SpecialReportIn(_In):
     kind: Literal["special_report"]
     matter_id: str | None = Field(None, min_length=1, max_length=36)
     campaign: CampaignIn | None = None
-    topic: str | None = Field(None, min_length=2, max_length=60, description="the campaign's name in the title (default: from the filter)")
+    topic: str | None = Field(
+        None, min_length=2, max_length=60, description="the campaign's name in the title (default: from the filter)"
+    )
     published_by: str | None = Field(None, max_length=100)
 
     @model_validator(mode="after")
@@ -84,53 +88,112 @@ def _request(body: BulletinIn | SpecialReportIn, today: date, names: dict[str, s
         span = _period(body.period, body.from_, body.to, today)
         return Request(kind=body.kind, subject={"period": jsonable_encoder(span.as_dict())}, period=span)
     if body.matter_id is not None:
-        return Request(kind=body.kind, subject={"matter_id": body.matter_id}, selection=Selection(matter_id=body.matter_id))
+        return Request(
+            kind=body.kind, subject={"matter_id": body.matter_id}, selection=Selection(matter_id=body.matter_id)
+        )
     c = body.campaign
     if c.status is not None and c.status not in STATUS_LABEL:
         raise HTTPException(422, f"状态 {c.status!r} 不是 {'、'.join(sorted(STATUS_LABEL))} 之一")
     span = _period(c.period, c.from_, c.to, today) if (c.period or c.from_ or c.to) else None
-    f = LedgerFilter(status=c.status, kind=c.kind, unit=c.unit, leader=c.leader, q=c.q, date_field=c.date_field, period=span)
-    topic = body.topic or campaign_topic(period_label=span.label if span else None, kind_label=KIND_LABEL.get(c.kind or "", c.kind),
-                                         unit_name=names.get(c.unit, c.unit) if c.unit else None, q=c.q, leader=c.leader,
-                                         status_label=STATUS_LABEL.get(c.status) if c.status else None)
-    subject = {"campaign": {**c.model_dump(mode="json", exclude_none=True, by_alias=True), **({"period": jsonable_encoder(span.as_dict())} if span else {})},
-               "topic": topic}
+    f = LedgerFilter(
+        status=c.status, kind=c.kind, unit=c.unit, leader=c.leader, q=c.q, date_field=c.date_field, period=span
+    )
+    topic = body.topic or campaign_topic(
+        period_label=span.label if span else None,
+        kind_label=KIND_LABEL.get(c.kind or "", c.kind),
+        unit_name=names.get(c.unit, c.unit) if c.unit else None,
+        q=c.q,
+        leader=c.leader,
+        status_label=STATUS_LABEL.get(c.status) if c.status else None,
+    )
+    subject = {
+        "campaign": {
+            **c.model_dump(mode="json", exclude_none=True, by_alias=True),
+            **({"period": jsonable_encoder(span.as_dict())} if span else {}),
+        },
+        "topic": topic,
+    }
     return Request(kind=body.kind, subject=subject, period=span, selection=Selection(campaign=f), topic=topic)
 
 
 async def _bulletin_draft(runtime, tenant: str, req: Request, unit_names: dict[str, str]) -> JSONResponse:
     """202 with the period's draft (drafted now, or already waiting); 200 with the report once issued."""
-    draft, created = await rhythm.request_draft(runtime.unit_of_work, runtime.signoff, tenant, req.kind, req.period, names=unit_names,
-                                                bottom=runtime.settings.admonition_bottom_of(tenant))
+    draft, created = await rhythm.request_draft(
+        runtime.unit_of_work,
+        runtime.signoff,
+        tenant,
+        req.kind,
+        req.period,
+        names=unit_names,
+        bottom=runtime.settings.admonition_bottom_of(tenant),
+    )
     if draft["state"] == "issued":
         report = await views.in_read_session(runtime.db, publishing.one, tenant, draft["report_id"])
-        return JSONResponse(jsonable_encoder({**report, "created": False}), status_code=200,
-                            headers={"Location": f"/v1/tenants/{tenant}/reports/{report['report_id']}"})
-    return JSONResponse({"draft": described(draft), "created": created}, status_code=202,
-                        headers={"Location": f"/v1/tenants/{tenant}/rhythm/drafts/{draft['draft_id']}"})
+        return JSONResponse(
+            jsonable_encoder({**report, "created": False}),
+            status_code=200,
+            headers={"Location": f"/v1/tenants/{tenant}/reports/{report['report_id']}"},
+        )
+    return JSONResponse(
+        {"draft": described(draft), "created": created},
+        status_code=202,
+        headers={"Location": f"/v1/tenants/{tenant}/rhythm/drafts/{draft['draft_id']}"},
+    )
 
 
 def _disposition(row: dict, fmt: str) -> str:
-    return content_disposition(row["report_no"], row["title"], fmt, fallback=f"report-{row['kind']}-{row['year']}-{row['seq']}")
+    return content_disposition(
+        row["report_no"], row["title"], fmt, fallback=f"report-{row['kind']}-{row['year']}-{row['seq']}"
+    )
 
 
-async def _special_report(runtime: Runtime, offices: IssuingLookup, tenant: str, req: Request, body: SpecialReportIn,
-                          idempotency_key: str | None, unit_names: dict[str, str]) -> JSONResponse:
+async def _special_report(
+    runtime: Runtime,
+    offices: IssuingLookup,
+    tenant: str,
+    req: Request,
+    body: SpecialReportIn,
+    idempotency_key: str | None,
+    unit_names: dict[str, str],
+) -> JSONResponse:
     """201 with the special report published now; 200 with the same one when already published."""
     issuing = await publishing.office_issuing(runtime.settings, offices, tenant, body.kind)
     try:
-        row, created = await publishing.publish(runtime.unit_of_work, runtime.db.read, tenant, req, idempotency_key=idempotency_key,
-                                                published_by=body.published_by, names=unit_names, issuing=issuing)
+        row, created = await publishing.publish(
+            runtime.unit_of_work,
+            runtime.db.read,
+            tenant,
+            req,
+            idempotency_key=idempotency_key,
+            published_by=body.published_by,
+            names=unit_names,
+            issuing=issuing,
+        )
     except ReportRefused as refusal:
         raise HTTPException(refusal.status, str(refusal)) from None
-    return JSONResponse(jsonable_encoder({**publishing.describe(row), "created": created}), status_code=201 if created else 200,
-                        headers={"Location": f"/v1/tenants/{tenant}/reports/{row['report_id']}"})
+    return JSONResponse(
+        jsonable_encoder({**publishing.describe(row), "created": created}),
+        status_code=201 if created else 200,
+        headers={"Location": f"/v1/tenants/{tenant}/reports/{row['report_id']}"},
+    )
 
 
-@router.post("/v1/tenants/{tenant}/reports", status_code=201, responses={200: {"description": "already published: the same report"},
-                                                                         202: {"description": "a bulletin: its draft, waiting for sign-off"}})
-async def publish(tenant: str, runtime: RuntimeDep, names: UnitNamesDep, offices: OfficesDep, body: ReportIn = Body(...),
-                  idempotency_key: str | None = Header(None, max_length=200)) -> JSONResponse:
+@router.post(
+    "/v1/tenants/{tenant}/reports",
+    status_code=201,
+    responses={
+        200: {"description": "already published: the same report"},
+        202: {"description": "a bulletin: its draft, waiting for sign-off"},
+    },
+)
+async def publish(
+    tenant: str,
+    runtime: RuntimeDep,
+    names: UnitNamesDep,
+    offices: OfficesDep,
+    body: ReportIn = Body(...),
+    idempotency_key: str | None = Header(None, max_length=200),
+) -> JSONResponse:
     """Draft a bulletin for a period (202: it waits for sign-off, rhythm/drafts; 200: the report once issued), or
     publish a special report on a matter or a campaign. Repeating a request (the same period; for a special report
     the same Idempotency-Key, or without one the same subject on the same day) returns the same draft or report."""
@@ -143,11 +206,18 @@ async def publish(tenant: str, runtime: RuntimeDep, names: UnitNamesDep, offices
 
 
 @router.get("/v1/tenants/{tenant}/reports")
-async def list_reports(tenant: str, runtime: RuntimeDep, kind: Literal["quarterly_bulletin", "special_report"] | None = None,
-                       year: int | None = Query(None, ge=2000, le=2100), limit: int = Query(50, ge=1, le=500),
-                       offset: int = Query(0, ge=0, le=OFFSET_MAX)) -> dict:
+async def list_reports(
+    tenant: str,
+    runtime: RuntimeDep,
+    kind: Literal["quarterly_bulletin", "special_report"] | None = None,
+    year: int | None = Query(None, ge=2000, le=2100),
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0, le=OFFSET_MAX),
+) -> dict:
     valid_tenant(tenant)
-    total, items = await views.in_read_session(runtime.db, publishing.listing, tenant, kind=kind, year=year, limit=limit, offset=offset)
+    total, items = await views.in_read_session(
+        runtime.db, publishing.listing, tenant, kind=kind, year=year, limit=limit, offset=offset
+    )
     return {"tenant": tenant, "total": total, "limit": limit, "offset": offset, "items": items}
 
 
@@ -160,8 +230,11 @@ async def get_report(tenant: str, report_id: str, runtime: RuntimeDep) -> dict:
     return found
 
 
-@router.get("/v1/tenants/{tenant}/reports/{report_id}/document.{fmt}", response_class=Response,
-            responses={200: {"content": {media: {} for media in MEDIA.values()}, "description": "the document as Word or PDF"}})
+@router.get(
+    "/v1/tenants/{tenant}/reports/{report_id}/document.{fmt}",
+    response_class=Response,
+    responses={200: {"content": {media: {} for media in MEDIA.values()}, "description": "the document as Word or PDF"}},
+)
 async def download(tenant: str, report_id: str, fmt: Literal["docx", "pdf"], runtime: RuntimeDep) -> Response:
     valid_tenant(tenant)
     found = await views.in_read_session(runtime.db, publishing.file, tenant, report_id, fmt)

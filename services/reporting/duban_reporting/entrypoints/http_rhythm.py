@@ -26,17 +26,32 @@ def described(draft: dict) -> dict:
     links = {"signoff": f"/v1/tenants/{draft['tenant']}/drafts/{draft['draft_id']}"}
     if draft.get("report_id"):
         links["report"] = f"/v1/tenants/{draft['tenant']}/reports/{draft['report_id']}"
-    return jsonable_encoder({**draft, "kind_label": KIND_LABEL[draft["kind"]], "state_label": STATE_LABEL[draft["state"]], "links": links})
+    return jsonable_encoder(
+        {**draft, "kind_label": KIND_LABEL[draft["kind"]], "state_label": STATE_LABEL[draft["state"]], "links": links}
+    )
 
 
 @router.get(DRAFTS)
-async def list_drafts(tenant: str, runtime: RuntimeDep, state: Literal["waiting", "issued", "refused"] | None = None,
-                      kind: Literal[KINDS] | None = None,  # type: ignore[valid-type]
-                      limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=OFFSET_MAX)) -> dict:
+async def list_drafts(
+    tenant: str,
+    runtime: RuntimeDep,
+    state: Literal["waiting", "issued", "refused"] | None = None,
+    kind: Literal[KINDS] | None = None,  # type: ignore[valid-type]
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0, le=OFFSET_MAX),
+) -> dict:
     """The drafts of the reporting rhythm, newest first (state=waiting: those waiting for sign-off)."""
     valid_tenant(tenant)
-    total, items = await views.in_read_session(runtime.db, rhythm.drafts, tenant, state=state, kind=kind, limit=limit, offset=offset)
-    return {"tenant": tenant, "total": total, "limit": limit, "offset": offset, "items": [described(item) for item in items]}
+    total, items = await views.in_read_session(
+        runtime.db, rhythm.drafts, tenant, state=state, kind=kind, limit=limit, offset=offset
+    )
+    return {
+        "tenant": tenant,
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+        "items": [described(item) for item in items],
+    }
 
 
 @router.get(DRAFTS + "/{draft_id}")

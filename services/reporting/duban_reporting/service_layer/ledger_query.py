@@ -18,16 +18,27 @@ from ..domain.periods import Period
 
 OPEN = "open"  # every status but completed: what is still being worked on (a unit's 我的待办)
 SORTS = {
-    "registered_at": ledger.c.registered_at, "assigned_at": ledger.c.assigned_at, "due_on": ledger.c.due_at,
-    "completed_at": ledger.c.completed_at, "title": ledger.c.title, "notice_no": ledger.c.notice_no,
-    "lead_unit": ledger.c.lead_unit, "status": ledger.c.status, "progress": ledger.c.progress, "urges": ledger.c.urges,
+    "registered_at": ledger.c.registered_at,
+    "assigned_at": ledger.c.assigned_at,
+    "due_on": ledger.c.due_at,
+    "completed_at": ledger.c.completed_at,
+    "title": ledger.c.title,
+    "notice_no": ledger.c.notice_no,
+    "lead_unit": ledger.c.lead_unit,
+    "status": ledger.c.status,
+    "progress": ledger.c.progress,
+    "urges": ledger.c.urges,
     "returns": ledger.c.returns,
 }
 SORT_VALUES = tuple(v for k in SORTS for v in (k, f"-{k}"))
 # "due" filters on the instant: the days of a period are the instants from its first local midnight
 # to the midnight after its last day, and a deadline instant falls on its due_on day.
-DATE_FIELDS = {"registered": ledger.c.registered_at, "assigned": ledger.c.assigned_at, "due": ledger.c.due_at,
-               "completed": ledger.c.completed_at}
+DATE_FIELDS = {
+    "registered": ledger.c.registered_at,
+    "assigned": ledger.c.assigned_at,
+    "due": ledger.c.due_at,
+    "completed": ledger.c.completed_at,
+}
 
 
 @dataclass(frozen=True)
@@ -53,14 +64,18 @@ def light_condition(light: str, now: datetime, yellow_day: date):
     open_ = ledger.c.status.in_(OPEN_STATUSES)
     after_yellow = at_local(yellow_day + timedelta(days=1), time())
     # yellow from the instant the deadline service announced; by the service's setting for a deadline announced before it did
-    near = or_(and_(ledger.c.yellow_from.is_not(None), ledger.c.yellow_from <= now),
-               and_(ledger.c.yellow_from.is_(None), ledger.c.due_at < after_yellow))  # never NULL: its negation is the green light
+    near = or_(
+        and_(ledger.c.yellow_from.is_not(None), ledger.c.yellow_from <= now),
+        and_(ledger.c.yellow_from.is_(None), ledger.c.due_at < after_yellow),
+    )  # never NULL: its negation is the green light
     if light == "red":
         return and_(ledger.c.due_at.is_not(None), open_, ledger.c.due_at < now)
     if light == "yellow":
         return and_(open_, ledger.c.due_at >= now, near)
     if light == "green":
-        return and_(ledger.c.due_at.is_not(None), or_(ledger.c.status == "completed", and_(ledger.c.due_at >= now, not_(near))))
+        return and_(
+            ledger.c.due_at.is_not(None), or_(ledger.c.status == "completed", and_(ledger.c.due_at >= now, not_(near)))
+        )
     return ledger.c.due_at.is_(None)  # "none": no deadline yet
 
 
@@ -79,9 +94,18 @@ def conditions(tenant: str, f: LedgerFilter, now: datetime, yellow_day: date, wa
         # and sorting them (bench/ledger.py: a unit's ledger, newest first).
         # PostgreSQL plans both as the same semi-join.
         lu = ledger_units.c
-        cond.append(select(lu.matter_id).where(lu.matter_id == ledger.c.matter_id, lu.tenant == tenant, lu.unit == f.unit).exists())
+        cond.append(
+            select(lu.matter_id)
+            .where(lu.matter_id == ledger.c.matter_id, lu.tenant == tenant, lu.unit == f.unit)
+            .exists()
+        )
     if f.leader:
-        cond.append(or_(ledger.c.leader_name.contains(f.leader, autoescape=True), ledger.c.led_by_leader.contains(f.leader, autoescape=True)))
+        cond.append(
+            or_(
+                ledger.c.leader_name.contains(f.leader, autoescape=True),
+                ledger.c.led_by_leader.contains(f.leader, autoescape=True),
+            )
+        )
     if f.q:
         cond.append(text_search(f.q, walk))
     if f.light:
@@ -122,7 +146,10 @@ class _PerDialect(ColumnElement):
 
     inherit_cache = True
     _is_implicitly_boolean = True  # a condition as it is, not "... = 1" on SQLite
-    _traverse_internals = [("default", InternalTraversal.dp_clauseelement), ("sqlite", InternalTraversal.dp_clauseelement)]
+    _traverse_internals = [
+        ("default", InternalTraversal.dp_clauseelement),
+        ("sqlite", InternalTraversal.dp_clauseelement),
+    ]
 
     def __init__(self, default: ColumnElement, sqlite: ColumnElement) -> None:
         self.default, self.sqlite, self.type = default, sqlite, default.type
@@ -194,8 +221,11 @@ def count(tenant: str, f: LedgerFilter, now: datetime, yellow_day: date):
         # "|| ''": one probe of the index per matter, not one per open status
         status = ledger.c.status.concat("")
         has_status = status.in_(OPEN_STATUSES) if f.status == OPEN else status == f.status
-        return (select(func.count()).select_from(ledger_units.join(ledger, ledger.c.matter_id == lu.matter_id))
-                .where(lu.tenant == tenant, lu.unit == f.unit, ledger.c.tenant == tenant, has_status))
+        return (
+            select(func.count())
+            .select_from(ledger_units.join(ledger, ledger.c.matter_id == lu.matter_id))
+            .where(lu.tenant == tenant, lu.unit == f.unit, ledger.c.tenant == tenant, has_status)
+        )
     through_ledger = select(func.count()).select_from(ledger).where(*conditions(tenant, f, now, yellow_day))
     if f.q and searchable(f.q) and replace(alone, q=None) == LedgerFilter():
         return select(_PerDialect(through_ledger.scalar_subquery(), ledger_search.count(tenant, f.q).scalar_subquery()))
@@ -218,7 +248,9 @@ def walks(f: LedgerFilter, total: int, limit: int, offset: int) -> bool:
     return f.sort.lstrip("-") in WALKED_SORTS and (offset + limit) * WALK_ROWS < 2 * total * total
 
 
-def page(tenant: str, f: LedgerFilter, now: datetime, yellow_day: date, limit: int, offset: int, total: int | None = None):
+def page(
+    tenant: str, f: LedgerFilter, now: datetime, yellow_day: date, limit: int, offset: int, total: int | None = None
+):
     """One page of the ledger. The page's matter ids are found first and only their rows read
     (a deferred join): skipping 100,000 rows then reads 100,000 index entries, not 100,000
     ledger rows. ``total``, the count of
@@ -228,6 +260,11 @@ def page(tenant: str, f: LedgerFilter, now: datetime, yellow_day: date, limit: i
     # a red or yellow light's few matches are found on the lights' index and sorted, rather than
     # the order's index walked, each row read, until the page is full
     few_lit = f.light in ("red", "yellow") and total is not None and not walk
-    ids = (select(ledger.c.matter_id).where(*conditions(tenant, f, now, yellow_day, bool(f.q) and walk))
-           .order_by(*order_by(f.sort, few_lit)).limit(limit).offset(offset))
+    ids = (
+        select(ledger.c.matter_id)
+        .where(*conditions(tenant, f, now, yellow_day, bool(f.q) and walk))
+        .order_by(*order_by(f.sort, few_lit))
+        .limit(limit)
+        .offset(offset)
+    )
     return select(ledger).where(ledger.c.matter_id.in_(ids)).order_by(*order)

@@ -19,10 +19,32 @@ from .ledger_query import LedgerFilter
 EXPORT_LIMIT = 200_000  # rows in one .xlsx export
 EXPORT_CHUNK = 2_000
 # what the workbook's columns are made of (a third of the ledger's: a third of the rows' decoding)
-EXPORTED = [ledger.c[name] for name in (
-    "notice_no", "kind", "external_id", "title", "lead_unit", "lead_units", "co_units", "meeting_title", "decision_seq", "leader_name",
-    "led_by_leader", "citizen_name", "citizen_phone", "status", "progress", "assigned_at", "due_on", "due_at", "completed_at", "urges",
-    "matter_id")]
+EXPORTED = [
+    ledger.c[name]
+    for name in (
+        "notice_no",
+        "kind",
+        "external_id",
+        "title",
+        "lead_unit",
+        "lead_units",
+        "co_units",
+        "meeting_title",
+        "decision_seq",
+        "leader_name",
+        "led_by_leader",
+        "citizen_name",
+        "citizen_phone",
+        "status",
+        "progress",
+        "assigned_at",
+        "due_on",
+        "due_at",
+        "completed_at",
+        "urges",
+        "matter_id",
+    )
+]
 HIDDEN = ("progress_at", "submitted_lead_unit", "submitted_co_units")
 
 
@@ -53,19 +75,36 @@ def _decorated(row, as_of: AsOf) -> dict:
     return item
 
 
-async def page(db: Database, tenant: str, wanted: LedgerFilter, as_of: AsOf, limit: int, offset: int) -> tuple[int, list[dict]]:
+async def page(
+    db: Database, tenant: str, wanted: LedgerFilter, as_of: AsOf, limit: int, offset: int
+) -> tuple[int, list[dict]]:
     """The count of matching matters and one page of them, each with its light."""
     _rows_query, count_query = ledger_query.query(tenant, wanted, as_of.now, as_of.yellow_day)
     async with db.read() as session:
         total = (await session.execute(count_query)).scalar_one()
-        rows = (await session.execute(ledger_query.page(tenant, wanted, as_of.now, as_of.yellow_day, limit, offset, total))).mappings().all()
+        rows = (
+            (
+                await session.execute(
+                    ledger_query.page(tenant, wanted, as_of.now, as_of.yellow_day, limit, offset, total)
+                )
+            )
+            .mappings()
+            .all()
+        )
     return total, [_decorated(row, as_of) for row in rows]
 
 
 def _filters(wanted: LedgerFilter) -> dict:
     """The filters as the workbook's heading states them."""
-    return {"status": wanted.status, "light": wanted.light, "kind": wanted.kind, "unit": wanted.unit, "leader": wanted.leader,
-            "q": wanted.q, "period": f"{wanted.date_field}:{wanted.period.label}" if wanted.period else None}
+    return {
+        "status": wanted.status,
+        "light": wanted.light,
+        "kind": wanted.kind,
+        "unit": wanted.unit,
+        "leader": wanted.leader,
+        "q": wanted.q,
+        "period": f"{wanted.date_field}:{wanted.period.label}" if wanted.period else None,
+    }
 
 
 async def _fill(session, book: LedgerWorkbook, rows_query, as_of: AsOf) -> None:

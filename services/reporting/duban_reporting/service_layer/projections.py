@@ -25,19 +25,36 @@ _CALENDAR = WorkCalendar()
 
 async def on_matter_registered(e: ev.MatterRegistered, d: Delivery, uow: UnitOfWork) -> None:
     o, c = e.origin, e.citizen
-    await register(uow, d.envelope.tenant, e.matter_id, kind=o.kind, source=o.source, external_id=o.external_id,
-                        title=mask_phones_in_text(e.title), submitted_lead_unit=e.lead_unit, submitted_co_units=e.co_units,
-                        meeting_type=o.meeting_type, meeting_title=o.meeting_title, decision_seq=o.decision_seq,
-                        leader_name=o.leader_name, led_by_leader=o.led_by_leader, origin_on=o.origin_on, registered_at=e.registered_at,
-                        citizen_name=c.name_masked if c else None, citizen_phone=c.phone_masked if c else None)
+    await register(
+        uow,
+        d.envelope.tenant,
+        e.matter_id,
+        kind=o.kind,
+        source=o.source,
+        external_id=o.external_id,
+        title=mask_phones_in_text(e.title),
+        submitted_lead_unit=e.lead_unit,
+        submitted_co_units=e.co_units,
+        meeting_type=o.meeting_type,
+        meeting_title=o.meeting_title,
+        decision_seq=o.decision_seq,
+        leader_name=o.leader_name,
+        led_by_leader=o.led_by_leader,
+        origin_on=o.origin_on,
+        registered_at=e.registered_at,
+        citizen_name=c.name_masked if c else None,
+        citizen_phone=c.phone_masked if c else None,
+    )
 
 
 async def on_submission_rejected(e: ev.SubmissionRejected, d: Delivery, uow: UnitOfWork) -> None:
     known = select(rejected_submissions.c.submission_id).where(rejected_submissions.c.submission_id == e.submission_id)
     if (await uow.session.execute(known)).first() is not None:
         return  # refused once already (a second event of the same refusal)
-    await uow.session.execute(rejected_submissions.insert(), dict(submission_id=e.submission_id, tenant=d.envelope.tenant,
-                                                                   kind=e.kind, rejected_at=e.rejected_at))
+    await uow.session.execute(
+        rejected_submissions.insert(),
+        dict(submission_id=e.submission_id, tenant=d.envelope.tenant, kind=e.kind, rejected_at=e.rejected_at),
+    )
 
 
 async def on_task_event(event, d: Delivery, uow: UnitOfWork) -> None:
@@ -49,8 +66,12 @@ async def on_task_event(event, d: Delivery, uow: UnitOfWork) -> None:
     if type_ == ev.TASK_ASSIGNED:  # facts of the first assignment, whatever came before
         values.update(assigned_at=event.assigned_at, kind=event.origin.kind)
     if type_ in (ev.TASK_ASSIGNED, ev.TASK_REASSIGNED) and version > (task["assignment_version"] or 0):
-        values.update(lead_unit=data["lead_unit"], co_units=data.get("co_units") or [], notice_no=data.get("notice_no"),
-                      assignment_version=version)
+        values.update(
+            lead_unit=data["lead_unit"],
+            co_units=data.get("co_units") or [],
+            notice_no=data.get("notice_no"),
+            assignment_version=version,
+        )
     if version > task["version"]:
         completed_at = event.completed_at if type_ == ev.TASK_COMPLETED else None
         values.update(status=TASK_STATE[type_], version=version, completed_at=completed_at)  # kept only while closed
@@ -70,7 +91,11 @@ def _handling_workdays(status: str, assigned_at, completed_at) -> int | None:
 
 
 async def on_matter_progressed(e: ev.MatterProgressed, d: Delivery, uow: UnitOfWork) -> None:
-    row = (await uow.session.execute(select(ledger.c.progress_at).where(ledger.c.matter_id == e.matter_id).with_for_update())).first()
+    row = (
+        await uow.session.execute(
+            select(ledger.c.progress_at).where(ledger.c.matter_id == e.matter_id).with_for_update()
+        )
+    ).first()
     if row is not None and row.progress_at is not None and row.progress_at > e.at:
         return  # a later roll-up is already applied
     await upsert_matter(uow, d.envelope.tenant, e.matter_id, progress=e.progress, progress_at=e.at)
@@ -80,9 +105,16 @@ async def on_deadline_set(e: ev.DeadlineSet, d: Delivery, uow: UnitOfWork) -> No
     matter = await matter_tasks(uow, d.envelope.tenant, e.task_id, e.matter_id)
     revision = e.revision or 1
     if (matter.task.get("deadline_revision") or 0) <= revision:
-        await matter.update(uow, due_on=e.due_on, due_at=e.due_at, deadline_rule=e.rule, deadline_label=e.rule_label, yellow_from=e.yellow_from,
-                            provisional=e.provisional,
-                            deadline_revision=revision)  # always, for a new task (no revision yet)
+        await matter.update(
+            uow,
+            due_on=e.due_on,
+            due_at=e.due_at,
+            deadline_rule=e.rule,
+            deadline_label=e.rule_label,
+            yellow_from=e.yellow_from,
+            provisional=e.provisional,
+            deadline_revision=revision,
+        )  # always, for a new task (no revision yet)
     await refresh(uow, d.envelope.tenant, matter.matter_id, matter.tasks)
 
 
@@ -98,10 +130,19 @@ async def _record_fact(event, d: Delivery, uow: UnitOfWork, matter: MatterTasks)
     data = d.envelope.data
     # a placeholder's row first, when the task is new; a transfer is the task's too (its status)
     await matter.update(uow, **({"transferred_at": at} if fact == "transferred" else {}))
-    await uow.session.execute(task_facts.insert(), dict(
-        fact_key=d.envelope.key, tenant=d.envelope.tenant, task_id=matter.task["task_id"], fact=fact, at=at,
-        # a late notice counts for who issued it (the office or a special body's office), not the unit it went to
-        unit=data.get("unit") or data.get("lead_unit") or data.get("issued_by"), points=data.get("points") if fact == "deducted" else None))
+    await uow.session.execute(
+        task_facts.insert(),
+        dict(
+            fact_key=d.envelope.key,
+            tenant=d.envelope.tenant,
+            task_id=matter.task["task_id"],
+            fact=fact,
+            at=at,
+            # a late notice counts for who issued it (the office or a special body's office), not the unit it went to
+            unit=data.get("unit") or data.get("lead_unit") or data.get("issued_by"),
+            points=data.get("points") if fact == "deducted" else None,
+        ),
+    )
     counter = COUNTED_FACTS.get(fact)
     if counter:  # applied once per event (the inbox), so counting is idempotent and order-free
         await matter.count_up(uow, counter)
@@ -142,7 +183,10 @@ def _fact_at(fact: str, field: str):
 FACTS = {
     **{event_type: _fact_at(fact, field) for event_type, (fact, field) in _FACT_AT.items()},
     # a reopening after a spot check is the consequence of a task.spot_checked fact, counted there
-    ev.TASK_REOPENED: lambda event, env: ("spot_check_reopened" if event.spot_check_id else "reopened", event.reopened_at),
+    ev.TASK_REOPENED: lambda event, env: (
+        "spot_check_reopened" if event.spot_check_id else "reopened",
+        event.reopened_at,
+    ),
     ev.TASK_SPOT_CHECKED: lambda event, env: (_spot_check_fact(event), event.checked_at),
     ev.DEADLINE_NOTICE_LATE: lambda event, env: ("notice_late", env.time),
     ev.EXTENSION_DECIDED: lambda event, env: (f"extension_{event.decision}", event.decided_at),

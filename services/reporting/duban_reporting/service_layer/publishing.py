@@ -23,10 +23,11 @@ from duban_common.calendar import local_day
 from duban_common.contracts import events as ev
 from duban_common.db import plain
 from duban_common.documents import Issuing as Office
-from duban_common.documents.template import render_docx
 from duban_common.documents import pdf as pdf_render
+from duban_common.documents.template import render_docx
 
-from ..adapters.orm import reports, sequences as sequence_rows
+from ..adapters.orm import reports
+from ..adapters.orm import sequences as sequence_rows
 from ..domain.bulletin import TITLES, bulletin
 from ..domain.documents import KIND_WORD, chinese_date
 from ..domain.periods import Period
@@ -68,17 +69,26 @@ class Request:
         return f"special:{self.fingerprint()[:32]}:{issued_on}"
 
     def fingerprint(self) -> str:
-        return hashlib.sha256(json.dumps([self.kind, self.subject], sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+        return hashlib.sha256(
+            json.dumps([self.kind, self.subject], sort_keys=True, ensure_ascii=False, default=str).encode()
+        ).hexdigest()
 
 
 async def office_issuing(settings, offices, tenant: str, kind: str) -> Issuing:
     """How the tenant's office signs a document of ``kind``: the registry's issuing body and contact
     (``offices``: documents.issuing.IssuingLookup), else the settings' issuer, and its template."""
     office = await offices.of(tenant, Office(settings.issuer_of(tenant)))
-    return Issuing(issuer=office.body, contact=office.contact, phone=office.phone, docx_template=await offices.template(tenant, kind),
-                   bulletin_addressee=settings.bulletin_addressee, special_report_addressee=settings.special_report_addressee,
-                   copies_to=tuple(settings.report_copies_to), admonition_bottom=settings.admonition_bottom_of(tenant),
-                   special_report_limit=settings.special_report_limit)
+    return Issuing(
+        issuer=office.body,
+        contact=office.contact,
+        phone=office.phone,
+        docx_template=await offices.template(tenant, kind),
+        bulletin_addressee=settings.bulletin_addressee,
+        special_report_addressee=settings.special_report_addressee,
+        copies_to=tuple(settings.report_copies_to),
+        admonition_bottom=settings.admonition_bottom_of(tenant),
+        special_report_limit=settings.special_report_limit,
+    )
 
 
 def document_links(tenant: str, report_id: str) -> dict[str, str]:
@@ -88,13 +98,27 @@ def document_links(tenant: str, report_id: str) -> dict[str, str]:
 
 def describe(row: dict) -> dict:
     """The metadata of a stored report, as the API and the event give it."""
-    keep = {k: v for k, v in row.items() if k not in ("docx", "pdf", "dedup_key", "fingerprint", "docx_sha256", "pdf_sha256")}
-    return {**keep, "kind_word": KIND_WORD[row["kind"]],
-            "document": {**document_links(row["tenant"], row["report_id"]), "sha256": {"docx": row["docx_sha256"], "pdf": row["pdf_sha256"]}}}
+    keep = {
+        k: v
+        for k, v in row.items()
+        if k not in ("docx", "pdf", "dedup_key", "fingerprint", "docx_sha256", "pdf_sha256")
+    }
+    return {
+        **keep,
+        "kind_word": KIND_WORD[row["kind"]],
+        "document": {
+            **document_links(row["tenant"], row["report_id"]),
+            "sha256": {"docx": row["docx_sha256"], "pdf": row["pdf_sha256"]},
+        },
+    }
 
 
 async def find(session, tenant: str, dedup_key: str) -> dict | None:
-    row = (await session.execute(select(reports).where(reports.c.tenant == tenant, reports.c.dedup_key == dedup_key))).mappings().first()
+    row = (
+        (await session.execute(select(reports).where(reports.c.tenant == tenant, reports.c.dedup_key == dedup_key)))
+        .mappings()
+        .first()
+    )
     return dict(row) if row else None
 
 
@@ -103,16 +127,41 @@ async def _document(session, tenant: str, req: Request, number: str, now: dateti
     if req.kind in TITLES:  # the quarterly bulletin, the monthly summary, the annual assessment
         stats = await statistics.report(session, tenant, req.period, as_of=now, names=names, bottom=o.admonition_bottom)
         lines = await report_content.escalations(session, tenant, req.period, names)
-        return bulletin(stats, lines, number=number, issuer=o.issuer, issued_on=issued_on, addressee=o.bulletin_addressee,
-                        copies_to=o.copies_to, kind=req.kind)
+        return bulletin(
+            stats,
+            lines,
+            number=number,
+            issuer=o.issuer,
+            issued_on=issued_on,
+            addressee=o.bulletin_addressee,
+            copies_to=o.copies_to,
+            kind=req.kind,
+        )
     rows = await report_content.selected_matters(session, tenant, req.selection, now, o.special_report_limit)
     matters = await report_content.matter_lines(session, rows, now, names)
-    return special_report(matters, topic=req.topic, as_of=issued_on, number=number, issuer=o.issuer, issued_on=issued_on,
-                          addressee=o.special_report_addressee, copies_to=o.copies_to)
+    return special_report(
+        matters,
+        topic=req.topic,
+        as_of=issued_on,
+        number=number,
+        issuer=o.issuer,
+        issued_on=issued_on,
+        addressee=o.special_report_addressee,
+        copies_to=o.copies_to,
+    )
 
 
-async def publish(unit_of_work: Callable, read: Callable, tenant: str, req: Request, *, idempotency_key: str | None,
-                  published_by: str | None, names: dict[str, str], issuing: Issuing) -> tuple[dict, bool]:
+async def publish(
+    unit_of_work: Callable,
+    read: Callable,
+    tenant: str,
+    req: Request,
+    *,
+    idempotency_key: str | None,
+    published_by: str | None,
+    names: dict[str, str],
+    issuing: Issuing,
+) -> tuple[dict, bool]:
     """(the report's stored row, True when published now; False when an earlier request published it)."""
     key: str | None = None
     try:
@@ -128,8 +177,9 @@ async def publish(unit_of_work: Callable, read: Callable, tenant: str, req: Requ
         return _same(existing, req), False
 
 
-async def publish_in(uow, tenant: str, req: Request, *, key: str, published_by: str | None, names: dict[str, str],
-                     issuing: Issuing) -> tuple[dict, bool]:
+async def publish_in(
+    uow, tenant: str, req: Request, *, key: str, published_by: str | None, names: dict[str, str], issuing: Issuing
+) -> tuple[dict, bool]:
     """Publishing inside the caller's unit of work (a sign-off step that issues a draft): the next
     number, the document, both files, the ``reports`` row and ``report.published``."""
     now = uow.now()
@@ -144,20 +194,52 @@ async def publish_in(uow, tenant: str, req: Request, *, key: str, published_by: 
     report_id = str(uuid.uuid4())
     period = _period(req, issued_on)
     hashes = {"docx": hashlib.sha256(docx).hexdigest(), "pdf": hashlib.sha256(pdf).hexdigest()}
-    env = await uow.emit(tenant, ev.REPORT_PUBLISHED, ev.ReportPublished(
-        report_id=report_id, kind=req.kind, report_no=number, title=doc.title, period=period,
-        document={**document_links(tenant, report_id), "sha256": hashes}, published_at=now, published_by=published_by))
-    row = dict(report_id=report_id, tenant=tenant, kind=req.kind, year=issued_on.year, seq=value, report_no=number, title=doc.title,
-               period=period, subject=req.subject, dedup_key=key, fingerprint=req.fingerprint(), issuer=doc.issuer, issued_on=issued_on,
-               published_at=now, published_by=published_by, event_id=env.id, docx_sha256=hashes["docx"], pdf_sha256=hashes["pdf"],
-               docx=docx, pdf=pdf)
+    env = await uow.emit(
+        tenant,
+        ev.REPORT_PUBLISHED,
+        ev.ReportPublished(
+            report_id=report_id,
+            kind=req.kind,
+            report_no=number,
+            title=doc.title,
+            period=period,
+            document={**document_links(tenant, report_id), "sha256": hashes},
+            published_at=now,
+            published_by=published_by,
+        ),
+    )
+    row = dict(
+        report_id=report_id,
+        tenant=tenant,
+        kind=req.kind,
+        year=issued_on.year,
+        seq=value,
+        report_no=number,
+        title=doc.title,
+        period=period,
+        subject=req.subject,
+        dedup_key=key,
+        fingerprint=req.fingerprint(),
+        issuer=doc.issuer,
+        issued_on=issued_on,
+        published_at=now,
+        published_by=published_by,
+        event_id=env.id,
+        docx_sha256=hashes["docx"],
+        pdf_sha256=hashes["pdf"],
+        docx=docx,
+        pdf=pdf,
+    )
     await uow.session.execute(reports.insert(), row)
     return row, True
 
 
 def _same(existing: dict, req: Request) -> dict:
     if existing["fingerprint"] != req.fingerprint():
-        raise ReportRefused(f"该幂等键已用于另一份报告（{existing['report_no']}），请求内容不同；重新发布请使用新的 Idempotency-Key", 409)
+        raise ReportRefused(
+            f"该幂等键已用于另一份报告（{existing['report_no']}），请求内容不同；重新发布请使用新的 Idempotency-Key",
+            409,
+        )
     return existing
 
 
@@ -167,23 +249,39 @@ def _period(req: Request, issued_on: date) -> dict:
     return {"label": f"截至{chinese_date(issued_on)}", "to": issued_on.isoformat()}
 
 
-async def listing(session, tenant: str, *, kind: str | None, year: int | None, limit: int, offset: int) -> tuple[int, list[dict]]:
+async def listing(
+    session, tenant: str, *, kind: str | None, year: int | None, limit: int, offset: int
+) -> tuple[int, list[dict]]:
     cond = [reports.c.tenant == tenant]
     if kind:
         cond.append(reports.c.kind == kind)
     if year:
         cond.append(reports.c.year == year)
     total = (await session.execute(select(func.count()).select_from(reports).where(*cond))).scalar_one()
-    q = select(*METADATA).where(*cond).order_by(reports.c.published_at.desc(), reports.c.kind, reports.c.seq.desc()).limit(limit).offset(offset)
+    q = (
+        select(*METADATA)
+        .where(*cond)
+        .order_by(reports.c.published_at.desc(), reports.c.kind, reports.c.seq.desc())
+        .limit(limit)
+        .offset(offset)
+    )
     return total, [describe(plain(r)) for r in (await session.execute(q)).mappings()]
 
 
 async def one(session, tenant: str, report_id: str) -> dict | None:
-    row = (await session.execute(select(*METADATA).where(reports.c.tenant == tenant, reports.c.report_id == report_id))).mappings().first()
+    row = (
+        (await session.execute(select(*METADATA).where(reports.c.tenant == tenant, reports.c.report_id == report_id)))
+        .mappings()
+        .first()
+    )
     return describe(dict(row)) if row else None
 
 
 async def file(session, tenant: str, report_id: str, fmt: str) -> tuple[dict, bytes] | None:
     cols = [reports.c.report_no, reports.c.title, reports.c.kind, reports.c.year, reports.c.seq, reports.c[fmt]]
-    row = (await session.execute(select(*cols).where(reports.c.tenant == tenant, reports.c.report_id == report_id))).mappings().first()
+    row = (
+        (await session.execute(select(*cols).where(reports.c.tenant == tenant, reports.c.report_id == report_id)))
+        .mappings()
+        .first()
+    )
     return (dict(row), row[fmt]) if row else None

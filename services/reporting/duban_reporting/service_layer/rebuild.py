@@ -83,14 +83,18 @@ async def _apply(db: Database, batch: list, report: Replayed) -> None:
         report.applied += await run(todo)
         return
     except Exception:  # noqa: BLE001 - the batch rolled back; each event is tried alone below
-        log.warning("a replayed batch failed; applying its events one at a time", first_seq=batch[0].metadata.sequence.stream)
+        log.warning(
+            "a replayed batch failed; applying its events one at a time", first_seq=batch[0].metadata.sequence.stream
+        )
     for item in todo:
         try:
             report.applied += await run([item])
         except Exception as e:
             seq = item[0].metadata.sequence.stream
             report.failed.append(f"{seq}: {type(e).__name__}: {e}")
-            log.error("replayed event failed; skipped as the live consumer dead-letters it", seq=seq, event_type=item[1].type)
+            log.error(
+                "replayed event failed; skipped as the live consumer dead-letters it", seq=seq, event_type=item[1].type
+            )
 
 
 async def replay(js, db: Database, *, first_seq: int, last_seq: int, batch: int) -> Replayed:
@@ -99,9 +103,18 @@ async def replay(js, db: Database, *, first_seq: int, last_seq: int, batch: int)
     if last_seq < first_seq:
         return report
     name = f"reporting-rebuild-{uuid.uuid4().hex[:12]}"  # ephemeral: removed below, or by the server when idle
-    await js.add_consumer(STREAM, ConsumerConfig(
-        name=name, filter_subject="duban.ev.>", deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=first_seq,
-        ack_policy=AckPolicy.NONE, inactive_threshold=60.0, mem_storage=True))
+    await js.add_consumer(
+        STREAM,
+        ConsumerConfig(
+            name=name,
+            filter_subject="duban.ev.>",
+            deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+            opt_start_seq=first_seq,
+            ack_policy=AckPolicy.NONE,
+            inactive_threshold=60.0,
+            mem_storage=True,
+        ),
+    )
     sub = await js.pull_subscribe_bind(durable=None, stream=STREAM, name=name)
     try:
         seq = first_seq - 1
@@ -109,7 +122,9 @@ async def replay(js, db: Database, *, first_seq: int, last_seq: int, batch: int)
             try:
                 msgs = await sub.fetch(batch=batch, timeout=10)
             except TimeoutError:  # nats-py's fetch raises nats.errors.TimeoutError or, at its deadline, the builtin
-                raise RebuildError(f"{STREAM} delivered nothing after sequence {seq} (expected up to {last_seq})") from None
+                raise RebuildError(
+                    f"{STREAM} delivered nothing after sequence {seq} (expected up to {last_seq})"
+                ) from None
             if not msgs:
                 continue
             seq = msgs[-1].metadata.sequence.stream
@@ -147,7 +162,9 @@ async def _rebuild(settings, check: bool) -> Outcome:
         js = nc.jetstream()
         state = (await js.stream_info(STREAM)).state
         if state.messages and state.first_seq > 1:
-            raise RebuildError(f"{STREAM} starts at sequence {state.first_seq}: the events before it are gone, a rebuild would lose them")
+            raise RebuildError(
+                f"{STREAM} starts at sequence {state.first_seq}: the events before it are gone, a rebuild would lose them"
+            )
         with tempfile.TemporaryDirectory(prefix="duban-rebuild-") as tmp:
             fresh = Database(f"sqlite+aiosqlite:///{Path(tmp) / 'reporting-rebuild.db'}")
             try:
@@ -155,13 +172,17 @@ async def _rebuild(settings, check: bool) -> Outcome:
                 replayed = await replay(js, fresh, first_seq=1, last_seq=state.last_seq, batch=settings.rebuild_batch)
                 await migrations.upgrade(live, "reporting", orm.metadata)  # the live schema is the migrated one
                 if check:
-                    return Outcome(replayed, differences=await tables.compare(fresh, live), counts=await tables.counts(fresh))
+                    return Outcome(
+                        replayed, differences=await tables.compare(fresh, live), counts=await tables.counts(fresh)
+                    )
                 await tables.swap(fresh, live)
                 counts = await tables.counts(fresh)
             finally:
                 await fresh.dispose()
         now_last = (await js.stream_info(STREAM)).state.last_seq
-        caught_up = await replay(js, live, first_seq=state.last_seq + 1, last_seq=now_last, batch=settings.rebuild_batch)
+        caught_up = await replay(
+            js, live, first_seq=state.last_seq + 1, last_seq=now_last, batch=settings.rebuild_batch
+        )
         return Outcome(replayed, caught_up, counts=counts)
     finally:
         await live.dispose()

@@ -35,18 +35,35 @@ class Selection:
 
 async def escalations(session, tenant: str, period: Period, names: dict[str, str]) -> list[EscalationLine]:
     unit = func.coalesce(task_facts.c.unit, task_states.c.lead_unit).label("unit")
-    q = (select(task_facts.c.fact, task_facts.c.at, task_facts.c.points, unit, ledger.c.title, task_states.c.notice_no)
-         .join(task_states, task_states.c.task_id == task_facts.c.task_id).join(ledger, ledger.c.matter_id == task_states.c.matter_id)
-         .where(task_facts.c.tenant == tenant, task_facts.c.fact.in_(ESCALATION_LABEL),
-                task_facts.c.at >= period.starts_at, task_facts.c.at < period.ends_before)
-         .order_by(task_facts.c.at, task_facts.c.fact_key))
-    return [EscalationLine(local_day(r.at), r.fact, names.get(r.unit, r.unit or "—"), r.title or "", r.notice_no, r.points)
-            for r in (await session.execute(q)).all()]
+    q = (
+        select(task_facts.c.fact, task_facts.c.at, task_facts.c.points, unit, ledger.c.title, task_states.c.notice_no)
+        .join(task_states, task_states.c.task_id == task_facts.c.task_id)
+        .join(ledger, ledger.c.matter_id == task_states.c.matter_id)
+        .where(
+            task_facts.c.tenant == tenant,
+            task_facts.c.fact.in_(ESCALATION_LABEL),
+            task_facts.c.at >= period.starts_at,
+            task_facts.c.at < period.ends_before,
+        )
+        .order_by(task_facts.c.at, task_facts.c.fact_key)
+    )
+    return [
+        EscalationLine(local_day(r.at), r.fact, names.get(r.unit, r.unit or "—"), r.title or "", r.notice_no, r.points)
+        for r in (await session.execute(q)).all()
+    ]
 
 
 async def selected_matters(session, tenant: str, sel: Selection, now: datetime, limit: int) -> list[dict]:
     if sel.matter_id:
-        row = (await session.execute(select(ledger).where(ledger.c.tenant == tenant, ledger.c.matter_id == sel.matter_id))).mappings().first()
+        row = (
+            (
+                await session.execute(
+                    select(ledger).where(ledger.c.tenant == tenant, ledger.c.matter_id == sel.matter_id)
+                )
+            )
+            .mappings()
+            .first()
+        )
         if row is None:
             raise ReportRefused(f"事项 {sel.matter_id} 不存在", 404)
         return await _projected(session, [dict(row)])
@@ -68,7 +85,11 @@ async def _projected(session, rows: list[dict]) -> list[dict]:
         if r["registered_at"] is None:
             raise ReportRefused(f"事项 {r['matter_id']} 的立项信息尚未同步到报表，暂不能形成专报，请稍后再试", 409)
     ids = [r["matter_id"] for r in rows]
-    q = select(task_states.c.matter_id).where(task_states.c.matter_id.in_(ids), task_states.c.assigned_at.is_(None)).limit(1)
+    q = (
+        select(task_states.c.matter_id)
+        .where(task_states.c.matter_id.in_(ids), task_states.c.assigned_at.is_(None))
+        .limit(1)
+    )
     if (waiting := (await session.execute(q)).scalar()) is not None:
         title = next(r["title"] for r in rows if r["matter_id"] == waiting)
         raise ReportRefused(f"事项“{title}”的交办信息尚未同步到报表，暂不能形成专报，请稍后再试", 409)
@@ -77,29 +98,65 @@ async def _projected(session, rows: list[dict]) -> list[dict]:
 
 async def matter_lines(session, rows: list[dict], now: datetime, names: dict[str, str]) -> list[MatterLine]:
     ids = [r["matter_id"] for r in rows]
-    tq = (select(task_states).where(task_states.c.matter_id.in_(ids), task_states.c.assigned_at.is_not(None))
-          .order_by(task_states.c.assigned_at, task_states.c.notice_no, task_states.c.task_id))
+    tq = (
+        select(task_states)
+        .where(task_states.c.matter_id.in_(ids), task_states.c.assigned_at.is_not(None))
+        .order_by(task_states.c.assigned_at, task_states.c.notice_no, task_states.c.task_id)
+    )
     tasks = [dict(t) for t in (await session.execute(tq)).mappings()]
     unit = func.coalesce(task_facts.c.unit, task_states.c.lead_unit).label("unit")
-    fq = (select(task_facts.c.fact, task_facts.c.at, task_facts.c.points, unit, task_states.c.matter_id, task_states.c.notice_no)
-          .join(task_states, task_states.c.task_id == task_facts.c.task_id)
-          .where(task_states.c.matter_id.in_(ids), task_facts.c.fact.in_(ESCALATION_LABEL)).order_by(task_facts.c.at, task_facts.c.fact_key))
+    fq = (
+        select(
+            task_facts.c.fact,
+            task_facts.c.at,
+            task_facts.c.points,
+            unit,
+            task_states.c.matter_id,
+            task_states.c.notice_no,
+        )
+        .join(task_states, task_states.c.task_id == task_facts.c.task_id)
+        .where(task_states.c.matter_id.in_(ids), task_facts.c.fact.in_(ESCALATION_LABEL))
+        .order_by(task_facts.c.at, task_facts.c.fact_key)
+    )
     facts = (await session.execute(fq)).all()
     out = []
     for r in rows:
         mine = [t for t in tasks if t["matter_id"] == r["matter_id"]]
-        lines = tuple(TaskLine(
-            unit=names.get(t["lead_unit"], t["lead_unit"] or "—"), co_units=named(t["co_units"], names), notice_no=t["notice_no"],
-            status=STATUS_LABEL.get(t["status"], t["status"]), due_on=t["due_on"],
-            completed_on=local_day(t["completed_at"]) if t["status"] == "completed" and t["completed_at"] else None,
-            overdue=t["status"] != "completed" and t["due_at"] is not None and t["due_at"] < now,
-            late=t["status"] == "completed" and bool(t["due_at"] and t["completed_at"] and t["completed_at"] > t["due_at"]),
-            urges=t["urges"] or 0) for t in mine)
-        esc = tuple(EscalationLine(local_day(f.at), f.fact, names.get(f.unit, f.unit or "—"), r["title"] or "", f.notice_no, f.points)
-                    for f in facts if f.matter_id == r["matter_id"])
-        out.append(MatterLine(
-            title=r["title"] or "", source=source_label(r), registered_on=local_day(r["registered_at"]) if r["registered_at"] else None,
-            status=STATUS_LABEL.get(r["status"], r["status"]), progress=r["progress"] or 0,
-            lead=named(r["lead_units"] or [r["lead_unit"]], names), co=named(r["co_units"], names), notice_no=r["notice_no"],
-            due_on=r["due_on"], tasks=lines, escalations=esc))
+        lines = tuple(
+            TaskLine(
+                unit=names.get(t["lead_unit"], t["lead_unit"] or "—"),
+                co_units=named(t["co_units"], names),
+                notice_no=t["notice_no"],
+                status=STATUS_LABEL.get(t["status"], t["status"]),
+                due_on=t["due_on"],
+                completed_on=local_day(t["completed_at"]) if t["status"] == "completed" and t["completed_at"] else None,
+                overdue=t["status"] != "completed" and t["due_at"] is not None and t["due_at"] < now,
+                late=t["status"] == "completed"
+                and bool(t["due_at"] and t["completed_at"] and t["completed_at"] > t["due_at"]),
+                urges=t["urges"] or 0,
+            )
+            for t in mine
+        )
+        esc = tuple(
+            EscalationLine(
+                local_day(f.at), f.fact, names.get(f.unit, f.unit or "—"), r["title"] or "", f.notice_no, f.points
+            )
+            for f in facts
+            if f.matter_id == r["matter_id"]
+        )
+        out.append(
+            MatterLine(
+                title=r["title"] or "",
+                source=source_label(r),
+                registered_on=local_day(r["registered_at"]) if r["registered_at"] else None,
+                status=STATUS_LABEL.get(r["status"], r["status"]),
+                progress=r["progress"] or 0,
+                lead=named(r["lead_units"] or [r["lead_unit"]], names),
+                co=named(r["co_units"], names),
+                notice_no=r["notice_no"],
+                due_on=r["due_on"],
+                tasks=lines,
+                escalations=esc,
+            )
+        )
     return out

@@ -59,11 +59,15 @@ async def start_tenant(db, tenant: str, now: datetime, as_of: datetime) -> None:
     """The tenant's cursors, one per kind, from the period of its first matter (see first_period)."""
     with tenancy.scoped(tenant):
         async with db.read() as session:
-            first = (await session.execute(select(func.min(ledger.c.registered_at)).where(ledger.c.tenant == tenant))).scalar()
+            first = (
+                await session.execute(select(func.min(ledger.c.registered_at)).where(ledger.c.tenant == tenant))
+            ).scalar()
         rows = []
         for kind in rhythm.KINDS:
             period = rhythm.first_period(kind, first, as_of)
-            rows.append(dict(tenant=tenant, kind=kind, next_start=period.start, due_at=period.ends_before, updated_at=now))
+            rows.append(
+                dict(tenant=tenant, kind=kind, next_start=period.start, due_at=period.ends_before, updated_at=now)
+            )
         try:
             async with db.transaction() as session:
                 await session.execute(rhythm_cursors.insert(), rows)
@@ -74,8 +78,11 @@ async def start_tenant(db, tenant: str, now: datetime, as_of: datetime) -> None:
 async def due_cursors(db, now: datetime) -> list[tuple[str, str]]:
     with tenancy.scoped(tenancy.ALL):
         async with db.read() as session:
-            query = (select(rhythm_cursors.c.tenant, rhythm_cursors.c.kind).where(rhythm_cursors.c.due_at <= now)
-                     .order_by(rhythm_cursors.c.due_at, rhythm_cursors.c.tenant, rhythm_cursors.c.kind))
+            query = (
+                select(rhythm_cursors.c.tenant, rhythm_cursors.c.kind)
+                .where(rhythm_cursors.c.due_at <= now)
+                .order_by(rhythm_cursors.c.due_at, rhythm_cursors.c.tenant, rhythm_cursors.c.kind)
+            )
             return [(row.tenant, row.kind) for row in (await session.execute(query)).all()]
 
 
@@ -85,11 +92,16 @@ async def summary(session, tenant: str, period: Period, now: datetime, names: di
     return jsonable_encoder({key: value for key, value in stats.items() if key not in SUMMARY_DROPS})
 
 
-async def draft_due(unit_of_work, desk: Desk, tenant: str, kind: str, now: datetime, names: dict[str, str], bottom: int) -> list[dict]:
+async def draft_due(
+    unit_of_work, desk: Desk, tenant: str, kind: str, now: datetime, names: dict[str, str], bottom: int
+) -> list[dict]:
     """Draft every ended period of the tenant's cursor of ``kind`` and move the cursor on, in one
     transaction; nothing when another replica holds the cursor or has moved it already."""
-    cursor_q = (select(rhythm_cursors).where(rhythm_cursors.c.tenant == tenant, rhythm_cursors.c.kind == kind,
-                                             rhythm_cursors.c.due_at <= now).with_for_update(skip_locked=True))
+    cursor_q = (
+        select(rhythm_cursors)
+        .where(rhythm_cursors.c.tenant == tenant, rhythm_cursors.c.kind == kind, rhythm_cursors.c.due_at <= now)
+        .with_for_update(skip_locked=True)
+    )
     with tenancy.scoped(tenant):
         async with unit_of_work() as uow:
             cursor = (await uow.session.execute(cursor_q)).mappings().first()
@@ -98,18 +110,31 @@ async def draft_due(unit_of_work, desk: Desk, tenant: str, kind: str, now: datet
             ended = rhythm.ended(kind, cursor["next_start"], now)
             drafted = [await _draft(uow, desk, tenant, kind, period, names, bottom) for period in ended]
             following = rhythm.following(kind, ended[-1]) if ended else rhythm.period_of(kind, cursor["next_start"])
-            await uow.session.execute(update(rhythm_cursors).where(rhythm_cursors.c.tenant == tenant, rhythm_cursors.c.kind == kind)
-                                      .values(next_start=following.start, due_at=following.ends_before, updated_at=now))
+            await uow.session.execute(
+                update(rhythm_cursors)
+                .where(rhythm_cursors.c.tenant == tenant, rhythm_cursors.c.kind == kind)
+                .values(next_start=following.start, due_at=following.ends_before, updated_at=now)
+            )
     return [row for row in drafted if row is not None]
 
 
-async def _draft(uow, desk: Desk, tenant: str, kind: str, period: Period, names: dict[str, str], bottom: int) -> dict | None:
+async def _draft(
+    uow, desk: Desk, tenant: str, kind: str, period: Period, names: dict[str, str], bottom: int
+) -> dict | None:
     if await _existing(uow.session, tenant, kind, period) is not None:
         return None
     now = uow.now()
-    row = dict(tenant=tenant, kind=kind, period_start=period.start, period_end=period.end, label=period.label,
-               title=title_of(kind, period.label), state="waiting", summary=await summary(uow.session, tenant, period, now, names, bottom),
-               drafted_at=now)
+    row = dict(
+        tenant=tenant,
+        kind=kind,
+        period_start=period.start,
+        period_end=period.end,
+        label=period.label,
+        title=title_of(kind, period.label),
+        state="waiting",
+        summary=await summary(uow.session, tenant, period, now, names, bottom),
+        drafted_at=now,
+    )
     signed = await _signoff_draft(uow, desk, row, key=f"rhythm:{kind}:{period.start}:{period.end}")
     row.update(draft_id=signed["id"], **await _settled(uow.session, signed, row))
     await uow.session.execute(rhythm_drafts.insert(), row)
@@ -119,9 +144,22 @@ async def _draft(uow, desk: Desk, tenant: str, kind: str, period: Period, names:
 
 async def _signoff_draft(uow, desk: Desk, row: dict, *, key: str) -> dict:
     """The draft on the sign-off desk, with its chain (issued at once when the tenant made the kind automatic)."""
-    payload = {"kind": row["kind"], "from": row["period_start"].isoformat(), "to": row["period_end"].isoformat(), "label": row["label"]}
-    return await desk.create(uow, row["tenant"], row["kind"], key, title=row["title"], payload=payload, created_by="督查室（报表服务）",
-                             period=row["label"] if len(row["label"]) <= 20 else None)
+    payload = {
+        "kind": row["kind"],
+        "from": row["period_start"].isoformat(),
+        "to": row["period_end"].isoformat(),
+        "label": row["label"],
+    }
+    return await desk.create(
+        uow,
+        row["tenant"],
+        row["kind"],
+        key,
+        title=row["title"],
+        payload=payload,
+        created_by="督查室（报表服务）",
+        period=row["label"] if len(row["label"]) <= 20 else None,
+    )
 
 
 async def _settled(session, signed: dict, row: dict) -> dict:
@@ -133,14 +171,19 @@ async def _settled(session, signed: dict, row: dict) -> dict:
 
 
 async def _existing(session, tenant: str, kind: str, period: Period) -> dict | None:
-    query = select(rhythm_drafts).where(rhythm_drafts.c.tenant == tenant, rhythm_drafts.c.kind == kind,
-                                        rhythm_drafts.c.period_start == period.start, rhythm_drafts.c.period_end == period.end)
+    query = select(rhythm_drafts).where(
+        rhythm_drafts.c.tenant == tenant,
+        rhythm_drafts.c.kind == kind,
+        rhythm_drafts.c.period_start == period.start,
+        rhythm_drafts.c.period_end == period.end,
+    )
     row = (await session.execute(query)).mappings().first()
     return dict(row) if row else None
 
 
-async def request_draft(unit_of_work, desk: Desk, tenant: str, kind: str, period: Period, *, names: dict[str, str],
-                        bottom: int) -> tuple[dict, bool]:
+async def request_draft(
+    unit_of_work, desk: Desk, tenant: str, kind: str, period: Period, *, names: dict[str, str], bottom: int
+) -> tuple[dict, bool]:
     """A bulletin asked for by hand (POST reports): the period's draft, drafted now unless the rhythm
     or an earlier request has drafted it; a refused one is drafted anew, with today's figures and a
     new sign-off. (the draft, True when drafted now)."""
@@ -150,19 +193,30 @@ async def request_draft(unit_of_work, desk: Desk, tenant: str, kind: str, period
         return await _request_draft(unit_of_work, desk, tenant, kind, period, names, bottom)
 
 
-async def _request_draft(unit_of_work, desk: Desk, tenant: str, kind: str, period: Period, names: dict[str, str],
-                         bottom: int) -> tuple[dict, bool]:
+async def _request_draft(
+    unit_of_work, desk: Desk, tenant: str, kind: str, period: Period, names: dict[str, str], bottom: int
+) -> tuple[dict, bool]:
     async with unit_of_work() as uow:
         existing = await _existing(uow.session, tenant, kind, period)
         if existing is not None and existing["state"] != "refused":
             return existing, False
         if existing is None:
             return await _draft(uow, desk, tenant, kind, period, names, bottom), True
-        anew = dict(existing, state="waiting", summary=await summary(uow.session, tenant, period, uow.now(), names, bottom),
-                    drafted_at=uow.now(), decided_at=None, decided_by=None, note=None, report_id=None)
+        anew = dict(
+            existing,
+            state="waiting",
+            summary=await summary(uow.session, tenant, period, uow.now(), names, bottom),
+            drafted_at=uow.now(),
+            decided_at=None,
+            decided_by=None,
+            note=None,
+            report_id=None,
+        )
         signed = await _signoff_draft(uow, desk, anew, key=f"rhythm:{kind}:{period.start}:{period.end}:{uuid.uuid4()}")
         anew.update(draft_id=signed["id"], **await _settled(uow.session, signed, anew))
-        await uow.session.execute(update(rhythm_drafts).where(rhythm_drafts.c.draft_id == existing["draft_id"]).values(**anew))
+        await uow.session.execute(
+            update(rhythm_drafts).where(rhythm_drafts.c.draft_id == existing["draft_id"]).values(**anew)
+        )
         return anew, True
 
 
@@ -182,7 +236,9 @@ async def remind_waiting(runtime, desk: Desk, now: datetime, calendar: WorkCalen
         office = await runtime.offices.of(draft["tenant"], Office(settings.issuer_of(draft["tenant"])))
         with tenancy.scoped(draft["tenant"]):
             async with runtime.unit_of_work() as uow:
-                current = await signoff_repository.draft(uow.session, desk.tables, draft["tenant"], draft["id"], lock=True)
+                current = await signoff_repository.draft(
+                    uow.session, desk.tables, draft["tenant"], draft["id"], lock=True
+                )
                 if current["status"] != "pending" or current["reminded_at"] != draft["reminded_at"]:
                     continue  # decided meanwhile, or another replica reminded first
                 await desk.reminded(uow, draft)
@@ -196,9 +252,19 @@ async def _remind_office(uow, draft: dict, office: Office, days: int) -> None:
     step = Chain.model_validate(draft["chain"]).steps[draft["next_step"]]
     text = REMINDER.format(title=draft["title"], role=ROLE_NAMES[step.role], action=step.action, days=days)
     recipient = {"unit": "supervision_office", "name": office.contact, "address": office.phone}
-    await uow.emit(draft["tenant"], ev.NOTIFICATION_REQUESTED, ev.NotificationRequested(
-        notification_id=str(uuid.uuid4()), channel="sms", recipient=recipient, template="draft_waiting", text=text,
-        ref={"draft_id": draft["id"], "title": draft["title"]}, created_at=uow.now()))
+    await uow.emit(
+        draft["tenant"],
+        ev.NOTIFICATION_REQUESTED,
+        ev.NotificationRequested(
+            notification_id=str(uuid.uuid4()),
+            channel="sms",
+            recipient=recipient,
+            template="draft_waiting",
+            text=text,
+            ref={"draft_id": draft["id"], "title": draft["title"]},
+            created_at=uow.now(),
+        ),
+    )
 
 
 async def one_draft(session, tenant: str, draft_id: str) -> dict | None:
@@ -207,15 +273,22 @@ async def one_draft(session, tenant: str, draft_id: str) -> dict | None:
     return dict(row) if row else None
 
 
-async def drafts(session, tenant: str, *, state: str | None, kind: str | None, limit: int, offset: int) -> tuple[int, list[dict]]:
+async def drafts(
+    session, tenant: str, *, state: str | None, kind: str | None, limit: int, offset: int
+) -> tuple[int, list[dict]]:
     conditions = [rhythm_drafts.c.tenant == tenant]
     if state:
         conditions.append(rhythm_drafts.c.state == state)
     if kind:
         conditions.append(rhythm_drafts.c.kind == kind)
     total = (await session.execute(select(func.count()).select_from(rhythm_drafts).where(*conditions))).scalar_one()
-    query = (select(rhythm_drafts).where(*conditions).order_by(rhythm_drafts.c.drafted_at.desc(), rhythm_drafts.c.kind)
-             .limit(limit).offset(offset))
+    query = (
+        select(rhythm_drafts)
+        .where(*conditions)
+        .order_by(rhythm_drafts.c.drafted_at.desc(), rhythm_drafts.c.kind)
+        .limit(limit)
+        .offset(offset)
+    )
     return total, [dict(row) for row in (await session.execute(query)).mappings()]
 
 
@@ -247,22 +320,39 @@ async def issue_signed(runtime, uow, signed: dict) -> str:
     """The chain's last step: number, render and publish the document (report.published) in the
     step's unit of work; the number is the document's."""
     tenant, payload = signed["tenant"], signed["payload"]
-    draft = dict(kind=payload["kind"], period_start=date.fromisoformat(payload["from"]), period_end=date.fromisoformat(payload["to"]),
-                 label=payload["label"])
+    draft = dict(
+        kind=payload["kind"],
+        period_start=date.fromisoformat(payload["from"]),
+        period_end=date.fromisoformat(payload["to"]),
+        label=payload["label"],
+    )
     req = request_of(draft)
     issuing = await publishing.office_issuing(runtime.settings, runtime.offices, tenant, draft["kind"])
-    row, _created = await publishing.publish_in(uow, tenant, req, key=req.natural_key(local_day(uow.now())), published_by=_decided_by(signed),
-                                                names=await runtime.unit_names.of(tenant), issuing=issuing)
-    await uow.session.execute(update(rhythm_drafts).where(rhythm_drafts.c.draft_id == signed["id"]).values(
-        state="issued", report_id=row["report_id"], decided_at=uow.now(), decided_by=_decided_by(signed)))
+    row, _created = await publishing.publish_in(
+        uow,
+        tenant,
+        req,
+        key=req.natural_key(local_day(uow.now())),
+        published_by=_decided_by(signed),
+        names=await runtime.unit_names.of(tenant),
+        issuing=issuing,
+    )
+    await uow.session.execute(
+        update(rhythm_drafts)
+        .where(rhythm_drafts.c.draft_id == signed["id"])
+        .values(state="issued", report_id=row["report_id"], decided_at=uow.now(), decided_by=_decided_by(signed))
+    )
     return row["report_no"]
 
 
 async def refuse_signed(uow, signed: dict) -> None:
     """A step refused the draft: it is recorded as refused, with the reason, and takes no number."""
     reason = signed["steps"][-1]["reason"] if signed.get("steps") else None
-    await uow.session.execute(update(rhythm_drafts).where(rhythm_drafts.c.draft_id == signed["id"]).values(
-        state="refused", decided_at=uow.now(), decided_by=_decided_by(signed), note=reason))
+    await uow.session.execute(
+        update(rhythm_drafts)
+        .where(rhythm_drafts.c.draft_id == signed["id"])
+        .values(state="refused", decided_at=uow.now(), decided_by=_decided_by(signed), note=reason)
+    )
 
 
 class RhythmTicker:
@@ -280,8 +370,17 @@ class RhythmTicker:
         drafted = 0
         for tenant, kind in await due_cursors(db, now):
             names = await self.runtime.unit_names.of(tenant)
-            drafted += len(await draft_due(self.runtime.unit_of_work, self.runtime.signoff, tenant, kind, now, names,
-                                           settings.admonition_bottom_of(tenant)))
+            drafted += len(
+                await draft_due(
+                    self.runtime.unit_of_work,
+                    self.runtime.signoff,
+                    tenant,
+                    kind,
+                    now,
+                    names,
+                    settings.admonition_bottom_of(tenant),
+                )
+            )
         await remind_waiting(self.runtime, self.runtime.signoff, now, self.calendar)
         return drafted
 

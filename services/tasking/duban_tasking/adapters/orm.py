@@ -1,21 +1,35 @@
 """Tasking's own tables: units directory, matters, tasks, notices, reports, attachments, spot checks."""
 
-from sqlalchemy import JSON, Boolean, Column, Date, Float, ForeignKey, Integer, MetaData, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 from duban_common.attachment_rows import attachment_table
-from duban_common.sql import UTCDateTime
 from duban_common.outbox import InfraTables
 from duban_common.sequences import sequence_table
 from duban_common.signoff import SignoffTables
-from duban_common.unit_directory import entry_columns
+from duban_common.sql import UTCDateTime
 from duban_common.tenancy import tenant_column
+from duban_common.unit_directory import entry_columns
 
 metadata = MetaData()
 infra = InfraTables(metadata)
 signoff = SignoffTables(metadata)  # drafts of the units' completion reports and the replies to a superior office
 
 units = Table(
-    "units", metadata,
+    "units",
+    metadata,
     *entry_columns(),  # tenant, code, name, type, head, contact, phone: what the unit events carry
     Column("active", Boolean, nullable=False, default=True),
     Column("deactivated_at", UTCDateTime),
@@ -25,7 +39,8 @@ units = Table(
 )
 
 matters = Table(
-    "matters", metadata,
+    "matters",
+    metadata,
     Column("id", String(36), primary_key=True),
     tenant_column(index=True),
     Column("title", String(500), nullable=False),
@@ -40,7 +55,8 @@ matters = Table(
 )
 
 tasks = Table(
-    "tasks", metadata,
+    "tasks",
+    metadata,
     Column("id", String(36), primary_key=True),
     tenant_column(index=True),
     Column("matter_id", String(36), ForeignKey("matters.id"), nullable=False, index=True),
@@ -66,7 +82,8 @@ tasks = Table(
 notice_sequences = sequence_table(metadata)  # gapless numbering: duban_common.sequences
 
 notices = Table(
-    "notices", metadata,
+    "notices",
+    metadata,
     tenant_column(primary_key=True),  # each tenant numbers its own notices
     Column("number", String(40), primary_key=True),
     Column("year", Integer, nullable=False),
@@ -78,7 +95,8 @@ notices = Table(
 )
 
 reports = Table(
-    "reports", metadata,  # progress reports, co-unit input and completion reports
+    "reports",
+    metadata,  # progress reports, co-unit input and completion reports
     Column("id", String(36), primary_key=True),
     tenant_column(),
     Column("task_id", String(36), nullable=False, index=True),
@@ -93,7 +111,8 @@ reports = Table(
 attachments = attachment_table(metadata)  # files for a task's reports; the bytes are in the Object Store
 
 task_history = Table(
-    "task_history", metadata,
+    "task_history",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     tenant_column(),
     Column("task_id", String(36), nullable=False, index=True),
@@ -104,7 +123,8 @@ task_history = Table(
 )
 
 spot_checks = Table(
-    "spot_checks", metadata,
+    "spot_checks",
+    metadata,
     Column("id", String(36), primary_key=True),
     tenant_column(),
     Column("kind", String(40), nullable=False),
@@ -116,14 +136,16 @@ spot_checks = Table(
 
 # A tenant's minimum spot-check rate (「复核率应在30%以上」); none: the service's default.
 spot_check_settings = Table(
-    "spot_check_settings", metadata,
+    "spot_check_settings",
+    metadata,
     tenant_column(primary_key=True),
     Column("min_rate", Float, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
 spot_check_draws = Table(
-    "spot_check_draws", metadata,  # every task considered by a draw, selected or not
+    "spot_check_draws",
+    metadata,  # every task considered by a draw, selected or not
     Column("check_id", String(36), ForeignKey("spot_checks.id"), primary_key=True),
     Column("task_id", String(36), primary_key=True),
     tenant_column(),
@@ -136,7 +158,8 @@ spot_check_draws = Table(
 # 办理结果回传: one reply per matter that came from another platform, kept once it is written;
 # a superior assignment's waits as a draft for its sign-off chain (decision 0023).
 replies = Table(
-    "replies", metadata,
+    "replies",
+    metadata,
     Column("tenant", String(40), primary_key=True),
     Column("matter_id", String(36), primary_key=True),
     Column("id", String(36), nullable=False, unique=True),

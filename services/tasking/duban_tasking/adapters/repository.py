@@ -33,36 +33,72 @@ async def _page(session: AsyncSession, query, order, limit: int, offset: int) ->
 
 async def list_units(session: AsyncSession, tenant: str) -> list[dict]:
     columns = units.c
-    query = (select(columns.code, columns.name, columns.type, columns.head, columns.contact, columns.phone, columns.active)
-             .where(columns.tenant == tenant).order_by(columns.code))
+    query = (
+        select(columns.code, columns.name, columns.type, columns.head, columns.contact, columns.phone, columns.active)
+        .where(columns.tenant == tenant)
+        .order_by(columns.code)
+    )
     return [dict(row) for row in (await session.execute(query)).mappings().all()]
 
 
 async def unit_directory(session: AsyncSession, tenant: str) -> dict[str, dict]:
     """The tenant's units by code, with what a notice names of them."""
     columns = units.c
-    query = select(columns.code, columns.name, columns.type, columns.contact, columns.phone).where(columns.tenant == tenant)
+    query = select(columns.code, columns.name, columns.type, columns.contact, columns.phone).where(
+        columns.tenant == tenant
+    )
     return {row["code"]: dict(row) for row in (await session.execute(query)).mappings()}
 
 
-async def list_tasks(session: AsyncSession, tenant: str, wanted: TaskFilter, limit: int, offset: int) -> tuple[int, list[dict]]:
+async def list_tasks(
+    session: AsyncSession, tenant: str, wanted: TaskFilter, limit: int, offset: int
+) -> tuple[int, list[dict]]:
     columns = tasks.c
-    query = (select(columns.id, columns.matter_id, columns.lead_unit, columns.co_units, columns.status, columns.progress,
-                    columns.version, columns.declines, columns.notice_no, columns.due_on, columns.deadline_label,
-                    columns.assigned_at, columns.weight, matters.c.title)
-             .join(matters, matters.c.id == columns.matter_id).where(columns.tenant == tenant))
+    query = (
+        select(
+            columns.id,
+            columns.matter_id,
+            columns.lead_unit,
+            columns.co_units,
+            columns.status,
+            columns.progress,
+            columns.version,
+            columns.declines,
+            columns.notice_no,
+            columns.due_on,
+            columns.deadline_label,
+            columns.assigned_at,
+            columns.weight,
+            matters.c.title,
+        )
+        .join(matters, matters.c.id == columns.matter_id)
+        .where(columns.tenant == tenant)
+    )
     if wanted.own_unit:
         query = query.where(on_unit(wanted.own_unit, columns.lead_unit, columns.co_units))
-    for column, value in ((columns.matter_id, wanted.matter_id), (columns.status, wanted.status), (columns.lead_unit, wanted.lead_unit)):
+    for column, value in (
+        (columns.matter_id, wanted.matter_id),
+        (columns.status, wanted.status),
+        (columns.lead_unit, wanted.lead_unit),
+    ):
         if value:
             query = query.where(column == value)
     return await _page(session, query, (columns.assigned_at, columns.id), limit, offset)
 
 
-async def list_matters(session: AsyncSession, tenant: str, status: str | None, limit: int, offset: int) -> tuple[int, list[dict]]:
+async def list_matters(
+    session: AsyncSession, tenant: str, status: str | None, limit: int, offset: int
+) -> tuple[int, list[dict]]:
     columns = matters.c
-    query = (select(columns.id, columns.title, columns.lead_unit, columns.co_units, columns.status, columns.progress,
-                    columns.registered_at).where(columns.tenant == tenant))
+    query = select(
+        columns.id,
+        columns.title,
+        columns.lead_unit,
+        columns.co_units,
+        columns.status,
+        columns.progress,
+        columns.registered_at,
+    ).where(columns.tenant == tenant)
     if status:
         query = query.where(columns.status == status)
     return await _page(session, query, (columns.registered_at, columns.id), limit, offset)
@@ -71,12 +107,19 @@ async def list_matters(session: AsyncSession, tenant: str, status: str | None, l
 async def last_notice_value(session: AsyncSession, tenant: str, year: int, notice_type: str) -> int | None:
     """The last number issued for notices of this type and year, None before the first."""
     columns = notice_sequences.c
-    return (await session.execute(select(columns.last_value).where(columns.tenant == tenant, columns.year == year,
-                                                                  columns.notice_type == notice_type))).scalar()
+    return (
+        await session.execute(
+            select(columns.last_value).where(
+                columns.tenant == tenant, columns.year == year, columns.notice_type == notice_type
+            )
+        )
+    ).scalar()
 
 
 async def get_task(session: AsyncSession, tenant: str, task_id: str) -> dict | None:
-    row = (await session.execute(select(tasks).where(tasks.c.tenant == tenant, tasks.c.id == task_id))).mappings().first()
+    row = (
+        (await session.execute(select(tasks).where(tasks.c.tenant == tenant, tasks.c.id == task_id))).mappings().first()
+    )
     return dict(row) if row else None
 
 
@@ -89,14 +132,19 @@ async def matter_text(session: AsyncSession, matter_id: str) -> dict | None:
 
 async def task_history_of(session: AsyncSession, task_id: str) -> list[dict]:
     columns = task_history.c
-    query = select(columns.event_type, columns.at, columns.detail).where(columns.task_id == task_id).order_by(columns.id)
+    query = (
+        select(columns.event_type, columns.at, columns.detail).where(columns.task_id == task_id).order_by(columns.id)
+    )
     return [dict(row) for row in (await session.execute(query)).mappings().all()]
 
 
 async def reports_of(session: AsyncSession, task_id: str) -> list[dict]:
     columns = reports.c
-    query = (select(columns.type, columns.unit, columns.text, columns.progress, columns.attachments, columns.at)
-             .where(columns.task_id == task_id).order_by(columns.at))
+    query = (
+        select(columns.type, columns.unit, columns.text, columns.progress, columns.attachments, columns.at)
+        .where(columns.task_id == task_id)
+        .order_by(columns.at)
+    )
     return [dict(row) for row in (await session.execute(query)).mappings().all()]
 
 
@@ -108,6 +156,9 @@ async def get_spot_check(session: AsyncSession, tenant: str, check_id: str) -> d
 
 async def spot_check_draws_of(session: AsyncSession, check_id: str) -> list[dict]:
     columns = spot_check_draws.c
-    query = (select(columns.task_id, columns.selected, columns.result, columns.note, columns.result_at)
-             .where(columns.check_id == check_id).order_by(columns.task_id))
+    query = (
+        select(columns.task_id, columns.selected, columns.result, columns.note, columns.result_at)
+        .where(columns.check_id == check_id)
+        .order_by(columns.task_id)
+    )
     return [dict(row) for row in (await session.execute(query)).mappings().all()]

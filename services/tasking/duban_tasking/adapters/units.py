@@ -22,7 +22,10 @@ async def entries(session: AsyncSession, tenant: str, code: str | None = None) -
 async def unpublished(session: AsyncSession) -> list[dict]:
     """Every tenant's units that no event has carried yet (version 0), locked for their first publication."""
     query = select(units.c.tenant, *(units.c[name] for name in ENTRY)).where(units.c.version == 0)
-    return [dict(row) for row in (await session.execute(query.order_by(units.c.tenant, units.c.code).with_for_update())).mappings()]
+    return [
+        dict(row)
+        for row in (await session.execute(query.order_by(units.c.tenant, units.c.code).with_for_update())).mappings()
+    ]
 
 
 async def insert(session: AsyncSession, tenant: str, values: dict) -> None:

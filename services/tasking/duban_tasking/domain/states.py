@@ -13,15 +13,15 @@ from duban_common.problems import Refused
 
 
 class State(StrEnum):
-    assigned = "assigned"                      # 已交办, waiting for the lead unit to sign for it
-    acknowledged = "acknowledged"              # 已签收
-    in_progress = "in_progress"                # 办理中 (progress reported)
-    declined = "declined"                      # 已退回, waiting for the office to reassign
+    assigned = "assigned"  # 已交办, waiting for the lead unit to sign for it
+    acknowledged = "acknowledged"  # 已签收
+    in_progress = "in_progress"  # 办理中 (progress reported)
+    declined = "declined"  # 已退回, waiting for the office to reassign
     completion_submitted = "completion_submitted"  # 待审核
     awaiting_unit_head = "awaiting_unit_head"  # 待单位领导审签: the completion report waits for the unit's head
-    returned = "returned"                      # 退回重办
-    completed = "completed"                    # 已办结 (销号)
-    reopened = "reopened"                      # 回访不满意, reopened
+    returned = "returned"  # 退回重办
+    completed = "completed"  # 已办结 (销号)
+    reopened = "reopened"  # 回访不满意, reopened
 
 
 class Role(StrEnum):
@@ -67,14 +67,27 @@ TRANSITIONS: dict[Action, tuple[Role, frozenset[State], State | None]] = {
 }
 
 LABELS = {
-    State.assigned: "已交办", State.acknowledged: "已签收", State.in_progress: "办理中", State.declined: "已退回",
-    State.completion_submitted: "待审核", State.returned: "退回重办", State.completed: "已办结", State.reopened: "重新办理",
+    State.assigned: "已交办",
+    State.acknowledged: "已签收",
+    State.in_progress: "办理中",
+    State.declined: "已退回",
+    State.completion_submitted: "待审核",
+    State.returned: "退回重办",
+    State.completed: "已办结",
+    State.reopened: "重新办理",
     State.awaiting_unit_head: "待单位领导审签",
 }
 ACTION_LABELS = {
-    Action.acknowledge: "签收", Action.decline: "退回", Action.reassign: "重新交办", Action.report_progress: "进展反馈",
-    Action.send_input: "协办意见", Action.submit_completion: "办结报告", Action.accept: "审核通过",
-    Action.return_for_rework: "退回重办", Action.reopen: "重新办理", Action.sign_completion: "审签办结报告",
+    Action.acknowledge: "签收",
+    Action.decline: "退回",
+    Action.reassign: "重新交办",
+    Action.report_progress: "进展反馈",
+    Action.send_input: "协办意见",
+    Action.submit_completion: "办结报告",
+    Action.accept: "审核通过",
+    Action.return_for_rework: "退回重办",
+    Action.reopen: "重新办理",
+    Action.sign_completion: "审签办结报告",
     Action.refuse_completion: "退回办结报告",
 }
 
@@ -109,8 +122,12 @@ def check(action: Action, state: State, actor: Actor, lead_unit: str, co_units: 
     needed, sources, target = TRANSITIONS[action]
     role = role_on(actor, lead_unit, co_units)
     if role != needed:
-        who = {Role.office: "督查室", Role.lead_unit: f"牵头单位（{lead_unit}）", Role.co_unit: "协办单位",
-               Role.unit_head: f"牵头单位（{lead_unit}）的单位领导"}[needed]
+        who = {
+            Role.office: "督查室",
+            Role.lead_unit: f"牵头单位（{lead_unit}）",
+            Role.co_unit: "协办单位",
+            Role.unit_head: f"牵头单位（{lead_unit}）的单位领导",
+        }[needed]
         raise IllegalTransition(f"只有{who}可以{ACTION_LABELS[action]}；当前操作方无权处理此任务", 403)
     if state not in sources:
         raise IllegalTransition(f"任务当前状态为“{LABELS[state]}”，不能{ACTION_LABELS[action]}")

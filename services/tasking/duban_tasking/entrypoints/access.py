@@ -4,7 +4,8 @@ the unit handlers' wall: a task of another unit answers 404 (duban_common.unitsc
 from sqlalchemy import select
 
 from duban_common.auth import DISCIPLINE, LEADER, OFFICE, OPERATOR, READERS, UNIT, Access, rule
-from duban_common.signoff import Desk, routes as signoff_routes
+from duban_common.signoff import Desk
+from duban_common.signoff import routes as signoff_routes
 from duban_common.unitscope import Owner, UnitScope
 
 from ..adapters.orm import signoff, tasks
@@ -40,8 +41,12 @@ ACCESS: Access = {
 _SIGNOFF_UNITS = signoff_routes.unit_scope(Desk(signoff))
 
 UNITS = UnitScope(
-    owners={"task_id": Owner("任务", lambda task_id: select(tasks.c.lead_unit, tasks.c.co_units).where(tasks.c.id == task_id)),
-            **_SIGNOFF_UNITS["owners"]},
+    owners={
+        "task_id": Owner(
+            "任务", lambda task_id: select(tasks.c.lead_unit, tasks.c.co_units).where(tasks.c.id == task_id)
+        ),
+        **_SIGNOFF_UNITS["owners"],
+    },
     confined=frozenset({("GET", "/v1/tenants/{tenant}/tasks")}) | _SIGNOFF_UNITS["confined"],
     shared=frozenset({("GET", "/v1/tenants/{tenant}/units")}) | _SIGNOFF_UNITS["shared"],
 )

@@ -11,11 +11,13 @@ from pydantic import BaseModel, Field, ValidationError
 
 from duban_common import auth, problems
 from duban_common.dependencies import RuntimeDep
-from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, problem, valid_tenant as _tenant
+from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, problem
+from duban_common.http import valid_tenant as _tenant
 
 from ..adapters.repository import TaskFilter
 from ..domain.model import NOTICE_TYPES, UNIT_TYPES
-from ..service_layer import units as unit_directory, views
+from ..service_layer import units as unit_directory
+from ..service_layer import views
 
 router = APIRouter(responses=ERROR_RESPONSES)
 
@@ -27,7 +29,6 @@ class UnitIn(BaseModel):
     head: str | None = Field(None, max_length=100)
     contact: str | None = Field(None, max_length=100)
     phone: str | None = Field(None, pattern=r"^[0-9+\- ]{5,20}$")
-
 
 
 def parse_units_xlsx(body: bytes) -> tuple[list[UnitIn], list[dict]]:
@@ -111,9 +112,16 @@ async def list_units(tenant: str, runtime: RuntimeDep) -> dict:
 
 
 @router.get("/v1/tenants/{tenant}/tasks", tags=["tasks"])
-async def list_tasks(request: Request, tenant: str, runtime: RuntimeDep, matter_id: str | None = None, status: str | None = None,
-                     unit: str | None = None, limit: int = Query(50, ge=1, le=500),
-                     offset: int = Query(0, ge=0, le=OFFSET_MAX)) -> dict:
+async def list_tasks(
+    request: Request,
+    tenant: str,
+    runtime: RuntimeDep,
+    matter_id: str | None = None,
+    status: str | None = None,
+    unit: str | None = None,
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0, le=OFFSET_MAX),
+) -> dict:
     """A unit handler sees the tasks its unit leads or co-handles, and no others."""
     _tenant(tenant)
     wanted = TaskFilter(matter_id=matter_id, status=status, lead_unit=unit, own_unit=auth.unit_scope(request))
@@ -121,8 +129,11 @@ async def list_tasks(request: Request, tenant: str, runtime: RuntimeDep, matter_
 
 
 @router.get("/v1/tenants/{tenant}/notice-numbers/next", tags=["matters"])
-async def next_notice_number(tenant: str, runtime: RuntimeDep,
-                             notice_type: str = Query("assignment", pattern="^(" + "|".join(NOTICE_TYPES) + ")$")) -> dict:
+async def next_notice_number(
+    tenant: str,
+    runtime: RuntimeDep,
+    notice_type: str = Query("assignment", pattern="^(" + "|".join(NOTICE_TYPES) + ")$"),
+) -> dict:
     """The number the next notice of this type will take (交办单号), for the office to see before
     it assigns; a preview, not a reservation: the number is taken when the notice is issued."""
     _tenant(tenant)
@@ -130,9 +141,13 @@ async def next_notice_number(tenant: str, runtime: RuntimeDep,
 
 
 @router.get("/v1/tenants/{tenant}/matters", tags=["matters"])
-async def list_matters(tenant: str, runtime: RuntimeDep,
-                       status: str | None = Query(None, pattern="^(awaiting_assignment|assigned|completed)$"),
-                       limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=OFFSET_MAX)) -> dict:
+async def list_matters(
+    tenant: str,
+    runtime: RuntimeDep,
+    status: str | None = Query(None, pattern="^(awaiting_assignment|assigned|completed)$"),
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0, le=OFFSET_MAX),
+) -> dict:
     """``status=awaiting_assignment`` is what the supervision office still has to assign."""
     _tenant(tenant)
     return await views.matters_page(runtime.db, tenant, status, limit, offset)

@@ -23,6 +23,7 @@ from .http import _tenant
 
 router = APIRouter(tags=["tasks"], responses=ERROR_RESPONSES)
 
+
 class AssignIn(BaseModel):
     lead_unit: str = Field(pattern=r"^[A-Za-z0-9_-]{1,40}$")
     co_units: list[str] = Field(default_factory=list, max_length=50)
@@ -47,12 +48,16 @@ class ReassignIn(AssignIn):
 class ProgressIn(BaseModel):
     text: str = Field(min_length=1, max_length=10000)
     progress: int = Field(ge=0, le=100)
-    attachments: list[str] = Field(default_factory=list, max_length=50, description="ids of files uploaded to the task (POST attachments)")
+    attachments: list[str] = Field(
+        default_factory=list, max_length=50, description="ids of files uploaded to the task (POST attachments)"
+    )
 
 
 class ReportIn(BaseModel):
     text: str = Field(min_length=1, max_length=20000)
-    attachments: list[str] = Field(default_factory=list, max_length=50, description="ids of files uploaded to the task (POST attachments)")
+    attachments: list[str] = Field(
+        default_factory=list, max_length=50, description="ids of files uploaded to the task (POST attachments)"
+    )
 
 
 class DrawIn(BaseModel):
@@ -70,10 +75,14 @@ class CallbackIn(BaseModel):
 
 
 def _assignment(body: AssignIn) -> assignment.Assignment:
-    return assignment.Assignment(body.lead_unit, body.co_units, body.responsible_person, body.requirement, body.weight,
-                                 body.due_on.isoformat() if body.due_on else None)
-
-
+    return assignment.Assignment(
+        body.lead_unit,
+        body.co_units,
+        body.responsible_person,
+        body.requirement,
+        body.weight,
+        body.due_on.isoformat() if body.due_on else None,
+    )
 
 
 async def run(runtime: Runtime, tenant: str, function, *args):
@@ -93,7 +102,9 @@ async def assign(tenant: str, matter_id: str, body: AssignIn, runtime: RuntimeDe
 
 @router.post("/v1/tenants/{tenant}/matters/{matter_id}/split")
 async def split(tenant: str, matter_id: str, body: SplitIn, runtime: RuntimeDep) -> dict:
-    return {"task_ids": await run(runtime, tenant, assignment.assign, matter_id, [_assignment(task) for task in body.tasks])}
+    return {
+        "task_ids": await run(runtime, tenant, assignment.assign, matter_id, [_assignment(task) for task in body.tasks])
+    }
 
 
 @router.post("/v1/tenants/{tenant}/tasks/{task_id}/acknowledge")
@@ -103,7 +114,9 @@ async def acknowledge(tenant: str, task_id: str, runtime: RuntimeDep, who=Depend
 
 
 @router.post("/v1/tenants/{tenant}/tasks/{task_id}/decline")
-async def decline(tenant: str, task_id: str, body: ReasonIn, runtime: RuntimeDep, calendar: CalendarDep, who=Depends(actor)) -> dict:
+async def decline(
+    tenant: str, task_id: str, body: ReasonIn, runtime: RuntimeDep, calendar: CalendarDep, who=Depends(actor)
+) -> dict:
     await run(runtime, tenant, workflow.decline, task_id, who, body.reason, runtime.settings, calendar)
     return {"task_id": task_id, "status": State.declined}
 
@@ -128,10 +141,16 @@ async def co_unit_input(tenant: str, task_id: str, body: ReportIn, runtime: Runt
 
 @router.post("/v1/tenants/{tenant}/tasks/{task_id}/completion")
 async def completion(tenant: str, task_id: str, body: ReportIn, runtime: RuntimeDep, who=Depends(actor)) -> dict:
-    draft_id = await run(runtime, tenant, workflow.submit_completion, task_id, who, body.text, body.attachments, runtime.signoff)
+    draft_id = await run(
+        runtime, tenant, workflow.submit_completion, task_id, who, body.text, body.attachments, runtime.signoff
+    )
     if draft_id:  # the unit's head signs it off first (GET approvals?mine=1, POST drafts/{id}/steps)
-        return {"task_id": task_id, "status": State.awaiting_unit_head, "status_label": LABELS[State.awaiting_unit_head],
-                "draft_id": draft_id}
+        return {
+            "task_id": task_id,
+            "status": State.awaiting_unit_head,
+            "status_label": LABELS[State.awaiting_unit_head],
+            "draft_id": draft_id,
+        }
     return {"task_id": task_id, "status": State.completion_submitted}
 
 
@@ -156,16 +175,29 @@ async def get_task(tenant: str, task_id: str, runtime: RuntimeDep) -> dict:
     return found
 
 
-@router.get("/v1/tenants/{tenant}/tasks/{task_id}/notice.{fmt}", response_class=Response,
-            responses={200: {"content": {media: {} for media in MEDIA.values()}, "description": "the assignment notice (交办单) as Word or PDF"}})
-async def notice(tenant: str, task_id: str, fmt: Literal["docx", "pdf"], runtime: RuntimeDep, issuing: OfficesDep) -> Response:
+@router.get(
+    "/v1/tenants/{tenant}/tasks/{task_id}/notice.{fmt}",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {media: {} for media in MEDIA.values()},
+            "description": "the assignment notice (交办单) as Word or PDF",
+        }
+    },
+)
+async def notice(
+    tenant: str, task_id: str, fmt: Literal["docx", "pdf"], runtime: RuntimeDep, issuing: OfficesDep
+) -> Response:
     _tenant(tenant)
     doc = await views.notice(runtime.db, issuing, tenant, task_id)
     if doc is None:
         raise HTTPException(404, f"任务 {task_id} 不存在")
     body = render_docx(doc, await issuing.template(tenant, doc.kind)) if fmt == "docx" else pdf.render(doc)
-    return Response(body, media_type=MEDIA[fmt],
-                    headers={"content-disposition": content_disposition(doc.number, doc.title, fmt, fallback=f"notice-{task_id}")})
+    return Response(
+        body,
+        media_type=MEDIA[fmt],
+        headers={"content-disposition": content_disposition(doc.number, doc.title, fmt, fallback=f"notice-{task_id}")},
+    )
 
 
 @router.post("/v1/tenants/{tenant}/spot-checks", tags=["spot checks"])
@@ -177,7 +209,10 @@ async def draw(tenant: str, body: DrawIn, runtime: RuntimeDep) -> JSONResponse:
 @router.get("/v1/tenants/{tenant}/spot-check-settings", tags=["spot checks"])
 async def get_spot_check_settings(tenant: str, runtime: RuntimeDep) -> dict:
     _tenant(tenant)
-    return {"tenant": tenant, "min_rate": await views.spot_check_rate(runtime.db, tenant, runtime.settings.spot_check_rate)}
+    return {
+        "tenant": tenant,
+        "min_rate": await views.spot_check_rate(runtime.db, tenant, runtime.settings.spot_check_rate),
+    }
 
 
 @router.put("/v1/tenants/{tenant}/spot-check-settings", tags=["spot checks"])
@@ -188,7 +223,9 @@ async def put_spot_check_settings(tenant: str, body: SpotCheckSettingsIn, runtim
 
 
 @router.post("/v1/tenants/{tenant}/spot-checks/{check_id}/callbacks/{task_id}", tags=["spot checks"])
-async def callback(tenant: str, check_id: str, task_id: str, body: CallbackIn, runtime: RuntimeDep, who=Depends(actor)) -> dict:
+async def callback(
+    tenant: str, check_id: str, task_id: str, body: CallbackIn, runtime: RuntimeDep, who=Depends(actor)
+) -> dict:
     await run(runtime, tenant, spot_checks.record_callback, check_id, task_id, body.satisfied, body.note, who)
     return {"check_id": check_id, "task_id": task_id, "satisfied": body.satisfied}
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, select
 
-from duban_common.calendar import local_day
-from duban_common.contracts.events import (MATTER_PROGRESSED, TASK_ASSIGNED, MatterOrigin, MatterProgressed, TaskAssigned)
 from duban_common import sequences
+from duban_common.calendar import local_day
+from duban_common.contracts.events import MATTER_PROGRESSED, TASK_ASSIGNED, MatterOrigin, MatterProgressed, TaskAssigned
 from duban_common.outbox import UnitOfWork
 
 from ..adapters.orm import matters, notice_sequences, notices, task_history, tasks, units
@@ -33,13 +33,24 @@ async def next_notice_number(uow: UnitOfWork, tenant: str, notice_type: str, tas
     year = local_day(uow.now()).year
     seq = await sequences.next_value(uow.session, notice_sequences, tenant, year, notice_type)
     number = model.notice_number(notice_type, year, seq)
-    await uow.session.execute(notices.insert(), dict(number=number, tenant=tenant, year=year, seq=seq, notice_type=notice_type,
-                                                      task_id=task_id, issued_at=uow.now()))
+    await uow.session.execute(
+        notices.insert(),
+        dict(
+            number=number,
+            tenant=tenant,
+            year=year,
+            seq=seq,
+            notice_type=notice_type,
+            task_id=task_id,
+            issued_at=uow.now(),
+        ),
+    )
     return number
 
 
 _DIRECTORY = select(units.c.code, units.c.name, units.c.type, units.c.active).where(
-    units.c.tenant == bindparam("b_tenant"), units.c.code.in_(bindparam("b_codes", expanding=True)))  # built once
+    units.c.tenant == bindparam("b_tenant"), units.c.code.in_(bindparam("b_codes", expanding=True))
+)  # built once
 
 
 async def directory(uow: UnitOfWork, tenant: str, codes: list[str]) -> dict[str, model.Unit]:
@@ -59,29 +70,75 @@ async def validate_units(uow: UnitOfWork, tenant: str, a: Assignment) -> None:
 
 
 async def history(uow: UnitOfWork, tenant: str, task_id: str, event_type: str, event_id: str, detail: dict) -> None:
-    await uow.session.execute(task_history.insert(), dict(tenant=tenant, task_id=task_id, event_type=event_type,
-                                                           event_id=event_id, at=uow.now(), detail=detail))
+    await uow.session.execute(
+        task_history.insert(),
+        dict(tenant=tenant, task_id=task_id, event_type=event_type, event_id=event_id, at=uow.now(), detail=detail),
+    )
 
 
 async def create_task(uow: UnitOfWork, tenant: str, matter: dict, a: Assignment) -> str:
     task_id, now = str(uuid.uuid4()), uow.now()
     number = await next_notice_number(uow, tenant, "assignment", task_id)
-    await uow.session.execute(tasks.insert(), dict(
-        id=task_id, tenant=tenant, matter_id=matter["id"], lead_unit=a.lead_unit, co_units=a.co_units,
-        responsible_person=a.responsible_person, requirement=a.requirement, weight=a.weight, status=State.assigned,
-        progress=0, version=1, declines=0, notice_no=number, assigned_at=now))
+    await uow.session.execute(
+        tasks.insert(),
+        dict(
+            id=task_id,
+            tenant=tenant,
+            matter_id=matter["id"],
+            lead_unit=a.lead_unit,
+            co_units=a.co_units,
+            responsible_person=a.responsible_person,
+            requirement=a.requirement,
+            weight=a.weight,
+            status=State.assigned,
+            progress=0,
+            version=1,
+            declines=0,
+            notice_no=number,
+            assigned_at=now,
+        ),
+    )
     requested = a.due_on or matter["requested_due_on"]
-    assigned_event = await uow.emit(tenant, TASK_ASSIGNED, TaskAssigned(
-        task_id=task_id, matter_id=matter["id"], title=matter["title"], lead_unit=a.lead_unit, co_units=a.co_units,
-        origin=MatterOrigin.model_validate(matter["origin"]), requested_due_on=requested, assigned_at=now, notice_no=number,
-        responsible_person=a.responsible_person, requirement=a.requirement, weight=a.weight, version=1))
-    await history(uow, tenant, task_id, TASK_ASSIGNED, assigned_event.id, {"lead_unit": a.lead_unit, "co_units": a.co_units, "notice_no": number})
+    assigned_event = await uow.emit(
+        tenant,
+        TASK_ASSIGNED,
+        TaskAssigned(
+            task_id=task_id,
+            matter_id=matter["id"],
+            title=matter["title"],
+            lead_unit=a.lead_unit,
+            co_units=a.co_units,
+            origin=MatterOrigin.model_validate(matter["origin"]),
+            requested_due_on=requested,
+            assigned_at=now,
+            notice_no=number,
+            responsible_person=a.responsible_person,
+            requirement=a.requirement,
+            weight=a.weight,
+            version=1,
+        ),
+    )
+    await history(
+        uow,
+        tenant,
+        task_id,
+        TASK_ASSIGNED,
+        assigned_event.id,
+        {"lead_unit": a.lead_unit, "co_units": a.co_units, "notice_no": number},
+    )
     return task_id
 
 
 async def load_matter(uow: UnitOfWork, tenant: str, matter_id: str) -> dict:
-    row = (await uow.session.execute(select(matters).where(matters.c.tenant == tenant, matters.c.id == matter_id)
-                                     .with_for_update())).mappings().first()
+    row = (
+        (
+            await uow.session.execute(
+                select(matters).where(matters.c.tenant == tenant, matters.c.id == matter_id).with_for_update()
+            )
+        )
+        .mappings()
+        .first()
+    )
     if row is None:
         raise IllegalTransition(f"督办事项 {matter_id} 不存在", 404)
     return dict(row)
@@ -110,14 +167,31 @@ async def assign(uow: UnitOfWork, tenant: str, matter_id: str, assignments: list
 async def roll_up(uow: UnitOfWork, tenant: str, matter_id: str) -> bool:
     """Recompute the matter's weighted progress; emit matter.progressed when it changed. True
     when this closed the matter (its last task completed)."""
-    rows = (await uow.session.execute(select(tasks.c.weight, tasks.c.progress, tasks.c.status).where(tasks.c.matter_id == matter_id))).all()
+    rows = (
+        await uow.session.execute(
+            select(tasks.c.weight, tasks.c.progress, tasks.c.status).where(tasks.c.matter_id == matter_id)
+        )
+    ).all()
     progress, done = model.rolled_up_progress([(r.weight, r.progress, r.status == State.completed) for r in rows])
-    current = (await uow.session.execute(select(matters.c.progress, matters.c.status).where(matters.c.id == matter_id))).first()
+    current = (
+        await uow.session.execute(select(matters.c.progress, matters.c.status).where(matters.c.id == matter_id))
+    ).first()
     status = "completed" if done else "assigned"
     if current.progress == progress and current.status == status:
         return False
-    await uow.session.execute(matters.update().where(matters.c.id == matter_id).values(progress=progress, status=status))
-    await uow.emit(tenant, MATTER_PROGRESSED, MatterProgressed(
-        matter_id=matter_id, progress=progress, tasks=len(rows), tasks_completed=sum(r.status == State.completed for r in rows),
-        completed=done, at=uow.now()))
+    await uow.session.execute(
+        matters.update().where(matters.c.id == matter_id).values(progress=progress, status=status)
+    )
+    await uow.emit(
+        tenant,
+        MATTER_PROGRESSED,
+        MatterProgressed(
+            matter_id=matter_id,
+            progress=progress,
+            tasks=len(rows),
+            tasks_completed=sum(r.status == State.completed for r in rows),
+            completed=done,
+            at=uow.now(),
+        ),
+    )
     return done and current.status != "completed"

@@ -18,8 +18,17 @@ listed = attachment_rows.listed
 
 async def task_units(session: AsyncSession, tenant: str, task_id: str) -> dict | None:
     """The task's lead and co-units, to decide who may add files to it and see them."""
-    row = (await session.execute(select(tasks.c.id, tasks.c.lead_unit, tasks.c.co_units)
-                                 .where(tasks.c.tenant == tenant, tasks.c.id == task_id))).mappings().first()
+    row = (
+        (
+            await session.execute(
+                select(tasks.c.id, tasks.c.lead_unit, tasks.c.co_units).where(
+                    tasks.c.tenant == tenant, tasks.c.id == task_id
+                )
+            )
+        )
+        .mappings()
+        .first()
+    )
     return dict(row) if row else None
 
 

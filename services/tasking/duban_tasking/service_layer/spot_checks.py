@@ -18,7 +18,9 @@ from .workflow import load_task, reopen
 
 
 async def min_rate(session, tenant: str, default: float) -> float:
-    row = (await session.execute(select(spot_check_settings.c.min_rate).where(spot_check_settings.c.tenant == tenant))).first()
+    row = (
+        await session.execute(select(spot_check_settings.c.min_rate).where(spot_check_settings.c.tenant == tenant))
+    ).first()
     return row.min_rate if row else default
 
 
@@ -35,24 +37,48 @@ async def draw(uow: UnitOfWork, tenant: str, kind: str, rate: float | None, defa
         raise IllegalTransition(f"抽查比例 {rate:.0%} 低于本单位规定的最低复核率 {floor:.0%}", 422)
     rate = floor if rate is None else rate
     already = select(spot_check_draws.c.task_id).where(spot_check_draws.c.tenant == tenant)
-    q = (select(tasks.c.id).join(matters, matters.c.id == tasks.c.matter_id)
-         .where(tasks.c.tenant == tenant, tasks.c.status == State.completed, tasks.c.id.not_in(already)))
-    population = [tid for tid, origin in (await uow.session.execute(q.add_columns(matters.c.origin))).all() if origin.get("kind") == kind]
+    q = (
+        select(tasks.c.id)
+        .join(matters, matters.c.id == tasks.c.matter_id)
+        .where(tasks.c.tenant == tenant, tasks.c.status == State.completed, tasks.c.id.not_in(already))
+    )
+    population = [
+        tid
+        for tid, origin in (await uow.session.execute(q.add_columns(matters.c.origin))).all()
+        if origin.get("kind") == kind
+    ]
     if not population:
         raise IllegalTransition(f"没有尚未抽查的已办结“{kind}”任务", 409)
     seed = secrets.randbits(31)
     selected = set(model.draw_sample(population, rate, seed))
     check_id, now = str(uuid.uuid4()), uow.now()
-    await uow.session.execute(spot_checks.insert(), dict(id=check_id, tenant=tenant, kind=kind, rate=rate, seed=seed,
-                                                          population=len(population), drawn_at=now))
-    await uow.session.execute(spot_check_draws.insert(), [
-        {"check_id": check_id, "task_id": t, "tenant": tenant, "selected": t in selected} for t in population])
-    return {"id": check_id, "kind": kind, "rate": rate, "seed": seed, "population": len(population),
-            "selected": sorted(selected), "drawn_at": now}
+    await uow.session.execute(
+        spot_checks.insert(),
+        dict(id=check_id, tenant=tenant, kind=kind, rate=rate, seed=seed, population=len(population), drawn_at=now),
+    )
+    await uow.session.execute(
+        spot_check_draws.insert(),
+        [{"check_id": check_id, "task_id": t, "tenant": tenant, "selected": t in selected} for t in population],
+    )
+    return {
+        "id": check_id,
+        "kind": kind,
+        "rate": rate,
+        "seed": seed,
+        "population": len(population),
+        "selected": sorted(selected),
+        "drawn_at": now,
+    }
 
 
-async def record_callback(uow: UnitOfWork, tenant: str, check_id: str, task_id: str, satisfied: bool, note: str | None, actor: Actor) -> None:
-    key = and_(spot_check_draws.c.check_id == check_id, spot_check_draws.c.task_id == task_id, spot_check_draws.c.tenant == tenant)
+async def record_callback(
+    uow: UnitOfWork, tenant: str, check_id: str, task_id: str, satisfied: bool, note: str | None, actor: Actor
+) -> None:
+    key = and_(
+        spot_check_draws.c.check_id == check_id,
+        spot_check_draws.c.task_id == task_id,
+        spot_check_draws.c.tenant == tenant,
+    )
     row = (await uow.session.execute(select(spot_check_draws).where(key).with_for_update())).mappings().first()
     if row is None or not row["selected"]:
         raise IllegalTransition(f"任务 {task_id} 不在抽查 {check_id} 的抽中名单中", 404)
@@ -63,10 +89,26 @@ async def record_callback(uow: UnitOfWork, tenant: str, check_id: str, task_id: 
     # The outcome is a fact of its own, whatever it is; the row above (result set once, under the
     # row lock) makes a repeated callback fail before it could emit a second time.
     t = await load_task(uow, tenant, task_id)
-    emitted = await uow.emit(tenant, ev.TASK_SPOT_CHECKED, ev.TaskSpotChecked(
-        task_id=task_id, matter_id=t["matter_id"], unit=t["lead_unit"], spot_check_id=check_id, satisfied=satisfied, note=note,
-        checked_at=now))
-    await history(uow, tenant, task_id, ev.TASK_SPOT_CHECKED, emitted.id, {"state": t["status"], "spot_check_id": check_id,
-                                                                           "result": result, "note": note})
+    emitted = await uow.emit(
+        tenant,
+        ev.TASK_SPOT_CHECKED,
+        ev.TaskSpotChecked(
+            task_id=task_id,
+            matter_id=t["matter_id"],
+            unit=t["lead_unit"],
+            spot_check_id=check_id,
+            satisfied=satisfied,
+            note=note,
+            checked_at=now,
+        ),
+    )
+    await history(
+        uow,
+        tenant,
+        task_id,
+        ev.TASK_SPOT_CHECKED,
+        emitted.id,
+        {"state": t["status"], "spot_check_id": check_id, "result": result, "note": note},
+    )
     if not satisfied:
         await reopen(uow, tenant, task_id, actor, note or "回访不满意", check_id)

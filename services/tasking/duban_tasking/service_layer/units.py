@@ -51,7 +51,9 @@ async def deactivate(uow: UnitOfWork, tenant: str, code: str) -> bool:
         return False
     if before["active"] or not before["version"]:  # an inactive unit never published is published so
         entry = {**before, "active": False, "version": before["version"] + 1}
-        await rows.update(uow.session, tenant, code, {"active": False, "version": entry["version"], "deactivated_at": uow.now()})
+        await rows.update(
+            uow.session, tenant, code, {"active": False, "version": entry["version"], "deactivated_at": uow.now()}
+        )
         await _publish(uow, tenant, events.UNIT_DEACTIVATED, entry)
     return True
 
@@ -66,7 +68,9 @@ async def publish_unpublished(runtime) -> int:
                 tenant = entry.pop("tenant")
                 entry["version"] = 1
                 await rows.update(uow.session, tenant, entry["code"], {"version": 1})
-                await _publish(uow, tenant, events.UNIT_REGISTERED if entry["active"] else events.UNIT_DEACTIVATED, entry)
+                await _publish(
+                    uow, tenant, events.UNIT_REGISTERED if entry["active"] else events.UNIT_DEACTIVATED, entry
+                )
     if found:
         log.info("published the units directory's earlier units", units=len(found))
     return len(found)

@@ -59,11 +59,18 @@ async def task(db: Database, tenant: str, task_id: str, max_declines: int) -> di
         task_reports = await repository.reports_of(session, task_id)
         files = await attachments.of_task(session, tenant, task_id)
         unit_signoff = await signoffs.unit_signoff(session, tenant, task_id)
-    return {**item, **(matter or {}), "status_label": LABELS[State(item["status"])],
-            "declines_left": max(max_declines - item["declines"], 0),
-            "unit_signoff": unit_signoff,
-            "history": history, "attachments": list(files.values()),
-            "reports": [{**report, "attachments": attachment_rows.resolved(report["attachments"], files)} for report in task_reports]}
+    return {
+        **item,
+        **(matter or {}),
+        "status_label": LABELS[State(item["status"])],
+        "declines_left": max(max_declines - item["declines"], 0),
+        "unit_signoff": unit_signoff,
+        "history": history,
+        "attachments": list(files.values()),
+        "reports": [
+            {**report, "attachments": attachment_rows.resolved(report["attachments"], files)} for report in task_reports
+        ],
+    }
 
 
 async def notice(db: Database, issuing: IssuingLookup, tenant: str, task_id: str):
@@ -75,12 +82,18 @@ async def notice(db: Database, issuing: IssuingLookup, tenant: str, task_id: str
         return None
     item, matter = found
     names = {code: unit["name"] for code, unit in directory.items()}
-    return assignment_notice(number=item["notice_no"], issuing=await issuing.of(tenant, office_fallback(directory)),
-                             title=matter["title"], content=matter["content"],
-                             lead_unit=names.get(item["lead_unit"], item["lead_unit"]),
-                             co_units=[names.get(code, code) for code in item["co_units"]],
-                             responsible=item["responsible_person"], requirement=item["requirement"],
-                             due_on=item["due_on"], issued_on=local_day(item["assigned_at"]))
+    return assignment_notice(
+        number=item["notice_no"],
+        issuing=await issuing.of(tenant, office_fallback(directory)),
+        title=matter["title"],
+        content=matter["content"],
+        lead_unit=names.get(item["lead_unit"], item["lead_unit"]),
+        co_units=[names.get(code, code) for code in item["co_units"]],
+        responsible=item["responsible_person"],
+        requirement=item["requirement"],
+        due_on=item["due_on"],
+        issued_on=local_day(item["assigned_at"]),
+    )
 
 
 async def spot_check_rate(db: Database, tenant: str, default: float) -> float:

@@ -28,40 +28,76 @@ REFUSED_BY_UNIT_HEAD = "tasking.signoff.refused_by_unit_head.v1"
 
 
 async def load_task(uow: UnitOfWork, tenant: str, task_id: str) -> dict:
-    row = (await uow.session.execute(select(tasks).where(tasks.c.tenant == tenant, tasks.c.id == task_id).with_for_update())).mappings().first()
+    row = (
+        (
+            await uow.session.execute(
+                select(tasks).where(tasks.c.tenant == tenant, tasks.c.id == task_id).with_for_update()
+            )
+        )
+        .mappings()
+        .first()
+    )
     if row is None:
         raise IllegalTransition(f"任务 {task_id} 不存在", 404)
     return dict(row)
 
 
-async def _apply(uow: UnitOfWork, actor: Actor, task: dict, new_state: State, event_type: str, event, detail: dict, **changes) -> None:
+async def _apply(
+    uow: UnitOfWork, actor: Actor, task: dict, new_state: State, event_type: str, event, detail: dict, **changes
+) -> None:
     event.version = task["version"] + 1
     emitted = await uow.emit(task["tenant"], event_type, event)
     await _move(uow, actor, task, new_state, event_type, emitted.id, detail, **changes)
 
 
-async def _move(uow: UnitOfWork, actor: Actor, task: dict, new_state: State, history_type: str, history_id: str, detail: dict,
-                **changes) -> None:
+async def _move(
+    uow: UnitOfWork,
+    actor: Actor,
+    task: dict,
+    new_state: State,
+    history_type: str,
+    history_id: str,
+    detail: dict,
+    **changes,
+) -> None:
     """The task's new state and version, with its history row (``history_id``: the event's id, or
     the sign-off draft's for a change inside the unit that publishes nothing)."""
-    await uow.session.execute(tasks.update().where(tasks.c.id == task["id"]).values(status=new_state, version=task["version"] + 1,
-                                                                                 **changes))
+    await uow.session.execute(
+        tasks.update().where(tasks.c.id == task["id"]).values(status=new_state, version=task["version"] + 1, **changes)
+    )
     by = {"by": actor.person} if actor.person else {}  # who acted: the token's name (and unit)
     await history(uow, task["tenant"], task["id"], history_type, history_id, {"state": new_state.value, **detail, **by})
 
 
-async def _report(uow: UnitOfWork, task: dict, type_: str, unit: str, text: str, progress: int | None = None, files=()) -> str:
+async def _report(
+    uow: UnitOfWork, task: dict, type_: str, unit: str, text: str, progress: int | None = None, files=()
+) -> str:
     report_id = str(uuid.uuid4())
-    await uow.session.execute(reports.insert(), dict(id=report_id, tenant=task["tenant"], task_id=task["id"], type=type_, unit=unit,
-                                                      text=text, progress=progress, attachments=[f.id for f in files], at=uow.now()))
+    await uow.session.execute(
+        reports.insert(),
+        dict(
+            id=report_id,
+            tenant=task["tenant"],
+            task_id=task["id"],
+            type=type_,
+            unit=unit,
+            text=text,
+            progress=progress,
+            attachments=[f.id for f in files],
+            at=uow.now(),
+        ),
+    )
     return report_id
 
 
-async def _resent(uow: UnitOfWork, t: dict, actor: Actor, type_: str, text: str, progress: int | None, ids: Sequence[str]) -> bool:
+async def _resent(
+    uow: UnitOfWork, t: dict, actor: Actor, type_: str, text: str, progress: int | None, ids: Sequence[str]
+) -> bool:
     """The lead unit sent this report again (see reports.resent); checked before the state, which
     the first one changed."""
     return role_on(actor, t["lead_unit"], t["co_units"]) == Role.lead_unit and await resent(
-        uow, t["id"], type_, t["lead_unit"], text, progress, list(dict.fromkeys(ids)))
+        uow, t["id"], type_, t["lead_unit"], text, progress, list(dict.fromkeys(ids))
+    )
 
 
 def _state(task: dict) -> State:
@@ -72,22 +108,49 @@ async def acknowledge(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor) 
     t = await load_task(uow, tenant, task_id)
     new = check(Action.acknowledge, _state(t), actor, t["lead_unit"], t["co_units"])
     now = uow.now()
-    await _apply(uow, actor, t, new, ev.TASK_ACKNOWLEDGED, ev.TaskAcknowledged(task_id=task_id, matter_id=t["matter_id"], unit=t["lead_unit"],
-                                                                        acknowledged_at=now), {}, acknowledged_at=now)
+    await _apply(
+        uow,
+        actor,
+        t,
+        new,
+        ev.TASK_ACKNOWLEDGED,
+        ev.TaskAcknowledged(task_id=task_id, matter_id=t["matter_id"], unit=t["lead_unit"], acknowledged_at=now),
+        {},
+        acknowledged_at=now,
+    )
 
 
-async def decline(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, reason: str, settings: TaskingSettings, cal: WorkCalendar) -> None:
+async def decline(
+    uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, reason: str, settings: TaskingSettings, cal: WorkCalendar
+) -> None:
     t = await load_task(uow, tenant, task_id)
     new = check(Action.decline, _state(t), actor, t["lead_unit"], t["co_units"])
     if t["declines"] >= settings.max_declines:
-        raise IllegalTransition(f"该任务已退回 {t['declines']} 次，达到上限 {settings.max_declines} 次，不能再退回；请与督查室联系")
+        raise IllegalTransition(
+            f"该任务已退回 {t['declines']} 次，达到上限 {settings.max_declines} 次，不能再退回；请与督查室联系"
+        )
     # the window is the deadline service's, per tenant (deadline.set decline_until); not known yet: just assigned, open
     if t["decline_until"] is not None and uow.now() > t["decline_until"]:
         limit = t["decline_until"].astimezone(TZ)
         raise IllegalTransition(f"退回须在 {limit:%Y-%m-%d %H:%M} 前提出，已超过退回时限")
     n = t["declines"] + 1
-    await _apply(uow, actor, t, new, ev.TASK_DECLINED, ev.TaskDeclined(task_id=task_id, matter_id=t["matter_id"], unit=t["lead_unit"],
-                 reason=reason, declined_at=uow.now(), declines=n), {"reason": reason}, declines=n)
+    await _apply(
+        uow,
+        actor,
+        t,
+        new,
+        ev.TASK_DECLINED,
+        ev.TaskDeclined(
+            task_id=task_id,
+            matter_id=t["matter_id"],
+            unit=t["lead_unit"],
+            reason=reason,
+            declined_at=uow.now(),
+            declines=n,
+        ),
+        {"reason": reason},
+        declines=n,
+    )
 
 
 async def reassign(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, a: Assignment, reason: str | None) -> str:
@@ -98,12 +161,33 @@ async def reassign(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, a: 
     await validate_units(uow, tenant, a)
     number = await next_notice_number(uow, tenant, "assignment", task_id)
     now = uow.now()
-    await _apply(uow, actor, t, new, ev.TASK_REASSIGNED, ev.TaskReassigned(
-        task_id=task_id, matter_id=t["matter_id"], previous_unit=t["lead_unit"], lead_unit=a.lead_unit, co_units=a.co_units,
-        reason=reason, reassigned_at=now, notice_no=number), {"from": t["lead_unit"], "to": a.lead_unit, "notice_no": number},
-        lead_unit=a.lead_unit, co_units=a.co_units, notice_no=number, assigned_at=now, acknowledged_at=None,
-        acknowledge_by=None, decline_until=None,  # the new unit's limits come with the deadline service's next deadline.set
-        responsible_person=a.responsible_person or t["responsible_person"], requirement=a.requirement or t["requirement"])
+    await _apply(
+        uow,
+        actor,
+        t,
+        new,
+        ev.TASK_REASSIGNED,
+        ev.TaskReassigned(
+            task_id=task_id,
+            matter_id=t["matter_id"],
+            previous_unit=t["lead_unit"],
+            lead_unit=a.lead_unit,
+            co_units=a.co_units,
+            reason=reason,
+            reassigned_at=now,
+            notice_no=number,
+        ),
+        {"from": t["lead_unit"], "to": a.lead_unit, "notice_no": number},
+        lead_unit=a.lead_unit,
+        co_units=a.co_units,
+        notice_no=number,
+        assigned_at=now,
+        acknowledged_at=None,
+        acknowledge_by=None,
+        decline_until=None,  # the new unit's limits come with the deadline service's next deadline.set
+        responsible_person=a.responsible_person or t["responsible_person"],
+        requirement=a.requirement or t["requirement"],
+    )
     return number
 
 
@@ -120,41 +204,80 @@ class _LeadUnitReport:
         return {**more, "report_id": self.report_id, "attachments": attachments.listed(self.files)}
 
 
-async def _lead_unit_report(uow: UnitOfWork, task: dict, actor: Actor, action: Action, report_type: str, text: str,
-                            progress: int | None, attachment_ids: Sequence[str]) -> _LeadUnitReport | None:
+async def _lead_unit_report(
+    uow: UnitOfWork,
+    task: dict,
+    actor: Actor,
+    action: Action,
+    report_type: str,
+    text: str,
+    progress: int | None,
+    attachment_ids: Sequence[str],
+) -> _LeadUnitReport | None:
     """The lead unit's report recorded with its files; None when the same report was sent before."""
     if await _resent(uow, task, actor, report_type, text, progress, attachment_ids):
         return None
     new_state = check(action, _state(task), actor, task["lead_unit"], task["co_units"])
     files = await attachments.refs(uow, task["tenant"], task["id"], list(attachment_ids))
-    return _LeadUnitReport(new_state, files, await _report(uow, task, report_type, task["lead_unit"], text, progress, files))
+    return _LeadUnitReport(
+        new_state, files, await _report(uow, task, report_type, task["lead_unit"], text, progress, files)
+    )
 
 
-async def report_progress(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, text: str, progress: int,
-                          attachment_ids: Sequence[str] = ()) -> None:
+async def report_progress(
+    uow: UnitOfWork,
+    tenant: str,
+    task_id: str,
+    actor: Actor,
+    text: str,
+    progress: int,
+    attachment_ids: Sequence[str] = (),
+) -> None:
     t = await load_task(uow, tenant, task_id)
-    recorded = await _lead_unit_report(uow, t, actor, Action.report_progress, "progress", text, progress, attachment_ids)
+    recorded = await _lead_unit_report(
+        uow, t, actor, Action.report_progress, "progress", text, progress, attachment_ids
+    )
     if recorded is None:
         return
-    await _apply(uow, actor, t, recorded.new_state, ev.TASK_PROGRESS_REPORTED, ev.TaskProgressReported(
-        task_id=task_id, matter_id=t["matter_id"], unit=t["lead_unit"], summary=text[:500], reported_at=uow.now(), progress=progress,
-        **recorded.event_files()), recorded.detail(progress=progress), progress=progress)
+    await _apply(
+        uow,
+        actor,
+        t,
+        recorded.new_state,
+        ev.TASK_PROGRESS_REPORTED,
+        ev.TaskProgressReported(
+            task_id=task_id,
+            matter_id=t["matter_id"],
+            unit=t["lead_unit"],
+            summary=text[:500],
+            reported_at=uow.now(),
+            progress=progress,
+            **recorded.event_files(),
+        ),
+        recorded.detail(progress=progress),
+        progress=progress,
+    )
     await roll_up(uow, tenant, t["matter_id"])
 
 
-async def send_input(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, text: str, attachment_ids: list[str]) -> None:
+async def send_input(
+    uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, text: str, attachment_ids: list[str]
+) -> None:
     """A co-unit's contribution, addressed to the lead unit; the task's state does not change."""
     t = await load_task(uow, tenant, task_id)
     check(Action.send_input, _state(t), actor, t["lead_unit"], t["co_units"])
     await _report(uow, t, "input", actor.unit, text, None, await attachments.refs(uow, tenant, task_id, attachment_ids))
 
 
-async def submit_completion(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, text: str, attachment_ids: list[str],
-                            desk: Desk) -> str | None:
+async def submit_completion(
+    uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, text: str, attachment_ids: list[str], desk: Desk
+) -> str | None:
     """The lead unit's completion report: to the office at once where the tenant's chain for it is
     automatic, else first to the unit's head (待单位领导审签); then the sign-off draft's id."""
     t = await load_task(uow, tenant, task_id)
-    recorded = await _lead_unit_report(uow, t, actor, Action.submit_completion, "completion", text, None, attachment_ids)
+    recorded = await _lead_unit_report(
+        uow, t, actor, Action.submit_completion, "completion", text, None, attachment_ids
+    )
     if recorded is None:
         return await _open_draft(uow, t)
     chain, _ = await desk.chain(uow.session, tenant, COMPLETION_REPORT)
@@ -162,10 +285,20 @@ async def submit_completion(uow: UnitOfWork, tenant: str, task_id: str, actor: A
         await _completion_submitted(uow, actor, t, recorded.new_state, recorded.report_id, text, recorded.files)
         return None
     title = (await uow.session.execute(select(matters.c.title).where(matters.c.id == t["matter_id"]))).scalar()
-    draft = await desk.create(uow, tenant, COMPLETION_REPORT, f"completion:{recorded.report_id}", title=f"办结报告：{title}",
-                              payload={"report_id": recorded.report_id, "previous_state": t["status"]},
-                              created_by=actor.person or t["lead_unit"], task_id=task_id, unit=t["lead_unit"])
-    await _move(uow, actor, t, State.awaiting_unit_head, AWAITING_UNIT_HEAD, draft["id"], recorded.detail(draft_id=draft["id"]))
+    draft = await desk.create(
+        uow,
+        tenant,
+        COMPLETION_REPORT,
+        f"completion:{recorded.report_id}",
+        title=f"办结报告：{title}",
+        payload={"report_id": recorded.report_id, "previous_state": t["status"]},
+        created_by=actor.person or t["lead_unit"],
+        task_id=task_id,
+        unit=t["lead_unit"],
+    )
+    await _move(
+        uow, actor, t, State.awaiting_unit_head, AWAITING_UNIT_HEAD, draft["id"], recorded.detail(draft_id=draft["id"])
+    )
     return draft["id"]
 
 
@@ -173,17 +306,37 @@ async def _open_draft(uow: UnitOfWork, task: dict) -> str | None:
     """The pending sign-off draft of the task's completion report, if it waits for one."""
     if task["status"] != State.awaiting_unit_head:
         return None
-    last = (await uow.session.execute(select(task_history.c.detail).where(task_history.c.task_id == task["id"])
-                                      .order_by(task_history.c.id.desc()).limit(1))).scalar()
+    last = (
+        await uow.session.execute(
+            select(task_history.c.detail)
+            .where(task_history.c.task_id == task["id"])
+            .order_by(task_history.c.id.desc())
+            .limit(1)
+        )
+    ).scalar()
     return (last or {}).get("draft_id")
 
 
-async def _completion_submitted(uow: UnitOfWork, actor: Actor, task: dict, new: State, report_id: str, text: str, files,
-                                **detail) -> None:
-    await _apply(uow, actor, task, new, ev.TASK_COMPLETION_SUBMITTED, ev.TaskCompletionSubmitted(
-        task_id=task["id"], matter_id=task["matter_id"], unit=task["lead_unit"], submitted_at=uow.now(), summary=text[:500],
-        attachments=[f.id for f in files], attachment_refs=[f.ref() for f in files]),
-        {"report_id": report_id, "attachments": attachments.listed(files), **detail})
+async def _completion_submitted(
+    uow: UnitOfWork, actor: Actor, task: dict, new: State, report_id: str, text: str, files, **detail
+) -> None:
+    await _apply(
+        uow,
+        actor,
+        task,
+        new,
+        ev.TASK_COMPLETION_SUBMITTED,
+        ev.TaskCompletionSubmitted(
+            task_id=task["id"],
+            matter_id=task["matter_id"],
+            unit=task["lead_unit"],
+            submitted_at=uow.now(),
+            summary=text[:500],
+            attachments=[f.id for f in files],
+            attachment_refs=[f.ref() for f in files],
+        ),
+        {"report_id": report_id, "attachments": attachments.listed(files), **detail},
+    )
 
 
 def _signer(draft: dict) -> Actor:
@@ -200,9 +353,15 @@ async def completion_signed(uow: UnitOfWork, draft: dict) -> None:
         new = check(Action.sign_completion, _state(task), _signer(draft), task["lead_unit"], task["co_units"])
     except IllegalTransition as error:
         raise SignoffError(error.status, str(error)) from None
-    report = (await uow.session.execute(select(reports).where(reports.c.id == draft["payload"]["report_id"]))).mappings().one()
+    report = (
+        (await uow.session.execute(select(reports).where(reports.c.id == draft["payload"]["report_id"])))
+        .mappings()
+        .one()
+    )
     files = await attachments.refs(uow, task["tenant"], task["id"], list(report["attachments"]))
-    await _completion_submitted(uow, _signer(draft), task, new, report["id"], report["text"], files, draft_id=draft["id"])
+    await _completion_submitted(
+        uow, _signer(draft), task, new, report["id"], report["text"], files, draft_id=draft["id"]
+    )
     return None
 
 
@@ -214,8 +373,15 @@ async def completion_refused(uow: UnitOfWork, draft: dict) -> None:
         check(Action.refuse_completion, _state(task), _signer(draft), task["lead_unit"], task["co_units"])
     except IllegalTransition as error:
         raise SignoffError(error.status, str(error)) from None
-    await _move(uow, _signer(draft), task, State(draft["payload"]["previous_state"]), REFUSED_BY_UNIT_HEAD, draft["id"],
-                {"reason": draft["steps"][-1]["reason"], "report_id": draft["payload"]["report_id"], "draft_id": draft["id"]})
+    await _move(
+        uow,
+        _signer(draft),
+        task,
+        State(draft["payload"]["previous_state"]),
+        REFUSED_BY_UNIT_HEAD,
+        draft["id"],
+        {"reason": draft["steps"][-1]["reason"], "report_id": draft["payload"]["report_id"], "draft_id": draft["id"]},
+    )
     return None
 
 
@@ -223,8 +389,17 @@ async def accept(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, desk:
     t = await load_task(uow, tenant, task_id)
     new = check(Action.accept, _state(t), actor, t["lead_unit"], t["co_units"])
     now = uow.now()
-    await _apply(uow, actor, t, new, ev.TASK_COMPLETED, ev.TaskCompleted(task_id=task_id, matter_id=t["matter_id"], completed_at=now,
-                                                                  unit=t["lead_unit"]), {}, completed_at=now, progress=100)
+    await _apply(
+        uow,
+        actor,
+        t,
+        new,
+        ev.TASK_COMPLETED,
+        ev.TaskCompleted(task_id=task_id, matter_id=t["matter_id"], completed_at=now, unit=t["lead_unit"]),
+        {},
+        completed_at=now,
+        progress=100,
+    )
     if await roll_up(uow, tenant, t["matter_id"]):
         await replies.matter_closed(uow, tenant, t["matter_id"], actor.person, desk)
 
@@ -233,14 +408,44 @@ async def return_for_rework(uow: UnitOfWork, tenant: str, task_id: str, actor: A
     t = await load_task(uow, tenant, task_id)
     new = check(Action.return_for_rework, _state(t), actor, t["lead_unit"], t["co_units"])
     report = "progress" if _state(t) == State.in_progress else "completion"
-    await _apply(uow, actor, t, new, ev.TASK_RETURNED, ev.TaskReturned(task_id=task_id, matter_id=t["matter_id"], unit=t["lead_unit"],
-                                                                reason=reason, returned_at=uow.now(), report=report),
-                 {"reason": reason, "report": report})
+    await _apply(
+        uow,
+        actor,
+        t,
+        new,
+        ev.TASK_RETURNED,
+        ev.TaskReturned(
+            task_id=task_id,
+            matter_id=t["matter_id"],
+            unit=t["lead_unit"],
+            reason=reason,
+            returned_at=uow.now(),
+            report=report,
+        ),
+        {"reason": reason, "report": report},
+    )
 
 
-async def reopen(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, reason: str, spot_check_id: str | None) -> None:
+async def reopen(
+    uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, reason: str, spot_check_id: str | None
+) -> None:
     t = await load_task(uow, tenant, task_id)
     new = check(Action.reopen, _state(t), actor, t["lead_unit"], t["co_units"])
-    await _apply(uow, actor, t, new, ev.TASK_REOPENED, ev.TaskReopened(task_id=task_id, matter_id=t["matter_id"], unit=t["lead_unit"],
-                 reason=reason, reopened_at=uow.now(), spot_check_id=spot_check_id), {"reason": reason}, completed_at=None)
+    await _apply(
+        uow,
+        actor,
+        t,
+        new,
+        ev.TASK_REOPENED,
+        ev.TaskReopened(
+            task_id=task_id,
+            matter_id=t["matter_id"],
+            unit=t["lead_unit"],
+            reason=reason,
+            reopened_at=uow.now(),
+            spot_check_id=spot_check_id,
+        ),
+        {"reason": reason},
+        completed_at=None,
+    )
     await roll_up(uow, tenant, t["matter_id"])

@@ -30,4 +30,3 @@ def check(accounts: dict[str, Account], username: str, password: str) -> Account
     if hmac.compare_digest(expected.encode(), password.encode()) and account:
         return account
     return None
-

@@ -15,7 +15,15 @@ from . import accounts as demo
 from .session import Session, new_csrf
 
 # the tenant's own people; the last three only sign (待我签批)
-SIGNED_IN_ROLES = ("supervision_office", "unit", "leader", "discipline", "unit_head", "office_deputy", "office_director")
+SIGNED_IN_ROLES = (
+    "supervision_office",
+    "unit",
+    "leader",
+    "discipline",
+    "unit_head",
+    "office_deputy",
+    "office_director",
+)
 
 
 class NotAllowed(Exception):
@@ -36,8 +44,15 @@ class Identity:
         if role is None:
             raise NotAllowed(f"roles {sorted(principal.roles)}")
         exp = jwt.decode(token, options={"verify_signature": False}).get("exp", 0)
-        return Session(token=token, csrf=new_csrf(), tenant=principal.tenant, role=role, unit=principal.unit,
-                       name=name or principal.name or principal.subject, expires_at=min(float(exp), time.time() + self.session_ttl_s))
+        return Session(
+            token=token,
+            csrf=new_csrf(),
+            tenant=principal.tenant,
+            role=role,
+            unit=principal.unit,
+            name=name or principal.name or principal.subject,
+            expires_at=min(float(exp), time.time() + self.session_ttl_s),
+        )
 
     def demo_login(self, username: str, password: str) -> Session | None:
         if self.issuer is None or not self.accounts:
@@ -45,8 +60,14 @@ class Identity:
         account = demo.check(self.accounts, username, password)
         if account is None:
             return None
-        token = self.issuer.token(tenant=self.demo_tenant, roles=[account.role], unit=account.unit, subject=f"demo:{account.username}",
-                                  name=account.name, ttl_s=self.session_ttl_s)
+        token = self.issuer.token(
+            tenant=self.demo_tenant,
+            roles=[account.role],
+            unit=account.unit,
+            subject=f"demo:{account.username}",
+            name=account.name,
+            ttl_s=self.session_ttl_s,
+        )
         return self.session(token, account.name)
 
 
@@ -60,12 +81,16 @@ def embedded(settings, accounts_file: Path | None) -> Identity:
 
         accounts = demo.load(accounts_file)
         tenant = json.loads(accounts_file.read_text(encoding="utf-8")).get("tenant", "demo")
-    return Identity(Verifier(keys, settings.auth_issuer, settings.auth_audience), settings.session_ttl_s, issuer, accounts, tenant)
+    return Identity(
+        Verifier(keys, settings.auth_issuer, settings.auth_audience), settings.session_ttl_s, issuer, accounts, tenant
+    )
 
 
 def production(settings, jwks_url: str) -> Identity:
-    return Identity(Verifier(KeySet(url=settings.auth_jwks_url or jwks_url), settings.auth_issuer, settings.auth_audience),
-                    settings.session_ttl_s)
+    return Identity(
+        Verifier(KeySet(url=settings.auth_jwks_url or jwks_url), settings.auth_issuer, settings.auth_audience),
+        settings.session_ttl_s,
+    )
 
 
 __all__ = ["Identity", "NotAllowed", "Unauthorized", "embedded", "production"]

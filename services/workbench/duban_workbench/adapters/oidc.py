@@ -28,10 +28,22 @@ class FlowError(Exception):
 
 
 class OidcClient:
-    def __init__(self, issuer: str, client_id: str, client_secret: str | None, scope: str, redirect_uri: str,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        issuer: str,
+        client_id: str,
+        client_secret: str | None,
+        scope: str,
+        redirect_uri: str,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self.issuer = issuer.rstrip("/")
-        self.client_id, self.client_secret, self.scope, self.redirect_uri = client_id, client_secret, scope, redirect_uri
+        self.client_id, self.client_secret, self.scope, self.redirect_uri = (
+            client_id,
+            client_secret,
+            scope,
+            redirect_uri,
+        )
         self.transport = transport
         self._metadata: dict | None = None
 
@@ -45,15 +57,23 @@ class OidcClient:
 
     def _client(self) -> AsyncOAuth2Client:
         kw = {"transport": self.transport} if self.transport else {}
-        return AsyncOAuth2Client(self.client_id, self.client_secret, scope=self.scope, redirect_uri=self.redirect_uri,
-                                 code_challenge_method="S256", **kw)
+        return AsyncOAuth2Client(
+            self.client_id,
+            self.client_secret,
+            scope=self.scope,
+            redirect_uri=self.redirect_uri,
+            code_challenge_method="S256",
+            **kw,
+        )
 
     async def start(self, fernet: Fernet, next_url: str) -> tuple[str, str]:
         """The provider's authorization URL and the sealed flow cookie."""
         meta = await self.metadata()
         verifier, nonce = generate_token(48), generate_token(20)
         async with self._client() as client:
-            url, state = client.create_authorization_url(meta["authorization_endpoint"], code_verifier=verifier, nonce=nonce)
+            url, state = client.create_authorization_url(
+                meta["authorization_endpoint"], code_verifier=verifier, nonce=nonce
+            )
         flow = {"state": state, "verifier": verifier, "nonce": nonce, "next": next_url, "at": time.time()}
         return url, fernet.encrypt(json.dumps(flow).encode()).decode()
 
@@ -67,8 +87,9 @@ class OidcClient:
             raise FlowError("登录状态校验失败，请重新登录")
         meta = await self.metadata()
         async with self._client() as client:
-            token = await client.fetch_token(meta["token_endpoint"], code=code, code_verifier=flow["verifier"],
-                                             grant_type="authorization_code")
+            token = await client.fetch_token(
+                meta["token_endpoint"], code=code, code_verifier=flow["verifier"], grant_type="authorization_code"
+            )
         if "access_token" not in token:
             raise FlowError("身份认证服务没有返回访问令牌")
         return token["access_token"], flow["next"]

@@ -11,7 +11,13 @@ from typing import Any
 
 import httpx
 
-LABELS = {"intake": "来件服务", "tasking": "任务办理服务", "deadline": "期限服务", "escalation": "催办服务", "reporting": "台账统计服务"}
+LABELS = {
+    "intake": "来件服务",
+    "tasking": "任务办理服务",
+    "deadline": "期限服务",
+    "escalation": "催办服务",
+    "reporting": "台账统计服务",
+}
 
 
 class Unavailable(Exception):
@@ -59,7 +65,9 @@ def _refusal(r: httpx.Response) -> Refused:
 
 
 class Services:
-    def __init__(self, urls: dict[str, str], timeout_s: float, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self, urls: dict[str, str], timeout_s: float, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
         self.urls = urls
         self.client = httpx.AsyncClient(timeout=timeout_s, transport=transport)
 
@@ -68,7 +76,9 @@ class Services:
 
     async def request(self, service: str, method: str, path: str, token: str, **kw: Any) -> httpx.Response:
         try:
-            r = await self.client.request(method, f"{self.urls[service]}{path}", headers={"Authorization": f"Bearer {token}"}, **kw)
+            r = await self.client.request(
+                method, f"{self.urls[service]}{path}", headers={"Authorization": f"Bearer {token}"}, **kw
+            )
         except httpx.TransportError:
             raise Unavailable(service) from None
         if r.status_code >= 500:
@@ -84,6 +94,9 @@ class Services:
         return (await self.request(service, "GET", path, token, params=clean)).json()
 
     async def post(self, service: str, path: str, token: str, body: dict | None = None, **kw: Any) -> Any:
-        r = await self.request(service, "POST", path, token, json=body, **kw) if body is not None or not kw else \
-            await self.request(service, "POST", path, token, **kw)
+        r = (
+            await self.request(service, "POST", path, token, json=body, **kw)
+            if body is not None or not kw
+            else await self.request(service, "POST", path, token, **kw)
+        )
         return r.json() if r.content else {}

@@ -36,7 +36,9 @@ def percent(errors: dict, name: str, value: str) -> int | None:
     return n
 
 
-def day(errors: dict, name: str, value: str, label: str, *, after: date | None = None, required: bool = True) -> date | None:
+def day(
+    errors: dict, name: str, value: str, label: str, *, after: date | None = None, required: bool = True
+) -> date | None:
     if not value:
         if required:
             errors[name] = f"请选择{label}"

@@ -16,8 +16,10 @@ from .web import CSRF_REFUSED, LoginRequired, PageNotFound, SessionExpired, logi
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
 # No script but our own files, no inline script or style, no framing, forms only to ourselves
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; "
-       "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
+)
 
 
 def security_headers(app: FastAPI) -> None:
@@ -52,23 +54,39 @@ def error_pages(app: FastAPI) -> None:
     @app.exception_handler(PageNotFound)
     @app.exception_handler(NotFound)
     async def not_found(request: Request, _e: Exception):
-        return render(request, "error.html", 404, title="页面不存在", message="您要找的页面不存在，或者您所在单位无权查看。")
+        return render(
+            request, "error.html", 404, title="页面不存在", message="您要找的页面不存在，或者您所在单位无权查看。"
+        )
 
     @app.exception_handler(Unavailable)
     async def unavailable(request: Request, e: Unavailable):
-        return render(request, "error.html", 503, title="暂时无法访问", message=f"{e.label}暂时无法访问，请稍后刷新。其他页面不受影响。")
+        return render(
+            request,
+            "error.html",
+            503,
+            title="暂时无法访问",
+            message=f"{e.label}暂时无法访问，请稍后刷新。其他页面不受影响。",
+        )
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, e: HTTPException):
         if e.status_code == 403 and e.detail == CSRF_REFUSED:
-            return render(request, "error.html", 403, title="请求无效", message="页面已过期或请求来源不明，本次操作没有提交。请返回刷新页面后重试。")
+            return render(
+                request,
+                "error.html",
+                403,
+                title="请求无效",
+                message="页面已过期或请求来源不明，本次操作没有提交。请返回刷新页面后重试。",
+            )
         if e.status_code == 404:
             return await not_found(request, e)
         return PlainTextResponse(str(e.detail), status_code=e.status_code)
 
 
 def create_app(state) -> FastAPI:
-    app = FastAPI(title="Duban workbench 督查督办工作台", docs_url=None, redoc_url=None, openapi_url=None, lifespan=state.lifespan)
+    app = FastAPI(
+        title="Duban workbench 督查督办工作台", docs_url=None, redoc_url=None, openapi_url=None, lifespan=state.lifespan
+    )
     app.state.ctx = state.ctx
     app.state.identity = state.identity
     app.state.oidc = state.oidc
@@ -80,7 +98,11 @@ def create_app(state) -> FastAPI:
 
     @app.get("/favicon.ico", include_in_schema=False)
     async def favicon() -> Response:  # browsers ask for it whatever the page says
-        return Response((STATIC / "favicon.svg").read_bytes(), media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})
+        return Response(
+            (STATIC / "favicon.svg").read_bytes(),
+            media_type="image/svg+xml",
+            headers={"Cache-Control": "max-age=86400"},
+        )
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict:

@@ -52,8 +52,10 @@ def local_day(at: str) -> date:
 
 async def gathered(services: Services, session: Session) -> tuple[list[dict], list[str]]:
     """Every service's drafts waiting for me, oldest wait first, and a line for each service that is down."""
-    answers = await asyncio.gather(*(services.get(owner, f"/v1/tenants/{session.tenant}/approvals", session.token, mine=1)
-                                     for owner in OWNERS), return_exceptions=True)
+    answers = await asyncio.gather(
+        *(services.get(owner, f"/v1/tenants/{session.tenant}/approvals", session.token, mine=1) for owner in OWNERS),
+        return_exceptions=True,
+    )
     items: list[dict] = []
     down: list[str] = []
     for owner, answer in zip(OWNERS, answers):
@@ -64,7 +66,9 @@ async def gathered(services: Services, session: Session) -> tuple[list[dict], li
         elif isinstance(answer, BaseException):
             raise answer
         else:
-            items.extend({**draft, "service": owner, "step": waiting_step(draft), "since": since(draft)} for draft in answer)
+            items.extend(
+                {**draft, "service": owner, "step": waiting_step(draft), "since": since(draft)} for draft in answer
+            )
     items.sort(key=lambda item: item["since"])
     return items, down
 
@@ -84,8 +88,16 @@ async def with_workdays(services: Services, session: Session, items: list[dict])
 async def with_report_texts(services: Services, session: Session, items: list[dict], down: list[str]) -> None:
     """A unit's completion report says what it signs: its text (``said``), from the task in tasking."""
     reports = [item for item in items if item["doc_type"] == "completion_report" and item.get("task_id")]
-    tasks = await asyncio.gather(*(task_view.optional(services.get("tasking", f"/v1/tenants/{session.tenant}/tasks/{item['task_id']}",
-                                                                   session.token), down, "办结报告正文") for item in reports))
+    tasks = await asyncio.gather(
+        *(
+            task_view.optional(
+                services.get("tasking", f"/v1/tenants/{session.tenant}/tasks/{item['task_id']}", session.token),
+                down,
+                "办结报告正文",
+            )
+            for item in reports
+        )
+    )
     for item, task in zip(reports, tasks):
         texts = [report["text"] for report in (task or {}).get("reports", []) if report.get("type") == "completion"]
         item["said"] = texts[-1] if texts else None
@@ -142,8 +154,13 @@ async def approvals(request: Request, session: Session = Depends(role(*SIGNERS))
 
 
 @router.post("/approvals/{owner}/{draft_id}")
-async def take_step(request: Request, owner: str, draft_id: str, form: FormData = Depends(checked_form),
-                    session: Session = Depends(role(*SIGNERS))):
+async def take_step(
+    request: Request,
+    owner: str,
+    draft_id: str,
+    form: FormData = Depends(checked_form),
+    session: Session = Depends(role(*SIGNERS)),
+):
     if owner not in OWNERS:
         return await page(request, session, 404, problem="没有这份文稿。")
     decision, reason, action = forms.text(form, "decision"), forms.text(form, "reason"), forms.text(form, "action")
@@ -156,7 +173,11 @@ async def take_step(request: Request, owner: str, draft_id: str, form: FormData 
         return await page(request, session, 422, errors=errors, form={f"reason-{draft_id}": reason})
     body = {"decision": decision, "reason": reason or None, "action": action or None}
     try:
-        await ctx(request).services.post(owner, f"/v1/tenants/{session.tenant}/drafts/{draft_id}/steps", session.token, body)
+        await ctx(request).services.post(
+            owner, f"/v1/tenants/{session.tenant}/drafts/{draft_id}/steps", session.token, body
+        )
     except Refused as refusal:
-        return await page(request, session, refusal.status, problem=f"未能办理：{refusal.detail}", form={f"reason-{draft_id}": reason})
+        return await page(
+            request, session, refusal.status, problem=f"未能办理：{refusal.detail}", form={f"reason-{draft_id}": reason}
+        )
     return redirect(f"/approvals?done={owner}:{draft_id}")

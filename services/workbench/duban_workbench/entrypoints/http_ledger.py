@@ -12,7 +12,21 @@ from ..adapters.services import Refused, Unavailable
 from ..adapters.session import Session
 from . import forms
 from .http_office import PAGE, handling
-from .web import DISCIPLINE, LEADER, OFFICE, UNIT, checked_form, ctx, current, listing, redirect, render, role, unit_names, units_of
+from .web import (
+    DISCIPLINE,
+    LEADER,
+    OFFICE,
+    UNIT,
+    checked_form,
+    ctx,
+    current,
+    listing,
+    redirect,
+    render,
+    role,
+    unit_names,
+    units_of,
+)
 
 LEDGER_FILTERS = ("q", "status", "light", "kind", "unit", "period", "sort")
 SPLIT_ROWS = 3
@@ -27,22 +41,39 @@ async def ledger(request: Request, offset: int = 0, s: Session = Depends(role(OF
     names = await unit_names(request, s)
     problem = None
     try:
-        data = await ctx(request).services.get("reporting", f"/v1/tenants/{s.tenant}/ledger", s.token, limit=PAGE, offset=max(offset, 0), **chosen)
+        data = await ctx(request).services.get(
+            "reporting", f"/v1/tenants/{s.tenant}/ledger", s.token, limit=PAGE, offset=max(offset, 0), **chosen
+        )
     except Refused as e:
         data, problem = {"total": 0, "items": []}, f"筛选条件有误：{e.detail}"
     query = urlencode({k: v for k, v in chosen.items() if v})
     partial = request.headers.get("hx-request") and request.headers.get("hx-target") == "ledger-table"
-    return render(request, "_ledger_table.html" if partial else "ledger.html", data=data, chosen=chosen, names=names, problem=problem,
-                  units=handling(await units_of(request, s)), query=query, offset=max(offset, 0), limit=PAGE,
-                  unit_name=names.get(s.unit or ""))
+    return render(
+        request,
+        "_ledger_table.html" if partial else "ledger.html",
+        data=data,
+        chosen=chosen,
+        names=names,
+        problem=problem,
+        units=handling(await units_of(request, s)),
+        query=query,
+        offset=max(offset, 0),
+        limit=PAGE,
+        unit_name=names.get(s.unit or ""),
+    )
 
 
 @router.get("/ledger.xlsx")
 async def export(request: Request, s: Session = Depends(current)):
     params = {k: v for k in LEDGER_FILTERS if k != "sort" and (v := request.query_params.get(k))}
-    res = await ctx(request).services.request("reporting", "GET", f"/v1/tenants/{s.tenant}/ledger.xlsx", s.token, params=params)
-    return Response(res.content, media_type=res.headers.get("content-type"),
-                    headers={"Content-Disposition": res.headers.get("content-disposition", "attachment")})
+    res = await ctx(request).services.request(
+        "reporting", "GET", f"/v1/tenants/{s.tenant}/ledger.xlsx", s.token, params=params
+    )
+    return Response(
+        res.content,
+        media_type=res.headers.get("content-type"),
+        headers={"Content-Disposition": res.headers.get("content-disposition", "attachment")},
+    )
 
 
 # --- 交办 ---
@@ -50,17 +81,29 @@ async def export(request: Request, s: Session = Depends(current)):
 
 @router.get("/assign")
 async def awaiting(request: Request, offset: int = 0, s: Session = Depends(role(OFFICE))):
-    return await listing(request, s, "tasking", "matters", "assign_list.html", offset, PAGE, status="awaiting_assignment")
+    return await listing(
+        request, s, "tasking", "matters", "assign_list.html", offset, PAGE, status="awaiting_assignment"
+    )
 
 
 async def assign_page(request: Request, s: Session, matter_id: str, status: int = 200, **extra):
-    data = await ctx(request).services.get("tasking", f"/v1/tenants/{s.tenant}/matters", s.token, status="awaiting_assignment", limit=500)
+    data = await ctx(request).services.get(
+        "tasking", f"/v1/tenants/{s.tenant}/matters", s.token, status="awaiting_assignment", limit=500
+    )
     matter = next((m for m in data["items"] if m["id"] == matter_id), None)
     if matter is None:
         return render(request, "error.html", 404, title="页面不存在", message="该事项不存在或已经交办。")
     number = await ctx(request).services.get("tasking", f"/v1/tenants/{s.tenant}/notice-numbers/next", s.token)
-    return render(request, "assign_form.html", status, matter=matter, units=handling(await units_of(request, s)), rows=SPLIT_ROWS,
-                  next_number=number["number"], **extra)
+    return render(
+        request,
+        "assign_form.html",
+        status,
+        matter=matter,
+        units=handling(await units_of(request, s)),
+        rows=SPLIT_ROWS,
+        next_number=number["number"],
+        **extra,
+    )
 
 
 @router.get("/matters/{matter_id}/assign")
@@ -69,7 +112,9 @@ async def assign_form(request: Request, matter_id: str, s: Session = Depends(rol
 
 
 @router.post("/matters/{matter_id}/assign")
-async def assign(request: Request, matter_id: str, form: FormData = Depends(checked_form), s: Session = Depends(role(OFFICE))):
+async def assign(
+    request: Request, matter_id: str, form: FormData = Depends(checked_form), s: Session = Depends(role(OFFICE))
+):
     errors, tasks = {}, []
     for i in range(1, SPLIT_ROWS + 1):
         lead = forms.text(form, f"lead_{i}")
@@ -84,8 +129,15 @@ async def assign(request: Request, matter_id: str, form: FormData = Depends(chec
             weight = 1.0
         due = forms.day(errors, f"due_{i}", forms.text(form, f"due_{i}"), "办理期限", required=False)
         co = [u for u in form.getlist(f"co_{i}") if u and u != lead]
-        tasks.append({"lead_unit": lead, "co_units": co, "weight": weight, "requirement": forms.text(form, f"requirement_{i}") or None,
-                      **({"due_on": due.isoformat()} if due else {})})
+        tasks.append(
+            {
+                "lead_unit": lead,
+                "co_units": co,
+                "weight": weight,
+                "requirement": forms.text(form, f"requirement_{i}") or None,
+                **({"due_on": due.isoformat()} if due else {}),
+            }
+        )
     if not tasks:
         errors["lead_1"] = "请至少选择一个牵头单位"
     values = {k: (form.getlist(k) if k.startswith("co_") else v) for k, v in form.items() if k != "csrf_token"}
@@ -93,10 +145,13 @@ async def assign(request: Request, matter_id: str, form: FormData = Depends(chec
         return await assign_page(request, s, matter_id, 422, errors=errors, form=values)
     path = f"/v1/tenants/{s.tenant}/matters/{matter_id}/" + ("assign" if len(tasks) == 1 else "split")
     try:
-        done = await ctx(request).services.post("tasking", path, s.token, tasks[0] if len(tasks) == 1 else {"tasks": tasks})
+        done = await ctx(request).services.post(
+            "tasking", path, s.token, tasks[0] if len(tasks) == 1 else {"tasks": tasks}
+        )
     except Refused as e:
         return await assign_page(request, s, matter_id, 409, problem=f"未能交办：{e.detail}", form=values)
     except Unavailable as e:
-        return await assign_page(request, s, matter_id, 503, problem=f"{e.label}暂时无法访问，本次交办没有提交。", form=values)
+        return await assign_page(
+            request, s, matter_id, 503, problem=f"{e.label}暂时无法访问，本次交办没有提交。", form=values
+        )
     return redirect(f"/tasks/{done['task_ids'][0]}")
-

@@ -15,7 +15,11 @@ from . import forms
 from .task_view import optional
 from .web import LEADER, OFFICE, checked_form, ctx, listing, redirect, render, role, units_of
 
-HANDLING_TYPES = ("department", "township", "office")  # units that take tasks (not the office itself, not copy recipients)
+HANDLING_TYPES = (
+    "department",
+    "township",
+    "office",
+)  # units that take tasks (not the office itself, not copy recipients)
 QUEUES = {  # name → (title, service, path tail, query)
     "review": ("待审核", "reporting", "ledger", {"status": "completion_submitted", "sort": "due_on"}),
     "due-soon": ("临期", "reporting", "ledger", {"light": "yellow", "sort": "due_on"}),
@@ -49,9 +53,14 @@ async def home(request: Request, s: Session = Depends(role(OFFICE))):
         total("reporting", "ledger", "逾期数", light="red"),
         total("deadline", "extensions", "延期待批数", status="pending"),
     )
-    tiles = [("待立项", "/intake", counts[0], ""), ("待交办", "/assign", counts[1], ""), ("待审核", "/queue/review", counts[2], ""),
-             ("临期", "/queue/due-soon", counts[3], "yellow"), ("逾期", "/queue/overdue", counts[4], "red"),
-             ("延期待批", "/queue/extensions", counts[5], "")]
+    tiles = [
+        ("待立项", "/intake", counts[0], ""),
+        ("待交办", "/assign", counts[1], ""),
+        ("待审核", "/queue/review", counts[2], ""),
+        ("临期", "/queue/due-soon", counts[3], "yellow"),
+        ("逾期", "/queue/overdue", counts[4], "red"),
+        ("延期待批", "/queue/extensions", counts[5], ""),
+    ]
     return render(request, "office_home.html", tiles=tiles, down=list(dict.fromkeys(down)))
 
 
@@ -62,8 +71,12 @@ async def queue(request: Request, name: str, offset: int = 0, s: Session = Depen
     title, service, tail, params = QUEUES[name]
     c = ctx(request)
     names = {u["code"]: u["name"] for u in await units_of(request, s)}
-    data = await c.services.get(service, f"/v1/tenants/{s.tenant}/{tail}", s.token, limit=PAGE, offset=max(offset, 0), **params)
-    return render(request, "queue.html", title=title, name=name, data=data, names=names, offset=max(offset, 0), limit=PAGE)
+    data = await c.services.get(
+        service, f"/v1/tenants/{s.tenant}/{tail}", s.token, limit=PAGE, offset=max(offset, 0), **params
+    )
+    return render(
+        request, "queue.html", title=title, name=name, data=data, names=names, offset=max(offset, 0), limit=PAGE
+    )
 
 
 # --- 来件: the triage queue ---
@@ -77,10 +90,24 @@ async def intake(request: Request, offset: int = 0, s: Session = Depends(role(OF
 async def submission_page(request: Request, s: Session, sid: str, status: int = 200, **extra):
     sub = await ctx(request).services.get("intake", f"/v1/tenants/{s.tenant}/submissions/{sid}", s.token)
     data = sub.get("data") or {}
-    items = data.get("decisions") or data.get("items") or data.get("tasks") or [{"seq": 1, "title": data.get("title") or sub["title"]}]
+    items = (
+        data.get("decisions")
+        or data.get("items")
+        or data.get("tasks")
+        or [{"seq": 1, "title": data.get("title") or sub["title"]}]
+    )
     content = mask_phones_in_text(str(data.get("content") or ""))
-    return render(request, "intake_detail.html", status, sub=sub, data=data, items=items, content=content,
-                  units=handling(await units_of(request, s)), **extra)
+    return render(
+        request,
+        "intake_detail.html",
+        status,
+        sub=sub,
+        data=data,
+        items=items,
+        content=content,
+        units=handling(await units_of(request, s)),
+        **extra,
+    )
 
 
 @router.get("/intake/{sid}")
@@ -97,7 +124,9 @@ def values(form: FormData) -> dict:
 
 
 @router.post("/intake/{sid}/register")
-async def register(request: Request, sid: str, form: FormData = Depends(checked_form), s: Session = Depends(role(OFFICE))):
+async def register(
+    request: Request, sid: str, form: FormData = Depends(checked_form), s: Session = Depends(role(OFFICE))
+):
     seqs = [int(x) for x in form.getlist("seq") if str(x).isdigit()]
     errors, items = {}, []
     for seq in seqs:
@@ -114,25 +143,36 @@ async def register(request: Request, sid: str, form: FormData = Depends(checked_
     if errors:
         return await submission_page(request, s, sid, 422, errors=errors, form=values(form))
     try:
-        done = await ctx(request).services.post("intake", f"/v1/tenants/{s.tenant}/submissions/{sid}/register", s.token,
-                                                {"items": items, "note": note or None})
+        done = await ctx(request).services.post(
+            "intake",
+            f"/v1/tenants/{s.tenant}/submissions/{sid}/register",
+            s.token,
+            {"items": items, "note": note or None},
+        )
     except Refused as e:
         return await submission_page(request, s, sid, 409, problem=f"未能立项：{e.detail}", form=values(form))
     except Unavailable as e:
-        return await submission_page(request, s, sid, 503, problem=f"{e.label}暂时无法访问，本次立项没有提交。", form=values(form))
+        return await submission_page(
+            request, s, sid, 503, problem=f"{e.label}暂时无法访问，本次立项没有提交。", form=values(form)
+        )
     return redirect(f"/intake?registered={len(done.get('matter_ids', []))}")
 
 
 @router.post("/intake/{sid}/refuse")
-async def refuse(request: Request, sid: str, form: FormData = Depends(checked_form), s: Session = Depends(role(OFFICE))):
+async def refuse(
+    request: Request, sid: str, form: FormData = Depends(checked_form), s: Session = Depends(role(OFFICE))
+):
     errors: dict = {}
     reason = forms.text(form, "refuse_reason")
     forms.need(errors, "refuse_reason", reason, "不予立项的理由", least=2)
     if errors:
         return await submission_page(request, s, sid, 422, errors=errors, form=values(form), open_form="refuse")
     try:
-        await ctx(request).services.post("intake", f"/v1/tenants/{s.tenant}/submissions/{sid}/refuse", s.token, {"reason": reason})
+        await ctx(request).services.post(
+            "intake", f"/v1/tenants/{s.tenant}/submissions/{sid}/refuse", s.token, {"reason": reason}
+        )
     except Refused as e:
-        return await submission_page(request, s, sid, 409, problem=f"未能办理：{e.detail}", form=values(form), open_form="refuse")
+        return await submission_page(
+            request, s, sid, 409, problem=f"未能办理：{e.detail}", form=values(form), open_form="refuse"
+        )
     return redirect("/intake?refused=1")
-

@@ -13,7 +13,13 @@ from .timeline import TZ
 from .web import UNIT, ctx, render, role, unit_names
 
 # the task's status → what is asked of the lead unit
-ASKED = {"assigned": "签收", "acknowledged": "反馈", "in_progress": "反馈 / 办结", "returned": "重新办结", "reopened": "重新办结"}
+ASKED = {
+    "assigned": "签收",
+    "acknowledged": "反馈",
+    "in_progress": "反馈 / 办结",
+    "returned": "重新办结",
+    "reopened": "重新办结",
+}
 LIGHT_ORDER = {"red": 0, "yellow": 1, "green": 2}
 
 
@@ -28,7 +34,14 @@ async def todo(request: Request, s: Session = Depends(role(UNIT))):
     try:  # the unit's open matters, soonest deadline first (the ledger keeps the unit's wall)
         page = await c.services.get("reporting", base, s.token, status="open", sort="due_on", limit=50)
     except Unavailable as e:
-        return render(request, "todo.html", 503, items=[], unit_name=names.get(s.unit), down=[f"{e.label}暂时无法访问：待办清单暂不显示。"])
+        return render(
+            request,
+            "todo.html",
+            503,
+            items=[],
+            unit_name=names.get(s.unit),
+            down=[f"{e.label}暂时无法访问：待办清单暂不显示。"],
+        )
     rows = [i for i in page["items"] if i["status"] in ASKED]
     today = datetime.fromisoformat(page["as_of"].replace("Z", "+00:00")).astimezone(TZ).date()
     dues = [date.fromisoformat(i["due_on"]) for i in rows if i.get("due_on")]
@@ -42,4 +55,3 @@ async def todo(request: Request, s: Session = Depends(role(UNIT))):
         items.append({**i, "asked": ASKED[i["status"]] if lead else "协办", "left": left.get(i.get("due_on") or "")})
     items.sort(key=lambda i: (LIGHT_ORDER.get(i.get("light"), 3), i.get("due_at") or "9999"))
     return render(request, "todo.html", items=items, today=today, unit_name=names.get(s.unit))
-

@@ -39,13 +39,26 @@ async def load(services: Services, s: Session, task_id: str, names: dict[str, st
     )
     row = next((i for i in (ledger or {}).get("items", []) if i.get("task_id") == task_id), None)
     lead, co = task["lead_unit"], task.get("co_units") or []
-    my_role = "office" if s.role == "supervision_office" else "lead" if s.unit == lead else "co" if s.unit in co else "reader"
+    my_role = (
+        "office" if s.role == "supervision_office" else "lead" if s.unit == lead else "co" if s.unit in co else "reader"
+    )
     pending_ext = [x for x in (deadline or {}).get("extensions", []) if x["status"] == "pending"]
     explanations_due = [e for e in (escalation or {}).get("explanations", []) if not e.get("submitted_at")]
-    return {"task": task, "deadline": deadline, "escalation": escalation, "source": row, "down": down, "my_role": my_role,
-            "names": names, "timeline": timeline.build(task, deadline, escalation, names), "working": task["status"] in WORKING,
-            "pending_ext": pending_ext, "explanations_due": explanations_due,
-            "due_on": (deadline or {}).get("due_on") or task.get("due_on"), "light": (deadline or {}).get("light") or (row or {}).get("light")}
+    return {
+        "task": task,
+        "deadline": deadline,
+        "escalation": escalation,
+        "source": row,
+        "down": down,
+        "my_role": my_role,
+        "names": names,
+        "timeline": timeline.build(task, deadline, escalation, names),
+        "working": task["status"] in WORKING,
+        "pending_ext": pending_ext,
+        "explanations_due": explanations_due,
+        "due_on": (deadline or {}).get("due_on") or task.get("due_on"),
+        "light": (deadline or {}).get("light") or (row or {}).get("light"),
+    }
 
 
 async def workday_counts(services: Services, s: Session, start: date, end: date) -> dict[str, int] | None:
@@ -56,8 +69,12 @@ async def workday_counts(services: Services, s: Session, start: date, end: date)
     if (end - start).days > 366:
         return None
     try:
-        cal = await services.get("deadline", f"/v1/tenants/{s.tenant}/calendar", s.token,
-                                 **{"from": (start + timedelta(days=1)).isoformat(), "to": end.isoformat()})
+        cal = await services.get(
+            "deadline",
+            f"/v1/tenants/{s.tenant}/calendar",
+            s.token,
+            **{"from": (start + timedelta(days=1)).isoformat(), "to": end.isoformat()},
+        )
     except (Unavailable, NotFound):
         return None
     counts, n = {}, 0

@@ -23,8 +23,15 @@ from .timeline import local as local_time
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parents[1] / "templates"))
 OFFICE, UNIT, LEADER, DISCIPLINE = "supervision_office", "unit", "leader", "discipline"
 UNIT_HEAD, OFFICE_DEPUTY, OFFICE_DIRECTOR = "unit_head", "office_deputy", "office_director"
-ROLE_LABELS = {OFFICE: "督查室", UNIT: "承办单位", LEADER: "领导", DISCIPLINE: "纪检监察", UNIT_HEAD: "单位领导",
-               OFFICE_DEPUTY: "政府办公室分管副主任", OFFICE_DIRECTOR: "政府办公室主任"}
+ROLE_LABELS = {
+    OFFICE: "督查室",
+    UNIT: "承办单位",
+    LEADER: "领导",
+    DISCIPLINE: "纪检监察",
+    UNIT_HEAD: "单位领导",
+    OFFICE_DEPUTY: "政府办公室分管副主任",
+    OFFICE_DIRECTOR: "政府办公室主任",
+}
 
 
 class LoginRequired(Exception):
@@ -95,7 +102,9 @@ def render(request: Request, template: str, status: int = 200, **values: Any) ->
     values.setdefault("errors", {})
     values.setdefault("form", {})
     values.setdefault("open_form", None)
-    return TEMPLATES.TemplateResponse(request, template, {"session": session, "role_labels": ROLE_LABELS, **values}, status_code=status)
+    return TEMPLATES.TemplateResponse(
+        request, template, {"session": session, "role_labels": ROLE_LABELS, **values}, status_code=status
+    )
 
 
 def redirect(url: str) -> RedirectResponse:
@@ -116,17 +125,20 @@ async def units_of(request: Request, session: Session) -> list[dict]:
     return units
 
 
-async def listing(request: Request, session: Session, service: str, tail: str, template: str, offset: int, limit: int,
-                  **params) -> HTMLResponse:
+async def listing(
+    request: Request, session: Session, service: str, tail: str, template: str, offset: int, limit: int, **params
+) -> HTMLResponse:
     """A page of one of the tenant's lists (``/v1/tenants/<tenant>/<tail>`` of ``service``)."""
     start = max(offset, 0)
-    data = await ctx(request).services.get(service, f"/v1/tenants/{session.tenant}/{tail}", session.token, limit=limit, offset=start,
-                                           **params)
+    data = await ctx(request).services.get(
+        service, f"/v1/tenants/{session.tenant}/{tail}", session.token, limit=limit, offset=start, **params
+    )
     return render(request, template, data=data, offset=start, limit=limit)
 
 
 async def unit_names(request: Request, session: Session) -> dict[str, str]:
     return {u["code"]: u["name"] for u in await units_of(request, session)}
+
 
 def _kind_label(kind: str | None) -> str:
     return KIND_LABEL.get(kind or "", kind or "—")

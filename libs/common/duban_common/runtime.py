@@ -67,6 +67,10 @@ class Runtime:
     upload_routes: list[str] = field(default_factory=list)
     # The service's sign-off desk (signoff.Desk) when it owns drafts: the shared sign-off routes use it.
     signoff: Any = None
+    # Collaborators the routes take through Depends (duban_common.dependencies), set by bootstrap
+    # where a service's routes need them: the work calendar and the issuing offices' lookup.
+    calendar: Any = None
+    offices: Any = None
 
     def __post_init__(self) -> None:
         self.db = Database(self.settings.db_url())

@@ -317,6 +317,63 @@ def test_a_tenant_with_a_two_step_ladder_transfers_on_the_second_urge(esc, nats_
         )  # back to the default for the next tests
 
 
+def test_an_explanation_judged_adequate_transfers_nothing(esc, nats_server):
+    """充分: the office judges the unit's written explanation adequate at the transfer rung; no
+    transfer is drafted or published, the task stays with the office."""
+    system, *_ = esc
+    ladder = {
+        "steps": [
+            {"at_urges": 1, "actions": ["bulletin_office", "explanation"], "deduction": 1},
+            {"at_urges": 2, "actions": ["transfer"], "deduction": 3},
+        ]
+    }
+    url = f"{system.url('escalation')}/v1/tenants/demo/ladder"
+    assert httpx.put(url, json=ladder, headers=OFFICE, timeout=10).status_code == 200
+    try:
+        asyncio.run(publish(nats_server.url, [meeting_decision("md-adequate", decisions=1)]))
+        row = wait_for(
+            lambda: next((i for i in ledger(system, q="md-adequate")["items"] if i["task_id"] and i["due_on"]), None),
+            what="a task",
+        )
+        base = f"{system.url('escalation')}/v1/tenants/demo/tasks/{row['task_id']}"
+        assigned_to_escalation(f"{base}/escalation")
+        assert (
+            httpx.post(f"{base}/urge", headers={**OFFICE, "Idempotency-Key": "1"}, json={}, timeout=20).status_code
+            == 200
+        )
+        unit = {"X-Duban-Role": "unit", "X-Duban-Unit": "zjj"}  # the meeting decision's first item goes to 住建局
+        explained = httpx.post(
+            f"{base}/explanations",
+            headers=unit,
+            json={"text": "因施工许可审批延迟，已协调住建部门，预计下周完成。"},
+            timeout=20,
+        )
+        assert explained.status_code == 200, explained.text
+        assert (
+            httpx.post(f"{base}/urge", headers={**OFFICE, "Idempotency-Key": "2"}, json={}, timeout=20).status_code
+            == 200
+        )
+        pending = httpx.get(f"{base}/escalation", timeout=10).json()
+        assert (
+            pending["assessment"]["step"] == 2 and pending["assessment"]["adequate"] is None and pending["case"] is None
+        )
+        assessed = httpx.post(
+            f"{base}/explanation-assessment",
+            json={"assessment": "充分", "reason": "说明属实，已有整改措施"},
+            headers=OFFICE,
+            timeout=20,
+        )
+        assert assessed.status_code == 200 and assessed.json()["transfer_draft_id"] is None, assessed.text
+        after = httpx.get(f"{base}/escalation", timeout=10).json()
+        assert after["assessment"]["adequate"] is True and after["case"] is None
+        transfers = events(nats_server.url, "duban.out.demo.discipline.transfer")
+        assert not [t for t in transfers if row["task_id"] in json.dumps(t["data"])], (
+            "no transfer for an adequate explanation"
+        )
+    finally:
+        httpx.put(url, json=DEFAULT_LADDER.model_dump(), headers=OFFICE, timeout=10)
+
+
 def test_supervision_order_goes_through_its_approval_chain_then_is_numbered_copied_and_rendered(
     esc, nats_server, duban_auth
 ):
@@ -342,6 +399,25 @@ def test_supervision_order_goes_through_its_approval_chain_then_is_numbered_copi
             "Authorization": "Bearer "
             + duban_auth.token(tenant="demo", roles=[role], subject=f"{role}:{name}", name=name)
         }
+
+    # A 督办单 refused on the way takes no number: the next one issued is 1号 (numbers stay gapless)
+    refused = httpx.post(
+        f"{base}/tasks/{row['task_id']}/supervision-orders",
+        headers=OFFICE,
+        timeout=10,
+        json={"requirement": "本周内书面说明进展", "proposed_by": "督查室副主任 孙丽"},
+    ).json()["order_id"]
+    proposed = httpx.post(
+        f"{base}/supervision-orders/{refused}/propose", headers=person("office_deputy", "督查室副主任 孙丽"), timeout=10
+    )
+    assert proposed.status_code == 200, proposed.text
+    refusal = httpx.post(
+        f"{base}/drafts/{proposed.json()['draft_id']}/steps",
+        json={"decision": "refuse", "reason": "要求不够具体"},
+        headers=person("leader", "李副县长"),
+        timeout=10,
+    )
+    assert refusal.status_code == 200 and refusal.json()["status"] == "refused" and refusal.json()["number"] is None
 
     steps = f"{base}/supervision-orders/{order}"
     assert (

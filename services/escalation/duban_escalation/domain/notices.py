@@ -171,84 +171,86 @@ def _entry(e: dict) -> str:
     return ENTRY_LABEL.get(e["type"], e["type"]) + (f"（{detail()}）" if detail else "")
 
 
-def dossier_annex(dossier: dict, names: dict[str, str]) -> Annex:
-    m = mask_phones_in_text
-    matter = dossier.get("matter") or {}
-    tasks = dossier.get("tasks") or []
-    blocks: list = [
+def _matter_blocks(matter: dict) -> list:
+    return [
         Heading("一、事项基本情况"),
-        m(
+        mask_phones_in_text(
             f"事项名称：{matter.get('title') or '—'}。立项时间：{_at(matter.get('registered_at'))}。"
             f"事项内容：{matter.get('content') or '—'}"
         ),
     ]
-    if tasks:
-        blocks += [
-            Heading("二、交办情况"),
-            Table(
-                ("交办单号", "牵头单位", "协办单位", "交办日期"),
-                tuple(
-                    (
-                        t.get("notice_no") or "—",
-                        names.get(t.get("lead_unit"), t.get("lead_unit") or "—"),
-                        "、".join(names.get(c, c) for c in t.get("co_units") or []) or "无",
-                        _at(t.get("assigned_at")),
-                    )
-                    for t in tasks
-                ),
-            ),
-        ]
-    units = dossier.get("units") or []
-    if units:
-        blocks += [
-            Heading("三、相关单位"),
-            Table(
-                ("单位", "负责人", "联系人"),
-                tuple((u.get("name") or u.get("code"), u.get("head") or "—", u.get("contact") or "—") for u in units),
-            ),
-        ]
-    urges = dossier.get("urges") or []
-    if urges:
-        blocks += [
-            Heading("四、催办情况"),
-            Table(
-                ("次数", "日期", "催办单号", "事由"),
-                tuple(
-                    (
-                        f"第{u.get('urge_no')}次",
-                        _at(u.get("at")),
-                        u.get("notice_no") or "—",
-                        URGE_REASONS.get(u.get("reason"), u.get("reason") or ""),
-                    )
-                    for u in urges
-                ),
-            ),
-        ]
-    explanations = dossier.get("explanations") or []
-    if explanations:
-        blocks += [
-            Heading("五、书面说明情况"),
-            *(
-                m(
-                    f"第{e.get('step')}级：要求于{_at(e.get('due_at'))}前提交，"
-                    + (
-                        f"{_at(e.get('submitted_at'))}提交：{e.get('text')}"
-                        if e.get("submitted_at")
-                        else "逾期未提交。"
-                    )
-                )
-                for e in explanations
-            ),
-        ]
-    timeline = dossier.get("timeline") or []
-    if timeline:
-        blocks += [
-            Heading("六、办理过程记录"),
-            Table(
-                ("序号", "日期", "事项"),
-                tuple((str(i + 1), _at(e.get("at")), _entry(e)) for i, e in enumerate(timeline)),
-            ),
-        ]
+
+
+def _task_blocks(tasks: list, names: dict[str, str]) -> list:
+    if not tasks:
+        return []
+    rows = tuple(
+        (
+            task.get("notice_no") or "—",
+            names.get(task.get("lead_unit"), task.get("lead_unit") or "—"),
+            "、".join(names.get(c, c) for c in task.get("co_units") or []) or "无",
+            _at(task.get("assigned_at")),
+        )
+        for task in tasks
+    )
+    return [Heading("二、交办情况"), Table(("交办单号", "牵头单位", "协办单位", "交办日期"), rows)]
+
+
+def _unit_blocks(units: list) -> list:
+    if not units:
+        return []
+    rows = tuple((u.get("name") or u.get("code"), u.get("head") or "—", u.get("contact") or "—") for u in units)
+    return [Heading("三、相关单位"), Table(("单位", "负责人", "联系人"), rows)]
+
+
+def _urge_blocks(urges: list) -> list:
+    if not urges:
+        return []
+    rows = tuple(
+        (
+            f"第{u.get('urge_no')}次",
+            _at(u.get("at")),
+            u.get("notice_no") or "—",
+            URGE_REASONS.get(u.get("reason"), u.get("reason") or ""),
+        )
+        for u in urges
+    )
+    return [Heading("四、催办情况"), Table(("次数", "日期", "催办单号", "事由"), rows)]
+
+
+def _explanation_line(explanation: dict) -> str:
+    submitted = (
+        f"{_at(explanation.get('submitted_at'))}提交：{explanation.get('text')}"
+        if explanation.get("submitted_at")
+        else "逾期未提交。"
+    )
+    return mask_phones_in_text(
+        f"第{explanation.get('step')}级：要求于{_at(explanation.get('due_at'))}前提交，" + submitted
+    )
+
+
+def _explanation_blocks(explanations: list) -> list:
+    if not explanations:
+        return []
+    return [Heading("五、书面说明情况"), *(_explanation_line(e) for e in explanations)]
+
+
+def _timeline_blocks(timeline: list) -> list:
+    if not timeline:
+        return []
+    rows = tuple((str(i + 1), _at(e.get("at")), _entry(e)) for i, e in enumerate(timeline))
+    return [Heading("六、办理过程记录"), Table(("序号", "日期", "事项"), rows)]
+
+
+def dossier_annex(dossier: dict, names: dict[str, str]) -> Annex:
+    blocks = [
+        *_matter_blocks(dossier.get("matter") or {}),
+        *_task_blocks(dossier.get("tasks") or [], names),
+        *_unit_blocks(dossier.get("units") or []),
+        *_urge_blocks(dossier.get("urges") or []),
+        *_explanation_blocks(dossier.get("explanations") or []),
+        *_timeline_blocks(dossier.get("timeline") or []),
+    ]
     return Annex("督办问题线索卷宗", tuple(blocks))
 
 

@@ -5,6 +5,7 @@ in the unit of work of the step that ends the chain (duban_common.signoff)."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -38,15 +39,16 @@ def braces(text: str | None) -> str | None:
     return text.replace("{", "{{").replace("}", "}}") if text else None
 
 
-async def urge_notice(uow: UnitOfWork, draft: dict, ctx: notify.Context) -> str:
-    """The 催办单 of an urge already counted: numbered now, published, deducted and sent."""
-    task, tenant, now = await task_of(uow, draft), draft["tenant"], uow.now()
-    urge = (await uow.session.execute(select(urges).where(urges.c.id == draft["payload"]["urge_id"]))).mappings().one()
+async def next_notice_no(uow: UnitOfWork, tenant: str, now: datetime, prefix: str, kind: str) -> str:
+    """The next number of the tenant's notices of a kind this (local) year, e.g. 催办〔2026〕3号."""
     year = local_day(now).year
-    number = sequences.format_number(
-        "催办", year, await sequences.next_value(uow.session, notice_sequences, tenant, year, "urge")
+    return sequences.format_number(
+        prefix, year, await sequences.next_value(uow.session, notice_sequences, tenant, year, kind)
     )
-    await uow.session.execute(urges.update().where(urges.c.id == urge["id"]).values(notice_no=number))
+
+
+async def _record_urged(uow: UnitOfWork, tenant: str, task: dict, urge: dict, number: str, now: datetime) -> None:
+    """The escalation.urged event and the dossier entry of a numbered urge."""
     await uow.emit(
         tenant,
         ev.ESCALATION_URGED,
@@ -77,6 +79,15 @@ async def urge_notice(uow: UnitOfWork, draft: dict, ctx: notify.Context) -> str:
             "by": urge["urged_by"],
         },
     )
+
+
+async def urge_notice(uow: UnitOfWork, draft: dict, ctx: notify.Context) -> str:
+    """The 催办单 of an urge already counted: numbered now, published, deducted and sent."""
+    task, tenant, now = await task_of(uow, draft), draft["tenant"], uow.now()
+    urge = (await uow.session.execute(select(urges).where(urges.c.id == draft["payload"]["urge_id"]))).mappings().one()
+    number = await next_notice_no(uow, tenant, now, "催办", "urge")
+    await uow.session.execute(urges.update().where(urges.c.id == urge["id"]).values(notice_no=number))
+    await _record_urged(uow, tenant, task, urge, number, now)
     ladder = await ladder_of(uow, tenant)
     if ladder.urge_deduction:
         await deduct(uow, task, ladder.urge_deduction, f"催办（{number}）")

@@ -4,17 +4,16 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import select
 
-from duban_common import sequences
-from duban_common.calendar import local_day
 from duban_common.contracts import events as ev
 from duban_common.outbox import UnitOfWork
 from duban_common.signoff import Desk, SignoffError
 from duban_common.signoff import repository as signoff_rows
 
-from ..adapters.orm import notice_sequences, supervision_orders
+from ..adapters.orm import supervision_orders
 from . import dossier, issuing, notify
 from .rules import deduct, ladder_of
 
@@ -66,23 +65,15 @@ def signers(draft: dict, drafted_by: str) -> tuple[str, str, str]:
     )
 
 
-async def issue(uow: UnitOfWork, draft: dict, ctx: notify.Context) -> str:
-    tenant, order_id, now = draft["tenant"], draft["payload"]["order_id"], uow.now()
-    order = (
-        (await uow.session.execute(select(supervision_orders).where(supervision_orders.c.id == order_id)))
-        .mappings()
-        .one()
-    )
-    task = await issuing.task_of(uow, draft)
-    if (
-        task["unit"] is None or task["title"] is None
-    ):  # heard of the task before its task.assigned: no unit to order yet
-        raise SignoffError(409, "该任务尚未交办到承办单位，督办单暂不能签发，请稍后再试")
-    year = local_day(now).year
-    number = sequences.format_number(
-        "督办单", year, await sequences.next_value(uow.session, notice_sequences, tenant, year, "order")
-    )
-    proposed_by, approved_by, signed_by = signers(draft, order["proposed_by"])
+async def _order_row(uow: UnitOfWork, order_id: str) -> dict:
+    result = await uow.session.execute(select(supervision_orders).where(supervision_orders.c.id == order_id))
+    return dict(result.mappings().one())
+
+
+async def _mark_issued(
+    uow: UnitOfWork, order_id: str, number: str, people: tuple[str, str, str], now: datetime
+) -> None:
+    proposed_by, approved_by, signed_by = people
     await uow.session.execute(
         supervision_orders.update()
         .where(supervision_orders.c.id == order_id)
@@ -96,19 +87,25 @@ async def issue(uow: UnitOfWork, draft: dict, ctx: notify.Context) -> str:
             notice_no=number,
         )
     )
+
+
+async def _record_issued(
+    uow: UnitOfWork, tenant: str, task: dict, order: dict, number: str, people: tuple[str, str, str], now: datetime
+) -> None:
+    """The order.issued event and the dossier entry of an issued order."""
+    proposed_by, approved_by, signed_by = people
+    signed = {"proposed_by": proposed_by, "approved_by": approved_by, "signed_by": signed_by}
     await uow.emit(
         tenant,
         ev.ESCALATION_ORDER_ISSUED,
         ev.SupervisionOrderIssued(
-            order_id=order_id,
+            order_id=order["id"],
             task_id=task["task_id"],
             matter_id=task["matter_id"],
             unit=task["unit"],
             notice_no=number,
             requirement=order["requirement"],
-            proposed_by=proposed_by,
-            approved_by=approved_by,
-            signed_by=signed_by,
+            **signed,
             issued_at=now,
         ),
     )
@@ -118,14 +115,21 @@ async def issue(uow: UnitOfWork, draft: dict, ctx: notify.Context) -> str:
         task["matter_id"],
         task["task_id"],
         "order",
-        {
-            "notice_no": number,
-            "requirement": order["requirement"],
-            "proposed_by": proposed_by,
-            "approved_by": approved_by,
-            "signed_by": signed_by,
-        },
+        {"notice_no": number, "requirement": order["requirement"], **signed},
     )
+
+
+async def issue(uow: UnitOfWork, draft: dict, ctx: notify.Context) -> str:
+    tenant, order_id, now = draft["tenant"], draft["payload"]["order_id"], uow.now()
+    order = await _order_row(uow, order_id)
+    task = await issuing.task_of(uow, draft)
+    if task["unit"] is None or task["title"] is None:
+        # heard of the task before its task.assigned: no unit to order yet
+        raise SignoffError(409, "该任务尚未交办到承办单位，督办单暂不能签发，请稍后再试")
+    number = await issuing.next_notice_no(uow, tenant, now, "督办单", "order")
+    people = signers(draft, order["proposed_by"])
+    await _mark_issued(uow, order_id, number, people, now)
+    await _record_issued(uow, tenant, task, order, number, people, now)
     await deduct(uow, task, (await ladder_of(uow, tenant)).urge_deduction, f"督办单（{number}）")
     await notify.send(
         uow,

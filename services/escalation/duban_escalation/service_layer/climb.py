@@ -58,29 +58,12 @@ async def urge(
     wrote (a manual urge), ``by``: who urged by hand."""
     if (await uow.session.execute(select(urges.c.id).where(urges.c.trigger_key == trigger_key))).first():
         return False
-    tenant, now = task["tenant"], uow.now()
     count, urge_id = task["urges"] + 1, str(uuid.uuid4())
-    await uow.session.execute(
-        urges.insert(),
-        dict(
-            id=urge_id,
-            tenant=tenant,
-            task_id=task["task_id"],
-            urge_no=count,
-            notice_no=None,
-            reason=reason,
-            note=note,
-            urged_by=by,
-            trigger_key=trigger_key,
-            at=now,
-        ),
-    )
-    await uow.session.execute(
-        watched_tasks.update().where(watched_tasks.c.task_id == task["task_id"]).values(urges=count, updated_at=now)
-    )
+    urge_row = dict(id=urge_id, urge_no=count, reason=reason, note=note, urged_by=by, trigger_key=trigger_key)
+    await _record_urge(uow, task, urge_row)
     await drafting.desk_with(ctx).create(
         uow,
-        tenant,
+        task["tenant"],
         "urge_notice",
         f"urge:{urge_id}",
         title=f"第{count}次催办：{task['title'] or ''}",
@@ -88,15 +71,34 @@ async def urge(
         created_by=by or "督办升级规则",
         task_id=task["task_id"],
     )
-    ladder = await ladder_of(uow, tenant)
+    await _climb(uow, task, count, cal, ctx)
+    return True
+
+
+async def _record_urge(uow: UnitOfWork, task: dict, urge_row: dict) -> None:
+    """The urge row (its notice number comes at sign-off) and the task's new urge count."""
+    now = uow.now()
+    await uow.session.execute(
+        urges.insert(),
+        dict(urge_row, tenant=task["tenant"], task_id=task["task_id"], notice_no=None, at=now),
+    )
+    await uow.session.execute(
+        watched_tasks.update()
+        .where(watched_tasks.c.task_id == task["task_id"])
+        .values(urges=urge_row["urge_no"], updated_at=now)
+    )
+
+
+async def _climb(uow: UnitOfWork, task: dict, count: int, cal: WorkCalendar, ctx: notify.Context) -> None:
+    """Take every rung of the tenant's ladder the urge count reaches and the task has not taken yet."""
+    ladder = await ladder_of(uow, task["tenant"])
     taken = set(
         (
             await uow.session.execute(select(steps_taken.c.step).where(steps_taken.c.task_id == task["task_id"]))
         ).scalars()
     )
-    for n, step in steps_reached(ladder, count, taken):
-        await take_step(uow, task, n, step, count, cal, ctx)
-    return True
+    for rung, step in steps_reached(ladder, count, taken):
+        await take_step(uow, task, rung, step, count, cal, ctx)
 
 
 async def returned(uow: UnitOfWork, task: dict, cal: WorkCalendar, ctx: notify.Context) -> bool:

@@ -22,56 +22,67 @@ async def add(
     )
 
 
-async def build(uow: UnitOfWork, task: dict, ctx) -> dict:
+async def _entries(uow: UnitOfWork, matter_id: str) -> list[dict]:
+    """The matter's dossier entries in order, each its type, time, task and data."""
     rows = (
         (
             await uow.session.execute(
                 select(dossier_entries)
-                .where(dossier_entries.c.matter_id == task["matter_id"])
+                .where(dossier_entries.c.matter_id == matter_id)
                 .order_by(dossier_entries.c.at, dossier_entries.c.id)
             )
         )
         .mappings()
         .all()
     )
-    entries = [{"type": r["type"], "at": r["at"].isoformat(), "task_id": r["task_id"], **r["data"]} for r in rows]
+    return [{"type": r["type"], "at": r["at"].isoformat(), "task_id": r["task_id"], **r["data"]} for r in rows]
 
-    def of(t: str) -> list[dict]:
-        return [e for e in entries if e["type"] == t]
 
-    expl = (
+def _units(tasks: list[dict], unit: str, ctx) -> list[dict]:
+    """Every unit the matter's tasks name (lead and co-units) and the task's own, with its contacts."""
+    unit_codes = sorted({c for t in tasks for c in [t.get("lead_unit"), *t.get("co_units", [])] if c} | {unit})
+    return [
+        {"code": c, **{k: ctx.units.get(c, {}).get(k) for k in ("name", "head", "contact", "phone")}}
+        for c in unit_codes
+    ]
+
+
+async def _explanations(uow: UnitOfWork, task: dict) -> list[dict]:
+    rows = (
         (await uow.session.execute(select(explanations).where(explanations.c.task_id == task["task_id"])))
         .mappings()
         .all()
     )
     files = await attachment_rows.of_task(uow.session, attachments, task["tenant"], task["task_id"])
-    tasks_ = of("assigned")
-    unit_codes = sorted({c for t in tasks_ for c in [t.get("lead_unit"), *t.get("co_units", [])] if c} | {task["unit"]})
-    units = [
-        {"code": c, **{k: ctx.units.get(c, {}).get(k) for k in ("name", "head", "contact", "phone")}}
-        for c in unit_codes
+    return [
+        {
+            "step": e["step"],
+            "unit": e["unit"],
+            "required_at": e["required_at"].isoformat(),
+            "due_at": e["due_at"].isoformat(),
+            "submitted_at": e["submitted_at"].isoformat() if e["submitted_at"] else None,
+            "text": e["text"],
+            "attachments": attachment_rows.resolved(e["attachments"], files),
+        }
+        for e in rows
     ]
-    matter = (of("matter") or [{}])[0]
+
+
+async def build(uow: UnitOfWork, task: dict, ctx) -> dict:
+    entries = await _entries(uow, task["matter_id"])
+
+    def of(entry_type: str) -> list[dict]:
+        return [e for e in entries if e["type"] == entry_type]
+
     return {
-        "matter": matter,
-        "tasks": tasks_,
-        "units": units,
+        "matter": (of("matter") or [{}])[0],
+        "tasks": of("assigned"),
+        "units": _units(of("assigned"), task["unit"], ctx),
         "deadlines": of("deadline"),
         "extensions": of("extension"),
         "urges": of("urge"),
         "bulletins": of("bulletin"),
-        "explanations": [
-            {
-                "step": e["step"],
-                "unit": e["unit"],
-                "required_at": e["required_at"].isoformat(),
-                "due_at": e["due_at"].isoformat(),
-                "submitted_at": e["submitted_at"].isoformat() if e["submitted_at"] else None,
-                "text": e["text"],
-                "attachments": attachment_rows.resolved(e["attachments"], files),
-            }
-            for e in expl
-        ],
+        "explanations": await _explanations(uow, task),
         "timeline": entries,
         "assessment": await _assessment(uow, task["task_id"]),
     }

@@ -93,17 +93,7 @@ async def _accept(uow, env, protector, channel, subject_kind) -> Accepted:
             await repository.matter_ids_of(uow.session, existing.id),
             existing.pending_reason,
         )
-    # read once per transaction: accepting never changes the tenant or its triage policy
-    tenant = await once_per_transaction(
-        uow.session, ("intake.tenant", env.tenant), lambda: _tenant_row(uow, env.tenant)
-    )
-    if tenant is None:
-        raise InvalidSubmission(
-            f"unknown tenant {env.tenant!r}",
-            [{"loc": ["body", "tenant"], "msg": f"没有租户 {env.tenant}", "type": "unknown_tenant"}],
-        )
-    if not tenant.active:
-        raise InvalidSubmission(f"tenant {env.tenant!r} is offboarded and takes no submissions")
+    await _require_active_tenant(uow, env.tenant)
     kind = kind_of(env)
     if subject_kind is not None and subject_kind != kind:
         raise InvalidSubmission(f"subject kind {subject_kind!r} does not match envelope type {env.type!r}")
@@ -111,8 +101,33 @@ async def _accept(uow, env, protector, channel, subject_kind) -> Accepted:
 
     items = model.drafts(data)
     pending = model.triage(items, await review_required(uow, env.tenant, kind))
+    submission_id = await _store_submission(uow, env, kind, channel, data, pending)
+    citizen = await registration.store_citizen(
+        uow, protector, env.tenant, submission_id, getattr(data, "citizen", None)
+    )
+    if pending:
+        return Accepted(submission_id, False, "pending", [], pending)
+    ids = await registration.register_items(
+        uow, env.tenant, kind, env.source, env.id, submission_id, data, items, citizen, "auto"
+    )
+    return Accepted(submission_id, False, "registered", ids)
+
+
+async def _require_active_tenant(uow: UnitOfWork, slug: str) -> None:
+    # read once per transaction: accepting never changes the tenant or its triage policy
+    tenant = await once_per_transaction(uow.session, ("intake.tenant", slug), lambda: _tenant_row(uow, slug))
+    if tenant is None:
+        raise InvalidSubmission(
+            f"unknown tenant {slug!r}",
+            [{"loc": ["body", "tenant"], "msg": f"没有租户 {slug}", "type": "unknown_tenant"}],
+        )
+    if not tenant.active:
+        raise InvalidSubmission(f"tenant {slug!r} is offboarded and takes no submissions")
+
+
+async def _store_submission(uow: UnitOfWork, env: Envelope, kind: str, channel: str, data, pending) -> str:
+    """The submission row (its citizen stored apart, protected); its new id."""
     submission_id = str(uuid.uuid4())
-    stored = data.model_dump(mode="json", exclude={"citizen"})
     await repository.insert_submission(
         uow.session,
         dict(
@@ -125,20 +140,12 @@ async def _accept(uow, env, protector, channel, subject_kind) -> Accepted:
             status="pending" if pending else "registered",
             pending_reason=pending,
             title=model.title_of(data),
-            data=stored,
+            data=data.model_dump(mode="json", exclude={"citizen"}),
             sent_at=env.time,
             received_at=uow.now(),
         ),
     )
-    citizen = await registration.store_citizen(
-        uow, protector, env.tenant, submission_id, getattr(data, "citizen", None)
-    )
-    if pending:
-        return Accepted(submission_id, False, "pending", [], pending)
-    ids = await registration.register_items(
-        uow, env.tenant, kind, env.source, env.id, submission_id, data, items, citizen, "auto"
-    )
-    return Accepted(submission_id, False, "registered", ids)
+    return submission_id
 
 
 async def review_required(uow: UnitOfWork, tenant: str, kind: str) -> bool:

@@ -121,6 +121,9 @@ async def apply(
     return change
 
 
+REVISION_COLUMNS = ("due_on", "due_at", "provisional", "rule", "note", "basis", "revision", "set_at")
+
+
 async def _store_revision(
     uow: UnitOfWork, row: dict, evaluated: policy.Deadline, due_at: datetime, basis: policy.Basis
 ) -> None:
@@ -135,15 +138,4 @@ async def _store_revision(
         revision=row["revision"] + 1,
         set_at=uow.now(),
     )
-    await repo.update_deadline(
-        uow.session,
-        row["task_id"],
-        due_on=evaluated.due_on,
-        due_at=due_at,
-        provisional=evaluated.provisional,
-        rule=evaluated.rule,
-        note=evaluated.note,
-        basis=row["basis"],
-        revision=row["revision"],
-        set_at=row["set_at"],
-    )
+    await repo.update_deadline(uow.session, row["task_id"], **{name: row[name] for name in REVISION_COLUMNS})

@@ -101,38 +101,38 @@ async def on_extension_requested(
         )
 
 
-async def _refusal_of(uow: UnitOfWork, tenant: str, e: ev.ExtensionRequested, row: dict) -> str | None:
+async def _refusal_of(uow: UnitOfWork, tenant: str, requested: ev.ExtensionRequested, row: dict) -> str | None:
     """Why the request breaks the extension rules, or None when it does not."""
     cal = await repo.load_calendar(uow.session, tenant)
     cap = policy.cap_of(cal, policy.Basis.from_json(row["basis"]))
     try:
         rules.check_request(
-            now=e.requested_at,
+            now=requested.requested_at,
             status=row["status"],
             due_on=row["due_on"],
             due_at=row["due_at"],
-            requested_on=cal.roll_forward(e.requested_due_on).day,
+            requested_on=cal.roll_forward(requested.requested_due_on).day,
             cap_on=cap.day if cap else None,
-            pending=await repo.has_pending_extension(uow.session, tenant, e.task_id),
+            pending=await repo.has_pending_extension(uow.session, tenant, requested.task_id),
         )
     except rules.Refused as refused:
         return str(refused)
     return None
 
 
-async def _record_event_request(uow: UnitOfWork, tenant: str, e: ev.ExtensionRequested, row: dict) -> None:
+async def _record_event_request(uow: UnitOfWork, tenant: str, requested: ev.ExtensionRequested, row: dict) -> None:
     """Store a request that came in as an event, pending until decided."""
     await repo.insert_extension(
         uow.session,
         dict(
-            id=e.extension_id,
+            id=requested.extension_id,
             tenant=tenant,
-            task_id=e.task_id,
-            reason=e.reason,
-            requested_due_on=e.requested_due_on,
+            task_id=requested.task_id,
+            reason=requested.reason,
+            requested_due_on=requested.requested_due_on,
             current_due_on=row["due_on"],
-            requested_at=e.requested_at,
-            requested_by=e.requested_by,
+            requested_at=requested.requested_at,
+            requested_by=requested.requested_by,
             channel="event",
             status="pending",
         ),

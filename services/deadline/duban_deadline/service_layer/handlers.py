@@ -61,31 +61,31 @@ async def on_task_assigned(e: ev.TaskAssigned, delivery: Delivery, uow: UnitOfWo
 
 
 def _assigned_deadline_row(
-    e: ev.TaskAssigned,
+    assigned: ev.TaskAssigned,
     tenant: str,
     basis: policy.Basis,
     evaluated: policy.Deadline,
     late: notice.NoticeCheck | None,
-    p: TenantPolicy,
+    tenant_policy: TenantPolicy,
     now: datetime,
 ) -> dict:
     """The deadline row an assignment creates (revision 1, open)."""
     return dict(
-        task_id=e.task_id,
+        task_id=assigned.task_id,
         tenant=tenant,
-        matter_id=e.matter_id,
+        matter_id=assigned.matter_id,
         start_on=evaluated.start_on,
         due_on=evaluated.due_on,
-        due_at=timers.due_instant(evaluated.due_on, p.due_time),
+        due_at=timers.due_instant(evaluated.due_on, tenant_policy.due_time),
         rule=evaluated.rule,
         provisional=evaluated.provisional,
         note=evaluated.note,
         set_at=now,
         status="open",
-        lead_unit=e.lead_unit,
-        co_units=e.co_units,
-        origin=e.origin.model_dump(mode="json"),
-        assigned_at=e.assigned_at,
+        lead_unit=assigned.lead_unit,
+        co_units=assigned.co_units,
+        origin=assigned.origin.model_dump(mode="json"),
+        assigned_at=assigned.assigned_at,
         basis=basis.to_json(),
         revision=1,
         notice_limit_on=late.limit_on if late else None,
@@ -93,15 +93,15 @@ def _assigned_deadline_row(
     )
 
 
-async def _emit_notice_late(uow: UnitOfWork, tenant: str, e: ev.TaskAssigned, late: notice.NoticeCheck) -> None:
+async def _emit_notice_late(uow: UnitOfWork, tenant: str, assigned: ev.TaskAssigned, late: notice.NoticeCheck) -> None:
     """Publish ``deadline.notice_late``: the assignment came after the notice limit."""
     await uow.emit(
         tenant,
         ev.DEADLINE_NOTICE_LATE,
         ev.NoticeLate(
-            task_id=e.task_id,
-            matter_id=e.matter_id,
-            kind=e.origin.kind,
+            task_id=assigned.task_id,
+            matter_id=assigned.matter_id,
+            kind=assigned.origin.kind,
             limit_rule=late.limit_rule,
             origin_on=late.origin_on,
             limit_on=late.limit_on,

@@ -80,8 +80,7 @@ SOURCES: dict[str, tuple[str, str | None, str]] = {
 }
 
 
-def render() -> str:
-    p = TenantPolicy()
+def _rules_section(p: TenantPolicy) -> list[str]:
     lines = [
         "# Deadline rules",
         "",
@@ -106,7 +105,11 @@ def render() -> str:
         lines.append(
             f"| `{name}` | {what} | {period} | {rule.counted_from} | {rule.satisfied_by} | {label_of(rule, kind)} | {words} |"
         )
-    lines += [
+    return lines
+
+
+def _notices_section() -> list[str]:
+    lines = [
         "",
         "## Assignment notices",
         "",
@@ -118,7 +121,11 @@ def render() -> str:
         "|---|---|",
     ]
     lines += [f"| `{k}` | {v.label} |" for k, v in DEFAULT_NOTICE_LIMITS.items()]
-    lines += [
+    return lines
+
+
+def _timers_section(p: TenantPolicy) -> list[str]:
+    return [
         "",
         "## Timers and lights",
         "",
@@ -132,7 +139,11 @@ def render() -> str:
         "(`acknowledge_by`, `decline_until`, `yellow_from`, `due_at`).",
         "",
     ]
-    return "\n".join(lines)
+
+
+def render() -> str:
+    p = TenantPolicy()
+    return "\n".join(_rules_section(p) + _notices_section() + _timers_section(p))
 
 
 def main() -> int:

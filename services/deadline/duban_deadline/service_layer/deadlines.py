@@ -7,7 +7,7 @@ and its events commit together (STYLE.md 6).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from duban_common.calendar import WorkCalendar
 from duban_common.contracts.events import DEADLINE_SET, DeadlineSet
@@ -112,31 +112,30 @@ async def apply(
         evaluated.due_on != row["due_on"] or evaluated.provisional != row["provisional"] or due_at != row["due_at"]
     )
     if changed or force_event:
-        row.update(
-            due_on=evaluated.due_on,
-            due_at=due_at,
-            provisional=evaluated.provisional,
-            rule=evaluated.rule,
-            note=evaluated.note,
-            basis=basis.to_json(),
-            revision=row["revision"] + 1,
-            set_at=uow.now(),
-        )
-        await repo.update_deadline(
-            uow.session,
-            row["task_id"],
-            due_on=evaluated.due_on,
-            due_at=due_at,
-            provisional=evaluated.provisional,
-            rule=evaluated.rule,
-            note=evaluated.note,
-            basis=row["basis"],
-            revision=row["revision"],
-            set_at=row["set_at"],
-        )
+        await _store_revision(uow, row, evaluated, due_at, basis)
         await emit_set(
             uow, row, cal, p, reason=reason, previous_due_on=change.previous_due_on, extension_id=extension_id
         )
     if changed or force_event or replan_unchanged:
         await replan_deadline_timers(uow, row, cal, p, note=reason)
     return change
+
+
+REVISION_COLUMNS = ("due_on", "due_at", "provisional", "rule", "note", "basis", "revision", "set_at")
+
+
+async def _store_revision(
+    uow: UnitOfWork, row: dict, evaluated: policy.Deadline, due_at: datetime, basis: policy.Basis
+) -> None:
+    """Write the re-evaluated deadline as the next revision, into ``row`` and the database."""
+    row.update(
+        due_on=evaluated.due_on,
+        due_at=due_at,
+        provisional=evaluated.provisional,
+        rule=evaluated.rule,
+        note=evaluated.note,
+        basis=basis.to_json(),
+        revision=row["revision"] + 1,
+        set_at=uow.now(),
+    )
+    await repo.update_deadline(uow.session, row["task_id"], **{name: row[name] for name in REVISION_COLUMNS})

@@ -85,36 +85,8 @@ async def on_extension_requested(
     row = await repo.get_deadline(uow.session, tenant, e.task_id, lock=True)
     if row is None:
         raise TaskNotKnownYet(f"task {e.task_id} of tenant {tenant} has no deadline yet")
-    cal = await repo.load_calendar(uow.session, tenant)
-    cap = policy.cap_of(cal, policy.Basis.from_json(row["basis"]))
-    refusal = None
-    try:
-        rules.check_request(
-            now=e.requested_at,
-            status=row["status"],
-            due_on=row["due_on"],
-            due_at=row["due_at"],
-            requested_on=cal.roll_forward(e.requested_due_on).day,
-            cap_on=cap.day if cap else None,
-            pending=await repo.has_pending_extension(uow.session, tenant, e.task_id),
-        )
-    except rules.Refused as r:
-        refusal = str(r)
-    await repo.insert_extension(
-        uow.session,
-        dict(
-            id=e.extension_id,
-            tenant=tenant,
-            task_id=e.task_id,
-            reason=e.reason,
-            requested_due_on=e.requested_due_on,
-            current_due_on=row["due_on"],
-            requested_at=e.requested_at,
-            requested_by=e.requested_by,
-            channel="event",
-            status="pending",
-        ),
-    )
+    refusal = await _refusal_of(uow, tenant, e, row)
+    await _record_event_request(uow, tenant, e, row)
     if refusal:
         await decide(
             uow,
@@ -127,6 +99,44 @@ async def on_extension_requested(
             decided_by="system",
             default_due_time=default_due_time,
         )
+
+
+async def _refusal_of(uow: UnitOfWork, tenant: str, requested: ev.ExtensionRequested, row: dict) -> str | None:
+    """Why the request breaks the extension rules, or None when it does not."""
+    cal = await repo.load_calendar(uow.session, tenant)
+    cap = policy.cap_of(cal, policy.Basis.from_json(row["basis"]))
+    try:
+        rules.check_request(
+            now=requested.requested_at,
+            status=row["status"],
+            due_on=row["due_on"],
+            due_at=row["due_at"],
+            requested_on=cal.roll_forward(requested.requested_due_on).day,
+            cap_on=cap.day if cap else None,
+            pending=await repo.has_pending_extension(uow.session, tenant, requested.task_id),
+        )
+    except rules.Refused as refused:
+        return str(refused)
+    return None
+
+
+async def _record_event_request(uow: UnitOfWork, tenant: str, requested: ev.ExtensionRequested, row: dict) -> None:
+    """Store a request that came in as an event, pending until decided."""
+    await repo.insert_extension(
+        uow.session,
+        dict(
+            id=requested.extension_id,
+            tenant=tenant,
+            task_id=requested.task_id,
+            reason=requested.reason,
+            requested_due_on=requested.requested_due_on,
+            current_due_on=row["due_on"],
+            requested_at=requested.requested_at,
+            requested_by=requested.requested_by,
+            channel="event",
+            status="pending",
+        ),
+    )
 
 
 async def decide(
@@ -169,25 +179,32 @@ async def decide(
         granted_due_on=new_due_on,
     )
     await repo.update_extension(s, extension_id, values)
-    await uow.emit(
-        tenant,
-        ev.EXTENSION_DECIDED,
-        ev.ExtensionDecided(
-            extension_id=extension_id,
-            task_id=task_id,
-            matter_id=row["matter_id"],
-            decision=values["status"],
-            reason=reason,
-            requested_due_on=ext["requested_due_on"],
-            previous_due_on=previous,
-            new_due_on=new_due_on,
-            decided_at=uow.now(),
-            decided_by=decided_by,
-        ),
-    )
+    await _emit_decided(uow, tenant, row, ext, values, previous_due_on=previous)
     if approved:
         p = await repo.load_policy(s, tenant, default_due_time)
         await dl.apply(
             uow, row, cal, p, extended, reason="extension_approved", extension_id=extension_id, force_event=True
         )
     return {**dict(ext), **values}
+
+
+async def _emit_decided(
+    uow: UnitOfWork, tenant: str, row: dict, ext: dict, values: dict, *, previous_due_on: date
+) -> None:
+    """Publish ``extension.decided`` for a decision just recorded."""
+    await uow.emit(
+        tenant,
+        ev.EXTENSION_DECIDED,
+        ev.ExtensionDecided(
+            extension_id=ext["id"],
+            task_id=ext["task_id"],
+            matter_id=row["matter_id"],
+            decision=values["status"],
+            reason=values["decision_reason"],
+            requested_due_on=ext["requested_due_on"],
+            previous_due_on=previous_due_on,
+            new_due_on=values["granted_due_on"],
+            decided_at=uow.now(),
+            decided_by=values["decided_by"],
+        ),
+    )

@@ -4,7 +4,7 @@ facts cancel or re-plan the timers they make pointless."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import time
+from datetime import datetime, time
 
 from duban_common.calendar import local_day
 from duban_common.consumer import Delivery
@@ -15,6 +15,7 @@ from duban_common.outbox import UnitOfWork
 from ..adapters import repository as repo
 from ..domain import notice, policy, timers
 from ..domain.lights import DONE
+from ..domain.settings import TenantPolicy
 from . import deadlines as dl
 
 log = get_logger(__name__)
@@ -44,27 +45,7 @@ async def on_task_assigned(e: ev.TaskAssigned, delivery: Delivery, uow: UnitOfWo
     )
     evaluated = policy.evaluate(cal, basis)
     late = notice.check(cal, e.origin, start_on, p.notice_limits)
-    row = dict(
-        task_id=e.task_id,
-        tenant=tenant,
-        matter_id=e.matter_id,
-        start_on=evaluated.start_on,
-        due_on=evaluated.due_on,
-        due_at=timers.due_instant(evaluated.due_on, p.due_time),
-        rule=evaluated.rule,
-        provisional=evaluated.provisional,
-        note=evaluated.note,
-        set_at=uow.now(),
-        status="open",
-        lead_unit=e.lead_unit,
-        co_units=e.co_units,
-        origin=e.origin.model_dump(mode="json"),
-        assigned_at=e.assigned_at,
-        basis=basis.to_json(),
-        revision=1,
-        notice_limit_on=late.limit_on if late else None,
-        notice_late_workdays=late.late_workdays if late else None,
-    )
+    row = _assigned_deadline_row(e, tenant, basis, evaluated, late, p, uow.now())
     await repo.insert_deadline(s, row)
     await repo.insert_timers(s, tenant, e.task_id, timers.assignment_timers(cal, e.assigned_at, p), uow.now())
     await repo.insert_timers(
@@ -76,22 +57,60 @@ async def on_task_assigned(e: ev.TaskAssigned, delivery: Delivery, uow: UnitOfWo
     )
     await dl.emit_set(uow, row, cal, p, reason="assigned", previous_due_on=None)
     if late and late.late:
-        await uow.emit(
-            tenant,
-            ev.DEADLINE_NOTICE_LATE,
-            ev.NoticeLate(
-                task_id=e.task_id,
-                matter_id=e.matter_id,
-                kind=e.origin.kind,
-                limit_rule=late.limit_rule,
-                origin_on=late.origin_on,
-                limit_on=late.limit_on,
-                issued_on=late.issued_on,
-                late_workdays=late.late_workdays,
-                note=late.note,
-                issued_by=late.issued_by,
-            ),
-        )
+        await _emit_notice_late(uow, tenant, e, late)
+
+
+def _assigned_deadline_row(
+    assigned: ev.TaskAssigned,
+    tenant: str,
+    basis: policy.Basis,
+    evaluated: policy.Deadline,
+    late: notice.NoticeCheck | None,
+    tenant_policy: TenantPolicy,
+    now: datetime,
+) -> dict:
+    """The deadline row an assignment creates (revision 1, open)."""
+    return dict(
+        task_id=assigned.task_id,
+        tenant=tenant,
+        matter_id=assigned.matter_id,
+        start_on=evaluated.start_on,
+        due_on=evaluated.due_on,
+        due_at=timers.due_instant(evaluated.due_on, tenant_policy.due_time),
+        rule=evaluated.rule,
+        provisional=evaluated.provisional,
+        note=evaluated.note,
+        set_at=now,
+        status="open",
+        lead_unit=assigned.lead_unit,
+        co_units=assigned.co_units,
+        origin=assigned.origin.model_dump(mode="json"),
+        assigned_at=assigned.assigned_at,
+        basis=basis.to_json(),
+        revision=1,
+        notice_limit_on=late.limit_on if late else None,
+        notice_late_workdays=late.late_workdays if late else None,
+    )
+
+
+async def _emit_notice_late(uow: UnitOfWork, tenant: str, assigned: ev.TaskAssigned, late: notice.NoticeCheck) -> None:
+    """Publish ``deadline.notice_late``: the assignment came after the notice limit."""
+    await uow.emit(
+        tenant,
+        ev.DEADLINE_NOTICE_LATE,
+        ev.NoticeLate(
+            task_id=assigned.task_id,
+            matter_id=assigned.matter_id,
+            kind=assigned.origin.kind,
+            limit_rule=late.limit_rule,
+            origin_on=late.origin_on,
+            limit_on=late.limit_on,
+            issued_on=late.issued_on,
+            late_workdays=late.late_workdays,
+            note=late.note,
+            issued_by=late.issued_by,
+        ),
+    )
 
 
 async def _task(uow: UnitOfWork, tenant: str, task_id: str) -> dict:

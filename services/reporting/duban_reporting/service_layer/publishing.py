@@ -194,20 +194,6 @@ async def publish_in(
     report_id = str(uuid.uuid4())
     period = _period(req, issued_on)
     hashes = {"docx": hashlib.sha256(docx).hexdigest(), "pdf": hashlib.sha256(pdf).hexdigest()}
-    env = await uow.emit(
-        tenant,
-        ev.REPORT_PUBLISHED,
-        ev.ReportPublished(
-            report_id=report_id,
-            kind=req.kind,
-            report_no=number,
-            title=doc.title,
-            period=period,
-            document={**document_links(tenant, report_id), "sha256": hashes},
-            published_at=now,
-            published_by=published_by,
-        ),
-    )
     row = dict(
         report_id=report_id,
         tenant=tenant,
@@ -224,14 +210,34 @@ async def publish_in(
         issued_on=issued_on,
         published_at=now,
         published_by=published_by,
-        event_id=env.id,
+        event_id=None,
         docx_sha256=hashes["docx"],
         pdf_sha256=hashes["pdf"],
         docx=docx,
         pdf=pdf,
     )
+    row["event_id"] = await _emit_published(uow, tenant, row, hashes)
     await uow.session.execute(reports.insert(), row)
     return row, True
+
+
+async def _emit_published(uow, tenant: str, row: dict, hashes: dict[str, str]) -> str:
+    """Publish ``report.published`` for the report in ``row``; returns the event's id."""
+    envelope = await uow.emit(
+        tenant,
+        ev.REPORT_PUBLISHED,
+        ev.ReportPublished(
+            report_id=row["report_id"],
+            kind=row["kind"],
+            report_no=row["report_no"],
+            title=row["title"],
+            period=row["period"],
+            document={**document_links(tenant, row["report_id"]), "sha256": hashes},
+            published_at=row["published_at"],
+            published_by=row["published_by"],
+        ),
+    )
+    return envelope.id
 
 
 def _same(existing: dict, req: Request) -> dict:

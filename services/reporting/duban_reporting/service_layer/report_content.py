@@ -98,12 +98,23 @@ async def _projected(session, rows: list[dict]) -> list[dict]:
 
 async def matter_lines(session, rows: list[dict], now: datetime, names: dict[str, str]) -> list[MatterLine]:
     ids = [r["matter_id"] for r in rows]
+    tasks = await _assigned_tasks(session, ids)
+    facts = await _escalation_facts(session, ids)
+    return [_matter_line(r, tasks, facts, now, names) for r in rows]
+
+
+async def _assigned_tasks(session, ids: list[str]) -> list[dict]:
+    """The matters' assigned tasks, in the order they were assigned."""
     tq = (
         select(task_states)
         .where(task_states.c.matter_id.in_(ids), task_states.c.assigned_at.is_not(None))
         .order_by(task_states.c.assigned_at, task_states.c.notice_no, task_states.c.task_id)
     )
-    tasks = [dict(t) for t in (await session.execute(tq)).mappings()]
+    return [dict(t) for t in (await session.execute(tq)).mappings()]
+
+
+async def _escalation_facts(session, ids: list[str]) -> list:
+    """The matters' escalation facts, oldest first, each with the unit it concerns."""
     unit = func.coalesce(task_facts.c.unit, task_states.c.lead_unit).label("unit")
     fq = (
         select(
@@ -118,45 +129,45 @@ async def matter_lines(session, rows: list[dict], now: datetime, names: dict[str
         .where(task_states.c.matter_id.in_(ids), task_facts.c.fact.in_(ESCALATION_LABEL))
         .order_by(task_facts.c.at, task_facts.c.fact_key)
     )
-    facts = (await session.execute(fq)).all()
-    out = []
-    for r in rows:
-        mine = [t for t in tasks if t["matter_id"] == r["matter_id"]]
-        lines = tuple(
-            TaskLine(
-                unit=names.get(t["lead_unit"], t["lead_unit"] or "—"),
-                co_units=named(t["co_units"], names),
-                notice_no=t["notice_no"],
-                status=STATUS_LABEL.get(t["status"], t["status"]),
-                due_on=t["due_on"],
-                completed_on=local_day(t["completed_at"]) if t["status"] == "completed" and t["completed_at"] else None,
-                overdue=t["status"] != "completed" and t["due_at"] is not None and t["due_at"] < now,
-                late=t["status"] == "completed"
-                and bool(t["due_at"] and t["completed_at"] and t["completed_at"] > t["due_at"]),
-                urges=t["urges"] or 0,
-            )
-            for t in mine
+    return list((await session.execute(fq)).all())
+
+
+def _task_line(task: dict, now: datetime, names: dict[str, str]) -> TaskLine:
+    return TaskLine(
+        unit=names.get(task["lead_unit"], task["lead_unit"] or "—"),
+        co_units=named(task["co_units"], names),
+        notice_no=task["notice_no"],
+        status=STATUS_LABEL.get(task["status"], task["status"]),
+        due_on=task["due_on"],
+        completed_on=local_day(task["completed_at"])
+        if task["status"] == "completed" and task["completed_at"]
+        else None,
+        overdue=task["status"] != "completed" and task["due_at"] is not None and task["due_at"] < now,
+        late=task["status"] == "completed"
+        and bool(task["due_at"] and task["completed_at"] and task["completed_at"] > task["due_at"]),
+        urges=task["urges"] or 0,
+    )
+
+
+def _matter_line(matter: dict, tasks: list[dict], facts: list, now: datetime, names: dict[str, str]) -> MatterLine:
+    lines = tuple(_task_line(t, now, names) for t in tasks if t["matter_id"] == matter["matter_id"])
+    esc = tuple(
+        EscalationLine(
+            local_day(f.at), f.fact, names.get(f.unit, f.unit or "—"), matter["title"] or "", f.notice_no, f.points
         )
-        esc = tuple(
-            EscalationLine(
-                local_day(f.at), f.fact, names.get(f.unit, f.unit or "—"), r["title"] or "", f.notice_no, f.points
-            )
-            for f in facts
-            if f.matter_id == r["matter_id"]
-        )
-        out.append(
-            MatterLine(
-                title=r["title"] or "",
-                source=source_label(r),
-                registered_on=local_day(r["registered_at"]) if r["registered_at"] else None,
-                status=STATUS_LABEL.get(r["status"], r["status"]),
-                progress=r["progress"] or 0,
-                lead=named(r["lead_units"] or [r["lead_unit"]], names),
-                co=named(r["co_units"], names),
-                notice_no=r["notice_no"],
-                due_on=r["due_on"],
-                tasks=lines,
-                escalations=esc,
-            )
-        )
-    return out
+        for f in facts
+        if f.matter_id == matter["matter_id"]
+    )
+    return MatterLine(
+        title=matter["title"] or "",
+        source=source_label(matter),
+        registered_on=local_day(matter["registered_at"]) if matter["registered_at"] else None,
+        status=STATUS_LABEL.get(matter["status"], matter["status"]),
+        progress=matter["progress"] or 0,
+        lead=named(matter["lead_units"] or [matter["lead_unit"]], names),
+        co=named(matter["co_units"], names),
+        notice_no=matter["notice_no"],
+        due_on=matter["due_on"],
+        tasks=lines,
+        escalations=esc,
+    )

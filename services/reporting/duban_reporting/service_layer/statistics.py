@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import case, func, or_, select
@@ -29,61 +30,82 @@ async def figures(session, tenant: str, period: Period) -> tuple[dict[str, Figur
     """The period's figures per unit (the task's current lead unit) and per kind (the matter's
     source kind). One pass of three aggregates grouped by (unit, kind) serves both: at a million
     tasks the scans, not the grouping, are what costs."""
-    t = task_states.c
-    start, end = period.starts_at, period.ends_before
     units: dict[str, Figures] = {}
     kinds: dict[str, Figures] = {}
 
-    def both(unit, kind) -> tuple[Figures, Figures]:
+    def both(unit: str | None, kind: str | None) -> tuple[Figures, Figures]:
         return units.setdefault(unit or "", Figures()), kinds.setdefault(kind or "", Figures())
 
+    await _count_assigned(session, tenant, period, both)
+    await _count_completed(session, tenant, period, both)
+    await _count_facts(session, tenant, period, both)
+    return units, kinds
+
+
+FiguresOf = Callable[[str | None, str | None], tuple[Figures, Figures]]
+
+
+async def _count_assigned(session, tenant: str, period: Period, both: FiguresOf) -> None:
+    states = task_states.c
     assigned = (
-        select(t.lead_unit, t.kind, func.count())
-        .where(t.tenant == tenant, t.assigned_at >= start, t.assigned_at < end)
-        .group_by(t.lead_unit, t.kind)
+        select(states.lead_unit, states.kind, func.count())
+        .where(states.tenant == tenant, states.assigned_at >= period.starts_at, states.assigned_at < period.ends_before)
+        .group_by(states.lead_unit, states.kind)
     )
-    for unit, kind, n in (await session.execute(assigned)).all():
-        for f in both(unit, kind):
-            f.add("assigned", n)
-    on_time = case((or_(t.due_at.is_(None), t.completed_at <= t.due_at), 1), else_=0)
+    for unit, kind, count in (await session.execute(assigned)).all():
+        for figures_of in both(unit, kind):
+            figures_of.add("assigned", count)
+
+
+async def _count_completed(session, tenant: str, period: Period, both: FiguresOf) -> None:
+    states = task_states.c
+    on_time = case((or_(states.due_at.is_(None), states.completed_at <= states.due_at), 1), else_=0)
     completed = (
         select(
-            t.lead_unit,
-            t.kind,
+            states.lead_unit,
+            states.kind,
             func.count(),
             func.sum(on_time),
-            func.sum(t.handling_workdays),
-            func.count(t.handling_workdays),
+            func.sum(states.handling_workdays),
+            func.count(states.handling_workdays),
         )
-        .where(t.tenant == tenant, t.completed_at >= start, t.completed_at < end, t.status == "completed")
-        .group_by(t.lead_unit, t.kind)
+        .where(
+            states.tenant == tenant,
+            states.completed_at >= period.starts_at,
+            states.completed_at < period.ends_before,
+            states.status == "completed",
+        )
+        .group_by(states.lead_unit, states.kind)
     )
-    for unit, kind, n, n_on_time, days, days_n in (await session.execute(completed)).all():
-        for f in both(unit, kind):
-            f.add("completed", n)
-            f.add("completed_on_time", n_on_time)
-            f.handling_days_total += float(days or 0)
-            f.handling_days_n += int(days_n or 0)
+    for unit, kind, count, on_time_count, days, days_count in (await session.execute(completed)).all():
+        for figures_of in both(unit, kind):
+            figures_of.add("completed", count)
+            figures_of.add("completed_on_time", on_time_count)
+            figures_of.handling_days_total += float(days or 0)
+            figures_of.handling_days_n += int(days_count or 0)
+
+
+async def _count_facts(session, tenant: str, period: Period, both: FiguresOf) -> None:
+    states = task_states.c
     # a fact counts for the unit it names (the one urged, the one that lost points), else the task's lead unit
-    fact_unit = func.coalesce(task_facts.c.unit, t.lead_unit)
+    fact_unit = func.coalesce(task_facts.c.unit, states.lead_unit)
     facts = (
-        select(fact_unit, t.kind, task_facts.c.fact, func.count(), func.sum(task_facts.c.points))
-        .join(task_states, t.task_id == task_facts.c.task_id)
+        select(fact_unit, states.kind, task_facts.c.fact, func.count(), func.sum(task_facts.c.points))
+        .join(task_states, states.task_id == task_facts.c.task_id)
         .where(
             task_facts.c.tenant == tenant,
-            task_facts.c.at >= start,
-            task_facts.c.at < end,
+            task_facts.c.at >= period.starts_at,
+            task_facts.c.at < period.ends_before,
             task_facts.c.fact.in_(FACT_COUNTS),
         )
-        .group_by(fact_unit, t.kind, task_facts.c.fact)
+        .group_by(fact_unit, states.kind, task_facts.c.fact)
     )
-    for unit, kind, fact, n, points in (await session.execute(facts)).all():
-        for f in both(unit, kind):
+    for unit, kind, fact, count, points in (await session.execute(facts)).all():
+        for figures_of in both(unit, kind):
             if fact == "deducted":
-                f.deductions += float(points or 0)
+                figures_of.deductions += float(points or 0)
             else:
-                f.add(FACT_COUNTS[fact], n)
-    return units, kinds
+                figures_of.add(FACT_COUNTS[fact], count)
 
 
 ISSUER_LABEL = {"supervision_office": "督查室", "special_body": "专门机构办公室"}
@@ -124,7 +146,31 @@ async def report(session, tenant: str, period: Period, *, as_of: datetime, names
     order = ranked(units)
     flagged = admonitions(order, units, bottom)
     rank = {code: i + 1 for i, code in enumerate(order)}
-    by_unit = [
+    by_kind = [
+        {"kind": k, "kind_label": KIND_LABEL.get(k, k), **f.as_dict(), "rejected": rejected.get(k, 0)}
+        for k, f in sorted(kinds.items())
+    ]
+    late = await notices_late(session, tenant, period)
+    return {
+        "tenant": tenant,
+        "period": period.as_dict(),
+        "as_of": as_of,
+        "totals": {
+            **_totals(units).as_dict(),
+            "rejected": sum(rejected.values()),
+            "notices_late": sum(x["count"] for x in late),
+        },
+        "notices_late": late,
+        "by_unit": _by_unit(units, rank, flagged, names),
+        "by_kind": by_kind,
+        "ranking": _ranking(order, units, rank, flagged, names),
+        "admonition_bottom": bottom,
+        "definitions": DEFINITIONS,
+    }
+
+
+def _by_unit(units: dict[str, Figures], rank: dict[str, int], flagged: set[str], names: dict[str, str]) -> list[dict]:
+    return [
         {
             "unit": code,
             "unit_name": names.get(code, code),
@@ -134,18 +180,23 @@ async def report(session, tenant: str, period: Period, *, as_of: datetime, names
         }
         for code, f in sorted(units.items(), key=lambda kv: (rank.get(kv[0], 10**6), kv[0]))
     ]
-    by_kind = [
-        {"kind": k, "kind_label": KIND_LABEL.get(k, k), **f.as_dict(), "rejected": rejected.get(k, 0)}
-        for k, f in sorted(kinds.items())
-    ]
+
+
+def _totals(units: dict[str, Figures]) -> Figures:
     total = Figures()
-    for f in units.values():
-        for name, n in f.counts.items():
-            total.add(name, n)
-        total.handling_days_total += f.handling_days_total
-        total.handling_days_n += f.handling_days_n
-        total.deductions += f.deductions
-    ranking = [
+    for unit_figures in units.values():
+        for name, count in unit_figures.counts.items():
+            total.add(name, count)
+        total.handling_days_total += unit_figures.handling_days_total
+        total.handling_days_n += unit_figures.handling_days_n
+        total.deductions += unit_figures.deductions
+    return total
+
+
+def _ranking(
+    order: list[str], units: dict[str, Figures], rank: dict[str, int], flagged: set[str], names: dict[str, str]
+) -> list[dict]:
+    return [
         {
             "rank": rank[c],
             "unit": c,
@@ -159,20 +210,3 @@ async def report(session, tenant: str, period: Period, *, as_of: datetime, names
         }
         for c in order
     ]
-    late = await notices_late(session, tenant, period)
-    return {
-        "tenant": tenant,
-        "period": period.as_dict(),
-        "as_of": as_of,
-        "totals": {
-            **total.as_dict(),
-            "rejected": sum(rejected.values()),
-            "notices_late": sum(x["count"] for x in late),
-        },
-        "notices_late": late,
-        "by_unit": by_unit,
-        "by_kind": by_kind,
-        "ranking": ranking,
-        "admonition_bottom": bottom,
-        "definitions": DEFINITIONS,
-    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import bindparam, select
 
@@ -79,25 +80,7 @@ async def history(uow: UnitOfWork, tenant: str, task_id: str, event_type: str, e
 async def create_task(uow: UnitOfWork, tenant: str, matter: dict, a: Assignment) -> str:
     task_id, now = str(uuid.uuid4()), uow.now()
     number = await next_notice_number(uow, tenant, "assignment", task_id)
-    await uow.session.execute(
-        tasks.insert(),
-        dict(
-            id=task_id,
-            tenant=tenant,
-            matter_id=matter["id"],
-            lead_unit=a.lead_unit,
-            co_units=a.co_units,
-            responsible_person=a.responsible_person,
-            requirement=a.requirement,
-            weight=a.weight,
-            status=State.assigned,
-            progress=0,
-            version=1,
-            declines=0,
-            notice_no=number,
-            assigned_at=now,
-        ),
-    )
+    await _insert_task(uow, tenant, matter, a, task_id=task_id, number=number, assigned_at=now)
     requested = a.due_on or matter["requested_due_on"]
     assigned_event = await uow.emit(
         tenant,
@@ -127,6 +110,38 @@ async def create_task(uow: UnitOfWork, tenant: str, matter: dict, a: Assignment)
         {"lead_unit": a.lead_unit, "co_units": a.co_units, "notice_no": number},
     )
     return task_id
+
+
+async def _insert_task(
+    uow: UnitOfWork,
+    tenant: str,
+    matter: dict,
+    assignment: Assignment,
+    *,
+    task_id: str,
+    number: str,
+    assigned_at: datetime,
+) -> None:
+    """Store the new task, assigned to its lead unit under notice ``number``."""
+    await uow.session.execute(
+        tasks.insert(),
+        dict(
+            id=task_id,
+            tenant=tenant,
+            matter_id=matter["id"],
+            lead_unit=assignment.lead_unit,
+            co_units=assignment.co_units,
+            responsible_person=assignment.responsible_person,
+            requirement=assignment.requirement,
+            weight=assignment.weight,
+            status=State.assigned,
+            progress=0,
+            version=1,
+            declines=0,
+            notice_no=number,
+            assigned_at=assigned_at,
+        ),
+    )
 
 
 async def load_matter(uow: UnitOfWork, tenant: str, matter_id: str) -> dict:

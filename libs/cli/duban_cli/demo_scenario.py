@@ -282,10 +282,10 @@ def citizen(rng: random.Random) -> dict:
     }
 
 
-def build(seed: int = 20261001, messages: int = 200) -> list[Item]:
-    """Everything the quarter brings, in day order."""
-    rng, items = random.Random(seed), []
-    for m, (day, mtype, title, minutes, label, decisions) in enumerate(MEETINGS, 1):
+def _meeting_items(rng: random.Random) -> list[Item]:
+    """The meetings' decisions, one item per meeting."""
+    items = []
+    for meeting_no, (day, mtype, title, minutes, label, decisions) in enumerate(MEETINGS, 1):
         data = {
             "meeting": {"type": mtype, "title": title, "held_on": day.isoformat(), "minutes_no": minutes},
             "decisions": [
@@ -298,9 +298,20 @@ def build(seed: int = 20261001, messages: int = 200) -> list[Item]:
             for i, (_, _, lead, _) in enumerate(decisions)
         }
         items.append(
-            Item(day, label, _envelope("meeting_decision", f"oa-hy-2026-{m:02d}", "/platforms/oa", day, data), profiles)
+            Item(
+                day,
+                label,
+                _envelope("meeting_decision", f"oa-hy-2026-{meeting_no:02d}", "/platforms/oa", day, data),
+                profiles,
+            )
         )
-    for n, (day, leader, role, title, lead, co) in enumerate(INSTRUCTIONS, 1):
+    return items
+
+
+def _instruction_items(rng: random.Random) -> list[Item]:
+    """The leaders' written instructions."""
+    items = []
+    for number, (day, leader, role, title, lead, co) in enumerate(INSTRUCTIONS, 1):
         data = {
             "leader": {"name": leader, "role": role},
             "instructed_on": day.isoformat(),
@@ -313,11 +324,17 @@ def build(seed: int = 20261001, messages: int = 200) -> list[Item]:
             Item(
                 day,
                 "领导批示",
-                _envelope("leader_instruction", f"ps-2026-{n:04d}", "/platforms/oa", day, data),
+                _envelope("leader_instruction", f"ps-2026-{number:04d}", "/platforms/oa", day, data),
                 {None: _profile(rng, lead)},
             )
         )
-    for n, (kind, title, lead, co) in enumerate(PROPOSALS, 1):
+    return items
+
+
+def _proposal_items(rng: random.Random) -> list[Item]:
+    """The deputies' suggestions and the CPPCC members' proposals."""
+    items = []
+    for number, (kind, title, lead, co) in enumerate(PROPOSALS, 1):
         day = date(2026, 10, 20) if kind == "deputy_suggestion" else date(2026, 10, 21)
         source, label = (
             ("/platforms/npc-proposals", "人大代表建议")
@@ -330,7 +347,7 @@ def build(seed: int = 20261001, messages: int = 200) -> list[Item]:
             else f"县政协委员{rng.choice(SURNAMES)}某"
         )
         data = {
-            "number": f"第{n:03d}号",
+            "number": f"第{number:03d}号",
             "proposer": proposer,
             "title": title,
             "content": "建议有关部门统筹研究，加快推进。",
@@ -340,10 +357,19 @@ def build(seed: int = 20261001, messages: int = 200) -> list[Item]:
         }
         items.append(
             Item(
-                day, label, _envelope(kind, f"{kind[:2]}-2026-{n:03d}", source, day, data), {None: _profile(rng, lead)}
+                day,
+                label,
+                _envelope(kind, f"{kind[:2]}-2026-{number:03d}", source, day, data),
+                {None: _profile(rng, lead)},
             )
         )
-    for n, (section, title, lead, co, due) in enumerate(WORK_REPORT, 1):
+    return items
+
+
+def _work_report_items(rng: random.Random) -> list[Item]:
+    """The government work report's tasks."""
+    items = []
+    for number, (section, title, lead, co, due) in enumerate(WORK_REPORT, 1):
         day = date(2026, 10, 13)
         data = {
             "year": 2026,
@@ -359,27 +385,39 @@ def build(seed: int = 20261001, messages: int = 200) -> list[Item]:
             Item(
                 day,
                 "政府工作报告任务分解",
-                _envelope("work_report_task", f"gzbg-2026-{n:02d}", "/platforms/oa", day, data),
+                _envelope("work_report_task", f"gzbg-2026-{number:02d}", "/platforms/oa", day, data),
                 {None: _profile(rng, lead)},
             )
         )
-    for n, (day, kind, data) in enumerate(OTHERS, 1):
+    return items
+
+
+def _other_items(rng: random.Random) -> list[Item]:
+    """Assignments from above and official documents."""
+    items = []
+    for number, (day, kind, data) in enumerate(OTHERS, 1):
         data = {**data, "received_on": day.isoformat()}
         label = "上级交办" if kind == "superior_assignment" else "公文交办"
         items.append(
             Item(
                 day,
                 label,
-                _envelope(kind, f"{kind[:3]}-2026-{n:03d}", "/platforms/oa", day, data),
+                _envelope(kind, f"{kind[:3]}-2026-{number:03d}", "/platforms/oa", day, data),
                 {None: _profile(rng, data["lead_unit"])},
             )
         )
-    for n, day in enumerate(_message_days(messages), 1):
+    return items
+
+
+def _message_items(rng: random.Random, messages: int) -> list[Item]:
+    """The citizens' online messages."""
+    items = []
+    for number, day in enumerate(_message_days(messages), 1):
         issue, lead = rng.choice(ISSUES)
         place = rng.choice(PLACES)
         data = {
             "channel": rng.choice(CHANNELS),
-            "number": f"LY{day:%Y%m%d}{n:04d}",
+            "number": f"LY{day:%Y%m%d}{number:04d}",
             "title": f"反映{place}{issue}",
             "content": f"{place}{issue}，希望有关部门尽快处理。",
             "received_on": day.isoformat(),
@@ -390,8 +428,22 @@ def build(seed: int = 20261001, messages: int = 200) -> list[Item]:
             Item(
                 day,
                 "网民留言",
-                _envelope("online_message", f"ly-2026-{n:05d}", "/platforms/message-board", day, data),
+                _envelope("online_message", f"ly-2026-{number:05d}", "/platforms/message-board", day, data),
                 {None: _profile(rng, lead)},
             )
         )
-    return sorted(items, key=lambda i: i.day)
+    return items
+
+
+def build(seed: int = 20261001, messages: int = 200) -> list[Item]:
+    """Everything the quarter brings, in day order."""
+    rng = random.Random(seed)  # one generator, drawn from in this order: the same seed, the same quarter
+    items = [
+        *_meeting_items(rng),
+        *_instruction_items(rng),
+        *_proposal_items(rng),
+        *_work_report_items(rng),
+        *_other_items(rng),
+        *_message_items(rng, messages),
+    ]
+    return sorted(items, key=lambda item: item.day)

@@ -257,6 +257,41 @@ def operator_headers(args) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"} if token else {}
 
 
+def _create_tenant(args, urls: Urls, nats_url: str, headers: dict[str, str]) -> int:
+    plan = read_plan(args.slug, args.name, args.units, args.calendar, args.policies, args.preset)
+    plan.issuing = {k: v for k in ("issuing_body", "contact_person", "contact_phone") if (v := getattr(args, k, None))}
+    onboard(plan, urls, headers=headers)
+    if args.credentials_dir:
+        write_credentials(
+            plan.slug, args.credentials_dir, accounts_file=args.nats_accounts, server_url=args.platform_nats_url
+        )
+        try:  # the platform's durable consumer on DUBAN_OUT, created with the services' rights
+            asyncio.run(ensure_out_consumer(nats_url, plan.slug))
+            print(f"DUBAN_OUT consumer platform-{plan.slug}: ready")
+        except Exception as error:  # reported, the rest is done: the operator can rerun
+            print(
+                f"duban tenant create: the platform's DUBAN_OUT consumer was not created ({error}); rerun when NATS answers",
+                file=sys.stderr,
+            )
+            return 4
+    return 0
+
+
+def _list_or_change_tenant(args, urls: Urls, headers: dict[str, str]) -> int:
+    with httpx.Client(timeout=30, headers=headers) as http:
+        if args.tenant_cmd == "list":
+            for tenant in _check(http.get(f"{urls.intake}/v1/admin/tenants"), "list (intake)")["items"]:
+                state = "在用 active" if tenant["active"] else f"已停用 offboarded {tenant['offboarded_at']}"
+                print(f"{tenant['slug']:<20} {tenant['name']:<20} {state}")
+            return 0
+        changed = _check(
+            http.post(f"{urls.intake}/v1/admin/tenants/{args.slug}/{args.tenant_cmd}"),
+            f"{args.tenant_cmd} (intake)",
+        )
+        print(json.dumps(changed, ensure_ascii=False))
+        return 0
+
+
 def cmd_tenant(args) -> int:
     urls = Urls.from_env(args)
     run = target(nats_url=args.nats_url)
@@ -267,37 +302,8 @@ def cmd_tenant(args) -> int:
     headers = operator_headers(args)
     try:
         if args.tenant_cmd == "create":
-            plan = read_plan(args.slug, args.name, args.units, args.calendar, args.policies, args.preset)
-            plan.issuing = {
-                k: v for k in ("issuing_body", "contact_person", "contact_phone") if (v := getattr(args, k, None))
-            }
-            onboard(plan, urls, headers=headers)
-            if args.credentials_dir:
-                write_credentials(
-                    plan.slug, args.credentials_dir, accounts_file=args.nats_accounts, server_url=args.platform_nats_url
-                )
-                try:  # the platform's durable consumer on DUBAN_OUT, created with the services' rights
-                    asyncio.run(ensure_out_consumer(run.nats_url, plan.slug))
-                    print(f"DUBAN_OUT consumer platform-{plan.slug}: ready")
-                except Exception as e:  # reported, the rest is done: the operator can rerun
-                    print(
-                        f"duban tenant create: the platform's DUBAN_OUT consumer was not created ({e}); rerun when NATS answers",
-                        file=sys.stderr,
-                    )
-                    return 4
-            return 0
-        with httpx.Client(timeout=30, headers=headers) as http:
-            if args.tenant_cmd == "list":
-                for t in _check(http.get(f"{urls.intake}/v1/admin/tenants"), "list (intake)")["items"]:
-                    state = "在用 active" if t["active"] else f"已停用 offboarded {t['offboarded_at']}"
-                    print(f"{t['slug']:<20} {t['name']:<20} {state}")
-                return 0
-            t = _check(
-                http.post(f"{urls.intake}/v1/admin/tenants/{args.slug}/{args.tenant_cmd}"),
-                f"{args.tenant_cmd} (intake)",
-            )
-            print(json.dumps(t, ensure_ascii=False))
-            return 0
+            return _create_tenant(args, urls, run.nats_url, headers)
+        return _list_or_change_tenant(args, urls, headers)
     except OnboardingError as e:
         print(f"duban tenant {args.tenant_cmd}: {e}", file=sys.stderr)
         return 2

@@ -10,7 +10,8 @@ default; duban_common.uploads), not against the general request limit.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -19,6 +20,7 @@ from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import attachment_rows, auth, filetypes, uploads
+from .attachments import StoredFile
 from .http import ERROR_RESPONSES, Problem, attachment_disposition, valid_tenant
 
 PATH = "/v1/tenants/{tenant}/tasks/{task_id}/attachments"
@@ -50,6 +52,33 @@ UPLOAD_RESPONSES: dict[int | str, dict] = {
 Check = Callable[[AsyncSession, str, str, Request], Awaitable[bool]]
 
 
+async def _store_once(
+    runtime, table: Table, tenant: str, task_id: str, upload: uploads.Upload
+) -> tuple[StoredFile, bool]:
+    """(the task's earlier copy of this very file, False) or (the file just stored, True); 422 for a file
+    whose content is not an accepted type. Closes the upload either way."""
+    try:
+        digest = await asyncio.to_thread(uploads.sha256, upload.file)
+        async with runtime.db.read() as session:
+            again = await attachment_rows.same_file(session, table, tenant, task_id, upload.name, digest)
+        if again is not None:
+            return again, False
+        return await runtime.attachments.put(tenant, upload.name, upload.file), True
+    except filetypes.UnacceptableFile as e:
+        raise HTTPException(422, str(e)) from None
+    finally:
+        upload.file.close()
+
+
+def _download_headers(row: Mapping[str, Any], attachment_id: str) -> dict[str, str]:
+    fallback = f"attachment-{attachment_id[:8]}.{filetypes.extension(row['name'])}"
+    return {
+        "Content-Disposition": attachment_disposition(row["name"], fallback),
+        "Content-Length": str(row["size"]),
+        "X-Content-Type-Options": "nosniff",
+    }
+
+
 def router(runtime, table: Table, *, may_report: Check, may_see: Check) -> APIRouter:
     r = APIRouter(tags=["attachments"], responses=ERROR_RESPONSES)
     runtime.upload_routes.append(PATH)  # not the body limit: read_upload holds it to max_upload_bytes
@@ -63,17 +92,9 @@ def router(runtime, table: Table, *, may_report: Check, may_see: Check) -> APIRo
             if not await may_report(session, tenant, task_id, request):
                 raise HTTPException(404, f"任务 {task_id} 不存在")
         upload = await uploads.read_upload(request, runtime.attachments.max_bytes)
-        try:
-            digest = await asyncio.to_thread(uploads.sha256, upload.file)
-            async with runtime.db.read() as session:
-                again = await attachment_rows.same_file(session, table, tenant, task_id, upload.name, digest)
-            if again is not None:  # a retry whose answer was lost: the same reference, nothing stored twice
-                return JSONResponse(again.ref(), status_code=200)
-            stored = await runtime.attachments.put(tenant, upload.name, upload.file)
-        except filetypes.UnacceptableFile as e:
-            raise HTTPException(422, str(e)) from None
-        finally:
-            upload.file.close()
+        stored, is_new = await _store_once(runtime, table, tenant, task_id, upload)
+        if not is_new:  # a retry whose answer was lost: the same reference, nothing stored twice
+            return JSONResponse(stored.ref(), status_code=200)
         unit = auth.unit_scope(request)  # the uploader's unit, when a unit's person adds the file
         async with runtime.unit_of_work() as uow:
             await attachment_rows.record(uow, table, tenant, task_id, unit, stored)
@@ -99,12 +120,6 @@ def router(runtime, table: Table, *, may_report: Check, may_see: Check) -> APIRo
         if row is None:
             raise HTTPException(404, f"附件 {attachment_id} 不存在")
         _, chunks = await runtime.attachments.open(tenant, attachment_id)
-        fallback = f"attachment-{attachment_id[:8]}.{filetypes.extension(row['name'])}"
-        headers = {
-            "Content-Disposition": attachment_disposition(row["name"], fallback),
-            "Content-Length": str(row["size"]),
-            "X-Content-Type-Options": "nosniff",
-        }
-        return StreamingResponse(chunks, media_type=row["content_type"], headers=headers)
+        return StreamingResponse(chunks, media_type=row["content_type"], headers=_download_headers(row, attachment_id))
 
     return r

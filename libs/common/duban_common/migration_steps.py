@@ -100,9 +100,7 @@ def drop_attachments() -> None:
     op.drop_table("attachments")
 
 
-def create_signoff_tables() -> None:
-    """A service's sign-off drafts, their steps and the tenants' chains (signoff.SignoffTables)."""
-    when = UTCDateTime(timezone=True)
+def _create_drafts(when: UTCDateTime) -> None:
     op.create_table(
         "drafts",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -130,6 +128,9 @@ def create_signoff_tables() -> None:
     )
     op.create_index("ix_drafts_waiting", "drafts", ["tenant", "status", "waiting_role"], unique=False)
     op.create_index("ix_drafts_task", "drafts", ["tenant", "task_id"], unique=False)
+
+
+def _create_draft_steps(when: UTCDateTime) -> None:
     op.create_table(
         "draft_steps",
         sa.Column("draft_id", sa.String(length=36), nullable=False),
@@ -144,6 +145,9 @@ def create_signoff_tables() -> None:
         sa.Column("at", when, nullable=False),
         sa.PrimaryKeyConstraint("draft_id", "step"),
     )
+
+
+def _create_signoff_chains(when: UTCDateTime) -> None:
     op.create_table(
         "signoff_chains",
         sa.Column("tenant", sa.String(length=40), nullable=False),
@@ -153,6 +157,14 @@ def create_signoff_tables() -> None:
         sa.Column("updated_by", sa.String(length=200), nullable=False),
         sa.PrimaryKeyConstraint("tenant", "doc_type"),
     )
+
+
+def create_signoff_tables() -> None:
+    """A service's sign-off drafts, their steps and the tenants' chains (signoff.SignoffTables)."""
+    when = UTCDateTime(timezone=True)
+    _create_drafts(when)
+    _create_draft_steps(when)
+    _create_signoff_chains(when)
 
 
 def drop_signoff_tables() -> None:

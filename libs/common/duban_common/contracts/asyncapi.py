@@ -67,85 +67,93 @@ def _enveloped(type_: str) -> dict:
     }
 
 
-def channels() -> list[Channel]:
-    tenant = {"tenant": {"description": _TENANT, "examples": ["demo"]}}
-    out = [
-        Channel(
-            f"in.{kind}",
-            f"duban.in.{{tenant}}.{kind}",
-            submission_type(kind).removeprefix("duban."),
-            _enveloped(submission_type(kind)),
-            "inboundHeaders",
-            "an integrating platform (or `duban publish`)",
-            tenant,
-            binary={"$ref": _SCHEMAS + file_name(submission_type(kind))},
-        )
-        for kind in KINDS
-    ]
-    for type_ in EVENT_TYPES:
-        aggregate, name, _ = subjects.split_type(type_)
-        topic = OUTBOUND_TOPICS.get(type_)
-        if topic is None:
-            cid, address, parameters = f"ev.{aggregate}.{name}", f"duban.ev.{{tenant}}.{aggregate}.{name}", tenant
-        else:
-            fields = {
-                f: {"description": f"the event's data.{f}", "enum": list(TOPIC_FIELDS[f])}
-                for f in TOPIC_FIELDS
-                if f"{{{f}}}" in topic
-            }
-            cid, address, parameters = (
-                "out." + topic.split(".{")[0],
-                f"duban.out.{{tenant}}.{topic}",
-                {**tenant, **fields},
-            )
-        out.append(
-            Channel(
-                cid,
-                address,
-                type_.removeprefix("duban."),
-                _enveloped(type_),
-                "outboxHeaders",
-                "the service's outbox relay",
-                parameters,
-            )
-        )
+_TENANT_PARAMETER = {"tenant": {"description": _TENANT, "examples": ["demo"]}}
+
+
+def _inbound_channel(kind: str) -> Channel:
+    return Channel(
+        f"in.{kind}",
+        f"duban.in.{{tenant}}.{kind}",
+        submission_type(kind).removeprefix("duban."),
+        _enveloped(submission_type(kind)),
+        "inboundHeaders",
+        "an integrating platform (or `duban publish`)",
+        _TENANT_PARAMETER,
+        binary={"$ref": _SCHEMAS + file_name(submission_type(kind))},
+    )
+
+
+def _event_address(type_: str) -> tuple[str, str, dict]:
+    """Channel id, address and parameters of an event type: its own subject, or its outbound topic."""
+    aggregate, name, _ = subjects.split_type(type_)
+    topic = OUTBOUND_TOPICS.get(type_)
+    if topic is None:
+        return f"ev.{aggregate}.{name}", f"duban.ev.{{tenant}}.{aggregate}.{name}", _TENANT_PARAMETER
+    fields = {
+        field: {"description": f"the event's data.{field}", "enum": list(TOPIC_FIELDS[field])}
+        for field in TOPIC_FIELDS
+        if f"{{{field}}}" in topic
+    }
+    return "out." + topic.split(".{")[0], f"duban.out.{{tenant}}.{topic}", {**_TENANT_PARAMETER, **fields}
+
+
+def _event_channel(type_: str) -> Channel:
+    channel_id, address, parameters = _event_address(type_)
+    return Channel(
+        channel_id,
+        address,
+        type_.removeprefix("duban."),
+        _enveloped(type_),
+        "outboxHeaders",
+        "the service's outbox relay",
+        parameters,
+    )
+
+
+def _dead_letter_channel(service: str) -> Channel:
     dlq_tenant = {
         "tenant": {
             "description": f"{_TENANT}; `{subjects.UNKNOWN_TENANT}` when the original subject had none",
             "examples": ["demo", subjects.UNKNOWN_TENANT],
         }
     }
-    for service in sorted({c.service for c in CONSUMERS}):
-        out.append(
-            Channel(
-                f"dlq.{service}",
-                f"duban.dlq.{{tenant}}.{service}",
-                "dead_letter",
-                {"$ref": f"{_SCHEMAS}dead_letter.json"},
-                "deadLetterHeaders",
-                f"the consumer runner of {service}",
-                dlq_tenant,
-            )
-        )
-    services = sorted({c.service for c in CONSUMERS})
-    out.append(
-        Channel(
-            "audit.anchor",
-            "duban.audit.{service}.{tenant}",
-            "audit_anchor",
-            {"$ref": f"{_SCHEMAS}audit_anchor.json"},
-            "anchorHeaders",
-            "every service: each audit chain's head, every minute and at stop (stream DUBAN_AUDIT)",
-            {
-                "service": {"description": "the service whose chain it is", "enum": services},
-                "tenant": {
-                    "description": f"{_TENANT}; `_platform` for changes of no tenant",
-                    "examples": ["demo", "_platform"],
-                },
-            },
-        )
+    return Channel(
+        f"dlq.{service}",
+        f"duban.dlq.{{tenant}}.{service}",
+        "dead_letter",
+        {"$ref": f"{_SCHEMAS}dead_letter.json"},
+        "deadLetterHeaders",
+        f"the consumer runner of {service}",
+        dlq_tenant,
     )
-    return out
+
+
+def _audit_anchor_channel(services: list[str]) -> Channel:
+    return Channel(
+        "audit.anchor",
+        "duban.audit.{service}.{tenant}",
+        "audit_anchor",
+        {"$ref": f"{_SCHEMAS}audit_anchor.json"},
+        "anchorHeaders",
+        "every service: each audit chain's head, every minute and at stop (stream DUBAN_AUDIT)",
+        {
+            "service": {"description": "the service whose chain it is", "enum": services},
+            "tenant": {
+                "description": f"{_TENANT}; `_platform` for changes of no tenant",
+                "examples": ["demo", "_platform"],
+            },
+        },
+    )
+
+
+def channels() -> list[Channel]:
+    services = sorted({consumer.service for consumer in CONSUMERS})
+    return [
+        *(_inbound_channel(kind) for kind in KINDS),
+        *(_event_channel(type_) for type_ in EVENT_TYPES),
+        *(_dead_letter_channel(service) for service in services),
+        _audit_anchor_channel(services),
+    ]
 
 
 def _matches(filter_subject: str, subject: str) -> bool:

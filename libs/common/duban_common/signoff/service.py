@@ -39,6 +39,23 @@ class Decision:
     )
 
 
+def _waiting_at_first_step(chain: Chain, now: datetime, created_by: str) -> dict[str, Any]:
+    """The chain and state columns of a new draft: pending, waiting for the first step's role."""
+    return dict(
+        chain=chain.model_dump(),
+        status="pending",
+        next_step=0,
+        waiting_role=chain.steps[0].role if chain.steps else None,
+        waiting_since=now,
+        reminded_at=None,
+        number=None,
+        created_at=now,
+        created_by=created_by,
+        issued_at=None,
+        refused_at=None,
+    )
+
+
 @dataclass
 class Desk:
     tables: SignoffTables
@@ -83,7 +100,6 @@ class Desk:
         if found is not None:
             return found
         chain, _ = await self.chain(uow.session, tenant, doc_type)
-        now = uow.now()
         row = dict(
             id=str(uuid.uuid4()),
             tenant=tenant,
@@ -94,17 +110,7 @@ class Desk:
             period=period,
             unit=unit,
             payload=payload,
-            chain=chain.model_dump(),
-            status="pending",
-            next_step=0,
-            waiting_role=chain.steps[0].role if chain.steps else None,
-            waiting_since=now,
-            reminded_at=None,
-            number=None,
-            created_at=now,
-            created_by=created_by,
-            issued_at=None,
-            refused_at=None,
+            **_waiting_at_first_step(chain, uow.now(), created_by),
         )
         await repository.insert_draft(uow.session, self.tables, row)
         uow.audit(

@@ -237,26 +237,32 @@ def _headers() -> dict[str, dict]:
     }
 
 
+def _messages(c) -> dict:
+    """A channel's messages: its JSON message and, for submissions, the same in binary content mode."""
+    messages = {
+        c.message: {
+            "name": c.message,
+            "contentType": "application/json",
+            "headers": {"$ref": f"#/components/schemas/{c.headers}"},
+            "payload": c.payload,
+        }
+    }
+    if c.binary is not None:
+        messages[f"{c.message}.binary"] = {
+            "name": f"{c.message}.binary",
+            "title": "binary content mode",
+            "contentType": "application/json",
+            "description": "CloudEvents binary mode (NATS binding): the attributes in ce- headers, the body is data",
+            "headers": {"$ref": "#/components/schemas/binaryInboundHeaders"},
+            "payload": c.binary,
+        }
+    return messages
+
+
 def document() -> dict:
     chans, ops = {}, {}
     for c in channels():
-        messages = {
-            c.message: {
-                "name": c.message,
-                "contentType": "application/json",
-                "headers": {"$ref": f"#/components/schemas/{c.headers}"},
-                "payload": c.payload,
-            }
-        }
-        if c.binary is not None:
-            messages[f"{c.message}.binary"] = {
-                "name": f"{c.message}.binary",
-                "title": "binary content mode",
-                "contentType": "application/json",
-                "description": "CloudEvents binary mode (NATS binding): the attributes in ce- headers, the body is data",
-                "headers": {"$ref": "#/components/schemas/binaryInboundHeaders"},
-                "payload": c.binary,
-            }
+        messages = _messages(c)
         chans[c.id] = {"address": c.address, "parameters": c.parameters, "messages": messages}
         ref = {
             "channel": {"$ref": f"#/channels/{c.id}"},

@@ -154,19 +154,7 @@ class Desk:
         )
         await repository.insert_step(uow.session, self.tables, taken)
         steps.append(taken)
-        uow.audit(
-            tenant,
-            "signoff.step",
-            draft_id=draft_id,
-            doc_type=row["doc_type"],
-            task_id=row["task_id"],
-            step=row["next_step"] + 1,
-            step_action=step.action,
-            role=step.role,
-            person=person_name,
-            decision=decision.decision,
-            reason=taken["reason"],
-        )
+        _audit_step(uow, row, taken)
         if decision.decision == "refuse":
             return await self._refuse(uow, row, steps)
         if row["next_step"] + 1 == len(chain.steps):
@@ -240,3 +228,20 @@ class Desk:
             doc_type=row["doc_type"],
             waiting_role=row["waiting_role"],
         )
+
+
+def _audit_step(uow: UnitOfWork, row: dict, taken: dict) -> None:
+    """One audit entry per step taken: who, in which role, what they decided and why."""
+    uow.audit(
+        row["tenant"],
+        "signoff.step",
+        draft_id=row["id"],
+        doc_type=row["doc_type"],
+        task_id=row["task_id"],
+        step=taken["step"] + 1,
+        step_action=taken["action"],
+        role=taken["role"],
+        person=taken["person_name"],
+        decision=taken["decision"],
+        reason=taken["reason"],
+    )

@@ -144,30 +144,35 @@ async def take_step(
         if action in drafting.BULLETIN_TYPES:
             await _draft_bulletin(uow, task, n, action, why or f"经{count}次催办仍未按期办结", ctx)
         elif action == "public_censure":
-            text = f"{ctx.unit_name(task)}承办的“{task['title']}”{why or f'经{count}次催办仍未按期办结'}，经《督查专报》通报批评后仍未办理，予以公开通报批评。"
-            await drafting.desk_with(ctx).create(
-                uow,
-                tenant,
-                "public_censure",
-                f"censure:{task['task_id']}:{n}",
-                title=text[:300],
-                payload={"step": n, "text": text, "unit_name": ctx.unit_name(task)},
-                created_by="督办升级规则",
-                task_id=task["task_id"],
-            )
+            await _draft_public_censure(uow, task, n, why or f"经{count}次催办仍未按期办结", ctx)
         elif action == "explanation":
             await _require_explanation(uow, task, n, step, cal, ctx)
         elif action == "admonition":
-            await dossier.add(uow, tenant, task["matter_id"], task["task_id"], "admonition", {"step": n})
-            await notify.send(
-                uow,
-                ctx,
-                task,
-                "admonition",
-                "【约谈通知】{unit}：因“{title}”多次催办未办结，请单位主要负责人按通知参加约谈。",
-            )
+            await _admonish(uow, task, n, ctx)
         elif action == "transfer":
             await assessment.require(uow, task, n, ctx)
+
+
+async def _draft_public_censure(uow: UnitOfWork, task: dict, n: int, why: str, ctx: notify.Context) -> None:
+    """公开通报批评 waits for its sign-off chain like the other bulletins."""
+    text = f"{ctx.unit_name(task)}承办的“{task['title']}”{why}，经《督查专报》通报批评后仍未办理，予以公开通报批评。"
+    await drafting.desk_with(ctx).create(
+        uow,
+        task["tenant"],
+        "public_censure",
+        f"censure:{task['task_id']}:{n}",
+        title=text[:300],
+        payload={"step": n, "text": text, "unit_name": ctx.unit_name(task)},
+        created_by="督办升级规则",
+        task_id=task["task_id"],
+    )
+
+
+async def _admonish(uow: UnitOfWork, task: dict, n: int, ctx: notify.Context) -> None:
+    await dossier.add(uow, task["tenant"], task["matter_id"], task["task_id"], "admonition", {"step": n})
+    await notify.send(
+        uow, ctx, task, "admonition", "【约谈通知】{unit}：因“{title}”多次催办未办结，请单位主要负责人按通知参加约谈。"
+    )
 
 
 async def _draft_bulletin(uow: UnitOfWork, task: dict, n: int, action: str, why: str, ctx: notify.Context) -> None:

@@ -63,7 +63,12 @@ def test_verify_counts_what_the_services_recorded_and_names_a_tampered_entry(sys
         if e[2] == "duban.matter.registered.v1" and json.loads(e[4])["cause"]["type"].startswith("duban.submission.")
     ]
     assert len(registered) == 2 and all(json.loads(e[3])["kind"] == "consumer" for e in registered)
-    units_import = [e for e in _entries(system, "tasking") if e[2] == "PUT /v1/tenants/{tenant}/units"]
+    # the units import publishes each unit (unit.registered): its entries name the event and the route
+    units_import = [
+        e
+        for e in _entries(system, "tasking")
+        if e[2] == "duban.unit.registered.v1" and json.loads(e[4]).get("route") == "/v1/tenants/{tenant}/units"
+    ]
     assert units_import and json.loads(units_import[0][3])["kind"] == "http" and units_import[0][1] == "tasking:demo"
     assert any(e[2] == "duban.deadline.set.v1" for e in _entries(system, "deadline"))
 

@@ -347,7 +347,7 @@ def tasking_down_while_the_ladder_climbs(h: Harness, scale: Scale, _rng: random.
             Counter({(t, LEADS[0]): len(CLIMB) for t in tasks}),
             Counter({key: n for key, n in urge_notices(h, tasks).items() if key[1] == LEADS[0]}),
         )
-        transferred = sum(1 for t in tasks if facts[(t, "transferred")])
+        at_transfer_rung = sum(1 for t in tasks if facts[(t, "step_taken", len(CLIMB))])
     finally:
         tasking.start()
         tasking.wait_ready()
@@ -358,11 +358,11 @@ def tasking_down_while_the_ladder_climbs(h: Harness, scale: Scale, _rng: random.
         f"{len(tasks)} overdue tasks × {len(CLIMB)} urges, tasking stopped",
         len(messages),
         len(result.acked),
-        transferred,
+        at_transfer_rung,
         assigned.lost + steps.missing + sms.missing,
         assigned.doubled + steps.doubled + sms.doubled,
         duration_s=time.monotonic() - started,
-        notes=f"escalation steps: {steps}; urge SMS to the lead unit: {sms}; matters = tasks transferred to the discipline body",
+        notes=f"escalation steps: {steps}; urge SMS to the lead unit: {sms}; matters = tasks at the transfer rung (the office assesses)",
     )
     row.tallies = {"escalation steps": steps, "urge SMS": sms}
     row.problems += assigned.problems

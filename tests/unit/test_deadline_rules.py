@@ -27,46 +27,56 @@ PRINCIPAL, DEPUTY = o("leader_instruction", leader_role="principal"), o("leader_
 MESSAGE, URGENT, SINGLE = o("online_message"), o("document", handling="urgent"), o("document", handling="single")
 PROPOSAL, LED = o("cppcc_proposal"), o("deputy_suggestion", led_by_leader="县长 张三")
 
-CASES = [
-    # (what, origin, assigned on, due on, provisional)
-    # -- across the 2026 Spring Festival
-    ("10 working days: Feb 14 counts, Feb 15-23 do not", MESSAGE, date(2026, 2, 10), date(2026, 3, 2), False),
-    (
-        "3 working days: the swapped Saturday then the first day back",
-        URGENT,
-        date(2026, 2, 12),
-        date(2026, 2, 24),
-        False,
+
+def case(what: str, origin: MatterOrigin, start: str, expected: str, *, provisional: bool = False):
+    """What the case shows, the origin, the day it is assigned and the due day expected (ISO)."""
+    return pytest.param(what, origin, date.fromisoformat(start), date.fromisoformat(expected), provisional, id=what)
+
+
+SPRING_FESTIVAL = [  # across the 2026 Spring Festival
+    case("10 working days: Feb 14 counts, Feb 15-23 do not", MESSAGE, "2026-02-10", "2026-03-02"),
+    case("3 working days: the swapped Saturday then the first day back", URGENT, "2026-02-12", "2026-02-24"),
+    case("5 working days from the Friday before the festival", SINGLE, "2026-02-13", "2026-02-27"),
+    case("15 days ending inside the festival run to Feb 24", EXECUTIVE, "2026-02-01", "2026-02-24"),
+    case("1 week ending on the swapped Saturday Feb 14 stays there", TOPIC, "2026-02-07", "2026-02-14"),
+    case("1 week ending in the festival", DEPUTY, "2026-02-13", "2026-02-24"),
+]
+NATIONAL_DAY = [  # across National Day 2026
+    case("3 working days: Oct 8, 9 and the swapped Saturday Oct 10", URGENT, "2026-09-30", "2026-10-10"),
+    case("10 working days over Mid-Autumn and National Day", MESSAGE, "2026-09-24", "2026-10-15"),
+    case("1 week ending on the swapped Saturday Oct 10", PRINCIPAL, "2026-10-03", "2026-10-10"),
+    case("1 week ending on Oct 1 runs to Oct 8", WEEKLY, "2026-09-24", "2026-10-08"),
+]
+MONTH_ENDS = [  # month ends: a missing day takes the month's last day, then rolls to a working day
+    case("Jan 31 + 1 month = Feb 28, a worked Saturday", PLENARY, "2026-01-31", "2026-02-28"),
+    case("Mar 31 + 1 month = Apr 30", PLENARY, "2026-03-31", "2026-04-30"),
+    case("May 31 + 1 month = Jun 30", PLENARY, "2026-05-31", "2026-06-30"),
+    case("Dec 31 + 1 month = Sun Jan 31 2027, unscheduled", PLENARY, "2026-12-31", "2027-02-01", provisional=True),
+]
+INTO_2027 = [  # proposals filed in November 2026 reach 2027: provisional
+    case(
+        "6 months from Nov 16 2026: Sun May 16 2027 runs to Monday", LED, "2026-11-16", "2027-05-17", provisional=True
     ),
-    ("5 working days from the Friday before the festival", SINGLE, date(2026, 2, 13), date(2026, 2, 27), False),
-    ("15 days ending inside the festival run to Feb 24", EXECUTIVE, date(2026, 2, 1), date(2026, 2, 24), False),
-    ("1 week ending on the swapped Saturday Feb 14 stays there", TOPIC, date(2026, 2, 7), date(2026, 2, 14), False),
-    ("1 week ending in the festival", DEPUTY, date(2026, 2, 13), date(2026, 2, 24), False),
-    # -- across National Day 2026
-    ("3 working days: Oct 8, 9 and the swapped Saturday Oct 10", URGENT, date(2026, 9, 30), date(2026, 10, 10), False),
-    ("10 working days over Mid-Autumn and National Day", MESSAGE, date(2026, 9, 24), date(2026, 10, 15), False),
-    ("1 week ending on the swapped Saturday Oct 10", PRINCIPAL, date(2026, 10, 3), date(2026, 10, 10), False),
-    ("1 week ending on Oct 1 runs to Oct 8", WEEKLY, date(2026, 9, 24), date(2026, 10, 8), False),
-    # -- month ends: a missing day takes the month's last day, then rolls to a working day
-    ("Jan 31 + 1 month = Feb 28, a worked Saturday", PLENARY, date(2026, 1, 31), date(2026, 2, 28), False),
-    ("Mar 31 + 1 month = Apr 30", PLENARY, date(2026, 3, 31), date(2026, 4, 30), False),
-    ("May 31 + 1 month = Jun 30", PLENARY, date(2026, 5, 31), date(2026, 6, 30), False),
-    ("Dec 31 + 1 month = Sun Jan 31 2027, unscheduled", PLENARY, date(2026, 12, 31), date(2027, 2, 1), True),
-    # -- proposals filed in November 2026 reach 2027: provisional
-    ("6 months from Nov 16 2026: Sun May 16 2027 runs to Monday", LED, date(2026, 11, 16), date(2027, 5, 17), True),
-    ("6 months from Nov 2 2026: May 2 is statutory Labour Day, Sunday", LED, date(2026, 11, 2), date(2027, 5, 3), True),
-    ("3 months from Nov 30 2026: Sun Feb 28 2027", PROPOSAL, date(2026, 11, 30), date(2027, 3, 1), True),
-    (
+    case(
+        "6 months from Nov 2 2026: May 2 is statutory Labour Day, Sunday",
+        LED,
+        "2026-11-02",
+        "2027-05-03",
+        provisional=True,
+    ),
+    case("3 months from Nov 30 2026: Sun Feb 28 2027", PROPOSAL, "2026-11-30", "2027-03-01", provisional=True),
+    case(
         "10 working days from Dec 21 reach Jan 5 2027 (Jan 1 statutory)",
         MESSAGE,
-        date(2026, 12, 21),
-        date(2027, 1, 5),
-        True,
+        "2026-12-21",
+        "2027-01-05",
+        provisional=True,
     ),
 ]
+CASES = [*SPRING_FESTIVAL, *NATIONAL_DAY, *MONTH_ENDS, *INTO_2027]
 
 
-@pytest.mark.parametrize("what, origin, start, expected, provisional", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("what, origin, start, expected, provisional", CASES)
 def test_default_deadline_on_tricky_dates(what, origin, start, expected, provisional):
     d = compute(CAL, origin, start, has_co_units=False, requested_due_on=None)
     assert (d.due_on, d.provisional) == (expected, provisional), what

@@ -11,55 +11,28 @@ from duban_tasking.domain.states import Action, Actor, IllegalTransition, State,
 S, A = State, Action
 LEAD, CO, OTHER = "zjj", "czj", "jyj"
 
-# Written out by hand from DESIGN.md §1/§5 (not derived from the code under test):
-# (state, action) → next state, for the one role allowed to do it.
-LEGAL = {
-    (S.assigned, A.acknowledge): S.acknowledged,
-    (S.assigned, A.decline): S.declined,
-    (S.declined, A.reassign): S.assigned,
-    (S.acknowledged, A.report_progress): S.in_progress,
-    (S.in_progress, A.report_progress): S.in_progress,
-    (S.returned, A.report_progress): S.in_progress,
-    (S.reopened, A.report_progress): S.in_progress,
-    (S.acknowledged, A.submit_completion): S.completion_submitted,
-    (S.in_progress, A.submit_completion): S.completion_submitted,
-    (S.returned, A.submit_completion): S.completion_submitted,
-    (S.reopened, A.submit_completion): S.completion_submitted,
-    (S.completion_submitted, A.accept): S.completed,
-    (S.completion_submitted, A.return_for_rework): S.returned,
+# Written out by hand from DESIGN.md §1/§5 (not derived from the code under test): for each action, the one
+# role allowed to do it and its moves, state → next state.
+SUBMITTABLE = (S.acknowledged, S.in_progress, S.returned, S.reopened)
+OPEN = (S.assigned, S.acknowledged, S.in_progress, S.completion_submitted, S.returned, S.reopened, S.awaiting_unit_head)
+ACTIONS = {
+    A.acknowledge: ("lead", {S.assigned: S.acknowledged}),
+    A.decline: ("lead", {S.assigned: S.declined}),
+    A.report_progress: ("lead", dict.fromkeys(SUBMITTABLE, S.in_progress)),
+    A.submit_completion: ("lead", dict.fromkeys(SUBMITTABLE, S.completion_submitted)),
+    A.reassign: ("office", {S.declined: S.assigned}),
+    A.accept: ("office", {S.completion_submitted: S.completed}),
     # 「…或因办理质量不高退回重办的」: the office may judge a feedback report unsatisfactory (issue: a return, not a report)
-    (S.in_progress, A.return_for_rework): S.returned,
-    (S.completed, A.reopen): S.reopened,
+    A.return_for_rework: ("office", {S.completion_submitted: S.returned, S.in_progress: S.returned}),
+    A.reopen: ("office", {S.completed: S.reopened}),
+    A.send_input: ("co", {state: state for state in OPEN}),
     # the unit's own sign-off: the head signs (the report reaches the office) or refuses (the service layer puts
     # the task back in the state it was submitted from; the machine leaves it as it is)
-    (S.awaiting_unit_head, A.sign_completion): S.completion_submitted,
-    (S.awaiting_unit_head, A.refuse_completion): S.awaiting_unit_head,
-    **{
-        (s, A.send_input): s
-        for s in (
-            S.assigned,
-            S.acknowledged,
-            S.in_progress,
-            S.completion_submitted,
-            S.returned,
-            S.reopened,
-            S.awaiting_unit_head,
-        )
-    },
+    A.sign_completion: ("head", {S.awaiting_unit_head: S.completion_submitted}),
+    A.refuse_completion: ("head", {S.awaiting_unit_head: S.awaiting_unit_head}),
 }
-WHO = {
-    A.acknowledge: "lead",
-    A.decline: "lead",
-    A.report_progress: "lead",
-    A.submit_completion: "lead",
-    A.reassign: "office",
-    A.accept: "office",
-    A.return_for_rework: "office",
-    A.reopen: "office",
-    A.send_input: "co",
-    A.sign_completion: "head",
-    A.refuse_completion: "head",
-}
+LEGAL = {(state, action): after for action, (_, moves) in ACTIONS.items() for state, after in moves.items()}
+WHO = {action: role for action, (role, _) in ACTIONS.items()}
 ACTORS = {
     "office": Actor("supervision_office"),
     "lead": Actor("unit", LEAD),

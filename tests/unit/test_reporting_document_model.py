@@ -19,6 +19,26 @@ def text(doc) -> str:
     return "\n".join(doc.texts())
 
 
+def issue_bulletin(figures_by_unit, escalations, number: str, issued_on: date, copies_to=()):
+    """A bulletin addressed to every unit, as the supervision office issues it."""
+    return bulletin(
+        figures_by_unit,
+        escalations,
+        number=number,
+        issuer=ISSUER,
+        issued_on=issued_on,
+        addressee="各单位：",
+        copies_to=copies_to,
+    )
+
+
+def report(matters, on: date, *, topic=None, number="n", addressee="县人民政府领导："):
+    """A special report to the county's leaders, issued on the day it speaks of, copied to no one."""
+    return special_report(
+        matters, topic=topic, as_of=on, number=number, issuer=ISSUER, issued_on=on, addressee=addressee, copies_to=()
+    )
+
+
 def test_bulletin_names_units_on_time_and_late_with_their_figures():
     units = {
         "fgj": figures(2, 2, 2, days=3),
@@ -32,15 +52,7 @@ def test_bulletin_names_units_on_time_and_late_with_their_figures():
         EscalationLine(date(2026, 12, 8), "urged", "县教育局", "修缮校舍（来电13912345678）", "督办〔2026〕3号"),
         EscalationLine(date(2026, 12, 8), "deducted", "县教育局", "修缮校舍", None, 0.5),
     ]
-    doc = bulletin(
-        s,
-        esc,
-        number="督查通报〔2026〕3号",
-        issuer=ISSUER,
-        issued_on=date(2027, 1, 5),
-        addressee="各单位：",
-        copies_to=COPIES,
-    )
+    doc = issue_bulletin(s, esc, "督查通报〔2026〕3号", date(2027, 1, 5), copies_to=COPIES)
     assert doc.title == "关于2026年第四季度政务督查督办工作情况的通报"
     assert doc.masthead == "县人民政府督查室政务督查通报" and doc.signature == (ISSUER, "2027年1月5日")
     assert [sec.heading for sec in doc.sections] == [
@@ -80,15 +92,7 @@ def test_bulletin_names_units_on_time_and_late_with_their_figures():
 
 
 def test_bulletin_of_a_quiet_period_says_so_instead_of_empty_tables():
-    doc = bulletin(
-        stats({"nyj": figures(assigned=1)}),
-        [],
-        number="督查通报〔2026〕1号",
-        issuer=ISSUER,
-        issued_on=date(2026, 12, 1),
-        addressee="各单位：",
-        copies_to=(),
-    )
+    doc = issue_bulletin(stats({"nyj": figures(assigned=1)}), [], "督查通报〔2026〕1号", date(2026, 12, 1))
     body = text(doc)
     assert "本期没有到期或办结的任务。" in body and "期内未发生催办、通报、督办单或移交纪委监委的情况。" in body
     assert "按期办结率—" in body and "被通报批评" not in body and "抄送" not in body
@@ -104,7 +108,7 @@ def test_unit_classification_and_escalation_table_cap():
     assert [u["unit"] for u in on_time_units(rows)] == ["a"] and [u["unit"] for u in late_units(rows)] == ["b", "c"]
     lines = [EscalationLine(date(2026, 12, 1), "urged", "县教育局", f"事项{i}") for i in range(ESCALATION_ROWS + 5)]
     s = stats({"jyj": figures(1, 0, 0, overdue=1, urges=len(lines))})
-    doc = bulletin(s, lines, number="n", issuer=ISSUER, issued_on=date(2026, 12, 1), addressee="各单位：", copies_to=())
+    doc = issue_bulletin(s, lines, "n", date(2026, 12, 1))
     table = doc.annexes[1].blocks[0]
     assert len(table.rows) == ESCALATION_ROWS and table.note == "另有5条未列出，详见督办台账。"
 
@@ -133,16 +137,8 @@ def matter(title: str, *tasks: TaskLine, status="办理中", escalations=()) -> 
 
 def test_special_report_on_one_matter():
     esc = (EscalationLine(date(2026, 12, 8), "urged", "县教育局", "修缮校舍"),)
-    doc = special_report(
-        [matter("修缮校舍", task(overdue=True, urges=1), escalations=esc)],
-        topic=None,
-        as_of=date(2026, 12, 8),
-        number="督查专报〔2026〕1号",
-        issuer=ISSUER,
-        issued_on=date(2026, 12, 8),
-        addressee="县人民政府领导：",
-        copies_to=(),
-    )
+    one = [matter("修缮校舍", task(overdue=True, urges=1), escalations=esc)]
+    doc = report(one, date(2026, 12, 8), number="督查专报〔2026〕1号")
     assert doc.title == "关于“修缮校舍”办理情况的督查专报" and doc.kind == "special_report"
     assert [s.heading for s in doc.sections] == [
         "一、基本情况",
@@ -168,16 +164,7 @@ def test_special_report_on_a_campaign_and_a_closed_one():
         matter("乙", task("县卫生健康局", status="已办结", done=date(2026, 12, 9), late=True), status="已办结"),
         matter("丙", task("县财政局")),
     ]
-    doc = special_report(
-        ms,
-        topic="网民留言类督办事项",
-        as_of=date(2026, 12, 10),
-        number="督查专报〔2026〕2号",
-        issuer=ISSUER,
-        issued_on=date(2026, 12, 10),
-        addressee="县人民政府领导：",
-        copies_to=(),
-    )
+    doc = report(ms, date(2026, 12, 10), topic="网民留言类督办事项", number="督查专报〔2026〕2号")
     assert doc.title == "关于网民留言类督办事项办理情况的督查专报"
     assert (
         doc.sections[0]
@@ -186,29 +173,11 @@ def test_special_report_on_a_campaign_and_a_closed_one():
     )
     assert [r[-1] for r in doc.sections[1].blocks[1].rows] == ["按期办结", "超期办结", "正在办理"]
     assert "已办结2项，按期办结率50.0%；尚未办结1项，其中逾期0项" in doc.sections[3].blocks[0]
-    closed = special_report(
-        [ms[0]],
-        topic=None,
-        as_of=date(2026, 12, 10),
-        number="n",
-        issuer=ISSUER,
-        issued_on=date(2026, 12, 10),
-        addressee="县人民政府领导：",
-        copies_to=(),
-    )
+    closed = report([ms[0]], date(2026, 12, 10))
     assert closed.sections[-1].blocks == ("“甲”的1项任务已全部按期办结，建议予以销号。",)
     assert "没有逾期事项，也未采取催办督办措施" in closed.sections[2].blocks[0]
     with pytest.raises(ValueError):
-        special_report(
-            [],
-            topic="x",
-            as_of=date(2026, 12, 10),
-            number="n",
-            issuer=ISSUER,
-            issued_on=date(2026, 12, 10),
-            addressee="",
-            copies_to=(),
-        )
+        report([], date(2026, 12, 10), topic="x", addressee="")
 
 
 def test_section_numbering_skips_empty_parts():
@@ -228,15 +197,6 @@ def test_campaign_topic_names_what_the_filter_selects():
 
 def test_a_long_matter_title_is_shortened_in_the_reports_title_but_kept_in_the_body():
     long = "关于" + "推进老旧小区改造" * 20
-    doc = special_report(
-        [matter(long, task())],
-        topic=None,
-        as_of=date(2026, 12, 8),
-        number="n",
-        issuer=ISSUER,
-        issued_on=date(2026, 12, 8),
-        addressee="县人民政府领导：",
-        copies_to=(),
-    )
+    doc = report([matter(long, task())], date(2026, 12, 8))
     assert doc.title.endswith("…”办理情况的督查专报") and len(doc.title) < 80
     assert doc.sections[1].blocks[1].rows[0][1] == long

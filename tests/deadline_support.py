@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import json
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import httpx
 import nats
@@ -21,6 +21,7 @@ from duban_deadline.bootstrap import bootstrap
 from duban_deadline.config import DeadlineSettings
 
 TENANT = "demo"
+MODEL_TYPES = {model: event_type for event_type, model in ev.EVENT_TYPES.items()}
 
 
 def origin(kind: str = "meeting_decision", **fields) -> dict:
@@ -67,6 +68,10 @@ class Deadline:
         aggregate, name = type_.split(".")[1:3]
         await self.js.publish(f"duban.ev.{tenant}.{aggregate}.{name}", env.to_bytes(), headers={"Nats-Msg-Id": env.id})
 
+    async def tell(self, fact) -> None:
+        """Publish a task fact as tasking would, under its type in the contract."""
+        await self.publish(MODEL_TYPES[type(fact)], fact)
+
     async def set_time(self, at: datetime) -> None:
         await set_shared_time(self.js, at, services=("deadline",), timeout_s=60)
 
@@ -78,6 +83,11 @@ class Deadline:
             await asyncio.sleep(0.05)
         bodies = [json.loads(m.data) for m in await stored_messages(self.js, subject)]
         return [b for b in bodies if not types or b["type"] in types]
+
+    async def published(self, event_type: str, task_id: str | None = None) -> list[dict]:
+        """The data of every ``event_type`` event published so far; of one task if ``task_id`` is given."""
+        events = await self.events(types=(event_type,))
+        return [e["data"] for e in events if task_id in (None, e["data"].get("task_id"))]
 
     async def wait_for(self, predicate, timeout_s: float = 20.0, what: str = "condition"):
         deadline = asyncio.get_running_loop().time() + timeout_s
@@ -151,55 +161,48 @@ async def seed_timers(
 ) -> list[str]:
     """``n`` open deadlines with one timer each, due within ``spread_s`` seconds from ``due_from``
     (written straight into the deadline tables, as if ``n`` tasks had been assigned)."""
-    from datetime import timedelta
-
     from duban_deadline.adapters.orm import deadlines, timers
 
     now = due_from - timedelta(days=10)
+    open_deadline = {
+        "tenant": tenant,
+        "start_on": now.date(),
+        "due_on": due_from.date(),
+        "due_at": due_from,
+        "rule": "one_unit",
+        "provisional": False,
+        "set_at": now,
+        "status": "open",
+        "lead_unit": "zjj",
+        "co_units": [],
+        "assigned_at": now,
+        "basis": None,
+        "revision": 1,
+    }
+    pending_timer = {
+        "tenant": tenant,
+        "kind": kind,
+        "seq": 0,
+        "ref_on": due_from.date(),
+        "state": "pending",
+        "created_at": now,
+        "deferrals": 0,
+    }
     ids = [str(uuid.uuid4()) for _ in range(n)]
     for chunk in range(0, n, 2000):
         part = ids[chunk : chunk + 2000]
+        deadline_rows = [{**open_deadline, "task_id": t, "matter_id": str(uuid.uuid4())} for t in part]
+        timer_rows = [
+            {
+                **pending_timer,
+                "id": str(uuid.uuid4()),
+                "task_id": t,
+                "due_at": due_from + timedelta(seconds=(chunk + i) % spread_s),
+            }
+            for i, t in enumerate(part)
+        ]
         with tenancy.scoped(tenant):
             async with db.transaction() as s:
-                await s.execute(
-                    deadlines.insert(),
-                    [
-                        dict(
-                            task_id=t,
-                            tenant=tenant,
-                            matter_id=str(uuid.uuid4()),
-                            start_on=now.date(),
-                            due_on=due_from.date(),
-                            due_at=due_from,
-                            rule="one_unit",
-                            provisional=False,
-                            set_at=now,
-                            status="open",
-                            lead_unit="zjj",
-                            co_units=[],
-                            assigned_at=now,
-                            basis=None,
-                            revision=1,
-                        )
-                        for t in part
-                    ],
-                )
-                await s.execute(
-                    timers.insert(),
-                    [
-                        dict(
-                            id=str(uuid.uuid4()),
-                            tenant=tenant,
-                            task_id=t,
-                            kind=kind,
-                            seq=0,
-                            ref_on=due_from.date(),
-                            due_at=due_from + timedelta(seconds=(chunk + i) % spread_s),
-                            state="pending",
-                            created_at=now,
-                            deferrals=0,
-                        )
-                        for i, t in enumerate(part)
-                    ],
-                )
+                await s.execute(deadlines.insert(), deadline_rows)
+                await s.execute(timers.insert(), timer_rows)
     return ids

@@ -14,6 +14,13 @@ from duban_common.calendar import TZ
 from duban_common.contracts import events as ev
 
 START = datetime(2026, 11, 20, 9, 0, tzinfo=TZ)  # Friday; an executive meeting's task is due Mon Dec 7
+# what an executive meeting's task left alone publishes after its deadline, in firing order
+EVERY_TIMER = [
+    ev.DEADLINE_ACKNOWLEDGEMENT_OVERDUE,
+    ev.DEADLINE_DECLINE_WINDOW_CLOSED,
+    ev.DEADLINE_REMINDER,
+    ev.DEADLINE_OVERDUE,
+]
 
 
 def local(y, m, d, hh=9, mm=0) -> datetime:
@@ -33,6 +40,10 @@ def of_task(events: list[dict], task_id: str, prefix: str = "duban.deadline.") -
 @pytest.fixture
 def db_url(tmp_path) -> str:
     return f"sqlite+aiosqlite:///{tmp_path / 'deadline.db'}"
+
+
+def about(task: ev.TaskAssigned) -> dict:
+    return {"task_id": task.task_id, "matter_id": task.matter_id}
 
 
 async def assign(d, **kw) -> ev.TaskAssigned:
@@ -75,13 +86,7 @@ async def test_an_assigned_task_gets_its_deadline_and_its_timers_fire_once_in_or
         events = await d.events()
         check_contract(events)
         mine = of_task(events, t.task_id)
-        assert [e["type"] for e in mine] == [
-            ev.DEADLINE_SET,
-            ev.DEADLINE_ACKNOWLEDGEMENT_OVERDUE,
-            ev.DEADLINE_DECLINE_WINDOW_CLOSED,
-            ev.DEADLINE_REMINDER,
-            ev.DEADLINE_OVERDUE,
-        ]
+        assert [e["type"] for e in mine] == [ev.DEADLINE_SET, *EVERY_TIMER]
         set_, ack, _, reminder, overdue = (e["data"] for e in mine)
         assert (set_["reason"], set_["revision"], set_["previous_due_on"], set_["lead_unit"]) == (
             "assigned",
@@ -100,37 +105,13 @@ async def test_later_task_facts_cancel_the_timers_they_make_pointless(fresh_nats
     async with running_deadline(fresh_nats.url, db_url, START) as d:
         signed, done, bounced = await assign(d), await assign(d), await assign(d)
         now = d.runtime.clock.now()
-        await d.publish(
-            ev.TASK_ACKNOWLEDGED,
-            ev.TaskAcknowledged(task_id=signed.task_id, matter_id=signed.matter_id, unit="zjj", acknowledged_at=now),
-        )
-        await d.publish(
-            ev.TASK_COMPLETION_SUBMITTED,
-            ev.TaskCompletionSubmitted(task_id=done.task_id, matter_id=done.matter_id, unit="zjj", submitted_at=now),
-        )
-        await d.publish(
-            ev.TASK_DECLINED,
-            ev.TaskDeclined(
-                task_id=bounced.task_id,
-                matter_id=bounced.matter_id,
-                unit="zjj",
-                reason="不属于本单位职责",
-                declined_at=now,
-            ),
-        )
+        await d.tell(ev.TaskAcknowledged(**about(signed), unit="zjj", acknowledged_at=now))
+        await d.tell(ev.TaskCompletionSubmitted(**about(done), unit="zjj", submitted_at=now))
+        await d.tell(ev.TaskDeclined(**about(bounced), unit="zjj", reason="不属于本单位职责", declined_at=now))
         await d.wait_for(
             lambda: _states(d, bounced.task_id, "cancelled", 4), what="the declined task's timers cancelled"
         )
-        await d.publish(
-            ev.TASK_REASSIGNED,
-            ev.TaskReassigned(
-                task_id=bounced.task_id,
-                matter_id=bounced.matter_id,
-                previous_unit="zjj",
-                lead_unit="fgj",
-                reassigned_at=now,
-            ),
-        )
+        await d.tell(ev.TaskReassigned(**about(bounced), previous_unit="zjj", lead_unit="fgj", reassigned_at=now))
         await d.wait_for(lambda: _states(d, bounced.task_id, "pending", 4), what="the reassigned task's new timers")
         await d.wait_for(lambda: _states(d, done.task_id, "cancelled", 4), what="the completed task's timers cancelled")
         await d.wait_for(
@@ -148,14 +129,7 @@ async def test_later_task_facts_cancel_the_timers_they_make_pointless(fresh_nats
         assert [e["type"] for e in of_task(events, done.task_id)] == [ev.DEADLINE_SET]
         assert (await d.deadline(done.task_id))["light"] == "green"
         fired = of_task(events, bounced.task_id)
-        assert [e["type"] for e in fired] == [
-            ev.DEADLINE_SET,
-            ev.DEADLINE_SET,
-            ev.DEADLINE_ACKNOWLEDGEMENT_OVERDUE,
-            ev.DEADLINE_DECLINE_WINDOW_CLOSED,
-            ev.DEADLINE_REMINDER,
-            ev.DEADLINE_OVERDUE,
-        ]
+        assert [e["type"] for e in fired] == [ev.DEADLINE_SET, ev.DEADLINE_SET, *EVERY_TIMER]
         assert all(e["data"]["lead_unit"] == "fgj" for e in fired[1:])
         # the same deadline, announced again with the new unit's limits (tasking keeps no window of its own)
         first, again = fired[0]["data"], fired[1]["data"]
@@ -329,11 +303,7 @@ async def test_a_local_holiday_recomputes_the_open_deadlines_it_touches_and_says
         r = await d.http.delete(url)
         assert r.json()["moved"][0]["to"] == "2026-12-07"
         assert (await d.http.delete(url)).status_code == 404
-        sets = [
-            e["data"]
-            for e in await d.events()
-            if e["type"] == ev.DEADLINE_SET and e["data"]["task_id"] == executive.task_id
-        ]
+        sets = await d.published(ev.DEADLINE_SET, executive.task_id)
         assert [(s["due_on"], s["reason"], s["revision"]) for s in sets] == [
             ("2026-12-07", "assigned", 1),
             ("2026-12-08", "calendar_changed", 2),
@@ -383,7 +353,7 @@ async def test_a_deadline_in_an_unscheduled_year_is_provisional_until_the_schedu
             }
         ]
         assert (await d.deadline(t.task_id))["provisional"] is False
-        sets = [e["data"] for e in await d.events() if e["type"] == ev.DEADLINE_SET]
+        sets = await d.published(ev.DEADLINE_SET)
         assert [(s["due_on"], s["provisional"], s["reason"]) for s in sets] == [
             ("2027-05-03", True, "assigned"),
             ("2027-05-06", False, "schedule_loaded"),
@@ -439,7 +409,7 @@ async def test_policies_are_per_tenant_and_the_office_issuing_late_is_shown(fres
             "2026-12-07T10:00:00Z",
         )  # 3 weeks from the meeting, 18:00
         assert (row["notice_limit_on"], row["notice_late_workdays"], row["notice_late"]) == ("2026-11-19", 1, True)
-        late = [e["data"] for e in await d.events() if e["type"] == ev.DEADLINE_NOTICE_LATE]
+        late = await d.published(ev.DEADLINE_NOTICE_LATE)
         assert [(x["task_id"], x["late_workdays"], x["limit_rule"]) for x in late] == [
             (t.task_id, 1, "meeting_executive")
         ]
@@ -486,20 +456,9 @@ async def test_a_returned_task_keeps_its_deadline_and_a_reopened_one_gets_a_fres
         returned, reopened = await assign(d), await assign(d)
         now = d.runtime.clock.now()
         for t in (returned, reopened):
-            await d.publish(
-                ev.TASK_COMPLETION_SUBMITTED,
-                ev.TaskCompletionSubmitted(task_id=t.task_id, matter_id=t.matter_id, unit="zjj", submitted_at=now),
-            )
-        await d.publish(
-            ev.TASK_RETURNED,
-            ev.TaskReturned(
-                task_id=returned.task_id, matter_id=returned.matter_id, unit="zjj", reason="材料不全", returned_at=now
-            ),
-        )
-        await d.publish(
-            ev.TASK_COMPLETED,
-            ev.TaskCompleted(task_id=reopened.task_id, matter_id=reopened.matter_id, completed_at=now),
-        )
+            await d.tell(ev.TaskCompletionSubmitted(**about(t), unit="zjj", submitted_at=now))
+        await d.tell(ev.TaskReturned(**about(returned), unit="zjj", reason="材料不全", returned_at=now))
+        await d.tell(ev.TaskCompleted(**about(reopened), completed_at=now))
         # one consumer applies task.* in order: once the later acceptance shows, the return was applied
         await d.wait_for(lambda: _status(d, reopened.task_id, "completed"), what="the accepted task")
         await d.wait_for(
@@ -510,24 +469,13 @@ async def test_a_returned_task_keeps_its_deadline_and_a_reopened_one_gets_a_fres
         assert sorted(x["kind"] for x in row["timers"] if x["state"] == "pending") == ["overdue", "reminder"]
 
         await d.set_time(local(2026, 12, 10))  # a spot check finds it not done
-        await d.publish(
-            ev.TASK_REOPENED,
-            ev.TaskReopened(
-                task_id=reopened.task_id,
-                matter_id=reopened.matter_id,
-                unit="zjj",
-                reason="回访不满意",
-                reopened_at=local(2026, 12, 10),
-            ),
+        await d.tell(
+            ev.TaskReopened(**about(reopened), unit="zjj", reason="回访不满意", reopened_at=local(2026, 12, 10))
         )
         await d.wait_for(lambda: _status(d, reopened.task_id, "open"), what="the reopened task")
         row = await d.deadline(reopened.task_id)
         assert (row["due_on"], row["light"], row["revision"]) == ("2026-12-25", "green", 2)  # 15 days from Dec 10
-        sets = [
-            e["data"]
-            for e in await d.events()
-            if e["type"] == ev.DEADLINE_SET and e["data"]["task_id"] == reopened.task_id
-        ]
+        sets = await d.published(ev.DEADLINE_SET, reopened.task_id)
         assert [(s["reason"], s["previous_due_on"], s["due_on"]) for s in sets] == [
             ("assigned", None, "2026-12-07"),
             ("reopened", "2026-12-07", "2026-12-25"),
@@ -569,7 +517,7 @@ async def test_provisional_deadlines_are_recomputed_on_start_when_a_newer_calend
     async with running_deadline(fresh_nats.url, db_url, local(2026, 11, 3)) as d:
         row = await d.wait_for(lambda: _not_provisional(d, t.task_id), what="the deadline recomputed on start")
         assert row["due_on"] == "2027-05-06"
-        sets = [e["data"] for e in await d.events() if e["type"] == ev.DEADLINE_SET]
+        sets = await d.published(ev.DEADLINE_SET)
         assert [(s["due_on"], s["provisional"], s["reason"]) for s in sets] == [
             ("2027-05-03", True, "assigned"),
             ("2027-05-06", False, "calendar_updated"),
@@ -588,18 +536,11 @@ async def test_a_feedback_report_in_time_meets_a_meeting_deadline_and_the_next_i
     async with running_deadline(fresh_nats.url, db_url, START) as d:
         t = await assign(d)  # executive meeting held the day of the assignment: due Dec 7
         await d.set_time(local(2026, 12, 4, 10))
-        await d.publish(
-            ev.TASK_PROGRESS_REPORTED,
-            ev.TaskProgressReported(
-                task_id=t.task_id, matter_id=t.matter_id, unit="zjj", reported_at=local(2026, 12, 4, 10), progress=0
-            ),
-        )
+        await d.tell(ev.TaskProgressReported(**about(t), unit="zjj", reported_at=local(2026, 12, 4, 10), progress=0))
         await d.wait_for(lambda: _due(d, t.task_id, "2027-01-07"), what="the next feedback's day")
         await d.set_time(local(2026, 12, 8, 10))
         assert (await d.deadline(t.task_id))["light"] == "green"
-        sets = [
-            e["data"] for e in await d.events() if e["type"] == ev.DEADLINE_SET and e["data"]["task_id"] == t.task_id
-        ]
+        sets = await d.published(ev.DEADLINE_SET, t.task_id)
         assert [(s["reason"], s["due_on"], s["satisfied_by"], s["counted_from"], s["rule_label"]) for s in sets] == [
             ("assigned", "2026-12-07", "feedback", "origin", "会后半个月"),
             ("feedback_received", "2027-01-07", "feedback", "origin", "会后半个月"),
@@ -608,11 +549,7 @@ async def test_a_feedback_report_in_time_meets_a_meeting_deadline_and_the_next_i
             sets[0]["decline_until"] == "2026-11-24T09:30:00Z" and sets[0]["acknowledge_by"] == "2026-11-23T09:30:00Z"
         )
         await d.set_time(local(2027, 1, 8, 10))  # the January report missed: late like a deadline
-        overdue = [
-            e["data"]
-            for e in await d.events()
-            if e["type"] == ev.DEADLINE_OVERDUE and e["data"]["task_id"] == t.task_id
-        ]
+        overdue = await d.published(ev.DEADLINE_OVERDUE, t.task_id)
         assert [o["due_on"] for o in overdue] == ["2027-01-07"]
         check_contract(await d.events())
 

@@ -27,6 +27,7 @@ from duban_escalation.service_layer import handlers, notify, orders
 from service_support import rows
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=TZ)
+DUE_AT = datetime(2026, 11, 20, 17, 30, tzinfo=TZ)
 ORIGIN = {"kind": "leader_instruction", "source": "/platforms/oa", "submission_id": "s1", "external_id": "ps-1"}
 
 
@@ -106,15 +107,24 @@ def urged(outbox: list[dict]) -> list[tuple]:
     ]
 
 
-def deadline_set(task_id: str, matter_id: str) -> ev.DeadlineSet:
+def deadline_set(task_id: str, matter_id: str, *, due_at=DUE_AT, rule="working_days", **fields) -> ev.DeadlineSet:
+    """The deadline of a task started Nov 10, due on ``due_at``'s day (by default Fri Nov 20, 17:30)."""
     return ev.DeadlineSet(
         task_id=task_id,
         matter_id=matter_id,
         start_on=date(2026, 11, 10),
-        due_on=date(2026, 11, 20),
-        due_at=datetime(2026, 11, 20, 17, 30, tzinfo=TZ),
-        rule="working_days",
+        due_on=due_at.date(),
+        due_at=due_at,
+        rule=rule,
+        **fields,
     )
+
+
+def deadline_overdue(task_id: str, matter_id: str, *, timer_id: str | None = None) -> ev.DeadlineOverdue:
+    """The overdue of a task due Fri Nov 20, 17:30, as its timer fired it."""
+    timer_id = timer_id or f"{task_id}:overdue:2026-11-20"
+    at = {"scheduled_at": DUE_AT, "due_on": DUE_AT.date(), "due_at": DUE_AT}
+    return ev.DeadlineOverdue(task_id=task_id, matter_id=matter_id, timer_id=timer_id, **at)
 
 
 def assigned(task_id: str, matter_id: str) -> ev.TaskAssigned:
@@ -129,31 +139,11 @@ def assigned(task_id: str, matter_id: str) -> ev.TaskAssigned:
 
 
 async def test_a_deadline_before_the_assignment_is_kept_and_an_overdue_waits_for_it(runtime):
-    due_at = datetime(2026, 11, 20, 17, 30, tzinfo=TZ)
-    await deliver(
-        runtime,
-        "deadlines",
-        ev.DEADLINE_SET,
-        ev.DeadlineSet(
-            task_id="t1",
-            matter_id="m1",
-            start_on=date(2026, 11, 10),
-            due_on=date(2026, 11, 20),
-            due_at=due_at,
-            rule="working_days",
-        ),
-    )
+    await deliver(runtime, "deadlines", ev.DEADLINE_SET, deadline_set("t1", "m1"))
     [task] = await rows(runtime, orm.watched_tasks)
     assert (task["due_on"], task["unit"], task["overdue"], task["urges"]) == (date(2026, 11, 20), None, False, 0)
 
-    overdue = ev.DeadlineOverdue(
-        task_id="t1",
-        matter_id="m1",
-        timer_id="t1:overdue:2026-11-20",
-        scheduled_at=due_at,
-        due_on=date(2026, 11, 20),
-        due_at=due_at,
-    )
+    overdue = deadline_overdue("t1", "m1")
     await deliver(runtime, "deadlines", ev.DEADLINE_OVERDUE, overdue)
     await deliver(runtime, "deadlines", ev.DEADLINE_OVERDUE, overdue)  # a redelivery, however late, waits once
     [task] = await rows(runtime, orm.watched_tasks)
@@ -200,33 +190,9 @@ async def test_a_return_before_the_assignment_waits_for_it(runtime):
 
 
 async def test_an_overdue_whose_task_got_a_new_deadline_before_its_assignment_is_not_taken(runtime):
-    due_at = datetime(2026, 11, 20, 17, 30, tzinfo=TZ)
-    await deliver(
-        runtime,
-        "deadlines",
-        ev.DEADLINE_OVERDUE,
-        ev.DeadlineOverdue(
-            task_id="t3",
-            matter_id="m3",
-            timer_id="t3:overdue:2026-11-20",
-            scheduled_at=due_at,
-            due_on=date(2026, 11, 20),
-            due_at=due_at,
-        ),
-    )
-    await deliver(
-        runtime,
-        "deadlines",
-        ev.DEADLINE_SET,
-        ev.DeadlineSet(  # extended meanwhile: no longer overdue
-            task_id="t3",
-            matter_id="m3",
-            start_on=date(2026, 11, 10),
-            due_on=date(2026, 12, 4),
-            due_at=due_at.replace(day=4, month=12),
-            rule="working_days",
-        ),
-    )
+    await deliver(runtime, "deadlines", ev.DEADLINE_OVERDUE, deadline_overdue("t3", "m3"))
+    extended = deadline_set("t3", "m3", due_at=DUE_AT.replace(day=4, month=12))  # meanwhile: no longer overdue
+    await deliver(runtime, "deadlines", ev.DEADLINE_SET, extended)
     await deliver(runtime, "tasks", ev.TASK_ASSIGNED, assigned("t3", "m3"))
     [task] = await rows(runtime, orm.watched_tasks)
     assert (task["unit"], task["overdue"], task["urges"], task["waiting"]) == ("zjj", False, 0, None)
@@ -314,28 +280,11 @@ async def test_a_reassignment_processed_before_the_assignment_keeps_its_unit_and
     """task.assigned failed once and waits for its redelivery while the same stream's task.reassigned
     goes through: the later unit stays when the assignment comes, and what came meanwhile (an overdue,
     an urge by hand) waits for the assignment, which alone carries the title."""
-    due_at = datetime(2026, 11, 20, 17, 30, tzinfo=TZ)
-    await deliver(
-        runtime,
-        "tasks",
-        ev.TASK_REASSIGNED,
-        ev.TaskReassigned(
-            task_id="t6", matter_id="m6", previous_unit="zjj", lead_unit="fgj", reassigned_at=NOW, version=2
-        ),
+    reassigned = ev.TaskReassigned(
+        task_id="t6", matter_id="m6", previous_unit="zjj", lead_unit="fgj", reassigned_at=NOW, version=2
     )
-    await deliver(
-        runtime,
-        "deadlines",
-        ev.DEADLINE_OVERDUE,
-        ev.DeadlineOverdue(
-            task_id="t6",
-            matter_id="m6",
-            timer_id="t6:overdue:2026-11-20",
-            scheduled_at=due_at,
-            due_on=date(2026, 11, 20),
-            due_at=due_at,
-        ),
-    )
+    await deliver(runtime, "tasks", ev.TASK_REASSIGNED, reassigned)
+    await deliver(runtime, "deadlines", ev.DEADLINE_OVERDUE, deadline_overdue("t6", "m6"))
     [task] = await rows(runtime, orm.watched_tasks)
     assert (task["unit"], task["title"], task["urges"], [w["reason"] for w in task["waiting"]]) == (
         "fgj",

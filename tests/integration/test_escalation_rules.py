@@ -4,9 +4,17 @@ on a real database (no broker)."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import datetime
 
-from test_escalation_order import NOW, assigned, contexts, deliver, runtime  # noqa: F401 - the fixture
+from test_escalation_order import (  # noqa: F401 - the fixture
+    NOW,
+    assigned,
+    contexts,
+    deadline_overdue,
+    deadline_set,
+    deliver,
+    runtime,
+)
 
 from duban_common.calendar import TZ, WorkCalendar
 from duban_common.contracts import events as ev
@@ -15,22 +23,13 @@ from duban_escalation.domain.ladder import DEFAULT_LADDER
 from duban_escalation.service_layer.timers import EscalationTimers
 from service_support import rows
 
-DUE_AT = datetime(2026, 11, 20, 17, 30, tzinfo=TZ)
-
 
 def published(outbox: list[dict], type_: str) -> list[dict]:
     return [e["data"] for e in (json.loads(r["payload"]) for r in outbox) if e["type"] == type_]
 
 
 def overdue(task_id: str, n: int) -> ev.DeadlineOverdue:
-    return ev.DeadlineOverdue(
-        task_id=task_id,
-        matter_id="m",
-        timer_id=f"{task_id}:overdue:{n}",
-        scheduled_at=DUE_AT,
-        due_on=DUE_AT.date(),
-        due_at=DUE_AT,
-    )
+    return deadline_overdue(task_id, "m", timer_id=f"{task_id}:overdue:{n}")
 
 
 async def test_three_returns_take_the_first_rung_once_and_are_not_urges(runtime):  # noqa: F811
@@ -127,20 +126,14 @@ async def test_a_progress_report_does_not_stop_the_urging_a_deadline_ahead_does(
         )
     [reurge] = [t for t in await rows(runtime, orm.timers) if t["kind"] == "reurge"]
     assert not reurge["cancelled"]
-    await deliver(
-        runtime,
-        "deadlines",
-        ev.DEADLINE_SET,
-        ev.DeadlineSet(
-            task_id="t4",
-            matter_id="m",
-            start_on=date(2026, 11, 10),
-            due_on=date(2026, 12, 21),
-            due_at=datetime(2026, 12, 21, 17, 30, tzinfo=TZ),
-            rule="meeting_executive",
-            reason="feedback_received",
-        ),
+    ahead = deadline_set(
+        "t4",
+        "m",
+        due_at=datetime(2026, 12, 21, 17, 30, tzinfo=TZ),
+        rule="meeting_executive",
+        reason="feedback_received",
     )
+    await deliver(runtime, "deadlines", ev.DEADLINE_SET, ahead)
     [task] = await rows(runtime, orm.watched_tasks)
     [reurge] = [t for t in await rows(runtime, orm.timers) if t["kind"] == "reurge"]
     assert (task["overdue"], reurge["cancelled"]) == (False, True)
@@ -150,19 +143,8 @@ async def test_the_explanation_is_due_at_the_tenants_due_time_as_the_deadline_se
     """Issue: the 17:30 due time lived in escalation's climb.take_step as a literal too; the deadline
     service owns it per tenant and announces it with the deadline (deadline.set due_at)."""
     await deliver(runtime, "tasks", ev.TASK_ASSIGNED, assigned("t5", "m"))
-    await deliver(
-        runtime,
-        "deadlines",
-        ev.DEADLINE_SET,
-        ev.DeadlineSet(
-            task_id="t5",
-            matter_id="m",
-            start_on=date(2026, 11, 10),
-            due_on=date(2026, 11, 20),
-            due_at=datetime(2026, 11, 20, 18, 0, tzinfo=TZ),
-            rule="meeting_executive",
-        ),
-    )  # a tenant whose day ends at 18:00
+    at_six = deadline_set("t5", "m", due_at=datetime(2026, 11, 20, 18, 0, tzinfo=TZ), rule="meeting_executive")
+    await deliver(runtime, "deadlines", ev.DEADLINE_SET, at_six)  # a tenant whose day ends at 18:00
     for n in (1, 2):
         await deliver(runtime, "deadlines", ev.DEADLINE_OVERDUE, overdue("t5", n))
     [expl] = await rows(runtime, orm.explanations)

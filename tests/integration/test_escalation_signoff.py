@@ -72,6 +72,16 @@ async def take(
     )
 
 
+async def order_proposed(service, task_id: str) -> httpx.Response:
+    """The office (李敏) proposes a supervision order on a task just assigned to zjj."""
+    rt, client, auth = service
+    await deliver(rt, "tasks", ev.TASK_ASSIGNED, assigned(task_id, "m"))
+    url = f"/v1/tenants/demo/tasks/{task_id}/supervision-orders"
+    return await client.post(
+        url, json={"requirement": "务必于本周内完成整改"}, headers=as_(auth, "supervision_office", "李敏")
+    )
+
+
 async def test_inadequate_explanation_then_the_leaders_approval_transfers_once_with_the_assessment(service):
     rt, client, auth = service
     await third_urge(rt, "t1")
@@ -154,12 +164,7 @@ async def test_an_adequate_explanation_is_recorded_and_nothing_is_transferred(se
 
 async def test_a_supervision_order_is_proposed_approved_and_signed_by_three_people_and_numbered_at_signing(service):
     rt, client, auth = service
-    await deliver(rt, "tasks", ev.TASK_ASSIGNED, assigned("t3", "m"))
-    made = await client.post(
-        "/v1/tenants/demo/tasks/t3/supervision-orders",
-        json={"requirement": "务必于本周内完成整改"},
-        headers=as_(auth, "supervision_office", "李敏"),
-    )
+    made = await order_proposed(service, "t3")
     assert made.status_code == 201 and made.json()["status"] == "proposed"
     order = made.json()["order_id"]
     steps = f"/v1/tenants/demo/supervision-orders/{order}"
@@ -224,12 +229,7 @@ async def test_a_refused_urge_notice_takes_no_number_and_the_next_issued_one_is_
 
 async def test_an_approver_is_reminded_once_a_draft_waits_more_than_two_working_days(service):
     rt, client, auth = service
-    await deliver(rt, "tasks", ev.TASK_ASSIGNED, assigned("t5", "m"))
-    made = await client.post(
-        "/v1/tenants/demo/tasks/t5/supervision-orders",
-        json={"requirement": "务必于本周内完成整改"},
-        headers=as_(auth, "supervision_office", "李敏"),
-    )
+    made = await order_proposed(service, "t5")
     assert made.status_code == 201
     timers = EscalationTimers(rt, WorkCalendar(), rt.collaborators["contexts"])
 

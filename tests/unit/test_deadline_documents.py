@@ -25,27 +25,16 @@ CAL = WorkCalendar()
 MONTH = Period("months", 1)
 
 
+def origin(kind: str, **fields) -> MatterOrigin:
+    return MatterOrigin(kind=kind, source="/platforms/oa", submission_id="s", external_id="e", **fields)
+
+
 def meeting(kind: str, held_on: date) -> MatterOrigin:
-    return MatterOrigin(
-        kind="meeting_decision",
-        source="/platforms/oa",
-        submission_id="s",
-        external_id="e",
-        meeting_type=kind,
-        meeting_held_on=held_on,
-        origin_on=held_on,
-    )
+    return origin("meeting_decision", meeting_type=kind, meeting_held_on=held_on, origin_on=held_on)
 
 
 def instruction(role: str, on: date) -> MatterOrigin:
-    return MatterOrigin(
-        kind="leader_instruction",
-        source="/platforms/oa",
-        submission_id="s",
-        external_id="e",
-        leader_role=role,
-        origin_on=on,
-    )
+    return origin("leader_instruction", leader_role=role, origin_on=on)
 
 
 def test_meetings_and_the_principal_leaders_instructions_count_from_the_meeting_or_the_instruction():
@@ -69,17 +58,15 @@ def test_meetings_and_the_principal_leaders_instructions_count_from_the_meeting_
 def test_topic_meetings_deputy_instructions_and_special_bodies_count_from_the_assignment():
     """County notice: 「县政府专题会议、县政府分管领导的批示、交办事项的落实情况，须在交办后1周内…；专门机构交办事项…须在交办后1周内」."""
     held, assigned = date(2026, 11, 2), date(2026, 11, 5)
-    for origin in (meeting("topic", held), meeting("special_body", held), instruction("deputy", held)):
-        d = compute(CAL, origin, assigned, has_co_units=False, requested_due_on=None)
-        assert (d.start_on, d.due_on) == (assigned, date(2026, 11, 12)), origin
+    for matter_origin in (meeting("topic", held), meeting("special_body", held), instruction("deputy", held)):
+        d = compute(CAL, matter_origin, assigned, has_co_units=False, requested_due_on=None)
+        assert (d.start_on, d.due_on) == (assigned, date(2026, 11, 12)), matter_origin
 
 
 def test_a_superior_document_counts_from_its_receipt():
     """DESIGN §5: a superior document with no stated deadline: 「report within 3 months」 of its receipt."""
-    origin = MatterOrigin(
-        kind="superior_assignment", source="/x", submission_id="s", external_id="e", origin_on=date(2026, 3, 2)
-    )
-    d = compute(CAL, origin, date(2026, 3, 9), has_co_units=False, requested_due_on=None)
+    superior = origin("superior_assignment", origin_on=date(2026, 3, 2))
+    d = compute(CAL, superior, date(2026, 3, 9), has_co_units=False, requested_due_on=None)
     assert (d.start_on, d.due_on) == (date(2026, 3, 2), date(2026, 6, 2))
 
 
@@ -167,7 +154,7 @@ def test_a_late_feedback_report_ends_the_lateness_and_the_next_month_runs_from_t
 def test_a_progress_report_does_not_meet_a_completion_rule_or_a_requested_date():
     """Online messages 「10个工作日内办结」: only the completion meets it. An explicit date asked for is a
     date for the result."""
-    msg = MatterOrigin(kind="online_message", source="/x", submission_id="s", external_id="e")
+    msg = origin("online_message")
     basis = basis_for(msg, date(2026, 11, 2), has_co_units=False, requested_due_on=None)
     assert after_feedback(CAL, basis, date(2026, 11, 16), date(2026, 11, 10), MONTH) is None
     asked = basis_for(
@@ -242,9 +229,9 @@ def test_the_county_rules_count_by_who_handles_the_item():
     plain = meeting("executive", date(2026, 11, 2))
     office = plain.model_copy(update={"handled_by_office": True})
 
-    def due(origin, co_units: bool):
+    def due(matter_origin, co_units: bool):
         return compute(
-            CAL, origin, start, has_co_units=co_units, requested_due_on=None, rules=p.rules, scheme=p.rule_scheme
+            CAL, matter_origin, start, has_co_units=co_units, requested_due_on=None, rules=p.rules, scheme=p.rule_scheme
         )
 
     assert [(due(o, co).rule, due(o, co).due_on) for o, co in ((office, False), (plain, False), (plain, True))] == [
@@ -253,7 +240,7 @@ def test_the_county_rules_count_by_who_handles_the_item():
         ("with_co_units", date(2026, 12, 7)),
     ]
     assert due(instruction("principal", start), True).rule == "with_co_units"
-    msg = MatterOrigin(kind="online_message", source="/x", submission_id="s", external_id="e")
+    msg = origin("online_message")
     assert due(msg, True).rule == "online_message"  # 「10个工作日内办结」 in either scheme
     assert (
         compute(CAL, plain, start, has_co_units=True, requested_due_on=None).rule == "meeting_executive"

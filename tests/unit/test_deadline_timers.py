@@ -212,44 +212,30 @@ def origin(kind, **kw) -> MatterOrigin:
     return MatterOrigin(kind=kind, source="/p", submission_id="S", external_id="E", **kw)
 
 
+def notice_case(o: MatterOrigin, issued: str, limit: str, late: int) -> tuple:
+    return o, date.fromisoformat(issued), date.fromisoformat(limit), late
+
+
 NOTICES = [
     # (origin, issued on, limit day, late working days)
-    (
-        origin("meeting_decision", meeting_type="executive", origin_on=date(2026, 11, 20)),
-        date(2026, 11, 25),
-        date(2026, 11, 25),
-        0,
+    notice_case(
+        origin("meeting_decision", meeting_type="executive", origin_on="2026-11-20"), "2026-11-25", "2026-11-25", 0
     ),
-    (
-        origin("meeting_decision", meeting_type="executive", origin_on=date(2026, 11, 20)),
-        date(2026, 11, 26),
-        date(2026, 11, 25),
-        1,
+    notice_case(
+        origin("meeting_decision", meeting_type="executive", origin_on="2026-11-20"), "2026-11-26", "2026-11-25", 1
     ),
-    (
-        origin("meeting_decision", meeting_type="topic", origin_on=date(2026, 9, 29)),
-        date(2026, 10, 9),
-        date(2026, 10, 8),
-        1,
+    notice_case(
+        origin("meeting_decision", meeting_type="topic", origin_on="2026-09-29"), "2026-10-09", "2026-10-08", 1
     ),
-    (
-        origin("leader_instruction", leader_role="principal", origin_on=date(2026, 9, 30)),
-        date(2026, 10, 10),
-        date(2026, 10, 8),
-        2,
+    notice_case(
+        origin("leader_instruction", leader_role="principal", origin_on="2026-09-30"), "2026-10-10", "2026-10-08", 2
     ),
-    (
-        origin("leader_instruction", leader_role="deputy", origin_on=date(2026, 11, 19)),
-        date(2026, 11, 21),
-        date(2026, 11, 20),
-        1,
-    ),  # a Saturday
-    (
-        origin("work_report_task", origin_on=date(2026, 3, 5)),
-        date(2026, 3, 20),
-        date(2026, 3, 12),
-        6,
-    ),  # a week after the congress
+    # issued on a Saturday
+    notice_case(
+        origin("leader_instruction", leader_role="deputy", origin_on="2026-11-19"), "2026-11-21", "2026-11-20", 1
+    ),
+    # a week after the congress
+    notice_case(origin("work_report_task", origin_on="2026-03-05"), "2026-03-20", "2026-03-12", 6),
 ]
 
 

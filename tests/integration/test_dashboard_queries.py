@@ -15,6 +15,7 @@ from duban_reporting.adapters.orm import ledger, metadata, task_facts, task_stat
 from duban_reporting.domain import periods
 from duban_reporting.domain.model import light
 from duban_reporting.service_layer import dashboard, statistics
+from ledger_support import ledger_row
 
 TENANT = "east"
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=timezone.utc)
@@ -27,22 +28,8 @@ def _matter(i: int, tenant: str = TENANT) -> dict:
     """Deadlines from months ago to weeks ahead, some missing; some with the deadline service's yellow_from."""
     due = None if i % 13 == 0 else datetime(2026, 11, 1, 8, tzinfo=timezone.utc) + timedelta(hours=7 * (i % 150))
     yellow_from = due - timedelta(days=2 + i % 5) if due and i % 4 == 0 else None
-    return dict(
-        matter_id=f"{tenant}-{i:05d}",
-        tenant=tenant,
-        status=STATUSES[i % 10],
-        title="事项",
-        urges=0,
-        returns=0,
-        extensions=0,
-        progress=0,
-        registered_at=T0 + timedelta(hours=i),
-        due_at=due,
-        due_on=due.date() if due else None,
-        yellow_from=yellow_from,
-        lead_units=[],
-        co_units=[],
-    )
+    deadline = {"due_at": due, "due_on": due.date() if due else None, "yellow_from": yellow_from}
+    return ledger_row(f"{tenant}-{i:05d}", tenant, T0 + timedelta(hours=i), status=STATUSES[i % 10], **deadline)
 
 
 async def _plans(db: Database, s, statement) -> list[str]:

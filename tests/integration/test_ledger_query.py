@@ -20,6 +20,7 @@ from duban_reporting.adapters import ledger_search
 from duban_reporting.adapters.orm import ledger, ledger_units, metadata
 from duban_reporting.service_layer import ledger_query
 from duban_reporting.service_layer.ledger_query import SORTS, LedgerFilter
+from ledger_support import ledger_row
 
 TENANT = "east"
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=timezone.utc)
@@ -35,23 +36,10 @@ def _rows() -> tuple[list[dict], list[dict]]:
         matter = f"m-{(i * 7) % 12:02d}"  # ids not in registration order
         registered = None if i == 5 else T0 + timedelta(days=i // 3)  # ties of three
         due = None if i % 4 == 0 else T0 + timedelta(days=10 + i % 3)
-        rows.append(
-            dict(
-                matter_id=matter,
-                tenant=TENANT,
-                status="completed" if i % 5 == 0 else "assigned",
-                title=f"事项{i % 4}",
-                urges=i % 3,
-                returns=0,
-                extensions=0,
-                progress=(i * 10) % 100,
-                registered_at=registered,
-                due_at=due,
-                due_on=due.date() if due else None,
-                lead_units=[],
-                co_units=[],
-            )
-        )
+        status = "completed" if i % 5 == 0 else "assigned"
+        deadline = {"due_at": due, "due_on": due.date() if due else None}
+        row = ledger_row(matter, TENANT, registered, status=status, title=f"事项{i % 4}", **deadline)
+        rows.append({**row, "urges": i % 3, "progress": (i * 10) % 100})
         units.append(dict(matter_id=matter, unit="zjj" if i % 2 else "fgj", role="lead", tenant=TENANT))
         if i % 3 == 0:
             units.append(dict(matter_id=matter, unit="czj", role="co", tenant=TENANT))
@@ -162,20 +150,7 @@ async def _unit_status_counts(url: str) -> None:
         await migrations.upgrade(db, "reporting", metadata)
         statuses = ["completed"] * 8 + ["assigned", "in_progress"]
         rows = [
-            dict(
-                matter_id=f"m-{i:05d}",
-                tenant=TENANT,
-                status=statuses[i % 10],
-                title="事项",
-                urges=0,
-                returns=0,
-                extensions=0,
-                progress=0,
-                registered_at=T0 + timedelta(minutes=i),
-                lead_units=[],
-                co_units=[],
-            )
-            for i in range(3000)
+            ledger_row(f"m-{i:05d}", TENANT, T0 + timedelta(minutes=i), status=statuses[i % 10]) for i in range(3000)
         ]
         units = [
             dict(matter_id=r["matter_id"], unit="u0" if i % 3 == 0 else f"u{1 + i % 9}", role="lead", tenant=TENANT)
@@ -325,21 +300,8 @@ QUERIES = [
 
 
 def _searchable(tenant: str, i: int, title: str) -> dict:
-    return dict(
-        matter_id=f"{tenant}-{i}",
-        tenant=tenant,
-        status="assigned",
-        title=title,
-        notice_no=f"督办〔2026〕{i}号",
-        external_id=f"EXT-{i:03d}-hotline",
-        urges=0,
-        returns=0,
-        extensions=0,
-        progress=0,
-        registered_at=T0 + timedelta(hours=i),
-        lead_units=[],
-        co_units=[],
-    )
+    numbers = {"notice_no": f"督办〔2026〕{i}号", "external_id": f"EXT-{i:03d}-hotline"}
+    return ledger_row(f"{tenant}-{i}", tenant, T0 + timedelta(hours=i), title=title, **numbers)
 
 
 async def _search(url: str) -> None:

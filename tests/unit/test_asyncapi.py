@@ -259,34 +259,26 @@ def test_a_binary_mode_submission_is_on_the_contract_with_its_ce_headers():
         binary.subject, binary.data, {k: v for k, v in binary.headers.items() if k != "ce-source"}, seq=2
     )
     assert any("'ce-source' is a required property" in p for p in problems([no_source]))
+    assert problems([no_source, refused_by_intake(no_source, "缺少 ce-source")]) == []
+
+
+def refused_by_intake(message: Stored, reason: str) -> Stored:
+    """The dead letter intake's submissions consumer publishes when it refuses ``message`` at its first delivery."""
     letter = DeadLetter(
         service="intake",
         consumer="intake-submissions",
-        subject=binary.subject,
-        stream_seq=2,
+        subject=message.subject,
+        stream_seq=message.seq,
         deliveries=1,
-        reason="缺少 ce-source",
+        reason=reason,
         failed_at=datetime.now(timezone.utc),
-        original=binary.data.decode(),
-        original_headers=no_source.headers,
+        original=message.data.decode(),
+        original_headers=message.headers,
     )
-    dead = Stored("duban.dlq.demo.intake", json.dumps(letter.model_dump(mode="json")).encode(), letter.headers())
-    assert problems([no_source, dead]) == []
+    return Stored("duban.dlq.demo.intake", json.dumps(letter.model_dump(mode="json")).encode(), letter.headers())
 
 
 def test_an_invalid_submission_is_on_the_contract_only_when_a_dead_letter_refused_it():
     submission = Stored("duban.in.demo.meeting_decision", json.dumps({"specversion": "1.0", "id": "x"}).encode(), seq=3)
     assert "on channel in.meeting_decision" in problems([submission])[0]
-    letter = DeadLetter(
-        service="intake",
-        consumer="intake-submissions",
-        subject=submission.subject,
-        stream_seq=3,
-        deliveries=1,
-        reason="invalid",
-        failed_at=datetime.now(timezone.utc),
-        original=submission.data.decode(),
-        original_headers={},
-    )
-    dead = Stored("duban.dlq.demo.intake", json.dumps(letter.model_dump(mode="json")).encode(), letter.headers())
-    assert problems([submission, dead]) == []
+    assert problems([submission, refused_by_intake(submission, "invalid")]) == []

@@ -86,6 +86,11 @@ def stats(units: dict[str, Figures], bottom: int = 3, period: str = "2026-Q4") -
     }
 
 
+def issued(number: str, on: date, addressee: str) -> dict:
+    """How a sample document is issued: its number, the issuing office, the day, to whom, copied to COPIES."""
+    return {"number": number, "issuer": ISSUING.body, "issued_on": on, "addressee": addressee, "copies_to": COPIES}
+
+
 def _bulletin() -> Document:
     units = {
         c: figures(
@@ -117,15 +122,8 @@ def _bulletin() -> Document:
         )
         for i in range(36)
     ]
-    d = bulletin(
-        stats(units),
-        lines,
-        number="督查通报〔2026〕4号",
-        issuer=ISSUING.body,
-        issued_on=date(2027, 1, 6),
-        addressee="各乡镇人民政府，县政府各部门、各直属机构：",
-        copies_to=COPIES,
-    )
+    to_all = "各乡镇人民政府，县政府各部门、各直属机构："
+    d = bulletin(stats(units), lines, **issued("督查通报〔2026〕4号", date(2027, 1, 6), to_all))
     return d.document(ISSUING)
 
 
@@ -160,16 +158,9 @@ def _special_report() -> Document:
             (task("兴隆镇人民政府", "已办结", date(2026, 12, 4), date(2026, 12, 3)),),
         ),
     ]
-    d = special_report(
-        ms,
-        topic="2026年第四季度涉及“供暖”的网民留言类督办事项",
-        as_of=date(2026, 12, 10),
-        number="督查专报〔2026〕9号",
-        issuer=ISSUING.body,
-        issued_on=date(2026, 12, 10),
-        addressee="县人民政府领导：",
-        copies_to=COPIES,
-    )
+    topic = "2026年第四季度涉及“供暖”的网民留言类督办事项"
+    on = date(2026, 12, 10)
+    d = special_report(ms, topic=topic, as_of=on, **issued("督查专报〔2026〕9号", on, "县人民政府领导："))
     return d.document(ISSUING)
 
 

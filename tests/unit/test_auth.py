@@ -95,33 +95,12 @@ def test_bad_tokens_are_refused_with_the_reason(issuer, tmp_path):
     cases = {
         "登录已过期，请重新登录": issuer.token(tenant="a", roles=["supervision_office"], ttl_s=-120),
         "签名密钥未知": other.token(tenant="a", roles=["supervision_office"]),
-        "InvalidAudienceError": jwt.encode(
-            {**_claims(issuer), "aud": "someone-else"},
-            issuer.key_file.read_bytes(),
-            "ES256",
-            headers={"kid": _kid(issuer)},
-        ),
-        "InvalidIssuerError": jwt.encode(
-            {**_claims(issuer), "iss": "evil"}, issuer.key_file.read_bytes(), "ES256", headers={"kid": _kid(issuer)}
-        ),
-        "角色不对": jwt.encode(
-            {**_claims(issuer), "roles": ["superuser"]},
-            issuer.key_file.read_bytes(),
-            "ES256",
-            headers={"kid": _kid(issuer)},
-        ),
-        "只有平台运维": jwt.encode(
-            {**_claims(issuer), "tenant": "*"}, issuer.key_file.read_bytes(), "ES256", headers={"kid": _kid(issuer)}
-        ),
-        "必须写明单位": jwt.encode(
-            {**_claims(issuer), "roles": ["unit"]}, issuer.key_file.read_bytes(), "ES256", headers={"kid": _kid(issuer)}
-        ),
-        "必须写明平台": jwt.encode(
-            {**_claims(issuer), "roles": ["integrator"]},
-            issuer.key_file.read_bytes(),
-            "ES256",
-            headers={"kid": _kid(issuer)},
-        ),
+        "InvalidAudienceError": _signed(issuer, aud="someone-else"),
+        "InvalidIssuerError": _signed(issuer, iss="evil"),
+        "角色不对": _signed(issuer, roles=["superuser"]),
+        "只有平台运维": _signed(issuer, tenant="*"),
+        "必须写明单位": _signed(issuer, roles=["unit"]),
+        "必须写明平台": _signed(issuer, roles=["integrator"]),
         "令牌无效，请重新登录": "not.a.token",
     }
     for reason, token in cases.items():
@@ -151,6 +130,13 @@ def test_a_rotated_key_is_picked_up_from_the_jwks(issuer, tmp_path):
 
 def _kid(issuer: LocalIssuer) -> str:
     return json.loads(issuer.jwks_file.read_text())["keys"][0]["kid"]
+
+
+def _signed(issuer: LocalIssuer, **claims) -> str:
+    """A token signed with the issuer's own key, with ``claims`` changed from the valid ones."""
+    return jwt.encode(
+        {**_claims(issuer), **claims}, issuer.key_file.read_bytes(), "ES256", headers={"kid": _kid(issuer)}
+    )
 
 
 def _claims(issuer: LocalIssuer) -> dict:

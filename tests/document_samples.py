@@ -86,9 +86,9 @@ def stats(units: dict[str, Figures], bottom: int = 3, period: str = "2026-Q4") -
     }
 
 
-def issued(number: str, on: date, addressee: str) -> dict:
+def issued(number: str, day: date, addressee: str) -> dict:
     """How a sample document is issued: its number, the issuing office, the day, to whom, copied to COPIES."""
-    return {"number": number, "issuer": ISSUING.body, "issued_on": on, "addressee": addressee, "copies_to": COPIES}
+    return {"number": number, "issuer": ISSUING.body, "issued_on": day, "addressee": addressee, "copies_to": COPIES}
 
 
 def _bulletin() -> Document:
@@ -159,8 +159,8 @@ def _special_report() -> Document:
         ),
     ]
     topic = "2026年第四季度涉及“供暖”的网民留言类督办事项"
-    on = date(2026, 12, 10)
-    d = special_report(ms, topic=topic, as_of=on, **issued("督查专报〔2026〕9号", on, "县人民政府领导："))
+    day = date(2026, 12, 10)
+    d = special_report(ms, topic=topic, as_of=day, **issued("督查专报〔2026〕9号", day, "县人民政府领导："))
     return d.document(ISSUING)
 
 

@@ -123,8 +123,8 @@ def deadline_set(task_id: str, matter_id: str, *, due_at=DUE_AT, rule="working_d
 def deadline_overdue(task_id: str, matter_id: str, *, timer_id: str | None = None) -> ev.DeadlineOverdue:
     """The overdue of a task due Fri Nov 20, 17:30, as its timer fired it."""
     timer_id = timer_id or f"{task_id}:overdue:2026-11-20"
-    at = {"scheduled_at": DUE_AT, "due_on": DUE_AT.date(), "due_at": DUE_AT}
-    return ev.DeadlineOverdue(task_id=task_id, matter_id=matter_id, timer_id=timer_id, **at)
+    instants = {"scheduled_at": DUE_AT, "due_on": DUE_AT.date(), "due_at": DUE_AT}
+    return ev.DeadlineOverdue(task_id=task_id, matter_id=matter_id, timer_id=timer_id, **instants)
 
 
 def assigned(task_id: str, matter_id: str) -> ev.TaskAssigned:

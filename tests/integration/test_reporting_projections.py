@@ -74,9 +74,9 @@ def scenario() -> list:
         )
         return t
 
-    def progressed(m, progress, tasks, tasks_completed, hours):
+    def progressed(matter_id, progress, tasks, tasks_completed, hours):
         counts = {"tasks": tasks, "tasks_completed": tasks_completed, "completed": tasks_completed == tasks}
-        emit(ev.MatterProgressed(matter_id=m, progress=progress, **counts, at=at(hours)))
+        emit(ev.MatterProgressed(matter_id=matter_id, progress=progress, **counts, at=at(hours)))
 
     m1, o1 = matter("meeting_decision", "推进老旧小区改造", "zjj", meeting_title="县政府第12次常务会议", decision_seq=1)
     t1 = task(m1, o1, "zjj", ["czj"], notice=1)

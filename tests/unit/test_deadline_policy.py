@@ -24,10 +24,10 @@ def due(o: MatterOrigin, start: date, *, co_units: bool = False, requested: date
     return compute(CAL, o, start, has_co_units=co_units, requested_due_on=requested, **kw)
 
 
-def case(o: MatterOrigin, start: str, rule: str, expected: str, *, co_units: bool = False):
+def case(matter_origin: MatterOrigin, start: str, rule: str, expected: str, *, co_units: bool = False):
     """A default-rule case: origin, start day, the rule expected and its due day; co-units or not."""
     start_on, due_on = date.fromisoformat(start), date.fromisoformat(expected)
-    return pytest.param(o, start_on, co_units, rule, due_on, id=f"{rule}-{start}")
+    return pytest.param(matter_origin, start_on, co_units, rule, due_on, id=f"{rule}-{start}")
 
 
 CASES = [

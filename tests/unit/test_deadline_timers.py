@@ -212,8 +212,8 @@ def origin(kind, **kw) -> MatterOrigin:
     return MatterOrigin(kind=kind, source="/p", submission_id="S", external_id="E", **kw)
 
 
-def notice_case(o: MatterOrigin, issued: str, limit: str, late: int) -> tuple:
-    return o, date.fromisoformat(issued), date.fromisoformat(limit), late
+def notice_case(matter_origin: MatterOrigin, issued: str, limit: str, late: int) -> tuple:
+    return matter_origin, date.fromisoformat(issued), date.fromisoformat(limit), late
 
 
 NOTICES = [

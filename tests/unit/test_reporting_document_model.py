@@ -32,10 +32,10 @@ def issue_bulletin(figures_by_unit, escalations, number: str, issued_on: date, c
     )
 
 
-def report(matters, on: date, *, topic=None, number="n", addressee="县人民政府领导："):
+def report(matters, day: date, *, topic=None, number="n", addressee="县人民政府领导："):
     """A special report to the county's leaders, issued on the day it speaks of, copied to no one."""
     return special_report(
-        matters, topic=topic, as_of=on, number=number, issuer=ISSUER, issued_on=on, addressee=addressee, copies_to=()
+        matters, topic=topic, as_of=day, number=number, issuer=ISSUER, issued_on=day, addressee=addressee, copies_to=()
     )
 
 

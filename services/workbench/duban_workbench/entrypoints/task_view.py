@@ -5,11 +5,11 @@ missing when its service is down; the page then says which part is unavailable."
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from duban_common.pii import mask_phones_in_text
 
-from ..adapters.services import NotFound, Services, Unavailable
+from ..adapters.services import NotFound, Refused, Services, Unavailable
 from ..adapters.session import Session
 from . import timeline
 
@@ -59,6 +59,19 @@ async def load(services: Services, s: Session, task_id: str, names: dict[str, st
         "due_on": (deadline or {}).get("due_on") or task.get("due_on"),
         "light": (deadline or {}).get("light") or (row or {}).get("light"),
     }
+
+
+async def services_today(services: Services, s: Session) -> date | None:
+    """The day it is for the services: their clock, which the demo and the tests simulate (the
+    page's own clock would count from the real date). None when the calendar cannot be read."""
+    probe = datetime.now(timeline.TZ).date().isoformat()
+    try:
+        answer = await services.get(
+            "deadline", f"/v1/tenants/{s.tenant}/calendar", s.token, **{"from": probe, "to": probe}
+        )
+    except (Unavailable, NotFound, Refused):
+        return None
+    return date.fromisoformat(str(answer["today"]))
 
 
 async def workday_counts(services: Services, s: Session, start: date, end: date) -> dict[str, int] | None:

@@ -26,6 +26,8 @@ QUEUES = {  # name → (title, service, path tail, query)
     "overdue": ("逾期", "reporting", "ledger", {"light": "red", "sort": "due_on"}),
     "extensions": ("延期待批", "deadline", "extensions", {"status": "pending"}),
     "declined": ("已退回待重新交办", "reporting", "ledger", {"status": "declined", "sort": "due_on"}),
+    # at the transfer rung: the unit's written explanation waits for the office's 充分/不充分
+    "explanations": ("书面说明待审核", "escalation", "explanation-assessments", {}),
 }
 PAGE = 20
 
@@ -52,6 +54,7 @@ async def home(request: Request, s: Session = Depends(role(OFFICE))):
         total("reporting", "ledger", "临期数", light="yellow"),
         total("reporting", "ledger", "逾期数", light="red"),
         total("deadline", "extensions", "延期待批数", status="pending"),
+        total("escalation", "explanation-assessments", "书面说明待审核数"),
     )
     tiles = [
         ("待立项", "/intake", counts[0], ""),
@@ -60,6 +63,7 @@ async def home(request: Request, s: Session = Depends(role(OFFICE))):
         ("临期", "/queue/due-soon", counts[3], "yellow"),
         ("逾期", "/queue/overdue", counts[4], "red"),
         ("延期待批", "/queue/extensions", counts[5], ""),
+        ("说明待审核", "/queue/explanations", counts[6], ""),
     ]
     return render(request, "office_home.html", tiles=tiles, down=list(dict.fromkeys(down)))
 

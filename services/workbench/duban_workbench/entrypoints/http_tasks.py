@@ -28,6 +28,7 @@ DONE = {
     "decide": "延期审批已完成。",
     "urge": "已催办，承办单位将收到催办通知。",
     "reassign": "已重新交办。",
+    "assessment": "审核意见已记录。评定为“不充分”的，移送函已起草，待县政府领导批准后移送。",
 }
 
 
@@ -332,4 +333,27 @@ async def urge(request: Request, task_id: str, form: FormData = Depends(checked_
         form,
         errors,
         lambda: ctx(request).services.post("escalation", tasks_path(s, task_id, "urge"), s.token, {"reason": reason}),
+    )
+
+
+@router.post("/tasks/{task_id}/assessment")
+async def assess(request: Request, task_id: str, form: FormData = Depends(checked_form), s: Session = Depends(current)):
+    """At the transfer rung the office judges the unit's written explanation 充分 or 不充分."""
+    errors: dict = {}
+    verdict = forms.text(form, "assessment")
+    if verdict not in ("充分", "不充分"):
+        errors["assessment"] = "请选择“充分”或“不充分”"
+    reason = forms.text(form, "assessment_reason")
+    forms.need(errors, "assessment_reason", reason, "审核意见", least=2)
+    body = {"assessment": verdict, "reason": reason}
+    return await act(
+        request,
+        s,
+        task_id,
+        "assessment",
+        form,
+        errors,
+        lambda: ctx(request).services.post(
+            "escalation", tasks_path(s, task_id, "explanation-assessment"), s.token, body
+        ),
     )

@@ -44,6 +44,7 @@ async def load(services: Services, s: Session, task_id: str, names: dict[str, st
     )
     pending_ext = [x for x in (deadline or {}).get("extensions", []) if x["status"] == "pending"]
     explanations_due = [e for e in (escalation or {}).get("explanations", []) if not e.get("submitted_at")]
+    explained = [e for e in (escalation or {}).get("explanations", []) if e.get("submitted_at")]
     return {
         "task": task,
         "deadline": deadline,
@@ -56,6 +57,8 @@ async def load(services: Services, s: Session, task_id: str, names: dict[str, st
         "working": task["status"] in WORKING,
         "pending_ext": pending_ext,
         "explanations_due": explanations_due,
+        "explained": explained,  # the unit's written explanations, for the office's assessment
+        "assessment": (escalation or {}).get("assessment"),  # at the transfer rung: 充分/不充分, or None yet
         "due_on": (deadline or {}).get("due_on") or task.get("due_on"),
         "light": (deadline or {}).get("light") or (row or {}).get("light"),
     }

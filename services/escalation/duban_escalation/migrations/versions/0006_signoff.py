@@ -23,7 +23,7 @@ At = duban_common.db.UTCDateTime
 
 
 def upgrade() -> None:
-    migration_steps.create_signoff_tables()
+    migration_steps.SIGNOFF_TABLES.upgrade()
     op.create_table('explanation_assessments',
     sa.Column('task_id', sa.String(length=36), nullable=False),
     sa.Column('tenant', sa.String(length=40), nullable=False),
@@ -46,4 +46,4 @@ def downgrade() -> None:
         batch.alter_column('notice_no', existing_type=sa.String(length=40), nullable=False)
     op.drop_index(op.f('ix_explanation_assessments_tenant'), table_name='explanation_assessments')
     op.drop_table('explanation_assessments')
-    migration_steps.drop_signoff_tables()
+    migration_steps.SIGNOFF_TABLES.downgrade()

@@ -38,9 +38,9 @@ def upgrade() -> None:
                     sa.UniqueConstraint('id'))
 
 
-    migration_steps.create_signoff_tables()
+    migration_steps.SIGNOFF_TABLES.upgrade()
 
 
 def downgrade() -> None:
-    migration_steps.drop_signoff_tables()
+    migration_steps.SIGNOFF_TABLES.downgrade()
     op.drop_table('replies')

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -212,6 +212,18 @@ def declared(revision_file: str) -> Step:
     """The revision declared in the TOML file beside ``revision_file`` (its ``__file__``)."""
     with Path(revision_file).with_suffix(".toml").open("rb") as declaration:
         return Declaration(tomllib.load(declaration)).step
+
+
+def execute_on(dialect: str, statements: Iterable[str]) -> None:
+    """Run ``statements`` in order where the database is ``dialect``; elsewhere nothing."""
+    if op.get_bind().dialect.name == dialect:
+        for statement in statements:
+            op.execute(statement)
+
+
+def on_sqlite(upgrade: Iterable[str], downgrade: Iterable[str]) -> Step:
+    """A revision that runs SQLite-only statements (SQLite's FTS5 tables and triggers)."""
+    return Step(lambda: execute_on("sqlite", upgrade), lambda: execute_on("sqlite", downgrade))
 
 
 def _keep_audit_tables() -> None:

@@ -8,9 +8,9 @@ from sqlalchemy import BigInteger, Column, MetaData, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .attachments import StoredFile
+from .columns import task_record
 from .outbox import UnitOfWork
 from .sql import UTCDateTime
-from .tenancy import tenant_column
 
 LISTED = ("id", "name", "size", "content_type")  # what a task's pages show of a file
 
@@ -23,9 +23,7 @@ def attachment_table(metadata: MetaData) -> Table:
     return Table(
         "attachments",
         metadata,
-        Column("id", String(36), primary_key=True),
-        tenant_column(),
-        Column("task_id", String(36), nullable=False, index=True),
+        *task_record(),
         Column("name", String(255), nullable=False),  # the original file name
         Column("size", BigInteger, nullable=False),
         Column("content_type", String(100), nullable=False),

@@ -2,6 +2,14 @@
 
 from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, MetaData, String, Table, Text
 
+from duban_common.columns import (
+    log_head,
+    occurred_at,
+    task_projection,
+    task_record,
+    task_ref,
+    tenant_settings,
+)
 from duban_common.outbox import InfraTables
 from duban_common.sql import UTCDateTime
 from duban_common.tenancy import tenant_column
@@ -13,9 +21,7 @@ infra = InfraTables(metadata)
 deadlines = Table(
     "deadlines",
     metadata,
-    Column("task_id", String(36), primary_key=True),
-    tenant_column(index=True),
-    Column("matter_id", String(36), nullable=False),
+    *task_projection(),
     Column("start_on", Date, nullable=False),
     Column("due_on", Date, nullable=False),
     Column("due_at", UTCDateTime, nullable=False),
@@ -44,9 +50,8 @@ deadlines = Table(
 deadline_history = Table(
     "deadline_history",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    tenant_column(),
-    Column("task_id", String(36), nullable=False, index=True),
+    *log_head(),
+    task_ref(),
     Column("revision", Integer, nullable=False),
     Column("due_on", Date, nullable=False),
     Column("due_at", UTCDateTime, nullable=False),
@@ -55,7 +60,7 @@ deadline_history = Table(
     Column("reason", String(40), nullable=False),
     Column("note", Text),
     Column("extension_id", String(36)),
-    Column("at", UTCDateTime, nullable=False),
+    occurred_at(),
 )
 
 # Durable timers. The firing loop claims pending rows whose due_at has come
@@ -63,9 +68,7 @@ deadline_history = Table(
 timers = Table(
     "timers",
     metadata,
-    Column("id", String(36), primary_key=True),
-    tenant_column(),
-    Column("task_id", String(36), nullable=False, index=True),
+    *task_record(),
     Column("kind", String(20), nullable=False),  # acknowledgement | decline | reminder | progress | overdue
     Column("seq", Integer, nullable=False, server_default="0"),
     Column("ref_on", Date),
@@ -83,9 +86,7 @@ timers = Table(
 extensions = Table(
     "extensions",
     metadata,
-    Column("id", String(36), primary_key=True),
-    tenant_column(),
-    Column("task_id", String(36), nullable=False, index=True),
+    *task_record(),
     Column("reason", Text, nullable=False),
     Column("requested_due_on", Date, nullable=False),
     Column("current_due_on", Date),
@@ -120,10 +121,5 @@ year_schedules = Table(
     Column("loaded_at", UTCDateTime, nullable=False),
 )
 
-tenant_policies = Table(
-    "tenant_policies",
-    metadata,
-    tenant_column(primary_key=True),
-    Column("overrides", JSON, nullable=False),  # domain.settings.PolicyOverrides, only what the tenant set
-    Column("updated_at", UTCDateTime, nullable=False),
-)
+# domain.settings.PolicyOverrides, only what the tenant set
+tenant_policies = tenant_settings("tenant_policies", metadata, Column("overrides", JSON, nullable=False))

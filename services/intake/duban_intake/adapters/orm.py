@@ -2,6 +2,7 @@
 
 from sqlalchemy import JSON, Boolean, Column, Integer, LargeBinary, MetaData, String, Table, Text, UniqueConstraint
 
+from duban_common.columns import flag, tenant_entity
 from duban_common.outbox import InfraTables
 from duban_common.sql import UTCDateTime
 from duban_common.tenancy import tenant_column
@@ -17,7 +18,7 @@ tenants = Table(
     metadata,
     Column("slug", String(40), primary_key=True),
     Column("name", String(200), nullable=False),
-    Column("active", Boolean, nullable=False, default=True),
+    flag("active", default=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("offboarded_at", UTCDateTime),  # intake stopped; every record is kept
     # printed on the tenant's documents (duban_common.documents.issuing reads them)
@@ -50,8 +51,7 @@ triage_policies = Table(
 submissions = Table(
     "submissions",
     metadata,
-    Column("id", String(36), primary_key=True),
-    tenant_column(index=True),
+    *tenant_entity(),
     Column("source", String(500), nullable=False),
     Column("external_id", String(200), nullable=False),
     Column("kind", String(40), nullable=False),

@@ -37,14 +37,19 @@ def task_key() -> Column:
     return Column("task_id", String(36), primary_key=True)
 
 
+def instant(name: str, **options: Any) -> Column:
+    """An instant the row always has (an optional one is a plain ``Column(name, UTCDateTime)``)."""
+    return Column(name, UTCDateTime, nullable=False, **options)
+
+
 def occurred_at() -> Column:
     """When what the row records happened (by the writing service's clock)."""
-    return Column("at", UTCDateTime, nullable=False)
+    return instant("at")
 
 
 def updated_at() -> Column:
     """When the row was last written."""
-    return Column("updated_at", UTCDateTime, nullable=False)
+    return instant("updated_at")
 
 
 def counter(name: str) -> Column:

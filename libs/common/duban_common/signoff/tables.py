@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import JSON, Column, Index, Integer, MetaData, String, Table, Text, UniqueConstraint
 
-from ..columns import occurred_at, updated_at, uuid_key
+from ..columns import instant, occurred_at, updated_at, uuid_key
 from ..db import UTCDateTime
 from ..tenancy import tenant_column
 
@@ -30,7 +30,7 @@ def _drafts(metadata: MetaData) -> Table:
         Column("waiting_since", UTCDateTime),
         Column("reminded_at", UTCDateTime),
         Column("number", String(60)),
-        Column("created_at", UTCDateTime, nullable=False),
+        instant("created_at"),
         Column("created_by", String(200), nullable=False),
         Column("issued_at", UTCDateTime),
         Column("refused_at", UTCDateTime),

@@ -3,6 +3,7 @@
 from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, MetaData, String, Table, Text
 
 from duban_common.columns import (
+    instant,
     log_head,
     occurred_at,
     task_projection,
@@ -24,11 +25,11 @@ deadlines = Table(
     *task_projection(),
     Column("start_on", Date, nullable=False),
     Column("due_on", Date, nullable=False),
-    Column("due_at", UTCDateTime, nullable=False),
+    instant("due_at"),
     Column("rule", String(60), nullable=False),
     Column("provisional", Boolean, nullable=False),
     Column("note", Text),
-    Column("set_at", UTCDateTime, nullable=False),
+    instant("set_at"),
     Column(
         "status", String(30), nullable=False, server_default="open"
     ),  # open | declined | completion_submitted | completed
@@ -54,7 +55,7 @@ deadline_history = Table(
     task_ref(),
     Column("revision", Integer, nullable=False),
     Column("due_on", Date, nullable=False),
-    Column("due_at", UTCDateTime, nullable=False),
+    instant("due_at"),
     Column("previous_due_on", Date),
     Column("provisional", Boolean, nullable=False),
     Column("reason", String(40), nullable=False),
@@ -72,9 +73,9 @@ timers = Table(
     Column("kind", String(20), nullable=False),  # acknowledgement | decline | reminder | progress | overdue
     Column("seq", Integer, nullable=False, server_default="0"),
     Column("ref_on", Date),
-    Column("due_at", UTCDateTime, nullable=False),
+    instant("due_at"),
     Column("state", String(12), nullable=False),  # pending | fired | skipped | cancelled
-    Column("created_at", UTCDateTime, nullable=False),
+    instant("created_at"),
     Column("fired_at", UTCDateTime),  # fired, skipped or cancelled at (the service's clock)
     Column("fired_by", String(80)),  # the replica that fired it
     Column("event_id", String(200)),
@@ -90,7 +91,7 @@ extensions = Table(
     Column("reason", Text, nullable=False),
     Column("requested_due_on", Date, nullable=False),
     Column("current_due_on", Date),
-    Column("requested_at", UTCDateTime, nullable=False),
+    instant("requested_at"),
     Column("requested_by", String(200)),
     Column("channel", String(20), nullable=False),  # http | event (tasking)
     Column("status", String(12), nullable=False),  # pending | approved | denied
@@ -100,26 +101,29 @@ extensions = Table(
     Column("granted_due_on", Date),
 )
 
+
 # Per-tenant calendar data and policy overrides.
-local_holidays = Table(
+def _calendar_data(name: str, key: Column, *columns: Column) -> Table:
+    """A table of a tenant's calendar data (its own holidays, the official schedules of the years),
+    keyed by the tenant and ``key``: what the working-day counts of the tenant's deadlines read."""
+    return Table(name, metadata, tenant_column(primary_key=True), key, *columns)
+
+
+local_holidays = _calendar_data(
     "local_holidays",
-    metadata,
-    tenant_column(primary_key=True),
     Column("day", Date, primary_key=True),
     Column("name", String(200), nullable=False),
-    Column("added_at", UTCDateTime, nullable=False),
+    instant("added_at"),
 )
 
-year_schedules = Table(
+year_schedules = _calendar_data(
     "year_schedules",
-    metadata,
-    tenant_column(primary_key=True),
     Column("year", Integer, primary_key=True),
     Column("holidays", JSON, nullable=False),  # ["2027-01-01", ...]
     Column("working_weekends", JSON, nullable=False),
     Column("source", String(500)),
-    Column("loaded_at", UTCDateTime, nullable=False),
+    instant("loaded_at"),
 )
 
-# domain.settings.PolicyOverrides, only what the tenant set
+# The tenant's policy overrides (domain.settings.PolicyOverrides), only what the tenant set.
 tenant_policies = tenant_settings("tenant_policies", metadata, Column("overrides", JSON, nullable=False))

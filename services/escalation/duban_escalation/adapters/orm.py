@@ -6,6 +6,7 @@ from duban_common.attachment_rows import attachment_table
 from duban_common.columns import (
     counter,
     flag,
+    instant,
     log_head,
     occurred_at,
     task_key,
@@ -22,6 +23,12 @@ from duban_common.signoff import SignoffTables
 from duban_common.sql import UTCDateTime
 from duban_common.tenancy import tenant_column
 from duban_common.unit_directory import unit_table
+
+
+def _per_step() -> list[Column]:
+    """The head of a row kept per task and ladder step (the rung that took the actions or asked for the explanation)."""
+    return [task_key(), Column("step", Integer, primary_key=True), tenant_column()]
+
 
 metadata = MetaData()
 infra = InfraTables(metadata)
@@ -83,9 +90,7 @@ urges = Table(
 steps_taken = Table(
     "steps_taken",
     metadata,
-    task_key(),
-    Column("step", Integer, primary_key=True),
-    tenant_column(),
+    *_per_step(),
     Column("actions", JSON, nullable=False),
     occurred_at(),
 )
@@ -93,12 +98,10 @@ steps_taken = Table(
 explanations = Table(
     "explanations",
     metadata,
-    task_key(),
-    Column("step", Integer, primary_key=True),
-    tenant_column(),
+    *_per_step(),
     Column("unit", String(40), nullable=False),
-    Column("required_at", UTCDateTime, nullable=False),
-    Column("due_at", UTCDateTime, nullable=False),
+    instant("required_at"),
+    instant("due_at"),
     Column("submitted_at", UTCDateTime),
     Column("text", Text),
     Column("attachments", JSON),
@@ -120,7 +123,7 @@ cases = Table(
     metadata,
     *tenant_entity(),
     Column("task_id", String(36), nullable=False, unique=True),
-    Column("opened_at", UTCDateTime, nullable=False),
+    instant("opened_at"),
     Column("dossier", JSON, nullable=False),
 )
 
@@ -131,7 +134,7 @@ timers = Table(
     tenant_column(),
     task_ref(),
     Column("kind", String(20), nullable=False),  # reurge | explanation
-    Column("due_at", UTCDateTime, nullable=False, index=True),
+    instant("due_at", index=True),
     Column("fired_at", UTCDateTime),
     flag("cancelled"),
 )
@@ -147,7 +150,7 @@ deliveries = Table(
     Column("text", Text, nullable=False),
     Column("template", String(60), nullable=False),
     Column("ref", JSON, nullable=False),
-    Column("send_at", UTCDateTime, nullable=False, index=True),
+    instant("send_at", index=True),
     counter("attempts"),
     Column("status", String(20), nullable=False),  # queued | sent | failed
     Column("sent_at", UTCDateTime),
@@ -163,7 +166,7 @@ supervision_orders = Table(
     Column("requirement", Text, nullable=False),
     Column("status", String(20), nullable=False),  # proposed | approved | issued
     Column("proposed_by", String(100), nullable=False),
-    Column("proposed_at", UTCDateTime, nullable=False),
+    instant("proposed_at"),
     Column("approved_by", String(100)),
     Column("approved_at", UTCDateTime),
     Column("signed_by", String(100)),
@@ -179,7 +182,7 @@ explanation_assessments = Table(
     task_key(),
     tenant_column(index=True),
     Column("step", Integer, nullable=False),  # the rung that asked for it
-    Column("required_at", UTCDateTime, nullable=False),
+    instant("required_at"),
     Column("adequate", Boolean),  # None until the office assesses
     Column("reason", Text),
     Column("assessed_by", String(200)),

@@ -18,7 +18,7 @@ from sqlalchemy import (
     event,
 )
 
-from duban_common.columns import counter, occurred_at, task_key, task_ref, updated_at
+from duban_common.columns import counter, instant, occurred_at, task_key, task_ref, updated_at
 from duban_common.outbox import InfraTables
 from duban_common.sequences import sequence_table
 from duban_common.signoff import SignoffTables
@@ -206,7 +206,7 @@ rejected_submissions = Table(
     Column("submission_id", String(36), primary_key=True),
     tenant_column(),
     Column("kind", String(40), nullable=False),
-    Column("rejected_at", UTCDateTime, nullable=False),
+    instant("rejected_at"),
     Index("ix_rejected_tenant_at", "tenant", "rejected_at"),
 )
 
@@ -230,7 +230,7 @@ reports = Table(
     ),  # sha256 of the subject: the same key with another request is refused
     Column("issuer", String(100), nullable=False),
     Column("issued_on", Date, nullable=False),
-    Column("published_at", UTCDateTime, nullable=False),
+    instant("published_at"),
     Column("published_by", String(100)),
     Column("event_id", String(200), nullable=False),
     Column("docx_sha256", String(64), nullable=False),
@@ -250,7 +250,7 @@ rhythm_cursors = Table(
     tenant_column(primary_key=True),
     Column("kind", String(30), primary_key=True),
     Column("next_start", Date, nullable=False),  # first day of the next period to draft
-    Column("due_at", UTCDateTime, nullable=False),  # that period's end (exclusive): drafted from then
+    instant("due_at"),  # that period's end (exclusive): drafted from then
     updated_at(),
     Index("ix_rhythm_cursors_due", "due_at"),
 )
@@ -270,7 +270,7 @@ rhythm_drafts = Table(
     Column("title", String(500), nullable=False),
     Column("state", String(12), nullable=False),  # waiting | issued | refused
     Column("summary", JSON, nullable=False),  # the figures when drafted: totals, ranking, admonitions
-    Column("drafted_at", UTCDateTime, nullable=False),
+    instant("drafted_at"),
     Column("decided_at", UTCDateTime),
     Column("decided_by", String(200)),  # who took the step that issued or refused it
     Column("note", String(2000)),  # the reason of a refusal

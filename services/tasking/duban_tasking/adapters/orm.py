@@ -19,6 +19,7 @@ from duban_common.attachment_rows import attachment_table
 from duban_common.columns import (
     counter,
     flag,
+    instant,
     log_head,
     occurred_at,
     task_record,
@@ -61,7 +62,7 @@ matters = Table(
     Column("requested_due_on", String(10)),
     Column("status", String(30), nullable=False),  # awaiting_assignment | assigned | completed
     counter("progress"),
-    Column("registered_at", UTCDateTime, nullable=False),
+    instant("registered_at"),
 )
 
 tasks = Table(
@@ -83,7 +84,7 @@ tasks = Table(
     Column("deadline_label", String(60)),  # 会后1个月, 交办后1周 (deadline.set rule_label)
     Column("acknowledge_by", UTCDateTime),  # the sign-for and decline limits, as the deadline service announces them
     Column("decline_until", UTCDateTime),
-    Column("assigned_at", UTCDateTime, nullable=False),
+    instant("assigned_at"),
     Column("acknowledged_at", UTCDateTime),
     Column("completed_at", UTCDateTime),
 )
@@ -99,7 +100,7 @@ notices = Table(
     Column("seq", Integer, nullable=False),
     Column("notice_type", String(30), nullable=False),
     task_ref(),
-    Column("issued_at", UTCDateTime, nullable=False),
+    instant("issued_at"),
     UniqueConstraint("tenant", "year", "notice_type", "seq", name="uq_notice_seq"),
 )
 
@@ -137,7 +138,7 @@ spot_checks = Table(
     Column("rate", Float, nullable=False),
     Column("seed", Integer, nullable=False),
     Column("population", Integer, nullable=False),
-    Column("drawn_at", UTCDateTime, nullable=False),
+    instant("drawn_at"),
 )
 
 # A tenant's minimum spot-check rate (「复核率应在30%以上」); none: the service's default.
@@ -160,13 +161,13 @@ spot_check_draws = Table(
 replies = Table(
     "replies",
     metadata,
-    Column("tenant", String(40), primary_key=True),
+    tenant_column(primary_key=True),
     Column("matter_id", String(36), primary_key=True),
     Column("id", String(36), nullable=False, unique=True),
     Column("status", String(20), nullable=False),  # awaiting_signoff | published | refused (its chain refused it)
     Column("text", Text, nullable=False),
     Column("attachment_refs", JSON, nullable=False),
-    Column("closed_at", UTCDateTime, nullable=False),
+    instant("closed_at"),
     Column("closed_by", String(100)),  # the office's reviewer who accepted the last task
     Column("draft_id", String(36)),  # the sign-off draft, for a reply that waits for its chain
     Column("signed_by", String(100)),

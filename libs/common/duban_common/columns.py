@@ -17,9 +17,9 @@ from .sql import UTCDateTime
 from .tenancy import tenant_column
 
 
-def uuid_key(name: str = "id") -> Column:
+def uuid_key() -> Column:
     """A row's key: a UUID as text, made by the service that writes the row."""
-    return Column(name, String(36), primary_key=True)
+    return Column("id", String(36), primary_key=True)
 
 
 def serial_key() -> Column:
@@ -27,9 +27,9 @@ def serial_key() -> Column:
     return Column("id", Integer, primary_key=True, autoincrement=True)
 
 
-def task_ref(**options: Any) -> Column:
+def task_ref() -> Column:
     """The task a row is about (tasking's task id): required and indexed, a task's rows are read together."""
-    return Column("task_id", String(36), nullable=False, index=True, **options)
+    return Column("task_id", String(36), nullable=False, index=True)
 
 
 def task_key() -> Column:
@@ -58,6 +58,7 @@ def counter(name: str) -> Column:
 
 
 def flag(name: str, *, default: bool = False) -> Column:
+    """A yes/no the row always has."""
     return Column(name, Boolean, nullable=False, default=default)
 
 

@@ -35,7 +35,8 @@ def attachment_table(metadata: MetaData) -> Table:
 async def record(
     uow: UnitOfWork, table: Table, tenant: str, task_id: str, unit: str | None, stored: StoredFile
 ) -> None:
-    row = dict(stored.ref(), tenant=tenant, task_id=task_id, unit=unit, uploaded_at=uow.now())  # the file's fields
+    # the file's own fields (StoredFile.ref: id, name, size, content_type, sha256), then whose it is
+    row = dict(stored.ref(), tenant=tenant, task_id=task_id, unit=unit, uploaded_at=uow.now())
     await uow.session.execute(table.insert(), row)
     uow.audit(
         tenant, "attachment.uploaded", task_id=task_id, attachment_id=stored.id, size=stored.size, sha256=stored.sha256

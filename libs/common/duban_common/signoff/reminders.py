@@ -50,8 +50,8 @@ async def remind_waiting(
             due = await desk.reminders_due(session, now, calendar, days_of)
     reminded = 0
     for seen in due:
-        found = await prepare(seen) if prepare else None
         with tenancy.scoped(seen["tenant"]):
+            found = await prepare(seen) if prepare else None
             async with unit_of_work() as uow:
                 current = await repository.draft(uow.session, desk.tables, seen["tenant"], seen["id"], lock=True)
                 if not _unchanged(current, seen):

@@ -282,6 +282,13 @@ def citizen(rng: random.Random) -> dict:
     }
 
 
+def _single_item(
+    rng: random.Random, day: date, label: str, kind: str, ext_id: str, data: dict, source: str = "/platforms/oa"
+) -> Item:
+    """One matter (not a meeting's decisions), profiled by its lead unit."""
+    return Item(day, label, _envelope(kind, ext_id, source, day, data), {None: _profile(rng, data["lead_unit"])})
+
+
 def _meeting_items(rng: random.Random) -> list[Item]:
     """The meetings' decisions, one item per meeting."""
     items = []
@@ -320,14 +327,7 @@ def _instruction_items(rng: random.Random) -> list[Item]:
             "lead_unit": lead,
             "co_units": co,
         }
-        items.append(
-            Item(
-                day,
-                "领导批示",
-                _envelope("leader_instruction", f"ps-2026-{number:04d}", "/platforms/oa", day, data),
-                {None: _profile(rng, lead)},
-            )
-        )
+        items.append(_single_item(rng, day, "领导批示", "leader_instruction", f"ps-2026-{number:04d}", data))
     return items
 
 
@@ -355,14 +355,7 @@ def _proposal_items(rng: random.Random) -> list[Item]:
             "lead_unit": lead,
             "co_units": co,
         }
-        items.append(
-            Item(
-                day,
-                label,
-                _envelope(kind, f"{kind[:2]}-2026-{number:03d}", source, day, data),
-                {None: _profile(rng, lead)},
-            )
-        )
+        items.append(_single_item(rng, day, label, kind, f"{kind[:2]}-2026-{number:03d}", data, source))
     return items
 
 
@@ -382,12 +375,7 @@ def _work_report_items(rng: random.Random) -> list[Item]:
             "due_on": due,
         }
         items.append(
-            Item(
-                day,
-                "政府工作报告任务分解",
-                _envelope("work_report_task", f"gzbg-2026-{number:02d}", "/platforms/oa", day, data),
-                {None: _profile(rng, lead)},
-            )
+            _single_item(rng, day, "政府工作报告任务分解", "work_report_task", f"gzbg-2026-{number:02d}", data)
         )
     return items
 
@@ -398,14 +386,7 @@ def _other_items(rng: random.Random) -> list[Item]:
     for number, (day, kind, data) in enumerate(OTHERS, 1):
         data = {**data, "received_on": day.isoformat()}
         label = "上级交办" if kind == "superior_assignment" else "公文交办"
-        items.append(
-            Item(
-                day,
-                label,
-                _envelope(kind, f"{kind[:3]}-2026-{number:03d}", "/platforms/oa", day, data),
-                {None: _profile(rng, data["lead_unit"])},
-            )
-        )
+        items.append(_single_item(rng, day, label, kind, f"{kind[:3]}-2026-{number:03d}", data))
     return items
 
 
@@ -424,14 +405,8 @@ def _message_items(rng: random.Random, messages: int) -> list[Item]:
             "citizen": citizen(rng),
             "lead_unit": lead,
         }
-        items.append(
-            Item(
-                day,
-                "网民留言",
-                _envelope("online_message", f"ly-2026-{number:05d}", "/platforms/message-board", day, data),
-                {None: _profile(rng, lead)},
-            )
-        )
+        source = "/platforms/message-board"
+        items.append(_single_item(rng, day, "网民留言", "online_message", f"ly-2026-{number:05d}", data, source))
     return items
 
 

@@ -61,9 +61,10 @@ def demo_system(
         yield system
     finally:
         system.stop()
-        for name, process in system.services.items() if log_lines else ():
-            print(f"--- last lines of {name} log ---")
-            print("\n".join(process.log_path.read_text(errors="replace").splitlines()[-log_lines:]))
+        if log_lines:
+            for name, process in system.services.items():
+                print(f"--- last lines of {name} log ---")
+                print("\n".join(process.log_path.read_text(errors="replace").splitlines()[-log_lines:]))
 
 
 async def set_clock(url: str, at: datetime, services: tuple[str, ...] = SERVICES) -> None:

@@ -43,32 +43,17 @@ SCALES = {
 }
 
 
+def flags(scale: dict, *names: str) -> list[str]:
+    """``--<name> <value>`` for each of ``names``, the values from the scale."""
+    return [part for name in names for part in (f"--{name}", str(scale[name]))]
+
+
 def runs(scale: dict, backend: str, pg_url: str) -> list[list[str]]:
     pg = ["--pg-url", pg_url] if backend == "postgresql" else []
     return [
-        [
-            "throughput.py",
-            "--backend",
-            backend,
-            "--messages",
-            str(scale["messages"]),
-            "--rate",
-            str(scale["rate"]),
-            "--seconds",
-            str(scale["seconds"]),
-            *pg,
-        ],
-        [
-            "timer_lateness.py",
-            "--backend",
-            backend,
-            "--open",
-            str(scale["open"]),
-            "--due",
-            str(scale["due"]),
-            *(["--pg", pg_url] if pg else []),
-        ],
-        ["ledger.py", "--backend", backend, "--matters", str(scale["matters"]), *pg],
+        ["throughput.py", "--backend", backend, *flags(scale, "messages", "rate", "seconds"), *pg],
+        ["timer_lateness.py", "--backend", backend, *flags(scale, "open", "due"), *(["--pg", pg_url] if pg else [])],
+        ["ledger.py", "--backend", backend, *flags(scale, "matters"), *pg],
     ]
 
 

@@ -225,17 +225,10 @@ def matters(n: int, now: datetime, seed: int = 11):
             )
         elif kind == "online_message":
             row.update(citizen_name="张*三", citizen_phone="139****5678")
+        deadline = dict(due_on=due_on, due_at=due_at, deadline_rule="working_days", provisional=False)
         if status != "registered":
-            row.update(
-                task_id=task,
-                notice_no=f"督办〔{assigned.astimezone(TZ).year}〕{no}号",
-                assigned_at=assigned,
-                due_on=due_on,
-                due_at=due_at,
-                deadline_rule="working_days",
-                provisional=False,
-                completed_at=done,
-            )
+            notice_no = f"督办〔{assigned.astimezone(TZ).year}〕{no}号"
+            row.update(task_id=task, notice_no=notice_no, assigned_at=assigned, completed_at=done, **deadline)
         yield "ledger", row
         yield "ledger_units", dict(matter_id=matter, unit=lead, role="lead", tenant=tenant)
         for c in co:
@@ -258,10 +251,7 @@ def matters(n: int, now: datetime, seed: int = 11):
                 assigned_at=assigned,
                 completed_at=done,
                 handling_workdays=int((done - assigned).days * 5 / 7) if done else None,
-                due_on=due_on,
-                due_at=due_at,
-                deadline_rule="working_days",
-                provisional=False,
+                **deadline,
                 deadline_revision=1,
                 urges=urges,
                 returns=returns,

@@ -21,11 +21,10 @@ import uuid
 from datetime import datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
-from types import SimpleNamespace
 
 import httpx
-from fastapi import FastAPI
 
+from duban_common import tenancy
 from duban_common.calendar import TZ, WorkCalendar, at_local
 from duban_common.clock import FixedClock
 from duban_common.consumer import apply
@@ -35,8 +34,8 @@ from duban_common.envelope import new_event
 from duban_common.outbox import UnitOfWork
 from duban_reporting.adapters import orm
 from duban_reporting.adapters.units import UnitNames
+from duban_reporting.bootstrap import bootstrap
 from duban_reporting.config import ReportingSettings
-from duban_reporting.entrypoints import http, http_reports
 from duban_reporting.entrypoints.consumers import HANDLERS
 
 TENANT = "bench"
@@ -68,131 +67,44 @@ def events_of_matter(i: int, rnd: random.Random) -> list:
         else None
     )
     title = f"第{i}号督办事项：推进重点工作落实" + ("（来电13912345678）" if kind == "online_message" else "")
-    out = [
-        (
-            ev.MATTER_REGISTERED,
-            ev.MatterRegistered(
-                matter_id=matter,
-                title=title,
-                content="…",
-                origin=origin,
-                lead_unit=lead,
-                co_units=co,
-                registered_at=at,
-                citizen=citizen,
-            ),
-            at,
-        ),
-        (
-            ev.TASK_ASSIGNED,
-            ev.TaskAssigned(
-                task_id=task,
-                matter_id=matter,
-                title=title,
-                lead_unit=lead,
-                co_units=co,
-                origin=origin,
-                assigned_at=at,
-                notice_no=f"督办〔2026〕{i + 1}号",
-                version=1,
-            ),
-            at,
-        ),
-    ]
+    ids, units = {"task_id": task, "matter_id": matter}, {"lead_unit": lead, "co_units": co}
+    registered = ev.MatterRegistered(
+        matter_id=matter, title=title, content="…", origin=origin, **units, registered_at=at, citizen=citizen
+    )
+    assigned = ev.TaskAssigned(
+        **ids, title=title, **units, origin=origin, assigned_at=at, notice_no=f"督办〔2026〕{i + 1}号", version=1
+    )
     due_on = CAL.add_workdays(at.astimezone(TZ).date(), 15).day
     due_at = at_local(due_on, dtime(17, 30))
-    out.append(
-        (
-            ev.DEADLINE_SET,
-            ev.DeadlineSet(
-                task_id=task,
-                matter_id=matter,
-                start_on=at.date(),
-                due_on=due_on,
-                due_at=due_at,
-                rule="bench",
-                revision=1,
-                lead_unit=lead,
-            ),
-            at,
-        )
-    )
-    fate, v, t = rnd.random(), 1, at + timedelta(days=1)
+    due = {"due_on": due_on, "due_at": due_at}
+    deadline = ev.DeadlineSet(**ids, start_on=at.date(), **due, rule="bench", revision=1, lead_unit=lead)
+    out = [(ev.MATTER_REGISTERED, registered, at), (ev.TASK_ASSIGNED, assigned, at), (ev.DEADLINE_SET, deadline, at)]
+    version = 1
+
+    def handled(event_type: str, when: datetime, **fields) -> None:
+        """The lead unit's next step on the task: the task's next version."""
+        nonlocal version
+        version += 1
+        out.append((event_type, ev.EVENT_TYPES[event_type](**ids, unit=lead, **fields, version=version), when))
+
+    fate, acknowledged = rnd.random(), at + timedelta(days=1)
     if fate < 0.85:
-        v += 1
-        out.append(
-            (
-                ev.TASK_ACKNOWLEDGED,
-                ev.TaskAcknowledged(task_id=task, matter_id=matter, unit=lead, acknowledged_at=t, version=v),
-                t,
-            )
-        )
+        handled(ev.TASK_ACKNOWLEDGED, acknowledged, acknowledged_at=acknowledged)
     if fate < 0.55:
         done = at + timedelta(days=rnd.randint(3, 30))
         if done < NOW:
             if fate < 0.1:
-                v += 1
-                out.append(
-                    (
-                        ev.TASK_COMPLETION_SUBMITTED,
-                        ev.TaskCompletionSubmitted(
-                            task_id=task, matter_id=matter, unit=lead, submitted_at=done, version=v
-                        ),
-                        done,
-                    )
-                )
-                v += 1
-                out.append(
-                    (
-                        ev.TASK_RETURNED,
-                        ev.TaskReturned(
-                            task_id=task, matter_id=matter, unit=lead, reason="材料不全", returned_at=done, version=v
-                        ),
-                        done,
-                    )
-                )
-            v += 1
-            out.append(
-                (
-                    ev.TASK_COMPLETION_SUBMITTED,
-                    ev.TaskCompletionSubmitted(task_id=task, matter_id=matter, unit=lead, submitted_at=done, version=v),
-                    done,
-                )
+                handled(ev.TASK_COMPLETION_SUBMITTED, done, submitted_at=done)
+                handled(ev.TASK_RETURNED, done, reason="材料不全", returned_at=done)
+            handled(ev.TASK_COMPLETION_SUBMITTED, done, submitted_at=done)
+            handled(ev.TASK_COMPLETED, done, completed_at=done)
+            progressed = ev.MatterProgressed(
+                matter_id=matter, progress=100, tasks=1, tasks_completed=1, completed=True, at=done
             )
-            v += 1
-            out.append(
-                (
-                    ev.TASK_COMPLETED,
-                    ev.TaskCompleted(task_id=task, matter_id=matter, unit=lead, completed_at=done, version=v),
-                    done,
-                )
-            )
-            out.append(
-                (
-                    ev.MATTER_PROGRESSED,
-                    ev.MatterProgressed(
-                        matter_id=matter, progress=100, tasks=1, tasks_completed=1, completed=True, at=done
-                    ),
-                    done,
-                )
-            )
-            return out
+            return [*out, (ev.MATTER_PROGRESSED, progressed, done)]
     if due_at < NOW:
-        out.append(
-            (
-                ev.DEADLINE_OVERDUE,
-                ev.DeadlineOverdue(
-                    task_id=task,
-                    matter_id=matter,
-                    lead_unit=lead,
-                    timer_id=str(uuid.uuid4()),
-                    scheduled_at=due_at,
-                    due_on=due_on,
-                    due_at=due_at,
-                ),
-                due_at,
-            )
-        )
+        overdue = ev.DeadlineOverdue(**ids, lead_unit=lead, timer_id=str(uuid.uuid4()), scheduled_at=due_at, **due)
+        out.append((ev.DEADLINE_OVERDUE, overdue, due_at))
     return out
 
 
@@ -207,12 +119,13 @@ def envelopes(n: int) -> list:
 
 async def seed(db: Database, envs: list, batch: int = 500) -> None:
     handlers = HANDLERS["projections"]
-    for i in range(0, len(envs), batch):
-        async with db.transaction() as session:
-            uow = UnitOfWork(session, orm.infra, FixedClock(NOW), "/duban/reporting")
-            for env in envs[i : i + batch]:
-                if await uow.record_inbox(orm.PROJECTIONS_CONSUMER, env):
-                    await apply(handlers[env.type], env, f"duban.ev.{TENANT}.x.y", uow)
+    with tenancy.scoped(TENANT):  # as the consumer runner scopes each delivery to its envelope's tenant
+        for i in range(0, len(envs), batch):
+            async with db.transaction() as session:
+                uow = UnitOfWork(session, orm.infra, FixedClock(NOW), "/duban/reporting")
+                for env in envs[i : i + batch]:
+                    if await uow.record_inbox(orm.PROJECTIONS_CONSUMER, env):
+                        await apply(handlers[env.type], env, f"duban.ev.{TENANT}.x.y", uow)
 
 
 async def timed(client: httpx.AsyncClient, url: str, runs: int = 5) -> tuple[float, float, int]:
@@ -263,11 +176,13 @@ async def bench_rebuild(envs: list, folder: Path, settings: ReportingSettings) -
 async def main(n: int, rebuild: bool, keep: Path | None) -> None:
     with tempfile.TemporaryDirectory(prefix="duban-bench-") as tmp:
         folder = Path(tmp)
-        settings = ReportingSettings(data_dir=folder)
+        settings = ReportingSettings(data_dir=folder, auth="off")  # trusted callers, scoped to the path's tenant
         if keep:
             settings.database_url = f"sqlite+aiosqlite:///{keep.resolve()}"
         seeded = keep is not None and keep.exists()
-        db = Database(settings.db_url())
+        # the service's own app (its routers, authorizer and middleware); the lifespan is not run
+        runtime = bootstrap(settings, clock=FixedClock(NOW), units=UnitNames(None))
+        db = runtime.db
         await db.create_all(orm.metadata)
         envs = [] if seeded and not rebuild else envelopes(n)
         if not seeded:
@@ -277,13 +192,7 @@ async def main(n: int, rebuild: bool, keep: Path | None) -> None:
             print(
                 f"seeded {n} matters ({len(envs)} events) through the projection handlers in {took:.1f}s ({len(envs) / took:.0f} events/s)"
             )
-        runtime = SimpleNamespace(
-            db=db, clock=FixedClock(NOW), settings=settings, unit_names=UnitNames(None), calendar=WorkCalendar()
-        )
-        app = FastAPI()
-        app.state.runtime = runtime  # the routers' Depends read it (duban_common.dependencies)
-        app.include_router(http.router)
-        app.include_router(http_reports.router)
+        app = runtime.app("duban reporting")
         base = f"/v1/tenants/{TENANT}"
         urls = [
             f"{base}/dashboard",

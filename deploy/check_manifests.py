@@ -13,6 +13,14 @@ import sys
 import yaml
 
 SERVICES = ("intake", "tasking", "deadline", "escalation", "reporting")
+APP_KINDS = (  # what each service and the workbench has
+    "Deployment",
+    "Service",
+    "ServiceAccount",
+    "HorizontalPodAutoscaler",
+    "PodDisruptionBudget",
+    "NetworkPolicy",
+)
 
 
 def main(overlay: str, path: str) -> int:
@@ -39,14 +47,7 @@ def main(overlay: str, path: str) -> int:
     )
     for s in (*SERVICES, "workbench"):
         name = f"duban-{s}"
-        for kind in (
-            "Deployment",
-            "Service",
-            "ServiceAccount",
-            "HorizontalPodAutoscaler",
-            "PodDisruptionBudget",
-            "NetworkPolicy",
-        ):
+        for kind in APP_KINDS:
             need((kind, name) in by, f"{kind} {name}")
         need(s == "workbench" or ("Job", f"{name}-migrate") in by, f"Job {name}-migrate")
         sa = by.get(("ServiceAccount", name))
@@ -89,16 +90,7 @@ def main(overlay: str, path: str) -> int:
                 ":" in c["image"] and not c["image"].endswith(":latest"),
                 f"{ref}/{c['name']}: a pinned image tag ({c['image']})",
             )
-    for kind in (
-        "Deployment",
-        "Service",
-        "ServiceAccount",
-        "HorizontalPodAutoscaler",
-        "PodDisruptionBudget",
-        "NetworkPolicy",
-        "Ingress",
-    ):
-        need((kind, "duban-workbench") in by, f"{kind} duban-workbench")
+    need(("Ingress", "duban-workbench") in by, "Ingress duban-workbench")  # its APP_KINDS are checked above
     ingress = by.get(("Ingress", "duban-workbench"))
     need(
         bool(ingress and ingress["spec"].get("tls") and ingress["spec"]["tls"][0].get("secretName")),

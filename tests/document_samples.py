@@ -196,6 +196,17 @@ DOSSIER = {
     ],
     "bulletins": [{"step": 3, "issued_by": "县人民政府督查室"}],
     "explanations": [{"step": 4, "due_at": "2026-11-20T09:30:00+00:00", "submitted_at": None}],
+    "assessment": {
+        "adequate": False,
+        "assessment": "不充分",
+        "reason": "逾期未提交书面说明，也未说明延误原因",
+        "assessed_by": "supervision_office:demo",
+        "assessed_at": "2026-11-23T02:00:00+00:00",
+    },
+    "approvals": [
+        {"action": "提出", "role": "supervision_office", "person": "赵明", "at": "2026-11-24T02:00:00+00:00"},
+        {"action": "批准", "role": "leader", "person": "王建国", "at": "2026-11-26T02:00:00+00:00"},
+    ],
     "timeline": [
         {"type": "matter", "at": "2026-10-16T02:00:00+00:00"},
         {"type": "assigned", "at": "2026-10-19T02:00:00+00:00", "notice_no": "督办〔2026〕17号"},

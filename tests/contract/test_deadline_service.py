@@ -295,10 +295,11 @@ async def test_a_local_holiday_recomputes_the_open_deadlines_it_touches_and_says
         assert {x["kind"]: x["due_at"] for x in row["timers"] if x["state"] == "pending"}[
             "overdue"
         ] == "2026-12-08T09:30:00Z"
-        days = (
+        calendar = (
             await d.http.get(f"/v1/tenants/{TENANT}/calendar", params={"from": "2026-12-05", "to": "2026-12-08"})
-        ).json()["days"]
-        assert [x["kind"] for x in days] == ["weekend", "weekend", "local_holiday", "workday"]
+        ).json()
+        assert [x["kind"] for x in calendar["days"]] == ["weekend", "weekend", "local_holiday", "workday"]
+        assert calendar["today"] == START.astimezone(TZ).date().isoformat()  # the simulated day, not the real one
 
         r = await d.http.delete(url)
         assert r.json()["moved"][0]["to"] == "2026-12-07"

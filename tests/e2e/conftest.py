@@ -12,16 +12,15 @@ it supports (the full matrix); ``DUBAN_E2E_BACKENDS=sqlite`` narrows a local run
 
 from __future__ import annotations
 
-import asyncio
 import os
 
 import pytest
 
-from duban_cli.embedded import APPS, SERVICES, EmbeddedSystem, demo_units_path, load_demo_tenant
+from duban_cli.embedded import APPS, SERVICES
 from duban_common.natsserver import free_port
 from duban_common.testing.plugin import start_test_nats
 from duban_common.testing.postgres import TemporaryDatabases
-from e2e_support import START, notices_issued_at_once, set_clock
+from e2e_support import demo_system
 
 ALL_BACKENDS = ["sqlite", "postgresql"]
 
@@ -57,24 +56,12 @@ def system(request, backend, tmp_path_factory, nats_server):
     if backend == "postgresql":  # one database per service, as in production
         databases = TemporaryDatabases(request.getfixturevalue("pg_url"), SERVICES, tag="e2e").__enter__()
         extra_env["DUBAN_DATABASE_URL"] = databases.template
-    sys_ = EmbeddedSystem(
-        data_dir=data,
-        nats_url=nats_server.url,
-        ports={s: free_port() for s in APPS},
-        clock="simulated",
-        extra_env=extra_env,
-    )
-    sys_.backend = backend
     try:
-        sys_.start_services()
-        load_demo_tenant(sys_, demo_units_path())
-        notices_issued_at_once(sys_)  # the flows follow the ladder's events; test_escalation_signoff.py has the chains
-        asyncio.run(set_clock(nats_server.url, START))
-        yield sys_
+        with demo_system(
+            data, nats_server.url, {s: free_port() for s in APPS}, extra_env=extra_env, log_lines=15
+        ) as sys_:
+            sys_.backend = backend
+            yield sys_
     finally:
-        sys_.stop()
-        for name, sp in sys_.services.items():
-            print(f"--- last lines of {name} log ---")
-            print("\n".join(sp.log_path.read_text(errors="replace").splitlines()[-15:]))
         if databases is not None:
             databases.__exit__(None, None, None)

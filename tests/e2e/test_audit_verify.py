@@ -7,34 +7,17 @@ import json
 import re
 import sqlite3
 import subprocess
-import sys
 
 import pytest
 
-from e2e_support import ledger, meeting_decision, publish, wait_for
+from e2e_support import duban_command, ledger, meeting_decision, publish, wait_for
 
 pytestmark = pytest.mark.e2e
 BACKENDS = ["sqlite"]  # it edits the SQLite files by hand
 
 
 def _verify(system) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "duban_cli.main",
-            "audit",
-            "verify",
-            "--all",
-            "--data-dir",
-            str(system.data_dir),
-            "--nats-url",
-            system.nats_url,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return duban_command("audit", "verify", "--all", "--data-dir", str(system.data_dir), "--nats-url", system.nats_url)
 
 
 def _entries(system, service: str) -> list[tuple]:

@@ -4,46 +4,28 @@ period starts, what meets it, and what counts as an urge."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, time
 
 import httpx
 import pytest
 
-from duban_common.calendar import TZ
 from e2e_support import (
+    OFFICE,
     START,
+    act,
+    assigned_row,
+    at,
     ledger,
     meeting_decision,
     notices_issued_at_once,
     publish,
     set_clock,
-    signed_off,
+    unit,
     wait_for,
 )
 
 pytestmark = pytest.mark.e2e
 DEFAULT_BACKENDS = ["sqlite"]
-OFFICE = {"X-Duban-Role": "supervision_office"}
-ZJJ = {"X-Duban-Role": "unit", "X-Duban-Unit": "zjj"}
-
-
-def at(day: str, hh: int, mm: int = 0) -> datetime:
-    return datetime.combine(datetime.fromisoformat(day).date(), time(hh, mm), tzinfo=TZ)
-
-
-def assigned_row(system, ext_id: str) -> dict:
-    return wait_for(
-        lambda: next((i for i in ledger(system, q=ext_id)["items"] if i["task_id"] and i["due_on"]), None),
-        what=f"{ext_id} assigned with its deadline",
-    )
-
-
-def act(system, task: str, path: str, headers: dict, body: dict | None = None) -> None:
-    r = httpx.post(
-        f"{system.url('tasking')}/v1/tenants/demo/tasks/{task}/{path}", json=body, headers=headers, timeout=10
-    )
-    r = signed_off(r, system.url("tasking"), "demo")  # a completion report: its unit's head signs it first
-    assert r.status_code == 200, r.text
+ZJJ = unit("zjj")
 
 
 def escalation(system, task: str) -> dict:
@@ -137,25 +119,24 @@ def test_tasking_keeps_to_the_decline_window_the_tenant_set_in_deadline(system, 
                 ),
                 what="the decline window from the deadline service",
             )
+        lead = {r["task_id"]: r["lead_unit"] for r in rows}
+
+        def decline(task: str) -> httpx.Response:
+            """The task's lead unit declines it as not its remit."""
+            return httpx.post(
+                f"{system.url('tasking')}/v1/tenants/demo/tasks/{task}/decline",
+                json={"reason": "不属于本单位职责"},
+                headers=unit(lead[task]),
+                timeout=10,
+            )
+
         asyncio.run(
             set_clock(nats_server.url, at("2026-11-25", 10))
         )  # 3 working days after Friday's assignment: inside 4
-        lead = next(r["lead_unit"] for r in rows if r["task_id"] == tasks[0])
-        r = httpx.post(
-            f"{system.url('tasking')}/v1/tenants/demo/tasks/{tasks[0]}/decline",
-            json={"reason": "不属于本单位职责"},
-            headers={"X-Duban-Role": "unit", "X-Duban-Unit": lead},
-            timeout=10,
-        )
+        r = decline(tasks[0])
         assert r.status_code == 200, r.text
         asyncio.run(set_clock(nats_server.url, at("2026-11-27", 10)))  # 5 working days: past it
-        lead = next(r["lead_unit"] for r in rows if r["task_id"] == tasks[1])
-        r = httpx.post(
-            f"{system.url('tasking')}/v1/tenants/demo/tasks/{tasks[1]}/decline",
-            json={"reason": "不属于本单位职责"},
-            headers={"X-Duban-Role": "unit", "X-Duban-Unit": lead},
-            timeout=10,
-        )
+        r = decline(tasks[1])
         assert r.status_code == 409 and "2026-11-26 17:30" in r.json()["detail"]
     finally:
         httpx.put(url, json={}, headers=OFFICE, timeout=10)

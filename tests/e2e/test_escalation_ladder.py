@@ -8,7 +8,8 @@ import email
 import email.header
 import json
 import threading
-from datetime import datetime, time, timedelta
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
@@ -16,23 +17,25 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from asyncapi_support import off_contract
-from duban_cli.embedded import SERVICES, EmbeddedSystem, demo_units_path, load_demo_tenant
+from duban_cli.embedded import SERVICES
 from duban_common.calendar import TZ
 from duban_common.natsserver import free_port
 from duban_escalation.domain.ladder import DEFAULT_LADDER
 from e2e_support import (
+    OFFICE,
     START,
-    ledger,
+    assigned_row,
+    at,
+    demo_system,
     meeting_decision,
-    notices_issued_at_once,
     publish,
-    read_stream,
     set_clock,
+    stream_events,
+    unit,
     wait_for,
 )
 
 pytestmark = pytest.mark.e2e
-OFFICE = {"X-Duban-Role": "supervision_office"}
 
 
 class Inbox:
@@ -72,40 +75,22 @@ def esc(tmp_path_factory, nats_server):
     sms, hook, mailbox = Inbox(), Inbox(), Mailbox()
     smtp = Controller(mailbox, hostname="127.0.0.1", port=free_port())
     smtp.start()
-    system = EmbeddedSystem(
-        data_dir=tmp_path_factory.mktemp("duban-esc"),
-        nats_url=nats_server.url,
-        ports={s: free_port() for s in SERVICES},
-        clock="simulated",
-        extra_env={
-            "DUBAN_SMS_GATEWAY_URL": f"{sms.url}/sms",
-            "DUBAN_WEBHOOK_URL": f"{hook.url}/hook",
-            "DUBAN_SMTP_HOST": "127.0.0.1",
-            "DUBAN_SMTP_PORT": str(smtp.port),
-            "DUBAN_NOTIFY_MAIL_TO": "dcs@demo.gov.cn",
-        },
-    )
+    endpoints = {
+        "DUBAN_SMS_GATEWAY_URL": f"{sms.url}/sms",
+        "DUBAN_WEBHOOK_URL": f"{hook.url}/hook",
+        "DUBAN_SMTP_HOST": "127.0.0.1",
+        "DUBAN_SMTP_PORT": str(smtp.port),
+        "DUBAN_NOTIFY_MAIL_TO": "dcs@demo.gov.cn",
+    }
+    ports = {s: free_port() for s in SERVICES}
     try:
-        system.start_services()
-        load_demo_tenant(system, demo_units_path())
-        notices_issued_at_once(
-            system
-        )  # these tests follow the ladder's notices as they go out; the transfer keeps its chain
-        asyncio.run(set_clock(nats_server.url, START))
-        yield system, sms, hook, mailbox
+        # these tests follow the ladder's notices as they go out; the transfer keeps its chain
+        with demo_system(tmp_path_factory.mktemp("duban-esc"), nats_server.url, ports, extra_env=endpoints) as system:
+            yield system, sms, hook, mailbox
     finally:
-        system.stop()
         smtp.stop()
         sms.server.shutdown()
         hook.server.shutdown()
-
-
-def at(day: str, hh: int, mm: int = 0) -> datetime:
-    return datetime.combine(datetime.fromisoformat(day).date(), time(hh, mm), tzinfo=TZ)
-
-
-def events(url: str, subject: str) -> list[dict]:
-    return [json.loads(m.data) for m in asyncio.run(read_stream(url, subject))]
 
 
 def assigned_to_escalation(url: str) -> dict:
@@ -117,12 +102,35 @@ def assigned_to_escalation(url: str) -> dict:
     )
 
 
+def assigned_task(system, nats_url: str, ext_id: str) -> dict:
+    """A meeting decision with one decision, published: its ledger row, once its task is assigned
+    with its deadline and escalation knows the task's unit."""
+    asyncio.run(publish(nats_url, [meeting_decision(ext_id, decisions=1)]))
+    row = assigned_row(system, ext_id)
+    assigned_to_escalation(f"{system.url('escalation')}/v1/tenants/demo/tasks/{row['task_id']}/escalation")
+    return row
+
+
+def urge(system, task: str, key: str) -> httpx.Response:
+    """The office urges the task (催办) by hand, ``key`` its Idempotency-Key."""
+    url = f"{system.url('escalation')}/v1/tenants/demo/tasks/{task}/urge"
+    return httpx.post(url, headers={**OFFICE, "Idempotency-Key": key}, json={}, timeout=20)
+
+
+@contextmanager
+def tenant_ladder(system, ladder: dict):
+    """The demo tenant on ``ladder`` for the block, then on the default ladder again for the next tests."""
+    url = f"{system.url('escalation')}/v1/tenants/demo/ladder"
+    assert httpx.put(url, json=ladder, headers=OFFICE, timeout=10).status_code == 200
+    try:
+        yield
+    finally:
+        httpx.put(url, json=DEFAULT_LADDER.model_dump(), headers=OFFICE, timeout=10)
+
+
 def test_overdue_task_climbs_the_ladder_to_transfer_each_step_once(esc, nats_server):
     system, sms, hook, mailbox = esc
-    asyncio.run(publish(nats_server.url, [meeting_decision("md-ladder", decisions=1)]))
-    row = wait_for(
-        lambda: next((i for i in ledger(system, q="md-ladder")["items"] if i["due_on"]), None), what="a deadline"
-    )
+    row = assigned_task(system, nats_server.url, "md-ladder")
     task, due = row["task_id"], row["due_on"]
     assert due == "2026-12-07"
     esc_url = f"{system.url('escalation')}/v1/tenants/demo/tasks/{task}/escalation"
@@ -170,13 +178,15 @@ def test_overdue_task_climbs_the_ladder_to_transfer_each_step_once(esc, nats_ser
         httpx.post(steps, json={"decision": "approve"}, headers=OFFICE, timeout=20).json()["waiting_for"]
         == "县政府领导批准"
     )
-    assert events(nats_server.url, "duban.out.demo.discipline.transfer") == [], "not before the leader's approval"
+    assert stream_events(nats_server.url, "duban.out.demo.discipline.transfer") == [], (
+        "not before the leader's approval"
+    )
     approved = httpx.post(steps, json={"decision": "approve"}, headers={"X-Duban-Role": "leader"}, timeout=20)
     assert approved.status_code == 200 and approved.json()["status"] == "issued"
     case = httpx.get(esc_url, timeout=10).json()["case"]
 
     transfers = wait_for(
-        lambda: events(nats_server.url, "duban.out.demo.discipline.transfer"), what="the transfer dossier"
+        lambda: stream_events(nats_server.url, "duban.out.demo.discipline.transfer"), what="the transfer dossier"
     )
     assert len(transfers) == 1
     dossier = transfers[0]["data"]
@@ -196,7 +206,11 @@ def test_overdue_task_climbs_the_ladder_to_transfer_each_step_once(esc, nats_ser
     asyncio.run(set_clock(nats_server.url, at("2026-12-31", 10)))
 
     def published(name: str) -> list[dict]:
-        return [e for e in events(nats_server.url, f"duban.ev.demo.escalation.{name}") if e["data"]["task_id"] == task]
+        return [
+            e
+            for e in stream_events(nats_server.url, f"duban.ev.demo.escalation.{name}")
+            if e["data"]["task_id"] == task
+        ]
 
     wait_for(
         lambda: len(published("step_taken")) >= 3 and len(published("transferred")) >= 1,
@@ -241,12 +255,7 @@ def test_overdue_task_climbs_the_ladder_to_transfer_each_step_once(esc, nats_ser
 
 def test_an_sms_that_would_fall_at_23h_goes_out_at_9_next_working_day(esc, nats_server):
     system, sms, _, _ = esc
-    asyncio.run(publish(nats_server.url, [meeting_decision("md-night", decisions=1)]))
-    row = wait_for(
-        lambda: next((i for i in ledger(system, q="md-night")["items"] if i["task_id"] and i["due_on"]), None),
-        what="a task",
-    )
-    assigned_to_escalation(f"{system.url('escalation')}/v1/tenants/demo/tasks/{row['task_id']}/escalation")
+    row = assigned_task(system, nats_server.url, "md-night")
     asyncio.run(set_clock(nats_server.url, at("2026-11-20", 23)))  # Friday 23:00
     r = httpx.post(
         f"{system.url('escalation')}/v1/tenants/demo/tasks/{row['task_id']}/urge", headers=OFFICE, json={}, timeout=20
@@ -282,39 +291,23 @@ def test_a_tenant_with_a_two_step_ladder_transfers_on_the_second_urge(esc, nats_
             {"at_urges": 2, "actions": ["transfer"], "deduction": 3},
         ]
     }
-    url = f"{system.url('escalation')}/v1/tenants/demo/ladder"
     bad = httpx.put(
-        url,
+        f"{system.url('escalation')}/v1/tenants/demo/ladder",
         json={"steps": [{"at_urges": 1, "actions": ["transfer"]}, {"at_urges": 2, "actions": ["bulletin_office"]}]},
         headers=OFFICE,
         timeout=10,
     )
     assert bad.status_code == 422
-    assert httpx.put(url, json=two, headers=OFFICE, timeout=10).status_code == 200
-    try:
-        asyncio.run(publish(nats_server.url, [meeting_decision("md-two", decisions=1)]))
-        row = wait_for(
-            lambda: next((i for i in ledger(system, q="md-two")["items"] if i["task_id"] and i["due_on"]), None),
-            what="a task",
-        )
-        assigned_to_escalation(f"{system.url('escalation')}/v1/tenants/demo/tasks/{row['task_id']}/escalation")
-        urge = f"{system.url('escalation')}/v1/tenants/demo/tasks/{row['task_id']}/urge"
-        assert httpx.post(urge, headers={**OFFICE, "Idempotency-Key": "a"}, json={}, timeout=20).json()["urges"] == 1
-        assert (
-            httpx.post(urge, headers={**OFFICE, "Idempotency-Key": "a"}, json={}, timeout=20).json()["urges"] == 1
-        )  # same key: once
-        assert httpx.post(urge, headers={**OFFICE, "Idempotency-Key": "b"}, json={}, timeout=20).json()["urges"] == 2
-        state = httpx.get(
-            f"{system.url('escalation')}/v1/tenants/demo/tasks/{row['task_id']}/escalation", timeout=10
-        ).json()
+    with tenant_ladder(system, two):
+        task = assigned_task(system, nats_server.url, "md-two")["task_id"]
+        assert urge(system, task, "a").json()["urges"] == 1
+        assert urge(system, task, "a").json()["urges"] == 1  # same key: once
+        assert urge(system, task, "b").json()["urges"] == 2
+        state = httpx.get(f"{system.url('escalation')}/v1/tenants/demo/tasks/{task}/escalation", timeout=10).json()
         assert (
             [s["step"] for s in state["steps"]] == [1, 2] and state["case"] is None and state["assessment"]["step"] == 2
         )
         assert sum(d["points"] for d in state["deductions"]) == 2 * 1 + 1 + 3
-    finally:
-        httpx.put(
-            url, json=DEFAULT_LADDER.model_dump(), headers=OFFICE, timeout=10
-        )  # back to the default for the next tests
 
 
 def test_an_explanation_judged_adequate_transfers_nothing(esc, nats_server):
@@ -327,32 +320,18 @@ def test_an_explanation_judged_adequate_transfers_nothing(esc, nats_server):
             {"at_urges": 2, "actions": ["transfer"], "deduction": 3},
         ]
     }
-    url = f"{system.url('escalation')}/v1/tenants/demo/ladder"
-    assert httpx.put(url, json=ladder, headers=OFFICE, timeout=10).status_code == 200
-    try:
-        asyncio.run(publish(nats_server.url, [meeting_decision("md-adequate", decisions=1)]))
-        row = wait_for(
-            lambda: next((i for i in ledger(system, q="md-adequate")["items"] if i["task_id"] and i["due_on"]), None),
-            what="a task",
-        )
+    with tenant_ladder(system, ladder):
+        row = assigned_task(system, nats_server.url, "md-adequate")
         base = f"{system.url('escalation')}/v1/tenants/demo/tasks/{row['task_id']}"
-        assigned_to_escalation(f"{base}/escalation")
-        assert (
-            httpx.post(f"{base}/urge", headers={**OFFICE, "Idempotency-Key": "1"}, json={}, timeout=20).status_code
-            == 200
-        )
-        unit = {"X-Duban-Role": "unit", "X-Duban-Unit": "zjj"}  # the meeting decision's first item goes to 住建局
+        assert urge(system, row["task_id"], "1").status_code == 200
         explained = httpx.post(
             f"{base}/explanations",
-            headers=unit,
+            headers=unit("zjj"),  # the meeting decision's first item goes to 住建局
             json={"text": "因施工许可审批延迟，已协调住建部门，预计下周完成。"},
             timeout=20,
         )
         assert explained.status_code == 200, explained.text
-        assert (
-            httpx.post(f"{base}/urge", headers={**OFFICE, "Idempotency-Key": "2"}, json={}, timeout=20).status_code
-            == 200
-        )
+        assert urge(system, row["task_id"], "2").status_code == 200
         pending = httpx.get(f"{base}/escalation", timeout=10).json()
         assert (
             pending["assessment"]["step"] == 2 and pending["assessment"]["adequate"] is None and pending["case"] is None
@@ -366,25 +345,18 @@ def test_an_explanation_judged_adequate_transfers_nothing(esc, nats_server):
         assert assessed.status_code == 200 and assessed.json()["transfer_draft_id"] is None, assessed.text
         after = httpx.get(f"{base}/escalation", timeout=10).json()
         assert after["assessment"]["adequate"] is True and after["case"] is None
-        transfers = events(nats_server.url, "duban.out.demo.discipline.transfer")
+        transfers = stream_events(nats_server.url, "duban.out.demo.discipline.transfer")
         assert not [t for t in transfers if row["task_id"] in json.dumps(t["data"])], (
             "no transfer for an adequate explanation"
         )
-    finally:
-        httpx.put(url, json=DEFAULT_LADDER.model_dump(), headers=OFFICE, timeout=10)
 
 
 def test_supervision_order_goes_through_its_approval_chain_then_is_numbered_copied_and_rendered(
     esc, nats_server, duban_auth
 ):
     system, sms, _, _ = esc
-    asyncio.run(publish(nats_server.url, [meeting_decision("md-order", decisions=1)]))
-    row = wait_for(
-        lambda: next((i for i in ledger(system, q="md-order")["items"] if i["task_id"] and i["due_on"]), None),
-        what="a task",
-    )
+    row = assigned_task(system, nats_server.url, "md-order")
     base = f"{system.url('escalation')}/v1/tenants/demo"
-    assigned_to_escalation(f"{base}/tasks/{row['task_id']}/escalation")
     r = httpx.post(
         f"{base}/tasks/{row['task_id']}/supervision-orders",
         headers=OFFICE,
@@ -436,7 +408,7 @@ def test_supervision_order_goes_through_its_approval_chain_then_is_numbered_copi
     issued = wait_for(
         lambda: [
             e
-            for e in events(nats_server.url, "duban.ev.demo.escalation.order_issued")
+            for e in stream_events(nats_server.url, "duban.ev.demo.escalation.order_issued")
             if e["data"]["order_id"] == order
         ],
         what="order_issued published",
@@ -473,13 +445,8 @@ def test_supervision_order_goes_through_its_approval_chain_then_is_numbered_copi
 
 def test_an_unmet_rectification_demand_takes_the_government_bulletin_rung_at_once(esc, nats_server):
     system, *_ = esc
-    asyncio.run(publish(nats_server.url, [meeting_decision("md-rect", decisions=1)]))
-    row = wait_for(
-        lambda: next((i for i in ledger(system, q="md-rect")["items"] if i["task_id"] and i["due_on"]), None),
-        what="a task",
-    )
+    row = assigned_task(system, nats_server.url, "md-rect")
     base = f"{system.url('escalation')}/v1/tenants/demo/tasks/{row['task_id']}"
-    assigned_to_escalation(f"{base}/escalation")
     leader = {"X-Duban-Role": "leader", "Idempotency-Key": "r1"}
     r = httpx.post(f"{base}/rectification-unmet", json={"by": "王县长"}, headers=leader, timeout=20)
     assert r.status_code == 200 and r.json()["steps_taken"] == [2]  # rung 1 came with the urge; rung 2 by the trigger
@@ -494,13 +461,8 @@ def test_with_tasking_stopped_an_overdue_task_is_still_urged_and_its_notice_sent
     """Escalation reads unit names and liaisons from its own copy of the units directory (kept
     from tasking's unit events), so an urge does not wait for tasking, nor is it dead-lettered."""
     system, sms, _, _ = esc
-    asyncio.run(publish(nats_server.url, [meeting_decision("md-down", decisions=1)]))
-    row = wait_for(
-        lambda: next((i for i in ledger(system, q="md-down")["items"] if i["task_id"] and i["due_on"]), None),
-        what="a task",
-    )
+    row = assigned_task(system, nats_server.url, "md-down")
     esc_url = f"{system.url('escalation')}/v1/tenants/demo/tasks/{row['task_id']}/escalation"
-    assigned_to_escalation(esc_url)
     tasking, escalation = system.services["tasking"], system.services["escalation"]
     tasking.stop()
     try:

@@ -27,27 +27,17 @@ from pypdf import PdfReader
 
 from asyncapi_support import off_contract
 from duban_common.calendar import TZ
-from e2e_support import example, ledger, meeting_decision, publish, read_stream, set_clock, signed_off, wait_for
+from duban_reporting.domain.bulletin import ranking_table
+from e2e_support import OFFICE, act, example, ledger, meeting_decision, publish, read_stream, set_clock, unit, wait_for
 
 pytestmark = pytest.mark.e2e
 
-OFFICE = {"X-Duban-Role": "supervision_office"}
 PHONE, NAME = "13912345678", "张小三"
 UNITS = {
     row["code"]: row["name"]
     for row in csv.DictReader((Path(__file__).resolve().parents[2] / "demo" / "units.csv").open())
 }
 LATE_CLOCK = datetime(2026, 12, 8, 10, 0, tzinfo=TZ)  # after the meeting's deadlines (2026-12-07 17:30)
-
-
-def unit(code: str) -> dict:
-    return {"X-Duban-Role": "unit", "X-Duban-Unit": code}
-
-
-def act(system, task: str, path: str, who: dict, body: dict | None = None) -> None:
-    r = httpx.post(f"{system.url('tasking')}/v1/tenants/demo/tasks/{task}/{path}", json=body, headers=who, timeout=10)
-    r = signed_off(r, system.url("tasking"), "demo")  # a completion report: its unit's head signs it first
-    assert r.status_code == 200, r.text
 
 
 def close_out(system, row: dict) -> None:
@@ -241,32 +231,26 @@ def test_quarterly_bulletin_in_docx_and_pdf_carries_the_quarters_figures(system,
     assert UNITS["fgj"] not in censured and UNITS["zjj"] not in censured
 
     ranking = next(t for t in tables if t[0][0] == "排名")
-    assert ranking[0] == [
-        "排名",
-        "单位",
-        "交办",
-        "办结",
-        "按期办结",
-        "逾期",
-        "按期办结率",
-        "平均用时（工作日）",
-        "催办",
-        "通报",
-        "得分",
-        "备注",
-    ]
+    assert ranking[0] == list(ranking_table({"by_unit": [], "ranking": []}).header)  # the columns the bulletin declares
+    records = [dict(zip(ranking[0], row)) for row in ranking[1:]]
     # on-time rate first (nothing closed but something overdue counts as 0%), then fewer handling days (none closed: last), then the code
-    assert [row[1] for row in ranking[1:]] == [UNITS[c] for c in ("fgj", "zjj", "wjj", "jyj")]
-    for row in ranking[1:]:
-        code = next(c for c, n in UNITS.items() if n == row[1])
+    assert [record["单位"] for record in records] == [UNITS[c] for c in ("fgj", "zjj", "wjj", "jyj")]
+    for record in records:
+        code = next(c for c, n in UNITS.items() if n == record["单位"])
         e = expect[code]
         want_rate = f"{100 * e['on_time'] / e['completed']:.1f}%" if e["completed"] else "—"
-        assert row[2:7] == [str(e["assigned"]), str(e["completed"]), str(e["on_time"]), str(e["overdue"]), want_rate], (
-            row
+        counted = [record[column] for column in ("交办", "办结", "按期办结", "逾期", "按期办结率")]
+        assert counted == [str(e["assigned"]), str(e["completed"]), str(e["on_time"]), str(e["overdue"]), want_rate], (
+            record
         )
-        assert row[8:11] == [str(e["urges"]), str(e["bulletins"]), f"{round(100 - e['points'], 1):g}"], row
+        assert re.fullmatch(r"—|\d+\.\d", record["平均用时（工作日）"]), record
+        assert [record["催办"], record["通报"], record["得分"]] == [
+            str(e["urges"]),
+            str(e["bulletins"]),
+            f"{round(100 - e['points'], 1):g}",
+        ], record
         # the bottom three by score are flagged, except a unit with everything on time, nothing overdue, no points lost (zjj)
-        assert row[11] == ("约谈" if code in ("jyj", "wjj") else ""), row
+        assert record["备注"] == ("约谈" if code in ("jyj", "wjj") else ""), record
     talk = next(
         p for p in paragraphs if p.startswith("按照考核得分排名后3位及期内有移交纪委监委情况的单位建议约谈的规定")
     )

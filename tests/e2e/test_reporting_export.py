@@ -11,39 +11,15 @@ import httpx
 import pytest
 from openpyxl import load_workbook
 
-from e2e_support import example, ledger, meeting_decision, publish, signed_off, wait_for
+from duban_reporting.adapters.xlsx import HEADERS
+from e2e_support import OFFICE, act, example, ledger, meeting_decision, publish, unit, wait_for
 
 pytestmark = pytest.mark.e2e
 DEFAULT_BACKENDS = [
     "sqlite"
 ]  # full matrix: DUBAN_E2E_BACKENDS=sqlite,postgresql (a file format; the ledger query runs on both in test_reporting_documents)
 
-OFFICE = {"X-Duban-Role": "supervision_office"}
-HEADERS = [
-    "编号",
-    "来源",
-    "事项名称",
-    "牵头单位",
-    "协办单位",
-    "交办日期",
-    "办理时限",
-    "办理状态",
-    "亮灯",
-    "催办次数",
-    "办理进度",
-    "办结日期",
-]
 PHONE, NAME = "13912345678", "张小三"
-
-
-def unit(code: str) -> dict:
-    return {"X-Duban-Role": "unit", "X-Duban-Unit": code}
-
-
-def act(system, task: str, path: str, who: dict, body: dict | None = None) -> None:
-    r = httpx.post(f"{system.url('tasking')}/v1/tenants/demo/tasks/{task}/{path}", json=body, headers=who, timeout=10)
-    r = signed_off(r, system.url("tasking"), "demo")  # a completion report: its unit's head signs it first
-    assert r.status_code == 200, r.text
 
 
 def export(system, **params) -> list[list]:
@@ -133,7 +109,7 @@ def test_ledger_filters(system, matters):
 
 def test_export_has_the_offices_columns_and_masks_personal_data(system, matters):
     rows = export(system, q="ex-tag", sort="registered_at")
-    assert rows[0] == HEADERS
+    assert rows[0] == list(HEADERS)  # the columns the export declares; each is read below by its name
     body = {r[2]: dict(zip(HEADERS, r)) for r in rows[1:]}
     assert len(body) == 4
     msg = body[matters["msg"]["title"]]

@@ -13,59 +13,47 @@ import asyncio
 import json
 import os
 import subprocess
-import sys
 from datetime import datetime
+from functools import partial
 
 import httpx
 import nats
 import pytest
 
-from duban_cli.embedded import SERVICES, EmbeddedSystem, demo_units_path, load_demo_tenant
+from duban_cli.embedded import SERVICES
 from duban_common.calendar import TZ
 from duban_common.natsserver import NatsServer, free_port
 from e2e_support import (
+    OFFICE,
     START,
+    demo_system,
+    duban_command,
     ledger,
     meeting_decision,
-    notices_issued_at_once,
     publish,
     read_stream,
     set_clock,
-    signed_off,
+    unit,
     wait_for,
 )
+from e2e_support import act as act_on_task
 
 pytestmark = pytest.mark.e2e
 
-OFFICE = {"X-Duban-Role": "supervision_office"}
 TENANT = "tj"
-
-
-def unit(code: str) -> dict:
-    return {"X-Duban-Role": "unit", "X-Duban-Unit": code}
+act = partial(act_on_task, tenant=TENANT)  # the quarter's tasks are all the statistics county's
 
 
 @pytest.fixture(scope="module")
 def own_system(tmp_path_factory):
     data = tmp_path_factory.mktemp("duban-replay")
     server = NatsServer(data / "nats").start()
-    sys_ = EmbeddedSystem(
-        data_dir=data, nats_url=server.url, ports={s: free_port() for s in SERVICES}, clock="simulated"
-    )
+    ports = {s: free_port() for s in SERVICES}
     try:
-        sys_.start_services()
-        load_demo_tenant(sys_, demo_units_path())
-        load_demo_tenant(sys_, demo_units_path(), slug=TENANT, name="统计县")
-        notices_issued_at_once(sys_)
-        notices_issued_at_once(sys_, TENANT)
-        asyncio.run(set_clock(server.url, START))
-        yield sys_
+        with demo_system(data, server.url, ports, tenants={TENANT: "统计县"}, log_lines=10) as system:
+            yield system
     finally:
-        sys_.stop()
         server.stop()
-        for name, sp in sys_.services.items():
-            print(f"--- last lines of {name} log ---")
-            print("\n".join(sp.log_path.read_text(errors="replace").splitlines()[-10:]))
 
 
 async def _positions(url: str) -> tuple[int, int, int]:
@@ -88,15 +76,6 @@ def settle(system) -> None:
         return len(seen) >= 3 and seen[-1] == seen[-2] == seen[-3] and seen[-1][1] == 0 and seen[-1][2] == seen[-1][0]
 
     wait_for(quiet, timeout_s=60, interval_s=0.7, what="the EV stream to settle and reporting to catch up")
-
-
-def act(system, task: str, path: str, who: dict, body: dict | None = None) -> dict:
-    r = httpx.post(
-        f"{system.url('tasking')}/v1/tenants/{TENANT}/tasks/{task}/{path}", json=body, headers=who, timeout=10
-    )
-    r = signed_off(r, system.url("tasking"), TENANT)  # a completion report: its unit's head signs it first
-    assert r.status_code == 200, r.text
-    return r.json()
 
 
 @pytest.fixture(scope="module")
@@ -245,9 +224,7 @@ def snapshot(system) -> dict:
 
 def duban(system, *args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, DUBAN_DATA_DIR=str(system.data_dir), DUBAN_NATS_URL=system.nats_url)
-    done = subprocess.run(
-        [sys.executable, "-m", "duban_cli.main", *args], env=env, capture_output=True, text=True, timeout=120
-    )
+    done = duban_command(*args, env=env)
     print(f"$ duban {' '.join(args)}\n{done.stdout}{done.stderr}")
     return done
 

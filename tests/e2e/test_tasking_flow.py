@@ -11,15 +11,9 @@ import pytest
 from docx import Document
 from pypdf import PdfReader
 
-from e2e_support import ledger, meeting_decision, publish, signed_off, wait_for
+from e2e_support import OFFICE, act, assign, ledger, meeting_decision, publish, signed_off, unit, wait_for
 
 pytestmark = pytest.mark.e2e
-
-OFFICE = {"X-Duban-Role": "supervision_office"}
-
-
-def unit(code: str) -> dict:
-    return {"X-Duban-Role": "unit", "X-Duban-Unit": code}
 
 
 def _row(system, matter_id: str) -> dict | None:
@@ -51,34 +45,28 @@ def test_decision_assign_sign_progress_complete_return_complete_accept(system, n
         f"{tasking}/v1/tenants/demo/matters", params={"status": "awaiting_assignment", "limit": 500}, timeout=10
     ).json()
     assert second["matter_id"] in {m["id"] for m in awaiting["items"]}
-    bad = httpx.post(
-        f"{tasking}/v1/tenants/demo/matters/{second['matter_id']}/assign",
-        json={"lead_unit": "jwjw"},
-        headers=OFFICE,
-        timeout=10,
-    )
+    bad = assign(tasking, second["matter_id"], {"lead_unit": "jwjw"})
     assert bad.status_code == 422 and "不能牵头" in bad.json()["detail"]
-    ok = httpx.post(
-        f"{tasking}/v1/tenants/demo/matters/{second['matter_id']}/assign",
-        json={"lead_unit": "jtj", "responsible_person": "张驰", "requirement": "请于月底前报送方案"},
-        headers=OFFICE,
-        timeout=10,
+    ok = assign(
+        tasking,
+        second["matter_id"],
+        {"lead_unit": "jtj", "responsible_person": "张驰", "requirement": "请于月底前报送方案"},
     )
     assert ok.status_code == 200
     _expect(system, second["matter_id"], status="assigned", lead_unit="jtj")
 
-    def act(path: str, headers: dict, body: dict | None = None, expect: int = 200) -> dict:
+    def step(path: str, headers: dict, body: dict | None = None, expect: int = 200) -> dict:
         r = httpx.post(f"{tasking}/v1/tenants/demo/tasks/{task}/{path}", json=body, headers=headers, timeout=10)
         r = signed_off(r, tasking)  # a completion report: the unit's head signs it off before the office sees it
         assert r.status_code == expect, r.text
         return r.json()
 
-    act("acknowledge", unit("fgj"), expect=404)  # not fgj's task: as if there were none
+    step("acknowledge", unit("fgj"), expect=404)  # not fgj's task: as if there were none
     wang = {"Authorization": "Bearer " + duban_auth.token(tenant="demo", roles=["unit"], unit="zjj", name="王五")}
-    act("acknowledge", wang)
+    step("acknowledge", wang)
     _expect(system, first["matter_id"], status="acknowledged")
-    act("acknowledge", unit("zjj"), expect=409)  # signing twice
-    act("progress", unit("zjj"), {"text": "已完成方案初稿", "progress": 50})
+    step("acknowledge", unit("zjj"), expect=409)  # signing twice
+    step("progress", unit("zjj"), {"text": "已完成方案初稿", "progress": 50})
     _expect(system, first["matter_id"], status="in_progress", progress=50)
 
     def upload(name: str) -> str:
@@ -92,14 +80,14 @@ def test_decision_assign_sign_progress_complete_return_complete_accept(system, n
         return r.json()["id"]
 
     first_pdf = upload("整改报告.pdf")
-    act("completion", unit("zjj"), {"text": "已完成", "attachments": [first_pdf]})
+    step("completion", unit("zjj"), {"text": "已完成", "attachments": [first_pdf]})
     _expect(system, first["matter_id"], status="completion_submitted")
-    act("accept", unit("zjj"), expect=403)  # only the office reviews
-    act("return", OFFICE, {"reason": "材料不完整，请补充现场照片"})
+    step("accept", unit("zjj"), expect=403)  # only the office reviews
+    step("return", OFFICE, {"reason": "材料不完整，请补充现场照片"})
     _expect(system, first["matter_id"], status="returned")
-    act("completion", unit("zjj"), {"text": "已补充照片", "attachments": [first_pdf, upload("现场照片.pdf")]})
+    step("completion", unit("zjj"), {"text": "已补充照片", "attachments": [first_pdf, upload("现场照片.pdf")]})
     _expect(system, first["matter_id"], status="completion_submitted")
-    act("accept", OFFICE)
+    step("accept", OFFICE)
     done = _expect(system, first["matter_id"], status="completed", progress=100)
     assert done["light"] == "green" and done["status_label"] == "已办结"
 
@@ -230,20 +218,14 @@ def test_split_matter_rolls_up_weighted_progress_and_completes_with_its_last_tas
     big, small = r.json()["task_ids"]
     _expect(system, matter, status="assigned")
 
-    def act(task: str, path: str, who: dict, body: dict | None = None) -> None:
-        resp = signed_off(
-            httpx.post(f"{tasking}/v1/tenants/demo/tasks/{task}/{path}", json=body, headers=who, timeout=10), tasking
-        )
-        assert resp.status_code == 200, resp.text
-
-    act(big, "acknowledge", unit("zjj"))
-    act(small, "acknowledge", unit("czj"))
-    act(big, "progress", unit("zjj"), {"text": "施工过半", "progress": 60})
+    act(system, big, "acknowledge", unit("zjj"))
+    act(system, small, "acknowledge", unit("czj"))
+    act(system, big, "progress", unit("zjj"), {"text": "施工过半", "progress": 60})
     _expect(system, matter, status="in_progress", progress=45)  # (3×60 + 1×0) / 4
-    act(small, "completion", unit("czj"), {"text": "资金已拨付"})
-    act(small, "accept", OFFICE)
+    act(system, small, "completion", unit("czj"), {"text": "资金已拨付"})
+    act(system, small, "accept", OFFICE)
     _expect(system, matter, status="in_progress", progress=70)  # (3×60 + 1×100) / 4
-    act(big, "completion", unit("zjj"), {"text": "改造完成"})
-    act(big, "accept", OFFICE)
+    act(system, big, "completion", unit("zjj"), {"text": "改造完成"})
+    act(system, big, "accept", OFFICE)
     done = _expect(system, matter, status="completed", progress=100)
     assert done["completed_at"] is not None

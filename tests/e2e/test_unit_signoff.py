@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import datetime
 
 import httpx
 import pytest
 
-from e2e_support import ledger, meeting_decision, publish, read_stream, wait_for
+from duban_common.calendar import TZ
+from e2e_support import START, ledger, meeting_decision, publish, read_stream, set_clock, wait_for
 
 pytestmark = pytest.mark.e2e
 DEFAULT_BACKENDS = ["sqlite"]
@@ -124,3 +126,32 @@ def test_a_tenant_that_turns_the_unit_signoff_off_sends_reports_straight_to_the_
             chain, json={"steps": [{"action": "审签", "role": "unit_head"}]}, headers=OFFICE, timeout=10
         )
         assert restored.status_code == 200
+
+
+def reminders_of(nats_server, draft: str) -> list[dict]:
+    messages = asyncio.run(read_stream(nats_server.url, "duban.out.demo.notification.sms"))
+    notes = [json.loads(m.data)["data"] for m in messages]
+    return [n for n in notes if n["template"] == "approval_reminder" and n["ref"]["draft_id"] == draft]
+
+
+def test_a_report_waiting_for_the_unit_head_reminds_the_unit_after_two_working_days(system, nats_server):
+    """The report is drafted on Friday 20 November; Tuesday the 24th is two working days later
+    (nothing yet), Wednesday the 25th more: one SMS to 住建局's contact, and no second within the
+    same period of waiting."""
+    task_id = assigned_task(system, nats_server, "md-signoff-4")
+    assert post(system, f"tasks/{task_id}/acknowledge", HANDLER).status_code == 200
+    draft = post(system, f"tasks/{task_id}/completion", HANDLER, {"text": "已修复"}).json()["draft_id"]
+    try:
+        asyncio.run(set_clock(nats_server.url, datetime(2026, 11, 24, 10, 0, tzinfo=TZ)))
+        assert reminders_of(nats_server, draft) == []
+        asyncio.run(set_clock(nats_server.url, datetime(2026, 11, 25, 10, 0, tzinfo=TZ)))
+        [reminder] = wait_for(lambda: reminders_of(nats_server, draft), what="the approver's reminder")
+        assert reminder["recipient"] == {"unit": "zjj", "name": "冯静", "address": "13800000004"}
+        assert (
+            reminder["text"]
+            == "【签批提醒】“办结报告：md-signoff-4 议定事项1”等待单位领导审签已超过2个工作日，请及时办理。"
+        )
+        asyncio.run(set_clock(nats_server.url, datetime(2026, 11, 25, 16, 0, tzinfo=TZ)))
+        assert len(reminders_of(nats_server, draft)) == 1
+    finally:
+        asyncio.run(set_clock(nats_server.url, START))

@@ -153,8 +153,9 @@ def browsers(system, tmp_path_factory):
 
 @pytest.fixture(scope="module", autouse=True)
 def completion_reports_straight_to_the_office(system):
-    """The workbench has no page for a unit's head yet (a later issue): the module's tenant turns the
-    unit's sign-off of completion reports off (its tenant setting), so the office reviews them at once."""
+    """The daily loop here is the office's: the module's tenant turns the unit's sign-off of completion
+    reports off (its tenant setting), so the office reviews them at once. The unit head's 审签 on the
+    待我签批 page is test_workbench_approvals.py's."""
     r = httpx.put(
         f"{system.url('tasking')}/v1/tenants/demo/signoff-chains/completion_report",
         json={"steps": []},

@@ -10,6 +10,7 @@ import asyncio
 import httpx
 import pytest
 import test_workbench
+from selenium.webdriver.common.by import By
 
 from e2e_support import ledger, meeting_decision, publish, wait_for
 
@@ -145,3 +146,74 @@ def test_a_unit_head_signs_a_completion_report_off_on_a_phone(system, nats_serve
     assert head.find(".notice.ok").text.startswith("已审签")
     assert httpx.get(tasking, headers=OFFICE, timeout=10).json()["status"] == "completion_submitted"
     head.shoot("approvals-unit-head-done")
+
+
+def at_the_transfer_rung(system, task_id: str, explanation: str) -> None:
+    """Two urges under a two-rung ladder, the unit's written explanation between them."""
+    base = f"{system.url('escalation')}/v1/tenants/demo/tasks/{task_id}"
+    wait_for(
+        lambda: (lambda r: r.status_code == 200 and r.json()["unit"])(httpx.get(f"{base}/escalation", timeout=10)),
+        what="the task's unit known to escalation",
+    )
+    for key in ("1", "2"):
+        urged = httpx.post(f"{base}/urge", headers={**OFFICE, "Idempotency-Key": key}, json={}, timeout=20)
+        assert urged.status_code == 200, urged.text
+        if key == "1":
+            sent = httpx.post(f"{base}/explanations", headers=HANDLER, json={"text": explanation}, timeout=20)
+            assert sent.status_code == 200, sent.text
+
+
+@pytest.fixture
+def two_rungs(system):
+    """A ladder that reaches the transfer at the second urge; the tenant's own ladder afterwards."""
+    url = f"{system.url('escalation')}/v1/tenants/demo/ladder"
+    before = httpx.get(url, headers=OFFICE, timeout=10).json()
+    ladder = {
+        "steps": [
+            {"at_urges": 1, "actions": ["bulletin_office", "explanation"], "deduction": 1},
+            {"at_urges": 2, "actions": ["transfer"], "deduction": 3},
+        ]
+    }
+    assert httpx.put(url, json=ladder, headers=OFFICE, timeout=10).status_code == 200
+    yield
+    assert httpx.put(url, json=before, headers=OFFICE, timeout=10).status_code == 200
+
+
+def test_the_office_judges_an_explanation_from_its_queue_and_the_transfer_goes_for_approval(
+    system, nats_server, browsers, two_rungs
+):
+    task_id, title = assigned_task(system, nats_server, "md-approvals-4")
+    at_the_transfer_rung(system, task_id, "因资金未到位，工程暂缓，正在协调。")
+
+    office = browsers("dcs")
+    office.login("dcs", "dcs2026")
+    office.link("说明待审核")
+    assert office.d.current_url.endswith("/queue/explanations")
+    row = office.find("#queue").text
+    assert title in row and "县住房和城乡建设局" in row and "已提交" in row
+    office.shoot("queue-explanations")
+    office.link(title)
+    form = office.find("#assessment").text
+    assert "因资金未到位，工程暂缓，正在协调。" in form and "不充分（报请移送）" in form
+
+    office.type("#f-assessment_reason", "未说明资金缺口和整改时限")
+    office.click("#do-assessment")  # no conclusion chosen: refused beside the field, the opinion kept
+    assert office.find("#assessment .field-error").text == "请选择“充分”或“不充分”"
+    assert office.find("#f-assessment_reason").get_attribute("value") == "未说明资金缺口和整改时限"
+    office.shoot("task-assessment-refused")
+    office.click("#assessment input[value='不充分']", navigates=False)
+    office.click("#do-assessment")
+    assert "审核意见已记录" in office.find(".notice.ok").text
+    assert office.find("#assessed").text.startswith("书面说明审核：不充分（未说明资金缺口和整改时限）")
+    assert (
+        title
+        not in httpx.get(
+            f"{system.url('escalation')}/v1/tenants/demo/explanation-assessments", headers=OFFICE, timeout=10
+        ).text
+    )
+
+    office.link("待我签批")  # the transfer's chain: 督查室提出 → 县政府领导批准
+    [card] = [el.text for el in office.d.find_elements(By.CSS_SELECTOR, ".draft") if f"移送函：{title}" in el.text]
+    assert "待督查室提出" in card and "县政府领导批准" in card
+    assert "书面说明审核：不充分。理由：未说明资金缺口和整改时限" in card
+    office.shoot("approvals-transfer")

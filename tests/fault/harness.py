@@ -24,7 +24,7 @@ from duban_cli.embedded import SERVICES, EmbeddedSystem, demo_units_path, load_d
 from duban_common.natsserver import free_port
 from duban_common.provisioning import CONSUMERS
 from duban_common.testing.postgres import TemporaryDatabases
-from e2e_support import START, ledger, notices_issued_at_once, read_stream, set_clock
+from e2e_support import START, ledger, notices_issued_at_once, set_clock, stream_events
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -403,7 +403,7 @@ def dead_letters(h: Harness, service: str = "intake", wait_s: float = 60.0) -> l
 
 def read_subject(h: Harness, subject: str) -> list[dict]:
     """Every event on a subject from the start of its stream, up to the last one there when read."""
-    return [json.loads(m.data) for m in asyncio.run(read_stream(h.nats_url, subject, **QUIET))]
+    return stream_events(h.nats_url, subject, **QUIET)
 
 
 def deadline_events(h: Harness, name: str) -> Counter:

@@ -25,6 +25,7 @@ from e2e_support import LEADS, meeting_decision, set_clock
 from .harness import (
     Harness,
     Load,
+    LoadResult,
     Message,
     consumer_backlog,
     dead_letters,
@@ -140,34 +141,34 @@ def good(prefix: str, n: int) -> list[Message]:
     return out
 
 
-def _row(
-    h: Harness,
-    fault: str,
-    load: str,
-    submissions: int,
-    accepted: set[str],
-    prefix: str,
-    scale: Scale,
-    started: float,
-    notes: str = "",
-    load_error: str | None = None,
-) -> Row:
-    rec = reconcile_when_settled(h, prefix, accepted, scale.settle_s)
-    row = Row(
-        fault,
-        h.backend,
-        load,
-        submissions,
-        len(accepted),
-        rec.matters,
-        rec.lost,
-        rec.doubled,
-        duration_s=time.monotonic() - started,
-        notes=notes,
-    )
-    row.task_ids = rec.task_ids
-    _check_health(h, row, load_error)
-    return row
+@dataclass
+class Attempt:
+    """One scenario's load of meeting decisions, their external ids under ``prefix``, timed from
+    when the attempt is made."""
+
+    h: Harness
+    scale: Scale
+    prefix: str
+    started: float = field(default_factory=time.monotonic)
+
+    def row(self, fault: str, load: str, submissions: int, result: LoadResult, notes: str = "") -> Row:
+        """The report's row once what the load got accepted is reconciled against the ledger and tasking."""
+        rec = reconcile_when_settled(self.h, self.prefix, result.acked, self.scale.settle_s)
+        row = Row(
+            fault,
+            self.h.backend,
+            load,
+            submissions,
+            len(result.acked),
+            rec.matters,
+            rec.lost,
+            rec.doubled,
+            duration_s=time.monotonic() - self.started,
+            notes=notes,
+        )
+        row.task_ids = rec.task_ids
+        _check_health(self.h, row, result.error)
+        return row
 
 
 def _check_health(h: Harness, row: Row, load_error: str | None = None) -> None:
@@ -190,7 +191,7 @@ def sigkill_services(h: Harness, scale: Scale, rng: random.Random | None = None)
     messages = good(prefix, scale.kill_load)
     victims = [name for name in SERVICES for _ in range(scale.kills_per_service)]
     rng.shuffle(victims)
-    started = time.monotonic()
+    attempt = Attempt(h, scale, prefix)
     # Spread the publishing over roughly the time the kills take (each restart waits for /readyz).
     load = Load(h.nats_url, messages, duration_s=1.0 * len(victims) + 5).start()
     for name in victims:
@@ -204,20 +205,8 @@ def sigkill_services(h: Harness, scale: Scale, rng: random.Random | None = None)
         sp.wait_ready()
     result = load.join()
     notes = f"{len(victims)} SIGKILLs ({scale.kills_per_service} per service), publisher retries {result.retries}"
-    rows = [
-        _row(
-            h,
-            "SIGKILL each service during the load",
-            f"{scale.kill_load} meeting decisions, {len(victims)} kills",
-            len(messages),
-            result.acked,
-            prefix,
-            scale,
-            started,
-            notes,
-            result.error,
-        )
-    ]
+    described = f"{scale.kill_load} meeting decisions, {len(victims)} kills"
+    rows = [attempt.row("SIGKILL each service during the load", described, len(messages), result, notes)]
     rows.append(timers_fire_once(h, rows[0].task_ids, scale))
     rows.append(ladder_climbs_once(h, rows[0].task_ids, scale, rng))
     return rows
@@ -320,20 +309,9 @@ def tasking_down_while_the_ladder_climbs(h: Harness, scale: Scale, _rng: random.
     exactly once, as with tasking up."""
     prefix = f"td-{run_id()}-"
     messages = good(prefix, scale.tasking_down_load)
-    started = time.monotonic()
+    attempt = Attempt(h, scale, prefix)
     result = Load(h.nats_url, messages).start().join()
-    assigned = _row(
-        h,
-        "tasks assigned before tasking stops",
-        "",
-        len(messages),
-        result.acked,
-        prefix,
-        scale,
-        started,
-        "",
-        result.error,
-    )
+    assigned = attempt.row("tasks assigned before tasking stops", "", len(messages), result)
     settle(lambda: not consumer_backlog(h), 60)  # escalation has applied every task.assigned: it knows the unit to urge
     tasks, was, tasking = set(assigned.task_ids.values()), clock_now(h), h.system.services["tasking"]
     tasking.stop()
@@ -361,7 +339,7 @@ def tasking_down_while_the_ladder_climbs(h: Harness, scale: Scale, _rng: random.
         at_transfer_rung,
         assigned.lost + steps.missing + sms.missing,
         assigned.doubled + steps.doubled + sms.doubled,
-        duration_s=time.monotonic() - started,
+        duration_s=time.monotonic() - attempt.started,
         notes=f"escalation steps: {steps}; urge SMS to the lead unit: {sms}; matters = tasks at the transfer rung (the office assesses)",
     )
     row.tallies = {"escalation steps": steps, "urge SMS": sms}
@@ -395,7 +373,7 @@ def restart_nats(h: Harness, scale: Scale) -> list[Row]:
     for busy in (False, True):
         prefix = f"fn{'b' if busy else 'i'}-{run_id()}-"
         restarts_before = h.restarts()
-        started = time.monotonic()
+        attempt = Attempt(h, scale, prefix)
         if busy:
             # A backlog is flowing through every consumer when the server goes down (SIGKILL).
             messages = good(prefix, scale.nats_load)
@@ -421,18 +399,8 @@ def restart_nats(h: Harness, scale: Scale) -> list[Row]:
             result.acked |= first_result.acked
             messages = first + second
             how = "restart while consumers are idle"
-        row = _row(
-            h,
-            f"NATS server {how}",
-            f"{len(messages)} meeting decisions, 1 restart",
-            len(messages),
-            result.acked,
-            prefix,
-            scale,
-            started,
-            f"publisher retries {result.retries}",
-            result.error,
-        )
+        described, notes = f"{len(messages)} meeting decisions, 1 restart", f"publisher retries {result.retries}"
+        row = attempt.row(f"NATS server {how}", described, len(messages), result, notes)
         if h.restarts() != restarts_before:
             row.problems.append("a service had to be restarted: consumers did not resume by themselves")
         rows.append(row)
@@ -448,7 +416,7 @@ def restart_postgres(h: Harness, scale: Scale, rng: random.Random | None = None)
     prefix = f"fp-{run_id()}-"
     messages = good(prefix, scale.pg_load)
     restarts_before = h.restarts()
-    started = time.monotonic()
+    attempt = Attempt(h, scale, prefix)
     load = Load(h.nats_url, messages, duration_s=4.0 * scale.pg_restarts).start()
     modes = []
     for n in range(scale.pg_restarts):
@@ -460,18 +428,9 @@ def restart_postgres(h: Harness, scale: Scale, rng: random.Random | None = None)
         h.pg.restarts += 1
         modes.append(mode)
     result = load.join()
-    row = _row(
-        h,
-        "PostgreSQL restart during the load",
-        f"{len(messages)} meeting decisions, {len(modes)} restarts",
-        len(messages),
-        result.acked,
-        prefix,
-        scale,
-        started,
-        f"pg_ctl stop -m {'/'.join(sorted(set(modes)))}, 1–3 s down; publisher retries {result.retries}",
-        result.error,
-    )
+    notes = f"pg_ctl stop -m {'/'.join(sorted(set(modes)))}, 1–3 s down; publisher retries {result.retries}"
+    described = f"{len(messages)} meeting decisions, {len(modes)} restarts"
+    row = attempt.row("PostgreSQL restart during the load", described, len(messages), result, notes)
     if h.restarts() != restarts_before:
         row.problems.append("a service had to be restarted after the database came back")
     return [row]
@@ -492,22 +451,11 @@ def publish_three_times(h: Harness, scale: Scale, rng: random.Random | None = No
     rng.shuffle(again)
     rng.shuffle(other_id)
     messages = originals + [m for pair in zip(again, other_id) for m in pair]
-    started = time.monotonic()
+    attempt = Attempt(h, scale, prefix)
     result = Load(h.nats_url, messages, duration_s=2).start().join()
-    return [
-        _row(
-            h,
-            "every submission published three times",
-            f"{len(originals)} meeting decisions × 3 publishes",
-            len(originals),
-            result.acked,
-            prefix,
-            scale,
-            started,
-            "same Nats-Msg-Id twice, then a new message id with the same envelope id",
-            result.error,
-        )
-    ]
+    described = f"{len(originals)} meeting decisions × 3 publishes"
+    notes = "same Nats-Msg-Id twice, then a new message id with the same envelope id"
+    return [attempt.row("every submission published three times", described, len(originals), result, notes)]
 
 
 # --- 5. poison among good messages -----------------------------------------------------------
@@ -594,21 +542,13 @@ def poison_mixed_in(h: Harness, scale: Scale, rng: random.Random | None = None) 
     bad = [poison(f"poison-{run}-{i:05d}", i) for i in range(scale.poison_bad)]
     messages = goods + bad
     rng.shuffle(messages)
-    started = time.monotonic()
+    attempt = Attempt(h, scale, prefix)
     result = Load(h.nats_url, messages).start().join()
     classic = {m.msg_id for i, m in enumerate(bad) if i % POISON_KINDS < CLASSIC_KINDS}
     outgrown = {m.msg_id for m in bad} - classic
-    row = _row(
-        h,
-        "poison messages mixed into good ones",
-        f"{len(classic)} poison in {len(goods) + len(classic)} messages",
-        len(goods) + len(classic),
-        result.acked,
-        prefix,
-        scale,
-        started,
-        "",
-        result.error,
+    submissions = len(goods) + len(classic)
+    row = attempt.row(
+        "poison messages mixed into good ones", f"{len(classic)} poison in {submissions} messages", submissions, result
     )
     letters = dead_letters(h)
     per_marker: dict[str, int] = {}

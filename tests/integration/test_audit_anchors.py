@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
-import sys
 import uuid
 
 import nats
@@ -22,7 +21,7 @@ from duban_common.outbox import InfraTables, UnitOfWork
 from duban_common.settings import ServiceSettings
 from duban_tasking.bootstrap import bootstrap
 from duban_tasking.config import TaskingSettings
-from e2e_support import START
+from e2e_support import START, duban_command
 
 pytestmark = pytest.mark.usefixtures("operator_scope")  # the test reads and seeds as the operator
 
@@ -61,24 +60,8 @@ async def _rewind(db: Database, chain: str, seq: int) -> None:
 
 
 def _cli(url: str, nats_url: str, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "duban_cli.main",
-            "audit",
-            "verify",
-            "--service",
-            "tasking",
-            "--database-url",
-            url,
-            "--nats-url",
-            nats_url,
-            *extra,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
+    return duban_command(
+        "audit", "verify", "--service", "tasking", "--database-url", url, "--nats-url", nats_url, *extra
     )
 
 

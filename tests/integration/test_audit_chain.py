@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import subprocess
-import sys
 import uuid
 
 import httpx
@@ -21,7 +20,7 @@ from duban_common.clock import FixedClock
 from duban_common.db import Database
 from duban_common.envelope import new_event
 from duban_common.outbox import InfraTables, UnitOfWork
-from e2e_support import START
+from e2e_support import START, duban_command
 
 pytestmark = pytest.mark.usefixtures("operator_scope")  # the test reads and seeds as the operator
 
@@ -75,24 +74,8 @@ async def _raw(db: Database, *sql: str) -> None:
 
 
 def _cli_verify(url: str, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "duban_cli.main",
-            "audit",
-            "verify",
-            "--service",
-            "tasking",
-            "--database-url",
-            url,
-            "--no-anchors",
-            *extra,
-        ],  # the database alone (test_audit_anchors.py checks against anchors)
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    """The database alone (test_audit_anchors.py checks against anchors)."""
+    return duban_command("audit", "verify", "--service", "tasking", "--database-url", url, "--no-anchors", *extra)
 
 
 async def test_concurrent_writers_make_one_unbroken_gapless_chain(either_db_url):

@@ -266,6 +266,9 @@ async def test_an_urge_or_rectification_demand_before_the_assignment_is_refused_
             assert [(t["urges"], t["unit"]) for t in await rows(runtime, orm.watched_tasks)] == [(0, None)]
             assert await rows(runtime, orm.urges) == [] and await rows(runtime, orm.infra.outbox) == []
             await deliver(runtime, "tasks", ev.TASK_ASSIGNED, assigned("t5", "m5"))
+            nameless = await client.post(url, json={}, headers={"Idempotency-Key": "r0"})  # no role, nobody named
+            assert nameless.status_code == 422 and "签署人" in nameless.text
+            assert await rows(runtime, orm.urges) == [] and await rows(runtime, orm.infra.outbox) == []
             taken = await client.post(url, json={"by": "王县长"}, headers=leader)
     assert taken.status_code == 200 and taken.json()["steps_taken"] == [
         2

@@ -4,6 +4,7 @@ people; a refused 催办单 takes no number. The tenant keeps the reference docu
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 
@@ -135,6 +136,10 @@ async def test_an_adequate_explanation_is_recorded_and_nothing_is_transferred(se
     await third_urge(rt, "t2")
     office = as_(auth, "supervision_office", "李敏")
     url = "/v1/tenants/demo/tasks/t2"
+    queue = "/v1/tenants/demo/explanation-assessments"
+    [waiting] = (await client.get(queue, headers=office)).json()["items"]
+    assert (waiting["task_id"], waiting["unit"], waiting["explained"]) == ("t2", "zjj", False)
+    assert (await client.get(queue, headers=as_(auth, "unit", "王强", unit="zjj"))).status_code == 403
     none_given = await client.post(
         f"{url}/explanation-assessment", json={"assessment": "充分", "reason": "情况属实"}, headers=office
     )
@@ -144,12 +149,14 @@ async def test_an_adequate_explanation_is_recorded_and_nothing_is_transferred(se
         json={"text": "系上级规划调整所致，已报请延期并落实整改措施。"},
         headers=as_(auth, "unit", "王强", unit="zjj"),
     )
+    assert (await client.get(queue, headers=office)).json()["items"][0]["explained"] is True
     r = await client.post(
         f"{url}/explanation-assessment",
         json={"assessment": "充分", "reason": "规划调整属实，整改措施具体"},
         headers=office,
     )
     assert r.status_code == 200 and r.json()["transfer_draft_id"] is None
+    assert (await client.get(queue, headers=as_(auth, "leader", "王县长"))).json()["items"] == []
     changed = await client.post(
         f"{url}/explanation-assessment", json={"assessment": "不充分", "reason": "改主意"}, headers=office
     )
@@ -242,7 +249,9 @@ async def test_an_approver_is_reminded_once_a_draft_waits_more_than_two_working_
 
     await at(NOW + timedelta(days=2))  # Monday 23rd to Wednesday 25th: two working days, not more
     assert await reminders() == []
-    await at(NOW + timedelta(days=3))
+    later, replica = NOW + timedelta(days=3), EscalationTimers(rt, WorkCalendar(), rt.collaborators["contexts"])
+    rt.clock.set(later)
+    await asyncio.gather(timers.fire_due(later), replica.fire_due(later))  # two replicas look at once
     [reminder] = await reminders()
     assert reminder["recipient"]["address"] == "dcs@demo.gov.cn" and "政府办公室分管副主任" in reminder["text"]
     await at(NOW + timedelta(days=3, hours=1))  # once per period of waiting

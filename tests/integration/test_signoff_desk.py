@@ -4,6 +4,7 @@ nothing, each step is in the audit log, and the shared routes answer in Chinese.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from datetime import timedelta
 
@@ -19,6 +20,7 @@ from duban_common.db import Database
 from duban_common.outbox import InfraTables, UnitOfWork
 from duban_common.signoff import Chain, Decision, Desk, DocumentKind, SignoffError, SignoffTables, Turn
 from duban_common.signoff import routes as signoff_routes
+from duban_common.signoff.reminders import remind_waiting
 from e2e_support import START
 
 pytestmark = pytest.mark.usefixtures("operator_scope")
@@ -147,6 +149,29 @@ async def test_the_queue_shows_what_waits_for_me_and_reminds_after_the_tenants_w
         )
         due = await owner.signoff.reminders_due(session, START + timedelta(days=7), WorkCalendar(), lambda tenant: 2)
     assert [d["id"] for d in due] == [made["id"]]
+
+
+async def test_replicas_that_find_the_same_draft_due_remind_once_and_not_after_a_step(owner):
+    """Two replicas read the draft as due before either reminds (``prepare`` yields between): one
+    reminder. A step taken after it was found due (it waits anew) stops the reminder too."""
+    waiting, moved_on = await create(owner, "order:8"), await create(owner, "order:9")
+    sent: list[str] = []
+    stepped: list[str] = []
+
+    async def prepare(draft: dict) -> None:
+        await asyncio.sleep(0.05)  # the other replica reads the same due drafts meanwhile
+        if draft["id"] == moved_on["id"] and not stepped:
+            stepped.append((await act(owner, moved_on["id"], DEPUTY))["id"])
+
+    async def send(uow: UnitOfWork, draft: dict, _found) -> None:
+        sent.append(draft["id"])
+
+    def replica():
+        moment = (START + timedelta(days=7), WorkCalendar())
+        return remind_waiting(owner.signoff, owner.db, owner.unit_of_work, moment, lambda tenant: 2, send, prepare)
+
+    counts = await asyncio.gather(replica(), replica())
+    assert sorted(counts) == [0, 1] and sent == [waiting["id"]]
 
 
 async def test_the_routes_take_steps_and_refuse_in_chinese(owner):

@@ -14,12 +14,11 @@ import pytest
 from duban_cli.embedded import ServiceProcess
 from duban_common.envelope import new_event
 from duban_common.natsserver import free_port
-from e2e_support import START, wait_for
+from e2e_support import OFFICE, START, assign, wait_for
 
 pytestmark = pytest.mark.postgres
 
 N, CLIENTS = 500, 20
-OFFICE = {"X-Duban-Role": "supervision_office"}
 
 
 @pytest.fixture
@@ -127,12 +126,7 @@ def test_500_concurrent_assignments_get_gapless_unique_numbers(two_taskings, fre
     preview = httpx.get(f"{urls[1]}/v1/tenants/{tenant}/notice-numbers/next", headers=OFFICE, timeout=10).json()
     assert preview["number"] == f"督办〔{year}〕{N + 1}号", "the office sees the number the next assignment takes"
 
-    again = httpx.post(
-        f"{urls[1]}/v1/tenants/{tenant}/matters/{matter_ids[0]}/assign",
-        json={"lead_unit": "zjj"},
-        headers=OFFICE,
-        timeout=10,
-    )
+    again = assign(urls[1], matter_ids[0], {"lead_unit": "zjj"}, tenant)
     assert again.status_code == 409 and "已交办" in again.json()["detail"]
 
     # another tenant numbers its own notices from 1
@@ -154,9 +148,7 @@ def test_500_concurrent_assignments_get_gapless_unique_numbers(two_taskings, fre
         "number"
     ]
     assert preview == f"督办〔{year}〕1号"
-    first = httpx.post(
-        f"{urls[0]}/v1/tenants/{other}/matters/{m}/assign", json={"lead_unit": "zjj"}, headers=OFFICE, timeout=10
-    )
+    first = assign(urls[0], m, {"lead_unit": "zjj"}, other)
     assert first.status_code == 200, first.text
     [task] = httpx.get(f"{urls[0]}/v1/tenants/{other}/tasks", timeout=10).json()["items"]
     assert task["notice_no"] == f"督办〔{year}〕1号" == preview

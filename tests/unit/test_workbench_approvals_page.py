@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date, timedelta
 
 import httpx
 import pytest
@@ -59,6 +60,17 @@ ORDER = {
 }
 
 
+SERVICES_TODAY = date(2026, 12, 4)  # a Friday, days after the real date the page knows nothing of
+
+
+def calendar(start: str, end: str) -> dict:
+    """deadline's answer: weekdays are working days; ``today`` is the services' (simulated) day."""
+    first, last = date.fromisoformat(start), date.fromisoformat(end)
+    days = [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
+    listed = [{"date": day.isoformat(), "workday": day.weekday() < 5} for day in days]
+    return {"today": SERVICES_TODAY.isoformat(), "days": listed}
+
+
 def services(down: set[str], sent: list, answer: httpx.Response | None = None) -> httpx.MockTransport:
     def handle(request: httpx.Request) -> httpx.Response:
         service = PORTS[str(request.url.port)]
@@ -71,7 +83,7 @@ def services(down: set[str], sent: list, answer: httpx.Response | None = None) -
         if path.endswith("/approvals"):
             return httpx.Response(200, json=[ORDER] if service == "escalation" else [])
         if path.endswith("/calendar"):
-            return httpx.Response(200, json={"days": []})
+            return httpx.Response(200, json=calendar(request.url.params["from"], request.url.params["to"]))
         if path.endswith("/units"):
             return httpx.Response(200, json={"items": []})
         return httpx.Response(404, json={"detail": "not found"})
@@ -135,3 +147,11 @@ def test_the_services_refusal_is_shown_as_it_comes(settings):
         unknown = client.post("/approvals/intake/d-1", data={"csrf_token": token, "decision": "approve"})
     assert page.status_code == 409 and "未能办理：同一人不能签批同一份督办单的两个步骤" in page.text
     assert unknown.status_code == 404
+
+
+def test_days_waited_count_from_the_services_today_not_the_pages(settings):
+    """The 同意 step waits since 提出 on Wednesday 2 December; for the services it is Friday the
+    4th: two working days (Thursday and Friday), whatever the real date is."""
+    with leader(bootstrap(settings, transport=services(set(), []))) as client:
+        page = client.get("/approvals")
+    assert "已等 <strong>2</strong> 个工作日" in page.text

@@ -307,6 +307,11 @@ def demo_units_path() -> Path:
     return demo_file("units.csv", "DUBAN_DEMO_UNITS")
 
 
+def demo_quarter_path() -> Path:
+    """What the demo quarter brings (``duban demo``): meetings, instructions, proposals, documents."""
+    return demo_file("quarter.json", "DUBAN_DEMO_QUARTER")
+
+
 def demo_accounts_path() -> Path:
     """The workbench's demo accounts: handed to it by the embedded run only (never in production)."""
     return demo_file("accounts.json", "DUBAN_DEMO_ACCOUNTS_FILE")

@@ -24,6 +24,7 @@ from . import tenancy
 from .audit import audit_head
 from .contracts.audit_anchors import AuditAnchor
 from .logging import get_logger
+from .provisioning import STREAMS
 
 if TYPE_CHECKING:
     from nats.js import JetStreamContext
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 log = get_logger(__name__)
 
 STREAM = "DUBAN_AUDIT"
-PREFIX = "duban.audit"
+PREFIX = f"duban.{STREAMS[STREAM].family}"  # the stream's subjects, as provisioning declares them
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,8 @@ from sqlalchemy import BigInteger, Column, MetaData, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .attachments import StoredFile
+from .columns import instant, task_record
 from .outbox import UnitOfWork
-from .sql import UTCDateTime
-from .tenancy import tenant_column
 
 LISTED = ("id", "name", "size", "content_type")  # what a task's pages show of a file
 
@@ -23,35 +22,22 @@ def attachment_table(metadata: MetaData) -> Table:
     return Table(
         "attachments",
         metadata,
-        Column("id", String(36), primary_key=True),
-        tenant_column(),
-        Column("task_id", String(36), nullable=False, index=True),
+        *task_record(),
         Column("name", String(255), nullable=False),  # the original file name
         Column("size", BigInteger, nullable=False),
         Column("content_type", String(100), nullable=False),
         Column("sha256", String(64), nullable=False),
         Column("unit", String(40)),  # the uploader's unit; none for the supervision office
-        Column("uploaded_at", UTCDateTime, nullable=False),
+        instant("uploaded_at"),
     )
 
 
 async def record(
     uow: UnitOfWork, table: Table, tenant: str, task_id: str, unit: str | None, stored: StoredFile
 ) -> None:
-    await uow.session.execute(
-        table.insert(),
-        dict(
-            id=stored.id,
-            tenant=tenant,
-            task_id=task_id,
-            name=stored.name,
-            size=stored.size,
-            content_type=stored.content_type,
-            sha256=stored.sha256,
-            unit=unit,
-            uploaded_at=uow.now(),
-        ),
-    )
+    # the file's own fields (StoredFile.ref: id, name, size, content_type, sha256), then whose it is
+    row = dict(stored.ref(), tenant=tenant, task_id=task_id, unit=unit, uploaded_at=uow.now())
+    await uow.session.execute(table.insert(), row)
     uow.audit(
         tenant, "attachment.uploaded", task_id=task_id, attachment_id=stored.id, size=stored.size, sha256=stored.sha256
     )

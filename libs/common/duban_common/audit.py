@@ -54,7 +54,8 @@ from sqlalchemy.sql.dml import Delete, Insert, Update
 from sqlalchemy.sql.elements import TextClause
 
 from . import tenancy
-from .sql import ObservedSession, UTCDateTime
+from .columns import occurred_at, uuid_key
+from .sql import ObservedSession
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -76,10 +77,10 @@ def define_tables(metadata: MetaData) -> tuple[Table, Table]:
     log_table = Table(
         "audit_log",
         metadata,
-        Column("id", String(36), primary_key=True),
+        uuid_key(),
         Column("chain", String(160), nullable=False),
         Column("seq", BigInteger, nullable=False),
-        Column("at", UTCDateTime, nullable=False),
+        occurred_at(),
         Column("service", String(100), nullable=False),
         Column("tenant", String(60), nullable=False),
         Column("action", String(300), nullable=False),

@@ -78,8 +78,8 @@ Handler = Callable[[Any, Delivery, UnitOfWork], Awaitable[None]]
 Handlers = dict[str, dict[str, Handler]]  # purpose → event type (or "*") → handler
 
 
-def describe_validation_error(e: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}" for err in e.errors())
+def describe_validation_error(error: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}" for err in error.errors())
 
 
 def event_of(envelope: Envelope) -> BaseModel | dict:
@@ -91,8 +91,8 @@ def event_of(envelope: Envelope) -> BaseModel | dict:
         return envelope.data
     try:
         return model.model_validate(envelope.data)
-    except ValidationError as e:
-        raise Rejected(f"{envelope.type} does not match its contract: {describe_validation_error(e)}") from None
+    except ValidationError as error:
+        raise Rejected(f"{envelope.type} does not match its contract: {describe_validation_error(error)}") from None
 
 
 async def apply(handler: Handler, envelope: Envelope, subject: str, uow: UnitOfWork, num_delivered: int = 1) -> None:
@@ -180,10 +180,12 @@ class ConsumerRunner:
                 msgs = await self._sub.fetch(self.settings.fetch_batch, timeout=self.settings.fetch_wait_s)
             except TimeoutError:  # nats-py raises its own subclass or the builtin one: nothing arrived
                 continue
-            except Exception as e:  # connection closed or reconnecting, JetStream not answering
+            except Exception as error:  # connection closed or reconnecting, JetStream not answering
                 if self._stopping:
                     return
-                log.warning("pull failed; trying again", consumer=self.spec.durable, error=repr(e), retry_in_s=pause)
+                log.warning(
+                    "pull failed; trying again", consumer=self.spec.durable, error=repr(error), retry_in_s=pause
+                )
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, 5.0)
                 continue
@@ -208,8 +210,8 @@ class ConsumerRunner:
         await asyncio.gather(self.task, return_exceptions=True)
         try:
             await self._sub.unsubscribe()
-        except Exception as e:  # the connection is already closed: nothing left to drain
-            log.debug("unsubscribing the pull failed", consumer=self.spec.durable, error=repr(e))
+        except Exception as error:  # the connection is already closed: nothing left to drain
+            log.debug("unsubscribing the pull failed", consumer=self.spec.durable, error=repr(error))
 
     async def handle_batch(self, msgs: list["Msg"]) -> None:
         """One pull's deliveries: parsed, committed in groups of at most ``max_group``, then each
@@ -223,26 +225,26 @@ class ConsumerRunner:
             try:
                 env, handler = self._parse(msg)
                 event = event_of(env) if handler is not None else None
-            except Exception as e:  # Rejected: dead-lettered at once; anything else: retried
-                await self._settle(msg, delivered, e, started)
+            except Exception as error:  # Rejected: dead-lettered at once; anything else: retried
+                await self._settle(msg, delivered, error, started)
                 continue
             if handler is None:
                 await self._settle(msg, delivered, "ignored", started)
             else:
                 waiting.append(_Waiting(msg, env, event, handler, delivered))
-        for i in range(0, len(waiting), self.max_group):
+        for start in range(0, len(waiting), self.max_group):
             try:
-                await self._commit_until_database_answers(waiting[i : i + self.max_group])
+                await self._commit_until_database_answers(waiting[start : start + self.max_group])
             except BaseException:  # cancelled (shutdown): nothing of these is acked; the server redelivers
                 clear_correlation()
                 raise
-        for w in waiting:
+        for pending in waiting:
             bind_correlation(
-                event_id=w.env.id, event_type=w.env.type, tenant=w.env.tenant
+                event_id=pending.env.id, event_type=pending.env.type, tenant=pending.env.tenant
             )  # its own, not the last applied
-            result = w.error if w.error is not None else w.outcome
+            result = pending.error if pending.error is not None else pending.outcome
             assert result is not None  # each delivery of the group either committed or failed
-            await self._settle(w.msg, w.delivered, result, started)
+            await self._settle(pending.msg, pending.delivered, result, started)
 
     async def _settle(self, msg: "Msg", delivered: int, result: "str | BaseException", started: float) -> None:
         """Ack what was applied (or ignored, or a duplicate); dead-letter a refusal at once;
@@ -278,12 +280,12 @@ class ConsumerRunner:
                     exc_info=result,
                 )
                 await msg.nak(delay=delay)
-        except Exception as e:  # NATS away: unacked, so the server delivers it again after ack_wait
+        except Exception as error:  # NATS away: unacked, so the server delivers it again after ack_wait
             log.warning(
                 "settling a delivery failed; the server will redeliver it",
                 subject=msg.subject,
                 outcome=outcome,
-                error=repr(e),
+                error=repr(error),
             )
         finally:
             MESSAGES.labels(self.spec.service, self.spec.durable, subject_label, outcome).inc()
@@ -300,10 +302,10 @@ class ConsumerRunner:
             )
         try:
             env = bindings.envelope_of(msg.headers, msg.data)  # structured or binary mode
-        except ValidationError as e:
-            raise Rejected(f"invalid envelope: {describe_validation_error(e)}") from None
-        except bindings.BindingError as e:
-            raise Rejected(e.reason) from None
+        except ValidationError as error:
+            raise Rejected(f"invalid envelope: {describe_validation_error(error)}") from None
+        except bindings.BindingError as error:
+            raise Rejected(error.reason) from None
         bind_correlation(event_id=env.id, event_type=env.type, tenant=env.tenant)
         if subjects.tenant_of(msg.subject) != env.tenant:
             raise Rejected(
@@ -327,8 +329,8 @@ class ConsumerRunner:
                     deliveries=len(group),
                     retry_in_s=pause,
                 )
-                for w in group:
-                    await w.msg.in_progress()  # restarts the ack wait: the server does not redeliver meanwhile
+                for pending in group:
+                    await pending.msg.in_progress()  # restarts the ack wait: the server does not redeliver meanwhile
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, self.settings.ack_wait_s / 3)
 
@@ -347,45 +349,47 @@ class ConsumerRunner:
                 async with self.db.transaction() as session:
                     batched = BatchedUnitOfWork(session, self.tables, self.clock, self.source)
                     fresh = await batched.record_inbox_group(self.spec.durable, [w.env for w in group])
-                    for w in group:
-                        outcomes.append(await self._apply(batched, w, fresh))
+                    for pending in group:
+                        outcomes.append(await self._apply(batched, pending, fresh))
                     await batched.flush()
             except Exception:
                 log.info("group commit failed; running its deliveries one by one", size=len(group))
             else:
                 self._settled(group, outcomes, batched)
                 return
-        for w in group:
+        for pending in group:
             try:
                 async with self.db.transaction() as session:
                     uow = UnitOfWork(session, self.tables, self.clock, self.source)
-                    outcome = await self._apply(uow, w, await uow.record_inbox_group(self.spec.durable, [w.env]))
-            except Exception as e:
+                    outcome = await self._apply(
+                        uow, pending, await uow.record_inbox_group(self.spec.durable, [pending.env])
+                    )
+            except Exception as error:
                 if await self._database_down():
-                    raise _DatabaseDown() from e
-                w.error = e
+                    raise _DatabaseDown() from error
+                pending.error = error
             else:
-                self._settled([w], [outcome], uow)
+                self._settled([pending], [outcome], uow)
 
-    async def _apply(self, uow: UnitOfWork, w: _Waiting, fresh: set[str]) -> str:
+    async def _apply(self, uow: UnitOfWork, pending: _Waiting, fresh: set[str]) -> str:
         """Apply one delivery inside the transaction of ``uow``. ``fresh``: the inbox rows are
         already written, and these keys were new (each is taken by its first delivery)."""
-        bind_correlation(event_id=w.env.id, event_type=w.env.type, tenant=w.env.tenant)
-        with tenancy.scoped(w.env.tenant):  # the delivery's tenant, and no other (tenancy.py)
-            await tenancy.enter(uow.session, w.env.tenant)
-            if w.env.key not in fresh:
+        bind_correlation(event_id=pending.env.id, event_type=pending.env.type, tenant=pending.env.tenant)
+        with tenancy.scoped(pending.env.tenant):  # the delivery's tenant, and no other (tenancy.py)
+            await tenancy.enter(uow.session, pending.env.tenant)
+            if pending.env.key not in fresh:
                 return "duplicate"
-            fresh.discard(w.env.key)
-            uow.auditor.caused_by(w.env, self.spec.durable)
-            await w.handler(w.event, Delivery(w.env, w.msg.subject, w.delivered), uow)
+            fresh.discard(pending.env.key)
+            uow.auditor.caused_by(pending.env, self.spec.durable)
+            await pending.handler(pending.event, Delivery(pending.env, pending.msg.subject, pending.delivered), uow)
             return "processed"
 
     def _settled(self, group: list[_Waiting], outcomes: list[str], uow: UnitOfWork) -> None:
         if uow.emitted:
             self.relay.wake()
         log.debug("handled", consumer=self.spec.durable, deliveries=len(group), emitted=len(uow.emitted))
-        for w, outcome in zip(group, outcomes):
-            w.outcome = outcome
+        for pending, outcome in zip(group, outcomes):
+            pending.outcome = outcome
 
     async def _dead_letter(self, msg: "Msg", reason: str, delivered: int) -> None:
         tenant = subjects.tenant_of(msg.subject)

@@ -25,6 +25,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from . import subjects
 from .audit import AuditRecorder, define_tables
 from .bindings import outbound_headers
+from .columns import instant
 from .contracts.events import subject_of
 from .envelope import Envelope, new_event
 from .logging import get_logger
@@ -53,7 +54,7 @@ class InfraTables:
             Column("event_id", String(200), nullable=False, unique=True),
             Column("subject", String(300), nullable=False),
             Column("payload", LargeBinary, nullable=False),
-            Column("created_at", UTCDateTime, nullable=False),
+            instant("created_at"),
             Column("published_at", UTCDateTime, nullable=True, index=True),
         )
         self.inbox = Table(
@@ -62,7 +63,7 @@ class InfraTables:
             Column("consumer", String(100), primary_key=True),
             Column("event_key", String(800), primary_key=True),
             Column("event_type", String(200), nullable=False),
-            Column("processed_at", UTCDateTime, nullable=False),
+            instant("processed_at"),
         )
         # Built once: building a statement costs more than running it (on SQLite), and these run
         # for every delivery and every event.

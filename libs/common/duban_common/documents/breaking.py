@@ -56,11 +56,11 @@ def break_lines(text: str, width: float, measure: Measure) -> list[str]:
             lines.append(line)
             line = carry
         if not line and measure(tok) > width:  # a run longer than a line: split it by characters
-            for ch in tok[:-1]:
-                line.append(ch)
+            for character in tok[:-1]:
+                line.append(character)
                 if measure("".join(line)) > width:
                     lines.append(line[:-1])
-                    line = [ch]
+                    line = [character]
             tok = tok[-1]
         line.append(tok)
     if line or not lines:
@@ -68,16 +68,16 @@ def break_lines(text: str, width: float, measure: Measure) -> list[str]:
     return ["".join(x) for x in lines]
 
 
-def _break_cost(text: str, i: int) -> float | None:
-    """None where a title must not break before index i; else how much it would hurt a word."""
-    before, after = text[i - 1], text[i]
+def _break_cost(text: str, index: int) -> float | None:
+    """None where a title must not break before ``index``; else how much it would hurt a word."""
+    before, after = text[index - 1], text[index]
     if after in CLOSING or before in OPENING:
         return None
     if re.match(r"[0-9A-Za-z]", before) and re.match(r"[0-9A-Za-z%]", after):
         return None
-    if text.count("〔", 0, i) > text.count("〕", 0, i):  # inside 〔2026〕
+    if text.count("〔", 0, index) > text.count("〕", 0, index):  # inside 〔2026〕
         return None
-    if before in _AFTER or after in _BEFORE or text.startswith(_WORD_STARTS, i):
+    if before in _AFTER or after in _BEFORE or text.startswith(_WORD_STARTS, index):
         return 0.0
     return 12.0
 
@@ -87,21 +87,23 @@ def title_lines(title: str, width: float, measure: Measure, max_lines: int = 4) 
     between words, balanced, longer lines above shorter ones (梯形)."""
     if measure(title) <= width:
         return [title]
-    n = len(title)
-    costs = {i: c for i in range(MIN_TITLE_LINE, n - MIN_TITLE_LINE + 1) if (c := _break_cost(title, i)) is not None}
-    em = measure("国")
-    for k in range(2, max_lines + 1):
+    length = len(title)
+    costs = {
+        i: c for i in range(MIN_TITLE_LINE, length - MIN_TITLE_LINE + 1) if (c := _break_cost(title, i)) is not None
+    }
+    em_width = measure("国")
+    for line_count in range(2, max_lines + 1):
         best: tuple[float, list[str]] | None = None
-        for cuts in combinations(sorted(costs), k - 1):
-            bounds = (0, *cuts, n)
+        for cuts in combinations(sorted(costs), line_count - 1):
+            bounds = (0, *cuts, length)
             parts = [title[a:b] for a, b in zip(bounds, bounds[1:])]
             if any(len(p) < MIN_TITLE_LINE for p in parts):
                 continue
             widths = [measure(p) for p in parts]
             if max(widths) > width:
                 continue
-            inverted = sum(1 for a, b in zip(widths, widths[1:]) if b > a + em / 2)
-            cost = sum(costs[c] for c in cuts) + (max(widths) - min(widths)) / em + 2 * inverted
+            inverted = sum(1 for a, b in zip(widths, widths[1:]) if b > a + em_width / 2)
+            cost = sum(costs[c] for c in cuts) + (max(widths) - min(widths)) / em_width + 2 * inverted
             if best is None or cost < best[0]:
                 best = (cost, parts)
         if best:

@@ -16,37 +16,37 @@ class Estimate:
         return sum(self.size if ord(ch) > 0x2E7F else self.size * 0.55 for ch in text)
 
 
-def _cell_min(text: str, st, header: bool) -> float:
+def _cell_min(text: str, style, header: bool) -> float:
     """The narrowest a cell may be: its widest unbreakable run (a number stays whole); a name
     keeps up to six characters on a line, a header two."""
     if header:
-        return st.measure(text[:2]) if text else 0.0
-    run = max((st.measure(t) for t in tokens(text)), default=0.0)
-    return max(run, min(st.measure(text), 6 * st.size))
+        return style.measure(text[:2]) if text else 0.0
+    run = max((style.measure(t) for t in tokens(text)), default=0.0)
+    return max(run, min(style.measure(text), 6 * style.size))
 
 
 def column_widths(
-    header: tuple[str, ...] | None, rows, st, width: float, pad: float, natural_only: bool
+    header: tuple[str, ...] | None, rows, style, width: float, pad: float, natural_only: bool
 ) -> list[float] | None:
     """Columns as wide as their content where it fits; otherwise (unless ``natural_only``) the
     spare width goes to the columns that need it most, and no column is narrower than its longest
-    number. None: the columns do not fit at this size. ``st`` is anything with ``measure(text)``
+    number. None: the columns do not fit at this size. ``style`` is anything with ``measure(text)``
     and ``size`` (a Style here, an estimate in the DOCX)."""
     all_rows = [r for r in ([header] if header else []) + list(rows)]
-    n = len(all_rows[0])
+    column_count = len(all_rows[0])
     # a header may wrap (to two characters a line); the cells below it should not
     natural = [
-        max([st.measure(r[j]) for r in rows] + [_cell_min(header[j], st, True) if header else 0.0]) + pad
-        for j in range(n)
+        max([style.measure(r[j]) for r in rows] + [_cell_min(header[j], style, True) if header else 0.0]) + pad
+        for j in range(column_count)
     ]
     if header is None:  # a form: the label column as wide as its longest label, the value takes the rest
-        return [natural[0], width - natural[0]] if n == 2 and natural[0] < width / 2 else None
+        return [natural[0], width - natural[0]] if column_count == 2 and natural[0] < width / 2 else None
     if sum(natural) <= width:
-        extra = (width - sum(natural)) / n
+        extra = (width - sum(natural)) / column_count
         return [w + extra for w in natural]
     if natural_only:
         return None
-    least = [max(_cell_min(r[j], st, i == 0) for i, r in enumerate(all_rows)) + pad for j in range(n)]
+    least = [max(_cell_min(r[j], style, i == 0) for i, r in enumerate(all_rows)) + pad for j in range(column_count)]
     if sum(least) > width:
         return None
     need = [nat - lo for nat, lo in zip(natural, least)]
@@ -64,10 +64,10 @@ def fit(
         for size in sizes:
             if widths := column_widths(header, rows, measure_at(size), width, pad, natural_only):
                 return size, widths
-    st = measure_at(sizes[-1])
+    style = measure_at(sizes[-1])
     all_rows = ([header] if header else []) + list(rows)
     least = [
-        max(_cell_min(r[j], st, header is not None and i == 0) for i, r in enumerate(all_rows)) + pad
+        max(_cell_min(r[j], style, header is not None and i == 0) for i, r in enumerate(all_rows)) + pad
         for j in range(len(all_rows[0]))
     ]
     return sizes[-1], [w * width / sum(least) for w in least]

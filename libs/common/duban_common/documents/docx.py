@@ -85,14 +85,14 @@ CENTER, RIGHT, LEFT, JUSTIFY = (
 
 
 def _el(tag: str, **attrs) -> BaseOxmlElement:
-    e = OxmlElement(tag)
-    for k, v in attrs.items():
-        e.set(qn(f"w:{k}"), str(v))
-    return e
+    element = OxmlElement(tag)
+    for name, value in attrs.items():
+        element.set(qn(f"w:{name}"), str(value))
+    return element
 
 
-def _run(p, text: str, role: fonts.Role, size: float, *, color: RGBColor | None = None, bold: bool = False):
-    run = p.add_run(text)
+def _run(paragraph, text: str, role: fonts.Role, size: float, *, color: RGBColor | None = None, bold: bool = False):
+    run = paragraph.add_run(text)
     run.font.size, run.font.bold = Pt(size), bold
     run.font.name = fonts.LATIN
     run.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), role.docx)
@@ -120,27 +120,31 @@ def _para(
     color=None,
     bold=False,
 ):
-    p = parent.add_paragraph()
-    _no_autospace(p)
-    f = p.paragraph_format
-    p.alignment = align
-    f.line_spacing_rule, f.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(line)
-    f.space_before, f.space_after = Pt(before), Pt(0)
-    f.first_line_indent, f.left_indent, f.right_indent = Pt(indent * g.CELL), Pt(left * g.CELL), Pt(right * g.CELL)
+    paragraph = parent.add_paragraph()
+    _no_autospace(paragraph)
+    layout = paragraph.paragraph_format
+    paragraph.alignment = align
+    layout.line_spacing_rule, layout.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(line)
+    layout.space_before, layout.space_after = Pt(before), Pt(0)
+    layout.first_line_indent, layout.left_indent, layout.right_indent = (
+        Pt(indent * g.CELL),
+        Pt(left * g.CELL),
+        Pt(right * g.CELL),
+    )
     if text:
-        _run(p, text, role, size, color=color, bold=bold)
-    return p
+        _run(paragraph, text, role, size, color=color, bold=bold)
+    return paragraph
 
 
-def _no_autospace(p) -> None:
+def _no_autospace(paragraph) -> None:
     """No space added between Chinese and digits or Latin letters: 2026年11月2日 as written."""
-    ppr = p._p.get_or_add_pPr()
+    ppr = paragraph._p.get_or_add_pPr()
     for tag in ("w:autoSpaceDE", "w:autoSpaceDN"):
         ppr.insert_element_before(_el(tag, val=0), *P_AFTER_AUTOSPACE)
 
 
-def _border(p, side: str, size_eighths: int, color: str, space: int = 0) -> None:
-    ppr = p._p.get_or_add_pPr()
+def _border(paragraph, side: str, size_eighths: int, color: str, space: int = 0) -> None:
+    ppr = paragraph._p.get_or_add_pPr()
     bdr = ppr.find(qn("w:pBdr"))
     if bdr is None:
         bdr = _el("w:pBdr")
@@ -166,74 +170,76 @@ def _page_setup(doc) -> None:
     normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), fonts.BODY.docx)
     doc.settings.odd_and_even_pages_header_footer = True
     for footer, odd in ((sec.footer, True), (sec.even_page_footer, False)):
-        p = footer.paragraphs[0]
-        p.alignment = RIGHT if odd else LEFT
-        p.paragraph_format.right_indent = Pt(g.SIZE_4) if odd else None
-        p.paragraph_format.left_indent = None if odd else Pt(g.SIZE_4)
-        _run(p, "— ", fonts.SONG, g.SIZE_4)
-        _field(p, "PAGE")
-        _run(p, " —", fonts.SONG, g.SIZE_4)
+        paragraph = footer.paragraphs[0]
+        paragraph.alignment = RIGHT if odd else LEFT
+        paragraph.paragraph_format.right_indent = Pt(g.SIZE_4) if odd else None
+        paragraph.paragraph_format.left_indent = None if odd else Pt(g.SIZE_4)
+        _run(paragraph, "— ", fonts.SONG, g.SIZE_4)
+        _field(paragraph, "PAGE")
+        _run(paragraph, " —", fonts.SONG, g.SIZE_4)
 
 
-def _field(p, code: str) -> None:
-    run = _run(p, "", fonts.SONG, g.SIZE_4)
-    for el in (
+def _field(paragraph, code: str) -> None:
+    run = _run(paragraph, "", fonts.SONG, g.SIZE_4)
+    for element in (
         _el("w:fldChar", fldCharType="begin"),
         _el("w:instrText"),
         _el("w:fldChar", fldCharType="separate"),
         None,
         _el("w:fldChar", fldCharType="end"),
     ):
-        if el is None:
-            t = OxmlElement("w:t")
-            t.text = "1"
-            run._r.append(t)
+        if element is None:
+            text_element = OxmlElement("w:t")
+            text_element.text = "1"
+            run._r.append(text_element)
             continue
-        if el.tag == qn("w:instrText"):
-            el.set(qn("xml:space"), "preserve")
-            el.text = f" {code} "
-        run._r.append(el)
+        if element.tag == qn("w:instrText"):
+            element.set(qn("xml:space"), "preserve")
+            element.text = f" {code} "
+        run._r.append(element)
 
 
-def _table(doc, t: Table) -> None:
-    form = t.header is None
+def _table(doc, table: Table) -> None:
+    form = table.header is None
     size = g.SIZE_4 if form else g.SIZE_SMALL_4
     size, widths = fit(
-        t.header, t.rows, Estimate, (size, 10.5, 9.0), g.TEXT_W, 11.0
+        table.header, table.rows, Estimate, (size, 10.5, 9.0), g.TEXT_W, 11.0
     )  # Word's cell margins: 5.4 pt a side
-    rows = ([t.header] if t.header else []) + list(t.rows)
-    table = doc.add_table(rows=len(rows), cols=len(rows[0]))
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
+    rows = ([table.header] if table.header else []) + list(table.rows)
+    word_table = doc.add_table(rows=len(rows), cols=len(rows[0]))
+    word_table.style = "Table Grid"
+    word_table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    word_table.autofit = False
     # LibreOffice reads the grid and the table's width, Word the cells: all are set (autofit off: a fixed layout)
-    for col, w in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths):
-        col.set(qn("w:w"), str(round(w * 20)))
-    tbl_w = table._tbl.tblPr.find(qn("w:tblW"))
+    for col, width in zip(word_table._tbl.tblGrid.findall(qn("w:gridCol")), widths):
+        col.set(qn("w:w"), str(round(width * 20)))
+    tbl_w = word_table._tbl.tblPr.find(qn("w:tblW"))
     tbl_w.set(qn("w:type"), "dxa")
     tbl_w.set(qn("w:w"), str(round(sum(widths) * 20)))
-    for i, (row, tr) in enumerate(zip(rows, table.rows)):  # table.cell(i, j) walks the table each time
-        for j, (value, cell) in enumerate(zip(row, tr.cells)):
-            cell.width = Pt(widths[j])
-            p = cell.paragraphs[0]
-            _no_autospace(p)
-            head = t.header is not None and i == 0
-            p.alignment = LEFT if len(value) > 8 or (form and j) else CENTER
-            p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
-            _run(p, value, fonts.HEI if head else fonts.BODY, size)
-    if t.note:
-        _para(doc, t.note, size=g.SIZE_SMALL_4, line=g.SIZE_SMALL_4 * 1.5)
+    for row_index, (row, word_row) in enumerate(
+        zip(rows, word_table.rows)
+    ):  # word_table.cell() walks the table each time
+        for column, (value, cell) in enumerate(zip(row, word_row.cells)):
+            cell.width = Pt(widths[column])
+            paragraph = cell.paragraphs[0]
+            _no_autospace(paragraph)
+            head = table.header is not None and row_index == 0
+            paragraph.alignment = LEFT if len(value) > 8 or (form and column) else CENTER
+            paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+            _run(paragraph, value, fonts.HEI if head else fonts.BODY, size)
+    if table.note:
+        _para(doc, table.note, size=g.SIZE_SMALL_4, line=g.SIZE_SMALL_4 * 1.5)
 
 
 def _blocks(doc, blocks) -> None:
-    for b in blocks:
-        if isinstance(b, Table):
-            _table(doc, b)
-        elif isinstance(b, Heading):
-            role = {1: fonts.HEI, 2: fonts.KAI}.get(b.level, fonts.BODY)
-            _para(doc, b.text, role, indent=2, bold=b.level >= 3)
+    for block in blocks:
+        if isinstance(block, Table):
+            _table(doc, block)
+        elif isinstance(block, Heading):
+            role = {1: fonts.HEI, 2: fonts.KAI}.get(block.level, fonts.BODY)
+            _para(doc, block.text, role, indent=2, bold=block.level >= 3)
         else:
-            _para(doc, b, indent=2)
+            _para(doc, block, indent=2)
 
 
 def _signature(doc, document: Document) -> None:
@@ -257,8 +263,8 @@ def _keep_last_with_next(doc) -> None:
     last = body[-2] if len(body) > 1 else None  # the body's last child is its sectPr
     rows = last.findall(qn("w:tr")) if last is not None and last.tag == qn("w:tbl") else []
     held = [last] if last is not None and last.tag == qn("w:p") else list(rows[-1].iter(qn("w:p"))) if rows else []
-    for p in held:
-        p.get_or_add_pPr().keepNext_val = True
+    for paragraph in held:
+        paragraph.get_or_add_pPr().keepNext_val = True
 
 
 def _imprint(doc, document: Document, page_breaks: int) -> None:
@@ -279,14 +285,14 @@ def _imprint(doc, document: Document, page_breaks: int) -> None:
             _para(doc, copies, size=g.SIZE_4, align=LEFT, left=1, right=1, line=g.SIZE_4 * 1.9),
             _rule(doc, thin),
         ]
-    p = _para(doc, printer, size=g.SIZE_4, align=LEFT, left=1, right=1, line=g.SIZE_4 * 1.9)
-    p.paragraph_format.tab_stops.add_tab_stop(Pt(g.TEXT_W - 2 * g.SIZE_4), WD_TAB_ALIGNMENT.RIGHT)
-    p.runs[-1].add_tab()
-    _run(p, printed, fonts.BODY, g.SIZE_4)
-    framed += [p, _rule(doc, thick)]
-    for p in framed:
-        p.paragraph_format.keep_with_next = True
-        p._p.get_or_add_pPr().insert_element_before(
+    paragraph = _para(doc, printer, size=g.SIZE_4, align=LEFT, left=1, right=1, line=g.SIZE_4 * 1.9)
+    paragraph.paragraph_format.tab_stops.add_tab_stop(Pt(g.TEXT_W - 2 * g.SIZE_4), WD_TAB_ALIGNMENT.RIGHT)
+    paragraph.runs[-1].add_tab()
+    _run(paragraph, printed, fonts.BODY, g.SIZE_4)
+    framed += [paragraph, _rule(doc, thick)]
+    for paragraph in framed:
+        paragraph.paragraph_format.keep_with_next = True
+        paragraph._p.get_or_add_pPr().insert_element_before(
             _el(
                 "w:framePr",
                 w=round(g.TEXT_W * 20),
@@ -307,11 +313,11 @@ def _imprint(doc, document: Document, page_breaks: int) -> None:
 
 def _rule(doc, points: float):
     """A black line across the 版心: an empty paragraph that high, filled black."""
-    p = _para(doc, line=points)
-    p._p.get_or_add_pPr().insert_element_before(
+    paragraph = _para(doc, line=points)
+    paragraph._p.get_or_add_pPr().insert_element_before(
         _el("w:shd", val="clear", color="auto", fill="000000"), *P_AFTER_BORDER[1:]
     )
-    return p
+    return paragraph
 
 
 def _receipt(doc, document: Document) -> None:
@@ -329,19 +335,19 @@ def body_blocks(doc, document: Document) -> None:
     if document.annexes:
         _keep_last_with_next(doc)
         _para(doc).paragraph_format.keep_with_next = True
-        for i, line in enumerate(document.annex_lines()):  # the 附件说明 is kept on one page
-            _para(doc, line.strip("　"), align=LEFT, left=2 if i == 0 else 5).paragraph_format.keep_with_next = True
+        for index, line in enumerate(document.annex_lines()):  # the 附件说明 is kept on one page
+            _para(doc, line.strip("　"), align=LEFT, left=2 if index == 0 else 5).paragraph_format.keep_with_next = True
 
 
 def annex_blocks(doc, document: Document) -> None:
     """The annexes, each from a new page."""
-    for i, a in enumerate(document.annexes):
-        p = _para(doc, document.annex_label(i), fonts.HEI, align=LEFT)
-        p.paragraph_format.page_break_before = True
+    for index, annex in enumerate(document.annexes):
+        paragraph = _para(doc, document.annex_label(index), fonts.HEI, align=LEFT)
+        paragraph.paragraph_format.page_break_before = True
         _para(doc)
-        _para(doc, a.title, fonts.TITLE, g.SIZE_2, align=CENTER, line=g.SIZE_2 * 1.55)
+        _para(doc, annex.title, fonts.TITLE, g.SIZE_2, align=CENTER, line=g.SIZE_2 * 1.55)
         _para(doc)
-        _blocks(doc, a.blocks)
+        _blocks(doc, annex.blocks)
 
 
 def render(document: Document) -> bytes:
@@ -366,8 +372,8 @@ def render(document: Document) -> bytes:
     _border(number, "bottom", 8, "C00000", space=round(g.RED_LINE_GAP))  # the red separator line, 4 mm under the number
     _para(doc)
     title = _para(doc, align=CENTER, line=g.SIZE_2 * 1.55)
-    for i, line in enumerate(title_lines(document.title, g.TEXT_W, Estimate(g.SIZE_2).measure)):
-        if i:
+    for index, line in enumerate(title_lines(document.title, g.TEXT_W, Estimate(g.SIZE_2).measure)):
+        if index:
             title.runs[-1].add_break(WD_BREAK.LINE)
         _run(title, line, fonts.TITLE, g.SIZE_2)
     _para(doc)

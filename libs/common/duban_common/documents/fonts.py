@@ -54,12 +54,12 @@ class Face:
         self._lock = threading.Lock()
 
     def _glyph(self, name: str):
-        g = self._converted.get(name)
-        if g is None:
+        glyph = self._converted.get(name)
+        if glyph is None:
             pen = TTGlyphPen(self.glyphs)
             self.glyphs[name].draw(Cu2QuPen(pen, self.upem / 1000, reverse_direction=True))
-            g = self._converted[name] = pen.glyph()
-        return g
+            glyph = self._converted[name] = pen.glyph()
+        return glyph
 
     def subset(self, chars: set[str], name: str) -> bytes:
         """A TrueType font with the glyphs of ``chars`` (those the font has) and .notdef."""
@@ -67,23 +67,23 @@ class Face:
             cmap = {ord(c): self.cmap[ord(c)] for c in chars if ord(c) in self.cmap}
             order = [".notdef", *sorted(set(cmap.values()) - {".notdef"})]
             glyf = {n: self._glyph(n) for n in order}
-        fb = FontBuilder(self.upem, isTTF=True)
-        fb.setupGlyphOrder(order)
-        fb.setupCharacterMap(cmap)
-        fb.setupGlyf(glyf)
-        fb.setupHorizontalMetrics({n: self.hmtx[n] for n in order})
-        fb.setupHorizontalHeader(ascent=self.ascent, descent=self.descent)
-        fb.setupNameTable({"familyName": name, "styleName": "Regular", "psName": name})
-        fb.setupOS2(
+        builder = FontBuilder(self.upem, isTTF=True)
+        builder.setupGlyphOrder(order)
+        builder.setupCharacterMap(cmap)
+        builder.setupGlyf(glyf)
+        builder.setupHorizontalMetrics({n: self.hmtx[n] for n in order})
+        builder.setupHorizontalHeader(ascent=self.ascent, descent=self.descent)
+        builder.setupNameTable({"familyName": name, "styleName": "Regular", "psName": name})
+        builder.setupOS2(
             sTypoAscender=self.ascent,
             sTypoDescender=self.descent,
             usWinAscent=self.ascent,
             usWinDescent=-self.descent,
             fsType=0,
         )
-        fb.setupPost()
+        builder.setupPost()
         out = io.BytesIO()
-        fb.save(out)
+        builder.save(out)
         return out.getvalue()
 
 

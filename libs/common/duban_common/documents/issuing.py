@@ -32,13 +32,13 @@ class IssuingLookup:
             return {}
         try:
             async with httpx.AsyncClient(timeout=3, headers=self._headers) as client:
-                r = await client.get(f"{self._url}/v1/admin/tenants/{tenant}")
-            found = r.json() if r.status_code == 200 else {}
-        except (httpx.HTTPError, ValueError) as e:
+                response = await client.get(f"{self._url}/v1/admin/tenants/{tenant}")
+            found = response.json() if response.status_code == 200 else {}
+        except (httpx.HTTPError, ValueError) as error:
             log.warning(
                 "tenant registry not reachable; documents use the fallback issuer",
                 intake_url=self._url,
-                error=type(e).__name__,
+                error=type(error).__name__,
             )
             return hit[1] if hit else {}
         values = {k: found.get(k) for k in ("issuing_body", "contact_person", "contact_phone")}
@@ -54,24 +54,24 @@ class IssuingLookup:
             return None
         try:
             async with httpx.AsyncClient(timeout=5, headers=self._headers) as client:
-                r = await client.get(f"{self._url}/v1/admin/tenants/{tenant}/templates/{kind}")
-        except httpx.HTTPError as e:
+                response = await client.get(f"{self._url}/v1/admin/tenants/{tenant}/templates/{kind}")
+        except httpx.HTTPError as error:
             log.warning(
                 "tenant registry not reachable; documents use the built-in layout",
                 intake_url=self._url,
-                error=type(e).__name__,
+                error=type(error).__name__,
             )
             return hit[1] if hit else None
-        content = r.content if r.status_code == 200 else None
+        content = response.content if response.status_code == 200 else None
         self._templates[(tenant, kind)] = (time.monotonic(), content)
         return content
 
     async def of(self, tenant: str, fallback: Issuing) -> Issuing:
-        s = await self.settings(tenant)
+        tenant_settings = await self.settings(tenant)
         return Issuing(
-            body=s.get("issuing_body") or fallback.body,
-            contact=s.get("contact_person") or fallback.contact,
-            phone=s.get("contact_phone") or fallback.phone,
+            body=tenant_settings.get("issuing_body") or fallback.body,
+            contact=tenant_settings.get("contact_person") or fallback.contact,
+            phone=tenant_settings.get("contact_phone") or fallback.phone,
         )
 
 

@@ -89,8 +89,11 @@ class Document:
     @property
     def note(self) -> str | None:
         """附注: the office's contact, under the date."""
-        i = self.issuing
-        parts = [f"联系人：{i.contact}" if i.contact else "", f"联系电话：{i.phone}" if i.phone else ""]
+        issuing = self.issuing
+        parts = [
+            f"联系人：{issuing.contact}" if issuing.contact else "",
+            f"联系电话：{issuing.phone}" if issuing.phone else "",
+        ]
         return f"（{'，'.join(p for p in parts if p)}）" if any(parts) else None
 
     @property
@@ -103,8 +106,8 @@ class Document:
             return (f"附件：{self.annexes[0].title}",)
         return tuple(f"{'附件：' if i == 0 else '　　　'}{i + 1}. {a.title}" for i, a in enumerate(self.annexes))
 
-    def annex_label(self, i: int) -> str:
-        return "附件" if len(self.annexes) == 1 else f"附件{i + 1}"
+    def annex_label(self, index: int) -> str:
+        return "附件" if len(self.annexes) == 1 else f"附件{index + 1}"
 
     def imprint(self) -> tuple[str | None, str, str]:
         """版记: (抄送 line or None, 印发机关, 印发日期)."""
@@ -116,8 +119,8 @@ class Document:
         out = [self.mark, self.number, self.title, *([self.addressee] if self.addressee else [])]
         out += _block_texts(self.body)
         out += [*self.annex_lines(), self.issuing.body, self.date_line, *([self.note] if self.note else [])]
-        for i, a in enumerate(self.annexes):
-            out += [self.annex_label(i), a.title, *_block_texts(a.blocks)]
+        for index, annex in enumerate(self.annexes):
+            out += [self.annex_label(index), annex.title, *_block_texts(annex.blocks)]
         if self.receipt:
             out += [self.receipt.title, *(x for row in self.receipt.rows for x in row if x)]
         copies, printer, printed = self.imprint()
@@ -126,11 +129,15 @@ class Document:
 
 def _block_texts(blocks: tuple[Block, ...]) -> list[str]:
     out: list[str] = []
-    for b in blocks:
-        if isinstance(b, Table):
-            out += [*(b.header or ()), *(c for row in b.rows for c in row), *([b.note] if b.note else [])]
+    for block in blocks:
+        if isinstance(block, Table):
+            out += [
+                *(block.header or ()),
+                *(c for row in block.rows for c in row),
+                *([block.note] if block.note else []),
+            ]
         else:
-            out.append(b.text if isinstance(b, Heading) else b)
+            out.append(block.text if isinstance(block, Heading) else block)
     return out
 
 
@@ -139,11 +146,11 @@ def chinese_date(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def numbered(i: int) -> str:
+def numbered(number: int) -> str:
     """1 → 一, 11 → 十一, 20 → 二十 (headings 一、二、三…)."""
-    if i <= 10:
-        return NUMERALS[i - 1]
-    if i < 20:
-        return "十" + NUMERALS[i - 11]
-    tens, ones = divmod(i, 10)
-    return NUMERALS[tens - 1] + "十" + (NUMERALS[ones - 1] if ones else "") if i < 100 else str(i)
+    if number <= 10:
+        return NUMERALS[number - 1]
+    if number < 20:
+        return "十" + NUMERALS[number - 11]
+    tens, ones = divmod(number, 10)
+    return NUMERALS[tens - 1] + "十" + (NUMERALS[ones - 1] if ones else "") if number < 100 else str(number)

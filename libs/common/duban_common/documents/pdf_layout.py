@@ -37,72 +37,72 @@ class Style:
         return self.size + self.tracking
 
 
-def draw_text(canv, x: float, y: float, text: str, st: Style, char_space: float | None = None) -> None:
-    t = canv.beginText(x, y)
-    t.setFont(st.font, st.size)
-    t.setCharSpace(st.tracking if char_space is None else char_space)
-    t.setFillColorRGB(*st.color)
-    if st.bold:  # the free serif has one weight: 小标宋 is drawn filled and stroked
-        canv.setStrokeColorRGB(*st.color)
-        canv.setLineWidth(st.size * 0.035)
-        t.setTextRenderMode(2)
-    t.textOut(text)
-    canv.drawText(t)
+def draw_text(canv, left: float, baseline: float, text: str, style: Style, char_space: float | None = None) -> None:
+    text_object = canv.beginText(left, baseline)
+    text_object.setFont(style.font, style.size)
+    text_object.setCharSpace(style.tracking if char_space is None else char_space)
+    text_object.setFillColorRGB(*style.color)
+    if style.bold:  # the free serif has one weight: 小标宋 is drawn filled and stroked
+        canv.setStrokeColorRGB(*style.color)
+        canv.setLineWidth(style.size * 0.035)
+        text_object.setTextRenderMode(2)
+    text_object.textOut(text)
+    canv.drawText(text_object)
 
 
 class Para(Flowable):
     """A paragraph on the grid; splits across pages between lines."""
 
-    def __init__(self, text: str, st: Style, lines: list[str] | None = None, first: bool = True) -> None:
+    def __init__(self, text: str, style: Style, lines: list[str] | None = None, first: bool = True) -> None:
         super().__init__()
-        self.text, self.st, self._lines, self.first = text, st, lines, first
+        self.text, self.text_style, self._lines, self.first = text, style, lines, first
 
     def _break(self, width: float) -> list[str]:
-        st = self.st
-        usable = width - (st.left + st.right) * st.em
-        first_w = usable - (st.indent * st.em if self.first else 0)
-        head = break_lines(self.text, first_w, st.measure)
+        style = self.text_style
+        usable = width - (style.left + style.right) * style.em
+        first_w = usable - (style.indent * style.em if self.first else 0)
+        head = break_lines(self.text, first_w, style.measure)
         if len(head) <= 1:
             return head
-        rest = break_lines(self.text[len(head[0]) :], usable, st.measure)
+        rest = break_lines(self.text[len(head[0]) :], usable, style.measure)
         return [head[0], *rest]
 
     def wrap(self, availWidth, availHeight):
         self.width = availWidth
         if self._lines is None:
             self._lines = self._break(availWidth)
-        self.height = len(self._lines) * self.st.leading
+        self.height = len(self._lines) * self.text_style.leading
         return self.width, self.height
 
     def split(self, availWidth, availHeight):
         self.wrap(availWidth, availHeight)
-        n = int(availHeight // self.st.leading)
-        if n <= 0 or n >= len(self._lines):
+        fitting = int(availHeight // self.text_style.leading)
+        if fitting <= 0 or fitting >= len(self._lines):
             return []
-        rest_text = "".join(self._lines[n:])
+        rest_text = "".join(self._lines[fitting:])
         return [
-            Para("".join(self._lines[:n]), self.st, self._lines[:n], self.first),
-            Para(rest_text, self.st, self._lines[n:], first=False),
+            Para("".join(self._lines[:fitting]), self.text_style, self._lines[:fitting], self.first),
+            Para(rest_text, self.text_style, self._lines[fitting:], first=False),
         ]
 
     def draw(self):
-        st, canv = self.st, self.canv
-        for i, line in enumerate(self._lines):
-            y = self.height - (i + 1) * st.leading + (st.leading - st.size) / 2 + st.size * 0.12
-            left = st.left * st.em + (st.indent * st.em if (i == 0 and self.first) else 0)
-            usable = self.width - left - st.right * st.em
-            w = st.measure(line)
+        style, canv = self.text_style, self.canv
+        for index, line in enumerate(self._lines):
+            baseline = self.height - (index + 1) * style.leading + (style.leading - style.size) / 2 + style.size * 0.12
+            left = style.left * style.em + (style.indent * style.em if (index == 0 and self.first) else 0)
+            usable = self.width - left - style.right * style.em
+            line_width = style.measure(line)
             space = None
-            if st.align == "center":
-                x = left + (usable - w) / 2
-            elif st.align == "right":
-                x = left + usable - w
+            if style.align == "center":
+                start = left + (usable - line_width) / 2
+            elif style.align == "right":
+                start = left + usable - line_width
             else:
-                x = left
-                last = i == len(self._lines) - 1
-                if st.align == "justify" and not last and len(line) > 1:
-                    space = st.tracking + (usable - w) / (len(line) - 1)
-            draw_text(canv, x, y, line, st, space)
+                start = left
+                last = index == len(self._lines) - 1
+                if style.align == "justify" and not last and len(line) > 1:
+                    space = style.tracking + (usable - line_width) / (len(line) - 1)
+            draw_text(canv, start, baseline, line, style, space)
 
 
 class Rule(Flowable):
@@ -117,13 +117,13 @@ class Rule(Flowable):
         return availWidth, self.space_before + self.thickness
 
     def draw(self):
-        c = self.canv
-        c.setStrokeColorRGB(*self.color)
-        c.setLineWidth(self.thickness)
+        canvas = self.canv
+        canvas.setStrokeColorRGB(*self.color)
+        canvas.setLineWidth(self.thickness)
         if self.dash:
-            c.setDash(*self.dash)
-        c.line(0, self.thickness / 2, self.width, self.thickness / 2)
-        c.setDash()
+            canvas.setDash(*self.dash)
+        canvas.line(0, self.thickness / 2, self.width, self.thickness / 2)
+        canvas.setDash()
 
 
 def table(header, rows, cell: Style, head: Style, width: float) -> PdfTable:
@@ -131,25 +131,25 @@ def table(header, rows, cell: Style, head: Style, width: float) -> PdfTable:
     pad = 4.0
     sizes = tuple(x for x in (cell.size, 12.0, 10.5, 9.0) if x <= cell.size)
     size, widths = fit(header, rows, lambda z: replace(cell, size=z, tracking=0), sizes, width, 2 * pad)
-    c, h = (
+    cell_style, head_style = (
         replace(cell, size=size, leading=size * 1.5, tracking=0),
         replace(head, size=size, leading=size * 1.5, tracking=0),
     )
-    data = [[Para(x, replace(h, align="center")) for x in header]] if header else []
+    data = [[Para(x, replace(head_style, align="center")) for x in header]] if header else []
     data += [
         [
-            Para(x, replace(c, align="left" if _textual(x) or (header is None and j) else "center"))
+            Para(x, replace(cell_style, align="left" if _textual(x) or (header is None and j) else "center"))
             for j, x in enumerate(r)
         ]
         for r in rows
     ]
-    t = PdfTable(data, colWidths=widths, repeatRows=1 if header else 0)
-    t.setStyle(
+    pdf_table = PdfTable(data, colWidths=widths, repeatRows=1 if header else 0)
+    pdf_table.setStyle(
         TableStyle(
             [
                 ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("FONTNAME", (0, 0), (-1, -1), c.font),
+                ("FONTNAME", (0, 0), (-1, -1), cell_style.font),
                 ("LEFTPADDING", (0, 0), (-1, -1), pad),
                 ("RIGHTPADDING", (0, 0), (-1, -1), pad),
                 ("TOPPADDING", (0, 0), (-1, -1), 2),
@@ -157,30 +157,32 @@ def table(header, rows, cell: Style, head: Style, width: float) -> PdfTable:
             ]
         )
     )
-    return t
+    return pdf_table
 
 
-def _textual(x: str) -> bool:
+def _textual(text: str) -> bool:
     """Long text is set flush left, short values and figures centred."""
-    return len(x) > 8
+    return len(text) > 8
 
 
 class Imprint(Flowable):
     """版记: thick rule, 抄送, thin rule, 印发机关 … 印发日期, thick rule, drawn at the foot of the
     page it lands on (it takes the rest of the page); ``landed`` tells the renderer which page."""
 
-    def __init__(self, copies: str | None, printer: str, printed: str, st: Style) -> None:
+    def __init__(self, copies: str | None, printer: str, printed: str, style: Style) -> None:
         super().__init__()
-        self.copies, self.printer, self.printed, self.st = copies, printer, printed, st
+        self.copies, self.printer, self.printed, self.text_style = copies, printer, printed, style
         self.landed: int | None = None
 
     def _own(self, width: float) -> tuple[list[str], float]:
         if not self.copies:
-            return [], self.st.leading + 4
+            return [], self.text_style.leading + 4
         label = self.copies[:3]  # 抄送：, lines after the first align under the text after the colon
-        rest = break_lines(self.copies[3:], width - 2 * self.st.em - self.st.measure(label), self.st.measure)
+        rest = break_lines(
+            self.copies[3:], width - 2 * self.text_style.em - self.text_style.measure(label), self.text_style.measure
+        )
         lines = [label + rest[0], *rest[1:]]
-        return lines, (len(lines) + 1) * self.st.leading + 4
+        return lines, (len(lines) + 1) * self.text_style.leading + 4
 
     def wrap(self, availWidth, availHeight):
         self.width = availWidth
@@ -189,28 +191,34 @@ class Imprint(Flowable):
         return self.width, self.height
 
     def draw(self):
-        c, st = self.canv, self.st
-        self.landed = c.getPageNumber()
-        lead, thick, thin = st.leading, 0.35 * g.MM, 0.25 * g.MM
-        y = 0.0
-        c.setStrokeColorRGB(0, 0, 0)
-        c.setLineWidth(thick)
-        c.line(0, y, self.width, y)
-        draw_text(c, st.em, y + (lead - st.size) / 2 + st.size * 0.12, self.printer, st)
+        canvas, style = self.canv, self.text_style
+        self.landed = canvas.getPageNumber()
+        lead, thick, thin = style.leading, 0.35 * g.MILLIMETRE, 0.25 * g.MILLIMETRE
+        level = 0.0
+        canvas.setStrokeColorRGB(0, 0, 0)
+        canvas.setLineWidth(thick)
+        canvas.line(0, level, self.width, level)
+        draw_text(canvas, style.em, level + (lead - style.size) / 2 + style.size * 0.12, self.printer, style)
         draw_text(
-            c,
-            self.width - st.em - st.measure(self.printed),
-            y + (lead - st.size) / 2 + st.size * 0.12,
+            canvas,
+            self.width - style.em - style.measure(self.printed),
+            level + (lead - style.size) / 2 + style.size * 0.12,
             self.printed,
-            st,
+            style,
         )
-        y += lead
-        c.setLineWidth(thin if self._lines else thick)
-        c.line(0, y, self.width, y)
-        hang = st.measure(self._lines[0][:3]) if self._lines else 0
-        for i, line in reversed(list(enumerate(self._lines))):
-            draw_text(c, st.em + (hang if i else 0), y + (lead - st.size) / 2 + st.size * 0.12, line, st)
-            y += lead
+        level += lead
+        canvas.setLineWidth(thin if self._lines else thick)
+        canvas.line(0, level, self.width, level)
+        hang = style.measure(self._lines[0][:3]) if self._lines else 0
+        for index, line in reversed(list(enumerate(self._lines))):
+            draw_text(
+                canvas,
+                style.em + (hang if index else 0),
+                level + (lead - style.size) / 2 + style.size * 0.12,
+                line,
+                style,
+            )
+            level += lead
         if self._lines:
-            c.setLineWidth(thick)
-            c.line(0, y, self.width, y)
+            canvas.setLineWidth(thick)
+            canvas.line(0, level, self.width, level)

@@ -86,26 +86,26 @@ def _paragraphs(word):
 
 
 def _move_before(anchor, elements) -> None:
-    for el in elements:
-        anchor._p.addprevious(el)
+    for element in elements:
+        anchor._p.addprevious(element)
 
 
 def fill(document: Document, content: bytes) -> bytes:
     word = Word(io.BytesIO(content))
     vals = values(document)
     anchors = {}
-    for p in list(_paragraphs(word)):
-        text = p.text
+    for paragraph in list(_paragraphs(word)):
+        text = paragraph.text
         if text.strip() in (BODY, ANNEXES):
-            anchors[text.strip()] = p
+            anchors[text.strip()] = paragraph
             continue
         if not PLACEHOLDER.search(text):
             continue
         filled = PLACEHOLDER.sub(lambda m: vals.get(m.group(0), ""), text)
-        runs = p.runs
+        runs = paragraph.runs
         runs[0].text = filled
-        for r in runs[1:]:
-            r._r.getparent().remove(r._r)
+        for run in runs[1:]:
+            run._r.getparent().remove(run._r)
     body = word.element.body
     for key, make in ((BODY, body_blocks), (ANNEXES, annex_blocks)):
         before = set(body)  # holds the elements, so lxml keeps their proxies (and their identity)

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from sqlalchemy import JSON, Column, Index, Integer, MetaData, String, Table, Text, UniqueConstraint
 
+from ..columns import instant, occurred_at, updated_at, uuid_key
 from ..db import UTCDateTime
+from ..tenancy import tenant_column
 
 
 def _drafts(metadata: MetaData) -> Table:
     return Table(
         "drafts",
         metadata,
-        Column("id", String(36), primary_key=True),
-        Column("tenant", String(40), nullable=False),
+        uuid_key(),
+        tenant_column(),
         Column("doc_type", String(40), nullable=False),
         Column("key", String(300), nullable=False),  # what made it (a trigger key): created once
         Column("title", String(300), nullable=False),
@@ -28,7 +30,7 @@ def _drafts(metadata: MetaData) -> Table:
         Column("waiting_since", UTCDateTime),
         Column("reminded_at", UTCDateTime),
         Column("number", String(60)),
-        Column("created_at", UTCDateTime, nullable=False),
+        instant("created_at"),
         Column("created_by", String(200), nullable=False),
         Column("issued_at", UTCDateTime),
         Column("refused_at", UTCDateTime),
@@ -44,14 +46,14 @@ def _draft_steps(metadata: MetaData) -> Table:
         metadata,
         Column("draft_id", String(36), primary_key=True),
         Column("step", Integer, primary_key=True),
-        Column("tenant", String(40), nullable=False),
+        tenant_column(),
         Column("action", String(10), nullable=False),
         Column("role", String(30), nullable=False),
         Column("person", String(200), nullable=False),  # who: the token's subject, compared between steps
         Column("person_name", String(200), nullable=False),  # as documents name them
         Column("decision", String(10), nullable=False),  # approve / refuse
         Column("reason", Text),
-        Column("at", UTCDateTime, nullable=False),
+        occurred_at(),
     )
 
 
@@ -59,10 +61,10 @@ def _signoff_chains(metadata: MetaData) -> Table:
     return Table(
         "signoff_chains",
         metadata,
-        Column("tenant", String(40), primary_key=True),
+        tenant_column(primary_key=True),
         Column("doc_type", String(40), primary_key=True),
         Column("definition", JSON, nullable=False),
-        Column("updated_at", UTCDateTime, nullable=False),
+        updated_at(),
         Column("updated_by", String(200), nullable=False),
     )
 

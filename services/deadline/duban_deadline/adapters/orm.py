@@ -2,6 +2,15 @@
 
 from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, MetaData, String, Table, Text
 
+from duban_common.columns import (
+    instant,
+    log_head,
+    occurred_at,
+    task_projection,
+    task_record,
+    task_ref,
+    tenant_settings,
+)
 from duban_common.outbox import InfraTables
 from duban_common.sql import UTCDateTime
 from duban_common.tenancy import tenant_column
@@ -13,16 +22,14 @@ infra = InfraTables(metadata)
 deadlines = Table(
     "deadlines",
     metadata,
-    Column("task_id", String(36), primary_key=True),
-    tenant_column(index=True),
-    Column("matter_id", String(36), nullable=False),
+    *task_projection(),
     Column("start_on", Date, nullable=False),
     Column("due_on", Date, nullable=False),
-    Column("due_at", UTCDateTime, nullable=False),
+    instant("due_at"),
     Column("rule", String(60), nullable=False),
     Column("provisional", Boolean, nullable=False),
     Column("note", Text),
-    Column("set_at", UTCDateTime, nullable=False),
+    instant("set_at"),
     Column(
         "status", String(30), nullable=False, server_default="open"
     ),  # open | declined | completion_submitted | completed
@@ -44,18 +51,17 @@ deadlines = Table(
 deadline_history = Table(
     "deadline_history",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    tenant_column(),
-    Column("task_id", String(36), nullable=False, index=True),
+    *log_head(),
+    task_ref(),
     Column("revision", Integer, nullable=False),
     Column("due_on", Date, nullable=False),
-    Column("due_at", UTCDateTime, nullable=False),
+    instant("due_at"),
     Column("previous_due_on", Date),
     Column("provisional", Boolean, nullable=False),
     Column("reason", String(40), nullable=False),
     Column("note", Text),
     Column("extension_id", String(36)),
-    Column("at", UTCDateTime, nullable=False),
+    occurred_at(),
 )
 
 # Durable timers. The firing loop claims pending rows whose due_at has come
@@ -63,15 +69,13 @@ deadline_history = Table(
 timers = Table(
     "timers",
     metadata,
-    Column("id", String(36), primary_key=True),
-    tenant_column(),
-    Column("task_id", String(36), nullable=False, index=True),
+    *task_record(),
     Column("kind", String(20), nullable=False),  # acknowledgement | decline | reminder | progress | overdue
     Column("seq", Integer, nullable=False, server_default="0"),
     Column("ref_on", Date),
-    Column("due_at", UTCDateTime, nullable=False),
+    instant("due_at"),
     Column("state", String(12), nullable=False),  # pending | fired | skipped | cancelled
-    Column("created_at", UTCDateTime, nullable=False),
+    instant("created_at"),
     Column("fired_at", UTCDateTime),  # fired, skipped or cancelled at (the service's clock)
     Column("fired_by", String(80)),  # the replica that fired it
     Column("event_id", String(200)),
@@ -83,13 +87,11 @@ timers = Table(
 extensions = Table(
     "extensions",
     metadata,
-    Column("id", String(36), primary_key=True),
-    tenant_column(),
-    Column("task_id", String(36), nullable=False, index=True),
+    *task_record(),
     Column("reason", Text, nullable=False),
     Column("requested_due_on", Date, nullable=False),
     Column("current_due_on", Date),
-    Column("requested_at", UTCDateTime, nullable=False),
+    instant("requested_at"),
     Column("requested_by", String(200)),
     Column("channel", String(20), nullable=False),  # http | event (tasking)
     Column("status", String(12), nullable=False),  # pending | approved | denied
@@ -99,31 +101,29 @@ extensions = Table(
     Column("granted_due_on", Date),
 )
 
+
 # Per-tenant calendar data and policy overrides.
-local_holidays = Table(
+def _calendar_data(name: str, key: Column, *columns: Column) -> Table:
+    """A table of a tenant's calendar data (its own holidays, the official schedules of the years),
+    keyed by the tenant and ``key``: what the working-day counts of the tenant's deadlines read."""
+    return Table(name, metadata, tenant_column(primary_key=True), key, *columns)
+
+
+local_holidays = _calendar_data(
     "local_holidays",
-    metadata,
-    tenant_column(primary_key=True),
     Column("day", Date, primary_key=True),
     Column("name", String(200), nullable=False),
-    Column("added_at", UTCDateTime, nullable=False),
+    instant("added_at"),
 )
 
-year_schedules = Table(
+year_schedules = _calendar_data(
     "year_schedules",
-    metadata,
-    tenant_column(primary_key=True),
     Column("year", Integer, primary_key=True),
     Column("holidays", JSON, nullable=False),  # ["2027-01-01", ...]
     Column("working_weekends", JSON, nullable=False),
     Column("source", String(500)),
-    Column("loaded_at", UTCDateTime, nullable=False),
+    instant("loaded_at"),
 )
 
-tenant_policies = Table(
-    "tenant_policies",
-    metadata,
-    tenant_column(primary_key=True),
-    Column("overrides", JSON, nullable=False),  # domain.settings.PolicyOverrides, only what the tenant set
-    Column("updated_at", UTCDateTime, nullable=False),
-)
+# The tenant's policy overrides (domain.settings.PolicyOverrides), only what the tenant set.
+tenant_policies = tenant_settings("tenant_policies", metadata, Column("overrides", JSON, nullable=False))

@@ -8,6 +8,7 @@ from datetime import date
 from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from duban_common.calendar import TZ
 from duban_common.dependencies import RuntimeDep
 from duban_common.http import ERROR_RESPONSES, Day
 
@@ -56,7 +57,9 @@ async def calendar_days(
     common.valid_tenant(tenant)
     if end < start or (end - start).days > 366:
         raise common.field_error(["query", "to"], "'to' must be on or after 'from' and at most 366 days later")
-    return {"tenant": tenant, "days": await views.calendar_days(runtime.db, tenant, start, end)}
+    days = await views.calendar_days(runtime.db, tenant, start, end)
+    # the services' own today (their clock: simulated in the demo), so a page counts days waited from it
+    return {"tenant": tenant, "today": runtime.clock.now().astimezone(TZ).date(), "days": days}
 
 
 @router.get("/v1/tenants/{tenant}/calendar/local-holidays")

@@ -3,12 +3,32 @@
 from sqlalchemy import JSON, Boolean, Column, Date, Float, Integer, MetaData, String, Table, Text, UniqueConstraint
 
 from duban_common.attachment_rows import attachment_table
+from duban_common.columns import (
+    counter,
+    flag,
+    instant,
+    log_head,
+    occurred_at,
+    task_key,
+    task_projection,
+    task_record,
+    task_ref,
+    tenant_entity,
+    tenant_settings,
+    updated_at,
+)
 from duban_common.outbox import InfraTables
 from duban_common.sequences import sequence_table
 from duban_common.signoff import SignoffTables
 from duban_common.sql import UTCDateTime
 from duban_common.tenancy import tenant_column
 from duban_common.unit_directory import unit_table
+
+
+def _per_step() -> list[Column]:
+    """The head of a row kept per task and ladder step (the rung that took the actions or asked for the explanation)."""
+    return [task_key(), Column("step", Integer, primary_key=True), tenant_column()]
+
 
 metadata = MetaData()
 infra = InfraTables(metadata)
@@ -21,9 +41,7 @@ units = unit_table(metadata)  # the tenants' units directories, kept from taskin
 watched_tasks = Table(
     "watched_tasks",
     metadata,
-    Column("task_id", String(36), primary_key=True),
-    tenant_column(index=True),
-    Column("matter_id", String(36), nullable=False),
+    *task_projection(),
     Column("unit", String(40)),
     # the task's version (task.* events carry it) that named the unit: an older task.assigned or
     # task.reassigned processed after a newer one (a redelivery) leaves the unit alone
@@ -31,11 +49,11 @@ watched_tasks = Table(
     Column("title", String(500)),
     Column("due_on", Date),
     Column("due_at", UTCDateTime),
-    Column("urges", Integer, nullable=False, default=0),
-    Column("returns", Integer, nullable=False, default=0),
-    Column("overdue", Boolean, nullable=False, default=False),
-    Column("closed", Boolean, nullable=False, default=False),
-    Column("updated_at", UTCDateTime, nullable=False),
+    counter("urges"),
+    counter("returns"),
+    flag("overdue"),
+    flag("closed"),
+    updated_at(),
     # triggers (overdue, returned) that came before the task's assignment: [{"reason", "key"}],
     # taken when task.assigned names the unit to escalate to
     Column("waiting", JSON),
@@ -45,58 +63,45 @@ watched_tasks = Table(
 dossier_entries = Table(
     "dossier_entries",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    tenant_column(),
+    *log_head(),
     Column("matter_id", String(36), nullable=False, index=True),
     Column("task_id", String(36), index=True),
     Column("type", String(60), nullable=False),
-    Column("at", UTCDateTime, nullable=False),
+    occurred_at(),
     Column("data", JSON, nullable=False),
 )
 
-ladders = Table(
-    "ladders",
-    metadata,
-    tenant_column(primary_key=True),
-    Column("definition", JSON, nullable=False),
-    Column("updated_at", UTCDateTime, nullable=False),
-)
+ladders = tenant_settings("ladders", metadata, Column("definition", JSON, nullable=False))
 
 urges = Table(
     "urges",
     metadata,
-    Column("id", String(36), primary_key=True),
-    tenant_column(),
-    Column("task_id", String(36), nullable=False, index=True),
+    *task_record(),
     Column("urge_no", Integer, nullable=False),
     Column("notice_no", String(40)),  # taken when its 催办单 is issued (signed off)
     Column("reason", String(40), nullable=False),
     Column("note", Text),  # what the office wrote, for a manual urge
     Column("urged_by", String(200)),  # who urged by hand (name and unit from the token)
     Column("trigger_key", String(300), nullable=False, unique=True),  # one urge per trigger, ever
-    Column("at", UTCDateTime, nullable=False),
+    occurred_at(),
     UniqueConstraint("task_id", "urge_no", name="uq_urge_no"),
 )
 
 steps_taken = Table(
     "steps_taken",
     metadata,
-    Column("task_id", String(36), primary_key=True),
-    Column("step", Integer, primary_key=True),
-    tenant_column(),
+    *_per_step(),
     Column("actions", JSON, nullable=False),
-    Column("at", UTCDateTime, nullable=False),
+    occurred_at(),
 )
 
 explanations = Table(
     "explanations",
     metadata,
-    Column("task_id", String(36), primary_key=True),
-    Column("step", Integer, primary_key=True),
-    tenant_column(),
+    *_per_step(),
     Column("unit", String(40), nullable=False),
-    Column("required_at", UTCDateTime, nullable=False),
-    Column("due_at", UTCDateTime, nullable=False),
+    instant("required_at"),
+    instant("due_at"),
     Column("submitted_at", UTCDateTime),
     Column("text", Text),
     Column("attachments", JSON),
@@ -105,22 +110,20 @@ explanations = Table(
 deductions = Table(
     "deductions",
     metadata,
-    Column("id", String(36), primary_key=True),
-    tenant_column(index=True),
+    *tenant_entity(),
     Column("unit", String(40), nullable=False),
     Column("task_id", String(36), nullable=False),
     Column("points", Float, nullable=False),
     Column("reason", String(200), nullable=False),
-    Column("at", UTCDateTime, nullable=False),
+    occurred_at(),
 )
 
 cases = Table(
     "cases",
     metadata,
-    Column("id", String(36), primary_key=True),
-    tenant_column(index=True),
+    *tenant_entity(),
     Column("task_id", String(36), nullable=False, unique=True),
-    Column("opened_at", UTCDateTime, nullable=False),
+    instant("opened_at"),
     Column("dossier", JSON, nullable=False),
 )
 
@@ -129,11 +132,11 @@ timers = Table(
     metadata,
     Column("key", String(200), primary_key=True),  # kind:task:n — a timer exists once
     tenant_column(),
-    Column("task_id", String(36), nullable=False, index=True),
+    task_ref(),
     Column("kind", String(20), nullable=False),  # reurge | explanation
-    Column("due_at", UTCDateTime, nullable=False, index=True),
+    instant("due_at", index=True),
     Column("fired_at", UTCDateTime),
-    Column("cancelled", Boolean, nullable=False, default=False),
+    flag("cancelled"),
 )
 
 deliveries = Table(
@@ -147,8 +150,8 @@ deliveries = Table(
     Column("text", Text, nullable=False),
     Column("template", String(60), nullable=False),
     Column("ref", JSON, nullable=False),
-    Column("send_at", UTCDateTime, nullable=False, index=True),
-    Column("attempts", Integer, nullable=False, default=0),
+    instant("send_at", index=True),
+    counter("attempts"),
     Column("status", String(20), nullable=False),  # queued | sent | failed
     Column("sent_at", UTCDateTime),
     Column("last_error", Text),
@@ -159,13 +162,11 @@ deliveries = Table(
 supervision_orders = Table(
     "supervision_orders",
     metadata,
-    Column("id", String(36), primary_key=True),
-    tenant_column(index=True),
-    Column("task_id", String(36), nullable=False, index=True),
+    *task_record(index=True),
     Column("requirement", Text, nullable=False),
     Column("status", String(20), nullable=False),  # proposed | approved | issued
     Column("proposed_by", String(100), nullable=False),
-    Column("proposed_at", UTCDateTime, nullable=False),
+    instant("proposed_at"),
     Column("approved_by", String(100)),
     Column("approved_at", UTCDateTime),
     Column("signed_by", String(100)),
@@ -178,10 +179,10 @@ supervision_orders = Table(
 explanation_assessments = Table(
     "explanation_assessments",
     metadata,
-    Column("task_id", String(36), primary_key=True),
-    Column("tenant", String(40), nullable=False, index=True),
+    task_key(),
+    tenant_column(index=True),
     Column("step", Integer, nullable=False),  # the rung that asked for it
-    Column("required_at", UTCDateTime, nullable=False),
+    instant("required_at"),
     Column("adequate", Boolean),  # None until the office assesses
     Column("reason", Text),
     Column("assessed_by", String(200)),

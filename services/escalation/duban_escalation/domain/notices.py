@@ -229,10 +229,20 @@ def _explanation_line(explanation: dict) -> str:
     )
 
 
-def _explanation_blocks(explanations: list) -> list:
-    if not explanations:
+def _assessment_line(assessment: dict | None) -> list[str]:
+    """The office's judgement of the explanation (充分 / 不充分) and its reason, when it made one."""
+    if not assessment:
         return []
-    return [Heading("五、书面说明情况"), *(_explanation_line(e) for e in explanations)]
+    reason = assessment.get("reason")
+    said = f"{_at(assessment.get('assessed_at'))}，督查室审核认定书面说明{assessment.get('assessment') or ''}"
+    return [mask_phones_in_text(said + (f"，理由：{reason}" if reason else "") + "。")]
+
+
+def _explanation_blocks(explanations: list, assessment: dict | None) -> list:
+    if not explanations and not assessment:
+        return []
+    lines = [_explanation_line(e) for e in explanations]
+    return [Heading("五、书面说明情况"), *lines, *_assessment_line(assessment)]
 
 
 def _timeline_blocks(timeline: list) -> list:
@@ -242,16 +252,47 @@ def _timeline_blocks(timeline: list) -> list:
     return [Heading("六、办理过程记录"), Table(("序号", "日期", "事项"), rows)]
 
 
+def _approval_blocks(approvals: list) -> list:
+    """Who proposed and who approved the transfer, and when (the sign-off chain's steps)."""
+    if not approvals:
+        return []
+    rows = tuple((a.get("action") or "—", a.get("person") or "—", _at(a.get("at"))) for a in approvals)
+    return [Heading("七、移送审批"), Table(("环节", "签批人", "日期"), rows)]
+
+
 def dossier_annex(dossier: dict, names: dict[str, str]) -> Annex:
     blocks = [
         *_matter_blocks(dossier.get("matter") or {}),
         *_task_blocks(dossier.get("tasks") or [], names),
         *_unit_blocks(dossier.get("units") or []),
         *_urge_blocks(dossier.get("urges") or []),
-        *_explanation_blocks(dossier.get("explanations") or []),
+        *_explanation_blocks(dossier.get("explanations") or [], dossier.get("assessment")),
         *_timeline_blocks(dossier.get("timeline") or []),
+        *_approval_blocks(dossier.get("approvals") or []),
     ]
     return Annex("督办问题线索卷宗", tuple(blocks))
+
+
+def _judged(dossier: dict) -> str:
+    """The office's 不充分 and its reason: why an explanation did not end the ladder."""
+    assessment = dossier.get("assessment") or {}
+    if not assessment or assessment.get("adequate"):
+        return ""
+    explained = any(e.get("submitted_at") for e in dossier.get("explanations") or [])
+    judged = (
+        "该单位提交了书面说明，经我办审核，说明理由不充分"
+        if explained
+        else "该单位未提交书面说明，经我办审核，认定为不充分"
+    )
+    reason = assessment.get("reason")
+    return mask_phones_in_text(judged + (f"（{reason}）" if reason else "") + "。")
+
+
+def _consented(dossier: dict, issuing: Issuing) -> str:
+    """经县人民政府同意: said when a government leader approved the transfer (its sign-off's last step)."""
+    if not any(a.get("role") == "leader" for a in dossier.get("approvals") or []):
+        return ""
+    return f"经{issuing.body.removesuffix('办公室')}同意，"
 
 
 def transfer_letter(
@@ -276,11 +317,15 @@ def transfer_letter(
         )
         if x
     )
-    body = (
+    facts = (
         f"{t.unit}牵头办理的“{t.title}”（交办单号：{t.notice_no or '—'}），办理时限为{_day(t.due_on)}。截至{chinese_date(issued_on)}，"
-        f"该事项{lateness(t, issued_on)}" + (f"，期间经{steps}" if steps else "") + "。",
-        "根据督查督办工作有关规定，现将该问题线索移送你委，请依规依纪依法处理，并将处理结果函告我办。",
-        "事项的交办、催办、通报、书面说明等办理过程详见附件。",
+        f"该事项{lateness(t, issued_on)}" + (f"，期间经{steps}" if steps else "") + "。"
+    )
+    body = (
+        facts + _judged(dossier),
+        _consented(dossier, issuing)
+        + "根据督查督办工作有关规定，现将该问题线索移送你委，请依规依纪依法处理，并将处理结果函告我办。",
+        "事项的交办、催办、通报、书面说明及审核、移送审批等情况详见附件。",
     )
     return Document(
         kind="transfer",

@@ -44,6 +44,7 @@ ACCESS: Access = {
     ("GET", "/v1/tenants/{tenant}/supervision-orders/{order_id}/notice.{fmt}"): READERS,
     ("GET", "/v1/tenants/{tenant}/deliveries"): rule(OFFICE),
     ("POST", "/v1/tenants/{tenant}/tasks/{task_id}/explanation-assessment"): rule(OFFICE),
+    ("GET", "/v1/tenants/{tenant}/explanation-assessments"): rule(OFFICE, LEADER),
     **signoff_routes.access(),
 }
 

@@ -108,12 +108,13 @@ async def rectification(
     person: str | None = Depends(auth.acting_person),
 ) -> dict:
     """A leader's rectification demand is still not met (领导整改要求仍未落实)."""
+    by = named(body.by, person)  # a 422 for want of a name comes before anything is written
     with refusals():
         async with runtime.unit_of_work() as uow:
             steps = await actions.rectification_unmet(
                 uow, runtime.contexts, calendar, valid_tenant(tenant), task_id, idempotency_key
             )
-    return {"task_id": task_id, "steps_taken": steps, "by": named(body.by, person)}
+    return {"task_id": task_id, "steps_taken": steps, "by": by}
 
 
 @router.post("/v1/tenants/{tenant}/tasks/{task_id}/explanations")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from duban_common import auth
@@ -13,9 +13,10 @@ from duban_common.http import ERROR_RESPONSES, valid_tenant
 from duban_common.signoff import SignoffError
 from duban_common.signoff.routes import runtime_of
 
-from ..service_layer import assessment
+from ..service_layer import assessment, views
 
 ASSESSMENT = "/v1/tenants/{tenant}/tasks/{task_id}/explanation-assessment"
+WAITING = "/v1/tenants/{tenant}/explanation-assessments"
 router = APIRouter(tags=["escalation"], responses=ERROR_RESPONSES)
 
 
@@ -66,3 +67,16 @@ async def assess(
         assessed_by=row["assessed_by"],
         transfer_draft_id=row["draft_id"],
     )
+
+
+@router.get(WAITING)
+async def waiting(
+    tenant: str,
+    runtime=Depends(runtime_of),
+    limit: int = Query(50, ge=1, le=200),
+    offset: int = Query(0, ge=0),
+) -> dict:
+    """The tasks at the transfer rung whose written explanation waits for the office's 充分/不充分,
+    oldest first; ``explained`` says whether the unit gave one (none at all can only be 不充分)."""
+    items = await views.waiting_assessments(runtime.db, valid_tenant(tenant))
+    return {"tenant": tenant, "total": len(items), "items": items[offset : offset + limit]}

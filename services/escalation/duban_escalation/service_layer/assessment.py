@@ -105,3 +105,26 @@ async def assess_task(
     if task is None:
         raise SignoffError(404, f"任务 {task_id} 不存在")
     return await assess(uow, desk, dict(task), adequate, reason, by)
+
+
+async def waiting(session, tenant: str) -> list[dict]:
+    """The office's queue: tasks at the transfer rung whose written explanation it has not judged
+    yet, oldest first, each saying whether the unit gave an explanation at all."""
+    judged, watched, given = explanation_assessments.c, watched_tasks.c, explanations.c
+    explained = select(given.task_id).where(given.task_id == judged.task_id, given.submitted_at.is_not(None)).exists()
+    query = (
+        select(
+            judged.task_id,
+            judged.step,
+            judged.required_at,
+            watched.matter_id,
+            watched.unit,
+            watched.title,
+            watched.due_on,
+            explained.label("explained"),
+        )
+        .join_from(explanation_assessments, watched_tasks, watched.task_id == judged.task_id)
+        .where(judged.tenant == tenant, judged.adequate.is_(None))
+        .order_by(judged.required_at)
+    )
+    return [dict(row) for row in (await session.execute(query)).mappings()]

@@ -1,6 +1,6 @@
 """Approvers are reminded when a draft waits at their step more than the tenant's number of working
 days (the ladder's ``approval_reminder_workdays``, 2 by default): a notice to the supervision
-office's mailbox and the webhook, once per period of waiting, audited."""
+office's mailbox and the webhook, once per period of waiting, audited (duban_common.signoff.reminders)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from duban_common import tenancy
 from duban_common.calendar import WorkCalendar
 from duban_common.contracts import events as ev
 from duban_common.signoff import DOC_TYPES, ROLE_NAMES
+from duban_common.signoff.reminders import remind_waiting
 
 from ..adapters.orm import ladders
 from ..domain.ladder import DEFAULT_LADDER, Ladder
@@ -25,16 +26,18 @@ async def remind(runtime, cal: WorkCalendar, now) -> int:
                 tenant: Ladder.model_validate(definition).approval_reminder_workdays
                 for tenant, definition in (await session.execute(select(ladders.c.tenant, ladders.c.definition))).all()
             }
-            due = await runtime.signoff.reminders_due(
-                session, now, cal, lambda tenant: days.get(tenant, DEFAULT_LADDER.approval_reminder_workdays)
-            )
-    for draft in due:
-        with tenancy.scoped(draft["tenant"]):
-            async with runtime.unit_of_work() as uow:
-                ctx = await notify.context(uow.session, runtime.settings, draft["tenant"])
-                await _send(uow, ctx, draft)
-                await runtime.signoff.reminded(uow, draft)
-    return len(due)
+
+    async def send(uow, draft: dict, _found) -> None:
+        await _send(uow, await notify.context(uow.session, runtime.settings, draft["tenant"]), draft)
+
+    return await remind_waiting(
+        runtime.signoff,
+        runtime.db,
+        runtime.unit_of_work,
+        (now, cal),
+        lambda tenant: days.get(tenant, DEFAULT_LADDER.approval_reminder_workdays),
+        send,
+    )
 
 
 async def _send(uow, ctx: notify.Context, draft: dict) -> None:

@@ -36,6 +36,11 @@ async def task_escalation(db: Database, tenant: str, task_id: str) -> dict | Non
         }
 
 
+async def waiting_assessments(db: Database, tenant: str) -> list[dict]:
+    async with db.read() as session:
+        return await assessment.waiting(session, tenant)
+
+
 async def list_cases(db: Database, tenant: str) -> list[dict]:
     async with db.read() as session:
         return await repository.list_cases(session, tenant)

@@ -2,6 +2,7 @@
 
 from sqlalchemy import JSON, Boolean, Column, Integer, LargeBinary, MetaData, String, Table, Text, UniqueConstraint
 
+from duban_common.columns import flag, instant, tenant_entity
 from duban_common.outbox import InfraTables
 from duban_common.sql import UTCDateTime
 from duban_common.tenancy import tenant_column
@@ -17,8 +18,8 @@ tenants = Table(
     metadata,
     Column("slug", String(40), primary_key=True),
     Column("name", String(200), nullable=False),
-    Column("active", Boolean, nullable=False, default=True),
-    Column("created_at", UTCDateTime, nullable=False),
+    flag("active", default=True),
+    instant("created_at"),
     Column("offboarded_at", UTCDateTime),  # intake stopped; every record is kept
     # printed on the tenant's documents (duban_common.documents.issuing reads them)
     Column("issuing_body", String(200)),  # 发文机关: 余庆县人民政府办公室
@@ -35,7 +36,7 @@ tenant_templates = Table(
     Column("kind", String(40), primary_key=True),  # duban_common.documents.model.KINDS
     Column("content", LargeBinary, nullable=False),
     Column("sha256", String(64), nullable=False),
-    Column("uploaded_at", UTCDateTime, nullable=False),
+    instant("uploaded_at"),
 )
 
 # Per tenant and kind: must a submission be reviewed even when every item has a lead unit?
@@ -50,8 +51,7 @@ triage_policies = Table(
 submissions = Table(
     "submissions",
     metadata,
-    Column("id", String(36), primary_key=True),
-    tenant_column(index=True),
+    *tenant_entity(),
     Column("source", String(500), nullable=False),
     Column("external_id", String(200), nullable=False),
     Column("kind", String(40), nullable=False),
@@ -60,8 +60,8 @@ submissions = Table(
     Column("pending_reason", String(30)),  # no_lead_unit | review_required
     Column("title", String(500), nullable=False),
     Column("data", JSON, nullable=False),  # validated data WITHOUT the citizen's personal data
-    Column("sent_at", UTCDateTime, nullable=False),
-    Column("received_at", UTCDateTime, nullable=False),
+    instant("sent_at"),
+    instant("received_at"),
     Column("decided_at", UTCDateTime),
     Column("decision_note", Text),
     UniqueConstraint("tenant", "source", "external_id", name="uq_submission_identity"),
@@ -86,5 +86,5 @@ registrations = Table(
     Column("submission_id", String(36), nullable=False, index=True),
     tenant_column(),
     Column("item_seq", Integer, nullable=False),
-    Column("registered_at", UTCDateTime, nullable=False),
+    instant("registered_at"),
 )

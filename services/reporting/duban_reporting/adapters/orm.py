@@ -18,6 +18,7 @@ from sqlalchemy import (
     event,
 )
 
+from duban_common.columns import counter, instant, occurred_at, task_key, task_ref, updated_at
 from duban_common.outbox import InfraTables
 from duban_common.sequences import sequence_table
 from duban_common.signoff import SignoffTables
@@ -56,7 +57,7 @@ ledger = Table(
     Column("citizen_phone", String(40)),  # arrives masked (139****5678)
     Column("task_id", String(36)),  # when the matter has exactly one task
     Column("status", String(30), nullable=False),
-    Column("progress", Integer, nullable=False, default=0),
+    counter("progress"),
     Column("progress_at", UTCDateTime),  # time of the matter.progressed applied (they may arrive out of order)
     Column("completed_at", UTCDateTime),
     Column("registered_at", UTCDateTime),
@@ -69,9 +70,9 @@ ledger = Table(
         "yellow_from", UTCDateTime
     ),  # the light turns yellow then, as the deadline service announced (its tenant's policy)
     Column("provisional", Boolean),
-    Column("urges", Integer, nullable=False, default=0),
-    Column("returns", Integer, nullable=False, default=0),
-    Column("extensions", Integer, nullable=False, default=0),
+    counter("urges"),
+    counter("returns"),
+    counter("extensions"),
     # The ledger's filters and sorts at a million matters (bench/ledger.py; migration 0002):
     # status and the lights (status IN the open ones, due_at ranges; counted from the index alone),
     # a status within a registration period, counted from the index alone (migration 0004)
@@ -139,7 +140,7 @@ ledger_units = Table(
 task_states = Table(
     "task_states",
     metadata,
-    Column("task_id", String(36), primary_key=True),
+    task_key(),
     Column("matter_id", String(36), nullable=False, index=True),
     tenant_column(),
     Column("kind", String(40)),
@@ -161,9 +162,9 @@ task_states = Table(
     Column("deadline_revision", Integer),
     Column("transferred_at", UTCDateTime),  # escalation transferred it to the discipline body
     # counted facts of this task (see task_facts); summed per matter into the ledger
-    Column("urges", Integer, nullable=False, default=0),
-    Column("returns", Integer, nullable=False, default=0),
-    Column("extensions", Integer, nullable=False, default=0),
+    counter("urges"),
+    counter("returns"),
+    counter("extensions"),
     # the statistics' aggregates, read from the index alone (migration 0002)
     Index("ix_task_states_assigned", "tenant", "assigned_at", "lead_unit", "kind"),
     Index(
@@ -187,9 +188,9 @@ task_facts = Table(
     metadata,
     Column("fact_key", String(800), primary_key=True),  # the event's identity
     tenant_column(),
-    Column("task_id", String(36), nullable=False, index=True),
+    task_ref(),
     Column("fact", String(40), nullable=False),
-    Column("at", UTCDateTime, nullable=False),
+    occurred_at(),
     Column("unit", String(40)),  # the unit the fact names (urged, deducted, ...), when it names one
     Column("points", Float),  # assessment points deducted (escalation.deducted)
     Index("ix_task_facts_tenant_fact_at", "tenant", "fact", "at"),
@@ -205,7 +206,7 @@ rejected_submissions = Table(
     Column("submission_id", String(36), primary_key=True),
     tenant_column(),
     Column("kind", String(40), nullable=False),
-    Column("rejected_at", UTCDateTime, nullable=False),
+    instant("rejected_at"),
     Index("ix_rejected_tenant_at", "tenant", "rejected_at"),
 )
 
@@ -229,7 +230,7 @@ reports = Table(
     ),  # sha256 of the subject: the same key with another request is refused
     Column("issuer", String(100), nullable=False),
     Column("issued_on", Date, nullable=False),
-    Column("published_at", UTCDateTime, nullable=False),
+    instant("published_at"),
     Column("published_by", String(100)),
     Column("event_id", String(200), nullable=False),
     Column("docx_sha256", String(64), nullable=False),
@@ -246,11 +247,11 @@ reports = Table(
 rhythm_cursors = Table(
     "rhythm_cursors",
     metadata,
-    Column("tenant", String(40), primary_key=True),
+    tenant_column(primary_key=True),
     Column("kind", String(30), primary_key=True),
     Column("next_start", Date, nullable=False),  # first day of the next period to draft
-    Column("due_at", UTCDateTime, nullable=False),  # that period's end (exclusive): drafted from then
-    Column("updated_at", UTCDateTime, nullable=False),
+    instant("due_at"),  # that period's end (exclusive): drafted from then
+    updated_at(),
     Index("ix_rhythm_cursors_due", "due_at"),
 )
 
@@ -261,7 +262,7 @@ rhythm_drafts = Table(
     "rhythm_drafts",
     metadata,
     Column("draft_id", String(36), nullable=False),
-    Column("tenant", String(40), primary_key=True),
+    tenant_column(primary_key=True),
     Column("kind", String(30), primary_key=True),
     Column("period_start", Date, primary_key=True),
     Column("period_end", Date, primary_key=True),  # a bulletin asked for by hand may cover any span
@@ -269,7 +270,7 @@ rhythm_drafts = Table(
     Column("title", String(500), nullable=False),
     Column("state", String(12), nullable=False),  # waiting | issued | refused
     Column("summary", JSON, nullable=False),  # the figures when drafted: totals, ranking, admonitions
-    Column("drafted_at", UTCDateTime, nullable=False),
+    instant("drafted_at"),
     Column("decided_at", UTCDateTime),
     Column("decided_by", String(200)),  # who took the step that issued or refused it
     Column("note", String(2000)),  # the reason of a refusal

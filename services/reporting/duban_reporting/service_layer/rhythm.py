@@ -33,8 +33,7 @@ from duban_common.calendar import WorkCalendar, local_day
 from duban_common.contracts import events as ev
 from duban_common.documents import Issuing as Office
 from duban_common.logging import get_logger
-from duban_common.signoff import ROLE_NAMES, Chain, Desk, DocumentKind
-from duban_common.signoff import repository as signoff_repository
+from duban_common.signoff import ROLE_NAMES, Chain, Desk, DocumentKind, reminders
 
 from ..adapters.orm import ledger, rhythm_cursors, rhythm_drafts
 from ..domain import rhythm
@@ -228,24 +227,18 @@ async def remind_waiting(runtime, desk: Desk, now: datetime, calendar: WorkCalen
     working days: an SMS to the office's contact (tenant registry) when it names one, and the
     draft marked reminded (audited by the desk)."""
     settings = runtime.settings
-    with tenancy.scoped(tenancy.ALL):
-        async with runtime.db.read() as session:
-            due = await desk.reminders_due(session, now, calendar, lambda tenant: settings.rhythm_remind_workdays)
-    reminded = 0
-    for draft in due:
-        office = await runtime.offices.of(draft["tenant"], Office(settings.issuer_of(draft["tenant"])))
-        with tenancy.scoped(draft["tenant"]):
-            async with runtime.unit_of_work() as uow:
-                current = await signoff_repository.draft(
-                    uow.session, desk.tables, draft["tenant"], draft["id"], lock=True
-                )
-                if current["status"] != "pending" or current["reminded_at"] != draft["reminded_at"]:
-                    continue  # decided meanwhile, or another replica reminded first
-                await desk.reminded(uow, draft)
-                if office.phone:
-                    await _remind_office(uow, draft, office, settings.rhythm_remind_workdays)
-                reminded += 1
-    return reminded
+
+    async def office_of(draft: dict) -> Office:
+        return await runtime.offices.of(draft["tenant"], Office(settings.issuer_of(draft["tenant"])))
+
+    async def send(uow, draft: dict, office: Office) -> None:
+        if office.phone:
+            await _remind_office(uow, draft, office, settings.rhythm_remind_workdays)
+
+    days = settings.rhythm_remind_workdays
+    return await reminders.remind_waiting(
+        desk, runtime.db, runtime.unit_of_work, (now, calendar), lambda _tenant: days, send, office_of
+    )
 
 
 async def _remind_office(uow, draft: dict, office: Office, days: int) -> None:

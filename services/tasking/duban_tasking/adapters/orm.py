@@ -16,6 +16,18 @@ from sqlalchemy import (
 )
 
 from duban_common.attachment_rows import attachment_table
+from duban_common.columns import (
+    counter,
+    flag,
+    instant,
+    log_head,
+    occurred_at,
+    task_record,
+    task_ref,
+    tenant_entity,
+    tenant_settings,
+    uuid_key,
+)
 from duban_common.outbox import InfraTables
 from duban_common.sequences import sequence_table
 from duban_common.signoff import SignoffTables
@@ -31,7 +43,7 @@ units = Table(
     "units",
     metadata,
     *entry_columns(),  # tenant, code, name, type, head, contact, phone: what the unit events carry
-    Column("active", Boolean, nullable=False, default=True),
+    flag("active", default=True),
     Column("deactivated_at", UTCDateTime),
     # 1 at registration, one more at each change, carried by the unit events (0: never published,
     # a unit from before the directory was published: the service publishes it at start)
@@ -41,8 +53,7 @@ units = Table(
 matters = Table(
     "matters",
     metadata,
-    Column("id", String(36), primary_key=True),
-    tenant_column(index=True),
+    *tenant_entity(),
     Column("title", String(500), nullable=False),
     Column("content", Text, nullable=False),
     Column("origin", JSON, nullable=False),
@@ -50,15 +61,14 @@ matters = Table(
     Column("co_units", JSON, nullable=False),
     Column("requested_due_on", String(10)),
     Column("status", String(30), nullable=False),  # awaiting_assignment | assigned | completed
-    Column("progress", Integer, nullable=False, default=0),
-    Column("registered_at", UTCDateTime, nullable=False),
+    counter("progress"),
+    instant("registered_at"),
 )
 
 tasks = Table(
     "tasks",
     metadata,
-    Column("id", String(36), primary_key=True),
-    tenant_column(index=True),
+    *tenant_entity(),
     Column("matter_id", String(36), ForeignKey("matters.id"), nullable=False, index=True),
     Column("lead_unit", String(40), nullable=False),
     Column("co_units", JSON, nullable=False),
@@ -66,15 +76,15 @@ tasks = Table(
     Column("requirement", Text),
     Column("weight", Float, nullable=False, default=1.0),
     Column("status", String(30), nullable=False),
-    Column("progress", Integer, nullable=False, default=0),
+    counter("progress"),
     Column("version", Integer, nullable=False, default=1),  # +1 on every state change; events carry it
-    Column("declines", Integer, nullable=False, default=0),
+    counter("declines"),
     Column("notice_no", String(40)),
     Column("due_on", Date),  # learned from deadline.set
     Column("deadline_label", String(60)),  # 会后1个月, 交办后1周 (deadline.set rule_label)
     Column("acknowledge_by", UTCDateTime),  # the sign-for and decline limits, as the deadline service announces them
     Column("decline_until", UTCDateTime),
-    Column("assigned_at", UTCDateTime, nullable=False),
+    instant("assigned_at"),
     Column("acknowledged_at", UTCDateTime),
     Column("completed_at", UTCDateTime),
 )
@@ -89,23 +99,21 @@ notices = Table(
     Column("year", Integer, nullable=False),
     Column("seq", Integer, nullable=False),
     Column("notice_type", String(30), nullable=False),
-    Column("task_id", String(36), nullable=False, index=True),
-    Column("issued_at", UTCDateTime, nullable=False),
+    task_ref(),
+    instant("issued_at"),
     UniqueConstraint("tenant", "year", "notice_type", "seq", name="uq_notice_seq"),
 )
 
 reports = Table(
     "reports",
     metadata,  # progress reports, co-unit input and completion reports
-    Column("id", String(36), primary_key=True),
-    tenant_column(),
-    Column("task_id", String(36), nullable=False, index=True),
+    *task_record(),
     Column("type", String(20), nullable=False),  # progress | input | completion
     Column("unit", String(40), nullable=False),
     Column("text", Text, nullable=False),
     Column("progress", Integer),
     Column("attachments", JSON, nullable=False),
-    Column("at", UTCDateTime, nullable=False),
+    occurred_at(),
 )
 
 attachments = attachment_table(metadata)  # files for a task's reports; the bytes are in the Object Store
@@ -113,35 +121,28 @@ attachments = attachment_table(metadata)  # files for a task's reports; the byte
 task_history = Table(
     "task_history",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    tenant_column(),
-    Column("task_id", String(36), nullable=False, index=True),
+    *log_head(),
+    task_ref(),
     Column("event_type", String(100), nullable=False),
     Column("event_id", String(200), nullable=False),
-    Column("at", UTCDateTime, nullable=False),
+    occurred_at(),
     Column("detail", JSON, nullable=False),
 )
 
 spot_checks = Table(
     "spot_checks",
     metadata,
-    Column("id", String(36), primary_key=True),
+    uuid_key(),
     tenant_column(),
     Column("kind", String(40), nullable=False),
     Column("rate", Float, nullable=False),
     Column("seed", Integer, nullable=False),
     Column("population", Integer, nullable=False),
-    Column("drawn_at", UTCDateTime, nullable=False),
+    instant("drawn_at"),
 )
 
 # A tenant's minimum spot-check rate (「复核率应在30%以上」); none: the service's default.
-spot_check_settings = Table(
-    "spot_check_settings",
-    metadata,
-    tenant_column(primary_key=True),
-    Column("min_rate", Float, nullable=False),
-    Column("updated_at", UTCDateTime, nullable=False),
-)
+spot_check_settings = tenant_settings("spot_check_settings", metadata, Column("min_rate", Float, nullable=False))
 
 spot_check_draws = Table(
     "spot_check_draws",
@@ -160,13 +161,13 @@ spot_check_draws = Table(
 replies = Table(
     "replies",
     metadata,
-    Column("tenant", String(40), primary_key=True),
+    tenant_column(primary_key=True),
     Column("matter_id", String(36), primary_key=True),
     Column("id", String(36), nullable=False, unique=True),
     Column("status", String(20), nullable=False),  # awaiting_signoff | published | refused (its chain refused it)
     Column("text", Text, nullable=False),
     Column("attachment_refs", JSON, nullable=False),
-    Column("closed_at", UTCDateTime, nullable=False),
+    instant("closed_at"),
     Column("closed_by", String(100)),  # the office's reviewer who accepted the last task
     Column("draft_id", String(36)),  # the sign-off draft, for a reply that waits for its chain
     Column("signed_by", String(100)),

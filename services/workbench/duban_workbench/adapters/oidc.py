@@ -49,21 +49,21 @@ class OidcClient:
 
     async def metadata(self) -> dict:
         if self._metadata is None:
-            async with httpx.AsyncClient(transport=self.transport, timeout=10) as c:
-                r = await c.get(f"{self.issuer}/.well-known/openid-configuration")
-                r.raise_for_status()
-                self._metadata = r.json()
+            async with httpx.AsyncClient(transport=self.transport, timeout=10) as client:
+                response = await client.get(f"{self.issuer}/.well-known/openid-configuration")
+                response.raise_for_status()
+                self._metadata = response.json()
         return self._metadata
 
     def _client(self) -> AsyncOAuth2Client:
-        kw = {"transport": self.transport} if self.transport else {}
+        options = {"transport": self.transport} if self.transport else {}
         return AsyncOAuth2Client(
             self.client_id,
             self.client_secret,
             scope=self.scope,
             redirect_uri=self.redirect_uri,
             code_challenge_method="S256",
-            **kw,
+            **options,
         )
 
     async def start(self, fernet: Fernet, next_url: str) -> tuple[str, str]:

@@ -45,23 +45,23 @@ class Refused(Exception):
     def fields(self) -> dict[str, str]:
         """Field name → message, from the service's ``loc`` lists (the last name in each)."""
         out: dict[str, str] = {}
-        for e in self.errors:
-            names = [x for x in e.get("loc", []) if isinstance(x, str) and x not in ("body", "query", "path")]
+        for error in self.errors:
+            names = [x for x in error.get("loc", []) if isinstance(x, str) and x not in ("body", "query", "path")]
             if names:
-                out.setdefault(names[-1], str(e.get("msg", "")))
+                out.setdefault(names[-1], str(error.get("msg", "")))
         return out
 
 
-def _refusal(r: httpx.Response) -> Refused:
+def _refusal(response: httpx.Response) -> Refused:
     try:
-        body = r.json()
+        body = response.json()
     except ValueError:
-        return Refused(r.status_code, r.text[:300] or f"HTTP {r.status_code}")
+        return Refused(response.status_code, response.text[:300] or f"HTTP {response.status_code}")
     detail = body.get("detail") if isinstance(body, dict) else None
     errors = body.get("errors") if isinstance(body, dict) else None
     if isinstance(detail, list):  # FastAPI's own validation answer
         errors, detail = detail, "；".join(str(e.get("msg")) for e in detail)
-    return Refused(r.status_code, str(detail or f"HTTP {r.status_code}"), list(errors or []))
+    return Refused(response.status_code, str(detail or f"HTTP {response.status_code}"), list(errors or []))
 
 
 class Services:
@@ -74,29 +74,29 @@ class Services:
     async def close(self) -> None:
         await self.client.aclose()
 
-    async def request(self, service: str, method: str, path: str, token: str, **kw: Any) -> httpx.Response:
+    async def request(self, service: str, method: str, path: str, token: str, **options: Any) -> httpx.Response:
         try:
-            r = await self.client.request(
-                method, f"{self.urls[service]}{path}", headers={"Authorization": f"Bearer {token}"}, **kw
+            response = await self.client.request(
+                method, f"{self.urls[service]}{path}", headers={"Authorization": f"Bearer {token}"}, **options
             )
         except httpx.TransportError:
             raise Unavailable(service) from None
-        if r.status_code >= 500:
+        if response.status_code >= 500:
             raise Unavailable(service)
-        if r.status_code == 404:
+        if response.status_code == 404:
             raise NotFound(path)
-        if r.status_code >= 400:
-            raise _refusal(r)
-        return r
+        if response.status_code >= 400:
+            raise _refusal(response)
+        return response
 
     async def get(self, service: str, path: str, token: str, **params: Any) -> Any:
         clean = {k: v for k, v in params.items() if v not in (None, "")}
         return (await self.request(service, "GET", path, token, params=clean)).json()
 
-    async def post(self, service: str, path: str, token: str, body: dict | None = None, **kw: Any) -> Any:
-        r = (
-            await self.request(service, "POST", path, token, json=body, **kw)
-            if body is not None or not kw
-            else await self.request(service, "POST", path, token, **kw)
+    async def post(self, service: str, path: str, token: str, body: dict | None = None, **options: Any) -> Any:
+        response = (
+            await self.request(service, "POST", path, token, json=body, **options)
+            if body is not None or not options
+            else await self.request(service, "POST", path, token, **options)
         )
-        return r.json() if r.content else {}
+        return response.json() if response.content else {}

@@ -26,14 +26,14 @@ def percent(errors: dict, name: str, value: str) -> int | None:
         errors[name] = "请填写办理进度（0 到 100 之间的整数）"
         return None
     try:
-        n = int(value)
+        number = int(value)
     except ValueError:
         errors[name] = "办理进度应是 0 到 100 之间的整数"
         return None
-    if not 0 <= n <= 100:
+    if not 0 <= number <= 100:
         errors[name] = "办理进度应是 0 到 100 之间的整数"
         return None
-    return n
+    return number
 
 
 def day(

@@ -40,37 +40,37 @@ def security_headers(app: FastAPI) -> None:
 
 def error_pages(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
-    async def login_required(request: Request, e: LoginRequired):
+    async def login_required(request: Request, error: LoginRequired):
         if request.headers.get("hx-request"):
             return Response(status_code=401, headers={"HX-Redirect": "/login"})
-        return login_redirect(e.next_url)
+        return login_redirect(error.next_url)
 
     @app.exception_handler(SessionExpired)
-    async def expired(request: Request, _e: SessionExpired):
+    async def expired(request: Request, _error: SessionExpired):
         if request.headers.get("hx-request"):
             return Response(status_code=401, headers={"HX-Redirect": "/expired"})
         return redirect("/expired")
 
     @app.exception_handler(PageNotFound)
     @app.exception_handler(NotFound)
-    async def not_found(request: Request, _e: Exception):
+    async def not_found(request: Request, _error: Exception):
         return render(
             request, "error.html", 404, title="页面不存在", message="您要找的页面不存在，或者您所在单位无权查看。"
         )
 
     @app.exception_handler(Unavailable)
-    async def unavailable(request: Request, e: Unavailable):
+    async def unavailable(request: Request, error: Unavailable):
         return render(
             request,
             "error.html",
             503,
             title="暂时无法访问",
-            message=f"{e.label}暂时无法访问，请稍后刷新。其他页面不受影响。",
+            message=f"{error.label}暂时无法访问，请稍后刷新。其他页面不受影响。",
         )
 
     @app.exception_handler(HTTPException)
-    async def http_error(request: Request, e: HTTPException):
-        if e.status_code == 403 and e.detail == CSRF_REFUSED:
+    async def http_error(request: Request, error: HTTPException):
+        if error.status_code == 403 and error.detail == CSRF_REFUSED:
             return render(
                 request,
                 "error.html",
@@ -78,9 +78,9 @@ def error_pages(app: FastAPI) -> None:
                 title="请求无效",
                 message="页面已过期或请求来源不明，本次操作没有提交。请返回刷新页面后重试。",
             )
-        if e.status_code == 404:
-            return await not_found(request, e)
-        return PlainTextResponse(str(e.detail), status_code=e.status_code)
+        if error.status_code == 404:
+            return await not_found(request, error)
+        return PlainTextResponse(str(error.detail), status_code=error.status_code)
 
 
 def create_app(state) -> FastAPI:

@@ -75,10 +75,10 @@ async def gathered(services: Services, session: Session) -> tuple[list[dict], li
 
 async def with_workdays(services: Services, session: Session, items: list[dict]) -> None:
     """Each item's working days waited (``waited``), from the tenant's calendar in one call; None when unknown."""
-    today = datetime.now(TZ).date()
     days = [local_day(item["since"]) for item in items]
+    today = await task_view.services_today(services, session) if days else None
     try:
-        counts = await task_view.workday_counts(services, session, min(days), today) if days else {}
+        counts = await task_view.workday_counts(services, session, min(days), today) if today else None
     except Refused:
         counts = None
     for item, day in zip(items, days):

@@ -176,8 +176,8 @@ async def oidc_callback(request: Request, state: str = "", code: str = "", error
             app_state.ctx.seal.fernet, request.cookies.get(FLOW_COOKIE), state, code
         )
         session = app_state.identity.session(token)
-    except FlowError as e:
-        return render(request, "error.html", 401, title="登录未完成", message=str(e))
+    except FlowError as flow_error:
+        return render(request, "error.html", 401, title="登录未完成", message=str(flow_error))
     except (Unauthorized, NotAllowed):
         return render(
             request,

@@ -26,6 +26,8 @@ QUEUES = {  # name → (title, service, path tail, query)
     "overdue": ("逾期", "reporting", "ledger", {"light": "red", "sort": "due_on"}),
     "extensions": ("延期待批", "deadline", "extensions", {"status": "pending"}),
     "declined": ("已退回待重新交办", "reporting", "ledger", {"status": "declined", "sort": "due_on"}),
+    # at the transfer rung: the unit's written explanation waits for the office's 充分/不充分
+    "explanations": ("书面说明待审核", "escalation", "explanation-assessments", {}),
 }
 PAGE = 20
 
@@ -38,11 +40,13 @@ router = APIRouter()
 
 
 @router.get("/office")
-async def home(request: Request, s: Session = Depends(role(OFFICE))):
-    c, base, down = ctx(request), f"/v1/tenants/{s.tenant}", []
+async def home(request: Request, session: Session = Depends(role(OFFICE))):
+    context, base, down = ctx(request), f"/v1/tenants/{session.tenant}", []
 
     async def total(service: str, path: str, what: str, **params) -> int | None:
-        got = await optional(c.services.get(service, f"{base}/{path}", s.token, limit=1, **params), down, what)
+        got = await optional(
+            context.services.get(service, f"{base}/{path}", session.token, limit=1, **params), down, what
+        )
         return None if got is None else got["total"]
 
     counts = await asyncio.gather(
@@ -52,6 +56,7 @@ async def home(request: Request, s: Session = Depends(role(OFFICE))):
         total("reporting", "ledger", "临期数", light="yellow"),
         total("reporting", "ledger", "逾期数", light="red"),
         total("deadline", "extensions", "延期待批数", status="pending"),
+        total("escalation", "explanation-assessments", "书面说明待审核数"),
     )
     tiles = [
         ("待立项", "/intake", counts[0], ""),
@@ -60,19 +65,20 @@ async def home(request: Request, s: Session = Depends(role(OFFICE))):
         ("临期", "/queue/due-soon", counts[3], "yellow"),
         ("逾期", "/queue/overdue", counts[4], "red"),
         ("延期待批", "/queue/extensions", counts[5], ""),
+        ("说明待审核", "/queue/explanations", counts[6], ""),
     ]
     return render(request, "office_home.html", tiles=tiles, down=list(dict.fromkeys(down)))
 
 
 @router.get("/queue/{name}")
-async def queue(request: Request, name: str, offset: int = 0, s: Session = Depends(role(OFFICE, LEADER))):
+async def queue(request: Request, name: str, offset: int = 0, session: Session = Depends(role(OFFICE, LEADER))):
     if name not in QUEUES:
         return render(request, "error.html", 404, title="页面不存在", message="没有这个工作队列。")
     title, service, tail, params = QUEUES[name]
-    c = ctx(request)
-    names = {u["code"]: u["name"] for u in await units_of(request, s)}
-    data = await c.services.get(
-        service, f"/v1/tenants/{s.tenant}/{tail}", s.token, limit=PAGE, offset=max(offset, 0), **params
+    context = ctx(request)
+    names = {u["code"]: u["name"] for u in await units_of(request, session)}
+    data = await context.services.get(
+        service, f"/v1/tenants/{session.tenant}/{tail}", session.token, limit=PAGE, offset=max(offset, 0), **params
     )
     return render(
         request, "queue.html", title=title, name=name, data=data, names=names, offset=max(offset, 0), limit=PAGE
@@ -83,12 +89,12 @@ async def queue(request: Request, name: str, offset: int = 0, s: Session = Depen
 
 
 @router.get("/intake")
-async def intake(request: Request, offset: int = 0, s: Session = Depends(role(OFFICE))):
-    return await listing(request, s, "intake", "submissions", "intake_list.html", offset, PAGE, status="pending")
+async def intake(request: Request, offset: int = 0, session: Session = Depends(role(OFFICE))):
+    return await listing(request, session, "intake", "submissions", "intake_list.html", offset, PAGE, status="pending")
 
 
-async def submission_page(request: Request, s: Session, sid: str, status: int = 200, **extra):
-    sub = await ctx(request).services.get("intake", f"/v1/tenants/{s.tenant}/submissions/{sid}", s.token)
+async def submission_page(request: Request, session: Session, sid: str, status: int = 200, **extra):
+    sub = await ctx(request).services.get("intake", f"/v1/tenants/{session.tenant}/submissions/{sid}", session.token)
     data = sub.get("data") or {}
     items = (
         data.get("decisions")
@@ -105,27 +111,27 @@ async def submission_page(request: Request, s: Session, sid: str, status: int = 
         data=data,
         items=items,
         content=content,
-        units=handling(await units_of(request, s)),
+        units=handling(await units_of(request, session)),
         **extra,
     )
 
 
 @router.get("/intake/{sid}")
-async def submission(request: Request, sid: str, s: Session = Depends(role(OFFICE))):
-    return await submission_page(request, s, sid)
+async def submission(request: Request, sid: str, session: Session = Depends(role(OFFICE))):
+    return await submission_page(request, session, sid)
 
 
 def values(form: FormData) -> dict:
     out: dict = {}
-    for k, v in form.multi_items():
-        if k != "csrf_token" and isinstance(v, str):
-            out.setdefault(k, []).append(v)
+    for field, value in form.multi_items():
+        if field != "csrf_token" and isinstance(value, str):
+            out.setdefault(field, []).append(value)
     return {k: v if len(v) > 1 or k.startswith("co_") else v[0] for k, v in out.items()}
 
 
 @router.post("/intake/{sid}/register")
 async def register(
-    request: Request, sid: str, form: FormData = Depends(checked_form), s: Session = Depends(role(OFFICE))
+    request: Request, sid: str, form: FormData = Depends(checked_form), session: Session = Depends(role(OFFICE))
 ):
     seqs = [int(x) for x in form.getlist("seq") if str(x).isdigit()]
     errors, items = {}, []
@@ -134,45 +140,47 @@ async def register(
         if not lead:
             errors[f"lead_{seq}"] = f"请为第 {seq} 项选择牵头单位"
             continue
-        co = [u for u in form.getlist(f"co_{seq}") if u and u != lead]
+        co_units = [u for u in form.getlist(f"co_{seq}") if u and u != lead]
         due = forms.day(errors, f"due_{seq}", forms.text(form, f"due_{seq}"), "办理期限", required=False)
-        items.append({"seq": seq, "lead_unit": lead, "co_units": co, **({"due_on": due.isoformat()} if due else {})})
+        items.append(
+            {"seq": seq, "lead_unit": lead, "co_units": co_units, **({"due_on": due.isoformat()} if due else {})}
+        )
     note = forms.text(form, "note")
     if len(note) > 1000:
         errors["note"] = "立项意见不能超过 1000 个字"
     if errors:
-        return await submission_page(request, s, sid, 422, errors=errors, form=values(form))
+        return await submission_page(request, session, sid, 422, errors=errors, form=values(form))
     try:
         done = await ctx(request).services.post(
             "intake",
-            f"/v1/tenants/{s.tenant}/submissions/{sid}/register",
-            s.token,
+            f"/v1/tenants/{session.tenant}/submissions/{sid}/register",
+            session.token,
             {"items": items, "note": note or None},
         )
-    except Refused as e:
-        return await submission_page(request, s, sid, 409, problem=f"未能立项：{e.detail}", form=values(form))
-    except Unavailable as e:
+    except Refused as error:
+        return await submission_page(request, session, sid, 409, problem=f"未能立项：{error.detail}", form=values(form))
+    except Unavailable as error:
         return await submission_page(
-            request, s, sid, 503, problem=f"{e.label}暂时无法访问，本次立项没有提交。", form=values(form)
+            request, session, sid, 503, problem=f"{error.label}暂时无法访问，本次立项没有提交。", form=values(form)
         )
     return redirect(f"/intake?registered={len(done.get('matter_ids', []))}")
 
 
 @router.post("/intake/{sid}/refuse")
 async def refuse(
-    request: Request, sid: str, form: FormData = Depends(checked_form), s: Session = Depends(role(OFFICE))
+    request: Request, sid: str, form: FormData = Depends(checked_form), session: Session = Depends(role(OFFICE))
 ):
     errors: dict = {}
     reason = forms.text(form, "refuse_reason")
     forms.need(errors, "refuse_reason", reason, "不予立项的理由", least=2)
     if errors:
-        return await submission_page(request, s, sid, 422, errors=errors, form=values(form), open_form="refuse")
+        return await submission_page(request, session, sid, 422, errors=errors, form=values(form), open_form="refuse")
     try:
         await ctx(request).services.post(
-            "intake", f"/v1/tenants/{s.tenant}/submissions/{sid}/refuse", s.token, {"reason": reason}
+            "intake", f"/v1/tenants/{session.tenant}/submissions/{sid}/refuse", session.token, {"reason": reason}
         )
-    except Refused as e:
+    except Refused as error:
         return await submission_page(
-            request, s, sid, 409, problem=f"未能办理：{e.detail}", form=values(form), open_form="refuse"
+            request, session, sid, 409, problem=f"未能办理：{error.detail}", form=values(form), open_form="refuse"
         )
     return redirect("/intake?refused=1")

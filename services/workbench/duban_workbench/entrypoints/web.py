@@ -117,11 +117,11 @@ def login_redirect(next_url: str) -> RedirectResponse:
 
 async def units_of(request: Request, session: Session) -> list[dict]:
     """The tenant's units directory (cached per process: it rarely changes)."""
-    c = ctx(request)
-    units = c.units.get(session.tenant)
+    context = ctx(request)
+    units = context.units.get(session.tenant)
     if not units:
-        units = (await c.services.get("tasking", f"/v1/tenants/{session.tenant}/units", session.token))["items"]
-        c.units[session.tenant] = units
+        units = (await context.services.get("tasking", f"/v1/tenants/{session.tenant}/units", session.token))["items"]
+        context.units[session.tenant] = units
     return units
 
 

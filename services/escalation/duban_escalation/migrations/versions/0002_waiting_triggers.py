@@ -11,19 +11,12 @@ Create Date: 2026-11-24 03:00:00
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from alembic import op
+from duban_common import migration_steps
 
 revision = '0002'
 down_revision = '0001'
 branch_labels = None
 depends_on = None
 
-
-def upgrade() -> None:
-    op.add_column('watched_tasks', sa.Column('waiting', sa.JSON(), nullable=True))
-
-
-def downgrade() -> None:
-    with op.batch_alter_table('watched_tasks') as batch:
-        batch.drop_column('waiting')
+# The changes are declared in 0002_waiting_triggers.toml.
+upgrade, downgrade = migration_steps.declared(__file__)

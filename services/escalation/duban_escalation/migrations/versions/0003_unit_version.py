@@ -11,19 +11,12 @@ Create Date: 2026-12-05 22:45:00
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from alembic import op
+from duban_common import migration_steps
 
 revision = '0003'
 down_revision = '0002'
 branch_labels = None
 depends_on = None
 
-
-def upgrade() -> None:
-    op.add_column('watched_tasks', sa.Column('unit_version', sa.Integer(), nullable=True))
-
-
-def downgrade() -> None:
-    with op.batch_alter_table('watched_tasks') as batch:
-        batch.drop_column('unit_version')
+# The changes are declared in 0003_unit_version.toml.
+upgrade, downgrade = migration_steps.declared(__file__)

@@ -17,10 +17,4 @@ down_revision = '0003'
 branch_labels = None
 depends_on = None
 
-
-def upgrade() -> None:
-    migration_steps.create_attachments()
-
-
-def downgrade() -> None:
-    migration_steps.drop_attachments()
+upgrade, downgrade = migration_steps.ATTACHMENTS

@@ -12,22 +12,12 @@ Create Date: 2026-12-07 09:00:00
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from alembic import op
+from duban_common import migration_steps
 
 revision = '0002'
 down_revision = '0001'
 branch_labels = None
 depends_on = None
 
-
-def upgrade() -> None:
-    op.add_column('tenants', sa.Column('issuing_body', sa.String(length=200), nullable=True))
-    op.add_column('tenants', sa.Column('contact_person', sa.String(length=100), nullable=True))
-    op.add_column('tenants', sa.Column('contact_phone', sa.String(length=40), nullable=True))
-
-
-def downgrade() -> None:
-    with op.batch_alter_table('tenants') as batch:
-        for column in ('contact_phone', 'contact_person', 'issuing_body'):
-            batch.drop_column(column)
+# The changes are declared in 0002_tenant_issuing.toml.
+upgrade, downgrade = migration_steps.declared(__file__)

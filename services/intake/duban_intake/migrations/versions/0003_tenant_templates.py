@@ -11,26 +11,12 @@ Create Date: 2026-12-07 09:30:00
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from alembic import op
-
-import duban_common.db
+from duban_common import migration_steps
 
 revision = '0003'
 down_revision = '0002'
 branch_labels = None
 depends_on = None
 
-
-def upgrade() -> None:
-    op.create_table('tenant_templates',
-                    sa.Column('slug', sa.String(length=40), nullable=False),
-                    sa.Column('kind', sa.String(length=40), nullable=False),
-                    sa.Column('content', sa.LargeBinary(), nullable=False),
-                    sa.Column('sha256', sa.String(length=64), nullable=False),
-                    sa.Column('uploaded_at', duban_common.db.UTCDateTime(timezone=True), nullable=False),
-                    sa.PrimaryKeyConstraint('slug', 'kind'))
-
-
-def downgrade() -> None:
-    op.drop_table('tenant_templates')
+# The changes are declared in 0003_tenant_templates.toml.
+upgrade, downgrade = migration_steps.declared(__file__)

@@ -11,17 +11,12 @@ Create Date: 2026-11-24 04:45:00
 
 from __future__ import annotations
 
-from alembic import op
+from duban_common import migration_steps
 
 revision = '0004'
 down_revision = '0003'
 branch_labels = None
 depends_on = None
 
-
-def upgrade() -> None:
-    op.create_index('ix_ledger_tenant_status_registered', 'ledger', ['tenant', 'status', 'registered_at', 'matter_id'])
-
-
-def downgrade() -> None:
-    op.drop_index('ix_ledger_tenant_status_registered', table_name='ledger')
+# The changes are declared in 0004_ledger_status_registered_index.toml.
+upgrade, downgrade = migration_steps.declared(__file__)

@@ -13,23 +13,12 @@ Create Date: 2026-11-24 05:00:00
 
 from __future__ import annotations
 
-from alembic import op
+from duban_common import migration_steps
 
 revision = '0005'
 down_revision = '0004'
 branch_labels = None
 depends_on = None
 
-
-def upgrade() -> None:
-    if op.get_bind().dialect.name != 'sqlite':
-        return
-    op.create_index('ix_ledger_tenant_status_due_matter', 'ledger', ['tenant', 'status', 'due_at', 'due_on', 'matter_id'])
-    op.drop_index('ix_ledger_tenant_status_due', table_name='ledger')
-
-
-def downgrade() -> None:
-    if op.get_bind().dialect.name != 'sqlite':
-        return
-    op.create_index('ix_ledger_tenant_status_due', 'ledger', ['tenant', 'status', 'due_at', 'due_on'])
-    op.drop_index('ix_ledger_tenant_status_due_matter', table_name='ledger')
+# The changes are declared in 0005_ledger_status_due_matter.toml.
+upgrade, downgrade = migration_steps.declared(__file__)

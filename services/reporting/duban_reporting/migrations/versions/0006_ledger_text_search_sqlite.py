@@ -12,8 +12,7 @@ Create Date: 2026-11-25 01:00:00
 
 from __future__ import annotations
 
-from alembic import op
-
+from duban_common import migration_steps
 from duban_reporting.adapters import ledger_search
 
 revision = '0006'
@@ -21,16 +20,4 @@ down_revision = '0005'
 branch_labels = None
 depends_on = None
 
-
-def upgrade() -> None:
-    if op.get_bind().dialect.name != 'sqlite':
-        return
-    for statement in ledger_search.SQLITE_DDL:
-        op.execute(statement)
-
-
-def downgrade() -> None:
-    if op.get_bind().dialect.name != 'sqlite':
-        return
-    for statement in ledger_search.SQLITE_DROP:
-        op.execute(statement)
+upgrade, downgrade = migration_steps.on_sqlite(ledger_search.SQLITE_DDL, ledger_search.SQLITE_DROP)

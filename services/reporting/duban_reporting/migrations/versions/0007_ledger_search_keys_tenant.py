@@ -19,6 +19,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from duban_common import migration_steps
 from duban_reporting.adapters import ledger_search
 
 revision = '0007'
@@ -29,22 +30,18 @@ depends_on = None
 
 def upgrade() -> None:
     bind = op.get_bind()
-    if bind.dialect.name != 'sqlite':
-        return
-    if 'tenant' in {c['name'] for c in sa.inspect(bind).get_columns('ledger_search_keys')}:
-        return
-    for statement in ledger_search.SQLITE_KEYS_TENANT:
-        op.execute(statement)
+    if bind.dialect.name == 'sqlite' and 'tenant' not in {c['name'] for c in sa.inspect(bind).get_columns('ledger_search_keys')}:
+        migration_steps.execute_on('sqlite', ledger_search.SQLITE_KEYS_TENANT)
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name != 'sqlite':
-        return
-    op.execute('DROP TRIGGER ledger_search_tenant')
-    op.execute('DROP TRIGGER ledger_search_insert')
-    op.execute("""CREATE TRIGGER ledger_search_insert AFTER INSERT ON ledger BEGIN
+    migration_steps.execute_on('sqlite', (
+        'DROP TRIGGER ledger_search_tenant',
+        'DROP TRIGGER ledger_search_insert',
+        """CREATE TRIGGER ledger_search_insert AFTER INSERT ON ledger BEGIN
         INSERT INTO ledger_search_keys (matter_id) VALUES (new.matter_id);
         INSERT INTO ledger_search (rowid, title, notice_no, external_id) VALUES (last_insert_rowid(),
             coalesce(new.title, '') || char(1), coalesce(new.notice_no, '') || char(1), coalesce(new.external_id, '') || char(1));
-    END""")
-    op.execute('ALTER TABLE ledger_search_keys DROP COLUMN tenant')
+    END""",
+        'ALTER TABLE ledger_search_keys DROP COLUMN tenant',
+    ))

@@ -17,8 +17,7 @@ Create Date: 2026-12-04 17:00:00
 
 from __future__ import annotations
 
-from alembic import op
-
+from duban_common import migration_steps
 from duban_reporting.adapters import ledger_search
 
 revision = '0008'
@@ -26,16 +25,5 @@ down_revision = '0007'
 branch_labels = None
 depends_on = None
 
-
-def upgrade() -> None:
-    if op.get_bind().dialect.name != 'sqlite':
-        return
-    for statement in ledger_search.SQLITE_CATCH_UP_TRIGGERS:
-        op.execute(statement)
-
-
-def downgrade() -> None:
-    if op.get_bind().dialect.name != 'sqlite':
-        return
-    for statement in ledger_search.SQLITE_SEARCH_ROW_TRIGGERS:  # first what 0007's triggers would have written
-        op.execute(statement)
+# Down: first what 0007's triggers would have written.
+upgrade, downgrade = migration_steps.on_sqlite(ledger_search.SQLITE_CATCH_UP_TRIGGERS, ledger_search.SQLITE_SEARCH_ROW_TRIGGERS)

@@ -14,17 +14,12 @@ Create Date: 2026-12-07 10:40:00
 
 from __future__ import annotations
 
-from alembic import op
+from duban_common import migration_steps
 
 revision = '0011'
 down_revision = '0010'
 branch_labels = None
 depends_on = None
 
-
-def upgrade() -> None:
-    op.create_index('ix_ledger_matter_status', 'ledger', ['matter_id', 'status', 'tenant'])
-
-
-def downgrade() -> None:
-    op.drop_index('ix_ledger_matter_status', table_name='ledger')
+# The changes are declared in 0011_ledger_matter_status.toml.
+upgrade, downgrade = migration_steps.declared(__file__)

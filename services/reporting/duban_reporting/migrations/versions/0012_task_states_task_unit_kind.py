@@ -13,17 +13,12 @@ Create Date: 2026-12-07 10:50:00
 
 from __future__ import annotations
 
-from alembic import op
+from duban_common import migration_steps
 
 revision = '0012'
 down_revision = '0011'
 branch_labels = None
 depends_on = None
 
-
-def upgrade() -> None:
-    op.create_index('ix_task_states_task_unit_kind', 'task_states', ['task_id', 'tenant', 'lead_unit', 'kind'])
-
-
-def downgrade() -> None:
-    op.drop_index('ix_task_states_task_unit_kind', table_name='task_states')
+# The changes are declared in 0012_task_states_task_unit_kind.toml.
+upgrade, downgrade = migration_steps.declared(__file__)

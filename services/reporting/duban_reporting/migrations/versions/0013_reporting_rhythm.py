@@ -52,11 +52,11 @@ def upgrade() -> None:
         sa.UniqueConstraint('draft_id', name='uq_rhythm_drafts_draft_id'),
     )
     op.create_index('ix_rhythm_drafts_tenant_state', 'rhythm_drafts', ['tenant', 'state', 'drafted_at'])
-    migration_steps.create_signoff_tables()
+    migration_steps.SIGNOFF_TABLES.upgrade()
 
 
 def downgrade() -> None:
-    migration_steps.drop_signoff_tables()
+    migration_steps.SIGNOFF_TABLES.downgrade()
     op.drop_index('ix_rhythm_drafts_tenant_state', table_name='rhythm_drafts')
     op.drop_table('rhythm_drafts')
     op.drop_index('ix_rhythm_cursors_due', table_name='rhythm_cursors')

@@ -7,13 +7,11 @@ Create Date: 2026-12-07 12:00:00
 
 from __future__ import annotations
 
-from duban_common import unit_directory
+from duban_common import migration_steps
 
 revision = '0014'
 down_revision = '0013'
 branch_labels = None
 depends_on = None
 
-
-upgrade = unit_directory.upgrade
-downgrade = unit_directory.downgrade
+upgrade, downgrade = migration_steps.UNIT_DIRECTORY

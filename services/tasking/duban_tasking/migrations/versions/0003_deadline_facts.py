@@ -8,30 +8,12 @@ Create Date: 2026-12-07 09:00:00
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from alembic import op
-
-import duban_common.db
+from duban_common import migration_steps
 
 revision = '0003'
 down_revision = '0002'
 branch_labels = None
 depends_on = None
 
-
-def upgrade() -> None:
-    op.add_column('tasks', sa.Column('deadline_label', sa.String(length=60), nullable=True))
-    op.add_column('tasks', sa.Column('acknowledge_by', duban_common.db.UTCDateTime(timezone=True), nullable=True))
-    op.add_column('tasks', sa.Column('decline_until', duban_common.db.UTCDateTime(timezone=True), nullable=True))
-    op.create_table('spot_check_settings',
-                    sa.Column('tenant', sa.String(length=40), nullable=False),
-                    sa.Column('min_rate', sa.Float(), nullable=False),
-                    sa.Column('updated_at', duban_common.db.UTCDateTime(timezone=True), nullable=False),
-                    sa.PrimaryKeyConstraint('tenant'))
-
-
-def downgrade() -> None:
-    op.drop_table('spot_check_settings')
-    with op.batch_alter_table('tasks') as batch:
-        for column in ('decline_until', 'acknowledge_by', 'deadline_label'):
-            batch.drop_column(column)
+# The changes are declared in 0003_deadline_facts.toml.
+upgrade, downgrade = migration_steps.declared(__file__)

@@ -231,6 +231,19 @@ DOSSIER = {
 }
 
 
+def transfer_letter(dossier: dict, names: dict[str, str]) -> Document:
+    """The sample 移送函 of ``dossier``: the office sends the case to the county's discipline commission."""
+    return notices.transfer_letter(
+        FACTS,
+        dossier,
+        number="督办移〔2026〕1号",
+        addressee="县纪委监委：",
+        issuing=ISSUING,
+        issued_on=date(2026, 11, 27),
+        names=names,
+    )
+
+
 def samples() -> dict[str, Document]:
     """document type (as file names say it) → the document."""
     return {
@@ -271,13 +284,5 @@ def samples() -> dict[str, Document]:
         ),
         "督查通报": _bulletin(),
         "督查专报": _special_report(),
-        "移送函": notices.transfer_letter(
-            FACTS,
-            DOSSIER,
-            number="督办移〔2026〕1号",
-            addressee="县纪委监委：",
-            issuing=ISSUING,
-            issued_on=date(2026, 11, 27),
-            names=NAMES | {"jtj": "县交通运输局"},
-        ),
+        "移送函": transfer_letter(DOSSIER, NAMES | {"jtj": "县交通运输局"}),
     }

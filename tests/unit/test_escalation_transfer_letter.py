@@ -5,23 +5,12 @@ before the sign-off) keeps the letter's earlier wording."""
 
 from __future__ import annotations
 
-from datetime import date
-
-from document_samples import DOSSIER, FACTS, ISSUING, NAMES
+from document_samples import DOSSIER, NAMES, transfer_letter
 from duban_common.documents import Heading, Table
-from duban_escalation.domain import notices
 
 
 def letter(dossier: dict):
-    return notices.transfer_letter(
-        FACTS,
-        dossier,
-        number="督办移〔2026〕1号",
-        addressee="县纪委监委：",
-        issuing=ISSUING,
-        issued_on=date(2026, 11, 27),
-        names=NAMES,
-    )
+    return transfer_letter(dossier, NAMES)
 
 
 def test_the_letter_gives_the_assessment_its_reason_and_the_governments_consent():

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, select
 
 from duban_common import sequences
 from duban_common.calendar import local_day
@@ -144,19 +144,18 @@ async def _insert_task(
     )
 
 
-async def load_matter(uow: UnitOfWork, tenant: str, matter_id: str) -> dict:
-    row = (
-        (
-            await uow.session.execute(
-                select(matters).where(matters.c.tenant == tenant, matters.c.id == matter_id).with_for_update()
-            )
-        )
-        .mappings()
-        .first()
-    )
+async def locked_row(uow: UnitOfWork, table: Table, tenant: str, row_id: str, missing: str) -> dict:
+    """The tenant's row of ``table`` with this id, locked until the transaction ends; 404 ``missing``
+    when there is none."""
+    query = select(table).where(table.c.tenant == tenant, table.c.id == row_id).with_for_update()
+    row = (await uow.session.execute(query)).mappings().first()
     if row is None:
-        raise IllegalTransition(f"督办事项 {matter_id} 不存在", 404)
+        raise IllegalTransition(missing, 404)
     return dict(row)
+
+
+async def load_matter(uow: UnitOfWork, tenant: str, matter_id: str) -> dict:
+    return await locked_row(uow, matters, tenant, matter_id, f"督办事项 {matter_id} 不存在")
 
 
 async def assign(uow: UnitOfWork, tenant: str, matter_id: str, assignments: list[Assignment]) -> list[str]:

@@ -124,31 +124,14 @@ async def find(session, tenant: str, dedup_key: str) -> dict | None:
 
 async def _document(session, tenant: str, req: Request, number: str, now: datetime, names: dict[str, str], o: Issuing):
     issued_on = local_day(now)
+    heading = {"number": number, "issuer": o.issuer, "issued_on": issued_on, "copies_to": o.copies_to}
     if req.kind in TITLES:  # the quarterly bulletin, the monthly summary, the annual assessment
         stats = await statistics.report(session, tenant, req.period, as_of=now, names=names, bottom=o.admonition_bottom)
         lines = await report_content.escalations(session, tenant, req.period, names)
-        return bulletin(
-            stats,
-            lines,
-            number=number,
-            issuer=o.issuer,
-            issued_on=issued_on,
-            addressee=o.bulletin_addressee,
-            copies_to=o.copies_to,
-            kind=req.kind,
-        )
+        return bulletin(stats, lines, addressee=o.bulletin_addressee, kind=req.kind, **heading)
     rows = await report_content.selected_matters(session, tenant, req.selection, now, o.special_report_limit)
     matters = await report_content.matter_lines(session, rows, now, names)
-    return special_report(
-        matters,
-        topic=req.topic,
-        as_of=issued_on,
-        number=number,
-        issuer=o.issuer,
-        issued_on=issued_on,
-        addressee=o.special_report_addressee,
-        copies_to=o.copies_to,
-    )
+    return special_report(matters, topic=req.topic, as_of=issued_on, addressee=o.special_report_addressee, **heading)
 
 
 async def publish(

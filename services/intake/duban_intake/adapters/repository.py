@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from duban_common.db import plain
+from duban_common.paging import counted_page, narrowed
 
 from .orm import citizen_contacts, registrations, submissions, tenant_templates, tenants, triage_policies
 
@@ -47,13 +47,9 @@ def _submissions_query(tenant: str, wanted: SubmissionFilter):
         .outerjoin(citizen_contacts, citizen_contacts.c.submission_id == columns.id)
         .where(columns.tenant == tenant)
     )
-    for column, value in (
-        (columns.status, wanted.status),
-        (columns.kind, wanted.kind),
-        (columns.source, wanted.source),
-    ):
-        if value:
-            query = query.where(column == value)
+    query = narrowed(
+        query, ((columns.status, wanted.status), (columns.kind, wanted.kind), (columns.source, wanted.source))
+    )
     if wanted.received_from:
         query = query.where(func.date(columns.received_at) >= wanted.received_from.isoformat())
     if wanted.received_to:
@@ -67,10 +63,8 @@ async def list_submissions(
     session: AsyncSession, tenant: str, wanted: SubmissionFilter, limit: int, offset: int
 ) -> tuple[int, list[dict]]:
     """(how many match, the page of them, newest first) with citizens' data masked."""
-    query = _submissions_query(tenant, wanted)
-    total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
-    page = query.order_by(submissions.c.received_at.desc(), submissions.c.id).limit(limit).offset(offset)
-    return total, [plain(row) for row in (await session.execute(page)).mappings().all()]
+    order = (submissions.c.received_at.desc(), submissions.c.id)
+    return await counted_page(session, _submissions_query(tenant, wanted), order, limit, offset)
 
 
 async def get_submission(session: AsyncSession, tenant: str, submission_id: str, *, lock: bool = False) -> dict | None:

@@ -14,6 +14,7 @@ from duban_common.bodylimit import megabytes
 from duban_common.dependencies import RuntimeDep
 from duban_common.envelope import Envelope
 from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, Day, problem, valid_tenant
+from duban_common.responses import found_or_404
 from duban_common.runtime import Runtime
 
 from ..adapters.protect import Protector
@@ -174,6 +175,4 @@ async def get_submission(request: Request, tenant: str, submission_id: str, runt
     """An integrator sees the submissions of its own platform only (its token's ``source``)."""
     valid_tenant(tenant)
     found = await views.submission(runtime.db, tenant, submission_id, auth.source_scope(request))
-    if found is None:
-        raise HTTPException(404, f"来件 {submission_id} 不存在")
-    return found
+    return found_or_404(found, f"来件 {submission_id} 不存在")

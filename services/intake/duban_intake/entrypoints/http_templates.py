@@ -14,6 +14,7 @@ from duban_common.documents import KINDS
 from duban_common.documents.files import MEDIA
 from duban_common.documents.template import MAX_BYTES, TemplateError, check
 from duban_common.http import ERROR_RESPONSES, valid_tenant
+from duban_common.responses import found_or_404
 
 from ..service_layer import admin, views
 from ..service_layer.handlers import UnknownTenant
@@ -49,9 +50,7 @@ async def put_template(slug: str, kind: Kind, request: Request, runtime: Runtime
 async def get_template(slug: str, kind: Kind, runtime: RuntimeDep) -> Response:
     valid_tenant(slug)
     content = await views.template(runtime.db, slug, kind)
-    if content is None:
-        raise HTTPException(404, f"租户 {slug} 没有 {kind} 的模板（使用内置版式）")
-    return Response(content, media_type=MEDIA["docx"])
+    return Response(found_or_404(content, f"租户 {slug} 没有 {kind} 的模板（使用内置版式）"), media_type=MEDIA["docx"])
 
 
 @router.delete(PATH)

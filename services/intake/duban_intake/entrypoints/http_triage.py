@@ -13,6 +13,7 @@ from duban_common import problems
 from duban_common.contracts.submissions import KINDS, UnitCode
 from duban_common.dependencies import RuntimeDep
 from duban_common.http import ERROR_RESPONSES, Day, valid_tenant
+from duban_common.responses import found_or_404
 from duban_common.runtime import Runtime
 
 from ..adapters.xlsx import SheetError
@@ -181,10 +182,7 @@ async def list_tenants(runtime: RuntimeDep) -> dict:
 @router.get("/v1/admin/tenants/{slug}", tags=["admin"])
 async def get_tenant(slug: str, runtime: RuntimeDep) -> dict:
     valid_tenant(slug)
-    row = await views.tenant(runtime.db, slug)
-    if row is None:
-        raise HTTPException(404, f"租户 {slug!r} 不存在")
-    return _tenant_out(row)
+    return _tenant_out(found_or_404(await views.tenant(runtime.db, slug), f"租户 {slug!r} 不存在"))
 
 
 async def _set_active(runtime: Runtime, slug: str, active: bool) -> dict:

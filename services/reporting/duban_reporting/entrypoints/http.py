@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -14,14 +14,14 @@ from starlette.background import BackgroundTask
 from duban_common import auth
 from duban_common.calendar import local_day
 from duban_common.dependencies import CalendarDep, RuntimeDep
-from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, Day, valid_tenant
+from duban_common.http import ERROR_RESPONSES, Day, valid_tenant
 
 from ..domain import periods
 from ..domain.model import STATUS_LABEL
 from ..service_layer import ledger_query, ledger_views
 from ..service_layer.ledger_query import LedgerFilter
 from ..service_layer.ledger_views import AsOf
-from .deps import UnitNamesDep
+from .deps import PageDep, UnitNamesDep
 
 router = APIRouter(tags=["ledger"], responses=ERROR_RESPONSES)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -81,14 +81,14 @@ async def get_ledger(
     request: Request,
     tenant: str,
     runtime: RuntimeDep,
-    wanted: LedgerFilter = Depends(ledger_filter),
-    limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0, le=OFFSET_MAX),
-    moment: AsOf = Depends(as_of),
+    wanted: Annotated[LedgerFilter, Depends(ledger_filter)],
+    page: PageDep,
+    moment: Annotated[AsOf, Depends(as_of)],
 ) -> dict:
     valid_tenant(tenant)
-    total, items = await ledger_views.page(runtime.db, tenant, own_unit_only(request, wanted), moment, limit, offset)
-    return {"tenant": tenant, "as_of": moment.now, "total": total, "limit": limit, "offset": offset, "items": items}
+    wanted = own_unit_only(request, wanted)
+    total, items = await ledger_views.page(runtime.db, tenant, wanted, moment, page.limit, page.offset)
+    return {**page.answer(tenant, total, items), "as_of": moment.now}
 
 
 @router.get(

@@ -14,7 +14,8 @@ from duban_common.calendar import local_day
 from duban_common.dependencies import OfficesDep, RuntimeDep
 from duban_common.documents.files import MEDIA, content_disposition
 from duban_common.documents.issuing import IssuingLookup
-from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, valid_tenant
+from duban_common.http import ERROR_RESPONSES, valid_tenant
+from duban_common.responses import download_responses, found_or_404
 from duban_common.runtime import Runtime
 
 from ..domain import periods
@@ -24,7 +25,7 @@ from ..service_layer import publishing, rhythm, views
 from ..service_layer.ledger_query import LedgerFilter
 from ..service_layer.publishing import Request
 from ..service_layer.report_content import ReportRefused, Selection
-from .deps import UnitNamesDep
+from .deps import PageDep, UnitNamesDep
 from .http_rhythm import described
 
 
@@ -141,6 +142,10 @@ async def _bulletin_draft(runtime, tenant: str, req: Request, unit_names: dict[s
     )
 
 
+def _missing(report_id: str) -> str:
+    return f"报告 {report_id} 不存在"
+
+
 def _disposition(row: dict, fmt: str) -> str:
     return content_disposition(
         row["report_no"], row["title"], fmt, fallback=f"report-{row['kind']}-{row['year']}-{row['seq']}"
@@ -209,36 +214,30 @@ async def publish(
 async def list_reports(
     tenant: str,
     runtime: RuntimeDep,
+    page: PageDep,
     kind: Literal["quarterly_bulletin", "special_report"] | None = None,
     year: int | None = Query(None, ge=2000, le=2100),
-    limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0, le=OFFSET_MAX),
 ) -> dict:
     valid_tenant(tenant)
     total, items = await views.in_read_session(
-        runtime.db, publishing.listing, tenant, kind=kind, year=year, limit=limit, offset=offset
+        runtime.db, publishing.listing, tenant, kind=kind, year=year, limit=page.limit, offset=page.offset
     )
-    return {"tenant": tenant, "total": total, "limit": limit, "offset": offset, "items": items}
+    return page.answer(tenant, total, items)
 
 
 @router.get("/v1/tenants/{tenant}/reports/{report_id}")
 async def get_report(tenant: str, report_id: str, runtime: RuntimeDep) -> dict:
     valid_tenant(tenant)
-    found = await views.in_read_session(runtime.db, publishing.one, tenant, report_id)
-    if found is None:
-        raise HTTPException(404, f"报告 {report_id} 不存在")
-    return found
+    return found_or_404(await views.in_read_session(runtime.db, publishing.one, tenant, report_id), _missing(report_id))
 
 
 @router.get(
     "/v1/tenants/{tenant}/reports/{report_id}/document.{fmt}",
     response_class=Response,
-    responses={200: {"content": {media: {} for media in MEDIA.values()}, "description": "the document as Word or PDF"}},
+    responses=download_responses("the document as Word or PDF"),
 )
 async def download(tenant: str, report_id: str, fmt: Literal["docx", "pdf"], runtime: RuntimeDep) -> Response:
     valid_tenant(tenant)
     found = await views.in_read_session(runtime.db, publishing.file, tenant, report_id, fmt)
-    if found is None:
-        raise HTTPException(404, f"报告 {report_id} 不存在")
-    row, content = found
+    row, content = found_or_404(found, _missing(report_id))
     return Response(content, media_type=MEDIA[fmt], headers={"Content-Disposition": _disposition(row, fmt)})

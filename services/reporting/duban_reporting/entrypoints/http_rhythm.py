@@ -7,14 +7,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter
 from fastapi.encoders import jsonable_encoder
 
 from duban_common.dependencies import RuntimeDep
-from duban_common.http import ERROR_RESPONSES, OFFSET_MAX, valid_tenant
+from duban_common.http import ERROR_RESPONSES, valid_tenant
+from duban_common.responses import found_or_404
 
 from ..domain.rhythm import KIND_LABEL, KINDS
 from ..service_layer import rhythm, views
+from .deps import PageDep
 
 router = APIRouter(tags=["reporting rhythm"], responses=ERROR_RESPONSES)
 STATE_LABEL = {"waiting": "待签发", "issued": "已签发", "refused": "已退回"}
@@ -35,30 +37,23 @@ def described(draft: dict) -> dict:
 async def list_drafts(
     tenant: str,
     runtime: RuntimeDep,
+    page: PageDep,
     state: Literal["waiting", "issued", "refused"] | None = None,
     kind: Literal[KINDS] | None = None,  # type: ignore[valid-type]
-    limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0, le=OFFSET_MAX),
 ) -> dict:
     """The drafts of the reporting rhythm, newest first (state=waiting: those waiting for sign-off)."""
     valid_tenant(tenant)
     total, items = await views.in_read_session(
-        runtime.db, rhythm.drafts, tenant, state=state, kind=kind, limit=limit, offset=offset
+        runtime.db, rhythm.drafts, tenant, state=state, kind=kind, limit=page.limit, offset=page.offset
     )
-    return {
-        "tenant": tenant,
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-        "items": [described(item) for item in items],
-    }
+    return page.answer(tenant, total, [described(item) for item in items])
 
 
 @router.get(DRAFTS + "/{draft_id}")
 async def get_draft(tenant: str, draft_id: str, runtime: RuntimeDep) -> dict:
     """One draft with its summary: the period's figures, the unit ranking and the units flagged for a talk (约谈)."""
     valid_tenant(tenant)
-    draft = await views.in_read_session(runtime.db, rhythm.one_draft, tenant, draft_id)
-    if draft is None:
-        raise HTTPException(404, f"草稿 {draft_id} 不存在")
+    draft = found_or_404(
+        await views.in_read_session(runtime.db, rhythm.one_draft, tenant, draft_id), f"草稿 {draft_id} 不存在"
+    )
     return described(draft)

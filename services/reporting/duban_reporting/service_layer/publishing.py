@@ -15,16 +15,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from duban_common import sequences
 from duban_common.calendar import local_day
 from duban_common.contracts import events as ev
-from duban_common.db import plain
 from duban_common.documents import Issuing as Office
 from duban_common.documents import pdf as pdf_render
 from duban_common.documents.template import render_docx
+from duban_common.paging import counted_page, narrowed
 
 from ..adapters.orm import reports
 from ..adapters.orm import sequences as sequence_rows
@@ -124,31 +124,14 @@ async def find(session, tenant: str, dedup_key: str) -> dict | None:
 
 async def _document(session, tenant: str, req: Request, number: str, now: datetime, names: dict[str, str], o: Issuing):
     issued_on = local_day(now)
+    heading = {"number": number, "issuer": o.issuer, "issued_on": issued_on, "copies_to": o.copies_to}
     if req.kind in TITLES:  # the quarterly bulletin, the monthly summary, the annual assessment
         stats = await statistics.report(session, tenant, req.period, as_of=now, names=names, bottom=o.admonition_bottom)
         lines = await report_content.escalations(session, tenant, req.period, names)
-        return bulletin(
-            stats,
-            lines,
-            number=number,
-            issuer=o.issuer,
-            issued_on=issued_on,
-            addressee=o.bulletin_addressee,
-            copies_to=o.copies_to,
-            kind=req.kind,
-        )
+        return bulletin(stats, lines, addressee=o.bulletin_addressee, kind=req.kind, **heading)
     rows = await report_content.selected_matters(session, tenant, req.selection, now, o.special_report_limit)
     matters = await report_content.matter_lines(session, rows, now, names)
-    return special_report(
-        matters,
-        topic=req.topic,
-        as_of=issued_on,
-        number=number,
-        issuer=o.issuer,
-        issued_on=issued_on,
-        addressee=o.special_report_addressee,
-        copies_to=o.copies_to,
-    )
+    return special_report(matters, topic=req.topic, as_of=issued_on, addressee=o.special_report_addressee, **heading)
 
 
 async def publish(
@@ -258,20 +241,12 @@ def _period(req: Request, issued_on: date) -> dict:
 async def listing(
     session, tenant: str, *, kind: str | None, year: int | None, limit: int, offset: int
 ) -> tuple[int, list[dict]]:
-    cond = [reports.c.tenant == tenant]
-    if kind:
-        cond.append(reports.c.kind == kind)
-    if year:
-        cond.append(reports.c.year == year)
-    total = (await session.execute(select(func.count()).select_from(reports).where(*cond))).scalar_one()
-    q = (
-        select(*METADATA)
-        .where(*cond)
-        .order_by(reports.c.published_at.desc(), reports.c.kind, reports.c.seq.desc())
-        .limit(limit)
-        .offset(offset)
+    query = narrowed(
+        select(*METADATA).where(reports.c.tenant == tenant), ((reports.c.kind, kind), (reports.c.year, year))
     )
-    return total, [describe(plain(r)) for r in (await session.execute(q)).mappings()]
+    order = (reports.c.published_at.desc(), reports.c.kind, reports.c.seq.desc())
+    total, rows = await counted_page(session, query, order, limit, offset)
+    return total, [describe(row) for row in rows]
 
 
 async def one(session, tenant: str, report_id: str) -> dict | None:

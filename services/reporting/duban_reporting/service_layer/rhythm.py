@@ -33,6 +33,7 @@ from duban_common.calendar import WorkCalendar, local_day
 from duban_common.contracts import events as ev
 from duban_common.documents import Issuing as Office
 from duban_common.logging import get_logger
+from duban_common.paging import counted_page, narrowed
 from duban_common.signoff import ROLE_NAMES, Chain, Desk, DocumentKind, reminders
 
 from ..adapters.orm import ledger, rhythm_cursors, rhythm_drafts
@@ -269,20 +270,11 @@ async def one_draft(session, tenant: str, draft_id: str) -> dict | None:
 async def drafts(
     session, tenant: str, *, state: str | None, kind: str | None, limit: int, offset: int
 ) -> tuple[int, list[dict]]:
-    conditions = [rhythm_drafts.c.tenant == tenant]
-    if state:
-        conditions.append(rhythm_drafts.c.state == state)
-    if kind:
-        conditions.append(rhythm_drafts.c.kind == kind)
-    total = (await session.execute(select(func.count()).select_from(rhythm_drafts).where(*conditions))).scalar_one()
-    query = (
-        select(rhythm_drafts)
-        .where(*conditions)
-        .order_by(rhythm_drafts.c.drafted_at.desc(), rhythm_drafts.c.kind)
-        .limit(limit)
-        .offset(offset)
+    columns = rhythm_drafts.c
+    query = narrowed(
+        select(rhythm_drafts).where(columns.tenant == tenant), ((columns.state, state), (columns.kind, kind))
     )
-    return total, [dict(row) for row in (await session.execute(query)).mappings()]
+    return await counted_page(session, query, (columns.drafted_at.desc(), columns.kind), limit, offset)
 
 
 def request_of(draft: dict) -> publishing.Request:

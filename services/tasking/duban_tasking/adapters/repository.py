@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from duban_common.db import plain
+from duban_common.paging import counted_page, narrowed
 from duban_common.unitscope import on_unit
 
 from .orm import matters, notice_sequences, reports, spot_check_draws, spot_checks, task_history, tasks, units
@@ -22,13 +22,6 @@ class TaskFilter:
     status: str | None = None
     lead_unit: str | None = None
     own_unit: str | None = None
-
-
-async def _page(session: AsyncSession, query, order, limit: int, offset: int) -> tuple[int, list[dict]]:
-    """The count of ``query``'s rows and one page of them."""
-    total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
-    rows = (await session.execute(query.order_by(*order).limit(limit).offset(offset))).mappings().all()
-    return total, [plain(row) for row in rows]
 
 
 async def list_units(session: AsyncSession, tenant: str) -> list[dict]:
@@ -76,14 +69,11 @@ async def list_tasks(
     )
     if wanted.own_unit:
         query = query.where(on_unit(wanted.own_unit, columns.lead_unit, columns.co_units))
-    for column, value in (
-        (columns.matter_id, wanted.matter_id),
-        (columns.status, wanted.status),
-        (columns.lead_unit, wanted.lead_unit),
-    ):
-        if value:
-            query = query.where(column == value)
-    return await _page(session, query, (columns.assigned_at, columns.id), limit, offset)
+    query = narrowed(
+        query,
+        ((columns.matter_id, wanted.matter_id), (columns.status, wanted.status), (columns.lead_unit, wanted.lead_unit)),
+    )
+    return await counted_page(session, query, (columns.assigned_at, columns.id), limit, offset)
 
 
 async def list_matters(
@@ -101,7 +91,7 @@ async def list_matters(
     ).where(columns.tenant == tenant)
     if status:
         query = query.where(columns.status == status)
-    return await _page(session, query, (columns.registered_at, columns.id), limit, offset)
+    return await counted_page(session, query, (columns.registered_at, columns.id), limit, offset)
 
 
 async def last_notice_value(session: AsyncSession, tenant: str, year: int, notice_type: str) -> int | None:

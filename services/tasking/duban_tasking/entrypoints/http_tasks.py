@@ -14,6 +14,7 @@ from duban_common.documents import pdf
 from duban_common.documents.files import MEDIA, content_disposition
 from duban_common.documents.template import render_docx
 from duban_common.http import ERROR_RESPONSES
+from duban_common.responses import download_responses, found_or_404
 from duban_common.runtime import Runtime
 
 from ..domain.states import LABELS, IllegalTransition, State
@@ -170,28 +171,19 @@ async def return_for_rework(tenant: str, task_id: str, body: ReasonIn, runtime: 
 async def get_task(tenant: str, task_id: str, runtime: RuntimeDep) -> dict:
     _tenant(tenant)
     found = await views.task(runtime.db, tenant, task_id, runtime.settings.max_declines)
-    if found is None:
-        raise HTTPException(404, f"任务 {task_id} 不存在")
-    return found
+    return found_or_404(found, f"任务 {task_id} 不存在")
 
 
 @router.get(
     "/v1/tenants/{tenant}/tasks/{task_id}/notice.{fmt}",
     response_class=Response,
-    responses={
-        200: {
-            "content": {media: {} for media in MEDIA.values()},
-            "description": "the assignment notice (交办单) as Word or PDF",
-        }
-    },
+    responses=download_responses("the assignment notice (交办单) as Word or PDF"),
 )
 async def notice(
     tenant: str, task_id: str, fmt: Literal["docx", "pdf"], runtime: RuntimeDep, issuing: OfficesDep
 ) -> Response:
     _tenant(tenant)
-    doc = await views.notice(runtime.db, issuing, tenant, task_id)
-    if doc is None:
-        raise HTTPException(404, f"任务 {task_id} 不存在")
+    doc = found_or_404(await views.notice(runtime.db, issuing, tenant, task_id), f"任务 {task_id} 不存在")
     body = render_docx(doc, await issuing.template(tenant, doc.kind)) if fmt == "docx" else pdf.render(doc)
     return Response(
         body,
@@ -233,7 +225,4 @@ async def callback(
 @router.get("/v1/tenants/{tenant}/spot-checks/{check_id}", tags=["spot checks"])
 async def get_spot_check(tenant: str, check_id: str, runtime: RuntimeDep) -> dict:
     _tenant(tenant)
-    found = await views.spot_check(runtime.db, tenant, check_id)
-    if found is None:
-        raise HTTPException(404, f"抽查 {check_id} 不存在")
-    return found
+    return found_or_404(await views.spot_check(runtime.db, tenant, check_id), f"抽查 {check_id} 不存在")

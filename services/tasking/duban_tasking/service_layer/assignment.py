@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, select
 
 from duban_common import sequences
 from duban_common.calendar import local_day
@@ -17,6 +17,8 @@ from ..adapters.orm import matters, notice_sequences, notices, task_history, tas
 from ..domain import model
 from ..domain.states import IllegalTransition, State
 
+_HANDLING = ("lead_unit", "co_units", "responsible_person", "requirement", "weight")  # all but due_on
+
 
 @dataclass
 class Assignment:
@@ -26,6 +28,10 @@ class Assignment:
     requirement: str | None = None
     weight: float = 1.0
     due_on: str | None = None
+
+    def handling(self) -> dict:
+        """Who handles the task and how, as the task's row and ``task.assigned`` both say it."""
+        return {name: getattr(self, name) for name in _HANDLING}
 
 
 async def next_notice_number(uow: UnitOfWork, tenant: str, notice_type: str, task_id: str) -> str:
@@ -82,33 +88,20 @@ async def create_task(uow: UnitOfWork, tenant: str, matter: dict, a: Assignment)
     number = await next_notice_number(uow, tenant, "assignment", task_id)
     await _insert_task(uow, tenant, matter, a, task_id=task_id, number=number, assigned_at=now)
     requested = a.due_on or matter["requested_due_on"]
-    assigned_event = await uow.emit(
-        tenant,
-        TASK_ASSIGNED,
-        TaskAssigned(
-            task_id=task_id,
-            matter_id=matter["id"],
-            title=matter["title"],
-            lead_unit=a.lead_unit,
-            co_units=a.co_units,
-            origin=MatterOrigin.model_validate(matter["origin"]),
-            requested_due_on=requested,
-            assigned_at=now,
-            notice_no=number,
-            responsible_person=a.responsible_person,
-            requirement=a.requirement,
-            weight=a.weight,
-            version=1,
-        ),
+    event = TaskAssigned(
+        task_id=task_id,
+        matter_id=matter["id"],
+        title=matter["title"],
+        origin=MatterOrigin.model_validate(matter["origin"]),
+        requested_due_on=requested,
+        assigned_at=now,
+        notice_no=number,
+        version=1,
+        **a.handling(),
     )
-    await history(
-        uow,
-        tenant,
-        task_id,
-        TASK_ASSIGNED,
-        assigned_event.id,
-        {"lead_unit": a.lead_unit, "co_units": a.co_units, "notice_no": number},
-    )
+    assigned_event = await uow.emit(tenant, TASK_ASSIGNED, event)
+    detail = {"lead_unit": a.lead_unit, "co_units": a.co_units, "notice_no": number}
+    await history(uow, tenant, task_id, TASK_ASSIGNED, assigned_event.id, detail)
     return task_id
 
 
@@ -129,34 +122,29 @@ async def _insert_task(
             id=task_id,
             tenant=tenant,
             matter_id=matter["id"],
-            lead_unit=assignment.lead_unit,
-            co_units=assignment.co_units,
-            responsible_person=assignment.responsible_person,
-            requirement=assignment.requirement,
-            weight=assignment.weight,
             status=State.assigned,
             progress=0,
             version=1,
             declines=0,
             notice_no=number,
             assigned_at=assigned_at,
+            **assignment.handling(),
         ),
     )
 
 
-async def load_matter(uow: UnitOfWork, tenant: str, matter_id: str) -> dict:
-    row = (
-        (
-            await uow.session.execute(
-                select(matters).where(matters.c.tenant == tenant, matters.c.id == matter_id).with_for_update()
-            )
-        )
-        .mappings()
-        .first()
-    )
+async def locked_row(uow: UnitOfWork, table: Table, tenant: str, row_id: str, missing: str) -> dict:
+    """The tenant's row of ``table`` with this id, locked until the transaction ends; 404 ``missing``
+    when there is none."""
+    query = select(table).where(table.c.tenant == tenant, table.c.id == row_id).with_for_update()
+    row = (await uow.session.execute(query)).mappings().first()
     if row is None:
-        raise IllegalTransition(f"督办事项 {matter_id} 不存在", 404)
+        raise IllegalTransition(missing, 404)
     return dict(row)
+
+
+async def load_matter(uow: UnitOfWork, tenant: str, matter_id: str) -> dict:
+    return await locked_row(uow, matters, tenant, matter_id, f"督办事项 {matter_id} 不存在")
 
 
 async def assign(uow: UnitOfWork, tenant: str, matter_id: str, assignments: list[Assignment]) -> list[str]:

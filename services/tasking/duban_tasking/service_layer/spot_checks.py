@@ -14,7 +14,7 @@ from ..adapters.orm import matters, spot_check_draws, spot_check_settings, spot_
 from ..domain import model
 from ..domain.states import Actor, IllegalTransition, State
 from .assignment import history
-from .workflow import load_task, reopen
+from .workflow import about, load_task, reopen
 
 
 async def min_rate(session, tenant: str, default: float) -> float:
@@ -89,26 +89,9 @@ async def record_callback(
     # The outcome is a fact of its own, whatever it is; the row above (result set once, under the
     # row lock) makes a repeated callback fail before it could emit a second time.
     t = await load_task(uow, tenant, task_id)
-    emitted = await uow.emit(
-        tenant,
-        ev.TASK_SPOT_CHECKED,
-        ev.TaskSpotChecked(
-            task_id=task_id,
-            matter_id=t["matter_id"],
-            unit=t["lead_unit"],
-            spot_check_id=check_id,
-            satisfied=satisfied,
-            note=note,
-            checked_at=now,
-        ),
-    )
-    await history(
-        uow,
-        tenant,
-        task_id,
-        ev.TASK_SPOT_CHECKED,
-        emitted.id,
-        {"state": t["status"], "spot_check_id": check_id, "result": result, "note": note},
-    )
+    event = ev.TaskSpotChecked(**about(t), spot_check_id=check_id, satisfied=satisfied, note=note, checked_at=now)
+    emitted = await uow.emit(tenant, ev.TASK_SPOT_CHECKED, event)
+    detail = {"state": t["status"], "spot_check_id": check_id, "result": result, "note": note}
+    await history(uow, tenant, task_id, ev.TASK_SPOT_CHECKED, emitted.id, detail)
     if not satisfied:
         await reopen(uow, tenant, task_id, actor, note or "回访不满意", check_id)

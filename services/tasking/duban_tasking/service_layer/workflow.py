@@ -18,7 +18,7 @@ from ..adapters.orm import matters, reports, task_history, tasks
 from ..config import TaskingSettings
 from ..domain.states import Action, Actor, IllegalTransition, Role, State, check, role_on
 from . import attachments, replies
-from .assignment import Assignment, history, next_notice_number, roll_up, validate_units
+from .assignment import Assignment, history, locked_row, next_notice_number, roll_up, validate_units
 from .reports import resent
 
 COMPLETION_REPORT = "completion_report"  # the sign-off document type of a unit's completion report (单位办结报告)
@@ -28,18 +28,12 @@ REFUSED_BY_UNIT_HEAD = "tasking.signoff.refused_by_unit_head.v1"
 
 
 async def load_task(uow: UnitOfWork, tenant: str, task_id: str) -> dict:
-    row = (
-        (
-            await uow.session.execute(
-                select(tasks).where(tasks.c.tenant == tenant, tasks.c.id == task_id).with_for_update()
-            )
-        )
-        .mappings()
-        .first()
-    )
-    if row is None:
-        raise IllegalTransition(f"任务 {task_id} 不存在", 404)
-    return dict(row)
+    return await locked_row(uow, tasks, tenant, task_id, f"任务 {task_id} 不存在")
+
+
+def about(task: dict) -> dict:
+    """What every event of one task's lead unit says first: the task, its matter and the unit."""
+    return {"task_id": task["id"], "matter_id": task["matter_id"], "unit": task["lead_unit"]}
 
 
 async def _apply(
@@ -104,27 +98,24 @@ def _state(task: dict) -> State:
     return State(task["status"])
 
 
+def _allowed(action: Action, task: dict, actor: Actor) -> State:
+    """The state ``actor``'s ``action`` takes the task to; IllegalTransition when it may not be taken."""
+    return check(action, _state(task), actor, task["lead_unit"], task["co_units"])
+
+
 async def acknowledge(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor) -> None:
     t = await load_task(uow, tenant, task_id)
-    new = check(Action.acknowledge, _state(t), actor, t["lead_unit"], t["co_units"])
+    new = _allowed(Action.acknowledge, t, actor)
     now = uow.now()
-    await _apply(
-        uow,
-        actor,
-        t,
-        new,
-        ev.TASK_ACKNOWLEDGED,
-        ev.TaskAcknowledged(task_id=task_id, matter_id=t["matter_id"], unit=t["lead_unit"], acknowledged_at=now),
-        {},
-        acknowledged_at=now,
-    )
+    event = ev.TaskAcknowledged(**about(t), acknowledged_at=now)
+    await _apply(uow, actor, t, new, ev.TASK_ACKNOWLEDGED, event, {}, acknowledged_at=now)
 
 
 async def decline(
     uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, reason: str, settings: TaskingSettings, cal: WorkCalendar
 ) -> None:
     t = await load_task(uow, tenant, task_id)
-    new = check(Action.decline, _state(t), actor, t["lead_unit"], t["co_units"])
+    new = _allowed(Action.decline, t, actor)
     if t["declines"] >= settings.max_declines:
         raise IllegalTransition(
             f"该任务已退回 {t['declines']} 次，达到上限 {settings.max_declines} 次，不能再退回；请与督查室联系"
@@ -133,62 +124,50 @@ async def decline(
     if t["decline_until"] is not None and uow.now() > t["decline_until"]:
         limit = t["decline_until"].astimezone(TZ)
         raise IllegalTransition(f"退回须在 {limit:%Y-%m-%d %H:%M} 前提出，已超过退回时限")
-    n = t["declines"] + 1
-    await _apply(
-        uow,
-        actor,
-        t,
-        new,
-        ev.TASK_DECLINED,
-        ev.TaskDeclined(
-            task_id=task_id,
-            matter_id=t["matter_id"],
-            unit=t["lead_unit"],
-            reason=reason,
-            declined_at=uow.now(),
-            declines=n,
-        ),
-        {"reason": reason},
-        declines=n,
-    )
+    declines = t["declines"] + 1
+    event = ev.TaskDeclined(**about(t), reason=reason, declined_at=uow.now(), declines=declines)
+    await _apply(uow, actor, t, new, ev.TASK_DECLINED, event, {"reason": reason}, declines=declines)
 
 
 async def reassign(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, a: Assignment, reason: str | None) -> str:
     t = await load_task(uow, tenant, task_id)
-    new = check(Action.reassign, _state(t), actor, t["lead_unit"], t["co_units"])
+    new = _allowed(Action.reassign, t, actor)
     if a.lead_unit == t["lead_unit"]:
         raise IllegalTransition("重新交办须选择另一个牵头单位", 422)
     await validate_units(uow, tenant, a)
     number = await next_notice_number(uow, tenant, "assignment", task_id)
     now = uow.now()
+    handover = {"lead_unit": a.lead_unit, "co_units": a.co_units, "notice_no": number}  # the event's and the task's
+    event = ev.TaskReassigned(
+        task_id=task_id,
+        matter_id=t["matter_id"],
+        previous_unit=t["lead_unit"],
+        reason=reason,
+        reassigned_at=now,
+        **handover,
+    )
+    detail = {"from": t["lead_unit"], "to": a.lead_unit, "notice_no": number}
+    # the new unit acknowledges afresh; its limits come with the deadline service's next deadline.set
+    afresh = {"assigned_at": now, "acknowledged_at": None, "acknowledge_by": None, "decline_until": None}
     await _apply(
         uow,
         actor,
         t,
         new,
         ev.TASK_REASSIGNED,
-        ev.TaskReassigned(
-            task_id=task_id,
-            matter_id=t["matter_id"],
-            previous_unit=t["lead_unit"],
-            lead_unit=a.lead_unit,
-            co_units=a.co_units,
-            reason=reason,
-            reassigned_at=now,
-            notice_no=number,
-        ),
-        {"from": t["lead_unit"], "to": a.lead_unit, "notice_no": number},
-        lead_unit=a.lead_unit,
-        co_units=a.co_units,
-        notice_no=number,
-        assigned_at=now,
-        acknowledged_at=None,
-        acknowledge_by=None,
-        decline_until=None,  # the new unit's limits come with the deadline service's next deadline.set
+        event,
+        detail,
+        **handover,
+        **afresh,
         responsible_person=a.responsible_person or t["responsible_person"],
         requirement=a.requirement or t["requirement"],
     )
     return number
+
+
+def _event_files(files) -> dict:
+    """What an event says of a report's files: their ids and what they are."""
+    return {"attachments": [f.id for f in files], "attachment_refs": [f.ref() for f in files]}
 
 
 @dataclass(frozen=True)
@@ -198,7 +177,7 @@ class _LeadUnitReport:
     report_id: str
 
     def event_files(self) -> dict:
-        return {"attachments": [f.id for f in self.files], "attachment_refs": [f.ref() for f in self.files]}
+        return _event_files(self.files)
 
     def detail(self, **more) -> dict:
         return {**more, "report_id": self.report_id, "attachments": attachments.listed(self.files)}
@@ -217,7 +196,7 @@ async def _lead_unit_report(
     """The lead unit's report recorded with its files; None when the same report was sent before."""
     if await _resent(uow, task, actor, report_type, text, progress, attachment_ids):
         return None
-    new_state = check(action, _state(task), actor, task["lead_unit"], task["co_units"])
+    new_state = _allowed(action, task, actor)
     files = await attachments.refs(uow, task["tenant"], task["id"], list(attachment_ids))
     return _LeadUnitReport(
         new_state, files, await _report(uow, task, report_type, task["lead_unit"], text, progress, files)
@@ -239,24 +218,11 @@ async def report_progress(
     )
     if recorded is None:
         return
-    await _apply(
-        uow,
-        actor,
-        t,
-        recorded.new_state,
-        ev.TASK_PROGRESS_REPORTED,
-        ev.TaskProgressReported(
-            task_id=task_id,
-            matter_id=t["matter_id"],
-            unit=t["lead_unit"],
-            summary=text[:500],
-            reported_at=uow.now(),
-            progress=progress,
-            **recorded.event_files(),
-        ),
-        recorded.detail(progress=progress),
-        progress=progress,
+    event = ev.TaskProgressReported(
+        **about(t), summary=text[:500], reported_at=uow.now(), progress=progress, **recorded.event_files()
     )
+    detail = recorded.detail(progress=progress)
+    await _apply(uow, actor, t, recorded.new_state, ev.TASK_PROGRESS_REPORTED, event, detail, progress=progress)
     await roll_up(uow, tenant, t["matter_id"])
 
 
@@ -265,7 +231,7 @@ async def send_input(
 ) -> None:
     """A co-unit's contribution, addressed to the lead unit; the task's state does not change."""
     t = await load_task(uow, tenant, task_id)
-    check(Action.send_input, _state(t), actor, t["lead_unit"], t["co_units"])
+    _allowed(Action.send_input, t, actor)
     await _report(uow, t, "input", actor.unit, text, None, await attachments.refs(uow, tenant, task_id, attachment_ids))
 
 
@@ -320,23 +286,9 @@ async def _open_draft(uow: UnitOfWork, task: dict) -> str | None:
 async def _completion_submitted(
     uow: UnitOfWork, actor: Actor, task: dict, new: State, report_id: str, text: str, files, **detail
 ) -> None:
-    await _apply(
-        uow,
-        actor,
-        task,
-        new,
-        ev.TASK_COMPLETION_SUBMITTED,
-        ev.TaskCompletionSubmitted(
-            task_id=task["id"],
-            matter_id=task["matter_id"],
-            unit=task["lead_unit"],
-            submitted_at=uow.now(),
-            summary=text[:500],
-            attachments=[f.id for f in files],
-            attachment_refs=[f.ref() for f in files],
-        ),
-        {"report_id": report_id, "attachments": attachments.listed(files), **detail},
-    )
+    event = ev.TaskCompletionSubmitted(**about(task), submitted_at=uow.now(), summary=text[:500], **_event_files(files))
+    history_detail = {"report_id": report_id, "attachments": attachments.listed(files), **detail}
+    await _apply(uow, actor, task, new, ev.TASK_COMPLETION_SUBMITTED, event, history_detail)
 
 
 def _signer(draft: dict) -> Actor:
@@ -350,7 +302,7 @@ async def completion_signed(uow: UnitOfWork, draft: dict) -> None:
     task.completion_submitted; the deadline is met by this moment."""
     try:
         task = await load_task(uow, draft["tenant"], draft["task_id"])
-        new = check(Action.sign_completion, _state(task), _signer(draft), task["lead_unit"], task["co_units"])
+        new = _allowed(Action.sign_completion, task, _signer(draft))
     except IllegalTransition as error:
         raise SignoffError(error.status, str(error)) from None
     report = (
@@ -370,7 +322,7 @@ async def completion_refused(uow: UnitOfWork, draft: dict) -> None:
     task returns to the state it was submitted from and the office hears nothing."""
     try:
         task = await load_task(uow, draft["tenant"], draft["task_id"])
-        check(Action.refuse_completion, _state(task), _signer(draft), task["lead_unit"], task["co_units"])
+        _allowed(Action.refuse_completion, task, _signer(draft))
     except IllegalTransition as error:
         raise SignoffError(error.status, str(error)) from None
     await _move(
@@ -387,65 +339,27 @@ async def completion_refused(uow: UnitOfWork, draft: dict) -> None:
 
 async def accept(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, desk: Desk) -> None:
     t = await load_task(uow, tenant, task_id)
-    new = check(Action.accept, _state(t), actor, t["lead_unit"], t["co_units"])
+    new = _allowed(Action.accept, t, actor)
     now = uow.now()
-    await _apply(
-        uow,
-        actor,
-        t,
-        new,
-        ev.TASK_COMPLETED,
-        ev.TaskCompleted(task_id=task_id, matter_id=t["matter_id"], completed_at=now, unit=t["lead_unit"]),
-        {},
-        completed_at=now,
-        progress=100,
-    )
+    event = ev.TaskCompleted(**about(t), completed_at=now)
+    await _apply(uow, actor, t, new, ev.TASK_COMPLETED, event, {}, completed_at=now, progress=100)
     if await roll_up(uow, tenant, t["matter_id"]):
         await replies.matter_closed(uow, tenant, t["matter_id"], actor.person, desk)
 
 
 async def return_for_rework(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, reason: str) -> None:
     t = await load_task(uow, tenant, task_id)
-    new = check(Action.return_for_rework, _state(t), actor, t["lead_unit"], t["co_units"])
+    new = _allowed(Action.return_for_rework, t, actor)
     report = "progress" if _state(t) == State.in_progress else "completion"
-    await _apply(
-        uow,
-        actor,
-        t,
-        new,
-        ev.TASK_RETURNED,
-        ev.TaskReturned(
-            task_id=task_id,
-            matter_id=t["matter_id"],
-            unit=t["lead_unit"],
-            reason=reason,
-            returned_at=uow.now(),
-            report=report,
-        ),
-        {"reason": reason, "report": report},
-    )
+    event = ev.TaskReturned(**about(t), reason=reason, returned_at=uow.now(), report=report)
+    await _apply(uow, actor, t, new, ev.TASK_RETURNED, event, {"reason": reason, "report": report})
 
 
 async def reopen(
     uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, reason: str, spot_check_id: str | None
 ) -> None:
     t = await load_task(uow, tenant, task_id)
-    new = check(Action.reopen, _state(t), actor, t["lead_unit"], t["co_units"])
-    await _apply(
-        uow,
-        actor,
-        t,
-        new,
-        ev.TASK_REOPENED,
-        ev.TaskReopened(
-            task_id=task_id,
-            matter_id=t["matter_id"],
-            unit=t["lead_unit"],
-            reason=reason,
-            reopened_at=uow.now(),
-            spot_check_id=spot_check_id,
-        ),
-        {"reason": reason},
-        completed_at=None,
-    )
+    new = _allowed(Action.reopen, t, actor)
+    event = ev.TaskReopened(**about(t), reason=reason, reopened_at=uow.now(), spot_check_id=spot_check_id)
+    await _apply(uow, actor, t, new, ev.TASK_REOPENED, event, {"reason": reason}, completed_at=None)
     await roll_up(uow, tenant, t["matter_id"])

@@ -27,20 +27,20 @@ from .target import target
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("audit", help="verify the hash-chained audit logs")
-    asub = p.add_subparsers(dest="audit_cmd", required=True)
-    v = asub.add_parser("verify", help="recompute every chain; name the first broken link")
-    which = v.add_mutually_exclusive_group()
+    parser = sub.add_parser("audit", help="verify the hash-chained audit logs")
+    asub = parser.add_subparsers(dest="audit_cmd", required=True)
+    verify = asub.add_parser("verify", help="recompute every chain; name the first broken link")
+    which = verify.add_mutually_exclusive_group()
     which.add_argument("--service", choices=SERVICES)
     which.add_argument("--all", action="store_true", help="every service (the default)")
-    v.add_argument("--database-url", help="default: $DUBAN_DATABASE_URL, else <data dir>/<service>.db")
-    v.add_argument("--data-dir", help="the embedded run's data folder (default: $DUBAN_DATA_DIR or data)")
-    v.add_argument("--tenant", help="only this tenant's chains")
-    v.add_argument(
+    verify.add_argument("--database-url", help="default: $DUBAN_DATABASE_URL, else <data dir>/<service>.db")
+    verify.add_argument("--data-dir", help="the embedded run's data folder (default: $DUBAN_DATA_DIR or data)")
+    verify.add_argument("--tenant", help="only this tenant's chains")
+    verify.add_argument(
         "--nats-url",
         help=f"where the anchors are (default: $DUBAN_NATS_URL, else nats://127.0.0.1:{EMBEDDED_NATS_PORT})",
     )
-    v.add_argument(
+    verify.add_argument(
         "--no-anchors", action="store_true", help="check the databases alone, not against the anchored heads"
     )
 
@@ -58,9 +58,9 @@ def cmd_audit(args, out=print) -> int:
         try:
             anchored = asyncio.run(_anchors(nats_url))
             out(f"anchors: the latest heads of {len(anchored)} chain(s) from {anchors.STREAM} at {nats_url}")
-        except Exception as e:  # noqa: BLE001 - said, and the verification counts as incomplete
+        except Exception as error:  # noqa: BLE001 - said, and the verification counts as incomplete
             out(
-                f"anchors: cannot read {anchors.STREAM} at {nats_url} ({type(e).__name__}: {e}); a deleted tail or chain "
+                f"anchors: cannot read {anchors.STREAM} at {nats_url} ({type(error).__name__}: {error}); a deleted tail or chain "
                 "would go unseen — give --nats-url, or --no-anchors to check the databases alone"
             )
             status = 2
@@ -89,7 +89,7 @@ def cmd_audit(args, out=print) -> int:
 
 
 async def _anchors(nats_url: str) -> dict[str, anchors.Anchor]:
-    async def quiet(_e: Exception) -> None:  # the failure is reported once, by the caller
+    async def quiet(_error: Exception) -> None:  # the failure is reported once, by the caller
         pass
 
     nc = await nats.connect(nats_url, connect_timeout=5, max_reconnect_attempts=1, error_cb=quiet)
@@ -120,10 +120,10 @@ async def _verify_service(
     try:
         try:
             reports = await audit.verify_database(db, service=service, tenant=tenant, anchors=anchored)
-        except Exception as e:  # reported with the service named; the others are still verified
-            missing = "no such table" in str(e) or "does not exist" in str(e)
+        except Exception as error:  # reported with the service named; the others are still verified
+            missing = "no such table" in str(error) or "does not exist" in str(error)
             out(
-                f"{service}: {'no audit log in this database' if missing else f'cannot read the audit log: {type(e).__name__}: {e}'}"
+                f"{service}: {'no audit log in this database' if missing else f'cannot read the audit log: {type(error).__name__}: {error}'}"
             )
             return 1 if missing else 2
     finally:
@@ -134,22 +134,22 @@ async def _verify_service(
     broken = [r for r in reports if not r.ok]
     total = sum(r.entries for r in reports)
     out(f"{service}: {'OK' if not broken else 'BROKEN'}, {total} entries verified in {len(reports)} chain(s)")
-    for r in reports:
+    for report in reports:
         line = (
-            f"  {r.chain}: {r.entries} entries"
-            + (f", seq 1..{r.last_seq}" if r.last_seq else "")
-            + (f", anchored up to seq {r.anchored_seq}" if r.anchored_seq else "")
+            f"  {report.chain}: {report.entries} entries"
+            + (f", seq 1..{report.last_seq}" if report.last_seq else "")
+            + (f", anchored up to seq {report.anchored_seq}" if report.anchored_seq else "")
         )
-        out(line if r.ok else f"{line} before the break\n  BROKEN {r.broken.describe()}")
+        out(line if report.ok else f"{line} before the break\n  BROKEN {report.broken.describe()}")
     return 1 if broken else 0
 
 
 def main(argv: list[str] | None = None) -> int:  # python -m duban_cli.audit verify ...
     import argparse
 
-    p = argparse.ArgumentParser(prog="duban")
-    add_parser(p.add_subparsers(dest="cmd", required=True))
-    return cmd_audit(p.parse_args(["audit", *(argv if argv is not None else sys.argv[1:])]))
+    parser = argparse.ArgumentParser(prog="duban")
+    add_parser(parser.add_subparsers(dest="cmd", required=True))
+    return cmd_audit(parser.parse_args(["audit", *(argv if argv is not None else sys.argv[1:])]))
 
 
 if __name__ == "__main__":

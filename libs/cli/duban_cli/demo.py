@@ -72,15 +72,17 @@ class Progress:
 
 
 def cmd_demo(args) -> int:
-    t = target(data_dir=args.data_dir, port_base=args.port_base, nats_port=args.nats_port, default_data_dir="data-demo")
-    data_dir = t.data_dir
+    run = target(
+        data_dir=args.data_dir, port_base=args.port_base, nats_port=args.nats_port, default_data_dir="data-demo"
+    )
+    data_dir = run.data_dir
     if (data_dir / MARKER).exists():
         print(f"{data_dir} 已播放过演示季度；请换一个 --data-dir，或删除该目录后重试。", file=sys.stderr)
         return 2
-    system = EmbeddedSystem(data_dir=data_dir, clock="simulated", ports={WORKBENCH: t.port_base, **t.ports()})
+    system = EmbeddedSystem(data_dir=data_dir, clock="simulated", ports={WORKBENCH: run.port_base, **run.ports()})
     stop = StopSignals(interrupting=True)
     try:
-        start_with_demo_tenant(system, t.nats_port)
+        start_with_demo_tenant(system, run.nats_port)
         notices_issued_at_once(
             system, TENANT
         )  # the quarter plays the ladder's notices as they come; the transfer is signed off below
@@ -95,8 +97,8 @@ def cmd_demo(args) -> int:
         _summary(urls, outcome, time.monotonic() - started, system.url(WORKBENCH))
         if outcome.failures:
             print(f"注意：{len(outcome.failures)} 个操作未成功：", file=sys.stderr)
-            for f in outcome.failures[:20]:
-                print(f"  {f}", file=sys.stderr)
+            for failure in outcome.failures[:20]:
+                print(f"  {failure}", file=sys.stderr)
         if args.exit:
             return 1 if outcome.failures else 0
         print("Duban 继续运行，可在浏览器中查看 (Ctrl-C 停止)。", flush=True)
@@ -105,10 +107,10 @@ def cmd_demo(args) -> int:
     except KeyboardInterrupt:
         print("interrupted.", file=sys.stderr)
         return 130
-    except Exception as e:
+    except Exception as error:
         return failed(
             args.debug,
-            f"duban demo failed: {type(e).__name__}: {e}（完整的出错经过：--debug；服务日志在 {data_dir / 'logs'}）",
+            f"duban demo failed: {type(error).__name__}: {error}（完整的出错经过：--debug；服务日志在 {data_dir / 'logs'}）",
         )
     finally:
         stop_announced(system)
@@ -146,16 +148,16 @@ async def _transfer(http: httpx.AsyncClient, urls: dict[str, str], task: str) ->
     base = f"{urls['escalation']}/v1/tenants/{TENANT}"
 
     async def state() -> dict:
-        r = await http.get(f"{base}/tasks/{task}/escalation", headers=OFFICE)
-        return r.json() if r.status_code == 200 else {}
+        response = await http.get(f"{base}/tasks/{task}/escalation", headers=OFFICE)
+        return response.json() if response.status_code == 200 else {}
 
     await poll(lambda: _has(state, "assessment"), what="移交环节（书面说明评定）")
-    r = await http.post(
+    response = await http.post(
         f"{base}/tasks/{task}/explanation-assessment",
         json={"assessment": "不充分", "reason": "逾期未作书面说明，亦未说明原因"},
         headers=OFFICE,
     )
-    draft = r.raise_for_status().json()["transfer_draft_id"]
+    draft = response.raise_for_status().json()["transfer_draft_id"]
     for headers in (OFFICE, leader_headers()):  # 督查室提出 → 县政府领导批准
         (
             await http.post(f"{base}/drafts/{draft}/steps", json={"decision": "approve"}, headers=headers)
@@ -172,24 +174,24 @@ def _summary(urls: dict[str, str], outcome: Outcome, seconds: float, workbench: 
     stats = httpx.get(
         f"{rep}/v1/tenants/{TENANT}/statistics", params={"period": PERIOD}, headers=OFFICE, timeout=30
     ).json()
-    t = stats["totals"]
+    totals = stats["totals"]
     red = httpx.get(
         f"{rep}/v1/tenants/{TENANT}/ledger", params={"light": "red", "limit": 1}, headers=OFFICE, timeout=30
     ).json()["total"]
     kinds = "、".join(f"{k['kind_label']} {k['assigned']}" for k in stats["by_kind"])
     rate = lambda v: "—" if v is None else f"{v:.1f}%"  # noqa: E731
     print(f"\n演示季度播放完毕（{seconds:.0f} 秒）。{stats['period']['label']}：")
-    print(f"  交办任务 {t['assigned']} 件：{kinds}")
+    print(f"  交办任务 {totals['assigned']} 件：{kinds}")
     print(
-        f"  办结 {t['completed']} 件，其中按期 {t['completed_on_time']} 件（按期办结率 {rate(t['on_time_rate'])}）；"
+        f"  办结 {totals['completed']} 件，其中按期 {totals['completed_on_time']} 件（按期办结率 {rate(totals['on_time_rate'])}）；"
         f"当前逾期未办结 {red} 项"
     )
     print(
-        f"  催办 {t['urges']} 次、通报 {t['bulletins']} 次、移交纪委监委 {t['transfers']} 件；考核扣分 {t['deductions']:g} 分"
+        f"  催办 {totals['urges']} 次、通报 {totals['bulletins']} 次、移交纪委监委 {totals['transfers']} 件；考核扣分 {totals['deductions']:g} 分"
     )
     print(
-        f"  回访抽查 {t['spot_checks']} 件：满意 {t['spot_checks_satisfied']} 件、不满意 {t['spot_checks_not_satisfied']} 件"
-        f"（满意率 {rate(t['satisfaction_rate'])}）"
+        f"  回访抽查 {totals['spot_checks']} 件：满意 {totals['spot_checks_satisfied']} 件、不满意 {totals['spot_checks_not_satisfied']} 件"
+        f"（满意率 {rate(totals['satisfaction_rate'])}）"
     )
     print("查看 where to look（在浏览器中打开，用下列演示账号登录 open in a browser, sign in with a demo account）:")
     print("\n".join(workbench_lines(workbench)))
@@ -205,8 +207,8 @@ def _bulletin(rep: str, workbench: str) -> None:
     url = f"{rep}/v1/tenants/{TENANT}/reports"
     try:
         listed = httpx.get(url, headers=OFFICE, timeout=30)
-    except httpx.HTTPError as e:
-        print(f"    季度通报未生成：报告接口无法访问（{type(e).__name__}）。")
+    except httpx.HTTPError as error:
+        print(f"    季度通报未生成：报告接口无法访问（{type(error).__name__}）。")
         return
     if listed.status_code != 200:
         print(f"    季度通报未生成：报告接口尚未提供（GET 返回 {listed.status_code}）。")

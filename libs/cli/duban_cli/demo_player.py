@@ -78,12 +78,12 @@ class Outcome:
     failures: list[str] = field(default_factory=list)
 
 
-async def poll(fn, *, what: str, timeout_s: float = 60.0, interval_s: float = 0.2):
-    """Ask ``fn`` until it answers something truthy: the services work asynchronously."""
+async def poll(probe, *, what: str, timeout_s: float = 60.0, interval_s: float = 0.2):
+    """Ask ``probe`` until it answers something truthy: the services work asynchronously."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
     while True:
-        found = await fn()
+        found = await probe()
         if found:
             return found
         if loop.time() > deadline:
@@ -109,8 +109,8 @@ class Player:
         self.tasks: dict[str, tuple] = {}  # task id → matter key
         self.out = Outcome()
 
-    def wd(self, day: date, n: int) -> date:
-        return self.cal.add_workdays(day, n).day if n >= 0 else self.cal.subtract_workdays(day, -n).day
+    def after_workdays(self, day: date, count: int) -> date:
+        return self.cal.add_workdays(day, count).day if count >= 0 else self.cal.subtract_workdays(day, -count).day
 
     async def play(self) -> Outcome:
         days = working_days(self.cal)
@@ -122,7 +122,7 @@ class Player:
         try:
             async with httpx.AsyncClient(timeout=30) as self.http:
                 await set_shared_time(self.js, at_local(QUARTER_START, time(9)))
-                for n, day in enumerate(days):
+                for index, day in enumerate(days):
                     await set_shared_time(self.js, at_local(day, time(9)))
                     await self._resolve(day)
                     labels = [i.label for i in by_day[day]]
@@ -133,7 +133,7 @@ class Player:
                         await self._spot_check(day)
                         labels.append("回访抽查")
                     if self.progress:
-                        self.progress(n + 1, len(days) + 1, day, _label(labels))
+                        self.progress(index + 1, len(days) + 1, day, _label(labels))
                 await set_shared_time(self.js, at_local(QUARTER_END, time(18)))  # the last deadlines of the year pass
                 if self.progress:
                     self.progress(len(days) + 1, len(days) + 1, QUARTER_END, "季度结束")
@@ -164,13 +164,13 @@ class Player:
     async def _ledger_matches(self) -> dict | None:
         found, offset = {}, 0
         while True:
-            r = await self.http.get(
+            response = await self.http.get(
                 f"{self.urls['reporting']}/v1/tenants/{TENANT}/ledger",
                 headers=OFFICE,
                 params={"sort": "-registered_at", "limit": 500, "offset": offset},
             )
-            r.raise_for_status()
-            page = r.json()
+            response.raise_for_status()
+            page = response.json()
             for row in page["items"]:
                 key = (
                     row["source"],
@@ -194,49 +194,61 @@ class Player:
         def at(day: date, action: str, body: dict | None = None) -> None:
             self.steps[max(day, today)].append(Step(max(day, today), ORDER[action], key, action, task, unit, body))
 
-        at(self.wd(assigned, 1), "acknowledge")
+        at(self.after_workdays(assigned, 1), "acknowledge")
         if profile == "ladder":
             self.out.ladder_task = task
             return
         span = self.cal.workdays_between(assigned, due)
         if due > QUARTER_END:  # runs into next year: monthly progress, some close early
-            done = self.wd(assigned, self.rng.randint(12, 40)) if self.rng.random() < 0.4 else None
-            for k, pct in ((15, 30), (35, 60)):
-                if done is None or self.wd(assigned, k) < done:
-                    at(self.wd(assigned, k), "progress", {"text": "按计划推进，已完成阶段性工作", "progress": pct})
+            done = self.after_workdays(assigned, self.rng.randint(12, 40)) if self.rng.random() < 0.4 else None
+            for offset, pct in ((15, 30), (35, 60)):
+                if done is None or self.after_workdays(assigned, offset) < done:
+                    at(
+                        self.after_workdays(assigned, offset),
+                        "progress",
+                        {"text": "按计划推进，已完成阶段性工作", "progress": pct},
+                    )
             if done:
                 at(done, "completion", {"text": "已办结并书面答复，对方对办理结果表示满意"})
-                at(self.wd(done, 1), "accept")
+                at(self.after_workdays(done, 1), "accept")
             return
         if (
             span >= 8 and profile != "late"
         ):  # a late unit reports nothing in time (逾期不报): a report would meet a feedback rule
-            at(self.wd(assigned, span // 2), "progress", {"text": "正在按要求推进，已完成过半", "progress": 50})
+            at(
+                self.after_workdays(assigned, span // 2),
+                "progress",
+                {"text": "正在按要求推进，已完成过半", "progress": 50},
+            )
         if profile == "late":  # urged, it reports only when done: a late feedback would open the next month's period
-            done = self.wd(due, 2)
+            done = self.after_workdays(due, 2)
             at(done, "completion", {"text": "已办结（逾期），附整改情况说明"})
-            at(self.wd(done, 1), "accept")
+            at(self.after_workdays(done, 1), "accept")
             return
-        done = max(self.wd(due, -self.rng.randint(1, 3)), self.wd(assigned, 1))
+        done = max(self.after_workdays(due, -self.rng.randint(1, 3)), self.after_workdays(assigned, 1))
         at(done, "completion", {"text": "已按要求办结，附办理情况报告"})
-        at(min(self.wd(done, 1), due), "accept")
+        at(min(self.after_workdays(done, 1), due), "accept")
 
     async def _act(self, day: date) -> None:
         for step in sorted(self.steps.pop(day, [])):
             headers = OFFICE if step.action == "accept" else unit_headers(step.unit)
-            r = await self.http.post(
+            response = await self.http.post(
                 f"{self.urls['tasking']}/v1/tenants/{TENANT}/tasks/{step.task_id}/{step.action}",
                 json=step.body,
                 headers=headers,
             )
-            if r.status_code == 200 and r.json().get("draft_id"):  # 待单位领导审签: the head signs it off the same day
-                r = await self.http.post(
-                    f"{self.urls['tasking']}/v1/tenants/{TENANT}/drafts/{r.json()['draft_id']}/steps",
+            if response.status_code == 200 and response.json().get(
+                "draft_id"
+            ):  # 待单位领导审签: the head signs it off the same day
+                response = await self.http.post(
+                    f"{self.urls['tasking']}/v1/tenants/{TENANT}/drafts/{response.json()['draft_id']}/steps",
                     json={"decision": "approve"},
                     headers=head_headers(step.unit),
                 )
-            if r.status_code != 200:
-                self.out.failures.append(f"{day} {step.action} {step.key[1]}: {r.status_code} {r.text[:200]}")
+            if response.status_code != 200:
+                self.out.failures.append(
+                    f"{day} {step.action} {step.key[1]}: {response.status_code} {response.text[:200]}"
+                )
                 continue
             self.out.actions[step.action] += 1
 
@@ -249,35 +261,37 @@ class Player:
 
     async def _spot_check(self, day: date) -> None:
         """The office draws at least 30% of the closed online messages and calls the citizens back."""
-        r = await self.http.post(
+        response = await self.http.post(
             f"{self.urls['tasking']}/v1/tenants/{TENANT}/spot-checks", json={"kind": "online_message"}, headers=OFFICE
         )
-        if r.status_code == 409:
+        if response.status_code == 409:
             return  # nothing closed since the last draw
-        if r.status_code != 201:
-            self.out.failures.append(f"{day} spot check: {r.status_code} {r.text[:200]}")
+        if response.status_code != 201:
+            self.out.failures.append(f"{day} spot check: {response.status_code} {response.text[:200]}")
             return
-        check = r.json()
+        check = response.json()
         selected = sorted(check["selected"], key=lambda t: self.tasks.get(t, ("", t)))
-        for n, task in enumerate(selected):
-            satisfied = not (n == 0 or self.rng.random() < 0.12)
+        for index, task in enumerate(selected):
+            satisfied = not (index == 0 or self.rng.random() < 0.12)
             body = {"satisfied": satisfied, "note": None if satisfied else "群众反映问题仍未解决"}
-            cb = await self.http.post(
+            callback = await self.http.post(
                 f"{self.urls['tasking']}/v1/tenants/{TENANT}/spot-checks/{check['id']}/callbacks/{task}",
                 json=body,
                 headers=OFFICE,
             )
-            if cb.status_code != 200:
-                self.out.failures.append(f"{day} callback {task}: {cb.status_code} {cb.text[:200]}")
+            if callback.status_code != 200:
+                self.out.failures.append(f"{day} callback {task}: {callback.status_code} {callback.text[:200]}")
                 continue
             self.out.spot_checks["satisfied" if satisfied else "not_satisfied"] += 1
             if not satisfied:  # the unit handles it again and the office closes it again
                 key, unit = self.tasks.get(task, ("", task, None)), (await self._task(task))["lead_unit"]
-                redo = self.wd(day, 2)
+                redo = self.after_workdays(day, 2)
                 self.steps[redo].append(
                     Step(redo, ORDER["completion"], key, "completion", task, unit, {"text": "已重新办理并回访群众"})
                 )
-                self.steps[self.wd(redo, 1)].append(Step(self.wd(redo, 1), ORDER["accept"], key, "accept", task, unit))
+                self.steps[self.after_workdays(redo, 1)].append(
+                    Step(self.after_workdays(redo, 1), ORDER["accept"], key, "accept", task, unit)
+                )
 
 
 def _label(labels: list[str]) -> str:

@@ -56,7 +56,7 @@ def _profile(rng: random.Random, unit: str) -> str:
     return "late" if rng.random() < LATE_SHARE.get(unit, 0.05) else "on_time"
 
 
-def _message_days(n: int) -> list[date]:
+def _message_days(count: int) -> list[date]:
     from duban_common.calendar import WorkCalendar
 
     cal, day, days = WorkCalendar(), date(2026, 10, 9), []
@@ -64,7 +64,7 @@ def _message_days(n: int) -> list[date]:
         if cal.is_workday(day):
             days.append(day)
         day = date.fromordinal(day.toordinal() + 1)
-    return [days[i * len(days) // n] for i in range(n)] if n else []
+    return [days[i * len(days) // count] for i in range(count)] if count else []
 
 
 def citizen(rng: random.Random, quarter: dict) -> dict:
@@ -111,7 +111,7 @@ def _meeting_items(rng: random.Random, quarter: dict) -> list[Item]:
 def _instruction_items(rng: random.Random, quarter: dict) -> list[Item]:
     """The leaders' written instructions."""
     items = []
-    for number, (instructed_on, leader, role, title, lead, co) in enumerate(quarter["instructions"], 1):
+    for number, (instructed_on, leader, role, title, lead, co_units) in enumerate(quarter["instructions"], 1):
         day = date.fromisoformat(instructed_on)
         data = {
             "leader": {"name": leader, "role": role},
@@ -119,7 +119,7 @@ def _instruction_items(rng: random.Random, quarter: dict) -> list[Item]:
             "title": title,
             "content": "请牵头单位抓紧研究落实，按时报送办理情况。",
             "lead_unit": lead,
-            "co_units": co,
+            "co_units": co_units,
         }
         items.append(_single_item(rng, day, "领导批示", "leader_instruction", f"ps-2026-{number:04d}", data))
     return items
@@ -128,7 +128,7 @@ def _instruction_items(rng: random.Random, quarter: dict) -> list[Item]:
 def _proposal_items(rng: random.Random, quarter: dict) -> list[Item]:
     """The deputies' suggestions and the CPPCC members' proposals."""
     items = []
-    for number, (kind, title, lead, co) in enumerate(quarter["proposals"], 1):
+    for number, (kind, title, lead, co_units) in enumerate(quarter["proposals"], 1):
         day = date(2026, 10, 20) if kind == "deputy_suggestion" else date(2026, 10, 21)
         source, label = (
             ("/platforms/npc-proposals", "人大代表建议")
@@ -147,7 +147,7 @@ def _proposal_items(rng: random.Random, quarter: dict) -> list[Item]:
             "content": "建议有关部门统筹研究，加快推进。",
             "submitted_on": "2026-03-06",
             "lead_unit": lead,
-            "co_units": co,
+            "co_units": co_units,
         }
         items.append(_single_item(rng, day, label, kind, f"{kind[:2]}-2026-{number:03d}", data, source))
     return items
@@ -156,7 +156,7 @@ def _proposal_items(rng: random.Random, quarter: dict) -> list[Item]:
 def _work_report_items(rng: random.Random, quarter: dict) -> list[Item]:
     """The government work report's tasks."""
     items = []
-    for number, (section, title, lead, co, due) in enumerate(quarter["work_report"], 1):
+    for number, (section, title, lead, co_units, due) in enumerate(quarter["work_report"], 1):
         day = date(2026, 10, 13)
         data = {
             "year": 2026,
@@ -165,7 +165,7 @@ def _work_report_items(rng: random.Random, quarter: dict) -> list[Item]:
             "content": title,
             "lead_leader": "王县长",
             "lead_unit": lead,
-            "co_units": co,
+            "co_units": co_units,
             "due_on": due,
         }
         items.append(

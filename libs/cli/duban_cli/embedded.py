@@ -137,8 +137,8 @@ class EmbeddedSystem:
             tenant="*" if role == "operator" else tenant, roles=[role], unit=unit, source=source, ttl_s=ttl_s
         )
 
-    def headers(self, role: str, **kw) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token(role, **kw)}"}
+    def headers(self, role: str, **token_options) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(role, **token_options)}"}
 
     def service_env(self, name: str) -> dict[str, str]:
         env = dict(os.environ)
@@ -165,18 +165,20 @@ class EmbeddedSystem:
         """The named processes; by default every app with a port (the workbench where it has one)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         for name in names or tuple(n for n in APPS if n in self.ports):
-            sp = ServiceProcess(name, self.ports[name], self.service_env(name), self.data_dir / "logs" / f"{name}.log")
-            sp.start()
-            self.services[name] = sp
-        for sp in self.services.values():
-            sp.wait_ready(timeout_s)
+            service = ServiceProcess(
+                name, self.ports[name], self.service_env(name), self.data_dir / "logs" / f"{name}.log"
+            )
+            service.start()
+            self.services[name] = service
+        for service in self.services.values():
+            service.wait_ready(timeout_s)
 
     def restart_service(self, name: str, timeout_s: float = 90.0) -> None:
-        sp = self.services[name]
-        sp.stop()
-        sp.start()
-        sp.restarts += 1
-        sp.wait_ready(timeout_s)
+        service = self.services[name]
+        service.stop()
+        service.start()
+        service.restarts += 1
+        service.wait_ready(timeout_s)
 
     def supervise(self, stopping) -> None:
         """Keep the services, and our own nats-server, up until ``stopping()``: one that exits is
@@ -184,11 +186,14 @@ class EmbeddedSystem:
         while not stopping():
             time.sleep(0.5)
             self._keep_nats_up(stopping)
-            for name, sp in self.services.items():
-                if not sp.alive() and not stopping():
-                    print(f"{name} exited ({sp.proc.returncode}); restarting — see {sp.log_path}", file=sys.stderr)
-                    sp.start()
-                    sp.restarts += 1
+            for name, service in self.services.items():
+                if not service.alive() and not stopping():
+                    print(
+                        f"{name} exited ({service.proc.returncode}); restarting — see {service.log_path}",
+                        file=sys.stderr,
+                    )
+                    service.start()
+                    service.restarts += 1
 
     def _keep_nats_up(self, stopping) -> None:
         if self.nats is None or self.nats.running() or stopping():
@@ -197,8 +202,8 @@ class EmbeddedSystem:
         print(f"nats-server exited ({code}); restarting — see {self.nats.log_file}", file=sys.stderr, flush=True)
         try:
             self.nats.start()
-        except RuntimeError as e:  # its port not free yet, say: tried again on the next round
-            print(f"nats-server did not start again: {e}", file=sys.stderr, flush=True)
+        except RuntimeError as error:  # its port not free yet, say: tried again on the next round
+            print(f"nats-server did not start again: {error}", file=sys.stderr, flush=True)
             return
         self.nats_restarts += 1
         print(f"nats-server restarted on {self.nats.url} (pid {self.nats.proc.pid})", file=sys.stderr, flush=True)
@@ -207,10 +212,10 @@ class EmbeddedSystem:
         return self.services[name].url
 
     def stop(self) -> None:
-        for sp in self.services.values():
-            sp.signal(signal.SIGTERM)
-        for sp in self.services.values():
-            sp.stop()
+        for service in self.services.values():
+            service.signal(signal.SIGTERM)
+        for service in self.services.values():
+            service.stop()
         if self.nats:
             self.nats.stop()
 
@@ -224,16 +229,16 @@ def load_demo_tenant(system: EmbeddedSystem, units_csv: Path, slug: str = "demo"
         "contact_person": "孙丽",
         "contact_phone": "0851-84621234",
     }
-    r = httpx.put(f"{system.url('intake')}/v1/admin/tenants/{slug}", json=tenant, headers=operator, timeout=10)
-    r.raise_for_status()
-    r = httpx.put(
+    response = httpx.put(f"{system.url('intake')}/v1/admin/tenants/{slug}", json=tenant, headers=operator, timeout=10)
+    response.raise_for_status()
+    response = httpx.put(
         f"{system.url('tasking')}/v1/tenants/{slug}/units",
         content=units_csv.read_bytes(),
         headers={"content-type": "text/csv", **operator},
         timeout=10,
     )
-    r.raise_for_status()
-    units = r.json()["created"] + r.json()["updated"]
+    response.raise_for_status()
+    units = response.json()["created"] + response.json()["updated"]
     keepers = [f"{service}-{purpose}" for service, purpose in UNIT_COPIES if service in system.services]
     asyncio.run(wait_for_unit_copies(system.nats_url, slug, units, keepers))
 
@@ -281,13 +286,13 @@ def notices_issued_at_once(system: EmbeddedSystem, tenant: str = "demo") -> None
     """The tenant's escalation notices and bulletins go out as the ladder makes them (no sign-off chain)."""
     office = system.headers("supervision_office", tenant=tenant)
     for doc_type in ISSUED_AT_ONCE:
-        r = httpx.put(
+        response = httpx.put(
             f"{system.url('escalation')}/v1/tenants/{tenant}/signoff-chains/{doc_type}",
             json={"steps": []},
             headers=office,
             timeout=10,
         )
-        r.raise_for_status()
+        response.raise_for_status()
 
 
 def demo_file(name: str, override_env: str) -> Path:

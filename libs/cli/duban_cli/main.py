@@ -43,26 +43,26 @@ from .token import cmd_token
 
 
 def cmd_up(args) -> int:
-    t = target()
+    run = target()
     system = EmbeddedSystem(
-        data_dir=t.data_dir, clock=os.environ.get("DUBAN_CLOCK"), ports={WORKBENCH: t.port_base, **t.ports()}
+        data_dir=run.data_dir, clock=os.environ.get("DUBAN_CLOCK"), ports={WORKBENCH: run.port_base, **run.ports()}
     )
     stop = StopSignals()
     try:
-        start_with_demo_tenant(system, t.nats_port)
+        start_with_demo_tenant(system, run.nats_port)
         print("Duban 已启动 (Ctrl-C 停止):")
         print("\n".join(workbench_lines(system.url(WORKBENCH))))
         print(
             "服务接口 service APIs（每个接口都要令牌 every API needs a bearer token: ./duban.sh token --role supervision_office）:"
         )
-        for name, sp in system.services.items():
+        for name, service in system.services.items():
             if name != WORKBENCH:
-                print(f"  {name:<11} {sp.url}/openapi.json   (logs: {sp.log_path})")
+                print(f"  {name:<11} {service.url}/openapi.json   (logs: {service.log_path})")
         print(f"  日志 logs: {system.data_dir / 'logs'}")
         system.supervise(lambda: stop.requested)
         return 0
-    except Exception as e:
-        return failed(args.debug, f"duban up failed: {e}")
+    except Exception as error:
+        return failed(args.debug, f"duban up failed: {error}")
     finally:
         stop_announced(system)
 
@@ -73,8 +73,8 @@ REAL_CLOCK = (
 )
 
 
-async def _clock(args, t: Target) -> int:
-    nc = await connect(t)
+async def _clock(args, run: Target) -> int:
+    nc = await connect(run)
     try:
         js = nc.jetstream()
         if not await clock_followers(js):
@@ -96,36 +96,38 @@ async def _clock(args, t: Target) -> int:
         await nc.close()
 
 
-def cmd_clock(args, t: Target) -> int:
+def cmd_clock(args, run: Target) -> int:
     try:
-        return asyncio.run(_clock(args, t))
-    except (ValueError, RuntimeError) as e:
-        raise CliError(str(e)) from None
-    except TimeoutError as e:
-        raise CliError(f"{e}：这些服务在运行吗？看 {t.data_dir / 'logs'} 里的日志，或用 --timeout 等得更久") from None
+        return asyncio.run(_clock(args, run))
+    except (ValueError, RuntimeError) as error:
+        raise CliError(str(error)) from None
+    except TimeoutError as error:
+        raise CliError(
+            f"{error}：这些服务在运行吗？看 {run.data_dir / 'logs'} 里的日志，或用 --timeout 等得更久"
+        ) from None
 
 
-async def _publish(args, t: Target) -> int:
+async def _publish(args, run: Target) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise CliError(f"没有文件 {path}（例子见 examples/，如 examples/meeting_decision.json）")
     try:
         env = Envelope.model_validate_json(path.read_bytes())
-    except ValueError as e:
+    except ValueError as error:
         raise CliError(
-            f"{path} 不是有效的 CloudEvents 来件信封：{str(e).splitlines()[0]}（例子见 examples/）"
+            f"{path} 不是有效的 CloudEvents 来件信封：{str(error).splitlines()[0]}（例子见 examples/）"
         ) from None
     kind = env.type.split(".")[2]
     subject = subjects.inbound(env.tenant, kind)
-    nc = await connect(t)
+    nc = await connect(run)
     try:
         try:
             ack = await nc.jetstream().publish(
                 subject, env.to_bytes(), headers={"Nats-Msg-Id": f"{env.source}#{env.id}"}
             )
-        except (TimeoutError, nats.errors.Error) as e:
+        except (TimeoutError, nats.errors.Error) as error:
             raise CliError(
-                f"NATS {t.nats_url} 未确认 {subject}（{type(e).__name__}）：服务是否已建好 DUBAN_IN 流？"
+                f"NATS {run.nats_url} 未确认 {subject}（{type(error).__name__}）：服务是否已建好 DUBAN_IN 流？"
                 "请先运行 ./duban.sh up"
             ) from None
         print(json.dumps({"subject": subject, "stream": ack.stream, "seq": ack.seq, "duplicate": bool(ack.duplicate)}))
@@ -135,21 +137,23 @@ async def _publish(args, t: Target) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="duban", description="Duban 督办: government supervision platform")
-    p.add_argument("--nats-url", help="default: $DUBAN_NATS_URL, else nats://127.0.0.1:$DUBAN_NATS_PORT (14222)")
-    p.add_argument("--debug", action="store_true", help="print the whole traceback of a failure")
-    sub = p.add_subparsers(dest="cmd", required=True)
+    parser = argparse.ArgumentParser(prog="duban", description="Duban 督办: government supervision platform")
+    parser.add_argument("--nats-url", help="default: $DUBAN_NATS_URL, else nats://127.0.0.1:$DUBAN_NATS_PORT (14222)")
+    parser.add_argument("--debug", action="store_true", help="print the whole traceback of a failure")
+    sub = parser.add_subparsers(dest="cmd", required=True)
     sub.add_parser("up", help="run the embedded system (NATS, five services, demo tenant) until Ctrl-C")
     clock = sub.add_parser("clock", help="the simulated time shared by all services (DUBAN_CLOCK=simulated)")
     csub = clock.add_subparsers(dest="clock_cmd", required=True)
     csub.add_parser("show")
-    s = csub.add_parser("set")
-    s.add_argument("instant", help="ISO 8601; without offset it is Asia/Shanghai time")
-    a = csub.add_parser("advance")
-    a.add_argument("duration", help="e.g. 3d, 36h, 1w2d, 90m")
-    for c in (s, a):
-        c.add_argument("--services", help=f"comma-separated services that must see it (default: {','.join(SERVICES)})")
-        c.add_argument("--timeout", type=float, default=30.0)
+    set_command = csub.add_parser("set")
+    set_command.add_argument("instant", help="ISO 8601; without offset it is Asia/Shanghai time")
+    advance_command = csub.add_parser("advance")
+    advance_command.add_argument("duration", help="e.g. 3d, 36h, 1w2d, 90m")
+    for command in (set_command, advance_command):
+        command.add_argument(
+            "--services", help=f"comma-separated services that must see it (default: {','.join(SERVICES)})"
+        )
+        command.add_argument("--timeout", type=float, default=30.0)
     pub = sub.add_parser("publish", help="publish a submission envelope (JSON file) to duban.in.<tenant>.<kind>")
     pub.add_argument("file")
     add_rebuild_parser(sub)
@@ -157,13 +161,13 @@ def main(argv: list[str] | None = None) -> int:
     add_tenant_parser(sub)
     add_token_parser(sub)
     add_demo_parser(sub)
-    args = p.parse_args(argv)
+    args = parser.parse_args(argv)
     try:
         return _run(args)
-    except CliError as e:
+    except CliError as error:
         if args.debug:
             raise
-        print(f"duban {args.cmd}: {e}", file=sys.stderr)
+        print(f"duban {args.cmd}: {error}", file=sys.stderr)
         return 2
 
 
@@ -178,13 +182,13 @@ def _run(args) -> int:
         return cmd_audit(args)
     if args.cmd == "tenant":
         return cmd_tenant(args)
-    t = target(nats_url=args.nats_url)
-    t.announce()
+    run = target(nats_url=args.nats_url)
+    run.announce()
     if args.cmd == "rebuild":
-        return cmd_rebuild(args, t)
+        return cmd_rebuild(args, run)
     if args.cmd == "clock":
-        return cmd_clock(args, t)
-    return asyncio.run(_publish(args, t))
+        return cmd_clock(args, run)
+    return asyncio.run(_publish(args, run))
 
 
 if __name__ == "__main__":

@@ -17,23 +17,23 @@ REBUILDABLE = ("reporting", "intake", "escalation")
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser(
+    parser = sub.add_parser(
         "rebuild",
         help="rebuild a service's read models from the event stream "
         "(reporting; intake and escalation: their units directory)",
     )
-    p.add_argument("service", choices=REBUILDABLE)
-    p.add_argument(
+    parser.add_argument("service", choices=REBUILDABLE)
+    parser.add_argument(
         "--check", action="store_true", help="compare a fresh rebuild with the live read model; change nothing"
     )
 
 
-def cmd_rebuild(args, t: Target) -> int:
+def cmd_rebuild(args, run: Target) -> int:
     if not os.environ.get("DUBAN_DATABASE_URL"):
-        t.require_data_dir()
+        run.require_data_dir()
     try:
         module = importlib.import_module(f"duban_{args.service}.rebuild")
-    except ImportError as e:
-        print(f"duban rebuild: the {args.service} service is not installed here ({e})", file=sys.stderr)
+    except ImportError as error:
+        print(f"duban rebuild: the {args.service} service is not installed here ({error})", file=sys.stderr)
         return 2
-    return module.run(check=args.check, nats_url=t.nats_url, data_dir=t.data_dir)
+    return module.run(check=args.check, nats_url=run.nats_url, data_dir=run.data_dir)

@@ -74,20 +74,20 @@ def target(
     return Target(data_dir=folder, port_base=base, nats_port=port, nats_url=url)
 
 
-async def connect(t: Target):
+async def connect(run: Target):
     """A NATS connection to the target, or a CliError saying what was tried (nats-py would
     otherwise log each failed attempt with its traceback). One retry: with allow_reconnect=False
     nats-py retries a refused first connection for ever."""
 
-    async def quiet(_e: Exception) -> None:
+    async def quiet(_error: Exception) -> None:
         return None
 
     try:
         return await nats.connect(
-            t.nats_url, connect_timeout=5, max_reconnect_attempts=1, reconnect_time_wait=0.5, error_cb=quiet
+            run.nats_url, connect_timeout=5, max_reconnect_attempts=1, reconnect_time_wait=0.5, error_cb=quiet
         )
-    except (OSError, TimeoutError, nats.errors.Error) as e:
+    except (OSError, TimeoutError, nats.errors.Error) as error:
         raise CliError(
-            f"连不上 NATS {t.nats_url}（{type(e).__name__}）：Duban 是否在运行？请先运行 ./duban.sh up，"
+            f"连不上 NATS {run.nats_url}（{type(error).__name__}）：Duban 是否在运行？请先运行 ./duban.sh up，"
             "或设置与之相同的 DUBAN_NATS_PORT / DUBAN_NATS_URL"
         ) from None

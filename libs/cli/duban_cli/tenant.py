@@ -70,8 +70,8 @@ def read_plan(
 ) -> Plan:
     try:
         subjects.validate_tenant(slug)
-    except subjects.SubjectError as e:
-        raise OnboardingError(f"tenant slug: {e}") from None
+    except subjects.SubjectError as error:
+        raise OnboardingError(f"tenant slug: {error}") from None
     if not name.strip():
         raise OnboardingError("--name: the tenant's name (e.g. 某某县人民政府) must not be empty")
     if not units.is_file():
@@ -104,30 +104,30 @@ def _json(path: Path, option: str):
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise OnboardingError(f"{option}: no file {path}") from None
-    except json.JSONDecodeError as e:
-        raise OnboardingError(f"{option} {path}: not JSON ({e})") from None
+    except json.JSONDecodeError as error:
+        raise OnboardingError(f"{option} {path}: not JSON ({error})") from None
 
 
-def _check(r: httpx.Response, step: str) -> dict:
-    if r.status_code >= 400:
+def _check(response: httpx.Response, step: str) -> dict:
+    if response.status_code >= 400:
         try:
-            answer = r.json()
-            detail = answer.get("detail", r.text)
+            answer = response.json()
+            detail = answer.get("detail", response.text)
             errors = answer.get("errors")
         except ValueError:
-            detail, errors = r.text, None
+            detail, errors = response.text, None
         text = detail if isinstance(detail, str) else json.dumps(detail, ensure_ascii=False)
         if errors:
             text += " " + json.dumps(errors, ensure_ascii=False)
-        raise OnboardingError(f"{step}: HTTP {r.status_code}: {text}")
-    return r.json()
+        raise OnboardingError(f"{step}: HTTP {response.status_code}: {text}")
+    return response.json()
 
 
 def onboard(plan: Plan, urls: Urls, *, headers: dict | None = None, out=print) -> dict:
     """Apply a checked plan; returns what each step answered."""
-    h = headers or {}
+    client_headers = headers or {}
     done: dict = {}
-    with httpx.Client(timeout=30, headers=h) as http:
+    with httpx.Client(timeout=30, headers=client_headers) as http:
         body, ctype = plan.units
         done["units"] = _check(
             http.put(f"{urls.tasking}/v1/tenants/{plan.slug}/units", content=body, headers={"content-type": ctype}),
@@ -202,46 +202,48 @@ async def ensure_out_consumer(nats_url: str, slug: str) -> None:
 
 
 def add_parser(sub) -> None:
-    t = sub.add_parser("tenant", help="onboard, list and offboard tenants (county governments)")
-    tsub = t.add_subparsers(dest="tenant_cmd", required=True)
-    c = tsub.add_parser("create", help="create a tenant: units, calendar, policies, NATS credentials")
-    c.add_argument("slug", help="lowercase letters, digits and hyphens, e.g. xinan-county")
-    c.add_argument("--name", required=True, help="the tenant's name, e.g. 某某县人民政府")
-    c.add_argument("--units", required=True, type=Path, help="units directory (.xlsx, .csv or .json)")
-    c.add_argument(
+    parser = sub.add_parser("tenant", help="onboard, list and offboard tenants (county governments)")
+    tsub = parser.add_subparsers(dest="tenant_cmd", required=True)
+    create = tsub.add_parser("create", help="create a tenant: units, calendar, policies, NATS credentials")
+    create.add_argument("slug", help="lowercase letters, digits and hyphens, e.g. xinan-county")
+    create.add_argument("--name", required=True, help="the tenant's name, e.g. 某某县人民政府")
+    create.add_argument("--units", required=True, type=Path, help="units directory (.xlsx, .csv or .json)")
+    create.add_argument(
         "--calendar",
         action="append",
         type=Path,
         default=[],
         help="a year's working-day schedule (JSON: year, holidays, working_weekends, source); repeatable",
     )
-    c.add_argument(
+    create.add_argument(
         "--preset", help="the reference document the tenant follows: default, county_notice, bozhou, county_rules"
     )
-    c.add_argument("--policies", type=Path, help="deadline policy overrides (JSON), over the preset's")
-    c.add_argument("--issuing-body", help="the full issuing body its documents carry, e.g. 余庆县人民政府办公室")
-    c.add_argument("--contact-person", help="the supervision office's contact person, printed on its documents")
-    c.add_argument("--contact-phone", help="the supervision office's telephone, printed on its documents")
-    c.add_argument("--credentials-dir", type=Path, help="write the NATS credentials for the tenant's platform here")
-    c.add_argument(
+    create.add_argument("--policies", type=Path, help="deadline policy overrides (JSON), over the preset's")
+    create.add_argument("--issuing-body", help="the full issuing body its documents carry, e.g. 余庆县人民政府办公室")
+    create.add_argument("--contact-person", help="the supervision office's contact person, printed on its documents")
+    create.add_argument("--contact-phone", help="the supervision office's telephone, printed on its documents")
+    create.add_argument(
+        "--credentials-dir", type=Path, help="write the NATS credentials for the tenant's platform here"
+    )
+    create.add_argument(
         "--nats-accounts",
         type=Path,
         help="the nats-server accounts file to add the platform to (default: <credentials-dir>/accounts.conf)",
     )
-    c.add_argument(
+    create.add_argument(
         "--platform-nats-url", default="nats://127.0.0.1:4222", help="the NATS address the platform is given"
     )
     lst = tsub.add_parser("list")
     off = tsub.add_parser("offboard", help="stop intake, keep every record")
     re_ = tsub.add_parser("reactivate", help="open intake again")
-    for p in (off, re_):
-        p.add_argument("slug")
-    for p in (c, lst, off, re_):
-        p.add_argument(
+    for command in (off, re_):
+        command.add_argument("slug")
+    for command in (create, lst, off, re_):
+        command.add_argument(
             "--token", help="an operator's bearer token (default: $DUBAN_TOKEN, or minted by the embedded issuer)"
         )
         for service in ("intake", "tasking", "deadline", "escalation"):
-            p.add_argument(f"--{service}-url", help=f"default: $DUBAN_{service.upper()}_URL or the embedded port")
+            command.add_argument(f"--{service}-url", help=f"default: $DUBAN_{service.upper()}_URL or the embedded port")
 
 
 def operator_headers(args) -> dict[str, str]:
@@ -304,13 +306,13 @@ def cmd_tenant(args) -> int:
         if args.tenant_cmd == "create":
             return _create_tenant(args, urls, run.nats_url, headers)
         return _list_or_change_tenant(args, urls, headers)
-    except OnboardingError as e:
-        print(f"duban tenant {args.tenant_cmd}: {e}", file=sys.stderr)
+    except OnboardingError as error:
+        print(f"duban tenant {args.tenant_cmd}: {error}", file=sys.stderr)
         return 2
-    except httpx.HTTPError as e:
-        tried = e.request.url if isinstance(e, httpx.RequestError) else "a service"
+    except httpx.HTTPError as error:
+        tried = error.request.url if isinstance(error, httpx.RequestError) else "a service"
         print(
-            f"duban tenant {args.tenant_cmd}: 连不上 {tried}（{e}）：Duban 是否在运行？请先运行 ./duban.sh up，"
+            f"duban tenant {args.tenant_cmd}: 连不上 {tried}（{error}）：Duban 是否在运行？请先运行 ./duban.sh up，"
             "或设置与之相同的 DUBAN_PORT_BASE",
             file=sys.stderr,
         )

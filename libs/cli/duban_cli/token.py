@@ -22,14 +22,14 @@ from .target import CliError, target
 
 
 def add_parser(sub) -> None:
-    t = sub.add_parser("token", help="mint a demo bearer token (embedded run)")
-    t.add_argument("--role", action="append", choices=ROLES, required=True, help="repeatable")
-    t.add_argument("--tenant", default="demo")
-    t.add_argument("--unit", help="the unit code, for --role unit")
-    t.add_argument("--name", help="the person's name, shown in audit entries")
-    t.add_argument("--source", help="the platform, for --role integrator: the CloudEvents source it submits as")
-    t.add_argument("--ttl", default="12h", help="lifetime, e.g. 30m, 12h, 7d")
-    t.add_argument("--data-dir", type=Path, help="default: $DUBAN_DATA_DIR or ./data")
+    parser = sub.add_parser("token", help="mint a demo bearer token (embedded run)")
+    parser.add_argument("--role", action="append", choices=ROLES, required=True, help="repeatable")
+    parser.add_argument("--tenant", default="demo")
+    parser.add_argument("--unit", help="the unit code, for --role unit")
+    parser.add_argument("--name", help="the person's name, shown in audit entries")
+    parser.add_argument("--source", help="the platform, for --role integrator: the CloudEvents source it submits as")
+    parser.add_argument("--ttl", default="12h", help="lifetime, e.g. 30m, 12h, 7d")
+    parser.add_argument("--data-dir", type=Path, help="default: $DUBAN_DATA_DIR or ./data")
 
 
 def cmd_token(args) -> int:

@@ -84,8 +84,8 @@ async def anchor_once(db: "Database", js: "JetStreamContext") -> int:
 async def anchor_or_log(db: "Database", js: "JetStreamContext") -> None:
     try:
         await anchor_once(db, js)
-    except Exception as e:  # noqa: BLE001 - NATS or the database away: the next round anchors the same heads or later ones
-        log.warning("anchoring the audit chain heads failed", error=repr(e))
+    except Exception as error:  # noqa: BLE001 - NATS or the database away: the next round anchors the same heads or later ones
+        log.warning("anchoring the audit chain heads failed", error=repr(error))
 
 
 async def keep_anchoring(db: "Database", js: "JetStreamContext", every_s: float) -> None:

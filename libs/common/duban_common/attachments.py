@@ -73,18 +73,18 @@ class AttachmentStore:
             self._store = await self.js.object_store(ATTACHMENTS_BUCKET)
         return self._store
 
-    async def put(self, tenant: str, name: str, f: BinaryIO) -> StoredFile:
-        """Store the seekable file ``f`` under the tenant's prefix, after checking its size and its
+    async def put(self, tenant: str, name: str, file: BinaryIO) -> StoredFile:
+        """Store the seekable file ``file`` under the tenant's prefix, after checking its size and its
         kind (:class:`filetypes.UnacceptableFile`; ``ValueError`` past the limit)."""
-        f.seek(0, 2)
-        size = f.tell()
+        file.seek(0, 2)
+        size = file.tell()
         if size > self.max_bytes:
             raise ValueError(f"{size} bytes exceed the limit of {self.max_bytes}")
-        kind = await asyncio.to_thread(filetypes.check, name, f)  # reads up to the whole file: not in the event loop
+        kind = await asyncio.to_thread(filetypes.check, name, file)  # reads up to the whole file: not in the event loop
         file_id = str(uuid.uuid4())
         meta = ObjectMeta(name=_key(tenant, file_id), headers={NAME_HEADER: [name], TYPE_HEADER: [kind.content_type]})
-        f.seek(0)
-        info = await (await self._bucket()).put(meta.name, f, meta=meta)
+        file.seek(0)
+        info = await (await self._bucket()).put(meta.name, file, meta=meta)
         stored = StoredFile(file_id, name, info.size, kind.content_type, _hex(info.digest))
         log.info(
             "attachment stored",

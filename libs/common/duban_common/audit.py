@@ -171,11 +171,11 @@ def link(entries: Iterable[dict[str, Any]], head_seq: int = 0, head_hash: str = 
     """Number and hash entries that continue a chain whose head is (seq, hash); sets
     ``seq``, ``prev_hash`` and ``hash`` on each."""
     out = []
-    for e in entries:
+    for entry in entries:
         head_seq += 1
-        e = dict(e, seq=head_seq, prev_hash=head_hash)
-        e["hash"] = head_hash = entry_hash(e)
-        out.append(e)
+        entry = dict(entry, seq=head_seq, prev_hash=head_hash)
+        entry["hash"] = head_hash = entry_hash(entry)
+        out.append(entry)
     return out
 
 
@@ -278,8 +278,8 @@ class AuditRecorder:
         if isinstance(stmt, (Insert, Update, Delete)):
             name = getattr(stmt.table, "name", None)
         elif isinstance(stmt, TextClause):
-            m = _TEXT_DML.match(stmt.text)
-            name = m.group(1) if m else None
+            matched = _TEXT_DML.match(stmt.text)
+            name = matched.group(1) if matched else None
         if name and name not in INFRA_TABLES:
             writes = self.segments[-1].writes
             writes[name] = writes.get(name, 0) + 1
@@ -288,8 +288,8 @@ class AuditRecorder:
     # and an exception here aborts the commit, so an unaudited change never commits.
     def before_commit(self, sync: "Session") -> None:
         by_chain: dict[str, list[dict]] = {}
-        for e in self.entries():
-            by_chain.setdefault(e["chain"], []).append(e)
+        for entry in self.entries():
+            by_chain.setdefault(entry["chain"], []).append(entry)
         dialect = sync.get_bind().dialect.name
         if by_chain:
             # the log is infrastructure: one commit may hold several tenants' deliveries (group commit)
@@ -321,8 +321,16 @@ class AuditRecorder:
                 refs["writes"] = dict(sorted(seg.writes.items()))
             for env in self.emitted[start:end]:
                 out.append(self._entry(at, env.tenant, env.type, actor, {**refs, "event_id": env.id, **_ids(env.data)}))
-            for x in seg.explicit:
-                out.append(self._entry(at, x["tenant"], x["action"], actor, {**refs, **x["refs"]}))
+            for explicit_entry in seg.explicit:
+                out.append(
+                    self._entry(
+                        at,
+                        explicit_entry["tenant"],
+                        explicit_entry["action"],
+                        actor,
+                        {**refs, **explicit_entry["refs"]},
+                    )
+                )
             if seg.writes and start == end and not seg.explicit:  # a change that emitted nothing
                 if cause is not None:
                     out.append(self._entry(at, cause.tenant, f"handled {cause.event_type}", actor, refs))
@@ -557,10 +565,10 @@ def _head_break(chain: str, head: tuple[int, str] | None, last_seq: int, last_ha
     return None
 
 
-def _find_later(it: Iterator[dict], wanted: str) -> int | None:
-    for e in it:
-        if e["hash"] == wanted:
-            return int(e["seq"])
+def _find_later(remaining: Iterator[dict], wanted: str) -> int | None:
+    for entry in remaining:
+        if entry["hash"] == wanted:
+            return int(entry["seq"])
     return None
 
 
@@ -587,8 +595,8 @@ async def _verify_database(
     async with db.read() as session:
         # Chains first, heads second: a chain that appears meanwhile has a head too (same commit).
         chains = {r.chain for r in (await session.execute(select(audit_log.c.chain).distinct())).all()}
-        q = select(audit_head.c.chain, audit_head.c.seq, audit_head.c.hash)
-        heads = {r.chain: (r.seq, r.hash) for r in (await session.execute(q)).all()}
+        query = select(audit_head.c.chain, audit_head.c.seq, audit_head.c.hash)
+        heads = {r.chain: (r.seq, r.hash) for r in (await session.execute(query)).all()}
         chains |= set(heads)
     wanted = sorted(
         c
@@ -652,17 +660,17 @@ async def _rows(db: "Database", chain: str, batch: int, upto: int | None) -> Asy
     after = 0
     while True:
         async with db.read() as session:
-            q = (
+            query = (
                 select(audit_log)
                 .where(audit_log.c.chain == chain, audit_log.c.seq > after)
                 .order_by(audit_log.c.seq)
                 .limit(batch)
             )
             if upto is not None:
-                q = q.where(audit_log.c.seq <= upto)
-            page = [dict(r) for r in (await session.execute(q)).mappings()]
-        for r in page:
-            yield r
+                query = query.where(audit_log.c.seq <= upto)
+            page = [dict(r) for r in (await session.execute(query)).mappings()]
+        for row in page:
+            yield row
         if len(page) < batch:
             return
         after = page[-1]["seq"]

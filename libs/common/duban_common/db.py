@@ -144,9 +144,9 @@ class _RunNow:
         future, function = item
         try:
             result = function()
-        except BaseException as e:  # handed to the awaiting caller, as aiosqlite's thread does
+        except BaseException as error:  # handed to the awaiting caller, as aiosqlite's thread does
             if future is not None and not future.done():
-                future.set_exception(e)
+                future.set_exception(error)
         else:
             if future is not None and not future.done():
                 future.set_result(result)
@@ -160,10 +160,10 @@ class InlineSQLiteConnection(aiosqlite.Connection):
         super().__init__(lambda: sqlite3.connect(path, check_same_thread=False), 64)
         self._tx = _RunNow()  # type: ignore[assignment]
 
-    async def _execute(self, fn, *args, **kwargs):
+    async def _execute(self, function, *args, **kwargs):
         if not self._running or not self._connection:
             raise ValueError("Connection closed")
-        return fn(*args, **kwargs)
+        return function(*args, **kwargs)
 
     def __await__(self):
         return self._connect().__await__()  # no worker thread to start

@@ -221,11 +221,11 @@ class OutboxRelay:
 
     async def relay_once(self) -> int:
         """Publish one batch of unpublished rows; returns how many were published."""
-        ob = self._outbox
+        outbox = self._outbox
         query = (
-            select(ob.c.seq, ob.c.event_id, ob.c.subject, ob.c.payload)
-            .where(ob.c.published_at.is_(None))
-            .order_by(ob.c.seq)
+            select(outbox.c.seq, outbox.c.event_id, outbox.c.subject, outbox.c.payload)
+            .where(outbox.c.published_at.is_(None))
+            .order_by(outbox.c.seq)
             .limit(self._batch)
         )
         if self._db.is_sqlite:
@@ -259,8 +259,8 @@ class OutboxRelay:
                 await self._js.publish(
                     subject, payload, timeout=self._timeout, headers=outbound_headers(event_id, payload)
                 )
-            except Exception as e:  # re-raised by relay_once after marking what went out
-                error = e
+            except Exception as exception:  # re-raised by relay_once after marking what went out
+                error = exception
                 break
             OUTBOX_PUBLISHED.labels(self._service, subjects.template(subject)).inc()
             done.append(seq)

@@ -132,7 +132,7 @@ async def take_step(
     await uow.session.execute(
         steps_taken.insert(), dict(task_id=task["task_id"], step=n, tenant=tenant, actions=step.actions, at=now)
     )
-    common = dict(task_id=task["task_id"], matter_id=task["matter_id"], unit=task["unit"], step=n)
+    common = dict(dossier.about(task), step=n)
     await uow.emit(
         tenant,
         ev.ESCALATION_STEP_TAKEN,
@@ -169,7 +169,7 @@ async def _draft_public_censure(uow: UnitOfWork, task: dict, n: int, why: str, c
 
 
 async def _admonish(uow: UnitOfWork, task: dict, n: int, ctx: notify.Context) -> None:
-    await dossier.add(uow, task["tenant"], task["matter_id"], task["task_id"], "admonition", {"step": n})
+    await dossier.add_about(uow, task["tenant"], task, "admonition", {"step": n})
     await notify.send(
         uow, ctx, task, "admonition", "【约谈通知】{unit}：因“{title}”多次催办未办结，请单位主要负责人按通知参加约谈。"
     )
@@ -201,7 +201,7 @@ async def _require_explanation(
     uow: UnitOfWork, task: dict, n: int, step, cal: WorkCalendar, ctx: notify.Context
 ) -> None:
     tenant, now = task["tenant"], uow.now()
-    common = dict(task_id=task["task_id"], matter_id=task["matter_id"], unit=task["unit"], step=n)
+    common = dict(dossier.about(task), step=n)
     due_at = _workdays_later(cal, now, step.explanation_workdays, due_time_of(task))
     await uow.session.execute(
         explanations.insert(),
@@ -212,14 +212,7 @@ async def _require_explanation(
         ev.ESCALATION_EXPLANATION_REQUIRED,
         ev.EscalationExplanationRequired(due_at=due_at, required_at=now, **common),
     )
-    await dossier.add(
-        uow,
-        tenant,
-        task["matter_id"],
-        task["task_id"],
-        "explanation_required",
-        {"step": n, "due_at": due_at.isoformat()},
-    )
+    await dossier.add_about(uow, tenant, task, "explanation_required", {"step": n, "due_at": due_at.isoformat()})
     await schedule(
         uow, tenant, task["task_id"], "explanation", f"explanation:{task['task_id']}:{n}", due_at + timedelta(seconds=1)
     )

@@ -22,6 +22,16 @@ async def add(
     )
 
 
+async def add_about(uow: UnitOfWork, tenant: str, task: dict, type_: str, data: dict) -> None:
+    """A dossier entry about a watched task (its row: task_id, matter_id)."""
+    await add(uow, tenant, task["matter_id"], task["task_id"], type_, data)
+
+
+def about(task: dict) -> dict:
+    """The task, matter and unit an escalation event is about, from the watched task's row."""
+    return {"task_id": task["task_id"], "matter_id": task["matter_id"], "unit": task["unit"]}
+
+
 async def _entries(uow: UnitOfWork, matter_id: str) -> list[dict]:
     """The matter's dossier entries in order, each its type, time, task and data."""
     rows = (
@@ -120,9 +130,7 @@ async def transfer(uow: UnitOfWork, task: dict, ctx, approvals: list[dict] | Non
     await uow.emit(
         task["tenant"],
         ev.ESCALATION_TRANSFERRED,
-        ev.EscalationTransferred(
-            case_id=case_id, task_id=task["task_id"], matter_id=task["matter_id"], unit=task["unit"], transferred_at=now
-        ),
+        ev.EscalationTransferred(case_id=case_id, transferred_at=now, **about(task)),
     )
-    await add(uow, task["tenant"], task["matter_id"], task["task_id"], "transfer", {"case_id": case_id})
+    await add_about(uow, task["tenant"], task, "transfer", {"case_id": case_id})
     return case_id

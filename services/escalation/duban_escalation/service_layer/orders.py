@@ -100,22 +100,15 @@ async def _record_issued(
         ev.ESCALATION_ORDER_ISSUED,
         ev.SupervisionOrderIssued(
             order_id=order["id"],
-            task_id=task["task_id"],
-            matter_id=task["matter_id"],
-            unit=task["unit"],
+            **dossier.about(task),
             notice_no=number,
             requirement=order["requirement"],
             **signed,
             issued_at=now,
         ),
     )
-    await dossier.add(
-        uow,
-        tenant,
-        task["matter_id"],
-        task["task_id"],
-        "order",
-        {"notice_no": number, "requirement": order["requirement"], **signed},
+    await dossier.add_about(
+        uow, tenant, task, "order", {"notice_no": number, "requirement": order["requirement"], **signed}
     )
 
 

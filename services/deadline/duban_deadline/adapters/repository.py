@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, or_, select
+from sqlalchemy import Table, and_, bindparam, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from duban_common.calendar import WorkCalendar, YearSchedule
@@ -173,49 +173,32 @@ async def assignment_limits(session: AsyncSession, tenant: str, task_id: str) ->
     return {kind: due_at for kind, due_at in rows}
 
 
-async def task_timers(session: AsyncSession, tenant: str, task_id: str) -> list[dict]:
-    rows = (
-        (
-            await session.execute(
-                select(
-                    timers.c.id,
-                    timers.c.kind,
-                    timers.c.seq,
-                    timers.c.ref_on,
-                    timers.c.due_at,
-                    timers.c.state,
-                    timers.c.fired_at,
-                    timers.c.event_id,
-                    timers.c.note,
-                )
-                .where(timers.c.tenant == tenant, timers.c.task_id == task_id)
-                .order_by(timers.c.due_at, timers.c.kind)
-            )
-        )
-        .mappings()
-        .all()
+TIMER_COLUMNS = ("id", "kind", "seq", "ref_on", "due_at", "state", "fired_at", "event_id", "note")
+
+
+async def _task_rows(
+    session: AsyncSession, table: Table, tenant: str, task_id: str, order_by: tuple[str, ...], only=None
+) -> list[dict]:
+    """A task's rows of ``table`` in the order of the ``order_by`` columns; ``only``: the columns wanted (all)."""
+    columns = table.c
+    query = (
+        select(*([columns[name] for name in only] if only else [table]))
+        .where(columns.tenant == tenant, columns.task_id == task_id)
+        .order_by(*(columns[name] for name in order_by))
     )
-    return [dict(r) for r in rows]
+    return [dict(row) for row in (await session.execute(query)).mappings().all()]
+
+
+async def task_timers(session: AsyncSession, tenant: str, task_id: str) -> list[dict]:
+    return await _task_rows(session, timers, tenant, task_id, ("due_at", "kind"), only=TIMER_COLUMNS)
 
 
 async def deadline_history_of(session: AsyncSession, tenant: str, task_id: str) -> list[dict]:
-    columns = deadline_history.c
-    query = (
-        select(deadline_history)
-        .where(columns.tenant == tenant, columns.task_id == task_id)
-        .order_by(columns.revision, columns.id)
-    )
-    return [dict(row) for row in (await session.execute(query)).mappings().all()]
+    return await _task_rows(session, deadline_history, tenant, task_id, ("revision", "id"))
 
 
 async def task_extensions(session: AsyncSession, tenant: str, task_id: str) -> list[dict]:
-    columns = extensions.c
-    query = (
-        select(extensions)
-        .where(columns.tenant == tenant, columns.task_id == task_id)
-        .order_by(columns.requested_at, columns.id)
-    )
-    return [dict(row) for row in (await session.execute(query)).mappings().all()]
+    return await _task_rows(session, extensions, tenant, task_id, ("requested_at", "id"))
 
 
 async def tenant_extensions(

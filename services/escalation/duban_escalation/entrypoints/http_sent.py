@@ -18,7 +18,7 @@ from duban_common.signoff import routes as signoff_routes
 
 from ..service_layer import actions, orders, views
 from ..service_layer.documents import Documents, NotFound
-from .deps import DeskDep, DocumentsDep, named, refusals
+from .deps import DeskDep, DocumentsDep, named, unit_of_work
 
 router = APIRouter(tags=["escalation"], responses=ERROR_RESPONSES)
 
@@ -78,11 +78,10 @@ async def propose_order(
     person: str | None = Depends(auth.acting_person),
 ) -> dict:
     """Draft a 督办单; it then goes through its sign-off chain (POST drafts/{draft_id}/steps, or the step routes below)."""
-    with refusals():
-        async with runtime.unit_of_work() as uow:
-            return await actions.propose_order(
-                uow, desk, valid_tenant(tenant), task_id, body.requirement, named(body.proposed_by, person)
-            )
+    async with unit_of_work(runtime) as uow:
+        return await actions.propose_order(
+            uow, desk, valid_tenant(tenant), task_id, body.requirement, named(body.proposed_by, person)
+        )
 
 
 @router.post("/v1/tenants/{tenant}/supervision-orders/{order_id}/{step}")
@@ -99,11 +98,10 @@ async def advance_order(
     """The order's next step by its name (propose 提出, approve 同意, sign 签发): the same as POST drafts/{draft_id}/steps."""
     if step not in orders.STEP_ACTIONS:
         raise HTTPException(404, "步骤只能是 propose（提出）、approve（同意）或 sign（签发）")
-    with refusals():
-        async with runtime.unit_of_work() as uow:
-            return await actions.advance_order(
-                uow, desk, valid_tenant(tenant), order_id, step, turn, signoff_routes.person_name(request, turn, person)
-            )
+    async with unit_of_work(runtime) as uow:
+        return await actions.advance_order(
+            uow, desk, valid_tenant(tenant), order_id, step, turn, signoff_routes.person_name(request, turn, person)
+        )
 
 
 @router.get(

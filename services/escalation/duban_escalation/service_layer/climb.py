@@ -42,7 +42,7 @@ def _workdays_later(cal: WorkCalendar, instant, n: int, at: time = time(9, 0)):
     return at_local(cal.add_workdays(local_day(instant), n).day, at).astimezone(timezone.utc)
 
 
-async def urge(
+async def escalate(
     uow: UnitOfWork,
     task: dict,
     reason: str,
@@ -51,8 +51,11 @@ async def urge(
     ctx: notify.Context,
     note: str | None = None,
     by: str | None = None,
+    *,
+    again: bool = True,
 ) -> bool:
-    """Urge a task once per trigger; climb every rung the new count reaches. False: already done.
+    """Urge a task once per trigger; climb every rung the new count reaches; and, with ``again``,
+    while the task stays overdue, urge again after the ladder's interval. False: already done.
     The urge counts at once (the count is the ladder's clock); its 催办单 is a draft that takes its
     number, goes out and deducts when signed off (issuing.urge_notice). ``note``: what the office
     wrote (a manual urge), ``by``: who urged by hand."""
@@ -72,6 +75,8 @@ async def urge(
         task_id=task["task_id"],
     )
     await _climb(uow, task, count, cal, ctx)
+    if again:
+        await _urge_again_later(uow, task, cal)
     return True
 
 
@@ -226,19 +231,8 @@ async def _require_explanation(
     )
 
 
-async def escalate(
-    uow: UnitOfWork,
-    task: dict,
-    reason: str,
-    key: str,
-    cal: WorkCalendar,
-    ctx: notify.Context,
-    note: str | None = None,
-    by: str | None = None,
-) -> None:
-    """Urge for this trigger and, while the task stays overdue, urge again after the ladder's interval."""
-    if not await urge(uow, task, reason, key, cal, ctx, note, by):
-        return
+async def _urge_again_later(uow: UnitOfWork, task: dict, cal: WorkCalendar) -> None:
+    """While the task stays overdue (and short of the transfer rung), the next urge after the ladder's interval."""
     row = (
         (await uow.session.execute(select(watched_tasks).where(watched_tasks.c.task_id == task["task_id"])))
         .mappings()
@@ -269,7 +263,7 @@ async def rectification_unmet(
     """A leader's rectification demand is still not met: take the rungs that answer it, once."""
     if (await uow.session.execute(select(urges.c.id).where(urges.c.trigger_key == key))).first():
         return []
-    await urge(uow, task, "rectification_unmet", key, cal, ctx)
+    await escalate(uow, task, "rectification_unmet", key, cal, ctx, again=False)
     task = dict(
         (await uow.session.execute(select(watched_tasks).where(watched_tasks.c.task_id == task["task_id"])))
         .mappings()

@@ -79,8 +79,15 @@ class Documents:
             earlier_urges=earlier,
         )
 
-    def _copies(self, ctx: notify.Context) -> tuple[str, ...]:
-        return tuple(ctx.units[c]["name"] for c in ctx.copy_units)
+    def _sent(self, kind: str, day: date, ctx: notify.Context, issuing: Issuing) -> dict:
+        """How an urge or an order goes out: issued on ``day``, its reply due REPLY_WORKDAYS[kind]
+        working days later, copied to the tenant's copy units."""
+        return {
+            "issuing": issuing,
+            "issued_on": day,
+            "reply_by": self.cal.add_workdays(day, REPLY_WORKDAYS[kind]).day,
+            "copies_to": tuple(ctx.units[code]["name"] for code in ctx.copy_units),
+        }
 
     async def urge(self, tenant: str, urge_id: str) -> Document:
         ctx, issuing = await self._context(tenant)
@@ -95,10 +102,7 @@ class Documents:
             number=u["notice_no"],
             urge_no=u["urge_no"],
             reason=u["note"] or u["reason"],
-            issuing=issuing,
-            issued_on=day,
-            reply_by=self.cal.add_workdays(day, REPLY_WORKDAYS["urge"]).day,
-            copies_to=self._copies(ctx),
+            **self._sent("urge", day, ctx, issuing),
         )
 
     async def order(self, tenant: str, order_id: str) -> Document:
@@ -121,10 +125,7 @@ class Documents:
             proposed_by=o["proposed_by"],
             approved_by=o["approved_by"],
             signed_by=o["signed_by"],
-            issuing=issuing,
-            issued_on=day,
-            reply_by=self.cal.add_workdays(day, REPLY_WORKDAYS["order"]).day,
-            copies_to=self._copies(ctx),
+            **self._sent("order", day, ctx, issuing),
         )
 
     async def transfer(self, tenant: str, case_id: str) -> Document:

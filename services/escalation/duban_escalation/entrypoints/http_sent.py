@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -33,8 +34,10 @@ class OrderIn(BaseModel):
     )
 
 
-def _document_responses(description: str) -> dict:
-    return {200: {"content": {media: {} for media in MEDIA.values()}, "description": description}}
+def _document_route(path: str, description: str) -> Callable:
+    """GET ``path`` (ending in ``.{fmt}``): a document as Word or PDF, 200 described as ``description``."""
+    responses = {200: {"content": {media: {} for media in MEDIA.values()}, "description": description}}
+    return router.get(path, response_class=Response, responses=responses)
 
 
 async def _document(documents: Documents, make, tenant: str, key: str, fmt: str, fallback: str) -> Response:
@@ -50,19 +53,13 @@ async def _document(documents: Documents, make, tenant: str, key: str, fmt: str,
     )
 
 
-@router.get(
-    "/v1/tenants/{tenant}/urges/{urge_id}/notice.{fmt}",
-    response_class=Response,
-    responses=_document_responses("the urging notice (催办单) as Word or PDF"),
-)
+@_document_route("/v1/tenants/{tenant}/urges/{urge_id}/notice.{fmt}", "the urging notice (催办单) as Word or PDF")
 async def urge_notice(tenant: str, urge_id: str, fmt: Literal["docx", "pdf"], documents: DocumentsDep) -> Response:
     return await _document(documents, documents.urge, tenant, urge_id, fmt, f"urge-{urge_id}")
 
 
-@router.get(
-    "/v1/tenants/{tenant}/cases/{case_id}/letter.{fmt}",
-    response_class=Response,
-    responses=_document_responses("the transfer letter (移送函) with the dossier as its annex"),
+@_document_route(
+    "/v1/tenants/{tenant}/cases/{case_id}/letter.{fmt}", "the transfer letter (移送函) with the dossier as its annex"
 )
 async def transfer_letter(tenant: str, case_id: str, fmt: Literal["docx", "pdf"], documents: DocumentsDep) -> Response:
     return await _document(documents, documents.transfer, tenant, case_id, fmt, f"case-{case_id}")
@@ -104,10 +101,8 @@ async def advance_order(
         )
 
 
-@router.get(
-    "/v1/tenants/{tenant}/supervision-orders/{order_id}/notice.{fmt}",
-    response_class=Response,
-    responses=_document_responses("the supervision order (督办单) as Word or PDF"),
+@_document_route(
+    "/v1/tenants/{tenant}/supervision-orders/{order_id}/notice.{fmt}", "the supervision order (督办单) as Word or PDF"
 )
 async def order_notice(tenant: str, order_id: str, fmt: Literal["docx", "pdf"], documents: DocumentsDep) -> Response:
     return await _document(documents, documents.order, tenant, order_id, fmt, f"order-{order_id}")

@@ -81,31 +81,9 @@ async def update_deadline(session: AsyncSession, task_id: str, **values) -> None
     await session.execute(_DEADLINE_UPDATE, {"b_task": task_id, **values})
 
 
-async def add_history(
-    session: AsyncSession,
-    row: dict,
-    *,
-    reason: str,
-    at: datetime,
-    previous_due_on: date | None,
-    extension_id: str | None = None,
-) -> None:
-    await session.execute(
-        deadline_history.insert(),
-        dict(
-            tenant=row["tenant"],
-            task_id=row["task_id"],
-            revision=row["revision"],
-            due_on=row["due_on"],
-            due_at=row["due_at"],
-            previous_due_on=previous_due_on,
-            provisional=row["provisional"],
-            reason=reason,
-            note=row.get("note"),
-            extension_id=extension_id,
-            at=at,
-        ),
-    )
+async def add_history(session: AsyncSession, moved: dict) -> None:
+    """A row of a task's deadline history: the deadline as it was moved (deadlines.emit_set)."""
+    await session.execute(deadline_history.insert(), moved)
 
 
 async def cancel_timers(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from datetime import date, datetime, time
 from typing import Any
 
@@ -114,24 +115,11 @@ async def fired_keys(session: AsyncSession, tenant: str, task_id: str) -> set[tu
 
 
 async def insert_timers(session: AsyncSession, tenant: str, task_id: str, planned: list[Planned], at: datetime) -> None:
+    """The ``planned`` timers of the task, pending from ``at``."""
     if planned:
+        pending = dict(tenant=tenant, task_id=task_id, state="pending", created_at=at, deferrals=0)
         await session.execute(
-            timers.insert(),
-            [
-                dict(
-                    id=str(uuid.uuid4()),
-                    tenant=tenant,
-                    task_id=task_id,
-                    kind=p.kind,
-                    seq=p.seq,
-                    ref_on=p.ref_on,
-                    due_at=p.due_at,
-                    state="pending",
-                    created_at=at,
-                    deferrals=0,
-                )
-                for p in planned
-            ],
+            timers.insert(), [dict(asdict(timer), id=str(uuid.uuid4()), **pending) for timer in planned]
         )
 
 

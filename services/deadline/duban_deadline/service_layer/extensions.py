@@ -20,6 +20,15 @@ from .handlers import TaskNotKnownYet
 log = get_logger(__name__)
 
 
+# extension.decided's fields from the decision's columns of the extensions table
+DECIDED_FIELDS = {
+    "decision": "status",
+    "reason": "decision_reason",
+    "new_due_on": "granted_due_on",
+    "decided_by": "decided_by",
+}
+
+
 class NotFound(LookupError):
     pass
 
@@ -167,20 +176,15 @@ async def decide(
 async def _emit_decided(
     uow: UnitOfWork, tenant: str, row: dict, ext: dict, values: dict, *, previous_due_on: date
 ) -> None:
-    """Publish ``extension.decided`` for a decision just recorded."""
-    await uow.emit(
-        tenant,
-        ev.EXTENSION_DECIDED,
-        ev.ExtensionDecided(
-            extension_id=ext["id"],
-            task_id=ext["task_id"],
-            matter_id=row["matter_id"],
-            decision=values["status"],
-            reason=values["decision_reason"],
-            requested_due_on=ext["requested_due_on"],
-            previous_due_on=previous_due_on,
-            new_due_on=values["granted_due_on"],
-            decided_at=uow.now(),
-            decided_by=values["decided_by"],
-        ),
+    """Publish ``extension.decided`` for a decision just recorded (``values``: its columns)."""
+    decided = {field: values[column] for field, column in DECIDED_FIELDS.items()}
+    event = ev.ExtensionDecided(
+        extension_id=ext["id"],
+        task_id=ext["task_id"],
+        matter_id=row["matter_id"],
+        requested_due_on=ext["requested_due_on"],
+        previous_due_on=previous_due_on,
+        decided_at=uow.now(),
+        **decided,
     )
+    await uow.emit(tenant, ev.EXTENSION_DECIDED, event)

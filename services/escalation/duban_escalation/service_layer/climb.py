@@ -17,6 +17,8 @@ from ..domain.ladder import ACTIONS, steps_reached
 from . import assessment, dossier, drafting, notify
 from .rules import deduct, ladder_of
 
+BY_THE_RULES = "督办升级规则"  # who drafts what the ladder drafts by itself
+
 
 async def schedule(uow: UnitOfWork, tenant: str, task_id: str, kind: str, key: str, due_at) -> None:
     if (await uow.session.execute(select(timers.c.key).where(timers.c.key == key))).first() is None:
@@ -64,15 +66,15 @@ async def escalate(
     count, urge_id = task["urges"] + 1, str(uuid.uuid4())
     urge_row = dict(id=urge_id, urge_no=count, reason=reason, note=note, urged_by=by, trigger_key=trigger_key)
     await _record_urge(uow, task, urge_row)
-    await drafting.desk_with(ctx).create(
+    await dossier.draft_about(
+        drafting.desk_with(ctx),
         uow,
-        task["tenant"],
+        task,
         "urge_notice",
         f"urge:{urge_id}",
         title=f"第{count}次催办：{task['title'] or ''}",
         payload={"urge_id": urge_id, "urge_no": count, "reason": reason, "note": note},
-        created_by=by or "督办升级规则",
-        task_id=task["task_id"],
+        by=by or BY_THE_RULES,
     )
     await _climb(uow, task, count, cal, ctx)
     if again:
@@ -161,15 +163,11 @@ async def take_step(
 async def _draft_public_censure(uow: UnitOfWork, task: dict, n: int, why: str, ctx: notify.Context) -> None:
     """公开通报批评 waits for its sign-off chain like the other bulletins."""
     text = f"{ctx.unit_name(task)}承办的“{task['title']}”{why}，经《督查专报》通报批评后仍未办理，予以公开通报批评。"
-    await drafting.desk_with(ctx).create(
-        uow,
-        task["tenant"],
-        "public_censure",
-        f"censure:{task['task_id']}:{n}",
-        title=text[:300],
-        payload={"step": n, "text": text, "unit_name": ctx.unit_name(task)},
-        created_by="督办升级规则",
-        task_id=task["task_id"],
+    payload = {"step": n, "text": text, "unit_name": ctx.unit_name(task)}
+    key = f"censure:{task['task_id']}:{n}"
+    desk = drafting.desk_with(ctx)
+    await dossier.draft_about(
+        desk, uow, task, "public_censure", key, title=text[:300], payload=payload, by=BY_THE_RULES
     )
 
 
@@ -190,16 +188,10 @@ async def _draft_bulletin(uow: UnitOfWork, task: dict, n: int, action: str, why:
     else:
         issued_by = "supervision_office" if action == "bulletin_office" else "government_office"
         text = f"{ctx.unit_name(task)}承办的“{task['title']}”{why}，予以{ACTIONS[action]}。"
-    await drafting.desk_with(ctx).create(
-        uow,
-        task["tenant"],
-        drafting.BULLETIN_TYPES[action],
-        f"bulletin:{task['task_id']}:{n}:{action}",
-        title=text[:300],
-        payload={"step": n, "issued_by": issued_by, "text": text},
-        created_by="督办升级规则",
-        task_id=task["task_id"],
-    )
+    payload = {"step": n, "issued_by": issued_by, "text": text}
+    key, doc_type = f"bulletin:{task['task_id']}:{n}:{action}", drafting.BULLETIN_TYPES[action]
+    desk = drafting.desk_with(ctx)
+    await dossier.draft_about(desk, uow, task, doc_type, key, title=text[:300], payload=payload, by=BY_THE_RULES)
 
 
 async def _require_explanation(

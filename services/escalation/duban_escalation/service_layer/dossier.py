@@ -9,6 +9,7 @@ from sqlalchemy import select
 from duban_common import attachment_rows
 from duban_common.contracts import events as ev
 from duban_common.outbox import UnitOfWork
+from duban_common.signoff import Desk
 
 from ..adapters.orm import attachments, cases, dossier_entries, explanation_assessments, explanations
 
@@ -25,6 +26,15 @@ async def add(
 async def add_about(uow: UnitOfWork, tenant: str, task: dict, type_: str, data: dict) -> None:
     """A dossier entry about a watched task (its row: task_id, matter_id)."""
     await add(uow, tenant, task["matter_id"], task["task_id"], type_, data)
+
+
+async def draft_about(
+    desk: Desk, uow: UnitOfWork, task: dict, doc_type: str, key: str, *, title: str, payload: dict, by: str
+) -> dict:
+    """A draft of ``doc_type`` about a watched task (its tenant, its task id) on ``desk``, once per ``key``."""
+    return await desk.create(
+        uow, task["tenant"], doc_type, key, title=title, payload=payload, created_by=by, task_id=task["task_id"]
+    )
 
 
 def about(task: dict) -> dict:

@@ -37,15 +37,10 @@ async def propose(uow: UnitOfWork, desk: Desk, task: dict, requirement: str, dra
             proposed_at=uow.now(),
         ),
     )
-    draft = await desk.create(
-        uow,
-        task["tenant"],
-        "supervision_order",
-        f"order:{order_id}",
-        title=f"督办单：{task['title'] or ''}",
-        payload={"order_id": order_id, "requirement": requirement},
-        created_by=drafted_by,
-        task_id=task["task_id"],
+    payload = {"order_id": order_id, "requirement": requirement}
+    title = f"督办单：{task['title'] or ''}"
+    draft = await dossier.draft_about(
+        desk, uow, task, "supervision_order", f"order:{order_id}", title=title, payload=payload, by=drafted_by
     )
     return {"order_id": order_id, "draft_id": draft["id"], "status": status_of(draft), "notice_no": draft["number"]}
 

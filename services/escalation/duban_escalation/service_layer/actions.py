@@ -91,22 +91,24 @@ async def submit_explanation(
         files = await attachment_rows.refs(uow.session, attachments, tenant, task_id, attachment_ids)
     except attachment_rows.UnknownAttachments as error:
         raise Refused(422, str(error)) from None
-    now, step, file_ids = uow.now(), pending["step"], [file.id for file in files]
-    on_time = now <= pending["due_at"]
-    await repository.submit_explanation(uow.session, task_id, step, now, text, file_ids)
+    now, step = uow.now(), pending["step"]
+    await repository.submit_explanation(uow.session, task_id, step, now, text, [file.id for file in files])
     task = await handlers.load(uow, task_id)
-    submitted = ev.EscalationExplanationSubmitted(
-        task_id=task_id,
-        matter_id=task["matter_id"],
-        unit=pending["unit"],
-        step=step,
-        on_time=on_time,
-        submitted_at=now,
-        attachments=file_ids,
-        attachment_refs=[file.ref() for file in files],
+    await uow.emit(
+        tenant,
+        ev.ESCALATION_EXPLANATION_SUBMITTED,
+        ev.EscalationExplanationSubmitted(
+            task_id=task_id,
+            matter_id=task["matter_id"],
+            unit=pending["unit"],
+            step=step,
+            on_time=now <= pending["due_at"],
+            submitted_at=now,
+            attachments=[file.id for file in files],
+            attachment_refs=[file.ref() for file in files],
+        ),
     )
-    await uow.emit(tenant, ev.ESCALATION_EXPLANATION_SUBMITTED, submitted)
-    return {"task_id": task_id, "step": step, "on_time": on_time}
+    return {"task_id": task_id, "step": step, "on_time": now <= pending["due_at"]}
 
 
 async def propose_order(

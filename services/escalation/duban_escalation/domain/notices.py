@@ -282,14 +282,6 @@ def transfer_letter(
         "根据督查督办工作有关规定，现将该问题线索移送你委，请依规依纪依法处理，并将处理结果函告我办。",
         "事项的交办、催办、通报、书面说明等办理过程详见附件。",
     )
-    return Document(
-        kind="transfer",
-        issuing=issuing,
-        number=number,
-        title=f"关于移送“{t.title}”督办问题线索的函",
-        addressee=addressee,
-        body=body,
-        issued_on=issued_on,
-        mark_suffix="",
-        annexes=(dossier_annex(dossier, names),),
-    )
+    title = f"关于移送“{t.title}”督办问题线索的函"
+    annexes = (dossier_annex(dossier, names),)
+    return Document("transfer", issuing, number, title, body, issued_on, addressee, mark_suffix="", annexes=annexes)

@@ -1,6 +1,7 @@
 """What escalation's routes get through ``Depends`` besides the runtime and the work calendar
-(duban_common.dependencies): the documents (set on the runtime by bootstrap), the sign-off desk;
-the way a refusal answers and the person a sign-off names."""
+(duban_common.dependencies) and the sign-off desk (duban_common.signoff.routes): the documents
+(set on the runtime by bootstrap), a manual trigger of the ladder, the way a refusal answers and
+the person a sign-off names."""
 
 from __future__ import annotations
 
@@ -16,8 +17,7 @@ from duban_common.calendar import WorkCalendar
 from duban_common.dependencies import CalendarDep, RuntimeDep
 from duban_common.outbox import UnitOfWork
 from duban_common.runtime import Runtime
-from duban_common.signoff import Desk, SignoffError
-from duban_common.signoff.routes import desk_of
+from duban_common.signoff import SignoffError
 
 from ..service_layer.actions import Refused
 from ..service_layer.documents import Documents
@@ -28,7 +28,6 @@ def documents_of(runtime: RuntimeDep) -> Documents:
 
 
 DocumentsDep = Annotated[Documents, Depends(documents_of)]
-DeskDep = Annotated[Desk, Depends(desk_of)]
 
 
 @dataclass(frozen=True)

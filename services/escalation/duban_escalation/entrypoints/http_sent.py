@@ -14,12 +14,12 @@ from duban_common import auth
 from duban_common.dependencies import RuntimeDep
 from duban_common.documents.files import MEDIA, content_disposition
 from duban_common.http import ERROR_RESPONSES, valid_tenant
-from duban_common.signoff import Turn
 from duban_common.signoff import routes as signoff_routes
+from duban_common.signoff.routes import DeskDep, TurnDep
 
 from ..service_layer import actions, orders, views
 from ..service_layer.documents import Documents, NotFound
-from .deps import DeskDep, DocumentsDep, named, unit_of_work
+from .deps import DocumentsDep, named, unit_of_work
 
 router = APIRouter(tags=["escalation"], responses=ERROR_RESPONSES)
 
@@ -89,8 +89,8 @@ async def advance_order(
     step: str,
     runtime: RuntimeDep,
     desk: DeskDep,
+    turn: TurnDep,
     person: str | None = Depends(auth.acting_person),
-    turn: Turn = Depends(signoff_routes.turn_of),
 ) -> dict:
     """The order's next step by its name (propose 提出, approve 同意, sign 签发): the same as POST drafts/{draft_id}/steps."""
     if step not in orders.STEP_ACTIONS:

@@ -106,7 +106,7 @@ async def take_step(
     body: StepIn,
     desk: DeskDep,
     turn: TurnDep,
-    person: str | None = Depends(auth.acting_person),
+    person: auth.ActingPerson,
 ) -> DraftOut:
     """Take the draft's next step: approve (the last approval issues it) or refuse with a reason."""
     decision = Decision(body.decision, body.reason, body.action)
@@ -137,7 +137,7 @@ async def put_chain(
     doc_type: str,
     body: Chain,
     desk: DeskDep,
-    person: str | None = Depends(auth.acting_person),
+    person: auth.ActingPerson,
 ) -> ChainOut:
     """The tenant's chain for this type of document (``{"steps": []}``: automatic, where its rules allow)."""
     try:

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from datetime import date
 from typing import Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from duban_common import auth
@@ -64,7 +64,7 @@ async def request_extension(
     task_id: str,
     body: ExtensionRequestIn,
     runtime: RuntimeDep,
-    who: str | None = Depends(auth.acting_person),
+    who: auth.ActingPerson,
 ) -> dict:
     async with _unit_of_work(runtime, tenant) as uow:
         return await service.request(
@@ -99,7 +99,7 @@ async def decide(
     extension_id: str,
     body: DecisionIn,
     runtime: RuntimeDep,
-    who: str | None = Depends(auth.acting_person),
+    who: auth.ActingPerson,
 ) -> dict:
     async with _unit_of_work(runtime, tenant) as uow:
         return await service.decide(

@@ -44,8 +44,8 @@ class Trigger:
 def trigger_of(
     runtime: RuntimeDep,
     calendar: CalendarDep,
+    person: auth.ActingPerson,
     idempotency_key: str | None = Header(None),
-    person: str | None = Depends(auth.acting_person),
 ) -> Trigger:
     return Trigger(runtime, calendar, idempotency_key, person)
 

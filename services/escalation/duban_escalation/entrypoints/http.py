@@ -4,7 +4,7 @@ deliveries of its messages) is in http_sent.py beside this file."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field, ValidationError
 
 from duban_common import auth, problems
@@ -104,12 +104,10 @@ async def explain(
     task_id: str,
     body: ExplanationIn,
     runtime: RuntimeDep,
-    acting_unit: str | None = Depends(auth.acting_unit),
+    unit: auth.ActingUnit,
 ) -> dict:
     async with unit_of_work(runtime) as uow:
-        return await actions.submit_explanation(
-            uow, valid_tenant(tenant), task_id, acting_unit, body.text, body.attachments
-        )
+        return await actions.submit_explanation(uow, valid_tenant(tenant), task_id, unit, body.text, body.attachments)
 
 
 @router.get("/v1/tenants/{tenant}/tasks/{task_id}/escalation")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -72,7 +72,7 @@ async def propose_order(
     body: OrderIn,
     runtime: RuntimeDep,
     desk: DeskDep,
-    person: str | None = Depends(auth.acting_person),
+    person: auth.ActingPerson,
 ) -> dict:
     """Draft a 督办单; it then goes through its sign-off chain (POST drafts/{draft_id}/steps, or the step routes below)."""
     async with unit_of_work(runtime) as uow:
@@ -90,7 +90,7 @@ async def advance_order(
     runtime: RuntimeDep,
     desk: DeskDep,
     turn: TurnDep,
-    person: str | None = Depends(auth.acting_person),
+    person: auth.ActingPerson,
 ) -> dict:
     """The order's next step by its name (propose 提出, approve 同意, sign 签发): the same as POST drafts/{draft_id}/steps."""
     if step not in orders.STEP_ACTIONS:

@@ -21,12 +21,13 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated
 
 import httpx
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from fastapi import HTTPException, Request
+from fastapi import Depends, HTTPException, Request
 
 from . import tenancy
 from .logging import get_logger
@@ -271,6 +272,11 @@ def acting_person(request: Request) -> str | None:
         return ":".join(stated) or None
     who = p.name or p.subject
     return f"{who}（{p.unit}）" if p.unit else who
+
+
+# Route parameters for who acts: ``person: auth.ActingPerson``, ``unit: auth.ActingUnit``
+ActingPerson = Annotated[str | None, Depends(acting_person)]
+ActingUnit = Annotated[str | None, Depends(acting_unit)]
 
 
 def principal_of(request: Request) -> Principal | None:

@@ -2,8 +2,8 @@
 relay, the consumers (each pulls its durable consumer, decision 0017) and the FastAPI app
 with its operations endpoints.
 
-A service's ``bootstrap.py`` creates a :class:`Runtime` with its metadata, handlers (its
-``entrypoints/consumers.HANDLERS`` and the collaborators they ask for) and routers; nothing is
+A service's ``bootstrap.py`` creates a :class:`Runtime` (``Runtime.of_service``) with its metadata,
+handlers (its ``entrypoints/consumers.HANDLERS`` and the collaborators they ask for) and routers; nothing is
 built at import time (STYLE.md 3). What a test replaces is passed in, never overwritten
 afterwards: ``Runtime(settings, ..., clock=FixedClock(...))``.
 """
@@ -15,6 +15,7 @@ import contextlib
 import importlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import KW_ONLY, dataclass, field
+from types import ModuleType
 from typing import Any
 
 import nats
@@ -71,6 +72,31 @@ class Runtime:
     # where a service's routes need them: the work calendar and the issuing offices' lookup.
     calendar: Any = None
     offices: Any = None
+
+    @classmethod
+    def of_service(
+        cls,
+        settings: ServiceSettings,
+        orm: ModuleType,
+        consumers: ModuleType,
+        access: ModuleType,
+        *,
+        clock: Clock | None = None,
+        collaborators: dict[str, Any] | None = None,
+    ) -> Runtime:
+        """The runtime every service's bootstrap starts from, read off the service's own modules:
+        its tables (``adapters/orm.py``: metadata, infra), its ``entrypoints/consumers.HANDLERS`` and
+        its ``entrypoints/access.py`` (ACCESS, and UNITS where the service scopes routes by unit)."""
+        return cls(
+            settings,
+            metadata=orm.metadata,
+            tables=orm.infra,
+            handlers=consumers.HANDLERS,
+            collaborators=collaborators or {},
+            clock=clock,  # type: ignore[arg-type]  # None: the settings' clock (__post_init__)
+            access=access.ACCESS,
+            unit_scope=getattr(access, "UNITS", None),
+        )
 
     def __post_init__(self) -> None:
         self.db = Database(self.settings.db_url())

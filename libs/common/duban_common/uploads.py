@@ -14,7 +14,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from tempfile import SpooledTemporaryFile
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, cast
 
 from fastapi import HTTPException, Request
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -109,15 +109,8 @@ class _Form:
         self.complete = False  # the closing boundary came: a body cut short is not a file
 
     def callbacks(self) -> MultipartCallbacks:
-        return {
-            "on_part_begin": self.on_part_begin,
-            "on_header_field": self.on_header_field,
-            "on_header_value": self.on_header_value,
-            "on_header_end": self.on_header_end,
-            "on_headers_finished": self.on_headers_finished,
-            "on_part_data": self.on_part_data,
-            "on_end": self.on_end,
-        }
+        """Each ``on_…`` method answers the parser's event of that name."""
+        return cast("MultipartCallbacks", {name: getattr(self, name) for name in dir(self) if name.startswith("on_")})
 
     def on_end(self) -> None:
         self.complete = True

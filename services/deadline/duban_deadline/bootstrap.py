@@ -16,15 +16,8 @@ def bootstrap(
     """``units`` and ``senders`` are the other services' seams: the deadline service looks no
     unit up and sends nothing, so it takes none (the same signature in every service)."""
     settings = settings or DeadlineSettings()
-    runtime = Runtime(
-        settings,
-        metadata=orm.metadata,
-        tables=orm.infra,
-        handlers=consumers.HANDLERS,
-        collaborators={"default_due_time": settings.due_time},
-        clock=clock,
-        access=access.ACCESS,
-        unit_scope=access.UNITS,
+    runtime = Runtime.of_service(
+        settings, orm, consumers, access, clock=clock, collaborators={"default_due_time": settings.due_time}
     )
     runtime.routers.extend(http.ROUTERS)
     firing = TimerFiring(

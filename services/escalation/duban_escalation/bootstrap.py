@@ -27,16 +27,8 @@ def bootstrap(
     settings = settings or EscalationSettings()
     calendar = WorkCalendar()
     contexts = notify.contexts_of(settings, units)
-    runtime = Runtime(
-        settings,
-        metadata=orm.metadata,
-        tables=orm.infra,
-        handlers=consumers.HANDLERS,
-        clock=clock,
-        collaborators={"settings": settings, "calendar": calendar, "contexts": contexts},
-        access=access.ACCESS,
-        unit_scope=access.UNITS,
-    )
+    collaborators = {"settings": settings, "calendar": calendar, "contexts": contexts}
+    runtime = Runtime.of_service(settings, orm, consumers, access, clock=clock, collaborators=collaborators)
     runtime.signoff = drafting.desk(contexts)
     # the routes' (entrypoints.deps): the work calendar, the notice contexts, the documents
     runtime.calendar, runtime.contexts, runtime.documents = calendar, contexts, Documents(runtime, calendar, contexts)

@@ -18,15 +18,7 @@ def bootstrap(
     signature in every service)."""
     settings = settings or IntakeSettings()
     protector = Protector(load_key(settings.pii_key, settings.data_dir))
-    runtime = Runtime(
-        settings,
-        metadata=orm.metadata,
-        tables=orm.infra,
-        handlers=consumers.HANDLERS,
-        collaborators={"protector": protector},
-        clock=clock,
-        access=access.ACCESS,
-    )
+    runtime = Runtime.of_service(settings, orm, consumers, access, clock=clock, collaborators={"protector": protector})
     runtime.protector = protector  # the routes' (entrypoints.deps)
     runtime.unit_lookup = units or unit_lookup  # the registration's unit check (entrypoints.http_triage)
     runtime.routers += [http.router, http_triage.router, http_templates.router, http_contacts.router]

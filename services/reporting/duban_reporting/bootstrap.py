@@ -25,15 +25,7 @@ def bootstrap(
     default: reporting's own copy of tasking's directory, adapters/units.py). ``senders`` is
     escalation's seam: reporting sends nothing (the same signature in every service)."""
     settings = settings or ReportingSettings()
-    runtime = Runtime(
-        settings,
-        metadata=orm.metadata,
-        tables=orm.infra,
-        handlers=consumers.HANDLERS,
-        clock=clock,
-        access=access.ACCESS,
-        unit_scope=access.UNITS,
-    )
+    runtime = Runtime.of_service(settings, orm, consumers, access, clock=clock)
     calendar, names = WorkCalendar(), units or UnitNames(runtime.db)
     runtime.routers.extend(
         [http.router, http_reports.router, http_documents.router, http_rhythm.router, signoff_routes.router]

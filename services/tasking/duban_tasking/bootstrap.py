@@ -20,15 +20,7 @@ def bootstrap(
     """``units`` and ``senders`` are the other services' seams: tasking keeps the units directory
     itself and sends nothing, so it takes none (the same signature in every service)."""
     settings = settings or TaskingSettings()
-    runtime = Runtime(
-        settings,
-        metadata=orm.metadata,
-        tables=orm.infra,
-        handlers=consumers.HANDLERS,
-        clock=clock,
-        access=access.ACCESS,
-        unit_scope=access.UNITS,
-    )
+    runtime = Runtime.of_service(settings, orm, consumers, access, clock=clock)
     runtime.signoff = signoffs.desk()
     runtime.background.append(lambda: publish_unpublished(runtime))  # units from before the directory was published
     runtime.calendar, runtime.offices = WorkCalendar(), IssuingLookup(settings.intake_url, settings.service_headers())

@@ -5,7 +5,7 @@ to its access table and unit wall."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
@@ -62,6 +62,10 @@ def turn_of(request: Request) -> Turn:
     return Turn(person, frozenset({role} if role else ()), auth.acting_unit(request))
 
 
+DeskDep = Annotated[Desk, Depends(desk_of)]  # the service's sign-off desk (Runtime.signoff)
+TurnDep = Annotated[Turn, Depends(turn_of)]
+
+
 def person_name(request: Request, turn: Turn, person: str | None) -> str:
     """How the records name who acts: the token's name (with the unit), else who the headers state."""
     return (person or turn.person) if auth.principal_of(request) is not None else turn.person
@@ -75,9 +79,9 @@ def refused(error: SignoffError) -> HTTPException:
 async def approvals(
     request: Request,
     tenant: str,
+    desk: DeskDep,
+    turn: TurnDep,
     mine: bool = Query(True, description="1: the drafts waiting for my step"),
-    desk: Desk = Depends(desk_of),
-    turn: Turn = Depends(turn_of),
 ) -> list[DraftOut]:
     """What waits for me (``mine=1``), or every draft waiting for one of my roles' steps (``mine=0``)."""
     async with runtime_of(request).db.read() as session:
@@ -86,7 +90,7 @@ async def approvals(
 
 
 @router.get(DRAFT, response_model=DraftOut)
-async def get_draft(request: Request, tenant: str, draft_id: str, desk: Desk = Depends(desk_of)) -> DraftOut:
+async def get_draft(request: Request, tenant: str, draft_id: str, desk: DeskDep) -> DraftOut:
     try:
         async with runtime_of(request).db.read() as session:
             return draft_out(await desk.view(session, valid_tenant(tenant), draft_id))
@@ -100,9 +104,9 @@ async def take_step(
     tenant: str,
     draft_id: str,
     body: StepIn,
-    desk: Desk = Depends(desk_of),
-    turn: Turn = Depends(turn_of),
-    person: str | None = Depends(auth.acting_person),
+    desk: DeskDep,
+    turn: TurnDep,
+    person: auth.ActingPerson,
 ) -> DraftOut:
     """Take the draft's next step: approve (the last approval issues it) or refuse with a reason."""
     decision = Decision(body.decision, body.reason, body.action)
@@ -117,7 +121,7 @@ async def take_step(
 
 
 @router.get(CHAIN, response_model=ChainOut)
-async def get_chain(request: Request, tenant: str, doc_type: str, desk: Desk = Depends(desk_of)) -> ChainOut:
+async def get_chain(request: Request, tenant: str, doc_type: str, desk: DeskDep) -> ChainOut:
     try:
         async with runtime_of(request).db.read() as session:
             chain, own = await desk.chain(session, valid_tenant(tenant), doc_type)
@@ -132,8 +136,8 @@ async def put_chain(
     tenant: str,
     doc_type: str,
     body: Chain,
-    desk: Desk = Depends(desk_of),
-    person: str | None = Depends(auth.acting_person),
+    desk: DeskDep,
+    person: auth.ActingPerson,
 ) -> ChainOut:
     """The tenant's chain for this type of document (``{"steps": []}``: automatic, where its rules allow)."""
     try:

@@ -168,14 +168,7 @@ class Desk:
         number = await self.kinds[row["doc_type"]].issue(uow, {**row, "steps": steps})
         values = dict(status="issued", next_step=len(steps), waiting_role=None, number=number, issued_at=uow.now())
         await repository.update_draft(uow.session, self.tables, row["id"], **values)
-        uow.audit(
-            row["tenant"],
-            "signoff.issued",
-            draft_id=row["id"],
-            doc_type=row["doc_type"],
-            task_id=row["task_id"],
-            number=number,
-        )
+        _audit_draft(uow, row, "signoff.issued", task_id=row["task_id"], number=number)
         return {**row, **values, "steps": steps}
 
     async def _refuse(self, uow: UnitOfWork, row: dict, steps: list[dict]) -> dict:
@@ -221,22 +214,20 @@ class Desk:
 
     async def reminded(self, uow: UnitOfWork, row: dict) -> None:
         await repository.update_draft(uow.session, self.tables, row["id"], reminded_at=uow.now())
-        uow.audit(
-            row["tenant"],
-            "signoff.reminded",
-            draft_id=row["id"],
-            doc_type=row["doc_type"],
-            waiting_role=row["waiting_role"],
-        )
+        _audit_draft(uow, row, "signoff.reminded", waiting_role=row["waiting_role"])
+
+
+def _audit_draft(uow: UnitOfWork, row: dict, action: str, **refs: Any) -> None:
+    """An audit entry about the draft in ``row``: its id and document type, then ``refs``."""
+    uow.audit(row["tenant"], action, draft_id=row["id"], doc_type=row["doc_type"], **refs)
 
 
 def _audit_step(uow: UnitOfWork, row: dict, taken: dict) -> None:
     """One audit entry per step taken: who, in which role, what they decided and why."""
-    uow.audit(
-        row["tenant"],
+    _audit_draft(
+        uow,
+        row,
         "signoff.step",
-        draft_id=row["id"],
-        doc_type=row["doc_type"],
         task_id=row["task_id"],
         step=taken["step"] + 1,
         step_action=taken["action"],

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, or_, select
+from sqlalchemy import Table, and_, bindparam, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from duban_common.calendar import WorkCalendar, YearSchedule
@@ -81,31 +82,9 @@ async def update_deadline(session: AsyncSession, task_id: str, **values) -> None
     await session.execute(_DEADLINE_UPDATE, {"b_task": task_id, **values})
 
 
-async def add_history(
-    session: AsyncSession,
-    row: dict,
-    *,
-    reason: str,
-    at: datetime,
-    previous_due_on: date | None,
-    extension_id: str | None = None,
-) -> None:
-    await session.execute(
-        deadline_history.insert(),
-        dict(
-            tenant=row["tenant"],
-            task_id=row["task_id"],
-            revision=row["revision"],
-            due_on=row["due_on"],
-            due_at=row["due_at"],
-            previous_due_on=previous_due_on,
-            provisional=row["provisional"],
-            reason=reason,
-            note=row.get("note"),
-            extension_id=extension_id,
-            at=at,
-        ),
-    )
+async def add_history(session: AsyncSession, moved: dict) -> None:
+    """A row of a task's deadline history: the deadline as it was moved (deadlines.emit_set)."""
+    await session.execute(deadline_history.insert(), moved)
 
 
 async def cancel_timers(
@@ -136,24 +115,11 @@ async def fired_keys(session: AsyncSession, tenant: str, task_id: str) -> set[tu
 
 
 async def insert_timers(session: AsyncSession, tenant: str, task_id: str, planned: list[Planned], at: datetime) -> None:
+    """The ``planned`` timers of the task, pending from ``at``."""
     if planned:
+        pending = dict(tenant=tenant, task_id=task_id, state="pending", created_at=at, deferrals=0)
         await session.execute(
-            timers.insert(),
-            [
-                dict(
-                    id=str(uuid.uuid4()),
-                    tenant=tenant,
-                    task_id=task_id,
-                    kind=p.kind,
-                    seq=p.seq,
-                    ref_on=p.ref_on,
-                    due_at=p.due_at,
-                    state="pending",
-                    created_at=at,
-                    deferrals=0,
-                )
-                for p in planned
-            ],
+            timers.insert(), [dict(asdict(timer), id=str(uuid.uuid4()), **pending) for timer in planned]
         )
 
 
@@ -173,49 +139,32 @@ async def assignment_limits(session: AsyncSession, tenant: str, task_id: str) ->
     return {kind: due_at for kind, due_at in rows}
 
 
-async def task_timers(session: AsyncSession, tenant: str, task_id: str) -> list[dict]:
-    rows = (
-        (
-            await session.execute(
-                select(
-                    timers.c.id,
-                    timers.c.kind,
-                    timers.c.seq,
-                    timers.c.ref_on,
-                    timers.c.due_at,
-                    timers.c.state,
-                    timers.c.fired_at,
-                    timers.c.event_id,
-                    timers.c.note,
-                )
-                .where(timers.c.tenant == tenant, timers.c.task_id == task_id)
-                .order_by(timers.c.due_at, timers.c.kind)
-            )
-        )
-        .mappings()
-        .all()
+TIMER_COLUMNS = ("id", "kind", "seq", "ref_on", "due_at", "state", "fired_at", "event_id", "note")
+
+
+async def _task_rows(
+    session: AsyncSession, table: Table, tenant: str, task_id: str, order_by: tuple[str, ...], only=None
+) -> list[dict]:
+    """A task's rows of ``table`` in the order of the ``order_by`` columns; ``only``: the columns wanted (all)."""
+    columns = table.c
+    query = (
+        select(*([columns[name] for name in only] if only else [table]))
+        .where(columns.tenant == tenant, columns.task_id == task_id)
+        .order_by(*(columns[name] for name in order_by))
     )
-    return [dict(r) for r in rows]
+    return [dict(row) for row in (await session.execute(query)).mappings().all()]
+
+
+async def task_timers(session: AsyncSession, tenant: str, task_id: str) -> list[dict]:
+    return await _task_rows(session, timers, tenant, task_id, ("due_at", "kind"), only=TIMER_COLUMNS)
 
 
 async def deadline_history_of(session: AsyncSession, tenant: str, task_id: str) -> list[dict]:
-    columns = deadline_history.c
-    query = (
-        select(deadline_history)
-        .where(columns.tenant == tenant, columns.task_id == task_id)
-        .order_by(columns.revision, columns.id)
-    )
-    return [dict(row) for row in (await session.execute(query)).mappings().all()]
+    return await _task_rows(session, deadline_history, tenant, task_id, ("revision", "id"))
 
 
 async def task_extensions(session: AsyncSession, tenant: str, task_id: str) -> list[dict]:
-    columns = extensions.c
-    query = (
-        select(extensions)
-        .where(columns.tenant == tenant, columns.task_id == task_id)
-        .order_by(columns.requested_at, columns.id)
-    )
-    return [dict(row) for row in (await session.execute(query)).mappings().all()]
+    return await _task_rows(session, extensions, tenant, task_id, ("requested_at", "id"))
 
 
 async def tenant_extensions(

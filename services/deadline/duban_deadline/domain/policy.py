@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from duban_common.calendar import Span, WorkCalendar, months_after
 from duban_common.contracts.events import MatterOrigin
@@ -291,27 +291,9 @@ def basis_for(
     return Basis(start_day(rule, origin, assigned_on), rule, requested_due_on, beyond_maximum)
 
 
-def compute(
-    cal: WorkCalendar,
-    origin: MatterOrigin,
-    assigned_on: date,
-    *,
-    has_co_units: bool,
-    requested_due_on: date | None,
-    rules: dict[str, Rule] = DEFAULT_RULES,
-    beyond_maximum: BeyondMaximum = "cap",
-    scheme: RuleScheme = "by_source",
-) -> Deadline:
-    basis = basis_for(
-        origin,
-        assigned_on,
-        has_co_units=has_co_units,
-        requested_due_on=requested_due_on,
-        rules=rules,
-        beyond_maximum=beyond_maximum,
-        scheme=scheme,
-    )
-    return evaluate(cal, basis)
+def compute(cal: WorkCalendar, origin: MatterOrigin, assigned_on: date, **basis: Any) -> Deadline:
+    """The deadline in one call: ``evaluate`` of ``basis_for`` (``basis``: its keyword arguments)."""
+    return evaluate(cal, basis_for(origin, assigned_on, **basis))
 
 
 def counts_feedback(basis: Basis) -> bool:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from datetime import date
 from typing import Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from duban_common import auth
 from duban_common.dependencies import RuntimeDep
 from duban_common.http import ERROR_RESPONSES, OFFSET_MAX
+from duban_common.outbox import UnitOfWork
+from duban_common.runtime import Runtime
 
 from ..domain.extensions import Refused
 from ..service_layer import extensions as service
@@ -40,29 +44,32 @@ class DecisionIn(BaseModel):
 router = APIRouter(tags=["extensions"], responses=ERROR_RESPONSES)
 
 
+@contextlib.asynccontextmanager
+async def _unit_of_work(runtime: Runtime, tenant: str) -> AsyncIterator[UnitOfWork]:
+    """The tenant checked, then a unit of work whose refusals answer as HTTP: a request or a deadline
+    not found 404, a broken extension rule 409 or 422 (common.refusal)."""
+    common.valid_tenant(tenant)
+    try:
+        async with runtime.unit_of_work() as uow:
+            yield uow
+    except service.NotFound as error:
+        raise HTTPException(404, str(error)) from None
+    except Refused as refused:
+        raise common.refusal(refused) from None
+
+
 @router.post("/v1/tenants/{tenant}/tasks/{task_id}/extensions", status_code=201)
 async def request_extension(
     tenant: str,
     task_id: str,
     body: ExtensionRequestIn,
     runtime: RuntimeDep,
-    who: str | None = Depends(auth.acting_person),
+    who: auth.ActingPerson,
 ) -> dict:
-    common.valid_tenant(tenant)
-    try:
-        async with runtime.unit_of_work() as uow:
-            return await service.request(
-                uow,
-                tenant,
-                task_id,
-                reason=body.reason.strip(),
-                requested_due_on=body.requested_due_on,
-                requested_by=who,
-            )
-    except service.NotFound as e:
-        raise HTTPException(404, str(e)) from None
-    except Refused as e:
-        raise common.refusal(e) from None
+    async with _unit_of_work(runtime, tenant) as uow:
+        return await service.request(
+            uow, tenant, task_id, reason=body.reason.strip(), requested_due_on=body.requested_due_on, requested_by=who
+        )
 
 
 @router.get("/v1/tenants/{tenant}/tasks/{task_id}/extensions")
@@ -92,23 +99,17 @@ async def decide(
     extension_id: str,
     body: DecisionIn,
     runtime: RuntimeDep,
-    who: str | None = Depends(auth.acting_person),
+    who: auth.ActingPerson,
 ) -> dict:
-    common.valid_tenant(tenant)
-    try:
-        async with runtime.unit_of_work() as uow:
-            return await service.decide(
-                uow,
-                tenant,
-                task_id,
-                extension_id,
-                approved=body.decision == "approved",
-                reason=body.reason,
-                granted_due_on=body.due_on,
-                decided_by=who,
-                default_due_time=runtime.settings.due_time,
-            )
-    except service.NotFound as e:
-        raise HTTPException(404, str(e)) from None
-    except Refused as e:
-        raise common.refusal(e) from None
+    async with _unit_of_work(runtime, tenant) as uow:
+        return await service.decide(
+            uow,
+            tenant,
+            task_id,
+            extension_id,
+            approved=body.decision == "approved",
+            reason=body.reason,
+            granted_due_on=body.due_on,
+            decided_by=who,
+            default_due_time=runtime.settings.due_time,
+        )

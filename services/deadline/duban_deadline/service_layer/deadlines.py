@@ -17,6 +17,10 @@ from ..adapters import repository as repo
 from ..domain import policy, timers
 from ..domain.settings import TenantPolicy
 
+# What a revision of a deadline copies from its row into its history and its deadline.set (with
+# the note, the previous day, the reason and the extension that moved it).
+MOVED_COLUMNS = ("task_id", "revision", "due_on", "due_at", "provisional")
+
 
 async def emit_set(
     uow: UnitOfWork,
@@ -32,34 +36,24 @@ async def emit_set(
     what meets it, the sign-for and decline limits, when the light turns yellow."""
     rule = policy.Basis.from_json(row["basis"]).rule
     limits = await repo.assignment_limits(uow.session, row["tenant"], row["task_id"])
-    await uow.emit(
-        row["tenant"],
-        DEADLINE_SET,
-        DeadlineSet(
-            task_id=row["task_id"],
-            matter_id=row["matter_id"],
-            start_on=row["start_on"],
-            due_on=row["due_on"],
-            due_at=row["due_at"],
-            rule=row["rule"],
-            provisional=row["provisional"],
-            note=row.get("note"),
-            previous_due_on=previous_due_on,
-            reason=reason,
-            revision=row["revision"],
-            extension_id=extension_id,
-            lead_unit=row.get("lead_unit"),
-            counted_from=rule.counted_from,
-            satisfied_by=rule.satisfied_by,
-            rule_label=policy.label_of(rule, (row.get("origin") or {}).get("kind")),
-            acknowledge_by=limits.get(timers.ACKNOWLEDGEMENT),
-            decline_until=limits.get(timers.DECLINE),
-            yellow_from=timers.yellow_from(cal, row["due_on"], p),
-        ),
+    moved = {name: row[name] for name in MOVED_COLUMNS} | dict(
+        note=row.get("note"), previous_due_on=previous_due_on, reason=reason, extension_id=extension_id
     )
-    await repo.add_history(
-        uow.session, row, reason=reason, at=uow.now(), previous_due_on=previous_due_on, extension_id=extension_id
+    event = DeadlineSet(
+        **moved,
+        matter_id=row["matter_id"],
+        start_on=row["start_on"],
+        rule=row["rule"],
+        lead_unit=row.get("lead_unit"),
+        counted_from=rule.counted_from,
+        satisfied_by=rule.satisfied_by,
+        rule_label=policy.label_of(rule, (row.get("origin") or {}).get("kind")),
+        acknowledge_by=limits.get(timers.ACKNOWLEDGEMENT),
+        decline_until=limits.get(timers.DECLINE),
+        yellow_from=timers.yellow_from(cal, row["due_on"], p),
     )
+    await uow.emit(row["tenant"], DEADLINE_SET, event)
+    await repo.add_history(uow.session, dict(moved, tenant=row["tenant"], at=uow.now()))
 
 
 async def replan_deadline_timers(uow: UnitOfWork, row: dict, cal: WorkCalendar, p: TenantPolicy, note: str) -> None:

@@ -20,6 +20,15 @@ from .handlers import TaskNotKnownYet
 log = get_logger(__name__)
 
 
+# extension.decided's fields from the decision's columns of the extensions table
+DECIDED_FIELDS = {
+    "decision": "status",
+    "reason": "decision_reason",
+    "new_due_on": "granted_due_on",
+    "decided_by": "decided_by",
+}
+
+
 class NotFound(LookupError):
     pass
 
@@ -27,50 +36,25 @@ class NotFound(LookupError):
 async def request(
     uow: UnitOfWork, tenant: str, task_id: str, *, reason: str, requested_due_on: date, requested_by: str | None
 ) -> dict:
-    """Over HTTP: checked, recorded, and published as ``extension.requested``."""
+    """Over HTTP: checked, recorded like a request that comes as an event, and published as
+    ``extension.requested``."""
     row = await repo.get_deadline(uow.session, tenant, task_id, lock=True)
     if row is None:
         raise NotFound(f"task {task_id} of tenant {tenant} has no deadline")
-    cal = await repo.load_calendar(uow.session, tenant)
-    basis = policy.Basis.from_json(row["basis"])
-    cap = policy.cap_of(cal, basis)
-    rules.check_request(
-        now=uow.now(),
-        status=row["status"],
-        due_on=row["due_on"],
-        due_at=row["due_at"],
-        requested_on=cal.roll_forward(requested_due_on).day,
-        cap_on=cap.day if cap else None,
-        pending=await repo.has_pending_extension(uow.session, tenant, task_id),
-    )
-    ext = dict(
-        id=str(uuid.uuid4()),
-        tenant=tenant,
+    requested = ev.ExtensionRequested(
+        extension_id=str(uuid.uuid4()),
         task_id=task_id,
+        matter_id=row["matter_id"],
+        unit=row["lead_unit"],
         reason=reason,
         requested_due_on=requested_due_on,
         current_due_on=row["due_on"],
         requested_at=uow.now(),
         requested_by=requested_by,
-        channel="http",
-        status="pending",
     )
-    await repo.insert_extension(uow.session, ext)
-    await uow.emit(
-        tenant,
-        ev.EXTENSION_REQUESTED,
-        ev.ExtensionRequested(
-            extension_id=ext["id"],
-            task_id=task_id,
-            matter_id=row["matter_id"],
-            unit=row["lead_unit"],
-            reason=reason,
-            requested_due_on=requested_due_on,
-            current_due_on=row["due_on"],
-            requested_at=ext["requested_at"],
-            requested_by=requested_by,
-        ),
-    )
+    await _check_request(uow, tenant, requested, row)
+    ext = await _record_request(uow, tenant, requested, row, channel="http")
+    await uow.emit(tenant, ev.EXTENSION_REQUESTED, requested)
     return ext
 
 
@@ -85,8 +69,12 @@ async def on_extension_requested(
     row = await repo.get_deadline(uow.session, tenant, e.task_id, lock=True)
     if row is None:
         raise TaskNotKnownYet(f"task {e.task_id} of tenant {tenant} has no deadline yet")
-    refusal = await _refusal_of(uow, tenant, e, row)
-    await _record_event_request(uow, tenant, e, row)
+    try:
+        await _check_request(uow, tenant, e, row)
+        refusal = None
+    except rules.Refused as refused:
+        refusal = str(refused)
+    await _record_request(uow, tenant, e, row, channel="event")
     if refusal:
         await decide(
             uow,
@@ -101,42 +89,39 @@ async def on_extension_requested(
         )
 
 
-async def _refusal_of(uow: UnitOfWork, tenant: str, requested: ev.ExtensionRequested, row: dict) -> str | None:
-    """Why the request breaks the extension rules, or None when it does not."""
+async def _check_request(uow: UnitOfWork, tenant: str, requested: ev.ExtensionRequested, row: dict) -> None:
+    """rules.Refused when the request breaks the extension rules (the deadline's cap, a pending one, …)."""
     cal = await repo.load_calendar(uow.session, tenant)
     cap = policy.cap_of(cal, policy.Basis.from_json(row["basis"]))
-    try:
-        rules.check_request(
-            now=requested.requested_at,
-            status=row["status"],
-            due_on=row["due_on"],
-            due_at=row["due_at"],
-            requested_on=cal.roll_forward(requested.requested_due_on).day,
-            cap_on=cap.day if cap else None,
-            pending=await repo.has_pending_extension(uow.session, tenant, requested.task_id),
-        )
-    except rules.Refused as refused:
-        return str(refused)
-    return None
-
-
-async def _record_event_request(uow: UnitOfWork, tenant: str, requested: ev.ExtensionRequested, row: dict) -> None:
-    """Store a request that came in as an event, pending until decided."""
-    await repo.insert_extension(
-        uow.session,
-        dict(
-            id=requested.extension_id,
-            tenant=tenant,
-            task_id=requested.task_id,
-            reason=requested.reason,
-            requested_due_on=requested.requested_due_on,
-            current_due_on=row["due_on"],
-            requested_at=requested.requested_at,
-            requested_by=requested.requested_by,
-            channel="event",
-            status="pending",
-        ),
+    rules.check_request(
+        now=requested.requested_at,
+        status=row["status"],
+        due_on=row["due_on"],
+        due_at=row["due_at"],
+        requested_on=cal.roll_forward(requested.requested_due_on).day,
+        cap_on=cap.day if cap else None,
+        pending=await repo.has_pending_extension(uow.session, tenant, requested.task_id),
     )
+
+
+async def _record_request(
+    uow: UnitOfWork, tenant: str, requested: ev.ExtensionRequested, row: dict, *, channel: str
+) -> dict:
+    """Store a request, pending until decided; ``channel``: how it came (http, event)."""
+    ext = dict(
+        id=requested.extension_id,
+        tenant=tenant,
+        task_id=requested.task_id,
+        reason=requested.reason,
+        requested_due_on=requested.requested_due_on,
+        current_due_on=row["due_on"],
+        requested_at=requested.requested_at,
+        requested_by=requested.requested_by,
+        channel=channel,
+        status="pending",
+    )
+    await repo.insert_extension(uow.session, ext)
+    return ext
 
 
 async def decide(
@@ -191,20 +176,15 @@ async def decide(
 async def _emit_decided(
     uow: UnitOfWork, tenant: str, row: dict, ext: dict, values: dict, *, previous_due_on: date
 ) -> None:
-    """Publish ``extension.decided`` for a decision just recorded."""
-    await uow.emit(
-        tenant,
-        ev.EXTENSION_DECIDED,
-        ev.ExtensionDecided(
-            extension_id=ext["id"],
-            task_id=ext["task_id"],
-            matter_id=row["matter_id"],
-            decision=values["status"],
-            reason=values["decision_reason"],
-            requested_due_on=ext["requested_due_on"],
-            previous_due_on=previous_due_on,
-            new_due_on=values["granted_due_on"],
-            decided_at=uow.now(),
-            decided_by=values["decided_by"],
-        ),
+    """Publish ``extension.decided`` for a decision just recorded (``values``: its columns)."""
+    decided = {field: values[column] for field, column in DECIDED_FIELDS.items()}
+    event = ev.ExtensionDecided(
+        extension_id=ext["id"],
+        task_id=ext["task_id"],
+        matter_id=row["matter_id"],
+        requested_due_on=ext["requested_due_on"],
+        previous_due_on=previous_due_on,
+        decided_at=uow.now(),
+        **decided,
     )
+    await uow.emit(tenant, ev.EXTENSION_DECIDED, event)

@@ -49,6 +49,32 @@ def _urges_before(t: TaskFacts) -> str:
     return f"此前已于{'、'.join(chinese_date(d) for d in t.earlier_urges)}催办{len(t.earlier_urges)}次。"
 
 
+def _task_table(t: TaskFacts, today: date, *rows: tuple[str, str]) -> Table:
+    """The form of an urge or an order: the task, its number, deadline and lateness, then ``rows``."""
+    task_rows = (
+        ("督办事项", t.title),
+        ("交办单号", t.notice_no or "—"),
+        ("办理时限", _day(t.due_on)),
+        ("办理情况", lateness(t, today)),
+    )
+    return Table(None, task_rows + rows)
+
+
+def _to_lead_unit(
+    t: TaskFacts,
+    kind: str,
+    title: str,
+    body: tuple,
+    *,
+    number: str,
+    issuing: Issuing,
+    issued_on: date,
+    copies_to: tuple[str, ...],
+) -> Document:
+    """An urge or an order: addressed to the task's lead unit, copied to ``copies_to``."""
+    return Document(kind, issuing, number, title, body, issued_on, addressee=f"{t.unit}：", copies_to=copies_to)
+
+
 def urge_notice(
     t: TaskFacts,
     *,
@@ -65,28 +91,13 @@ def urge_notice(
         _history(t, issued_on) + _urges_before(t) + f"因{why}，现予第{urge_no}次催办。",
         f"请你单位高度重视，于{chinese_date(reply_by)}前向{issuing.body}书面反馈办理进展和存在的问题；"
         "已办结的，请同时报送办结报告及佐证材料。逾期仍未办结的，将按规定予以通报。",
-        Table(
-            None,
-            (
-                ("督办事项", t.title),
-                ("交办单号", t.notice_no or "—"),
-                ("办理时限", _day(t.due_on)),
-                ("办理情况", lateness(t, issued_on)),
-                ("催办事由", why),
-                ("催办次数", f"第{urge_no}次"),
-                ("反馈时限", f"{chinese_date(reply_by)}前"),
-            ),
+        _task_table(
+            t, issued_on, ("催办事由", why), ("催办次数", f"第{urge_no}次"), ("反馈时限", f"{chinese_date(reply_by)}前")
         ),
     )
-    return Document(
-        kind="urge",
-        issuing=issuing,
-        number=number,
-        title=f"关于“{t.title}”的督办事项催办单",
-        addressee=f"{t.unit}：",
-        body=body,
-        issued_on=issued_on,
-        copies_to=copies_to,
+    title = f"关于“{t.title}”的督办事项催办单"
+    return _to_lead_unit(
+        t, "urge", title, body, number=number, issuing=issuing, issued_on=issued_on, copies_to=copies_to
     )
 
 
@@ -109,29 +120,18 @@ def supervision_order(
         + "经县人民政府领导批准，现对该事项下发督办单，请你单位按以下要求办理：",
         requirement.strip(),
         f"请于{chinese_date(reply_by)}前将落实情况书面报告{issuing.body}。",
-        Table(
-            None,
-            (
-                ("督办事项", t.title),
-                ("交办单号", t.notice_no or "—"),
-                ("办理时限", _day(t.due_on)),
-                ("办理情况", lateness(t, issued_on)),
-                ("报告时限", f"{chinese_date(reply_by)}前"),
-                ("拟办", proposed_by),
-                ("审批", approved_by or "—"),
-                ("签发", signed_by or "—"),
-            ),
+        _task_table(
+            t,
+            issued_on,
+            ("报告时限", f"{chinese_date(reply_by)}前"),
+            ("拟办", proposed_by),
+            ("审批", approved_by or "—"),
+            ("签发", signed_by or "—"),
         ),
     )
-    return Document(
-        kind="order",
-        issuing=issuing,
-        number=number,
-        title=f"关于“{t.title}”的督办单",
-        addressee=f"{t.unit}：",
-        body=body,
-        issued_on=issued_on,
-        copies_to=copies_to,
+    title = f"关于“{t.title}”的督办单"
+    return _to_lead_unit(
+        t, "order", title, body, number=number, issuing=issuing, issued_on=issued_on, copies_to=copies_to
     )
 
 
@@ -327,14 +327,6 @@ def transfer_letter(
         + "根据督查督办工作有关规定，现将该问题线索移送你委，请依规依纪依法处理，并将处理结果函告我办。",
         "事项的交办、催办、通报、书面说明及审核、移送审批等情况详见附件。",
     )
-    return Document(
-        kind="transfer",
-        issuing=issuing,
-        number=number,
-        title=f"关于移送“{t.title}”督办问题线索的函",
-        addressee=addressee,
-        body=body,
-        issued_on=issued_on,
-        mark_suffix="",
-        annexes=(dossier_annex(dossier, names),),
-    )
+    title = f"关于移送“{t.title}”督办问题线索的函"
+    annexes = (dossier_annex(dossier, names),)
+    return Document("transfer", issuing, number, title, body, issued_on, addressee, mark_suffix="", annexes=annexes)

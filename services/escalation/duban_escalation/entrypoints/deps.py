@@ -1,42 +1,65 @@
-"""What escalation's routes get through ``Depends`` besides the runtime: the work calendar and
-the documents (set on the runtime by bootstrap), the sign-off desk; the way a refusal answers and
+"""What escalation's routes get through ``Depends`` besides the runtime and the work calendar
+(duban_common.dependencies) and the sign-off desk (duban_common.signoff.routes): the documents
+(set on the runtime by bootstrap), a manual trigger of the ladder, the way a refusal answers and
 the person a sign-off names."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException
+from fastapi import Depends, Header, HTTPException
 
+from duban_common import auth
 from duban_common.calendar import WorkCalendar
-from duban_common.dependencies import RuntimeDep
-from duban_common.signoff import Desk, SignoffError
-from duban_common.signoff.routes import desk_of
+from duban_common.dependencies import CalendarDep, RuntimeDep
+from duban_common.outbox import UnitOfWork
+from duban_common.runtime import Runtime
+from duban_common.signoff import SignoffError
 
 from ..service_layer.actions import Refused
 from ..service_layer.documents import Documents
-
-
-def calendar_of(runtime: RuntimeDep) -> WorkCalendar:
-    return runtime.calendar
 
 
 def documents_of(runtime: RuntimeDep) -> Documents:
     return runtime.documents
 
 
-CalendarDep = Annotated[WorkCalendar, Depends(calendar_of)]
 DocumentsDep = Annotated[Documents, Depends(documents_of)]
-DeskDep = Annotated[Desk, Depends(desk_of)]
 
 
-@contextlib.contextmanager
-def refusals() -> Iterator[None]:
-    """A service function's refusal (or a sign-off chain's) as the HTTP answer it names."""
+@dataclass(frozen=True)
+class Trigger:
+    """A ladder's step asked for by hand: who asks (the token), the Idempotency-Key that makes a
+    retry a no-op, and what the climb needs (the runtime, its notice contexts, the work calendar)."""
+
+    runtime: Runtime
+    calendar: WorkCalendar
+    idempotency_key: str | None
+    person: str | None
+
+
+def trigger_of(
+    runtime: RuntimeDep,
+    calendar: CalendarDep,
+    person: auth.ActingPerson,
+    idempotency_key: str | None = Header(None),
+) -> Trigger:
+    return Trigger(runtime, calendar, idempotency_key, person)
+
+
+TriggerDep = Annotated[Trigger, Depends(trigger_of)]
+
+
+@contextlib.asynccontextmanager
+async def unit_of_work(runtime: Runtime) -> AsyncIterator[UnitOfWork]:
+    """A route's unit of work; a service function's refusal (or a sign-off chain's) in it answers as
+    the HTTP status it names, and nothing is changed."""
     try:
-        yield
+        async with runtime.unit_of_work() as uow:
+            yield uow
     except Refused as error:
         raise HTTPException(error.status, error.detail) from None
     except SignoffError as error:

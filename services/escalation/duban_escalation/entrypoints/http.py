@@ -4,7 +4,7 @@ deliveries of its messages) is in http_sent.py beside this file."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Header, HTTPException
+from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field, ValidationError
 
 from duban_common import auth, problems
@@ -14,7 +14,7 @@ from duban_common.http import ERROR_RESPONSES, valid_tenant
 from ..domain.ladder import PRESETS, Ladder
 from ..service_layer import actions, rules, views
 from . import http_sent
-from .deps import CalendarDep, named, refusals
+from .deps import TriggerDep, named, unit_of_work
 
 router = APIRouter(tags=["escalation"], responses=ERROR_RESPONSES)
 
@@ -73,47 +73,29 @@ async def put_ladder(tenant: str, body: dict, runtime: RuntimeDep) -> dict:
 
 
 @router.post("/v1/tenants/{tenant}/tasks/{task_id}/urge")
-async def manual_urge(
-    tenant: str,
-    task_id: str,
-    body: UrgeIn,
-    runtime: RuntimeDep,
-    calendar: CalendarDep,
-    idempotency_key: str | None = Header(None),
-    person: str | None = Depends(auth.acting_person),
-) -> dict:
-    with refusals():
-        async with runtime.unit_of_work() as uow:
-            count = await actions.manual_urge(
-                uow,
-                runtime.contexts,
-                calendar,
-                valid_tenant(tenant),
-                task_id,
-                note=body.reason.strip() or None,
-                by=person,
-                idempotency_key=idempotency_key,
-            )
+async def manual_urge(tenant: str, task_id: str, body: UrgeIn, trigger: TriggerDep) -> dict:
+    async with unit_of_work(trigger.runtime) as uow:
+        count = await actions.manual_urge(
+            uow,
+            trigger.runtime.contexts,
+            trigger.calendar,
+            valid_tenant(tenant),
+            task_id,
+            note=body.reason.strip() or None,
+            by=trigger.person,
+            idempotency_key=trigger.idempotency_key,
+        )
     return {"task_id": task_id, "urges": count}
 
 
 @router.post("/v1/tenants/{tenant}/tasks/{task_id}/rectification-unmet")
-async def rectification(
-    tenant: str,
-    task_id: str,
-    body: PersonIn,
-    runtime: RuntimeDep,
-    calendar: CalendarDep,
-    idempotency_key: str | None = Header(None),
-    person: str | None = Depends(auth.acting_person),
-) -> dict:
+async def rectification(tenant: str, task_id: str, body: PersonIn, trigger: TriggerDep) -> dict:
     """A leader's rectification demand is still not met (领导整改要求仍未落实)."""
-    by = named(body.by, person)  # a 422 for want of a name comes before anything is written
-    with refusals():
-        async with runtime.unit_of_work() as uow:
-            steps = await actions.rectification_unmet(
-                uow, runtime.contexts, calendar, valid_tenant(tenant), task_id, idempotency_key
-            )
+    by = named(body.by, trigger.person)  # a 422 for want of a name comes before anything is written
+    async with unit_of_work(trigger.runtime) as uow:
+        steps = await actions.rectification_unmet(
+            uow, trigger.runtime.contexts, trigger.calendar, valid_tenant(tenant), task_id, trigger.idempotency_key
+        )
     return {"task_id": task_id, "steps_taken": steps, "by": by}
 
 
@@ -123,13 +105,10 @@ async def explain(
     task_id: str,
     body: ExplanationIn,
     runtime: RuntimeDep,
-    acting_unit: str | None = Depends(auth.acting_unit),
+    unit: auth.ActingUnit,
 ) -> dict:
-    with refusals():
-        async with runtime.unit_of_work() as uow:
-            return await actions.submit_explanation(
-                uow, valid_tenant(tenant), task_id, acting_unit, body.text, body.attachments
-            )
+    async with unit_of_work(runtime) as uow:
+        return await actions.submit_explanation(uow, valid_tenant(tenant), task_id, unit, body.text, body.attachments)
 
 
 @router.get("/v1/tenants/{tenant}/tasks/{task_id}/escalation")

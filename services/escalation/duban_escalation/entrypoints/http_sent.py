@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -13,12 +14,12 @@ from duban_common import auth
 from duban_common.dependencies import RuntimeDep
 from duban_common.documents.files import MEDIA, content_disposition
 from duban_common.http import ERROR_RESPONSES, valid_tenant
-from duban_common.signoff import Turn
 from duban_common.signoff import routes as signoff_routes
+from duban_common.signoff.routes import DeskDep, TurnDep
 
 from ..service_layer import actions, orders, views
 from ..service_layer.documents import Documents, NotFound
-from .deps import DeskDep, DocumentsDep, named, refusals
+from .deps import DocumentsDep, named, unit_of_work
 
 router = APIRouter(tags=["escalation"], responses=ERROR_RESPONSES)
 
@@ -33,8 +34,10 @@ class OrderIn(BaseModel):
     )
 
 
-def _document_responses(description: str) -> dict:
-    return {200: {"content": {media: {} for media in MEDIA.values()}, "description": description}}
+def _document_route(path: str, description: str) -> Callable:
+    """GET ``path`` (ending in ``.{fmt}``): a document as Word or PDF, 200 described as ``description``."""
+    responses = {200: {"content": {media: {} for media in MEDIA.values()}, "description": description}}
+    return router.get(path, response_class=Response, responses=responses)
 
 
 async def _document(documents: Documents, make, tenant: str, key: str, fmt: str, fallback: str) -> Response:
@@ -50,19 +53,13 @@ async def _document(documents: Documents, make, tenant: str, key: str, fmt: str,
     )
 
 
-@router.get(
-    "/v1/tenants/{tenant}/urges/{urge_id}/notice.{fmt}",
-    response_class=Response,
-    responses=_document_responses("the urging notice (催办单) as Word or PDF"),
-)
+@_document_route("/v1/tenants/{tenant}/urges/{urge_id}/notice.{fmt}", "the urging notice (催办单) as Word or PDF")
 async def urge_notice(tenant: str, urge_id: str, fmt: Literal["docx", "pdf"], documents: DocumentsDep) -> Response:
     return await _document(documents, documents.urge, tenant, urge_id, fmt, f"urge-{urge_id}")
 
 
-@router.get(
-    "/v1/tenants/{tenant}/cases/{case_id}/letter.{fmt}",
-    response_class=Response,
-    responses=_document_responses("the transfer letter (移送函) with the dossier as its annex"),
+@_document_route(
+    "/v1/tenants/{tenant}/cases/{case_id}/letter.{fmt}", "the transfer letter (移送函) with the dossier as its annex"
 )
 async def transfer_letter(tenant: str, case_id: str, fmt: Literal["docx", "pdf"], documents: DocumentsDep) -> Response:
     return await _document(documents, documents.transfer, tenant, case_id, fmt, f"case-{case_id}")
@@ -75,14 +72,13 @@ async def propose_order(
     body: OrderIn,
     runtime: RuntimeDep,
     desk: DeskDep,
-    person: str | None = Depends(auth.acting_person),
+    person: auth.ActingPerson,
 ) -> dict:
     """Draft a 督办单; it then goes through its sign-off chain (POST drafts/{draft_id}/steps, or the step routes below)."""
-    with refusals():
-        async with runtime.unit_of_work() as uow:
-            return await actions.propose_order(
-                uow, desk, valid_tenant(tenant), task_id, body.requirement, named(body.proposed_by, person)
-            )
+    async with unit_of_work(runtime) as uow:
+        return await actions.propose_order(
+            uow, desk, valid_tenant(tenant), task_id, body.requirement, named(body.proposed_by, person)
+        )
 
 
 @router.post("/v1/tenants/{tenant}/supervision-orders/{order_id}/{step}")
@@ -93,23 +89,20 @@ async def advance_order(
     step: str,
     runtime: RuntimeDep,
     desk: DeskDep,
-    person: str | None = Depends(auth.acting_person),
-    turn: Turn = Depends(signoff_routes.turn_of),
+    turn: TurnDep,
+    person: auth.ActingPerson,
 ) -> dict:
     """The order's next step by its name (propose 提出, approve 同意, sign 签发): the same as POST drafts/{draft_id}/steps."""
     if step not in orders.STEP_ACTIONS:
         raise HTTPException(404, "步骤只能是 propose（提出）、approve（同意）或 sign（签发）")
-    with refusals():
-        async with runtime.unit_of_work() as uow:
-            return await actions.advance_order(
-                uow, desk, valid_tenant(tenant), order_id, step, turn, signoff_routes.person_name(request, turn, person)
-            )
+    async with unit_of_work(runtime) as uow:
+        return await actions.advance_order(
+            uow, desk, valid_tenant(tenant), order_id, step, turn, signoff_routes.person_name(request, turn, person)
+        )
 
 
-@router.get(
-    "/v1/tenants/{tenant}/supervision-orders/{order_id}/notice.{fmt}",
-    response_class=Response,
-    responses=_document_responses("the supervision order (督办单) as Word or PDF"),
+@_document_route(
+    "/v1/tenants/{tenant}/supervision-orders/{order_id}/notice.{fmt}", "the supervision order (督办单) as Word or PDF"
 )
 async def order_notice(tenant: str, order_id: str, fmt: Literal["docx", "pdf"], documents: DocumentsDep) -> Response:
     return await _document(documents, documents.order, tenant, order_id, fmt, f"order-{order_id}")

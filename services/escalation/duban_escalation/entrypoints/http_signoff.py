@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from duban_common import auth
+from duban_common.dependencies import RuntimeDep
 from duban_common.http import ERROR_RESPONSES, valid_tenant
 from duban_common.signoff import SignoffError
-from duban_common.signoff.routes import runtime_of
 
 from ..service_layer import assessment, views
 
@@ -42,8 +42,8 @@ async def assess(
     tenant: str,
     task_id: str,
     body: AssessmentIn,
-    runtime=Depends(runtime_of),
-    person: str | None = Depends(auth.acting_person),
+    runtime: RuntimeDep,
+    person: auth.ActingPerson,
 ) -> AssessmentOut:
     """At the transfer rung: 不充分 drafts the transfer (移送函), which the government's leader approves;
     充分 is recorded and the task stays with the office. No explanation at all can only be 不充分."""
@@ -72,7 +72,7 @@ async def assess(
 @router.get(WAITING)
 async def waiting(
     tenant: str,
-    runtime=Depends(runtime_of),
+    runtime: RuntimeDep,
     limit: int = Query(50, ge=1, le=200),
     offset: int = Query(0, ge=0),
 ) -> dict:

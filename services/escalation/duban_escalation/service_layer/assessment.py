@@ -53,24 +53,23 @@ async def assess(uow: UnitOfWork, desk: Desk, task: dict, adequate: bool, reason
     await uow.session.execute(
         explanation_assessments.update().where(columns.task_id == task["task_id"]).values(**values)
     )
-    await dossier.add(
+    await dossier.add_about(
         uow,
         task["tenant"],
-        task["matter_id"],
-        task["task_id"],
+        task,
         "explanation_assessed",
         {"adequate": adequate, "assessment": WORDS[adequate], "reason": reason, "by": by},
     )
     if not adequate:
-        draft = await desk.create(
+        draft = await dossier.draft_about(
+            desk,
             uow,
-            task["tenant"],
+            task,
             "transfer",
             f"transfer:{task['task_id']}",
             title=f"移送函：{task['title'] or ''}",
             payload={"assessment": WORDS[adequate], "reason": reason, "assessed_by": by},
-            created_by=by,
-            task_id=task["task_id"],
+            by=by,
         )
         values["draft_id"] = draft["id"]
         await uow.session.execute(

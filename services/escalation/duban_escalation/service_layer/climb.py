@@ -17,6 +17,8 @@ from ..domain.ladder import ACTIONS, steps_reached
 from . import assessment, dossier, drafting, notify
 from .rules import deduct, ladder_of
 
+BY_THE_RULES = "督办升级规则"  # who drafts what the ladder drafts by itself
+
 
 async def schedule(uow: UnitOfWork, tenant: str, task_id: str, kind: str, key: str, due_at) -> None:
     if (await uow.session.execute(select(timers.c.key).where(timers.c.key == key))).first() is None:
@@ -42,7 +44,7 @@ def _workdays_later(cal: WorkCalendar, instant, n: int, at: time = time(9, 0)):
     return at_local(cal.add_workdays(local_day(instant), n).day, at).astimezone(timezone.utc)
 
 
-async def urge(
+async def escalate(
     uow: UnitOfWork,
     task: dict,
     reason: str,
@@ -51,8 +53,11 @@ async def urge(
     ctx: notify.Context,
     note: str | None = None,
     by: str | None = None,
+    *,
+    again: bool = True,
 ) -> bool:
-    """Urge a task once per trigger; climb every rung the new count reaches. False: already done.
+    """Urge a task once per trigger; climb every rung the new count reaches; and, with ``again``,
+    while the task stays overdue, urge again after the ladder's interval. False: already done.
     The urge counts at once (the count is the ladder's clock); its 催办单 is a draft that takes its
     number, goes out and deducts when signed off (issuing.urge_notice). ``note``: what the office
     wrote (a manual urge), ``by``: who urged by hand."""
@@ -61,17 +66,19 @@ async def urge(
     count, urge_id = task["urges"] + 1, str(uuid.uuid4())
     urge_row = dict(id=urge_id, urge_no=count, reason=reason, note=note, urged_by=by, trigger_key=trigger_key)
     await _record_urge(uow, task, urge_row)
-    await drafting.desk_with(ctx).create(
+    await dossier.draft_about(
+        drafting.desk_with(ctx),
         uow,
-        task["tenant"],
+        task,
         "urge_notice",
         f"urge:{urge_id}",
         title=f"第{count}次催办：{task['title'] or ''}",
         payload={"urge_id": urge_id, "urge_no": count, "reason": reason, "note": note},
-        created_by=by or "督办升级规则",
-        task_id=task["task_id"],
+        by=by or BY_THE_RULES,
     )
     await _climb(uow, task, count, cal, ctx)
+    if again:
+        await _urge_again_later(uow, task, cal)
     return True
 
 
@@ -132,7 +139,7 @@ async def take_step(
     await uow.session.execute(
         steps_taken.insert(), dict(task_id=task["task_id"], step=n, tenant=tenant, actions=step.actions, at=now)
     )
-    common = dict(task_id=task["task_id"], matter_id=task["matter_id"], unit=task["unit"], step=n)
+    common = dict(dossier.about(task), step=n)
     await uow.emit(
         tenant,
         ev.ESCALATION_STEP_TAKEN,
@@ -156,20 +163,16 @@ async def take_step(
 async def _draft_public_censure(uow: UnitOfWork, task: dict, n: int, why: str, ctx: notify.Context) -> None:
     """公开通报批评 waits for its sign-off chain like the other bulletins."""
     text = f"{ctx.unit_name(task)}承办的“{task['title']}”{why}，经《督查专报》通报批评后仍未办理，予以公开通报批评。"
-    await drafting.desk_with(ctx).create(
-        uow,
-        task["tenant"],
-        "public_censure",
-        f"censure:{task['task_id']}:{n}",
-        title=text[:300],
-        payload={"step": n, "text": text, "unit_name": ctx.unit_name(task)},
-        created_by="督办升级规则",
-        task_id=task["task_id"],
+    payload = {"step": n, "text": text, "unit_name": ctx.unit_name(task)}
+    key = f"censure:{task['task_id']}:{n}"
+    desk = drafting.desk_with(ctx)
+    await dossier.draft_about(
+        desk, uow, task, "public_censure", key, title=text[:300], payload=payload, by=BY_THE_RULES
     )
 
 
 async def _admonish(uow: UnitOfWork, task: dict, n: int, ctx: notify.Context) -> None:
-    await dossier.add(uow, task["tenant"], task["matter_id"], task["task_id"], "admonition", {"step": n})
+    await dossier.add_about(uow, task["tenant"], task, "admonition", {"step": n})
     await notify.send(
         uow, ctx, task, "admonition", "【约谈通知】{unit}：因“{title}”多次催办未办结，请单位主要负责人按通知参加约谈。"
     )
@@ -185,23 +188,17 @@ async def _draft_bulletin(uow: UnitOfWork, task: dict, n: int, action: str, why:
     else:
         issued_by = "supervision_office" if action == "bulletin_office" else "government_office"
         text = f"{ctx.unit_name(task)}承办的“{task['title']}”{why}，予以{ACTIONS[action]}。"
-    await drafting.desk_with(ctx).create(
-        uow,
-        task["tenant"],
-        drafting.BULLETIN_TYPES[action],
-        f"bulletin:{task['task_id']}:{n}:{action}",
-        title=text[:300],
-        payload={"step": n, "issued_by": issued_by, "text": text},
-        created_by="督办升级规则",
-        task_id=task["task_id"],
-    )
+    payload = {"step": n, "issued_by": issued_by, "text": text}
+    key, doc_type = f"bulletin:{task['task_id']}:{n}:{action}", drafting.BULLETIN_TYPES[action]
+    desk = drafting.desk_with(ctx)
+    await dossier.draft_about(desk, uow, task, doc_type, key, title=text[:300], payload=payload, by=BY_THE_RULES)
 
 
 async def _require_explanation(
     uow: UnitOfWork, task: dict, n: int, step, cal: WorkCalendar, ctx: notify.Context
 ) -> None:
     tenant, now = task["tenant"], uow.now()
-    common = dict(task_id=task["task_id"], matter_id=task["matter_id"], unit=task["unit"], step=n)
+    common = dict(dossier.about(task), step=n)
     due_at = _workdays_later(cal, now, step.explanation_workdays, due_time_of(task))
     await uow.session.execute(
         explanations.insert(),
@@ -212,14 +209,7 @@ async def _require_explanation(
         ev.ESCALATION_EXPLANATION_REQUIRED,
         ev.EscalationExplanationRequired(due_at=due_at, required_at=now, **common),
     )
-    await dossier.add(
-        uow,
-        tenant,
-        task["matter_id"],
-        task["task_id"],
-        "explanation_required",
-        {"step": n, "due_at": due_at.isoformat()},
-    )
+    await dossier.add_about(uow, tenant, task, "explanation_required", {"step": n, "due_at": due_at.isoformat()})
     await schedule(
         uow, tenant, task["task_id"], "explanation", f"explanation:{task['task_id']}:{n}", due_at + timedelta(seconds=1)
     )
@@ -233,19 +223,8 @@ async def _require_explanation(
     )
 
 
-async def escalate(
-    uow: UnitOfWork,
-    task: dict,
-    reason: str,
-    key: str,
-    cal: WorkCalendar,
-    ctx: notify.Context,
-    note: str | None = None,
-    by: str | None = None,
-) -> None:
-    """Urge for this trigger and, while the task stays overdue, urge again after the ladder's interval."""
-    if not await urge(uow, task, reason, key, cal, ctx, note, by):
-        return
+async def _urge_again_later(uow: UnitOfWork, task: dict, cal: WorkCalendar) -> None:
+    """While the task stays overdue (and short of the transfer rung), the next urge after the ladder's interval."""
     row = (
         (await uow.session.execute(select(watched_tasks).where(watched_tasks.c.task_id == task["task_id"])))
         .mappings()
@@ -276,7 +255,7 @@ async def rectification_unmet(
     """A leader's rectification demand is still not met: take the rungs that answer it, once."""
     if (await uow.session.execute(select(urges.c.id).where(urges.c.trigger_key == key))).first():
         return []
-    await urge(uow, task, "rectification_unmet", key, cal, ctx)
+    await escalate(uow, task, "rectification_unmet", key, cal, ctx, again=False)
     task = dict(
         (await uow.session.execute(select(watched_tasks).where(watched_tasks.c.task_id == task["task_id"])))
         .mappings()

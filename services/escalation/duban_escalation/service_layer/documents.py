@@ -79,8 +79,17 @@ class Documents:
             earlier_urges=earlier,
         )
 
-    def _copies(self, ctx: notify.Context) -> tuple[str, ...]:
-        return tuple(ctx.units[c]["name"] for c in ctx.copy_units)
+    def _sent(self, kind: str, number: str, at: datetime, ctx: notify.Context, issuing: Issuing) -> dict:
+        """How an urge or an order goes out: numbered, issued on the (local) day of ``at``, its reply
+        due REPLY_WORKDAYS[kind] working days later, copied to the tenant's copy units."""
+        day = local_day(at)
+        return {
+            "number": number,
+            "issuing": issuing,
+            "issued_on": day,
+            "reply_by": self.cal.add_workdays(day, REPLY_WORKDAYS[kind]).day,
+            "copies_to": tuple(ctx.units[code]["name"] for code in ctx.copy_units),
+        }
 
     async def urge(self, tenant: str, urge_id: str) -> Document:
         ctx, issuing = await self._context(tenant)
@@ -89,16 +98,11 @@ class Documents:
             if u["notice_no"] is None:  # counted, its notice not signed off (yet)
                 raise NotFound(f"催办单 {urge_id} 不存在")
             facts = await self._facts(s, u["task_id"], ctx, urges_before=u["urge_no"])
-        day = local_day(u["at"])
         return notices.urge_notice(
             facts,
-            number=u["notice_no"],
             urge_no=u["urge_no"],
             reason=u["note"] or u["reason"],
-            issuing=issuing,
-            issued_on=day,
-            reply_by=self.cal.add_workdays(day, REPLY_WORKDAYS["urge"]).day,
-            copies_to=self._copies(ctx),
+            **self._sent("urge", u["notice_no"], u["at"], ctx, issuing),
         )
 
     async def order(self, tenant: str, order_id: str) -> Document:
@@ -113,18 +117,13 @@ class Documents:
                 usable=lambda order: order["status"] == "issued",
             )
             facts = await self._facts(s, o["task_id"], ctx, before=o["signed_at"])
-        day = local_day(o["signed_at"])
         return notices.supervision_order(
             facts,
-            number=o["notice_no"],
             requirement=o["requirement"],
             proposed_by=o["proposed_by"],
             approved_by=o["approved_by"],
             signed_by=o["signed_by"],
-            issuing=issuing,
-            issued_on=day,
-            reply_by=self.cal.add_workdays(day, REPLY_WORKDAYS["order"]).day,
-            copies_to=self._copies(ctx),
+            **self._sent("order", o["notice_no"], o["signed_at"], ctx, issuing),
         )
 
     async def transfer(self, tenant: str, case_id: str) -> Document:

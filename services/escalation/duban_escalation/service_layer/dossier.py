@@ -9,6 +9,7 @@ from sqlalchemy import select
 from duban_common import attachment_rows
 from duban_common.contracts import events as ev
 from duban_common.outbox import UnitOfWork
+from duban_common.signoff import Desk
 
 from ..adapters.orm import attachments, cases, dossier_entries, explanation_assessments, explanations
 
@@ -20,6 +21,25 @@ async def add(
         dossier_entries.insert(),
         dict(tenant=tenant, matter_id=matter_id, task_id=task_id, type=type_, at=at or uow.now(), data=data),
     )
+
+
+async def add_about(uow: UnitOfWork, tenant: str, task: dict, type_: str, data: dict) -> None:
+    """A dossier entry about a watched task (its row: task_id, matter_id)."""
+    await add(uow, tenant, task["matter_id"], task["task_id"], type_, data)
+
+
+async def draft_about(
+    desk: Desk, uow: UnitOfWork, task: dict, doc_type: str, key: str, *, title: str, payload: dict, by: str
+) -> dict:
+    """A draft of ``doc_type`` about a watched task (its tenant, its task id) on ``desk``, once per ``key``."""
+    return await desk.create(
+        uow, task["tenant"], doc_type, key, title=title, payload=payload, created_by=by, task_id=task["task_id"]
+    )
+
+
+def about(task: dict) -> dict:
+    """The task, matter and unit an escalation event is about, from the watched task's row."""
+    return {"task_id": task["task_id"], "matter_id": task["matter_id"], "unit": task["unit"]}
 
 
 async def _entries(uow: UnitOfWork, matter_id: str) -> list[dict]:
@@ -120,9 +140,7 @@ async def transfer(uow: UnitOfWork, task: dict, ctx, approvals: list[dict] | Non
     await uow.emit(
         task["tenant"],
         ev.ESCALATION_TRANSFERRED,
-        ev.EscalationTransferred(
-            case_id=case_id, task_id=task["task_id"], matter_id=task["matter_id"], unit=task["unit"], transferred_at=now
-        ),
+        ev.EscalationTransferred(case_id=case_id, transferred_at=now, **about(task)),
     )
-    await add(uow, task["tenant"], task["matter_id"], task["task_id"], "transfer", {"case_id": case_id})
+    await add_about(uow, task["tenant"], task, "transfer", {"case_id": case_id})
     return case_id

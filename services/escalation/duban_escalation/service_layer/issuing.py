@@ -60,16 +60,13 @@ async def _record_urged(uow: UnitOfWork, tenant: str, task: dict, urge: dict, nu
             note=urge["note"],
             urged_by=urge["urged_by"],
             urged_at=now,
-            task_id=task["task_id"],
-            matter_id=task["matter_id"],
-            unit=task["unit"],
+            **dossier.about(task),
         ),
     )
-    await dossier.add(
+    await dossier.add_about(
         uow,
         tenant,
-        task["matter_id"],
-        task["task_id"],
+        task,
         "urge",
         {
             "urge_no": urge["urge_no"],
@@ -105,15 +102,14 @@ async def urge_notice(uow: UnitOfWork, draft: dict, ctx: notify.Context) -> str:
 
 async def urge_refused(uow: UnitOfWork, draft: dict, _ctx: notify.Context) -> None:
     """The urge stays counted (the ladder's clock); its notice is not sent."""
+    await _record_refusal(uow, draft, "urge_notice_refused", urge_id=draft["payload"]["urge_id"])
+
+
+async def _record_refusal(uow: UnitOfWork, draft: dict, type_: str, **about_draft: str) -> dict:
+    """The dossier's entry for a draft refused in its chain: ``about_draft`` and the refusal's reason."""
     task = await task_of(uow, draft)
-    await dossier.add(
-        uow,
-        draft["tenant"],
-        task["matter_id"],
-        task["task_id"],
-        "urge_notice_refused",
-        {"urge_id": draft["payload"]["urge_id"], "reason": draft["steps"][-1]["reason"]},
-    )
+    await dossier.add_about(uow, draft["tenant"], task, type_, {**about_draft, "reason": draft["steps"][-1]["reason"]})
+    return task
 
 
 async def bulletin(uow: UnitOfWork, draft: dict, ctx: notify.Context) -> None:
@@ -136,9 +132,7 @@ async def public_censure(uow: UnitOfWork, draft: dict, _ctx: notify.Context) -> 
             title=task["title"],
             text=payload["text"],
             censured_at=uow.now(),
-            task_id=task["task_id"],
-            matter_id=task["matter_id"],
-            unit=task["unit"],
+            **dossier.about(task),
             step=payload["step"],
         ),
     )
@@ -154,17 +148,14 @@ async def _bulletined(uow: UnitOfWork, draft: dict, issued_by: str) -> tuple[dic
             issued_by=issued_by,
             text=payload["text"],
             bulletined_at=now,
-            task_id=task["task_id"],
-            matter_id=task["matter_id"],
-            unit=task["unit"],
+            **dossier.about(task),
             step=payload["step"],
         ),
     )
-    await dossier.add(
+    await dossier.add_about(
         uow,
         draft["tenant"],
-        task["matter_id"],
-        task["task_id"],
+        task,
         "bulletin",
         {"step": payload["step"], "issued_by": issued_by, "text": payload["text"]},
     )
@@ -183,15 +174,7 @@ async def transfer(uow: UnitOfWork, draft: dict, ctx: notify.Context) -> None:
 
 async def transfer_refused(uow: UnitOfWork, draft: dict, _ctx: notify.Context) -> None:
     """Not transferred: recorded, and the task stays with the office."""
-    task = await task_of(uow, draft)
-    await dossier.add(
-        uow,
-        draft["tenant"],
-        task["matter_id"],
-        task["task_id"],
-        "transfer_refused",
-        {"draft_id": draft["id"], "reason": draft["steps"][-1]["reason"]},
-    )
+    task = await _record_refusal(uow, draft, "transfer_refused", draft_id=draft["id"])
     await uow.session.execute(
         explanation_assessments.update()
         .where(explanation_assessments.c.task_id == task["task_id"])

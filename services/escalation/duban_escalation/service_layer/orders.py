@@ -37,15 +37,10 @@ async def propose(uow: UnitOfWork, desk: Desk, task: dict, requirement: str, dra
             proposed_at=uow.now(),
         ),
     )
-    draft = await desk.create(
-        uow,
-        task["tenant"],
-        "supervision_order",
-        f"order:{order_id}",
-        title=f"督办单：{task['title'] or ''}",
-        payload={"order_id": order_id, "requirement": requirement},
-        created_by=drafted_by,
-        task_id=task["task_id"],
+    payload = {"order_id": order_id, "requirement": requirement}
+    title = f"督办单：{task['title'] or ''}"
+    draft = await dossier.draft_about(
+        desk, uow, task, "supervision_order", f"order:{order_id}", title=title, payload=payload, by=drafted_by
     )
     return {"order_id": order_id, "draft_id": draft["id"], "status": status_of(draft), "notice_no": draft["number"]}
 
@@ -54,15 +49,15 @@ def status_of(draft: dict) -> str:
     return {"issued": "issued", "refused": "refused"}.get(draft["status"], "proposed")
 
 
-def signers(draft: dict, drafted_by: str) -> tuple[str, str, str]:
-    """Who proposed, approved and signed, as the chain's steps name them."""
+def signers(draft: dict, drafted_by: str) -> dict[str, str]:
+    """Who proposed, approved and signed (proposed_by, approved_by, signed_by), as the chain's steps name them."""
     by = {s["action"]: s["person_name"] for s in draft["steps"]}
     last = draft["steps"][-1]["person_name"] if draft["steps"] else AUTOMATIC
-    return (
-        by.get("提出", drafted_by),
-        by.get("同意") or by.get("批准") or by.get("审核") or AUTOMATIC,
-        by.get("签发", last),
-    )
+    return {
+        "proposed_by": by.get("提出", drafted_by),
+        "approved_by": by.get("同意") or by.get("批准") or by.get("审核") or AUTOMATIC,
+        "signed_by": by.get("签发", last),
+    }
 
 
 async def _order_row(uow: UnitOfWork, order_id: str) -> dict:
@@ -70,53 +65,22 @@ async def _order_row(uow: UnitOfWork, order_id: str) -> dict:
     return dict(result.mappings().one())
 
 
-async def _mark_issued(
-    uow: UnitOfWork, order_id: str, number: str, people: tuple[str, str, str], now: datetime
-) -> None:
-    proposed_by, approved_by, signed_by = people
+async def _mark_issued(uow: UnitOfWork, order_id: str, number: str, signed: dict[str, str], now: datetime) -> None:
     await uow.session.execute(
         supervision_orders.update()
         .where(supervision_orders.c.id == order_id)
-        .values(
-            status="issued",
-            proposed_by=proposed_by,
-            approved_by=approved_by,
-            approved_at=now,
-            signed_by=signed_by,
-            signed_at=now,
-            notice_no=number,
-        )
+        .values(status="issued", approved_at=now, signed_at=now, notice_no=number, **signed)
     )
 
 
 async def _record_issued(
-    uow: UnitOfWork, tenant: str, task: dict, order: dict, number: str, people: tuple[str, str, str], now: datetime
+    uow: UnitOfWork, tenant: str, task: dict, order: dict, number: str, signed: dict[str, str], now: datetime
 ) -> None:
     """The order.issued event and the dossier entry of an issued order."""
-    proposed_by, approved_by, signed_by = people
-    signed = {"proposed_by": proposed_by, "approved_by": approved_by, "signed_by": signed_by}
-    await uow.emit(
-        tenant,
-        ev.ESCALATION_ORDER_ISSUED,
-        ev.SupervisionOrderIssued(
-            order_id=order["id"],
-            task_id=task["task_id"],
-            matter_id=task["matter_id"],
-            unit=task["unit"],
-            notice_no=number,
-            requirement=order["requirement"],
-            **signed,
-            issued_at=now,
-        ),
-    )
-    await dossier.add(
-        uow,
-        tenant,
-        task["matter_id"],
-        task["task_id"],
-        "order",
-        {"notice_no": number, "requirement": order["requirement"], **signed},
-    )
+    issued = {"notice_no": number, "requirement": order["requirement"], **signed}
+    event = ev.SupervisionOrderIssued(order_id=order["id"], issued_at=now, **dossier.about(task), **issued)
+    await uow.emit(tenant, ev.ESCALATION_ORDER_ISSUED, event)
+    await dossier.add_about(uow, tenant, task, "order", issued)
 
 
 async def issue(uow: UnitOfWork, draft: dict, ctx: notify.Context) -> str:
@@ -127,9 +91,9 @@ async def issue(uow: UnitOfWork, draft: dict, ctx: notify.Context) -> str:
         # heard of the task before its task.assigned: no unit to order yet
         raise SignoffError(409, "该任务尚未交办到承办单位，督办单暂不能签发，请稍后再试")
     number = await issuing.next_notice_no(uow, tenant, now, "督办单", "order")
-    people = signers(draft, order["proposed_by"])
-    await _mark_issued(uow, order_id, number, people, now)
-    await _record_issued(uow, tenant, task, order, number, people, now)
+    signed = signers(draft, order["proposed_by"])
+    await _mark_issued(uow, order_id, number, signed, now)
+    await _record_issued(uow, tenant, task, order, number, signed, now)
     await deduct(uow, task, (await ladder_of(uow, tenant)).urge_deduction, f"督办单（{number}）")
     await notify.send(
         uow,

@@ -11,6 +11,7 @@ from duban_common.outbox import UnitOfWork
 
 from ..adapters.orm import deductions, ladders
 from ..domain.ladder import DEFAULT_LADDER, Ladder
+from . import dossier
 
 
 async def ladder_of(uow: UnitOfWork, tenant: str) -> Ladder:
@@ -19,29 +20,13 @@ async def ladder_of(uow: UnitOfWork, tenant: str) -> Ladder:
 
 
 async def deduct(uow: UnitOfWork, task: dict, points: float, reason: str) -> None:
-    deduction_id = str(uuid.uuid4())
+    """Points off the task's lead unit: the deduction's row and escalation.deducted."""
+    deduction = dict(id=str(uuid.uuid4()), points=points, reason=reason)
     await uow.session.execute(
         deductions.insert(),
-        dict(
-            id=deduction_id,
-            tenant=task["tenant"],
-            unit=task["unit"],
-            task_id=task["task_id"],
-            points=points,
-            reason=reason,
-            at=uow.now(),
-        ),
+        dict(deduction, tenant=task["tenant"], unit=task["unit"], task_id=task["task_id"], at=uow.now()),
     )
-    await uow.emit(
-        task["tenant"],
-        ev.ESCALATION_DEDUCTED,
-        ev.EscalationDeducted(
-            deduction_id=deduction_id,
-            task_id=task["task_id"],
-            matter_id=task["matter_id"],
-            unit=task["unit"],
-            points=points,
-            reason=reason,
-            deducted_at=uow.now(),
-        ),
+    event = ev.EscalationDeducted(
+        deduction_id=deduction["id"], points=points, reason=reason, deducted_at=uow.now(), **dossier.about(task)
     )
+    await uow.emit(task["tenant"], ev.ESCALATION_DEDUCTED, event)

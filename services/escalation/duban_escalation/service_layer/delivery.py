@@ -7,7 +7,7 @@ import asyncio
 
 from sqlalchemy import select
 
-from duban_common import tenancy
+from duban_common import periodic, tenancy
 from duban_common.calendar import WorkCalendar
 from duban_common.consumer import Delivery
 from duban_common.contracts import events as ev
@@ -17,7 +17,6 @@ from duban_common.pii import mask_phone
 
 from ..adapters.orm import deliveries
 from ..domain.quiet_hours import retry_at, send_at
-from . import periodic
 
 log = get_logger(__name__)
 

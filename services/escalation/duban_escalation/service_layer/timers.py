@@ -8,11 +8,11 @@ import asyncio
 
 from sqlalchemy import select
 
-from duban_common import tenancy
+from duban_common import periodic, tenancy
 from duban_common.calendar import WorkCalendar
 
 from ..adapters.orm import explanations, timers, watched_tasks
-from . import climb, dossier, notify, periodic, reminders, rules
+from . import climb, dossier, notify, reminders, rules
 
 
 class EscalationTimers:

@@ -51,6 +51,9 @@ from duban_common.natsserver import free_port
 from duban_common.testing.postgres import TemporaryDatabases
 from duban_reporting.adapters import ledger_search, orm
 
+# what a task_states row repeats of its ledger row (the same task, assigned, counted)
+TASK_STATE_FROM_LEDGER = "task_id matter_id tenant kind lead_unit co_units notice_no status assigned_at completed_at urges returns extensions".split()
+
 TENANTS = (("bench", 0.82), ("county-b", 0.10), ("county-c", 0.05), ("county-d", 0.03))
 MAIN = TENANTS[0][0]
 UNITS = (
@@ -235,28 +238,11 @@ def matters(n: int, now: datetime, seed: int = 11):
             yield "ledger_units", dict(matter_id=matter, unit=c, role="co", tenant=tenant)
         if status == "registered":
             continue
+        state = {key: row[key] for key in (*TASK_STATE_FROM_LEDGER, *deadline)}
+        handled = int((done - assigned).days * 5 / 7) if done else None
         yield (
             "task_states",
-            dict(
-                task_id=task,
-                matter_id=matter,
-                tenant=tenant,
-                kind=kind,
-                lead_unit=lead,
-                co_units=co,
-                notice_no=row["notice_no"],
-                status=status,
-                version=3,
-                assignment_version=1,
-                assigned_at=assigned,
-                completed_at=done,
-                handling_workdays=int((done - assigned).days * 5 / 7) if done else None,
-                **deadline,
-                deadline_revision=1,
-                urges=urges,
-                returns=returns,
-                extensions=extensions,
-            ),
+            dict(state, version=3, assignment_version=1, deadline_revision=1, handling_workdays=handled),
         )
         facts = [("returned", assigned + (due_at - assigned) / 2)] * returns
         facts += [("extension_approved", assigned + timedelta(days=3))] * extensions

@@ -47,12 +47,9 @@ def _waiting_at_first_step(chain: Chain, now: datetime, created_by: str) -> dict
         next_step=0,
         waiting_role=chain.steps[0].role if chain.steps else None,
         waiting_since=now,
-        reminded_at=None,
-        number=None,
         created_at=now,
         created_by=created_by,
-        issued_at=None,
-        refused_at=None,
+        **dict.fromkeys(("reminded_at", "number", "issued_at", "refused_at")),  # none of them yet
     )
 
 

@@ -60,11 +60,7 @@ async def _unit_of_work(runtime: Runtime, tenant: str) -> AsyncIterator[UnitOfWo
 
 @router.post("/v1/tenants/{tenant}/tasks/{task_id}/extensions", status_code=201)
 async def request_extension(
-    tenant: str,
-    task_id: str,
-    body: ExtensionRequestIn,
-    runtime: RuntimeDep,
-    who: auth.ActingPerson,
+    tenant: str, task_id: str, body: ExtensionRequestIn, runtime: RuntimeDep, who: auth.ActingPerson
 ) -> dict:
     async with _unit_of_work(runtime, tenant) as uow:
         return await service.request(
@@ -94,12 +90,7 @@ async def list_tenant_extensions(
 
 @router.post("/v1/tenants/{tenant}/tasks/{task_id}/extensions/{extension_id}/decision")
 async def decide(
-    tenant: str,
-    task_id: str,
-    extension_id: str,
-    body: DecisionIn,
-    runtime: RuntimeDep,
-    who: auth.ActingPerson,
+    tenant: str, task_id: str, extension_id: str, body: DecisionIn, runtime: RuntimeDep, who: auth.ActingPerson
 ) -> dict:
     async with _unit_of_work(runtime, tenant) as uow:
         return await service.decide(

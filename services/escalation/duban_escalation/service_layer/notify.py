@@ -3,13 +3,12 @@ through the outbox (events.OUTBOUND_TOPICS), delivered by the senders (service_l
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from duban_common.contracts import events as ev
+from duban_common import notifications
 from duban_common.outbox import UnitOfWork
 from duban_common.unit_directory import UnitDirectory
 
@@ -69,16 +68,9 @@ async def send(uow: UnitOfWork, ctx: Context, task: dict, template: str, text: s
     if ctx.webhook_url:
         targets.append(("webhook", {"unit": task["unit"], "name": None, "address": ctx.webhook_url}))
     for channel, recipient in targets:
-        note = ev.NotificationRequested(
-            notification_id=str(uuid.uuid4()),
-            channel=channel,
-            recipient=recipient,
-            template=template,
-            text=rendered,
-            ref=ref,
-            created_at=uow.now(),
+        await notifications.request(
+            uow, task["tenant"], channel=channel, recipient=recipient, template=template, text=rendered, ref=ref
         )
-        await uow.emit(task["tenant"], ev.NOTIFICATION_REQUESTED, note)  # on duban.out.<tenant>.notification.<channel>
 
 
 def contexts_of(settings, units: Units | None = None) -> Contexts:

@@ -25,17 +25,9 @@ AUTOMATIC = "（自动签发）"
 async def propose(uow: UnitOfWork, desk: Desk, task: dict, requirement: str, drafted_by: str) -> dict:
     """The order and its draft; the chain's first step comes next (issued at once where automatic)."""
     order_id = str(uuid.uuid4())
+    proposal = dict(requirement=requirement, status="proposed", proposed_by=drafted_by, proposed_at=uow.now())
     await uow.session.execute(
-        supervision_orders.insert(),
-        dict(
-            id=order_id,
-            tenant=task["tenant"],
-            task_id=task["task_id"],
-            requirement=requirement,
-            status="proposed",
-            proposed_by=drafted_by,
-            proposed_at=uow.now(),
-        ),
+        supervision_orders.insert(), dict(id=order_id, tenant=task["tenant"], task_id=task["task_id"], **proposal)
     )
     payload = {"order_id": order_id, "requirement": requirement}
     title = f"督办单：{task['title'] or ''}"

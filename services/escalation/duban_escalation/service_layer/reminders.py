@@ -4,13 +4,10 @@ office's mailbox and the webhook, once per period of waiting, audited (duban_com
 
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy import select
 
-from duban_common import tenancy
+from duban_common import notifications, tenancy
 from duban_common.calendar import WorkCalendar
-from duban_common.contracts import events as ev
 from duban_common.signoff import DOC_TYPES, ROLE_NAMES
 from duban_common.signoff.reminders import remind_waiting
 
@@ -45,13 +42,8 @@ async def _send(uow, ctx: notify.Context, draft: dict) -> None:
     text = f"【签批提醒】{role}：《{DOC_TYPES.get(draft['doc_type'], draft['doc_type'])}》“{draft['title']}”等待您签批已超过规定时限，请及时办理。"
     targets = [("mail", m) for m in ctx.mail_to] + ([("webhook", ctx.webhook_url)] if ctx.webhook_url else [])
     for channel, address in targets:
-        note = ev.NotificationRequested(
-            notification_id=str(uuid.uuid4()),
-            channel=channel,
-            template="approval_reminder",
-            text=text,
-            recipient={"unit": draft["waiting_role"], "name": role, "address": address},
-            ref={"draft_id": draft["id"], "task_id": draft["task_id"], "title": draft["title"]},
-            created_at=uow.now(),
+        recipient = {"unit": draft["waiting_role"], "name": role, "address": address}
+        ref = {"draft_id": draft["id"], "task_id": draft["task_id"], "title": draft["title"]}
+        await notifications.request(
+            uow, draft["tenant"], channel=channel, template="approval_reminder", text=text, recipient=recipient, ref=ref
         )
-        await uow.emit(draft["tenant"], ev.NOTIFICATION_REQUESTED, note)

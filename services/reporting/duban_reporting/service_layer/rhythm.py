@@ -28,9 +28,8 @@ from fastapi.encoders import jsonable_encoder
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from duban_common import tenancy
+from duban_common import notifications, tenancy
 from duban_common.calendar import WorkCalendar, local_day
-from duban_common.contracts import events as ev
 from duban_common.documents import Issuing as Office
 from duban_common.logging import get_logger
 from duban_common.paging import counted_page, narrowed
@@ -246,18 +245,9 @@ async def _remind_office(uow, draft: dict, office: Office, days: int) -> None:
     step = Chain.model_validate(draft["chain"]).steps[draft["next_step"]]
     text = REMINDER.format(title=draft["title"], role=ROLE_NAMES[step.role], action=step.action, days=days)
     recipient = {"unit": "supervision_office", "name": office.contact, "address": office.phone}
-    await uow.emit(
-        draft["tenant"],
-        ev.NOTIFICATION_REQUESTED,
-        ev.NotificationRequested(
-            notification_id=str(uuid.uuid4()),
-            channel="sms",
-            recipient=recipient,
-            template="draft_waiting",
-            text=text,
-            ref={"draft_id": draft["id"], "title": draft["title"]},
-            created_at=uow.now(),
-        ),
+    ref = {"draft_id": draft["id"], "title": draft["title"]}
+    await notifications.request(
+        uow, draft["tenant"], channel="sms", recipient=recipient, template="draft_waiting", text=text, ref=ref
     )
 
 

@@ -6,12 +6,10 @@ per period of waiting, audited. Ticks when the simulated clock moves and every f
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
-from duban_common import periodic
+from duban_common import notifications, periodic
 from duban_common.calendar import WorkCalendar
-from duban_common.contracts import events as ev
 from duban_common.documents.issuing import office_fallback
 from duban_common.signoff import ROLE_NAMES, Chain
 from duban_common.signoff.reminders import remind_waiting
@@ -53,16 +51,10 @@ class ApproverReminders:
             action=step.action,
             days=self.days,
         )
-        note = ev.NotificationRequested(
-            notification_id=str(uuid.uuid4()),
-            channel="sms",
-            template="approval_reminder",
-            text=text,
-            recipient=recipient,
-            ref={"draft_id": draft["id"], "task_id": draft["task_id"], "title": draft["title"]},
-            created_at=uow.now(),
+        ref = {"draft_id": draft["id"], "task_id": draft["task_id"], "title": draft["title"]}
+        await notifications.request(
+            uow, draft["tenant"], channel="sms", template="approval_reminder", text=text, recipient=recipient, ref=ref
         )
-        await uow.emit(draft["tenant"], ev.NOTIFICATION_REQUESTED, note)
 
     async def on_clock_change(self, now: datetime) -> None:
         await self.tick(now)

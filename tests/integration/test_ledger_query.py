@@ -355,7 +355,7 @@ async def _search(url: str) -> None:
                     want = set(
                         (await s.execute(select(ledger.c.matter_id).where(ledger.c.tenant == TENANT, like))).scalars()
                     )
-                    rows_q, count_q = ledger_query.query(TENANT, LedgerFilter(q=q), NOW, YELLOW)
+                    rows_q, count_q = ledger_query.query(TENANT, LedgerFilter(text=q), NOW, YELLOW)
                     got = set((await s.execute(rows_q.with_only_columns(ledger.c.matter_id))).scalars())
                     assert got == want, q
                     assert (await s.execute(count_q)).scalar_one() == len(want), q
@@ -364,7 +364,7 @@ async def _search(url: str) -> None:
                     counted_on_keys = "FROM ledger_search_keys" in str(count_q.compile(dialect=db.engine.dialect))
                     assert counted_on_keys == (db.is_sqlite and len(q) >= 2), q
                     ordered = list((await s.execute(rows_q.with_only_columns(ledger.c.matter_id))).scalars())
-                    f = LedgerFilter(q=q, sort="-registered_at")
+                    f = LedgerFilter(text=q, sort="-registered_at")
                     for total in (len(want), ledger_query.WALK_ROWS):  # found from the matches; walked along the order
                         assert ledger_query.walks(f, total, 3, 2) == (total == ledger_query.WALK_ROWS)
                         assert not ledger_query.walks(
@@ -373,7 +373,9 @@ async def _search(url: str) -> None:
                         page = ledger_query.page(TENANT, f, NOW, YELLOW, 3, 2, total)
                         assert list((await s.execute(page)).scalars()) == ordered[::-1][2:5], (q, total)
                     found[q] = got
-                    none_completed, _ = ledger_query.query(TENANT, LedgerFilter(q=q, status="completed"), NOW, YELLOW)
+                    none_completed, _ = ledger_query.query(
+                        TENANT, LedgerFilter(text=q, status="completed"), NOW, YELLOW
+                    )
                     assert (await s.execute(none_completed)).all() == [], (
                         f"{q}: the search must stay within the other filters"
                     )

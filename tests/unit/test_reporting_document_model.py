@@ -190,7 +190,7 @@ def test_campaign_topic_names_what_the_filter_selects():
 
     assert campaign_topic(kind_label="网民留言") == "网民留言类督办事项"
     assert (
-        campaign_topic(period_label="2026年第四季度", unit_name="县教育局", q="供暖", kind_label="网民留言")
+        campaign_topic(period_label="2026年第四季度", unit_name="县教育局", text="供暖", kind_label="网民留言")
         == "2026年第四季度县教育局承办的涉及“供暖”的网民留言类督办事项"
     )
 

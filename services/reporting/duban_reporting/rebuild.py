@@ -22,15 +22,15 @@ def run(*, check: bool = False, nats_url: str | None = None, data_dir: Path | No
     started = time.monotonic()
     try:
         outcome = asyncio.run(rebuild(settings, check=check))
-    except (RebuildError, OSError, TimeoutError, nats.errors.Error) as e:
-        out(f"rebuild failed: {e or type(e).__name__} (NATS {settings.nats_url}, database {settings.db_url()})")
+    except (RebuildError, OSError, TimeoutError, nats.errors.Error) as error:
+        out(f"rebuild failed: {error or type(error).__name__} (NATS {settings.nats_url}, database {settings.db_url()})")
         return 2
-    r = outcome.replayed
+    replayed = outcome.replayed
     out(
-        f"replayed DUBAN_EV 1..{r.last_seq}: {r.applied} events applied, {r.ignored} ignored, {len(r.failed)} failed "
-        f"in {time.monotonic() - started:.1f}s"
+        f"replayed DUBAN_EV 1..{replayed.last_seq}: {replayed.applied} events applied, {replayed.ignored} ignored, "
+        f"{len(replayed.failed)} failed in {time.monotonic() - started:.1f}s"
     )
-    for failure in r.failed:
+    for failure in replayed.failed:
         out(f"  skipped (the live consumer dead-letters it too): {failure}")
     out("rebuilt rows: " + ", ".join(f"{k} {v}" for k, v in outcome.counts.items()))
     if check:
@@ -41,20 +41,20 @@ def run(*, check: bool = False, nats_url: str | None = None, data_dir: Path | No
             return 1
         out("the live read model is identical to the rebuilt one")
         return 0
-    c = outcome.caught_up
-    out(f"swapped into {settings.db_url()}; caught up {c.applied} later events" if c else "swapped")
+    caught_up = outcome.caught_up
+    out(f"swapped into {settings.db_url()}; caught up {caught_up.applied} later events" if caught_up else "swapped")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="duban rebuild reporting", description=__doc__)
-    p.add_argument(
+    parser = argparse.ArgumentParser(prog="duban rebuild reporting", description=__doc__)
+    parser.add_argument(
         "--check",
         action="store_true",
         help="build a fresh copy and compare it with the live read model; change nothing",
     )
-    p.add_argument("--nats-url")
-    args = p.parse_args(argv)
+    parser.add_argument("--nats-url")
+    args = parser.parse_args(argv)
     return run(check=args.check, nats_url=args.nats_url)
 
 

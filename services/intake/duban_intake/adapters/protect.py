@@ -29,8 +29,8 @@ def load_key(configured: str | None, data_dir: Path) -> str:
     path = data_dir / "intake-pii.key"
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(Fernet.generate_key())
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as key_file:
+            key_file.write(Fernet.generate_key())
         log.warning("generated a personal-data key; production must set DUBAN_PII_KEY from a secret", path=str(path))
     return path.read_text().strip()

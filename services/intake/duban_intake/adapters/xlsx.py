@@ -33,25 +33,25 @@ def _field(header: object) -> str | None:
 def read_rows(content: bytes) -> list[tuple[int, dict]]:
     """(row number, {field: cell value}) for every non-empty row under the header row."""
     try:
-        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as e:  # openpyxl raises several types for "not a workbook"
-        raise SheetError(f"not a readable .xlsx workbook: {type(e).__name__}") from None
-    ws = wb.worksheets[0]
-    rows = ws.iter_rows(values_only=True)
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises several types for "not a workbook"
+        raise SheetError(f"not a readable .xlsx workbook: {type(error).__name__}") from None
+    sheet = workbook.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
     header_row, columns = 0, {}
-    for n, row in enumerate(rows, start=1):
+    for row_number, row in enumerate(rows, start=1):
         columns = {i: f for i, f in enumerate(map(_field, row)) if f}
         if "task" in columns.values():
-            header_row = n
+            header_row = row_number
             break
     if not header_row:
         raise SheetError("no header row with a 任务 (task) column found")
     out = []
-    for n, row in enumerate(rows, start=header_row + 1):
+    for row_number, row in enumerate(rows, start=header_row + 1):
         values = {f: row[i] for i, f in columns.items() if i < len(row)}
         if any(v not in (None, "") for v in values.values()):
-            out.append((n, values))
-    wb.close()
+            out.append((row_number, values))
+    workbook.close()
     return out
 
 

@@ -74,8 +74,8 @@ def with_units(items: list[MatterDraft], choices: dict[int, dict]) -> list[Matte
     """The office's choice of units (by item seq) applied over what was submitted."""
     out = []
     for draft in items:
-        c = choices.get(draft.item_seq)
-        if c is None:
+        choice = choices.get(draft.item_seq)
+        if choice is None:
             out.append(draft)
             continue
         out.append(
@@ -83,9 +83,9 @@ def with_units(items: list[MatterDraft], choices: dict[int, dict]) -> list[Matte
                 draft.item_seq,
                 draft.title,
                 draft.content,
-                c["lead_unit"],
-                list(c.get("co_units") or []),
-                c.get("due_on") or draft.requested_due_on,
+                choice["lead_unit"],
+                list(choice.get("co_units") or []),
+                choice.get("due_on") or draft.requested_due_on,
                 draft.extra_origin,
             )
         )
@@ -95,28 +95,33 @@ def with_units(items: list[MatterDraft], choices: dict[int, dict]) -> list[Matte
 def origin(
     kind: str, source: str, submission_id: str, external_id: str, data: BaseModel, draft: MatterDraft
 ) -> MatterOrigin:
-    o = MatterOrigin(
+    matter_origin = MatterOrigin(
         kind=kind, source=source, submission_id=submission_id, external_id=external_id, **draft.extra_origin
     )
     if isinstance(data, sub.MeetingDecision):
-        o.meeting_type, o.meeting_title, o.meeting_held_on = (
+        matter_origin.meeting_type, matter_origin.meeting_title, matter_origin.meeting_held_on = (
             data.meeting.type.value,
             data.meeting.title,
             data.meeting.held_on,
         )
-        o.minutes_no, o.origin_on = data.meeting.minutes_no, data.meeting.held_on
+        matter_origin.minutes_no, matter_origin.origin_on = data.meeting.minutes_no, data.meeting.held_on
     elif isinstance(data, sub.LeaderInstruction):
-        o.leader_name, o.leader_role, o.origin_on = data.leader.name, data.leader.role.value, data.instructed_on
+        matter_origin.leader_name, matter_origin.leader_role, matter_origin.origin_on = (
+            data.leader.name,
+            data.leader.role.value,
+            data.instructed_on,
+        )
     elif isinstance(data, sub.Proposal):
-        o.led_by_leader, o.origin_on = data.led_by_leader, data.submitted_on
+        matter_origin.led_by_leader, matter_origin.origin_on = data.led_by_leader, data.submitted_on
     elif isinstance(data, sub.Document):
-        o.handling, o.origin_on = data.handling.value, data.received_on
+        matter_origin.handling, matter_origin.origin_on = data.handling.value, data.received_on
     elif isinstance(data, (sub.OnlineMessage, sub.SuperiorAssignment)):
-        o.origin_on = data.received_on
+        matter_origin.origin_on = data.received_on
     elif isinstance(data, sub.WorkReportTask):
-        o.origin_on = data.congress_closed_on  # 「须在县"两会"结束后1周内下发」: the notice limit counts from it
-    o.source_no = _source_number(data)
-    return o
+        # 「须在县"两会"结束后1周内下发」: the notice limit counts from it
+        matter_origin.origin_on = data.congress_closed_on
+    matter_origin.source_no = _source_number(data)
+    return matter_origin
 
 
 def _source_number(data: BaseModel) -> str | None:

@@ -31,10 +31,10 @@ def parse_due(value: date | str | None, year: int) -> date | None:
     if value is None or isinstance(value, date):
         return value
     text = value.replace(" ", "")
-    if m := _FULL.match(text):
-        return date(int(m[1]), int(m[2]), int(m[3]))
-    if m := _MONTH_END.match(text):
-        month = int(m[1])
+    if match := _FULL.match(text):
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    if match := _MONTH_END.match(text):
+        month = int(match[1])
         if not 1 <= month <= 12:
             raise ValueError(f"完成时限“{value}”中的月份无效")
         return date(year, month, calendar.monthrange(year, month)[1])
@@ -67,21 +67,21 @@ def to_data(
         lead = lookup.get(lead_raw)
         if lead is None:
             reasons.append(f"牵头单位“{lead_raw}”不在单位名录中")
-    co = []
-    for u in split_units(values.get("co_units")):
-        code = lookup.get(u)
+    co_units = []
+    for unit_name in split_units(values.get("co_units")):
+        code = lookup.get(unit_name)
         if code is None:
-            reasons.append(f"配合单位“{u}”不在单位名录中")
+            reasons.append(f"配合单位“{unit_name}”不在单位名录中")
         elif code == lead:
-            reasons.append(f"“{u}”既是牵头单位又是配合单位")
-        elif code not in co:
-            co.append(code)
+            reasons.append(f"“{unit_name}”既是牵头单位又是配合单位")
+        elif code not in co_units:
+            co_units.append(code)
     try:
         due = parse_due(values.get("due_on"), year)
         if due is not None and due.year not in (year, year + 1):
             reasons.append(f"完成时限 {due.isoformat()} 不在 {year} 年度")
-    except ValueError as e:
-        reasons.append(str(e))
+    except ValueError as error:
+        reasons.append(str(error))
         due = None
     if reasons:
         return None, reasons
@@ -94,7 +94,7 @@ def to_data(
         "section": section,
         "lead_leader": leader,
         "lead_unit": lead,
-        "co_units": co,
+        "co_units": co_units,
         "due_on": due.isoformat() if due else None,
         "congress_closed_on": congress_closed_on.isoformat() if congress_closed_on else None,
     }

@@ -110,11 +110,11 @@ async def answer(body: bytes, limit: int, accept: Accept) -> JSONResponse:
     if len(items) > limit:
         return _refusal(413, f"一批最多 {limit} 个事件，收到 {len(items)} 个；请分批发送", "batch_too_large")
     results = []
-    for i, item in enumerate(items):
+    for index, item in enumerate(items):
         status, payload = await accept(
-            lambda item=item: Envelope.model_validate(item), lambda loc, i=i: ["body", i, *loc]
+            lambda item=item: Envelope.model_validate(item), lambda loc, i=index: ["body", i, *loc]
         )
-        results.append({"index": i, **_named(item), "http_status": status, **payload})
+        results.append({"index": index, **_named(item), "http_status": status, **payload})
     counts = [r["http_status"] for r in results]
     return JSONResponse(
         {

@@ -52,15 +52,18 @@ def _envelope(parse: Callable[[], Envelope], place: Callable[[list], list]) -> E
     """The envelope ``parse`` makes, or the refusal of what it could not read."""
     try:
         return parse()
-    except bindings.BindingError as e:
-        return 422, {"detail": e.reason, "errors": e.errors}
+    except bindings.BindingError as error:
+        return 422, {"detail": error.reason, "errors": error.errors}
     except (json.JSONDecodeError, UnicodeDecodeError):
         return 422, {
             "detail": "请求内容不是有效的 JSON",
             "errors": [{"loc": place([]), "msg": "请求内容不是有效的 JSON", "type": "json_invalid"}],
         }
-    except ValidationError as e:
-        errors = [{**item, "loc": place(list(err["loc"]))} for err, item in zip(e.errors(), problems.items(e.errors()))]
+    except ValidationError as error:
+        errors = [
+            {**item, "loc": place(list(err["loc"]))}
+            for err, item in zip(error.errors(), problems.items(error.errors()))
+        ]
         return 422, {"detail": f"来件信封（CloudEvents）不符合要求：{problems.summary(errors)}", "errors": errors}
 
 
@@ -101,8 +104,8 @@ async def accept_event(
     try:
         async with runtime.unit_of_work() as uow:
             result = await handlers.accept(uow, envelope, protector, channel="http")
-    except handlers.InvalidSubmission as e:
-        return _invalid(e, place, data_place or place)
+    except handlers.InvalidSubmission as error:
+        return _invalid(error, place, data_place or place)
     payload = {
         "submission_id": result.submission_id,
         "duplicate": result.duplicate,
@@ -160,13 +163,13 @@ async def list_submissions(
     source: str | None = None,
     received_from: Day | None = None,
     received_to: Day | None = None,
-    q: str | None = Query(None, max_length=100, description="text in the title"),
+    text: str | None = Query(None, alias="q", max_length=100, description="text in the title"),
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0, le=OFFSET_MAX),
 ) -> dict:
     """The triage queue is ``status=pending``; citizens' data appears masked only."""
     valid_tenant(tenant)
-    wanted = SubmissionFilter(status, kind, source, received_from, received_to, q)
+    wanted = SubmissionFilter(status, kind, source, received_from, received_to, text)
     return await views.submissions_page(runtime.db, tenant, wanted, limit, offset)
 
 

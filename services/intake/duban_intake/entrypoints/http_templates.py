@@ -32,13 +32,13 @@ async def put_template(slug: str, kind: Kind, request: Request, runtime: Runtime
     content = await read_limited(request, MAX_BYTES)
     try:
         check(content)
-    except TemplateError as e:
-        return unprocessable(str(e), [{"loc": ["body"], "msg": str(e), "type": "template_invalid"}])
+    except TemplateError as error:
+        return unprocessable(str(error), [{"loc": ["body"], "msg": str(error), "type": "template_invalid"}])
     try:
         async with runtime.unit_of_work() as uow:
             sha256 = await admin.put_template(uow, slug, kind, content)
-    except UnknownTenant as e:
-        raise HTTPException(404, str(e)) from None
+    except UnknownTenant as error:
+        raise HTTPException(404, str(error)) from None
     return {"slug": slug, "kind": kind, "sha256": sha256, "bytes": len(content)}
 
 

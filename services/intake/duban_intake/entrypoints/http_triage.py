@@ -94,8 +94,8 @@ async def register(tenant: str, submission_id: str, body: RegisterIn, runtime: R
             await check_units(runtime, uow, tenant, body)
             choices = {c.seq: c.model_dump() for c in body.items}
             ids = await registration.register_pending(uow, tenant, submission_id, choices, body.note)
-    except registration.TriageError as e:
-        return JSONResponse({"detail": str(e), "errors": e.errors}, status_code=e.status)
+    except registration.TriageError as error:
+        return JSONResponse({"detail": str(error), "errors": error.errors}, status_code=error.status)
     return JSONResponse({"submission_id": submission_id, "status": "registered", "matter_ids": ids})
 
 
@@ -105,8 +105,8 @@ async def refuse(tenant: str, submission_id: str, body: RefuseIn, runtime: Runti
     try:
         async with runtime.unit_of_work() as uow:
             await registration.refuse_pending(uow, tenant, submission_id, body.reason)
-    except registration.TriageError as e:
-        return JSONResponse({"detail": str(e), "errors": e.errors}, status_code=e.status)
+    except registration.TriageError as error:
+        return JSONResponse({"detail": str(error), "errors": error.errors}, status_code=error.status)
     return JSONResponse({"submission_id": submission_id, "status": "refused", "reason": body.reason})
 
 
@@ -156,10 +156,10 @@ async def import_work_report(
             rows = await work_report_import.import_sheet(
                 uow, protector, tenant, year, content, lookup, congress_closed_on
             )
-    except SheetError as e:
-        return unprocessable(str(e), [{"loc": ["body"], "msg": str(e), "type": "sheet_invalid"}])
-    except handlers.InvalidSubmission as e:
-        return unprocessable(str(e), e.errors)
+    except SheetError as error:
+        return unprocessable(str(error), [{"loc": ["body"], "msg": str(error), "type": "sheet_invalid"}])
+    except handlers.InvalidSubmission as error:
+        return unprocessable(str(error), error.errors)
     counts = {k: sum(1 for o in rows if o.status == k) for k in ("imported", "duplicate", "refused")}
     return JSONResponse({"tenant": tenant, "year": year, **counts, "rows": [o.__dict__ for o in rows]})
 
@@ -190,8 +190,8 @@ async def _set_active(runtime: Runtime, slug: str, active: bool) -> dict:
     try:
         async with runtime.unit_of_work() as uow:
             return _tenant_out(await handlers.set_tenant_active(uow, slug, active))
-    except handlers.UnknownTenant as e:
-        raise HTTPException(404, str(e)) from None
+    except handlers.UnknownTenant as error:
+        raise HTTPException(404, str(error)) from None
 
 
 @router.post("/v1/admin/tenants/{slug}/offboard", tags=["admin"])

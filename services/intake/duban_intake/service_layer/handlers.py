@@ -61,9 +61,9 @@ def kind_of(env: Envelope) -> str:
 def parse_data(kind: str, data: dict):
     try:
         return sub.KINDS[kind].model_validate(data)
-    except ValidationError as e:
-        errors = problems.items(e.errors(), prefix=("data",))
-        raise InvalidSubmission(f"invalid {kind} data: {describe_validation_error(e)}", errors) from None
+    except ValidationError as error:
+        errors = problems.items(error.errors(), prefix=("data",))
+        raise InvalidSubmission(f"invalid {kind} data: {describe_validation_error(error)}", errors) from None
 
 
 async def find(uow: UnitOfWork, tenant: str, source: str, external_id: str):

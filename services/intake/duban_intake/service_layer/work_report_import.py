@@ -46,8 +46,8 @@ async def import_sheet(
         )
         try:
             result = await handlers.accept(uow, env, protector, channel="import")
-        except handlers.InvalidSubmission as e:
-            outcomes.append(RowOutcome(row_no, "refused", [str(e)], title=data["title"][:80]))
+        except handlers.InvalidSubmission as error:
+            outcomes.append(RowOutcome(row_no, "refused", [str(error)], title=data["title"][:80]))
             continue
         outcomes.append(
             RowOutcome(

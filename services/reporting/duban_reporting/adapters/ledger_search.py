@@ -183,26 +183,30 @@ def _catch_up_sync(sync) -> None:
 _CATCH_UP = tuple(text(statement) for statement in CATCH_UP)
 
 
-def matching_rows(q: str) -> TextClause:
-    """The search rows (their rowids) whose title, notice number or external number holds ``q``
+def matching_rows(search_text: str) -> TextClause:
+    """The search rows (their rowids) whose title, notice number or external number holds ``search_text``
     (``MIN_CHARS`` or more characters, without the sentinel)."""
-    if len(q) >= 3:  # one phrase: any character stands for itself, quotes doubled
+    if len(search_text) >= 3:  # one phrase: any character stands for itself, quotes doubled
         return text("SELECT rowid FROM ledger_search WHERE ledger_search MATCH :ledger_search_phrase").bindparams(
-            ledger_search_phrase='"' + q.replace('"', '""') + '"'
+            ledger_search_phrase='"' + search_text.replace('"', '""') + '"'
         )
     # any trigram that begins with the two (case-folded as the tokenizer folds them); none: a
     # phrase no value holds
     return text("""SELECT rowid FROM ledger_search WHERE ledger_search MATCH (
             SELECT coalesce(group_concat('"' || replace(term, '"', '""') || '"', ' OR '), '"' || char(1, 1, 1) || '"')
             FROM ledger_search_terms WHERE term >= :ledger_search_prefix AND term < :ledger_search_prefix || char(1114111))""").bindparams(
-        ledger_search_prefix=q.lower()
+        ledger_search_prefix=search_text.lower()
     )
 
 
-def count(tenant: str, q: str) -> Select:
-    """How many of ``tenant``'s matters hold ``q``, from the search rows and their keys alone."""
+def count(tenant: str, search_text: str) -> Select:
+    """How many of ``tenant``'s matters hold ``search_text``, from the search rows and their keys alone."""
     return (
         select(func.count())
         .select_from(keys)
-        .where(keys.c.tenant == tenant, tenancy.condition(keys), keys.c.id.in_(matching_rows(q).columns(keys.c.id)))
+        .where(
+            keys.c.tenant == tenant,
+            tenancy.condition(keys),
+            keys.c.id.in_(matching_rows(search_text).columns(keys.c.id)),
+        )
     )

@@ -18,16 +18,16 @@ def _inbox_query():
 
 
 async def _rows(db: Database, table: Table) -> list[dict]:
-    pk = list(table.primary_key.columns)
-    async with db.read() as s:
-        return [dict(r) for r in (await s.execute(select(table).order_by(*pk))).mappings()]
+    key_columns = list(table.primary_key.columns)
+    async with db.read() as session:
+        return [dict(r) for r in (await session.execute(select(table).order_by(*key_columns))).mappings()]
 
 
 async def counts(db: Database) -> dict[str, int]:
     out = {}
-    async with db.read() as s:
-        for t in READ_MODEL:
-            out[t.name] = (await s.execute(select(func.count()).select_from(t))).scalar_one()
+    async with db.read() as session:
+        for table in READ_MODEL:
+            out[table.name] = (await session.execute(select(func.count()).select_from(table))).scalar_one()
     return out
 
 
@@ -35,26 +35,26 @@ async def swap(fresh: Database, live: Database) -> None:
     """Replace the live read models and the projections consumer's inbox rows with ``fresh``'s,
     in one transaction. A live table whose columns differ from the declaration is recreated."""
     rows = {t.name: await _rows(fresh, t) for t in READ_MODEL}
-    async with fresh.read() as s:
-        inbox_rows = [dict(r) for r in (await s.execute(_inbox_query())).mappings()]
-    async with live.transaction() as s:
-        conn = await s.connection()
+    async with fresh.read() as session:
+        inbox_rows = [dict(r) for r in (await session.execute(_inbox_query())).mappings()]
+    async with live.transaction() as session:
+        conn = await session.connection()
         if not live.is_sqlite:
             # Writers of the live service wait until the swap commits, then find the new rows.
             names = ", ".join(t.name for t in (*READ_MODEL, infra.inbox))
-            await s.execute(text(f"LOCK TABLE {names} IN EXCLUSIVE MODE"))
+            await session.execute(text(f"LOCK TABLE {names} IN EXCLUSIVE MODE"))
         drifted = await conn.run_sync(_drifted)
-        for t in READ_MODEL:
-            if t.name in drifted:
-                await conn.run_sync(lambda c, t=t: (t.drop(c), t.create(c)))
+        for table in READ_MODEL:
+            if table.name in drifted:
+                await conn.run_sync(lambda c, t=table: (t.drop(c), t.create(c)))
             else:
-                await s.execute(t.delete())
-            for i in range(0, len(rows[t.name]), CHUNK):
-                await s.execute(t.insert(), rows[t.name][i : i + CHUNK])
-        await ledger_search.catch_up(s)  # the new ledger rows' search rows (SQLite)
-        await s.execute(infra.inbox.delete().where(infra.inbox.c.consumer == PROJECTIONS_CONSUMER))
-        for i in range(0, len(inbox_rows), CHUNK):
-            await s.execute(infra.inbox.insert(), inbox_rows[i : i + CHUNK])
+                await session.execute(table.delete())
+            for start in range(0, len(rows[table.name]), CHUNK):
+                await session.execute(table.insert(), rows[table.name][start : start + CHUNK])
+        await ledger_search.catch_up(session)  # the new ledger rows' search rows (SQLite)
+        await session.execute(infra.inbox.delete().where(infra.inbox.c.consumer == PROJECTIONS_CONSUMER))
+        for start in range(0, len(inbox_rows), CHUNK):
+            await session.execute(infra.inbox.insert(), inbox_rows[start : start + CHUNK])
 
 
 def _drifted(conn) -> set[str]:
@@ -65,30 +65,41 @@ def _drifted(conn) -> set[str]:
 async def compare(fresh: Database, live: Database, limit: int = 20) -> list[str]:
     """Differences between the rebuilt read models and the live ones (empty: identical)."""
     diffs: list[str] = []
-    for t in READ_MODEL:
-        pk = [c.name for c in t.primary_key.columns]
-        a = {tuple(r[k] for k in pk): r for r in await _rows(fresh, t)}
-        b = {tuple(r[k] for k in pk): r for r in await _rows(live, t)}
-        for key in sorted(a.keys() - b.keys()):
-            diffs.append(f"{t.name} {key}: only in the rebuilt copy")
-        for key in sorted(b.keys() - a.keys()):
-            diffs.append(f"{t.name} {key}: only in the live read model")
-        for key in sorted(a.keys() & b.keys()):
-            changed = {c: (a[key][c], b[key][c]) for c in a[key] if a[key][c] != b[key].get(c)}
+    for table in READ_MODEL:
+        key_columns = [c.name for c in table.primary_key.columns]
+        rebuilt_rows = {tuple(r[k] for k in key_columns): r for r in await _rows(fresh, table)}
+        live_rows = {tuple(r[k] for k in key_columns): r for r in await _rows(live, table)}
+        for key in sorted(rebuilt_rows.keys() - live_rows.keys()):
+            diffs.append(f"{table.name} {key}: only in the rebuilt copy")
+        for key in sorted(live_rows.keys() - rebuilt_rows.keys()):
+            diffs.append(f"{table.name} {key}: only in the live read model")
+        for key in sorted(rebuilt_rows.keys() & live_rows.keys()):
+            changed = {
+                c: (rebuilt_rows[key][c], live_rows[key][c])
+                for c in rebuilt_rows[key]
+                if rebuilt_rows[key][c] != live_rows[key].get(c)
+            }
             if changed:
-                diffs.append(f"{t.name} {key}: rebuilt vs live {changed}")
-    async with fresh.read() as s:
-        ia = set(
+                diffs.append(f"{table.name} {key}: rebuilt vs live {changed}")
+    async with fresh.read() as session:
+        rebuilt_keys = set(
             (
-                await s.execute(select(infra.inbox.c.event_key).where(infra.inbox.c.consumer == PROJECTIONS_CONSUMER))
+                await session.execute(
+                    select(infra.inbox.c.event_key).where(infra.inbox.c.consumer == PROJECTIONS_CONSUMER)
+                )
             ).scalars()
         )
-    async with live.read() as s:
-        ib = set(
+    async with live.read() as session:
+        live_keys = set(
             (
-                await s.execute(select(infra.inbox.c.event_key).where(infra.inbox.c.consumer == PROJECTIONS_CONSUMER))
+                await session.execute(
+                    select(infra.inbox.c.event_key).where(infra.inbox.c.consumer == PROJECTIONS_CONSUMER)
+                )
             ).scalars()
         )
-    if ia != ib:
-        diffs.append(f"inbox: {len(ia - ib)} events applied only by the rebuild, {len(ib - ia)} only live")
+    if rebuilt_keys != live_keys:
+        diffs.append(
+            f"inbox: {len(rebuilt_keys - live_keys)} events applied only by the rebuild, "
+            f"{len(live_keys - rebuilt_keys)} only live"
+        )
     return diffs[:limit] + ([f"... and {len(diffs) - limit} more"] if len(diffs) > limit else [])

@@ -56,51 +56,51 @@ class LedgerWorkbook:
     """督办台账 and 说明 sheets, written row by row to a temporary .xlsx file."""
 
     def __init__(self, names: dict[str, str], *, tenant: str, as_of: datetime, filters: dict) -> None:
-        fd, self.path = tempfile.mkstemp(prefix="duban-ledger-", suffix=".xlsx")
-        os.close(fd)
+        descriptor, self.path = tempfile.mkstemp(prefix="duban-ledger-", suffix=".xlsx")
+        os.close(descriptor)
         self.names, self.tenant, self.as_of, self.filters = names, tenant, as_of, filters
         self.rows = 0
-        wb = self.wb = xlsxwriter.Workbook(self.path, {"constant_memory": True, "tmpdir": tempfile.gettempdir()})
-        self.ws = wb.add_worksheet("督办台账")
-        self.about = wb.add_worksheet("说明")
+        workbook = self.wb = xlsxwriter.Workbook(self.path, {"constant_memory": True, "tmpdir": tempfile.gettempdir()})
+        self.ws = workbook.add_worksheet("督办台账")
+        self.about = workbook.add_worksheet("说明")
         self.ws.freeze_panes(1, 0)
-        for i, width in enumerate(WIDTHS):
-            self.ws.set_column(i, i, width)
-        self.wrap = wb.add_format({"text_wrap": True, "valign": "top"})
-        self.day = wb.add_format({"num_format": "yyyy-mm-dd"})
-        self.percent = wb.add_format({"num_format": "0%"})
-        self.fills = {k: wb.add_format({"bg_color": v, "pattern": 1}) for k, v in LIGHT_FILL.items()}
-        bold = wb.add_format({"bold": True})
+        for column, width in enumerate(WIDTHS):
+            self.ws.set_column(column, column, width)
+        self.wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+        self.day = workbook.add_format({"num_format": "yyyy-mm-dd"})
+        self.percent = workbook.add_format({"num_format": "0%"})
+        self.fills = {k: workbook.add_format({"bg_color": v, "pattern": 1}) for k, v in LIGHT_FILL.items()}
+        bold = workbook.add_format({"bold": True})
         for col, header in enumerate(HEADERS):
             self.ws.write_string(0, col, header, bold)
 
     def append(self, rows: Iterable[dict]) -> None:
-        ws, names, day = self.ws, self.names, self.day
+        sheet, names, day = self.ws, self.names, self.day
         for raw in rows:
-            r = _masked_row(raw)
+            row = _masked_row(raw)
             self.rows += 1
-            n = self.rows
+            row_number = self.rows
             # empty cells are not written: every cell costs XlsxWriter time
-            if r.get("notice_no"):
-                ws.write_string(n, 0, r["notice_no"])
-            ws.write_string(n, 1, source_label(r), self.wrap)
-            if r.get("title"):
-                ws.write_string(n, 2, r["title"], self.wrap)
-            ws.write_string(n, 3, named(r.get("lead_units") or [r.get("lead_unit")], names))
-            if r.get("co_units"):
-                ws.write_string(n, 4, named(r["co_units"], names))
-            if r.get("assigned_at"):
-                ws.write_datetime(n, 5, local_day(r["assigned_at"]), day)
-            if r.get("due_on"):
-                ws.write_datetime(n, 6, r["due_on"], day)
-            ws.write_string(n, 7, STATUS_LABEL.get(r["status"], r["status"]))
-            light = r.get("light")
+            if row.get("notice_no"):
+                sheet.write_string(row_number, 0, row["notice_no"])
+            sheet.write_string(row_number, 1, source_label(row), self.wrap)
+            if row.get("title"):
+                sheet.write_string(row_number, 2, row["title"], self.wrap)
+            sheet.write_string(row_number, 3, named(row.get("lead_units") or [row.get("lead_unit")], names))
+            if row.get("co_units"):
+                sheet.write_string(row_number, 4, named(row["co_units"], names))
+            if row.get("assigned_at"):
+                sheet.write_datetime(row_number, 5, local_day(row["assigned_at"]), day)
+            if row.get("due_on"):
+                sheet.write_datetime(row_number, 6, row["due_on"], day)
+            sheet.write_string(row_number, 7, STATUS_LABEL.get(row["status"], row["status"]))
+            light = row.get("light")
             if light in LIGHT_LABEL:
-                ws.write_string(n, 8, LIGHT_LABEL[light], self.fills.get(light))
-            ws.write_number(n, 9, r.get("urges") or 0)
-            ws.write_number(n, 10, (r.get("progress") or 0) / 100, self.percent)
-            if r.get("completed_at"):
-                ws.write_datetime(n, 11, local_day(r["completed_at"]), day)
+                sheet.write_string(row_number, 8, LIGHT_LABEL[light], self.fills.get(light))
+            sheet.write_number(row_number, 9, row.get("urges") or 0)
+            sheet.write_number(row_number, 10, (row.get("progress") or 0) / 100, self.percent)
+            if row.get("completed_at"):
+                sheet.write_datetime(row_number, 11, local_day(row["completed_at"]), day)
 
     def close(self) -> str:
         """Write 说明 and finish the file; returns its path (the caller deletes it)."""

@@ -21,7 +21,7 @@ ESCALATION_ROWS = 100  # rows of the escalation table; the rest is counted under
 class EscalationLine:
     """One urge, bulletin, explanation demand, deduction, supervision order or transfer."""
 
-    on: date  # Asia/Shanghai
+    day: date  # Asia/Shanghai
     fact: str  # urged, bulletined, ... (task_facts)
     unit_name: str
     matter: str  # the matter's title
@@ -34,7 +34,7 @@ class EscalationLine:
         return f"{label}{self.points:g}分" if self.fact == "deducted" and self.points else label
 
     def row(self) -> tuple[str, ...]:
-        return (chinese_date(self.on), self.unit_name, self.matter, self.notice_no or "—", self.action)
+        return (chinese_date(self.day), self.unit_name, self.matter, self.notice_no or "—", self.action)
 
 
 ESCALATION_HEADER = ("日期", "单位", "事项", "交办单号", "措施")
@@ -56,25 +56,34 @@ def late_units(by_unit: list[dict]) -> list[dict]:
     return [u for u in by_unit if u["overdue"] or u["completed_on_time"] < u["completed"]]
 
 
-def _late_detail(u: dict) -> str:
+def _late_detail(unit: dict) -> str:
     parts = [
-        f"逾期{u['overdue']}项" if u["overdue"] else "",
-        f"超期办结{u['completed'] - u['completed_on_time']}项" if u["completed_on_time"] < u["completed"] else "",
-        f"催办{u['urges']}次" if u["urges"] else "",
-        f"通报{u['bulletins']}次" if u["bulletins"] else "",
+        f"逾期{unit['overdue']}项" if unit["overdue"] else "",
+        f"超期办结{unit['completed'] - unit['completed_on_time']}项"
+        if unit["completed_on_time"] < unit["completed"]
+        else "",
+        f"催办{unit['urges']}次" if unit["urges"] else "",
+        f"通报{unit['bulletins']}次" if unit["bulletins"] else "",
     ]
-    return f"{u['unit_name']}（{'，'.join(p for p in parts if p)}）"
+    return f"{unit['unit_name']}（{'，'.join(p for p in parts if p)}）"
 
 
-def _overall(t: dict, by_kind: list[dict], label: str, notices_late: Sequence[dict] = ()) -> tuple[str | Table, ...]:
-    days = f"平均办理用时{t['avg_handling_workdays']:.1f}个工作日。" if t["avg_handling_workdays"] is not None else ""
+def _overall(
+    totals: dict, by_kind: list[dict], label: str, notices_late: Sequence[dict] = ()
+) -> tuple[str | Table, ...]:
+    days = (
+        f"平均办理用时{totals['avg_handling_workdays']:.1f}个工作日。"
+        if totals["avg_handling_workdays"] is not None
+        else ""
+    )
     first = (
-        f"{label}，共交办督办任务{t['assigned']}项，审核办结{t['completed']}项，其中按期办结{t['completed_on_time']}项，"
-        f"按期办结率{pct(t['on_time_rate'])}；到期未报送办结报告（逾期）{t['overdue']}项。{days}"
+        f"{label}，共交办督办任务{totals['assigned']}项，审核办结{totals['completed']}项，其中按期办结{totals['completed_on_time']}项，"
+        f"按期办结率{pct(totals['on_time_rate'])}；到期未报送办结报告（逾期）{totals['overdue']}项。{days}"
     )
     second = (
-        f"期内共催办{t['urges']}次，通报{t['bulletins']}次，下发督办单{t['supervision_orders']}件，移交纪委监委{t['transfers']}件；"
-        f"退回重办{t['returns']}次，批准延期{t['extensions']}次；考核扣分合计{t['deductions']:g}分。"
+        f"期内共催办{totals['urges']}次，通报{totals['bulletins']}次，"
+        f"下发督办单{totals['supervision_orders']}件，移交纪委监委{totals['transfers']}件；"
+        f"退回重办{totals['returns']}次，批准延期{totals['extensions']}次；考核扣分合计{totals['deductions']:g}分。"
     )
     blocks: list[str | Table] = [first, second]
     if notices_late:  # per issuer: the office, a special body's office (交办超时)
@@ -211,7 +220,7 @@ def bulletin(
 ) -> OfficialDocument:
     """``stats`` is the statistics answer of the period (service_layer.statistics.report); ``kind``
     one of TITLES: the three documents of the reporting rhythm share the bulletin's parts."""
-    period, t = stats["period"], stats["totals"]
+    period, totals = stats["period"], stats["totals"]
     label = period["label"]
     span = f"{chinese_date(period['from'])}至{chinese_date(period['to'])}"
     late = late_units(stats["by_unit"])
@@ -233,7 +242,7 @@ def bulletin(
         addressee=addressee,
         opening=f"为推动各项决策部署落地见效，{issuer}对{label}（{span}）督办事项的办理情况进行了跟踪督查。现将有关情况通报如下。",
         sections=sections(
-            ("总体情况", _overall(t, stats["by_kind"], label, stats.get("notices_late", []))),
+            ("总体情况", _overall(totals, stats["by_kind"], label, stats.get("notices_late", []))),
             ("各单位办理情况", _units(stats, ranking_annex)),
             ("催办督办及约谈情况", _escalations(stats, escalations, issuer, measures_annex)),
             ("下一步工作要求", tuple(demands)),

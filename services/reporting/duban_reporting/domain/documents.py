@@ -56,8 +56,8 @@ class OfficialDocument:
     def document(self, issuing: Issuing) -> Document:
         """The shared model; ``issuing`` carries the office's contact for the 附注."""
         body: list = [self.opening]
-        for s in self.sections:
-            body += [Heading(s.heading), *s.blocks]
+        for section in self.sections:
+            body += [Heading(section.heading), *section.blocks]
         return Document(
             kind=self.kind,
             issuing=replace(issuing, body=self.issuer),
@@ -83,16 +83,20 @@ class OfficialDocument:
     def texts(self) -> list[str]:
         """Every string of the document in reading order (what a reader of either format sees)."""
         out = [self.masthead, self.number, self.title, *([self.addressee] if self.addressee else []), self.opening]
-        for s in self.sections:
-            out.append(s.heading)
-            for b in s.blocks:
-                if isinstance(b, Table):
-                    out += [*(b.header or ()), *(c for row in b.rows for c in row), *([b.note] if b.note else [])]
+        for section in self.sections:
+            out.append(section.heading)
+            for block in section.blocks:
+                if isinstance(block, Table):
+                    out += [
+                        *(block.header or ()),
+                        *(c for row in block.rows for c in row),
+                        *([block.note] if block.note else []),
+                    ]
                 else:
-                    out.append(b)
-        for a in self.annexes:
-            out.append(a.title)
-            for annex_block in a.blocks:
+                    out.append(block)
+        for annex in self.annexes:
+            out.append(annex.title)
+            for annex_block in annex.blocks:
                 if isinstance(annex_block, Table):
                     out += [*(annex_block.header or ()), *(c for row in annex_block.rows for c in row)]
                 else:
@@ -120,21 +124,23 @@ def pct(rate: float | None) -> str:
 def masked(doc: OfficialDocument) -> OfficialDocument:
     """Mobile numbers written anywhere in free text (a matter's title) are masked (139****5678).
     Citizens' names reach reporting masked already (matter.registered carries 张*三 only)."""
-    m = mask_phones_in_text
+    mask = mask_phones_in_text
 
-    def block(b: str | Heading | Table) -> str | Heading | Table:
-        if isinstance(b, Heading):
-            return replace(b, text=m(b.text))
-        if isinstance(b, Table):
+    def block(part: str | Heading | Table) -> str | Heading | Table:
+        if isinstance(part, Heading):
+            return replace(part, text=mask(part.text))
+        if isinstance(part, Table):
             return replace(
-                b, rows=tuple(tuple(m(c) for c in row) for row in b.rows), note=m(b.note) if b.note else None
+                part,
+                rows=tuple(tuple(mask(c) for c in row) for row in part.rows),
+                note=mask(part.note) if part.note else None,
             )
-        return m(b)
+        return mask(part)
 
     return replace(
         doc,
-        title=m(doc.title),
-        opening=m(doc.opening),
+        title=mask(doc.title),
+        opening=mask(doc.opening),
         sections=tuple(replace(s, blocks=tuple(block(b) for b in s.blocks)) for s in doc.sections),  # type: ignore[misc]  # paragraphs and tables stay so
         annexes=tuple(replace(a, blocks=tuple(block(b) for b in a.blocks)) for a in doc.annexes),
     )

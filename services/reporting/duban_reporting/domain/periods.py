@@ -34,18 +34,18 @@ class Period:
         return {"from": self.start, "to": self.end, "label": self.label}
 
 
-def month(year: int, m: int) -> Period:
-    nxt = date(year + (m == 12), m % 12 + 1, 1)
-    return Period(date(year, m, 1), nxt - timedelta(days=1), f"{year}年{m}月")
+def month(year: int, month_number: int) -> Period:
+    nxt = date(year + (month_number == 12), month_number % 12 + 1, 1)
+    return Period(date(year, month_number, 1), nxt - timedelta(days=1), f"{year}年{month_number}月")
 
 
-def quarter(year: int, q: int) -> Period:
-    first, last = month(year, 3 * q - 2), month(year, 3 * q)
-    return Period(first.start, last.end, f"{year}年第{_QUARTER_NAMES[q]}季度")
+def quarter(year: int, quarter_number: int) -> Period:
+    first, last = month(year, 3 * quarter_number - 2), month(year, 3 * quarter_number)
+    return Period(first.start, last.end, f"{year}年第{_QUARTER_NAMES[quarter_number]}季度")
 
 
-def year(y: int) -> Period:
-    return Period(date(y, 1, 1), date(y, 12, 31), f"{y}年")
+def year(year_number: int) -> Period:
+    return Period(date(year_number, 1, 1), date(year_number, 12, 31), f"{year_number}年")
 
 
 def quarter_of(day: date) -> Period:
@@ -60,14 +60,14 @@ def parse(
     if period and (from_ or to):
         raise PeriodError("period 与 from/to 只能任选其一")
     if period:
-        p = period.strip().upper()
-        if m := re.fullmatch(r"(\d{4})", p):
-            return year(int(m[1]))
-        if m := re.fullmatch(r"(\d{4})-(\d{1,2})", p):
-            if 1 <= int(m[2]) <= 12:
-                return month(int(m[1]), int(m[2]))
-        if m := re.fullmatch(r"(\d{4})-Q([1-4])", p):
-            return quarter(int(m[1]), int(m[2]))
+        period_text = period.strip().upper()
+        if match := re.fullmatch(r"(\d{4})", period_text):
+            return year(int(match[1]))
+        if match := re.fullmatch(r"(\d{4})-(\d{1,2})", period_text):
+            if 1 <= int(match[2]) <= 12:
+                return month(int(match[1]), int(match[2]))
+        if match := re.fullmatch(r"(\d{4})-Q([1-4])", period_text):
+            return quarter(int(match[1]), int(match[2]))
         raise PeriodError(f"无法识别的统计期间 {period!r}：应为 2026、2026-11 或 2026-Q4")
     if from_ or to:
         if not (from_ and to):

@@ -40,7 +40,7 @@ class MatterLine:
     status: str
     progress: int  # percent
     lead: str
-    co: str
+    co_units: str  # co-units' names, joined
     notice_no: str | None
     due_on: date | None
     tasks: tuple[TaskLine, ...]
@@ -53,11 +53,11 @@ def _day(day: date | None) -> str:
 
 def _background(matters: list[MatterLine], topic: str, single: bool) -> tuple[str | Table, ...]:
     if single:
-        m = matters[0]
-        co = f"，{m.co}协助办理" if m.co else ""
+        matter = matters[0]
+        co_units_clause = f"，{matter.co_units}协助办理" if matter.co_units else ""
         return (
-            f"该事项来源于{m.source}，于{_day(m.registered_on)}立项，由{m.lead or '督查室'}牵头办理{co}，"
-            f"交办单号{m.notice_no or '—'}，办理时限为{_day(m.due_on)}。当前办理状态为{m.status}，办理进度{m.progress}%。",
+            f"该事项来源于{matter.source}，于{_day(matter.registered_on)}立项，由{matter.lead or '督查室'}牵头办理{co_units_clause}，"
+            f"交办单号{matter.notice_no or '—'}，办理时限为{_day(matter.due_on)}。当前办理状态为{matter.status}，办理进度{matter.progress}%。",
         )
     tasks = [t for m in matters for t in m.tasks]
     done = sum(1 for m in matters if m.status == "已办结")
@@ -107,7 +107,7 @@ def _overdue(matters: list[MatterLine]) -> tuple[str | Table, ...]:
         for m, t in pairs
         if t.late
     ]
-    lines = sorted((e for m in matters for e in m.escalations), key=lambda e: (e.on, e.unit_name, e.fact))
+    lines = sorted((e for m in matters for e in m.escalations), key=lambda e: (e.day, e.unit_name, e.fact))
     blocks: list[str | Table] = []
     if overdue:
         blocks.append(f"逾期未办结的任务{len(overdue)}项：{'；'.join(overdue)}。")
@@ -180,7 +180,7 @@ def campaign_topic(
     period_label: str | None = None,
     kind_label: str | None = None,
     unit_name: str | None = None,
-    q: str | None = None,
+    text: str | None = None,
     leader: str | None = None,
     status_label: str | None = None,
 ) -> str:
@@ -190,7 +190,7 @@ def campaign_topic(
             period_label or "",
             f"{leader}批示或领衔的" if leader else "",
             f"{unit_name}承办的" if unit_name else "",
-            f"涉及“{q}”的" if q else "",
+            f"涉及“{text}”的" if text else "",
             f"{kind_label}类" if kind_label else "",
             f"{status_label}的" if status_label else "",
             "督办事项",

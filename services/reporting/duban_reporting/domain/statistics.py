@@ -66,8 +66,8 @@ class Figures:
     handling_days_n: int = 0
     deductions: float = 0.0  # assessment points taken (escalation.deducted)
 
-    def add(self, name: str, n: int) -> None:
-        self.counts[name] += int(n or 0)
+    def add(self, name: str, count: int) -> None:
+        self.counts[name] += int(count or 0)
 
     @property
     def on_time_rate(self) -> float | None:
@@ -108,10 +108,10 @@ def ranked(units: dict[str, Figures]) -> list[str]:
     fewer overdue, then the code (stable)."""
 
     def key(code: str):
-        f = units[code]
-        rate = f.on_time_rate if f.on_time_rate is not None else 0.0
-        days = f.avg_handling_workdays if f.avg_handling_workdays is not None else float("inf")
-        return (-rate, days, f.counts["overdue"], code)
+        figures = units[code]
+        rate = figures.on_time_rate if figures.on_time_rate is not None else 0.0
+        days = figures.avg_handling_workdays if figures.avg_handling_workdays is not None else float("inf")
+        return (-rate, days, figures.counts["overdue"], code)
 
     eligible = [c for c, f in units.items() if f.counts["completed"] or f.counts["overdue"]]
     return sorted(eligible, key=key)

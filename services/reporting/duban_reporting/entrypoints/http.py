@@ -41,7 +41,9 @@ def ledger_filter(
     leader: str | None = Query(
         None, max_length=100, description="the instructing leader, or the leader leading a proposal"
     ),
-    q: str | None = Query(None, max_length=100, description="text in the title, notice number or external number"),
+    text: str | None = Query(
+        None, alias="q", max_length=100, description="text in the title, notice number or external number"
+    ),
     period: str | None = Query(None, description="2026, 2026-11 or 2026-Q4"),
     from_: Day | None = Query(None, alias="from"),
     to: Day | None = None,
@@ -56,15 +58,15 @@ def ledger_filter(
     if period or from_ or to:
         try:
             span = periods.parse(period, from_, to)
-        except periods.PeriodError as e:
-            raise HTTPException(422, str(e)) from None
+        except periods.PeriodError as error:
+            raise HTTPException(422, str(error)) from None
     return LedgerFilter(
         status=status,
         light=light_,
         kind=kind,
         unit=unit,
         leader=leader,
-        q=q,
+        text=text,
         date_field=date_field,
         period=span,
         sort=sort,

@@ -80,8 +80,8 @@ router = APIRouter(tags=["bulletins and special reports"], responses=ERROR_RESPO
 def _period(period: str | None, from_: date | None, to: date | None, today: date) -> periods.Period:
     try:
         return periods.parse(period, from_, to, today=today)
-    except periods.PeriodError as e:
-        raise HTTPException(422, str(e)) from None
+    except periods.PeriodError as error:
+        raise HTTPException(422, str(error)) from None
 
 
 def _request(body: BulletinIn | SpecialReportIn, today: date, names: dict[str, str]) -> Request:
@@ -92,29 +92,32 @@ def _request(body: BulletinIn | SpecialReportIn, today: date, names: dict[str, s
         return Request(
             kind=body.kind, subject={"matter_id": body.matter_id}, selection=Selection(matter_id=body.matter_id)
         )
-    c = body.campaign
-    if c.status is not None and c.status not in STATUS_LABEL:
-        raise HTTPException(422, f"状态 {c.status!r} 不是 {'、'.join(sorted(STATUS_LABEL))} 之一")
-    span = _period(c.period, c.from_, c.to, today) if (c.period or c.from_ or c.to) else None
-    f = LedgerFilter(
-        status=c.status, kind=c.kind, unit=c.unit, leader=c.leader, q=c.q, date_field=c.date_field, period=span
+    campaign = body.campaign
+    if campaign.status is not None and campaign.status not in STATUS_LABEL:
+        raise HTTPException(422, f"状态 {campaign.status!r} 不是 {'、'.join(sorted(STATUS_LABEL))} 之一")
+    span = (
+        _period(campaign.period, campaign.from_, campaign.to, today)
+        if (campaign.period or campaign.from_ or campaign.to)
+        else None
     )
+    same_names = campaign.model_dump(include={"status", "kind", "unit", "leader", "date_field"})
+    wanted = LedgerFilter(**same_names, text=campaign.q, period=span)
     topic = body.topic or campaign_topic(
         period_label=span.label if span else None,
-        kind_label=KIND_LABEL.get(c.kind or "", c.kind),
-        unit_name=names.get(c.unit, c.unit) if c.unit else None,
-        q=c.q,
-        leader=c.leader,
-        status_label=STATUS_LABEL.get(c.status) if c.status else None,
+        kind_label=KIND_LABEL.get(campaign.kind or "", campaign.kind),
+        unit_name=names.get(campaign.unit, campaign.unit) if campaign.unit else None,
+        text=campaign.q,
+        leader=campaign.leader,
+        status_label=STATUS_LABEL.get(campaign.status) if campaign.status else None,
     )
     subject = {
         "campaign": {
-            **c.model_dump(mode="json", exclude_none=True, by_alias=True),
+            **campaign.model_dump(mode="json", exclude_none=True, by_alias=True),
             **({"period": jsonable_encoder(span.as_dict())} if span else {}),
         },
         "topic": topic,
     }
-    return Request(kind=body.kind, subject=subject, period=span, selection=Selection(campaign=f), topic=topic)
+    return Request(kind=body.kind, subject=subject, period=span, selection=Selection(campaign=wanted), topic=topic)
 
 
 async def _bulletin_draft(runtime, tenant: str, req: Request, unit_names: dict[str, str]) -> JSONResponse:

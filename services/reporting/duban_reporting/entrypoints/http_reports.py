@@ -29,8 +29,8 @@ TEMPLATES = Environment(
 def _period(period: str | None, from_: date | None, to: date | None, today: date) -> periods.Period:
     try:
         return periods.parse(period, from_, to, today=today)
-    except periods.PeriodError as e:
-        raise HTTPException(422, str(e)) from None
+    except periods.PeriodError as error:
+        raise HTTPException(422, str(error)) from None
 
 
 def _pct(rate: float | None) -> str:

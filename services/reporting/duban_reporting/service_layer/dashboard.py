@@ -41,7 +41,7 @@ async def light_counts(session, tenant: str, now: datetime, yellow_day: date) ->
 
 
 async def overdue(session, tenant: str, now: datetime, yellow_day: date, *, limit: int, offset: int) -> list[dict]:
-    q = (
+    query = (
         select(
             ledger.c.matter_id,
             ledger.c.notice_no,
@@ -59,12 +59,12 @@ async def overdue(session, tenant: str, now: datetime, yellow_day: date, *, limi
         .limit(limit)
         .offset(offset)
     )
-    return [plain(r) for r in (await session.execute(q)).mappings()]
+    return [plain(r) for r in (await session.execute(query)).mappings()]
 
 
 async def recent_escalations(session, tenant: str, limit: int = 10) -> list[dict]:
     unit = func.coalesce(task_facts.c.unit, task_states.c.lead_unit).label("unit")
-    q = (
+    query = (
         select(task_facts.c.fact, task_facts.c.at, task_facts.c.points, unit, ledger.c.title, ledger.c.notice_no)
         .join(task_states, task_states.c.task_id == task_facts.c.task_id)
         .join(ledger, ledger.c.matter_id == task_states.c.matter_id)
@@ -72,7 +72,7 @@ async def recent_escalations(session, tenant: str, limit: int = 10) -> list[dict
         .order_by(task_facts.c.at.desc(), task_facts.c.fact_key)
         .limit(limit)
     )
-    return [plain(r) for r in (await session.execute(q)).mappings()]
+    return [plain(r) for r in (await session.execute(query)).mappings()]
 
 
 async def view(

@@ -48,7 +48,7 @@ class LedgerFilter:
     kind: str | None = None
     unit: str | None = None  # lead unit or co-unit of any of the matter's tasks
     leader: str | None = None  # the instructing leader or the leader leading a proposal
-    q: str | None = None  # text in the title, the notice number or the external number
+    text: str | None = None  # in the title, the notice number or the external number
     date_field: str = "registered"
     period: Period | None = None
     sort: str = "registered_at"
@@ -79,65 +79,69 @@ def light_condition(light: str, now: datetime, yellow_day: date):
     return ledger.c.due_at.is_(None)  # "none": no deadline yet
 
 
-def conditions(tenant: str, f: LedgerFilter, now: datetime, yellow_day: date, walk: bool = False) -> list:
-    """``f``'s conditions; ``walk``: how a text search is asked (:func:`text_search`)."""
+def conditions(tenant: str, wanted: LedgerFilter, now: datetime, yellow_day: date, walk: bool = False) -> list:
+    """``wanted``'s conditions; ``walk``: how a text search is asked (:func:`text_search`)."""
     cond = [ledger.c.tenant == tenant]
-    if f.status == OPEN:
+    if wanted.status == OPEN:
         cond.append(ledger.c.status.in_(OPEN_STATUSES))
-    elif f.status:
-        cond.append(ledger.c.status == f.status)
-    if f.kind:
-        cond.append(ledger.c.kind == f.kind)
-    if f.unit:
+    elif wanted.status:
+        cond.append(ledger.c.status == wanted.status)
+    if wanted.kind:
+        cond.append(ledger.c.kind == wanted.kind)
+    if wanted.unit:
         # EXISTS, not IN: SQLite then walks the order's index and looks each matter up in
         # ledger_units' key until the page is full, instead of reading all the unit's matters
         # and sorting them (bench/ledger.py: a unit's ledger, newest first).
         # PostgreSQL plans both as the same semi-join.
-        lu = ledger_units.c
+        unit_columns = ledger_units.c
         cond.append(
-            select(lu.matter_id)
-            .where(lu.matter_id == ledger.c.matter_id, lu.tenant == tenant, lu.unit == f.unit)
+            select(unit_columns.matter_id)
+            .where(
+                unit_columns.matter_id == ledger.c.matter_id,
+                unit_columns.tenant == tenant,
+                unit_columns.unit == wanted.unit,
+            )
             .exists()
         )
-    if f.leader:
+    if wanted.leader:
         cond.append(
             or_(
-                ledger.c.leader_name.contains(f.leader, autoescape=True),
-                ledger.c.led_by_leader.contains(f.leader, autoescape=True),
+                ledger.c.leader_name.contains(wanted.leader, autoescape=True),
+                ledger.c.led_by_leader.contains(wanted.leader, autoescape=True),
             )
         )
-    if f.q:
-        cond.append(text_search(f.q, walk))
-    if f.light:
-        cond.append(light_condition(f.light, now, yellow_day))
-    if f.period:
-        col = DATE_FIELDS[f.date_field]
-        start, end = at_local(f.period.start, time()), at_local(f.period.end + timedelta(days=1), time())
+    if wanted.text:
+        cond.append(text_search(wanted.text, walk))
+    if wanted.light:
+        cond.append(light_condition(wanted.light, now, yellow_day))
+    if wanted.period:
+        col = DATE_FIELDS[wanted.date_field]
+        start, end = at_local(wanted.period.start, time()), at_local(wanted.period.end + timedelta(days=1), time())
         cond.append(and_(col >= start, col < end))
     return cond
 
 
-def searchable(q: str) -> bool:
-    """Whether SQLite's search table answers ``q`` (else the LIKE scans, as on PostgreSQL)."""
-    return len(q) >= ledger_search.MIN_CHARS and ledger_search.SENTINEL not in q
+def searchable(text: str) -> bool:
+    """Whether SQLite's search table answers ``text`` (else the LIKE scans, as on PostgreSQL)."""
+    return len(text) >= ledger_search.MIN_CHARS and ledger_search.SENTINEL not in text
 
 
-def text_search(q: str, walk: bool = False) -> ColumnElement[bool]:
-    """``q`` anywhere in the title, the notice number or the external number.
+def text_search(text: str, walk: bool = False) -> ColumnElement[bool]:
+    """``text`` anywhere in the title, the notice number or the external number.
 
-    On SQLite, the matters whose FTS5 trigram row holds ``q`` (adapters/ledger_search.py);
+    On SQLite, the matters whose FTS5 trigram row holds ``text`` (adapters/ledger_search.py);
     PostgreSQL's trigram indexes answer the LIKE. ``walk`` asks each ledger row, by its search
     key, whether it is among the matches, for a page read along the order's index
     (:func:`page`); without it SQLite starts from the matches and looks each up in the ledger."""
-    like = or_(*(c.contains(q, autoescape=True) for c in (ledger.c.title, ledger.c.notice_no, ledger.c.external_id)))
-    if not searchable(q):
+    like = or_(*(c.contains(text, autoescape=True) for c in (ledger.c.title, ledger.c.notice_no, ledger.c.external_id)))
+    if not searchable(text):
         return like
-    k = ledger_search.keys.c
-    matches = ledger_search.matching_rows(q).columns(k.id)
+    key_columns = ledger_search.keys.c
+    matches = ledger_search.matching_rows(text).columns(key_columns.id)
     if walk:
-        match = select(k.id).where(k.matter_id == ledger.c.matter_id).scalar_subquery().in_(matches)
+        match = select(key_columns.id).where(key_columns.matter_id == ledger.c.matter_id).scalar_subquery().in_(matches)
     else:
-        match = ledger.c.matter_id.in_(select(k.matter_id).where(k.id.in_(matches)))
+        match = ledger.c.matter_id.in_(select(key_columns.matter_id).where(key_columns.id.in_(matches)))
     return _PerDialect(like.self_group(), match)  # the OR in parentheses among the ANDs
 
 
@@ -156,13 +160,13 @@ class _PerDialect(ColumnElement):
 
 
 @compiles(_PerDialect)
-def _per_dialect(element: _PerDialect, compiler, **kw) -> str:
-    return compiler.process(element.default, **kw)
+def _per_dialect(element: _PerDialect, compiler, **options) -> str:
+    return compiler.process(element.default, **options)
 
 
 @compiles(_PerDialect, "sqlite")
-def _per_dialect_sqlite(element: _PerDialect, compiler, **kw) -> str:
-    return compiler.process(element.sqlite, **kw)
+def _per_dialect_sqlite(element: _PerDialect, compiler, **options) -> str:
+    return compiler.process(element.sqlite, **options)
 
 
 class _Unindexed(ColumnElement):
@@ -176,8 +180,8 @@ class _Unindexed(ColumnElement):
 
 
 @compiles(_Unindexed)
-def _unindexed(element: _Unindexed, compiler, **kw) -> str:
-    return "+" + compiler.process(element.column, **kw)
+def _unindexed(element: _Unindexed, compiler, **options) -> str:
+    return "+" + compiler.process(element.column, **options)
 
 
 def order_by(sort: str, from_matches: bool = False) -> tuple:
@@ -194,14 +198,14 @@ def order_by(sort: str, from_matches: bool = False) -> tuple:
     return (first[0].nulls_last() if nullable else first[0], first[1])
 
 
-def query(tenant: str, f: LedgerFilter, now: datetime, yellow_day: date):
+def query(tenant: str, wanted: LedgerFilter, now: datetime, yellow_day: date):
     """(rows query without paging, count query)."""
-    rows = select(ledger).where(*conditions(tenant, f, now, yellow_day)).order_by(*order_by(f.sort))
-    return rows, count(tenant, f, now, yellow_day)
+    rows = select(ledger).where(*conditions(tenant, wanted, now, yellow_day)).order_by(*order_by(wanted.sort))
+    return rows, count(tenant, wanted, now, yellow_day)
 
 
-def count(tenant: str, f: LedgerFilter, now: datetime, yellow_day: date):
-    """How many matters ``f`` selects.
+def count(tenant: str, wanted: LedgerFilter, now: datetime, yellow_day: date):
+    """How many matters ``wanted`` selects.
 
     - A unit's own ledger (the unit and nothing else) is counted on ledger_units' index alone
       (bench/ledger.py).
@@ -213,22 +217,30 @@ def count(tenant: str, f: LedgerFilter, now: datetime, yellow_day: date):
       and status) are counted from the unit's rows in ledger_units, each matter's status read
       from ledger's (matter_id, status) index, instead of asking ledger_units about every matter
       of the status."""
-    alone = replace(f, sort="registered_at", date_field="registered")
-    lu = ledger_units.c
-    if f.unit and replace(alone, unit=None) == LedgerFilter():
-        return select(func.count()).select_from(ledger_units).where(lu.tenant == tenant, lu.unit == f.unit)
-    if f.unit and f.status and replace(alone, unit=None, status=None) == LedgerFilter():
-        # "|| ''": one probe of the index per matter, not one per open status
-        status = ledger.c.status.concat("")
-        has_status = status.in_(OPEN_STATUSES) if f.status == OPEN else status == f.status
+    alone = replace(wanted, sort="registered_at", date_field="registered")
+    unit_columns = ledger_units.c
+    if wanted.unit and replace(alone, unit=None) == LedgerFilter():
         return (
             select(func.count())
-            .select_from(ledger_units.join(ledger, ledger.c.matter_id == lu.matter_id))
-            .where(lu.tenant == tenant, lu.unit == f.unit, ledger.c.tenant == tenant, has_status)
+            .select_from(ledger_units)
+            .where(unit_columns.tenant == tenant, unit_columns.unit == wanted.unit)
         )
-    through_ledger = select(func.count()).select_from(ledger).where(*conditions(tenant, f, now, yellow_day))
-    if f.q and searchable(f.q) and replace(alone, q=None) == LedgerFilter():
-        return select(_PerDialect(through_ledger.scalar_subquery(), ledger_search.count(tenant, f.q).scalar_subquery()))
+    if wanted.unit and wanted.status and replace(alone, unit=None, status=None) == LedgerFilter():
+        # "|| ''": one probe of the index per matter, not one per open status
+        status = ledger.c.status.concat("")
+        has_status = status.in_(OPEN_STATUSES) if wanted.status == OPEN else status == wanted.status
+        return (
+            select(func.count())
+            .select_from(ledger_units.join(ledger, ledger.c.matter_id == unit_columns.matter_id))
+            .where(
+                unit_columns.tenant == tenant, unit_columns.unit == wanted.unit, ledger.c.tenant == tenant, has_status
+            )
+        )
+    through_ledger = select(func.count()).select_from(ledger).where(*conditions(tenant, wanted, now, yellow_day))
+    if wanted.text and searchable(wanted.text) and replace(alone, text=None) == LedgerFilter():
+        return select(
+            _PerDialect(through_ledger.scalar_subquery(), ledger_search.count(tenant, wanted.text).scalar_subquery())
+        )
     return through_ledger
 
 
@@ -244,26 +256,32 @@ WALK_ROWS = 1_000_000
 WALKED_SORTS = frozenset({"registered_at", "due_on", "urges"})
 
 
-def walks(f: LedgerFilter, total: int, limit: int, offset: int) -> bool:
-    return f.sort.lstrip("-") in WALKED_SORTS and (offset + limit) * WALK_ROWS < 2 * total * total
+def walks(wanted: LedgerFilter, total: int, limit: int, offset: int) -> bool:
+    return wanted.sort.lstrip("-") in WALKED_SORTS and (offset + limit) * WALK_ROWS < 2 * total * total
 
 
 def page(
-    tenant: str, f: LedgerFilter, now: datetime, yellow_day: date, limit: int, offset: int, total: int | None = None
+    tenant: str,
+    wanted: LedgerFilter,
+    now: datetime,
+    yellow_day: date,
+    limit: int,
+    offset: int,
+    total: int | None = None,
 ):
     """One page of the ledger. The page's matter ids are found first and only their rows read
     (a deferred join): skipping 100,000 rows then reads 100,000 index entries, not 100,000
     ledger rows. ``total``, the count of
-    ``f`` when known, chooses how a text search is found on SQLite (:func:`walks`)."""
-    order = order_by(f.sort)
-    walk = total is not None and walks(f, total, limit, offset)
+    ``wanted`` when known, chooses how a text search is found on SQLite (:func:`walks`)."""
+    order = order_by(wanted.sort)
+    walk = total is not None and walks(wanted, total, limit, offset)
     # a red or yellow light's few matches are found on the lights' index and sorted, rather than
     # the order's index walked, each row read, until the page is full
-    few_lit = f.light in ("red", "yellow") and total is not None and not walk
+    few_lit = wanted.light in ("red", "yellow") and total is not None and not walk
     ids = (
         select(ledger.c.matter_id)
-        .where(*conditions(tenant, f, now, yellow_day, bool(f.q) and walk))
-        .order_by(*order_by(f.sort, few_lit))
+        .where(*conditions(tenant, wanted, now, yellow_day, bool(wanted.text) and walk))
+        .order_by(*order_by(wanted.sort, few_lit))
         .limit(limit)
         .offset(offset)
     )

@@ -102,7 +102,7 @@ def _filters(wanted: LedgerFilter) -> dict:
         "kind": wanted.kind,
         "unit": wanted.unit,
         "leader": wanted.leader,
-        "q": wanted.q,
+        "q": wanted.text,
         "period": f"{wanted.date_field}:{wanted.period.label}" if wanted.period else None,
     }
 

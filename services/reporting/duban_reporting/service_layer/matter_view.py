@@ -122,8 +122,8 @@ async def matter_tasks(uow: UnitOfWork, tenant: str, task_id: str, matter_id: st
 
 def _notice_order(notice_no: str | None) -> tuple[int, int]:
     """督办〔2026〕17号 → (2026, 17): tasks of one split share their assignment instant."""
-    m = re.search(r"〔(\d+)〕(\d+)号", notice_no or "")
-    return (int(m[1]), int(m[2])) if m else (0, 0)
+    match = re.search(r"〔(\d+)〕(\d+)号", notice_no or "")
+    return (int(match[1]), int(match[2])) if match else (0, 0)
 
 
 def _unique(items) -> list:

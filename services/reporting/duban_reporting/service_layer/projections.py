@@ -23,42 +23,49 @@ from .matter_view import MatterTasks, matter_tasks, refresh, register, upsert_ma
 _CALENDAR = WorkCalendar()
 
 
-async def on_matter_registered(e: ev.MatterRegistered, d: Delivery, uow: UnitOfWork) -> None:
-    o, c = e.origin, e.citizen
+async def on_matter_registered(event: ev.MatterRegistered, delivery: Delivery, uow: UnitOfWork) -> None:
+    origin, citizen = event.origin, event.citizen
     await register(
         uow,
-        d.envelope.tenant,
-        e.matter_id,
-        kind=o.kind,
-        source=o.source,
-        external_id=o.external_id,
-        title=mask_phones_in_text(e.title),
-        submitted_lead_unit=e.lead_unit,
-        submitted_co_units=e.co_units,
-        meeting_type=o.meeting_type,
-        meeting_title=o.meeting_title,
-        decision_seq=o.decision_seq,
-        leader_name=o.leader_name,
-        led_by_leader=o.led_by_leader,
-        origin_on=o.origin_on,
-        registered_at=e.registered_at,
-        citizen_name=c.name_masked if c else None,
-        citizen_phone=c.phone_masked if c else None,
+        delivery.envelope.tenant,
+        event.matter_id,
+        kind=origin.kind,
+        source=origin.source,
+        external_id=origin.external_id,
+        title=mask_phones_in_text(event.title),
+        submitted_lead_unit=event.lead_unit,
+        submitted_co_units=event.co_units,
+        meeting_type=origin.meeting_type,
+        meeting_title=origin.meeting_title,
+        decision_seq=origin.decision_seq,
+        leader_name=origin.leader_name,
+        led_by_leader=origin.led_by_leader,
+        origin_on=origin.origin_on,
+        registered_at=event.registered_at,
+        citizen_name=citizen.name_masked if citizen else None,
+        citizen_phone=citizen.phone_masked if citizen else None,
     )
 
 
-async def on_submission_rejected(e: ev.SubmissionRejected, d: Delivery, uow: UnitOfWork) -> None:
-    known = select(rejected_submissions.c.submission_id).where(rejected_submissions.c.submission_id == e.submission_id)
+async def on_submission_rejected(event: ev.SubmissionRejected, delivery: Delivery, uow: UnitOfWork) -> None:
+    known = select(rejected_submissions.c.submission_id).where(
+        rejected_submissions.c.submission_id == event.submission_id
+    )
     if (await uow.session.execute(known)).first() is not None:
         return  # refused once already (a second event of the same refusal)
     await uow.session.execute(
         rejected_submissions.insert(),
-        dict(submission_id=e.submission_id, tenant=d.envelope.tenant, kind=e.kind, rejected_at=e.rejected_at),
+        dict(
+            submission_id=event.submission_id,
+            tenant=delivery.envelope.tenant,
+            kind=event.kind,
+            rejected_at=event.rejected_at,
+        ),
     )
 
 
-async def on_task_event(event, d: Delivery, uow: UnitOfWork) -> None:
-    data, tenant, type_ = d.envelope.data, d.envelope.tenant, d.envelope.type
+async def on_task_event(event, delivery: Delivery, uow: UnitOfWork) -> None:
+    data, tenant, type_ = delivery.envelope.data, delivery.envelope.tenant, delivery.envelope.type
     matter = await matter_tasks(uow, tenant, data["task_id"], data["matter_id"])
     task = matter.task
     version = data.get("version") or 1
@@ -80,7 +87,7 @@ async def on_task_event(event, d: Delivery, uow: UnitOfWork) -> None:
         values["handling_workdays"] = _handling_workdays(after["status"], after["assigned_at"], after["completed_at"])
     await matter.update(uow, **values)
     if type_ in FACTS:
-        await _record_fact(event, d, uow, matter)
+        await _record_fact(event, delivery, uow, matter)
     await refresh(uow, tenant, matter.matter_id, matter.tasks)
 
 
@@ -90,51 +97,51 @@ def _handling_workdays(status: str, assigned_at, completed_at) -> int | None:
     return _CALENDAR.workdays_between(local_day(assigned_at), local_day(completed_at))
 
 
-async def on_matter_progressed(e: ev.MatterProgressed, d: Delivery, uow: UnitOfWork) -> None:
+async def on_matter_progressed(event: ev.MatterProgressed, delivery: Delivery, uow: UnitOfWork) -> None:
     row = (
         await uow.session.execute(
-            select(ledger.c.progress_at).where(ledger.c.matter_id == e.matter_id).with_for_update()
+            select(ledger.c.progress_at).where(ledger.c.matter_id == event.matter_id).with_for_update()
         )
     ).first()
-    if row is not None and row.progress_at is not None and row.progress_at > e.at:
+    if row is not None and row.progress_at is not None and row.progress_at > event.at:
         return  # a later roll-up is already applied
-    await upsert_matter(uow, d.envelope.tenant, e.matter_id, progress=e.progress, progress_at=e.at)
+    await upsert_matter(uow, delivery.envelope.tenant, event.matter_id, progress=event.progress, progress_at=event.at)
 
 
-async def on_deadline_set(e: ev.DeadlineSet, d: Delivery, uow: UnitOfWork) -> None:
-    matter = await matter_tasks(uow, d.envelope.tenant, e.task_id, e.matter_id)
-    revision = e.revision or 1
+async def on_deadline_set(event: ev.DeadlineSet, delivery: Delivery, uow: UnitOfWork) -> None:
+    matter = await matter_tasks(uow, delivery.envelope.tenant, event.task_id, event.matter_id)
+    revision = event.revision or 1
     if (matter.task.get("deadline_revision") or 0) <= revision:
         await matter.update(
             uow,
-            due_on=e.due_on,
-            due_at=e.due_at,
-            deadline_rule=e.rule,
-            deadline_label=e.rule_label,
-            yellow_from=e.yellow_from,
-            provisional=e.provisional,
+            due_on=event.due_on,
+            due_at=event.due_at,
+            deadline_rule=event.rule,
+            deadline_label=event.rule_label,
+            yellow_from=event.yellow_from,
+            provisional=event.provisional,
             deadline_revision=revision,
         )  # always, for a new task (no revision yet)
-    await refresh(uow, d.envelope.tenant, matter.matter_id, matter.tasks)
+    await refresh(uow, delivery.envelope.tenant, matter.matter_id, matter.tasks)
 
 
-async def on_fact(event, d: Delivery, uow: UnitOfWork) -> None:
-    data = d.envelope.data
-    matter = await matter_tasks(uow, d.envelope.tenant, data["task_id"], data.get("matter_id"))
-    await _record_fact(event, d, uow, matter)
-    await refresh(uow, d.envelope.tenant, matter.matter_id, matter.tasks)
+async def on_fact(event, delivery: Delivery, uow: UnitOfWork) -> None:
+    data = delivery.envelope.data
+    matter = await matter_tasks(uow, delivery.envelope.tenant, data["task_id"], data.get("matter_id"))
+    await _record_fact(event, delivery, uow, matter)
+    await refresh(uow, delivery.envelope.tenant, matter.matter_id, matter.tasks)
 
 
-async def _record_fact(event, d: Delivery, uow: UnitOfWork, matter: MatterTasks) -> None:
-    fact, at = FACTS[d.envelope.type](event, d.envelope)
-    data = d.envelope.data
+async def _record_fact(event, delivery: Delivery, uow: UnitOfWork, matter: MatterTasks) -> None:
+    fact, at = FACTS[delivery.envelope.type](event, delivery.envelope)
+    data = delivery.envelope.data
     # a placeholder's row first, when the task is new; a transfer is the task's too (its status)
     await matter.update(uow, **({"transferred_at": at} if fact == "transferred" else {}))
     await uow.session.execute(
         task_facts.insert(),
         dict(
-            fact_key=d.envelope.key,
-            tenant=d.envelope.tenant,
+            fact_key=delivery.envelope.key,
+            tenant=delivery.envelope.tenant,
             task_id=matter.task["task_id"],
             fact=fact,
             at=at,

@@ -122,16 +122,22 @@ async def find(session, tenant: str, dedup_key: str) -> dict | None:
     return dict(row) if row else None
 
 
-async def _document(session, tenant: str, req: Request, number: str, now: datetime, names: dict[str, str], o: Issuing):
+async def _document(
+    session, tenant: str, req: Request, number: str, now: datetime, names: dict[str, str], issuing: Issuing
+):
     issued_on = local_day(now)
-    heading = {"number": number, "issuer": o.issuer, "issued_on": issued_on, "copies_to": o.copies_to}
+    heading = {"number": number, "issuer": issuing.issuer, "issued_on": issued_on, "copies_to": issuing.copies_to}
     if req.kind in TITLES:  # the quarterly bulletin, the monthly summary, the annual assessment
-        stats = await statistics.report(session, tenant, req.period, as_of=now, names=names, bottom=o.admonition_bottom)
+        stats = await statistics.report(
+            session, tenant, req.period, as_of=now, names=names, bottom=issuing.admonition_bottom
+        )
         lines = await report_content.escalations(session, tenant, req.period, names)
-        return bulletin(stats, lines, addressee=o.bulletin_addressee, kind=req.kind, **heading)
-    rows = await report_content.selected_matters(session, tenant, req.selection, now, o.special_report_limit)
+        return bulletin(stats, lines, addressee=issuing.bulletin_addressee, kind=req.kind, **heading)
+    rows = await report_content.selected_matters(session, tenant, req.selection, now, issuing.special_report_limit)
     matters = await report_content.matter_lines(session, rows, now, names)
-    return special_report(matters, topic=req.topic, as_of=issued_on, addressee=o.special_report_addressee, **heading)
+    return special_report(
+        matters, topic=req.topic, as_of=issued_on, addressee=issuing.special_report_addressee, **heading
+    )
 
 
 async def publish(
@@ -153,8 +159,8 @@ async def publish(
             return await publish_in(uow, tenant, req, key=key, published_by=published_by, names=names, issuing=issuing)
     except IntegrityError:
         # a concurrent request with the same key committed first (PostgreSQL); ours rolled back, number included
-        async with read() as s:
-            existing = await find(s, tenant, key)
+        async with read() as session:
+            existing = await find(session, tenant, key)
         if existing is None or key is None:
             raise
         return _same(existing, req), False

@@ -89,9 +89,9 @@ async def _apply(db: Database, batch: list, report: Replayed) -> None:
     for item in todo:
         try:
             report.applied += await run([item])
-        except Exception as e:
+        except Exception as error:
             seq = item[0].metadata.sequence.stream
-            report.failed.append(f"{seq}: {type(e).__name__}: {e}")
+            report.failed.append(f"{seq}: {type(error).__name__}: {error}")
             log.error(
                 "replayed event failed; skipped as the live consumer dead-letters it", seq=seq, event_type=item[1].type
             )
@@ -189,5 +189,5 @@ async def _rebuild(settings, check: bool) -> Outcome:
         await nc.close()
 
 
-async def _refused(_e: Exception) -> None:
+async def _refused(_error: Exception) -> None:
     """The connection's failure is raised to the caller; nats-py would log each attempt with its traceback too."""

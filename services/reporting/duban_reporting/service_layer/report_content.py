@@ -35,7 +35,7 @@ class Selection:
 
 async def escalations(session, tenant: str, period: Period, names: dict[str, str]) -> list[EscalationLine]:
     unit = func.coalesce(task_facts.c.unit, task_states.c.lead_unit).label("unit")
-    q = (
+    query = (
         select(task_facts.c.fact, task_facts.c.at, task_facts.c.points, unit, ledger.c.title, task_states.c.notice_no)
         .join(task_states, task_states.c.task_id == task_facts.c.task_id)
         .join(ledger, ledger.c.matter_id == task_states.c.matter_id)
@@ -49,7 +49,7 @@ async def escalations(session, tenant: str, period: Period, names: dict[str, str
     )
     return [
         EscalationLine(local_day(r.at), r.fact, names.get(r.unit, r.unit or "—"), r.title or "", r.notice_no, r.points)
-        for r in (await session.execute(q)).all()
+        for r in (await session.execute(query)).all()
     ]
 
 
@@ -81,16 +81,16 @@ async def _projected(session, rows: list[dict]) -> list[dict]:
     not projected yet: no title, no source) or one of its tasks from a deadline or another fact only
     (its task.assigned not projected yet: no unit, no notice). The events are projected in any order;
     the report would state the gaps as facts, under a number."""
-    for r in rows:
-        if r["registered_at"] is None:
-            raise ReportRefused(f"事项 {r['matter_id']} 的立项信息尚未同步到报表，暂不能形成专报，请稍后再试", 409)
+    for row in rows:
+        if row["registered_at"] is None:
+            raise ReportRefused(f"事项 {row['matter_id']} 的立项信息尚未同步到报表，暂不能形成专报，请稍后再试", 409)
     ids = [r["matter_id"] for r in rows]
-    q = (
+    query = (
         select(task_states.c.matter_id)
         .where(task_states.c.matter_id.in_(ids), task_states.c.assigned_at.is_(None))
         .limit(1)
     )
-    if (waiting := (await session.execute(q)).scalar()) is not None:
+    if (waiting := (await session.execute(query)).scalar()) is not None:
         title = next(r["title"] for r in rows if r["matter_id"] == waiting)
         raise ReportRefused(f"事项“{title}”的交办信息尚未同步到报表，暂不能形成专报，请稍后再试", 409)
     return rows
@@ -105,18 +105,18 @@ async def matter_lines(session, rows: list[dict], now: datetime, names: dict[str
 
 async def _assigned_tasks(session, ids: list[str]) -> list[dict]:
     """The matters' assigned tasks, in the order they were assigned."""
-    tq = (
+    tasks_query = (
         select(task_states)
         .where(task_states.c.matter_id.in_(ids), task_states.c.assigned_at.is_not(None))
         .order_by(task_states.c.assigned_at, task_states.c.notice_no, task_states.c.task_id)
     )
-    return [dict(t) for t in (await session.execute(tq)).mappings()]
+    return [dict(t) for t in (await session.execute(tasks_query)).mappings()]
 
 
 async def _escalation_facts(session, ids: list[str]) -> list:
     """The matters' escalation facts, oldest first, each with the unit it concerns."""
     unit = func.coalesce(task_facts.c.unit, task_states.c.lead_unit).label("unit")
-    fq = (
+    facts_query = (
         select(
             task_facts.c.fact,
             task_facts.c.at,
@@ -129,7 +129,7 @@ async def _escalation_facts(session, ids: list[str]) -> list:
         .where(task_states.c.matter_id.in_(ids), task_facts.c.fact.in_(ESCALATION_LABEL))
         .order_by(task_facts.c.at, task_facts.c.fact_key)
     )
-    return list((await session.execute(fq)).all())
+    return list((await session.execute(facts_query)).all())
 
 
 def _task_line(task: dict, now: datetime, names: dict[str, str]) -> TaskLine:
@@ -165,7 +165,7 @@ def _matter_line(matter: dict, tasks: list[dict], facts: list, now: datetime, na
         status=STATUS_LABEL.get(matter["status"], matter["status"]),
         progress=matter["progress"] or 0,
         lead=named(matter["lead_units"] or [matter["lead_unit"]], names),
-        co=named(matter["co_units"], names),
+        co_units=named(matter["co_units"], names),
         notice_no=matter["notice_no"],
         due_on=matter["due_on"],
         tasks=lines,

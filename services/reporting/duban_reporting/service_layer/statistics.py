@@ -113,12 +113,17 @@ ISSUER_LABEL = {"supervision_office": "督查室", "special_body": "专门机构
 
 async def notices_late(session, tenant: str, period: Period) -> list[dict]:
     """Assignment notices issued later than their limit in the period, per issuer (交办超时)."""
-    f = task_facts.c
-    q = (
-        select(f.unit, func.count())
-        .where(f.tenant == tenant, f.fact == "notice_late", f.at >= period.starts_at, f.at < period.ends_before)
-        .group_by(f.unit)
-        .order_by(f.unit)
+    facts = task_facts.c
+    query = (
+        select(facts.unit, func.count())
+        .where(
+            facts.tenant == tenant,
+            facts.fact == "notice_late",
+            facts.at >= period.starts_at,
+            facts.at < period.ends_before,
+        )
+        .group_by(facts.unit)
+        .order_by(facts.unit)
     )
     return [
         {
@@ -126,18 +131,22 @@ async def notices_late(session, tenant: str, period: Period) -> list[dict]:
             "issued_by_label": ISSUER_LABEL.get(u or "supervision_office", u),
             "count": n,
         }
-        for u, n in (await session.execute(q)).all()
+        for u, n in (await session.execute(query)).all()
     ]
 
 
 async def rejected_by_kind(session, tenant: str, period: Period) -> dict[str, int]:
-    r = rejected_submissions.c
-    q = (
-        select(r.kind, func.count())
-        .where(r.tenant == tenant, r.rejected_at >= period.starts_at, r.rejected_at < period.ends_before)
-        .group_by(r.kind)
+    rejected = rejected_submissions.c
+    query = (
+        select(rejected.kind, func.count())
+        .where(
+            rejected.tenant == tenant,
+            rejected.rejected_at >= period.starts_at,
+            rejected.rejected_at < period.ends_before,
+        )
+        .group_by(rejected.kind)
     )
-    return dict((await session.execute(q)).all())
+    return dict((await session.execute(query)).all())
 
 
 async def report(session, tenant: str, period: Period, *, as_of: datetime, names: dict[str, str], bottom: int) -> dict:

@@ -51,5 +51,5 @@ def draw_sample(population: list[str], rate: float, seed: int) -> list[str]:
     """At least ``rate`` of the population (rounded up), drawn reproducibly from ``seed``."""
     if not population:
         return []
-    k = min(len(population), math.ceil(len(population) * rate))
-    return sorted(random.Random(seed).sample(sorted(population), k))
+    sample_size = min(len(population), math.ceil(len(population) * rate))
+    return sorted(random.Random(seed).sample(sorted(population), sample_size))

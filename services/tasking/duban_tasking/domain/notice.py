@@ -23,7 +23,7 @@ def assignment_notice(
     issued_on: date,
 ) -> Document:
     due = f"{chinese_date(due_on)}前" if due_on else "按督办期限规定执行"
-    co = f"，{'、'.join(co_units)}协助办理" if co_units else ""
+    co_units_clause = f"，{'、'.join(co_units)}协助办理" if co_units else ""
     demands = [
         *([requirement.strip()] if requirement and requirement.strip() else []),
         f"请于收到本交办单之日起1个工作日内签收，并将签收回执反馈{issuing.body}。",
@@ -45,7 +45,10 @@ def assignment_notice(
         number=number,
         title=f"关于“{title}”的督办事项交办单",
         addressee=f"{lead_unit}：",
-        body=(f"现将“{title}”交由你单位牵头办理{co}，请按以下要求认真办理，按时反馈办理结果。", Table(None, rows)),
+        body=(
+            f"现将“{title}”交由你单位牵头办理{co_units_clause}，请按以下要求认真办理，按时反馈办理结果。",
+            Table(None, rows),
+        ),
         issued_on=issued_on,
         receipt=Receipt(
             "签收回执", (("签收单位", ""), ("签收人", ""), ("签收时间", "　　年　　月　　日　　时"), ("联系电话", ""))

@@ -36,10 +36,10 @@ def parse_units_xlsx(body: bytes) -> tuple[list[UnitIn], list[dict]]:
     from openpyxl import load_workbook
 
     try:
-        ws = load_workbook(io.BytesIO(body), read_only=True, data_only=True).worksheets[0]
-    except Exception as e:  # openpyxl raises several types for "not a workbook"
-        return [], [{"loc": ["body"], "msg": f"not a readable .xlsx workbook: {type(e).__name__}"}]
-    rows = [[("" if v is None else str(v).strip()) for v in row] for row in ws.iter_rows(values_only=True)]
+        sheet = load_workbook(io.BytesIO(body), read_only=True, data_only=True).worksheets[0]
+    except Exception as error:  # openpyxl raises several types for "not a workbook"
+        return [], [{"loc": ["body"], "msg": f"not a readable .xlsx workbook: {type(error).__name__}"}]
+    rows = [[("" if v is None else str(v).strip()) for v in row] for row in sheet.iter_rows(values_only=True)]
     if not rows:
         return [], [{"loc": ["body"], "msg": "empty sheet"}]
     header = [h.lower() for h in rows[0]]
@@ -68,12 +68,12 @@ def parse_units(body: bytes, content_type: str) -> tuple[list[UnitIn], list[dict
             return [], [{"loc": ["body"], "msg": "应为单位的列表", "type": "list_type"}]
         first_line = 0
     parsed, errors, seen = [], [], set()
-    for i, row in enumerate(rows):
-        where = ["row", i + first_line]
+    for index, row in enumerate(rows):
+        where = ["row", index + first_line]
         try:
             unit = UnitIn.model_validate({k: (v or None) for k, v in row.items()} if isinstance(row, dict) else row)
-        except ValidationError as e:
-            errors += problems.items(e.errors(), prefix=tuple(where))
+        except ValidationError as error:
+            errors += problems.items(error.errors(), prefix=tuple(where))
             continue
         if unit.code in seen:
             errors.append({"loc": [*where, "code"], "msg": f"单位代码 {unit.code} 重复出现", "type": "duplicate"})

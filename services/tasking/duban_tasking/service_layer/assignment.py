@@ -65,15 +65,15 @@ async def directory(uow: UnitOfWork, tenant: str, codes: list[str]) -> dict[str,
     return {r.code: model.Unit(r.code, r.name, r.type, r.active) for r in rows}
 
 
-async def validate_units(uow: UnitOfWork, tenant: str, a: Assignment) -> None:
-    found = await directory(uow, tenant, [a.lead_unit, *a.co_units])
-    if model.assignable_lead(a.lead_unit, found) is None:
-        raise IllegalTransition(f"牵头单位“{a.lead_unit}”不在单位名录中、已停用或不能牵头", 422)
-    bad = [c for c in a.co_units if c not in found or not found[c].active]
+async def validate_units(uow: UnitOfWork, tenant: str, assignment: Assignment) -> None:
+    found = await directory(uow, tenant, [assignment.lead_unit, *assignment.co_units])
+    if model.assignable_lead(assignment.lead_unit, found) is None:
+        raise IllegalTransition(f"牵头单位“{assignment.lead_unit}”不在单位名录中、已停用或不能牵头", 422)
+    bad = [c for c in assignment.co_units if c not in found or not found[c].active]
     if bad:
         raise IllegalTransition(f"协办单位 {bad} 不在单位名录中或已停用", 422)
-    if a.lead_unit in a.co_units:
-        raise IllegalTransition(f"“{a.lead_unit}”不能既是牵头单位又是协办单位", 422)
+    if assignment.lead_unit in assignment.co_units:
+        raise IllegalTransition(f"“{assignment.lead_unit}”不能既是牵头单位又是协办单位", 422)
 
 
 async def history(uow: UnitOfWork, tenant: str, task_id: str, event_type: str, event_id: str, detail: dict) -> None:
@@ -83,11 +83,11 @@ async def history(uow: UnitOfWork, tenant: str, task_id: str, event_type: str, e
     )
 
 
-async def create_task(uow: UnitOfWork, tenant: str, matter: dict, a: Assignment) -> str:
+async def create_task(uow: UnitOfWork, tenant: str, matter: dict, assignment: Assignment) -> str:
     task_id, now = str(uuid.uuid4()), uow.now()
     number = await next_notice_number(uow, tenant, "assignment", task_id)
-    await _insert_task(uow, tenant, matter, a, task_id=task_id, number=number, assigned_at=now)
-    requested = a.due_on or matter["requested_due_on"]
+    await _insert_task(uow, tenant, matter, assignment, task_id=task_id, number=number, assigned_at=now)
+    requested = assignment.due_on or matter["requested_due_on"]
     event = TaskAssigned(
         task_id=task_id,
         matter_id=matter["id"],
@@ -97,10 +97,10 @@ async def create_task(uow: UnitOfWork, tenant: str, matter: dict, a: Assignment)
         assigned_at=now,
         notice_no=number,
         version=1,
-        **a.handling(),
+        **assignment.handling(),
     )
     assigned_event = await uow.emit(tenant, TASK_ASSIGNED, event)
-    detail = {"lead_unit": a.lead_unit, "co_units": a.co_units, "notice_no": number}
+    detail = {"lead_unit": assignment.lead_unit, "co_units": assignment.co_units, "notice_no": number}
     await history(uow, tenant, task_id, TASK_ASSIGNED, assigned_event.id, detail)
     return task_id
 
@@ -157,10 +157,10 @@ async def assign(uow: UnitOfWork, tenant: str, matter_id: str, assignments: list
     leads = [a.lead_unit for a in assignments]
     if len(set(leads)) != len(leads):
         raise IllegalTransition("分解任务的牵头单位不能重复", 422)
-    for a in assignments:
-        if a.weight <= 0:
+    for assignment in assignments:
+        if assignment.weight <= 0:
             raise IllegalTransition("任务权重必须大于 0", 422)
-        await validate_units(uow, tenant, a)
+        await validate_units(uow, tenant, assignment)
     ids = [await create_task(uow, tenant, matter, a) for a in assignments]
     await uow.session.execute(matters.update().where(matters.c.id == matter_id).values(status="assigned"))
     await roll_up(uow, tenant, matter_id)

@@ -40,5 +40,5 @@ async def refs(uow: UnitOfWork, tenant: str, task_id: str, ids: list[str]) -> li
     """The files a report names; 422 naming any that is not one of this task's files."""
     try:
         return await attachment_rows.refs(uow.session, attachments, tenant, task_id, ids)
-    except attachment_rows.UnknownAttachments as e:
-        raise IllegalTransition(str(e), 422) from None
+    except attachment_rows.UnknownAttachments as error:
+        raise IllegalTransition(str(error), 422) from None

@@ -37,14 +37,14 @@ async def draw(uow: UnitOfWork, tenant: str, kind: str, rate: float | None, defa
         raise IllegalTransition(f"抽查比例 {rate:.0%} 低于本单位规定的最低复核率 {floor:.0%}", 422)
     rate = floor if rate is None else rate
     already = select(spot_check_draws.c.task_id).where(spot_check_draws.c.tenant == tenant)
-    q = (
+    candidates = (
         select(tasks.c.id)
         .join(matters, matters.c.id == tasks.c.matter_id)
         .where(tasks.c.tenant == tenant, tasks.c.status == State.completed, tasks.c.id.not_in(already))
     )
     population = [
         tid
-        for tid, origin in (await uow.session.execute(q.add_columns(matters.c.origin))).all()
+        for tid, origin in (await uow.session.execute(candidates.add_columns(matters.c.origin))).all()
         if origin.get("kind") == kind
     ]
     if not population:
@@ -88,10 +88,10 @@ async def record_callback(
     await uow.session.execute(spot_check_draws.update().where(key).values(result=result, note=note, result_at=now))
     # The outcome is a fact of its own, whatever it is; the row above (result set once, under the
     # row lock) makes a repeated callback fail before it could emit a second time.
-    t = await load_task(uow, tenant, task_id)
-    event = ev.TaskSpotChecked(**about(t), spot_check_id=check_id, satisfied=satisfied, note=note, checked_at=now)
+    task = await load_task(uow, tenant, task_id)
+    event = ev.TaskSpotChecked(**about(task), spot_check_id=check_id, satisfied=satisfied, note=note, checked_at=now)
     emitted = await uow.emit(tenant, ev.TASK_SPOT_CHECKED, event)
-    detail = {"state": t["status"], "spot_check_id": check_id, "result": result, "note": note}
+    detail = {"state": task["status"], "spot_check_id": check_id, "result": result, "note": note}
     await history(uow, tenant, task_id, ev.TASK_SPOT_CHECKED, emitted.id, detail)
     if not satisfied:
         await reopen(uow, tenant, task_id, actor, note or "回访不满意", check_id)

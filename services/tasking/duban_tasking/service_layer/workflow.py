@@ -85,12 +85,12 @@ async def _report(
 
 
 async def _resent(
-    uow: UnitOfWork, t: dict, actor: Actor, type_: str, text: str, progress: int | None, ids: Sequence[str]
+    uow: UnitOfWork, task: dict, actor: Actor, type_: str, text: str, progress: int | None, ids: Sequence[str]
 ) -> bool:
     """The lead unit sent this report again (see reports.resent); checked before the state, which
     the first one changed."""
-    return role_on(actor, t["lead_unit"], t["co_units"]) == Role.lead_unit and await resent(
-        uow, t["id"], type_, t["lead_unit"], text, progress, list(dict.fromkeys(ids))
+    return role_on(actor, task["lead_unit"], task["co_units"]) == Role.lead_unit and await resent(
+        uow, task["id"], type_, task["lead_unit"], text, progress, list(dict.fromkeys(ids))
     )
 
 
@@ -104,63 +104,66 @@ def _allowed(action: Action, task: dict, actor: Actor) -> State:
 
 
 async def acknowledge(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor) -> None:
-    t = await load_task(uow, tenant, task_id)
-    new = _allowed(Action.acknowledge, t, actor)
+    task = await load_task(uow, tenant, task_id)
+    new = _allowed(Action.acknowledge, task, actor)
     now = uow.now()
-    event = ev.TaskAcknowledged(**about(t), acknowledged_at=now)
-    await _apply(uow, actor, t, new, ev.TASK_ACKNOWLEDGED, event, {}, acknowledged_at=now)
+    event = ev.TaskAcknowledged(**about(task), acknowledged_at=now)
+    await _apply(uow, actor, task, new, ev.TASK_ACKNOWLEDGED, event, {}, acknowledged_at=now)
 
 
 async def decline(
     uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, reason: str, settings: TaskingSettings, cal: WorkCalendar
 ) -> None:
-    t = await load_task(uow, tenant, task_id)
-    new = _allowed(Action.decline, t, actor)
-    if t["declines"] >= settings.max_declines:
+    task = await load_task(uow, tenant, task_id)
+    new = _allowed(Action.decline, task, actor)
+    if task["declines"] >= settings.max_declines:
         raise IllegalTransition(
-            f"该任务已退回 {t['declines']} 次，达到上限 {settings.max_declines} 次，不能再退回；请与督查室联系"
+            f"该任务已退回 {task['declines']} 次，达到上限 {settings.max_declines} 次，不能再退回；请与督查室联系"
         )
     # the window is the deadline service's, per tenant (deadline.set decline_until); not known yet: just assigned, open
-    if t["decline_until"] is not None and uow.now() > t["decline_until"]:
-        limit = t["decline_until"].astimezone(TZ)
+    if task["decline_until"] is not None and uow.now() > task["decline_until"]:
+        limit = task["decline_until"].astimezone(TZ)
         raise IllegalTransition(f"退回须在 {limit:%Y-%m-%d %H:%M} 前提出，已超过退回时限")
-    declines = t["declines"] + 1
-    event = ev.TaskDeclined(**about(t), reason=reason, declined_at=uow.now(), declines=declines)
-    await _apply(uow, actor, t, new, ev.TASK_DECLINED, event, {"reason": reason}, declines=declines)
+    declines = task["declines"] + 1
+    event = ev.TaskDeclined(**about(task), reason=reason, declined_at=uow.now(), declines=declines)
+    await _apply(uow, actor, task, new, ev.TASK_DECLINED, event, {"reason": reason}, declines=declines)
 
 
-async def reassign(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, a: Assignment, reason: str | None) -> str:
-    t = await load_task(uow, tenant, task_id)
-    new = _allowed(Action.reassign, t, actor)
-    if a.lead_unit == t["lead_unit"]:
+async def reassign(
+    uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, assignment: Assignment, reason: str | None
+) -> str:
+    task = await load_task(uow, tenant, task_id)
+    new = _allowed(Action.reassign, task, actor)
+    if assignment.lead_unit == task["lead_unit"]:
         raise IllegalTransition("重新交办须选择另一个牵头单位", 422)
-    await validate_units(uow, tenant, a)
+    await validate_units(uow, tenant, assignment)
     number = await next_notice_number(uow, tenant, "assignment", task_id)
     now = uow.now()
-    handover = {"lead_unit": a.lead_unit, "co_units": a.co_units, "notice_no": number}  # the event's and the task's
+    # the event's and the task's
+    handover = {"lead_unit": assignment.lead_unit, "co_units": assignment.co_units, "notice_no": number}
     event = ev.TaskReassigned(
         task_id=task_id,
-        matter_id=t["matter_id"],
-        previous_unit=t["lead_unit"],
+        matter_id=task["matter_id"],
+        previous_unit=task["lead_unit"],
         reason=reason,
         reassigned_at=now,
         **handover,
     )
-    detail = {"from": t["lead_unit"], "to": a.lead_unit, "notice_no": number}
+    detail = {"from": task["lead_unit"], "to": assignment.lead_unit, "notice_no": number}
     # the new unit acknowledges afresh; its limits come with the deadline service's next deadline.set
     afresh = {"assigned_at": now, "acknowledged_at": None, "acknowledge_by": None, "decline_until": None}
     await _apply(
         uow,
         actor,
-        t,
+        task,
         new,
         ev.TASK_REASSIGNED,
         event,
         detail,
         **handover,
         **afresh,
-        responsible_person=a.responsible_person or t["responsible_person"],
-        requirement=a.requirement or t["requirement"],
+        responsible_person=assignment.responsible_person or task["responsible_person"],
+        requirement=assignment.requirement or task["requirement"],
     )
     return number
 
@@ -212,27 +215,29 @@ async def report_progress(
     progress: int,
     attachment_ids: Sequence[str] = (),
 ) -> None:
-    t = await load_task(uow, tenant, task_id)
+    task = await load_task(uow, tenant, task_id)
     recorded = await _lead_unit_report(
-        uow, t, actor, Action.report_progress, "progress", text, progress, attachment_ids
+        uow, task, actor, Action.report_progress, "progress", text, progress, attachment_ids
     )
     if recorded is None:
         return
     event = ev.TaskProgressReported(
-        **about(t), summary=text[:500], reported_at=uow.now(), progress=progress, **recorded.event_files()
+        **about(task), summary=text[:500], reported_at=uow.now(), progress=progress, **recorded.event_files()
     )
     detail = recorded.detail(progress=progress)
-    await _apply(uow, actor, t, recorded.new_state, ev.TASK_PROGRESS_REPORTED, event, detail, progress=progress)
-    await roll_up(uow, tenant, t["matter_id"])
+    await _apply(uow, actor, task, recorded.new_state, ev.TASK_PROGRESS_REPORTED, event, detail, progress=progress)
+    await roll_up(uow, tenant, task["matter_id"])
 
 
 async def send_input(
     uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, text: str, attachment_ids: list[str]
 ) -> None:
     """A co-unit's contribution, addressed to the lead unit; the task's state does not change."""
-    t = await load_task(uow, tenant, task_id)
-    _allowed(Action.send_input, t, actor)
-    await _report(uow, t, "input", actor.unit, text, None, await attachments.refs(uow, tenant, task_id, attachment_ids))
+    task = await load_task(uow, tenant, task_id)
+    _allowed(Action.send_input, task, actor)
+    await _report(
+        uow, task, "input", actor.unit, text, None, await attachments.refs(uow, tenant, task_id, attachment_ids)
+    )
 
 
 async def submit_completion(
@@ -240,30 +245,36 @@ async def submit_completion(
 ) -> str | None:
     """The lead unit's completion report: to the office at once where the tenant's chain for it is
     automatic, else first to the unit's head (待单位领导审签); then the sign-off draft's id."""
-    t = await load_task(uow, tenant, task_id)
+    task = await load_task(uow, tenant, task_id)
     recorded = await _lead_unit_report(
-        uow, t, actor, Action.submit_completion, "completion", text, None, attachment_ids
+        uow, task, actor, Action.submit_completion, "completion", text, None, attachment_ids
     )
     if recorded is None:
-        return await _open_draft(uow, t)
+        return await _open_draft(uow, task)
     chain, _ = await desk.chain(uow.session, tenant, COMPLETION_REPORT)
     if chain.automatic:
-        await _completion_submitted(uow, actor, t, recorded.new_state, recorded.report_id, text, recorded.files)
+        await _completion_submitted(uow, actor, task, recorded.new_state, recorded.report_id, text, recorded.files)
         return None
-    title = (await uow.session.execute(select(matters.c.title).where(matters.c.id == t["matter_id"]))).scalar()
+    title = (await uow.session.execute(select(matters.c.title).where(matters.c.id == task["matter_id"]))).scalar()
     draft = await desk.create(
         uow,
         tenant,
         COMPLETION_REPORT,
         f"completion:{recorded.report_id}",
         title=f"办结报告：{title}",
-        payload={"report_id": recorded.report_id, "previous_state": t["status"]},
-        created_by=actor.person or t["lead_unit"],
+        payload={"report_id": recorded.report_id, "previous_state": task["status"]},
+        created_by=actor.person or task["lead_unit"],
         task_id=task_id,
-        unit=t["lead_unit"],
+        unit=task["lead_unit"],
     )
     await _move(
-        uow, actor, t, State.awaiting_unit_head, AWAITING_UNIT_HEAD, draft["id"], recorded.detail(draft_id=draft["id"])
+        uow,
+        actor,
+        task,
+        State.awaiting_unit_head,
+        AWAITING_UNIT_HEAD,
+        draft["id"],
+        recorded.detail(draft_id=draft["id"]),
     )
     return draft["id"]
 
@@ -338,28 +349,28 @@ async def completion_refused(uow: UnitOfWork, draft: dict) -> None:
 
 
 async def accept(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, desk: Desk) -> None:
-    t = await load_task(uow, tenant, task_id)
-    new = _allowed(Action.accept, t, actor)
+    task = await load_task(uow, tenant, task_id)
+    new = _allowed(Action.accept, task, actor)
     now = uow.now()
-    event = ev.TaskCompleted(**about(t), completed_at=now)
-    await _apply(uow, actor, t, new, ev.TASK_COMPLETED, event, {}, completed_at=now, progress=100)
-    if await roll_up(uow, tenant, t["matter_id"]):
-        await replies.matter_closed(uow, tenant, t["matter_id"], actor.person, desk)
+    event = ev.TaskCompleted(**about(task), completed_at=now)
+    await _apply(uow, actor, task, new, ev.TASK_COMPLETED, event, {}, completed_at=now, progress=100)
+    if await roll_up(uow, tenant, task["matter_id"]):
+        await replies.matter_closed(uow, tenant, task["matter_id"], actor.person, desk)
 
 
 async def return_for_rework(uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, reason: str) -> None:
-    t = await load_task(uow, tenant, task_id)
-    new = _allowed(Action.return_for_rework, t, actor)
-    report = "progress" if _state(t) == State.in_progress else "completion"
-    event = ev.TaskReturned(**about(t), reason=reason, returned_at=uow.now(), report=report)
-    await _apply(uow, actor, t, new, ev.TASK_RETURNED, event, {"reason": reason, "report": report})
+    task = await load_task(uow, tenant, task_id)
+    new = _allowed(Action.return_for_rework, task, actor)
+    report = "progress" if _state(task) == State.in_progress else "completion"
+    event = ev.TaskReturned(**about(task), reason=reason, returned_at=uow.now(), report=report)
+    await _apply(uow, actor, task, new, ev.TASK_RETURNED, event, {"reason": reason, "report": report})
 
 
 async def reopen(
     uow: UnitOfWork, tenant: str, task_id: str, actor: Actor, reason: str, spot_check_id: str | None
 ) -> None:
-    t = await load_task(uow, tenant, task_id)
-    new = _allowed(Action.reopen, t, actor)
-    event = ev.TaskReopened(**about(t), reason=reason, reopened_at=uow.now(), spot_check_id=spot_check_id)
-    await _apply(uow, actor, t, new, ev.TASK_REOPENED, event, {"reason": reason}, completed_at=None)
-    await roll_up(uow, tenant, t["matter_id"])
+    task = await load_task(uow, tenant, task_id)
+    new = _allowed(Action.reopen, task, actor)
+    event = ev.TaskReopened(**about(task), reason=reason, reopened_at=uow.now(), spot_check_id=spot_check_id)
+    await _apply(uow, actor, task, new, ev.TASK_REOPENED, event, {"reason": reason}, completed_at=None)
+    await roll_up(uow, tenant, task["matter_id"])

@@ -10,10 +10,11 @@ from datetime import date, datetime
 from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import FormData
 
+from duban_common.calendar import TZ
+
 from ..adapters.services import NotFound, Refused, Services, Unavailable
 from ..adapters.session import Session
 from . import forms, task_view
-from .timeline import TZ
 from .web import (
     LEADER,
     OFFICE,

@@ -6,10 +6,11 @@ from datetime import date, datetime
 
 from fastapi import APIRouter, Depends, Request
 
+from duban_common.calendar import TZ
+
 from ..adapters.services import Unavailable
 from ..adapters.session import Session
 from . import task_view
-from .timeline import TZ
 from .web import UNIT, ctx, render, role, unit_names
 
 # the task's status → what is asked of the lead unit

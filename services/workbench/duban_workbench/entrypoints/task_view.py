@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import date, datetime, timedelta
 
+from duban_common.calendar import TZ
 from duban_common.pii import mask_phones_in_text
 
 from ..adapters.services import NotFound, Refused, Services, Unavailable
@@ -77,7 +78,7 @@ async def load(services: Services, session: Session, task_id: str, names: dict[s
 async def services_today(services: Services, session: Session) -> date | None:
     """The day it is for the services: their clock, which the demo and the tests simulate (the
     page's own clock would count from the real date). None when the calendar cannot be read."""
-    probe = datetime.now(timeline.TZ).date().isoformat()
+    probe = datetime.now(TZ).date().isoformat()
     try:
         answer = await services.get(
             "deadline", f"/v1/tenants/{session.tenant}/calendar", session.token, **{"from": probe, "to": probe}

@@ -5,9 +5,8 @@ escalation's urges and explanations). Pure: it only arranges what the page fetch
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-TZ = ZoneInfo("Asia/Shanghai")
+from duban_common.calendar import TZ
 
 TASK_EVENTS = {
     "assigned": "交办",

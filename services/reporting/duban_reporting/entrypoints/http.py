@@ -60,17 +60,8 @@ def ledger_filter(
             span = periods.parse(period, from_, to)
         except periods.PeriodError as error:
             raise HTTPException(422, str(error)) from None
-    return LedgerFilter(
-        status=status,
-        light=light_,
-        kind=kind,
-        unit=unit,
-        leader=leader,
-        text=text,
-        date_field=date_field,
-        period=span,
-        sort=sort,
-    )
+    matched = dict(status=status, light=light_, kind=kind, unit=unit, leader=leader, text=text)
+    return LedgerFilter(**matched, date_field=date_field, period=span, sort=sort)
 
 
 def as_of(runtime: RuntimeDep, calendar: CalendarDep) -> AsOf:

@@ -40,18 +40,8 @@ async def next_notice_number(uow: UnitOfWork, tenant: str, notice_type: str, tas
     year = local_day(uow.now()).year
     seq = await sequences.next_value(uow.session, notice_sequences, tenant, year, notice_type)
     number = model.notice_number(notice_type, year, seq)
-    await uow.session.execute(
-        notices.insert(),
-        dict(
-            number=number,
-            tenant=tenant,
-            year=year,
-            seq=seq,
-            notice_type=notice_type,
-            task_id=task_id,
-            issued_at=uow.now(),
-        ),
-    )
+    taken = dict(number=number, year=year, seq=seq, notice_type=notice_type)  # the number and what it is made of
+    await uow.session.execute(notices.insert(), dict(taken, tenant=tenant, task_id=task_id, issued_at=uow.now()))
     return number
 
 

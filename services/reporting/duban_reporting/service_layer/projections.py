@@ -21,26 +21,22 @@ from .matter_view import MatterTasks, matter_tasks, refresh, register, upsert_ma
 # The national working-day calendar: tenants' local holidays live in the deadline service and
 # reach no event yet, so handling days are counted without them.
 _CALENDAR = WorkCalendar()
+# what the ledger keeps of a matter's origin, under the origin's own names
+LEDGER_ORIGIN = set(
+    "kind source external_id meeting_type meeting_title decision_seq leader_name led_by_leader origin_on".split()
+)
 
 
 async def on_matter_registered(event: ev.MatterRegistered, delivery: Delivery, uow: UnitOfWork) -> None:
-    origin, citizen = event.origin, event.citizen
+    citizen = event.citizen
     await register(
         uow,
         delivery.envelope.tenant,
         event.matter_id,
-        kind=origin.kind,
-        source=origin.source,
-        external_id=origin.external_id,
+        **event.origin.model_dump(include=LEDGER_ORIGIN),
         title=mask_phones_in_text(event.title),
         submitted_lead_unit=event.lead_unit,
         submitted_co_units=event.co_units,
-        meeting_type=origin.meeting_type,
-        meeting_title=origin.meeting_title,
-        decision_seq=origin.decision_seq,
-        leader_name=origin.leader_name,
-        led_by_leader=origin.led_by_leader,
-        origin_on=origin.origin_on,
         registered_at=event.registered_at,
         citizen_name=citizen.name_masked if citizen else None,
         citizen_phone=citizen.phone_masked if citizen else None,
@@ -112,16 +108,9 @@ async def on_deadline_set(event: ev.DeadlineSet, delivery: Delivery, uow: UnitOf
     matter = await matter_tasks(uow, delivery.envelope.tenant, event.task_id, event.matter_id)
     revision = event.revision or 1
     if (matter.task.get("deadline_revision") or 0) <= revision:
-        await matter.update(
-            uow,
-            due_on=event.due_on,
-            due_at=event.due_at,
-            deadline_rule=event.rule,
-            deadline_label=event.rule_label,
-            yellow_from=event.yellow_from,
-            provisional=event.provisional,
-            deadline_revision=revision,
-        )  # always, for a new task (no revision yet)
+        dates = event.model_dump(include={"due_on", "due_at", "yellow_from", "provisional"})
+        rule = dict(deadline_rule=event.rule, deadline_label=event.rule_label, deadline_revision=revision)
+        await matter.update(uow, **dates, **rule)  # always, for a new task (no revision yet)
     await refresh(uow, delivery.envelope.tenant, matter.matter_id, matter.tasks)
 
 

@@ -49,15 +49,8 @@ async def on_submission_rejected(event: ev.SubmissionRejected, delivery: Deliver
     )
     if (await uow.session.execute(known)).first() is not None:
         return  # refused once already (a second event of the same refusal)
-    await uow.session.execute(
-        rejected_submissions.insert(),
-        dict(
-            submission_id=event.submission_id,
-            tenant=delivery.envelope.tenant,
-            kind=event.kind,
-            rejected_at=event.rejected_at,
-        ),
-    )
+    refused = event.model_dump(include={"submission_id", "kind", "rejected_at"})
+    await uow.session.execute(rejected_submissions.insert(), dict(refused, tenant=delivery.envelope.tenant))
 
 
 async def on_task_event(event, delivery: Delivery, uow: UnitOfWork) -> None:

@@ -122,8 +122,8 @@ class Runtime:
             self.relay.wake()
 
     async def start(self) -> None:
-        settings = self.settings
-        await migrations.prepare(self.db, settings.service, self.metadata, migrate=settings.migrate_on_start)
+        config = self.settings
+        await migrations.prepare(self.db, config.service, self.metadata, migrate=config.migrate_on_start)
         analyzes_itself = await self.db.analyzes_itself()
         if not analyzes_itself:
             await self.db.refresh_statistics()
@@ -134,32 +134,25 @@ class Runtime:
                 every_s=UNVACUUMED_STATISTICS_EVERY_S,
             )
         self.nc = await nats.connect(
-            settings.nats_url, name=f"duban-{settings.service}", max_reconnect_attempts=-1, reconnect_time_wait=1
+            config.nats_url, name=f"duban-{config.service}", max_reconnect_attempts=-1, reconnect_time_wait=1
         )
         self.js = self.nc.jetstream()
-        specs = await provisioning.provision(self.js, settings.service, settings)
-        self.attachments = AttachmentStore(self.js, settings.max_upload_bytes)
+        specs = await provisioning.provision(self.js, config.service, config)
+        self.attachments = AttachmentStore(self.js, config.max_upload_bytes)
         await self.clock.start(self.js)
         self.relay = OutboxRelay(
             self.db,
             self.tables,
             self.js,
-            service=settings.service,
-            poll_s=settings.outbox_poll_s,
-            batch=settings.outbox_batch,
+            service=config.service,
+            poll_s=config.outbox_poll_s,
+            batch=config.outbox_batch,
         )
         self.relay.start()
         # Each durable consumer is pulled by its runner, one batch per pull (decision 0017).
         for spec in specs:
             runner = ConsumerRunner(
-                spec,
-                self.handlers.get(spec.purpose, {}),
-                self.db,
-                self.tables,
-                self.js,
-                self.clock,
-                settings,
-                self.relay,
+                spec, self.handlers.get(spec.purpose, {}), self.db, self.tables, self.js, self.clock, config, self.relay
             )
             await runner.start()
             assert runner.task is not None  # started

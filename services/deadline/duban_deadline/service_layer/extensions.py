@@ -6,6 +6,7 @@ import uuid
 from dataclasses import replace
 from datetime import date, time
 
+from duban_common.calendar import WorkCalendar
 from duban_common.consumer import Delivery
 from duban_common.contracts import events as ev
 from duban_common.logging import get_logger
@@ -166,18 +167,24 @@ async def decide(
     await repo.update_extension(session, extension_id, values)
     await _emit_decided(uow, tenant, row, ext, values, previous_due_on=previous)
     if approved:
-        tenant_policy = await repo.load_policy(session, tenant, default_due_time)
-        await dl.apply(
-            uow,
-            row,
-            cal,
-            tenant_policy,
-            extended,
-            reason="extension_approved",
-            extension_id=extension_id,
-            force_event=True,
-        )
+        await _apply_approval(uow, tenant, row, cal, extended, extension_id, default_due_time)
     return {**dict(ext), **values}
+
+
+async def _apply_approval(
+    uow: UnitOfWork,
+    tenant: str,
+    row: dict,
+    cal: WorkCalendar,
+    extended: policy.Basis,
+    extension_id: str,
+    default_due_time: time,
+) -> None:
+    """The approved deadline replaces the old one, with every timer that depends on it."""
+    tenant_policy = await repo.load_policy(uow.session, tenant, default_due_time)
+    await dl.apply(
+        uow, row, cal, tenant_policy, extended, reason="extension_approved", extension_id=extension_id, force_event=True
+    )
 
 
 async def _emit_decided(

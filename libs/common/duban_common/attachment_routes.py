@@ -64,8 +64,8 @@ async def _store_once(
         if again is not None:
             return again, False
         return await runtime.attachments.put(tenant, upload.name, upload.file), True
-    except filetypes.UnacceptableFile as e:
-        raise HTTPException(422, str(e)) from None
+    except filetypes.UnacceptableFile as error:
+        raise HTTPException(422, str(error)) from None
     finally:
         upload.file.close()
 
@@ -80,10 +80,10 @@ def _download_headers(row: Mapping[str, Any], attachment_id: str) -> dict[str, s
 
 
 def router(runtime, table: Table, *, may_report: Check, may_see: Check) -> APIRouter:
-    r = APIRouter(tags=["attachments"], responses=ERROR_RESPONSES)
+    router = APIRouter(tags=["attachments"], responses=ERROR_RESPONSES)
     runtime.upload_routes.append(PATH)  # not the body limit: read_upload holds it to max_upload_bytes
 
-    @r.post(PATH, status_code=201, responses=UPLOAD_RESPONSES, openapi_extra=uploads.OPENAPI_BODY)
+    @router.post(PATH, status_code=201, responses=UPLOAD_RESPONSES, openapi_extra=uploads.OPENAPI_BODY)
     async def upload(request: Request, tenant: str, task_id: str) -> JSONResponse:
         """Upload one file (form field ``file``): PDF, OFD, DOC, DOCX, XLS, XLSX, JPG or PNG, checked by its
         content; 201 with its reference, whose ``id`` a report then names in its ``attachments``."""
@@ -100,7 +100,7 @@ def router(runtime, table: Table, *, may_report: Check, may_see: Check) -> APIRo
             await attachment_rows.record(uow, table, tenant, task_id, unit, stored)
         return JSONResponse(stored.ref(), status_code=201)
 
-    @r.get(
+    @router.get(
         PATH + "/{attachment_id}",
         response_class=StreamingResponse,
         responses={
@@ -122,4 +122,4 @@ def router(runtime, table: Table, *, may_report: Check, may_see: Check) -> APIRo
         _, chunks = await runtime.attachments.open(tenant, attachment_id)
         return StreamingResponse(chunks, media_type=row["content_type"], headers=_download_headers(row, attachment_id))
 
-    return r
+    return router

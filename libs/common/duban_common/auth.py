@@ -112,8 +112,10 @@ class KeySet:
         if kid not in self._keys and time.monotonic() - self._loaded_at >= (self.min_refresh_s if self._keys else 0):
             try:
                 self._load()
-            except (OSError, ValueError, httpx.HTTPError, jwt.PyJWKSetError) as e:
-                raise Unauthorized(f"暂时无法核验令牌：读不到签发方的公钥（{type(e).__name__}），请稍后再试") from None
+            except (OSError, ValueError, httpx.HTTPError, jwt.PyJWKSetError) as error:
+                raise Unauthorized(
+                    f"暂时无法核验令牌：读不到签发方的公钥（{type(error).__name__}），请稍后再试"
+                ) from None
         if kid not in self._keys:
             raise Unauthorized("令牌无效，请重新登录（签名密钥未知）")
         return self._keys[kid]
@@ -141,8 +143,8 @@ class Verifier:
             )
         except jwt.ExpiredSignatureError:
             raise Unauthorized("登录已过期，请重新登录") from None
-        except jwt.InvalidTokenError as e:
-            raise Unauthorized(f"令牌无效，请重新登录（{type(e).__name__}）") from None
+        except jwt.InvalidTokenError as error:
+            raise Unauthorized(f"令牌无效，请重新登录（{type(error).__name__}）") from None
         roles = claims.get("roles")
         if isinstance(roles, str):
             roles = roles.split()
@@ -242,23 +244,23 @@ class Authorizer:
         try:
             assert self.verifier is not None  # authentication enabled means a verifier
             return self.verifier.verify(token.strip())
-        except Unauthorized as e:
-            raise HTTPException(401, str(e), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
+        except Unauthorized as error:
+            raise HTTPException(401, str(error), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
 
 
 def acting_role(request: Request) -> str | None:
     """The role the caller acts in: the token's, or with authentication off the role the
     caller states in ``X-Duban-Role`` (a development convenience, never in production)."""
-    p = principal_of(request)
-    if p is not None:
-        return p.role
+    principal = principal_of(request)
+    if principal is not None:
+        return principal.role
     return request.headers.get("x-duban-role")
 
 
 def acting_unit(request: Request) -> str | None:
-    p = principal_of(request)
-    if p is not None:
-        return p.unit
+    principal = principal_of(request)
+    if principal is not None:
+        return principal.unit
     return request.headers.get("x-duban-unit")
 
 
@@ -266,12 +268,12 @@ def acting_person(request: Request) -> str | None:
     """Who acts, for the records that name a person (requested_by, decided_by): the token's
     name (else its subject) with its unit, never what the request body says. With
     authentication off, the role and unit the caller states (a development convenience)."""
-    p = principal_of(request)
-    if p is None:
+    principal = principal_of(request)
+    if principal is None:
         stated = [h for h in (request.headers.get("x-duban-role"), request.headers.get("x-duban-unit")) if h]
         return ":".join(stated) or None
-    who = p.name or p.subject
-    return f"{who}（{p.unit}）" if p.unit else who
+    who = principal.name or principal.subject
+    return f"{who}（{principal.unit}）" if principal.unit else who
 
 
 # Route parameters for who acts: ``person: auth.ActingPerson``, ``unit: auth.ActingUnit``
@@ -286,14 +288,14 @@ def principal_of(request: Request) -> Principal | None:
 
 def source_scope(request: Request) -> str | None:
     """The platform an integrator is confined to: it sees only what it submitted (None for every other role)."""
-    p = principal_of(request)
-    return p.source if p is not None and p.roles == {INTEGRATOR} else None
+    principal = principal_of(request)
+    return principal.source if principal is not None and principal.roles == {INTEGRATOR} else None
 
 
 def unit_scope(request: Request) -> str | None:
     """The unit a unit handler is confined to (None for every other role)."""
-    p = principal_of(request)
-    return p.unit if p is not None and p.roles <= UNIT_ROLES else None
+    principal = principal_of(request)
+    return principal.unit if principal is not None and principal.roles <= UNIT_ROLES else None
 
 
 # --- the embedded issuer (demo tokens) ---

@@ -24,7 +24,7 @@ from urllib.parse import quote, unquote
 
 from .envelope import Envelope
 
-CE = "ce-"
+HEADER_PREFIX = "ce-"
 STRUCTURED = "application/cloudevents+json"
 BATCH = "application/cloudevents-batch+json"
 JSON = "application/json"
@@ -64,7 +64,7 @@ def mode(headers: Mapping[str, str]) -> Mode:
         return "batch"
     if declared == STRUCTURED:
         return "structured"
-    return "binary" if any(k.lower().startswith(CE) for k in headers) else "structured"
+    return "binary" if any(k.lower().startswith(HEADER_PREFIX) for k in headers) else "structured"
 
 
 def _refused(reason: str, loc: list, type_: str) -> BindingError:
@@ -77,9 +77,9 @@ def binary_event(headers: Mapping[str, str], body: bytes) -> dict[str, Any]:
     event: dict[str, Any] = {}
     for name, value in headers.items():
         lower = name.lower()
-        if not lower.startswith(CE):
+        if not lower.startswith(HEADER_PREFIX):
             continue
-        attribute = lower[len(CE) :]
+        attribute = lower[len(HEADER_PREFIX) :]
         if attribute in _NOT_AN_ATTRIBUTE:
             raise _refused(
                 f"二进制模式下 {attribute} 不能放在 {lower} 头里：数据放在消息体，数据类型放在 content-type 头",
@@ -90,7 +90,7 @@ def binary_event(headers: Mapping[str, str], body: bytes) -> dict[str, Any]:
             event[attribute] = unquote(value, errors="strict")
         except UnicodeDecodeError:
             raise _refused(f"{lower} 头的百分号编码不是有效的 UTF-8", ["header", lower], "binding_encoding") from None
-    missing = [f"{CE}{a}" for a in _REQUIRED if not event.get(a)]
+    missing = [f"{HEADER_PREFIX}{a}" for a in _REQUIRED if not event.get(a)]
     if missing:
         raise BindingError(
             f"二进制模式缺少 CloudEvents 属性头：{'、'.join(missing)}",
@@ -118,7 +118,7 @@ def binary_place(loc: list) -> list:
         return ["header"]
     if loc[0] == "data":
         return ["body", *loc[1:]]
-    return ["header", f"{CE}{loc[0]}", *loc[1:]]
+    return ["header", f"{HEADER_PREFIX}{loc[0]}", *loc[1:]]
 
 
 def envelope_of(headers: Mapping[str, str] | None, body: bytes) -> Envelope:
@@ -146,6 +146,10 @@ def outbound_headers(event_id: str, payload: bytes) -> dict[str, str]:
     attributes = json.loads(payload)
     headers = {"Nats-Msg-Id": event_id, "content-type": STRUCTURED}
     headers.update(
-        {CE + k: header_value(v) for k, v in attributes.items() if k not in _NOT_AN_ATTRIBUTE and v is not None}
+        {
+            HEADER_PREFIX + k: header_value(v)
+            for k, v in attributes.items()
+            if k not in _NOT_AN_ATTRIBUTE and v is not None
+        }
     )
     return headers

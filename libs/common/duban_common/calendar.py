@@ -99,11 +99,11 @@ class WorkCalendar:
             return chinese_calendar.is_holiday(day) and chinese_calendar.get_holiday_detail(day)[1] is not None
         return day in _statutory(day.year)
 
-    def add_workdays(self, start: date, n: int) -> Span:
-        """The n-th working day after ``start`` (the start day is not counted)."""
-        if n < 0:
-            raise ValueError("n must be >= 0")
-        day, provisional, left = start, not self.is_known_year(start.year), n
+    def add_workdays(self, start: date, count: int) -> Span:
+        """The ``count``-th working day after ``start`` (the start day is not counted)."""
+        if count < 0:
+            raise ValueError("count must be >= 0")
+        day, provisional, left = start, not self.is_known_year(start.year), count
         while left:
             day += timedelta(days=1)
             provisional |= not self.is_known_year(day.year)
@@ -111,8 +111,8 @@ class WorkCalendar:
                 left -= 1
         return Span(day, provisional)
 
-    def subtract_workdays(self, end: date, n: int) -> Span:
-        day, provisional, left = end, not self.is_known_year(end.year), n
+    def subtract_workdays(self, end: date, count: int) -> Span:
+        day, provisional, left = end, not self.is_known_year(end.year), count
         while left:
             day -= timedelta(days=1)
             provisional |= not self.is_known_year(day.year)
@@ -149,8 +149,8 @@ class WorkCalendar:
 
 def months_after(start: date, months: int) -> date:
     """The same day ``months`` calendar months later; a missing day takes the month's last day."""
-    y, m = divmod(start.month - 1 + months, 12)
-    year, month = start.year + y, m + 1
+    years_on, month_index = divmod(start.month - 1 + months, 12)
+    year, month = start.year + years_on, month_index + 1
     return date(year, month, min(start.day, _stdcal.monthrange(year, month)[1]))
 
 

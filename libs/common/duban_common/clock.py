@@ -50,10 +50,10 @@ class SystemClock:
         if self._seen_key is None:
             return
         try:
-            kv = await js.key_value(BUCKET)
+            bucket = await js.key_value(BUCKET)
         except BucketNotFoundError:
             return
-        await kv.delete(self._seen_key)
+        await bucket.delete(self._seen_key)
 
     async def stop(self) -> None:
         return None
@@ -96,18 +96,18 @@ class SimulatedClock:
         self._listeners.append(listener)
 
     async def start(self, js: JetStreamContext) -> None:
-        kv = await ensure_bucket(js)
+        bucket = await ensure_bucket(js)
         try:
-            await kv.create(NOW_KEY, _fmt(datetime.now(timezone.utc)).encode())
+            await bucket.create(NOW_KEY, _fmt(datetime.now(timezone.utc)).encode())
         except Exception:
             pass  # already set by another service or by `duban clock set`
-        watcher = await kv.watch(NOW_KEY)
-        self._task = asyncio.create_task(self._follow(kv, watcher), name="simulated-clock")
+        watcher = await bucket.watch(NOW_KEY)
+        self._task = asyncio.create_task(self._follow(bucket, watcher), name="simulated-clock")
         # Wait for the time, not for the listeners: after a restart they may have a long backlog
         # of due timers to fire, and the service must start meanwhile (it did not, with about 200).
         await asyncio.wait_for(self._known.wait(), timeout=10)
 
-    async def _follow(self, kv, watcher) -> None:
+    async def _follow(self, bucket, watcher) -> None:
         seen_key = f"seen.{self._service}.{self._instance}"
         while True:
             entry = await watcher.updates(timeout=None)
@@ -120,7 +120,7 @@ class SimulatedClock:
                     await listener(self._now)
                 except Exception:
                     log.exception("clock listener failed")
-            await kv.put(seen_key, str(entry.revision).encode())
+            await bucket.put(seen_key, str(entry.revision).encode())
             log.info("simulated time", now=_fmt(self._now), revision=entry.revision)
 
     async def stop(self) -> None:
@@ -136,9 +136,9 @@ async def ensure_bucket(js: JetStreamContext):
 
 
 async def read_now(js: JetStreamContext) -> tuple[datetime, int]:
-    kv = await ensure_bucket(js)
+    bucket = await ensure_bucket(js)
     try:
-        entry = await kv.get(NOW_KEY)
+        entry = await bucket.get(NOW_KEY)
     except KeyNotFoundError:
         raise RuntimeError("no simulated time has been set yet") from None
     return parse_instant(entry.value.decode()), entry.revision
@@ -148,8 +148,8 @@ async def clock_followers(js: JetStreamContext) -> list[str]:
     """The service instances that follow the simulated time (``seen.<service>.<instance>``);
     none where every service runs on the real clock."""
     try:
-        kv = await js.key_value(BUCKET)
-        return [k for k in await kv.keys() if k.startswith("seen.")]
+        bucket = await js.key_value(BUCKET)
+        return [k for k in await bucket.keys() if k.startswith("seen.")]
     except (BucketNotFoundError, NoKeysError):
         return []
 
@@ -161,14 +161,14 @@ async def set_shared_time(js: JetStreamContext, at: datetime, *, services=SERVIC
     One watcher for the whole wait: each watcher is a JetStream consumer, and polling with a
     new one every 50 ms left thousands behind during a long wait, until the server refused
     more ("maximum consumers limit reached")."""
-    kv = await ensure_bucket(js)
-    revision = await kv.put(NOW_KEY, _fmt(at).encode())
+    bucket = await ensure_bucket(js)
+    revision = await bucket.put(NOW_KEY, _fmt(at).encode())
     if not services:
         return revision
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
     seen: dict[str, dict[str, int]] = {}  # service → instance → revision
-    watcher = await kv.watch("seen.>")
+    watcher = await bucket.watch("seen.>")
     try:
         while True:
             missing = [s for s in services if not seen.get(s) or min(seen[s].values()) < revision]
@@ -198,14 +198,14 @@ _UNITS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
 
 def parse_duration(text: str) -> timedelta:
     """``3d``, ``36h``, ``1w2d``, ``90m`` → timedelta."""
-    t = text.strip().lower()
+    spec = text.strip().lower()
     pos, total = 0, 0.0
-    for m in _DURATION.finditer(t):
-        if m.start() != pos:
+    for match in _DURATION.finditer(spec):
+        if match.start() != pos:
             break
-        total += float(m.group(1)) * _UNITS[m.group(2)]
-        pos = m.end()
-    if pos != len(t) or not t:
+        total += float(match.group(1)) * _UNITS[match.group(2)]
+        pos = match.end()
+    if pos != len(spec) or not spec:
         raise ValueError(f"duration {text!r} not understood; use e.g. 3d, 36h, 1w2d, 90m")
     try:
         return timedelta(seconds=total)
@@ -217,10 +217,10 @@ def parse_instant(text: str) -> datetime:
     """ISO 8601; a time without offset is read as Asia/Shanghai (the users' time)."""
     from .calendar import TZ
 
-    dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=TZ)
-    return dt.astimezone(timezone.utc)
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=TZ)
+    return moment.astimezone(timezone.utc)
 
 
 def _aware_utc(at: datetime) -> datetime:
@@ -230,5 +230,5 @@ def _aware_utc(at: datetime) -> datetime:
     return at.astimezone(timezone.utc)
 
 
-def _fmt(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).isoformat()
+def _fmt(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat()

@@ -15,9 +15,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_serializ
 from . import subjects
 
 
-def utc_text(v: datetime) -> str:
+def utc_text(instant: datetime) -> str:
     """An instant as ISO 8601 in UTC with microseconds and ``Z``, as every message carries it."""
-    return v.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class Envelope(BaseModel):
@@ -37,20 +37,20 @@ class Envelope(BaseModel):
 
     @field_validator("tenant")
     @classmethod
-    def _tenant_slug(cls, v: str) -> str:
+    def _tenant_slug(cls, value: str) -> str:
         try:
-            return subjects.validate_tenant(v)
-        except subjects.SubjectError as e:
-            raise ValueError(str(e)) from None
+            return subjects.validate_tenant(value)
+        except subjects.SubjectError as error:
+            raise ValueError(str(error)) from None
 
     @field_validator("time")
     @classmethod
-    def _utc(cls, v: datetime) -> datetime:
-        return v.astimezone(timezone.utc)
+    def _utc(cls, value: datetime) -> datetime:
+        return value.astimezone(timezone.utc)
 
     @field_serializer("time")
-    def _iso(self, v: datetime) -> str:
-        return utc_text(v)
+    def _iso(self, value: datetime) -> str:
+        return utc_text(value)
 
     @property
     def key(self) -> str:

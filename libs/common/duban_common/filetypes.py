@@ -48,10 +48,10 @@ def extension(name: str) -> str:
     return name.rsplit(".", 1)[1].lower() if "." in name else ""
 
 
-def detect(f: BinaryIO) -> Kind | None:
-    """The kind of the seekable file ``f`` from its content, or None when it is none of ours."""
-    f.seek(0)
-    head = f.read(1024)
+def detect(stream: BinaryIO) -> Kind | None:
+    """The kind of the seekable file ``stream`` from its content, or None when it is none of ours."""
+    stream.seek(0)
+    head = stream.read(1024)
     if head.startswith(b"%PDF-"):
         return PDF
     if head.startswith(b"\xff\xd8\xff"):
@@ -59,15 +59,15 @@ def detect(f: BinaryIO) -> Kind | None:
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return PNG
     if head.startswith(_ZIP):
-        return _zip_kind(f)
+        return _zip_kind(stream)
     if head.startswith(_OLE):
-        return _ole_kind(f)
+        return _ole_kind(stream)
     return None
 
 
-def _zip_kind(f: BinaryIO) -> Kind | None:
+def _zip_kind(stream: BinaryIO) -> Kind | None:
     try:
-        names = zipfile.ZipFile(f).namelist()
+        names = zipfile.ZipFile(stream).namelist()
     except zipfile.BadZipFile:
         return None
     if "OFD.xml" in names:
@@ -79,12 +79,12 @@ def _zip_kind(f: BinaryIO) -> Kind | None:
     return None
 
 
-def _ole_kind(f: BinaryIO) -> Kind | None:
+def _ole_kind(stream: BinaryIO) -> Kind | None:
     """DOC or XLS by the streams the compound file's directory names (scanned, so that a
     directory anywhere in the file is found without following the FAT chain)."""
-    f.seek(0)
+    stream.seek(0)
     tail = b""
-    while chunk := f.read(_SCAN_CHUNK):
+    while chunk := stream.read(_SCAN_CHUNK):
         window = tail + chunk
         if _WORD_STREAM in window:
             return DOC
@@ -94,13 +94,13 @@ def _ole_kind(f: BinaryIO) -> Kind | None:
     return None
 
 
-def check(name: str, f: BinaryIO) -> Kind:
+def check(name: str, stream: BinaryIO) -> Kind:
     """The file's kind, or :class:`UnacceptableFile` saying what is wrong with it."""
-    f.seek(0, 2)
-    if f.tell() == 0:
+    stream.seek(0, 2)
+    if stream.tell() == 0:
         raise UnacceptableFile(f"文件“{name}”是空文件，请重新选择")
-    kind = detect(f)
-    f.seek(0)
+    kind = detect(stream)
+    stream.seek(0)
     ext = extension(name)
     if kind is None:
         raise UnacceptableFile(f"文件“{name}”的内容不是允许的类型；只能上传 {ALLOWED} 文件")

@@ -25,8 +25,8 @@ def valid_tenant(tenant: str) -> str:
     """The tenant in a path, or 404 with the slug rule when it cannot be one."""
     try:
         return subjects.validate_tenant(tenant)
-    except subjects.SubjectError as e:
-        raise HTTPException(404, str(e)) from None
+    except subjects.SubjectError as error:
+        raise HTTPException(404, str(error)) from None
 
 
 class ErrorItem(BaseModel):
@@ -113,8 +113,8 @@ def document_refusals(schema: dict) -> dict:
     for path, operations in schema.get("paths", {}).items():
         if not path.startswith("/v1/"):
             continue
-        for method, op in operations.items():
-            responses = op.setdefault("responses", {})
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
             for code in refusals_of(path, method):
                 responses.setdefault(str(code), {"description": REFUSALS[code], "content": problem})
     return schema

@@ -67,12 +67,12 @@ def out_consumer(tenant: str) -> str:
 
 
 def tenant_permissions(tenant: str) -> dict:
-    t = validate_tenant(tenant)
-    consumer = out_consumer(t)
+    slug = validate_tenant(tenant)
+    consumer = out_consumer(slug)
     return {
         "publish": {
             "allow": [
-                f"duban.in.{t}.*",  # exactly what intake consumes (provisioning.CONSUMERS)
+                f"duban.in.{slug}.*",  # exactly what intake consumes (provisioning.CONSUMERS)
                 f"{JS_API_PREFIX}.CONSUMER.INFO.{OUT_STREAM}.{consumer}",
                 f"{JS_API_PREFIX}.CONSUMER.MSG.NEXT.{OUT_STREAM}.{consumer}",
                 f"$JS.ACK.{OUT_STREAM}.{consumer}.>",
@@ -80,7 +80,7 @@ def tenant_permissions(tenant: str) -> dict:
         },
         "subscribe": {
             "allow": [
-                f"duban.out.{t}.>",
+                f"duban.out.{slug}.>",
                 "_INBOX.>",  # its own account's inboxes: its replies and fetched messages only
             ]
         },
@@ -108,8 +108,8 @@ def hash_password(password: str, cost: int = BCRYPT_COST) -> str:
         warnings.simplefilter("ignore", DeprecationWarning)
         try:
             import crypt
-        except ImportError as e:  # Python 3.13+ without the bcrypt package
-            raise RuntimeError("hashing NATS passwords needs the 'bcrypt' package on this Python") from e
+        except ImportError as error:  # Python 3.13+ without the bcrypt package
+            raise RuntimeError("hashing NATS passwords needs the 'bcrypt' package on this Python") from error
         hashed = crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=2**cost))
     if not hashed or not hashed.startswith("$2"):
         raise RuntimeError("this system's crypt(3) does not implement bcrypt; install the 'bcrypt' package")
@@ -156,10 +156,10 @@ class PlatformUser:
 
 def new_platform_credentials(tenant: str) -> tuple[PlatformCredentials, PlatformUser]:
     """Fresh credentials for a tenant's platform, and the entry for the server configuration."""
-    t = validate_tenant(tenant)
+    slug = validate_tenant(tenant)
     password = new_password()
-    creds = PlatformCredentials(t, platform_user(t), password, JS_API_PREFIX, OUT_STREAM, out_consumer(t))
-    return creds, PlatformUser(t, hash_password(password))
+    creds = PlatformCredentials(slug, platform_user(slug), password, JS_API_PREFIX, OUT_STREAM, out_consumer(slug))
+    return creds, PlatformUser(slug, hash_password(password))
 
 
 def _q(value: str) -> str:
@@ -174,14 +174,14 @@ def tenant_account(tenant: str) -> str:
 
 def _services_exported_to(tenant: str) -> list[tuple[str, str, str | None, str | None]]:
     """(kind, subject, response type, local subject) that DUBAN exports to one tenant's account."""
-    t = validate_tenant(tenant)
-    consumer = out_consumer(t)
+    slug = validate_tenant(tenant)
+    consumer = out_consumer(slug)
     return [
         # a service import: the platform's request (JetStream publish) enters DUBAN with a reply
         # subject the server rewrites, so the publish ack finds its way back and the platform can
         # never aim the ack at a subject of DUBAN's (a reply subject is not permission-checked)
-        ("service", f"duban.in.{t}.*", None, None),
-        ("stream", f"duban.out.{t}.>", None, None),
+        ("service", f"duban.in.{slug}.*", None, None),
+        ("stream", f"duban.out.{slug}.>", None, None),
         (
             "service",
             f"$JS.API.CONSUMER.INFO.{OUT_STREAM}.{consumer}",
@@ -230,22 +230,22 @@ def render_accounts(platforms: Iterable[PlatformUser], services_password_hash: s
         f"    users: [ {{ user: {_q(SERVICES_USER)}, password: {services_pw} }} ]",
         "    exports: [",
     ]
-    for u in users:
-        for kind, subject, response, _local in _services_exported_to(u.tenant):
+    for platform in users:
+        for kind, subject, response, _local in _services_exported_to(platform.tenant):
             extra = f", response_type: {_q(response)}" if response else ""
-            lines.append(f"      {{ {kind}: {_q(subject)}, accounts: [{_q(tenant_account(u.tenant))}]{extra} }}")
+            lines.append(f"      {{ {kind}: {_q(subject)}, accounts: [{_q(tenant_account(platform.tenant))}]{extra} }}")
     lines += ["    ]", "  }"]
-    for u in users:
+    for platform in users:
         lines += [
-            f"  {_q(tenant_account(u.tenant))}: {{",
+            f"  {_q(tenant_account(platform.tenant))}: {{",
             "    users: [",
-            f"      {{ user: {_q(platform_user(u.tenant))}, password: {_q(u.password_hash)},",
-            *_perm_lines(tenant_permissions(u.tenant), "        "),
+            f"      {{ user: {_q(platform_user(platform.tenant))}, password: {_q(platform.password_hash)},",
+            *_perm_lines(tenant_permissions(platform.tenant), "        "),
             "      }",
             "    ]",
             "    imports: [",
         ]
-        for kind, subject, _response, local in _services_exported_to(u.tenant):
+        for kind, subject, _response, local in _services_exported_to(platform.tenant):
             to = f", to: {_q(local)}" if local else ""
             lines.append(f"      {{ {kind}: {{ account: {_q(ACCOUNT)}, subject: {_q(subject)} }}{to} }}")
         lines += ["    ]", "  }"]
@@ -273,12 +273,12 @@ def out_consumer_config(tenant: str, *, ack_wait_s: float = 60, max_deliver: int
     Redelivery is unbounded by default: the platform, not Duban, decides when it has
     taken a message (a discipline transfer must not vanish because the platform was down).
     """
-    t = validate_tenant(tenant)
-    name = out_consumer(t)
+    slug = validate_tenant(tenant)
+    name = out_consumer(slug)
     return ConsumerConfig(
         name=name,
         durable_name=name,
-        filter_subject=f"duban.out.{t}.>",
+        filter_subject=f"duban.out.{slug}.>",
         deliver_policy=DeliverPolicy.ALL,
         ack_policy=AckPolicy.EXPLICIT,
         ack_wait=ack_wait_s,

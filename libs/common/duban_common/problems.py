@@ -97,32 +97,34 @@ def label(loc: list | tuple) -> str:
 
 def chinese(error: dict[str, Any]) -> str:
     """One validation error as a sentence in Chinese."""
-    t, ctx, field = error.get("type", ""), error.get("ctx") or {}, label(error.get("loc", ()))
+    code, ctx, field = error.get("type", ""), error.get("ctx") or {}, label(error.get("loc", ()))
     for kind in ("datetime", "date", "time"):
-        if t.startswith(f"{kind}_"):
+        if code.startswith(f"{kind}_"):
             return f"{field}格式应为 {_EXAMPLES[kind]}"
-    if t == "missing":
+    if code == "missing":
         return f"缺少必填项：{field}"
-    if t == "json_invalid":
+    if code == "json_invalid":
         return "请求内容不是有效的 JSON"
-    if t in ("string_too_short", "too_short"):
+    if code in ("string_too_short", "too_short"):
         least = ctx.get("min_length", 1)
-        return f"{field}不能为空" if least <= 1 else f"{field}至少 {least} {'个字' if t.startswith('string') else '项'}"
-    if t in ("string_too_long", "too_long"):
-        return f"{field}过长：最多 {ctx.get('max_length')} {'个字' if t.startswith('string') else '项'}"
+        return (
+            f"{field}不能为空" if least <= 1 else f"{field}至少 {least} {'个字' if code.startswith('string') else '项'}"
+        )
+    if code in ("string_too_long", "too_long"):
+        return f"{field}过长：最多 {ctx.get('max_length')} {'个字' if code.startswith('string') else '项'}"
     bounds = {
         "greater_than": "应大于",
         "greater_than_equal": "不能小于",
         "less_than": "应小于",
         "less_than_equal": "不能大于",
     }
-    if t in bounds:
-        return f"{field}{bounds[t]} {next(iter(ctx.values()), '')}"
-    if t in ("literal_error", "enum"):
+    if code in bounds:
+        return f"{field}{bounds[code]} {next(iter(ctx.values()), '')}"
+    if code in ("literal_error", "enum"):
         return f"{field}应为以下之一：{cut(str(ctx.get('expected', '')))}"
-    if t == "string_pattern_mismatch":
+    if code == "string_pattern_mismatch":
         return f"{field}格式不对"
-    if t == "extra_forbidden":
+    if code == "extra_forbidden":
         return f"不认识的字段：{field}"
     kinds = {
         "int": "整数",
@@ -136,9 +138,9 @@ def chinese(error: dict[str, Any]) -> str:
         "uuid": "编号（UUID）",
     }
     for prefix, word in kinds.items():
-        if t.startswith(f"{prefix}_") or t == prefix:
+        if code.startswith(f"{prefix}_") or code == prefix:
             return f"{field}应为{word}"
-    if t in ("value_error", "assertion_error"):
+    if code in ("value_error", "assertion_error"):
         return f"{field}不符合要求：{cut(str(error.get('msg', '')).removeprefix('Value error, '))}"
     return f"{field}不符合要求"
 

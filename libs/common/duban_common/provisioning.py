@@ -179,13 +179,13 @@ _CONSUMER_FIELDS = (
 
 def _diff(want, have, fields) -> dict[str, tuple]:
     out = {}
-    for f in fields:
-        w, h = getattr(want, f), getattr(have, f)
-        if isinstance(w, float) or isinstance(h, float):
-            if abs(float(w or 0) - float(h or 0)) > 1e-3:
-                out[f] = (w, h)
-        elif w != h:
-            out[f] = (w, h)
+    for field in fields:
+        wanted, had = getattr(want, field), getattr(have, field)
+        if isinstance(wanted, float) or isinstance(had, float):
+            if abs(float(wanted or 0) - float(had or 0)) > 1e-3:
+                out[field] = (wanted, had)
+        elif wanted != had:
+            out[field] = (wanted, had)
     return out
 
 

@@ -122,8 +122,8 @@ class Runtime:
             self.relay.wake()
 
     async def start(self) -> None:
-        s = self.settings
-        await migrations.prepare(self.db, s.service, self.metadata, migrate=s.migrate_on_start)
+        config = self.settings
+        await migrations.prepare(self.db, config.service, self.metadata, migrate=config.migrate_on_start)
         analyzes_itself = await self.db.analyzes_itself()
         if not analyzes_itself:
             await self.db.refresh_statistics()
@@ -134,20 +134,25 @@ class Runtime:
                 every_s=UNVACUUMED_STATISTICS_EVERY_S,
             )
         self.nc = await nats.connect(
-            s.nats_url, name=f"duban-{s.service}", max_reconnect_attempts=-1, reconnect_time_wait=1
+            config.nats_url, name=f"duban-{config.service}", max_reconnect_attempts=-1, reconnect_time_wait=1
         )
         self.js = self.nc.jetstream()
-        specs = await provisioning.provision(self.js, s.service, s)
-        self.attachments = AttachmentStore(self.js, s.max_upload_bytes)
+        specs = await provisioning.provision(self.js, config.service, config)
+        self.attachments = AttachmentStore(self.js, config.max_upload_bytes)
         await self.clock.start(self.js)
         self.relay = OutboxRelay(
-            self.db, self.tables, self.js, service=s.service, poll_s=s.outbox_poll_s, batch=s.outbox_batch
+            self.db,
+            self.tables,
+            self.js,
+            service=config.service,
+            poll_s=config.outbox_poll_s,
+            batch=config.outbox_batch,
         )
         self.relay.start()
         # Each durable consumer is pulled by its runner, one batch per pull (decision 0017).
         for spec in specs:
             runner = ConsumerRunner(
-                spec, self.handlers.get(spec.purpose, {}), self.db, self.tables, self.js, self.clock, s, self.relay
+                spec, self.handlers.get(spec.purpose, {}), self.db, self.tables, self.js, self.clock, config, self.relay
             )
             await runner.start()
             assert runner.task is not None  # started
@@ -176,8 +181,8 @@ class Runtime:
             await asyncio.sleep(every)
             try:
                 await self.db.refresh_statistics()
-            except Exception as e:  # noqa: BLE001 - the next round tries again
-                log.warning("refreshing the planner statistics failed", error=str(e))
+            except Exception as error:  # noqa: BLE001 - the next round tries again
+                log.warning("refreshing the planner statistics failed", error=str(error))
 
     async def stop(self) -> None:
         for task in self._background_tasks:
@@ -201,8 +206,8 @@ class Runtime:
         try:
             await self.db.ping()
             checks["database"] = "ok"
-        except Exception as e:  # reported, not raised: this is the readiness answer
-            checks["database"] = f"down: {type(e).__name__}"
+        except Exception as error:  # reported, not raised: this is the readiness answer
+            checks["database"] = f"down: {type(error).__name__}"
         return checks
 
     def app(self, title: str) -> FastAPI:
@@ -243,8 +248,8 @@ class Runtime:
             ).inc()
             return response
 
-        s = self.settings
-        app.add_middleware(BodyLimit, limit=s.max_body_bytes, upload_routes=self.upload_routes)
+        settings = self.settings
+        app.add_middleware(BodyLimit, limit=settings.max_body_bytes, upload_routes=self.upload_routes)
         return app
 
     def _ops_router(self) -> APIRouter:

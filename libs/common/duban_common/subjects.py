@@ -45,8 +45,8 @@ def event(tenant: str, aggregate: str, name: str) -> str:
 
 def outbound(tenant: str, topic: str) -> str:
     parts = topic.split(".")
-    for p in parts:
-        _token("topic", p)
+    for part in parts:
+        _token("topic", part)
     return f"{PREFIX}.out.{validate_tenant(tenant)}.{topic}"
 
 
@@ -91,7 +91,7 @@ TYPE_RE = re.compile(r"^duban\.([a-z0-9_]+)\.([a-z0-9_]+)\.v([1-9][0-9]*)$")
 
 
 def split_type(event_type: str) -> tuple[str, str, int]:
-    m = TYPE_RE.fullmatch(event_type)
-    if not m:
+    match = TYPE_RE.fullmatch(event_type)
+    if not match:
         raise SubjectError(f"event type {event_type!r} must look like duban.<aggregate>.<event>.v<major>")
-    return m.group(1), m.group(2), int(m.group(3))
+    return match.group(1), match.group(2), int(match.group(3))

@@ -145,7 +145,7 @@ class CurrentTenant(FunctionElement):
 
 
 @compiles(CurrentTenant)
-def _current_tenant_sqlite(_element, _compiler, **_kw) -> str:
+def _current_tenant_sqlite(_element, _compiler, **_compile_options) -> str:
     return "duban_tenant()"
 
 
@@ -156,7 +156,7 @@ PG_SCOPE = f"(SELECT current_setting('{SETTING}', true))"
 
 
 @compiles(CurrentTenant, "postgresql")
-def _current_tenant_pg(_element, _compiler, **_kw) -> str:
+def _current_tenant_pg(_element, _compiler, **_compile_options) -> str:
     return PG_SCOPE
 
 
@@ -173,21 +173,25 @@ def condition(table, *, outer: bool = False) -> Any:
 
 def _tenant_tables(froms, outer: bool = False) -> Iterator[tuple[Any, bool]]:
     """(table, on the optional side of an outer join) for each tenant table among ``froms``."""
-    for f in froms:
-        if isinstance(f, Join):
-            yield from _tenant_tables((f.left,), outer or f.full)
-            yield from _tenant_tables((f.right,), outer or f.isouter)
-        elif isinstance(f, Table) and COLUMN in f.c:
-            yield f, outer
-        elif isinstance(f, Alias) and isinstance(f.element, Table) and COLUMN in f.element.c:
-            yield f, outer
+    for from_clause in froms:
+        if isinstance(from_clause, Join):
+            yield from _tenant_tables((from_clause.left,), outer or from_clause.full)
+            yield from _tenant_tables((from_clause.right,), outer or from_clause.isouter)
+        elif isinstance(from_clause, Table) and COLUMN in from_clause.c:
+            yield from_clause, outer
+        elif (
+            isinstance(from_clause, Alias)
+            and isinstance(from_clause.element, Table)
+            and COLUMN in from_clause.element.c
+        ):
+            yield from_clause, outer
 
 
 _finding_froms = threading.local()
 
 
 @compiles(Select)
-def _scoped_select(stmt: Select, compiler, **kw) -> str:
+def _scoped_select(stmt: Select, compiler, **compile_options) -> str:
     if not getattr(_finding_froms, "active", False):  # get_final_froms compiles the statement itself
         _finding_froms.active = True
         try:
@@ -196,21 +200,21 @@ def _scoped_select(stmt: Select, compiler, **kw) -> str:
             _finding_froms.active = False
         if tables:
             stmt = stmt.where(*(condition(t, outer=outer) for t, outer in tables))
-    return compiler.visit_select(stmt, **kw)
+    return compiler.visit_select(stmt, **compile_options)
 
 
 @compiles(Update)
-def _scoped_update(stmt: Update, compiler, **kw) -> str:
+def _scoped_update(stmt: Update, compiler, **compile_options) -> str:
     if isinstance(stmt.table, Table) and COLUMN in stmt.table.c:
         stmt = stmt.where(condition(stmt.table))
-    return compiler.visit_update(stmt, **kw)
+    return compiler.visit_update(stmt, **compile_options)
 
 
 @compiles(Delete)
-def _scoped_delete(stmt: Delete, compiler, **kw) -> str:
+def _scoped_delete(stmt: Delete, compiler, **compile_options) -> str:
     if isinstance(stmt.table, Table) and COLUMN in stmt.table.c:
         stmt = stmt.where(condition(stmt.table))
-    return compiler.visit_delete(stmt, **kw)
+    return compiler.visit_delete(stmt, **compile_options)
 
 
 def check_insert(state: "ORMExecuteState") -> None:
@@ -251,10 +255,10 @@ def enforce_row_level_security(connection: "Connection", tables: list[Table]) ->
     added by a later revision is covered without anyone remembering to)."""
     using = f"(tenant = {PG_SCOPE} OR {PG_SCOPE} = '{ALL}')"
     in_place = _policies_in_place(connection, tables, using)
-    for t in tables:
-        if t.name in in_place:
+    for table in tables:
+        if table.name in in_place:
             continue
-        name = connection.dialect.identifier_preparer.format_table(t)
+        name = connection.dialect.identifier_preparer.format_table(table)
         connection.execute(text(f"ALTER TABLE {name} ENABLE ROW LEVEL SECURITY"))
         connection.execute(text(f"ALTER TABLE {name} FORCE ROW LEVEL SECURITY"))
         connection.execute(text(f"DROP POLICY IF EXISTS {POLICY} ON {name}"))

@@ -112,8 +112,10 @@ def command(settings_class, service: str, metadata: MetaData, table: Table) -> C
         settings = settings_class(**{k: v for k, v in given.items() if v is not None})
         try:
             units, found = asyncio.run(rebuild(settings, service, metadata, table, check=check))
-        except (OSError, TimeoutError, nats.errors.Error) as e:
-            out(f"rebuild failed: {e or type(e).__name__} (NATS {settings.nats_url}, database {settings.db_url()})")
+        except (OSError, TimeoutError, nats.errors.Error) as error:
+            out(
+                f"rebuild failed: {error or type(error).__name__} (NATS {settings.nats_url}, database {settings.db_url()})"
+            )
             return 2
         out(f"{STREAM} {FILTER}: {units} units")
         for line in found:

@@ -68,11 +68,11 @@ class UnitScope:
 
 
 def _codes(values: Iterable) -> Iterable[str]:
-    for v in values:
-        if isinstance(v, str):
-            yield v
-        elif isinstance(v, (list, tuple)):
-            yield from (c for c in v if isinstance(c, str))
+    for value in values:
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, (list, tuple)):
+            yield from (c for c in value if isinstance(c, str))
 
 
 def on_unit(unit: str, lead, co_units=None):

@@ -51,9 +51,9 @@ OPENAPI_BODY = {
 }
 
 
-def megabytes(n: int) -> str:
+def megabytes(size: int) -> str:
     """20 MB, 1.5 MB, 256 KB: a limit as people say it (decimal, as a file manager shows sizes)."""
-    return f"{n / 1_000_000:g} MB" if n >= 1_000_000 else f"{n / 1000:g} KB"
+    return f"{size / 1_000_000:g} MB" if size >= 1_000_000 else f"{size / 1000:g} KB"
 
 
 def too_large(limit: int, name: str | None = None) -> HTTPException:
@@ -79,13 +79,13 @@ def clean_name(raw: bytes) -> str:
     return name
 
 
-def sha256(f: IO[bytes]) -> str:
-    """Hex digest of the seekable file ``f``, left rewound."""
-    f.seek(0)
+def sha256(stream: IO[bytes]) -> str:
+    """Hex digest of the seekable file ``stream``, left rewound."""
+    stream.seek(0)
     digest = hashlib.sha256()
-    while chunk := f.read(1 << 20):
+    while chunk := stream.read(1 << 20):
         digest.update(chunk)
-    f.seek(0)
+    stream.seek(0)
     return digest.hexdigest()
 
 
@@ -171,10 +171,10 @@ async def read_upload(request: Request, limit: int) -> Upload:
         if form.upload:
             form.upload.file.close()
         raise
-    except Exception as e:  # python-multipart's parse errors: a malformed form
+    except Exception as error:  # python-multipart's parse errors: a malformed form
         if form.upload:
             form.upload.file.close()
-        raise HTTPException(422, f"上传的表单格式有误，无法读取：{type(e).__name__}") from None
+        raise HTTPException(422, f"上传的表单格式有误，无法读取：{type(error).__name__}") from None
     if not form.complete:
         if form.upload:
             form.upload.file.close()

@@ -80,7 +80,7 @@ SOURCES: dict[str, tuple[str, str | None, str]] = {
 }
 
 
-def _rules_section(p: TenantPolicy) -> list[str]:
+def _rules_section(tenant_policy: TenantPolicy) -> list[str]:
     lines = [
         "# Deadline rules",
         "",
@@ -92,7 +92,7 @@ def _rules_section(p: TenantPolicy) -> list[str]:
         "- `counted_from`: `origin` (the meeting or the instruction itself), `assignment` (the notice), or",
         "  `receipt` (the document's receipt). A notice issued days after a meeting gives no extra days.",
         "- `satisfied_by`: `feedback` (a progress report in time on where the work stands meets it; the",
-        f"  next is then due `feedback_every` later, {p.feedback_every.label} by default, and a missed one is late like a deadline) or",
+        f"  next is then due `feedback_every` later, {tenant_policy.feedback_every.label} by default, and a missed one is late like a deadline) or",
         "  `completion` (only the completion report meets it). A feedback report the office returns",
         "  (退回重办) meets nothing.",
         "",
@@ -124,16 +124,16 @@ def _notices_section() -> list[str]:
     return lines
 
 
-def _timers_section(p: TenantPolicy) -> list[str]:
+def _timers_section(tenant_policy: TenantPolicy) -> list[str]:
     return [
         "",
         "## Timers and lights",
         "",
-        f"- sign-for limit (签收): {p.acknowledge_workdays} working day(s) after the assignment;",
-        f"- decline window (退回): {p.decline_workdays} working days after the assignment;",
-        f"- pre-deadline reminder: {p.reminder_workdays} working days before the due day, at {p.reminder_time:%H:%M};",
-        f"- yellow light: {p.yellow_workdays} working days before the due day; red from the due time,",
-        f"  {p.due_time:%H:%M} of the due day.",
+        f"- sign-for limit (签收): {tenant_policy.acknowledge_workdays} working day(s) after the assignment;",
+        f"- decline window (退回): {tenant_policy.decline_workdays} working days after the assignment;",
+        f"- pre-deadline reminder: {tenant_policy.reminder_workdays} working days before the due day, at {tenant_policy.reminder_time:%H:%M};",
+        f"- yellow light: {tenant_policy.yellow_workdays} working days before the due day; red from the due time,",
+        f"  {tenant_policy.due_time:%H:%M} of the due day.",
         "",
         "The deadline service owns these per tenant and announces them in `deadline.set`",
         "(`acknowledge_by`, `decline_until`, `yellow_from`, `due_at`).",
@@ -142,8 +142,8 @@ def _timers_section(p: TenantPolicy) -> list[str]:
 
 
 def render() -> str:
-    p = TenantPolicy()
-    return "\n".join(_rules_section(p) + _notices_section() + _timers_section(p))
+    tenant_policy = TenantPolicy()
+    return "\n".join(_rules_section(tenant_policy) + _notices_section() + _timers_section(tenant_policy))
 
 
 def main() -> int:

@@ -40,29 +40,34 @@ def bootstrap(
     transport: httpx.AsyncBaseTransport | None = None,
     oidc_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
-    s = settings or WorkbenchSettings()
-    key = s.session_key or SessionSeal.key_file(s.issuer_dir())
-    services = Services(s.service_urls(), s.api_timeout_s, transport)
-    if s.oidc_enabled:
-        redirect_uri = f"{(s.public_url or f'http://127.0.0.1:{s.http_port}').rstrip('/')}/oidc/callback"
+    settings = settings or WorkbenchSettings()
+    key = settings.session_key or SessionSeal.key_file(settings.issuer_dir())
+    services = Services(settings.service_urls(), settings.api_timeout_s, transport)
+    if settings.oidc_enabled:
+        redirect_uri = f"{(settings.public_url or f'http://127.0.0.1:{settings.http_port}').rstrip('/')}/oidc/callback"
         oidc = OidcClient(
-            s.oidc_issuer, s.oidc_client_id, s.oidc_client_secret, s.oidc_scope, redirect_uri, oidc_transport
+            settings.oidc_issuer,
+            settings.oidc_client_id,
+            settings.oidc_client_secret,
+            settings.oidc_scope,
+            redirect_uri,
+            oidc_transport,
         )
-        who = identity.production(s, jwks_url=s.auth_jwks_url or "")
+        who = identity.production(settings, jwks_url=settings.auth_jwks_url or "")
     else:
         oidc = None
-        who = identity.embedded(s, s.demo_accounts_file)
+        who = identity.embedded(settings, settings.demo_accounts_file)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
-        configure_logging(s.service, s.log_level)
+        configure_logging(settings.service, settings.log_level)
         logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per API call is noise; failures are logged
-        if oidc is not None and not s.auth_jwks_url:  # the provider's keys, from its discovery document
+        if oidc is not None and not settings.auth_jwks_url:  # the provider's keys, from its discovery document
             who.verifier.keys.url = (await oidc.metadata())["jwks_uri"]
-        log.info("workbench started", login="oidc" if oidc else "demo accounts", services=s.service_urls())
+        log.info("workbench started", login="oidc" if oidc else "demo accounts", services=settings.service_urls())
         try:
             yield
         finally:
             await services.close()
 
-    return create_app(Parts(Context(services, SessionSeal(key), s, {}), who, oidc, lifespan))
+    return create_app(Parts(Context(services, SessionSeal(key), settings, {}), who, oidc, lifespan))

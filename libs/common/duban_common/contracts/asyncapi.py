@@ -157,13 +157,13 @@ def channels() -> list[Channel]:
 
 
 def _matches(filter_subject: str, subject: str) -> bool:
-    f, s = filter_subject.split("."), subject.split(".")
-    for i, token in enumerate(f):
+    filter_tokens, subject_tokens = filter_subject.split("."), subject.split(".")
+    for index, token in enumerate(filter_tokens):
         if token == ">":
-            return len(s) > i
-        if i >= len(s) or token not in ("*", s[i]):
+            return len(subject_tokens) > index
+        if index >= len(subject_tokens) or token not in ("*", subject_tokens[index]):
             return False
-    return len(f) == len(s)
+    return len(filter_tokens) == len(subject_tokens)
 
 
 def receivers(channel: Channel) -> list[ConsumerSpec]:
@@ -237,40 +237,40 @@ def _headers() -> dict[str, dict]:
     }
 
 
-def _messages(c) -> dict:
+def _messages(channel) -> dict:
     """A channel's messages: its JSON message and, for submissions, the same in binary content mode."""
     messages = {
-        c.message: {
-            "name": c.message,
+        channel.message: {
+            "name": channel.message,
             "contentType": "application/json",
-            "headers": {"$ref": f"#/components/schemas/{c.headers}"},
-            "payload": c.payload,
+            "headers": {"$ref": f"#/components/schemas/{channel.headers}"},
+            "payload": channel.payload,
         }
     }
-    if c.binary is not None:
-        messages[f"{c.message}.binary"] = {
-            "name": f"{c.message}.binary",
+    if channel.binary is not None:
+        messages[f"{channel.message}.binary"] = {
+            "name": f"{channel.message}.binary",
             "title": "binary content mode",
             "contentType": "application/json",
             "description": "CloudEvents binary mode (NATS binding): the attributes in ce- headers, the body is data",
             "headers": {"$ref": "#/components/schemas/binaryInboundHeaders"},
-            "payload": c.binary,
+            "payload": channel.binary,
         }
     return messages
 
 
 def document() -> dict:
     chans, ops = {}, {}
-    for c in channels():
-        messages = _messages(c)
-        chans[c.id] = {"address": c.address, "parameters": c.parameters, "messages": messages}
+    for channel in channels():
+        messages = _messages(channel)
+        chans[channel.id] = {"address": channel.address, "parameters": channel.parameters, "messages": messages}
         ref = {
-            "channel": {"$ref": f"#/channels/{c.id}"},
-            "messages": [{"$ref": f"#/channels/{c.id}/messages/{m}"} for m in messages],
+            "channel": {"$ref": f"#/channels/{channel.id}"},
+            "messages": [{"$ref": f"#/channels/{channel.id}/messages/{m}"} for m in messages],
         }
-        ops[f"send.{c.id}"] = {"action": "send", **ref, "summary": f"published by {c.sent_by}"}
-        for spec in receivers(c):
-            ops[f"{spec.durable}.{c.id}"] = {
+        ops[f"send.{channel.id}"] = {"action": "send", **ref, "summary": f"published by {channel.sent_by}"}
+        for spec in receivers(channel):
+            ops[f"{spec.durable}.{channel.id}"] = {
                 "action": "receive",
                 **ref,
                 "summary": f"durable consumer {spec.durable} on {spec.stream}, filter {spec.filter_subject}",

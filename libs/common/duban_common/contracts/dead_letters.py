@@ -55,8 +55,8 @@ class DeadLetter(BaseModel):
     original_truncated: bool = False  # true: ``original`` holds only the start; fetch the rest from the stream
 
     @field_serializer("failed_at")
-    def _iso(self, v: datetime) -> str:
-        return utc_text(v)
+    def _iso(self, value: datetime) -> str:
+        return utc_text(value)
 
     def headers(self) -> dict[str, str]:
         return {

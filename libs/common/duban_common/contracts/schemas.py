@@ -87,8 +87,8 @@ def compatibility_problems(old: dict, new: dict) -> list[str]:
     return problems
 
 
-def _compare(o: dict, o_root: dict, n: dict, n_root: dict, path: str, out: list[str], seen: set) -> None:
-    o_alts, n_alts = _alternatives(o, o_root), _alternatives(n, n_root)
+def _compare(old: dict, o_root: dict, new: dict, n_root: dict, path: str, out: list[str], seen: set) -> None:
+    o_alts, n_alts = _alternatives(old, o_root), _alternatives(new, n_root)
     key = (tuple(id(a) for a in o_alts), tuple(id(a) for a in n_alts))
     if key in seen:  # a definition already compared (and recursive models end here)
         return
@@ -114,18 +114,18 @@ def _compare(o: dict, o_root: dict, n: dict, n_root: dict, path: str, out: list[
         _compare(o_arr.get("items", {}), o_root, n_arr.get("items", {}), n_root, f"{path}[]", out, seen)
 
 
-def _compare_object(o: dict, o_root: dict, n: dict, n_root: dict, path: str, out: list[str], seen: set) -> None:
-    o_props, n_props = o.get("properties", {}), n.get("properties", {})
+def _compare_object(old: dict, o_root: dict, new: dict, n_root: dict, path: str, out: list[str], seen: set) -> None:
+    o_props, n_props = old.get("properties", {}), new.get("properties", {})
     prefix = f"{path}." if path else ""
     for name, o_prop in o_props.items():
         if name not in n_props:
             out.append(f"{prefix}{name}: property removed")
             continue
         _compare(o_prop, o_root, n_props[name], n_root, f"{prefix}{name}", out, seen)
-    for name in n.get("required", []):
-        if name not in o.get("required", []):
+    for name in new.get("required", []):
+        if name not in old.get("required", []):
             out.append(f"{prefix}{name}: newly required")
-    if o.get("additionalProperties", True) is not False and n.get("additionalProperties", True) is False:
+    if old.get("additionalProperties", True) is not False and new.get("additionalProperties", True) is False:
         out.append(f"{path or '(root)'}: additional properties no longer allowed")
 
 
@@ -166,11 +166,11 @@ _JSON_TYPES = {
 def _types(alts: list[dict]) -> frozenset[str]:
     types: set[str] = set()
     for alt in alts:
-        t = alt.get("type")
-        if isinstance(t, str):
-            types.add(t)
-        elif isinstance(t, list):
-            types.update(t)
+        alt_type = alt.get("type")
+        if isinstance(alt_type, str):
+            types.add(alt_type)
+        elif isinstance(alt_type, list):
+            types.update(alt_type)
         elif "enum" in alt:
             types.update(_JSON_TYPES.get(type(v), "any") for v in alt["enum"])
         elif "const" in alt:
@@ -199,8 +199,12 @@ def _enum(alts: list[dict]) -> list | None:
 
 def _first(alts: list[dict], kind: str) -> dict | None:
     for alt in alts:
-        t = alt.get("type")
-        if t == kind or (isinstance(t, list) and kind in t) or (kind == "object" and t is None and "properties" in alt):
+        alt_type = alt.get("type")
+        if (
+            alt_type == kind
+            or (isinstance(alt_type, list) and kind in alt_type)
+            or (kind == "object" and alt_type is None and "properties" in alt)
+        ):
             return alt
     return None
 

@@ -99,7 +99,7 @@ class MeetingDecision(_Data):
 
     @model_validator(mode="after")
     def _unique_seq(self):
-        seqs = [d.seq for d in self.decisions]
+        seqs = [decision.seq for decision in self.decisions]
         dup = sorted({s for s in seqs if seqs.count(s) > 1})
         if dup:
             raise ValueError(f"decision seq must be unique within a meeting; repeated: {dup}")

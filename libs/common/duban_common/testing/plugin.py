@@ -71,8 +71,8 @@ def pg_admin_url() -> Iterator[str]:
     if docker_available() and not os.environ.get("DUBAN_TEST_PG_URL"):
         from testcontainers.postgres import PostgresContainer
 
-        with PostgresContainer("postgres:16-alpine", driver=None) as pg:
-            yield pg.get_connection_url()
+        with PostgresContainer("postgres:16-alpine", driver=None) as postgres:
+            yield postgres.get_connection_url()
         return
     yield _pg_admin_url()
 
@@ -171,10 +171,10 @@ class _TestTokens:
             del request.headers["x-test-no-token"]
             return
         role = request.headers.get("x-duban-role")
-        m = _TENANT_PATH.match(path)
-        tenant = m.group(1) if m else "*"
+        match = _TENANT_PATH.match(path)
+        tenant = match.group(1) if match else "*"
         if role is None:
-            role = "supervision_office" if m else "operator"
+            role = "supervision_office" if match else "operator"
         if role == "operator":
             tenant = "*"
         key = (tenant, role, request.headers.get("x-duban-unit"), request.headers.get("x-duban-source"))

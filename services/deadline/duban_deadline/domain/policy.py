@@ -47,16 +47,16 @@ class Period:
     @property
     def label(self) -> str:
         """The period as the documents write it: 1个月, 半个月, 1周, 10个工作日."""
-        n, unit = self.amount, self.unit
-        if unit == "days" and n % 7 == 0:
-            n, unit = n // 7, "weeks"
-        if unit == "days" and n % 15 == 0:
-            n, unit = n // 15, "half_months"
-        if unit == "half_months" and n % 2 == 0:
-            n, unit = n // 2, "months"
+        amount, unit = self.amount, self.unit
+        if unit == "days" and amount % 7 == 0:
+            amount, unit = amount // 7, "weeks"
+        if unit == "days" and amount % 15 == 0:
+            amount, unit = amount // 15, "half_months"
+        if unit == "half_months" and amount % 2 == 0:
+            amount, unit = amount // 2, "months"
         if unit == "half_months":
-            return "半个月" if n == 1 else f"{n / 2:g}个月"
-        return f"{n}" + {"workdays": "个工作日", "days": "日", "weeks": "周", "months": "个月"}[unit]
+            return "半个月" if amount == 1 else f"{amount / 2:g}个月"
+        return f"{amount}" + {"workdays": "个工作日", "days": "日", "weeks": "周", "months": "个月"}[unit]
 
     def to_json(self) -> dict:
         return {"unit": self.unit, "amount": self.amount}
@@ -143,20 +143,20 @@ def by_handler(origin: MatterOrigin, has_co_units: bool) -> str:
 
 
 def rule_name(origin: MatterOrigin, has_co_units: bool, scheme: RuleScheme = "by_source") -> str:
-    k = origin.kind
-    if scheme == "by_handler" and k in BY_HANDLER_KINDS:
+    kind = origin.kind
+    if scheme == "by_handler" and kind in BY_HANDLER_KINDS:
         return by_handler(origin, has_co_units)
-    if k == "meeting_decision" and origin.meeting_type:
+    if kind == "meeting_decision" and origin.meeting_type:
         return f"meeting_{origin.meeting_type}"
-    if k == "leader_instruction" and origin.leader_role:
+    if kind == "leader_instruction" and origin.leader_role:
         return f"instruction_{origin.leader_role}"
-    if k == "online_message":
+    if kind == "online_message":
         return "online_message"
-    if k in ("deputy_suggestion", "cppcc_proposal"):
+    if kind in ("deputy_suggestion", "cppcc_proposal"):
         return "proposal_led_by_leader" if origin.led_by_leader else "proposal"
-    if k == "document" and origin.handling:
+    if kind == "document" and origin.handling:
         return f"document_{origin.handling}"
-    if k == "superior_assignment":
+    if kind == "superior_assignment":
         return "superior_no_deadline"
     return by_handler(origin, has_co_units)
 

@@ -78,12 +78,12 @@ class SettingsIn(BaseModel):
 
     @field_validator("reminder_time", "due_time")
     @classmethod
-    def _local_time(cls, v: time | None) -> time | None:
+    def _local_time(cls, value: time | None) -> time | None:
         # A time of day on the tenant's working calendar (its own zone): with a UTC offset it would
         # compare with neither the other setting nor the service's default.
-        if v is not None and v.tzinfo is not None:
+        if value is not None and value.tzinfo is not None:
             raise ValueError("a time of day on the tenant's calendar, without a UTC offset (e.g. 17:30)")
-        return v
+        return value
 
     @model_validator(mode="after")
     def _reminder_before_due(self):
@@ -121,15 +121,15 @@ class PolicyOverrides(BaseModel):
 
     @field_validator("rules")
     @classmethod
-    def _known_rules(cls, v: dict) -> dict:
-        return _only_known(v, DEFAULT_RULES, "rule(s)")
+    def _known_rules(cls, value: dict) -> dict:
+        return _only_known(value, DEFAULT_RULES, "rule(s)")
 
     @field_validator("preset")
     @classmethod
-    def _known_preset(cls, v: str) -> str:
-        if v not in PRESETS:
-            raise ValueError(f"unknown preset {v!r}; known: {sorted(PRESETS)}")
-        return v
+    def _known_preset(cls, value: str) -> str:
+        if value not in PRESETS:
+            raise ValueError(f"unknown preset {value!r}; known: {sorted(PRESETS)}")
+        return value
 
     def over_preset(self) -> "PolicyOverrides":
         """The preset's overrides with the tenant's own over them (a setting the tenant set wins)."""
@@ -147,8 +147,8 @@ class PolicyOverrides(BaseModel):
 
     @field_validator("notice_limits")
     @classmethod
-    def _known_limits(cls, v: dict) -> dict:
-        return _only_known(v, DEFAULT_NOTICE_LIMITS, "notice limit(s)")
+    def _known_limits(cls, value: dict) -> dict:
+        return _only_known(value, DEFAULT_NOTICE_LIMITS, "notice limit(s)")
 
 
 @dataclass(frozen=True)
@@ -168,40 +168,42 @@ class TenantPolicy:
 
 
 def effective(overrides: PolicyOverrides | None, *, default_due_time: time = time(17, 30)) -> TenantPolicy:
-    o = (overrides or PolicyOverrides()).over_preset()
+    chosen = (overrides or PolicyOverrides()).over_preset()
     rules = dict(DEFAULT_RULES)
-    for name, r in o.rules.items():
+    for name, rule in chosen.rules.items():
         default = DEFAULT_RULES[name]
         rules[name] = Rule(
             name,
-            r.period.to_period(),
-            r.maximum.to_period() if r.maximum else None,
-            r.counted_from or default.counted_from,
-            r.satisfied_by or default.satisfied_by,
+            rule.period.to_period(),
+            rule.maximum.to_period() if rule.maximum else None,
+            rule.counted_from or default.counted_from,
+            rule.satisfied_by or default.satisfied_by,
         )
-    limits = {**DEFAULT_NOTICE_LIMITS, **{k: v.to_period() for k, v in o.notice_limits.items()}}
-    s = o.settings
+    limits = {**DEFAULT_NOTICE_LIMITS, **{k: v.to_period() for k, v in chosen.notice_limits.items()}}
+    chosen_settings = chosen.settings
     return TenantPolicy(
         rules=rules,
         notice_limits=limits,
-        reminder_workdays=s.reminder_workdays,
-        reminder_time=s.reminder_time,
-        due_time=s.due_time or default_due_time,
-        acknowledge_workdays=s.acknowledge_workdays,
-        decline_workdays=s.decline_workdays,
-        yellow_workdays=s.reminder_workdays if s.yellow_workdays is None else s.yellow_workdays,
-        progress_reports_monthly=s.progress_reports_monthly,
-        feedback_every=s.feedback_every.to_period(),
-        beyond_maximum=s.beyond_maximum,
-        rule_scheme=s.rule_scheme,
+        reminder_workdays=chosen_settings.reminder_workdays,
+        reminder_time=chosen_settings.reminder_time,
+        due_time=chosen_settings.due_time or default_due_time,
+        acknowledge_workdays=chosen_settings.acknowledge_workdays,
+        decline_workdays=chosen_settings.decline_workdays,
+        yellow_workdays=chosen_settings.reminder_workdays
+        if chosen_settings.yellow_workdays is None
+        else chosen_settings.yellow_workdays,
+        progress_reports_monthly=chosen_settings.progress_reports_monthly,
+        feedback_every=chosen_settings.feedback_every.to_period(),
+        beyond_maximum=chosen_settings.beyond_maximum,
+        rule_scheme=chosen_settings.rule_scheme,
     )
 
 
 def describe(policy: TenantPolicy, overrides: PolicyOverrides | None) -> dict:
     """The effective policy as the API shows it, with what the tenant changed marked."""
-    o = overrides or PolicyOverrides()
+    chosen = overrides or PolicyOverrides()
     return {
-        "preset": o.preset,
+        "preset": chosen.preset,
         "rules": {
             name: {
                 "period": r.period.to_json(),
@@ -209,12 +211,12 @@ def describe(policy: TenantPolicy, overrides: PolicyOverrides | None) -> dict:
                 "counted_from": r.counted_from,
                 "satisfied_by": r.satisfied_by,
                 "label": label_of(r),
-                "overridden": name in o.rules,
+                "overridden": name in chosen.rules,
             }
             for name, r in sorted(policy.rules.items())
         },
         "notice_limits": {
-            k: {**p.to_json(), "overridden": k in o.notice_limits} for k, p in sorted(policy.notice_limits.items())
+            k: {**p.to_json(), "overridden": k in chosen.notice_limits} for k, p in sorted(policy.notice_limits.items())
         },
         "settings": {
             "reminder_workdays": policy.reminder_workdays,
@@ -228,5 +230,5 @@ def describe(policy: TenantPolicy, overrides: PolicyOverrides | None) -> dict:
             "beyond_maximum": policy.beyond_maximum,
             "rule_scheme": policy.rule_scheme,
         },
-        "overrides": o.model_dump(mode="json", exclude_unset=True),
+        "overrides": chosen.model_dump(mode="json", exclude_unset=True),
     }

@@ -44,50 +44,52 @@ def due_instant(day: date, at: time) -> datetime:
     return at_local(day, at).astimezone(timezone.utc)
 
 
-def assignment_timers(cal: WorkCalendar, assigned_at: datetime, p: TenantPolicy) -> list[Planned]:
+def assignment_timers(cal: WorkCalendar, assigned_at: datetime, tenant_policy: TenantPolicy) -> list[Planned]:
     start = local_day(assigned_at)
-    ack = cal.add_workdays(start, p.acknowledge_workdays).day
-    dec = cal.add_workdays(start, p.decline_workdays).day
+    ack = cal.add_workdays(start, tenant_policy.acknowledge_workdays).day
+    dec = cal.add_workdays(start, tenant_policy.decline_workdays).day
     return [
-        Planned(ACKNOWLEDGEMENT, due_instant(ack, p.due_time), ref_on=ack),
-        Planned(DECLINE, due_instant(dec, p.due_time), ref_on=dec),
+        Planned(ACKNOWLEDGEMENT, due_instant(ack, tenant_policy.due_time), ref_on=ack),
+        Planned(DECLINE, due_instant(dec, tenant_policy.due_time), ref_on=dec),
     ]
 
 
-def yellow_from(cal: WorkCalendar, due_on: date, p: TenantPolicy) -> datetime:
+def yellow_from(cal: WorkCalendar, due_on: date, tenant_policy: TenantPolicy) -> datetime:
     """The status light turns yellow at the start of this day (``domain.lights``)."""
-    return at_local(cal.subtract_workdays(due_on, p.yellow_workdays).day, time(0, 0)).astimezone(timezone.utc)
+    return at_local(cal.subtract_workdays(due_on, tenant_policy.yellow_workdays).day, time(0, 0)).astimezone(
+        timezone.utc
+    )
 
 
-def reminder_at(cal: WorkCalendar, due_on: date, p: TenantPolicy) -> datetime | None:
-    if p.reminder_workdays <= 0:
+def reminder_at(cal: WorkCalendar, due_on: date, tenant_policy: TenantPolicy) -> datetime | None:
+    if tenant_policy.reminder_workdays <= 0:
         return None
-    return due_instant(cal.subtract_workdays(due_on, p.reminder_workdays).day, p.reminder_time)
+    return due_instant(cal.subtract_workdays(due_on, tenant_policy.reminder_workdays).day, tenant_policy.reminder_time)
 
 
 def progress_days(cal: WorkCalendar, start_on: date, due_on: date) -> list[date]:
     """Monthly report days before the due day (none for a task of a month or less)."""
-    days, k = [], 1
-    while (day := cal.add_months(start_on, k).day) < due_on:
+    days, months = [], 1
+    while (day := cal.add_months(start_on, months).day) < due_on:
         days.append(day)
-        k += 1
+        months += 1
     return days
 
 
 def deadline_timers(
-    cal: WorkCalendar, start_on: date, due_on: date, due_at: datetime, p: TenantPolicy, now: datetime
+    cal: WorkCalendar, start_on: date, due_on: date, due_at: datetime, tenant_policy: TenantPolicy, now: datetime
 ) -> list[Planned]:
     """The timers of a deadline as of ``now``: a reminder already in the past is not planned
     (the task starts inside the window, its light is yellow); the overdue timer always is."""
     out: list[Planned] = []
-    r = reminder_at(cal, due_on, p)
-    if r is not None and now <= r < due_at:
-        out.append(Planned(REMINDER, r, ref_on=due_on))
-    if p.progress_reports_monthly:
-        for k, day in enumerate(progress_days(cal, start_on, due_on), 1):
-            at = due_instant(day, p.reminder_time)
+    reminder = reminder_at(cal, due_on, tenant_policy)
+    if reminder is not None and now <= reminder < due_at:
+        out.append(Planned(REMINDER, reminder, ref_on=due_on))
+    if tenant_policy.progress_reports_monthly:
+        for report_no, day in enumerate(progress_days(cal, start_on, due_on), 1):
+            at = due_instant(day, tenant_policy.reminder_time)
             if at > now:
-                out.append(Planned(PROGRESS, at, seq=k, ref_on=day))
+                out.append(Planned(PROGRESS, at, seq=report_no, ref_on=day))
     out.append(Planned(OVERDUE, due_at, ref_on=due_on))
     return out
 
@@ -102,27 +104,32 @@ class Disposition:
 FIRE = Disposition("fire")
 
 
-def in_delivery_window(cal: WorkCalendar, now: datetime, p: TenantPolicy) -> bool:
+def in_delivery_window(cal: WorkCalendar, now: datetime, tenant_policy: TenantPolicy) -> bool:
     local = now.astimezone(TZ)
-    return cal.is_workday(local.date()) and p.reminder_time <= local.time().replace(tzinfo=None) <= p.due_time
+    return (
+        cal.is_workday(local.date())
+        and tenant_policy.reminder_time <= local.time().replace(tzinfo=None) <= tenant_policy.due_time
+    )
 
 
-def next_delivery_slot(cal: WorkCalendar, now: datetime, p: TenantPolicy) -> datetime:
+def next_delivery_slot(cal: WorkCalendar, now: datetime, tenant_policy: TenantPolicy) -> datetime:
     local = now.astimezone(TZ)
     day = local.date()
-    if cal.is_workday(day) and local.time().replace(tzinfo=None) < p.reminder_time:
-        return due_instant(day, p.reminder_time)
-    return due_instant(cal.add_workdays(day, 1).day, p.reminder_time)
+    if cal.is_workday(day) and local.time().replace(tzinfo=None) < tenant_policy.reminder_time:
+        return due_instant(day, tenant_policy.reminder_time)
+    return due_instant(cal.add_workdays(day, 1).day, tenant_policy.reminder_time)
 
 
-def disposition(kind: str, now: datetime, cal: WorkCalendar, p: TenantPolicy, deadline_due_at: datetime) -> Disposition:
+def disposition(
+    kind: str, now: datetime, cal: WorkCalendar, tenant_policy: TenantPolicy, deadline_due_at: datetime
+) -> Disposition:
     if kind not in PROMPT_KINDS:
         return FIRE
     if kind == REMINDER and now >= deadline_due_at:
         return Disposition("skip", reason="the deadline passed before the reminder could be delivered")
-    if in_delivery_window(cal, now, p):
+    if in_delivery_window(cal, now, tenant_policy):
         return FIRE
-    slot = next_delivery_slot(cal, now, p)
+    slot = next_delivery_slot(cal, now, tenant_policy)
     if kind == REMINDER and slot >= deadline_due_at:
         return Disposition("skip", reason="no delivery slot left before the deadline")
     return Disposition("defer", at=slot, reason="outside working hours")

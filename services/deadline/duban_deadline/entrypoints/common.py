@@ -18,7 +18,7 @@ def field_error(loc: list, msg: str, type_: str = "value_error") -> HTTPExceptio
     return HTTPException(422, [{"loc": loc, "msg": msg, "type": type_}])
 
 
-def refusal(r: Refused) -> HTTPException:
-    if r.field is None:
-        return HTTPException(409, r.message)
-    return field_error(["body", r.field], r.message, "refused")
+def refusal(refused: Refused) -> HTTPException:
+    if refused.field is None:
+        return HTTPException(409, refused.message)
+    return field_error(["body", refused.field], refused.message, "refused")

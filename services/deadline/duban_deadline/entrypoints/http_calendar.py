@@ -43,11 +43,11 @@ router = APIRouter(tags=["calendar"], responses=ERROR_RESPONSES)
 
 def _check_year(year: int, body: YearScheduleIn) -> None:
     for name, days in (("holidays", body.holidays), ("working_weekends", body.working_weekends)):
-        for i, day in enumerate(days):
+        for index, day in enumerate(days):
             if day.year != year:
-                raise common.field_error(["body", name, i], f"{day.isoformat()} is not in {year}")
+                raise common.field_error(["body", name, index], f"{day.isoformat()} is not in {year}")
             if name == "working_weekends" and day.weekday() < 5:
-                raise common.field_error(["body", name, i], f"{day.isoformat()} is not a Saturday or Sunday")
+                raise common.field_error(["body", name, index], f"{day.isoformat()} is not a Saturday or Sunday")
 
 
 @router.get("/v1/tenants/{tenant}/calendar")

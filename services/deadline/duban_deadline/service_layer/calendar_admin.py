@@ -35,10 +35,16 @@ async def recompute(
     if not rows:
         return []
     cal = await repo.load_calendar(session, tenant)
-    p = await repo.load_policy(session, tenant, default_due_time)
+    tenant_policy = await repo.load_policy(session, tenant, default_due_time)
     return [
         await apply(
-            uow, row, cal, p, policy.Basis.from_json(row["basis"]), reason=reason, replan_unchanged=replan_unchanged
+            uow,
+            row,
+            cal,
+            tenant_policy,
+            policy.Basis.from_json(row["basis"]),
+            reason=reason,
+            replan_unchanged=replan_unchanged,
         )
         for row in rows
     ]

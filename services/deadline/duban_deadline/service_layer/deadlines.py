@@ -26,7 +26,7 @@ async def emit_set(
     uow: UnitOfWork,
     row: dict,
     cal: WorkCalendar,
-    p: TenantPolicy,
+    tenant_policy: TenantPolicy,
     *,
     reason: str,
     previous_due_on: date | None,
@@ -50,22 +50,24 @@ async def emit_set(
         rule_label=policy.label_of(rule, (row.get("origin") or {}).get("kind")),
         acknowledge_by=limits.get(timers.ACKNOWLEDGEMENT),
         decline_until=limits.get(timers.DECLINE),
-        yellow_from=timers.yellow_from(cal, row["due_on"], p),
+        yellow_from=timers.yellow_from(cal, row["due_on"], tenant_policy),
     )
     await uow.emit(row["tenant"], DEADLINE_SET, event)
     await repo.add_history(uow.session, dict(moved, tenant=row["tenant"], at=uow.now()))
 
 
-async def replan_deadline_timers(uow: UnitOfWork, row: dict, cal: WorkCalendar, p: TenantPolicy, note: str) -> None:
+async def replan_deadline_timers(
+    uow: UnitOfWork, row: dict, cal: WorkCalendar, tenant_policy: TenantPolicy, note: str
+) -> None:
     """Cancel the pending reminder, progress and overdue timers and plan them for the current
     deadline; one that already fired for the same day (or report number) is not planned again."""
-    s, tenant, task_id = uow.session, row["tenant"], row["task_id"]
-    await repo.cancel_timers(s, tenant, task_id, timers.DEADLINE_KINDS, uow.now(), note)
+    session, tenant, task_id = uow.session, row["tenant"], row["task_id"]
+    await repo.cancel_timers(session, tenant, task_id, timers.DEADLINE_KINDS, uow.now(), note)
     if row["status"] != "open":  # declined (until reassigned), or done: nothing to remind of
         return
-    done = await repo.fired_keys(s, tenant, task_id)
-    planned = timers.deadline_timers(cal, row["start_on"], row["due_on"], row["due_at"], p, uow.now())
-    await repo.insert_timers(s, tenant, task_id, [t for t in planned if t.key not in done], uow.now())
+    done = await repo.fired_keys(session, tenant, task_id)
+    planned = timers.deadline_timers(cal, row["start_on"], row["due_on"], row["due_at"], tenant_policy, uow.now())
+    await repo.insert_timers(session, tenant, task_id, [t for t in planned if t.key not in done], uow.now())
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ async def apply(
     uow: UnitOfWork,
     row: dict,
     cal: WorkCalendar,
-    p: TenantPolicy,
+    tenant_policy: TenantPolicy,
     basis: policy.Basis,
     *,
     reason: str,
@@ -98,7 +100,7 @@ async def apply(
     move its timers and emit ``deadline.set``. Timers are re-planned either way (a calendar
     change can move a reminder without moving the due day)."""
     evaluated = policy.evaluate(cal, basis)
-    due_at = timers.due_instant(evaluated.due_on, p.due_time)
+    due_at = timers.due_instant(evaluated.due_on, tenant_policy.due_time)
     change = Change(
         row["task_id"], row["matter_id"], row["due_on"], evaluated.due_on, evaluated.provisional, row["provisional"]
     )
@@ -108,10 +110,16 @@ async def apply(
     if changed or force_event:
         await _store_revision(uow, row, evaluated, due_at, basis)
         await emit_set(
-            uow, row, cal, p, reason=reason, previous_due_on=change.previous_due_on, extension_id=extension_id
+            uow,
+            row,
+            cal,
+            tenant_policy,
+            reason=reason,
+            previous_due_on=change.previous_due_on,
+            extension_id=extension_id,
         )
     if changed or force_event or replan_unchanged:
-        await replan_deadline_timers(uow, row, cal, p, note=reason)
+        await replan_deadline_timers(uow, row, cal, tenant_policy, note=reason)
     return change
 
 

@@ -6,6 +6,7 @@ import uuid
 from dataclasses import replace
 from datetime import date, time
 
+from duban_common.calendar import WorkCalendar
 from duban_common.consumer import Delivery
 from duban_common.contracts import events as ev
 from duban_common.logging import get_logger
@@ -59,28 +60,28 @@ async def request(
 
 
 async def on_extension_requested(
-    e: ev.ExtensionRequested, d: Delivery, uow: UnitOfWork, *, default_due_time: time
+    event: ev.ExtensionRequested, delivery: Delivery, uow: UnitOfWork, *, default_due_time: time
 ) -> None:
     """From tasking (or our own HTTP request coming back): recorded once, by its id. A request
     that breaks the rules is recorded too and denied at once with the reason, so the unit hears of it."""
-    tenant = d.envelope.tenant
-    if await repo.extension_exists(uow.session, e.extension_id):
+    tenant = delivery.envelope.tenant
+    if await repo.extension_exists(uow.session, event.extension_id):
         return
-    row = await repo.get_deadline(uow.session, tenant, e.task_id, lock=True)
+    row = await repo.get_deadline(uow.session, tenant, event.task_id, lock=True)
     if row is None:
-        raise TaskNotKnownYet(f"task {e.task_id} of tenant {tenant} has no deadline yet")
+        raise TaskNotKnownYet(f"task {event.task_id} of tenant {tenant} has no deadline yet")
     try:
-        await _check_request(uow, tenant, e, row)
+        await _check_request(uow, tenant, event, row)
         refusal = None
     except rules.Refused as refused:
         refusal = str(refused)
-    await _record_request(uow, tenant, e, row, channel="event")
+    await _record_request(uow, tenant, event, row, channel="event")
     if refusal:
         await decide(
             uow,
             tenant,
-            e.task_id,
-            e.extension_id,
+            event.task_id,
+            event.extension_id,
             approved=False,
             reason=f"不符合延期规定：{refusal}",
             granted_due_on=None,
@@ -138,12 +139,12 @@ async def decide(
 ) -> dict:
     """Record the decision and publish ``extension.decided``; an approval then moves the deadline
     and every timer that depends on it (``deadline.set`` follows)."""
-    s = uow.session
-    row = await repo.get_deadline(s, tenant, task_id, lock=True)
-    ext = await repo.get_extension(s, tenant, task_id, extension_id, lock=True)
+    session = uow.session
+    row = await repo.get_deadline(session, tenant, task_id, lock=True)
+    ext = await repo.get_extension(session, tenant, task_id, extension_id, lock=True)
     if row is None or ext is None:
         raise NotFound(f"extension request {extension_id} of task {task_id} not found in tenant {tenant}")
-    cal = await repo.load_calendar(s, tenant)
+    cal = await repo.load_calendar(session, tenant)
     basis = policy.Basis.from_json(row["basis"])
     cap = policy.cap_of(cal, basis)
     rules.check_decision(
@@ -163,14 +164,27 @@ async def decide(
         decision_reason=reason,
         granted_due_on=new_due_on,
     )
-    await repo.update_extension(s, extension_id, values)
+    await repo.update_extension(session, extension_id, values)
     await _emit_decided(uow, tenant, row, ext, values, previous_due_on=previous)
     if approved:
-        p = await repo.load_policy(s, tenant, default_due_time)
-        await dl.apply(
-            uow, row, cal, p, extended, reason="extension_approved", extension_id=extension_id, force_event=True
-        )
+        await _apply_approval(uow, tenant, row, cal, extended, extension_id, default_due_time)
     return {**dict(ext), **values}
+
+
+async def _apply_approval(
+    uow: UnitOfWork,
+    tenant: str,
+    row: dict,
+    cal: WorkCalendar,
+    extended: policy.Basis,
+    extension_id: str,
+    default_due_time: time,
+) -> None:
+    """The approved deadline replaces the old one, with every timer that depends on it."""
+    tenant_policy = await repo.load_policy(uow.session, tenant, default_due_time)
+    await dl.apply(
+        uow, row, cal, tenant_policy, extended, reason="extension_approved", extension_id=extension_id, force_event=True
+    )
 
 
 async def _emit_decided(

@@ -39,28 +39,34 @@ EVENT_TYPES = {
 }
 
 
-def fact(kind: str, r, now: datetime, cal: WorkCalendar):
-    common = dict(task_id=r.task_id, matter_id=r.matter_id, lead_unit=r.lead_unit, timer_id=r.id, scheduled_at=r.due_at)
+def fact(kind: str, timer, now: datetime, cal: WorkCalendar):
+    common = dict(
+        task_id=timer.task_id,
+        matter_id=timer.matter_id,
+        lead_unit=timer.lead_unit,
+        timer_id=timer.id,
+        scheduled_at=timer.due_at,
+    )
     if kind == timer_rules.REMINDER:
         return ev.DeadlineReminder(
             **common,
-            due_on=r.deadline_due_on,
-            due_at=r.deadline_due_at,
-            workdays_left=cal.workdays_between(local_day(now), r.deadline_due_on),
+            due_on=timer.deadline_due_on,
+            due_at=timer.deadline_due_at,
+            workdays_left=cal.workdays_between(local_day(now), timer.deadline_due_on),
         )
     if kind == timer_rules.PROGRESS:
         return ev.ProgressDue(
             **common,
-            seq=r.seq,
-            report_due_on=r.ref_on or local_day(r.due_at),
-            due_on=r.deadline_due_on,
-            last_reported_at=r.last_progress_at,
+            seq=timer.seq,
+            report_due_on=timer.ref_on or local_day(timer.due_at),
+            due_on=timer.deadline_due_on,
+            last_reported_at=timer.last_progress_at,
         )
     if kind == timer_rules.OVERDUE:
-        return ev.DeadlineOverdue(**common, due_on=r.deadline_due_on, due_at=r.deadline_due_at)
+        return ev.DeadlineOverdue(**common, due_on=timer.deadline_due_on, due_at=timer.deadline_due_at)
     if kind == timer_rules.ACKNOWLEDGEMENT:
-        return ev.AcknowledgementOverdue(**common, assigned_at=r.assigned_at, limit_at=r.due_at)
-    return ev.DeclineWindowClosed(**common, assigned_at=r.assigned_at, closed_at=r.due_at)
+        return ev.AcknowledgementOverdue(**common, assigned_at=timer.assigned_at, limit_at=timer.due_at)
+    return ev.DeclineWindowClosed(**common, assigned_at=timer.assigned_at, closed_at=timer.due_at)
 
 
 class TimerFiring:

@@ -14,9 +14,9 @@ class SmsGatewaySender:
         self.url = url
 
     async def send(self, recipient: dict, subject: str, text: str, ref: dict) -> None:
-        async with httpx.AsyncClient(timeout=10) as c:
-            r = await c.post(self.url, json={"phone": recipient["address"], "text": text, "ref": ref})
-            r.raise_for_status()
+        async with httpx.AsyncClient(timeout=10) as client:
+            response = await client.post(self.url, json={"phone": recipient["address"], "text": text, "ref": ref})
+            response.raise_for_status()
 
 
 class SmtpSender:
@@ -37,9 +37,9 @@ class SmtpSender:
 
 class WebhookSender:
     async def send(self, recipient: dict, subject: str, text: str, ref: dict) -> None:
-        async with httpx.AsyncClient(timeout=10) as c:
-            r = await c.post(recipient["address"], json={"subject": subject, "text": text, "ref": ref})
-            r.raise_for_status()
+        async with httpx.AsyncClient(timeout=10) as client:
+            response = await client.post(recipient["address"], json={"subject": subject, "text": text, "ref": ref})
+            response.raise_for_status()
 
 
 def senders_from(settings) -> dict:

@@ -29,39 +29,39 @@ def _day(day: date | None) -> str:
     return chinese_date(day) if day else "未定"
 
 
-def lateness(t: TaskFacts, today: date) -> str:
-    if t.due_on is None:
+def lateness(facts: TaskFacts, today: date) -> str:
+    if facts.due_on is None:
         return "尚未确定办理时限"
-    if today > t.due_on:
-        return f"已超过办理时限{(today - t.due_on).days}天，仍未办结"
-    return f"距办理时限还有{(t.due_on - today).days}天，尚未报送办结报告"
+    if today > facts.due_on:
+        return f"已超过办理时限{(today - facts.due_on).days}天，仍未办结"
+    return f"距办理时限还有{(facts.due_on - today).days}天，尚未报送办结报告"
 
 
-def _history(t: TaskFacts, today: date) -> str:
-    assigned = f"于{chinese_date(t.assigned_on)}" if t.assigned_on else ""
-    number = f"（交办单号：{t.notice_no}）" if t.notice_no else ""
-    return f"我办{assigned}交办你单位牵头办理的“{t.title}”{number}，办理时限为{_day(t.due_on)}。截至{chinese_date(today)}，该事项{lateness(t, today)}。"
+def _history(facts: TaskFacts, today: date) -> str:
+    assigned = f"于{chinese_date(facts.assigned_on)}" if facts.assigned_on else ""
+    number = f"（交办单号：{facts.notice_no}）" if facts.notice_no else ""
+    return f"我办{assigned}交办你单位牵头办理的“{facts.title}”{number}，办理时限为{_day(facts.due_on)}。截至{chinese_date(today)}，该事项{lateness(facts, today)}。"
 
 
-def _urges_before(t: TaskFacts) -> str:
-    if not t.earlier_urges:
+def _urges_before(facts: TaskFacts) -> str:
+    if not facts.earlier_urges:
         return ""
-    return f"此前已于{'、'.join(chinese_date(d) for d in t.earlier_urges)}催办{len(t.earlier_urges)}次。"
+    return f"此前已于{'、'.join(chinese_date(d) for d in facts.earlier_urges)}催办{len(facts.earlier_urges)}次。"
 
 
-def _task_table(t: TaskFacts, today: date, *rows: tuple[str, str]) -> Table:
+def _task_table(facts: TaskFacts, today: date, *rows: tuple[str, str]) -> Table:
     """The form of an urge or an order: the task, its number, deadline and lateness, then ``rows``."""
     task_rows = (
-        ("督办事项", t.title),
-        ("交办单号", t.notice_no or "—"),
-        ("办理时限", _day(t.due_on)),
-        ("办理情况", lateness(t, today)),
+        ("督办事项", facts.title),
+        ("交办单号", facts.notice_no or "—"),
+        ("办理时限", _day(facts.due_on)),
+        ("办理情况", lateness(facts, today)),
     )
     return Table(None, task_rows + rows)
 
 
 def _to_lead_unit(
-    t: TaskFacts,
+    facts: TaskFacts,
     kind: str,
     title: str,
     body: tuple,
@@ -72,11 +72,11 @@ def _to_lead_unit(
     copies_to: tuple[str, ...],
 ) -> Document:
     """An urge or an order: addressed to the task's lead unit, copied to ``copies_to``."""
-    return Document(kind, issuing, number, title, body, issued_on, addressee=f"{t.unit}：", copies_to=copies_to)
+    return Document(kind, issuing, number, title, body, issued_on, addressee=f"{facts.unit}：", copies_to=copies_to)
 
 
 def urge_notice(
-    t: TaskFacts,
+    facts: TaskFacts,
     *,
     number: str,
     urge_no: int,
@@ -88,21 +88,25 @@ def urge_notice(
 ) -> Document:
     why = URGE_REASONS.get(reason, reason)
     body = (
-        _history(t, issued_on) + _urges_before(t) + f"因{why}，现予第{urge_no}次催办。",
+        _history(facts, issued_on) + _urges_before(facts) + f"因{why}，现予第{urge_no}次催办。",
         f"请你单位高度重视，于{chinese_date(reply_by)}前向{issuing.body}书面反馈办理进展和存在的问题；"
         "已办结的，请同时报送办结报告及佐证材料。逾期仍未办结的，将按规定予以通报。",
         _task_table(
-            t, issued_on, ("催办事由", why), ("催办次数", f"第{urge_no}次"), ("反馈时限", f"{chinese_date(reply_by)}前")
+            facts,
+            issued_on,
+            ("催办事由", why),
+            ("催办次数", f"第{urge_no}次"),
+            ("反馈时限", f"{chinese_date(reply_by)}前"),
         ),
     )
-    title = f"关于“{t.title}”的督办事项催办单"
+    title = f"关于“{facts.title}”的督办事项催办单"
     return _to_lead_unit(
-        t, "urge", title, body, number=number, issuing=issuing, issued_on=issued_on, copies_to=copies_to
+        facts, "urge", title, body, number=number, issuing=issuing, issued_on=issued_on, copies_to=copies_to
     )
 
 
 def supervision_order(
-    t: TaskFacts,
+    facts: TaskFacts,
     *,
     number: str,
     requirement: str,
@@ -115,13 +119,13 @@ def supervision_order(
     copies_to: tuple[str, ...],
 ) -> Document:
     body = (
-        _history(t, issued_on)
-        + _urges_before(t)
+        _history(facts, issued_on)
+        + _urges_before(facts)
         + "经县人民政府领导批准，现对该事项下发督办单，请你单位按以下要求办理：",
         requirement.strip(),
         f"请于{chinese_date(reply_by)}前将落实情况书面报告{issuing.body}。",
         _task_table(
-            t,
+            facts,
             issued_on,
             ("报告时限", f"{chinese_date(reply_by)}前"),
             ("拟办", proposed_by),
@@ -129,9 +133,9 @@ def supervision_order(
             ("签发", signed_by or "—"),
         ),
     )
-    title = f"关于“{t.title}”的督办单"
+    title = f"关于“{facts.title}”的督办单"
     return _to_lead_unit(
-        t, "order", title, body, number=number, issuing=issuing, issued_on=issued_on, copies_to=copies_to
+        facts, "order", title, body, number=number, issuing=issuing, issued_on=issued_on, copies_to=copies_to
     )
 
 
@@ -160,15 +164,17 @@ def _label(labels: dict[str, str], value: str | None) -> str:
     return labels.get(value or "", value or "")
 
 
-def _entry(e: dict) -> str:
+def _entry(entry: dict) -> str:
     detail = {
-        "urge": lambda: f"第{e.get('urge_no')}次，{e.get('notice_no') or ''}，{_label(URGE_REASONS, e.get('reason'))}",
-        "assigned": lambda: f"交办单号{e.get('notice_no') or '—'}",
-        "deadline": lambda: f"办理时限{_day(date.fromisoformat(e['due_on'])) if e.get('due_on') else '—'}",
-        "extension": lambda: _label({"approved": "批准", "rejected": "不予批准"}, e.get("decision")),
-        "order": lambda: e.get("notice_no") or "",
-    }.get(e["type"])
-    return ENTRY_LABEL.get(e["type"], e["type"]) + (f"（{detail()}）" if detail else "")
+        "urge": lambda: (
+            f"第{entry.get('urge_no')}次，{entry.get('notice_no') or ''}，{_label(URGE_REASONS, entry.get('reason'))}"
+        ),
+        "assigned": lambda: f"交办单号{entry.get('notice_no') or '—'}",
+        "deadline": lambda: f"办理时限{_day(date.fromisoformat(entry['due_on'])) if entry.get('due_on') else '—'}",
+        "extension": lambda: _label({"approved": "批准", "rejected": "不予批准"}, entry.get("decision")),
+        "order": lambda: entry.get("notice_no") or "",
+    }.get(entry["type"])
+    return ENTRY_LABEL.get(entry["type"], entry["type"]) + (f"（{detail()}）" if detail else "")
 
 
 def _matter_blocks(matter: dict) -> list:
@@ -296,7 +302,7 @@ def _consented(dossier: dict, issuing: Issuing) -> str:
 
 
 def transfer_letter(
-    t: TaskFacts,
+    task: TaskFacts,
     dossier: dict,
     *,
     number: str,
@@ -318,8 +324,8 @@ def transfer_letter(
         if x
     )
     facts = (
-        f"{t.unit}牵头办理的“{t.title}”（交办单号：{t.notice_no or '—'}），办理时限为{_day(t.due_on)}。截至{chinese_date(issued_on)}，"
-        f"该事项{lateness(t, issued_on)}" + (f"，期间经{steps}" if steps else "") + "。"
+        f"{task.unit}牵头办理的“{task.title}”（交办单号：{task.notice_no or '—'}），办理时限为{_day(task.due_on)}。截至{chinese_date(issued_on)}，"
+        f"该事项{lateness(task, issued_on)}" + (f"，期间经{steps}" if steps else "") + "。"
     )
     body = (
         facts + _judged(dossier),
@@ -327,6 +333,6 @@ def transfer_letter(
         + "根据督查督办工作有关规定，现将该问题线索移送你委，请依规依纪依法处理，并将处理结果函告我办。",
         "事项的交办、催办、通报、书面说明及审核、移送审批等情况详见附件。",
     )
-    title = f"关于移送“{t.title}”督办问题线索的函"
+    title = f"关于移送“{task.title}”督办问题线索的函"
     annexes = (dossier_annex(dossier, names),)
     return Document("transfer", issuing, number, title, body, issued_on, addressee, mark_suffix="", annexes=annexes)

@@ -50,9 +50,11 @@ ACCESS: Access = {
 
 
 def _of_task(table, key: str):
-    w = watched_tasks.c
+    columns = watched_tasks.c
     return lambda value: (
-        select(w.unit).join_from(table, watched_tasks, w.task_id == table.c.task_id).where(table.c[key] == value)
+        select(columns.unit)
+        .join_from(table, watched_tasks, columns.task_id == table.c.task_id)
+        .where(table.c[key] == value)
     )
 
 

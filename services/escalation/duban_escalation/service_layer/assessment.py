@@ -16,16 +16,16 @@ from . import dossier, notify
 WORDS = {True: "充分", False: "不充分"}
 
 
-async def require(uow: UnitOfWork, task: dict, n: int, ctx: notify.Context) -> None:
+async def require(uow: UnitOfWork, task: dict, step_no: int, ctx: notify.Context) -> None:
     """The transfer rung: ask the office for its assessment (once per task)."""
     columns = explanation_assessments.c
     if (await uow.session.execute(select(columns.task_id).where(columns.task_id == task["task_id"]))).first():
         return
     await uow.session.execute(
         explanation_assessments.insert(),
-        dict(task_id=task["task_id"], tenant=task["tenant"], step=n, required_at=uow.now()),
+        dict(task_id=task["task_id"], tenant=task["tenant"], step=step_no, required_at=uow.now()),
     )
-    await dossier.add(uow, task["tenant"], task["matter_id"], task["task_id"], "assessment_required", {"step": n})
+    await dossier.add(uow, task["tenant"], task["matter_id"], task["task_id"], "assessment_required", {"step": step_no})
 
 
 async def explained(uow: UnitOfWork, task_id: str) -> bool:

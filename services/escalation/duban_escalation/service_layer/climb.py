@@ -28,10 +28,10 @@ async def schedule(uow: UnitOfWork, tenant: str, task_id: str, kind: str, key: s
 
 
 async def cancel_timers(uow: UnitOfWork, task_id: str, kind: str | None = None) -> None:
-    q = timers.update().where(timers.c.task_id == task_id, timers.c.fired_at.is_(None))
+    statement = timers.update().where(timers.c.task_id == task_id, timers.c.fired_at.is_(None))
     if kind:
-        q = q.where(timers.c.kind == kind)
-    await uow.session.execute(q.values(cancelled=True))
+        statement = statement.where(timers.c.kind == kind)
+    await uow.session.execute(statement.values(cancelled=True))
 
 
 def due_time_of(task: dict) -> time:
@@ -40,8 +40,8 @@ def due_time_of(task: dict) -> time:
     return task["due_at"].astimezone(TZ).time().replace(tzinfo=None) if task.get("due_at") else time(17, 30)
 
 
-def _workdays_later(cal: WorkCalendar, instant, n: int, at: time = time(9, 0)):
-    return at_local(cal.add_workdays(local_day(instant), n).day, at).astimezone(timezone.utc)
+def _workdays_later(cal: WorkCalendar, instant, workdays: int, at: time = time(9, 0)):
+    return at_local(cal.add_workdays(local_day(instant), workdays).day, at).astimezone(timezone.utc)
 
 
 async def escalate(
@@ -128,7 +128,7 @@ async def returned(uow: UnitOfWork, task: dict, cal: WorkCalendar, ctx: notify.C
 async def take_step(
     uow: UnitOfWork,
     task: dict,
-    n: int,
+    step_no: int,
     step,
     count: int,
     cal: WorkCalendar,
@@ -137,48 +137,50 @@ async def take_step(
 ) -> None:
     tenant, now = task["tenant"], uow.now()
     await uow.session.execute(
-        steps_taken.insert(), dict(task_id=task["task_id"], step=n, tenant=tenant, actions=step.actions, at=now)
+        steps_taken.insert(), dict(task_id=task["task_id"], step=step_no, tenant=tenant, actions=step.actions, at=now)
     )
-    common = dict(dossier.about(task), step=n)
+    common = dict(dossier.about(task), step=step_no)
     await uow.emit(
         tenant,
         ev.ESCALATION_STEP_TAKEN,
         ev.EscalationStepTaken(urges=count, actions=step.actions, taken_at=now, **common),
     )
     if step.deduction:
-        await deduct(uow, task, step.deduction, f"第{n}级：" + "、".join(ACTIONS[a] for a in step.actions))
+        await deduct(uow, task, step.deduction, f"第{step_no}级：" + "、".join(ACTIONS[a] for a in step.actions))
     for action in step.actions:
         if action in drafting.BULLETIN_TYPES:
-            await _draft_bulletin(uow, task, n, action, why or f"经{count}次催办仍未按期办结", ctx)
+            await _draft_bulletin(uow, task, step_no, action, why or f"经{count}次催办仍未按期办结", ctx)
         elif action == "public_censure":
-            await _draft_public_censure(uow, task, n, why or f"经{count}次催办仍未按期办结", ctx)
+            await _draft_public_censure(uow, task, step_no, why or f"经{count}次催办仍未按期办结", ctx)
         elif action == "explanation":
-            await _require_explanation(uow, task, n, step, cal, ctx)
+            await _require_explanation(uow, task, step_no, step, cal, ctx)
         elif action == "admonition":
-            await _admonish(uow, task, n, ctx)
+            await _admonish(uow, task, step_no, ctx)
         elif action == "transfer":
-            await assessment.require(uow, task, n, ctx)
+            await assessment.require(uow, task, step_no, ctx)
 
 
-async def _draft_public_censure(uow: UnitOfWork, task: dict, n: int, why: str, ctx: notify.Context) -> None:
+async def _draft_public_censure(uow: UnitOfWork, task: dict, step_no: int, why: str, ctx: notify.Context) -> None:
     """公开通报批评 waits for its sign-off chain like the other bulletins."""
     text = f"{ctx.unit_name(task)}承办的“{task['title']}”{why}，经《督查专报》通报批评后仍未办理，予以公开通报批评。"
-    payload = {"step": n, "text": text, "unit_name": ctx.unit_name(task)}
-    key = f"censure:{task['task_id']}:{n}"
+    payload = {"step": step_no, "text": text, "unit_name": ctx.unit_name(task)}
+    key = f"censure:{task['task_id']}:{step_no}"
     desk = drafting.desk_with(ctx)
     await dossier.draft_about(
         desk, uow, task, "public_censure", key, title=text[:300], payload=payload, by=BY_THE_RULES
     )
 
 
-async def _admonish(uow: UnitOfWork, task: dict, n: int, ctx: notify.Context) -> None:
-    await dossier.add_about(uow, task["tenant"], task, "admonition", {"step": n})
+async def _admonish(uow: UnitOfWork, task: dict, step_no: int, ctx: notify.Context) -> None:
+    await dossier.add_about(uow, task["tenant"], task, "admonition", {"step": step_no})
     await notify.send(
         uow, ctx, task, "admonition", "【约谈通知】{unit}：因“{title}”多次催办未办结，请单位主要负责人按通知参加约谈。"
     )
 
 
-async def _draft_bulletin(uow: UnitOfWork, task: dict, n: int, action: str, why: str, ctx: notify.Context) -> None:
+async def _draft_bulletin(
+    uow: UnitOfWork, task: dict, step_no: int, action: str, why: str, ctx: notify.Context
+) -> None:
     """A bulletin of the rung, drafted: published when its chain is signed off (issuing.bulletin)."""
     if action == "censure_in_special_report":
         issued_by, text = (
@@ -188,30 +190,35 @@ async def _draft_bulletin(uow: UnitOfWork, task: dict, n: int, action: str, why:
     else:
         issued_by = "supervision_office" if action == "bulletin_office" else "government_office"
         text = f"{ctx.unit_name(task)}承办的“{task['title']}”{why}，予以{ACTIONS[action]}。"
-    payload = {"step": n, "issued_by": issued_by, "text": text}
-    key, doc_type = f"bulletin:{task['task_id']}:{n}:{action}", drafting.BULLETIN_TYPES[action]
+    payload = {"step": step_no, "issued_by": issued_by, "text": text}
+    key, doc_type = f"bulletin:{task['task_id']}:{step_no}:{action}", drafting.BULLETIN_TYPES[action]
     desk = drafting.desk_with(ctx)
     await dossier.draft_about(desk, uow, task, doc_type, key, title=text[:300], payload=payload, by=BY_THE_RULES)
 
 
 async def _require_explanation(
-    uow: UnitOfWork, task: dict, n: int, step, cal: WorkCalendar, ctx: notify.Context
+    uow: UnitOfWork, task: dict, step_no: int, step, cal: WorkCalendar, ctx: notify.Context
 ) -> None:
     tenant, now = task["tenant"], uow.now()
-    common = dict(dossier.about(task), step=n)
+    common = dict(dossier.about(task), step=step_no)
     due_at = _workdays_later(cal, now, step.explanation_workdays, due_time_of(task))
     await uow.session.execute(
         explanations.insert(),
-        dict(task_id=task["task_id"], step=n, tenant=tenant, unit=task["unit"], required_at=now, due_at=due_at),
+        dict(task_id=task["task_id"], step=step_no, tenant=tenant, unit=task["unit"], required_at=now, due_at=due_at),
     )
     await uow.emit(
         tenant,
         ev.ESCALATION_EXPLANATION_REQUIRED,
         ev.EscalationExplanationRequired(due_at=due_at, required_at=now, **common),
     )
-    await dossier.add_about(uow, tenant, task, "explanation_required", {"step": n, "due_at": due_at.isoformat()})
+    await dossier.add_about(uow, tenant, task, "explanation_required", {"step": step_no, "due_at": due_at.isoformat()})
     await schedule(
-        uow, tenant, task["task_id"], "explanation", f"explanation:{task['task_id']}:{n}", due_at + timedelta(seconds=1)
+        uow,
+        tenant,
+        task["task_id"],
+        "explanation",
+        f"explanation:{task['task_id']}:{step_no}",
+        due_at + timedelta(seconds=1),
     )
     await notify.send(
         uow,
@@ -268,6 +275,6 @@ async def rectification_unmet(
         ).scalars()
     )
     reached = steps_reached(ladder, task["urges"], taken, "rectification_unmet")
-    for n, step in reached:
-        await take_step(uow, task, n, step, task["urges"], cal, ctx)
+    for step_no, step in reached:
+        await take_step(uow, task, step_no, step, task["urges"], cal, ctx)
     return [n for n, _ in reached]

@@ -27,11 +27,11 @@ def masked(recipient: dict) -> str:
 
 
 async def on_notification(
-    n: ev.NotificationRequested, d: Delivery, uow: UnitOfWork, *, settings, calendar: WorkCalendar
+    event: ev.NotificationRequested, delivery: Delivery, uow: UnitOfWork, *, settings, calendar: WorkCalendar
 ) -> None:
     """Queued, to be sent when quiet hours allow (SMS at night waits for the morning)."""
     when = send_at(
-        n.channel,
+        event.channel,
         uow.now(),
         calendar,
         from_hour=settings.sms_from_hour,
@@ -41,14 +41,14 @@ async def on_notification(
     await uow.session.execute(
         deliveries.insert(),
         dict(
-            id=n.notification_id,
-            tenant=d.envelope.tenant,
-            channel=n.channel,
-            recipient=n.recipient.get("address") or "",
-            subject=f"督办通知：{n.ref.get('title') or ''}"[:300],
-            text=n.text,
-            template=n.template,
-            ref={**n.ref, "recipient": n.recipient},
+            id=event.notification_id,
+            tenant=delivery.envelope.tenant,
+            channel=event.channel,
+            recipient=event.recipient.get("address") or "",
+            subject=f"督办通知：{event.ref.get('title') or ''}"[:300],
+            text=event.text,
+            template=event.template,
+            ref={**event.ref, "recipient": event.recipient},
             send_at=when,
             attempts=0,
             status="queued",
@@ -67,10 +67,10 @@ class Deliverer:
         async with self._lock:
             now = self.runtime.clock.now()
             with tenancy.scoped(tenancy.ALL):  # which are due, in every tenant; each is sent in its tenant's scope
-                async with self.runtime.db.read() as s:
+                async with self.runtime.db.read() as session:
                     due = (
                         (
-                            await s.execute(
+                            await session.execute(
                                 select(deliveries)
                                 .where(deliveries.c.status == "queued", deliveries.c.send_at <= now)
                                 .order_by(deliveries.c.send_at)
@@ -101,8 +101,8 @@ class Deliverer:
             await sender.send(
                 recipient, row["subject"], row["text"], {k: v for k, v in row["ref"].items() if k != "recipient"}
             )
-        except Exception as e:  # recorded and retried; the loop goes on
-            error = f"{type(e).__name__}: {e}"
+        except Exception as failure:  # recorded and retried; the loop goes on
+            error = f"{type(failure).__name__}: {failure}"
             log.warning("notification not delivered", channel=row["channel"], recipient=masked(recipient), error=error)
         attempts = row["attempts"] + 1
         final = error is None or attempts >= self.runtime.settings.delivery_attempts

@@ -37,8 +37,8 @@ async def _one(session, table, tenant: str, row_id: str, missing: str, usable=la
 class Documents:
     def __init__(self, runtime, cal: WorkCalendar, contexts: notify.Contexts) -> None:
         self.runtime, self.cal, self.contexts = runtime, cal, contexts
-        s = runtime.settings
-        self.issuing = IssuingLookup(s.intake_url, s.service_headers())
+        settings = runtime.settings
+        self.issuing = IssuingLookup(settings.intake_url, settings.service_headers())
 
     async def render(self, tenant: str, doc: Document, fmt: str) -> bytes:
         """The tenant's own template for a DOCX when it has one for the type."""
@@ -50,32 +50,39 @@ class Documents:
         return ctx, await self.issuing.of(tenant, office_fallback(ctx.units))
 
     async def _facts(
-        self, s, task_id: str, ctx: notify.Context, urges_before: int | None = None, before: datetime | None = None
+        self,
+        session,
+        task_id: str,
+        ctx: notify.Context,
+        urges_before: int | None = None,
+        before: datetime | None = None,
     ) -> notices.TaskFacts:
-        t = (await s.execute(select(watched_tasks).where(watched_tasks.c.task_id == task_id))).mappings().first()
+        watched = (
+            (await session.execute(select(watched_tasks).where(watched_tasks.c.task_id == task_id))).mappings().first()
+        )
         assigned = (
-            await s.execute(
+            await session.execute(
                 select(dossier_entries.c.data)
                 .where(dossier_entries.c.task_id == task_id, dossier_entries.c.type == "assigned")
                 .order_by(dossier_entries.c.at.desc())
             )
         ).scalars().first() or {}
-        q = select(urges.c.at).where(urges.c.task_id == task_id).order_by(urges.c.urge_no)
-        q = (
-            q.where(urges.c.urge_no < urges_before)
+        statement = select(urges.c.at).where(urges.c.task_id == task_id).order_by(urges.c.urge_no)
+        statement = (
+            statement.where(urges.c.urge_no < urges_before)
             if urges_before is not None
-            else q.where(urges.c.at <= before)
+            else statement.where(urges.c.at <= before)
             if before
-            else q
+            else statement
         )
-        earlier = tuple(local_day(at) for at in (await s.execute(q)).scalars())
+        earlier = tuple(local_day(at) for at in (await session.execute(statement)).scalars())
         assigned_at = assigned.get("assigned_at")
         return notices.TaskFacts(
-            title=(t or {}).get("title") or "",
-            unit=ctx.unit_name(dict(t)) if t else "",
+            title=(watched or {}).get("title") or "",
+            unit=ctx.unit_name(dict(watched)) if watched else "",
             notice_no=assigned.get("notice_no"),
             assigned_on=local_day(datetime.fromisoformat(assigned_at)) if assigned_at else None,
-            due_on=(t or {}).get("due_on"),
+            due_on=(watched or {}).get("due_on"),
             earlier_urges=earlier,
         )
 
@@ -93,56 +100,56 @@ class Documents:
 
     async def urge(self, tenant: str, urge_id: str) -> Document:
         ctx, issuing = await self._context(tenant)
-        async with self.runtime.db.read() as s:
-            u = await _one(s, urges, tenant, urge_id, f"催办单 {urge_id} 不存在")
-            if u["notice_no"] is None:  # counted, its notice not signed off (yet)
+        async with self.runtime.db.read() as session:
+            urge = await _one(session, urges, tenant, urge_id, f"催办单 {urge_id} 不存在")
+            if urge["notice_no"] is None:  # counted, its notice not signed off (yet)
                 raise NotFound(f"催办单 {urge_id} 不存在")
-            facts = await self._facts(s, u["task_id"], ctx, urges_before=u["urge_no"])
+            facts = await self._facts(session, urge["task_id"], ctx, urges_before=urge["urge_no"])
         return notices.urge_notice(
             facts,
-            urge_no=u["urge_no"],
-            reason=u["note"] or u["reason"],
-            **self._sent("urge", u["notice_no"], u["at"], ctx, issuing),
+            urge_no=urge["urge_no"],
+            reason=urge["note"] or urge["reason"],
+            **self._sent("urge", urge["notice_no"], urge["at"], ctx, issuing),
         )
 
     async def order(self, tenant: str, order_id: str) -> Document:
         ctx, issuing = await self._context(tenant)
-        async with self.runtime.db.read() as s:
-            o = await _one(
-                s,
+        async with self.runtime.db.read() as session:
+            supervision_order = await _one(
+                session,
                 supervision_orders,
                 tenant,
                 order_id,
                 f"督办单 {order_id} 不存在或尚未签发",
                 usable=lambda order: order["status"] == "issued",
             )
-            facts = await self._facts(s, o["task_id"], ctx, before=o["signed_at"])
+            facts = await self._facts(session, supervision_order["task_id"], ctx, before=supervision_order["signed_at"])
         return notices.supervision_order(
             facts,
-            requirement=o["requirement"],
-            proposed_by=o["proposed_by"],
-            approved_by=o["approved_by"],
-            signed_by=o["signed_by"],
-            **self._sent("order", o["notice_no"], o["signed_at"], ctx, issuing),
+            requirement=supervision_order["requirement"],
+            proposed_by=supervision_order["proposed_by"],
+            approved_by=supervision_order["approved_by"],
+            signed_by=supervision_order["signed_by"],
+            **self._sent("order", supervision_order["notice_no"], supervision_order["signed_at"], ctx, issuing),
         )
 
     async def transfer(self, tenant: str, case_id: str) -> Document:
         ctx, issuing = await self._context(tenant)
-        async with self.runtime.db.read() as s:
-            c = await _one(s, cases, tenant, case_id, f"移交案件 {case_id} 不存在")
-            facts = await self._facts(s, c["task_id"], ctx)
-            day = local_day(c["opened_at"])
+        async with self.runtime.db.read() as session:
+            case = await _one(session, cases, tenant, case_id, f"移交案件 {case_id} 不存在")
+            facts = await self._facts(session, case["task_id"], ctx)
+            day = local_day(case["opened_at"])
             # the letter's number: the case's place among the tenant's cases of its year (cases are never deleted)
             start = at_local(date(day.year, 1, 1), time())
             seq = (
-                await s.execute(
+                await session.execute(
                     select(func.count())
                     .select_from(cases)
                     .where(
                         cases.c.tenant == tenant,
                         cases.c.opened_at >= start,
-                        (cases.c.opened_at < c["opened_at"])
-                        | ((cases.c.opened_at == c["opened_at"]) & (cases.c.id <= case_id)),
+                        (cases.c.opened_at < case["opened_at"])
+                        | ((cases.c.opened_at == case["opened_at"]) & (cases.c.id <= case_id)),
                     )
                 )
             ).scalar_one()
@@ -150,7 +157,7 @@ class Documents:
         names = {code: u["name"] for code, u in ctx.units.items()}
         return notices.transfer_letter(
             facts,
-            c["dossier"],
+            case["dossier"],
             number=f"督办移〔{day.year}〕{seq}号",
             addressee=f"{body}：",
             issuing=issuing,

@@ -76,175 +76,189 @@ async def _upsert(
     return task
 
 
-async def on_matter_registered(e: ev.MatterRegistered, d: Delivery, uow: UnitOfWork) -> None:
+async def on_matter_registered(event: ev.MatterRegistered, delivery: Delivery, uow: UnitOfWork) -> None:
     await dossier.add(
         uow,
-        d.envelope.tenant,
-        e.matter_id,
+        delivery.envelope.tenant,
+        event.matter_id,
         None,
         "matter",
         {
-            "matter_id": e.matter_id,
-            "title": e.title,
-            "content": e.content,
-            "kind": e.origin.kind,
-            "origin": e.origin.model_dump(mode="json"),
-            "registered_at": e.registered_at.isoformat(),
+            "matter_id": event.matter_id,
+            "title": event.title,
+            "content": event.content,
+            "kind": event.origin.kind,
+            "origin": event.origin.model_dump(mode="json"),
+            "registered_at": event.registered_at.isoformat(),
         },
-        at=e.registered_at,
+        at=event.registered_at,
     )
 
 
 async def on_task_assigned(
-    e: ev.TaskAssigned, d: Delivery, uow: UnitOfWork, *, calendar: WorkCalendar, contexts: notify.Contexts
+    event: ev.TaskAssigned, delivery: Delivery, uow: UnitOfWork, *, calendar: WorkCalendar, contexts: notify.Contexts
 ) -> None:
-    task = await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id, unit=(e.lead_unit, e.version), title=e.title)
+    task = await _upsert(
+        uow,
+        delivery.envelope.tenant,
+        event.task_id,
+        event.matter_id,
+        unit=(event.lead_unit, event.version),
+        title=event.title,
+    )
     await dossier.add(
         uow,
-        d.envelope.tenant,
-        e.matter_id,
-        e.task_id,
+        delivery.envelope.tenant,
+        event.matter_id,
+        event.task_id,
         "assigned",
         {
-            "task_id": e.task_id,
-            "lead_unit": e.lead_unit,
-            "co_units": e.co_units,
-            "responsible_person": e.responsible_person,
-            "notice_no": e.notice_no,
-            "requirement": e.requirement,
-            "assigned_at": e.assigned_at.isoformat(),
+            "task_id": event.task_id,
+            "lead_unit": event.lead_unit,
+            "co_units": event.co_units,
+            "responsible_person": event.responsible_person,
+            "notice_no": event.notice_no,
+            "requirement": event.requirement,
+            "assigned_at": event.assigned_at.isoformat(),
         },
-        at=e.assigned_at,
+        at=event.assigned_at,
     )
     if task.get("waiting"):  # triggers that came first, in the order they came
         await uow.session.execute(
-            watched_tasks.update().where(watched_tasks.c.task_id == e.task_id).values(waiting=None)
+            watched_tasks.update().where(watched_tasks.c.task_id == event.task_id).values(waiting=None)
         )
-        for w in task["waiting"]:
-            current = await load(uow, e.task_id)
-            if w["reason"] == "overdue" and (current["closed"] or not current["overdue"]):
+        for waiting in task["waiting"]:
+            current = await load(uow, event.task_id)
+            if waiting["reason"] == "overdue" and (current["closed"] or not current["overdue"]):
                 continue  # closed, or given a new deadline, meanwhile
-            if w["reason"] == "returned":
+            if waiting["reason"] == "returned":
                 await climb.returned(uow, current, calendar, await contexts(uow.session, current["tenant"]))
                 continue
             await climb.escalate(
-                uow, current, w["reason"], w["key"], calendar, await contexts(uow.session, current["tenant"])
+                uow,
+                current,
+                waiting["reason"],
+                waiting["key"],
+                calendar,
+                await contexts(uow.session, current["tenant"]),
             )
 
 
-async def on_task_reassigned(e: ev.TaskReassigned, d: Delivery, uow: UnitOfWork) -> None:
-    await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id, unit=(e.lead_unit, e.version))
+async def on_task_reassigned(event: ev.TaskReassigned, delivery: Delivery, uow: UnitOfWork) -> None:
+    await _upsert(uow, delivery.envelope.tenant, event.task_id, event.matter_id, unit=(event.lead_unit, event.version))
     await dossier.add(
         uow,
-        d.envelope.tenant,
-        e.matter_id,
-        e.task_id,
+        delivery.envelope.tenant,
+        event.matter_id,
+        event.task_id,
         "reassigned",
-        {"from": e.previous_unit, "to": e.lead_unit, "reason": e.reason},
+        {"from": event.previous_unit, "to": event.lead_unit, "reason": event.reason},
     )
 
 
-async def on_deadline_set(e: ev.DeadlineSet, d: Delivery, uow: UnitOfWork) -> None:
+async def on_deadline_set(event: ev.DeadlineSet, delivery: Delivery, uow: UnitOfWork) -> None:
     # a new deadline still ahead ends 逾期不报 (a feedback report met the period, an extension); one
     # already past (a returned feedback's period) leaves the task as it is
-    ahead = e.due_at > uow.now()
+    ahead = event.due_at > uow.now()
     await _upsert(
         uow,
-        d.envelope.tenant,
-        e.task_id,
-        e.matter_id,
-        due_on=e.due_on,
-        due_at=e.due_at,
+        delivery.envelope.tenant,
+        event.task_id,
+        event.matter_id,
+        due_on=event.due_on,
+        due_at=event.due_at,
         **({"overdue": False} if ahead else {}),
     )
     if ahead:
-        await climb.cancel_timers(uow, e.task_id, "reurge")
+        await climb.cancel_timers(uow, event.task_id, "reurge")
     await dossier.add(
         uow,
-        d.envelope.tenant,
-        e.matter_id,
-        e.task_id,
+        delivery.envelope.tenant,
+        event.matter_id,
+        event.task_id,
         "deadline",
         {
-            "due_on": e.due_on.isoformat(),
-            "rule": e.rule,
-            "reason": e.reason,
-            "previous_due_on": e.previous_due_on.isoformat() if e.previous_due_on else None,
-            "provisional": e.provisional,
+            "due_on": event.due_on.isoformat(),
+            "rule": event.rule,
+            "reason": event.reason,
+            "previous_due_on": event.previous_due_on.isoformat() if event.previous_due_on else None,
+            "provisional": event.provisional,
         },
     )
 
 
-async def on_extension_decided(e: ev.ExtensionDecided, d: Delivery, uow: UnitOfWork) -> None:
+async def on_extension_decided(event: ev.ExtensionDecided, delivery: Delivery, uow: UnitOfWork) -> None:
     await dossier.add(
         uow,
-        d.envelope.tenant,
-        e.matter_id,
-        e.task_id,
+        delivery.envelope.tenant,
+        event.matter_id,
+        event.task_id,
         "extension",
         {
-            "decision": e.decision,
-            "requested_due_on": e.requested_due_on.isoformat(),
-            "reason": e.reason,
-            "new_due_on": e.new_due_on.isoformat() if e.new_due_on else None,
+            "decision": event.decision,
+            "requested_due_on": event.requested_due_on.isoformat(),
+            "reason": event.reason,
+            "new_due_on": event.new_due_on.isoformat() if event.new_due_on else None,
         },
     )
 
 
 async def on_overdue(
-    e: ev.DeadlineOverdue, d: Delivery, uow: UnitOfWork, *, calendar: WorkCalendar, contexts: notify.Contexts
+    event: ev.DeadlineOverdue, delivery: Delivery, uow: UnitOfWork, *, calendar: WorkCalendar, contexts: notify.Contexts
 ) -> None:
-    task = await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id, overdue=True)
+    task = await _upsert(uow, delivery.envelope.tenant, event.task_id, event.matter_id, overdue=True)
     if task["closed"]:
         return
     if not assigned(task):
-        await _wait_for_assignment(uow, task, "overdue", f"overdue:{e.timer_id}")
+        await _wait_for_assignment(uow, task, "overdue", f"overdue:{event.timer_id}")
         return
     await climb.escalate(
-        uow, task, "overdue", f"overdue:{e.timer_id}", calendar, await contexts(uow.session, task["tenant"])
+        uow, task, "overdue", f"overdue:{event.timer_id}", calendar, await contexts(uow.session, task["tenant"])
     )
 
 
 async def on_returned(
-    e: ev.TaskReturned, d: Delivery, uow: UnitOfWork, *, calendar: WorkCalendar, contexts: notify.Contexts
+    event: ev.TaskReturned, delivery: Delivery, uow: UnitOfWork, *, calendar: WorkCalendar, contexts: notify.Contexts
 ) -> None:
-    task = await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id)
+    task = await _upsert(uow, delivery.envelope.tenant, event.task_id, event.matter_id)
     await uow.session.execute(
-        watched_tasks.update().where(watched_tasks.c.task_id == e.task_id).values(returns=task["returns"] + 1)
+        watched_tasks.update().where(watched_tasks.c.task_id == event.task_id).values(returns=task["returns"] + 1)
     )
-    task = await load(uow, e.task_id)
+    task = await load(uow, event.task_id)
     await dossier.add(
         uow,
-        d.envelope.tenant,
-        e.matter_id,
-        e.task_id,
+        delivery.envelope.tenant,
+        event.matter_id,
+        event.task_id,
         "returned",
-        {"reason": e.reason, "report": e.report or "completion"},
+        {"reason": event.reason, "report": event.report or "completion"},
     )
     if not assigned(task):
-        await _wait_for_assignment(uow, task, "returned", f"returned:{d.envelope.id}")
+        await _wait_for_assignment(uow, task, "returned", f"returned:{delivery.envelope.id}")
         return
     await climb.returned(uow, task, calendar, await contexts(uow.session, task["tenant"]))
 
 
-async def on_completion_submitted(e: ev.TaskCompletionSubmitted, d: Delivery, uow: UnitOfWork) -> None:
+async def on_completion_submitted(event: ev.TaskCompletionSubmitted, delivery: Delivery, uow: UnitOfWork) -> None:
     """The completion stops the repeated urging. A progress report does not, by itself: where it
     meets a feedback rule the deadline service moves the deadline (deadline.set), which does."""
-    await climb.cancel_timers(uow, e.task_id, "reurge")
+    await climb.cancel_timers(uow, event.task_id, "reurge")
 
 
-async def on_completed(e: ev.TaskCompleted, d: Delivery, uow: UnitOfWork) -> None:
-    await _upsert(uow, d.envelope.tenant, e.task_id, e.matter_id, closed=True)
-    await climb.cancel_timers(uow, e.task_id)
+async def on_completed(event: ev.TaskCompleted, delivery: Delivery, uow: UnitOfWork) -> None:
+    await _upsert(uow, delivery.envelope.tenant, event.task_id, event.matter_id, closed=True)
+    await climb.cancel_timers(uow, event.task_id)
 
 
-async def on_reminder(e: ev.DeadlineReminder, d: Delivery, uow: UnitOfWork, *, contexts: notify.Contexts) -> None:
-    task = await load(uow, e.task_id)
+async def on_reminder(
+    event: ev.DeadlineReminder, delivery: Delivery, uow: UnitOfWork, *, contexts: notify.Contexts
+) -> None:
+    task = await load(uow, event.task_id)
     if task and task["unit"] and not task["closed"]:
         await notify.send(
             uow,
             await contexts(uow.session, task["tenant"]),
             task,
             "reminder",
-            f"【督办提醒】{{unit}}：您单位承办的“{{title}}”将于{e.due_on.isoformat()}到期，请抓紧办理并按时反馈。",
+            f"【督办提醒】{{unit}}：您单位承办的“{{title}}”将于{event.due_on.isoformat()}到期，请抓紧办理并按时反馈。",
         )

@@ -61,9 +61,9 @@ async def send(uow: UnitOfWork, ctx: Context, task: dict, template: str, text: s
         targets.append(("sms", {"unit": task["unit"], "name": unit.get("contact"), "address": unit["phone"]}))
     if copies:
         for code in ctx.copy_units:
-            u = ctx.units[code]
-            if u.get("phone"):
-                targets.append(("sms", {"unit": code, "name": u.get("contact"), "address": u["phone"]}))
+            copy_unit = ctx.units[code]
+            if copy_unit.get("phone"):
+                targets.append(("sms", {"unit": code, "name": copy_unit.get("contact"), "address": copy_unit["phone"]}))
     targets += [("mail", {"unit": "supervision_office", "name": None, "address": m}) for m in ctx.mail_to]
     if ctx.webhook_url:
         targets.append(("webhook", {"unit": task["unit"], "name": None, "address": ctx.webhook_url}))

@@ -24,9 +24,9 @@ class EscalationTimers:
         async with self._lock:
             now = now or self.runtime.clock.now()
             with tenancy.scoped(tenancy.ALL):  # which are due, in every tenant; each fires in its tenant's scope
-                async with self.runtime.db.read() as s:
+                async with self.runtime.db.read() as session:
                     due = (
-                        await s.execute(
+                        await session.execute(
                             select(timers.c.key, timers.c.tenant)
                             .where(timers.c.fired_at.is_(None), timers.c.cancelled.is_(False), timers.c.due_at <= now)
                             .order_by(timers.c.due_at)
@@ -41,29 +41,31 @@ class EscalationTimers:
             return len(due)
 
     async def _fire(self, uow, key: str, ctx) -> None:
-        t = (await uow.session.execute(select(timers).where(timers.c.key == key).with_for_update())).mappings().first()
-        if t is None or t["fired_at"] is not None or t["cancelled"]:
+        timer = (
+            (await uow.session.execute(select(timers).where(timers.c.key == key).with_for_update())).mappings().first()
+        )
+        if timer is None or timer["fired_at"] is not None or timer["cancelled"]:
             return  # another replica fired it
         await uow.session.execute(timers.update().where(timers.c.key == key).values(fired_at=uow.now()))
         task = (
-            (await uow.session.execute(select(watched_tasks).where(watched_tasks.c.task_id == t["task_id"])))
+            (await uow.session.execute(select(watched_tasks).where(watched_tasks.c.task_id == timer["task_id"])))
             .mappings()
             .first()
         )
         if task is None or task["closed"]:
             return
-        if t["kind"] == "reurge" and task["overdue"]:
+        if timer["kind"] == "reurge" and task["overdue"]:
             await climb.escalate(uow, dict(task), "overdue_again", key, self.cal, ctx)
-        elif t["kind"] == "explanation":
+        elif timer["kind"] == "explanation":
             step = int(key.rsplit(":", 1)[1])
-            e = (
+            explanation = (
                 await uow.session.execute(
                     select(explanations.c.submitted_at).where(
-                        explanations.c.task_id == t["task_id"], explanations.c.step == step
+                        explanations.c.task_id == timer["task_id"], explanations.c.step == step
                     )
                 )
             ).first()
-            if e is not None and e.submitted_at is None:
+            if explanation is not None and explanation.submitted_at is None:
                 await dossier.add(
                     uow, task["tenant"], task["matter_id"], task["task_id"], "explanation_missing", {"step": step}
                 )

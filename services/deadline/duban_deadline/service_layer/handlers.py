@@ -3,6 +3,7 @@ facts cancel or re-plan the timers they make pointless."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import replace
 from datetime import datetime, time
 
@@ -99,22 +100,9 @@ def _assigned_deadline_row(
 
 async def _emit_notice_late(uow: UnitOfWork, tenant: str, assigned: ev.TaskAssigned, late: notice.NoticeCheck) -> None:
     """Publish ``deadline.notice_late``: the assignment came after the notice limit."""
-    await uow.emit(
-        tenant,
-        ev.DEADLINE_NOTICE_LATE,
-        ev.NoticeLate(
-            task_id=assigned.task_id,
-            matter_id=assigned.matter_id,
-            kind=assigned.origin.kind,
-            limit_rule=late.limit_rule,
-            origin_on=late.origin_on,
-            limit_on=late.limit_on,
-            issued_on=late.issued_on,
-            late_workdays=late.late_workdays,
-            note=late.note,
-            issued_by=late.issued_by,
-        ),
-    )
+    about = dict(task_id=assigned.task_id, matter_id=assigned.matter_id, kind=assigned.origin.kind)
+    found = dict(dataclasses.asdict(late), note=late.note, issued_by=late.issued_by)  # with what it derives
+    await uow.emit(tenant, ev.DEADLINE_NOTICE_LATE, ev.NoticeLate(**about, **found))
 
 
 async def _task(uow: UnitOfWork, tenant: str, task_id: str) -> dict:

@@ -52,13 +52,8 @@ class Service:
 
     def __init__(self, db: Database, clock: FixedClock) -> None:
         self.db, self.clock, self.settings = db, clock, ReportingSettings()
-        self.tables, self.source, self.relay, self.offices, self.unit_names = (
-            orm.infra,
-            "/duban/reporting",
-            None,
-            Offices(),
-            NoNames(),
-        )
+        self.tables, self.source, self.relay, self.offices = orm.infra, "/duban/reporting", None, Offices()
+        self.collaborators = {"unit_names": NoNames()}
         self.signoff = Desk(orm.signoff, rhythm.document_kinds(self))
 
     async def step(

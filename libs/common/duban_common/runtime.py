@@ -54,7 +54,8 @@ class Runtime:
     metadata: MetaData
     tables: InfraTables
     handlers: Handlers = field(default_factory=dict)  # purpose → type → handler, as HANDLERS declares them
-    # What the handlers' keyword-only parameters ask for, by name (consumer.bind); bootstrap decides
+    # What the handlers' keyword-only parameters (consumer.bind) and the routes' dependencies
+    # (each service's entrypoints/deps.py) ask for, by name; bootstrap decides, a test injects
     collaborators: dict[str, Any] = field(default_factory=dict)
     clock: Clock = None  # type: ignore[assignment]  # given by bootstrap, else the settings' clock (simulated or the system's)
     access: dict | None = None  # the service's ACCESS table; None: entrypoints/access.py of the service

@@ -30,8 +30,8 @@ def bootstrap(
     collaborators = {"settings": settings, "calendar": calendar, "contexts": contexts}
     runtime = Runtime.of_service(settings, orm, consumers, access, clock=clock, collaborators=collaborators)
     runtime.signoff = drafting.desk(contexts)
-    # the routes' (entrypoints.deps): the work calendar, the notice contexts, the documents
-    runtime.calendar, runtime.contexts, runtime.documents = calendar, contexts, Documents(runtime, calendar, contexts)
+    runtime.calendar = calendar  # the routes' (duban_common.dependencies.CalendarDep)
+    runtime.collaborators["documents"] = Documents(runtime, calendar, contexts)  # the routes' (entrypoints.deps)
     timers = EscalationTimers(runtime, calendar, contexts)
     deliverer = Deliverer(runtime, senders_from(settings) if senders is None else senders)
     if hasattr(runtime.clock, "on_change"):

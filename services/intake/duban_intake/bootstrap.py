@@ -18,9 +18,9 @@ def bootstrap(
     signature in every service)."""
     settings = settings or IntakeSettings()
     protector = Protector(load_key(settings.pii_key, settings.data_dir))
-    runtime = Runtime.of_service(settings, orm, consumers, access, clock=clock, collaborators={"protector": protector})
-    runtime.protector = protector  # the routes' (entrypoints.deps)
-    runtime.unit_lookup = units or unit_lookup  # the registration's unit check (entrypoints.http_triage)
+    # the protector: the handlers' and the routes'; the unit lookup: the registration's unit check
+    collaborators = {"protector": protector, "unit_lookup": units or unit_lookup}
+    runtime = Runtime.of_service(settings, orm, consumers, access, clock=clock, collaborators=collaborators)
     runtime.routers += [http.router, http_triage.router, http_templates.router, http_contacts.router]
     runtime.upload_routes += [http_triage.WORK_REPORT_IMPORT, http_templates.PATH]
     return runtime

@@ -30,7 +30,8 @@ def bootstrap(
     runtime.routers.extend(
         [http.router, http_reports.router, http_documents.router, http_rhythm.router, signoff_routes.router]
     )
-    runtime.unit_names, runtime.offices = names, IssuingLookup(settings.intake_url, settings.service_headers())
+    runtime.collaborators["unit_names"] = names  # the routes' (entrypoints.deps) and the rhythm's
+    runtime.offices = IssuingLookup(settings.intake_url, settings.service_headers())
     runtime.calendar = calendar
     runtime.signoff = Desk(orm.signoff, document_kinds(runtime))
     simulated = isinstance(runtime.clock, SimulatedClock)

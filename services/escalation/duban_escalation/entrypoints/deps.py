@@ -24,7 +24,7 @@ from ..service_layer.documents import Documents
 
 
 def documents_of(runtime: RuntimeDep) -> Documents:
-    return runtime.documents
+    return runtime.collaborators["documents"]
 
 
 DocumentsDep = Annotated[Documents, Depends(documents_of)]

@@ -1,5 +1,5 @@
 """What intake's routes get through ``Depends`` besides the runtime: the protector of citizens'
-personal data (set on the runtime by bootstrap)."""
+personal data (one of the runtime's collaborators, which bootstrap sets)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from ..adapters.protect import Protector
 
 
 def protector_of(runtime: RuntimeDep) -> Protector:
-    return runtime.protector
+    return runtime.collaborators["protector"]
 
 
 ProtectorDep = Annotated[Protector, Depends(protector_of)]

@@ -73,7 +73,7 @@ router = APIRouter(responses=ERROR_RESPONSES)
 
 
 async def check_units(runtime: Runtime, uow, tenant: str, body: RegisterIn) -> None:
-    lookup = await runtime.unit_lookup(
+    lookup = await runtime.collaborators["unit_lookup"](
         uow.session, tenant
     )  # bootstrap's ``units`` seam: intake's copy of the directory
     errors = [
@@ -152,7 +152,7 @@ async def import_work_report(
         return mismatch
     try:
         async with runtime.unit_of_work() as uow:
-            lookup = await runtime.unit_lookup(uow.session, tenant)
+            lookup = await runtime.collaborators["unit_lookup"](uow.session, tenant)
             rows = await work_report_import.import_sheet(
                 uow, protector, tenant, year, content, lookup, congress_closed_on
             )

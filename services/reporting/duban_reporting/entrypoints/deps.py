@@ -16,7 +16,7 @@ from ..adapters.units import UnitNames
 
 
 def unit_names_of(runtime: RuntimeDep) -> UnitNames:
-    return runtime.unit_names
+    return runtime.collaborators["unit_names"]
 
 
 UnitNamesDep = Annotated[UnitNames, Depends(unit_names_of)]

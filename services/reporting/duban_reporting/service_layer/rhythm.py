@@ -309,7 +309,7 @@ async def issue_signed(runtime, uow, signed: dict) -> str:
         req,
         key=req.natural_key(local_day(uow.now())),
         published_by=_decided_by(signed),
-        names=await runtime.unit_names.of(tenant),
+        names=await runtime.collaborators["unit_names"].of(tenant),
         issuing=issuing,
     )
     await uow.session.execute(
@@ -344,7 +344,7 @@ class RhythmTicker:
             await start_tenant(db, tenant, now, as_of or now)
         drafted = 0
         for tenant, kind in await due_cursors(db, now):
-            names = await self.runtime.unit_names.of(tenant)
+            names = await self.runtime.collaborators["unit_names"].of(tenant)
             drafted += len(
                 await draft_due(
                     self.runtime.unit_of_work,

@@ -180,6 +180,12 @@ async def test_the_routes_take_steps_and_refuse_in_chinese(owner):
     app.include_router(signoff_routes.router)
     made = await create(owner, "order:7")
     path = f"/v1/tenants/demo/drafts/{made['id']}/steps"
+    warmed: list[str] = []  # what the owner reads of other services is asked before each step's transaction
+
+    async def warm(tenant: str) -> None:
+        warmed.append(tenant)
+
+    owner.signoff.warm = warm
 
     def as_(role: str, person: str) -> dict:
         return {"x-duban-role": role, "x-duban-person": person}
@@ -190,6 +196,7 @@ async def test_the_routes_take_steps_and_refuse_in_chinese(owner):
         assert (
             await client.post(path, json={"decision": "approve"}, headers=as_("office_deputy", "d1"))
         ).status_code == 200
+        assert warmed == ["demo", "demo"]  # the refused step's too: asking changes nothing
         early = await client.post(
             path, json={"decision": "approve", "action": "签发"}, headers=as_("office_director", "c1")
         )

@@ -10,6 +10,7 @@ from duban_common.signoff import routes as signoff_routes
 from .adapters import orm
 from .adapters.units import UnitNames
 from .config import ReportingSettings
+from .domain.rhythm import KINDS
 from .entrypoints import access, consumers, http, http_documents, http_reports, http_rhythm
 from .service_layer.rhythm import RhythmTicker, document_kinds
 
@@ -33,7 +34,10 @@ def bootstrap(
     runtime.collaborators["unit_names"] = names  # the routes' (entrypoints.deps) and the rhythm's
     runtime.offices = IssuingLookup(settings.intake_url, settings.service_headers())
     runtime.calendar = calendar
-    runtime.signoff = Desk(orm.signoff, document_kinds(runtime))
+    # the issuing office and templates are asked before a step's transaction, which issues from them
+    runtime.signoff = Desk(
+        orm.signoff, document_kinds(runtime), warm=lambda tenant: runtime.offices.refresh(tenant, KINDS)
+    )
     simulated = isinstance(runtime.clock, SimulatedClock)
     ticker = RhythmTicker(runtime, simulated=simulated, poll_s=settings.rhythm_poll_s, calendar=calendar)
     if simulated:  # drafted before the service acknowledges the new time, like deadline's timers

@@ -8,6 +8,7 @@ the caller's fallback stands: the supervision office as the units directory name
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 
 import httpx
 
@@ -67,12 +68,31 @@ class IssuingLookup:
         return content
 
     async def of(self, tenant: str, fallback: Issuing) -> Issuing:
-        tenant_settings = await self.settings(tenant)
-        return Issuing(
-            body=tenant_settings.get("issuing_body") or fallback.body,
-            contact=tenant_settings.get("contact_person") or fallback.contact,
-            phone=tenant_settings.get("contact_phone") or fallback.phone,
-        )
+        return _issuing(await self.settings(tenant), fallback)
+
+    async def refresh(self, tenant: str, kinds: Iterable[str] = ()) -> None:
+        """Ask intake now, where the cache is stale, so that :meth:`known` and :meth:`known_template`
+        answer later without asking: inside a transaction that must not wait on another service."""
+        await self.settings(tenant)
+        for kind in kinds:
+            await self.template(tenant, kind)
+
+    def known(self, tenant: str, fallback: Issuing) -> Issuing:
+        """The issuing office as last heard from intake, whatever its age; no I/O."""
+        hit = self._cache.get(tenant)
+        return _issuing(hit[1] if hit else {}, fallback)
+
+    def known_template(self, tenant: str, kind: str) -> bytes | None:
+        hit = self._templates.get((tenant, kind))
+        return hit[1] if hit else None
+
+
+def _issuing(tenant_settings: dict, fallback: Issuing) -> Issuing:
+    return Issuing(
+        body=tenant_settings.get("issuing_body") or fallback.body,
+        contact=tenant_settings.get("contact_person") or fallback.contact,
+        phone=tenant_settings.get("contact_phone") or fallback.phone,
+    )
 
 
 def office_fallback(units: dict[str, dict]) -> Issuing:

@@ -110,6 +110,8 @@ async def take_step(
 ) -> DraftOut:
     """Take the draft's next step: approve (the last approval issues it) or refuse with a reason."""
     decision = Decision(body.decision, body.reason, body.action)
+    if desk.warm is not None:
+        await desk.warm(valid_tenant(tenant))
     try:
         async with runtime_of(request).unit_of_work() as uow:
             row = await desk.act(

@@ -57,6 +57,9 @@ def _waiting_at_first_step(chain: Chain, now: datetime, created_by: str) -> dict
 class Desk:
     tables: SignoffTables
     kinds: Mapping[str, DocumentKind] = field(default_factory=dict)  # the doc types this service owns
+    # What the owner's issue callbacks read of other services, asked before a step's transaction
+    # (tenant → None; the answers cached): no step waits on another service while it holds its locks
+    warm: Callable[[str], Awaitable[None]] | None = None
 
     @property
     def doc_types(self) -> frozenset[str]:

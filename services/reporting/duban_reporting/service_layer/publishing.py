@@ -74,15 +74,18 @@ class Request:
         ).hexdigest()
 
 
-async def office_issuing(settings, offices, tenant: str, kind: str) -> Issuing:
+async def office_issuing(settings, offices, tenant: str, kind: str, *, ask: bool = True) -> Issuing:
     """How the tenant's office signs a document of ``kind``: the registry's issuing body and contact
-    (``offices``: documents.issuing.IssuingLookup), else the settings' issuer, and its template."""
-    office = await offices.of(tenant, Office(settings.issuer_of(tenant)))
+    (``offices``: documents.issuing.IssuingLookup), else the settings' issuer, and its template.
+    ``ask=False``: as last heard, without asking intake (inside a transaction)."""
+    if ask:
+        await offices.refresh(tenant, (kind,))
+    office = offices.known(tenant, Office(settings.issuer_of(tenant)))
     return Issuing(
         issuer=office.body,
         contact=office.contact,
         phone=office.phone,
-        docx_template=await offices.template(tenant, kind),
+        docx_template=offices.known_template(tenant, kind),
         bulletin_addressee=settings.bulletin_addressee,
         special_report_addressee=settings.special_report_addressee,
         copies_to=tuple(settings.report_copies_to),

@@ -302,7 +302,8 @@ async def issue_signed(runtime, uow, signed: dict) -> str:
         label=payload["label"],
     )
     req = request_of(draft)
-    issuing = await publishing.office_issuing(runtime.settings, runtime.offices, tenant, draft["kind"])
+    # as last heard: the step's route asked intake before its transaction (the desk's warm)
+    issuing = await publishing.office_issuing(runtime.settings, runtime.offices, tenant, draft["kind"], ask=False)
     row, _created = await publishing.publish_in(
         uow,
         tenant,

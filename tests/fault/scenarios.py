@@ -344,6 +344,9 @@ def tasking_down_while_the_ladder_climbs(h: Harness, scale: Scale, _rng: random.
     )
     row.tallies = {"escalation steps": steps, "urge SMS": sms}
     row.problems += assigned.problems
+    # the clock's move back and tasking's restart set the consumers working again: the backlog is
+    # checked once they have had the time the other rows give them (a bounded wait, as reconcile's)
+    settle(lambda: not consumer_backlog(h), scale.settle_s)
     _check_health(h, row)
     return [row]
 

@@ -48,14 +48,17 @@ class CitizenRef(_Event):
 
     name_masked: str | None = None
     phone_masked: str | None = None
-    contact_ref: str
+    contact_ref: str = Field(description="what intake resolves into the citizen's contact, for those allowed to see it")
 
 
 class MatterRegistered(_Event):
     matter_id: str
     title: str
     content: str
-    origin: MatterOrigin
+    origin: MatterOrigin = Field(
+        description="where the matter came from: the source platform and its number, and the meeting, instruction, "
+        "proposal or message it records"
+    )
     lead_unit: str | None = None
     co_units: list[str] = Field(default_factory=list)
     requested_due_on: date | None = None
@@ -187,7 +190,7 @@ class TaskCompleted(_Event):
 
     task_id: str
     matter_id: str
-    completed_at: datetime
+    completed_at: datetime = Field(description="when the office accepted the completion report (销号)")
     unit: str | None = None
     version: int | None = None
 
@@ -198,7 +201,7 @@ class TaskReopened(_Event):
     task_id: str
     matter_id: str
     unit: str
-    reason: str
+    reason: str = Field(description="why the citizen was not satisfied at the callback (回访不满意的原因)")
     reopened_at: datetime
     spot_check_id: str | None = None
     version: int | None = None
@@ -317,9 +320,9 @@ class NoticeLate(_Event):
     task_id: str
     matter_id: str
     kind: str
-    limit_rule: str
+    limit_rule: str = Field(description="the rule that set the notice's limit, e.g. meeting_executive (3 working days)")
     origin_on: date
-    limit_on: date
+    limit_on: date = Field(description="the last day the assignment notice should have gone out on")
     issued_on: date
     late_workdays: int
     note: str
@@ -339,7 +342,7 @@ class ExtensionRequested(_Event):
     matter_id: str | None = None
     unit: str | None = None
     reason: str
-    requested_due_on: date
+    requested_due_on: date = Field(description="the day the unit asks the deadline to move to")
     current_due_on: date | None = None
     requested_at: datetime
     requested_by: str | None = None
@@ -354,7 +357,7 @@ class ExtensionDecided(_Event):
     matter_id: str
     decision: Literal["approved", "denied"]
     reason: str | None = None
-    requested_due_on: date
+    requested_due_on: date = Field(description="the day the unit asked the deadline to move to")
     previous_due_on: date
     new_due_on: date | None = None
     decided_at: datetime
@@ -362,6 +365,17 @@ class ExtensionDecided(_Event):
 
 
 # --- escalation facts ---
+
+
+# What an urge's ``reason`` says, in the words of the urge notices (催办单) and of the pages
+URGE_REASONS = {
+    "overdue": "逾期未反馈",
+    "overdue_again": "逾期仍未反馈",
+    "returned": "办理质量不高被退回重办",
+    "manual": "督查室催办",
+    "explanation_missing": "未按期提交书面说明",
+    "rectification_unmet": "领导提出的整改要求仍未落实",
+}
 
 
 class EscalationUrged(_Event):
@@ -373,7 +387,7 @@ class EscalationUrged(_Event):
     unit: str
     urge_no: int
     notice_no: str  # 催办〔2026〕3号
-    reason: str  # overdue | overdue_again | returned | manual | explanation_missing
+    reason: str  # one of URGE_REASONS
     urged_at: datetime
     note: str | None = None  # a manual urge: the reason as the office wrote it
     urged_by: str | None = None  # a manual urge: who urged (name, and unit for a unit handler)

@@ -125,15 +125,18 @@ class LeaderInstruction(_Units):
 
 
 class Proposal(_Units):
-    number: Short
+    number: Short = Field(description="the number the congress or the CPPCC gave it (建议号, 提案号)")
     proposer: Short
     title: Title
     content: Text
-    submitted_on: date
+    submitted_on: date = Field(description="the day it was submitted at the congress or the CPPCC session")
     led_by_leader: Short | None = None
 
 
 class Channel(StrEnum):
+    """The platform an online message came in on: 人民网领导留言板 (people_daily), 国务院“互联网+督查”
+    (state_council), 12345 热线 (hotline_12345), the government's portal (portal)."""
+
     people_daily = "people_daily"
     state_council = "state_council"
     hotline_12345 = "hotline_12345"
@@ -147,7 +150,7 @@ class Citizen(_Data):
 
 class OnlineMessage(_Data):
     channel: Channel
-    number: Short
+    number: Short = Field(description="the platform's own number for the message (工单号)")
     title: Title
     content: Text
     received_on: date
@@ -169,10 +172,10 @@ class WorkReportTask(_Units):
 
 class SuperiorAssignment(_Units):
     issuer: Short
-    reference_no: Short
+    reference_no: Short = Field(description="the superior office's document number (来文文号)")
     title: Title
     content: Text
-    received_on: date
+    received_on: date = Field(description="the day the superior office's document arrived (收文日期)")
     due_on: date | None = None
 
 
@@ -184,7 +187,7 @@ class Handling(StrEnum):
 
 
 class Document(_Units):
-    doc_no: Short
+    doc_no: Short = Field(description="the document's number in the OA system (发文字号)")
     title: Title
     content: Text
     handling: Handling

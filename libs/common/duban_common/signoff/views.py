@@ -26,6 +26,8 @@ class StepOut(BaseModel):
 
 
 class DraftOut(BaseModel):
+    """A draft as the approvers' lists and pages show it: its document, where it waits, its steps."""
+
     id: str
     doc_type: str
     doc_name: str

@@ -21,14 +21,6 @@ ACTIONS = {
     "censure_in_special_report": "在《督查专报》上通报批评",
     "public_censure": "公开通报批评",
 }
-URGE_REASONS = {
-    "overdue": "逾期未反馈",
-    "overdue_again": "逾期仍未反馈",
-    "returned": "办理质量不高被退回重办",
-    "manual": "督查室催办",
-    "explanation_missing": "未按期提交书面说明",
-    "rectification_unmet": "领导提出的整改要求仍未落实",
-}
 
 
 class Step(BaseModel):

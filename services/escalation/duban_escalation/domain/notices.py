@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from duban_common.calendar import local_day
+from duban_common.contracts.events import URGE_REASONS
 from duban_common.documents import Annex, Document, Heading, Issuing, Table, chinese_date
 from duban_common.pii import mask_phones_in_text
-
-from .ladder import URGE_REASONS
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,11 @@ class Trigger:
     idempotency_key: str | None
     person: str | None
 
+    @property
+    def contexts(self):
+        """The notice contexts (who is told, by which channel): the runtime's collaborator."""
+        return self.runtime.collaborators["contexts"]
+
 
 def trigger_of(
     runtime: RuntimeDep,

@@ -77,7 +77,7 @@ async def manual_urge(tenant: str, task_id: str, body: UrgeIn, trigger: TriggerD
     async with unit_of_work(trigger.runtime) as uow:
         count = await actions.manual_urge(
             uow,
-            trigger.runtime.collaborators["contexts"],
+            trigger.contexts,
             trigger.calendar,
             valid_tenant(tenant),
             task_id,
@@ -94,12 +94,7 @@ async def rectification(tenant: str, task_id: str, body: PersonIn, trigger: Trig
     by = named(body.by, trigger.person)  # a 422 for want of a name comes before anything is written
     async with unit_of_work(trigger.runtime) as uow:
         steps = await actions.rectification_unmet(
-            uow,
-            trigger.runtime.collaborators["contexts"],
-            trigger.calendar,
-            valid_tenant(tenant),
-            task_id,
-            trigger.idempotency_key,
+            uow, trigger.contexts, trigger.calendar, valid_tenant(tenant), task_id, trigger.idempotency_key
         )
     return {"task_id": task_id, "steps_taken": steps, "by": by}
 

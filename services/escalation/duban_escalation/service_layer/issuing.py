@@ -12,11 +12,11 @@ from sqlalchemy import select
 from duban_common import sequences
 from duban_common.calendar import local_day
 from duban_common.contracts import events as ev
+from duban_common.contracts.events import URGE_REASONS
 from duban_common.outbox import UnitOfWork
 from duban_common.signoff import SignoffError
 
 from ..adapters.orm import explanation_assessments, notice_sequences, urges, watched_tasks
-from ..domain.ladder import URGE_REASONS
 from . import dossier, notify
 from .rules import deduct, ladder_of
 

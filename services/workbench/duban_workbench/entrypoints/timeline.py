@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from duban_common.calendar import TZ
+from duban_common.contracts.events import URGE_REASONS
 
 TASK_EVENTS = {
     "assigned": "交办",
@@ -26,7 +27,6 @@ COVERED_BY_REPORTS = {
     "input_sent": "input",
     "co_unit_input_sent": "input",
 }
-URGE_REASONS = {"overdue": "逾期未办结", "returned": "办结报告被退回重办", "manual": "督查室催办"}
 DEADLINE_REASONS = {
     "assigned": "确定办理期限",
     "extended": "延期获批，期限调整",

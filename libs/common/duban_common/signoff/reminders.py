@@ -18,7 +18,19 @@ from ..calendar import WorkCalendar
 from ..db import Database
 from ..outbox import UnitOfWork
 from . import repository
+from .model import ROLE_NAMES, Chain
 from .service import Desk
+
+REMINDER = "【签批提醒】“{title}”等待{role}{action}已超过{days}个工作日，请及时办理。"  # a title names its kind
+
+
+def reminder_text(draft: dict, days: int) -> str:
+    """What a reminder says, in every service: the draft, the step it waits for and for how long."""
+    step = Chain.model_validate(draft["chain"]).steps[draft["next_step"]]
+    return REMINDER.format(
+        title=draft["title"], role=ROLE_NAMES.get(step.role, step.role), action=step.action, days=days
+    )
+
 
 Prepare = Callable[[dict], Awaitable[Any]]  # the pending draft → what send needs (an address, a contact)
 Send = Callable[[UnitOfWork, dict, Any], Awaitable[None]]  # (uow, the draft, what prepare found) → emitted

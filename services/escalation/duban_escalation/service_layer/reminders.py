@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from duban_common import notifications, tenancy
 from duban_common.calendar import WorkCalendar
-from duban_common.signoff import DOC_TYPES, ROLE_NAMES
-from duban_common.signoff.reminders import remind_waiting
+from duban_common.signoff import ROLE_NAMES
+from duban_common.signoff.reminders import remind_waiting, reminder_text
 
 from ..adapters.orm import ladders
 from ..domain.ladder import DEFAULT_LADDER, Ladder
@@ -25,7 +25,8 @@ async def remind(runtime, cal: WorkCalendar, now) -> int:
             }
 
     async def send(uow, draft: dict, _found) -> None:
-        await _send(uow, await notify.context(uow.session, runtime.settings, draft["tenant"]), draft)
+        context = await notify.context(uow.session, runtime.settings, draft["tenant"])
+        await _send(uow, context, draft, days.get(draft["tenant"], DEFAULT_LADDER.approval_reminder_workdays))
 
     return await remind_waiting(
         runtime.signoff,
@@ -37,9 +38,9 @@ async def remind(runtime, cal: WorkCalendar, now) -> int:
     )
 
 
-async def _send(uow, ctx: notify.Context, draft: dict) -> None:
+async def _send(uow, ctx: notify.Context, draft: dict, days: int) -> None:
     role = ROLE_NAMES.get(draft["waiting_role"], draft["waiting_role"])
-    text = f"【签批提醒】{role}：《{DOC_TYPES.get(draft['doc_type'], draft['doc_type'])}》“{draft['title']}”等待您签批已超过规定时限，请及时办理。"
+    text = reminder_text(draft, days)
     targets = [("mail", m) for m in ctx.mail_to] + ([("webhook", ctx.webhook_url)] if ctx.webhook_url else [])
     for channel, address in targets:
         recipient = {"unit": draft["waiting_role"], "name": role, "address": address}

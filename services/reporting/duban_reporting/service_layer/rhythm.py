@@ -33,7 +33,7 @@ from duban_common.calendar import WorkCalendar, local_day
 from duban_common.documents import Issuing as Office
 from duban_common.logging import get_logger
 from duban_common.paging import counted_page, narrowed
-from duban_common.signoff import ROLE_NAMES, Chain, Desk, DocumentKind, reminders
+from duban_common.signoff import Desk, DocumentKind, reminders
 
 from ..adapters.orm import ledger, rhythm_cursors, rhythm_drafts
 from ..domain import rhythm
@@ -219,9 +219,6 @@ async def _request_draft(
         return anew, True
 
 
-REMINDER = "【待签批提醒】《{title}》等待{role}{action}已超过{days}个工作日，请及时审签。"
-
-
 async def remind_waiting(runtime, desk: Desk, now: datetime, calendar: WorkCalendar) -> int:
     """Each draft waiting at one step (or since its last reminder) more than the tenant's number of
     working days: an SMS to the office's contact (tenant registry) when it names one, and the
@@ -242,8 +239,7 @@ async def remind_waiting(runtime, desk: Desk, now: datetime, calendar: WorkCalen
 
 
 async def _remind_office(uow, draft: dict, office: Office, days: int) -> None:
-    step = Chain.model_validate(draft["chain"]).steps[draft["next_step"]]
-    text = REMINDER.format(title=draft["title"], role=ROLE_NAMES[step.role], action=step.action, days=days)
+    text = reminders.reminder_text(draft, days)
     recipient = {"unit": "supervision_office", "name": office.contact, "address": office.phone}
     ref = {"draft_id": draft["id"], "title": draft["title"]}
     await notifications.request(

@@ -11,12 +11,9 @@ from datetime import datetime
 from duban_common import notifications, periodic
 from duban_common.calendar import WorkCalendar
 from duban_common.documents.issuing import office_fallback
-from duban_common.signoff import ROLE_NAMES, Chain
-from duban_common.signoff.reminders import remind_waiting
+from duban_common.signoff.reminders import remind_waiting, reminder_text
 
 from ..adapters import repository
-
-REMINDER = "【签批提醒】“{title}”等待{role}{action}已超过{days}个工作日，请及时办理。"  # a title names its kind
 
 
 class ApproverReminders:
@@ -44,13 +41,7 @@ class ApproverReminders:
     async def _send(self, uow, draft: dict, recipient: dict | None) -> None:
         if recipient is None or not recipient["address"]:
             return  # reminded (audited) all the same: nobody to text
-        step = Chain.model_validate(draft["chain"]).steps[draft["next_step"]]
-        text = REMINDER.format(
-            title=draft["title"],
-            role=ROLE_NAMES.get(step.role, step.role),
-            action=step.action,
-            days=self.days,
-        )
+        text = reminder_text(draft, self.days)
         ref = {"draft_id": draft["id"], "task_id": draft["task_id"], "title": draft["title"]}
         await notifications.request(
             uow, draft["tenant"], channel="sms", template="approval_reminder", text=text, recipient=recipient, ref=ref
